@@ -1,0 +1,2 @@
+/** Participants, roles and deny-by-default access control. */
+package io.medledger.access;

@@ -1,0 +1,2 @@
+/** Bitcoin transactions, scripts, addresses, signing, SPV and the Core JSON-RPC client. */
+package io.medledger.anchor.bitcoin;

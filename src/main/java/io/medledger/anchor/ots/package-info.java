@@ -1,0 +1,2 @@
+/** OpenTimestamps detached timestamp (.ots) reading and writing. */
+package io.medledger.anchor.ots;

@@ -1,0 +1,63 @@
+package io.medledger.cli;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Entry point of {@code bin/medledger}. Results go to stdout as JSON or lowercase hex; errors go
+ * to stderr as one line with exit code 2.
+ */
+public final class Main {
+  private Main() {}
+
+  private static Map<String, Command> commands() {
+    Map<String, Command> m = new TreeMap<>();
+    m.put("demo", new DemoCommand());
+    return m;
+  }
+
+  /** Runs the front end and exits the JVM with its exit code. */
+  public static void main(String[] args) {
+    int code = run(args, System.in, System.out, System.err);
+    System.out.flush();
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs the front end without exiting; returns the exit code. */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    Map<String, Command> commands = commands();
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+      out.println("usage: medledger <command> [args]; commands: " + String.join(", ", commands.keySet()));
+      return args.length == 0 ? 2 : 0;
+    }
+    Command c = commands.get(args[0]);
+    if (c == null) {
+      err.println("medledger: unknown command '" + args[0] + "'; commands: " + String.join(", ", commands.keySet()));
+      return 2;
+    }
+    try {
+      return c.run(Arrays.copyOfRange(args, 1, args.length), in, out, err);
+    } catch (CliException e) {
+      err.println("medledger: " + e.getMessage());
+      return 2;
+    } catch (UncheckedIOException e) {
+      err.println("medledger: I/O error: " + e.getCause().getMessage());
+      return 2;
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      err.println("medledger: " + e.getMessage());
+      return 2;
+    } catch (java.io.IOException e) {
+      err.println("medledger: I/O error: " + e.getMessage());
+      return 2;
+    } catch (Exception e) {
+      err.println("medledger: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      return 2;
+    }
+  }
+}

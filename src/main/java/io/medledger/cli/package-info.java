@@ -1,0 +1,2 @@
+/** The command-line front end behind bin/medledger. */
+package io.medledger.cli;

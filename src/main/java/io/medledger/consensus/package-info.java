@@ -1,0 +1,2 @@
+/** Pluggable sans-IO consensus protocols and the deterministic network simulator. */
+package io.medledger.consensus;

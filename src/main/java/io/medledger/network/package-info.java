@@ -1,0 +1,2 @@
+/** The medical data sharing model: nodes and typed clients wired from one builder. */
+package io.medledger.network;

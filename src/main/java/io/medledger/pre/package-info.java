@@ -1,0 +1,2 @@
+/** Proxy re-encryption: Umbral (default), BBS98, and encrypted record envelopes. */
+package io.medledger.pre;

@@ -1,0 +1,101 @@
+package io.medledger.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.medledger.codec.Hex;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.testing.SharedVectors;
+import java.security.SecureRandom;
+import org.junit.jupiter.api.Test;
+
+class Ed25519Test {
+
+  @Test
+  void everyWycheproofCaseGivesItsExpectedVerdict() {
+    JsonNode root = SharedVectors.json("vectors/crypto/wycheproof/ed25519_test.json");
+    int valid = 0;
+    int invalid = 0;
+    for (JsonNode group : root.get("testGroups")) {
+      byte[] pk = Hex.decode(group.get("publicKey").get("pk").asText());
+      for (JsonNode t : group.get("tests")) {
+        byte[] msg = Hex.decode(t.get("msg").asText());
+        byte[] sig = Hex.decode(t.get("sig").asText());
+        String result = t.get("result").asText();
+        boolean ok = Ed25519Signatures.verify(pk, msg, sig);
+        String id = "tcId " + t.get("tcId").asInt() + " (" + t.get("comment").asText() + ")";
+        if (result.equals("valid")) {
+          assertTrue(ok, id);
+          assertTrue(Ed25519PublicKey.fromBytes(pk).verify(msg, sig), id);
+          valid++;
+        } else {
+          assertEquals("invalid", result, id);
+          assertFalse(ok, id);
+          invalid++;
+        }
+      }
+    }
+    assertEquals(151, valid + invalid);
+    assertEquals(88, valid);
+  }
+
+  @Test
+  void rfc8032SigningVectorsReproduce() {
+    JsonNode root = SharedVectors.json("vectors/crypto/rfc8032/rfc8032_ed25519.json");
+    JsonNode cases = root.get("tests");
+    int n = 0;
+    for (JsonNode c : cases) {
+      byte[] sk = Hex.decode(c.get("secretKey").asText());
+      byte[] pk = Hex.decode(c.get("publicKey").asText());
+      byte[] msg = Hex.decode(c.get("msg").asText());
+      byte[] sig = Hex.decode(c.get("sig").asText());
+      Ed25519PrivateKey key = Ed25519PrivateKey.fromSeed(sk);
+      assertArrayEquals(pk, key.publicKey().toBytes());
+      assertArrayEquals(sig, key.sign(msg));
+      assertTrue(key.publicKey().verify(msg, sig));
+      n++;
+    }
+    assertTrue(n >= 4, "expected the RFC 8032 test cases, read " + n);
+  }
+
+  @Test
+  void malformedInputReturnsFalseOrDocumentedException() {
+    Ed25519PrivateKey key = Ed25519PrivateKey.generate(new SecureRandom());
+    byte[] msg = "hello".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] sig = key.sign(msg);
+    byte[] pk = key.publicKey().toBytes();
+    assertTrue(Ed25519Signatures.verify(pk, msg, sig));
+    assertFalse(Ed25519Signatures.verify(new byte[31], msg, sig));
+    assertFalse(Ed25519Signatures.verify(pk, msg, new byte[63]));
+    assertFalse(Ed25519Signatures.verify(pk, msg, null));
+    assertFalse(Ed25519Signatures.verify(null, msg, sig));
+    byte[] bad = new byte[32];
+    java.util.Arrays.fill(bad, (byte) 0xff); // y >= p: non-canonical
+    assertFalse(Ed25519Signatures.verify(bad, msg, sig));
+    assertThrows(MalformedEncodingException.class, () -> Ed25519PublicKey.fromBytes(bad));
+    assertThrows(MalformedEncodingException.class, () -> Ed25519PublicKey.fromBytes(new byte[33]));
+    assertThrows(MalformedEncodingException.class, () -> Ed25519PrivateKey.fromSeed(new byte[31]));
+    for (int bit = 0; bit < 512; bit++) {
+      byte[] s = sig.clone();
+      s[bit / 8] ^= (byte) (1 << (bit % 8));
+      assertFalse(key.publicKey().verify(msg, s), "bit " + bit);
+    }
+  }
+
+  @Test
+  void secretsNeverAppearInToString() {
+    byte[] seed = new byte[32];
+    seed[0] = 0x42;
+    seed[31] = 0x17;
+    Ed25519PrivateKey key = Ed25519PrivateKey.fromSeed(seed);
+    String s = key.toString();
+    assertFalse(s.contains(Hex.encode(seed)));
+    assertTrue(s.contains("redacted"));
+    assertArrayEquals(seed, key.exportSecretBytes());
+    assertEquals(key.publicKey(), Ed25519PublicKey.fromHex(key.publicKey().toHex()));
+  }
+}
