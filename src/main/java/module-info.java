@@ -15,7 +15,7 @@ module io.medledger {
   // exports io.medledger.merkle;  (uncomment when the package has public types)
   // exports io.medledger.chain;  (uncomment when the package has public types)
   // exports io.medledger.consensus;  (uncomment when the package has public types)
-  // exports io.medledger.pre;  (uncomment when the package has public types)
+  exports io.medledger.pre;
   // exports io.medledger.anchor;  (uncomment when the package has public types)
   // exports io.medledger.anchor.bitcoin;  (uncomment when the package has public types)
   // exports io.medledger.anchor.ots;  (uncomment when the package has public types)
