@@ -26,10 +26,15 @@ public final class Dem {
 
   private Dem() {}
 
-  /** HKDF-SHA256 with the RFC 5869 default salt. */
+  /** HKDF-SHA256 with the RFC 5869 default salt (32 zero bytes). */
   public static byte[] hkdf(byte[] ikm, byte[] info, int length) {
+    return hkdf(ikm, null, info, length);
+  }
+
+  /** HKDF-SHA256; a null or empty {@code salt} means the RFC 5869 default. */
+  public static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
     HKDFBytesGenerator g = new HKDFBytesGenerator(new SHA256Digest());
-    g.init(new HKDFParameters(ikm, null, info));
+    g.init(new HKDFParameters(ikm, salt, info));
     byte[] out = new byte[length];
     g.generateBytes(out, 0, length);
     return out;
