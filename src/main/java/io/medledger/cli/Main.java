@@ -19,6 +19,7 @@ public final class Main {
     m.put("demo", new DemoCommand());
     m.put("merkle", new MerkleCommand());
     m.put("bitcoin", new BitcoinCommand());
+    m.put("pre", new PreCommand());
     return m;
   }
 
