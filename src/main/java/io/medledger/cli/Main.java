@@ -20,6 +20,7 @@ public final class Main {
     m.put("merkle", new MerkleCommand());
     m.put("bitcoin", new BitcoinCommand());
     m.put("pre", new PreCommand());
+    m.put("fhir", new FhirCommand());
     return m;
   }
 
