@@ -8,13 +8,11 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.digests.RIPEMD160Digest;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
-import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
@@ -136,8 +134,8 @@ public final class Secp256k1 {
   // ---------------------------------------------------------------- ECDSA
 
   /** A deterministic nonce calculator (RFC 6979 with HMAC-SHA256) initialised for d and hash. */
-  public static HMacDSAKCalculator rfc6979(BigInteger d, byte[] hash32) {
-    HMacDSAKCalculator k = new HMacDSAKCalculator(new SHA256Digest());
+  public static Rfc6979KCalculator rfc6979(BigInteger d, byte[] hash32) {
+    Rfc6979KCalculator k = new Rfc6979KCalculator();
     k.init(N, d, hash32);
     return k;
   }
@@ -146,7 +144,7 @@ public final class Secp256k1 {
    * Signs a 32-byte hash with RFC 6979 nonces and returns {r, s} with s normalized to low-S.
    */
   public static BigInteger[] signEcdsa(BigInteger d, byte[] hash32) {
-    ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
+    ECDSASigner signer = new ECDSASigner(new Rfc6979KCalculator());
     signer.init(true, new ECPrivateKeyParameters(d, DOMAIN));
     BigInteger[] rs = signer.generateSignature(hash32);
     if (rs[1].compareTo(HALF_N) > 0) {
