@@ -10,7 +10,7 @@ public final class Base58 {
   private static final char[] ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".toCharArray();
   private static final int[] INDEX = new int[128];
   /** Longest text accepted by the decoders (far above any address or key). */
-  public static final int MAX_TEXT = 256;
+  public static final int MAX_TEXT = 1024;
 
   static {
     Arrays.fill(INDEX, -1);
