@@ -17,7 +17,7 @@ module io.medledger {
   // exports io.medledger.consensus;  (uncomment when the package has public types)
   // exports io.medledger.pre;  (uncomment when the package has public types)
   // exports io.medledger.anchor;  (uncomment when the package has public types)
-  // exports io.medledger.anchor.bitcoin;  (uncomment when the package has public types)
+  exports io.medledger.anchor.bitcoin;
   // exports io.medledger.anchor.ots;  (uncomment when the package has public types)
   // exports io.medledger.storage;  (uncomment when the package has public types)
   // exports io.medledger.access;  (uncomment when the package has public types)
