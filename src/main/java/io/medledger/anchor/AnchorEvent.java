@@ -22,6 +22,6 @@ public sealed interface AnchorEvent {
   /** The anchor reached the required confirmations: record it on the ledger, complete its receipts. */
   record Final(AnchorRecord anchor) implements AnchorEvent {}
 
-  /** The network failed; the anchor stays where it was and the next tick tries again. */
-  record NetworkError(AnchorRecord anchor, String reason) implements AnchorEvent {}
+  /** The network or the wallet failed; the anchor stays where it was and the next tick tries again. */
+  record Failed(AnchorRecord anchor, String reason) implements AnchorEvent {}
 }

@@ -28,7 +28,7 @@ public record AnchorRecord(
     String lastError) {
 
   /** One broadcast transaction and when it was (last) sent. */
-  public record Attempt(AnchorTransaction transaction, Instant sentAt) {
+  public record Attempt(SignedTransaction transaction, Instant sentAt) {
     /** Validates the fields. */
     public Attempt {
       Objects.requireNonNull(transaction, "transaction");
@@ -74,7 +74,7 @@ public record AnchorRecord(
   }
 
   /** The newest transaction, if any was sent. */
-  public Optional<AnchorTransaction> latest() {
+  public Optional<SignedTransaction> latest() {
     return attempts.isEmpty() ? Optional.empty() : Optional.of(attempts.get(attempts.size() - 1).transaction());
   }
 

@@ -29,7 +29,7 @@ final class AnchorRecordJson {
     }
     g.writeArrayFieldStart("attempts");
     for (AnchorRecord.Attempt a : r.attempts()) {
-      AnchorTransaction t = a.transaction();
+      SignedTransaction t = a.transaction();
       g.writeStartObject();
       g.writeStringField("txid", t.txid().toHex());
       g.writeStringField("raw", Hex.encode(t.raw()));
@@ -64,7 +64,7 @@ final class AnchorRecordJson {
       List<AnchorRecord.Attempt> attempts = new ArrayList<>();
       for (Object ao : Json.asArray(Json.member(o, "attempts"), "attempts")) {
         Map<String, Object> a = Json.asObject(ao, "attempt");
-        AnchorTransaction t = new AnchorTransaction(
+        SignedTransaction t = new SignedTransaction(
             Digest.fromHex(Json.asString(Json.member(a, "txid"), "txid")),
             Hex.decode(Json.asString(Json.member(a, "raw"), "raw")),
             Json.asLong(Json.member(a, "feeRate"), "feeRate"),

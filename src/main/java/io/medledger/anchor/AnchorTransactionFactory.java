@@ -10,15 +10,15 @@ public interface AnchorTransactionFactory {
   /**
    * Builds a transaction carrying {@code commitment} at {@code feeRate} sat/vB.
    *
-   * @throws AnchorNetworkException if there are not enough funds
+   * @throws AnchorException if there are not enough funds
    */
-  AnchorTransaction create(Digest commitment, long feeRate);
+  SignedTransaction create(Digest commitment, long feeRate);
 
   /**
    * Builds a replace-by-fee successor of {@code previous}: the same commitment, spending at
    * least one of the same inputs, at {@code feeRate} sat/vB and a higher absolute fee.
    *
-   * @throws AnchorNetworkException if there are not enough funds
+   * @throws AnchorException if there are not enough funds
    */
-  AnchorTransaction replace(AnchorTransaction previous, Digest commitment, long feeRate);
+  SignedTransaction replace(SignedTransaction previous, Digest commitment, long feeRate);
 }

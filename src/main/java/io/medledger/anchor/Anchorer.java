@@ -110,12 +110,12 @@ public final class Anchorer {
       }
       try {
         step(r, events);
-      } catch (AnchorNetworkException e) {
+      } catch (AnchorException e) {
         AnchorRecord current = anchors.get(r.id());
         AnchorRecord failed = current.with(
             current.status(), current.attempts(), current.confirmation(), clock.instant(), e.getMessage());
         store(failed);
-        events.add(new AnchorEvent.NetworkError(failed, e.getMessage()));
+        events.add(new AnchorEvent.Failed(failed, e.getMessage()));
       }
     }
     return events;
@@ -130,15 +130,15 @@ public final class Anchorer {
     Instant now = clock.instant();
     if (r.status() == AnchorStatus.PLANNED) {
       long rate = clampRate(bitcoin.feeRate());
-      AnchorTransaction tx = factory.create(r.commitment().digest(), rate);
+      SignedTransaction tx = factory.create(r.commitment().digest(), rate);
       send(r, tx, false, now, events);
       return;
     }
     // Any of the transactions sent may be the one that confirms: replacements race their originals.
     TxObservation.Confirmed best = null;
-    AnchorTransaction bestTx = null;
+    SignedTransaction bestTx = null;
     boolean latestInMempool = false;
-    AnchorTransaction latest = r.latest().orElseThrow();
+    SignedTransaction latest = r.latest().orElseThrow();
     for (AnchorRecord.Attempt a : r.attempts()) {
       TxObservation o = bitcoin.observe(a.transaction().txid());
       if (o instanceof TxObservation.Confirmed c) {
@@ -180,7 +180,7 @@ public final class Anchorer {
     if (stuck && latest.feeRate() < policy.maxFeeRate()) {
       long bumped = (long) Math.ceil(latest.feeRate() * policy.feeBumpFactor());
       long rate = clampRate(Math.max(Math.max(bumped, latest.feeRate() + 1), bitcoin.feeRate()));
-      AnchorTransaction tx = factory.replace(latest, r.commitment().digest(), rate);
+      SignedTransaction tx = factory.replace(latest, r.commitment().digest(), rate);
       send(r, tx, true, now, events);
       return;
     }
@@ -205,7 +205,7 @@ public final class Anchorer {
     }
   }
 
-  private void send(AnchorRecord r, AnchorTransaction tx, boolean bump, Instant now, List<AnchorEvent> events) {
+  private void send(AnchorRecord r, SignedTransaction tx, boolean bump, Instant now, List<AnchorEvent> events) {
     // Save the transaction before sending it, so that a crash between the two cannot lose track of it.
     List<AnchorRecord.Attempt> attempts = new ArrayList<>(r.attempts());
     attempts.add(new AnchorRecord.Attempt(tx, now));

@@ -11,21 +11,21 @@ public interface BitcoinPort {
   /**
    * Looks up a transaction by its txid (internal byte order).
    *
-   * @throws AnchorNetworkException if the network cannot be asked
+   * @throws AnchorException if the network cannot be asked
    */
   TxObservation observe(Digest txid);
 
   /**
    * Broadcasts a signed raw transaction.
    *
-   * @throws AnchorNetworkException if the node cannot be reached or rejects the transaction
+   * @throws AnchorException if the node cannot be reached or rejects the transaction
    */
   void broadcast(byte[] rawTransaction);
 
   /**
    * The fee rate, in sat/vB, to confirm within a few blocks.
    *
-   * @throws AnchorNetworkException if the network cannot be asked
+   * @throws AnchorException if the network cannot be asked
    */
   long feeRate();
 }

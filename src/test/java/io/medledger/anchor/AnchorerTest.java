@@ -61,7 +61,7 @@ class AnchorerTest {
     @Override
     public TxObservation observe(Digest txid) {
       if (down) {
-        throw new AnchorNetworkException("connection refused");
+        throw new AnchorException("connection refused");
       }
       return seen.getOrDefault(txid, new TxObservation.Unknown());
     }
@@ -69,7 +69,7 @@ class AnchorerTest {
     @Override
     public void broadcast(byte[] raw) {
       if (down) {
-        throw new AnchorNetworkException("connection refused");
+        throw new AnchorException("connection refused");
       }
       Digest txid = Sha256.doubleHash(raw);
       broadcasts.add(txid);
@@ -81,7 +81,7 @@ class AnchorerTest {
     @Override
     public long feeRate() {
       if (down) {
-        throw new AnchorNetworkException("connection refused");
+        throw new AnchorException("connection refused");
       }
       return feeRate;
     }
@@ -91,18 +91,18 @@ class AnchorerTest {
   static final class FakeFactory implements AnchorTransactionFactory {
     int made;
 
-    private AnchorTransaction make(Digest commitment, long rate) {
+    private SignedTransaction make(Digest commitment, long rate) {
       byte[] raw = ByteBuffer.allocate(48).put(commitment.toByteArray()).putLong(rate).putLong(made++).array();
-      return new AnchorTransaction(Sha256.doubleHash(raw), raw, rate, rate * 150);
+      return new SignedTransaction(Sha256.doubleHash(raw), raw, rate, rate * 150);
     }
 
     @Override
-    public AnchorTransaction create(Digest commitment, long feeRate) {
+    public SignedTransaction create(Digest commitment, long feeRate) {
       return make(commitment, feeRate);
     }
 
     @Override
-    public AnchorTransaction replace(AnchorTransaction previous, Digest commitment, long feeRate) {
+    public SignedTransaction replace(SignedTransaction previous, Digest commitment, long feeRate) {
       assertTrue(feeRate > previous.feeRate());
       return make(commitment, feeRate);
     }
@@ -193,7 +193,7 @@ class AnchorerTest {
     assertEquals(List.of(again.txid(), again.txid()), btc.broadcasts);
 
     btc.down = true;
-    AnchorEvent.NetworkError err = assertInstanceOf(AnchorEvent.NetworkError.class, a.tick().get(0));
+    AnchorEvent.Failed err = assertInstanceOf(AnchorEvent.Failed.class, a.tick().get(0));
     assertTrue(err.reason().contains("refused"));
     assertEquals(AnchorStatus.BROADCAST, a.get(r.id()).orElseThrow().status());
     assertEquals(1, a.get(r.id()).orElseThrow().attempts().size(), "state kept through the failure");
@@ -212,7 +212,7 @@ class AnchorerTest {
 
       @Override
       public void broadcast(byte[] raw) {
-        throw new AnchorNetworkException("timeout");
+        throw new AnchorException("timeout");
       }
 
       @Override
@@ -223,7 +223,7 @@ class AnchorerTest {
     AnchorJournal j = AnchorJournal.inMemory();
     Anchorer b = new Anchorer(policy, flaky, factory, j, clock);
     b.plan(commitment(1));
-    assertInstanceOf(AnchorEvent.NetworkError.class, b.tick().get(0));
+    assertInstanceOf(AnchorEvent.Failed.class, b.tick().get(0));
     AnchorRecord kept = j.load().get(0);
     assertEquals(AnchorStatus.BROADCAST, kept.status());
     assertEquals(1, kept.attempts().size(), "signed transaction saved before sending");

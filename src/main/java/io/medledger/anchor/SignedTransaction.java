@@ -12,9 +12,9 @@ import java.util.Objects;
  * @param feeRate the fee rate it pays, in sat/vB
  * @param fee its absolute fee in satoshis
  */
-public record AnchorTransaction(Digest txid, byte[] raw, long feeRate, long fee) {
+public record SignedTransaction(Digest txid, byte[] raw, long feeRate, long fee) {
   /** Copies the raw bytes and validates the fields. */
-  public AnchorTransaction {
+  public SignedTransaction {
     Objects.requireNonNull(txid, "txid");
     raw = raw.clone();
     if (raw.length == 0 || feeRate < 1 || fee < 0) {
@@ -30,7 +30,7 @@ public record AnchorTransaction(Digest txid, byte[] raw, long feeRate, long fee)
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof AnchorTransaction t && t.txid.equals(txid) && java.util.Arrays.equals(t.raw, raw)
+    return o instanceof SignedTransaction t && t.txid.equals(txid) && java.util.Arrays.equals(t.raw, raw)
         && t.feeRate == feeRate && t.fee == fee;
   }
 
@@ -41,6 +41,6 @@ public record AnchorTransaction(Digest txid, byte[] raw, long feeRate, long fee)
 
   @Override
   public String toString() {
-    return "AnchorTransaction[txid=" + txid.reversed().toHex() + ", feeRate=" + feeRate + ", fee=" + fee + "]";
+    return "SignedTransaction[txid=" + txid.reversed().toHex() + ", feeRate=" + feeRate + ", fee=" + fee + "]";
   }
 }
