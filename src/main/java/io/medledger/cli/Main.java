@@ -22,6 +22,7 @@ public final class Main {
     m.put("bitcoin", new BitcoinCommand());
     m.put("pre", new PreCommand());
     m.put("fhir", new FhirCommand());
+    m.put("receipt", new ReceiptCommand());
     return m;
   }
 
