@@ -1,6 +1,6 @@
 package io.medledger.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import io.medledger.codec.FhirIndexer;
 import io.medledger.codec.FhirResourceInfo;
 import io.medledger.internal.Json;
@@ -38,7 +38,7 @@ final class FhirCommand implements Command {
     }
     String json = Json.write(true, g -> {
       // ASCII output whatever the console's charset: anything else is written as \\uXXXX
-      g.enable(JsonGenerator.Feature.ESCAPE_NON_ASCII);
+      g.enable(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
       g.writeStartArray();
       for (FhirResourceInfo r : found) {
         g.writeStartObject();

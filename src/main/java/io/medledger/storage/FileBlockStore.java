@@ -302,6 +302,9 @@ public final class FileBlockStore implements BlockStore {
     Window w = new Window(ch, fileSize, SCAN_BUFFER, verify ? SCAN_BUFFER : HEADER_READ);
     long p = 0;
     while (p < fileSize) {
+      if (p > OFFSET_MASK) {
+        throw new StoreCorruptedException(seg.path, p, "segment larger than 1 TiB");
+      }
       long remaining = fileSize - p;
       int first = w.byteAt(p);
       if (first == 0 && w.zeroTo(p, fileSize)) {
