@@ -18,7 +18,7 @@ module io.medledger {
   // exports io.medledger.pre;  (uncomment when the package has public types)
   // exports io.medledger.anchor;  (uncomment when the package has public types)
   exports io.medledger.anchor.bitcoin;
-  // exports io.medledger.anchor.ots;  (uncomment when the package has public types)
+  exports io.medledger.anchor.ots;
   // exports io.medledger.storage;  (uncomment when the package has public types)
   // exports io.medledger.access;  (uncomment when the package has public types)
   // exports io.medledger.network;  (uncomment when the package has public types)
