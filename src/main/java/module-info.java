@@ -18,8 +18,8 @@ module io.medledger {
   exports io.medledger.pre;
   exports io.medledger.anchor;
   exports io.medledger.anchor.bitcoin;
-  // exports io.medledger.anchor.ots;  (uncomment when the package has public types)
   exports io.medledger.storage;
+  exports io.medledger.anchor.ots;
   // exports io.medledger.access;  (uncomment when the package has public types)
   // exports io.medledger.network;  (uncomment when the package has public types)
 }

@@ -23,6 +23,7 @@ public final class Main {
     m.put("pre", new PreCommand());
     m.put("fhir", new FhirCommand());
     m.put("receipt", new ReceiptCommand());
+    m.put("ots", new OtsCommand());
     return m;
   }
 
