@@ -8,6 +8,10 @@ import io.medledger.anchor.bitcoin.OpReturnAnchor;
 import io.medledger.anchor.bitcoin.SpvVerifier;
 import io.medledger.anchor.bitcoin.Transaction;
 import io.medledger.anchor.bitcoin.TxInclusion;
+import io.medledger.anchor.ots.OtsAttestation;
+import io.medledger.anchor.ots.OtsNode;
+import io.medledger.anchor.ots.OtsOperation;
+import io.medledger.anchor.ots.OtsTimestamp;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
@@ -164,6 +168,87 @@ public final class AnchorReceipt {
       return new ReceiptVerdict.Anchored(p.height(), p.header().hash(), p.header().time(), p.txid());
     }
     return new ReceiptVerdict.Invalid(((TxInclusion.NotProven) inc).reason());
+  }
+
+  /**
+   * Exports the complete receipt as an OpenTimestamps proof of the file {@code 0x00 || entry}
+   * (see {@link #stampedFile()}): SHA-256 of that file is the log leaf, and the operations walk the
+   * ledger log path, the commitment, the transaction and its Merkle branch up to the block's
+   * Merkle root, where a Bitcoin block header attestation at the block's height sits. Standard
+   * OpenTimestamps verifiers accept it for mainnet anchors.
+   *
+   * @throws IllegalStateException if the receipt is pending, or a transaction part exceeds the
+   *     4096-byte argument limit of the format
+   */
+  public OtsTimestamp toOpenTimestamps() {
+    if (bitcoin == null) {
+      throw new IllegalStateException("a pending receipt has no Bitcoin attestation to export");
+    }
+    List<OtsOperation> ops = new ArrayList<>();
+    // RFC 9162 section 2.1.3.2, written as operations on the running hash.
+    long fn = logProof.leafIndex();
+    long sn = logProof.treeSize() - 1;
+    for (Digest p : logProof.path()) {
+      if ((fn & 1) == 1 || fn == sn) {
+        byte[] pre = new byte[33];
+        pre[0] = Rfc9162.NODE_PREFIX;
+        p.copyTo(pre, 1);
+        ops.add(OtsOperation.prepend(pre));
+        if ((fn & 1) == 0) {
+          while ((fn & 1) == 0 && fn != 0) {
+            fn >>= 1;
+            sn >>= 1;
+          }
+        }
+      } else {
+        ops.add(OtsOperation.prepend(new byte[] {Rfc9162.NODE_PREFIX}));
+        ops.add(OtsOperation.append(p.toByteArray()));
+      }
+      ops.add(OtsOperation.sha256());
+      fn >>= 1;
+      sn >>= 1;
+    }
+    ops.add(OtsOperation.prepend(commitment.prefix()));
+    ops.add(OtsOperation.sha256());
+    byte[] tx = bitcoin.transaction;
+    int at = indexOf(tx, commitment.digest().toByteArray());
+    if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096 || tx.length - at - 32 <= 0) {
+      throw new IllegalStateException("the anchor transaction does not fit the OpenTimestamps argument limit");
+    }
+    ops.add(OtsOperation.prepend(java.util.Arrays.copyOfRange(tx, 0, at)));
+    ops.add(OtsOperation.append(java.util.Arrays.copyOfRange(tx, at + 32, tx.length)));
+    ops.add(OtsOperation.sha256());
+    ops.add(OtsOperation.sha256());
+    long index = bitcoin.branch.index();
+    for (Digest s : bitcoin.branch.siblings()) {
+      ops.add((index & 1) == 0 ? OtsOperation.append(s.toByteArray()) : OtsOperation.prepend(s.toByteArray()));
+      ops.add(OtsOperation.sha256());
+      ops.add(OtsOperation.sha256());
+      index >>= 1;
+    }
+    return OtsTimestamp.of(OtsOperation.sha256(), leafHash().toByteArray(),
+        OtsNode.chain(ops, OtsAttestation.bitcoin(bitcoin.height)));
+  }
+
+  /** The file an exported OpenTimestamps proof stamps: {@code 0x00 || entry}. */
+  public byte[] stampedFile() {
+    byte[] f = new byte[entry.length + 1];
+    f[0] = Rfc9162.LEAF_PREFIX;
+    System.arraycopy(entry, 0, f, 1, entry.length);
+    return f;
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   /** The JSON form (hashes in internal byte order, except {@code txidDisplay}). */

@@ -21,8 +21,12 @@ final class ReceiptCommand implements Command {
 
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
+    if (args.length > 0 && args[0].equals("export-ots")) {
+      return exportOts(args, out);
+    }
     if (args.length == 0 || !args[0].equals("verify")) {
-      throw new CliException("usage: medledger receipt verify --receipt PATH --headers HEADERS.json");
+      throw new CliException("usage: medledger receipt verify --receipt PATH --headers HEADERS.json"
+          + " | receipt export-ots --receipt PATH --out PROOF.ots");
     }
     Args a = Args.parse(args, 1);
     Path receiptPath = Path.of(a.required("receipt"));
@@ -64,6 +68,34 @@ final class ReceiptCommand implements Command {
       g.writeEndObject();
     }));
     return v instanceof ReceiptVerdict.Anchored ? 0 : 1;
+  }
+
+  /** Writes the receipt's .ots proof and, beside it, the stamped file (0x00 || entry). */
+  private static int exportOts(String[] args, PrintStream out) throws java.io.IOException {
+    Args a = Args.parse(args, 1);
+    Path receiptPath = Path.of(a.required("receipt"));
+    Path ots = Path.of(a.required("out"));
+    a.rejectUnknown();
+    if (!ots.getFileName().toString().endsWith(".ots")) {
+      throw new CliException("--out must name a file ending in .ots");
+    }
+    AnchorReceipt receipt = AnchorReceipt.fromJson(readBounded(receiptPath));
+    if (!receipt.isComplete()) {
+      throw new CliException("the receipt is pending: there is no Bitcoin attestation to export yet");
+    }
+    String name = ots.getFileName().toString();
+    Path stamped = ots.resolveSibling(name.substring(0, name.length() - 4));
+    Files.write(stamped, receipt.stampedFile());
+    Files.write(ots, receipt.toOpenTimestamps().serialize());
+    out.println(Json.write(false, g -> {
+      g.writeStartObject();
+      g.writeStringField("ots", ots.toString());
+      g.writeStringField("file", stamped.toString());
+      g.writeStringField("fileSha256", receipt.leafHash().toHex());
+      g.writeNumberField("bitcoinHeight", receipt.bitcoin().orElseThrow().height());
+      g.writeEndObject();
+    }));
+    return 0;
   }
 
   static String readBounded(Path p) throws java.io.IOException {

@@ -111,6 +111,21 @@ public class AnchorReceiptTest {
   }
 
   @Test
+  void exportedOpenTimestampsProofsVerify() {
+    for (int i : new int[] {0, 1, 13, 31, 36}) {
+      AnchorReceipt r = f.receipt(i);
+      io.medledger.anchor.ots.OtsTimestamp ots = r.toOpenTimestamps();
+      io.medledger.anchor.ots.OtsTimestamp back = io.medledger.anchor.ots.OtsTimestamp.parse(ots.serialize());
+      assertTrue(back.matchesFile(r.stampedFile()));
+      assertEquals(1, back.commitments().size());
+      assertEquals(f.header.merkleRoot(), Digest.of(back.commitments().get(0).message()));
+      assertTrue(back.verifyBitcoin(f.headers(), BitcoinChainParams.REGTEST).holds(), "entry " + i);
+    }
+    assertThrows(IllegalStateException.class, () -> AnchorReceipt.pending(f.entries.get(0),
+        f.log.inclusionProof(0, f.log.size()), f.commitment).toOpenTimestamps());
+  }
+
+  @Test
   void pendingReceiptsHoldForTheLedgerPartOnly() {
     AnchorReceipt p = AnchorReceipt.pending(f.entries.get(3), f.log.inclusionProof(3, f.log.size()), f.commitment);
     assertInstanceOf(ReceiptVerdict.Pending.class, p.verify(f.headers()));

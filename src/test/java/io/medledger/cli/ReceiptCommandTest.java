@@ -51,5 +51,14 @@ class ReceiptCommandTest {
     assertEquals("2", g[0]);
     assertTrue(g[2].startsWith("medledger: "), g[2]);
     assertEquals("2", run("receipt", "verify", "--receipt", dir.resolve("none").toString(), "--headers", headers.toString())[0]);
+
+    Path ots = dir.resolve("entry.bin.ots");
+    String[] ex = run("receipt", "export-ots", "--receipt", receipt.toString(), "--out", ots.toString());
+    assertEquals("0", ex[0], ex[2]);
+    io.medledger.anchor.ots.OtsTimestamp t = io.medledger.anchor.ots.OtsTimestamp.read(ots);
+    assertTrue(t.matchesFile(dir.resolve("entry.bin")));
+    assertTrue(t.verifyBitcoin(io.medledger.anchor.bitcoin.FileHeaderSource.read(headers),
+        io.medledger.anchor.bitcoin.BitcoinChainParams.REGTEST).holds());
+    assertEquals("2", run("receipt", "export-ots", "--receipt", pending.toString(), "--out", ots.toString())[0]);
   }
 }
