@@ -9,15 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.medledger.anchor.bitcoin.LocalHttpServer.Reply;
 import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
 import io.medledger.testing.SharedVectors;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The RPC client against a local HTTP server that answers as Bitcoin Core does (the reply shapes
+ * The RPC client against a local HTTP server (127.0.0.1, ephemeral port) that answers as Bitcoin Core does (the reply shapes
  * of its RPC help and of its HTTP server: errors as HTTP 500 with an error object for JSON-RPC
  * 1.0 requests, 401 with an empty body for bad credentials).
  */
@@ -47,13 +42,9 @@ class BitcoinRpcClientTest {
   private static final String USER = "anchor";
   private static final String PASSWORD = "secretpw-do-not-log";
 
-  /** A canned HTTP answer; {@code body} null means an empty body. */
-  record Reply(int status, String body) {}
-
-  private HttpServer server;
+  private LocalHttpServer server;
   private final Map<String, Function<JsonNode, Reply>> handlers = new ConcurrentHashMap<>();
   private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
-  private final CountDownLatch release = new CountDownLatch(1);
   private volatile String expectedAuth = basic(USER + ":" + PASSWORD);
 
   @TempDir
@@ -65,47 +56,27 @@ class BitcoinRpcClientTest {
 
   @BeforeEach
   void start() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.setExecutor(Executors.newCachedThreadPool());
-    server.createContext("/", this::handle);
-    server.start();
+    server = new LocalHttpServer(this::handle);
   }
 
   @AfterEach
   void stop() {
-    release.countDown();
-    server.stop(0);
+    server.close();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      if (!expectedAuth.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
-        ex.sendResponseHeaders(401, -1); // Core: 401, WWW-Authenticate, no body
-        return;
-      }
-      JsonNode req = MAPPER.readTree(ex.getRequestBody());
-      requests.add(req);
-      Function<JsonNode, Reply> h = handlers.get(req.get("method").asText());
-      Reply r = h == null
-          ? error(404, req, -32601, "Method not found")
-          : h.apply(req);
-      if (r == null) {
-        try {
-          release.await(30, TimeUnit.SECONDS); // a node that never answers
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return;
-      }
-      byte[] body = r.body() == null ? new byte[0] : r.body().getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", "application/json");
-      ex.sendResponseHeaders(r.status(), body.length == 0 ? -1 : body.length);
-      if (body.length > 0) {
-        try (OutputStream os = ex.getResponseBody()) {
-          os.write(body);
-        }
-      }
+  private Reply handle(Map<String, String> headers, byte[] body) {
+    if (!expectedAuth.equals(headers.get("Authorization"))) {
+      return new Reply(401, ""); // Core: 401 with WWW-Authenticate and no body
     }
+    JsonNode req;
+    try {
+      req = MAPPER.readTree(body);
+    } catch (IOException e) {
+      return new Reply(500, "");
+    }
+    requests.add(req);
+    Function<JsonNode, Reply> h = handlers.get(req.get("method").asText());
+    return h == null ? error(404, req, -32601, "Method not found") : h.apply(req);
   }
 
   private static Reply ok(JsonNode req, Object result) {
@@ -131,7 +102,7 @@ class BitcoinRpcClientTest {
   }
 
   private URI uri() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+    return server.uri();
   }
 
   private BitcoinRpcClient client() {
@@ -449,7 +420,7 @@ class BitcoinRpcClientTest {
   @Test
   void aClosedPortIsAConnectionError() {
     URI closed = uri();
-    server.stop(0);
+    server.close();
     BitcoinRpcClient c = BitcoinRpcClient.builder(closed).credentials(USER, PASSWORD)
         .connectTimeout(Duration.ofSeconds(2)).build();
     BitcoinRpcException e = assertThrows(BitcoinRpcException.class, c::getBlockchainInfo);
