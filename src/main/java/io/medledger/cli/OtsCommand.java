@@ -40,10 +40,9 @@ final class OtsCommand implements Command {
     }
   }
 
-  private static OtsTimestamp readProof(String path) throws IOException {
-    byte[] bytes = Files.readAllBytes(Path.of(path));
+  private static OtsTimestamp readProof(String path) {
     try {
-      return OtsTimestamp.parse(bytes);
+      return OtsTimestamp.read(existing(path));
     } catch (MalformedEncodingException e) {
       throw new CliException("malformed proof " + path + ": " + e.getMessage(), e);
     }
