@@ -12,7 +12,7 @@ module io.medledger {
 
   exports io.medledger.crypto;
   exports io.medledger.codec;
-  // exports io.medledger.merkle;  (uncomment when the package has public types)
+  exports io.medledger.merkle;
   // exports io.medledger.chain;  (uncomment when the package has public types)
   // exports io.medledger.consensus;  (uncomment when the package has public types)
   // exports io.medledger.pre;  (uncomment when the package has public types)
