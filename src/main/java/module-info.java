@@ -19,7 +19,7 @@ module io.medledger {
   // exports io.medledger.anchor;  (uncomment when the package has public types)
   // exports io.medledger.anchor.bitcoin;  (uncomment when the package has public types)
   // exports io.medledger.anchor.ots;  (uncomment when the package has public types)
-  // exports io.medledger.storage;  (uncomment when the package has public types)
+  exports io.medledger.storage;
   // exports io.medledger.access;  (uncomment when the package has public types)
   // exports io.medledger.network;  (uncomment when the package has public types)
 }
