@@ -65,6 +65,23 @@ final class EntryCodec {
     return Codecs.fromJson(json, 4 * Limits.MAX_ENTRY_BYTES, "entry", EntryCodec::read);
   }
 
+  /** Decodes one entry from an already-bounded slice, keeping its encoding. */
+  static EncodedEntry readEncoded(byte[] slice) {
+    io.medledger.internal.codec.BinaryFieldReader r = new io.medledger.internal.codec.BinaryFieldReader(slice);
+    return Codecs.guard("entry", () -> {
+      int version = r.u8("version");
+      if (version != VERSION) {
+        throw new MalformedEncodingException("unknown entry version " + version);
+      }
+      EntryKind kind = EntryKind.values()[r.enumValue("kind", EntryKind.labels())];
+      Entry content = readContent(kind, r);
+      int contentLength = r.position();
+      List<Endorsement> endorsements = r.objectList("endorsements", Limits.MAX_ENDORSEMENTS, EntryCodec::readEndorsement);
+      r.finish();
+      return new EncodedEntry(content.withEndorsements(endorsements), slice, contentLength);
+    });
+  }
+
   // ---- writing
 
   static void write(Entry e, FieldWriter w) {
