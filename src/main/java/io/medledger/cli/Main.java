@@ -17,6 +17,8 @@ public final class Main {
   private static Map<String, Command> commands() {
     Map<String, Command> m = new TreeMap<>();
     m.put("demo", new DemoCommand());
+    m.put("merkle", new MerkleCommand());
+    m.put("bitcoin", new BitcoinCommand());
     return m;
   }
 

@@ -40,13 +40,7 @@ public final class BitcoinMerkle {
     MessageDigest md = NodeHasher.local();
     byte[] tmp = new byte[H];
     while (count > 1) {
-      int next = 0;
-      for (int i = 0; i < count; i += 2) {
-        int right = i + 1 < count ? i + 1 : i;
-        doubleHash(md, level, i * H, level, right * H, tmp, level, next * H);
-        next++;
-      }
-      count = next;
+      count = nextLevel(md, level, count, tmp);
     }
     return Digest.of(level, 0);
   }
@@ -63,16 +57,12 @@ public final class BitcoinMerkle {
     byte[] tmp = new byte[H];
     boolean duplicate = false;
     while (count > 1) {
-      int next = 0;
-      for (int i = 0; i < count; i += 2) {
-        int right = i + 1 < count ? i + 1 : i;
-        if (right != i && java.util.Arrays.equals(level, i * H, i * H + H, level, right * H, right * H + H)) {
+      for (int i = 0; i + 1 < count; i += 2) {
+        if (java.util.Arrays.equals(level, i * H, i * H + H, level, (i + 1) * H, (i + 2) * H)) {
           duplicate = true;
         }
-        doubleHash(md, level, i * H, level, right * H, tmp, level, next * H);
-        next++;
       }
-      count = next;
+      count = nextLevel(md, level, count, tmp);
     }
     return duplicate;
   }
@@ -94,13 +84,7 @@ public final class BitcoinMerkle {
     while (count > 1) {
       int sibling = (pos ^ 1) < count ? pos ^ 1 : pos;
       out.add(Digest.of(level, sibling * H));
-      int next = 0;
-      for (int i = 0; i < count; i += 2) {
-        int right = i + 1 < count ? i + 1 : i;
-        doubleHash(md, level, i * H, level, right * H, tmp, level, next * H);
-        next++;
-      }
-      count = next;
+      count = nextLevel(md, level, count, tmp);
       pos >>>= 1;
     }
     return out;
@@ -127,6 +111,21 @@ public final class BitcoinMerkle {
       pos >>>= 1;
     }
     return Digest.of(acc);
+  }
+
+  /**
+   * Replaces the first half of {@code level} (count nodes) with their parents, pairing an
+   * unpaired last node with itself; returns the parent count. Parent j overwrites child 2j only
+   * after children 2j and 2j+1 are read.
+   */
+  private static int nextLevel(MessageDigest md, byte[] level, int count, byte[] tmp) {
+    int next = 0;
+    for (int i = 0; i < count; i += 2) {
+      int right = i + 1 < count ? i + 1 : i;
+      doubleHash(md, level, i * H, level, right * H, tmp, level, next * H);
+      next++;
+    }
+    return next;
   }
 
   private static byte[] flatten(List<Digest> txids) {

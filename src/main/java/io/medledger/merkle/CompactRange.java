@@ -63,12 +63,6 @@ public final class CompactRange {
     return push(NodeHasher.local());
   }
 
-  /** Appends the leaf hash held in {@code buf} at {@code off}; for package callers. */
-  long appendLeafHash(byte[] buf, int off) {
-    System.arraycopy(buf, off, carry, 0, NodeHasher.HASH);
-    return push(NodeHasher.local());
-  }
-
   /** Appends the leaf input {@code data} hashing with {@code md}; for package callers. */
   void appendLeaf(MessageDigest md, byte[] data) {
     NodeHasher.leaf(md, data, 0, data.length, carry, 0);

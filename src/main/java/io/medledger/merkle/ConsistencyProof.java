@@ -11,7 +11,11 @@ import java.util.List;
  * <p>Immutable and thread-safe; the path is copied.
  */
 public record ConsistencyProof(long size1, long size2, List<Digest> path) {
-  /** Copies the path. @throws NullPointerException if the path or an element is null */
+  /**
+   * Copies the path.
+   *
+   * @throws NullPointerException if the path or an element is null
+   */
   public ConsistencyProof {
     path = List.copyOf(path);
   }

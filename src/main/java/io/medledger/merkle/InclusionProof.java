@@ -11,7 +11,11 @@ import java.util.List;
  * <p>Immutable and thread-safe; the path is copied.
  */
 public record InclusionProof(long leafIndex, long treeSize, List<Digest> path) {
-  /** Copies the path. @throws NullPointerException if the path or an element is null */
+  /**
+   * Copies the path.
+   *
+   * @throws NullPointerException if the path or an element is null
+   */
   public InclusionProof {
     path = List.copyOf(path);
   }

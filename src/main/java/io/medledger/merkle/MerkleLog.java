@@ -1,6 +1,9 @@
 package io.medledger.merkle;
 
 import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,9 +24,23 @@ public final class MerkleLog {
   /** Upper bound on the number of leaves (2^40, far beyond what fits in memory). */
   public static final long MAX_SIZE = 1L << 40;
 
+  private static final VarHandle SIZE;
+
+  static {
+    try {
+      SIZE = MethodHandles.lookup().findVarHandle(MerkleLog.class, "size", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   /** levels[k] holds the complete subtrees of 2^k leaves, in order. */
   private volatile HashArray[] levels = {new HashArray()};
-  private volatile long size;
+  /** Written with release semantics after the slots of a leaf are filled; read with acquire. */
+  @SuppressWarnings("unused")
+  private long size;
+  /** The writer's digest (appends are serialized by contract); readers use per-thread ones. */
+  private final MessageDigest writer = Sha256.newMessageDigest();
 
   /** Creates an empty log. */
   public MerkleLog() {}
@@ -32,11 +49,10 @@ public final class MerkleLog {
   public long append(byte[] leafData) {
     Objects.requireNonNull(leafData, "leafData");
     long index = checkRoom();
-    MessageDigest md = NodeHasher.local();
     byte[] dst = levels[0].chunkForWrite(index);
-    NodeHasher.leaf(md, leafData, 0, leafData.length, dst, HashArray.offset(index));
-    completeSubtrees(md, index);
-    size = index + 1;
+    NodeHasher.leaf(writer, leafData, 0, leafData.length, dst, HashArray.offset(index));
+    completeSubtrees(writer, index);
+    SIZE.setRelease(this, index + 1);
     return index;
   }
 
@@ -45,13 +61,13 @@ public final class MerkleLog {
     Objects.requireNonNull(leafHash, "leafHash");
     long index = checkRoom();
     leafHash.copyTo(levels[0].chunkForWrite(index), HashArray.offset(index));
-    completeSubtrees(NodeHasher.local(), index);
-    size = index + 1;
+    completeSubtrees(writer, index);
+    SIZE.setRelease(this, index + 1);
     return index;
   }
 
   private long checkRoom() {
-    long index = size;
+    long index = (long) SIZE.getAcquire(this);
     if (index >= MAX_SIZE) {
       throw new IllegalStateException("the log is full (" + MAX_SIZE + " leaves)");
     }
@@ -78,7 +94,7 @@ public final class MerkleLog {
 
   /** Returns the number of leaves. */
   public long size() {
-    return size;
+    return (long) SIZE.getAcquire(this);
   }
 
   /**
@@ -87,13 +103,13 @@ public final class MerkleLog {
    * @throws IndexOutOfBoundsException unless {@code 0 <= index < size()}
    */
   public Digest leafHash(long index) {
-    Objects.checkIndex(index, size);
+    Objects.checkIndex(index, size());
     return Digest.of(levels[0].chunk(index), HashArray.offset(index));
   }
 
   /** Returns the root of the current tree ({@link Rfc9162#emptyRoot()} when empty). */
   public Digest root() {
-    return root(size);
+    return root(size());
   }
 
   /**
@@ -102,7 +118,7 @@ public final class MerkleLog {
    * @throws IllegalArgumentException unless {@code 0 <= size <= size()}
    */
   public Digest root(long size) {
-    long n = this.size;
+    long n = size();
     if (size < 0 || size > n) {
       throw new IllegalArgumentException("size " + size + " outside 0.." + n);
     }
@@ -121,7 +137,7 @@ public final class MerkleLog {
    * @throws IllegalArgumentException unless {@code 0 <= index < size <= size()}
    */
   public InclusionProof inclusionProof(long index, long size) {
-    long n = this.size;
+    long n = size();
     if (size < 1 || size > n || index < 0 || index >= size) {
       throw new IllegalArgumentException(
           "need 0 <= index < size <= " + n + ", got index " + index + " and size " + size);
@@ -153,7 +169,7 @@ public final class MerkleLog {
    *     extends the empty tree, so there is nothing to prove for {@code size1 = 0})
    */
   public ConsistencyProof consistencyProof(long size1, long size2) {
-    long n = this.size;
+    long n = size();
     if (size1 < 1 || size1 > size2 || size2 > n) {
       throw new IllegalArgumentException(
           "need 1 <= size1 <= size2 <= " + n + ", got size1 " + size1 + " and size2 " + size2);
@@ -206,6 +222,6 @@ public final class MerkleLog {
 
   @Override
   public String toString() {
-    return "MerkleLog[size=" + size + "]";
+    return "MerkleLog[size=" + size() + "]";
   }
 }
