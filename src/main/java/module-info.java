@@ -15,9 +15,9 @@ module io.medledger {
   exports io.medledger.merkle;
   exports io.medledger.chain;
   // exports io.medledger.consensus;  (uncomment when the package has public types)
-  // exports io.medledger.pre;  (uncomment when the package has public types)
-  // exports io.medledger.anchor;  (uncomment when the package has public types)
-  // exports io.medledger.anchor.bitcoin;  (uncomment when the package has public types)
+  exports io.medledger.pre;
+  exports io.medledger.anchor;
+  exports io.medledger.anchor.bitcoin;
   // exports io.medledger.anchor.ots;  (uncomment when the package has public types)
   exports io.medledger.storage;
   exports io.medledger.access;

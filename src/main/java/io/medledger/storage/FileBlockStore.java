@@ -68,6 +68,7 @@ public final class FileBlockStore implements BlockStore {
   private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
   private static final int MAX_SEGMENTS = 1 << 23;
   private static final int SCAN_BUFFER = 1 << 20;
+  private static final int HEADER_READ = 4096;
 
   /**
    * Real paths of the stores this JVM holds open. POSIX record locks belong to the process, and
@@ -145,24 +146,22 @@ public final class FileBlockStore implements BlockStore {
   private final FileLock lock;
   private final long droppedTailBytes;
   private final Object writeLock = new Object();
-  private final LongChunks index = new LongChunks();
+  private final LongChunks index;
   private volatile Segment[] segments;
   private volatile long size;
   private volatile boolean closed;
   private IOException failure;
 
   private FileBlockStore(Path directory, Options options, FileChannel lockChannel, FileLock lock,
-      List<Segment> segs, long[] offsets, long droppedTailBytes) {
+      List<Segment> segs, LongChunks index, long droppedTailBytes) {
     this.directory = directory;
     this.options = options;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.droppedTailBytes = droppedTailBytes;
     this.segments = segs.toArray(new Segment[0]);
-    for (long o : offsets) {
-      index.add(o);
-    }
-    this.size = offsets.length;
+    this.index = index;
+    this.size = index.count();
   }
 
   /**
@@ -232,20 +231,7 @@ public final class FileBlockStore implements BlockStore {
     }
   }
 
-  private record Recovery(long[] offsets, long dropped) {}
-
-  /** Growable long array used only while opening. */
-  private static final class LongList {
-    long[] a = new long[1024];
-    int n;
-
-    void add(long v) {
-      if (n == a.length) {
-        a = Arrays.copyOf(a, n * 2);
-      }
-      a[n++] = v;
-    }
-  }
+  private record Recovery(LongChunks offsets, long dropped) {}
 
   private static Recovery recover(Path dir, Options options, List<Segment> segs) throws IOException {
     TreeMap<Long, Path> files = new TreeMap<>();
@@ -261,14 +247,14 @@ public final class FileBlockStore implements BlockStore {
     if (files.size() > MAX_SEGMENTS) {
       throw new StoreCorruptedException(dir, -1, "more than " + MAX_SEGMENTS + " segments");
     }
-    LongList offsets = new LongList();
+    LongChunks offsets = new LongChunks();
     long dropped = 0;
     if (files.isEmpty()) {
       Path p = dir.resolve(segmentName(0));
       FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
       segs.add(new Segment(p, 0, ch, 0));
       forceDirectory(dir);
-      return new Recovery(new long[0], 0);
+      return new Recovery(offsets, 0);
     }
     long expectedBase = 0;
     int ordinal = 0;
@@ -284,7 +270,7 @@ public final class FileBlockStore implements BlockStore {
           : FileChannel.open(p, StandardOpenOption.READ);
       Segment seg = new Segment(p, expectedBase, ch, 0);
       segs.add(seg);
-      int before = offsets.n;
+      long before = offsets.count();
       long end = scan(seg, ordinal, last, options, offsets);
       long fileSize = ch.size();
       if (end < fileSize) {
@@ -297,23 +283,28 @@ public final class FileBlockStore implements BlockStore {
         throw new StoreCorruptedException(p, 0, "empty segment before the last one");
       }
       seg.end = end;
-      expectedBase += offsets.n - before;
+      expectedBase += offsets.count() - before;
       ordinal++;
     }
-    return new Recovery(Arrays.copyOf(offsets.a, offsets.n), dropped);
+    return new Recovery(offsets, dropped);
   }
 
   /**
    * Reads the frames of one segment, adding their index entries; returns where the valid frames
    * end (the file size unless a torn tail follows, which is possible only in the last segment).
    */
-  private static long scan(Segment seg, int ordinal, boolean last, Options options, LongList out) throws IOException {
+  private static long scan(Segment seg, int ordinal, boolean last, Options options, LongChunks out) throws IOException {
     FileChannel ch = seg.channel;
     long fileSize = ch.size();
     boolean verify = last || options.verifyAllOnOpen();
-    Window w = new Window(ch, fileSize, SCAN_BUFFER);
+    // Verifying reads everything, so read ahead a whole buffer; checking headers only skips the
+    // payloads, so fetch small pieces (big blocks would otherwise be read for nothing).
+    Window w = new Window(ch, fileSize, SCAN_BUFFER, verify ? SCAN_BUFFER : HEADER_READ);
     long p = 0;
     while (p < fileSize) {
+      if (p > OFFSET_MASK) {
+        throw new StoreCorruptedException(seg.path, p, "segment larger than 1 TiB");
+      }
       long remaining = fileSize - p;
       int first = w.byteAt(p);
       if (first == 0 && w.zeroTo(p, fileSize)) {
@@ -376,14 +367,16 @@ public final class FileBlockStore implements BlockStore {
     final long fileSize;
     final byte[] array;
     final ByteBuffer buffer;
+    final int readAhead;
     long start;
     int length;
 
-    Window(FileChannel channel, long fileSize, int capacity) {
+    Window(FileChannel channel, long fileSize, int capacity, int readAhead) {
       this.channel = channel;
       this.fileSize = fileSize;
       this.array = new byte[(int) Math.min(capacity, Math.max(fileSize, 16))];
       this.buffer = ByteBuffer.wrap(array);
+      this.readAhead = Math.min(readAhead, array.length);
     }
 
     /** Makes {@code [pos, pos + n)} (inside the file, {@code n <= array.length}) available; returns its offset in {@link #array}. */
@@ -394,7 +387,7 @@ public final class FileBlockStore implements BlockStore {
       buffer.clear();
       start = pos;
       length = 0;
-      int want = (int) Math.min(array.length, fileSize - pos);
+      int want = (int) Math.min(Math.max(n, readAhead), fileSize - pos);
       while (length < want) {
         buffer.limit(want);
         int r = channel.read(buffer, pos + length);

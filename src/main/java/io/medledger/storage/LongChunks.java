@@ -33,6 +33,11 @@ final class LongChunks {
     count++;
   }
 
+  /** The number of values added (writer only). */
+  long count() {
+    return count;
+  }
+
   /** The value at {@code index}, which must have been published to the caller. */
   long get(long index) {
     return chunks[(int) (index >>> SHIFT)][(int) (index & MASK)];
