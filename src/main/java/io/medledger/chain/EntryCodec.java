@@ -13,7 +13,9 @@ import io.medledger.internal.codec.Codecs;
 import io.medledger.internal.codec.FieldReader;
 import io.medledger.internal.codec.FieldWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The canonical binary and JSON encodings of entries, described once per field. */
@@ -102,9 +104,31 @@ final class EntryCodec {
     return Digest.of(k.toBytes());
   }
 
+  /**
+   * Validating an Ed25519 point costs about as much as a signature check, and blocks repeat the
+   * same signers, so each thread keeps its most recently validated keys (an immutable value per
+   * byte string: a cache, not shared state).
+   */
+  private static final ThreadLocal<Map<Digest, Ed25519PublicKey>> KEYS = ThreadLocal.withInitial(
+      () -> new LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Digest, Ed25519PublicKey> e) {
+          return size() > 1024;
+        }
+      });
+
   static Ed25519PublicKey key(Digest d, String name) {
+    Map<Digest, Ed25519PublicKey> cache = KEYS.get();
+    Ed25519PublicKey k = cache.get(d);
+    if (k != null) {
+      return k;
+    }
     try {
-      return Ed25519PublicKey.fromBytes(d.toByteArray());
+      k = Ed25519PublicKey.fromBytes(d.toByteArray());
+      cache.put(d, k);
+      return k;
     } catch (MalformedEncodingException e) {
       throw new MalformedEncodingException(name + ": " + e.getMessage(), e);
     }
