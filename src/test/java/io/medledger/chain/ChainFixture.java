@@ -79,6 +79,13 @@ public final class ChainFixture {
     private BlockStore store;
     private String chainName = "medledger-test";
     private boolean genesis = true;
+    private int maxBlockEntries = 10_000;
+
+    /** The chain's per-block entry limit. */
+    public Builder maxBlockEntries(int n) {
+      this.maxBlockEntries = n;
+      return this;
+    }
 
     /** Number of federation servers in genesis (at least 1). */
     public Builder federationServers(int n) {
@@ -133,7 +140,7 @@ public final class ChainFixture {
   }
 
   private ChainFixture(Builder b) {
-    this.params = ChainParameters.defaults(b.chainName);
+    this.params = ChainParameters.defaults(b.chainName).withMaxBlockEntries(b.maxBlockEntries);
     this.clock = new MutableClock(START);
     this.store = b.store != null ? b.store : new InMemoryBlockStore();
     this.hospitalA = actor("hospital-a");
