@@ -14,7 +14,6 @@ import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
-import io.medledger.crypto.Sha256;
 import io.medledger.merkle.CompactRange;
 import io.medledger.merkle.Rfc9162;
 import java.util.ArrayList;
@@ -393,29 +392,27 @@ final class BlockProcessor {
       Digest key = e.entry.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT);
       groups.computeIfAbsent(key, k -> new ArrayList<>()).add(leaf);
     }
-    HeadsTree tree = base.headsTree;
     List<SubBlockHeader> subs = new ArrayList<>(groups.size());
+    List<Digest> subHashes = new ArrayList<>(groups.size());
     List<Digest> subLeaves = new ArrayList<>(groups.size());
-    byte[] pair = new byte[2 * Digest.LENGTH];
     for (Map.Entry<Digest, List<Digest>> g : groups.entrySet()) {
       SubBlockHeader prev = base.head(g.getKey());
       int n = g.getValue().size();
-      SubBlockHeader s = new SubBlockHeader(g.getKey(), height, prev == null ? SubBlockHeader.NONE : prev.hash(),
-          prev == null ? -1 : prev.height(), n, (prev == null ? 0 : prev.totalEntries()) + n,
-          Rfc9162.rootOfLeafHashes(g.getValue()));
+      SubBlockHeader s = new SubBlockHeader(g.getKey(), height,
+          prev == null ? SubBlockHeader.NONE : base.headHashes.get(g.getKey()), prev == null ? -1 : prev.height(), n,
+          (prev == null ? 0 : prev.totalEntries()) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
       Digest h = s.hash();
       subs.add(s);
-      tree = tree.put(g.getKey(), h);
-      g.getKey().copyTo(pair, 0);
-      h.copyTo(pair, Digest.LENGTH);
-      subLeaves.add(Rfc9162.leafHash(pair));
+      subHashes.add(h);
+      subLeaves.add(subBlockLeaf(g.getKey(), h));
     }
+    HeadsTree tree = base.headsTree.putAll(new ArrayList<>(groups.keySet()), subHashes);
     CompactRange cr = CompactRange.restore(base.frontier.size(), base.frontier.subtreeRoots());
     for (Digest leaf : leaves) {
       cr.appendLeafHash(leaf);
     }
     return new BlockEffects.Roots(Rfc9162.rootOfLeafHashes(leaves), Rfc9162.rootOfLeafHashes(subLeaves),
-        tree.root(), cr.size(), cr.root(), subs, tree, cr);
+        tree.root(), cr.size(), cr.root(), subs, subHashes, tree, cr);
   }
 
   /** The leaf of the sub-blocks tree for one (key, sub-block hash) pair. */

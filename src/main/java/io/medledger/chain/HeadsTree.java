@@ -109,6 +109,72 @@ final class HeadsTree {
         : new Inner(in.left, put(in.right, depth + 1, key, value, added));
   }
 
+  /**
+   * A tree with every {@code keys[i]} mapped to {@code values[i]}; {@code keys} must be sorted
+   * ascending and distinct. Each changed node is hashed once, however many keys pass through it.
+   */
+  HeadsTree putAll(List<Digest> keys, List<Digest> values) {
+    for (int i = 1; i < keys.size(); i++) {
+      if (keys.get(i - 1).compareTo(keys.get(i)) >= 0) {
+        throw new IllegalArgumentException("keys must be sorted and distinct");
+      }
+    }
+    long[] added = new long[1];
+    Node r = putAll(root, 0, keys, values, 0, keys.size(), added);
+    return new HeadsTree(r, size + added[0]);
+  }
+
+  private static Node putAll(Node n, int depth, List<Digest> keys, List<Digest> values, int from, int to,
+      long[] added) {
+    if (from == to) {
+      return n;
+    }
+    if (n == null) {
+      added[0] += to - from;
+      return build(depth, keys, values, from, to, null);
+    }
+    if (n instanceof Leaf l) {
+      if (to - from == 1 && keys.get(from).equals(l.key)) {
+        return new Leaf(l.key, values.get(from));
+      }
+      boolean present = false;
+      for (int i = from; i < to; i++) {
+        if (keys.get(i).equals(l.key)) {
+          present = true;
+          break;
+        }
+      }
+      added[0] += to - from - (present ? 1 : 0);
+      return build(depth, keys, values, from, to, present ? null : l);
+    }
+    Inner in = (Inner) n;
+    int mid = from;
+    while (mid < to && bit(keys.get(mid), depth) == 0) {
+      mid++;
+    }
+    return new Inner(putAll(in.left, depth + 1, keys, values, from, mid, added),
+        putAll(in.right, depth + 1, keys, values, mid, to, added));
+  }
+
+  /** The canonical subtree holding keys[from..to) plus {@code extra} (a leaf whose key is not among them). */
+  private static Node build(int depth, List<Digest> keys, List<Digest> values, int from, int to, Leaf extra) {
+    int count = to - from + (extra == null ? 0 : 1);
+    if (count == 0) {
+      return null;
+    }
+    if (count == 1) {
+      return extra != null ? extra : new Leaf(keys.get(from), values.get(from));
+    }
+    int mid = from;
+    while (mid < to && bit(keys.get(mid), depth) == 0) {
+      mid++;
+    }
+    Leaf extraLeft = extra != null && bit(extra.key, depth) == 0 ? extra : null;
+    Leaf extraRight = extra != null && extraLeft == null ? extra : null;
+    return new Inner(build(depth + 1, keys, values, from, mid, extraLeft),
+        build(depth + 1, keys, values, mid, to, extraRight));
+  }
+
   private static Node split(Leaf a, Leaf b, int depth) {
     int ba = bit(a.key, depth);
     int bb = bit(b.key, depth);

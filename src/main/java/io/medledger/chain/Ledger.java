@@ -11,7 +11,6 @@ import io.medledger.storage.BlockStore;
 import io.medledger.storage.InMemoryBlockStore;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -386,7 +385,7 @@ public final class Ledger implements AutoCloseable {
           roots.patientHeadsRoot(), roots.ledgerSize(), roots.ledgerRoot());
       Block block = new Block(header, included, true);
       VerifiedBlock vb = new VerifiedBlock(
-          new BlockEffects(block, o, roots.subBlocks(), roots.headsTree(), roots.frontier()), this);
+          new BlockEffects(block, o, roots), this);
       return ValidationResult.accepted(new BlockCandidate(vb, rejected, deferred));
     } finally {
       lock.readLock().unlock();
@@ -497,7 +496,7 @@ public final class Ledger implements AutoCloseable {
       return ValidationResult.rejected("ledger-wide log size or root does not match");
     }
     return ValidationResult.accepted(new VerifiedBlock(
-        new BlockEffects(block, o, roots.subBlocks(), roots.headsTree(), roots.frontier()), this));
+        new BlockEffects(block, o, roots), this));
   }
 
   /**

@@ -35,6 +35,7 @@ final class LedgerState {
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
   final Map<Digest, List<SubBlockHeader>> subBlocks = new HashMap<>();
+  final Map<Digest, Digest> headHashes = new HashMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
   final MerkleLog log = new MerkleLog();
   CompactRange frontier = new CompactRange();
@@ -97,8 +98,10 @@ final class LedgerState {
       index.add(e.entry, first + i);
     }
     frontier = fx.frontier;
-    for (SubBlockHeader s : fx.subBlocks) {
+    for (int i = 0; i < fx.subBlocks.size(); i++) {
+      SubBlockHeader s = fx.subBlocks.get(i);
       subBlocks.computeIfAbsent(s.key(), k -> new ArrayList<>(2)).add(s);
+      headHashes.put(s.key(), fx.subBlockHashes.get(i));
     }
     headsTree = fx.headsTree;
     headers.add(fx.block.header());

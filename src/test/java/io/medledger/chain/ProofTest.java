@@ -154,6 +154,30 @@ class ProofTest {
   }
 
   @Test
+  void batchInsertEqualsOneByOneInsert() {
+    java.util.Random r = new java.util.Random(5);
+    HeadsTree oneByOne = HeadsTree.EMPTY_TREE;
+    HeadsTree batched = HeadsTree.EMPTY_TREE;
+    List<Digest> universe = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      universe.add(ChainFixture.digest("key" + i));
+    }
+    for (int round = 0; round < 40; round++) {
+      java.util.TreeMap<Digest, Digest> batch = new java.util.TreeMap<>();
+      int n = r.nextInt(30);
+      for (int i = 0; i < n; i++) {
+        batch.put(universe.get(r.nextInt(universe.size())), ChainFixture.digest("v" + round + "-" + i));
+      }
+      for (java.util.Map.Entry<Digest, Digest> e : batch.entrySet()) {
+        oneByOne = oneByOne.put(e.getKey(), e.getValue());
+      }
+      batched = batched.putAll(new ArrayList<>(batch.keySet()), new ArrayList<>(batch.values()));
+      assertEquals(oneByOne.root(), batched.root());
+      assertEquals(oneByOne.size(), batched.size());
+    }
+  }
+
+  @Test
   void headsTreeProofsCoverMembersAndNonMembers() {
     HeadsTree t = HeadsTree.EMPTY_TREE;
     List<Digest> keys = new ArrayList<>();
