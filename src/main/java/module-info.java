@@ -21,5 +21,5 @@ module io.medledger {
   exports io.medledger.storage;
   exports io.medledger.anchor.ots;
   exports io.medledger.access;
-  // exports io.medledger.network;  (uncomment when the package has public types)
+  exports io.medledger.network;
 }

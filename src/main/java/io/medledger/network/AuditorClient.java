@@ -1,0 +1,166 @@
+package io.medledger.network;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.ReceiptVerdict;
+import io.medledger.anchor.bitcoin.HeaderSource;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.CertificatePolicy;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.Entry;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.LedgerInclusionProof;
+import io.medledger.chain.LedgerReplayException;
+import io.medledger.chain.QueryHit;
+import io.medledger.chain.ValidationResult;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.storage.InMemoryBlockStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What an auditor or a regulator can do: verify the chain (every block, signature, rule, root and
+ * certificate, from genesis), inclusion proofs, anchor receipts, and patients' access trails with
+ * completeness proofs. It sees pseudonymous metadata only: this type has no operation that returns
+ * a payload. A regulator may also order the erasure of a payload.
+ *
+ * <p>Thread-safe.
+ */
+public final class AuditorClient {
+  private final Federation federation;
+  private final Identity auditor;
+  private final boolean regulator;
+  private final LedgerQuery query;
+
+  AuditorClient(Federation federation, Identity auditor, boolean regulator) {
+    this.federation = federation;
+    this.auditor = auditor;
+    this.regulator = regulator;
+    this.query = new LedgerQuery(federation, new Viewer(auditor.id(), auditor.kind(), Optional.empty(), true));
+  }
+
+  /** The auditor's id. */
+  public ParticipantId id() {
+    return auditor.id();
+  }
+
+  /** Whether this client acts for a regulator. */
+  public boolean isRegulator() {
+    return regulator;
+  }
+
+  /** The query interface: every record's metadata, no payloads. */
+  public LedgerQuery query() {
+    return query;
+  }
+
+  /** Re-verifies the chain of the federation's most advanced node from genesis and compares every node's tip. */
+  public ChainReport verifyChain() {
+    Node reader = federation.reader();
+    List<CertifiedBlock> blocks = new ArrayList<>();
+    for (long h = 0; h <= reader.ledger().height(); h++) {
+      blocks.add(reader.ledger().block(h));
+    }
+    ChainReport r = verify(blocks);
+    List<String> disagree = new ArrayList<>();
+    for (Node n : federation.nodes()) {
+      Optional<Digest> tip = n.ledger().tip().map(BlockHeader::hash);
+      if (!tip.equals(r.tipHash())) {
+        disagree.add(n.id() + (n.isOnline() ? " (tip differs)" : " (offline, tip differs)"));
+      }
+    }
+    return new ChainReport(r.valid(), r.blocks(), r.tipHash(), r.problem(), disagree);
+  }
+
+  /**
+   * Verifies a copy of a chain from genesis (for example one served by a mirror): every
+   * signature, rule, root and certificate; the first failure is named with its height.
+   */
+  public ChainReport verify(List<CertifiedBlock> blocks) {
+    InMemoryBlockStore store = new InMemoryBlockStore();
+    blocks.forEach(b -> store.append(b.encode()));
+    try (Ledger l = Ledger.builder(federation.parameters()).store(store).clock(federation.clock())
+        .certificatePolicy(CertificatePolicy.auditQuorum()).replay(Ledger.ReplayMode.FULL).open()) {
+      return new ChainReport(true, l.height() + 1, l.tip().map(BlockHeader::hash), Optional.empty(), List.of());
+    } catch (LedgerReplayException e) {
+      return new ChainReport(false, e.height(), Optional.empty(), Optional.of(e.getMessage()), List.of());
+    } catch (MalformedEncodingException e) {
+      return new ChainReport(false, 0, Optional.empty(), Optional.of(e.getMessage()), List.of());
+    }
+  }
+
+  /** Whether {@code proof} holds against {@code header} and that header is on the verified chain. */
+  public boolean verifyInclusion(LedgerInclusionProof proof, BlockHeader header) {
+    Node r = federation.reader();
+    return header.height() <= r.ledger().height() && r.ledger().header(header.height()).equals(header)
+        && proof.verify(header);
+  }
+
+  /**
+   * Verifies an anchor receipt end to end against Bitcoin headers, and that its commitment is to
+   * this chain's log at the height it names.
+   */
+  public ReceiptVerdict verifyReceipt(AnchorReceipt receipt, HeaderSource bitcoinHeaders) {
+    var c = receipt.commitment();
+    Node r = federation.reader();
+    if (!c.chainId().equals(federation.parameters().chainId()) || c.height() > r.ledger().height()) {
+      return new ReceiptVerdict.Invalid("the commitment is not to this chain");
+    }
+    BlockHeader h = r.ledger().header(c.height());
+    if (h.ledgerSize() != c.logSize() || !h.ledgerRoot().equals(c.logRoot())) {
+      return new ReceiptVerdict.Invalid("the commitment does not match header " + c.height() + " of this chain");
+    }
+    return receipt.verify(bitcoinHeaders);
+  }
+
+  /**
+   * The complete access trail of {@code patient}, checked against the tip: the patient's history
+   * proof (no entry omitted) must verify, and every access event is taken from it.
+   *
+   * @throws IllegalStateException if the history proof does not verify
+   */
+  public List<AccessEvent> accessTrail(ParticipantId patient) {
+    Node r = federation.reader();
+    BlockHeader tip = r.ledger().tip().orElseThrow();
+    ValidationResult<List<Entry>> v = r.ledger().patientHistory(patient).verify(tip);
+    if (!v.isAccepted()) {
+      throw new IllegalStateException("history of " + patient + " does not verify: " + v.reason());
+    }
+    List<AccessEvent> out = new ArrayList<>();
+    for (Entry e : v.value()) {
+      if (e instanceof AccessEvent a) {
+        out.add(a);
+      }
+    }
+    List<QueryHit<AccessEvent>> indexed = query.accessEvents(patient);
+    if (indexed.size() != out.size()) {
+      throw new IllegalStateException("the index lists " + indexed.size() + " access events, the proven history "
+          + out.size());
+    }
+    return out;
+  }
+
+  /**
+   * Orders the erasure of a record's payload (a regulator's legal order): copies deleted from
+   * every storage node and the proxies' fragments of grants scoped to this record destroyed. The
+   * ledger keeps the record's digest and pseudonyms; the order is kept in {@link Federation#erasures()}
+   * because the chain has no entry kind a regulator may sign about a patient's record.
+   *
+   * @throws AccessDeniedException unless this client acts for a regulator
+   */
+  public ErasureReport orderErasure(Digest recordId) {
+    if (!regulator || !federation.isActive(auditor.id(), ParticipantKind.REGULATOR)) {
+      throw new AccessDeniedException("role:regulator", "only an active regulator orders erasure");
+    }
+    return federation.erase(federation.record(recordId), auditor, false);
+  }
+
+  @Override
+  public String toString() {
+    return (regulator ? "Regulator" : "Auditor") + "Client[" + id() + "]";
+  }
+}

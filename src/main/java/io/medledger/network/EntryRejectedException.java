@@ -1,0 +1,14 @@
+package io.medledger.network;
+
+/**
+ * The federation refused an entry: admission or block validation rejected it, or no block could
+ * be made final. The reason comes from the ledger's validation rules.
+ */
+public class EntryRejectedException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception. */
+  public EntryRejectedException(String message) {
+    super(message);
+  }
+}

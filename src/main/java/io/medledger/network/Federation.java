@@ -1,0 +1,614 @@
+package io.medledger.network;
+
+import io.medledger.access.InstitutionClass;
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
+import io.medledger.anchor.AnchorCommitment;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessScope;
+import io.medledger.chain.AffiliateRegistration;
+import io.medledger.chain.Anchor;
+import io.medledger.chain.BlockCandidate;
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.Certificate;
+import io.medledger.chain.ChainParameters;
+import io.medledger.chain.Entry;
+import io.medledger.chain.InstitutionRegistration;
+import io.medledger.chain.LedgerInclusionProof;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.MembershipChange;
+import io.medledger.chain.Page;
+import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientRegistration;
+import io.medledger.chain.QueryHit;
+import io.medledger.chain.RecordQuery;
+import io.medledger.chain.ValidationResult;
+import io.medledger.codec.ByteString;
+import io.medledger.crypto.Digest;
+import io.medledger.pre.ProxyKey;
+import io.medledger.storage.BlobStore;
+import io.medledger.storage.FileBlobStore;
+import io.medledger.storage.InMemoryBlobStore;
+import io.medledger.storage.ReplicatedBlobStore;
+import io.medledger.storage.StorageNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A whole sharing federation wired in one process from one builder: the institutions and their
+ * classes, a {@link Node} per server (class A institutions run federation servers, class B audit
+ * servers, by the chain's server-class policy), the replicated storage nodes, the key directory,
+ * the {@link Sequencer} that makes blocks final, and the genesis block that registers them all.
+ * It is the entry point for typed clients: {@link #registerPatient}, {@link #registerClinician},
+ * {@link #registerResearcher}, {@link #auditor}, {@link #regulator}.
+ *
+ * <p>In-memory by default (tests, demos); {@link Builder#dataDirectory(Path)} puts every node's
+ * block store and every storage node on disk.
+ *
+ * <p>Thread-safe: submissions are serialized by the sequencer, everything else is read from
+ * thread-safe ledgers and stores.
+ */
+public final class Federation implements AutoCloseable {
+  /** The encryption metadata that marks a tombstone amendment (an erased payload). */
+  static final ByteString TOMBSTONE = ByteString.of("medledger/erased/v1".getBytes(StandardCharsets.US_ASCII));
+
+  private final ChainParameters params;
+  private final Clock clock;
+  private final SecureRandom random;
+  private final KeyDirectory directory = new KeyDirectory();
+  private final Map<String, Identity> institutions = new LinkedHashMap<>();
+  private final Map<String, Identity> regulators = new LinkedHashMap<>();
+  private final List<Node> nodes = new ArrayList<>();
+  private final ReplicatedBlobStore storage;
+  private final List<Identity> storageNodes = new ArrayList<>();
+  private final Sequencer sequencer;
+  private final int threshold;
+  private final Map<Digest, ErasureReport> erasures = new ConcurrentHashMap<>();
+  private final List<AnchorPoint> anchors = new CopyOnWriteArrayList<>();
+
+  /** A builder for a federation on the chain named {@code chainName} with default parameters. */
+  public static Builder builder(String chainName) {
+    return new Builder(ChainParameters.defaults(chainName));
+  }
+
+  /** A builder for a federation on a chain with {@code params}. */
+  public static Builder builder(ChainParameters params) {
+    return new Builder(params);
+  }
+
+  /**
+   * Configures a federation. Defaults: no institutions (add at least one that may run a
+   * federation server), three in-memory storage nodes with write quorum 2 operated by the first
+   * institution, re-encryption threshold 2 (or 1 with a single federation server), the UTC
+   * system clock, a {@link SecureRandom}. Not thread-safe.
+   */
+  public static final class Builder {
+    private final ChainParameters params;
+    private final Map<String, InstitutionClass> institutions = new LinkedHashMap<>();
+    private final List<String> regulators = new ArrayList<>();
+    private final List<BlobStore> storeOverrides = new ArrayList<>();
+    private int storageCount = 3;
+    private int writeQuorum = 2;
+    private String storageOperator;
+    private Integer threshold;
+    private Clock clock = Clock.systemUTC();
+    private SecureRandom random = new SecureRandom();
+    private Path dataDirectory;
+
+    private Builder(ChainParameters params) {
+      this.params = Objects.requireNonNull(params, "params");
+    }
+
+    /** An institution of class {@code cls}; it runs the servers its class may operate. */
+    public Builder institution(String name, InstitutionClass cls) {
+      if (institutions.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(cls, "cls")) != null) {
+        throw new IllegalArgumentException("institution " + name + " given twice");
+      }
+      return this;
+    }
+
+    /** A regulator admitted in genesis. */
+    public Builder regulator(String name) {
+      regulators.add(Objects.requireNonNull(name, "name"));
+      return this;
+    }
+
+    /** {@code count} storage nodes operated by institution {@code operator}, with write quorum {@code w}. */
+    public Builder storage(String operator, int count, int w) {
+      this.storageOperator = operator;
+      this.storageCount = count;
+      this.writeQuorum = w;
+      return this;
+    }
+
+    /** The blob stores of the storage nodes, in order (for fault injection or custom back ends). */
+    public Builder storageStores(List<BlobStore> stores) {
+      storeOverrides.clear();
+      storeOverrides.addAll(stores);
+      this.storageCount = stores.size();
+      return this;
+    }
+
+    /** How many proxies (federation servers) must re-encrypt for a grantee to decrypt. */
+    public Builder threshold(int t) {
+      this.threshold = t;
+      return this;
+    }
+
+    /** The clock for block, entry and grant times. */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /** The randomness for keys (seed it only in tests). */
+    public Builder random(SecureRandom r) {
+      this.random = Objects.requireNonNull(r, "random");
+      return this;
+    }
+
+    /** Keep block stores and storage nodes in files under {@code dir} (one folder each). */
+    public Builder dataDirectory(Path dir) {
+      this.dataDirectory = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
+
+    /**
+     * Creates keys for every institution and server, starts the nodes and commits the genesis block.
+     *
+     * @throws IllegalArgumentException if no institution may run a federation server, or the
+     *     threshold or storage settings are out of range
+     */
+    public Federation build() {
+      return new Federation(this);
+    }
+  }
+
+  private Federation(Builder b) {
+    this.params = b.params;
+    this.clock = b.clock;
+    this.random = b.random;
+    List<Entry> genesis = new ArrayList<>();
+    List<Node.Builder> nodeBuilders = new ArrayList<>();
+    int nodeIndex = 0;
+    for (Map.Entry<String, InstitutionClass> e : b.institutions.entrySet()) {
+      Identity inst = Identity.generate(ParticipantKind.INSTITUTION, e.getKey(), random);
+      institutions.put(e.getKey(), inst);
+      directory.publish(inst.card());
+      genesis.add(sign(new InstitutionRegistration(inst.publicKey(), e.getKey(), e.getValue(), now(), List.of()), inst));
+      for (ParticipantKind role : List.of(ParticipantKind.FEDERATION_SERVER, ParticipantKind.AUDIT_SERVER)) {
+        if (params.mayOperate(role, e.getValue())) {
+          String label = role == ParticipantKind.FEDERATION_SERVER ? "federation server" : "audit server";
+          Identity server = Identity.generate(role, e.getKey() + " " + label, random);
+          directory.publish(server.card());
+          genesis.add(sign(new MembershipChange(MembershipChange.Action.ADD, role, server.publicKey(),
+              Optional.of(inst.id()), now(), List.of()), server));
+          Node.Builder nb = Node.builder(params, server).clock(clock).directory(directory)
+              .role(role == ParticipantKind.FEDERATION_SERVER ? NodeRole.FEDERATION : NodeRole.AUDIT);
+          if (b.dataDirectory != null) {
+            nb.dataDirectory(b.dataDirectory.resolve("node-" + nodeIndex));
+          }
+          nodeIndex++;
+          nodeBuilders.add(nb);
+        }
+      }
+    }
+    for (String r : b.regulators) {
+      Identity reg = Identity.generate(ParticipantKind.REGULATOR, r, random);
+      regulators.put(r, reg);
+      directory.publish(reg.card());
+      genesis.add(sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg.publicKey(),
+          Optional.empty(), now(), List.of()), reg));
+    }
+    if (institutions.isEmpty()) {
+      throw new IllegalArgumentException("a federation needs institutions");
+    }
+    Identity operator = b.storageOperator == null ? institutions.values().iterator().next()
+        : Optional.ofNullable(institutions.get(b.storageOperator))
+            .orElseThrow(() -> new IllegalArgumentException("unknown storage operator " + b.storageOperator));
+    List<StorageNode> sn = new ArrayList<>();
+    for (int i = 0; i < b.storageCount; i++) {
+      Identity s = Identity.generate(ParticipantKind.STORAGE_NODE, operator.name() + " storage " + (i + 1), random);
+      storageNodes.add(s);
+      genesis.add(sign(new AffiliateRegistration(s.publicKey(), ParticipantKind.STORAGE_NODE, operator.id(), now(),
+          List.of()), operator, s));
+      BlobStore store = i < b.storeOverrides.size() ? b.storeOverrides.get(i)
+          : b.dataDirectory != null ? FileBlobStore.open(b.dataDirectory.resolve("storage-" + i)) : new InMemoryBlobStore();
+      sn.add(new StorageNode(s.id().toHex(), store));
+    }
+    this.storage = new ReplicatedBlobStore(sn, b.writeQuorum);
+    for (Node.Builder nb : nodeBuilders) {
+      nodes.add(nb.build());
+    }
+    List<Node> fed = federationNodes();
+    if (fed.isEmpty()) {
+      throw new IllegalArgumentException("no institution may run a federation server under the chain's class policy");
+    }
+    int t = b.threshold != null ? b.threshold : Math.min(2, fed.size());
+    if (t < 1 || t > fed.size()) {
+      throw new IllegalArgumentException("threshold must be between 1 and " + fed.size());
+    }
+    this.threshold = t;
+    this.sequencer = new RotatingAuditSequencer(nodes, clock);
+    if (fed.get(0).ledger().height() < 0) {
+      commitGenesis(fed.get(0), genesis);
+    }
+  }
+
+  private void commitGenesis(Node bookkeeper, List<Entry> genesis) {
+    ValidationResult<BlockCandidate> c = bookkeeper.propose(0, now(), genesis);
+    if (!c.isAccepted() || !c.value().rejected().isEmpty()) {
+      throw new IllegalStateException("genesis does not validate: " + (c.isAccepted()
+          ? c.value().rejected().get(0).reason() : c.reason()));
+    }
+    CertifiedBlock g = new CertifiedBlock(c.value().block().block(), Certificate.EMPTY);
+    for (Node n : nodes) {
+      n.commit(g).value();
+    }
+  }
+
+  // ------------------------------------------------------------------ parts
+
+  /** The chain parameters. */
+  public ChainParameters parameters() {
+    return params;
+  }
+
+  /** The clock. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Every node (federation and audit servers). */
+  public List<Node> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  /** The federation servers' nodes, in admission order. */
+  public List<Node> federationNodes() {
+    return nodes.stream().filter(n -> n.role() == NodeRole.FEDERATION).toList();
+  }
+
+  /** The audit servers' nodes. */
+  public List<Node> auditNodes() {
+    return nodes.stream().filter(n -> n.role() == NodeRole.AUDIT).toList();
+  }
+
+  /** The sequencer that makes blocks final. */
+  public Sequencer sequencer() {
+    return sequencer;
+  }
+
+  /** The replicated payload store. */
+  public ReplicatedBlobStore storage() {
+    return storage;
+  }
+
+  /** The storage nodes' ledger ids, in configuration order. */
+  public List<ParticipantId> storageNodeIds() {
+    return storageNodes.stream().map(Identity::id).toList();
+  }
+
+  /** The key directory. */
+  public KeyDirectory directory() {
+    return directory;
+  }
+
+  /** The re-encryption threshold. */
+  public int threshold() {
+    return threshold;
+  }
+
+  /** An institution's ledger id. @throws IllegalArgumentException if unknown */
+  public ParticipantId institutionId(String name) {
+    return institution(name).id();
+  }
+
+  Identity institution(String name) {
+    Identity i = institutions.get(name);
+    if (i == null) {
+      throw new IllegalArgumentException("unknown institution " + name);
+    }
+    return i;
+  }
+
+  /** The confirmed anchors, oldest first. */
+  public List<AnchorPoint> anchors() {
+    return List.copyOf(anchors);
+  }
+
+  /** The erasures done through this federation, by record id. */
+  public Map<Digest, ErasureReport> erasures() {
+    return Map.copyOf(erasures);
+  }
+
+  /** An online node with the highest chain (the one clients read from). */
+  public Node reader() {
+    Node best = null;
+    for (Node n : nodes) {
+      if (n.isOnline() && (best == null || n.ledger().height() > best.ledger().height())) {
+        best = n;
+      }
+    }
+    if (best == null) {
+      throw new IllegalStateException("every node is offline");
+    }
+    return best;
+  }
+
+  // ------------------------------------------------------------------ onboarding
+
+  /** Creates a patient's keys, registers its pseudonym on the ledger and publishes its keys. */
+  public PatientClient registerPatient(String name) {
+    Identity p = Identity.generate(ParticipantKind.PATIENT, name, random);
+    directory.publish(p.card());
+    submitOrThrow(sign(new PatientRegistration(p.publicKey(), now(), List.of()), p));
+    return new PatientClient(this, p);
+  }
+
+  /** Creates a clinician under {@code institution} (signed by both) and returns its client. */
+  public ClinicianClient registerClinician(String name, String institution) {
+    Identity inst = institution(institution);
+    Identity c = Identity.generate(ParticipantKind.CLINICIAN, name, random);
+    directory.publish(c.card());
+    submitOrThrow(sign(new AffiliateRegistration(c.publicKey(), ParticipantKind.CLINICIAN, inst.id(), now(), List.of()),
+        inst, c));
+    return new ClinicianClient(this, c, inst);
+  }
+
+  /** Creates a researcher under {@code institution} and returns its client. */
+  public ResearcherClient registerResearcher(String name, String institution) {
+    Identity inst = institution(institution);
+    Identity r = Identity.generate(ParticipantKind.RESEARCHER, name, random);
+    directory.publish(r.card());
+    submitOrThrow(sign(new AffiliateRegistration(r.publicKey(), ParticipantKind.RESEARCHER, inst.id(), now(), List.of()),
+        inst, r));
+    return new ResearcherClient(this, r);
+  }
+
+  /** An auditor's client (anyone may audit: it verifies and reads metadata, never payloads). */
+  public AuditorClient auditor(String name) {
+    return new AuditorClient(this, Identity.generate(ParticipantKind.AUDIT_SERVER, name, random), false);
+  }
+
+  /** The client of regulator {@code name} (admitted in genesis): an auditor that may also order erasure. */
+  public AuditorClient regulator(String name) {
+    Identity r = regulators.get(name);
+    if (r == null) {
+      throw new IllegalArgumentException("unknown regulator " + name);
+    }
+    return new AuditorClient(this, r, true);
+  }
+
+  // ------------------------------------------------------------------ submission
+
+  /** Submits entries to the sequencer and returns the outcome. */
+  public Sequencer.Outcome submit(List<Entry> entries) {
+    return sequencer.submit(entries);
+  }
+
+  /** Submits one entry and returns its block. @throws EntryRejectedException with the rule that refused it */
+  CertifiedBlock submitOrThrow(Entry e) {
+    ValidationResult<Entry> admitted = reader().admit(e);
+    if (!admitted.isAccepted()) {
+      throw new EntryRejectedException(e.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused: "
+          + admitted.reason());
+    }
+    Sequencer.Outcome o = sequencer.submit(List.of(e));
+    if (!o.rejected().isEmpty()) {
+      throw new EntryRejectedException(e.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused: "
+          + o.rejected().get(0).reason());
+    }
+    return o.blocks().get(o.blocks().size() - 1);
+  }
+
+  long now() {
+    return clock.millis();
+  }
+
+  <E extends Entry> E sign(E e, Identity... signers) {
+    return Entry.sign(e, params.chainId(),
+        java.util.Arrays.stream(signers).map(Identity::signingKey).toArray(io.medledger.crypto.Ed25519PrivateKey[]::new));
+  }
+
+  List<ProxyKey> proxyKeys() {
+    return federationNodes().stream().map(n -> n.proxyKey().orElseThrow()).toList();
+  }
+
+  // ------------------------------------------------------------------ shared read logic
+
+  /** The record entry with {@code id}. @throws AccessDeniedException if there is none */
+  MedicalRecord record(Digest id) {
+    Optional<Entry> e = reader().entry(id);
+    if (e.isEmpty() || !(e.get() instanceof MedicalRecord m)) {
+      throw new AccessDeniedException("record", "no record " + id + " on the ledger");
+    }
+    return m;
+  }
+
+  /** The record and the records it amends, newest first. */
+  List<Digest> lineage(MedicalRecord m) {
+    List<Digest> out = new ArrayList<>();
+    out.add(m.id());
+    Optional<Digest> prev = m.amends();
+    while (prev.isPresent() && out.size() < 10_000) {
+      out.add(prev.get());
+      MedicalRecord p = record(prev.get());
+      prev = p.amends();
+    }
+    return out;
+  }
+
+  /** An active grant by the record's patient to one of {@code grantees} for {@code purpose} that covers it. */
+  Optional<AccessGrant> coveringGrant(MedicalRecord rec, Set<ParticipantId> grantees, Purpose purpose,
+      boolean needsProxies) {
+    Node r = reader();
+    long t = now();
+    List<Digest> lineage = lineage(rec);
+    for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
+      AccessGrant g = h.entry();
+      if (grantees.contains(g.grantee()) && g.purpose() == purpose && r.ledger().isGrantActive(g.id(), t)
+          && g.scope().covers(rec.resourceType(), lineage) && (!needsProxies || g.threshold() > 0)) {
+        return Optional.of(g);
+      }
+    }
+    return Optional.empty();
+  }
+
+  List<QueryHit<AccessGrant>> allGrants(ParticipantId patient) {
+    List<QueryHit<AccessGrant>> out = new ArrayList<>();
+    PageRequest p = PageRequest.first(PageRequest.MAX_LIMIT);
+    while (true) {
+      Page<AccessGrant> page = reader().ledger().grantsByPatient(patient, p);
+      out.addAll(page.items());
+      if (page.nextCursor().isEmpty()) {
+        return out;
+      }
+      p = p.after(page.nextCursor().getAsLong());
+    }
+  }
+
+  /** Whether the payload of record {@code id} was erased (registry or tombstone on the ledger). */
+  boolean isErased(MedicalRecord m) {
+    if (erasures.containsKey(m.id()) || isTombstone(m)) {
+      return true;
+    }
+    PageRequest p = PageRequest.first(PageRequest.MAX_LIMIT);
+    while (true) {
+      Page<MedicalRecord> page = reader().ledger().records(RecordQuery.all().patient(m.patient())
+          .resourceType(m.resourceType()), p);
+      for (QueryHit<MedicalRecord> h : page.items()) {
+        if (isTombstone(h.entry()) && h.entry().amends().equals(Optional.of(m.id()))) {
+          return true;
+        }
+      }
+      if (page.nextCursor().isEmpty()) {
+        return false;
+      }
+      p = p.after(page.nextCursor().getAsLong());
+    }
+  }
+
+  static boolean isTombstone(MedicalRecord m) {
+    return m.payloadSize() == 0 && m.storageNodes().isEmpty() && m.encryptionMetadata().equals(TOMBSTONE);
+  }
+
+  /** The complete anchor receipt of {@code entry} at ledger index {@code ledgerIndex}, once an anchor covers it. */
+  Optional<AnchorReceipt> receipt(Entry entry, long ledgerIndex) {
+    for (AnchorPoint a : anchors) {
+      if (a.commitment().logSize() > ledgerIndex) {
+        Optional<LedgerInclusionProof> p = reader().ledger().ledgerInclusionProof(entry.id(), a.commitment().height());
+        return p.map(lp -> AnchorReceipt.pending(entry.encode(), lp.proof(), a.commitment()).complete(a.bitcoin()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  // ------------------------------------------------------------------ anchoring and erasure
+
+  /**
+   * Anchors the ledger at its tip: commits to the ledger-wide log, has {@code bitcoin} carry the
+   * commitment in a confirmed transaction, and records an {@link Anchor} entry signed by a
+   * federation server. From then on, query results up to that point carry complete receipts.
+   */
+  public AnchorPoint anchor(RegtestChain bitcoin) {
+    Node r = reader();
+    BlockHeader tip = r.ledger().tip().orElseThrow();
+    AnchorCommitment c = new AnchorCommitment(params.chainId(), tip.height(), tip.ledgerSize(), tip.ledgerRoot());
+    RegtestChain.Confirmation conf = bitcoin.confirm(c);
+    Node submitter = federationNodes().stream().filter(Node::isOnline).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no federation server online"));
+    long from = anchors.isEmpty() ? 0 : anchors.get(anchors.size() - 1).commitment().height() + 1;
+    Anchor entry = submitter.signAnchor(new Anchor(submitter.id(), conf.txid(), c.digest(), Math.min(from, tip.height()),
+        tip.height(), now(), List.of()));
+    submitOrThrow(entry);
+    AnchorPoint point = new AnchorPoint(c, conf.txid(), conf.bitcoin(), entry.id());
+    anchors.add(point);
+    return point;
+  }
+
+  /**
+   * Erases the payload of {@code rec}: deletes every copy from the storage nodes, makes the
+   * proxies destroy their fragments of grants scoped to this record only, and (when the patient
+   * erases) revokes those grants and writes a tombstone amendment on the ledger.
+   */
+  ErasureReport erase(MedicalRecord rec, Identity by, boolean patient) {
+    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
+    List<Digest> destroyed = new ArrayList<>();
+    List<Entry> ledgerEntries = new ArrayList<>();
+    for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
+      AccessGrant g = h.entry();
+      if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(rec.id()))) {
+        destroyed.add(g.id());
+        if (patient && reader().ledger().isGrantActive(g.id(), now())) {
+          ledgerEntries.add(sign(new io.medledger.chain.AccessRevocation(rec.patient(), g.id(), now(), List.of()), by));
+        }
+      }
+    }
+    nodes.forEach(n -> n.destroyFragments(destroyed));
+    Optional<Digest> tomb = Optional.empty();
+    if (patient) {
+      MedicalRecord t = sign(new MedicalRecord(rec.patient(), rec.patient(), Optional.empty(), rec.resourceType(),
+          rec.payloadDigest(), 0, List.of(), TOMBSTONE, now(), Optional.of(rec.id()), List.of()), by);
+      ledgerEntries.add(t);
+      tomb = Optional.of(t.id());
+    }
+    ErasureReport report = new ErasureReport(rec.id(), rec.payloadDigest(), by.id(), sr.deleted(), sr.unreachable(),
+        destroyed, tomb);
+    erasures.put(rec.id(), report);
+    if (!ledgerEntries.isEmpty()) {
+      Sequencer.Outcome o = sequencer.submit(ledgerEntries);
+      if (!o.rejected().isEmpty()) {
+        throw new EntryRejectedException("erasure entries refused: " + o.rejected().get(0).reason());
+      }
+    }
+    return report;
+  }
+
+  /** Retries the deletion on storage nodes an erasure could not reach. */
+  public ErasureReport retryErasure(Digest record) {
+    ErasureReport r = erasures.get(record);
+    if (r == null) {
+      throw new IllegalArgumentException("no erasure of " + record);
+    }
+    ReplicatedBlobStore.ErasureReport sr = storage.erase(r.payloadDigest());
+    List<String> deleted = new ArrayList<>(r.deletedFrom());
+    deleted.addAll(sr.deleted());
+    ErasureReport updated = new ErasureReport(r.record(), r.payloadDigest(), r.erasedBy(), deleted, sr.unreachable(),
+        r.destroyedGrants(), r.tombstone());
+    erasures.put(record, updated);
+    return updated;
+  }
+
+  /** Whether {@code id} is an active participant of {@code kind} on the ledger. */
+  boolean isActive(ParticipantId id, ParticipantKind kind) {
+    Optional<Participant> p = reader().ledger().participant(id);
+    return p.isPresent() && p.get().active() && p.get().kind() == kind;
+  }
+
+  @Override
+  public void close() {
+    nodes.forEach(Node::close);
+  }
+
+  @Override
+  public String toString() {
+    return "Federation[" + institutions.size() + " institutions, " + nodes.size() + " nodes, height "
+        + reader().ledger().height() + "]";
+  }
+}

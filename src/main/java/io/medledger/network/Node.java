@@ -1,0 +1,352 @@
+package io.medledger.network;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.Block;
+import io.medledger.chain.BlockCandidate;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.Certificate;
+import io.medledger.chain.ChainParameters;
+import io.medledger.chain.Endorsement;
+import io.medledger.chain.Entry;
+import io.medledger.chain.EntryLocation;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.ValidationResult;
+import io.medledger.chain.VerifiedBlock;
+import io.medledger.codec.ByteString;
+import io.medledger.crypto.Digest;
+import io.medledger.pre.Capsule;
+import io.medledger.pre.EncryptedKeyFrag;
+import io.medledger.pre.EnvelopeException;
+import io.medledger.pre.GrantKeyMaterial;
+import io.medledger.pre.ProxyKey;
+import io.medledger.pre.ProxyResponse;
+import io.medledger.pre.ReEncryptionProxy;
+import io.medledger.storage.BlockStore;
+import io.medledger.storage.FileBlockStore;
+import io.medledger.storage.InMemoryBlockStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The server an institution runs: its own copy of the ledger over a block store, its consensus
+ * role, and, for a federation server, the re-encryption proxy. A node validates everything it
+ * appends with the full chain rules (signatures, authorization, roots, certificate), so a
+ * faulty client or bookkeeper cannot get an unauthorized entry onto its chain.
+ *
+ * <p>Consensus steps: {@link #propose} (federation servers, the bookkeeper of the turn),
+ * {@link #vote} (audit servers: validate and countersign), {@link #commit} (every node). The
+ * proxy answers {@link #reencrypt} only for an access event already final on its ledger, so every
+ * re-encrypted read is on the audit trail first.
+ *
+ * <p>Thread-safe.
+ */
+public final class Node implements AutoCloseable {
+  private final Identity server;
+  private final NodeRole role;
+  private final Ledger ledger;
+  private final ReEncryptionProxy proxy;
+  private final KeyDirectory directory;
+  private final Clock clock;
+  private final Map<Digest, VerifiedBlock> pendingBlocks = new ConcurrentHashMap<>();
+  private final List<String> proxyProblems = new CopyOnWriteArrayList<>();
+  private volatile boolean online = true;
+
+  private Node(Builder b, Ledger ledger) {
+    this.server = b.server;
+    this.role = b.role;
+    this.ledger = ledger;
+    this.directory = b.directory;
+    this.clock = b.clock;
+    this.proxy = role == NodeRole.FEDERATION ? new ReEncryptionProxy(server.id().toHex(), server.encryptionKey()) : null;
+  }
+
+  /** A builder for a node run under {@code server}'s keys on the chain {@code params}. */
+  public static Builder builder(ChainParameters params, Identity server) {
+    return new Builder(params, server);
+  }
+
+  /**
+   * Configures a node. Defaults: observer role, an in-memory block store, the UTC system clock, a
+   * fresh key directory. Not thread-safe.
+   */
+  public static final class Builder {
+    private final ChainParameters params;
+    private final Identity server;
+    private NodeRole role = NodeRole.OBSERVER;
+    private BlockStore store;
+    private Clock clock = Clock.systemUTC();
+    private KeyDirectory directory = new KeyDirectory();
+
+    private Builder(ChainParameters params, Identity server) {
+      this.params = Objects.requireNonNull(params, "params");
+      this.server = Objects.requireNonNull(server, "server");
+    }
+
+    /** The consensus role. */
+    public Builder role(NodeRole r) {
+      this.role = Objects.requireNonNull(r, "role");
+      return this;
+    }
+
+    /** The block store (the node closes it). */
+    public Builder blockStore(BlockStore s) {
+      this.store = Objects.requireNonNull(s, "store");
+      return this;
+    }
+
+    /** A durable file block store in {@code directory} (created if missing; replayed if present). */
+    public Builder dataDirectory(Path directory) {
+      this.store = FileBlockStore.open(directory);
+      return this;
+    }
+
+    /** The clock that bounds block and entry times. */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /** The key directory the proxy reads owners' and grantees' Umbral keys from. */
+    public Builder directory(KeyDirectory d) {
+      this.directory = Objects.requireNonNull(d, "directory");
+      return this;
+    }
+
+    /**
+     * Opens the ledger (replaying a file store) and returns the node.
+     *
+     * @throws io.medledger.chain.LedgerReplayException if a stored block does not validate
+     */
+    public Node build() {
+      Ledger l = Ledger.builder(params).store(store != null ? store : new InMemoryBlockStore()).clock(clock).open();
+      Node n = new Node(this, l);
+      for (long h = 0; h <= l.height(); h++) {
+        n.afterCommit(l.block(h).block());
+      }
+      return n;
+    }
+  }
+
+  /** The server's ledger id. */
+  public ParticipantId id() {
+    return server.id();
+  }
+
+  /** The server's public key card. */
+  public KeyCard card() {
+    return server.card();
+  }
+
+  /** The consensus role. */
+  public NodeRole role() {
+    return role;
+  }
+
+  /** This node's copy of the ledger (read it freely; appends go through {@link #commit}). */
+  public Ledger ledger() {
+    return ledger;
+  }
+
+  /** The key proxies' fragments are encrypted to, for a federation server. */
+  public Optional<ProxyKey> proxyKey() {
+    return Optional.ofNullable(proxy).map(ReEncryptionProxy::proxyKey);
+  }
+
+  /** Whether the proxy holds a key fragment for grant {@code grantId}. */
+  public boolean holdsFragment(Digest grantId) {
+    return proxy != null && proxy.holds(grantId.toHex());
+  }
+
+  /** Fragments this proxy could not take (missing keys, a fragment that does not verify). */
+  public List<String> proxyProblems() {
+    return List.copyOf(proxyProblems);
+  }
+
+  /** Whether the node is reachable. An offline node neither proposes, votes nor re-encrypts. */
+  public boolean isOnline() {
+    return online;
+  }
+
+  /** Takes the node offline (a crash or a partition) or back online; it catches up when back. */
+  public void setOnline(boolean online) {
+    this.online = online;
+  }
+
+  /** Checks an entry against this node's tip for admission to the pending pool. */
+  public ValidationResult<Entry> admit(Entry entry) {
+    return ledger.checkEntry(entry);
+  }
+
+  /**
+   * As bookkeeper: builds and signs nothing yet, but validates a candidate block of
+   * {@code pending} entries on the tip (invalid entries are left out with reasons).
+   *
+   * @throws IllegalStateException if this node is not a federation server
+   */
+  public ValidationResult<BlockCandidate> propose(long round, long timestamp, List<Entry> pending) {
+    if (role != NodeRole.FEDERATION) {
+      throw new IllegalStateException("only federation servers propose blocks");
+    }
+    ValidationResult<BlockCandidate> c = ledger.propose(server.id(), round, ByteString.EMPTY, timestamp, pending);
+    if (c.isAccepted()) {
+      VerifiedBlock vb = c.value().block();
+      pendingBlocks.put(vb.header().hash(), vb);
+    }
+    return c;
+  }
+
+  /**
+   * As audit server: validates {@code block} with the full chain rules against this node's tip
+   * and, if it holds, returns this server's countersignature on its header.
+   *
+   * @throws IllegalStateException if this node is not an audit server
+   */
+  public ValidationResult<Endorsement> vote(Block block) {
+    if (role != NodeRole.AUDIT) {
+      throw new IllegalStateException("only audit servers vote on blocks");
+    }
+    ValidationResult<VerifiedBlock> v = ledger.validate(block);
+    if (!v.isAccepted()) {
+      return ValidationResult.rejected(v.reason());
+    }
+    pendingBlocks.put(block.header().hash(), v.value());
+    return ValidationResult.accepted(Endorsement.sign(server.signingKey(), Certificate.voteMessage(block.header())));
+  }
+
+  /**
+   * Appends a certified block: the certificate is checked against the audit servers as of the
+   * parent and, unless this node validated the block itself, the block is validated in full.
+   */
+  public ValidationResult<CertifiedBlock> commit(CertifiedBlock block) {
+    VerifiedBlock mine = pendingBlocks.remove(block.header().hash());
+    ValidationResult<CertifiedBlock> r = mine != null ? ledger.append(mine, block.certificate()) : ledger.append(block);
+    if (r.isAccepted()) {
+      pendingBlocks.clear();
+      afterCommit(block.block());
+    }
+    return r;
+  }
+
+  /** Fetches, validates and appends the blocks {@code peer} has beyond this node's tip; returns how many. */
+  public int catchUp(Node peer) {
+    int n = 0;
+    while (ledger.height() < peer.ledger().height()) {
+      ValidationResult<CertifiedBlock> r = commit(peer.ledger().block(ledger.height() + 1));
+      if (!r.isAccepted()) {
+        throw new IllegalStateException("block " + (ledger.height() + 1) + " from " + peer.id() + " does not validate: "
+            + r.reason());
+      }
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * As re-encryption proxy: transforms the capsule of the record named by access event
+   * {@code accessEventId} for its grantee. The event must be final on this node's ledger and its
+   * grant unrevoked and valid now. The proxy never sees a data key or a payload.
+   *
+   * @throws AccessDeniedException if there is no such event, or its grant no longer authorizes
+   * @throws EnvelopeException if this proxy holds no fragment for the grant
+   * @throws IllegalStateException if this node is not a federation server or is offline
+   */
+  public ProxyResponse reencrypt(Digest accessEventId) throws EnvelopeException {
+    if (proxy == null) {
+      throw new IllegalStateException("only federation servers run re-encryption proxies");
+    }
+    if (!online) {
+      throw new IllegalStateException("proxy " + id() + " is offline");
+    }
+    Entry e = entry(accessEventId).orElseThrow(() -> new AccessDeniedException("access-event",
+        "no final access event " + accessEventId + " on the ledger of proxy " + id()));
+    if (!(e instanceof AccessEvent ev) || ev.grant().isEmpty()) {
+      throw new AccessDeniedException("access-event", accessEventId + " is not an access event under a grant");
+    }
+    Digest grant = ev.grant().get();
+    if (!ledger.isGrantActive(grant, clock.millis())) {
+      throw new AccessDeniedException("active-grant", "grant " + grant + " is revoked or expired");
+    }
+    MedicalRecord rec = (MedicalRecord) entry(ev.record()).orElseThrow();
+    Capsule capsule;
+    try {
+      capsule = Capsule.fromBytes(rec.encryptionMetadata().toByteArray());
+    } catch (IllegalArgumentException ex) {
+      throw new RecordErasedException(rec.id());
+    }
+    return proxy.reencrypt(grant.toHex(), capsule);
+  }
+
+  /** The entry with id {@code id} on this node's chain. */
+  Optional<Entry> entry(Digest id) {
+    Optional<EntryLocation> loc = ledger.locate(id);
+    return loc.map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()));
+  }
+
+  /** Signs an anchor entry as this federation server. */
+  io.medledger.chain.Anchor signAnchor(io.medledger.chain.Anchor a) {
+    return Entry.sign(a, ledger.parameters().chainId(), server.signingKey());
+  }
+
+  /** Drops a proxy's fragments of the grants in {@code grants} (erasure). */
+  void destroyFragments(List<Digest> grants) {
+    if (proxy != null) {
+      grants.forEach(g -> proxy.revoke(g.toHex()));
+    }
+  }
+
+  private void afterCommit(Block block) {
+    if (proxy == null) {
+      return;
+    }
+    for (Entry e : block.entries()) {
+      if (e instanceof AccessGrant g) {
+        int i = g.proxies().indexOf(server.id());
+        if (i >= 0) {
+          takeFragment(g);
+        }
+      } else if (e instanceof AccessRevocation r) {
+        proxy.revoke(r.grant().toHex());
+      }
+    }
+  }
+
+  private void takeFragment(AccessGrant g) {
+    try {
+      List<EncryptedKeyFrag> frags = new ArrayList<>();
+      for (ByteString b : g.keyFragments()) {
+        frags.add(EncryptedKeyFrag.fromBytes(b.toByteArray()));
+      }
+      Optional<KeyCard> owner = directory.lookup(g.patient());
+      Optional<KeyCard> grantee = directory.lookup(g.grantee());
+      if (owner.isEmpty() || grantee.isEmpty()) {
+        proxyProblems.add("grant " + g.id() + ": keys of the patient or grantee are not published");
+        return;
+      }
+      proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get().verifyingKey(),
+          owner.get().encryptionKey(), grantee.get().encryptionKey());
+    } catch (EnvelopeException | IllegalArgumentException ex) {
+      proxyProblems.add("grant " + g.id() + ": " + ex.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    ledger.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Node[" + role.name().toLowerCase(java.util.Locale.ROOT) + " " + server.name() + " " + id() + "]";
+  }
+}

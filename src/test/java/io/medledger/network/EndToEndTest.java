@@ -1,0 +1,48 @@
+package io.medledger.network;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.MedicalRecord;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class EndToEndTest {
+  @Test
+  void patientSharesWithAClinicianAtAnotherHospitalThroughThresholdReEncryption() throws Exception {
+    try (Federation f = TestFederation.create()) {
+      PatientClient anna = f.registerPatient("Anna");
+      byte[] bundle = TestFederation.demoRecord("anna-mueller");
+      MedicalRecord rec = anna.upload(bundle);
+      assertEquals("Bundle", rec.resourceType());
+      assertArrayEquals(bundle, anna.read(rec.id()));
+
+      ClinicianClient drLee = f.registerClinician("Dr Lee", "Hospital A2");
+      assertThrows(AccessDeniedException.class, () -> drLee.read(rec.id()));
+      AccessGrant g = anna.grant(GrantRequest.treatment(drLee.id()));
+      for (Node n : f.federationNodes()) {
+        assertTrue(n.holdsFragment(g.id()), n + " " + n.proxyProblems());
+      }
+      assertArrayEquals(bundle, drLee.read(rec.id()));
+
+      // the trail: Anna's own read and Dr Lee's read
+      assertEquals(2, anna.accessEvents().size());
+      AccessEvent last = anna.accessEvents().get(1);
+      assertEquals(drLee.id(), last.accessor());
+
+      anna.revoke(g.id());
+      AccessDeniedException denied = assertThrows(AccessDeniedException.class, () -> drLee.read(rec.id()));
+      assertEquals("treatment-grant", denied.missingRight());
+      for (Node n : f.federationNodes()) {
+        assertFalse(n.holdsFragment(g.id()));
+      }
+      assertTrue(f.auditor("auditor").verifyChain().valid());
+      assertTrue(new String(bundle, StandardCharsets.UTF_8).contains("Müller"));
+    }
+  }
+}
