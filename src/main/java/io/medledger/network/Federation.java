@@ -580,6 +580,32 @@ public final class Federation implements AutoCloseable {
     return report;
   }
 
+  /**
+   * Anti-entropy: re-replicates every record payload on the ledger to the storage nodes that
+   * lack it or hold a corrupt copy (run it after a node comes back). Returns how many copies
+   * were rewritten.
+   *
+   * @throws io.medledger.storage.InsufficientReplicasException if some payload has no verified
+   *     copy left anywhere
+   */
+  public int repairStorage() {
+    int repaired = 0;
+    PageRequest p = PageRequest.first(PageRequest.MAX_LIMIT);
+    while (true) {
+      Page<MedicalRecord> page = reader().ledger().records(RecordQuery.all(), p);
+      for (QueryHit<MedicalRecord> h : page.items()) {
+        MedicalRecord m = h.entry();
+        if (!m.storageNodes().isEmpty() && !isErased(m)) {
+          repaired += storage.repair(m.payloadDigest()).repaired().size();
+        }
+      }
+      if (page.nextCursor().isEmpty()) {
+        return repaired;
+      }
+      p = p.after(page.nextCursor().getAsLong());
+    }
+  }
+
   /** Retries the deletion on storage nodes an erasure could not reach. */
   public ErasureReport retryErasure(Digest record) {
     ErasureReport r = erasures.get(record);
