@@ -1,0 +1,108 @@
+package io.medledger.network;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.MedicalRecord;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SequencerTest {
+  @Test
+  void bookkeepingRotatesAndEveryBlockHasAnAuditQuorum() {
+    try (Federation f = TestFederation.create()) {
+      for (int i = 0; i < 6; i++) {
+        f.registerPatient("p" + i);
+      }
+      var ledger = f.reader().ledger();
+      Set<Object> bookkeepers = new HashSet<>();
+      for (long h = 1; h <= ledger.height(); h++) {
+        CertifiedBlock b = ledger.block(h);
+        bookkeepers.add(b.header().bookkeeper());
+        assertTrue(b.certificate().signatures().size() >= 3, "more than two thirds of 4 audit servers");
+        assertNotEquals(b.header().bookkeeper(), ledger.block(h - 1).header().bookkeeper());
+      }
+      assertEquals(3, bookkeepers.size(), "all three federation servers keep the books in turn");
+    }
+  }
+
+  @Test
+  void aSilentBookkeeperCausesARoundChangeAndALaggingNodeCatchesUp() throws Exception {
+    try (Federation f = TestFederation.create()) {
+      PatientClient p = f.registerPatient("p");
+      Node down = f.federationNodes().get((int) ((f.reader().ledger().height() + 1) % 3));
+      down.setOnline(false);
+      Node auditDown = f.auditNodes().get(0);
+      auditDown.setOnline(false);
+      MedicalRecord r = p.upload(TestFederation.observation("p", "1", 1));
+      CertifiedBlock b = f.reader().ledger().block(f.reader().ledger().height());
+      assertNotEquals(down.id(), b.header().bookkeeper());
+      assertEquals(1, b.header().round(), "the next federation server took the turn");
+      assertTrue(down.ledger().height() < f.reader().ledger().height());
+      ChainReport lagging = f.auditor("a").verifyChain();
+      assertTrue(lagging.valid());
+      assertEquals(2, lagging.disagreeingNodes().size());
+      down.setOnline(true);
+      auditDown.setOnline(true);
+      p.read(r.id());
+      ChainReport report = f.auditor("a").verifyChain();
+      assertTrue(report.disagreeingNodes().isEmpty(), report.toString());
+    }
+  }
+
+  @Test
+  void withoutAnAuditQuorumNothingBecomesFinal() {
+    try (Federation f = TestFederation.create()) {
+      PatientClient p = f.registerPatient("p");
+      long height = f.reader().ledger().height();
+      f.auditNodes().get(0).setOnline(false);
+      f.auditNodes().get(1).setOnline(false);
+      EntryRejectedException e = assertThrows(EntryRejectedException.class,
+          () -> p.upload(TestFederation.observation("p", "1", 1)));
+      assertTrue(e.getMessage().contains("audit votes"), e.getMessage());
+      assertEquals(height, f.reader().ledger().height());
+      f.auditNodes().forEach(n -> n.setOnline(true));
+      p.upload(TestFederation.observation("p", "2", 2));
+      assertEquals(height + 1, f.reader().ledger().height());
+    }
+  }
+
+  @Test
+  void fileBackedNodesReopenWithTheirChainAndProxyFragments(@TempDir Path dir) {
+    long height;
+    io.medledger.crypto.Digest grant;
+    Identity server;
+    try (Federation f = TestFederation.builder().dataDirectory(dir).build()) {
+      PatientClient p = f.registerPatient("p");
+      ClinicianClient c = f.registerClinician("c", "Hospital A1");
+      p.upload(TestFederation.observation("p", "1", 1));
+      grant = p.grant(GrantRequest.treatment(c.id())).id();
+      height = f.reader().ledger().height();
+      server = identityOf(f.auditNodes().get(0));
+    }
+    try (Node reopened = Node.builder(io.medledger.chain.ChainParameters.defaults("network-test"), server)
+        .role(NodeRole.AUDIT).dataDirectory(dir.resolve("node-3")).build()) {
+      assertEquals(height, reopened.ledger().height());
+      assertTrue(reopened.ledger().isGrantActive(grant, System.currentTimeMillis()));
+    }
+    assertThrows(IllegalStateException.class, () -> Node.builder(io.medledger.chain.ChainParameters.defaults("x"),
+        Identity.generate(ParticipantKind.AUDIT_SERVER, "x")).build().propose(0, 0, java.util.List.of()));
+  }
+
+  private static Identity identityOf(Node n) {
+    try {
+      var field = Node.class.getDeclaredField("server");
+      field.setAccessible(true);
+      return (Identity) field.get(n);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
