@@ -14,7 +14,8 @@ module io.medledger {
   exports io.medledger.codec;
   // exports io.medledger.merkle;  (uncomment when the package has public types)
   // exports io.medledger.chain;  (uncomment when the package has public types)
-  // exports io.medledger.consensus;  (uncomment when the package has public types)
+  exports io.medledger.consensus;
+
   // exports io.medledger.pre;  (uncomment when the package has public types)
   // exports io.medledger.anchor;  (uncomment when the package has public types)
   // exports io.medledger.anchor.bitcoin;  (uncomment when the package has public types)

@@ -1,0 +1,27 @@
+package io.medledger.consensus;
+
+import io.medledger.crypto.Ed25519PrivateKey;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * What a protocol instance is given from outside: this node's signing key, its clock, a source of
+ * randomness and its durable safety store. The simulator injects skewed clocks and seeded
+ * randomness; production uses {@link Clock#systemUTC()} and {@link java.security.SecureRandom}.
+ * Immutable holder (the referenced objects keep their own thread-safety).
+ */
+public record ConsensusContext(Ed25519PrivateKey key, Clock clock, RandomGenerator random,
+    SafetyStore safetyStore) {
+  public ConsensusContext {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(safetyStore, "safetyStore");
+  }
+
+  @Override
+  public String toString() {
+    return "ConsensusContext[node=" + key.publicKey().toHex() + "]";
+  }
+}
