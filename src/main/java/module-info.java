@@ -15,6 +15,7 @@ module io.medledger {
   // exports io.medledger.merkle;  (uncomment when the package has public types)
   // exports io.medledger.chain;  (uncomment when the package has public types)
   exports io.medledger.consensus;
+  exports io.medledger.consensus.sim;
 
   // exports io.medledger.pre;  (uncomment when the package has public types)
   // exports io.medledger.anchor;  (uncomment when the package has public types)

@@ -17,6 +17,7 @@ public final class Main {
   private static Map<String, Command> commands() {
     Map<String, Command> m = new TreeMap<>();
     m.put("demo", new DemoCommand());
+    m.put("simulate", new SimulateCommand());
     return m;
   }
 

@@ -97,12 +97,17 @@ public record Certificate(Statement statement, List<Signature> signatures) {
    * {@code chainId} and every listed signature is valid. False on any problem.
    */
   public boolean verify(Digest chainId, List<Ed25519PublicKey> voters) {
+    return verify(chainId, voters, SignatureVerifier.DIRECT);
+  }
+
+  /** {@link #verify(Digest, List)} with a given signature verifier. */
+  public boolean verify(Digest chainId, List<Ed25519PublicKey> voters, SignatureVerifier verifier) {
     if (signatures.size() < Membership.quorum(voters.size())) {
       return false;
     }
     byte[] msg = statement.signingBytes(chainId);
     for (Signature s : signatures) {
-      if (s.signer() >= voters.size() || !voters.get(s.signer()).verify(msg, s.raw())) {
+      if (s.signer() >= voters.size() || !verifier.verify(voters.get(s.signer()), msg, s.raw())) {
         return false;
       }
     }

@@ -3,7 +3,6 @@ package io.medledger.consensus;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
-import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Ed25519Signatures;
 import io.medledger.internal.consensus.Wire;
 import java.util.ArrayList;
@@ -183,11 +182,13 @@ public sealed interface ConsensusMessage {
     }
   }
 
-  /** A node's announcement of its committed height and current round (sent on start and periodically). */
-  record Status(long committedHeight, int round, Ed25519PublicKey sender, byte[] signature)
+  /** Body-signed messages name their sender by its index in {@link Membership#nodes()}. A node's announcement of its committed height and current round (sent on start and periodically). */
+  record Status(long committedHeight, int round, int sender, byte[] signature)
       implements ConsensusMessage {
     public Status {
-      Objects.requireNonNull(sender, "sender");
+      if (sender < 0) {
+        throw new IllegalArgumentException("invalid sender index");
+      }
       if (committedHeight < 0 || round < 0) {
         throw new IllegalArgumentException("invalid status");
       }
@@ -195,9 +196,9 @@ public sealed interface ConsensusMessage {
     }
 
     /** A signed status. */
-    public static Status sign(long committedHeight, int round, Ed25519PrivateKey key, Digest chainId) {
-      Status unsigned = new Status(committedHeight, round, key.publicKey(), new byte[64]);
-      return new Status(committedHeight, round, key.publicKey(), key.sign(unsigned.signingBytes(chainId)));
+    public static Status sign(long committedHeight, int round, int sender, Ed25519PrivateKey key, Digest chainId) {
+      Status unsigned = new Status(committedHeight, round, sender, new byte[64]);
+      return new Status(committedHeight, round, sender, key.sign(unsigned.signingBytes(chainId)));
     }
 
     @Override
@@ -211,7 +212,7 @@ public sealed interface ConsensusMessage {
     }
 
     void body(Wire.Writer w) {
-      w.u8(TAG_STATUS).i64(committedHeight).i32(round).raw(sender.toBytes());
+      w.u8(TAG_STATUS).i64(committedHeight).i32(round).i32(sender);
     }
 
     @Override
@@ -223,10 +224,12 @@ public sealed interface ConsensusMessage {
   }
 
   /** A request for committed blocks from {@code fromHeight}, at most {@code count}. */
-  record BlockRequest(long fromHeight, int count, Ed25519PublicKey sender, byte[] signature)
+  record BlockRequest(long fromHeight, int count, int sender, byte[] signature)
       implements ConsensusMessage {
     public BlockRequest {
-      Objects.requireNonNull(sender, "sender");
+      if (sender < 0) {
+        throw new IllegalArgumentException("invalid sender index");
+      }
       if (fromHeight < 1 || count < 1) {
         throw new IllegalArgumentException("invalid block request");
       }
@@ -234,9 +237,9 @@ public sealed interface ConsensusMessage {
     }
 
     /** A signed request. */
-    public static BlockRequest sign(long from, int count, Ed25519PrivateKey key, Digest chainId) {
-      BlockRequest u = new BlockRequest(from, count, key.publicKey(), new byte[64]);
-      return new BlockRequest(from, count, key.publicKey(), key.sign(u.signingBytes(chainId)));
+    public static BlockRequest sign(long from, int count, int sender, Ed25519PrivateKey key, Digest chainId) {
+      BlockRequest u = new BlockRequest(from, count, sender, new byte[64]);
+      return new BlockRequest(from, count, sender, key.sign(u.signingBytes(chainId)));
     }
 
     @Override
@@ -250,7 +253,7 @@ public sealed interface ConsensusMessage {
     }
 
     void body(Wire.Writer w) {
-      w.u8(TAG_BLOCK_REQUEST).i64(fromHeight).i32(count).raw(sender.toBytes());
+      w.u8(TAG_BLOCK_REQUEST).i64(fromHeight).i32(count).i32(sender);
     }
 
     @Override
@@ -263,9 +266,11 @@ public sealed interface ConsensusMessage {
 
   /** Committed blocks with their certificates, consecutive from {@code fromHeight}. */
   record BlockResponse(long fromHeight, List<byte[]> blocks, List<Certificate> certificates,
-      Ed25519PublicKey sender, byte[] signature) implements ConsensusMessage {
+      int sender, byte[] signature) implements ConsensusMessage {
     public BlockResponse {
-      Objects.requireNonNull(sender, "sender");
+      if (sender < 0) {
+        throw new IllegalArgumentException("invalid sender index");
+      }
       List<byte[]> copy = new ArrayList<>(blocks.size());
       for (byte[] b : blocks) {
         copy.add(b.clone());
@@ -280,9 +285,9 @@ public sealed interface ConsensusMessage {
 
     /** A signed response. */
     public static BlockResponse sign(long from, List<byte[]> blocks, List<Certificate> certs,
-        Ed25519PrivateKey key, Digest chainId) {
-      BlockResponse u = new BlockResponse(from, blocks, certs, key.publicKey(), new byte[64]);
-      return new BlockResponse(from, blocks, certs, key.publicKey(), key.sign(u.signingBytes(chainId)));
+        int sender, Ed25519PrivateKey key, Digest chainId) {
+      BlockResponse u = new BlockResponse(from, blocks, certs, sender, new byte[64]);
+      return new BlockResponse(from, blocks, certs, sender, key.sign(u.signingBytes(chainId)));
     }
 
     @Override
@@ -309,7 +314,7 @@ public sealed interface ConsensusMessage {
     }
 
     void body(Wire.Writer w) {
-      w.u8(TAG_BLOCK_RESPONSE).i64(fromHeight).raw(sender.toBytes()).i32(blocks.size());
+      w.u8(TAG_BLOCK_RESPONSE).i64(fromHeight).i32(sender).i32(blocks.size());
       for (int i = 0; i < blocks.size(); i++) {
         w.bytes(blocks.get(i));
         certificates.get(i).write(w);
@@ -325,10 +330,12 @@ public sealed interface ConsensusMessage {
   }
 
   /** Pending entries gossiped so that every bookkeeper and voter knows the outstanding work. */
-  record EntryBatch(List<byte[]> entries, Ed25519PublicKey sender, byte[] signature)
+  record EntryBatch(List<byte[]> entries, int sender, byte[] signature)
       implements ConsensusMessage {
     public EntryBatch {
-      Objects.requireNonNull(sender, "sender");
+      if (sender < 0) {
+        throw new IllegalArgumentException("invalid sender index");
+      }
       List<byte[]> copy = new ArrayList<>(entries.size());
       for (byte[] b : entries) {
         copy.add(b.clone());
@@ -338,9 +345,9 @@ public sealed interface ConsensusMessage {
     }
 
     /** A signed batch. */
-    public static EntryBatch sign(List<byte[]> entries, Ed25519PrivateKey key, Digest chainId) {
-      EntryBatch u = new EntryBatch(entries, key.publicKey(), new byte[64]);
-      return new EntryBatch(entries, key.publicKey(), key.sign(u.signingBytes(chainId)));
+    public static EntryBatch sign(List<byte[]> entries, int sender, Ed25519PrivateKey key, Digest chainId) {
+      EntryBatch u = new EntryBatch(entries, sender, new byte[64]);
+      return new EntryBatch(entries, sender, key.sign(u.signingBytes(chainId)));
     }
 
     @Override
@@ -367,7 +374,7 @@ public sealed interface ConsensusMessage {
     }
 
     void body(Wire.Writer w) {
-      w.u8(TAG_ENTRIES).raw(sender.toBytes()).i32(entries.size());
+      w.u8(TAG_ENTRIES).i32(sender).i32(entries.size());
       for (byte[] e : entries) {
         w.bytes(e);
       }
@@ -446,16 +453,16 @@ public sealed interface ConsensusMessage {
         case TAG_STATUS -> {
           long h = r.i64In(0, Long.MAX_VALUE, "height");
           int round = r.i32In(0, Integer.MAX_VALUE, "round");
-          m = new Status(h, round, key(r), r.raw(64));
+          m = new Status(h, round, r.i32In(0, Certificate.MAX_SIGNERS * 2, "sender"), r.raw(64));
         }
         case TAG_BLOCK_REQUEST -> {
           long h = r.i64In(1, Long.MAX_VALUE, "height");
           int count = r.i32In(1, 100_000, "count");
-          m = new BlockRequest(h, count, key(r), r.raw(64));
+          m = new BlockRequest(h, count, r.i32In(0, Certificate.MAX_SIGNERS * 2, "sender"), r.raw(64));
         }
         case TAG_BLOCK_RESPONSE -> {
           long h = r.i64In(1, Long.MAX_VALUE, "height");
-          Ed25519PublicKey k = key(r);
+          int k = r.i32In(0, Certificate.MAX_SIGNERS * 2, "sender");
           int n = r.count(Math.min(10_000, r.remaining() / 8), "block");
           List<byte[]> blocks = new ArrayList<>(n);
           List<Certificate> certs = new ArrayList<>(n);
@@ -466,7 +473,7 @@ public sealed interface ConsensusMessage {
           m = new BlockResponse(h, blocks, certs, k, r.raw(64));
         }
         case TAG_ENTRIES -> {
-          Ed25519PublicKey k = key(r);
+          int k = r.i32In(0, Certificate.MAX_SIGNERS * 2, "sender");
           int n = r.count(Math.min(1_000_000, r.remaining() / 4), "entry");
           List<byte[]> entries = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
@@ -483,10 +490,6 @@ public sealed interface ConsensusMessage {
     }
     r.done();
     return m;
-  }
-
-  private static Ed25519PublicKey key(Wire.Reader r) {
-    return Ed25519PublicKey.fromBytes(r.raw(Ed25519PublicKey.LENGTH));
   }
 
   private static void requireKind(Statement s, StatementKind k) {

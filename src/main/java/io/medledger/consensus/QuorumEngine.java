@@ -62,6 +62,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private final Ed25519PrivateKey key;
   private final Ed25519PublicKey me;
   private final Digest chainId;
+  private final SignatureVerifier verifier;
 
   private List<Action> out = new ArrayList<>();
   private boolean started;
@@ -75,6 +76,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private List<Ed25519PublicKey> proposers;
   private List<Ed25519PublicKey> voters;
   private int myVoter = -1;
+  private List<Ed25519PublicKey> nodes;
+  private int myIndex = -1;
+  private Status lastStatus;
   private int quorum;
   private int faulty;
   private final TreeMap<Integer, Prop> proposals = new TreeMap<>();
@@ -104,6 +108,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private Proposal myProposal;
 
   private final LinkedHashMap<Digest, Pending> pool = new LinkedHashMap<>();
+  private final LinkedHashMap<Digest, Boolean> recentlyCommitted = new LinkedHashMap<>(256, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Digest, Boolean> e) {
+      return size() > Math.max(SEEN_LIMIT, 4 * cfg.maxBlockEntries());
+    }
+  };
   private long poolBytes;
   private final List<byte[]> gossipOut = new ArrayList<>();
   private final ArrayList<ConsensusMessage> future = new ArrayList<>();
@@ -126,6 +136,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     this.key = ctx.key();
     this.me = key.publicKey();
     this.chainId = app.chainId();
+    this.verifier = ctx.verifier();
   }
 
   static Ed25519PublicKey proposerOf(Membership m, long height, int round) {
@@ -196,7 +207,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
     roundBase = round;
     enterRound(round);
-    out.add(new Action.Broadcast(Status.sign(height - 1, round, key, chainId)));
+    out.add(new Action.Broadcast(status()));
     retransmitOwn();
     setTimer("tick", 0, 0, cfg.retransmitInterval());
   }
@@ -209,6 +220,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     proposers = membership.federation();
     voters = votersOf(membership);
     myVoter = voters.indexOf(me);
+    nodes = membership.nodes();
+    myIndex = nodes.indexOf(me);
     quorum = Membership.quorum(voters.size());
     faulty = Membership.maxFaulty(voters.size());
     proposals.clear();
@@ -278,7 +291,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
       case "gossip" -> flushGossip();
       case "tick" -> {
-        out.add(new Action.Broadcast(Status.sign(height - 1, round, key, chainId)));
+        out.add(new Action.Broadcast(status()));
         retransmitOwn();
         regossip();
         setTimer("tick", 0, 0, cfg.retransmitInterval());
@@ -320,7 +333,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return false;
     }
     Digest d = Sha256.hash(entry);
-    if (pool.containsKey(d)) {
+    if (pool.containsKey(d) || recentlyCommitted.containsKey(d)) {
       return false;
     }
     pool.put(d, new Pending(entry, now(), local));
@@ -328,9 +341,16 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     return true;
   }
 
+  private void removePending(Digest d) {
+    Pending p = pool.remove(d);
+    if (p != null) {
+      poolBytes -= p.entry().length;
+    }
+  }
+
   private void flushGossip() {
     if (!gossipOut.isEmpty()) {
-      out.add(new Action.Broadcast(EntryBatch.sign(new ArrayList<>(gossipOut), key, chainId)));
+      out.add(new Action.Broadcast(EntryBatch.sign(new ArrayList<>(gossipOut), myIndex, key, chainId)));
       gossipOut.clear();
     }
   }
@@ -347,7 +367,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
     }
     if (!again.isEmpty()) {
-      out.add(new Action.Broadcast(EntryBatch.sign(again, key, chainId)));
+      out.add(new Action.Broadcast(EntryBatch.sign(again, myIndex, key, chainId)));
     }
   }
 
@@ -367,12 +387,16 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     onMessage(m);
   }
 
-  private boolean member(Ed25519PublicKey k) {
-    return membership.federation().contains(k) || membership.auditors().contains(k);
+  private Status status() {
+    if (lastStatus == null || lastStatus.committedHeight() != height - 1 || lastStatus.round() != round
+        || lastStatus.sender() != myIndex) {
+      lastStatus = Status.sign(height - 1, round, Math.max(0, myIndex), key, chainId);
+    }
+    return lastStatus;
   }
 
-  private boolean bodySigned(ConsensusMessage m, Ed25519PublicKey sender, byte[] sig) {
-    return member(sender) && sender.verify(m.signingBytes(chainId), sig);
+  private boolean bodySigned(ConsensusMessage m, int sender, byte[] sig) {
+    return sender < nodes.size() && verifier.verify(nodes.get(sender), m.signingBytes(chainId), sig);
   }
 
   private void onMessage(ConsensusMessage m) {
@@ -384,7 +408,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
     } else if (m instanceof Status s) {
       if (s.committedHeight() >= height && bodySigned(s, s.sender(), s.signature())) {
-        requestSync(s.sender());
+        requestSync(nodes.get(s.sender()));
       }
     } else if (m instanceof BlockRequest q) {
       if (bodySigned(q, q.sender(), q.signature())) {
@@ -423,12 +447,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     Membership mm = app.membership(m.height());
     if (m instanceof Proposal p) {
       Ed25519PublicKey k = proposerOf(mm, p.height(), p.statement().round());
-      if (k.verify(p.statement().signingBytes(chainId), p.sigRaw())) {
+      if (verifier.verify(k, p.statement().signingBytes(chainId), p.sigRaw())) {
         noteStatement(k, p.statement(), p.sigRaw());
       }
     } else if (m instanceof Vote v) {
       List<Ed25519PublicKey> vs = votersOf(mm);
-      if (v.voter() < vs.size() && vs.get(v.voter()).verify(v.statement().signingBytes(chainId), v.sigRaw())) {
+      if (v.voter() < vs.size() && verifier.verify(vs.get(v.voter()), v.statement().signingBytes(chainId), v.sigRaw())) {
         noteStatement(vs.get(v.voter()), v.statement(), v.sigRaw());
       }
     }
@@ -454,7 +478,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (first != null && first.st().hash().equals(ps.hash())) {
       return;
     }
-    if (p.verify(ps.signingBytes(chainId), v.proposerSigRaw())) {
+    if (verifier.verify(p, ps.signingBytes(chainId), v.proposerSigRaw())) {
       noteStatement(p, ps, v.proposerSigRaw());
     }
   }
@@ -466,7 +490,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     Signed known = firstSeen.get(new EqKey(prop, StatementKind.PROPOSAL, height, r));
     boolean alreadyVerified = known != null && known.st().equals(st)
         && java.security.MessageDigest.isEqual(known.sig(), p.sigRaw());
-    if (!alreadyVerified && !prop.verify(st.signingBytes(chainId), p.sigRaw())) {
+    if (!alreadyVerified && !verifier.verify(prop, st.signingBytes(chainId), p.sigRaw())) {
       return;
     }
     noteStatement(prop, st, p.sigRaw());
@@ -502,7 +526,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private boolean isProofOfLock(Certificate pol, int r, Digest hash) {
     return pol != null && pol.statement().kind() == StatementKind.PREVOTE
         && pol.statement().height() == height && pol.statement().round() == r
-        && pol.statement().hash().equals(hash) && pol.verify(chainId, voters);
+        && pol.statement().hash().equals(hash) && pol.verify(chainId, voters, verifier);
   }
 
   private void reject(int r, Digest hash, Ed25519PublicKey proposer, String reason) {
@@ -517,7 +541,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return;
     }
     Ed25519PublicKey k = voters.get(v.voter());
-    if (!k.verify(st.signingBytes(chainId), v.sigRaw())) {
+    if (!verifier.verify(k, st.signingBytes(chainId), v.sigRaw())) {
       return;
     }
     noteStatement(k, st, v.sigRaw());
@@ -541,7 +565,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (t.voter() >= voters.size()) {
       return;
     }
-    if (!voters.get(t.voter()).verify(st.signingBytes(chainId), t.sigRaw())) {
+    if (!verifier.verify(voters.get(t.voter()), st.signingBytes(chainId), t.sigRaw())) {
       return;
     }
     int aux = st.auxRound();
@@ -656,10 +680,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     List<byte[]> entries = app.entries(b);
     out.add(new Action.Committed(height, hash, app.proposer(b), entries.size(), cert));
     for (byte[] entry : entries) {
-      Pending p = pool.remove(Sha256.hash(entry));
-      if (p != null) {
-        poolBytes -= p.entry().length;
-      }
+      Digest d = Sha256.hash(entry);
+      recentlyCommitted.put(d, Boolean.TRUE);
+      removePending(d);
     }
     enterHeight(height + 1, true);
     enterRound(0);
@@ -677,7 +700,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return false;
     }
     Digest hash = app.hash(b);
-    if (!hash.equals(cert.blockHash()) || app.height(b) != height || !cert.verify(chainId, voters)) {
+    if (!hash.equals(cert.blockHash()) || app.height(b) != height || !cert.verify(chainId, voters, verifier)) {
       return false;
     }
     return commitBlock(b, hash, cert);
@@ -790,6 +813,22 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       bytes += p.entry().length;
     }
     B b = app.propose(new ProposalContext(height, round, me, now), batch);
+    List<byte[]> chosen = app.entries(b);
+    if (chosen.size() < batch.size()) {
+      Set<Digest> kept = new HashSet<>();
+      for (byte[] e : chosen) {
+        kept.add(Sha256.hash(e));
+      }
+      for (byte[] e : batch) {
+        Digest d = Sha256.hash(e);
+        if (!kept.contains(d)) {
+          removePending(d);
+        }
+      }
+      if (chosen.isEmpty()) {
+        return false;
+      }
+    }
     Digest hash = app.hash(b);
     verdicts.put(hash, ValidationVerdict.accept());
     propose(b, hash, app.encode(b), -1, null);
@@ -853,7 +892,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return;
     }
     lastSyncMillis = now;
-    out.add(new Action.Send(peer, BlockRequest.sign(height, cfg.syncBatch(), key, chainId)));
+    out.add(new Action.Send(peer, BlockRequest.sign(height, cfg.syncBatch(), myIndex, key, chainId)));
   }
 
   private void serve(BlockRequest q) {
@@ -874,7 +913,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       cs.add(app.certificate(h));
       bytes += enc.length;
     }
-    out.add(new Action.Send(q.sender(), BlockResponse.sign(q.fromHeight(), bs, cs, key, chainId)));
+    out.add(new Action.Send(nodes.get(q.sender()), BlockResponse.sign(q.fromHeight(), bs, cs, myIndex, key, chainId)));
   }
 
   // ---------------------------------------------------------------- durable safety state

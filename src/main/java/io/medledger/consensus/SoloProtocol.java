@@ -70,7 +70,7 @@ public final class SoloProtocol<B> implements ConsensusProtocol {
       Certificate c = d.certificate();
       Membership m = app.membership(height);
       if (app.height(b) == height && c.blockHash().equals(app.hash(b))
-          && c.statement().kind() == StatementKind.PRECOMMIT && c.verify(app.chainId(), m.federation())
+          && c.statement().kind() == StatementKind.PRECOMMIT && c.verify(app.chainId(), m.federation(), ctx.verifier())
           && app.validate(b, new ProposalContext(height, c.round(), app.proposer(b), ctx.clock().millis())).accepted()) {
         commit(b, c, out);
       }
