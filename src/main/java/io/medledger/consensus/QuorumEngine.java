@@ -374,8 +374,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   // ---------------------------------------------------------------- messages
 
   private void onBytes(byte[] bytes) {
-    Digest d = Sha256.hash(bytes);
-    if (seen.put(d, Boolean.TRUE) != null) {
+    // Status and block requests repeat verbatim and their effect depends on our state: never skip them.
+    boolean repeatable = bytes.length > 0
+        && (bytes[0] == ConsensusMessage.TAG_STATUS || bytes[0] == ConsensusMessage.TAG_BLOCK_REQUEST);
+    if (!repeatable && seen.put(Sha256.hash(bytes), Boolean.TRUE) != null) {
       return;
     }
     ConsensusMessage m;

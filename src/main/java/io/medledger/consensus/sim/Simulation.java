@@ -102,6 +102,7 @@ public final class Simulation {
   private final List<Ed25519PrivateKey> clients = new ArrayList<>();
   private long nonce;
   private boolean ran;
+  private List<byte[]> presigned;
 
   private Simulation(String protocol, long seed) {
     if (!Protocols.names().contains(protocol)) {
@@ -110,6 +111,7 @@ public final class Simulation {
     this.protocol = protocol;
     this.seed = seed;
     this.scenario = Scenario.forSeed(protocol, seed);
+    members(4, 4);
   }
 
   /** A simulation of {@code protocol} with the seed's scenario and default settings. */
@@ -145,8 +147,21 @@ public final class Simulation {
     return this;
   }
 
+  /**
+   * Submits these encoded entries, in order, instead of generating and signing entries during the
+   * run (benchmarks pre-sign them so that client work is not measured). The rate still applies;
+   * submissions stop when the list is exhausted.
+   */
+  public Simulation entries(List<byte[]> encoded) {
+    this.presigned = new ArrayList<>(encoded);
+    return this;
+  }
+
   /** Base one-way latency, uniform in [min, max] milliseconds (scenarios may widen it). */
   public Simulation latency(long min, long max) {
+    if (min < 0 || max < min) {
+      throw new IllegalArgumentException("latency needs 0 <= min <= max");
+    }
     this.minLatency = min;
     this.maxLatency = max;
     return this;
@@ -530,10 +545,17 @@ public final class Simulation {
       return;
     }
     Node n = targets.get(work.nextInt(targets.size()));
-    byte[] payload = new byte[payloadBytes];
-    work.nextBytes(payload);
-    SimEntry entry = SimEntry.sign(clients.get(work.nextInt(clients.size())), nonce++, payload);
-    byte[] enc = entry.encode();
+    byte[] enc;
+    if (presigned != null) {
+      if (nonce >= presigned.size()) {
+        return;
+      }
+      enc = presigned.get((int) nonce++);
+    } else {
+      byte[] payload = new byte[payloadBytes];
+      work.nextBytes(payload);
+      enc = SimEntry.sign(clients.get(work.nextInt(clients.size())), nonce++, payload).encode();
+    }
     submitted.put(Sha256.hash(enc), new long[] {now, -1});
     traceEvent(n.index, SUBMIT, nonce);
     handle(n, new Event.EntrySubmitted(enc));
