@@ -1,0 +1,430 @@
+package io.medledger.anchor.ots;
+
+import io.medledger.codec.Hex;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import org.bouncycastle.crypto.digests.KeccakDigest;
+import org.bouncycastle.crypto.digests.RIPEMD160Digest;
+
+/**
+ * One operation of an OpenTimestamps proof: it maps the current message to the next one. The
+ * family is closed: the four hashes, {@link Append}, {@link Prepend}, {@link Reverse} and
+ * {@link Hexlify}, with the tags and limits of the {@code .ots} format (messages and results
+ * at most {@value #MAX_MESSAGE_LENGTH} bytes, arguments 1..{@value #MAX_MESSAGE_LENGTH} bytes).
+ *
+ * <p>Immutable and thread-safe.
+ */
+public sealed interface OtsOperation
+    permits OtsOperation.Hash, OtsOperation.Append, OtsOperation.Prepend, OtsOperation.Reverse, OtsOperation.Hexlify {
+  /** Longest message an operation accepts or produces, in bytes. */
+  int MAX_MESSAGE_LENGTH = 4096;
+
+  /** The one-byte tag of the operation in the format. */
+  int tag();
+
+  /** The operation's name as the reference client prints it, e.g. {@code sha256}, {@code append}. */
+  String name();
+
+  /**
+   * Applies the operation.
+   *
+   * @throws IllegalArgumentException if the message or result breaks the format's limits
+   */
+  byte[] apply(byte[] message);
+
+  /** The SHA-256 operation. */
+  static Sha256 sha256() {
+    return new Sha256();
+  }
+
+  /** The SHA-1 operation (kept for old proofs; SHA-1 is broken for collisions). */
+  static Sha1 sha1() {
+    return new Sha1();
+  }
+
+  /** The RIPEMD-160 operation. */
+  static Ripemd160 ripemd160() {
+    return new Ripemd160();
+  }
+
+  /** The Keccak-256 operation (original Keccak padding, as Ethereum uses). */
+  static Keccak256 keccak256() {
+    return new Keccak256();
+  }
+
+  /** Appends {@code suffix} (1..4096 bytes, copied). */
+  static Append append(byte[] suffix) {
+    return new Append(suffix);
+  }
+
+  /** Prepends {@code prefix} (1..4096 bytes, copied). */
+  static Prepend prepend(byte[] prefix) {
+    return new Prepend(prefix);
+  }
+
+  /** The hash operations: each can also be a proof's file hash operation. */
+  sealed interface Hash extends OtsOperation permits Sha256, Sha1, Ripemd160, Keccak256 {
+    /** Length of the hash output in bytes. */
+    int digestLength();
+
+    /** A fresh incremental hasher for this function (used to hash whole files). */
+    Hasher newHasher();
+  }
+
+  /** An incremental hash computation. Not thread-safe. */
+  interface Hasher {
+    /** Feeds bytes. */
+    void update(byte[] data, int off, int len);
+
+    /** Finishes and returns the hash. */
+    byte[] digest();
+  }
+
+  /** SHA-256, tag {@code 08}, 32-byte result. */
+  record Sha256() implements Hash {
+    @Override
+    public int tag() {
+      return 0x08;
+    }
+
+    @Override
+    public String name() {
+      return "sha256";
+    }
+
+    @Override
+    public int digestLength() {
+      return 32;
+    }
+
+    @Override
+    public byte[] apply(byte[] message) {
+      Ops.checkInput(message);
+      return io.medledger.crypto.Sha256.hash(message).toByteArray();
+    }
+
+    @Override
+    public Hasher newHasher() {
+      return Ops.jdk("SHA-256");
+    }
+  }
+
+  /** SHA-1, tag {@code 02}, 20-byte result. */
+  record Sha1() implements Hash {
+    @Override
+    public int tag() {
+      return 0x02;
+    }
+
+    @Override
+    public String name() {
+      return "sha1";
+    }
+
+    @Override
+    public int digestLength() {
+      return 20;
+    }
+
+    @Override
+    public byte[] apply(byte[] message) {
+      Ops.checkInput(message);
+      Hasher h = newHasher();
+      h.update(message, 0, message.length);
+      return h.digest();
+    }
+
+    @Override
+    public Hasher newHasher() {
+      return Ops.jdk("SHA-1");
+    }
+  }
+
+  /** RIPEMD-160, tag {@code 03}, 20-byte result. */
+  record Ripemd160() implements Hash {
+    @Override
+    public int tag() {
+      return 0x03;
+    }
+
+    @Override
+    public String name() {
+      return "ripemd160";
+    }
+
+    @Override
+    public int digestLength() {
+      return 20;
+    }
+
+    @Override
+    public byte[] apply(byte[] message) {
+      Ops.checkInput(message);
+      Hasher h = newHasher();
+      h.update(message, 0, message.length);
+      return h.digest();
+    }
+
+    @Override
+    public Hasher newHasher() {
+      return Ops.bc(new RIPEMD160Digest());
+    }
+  }
+
+  /** Keccak-256, tag {@code 67}, 32-byte result. */
+  record Keccak256() implements Hash {
+    @Override
+    public int tag() {
+      return 0x67;
+    }
+
+    @Override
+    public String name() {
+      return "keccak256";
+    }
+
+    @Override
+    public int digestLength() {
+      return 32;
+    }
+
+    @Override
+    public byte[] apply(byte[] message) {
+      Ops.checkInput(message);
+      Hasher h = newHasher();
+      h.update(message, 0, message.length);
+      return h.digest();
+    }
+
+    @Override
+    public Hasher newHasher() {
+      return Ops.bc(new KeccakDigest(256));
+    }
+  }
+
+  /**
+   * Appends an argument, tag {@code f0}.
+   *
+   * @param argument the suffix (1..4096 bytes; the accessor returns a copy)
+   */
+  record Append(byte[] argument) implements OtsOperation {
+    /** Validates and copies the argument. */
+    public Append {
+      argument = Ops.checkArgument(argument);
+    }
+
+    @Override
+    public byte[] argument() {
+      return argument.clone();
+    }
+
+    @Override
+    public int tag() {
+      return 0xf0;
+    }
+
+    @Override
+    public String name() {
+      return "append";
+    }
+
+    @Override
+    public byte[] apply(byte[] message) {
+      Ops.checkInput(message);
+      byte[] out = Arrays.copyOf(message, Ops.checkResult(message.length + argument.length));
+      System.arraycopy(argument, 0, out, message.length, argument.length);
+      return out;
+    }
+
+    int argumentLength() {
+      return argument.length;
+    }
+
+    byte[] argumentUnsafe() {
+      return argument;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Append a && Arrays.equals(argument, a.argument);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(argument);
+    }
+
+    @Override
+    public String toString() {
+      return "append " + Hex.encode(argument);
+    }
+  }
+
+  /**
+   * Prepends an argument, tag {@code f1}.
+   *
+   * @param argument the prefix (1..4096 bytes; the accessor returns a copy)
+   */
+  record Prepend(byte[] argument) implements OtsOperation {
+    /** Validates and copies the argument. */
+    public Prepend {
+      argument = Ops.checkArgument(argument);
+    }
+
+    @Override
+    public byte[] argument() {
+      return argument.clone();
+    }
+
+    @Override
+    public int tag() {
+      return 0xf1;
+    }
+
+    @Override
+    public String name() {
+      return "prepend";
+    }
+
+    @Override
+    public byte[] apply(byte[] message) {
+      Ops.checkInput(message);
+      byte[] out = new byte[Ops.checkResult(message.length + argument.length)];
+      System.arraycopy(argument, 0, out, 0, argument.length);
+      System.arraycopy(message, 0, out, argument.length, message.length);
+      return out;
+    }
+
+    byte[] argumentUnsafe() {
+      return argument;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Prepend p && Arrays.equals(argument, p.argument);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(argument);
+    }
+
+    @Override
+    public String toString() {
+      return "prepend " + Hex.encode(argument);
+    }
+  }
+
+  /** Reverses the bytes of the message, tag {@code f2} (deprecated upstream; read for old proofs). */
+  record Reverse() implements OtsOperation {
+    @Override
+    public int tag() {
+      return 0xf2;
+    }
+
+    @Override
+    public String name() {
+      return "reverse";
+    }
+
+    @Override
+    public byte[] apply(byte[] message) {
+      Ops.checkInput(message);
+      if (message.length == 0) {
+        throw new IllegalArgumentException("reverse of an empty message");
+      }
+      byte[] out = new byte[message.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = message[message.length - 1 - i];
+      }
+      return out;
+    }
+  }
+
+  /** Lower-case hex of the message as ASCII, tag {@code f3}; input 1..2048 bytes. */
+  record Hexlify() implements OtsOperation {
+    @Override
+    public int tag() {
+      return 0xf3;
+    }
+
+    @Override
+    public String name() {
+      return "hexlify";
+    }
+
+    @Override
+    public byte[] apply(byte[] message) {
+      Ops.checkInput(message);
+      if (message.length == 0 || message.length > MAX_MESSAGE_LENGTH / 2) {
+        throw new IllegalArgumentException("hexlify needs a message of 1.." + MAX_MESSAGE_LENGTH / 2 + " bytes");
+      }
+      return Hex.encode(message).getBytes(StandardCharsets.US_ASCII);
+    }
+  }
+}
+
+/** Shared checks and hashers of the operations. */
+final class Ops {
+  private Ops() {}
+
+  static void checkInput(byte[] message) {
+    if (message.length > OtsOperation.MAX_MESSAGE_LENGTH) {
+      throw new IllegalArgumentException("message of " + message.length + " bytes exceeds "
+          + OtsOperation.MAX_MESSAGE_LENGTH);
+    }
+  }
+
+  static int checkResult(int length) {
+    if (length > OtsOperation.MAX_MESSAGE_LENGTH) {
+      throw new IllegalArgumentException("result of " + length + " bytes exceeds " + OtsOperation.MAX_MESSAGE_LENGTH);
+    }
+    return length;
+  }
+
+  static byte[] checkArgument(byte[] argument) {
+    if (argument.length < 1 || argument.length > OtsOperation.MAX_MESSAGE_LENGTH) {
+      throw new IllegalArgumentException("an append/prepend argument is 1.." + OtsOperation.MAX_MESSAGE_LENGTH
+          + " bytes, got " + argument.length);
+    }
+    return argument.clone();
+  }
+
+  static OtsOperation.Hasher jdk(String algorithm) {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance(algorithm);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(algorithm + " is required by the Java platform", e);
+    }
+    return new OtsOperation.Hasher() {
+      @Override
+      public void update(byte[] data, int off, int len) {
+        md.update(data, off, len);
+      }
+
+      @Override
+      public byte[] digest() {
+        return md.digest();
+      }
+    };
+  }
+
+  static OtsOperation.Hasher bc(org.bouncycastle.crypto.Digest d) {
+    return new OtsOperation.Hasher() {
+      @Override
+      public void update(byte[] data, int off, int len) {
+        d.update(data, off, len);
+      }
+
+      @Override
+      public byte[] digest() {
+        byte[] out = new byte[d.getDigestSize()];
+        d.doFinal(out, 0);
+        return out;
+      }
+    };
+  }
+}
