@@ -40,7 +40,7 @@ public sealed interface Action {
   /** Conflicting signed statements by one server were seen; the app may put it on the ledger. */
   record EvidenceFound(Evidence evidence) implements Action {}
 
-  /** This node refused a proposal; the reason explains the auditor's refusal. */
+  /** This node refused a proposal; the reason explains the auditor's refusal ({@code proposer} may be null when unknown). */
   record ProposalRejected(long height, int round, Digest blockHash, Ed25519PublicKey proposer,
       String reason) implements Action {}
 }

@@ -50,8 +50,8 @@ public interface ConsensusApp<B> {
   /** The block's height. */
   long height(B block);
 
-  /** The proposer (bookkeeper) the block names. */
-  io.medledger.crypto.Ed25519PublicKey proposer(B block);
+  /** The proposer (bookkeeper) the block names, or empty when it names no known participant. */
+  java.util.Optional<io.medledger.crypto.Ed25519PublicKey> proposer(B block);
 
   /** The encoded entries of the block, so that they can leave the pending pool. */
   List<byte[]> entries(B block);

@@ -641,8 +641,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private ValidationVerdict verdict(Digest hash, B b, int r) {
     ValidationVerdict v = verdicts.get(hash);
     if (v == null) {
-      Ed25519PublicKey named = app.proposer(b);
-      if (!proposers.contains(named)) {
+      Ed25519PublicKey named = app.proposer(b).orElse(null);
+      if (named == null || !proposers.contains(named)) {
         v = ValidationVerdict.reject("block names a proposer that is not a federation server");
       } else {
         v = app.validate(b, new ProposalContext(height, r, named, now()));
@@ -673,14 +673,14 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (v instanceof ValidationVerdict.Rejected rj) {
       if (!stalledReported) {
         stalledReported = true;
-        out.add(new Action.ProposalRejected(height, cert.round(), hash, app.proposer(b),
+        out.add(new Action.ProposalRejected(height, cert.round(), hash, app.proposer(b).orElse(null),
             "certified block fails local validation: " + rj.reason()));
       }
       return false;
     }
     app.commit(b, cert);
     List<byte[]> entries = app.entries(b);
-    out.add(new Action.Committed(height, hash, app.proposer(b), entries.size(), cert));
+    out.add(new Action.Committed(height, hash, app.proposer(b).orElseThrow(), entries.size(), cert));
     for (byte[] entry : entries) {
       Digest d = Sha256.hash(entry);
       recentlyCommitted.put(d, Boolean.TRUE);
@@ -721,7 +721,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     B b = (B) p.block();
     Ed25519PublicKey expected = proposerOf(membership, height, round);
     int aux = p.msg().statement().auxRound();
-    if (aux < 0 && !app.proposer(b).equals(expected)) {
+    if (aux < 0 && !app.proposer(b).map(expected::equals).orElse(false)) {
       reject(round, p.hash(), expected, "block names another bookkeeper than the proposer of this round");
       return false;
     }

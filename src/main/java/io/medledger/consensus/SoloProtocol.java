@@ -71,7 +71,8 @@ public final class SoloProtocol<B> implements ConsensusProtocol {
       Membership m = app.membership(height);
       if (app.height(b) == height && c.blockHash().equals(app.hash(b))
           && c.statement().kind() == StatementKind.PRECOMMIT && c.verify(app.chainId(), m.federation(), ctx.verifier())
-          && app.validate(b, new ProposalContext(height, c.round(), app.proposer(b), ctx.clock().millis())).accepted()) {
+          && app.proposer(b).isPresent()
+          && app.validate(b, new ProposalContext(height, c.round(), app.proposer(b).get(), ctx.clock().millis())).accepted()) {
         commit(b, c, out);
       }
     }
@@ -133,7 +134,7 @@ public final class SoloProtocol<B> implements ConsensusProtocol {
         poolBytes -= removed.length;
       }
     }
-    out.add(new Action.Committed(height, app.hash(b), app.proposer(b), entries.size(), c));
+    out.add(new Action.Committed(height, app.hash(b), app.proposer(b).orElseThrow(), entries.size(), c));
     height++;
   }
 

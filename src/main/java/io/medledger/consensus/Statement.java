@@ -31,6 +31,28 @@ public record Statement(StatementKind kind, long height, int round, Digest hash,
         .i64(height).i32(round).digest(hash).i32(auxRound).toByteArray();
   }
 
+  /**
+   * Parses bytes produced by {@link #signingBytes(Digest)} for chain {@code chainId}; empty when
+   * they are not such bytes.
+   */
+  public static java.util.Optional<Statement> fromSigningBytes(byte[] bytes, Digest chainId) {
+    if (bytes.length != DOMAIN.length + 32 + 49
+        || !java.util.Arrays.equals(bytes, 0, DOMAIN.length, DOMAIN, 0, DOMAIN.length)) {
+      return java.util.Optional.empty();
+    }
+    Wire.Reader r = new Wire.Reader(java.util.Arrays.copyOfRange(bytes, DOMAIN.length, bytes.length));
+    try {
+      if (!r.digest().equals(chainId)) {
+        return java.util.Optional.empty();
+      }
+      Statement st = read(r);
+      r.done();
+      return java.util.Optional.of(st);
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   void write(Wire.Writer w) {
     w.u8(kind.code()).i64(height).i32(round).digest(hash).i32(auxRound);
   }

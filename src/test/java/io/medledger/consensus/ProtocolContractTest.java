@@ -22,7 +22,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -134,21 +133,6 @@ abstract class ProtocolContractTest {
 
   // ---------------------------------------------------------------- direct drive, no simulator
 
-  private static final class Driven {
-    final Ed25519PrivateKey key;
-    final SimApp app;
-    final ConsensusProtocol proto;
-    final List<Action.Committed> commits = new ArrayList<>();
-
-    Driven(Ed25519PrivateKey key, SimApp app, ConsensusProtocol proto) {
-      this.key = key;
-      this.app = app;
-      this.proto = proto;
-    }
-  }
-
-  private record Timed(long at, long seq, int node, Object what) {}
-
   @Test
   void directDriveOverTheSansIoInterfaceCommitsCertifiedBlocks() {
     int fed = protocol().equals(SoloProtocol.NAME) ? 1 : 4;
@@ -181,57 +165,32 @@ abstract class ProtocolContractTest {
         return Instant.ofEpochMilli(1_600_000_000_000L + now[0]);
       }
     };
-    List<Driven> nodes = new ArrayList<>();
+    DirectDriver driver = new DirectDriver(t -> now[0] = t, 2);
+    List<SimApp> apps = new ArrayList<>();
     for (Ed25519PrivateKey k : keys) {
       SimApp app = new SimApp(chain, m, new SimLedger(), 1_000);
+      apps.add(app);
       ConsensusContext ctx = new ConsensusContext(k, clock, new SplittableRandom(1), new InMemorySafetyStore());
-      nodes.add(new Driven(k, app, Protocols.create(protocol(), app, ctx, ConsensusConfig.defaults()
-          .withBatching(10, 1 << 20, java.time.Duration.ofMillis(20)))));
-    }
-    PriorityQueue<Timed> q = new PriorityQueue<>((x, y) -> x.at != y.at ? Long.compare(x.at, y.at) : Long.compare(x.seq, y.seq));
-    long[] seq = {0};
-    for (int i = 0; i < nodes.size(); i++) {
-      q.add(new Timed(0, seq[0]++, i, new Event.Start()));
+      driver.add(k.publicKey(), Protocols.create(protocol(), app, ctx, ConsensusConfig.defaults()
+          .withBatching(10, 1 << 20, java.time.Duration.ofMillis(20))));
     }
     Ed25519PrivateKey client = Ed25519PrivateKey.fromSeed(new byte[32]);
     for (int e = 0; e < 25; e++) {
-      q.add(new Timed(5 + e * 7L, seq[0]++, e % nodes.size(),
-          new Event.EntrySubmitted(SimEntry.sign(client, e, new byte[] {(byte) e}).encode())));
+      driver.at(5 + e * 7L, e % keys.size(), new Event.EntrySubmitted(SimEntry.sign(client, e, new byte[] {(byte) e}).encode()));
     }
-    while (!q.isEmpty() && now[0] < 5_000) {
-      Timed t = q.poll();
-      now[0] = t.at;
-      Driven d = nodes.get(t.node);
-      for (Action act : d.proto.handle((Event) t.what)) {
-        if (act instanceof Action.Broadcast b) {
-          byte[] bytes = b.message().encode();
-          for (int j = 0; j < nodes.size(); j++) {
-            if (j != t.node) {
-              q.add(new Timed(now[0] + 2, seq[0]++, j, new Event.MessageReceived(d.key.publicKey(), bytes)));
-            }
-          }
-        } else if (act instanceof Action.Send s) {
-          int j = keys.stream().map(Ed25519PrivateKey::publicKey).toList().indexOf(s.to());
-          q.add(new Timed(now[0] + 2, seq[0]++, j, new Event.MessageReceived(d.key.publicKey(), s.message().encode())));
-        } else if (act instanceof Action.SetTimer st) {
-          q.add(new Timed(now[0] + st.delay().toMillis(), seq[0]++, t.node, new Event.TimerFired(st.timer())));
-        } else if (act instanceof Action.Committed c) {
-          d.commits.add(c);
-        }
-      }
-    }
-    Driven first = nodes.get(0);
-    long entries = first.commits.stream().mapToLong(Action.Committed::entries).sum();
+    driver.runUntil(5_000);
+    long entries = driver.commits(0).stream().mapToLong(Action.Committed::entries).sum();
     assertEquals(25, entries, "every submitted entry is final");
     List<Ed25519PublicKey> voters = Protocols.voters(protocol(), m);
-    for (Driven d : nodes) {
-      assertEquals(first.app.committedHeight(), d.app.committedHeight());
-      for (long h = 1; h <= d.app.committedHeight(); h++) {
-        assertEquals(first.app.committedBlock(h).hash(), d.app.committedBlock(h).hash());
-        Certificate c = d.app.certificate(h);
+    SimApp first = apps.get(0);
+    for (SimApp d : apps) {
+      assertEquals(first.committedHeight(), d.committedHeight());
+      for (long h = 1; h <= d.committedHeight(); h++) {
+        assertEquals(first.committedBlock(h).hash(), d.committedBlock(h).hash());
+        Certificate c = d.certificate(h);
         assertTrue(c.verify(chain, voters), "certificate of height " + h + " verifies");
         assertEquals(StatementKind.PRECOMMIT, c.statement().kind());
-        assertTrue(m.federation().contains(d.app.committedBlock(h).proposer()), "block names its bookkeeper");
+        assertTrue(m.federation().contains(d.committedBlock(h).proposer()), "block names its bookkeeper");
         assertTrue(c.signers().size() >= Membership.quorum(voters.size()), "certificate names its auditors");
       }
     }

@@ -193,13 +193,13 @@ public final class SimApp implements ConsensusApp<SimBlock> {
   }
 
   @Override
-  public Ed25519PublicKey proposer(SimBlock block) {
+  public Optional<Ed25519PublicKey> proposer(SimBlock block) {
     for (Ed25519PublicKey k : membership.federation()) {
       if (block.proposedBy(k)) {
-        return k;
+        return Optional.of(k);
       }
     }
-    return block.proposer();
+    return Optional.empty();
   }
 
   @Override

@@ -733,7 +733,7 @@ public final class Simulation {
     if (!cert.verify(chainId, voters) || !cert.blockHash().equals(b.hash())) {
       safety.add("validity: certificate of height " + c.height() + " does not verify");
     }
-    ValidationVerdict v = oracle.validate(b, new ProposalContext(c.height(), cert.round(), oracle.proposer(b), Long.MAX_VALUE / 4));
+    ValidationVerdict v = oracle.validate(b, new ProposalContext(c.height(), cert.round(), oracle.proposer(b).orElseThrow(), Long.MAX_VALUE / 4));
     if (v instanceof ValidationVerdict.Rejected r && !r.reason().startsWith("told to reject")) {
       safety.add("validity: final block at height " + c.height() + " fails validation: " + r.reason());
     }
