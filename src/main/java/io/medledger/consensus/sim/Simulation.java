@@ -102,6 +102,9 @@ public final class Simulation {
   private final List<Ed25519PrivateKey> clients = new ArrayList<>();
   private long nonce;
   private boolean ran;
+  private boolean measureCpu;
+  private long[] cpuNanos;
+  private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
   private List<byte[]> presigned;
 
   private Simulation(String protocol, long seed) {
@@ -195,6 +198,16 @@ public final class Simulation {
    */
   public Simulation stopWhenDone(boolean stop) {
     this.stopWhenDone = stop;
+    return this;
+  }
+
+  /**
+   * Whether to measure the thread CPU time spent inside each node's protocol and application
+   * (default false; the trace does not depend on it). Reported by
+   * {@link SimulationResult#nodeCpuNanos()}.
+   */
+  public Simulation measureCpu(boolean measure) {
+    this.measureCpu = measure;
     return this;
   }
 
@@ -314,6 +327,7 @@ public final class Simulation {
     SplittableRandom setup = master.split();
     chainId = Sha256.hash(("medledger/sim/chain/" + seed).getBytes(StandardCharsets.US_ASCII));
     int total = servers + auditors;
+    cpuNanos = new long[total];
     for (int i = 0; i < total; i++) {
       Ed25519PrivateKey k = Ed25519PrivateKey.fromSeed(
           Sha256.hash(("medledger/sim/node/" + i).getBytes(StandardCharsets.US_ASCII)).toByteArray());
@@ -371,7 +385,7 @@ public final class Simulation {
     }
     long[] latencies = lat.stream().mapToLong(Long::longValue).toArray();
     return new SimulationResult(protocol, seed, scenario, servers, auditors, height, finalEntries, safety,
-        liveness, evidence, rejections, messages, latencies, Digest.of(trace.digest()));
+        liveness, evidence, rejections, messages, latencies, Digest.of(trace.digest()), cpuNanos);
   }
 
   private boolean done() {
@@ -599,7 +613,11 @@ public final class Simulation {
   }
 
   private void handle(Node n, Event ev) {
+    long c0 = measureCpu ? threads.getCurrentThreadCpuTime() : 0;
     List<Action> actions = n.proto.handle(ev);
+    if (measureCpu) {
+      cpuNanos[n.index] += threads.getCurrentThreadCpuTime() - c0;
+    }
     for (Action a : actions) {
       if (a instanceof Action.Send s) {
         Integer to = indexOf.get(s.to());

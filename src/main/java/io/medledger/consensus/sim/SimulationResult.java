@@ -6,17 +6,27 @@ import java.util.List;
 /**
  * The outcome of one simulated run: violations of each invariant (empty when it held), counts,
  * the time-to-final of each entry submitted after stabilization, and a digest of the whole trace
- * (equal seeds give equal digests). Immutable.
+ * (equal seeds give equal digests), and optionally each node's CPU time. Immutable.
  */
 public record SimulationResult(String protocol, long seed, Scenario scenario, int servers,
     int auditors, long finalBlocks, long finalEntries, List<String> safetyViolations,
     List<String> livenessFailures, long evidence, long rejections, long messages,
-    long[] latenciesMillis, Digest trace) {
+    long[] latenciesMillis, Digest trace, long[] nodeCpuNanos) {
 
   public SimulationResult {
     safetyViolations = List.copyOf(safetyViolations);
     livenessFailures = List.copyOf(livenessFailures);
     latenciesMillis = latenciesMillis.clone();
+    nodeCpuNanos = nodeCpuNanos.clone();
+  }
+
+  /**
+   * Thread CPU time spent in each node's protocol and application, by node index (federation
+   * servers first); zeros unless {@link Simulation#measureCpu(boolean)} was on.
+   */
+  @Override
+  public long[] nodeCpuNanos() {
+    return nodeCpuNanos.clone();
   }
 
   @Override
