@@ -142,7 +142,7 @@ public class ConsensusBench {
         simulation(setup, zero, 0, 0, 50_000).run();
       }
       long t0 = mx.getCurrentThreadCpuTime();
-      SimulationResult r = simulation(setup, zero, 0, 0, 50_000).measureCpu(true).run();
+      SimulationResult r = simulation(setup, zero, 0, 0, 50_000).measureCpu(mx::getCurrentThreadCpuTime).run();
       double micros = (mx.getCurrentThreadCpuTime() - t0) / 1e3;
       long[] cpu = r.nodeCpuNanos();
       double mean = java.util.Arrays.stream(cpu).average().orElse(0) / 1e3 / r.finalEntries();

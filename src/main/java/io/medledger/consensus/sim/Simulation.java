@@ -102,9 +102,8 @@ public final class Simulation {
   private final List<Ed25519PrivateKey> clients = new ArrayList<>();
   private long nonce;
   private boolean ran;
-  private boolean measureCpu;
+  private java.util.function.LongSupplier cpuClock;
   private long[] cpuNanos;
-  private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
   private List<byte[]> presigned;
 
   private Simulation(String protocol, long seed) {
@@ -202,12 +201,13 @@ public final class Simulation {
   }
 
   /**
-   * Whether to measure the thread CPU time spent inside each node's protocol and application
-   * (default false; the trace does not depend on it). Reported by
+   * Measures the time spent inside each node's protocol and application with {@code clock} (for
+   * example the current thread's CPU time in nanoseconds from {@code ThreadMXBean}); null, the
+   * default, measures nothing. The trace does not depend on it. Reported by
    * {@link SimulationResult#nodeCpuNanos()}.
    */
-  public Simulation measureCpu(boolean measure) {
-    this.measureCpu = measure;
+  public Simulation measureCpu(java.util.function.LongSupplier clock) {
+    this.cpuClock = clock;
     return this;
   }
 
@@ -613,10 +613,10 @@ public final class Simulation {
   }
 
   private void handle(Node n, Event ev) {
-    long c0 = measureCpu ? threads.getCurrentThreadCpuTime() : 0;
+    long c0 = cpuClock != null ? cpuClock.getAsLong() : 0;
     List<Action> actions = n.proto.handle(ev);
-    if (measureCpu) {
-      cpuNanos[n.index] += threads.getCurrentThreadCpuTime() - c0;
+    if (cpuClock != null) {
+      cpuNanos[n.index] += cpuClock.getAsLong() - c0;
     }
     for (Action a : actions) {
       if (a instanceof Action.Send s) {

@@ -22,7 +22,7 @@ public record SimulationResult(String protocol, long seed, Scenario scenario, in
 
   /**
    * Thread CPU time spent in each node's protocol and application, by node index (federation
-   * servers first); zeros unless {@link Simulation#measureCpu(boolean)} was on.
+   * servers first); zeros unless {@link Simulation#measureCpu} was given a clock.
    */
   @Override
   public long[] nodeCpuNanos() {
