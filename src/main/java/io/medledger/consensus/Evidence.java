@@ -40,10 +40,15 @@ public record Evidence(Ed25519PublicKey signer, Statement first, byte[] firstSig
 
   /** True when the statements conflict and both signatures by {@link #signer()} are valid. */
   public boolean verify(Digest chainId) {
+    return verify(chainId, SignatureVerifier.DIRECT);
+  }
+
+  /** {@link #verify(Digest)} with a given signature verifier. */
+  public boolean verify(Digest chainId, SignatureVerifier verifier) {
     return first.kind() == second.kind() && first.height() == second.height()
         && first.round() == second.round() && !first.hash().equals(second.hash())
-        && signer.verify(first.signingBytes(chainId), firstSignature)
-        && signer.verify(second.signingBytes(chainId), secondSignature);
+        && verifier.verify(signer, first.signingBytes(chainId), firstSignature)
+        && verifier.verify(signer, second.signingBytes(chainId), secondSignature);
   }
 
   /** The canonical encoding (what an evidence entry on the ledger carries). */

@@ -748,7 +748,7 @@ public final class Simulation {
     }
     SimBlock b = n.ledger.block(c.height());
     Certificate cert = c.certificate();
-    if (!cert.verify(chainId, voters) || !cert.blockHash().equals(b.hash())) {
+    if (!cert.verify(chainId, voters, verifier) || !cert.blockHash().equals(b.hash())) {
       safety.add("validity: certificate of height " + c.height() + " does not verify");
     }
     ValidationVerdict v = oracle.validate(b, new ProposalContext(c.height(), cert.round(), oracle.proposer(b).orElseThrow(), Long.MAX_VALUE / 4));
@@ -772,7 +772,7 @@ public final class Simulation {
 
   private void onEvidence(Node n, Evidence ev) {
     Integer who = indexOf.get(ev.signer());
-    if (!ev.verify(chainId)) {
+    if (!ev.verify(chainId, verifier)) {
       safety.add("accountability: node " + n.index + " produced evidence that does not verify");
       return;
     }
