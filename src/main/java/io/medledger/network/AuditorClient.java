@@ -7,7 +7,6 @@ import io.medledger.anchor.ReceiptVerdict;
 import io.medledger.anchor.bitcoin.HeaderSource;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.BlockHeader;
-import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
@@ -84,7 +83,7 @@ public final class AuditorClient {
     InMemoryBlockStore store = new InMemoryBlockStore();
     blocks.forEach(b -> store.append(b.encode()));
     try (Ledger l = Ledger.builder(federation.parameters()).store(store).clock(federation.clock())
-        .certificatePolicy(CertificatePolicy.auditQuorum()).replay(Ledger.ReplayMode.FULL).open()) {
+        .certificatePolicy(federation.certificatePolicy()).replay(Ledger.ReplayMode.FULL).open()) {
       return new ChainReport(true, l.height() + 1, l.tip().map(BlockHeader::hash), Optional.empty(), List.of());
     } catch (LedgerReplayException e) {
       return new ChainReport(false, e.height(), Optional.empty(), Optional.of(e.getMessage()), List.of());

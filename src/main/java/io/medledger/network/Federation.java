@@ -15,6 +15,7 @@ import io.medledger.chain.BlockCandidate;
 import io.medledger.chain.BlockHeader;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Certificate;
+import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
 import io.medledger.chain.InstitutionRegistration;
@@ -28,6 +29,8 @@ import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordQuery;
 import io.medledger.chain.ValidationResult;
 import io.medledger.codec.ByteString;
+import io.medledger.consensus.ConsensusConfig;
+import io.medledger.consensus.LedgerApp;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.ProxyKey;
 import io.medledger.storage.BlobStore;
@@ -67,7 +70,9 @@ public final class Federation implements AutoCloseable {
   /** The encryption metadata that marks a tombstone amendment (an erased payload). */
   static final ByteString TOMBSTONE = ByteString.of("medledger/erased/v1".getBytes(StandardCharsets.US_ASCII));
 
+  private final String protocol;
   private final ChainParameters params;
+  private final CertificatePolicy policy;
   private final Clock clock;
   private final SecureRandom random;
   private final KeyDirectory directory = new KeyDirectory();
@@ -109,6 +114,8 @@ public final class Federation implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private SecureRandom random = new SecureRandom();
     private Path dataDirectory;
+    private String protocol = "rotating-audit";
+    private ConsensusConfig consensusConfig = ConsensusConfig.defaults();
 
     private Builder(ChainParameters params) {
       this.params = Objects.requireNonNull(params, "params");
@@ -162,6 +169,30 @@ public final class Federation implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Orders blocks with the consensus protocol {@code name} ({@code rotating-audit}, the default;
+     * {@code bft}; {@code solo}) run on every node by a {@link ConsensusSequencer}.
+     */
+    public Builder consensus(String name) {
+      this.protocol = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /** The consensus timing and batching (used with {@link #consensus(String)}). */
+    public Builder consensusConfig(ConsensusConfig c) {
+      this.consensusConfig = Objects.requireNonNull(c, "config");
+      return this;
+    }
+
+    /**
+     * Orders blocks with the synchronous {@link RotatingAuditSequencer} instead of a consensus
+     * protocol: the same rotation and audit quorum, driven by direct calls.
+     */
+    public Builder directSequencer() {
+      this.protocol = null;
+      return this;
+    }
+
     /** Keep block stores and storage nodes in files under {@code dir} (one folder each). */
     public Builder dataDirectory(Path dir) {
       this.dataDirectory = Objects.requireNonNull(dir, "dir");
@@ -180,8 +211,11 @@ public final class Federation implements AutoCloseable {
   }
 
   private Federation(Builder b) {
-    this.params = b.params;
-    this.clock = b.clock;
+    this.protocol = b.protocol;
+    this.params = protocol == null ? b.params : b.params.withEvidencePolicy(LedgerApp.evidencePolicy(b.params.chainId()));
+    this.policy = protocol == null ? CertificatePolicy.auditQuorum() : LedgerApp.certificatePolicy(protocol);
+    VirtualClock virtual = protocol == null ? null : new VirtualClock(b.clock);
+    this.clock = protocol == null ? b.clock : virtual;
     this.random = b.random;
     List<Entry> genesis = new ArrayList<>();
     List<Node.Builder> nodeBuilders = new ArrayList<>();
@@ -198,7 +232,7 @@ public final class Federation implements AutoCloseable {
           directory.publish(server.card());
           genesis.add(sign(new MembershipChange(MembershipChange.Action.ADD, role, server.publicKey(),
               Optional.of(inst.id()), now(), List.of()), server));
-          Node.Builder nb = Node.builder(params, server).clock(clock).directory(directory)
+          Node.Builder nb = Node.builder(params, server).clock(clock).directory(directory).certificatePolicy(policy)
               .role(role == ParticipantKind.FEDERATION_SERVER ? NodeRole.FEDERATION : NodeRole.AUDIT);
           if (b.dataDirectory != null) {
             nb.dataDirectory(b.dataDirectory.resolve("node-" + nodeIndex));
@@ -244,7 +278,8 @@ public final class Federation implements AutoCloseable {
       throw new IllegalArgumentException("threshold must be between 1 and " + fed.size());
     }
     this.threshold = t;
-    this.sequencer = new RotatingAuditSequencer(nodes, clock);
+    this.sequencer = protocol == null ? new RotatingAuditSequencer(nodes, clock)
+        : new ConsensusSequencer(protocol, nodes, virtual, b.consensusConfig, random.nextLong());
     if (fed.get(0).ledger().height() < 0) {
       commitGenesis(fed.get(0), genesis);
     }
@@ -267,6 +302,16 @@ public final class Federation implements AutoCloseable {
   /** The chain parameters. */
   public ChainParameters parameters() {
     return params;
+  }
+
+  /** The rule every node checks block certificates with. */
+  public CertificatePolicy certificatePolicy() {
+    return policy;
+  }
+
+  /** The consensus protocol's name, or {@code direct} for the {@link RotatingAuditSequencer}. */
+  public String consensusName() {
+    return protocol == null ? "direct" : protocol;
   }
 
   /** The clock. */

@@ -8,6 +8,7 @@ import io.medledger.chain.Block;
 import io.medledger.chain.BlockCandidate;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Certificate;
+import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Endorsement;
 import io.medledger.chain.Entry;
@@ -87,6 +88,7 @@ public final class Node implements AutoCloseable {
     private BlockStore store;
     private Clock clock = Clock.systemUTC();
     private KeyDirectory directory = new KeyDirectory();
+    private CertificatePolicy policy = CertificatePolicy.auditQuorum();
 
     private Builder(ChainParameters params, Identity server) {
       this.params = Objects.requireNonNull(params, "params");
@@ -124,12 +126,22 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * The rule for block certificates: {@link CertificatePolicy#auditQuorum()} (the default, for
+     * {@link RotatingAuditSequencer}) or a consensus protocol's policy (for {@link ConsensusSequencer}).
+     */
+    public Builder certificatePolicy(CertificatePolicy p) {
+      this.policy = Objects.requireNonNull(p, "policy");
+      return this;
+    }
+
+    /**
      * Opens the ledger (replaying a file store) and returns the node.
      *
      * @throws io.medledger.chain.LedgerReplayException if a stored block does not validate
      */
     public Node build() {
-      Ledger l = Ledger.builder(params).store(store != null ? store : new InMemoryBlockStore()).clock(clock).open();
+      Ledger l = Ledger.builder(params).store(store != null ? store : new InMemoryBlockStore()).clock(clock)
+          .certificatePolicy(policy).open();
       Node n = new Node(this, l);
       for (long h = 0; h <= l.height(); h++) {
         n.afterCommit(l.block(h).block());
@@ -291,6 +303,17 @@ public final class Node implements AutoCloseable {
   Optional<Entry> entry(Digest id) {
     Optional<EntryLocation> loc = ledger.locate(id);
     return loc.map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()));
+  }
+
+  /** The server's signing key, for the consensus protocol it runs. */
+  io.medledger.crypto.Ed25519PrivateKey serverKey() {
+    return server.signingKey();
+  }
+
+  /** Called when a consensus protocol made block {@code height} final on this node's ledger. */
+  void committed(long height) {
+    pendingBlocks.clear();
+    afterCommit(ledger.block(height).block());
   }
 
   /** Signs an anchor entry as this federation server. */
