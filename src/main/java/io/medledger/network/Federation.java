@@ -400,30 +400,56 @@ public final class Federation implements AutoCloseable {
 
   /** Creates a patient's keys, registers its pseudonym on the ledger and publishes its keys. */
   public PatientClient registerPatient(String name) {
-    Identity p = Identity.generate(ParticipantKind.PATIENT, name, random);
-    directory.publish(p.card());
-    submitOrThrow(sign(new PatientRegistration(p.publicKey(), now(), List.of()), p));
-    return new PatientClient(this, p);
+    return registerPatient(Identity.generate(ParticipantKind.PATIENT, name, random));
+  }
+
+  /**
+   * Registers a patient whose keys the caller manages (self-signed registration; the keys are
+   * published in the directory) and returns its client.
+   *
+   * @throws EntryRejectedException if the key is already registered
+   */
+  public PatientClient registerPatient(Identity patient) {
+    requireKind(patient, ParticipantKind.PATIENT);
+    directory.publish(patient.card());
+    submitOrThrow(sign(new PatientRegistration(patient.publicKey(), now(), List.of()), patient));
+    return new PatientClient(this, patient);
   }
 
   /** Creates a clinician under {@code institution} (signed by both) and returns its client. */
   public ClinicianClient registerClinician(String name, String institution) {
+    return registerClinician(Identity.generate(ParticipantKind.CLINICIAN, name, random), institution);
+  }
+
+  /** Registers a clinician whose keys the caller manages under {@code institution}. */
+  public ClinicianClient registerClinician(Identity clinician, String institution) {
+    requireKind(clinician, ParticipantKind.CLINICIAN);
     Identity inst = institution(institution);
-    Identity c = Identity.generate(ParticipantKind.CLINICIAN, name, random);
-    directory.publish(c.card());
-    submitOrThrow(sign(new AffiliateRegistration(c.publicKey(), ParticipantKind.CLINICIAN, inst.id(), now(), List.of()),
-        inst, c));
-    return new ClinicianClient(this, c, inst);
+    directory.publish(clinician.card());
+    submitOrThrow(sign(new AffiliateRegistration(clinician.publicKey(), ParticipantKind.CLINICIAN, inst.id(), now(),
+        List.of()), inst, clinician));
+    return new ClinicianClient(this, clinician, inst);
   }
 
   /** Creates a researcher under {@code institution} and returns its client. */
   public ResearcherClient registerResearcher(String name, String institution) {
+    return registerResearcher(Identity.generate(ParticipantKind.RESEARCHER, name, random), institution);
+  }
+
+  /** Registers a researcher whose keys the caller manages under {@code institution}. */
+  public ResearcherClient registerResearcher(Identity researcher, String institution) {
+    requireKind(researcher, ParticipantKind.RESEARCHER);
     Identity inst = institution(institution);
-    Identity r = Identity.generate(ParticipantKind.RESEARCHER, name, random);
-    directory.publish(r.card());
-    submitOrThrow(sign(new AffiliateRegistration(r.publicKey(), ParticipantKind.RESEARCHER, inst.id(), now(), List.of()),
-        inst, r));
-    return new ResearcherClient(this, r);
+    directory.publish(researcher.card());
+    submitOrThrow(sign(new AffiliateRegistration(researcher.publicKey(), ParticipantKind.RESEARCHER, inst.id(), now(),
+        List.of()), inst, researcher));
+    return new ResearcherClient(this, researcher);
+  }
+
+  private static void requireKind(Identity id, ParticipantKind kind) {
+    if (id.kind() != kind) {
+      throw new IllegalArgumentException("expected a " + kind.label() + " identity, got " + id.kind().label());
+    }
   }
 
   /** An auditor's client (anyone may audit: it verifies and reads metadata, never payloads). */
