@@ -62,7 +62,10 @@ final class DemoCommand implements Command {
 
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
-    Args a = Args.parse(args, 1);
+    Args a = Args.parse(args, 0);
+    if (!a.positional().isEmpty()) {
+      throw new CliException("usage: medledger demo [--out DIR] [--consensus rotating-audit|bft|solo|direct]");
+    }
     String outOpt = a.optional("out");
     String consensus = Optional.ofNullable(a.optional("consensus")).orElse("rotating-audit");
     a.rejectUnknown();
