@@ -92,6 +92,31 @@ class SpvVerifierTest {
   }
 
   @Test
+  void aValidatedHeaderChainIsAHeaderSource() {
+    JsonNode run = SharedVectors.json("vectors/bitcoin/mainnet-headers.json").get("runs").get(0);
+    List<BitcoinBlockHeader> headers = new ArrayList<>();
+    run.get("headers").forEach(h -> headers.add(BitcoinBlockHeader.fromHex(h.asText())));
+    HeaderChain chain = HeaderChain.fromGenesis(MAIN, headers.get(0));
+    assertTrue(chain.appendAll(headers.subList(1, headers.size())).accepted());
+    SpvVerifier v = new SpvVerifier(chain, MAIN);
+    JsonNode b170 = null;
+    for (JsonNode b : SharedVectors.json("vectors/bitcoin/mainnet-blocks.json").get("blocks")) {
+      if (b.get("height").asLong(-1) == 170) {
+        b170 = b;
+      }
+    }
+    List<Digest> txids = new ArrayList<>();
+    b170.get("txids").forEach(t -> txids.add(MerkleBranchTest.internal(t)));
+    for (int i = 0; i < txids.size(); i++) {
+      TxInclusion r = v.verifyBranch(MerkleBranch.fromTxids(txids, i), 170);
+      assertTrue(r.proven(), r.toString());
+      assertEquals(438 - 170 + 1, ((TxInclusion.Proven) r).confirmations());
+    }
+    assertFalse(v.verifyBranch(MerkleBranch.fromTxids(txids, 0), 171).proven());
+    assertFalse(v.verifyBranch(MerkleBranch.fromTxids(txids, 0), 439).proven());
+  }
+
+  @Test
   void headersFileFormat() {
     Map<Long, BitcoinBlockHeader> heights = knownHeights();
     StringBuilder json = new StringBuilder("{");
