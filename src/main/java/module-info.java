@@ -12,14 +12,14 @@ module io.medledger {
 
   exports io.medledger.crypto;
   exports io.medledger.codec;
-  // exports io.medledger.merkle;  (uncomment when the package has public types)
-  // exports io.medledger.chain;  (uncomment when the package has public types)
+  exports io.medledger.merkle;
+  exports io.medledger.chain;
   // exports io.medledger.consensus;  (uncomment when the package has public types)
-  // exports io.medledger.pre;  (uncomment when the package has public types)
-  // exports io.medledger.anchor;  (uncomment when the package has public types)
+  exports io.medledger.pre;
+  exports io.medledger.anchor;
   exports io.medledger.anchor.bitcoin;
+  exports io.medledger.storage;
   exports io.medledger.anchor.ots;
-  // exports io.medledger.storage;  (uncomment when the package has public types)
-  // exports io.medledger.access;  (uncomment when the package has public types)
+  exports io.medledger.access;
   // exports io.medledger.network;  (uncomment when the package has public types)
 }

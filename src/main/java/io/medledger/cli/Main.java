@@ -16,7 +16,13 @@ public final class Main {
 
   private static Map<String, Command> commands() {
     Map<String, Command> m = new TreeMap<>();
+    m.put("anchor", new AnchorCommand());
     m.put("demo", new DemoCommand());
+    m.put("merkle", new MerkleCommand());
+    m.put("bitcoin", new BitcoinCommand());
+    m.put("pre", new PreCommand());
+    m.put("fhir", new FhirCommand());
+    m.put("receipt", new ReceiptCommand());
     m.put("ots", new OtsCommand());
     return m;
   }

@@ -1,0 +1,27 @@
+package io.medledger.anchor;
+
+import io.medledger.crypto.Digest;
+
+/** Something that happened to an anchor during {@link Anchorer#tick()}. */
+public sealed interface AnchorEvent {
+  /** The anchor this event is about, as it is after the event. */
+  AnchorRecord anchor();
+
+  /** A transaction was sent (first time, again, or as a fee bump). */
+  record Sent(AnchorRecord anchor, Digest txid, boolean feeBump) implements AnchorEvent {}
+
+  /** The latest transaction was seen in the mempool. */
+  record SeenInMempool(AnchorRecord anchor) implements AnchorEvent {}
+
+  /** The anchor confirmed or gained confirmations. */
+  record Confirmed(AnchorRecord anchor, int confirmations) implements AnchorEvent {}
+
+  /** A reorganization dropped the confirming block; the anchor is unconfirmed again. */
+  record Reorganized(AnchorRecord anchor, Digest droppedBlock) implements AnchorEvent {}
+
+  /** The anchor reached the required confirmations: record it on the ledger, complete its receipts. */
+  record Final(AnchorRecord anchor) implements AnchorEvent {}
+
+  /** The network or the wallet failed; the anchor stays where it was and the next tick tries again. */
+  record Failed(AnchorRecord anchor, String reason) implements AnchorEvent {}
+}

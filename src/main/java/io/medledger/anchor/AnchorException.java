@@ -1,0 +1,16 @@
+package io.medledger.anchor;
+
+/** Anchoring could not proceed: the Bitcoin network could not be reached or refused a transaction, or the wallet cannot fund one. */
+public class AnchorException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception. */
+  public AnchorException(String message) {
+    super(message);
+  }
+
+  /** Creates the exception with its cause. */
+  public AnchorException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,221 @@
+package io.medledger.anchor;
+
+import io.medledger.crypto.Digest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The anchoring state machine. Each anchor moves PLANNED -> BROADCAST -> IN_MEMPOOL -> CONFIRMED
+ * -> FINAL; a reorganization moves a confirmed anchor back, a transaction that is stuck longer than
+ * the policy allows is replaced by fee (BIP 125), and one that the network lost is sent again.
+ * Every change is saved to the {@link AnchorJournal} before {@link #tick()} reports it, so a
+ * restart resumes each anchor where it was.
+ *
+ * <p>Time comes from the injected {@link Clock}. Thread-safe: methods are synchronized.
+ */
+public final class Anchorer {
+  private final AnchorPolicy policy;
+  private final BitcoinPort bitcoin;
+  private final AnchorTransactionFactory factory;
+  private final AnchorJournal journal;
+  private final Clock clock;
+  private final Map<Digest, AnchorRecord> anchors = new LinkedHashMap<>();
+
+  /**
+   * Creates an anchorer and loads every anchor saved in {@code journal}.
+   */
+  public Anchorer(AnchorPolicy policy, BitcoinPort bitcoin, AnchorTransactionFactory factory,
+      AnchorJournal journal, Clock clock) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.bitcoin = Objects.requireNonNull(bitcoin, "bitcoin");
+    this.factory = Objects.requireNonNull(factory, "factory");
+    this.journal = Objects.requireNonNull(journal, "journal");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    List<AnchorRecord> loaded = new ArrayList<>(journal.load());
+    loaded.sort(Comparator.comparing(AnchorRecord::plannedAt).thenComparingLong(r -> r.commitment().height()));
+    for (AnchorRecord r : loaded) {
+      anchors.put(r.id(), r);
+    }
+  }
+
+  /** The policy in force. */
+  public AnchorPolicy policy() {
+    return policy;
+  }
+
+  /** Every anchor, in the order planned. */
+  public synchronized List<AnchorRecord> anchors() {
+    return List.copyOf(anchors.values());
+  }
+
+  /** The anchor with this commitment digest, if any. */
+  public synchronized Optional<AnchorRecord> get(Digest commitment) {
+    return Optional.ofNullable(anchors.get(commitment));
+  }
+
+  /** The newest planned anchor, if any. */
+  public synchronized Optional<AnchorRecord> last() {
+    AnchorRecord last = null;
+    for (AnchorRecord r : anchors.values()) {
+      if (last == null || r.commitment().height() > last.commitment().height()) {
+        last = r;
+      }
+    }
+    return Optional.ofNullable(last);
+  }
+
+  /**
+   * Plans an anchor of {@code commitment} if the policy says one is due at its height; returns it,
+   * or empty when none is due.
+   */
+  public synchronized Optional<AnchorRecord> planIfDue(AnchorCommitment commitment) {
+    Optional<AnchorRecord> last = last();
+    long lastHeight = last.map(r -> r.commitment().height()).orElse(-1L);
+    Instant lastTime = last.map(AnchorRecord::plannedAt).orElse(null);
+    if (!policy.isDue(lastHeight, lastTime, commitment.height(), clock.instant())) {
+      return Optional.empty();
+    }
+    return Optional.of(plan(commitment));
+  }
+
+  /** Plans an anchor of {@code commitment} now (idempotent for the same commitment). */
+  public synchronized AnchorRecord plan(AnchorCommitment commitment) {
+    AnchorRecord existing = anchors.get(commitment.digest());
+    if (existing != null) {
+      return existing;
+    }
+    Instant now = clock.instant();
+    AnchorRecord r = new AnchorRecord(commitment, AnchorStatus.PLANNED, now, List.of(), null, now, null);
+    journal.save(r);
+    anchors.put(r.id(), r);
+    return r;
+  }
+
+  /**
+   * Advances every anchor that is not final by asking the network once, and returns what happened.
+   * A network failure leaves the anchor where it was and is reported as an event.
+   */
+  public synchronized List<AnchorEvent> tick() {
+    List<AnchorEvent> events = new ArrayList<>();
+    for (AnchorRecord r : List.copyOf(anchors.values())) {
+      if (r.status() == AnchorStatus.FINAL) {
+        continue;
+      }
+      try {
+        step(r, events);
+      } catch (AnchorException e) {
+        AnchorRecord current = anchors.get(r.id());
+        AnchorRecord failed = current.with(
+            current.status(), current.attempts(), current.confirmation(), clock.instant(), e.getMessage());
+        store(failed);
+        events.add(new AnchorEvent.Failed(failed, e.getMessage()));
+      }
+    }
+    return events;
+  }
+
+  private void store(AnchorRecord r) {
+    journal.save(r);
+    anchors.put(r.id(), r);
+  }
+
+  private void step(AnchorRecord r, List<AnchorEvent> events) {
+    Instant now = clock.instant();
+    if (r.status() == AnchorStatus.PLANNED) {
+      long rate = clampRate(bitcoin.feeRate());
+      SignedTransaction tx = factory.create(r.commitment().digest(), rate);
+      send(r, tx, false, now, events);
+      return;
+    }
+    // Any of the transactions sent may be the one that confirms: replacements race their originals.
+    TxObservation.Confirmed best = null;
+    SignedTransaction bestTx = null;
+    boolean latestInMempool = false;
+    SignedTransaction latest = r.latest().orElseThrow();
+    for (AnchorRecord.Attempt a : r.attempts()) {
+      TxObservation o = bitcoin.observe(a.transaction().txid());
+      if (o instanceof TxObservation.Confirmed c) {
+        if (best == null || c.confirmations() > best.confirmations()) {
+          best = c;
+          bestTx = a.transaction();
+        }
+      } else if (o instanceof TxObservation.InMempool && a.transaction().txid().equals(latest.txid())) {
+        latestInMempool = true;
+      }
+    }
+    if (best != null) {
+      AnchorRecord.Confirmation conf =
+          new AnchorRecord.Confirmation(bestTx.txid(), best.blockHash(), best.height(), best.confirmations());
+      boolean isFinal = best.confirmations() >= policy.confirmationsRequired();
+      AnchorRecord next = r.with(isFinal ? AnchorStatus.FINAL : AnchorStatus.CONFIRMED, r.attempts(), conf, now, null);
+      if (!next.equals(r)) {
+        store(next);
+        if (r.confirmation() == null || r.confirmation().confirmations() != conf.confirmations()
+            || !r.confirmation().blockHash().equals(conf.blockHash())) {
+          events.add(new AnchorEvent.Confirmed(next, conf.confirmations()));
+        }
+        if (isFinal) {
+          events.add(new AnchorEvent.Final(next));
+        }
+      }
+      return;
+    }
+    if (r.status() == AnchorStatus.CONFIRMED) {
+      Digest dropped = r.confirmation().blockHash();
+      AnchorRecord back = r.with(latestInMempool ? AnchorStatus.IN_MEMPOOL : AnchorStatus.BROADCAST,
+          r.attempts(), null, now, null);
+      store(back);
+      events.add(new AnchorEvent.Reorganized(back, dropped));
+      r = back;
+    }
+    AnchorRecord.Attempt lastAttempt = r.attempts().get(r.attempts().size() - 1);
+    boolean stuck = !now.isBefore(lastAttempt.sentAt().plus(policy.bumpAfter()));
+    if (stuck && latest.feeRate() < policy.maxFeeRate()) {
+      long bumped = (long) Math.ceil(latest.feeRate() * policy.feeBumpFactor());
+      long rate = clampRate(Math.max(Math.max(bumped, latest.feeRate() + 1), bitcoin.feeRate()));
+      SignedTransaction tx = factory.replace(latest, r.commitment().digest(), rate);
+      send(r, tx, true, now, events);
+      return;
+    }
+    if (latestInMempool) {
+      if (r.status() != AnchorStatus.IN_MEMPOOL) {
+        AnchorRecord seen = r.with(AnchorStatus.IN_MEMPOOL, r.attempts(), null, now, null);
+        store(seen);
+        events.add(new AnchorEvent.SeenInMempool(seen));
+      }
+      return;
+    }
+    if (!now.isBefore(lastAttempt.sentAt().plus(policy.rebroadcastAfter()))) {
+      // Lost (evicted, or dropped with a block): send the same bytes again.
+      bitcoin.broadcast(latest.raw());
+      List<AnchorRecord.Attempt> attempts = new ArrayList<>(r.attempts());
+      attempts.set(attempts.size() - 1, new AnchorRecord.Attempt(latest, now));
+      AnchorRecord again = r.with(AnchorStatus.BROADCAST, attempts, null, now, null);
+      store(again);
+      events.add(new AnchorEvent.Sent(again, latest.txid(), false));
+    } else if (r.status() == AnchorStatus.IN_MEMPOOL) {
+      store(r.with(AnchorStatus.BROADCAST, r.attempts(), null, now, null));
+    }
+  }
+
+  private void send(AnchorRecord r, SignedTransaction tx, boolean bump, Instant now, List<AnchorEvent> events) {
+    // Save the transaction before sending it, so that a crash between the two cannot lose track of it.
+    List<AnchorRecord.Attempt> attempts = new ArrayList<>(r.attempts());
+    attempts.add(new AnchorRecord.Attempt(tx, now));
+    AnchorRecord sent = r.with(AnchorStatus.BROADCAST, attempts, null, now, null);
+    store(sent);
+    bitcoin.broadcast(tx.raw());
+    events.add(new AnchorEvent.Sent(sent, tx.txid(), bump));
+  }
+
+  private long clampRate(long rate) {
+    return Math.max(1, Math.min(rate, policy.maxFeeRate()));
+  }
+}

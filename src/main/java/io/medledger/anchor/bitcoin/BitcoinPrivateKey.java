@@ -1,0 +1,170 @@
+package io.medledger.anchor.bitcoin;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.internal.bitcoin.Base58;
+import io.medledger.internal.bitcoin.Secp256k1;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A secp256k1 private key with the network and public-key compression it is used with (as WIF
+ * records them).
+ *
+ * <p>The secret is reachable only through {@link #exportSecretBytes()} and
+ * {@link #exportSecretWif()}; {@code toString} shows only the public key. ECDSA signatures use
+ * RFC 6979 nonces and are low-S; Schnorr signatures follow BIP 340. Immutable and thread-safe.
+ */
+public final class BitcoinPrivateKey {
+  private final BigInteger secret;
+  private final Network network;
+  private final BitcoinPublicKey publicKey;
+
+  private BitcoinPrivateKey(BigInteger secret, Network network, boolean compressed) {
+    if (!Secp256k1.isValidScalar(secret)) {
+      throw new MalformedEncodingException("private key must be in [1, n-1]");
+    }
+    this.secret = secret;
+    this.network = Objects.requireNonNull(network, "network");
+    this.publicKey = new BitcoinPublicKey(Secp256k1.mulG(secret), compressed);
+  }
+
+  /** Generates a new compressed key with {@code random}. */
+  public static BitcoinPrivateKey generate(Network network, SecureRandom random) {
+    byte[] b = new byte[32];
+    while (true) {
+      random.nextBytes(b);
+      BigInteger d = new BigInteger(1, b);
+      if (Secp256k1.isValidScalar(d)) {
+        Arrays.fill(b, (byte) 0);
+        return new BitcoinPrivateKey(d, network, true);
+      }
+    }
+  }
+
+  /** Generates a new compressed key with a fresh {@link SecureRandom}. */
+  public static BitcoinPrivateKey generate(Network network) {
+    return generate(network, new SecureRandom());
+  }
+
+  /**
+   * Restores a key from its 32-byte big-endian secret.
+   *
+   * @throws MalformedEncodingException if it is not 32 bytes or not in [1, n-1]
+   */
+  public static BitcoinPrivateKey fromSecretBytes(byte[] secret32, Network network, boolean compressed) {
+    if (secret32 == null || secret32.length != 32) {
+      throw new MalformedEncodingException("a private key is 32 bytes");
+    }
+    return new BitcoinPrivateKey(new BigInteger(1, secret32), network, compressed);
+  }
+
+  /**
+   * Parses a WIF key: Base58Check of version byte, 32-byte secret and an optional 0x01
+   * compression marker. Testnet and regtest share a version byte; both parse as
+   * {@link Network#TESTNET}.
+   *
+   * @throws MalformedEncodingException on a bad checksum, length, version or range (the message
+   *     never contains key material)
+   */
+  public static BitcoinPrivateKey fromWif(String wif) {
+    byte[] p = Base58.decodeCheck(wif);
+    try {
+      boolean compressed;
+      if (p.length == 34 && p[33] == 1) {
+        compressed = true;
+      } else if (p.length == 33) {
+        compressed = false;
+      } else {
+        throw new MalformedEncodingException("WIF payload has the wrong length or compression marker");
+      }
+      int v = p[0] & 0xff;
+      Network net;
+      if (v == Network.MAINNET.wifVersion()) {
+        net = Network.MAINNET;
+      } else if (v == Network.TESTNET.wifVersion()) {
+        net = Network.TESTNET;
+      } else {
+        throw new MalformedEncodingException("unknown WIF version byte 0x" + Integer.toHexString(v));
+      }
+      return new BitcoinPrivateKey(new BigInteger(1, Arrays.copyOfRange(p, 1, 33)), net, compressed);
+    } finally {
+      Arrays.fill(p, (byte) 0);
+    }
+  }
+
+  /** The network this key was created for. */
+  public Network network() {
+    return network;
+  }
+
+  /** True if the public key is used in compressed form. */
+  public boolean isCompressed() {
+    return publicKey.isCompressed();
+  }
+
+  /** The public key in this key's compression form. */
+  public BitcoinPublicKey publicKey() {
+    return publicKey;
+  }
+
+  /** This key bound to another network (Base58 prefixes differ, the secret is the same). */
+  public BitcoinPrivateKey onNetwork(Network other) {
+    return other == network ? this : new BitcoinPrivateKey(secret, other, isCompressed());
+  }
+
+  /** Returns a copy of the 32-byte secret. Handle with care: this is the whole key. */
+  public byte[] exportSecretBytes() {
+    return Secp256k1.to32(secret);
+  }
+
+  /** Returns the key in WIF. Handle with care: this is the whole key. */
+  public String exportSecretWif() {
+    byte[] p = new byte[isCompressed() ? 34 : 33];
+    p[0] = (byte) network.wifVersion();
+    System.arraycopy(Secp256k1.to32(secret), 0, p, 1, 32);
+    if (isCompressed()) {
+      p[33] = 1;
+    }
+    String s = Base58.encodeCheck(p);
+    Arrays.fill(p, (byte) 0);
+    return s;
+  }
+
+  /** ECDSA signature of a 32-byte hash with an RFC 6979 nonce, normalized to low-S. */
+  public EcdsaSignature signEcdsa(Digest hash) {
+    BigInteger[] rs = Secp256k1.signEcdsa(secret, hash.toByteArray());
+    return new EcdsaSignature(rs[0], rs[1]);
+  }
+
+  /** BIP 340 signature of {@code message} with this key's x-only public key. */
+  public byte[] signSchnorr(byte[] message, byte[] auxRand32) {
+    return Secp256k1.signSchnorr(secret, publicKey.point(), message, auxRand32);
+  }
+
+  /**
+   * BIP 340 signature for a BIP 341 key-path spend: signs with this key tweaked by
+   * {@code TapTweak(xonly(P) || merkleRoot)} (no script tree if {@code merkleRoot32} is null).
+   */
+  public byte[] signTaprootKeyPath(Digest sighash, byte[] merkleRoot32, byte[] auxRand32) {
+    BigInteger tweaked = Secp256k1.tweakSecret(secret, publicKey.point(), merkleRoot32);
+    return Secp256k1.signSchnorr(tweaked, sighash.toByteArray(), auxRand32);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof BitcoinPrivateKey k && k.network == network && k.publicKey.equals(publicKey);
+  }
+
+  @Override
+  public int hashCode() {
+    return publicKey.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "BitcoinPrivateKey[" + network + ", public=" + publicKey.toHex() + ", secret=<redacted>]";
+  }
+}

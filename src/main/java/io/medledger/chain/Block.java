@@ -1,0 +1,172 @@
+package io.medledger.chain;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.internal.codec.BinaryFieldReader;
+import io.medledger.internal.codec.BinaryFieldWriter;
+import io.medledger.internal.codec.Codecs;
+import io.medledger.internal.codec.FieldReader;
+import io.medledger.internal.codec.FieldWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A block: a header and its entries, in order. A {@code Block} is unverified data (decoded from
+ * the network or built by a proposer); it becomes a {@link VerifiedBlock} only through
+ * {@link Ledger#validate}. The certificate travels beside it ({@link CertifiedBlock}).
+ *
+ * <p>Canonical encoding: version byte 1, the header, a u32 entry count, then each entry as a
+ * u32 length and its canonical encoding.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Block {
+  /** The only block encoding version. */
+  public static final int VERSION = 1;
+
+  private final BlockHeader header;
+  private final List<EncodedEntry> encoded;
+  private final List<Entry> entries;
+
+  Block(BlockHeader header, List<EncodedEntry> encoded, boolean internal) {
+    this.header = Objects.requireNonNull(header, "header");
+    this.encoded = List.copyOf(encoded);
+    if (header.entryCount() != encoded.size()) {
+      throw new IllegalArgumentException("header announces " + header.entryCount() + " entries, block has "
+          + encoded.size());
+    }
+    List<Entry> es = new ArrayList<>(encoded.size());
+    for (EncodedEntry e : encoded) {
+      es.add(e.entry);
+    }
+    this.entries = List.copyOf(es);
+  }
+
+  /**
+   * Creates a block from a header and entries (not validated beyond the entry count).
+   *
+   * @throws IllegalArgumentException if the header's entry count differs from the list size
+   */
+  public Block(BlockHeader header, List<Entry> entries) {
+    this(header, entries.stream().map(EncodedEntry::of).toList(), true);
+  }
+
+  /** The header. */
+  public BlockHeader header() {
+    return header;
+  }
+
+  /** The entries, in block order. */
+  public List<Entry> entries() {
+    return entries;
+  }
+
+  /** The header hash. */
+  public Digest hash() {
+    return header.hash();
+  }
+
+  /** The height. */
+  public long height() {
+    return header.height();
+  }
+
+  List<EncodedEntry> encodedEntries() {
+    return encoded;
+  }
+
+  /** The canonical encoding. */
+  public byte[] encode() {
+    BinaryFieldWriter w = new BinaryFieldWriter(estimatedSize());
+    write(w);
+    return w.toByteArray();
+  }
+
+  int estimatedSize() {
+    int n = 512;
+    for (EncodedEntry e : encoded) {
+      n += 4 + e.encoded.length;
+    }
+    return n;
+  }
+
+  /** The JSON view. */
+  public String toJson() {
+    return Codecs.toJson(false, this::write);
+  }
+
+  /**
+   * Decodes a canonical encoding (at most {@link Limits#MAX_BLOCK_BYTES}).
+   *
+   * @throws MalformedEncodingException if the bytes are not one well-formed block
+   */
+  public static Block decode(byte[] bytes) {
+    return Codecs.decode(bytes, Limits.MAX_BLOCK_BYTES, "block", Block::read);
+  }
+
+  /**
+   * Parses the JSON view.
+   *
+   * @throws MalformedEncodingException if the text is not one well-formed block
+   */
+  public static Block fromJson(String json) {
+    return Codecs.fromJson(json, 4 * Limits.MAX_BLOCK_BYTES, "block", Block::read);
+  }
+
+  void write(FieldWriter w) {
+    w.u8("version", VERSION);
+    w.object("header", header::write);
+    if (w instanceof BinaryFieldWriter b) {
+      b.rawU32(encoded.size());
+      for (EncodedEntry e : encoded) {
+        b.rawU32(e.encoded.length);
+        b.raw(e.encoded);
+      }
+    } else {
+      w.objectList("entries", entries, EntryCodec::write);
+    }
+  }
+
+  static Block read(FieldReader r) {
+    int version = r.u8("version");
+    if (version != VERSION) {
+      throw new MalformedEncodingException("unknown block version " + version);
+    }
+    BlockHeader header = r.object("header", BlockHeader::read);
+    List<EncodedEntry> list;
+    if (r instanceof BinaryFieldReader b) {
+      int n = b.rawU32("entry count", Limits.MAX_BLOCK_ENTRIES);
+      if ((long) n * 8 > b.remaining()) {
+        throw new MalformedEncodingException("truncated input: block announces " + n + " entries");
+      }
+      list = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        int len = b.rawU32("entry length", Math.min(Limits.MAX_ENTRY_BYTES, b.remaining()));
+        int at = b.skip(len, "entry");
+        list.add(EntryCodec.readEncoded(Arrays.copyOfRange(b.array(), at, at + len)));
+      }
+    } else {
+      list = r.objectList("entries", Limits.MAX_BLOCK_ENTRIES, EntryCodec::read).stream()
+          .map(EncodedEntry::of).toList();
+    }
+    List<EncodedEntry> entries = list;
+    return Codecs.guard("block", () -> new Block(header, entries, true));
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Block b && header.equals(b.header) && entries.equals(b.entries);
+  }
+
+  @Override
+  public int hashCode() {
+    return header.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Block[height=" + header.height() + ", hash=" + header.hash().toHex() + ", entries=" + entries.size() + "]";
+  }
+}

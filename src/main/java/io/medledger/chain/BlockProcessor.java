@@ -1,0 +1,426 @@
+package io.medledger.chain;
+
+import static io.medledger.access.ParticipantKind.AUDIT_SERVER;
+import static io.medledger.access.ParticipantKind.CLINICIAN;
+import static io.medledger.access.ParticipantKind.FEDERATION_SERVER;
+import static io.medledger.access.ParticipantKind.INSTITUTION;
+import static io.medledger.access.ParticipantKind.PATIENT;
+import static io.medledger.access.ParticipantKind.RESEARCHER;
+import static io.medledger.access.ParticipantKind.STORAGE_NODE;
+
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.merkle.CompactRange;
+import io.medledger.merkle.Rfc9162;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+
+/**
+ * The validation rules: signatures (optionally on all cores), authorization against the state as
+ * of the parent block updated by the block's earlier entries, and the header's roots. Stateless
+ * apart from the parameters; thread-safe.
+ */
+final class BlockProcessor {
+  private final ChainParameters params;
+  private final long skewMillis;
+
+  BlockProcessor(ChainParameters params) {
+    this.params = params;
+    this.skewMillis = params.maxClockSkew().toMillis();
+  }
+
+  /** The per-block facts authorization needs. */
+  record Context(long height, long time, Set<ParticipantId> parentFederation) {}
+
+  // ---------------------------------------------------------------- signatures
+
+  boolean signaturesValid(EncodedEntry e) {
+    List<Endorsement> ens = e.entry.endorsements();
+    if (ens.isEmpty()) {
+      return false;
+    }
+    byte[] msg = e.signingMessage(params.chainId());
+    for (Endorsement en : ens) {
+      if (!en.verify(msg)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Null when every entry's signatures verify, else the reason naming the first bad entry. */
+  String verifySignatures(List<EncodedEntry> entries, boolean parallel) {
+    IntPredicate bad = i -> !signaturesValid(entries.get(i));
+    IntStream range = IntStream.range(0, entries.size());
+    OptionalInt first = parallel ? range.parallel().filter(bad).min() : range.filter(bad).findFirst();
+    if (first.isEmpty()) {
+      return null;
+    }
+    EncodedEntry e = entries.get(first.getAsInt());
+    return "entry " + first.getAsInt() + " (" + e.entry.kind().label() + " " + e.id().toHex()
+        + "): missing or invalid signature";
+  }
+
+  // ---------------------------------------------------------------- authorization
+
+  private static Set<ParticipantId> signers(Entry e) {
+    Set<ParticipantId> s = new HashSet<>();
+    for (Endorsement en : e.endorsements()) {
+      s.add(ParticipantId.of(en.signer()));
+    }
+    return s;
+  }
+
+  private static String exactly(Set<ParticipantId> signers, ParticipantId... required) {
+    Set<ParticipantId> want = Set.of(required);
+    if (!signers.equals(want)) {
+      return "must be signed by exactly " + want + ", signed by " + signers;
+    }
+    return null;
+  }
+
+  private static String governance(Set<ParticipantId> signers, Set<ParticipantId> required, Context c) {
+    for (ParticipantId r : required) {
+      if (!signers.contains(r)) {
+        return "missing the signature of " + r;
+      }
+    }
+    int count = 0;
+    for (ParticipantId s : signers) {
+      if (c.parentFederation().contains(s)) {
+        count++;
+      } else if (!required.contains(s)) {
+        return "signed by " + s + ", which is not a federation server";
+      }
+    }
+    int need = c.parentFederation().isEmpty() ? 0 : Membership.quorum(c.parentFederation().size());
+    if (count < need) {
+      return "needs " + need + " federation server signatures, has " + count;
+    }
+    return null;
+  }
+
+  private static String notRegistered(Overlay o, ParticipantId id) {
+    return o.participant(id) != null ? "key already registered as " + id : null;
+  }
+
+  /** Null if {@code e} is authorized in state {@code o}, else the reason. Does not apply it. */
+  String authorize(EncodedEntry ee, Overlay o, Context c) {
+    Entry e = ee.entry;
+    if (o.hasEntry(ee.id())) {
+      return "duplicate entry";
+    }
+    if (e.createdAt() > c.time() + skewMillis) {
+      return "entry time " + e.createdAt() + " is after the block time " + c.time();
+    }
+    Set<ParticipantId> signers = signers(e);
+    if (e instanceof PatientRegistration p) {
+      String r = notRegistered(o, p.pseudonym());
+      return r != null ? r : exactly(signers, p.pseudonym());
+    } else if (e instanceof InstitutionRegistration i) {
+      String r = notRegistered(o, i.institution());
+      return r != null ? r : governance(signers, Set.of(i.institution()), c);
+    } else if (e instanceof AffiliateRegistration a) {
+      String r = notRegistered(o, a.member());
+      if (r != null) {
+        return r;
+      }
+      if (o.active(a.institution(), INSTITUTION) == null) {
+        return "institution " + a.institution() + " is not an active registered institution";
+      }
+      return exactly(signers, a.institution(), a.member());
+    } else if (e instanceof MembershipChange m) {
+      return membership(m, signers, o, c);
+    } else if (e instanceof MedicalRecord m) {
+      return record(m, ee.id(), signers, o, c);
+    } else if (e instanceof AccessGrant g) {
+      return grant(g, signers, o);
+    } else if (e instanceof AccessRevocation v) {
+      String r = exactly(signers, v.patient());
+      if (r != null) {
+        return r;
+      }
+      LedgerState.GrantInfo g = o.grant(v.grant());
+      if (g == null || !g.grant().patient().equals(v.patient())) {
+        return "no grant " + v.grant() + " by this patient";
+      }
+      return g.revoked() ? "grant already revoked" : null;
+    } else if (e instanceof AccessEvent a) {
+      return event(a, signers, o);
+    } else if (e instanceof Anchor a) {
+      String r = exactly(signers, a.submitter());
+      if (r != null) {
+        return r;
+      }
+      if (o.active(a.submitter(), FEDERATION_SERVER) == null) {
+        return "anchors are submitted by active federation servers";
+      }
+      return a.toHeight() >= c.height() ? "an anchor covers only earlier blocks" : null;
+    } else if (e instanceof Evidence v) {
+      return evidence(v, signers, o);
+    }
+    return "unknown entry kind";
+  }
+
+  private String membership(MembershipChange m, Set<ParticipantId> signers, Overlay o, Context c) {
+    ParticipantId member = m.member();
+    Participant existing = o.participant(member);
+    if (m.action() == MembershipChange.Action.ADD) {
+      if (existing != null && (existing.active() || existing.kind() != m.role())) {
+        return "key already registered as " + member;
+      }
+      if (m.role() != ParticipantKind.REGULATOR) {
+        Participant op = o.active(m.operator().orElseThrow(), INSTITUTION);
+        if (op == null) {
+          return "operator is not an active registered institution";
+        }
+        if (!params.mayOperate(m.role(), op.institutionClass().orElseThrow())) {
+          return "an institution of class " + op.institutionClass().orElseThrow() + " may not operate a "
+              + m.role().label();
+        }
+      }
+      return governance(signers, Set.of(member), c);
+    }
+    if (existing == null || !existing.active() || existing.kind() != m.role()) {
+      return member + " is not an active " + m.role().label();
+    }
+    if (m.role() == FEDERATION_SERVER && o.federationSize() <= 1) {
+      return "the last federation server cannot be removed";
+    }
+    if (c.parentFederation().isEmpty()) {
+      return "removal needs a federation quorum";
+    }
+    return governance(signers, Set.of(), c);
+  }
+
+  private String record(MedicalRecord m, Digest id, Set<ParticipantId> signers, Overlay o, Context c) {
+    String r = exactly(signers, m.author());
+    if (r != null) {
+      return r;
+    }
+    if (o.active(m.patient(), PATIENT) == null) {
+      return "patient " + m.patient() + " is not registered";
+    }
+    for (ParticipantId n : m.storageNodes()) {
+      if (o.active(n, STORAGE_NODE) == null) {
+        return "storage node " + n + " is not registered";
+      }
+    }
+    List<Digest> lineage = new ArrayList<>();
+    lineage.add(id);
+    if (m.amends().isPresent()) {
+      LedgerState.RecordInfo prev = o.record(m.amends().get());
+      if (prev == null || !prev.patient().equals(m.patient())) {
+        return "amends no record of this patient";
+      }
+      if (!prev.resourceType().equals(m.resourceType())) {
+        return "an amendment keeps the resource type " + prev.resourceType();
+      }
+      lineage.addAll(prev.lineage());
+    }
+    if (m.author().equals(m.patient())) {
+      return null;
+    }
+    Participant author = o.active(m.author(), CLINICIAN);
+    if (author == null) {
+      return "author " + m.author() + " is not an active clinician";
+    }
+    ParticipantId inst = m.institution().orElseThrow();
+    if (!author.affiliation().orElseThrow().equals(inst)) {
+      return "the author does not belong to institution " + inst;
+    }
+    if (o.active(inst, INSTITUTION) == null) {
+      return "institution " + inst + " is not active";
+    }
+    for (Digest gid : o.grantsOf(m.patient())) {
+      LedgerState.GrantInfo g = o.grant(gid);
+      AccessGrant ag = g.grant();
+      if (!g.revoked() && ag.purpose() == Purpose.TREATMENT && ag.validAt(c.time())
+          && (ag.grantee().equals(inst) || ag.grantee().equals(m.author()))
+          && ag.scope().covers(m.resourceType(), lineage)) {
+        return null;
+      }
+    }
+    return "no active treatment grant from the patient covers this " + m.resourceType() + " by " + m.author();
+  }
+
+  private String grant(AccessGrant g, Set<ParticipantId> signers, Overlay o) {
+    String r = exactly(signers, g.patient());
+    if (r != null) {
+      return r;
+    }
+    if (o.active(g.patient(), PATIENT) == null) {
+      return "patient " + g.patient() + " is not registered";
+    }
+    if (o.active(g.grantee(), INSTITUTION, CLINICIAN, RESEARCHER) == null) {
+      return "grantee " + g.grantee() + " is not an active institution, clinician or researcher";
+    }
+    for (ParticipantId p : g.proxies()) {
+      if (o.active(p, FEDERATION_SERVER) == null) {
+        return "proxy " + p + " is not an active federation server";
+      }
+    }
+    for (Digest rec : g.scope().records()) {
+      LedgerState.RecordInfo ri = o.record(rec);
+      if (ri == null || !ri.patient().equals(g.patient())) {
+        return "scope names record " + rec + ", not a record of this patient";
+      }
+    }
+    return null;
+  }
+
+  private String event(AccessEvent a, Set<ParticipantId> signers, Overlay o) {
+    String r = exactly(signers, a.accessor());
+    if (r != null) {
+      return r;
+    }
+    LedgerState.RecordInfo rec = o.record(a.record());
+    if (rec == null || !rec.patient().equals(a.patient())) {
+      return "no record " + a.record() + " of this patient";
+    }
+    Participant accessor = o.participant(a.accessor());
+    if (accessor == null || !accessor.active()) {
+      return "accessor " + a.accessor() + " is not an active participant";
+    }
+    if (a.grant().isEmpty()) {
+      return null;
+    }
+    LedgerState.GrantInfo g = o.grant(a.grant().get());
+    if (g == null || !g.grant().patient().equals(a.patient())) {
+      return "no grant " + a.grant().get() + " by this patient";
+    }
+    if (g.revoked()) {
+      return "the grant is revoked";
+    }
+    AccessGrant ag = g.grant();
+    if (!ag.validAt(a.accessedAt())) {
+      return "the grant was not valid at " + a.accessedAt();
+    }
+    boolean grantee = ag.grantee().equals(a.accessor())
+        || accessor.affiliation().map(ag.grantee()::equals).orElse(false);
+    if (!grantee) {
+      return "the grant is not for " + a.accessor();
+    }
+    if (!ag.scope().covers(rec.resourceType(), rec.lineage())) {
+      return "the grant does not cover this record";
+    }
+    return null;
+  }
+
+  private String evidence(Evidence v, Set<ParticipantId> signers, Overlay o) {
+    String r = exactly(signers, v.reporter());
+    if (r != null) {
+      return r;
+    }
+    if (o.active(v.reporter(), FEDERATION_SERVER, AUDIT_SERVER) == null) {
+      return "evidence is reported by active federation or audit servers";
+    }
+    Participant accused = o.participant(v.accused());
+    if (accused == null || (accused.kind() != FEDERATION_SERVER && accused.kind() != AUDIT_SERVER)) {
+      return "the accused is not a server";
+    }
+    Ed25519PublicKey k = accused.publicKey();
+    if (!k.verify(v.firstMessage().toByteArray(), v.firstSignature().toByteArray())
+        || !k.verify(v.secondMessage().toByteArray(), v.secondSignature().toByteArray())) {
+      return "the quoted messages are not both signed by the accused";
+    }
+    return params.evidencePolicy().conflicting(v.firstMessage(), v.secondMessage())
+        ? null : "the quoted messages do not conflict";
+  }
+
+  // ---------------------------------------------------------------- effects
+
+  /** Records the effects of an authorized entry. */
+  void apply(EncodedEntry ee, Overlay o, long height) {
+    Entry e = ee.entry;
+    o.newEntries.add(ee.id());
+    if (e instanceof PatientRegistration p) {
+      o.participants.put(p.pseudonym(), new Participant(PATIENT, p.patientKey(), Optional.empty(), Optional.empty(),
+          height, true));
+    } else if (e instanceof InstitutionRegistration i) {
+      o.participants.put(i.institution(), new Participant(INSTITUTION, i.institutionKey(), Optional.empty(),
+          Optional.of(i.institutionClass()), height, true));
+    } else if (e instanceof AffiliateRegistration a) {
+      o.participants.put(a.member(), new Participant(a.role(), a.memberKey(), Optional.of(a.institution()),
+          Optional.empty(), height, true));
+    } else if (e instanceof MembershipChange m) {
+      Participant existing = o.participant(m.member());
+      Participant now;
+      if (m.action() == MembershipChange.Action.ADD) {
+        now = existing != null ? existing.reactivated()
+            : new Participant(m.role(), m.memberKey(), m.operator(), Optional.empty(), height, true);
+      } else {
+        now = existing.deactivated();
+      }
+      o.participants.put(m.member(), now);
+      o.membershipChanges.add(m);
+      if (m.role() == FEDERATION_SERVER) {
+        o.federationDelta += m.action() == MembershipChange.Action.ADD ? 1 : -1;
+      }
+    } else if (e instanceof AccessGrant g) {
+      o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), g, height, false));
+      o.newGrantsByPatient.computeIfAbsent(g.patient(), k -> new ArrayList<>()).add(ee.id());
+    } else if (e instanceof AccessRevocation v) {
+      o.grants.put(v.grant(), o.grant(v.grant()).revoke());
+    } else if (e instanceof MedicalRecord m) {
+      List<Digest> lineage = new ArrayList<>();
+      lineage.add(ee.id());
+      m.amends().ifPresent(a -> lineage.addAll(o.record(a).lineage()));
+      o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage)));
+    }
+  }
+
+  /** Computes the sub-blocks and every root for {@code entries} on top of {@code base}. */
+  static BlockEffects.Roots roots(LedgerState base, List<EncodedEntry> entries, long height) {
+    List<Digest> leaves = new ArrayList<>(entries.size());
+    Map<Digest, List<Digest>> groups = new TreeMap<>();
+    for (EncodedEntry e : entries) {
+      Digest leaf = e.leafHash();
+      leaves.add(leaf);
+      Digest key = e.entry.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT);
+      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(leaf);
+    }
+    List<SubBlockHeader> subs = new ArrayList<>(groups.size());
+    List<Digest> subHashes = new ArrayList<>(groups.size());
+    List<Digest> subLeaves = new ArrayList<>(groups.size());
+    for (Map.Entry<Digest, List<Digest>> g : groups.entrySet()) {
+      SubBlockHeader prev = base.head(g.getKey());
+      int n = g.getValue().size();
+      SubBlockHeader s = new SubBlockHeader(g.getKey(), height,
+          prev == null ? SubBlockHeader.NONE : base.headHashes.get(g.getKey()), prev == null ? -1 : prev.height(), n,
+          (prev == null ? 0 : prev.totalEntries()) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
+      Digest h = s.hash();
+      subs.add(s);
+      subHashes.add(h);
+      subLeaves.add(subBlockLeaf(g.getKey(), h));
+    }
+    HeadsTree tree = base.headsTree.putAll(new ArrayList<>(groups.keySet()), subHashes);
+    CompactRange cr = CompactRange.restore(base.frontier.size(), base.frontier.subtreeRoots());
+    for (Digest leaf : leaves) {
+      cr.appendLeafHash(leaf);
+    }
+    return new BlockEffects.Roots(Rfc9162.rootOfLeafHashes(leaves), Rfc9162.rootOfLeafHashes(subLeaves),
+        tree.root(), cr.size(), cr.root(), subs, subHashes, tree, cr);
+  }
+
+  /** The leaf of the sub-blocks tree for one (key, sub-block hash) pair. */
+  static Digest subBlockLeaf(Digest key, Digest subBlockHash) {
+    byte[] pair = new byte[2 * Digest.LENGTH];
+    key.copyTo(pair, 0);
+    subBlockHash.copyTo(pair, Digest.LENGTH);
+    return Rfc9162.leafHash(pair);
+  }
+
+}

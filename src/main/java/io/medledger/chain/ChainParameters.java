@@ -1,0 +1,86 @@
+package io.medledger.chain;
+
+import io.medledger.access.InstitutionClass;
+import io.medledger.access.ParticipantKind;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The rules of one chain.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param chainId the chain's identifier; entries and votes are signed for it
+ * @param maxClockSkew how far a block or entry time may run ahead of the local clock (blocks) or
+ *     of the block time (entries)
+ * @param serverClasses which institution classes may operate federation and audit servers
+ * @param evidencePolicy what counts as two conflicting messages
+ * @param maxBlockEntries most entries a block may hold
+ */
+public record ChainParameters(
+    Digest chainId,
+    Duration maxClockSkew,
+    Map<ParticipantKind, Set<InstitutionClass>> serverClasses,
+    EvidencePolicy evidencePolicy,
+    int maxBlockEntries) {
+
+  /** Validates the fields. */
+  public ChainParameters {
+    Objects.requireNonNull(chainId, "chainId");
+    Objects.requireNonNull(maxClockSkew, "maxClockSkew");
+    if (maxClockSkew.isNegative()) {
+      throw new IllegalArgumentException("skew must not be negative");
+    }
+    serverClasses = Map.copyOf(serverClasses);
+    serverClasses.values().forEach(s -> Set.copyOf(s));
+    Objects.requireNonNull(evidencePolicy, "evidencePolicy");
+    if (maxBlockEntries < 1 || maxBlockEntries > Limits.MAX_BLOCK_ENTRIES) {
+      throw new IllegalArgumentException("maxBlockEntries out of range");
+    }
+  }
+
+  /**
+   * Defaults for a chain named {@code name}: chain id {@code SHA-256("medledger/chain/v1" || 0x00
+   * || name)}, 30 s skew, class A institutions operate federation servers and class B audit
+   * servers, any two different signed messages are evidence, 10,000 entries per block.
+   */
+  public static ChainParameters defaults(String name) {
+    Digest id = Sha256.hash("medledger/chain/v1\0".getBytes(StandardCharsets.US_ASCII),
+        name.getBytes(StandardCharsets.UTF_8));
+    return new ChainParameters(id, Duration.ofSeconds(30),
+        Map.of(ParticipantKind.FEDERATION_SERVER, Set.of(InstitutionClass.A),
+            ParticipantKind.AUDIT_SERVER, Set.of(InstitutionClass.B)),
+        EvidencePolicy.anyDifference(), 10_000);
+  }
+
+  /** A copy with another skew. */
+  public ChainParameters withMaxClockSkew(Duration skew) {
+    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries);
+  }
+
+  /** A copy with another server-class policy. */
+  public ChainParameters withServerClasses(Map<ParticipantKind, Set<InstitutionClass>> classes) {
+    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries);
+  }
+
+  /** A copy with another evidence policy. */
+  public ChainParameters withEvidencePolicy(EvidencePolicy policy) {
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries);
+  }
+
+  /** A copy with another block size limit. */
+  public ChainParameters withMaxBlockEntries(int max) {
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max);
+  }
+
+  /** Whether an institution of {@code cls} may operate a server of {@code role}. */
+  public boolean mayOperate(ParticipantKind role, InstitutionClass cls) {
+    Set<InstitutionClass> s = serverClasses.get(role);
+    return s != null && s.contains(cls);
+  }
+}

@@ -1,0 +1,747 @@
+package io.medledger.chain;
+
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantId;
+import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.merkle.ConsistencyProof;
+import io.medledger.merkle.MerkleLog;
+import io.medledger.storage.BlockStore;
+import io.medledger.storage.InMemoryBlockStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
+
+/**
+ * The ledger: the chain of certified blocks in a {@link BlockStore}, the state they produce
+ * (participants, membership, grants, records), validation of new blocks, proofs and the unified
+ * query.
+ *
+ * <p>Consensus-facing entry points: {@link #propose} builds a candidate from pending entries;
+ * {@link #validate} checks a candidate against the state as of its parent (the tip) and returns
+ * a verdict value; {@link #append(VerifiedBlock, Certificate)} makes a certified block final;
+ * {@link #append(CertifiedBlock)} validates and appends a fetched block (catch-up);
+ * {@link #membership()} reads the federation and audit servers; {@link #checkEntry} admits an
+ * entry to a mempool.
+ *
+ * <p>Thread-safe: one appender at a time (appends are serialized by a write lock) and any number
+ * of concurrent readers, validators and proposers (under the read lock).
+ */
+public final class Ledger implements AutoCloseable {
+  /** How {@link Builder#open()} treats blocks already in the store. */
+  public enum ReplayMode {
+    /** Re-run every check, signatures and certificates included. */
+    FULL,
+    /**
+     * Re-run every check except entry and certificate signatures, which were verified before the
+     * block was appended (the store's checksums catch accidental damage; the roots are
+     * recomputed, so any change to a stored entry is still detected). The default.
+     */
+    SKIP_SIGNATURES
+  }
+
+  private static final int CACHE_BLOCKS = 16;
+
+  private final ChainParameters params;
+  private final BlockStore store;
+  private final CertificatePolicy policy;
+  private final Clock clock;
+  private final boolean parallel;
+  private final BlockProcessor processor;
+  private final LedgerState state = new LedgerState();
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final Map<Long, CertifiedBlock> cache = new LinkedHashMap<>(32, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, CertifiedBlock> e) {
+      return size() > CACHE_BLOCKS;
+    }
+  };
+
+  private Ledger(Builder b) {
+    this.params = b.params;
+    this.store = b.store;
+    this.policy = b.policy;
+    this.clock = b.clock;
+    this.parallel = b.parallel;
+    this.processor = new BlockProcessor(params);
+    replay(b.replay);
+  }
+
+  /** A builder for a ledger with {@code params}. */
+  public static Builder builder(ChainParameters params) {
+    return new Builder(params);
+  }
+
+  /**
+   * Configures a ledger. Defaults: an in-memory store, the {@link CertificatePolicy#auditQuorum()}
+   * policy, the UTC system clock, parallel signature verification, and
+   * {@link ReplayMode#SKIP_SIGNATURES}. Not thread-safe.
+   */
+  public static final class Builder {
+    private final ChainParameters params;
+    private BlockStore store;
+    private CertificatePolicy policy = CertificatePolicy.auditQuorum();
+    private Clock clock = Clock.systemUTC();
+    private boolean parallel = true;
+    private ReplayMode replay = ReplayMode.SKIP_SIGNATURES;
+
+    private Builder(ChainParameters params) {
+      this.params = Objects.requireNonNull(params, "params");
+    }
+
+    /** The block store (the ledger closes it when it is closed). */
+    public Builder store(BlockStore s) {
+      this.store = Objects.requireNonNull(s, "store");
+      return this;
+    }
+
+    /** The rule for certificates. */
+    public Builder certificatePolicy(CertificatePolicy p) {
+      this.policy = Objects.requireNonNull(p, "policy");
+      return this;
+    }
+
+    /** The clock that bounds block timestamps. */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /** Whether signature checks of a block run on all cores (same verdicts either way). */
+    public Builder parallelVerification(boolean p) {
+      this.parallel = p;
+      return this;
+    }
+
+    /** How stored blocks are re-checked when opening. */
+    public Builder replay(ReplayMode m) {
+      this.replay = Objects.requireNonNull(m, "replay");
+      return this;
+    }
+
+    /**
+     * Opens the ledger, replaying every stored block.
+     *
+     * @throws LedgerReplayException if a stored block does not decode or validate
+     */
+    public Ledger open() {
+      if (store == null) {
+        store = new InMemoryBlockStore();
+      }
+      return new Ledger(this);
+    }
+  }
+
+  private void replay(ReplayMode mode) {
+    long n = store.size();
+    for (long h = 0; h < n; h++) {
+      CertifiedBlock cb;
+      try {
+        cb = CertifiedBlock.decode(store.read(h));
+      } catch (MalformedEncodingException e) {
+        throw new LedgerReplayException(h, e.getMessage(), e);
+      }
+      boolean full = mode == ReplayMode.FULL;
+      ValidationResult<VerifiedBlock> v = validateLocked(cb.block(), false, full);
+      if (v instanceof ValidationResult.Rejected<VerifiedBlock> r) {
+        throw new LedgerReplayException(h, r.reason(), null);
+      }
+      if (full) {
+        ValidationResult<Certificate> c = policy.check(cb.header(), cb.certificate(), state.membership());
+        if (!c.isAccepted()) {
+          throw new LedgerReplayException(h, c.reason(), null);
+        }
+      }
+      state.apply(v.value().effects());
+    }
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /** The chain parameters. */
+  public ChainParameters parameters() {
+    return params;
+  }
+
+  /** The height of the tip, -1 when the chain is empty. */
+  public long height() {
+    lock.readLock().lock();
+    try {
+      return state.height();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The tip's header, empty before genesis. */
+  public Optional<BlockHeader> tip() {
+    lock.readLock().lock();
+    try {
+      return Optional.ofNullable(state.tip());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The header at {@code height}. @throws IndexOutOfBoundsException outside 0..height() */
+  public BlockHeader header(long height) {
+    lock.readLock().lock();
+    try {
+      return state.headers.get(Math.toIntExact(height));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** All headers from {@code from} to {@code to} inclusive (for light clients). */
+  public List<BlockHeader> headers(long from, long to) {
+    lock.readLock().lock();
+    try {
+      return List.copyOf(state.headers.subList(Math.toIntExact(from), Math.toIntExact(to) + 1));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The stored block at {@code height} with its certificate. @throws IndexOutOfBoundsException outside 0..height() */
+  public CertifiedBlock block(long height) {
+    if (height < 0 || height > height()) {
+      throw new IndexOutOfBoundsException("no block at height " + height);
+    }
+    synchronized (cache) {
+      CertifiedBlock cb = cache.get(height);
+      if (cb != null) {
+        return cb;
+      }
+    }
+    CertifiedBlock cb = CertifiedBlock.decode(store.read(height));
+    synchronized (cache) {
+      cache.put(height, cb);
+    }
+    return cb;
+  }
+
+  /** The federation servers, audit servers and regulators as of the tip. */
+  public Membership membership() {
+    lock.readLock().lock();
+    try {
+      return state.membership();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** A registered participant (active or removed). */
+  public Optional<Participant> participant(ParticipantId id) {
+    lock.readLock().lock();
+    try {
+      return Optional.ofNullable(state.participants.get(id));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** A grant by entry id. */
+  public Optional<AccessGrant> grant(Digest grantId) {
+    lock.readLock().lock();
+    try {
+      return Optional.ofNullable(state.grants.get(grantId)).map(LedgerState.GrantInfo::grant);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Whether grant {@code grantId} exists, is not revoked and is valid at {@code time}. */
+  public boolean isGrantActive(Digest grantId, long time) {
+    lock.readLock().lock();
+    try {
+      LedgerState.GrantInfo g = state.grants.get(grantId);
+      return g != null && !g.revoked() && g.grant().validAt(time);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Where entry {@code entryId} is, if it is on the chain. */
+  public Optional<EntryLocation> locate(Digest entryId) {
+    lock.readLock().lock();
+    try {
+      Long idx = state.entryIndex.get(entryId);
+      return idx == null ? Optional.empty() : Optional.of(locationOf(idx));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private EntryLocation locationOf(long ledgerIndex) {
+    int lo = 0;
+    int hi = state.headers.size() - 1;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (state.headers.get(mid).ledgerSize() <= ledgerIndex) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    BlockHeader h = state.headers.get(lo);
+    long start = h.ledgerSize() - h.entryCount();
+    return new EntryLocation(lo, (int) (ledgerIndex - start), ledgerIndex);
+  }
+
+  private Entry entryAt(EntryLocation loc) {
+    return block(loc.height()).block().entries().get(loc.indexInBlock());
+  }
+
+  // ------------------------------------------------------------------ consensus entry points
+
+  /**
+   * Checks one entry (signatures and authorization) against the state as of the tip at the
+   * current clock time, for admission to a pending pool.
+   */
+  public ValidationResult<Entry> checkEntry(Entry entry) {
+    EncodedEntry e = EncodedEntry.of(entry);
+    if (!processor.signaturesValid(e)) {
+      return ValidationResult.rejected("missing or invalid signature");
+    }
+    lock.readLock().lock();
+    try {
+      BlockProcessor.Context c = new BlockProcessor.Context(state.height() + 1, clock.millis(),
+          Set.copyOf(state.federation));
+      String r = processor.authorize(e, new Overlay(state), c);
+      return r == null ? ValidationResult.accepted(entry) : ValidationResult.rejected(r);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Builds the next block on the tip from {@code pending} entries, in order: invalid entries are
+   * left out (with reasons), entries beyond {@link ChainParameters#maxBlockEntries()} are
+   * deferred. The candidate is validated against the tip state; it still needs a certificate.
+   *
+   * @param bookkeeper the proposer (must be a federation server, except for genesis)
+   * @param round the consensus round
+   * @param consensusData opaque protocol data for the header
+   * @param timestamp the block time, epoch milliseconds (not before the tip's, not beyond the
+   *     clock plus the allowed skew)
+   * @param pending the pending entries
+   * @return the candidate, or a rejection when the header itself would be invalid
+   */
+  public ValidationResult<BlockCandidate> propose(ParticipantId bookkeeper, long round, ByteString consensusData,
+      long timestamp, List<Entry> pending) {
+    List<EncodedEntry> encoded = pending.stream().map(EncodedEntry::of).toList();
+    boolean[] ok = new boolean[encoded.size()];
+    java.util.stream.IntStream range = java.util.stream.IntStream.range(0, ok.length);
+    (parallel ? range.parallel() : range).forEach(i -> ok[i] = processor.signaturesValid(encoded.get(i)));
+    lock.readLock().lock();
+    try {
+      BlockHeader tip = state.tip();
+      long height = state.height() + 1;
+      String hp = headerProblem(height, tip, bookkeeper, timestamp, true);
+      if (hp != null) {
+        return ValidationResult.rejected(hp);
+      }
+      Overlay o = new Overlay(state);
+      BlockProcessor.Context c = new BlockProcessor.Context(height, timestamp, Set.copyOf(state.federation));
+      List<EncodedEntry> included = new ArrayList<>();
+      List<BlockCandidate.RejectedEntry> rejected = new ArrayList<>();
+      List<Entry> deferred = new ArrayList<>();
+      for (int i = 0; i < encoded.size(); i++) {
+        EncodedEntry e = encoded.get(i);
+        if (!ok[i]) {
+          rejected.add(new BlockCandidate.RejectedEntry(e.entry, "missing or invalid signature"));
+          continue;
+        }
+        if (included.size() >= params.maxBlockEntries()) {
+          deferred.add(e.entry);
+          continue;
+        }
+        String r = processor.authorize(e, o, c);
+        if (r != null) {
+          rejected.add(new BlockCandidate.RejectedEntry(e.entry, r));
+          continue;
+        }
+        processor.apply(e, o, height);
+        included.add(e);
+      }
+      if (o.federationSize() < 1) {
+        return ValidationResult.rejected("the federation must not be empty after the block");
+      }
+      BlockEffects.Roots roots = BlockProcessor.roots(state, included, height);
+      BlockHeader header = new BlockHeader(params.chainId(), height, tip == null ? BlockHeader.NO_PARENT : tip.hash(),
+          timestamp, bookkeeper, round, consensusData, included.size(), roots.entriesRoot(), roots.subBlocksRoot(),
+          roots.patientHeadsRoot(), roots.ledgerSize(), roots.ledgerRoot());
+      Block block = new Block(header, included, true);
+      VerifiedBlock vb = new VerifiedBlock(
+          new BlockEffects(block, o, roots), this);
+      return ValidationResult.accepted(new BlockCandidate(vb, rejected, deferred));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Builds a block on the tip from {@code entries} exactly as given, with correct roots but
+   * without checking signatures or authorization: for tools and fault injection (a Byzantine
+   * proposer in a simulation). {@link #validate} decides whether the result is acceptable.
+   */
+  public Block assembleUnchecked(ParticipantId bookkeeper, long round, long timestamp, List<Entry> entries) {
+    List<EncodedEntry> encoded = entries.stream().map(EncodedEntry::of).toList();
+    lock.readLock().lock();
+    try {
+      BlockHeader tip = state.tip();
+      long height = state.height() + 1;
+      BlockEffects.Roots roots = BlockProcessor.roots(state, encoded, height);
+      BlockHeader header = new BlockHeader(params.chainId(), height, tip == null ? BlockHeader.NO_PARENT : tip.hash(),
+          timestamp, bookkeeper, round, ByteString.EMPTY, encoded.size(), roots.entriesRoot(), roots.subBlocksRoot(),
+          roots.patientHeadsRoot(), roots.ledgerSize(), roots.ledgerRoot());
+      return new Block(header, encoded, true);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Validates {@code block} as the next block on the tip: chain id, height, link, timestamps
+   * (not before the parent's, at most the skew ahead of the clock), bookkeeper, every entry's
+   * signatures (on all cores when configured), every entry's authorization against the state as
+   * of the parent updated by the block's earlier entries, no duplicates, and every root.
+   */
+  public ValidationResult<VerifiedBlock> validate(Block block) {
+    lock.readLock().lock();
+    try {
+      return validateLocked(block, true, true);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private String headerProblem(long height, BlockHeader tip, ParticipantId bookkeeper, long timestamp,
+      boolean checkClock) {
+    if (tip != null && timestamp < tip.timestamp()) {
+      return "timestamp " + timestamp + " is before the parent's " + tip.timestamp();
+    }
+    if (checkClock && timestamp > clock.millis() + params.maxClockSkew().toMillis()) {
+      return "timestamp " + timestamp + " is too far ahead of the clock";
+    }
+    if (height > 0 && !state.federation.contains(bookkeeper)) {
+      return "bookkeeper " + bookkeeper + " is not an active federation server";
+    }
+    return null;
+  }
+
+  private ValidationResult<VerifiedBlock> validateLocked(Block block, boolean checkClock, boolean checkSignatures) {
+    BlockHeader h = block.header();
+    BlockHeader tip = state.tip();
+    long height = state.height() + 1;
+    if (!h.chainId().equals(params.chainId())) {
+      return ValidationResult.rejected("block is for another chain");
+    }
+    if (h.height() != height) {
+      return ValidationResult.rejected("height " + h.height() + " does not follow the tip (expected " + height + ")");
+    }
+    if (!h.previousHash().equals(tip == null ? BlockHeader.NO_PARENT : tip.hash())) {
+      return ValidationResult.rejected("previous hash does not match the tip");
+    }
+    String hp = headerProblem(height, tip, h.bookkeeper(), h.timestamp(), checkClock);
+    if (hp != null) {
+      return ValidationResult.rejected(hp);
+    }
+    if (h.entryCount() > params.maxBlockEntries()) {
+      return ValidationResult.rejected("block has " + h.entryCount() + " entries, above the limit");
+    }
+    List<EncodedEntry> entries = block.encodedEntries();
+    if (checkSignatures) {
+      String r = processor.verifySignatures(entries, parallel);
+      if (r != null) {
+        return ValidationResult.rejected(r);
+      }
+    }
+    Overlay o = new Overlay(state);
+    BlockProcessor.Context c = new BlockProcessor.Context(height, h.timestamp(), Set.copyOf(state.federation));
+    for (int i = 0; i < entries.size(); i++) {
+      EncodedEntry e = entries.get(i);
+      String r = processor.authorize(e, o, c);
+      if (r != null) {
+        return ValidationResult.rejected("entry " + i + " (" + e.entry.kind().label() + " " + e.id().toHex() + "): " + r);
+      }
+      processor.apply(e, o, height);
+    }
+    if (o.federationSize() < 1) {
+      return ValidationResult.rejected("the federation must not be empty after the block");
+    }
+    BlockEffects.Roots roots = BlockProcessor.roots(state, entries, height);
+    if (!roots.entriesRoot().equals(h.entriesRoot())) {
+      return ValidationResult.rejected("entries root does not match the entries");
+    }
+    if (!roots.subBlocksRoot().equals(h.subBlocksRoot())) {
+      return ValidationResult.rejected("sub-blocks root does not match the entries");
+    }
+    if (!roots.patientHeadsRoot().equals(h.patientHeadsRoot())) {
+      return ValidationResult.rejected("patient-heads root does not match");
+    }
+    if (roots.ledgerSize() != h.ledgerSize() || !roots.ledgerRoot().equals(h.ledgerRoot())) {
+      return ValidationResult.rejected("ledger-wide log size or root does not match");
+    }
+    return ValidationResult.accepted(new VerifiedBlock(
+        new BlockEffects(block, o, roots), this));
+  }
+
+  /**
+   * Makes a verified block final with its certificate: checks that its parent is still the tip
+   * and that the certificate satisfies the policy (against the membership as of the parent),
+   * writes the certified block durably to the store, then applies it to the state.
+   *
+   * @throws io.medledger.storage.StoreException if the store fails (the state is then unchanged)
+   */
+  public ValidationResult<CertifiedBlock> append(VerifiedBlock block, Certificate certificate) {
+    Objects.requireNonNull(certificate, "certificate");
+    lock.writeLock().lock();
+    try {
+      if (block.ledger() != this) {
+        return ValidationResult.rejected("the block was verified by another ledger");
+      }
+      BlockHeader tip = state.tip();
+      Digest expected = tip == null ? BlockHeader.NO_PARENT : tip.hash();
+      if (!block.header().previousHash().equals(expected) || block.header().height() != state.height() + 1) {
+        return ValidationResult.rejected("the tip moved since the block was validated");
+      }
+      return appendLocked(block, certificate);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Validates a certified block fetched from elsewhere (catch-up) and appends it if both the
+   * block and its certificate are valid.
+   */
+  public ValidationResult<CertifiedBlock> append(CertifiedBlock block) {
+    lock.writeLock().lock();
+    try {
+      ValidationResult<VerifiedBlock> v = validateLocked(block.block(), true, true);
+      if (v instanceof ValidationResult.Rejected<VerifiedBlock> r) {
+        return ValidationResult.rejected(r.reason());
+      }
+      return appendLocked(v.value(), block.certificate());
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private ValidationResult<CertifiedBlock> appendLocked(VerifiedBlock block, Certificate certificate) {
+    ValidationResult<Certificate> c = policy.check(block.header(), certificate, state.membership());
+    if (c instanceof ValidationResult.Rejected<Certificate> r) {
+      return ValidationResult.rejected(r.reason());
+    }
+    CertifiedBlock cb = new CertifiedBlock(block.block(), certificate);
+    if (store.size() != state.height() + 1) {
+      throw new IllegalStateException("the block store was modified outside the ledger");
+    }
+    store.append(cb.encode());
+    state.apply(block.effects());
+    synchronized (cache) {
+      cache.put(cb.header().height(), cb);
+    }
+    return ValidationResult.accepted(cb);
+  }
+
+  // ------------------------------------------------------------------ proofs
+
+  /** Proof that entry {@code entryId} is in its block, against that block's header. */
+  public Optional<EntryInclusionProof> entryInclusionProof(Digest entryId) {
+    lock.readLock().lock();
+    try {
+      Long idx = state.entryIndex.get(entryId);
+      if (idx == null) {
+        return Optional.empty();
+      }
+      EntryLocation loc = locationOf(idx);
+      BlockHeader h = state.headers.get((int) loc.height());
+      long start = h.ledgerSize() - h.entryCount();
+      MerkleLog blockLog = new MerkleLog();
+      for (long i = 0; i < h.entryCount(); i++) {
+        blockLog.appendLeafHash(state.log.leafHash(start + i));
+      }
+      return Optional.of(new EntryInclusionProof(entryAt(loc), loc.height(),
+          blockLog.inclusionProof(loc.indexInBlock(), h.entryCount())));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Proof that entry {@code entryId} is in the ledger-wide log as of the header at
+   * {@code atHeight} (which must be at or after the entry's block).
+   */
+  public Optional<LedgerInclusionProof> ledgerInclusionProof(Digest entryId, long atHeight) {
+    lock.readLock().lock();
+    try {
+      Long idx = state.entryIndex.get(entryId);
+      if (idx == null || atHeight < 0 || atHeight > state.height()) {
+        return Optional.empty();
+      }
+      long size = state.headers.get((int) atHeight).ledgerSize();
+      if (idx >= size) {
+        return Optional.empty();
+      }
+      return Optional.of(new LedgerInclusionProof(entryAt(locationOf(idx)), state.log.inclusionProof(idx, size)));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Proof that the header at {@code newer} extends the ledger-wide log of the header at {@code older}. */
+  public HeaderConsistencyProof consistencyProof(long older, long newer) {
+    lock.readLock().lock();
+    try {
+      if (older < 0 || newer < older || newer > state.height()) {
+        throw new IllegalArgumentException("need 0 <= older <= newer <= " + state.height());
+      }
+      long s1 = state.headers.get((int) older).ledgerSize();
+      long s2 = state.headers.get((int) newer).ledgerSize();
+      ConsistencyProof p = s1 == 0 ? new ConsistencyProof(0, s2, List.of()) : state.log.consistencyProof(s1, s2);
+      return new HeaderConsistencyProof(older, newer, p);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The complete history of {@code patient} as of the tip, provable against the tip header. */
+  public PatientHistoryProof patientHistory(ParticipantId patient) {
+    return history(patient.digest());
+  }
+
+  /** The complete history of entries about no patient, provable against the tip header. */
+  public PatientHistoryProof nonPatientHistory() {
+    return history(SubBlockHeader.NO_PATIENT);
+  }
+
+  private PatientHistoryProof history(Digest key) {
+    lock.readLock().lock();
+    try {
+      if (state.tip() == null) {
+        throw new IllegalStateException("the chain is empty");
+      }
+      List<SubBlockHeader> subs = state.subBlocks.getOrDefault(key, List.of());
+      List<PatientHistoryProof.SubBlock> out = new ArrayList<>(subs.size());
+      for (int i = subs.size() - 1; i >= 0; i--) {
+        SubBlockHeader s = subs.get(i);
+        List<Entry> es = new ArrayList<>(s.entryCount());
+        for (Entry e : block(s.height()).block().entries()) {
+          if (e.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT).equals(key)) {
+            es.add(e);
+          }
+        }
+        out.add(new PatientHistoryProof.SubBlock(s, es));
+      }
+      return new PatientHistoryProof(key, state.height(), state.headsTree.prove(key), out);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ unified query
+
+  /** Medical records matching {@code query}, in ledger order, one page at a time. */
+  public Page<MedicalRecord> records(RecordQuery query, PageRequest page) {
+    lock.readLock().lock();
+    try {
+      QueryIndex ix = state.index;
+      LongList candidates = ix.records;
+      List<LongList> narrowing = new ArrayList<>();
+      query.patient().ifPresent(p -> narrowing.add(ix.recordsByPatient.getOrDefault(p, new LongList())));
+      query.institution().ifPresent(p -> narrowing.add(ix.recordsByInstitution.getOrDefault(p, new LongList())));
+      query.author().ifPresent(p -> narrowing.add(ix.recordsByAuthor.getOrDefault(p, new LongList())));
+      query.resourceType().ifPresent(t -> narrowing.add(ix.recordsByType.getOrDefault(t, new LongList())));
+      for (LongList l : narrowing) {
+        if (l.size() < candidates.size()) {
+          candidates = l;
+        }
+      }
+      Predicate<Long> match = i -> {
+        QueryIndex.RecordMeta m = ix.meta(i);
+        return query.patient().map(m.patient()::equals).orElse(true)
+            && query.institution().map(p -> p.equals(m.institution())).orElse(true)
+            && query.author().map(m.author()::equals).orElse(true)
+            && query.resourceType().map(m.resourceType()::equals).orElse(true)
+            && m.createdAt() >= query.from() && m.createdAt() < query.until();
+      };
+      return page(candidates, match, page, MedicalRecord.class);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Grants made by {@code patient}. */
+  public Page<AccessGrant> grantsByPatient(ParticipantId patient, PageRequest page) {
+    return simplePage(state.index.grantsByPatient, patient, page, AccessGrant.class);
+  }
+
+  /** Grants received by {@code grantee}. */
+  public Page<AccessGrant> grantsByGrantee(ParticipantId grantee, PageRequest page) {
+    return simplePage(state.index.grantsByGrantee, grantee, page, AccessGrant.class);
+  }
+
+  /** Access events on {@code patient}'s records (the patient's audit trail). */
+  public Page<AccessEvent> accessEventsByPatient(ParticipantId patient, PageRequest page) {
+    return simplePage(state.index.eventsByPatient, patient, page, AccessEvent.class);
+  }
+
+  /** Access events by {@code accessor}. */
+  public Page<AccessEvent> accessEventsByAccessor(ParticipantId accessor, PageRequest page) {
+    return simplePage(state.index.eventsByAccessor, accessor, page, AccessEvent.class);
+  }
+
+  private <E extends Entry> Page<E> simplePage(Map<ParticipantId, LongList> index, ParticipantId key,
+      PageRequest page, Class<E> type) {
+    lock.readLock().lock();
+    try {
+      return page(index.getOrDefault(key, new LongList()), i -> true, page, type);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private <E extends Entry> Page<E> page(LongList candidates, Predicate<Long> match, PageRequest page, Class<E> type) {
+    List<QueryHit<E>> hits = new ArrayList<>();
+    BlockHeader tip = state.tip();
+    OptionalLong next = OptionalLong.empty();
+    for (int pos = candidates.firstAbove(page.after()); pos < candidates.size(); pos++) {
+      long idx = candidates.get(pos);
+      if (!match.test(idx)) {
+        continue;
+      }
+      if (hits.size() == page.limit()) {
+        next = OptionalLong.of(hits.get(hits.size() - 1).ledgerIndex());
+        break;
+      }
+      EntryLocation loc = locationOf(idx);
+      E entry = type.cast(entryAt(loc));
+      Optional<LedgerInclusionProof> proof = page.withProofs()
+          ? Optional.of(new LedgerInclusionProof(entry, state.log.inclusionProof(idx, tip.ledgerSize())))
+          : Optional.empty();
+      hits.add(new QueryHit<>(entry, loc.height(), idx, proof));
+    }
+    return new Page<>(hits, next, page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());
+  }
+
+  /** Closes the block store. */
+  @Override
+  public void close() {
+    store.close();
+  }
+
+}

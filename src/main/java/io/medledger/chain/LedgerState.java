@@ -1,0 +1,109 @@
+package io.medledger.chain;
+
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.crypto.Digest;
+import io.medledger.merkle.CompactRange;
+import io.medledger.merkle.MerkleLog;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ledger state after the last appended block. Mutated only by {@link #apply} under the
+ * ledger's write lock; read under its read lock.
+ */
+final class LedgerState {
+  /** A grant with its revocation status. */
+  record GrantInfo(Digest id, AccessGrant grant, long height, boolean revoked) {
+    GrantInfo revoke() {
+      return new GrantInfo(id, grant, height, true);
+    }
+  }
+
+  /** What validation needs to know about a record. */
+  record RecordInfo(Digest id, ParticipantId patient, String resourceType, List<Digest> lineage) {}
+
+  final Map<ParticipantId, Participant> participants = new HashMap<>();
+  final Map<Digest, GrantInfo> grants = new HashMap<>();
+  final Map<Digest, RecordInfo> records = new HashMap<>();
+  final Map<ParticipantId, List<Digest>> grantsByPatient = new HashMap<>();
+  final Map<Digest, Long> entryIndex = new HashMap<>();
+  final List<ParticipantId> federation = new ArrayList<>();
+  final List<ParticipantId> audit = new ArrayList<>();
+  final List<ParticipantId> regulators = new ArrayList<>();
+  final Map<Digest, List<SubBlockHeader>> subBlocks = new HashMap<>();
+  final Map<Digest, Digest> headHashes = new HashMap<>();
+  HeadsTree headsTree = HeadsTree.EMPTY_TREE;
+  final MerkleLog log = new MerkleLog();
+  CompactRange frontier = new CompactRange();
+  final List<BlockHeader> headers = new ArrayList<>();
+  final QueryIndex index = new QueryIndex();
+
+  long height() {
+    return headers.size() - 1;
+  }
+
+  BlockHeader tip() {
+    return headers.isEmpty() ? null : headers.get(headers.size() - 1);
+  }
+
+  SubBlockHeader head(Digest key) {
+    List<SubBlockHeader> l = subBlocks.get(key);
+    return l == null ? null : l.get(l.size() - 1);
+  }
+
+  List<ParticipantId> listFor(ParticipantKind role) {
+    switch (role) {
+      case FEDERATION_SERVER:
+        return federation;
+      case AUDIT_SERVER:
+        return audit;
+      case REGULATOR:
+        return regulators;
+      default:
+        throw new IllegalArgumentException("no membership list for " + role);
+    }
+  }
+
+  Membership membership() {
+    return new Membership(height(), federation.stream().map(participants::get).toList(),
+        audit.stream().map(participants::get).toList(), regulators.stream().map(participants::get).toList());
+  }
+
+  /** Applies a validated block's effects. */
+  void apply(BlockEffects fx) {
+    Overlay o = fx.overlay;
+    participants.putAll(o.participants);
+    for (MembershipChange c : o.membershipChanges) {
+      List<ParticipantId> l = listFor(c.role());
+      if (c.action() == MembershipChange.Action.ADD) {
+        l.add(c.member());
+      } else {
+        l.remove(c.member());
+      }
+    }
+    grants.putAll(o.grants);
+    records.putAll(o.records);
+    o.newGrantsByPatient.forEach((p, l) -> grantsByPatient.computeIfAbsent(p, k -> new ArrayList<>()).addAll(l));
+    long first = log.size();
+    List<EncodedEntry> entries = fx.block.encodedEntries();
+    for (int i = 0; i < entries.size(); i++) {
+      EncodedEntry e = entries.get(i);
+      Digest leaf = e.leafHash();
+      log.appendLeafHash(leaf);
+      entryIndex.put(e.id(), first + i);
+      index.add(e.entry, first + i);
+    }
+    frontier = fx.frontier;
+    for (int i = 0; i < fx.subBlocks.size(); i++) {
+      SubBlockHeader s = fx.subBlocks.get(i);
+      subBlocks.computeIfAbsent(s.key(), k -> new ArrayList<>(2)).add(s);
+      headHashes.put(s.key(), fx.subBlockHashes.get(i));
+    }
+    headsTree = fx.headsTree;
+    headers.add(fx.block.header());
+  }
+}

@@ -1,0 +1,39 @@
+package io.medledger.chain;
+
+/**
+ * Size limits of the canonical encodings; decoders reject anything larger before allocating.
+ *
+ * <p>Constants only; thread-safe.
+ */
+public final class Limits {
+  private Limits() {}
+
+  /** Largest encoded entry. */
+  public static final int MAX_ENTRY_BYTES = 1 << 20;
+  /** Largest encoded block (header, entries, certificate). */
+  public static final int MAX_BLOCK_BYTES = 64 << 20;
+  /** Most entries in one block. */
+  public static final int MAX_BLOCK_ENTRIES = 100_000;
+  /** Most signatures on one entry. */
+  public static final int MAX_ENDORSEMENTS = 128;
+  /** Most signatures in one certificate. */
+  public static final int MAX_CERTIFICATE_SIGNATURES = 1024;
+  /** Largest opaque consensus data in a header. */
+  public static final int MAX_CONSENSUS_DATA = 4096;
+  /** Largest opaque encryption metadata of a record. */
+  public static final int MAX_ENCRYPTION_METADATA = 64 << 10;
+  /** Most storage nodes listed by one record. */
+  public static final int MAX_STORAGE_NODES = 32;
+  /** Most proxies (and key fragments) in one grant. */
+  public static final int MAX_PROXIES = 64;
+  /** Largest key fragment. */
+  public static final int MAX_KEY_FRAGMENT = 4096;
+  /** Most resource types or records in one grant scope. */
+  public static final int MAX_SCOPE_ITEMS = 1024;
+  /** Largest signed message quoted by evidence. */
+  public static final int MAX_EVIDENCE_MESSAGE = 64 << 10;
+  /** Largest institution name in bytes. */
+  public static final int MAX_NAME_BYTES = 256;
+  /** Longest FHIR resource type. */
+  public static final int MAX_RESOURCE_TYPE = 64;
+}

@@ -1,0 +1,47 @@
+package io.medledger.chain;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.crypto.Ed25519PublicKey;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A patient registers its key, self-signed. Its pseudonym is {@link ParticipantId#of} the key;
+ * the entry opens the patient's chain of sub-blocks.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param patientKey the patient's public key
+ * @param createdAt creation time, epoch milliseconds
+ * @param endorsements the patient's own signature
+ */
+public record PatientRegistration(Ed25519PublicKey patientKey, long createdAt, List<Endorsement> endorsements)
+    implements Entry {
+
+  /** Validates the fields. */
+  public PatientRegistration {
+    Checks.notNull(patientKey, "patientKey");
+    Checks.nonNegative(createdAt, "createdAt");
+    endorsements = Checks.sortedDistinct(endorsements, "endorsements", Limits.MAX_ENDORSEMENTS);
+  }
+
+  /** The patient's pseudonym. */
+  public ParticipantId pseudonym() {
+    return ParticipantId.of(patientKey);
+  }
+
+  @Override
+  public EntryKind kind() {
+    return EntryKind.PATIENT_REGISTRATION;
+  }
+
+  @Override
+  public Optional<ParticipantId> subject() {
+    return Optional.of(pseudonym());
+  }
+
+  @Override
+  public PatientRegistration withEndorsements(List<Endorsement> e) {
+    return new PatientRegistration(patientKey, createdAt, e);
+  }
+}

@@ -1,0 +1,37 @@
+package io.medledger.cli;
+
+import io.medledger.codec.Hex;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads stdin as one hex value per line (a final newline is optional; CR LF is accepted). */
+final class HexLines {
+  private HexLines() {}
+
+  /**
+   * Returns the decoded lines; an empty line is an empty byte string.
+   *
+   * @throws CliException naming the first line that is not hex or not {@code length} bytes
+   *     ({@code length < 0} accepts any length)
+   */
+  static List<byte[]> read(InputStream in, int length) throws IOException {
+    BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    List<byte[]> out = new ArrayList<>();
+    String line;
+    int number = 0;
+    while ((line = r.readLine()) != null) {
+      number++;
+      try {
+        out.add(length < 0 ? Hex.decode(line) : Hex.decode(line, length));
+      } catch (IllegalArgumentException e) {
+        throw new CliException("line " + number + ": " + e.getMessage());
+      }
+    }
+    return out;
+  }
+}

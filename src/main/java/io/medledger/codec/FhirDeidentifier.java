@@ -1,0 +1,238 @@
+package io.medledger.codec;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.medledger.internal.Json;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * Removes direct identifiers from a FHIR R4 JSON resource or Bundle before it reaches a
+ * researcher. What goes, in every resource (bundle entries and contained resources included):
+ * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}; for people
+ * (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
+ * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year;
+ * extensions that carry names, addresses, contact points or identifiers (mother's maiden name,
+ * birth place); the {@code display} text of references to people. Patient ids, in the Patient
+ * resource, in {@code Patient/<id>} references and in {@code urn:uuid:} full URLs of Patient
+ * entries, are replaced by the caller's pseudonyms. Clinical content and clinical dates stay.
+ *
+ * <p>This is removal of direct identifiers, not a proof of anonymity: free-text fields such as
+ * notes may still need review. Thread-safe: stateless.
+ */
+public final class FhirDeidentifier {
+  private static final Set<String> PEOPLE = Set.of("Patient", "RelatedPerson", "Person", "Practitioner");
+  private static final Set<String> PERSON_REFERENCE_TYPES = Set.of("Patient/", "RelatedPerson/", "Person/", "Practitioner/");
+  private static final Set<String> IDENTIFYING_VALUE_KEYS =
+      Set.of("valueAddress", "valueHumanName", "valueContactPoint", "valueIdentifier", "valueAttachment");
+  private static final Set<String> IDENTIFYING_EXTENSIONS = Set.of(
+      "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName",
+      "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+      "http://hl7.org/fhir/StructureDefinition/patient-birthTime");
+
+  private FhirDeidentifier() {}
+
+  /**
+   * Returns a copy of {@code fhirJson} without direct identifiers, as compact UTF-8 JSON.
+   *
+   * @param pseudonymize maps a Patient id to the pseudonym to use instead
+   * @throws MalformedEncodingException if the input is not a FHIR JSON object
+   */
+  public static byte[] deidentify(byte[] fhirJson, UnaryOperator<String> pseudonymize) {
+    Objects.requireNonNull(pseudonymize, "pseudonymize");
+    Map<String, Object> root = Json.asObject(Json.parse(new java.io.ByteArrayInputStream(fhirJson)), "FHIR resource");
+    if (!(root.get("resourceType") instanceof String)) {
+      throw new MalformedEncodingException("a FHIR resource needs a resourceType");
+    }
+    Map<String, String> uuidPatients = new LinkedHashMap<>();
+    collectPatientFullUrls(root, uuidPatients);
+    Object cleaned = resource(root, pseudonymize, uuidPatients);
+    return Json.write(false, g -> write(g, cleaned)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void collectPatientFullUrls(Object node, Map<String, String> out) {
+    if (node instanceof Map<?, ?> m) {
+      Object full = m.get("fullUrl");
+      Object res = m.get("resource");
+      if (full instanceof String f && f.startsWith("urn:uuid:") && res instanceof Map<?, ?> r
+          && "Patient".equals(r.get("resourceType")) && r.get("id") instanceof String id) {
+        out.put(f, id);
+      }
+      for (Object v : m.values()) {
+        collectPatientFullUrls(v, out);
+      }
+    } else if (node instanceof List<?> l) {
+      for (Object v : l) {
+        collectPatientFullUrls(v, out);
+      }
+    }
+  }
+
+  private static Map<String, Object> resource(Map<String, Object> r, UnaryOperator<String> pz, Map<String, String> uuids) {
+    String type = String.valueOf(r.get("resourceType"));
+    boolean person = PEOPLE.contains(type);
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : r.entrySet()) {
+      String k = e.getKey();
+      Object v = e.getValue();
+      if (k.equals("identifier") || k.equals("telecom") || k.equals("photo")) {
+        continue;
+      }
+      if (person && (k.equals("name") || k.equals("contact"))) {
+        continue;
+      }
+      if (k.equals("text") && v instanceof Map<?, ?> tm && tm.containsKey("div")) {
+        continue;
+      }
+      if (person && (k.equals("birthDate") || k.equals("deceasedDateTime")) && v instanceof String s) {
+        out.put(k, s.length() >= 4 ? s.substring(0, 4) : s);
+        continue;
+      }
+      if (person && k.equals("address")) {
+        out.put(k, coarseAddresses(v));
+        continue;
+      }
+      if (k.equals("id") && type.equals("Patient") && v instanceof String id) {
+        out.put(k, pz.apply(id));
+        continue;
+      }
+      out.put(k, value(k, v, pz, uuids));
+    }
+    return out;
+  }
+
+  private static Object coarseAddresses(Object v) {
+    List<Object> out = new ArrayList<>();
+    if (v instanceof List<?> l) {
+      for (Object a : l) {
+        if (a instanceof Map<?, ?> m) {
+          Map<String, Object> c = new LinkedHashMap<>();
+          if (m.get("state") != null) {
+            c.put("state", m.get("state"));
+          }
+          if (m.get("country") != null) {
+            c.put("country", m.get("country"));
+          }
+          out.add(c);
+        }
+      }
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object value(String key, Object v, UnaryOperator<String> pz, Map<String, String> uuids) {
+    if (v instanceof Map<?, ?> m0) {
+      Map<String, Object> m = (Map<String, Object>) m0;
+      if (m.get("resourceType") instanceof String) {
+        return resource(m, pz, uuids);
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      boolean personRef = m.get("reference") instanceof String ref && isPersonReference(ref, uuids);
+      for (Map.Entry<String, Object> e : m.entrySet()) {
+        String k = e.getKey();
+        Object x = e.getValue();
+        if (personRef && k.equals("display")) {
+          continue;
+        }
+        if (k.equals("identifier") || k.equals("telecom")) {
+          continue;
+        }
+        if ((k.equals("reference") || k.equals("fullUrl")) && x instanceof String s) {
+          out.put(k, rewriteReference(s, pz, uuids));
+          continue;
+        }
+        out.put(k, value(k, x, pz, uuids));
+      }
+      return out;
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new ArrayList<>();
+      for (Object x : l) {
+        if (key.equals("extension") && x instanceof Map<?, ?> ext && identifyingExtension(ext)) {
+          continue;
+        }
+        out.add(value(key, x, pz, uuids));
+      }
+      return out;
+    }
+    return v;
+  }
+
+  private static boolean identifyingExtension(Map<?, ?> ext) {
+    if (ext.get("url") instanceof String u && IDENTIFYING_EXTENSIONS.contains(u)) {
+      return true;
+    }
+    for (Object k : ext.keySet()) {
+      if (IDENTIFYING_VALUE_KEYS.contains(k)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isPersonReference(String ref, Map<String, String> uuids) {
+    if (uuids.containsKey(ref)) {
+      return true;
+    }
+    for (String p : PERSON_REFERENCE_TYPES) {
+      if (ref.startsWith(p) || ref.contains("/" + p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rewriteReference(String ref, UnaryOperator<String> pz, Map<String, String> uuids) {
+    String id = uuids.get(ref);
+    if (id != null) {
+      return "urn:uuid:" + pz.apply(id);
+    }
+    int at = ref.lastIndexOf("Patient/");
+    if (at >= 0 && (at == 0 || ref.charAt(at - 1) == '/')) {
+      String rest = ref.substring(at + "Patient/".length());
+      int slash = rest.indexOf('/');
+      String pid = slash < 0 ? rest : rest.substring(0, slash);
+      String tail = slash < 0 ? "" : rest.substring(slash);
+      return ref.substring(0, at) + "Patient/" + pz.apply(pid) + tail;
+    }
+    return ref;
+  }
+
+  private static void write(JsonGenerator g, Object v) throws IOException {
+    if (v instanceof Map<?, ?> m) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        g.writeFieldName((String) e.getKey());
+        write(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (v instanceof List<?> l) {
+      g.writeStartArray();
+      for (Object x : l) {
+        write(g, x);
+      }
+      g.writeEndArray();
+    } else if (v instanceof String s) {
+      g.writeString(s);
+    } else if (v instanceof Long n) {
+      g.writeNumber(n);
+    } else if (v instanceof BigInteger n) {
+      g.writeNumber(n);
+    } else if (v instanceof BigDecimal n) {
+      g.writeNumber(n);
+    } else if (v instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else {
+      g.writeNull();
+    }
+  }
+}

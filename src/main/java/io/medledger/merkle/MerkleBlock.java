@@ -1,0 +1,78 @@
+package io.medledger.merkle;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
+
+/**
+ * A BIP 37 {@code merkleblock} message (also the output of Bitcoin Core's
+ * {@code gettxoutproof}): an 80-byte block header followed by a {@link PartialMerkleTree}. Parsing
+ * checks the encoding only; {@link #verify()} checks the tree and that it leads to the header's
+ * Merkle root. The header's proof of work is not checked here.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class MerkleBlock {
+  /** Length of a serialized block header. */
+  public static final int HEADER_LENGTH = 80;
+
+  private final byte[] header;
+  private final PartialMerkleTree tree;
+
+  private MerkleBlock(byte[] header, PartialMerkleTree tree) {
+    this.header = header;
+    this.tree = tree;
+  }
+
+  /**
+   * Parses a whole {@code merkleblock} payload.
+   *
+   * @throws MalformedEncodingException if it is truncated, has a non-canonical or oversized
+   *     count, or has bytes left over
+   */
+  public static MerkleBlock parse(byte[] message) {
+    WireReader r = new WireReader(message);
+    byte[] header = r.bytes(HEADER_LENGTH, "block header");
+    PartialMerkleTree tree = PartialMerkleTree.read(r);
+    r.expectEnd("merkleblock");
+    return new MerkleBlock(header, tree);
+  }
+
+  /** Returns a copy of the 80-byte header. */
+  public byte[] header() {
+    return header.clone();
+  }
+
+  /** Returns the block hash, {@code SHA256d(header)}, in internal byte order. */
+  public Digest blockHash() {
+    return Sha256.doubleHash(header);
+  }
+
+  /** Returns the Merkle root field of the header, in internal byte order. */
+  public Digest headerMerkleRoot() {
+    return Digest.of(header, 36);
+  }
+
+  /** Returns the partial Merkle tree. */
+  public PartialMerkleTree tree() {
+    return tree;
+  }
+
+  /**
+   * Checks the partial tree ({@link PartialMerkleTree#extract()}) and that its root is the
+   * header's Merkle root ({@link PartialMerkleTree.Reason#ROOT_MISMATCH} otherwise). Only a
+   * {@link PartialMerkleTree.Matched} result proves its transactions are in this block.
+   */
+  public PartialMerkleTree.Result verify() {
+    PartialMerkleTree.Result r = tree.extract();
+    if (r instanceof PartialMerkleTree.Matched m && !m.root().equals(headerMerkleRoot())) {
+      return new PartialMerkleTree.Rejected(PartialMerkleTree.Reason.ROOT_MISMATCH);
+    }
+    return r;
+  }
+
+  @Override
+  public String toString() {
+    return "MerkleBlock[" + blockHash().reversed().toHex() + ", " + tree + "]";
+  }
+}

@@ -1,0 +1,91 @@
+package io.medledger.pre;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A re-encryption proxy, run by a federation server: it decrypts and verifies the key fragments
+ * addressed to it, re-encrypts capsules for granted access, and discards a grant's fragment when
+ * the grant is revoked. It never sees a data key or a payload. Thread-safe.
+ */
+public final class ReEncryptionProxy {
+  private final String id;
+  private final SecretKey key;
+  private final Map<String, VerifiedKeyFrag> grants = new ConcurrentHashMap<>();
+
+  /** Creates a proxy named {@code id} holding {@code key}. */
+  public ReEncryptionProxy(String id, SecretKey key) {
+    this.id = Objects.requireNonNull(id, "id");
+    this.key = Objects.requireNonNull(key, "key");
+  }
+
+  /** The proxy's identifier. */
+  public String id() {
+    return id;
+  }
+
+  /** The key its fragments are encrypted to. */
+  public ProxyKey proxyKey() {
+    return new ProxyKey(id, key.publicKey());
+  }
+
+  /**
+   * Takes this proxy's fragment of a grant: decrypts it and verifies it was made by the owner
+   * ({@code ownerVerifyingKey}) for re-encryption from {@code owner} to {@code grantee}.
+   *
+   * @throws EnvelopeException if the fragment is not for this proxy, does not decrypt or does not verify
+   */
+  public void acceptGrant(String grantId, GrantKeyMaterial material, PublicKey ownerVerifyingKey,
+      PublicKey owner, PublicKey grantee) throws EnvelopeException {
+    EncryptedKeyFrag mine = material.fragmentFor(id)
+        .orElseThrow(() -> new EnvelopeException("grant " + grantId + " has no fragment for proxy " + id, id, null));
+    byte[] raw;
+    try {
+      raw = Umbral.decryptOriginal(key, mine.capsule(), mine.ciphertext());
+    } catch (DecryptionException e) {
+      throw new EnvelopeException("the fragment for proxy " + id + " does not decrypt: " + e.getMessage(), id, e);
+    }
+    KeyFrag kfrag;
+    try {
+      kfrag = KeyFrag.fromBytes(raw);
+    } catch (IllegalArgumentException e) {
+      throw new EnvelopeException("the fragment for proxy " + id + " is malformed", id, e);
+    }
+    Verification<VerifiedKeyFrag> v = kfrag.verify(ownerVerifyingKey, owner, grantee);
+    if (!v.isVerified()) {
+      throw new EnvelopeException("the fragment for proxy " + id + " does not verify: "
+          + v.failure().orElseThrow().description(), id, null);
+    }
+    grants.put(grantId, v.verified().orElseThrow());
+  }
+
+  /**
+   * Re-encrypts {@code capsule} under grant {@code grantId}.
+   *
+   * @throws EnvelopeException if this proxy holds no fragment for the grant (never granted, or revoked)
+   */
+  public ProxyResponse reencrypt(String grantId, Capsule capsule) throws EnvelopeException {
+    VerifiedKeyFrag k = grants.get(grantId);
+    if (k == null) {
+      throw new EnvelopeException("proxy " + id + " holds no key fragment for grant " + grantId
+          + " (never granted or revoked)", id, null);
+    }
+    return new ProxyResponse(id, Umbral.reencrypt(capsule, k).unverify());
+  }
+
+  /** Discards the fragment of a revoked grant; returns whether one was held. */
+  public boolean revoke(String grantId) {
+    return grants.remove(grantId) != null;
+  }
+
+  /** Whether this proxy holds a fragment for {@code grantId}. */
+  public boolean holds(String grantId) {
+    return grants.containsKey(grantId);
+  }
+
+  @Override
+  public String toString() {
+    return "ReEncryptionProxy[" + id + ", grants=" + grants.size() + "]";
+  }
+}

@@ -1,0 +1,612 @@
+package io.medledger.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+
+/**
+ * A durable {@link BlockStore} in a directory of append-only segment files.
+ *
+ * <p><b>Format.</b> Segment files are named by the index of their first block, as 20 decimal
+ * digits plus {@code .seg} ({@code 00000000000000000000.seg}, ...). Each holds consecutive frames:
+ * a magic/format byte {@code 0xB1}, the payload length (4 bytes, big-endian), a CRC32C of those 5
+ * header bytes, the payload, and a CRC32C of the length field and the payload (13 bytes of
+ * overhead per block). A new segment is started when the next frame would take the current one
+ * past {@link Options#segmentSize()}; a block larger than that gets a segment of its own.
+ * A {@code LOCK} file holds an exclusive OS file lock while the store is open, so a second
+ * process (or a second {@code open} in this JVM) is refused.
+ *
+ * <p><b>Durability.</b> {@link #append} writes the frame and forces the segment to disk
+ * ({@code FileChannel.force}) before it returns; creating a segment also forces the directory.
+ * If a write or force fails the store stops accepting appends (reads continue): reopen it, and
+ * recovery decides what reached the disk.
+ *
+ * <p><b>Recovery on open.</b> Every frame header of every segment is read and checked (magic,
+ * header CRC, length bound), the frames of the last segment are verified completely, and the
+ * payload CRCs of earlier segments are verified too if {@link Options#verifyAllOnOpen()} is set
+ * (otherwise when a block is read). A <i>torn tail</i> (what a crash during the last, not yet
+ * acknowledged append leaves) is cut off the last segment: an incomplete frame header, a frame
+ * whose intact header announces more bytes than the file holds, or a run of zero bytes to the end
+ * of the file. Anything else is corruption and the store refuses to open with a
+ * {@link StoreCorruptedException} naming the segment and the byte offset: a bad magic byte or
+ * header CRC anywhere (also in the last frame), a complete final frame whose payload CRC fails
+ * (an acknowledged block is never silently dropped), any defect in a segment that is not the last,
+ * a gap in the segment numbering, or a length beyond {@link Options#maxBlockSize()} (checked
+ * before anything is allocated).
+ *
+ * <p><b>Memory.</b> The index keeps one {@code long} (segment ordinal and offset) per block in
+ * chunks of 65,536: 8 bytes per block plus at most one partly used 512 KiB chunk; nothing per
+ * entry inside a block. 10 million blocks take 80 MB; a chain of 10,000 blocks of 1,000 entries
+ * (10 million entries) takes 80 KB of index plus the 512 KiB chunk. Each segment keeps an open
+ * file channel (256 MiB segments: four per GiB stored).
+ *
+ * <p>Thread-safe: one writer at a time (appends are serialized) and any number of concurrent
+ * readers. Reads are lock-free positional reads of frames made durable and published before
+ * {@link #size()} covers them, so a reader never sees a partly written block. Every read verifies
+ * the frame's checksums and throws {@link StoreCorruptedException} rather than return wrong bytes.
+ * As with any {@code FileChannel}, interrupting a thread blocked in a read or append closes the
+ * channel; the store then fails with {@link StoreException} until it is reopened.
+ */
+public final class FileBlockStore implements BlockStore {
+  private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9]{20}\\.seg");
+  private static final String LOCK_FILE = "LOCK";
+  private static final int OFFSET_BITS = 40;
+  private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
+  private static final int MAX_SEGMENTS = 1 << 23;
+  private static final int SCAN_BUFFER = 1 << 20;
+  private static final int HEADER_READ = 4096;
+
+  /**
+   * Real paths of the stores this JVM holds open. POSIX record locks belong to the process, and
+   * closing any channel on the lock file would drop the lock, so a second open in this process is
+   * refused here, before it touches the lock file. (The one piece of static mutable state: it
+   * mirrors locks the operating system holds for the whole process.)
+   */
+  private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Tuning of a {@link FileBlockStore}.
+   *
+   * @param segmentSize the size at which a new segment file is started, in bytes
+   *     (from 1 KiB to 1 TiB; default 256 MiB)
+   * @param maxBlockSize the largest block accepted by {@link #append} and by recovery, in bytes
+   *     (up to 2 GiB - 64; default 64 MiB); a larger length field on disk is corruption
+   * @param verifyAllOnOpen also verify the payload checksum of every block of every segment on
+   *     open (by default only the last segment's, the others' when read)
+   */
+  public record Options(long segmentSize, int maxBlockSize, boolean verifyAllOnOpen) {
+    /** Default segment size: 256 MiB. */
+    public static final long DEFAULT_SEGMENT_SIZE = 256L << 20;
+    /** Default maximum block size: 64 MiB. */
+    public static final int DEFAULT_MAX_BLOCK_SIZE = 64 << 20;
+
+    /** Validates the values. */
+    public Options {
+      if (segmentSize < 1024 || segmentSize > (1L << OFFSET_BITS)) {
+        throw new IllegalArgumentException("segmentSize must be between 1 KiB and 1 TiB: " + segmentSize);
+      }
+      if (maxBlockSize < 0 || maxBlockSize > Integer.MAX_VALUE - 64) {
+        throw new IllegalArgumentException("maxBlockSize must be between 0 and 2 GiB - 64: " + maxBlockSize);
+      }
+    }
+
+    /** The defaults: 256 MiB segments, 64 MiB blocks, last segment verified on open. */
+    public static Options defaults() {
+      return new Options(DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_BLOCK_SIZE, false);
+    }
+
+    /** A copy with another segment size. */
+    public Options withSegmentSize(long bytes) {
+      return new Options(bytes, maxBlockSize, verifyAllOnOpen);
+    }
+
+    /** A copy with another maximum block size. */
+    public Options withMaxBlockSize(int bytes) {
+      return new Options(segmentSize, bytes, verifyAllOnOpen);
+    }
+
+    /** A copy with full verification on open switched on or off. */
+    public Options withVerifyAllOnOpen(boolean verify) {
+      return new Options(segmentSize, maxBlockSize, verify);
+    }
+  }
+
+  /** One segment file; {@code end} is the durable length (changes only for the last segment). */
+  private static final class Segment {
+    final Path path;
+    final long baseIndex;
+    final FileChannel channel;
+    long end;
+
+    Segment(Path path, long baseIndex, FileChannel channel, long end) {
+      this.path = path;
+      this.baseIndex = baseIndex;
+      this.channel = channel;
+      this.end = end;
+    }
+  }
+
+  private final Path directory;
+  private final Options options;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final long droppedTailBytes;
+  private final Object writeLock = new Object();
+  private final LongChunks index;
+  private volatile Segment[] segments;
+  private volatile long size;
+  private volatile boolean closed;
+  private IOException failure;
+
+  private FileBlockStore(Path directory, Options options, FileChannel lockChannel, FileLock lock,
+      List<Segment> segs, LongChunks index, long droppedTailBytes) {
+    this.directory = directory;
+    this.options = options;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.droppedTailBytes = droppedTailBytes;
+    this.segments = segs.toArray(new Segment[0]);
+    this.index = index;
+    this.size = index.count();
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code directory} with {@link Options#defaults()}.
+   *
+   * @throws StoreCorruptedException if the files are damaged other than by a torn tail
+   * @throws StoreException if the store is locked by another process or on I/O failure
+   */
+  public static FileBlockStore open(Path directory) {
+    return open(directory, Options.defaults());
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code directory}, recovering a torn tail.
+   *
+   * @throws StoreCorruptedException if the files are damaged other than by a torn tail
+   * @throws StoreException if the store is locked by another process or on I/O failure
+   */
+  public static FileBlockStore open(Path directory, Options options) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(options, "options");
+    Path dir;
+    try {
+      Files.createDirectories(directory);
+      dir = directory.toRealPath();
+    } catch (IOException e) {
+      throw new StoreException("cannot open block store " + directory + ": " + e.getMessage(), e);
+    }
+    if (!HELD.add(dir)) {
+      throw new StoreException("block store " + dir + " is already open in this process");
+    }
+    FileChannel lockChannel = null;
+    FileLock lock = null;
+    List<Segment> segs = new ArrayList<>();
+    boolean ok = false;
+    try {
+      lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try {
+        lock = lockChannel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        throw new StoreException("block store " + dir + " is already open in this process");
+      }
+      if (lock == null) {
+        throw new StoreException("block store " + dir + " is locked by another process");
+      }
+      Recovery r = recover(dir, options, segs);
+      FileBlockStore store = new FileBlockStore(dir, options, lockChannel, lock, segs, r.offsets, r.dropped);
+      ok = true;
+      return store;
+    } catch (IOException e) {
+      throw new StoreException("cannot open block store " + dir + ": " + e.getMessage(), e);
+    } finally {
+      if (!ok) {
+        for (Segment s : segs) {
+          closeQuietly(s.channel);
+        }
+        if (lock != null) {
+          try {
+            lock.release();
+          } catch (IOException ignored) {
+            // the channel close below releases it too
+          }
+        }
+        closeQuietly(lockChannel);
+        HELD.remove(dir);
+      }
+    }
+  }
+
+  private record Recovery(LongChunks offsets, long dropped) {}
+
+  private static Recovery recover(Path dir, Options options, List<Segment> segs) throws IOException {
+    TreeMap<Long, Path> files = new TreeMap<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.seg")) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (!SEGMENT_NAME.matcher(name).matches()) {
+          throw new StoreCorruptedException(p, -1, "unexpected segment file name");
+        }
+        files.put(Long.parseLong(name.substring(0, 20)), p);
+      }
+    }
+    if (files.size() > MAX_SEGMENTS) {
+      throw new StoreCorruptedException(dir, -1, "more than " + MAX_SEGMENTS + " segments");
+    }
+    LongChunks offsets = new LongChunks();
+    long dropped = 0;
+    if (files.isEmpty()) {
+      Path p = dir.resolve(segmentName(0));
+      FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      segs.add(new Segment(p, 0, ch, 0));
+      forceDirectory(dir);
+      return new Recovery(offsets, 0);
+    }
+    long expectedBase = 0;
+    int ordinal = 0;
+    for (var e : files.entrySet()) {
+      Path p = e.getValue();
+      if (e.getKey() != expectedBase) {
+        throw new StoreCorruptedException(p, -1, "segment starts at block " + e.getKey() + " but block "
+            + expectedBase + " was expected (a segment is missing or misnamed)");
+      }
+      boolean last = ordinal == files.size() - 1;
+      FileChannel ch = last
+          ? FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)
+          : FileChannel.open(p, StandardOpenOption.READ);
+      Segment seg = new Segment(p, expectedBase, ch, 0);
+      segs.add(seg);
+      long before = offsets.count();
+      long end = scan(seg, ordinal, last, options, offsets);
+      long fileSize = ch.size();
+      if (end < fileSize) {
+        // only the last segment's scan stops early, at a torn tail
+        ch.truncate(end);
+        ch.force(true);
+        dropped = fileSize - end;
+      }
+      if (!last && end == 0) {
+        throw new StoreCorruptedException(p, 0, "empty segment before the last one");
+      }
+      seg.end = end;
+      expectedBase += offsets.count() - before;
+      ordinal++;
+    }
+    return new Recovery(offsets, dropped);
+  }
+
+  /**
+   * Reads the frames of one segment, adding their index entries; returns where the valid frames
+   * end (the file size unless a torn tail follows, which is possible only in the last segment).
+   */
+  private static long scan(Segment seg, int ordinal, boolean last, Options options, LongChunks out) throws IOException {
+    FileChannel ch = seg.channel;
+    long fileSize = ch.size();
+    boolean verify = last || options.verifyAllOnOpen();
+    // Verifying reads everything, so read ahead a whole buffer; checking headers only skips the
+    // payloads, so fetch small pieces (big blocks would otherwise be read for nothing).
+    Window w = new Window(ch, fileSize, SCAN_BUFFER, verify ? SCAN_BUFFER : HEADER_READ);
+    long p = 0;
+    while (p < fileSize) {
+      if (p > OFFSET_MASK) {
+        throw new StoreCorruptedException(seg.path, p, "segment larger than 1 TiB");
+      }
+      long remaining = fileSize - p;
+      int first = w.byteAt(p);
+      if (first == 0 && w.zeroTo(p, fileSize)) {
+        if (last) {
+          return p;
+        }
+        throw new StoreCorruptedException(seg.path, p, "zero bytes instead of a frame in a segment that is not the last");
+      }
+      if ((byte) first != Frames.MAGIC) {
+        throw new StoreCorruptedException(seg.path, p, String.format("bad frame magic 0x%02x", first));
+      }
+      if (remaining < Frames.HEADER) {
+        if (last) {
+          return p;
+        }
+        throw new StoreCorruptedException(seg.path, p, "incomplete frame header in a segment that is not the last");
+      }
+      int at = w.ensure(p, Frames.HEADER);
+      byte[] b = w.array;
+      if (!Frames.headerCheckOk(b, at)) {
+        throw new StoreCorruptedException(seg.path, p, "frame header checksum mismatch");
+      }
+      int len = Frames.getInt(b, at + 1);
+      if (len < 0 || len > options.maxBlockSize()) {
+        throw new StoreCorruptedException(seg.path, p, "frame length " + Integer.toUnsignedString(len)
+            + " exceeds the maximum block size " + options.maxBlockSize());
+      }
+      long frameEnd = p + Frames.OVERHEAD + len;
+      if (frameEnd > fileSize) {
+        if (last) {
+          return p;
+        }
+        throw new StoreCorruptedException(seg.path, p, "frame extends past the end of a segment that is not the last");
+      }
+      if (verify) {
+        CRC32C crc = new CRC32C();
+        crc.update(b, at + 1, 4);
+        long q = p + Frames.HEADER;
+        long payloadEnd = q + len;
+        while (q < payloadEnd) {
+          int n = (int) Math.min(w.array.length, payloadEnd - q);
+          int k = w.ensure(q, n);
+          crc.update(w.array, k, n);
+          q += n;
+        }
+        int t = w.ensure(payloadEnd, Frames.TRAILER);
+        if ((int) crc.getValue() != Frames.getInt(w.array, t)) {
+          throw new StoreCorruptedException(seg.path, p, "block checksum mismatch");
+        }
+      }
+      out.add(((long) ordinal << OFFSET_BITS) | p);
+      p = frameEnd;
+    }
+    return p;
+  }
+
+  /** A read-through window over a file for the recovery scan. */
+  private static final class Window {
+    final FileChannel channel;
+    final long fileSize;
+    final byte[] array;
+    final ByteBuffer buffer;
+    final int readAhead;
+    long start;
+    int length;
+
+    Window(FileChannel channel, long fileSize, int capacity, int readAhead) {
+      this.channel = channel;
+      this.fileSize = fileSize;
+      this.array = new byte[(int) Math.min(capacity, Math.max(fileSize, 16))];
+      this.buffer = ByteBuffer.wrap(array);
+      this.readAhead = Math.min(readAhead, array.length);
+    }
+
+    /** Makes {@code [pos, pos + n)} (inside the file, {@code n <= array.length}) available; returns its offset in {@link #array}. */
+    int ensure(long pos, int n) throws IOException {
+      if (pos >= start && pos + n <= start + length) {
+        return (int) (pos - start);
+      }
+      buffer.clear();
+      start = pos;
+      length = 0;
+      int want = (int) Math.min(Math.max(n, readAhead), fileSize - pos);
+      while (length < want) {
+        buffer.limit(want);
+        int r = channel.read(buffer, pos + length);
+        if (r < 0) {
+          throw new IOException("file shrank while being read");
+        }
+        length += r;
+      }
+      return 0;
+    }
+
+    int byteAt(long pos) throws IOException {
+      return array[ensure(pos, 1)] & 0xff;
+    }
+
+    boolean zeroTo(long from, long to) throws IOException {
+      long q = from;
+      while (q < to) {
+        int n = (int) Math.min(array.length, to - q);
+        int k = ensure(q, n);
+        for (int i = 0; i < n; i++) {
+          if (array[k + i] != 0) {
+            return false;
+          }
+        }
+        q += n;
+      }
+      return true;
+    }
+  }
+
+  @Override
+  public long append(byte[] encodedBlock) {
+    Objects.requireNonNull(encodedBlock, "encodedBlock");
+    int len = encodedBlock.length;
+    if (len > options.maxBlockSize()) {
+      throw new IllegalArgumentException("block of " + len + " bytes exceeds the maximum block size " + options.maxBlockSize());
+    }
+    byte[] header = new byte[Frames.HEADER];
+    Frames.header(len, header);
+    byte[] trailer = new byte[Frames.TRAILER];
+    Frames.putInt(trailer, 0, Frames.trailer(encodedBlock, 0, len));
+    synchronized (writeLock) {
+      ensureOpen();
+      if (failure != null) {
+        throw new StoreException("block store " + directory + " failed an earlier write and accepts no appends; reopen it", failure);
+      }
+      Segment[] segs = segments;
+      Segment seg = segs[segs.length - 1];
+      long frameLen = Frames.OVERHEAD + (long) len;
+      try {
+        if (seg.end > 0 && seg.end + frameLen > options.segmentSize()) {
+          seg = roll(segs);
+        }
+        long pos = seg.end;
+        ByteBuffer[] bufs = {ByteBuffer.wrap(header), ByteBuffer.wrap(encodedBlock), ByteBuffer.wrap(trailer)};
+        FileChannel ch = seg.channel;
+        ch.position(pos);
+        long written = 0;
+        while (written < frameLen) {
+          written += ch.write(bufs);
+        }
+        ch.force(false);
+        seg.end = pos + frameLen;
+        long n = size;
+        index.add(((long) (segments.length - 1) << OFFSET_BITS) | pos);
+        size = n + 1;
+        return n;
+      } catch (IOException e) {
+        // also ClosedByInterruptException: an interrupted write closes the channel
+        failure = e;
+        throw new StoreException("append to block store " + directory + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Starts a new segment (writer lock held); forces the directory so the file survives a crash. */
+  private Segment roll(Segment[] segs) throws IOException {
+    if (segs.length >= MAX_SEGMENTS) {
+      throw new StoreException("block store " + directory + " has reached " + MAX_SEGMENTS + " segments");
+    }
+    long base = size;
+    Path p = directory.resolve(segmentName(base));
+    FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    forceDirectory(directory);
+    Segment s = new Segment(p, base, ch, 0);
+    Segment[] next = Arrays.copyOf(segs, segs.length + 1);
+    next[segs.length] = s;
+    segments = next;
+    return s;
+  }
+
+  @Override
+  public byte[] read(long blockIndex) {
+    ensureOpen();
+    long n = size;
+    if (blockIndex < 0 || blockIndex >= n) {
+      throw new IndexOutOfBoundsException("block index " + blockIndex + " outside 0.." + (n - 1));
+    }
+    long entry = index.get(blockIndex);
+    Segment seg = segments[(int) (entry >>> OFFSET_BITS)];
+    long pos = entry & OFFSET_MASK;
+    try {
+      byte[] header = new byte[Frames.HEADER];
+      readFully(seg.channel, ByteBuffer.wrap(header), pos);
+      if (!Frames.headerCheckOk(header, 0)) {
+        throw new StoreCorruptedException(seg.path, pos, "frame header checksum mismatch on read of block " + blockIndex);
+      }
+      int len = Frames.getInt(header, 1);
+      if (len < 0 || len > options.maxBlockSize()) {
+        throw new StoreCorruptedException(seg.path, pos, "frame length " + Integer.toUnsignedString(len)
+            + " exceeds the maximum block size on read of block " + blockIndex);
+      }
+      byte[] out = new byte[len];
+      readFully(seg.channel, ByteBuffer.wrap(out), pos + Frames.HEADER);
+      byte[] trailer = new byte[Frames.TRAILER];
+      readFully(seg.channel, ByteBuffer.wrap(trailer), pos + Frames.HEADER + len);
+      if (Frames.trailer(out, 0, len) != Frames.getInt(trailer, 0)) {
+        throw new StoreCorruptedException(seg.path, pos, "block checksum mismatch on read of block " + blockIndex);
+      }
+      return out;
+    } catch (ClosedChannelException e) {
+      throw new StoreException("block store " + directory + " is closed", e);
+    } catch (IOException e) {
+      throw new StoreException("read of block " + blockIndex + " from " + seg.path + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    long p = pos;
+    while (buf.hasRemaining()) {
+      int r = ch.read(buf, p);
+      if (r < 0) {
+        throw new IOException("unexpected end of file at offset " + p);
+      }
+      p += r;
+    }
+  }
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  /** The store's directory (its real path). */
+  public Path directory() {
+    return directory;
+  }
+
+  /** The options the store was opened with. */
+  public Options options() {
+    return options;
+  }
+
+  /** The number of segment files. */
+  public int segmentCount() {
+    return segments.length;
+  }
+
+  /** The number of bytes of torn tail that recovery cut off the last segment when opening (0 if none). */
+  public long droppedTailBytes() {
+    return droppedTailBytes;
+  }
+
+  /** Closes the segment files and releases the lock. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (writeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (Segment s : segments) {
+        closeQuietly(s.channel);
+      }
+      try {
+        lock.release();
+      } catch (IOException ignored) {
+        // closing the channel releases the lock as well
+      }
+      closeQuietly(lockChannel);
+      HELD.remove(directory);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileBlockStore[" + directory + ", " + size + " blocks, " + segments.length + " segments]";
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StoreException("block store " + directory + " is closed");
+    }
+  }
+
+  static String segmentName(long baseIndex) {
+    return String.format("%020d.seg", baseIndex);
+  }
+
+  private static void forceDirectory(Path dir) throws IOException {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // Some platforms (Windows) cannot open or force a directory; there the OS gives no such
+      // guarantee to rely on. On Linux and macOS this succeeds and makes new segments durable.
+      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
+        throw e;
+      }
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // nothing useful to do while closing
+      }
+    }
+  }
+}

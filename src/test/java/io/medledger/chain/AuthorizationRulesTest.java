@@ -1,0 +1,188 @@
+package io.medledger.chain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
+import io.medledger.chain.ChainFixture.Actor;
+import io.medledger.codec.ByteString;
+import io.medledger.crypto.Sha256;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** One test per authorization rule not covered by the tampering tests: allowed and refused. */
+class AuthorizationRulesTest {
+  ChainFixture f;
+  Actor alice;
+  Actor bob;
+  Actor doc;
+  Actor researcher;
+
+  @BeforeEach
+  void setUp() {
+    f = ChainFixture.builder().federationServers(4).auditServers(1).build();
+    alice = f.actor("alice");
+    bob = f.actor("bob");
+    doc = f.actor("dr-a");
+    researcher = f.actor("researcher");
+    f.commit(f.registerPatient(alice), f.registerPatient(bob), f.registerClinician(doc, f.hospitalA),
+        f.registerAffiliate(researcher, f.hospitalB, ParticipantKind.RESEARCHER));
+  }
+
+  private String rejection(Entry... entries) {
+    ValidationResult<VerifiedBlock> r = f.ledger.validate(f.rawBlock(List.of(entries)));
+    assertFalse(r.isAccepted(), "expected a rejection");
+    return r.reason();
+  }
+
+  @Test
+  void patientsWriteAndReadTheirOwnRecordsWithoutGrants() {
+    MedicalRecord own = f.record(alice, alice, null, "Observation", "self-measured");
+    f.commit(own);
+    f.commit(f.accessEvent(alice, own, null));
+    // but not someone else's
+    MedicalRecord forBob = f.sign(new MedicalRecord(bob.id(), alice.id(), Optional.of(f.hospitalA.id()),
+        "Observation", Sha256.hash(new byte[1]), 1, List.of(), ByteString.EMPTY, f.now(), Optional.empty(), List.of()),
+        alice);
+    assertTrue(rejection(forBob).contains("not an active clinician"));
+  }
+
+  @Test
+  void recordsNeedARegisteredPatientAndStorageNodes() {
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    Actor ghost = f.actor("ghost");
+    assertTrue(rejection(f.record(doc, ghost, f.hospitalA, "Observation", "x")).contains("not registered"));
+    MedicalRecord r = f.record(doc, alice, f.hospitalA, "Observation", "x");
+    MedicalRecord badNode = f.sign(new MedicalRecord(r.patient(), r.author(), r.institution(), r.resourceType(),
+        r.payloadDigest(), r.payloadSize(), List.of(f.actor("not-a-node").id()), r.encryptionMetadata(), r.createdAt(),
+        r.amends(), List.of()), doc);
+    assertTrue(rejection(badNode).contains("storage node"));
+  }
+
+  @Test
+  void amendmentsStayWithTheirPatientAndType() {
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()),
+        f.grant(bob, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    MedicalRecord r = f.record(doc, alice, f.hospitalA, "Observation", "x");
+    f.commit(r);
+    assertTrue(rejection(f.amend(doc, bob, f.hospitalA, "Observation", "y", r)).contains("amends no record"));
+    assertTrue(rejection(f.amend(doc, alice, f.hospitalA, "Condition", "y", r)).contains("keeps the resource type"));
+    MedicalRecord a1 = f.amend(doc, alice, f.hospitalA, "Observation", "y", r);
+    f.commit(a1);
+    f.commit(f.amend(doc, alice, f.hospitalA, "Observation", "z", a1));
+  }
+
+  @Test
+  void recordScopedGrantsCoverTheRecordAndItsAmendments() {
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    MedicalRecord r1 = f.record(doc, alice, f.hospitalA, "Observation", "one");
+    MedicalRecord r2 = f.record(doc, alice, f.hospitalA, "Observation", "two");
+    f.commit(r1, r2);
+    MedicalRecord a1 = f.amend(doc, alice, f.hospitalA, "Observation", "one-b", r1);
+    f.commit(a1);
+    AccessGrant research = f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.records(r1.id()));
+    f.commit(research);
+    f.commit(f.accessEvent(researcher, r1, research), f.accessEvent(researcher, a1, research));
+    assertTrue(rejection(f.accessEvent(researcher, r2, research)).contains("does not cover"));
+    // a grant to someone else does not let the researcher read
+    AccessGrant toHospital = f.grant(alice, f.hospitalB, Purpose.RESEARCH, AccessScope.all());
+    f.commit(toHospital);
+    Actor outsider = f.actor("outsider");
+    f.commit(f.registerAffiliate(outsider, f.hospitalA, ParticipantKind.RESEARCHER));
+    assertTrue(rejection(f.accessEvent(outsider, r2, toHospital)).contains("not for"));
+    // a member of the grantee institution may read under the institution's grant
+    f.commit(f.accessEvent(researcher, r2, toHospital));
+    // scope naming another patient's record is refused
+    MedicalRecord own = f.record(bob, bob, null, "Observation", "bob");
+    f.commit(own);
+    assertTrue(rejection(f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.records(own.id())))
+        .contains("not a record of this patient"));
+  }
+
+  @Test
+  void grantsNeedRegisteredGranteesAndFederationProxies() {
+    assertTrue(rejection(f.grant(alice, f.actor("nobody"), Purpose.TREATMENT, AccessScope.all()))
+        .contains("grantee"));
+    assertTrue(rejection(f.grantWithProxies(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all(),
+        List.of(f.federation.get(0), f.auditors.get(0)), 2)).contains("proxy"));
+    f.commit(f.grantWithProxies(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all(), f.federation.subList(0, 3), 2));
+  }
+
+  @Test
+  void entryTimesMayNotRunAheadOfTheBlock() {
+    PatientRegistration future = f.sign(new PatientRegistration(f.actor("carol").publicKey(),
+        f.now() + Duration.ofMinutes(5).toMillis(), List.of()), f.actor("carol"));
+    assertTrue(rejection(future).contains("after the block time"));
+  }
+
+  @Test
+  void anchorsAndEvidence() {
+    Actor fed = f.federation.get(1);
+    Anchor early = f.sign(new Anchor(fed.id(), ChainFixture.digest("tx"), ChainFixture.digest("c"), 0, 5, f.now(),
+        List.of()), fed);
+    assertTrue(rejection(early).contains("earlier blocks"));
+    Actor accused = f.federation.get(2);
+    byte[] m1 = "proposal h=7 r=0 A".getBytes();
+    byte[] m2 = "proposal h=7 r=0 B".getBytes();
+    Evidence ev = f.sign(new Evidence(fed.id(), accused.id(), ByteString.of(m1), ByteString.of(accused.key().sign(m1)),
+        ByteString.of(m2), ByteString.of(accused.key().sign(m2)), f.now(), List.of()), fed);
+    f.commit(ev);
+    Evidence forged = f.sign(new Evidence(fed.id(), accused.id(), ByteString.of(m1), ByteString.of(accused.key().sign(m1)),
+        ByteString.of(m2), ByteString.of(fed.key().sign(m2)), f.now(), List.of()), fed);
+    assertTrue(rejection(forged).contains("not both signed"));
+    Evidence byPatient = f.sign(new Evidence(alice.id(), accused.id(), ByteString.of(m1),
+        ByteString.of(accused.key().sign(m1)), ByteString.of(m2), ByteString.of(accused.key().sign(m2)), f.now(),
+        List.of()), alice);
+    assertTrue(rejection(byPatient).contains("reported by"));
+  }
+
+  @Test
+  void regulatorsAreAdmittedByGovernance() {
+    Actor reg = f.actor("regulator");
+    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+    assertEquals(1, f.ledger.membership().regulators().size());
+    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.REGULATOR, reg, null));
+    assertEquals(0, f.ledger.membership().regulators().size());
+    // re-admission of the same key
+    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+    assertEquals(1, f.ledger.membership().regulators().size());
+  }
+
+  @Test
+  void proposerDropsInvalidEntriesAndDefersOverflow() {
+    Actor carol = f.actor("carol");
+    Entry good = f.registerPatient(carol);
+    Entry bad = f.record(doc, alice, f.hospitalA, "Observation", "no grant");
+    BlockCandidate c = f.ledger.propose(f.bookkeeper().id(), 3, ByteString.of(new byte[] {9}), f.now(),
+        List.of(bad, good, good)).value();
+    assertEquals(List.of(good), c.block().block().entries());
+    assertEquals(2, c.rejected().size());
+    assertTrue(c.rejected().get(0).reason().contains("no active treatment grant"));
+    assertTrue(c.rejected().get(1).reason().contains("duplicate"));
+    assertEquals(3, c.block().header().round());
+    assertTrue(f.ledger.validate(c.block().block()).isAccepted());
+    // a proposal before the parent's time, or by a non-member, is refused
+    assertFalse(f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, 0, List.of()).isAccepted());
+    assertFalse(f.ledger.propose(alice.id(), 0, ByteString.EMPTY, f.now(), List.of()).isAccepted());
+    // mempool admission
+    assertTrue(f.ledger.checkEntry(good).isAccepted());
+    assertFalse(f.ledger.checkEntry(bad).isAccepted());
+  }
+
+  @Test
+  void blocksBeyondTheEntryLimitDeferTheRest() {
+    ChainFixture small = ChainFixture.builder().maxBlockEntries(8).build();
+    List<Entry> regs = new java.util.ArrayList<>();
+    for (int i = 0; i < 11; i++) {
+      regs.add(small.registerPatient(small.actor("p" + i)));
+    }
+    BlockCandidate c = small.ledger.propose(small.bookkeeper().id(), 0, ByteString.EMPTY, small.now(), regs).value();
+    assertEquals(8, c.block().block().entries().size());
+    assertEquals(regs.subList(8, 11), c.deferred());
+  }
+}

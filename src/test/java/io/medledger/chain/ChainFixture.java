@@ -1,0 +1,360 @@
+package io.medledger.chain;
+
+import io.medledger.access.InstitutionClass;
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
+import io.medledger.codec.ByteString;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import io.medledger.storage.BlockStore;
+import io.medledger.storage.InMemoryBlockStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A ready-made chain for tests: deterministic keys by name, a genesis block with institutions of
+ * classes A, B and C, federation servers (run by class A), audit servers (run by class B) and a
+ * storage node, and one-line builders for the usual entries. Reusable by the consensus and
+ * facade tests.
+ *
+ * <p>Typical use:
+ * <pre>{@code
+ * ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
+ * Actor alice = f.actor("alice");
+ * f.commit(f.registerPatient(alice));
+ * Actor doc = f.actor("dr-who");
+ * f.commit(f.registerClinician(doc, f.hospitalA));
+ * AccessGrant g = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+ * f.commit(g);
+ * f.commit(f.record(doc, alice, f.hospitalA, "Observation", "payload"));
+ * }</pre>
+ *
+ * <p>Not thread-safe.
+ */
+public final class ChainFixture {
+  /** A named participant with its deterministic key. */
+  public record Actor(String name, Ed25519PrivateKey key) {
+    /** The participant id (a patient's pseudonym). */
+    public ParticipantId id() {
+      return ParticipantId.of(key.publicKey());
+    }
+
+    /** The public key. */
+    public Ed25519PublicKey publicKey() {
+      return key.publicKey();
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** Start of the test clock: 2026-01-01T00:00:00Z. */
+  public static final long START = 1_767_225_600_000L;
+
+  public final ChainParameters params;
+  public final MutableClock clock;
+  public final Ledger ledger;
+  public final BlockStore store;
+  public final Actor hospitalA;
+  public final Actor hospitalB;
+  public final Actor clinic;
+  public final Actor storageNode;
+  public final List<Actor> federation;
+  public final List<Actor> auditors;
+
+  /** Options for the fixture. */
+  public static final class Builder {
+    private int federationServers = 1;
+    private int auditServers = 1;
+    private boolean parallel = true;
+    private BlockStore store;
+    private String chainName = "medledger-test";
+    private boolean genesis = true;
+    private int maxBlockEntries = 10_000;
+
+    /** The chain's per-block entry limit. */
+    public Builder maxBlockEntries(int n) {
+      this.maxBlockEntries = n;
+      return this;
+    }
+
+    /** Number of federation servers in genesis (at least 1). */
+    public Builder federationServers(int n) {
+      this.federationServers = n;
+      return this;
+    }
+
+    /** Number of audit servers in genesis. */
+    public Builder auditServers(int n) {
+      this.auditServers = n;
+      return this;
+    }
+
+    /** Parallel signature verification. */
+    public Builder parallel(boolean p) {
+      this.parallel = p;
+      return this;
+    }
+
+    /** The block store (default in memory). */
+    public Builder store(BlockStore s) {
+      this.store = s;
+      return this;
+    }
+
+    /** The chain name. */
+    public Builder chainName(String n) {
+      this.chainName = n;
+      return this;
+    }
+
+    /** Whether to commit the genesis block (default true). */
+    public Builder genesis(boolean g) {
+      this.genesis = g;
+      return this;
+    }
+
+    /** Builds the fixture. */
+    public ChainFixture build() {
+      return new ChainFixture(this);
+    }
+  }
+
+  /** A builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** One federation server, one audit server, genesis committed. */
+  public static ChainFixture create() {
+    return builder().build();
+  }
+
+  private ChainFixture(Builder b) {
+    this.params = ChainParameters.defaults(b.chainName).withMaxBlockEntries(b.maxBlockEntries);
+    this.clock = new MutableClock(START);
+    this.store = b.store != null ? b.store : new InMemoryBlockStore();
+    this.hospitalA = actor("hospital-a");
+    this.hospitalB = actor("hospital-b");
+    this.clinic = actor("clinic-c");
+    this.storageNode = actor("storage-1");
+    List<Actor> fed = new ArrayList<>();
+    for (int i = 0; i < b.federationServers; i++) {
+      fed.add(actor("federation-" + i));
+    }
+    List<Actor> aud = new ArrayList<>();
+    for (int i = 0; i < b.auditServers; i++) {
+      aud.add(actor("audit-" + i));
+    }
+    this.federation = List.copyOf(fed);
+    this.auditors = List.copyOf(aud);
+    this.ledger = Ledger.builder(params).store(store).clock(clock).parallelVerification(b.parallel)
+        .certificatePolicy(CertificatePolicy.auditQuorum()).open();
+    if (b.genesis && ledger.height() < 0) {
+      commit(genesisEntries());
+    }
+  }
+
+  /** The entries of the default genesis block. */
+  public List<Entry> genesisEntries() {
+    List<Entry> g = new ArrayList<>();
+    g.add(registerInstitution(hospitalA, "Hospital A", InstitutionClass.A));
+    g.add(registerInstitution(hospitalB, "Hospital B", InstitutionClass.B));
+    g.add(registerInstitution(clinic, "Clinic C", InstitutionClass.C));
+    for (Actor f : federation) {
+      g.add(sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, f.publicKey(),
+          Optional.of(hospitalA.id()), now(), List.of()), f));
+    }
+    for (Actor a : auditors) {
+      g.add(sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, a.publicKey(),
+          Optional.of(hospitalB.id()), now(), List.of()), a));
+    }
+    g.add(registerAffiliate(storageNode, clinic, ParticipantKind.STORAGE_NODE));
+    return g;
+  }
+
+  /** The actor with a key derived from {@code name}. */
+  public Actor actor(String name) {
+    byte[] seed = Sha256.hash(("medledger-test-key:" + name).getBytes(StandardCharsets.UTF_8)).toByteArray();
+    return new Actor(name, Ed25519PrivateKey.fromSeed(seed));
+  }
+
+  /** The clock's time. */
+  public long now() {
+    return clock.millis();
+  }
+
+  /** Signs {@code e} for this chain with the actors' keys. */
+  public <E extends Entry> E sign(E e, Actor... signers) {
+    return Entry.sign(e, params.chainId(), Arrays.stream(signers).map(Actor::key).toArray(Ed25519PrivateKey[]::new));
+  }
+
+  /** The first {@code n} federation servers (a governance quorum when n is large enough). */
+  public Actor[] federationQuorum() {
+    int need = Membership.quorum(ledger.membership().federationServers().size());
+    return federation.subList(0, need).toArray(Actor[]::new);
+  }
+
+  // ---------------------------------------------------------------- entry builders
+
+  /** A self-signed patient registration. */
+  public PatientRegistration registerPatient(Actor patient) {
+    return sign(new PatientRegistration(patient.publicKey(), now(), List.of()), patient);
+  }
+
+  /** An institution registration signed by it and (after genesis) a federation quorum. */
+  public InstitutionRegistration registerInstitution(Actor inst, String name, InstitutionClass cls) {
+    InstitutionRegistration r = new InstitutionRegistration(inst.publicKey(), name, cls, now(), List.of());
+    if (ledger == null || ledger.height() < 0) {
+      return sign(r, inst);
+    }
+    List<Actor> s = new ArrayList<>(List.of(federationQuorum()));
+    s.add(inst);
+    return sign(r, s.toArray(Actor[]::new));
+  }
+
+  /** A clinician registered under {@code institution}. */
+  public AffiliateRegistration registerClinician(Actor clinician, Actor institution) {
+    return registerAffiliate(clinician, institution, ParticipantKind.CLINICIAN);
+  }
+
+  /** A clinician, researcher or storage node registered under {@code institution}. */
+  public AffiliateRegistration registerAffiliate(Actor member, Actor institution, ParticipantKind role) {
+    return sign(new AffiliateRegistration(member.publicKey(), role, institution.id(), now(), List.of()), institution,
+        member);
+  }
+
+  /** A grant without proxies, valid from now for {@code validity}. */
+  public AccessGrant grant(Actor patient, Actor grantee, Purpose purpose, AccessScope scope, Duration validity) {
+    return sign(new AccessGrant(patient.id(), grantee.id(), scope, purpose, now(), now() + validity.toMillis(),
+        List.of(), 0, List.of(), now(), List.of()), patient);
+  }
+
+  /** A one-year grant without proxies. */
+  public AccessGrant grant(Actor patient, Actor grantee, Purpose purpose, AccessScope scope) {
+    return grant(patient, grantee, purpose, scope, Duration.ofDays(365));
+  }
+
+  /** A one-year grant re-encrypted by the given federation proxies with a threshold. */
+  public AccessGrant grantWithProxies(Actor patient, Actor grantee, Purpose purpose, AccessScope scope,
+      List<Actor> proxies, int threshold) {
+    List<ByteString> frags = new ArrayList<>();
+    for (Actor p : proxies) {
+      frags.add(ByteString.of(Sha256.hash((patient.name() + "->" + p.name()).getBytes(StandardCharsets.UTF_8))
+          .toByteArray()));
+    }
+    return sign(new AccessGrant(patient.id(), grantee.id(), scope, purpose, now(), now() + Duration.ofDays(365).toMillis(),
+        proxies.stream().map(Actor::id).toList(), threshold, frags, now(), List.of()), patient);
+  }
+
+  /** The patient's revocation of {@code grant}. */
+  public AccessRevocation revoke(Actor patient, AccessGrant grant) {
+    return sign(new AccessRevocation(patient.id(), grant.id(), now(), List.of()), patient);
+  }
+
+  /**
+   * A record of {@code patient} by {@code author} ({@code institution} null when the patient is
+   * the author), pointing at a payload whose digest is derived from {@code payload}.
+   */
+  public MedicalRecord record(Actor author, Actor patient, Actor institution, String resourceType, String payload) {
+    return amend(author, patient, institution, resourceType, payload, null);
+  }
+
+  /** An amendment of {@code amends} (or a new record when null). */
+  public MedicalRecord amend(Actor author, Actor patient, Actor institution, String resourceType, String payload,
+      MedicalRecord amends) {
+    byte[] p = payload.getBytes(StandardCharsets.UTF_8);
+    return sign(new MedicalRecord(patient.id(), author.id(), Optional.ofNullable(institution).map(Actor::id),
+        resourceType, Sha256.hash(p), p.length, List.of(storageNode.id()), ByteString.of(new byte[] {1, 2, 3}),
+        now(), Optional.ofNullable(amends).map(Entry::id), List.of()), author);
+  }
+
+  /** An access event: {@code accessor} read {@code record} under {@code grant} (null for the patient). */
+  public AccessEvent accessEvent(Actor accessor, MedicalRecord record, AccessGrant grant) {
+    return sign(new AccessEvent(record.patient(), accessor.id(), record.id(), Optional.ofNullable(grant).map(Entry::id),
+        now(), List.of()), accessor);
+  }
+
+  /** A governance change signed by a federation quorum (and the member, on addition). */
+  public MembershipChange membership(MembershipChange.Action action, ParticipantKind role, Actor member, Actor operator) {
+    MembershipChange m = new MembershipChange(action, role, member.publicKey(),
+        action == MembershipChange.Action.ADD && role != ParticipantKind.REGULATOR
+            ? Optional.of(operator.id()) : Optional.empty(), now(), List.of());
+    List<Actor> s = new ArrayList<>(List.of(federationQuorum()));
+    if (action == MembershipChange.Action.ADD && !s.contains(member)) {
+      s.add(member);
+    }
+    return sign(m, s.toArray(Actor[]::new));
+  }
+
+  // ---------------------------------------------------------------- blocks
+
+  /** The current bookkeeper (first active federation server). */
+  public Actor bookkeeper() {
+    Ed25519PublicKey k = ledger.height() < 0 ? federation.get(0).publicKey()
+        : ledger.membership().federationServers().get(0).publicKey();
+    for (Actor a : federation) {
+      if (a.publicKey().equals(k)) {
+        return a;
+      }
+    }
+    return federation.get(0);
+  }
+
+  /** Proposes a block of {@code entries} at the clock's time (all must be valid). */
+  public VerifiedBlock propose(List<Entry> entries) {
+    ValidationResult<BlockCandidate> c = ledger.propose(bookkeeper().id(), 0, ByteString.EMPTY, now(), entries);
+    BlockCandidate bc = c.value();
+    if (!bc.rejected().isEmpty()) {
+      throw new AssertionError("fixture proposal dropped entries: " + bc.rejected().stream()
+          .map(BlockCandidate.RejectedEntry::reason).toList());
+    }
+    return bc.block();
+  }
+
+  /** Certifies a header with the current audit servers' votes. */
+  public Certificate certify(BlockHeader header) {
+    List<Ed25519PrivateKey> keys = new ArrayList<>();
+    for (Actor a : auditors) {
+      if (ledger.membership().isAuditServer(a.id())) {
+        keys.add(a.key());
+      }
+    }
+    return Certificate.sign(header, keys.toArray(Ed25519PrivateKey[]::new));
+  }
+
+  /** Proposes, certifies and appends a block of {@code entries}, then advances the clock 1 s. */
+  public CertifiedBlock commit(List<Entry> entries) {
+    VerifiedBlock vb = propose(entries);
+    CertifiedBlock cb = ledger.append(vb, certify(vb.header())).value();
+    clock.advance(Duration.ofSeconds(1));
+    return cb;
+  }
+
+  /** Varargs form of {@link #commit(List)}. */
+  public CertifiedBlock commit(Entry... entries) {
+    return commit(List.of(entries));
+  }
+
+  /**
+   * Builds a block of {@code entries} on the tip exactly as given (no filtering, so it may be
+   * invalid), with correct roots, at the clock's time.
+   */
+  public Block rawBlock(List<Entry> entries) {
+    return ledger.assembleUnchecked(bookkeeper().id(), 0, now(), entries);
+  }
+
+  /** A digest for tests. */
+  public static Digest digest(String s) {
+    return Sha256.hash(s.getBytes(StandardCharsets.UTF_8));
+  }
+}

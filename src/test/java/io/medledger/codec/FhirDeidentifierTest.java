@@ -1,0 +1,157 @@
+package io.medledger.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.medledger.testing.SharedVectors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class FhirDeidentifierTest {
+  private static final ObjectMapper M = new ObjectMapper();
+
+  private static List<Path> allFhirFiles() throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> s = Files.walk(SharedVectors.path("data/fhir"))) {
+      s.filter(p -> p.toString().endsWith(".json") && !p.getFileName().toString().equals("manifest.json"))
+          .sorted().forEach(out::add);
+    }
+    assertTrue(out.size() > 10, "expected the shared FHIR files");
+    return out;
+  }
+
+  @Test
+  void noDirectIdentifierSurvivesInAnySharedFile() throws Exception {
+    for (Path p : allFhirFiles()) {
+      byte[] in = Files.readAllBytes(p);
+      JsonNode before = M.readTree(in);
+      byte[] out = FhirDeidentifier.deidentify(in, id -> "pz-" + Integer.toHexString(id.hashCode()));
+      JsonNode after = M.readTree(out);
+      assertEquals(before.get("resourceType"), after.get("resourceType"), p.toString());
+      List<String> problems = new ArrayList<>();
+      scan(after, "", problems);
+      assertTrue(problems.isEmpty(), p + ": " + problems);
+      for (String secret : identifyingStrings(before)) {
+        assertFalse(new String(out, StandardCharsets.UTF_8).contains(secret), p + " still contains " + secret);
+      }
+    }
+  }
+
+  /** Names, telecom values, identifier values and street lines of people in the original. */
+  private static List<String> identifyingStrings(JsonNode n) {
+    List<String> out = new ArrayList<>();
+    collect(n, out);
+    return out;
+  }
+
+  private static void collect(JsonNode n, List<String> out) {
+    if (n.isObject()) {
+      String type = n.path("resourceType").asText("");
+      if (type.equals("Patient") || type.equals("RelatedPerson")) {
+        for (JsonNode name : n.path("name")) {
+          for (JsonNode f : name.path("family").isArray() ? name.path("family") : List.of(name.path("family"))) {
+            if (f.isTextual() && f.asText().length() > 3) {
+              out.add(f.asText());
+            }
+          }
+        }
+        for (JsonNode a : n.path("address")) {
+          for (JsonNode line : a.path("line")) {
+            if (line.asText().length() > 5) {
+              out.add(line.asText());
+            }
+          }
+        }
+        for (JsonNode t : n.path("telecom")) {
+          if (t.path("value").asText().length() > 5) {
+            out.add(t.path("value").asText());
+          }
+        }
+      }
+      n.fields().forEachRemaining(e -> collect(e.getValue(), out));
+    } else if (n.isArray()) {
+      n.forEach(x -> collect(x, out));
+    }
+  }
+
+  private static void scan(JsonNode n, String path, List<String> problems) {
+    if (n.isObject()) {
+      String type = n.path("resourceType").asText("");
+      if (!type.isEmpty()) {
+        for (String k : List.of("identifier", "telecom", "photo")) {
+          if (n.has(k)) {
+            problems.add(path + "/" + k);
+          }
+        }
+        if (n.has("text") && n.get("text").has("div")) {
+          problems.add(path + "/text.div");
+        }
+        if (type.equals("Patient")) {
+          if (n.has("name") || n.has("contact")) {
+            problems.add(path + "/name|contact");
+          }
+          if (n.has("birthDate") && n.get("birthDate").asText().length() > 4) {
+            problems.add(path + "/birthDate");
+          }
+          for (JsonNode a : n.path("address")) {
+            a.fieldNames().forEachRemaining(f -> {
+              if (!f.equals("state") && !f.equals("country")) {
+                problems.add(path + "/address." + f);
+              }
+            });
+          }
+        }
+      }
+      n.fields().forEachRemaining(e -> scan(e.getValue(), path + "/" + e.getKey(), problems));
+    } else if (n.isArray()) {
+      for (int i = 0; i < n.size(); i++) {
+        scan(n.get(i), path + "/" + i, problems);
+      }
+    }
+  }
+
+  @Test
+  void patientIdsAndReferencesArePseudonymizedConsistently() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"fullUrl\":\"urn:uuid:p1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\","
+        + "\"name\":[{\"family\":\"Zhang\",\"given\":[\"Wei\"]}],\"birthDate\":\"1980-04-05\","
+        + "\"address\":[{\"line\":[\"1 Main St\"],\"city\":\"Springfield\",\"state\":\"IL\",\"country\":\"US\"}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\","
+        + "\"subject\":{\"reference\":\"urn:uuid:p1\",\"display\":\"Wei Zhang\"},"
+        + "\"performer\":[{\"reference\":\"Patient/p1\",\"display\":\"Wei Zhang\"}],"
+        + "\"effectiveDateTime\":\"2020-01-02T03:04:05Z\",\"valueQuantity\":{\"value\":7.25,\"unit\":\"%\"}}}]}";
+    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    JsonNode t = M.readTree(out);
+    JsonNode patient = t.get("entry").get(0);
+    assertEquals("urn:uuid:PZp1", patient.get("fullUrl").asText());
+    assertEquals("PZp1", patient.get("resource").get("id").asText());
+    assertEquals("1980", patient.get("resource").get("birthDate").asText());
+    assertEquals("{\"state\":\"IL\",\"country\":\"US\"}", patient.get("resource").get("address").get(0).toString());
+    JsonNode obs = t.get("entry").get(1).get("resource");
+    assertEquals("urn:uuid:PZp1", obs.get("subject").get("reference").asText());
+    assertFalse(obs.get("subject").has("display"));
+    assertEquals("Patient/PZp1", obs.get("performer").get(0).get("reference").asText());
+    assertEquals("2020-01-02T03:04:05Z", obs.get("effectiveDateTime").asText(), "clinical dates stay");
+    assertEquals(7.25, obs.get("valueQuantity").get("value").asDouble());
+    assertFalse(out.contains("Zhang"));
+    assertFalse(out.contains("Main St"));
+  }
+
+  @Test
+  void malformedInputIsRejected() {
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("{\"a\":1}".getBytes(), x -> x));
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("{\"resourceType\":".getBytes(), x -> x));
+  }
+}

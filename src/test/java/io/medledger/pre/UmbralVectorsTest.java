@@ -1,0 +1,80 @@
+package io.medledger.pre;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.internal.Json;
+import io.medledger.internal.umbral.UmbralInterop;
+import io.medledger.internal.umbral.UmbralVectorCheck;
+import io.medledger.testing.SharedVectors;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Runs every check of the shared reference vectors through the library's checker. */
+class UmbralVectorsTest {
+  static final String VECTORS = "vectors/umbral/vectors.json";
+
+  static Object document() throws IOException {
+    try (InputStream in = Files.newInputStream(SharedVectors.path(VECTORS))) {
+      return Json.parse(in);
+    }
+  }
+
+  @Test
+  void everyReferenceCheckPasses() throws IOException {
+    UmbralVectorCheck check = new UmbralVectorCheck(false);
+    check.checkDocument(document());
+    assertEquals(0, check.failed(), String.join("\n", check.lines()));
+    // 6 cases with 12 kfrag sets, 57 negative cases, 3 factory entries: several hundred checks.
+    assertTrue(check.passed() > 300, check.summary());
+  }
+
+  @Test
+  void aFreshInteropFilePassesEveryCheck() {
+    String json = new UmbralInterop(EntropySource.secure()).document();
+    UmbralVectorCheck check = new UmbralVectorCheck(false);
+    check.checkDocument(Json.parse(json));
+    assertEquals(0, check.failed(), String.join("\n", check.lines()));
+    // 5 cases x 8 kfrag sets with replayed draws, negative cases and factory entries.
+    assertTrue(check.passed() > 600, check.summary());
+    Map<String, Object> root = Json.asObject(Json.parse(json), "root");
+    List<Object> cases = Json.asArray(root.get("cases"), "cases");
+    assertEquals(5, cases.size());
+    for (Object c : cases) {
+      List<Object> sets = Json.asArray(Json.asObject(c, "case").get("kfrag_sets"), "sets");
+      assertEquals(8, sets.size());
+    }
+  }
+
+  @Test
+  void theCheckerCatchesAlteredFiles() throws IOException {
+    String text = Files.readString(SharedVectors.path(VECTORS));
+    Map<String, Object> root = Json.asObject(Json.parse(text), "root");
+    Map<String, Object> c0 = Json.asObject(Json.asArray(root.get("cases"), "cases").get(0), "case");
+    Map<String, Object> set = Json.asObject(Json.asArray(c0.get("kfrag_sets"), "sets").get(0), "set");
+    List<Object> kfrags = Json.asArray(set.get("kfrags"), "kfrags");
+    String k = (String) kfrags.get(0);
+    // Change one byte of the first kfrag's signature_for_proxy.
+    int at = 2 * 200;
+    kfrags.set(0, k.substring(0, at) + (k.charAt(at) == '0' ? '1' : '0') + k.substring(at + 1));
+    List<Object> draws = Json.asArray(Json.asObject(c0.get("rng"), "rng").get("encrypt"), "draws");
+    draws.set(2, ((String) draws.get(2)).replaceFirst("^.", "f".equals(((String) draws.get(2)).substring(0, 1)) ? "e" : "f"));
+    List<Object> negatives = Json.asArray(root.get("negative_cases"), "negative_cases");
+    Map<String, Object> n = Json.asObject(negatives.get(0), "negative");
+    Map<String, Object> in = Json.asObject(n.get("inputs"), "inputs");
+    in.put("capsule", c0.get("capsule"));
+
+    UmbralVectorCheck check = new UmbralVectorCheck(false);
+    check.checkDocument(root);
+    String report = String.join("\n", check.lines());
+    assertTrue(report.contains("S01 kfrag_set[0] kfrag[0] parses, round-trips and verifies"), report);
+    assertTrue(report.contains("S01 kfrag_set[0] generate_kfrags replay"), report);
+    assertTrue(report.contains("S01 encrypt replay"), report);
+    assertTrue(report.contains("SN01 capsule_from_bytes: was accepted"), report);
+    assertTrue(check.failed() >= 4, check.summary());
+  }
+}
