@@ -8,9 +8,6 @@ import io.medledger.anchor.bitcoin.OpReturnAnchor;
 import io.medledger.anchor.bitcoin.SpvVerifier;
 import io.medledger.anchor.bitcoin.Transaction;
 import io.medledger.anchor.bitcoin.TxInclusion;
-import io.medledger.anchor.ots.OtsAttestation;
-import io.medledger.anchor.ots.OtsNode;
-import io.medledger.anchor.ots.OtsOperation;
 import io.medledger.anchor.ots.OtsTimestamp;
 import io.medledger.chain.BlockHeader;
 import io.medledger.codec.Hex;
@@ -237,50 +234,18 @@ public final class AnchorReceipt {
     if (bitcoin == null) {
       throw new IllegalStateException("a pending receipt has no Bitcoin attestation to export");
     }
-    List<OtsOperation> ops = new ArrayList<>();
-    // RFC 9162 section 2.1.3.2, written as operations on the running hash.
-    long fn = logProof.leafIndex();
-    long sn = logProof.treeSize() - 1;
-    for (Digest p : logProof.path()) {
-      if ((fn & 1) == 1 || fn == sn) {
-        byte[] pre = new byte[33];
-        pre[0] = Rfc9162.NODE_PREFIX;
-        p.copyTo(pre, 1);
-        ops.add(OtsOperation.prepend(pre));
-        if ((fn & 1) == 0) {
-          while ((fn & 1) == 0 && fn != 0) {
-            fn >>= 1;
-            sn >>= 1;
-          }
-        }
-      } else {
-        ops.add(OtsOperation.prepend(new byte[] {Rfc9162.NODE_PREFIX}));
-        ops.add(OtsOperation.append(p.toByteArray()));
-      }
-      ops.add(OtsOperation.sha256());
-      fn >>= 1;
-      sn >>= 1;
-    }
-    ops.add(OtsOperation.prepend(commitment.prefix()));
-    ops.add(OtsOperation.sha256());
     byte[] tx = bitcoin.transaction;
     int at = indexOf(tx, commitment.digest().toByteArray());
-    if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096 || tx.length - at - 32 <= 0) {
+    if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096) {
       throw new IllegalStateException("the anchor transaction does not fit the OpenTimestamps argument limit");
     }
-    ops.add(OtsOperation.prepend(java.util.Arrays.copyOfRange(tx, 0, at)));
-    ops.add(OtsOperation.append(java.util.Arrays.copyOfRange(tx, at + 32, tx.length)));
-    ops.add(OtsOperation.sha256());
-    ops.add(OtsOperation.sha256());
-    long index = bitcoin.branch.index();
-    for (Digest s : bitcoin.branch.siblings()) {
-      ops.add((index & 1) == 0 ? OtsOperation.append(s.toByteArray()) : OtsOperation.prepend(s.toByteArray()));
-      ops.add(OtsOperation.sha256());
-      ops.add(OtsOperation.sha256());
-      index >>= 1;
-    }
-    return OtsTimestamp.of(OtsOperation.sha256(), leafHash().toByteArray(),
-        OtsNode.chain(ops, OtsAttestation.bitcoin(bitcoin.height)));
+    return OtsTimestamp.builder(leafHash().toByteArray())
+        .rfc9162InclusionPath(logProof.leafIndex(), logProof.treeSize(), logProof.path())
+        .prepend(commitment.prefix())
+        .sha256()
+        .bitcoinTransaction(tx, at)
+        .merkleBranch(bitcoin.branch)
+        .attestBitcoin(bitcoin.height);
   }
 
   /** The file an exported OpenTimestamps proof stamps: {@code 0x00 || entry}. */
