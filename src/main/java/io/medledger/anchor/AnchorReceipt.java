@@ -8,10 +8,8 @@ import io.medledger.anchor.bitcoin.OpReturnAnchor;
 import io.medledger.anchor.bitcoin.SpvVerifier;
 import io.medledger.anchor.bitcoin.Transaction;
 import io.medledger.anchor.bitcoin.TxInclusion;
-import io.medledger.anchor.ots.OtsAttestation;
-import io.medledger.anchor.ots.OtsNode;
-import io.medledger.anchor.ots.OtsOperation;
 import io.medledger.anchor.ots.OtsTimestamp;
+import io.medledger.chain.BlockHeader;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
@@ -27,7 +25,8 @@ import java.util.Optional;
 
 /**
  * Proof that one ledger entry existed no later than a Bitcoin block: the entry's canonical bytes,
- * its inclusion in the ledger-wide RFC 9162 log at the anchored size, the commitment to that log,
+ * its block header and its path in that block (optional), its inclusion in the ledger-wide
+ * RFC 9162 log at the anchored header (also optional as a header), the commitment to that log,
  * the anchoring transaction whose OP_RETURN carries the commitment, and the transaction's Merkle
  * branch into a block at a given height. Without the Bitcoin part the receipt is pending; it is
  * completed with {@link #complete} once the anchor confirms.
@@ -43,7 +42,39 @@ public final class AnchorReceipt {
   private final byte[] entry;
   private final InclusionProof logProof;
   private final AnchorCommitment commitment;
+  private final LedgerPart ledger;
   private final BitcoinPart bitcoin;
+
+  /**
+   * The ledger headers behind the commitment: the anchored header (whose chain id, height, log
+   * size and log root the commitment repeats) and the entry's own block header with the entry's
+   * RFC 9162 path into that block's entries root.
+   *
+   * @param anchoredHeader the canonical encoding of the anchored block header
+   * @param blockHeader the canonical encoding of the header of the block holding the entry
+   * @param indexInBlock the entry's position in its block
+   * @param blockPath the entry's audit path in its block
+   */
+  public record LedgerPart(byte[] anchoredHeader, byte[] blockHeader, long indexInBlock, List<Digest> blockPath) {
+    /** Copies the arrays and the list. */
+    public LedgerPart {
+      anchoredHeader = anchoredHeader.clone();
+      blockHeader = blockHeader.clone();
+      blockPath = List.copyOf(blockPath);
+    }
+
+    /** A copy of the anchored header's encoding. */
+    @Override
+    public byte[] anchoredHeader() {
+      return anchoredHeader.clone();
+    }
+
+    /** A copy of the entry's block header encoding. */
+    @Override
+    public byte[] blockHeader() {
+      return blockHeader.clone();
+    }
+  }
 
   /**
    * Where the anchor transaction sits in Bitcoin.
@@ -77,7 +108,8 @@ public final class AnchorReceipt {
     }
   }
 
-  private AnchorReceipt(byte[] entry, InclusionProof logProof, AnchorCommitment commitment, BitcoinPart bitcoin) {
+  private AnchorReceipt(byte[] entry, InclusionProof logProof, AnchorCommitment commitment, LedgerPart ledger,
+      BitcoinPart bitcoin) {
     if (entry.length == 0 || entry.length > MAX_ENTRY_BYTES) {
       throw new IllegalArgumentException("entry length out of range");
     }
@@ -87,17 +119,29 @@ public final class AnchorReceipt {
     this.entry = entry.clone();
     this.logProof = Objects.requireNonNull(logProof);
     this.commitment = Objects.requireNonNull(commitment);
+    this.ledger = ledger;
     this.bitcoin = bitcoin;
   }
 
   /** A pending receipt: the entry, its inclusion proof at the anchored log size, and the commitment. */
   public static AnchorReceipt pending(byte[] entry, InclusionProof logProof, AnchorCommitment commitment) {
-    return new AnchorReceipt(entry, logProof, commitment, null);
+    return new AnchorReceipt(entry, logProof, commitment, null, null);
+  }
+
+  /** A pending receipt that also carries the ledger headers (see {@link LedgerPart}). */
+  public static AnchorReceipt pending(byte[] entry, InclusionProof logProof, AnchorCommitment commitment,
+      LedgerPart ledger) {
+    return new AnchorReceipt(entry, logProof, commitment, Objects.requireNonNull(ledger), null);
   }
 
   /** This receipt completed with where the anchor confirmed. */
   public AnchorReceipt complete(BitcoinPart where) {
-    return new AnchorReceipt(entry, logProof, commitment, Objects.requireNonNull(where));
+    return new AnchorReceipt(entry, logProof, commitment, ledger, Objects.requireNonNull(where));
+  }
+
+  /** The ledger headers, if the receipt carries them. */
+  public Optional<LedgerPart> ledger() {
+    return Optional.ofNullable(ledger);
   }
 
   /** The entry's canonical bytes (a copy). */
@@ -140,6 +184,12 @@ public final class AnchorReceipt {
     if (!logProof.verify(leafHash(), commitment.logRoot())) {
       return new ReceiptVerdict.Invalid("the entry is not at index " + logProof.leafIndex()
           + " of the anchored ledger log of size " + commitment.logSize());
+    }
+    if (ledger != null) {
+      String bad = checkLedgerPart();
+      if (bad != null) {
+        return new ReceiptVerdict.Invalid(bad);
+      }
     }
     if (bitcoin == null) {
       return new ReceiptVerdict.Pending(commitment.digest());
@@ -184,50 +234,18 @@ public final class AnchorReceipt {
     if (bitcoin == null) {
       throw new IllegalStateException("a pending receipt has no Bitcoin attestation to export");
     }
-    List<OtsOperation> ops = new ArrayList<>();
-    // RFC 9162 section 2.1.3.2, written as operations on the running hash.
-    long fn = logProof.leafIndex();
-    long sn = logProof.treeSize() - 1;
-    for (Digest p : logProof.path()) {
-      if ((fn & 1) == 1 || fn == sn) {
-        byte[] pre = new byte[33];
-        pre[0] = Rfc9162.NODE_PREFIX;
-        p.copyTo(pre, 1);
-        ops.add(OtsOperation.prepend(pre));
-        if ((fn & 1) == 0) {
-          while ((fn & 1) == 0 && fn != 0) {
-            fn >>= 1;
-            sn >>= 1;
-          }
-        }
-      } else {
-        ops.add(OtsOperation.prepend(new byte[] {Rfc9162.NODE_PREFIX}));
-        ops.add(OtsOperation.append(p.toByteArray()));
-      }
-      ops.add(OtsOperation.sha256());
-      fn >>= 1;
-      sn >>= 1;
-    }
-    ops.add(OtsOperation.prepend(commitment.prefix()));
-    ops.add(OtsOperation.sha256());
     byte[] tx = bitcoin.transaction;
     int at = indexOf(tx, commitment.digest().toByteArray());
-    if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096 || tx.length - at - 32 <= 0) {
+    if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096) {
       throw new IllegalStateException("the anchor transaction does not fit the OpenTimestamps argument limit");
     }
-    ops.add(OtsOperation.prepend(java.util.Arrays.copyOfRange(tx, 0, at)));
-    ops.add(OtsOperation.append(java.util.Arrays.copyOfRange(tx, at + 32, tx.length)));
-    ops.add(OtsOperation.sha256());
-    ops.add(OtsOperation.sha256());
-    long index = bitcoin.branch.index();
-    for (Digest s : bitcoin.branch.siblings()) {
-      ops.add((index & 1) == 0 ? OtsOperation.append(s.toByteArray()) : OtsOperation.prepend(s.toByteArray()));
-      ops.add(OtsOperation.sha256());
-      ops.add(OtsOperation.sha256());
-      index >>= 1;
-    }
-    return OtsTimestamp.of(OtsOperation.sha256(), leafHash().toByteArray(),
-        OtsNode.chain(ops, OtsAttestation.bitcoin(bitcoin.height)));
+    return OtsTimestamp.builder(leafHash().toByteArray())
+        .rfc9162InclusionPath(logProof.leafIndex(), logProof.treeSize(), logProof.path())
+        .prepend(commitment.prefix())
+        .sha256()
+        .bitcoinTransaction(tx, at)
+        .merkleBranch(bitcoin.branch)
+        .attestBitcoin(bitcoin.height);
   }
 
   /** The file an exported OpenTimestamps proof stamps: {@code 0x00 || entry}. */
@@ -249,6 +267,32 @@ public final class AnchorReceipt {
       return i;
     }
     return -1;
+  }
+
+  private String checkLedgerPart() {
+    BlockHeader anchored;
+    BlockHeader block;
+    try {
+      anchored = BlockHeader.decode(ledger.anchoredHeader);
+      block = BlockHeader.decode(ledger.blockHeader);
+    } catch (IllegalArgumentException e) {
+      return "a ledger header in the receipt does not decode: " + e.getMessage();
+    }
+    if (!anchored.chainId().equals(commitment.chainId()) || anchored.height() != commitment.height()
+        || anchored.ledgerSize() != commitment.logSize() || !anchored.ledgerRoot().equals(commitment.logRoot())) {
+      return "the anchored header does not match the commitment";
+    }
+    if (!block.chainId().equals(commitment.chainId()) || block.height() > anchored.height()) {
+      return "the entry's block is not on the anchored chain at or below the anchored height";
+    }
+    if (logProof.leafIndex() >= block.ledgerSize() || logProof.leafIndex() < block.ledgerSize() - block.entryCount()) {
+      return "the entry's log index is not within its block";
+    }
+    InclusionProof inBlock = new InclusionProof(ledger.indexInBlock, block.entryCount(), ledger.blockPath);
+    if (!inBlock.verify(leafHash(), block.entriesRoot())) {
+      return "the entry is not at index " + ledger.indexInBlock + " of block " + block.height();
+    }
+    return null;
   }
 
   /** The JSON form (hashes in internal byte order, except {@code txidDisplay}). */
@@ -278,6 +322,18 @@ public final class AnchorReceipt {
     g.writeStringField("logRoot", commitment.logRoot().toHex());
     g.writeStringField("digest", commitment.digest().toHex());
     g.writeEndObject();
+    if (ledger != null) {
+      g.writeObjectFieldStart("headers");
+      g.writeStringField("anchored", Hex.encode(ledger.anchoredHeader));
+      g.writeStringField("block", Hex.encode(ledger.blockHeader));
+      g.writeNumberField("indexInBlock", ledger.indexInBlock);
+      g.writeArrayFieldStart("blockPath");
+      for (Digest d : ledger.blockPath) {
+        g.writeString(d.toHex());
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
     if (bitcoin != null) {
       g.writeObjectFieldStart("bitcoin");
       g.writeStringField("network", bitcoin.network);
@@ -316,6 +372,13 @@ public final class AnchorReceipt {
           Json.asLong(Json.member(c, "height"), "height"),
           Json.asLong(Json.member(c, "logSize"), "logSize"),
           Digest.fromHex(Json.asString(Json.member(c, "logRoot"), "logRoot")));
+      LedgerPart lp = null;
+      if (o.get("headers") != null) {
+        Map<String, Object> h = Json.asObject(o.get("headers"), "headers");
+        lp = new LedgerPart(Hex.decode(Json.asString(Json.member(h, "anchored"), "anchored")),
+            Hex.decode(Json.asString(Json.member(h, "block"), "block")),
+            Json.asLong(Json.member(h, "indexInBlock"), "indexInBlock"), digests(Json.member(h, "blockPath"), 64));
+      }
       BitcoinPart part = null;
       if (o.get("bitcoin") != null) {
         Map<String, Object> b = Json.asObject(o.get("bitcoin"), "bitcoin");
@@ -326,7 +389,7 @@ public final class AnchorReceipt {
                 digests(Json.member(b, "branch"), MerkleBranch.MAX_DEPTH)),
             Json.asLong(Json.member(b, "height"), "height"));
       }
-      return new AnchorReceipt(entry, proof, commitment, part);
+      return new AnchorReceipt(entry, proof, commitment, lp, part);
     } catch (MalformedEncodingException e) {
       throw e;
     } catch (IllegalArgumentException e) {

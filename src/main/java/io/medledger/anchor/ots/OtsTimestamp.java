@@ -281,6 +281,60 @@ public final class OtsTimestamp {
       return then(OtsOperation.sha256());
     }
 
+    /** RFC 9162 leaf hash of the current message: SHA-256(0x00 || message). */
+    public Builder rfc9162Leaf() {
+      return prepend(new byte[] {0x00}).sha256();
+    }
+
+    /**
+     * Goes from the current message, an RFC 9162 leaf hash at {@code leafIndex} of a tree of
+     * {@code treeSize} leaves, up to the tree's root along the inclusion {@code path}: each level
+     * becomes SHA-256(0x01 || left || right), with the sibling placed as RFC 9162 section
+     * 2.1.3.2 prescribes.
+     *
+     * @throws IllegalArgumentException if the path's length does not fit the index and size
+     */
+    public Builder rfc9162InclusionPath(long leafIndex, long treeSize, List<Digest> path) {
+      if (leafIndex < 0 || leafIndex >= treeSize) {
+        throw new IllegalArgumentException("leaf index " + leafIndex + " outside a tree of " + treeSize);
+      }
+      if (message.length != Digest.LENGTH) {
+        throw new IllegalArgumentException("the current message is not a 32-byte leaf hash");
+      }
+      long fn = leafIndex;
+      long sn = treeSize - 1;
+      List<OtsOperation> steps = new ArrayList<>();
+      for (Digest p : path) {
+        if (sn == 0) {
+          throw new IllegalArgumentException("inclusion path longer than the tree is deep");
+        }
+        byte[] sibling = p.toByteArray();
+        if ((fn & 1) == 1 || fn == sn) {
+          byte[] prefix = new byte[1 + Digest.LENGTH];
+          prefix[0] = 0x01;
+          System.arraycopy(sibling, 0, prefix, 1, Digest.LENGTH);
+          steps.add(OtsOperation.prepend(prefix));
+          if ((fn & 1) == 0) {
+            while ((fn & 1) == 0 && fn != 0) {
+              fn >>>= 1;
+              sn >>>= 1;
+            }
+          }
+        } else {
+          steps.add(OtsOperation.prepend(new byte[] {0x01}));
+          steps.add(OtsOperation.append(sibling));
+        }
+        steps.add(OtsOperation.sha256());
+        fn >>>= 1;
+        sn >>>= 1;
+      }
+      if (sn != 0) {
+        throw new IllegalArgumentException("inclusion path shorter than the tree is deep");
+      }
+      steps.forEach(this::then);
+      return this;
+    }
+
     /**
      * Goes from the current message to the id of the transaction that contains it: the
      * transaction's bytes before and after the message are prepended and appended, then

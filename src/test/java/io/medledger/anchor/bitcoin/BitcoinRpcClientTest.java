@@ -315,6 +315,11 @@ class BitcoinRpcClientTest {
     byte[] proofBytes = c.getTxOutProof(List.of(matched), Digest.fromHex(mb.get("block_hash").asText()).reversed());
     assertEquals(BitcoinBlockHeader.fromHex(mb.get("header_hex").asText()), BitcoinBlockHeader.parse(proofBytes, 0));
     assertEquals(mb.get("block_hash").asText(), requests.get(requests.size() - 1).get("params").get(1).asText());
+    // What gettxoutproof returns proves the transaction against the block's header.
+    BitcoinBlockHeader h830 = BitcoinBlockHeader.fromHex(mb.get("header_hex").asText());
+    TxInclusion inc = new SpvVerifier(FileHeaderSource.of(Map.of(830000L, h830)), BitcoinChainParams.MAINNET)
+        .verifyMerkleBlock(matched, proofBytes);
+    assertTrue(inc.proven(), inc.toString());
 
     List<BitcoinRpcClient.UnspentOutput> utxos = c.listUnspent(1);
     assertEquals(2, utxos.size());

@@ -23,16 +23,16 @@ import java.util.function.BiFunction;
  * patching it in would need build changes). Requests are read with Content-Length bodies and
  * keep-alive; a handler returning null never answers, like a hung node.
  */
-final class LocalHttpServer implements AutoCloseable {
+public final class LocalHttpServer implements AutoCloseable {
   /** A reply; {@code body} may be empty. */
-  record Reply(int status, String body) {}
+  public record Reply(int status, String body) {}
 
   private final ServerSocket server;
   private final BiFunction<Map<String, String>, byte[], Reply> handler;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  LocalHttpServer(BiFunction<Map<String, String>, byte[], Reply> handler) throws IOException {
+  public LocalHttpServer(BiFunction<Map<String, String>, byte[], Reply> handler) throws IOException {
     this.handler = handler;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread t = new Thread(this::acceptLoop, "local-http-accept");
@@ -40,7 +40,7 @@ final class LocalHttpServer implements AutoCloseable {
     t.start();
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/");
   }
 

@@ -237,4 +237,54 @@ class OtsTimestampTest {
     }
     assertTrue(parsed > 0);
   }
+
+  @Test
+  void rfc9162InclusionPathsBecomeOperationsThatReachTheRoot() {
+    JsonNode v = SharedVectors.json("vectors/merkle/rfc6962.json");
+    int proven = 0;
+    int refused = 0;
+    List<JsonNode> cases = new ArrayList<>();
+    v.get("inclusion_proofs").forEach(cases::add);
+    v.get("inclusion_probes").forEach(cases::add);
+    for (JsonNode c : cases) {
+      boolean valid = c.has("valid") ? c.get("valid").asBoolean() : !c.get("want_error").asBoolean();
+      if (!c.hasNonNull("leaf_hash") || !c.hasNonNull("root") || !c.hasNonNull("path")) {
+        assertFalse(valid);
+        refused++;
+        continue;
+      }
+      List<Digest> path = new ArrayList<>();
+      boolean pathOk = true;
+      for (JsonNode p : c.get("path")) {
+        if (p.isNull() || p.asText().length() != 64) {
+          pathOk = false;
+        } else {
+          path.add(Digest.fromHex(p.asText()));
+        }
+      }
+      byte[] leaf = Hex.decode(c.get("leaf_hash").asText());
+      byte[] root = Hex.decode(c.get("root").asText());
+      boolean reaches;
+      try {
+        OtsTimestamp.Builder b = OtsTimestamp.builder(leaf)
+            .rfc9162InclusionPath(c.get("leaf_index").asLong(), c.get("tree_size").asLong(), path);
+        reaches = pathOk && Arrays.equals(root, b.currentMessage());
+        // The operations survive writing and reading.
+        OtsTimestamp t = b.attest(new OtsAttestation.Pending("https://calendar.example.org"));
+        assertArrayEquals(b.currentMessage(), OtsTimestamp.parse(t.serialize()).commitments().get(0).message());
+      } catch (IllegalArgumentException e) {
+        reaches = false;
+      }
+      assertEquals(valid, reaches, c.toString());
+      if (valid) {
+        proven++;
+      } else {
+        refused++;
+      }
+    }
+    assertTrue(proven >= 6 && refused > 40, proven + " proven, " + refused + " refused");
+    // The leaf step: SHA-256(0x00 || data) of a 32-byte digest.
+    byte[] d = Sha256.hash("x".getBytes()).toByteArray();
+    assertArrayEquals(Sha256.hashPrefixed((byte) 0, d).toByteArray(), OtsTimestamp.builder(d).rfc9162Leaf().currentMessage());
+  }
 }
