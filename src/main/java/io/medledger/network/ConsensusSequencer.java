@@ -151,7 +151,8 @@ public final class ConsensusSequencer implements Sequencer {
       Timer t = timers.poll();
       if (t == null || t.due > deadline) {
         throw new EntryRejectedException("no block became final within " + LIMIT.toMinutes() + " virtual minutes at height "
-            + (r.ledger().height() + 1) + (rejections.isEmpty() ? "" : ": " + String.join("; ", rejections)));
+            + (r.ledger().height() + 1) + "; the entries stay pending and may still become final"
+            + (rejections.isEmpty() ? "" : ": " + String.join("; ", rejections)));
       }
       clock.advanceTo(t.due);
       if (t.peer.running && t.peer.incarnation == t.incarnation && t.peer.node.isOnline()) {

@@ -7,6 +7,7 @@ import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
 import io.medledger.anchor.AnchorCommitment;
 import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessScope;
 import io.medledger.chain.AffiliateRegistration;
@@ -19,7 +20,6 @@ import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
 import io.medledger.chain.InstitutionRegistration;
-import io.medledger.chain.LedgerInclusionProof;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.MembershipChange;
 import io.medledger.chain.Page;
@@ -583,8 +583,8 @@ public final class Federation implements AutoCloseable {
   Optional<AnchorReceipt> receipt(Entry entry, long ledgerIndex) {
     for (AnchorPoint a : anchors) {
       if (a.commitment().logSize() > ledgerIndex) {
-        Optional<LedgerInclusionProof> p = reader().ledger().ledgerInclusionProof(entry.id(), a.commitment().height());
-        return p.map(lp -> AnchorReceipt.pending(entry.encode(), lp.proof(), a.commitment()).complete(a.bitcoin()));
+        return LedgerAnchors.pendingReceipt(reader().ledger(), entry.id(), a.commitment().height())
+            .map(r -> r.complete(a.bitcoin()));
       }
     }
     return Optional.empty();
@@ -600,7 +600,7 @@ public final class Federation implements AutoCloseable {
   public AnchorPoint anchor(RegtestChain bitcoin) {
     Node r = reader();
     BlockHeader tip = r.ledger().tip().orElseThrow();
-    AnchorCommitment c = new AnchorCommitment(params.chainId(), tip.height(), tip.ledgerSize(), tip.ledgerRoot());
+    AnchorCommitment c = LedgerAnchors.commitment(tip);
     RegtestChain.Confirmation conf = bitcoin.confirm(c);
     Node submitter = federationNodes().stream().filter(Node::isOnline).findFirst()
         .orElseThrow(() -> new IllegalStateException("no federation server online"));

@@ -16,7 +16,9 @@ public interface Sequencer {
    * Makes {@code entries} final (in as many blocks as needed) and returns the outcome. Entries the
    * chain rules refuse are reported in {@link Outcome#rejected()}, never silently dropped.
    *
-   * @throws EntryRejectedException if no block could be made final (too many faulty servers)
+   * @throws EntryRejectedException if no block could be made final (too many faulty servers). A
+   *     consensus protocol keeps the entries in its pending pool, so they may still become final
+   *     later; the direct sequencer drops them.
    */
   Outcome submit(List<Entry> entries);
 

@@ -88,8 +88,13 @@ class SequencerTest {
           e.getMessage());
       assertEquals(height, f.reader().ledger().height());
       f.auditNodes().forEach(n -> n.setOnline(true));
-      p.upload(TestFederation.observation("p", "2", 2));
-      assertEquals(height + 1, f.reader().ledger().height());
+      MedicalRecord later = p.upload(TestFederation.observation("p", "2", 2));
+      assertTrue(f.reader().ledger().locate(later.id()).isPresent());
+      // the direct sequencer drops the stuck entry; a consensus protocol keeps it pending, so it
+      // may become final once the quorum is back (its payload was stored before submission)
+      int records = p.records().size();
+      assertTrue(sequencer.equals("direct") ? records == 1 : records >= 1, "records: " + records);
+      assertTrue(f.auditor("a").verifyChain().valid());
     }
   }
 
