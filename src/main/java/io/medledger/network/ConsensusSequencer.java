@@ -56,19 +56,21 @@ public final class ConsensusSequencer implements Sequencer {
 
   private final class Peer {
     final Node node;
+    final int index;
     final SafetyStore safety = new InMemorySafetyStore();
     ConsensusProtocol proto;
     int incarnation;
     boolean running;
 
-    Peer(Node node) {
+    Peer(Node node, int index) {
       this.node = node;
+      this.index = index;
     }
 
     void start() {
       incarnation++;
       ConsensusContext ctx = new ConsensusContext(node.serverKey(), clock,
-          new SplittableRandom(seed * 31 + peers.size() * 7919L + incarnation), safety);
+          new SplittableRandom(seed * 31 + index * 7919L + incarnation), safety);
       proto = Protocols.create(protocol, new LedgerApp(node.ledger()), ctx, config);
       running = true;
       handle(this, new Event.Start());
@@ -97,7 +99,7 @@ public final class ConsensusSequencer implements Sequencer {
     this.config = Objects.requireNonNull(config, "config");
     this.seed = seed;
     for (Node n : nodes) {
-      Peer p = new Peer(n);
+      Peer p = new Peer(n, peers.size());
       if (peers.put(n.id(), p) != null) {
         throw new IllegalArgumentException("node " + n.id() + " given twice");
       }

@@ -56,7 +56,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A whole sharing federation wired in one process from one builder: the institutions and their
  * classes, a {@link Node} per server (class A institutions run federation servers, class B audit
  * servers, by the chain's server-class policy), the replicated storage nodes, the key directory,
- * the {@link Sequencer} that makes blocks final, and the genesis block that registers them all.
+ * the {@link Sequencer} that makes blocks final (a {@link ConsensusSequencer} running the
+ * {@code rotating-audit} protocol by default), and the genesis block that registers them all.
  * It is the entry point for typed clients: {@link #registerPatient}, {@link #registerClinician},
  * {@link #registerResearcher}, {@link #auditor}, {@link #regulator}.
  *
@@ -452,7 +453,10 @@ public final class Federation implements AutoCloseable {
     }
   }
 
-  /** An auditor's client (anyone may audit: it verifies and reads metadata, never payloads). */
+  /**
+   * An external auditor's client. Auditing needs no registration on the ledger: it verifies and
+   * reads pseudonymous metadata, never payloads. The auditor gets a local identity only.
+   */
   public AuditorClient auditor(String name) {
     return new AuditorClient(this, Identity.generate(ParticipantKind.AUDIT_SERVER, name, random), false);
   }

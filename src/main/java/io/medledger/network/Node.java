@@ -201,8 +201,9 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * As bookkeeper: builds and signs nothing yet, but validates a candidate block of
-   * {@code pending} entries on the tip (invalid entries are left out with reasons).
+   * As bookkeeper: builds a candidate block of {@code pending} entries on the tip, validated
+   * against this node's state (invalid entries are left out with reasons). It becomes final only
+   * with a certificate from the audit servers.
    *
    * @throws IllegalStateException if this node is not a federation server
    */
