@@ -35,11 +35,9 @@ public final class MerkleVerifier {
       }
       if ((fn & 1) != 0 || fn == sn) {
         h.leftSibling(p, r);
-        if ((fn & 1) == 0) {
-          while ((fn & 1) == 0 && fn != 0) {
-            fn >>>= 1;
-            sn >>>= 1;
-          }
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>>= 1;
+          sn >>>= 1;
         }
       } else {
         h.rightSibling(r, p);
@@ -81,8 +79,8 @@ public final class MerkleVerifier {
     NodeHasher h = NodeHasher.local();
     byte[] fr = new byte[NodeHasher.HASH];
     byte[] sr = new byte[NodeHasher.HASH];
-    boolean first = (size1 & (size1 - 1)) != 0;
-    if (!first) {
+    boolean seedFromPath = (size1 & (size1 - 1)) != 0;
+    if (!seedFromPath) {
       // size1 is a power of two: the old root is itself the first node of the path.
       root1.copyTo(fr, 0);
       root1.copyTo(sr, 0);
@@ -97,10 +95,10 @@ public final class MerkleVerifier {
       if (c == null) {
         return false;
       }
-      if (first) {
+      if (seedFromPath) {
         c.copyTo(fr, 0);
-        System.arraycopy(fr, 0, sr, 0, NodeHasher.HASH);
-        first = false;
+        c.copyTo(sr, 0);
+        seedFromPath = false;
         continue;
       }
       if (sn == 0) {
@@ -109,11 +107,9 @@ public final class MerkleVerifier {
       if ((fn & 1) != 0 || fn == sn) {
         h.leftSibling(c, fr);
         h.leftSibling(c, sr);
-        if ((fn & 1) == 0) {
-          while ((fn & 1) == 0 && fn != 0) {
-            fn >>>= 1;
-            sn >>>= 1;
-          }
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>>= 1;
+          sn >>>= 1;
         }
       } else {
         h.rightSibling(sr, c);
