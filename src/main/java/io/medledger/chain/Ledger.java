@@ -428,6 +428,16 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /** Every rule except the entry signatures (what replay in {@link ReplayMode#SKIP_SIGNATURES} runs). */
+  ValidationResult<VerifiedBlock> validateWithoutSignatures(Block block) {
+    lock.readLock().lock();
+    try {
+      return validateLocked(block, true, false);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   private String headerProblem(long height, BlockHeader tip, ParticipantId bookkeeper, long timestamp,
       boolean checkClock) {
     if (tip != null && timestamp < tip.timestamp()) {
