@@ -36,8 +36,9 @@ public record ChainParameters(
     if (maxClockSkew.isNegative()) {
       throw new IllegalArgumentException("skew must not be negative");
     }
-    serverClasses = Map.copyOf(serverClasses);
-    serverClasses.values().forEach(s -> Set.copyOf(s));
+    Map<ParticipantKind, Set<InstitutionClass>> copy = new java.util.HashMap<>();
+    serverClasses.forEach((k, v) -> copy.put(k, Set.copyOf(v)));
+    serverClasses = Map.copyOf(copy);
     Objects.requireNonNull(evidencePolicy, "evidencePolicy");
     if (maxBlockEntries < 1 || maxBlockEntries > Limits.MAX_BLOCK_ENTRIES) {
       throw new IllegalArgumentException("maxBlockEntries out of range");
