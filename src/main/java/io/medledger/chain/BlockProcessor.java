@@ -141,6 +141,16 @@ final class BlockProcessor {
         return "institution " + a.institution() + " is not an active registered institution";
       }
       return exactly(signers, a.institution(), a.member());
+    } else if (e instanceof AffiliateRemoval a) {
+      String r = exactly(signers, a.institution());
+      if (r != null) {
+        return r;
+      }
+      Participant m = o.active(a.member(), CLINICIAN, RESEARCHER, STORAGE_NODE);
+      if (m == null || !m.affiliation().orElseThrow().equals(a.institution())) {
+        return a.member() + " is not an active member of institution " + a.institution();
+      }
+      return null;
     } else if (e instanceof MembershipChange m) {
       return membership(m, signers, o, c);
     } else if (e instanceof MedicalRecord m) {
@@ -355,6 +365,8 @@ final class BlockProcessor {
     } else if (e instanceof AffiliateRegistration a) {
       o.participants.put(a.member(), new Participant(a.role(), a.memberKey(), Optional.of(a.institution()),
           Optional.empty(), height, true));
+    } else if (e instanceof AffiliateRemoval a) {
+      o.participants.put(a.member(), o.participant(a.member()).deactivated());
     } else if (e instanceof MembershipChange m) {
       Participant existing = o.participant(m.member());
       Participant now;

@@ -148,6 +148,32 @@ class TamperingTest {
   }
 
   @Test
+  void aRemovedClinicianAuthorizesNothing() {
+    AccessGrant g = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(g);
+    MedicalRecord rec = f.record(doc, alice, f.hospitalA, "Observation", "x");
+    f.commit(rec);
+    assertTrue(rejection(f.removeAffiliate(doc, f.hospitalB)).contains("not an active member"));
+    AffiliateRemoval byDoc = f.sign(new AffiliateRemoval(doc.id(), f.hospitalA.id(), f.now(), List.of()), doc);
+    assertTrue(rejection(byDoc).contains("must be signed by exactly"));
+    f.commit(f.removeAffiliate(doc, f.hospitalA));
+    assertFalse(f.ledger.participant(doc.id()).orElseThrow().active());
+    assertTrue(rejection(f.record(doc, alice, f.hospitalA, "Observation", "y")).contains("not an active clinician"));
+    assertTrue(rejection(f.accessEvent(doc, rec, g)).contains("not an active participant"));
+    assertTrue(rejection(f.removeAffiliate(doc, f.hospitalA)).contains("not an active member"));
+  }
+
+  @Test
+  void institutionsAfterGenesisNeedGovernance() {
+    Actor lab = f.actor("lab");
+    InstitutionRegistration selfOnly = f.sign(new InstitutionRegistration(lab.publicKey(), "Lab",
+        io.medledger.access.InstitutionClass.C, f.now(), List.of()), lab);
+    assertTrue(rejection(selfOnly).contains("federation server signatures"));
+    f.commit(f.registerInstitution(lab, "Lab", io.medledger.access.InstitutionClass.C));
+    assertTrue(f.ledger.participant(lab.id()).orElseThrow().active());
+  }
+
+  @Test
   void governanceNeedsAQuorumOfTheFederation() {
     Actor fed4 = f.actor("federation-new");
     MembershipChange m = new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
