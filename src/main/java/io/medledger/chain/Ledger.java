@@ -262,12 +262,15 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
-  /** Whether grant {@code grantId} exists, is not revoked and is valid at {@code time}. */
+  /**
+   * Whether grant {@code grantId} exists and is in force at {@code time}: inside its validity
+   * window and before the time of the block that revoked it, if any.
+   */
   public boolean isGrantActive(Digest grantId, long time) {
     lock.readLock().lock();
     try {
       LedgerState.GrantInfo g = state.grants.get(grantId);
-      return g != null && !g.revoked() && g.grant().validAt(time);
+      return g != null && g.inForceAt(time);
     } finally {
       lock.readLock().unlock();
     }
@@ -373,7 +376,7 @@ public final class Ledger implements AutoCloseable {
           rejected.add(new BlockCandidate.RejectedEntry(e.entry, r));
           continue;
         }
-        processor.apply(e, o, height);
+        processor.apply(e, o, height, timestamp);
         included.add(e);
       }
       if (o.federationSize() < 1) {
@@ -487,7 +490,7 @@ public final class Ledger implements AutoCloseable {
       if (r != null) {
         return ValidationResult.rejected("entry " + i + " (" + e.entry.kind().label() + " " + e.id().toHex() + "): " + r);
       }
-      processor.apply(e, o, height);
+      processor.apply(e, o, height, h.timestamp());
     }
     if (o.federationSize() < 1) {
       return ValidationResult.rejected("the federation must not be empty after the block");

@@ -88,8 +88,21 @@ class TamperingTest {
     f.commit(rec);
     f.commit(f.revoke(alice, g));
     assertTrue(rejection(f.record(doc, alice, f.hospitalA, "Observation", "y")).contains("no active treatment grant"));
-    assertTrue(rejection(f.accessEvent(doc, rec, g)).contains("revoked"));
+    assertTrue(rejection(f.accessEvent(doc, rec, g)).contains("revoked before"));
     assertTrue(rejection(f.revoke(alice, g)).contains("already revoked"));
+  }
+
+  @Test
+  void aReadBeforeTheRevocationMayStillBeLogged() {
+    AccessGrant g = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(g);
+    MedicalRecord rec = f.record(doc, alice, f.hospitalA, "Observation", "x");
+    f.commit(rec);
+    AccessEvent readEarlier = f.accessEvent(doc, rec, g);
+    f.clock.advance(Duration.ofSeconds(1));
+    f.commit(f.revoke(alice, g));
+    f.commit(readEarlier);
+    assertEquals(1, f.ledger.accessEventsByPatient(alice.id(), PageRequest.first(5)).items().size());
   }
 
   @Test
