@@ -188,6 +188,10 @@ public final class BlockHeader {
         && timestamp >= parent.timestamp && ledgerSize == parent.ledgerSize + entryCount;
   }
 
+  int encodedLength() {
+    return encoded.length;
+  }
+
   /** The canonical encoding. */
   public byte[] encode() {
     return encoded.clone();

@@ -331,8 +331,8 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Builds the next block on the tip from {@code pending} entries, in order: invalid entries are
-   * left out (with reasons), entries beyond {@link ChainParameters#maxBlockEntries()} are
-   * deferred. The candidate is validated against the tip state; it still needs a certificate.
+   * left out (with reasons), entries beyond {@link ChainParameters#maxBlockEntries()} or
+   * {@link ChainParameters#maxBlockBytes()} are deferred. The candidate is validated against the tip state; it still needs a certificate.
    *
    * @param bookkeeper the proposer (must be a federation server, except for genesis)
    * @param round the consensus round
@@ -361,13 +361,14 @@ public final class Ledger implements AutoCloseable {
       List<EncodedEntry> included = new ArrayList<>();
       List<BlockCandidate.RejectedEntry> rejected = new ArrayList<>();
       List<Entry> deferred = new ArrayList<>();
+      long bytes = 1 + 400 + Limits.MAX_CONSENSUS_DATA + 4;
       for (int i = 0; i < encoded.size(); i++) {
         EncodedEntry e = encoded.get(i);
         if (!ok[i]) {
           rejected.add(new BlockCandidate.RejectedEntry(e.entry, "missing or invalid signature"));
           continue;
         }
-        if (included.size() >= params.maxBlockEntries()) {
+        if (included.size() >= params.maxBlockEntries() || bytes + 4 + e.encoded.length > params.maxBlockBytes()) {
           deferred.add(e.entry);
           continue;
         }
@@ -378,6 +379,7 @@ public final class Ledger implements AutoCloseable {
         }
         processor.apply(e, o, height, timestamp);
         included.add(e);
+        bytes += 4 + e.encoded.length;
       }
       if (o.federationSize() < 1) {
         return ValidationResult.rejected("the federation must not be empty after the block");
@@ -474,6 +476,9 @@ public final class Ledger implements AutoCloseable {
     }
     if (h.entryCount() > params.maxBlockEntries()) {
       return ValidationResult.rejected("block has " + h.entryCount() + " entries, above the limit");
+    }
+    if (block.encodedSize() > params.maxBlockBytes()) {
+      return ValidationResult.rejected("block is " + block.encodedSize() + " bytes, above the limit");
     }
     List<EncodedEntry> entries = block.encodedEntries();
     if (checkSignatures) {
