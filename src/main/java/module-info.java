@@ -14,7 +14,8 @@ module io.medledger {
   exports io.medledger.codec;
   exports io.medledger.merkle;
   exports io.medledger.chain;
-  // exports io.medledger.consensus;  (uncomment when the package has public types)
+  exports io.medledger.consensus;
+  exports io.medledger.consensus.sim;
   exports io.medledger.pre;
   exports io.medledger.anchor;
   exports io.medledger.anchor.bitcoin;

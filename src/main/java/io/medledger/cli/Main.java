@@ -24,6 +24,7 @@ public final class Main {
     m.put("fhir", new FhirCommand());
     m.put("receipt", new ReceiptCommand());
     m.put("ots", new OtsCommand());
+    m.put("simulate", new SimulateCommand());
     return m;
   }
 
