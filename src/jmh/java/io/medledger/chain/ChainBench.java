@@ -156,6 +156,12 @@ public class ChainBench {
     return sequential.validate(block).isAccepted();
   }
 
+  /** The validation work beyond signatures (rules, state lookups, all roots), on one core. */
+  @Benchmark
+  public boolean validateRulesOnly() {
+    return sequential.validateWithoutSignatures(block).isAccepted();
+  }
+
   /** Ceiling of validateSequential: the 1,000 signature verifications alone, on one core. */
   @Benchmark
   public int signaturesSequential() {

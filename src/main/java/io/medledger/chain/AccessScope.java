@@ -61,8 +61,8 @@ public record AccessScope(Kind kind, List<String> resourceTypes, List<Digest> re
   }
 
   /**
-   * Whether the scope covers a record of {@code resourceType} whose own id (or, for an
-   * amendment chain, any id in {@code lineage}) is {@code recordIds}.
+   * Whether the scope covers a record of {@code resourceType} whose lineage (its own id, then
+   * the ids of the records it amends, back to the original) is {@code lineage}.
    */
   public boolean covers(String resourceType, List<Digest> lineage) {
     switch (kind) {

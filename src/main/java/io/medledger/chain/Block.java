@@ -85,7 +85,12 @@ public final class Block {
   }
 
   int estimatedSize() {
-    int n = 512;
+    return (int) Math.min(Integer.MAX_VALUE, encodedSize());
+  }
+
+  /** The exact length of {@link #encode()}. */
+  public long encodedSize() {
+    long n = 1 + header.encodedLength() + 4;
     for (EncodedEntry e : encoded) {
       n += 4 + e.encoded.length;
     }

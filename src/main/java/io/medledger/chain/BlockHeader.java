@@ -178,6 +178,20 @@ public final class BlockHeader {
     return hash;
   }
 
+  /**
+   * Whether this header directly follows {@code parent}: same chain, next height, previous hash
+   * equal to the parent's hash, time not going backwards, ledger log not shrinking. Lets a light
+   * client check a run of headers before trusting their roots.
+   */
+  public boolean follows(BlockHeader parent) {
+    return chainId.equals(parent.chainId) && height == parent.height + 1 && previousHash.equals(parent.hash)
+        && timestamp >= parent.timestamp && ledgerSize == parent.ledgerSize + entryCount;
+  }
+
+  int encodedLength() {
+    return encoded.length;
+  }
+
   /** The canonical encoding. */
   public byte[] encode() {
     return encoded.clone();

@@ -141,6 +141,16 @@ final class BlockProcessor {
         return "institution " + a.institution() + " is not an active registered institution";
       }
       return exactly(signers, a.institution(), a.member());
+    } else if (e instanceof AffiliateRemoval a) {
+      String r = exactly(signers, a.institution());
+      if (r != null) {
+        return r;
+      }
+      Participant m = o.active(a.member(), CLINICIAN, RESEARCHER, STORAGE_NODE);
+      if (m == null || !m.affiliation().orElseThrow().equals(a.institution())) {
+        return a.member() + " is not an active member of institution " + a.institution();
+      }
+      return null;
     } else if (e instanceof MembershipChange m) {
       return membership(m, signers, o, c);
     } else if (e instanceof MedicalRecord m) {
@@ -247,7 +257,7 @@ final class BlockProcessor {
     for (Digest gid : o.grantsOf(m.patient())) {
       LedgerState.GrantInfo g = o.grant(gid);
       AccessGrant ag = g.grant();
-      if (!g.revoked() && ag.purpose() == Purpose.TREATMENT && ag.validAt(c.time())
+      if (g.inForceAt(c.time()) && ag.purpose() == Purpose.TREATMENT
           && (ag.grantee().equals(inst) || ag.grantee().equals(m.author()))
           && ag.scope().covers(m.resourceType(), lineage)) {
         return null;
@@ -301,12 +311,12 @@ final class BlockProcessor {
     if (g == null || !g.grant().patient().equals(a.patient())) {
       return "no grant " + a.grant().get() + " by this patient";
     }
-    if (g.revoked()) {
-      return "the grant is revoked";
-    }
     AccessGrant ag = g.grant();
     if (!ag.validAt(a.accessedAt())) {
       return "the grant was not valid at " + a.accessedAt();
+    }
+    if (a.accessedAt() >= g.revokedAt()) {
+      return "the grant was revoked before " + a.accessedAt();
     }
     boolean grantee = ag.grantee().equals(a.accessor())
         || accessor.affiliation().map(ag.grantee()::equals).orElse(false);
@@ -343,7 +353,7 @@ final class BlockProcessor {
   // ---------------------------------------------------------------- effects
 
   /** Records the effects of an authorized entry. */
-  void apply(EncodedEntry ee, Overlay o, long height) {
+  void apply(EncodedEntry ee, Overlay o, long height, long time) {
     Entry e = ee.entry;
     o.newEntries.add(ee.id());
     if (e instanceof PatientRegistration p) {
@@ -355,6 +365,8 @@ final class BlockProcessor {
     } else if (e instanceof AffiliateRegistration a) {
       o.participants.put(a.member(), new Participant(a.role(), a.memberKey(), Optional.of(a.institution()),
           Optional.empty(), height, true));
+    } else if (e instanceof AffiliateRemoval a) {
+      o.participants.put(a.member(), o.participant(a.member()).deactivated());
     } else if (e instanceof MembershipChange m) {
       Participant existing = o.participant(m.member());
       Participant now;
@@ -370,10 +382,10 @@ final class BlockProcessor {
         o.federationDelta += m.action() == MembershipChange.Action.ADD ? 1 : -1;
       }
     } else if (e instanceof AccessGrant g) {
-      o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), g, height, false));
+      o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), g, height, Long.MAX_VALUE));
       o.newGrantsByPatient.computeIfAbsent(g.patient(), k -> new ArrayList<>()).add(ee.id());
     } else if (e instanceof AccessRevocation v) {
-      o.grants.put(v.grant(), o.grant(v.grant()).revoke());
+      o.grants.put(v.grant(), o.grant(v.grant()).revoke(time));
     } else if (e instanceof MedicalRecord m) {
       List<Digest> lineage = new ArrayList<>();
       lineage.add(ee.id());

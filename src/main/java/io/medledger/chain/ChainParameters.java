@@ -21,13 +21,16 @@ import java.util.Set;
  * @param serverClasses which institution classes may operate federation and audit servers
  * @param evidencePolicy what counts as two conflicting messages
  * @param maxBlockEntries most entries a block may hold
+ * @param maxBlockBytes largest encoded block (header and entries), at most
+ *     {@link Limits#MAX_BLOCK_BYTES} minus 1 MiB left for the certificate
  */
 public record ChainParameters(
     Digest chainId,
     Duration maxClockSkew,
     Map<ParticipantKind, Set<InstitutionClass>> serverClasses,
     EvidencePolicy evidencePolicy,
-    int maxBlockEntries) {
+    int maxBlockEntries,
+    int maxBlockBytes) {
 
   /** Validates the fields. */
   public ChainParameters {
@@ -36,18 +39,22 @@ public record ChainParameters(
     if (maxClockSkew.isNegative()) {
       throw new IllegalArgumentException("skew must not be negative");
     }
-    serverClasses = Map.copyOf(serverClasses);
-    serverClasses.values().forEach(s -> Set.copyOf(s));
+    Map<ParticipantKind, Set<InstitutionClass>> copy = new java.util.HashMap<>();
+    serverClasses.forEach((k, v) -> copy.put(k, Set.copyOf(v)));
+    serverClasses = Map.copyOf(copy);
     Objects.requireNonNull(evidencePolicy, "evidencePolicy");
     if (maxBlockEntries < 1 || maxBlockEntries > Limits.MAX_BLOCK_ENTRIES) {
       throw new IllegalArgumentException("maxBlockEntries out of range");
+    }
+    if (maxBlockBytes < 4096 || maxBlockBytes > Limits.MAX_BLOCK_BYTES - (1 << 20)) {
+      throw new IllegalArgumentException("maxBlockBytes out of range");
     }
   }
 
   /**
    * Defaults for a chain named {@code name}: chain id {@code SHA-256("medledger/chain/v1" || 0x00
    * || name)}, 30 s skew, class A institutions operate federation servers and class B audit
-   * servers, any two different signed messages are evidence, 10,000 entries per block.
+   * servers, any two different signed messages are evidence, 10,000 entries and 32 MiB per block.
    */
   public static ChainParameters defaults(String name) {
     Digest id = Sha256.hash("medledger/chain/v1\0".getBytes(StandardCharsets.US_ASCII),
@@ -55,27 +62,32 @@ public record ChainParameters(
     return new ChainParameters(id, Duration.ofSeconds(30),
         Map.of(ParticipantKind.FEDERATION_SERVER, Set.of(InstitutionClass.A),
             ParticipantKind.AUDIT_SERVER, Set.of(InstitutionClass.B)),
-        EvidencePolicy.anyDifference(), 10_000);
+        EvidencePolicy.anyDifference(), 10_000, 32 << 20);
   }
 
   /** A copy with another skew. */
   public ChainParameters withMaxClockSkew(Duration skew) {
-    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries);
+    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes);
   }
 
   /** A copy with another server-class policy. */
   public ChainParameters withServerClasses(Map<ParticipantKind, Set<InstitutionClass>> classes) {
-    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries);
+    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries, maxBlockBytes);
   }
 
   /** A copy with another evidence policy. */
   public ChainParameters withEvidencePolicy(EvidencePolicy policy) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries, maxBlockBytes);
   }
 
   /** A copy with another block size limit. */
   public ChainParameters withMaxBlockEntries(int max) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max, maxBlockBytes);
+  }
+
+  /** A copy with another encoded block size limit. */
+  public ChainParameters withMaxBlockBytes(int max) {
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, max);
   }
 
   /** Whether an institution of {@code cls} may operate a server of {@code role}. */

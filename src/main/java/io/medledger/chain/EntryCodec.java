@@ -198,6 +198,10 @@ final class EntryCodec {
       w.enumValue("role", a.role().ordinal(), a.role().label());
       w.digest("institution", a.institution().digest());
       w.i64("createdAt", a.createdAt());
+    } else if (e instanceof AffiliateRemoval a) {
+      w.digest("member", a.member().digest());
+      w.digest("institution", a.institution().digest());
+      w.i64("createdAt", a.createdAt());
     } else if (e instanceof MembershipChange c) {
       w.enumValue("action", c.action().ordinal(), c.action().label());
       w.enumValue("role", c.role().ordinal(), c.role().label());
@@ -273,6 +277,8 @@ final class EntryCodec {
         return new AffiliateRegistration(key(r.digest("memberKey"), "memberKey"),
             ParticipantKind.values()[r.enumValue("role", ParticipantKind.labels())], id(r, "institution"),
             r.i64("createdAt"), none);
+      case AFFILIATE_REMOVAL:
+        return new AffiliateRemoval(id(r, "member"), id(r, "institution"), r.i64("createdAt"), none);
       case MEMBERSHIP_CHANGE:
         return new MembershipChange(MembershipChange.Action.values()[r.enumValue("action", MembershipChange.Action.LABELS)],
             ParticipantKind.values()[r.enumValue("role", ParticipantKind.labels())],

@@ -24,7 +24,9 @@ public enum EntryKind {
   /** {@link Anchor}. */
   ANCHOR,
   /** {@link Evidence}. */
-  EVIDENCE;
+  EVIDENCE,
+  /** {@link AffiliateRemoval}. */
+  AFFILIATE_REMOVAL;
 
   private static final List<String> LABELS = java.util.Arrays.stream(values()).map(EntryKind::label).toList();
 

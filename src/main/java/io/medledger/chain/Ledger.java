@@ -262,12 +262,15 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
-  /** Whether grant {@code grantId} exists, is not revoked and is valid at {@code time}. */
+  /**
+   * Whether grant {@code grantId} exists and is in force at {@code time}: inside its validity
+   * window and before the time of the block that revoked it, if any.
+   */
   public boolean isGrantActive(Digest grantId, long time) {
     lock.readLock().lock();
     try {
       LedgerState.GrantInfo g = state.grants.get(grantId);
-      return g != null && !g.revoked() && g.grant().validAt(time);
+      return g != null && g.inForceAt(time);
     } finally {
       lock.readLock().unlock();
     }
@@ -328,8 +331,8 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Builds the next block on the tip from {@code pending} entries, in order: invalid entries are
-   * left out (with reasons), entries beyond {@link ChainParameters#maxBlockEntries()} are
-   * deferred. The candidate is validated against the tip state; it still needs a certificate.
+   * left out (with reasons), entries beyond {@link ChainParameters#maxBlockEntries()} or
+   * {@link ChainParameters#maxBlockBytes()} are deferred. The candidate is validated against the tip state; it still needs a certificate.
    *
    * @param bookkeeper the proposer (must be a federation server, except for genesis)
    * @param round the consensus round
@@ -358,13 +361,14 @@ public final class Ledger implements AutoCloseable {
       List<EncodedEntry> included = new ArrayList<>();
       List<BlockCandidate.RejectedEntry> rejected = new ArrayList<>();
       List<Entry> deferred = new ArrayList<>();
+      long bytes = 1 + 400 + Limits.MAX_CONSENSUS_DATA + 4;
       for (int i = 0; i < encoded.size(); i++) {
         EncodedEntry e = encoded.get(i);
         if (!ok[i]) {
           rejected.add(new BlockCandidate.RejectedEntry(e.entry, "missing or invalid signature"));
           continue;
         }
-        if (included.size() >= params.maxBlockEntries()) {
+        if (included.size() >= params.maxBlockEntries() || bytes + 4 + e.encoded.length > params.maxBlockBytes()) {
           deferred.add(e.entry);
           continue;
         }
@@ -373,8 +377,9 @@ public final class Ledger implements AutoCloseable {
           rejected.add(new BlockCandidate.RejectedEntry(e.entry, r));
           continue;
         }
-        processor.apply(e, o, height);
+        processor.apply(e, o, height, timestamp);
         included.add(e);
+        bytes += 4 + e.encoded.length;
       }
       if (o.federationSize() < 1) {
         return ValidationResult.rejected("the federation must not be empty after the block");
@@ -428,6 +433,16 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /** Every rule except the entry signatures (what replay in {@link ReplayMode#SKIP_SIGNATURES} runs). */
+  ValidationResult<VerifiedBlock> validateWithoutSignatures(Block block) {
+    lock.readLock().lock();
+    try {
+      return validateLocked(block, true, false);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   private String headerProblem(long height, BlockHeader tip, ParticipantId bookkeeper, long timestamp,
       boolean checkClock) {
     if (tip != null && timestamp < tip.timestamp()) {
@@ -462,6 +477,9 @@ public final class Ledger implements AutoCloseable {
     if (h.entryCount() > params.maxBlockEntries()) {
       return ValidationResult.rejected("block has " + h.entryCount() + " entries, above the limit");
     }
+    if (block.encodedSize() > params.maxBlockBytes()) {
+      return ValidationResult.rejected("block is " + block.encodedSize() + " bytes, above the limit");
+    }
     List<EncodedEntry> entries = block.encodedEntries();
     if (checkSignatures) {
       String r = processor.verifySignatures(entries, parallel);
@@ -477,7 +495,7 @@ public final class Ledger implements AutoCloseable {
       if (r != null) {
         return ValidationResult.rejected("entry " + i + " (" + e.entry.kind().label() + " " + e.id().toHex() + "): " + r);
       }
-      processor.apply(e, o, height);
+      processor.apply(e, o, height, h.timestamp());
     }
     if (o.federationSize() < 1) {
       return ValidationResult.rejected("the federation must not be empty after the block");

@@ -16,10 +16,19 @@ import java.util.Map;
  * ledger's write lock; read under its read lock.
  */
 final class LedgerState {
-  /** A grant with its revocation status. */
-  record GrantInfo(Digest id, AccessGrant grant, long height, boolean revoked) {
-    GrantInfo revoke() {
-      return new GrantInfo(id, grant, height, true);
+  /** A grant with the block time of its revocation ({@code Long.MAX_VALUE} while in force). */
+  record GrantInfo(Digest id, AccessGrant grant, long height, long revokedAt) {
+    GrantInfo revoke(long time) {
+      return new GrantInfo(id, grant, height, time);
+    }
+
+    boolean revoked() {
+      return revokedAt != Long.MAX_VALUE;
+    }
+
+    /** Valid at {@code time}: inside the window and before any revocation. */
+    boolean inForceAt(long time) {
+      return grant.validAt(time) && time < revokedAt;
     }
   }
 

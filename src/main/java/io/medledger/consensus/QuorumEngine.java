@@ -209,7 +209,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     enterRound(round);
     out.add(new Action.Broadcast(status()));
     retransmitOwn();
-    setTimer("tick", 0, 0, cfg.retransmitInterval());
+    setTimer("tick", 0, 0, jittered(cfg.retransmitInterval()));
   }
 
   private void enterHeight(long h, boolean replay) {
@@ -269,6 +269,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     return cfg.roundTimeout().multipliedBy(1L << exp);
   }
 
+  /** A period between 75% and 125% of {@code d}, so that nodes do not announce in lockstep. */
+  private Duration jittered(Duration d) {
+    long ms = Math.max(1, d.toMillis());
+    return Duration.ofMillis(ms * 3 / 4 + ctx.random().nextLong(ms / 2 + 1));
+  }
+
   private void setTimer(String n, long h, int r, Duration d) {
     TimerId t = new TimerId(n, h, r, ++timerSeq);
     timers.put(n, t);
@@ -294,7 +300,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         out.add(new Action.Broadcast(status()));
         retransmitOwn();
         regossip();
-        setTimer("tick", 0, 0, cfg.retransmitInterval());
+        setTimer("tick", 0, 0, jittered(cfg.retransmitInterval()));
       }
       default -> { }
     }
@@ -377,7 +383,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     // Status and block requests repeat verbatim and their effect depends on our state: never skip them.
     boolean repeatable = bytes.length > 0
         && (bytes[0] == ConsensusMessage.TAG_STATUS || bytes[0] == ConsensusMessage.TAG_BLOCK_REQUEST);
-    if (!repeatable && seen.put(Sha256.hash(bytes), Boolean.TRUE) != null) {
+    Digest d = repeatable ? null : Sha256.hash(bytes);
+    if (d != null && seen.containsKey(d)) {
       return;
     }
     ConsensusMessage m;
@@ -386,7 +393,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     } catch (MalformedEncodingException e) {
       return;
     }
-    onMessage(m);
+    // A message dropped only because of our height is not remembered: a retransmission may count later.
+    if (onMessage(m) && d != null) {
+      seen.put(d, Boolean.TRUE);
+    }
   }
 
   private Status status() {
@@ -401,7 +411,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     return sender < nodes.size() && verifier.verify(nodes.get(sender), m.signingBytes(chainId), sig);
   }
 
-  private void onMessage(ConsensusMessage m) {
+  /** Processes a decoded message; false when it was dropped only because of this node's height. */
+  private boolean onMessage(ConsensusMessage m) {
     if (m instanceof EntryBatch e) {
       if (bodySigned(e, e.sender(), e.signature())) {
         for (byte[] entry : e.entriesRaw()) {
@@ -436,13 +447,17 @@ final class QuorumEngine<B> implements ConsensusProtocol {
           onTimeout(t);
         }
       } else if (h == height + 1) {
-        if (future.size() < FUTURE_LIMIT) {
-          future.add(m);
+        if (future.size() >= FUTURE_LIMIT) {
+          return false;
         }
+        future.add(m);
       } else if (h < height && h >= height - 2 && h >= 1) {
         notePast(m);
+      } else {
+        return false;
       }
     }
+    return true;
   }
 
   private void notePast(ConsensusMessage m) {

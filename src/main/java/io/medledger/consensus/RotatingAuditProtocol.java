@@ -4,50 +4,28 @@ import io.medledger.crypto.Ed25519PublicKey;
 import java.util.List;
 
 /**
- * Federation servers take turns as bookkeeper over (height, round); audit servers validate each proposal with the application's full rules and countersign it in two phases (prevote, precommit). A block is final with precommits from more than two thirds of the audit servers: that quorum is its certificate. Safety holds while at most f of 3f+1 audit servers are Byzantine, whatever the federation servers do; progress needs at least one honest federation server and at most f faulty audit servers.
+ * Federation servers take turns as bookkeeper over (height, round); audit servers validate each
+ * proposal with the application's full rules and countersign it in two phases (prevote,
+ * precommit). A block is final with precommits from more than two thirds of the audit servers:
+ * that quorum is its certificate. Safety holds while at most f of 3f+1 audit servers are
+ * Byzantine, whatever the federation servers do; progress needs at least one honest federation
+ * server and at most f faulty audit servers.
  *
  * <p>See docs/consensus.md for the rules and the proofs. Not thread-safe: one driver thread.
  *
  * @param <B> the application's block type
  */
-public final class RotatingAuditProtocol<B> implements ConsensusProtocol {
+public final class RotatingAuditProtocol<B> extends QuorumProtocol {
   /** The name under which the protocol is chosen by configuration. */
   public static final String NAME = "rotating-audit";
 
-  private final QuorumEngine<B> engine;
-
   /** A protocol instance for the node holding {@code ctx.key()}. */
   public RotatingAuditProtocol(ConsensusApp<B> app, ConsensusContext ctx, ConsensusConfig config) {
-    this.engine = new QuorumEngine<>(NAME, QuorumEngine.Roles.AUDIT, app, ctx, config);
-  }
-
-  /** The bookkeeper of (height, round): federation server number (height + round) mod n. */
-  public static Ed25519PublicKey bookkeeper(Membership membership, long height, int round) {
-    return QuorumEngine.proposerOf(membership, height, round);
+    super(NAME, QuorumEngine.Roles.AUDIT, app, ctx, config);
   }
 
   /** The voters whose precommits form this protocol's certificates at a height. */
   public static List<Ed25519PublicKey> voters(Membership membership) {
     return membership.auditors();
-  }
-
-  @Override
-  public List<Action> handle(Event event) {
-    return engine.handle(event);
-  }
-
-  @Override
-  public long height() {
-    return engine.height();
-  }
-
-  @Override
-  public int round() {
-    return engine.round();
-  }
-
-  @Override
-  public String name() {
-    return NAME;
   }
 }

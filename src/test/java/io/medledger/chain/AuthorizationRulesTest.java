@@ -175,6 +175,26 @@ class AuthorizationRulesTest {
   }
 
   @Test
+  void blocksBeyondTheByteLimitDeferTheRestAndAreRejected() {
+    ChainFixture small = ChainFixture.builder().build();
+    List<Entry> regs = new java.util.ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      regs.add(small.registerPatient(small.actor("p" + i)));
+    }
+    Ledger limited = Ledger.builder(small.params.withMaxBlockBytes(4096 + 5000)).clock(small.clock)
+        .certificatePolicy(CertificatePolicy.acceptAny()).open();
+    limited.append(small.ledger.block(0)).value();
+    BlockCandidate c = limited.propose(small.bookkeeper().id(), 0, ByteString.EMPTY, small.now(), regs).value();
+    int n = c.block().block().entries().size();
+    assertTrue(n > 0 && n < 60, "included " + n);
+    assertEquals(regs.subList(n, 60), c.deferred());
+    assertTrue(c.block().block().encodedSize() <= 9096);
+    assertEquals(c.block().block().encode().length, c.block().block().encodedSize());
+    Block tooBig = small.rawBlock(regs);
+    assertTrue(limited.validate(tooBig).reason().contains("bytes, above the limit"));
+  }
+
+  @Test
   void blocksBeyondTheEntryLimitDeferTheRest() {
     ChainFixture small = ChainFixture.builder().maxBlockEntries(8).build();
     List<Entry> regs = new java.util.ArrayList<>();

@@ -233,6 +233,11 @@ public final class ChainFixture {
         member);
   }
 
+  /** The institution's removal of one of its members. */
+  public AffiliateRemoval removeAffiliate(Actor member, Actor institution) {
+    return sign(new AffiliateRemoval(member.id(), institution.id(), now(), List.of()), institution);
+  }
+
   /** A grant without proxies, valid from now for {@code validity}. */
   public AccessGrant grant(Actor patient, Actor grantee, Purpose purpose, AccessScope scope, Duration validity) {
     return sign(new AccessGrant(patient.id(), grantee.id(), scope, purpose, now(), now() + validity.toMillis(),

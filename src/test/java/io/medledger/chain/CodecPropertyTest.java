@@ -54,6 +54,11 @@ class CodecPropertyTest {
       Certificate c = g.certificate();
       assertEquals(c, Certificate.decode(c.encode()));
       assertEquals(c, Certificate.fromJson(c.toJson()));
+      SubBlockHeader sb = new SubBlockHeader(g.digest(), 5 + seed, seed % 2 == 0 ? SubBlockHeader.NONE : g.digest(),
+          seed % 2 == 0 ? -1 : seed % 5, 3, seed % 2 == 0 ? 3 : 9, g.digest());
+      assertEquals(sb, SubBlockHeader.decode(sb.encode()));
+      assertEquals(sb, SubBlockHeader.fromJson(sb.toJson()));
+      truncationsAndTrailing(sb.encode(), SubBlockHeader::decode);
       CertifiedBlock cb = new CertifiedBlock(b, c);
       assertEquals(cb.block(), CertifiedBlock.decode(cb.encode()).block());
       assertArrayEquals(cb.encode(), CertifiedBlock.decode(cb.encode()).encode());

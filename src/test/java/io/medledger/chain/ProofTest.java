@@ -78,6 +78,16 @@ class ProofTest {
   }
 
   @Test
+  void headersFollowTheirParents() {
+    List<BlockHeader> hs = f.ledger.headers(0, f.ledger.height());
+    for (int i = 1; i < hs.size(); i++) {
+      assertTrue(hs.get(i).follows(hs.get(i - 1)));
+      assertFalse(hs.get(i - 1).follows(hs.get(i)));
+    }
+    assertFalse(hs.get(3).follows(hs.get(1)));
+  }
+
+  @Test
   void consistencyBetweenAnyTwoHeaders() {
     long n = f.ledger.height();
     for (long a = 0; a <= n; a++) {

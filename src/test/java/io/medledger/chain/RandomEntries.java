@@ -133,6 +133,9 @@ final class RandomEntries {
         e = new MembershipChange(a, role, key().publicKey(), op ? Optional.of(id()) : Optional.empty(), time(), List.of());
         break;
       }
+      case AFFILIATE_REMOVAL:
+        e = new AffiliateRemoval(id(), id(), time(), List.of());
+        break;
       case ANCHOR: {
         long from = r.nextInt(1000);
         e = new Anchor(id(), digest(), digest(), from, from + r.nextInt(100), time(), List.of());

@@ -88,8 +88,21 @@ class TamperingTest {
     f.commit(rec);
     f.commit(f.revoke(alice, g));
     assertTrue(rejection(f.record(doc, alice, f.hospitalA, "Observation", "y")).contains("no active treatment grant"));
-    assertTrue(rejection(f.accessEvent(doc, rec, g)).contains("revoked"));
+    assertTrue(rejection(f.accessEvent(doc, rec, g)).contains("revoked before"));
     assertTrue(rejection(f.revoke(alice, g)).contains("already revoked"));
+  }
+
+  @Test
+  void aReadBeforeTheRevocationMayStillBeLogged() {
+    AccessGrant g = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(g);
+    MedicalRecord rec = f.record(doc, alice, f.hospitalA, "Observation", "x");
+    f.commit(rec);
+    AccessEvent readEarlier = f.accessEvent(doc, rec, g);
+    f.clock.advance(Duration.ofSeconds(1));
+    f.commit(f.revoke(alice, g));
+    f.commit(readEarlier);
+    assertEquals(1, f.ledger.accessEventsByPatient(alice.id(), PageRequest.first(5)).items().size());
   }
 
   @Test
@@ -145,6 +158,32 @@ class TamperingTest {
     // and cannot propose blocks
     Block b = f.ledger.assembleUnchecked(fed3.id(), 0, f.now(), List.of());
     assertTrue(f.ledger.validate(b).reason().contains("not an active federation server"));
+  }
+
+  @Test
+  void aRemovedClinicianAuthorizesNothing() {
+    AccessGrant g = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(g);
+    MedicalRecord rec = f.record(doc, alice, f.hospitalA, "Observation", "x");
+    f.commit(rec);
+    assertTrue(rejection(f.removeAffiliate(doc, f.hospitalB)).contains("not an active member"));
+    AffiliateRemoval byDoc = f.sign(new AffiliateRemoval(doc.id(), f.hospitalA.id(), f.now(), List.of()), doc);
+    assertTrue(rejection(byDoc).contains("must be signed by exactly"));
+    f.commit(f.removeAffiliate(doc, f.hospitalA));
+    assertFalse(f.ledger.participant(doc.id()).orElseThrow().active());
+    assertTrue(rejection(f.record(doc, alice, f.hospitalA, "Observation", "y")).contains("not an active clinician"));
+    assertTrue(rejection(f.accessEvent(doc, rec, g)).contains("not an active participant"));
+    assertTrue(rejection(f.removeAffiliate(doc, f.hospitalA)).contains("not an active member"));
+  }
+
+  @Test
+  void institutionsAfterGenesisNeedGovernance() {
+    Actor lab = f.actor("lab");
+    InstitutionRegistration selfOnly = f.sign(new InstitutionRegistration(lab.publicKey(), "Lab",
+        io.medledger.access.InstitutionClass.C, f.now(), List.of()), lab);
+    assertTrue(rejection(selfOnly).contains("federation server signatures"));
+    f.commit(f.registerInstitution(lab, "Lab", io.medledger.access.InstitutionClass.C));
+    assertTrue(f.ledger.participant(lab.id()).orElseThrow().active());
   }
 
   @Test
