@@ -57,14 +57,15 @@ public final class ConsensusSequencer implements Sequencer {
   private final class Peer {
     final Node node;
     final int index;
-    final SafetyStore safety = new InMemorySafetyStore();
+    final SafetyStore safety;
     ConsensusProtocol proto;
     int incarnation;
     boolean running;
 
-    Peer(Node node, int index) {
+    Peer(Node node, int index, SafetyStore safety) {
       this.node = node;
       this.index = index;
+      this.safety = safety;
     }
 
     void start() {
@@ -88,9 +89,20 @@ public final class ConsensusSequencer implements Sequencer {
 
   /**
    * A sequencer running {@code protocol} on {@code nodes}, whose ledgers must have been opened
-   * with {@link LedgerApp#certificatePolicy(String)} of that protocol and {@code clock}.
+   * with {@link LedgerApp#certificatePolicy(String)} of that protocol and {@code clock}; each
+   * node's protocol safety state is kept in memory.
    */
   public ConsensusSequencer(String protocol, List<Node> nodes, VirtualClock clock, ConsensusConfig config, long seed) {
+    this(protocol, nodes, clock, config, seed, n -> new InMemorySafetyStore());
+  }
+
+  /**
+   * As {@link #ConsensusSequencer(String, List, VirtualClock, ConsensusConfig, long)}, with each
+   * node's safety state (what it voted for) in the store {@code safetyStores} gives for it, for
+   * example a {@link io.medledger.consensus.FileSafetyStore}, so that a restart never votes twice.
+   */
+  public ConsensusSequencer(String protocol, List<Node> nodes, VirtualClock clock, ConsensusConfig config, long seed,
+      java.util.function.Function<Node, SafetyStore> safetyStores) {
     if (!Protocols.names().contains(protocol)) {
       throw new IllegalArgumentException("unknown consensus protocol '" + protocol + "'; known: " + Protocols.names());
     }
@@ -99,7 +111,7 @@ public final class ConsensusSequencer implements Sequencer {
     this.config = Objects.requireNonNull(config, "config");
     this.seed = seed;
     for (Node n : nodes) {
-      Peer p = new Peer(n, peers.size());
+      Peer p = new Peer(n, peers.size(), Objects.requireNonNull(safetyStores.apply(n), "safety store"));
       if (peers.put(n.id(), p) != null) {
         throw new IllegalArgumentException("node " + n.id() + " given twice");
       }

@@ -30,6 +30,8 @@ import io.medledger.chain.RecordQuery;
 import io.medledger.chain.ValidationResult;
 import io.medledger.codec.ByteString;
 import io.medledger.consensus.ConsensusConfig;
+import io.medledger.consensus.FileSafetyStore;
+import io.medledger.consensus.InMemorySafetyStore;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.ProxyKey;
@@ -62,7 +64,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@link #registerResearcher}, {@link #auditor}, {@link #regulator}.
  *
  * <p>In-memory by default (tests, demos); {@link Builder#dataDirectory(Path)} puts every node's
- * block store and every storage node on disk.
+ * block store and consensus safety state, and every storage node, on disk.
  *
  * <p>Thread-safe: submissions are serialized by the sequencer, everything else is read from
  * thread-safe ledgers and stores.
@@ -280,7 +282,9 @@ public final class Federation implements AutoCloseable {
     }
     this.threshold = t;
     this.sequencer = protocol == null ? new RotatingAuditSequencer(nodes, clock)
-        : new ConsensusSequencer(protocol, nodes, virtual, b.consensusConfig, random.nextLong());
+        : new ConsensusSequencer(protocol, nodes, virtual, b.consensusConfig, random.nextLong(),
+            n -> b.dataDirectory == null ? new InMemorySafetyStore()
+                : new FileSafetyStore(b.dataDirectory.resolve("node-" + nodes.indexOf(n)).resolve("consensus-safety")));
     if (fed.get(0).ledger().height() < 0) {
       commitGenesis(fed.get(0), genesis);
     }
