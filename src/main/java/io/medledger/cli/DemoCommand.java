@@ -46,7 +46,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * {@code medledger demo [--out DIR] [--consensus rotating-audit|bft|solo|direct]}: the whole
+ * {@code medledger demo [--out DIR] [--consensus rotating-audit|bft|direct]}: the whole
  * sharing model in one process, offline, in seconds. Prints a narrative and writes anchor
  * receipts (JSON and OpenTimestamps), the stamped file and the regtest headers to a folder.
  */
@@ -64,7 +64,7 @@ final class DemoCommand implements Command {
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     Args a = Args.parse(args, 0);
     if (!a.positional().isEmpty()) {
-      throw new CliException("usage: medledger demo [--out DIR] [--consensus rotating-audit|bft|solo|direct]");
+      throw new CliException("usage: medledger demo [--out DIR] [--consensus rotating-audit|bft|direct]");
     }
     String outOpt = a.optional("out");
     String consensus = Optional.ofNullable(a.optional("consensus")).orElse("rotating-audit");

@@ -174,7 +174,8 @@ public final class Federation implements AutoCloseable {
 
     /**
      * Orders blocks with the consensus protocol {@code name} ({@code rotating-audit}, the default;
-     * {@code bft}; {@code solo}) run on every node by a {@link ConsensusSequencer}.
+     * {@code bft}; {@code solo} for a federation of one server) run on every node by a
+     * {@link ConsensusSequencer}.
      */
     public Builder consensus(String name) {
       this.protocol = Objects.requireNonNull(name, "name");
@@ -281,6 +282,9 @@ public final class Federation implements AutoCloseable {
       throw new IllegalArgumentException("threshold must be between 1 and " + fed.size());
     }
     this.threshold = t;
+    if ("solo".equals(protocol) && nodes.size() != 1) {
+      throw new IllegalArgumentException("the solo protocol runs a single server; this federation has " + nodes.size());
+    }
     this.sequencer = protocol == null ? new RotatingAuditSequencer(nodes, clock)
         : new ConsensusSequencer(protocol, nodes, virtual, b.consensusConfig, random.nextLong(),
             n -> b.dataDirectory == null ? new InMemorySafetyStore()

@@ -76,5 +76,8 @@ class DemoCommandTest {
     String[] bad = run("demo", "--out", dir.toString(), "--consensus", "paxos");
     assertEquals("2", bad[0]);
     assertTrue(bad[2].contains("paxos"), bad[2]);
+    String[] solo = run("demo", "--out", dir.toString(), "--consensus", "solo");
+    assertEquals("2", solo[0]);
+    assertTrue(solo[2].contains("single server"), solo[2]);
   }
 }

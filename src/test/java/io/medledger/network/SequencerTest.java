@@ -122,6 +122,19 @@ class SequencerTest {
         Identity.generate(ParticipantKind.AUDIT_SERVER, "x")).build().propose(0, 0, java.util.List.of()));
   }
 
+  @Test
+  void aSingleServerRunsTheSoloProtocol() throws Exception {
+    try (Federation f = Federation.builder("solo-test").institution("Only Hospital", io.medledger.access.InstitutionClass.A)
+        .consensus("solo").random(TestFederation.seeded(5)).build()) {
+      PatientClient p = f.registerPatient("p");
+      byte[] obs = TestFederation.observation("p", "1", 1);
+      MedicalRecord r = p.upload(obs);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(obs, p.read(r.id()));
+      assertTrue(f.auditor("a").verifyChain().valid());
+    }
+    assertThrows(IllegalArgumentException.class, () -> TestFederation.builder().consensus("solo").build());
+  }
+
   private static Identity identityOf(Node n) {
     try {
       var field = Node.class.getDeclaredField("server");
