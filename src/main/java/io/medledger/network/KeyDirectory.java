@@ -15,6 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class KeyDirectory {
   private final Map<ParticipantId, KeyCard> cards = new ConcurrentHashMap<>();
 
+  /** An empty directory. */
+  public KeyDirectory() {}
+
   /**
    * Publishes {@code card}.
    *
