@@ -218,7 +218,7 @@ final class DemoCommand implements Command {
     RegtestChain bitcoin = new RegtestChain(new SecureRandom());
     AnchorPoint anchor = f.anchor(bitcoin);
     line("commitment to ledger height %d (%d entries) in OP_RETURN of tx %s", anchor.commitment().height(),
-        anchor.commitment().logSize(), shortId(anchor.txid()));
+        anchor.commitment().logSize(), shortId(anchor.txid().reversed()));
     AuditorClient auditor = f.auditor("Independent Auditor");
     RecordView annaView = auditor.query().allRecords(RecordQuery.all().patient(anna.id())).get(0);
     AnchorReceipt receipt = annaView.anchorReceipt().orElseThrow();

@@ -112,7 +112,16 @@ final class OtsCommand implements Command {
     String file = a.required("file");
     String otsPath = a.required("ots");
     String headersPath = a.required("headers");
+    String network = a.optional("network");
     a.rejectUnknown();
+    io.medledger.anchor.bitcoin.BitcoinChainParams params;
+    if (network == null || network.equals("main")) {
+      params = io.medledger.anchor.bitcoin.BitcoinChainParams.MAINNET;
+    } else if (network.equals("regtest")) {
+      params = io.medledger.anchor.bitcoin.BitcoinChainParams.REGTEST;
+    } else {
+      throw new CliException("--network must be main or regtest");
+    }
     OtsTimestamp t = readProof(otsPath);
     boolean matches = t.matchesFile(existing(file));
     FileHeaderSource headers;
@@ -121,7 +130,7 @@ final class OtsCommand implements Command {
     } catch (MalformedEncodingException e) {
       throw new CliException("malformed headers file " + headersPath + ": " + e.getMessage(), e);
     }
-    OtsVerification v = t.verifyBitcoin(headers);
+    OtsVerification v = t.verifyBitcoin(headers, params);
     boolean ok = matches && v.holds();
     String reason = !matches ? "the file does not match the proof's " + t.fileHashOp().name() + " digest" : v.reason();
     out.println(Json.write(true, g -> {

@@ -58,6 +58,10 @@ public final class RegtestChain implements HeaderSource {
     this.random = random;
     this.key = BitcoinPrivateKey.generate(Network.REGTEST, random);
     this.change = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
+    // Bitcoin Core's regtest genesis block; anchors confirm from height 1 on.
+    headers.add(BitcoinBlockHeader.of(1, Digest.of(new byte[32]),
+        Digest.fromHex("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b").reversed(),
+        1_296_688_602L, 0x207fffff, 2));
   }
 
   /** Builds and signs an anchor transaction for {@code commitment} and mines a block around it. */
@@ -82,7 +86,7 @@ public final class RegtestChain implements HeaderSource {
     List<Digest> txids = new ArrayList<>();
     txids.add(Sha256.doubleHash(ByteBuffer.allocate(16).putLong(height).putLong(time).array()));
     txids.add(tx.txid());
-    Digest prev = headers.isEmpty() ? Digest.of(new byte[32]) : headers.get(headers.size() - 1).hash();
+    Digest prev = headers.get(headers.size() - 1).hash();
     BitcoinBlockHeader h;
     for (long nonce = 0; ; nonce++) {
       h = BitcoinBlockHeader.of(0x20000000, prev, BitcoinMerkle.root(txids), time, 0x207fffff, nonce);
