@@ -5,6 +5,7 @@ import static io.medledger.access.ParticipantKind.CLINICIAN;
 import static io.medledger.access.ParticipantKind.FEDERATION_SERVER;
 import static io.medledger.access.ParticipantKind.INSTITUTION;
 import static io.medledger.access.ParticipantKind.PATIENT;
+import static io.medledger.access.ParticipantKind.REGULATOR;
 import static io.medledger.access.ParticipantKind.RESEARCHER;
 import static io.medledger.access.ParticipantKind.STORAGE_NODE;
 
@@ -141,6 +142,19 @@ final class BlockProcessor {
         return "institution " + a.institution() + " is not an active registered institution";
       }
       return exactly(signers, a.institution(), a.member());
+    } else if (e instanceof RecordErasure x) {
+      String r = exactly(signers, x.requestedBy());
+      if (r != null) {
+        return r;
+      }
+      if (!x.requestedBy().equals(x.patient()) && o.active(x.requestedBy(), REGULATOR) == null) {
+        return "erasure is requested by the patient or an active regulator";
+      }
+      LedgerState.RecordInfo rec = o.record(x.record());
+      if (rec == null || !rec.patient().equals(x.patient())) {
+        return "no record " + x.record() + " of this patient";
+      }
+      return rec.erased() ? "record already erased" : null;
     } else if (e instanceof AffiliateRemoval a) {
       String r = exactly(signers, a.institution());
       if (r != null) {
@@ -235,6 +249,9 @@ final class BlockProcessor {
       if (prev == null || !prev.patient().equals(m.patient())) {
         return "amends no record of this patient";
       }
+      if (prev.erased()) {
+        return "amends an erased record";
+      }
       if (!prev.resourceType().equals(m.resourceType())) {
         return "an amendment keeps the resource type " + prev.resourceType();
       }
@@ -299,6 +316,9 @@ final class BlockProcessor {
     LedgerState.RecordInfo rec = o.record(a.record());
     if (rec == null || !rec.patient().equals(a.patient())) {
       return "no record " + a.record() + " of this patient";
+    }
+    if (rec.erased()) {
+      return "the record was erased";
     }
     Participant accessor = o.participant(a.accessor());
     if (accessor == null || !accessor.active()) {
@@ -365,6 +385,8 @@ final class BlockProcessor {
     } else if (e instanceof AffiliateRegistration a) {
       o.participants.put(a.member(), new Participant(a.role(), a.memberKey(), Optional.of(a.institution()),
           Optional.empty(), height, true));
+    } else if (e instanceof RecordErasure x) {
+      o.records.put(x.record(), o.record(x.record()).erase());
     } else if (e instanceof AffiliateRemoval a) {
       o.participants.put(a.member(), o.participant(a.member()).deactivated());
     } else if (e instanceof MembershipChange m) {
@@ -390,7 +412,8 @@ final class BlockProcessor {
       List<Digest> lineage = new ArrayList<>();
       lineage.add(ee.id());
       m.amends().ifPresent(a -> lineage.addAll(o.record(a).lineage()));
-      o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage)));
+      o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage),
+          false));
     }
   }
 

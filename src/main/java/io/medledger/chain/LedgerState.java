@@ -33,7 +33,11 @@ final class LedgerState {
   }
 
   /** What validation needs to know about a record. */
-  record RecordInfo(Digest id, ParticipantId patient, String resourceType, List<Digest> lineage) {}
+  record RecordInfo(Digest id, ParticipantId patient, String resourceType, List<Digest> lineage, boolean erased) {
+    RecordInfo erase() {
+      return new RecordInfo(id, patient, resourceType, lineage, true);
+    }
+  }
 
   final Map<ParticipantId, Participant> participants = new HashMap<>();
   final Map<Digest, GrantInfo> grants = new HashMap<>();
