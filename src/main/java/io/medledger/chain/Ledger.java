@@ -637,6 +637,54 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * Proof that the sub-block of {@code key} (a patient's pseudonym digest, or
+   * {@link SubBlockHeader#NO_PATIENT}) at {@code height} is committed to by that block's header;
+   * empty if the block has no entry for that key.
+   */
+  public Optional<SubBlockInclusionProof> subBlockInclusionProof(Digest key, long height) {
+    lock.readLock().lock();
+    try {
+      if (height < 0 || height > state.height()) {
+        return Optional.empty();
+      }
+      java.util.TreeMap<Digest, Digest> pairs = new java.util.TreeMap<>();
+      for (Entry e : block(height).block().entries()) {
+        Digest k = e.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT);
+        pairs.computeIfAbsent(k, x -> subBlockAt(x, height).hash());
+      }
+      if (!pairs.containsKey(key)) {
+        return Optional.empty();
+      }
+      MerkleLog tree = new MerkleLog();
+      long index = -1;
+      for (Map.Entry<Digest, Digest> p : pairs.entrySet()) {
+        long i = tree.appendLeafHash(BlockProcessor.subBlockLeaf(p.getKey(), p.getValue()));
+        if (p.getKey().equals(key)) {
+          index = i;
+        }
+      }
+      return Optional.of(new SubBlockInclusionProof(subBlockAt(key, height), tree.inclusionProof(index, tree.size())));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private SubBlockHeader subBlockAt(Digest key, long height) {
+    List<SubBlockHeader> l = state.subBlocks.get(key);
+    int lo = 0;
+    int hi = l.size() - 1;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (l.get(mid).height() < height) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return l.get(lo);
+  }
+
   /** The complete history of {@code patient} as of the tip, provable against the tip header. */
   public PatientHistoryProof patientHistory(ParticipantId patient) {
     return history(patient.digest());
