@@ -14,12 +14,13 @@ module io.medledger {
   exports io.medledger.codec;
   exports io.medledger.merkle;
   exports io.medledger.chain;
-  // exports io.medledger.consensus;  (uncomment when the package has public types)
+  exports io.medledger.consensus;
+  exports io.medledger.consensus.sim;
   exports io.medledger.pre;
   exports io.medledger.anchor;
   exports io.medledger.anchor.bitcoin;
-  // exports io.medledger.anchor.ots;  (uncomment when the package has public types)
   exports io.medledger.storage;
+  exports io.medledger.anchor.ots;
   exports io.medledger.access;
   // exports io.medledger.network;  (uncomment when the package has public types)
 }

@@ -37,7 +37,7 @@ final class FhirCommand implements Command {
       throw new CliException("no such file: " + file);
     }
     String json = Json.write(true, g -> {
-      // ASCII output whatever the console's charset: anything else is written as \\uXXXX
+      // ASCII output whatever the console's charset: anything else is written as a \\u escape
       g.enable(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
       g.writeStartArray();
       for (FhirResourceInfo r : found) {

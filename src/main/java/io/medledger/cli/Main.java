@@ -22,6 +22,9 @@ public final class Main {
     m.put("bitcoin", new BitcoinCommand());
     m.put("pre", new PreCommand());
     m.put("fhir", new FhirCommand());
+    m.put("receipt", new ReceiptCommand());
+    m.put("ots", new OtsCommand());
+    m.put("simulate", new SimulateCommand());
     return m;
   }
 

@@ -1,7 +1,6 @@
 package io.medledger.merkle;
 
 import io.medledger.crypto.Digest;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
@@ -77,12 +76,12 @@ public final class BatchRoot {
   }
 
   /** MTH(data[from..to)) into out, on this thread. */
-  static void rangeRoot(MessageDigest md, byte[][] data, int from, int to, byte[] out) {
+  static void rangeRoot(NodeHasher h, byte[][] data, int from, int to, byte[] out) {
     CompactRange r = new CompactRange();
     for (int i = from; i < to; i++) {
-      r.appendLeaf(md, data[i]);
+      r.appendLeaf(h, data[i]);
     }
-    r.rootInto(md, out);
+    r.rootInto(h, out);
   }
 
   /** One subtree [from, to) of the tree; from is a multiple of the subtree's enclosing power of two. */
@@ -112,7 +111,7 @@ public final class BatchRoot {
       left.fork();
       right.compute();
       left.join();
-      NodeHasher.node(NodeHasher.local(), left.hash, 0, right.hash, 0, hash, 0);
+      NodeHasher.local().node(left.hash, 0, right.hash, 0, hash, 0);
     }
   }
 }

@@ -37,7 +37,7 @@ public final class BitcoinMerkle {
   public static Digest root(List<Digest> txids) {
     byte[] level = flatten(txids);
     int count = txids.size();
-    MessageDigest md = NodeHasher.local();
+    MessageDigest md = NodeHasher.local().md;
     byte[] tmp = new byte[H];
     while (count > 1) {
       count = nextLevel(md, level, count, tmp);
@@ -53,7 +53,7 @@ public final class BitcoinMerkle {
   public static boolean hasDuplicateSiblings(List<Digest> txids) {
     byte[] level = flatten(txids);
     int count = txids.size();
-    MessageDigest md = NodeHasher.local();
+    MessageDigest md = NodeHasher.local().md;
     byte[] tmp = new byte[H];
     boolean duplicate = false;
     while (count > 1) {
@@ -77,7 +77,7 @@ public final class BitcoinMerkle {
     Objects.checkIndex(index, txids.size());
     byte[] level = flatten(txids);
     int count = txids.size();
-    MessageDigest md = NodeHasher.local();
+    MessageDigest md = NodeHasher.local().md;
     byte[] tmp = new byte[H];
     List<Digest> out = new ArrayList<>();
     int pos = index;
@@ -96,7 +96,7 @@ public final class BitcoinMerkle {
    * branch leads to; compare it with the header's Merkle root.
    */
   public static Digest rootFromBranch(Digest txid, long index, List<Digest> branch) {
-    MessageDigest md = NodeHasher.local();
+    MessageDigest md = NodeHasher.local().md;
     byte[] acc = txid.toByteArray();
     byte[] sib = new byte[H];
     byte[] tmp = new byte[H];

@@ -1,7 +1,6 @@
 package io.medledger.merkle;
 
 import io.medledger.crypto.Digest;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -52,9 +51,9 @@ public final class CompactRange {
   /** Appends a leaf input (leaf-hashed with the 0x00 prefix); returns its index. */
   public long append(byte[] leafData) {
     Objects.requireNonNull(leafData, "leafData");
-    MessageDigest md = NodeHasher.local();
-    NodeHasher.leaf(md, leafData, 0, leafData.length, carry, 0);
-    return push(md);
+    NodeHasher h = NodeHasher.local();
+    h.leaf(leafData, 0, leafData.length, carry, 0);
+    return push(h);
   }
 
   /** Appends a leaf hash; returns its index. */
@@ -64,19 +63,19 @@ public final class CompactRange {
   }
 
   /** Appends the leaf input {@code data} hashing with {@code md}; for package callers. */
-  void appendLeaf(MessageDigest md, byte[] data) {
-    NodeHasher.leaf(md, data, 0, data.length, carry, 0);
-    push(md);
+  void appendLeaf(NodeHasher h, byte[] data) {
+    h.leaf(data, 0, data.length, carry, 0);
+    push(h);
   }
 
-  private long push(MessageDigest md) {
+  private long push(NodeHasher h) {
     long n = size;
     if (n == (1L << MAX_LEVELS) - 1) {
       throw new IllegalStateException("compact range is full");
     }
     int k = 0;
     while ((n >>> k & 1) != 0) {
-      NodeHasher.node(md, slots, k * NodeHasher.HASH, carry, 0, carry, 0);
+      h.node(slots, k * NodeHasher.HASH, carry, 0, carry, 0);
       k++;
     }
     System.arraycopy(carry, 0, slots, k * NodeHasher.HASH, NodeHasher.HASH);
@@ -100,13 +99,13 @@ public final class CompactRange {
   }
 
   /** Writes the root of a non-empty range into {@code out}; for package callers. */
-  void rootInto(MessageDigest md, byte[] out) {
+  void rootInto(NodeHasher h, byte[] out) {
     long n = size;
     int k = Long.numberOfTrailingZeros(n);
     System.arraycopy(slots, k * NodeHasher.HASH, out, 0, NodeHasher.HASH);
     for (long rest = n & (n - 1); rest != 0; rest &= rest - 1) {
       int j = Long.numberOfTrailingZeros(rest);
-      NodeHasher.node(md, slots, j * NodeHasher.HASH, out, 0, out, 0);
+      h.node(slots, j * NodeHasher.HASH, out, 0, out, 0);
     }
   }
 

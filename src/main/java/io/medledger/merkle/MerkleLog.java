@@ -1,10 +1,8 @@
 package io.medledger.merkle;
 
 import io.medledger.crypto.Digest;
-import io.medledger.crypto.Sha256;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -39,8 +37,8 @@ public final class MerkleLog {
   /** Written with release semantics after the slots of a leaf are filled; read with acquire. */
   @SuppressWarnings("unused")
   private long size;
-  /** The writer's digest (appends are serialized by contract); readers use per-thread ones. */
-  private final MessageDigest writer = Sha256.newMessageDigest();
+  /** The writer's hasher (appends are serialized by contract); readers use per-thread ones. */
+  private final NodeHasher writer = new NodeHasher();
 
   /** Creates an empty log. */
   public MerkleLog() {}
@@ -50,7 +48,7 @@ public final class MerkleLog {
     Objects.requireNonNull(leafData, "leafData");
     long index = checkRoom();
     byte[] dst = levels[0].chunkForWrite(index);
-    NodeHasher.leaf(writer, leafData, 0, leafData.length, dst, HashArray.offset(index));
+    writer.leaf(leafData, 0, leafData.length, dst, HashArray.offset(index));
     completeSubtrees(writer, index);
     SIZE.setRelease(this, index + 1);
     return index;
@@ -75,7 +73,7 @@ public final class MerkleLog {
   }
 
   /** After leaf {@code index} is stored, stores every complete subtree it closes. */
-  private void completeSubtrees(MessageDigest md, long index) {
+  private void completeSubtrees(NodeHasher h, long index) {
     HashArray[] lv = levels;
     int k = 0;
     for (long i = index; (i & 1) != 0; i >>>= 1, k++) {
@@ -87,7 +85,7 @@ public final class MerkleLog {
       }
       long parent = i >>> 1;
       // The two children i-1 and i are adjacent in one chunk (i-1 is even, chunks are even-sized).
-      NodeHasher.pair(md, lv[k].chunk(i), HashArray.offset(i - 1),
+      h.pair(lv[k].chunk(i), HashArray.offset(i - 1),
           lv[k + 1].chunkForWrite(parent), HashArray.offset(parent));
     }
   }
@@ -143,17 +141,17 @@ public final class MerkleLog {
           "need 0 <= index < size <= " + n + ", got index " + index + " and size " + size);
     }
     HashArray[] lv = levels;
-    MessageDigest md = NodeHasher.local();
+    NodeHasher h = NodeHasher.local();
     List<Digest> topDown = new ArrayList<>(64);
     long lo = 0;
     long hi = size;
     while (hi - lo > 1) {
       long k = Long.highestOneBit(hi - lo - 1);
       if (index < lo + k) {
-        topDown.add(subtree(lv, md, lo + k, hi));
+        topDown.add(subtree(lv, h, lo + k, hi));
         hi = lo + k;
       } else {
-        topDown.add(subtree(lv, md, lo, lo + k));
+        topDown.add(subtree(lv, h, lo, lo + k));
         lo += k;
       }
     }
@@ -175,7 +173,7 @@ public final class MerkleLog {
           "need 1 <= size1 <= size2 <= " + n + ", got size1 " + size1 + " and size2 " + size2);
     }
     HashArray[] lv = levels;
-    MessageDigest md = NodeHasher.local();
+    NodeHasher h = NodeHasher.local();
     List<Digest> topDown = new ArrayList<>(64);
     long lo = 0;
     long hi = size2;
@@ -183,24 +181,24 @@ public final class MerkleLog {
     while (size1 - lo != hi - lo) {
       long k = Long.highestOneBit(hi - lo - 1);
       if (size1 - lo <= k) {
-        topDown.add(subtree(lv, md, lo + k, hi));
+        topDown.add(subtree(lv, h, lo + k, hi));
         hi = lo + k;
       } else {
-        topDown.add(subtree(lv, md, lo, lo + k));
+        topDown.add(subtree(lv, h, lo, lo + k));
         lo += k;
         wholeOldTree = false;
       }
     }
     if (!wholeOldTree) {
-      topDown.add(subtree(lv, md, lo, hi));
+      topDown.add(subtree(lv, h, lo, hi));
     }
     Collections.reverse(topDown);
     return new ConsistencyProof(size1, size2, topDown);
   }
 
-  private static Digest subtree(HashArray[] lv, MessageDigest md, long from, long to) {
+  private static Digest subtree(HashArray[] lv, NodeHasher h, long from, long to) {
     byte[] out = new byte[NodeHasher.HASH];
-    rangeHash(lv, md, from, to - from, out);
+    rangeHash(lv, h, from, to - from, out);
     return Digest.of(out);
   }
 
@@ -209,14 +207,14 @@ public final class MerkleLog {
    * of two >= len (true of every subtree in an RFC 9162 tree). The range is the complete
    * subtrees given by the set bits of len, largest first; they are folded right to left.
    */
-  private static void rangeHash(HashArray[] lv, MessageDigest md, long start, long len, byte[] out) {
+  private static void rangeHash(HashArray[] lv, NodeHasher h, long start, long len, byte[] out) {
     int b = Long.numberOfTrailingZeros(len);
     long idx = (start + ((len >>> (b + 1)) << (b + 1))) >>> b;
     System.arraycopy(lv[b].chunk(idx), HashArray.offset(idx), out, 0, NodeHasher.HASH);
     for (long rest = len & (len - 1); rest != 0; rest &= rest - 1) {
       int c = Long.numberOfTrailingZeros(rest);
       long j = (start + ((len >>> (c + 1)) << (c + 1))) >>> c;
-      NodeHasher.node(md, lv[c].chunk(j), HashArray.offset(j), out, 0, out, 0);
+      h.node(lv[c].chunk(j), HashArray.offset(j), out, 0, out, 0);
     }
   }
 

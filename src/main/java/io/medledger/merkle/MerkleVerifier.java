@@ -26,28 +26,22 @@ public final class MerkleVerifier {
     }
     long fn = leafIndex;
     long sn = treeSize - 1;
-    MessageDigest md = NodeHasher.local();
+    NodeHasher h = NodeHasher.local();
     byte[] r = new byte[NodeHasher.HASH];
     leafHash.copyTo(r, 0);
     for (Digest p : path) {
       if (p == null || sn == 0) {
         return false;
       }
-      md.update(NodeHasher.NODE_PREFIX);
       if ((fn & 1) != 0 || fn == sn) {
-        p.updateDigest(md);
-        md.update(r, 0, NodeHasher.HASH);
-        if ((fn & 1) == 0) {
-          while ((fn & 1) == 0 && fn != 0) {
-            fn >>>= 1;
-            sn >>>= 1;
-          }
+        h.leftSibling(p, r);
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>>= 1;
+          sn >>>= 1;
         }
       } else {
-        md.update(r, 0, NodeHasher.HASH);
-        p.updateDigest(md);
+        h.rightSibling(r, p);
       }
-      NodeHasher.finish(md, r, 0);
       fn >>>= 1;
       sn >>>= 1;
     }
@@ -82,11 +76,11 @@ public final class MerkleVerifier {
     if (path.isEmpty()) {
       return false;
     }
-    MessageDigest md = NodeHasher.local();
+    NodeHasher h = NodeHasher.local();
     byte[] fr = new byte[NodeHasher.HASH];
     byte[] sr = new byte[NodeHasher.HASH];
-    boolean first = (size1 & (size1 - 1)) != 0;
-    if (!first) {
+    boolean seedFromPath = (size1 & (size1 - 1)) != 0;
+    if (!seedFromPath) {
       // size1 is a power of two: the old root is itself the first node of the path.
       root1.copyTo(fr, 0);
       root1.copyTo(sr, 0);
@@ -101,29 +95,24 @@ public final class MerkleVerifier {
       if (c == null) {
         return false;
       }
-      if (first) {
+      if (seedFromPath) {
         c.copyTo(fr, 0);
-        System.arraycopy(fr, 0, sr, 0, NodeHasher.HASH);
-        first = false;
+        c.copyTo(sr, 0);
+        seedFromPath = false;
         continue;
       }
       if (sn == 0) {
         return false;
       }
       if ((fn & 1) != 0 || fn == sn) {
-        hashLeftKnown(md, c, fr);
-        hashLeftKnown(md, c, sr);
-        if ((fn & 1) == 0) {
-          while ((fn & 1) == 0 && fn != 0) {
-            fn >>>= 1;
-            sn >>>= 1;
-          }
+        h.leftSibling(c, fr);
+        h.leftSibling(c, sr);
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>>= 1;
+          sn >>>= 1;
         }
       } else {
-        md.update(NodeHasher.NODE_PREFIX);
-        md.update(sr, 0, NodeHasher.HASH);
-        c.updateDigest(md);
-        NodeHasher.finish(md, sr, 0);
+        h.rightSibling(sr, c);
       }
       fn >>>= 1;
       sn >>>= 1;
@@ -135,14 +124,6 @@ public final class MerkleVerifier {
     boolean ok1 = root1.equalsBytes(fr);
     boolean ok2 = root2.equalsBytes(sr);
     return ok1 & ok2;
-  }
-
-  /** acc = SHA-256(0x01 || c || acc). */
-  private static void hashLeftKnown(MessageDigest md, Digest c, byte[] acc) {
-    md.update(NodeHasher.NODE_PREFIX);
-    c.updateDigest(md);
-    md.update(acc, 0, NodeHasher.HASH);
-    NodeHasher.finish(md, acc, 0);
   }
 
   /**

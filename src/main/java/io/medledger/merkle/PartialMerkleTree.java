@@ -131,7 +131,7 @@ public final class PartialMerkleTree {
 
   /** Depth-first traversal state. */
   private final class Walk {
-    final MessageDigest md = NodeHasher.local();
+    final MessageDigest md = NodeHasher.local().md;
     final byte[] tmp = new byte[H];
     final List<Match> matches = new ArrayList<>();
     long bitsUsed;

@@ -33,7 +33,7 @@ public final class Rfc9162 {
   public static Digest leafHash(byte[] data, int off, int len) {
     Objects.checkFromIndexSize(off, len, data.length);
     byte[] out = new byte[NodeHasher.HASH];
-    NodeHasher.leaf(NodeHasher.local(), data, off, len, out, 0);
+    NodeHasher.local().leaf(data, off, len, out, 0);
     return Digest.of(out);
   }
 
@@ -47,7 +47,7 @@ public final class Rfc9162 {
    * ever hashes 32-byte children; this form exists for the RFC's definition over any strings.
    */
   public static Digest nodeHash(byte[] left, byte[] right) {
-    MessageDigest md = NodeHasher.local();
+    MessageDigest md = NodeHasher.local().md;
     md.update(NODE_PREFIX);
     md.update(left);
     md.update(right);

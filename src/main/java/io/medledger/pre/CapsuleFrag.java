@@ -175,6 +175,30 @@ public final class CapsuleFrag {
     return precursor;
   }
 
+  CurvePoint e2() {
+    return e2;
+  }
+
+  CurvePoint v2() {
+    return v2;
+  }
+
+  CurvePoint u1() {
+    return u1;
+  }
+
+  CurvePoint u2() {
+    return u2;
+  }
+
+  CurveScalar z() {
+    return z;
+  }
+
+  Signature kfragSignature() {
+    return kfragSignature;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof CapsuleFrag c && Arrays.equals(toBytes(), c.toBytes());

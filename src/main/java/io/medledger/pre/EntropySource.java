@@ -16,10 +16,9 @@ public interface EntropySource {
   /** Fills {@code out} entirely with random bytes; one call is one draw. */
   void nextBytes(byte[] out);
 
-  /** A thread-safe source backed by a fresh {@link SecureRandom}. */
+  /** The thread-safe default source: a {@link SecureRandom} per thread. */
   static EntropySource secure() {
-    SecureRandom random = new SecureRandom();
-    return random::nextBytes;
+    return SecureEntropy.INSTANCE;
   }
 
   /** A source backed by {@code random} (which must be thread-safe if the source is shared). */

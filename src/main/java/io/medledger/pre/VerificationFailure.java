@@ -1,6 +1,6 @@
 package io.medledger.pre;
 
-/** Why a key fragment or capsule fragment did not verify (the reference's error cases). */
+/** Why a key fragment or capsule fragment did not verify (the reference's error cases). Immutable. */
 public enum VerificationFailure {
   /** Key fragment: the commitment is not key·U. */
   INCORRECT_COMMITMENT("invalid key fragment commitment"),

@@ -1,7 +1,7 @@
 package io.medledger.storage;
 
 /** A stored blob's bytes no longer hash to its id. The bytes are never returned. */
-public class BlobCorruptedException extends RuntimeException {
+public class BlobCorruptedException extends StoreException {
   private static final long serialVersionUID = 1L;
 
   /** Creates the exception. */

@@ -1,7 +1,7 @@
 package io.medledger.storage;
 
 /** A blob store could not be reached, read or written. */
-public class BlobUnavailableException extends RuntimeException {
+public class BlobUnavailableException extends StoreException {
   private static final long serialVersionUID = 1L;
 
   /** Creates the exception. */

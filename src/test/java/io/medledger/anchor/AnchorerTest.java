@@ -23,11 +23,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class AnchorerTest {
+public class AnchorerTest {
   @TempDir Path dir;
 
   /** A clock the test moves by hand. */
-  static final class ManualClock extends Clock {
+  public static final class ManualClock extends Clock {
     Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
     @Override

@@ -344,6 +344,26 @@ class FhirIndexerTest {
     }
   }
 
+  /** A stream that hands out one byte per read, BOM included, gives the same result. */
+  @Test
+  void aTricklingStreamWithABomGivesTheSameResult() throws IOException {
+    byte[] plain = SharedVectors.bytes("data/fhir/hl7-r4/document-example-dischargesummary.json");
+    byte[] bom = new byte[plain.length + 3];
+    bom[0] = (byte) 0xEF;
+    bom[1] = (byte) 0xBB;
+    bom[2] = (byte) 0xBF;
+    System.arraycopy(plain, 0, bom, 3, plain.length);
+    InputStream trickle = new ByteArrayInputStream(bom) {
+      @Override
+      public synchronized int read(byte[] b, int off, int len) {
+        return super.read(b, off, Math.min(len, 1));
+      }
+    };
+    List<FhirResourceInfo> got = INDEXER.index(trickle);
+    assertEquals(INDEXER.index(plain), got);
+    assertEquals(9, got.size());
+  }
+
   @Test
   void theInputStreamIsNotClosed() throws IOException {
     boolean[] closed = {false};

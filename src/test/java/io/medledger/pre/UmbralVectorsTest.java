@@ -31,7 +31,6 @@ class UmbralVectorsTest {
     assertEquals(0, check.failed(), String.join("\n", check.lines()));
     // 6 cases with 12 kfrag sets, 57 negative cases, 3 factory entries: several hundred checks.
     assertTrue(check.passed() > 300, check.summary());
-    System.out.println("umbral vectors: " + check.summary());
   }
 
   @Test

@@ -342,6 +342,31 @@ class FileBlockStoreTest {
     return out;
   }
 
+  /** A failed write (here: an interrupt, which closes the channel) stops appends until reopened. */
+  @Test
+  void aFailedAppendStopsAppendsAndReopeningRecovers() {
+    Path dir = tmp.resolve("fail");
+    List<byte[]> blocks = fill(dir, SMALL, new int[] {10, 20});
+    try (FileBlockStore s = FileBlockStore.open(dir, SMALL)) {
+      Thread.currentThread().interrupt();
+      StoreException first;
+      try {
+        first = assertThrows(StoreException.class, () -> s.append(block(5, 30)));
+      } finally {
+        Thread.interrupted();
+      }
+      assertTrue(first.getCause() instanceof java.nio.channels.ClosedByInterruptException, String.valueOf(first.getCause()));
+      StoreException again = assertThrows(StoreException.class, () -> s.append(block(6, 30)));
+      assertTrue(again.getMessage().contains("reopen"), again.getMessage());
+      assertEquals(2, s.size());
+    }
+    try (FileBlockStore s = FileBlockStore.open(dir, SMALL)) {
+      assertEquals(2, s.size());
+      assertArrayEquals(blocks.get(1), s.read(1));
+      assertEquals(2, s.append(block(7, 30)));
+    }
+  }
+
   @Test
   void optionsAreValidated() {
     assertThrows(IllegalArgumentException.class, () -> FileBlockStore.Options.defaults().withSegmentSize(100));

@@ -45,7 +45,13 @@ public final class Address {
         }
       }
     }
-    byte[] payload = Base58.decodeCheck(text);
+    byte[] payload;
+    try {
+      payload = Base58.decodeCheck(text);
+    } catch (MalformedEncodingException e) {
+      throw new MalformedEncodingException("not a Bech32 address of a known network nor valid Base58Check: "
+          + e.getMessage(), e);
+    }
     if (payload.length != 21) {
       throw new MalformedEncodingException("not an address: unknown prefix or wrong payload length");
     }

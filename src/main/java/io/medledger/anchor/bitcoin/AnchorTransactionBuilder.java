@@ -27,6 +27,8 @@ import java.util.Objects;
 public final class AnchorTransactionBuilder {
   /** nVersion of anchor transactions. */
   public static final int TX_VERSION = 2;
+  /** Bitcoin Core's largest standard transaction weight; larger selections are refused. */
+  public static final long MAX_STANDARD_WEIGHT = 400_000;
 
   private final BitcoinPrivateKey key;
   private final Address changeAddress;
@@ -114,7 +116,7 @@ public final class AnchorTransactionBuilder {
     long need = 0;
     for (Utxo u : sorted) {
       selected.add(u);
-      total += u.value();
+      total = Math.addExact(total, u.value());
       need = feeRate.feeFor(estimateVsize(selected, commitment, false));
       if (total >= need) {
         return assemble(selected, commitment, feeRate, 0);
@@ -155,7 +157,7 @@ public final class AnchorTransactionBuilder {
   private AnchorTransaction assemble(List<Utxo> selected, Digest commitment, FeeRate rate, long replacedFee) {
     long total = 0;
     for (Utxo u : selected) {
-      total += u.value();
+      total = Math.addExact(total, u.value());
     }
     List<TxOutput> spent = new ArrayList<>();
     for (Utxo u : selected) {
@@ -198,12 +200,18 @@ public final class AnchorTransactionBuilder {
   }
 
   private Transaction sign(List<Utxo> selected, List<TxOutput> spent, List<TxOutput> outputs) {
+    if (selected.size() * 41L * 4 > MAX_STANDARD_WEIGHT) {
+      throw new IllegalArgumentException("too many inputs for a standard transaction: " + selected.size());
+    }
     List<TxInput> ins = new ArrayList<>();
     for (Utxo u : selected) {
       ins.add(TxInput.unsigned(u.outPoint(), TxInput.SEQUENCE_RBF));
     }
     Transaction unsigned = new Transaction(TX_VERSION, ins, outputs, 0);
     Transaction signed = InputSigner.signAll(unsigned, spent, key, random);
+    if (signed.weight() > MAX_STANDARD_WEIGHT) {
+      throw new IllegalArgumentException("anchor transaction would exceed the standard weight limit");
+    }
     if (!InputVerifier.verifyAllStandard(signed, spent)) {
       throw new IllegalStateException("a freshly signed input failed verification");
     }

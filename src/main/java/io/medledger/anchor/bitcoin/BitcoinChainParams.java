@@ -8,7 +8,7 @@ import java.math.BigInteger;
  *
  * <p>Only networks whose difficulty rule this library implements exactly are offered: mainnet
  * (2016-block retargets with the 4x clamp) and regtest (no retargeting). Testnet's 20-minute
- * minimum-difficulty exception is not implemented, so there is no testnet constant.
+ * minimum-difficulty exception is not modelled, so there is no testnet constant.
  * Instances are immutable and thread-safe.
  *
  * @param name a short name, e.g. {@code main}

@@ -141,7 +141,7 @@ public final class BitcoinPrivateKey {
 
   /** BIP 340 signature of {@code message} with this key's x-only public key. */
   public byte[] signSchnorr(byte[] message, byte[] auxRand32) {
-    return Secp256k1.signSchnorr(secret, message, auxRand32);
+    return Secp256k1.signSchnorr(secret, publicKey.point(), message, auxRand32);
   }
 
   /**
@@ -149,7 +149,7 @@ public final class BitcoinPrivateKey {
    * {@code TapTweak(xonly(P) || merkleRoot)} (no script tree if {@code merkleRoot32} is null).
    */
   public byte[] signTaprootKeyPath(Digest sighash, byte[] merkleRoot32, byte[] auxRand32) {
-    BigInteger tweaked = Secp256k1.tweakSecret(secret, merkleRoot32);
+    BigInteger tweaked = Secp256k1.tweakSecret(secret, publicKey.point(), merkleRoot32);
     return Secp256k1.signSchnorr(tweaked, sighash.toByteArray(), auxRand32);
   }
 

@@ -8,11 +8,14 @@ import org.bouncycastle.math.ec.ECPoint;
 
 /**
  * A validated secp256k1 public key with its SEC1 encoding (compressed or uncompressed), as used by
- * P2PKH and P2WPKH. Immutable and thread-safe.
+ * P2PKH and P2WPKH. Immutable (its taproot output key is computed once, on first use) and
+ * thread-safe.
  */
 public final class BitcoinPublicKey {
   private final ECPoint point;
   private final byte[] encoded;
+  /** Lazily computed BIP 341 output key; a benign race computes the same value twice at worst. */
+  private volatile byte[] taprootOutputKey;
 
   BitcoinPublicKey(ECPoint point, boolean compressed) {
     this.point = point.normalize();
@@ -82,7 +85,12 @@ public final class BitcoinPublicKey {
 
   /** The BIP 341 output key (x-only) for this internal key with no script tree. */
   public byte[] taprootOutputKey() {
-    return Secp256k1.xOnly(Secp256k1.tweakPublic(xOnly(), null));
+    byte[] k = taprootOutputKey;
+    if (k == null) {
+      k = Secp256k1.xOnly(Secp256k1.tweakPublic(xOnly(), null));
+      taprootOutputKey = k;
+    }
+    return k.clone();
   }
 
   /**

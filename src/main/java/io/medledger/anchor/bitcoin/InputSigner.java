@@ -53,7 +53,8 @@ public final class InputSigner {
    * Signs every input of {@code unsigned}, which spends {@code spent} (one output per input, in
    * order), and returns the signed transaction.
    *
-   * @param auxRandom source of BIP 340 auxiliary randomness for taproot inputs
+   * @param auxRandom source of BIP 340 auxiliary randomness for taproot inputs (may be null if no
+   *     input spends P2TR)
    * @throws IllegalArgumentException if an input is not spendable by {@code key}
    */
   public static Transaction signAll(Transaction unsigned, List<TxOutput> spent, BitcoinPrivateKey key,

@@ -1,6 +1,9 @@
 package io.medledger.anchor.bitcoin;
 
-/** Thrown when the available UTXOs cannot pay for an anchor transaction at the requested fee. */
+/**
+ * Thrown when the available UTXOs cannot pay for an anchor transaction at the requested fee.
+ * Immutable once thrown.
+ */
 public final class InsufficientFundsException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
   private final long required;

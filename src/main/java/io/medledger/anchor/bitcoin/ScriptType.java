@@ -1,6 +1,6 @@
 package io.medledger.anchor.bitcoin;
 
-/** Standard output script templates recognised by {@link Script#type()}. */
+/** Standard output script templates recognised by {@link Script#type()}. Immutable. */
 public enum ScriptType {
   /** {@code OP_DUP OP_HASH160 <20> OP_EQUALVERIFY OP_CHECKSIG}. */
   P2PKH,

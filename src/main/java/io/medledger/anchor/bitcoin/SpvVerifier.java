@@ -1,6 +1,9 @@
 package io.medledger.anchor.bitcoin;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
+import io.medledger.merkle.MerkleBlock;
+import io.medledger.merkle.PartialMerkleTree;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -70,6 +73,26 @@ public final class SpvVerifier {
     }
     long height = known.get().height();
     return new TxInclusion.Proven(txid, height, header, confirmations(height));
+  }
+
+  /**
+   * Checks that {@code txid} is proven by a serialized {@code merkleblock} (what
+   * {@code gettxoutproof} returns): the partial Merkle tree is traversed with Bitcoin Core's rules
+   * ({@link PartialMerkleTree#extract()}), then checked as by
+   * {@link #verifyMerkleBlock(Digest, MerkleBlockMatches)}.
+   *
+   * @throws MalformedEncodingException if the bytes are not a merkleblock
+   */
+  public TxInclusion verifyMerkleBlock(Digest txid, byte[] merkleblock) {
+    MerkleBlock mb = MerkleBlock.parse(merkleblock);
+    PartialMerkleTree.Result r = mb.tree().extract();
+    if (r instanceof PartialMerkleTree.Rejected rej) {
+      return new TxInclusion.NotProven("partial Merkle tree rejected: " + rej.reason());
+    }
+    PartialMerkleTree.Matched m = (PartialMerkleTree.Matched) r;
+    MerkleBlockMatches matches = new MerkleBlockMatches(BitcoinBlockHeader.parse(mb.header()), m.root(),
+        mb.tree().totalTransactions(), m.txids());
+    return verifyMerkleBlock(txid, matches);
   }
 
   private long confirmations(long height) {

@@ -79,8 +79,8 @@ public final class Secp256k1 {
     enc[0] = 2;
     System.arraycopy(x32, 0, enc, 1, 32);
     try {
-      ECPoint q = DOMAIN.getCurve().decodePoint(enc);
-      return q.isValid() ? q.normalize() : null;
+      // decodePoint checks that the decompressed point satisfies the curve equation.
+      return DOMAIN.getCurve().decodePoint(enc).normalize();
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -170,10 +170,17 @@ public final class Secp256k1 {
     if (!isValidScalar(secret)) {
       throw new IllegalArgumentException("secret key out of range");
     }
+    return signSchnorr(secret, mulG(secret), msg, aux32);
+  }
+
+  /** BIP 340 signing when the caller already has {@code p = secret·G} (normalized). */
+  public static byte[] signSchnorr(BigInteger secret, ECPoint p, byte[] msg, byte[] aux32) {
+    if (!isValidScalar(secret)) {
+      throw new IllegalArgumentException("secret key out of range");
+    }
     if (aux32.length != 32) {
       throw new IllegalArgumentException("aux_rand is 32 bytes");
     }
-    ECPoint p = mulG(secret);
     BigInteger d = hasEvenY(p) ? secret : N.subtract(secret);
     byte[] px = xOnly(p);
     byte[] t = to32(d);
@@ -249,7 +256,11 @@ public final class Secp256k1 {
 
   /** The tweaked secret key for key-path spending (BIP 341 taproot_tweak_seckey). */
   public static BigInteger tweakSecret(BigInteger secret, byte[] merkleRoot) {
-    ECPoint p = mulG(secret);
+    return tweakSecret(secret, mulG(secret), merkleRoot);
+  }
+
+  /** {@link #tweakSecret(BigInteger, byte[])} when the caller already has {@code p = secret·G}. */
+  public static BigInteger tweakSecret(BigInteger secret, ECPoint p, byte[] merkleRoot) {
     BigInteger d = hasEvenY(p) ? secret : N.subtract(secret);
     BigInteger t = tapTweak(xOnly(p), merkleRoot);
     BigInteger out = d.add(t).mod(N);

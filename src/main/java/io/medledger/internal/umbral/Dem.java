@@ -2,9 +2,10 @@ package io.medledger.internal.umbral;
 
 import io.medledger.pre.EntropySource;
 import java.util.Arrays;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Umbral's data encapsulation: key = HKDF-SHA256(seed, no salt, empty info, 32); ciphertext =
@@ -24,6 +25,15 @@ public final class Dem {
     AUTHENTICATION
   }
 
+  private static final String HMAC_SHA256 = "HmacSHA256";
+  private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
+    try {
+      return Mac.getInstance(HMAC_SHA256);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no HmacSHA256", e);
+    }
+  });
+
   private Dem() {}
 
   /** HKDF-SHA256 with the RFC 5869 default salt (32 zero bytes). */
@@ -31,12 +41,37 @@ public final class Dem {
     return hkdf(ikm, null, info, length);
   }
 
-  /** HKDF-SHA256; a null or empty {@code salt} means the RFC 5869 default. */
+  /**
+   * HKDF-SHA256 (RFC 5869) on the JDK's HMAC (hardware SHA-256 where available); a null or empty
+   * {@code salt} means the default of 32 zero bytes.
+   *
+   * @throws IllegalArgumentException if {@code length} is negative or above 255·32
+   */
   public static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
-    HKDFBytesGenerator g = new HKDFBytesGenerator(new SHA256Digest());
-    g.init(new HKDFParameters(ikm, salt, info));
+    if (length < 0 || length > 255 * 32) {
+      throw new IllegalArgumentException("HKDF-SHA256 output is at most 8160 bytes");
+    }
+    Mac mac = HMAC.get();
+    try {
+      mac.init(new SecretKeySpec(salt == null || salt.length == 0 ? new byte[32] : salt, HMAC_SHA256));
+      byte[] prk = mac.doFinal(ikm);
+      mac.init(new SecretKeySpec(prk, HMAC_SHA256));
+      Arrays.fill(prk, (byte) 0);
+    } catch (InvalidKeyException e) {
+      throw new IllegalStateException(e);
+    }
     byte[] out = new byte[length];
-    g.generateBytes(out, 0, length);
+    byte[] t = new byte[0];
+    for (int i = 1, off = 0; off < length; i++) {
+      mac.update(t);
+      mac.update(info);
+      mac.update((byte) i);
+      t = mac.doFinal();
+      int n = Math.min(t.length, length - off);
+      System.arraycopy(t, 0, out, off, n);
+      off += n;
+    }
+    Arrays.fill(t, (byte) 0);
     return out;
   }
 

@@ -2,9 +2,9 @@ package io.medledger.internal.umbral;
 
 import java.math.BigInteger;
 import java.util.Arrays;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.macs.HMac;
-import org.bouncycastle.crypto.params.KeyParameter;
+import java.security.GeneralSecurityException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.util.BigIntegers;
 
@@ -65,12 +65,17 @@ public final class Ecdsa {
 
   /** RFC 6979 section 3.2 HMAC-DRBG with optional additional data (section 3.6). */
   private static final class NonceDrbg {
-    private final HMac mac = new HMac(new SHA256Digest());
+    private final Mac mac;
     private byte[] k = new byte[32];
     private byte[] v = new byte[32];
     private boolean first = true;
 
     NonceDrbg(byte[] x, byte[] h, byte[] extra) {
+      try {
+        mac = Mac.getInstance("HmacSHA256");
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("the JDK has no HmacSHA256", e);
+      }
       Arrays.fill(v, (byte) 0x01);
       k = hmac(k, v, new byte[] {0}, x, h, extra);
       v = hmac(k, v);
@@ -94,13 +99,15 @@ public final class Ecdsa {
     }
 
     private byte[] hmac(byte[] key, byte[]... parts) {
-      mac.init(new KeyParameter(key));
-      for (byte[] p : parts) {
-        mac.update(p, 0, p.length);
+      try {
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(e);
       }
-      byte[] out = new byte[32];
-      mac.doFinal(out, 0);
-      return out;
+      for (byte[] p : parts) {
+        mac.update(p);
+      }
+      return mac.doFinal();
     }
   }
 }

@@ -32,6 +32,9 @@ public final class UmbralInterop {
   static final int[] PLAINTEXT_LENGTHS = {0, 1, 37, 256, 4096};
   private static final int[][] SHAPES = {{2, 3}, {3, 5}};
 
+  private static final String DEM_FAILED = "Decryption of ciphertext failed: either someone tampered with the "
+      + "ciphertext or you are using an incorrect decryption key.";
+
   private final RecordingEntropy rng;
 
   /** A generator drawing from {@code source} (for example {@link EntropySource#secure()}). */
@@ -386,9 +389,36 @@ public final class UmbralInterop {
     g.writeEndObject();
   }
 
+  /** The reference's message for each error kind (SPEC.md section 10). */
+  private static final java.util.Map<String, String> REFERENCE_MESSAGES = java.util.Map.ofEntries(
+      java.util.Map.entry("Capsule: self-verification failed (s*G != V + h*E)", "Capsule self-verification failed"),
+      java.util.Map.entry("MessagePack: truncated input", "IO error while reading data: unexpected end of file"),
+      java.util.Map.entry("DecryptionError::AuthenticationFailed", DEM_FAILED),
+      java.util.Map.entry("KeyFragVerificationError::IncorrectSignature", "Failed to verify the kfrag signature"),
+      java.util.Map.entry("KeyFragVerificationError::IncorrectCommitment", "Invalid kfrag commitment"),
+      java.util.Map.entry("CapsuleFragVerificationError::IncorrectReencryption", "Failed to verify reencryption proof"),
+      java.util.Map.entry("CapsuleFragVerificationError::IncorrectKeyFragSignature", "Invalid CapsuleFrag signature"),
+      java.util.Map.entry("ReencryptionError::OnOpen(ValidationFailed)",
+          "Re-encryption error on open: Internal validation failed"),
+      java.util.Map.entry("ReencryptionError::OnOpen(NoCapsuleFrags)",
+          "Re-encryption error on open: Empty CapsuleFrag sequence"),
+      java.util.Map.entry("ReencryptionError::OnOpen(RepeatingCapsuleFrags)",
+          "Re-encryption error on open: Some of the CapsuleFrags are repeated"),
+      java.util.Map.entry("ReencryptionError::OnOpen(MismatchedCapsuleFrags)",
+          "Re-encryption error on open: CapsuleFrags are not pairwise consistent"),
+      java.util.Map.entry("ReencryptionError::OnDecryption(AuthenticationFailed)",
+          "Re-encryption error on decryption: " + DEM_FAILED),
+      java.util.Map.entry("SecretKey: zero or >= n", "crypto error"),
+      java.util.Map.entry("PublicKey: identity point", "Cannot instantiate a public key from the given curve point"));
+
   private static void expectedError(JsonGenerator g, String kind) throws IOException {
     g.writeObjectFieldStart("expected");
     g.writeBooleanField("ok", false);
+    String message = REFERENCE_MESSAGES.get(kind);
+    if (message == null) {
+      throw new IllegalStateException("no reference message for " + kind);
+    }
+    g.writeStringField("error", message);
     g.writeStringField("error_kind", kind);
     g.writeEndObject();
   }

@@ -133,8 +133,12 @@ public final class UmbralVectorCheck {
     if (root.containsKey("secret_key_factory")) {
       List<Object> f = Json.asArray(root.get("secret_key_factory"), "secret_key_factory");
       for (int i = 0; i < f.size(); i++) {
-        Map<String, Object> e = Json.asObject(f.get(i), "secret_key_factory entry");
-        checkFactory("secret_key_factory[" + i + "]", e);
+        String name = "secret_key_factory[" + i + "]";
+        try {
+          checkFactory(name, Json.asObject(f.get(i), "secret_key_factory entry"));
+        } catch (RuntimeException e) {
+          check(name + " structure", () -> "cannot read entry: " + e.getMessage());
+        }
       }
     }
     if (passed + failed == 0) {
@@ -265,9 +269,10 @@ public final class UmbralVectorCheck {
     List<byte[]> cfragBytes = set.containsKey("cfrags") ? hexList(set.get("cfrags"), "cfrags") : List.of();
     check(name + " sizes", () -> kfragBytes.size() == shares ? null
         : "expected " + shares + " kfrags, found " + kfragBytes.size());
-    List<VerifiedKeyFrag> verified = new ArrayList<>();
+    VerifiedKeyFrag[] verified = new VerifiedKeyFrag[kfragBytes.size()];
     for (int i = 0; i < kfragBytes.size(); i++) {
       byte[] kb = kfragBytes.get(i);
+      int index = i;
       String kn = name + " kfrag[" + i + "]";
       check(kn + " parses, round-trips and verifies", () -> {
         KeyFrag kf = KeyFrag.fromBytes(kb);
@@ -284,8 +289,8 @@ public final class UmbralVectorCheck {
         if (!all.isVerified() || !minimal.isVerified()) {
           return "does not verify: " + all.failure().orElse(minimal.failure().orElse(null));
         }
-        verified.add(all.orElseThrow());
-        return same("verified kfrag", kb, all.orElseThrow().toBytes());
+        verified[index] = all.orElseThrow();
+        return same("verified kfrag", kb, verified[index].toBytes());
       });
     }
     Map<String, Object> rng = set.containsKey("rng") ? Json.asObject(set.get("rng"), "rng") : Map.of();
@@ -313,7 +318,7 @@ public final class UmbralVectorCheck {
         reencryptRng.add(hexList(r, "rng.reencrypt[i]"));
       }
     }
-    List<VerifiedCapsuleFrag> vcfrags = new ArrayList<>();
+    VerifiedCapsuleFrag[] vcfrags = new VerifiedCapsuleFrag[cfragBytes.size()];
     for (int i = 0; i < cfragBytes.size(); i++) {
       byte[] cb = cfragBytes.get(i);
       int index = i;
@@ -331,13 +336,16 @@ public final class UmbralVectorCheck {
         if (!v.isVerified()) {
           return "does not verify: " + v.failure().orElseThrow();
         }
-        vcfrags.add(v.orElseThrow());
-        return same("verified cfrag", cb, v.orElseThrow().toBytes());
+        vcfrags[index] = v.orElseThrow();
+        return same("verified cfrag", cb, vcfrags[index].toBytes());
       });
-      if (index < reencryptRng.size() && index < verified.size()) {
+      if (index < reencryptRng.size()) {
         check(cn + " reencrypt replay", () -> {
+          if (index >= verified.length || verified[index] == null) {
+            return "kfrag[" + index + "] did not verify";
+          }
           ReplayEntropy replay = new ReplayEntropy(reencryptRng.get(index));
-          String s = same("cfrag", cb, Umbral.reencrypt(capsule, verified.get(index), replay).toBytes());
+          String s = same("cfrag", cb, Umbral.reencrypt(capsule, verified[index], replay).toBytes());
           return s != null ? s : replay.exhausted() ? null : "not all recorded draws were used";
         });
       }
@@ -348,12 +356,13 @@ public final class UmbralVectorCheck {
       Map<String, Object> dec = Json.asObject(decryptions.get(d), "decryption");
       List<Object> indices = Json.asArray(Json.member(dec, "cfrag_indices"), "cfrag_indices");
       check(name + " decryption " + indices, () -> {
-        if (vcfrags.size() != cfragBytes.size()) {
-          return "not every cfrag verified";
-        }
         List<VerifiedCapsuleFrag> chosen = new ArrayList<>();
         for (Object ix : indices) {
-          chosen.add(vcfrags.get((int) Json.asLong(ix, "cfrag index")));
+          long i = Json.asLong(ix, "cfrag index");
+          if (i < 0 || i >= vcfrags.length || vcfrags[(int) i] == null) {
+            return "cfrag[" + i + "] is missing or did not verify";
+          }
+          chosen.add(vcfrags[(int) i]);
         }
         byte[] expected = dec.containsKey("plaintext") ? hex(dec, "plaintext") : plaintext;
         return same("plaintext", expected, Umbral.decryptReencrypted(receiving, delegatingPk, capsule, chosen,

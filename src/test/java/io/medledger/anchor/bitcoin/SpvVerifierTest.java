@@ -92,6 +92,70 @@ class SpvVerifierTest {
   }
 
   @Test
+  void aValidatedHeaderChainIsAHeaderSource() {
+    JsonNode run = SharedVectors.json("vectors/bitcoin/mainnet-headers.json").get("runs").get(0);
+    List<BitcoinBlockHeader> headers = new ArrayList<>();
+    run.get("headers").forEach(h -> headers.add(BitcoinBlockHeader.fromHex(h.asText())));
+    HeaderChain chain = HeaderChain.fromGenesis(MAIN, headers.get(0));
+    assertTrue(chain.appendAll(headers.subList(1, headers.size())).accepted());
+    SpvVerifier v = new SpvVerifier(chain, MAIN);
+    JsonNode b170 = null;
+    for (JsonNode b : SharedVectors.json("vectors/bitcoin/mainnet-blocks.json").get("blocks")) {
+      if (b.get("height").asLong(-1) == 170) {
+        b170 = b;
+      }
+    }
+    List<Digest> txids = new ArrayList<>();
+    b170.get("txids").forEach(t -> txids.add(MerkleBranchTest.internal(t)));
+    for (int i = 0; i < txids.size(); i++) {
+      TxInclusion r = v.verifyBranch(MerkleBranch.fromTxids(txids, i), 170);
+      assertTrue(r.proven(), r.toString());
+      assertEquals(438 - 170 + 1, ((TxInclusion.Proven) r).confirmations());
+    }
+    assertFalse(v.verifyBranch(MerkleBranch.fromTxids(txids, 0), 171).proven());
+    assertFalse(v.verifyBranch(MerkleBranch.fromTxids(txids, 0), 439).proven());
+  }
+
+  @Test
+  void serializedMerkleBlocksAreTraversedAndTiedToTheSource() {
+    Map<Long, BitcoinBlockHeader> heights = knownHeights();
+    SpvVerifier v = new SpvVerifier(FileHeaderSource.of(heights), MAIN);
+    JsonNode file = SharedVectors.json("vectors/bitcoin/mainnet-merkleblocks.json");
+    int proven = 0;
+    for (JsonNode mb : file.get("merkleblocks")) {
+      byte[] bytes = io.medledger.codec.Hex.decode(mb.get("merkleblock_hex").asText());
+      boolean known = !mb.get("block_height").isNull() && heights.containsKey(mb.get("block_height").asLong());
+      for (JsonNode m : mb.get("matched")) {
+        TxInclusion r = v.verifyMerkleBlock(MerkleBranchTest.internal(m.get("txid")), bytes);
+        assertEquals(known, r.proven(), mb.get("description").asText() + ": " + r);
+        if (known) {
+          assertEquals(mb.get("block_height").asLong(), ((TxInclusion.Proven) r).height());
+          proven++;
+        }
+      }
+      assertFalse(v.verifyMerkleBlock(Digest.of(new byte[32]), bytes).proven());
+    }
+    assertTrue(proven >= 10, "proven " + proven);
+    // The forged and mutated proofs of block 100001 prove nothing (or do not even parse).
+    Digest tx0 = MerkleBranchTest.internal(file.get("merkleblocks").get(1).get("matched").get(0).get("txid"));
+    int rejected = 0;
+    for (JsonNode bad : file.get("invalid_cases")) {
+      byte[] bytes = io.medledger.codec.Hex.decode(bad.get("merkleblock_hex").asText());
+      try {
+        for (JsonNode any : file.get("merkleblocks").get(1).get("matched")) {
+          assertFalse(v.verifyMerkleBlock(MerkleBranchTest.internal(any.get("txid")), bytes).proven(),
+              bad.get("description").asText());
+        }
+        assertFalse(v.verifyMerkleBlock(tx0, bytes).proven());
+      } catch (MalformedEncodingException e) {
+        assertTrue(e.getMessage() != null);
+      }
+      rejected++;
+    }
+    assertTrue(rejected >= 5);
+  }
+
+  @Test
   void headersFileFormat() {
     Map<Long, BitcoinBlockHeader> heights = knownHeights();
     StringBuilder json = new StringBuilder("{");

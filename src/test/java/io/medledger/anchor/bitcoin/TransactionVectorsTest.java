@@ -163,6 +163,45 @@ class TransactionVectorsTest {
   }
 
   @Test
+  void mutatedBytesParseExactlyOrFailCleanly() {
+    // Random byte flips, insertions and deletions of real transactions: the parser either
+    // accepts and re-serializes to the very same bytes, or throws MalformedEncodingException.
+    List<Case> valid = cases("tx_valid.json");
+    java.util.Random r = new java.util.Random(99);
+    int rounds = Integer.getInteger("medledger.test.seeds", 200) * 50;
+    int accepted = 0;
+    for (int i = 0; i < rounds; i++) {
+      byte[] raw = Hex.decode(valid.get(r.nextInt(valid.size())).raw());
+      byte[] m;
+      int pos = r.nextInt(raw.length);
+      switch (r.nextInt(3)) {
+        case 0:
+          m = raw.clone();
+          m[pos] ^= (byte) (1 << r.nextInt(8));
+          break;
+        case 1:
+          m = new byte[raw.length + 1];
+          System.arraycopy(raw, 0, m, 0, pos);
+          m[pos] = (byte) r.nextInt(256);
+          System.arraycopy(raw, pos, m, pos + 1, raw.length - pos);
+          break;
+        default:
+          m = new byte[raw.length - 1];
+          System.arraycopy(raw, 0, m, 0, pos);
+          System.arraycopy(raw, pos + 1, m, pos, raw.length - pos - 1);
+      }
+      try {
+        Transaction t = Transaction.parse(m);
+        assertArrayEquals(m, t.serialize(), "accepted bytes must re-serialize identically");
+        accepted++;
+      } catch (MalformedEncodingException expected) {
+        // rejected cleanly
+      }
+    }
+    assertTrue(accepted > 0 && accepted < rounds, "both outcomes occur: " + accepted + "/" + rounds);
+  }
+
+  @Test
   void malformedStructureIsRejectedBeforeAllocating() {
     String legacy = "01000000" + "01" + "00".repeat(32) + "00000000" + "00" + "ffffffff" + "01"
         + "0000000000000000" + "00" + "00000000";

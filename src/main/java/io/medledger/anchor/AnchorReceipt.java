@@ -1,0 +1,416 @@
+package io.medledger.anchor;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.medledger.anchor.bitcoin.BitcoinChainParams;
+import io.medledger.anchor.bitcoin.HeaderSource;
+import io.medledger.anchor.bitcoin.MerkleBranch;
+import io.medledger.anchor.bitcoin.OpReturnAnchor;
+import io.medledger.anchor.bitcoin.SpvVerifier;
+import io.medledger.anchor.bitcoin.Transaction;
+import io.medledger.anchor.bitcoin.TxInclusion;
+import io.medledger.anchor.ots.OtsTimestamp;
+import io.medledger.chain.BlockHeader;
+import io.medledger.codec.Hex;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.internal.Json;
+import io.medledger.merkle.InclusionProof;
+import io.medledger.merkle.Rfc9162;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Proof that one ledger entry existed no later than a Bitcoin block: the entry's canonical bytes,
+ * its block header and its path in that block (optional), its inclusion in the ledger-wide
+ * RFC 9162 log at the anchored header (also optional as a header), the commitment to that log,
+ * the anchoring transaction whose OP_RETURN carries the commitment, and the transaction's Merkle
+ * branch into a block at a given height. Without the Bitcoin part the receipt is pending; it is
+ * completed with {@link #complete} once the anchor confirms.
+ *
+ * <p>It verifies offline against any {@link HeaderSource} (a file of headers, a node). The log
+ * leaf is {@code SHA-256(0x00 || entry)}, so the exported OpenTimestamps proof stamps the file
+ * {@code 0x00 || entry}. Immutable and thread-safe.
+ */
+public final class AnchorReceipt {
+  /** Largest entry accepted in a receipt. */
+  public static final int MAX_ENTRY_BYTES = 1 << 20;
+
+  private final byte[] entry;
+  private final InclusionProof logProof;
+  private final AnchorCommitment commitment;
+  private final LedgerPart ledger;
+  private final BitcoinPart bitcoin;
+
+  /**
+   * The ledger headers behind the commitment: the anchored header (whose chain id, height, log
+   * size and log root the commitment repeats) and the entry's own block header with the entry's
+   * RFC 9162 path into that block's entries root.
+   *
+   * @param anchoredHeader the canonical encoding of the anchored block header
+   * @param blockHeader the canonical encoding of the header of the block holding the entry
+   * @param indexInBlock the entry's position in its block
+   * @param blockPath the entry's audit path in its block
+   */
+  public record LedgerPart(byte[] anchoredHeader, byte[] blockHeader, long indexInBlock, List<Digest> blockPath) {
+    /** Copies the arrays and the list. */
+    public LedgerPart {
+      anchoredHeader = anchoredHeader.clone();
+      blockHeader = blockHeader.clone();
+      blockPath = List.copyOf(blockPath);
+    }
+
+    /** A copy of the anchored header's encoding. */
+    @Override
+    public byte[] anchoredHeader() {
+      return anchoredHeader.clone();
+    }
+
+    /** A copy of the entry's block header encoding. */
+    @Override
+    public byte[] blockHeader() {
+      return blockHeader.clone();
+    }
+  }
+
+  /**
+   * Where the anchor transaction sits in Bitcoin.
+   *
+   * @param network {@code main} or {@code regtest} (the chain parameters for proof of work)
+   * @param transaction the anchor transaction, serialized without witness (its txid preimage)
+   * @param branch its Merkle branch into the block
+   * @param height the block's height
+   */
+  public record BitcoinPart(String network, byte[] transaction, MerkleBranch branch, long height) {
+    /** Validates and copies. */
+    public BitcoinPart {
+      Objects.requireNonNull(branch, "branch");
+      transaction = transaction.clone();
+      if (!network.equals("main") && !network.equals("regtest")) {
+        throw new IllegalArgumentException("network must be main or regtest");
+      }
+      if (height < 0) {
+        throw new IllegalArgumentException("height must be non-negative");
+      }
+    }
+
+    /** A copy of the transaction bytes. */
+    @Override
+    public byte[] transaction() {
+      return transaction.clone();
+    }
+
+    BitcoinChainParams params() {
+      return network.equals("main") ? BitcoinChainParams.MAINNET : BitcoinChainParams.REGTEST;
+    }
+  }
+
+  private AnchorReceipt(byte[] entry, InclusionProof logProof, AnchorCommitment commitment, LedgerPart ledger,
+      BitcoinPart bitcoin) {
+    if (entry.length == 0 || entry.length > MAX_ENTRY_BYTES) {
+      throw new IllegalArgumentException("entry length out of range");
+    }
+    if (logProof.treeSize() != commitment.logSize()) {
+      throw new IllegalArgumentException("the log proof must be for the anchored log size");
+    }
+    this.entry = entry.clone();
+    this.logProof = Objects.requireNonNull(logProof);
+    this.commitment = Objects.requireNonNull(commitment);
+    this.ledger = ledger;
+    this.bitcoin = bitcoin;
+  }
+
+  /** A pending receipt: the entry, its inclusion proof at the anchored log size, and the commitment. */
+  public static AnchorReceipt pending(byte[] entry, InclusionProof logProof, AnchorCommitment commitment) {
+    return new AnchorReceipt(entry, logProof, commitment, null, null);
+  }
+
+  /** A pending receipt that also carries the ledger headers (see {@link LedgerPart}). */
+  public static AnchorReceipt pending(byte[] entry, InclusionProof logProof, AnchorCommitment commitment,
+      LedgerPart ledger) {
+    return new AnchorReceipt(entry, logProof, commitment, Objects.requireNonNull(ledger), null);
+  }
+
+  /** This receipt completed with where the anchor confirmed. */
+  public AnchorReceipt complete(BitcoinPart where) {
+    return new AnchorReceipt(entry, logProof, commitment, ledger, Objects.requireNonNull(where));
+  }
+
+  /** The ledger headers, if the receipt carries them. */
+  public Optional<LedgerPart> ledger() {
+    return Optional.ofNullable(ledger);
+  }
+
+  /** The entry's canonical bytes (a copy). */
+  public byte[] entry() {
+    return entry.clone();
+  }
+
+  /** The entry's log leaf hash, {@code SHA-256(0x00 || entry)}. */
+  public Digest leafHash() {
+    return Rfc9162.leafHash(entry);
+  }
+
+  /** The entry's inclusion in the anchored ledger log. */
+  public InclusionProof logProof() {
+    return logProof;
+  }
+
+  /** The anchored commitment. */
+  public AnchorCommitment commitment() {
+    return commitment;
+  }
+
+  /** The Bitcoin part, once complete. */
+  public Optional<BitcoinPart> bitcoin() {
+    return Optional.ofNullable(bitcoin);
+  }
+
+  /** Whether the Bitcoin part is present. */
+  public boolean isComplete() {
+    return bitcoin != null;
+  }
+
+  /**
+   * Checks every step. A pending receipt yields {@link ReceiptVerdict.Pending} if its ledger part
+   * holds; a complete one yields {@link ReceiptVerdict.Anchored} only if the transaction carries
+   * the commitment and is in the block that {@code headers} has at the height, with valid proof
+   * of work.
+   */
+  public ReceiptVerdict verify(HeaderSource headers) {
+    if (!logProof.verify(leafHash(), commitment.logRoot())) {
+      return new ReceiptVerdict.Invalid("the entry is not at index " + logProof.leafIndex()
+          + " of the anchored ledger log of size " + commitment.logSize());
+    }
+    if (ledger != null) {
+      String bad = checkLedgerPart();
+      if (bad != null) {
+        return new ReceiptVerdict.Invalid(bad);
+      }
+    }
+    if (bitcoin == null) {
+      return new ReceiptVerdict.Pending(commitment.digest());
+    }
+    Transaction tx;
+    try {
+      tx = Transaction.parse(bitcoin.transaction);
+    } catch (IllegalArgumentException e) {
+      return new ReceiptVerdict.Invalid("the anchor transaction does not parse: " + e.getMessage());
+    }
+    if (tx.hasWitness()) {
+      return new ReceiptVerdict.Invalid("the anchor transaction must be given without witness data");
+    }
+    if (bitcoin.transaction.length == 64) {
+      return new ReceiptVerdict.Invalid("a 64-byte transaction is ambiguous with an inner Merkle node");
+    }
+    if (!OpReturnAnchor.find(tx).map(c -> c.equals(commitment.digest())).orElse(false)) {
+      return new ReceiptVerdict.Invalid("the anchor transaction does not carry this commitment");
+    }
+    if (!tx.txid().equals(bitcoin.branch.txid())) {
+      return new ReceiptVerdict.Invalid("the Merkle branch is for another transaction");
+    }
+    TxInclusion inc = new SpvVerifier(Objects.requireNonNull(headers, "headers"), bitcoin.params())
+        .verifyBranch(bitcoin.branch, bitcoin.height);
+    if (inc instanceof TxInclusion.Proven p) {
+      return new ReceiptVerdict.Anchored(p.height(), p.header().hash(), p.header().time(), p.txid());
+    }
+    return new ReceiptVerdict.Invalid(((TxInclusion.NotProven) inc).reason());
+  }
+
+  /**
+   * Exports the complete receipt as an OpenTimestamps proof of the file {@code 0x00 || entry}
+   * (see {@link #stampedFile()}): SHA-256 of that file is the log leaf, and the operations walk the
+   * ledger log path, the commitment, the transaction and its Merkle branch up to the block's
+   * Merkle root, where a Bitcoin block header attestation at the block's height sits. Standard
+   * OpenTimestamps verifiers accept it for mainnet anchors.
+   *
+   * @throws IllegalStateException if the receipt is pending, or a transaction part exceeds the
+   *     4096-byte argument limit of the format
+   */
+  public OtsTimestamp toOpenTimestamps() {
+    if (bitcoin == null) {
+      throw new IllegalStateException("a pending receipt has no Bitcoin attestation to export");
+    }
+    byte[] tx = bitcoin.transaction;
+    int at = indexOf(tx, commitment.digest().toByteArray());
+    if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096) {
+      throw new IllegalStateException("the anchor transaction does not fit the OpenTimestamps argument limit");
+    }
+    return OtsTimestamp.builder(leafHash().toByteArray())
+        .rfc9162InclusionPath(logProof.leafIndex(), logProof.treeSize(), logProof.path())
+        .prepend(commitment.prefix())
+        .sha256()
+        .bitcoinTransaction(tx, at)
+        .merkleBranch(bitcoin.branch)
+        .attestBitcoin(bitcoin.height);
+  }
+
+  /** The file an exported OpenTimestamps proof stamps: {@code 0x00 || entry}. */
+  public byte[] stampedFile() {
+    byte[] f = new byte[entry.length + 1];
+    f[0] = Rfc9162.LEAF_PREFIX;
+    System.arraycopy(entry, 0, f, 1, entry.length);
+    return f;
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  private String checkLedgerPart() {
+    BlockHeader anchored;
+    BlockHeader block;
+    try {
+      anchored = BlockHeader.decode(ledger.anchoredHeader);
+      block = BlockHeader.decode(ledger.blockHeader);
+    } catch (IllegalArgumentException e) {
+      return "a ledger header in the receipt does not decode: " + e.getMessage();
+    }
+    if (!anchored.chainId().equals(commitment.chainId()) || anchored.height() != commitment.height()
+        || anchored.ledgerSize() != commitment.logSize() || !anchored.ledgerRoot().equals(commitment.logRoot())) {
+      return "the anchored header does not match the commitment";
+    }
+    if (!block.chainId().equals(commitment.chainId()) || block.height() > anchored.height()) {
+      return "the entry's block is not on the anchored chain at or below the anchored height";
+    }
+    if (logProof.leafIndex() >= block.ledgerSize() || logProof.leafIndex() < block.ledgerSize() - block.entryCount()) {
+      return "the entry's log index is not within its block";
+    }
+    InclusionProof inBlock = new InclusionProof(ledger.indexInBlock, block.entryCount(), ledger.blockPath);
+    if (!inBlock.verify(leafHash(), block.entriesRoot())) {
+      return "the entry is not at index " + ledger.indexInBlock + " of block " + block.height();
+    }
+    return null;
+  }
+
+  /** The JSON form (hashes in internal byte order, except {@code txidDisplay}). */
+  public String toJson() {
+    return Json.write(true, this::writeJson);
+  }
+
+  private void writeJson(JsonGenerator g) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("format", "medledger-anchor-receipt/1");
+    g.writeStringField("status", bitcoin == null ? "pending" : "complete");
+    g.writeStringField("entry", Hex.encode(entry));
+    g.writeStringField("leafHash", leafHash().toHex());
+    g.writeObjectFieldStart("ledger");
+    g.writeNumberField("leafIndex", logProof.leafIndex());
+    g.writeNumberField("treeSize", logProof.treeSize());
+    g.writeArrayFieldStart("path");
+    for (Digest d : logProof.path()) {
+      g.writeString(d.toHex());
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+    g.writeObjectFieldStart("commitment");
+    g.writeStringField("chainId", commitment.chainId().toHex());
+    g.writeNumberField("height", commitment.height());
+    g.writeNumberField("logSize", commitment.logSize());
+    g.writeStringField("logRoot", commitment.logRoot().toHex());
+    g.writeStringField("digest", commitment.digest().toHex());
+    g.writeEndObject();
+    if (ledger != null) {
+      g.writeObjectFieldStart("headers");
+      g.writeStringField("anchored", Hex.encode(ledger.anchoredHeader));
+      g.writeStringField("block", Hex.encode(ledger.blockHeader));
+      g.writeNumberField("indexInBlock", ledger.indexInBlock);
+      g.writeArrayFieldStart("blockPath");
+      for (Digest d : ledger.blockPath) {
+        g.writeString(d.toHex());
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    if (bitcoin != null) {
+      g.writeObjectFieldStart("bitcoin");
+      g.writeStringField("network", bitcoin.network);
+      g.writeStringField("transaction", Hex.encode(bitcoin.transaction));
+      g.writeStringField("txidDisplay", bitcoin.branch.txid().reversed().toHex());
+      g.writeNumberField("txIndex", bitcoin.branch.index());
+      g.writeArrayFieldStart("branch");
+      for (Digest d : bitcoin.branch.siblings()) {
+        g.writeString(d.toHex());
+      }
+      g.writeEndArray();
+      g.writeNumberField("height", bitcoin.height);
+      g.writeEndObject();
+    }
+    g.writeEndObject();
+  }
+
+  /**
+   * Reads the JSON form.
+   *
+   * @throws MalformedEncodingException if the text is not a well-formed receipt
+   */
+  public static AnchorReceipt fromJson(String json) {
+    try {
+      Map<String, Object> o = Json.asObject(Json.parse(json), "receipt");
+      if (!"medledger-anchor-receipt/1".equals(o.get("format"))) {
+        throw new MalformedEncodingException("not a medledger-anchor-receipt/1 document");
+      }
+      byte[] entry = Hex.decode(Json.asString(Json.member(o, "entry"), "entry"));
+      Map<String, Object> l = Json.asObject(Json.member(o, "ledger"), "ledger");
+      InclusionProof proof = new InclusionProof(Json.asLong(Json.member(l, "leafIndex"), "leafIndex"),
+          Json.asLong(Json.member(l, "treeSize"), "treeSize"), digests(Json.member(l, "path"), 64));
+      Map<String, Object> c = Json.asObject(Json.member(o, "commitment"), "commitment");
+      AnchorCommitment commitment = new AnchorCommitment(
+          Digest.fromHex(Json.asString(Json.member(c, "chainId"), "chainId")),
+          Json.asLong(Json.member(c, "height"), "height"),
+          Json.asLong(Json.member(c, "logSize"), "logSize"),
+          Digest.fromHex(Json.asString(Json.member(c, "logRoot"), "logRoot")));
+      LedgerPart lp = null;
+      if (o.get("headers") != null) {
+        Map<String, Object> h = Json.asObject(o.get("headers"), "headers");
+        lp = new LedgerPart(Hex.decode(Json.asString(Json.member(h, "anchored"), "anchored")),
+            Hex.decode(Json.asString(Json.member(h, "block"), "block")),
+            Json.asLong(Json.member(h, "indexInBlock"), "indexInBlock"), digests(Json.member(h, "blockPath"), 64));
+      }
+      BitcoinPart part = null;
+      if (o.get("bitcoin") != null) {
+        Map<String, Object> b = Json.asObject(o.get("bitcoin"), "bitcoin");
+        byte[] tx = Hex.decode(Json.asString(Json.member(b, "transaction"), "transaction"));
+        Digest txid = Transaction.parse(tx).txid();
+        part = new BitcoinPart(Json.asString(Json.member(b, "network"), "network"), tx,
+            new MerkleBranch(txid, Json.asLong(Json.member(b, "txIndex"), "txIndex"),
+                digests(Json.member(b, "branch"), MerkleBranch.MAX_DEPTH)),
+            Json.asLong(Json.member(b, "height"), "height"));
+      }
+      return new AnchorReceipt(entry, proof, commitment, lp, part);
+    } catch (MalformedEncodingException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new MalformedEncodingException("invalid receipt: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<Digest> digests(Object arr, int max) {
+    List<Object> a = Json.asArray(arr, "hash list");
+    if (a.size() > max) {
+      throw new MalformedEncodingException("hash list longer than " + max);
+    }
+    List<Digest> out = new ArrayList<>(a.size());
+    for (Object x : a) {
+      out.add(Digest.fromHex(Json.asString(x, "hash")));
+    }
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return "AnchorReceipt[leaf=" + leafHash() + ", " + (bitcoin == null ? "pending" : "height " + bitcoin.height) + "]";
+  }
+}

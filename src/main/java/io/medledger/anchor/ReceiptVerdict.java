@@ -1,0 +1,47 @@
+package io.medledger.anchor;
+
+import io.medledger.crypto.Digest;
+import java.util.Objects;
+
+/** The verdict on an {@link AnchorReceipt}: a value, not an exception. */
+public sealed interface ReceiptVerdict {
+  /** Whether the receipt holds as far as it goes (complete or pending). */
+  boolean holds();
+
+  /**
+   * The entry is in the ledger as anchored, and the anchor is in a Bitcoin block of the header
+   * source's chain.
+   *
+   * @param height the Bitcoin block's height
+   * @param blockHash the block's hash (internal byte order)
+   * @param blockTime the block's timestamp (seconds since the epoch)
+   * @param txid the anchor transaction (internal byte order)
+   */
+  record Anchored(long height, Digest blockHash, long blockTime, Digest txid) implements ReceiptVerdict {
+    @Override
+    public boolean holds() {
+      return true;
+    }
+  }
+
+  /** The entry is in the ledger log that the commitment covers; the Bitcoin part is not there yet. */
+  record Pending(Digest commitment) implements ReceiptVerdict {
+    @Override
+    public boolean holds() {
+      return true;
+    }
+  }
+
+  /** The receipt does not hold; {@code reason} says which step failed. */
+  record Invalid(String reason) implements ReceiptVerdict {
+    /** Validates the reason. */
+    public Invalid {
+      Objects.requireNonNull(reason, "reason");
+    }
+
+    @Override
+    public boolean holds() {
+      return false;
+    }
+  }
+}

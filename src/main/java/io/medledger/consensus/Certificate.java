@@ -1,0 +1,158 @@
+package io.medledger.consensus;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Ed25519Signatures;
+import io.medledger.internal.consensus.Wire;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Signatures by more than two thirds of the voters on one {@link Statement} (a precommit
+ * certificate makes a block final; a prevote certificate is a proof of lock). Kept beside the
+ * block header, outside its hash. Signers are named by their index in the voter list of the
+ * block's height, and are listed in increasing index order. Immutable; {@link #verify} is the only
+ * way to trust one.
+ */
+public record Certificate(Statement statement, List<Signature> signatures) {
+  /** Upper bound on signatures a decoder accepts. */
+  public static final int MAX_SIGNERS = 1024;
+
+  /** One voter's signature: its index in the voter list and 64 signature bytes. */
+  public record Signature(int signer, byte[] signature) {
+    public Signature {
+      if (signer < 0 || signature == null || signature.length != Ed25519Signatures.SIGNATURE_LENGTH) {
+        throw new IllegalArgumentException("a certificate signature is a signer index and 64 bytes");
+      }
+      signature = signature.clone();
+    }
+
+    @Override
+    public byte[] signature() {
+      return signature.clone();
+    }
+
+    byte[] raw() {
+      return signature;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Signature s && s.signer == signer && Arrays.equals(s.signature, signature);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * signer + Arrays.hashCode(signature);
+    }
+
+    @Override
+    public String toString() {
+      return "Signature[signer=" + signer + "]";
+    }
+  }
+
+  public Certificate {
+    Objects.requireNonNull(statement, "statement");
+    if (statement.kind() != StatementKind.PREVOTE && statement.kind() != StatementKind.PRECOMMIT) {
+      throw new IllegalArgumentException("a certificate is over prevotes or precommits");
+    }
+    signatures = List.copyOf(signatures);
+    for (int i = 1; i < signatures.size(); i++) {
+      if (signatures.get(i).signer() <= signatures.get(i - 1).signer()) {
+        throw new IllegalArgumentException("certificate signers must be distinct and ascending");
+      }
+    }
+  }
+
+  /** Height of the certified block. */
+  public long height() {
+    return statement.height();
+  }
+
+  /** Hash of the certified block. */
+  public Digest blockHash() {
+    return statement.hash();
+  }
+
+  /** Round in which the block was certified. */
+  public int round() {
+    return statement.round();
+  }
+
+  /** The voter indices that signed, ascending. */
+  public List<Integer> signers() {
+    List<Integer> out = new ArrayList<>(signatures.size());
+    for (Signature s : signatures) {
+      out.add(s.signer());
+    }
+    return out;
+  }
+
+  /**
+   * True when more than two thirds of {@code voters} signed {@link #statement()} on chain
+   * {@code chainId} and every listed signature is valid. False on any problem.
+   */
+  public boolean verify(Digest chainId, List<Ed25519PublicKey> voters) {
+    return verify(chainId, voters, SignatureVerifier.DIRECT);
+  }
+
+  /** {@link #verify(Digest, List)} with a given signature verifier. */
+  public boolean verify(Digest chainId, List<Ed25519PublicKey> voters, SignatureVerifier verifier) {
+    if (signatures.size() < Membership.quorum(voters.size())) {
+      return false;
+    }
+    byte[] msg = statement.signingBytes(chainId);
+    for (Signature s : signatures) {
+      if (s.signer() >= voters.size() || !verifier.verify(voters.get(s.signer()), msg, s.raw())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The canonical encoding. */
+  public byte[] encode() {
+    Wire.Writer w = new Wire.Writer(64 + 68 * signatures.size());
+    write(w);
+    return w.toByteArray();
+  }
+
+  void write(Wire.Writer w) {
+    statement.write(w);
+    w.i32(signatures.size());
+    for (Signature s : signatures) {
+      w.i32(s.signer()).raw(s.raw());
+    }
+  }
+
+  /**
+   * Decodes {@link #encode()} output.
+   *
+   * @throws MalformedEncodingException if the bytes are not exactly one canonical certificate
+   */
+  public static Certificate decode(byte[] bytes) {
+    Wire.Reader r = new Wire.Reader(bytes);
+    Certificate c = read(r);
+    r.done();
+    return c;
+  }
+
+  static Certificate read(Wire.Reader r) {
+    Statement st = Statement.read(r);
+    int n = r.count(MAX_SIGNERS, "signature");
+    List<Signature> sigs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int signer = r.i32In(0, MAX_SIGNERS - 1, "signer");
+      sigs.add(new Signature(signer, r.raw(Ed25519Signatures.SIGNATURE_LENGTH)));
+    }
+    try {
+      return new Certificate(st, sigs);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedEncodingException("certificate: " + e.getMessage());
+    }
+  }
+}

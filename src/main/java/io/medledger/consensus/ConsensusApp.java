@@ -1,0 +1,74 @@
+package io.medledger.consensus;
+
+import io.medledger.crypto.Digest;
+import java.util.List;
+
+/**
+ * What a consensus protocol needs from the application it orders blocks for (the chain, or a
+ * simulator application): building, validating, hashing, encoding and durably committing blocks
+ * of type {@code B}, and the membership in force at each height. The application is also the
+ * block store: committed blocks and their certificates are read back from it for catch-up and
+ * after a restart. Heights start at 1; height 0 is genesis and is never proposed.
+ *
+ * <p>Implementations are called from one protocol thread at a time and need not be thread-safe
+ * for that use.
+ *
+ * @param <B> the block type
+ */
+public interface ConsensusApp<B> {
+  /** Identifies the chain; every signature binds it, so votes cannot be replayed on another chain. */
+  Digest chainId();
+
+  /** The highest committed height (0 before the first block). */
+  long committedHeight();
+
+  /** The committed block at {@code height} in 1..committedHeight(). */
+  B committedBlock(long height);
+
+  /** The certificate that made the block at {@code height} final. */
+  Certificate certificate(long height);
+
+  /** The participants that order the block at {@code height} (read from the state after height-1). */
+  Membership membership(long height);
+
+  /**
+   * Builds a candidate block at {@code ctx.height()} on top of the committed chain, named after
+   * {@code ctx.proposer()} and stamped {@code ctx.timeMillis()}, from a valid subset of
+   * {@code pending} (in order; entries that would make the block invalid are left out).
+   */
+  B propose(ProposalContext ctx, List<byte[]> pending);
+
+  /**
+   * Checks a candidate with the full rules against the committed state: linkage, height, the
+   * proposer named in {@code ctx}, timestamps against {@code ctx.timeMillis()}, every entry.
+   */
+  ValidationVerdict validate(B candidate, ProposalContext ctx);
+
+  /** The block's hash (what statements and certificates sign). */
+  Digest hash(B block);
+
+  /** The block's height. */
+  long height(B block);
+
+  /** The proposer (bookkeeper) the block names, or empty when it names no known participant. */
+  java.util.Optional<io.medledger.crypto.Ed25519PublicKey> proposer(B block);
+
+  /** The encoded entries of the block, so that they can leave the pending pool. */
+  List<byte[]> entries(B block);
+
+  /**
+   * Durably appends a validated block at committedHeight()+1 with its certificate. Returns only
+   * when the block survives a crash.
+   */
+  void commit(B block, Certificate certificate);
+
+  /** The canonical encoding of a block. */
+  byte[] encode(B block);
+
+  /**
+   * Decodes a block received from a peer.
+   *
+   * @throws io.medledger.codec.MalformedEncodingException if the bytes are not a block
+   */
+  B decode(byte[] bytes);
+}

@@ -1,0 +1,54 @@
+package io.medledger.consensus;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tuning of a protocol: batching limits of the bookkeeper, the base round timeout and its
+ * exponential backoff cap, the retransmission period, and bounds on pools and catch-up batches.
+ * Immutable.
+ *
+ * @param maxBlockEntries a block holds at most this many entries; a full batch is proposed at once
+ * @param maxBlockBytes a block's entries total at most this many bytes
+ * @param maxBatchDelay the oldest pending entry waits at most this long for its batch
+ * @param roundTimeout the first round timeout at a height; round k waits roundTimeout*2^min(k,cap)
+ * @param maxBackoffExponent the cap of the exponential backoff
+ * @param retransmitInterval period of status announcements and retransmission of own messages
+ * @param maxPendingEntries bound of the pending-entry pool (further entries are dropped)
+ * @param maxMessageBytes bound of one decoded message
+ * @param syncBatch blocks per catch-up response
+ */
+public record ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration maxBatchDelay,
+    Duration roundTimeout, int maxBackoffExponent, Duration retransmitInterval,
+    int maxPendingEntries, int maxMessageBytes, int syncBatch) {
+
+  public ConsensusConfig {
+    Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
+    Objects.requireNonNull(roundTimeout, "roundTimeout");
+    Objects.requireNonNull(retransmitInterval, "retransmitInterval");
+    if (maxBlockEntries < 1 || maxBlockBytes < 1 || maxBackoffExponent < 0 || maxBackoffExponent > 20
+        || maxPendingEntries < 1 || maxMessageBytes < 1024 || syncBatch < 1
+        || roundTimeout.isNegative() || roundTimeout.isZero() || retransmitInterval.isZero()
+        || retransmitInterval.isNegative() || maxBatchDelay.isNegative()) {
+      throw new IllegalArgumentException("invalid consensus configuration");
+    }
+  }
+
+  /** Defaults for a LAN federation: 1,000-entry blocks, 100 ms batches, 1 s round timeout. */
+  public static ConsensusConfig defaults() {
+    return new ConsensusConfig(1000, 4 << 20, Duration.ofMillis(100), Duration.ofSeconds(1), 6,
+        Duration.ofMillis(500), 100_000, 64 << 20, 16);
+  }
+
+  /** A copy with other batching limits. */
+  public ConsensusConfig withBatching(int entries, int bytes, Duration delay) {
+    return new ConsensusConfig(entries, bytes, delay, roundTimeout, maxBackoffExponent,
+        retransmitInterval, maxPendingEntries, maxMessageBytes, syncBatch);
+  }
+
+  /** A copy with other timing. */
+  public ConsensusConfig withTiming(Duration round, Duration retransmit) {
+    return new ConsensusConfig(maxBlockEntries, maxBlockBytes, maxBatchDelay, round,
+        maxBackoffExponent, retransmit, maxPendingEntries, maxMessageBytes, syncBatch);
+  }
+}

@@ -1,0 +1,239 @@
+package io.medledger.consensus;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.chain.Block;
+import io.medledger.chain.BlockCandidate;
+import io.medledger.chain.CertificatePolicy;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.Entry;
+import io.medledger.chain.EvidencePolicy;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.ValidationResult;
+import io.medledger.chain.VerifiedBlock;
+import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Binds a consensus protocol to the chain model: blocks are {@link Block}s of the
+ * {@link Ledger}, membership is the ledger's federation and audit servers, validation is
+ * {@link Ledger#validate}, and a final block is appended with a chain certificate whose opaque
+ * data is this package's {@link Certificate} (checked by {@link #certificatePolicy(String)}, which
+ * the ledger must be opened with). Evidence becomes a chain evidence entry through
+ * {@link #evidenceEntry}, accepted under {@link #evidencePolicy()}.
+ *
+ * <p>Not thread-safe: one protocol thread uses it (the ledger itself is thread-safe, so queries may
+ * run concurrently).
+ */
+public final class LedgerApp implements ConsensusApp<Block> {
+  private static final int VERIFIED_CACHE = 16;
+
+  private final Ledger ledger;
+  private final Map<Digest, VerifiedBlock> verified = new LinkedHashMap<>(32, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Digest, VerifiedBlock> e) {
+      return size() > VERIFIED_CACHE;
+    }
+  };
+
+  /**
+   * An application over {@code ledger}, which must already hold its genesis block (height 0) and
+   * have been opened with {@link #certificatePolicy(String)} of the protocol in use.
+   */
+  public LedgerApp(Ledger ledger) {
+    if (ledger.height() < 0) {
+      throw new IllegalStateException("the ledger has no genesis block");
+    }
+    this.ledger = ledger;
+  }
+
+  /**
+   * The chain certificate policy for blocks certified by protocol {@code protocol}: the chain
+   * certificate's data is a precommit {@link Certificate} for the header's height and hash,
+   * signed by more than two thirds of that protocol's voters as of the parent block. Genesis
+   * (height 0) needs no certificate.
+   */
+  public static CertificatePolicy certificatePolicy(String protocol) {
+    if (!Protocols.names().contains(protocol)) {
+      throw new IllegalArgumentException("unknown consensus protocol '" + protocol + "'");
+    }
+    return (header, chainCert, parent) -> {
+      if (header.height() == 0) {
+        return ValidationResult.accepted(chainCert);
+      }
+      Certificate c;
+      try {
+        c = Certificate.decode(chainCert.data().toByteArray());
+      } catch (MalformedEncodingException e) {
+        return ValidationResult.rejected("consensus certificate is malformed: " + e.getMessage());
+      }
+      if (c.statement().kind() != StatementKind.PRECOMMIT || c.height() != header.height()
+          || !c.blockHash().equals(header.hash())) {
+        return ValidationResult.rejected("consensus certificate is not a precommit quorum for this header");
+      }
+      Membership m = new Membership(parent.federationKeys(), parent.auditKeys());
+      if (!c.verify(header.chainId(), Protocols.voters(protocol, m))) {
+        return ValidationResult.rejected("consensus certificate lacks a quorum of valid voter signatures");
+      }
+      return ValidationResult.accepted(chainCert);
+    };
+  }
+
+  /**
+   * The chain evidence policy matching this package's {@link Evidence}: two signed statements of
+   * one kind, height and round that name different blocks.
+   */
+  public static EvidencePolicy evidencePolicy(Digest chainId) {
+    return (a, b) -> {
+      Optional<Statement> x = Statement.fromSigningBytes(a.toByteArray(), chainId);
+      Optional<Statement> y = Statement.fromSigningBytes(b.toByteArray(), chainId);
+      return x.isPresent() && y.isPresent() && x.get().kind() == y.get().kind()
+          && x.get().height() == y.get().height() && x.get().round() == y.get().round()
+          && !x.get().hash().equals(y.get().hash());
+    };
+  }
+
+  /** A chain evidence entry reporting {@code evidence}, signed by the reporting server. */
+  public io.medledger.chain.Evidence evidenceEntry(Evidence evidence, Ed25519PrivateKey reporter, long nowMillis) {
+    Digest chainId = chainId();
+    ByteString a = ByteString.of(evidence.first().signingBytes(chainId));
+    ByteString b = ByteString.of(evidence.second().signingBytes(chainId));
+    ByteString sa = ByteString.of(evidence.firstSignature());
+    ByteString sb = ByteString.of(evidence.secondSignature());
+    boolean swap = a.compareTo(b) > 0;
+    io.medledger.chain.Evidence e = new io.medledger.chain.Evidence(ParticipantId.of(reporter.publicKey()),
+        ParticipantId.of(evidence.signer()), swap ? b : a, swap ? sb : sa, swap ? a : b, swap ? sa : sb,
+        nowMillis, List.of());
+    return Entry.sign(e, chainId, reporter);
+  }
+
+  /** The ledger. */
+  public Ledger ledger() {
+    return ledger;
+  }
+
+  @Override
+  public Digest chainId() {
+    return ledger.parameters().chainId();
+  }
+
+  @Override
+  public long committedHeight() {
+    return ledger.height();
+  }
+
+  @Override
+  public Block committedBlock(long height) {
+    return ledger.block(height).block();
+  }
+
+  @Override
+  public Certificate certificate(long height) {
+    return Certificate.decode(ledger.block(height).certificate().data().toByteArray());
+  }
+
+  @Override
+  public Membership membership(long height) {
+    io.medledger.chain.Membership m = ledger.membership();
+    return new Membership(m.federationKeys(), m.auditKeys());
+  }
+
+  @Override
+  public Block propose(ProposalContext ctx, List<byte[]> pending) {
+    List<Entry> entries = new ArrayList<>(pending.size());
+    for (byte[] p : pending) {
+      try {
+        entries.add(Entry.decode(p));
+      } catch (MalformedEncodingException e) {
+        continue;
+      }
+    }
+    ValidationResult<BlockCandidate> r = ledger.propose(ParticipantId.of(ctx.proposer()), ctx.round(),
+        ByteString.EMPTY, ctx.timeMillis(), entries);
+    if (r instanceof ValidationResult.Rejected<BlockCandidate> rej) {
+      throw new IllegalStateException("the ledger refuses this node as bookkeeper: " + rej.reason());
+    }
+    VerifiedBlock vb = ((ValidationResult.Accepted<BlockCandidate>) r).value().block();
+    verified.put(vb.block().hash(), vb);
+    return vb.block();
+  }
+
+  @Override
+  public ValidationVerdict validate(Block candidate, ProposalContext ctx) {
+    if (!candidate.header().bookkeeper().equals(ParticipantId.of(ctx.proposer()))) {
+      return ValidationVerdict.reject("block names another bookkeeper");
+    }
+    ValidationResult<VerifiedBlock> r = ledger.validate(candidate);
+    if (r instanceof ValidationResult.Rejected<VerifiedBlock> rej) {
+      return ValidationVerdict.reject(rej.reason());
+    }
+    VerifiedBlock vb = ((ValidationResult.Accepted<VerifiedBlock>) r).value();
+    verified.put(candidate.hash(), vb);
+    return ValidationVerdict.accept();
+  }
+
+  @Override
+  public Digest hash(Block block) {
+    return block.hash();
+  }
+
+  @Override
+  public long height(Block block) {
+    return block.height();
+  }
+
+  @Override
+  public Optional<Ed25519PublicKey> proposer(Block block) {
+    ParticipantId id = block.header().bookkeeper();
+    for (Ed25519PublicKey k : ledger.membership().federationKeys()) {
+      if (ParticipantId.of(k).equals(id)) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public List<byte[]> entries(Block block) {
+    List<byte[]> out = new ArrayList<>(block.entries().size());
+    for (Entry e : block.entries()) {
+      out.add(e.encode());
+    }
+    return out;
+  }
+
+  @Override
+  public void commit(Block block, Certificate certificate) {
+    VerifiedBlock vb = verified.remove(block.hash());
+    if (vb == null) {
+      ValidationResult<VerifiedBlock> r = ledger.validate(block);
+      if (r instanceof ValidationResult.Rejected<VerifiedBlock> rej) {
+        throw new IllegalStateException("a certified block fails validation: " + rej.reason());
+      }
+      vb = ((ValidationResult.Accepted<VerifiedBlock>) r).value();
+    }
+    io.medledger.chain.Certificate chainCert =
+        new io.medledger.chain.Certificate(List.of(), ByteString.of(certificate.encode()));
+    ValidationResult<CertifiedBlock> r = ledger.append(vb, chainCert);
+    if (r instanceof ValidationResult.Rejected<CertifiedBlock> rej) {
+      throw new IllegalStateException("the ledger refused a final block: " + rej.reason());
+    }
+  }
+
+  @Override
+  public byte[] encode(Block block) {
+    return block.encode();
+  }
+
+  @Override
+  public Block decode(byte[] bytes) {
+    return Block.decode(bytes);
+  }
+}

@@ -1,0 +1,17 @@
+package io.medledger.consensus;
+
+import io.medledger.crypto.Ed25519PublicKey;
+
+/**
+ * Verifies Ed25519 signatures for a protocol. {@link #DIRECT} verifies every call; a simulator may
+ * inject a memoizing verifier shared by its simulated nodes (verification is a pure function, so
+ * results are identical). Implementations must be thread-safe if shared across threads.
+ */
+@FunctionalInterface
+public interface SignatureVerifier {
+  /** Verifies every signature with {@link Ed25519PublicKey#verify}. */
+  SignatureVerifier DIRECT = Ed25519PublicKey::verify;
+
+  /** True when {@code signature} is a valid signature by {@code key} over {@code message}. */
+  boolean verify(Ed25519PublicKey key, byte[] message, byte[] signature);
+}

@@ -1,0 +1,53 @@
+package io.medledger.consensus.sim;
+
+import java.util.List;
+
+/**
+ * A fault scenario of the simulator. Faults happen before the stabilization time; afterwards the
+ * network is healthy and at most f voters stay Byzantine, so liveness is checked from then on.
+ */
+public enum Scenario {
+  /** LAN latency with jitter, no faults. */
+  HEALTHY,
+  /** 10% loss, 5% duplication, wide latency spread (reordering). */
+  LOSSY,
+  /** The nodes split into two groups; the partition heals at stabilization. */
+  PARTITION,
+  /** Up to f voters and one bookkeeper crash and restart with their durable stores. */
+  CRASH_RESTART,
+  /** Every node crashes at once and restarts. */
+  ALL_RESTART,
+  /** More than f voters are down for a while (no quorum), then return. */
+  MAJORITY_DOWN,
+  /** Clock offsets of up to 300 ms and 0.5% timer drift. */
+  CLOCK_SKEW,
+  /** A bookkeeper sends different valid proposals to different halves of the network. */
+  EQUIVOCATING_BOOKKEEPER,
+  /** f voters sign a second, conflicting vote for every vote they cast. */
+  DOUBLE_SIGNING_AUDITOR,
+  /** A bookkeeper proposes invalid blocks (bad signature, broken link, wrong root, duplicate). */
+  INVALID_PROPOSER,
+  /** f voters never send their votes. */
+  VOTE_WITHHOLDER,
+  /** Byzantine bookkeepers and voters together, with 5% loss. */
+  MIXED_BYZANTINE;
+
+  /** The scenarios that apply to a protocol ({@code solo} has no network and no peers to betray). */
+  public static List<Scenario> forProtocol(String protocol) {
+    if (protocol.equals("solo")) {
+      return List.of(HEALTHY, CRASH_RESTART, ALL_RESTART, CLOCK_SKEW);
+    }
+    return List.of(values());
+  }
+
+  /** The scenario a seed runs: seeds cycle through the protocol's scenarios. */
+  public static Scenario forSeed(String protocol, long seed) {
+    List<Scenario> all = forProtocol(protocol);
+    return all.get((int) Math.floorMod(seed, (long) all.size()));
+  }
+
+  /** The command-line name. */
+  public String cliName() {
+    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+}

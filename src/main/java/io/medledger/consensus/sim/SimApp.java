@@ -1,0 +1,228 @@
+package io.medledger.consensus.sim;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.consensus.Certificate;
+import io.medledger.consensus.ConsensusApp;
+import io.medledger.consensus.Membership;
+import io.medledger.consensus.ProposalContext;
+import io.medledger.consensus.SignatureVerifier;
+import io.medledger.consensus.ValidationVerdict;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The simulator's application: a real (small) chain of {@link SimBlock}s over a durable
+ * {@link SimLedger}. Validation checks height and linkage to the previous block, the bookkeeper,
+ * monotonic timestamps within a clock-skew bound, the RFC 9162 entry root, every entry's
+ * signature, and duplicates against the whole chain; it can also be told to reject blocks. Not
+ * thread-safe.
+ */
+public final class SimApp implements ConsensusApp<SimBlock> {
+  private final Digest chainId;
+  private final SignatureVerifier verifier;
+  private final Membership membership;
+  private final SimLedger ledger;
+  private final long maxSkewMillis;
+  private final Set<Digest> committedEntries = new HashSet<>();
+  private final Map<Digest, Ed25519PublicKey> keys = new HashMap<>();
+  private Function<SimBlock, Optional<String>> rejector = b -> Optional.empty();
+  private Digest lastHash;
+  private long lastTimestamp;
+
+  /**
+   * An application over {@code ledger} (replayed to rebuild the state), with a fixed membership
+   * and a bound on how far a block timestamp may run ahead of the validator's clock.
+   */
+  public SimApp(Digest chainId, Membership membership, SimLedger ledger, long maxSkewMillis) {
+    this(chainId, membership, ledger, maxSkewMillis, SignatureVerifier.DIRECT);
+  }
+
+  /** As {@link #SimApp(Digest, Membership, SimLedger, long)}, verifying entries with {@code verifier}. */
+  public SimApp(Digest chainId, Membership membership, SimLedger ledger, long maxSkewMillis,
+      SignatureVerifier verifier) {
+    this.verifier = verifier;
+    this.chainId = chainId;
+    this.membership = membership;
+    this.ledger = ledger;
+    this.maxSkewMillis = maxSkewMillis;
+    this.lastHash = genesisHash(chainId);
+    this.lastTimestamp = Long.MIN_VALUE;
+    for (long h = 1; h <= ledger.size(); h++) {
+      apply(ledger.block(h));
+    }
+  }
+
+  /** The previous-hash of block 1. */
+  public static Digest genesisHash(Digest chainId) {
+    return Sha256.hash("medledger/sim/genesis".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        chainId.toByteArray());
+  }
+
+  /** Makes validation also reject every block for which {@code rule} returns a reason. */
+  public void rejectWhen(Function<SimBlock, Optional<String>> rule) {
+    this.rejector = rule;
+  }
+
+  /** The durable ledger. */
+  public SimLedger ledger() {
+    return ledger;
+  }
+
+  private void apply(SimBlock b) {
+    for (byte[] e : b.entriesRaw()) {
+      committedEntries.add(Sha256.hash(e));
+    }
+    lastHash = b.hash();
+    lastTimestamp = b.timestamp();
+  }
+
+  @Override
+  public Digest chainId() {
+    return chainId;
+  }
+
+  @Override
+  public long committedHeight() {
+    return ledger.size();
+  }
+
+  @Override
+  public SimBlock committedBlock(long height) {
+    return ledger.block(height);
+  }
+
+  @Override
+  public Certificate certificate(long height) {
+    return ledger.certificate(height);
+  }
+
+  @Override
+  public Membership membership(long height) {
+    return membership;
+  }
+
+  /** Checks one entry's encoding and signature; returns its digest, or null when invalid. */
+  private Digest check(byte[] encoded) {
+    SimEntry e;
+    try {
+      e = SimEntry.decode(encoded);
+    } catch (MalformedEncodingException x) {
+      return null;
+    }
+    Ed25519PublicKey k = keys.get(Digest.of(e.clientRaw()));
+    if (k == null) {
+      try {
+        k = Ed25519PublicKey.fromBytes(e.clientRaw());
+      } catch (MalformedEncodingException x) {
+        return null;
+      }
+      if (keys.size() < 100_000) {
+        keys.put(Digest.of(e.clientRaw()), k);
+      }
+    }
+    return verifier.verify(k, e.signingBytes(), e.signatureRaw()) ? Sha256.hash(encoded) : null;
+  }
+
+  @Override
+  public SimBlock propose(ProposalContext ctx, List<byte[]> pending) {
+    List<byte[]> chosen = new ArrayList<>(pending.size());
+    Set<Digest> inBlock = new HashSet<>();
+    for (byte[] e : pending) {
+      Digest d = check(e);
+      if (d != null && !committedEntries.contains(d) && inBlock.add(d)) {
+        chosen.add(e);
+      }
+    }
+    long ts = lastTimestamp == Long.MIN_VALUE ? ctx.timeMillis() : Math.max(ctx.timeMillis(), lastTimestamp + 1);
+    return SimBlock.build(ctx.height(), lastHash, ts, ctx.proposer(), chosen);
+  }
+
+  @Override
+  public ValidationVerdict validate(SimBlock b, ProposalContext ctx) {
+    if (b.height() != ledger.size() + 1) {
+      return ValidationVerdict.reject("height " + b.height() + " does not follow " + ledger.size());
+    }
+    if (!b.previous().equals(lastHash)) {
+      return ValidationVerdict.reject("previous hash does not link to the committed chain");
+    }
+    if (!b.proposedBy(ctx.proposer()) || !membership.federation().contains(ctx.proposer())) {
+      return ValidationVerdict.reject("bookkeeper is not the federation server entitled to propose");
+    }
+    if (lastTimestamp != Long.MIN_VALUE && b.timestamp() <= lastTimestamp) {
+      return ValidationVerdict.reject("timestamp not after the previous block");
+    }
+    if (b.timestamp() > ctx.timeMillis() + maxSkewMillis) {
+      return ValidationVerdict.reject("timestamp too far in the future");
+    }
+    if (!SimBlock.rootOf(b.entriesRaw()).equals(b.entriesRoot())) {
+      return ValidationVerdict.reject("entry root does not match the entries");
+    }
+    Set<Digest> inBlock = new HashSet<>();
+    int i = 0;
+    for (byte[] e : b.entriesRaw()) {
+      Digest d = check(e);
+      if (d == null) {
+        return ValidationVerdict.reject("entry " + i + " is malformed or its signature is invalid");
+      }
+      if (committedEntries.contains(d) || !inBlock.add(d)) {
+        return ValidationVerdict.reject("entry " + i + " is a duplicate");
+      }
+      i++;
+    }
+    Optional<String> extra = rejector.apply(b);
+    return extra.isPresent() ? ValidationVerdict.reject(extra.get()) : ValidationVerdict.accept();
+  }
+
+  @Override
+  public Digest hash(SimBlock block) {
+    return block.hash();
+  }
+
+  @Override
+  public long height(SimBlock block) {
+    return block.height();
+  }
+
+  @Override
+  public Optional<Ed25519PublicKey> proposer(SimBlock block) {
+    for (Ed25519PublicKey k : membership.federation()) {
+      if (block.proposedBy(k)) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public List<byte[]> entries(SimBlock block) {
+    return block.entriesRaw();
+  }
+
+  @Override
+  public void commit(SimBlock block, Certificate certificate) {
+    if (block.height() != ledger.size() + 1) {
+      throw new IllegalStateException("commit out of order: " + block.height() + " after " + ledger.size());
+    }
+    ledger.append(block, certificate);
+    apply(block);
+  }
+
+  @Override
+  public byte[] encode(SimBlock block) {
+    return block.encode();
+  }
+
+  @Override
+  public SimBlock decode(byte[] bytes) {
+    return SimBlock.decode(bytes);
+  }
+}

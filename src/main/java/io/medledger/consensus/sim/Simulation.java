@@ -1,0 +1,811 @@
+package io.medledger.consensus.sim;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.consensus.Action;
+import io.medledger.consensus.Certificate;
+import io.medledger.consensus.ConsensusConfig;
+import io.medledger.consensus.ConsensusContext;
+import io.medledger.consensus.ConsensusMessage;
+import io.medledger.consensus.ConsensusProtocol;
+import io.medledger.consensus.Event;
+import io.medledger.consensus.Evidence;
+import io.medledger.consensus.InMemorySafetyStore;
+import io.medledger.consensus.Membership;
+import io.medledger.consensus.ProposalContext;
+import io.medledger.consensus.Protocols;
+import io.medledger.consensus.RotatingAuditProtocol;
+import io.medledger.consensus.SignatureVerifier;
+import io.medledger.consensus.Statement;
+import io.medledger.consensus.StatementKind;
+import io.medledger.consensus.ValidationVerdict;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * A deterministic, seeded, event-driven simulation of one consensus protocol over a faulty
+ * network: latency distributions, loss, duplication, reordering, partitions that heal, crashes
+ * and restarts with durable stores, clock skew and Byzantine behaviours, chosen by a
+ * {@link Scenario}. After every step it checks agreement, validity and accountability; at the end
+ * it checks liveness (entries submitted after stabilization are final within a bound derived from
+ * a bounded number of rounds). The same configuration and seed give the same run, event for
+ * event ({@link SimulationResult#trace()}).
+ *
+ * <p>Configure with the fluent setters, then call {@link #run()} once. Not thread-safe; separate
+ * instances are independent.
+ */
+public final class Simulation {
+  private static final long EPOCH = 1_700_000_000_000L;
+
+  private final String protocol;
+  private final long seed;
+  private Scenario scenario;
+  private int servers = 4;
+  private int auditors = 4;
+  private double entriesPerSecond = 15;
+  private int payloadBytes = 48;
+  private long minLatency = 1;
+  private long maxLatency = 5;
+  private long stabilizeAt = 3_000;
+  private long submitUntil = 4_500;
+  private long rejectAllUntil = -1;
+  private ConsensusConfig consensus = defaultConfig();
+  private boolean shareVerification = true;
+  private boolean stopWhenDone = true;
+  private SignatureVerifier verifier = SignatureVerifier.DIRECT;
+
+  // run state
+  private SplittableRandom net;
+  private SplittableRandom work;
+  private long now;
+  private long seq;
+  private final PriorityQueue<Ev> queue = new PriorityQueue<>();
+  private final List<Node> nodes = new ArrayList<>();
+  private final Map<Ed25519PublicKey, Integer> indexOf = new HashMap<>();
+  private Membership membership;
+  private List<Ed25519PublicKey> voters;
+  private Digest chainId;
+  private int[] partition;
+  private double loss;
+  private double duplication;
+  private long latencyMin;
+  private long latencyMax;
+  private final Map<Long, Digest> finalHash = new HashMap<>();
+  private SimApp oracle;
+  private final LinkedHashMap<Digest, long[]> submitted = new LinkedHashMap<>();
+  private final List<String> safety = new ArrayList<>();
+  private final List<String> liveness = new ArrayList<>();
+  private final Map<String, Set<Digest>> received = new HashMap<>();
+  private long evidence;
+  private long rejections;
+  private long messages;
+  private long finalEntries;
+  private final MessageDigest trace = Sha256.newMessageDigest();
+  private final List<Ed25519PrivateKey> clients = new ArrayList<>();
+  private long nonce;
+  private boolean ran;
+  private java.util.function.LongSupplier cpuClock;
+  private long[] cpuNanos;
+  private List<byte[]> presigned;
+
+  private Simulation(String protocol, long seed) {
+    if (!Protocols.names().contains(protocol)) {
+      throw new IllegalArgumentException("unknown consensus protocol '" + protocol + "'; known: " + Protocols.names());
+    }
+    this.protocol = protocol;
+    this.seed = seed;
+    this.scenario = Scenario.forSeed(protocol, seed);
+    members(4, 4);
+  }
+
+  /** A simulation of {@code protocol} with the seed's scenario and default settings. */
+  public static Simulation of(String protocol, long seed) {
+    return new Simulation(protocol, seed);
+  }
+
+  /** The consensus tuning the simulator uses by default (short LAN timeouts, 100-entry blocks). */
+  public static ConsensusConfig defaultConfig() {
+    return new ConsensusConfig(100, 1 << 20, Duration.ofMillis(100), Duration.ofMillis(200), 4,
+        Duration.ofMillis(250), 100_000, 16 << 20, 16);
+  }
+
+  public Simulation scenario(Scenario s) {
+    this.scenario = s;
+    return this;
+  }
+
+  /** Federation servers (bft: validators) and audit servers (ignored by bft and solo). */
+  public Simulation members(int federation, int audit) {
+    if (federation < 1 || audit < 0 || (protocol.equals("rotating-audit") && audit < 1)) {
+      throw new IllegalArgumentException("need at least one federation server (and one audit server for rotating-audit)");
+    }
+    this.servers = protocol.equals("solo") ? 1 : federation;
+    this.auditors = protocol.equals("rotating-audit") ? audit : 0;
+    return this;
+  }
+
+  /** Entries submitted per simulated second (Poisson) and their payload size. */
+  public Simulation workload(double perSecond, int payload) {
+    this.entriesPerSecond = perSecond;
+    this.payloadBytes = payload;
+    return this;
+  }
+
+  /**
+   * Submits these encoded entries, in order, instead of generating and signing entries during the
+   * run (benchmarks pre-sign them so that client work is not measured). The rate still applies;
+   * submissions stop when the list is exhausted.
+   */
+  public Simulation entries(List<byte[]> encoded) {
+    this.presigned = new ArrayList<>(encoded);
+    return this;
+  }
+
+  /** Base one-way latency, uniform in [min, max] milliseconds (scenarios may widen it). */
+  public Simulation latency(long min, long max) {
+    if (min < 0 || max < min) {
+      throw new IllegalArgumentException("latency needs 0 <= min <= max");
+    }
+    this.minLatency = min;
+    this.maxLatency = max;
+    return this;
+  }
+
+  /** When faults end and when submissions stop (simulated milliseconds). */
+  public Simulation timeline(long stabilize, long stopSubmitting) {
+    this.stabilizeAt = stabilize;
+    this.submitUntil = stopSubmitting;
+    return this;
+  }
+
+  /** Honest validators reject every block until this simulated time. */
+  public Simulation rejectAllUntil(long millis) {
+    this.rejectAllUntil = millis;
+    return this;
+  }
+
+  /**
+   * Whether simulated nodes share one memoizing signature verifier (default true: much faster,
+   * same results). Benchmarks of per-node CPU turn it off.
+   */
+  public Simulation shareVerification(boolean share) {
+    this.shareVerification = share;
+    return this;
+  }
+
+  /**
+   * Whether the run ends as soon as submissions are over, every entry is final and every honest
+   * running node has caught up (default true), rather than at the end of the liveness window.
+   */
+  public Simulation stopWhenDone(boolean stop) {
+    this.stopWhenDone = stop;
+    return this;
+  }
+
+  /**
+   * Measures the time spent inside each node's protocol and application with {@code clock} (for
+   * example the current thread's CPU time in nanoseconds from {@code ThreadMXBean}); null, the
+   * default, measures nothing. The trace does not depend on it. Reported by
+   * {@link SimulationResult#nodeCpuNanos()}.
+   */
+  public Simulation measureCpu(java.util.function.LongSupplier clock) {
+    this.cpuClock = clock;
+    return this;
+  }
+
+  public Simulation consensus(ConsensusConfig c) {
+    this.consensus = c;
+    return this;
+  }
+
+  /** The time bound within which an entry submitted after stabilization must be final. */
+  public long livenessBoundMillis() {
+    int rounds = servers + 3;
+    long sum = 0;
+    for (int i = 0; i < rounds; i++) {
+      sum += consensus.roundTimeout().toMillis() << Math.min(i, consensus.maxBackoffExponent());
+    }
+    return sum + consensus.maxBatchDelay().toMillis() + 4 * consensus.retransmitInterval().toMillis()
+        + 20 * latencyMaxFor();
+  }
+
+  private long latencyMaxFor() {
+    return scenario == Scenario.LOSSY ? Math.max(maxLatency, 40) : maxLatency;
+  }
+
+  // ------------------------------------------------------------------ model
+
+  private final class Node {
+    final int index;
+    final Ed25519PrivateKey key;
+    final SimLedger ledger = new SimLedger();
+    final InMemorySafetyStore safetyStore = new InMemorySafetyStore();
+    Behaviour behaviour = Behaviour.HONEST;
+    long offset;
+    double drift;
+    boolean up = true;
+    int incarnation;
+    SimApp app;
+    ConsensusProtocol proto;
+    final Set<String> evidenceKeys = new HashSet<>();
+
+    Node(int index, Ed25519PrivateKey key) {
+      this.index = index;
+      this.key = key;
+    }
+
+    boolean honest() {
+      return behaviour == Behaviour.HONEST;
+    }
+
+    void boot() {
+      app = new SimApp(chainId, membership, ledger, 2 * maxOffset() + 1_000, verifier);
+      if (rejectAllUntil >= 0 && honest()) {
+        app.rejectWhen(b -> Simulation.this.now < rejectAllUntil
+            ? Optional.of("told to reject until " + rejectAllUntil) : Optional.empty());
+      }
+      Clock clock = new Clock() {
+        @Override
+        public ZoneId getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public long millis() {
+          return EPOCH + Simulation.this.now + offset;
+        }
+
+        @Override
+        public Instant instant() {
+          return Instant.ofEpochMilli(millis());
+        }
+      };
+      ConsensusContext ctx = new ConsensusContext(key, clock, new SplittableRandom(seed * 31 + index * 7919L + incarnation),
+          safetyStore, verifier);
+      proto = Protocols.create(protocol, app, ctx, consensus);
+      evidenceKeys.clear();
+      received.keySet().removeIf(k -> k.startsWith(index + "/"));
+      handle(this, new Event.Start());
+    }
+  }
+
+  private record Ev(long time, long seq, int node, int kind, Object payload, int incarnation)
+      implements Comparable<Ev> {
+    @Override
+    public int compareTo(Ev o) {
+      return time != o.time ? Long.compare(time, o.time) : Long.compare(seq, o.seq);
+    }
+  }
+
+  private static final int DELIVER = 0, TIMER = 1, SUBMIT = 2, CRASH = 3, RESTART = 4, PART = 5, HEAL = 6;
+
+  private record Delivery(int from, byte[] bytes) {}
+
+  private void schedule(long time, int node, int kind, Object payload, int incarnation) {
+    queue.add(new Ev(time, seq++, node, kind, payload, incarnation));
+  }
+
+  private long maxOffset() {
+    return scenario == Scenario.CLOCK_SKEW ? 300 : 20;
+  }
+
+  // ------------------------------------------------------------------ run
+
+  /** Runs the simulation to its end and returns the result. May be called once. */
+  public SimulationResult run() {
+    if (ran) {
+      throw new IllegalStateException("a simulation runs once");
+    }
+    ran = true;
+    verifier = shareVerification ? new MemoizingVerifier(1 << 18) : SignatureVerifier.DIRECT;
+    SplittableRandom master = new SplittableRandom(seed);
+    net = master.split();
+    work = master.split();
+    SplittableRandom setup = master.split();
+    chainId = Sha256.hash(("medledger/sim/chain/" + seed).getBytes(StandardCharsets.US_ASCII));
+    int total = servers + auditors;
+    cpuNanos = new long[total];
+    for (int i = 0; i < total; i++) {
+      Ed25519PrivateKey k = Ed25519PrivateKey.fromSeed(
+          Sha256.hash(("medledger/sim/node/" + i).getBytes(StandardCharsets.US_ASCII)).toByteArray());
+      nodes.add(new Node(i, k));
+      indexOf.put(k.publicKey(), i);
+    }
+    for (int i = 0; i < 8; i++) {
+      clients.add(Ed25519PrivateKey.fromSeed(
+          Sha256.hash(("medledger/sim/client/" + i).getBytes(StandardCharsets.US_ASCII)).toByteArray()));
+    }
+    List<Ed25519PublicKey> fed = new ArrayList<>();
+    List<Ed25519PublicKey> aud = new ArrayList<>();
+    for (int i = 0; i < total; i++) {
+      (i < servers ? fed : aud).add(nodes.get(i).key.publicKey());
+    }
+    membership = new Membership(fed, aud);
+    voters = Protocols.voters(protocol, membership);
+    oracle = new SimApp(chainId, membership, new SimLedger(), Long.MAX_VALUE / 4);
+    configureScenario(setup);
+    for (Node n : nodes) {
+      n.offset = setup.nextLong(-maxOffset(), maxOffset() + 1);
+      n.drift = scenario == Scenario.CLOCK_SKEW ? setup.nextDouble(-0.005, 0.005) : 0;
+      n.boot();
+    }
+    double t = 0;
+    while (entriesPerSecond > 0) {
+      t += -Math.log(1 - work.nextDouble()) * 1000.0 / entriesPerSecond;
+      if (t >= submitUntil) {
+        break;
+      }
+      schedule((long) t, -1, SUBMIT, null, 0);
+    }
+    long end = submitUntil + livenessBoundMillis();
+    long nextDoneCheck = submitUntil;
+    while (!queue.isEmpty() && queue.peek().time() <= end) {
+      Ev e = queue.poll();
+      now = e.time();
+      step(e);
+      if (stopWhenDone && now >= nextDoneCheck) {
+        nextDoneCheck = now + 100;
+        if (done()) {
+          end = now;
+          break;
+        }
+      }
+    }
+    now = end;
+    checkLiveness(end);
+    long height = finalHash.size();
+    List<Long> lat = new ArrayList<>();
+    for (long[] s : submitted.values()) {
+      if (s[0] >= stabilizeAt && s[1] >= 0) {
+        lat.add(s[1] - s[0]);
+      }
+    }
+    long[] latencies = lat.stream().mapToLong(Long::longValue).toArray();
+    return new SimulationResult(protocol, seed, scenario, servers, auditors, height, finalEntries, safety,
+        liveness, evidence, rejections, messages, latencies, Digest.of(trace.digest()), cpuNanos);
+  }
+
+  private boolean done() {
+    for (long[] s : submitted.values()) {
+      if (s[1] < 0 && s[0] >= stabilizeAt) {
+        return false;
+      }
+    }
+    long h = finalHash.size() + 1;
+    for (Node n : nodes) {
+      if (n.honest() && (!n.up || n.proto.height() != h)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private List<Integer> voterNodes() {
+    List<Integer> out = new ArrayList<>();
+    for (Ed25519PublicKey k : voters) {
+      out.add(indexOf.get(k));
+    }
+    return out;
+  }
+
+  private List<Integer> pick(SplittableRandom r, List<Integer> from, int count) {
+    List<Integer> pool = new ArrayList<>(from);
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < count && !pool.isEmpty(); i++) {
+      out.add(pool.remove(r.nextInt(pool.size())));
+    }
+    return out;
+  }
+
+  private void configureScenario(SplittableRandom r) {
+    latencyMin = minLatency;
+    latencyMax = maxLatency;
+    int f = Membership.maxFaulty(voters.size());
+    List<Integer> vnodes = voterNodes();
+    List<Integer> fnodes = new ArrayList<>();
+    for (int i = 0; i < servers; i++) {
+      fnodes.add(i);
+    }
+    boolean bft = protocol.equals("bft");
+    switch (scenario) {
+      case HEALTHY, CLOCK_SKEW -> { }
+      case LOSSY -> {
+        loss = 0.10;
+        duplication = 0.05;
+        latencyMax = Math.max(maxLatency, 40);
+      }
+      case PARTITION -> {
+        int[] groups = new int[nodes.size()];
+        for (int i = 0; i < groups.length; i++) {
+          groups[i] = r.nextInt(2);
+        }
+        schedule(600, -1, PART, groups, 0);
+        schedule(stabilizeAt - 300, -1, HEAL, null, 0);
+      }
+      case CRASH_RESTART -> {
+        List<Integer> victims = new ArrayList<>(pick(r, vnodes, Math.max(1, f)));
+        if (!bft && servers > 1) {
+          victims.addAll(pick(r, fnodes, 1));
+        }
+        for (int v : victims) {
+          long down = 300 + r.nextLong(1_700);
+          schedule(down, v, CRASH, null, 0);
+          schedule(Math.min(stabilizeAt - 100, down + 200 + r.nextLong(1_000)), v, RESTART, null, 0);
+        }
+      }
+      case ALL_RESTART -> {
+        for (Node n : nodes) {
+          schedule(1_500, n.index, CRASH, null, 0);
+          schedule(2_000 + r.nextLong(100), n.index, RESTART, null, 0);
+        }
+      }
+      case MAJORITY_DOWN -> {
+        for (int v : pick(r, vnodes, Math.min(vnodes.size(), f + 1))) {
+          schedule(800, v, CRASH, null, 0);
+          schedule(2_300 + r.nextLong(400), v, RESTART, null, 0);
+        }
+      }
+      case EQUIVOCATING_BOOKKEEPER -> nodes.get(pick(r, fnodes, 1).get(0)).behaviour = Behaviour.EQUIVOCATE_PROPOSALS;
+      case INVALID_PROPOSER -> nodes.get(pick(r, fnodes, 1).get(0)).behaviour = Behaviour.INVALID_PROPOSALS;
+      case DOUBLE_SIGNING_AUDITOR -> pick(r, vnodes, f).forEach(i -> nodes.get(i).behaviour = Behaviour.DOUBLE_SIGN_VOTES);
+      case VOTE_WITHHOLDER -> pick(r, vnodes, f).forEach(i -> nodes.get(i).behaviour = Behaviour.WITHHOLD_VOTES);
+      case MIXED_BYZANTINE -> {
+        loss = 0.05;
+        Behaviour[] kinds = {Behaviour.EQUIVOCATE_PROPOSALS, Behaviour.DOUBLE_SIGN_VOTES,
+            Behaviour.INVALID_PROPOSALS, Behaviour.WITHHOLD_VOTES};
+        if (bft) {
+          List<Integer> bad = pick(r, vnodes, f);
+          for (int i = 0; i < bad.size(); i++) {
+            nodes.get(bad.get(i)).behaviour = kinds[(i + r.nextInt(4)) % 4];
+          }
+        } else {
+          List<Integer> badFed = pick(r, fnodes, Math.max(1, servers - 1) >= 2 ? 2 : 1);
+          if (servers == 1) {
+            badFed = List.of();
+          }
+          for (int i = 0; i < badFed.size(); i++) {
+            nodes.get(badFed.get(i)).behaviour = i == 0 ? Behaviour.EQUIVOCATE_PROPOSALS : Behaviour.INVALID_PROPOSALS;
+          }
+          List<Integer> badVoters = pick(r, vnodes, f);
+          for (int i = 0; i < badVoters.size(); i++) {
+            nodes.get(badVoters.get(i)).behaviour = i % 2 == 0 ? Behaviour.DOUBLE_SIGN_VOTES : Behaviour.WITHHOLD_VOTES;
+          }
+        }
+      }
+      default -> throw new IllegalStateException("unhandled scenario " + scenario);
+    }
+  }
+
+  private void traceEvent(int node, int kind, long x) {
+    long[] v = {now, node, kind, x};
+    for (long l : v) {
+      for (int i = 0; i < 8; i++) {
+        trace.update((byte) (l >>> (8 * i)));
+      }
+    }
+  }
+
+  private void step(Ev e) {
+    switch (e.kind()) {
+      case SUBMIT -> submit();
+      case PART -> partition = (int[]) e.payload();
+      case HEAL -> partition = null;
+      case CRASH -> {
+        Node n = nodes.get(e.node());
+        if (n.up) {
+          n.up = false;
+          n.incarnation++;
+          n.proto = null;
+          traceEvent(n.index, CRASH, 0);
+        }
+      }
+      case RESTART -> {
+        Node n = nodes.get(e.node());
+        if (!n.up) {
+          n.up = true;
+          traceEvent(n.index, RESTART, 0);
+          n.boot();
+        }
+      }
+      case TIMER -> {
+        Node n = nodes.get(e.node());
+        if (n.up && n.incarnation == e.incarnation()) {
+          handle(n, new Event.TimerFired((io.medledger.consensus.TimerId) e.payload()));
+        }
+      }
+      case DELIVER -> {
+        Node n = nodes.get(e.node());
+        if (n.up) {
+          Delivery d = (Delivery) e.payload();
+          traceEvent(n.index, DELIVER, d.from() * 1_000_003L + d.bytes().length);
+          deliver(n, d);
+        }
+      }
+      default -> throw new IllegalStateException("unknown event kind");
+    }
+  }
+
+  private void submit() {
+    List<Node> targets = new ArrayList<>();
+    for (Node n : nodes) {
+      if (n.up && n.honest()) {
+        targets.add(n);
+      }
+    }
+    if (targets.isEmpty()) {
+      return;
+    }
+    Node n = targets.get(work.nextInt(targets.size()));
+    byte[] enc;
+    if (presigned != null) {
+      if (nonce >= presigned.size()) {
+        return;
+      }
+      enc = presigned.get((int) nonce++);
+    } else {
+      byte[] payload = new byte[payloadBytes];
+      work.nextBytes(payload);
+      enc = SimEntry.sign(clients.get(work.nextInt(clients.size())), nonce++, payload).encode();
+    }
+    submitted.put(Sha256.hash(enc), new long[] {now, -1});
+    traceEvent(n.index, SUBMIT, nonce);
+    handle(n, new Event.EntrySubmitted(enc));
+  }
+
+  private void deliver(Node n, Delivery d) {
+    String accountKey = null;
+    Set<Digest> hashes = null;
+    Node sender = nodes.get(d.from());
+    if (!sender.honest() && n.honest()) {
+      try {
+        ConsensusMessage m = ConsensusMessage.decode(d.bytes(), consensus.maxMessageBytes());
+        long h = n.proto.height();
+        if ((m instanceof ConsensusMessage.Proposal || m instanceof ConsensusMessage.Vote)
+            && m.height() <= h && m.height() >= h - 2) {
+          Statement st;
+          int signer;
+          if (m instanceof ConsensusMessage.Proposal p) {
+            st = p.statement();
+            signer = indexOf.get(RotatingAuditProtocol.bookkeeper(membership, st.height(), st.round()));
+          } else {
+            ConsensusMessage.Vote v = (ConsensusMessage.Vote) m;
+            st = v.statement();
+            signer = v.voter() < voters.size() ? indexOf.get(voters.get(v.voter())) : -1;
+          }
+          if (signer == d.from()) {
+            accountKey = signer + "/" + st.kind() + "/" + st.height() + "/" + st.round();
+            hashes = received.computeIfAbsent(n.index + "/" + accountKey, k -> new HashSet<>());
+            hashes.add(st.hash());
+          }
+        }
+      } catch (MalformedEncodingException e) {
+        accountKey = null;
+      }
+    }
+    handle(n, new Event.MessageReceived(sender.key.publicKey(), d.bytes()));
+    if (accountKey != null && hashes.size() >= 2 && n.up && !n.evidenceKeys.contains(accountKey)) {
+      safety.add("accountability: node " + n.index + " received conflicting " + accountKey
+          + " statements but reported no evidence");
+    }
+  }
+
+  private void handle(Node n, Event ev) {
+    long c0 = cpuClock != null ? cpuClock.getAsLong() : 0;
+    List<Action> actions = n.proto.handle(ev);
+    if (cpuClock != null) {
+      cpuNanos[n.index] += cpuClock.getAsLong() - c0;
+    }
+    for (Action a : actions) {
+      if (a instanceof Action.Send s) {
+        Integer to = indexOf.get(s.to());
+        if (to != null) {
+          transmit(n, to, s.message().encode());
+        }
+      } else if (a instanceof Action.Broadcast b) {
+        broadcast(n, b.message());
+      } else if (a instanceof Action.SetTimer t) {
+        long d = Math.max(0, Math.round(t.delay().toMillis() * (1 + n.drift)));
+        schedule(now + d, n.index, TIMER, t.timer(), n.incarnation);
+      } else if (a instanceof Action.Committed c) {
+        traceEvent(n.index, 100, c.height());
+        trace.update(c.blockHash().toByteArray());
+        if (n.honest()) {
+          onCommitted(n, c);
+        }
+      } else if (a instanceof Action.EvidenceFound f) {
+        onEvidence(n, f.evidence());
+      } else if (a instanceof Action.ProposalRejected) {
+        rejections++;
+      }
+    }
+  }
+
+  private void broadcast(Node n, ConsensusMessage m) {
+    switch (n.behaviour) {
+      case WITHHOLD_VOTES -> {
+        if (m instanceof ConsensusMessage.Vote) {
+          return;
+        }
+      }
+      case DOUBLE_SIGN_VOTES -> {
+        if (m instanceof ConsensusMessage.Vote v) {
+          Statement s = v.statement();
+          Statement alt = new Statement(s.kind(), s.height(), s.round(),
+              Sha256.hash(s.hash().toByteArray(), new byte[] {(byte) n.index}), -1);
+          ConsensusMessage.Vote other = new ConsensusMessage.Vote(alt, v.voter(),
+              n.key.sign(alt.signingBytes(chainId)), -1, new byte[64]);
+          byte[] a = v.encode();
+          byte[] b = other.encode();
+          for (Node peer : nodes) {
+            if (peer != n) {
+              transmit(n, peer.index, a);
+              if (net.nextBoolean()) {
+                transmit(n, peer.index, b);
+              }
+            }
+          }
+          return;
+        }
+      }
+      case EQUIVOCATE_PROPOSALS, INVALID_PROPOSALS -> {
+        if (m instanceof ConsensusMessage.Proposal p && p.statement().auxRound() < 0) {
+          SimBlock b = SimBlock.decode(p.block());
+          SimBlock alt = n.behaviour == Behaviour.EQUIVOCATE_PROPOSALS
+              ? SimBlock.build(b.height(), b.previous(), b.timestamp() + 1, n.key.publicKey(), b.entries())
+              : invalidVariant(b, n.key.publicKey());
+          Statement st = new Statement(StatementKind.PROPOSAL, b.height(), p.statement().round(), alt.hash(), -1);
+          ConsensusMessage.Proposal q = new ConsensusMessage.Proposal(st, n.key.sign(st.signingBytes(chainId)),
+              alt.encode(), null);
+          byte[] a = p.encode();
+          byte[] c = q.encode();
+          for (Node peer : nodes) {
+            if (peer != n) {
+              boolean second = n.behaviour == Behaviour.INVALID_PROPOSALS || net.nextBoolean();
+              transmit(n, peer.index, second ? c : a);
+            }
+          }
+          return;
+        }
+      }
+      default -> { }
+    }
+    byte[] bytes = m.encode();
+    for (Node peer : nodes) {
+      if (peer != n) {
+        transmit(n, peer.index, bytes);
+      }
+    }
+  }
+
+  private SimBlock invalidVariant(SimBlock b, Ed25519PublicKey who) {
+    List<byte[]> entries = b.entries();
+    int mode = net.nextInt(4);
+    if (mode == 0 && !entries.isEmpty()) {
+      int i = net.nextInt(entries.size());
+      entries.set(i, SimEntry.decode(entries.get(i)).corrupted().encode());
+      return SimBlock.build(b.height(), b.previous(), b.timestamp(), who, entries);
+    } else if (mode == 1) {
+      return SimBlock.build(b.height(), Sha256.hash(b.previous().toByteArray()), b.timestamp(), who, entries);
+    } else if (mode == 2 || entries.isEmpty()) {
+      return SimBlock.withRoot(b.height(), b.previous(), b.timestamp(), who,
+          Sha256.hash(b.entriesRoot().toByteArray()), entries);
+    }
+    entries.add(entries.get(0));
+    return SimBlock.build(b.height(), b.previous(), b.timestamp(), who, entries);
+  }
+
+  private void transmit(Node from, int to, byte[] bytes) {
+    messages++;
+    if (partition != null && partition[from.index] != partition[to]) {
+      return;
+    }
+    if (net.nextDouble() < loss) {
+      return;
+    }
+    int copies = net.nextDouble() < duplication ? 2 : 1;
+    for (int c = 0; c < copies; c++) {
+      long lat = latencyMin + (latencyMax > latencyMin ? net.nextLong(latencyMax - latencyMin + 1) : 0);
+      if (net.nextDouble() < 0.02) {
+        lat *= 2 + net.nextInt(8);
+      }
+      schedule(now + lat, to, DELIVER, new Delivery(from.index, bytes), 0);
+    }
+  }
+
+  // ------------------------------------------------------------------ invariants
+
+  private void onCommitted(Node n, Action.Committed c) {
+    Digest prev = finalHash.putIfAbsent(c.height(), c.blockHash());
+    if (prev != null) {
+      if (!prev.equals(c.blockHash())) {
+        safety.add("agreement: node " + n.index + " committed " + c.blockHash().toHex() + " at height "
+            + c.height() + " but " + prev.toHex() + " is final there");
+      }
+      return;
+    }
+    SimBlock b = n.ledger.block(c.height());
+    Certificate cert = c.certificate();
+    if (!cert.verify(chainId, voters, verifier) || !cert.blockHash().equals(b.hash())) {
+      safety.add("validity: certificate of height " + c.height() + " does not verify");
+    }
+    ValidationVerdict v = oracle.validate(b, new ProposalContext(c.height(), cert.round(), oracle.proposer(b).orElseThrow(), Long.MAX_VALUE / 4));
+    if (v instanceof ValidationVerdict.Rejected r && !r.reason().startsWith("told to reject")) {
+      safety.add("validity: final block at height " + c.height() + " fails validation: " + r.reason());
+    }
+    if (c.height() == oracle.committedHeight() + 1) {
+      oracle.commit(b, cert);
+    }
+    if (rejectAllUntil >= 0 && now < rejectAllUntil) {
+      safety.add("validity: block final at height " + c.height() + " while every honest validator rejects");
+    }
+    for (byte[] e : b.entries()) {
+      long[] s = submitted.get(Sha256.hash(e));
+      if (s != null && s[1] < 0) {
+        s[1] = now;
+      }
+      finalEntries++;
+    }
+  }
+
+  private void onEvidence(Node n, Evidence ev) {
+    Integer who = indexOf.get(ev.signer());
+    if (!ev.verify(chainId, verifier)) {
+      safety.add("accountability: node " + n.index + " produced evidence that does not verify");
+      return;
+    }
+    if (who == null || nodes.get(who).honest()) {
+      safety.add("accountability: evidence names honest node " + who);
+      return;
+    }
+    evidence++;
+    n.evidenceKeys.add(who + "/" + ev.first().kind() + "/" + ev.first().height() + "/" + ev.first().round());
+  }
+
+  private void checkLiveness(long end) {
+    long bound = livenessBoundMillis();
+    int late = 0;
+    String first = null;
+    for (Map.Entry<Digest, long[]> e : submitted.entrySet()) {
+      long[] s = e.getValue();
+      if (s[0] < stabilizeAt) {
+        continue;
+      }
+      long deadline = s[0] + bound;
+      if (deadline > end) {
+        continue;
+      }
+      if (s[1] < 0 || s[1] > deadline) {
+        late++;
+        if (first == null) {
+          first = "entry submitted at " + s[0] + " ms " + (s[1] < 0 ? "never final" : "final after " + (s[1] - s[0]) + " ms");
+        }
+      }
+    }
+    if (late > 0) {
+      liveness.add("liveness: " + late + " entries not final within " + bound + " ms; first: " + first);
+    }
+  }
+}

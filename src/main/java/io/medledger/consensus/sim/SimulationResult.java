@@ -1,0 +1,58 @@
+package io.medledger.consensus.sim;
+
+import io.medledger.crypto.Digest;
+import java.util.List;
+
+/**
+ * The outcome of one simulated run: violations of each invariant (empty when it held), counts,
+ * the time-to-final of each entry submitted after stabilization, and a digest of the whole trace
+ * (equal seeds give equal digests), and optionally each node's CPU time. Immutable.
+ */
+public record SimulationResult(String protocol, long seed, Scenario scenario, int servers,
+    int auditors, long finalBlocks, long finalEntries, List<String> safetyViolations,
+    List<String> livenessFailures, long evidence, long rejections, long messages,
+    long[] latenciesMillis, Digest trace, long[] nodeCpuNanos) {
+
+  public SimulationResult {
+    safetyViolations = List.copyOf(safetyViolations);
+    livenessFailures = List.copyOf(livenessFailures);
+    latenciesMillis = latenciesMillis.clone();
+    nodeCpuNanos = nodeCpuNanos.clone();
+  }
+
+  /**
+   * Thread CPU time spent in each node's protocol and application, by node index (federation
+   * servers first); zeros unless {@link Simulation#measureCpu} was given a clock.
+   */
+  @Override
+  public long[] nodeCpuNanos() {
+    return nodeCpuNanos.clone();
+  }
+
+  @Override
+  public long[] latenciesMillis() {
+    return latenciesMillis.clone();
+  }
+
+  /** True when no invariant was violated. */
+  public boolean passed() {
+    return safetyViolations.isEmpty() && livenessFailures.isEmpty();
+  }
+
+  /** The one-line command that replays this run. */
+  public String replayCommand() {
+    return "bin/medledger simulate --protocol " + protocol + " --seeds 1 --first-seed " + seed
+        + " --servers " + servers + " --auditors " + auditors;
+  }
+
+  /** The latency at quantile {@code q} in [0, 1] (nearest rank), or -1 without samples. */
+  public long latencyQuantile(double q) {
+    if (latenciesMillis.length == 0) {
+      return -1;
+    }
+    long[] s = latenciesMillis.clone();
+    java.util.Arrays.sort(s);
+    int i = (int) Math.ceil(q * s.length) - 1;
+    return s[Math.max(0, Math.min(s.length - 1, i))];
+  }
+}

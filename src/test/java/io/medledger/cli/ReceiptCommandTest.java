@@ -1,0 +1,64 @@
+package io.medledger.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.AnchorReceiptTest;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReceiptCommandTest {
+  @TempDir Path dir;
+
+  private String[] run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+  }
+
+  @Test
+  void verifiesCompleteRefusesPendingAndTampered() throws Exception {
+    AnchorReceiptTest.Fixture f = new AnchorReceiptTest.Fixture();
+    AnchorReceipt r = f.receipt(7);
+    Path receipt = Files.writeString(dir.resolve("r.json"), r.toJson());
+    Path headers = Files.writeString(dir.resolve("h.json"), "{\"" + f.height + "\":\"" + f.header.toHex() + "\"}");
+    String[] ok = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString());
+    assertEquals("0", ok[0], ok[2]);
+    assertTrue(ok[1].contains("\"valid\":true") && ok[1].contains("\"height\":150") && ok[1].contains("\"time\":1780000000"), ok[1]);
+
+    Path pending = Files.writeString(dir.resolve("p.json"),
+        AnchorReceipt.pending(r.entry(), r.logProof(), r.commitment()).toJson());
+    String[] p = run("receipt", "verify", "--receipt", pending.toString(), "--headers", headers.toString());
+    assertEquals("1", p[0]);
+    assertTrue(p[1].contains("\"status\":\"pending\""), p[1]);
+
+    Path other = Files.writeString(dir.resolve("h2.json"), "{\"151\":\"" + f.header.toHex() + "\"}");
+    String[] bad = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", other.toString());
+    assertEquals("1", bad[0]);
+    assertTrue(bad[1].contains("\"status\":\"invalid\""), bad[1]);
+
+    Path garbage = Files.writeString(dir.resolve("g.json"), "{\"format\":1}");
+    String[] g = run("receipt", "verify", "--receipt", garbage.toString(), "--headers", headers.toString());
+    assertEquals("2", g[0]);
+    assertTrue(g[2].startsWith("medledger: "), g[2]);
+    assertEquals("2", run("receipt", "verify", "--receipt", dir.resolve("none").toString(), "--headers", headers.toString())[0]);
+
+    Path ots = dir.resolve("entry.bin.ots");
+    String[] ex = run("receipt", "export-ots", "--receipt", receipt.toString(), "--out", ots.toString());
+    assertEquals("0", ex[0], ex[2]);
+    io.medledger.anchor.ots.OtsTimestamp t = io.medledger.anchor.ots.OtsTimestamp.read(ots);
+    assertTrue(t.matchesFile(dir.resolve("entry.bin")));
+    assertTrue(t.verifyBitcoin(io.medledger.anchor.bitcoin.FileHeaderSource.read(headers),
+        io.medledger.anchor.bitcoin.BitcoinChainParams.REGTEST).holds());
+    assertEquals("2", run("receipt", "export-ots", "--receipt", pending.toString(), "--out", ots.toString())[0]);
+  }
+}

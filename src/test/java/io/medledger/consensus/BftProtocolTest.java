@@ -1,0 +1,9 @@
+package io.medledger.consensus;
+
+/** The protocol suite run against {@link BftProtocol}. */
+class BftProtocolTest extends ProtocolContractTest {
+  @Override
+  String protocol() {
+    return BftProtocol.NAME;
+  }
+}

@@ -1,0 +1,121 @@
+package io.medledger.consensus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.chain.Block;
+import io.medledger.chain.ChainFixture;
+import io.medledger.chain.ChainFixture.Actor;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.Entry;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.ValidationResult;
+import io.medledger.codec.ByteString;
+import io.medledger.crypto.Sha256;
+import io.medledger.storage.InMemoryBlockStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The protocols ordering real chain blocks through {@link LedgerApp}. */
+class LedgerAppTest {
+  @ParameterizedTest
+  @ValueSource(strings = {"rotating-audit", "bft"})
+  void protocolsOrderChainBlocksWithVerifiableCertificates(String protocol) {
+    ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
+    CertifiedBlock genesis = f.ledger.block(0);
+    List<Actor> members = new ArrayList<>(f.federation);
+    if (protocol.equals(RotatingAuditProtocol.NAME)) {
+      members.addAll(f.auditors);
+    }
+    long start = f.clock.millis();
+    DirectDriver driver = new DirectDriver(t -> f.clock.advance(Duration.ofMillis(start + t - f.clock.millis())), 3);
+    List<LedgerApp> apps = new ArrayList<>();
+    for (Actor a : members) {
+      Ledger l = Ledger.builder(f.params).store(new InMemoryBlockStore()).clock(f.clock)
+          .certificatePolicy(LedgerApp.certificatePolicy(protocol)).open();
+      assertInstanceOf(ValidationResult.Accepted.class, l.append(genesis));
+      LedgerApp app = new LedgerApp(l);
+      apps.add(app);
+      ConsensusContext ctx = new ConsensusContext(a.key(), f.clock, new SplittableRandom(3), new InMemorySafetyStore());
+      driver.add(a.publicKey(), Protocols.create(protocol, app, ctx, ConsensusConfig.defaults()
+          .withBatching(8, 1 << 20, Duration.ofMillis(30))));
+    }
+    List<Entry> submitted = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Entry e = f.registerPatient(f.actor("patient-" + i));
+      submitted.add(e);
+      driver.at(10 + 13L * i, i % members.size(), new Event.EntrySubmitted(e.encode()));
+    }
+    driver.runUntil(10_000);
+
+    Ledger first = apps.get(0).ledger();
+    assertTrue(first.height() >= 3, "several blocks of 8 entries at most: " + first.height());
+    long included = 0;
+    for (long h = 1; h <= first.height(); h++) {
+      included += first.block(h).block().entries().size();
+    }
+    assertEquals(submitted.size(), included, "every entry is final exactly once");
+    for (Entry e : submitted) {
+      assertTrue(first.locate(e.id()).isPresent());
+    }
+    Membership m = apps.get(0).membership(first.height() + 1);
+    for (LedgerApp app : apps) {
+      assertEquals(first.height(), app.ledger().height());
+      for (long h = 1; h <= first.height(); h++) {
+        CertifiedBlock cb = app.ledger().block(h);
+        assertEquals(first.block(h).block().hash(), cb.block().hash());
+        Certificate c = app.certificate(h);
+        assertTrue(c.verify(f.params.chainId(), Protocols.voters(protocol, m)));
+        assertEquals(cb.block().hash(), c.blockHash());
+        assertTrue(m.federation().stream().anyMatch(k -> ParticipantId.of(k).equals(cb.header().bookkeeper())),
+            "the block names a federation server as bookkeeper");
+      }
+    }
+    // a ledger reopened over a node's store replays every block under the consensus certificate policy
+    Ledger copy = Ledger.builder(f.params).store(new InMemoryBlockStore()).clock(f.clock)
+        .certificatePolicy(LedgerApp.certificatePolicy(protocol)).open();
+    for (long h = 0; h <= first.height(); h++) {
+      assertInstanceOf(ValidationResult.Accepted.class, copy.append(first.block(h)), "height " + h);
+    }
+    // a forged certificate (too few signers) is refused by the policy
+    Certificate real = apps.get(0).certificate(1);
+    Certificate weak = new Certificate(real.statement(), real.signatures().subList(0, 1));
+    Block b1 = first.block(1).block();
+    Ledger other = Ledger.builder(f.params).store(new InMemoryBlockStore()).clock(f.clock)
+        .certificatePolicy(LedgerApp.certificatePolicy(protocol)).open();
+    other.append(genesis);
+    ValidationResult<CertifiedBlock> refused = other.append(new CertifiedBlock(b1,
+        new io.medledger.chain.Certificate(List.of(), ByteString.of(weak.encode()))));
+    assertInstanceOf(ValidationResult.Rejected.class, refused);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rotating-audit"})
+  void evidenceBecomesAValidChainEntry(String protocol) {
+    ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
+    Actor cheat = f.auditors.get(1);
+    Actor reporter = f.federation.get(0);
+    Statement a = new Statement(StatementKind.PRECOMMIT, 5, 2, Sha256.hash(new byte[] {1}), -1);
+    Statement b = new Statement(StatementKind.PRECOMMIT, 5, 2, Sha256.hash(new byte[] {2}), -1);
+    Evidence ev = new Evidence(cheat.publicKey(), a, cheat.key().sign(a.signingBytes(f.params.chainId())), b,
+        cheat.key().sign(b.signingBytes(f.params.chainId())));
+    assertTrue(ev.verify(f.params.chainId()));
+    LedgerApp app = new LedgerApp(f.ledger);
+    io.medledger.chain.Evidence entry = app.evidenceEntry(ev, reporter.key(), f.now());
+    assertEquals(ParticipantId.of(cheat.publicKey()), entry.accused());
+    assertInstanceOf(ValidationResult.Accepted.class, f.ledger.checkEntry(entry));
+    assertTrue(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(), entry.secondMessage()));
+    assertFalse(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(), entry.firstMessage()));
+    Statement otherRound = new Statement(StatementKind.PRECOMMIT, 5, 3, b.hash(), -1);
+    assertFalse(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(),
+        ByteString.of(otherRound.signingBytes(f.params.chainId()))));
+    assertEquals(protocol, RotatingAuditProtocol.NAME);
+  }
+}
