@@ -404,7 +404,7 @@ final class BlockProcessor {
         o.federationDelta += m.action() == MembershipChange.Action.ADD ? 1 : -1;
       }
     } else if (e instanceof AccessGrant g) {
-      o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), g, height, Long.MAX_VALUE));
+      o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), terms(g), height, Long.MAX_VALUE));
       o.newGrantsByPatient.computeIfAbsent(g.patient(), k -> new ArrayList<>()).add(ee.id());
     } else if (e instanceof AccessRevocation v) {
       o.grants.put(v.grant(), o.grant(v.grant()).revoke(time));
@@ -415,6 +415,12 @@ final class BlockProcessor {
       o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage),
           false));
     }
+  }
+
+  /** The terms of a grant that authorization needs (no proxies, fragments or signatures kept in memory). */
+  private static AccessGrant terms(AccessGrant g) {
+    return new AccessGrant(g.patient(), g.grantee(), g.scope(), g.purpose(), g.notBefore(), g.notAfter(), List.of(), 0,
+        List.of(), g.createdAt(), List.of());
   }
 
   /** Computes the sub-blocks and every root for {@code entries} on top of {@code base}. */
@@ -431,11 +437,12 @@ final class BlockProcessor {
     List<Digest> subHashes = new ArrayList<>(groups.size());
     List<Digest> subLeaves = new ArrayList<>(groups.size());
     for (Map.Entry<Digest, List<Digest>> g : groups.entrySet()) {
-      SubBlockHeader prev = base.head(g.getKey());
+      SubBlockIndex prev = base.subBlocks(g.getKey());
+      int last = prev == null ? -1 : prev.last();
       int n = g.getValue().size();
       SubBlockHeader s = new SubBlockHeader(g.getKey(), height,
-          prev == null ? SubBlockHeader.NONE : base.headHashes.get(g.getKey()), prev == null ? -1 : prev.height(), n,
-          (prev == null ? 0 : prev.totalEntries()) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
+          prev == null ? SubBlockHeader.NONE : prev.hash(last), prev == null ? -1 : prev.height(last), n,
+          (prev == null ? 0 : prev.total(last)) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
       Digest h = s.hash();
       subs.add(s);
       subHashes.add(h);

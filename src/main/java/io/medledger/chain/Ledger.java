@@ -7,6 +7,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.merkle.ConsistencyProof;
 import io.medledger.merkle.MerkleLog;
+import io.medledger.merkle.Rfc9162;
 import io.medledger.storage.BlockStore;
 import io.medledger.storage.InMemoryBlockStore;
 import java.time.Clock;
@@ -252,11 +253,12 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
-  /** A grant by entry id. */
+  /** A grant by entry id (read back from the block store, key fragments included). */
   public Optional<AccessGrant> grant(Digest grantId) {
     lock.readLock().lock();
     try {
-      return Optional.ofNullable(state.grants.get(grantId)).map(LedgerState.GrantInfo::grant);
+      Long idx = state.grants.containsKey(grantId) ? state.entryIndex.get(grantId) : null;
+      return idx == null ? Optional.empty() : Optional.of((AccessGrant) entryAt(locationOf(idx)));
     } finally {
       lock.readLock().unlock();
     }
@@ -648,41 +650,30 @@ public final class Ledger implements AutoCloseable {
       if (height < 0 || height > state.height()) {
         return Optional.empty();
       }
-      java.util.TreeMap<Digest, Digest> pairs = new java.util.TreeMap<>();
+      java.util.TreeMap<Digest, List<Digest>> groups = new java.util.TreeMap<>();
       for (Entry e : block(height).block().entries()) {
         Digest k = e.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT);
-        pairs.computeIfAbsent(k, x -> subBlockAt(x, height).hash());
+        groups.computeIfAbsent(k, x -> new ArrayList<>()).add(e.leafHash());
       }
-      if (!pairs.containsKey(key)) {
+      if (!groups.containsKey(key)) {
         return Optional.empty();
       }
       MerkleLog tree = new MerkleLog();
       long index = -1;
-      for (Map.Entry<Digest, Digest> p : pairs.entrySet()) {
-        long i = tree.appendLeafHash(BlockProcessor.subBlockLeaf(p.getKey(), p.getValue()));
-        if (p.getKey().equals(key)) {
+      SubBlockHeader wanted = null;
+      for (Map.Entry<Digest, List<Digest>> g : groups.entrySet()) {
+        SubBlockIndex ix = state.subBlocks(g.getKey());
+        SubBlockHeader s = ix.header(g.getKey(), ix.indexOf(height), Rfc9162.rootOfLeafHashes(g.getValue()));
+        long i = tree.appendLeafHash(BlockProcessor.subBlockLeaf(g.getKey(), s.hash()));
+        if (g.getKey().equals(key)) {
           index = i;
+          wanted = s;
         }
       }
-      return Optional.of(new SubBlockInclusionProof(subBlockAt(key, height), tree.inclusionProof(index, tree.size())));
+      return Optional.of(new SubBlockInclusionProof(wanted, tree.inclusionProof(index, tree.size())));
     } finally {
       lock.readLock().unlock();
     }
-  }
-
-  private SubBlockHeader subBlockAt(Digest key, long height) {
-    List<SubBlockHeader> l = state.subBlocks.get(key);
-    int lo = 0;
-    int hi = l.size() - 1;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (l.get(mid).height() < height) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return l.get(lo);
   }
 
   /** The complete history of {@code patient} as of the tip, provable against the tip header. */
@@ -701,17 +692,19 @@ public final class Ledger implements AutoCloseable {
       if (state.tip() == null) {
         throw new IllegalStateException("the chain is empty");
       }
-      List<SubBlockHeader> subs = state.subBlocks.getOrDefault(key, List.of());
-      List<PatientHistoryProof.SubBlock> out = new ArrayList<>(subs.size());
-      for (int i = subs.size() - 1; i >= 0; i--) {
-        SubBlockHeader s = subs.get(i);
-        List<Entry> es = new ArrayList<>(s.entryCount());
-        for (Entry e : block(s.height()).block().entries()) {
+      SubBlockIndex ix = state.subBlocks(key);
+      int n = ix == null ? 0 : ix.size();
+      List<PatientHistoryProof.SubBlock> out = new ArrayList<>(n);
+      for (int i = n - 1; i >= 0; i--) {
+        List<Entry> es = new ArrayList<>();
+        List<Digest> leaves = new ArrayList<>();
+        for (Entry e : block(ix.height(i)).block().entries()) {
           if (e.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT).equals(key)) {
             es.add(e);
+            leaves.add(e.leafHash());
           }
         }
-        out.add(new PatientHistoryProof.SubBlock(s, es));
+        out.add(new PatientHistoryProof.SubBlock(ix.header(key, i, Rfc9162.rootOfLeafHashes(leaves)), es));
       }
       return new PatientHistoryProof(key, state.height(), state.headsTree.prove(key), out);
     } finally {

@@ -110,7 +110,12 @@ class AuthorizationRulesTest {
         .contains("grantee"));
     assertTrue(rejection(f.grantWithProxies(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all(),
         List.of(f.federation.get(0), f.auditors.get(0)), 2)).contains("proxy"));
-    f.commit(f.grantWithProxies(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all(), f.federation.subList(0, 3), 2));
+    AccessGrant withProxies = f.grantWithProxies(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all(),
+        f.federation.subList(0, 3), 2);
+    f.commit(withProxies);
+    assertEquals(withProxies, f.ledger.grant(withProxies.id()).orElseThrow());
+    assertEquals(3, f.ledger.grant(withProxies.id()).orElseThrow().keyFragments().size());
+    assertTrue(f.ledger.grant(ChainFixture.digest("no such grant")).isEmpty());
   }
 
   @Test
