@@ -101,7 +101,7 @@ public final class Ledger implements AutoCloseable {
       this.params = Objects.requireNonNull(params, "params");
     }
 
-    /** The block store (the ledger closes it when it is closed). */
+    /** The block store (owned by the ledger from {@link #open()} on). */
     public Builder store(BlockStore s) {
       this.store = Objects.requireNonNull(s, "store");
       return this;
@@ -132,15 +132,26 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Opens the ledger, replaying every stored block.
+     * Opens the ledger, replaying every stored block. The ledger owns the store from here on: it
+     * closes it when it is closed, or at once if opening fails.
      *
      * @throws LedgerReplayException if a stored block does not decode or validate
+     * @throws io.medledger.storage.StoreException if the store cannot be read
      */
     public Ledger open() {
       if (store == null) {
         store = new InMemoryBlockStore();
       }
-      return new Ledger(this);
+      try {
+        return new Ledger(this);
+      } catch (RuntimeException e) {
+        try {
+          store.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
     }
   }
 
