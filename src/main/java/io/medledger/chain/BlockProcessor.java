@@ -5,6 +5,7 @@ import static io.medledger.access.ParticipantKind.CLINICIAN;
 import static io.medledger.access.ParticipantKind.FEDERATION_SERVER;
 import static io.medledger.access.ParticipantKind.INSTITUTION;
 import static io.medledger.access.ParticipantKind.PATIENT;
+import static io.medledger.access.ParticipantKind.REGULATOR;
 import static io.medledger.access.ParticipantKind.RESEARCHER;
 import static io.medledger.access.ParticipantKind.STORAGE_NODE;
 
@@ -141,6 +142,19 @@ final class BlockProcessor {
         return "institution " + a.institution() + " is not an active registered institution";
       }
       return exactly(signers, a.institution(), a.member());
+    } else if (e instanceof RecordErasure x) {
+      String r = exactly(signers, x.requestedBy());
+      if (r != null) {
+        return r;
+      }
+      if (!x.requestedBy().equals(x.patient()) && o.active(x.requestedBy(), REGULATOR) == null) {
+        return "erasure is requested by the patient or an active regulator";
+      }
+      LedgerState.RecordInfo rec = o.record(x.record());
+      if (rec == null || !rec.patient().equals(x.patient())) {
+        return "no record " + x.record() + " of this patient";
+      }
+      return rec.erased() ? "record already erased" : null;
     } else if (e instanceof AffiliateRemoval a) {
       String r = exactly(signers, a.institution());
       if (r != null) {
@@ -235,6 +249,9 @@ final class BlockProcessor {
       if (prev == null || !prev.patient().equals(m.patient())) {
         return "amends no record of this patient";
       }
+      if (prev.erased()) {
+        return "amends an erased record";
+      }
       if (!prev.resourceType().equals(m.resourceType())) {
         return "an amendment keeps the resource type " + prev.resourceType();
       }
@@ -299,6 +316,9 @@ final class BlockProcessor {
     LedgerState.RecordInfo rec = o.record(a.record());
     if (rec == null || !rec.patient().equals(a.patient())) {
       return "no record " + a.record() + " of this patient";
+    }
+    if (rec.erased()) {
+      return "the record was erased";
     }
     Participant accessor = o.participant(a.accessor());
     if (accessor == null || !accessor.active()) {
@@ -365,6 +385,8 @@ final class BlockProcessor {
     } else if (e instanceof AffiliateRegistration a) {
       o.participants.put(a.member(), new Participant(a.role(), a.memberKey(), Optional.of(a.institution()),
           Optional.empty(), height, true));
+    } else if (e instanceof RecordErasure x) {
+      o.records.put(x.record(), o.record(x.record()).erase());
     } else if (e instanceof AffiliateRemoval a) {
       o.participants.put(a.member(), o.participant(a.member()).deactivated());
     } else if (e instanceof MembershipChange m) {
@@ -382,7 +404,7 @@ final class BlockProcessor {
         o.federationDelta += m.action() == MembershipChange.Action.ADD ? 1 : -1;
       }
     } else if (e instanceof AccessGrant g) {
-      o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), g, height, Long.MAX_VALUE));
+      o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), terms(g), height, Long.MAX_VALUE));
       o.newGrantsByPatient.computeIfAbsent(g.patient(), k -> new ArrayList<>()).add(ee.id());
     } else if (e instanceof AccessRevocation v) {
       o.grants.put(v.grant(), o.grant(v.grant()).revoke(time));
@@ -390,8 +412,15 @@ final class BlockProcessor {
       List<Digest> lineage = new ArrayList<>();
       lineage.add(ee.id());
       m.amends().ifPresent(a -> lineage.addAll(o.record(a).lineage()));
-      o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage)));
+      o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage),
+          false));
     }
+  }
+
+  /** The terms of a grant that authorization needs (no proxies, fragments or signatures kept in memory). */
+  private static AccessGrant terms(AccessGrant g) {
+    return new AccessGrant(g.patient(), g.grantee(), g.scope(), g.purpose(), g.notBefore(), g.notAfter(), List.of(), 0,
+        List.of(), g.createdAt(), List.of());
   }
 
   /** Computes the sub-blocks and every root for {@code entries} on top of {@code base}. */
@@ -408,11 +437,12 @@ final class BlockProcessor {
     List<Digest> subHashes = new ArrayList<>(groups.size());
     List<Digest> subLeaves = new ArrayList<>(groups.size());
     for (Map.Entry<Digest, List<Digest>> g : groups.entrySet()) {
-      SubBlockHeader prev = base.head(g.getKey());
+      SubBlockIndex prev = base.subBlocks(g.getKey());
+      int last = prev == null ? -1 : prev.last();
       int n = g.getValue().size();
       SubBlockHeader s = new SubBlockHeader(g.getKey(), height,
-          prev == null ? SubBlockHeader.NONE : base.headHashes.get(g.getKey()), prev == null ? -1 : prev.height(), n,
-          (prev == null ? 0 : prev.totalEntries()) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
+          prev == null ? SubBlockHeader.NONE : prev.hash(last), prev == null ? -1 : prev.height(last), n,
+          (prev == null ? 0 : prev.total(last)) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
       Digest h = s.hash();
       subs.add(s);
       subHashes.add(h);

@@ -21,7 +21,7 @@ import java.util.Optional;
  */
 public sealed interface Entry
     permits MedicalRecord, AccessGrant, AccessRevocation, AccessEvent, PatientRegistration,
-        InstitutionRegistration, AffiliateRegistration, AffiliateRemoval, MembershipChange, Anchor, Evidence {
+        InstitutionRegistration, AffiliateRegistration, AffiliateRemoval, MembershipChange, Anchor, Evidence, RecordErasure {
 
   /** The kind. */
   EntryKind kind();

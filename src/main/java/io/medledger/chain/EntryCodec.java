@@ -198,6 +198,11 @@ final class EntryCodec {
       w.enumValue("role", a.role().ordinal(), a.role().label());
       w.digest("institution", a.institution().digest());
       w.i64("createdAt", a.createdAt());
+    } else if (e instanceof RecordErasure x) {
+      w.digest("patient", x.patient().digest());
+      w.digest("record", x.record());
+      w.digest("requestedBy", x.requestedBy().digest());
+      w.i64("createdAt", x.createdAt());
     } else if (e instanceof AffiliateRemoval a) {
       w.digest("member", a.member().digest());
       w.digest("institution", a.institution().digest());
@@ -277,6 +282,8 @@ final class EntryCodec {
         return new AffiliateRegistration(key(r.digest("memberKey"), "memberKey"),
             ParticipantKind.values()[r.enumValue("role", ParticipantKind.labels())], id(r, "institution"),
             r.i64("createdAt"), none);
+      case RECORD_ERASURE:
+        return new RecordErasure(id(r, "patient"), r.digest("record"), id(r, "requestedBy"), r.i64("createdAt"), none);
       case AFFILIATE_REMOVAL:
         return new AffiliateRemoval(id(r, "member"), id(r, "institution"), r.i64("createdAt"), none);
       case MEMBERSHIP_CHANGE:

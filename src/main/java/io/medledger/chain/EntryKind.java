@@ -26,7 +26,9 @@ public enum EntryKind {
   /** {@link Evidence}. */
   EVIDENCE,
   /** {@link AffiliateRemoval}. */
-  AFFILIATE_REMOVAL;
+  AFFILIATE_REMOVAL,
+  /** {@link RecordErasure}. */
+  RECORD_ERASURE;
 
   private static final List<String> LABELS = java.util.Arrays.stream(values()).map(EntryKind::label).toList();
 

@@ -7,6 +7,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.merkle.ConsistencyProof;
 import io.medledger.merkle.MerkleLog;
+import io.medledger.merkle.Rfc9162;
 import io.medledger.storage.BlockStore;
 import io.medledger.storage.InMemoryBlockStore;
 import java.time.Clock;
@@ -100,7 +101,7 @@ public final class Ledger implements AutoCloseable {
       this.params = Objects.requireNonNull(params, "params");
     }
 
-    /** The block store (the ledger closes it when it is closed). */
+    /** The block store (owned by the ledger from {@link #open()} on). */
     public Builder store(BlockStore s) {
       this.store = Objects.requireNonNull(s, "store");
       return this;
@@ -131,15 +132,26 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Opens the ledger, replaying every stored block.
+     * Opens the ledger, replaying every stored block. The ledger owns the store from here on: it
+     * closes it when it is closed, or at once if opening fails.
      *
      * @throws LedgerReplayException if a stored block does not decode or validate
+     * @throws io.medledger.storage.StoreException if the store cannot be read
      */
     public Ledger open() {
       if (store == null) {
         store = new InMemoryBlockStore();
       }
-      return new Ledger(this);
+      try {
+        return new Ledger(this);
+      } catch (RuntimeException e) {
+        try {
+          store.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
     }
   }
 
@@ -252,11 +264,12 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
-  /** A grant by entry id. */
+  /** A grant by entry id (read back from the block store, key fragments included). */
   public Optional<AccessGrant> grant(Digest grantId) {
     lock.readLock().lock();
     try {
-      return Optional.ofNullable(state.grants.get(grantId)).map(LedgerState.GrantInfo::grant);
+      Long idx = state.grants.containsKey(grantId) ? state.entryIndex.get(grantId) : null;
+      return idx == null ? Optional.empty() : Optional.of((AccessGrant) entryAt(locationOf(idx)));
     } finally {
       lock.readLock().unlock();
     }
@@ -637,6 +650,43 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * Proof that the sub-block of {@code key} (a patient's pseudonym digest, or
+   * {@link SubBlockHeader#NO_PATIENT}) at {@code height} is committed to by that block's header;
+   * empty if the block has no entry for that key.
+   */
+  public Optional<SubBlockInclusionProof> subBlockInclusionProof(Digest key, long height) {
+    lock.readLock().lock();
+    try {
+      if (height < 0 || height > state.height()) {
+        return Optional.empty();
+      }
+      java.util.TreeMap<Digest, List<Digest>> groups = new java.util.TreeMap<>();
+      for (Entry e : block(height).block().entries()) {
+        Digest k = e.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT);
+        groups.computeIfAbsent(k, x -> new ArrayList<>()).add(e.leafHash());
+      }
+      if (!groups.containsKey(key)) {
+        return Optional.empty();
+      }
+      MerkleLog tree = new MerkleLog();
+      long index = -1;
+      SubBlockHeader wanted = null;
+      for (Map.Entry<Digest, List<Digest>> g : groups.entrySet()) {
+        SubBlockIndex ix = state.subBlocks(g.getKey());
+        SubBlockHeader s = ix.header(g.getKey(), ix.indexOf(height), Rfc9162.rootOfLeafHashes(g.getValue()));
+        long i = tree.appendLeafHash(BlockProcessor.subBlockLeaf(g.getKey(), s.hash()));
+        if (g.getKey().equals(key)) {
+          index = i;
+          wanted = s;
+        }
+      }
+      return Optional.of(new SubBlockInclusionProof(wanted, tree.inclusionProof(index, tree.size())));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** The complete history of {@code patient} as of the tip, provable against the tip header. */
   public PatientHistoryProof patientHistory(ParticipantId patient) {
     return history(patient.digest());
@@ -653,17 +703,19 @@ public final class Ledger implements AutoCloseable {
       if (state.tip() == null) {
         throw new IllegalStateException("the chain is empty");
       }
-      List<SubBlockHeader> subs = state.subBlocks.getOrDefault(key, List.of());
-      List<PatientHistoryProof.SubBlock> out = new ArrayList<>(subs.size());
-      for (int i = subs.size() - 1; i >= 0; i--) {
-        SubBlockHeader s = subs.get(i);
-        List<Entry> es = new ArrayList<>(s.entryCount());
-        for (Entry e : block(s.height()).block().entries()) {
+      SubBlockIndex ix = state.subBlocks(key);
+      int n = ix == null ? 0 : ix.size();
+      List<PatientHistoryProof.SubBlock> out = new ArrayList<>(n);
+      for (int i = n - 1; i >= 0; i--) {
+        List<Entry> es = new ArrayList<>();
+        List<Digest> leaves = new ArrayList<>();
+        for (Entry e : block(ix.height(i)).block().entries()) {
           if (e.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT).equals(key)) {
             es.add(e);
+            leaves.add(e.leafHash());
           }
         }
-        out.add(new PatientHistoryProof.SubBlock(s, es));
+        out.add(new PatientHistoryProof.SubBlock(ix.header(key, i, Rfc9162.rootOfLeafHashes(leaves)), es));
       }
       return new PatientHistoryProof(key, state.height(), state.headsTree.prove(key), out);
     } finally {

@@ -16,7 +16,10 @@ import java.util.Map;
  * ledger's write lock; read under its read lock.
  */
 final class LedgerState {
-  /** A grant with the block time of its revocation ({@code Long.MAX_VALUE} while in force). */
+  /**
+   * A grant's terms (without proxies, key fragments and signatures) with the block time of its
+   * revocation ({@code Long.MAX_VALUE} while in force).
+   */
   record GrantInfo(Digest id, AccessGrant grant, long height, long revokedAt) {
     GrantInfo revoke(long time) {
       return new GrantInfo(id, grant, height, time);
@@ -33,7 +36,11 @@ final class LedgerState {
   }
 
   /** What validation needs to know about a record. */
-  record RecordInfo(Digest id, ParticipantId patient, String resourceType, List<Digest> lineage) {}
+  record RecordInfo(Digest id, ParticipantId patient, String resourceType, List<Digest> lineage, boolean erased) {
+    RecordInfo erase() {
+      return new RecordInfo(id, patient, resourceType, lineage, true);
+    }
+  }
 
   final Map<ParticipantId, Participant> participants = new HashMap<>();
   final Map<Digest, GrantInfo> grants = new HashMap<>();
@@ -43,8 +50,7 @@ final class LedgerState {
   final List<ParticipantId> federation = new ArrayList<>();
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
-  final Map<Digest, List<SubBlockHeader>> subBlocks = new HashMap<>();
-  final Map<Digest, Digest> headHashes = new HashMap<>();
+  final Map<Digest, SubBlockIndex> subBlocks = new HashMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
   final MerkleLog log = new MerkleLog();
   CompactRange frontier = new CompactRange();
@@ -59,9 +65,8 @@ final class LedgerState {
     return headers.isEmpty() ? null : headers.get(headers.size() - 1);
   }
 
-  SubBlockHeader head(Digest key) {
-    List<SubBlockHeader> l = subBlocks.get(key);
-    return l == null ? null : l.get(l.size() - 1);
+  SubBlockIndex subBlocks(Digest key) {
+    return subBlocks.get(key);
   }
 
   List<ParticipantId> listFor(ParticipantKind role) {
@@ -109,8 +114,8 @@ final class LedgerState {
     frontier = fx.frontier;
     for (int i = 0; i < fx.subBlocks.size(); i++) {
       SubBlockHeader s = fx.subBlocks.get(i);
-      subBlocks.computeIfAbsent(s.key(), k -> new ArrayList<>(2)).add(s);
-      headHashes.put(s.key(), fx.subBlockHashes.get(i));
+      subBlocks.computeIfAbsent(s.key(), k -> new SubBlockIndex()).add(s.height(), s.totalEntries(),
+          fx.subBlockHashes.get(i));
     }
     headsTree = fx.headsTree;
     headers.add(fx.block.header());

@@ -20,6 +20,7 @@ public final class Main {
     m.put("demo", new DemoCommand());
     m.put("merkle", new MerkleCommand());
     m.put("bitcoin", new BitcoinCommand());
+    m.put("chain", new ChainCommand());
     m.put("pre", new PreCommand());
     m.put("fhir", new FhirCommand());
     m.put("receipt", new ReceiptCommand());

@@ -110,7 +110,12 @@ class AuthorizationRulesTest {
         .contains("grantee"));
     assertTrue(rejection(f.grantWithProxies(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all(),
         List.of(f.federation.get(0), f.auditors.get(0)), 2)).contains("proxy"));
-    f.commit(f.grantWithProxies(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all(), f.federation.subList(0, 3), 2));
+    AccessGrant withProxies = f.grantWithProxies(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all(),
+        f.federation.subList(0, 3), 2);
+    f.commit(withProxies);
+    assertEquals(withProxies, f.ledger.grant(withProxies.id()).orElseThrow());
+    assertEquals(3, f.ledger.grant(withProxies.id()).orElseThrow().keyFragments().size());
+    assertTrue(f.ledger.grant(ChainFixture.digest("no such grant")).isEmpty());
   }
 
   @Test
@@ -139,6 +144,30 @@ class AuthorizationRulesTest {
         ByteString.of(accused.key().sign(m1)), ByteString.of(m2), ByteString.of(accused.key().sign(m2)), f.now(),
         List.of()), alice);
     assertTrue(rejection(byPatient).contains("reported by"));
+  }
+
+  @Test
+  void erasedRecordsCanNoLongerBeReadOrAmended() {
+    AccessGrant g = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(g);
+    MedicalRecord r1 = f.record(doc, alice, f.hospitalA, "Observation", "one");
+    MedicalRecord r2 = f.record(doc, alice, f.hospitalA, "Observation", "two");
+    f.commit(r1, r2);
+    f.commit(f.accessEvent(doc, r1, g));
+    assertTrue(rejection(f.erase(doc, r1)).contains("patient or an active regulator"));
+    assertTrue(rejection(f.erase(bob, r1)).contains("patient or an active regulator"));
+    f.commit(f.erase(alice, r1));
+    assertTrue(rejection(f.accessEvent(doc, r1, g)).contains("erased"));
+    assertTrue(rejection(f.accessEvent(alice, r1, null)).contains("erased"));
+    assertTrue(rejection(f.amend(doc, alice, f.hospitalA, "Observation", "again", r1)).contains("erased"));
+    assertTrue(rejection(f.erase(alice, r1)).contains("already erased"));
+    // a regulator may erase by law
+    Actor reg = f.actor("regulator");
+    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+    f.commit(f.erase(reg, r2));
+    // the chain still validates from scratch, and the history records the erasures
+    assertTrue(f.ledger.patientHistory(alice.id()).verify(f.ledger.tip().orElseThrow()).value().stream()
+        .filter(e -> e instanceof RecordErasure).count() == 2);
   }
 
   @Test

@@ -233,6 +233,11 @@ public final class ChainFixture {
         member);
   }
 
+  /** The erasure of {@code record}'s payload, requested by {@code requester} (the patient or a regulator). */
+  public RecordErasure erase(Actor requester, MedicalRecord record) {
+    return sign(new RecordErasure(record.patient(), record.id(), requester.id(), now(), List.of()), requester);
+  }
+
   /** The institution's removal of one of its members. */
   public AffiliateRemoval removeAffiliate(Actor member, Actor institution) {
     return sign(new AffiliateRemoval(member.id(), institution.id(), now(), List.of()), institution);

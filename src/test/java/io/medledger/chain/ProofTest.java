@@ -131,6 +131,27 @@ class ProofTest {
   }
 
   @Test
+  void subBlocksAreCommittedToByTheirBlock() {
+    for (long h = 0; h <= f.ledger.height(); h++) {
+      for (Actor p : List.of(alice, bob)) {
+        Optional<SubBlockInclusionProof> sp = f.ledger.subBlockInclusionProof(p.id().digest(), h);
+        boolean has = f.ledger.block(h).block().entries().stream().anyMatch(e -> e.subject().equals(Optional.of(p.id())));
+        assertEquals(has, sp.isPresent());
+        if (has) {
+          assertTrue(sp.get().verify(f.ledger.header(h)));
+          assertTrue(SubBlockInclusionProof.fromJson(sp.get().toJson()).verify(f.ledger.header(h)));
+          if (h > 0) {
+            assertFalse(sp.get().verify(f.ledger.header(h - 1)));
+          }
+        }
+      }
+    }
+    SubBlockInclusionProof none = f.ledger.subBlockInclusionProof(SubBlockHeader.NO_PATIENT, 1).orElseThrow();
+    assertTrue(none.verify(f.ledger.header(1)));
+    assertTrue(none.subBlock().patient().isEmpty());
+  }
+
+  @Test
   void omittedRecordsAreDetected() {
     BlockHeader tip = f.ledger.tip().orElseThrow();
     PatientHistoryProof p = f.ledger.patientHistory(alice.id());

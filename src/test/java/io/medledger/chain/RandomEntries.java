@@ -133,6 +133,9 @@ final class RandomEntries {
         e = new MembershipChange(a, role, key().publicKey(), op ? Optional.of(id()) : Optional.empty(), time(), List.of());
         break;
       }
+      case RECORD_ERASURE:
+        e = new RecordErasure(id(), digest(), id(), time(), List.of());
+        break;
       case AFFILIATE_REMOVAL:
         e = new AffiliateRemoval(id(), id(), time(), List.of());
         break;

@@ -1,0 +1,61 @@
+package io.medledger.chain;
+
+import io.medledger.crypto.Digest;
+import java.util.Arrays;
+
+/**
+ * One key's sub-blocks in compact arrays: height, running entry total and hash of each (48
+ * bytes per sub-block). A sub-block header is rebuilt from these plus its block's entries
+ * (for the entries root). Guarded by the ledger lock.
+ */
+final class SubBlockIndex {
+  private long[] heights = new long[2];
+  private long[] totals = new long[2];
+  private byte[] hashes = new byte[2 * Digest.LENGTH];
+  private int size;
+
+  void add(long height, long total, Digest hash) {
+    if (size == heights.length) {
+      heights = Arrays.copyOf(heights, size * 2);
+      totals = Arrays.copyOf(totals, size * 2);
+      hashes = Arrays.copyOf(hashes, size * 2 * Digest.LENGTH);
+    }
+    heights[size] = height;
+    totals[size] = total;
+    hash.copyTo(hashes, size * Digest.LENGTH);
+    size++;
+  }
+
+  int size() {
+    return size;
+  }
+
+  long height(int i) {
+    return heights[i];
+  }
+
+  long total(int i) {
+    return totals[i];
+  }
+
+  Digest hash(int i) {
+    return Digest.of(hashes, i * Digest.LENGTH);
+  }
+
+  int last() {
+    return size - 1;
+  }
+
+  /** Position of the sub-block at {@code height}, or -1. */
+  int indexOf(long height) {
+    int i = Arrays.binarySearch(heights, 0, size, height);
+    return i >= 0 ? i : -1;
+  }
+
+  /** The header of sub-block {@code i}, given its entries root. */
+  SubBlockHeader header(Digest key, int i, Digest entriesRoot) {
+    long before = i == 0 ? 0 : totals[i - 1];
+    return new SubBlockHeader(key, heights[i], i == 0 ? SubBlockHeader.NONE : hash(i - 1),
+        i == 0 ? -1 : heights[i - 1], (int) (totals[i] - before), totals[i], entriesRoot);
+  }
+}

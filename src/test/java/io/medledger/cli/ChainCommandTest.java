@@ -1,0 +1,75 @@
+package io.medledger.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.ChainFixture;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.storage.FileBlockStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code chain verify} and {@code chain block} through Main.run. */
+class ChainCommandTest {
+  @TempDir
+  Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void verifiesAndPrintsAStoredChain() throws IOException {
+    ChainFixture f = ChainFixture.builder().chainName("cli-chain").federationServers(4).auditServers(4)
+        .store(FileBlockStore.open(dir)).build();
+    f.commit(f.registerPatient(f.actor("alice")));
+    String tip = f.ledger.tip().orElseThrow().hash().toHex();
+    f.ledger.close();
+    Run ok = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain");
+    assertEquals(0, ok.code(), ok.err());
+    assertTrue(ok.out().contains("\"height\":1"), ok.out());
+    assertTrue(ok.out().contains("\"tip\":\"" + tip + "\""), ok.out());
+    assertTrue(ok.out().contains("\"auditServers\":4"), ok.out());
+    Run block = run("chain", "block", "--store", dir.toString(), "--chain", "cli-chain", "--height", "1");
+    assertEquals(0, block.code(), block.err());
+    assertEquals(tip, CertifiedBlock.fromJson(block.out().trim()).header().hash().toHex());
+    // another chain's parameters: the genesis block is refused
+    Run wrong = run("chain", "verify", "--store", dir.toString(), "--chain", "other");
+    assertEquals(1, wrong.code());
+    assertTrue(wrong.err().startsWith("invalid chain: stored block at height 0"), wrong.err());
+    assertEquals(2, run("chain", "block", "--store", dir.toString(), "--chain", "cli-chain", "--height", "9").code());
+    assertEquals(2, run("chain", "verify", "--store", dir.resolve("missing").toString(), "--chain", "x").code());
+    assertEquals(2, run("chain", "verify", "--chain", "x").code());
+    assertEquals(2, run("chain", "frobnicate", "--store", dir.toString(), "--chain", "x").code());
+    // damage on disk
+    Path segment;
+    try (Stream<Path> s = Files.list(dir)) {
+      segment = s.filter(p -> Files.isRegularFile(p)).max((a, b) -> Long.compare(a.toFile().length(),
+          b.toFile().length())).orElseThrow();
+    }
+    try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+      raf.seek(raf.length() / 4);
+      int x = raf.read();
+      raf.seek(raf.length() / 4);
+      raf.write(x ^ 1);
+    }
+    Run damaged = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain");
+    assertEquals(1, damaged.code());
+    assertTrue(damaged.err().startsWith("invalid chain:"), damaged.err());
+  }
+}
