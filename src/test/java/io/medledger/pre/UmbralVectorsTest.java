@@ -74,7 +74,65 @@ class UmbralVectorsTest {
     assertTrue(report.contains("S01 kfrag_set[0] kfrag[0] parses, round-trips and verifies"), report);
     assertTrue(report.contains("S01 kfrag_set[0] generate_kfrags replay"), report);
     assertTrue(report.contains("S01 encrypt replay"), report);
-    assertTrue(report.contains("SN01 capsule_from_bytes: was accepted"), report);
+    assertTrue(report.contains("SN01 capsule_from_bytes: succeeded"), report);
     assertTrue(check.failed() >= 4, check.summary());
+  }
+
+  @Test
+  void casesThatMustSucceedAndWrongReasonsAreChecked() {
+    String text = Json.write(false, g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("negative_cases");
+      // The generator's public key parses: expected ok.
+      g.writeStartObject();
+      g.writeStringField("id", "P1");
+      g.writeStringField("operation", "public_key_from_bytes");
+      g.writeObjectFieldStart("inputs");
+      g.writeStringField("public_key", "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+      g.writeEndObject();
+      g.writeObjectFieldStart("expected");
+      g.writeBooleanField("ok", true);
+      g.writeEndObject();
+      g.writeEndObject();
+      // A key of zero must fail, and a "success" expectation for it must be reported.
+      g.writeStartObject();
+      g.writeStringField("id", "P2");
+      g.writeStringField("operation", "secret_key_from_bytes");
+      g.writeObjectFieldStart("inputs");
+      g.writeStringField("secret_key", "00".repeat(32));
+      g.writeEndObject();
+      g.writeObjectFieldStart("expected");
+      g.writeBooleanField("ok", true);
+      g.writeEndObject();
+      g.writeEndObject();
+      // No cfrags fails with NoCapsuleFrags, not with ValidationFailed.
+      g.writeStartObject();
+      g.writeStringField("id", "P3");
+      g.writeStringField("operation", "decrypt_reencrypted");
+      g.writeObjectFieldStart("inputs");
+      g.writeStringField("receiving_sk", "00".repeat(31) + "01");
+      g.writeStringField("delegating_pk", "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+      EncryptionResult enc = Umbral.encrypt(SecretKey.random().publicKey(), new byte[0]);
+      g.writeStringField("capsule", io.medledger.codec.Hex.encode(enc.capsule().toBytes()));
+      g.writeStringField("ciphertext", io.medledger.codec.Hex.encode(enc.ciphertext()));
+      g.writeArrayFieldStart("cfrags");
+      g.writeEndArray();
+      g.writeEndObject();
+      g.writeObjectFieldStart("expected");
+      g.writeBooleanField("ok", false);
+      g.writeStringField("error_kind", "ReencryptionError::OnOpen(ValidationFailed)");
+      g.writeEndObject();
+      g.writeEndObject();
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+    UmbralVectorCheck check = new UmbralVectorCheck(true);
+    check.checkDocument(Json.parse(text));
+    String report = String.join("\n", check.lines());
+    assertTrue(report.contains("ok   P1"), report);
+    assertTrue(report.contains("FAIL P2 secret_key_from_bytes: failed (malformed input) but should succeed"), report);
+    assertTrue(report.contains("FAIL P3 decrypt_reencrypted: failed with NO_CAPSULE_FRAGS, expected VALIDATION_FAILED"),
+        report);
+    assertEquals("1 passed, 2 failed", check.summary());
   }
 }

@@ -94,11 +94,6 @@ public final class CurvePoint {
     System.arraycopy(encoded, 0, out, off, LENGTH);
   }
 
-  /** The encoding without copying; callers must not modify it. */
-  byte[] encodedUnsafe() {
-    return encoded;
-  }
-
   /** this · k (variable base). May be the identity only if k is 0. */
   public ECPoint mul(CurveScalar k) {
     return Secp256k1.mul(point, k.toBigInteger());

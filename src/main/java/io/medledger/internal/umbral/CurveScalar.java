@@ -20,8 +20,6 @@ public final class CurveScalar {
   private static final BigInteger N = Secp256k1.N;
   private static final BigInteger N_MINUS_1 = N.subtract(BigInteger.ONE);
 
-  /** Zero. */
-  public static final CurveScalar ZERO = new CurveScalar(BigInteger.ZERO);
   /** One. */
   public static final CurveScalar ONE = new CurveScalar(BigInteger.ONE);
 
@@ -155,6 +153,7 @@ public final class CurveScalar {
     return o instanceof CurveScalar s && MessageDigest.isEqual(toBytes(), s.toBytes());
   }
 
+  /** Constant, so that a scalar's hash does not leak anything about a secret value. */
   @Override
   public int hashCode() {
     return 1;

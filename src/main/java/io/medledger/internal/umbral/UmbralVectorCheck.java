@@ -371,119 +371,114 @@ public final class UmbralVectorCheck {
     }
   }
 
-  /** Runs one negative case; returns null if it failed as expected. */
+  /**
+   * What an operation did: {@code ok} with a value (bytes, or a Boolean for verifications), or
+   * not ok with the reason (null for malformed input).
+   */
+  private record Outcome(boolean ok, Object value, Object reason) {
+    static Outcome of(Object value) {
+      return new Outcome(true, value, null);
+    }
+
+    static Outcome failed(Object reason) {
+      return new Outcome(false, null, reason);
+    }
+
+    static Outcome verdict(Verification<?> v) {
+      return new Outcome(true, v.isVerified(), v.failure().orElse(null));
+    }
+  }
+
+  /** Runs one negative (or expected-outcome) case; returns null if it behaved as expected. */
   private static String negative(Map<String, Object> n) throws Exception {
     String op = Json.asString(Json.member(n, "operation"), "operation");
     Map<String, Object> in = Json.asObject(Json.member(n, "inputs"), "inputs");
     Map<String, Object> expected = Json.asObject(Json.member(n, "expected"), "expected");
     String kind = expected.get("error_kind") instanceof String s ? s : "";
+    Outcome out;
+    try {
+      out = evaluate(op, in);
+    } catch (MalformedEncodingException e) {
+      out = Outcome.failed(null);
+    } catch (DecryptionException e) {
+      out = Outcome.failed(e.reason());
+    }
+    if (out == null) {
+      return "unknown operation '" + op + "'";
+    }
+    boolean verdict = out.value() instanceof Boolean;
+    if (!Boolean.TRUE.equals(expected.get("ok"))) {
+      if (out.ok() && (!verdict || (Boolean) out.value())) {
+        return verdict ? "verified" : "succeeded";
+      }
+      Object want = kind.isEmpty() ? null : verdict || out.reason() instanceof VerificationFailure
+          ? verificationReason(kind) : decryptionReason(kind);
+      return want == null || out.reason() == null || want == out.reason() ? null
+          : "failed with " + out.reason() + ", expected " + want;
+    }
+    if (!out.ok()) {
+      return "failed (" + (out.reason() == null ? "malformed input" : out.reason()) + ") but should succeed";
+    }
+    Object result = expected.get("result");
+    if (result instanceof Boolean b) {
+      return b.equals(out.value()) ? null : "result " + out.value() + ", expected " + b;
+    }
+    if (result instanceof String hexResult && out.value() instanceof byte[] bytes) {
+      return same("result", Hex.decode(hexResult), bytes);
+    }
+    return verdict && !(Boolean) out.value() ? "rejected: " + out.reason() : null;
+  }
+
+  private static Outcome evaluate(String op, Map<String, Object> in) throws DecryptionException {
     switch (op) {
       case "capsule_from_bytes":
-        return expectMalformed(() -> Capsule.fromBytes(hex(in, "capsule")));
+        return Outcome.of(Capsule.fromBytes(hex(in, "capsule")).toBytes());
       case "secret_key_from_bytes":
-        return expectMalformed(() -> SecretKey.fromSecretBytes(hex(in, "secret_key")));
+        return Outcome.of(SecretKey.fromSecretBytes(hex(in, "secret_key")).exportSecretBytes());
       case "public_key_from_bytes":
-        return expectMalformed(() -> PublicKey.fromBytes(hex(in, "public_key")));
-      case "signature_verify": {
-        Signature s;
-        try {
-          s = Signature.fromBytes(hex(in, "signature"));
-        } catch (MalformedEncodingException e) {
-          return null;
-        }
-        return s.verify(PublicKey.fromBytes(hex(in, "verifying_pk")), hex(in, "message")) ? "signature verified" : null;
-      }
-      case "decrypt_original": {
-        SecretKey sk = SecretKey.fromSecretBytes(hex(in, "delegating_sk"));
-        Capsule capsule = Capsule.fromBytes(hex(in, "capsule"));
-        return expectDecryptionFailure(kind, () -> Umbral.decryptOriginal(sk, capsule, hex(in, "ciphertext")));
-      }
-      case "kfrag_verify": {
-        KeyFrag kf;
-        try {
-          kf = KeyFrag.fromBytes(hex(in, "kfrag"));
-        } catch (MalformedEncodingException e) {
-          return null;
-        }
-        Verification<VerifiedKeyFrag> v = kf.verify(PublicKey.fromBytes(hex(in, "verifying_pk")),
-            optionalKey(in, "delegating_pk"), optionalKey(in, "receiving_pk"));
-        return expectRejection(kind, v);
-      }
-      case "cfrag_verify": {
-        CapsuleFrag cf;
-        Capsule capsule;
-        try {
-          cf = CapsuleFrag.fromBytes(hex(in, "cfrag"));
-          capsule = Capsule.fromBytes(hex(in, "capsule"));
-        } catch (MalformedEncodingException e) {
-          return null;
-        }
-        Verification<VerifiedCapsuleFrag> v = cf.verify(capsule, PublicKey.fromBytes(hex(in, "verifying_pk")),
-            PublicKey.fromBytes(hex(in, "delegating_pk")), PublicKey.fromBytes(hex(in, "receiving_pk")));
-        return expectRejection(kind, v);
-      }
+        return Outcome.of(PublicKey.fromBytes(hex(in, "public_key")).toBytes());
+      case "signature_verify":
+        return Outcome.of(Signature.fromBytes(hex(in, "signature"))
+            .verify(PublicKey.fromBytes(hex(in, "verifying_pk")), hex(in, "message")));
+      case "decrypt_original":
+        return Outcome.of(Umbral.decryptOriginal(SecretKey.fromSecretBytes(hex(in, "delegating_sk")),
+            Capsule.fromBytes(hex(in, "capsule")), hex(in, "ciphertext")));
+      case "kfrag_verify":
+        return Outcome.verdict(KeyFrag.fromBytes(hex(in, "kfrag")).verify(PublicKey.fromBytes(hex(in, "verifying_pk")),
+            optionalKey(in, "delegating_pk"), optionalKey(in, "receiving_pk")));
+      case "cfrag_verify":
+        return Outcome.verdict(CapsuleFrag.fromBytes(hex(in, "cfrag")).verify(Capsule.fromBytes(hex(in, "capsule")),
+            PublicKey.fromBytes(hex(in, "verifying_pk")), PublicKey.fromBytes(hex(in, "delegating_pk")),
+            PublicKey.fromBytes(hex(in, "receiving_pk"))));
       case "decrypt_reencrypted": {
         SecretKey sk = SecretKey.fromSecretBytes(hex(in, "receiving_sk"));
         PublicKey delegatingPk = PublicKey.fromBytes(hex(in, "delegating_pk"));
         Capsule capsule = Capsule.fromBytes(hex(in, "capsule"));
+        boolean verifyFirst = in.get("verifying_pk") != null && in.get("receiving_pk") != null;
         List<VerifiedCapsuleFrag> cfrags = new ArrayList<>();
         for (byte[] b : hexList(Json.member(in, "cfrags"), "cfrags")) {
-          if (in.get("verifying_pk") != null && in.get("receiving_pk") != null) {
+          if (verifyFirst) {
             Verification<VerifiedCapsuleFrag> v = CapsuleFrag.fromBytes(b).verify(capsule,
                 PublicKey.fromBytes(hex(in, "verifying_pk")), delegatingPk, PublicKey.fromBytes(hex(in, "receiving_pk")));
             if (!v.isVerified()) {
-              return null;
+              return Outcome.failed(v.failure().orElseThrow());
             }
-            cfrags.add(v.orElseThrow());
+            cfrags.add(v.verified().orElseThrow());
           } else {
             // The case exercises the combination's own checks: trust the fragments as given.
             cfrags.add(VerifiedCapsuleFrag.fromTrustedBytes(b));
           }
         }
-        return expectDecryptionFailure(kind, () -> Umbral.decryptReencrypted(sk, delegatingPk, capsule, cfrags,
-            hex(in, "ciphertext")));
+        return Outcome.of(Umbral.decryptReencrypted(sk, delegatingPk, capsule, cfrags, hex(in, "ciphertext")));
       }
       default:
-        return "unknown operation '" + op + "'";
+        return null;
     }
   }
 
   private static PublicKey optionalKey(Map<String, Object> in, String key) {
     Object v = in.get(key);
     return v == null ? null : PublicKey.fromBytes(Hex.decode(Json.asString(v, key)));
-  }
-
-  @FunctionalInterface
-  private interface Action {
-    Object run() throws Exception;
-  }
-
-  private static String expectMalformed(Action a) throws Exception {
-    try {
-      a.run();
-      return "was accepted";
-    } catch (MalformedEncodingException e) {
-      return null;
-    }
-  }
-
-  private static String expectDecryptionFailure(String kind, Action a) throws Exception {
-    try {
-      a.run();
-      return "decryption succeeded";
-    } catch (DecryptionException e) {
-      DecryptionException.Reason want = decryptionReason(kind);
-      return want == null || want == e.reason() ? null : "failed with " + e.reason() + ", expected " + want;
-    }
-  }
-
-  private static String expectRejection(String kind, Verification<?> v) {
-    if (v.isVerified()) {
-      return "verified";
-    }
-    VerificationFailure want = verificationReason(kind);
-    VerificationFailure got = v.failure().orElseThrow();
-    return want == null || want == got ? null : "rejected with " + got + ", expected " + want;
   }
 
   private static DecryptionException.Reason decryptionReason(String kind) {
