@@ -127,6 +127,7 @@ public final class Simulation {
         Duration.ofMillis(250), 100_000, 16 << 20, 16);
   }
 
+  /** Runs {@code s} instead of the seed's scenario. */
   public Simulation scenario(Scenario s) {
     this.scenario = s;
     return this;
@@ -211,6 +212,7 @@ public final class Simulation {
     return this;
   }
 
+  /** The protocol tuning (default {@link #defaultConfig()}). */
   public Simulation consensus(ConsensusConfig c) {
     this.consensus = c;
     return this;
