@@ -1,5 +1,8 @@
 package io.medledger.chain;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+
 import io.medledger.access.Participant;
 import io.medledger.access.ParticipantId;
 import io.medledger.codec.ByteString;
@@ -12,7 +15,6 @@ import io.medledger.storage.BlockStore;
 import io.medledger.storage.InMemoryBlockStore;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,14 +62,8 @@ public final class Ledger implements AutoCloseable {
   private final BlockProcessor processor;
   private final LedgerState state = new LedgerState();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private final Map<Long, CertifiedBlock> cache = new LinkedHashMap<>(32, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, CertifiedBlock> e) {
-      return size() > CACHE_BLOCKS;
-    }
-  };
+  /** Recently read or appended blocks; bounded, concurrent, so readers do not contend on one lock. */
+  private final Cache<Long, CertifiedBlock> cache = CacheBuilder.newBuilder().maximumSize(CACHE_BLOCKS).build();
 
   private Ledger(Builder b) {
     this.params = b.params;
@@ -231,16 +227,12 @@ public final class Ledger implements AutoCloseable {
     if (height < 0 || height > height()) {
       throw new IndexOutOfBoundsException("no block at height " + height);
     }
-    synchronized (cache) {
-      CertifiedBlock cb = cache.get(height);
-      if (cb != null) {
-        return cb;
-      }
+    CertifiedBlock cached = cache.getIfPresent(height);
+    if (cached != null) {
+      return cached;
     }
     CertifiedBlock cb = CertifiedBlock.decode(store.read(height));
-    synchronized (cache) {
-      cache.put(height, cb);
-    }
+    cache.put(height, cb);
     return cb;
   }
 
@@ -583,9 +575,7 @@ public final class Ledger implements AutoCloseable {
     }
     store.append(cb.encode());
     state.apply(block.effects());
-    synchronized (cache) {
-      cache.put(cb.header().height(), cb);
-    }
+    cache.put(cb.header().height(), cb);
     return ValidationResult.accepted(cb);
   }
 
