@@ -1,0 +1,100 @@
+package io.medledger.api;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No BouncyCastle, Guava or Jackson type may appear in the public signatures of an exported
+ * package, so that users never depend on the library's implementation choices.
+ */
+class PublicApiHygieneTest {
+  private static final List<String> FORBIDDEN = List.of("org.bouncycastle.", "com.google.", "com.fasterxml.");
+
+  @Test
+  void exportedPackagesExposeNoDependencyTypes() throws Exception {
+    String moduleInfo = Files.readString(Path.of("src/main/java/module-info.java"));
+    Matcher m = Pattern.compile("(?m)^\\s*exports\\s+([\\w.]+);").matcher(moduleInfo);
+    List<String> packages = new ArrayList<>();
+    while (m.find()) {
+      packages.add(m.group(1));
+    }
+    assertTrue(packages.size() >= 10, "expected the exported packages, got " + packages);
+    List<String> problems = new ArrayList<>();
+    int classes = 0;
+    for (String pkg : packages) {
+      for (Class<?> c : classesOf(pkg)) {
+        if (!Modifier.isPublic(c.getModifiers())) {
+          continue;
+        }
+        classes++;
+        check(c.getName() + " extends", c.getGenericSuperclass(), problems);
+        for (Type t : c.getGenericInterfaces()) {
+          check(c.getName() + " implements", t, problems);
+        }
+        for (Method x : c.getDeclaredMethods()) {
+          if (Modifier.isPublic(x.getModifiers()) || Modifier.isProtected(x.getModifiers())) {
+            check(x.toGenericString(), x.getGenericReturnType(), problems);
+            for (Type t : x.getGenericParameterTypes()) {
+              check(x.toGenericString(), t, problems);
+            }
+          }
+        }
+        for (Constructor<?> x : c.getDeclaredConstructors()) {
+          if (Modifier.isPublic(x.getModifiers()) || Modifier.isProtected(x.getModifiers())) {
+            for (Type t : x.getGenericParameterTypes()) {
+              check(x.toGenericString(), t, problems);
+            }
+          }
+        }
+        for (Field x : c.getDeclaredFields()) {
+          if (Modifier.isPublic(x.getModifiers()) || Modifier.isProtected(x.getModifiers())) {
+            check(x.toGenericString(), x.getGenericType(), problems);
+          }
+        }
+      }
+    }
+    assertTrue(classes > 100, "expected the public API classes, found " + classes);
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  private static void check(String where, Type t, List<String> problems) {
+    if (t == null) {
+      return;
+    }
+    String name = t.getTypeName();
+    for (String f : FORBIDDEN) {
+      if (name.contains(f)) {
+        problems.add(where + " exposes " + name);
+      }
+    }
+  }
+
+  private static List<Class<?>> classesOf(String pkg) throws IOException, ClassNotFoundException {
+    Path dir = Path.of("target/classes", pkg.replace('.', '/'));
+    List<Class<?>> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(f -> f.toString().endsWith(".class")).toList()) {
+        String simple = p.getFileName().toString().replace(".class", "");
+        if (simple.equals("package-info")) {
+          continue;
+        }
+        out.add(Class.forName(pkg + "." + simple, false, PublicApiHygieneTest.class.getClassLoader()));
+      }
+    }
+    return out;
+  }
+}
