@@ -9,6 +9,7 @@ import io.medledger.anchor.AnchorCommitment;
 import io.medledger.anchor.AnchorReceipt;
 import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessRevocation;
 import io.medledger.chain.AccessScope;
 import io.medledger.chain.AffiliateRegistration;
 import io.medledger.chain.Anchor;
@@ -26,9 +27,9 @@ import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
 import io.medledger.chain.PatientRegistration;
 import io.medledger.chain.QueryHit;
+import io.medledger.chain.RecordErasure;
 import io.medledger.chain.RecordQuery;
 import io.medledger.chain.ValidationResult;
-import io.medledger.codec.ByteString;
 import io.medledger.consensus.ConsensusConfig;
 import io.medledger.consensus.FileSafetyStore;
 import io.medledger.consensus.InMemorySafetyStore;
@@ -40,7 +41,6 @@ import io.medledger.storage.FileBlobStore;
 import io.medledger.storage.InMemoryBlobStore;
 import io.medledger.storage.ReplicatedBlobStore;
 import io.medledger.storage.StorageNode;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -70,9 +70,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * thread-safe ledgers and stores.
  */
 public final class Federation implements AutoCloseable {
-  /** The encryption metadata that marks a tombstone amendment (an erased payload). */
-  static final ByteString TOMBSTONE = ByteString.of("medledger/erased/v1".getBytes(StandardCharsets.US_ASCII));
-
   private final String protocol;
   private final ChainParameters params;
   private final CertificatePolicy policy;
@@ -86,7 +83,12 @@ public final class Federation implements AutoCloseable {
   private final List<Identity> storageNodes = new ArrayList<>();
   private final Sequencer sequencer;
   private final int threshold;
-  private final Map<Digest, ErasureReport> erasures = new ConcurrentHashMap<>();
+  /**
+   * The reports of erasures done through this instance, by record id. Only {@link #retryErasure}
+   * reads them (to know which storage nodes still hold a copy); the fact of erasure itself is the
+   * {@link RecordErasure} entry on the ledger.
+   */
+  private final Map<Digest, ErasureReport> erasureReports = new ConcurrentHashMap<>();
   private final List<AnchorPoint> anchors = new CopyOnWriteArrayList<>();
 
   /** A builder for a federation on the chain named {@code chainName} with default parameters. */
@@ -386,11 +388,6 @@ public final class Federation implements AutoCloseable {
     return List.copyOf(anchors);
   }
 
-  /** The erasures done through this federation, by record id. */
-  public Map<Digest, ErasureReport> erasures() {
-    return Map.copyOf(erasures);
-  }
-
   /** An online node with the highest chain (the one clients read from). */
   public Node reader() {
     Node best = null;
@@ -566,29 +563,9 @@ public final class Federation implements AutoCloseable {
     }
   }
 
-  /** Whether the payload of record {@code id} was erased (registry or tombstone on the ledger). */
+  /** Whether a final {@link RecordErasure} on the ledger names record {@code m}. */
   boolean isErased(MedicalRecord m) {
-    if (erasures.containsKey(m.id()) || isTombstone(m)) {
-      return true;
-    }
-    PageRequest p = PageRequest.first(PageRequest.MAX_LIMIT);
-    while (true) {
-      Page<MedicalRecord> page = reader().ledger().records(RecordQuery.all().patient(m.patient())
-          .resourceType(m.resourceType()), p);
-      for (QueryHit<MedicalRecord> h : page.items()) {
-        if (isTombstone(h.entry()) && h.entry().amends().equals(Optional.of(m.id()))) {
-          return true;
-        }
-      }
-      if (page.nextCursor().isEmpty()) {
-        return false;
-      }
-      p = p.after(page.nextCursor().getAsLong());
-    }
-  }
-
-  static boolean isTombstone(MedicalRecord m) {
-    return m.payloadSize() == 0 && m.storageNodes().isEmpty() && m.encryptionMetadata().equals(TOMBSTONE);
+    return reader().ledger().isErased(m.id());
   }
 
   /** The complete anchor receipt of {@code entry} at ledger index {@code ledgerIndex}, once an anchor covers it. */
@@ -626,38 +603,56 @@ public final class Federation implements AutoCloseable {
   }
 
   /**
-   * Erases the payload of {@code rec}: deletes every copy from the storage nodes, makes the
-   * proxies destroy their fragments of grants scoped to this record only, and (when the patient
-   * erases) revokes those grants and writes a tombstone amendment on the ledger.
+   * Erases the payload of {@code rec} on the order of {@code by} (its patient or an active
+   * regulator): first makes a {@link RecordErasure} signed by {@code by} final on the ledger
+   * (with, when the patient erases, the revocations of its active grants scoped to this record
+   * only), so that validation refuses any further access event or amendment; then deletes every
+   * copy from the storage nodes and makes the proxies destroy their fragments of the grants scoped
+   * to this record only. Nothing is deleted if the ledger refuses the erasure.
+   *
+   * @throws RecordErasedException if the record is already erased
+   * @throws EntryRejectedException if the ledger refuses the erasure entry
    */
-  ErasureReport erase(MedicalRecord rec, Identity by, boolean patient) {
-    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
-    List<Digest> destroyed = new ArrayList<>();
-    List<Entry> ledgerEntries = new ArrayList<>();
+  ErasureReport erase(MedicalRecord rec, Identity by) {
+    if (isErased(rec)) {
+      throw new RecordErasedException(rec.id());
+    }
+    boolean byPatient = by.id().equals(rec.patient());
+    RecordErasure erasure = sign(new RecordErasure(rec.patient(), rec.id(), by.id(), now(), List.of()), by);
+    List<Entry> ledgerEntries = new ArrayList<>(List.of(erasure));
+    List<Digest> scoped = new ArrayList<>();
     for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
       AccessGrant g = h.entry();
       if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(rec.id()))) {
-        destroyed.add(g.id());
-        if (patient && reader().ledger().isGrantActive(g.id(), now())) {
-          ledgerEntries.add(sign(new io.medledger.chain.AccessRevocation(rec.patient(), g.id(), now(), List.of()), by));
+        scoped.add(g.id());
+        if (byPatient && reader().ledger().isGrantActive(g.id(), now())) {
+          ledgerEntries.add(sign(new AccessRevocation(rec.patient(), g.id(), now(), List.of()), by));
         }
       }
     }
-    nodes.forEach(n -> n.destroyFragments(destroyed));
-    Optional<Digest> tomb = Optional.empty();
-    if (patient) {
-      MedicalRecord t = sign(new MedicalRecord(rec.patient(), rec.patient(), Optional.empty(), rec.resourceType(),
-          rec.payloadDigest(), 0, List.of(), TOMBSTONE, now(), Optional.of(rec.id()), List.of()), by);
-      ledgerEntries.add(t);
-      tomb = Optional.of(t.id());
+    ValidationResult<Entry> admitted = reader().admit(erasure);
+    if (!admitted.isAccepted()) {
+      throw new EntryRejectedException("record_erasure refused: " + admitted.reason());
     }
-    ErasureReport report = new ErasureReport(rec.id(), rec.payloadDigest(), by.id(), sr.deleted(), sr.unreachable(),
-        destroyed, tomb);
-    erasures.put(rec.id(), report);
-    if (!ledgerEntries.isEmpty()) {
-      Sequencer.Outcome o = sequencer.submit(ledgerEntries);
-      if (!o.rejected().isEmpty()) {
-        throw new EntryRejectedException("erasure entries refused: " + o.rejected().get(0).reason());
+    Sequencer.Outcome o = sequencer.submit(ledgerEntries);
+    for (Sequencer.Rejection r : o.rejected()) {
+      if (r.entry().id().equals(erasure.id())) {
+        throw new EntryRejectedException("record_erasure refused: " + r.reason());
+      }
+    }
+    if (!isErased(rec)) {
+      throw new EntryRejectedException("record_erasure of " + rec.id() + " did not become final");
+    }
+    // the erasure is final from here on: delete what can be deleted even if a revocation was refused
+    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
+    nodes.forEach(n -> n.destroyFragments(scoped));
+    ErasureReport report = new ErasureReport(rec.id(), rec.payloadDigest(), by.id(), erasure.id(), sr.deleted(),
+        sr.unreachable(), scoped);
+    erasureReports.put(rec.id(), report);
+    for (Sequencer.Rejection r : o.rejected()) {
+      if (r.entry() instanceof AccessRevocation v && reader().ledger().isGrantActive(v.grant(), now())) {
+        throw new EntryRejectedException("record erased, but the revocation of grant " + v.grant() + " was refused: "
+            + r.reason());
       }
     }
     return report;
@@ -689,18 +684,23 @@ public final class Federation implements AutoCloseable {
     }
   }
 
-  /** Retries the deletion on storage nodes an erasure could not reach. */
+  /**
+   * Retries the deletion on the storage nodes an erasure done through this federation instance
+   * could not reach, and returns the updated report.
+   *
+   * @throws IllegalArgumentException if no erasure of {@code record} was done through this instance
+   */
   public ErasureReport retryErasure(Digest record) {
-    ErasureReport r = erasures.get(record);
+    ErasureReport r = erasureReports.get(record);
     if (r == null) {
-      throw new IllegalArgumentException("no erasure of " + record);
+      throw new IllegalArgumentException("no erasure of " + record + " was done through this federation");
     }
     ReplicatedBlobStore.ErasureReport sr = storage.erase(r.payloadDigest());
     List<String> deleted = new ArrayList<>(r.deletedFrom());
     deleted.addAll(sr.deleted());
-    ErasureReport updated = new ErasureReport(r.record(), r.payloadDigest(), r.erasedBy(), deleted, sr.unreachable(),
-        r.destroyedGrants(), r.tombstone());
-    erasures.put(record, updated);
+    ErasureReport updated = new ErasureReport(r.record(), r.payloadDigest(), r.erasedBy(), r.erasureEntry(), deleted,
+        sr.unreachable(), r.destroyedGrants());
+    erasureReports.put(record, updated);
     return updated;
   }
 
