@@ -21,10 +21,12 @@ import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
 import io.medledger.chain.InstitutionRegistration;
+import io.medledger.chain.Ledger;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.MembershipChange;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.PatientRegistration;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordErasure;
@@ -51,7 +53,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -83,12 +84,6 @@ public final class Federation implements AutoCloseable {
   private final List<Identity> storageNodes = new ArrayList<>();
   private final Sequencer sequencer;
   private final int threshold;
-  /**
-   * The reports of erasures done through this instance, by record id. Only {@link #retryErasure}
-   * reads them (to know which storage nodes still hold a copy); the fact of erasure itself is the
-   * {@link RecordErasure} entry on the ledger.
-   */
-  private final Map<Digest, ErasureReport> erasureReports = new ConcurrentHashMap<>();
   private final List<AnchorPoint> anchors = new CopyOnWriteArrayList<>();
 
   /** A builder for a federation on the chain named {@code chainName} with default parameters. */
@@ -608,10 +603,12 @@ public final class Federation implements AutoCloseable {
    * (with, when the patient erases, the revocations of its active grants scoped to this record
    * only), so that validation refuses any further access event or amendment; then deletes every
    * copy from the storage nodes and makes the proxies destroy their fragments of the grants scoped
-   * to this record only. Nothing is deleted if the ledger refuses the erasure.
+   * to this record only. Nothing is deleted if the ledger refuses the erasure; if the entry
+   * becomes final only later (the sequencer could not finish a block now), {@link #retryErasure}
+   * does the deletion.
    *
    * @throws RecordErasedException if the record is already erased
-   * @throws EntryRejectedException if the ledger refuses the erasure entry
+   * @throws EntryRejectedException if the ledger refuses the erasure entry or it did not become final
    */
   ErasureReport erase(MedicalRecord rec, Identity by) {
     if (isErased(rec)) {
@@ -620,14 +617,10 @@ public final class Federation implements AutoCloseable {
     boolean byPatient = by.id().equals(rec.patient());
     RecordErasure erasure = sign(new RecordErasure(rec.patient(), rec.id(), by.id(), now(), List.of()), by);
     List<Entry> ledgerEntries = new ArrayList<>(List.of(erasure));
-    List<Digest> scoped = new ArrayList<>();
-    for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
-      AccessGrant g = h.entry();
-      if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(rec.id()))) {
-        scoped.add(g.id());
-        if (byPatient && reader().ledger().isGrantActive(g.id(), now())) {
-          ledgerEntries.add(sign(new AccessRevocation(rec.patient(), g.id(), now(), List.of()), by));
-        }
+    List<Digest> scoped = grantsScopedTo(rec);
+    for (Digest g : scoped) {
+      if (byPatient && reader().ledger().isGrantActive(g, now())) {
+        ledgerEntries.add(sign(new AccessRevocation(rec.patient(), g, now(), List.of()), by));
       }
     }
     ValidationResult<Entry> admitted = reader().admit(erasure);
@@ -648,7 +641,6 @@ public final class Federation implements AutoCloseable {
     nodes.forEach(n -> n.destroyFragments(scoped));
     ErasureReport report = new ErasureReport(rec.id(), rec.payloadDigest(), by.id(), erasure.id(), sr.deleted(),
         sr.unreachable(), scoped);
-    erasureReports.put(rec.id(), report);
     for (Sequencer.Rejection r : o.rejected()) {
       if (r.entry() instanceof AccessRevocation v && reader().ledger().isGrantActive(v.grant(), now())) {
         throw new EntryRejectedException("record erased, but the revocation of grant " + v.grant() + " was refused: "
@@ -684,24 +676,56 @@ public final class Federation implements AutoCloseable {
     }
   }
 
+  /** The ids of the patient's grants whose scope is exactly record {@code rec}. */
+  private List<Digest> grantsScopedTo(MedicalRecord rec) {
+    List<Digest> out = new ArrayList<>();
+    for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
+      AccessGrant g = h.entry();
+      if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(rec.id()))) {
+        out.add(g.id());
+      }
+    }
+    return out;
+  }
+
   /**
-   * Retries the deletion on the storage nodes an erasure done through this federation instance
-   * could not reach, and returns the updated report.
+   * Finishes an erasure that is final on the ledger: deletes the copies still held by storage
+   * nodes (those unreachable the first time) and makes the proxies drop their fragments of the
+   * grants scoped to the record again. It works from the ledger alone, so it also works after a
+   * restart or for an erasure ordered through another federation process. The report lists what
+   * this pass deleted and which nodes are still unreachable.
    *
-   * @throws IllegalArgumentException if no erasure of {@code record} was done through this instance
+   * @throws IllegalArgumentException if no final {@link RecordErasure} names {@code record}
    */
   public ErasureReport retryErasure(Digest record) {
-    ErasureReport r = erasureReports.get(record);
-    if (r == null) {
-      throw new IllegalArgumentException("no erasure of " + record + " was done through this federation");
+    Optional<Entry> e = reader().entry(record);
+    if (e.isEmpty() || !(e.get() instanceof MedicalRecord rec) || !isErased(rec)) {
+      throw new IllegalArgumentException("no final erasure of record " + record + " on the ledger");
     }
-    ReplicatedBlobStore.ErasureReport sr = storage.erase(r.payloadDigest());
-    List<String> deleted = new ArrayList<>(r.deletedFrom());
-    deleted.addAll(sr.deleted());
-    ErasureReport updated = new ErasureReport(r.record(), r.payloadDigest(), r.erasedBy(), r.erasureEntry(), deleted,
-        sr.unreachable(), r.destroyedGrants());
-    erasureReports.put(record, updated);
-    return updated;
+    RecordErasure erasure = erasureOf(rec);
+    List<Digest> scoped = grantsScopedTo(rec);
+    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
+    nodes.forEach(n -> n.destroyFragments(scoped));
+    return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),
+        sr.unreachable(), scoped);
+  }
+
+  /** The final erasure entry of {@code rec}, from the patient's verified history. */
+  private RecordErasure erasureOf(MedicalRecord rec) {
+    Ledger ledger = reader().ledger();
+    PatientHistoryProof proof = ledger.patientHistory(rec.patient());
+    ValidationResult<List<Entry>> history = proof.verify(ledger.header(proof.height()));
+    if (!history.isAccepted()) {
+      throw new IllegalStateException("the history of patient " + rec.patient() + " does not verify: "
+          + history.reason());
+    }
+    for (Entry h : history.value()) {
+      if (h instanceof RecordErasure x && x.record().equals(rec.id())) {
+        return x;
+      }
+    }
+    throw new IllegalStateException("record " + rec.id()
+        + " is marked erased but its patient's history holds no erasure");
   }
 
   /** Whether {@code id} is an active participant of {@code kind} on the ledger. */
