@@ -281,6 +281,20 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a final {@link RecordErasure} names record {@code recordId}: its payload was erased,
+   * and the ledger accepts no access event for it and no amendment of it. False for an unknown id.
+   */
+  public boolean isErased(Digest recordId) {
+    lock.readLock().lock();
+    try {
+      LedgerState.RecordInfo r = state.records.get(recordId);
+      return r != null && r.erased();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Where entry {@code entryId} is, if it is on the chain. */
   public Optional<EntryLocation> locate(Digest entryId) {
     lock.readLock().lock();

@@ -253,13 +253,14 @@ final class DemoCommand implements Command {
 
     say("Zhang Min has her record erased");
     ErasureReport erased = zhang.erase(zhangRec.id());
-    line("copies deleted from %d storage nodes; tombstone %s on the ledger", erased.deletedFrom().size(),
-        shortId(erased.tombstone().orElseThrow()));
+    line("erasure recorded on the ledger as record_erasure %s, signed by Zhang Min; "
+        + "copies deleted from %d storage nodes",
+        shortId(erased.erasureEntry()), erased.deletedFrom().size());
     try {
       zhang.read(zhangRec.id());
       line("UNEXPECTED: read after erasure");
     } catch (RecordErasedException e) {
-      line("reading it now: refused, the payload is gone; the ledger keeps only digest and pseudonym");
+      line("reading it now: refused, the payload is gone; the ledger keeps only digest, pseudonym and the erasure");
     }
 
     say("The auditor verifies everything");

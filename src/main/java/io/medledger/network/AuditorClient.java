@@ -144,18 +144,23 @@ public final class AuditorClient {
   }
 
   /**
-   * Orders the erasure of a record's payload (a regulator's legal order): copies deleted from
-   * every storage node and the proxies' fragments of grants scoped to this record destroyed. The
-   * ledger keeps the record's digest and pseudonyms; the order is kept in {@link Federation#erasures()}
-   * because the chain has no entry kind a regulator may sign about a patient's record.
+   * Orders the erasure of a record's payload (a regulator's legal order): a
+   * {@link io.medledger.chain.RecordErasure} signed by this regulator made final on the ledger (from
+   * then on the chain refuses access events for the record and amendments of it), the copies
+   * deleted from every storage node and the proxies' fragments of grants scoped to this record
+   * destroyed. The patient's grants stay on the ledger (only the patient signs revocations), but
+   * no read under them is accepted any more. The ledger keeps the record's digest and pseudonyms.
    *
-   * @throws AccessDeniedException unless this client acts for a regulator
+   * @throws AccessDeniedException unless this client acts for an active regulator, or if there is
+   *     no such record
+   * @throws RecordErasedException if it is already erased
+   * @throws EntryRejectedException if the ledger refuses the erasure (then nothing is deleted)
    */
   public ErasureReport orderErasure(Digest recordId) {
     if (!regulator || !federation.isActive(auditor.id(), ParticipantKind.REGULATOR)) {
       throw new AccessDeniedException("role:regulator", "only an active regulator orders erasure");
     }
-    return federation.erase(federation.record(recordId), auditor, false);
+    return federation.erase(federation.record(recordId), auditor);
   }
 
   @Override

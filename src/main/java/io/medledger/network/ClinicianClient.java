@@ -75,9 +75,13 @@ public final class ClinicianClient {
    * Amends record {@code recordId} with a new version (the old one stays on the ledger).
    *
    * @throws AccessDeniedException if no active treatment grant covers the record
+   * @throws RecordErasedException if the record was erased (the ledger accepts no amendment of it)
    */
   public MedicalRecord amend(Digest recordId, byte[] fhirJson) {
     MedicalRecord old = federation.record(recordId);
+    if (federation.isErased(old)) {
+      throw new RecordErasedException(recordId);
+    }
     String type = Payloads.resourceType(fhirJson);
     if (!type.equals(old.resourceType())) {
       throw new IllegalArgumentException("an amendment keeps the resource type " + old.resourceType());

@@ -9,6 +9,7 @@ import io.medledger.anchor.AnchorCommitment;
 import io.medledger.anchor.AnchorReceipt;
 import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessRevocation;
 import io.medledger.chain.AccessScope;
 import io.medledger.chain.AffiliateRegistration;
 import io.medledger.chain.Anchor;
@@ -20,15 +21,17 @@ import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
 import io.medledger.chain.InstitutionRegistration;
+import io.medledger.chain.Ledger;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.MembershipChange;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.PatientRegistration;
 import io.medledger.chain.QueryHit;
+import io.medledger.chain.RecordErasure;
 import io.medledger.chain.RecordQuery;
 import io.medledger.chain.ValidationResult;
-import io.medledger.codec.ByteString;
 import io.medledger.consensus.ConsensusConfig;
 import io.medledger.consensus.FileSafetyStore;
 import io.medledger.consensus.InMemorySafetyStore;
@@ -40,7 +43,6 @@ import io.medledger.storage.FileBlobStore;
 import io.medledger.storage.InMemoryBlobStore;
 import io.medledger.storage.ReplicatedBlobStore;
 import io.medledger.storage.StorageNode;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -51,7 +53,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -70,9 +71,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * thread-safe ledgers and stores.
  */
 public final class Federation implements AutoCloseable {
-  /** The encryption metadata that marks a tombstone amendment (an erased payload). */
-  static final ByteString TOMBSTONE = ByteString.of("medledger/erased/v1".getBytes(StandardCharsets.US_ASCII));
-
   private final String protocol;
   private final ChainParameters params;
   private final CertificatePolicy policy;
@@ -86,7 +84,6 @@ public final class Federation implements AutoCloseable {
   private final List<Identity> storageNodes = new ArrayList<>();
   private final Sequencer sequencer;
   private final int threshold;
-  private final Map<Digest, ErasureReport> erasures = new ConcurrentHashMap<>();
   private final List<AnchorPoint> anchors = new CopyOnWriteArrayList<>();
 
   /** A builder for a federation on the chain named {@code chainName} with default parameters. */
@@ -386,11 +383,6 @@ public final class Federation implements AutoCloseable {
     return List.copyOf(anchors);
   }
 
-  /** The erasures done through this federation, by record id. */
-  public Map<Digest, ErasureReport> erasures() {
-    return Map.copyOf(erasures);
-  }
-
   /** An online node with the highest chain (the one clients read from). */
   public Node reader() {
     Node best = null;
@@ -566,29 +558,9 @@ public final class Federation implements AutoCloseable {
     }
   }
 
-  /** Whether the payload of record {@code id} was erased (registry or tombstone on the ledger). */
+  /** Whether a final {@link RecordErasure} on the ledger names record {@code m}. */
   boolean isErased(MedicalRecord m) {
-    if (erasures.containsKey(m.id()) || isTombstone(m)) {
-      return true;
-    }
-    PageRequest p = PageRequest.first(PageRequest.MAX_LIMIT);
-    while (true) {
-      Page<MedicalRecord> page = reader().ledger().records(RecordQuery.all().patient(m.patient())
-          .resourceType(m.resourceType()), p);
-      for (QueryHit<MedicalRecord> h : page.items()) {
-        if (isTombstone(h.entry()) && h.entry().amends().equals(Optional.of(m.id()))) {
-          return true;
-        }
-      }
-      if (page.nextCursor().isEmpty()) {
-        return false;
-      }
-      p = p.after(page.nextCursor().getAsLong());
-    }
-  }
-
-  static boolean isTombstone(MedicalRecord m) {
-    return m.payloadSize() == 0 && m.storageNodes().isEmpty() && m.encryptionMetadata().equals(TOMBSTONE);
+    return reader().ledger().isErased(m.id());
   }
 
   /** The complete anchor receipt of {@code entry} at ledger index {@code ledgerIndex}, once an anchor covers it. */
@@ -626,38 +598,53 @@ public final class Federation implements AutoCloseable {
   }
 
   /**
-   * Erases the payload of {@code rec}: deletes every copy from the storage nodes, makes the
-   * proxies destroy their fragments of grants scoped to this record only, and (when the patient
-   * erases) revokes those grants and writes a tombstone amendment on the ledger.
+   * Erases the payload of {@code rec} on the order of {@code by} (its patient or an active
+   * regulator): first makes a {@link RecordErasure} signed by {@code by} final on the ledger
+   * (with, when the patient erases, the revocations of its active grants scoped to this record
+   * only), so that validation refuses any further access event or amendment; then deletes every
+   * copy from the storage nodes and makes the proxies destroy their fragments of the grants scoped
+   * to this record only. Nothing is deleted if the ledger refuses the erasure; if the entry
+   * becomes final only later (the sequencer could not finish a block now), {@link #retryErasure}
+   * does the deletion.
+   *
+   * @throws RecordErasedException if the record is already erased
+   * @throws EntryRejectedException if the ledger refuses the erasure entry or it did not become final
    */
-  ErasureReport erase(MedicalRecord rec, Identity by, boolean patient) {
-    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
-    List<Digest> destroyed = new ArrayList<>();
-    List<Entry> ledgerEntries = new ArrayList<>();
-    for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
-      AccessGrant g = h.entry();
-      if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(rec.id()))) {
-        destroyed.add(g.id());
-        if (patient && reader().ledger().isGrantActive(g.id(), now())) {
-          ledgerEntries.add(sign(new io.medledger.chain.AccessRevocation(rec.patient(), g.id(), now(), List.of()), by));
-        }
+  ErasureReport erase(MedicalRecord rec, Identity by) {
+    if (isErased(rec)) {
+      throw new RecordErasedException(rec.id());
+    }
+    boolean byPatient = by.id().equals(rec.patient());
+    RecordErasure erasure = sign(new RecordErasure(rec.patient(), rec.id(), by.id(), now(), List.of()), by);
+    List<Entry> ledgerEntries = new ArrayList<>(List.of(erasure));
+    List<Digest> scoped = grantsScopedTo(rec);
+    for (Digest g : scoped) {
+      if (byPatient && reader().ledger().isGrantActive(g, now())) {
+        ledgerEntries.add(sign(new AccessRevocation(rec.patient(), g, now(), List.of()), by));
       }
     }
-    nodes.forEach(n -> n.destroyFragments(destroyed));
-    Optional<Digest> tomb = Optional.empty();
-    if (patient) {
-      MedicalRecord t = sign(new MedicalRecord(rec.patient(), rec.patient(), Optional.empty(), rec.resourceType(),
-          rec.payloadDigest(), 0, List.of(), TOMBSTONE, now(), Optional.of(rec.id()), List.of()), by);
-      ledgerEntries.add(t);
-      tomb = Optional.of(t.id());
+    ValidationResult<Entry> admitted = reader().admit(erasure);
+    if (!admitted.isAccepted()) {
+      throw new EntryRejectedException("record_erasure refused: " + admitted.reason());
     }
-    ErasureReport report = new ErasureReport(rec.id(), rec.payloadDigest(), by.id(), sr.deleted(), sr.unreachable(),
-        destroyed, tomb);
-    erasures.put(rec.id(), report);
-    if (!ledgerEntries.isEmpty()) {
-      Sequencer.Outcome o = sequencer.submit(ledgerEntries);
-      if (!o.rejected().isEmpty()) {
-        throw new EntryRejectedException("erasure entries refused: " + o.rejected().get(0).reason());
+    Sequencer.Outcome o = sequencer.submit(ledgerEntries);
+    for (Sequencer.Rejection r : o.rejected()) {
+      if (r.entry().id().equals(erasure.id())) {
+        throw new EntryRejectedException("record_erasure refused: " + r.reason());
+      }
+    }
+    if (!isErased(rec)) {
+      throw new EntryRejectedException("record_erasure of " + rec.id() + " did not become final");
+    }
+    // the erasure is final from here on: delete what can be deleted even if a revocation was refused
+    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
+    nodes.forEach(n -> n.destroyFragments(scoped));
+    ErasureReport report = new ErasureReport(rec.id(), rec.payloadDigest(), by.id(), erasure.id(), sr.deleted(),
+        sr.unreachable(), scoped);
+    for (Sequencer.Rejection r : o.rejected()) {
+      if (r.entry() instanceof AccessRevocation v && reader().ledger().isGrantActive(v.grant(), now())) {
+        throw new EntryRejectedException("record erased, but the revocation of grant " + v.grant() + " was refused: "
+            + r.reason());
       }
     }
     return report;
@@ -689,19 +676,56 @@ public final class Federation implements AutoCloseable {
     }
   }
 
-  /** Retries the deletion on storage nodes an erasure could not reach. */
-  public ErasureReport retryErasure(Digest record) {
-    ErasureReport r = erasures.get(record);
-    if (r == null) {
-      throw new IllegalArgumentException("no erasure of " + record);
+  /** The ids of the patient's grants whose scope is exactly record {@code rec}. */
+  private List<Digest> grantsScopedTo(MedicalRecord rec) {
+    List<Digest> out = new ArrayList<>();
+    for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
+      AccessGrant g = h.entry();
+      if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(rec.id()))) {
+        out.add(g.id());
+      }
     }
-    ReplicatedBlobStore.ErasureReport sr = storage.erase(r.payloadDigest());
-    List<String> deleted = new ArrayList<>(r.deletedFrom());
-    deleted.addAll(sr.deleted());
-    ErasureReport updated = new ErasureReport(r.record(), r.payloadDigest(), r.erasedBy(), deleted, sr.unreachable(),
-        r.destroyedGrants(), r.tombstone());
-    erasures.put(record, updated);
-    return updated;
+    return out;
+  }
+
+  /**
+   * Finishes an erasure that is final on the ledger: deletes the copies still held by storage
+   * nodes (those unreachable the first time) and makes the proxies drop their fragments of the
+   * grants scoped to the record again. It works from the ledger alone, so it also works after a
+   * restart or for an erasure ordered through another federation process. The report lists what
+   * this pass deleted and which nodes are still unreachable.
+   *
+   * @throws IllegalArgumentException if no final {@link RecordErasure} names {@code record}
+   */
+  public ErasureReport retryErasure(Digest record) {
+    Optional<Entry> e = reader().entry(record);
+    if (e.isEmpty() || !(e.get() instanceof MedicalRecord rec) || !isErased(rec)) {
+      throw new IllegalArgumentException("no final erasure of record " + record + " on the ledger");
+    }
+    RecordErasure erasure = erasureOf(rec);
+    List<Digest> scoped = grantsScopedTo(rec);
+    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
+    nodes.forEach(n -> n.destroyFragments(scoped));
+    return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),
+        sr.unreachable(), scoped);
+  }
+
+  /** The final erasure entry of {@code rec}, from the patient's verified history. */
+  private RecordErasure erasureOf(MedicalRecord rec) {
+    Ledger ledger = reader().ledger();
+    PatientHistoryProof proof = ledger.patientHistory(rec.patient());
+    ValidationResult<List<Entry>> history = proof.verify(ledger.header(proof.height()));
+    if (!history.isAccepted()) {
+      throw new IllegalStateException("the history of patient " + rec.patient() + " does not verify: "
+          + history.reason());
+    }
+    for (Entry h : history.value()) {
+      if (h instanceof RecordErasure x && x.record().equals(rec.id())) {
+        return x;
+      }
+    }
+    throw new IllegalStateException("record " + rec.id()
+        + " is marked erased but its patient's history holds no erasure");
   }
 
   /** Whether {@code id} is an active participant of {@code kind} on the ledger. */

@@ -271,7 +271,9 @@ public final class Node implements AutoCloseable {
    * grant unrevoked and valid now. The proxy never sees a data key or a payload.
    *
    * @throws AccessDeniedException if there is no such event, or its grant no longer authorizes
-   * @throws EnvelopeException if this proxy holds no fragment for the grant
+   * @throws RecordErasedException if a final erasure names the event's record
+   * @throws EnvelopeException if this proxy holds no fragment for the grant, or the record carries
+   *     no capsule
    * @throws IllegalStateException if this node is not a federation server or is offline
    */
   public ProxyResponse reencrypt(Digest accessEventId) throws EnvelopeException {
@@ -290,12 +292,15 @@ public final class Node implements AutoCloseable {
     if (!ledger.isGrantActive(grant, clock.millis())) {
       throw new AccessDeniedException("active-grant", "grant " + grant + " is revoked or expired");
     }
+    if (ledger.isErased(ev.record())) {
+      throw new RecordErasedException(ev.record());
+    }
     MedicalRecord rec = (MedicalRecord) entry(ev.record()).orElseThrow();
     Capsule capsule;
     try {
       capsule = Capsule.fromBytes(rec.encryptionMetadata().toByteArray());
     } catch (IllegalArgumentException ex) {
-      throw new RecordErasedException(rec.id());
+      throw new EnvelopeException("record " + rec.id() + " carries no re-encryption capsule");
     }
     return proxy.reencrypt(grant.toHex(), capsule);
   }

@@ -130,14 +130,18 @@ public final class PatientClient {
   }
 
   /**
-   * Erases the payload of an own record: copies deleted from every storage node, proxies'
-   * fragments of grants scoped to this record destroyed and those grants revoked, and a tombstone
-   * amendment on the ledger (the chain has no erasure entry kind; the tombstone is a patient-signed
-   * amendment with no storage nodes, size 0 and the {@code medledger/erased/v1} marker).
+   * Erases the payload of an own record: a {@link io.medledger.chain.RecordErasure} signed by this
+   * patient made final on the ledger (from then on the chain refuses access events for the record
+   * and amendments of it), the grants scoped to this record only revoked and their proxy fragments
+   * destroyed, and the copies deleted from every storage node.
+   *
+   * @throws AccessDeniedException if the record is not this patient's
+   * @throws RecordErasedException if it is already erased
+   * @throws EntryRejectedException if the ledger refuses the erasure (then nothing is deleted)
    */
   public ErasureReport erase(Digest recordId) {
     MedicalRecord m = ownRecord(recordId);
-    return federation.erase(m, patient, true);
+    return federation.erase(m, patient);
   }
 
   private MedicalRecord ownRecord(Digest recordId) {

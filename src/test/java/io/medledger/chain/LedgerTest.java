@@ -9,6 +9,7 @@ import io.medledger.access.Participant;
 import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
 import io.medledger.chain.ChainFixture.Actor;
+import io.medledger.crypto.Sha256;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,34 @@ class LedgerTest {
     ValidationResult<Entry> r = f.ledger.checkEntry(f.record(doc, alice, f.hospitalA, "Observation", "late"));
     assertFalse(r.isAccepted());
     assertTrue(r.reason().contains("no active treatment grant"), r.reason());
+  }
+
+  @Test
+  void isErasedIsTrueOnceARecordErasureIsFinal() {
+    ChainFixture f = ChainFixture.create();
+    Actor alice = f.actor("alice");
+    Actor doc = f.actor("dr-e");
+    f.commit(f.registerPatient(alice), f.registerClinician(doc, f.hospitalA));
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    MedicalRecord erased = f.record(doc, alice, f.hospitalA, "Observation", "to be erased");
+    MedicalRecord kept = f.record(doc, alice, f.hospitalA, "Observation", "kept");
+    f.commit(erased, kept);
+    assertFalse(f.ledger.isErased(erased.id()));
+    RecordErasure x = f.erase(alice, erased);
+    // validated but not yet final: not erased
+    assertTrue(f.ledger.validate(f.rawBlock(List.of(x))).isAccepted());
+    assertFalse(f.ledger.isErased(erased.id()));
+    f.commit(x);
+    assertTrue(f.ledger.isErased(erased.id()));
+    assertFalse(f.ledger.isErased(kept.id()));
+    // an unknown id and an entry that is not a record are not erased
+    assertFalse(f.ledger.isErased(Sha256.hash(new byte[] {1})));
+    assertFalse(f.ledger.isErased(x.id()));
+    // the state is rebuilt from the blocks: a fresh ledger over the same store agrees
+    try (Ledger replayed = Ledger.builder(f.params).store(f.store).clock(f.clock).open()) {
+      assertTrue(replayed.isErased(erased.id()));
+      assertFalse(replayed.isErased(kept.id()));
+    }
   }
 
   @Test

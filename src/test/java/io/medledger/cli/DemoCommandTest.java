@@ -44,7 +44,8 @@ class DemoCommandTest {
         "Dr. Okafor's next read: refused (treatment-grant)",
         "receipt for Anna's record: verified, anchored in regtest block",
         "rejected (stored block at height",
-        "copies deleted from 3 storage nodes",
+        "erasure recorded on the ledger as record_erasure ",
+        "signed by Zhang Min; copies deleted from 3 storage nodes",
         "reading it now: refused",
         "chain: valid",
         "nodes agreeing: 7 of 7")) {

@@ -172,6 +172,10 @@ class AccessMatrixTest {
     denied("role:regulator", () -> auditor.orderErasure(liRecord.id()));
     ErasureReport e = regulator.orderErasure(liRecord.id());
     assertTrue(e.complete());
+    assertEquals(regulator.id(), e.erasedBy());
+    assertTrue(f.reader().entry(e.erasureEntry()).orElseThrow() instanceof io.medledger.chain.RecordErasure x
+        && x.requestedBy().equals(regulator.id()) && x.record().equals(liRecord.id()));
     assertThrows(RecordErasedException.class, () -> li.read(liRecord.id()));
+    assertThrows(RecordErasedException.class, () -> regulator.orderErasure(liRecord.id()), "erased once only");
   }
 }

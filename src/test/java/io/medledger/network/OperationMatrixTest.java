@@ -105,6 +105,12 @@ class OperationMatrixTest {
               : ((AuditorClient) actor).orderErasure(annaRecord.id());
           assertTrue(r.complete());
           assertThrows(RecordErasedException.class, () -> anna.read(annaRecord.id()));
+          // the erasure is a ledger entry signed by whoever ordered it
+          assertTrue(f.reader().ledger().isErased(annaRecord.id()));
+          io.medledger.chain.RecordErasure x =
+              (io.medledger.chain.RecordErasure) f.reader().entry(r.erasureEntry()).orElseThrow();
+          assertEquals(r.erasedBy(), x.requestedBy());
+          assertEquals(annaRecord.id(), x.record());
         }
         default -> throw new IllegalArgumentException(op);
       }
