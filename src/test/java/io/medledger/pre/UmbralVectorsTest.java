@@ -84,34 +84,16 @@ class UmbralVectorsTest {
       g.writeStartObject();
       g.writeArrayFieldStart("negative_cases");
       // The generator's public key parses: expected ok.
-      g.writeStartObject();
-      g.writeStringField("id", "P1");
-      g.writeStringField("operation", "public_key_from_bytes");
-      g.writeObjectFieldStart("inputs");
-      g.writeStringField("public_key", "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
-      g.writeEndObject();
-      g.writeObjectFieldStart("expected");
-      g.writeBooleanField("ok", true);
-      g.writeEndObject();
-      g.writeEndObject();
+      expectSuccess(g, "P1", "public_key_from_bytes", "public_key", G_HEX);
       // A key of zero must fail, and a "success" expectation for it must be reported.
-      g.writeStartObject();
-      g.writeStringField("id", "P2");
-      g.writeStringField("operation", "secret_key_from_bytes");
-      g.writeObjectFieldStart("inputs");
-      g.writeStringField("secret_key", "00".repeat(32));
-      g.writeEndObject();
-      g.writeObjectFieldStart("expected");
-      g.writeBooleanField("ok", true);
-      g.writeEndObject();
-      g.writeEndObject();
+      expectSuccess(g, "P2", "secret_key_from_bytes", "secret_key", "00".repeat(32));
       // No cfrags fails with NoCapsuleFrags, not with ValidationFailed.
       g.writeStartObject();
       g.writeStringField("id", "P3");
       g.writeStringField("operation", "decrypt_reencrypted");
       g.writeObjectFieldStart("inputs");
       g.writeStringField("receiving_sk", "00".repeat(31) + "01");
-      g.writeStringField("delegating_pk", "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+      g.writeStringField("delegating_pk", G_HEX);
       EncryptionResult enc = Umbral.encrypt(SecretKey.random().publicKey(), new byte[0]);
       g.writeStringField("capsule", io.medledger.codec.Hex.encode(enc.capsule().toBytes()));
       g.writeStringField("ciphertext", io.medledger.codec.Hex.encode(enc.ciphertext()));
@@ -134,5 +116,21 @@ class UmbralVectorsTest {
     assertTrue(report.contains("FAIL P3 decrypt_reencrypted: failed with NO_CAPSULE_FRAGS, expected VALIDATION_FAILED"),
         report);
     assertEquals("1 passed, 2 failed", check.summary());
+  }
+
+  private static final String G_HEX = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+
+  private static void expectSuccess(com.fasterxml.jackson.core.JsonGenerator g, String id, String operation,
+      String input, String value) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", id);
+    g.writeStringField("operation", operation);
+    g.writeObjectFieldStart("inputs");
+    g.writeStringField(input, value);
+    g.writeEndObject();
+    g.writeObjectFieldStart("expected");
+    g.writeBooleanField("ok", true);
+    g.writeEndObject();
+    g.writeEndObject();
   }
 }
