@@ -1,10 +1,6 @@
 package io.medledger.codec;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.medledger.internal.Json;
-import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,7 +51,7 @@ public final class FhirDeidentifier {
     Map<String, String> uuidPatients = new LinkedHashMap<>();
     collectPatientFullUrls(root, uuidPatients);
     Object cleaned = resource(root, pseudonymize, uuidPatients);
-    return Json.write(false, g -> write(g, cleaned)).getBytes(StandardCharsets.UTF_8);
+    return Json.write(false, g -> Json.writeValue(g, cleaned)).getBytes(StandardCharsets.UTF_8);
   }
 
   private static void collectPatientFullUrls(Object node, Map<String, String> out) {
@@ -205,34 +201,5 @@ public final class FhirDeidentifier {
       return ref.substring(0, at) + "Patient/" + pz.apply(pid) + tail;
     }
     return ref;
-  }
-
-  private static void write(JsonGenerator g, Object v) throws IOException {
-    if (v instanceof Map<?, ?> m) {
-      g.writeStartObject();
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        g.writeFieldName((String) e.getKey());
-        write(g, e.getValue());
-      }
-      g.writeEndObject();
-    } else if (v instanceof List<?> l) {
-      g.writeStartArray();
-      for (Object x : l) {
-        write(g, x);
-      }
-      g.writeEndArray();
-    } else if (v instanceof String s) {
-      g.writeString(s);
-    } else if (v instanceof Long n) {
-      g.writeNumber(n);
-    } else if (v instanceof BigInteger n) {
-      g.writeNumber(n);
-    } else if (v instanceof BigDecimal n) {
-      g.writeNumber(n);
-    } else if (v instanceof Boolean b) {
-      g.writeBoolean(b);
-    } else {
-      g.writeNull();
-    }
   }
 }

@@ -177,6 +177,45 @@ public final class Json {
     return obj.get(key);
   }
 
+  /**
+   * Writes a tree of the shapes {@link #parse} returns (maps with string keys, lists, strings,
+   * booleans, integers, {@code BigInteger}, {@code BigDecimal}, null).
+   *
+   * @throws IllegalArgumentException for any other value type
+   */
+  public static void writeValue(JsonGenerator g, Object v) throws IOException {
+    if (v == null) {
+      g.writeNull();
+    } else if (v instanceof Map<?, ?> m) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        g.writeFieldName((String) e.getKey());
+        writeValue(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (v instanceof List<?> l) {
+      g.writeStartArray();
+      for (Object x : l) {
+        writeValue(g, x);
+      }
+      g.writeEndArray();
+    } else if (v instanceof String s) {
+      g.writeString(s);
+    } else if (v instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (v instanceof Integer n) {
+      g.writeNumber(n);
+    } else if (v instanceof Long n) {
+      g.writeNumber(n);
+    } else if (v instanceof java.math.BigInteger n) {
+      g.writeNumber(n);
+    } else if (v instanceof java.math.BigDecimal n) {
+      g.writeNumber(n);
+    } else {
+      throw new IllegalArgumentException("unsupported JSON value type " + v.getClass().getName());
+    }
+  }
+
   /** A callback that writes JSON with a jackson-core generator. */
   @FunctionalInterface
   public interface WriterBody {

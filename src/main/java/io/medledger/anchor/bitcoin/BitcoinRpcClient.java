@@ -506,7 +506,7 @@ public final class BitcoinRpcClient implements HeaderSource {
       g.writeStringField("method", method);
       g.writeArrayFieldStart("params");
       for (Object p : params) {
-        writeValue(g, p);
+        Json.writeValue(g, p);
       }
       g.writeEndArray();
       g.writeEndObject();
@@ -578,30 +578,6 @@ public final class BitcoinRpcClient implements HeaderSource {
       throw malformed(method, "the reply's id does not match the request");
     }
     return reply.get("result");
-  }
-
-  private static void writeValue(com.fasterxml.jackson.core.JsonGenerator g, Object p) throws IOException {
-    if (p == null) {
-      g.writeNull();
-    } else if (p instanceof String s) {
-      g.writeString(s);
-    } else if (p instanceof Boolean b) {
-      g.writeBoolean(b);
-    } else if (p instanceof Integer i) {
-      g.writeNumber(i);
-    } else if (p instanceof Long l) {
-      g.writeNumber(l);
-    } else if (p instanceof BigDecimal d) {
-      g.writeNumber(d);
-    } else if (p instanceof List<?> list) {
-      g.writeStartArray();
-      for (Object o : list) {
-        writeValue(g, o);
-      }
-      g.writeEndArray();
-    } else {
-      throw new IllegalArgumentException("unsupported RPC parameter type " + p.getClass().getName());
-    }
   }
 
   private String authorization(String method) {
