@@ -1,6 +1,7 @@
 package io.medledger.anchor;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.google.common.primitives.Bytes;
 import io.medledger.anchor.bitcoin.BitcoinChainParams;
 import io.medledger.anchor.bitcoin.HeaderSource;
 import io.medledger.anchor.bitcoin.MerkleBranch;
@@ -235,7 +236,7 @@ public final class AnchorReceipt {
       throw new IllegalStateException("a pending receipt has no Bitcoin attestation to export");
     }
     byte[] tx = bitcoin.transaction;
-    int at = indexOf(tx, commitment.digest().toByteArray());
+    int at = Bytes.indexOf(tx, commitment.digest().toByteArray());
     if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096) {
       throw new IllegalStateException("the anchor transaction does not fit the OpenTimestamps argument limit");
     }
@@ -254,19 +255,6 @@ public final class AnchorReceipt {
     f[0] = Rfc9162.LEAF_PREFIX;
     System.arraycopy(entry, 0, f, 1, entry.length);
     return f;
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   private String checkLedgerPart() {

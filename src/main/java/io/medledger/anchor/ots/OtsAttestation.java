@@ -13,8 +13,7 @@ import java.util.Objects;
  * <p>Immutable and thread-safe.
  */
 public sealed interface OtsAttestation
-    permits OtsAttestation.Bitcoin, OtsAttestation.Litecoin, OtsAttestation.Ethereum,
-        OtsAttestation.Pending, OtsAttestation.Unknown {
+    permits OtsAttestation.BlockHeight, OtsAttestation.Pending, OtsAttestation.Unknown {
   /** Length of an attestation tag in bytes. */
   int TAG_LENGTH = 8;
   /** Largest attestation payload accepted, in bytes. */
@@ -31,6 +30,25 @@ public sealed interface OtsAttestation
   /** A short kind: {@code bitcoin}, {@code litecoin}, {@code ethereum}, {@code pending} or {@code unknown}. */
   String kind();
 
+  /** An attestation to a block header of some chain at a height; the payload is the height as a varuint. */
+  sealed interface BlockHeight extends OtsAttestation permits Bitcoin, Litecoin, Ethereum {
+    /** The block height. */
+    long height();
+
+    @Override
+    default byte[] payload() {
+      return OtsCodec.varuint(height());
+    }
+
+    /** Validates a height. */
+    static long checkHeight(long height) {
+      if (height < 0) {
+        throw new IllegalArgumentException("negative block height");
+      }
+      return height;
+    }
+  }
+
   /** Attestation to Bitcoin at {@code height}. */
   static Bitcoin bitcoin(long height) {
     return new Bitcoin(height);
@@ -42,24 +60,17 @@ public sealed interface OtsAttestation
    *
    * @param height the block height
    */
-  record Bitcoin(long height) implements OtsAttestation {
+  record Bitcoin(long height) implements BlockHeight {
     static final byte[] TAG = Hex.decode("0588960d73d71901");
 
     /** Validates the height. */
     public Bitcoin {
-      if (height < 0) {
-        throw new IllegalArgumentException("negative block height");
-      }
+      BlockHeight.checkHeight(height);
     }
 
     @Override
     public byte[] tag() {
       return TAG.clone();
-    }
-
-    @Override
-    public byte[] payload() {
-      return OtsCodec.varuint(height);
     }
 
     @Override
@@ -73,24 +84,17 @@ public sealed interface OtsAttestation
    *
    * @param height the block height
    */
-  record Litecoin(long height) implements OtsAttestation {
+  record Litecoin(long height) implements BlockHeight {
     static final byte[] TAG = Hex.decode("06869a0d73d71b45");
 
     /** Validates the height. */
     public Litecoin {
-      if (height < 0) {
-        throw new IllegalArgumentException("negative block height");
-      }
+      BlockHeight.checkHeight(height);
     }
 
     @Override
     public byte[] tag() {
       return TAG.clone();
-    }
-
-    @Override
-    public byte[] payload() {
-      return OtsCodec.varuint(height);
     }
 
     @Override
@@ -104,24 +108,17 @@ public sealed interface OtsAttestation
    *
    * @param height the block number
    */
-  record Ethereum(long height) implements OtsAttestation {
+  record Ethereum(long height) implements BlockHeight {
     static final byte[] TAG = Hex.decode("30fe8087b5c7ead7");
 
     /** Validates the height. */
     public Ethereum {
-      if (height < 0) {
-        throw new IllegalArgumentException("negative block height");
-      }
+      BlockHeight.checkHeight(height);
     }
 
     @Override
     public byte[] tag() {
       return TAG.clone();
-    }
-
-    @Override
-    public byte[] payload() {
-      return OtsCodec.varuint(height);
     }
 
     @Override
