@@ -26,6 +26,7 @@ public final class Main {
     m.put("receipt", new ReceiptCommand());
     m.put("ots", new OtsCommand());
     m.put("simulate", new SimulateCommand());
+    m.put("log", new LogCommand());
     return m;
   }
 

@@ -3,7 +3,6 @@ package io.medledger.tlog;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import io.medledger.crypto.Digest;
-import io.medledger.crypto.Sha256;
 import io.medledger.merkle.ConsistencyProof;
 import io.medledger.merkle.InclusionProof;
 import io.medledger.merkle.LeafHashLog;
@@ -20,8 +19,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -67,7 +64,6 @@ public final class TileLog implements LeafHashLog, AutoCloseable {
   private final Set<Path> unsynced = new LinkedHashSet<>();
   /** The partial tile last written durably at each level, or null. */
   private final TilePath[] writtenPartial = new TilePath[LEVELS];
-  private final MessageDigest md = Sha256.newMessageDigest();
   private long size;
   private boolean closed;
 
@@ -421,40 +417,12 @@ public final class TileLog implements LeafHashLog, AutoCloseable {
     return (index << 6) | level;
   }
 
-  /** The hash of the complete subtree of height {@code height} at {@code index}. */
   private Digest subtree(int height, long index) {
-    int level = height / TilePath.HEIGHT;
-    int k = height % TilePath.HEIGHT;
-    long first = index << k;
-    byte[] t = tileFor(level, first >>> TilePath.HEIGHT);
-    int off = (int) (first & (TilePath.FULL - 1));
-    if (k == 0) {
-      return Digest.of(t, off * Digest.LENGTH);
-    }
-    byte[] out;
-    synchronized (md) {
-      out = mth(t, off, 1 << k);
-    }
-    return Digest.of(out);
+    return TileHashes.subtree(this::tileFor, height, index);
   }
 
-  /** MTH of {@code count} (a power of two) hashes at {@code t[off..]}, hashed pairwise. */
-  private byte[] mth(byte[] t, int off, int count) {
-    synchronized (md) {
-      byte[] buf = Arrays.copyOfRange(t, off * Digest.LENGTH, (off + count) * Digest.LENGTH);
-      for (int n = count; n > 1; n >>>= 1) {
-        for (int i = 0; i < n; i += 2) {
-          md.update((byte) 0x01);
-          md.update(buf, i * Digest.LENGTH, 2 * Digest.LENGTH);
-          try {
-            md.digest(buf, (i / 2) * Digest.LENGTH, Digest.LENGTH);
-          } catch (DigestException e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      }
-      return Arrays.copyOf(buf, Digest.LENGTH);
-    }
+  private static byte[] mth(byte[] t, int off, int count) {
+    return TileHashes.mth(t, off, count);
   }
 
   private void checkOpen() {
