@@ -44,6 +44,29 @@ public final class VerifiedCheckpoint {
     return cosignatures;
   }
 
+  /**
+   * Whether {@code proof} shows that {@code leafHash} is leaf {@code proof.leafIndex()} of this
+   * checkpoint's tree (the proof's tree size must be the checkpoint's); false on any mismatch.
+   */
+  public boolean includes(io.medledger.crypto.Digest leafHash, io.medledger.merkle.InclusionProof proof) {
+    return proof.treeSize() == checkpoint.size() && proof.verify(leafHash, checkpoint.root());
+  }
+
+  /**
+   * Whether {@code proof} shows that this checkpoint's tree extends {@code older}'s (same origin,
+   * sizes as in the proof); false on any mismatch.
+   */
+  public boolean extendsFrom(VerifiedCheckpoint older, io.medledger.merkle.ConsistencyProof proof) {
+    Checkpoint o = older.checkpoint;
+    if (!o.origin().equals(checkpoint.origin()) || o.size() > checkpoint.size()) {
+      return false;
+    }
+    if (o.size() == checkpoint.size()) {
+      return o.root().equals(checkpoint.root());
+    }
+    return proof.size1() == o.size() && proof.size2() == checkpoint.size() && proof.verify(o.root(), checkpoint.root());
+  }
+
   @Override
   public String toString() {
     return "VerifiedCheckpoint[" + checkpoint.origin() + " size=" + checkpoint.size() + ", signers=" + signers.size()
