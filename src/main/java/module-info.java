@@ -9,6 +9,7 @@ module io.medledger {
   requires com.google.common;
   requires com.fasterxml.jackson.core;
   requires java.net.http;
+  requires jdk.httpserver;
 
   exports io.medledger.crypto;
   exports io.medledger.codec;
