@@ -10,13 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code medledger log export --dir D --out T} writes the ledger-wide log of the node data
+ * {@code medledger log export --dir D --out T [--force]} writes the ledger-wide log of the node data
  * directory {@code D} ({@code D/blocks} block store, {@code D/log} tiles and checkpoints) as a
  * static C2SP {@code tlog-tiles} tree in {@code T}; {@code medledger log verify --dir T} checks
  * such a tree offline and prints {@code size=N verified}, or exits 2 naming the first mismatch.
  */
 final class LogCommand implements Command {
-  static final String USAGE = "usage: medledger log export --dir D --out T | verify --dir T";
+  static final String USAGE = "usage: medledger log export --dir D --out T [--force] | verify --dir T";
 
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
@@ -24,12 +24,16 @@ final class LogCommand implements Command {
       throw new CliException(USAGE);
     }
     String sub = args[0];
-    Args a = Args.parse(args, 1);
+    Args a = Args.parse(args, 1, "force");
     Path dir = Path.of(a.required("dir"));
     switch (sub) {
       case "export" -> {
         Path target = Path.of(a.required("out"));
+        boolean force = a.flag("force");
         a.rejectUnknown();
+        if (!force && Files.exists(target) && !isEmptyDirectory(target)) {
+          throw new CliException(target + " already exists; pass --force to overwrite it");
+        }
         if (!Files.isDirectory(dir.resolve("blocks")) || !Files.isDirectory(dir.resolve("log"))) {
           throw new CliException("no node data directory " + dir + " (expected blocks/ and log/ in it)");
         }
@@ -54,6 +58,15 @@ final class LogCommand implements Command {
         return 0;
       }
       default -> throw new CliException("unknown log subcommand '" + sub + "'; " + USAGE);
+    }
+  }
+
+  private static boolean isEmptyDirectory(Path p) throws java.io.IOException {
+    if (!Files.isDirectory(p)) {
+      return false;
+    }
+    try (java.util.stream.Stream<Path> s = Files.list(p)) {
+      return s.findAny().isEmpty();
     }
   }
 }

@@ -148,5 +148,9 @@ class LogExportTest {
     assertEquals(2, run("log", "verify").code());
     assertEquals(2, run("log", "export", "--dir", tmp.resolve("nothing").toString(), "--out", "x").code());
     assertEquals(2, run("log", "frobnicate", "--dir", "x").code());
+    Run again = run("log", "export", "--dir", node.toString(), "--out", out.toString());
+    assertEquals(2, again.code());
+    assertTrue(again.err().contains("--force"), again.err());
+    assertEquals(0, run("log", "export", "--dir", node.toString(), "--out", out.toString(), "--force").code());
   }
 }
