@@ -11,5 +11,16 @@ public enum Behaviour {
   /** As bookkeeper, replaces its proposals with invalid blocks (properly signed). */
   INVALID_PROPOSALS,
   /** Never sends its votes. */
-  WITHHOLD_VOTES
+  WITHHOLD_VOTES,
+  /** Its clock runs ahead by almost the skew bound, so its blocks carry timestamps at the edge. */
+  SKEW_EDGE_TIMESTAMPS,
+  /** Floods every peer with signed status messages claiming a far greater height; serves no blocks. */
+  STATUS_FLOOD,
+  /** Floods every peer with signed messages for far-future rounds and heights. */
+  FAR_FUTURE_FLOOD,
+  /**
+   * Colludes with an equivocating bookkeeper: votes (prevote and precommit) for every block it is
+   * shown, each vote sent only to the peers that the scheduler's attack targets.
+   */
+  COLLUDING_VOTER
 }

@@ -30,7 +30,20 @@ public enum Scenario {
   /** f voters never send their votes. */
   VOTE_WITHHOLDER,
   /** Byzantine bookkeepers and voters together, with 5% loss. */
-  MIXED_BYZANTINE;
+  MIXED_BYZANTINE,
+  /**
+   * A Byzantine bookkeeper stamps its blocks almost the skew bound ahead; one honest voter's clock
+   * is 200 ms behind, so it cannot vote for them yet, and must still commit them once certified.
+   */
+  TIMESTAMP_EDGE,
+  /** A Byzantine server floods status messages claiming to be far ahead while a node returns far behind. */
+  STATUS_FLOOD,
+  /** f Byzantine voters flood far-future rounds and heights; memory per peer must stay bounded. */
+  FAR_FUTURE_FLOOD,
+  /** One voter is down for 20 s of simulated time and returns far behind. */
+  LONG_OUTAGE,
+  /** Voters crash in the middle of saving their safety state (the write is lost) and restart. */
+  TORN_SAFETY_WRITE;
 
   /** The scenarios that apply to a protocol ({@code solo} has no network and no peers to betray). */
   public static List<Scenario> forProtocol(String protocol) {

@@ -13,7 +13,9 @@ import io.medledger.consensus.InMemorySafetyStore;
 import io.medledger.consensus.Membership;
 import io.medledger.consensus.ProposalContext;
 import io.medledger.consensus.Protocols;
+import io.medledger.consensus.QuorumProtocol;
 import io.medledger.consensus.RotatingAuditProtocol;
+import io.medledger.consensus.SafetyStore;
 import io.medledger.consensus.SignatureVerifier;
 import io.medledger.consensus.Statement;
 import io.medledger.consensus.StatementKind;
@@ -105,6 +107,15 @@ public final class Simulation {
   private java.util.function.LongSupplier cpuClock;
   private long[] cpuNanos;
   private List<byte[]> presigned;
+  private final Map<Integer, Long> forcedOffset = new HashMap<>();
+  private final Map<Long, Long> finalTime = new HashMap<>();
+  private final Map<String, Long> metrics = new java.util.TreeMap<>();
+  private int victim = -1;
+  private long victimTarget = -1;
+  private long victimRestartAt = -1;
+  private long floodCounter;
+  private long byzantineDeliveries;
+  private long largestHonestBlock = 1024;
 
   private Simulation(String protocol, long seed) {
     if (!Protocols.names().contains(protocol)) {
@@ -239,7 +250,25 @@ public final class Simulation {
     final int index;
     final Ed25519PrivateKey key;
     final SimLedger ledger = new SimLedger();
-    final InMemorySafetyStore safetyStore = new InMemorySafetyStore();
+    final InMemorySafetyStore durable = new InMemorySafetyStore();
+    boolean crashOnNextSave;
+    final SafetyStore safetyStore = new SafetyStore() {
+      @Override
+      public Optional<byte[]> load() {
+        return durable.load();
+      }
+
+      @Override
+      public void save(byte[] state) {
+        if (crashOnNextSave) {
+          crashOnNextSave = false;
+          // Power fails while the new state is written: the temporary file is torn and discarded,
+          // the durable state stays the old one, and nothing of this step leaves the node.
+          throw new CrashDuringSave();
+        }
+        durable.save(state);
+      }
+    };
     Behaviour behaviour = Behaviour.HONEST;
     long offset;
     double drift;
@@ -259,7 +288,7 @@ public final class Simulation {
     }
 
     void boot() {
-      app = new SimApp(chainId, membership, ledger, 2 * maxOffset() + 1_000, verifier);
+      app = new SimApp(chainId, membership, ledger, skewBoundMillis(), verifier);
       if (rejectAllUntil >= 0 && honest()) {
         app.rejectWhen(b -> Simulation.this.now < rejectAllUntil
             ? Optional.of("told to reject until " + rejectAllUntil) : Optional.empty());
@@ -294,6 +323,15 @@ public final class Simulation {
     }
   }
 
+  /** Thrown by a simulated safety store when the node loses power in the middle of a save. */
+  private static final class CrashDuringSave extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CrashDuringSave() {
+      super("simulated power loss during a safety-state save", null, false, false);
+    }
+  }
+
   private record Ev(long time, long seq, int node, int kind, Object payload, int incarnation)
       implements Comparable<Ev> {
     @Override
@@ -302,7 +340,8 @@ public final class Simulation {
     }
   }
 
-  private static final int DELIVER = 0, TIMER = 1, SUBMIT = 2, CRASH = 3, RESTART = 4, PART = 5, HEAL = 6;
+  private static final int DELIVER = 0, TIMER = 1, SUBMIT = 2, CRASH = 3, RESTART = 4, PART = 5, HEAL = 6,
+      FLOOD = 7, ARM_TORN_SAVE = 8;
 
   private record Delivery(int from, byte[] bytes) {}
 
@@ -350,7 +389,7 @@ public final class Simulation {
     oracle = new SimApp(chainId, membership, new SimLedger(), Long.MAX_VALUE / 4);
     configureScenario(setup);
     for (Node n : nodes) {
-      n.offset = setup.nextLong(-maxOffset(), maxOffset() + 1);
+      n.offset = forcedOffset.getOrDefault(n.index, setup.nextLong(-maxOffset(), maxOffset() + 1));
       n.drift = scenario == Scenario.CLOCK_SKEW ? setup.nextDouble(-0.005, 0.005) : 0;
       n.boot();
     }
@@ -378,6 +417,12 @@ public final class Simulation {
     }
     now = end;
     checkLiveness(end);
+    checkCaughtUp(end);
+    for (Node n : nodes) {
+      if (n.up && n.honest()) {
+        checkMemory(n);
+      }
+    }
     long height = finalHash.size();
     List<Long> lat = new ArrayList<>();
     for (long[] s : submitted.values()) {
@@ -387,7 +432,7 @@ public final class Simulation {
     }
     long[] latencies = lat.stream().mapToLong(Long::longValue).toArray();
     return new SimulationResult(protocol, seed, scenario, servers, auditors, height, finalEntries, safety,
-        liveness, evidence, rejections, messages, latencies, Digest.of(trace.digest()), cpuNanos);
+        liveness, evidence, rejections, messages, latencies, Digest.of(trace.digest()), cpuNanos, metrics);
   }
 
   private boolean done() {
@@ -497,8 +542,58 @@ public final class Simulation {
           }
         }
       }
+      case TIMESTAMP_EDGE -> {
+        int bad = pick(r, fnodes, 1).get(0);
+        nodes.get(bad).behaviour = Behaviour.SKEW_EDGE_TIMESTAMPS;
+        forcedOffset.put(bad, skewBoundMillis() - 50);
+        victim = pick(r, without(vnodes, bad), 1).get(0);
+        forcedOffset.put(victim, -200L);
+      }
+      case STATUS_FLOOD -> {
+        int bad = pick(r, fnodes, 1).get(0);
+        nodes.get(bad).behaviour = Behaviour.STATUS_FLOOD;
+        schedule(50, bad, FLOOD, null, 0);
+        victim = pick(r, without(vnodes, bad), 1).get(0);
+        schedule(400, victim, CRASH, null, 0);
+        schedule(stabilizeAt - 200, victim, RESTART, null, 0);
+      }
+      case FAR_FUTURE_FLOOD -> {
+        for (int bad : pick(r, vnodes, Math.max(1, f))) {
+          nodes.get(bad).behaviour = Behaviour.FAR_FUTURE_FLOOD;
+          schedule(50 + r.nextLong(10), bad, FLOOD, null, 0);
+        }
+      }
+      case LONG_OUTAGE -> {
+        stabilizeAt = 21_000;
+        submitUntil = 22_500;
+        victim = pick(r, vnodes, 1).get(0);
+        schedule(500, victim, CRASH, null, 0);
+        schedule(20_500, victim, RESTART, null, 0);
+      }
+      case TORN_SAFETY_WRITE -> {
+        List<Integer> victims = new ArrayList<>(pick(r, vnodes, Math.max(1, f)));
+        if (!bft && servers > 1) {
+          victims.addAll(pick(r, fnodes, 1));
+        }
+        for (int v : victims) {
+          for (int k = 0; k < 2; k++) {
+            schedule(300 + r.nextLong(Math.max(1, stabilizeAt - 1_500)), v, ARM_TORN_SAVE, null, 0);
+          }
+        }
+      }
       default -> throw new IllegalStateException("unhandled scenario " + scenario);
     }
+  }
+
+  private static List<Integer> without(List<Integer> from, int x) {
+    List<Integer> out = new ArrayList<>(from);
+    out.remove(Integer.valueOf(x));
+    return out;
+  }
+
+  /** How far ahead of a validator's clock a block timestamp may be (what each node's app allows). */
+  private long skewBoundMillis() {
+    return 2 * maxOffset() + 1_000;
   }
 
   private void traceEvent(int node, int kind, long x) {
@@ -529,6 +624,11 @@ public final class Simulation {
         if (!n.up) {
           n.up = true;
           traceEvent(n.index, RESTART, 0);
+          if (n.index == victim && finalHash.size() > n.ledger.size()) {
+            victimRestartAt = now;
+            victimTarget = finalHash.size();
+            metrics.put("victim_behind_blocks", victimTarget - n.ledger.size());
+          }
           n.boot();
         }
       }
@@ -538,6 +638,16 @@ public final class Simulation {
           handle(n, new Event.TimerFired((io.medledger.consensus.TimerId) e.payload()));
         }
       }
+      case FLOOD -> {
+        Node n = nodes.get(e.node());
+        if (n.up) {
+          flood(n);
+        }
+        if (now < submitUntil) {
+          schedule(now + (n.behaviour == Behaviour.STATUS_FLOOD ? 2 : 10), n.index, FLOOD, null, 0);
+        }
+      }
+      case ARM_TORN_SAVE -> nodes.get(e.node()).crashOnNextSave = true;
       case DELIVER -> {
         Node n = nodes.get(e.node());
         if (n.up) {
@@ -597,7 +707,8 @@ public final class Simulation {
             st = v.statement();
             signer = v.voter() < voters.size() ? indexOf.get(voters.get(v.voter())) : -1;
           }
-          if (signer == d.from()) {
+          int keptUpTo = st.height() == h ? n.proto.round() + QuorumProtocol.ROUND_WINDOW : QuorumProtocol.ROUND_WINDOW;
+          if (signer == d.from() && st.round() <= keptUpTo) {
             accountKey = signer + "/" + st.kind() + "/" + st.height() + "/" + st.round();
             hashes = received.computeIfAbsent(n.index + "/" + accountKey, k -> new HashSet<>());
             hashes.add(st.hash());
@@ -608,6 +719,9 @@ public final class Simulation {
       }
     }
     handle(n, new Event.MessageReceived(sender.key.publicKey(), d.bytes()));
+    if (!sender.honest() && n.honest() && n.up && (++byzantineDeliveries & 15) == 0) {
+      checkMemory(n);
+    }
     if (accountKey != null && hashes.size() >= 2 && n.up && !n.evidenceKeys.contains(accountKey)) {
       safety.add("accountability: node " + n.index + " received conflicting " + accountKey
           + " statements but reported no evidence");
@@ -616,12 +730,26 @@ public final class Simulation {
 
   private void handle(Node n, Event ev) {
     long c0 = cpuClock != null ? cpuClock.getAsLong() : 0;
-    List<Action> actions = n.proto.handle(ev);
+    List<Action> actions;
+    try {
+      actions = n.proto.handle(ev);
+    } catch (CrashDuringSave crash) {
+      n.up = false;
+      n.incarnation++;
+      n.proto = null;
+      traceEvent(n.index, CRASH, 1);
+      metrics.merge("torn_save_crashes", 1L, Long::sum);
+      schedule(now + 100 + work.nextLong(500), n.index, RESTART, null, 0);
+      return;
+    }
     if (cpuClock != null) {
       cpuNanos[n.index] += cpuClock.getAsLong() - c0;
     }
     for (Action a : actions) {
       if (a instanceof Action.Send s) {
+        if (n.behaviour == Behaviour.STATUS_FLOOD && s.message() instanceof ConsensusMessage.BlockResponse) {
+          continue;
+        }
         Integer to = indexOf.get(s.to());
         if (to != null) {
           transmit(n, to, s.message().encode());
@@ -639,8 +767,11 @@ public final class Simulation {
         }
       } else if (a instanceof Action.EvidenceFound f) {
         onEvidence(n, f.evidence());
-      } else if (a instanceof Action.ProposalRejected) {
+      } else if (a instanceof Action.ProposalRejected pr) {
         rejections++;
+        if (n.index == victim && pr.reason().startsWith("not yet")) {
+          metrics.merge("victim_untimely_proposals", 1L, Long::sum);
+        }
       }
     }
   }
@@ -702,6 +833,49 @@ public final class Simulation {
     }
   }
 
+  /** One burst of a flooding node: the same bytes to every peer. */
+  private void flood(Node n) {
+    long c = floodCounter++;
+    long h = n.proto.height();
+    List<byte[]> burst = new ArrayList<>();
+    if (n.behaviour == Behaviour.STATUS_FLOOD) {
+      burst.add(ConsensusMessage.Status.sign(h - 1 + 1_000, 0, n.index, n.key, chainId).encode());
+    } else {
+      int voter = voters.indexOf(n.key.publicKey());
+      Digest junk = Sha256.hash(("flood/" + n.index + "/" + c).getBytes(StandardCharsets.US_ASCII));
+      int r = n.proto.round();
+      // A far-future round of this height, a far height, a far round of the next height, and a
+      // round of the next height inside the window (which only the per-signer quota bounds).
+      burst.add(floodVote(n, voter, StatementKind.PREVOTE, h, r + 1_000 + (int) c, junk));
+      burst.add(floodVote(n, voter, StatementKind.PRECOMMIT, h + 2 + c % 1_000, (int) (c % 50), junk));
+      burst.add(floodVote(n, voter, StatementKind.PREVOTE, h + 1, 1_000 + (int) c, junk));
+      burst.add(floodVote(n, voter, StatementKind.PRECOMMIT, h + 1, (int) (c % 9), junk));
+      for (int rr = r + 1_000 + (int) c; rr < r + 1_000 + (int) c + servers; rr++) {
+        if (RotatingAuditProtocol.bookkeeper(membership, h, rr).equals(n.key.publicKey())) {
+          SimBlock b = SimBlock.build(h, junk, EPOCH + now, n.key.publicKey(), List.of());
+          Statement st = new Statement(StatementKind.PROPOSAL, h, rr, b.hash(), -1);
+          burst.add(new ConsensusMessage.Proposal(st, n.key.sign(st.signingBytes(chainId)), b.encode(), null).encode());
+        }
+      }
+    }
+    // The status flood aims at the returning node every 2 ms, and at everyone every 10 ms.
+    boolean everyone = n.behaviour != Behaviour.STATUS_FLOOD || victim < 0 || c % 5 == 0;
+    for (byte[] bytes : burst) {
+      for (Node peer : nodes) {
+        if (peer != n && (everyone || peer.index == victim)) {
+          transmit(n, peer.index, bytes);
+          metrics.merge("flood_messages", 1L, Long::sum);
+        }
+      }
+    }
+  }
+
+  private byte[] floodVote(Node n, int voter, StatementKind kind, long h, int r, Digest hash) {
+    Statement st = new Statement(kind, h, r, hash, -1);
+    return new ConsensusMessage.Vote(st, Math.max(0, voter), n.key.sign(st.signingBytes(chainId)), -1,
+        new byte[64]).encode();
+  }
+
   private SimBlock invalidVariant(SimBlock b, Ed25519PublicKey who) {
     List<byte[]> entries = b.entries();
     int mode = net.nextInt(4);
@@ -741,6 +915,22 @@ public final class Simulation {
 
   private void onCommitted(Node n, Action.Committed c) {
     Digest prev = finalHash.putIfAbsent(c.height(), c.blockHash());
+    finalTime.putIfAbsent(c.height(), now);
+    SimBlock committed = n.ledger.block(c.height());
+    largestHonestBlock = Math.max(largestHonestBlock, committed.encode().length);
+    if (n.index == victim) {
+      // How long after it could have (the block final somewhere, its own clock past the block time).
+      long clockPassed = committed.timestamp() - EPOCH - n.offset;
+      long lag = now - Math.max(finalTime.get(c.height()), clockPassed);
+      metrics.merge("victim_max_commit_lag_ms", Math.max(0, lag), Math::max);
+      metrics.merge("victim_commits", 1L, Long::sum);
+      if (c.height() == victimTarget) {
+        metrics.put("victim_catch_up_ms", now - victimRestartAt);
+      }
+      if (committed.timestamp() > EPOCH + now + n.offset) {
+        metrics.merge("victim_commits_ahead_of_clock", 1L, Long::sum);
+      }
+    }
     if (prev != null) {
       if (!prev.equals(c.blockHash())) {
         safety.add("agreement: node " + n.index + " committed " + c.blockHash().toHex() + " at height "
@@ -784,6 +974,37 @@ public final class Simulation {
     }
     evidence++;
     n.evidenceKeys.add(who + "/" + ev.first().kind() + "/" + ev.first().height() + "/" + ev.first().round());
+  }
+
+  /** Every honest running node holds every block that was final a liveness bound (after stabilization) ago. */
+  private void checkCaughtUp(long end) {
+    long bound = livenessBoundMillis();
+    for (Node n : nodes) {
+      if (!n.up || !n.honest()) {
+        continue;
+      }
+      long h = n.proto.height();
+      Long t = finalTime.get(h);
+      if (t != null && Math.max(t, stabilizeAt) + bound <= end) {
+        liveness.add("catch-up: node " + n.index + " is still deciding height " + h + " although that block was final at "
+            + t + " ms and the run ended at " + end + " ms");
+      }
+      if (n.index == victim) {
+        metrics.put("victim_height", h - 1);
+      }
+    }
+  }
+
+  /** Bounded memory: what an honest node keeps of peer messages stays within a budget set by its round. */
+  private void checkMemory(Node n) {
+    long perRound = largestHonestBlock + 8L * nodes.size() * 256;
+    long budget = (n.proto.round() + 20L) * perRound;
+    long held = n.proto.retainedBytes();
+    metrics.merge("max_retained_bytes", held, Math::max);
+    if (held > budget && metrics.merge("memory_violations", 1L, Long::sum) == 1) {
+      safety.add("memory: node " + n.index + " holds " + held + " bytes of peer messages at round " + n.proto.round()
+          + ", above the bound " + budget);
+    }
   }
 
   private void checkLiveness(long end) {
