@@ -9,15 +9,15 @@ import java.io.PrintStream;
 
 /**
  * {@code medledger simulate --protocol P --seeds N [--first-seed S] [--servers F] [--auditors A]
- * [--scenario NAME]}: runs N seeded simulations cycling through every fault scenario (or only
- * {@code NAME}), prints a replay command on stderr for each failing seed and ends with one summary
- * line; exit 1 on any violation. {@code medledger simulate --list-scenarios [--protocol P]} prints
+ * [--scenario NAME] [--fail-fast]}: runs N seeded simulations cycling through every fault scenario
+ * (or only {@code NAME}), prints a replay command on stderr for each failing seed (stopping at the
+ * first with {@code --fail-fast}) and ends with one summary line; exit 1 on any violation. {@code medledger simulate --list-scenarios [--protocol P]} prints
  * the scenario names, one a line.
  */
 final class SimulateCommand implements Command {
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-    Args a = Args.parse(args, 0, "list-scenarios");
+    Args a = Args.parse(args, 0, "list-scenarios", "fail-fast");
     if (a.flag("list-scenarios")) {
       String p = a.optional("protocol");
       a.rejectUnknown();
@@ -35,6 +35,7 @@ final class SimulateCommand implements Command {
     long servers = a.optionalLong("servers", 4);
     long auditors = a.optionalLong("auditors", 4);
     String scenarioName = a.optional("scenario");
+    boolean failFast = a.flag("fail-fast");
     a.rejectUnknown();
     if (!Protocols.names().contains(protocol)) {
       throw new CliException("unknown protocol '" + protocol + "'; known: " + String.join(", ", Protocols.names()));
@@ -58,7 +59,9 @@ final class SimulateCommand implements Command {
     long violations = 0;
     long livenessFailures = 0;
     long blocks = 0;
+    long runs = 0;
     for (long s = first; s < first + seeds; s++) {
+      runs++;
       Simulation sim = Simulation.of(protocol, s).members((int) servers, (int) auditors);
       if (scenario != null) {
         sim.scenario(scenario);
@@ -71,9 +74,12 @@ final class SimulateCommand implements Command {
         String why = !r.safetyViolations().isEmpty() ? r.safetyViolations().get(0) : r.livenessFailures().get(0);
         err.println("FAIL seed=" + s + " scenario=" + r.scenario().cliName() + ": " + why + "; replay: "
             + r.replayCommand());
+        if (failFast) {
+          break;
+        }
       }
     }
-    out.println("runs=" + seeds + " safety_violations=" + violations + " liveness_failures=" + livenessFailures
+    out.println("runs=" + runs + " safety_violations=" + violations + " liveness_failures=" + livenessFailures
         + " final_blocks=" + blocks);
     return violations == 0 && livenessFailures == 0 ? 0 : 1;
   }

@@ -19,8 +19,9 @@ public enum Behaviour {
   /** Floods every peer with signed messages for far-future rounds and heights. */
   FAR_FUTURE_FLOOD,
   /**
-   * Colludes with an equivocating bookkeeper: votes (prevote and precommit) for every block it is
-   * shown, each vote sent only to the peers that the scheduler's attack targets.
+   * Takes part in the lock attack: as bookkeeper shows its block to some voters only and later
+   * proposes a conflicting fresh block without proof of lock; as voter votes for both blocks, each
+   * vote aimed at the peers the attack needs.
    */
-  COLLUDING_VOTER
+  COLLUDER
 }

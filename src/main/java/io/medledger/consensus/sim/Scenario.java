@@ -42,7 +42,17 @@ public enum Scenario {
   FAR_FUTURE_FLOOD,
   /** One voter is down for 20 s of simulated time and returns far behind. */
   LONG_OUTAGE,
-  /** Voters crash in the middle of saving their safety state (the write is lost) and restart. */
+  /**
+   * An equivocating bookkeeper and f colluding voters that vote for both of its blocks, each
+   * block's votes aimed at a different group of honest voters, with targeted delays before
+   * stabilization: the attack that a broken lock rule or quorum turns into two final blocks.
+   */
+  COLLUDING_EQUIVOCATION,
+  /**
+   * Voters and a bookkeeper crash in the middle of saving their safety state (the write is lost)
+   * or just after sending what they saved, and restart; run with six voters (where a quorum
+   * computed as ceil(2n/3) would differ from floor(2n/3)+1).
+   */
   TORN_SAFETY_WRITE;
 
   /** The scenarios that apply to a protocol ({@code solo} has no network and no peers to betray). */

@@ -116,6 +116,16 @@ public final class Simulation {
   private long floodCounter;
   private long byzantineDeliveries;
   private long largestHonestBlock = 1024;
+  private final Map<String, Digest> honestStatements = new HashMap<>();
+  // the lock attack (COLLUDING_EQUIVOCATION)
+  private int equivocator = -1;
+  private int colluder = -1;
+  private int isolated = -1;
+  private int locked = -1;
+  private long attackHeight = -1;
+  private int attackRound = -1;
+  private SimBlock attackBlock;
+  private boolean lockedCrashed;
 
   private Simulation(String protocol, long seed) {
     if (!Protocols.names().contains(protocol)) {
@@ -252,6 +262,8 @@ public final class Simulation {
     final SimLedger ledger = new SimLedger();
     final InMemorySafetyStore durable = new InMemorySafetyStore();
     boolean crashOnNextSave;
+    boolean crashAfterNextSave;
+    boolean crashPending;
     final SafetyStore safetyStore = new SafetyStore() {
       @Override
       public Optional<byte[]> load() {
@@ -267,6 +279,11 @@ public final class Simulation {
           throw new CrashDuringSave();
         }
         durable.save(state);
+        if (crashAfterNextSave) {
+          // Power fails right after the step's messages leave the node.
+          crashAfterNextSave = false;
+          crashPending = true;
+        }
       }
     };
     Behaviour behaviour = Behaviour.HONEST;
@@ -367,6 +384,13 @@ public final class Simulation {
     work = master.split();
     SplittableRandom setup = master.split();
     chainId = Sha256.hash(("medledger/sim/chain/" + seed).getBytes(StandardCharsets.US_ASCII));
+    if (scenario == Scenario.TORN_SAFETY_WRITE) {
+      if (protocol.equals("bft") && servers == 4) {
+        servers = 6;
+      } else if (protocol.equals("rotating-audit") && auditors == 4) {
+        auditors = 6;
+      }
+    }
     int total = servers + auditors;
     cpuNanos = new long[total];
     for (int i = 0; i < total; i++) {
@@ -550,7 +574,7 @@ public final class Simulation {
         forcedOffset.put(victim, -200L);
       }
       case STATUS_FLOOD -> {
-        int bad = pick(r, fnodes, 1).get(0);
+        int bad = pick(r, vnodes, 1).get(0);
         nodes.get(bad).behaviour = Behaviour.STATUS_FLOOD;
         schedule(50, bad, FLOOD, null, 0);
         victim = pick(r, without(vnodes, bad), 1).get(0);
@@ -570,6 +594,17 @@ public final class Simulation {
         schedule(500, victim, CRASH, null, 0);
         schedule(20_500, victim, RESTART, null, 0);
       }
+      case COLLUDING_EQUIVOCATION -> {
+        stabilizeAt = 6_000;
+        submitUntil = 7_500;
+        equivocator = pick(r, fnodes, 1).get(0);
+        colluder = bft ? equivocator : pick(r, vnodes, 1).get(0);
+        nodes.get(equivocator).behaviour = Behaviour.COLLUDER;
+        nodes.get(colluder).behaviour = Behaviour.COLLUDER;
+        List<Integer> xy = pick(r, without(vnodes, colluder), 2);
+        isolated = xy.get(0);
+        locked = xy.get(1);
+      }
       case TORN_SAFETY_WRITE -> {
         List<Integer> victims = new ArrayList<>(pick(r, vnodes, Math.max(1, f)));
         if (!bft && servers > 1) {
@@ -577,7 +612,7 @@ public final class Simulation {
         }
         for (int v : victims) {
           for (int k = 0; k < 2; k++) {
-            schedule(300 + r.nextLong(Math.max(1, stabilizeAt - 1_500)), v, ARM_TORN_SAVE, null, 0);
+            schedule(300 + r.nextLong(Math.max(1, stabilizeAt - 1_500)), v, ARM_TORN_SAVE, r.nextBoolean(), 0);
           }
         }
       }
@@ -647,7 +682,13 @@ public final class Simulation {
           schedule(now + (n.behaviour == Behaviour.STATUS_FLOOD ? 2 : 10), n.index, FLOOD, null, 0);
         }
       }
-      case ARM_TORN_SAVE -> nodes.get(e.node()).crashOnNextSave = true;
+      case ARM_TORN_SAVE -> {
+        if ((Boolean) e.payload()) {
+          nodes.get(e.node()).crashOnNextSave = true;
+        } else {
+          nodes.get(e.node()).crashAfterNextSave = true;
+        }
+      }
       case DELIVER -> {
         Node n = nodes.get(e.node());
         if (n.up) {
@@ -734,21 +775,31 @@ public final class Simulation {
     try {
       actions = n.proto.handle(ev);
     } catch (CrashDuringSave crash) {
-      n.up = false;
-      n.incarnation++;
-      n.proto = null;
-      traceEvent(n.index, CRASH, 1);
+      powerLoss(n, now + 100 + work.nextLong(500));
       metrics.merge("torn_save_crashes", 1L, Long::sum);
-      schedule(now + 100 + work.nextLong(500), n.index, RESTART, null, 0);
       return;
     }
     if (cpuClock != null) {
       cpuNanos[n.index] += cpuClock.getAsLong() - c0;
     }
     for (Action a : actions) {
+      if (n.honest() && a instanceof Action.Broadcast b) {
+        noteHonestStatement(n, b.message());
+        if (n.index == locked && !lockedCrashed && b.message() instanceof ConsensusMessage.Vote v
+            && v.statement().kind() == StatementKind.PRECOMMIT && v.statement().height() == attackHeight) {
+          // The locked voter loses power right after its precommit leaves: its lock must survive.
+          lockedCrashed = true;
+          n.crashPending = true;
+        }
+      }
       if (a instanceof Action.Send s) {
-        if (n.behaviour == Behaviour.STATUS_FLOOD && s.message() instanceof ConsensusMessage.BlockResponse) {
+        if (n.behaviour == Behaviour.STATUS_FLOOD && s.message() instanceof ConsensusMessage.BlockResponse r) {
+          forgeBlockResponse(n, s, r);
           continue;
+        }
+        if (n.behaviour == Behaviour.COLLUDER && now < stabilizeAt
+            && s.message() instanceof ConsensusMessage.BlockResponse) {
+          continue; // the colluders keep the block that X committed to themselves
         }
         Integer to = indexOf.get(s.to());
         if (to != null) {
@@ -774,9 +825,174 @@ public final class Simulation {
         }
       }
     }
+    if (n.crashPending) {
+      powerLoss(n, now + 1 + work.nextLong(30));
+      metrics.merge("crashes_after_send", 1L, Long::sum);
+    }
+  }
+
+  /**
+   * The lock attack of {@link Scenario#COLLUDING_EQUIVOCATION}, as the colluding bookkeeper or
+   * voter; true when it replaced the honest sending of {@code m}. Before stabilization the
+   * bookkeeper shows its first block A only to two honest voters (X, Y) and the colluding voter,
+   * which prevotes A to X and Y and precommits A to X alone, so X commits A, Y locks on A, and the
+   * scheduler holds X's later messages until stabilization. At its next round of that height the
+   * bookkeeper proposes a fresh block D without proof of lock and the colluder votes for D: only a
+   * voter that ignores its lock (or forgot it in a crash) lets D become final too.
+   */
+  private boolean lockAttack(Node n, ConsensusMessage m) {
+    if (now >= stabilizeAt || equivocator < 0) {
+      return false;
+    }
+    Node c = nodes.get(colluder);
+    if (m instanceof ConsensusMessage.Proposal p && n.index == equivocator) {
+      Statement st = p.statement();
+      if (attackHeight < 0 && now >= 200 && st.auxRound() < 0) {
+        attackHeight = st.height();
+        attackRound = st.round();
+        attackBlock = SimBlock.decode(p.block());
+        metrics.put("attack_height", attackHeight);
+        byte[] bytes = p.encode();
+        for (int to : List.of(isolated, locked, colluder)) {
+          if (to != n.index) {
+            transmit(n, to, bytes);
+          }
+        }
+        byte[] prevote = colluderVote(c, StatementKind.PREVOTE, attackRound, attackBlock.hash());
+        transmit(c, isolated, prevote);
+        transmit(c, locked, prevote);
+        transmit(c, isolated, colluderVote(c, StatementKind.PRECOMMIT, attackRound, attackBlock.hash()));
+        return true;
+      }
+      if (st.height() == attackHeight && st.round() > attackRound) {
+        SimBlock d = SimBlock.build(attackHeight, attackBlock.previous(), attackBlock.timestamp() + 1 + st.round(),
+            n.key.publicKey(), List.of());
+        Statement ds = new Statement(StatementKind.PROPOSAL, attackHeight, st.round(), d.hash(), -1);
+        byte[] fresh = new ConsensusMessage.Proposal(ds, n.key.sign(ds.signingBytes(chainId)), d.encode(), null).encode();
+        byte[] prevote = colluderVote(c, StatementKind.PREVOTE, st.round(), d.hash());
+        byte[] precommit = colluderVote(c, StatementKind.PRECOMMIT, st.round(), d.hash());
+        metrics.merge("attack_fresh_proposals", 1L, Long::sum);
+        for (Node peer : nodes) {
+          if (peer != n) {
+            transmit(n, peer.index, fresh);
+          }
+          if (peer != c) {
+            transmit(c, peer.index, prevote);
+            transmit(c, peer.index, precommit);
+          }
+        }
+        return true;
+      }
+      return st.height() == attackHeight;
+    }
+    return m instanceof ConsensusMessage.Vote v && v.statement().height() == attackHeight;
+  }
+
+  private byte[] colluderVote(Node c, StatementKind kind, int round, Digest hash) {
+    Statement st = new Statement(kind, attackHeight, round, hash, -1);
+    return new ConsensusMessage.Vote(st, voters.indexOf(c.key.publicKey()), c.key.sign(st.signingBytes(chainId)),
+        -1, new byte[64]).encode();
+  }
+
+  /**
+   * Holds X's messages until stabilization once the lock attack started, except its prevote for A
+   * to Y (so the colluders' own protocol instances stay at the attacked height and keep timing out).
+   */
+  private boolean heldByAttack(Node from, int to, byte[] bytes) {
+    if (attackHeight < 0 || now >= stabilizeAt || from.index != isolated) {
+      return false;
+    }
+    if (to == locked && bytes.length > 0 && bytes[0] != ConsensusMessage.TAG_STATUS) {
+      try {
+        if (ConsensusMessage.decode(bytes, consensus.maxMessageBytes()) instanceof ConsensusMessage.Vote v
+            && v.statement().kind() == StatementKind.PREVOTE && v.statement().height() == attackHeight
+            && v.statement().round() == attackRound) {
+          return false;
+        }
+      } catch (MalformedEncodingException e) {
+        return true;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A status flooder that is a voter answers a block request with a block of its own making and a
+   * forged certificate: its one precommit signature repeated under one signer index as often as a
+   * quorum needs (bytes written by hand, since the certificate type refuses repeated signers).
+   */
+  private void forgeBlockResponse(Node n, Action.Send s, ConsensusMessage.BlockResponse honest) {
+    int voter = voters.indexOf(n.key.publicKey());
+    Integer to = indexOf.get(s.to());
+    if (voter < 0 || to == null) {
+      return;
+    }
+    long h = honest.fromHeight();
+    SimBlock prev = h > 1 ? n.ledger.block(h - 1) : null;
+    Digest prevHash = prev == null ? SimApp.genesisHash(chainId) : prev.hash();
+    long ts = prev == null ? EPOCH : prev.timestamp() + 1;
+    SimBlock forged = SimBlock.build(h, prevHash, ts, membership.federation().get(0), List.of());
+    Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, forged.hash(), -1);
+    byte[] sig = n.key.sign(st.signingBytes(chainId));
+    int q = Membership.quorum(voters.size());
+    List<Certificate.Signature> distinct = new ArrayList<>();
+    for (int i = 0; i < q; i++) {
+      distinct.add(new Certificate.Signature(i, sig));
+    }
+    byte[] certBytes = new Certificate(st, distinct).encode();
+    byte[] forgedCert = certBytes.clone();
+    int first = certBytes.length - q * 68;
+    for (int i = 0; i < q; i++) {
+      java.nio.ByteBuffer.wrap(forgedCert, first + i * 68, 4).putInt(voter);
+    }
+    ConsensusMessage.BlockResponse template = ConsensusMessage.BlockResponse.sign(h, List.of(forged.encode()),
+        List.of(new Certificate(st, distinct)), n.index, n.key, chainId);
+    byte[] enc = replace(template.encode(), certBytes, forgedCert);
+    byte[] signing = replace(template.signingBytes(chainId), certBytes, forgedCert);
+    byte[] resigned = n.key.sign(signing);
+    System.arraycopy(resigned, 0, enc, enc.length - 64, 64);
+    metrics.merge("forged_certificates", 1L, Long::sum);
+    transmit(n, to, enc);
+  }
+
+  private static byte[] replace(byte[] in, byte[] what, byte[] with) {
+    for (int i = 0; i + what.length <= in.length; i++) {
+      if (java.util.Arrays.equals(in, i, i + what.length, what, 0, what.length)) {
+        byte[] out = in.clone();
+        System.arraycopy(with, 0, out, i, with.length);
+        return out;
+      }
+    }
+    throw new IllegalStateException("certificate bytes not found in the message");
+  }
+
+  private void powerLoss(Node n, long restartAt) {
+    n.up = false;
+    n.incarnation++;
+    n.proto = null;
+    n.crashPending = false;
+    traceEvent(n.index, CRASH, 1);
+    schedule(restartAt, n.index, RESTART, null, 0);
+  }
+
+  /** Honest nodes never sign two different proposals or votes for one (kind, height, round). */
+  private void noteHonestStatement(Node n, ConsensusMessage m) {
+    Statement st = m instanceof ConsensusMessage.Proposal p ? p.statement()
+        : m instanceof ConsensusMessage.Vote v ? v.statement() : null;
+    if (st == null) {
+      return;
+    }
+    Digest prev = honestStatements.putIfAbsent(n.index + "/" + st.kind() + "/" + st.height() + "/" + st.round(), st.hash());
+    if (prev != null && !prev.equals(st.hash())) {
+      safety.add("equivocation: honest node " + n.index + " signed two " + st.kind() + " statements at height "
+          + st.height() + " round " + st.round());
+    }
   }
 
   private void broadcast(Node n, ConsensusMessage m) {
+    if (n.behaviour == Behaviour.COLLUDER && lockAttack(n, m)) {
+      return;
+    }
     switch (n.behaviour) {
       case WITHHOLD_VOTES -> {
         if (m instanceof ConsensusMessage.Vote) {
@@ -898,6 +1114,10 @@ public final class Simulation {
     if (partition != null && partition[from.index] != partition[to]) {
       return;
     }
+    if (heldByAttack(from, to, bytes)) {
+      schedule(stabilizeAt + latencyMin, to, DELIVER, new Delivery(from.index, bytes), 0);
+      return;
+    }
     if (net.nextDouble() < loss) {
       return;
     }
@@ -916,6 +1136,9 @@ public final class Simulation {
   private void onCommitted(Node n, Action.Committed c) {
     Digest prev = finalHash.putIfAbsent(c.height(), c.blockHash());
     finalTime.putIfAbsent(c.height(), now);
+    if (c.height() == attackHeight) {
+      metrics.put("attack_commit_node" + n.index + "_ms", now);
+    }
     SimBlock committed = n.ledger.block(c.height());
     largestHonestBlock = Math.max(largestHonestBlock, committed.encode().length);
     if (n.index == victim) {
@@ -942,6 +1165,13 @@ public final class Simulation {
     Certificate cert = c.certificate();
     if (!cert.verify(chainId, voters, verifier) || !cert.blockHash().equals(b.hash())) {
       safety.add("validity: certificate of height " + c.height() + " does not verify");
+    }
+    // The simulator's own quorum rule, independent of the code under test: more than two thirds
+    // of the voters, counted by distinct signer.
+    long distinct = cert.signers().stream().distinct().count();
+    if (3 * distinct <= 2L * voters.size()) {
+      safety.add("validity: certificate of height " + c.height() + " has " + distinct + " distinct signers of "
+          + voters.size() + " voters, not more than two thirds");
     }
     ValidationVerdict v = oracle.validate(b, new ProposalContext(c.height(), cert.round(), oracle.proposer(b).orElseThrow(), Long.MAX_VALUE / 4));
     if (v instanceof ValidationVerdict.Rejected r && !r.reason().startsWith("told to reject")) {
