@@ -22,6 +22,8 @@ mvn -q -o dependency:build-classpath -Dmdep.outputFile="$cp" >/dev/null
 deps=$(cat "$cp")
 work=$(mktemp -d)
 trap 'rm -rf "$work" "$cp"' EXIT
+# A snapshot of the compiled classes, so that a build running meanwhile cannot disturb the runs.
+cp -r target/classes "$work/base"
 src=src/main/java/io/medledger/consensus
 
 # mutate FILE 'exact original text' 'replacement': fails if the original text is not there once.
@@ -61,13 +63,16 @@ for m in $mutants; do
       mutate $f 'return p.get((int) Math.floorMod(height + round, (long) p.size()));' 'return p.get((int) Math.floorMod(height, (long) p.size()));' ;;
     *) echo "consensus-mutants: unknown mutant $m (known: $all)" >&2; exit 2 ;;
   esac
-  javac -nowarn -d "$work/classes" -cp "target/classes:$deps" "$work/src/"*.java 2>"$work/javac.log" \
+  javac -nowarn -d "$work/classes" -cp "$work/base:$deps" "$work/src/"*.java 2>"$work/javac.log" \
     || { cat "$work/javac.log" >&2; exit 2; }
   for p in rotating-audit bft; do
-    out=$(java -XX:+UseSerialGC -cp "$work/classes:target/classes:$deps" io.medledger.cli.Main simulate \
+    out=$(java -XX:+UseSerialGC -cp "$work/classes:$work/base:$deps" io.medledger.cli.Main simulate \
       --protocol $p --seeds "$seeds" --fail-fast 2>&1 || true)
     fail=$(printf '%s\n' "$out" | grep '^FAIL seed=' | head -n 1 || true)
-    if [ -n "$fail" ]; then
+    if ! printf '%s\n' "$out" | grep -q '^runs='; then
+      echo "$m | $p | ERROR | - | $(printf '%s\n' "$out" | tail -n 1 | cut -c1-110)"
+      status=2
+    elif [ -n "$fail" ]; then
       seed=$(printf '%s' "$fail" | sed 's/^FAIL seed=\([0-9]*\).*/\1/')
       scen=$(printf '%s' "$fail" | sed 's/.* scenario=\([a-z-]*\):.*/\1/')
       why=$(printf '%s' "$fail" | sed 's/^FAIL seed=[0-9]* scenario=[a-z-]*: //; s/; replay:.*//' | cut -c1-110)

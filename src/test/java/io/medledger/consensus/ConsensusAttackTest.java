@@ -81,6 +81,23 @@ class ConsensusAttackTest {
     assertEquals(2, q.height());
   }
 
+  // ------------------------------------------------------------- finding 1: the lock attack
+
+  @Test
+  void lockAttackReachesItsPreconditionsAndTheLockHolds() {
+    for (String p : QUORUM) {
+      SimulationResult r = Simulation.of(p, 16).scenario(Scenario.COLLUDING_EQUIVOCATION).run();
+      String where = p + " " + r.metrics();
+      assertTrue(r.passed(), where + ": " + r.safetyViolations() + r.livenessFailures());
+      // Control: one honest voter committed A before stabilization (6 s), the locked voter lost
+      // power after its precommit, and the bookkeeper proposed fresh conflicting blocks later.
+      assertTrue(r.metrics().entrySet().stream().anyMatch(e -> e.getKey().startsWith("attack_commit_node")
+          && e.getValue() < 6_000), where);
+      assertTrue(r.metrics().get("crashes_after_send") >= 1, where);
+      assertTrue(r.metrics().get("attack_fresh_proposals") >= 1, where);
+    }
+  }
+
   // ------------------------------------------------------------- finding 3: status flood
 
   @Test
@@ -98,6 +115,17 @@ class ConsensusAttackTest {
         assertTrue(r.metrics().get("victim_catch_up_ms") <= 1_000, "and quickly: " + where);
       }
     }
+  }
+
+  @Test
+  void nodeReturningAfterTwoMinutesCatchesUp() {
+    SimulationResult r = Simulation.of(RotatingAuditProtocol.NAME, 15).scenario(Scenario.LONG_OUTAGE)
+        .outage(120_000).run();
+    String where = r.metrics().toString();
+    assertTrue(r.passed(), where + ": " + r.safetyViolations() + r.livenessFailures());
+    assertTrue(r.metrics().get("victim_behind_blocks") >= 500, where);
+    assertEquals(r.finalBlocks(), r.metrics().get("victim_height"), where);
+    assertTrue(r.metrics().get("victim_catch_up_ms") <= 2_000, where);
   }
 
   @Test

@@ -40,7 +40,7 @@ public enum Scenario {
   STATUS_FLOOD,
   /** f Byzantine voters flood far-future rounds and heights; memory per peer must stay bounded. */
   FAR_FUTURE_FLOOD,
-  /** One voter is down for 20 s of simulated time and returns far behind. */
+  /** One voter is down for 12 s of simulated time (configurable) and returns far behind. */
   LONG_OUTAGE,
   /**
    * An equivocating bookkeeper and f colluding voters that vote for both of its blocks, each

@@ -111,6 +111,7 @@ public final class Simulation {
   private final Map<Long, Long> finalTime = new HashMap<>();
   private final Map<String, Long> metrics = new java.util.TreeMap<>();
   private int victim = -1;
+  private long outageMillis = 12_000;
   private long victimTarget = -1;
   private long victimRestartAt = -1;
   private long floodCounter;
@@ -195,6 +196,18 @@ public final class Simulation {
   public Simulation timeline(long stabilize, long stopSubmitting) {
     this.stabilizeAt = stabilize;
     this.submitUntil = stopSubmitting;
+    return this;
+  }
+
+  /**
+   * How long the voter of {@link Scenario#LONG_OUTAGE} stays down (default 12 s of simulated time;
+   * stabilization follows 0.5 s after its return).
+   */
+  public Simulation outage(long millis) {
+    if (millis < 1_000) {
+      throw new IllegalArgumentException("an outage lasts at least 1 s");
+    }
+    this.outageMillis = millis;
     return this;
   }
 
@@ -588,11 +601,11 @@ public final class Simulation {
         }
       }
       case LONG_OUTAGE -> {
-        stabilizeAt = 21_000;
-        submitUntil = 22_500;
+        stabilizeAt = outageMillis + 1_000;
+        submitUntil = stabilizeAt + 1_500;
         victim = pick(r, vnodes, 1).get(0);
         schedule(500, victim, CRASH, null, 0);
-        schedule(20_500, victim, RESTART, null, 0);
+        schedule(outageMillis + 500, victim, RESTART, null, 0);
       }
       case COLLUDING_EQUIVOCATION -> {
         stabilizeAt = 6_000;
