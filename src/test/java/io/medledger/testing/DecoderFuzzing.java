@@ -51,7 +51,7 @@ public abstract class DecoderFuzzing {
 
   @SuppressWarnings("unchecked")
   private static <T> byte[] encode(DecoderSpec<T> spec, Object value) {
-    return spec.encode().apply((T) value);
+    return spec.encode() == null ? (byte[]) value : spec.encode().apply((T) value);
   }
 
   @SuppressWarnings("unchecked")

@@ -15,7 +15,8 @@ import java.util.function.Function;
  * @param name what is decoded (for messages)
  * @param decode the decoder; a {@code null} result means "rejected" for decoders that answer with
  *     a value instead of an exception (for example {@code Optional.empty()} mapped to null)
- * @param encode the encoder of a decoded value
+ * @param encode the encoder of a decoded value, or null for a consumer of input that has no
+ *     encoder (only the exception oracle applies; its seed values are the input bytes)
  * @param equal value equality (for types whose {@code equals} is identity or absent)
  * @param canonical whether every accepted input must re-encode to exactly itself
  * @param documented the exception types bad input may raise (subclasses included)
@@ -28,7 +29,6 @@ public record DecoderSpec<T>(String name, Function<byte[], T> decode, Function<T
   public DecoderSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(decode, "decode");
-    Objects.requireNonNull(encode, "encode");
     Objects.requireNonNull(equal, "equal");
     documented = List.copyOf(documented);
   }
@@ -48,9 +48,20 @@ public record DecoderSpec<T>(String name, Function<byte[], T> decode, Function<T
         List.of(MalformedEncodingException.class, IllegalArgumentException.class));
   }
 
+  /** A consumer of input with no encoder: only documented exceptions may escape. */
+  public static <T> DecoderSpec<T> decodeOnly(String name, Function<byte[], T> decode) {
+    return new DecoderSpec<>(name, decode, null, Objects::equals, false,
+        List.of(MalformedEncodingException.class, IllegalArgumentException.class));
+  }
+
   /** The same decoder compared with {@code equal} instead of {@code equals}. */
   public DecoderSpec<T> comparedBy(BiPredicate<T, T> eq) {
     return new DecoderSpec<>(name, decode, encode, eq, canonical, documented);
+  }
+
+  /** The same decoder with values compared by their encodings (for records holding arrays). */
+  public DecoderSpec<T> byEncoding() {
+    return comparedBy((a, b) -> java.util.Arrays.equals(encode.apply(a), encode.apply(b)));
   }
 
   /** The same decoder that may also raise {@code extra} (its own documented exception). */
