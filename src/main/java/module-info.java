@@ -23,4 +23,5 @@ module io.medledger {
   exports io.medledger.anchor.ots;
   exports io.medledger.access;
   exports io.medledger.network;
+  exports io.medledger.node;
 }

@@ -1,0 +1,25 @@
+package io.medledger.node;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A client's mutually authenticated connection to one node's {@link NodeEndpoint}: requests and
+ * their responses, matched by the channel, several in flight at once.
+ *
+ * <p>Thread-safe.
+ */
+public interface ClientChannel extends AutoCloseable {
+  /**
+   * Sends one request; the future completes with the node's response, or fails with
+   * {@link TransportException} when the connection is lost, the node answers with an error, or the
+   * request or response is larger than the channel's frame limit.
+   */
+  CompletableFuture<byte[]> request(byte[] request);
+
+  /** Whether the connection is open. */
+  boolean isOpen();
+
+  /** Closes the connection; pending requests fail with {@link TransportException}. Idempotent. */
+  @Override
+  void close();
+}
