@@ -23,7 +23,9 @@ public class NodeException extends RuntimeException {
     /** A listening port could not be bound. */
     PORT,
     /** A peer or node could not be reached. */
-    UNREACHABLE
+    UNREACHABLE,
+    /** A submitted entry was refused ({@link SubmissionRefusedException}). */
+    REFUSED
   }
 
   private final Reason reason;
