@@ -9,6 +9,12 @@ module io.medledger {
   requires com.google.common;
   requires com.fasterxml.jackson.core;
   requires java.net.http;
+  // Optional: only the networked node transport (io.medledger.internal.transport) uses Netty.
+  requires static io.netty.common;
+  requires static io.netty.buffer;
+  requires static io.netty.transport;
+  requires static io.netty.codec;
+  requires static io.netty.handler;
 
   exports io.medledger.crypto;
   exports io.medledger.codec;
