@@ -26,6 +26,9 @@ public final class Main {
     m.put("receipt", new ReceiptCommand());
     m.put("ots", new OtsCommand());
     m.put("simulate", new SimulateCommand());
+    m.put("testnet", new TestnetCommand());
+    m.put("node", new NodeCommand());
+    m.put("load", new LoadCommand());
     return m;
   }
 
@@ -53,6 +56,9 @@ public final class Main {
     try {
       return c.run(Arrays.copyOfRange(args, 1, args.length), in, out, err);
     } catch (CliException e) {
+      err.println("medledger: " + e.getMessage());
+      return 2;
+    } catch (io.medledger.node.NodeException e) {
       err.println("medledger: " + e.getMessage());
       return 2;
     } catch (UncheckedIOException e) {

@@ -21,6 +21,7 @@ import io.medledger.consensus.LedgerApp;
 import io.medledger.consensus.Protocols;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.OwnerOnly;
 import io.medledger.storage.FileBlockStore;
 import io.medledger.storage.StoreException;
@@ -80,6 +81,7 @@ public final class Node implements AutoCloseable {
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private volatile boolean closed;
   private volatile Throwable failure;
+  private volatile PeerAddress clientAddress;
 
   private static final class Pending {
     final byte[] encoded;
@@ -153,6 +155,38 @@ public final class Node implements AutoCloseable {
     LOG.log(Level.INFO, () -> "node " + config.role().label() + " " + keys.ledgerKey().toHex() + " started at height "
         + ledger.height());
     return n;
+  }
+
+  /**
+   * Starts the node {@code config} describes, as its own server: reads the passphrase from the
+   * configured source, opens the key store in the data directory, and listens for peers with TLS
+   * 1.3 (certificates bound to the ledger key) on {@code listen}.
+   *
+   * @throws NodeException for a bad passphrase or key store (PASSPHRASE, KEY_STORE), a port in
+   *     use (PORT), or any reason of {@link #start(NodeConfig, NodeKeys, PeerTransport, boolean, NodeMetrics)}
+   */
+  public static Node start(NodeConfig config, NodeMetrics metrics) {
+    char[] pass = NodeKeys.passphrase(config.keySource());
+    NodeKeys keys;
+    try {
+      keys = NodeKeys.open(config.dataDirectory().resolve(NodeKeys.FILE_NAME), pass);
+    } finally {
+      java.util.Arrays.fill(pass, '\0');
+    }
+    TlsPeerTransport t;
+    try {
+      t = TlsPeerTransport.start(new TransportConfig(TlsIdentity.of(keys.ledgerSecretKey()), config.listen(),
+          parameters(config).chainId(), Map.of(), TransportLimits.defaults()));
+    } catch (TransportException e) {
+      throw new NodeException(NodeException.Reason.PORT, "cannot listen on " + config.listen() + " (field 'listen'): "
+          + e.getMessage(), e);
+    }
+    try {
+      return start(config, keys, t, true, metrics);
+    } catch (RuntimeException e) {
+      t.close();
+      throw e;
+    }
   }
 
   /** The chain parameters of {@code config}'s chain under its consensus protocol. */
@@ -420,6 +454,59 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  // ------------------------------------------------------------------ client requests
+
+  /**
+   * Serves one client request of the client endpoint's encoding ({@code internal.node.ClientWire}):
+   * submit (answered when final or refused), status, contains. Malformed requests fail the future.
+   */
+  public CompletableFuture<byte[]> handleRequest(Ed25519PublicKey client, byte[] request) {
+    if (request.length == 0) {
+      return CompletableFuture.failedFuture(new MalformedEncodingException("empty request"));
+    }
+    try {
+      switch (request[0]) {
+        case ClientWire.SUBMIT: {
+          byte[] entry = java.util.Arrays.copyOfRange(request, 1, request.length);
+          return submit(entry).handle((f, t) -> {
+            if (t == null) {
+              return ClientWire.finalAt(f.height(), f.blockHash());
+            }
+            Throwable c = t instanceof java.util.concurrent.CompletionException ? t.getCause() : t;
+            if (c instanceof SubmissionRefusedException r) {
+              return ClientWire.refused(r.refusal().ordinal(), r.getMessage());
+            }
+            return ClientWire.refused(SubmissionRefusedException.Cause.CLOSED.ordinal(), "internal error");
+          });
+        }
+        case ClientWire.STATUS:
+          return CompletableFuture.completedFuture(
+              ClientWire.ok(status().toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        case ClientWire.CONTAINS: {
+          List<Digest> ids = ClientWire.containsIds(request);
+          boolean[] present = new boolean[ids.size()];
+          for (int i = 0; i < present.length; i++) {
+            present[i] = ledger.locate(ids.get(i)).isPresent();
+          }
+          return CompletableFuture.completedFuture(ClientWire.ok(ClientWire.bitmap(present)));
+        }
+        default:
+          return CompletableFuture.failedFuture(new MalformedEncodingException("unknown request type " + request[0]));
+      }
+    } catch (MalformedEncodingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Whether {@code client} may use the client endpoint: a configured client key, this node's own
+   * key (the operator's tools), or an active participant registered on the ledger.
+   */
+  public boolean admitsClient(Ed25519PublicKey client) {
+    return config.clients().contains(client) || client.equals(keys.ledgerKey())
+        || ledger.participant(io.medledger.access.ParticipantId.of(client)).filter(Participant::active).isPresent();
+  }
+
   // ------------------------------------------------------------------ reads
 
   /** The configuration. */
@@ -445,6 +532,16 @@ public final class Node implements AutoCloseable {
   /** The transport to peers. */
   public PeerTransport transport() {
     return transport;
+  }
+
+  /** The bound peer address (the actual port when port 0 was configured). */
+  public PeerAddress peerAddress() {
+    return transport instanceof TlsPeerTransport t ? t.boundAddress() : config.listen();
+  }
+
+  /** The bound client endpoint address, when this node serves one. */
+  public Optional<PeerAddress> clientAddress() {
+    return Optional.ofNullable(clientAddress);
   }
 
   /** Whether consensus runs (false after a failure or {@link #close()}). */

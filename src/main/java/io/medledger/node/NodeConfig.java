@@ -139,8 +139,9 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     private static ConsensusConfig toConsensusConfig(String protocol, Duration round, Duration retransmit, int entries,
         int bytes, Duration delay, int pending) {
       ConsensusConfig d = ConsensusConfig.defaults();
+      int maxMessage = TransportLimits.defaults().maxFrameBytes() - TransportLimits.FRAME_OVERHEAD;
       return new ConsensusConfig(entries, bytes, delay, round, d.maxBackoffExponent(), retransmit, pending,
-          d.maxMessageBytes(), d.syncBatch());
+          maxMessage, d.syncBatch());
     }
   }
 
@@ -242,7 +243,7 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         Duration.ofMillis(c.integer("round_timeout_ms", 10, 600_000, d.roundTimeout().toMillis())),
         Duration.ofMillis(c.integer("retransmit_ms", 10, 600_000, d.retransmitInterval().toMillis())),
         (int) c.integer("max_block_entries", 1, io.medledger.chain.Limits.MAX_BLOCK_ENTRIES, d.maxBlockEntries()),
-        (int) c.integer("max_block_bytes", 4096, 31 << 20, d.maxBlockBytes()),
+        (int) c.integer("max_block_bytes", 4096, 8 << 20, d.maxBlockBytes()),
         Duration.ofMillis(c.integer("batch_delay_ms", 0, 60_000, d.batchDelay().toMillis())),
         (int) c.integer("max_pending_entries", 1, 10_000_000, d.maxPendingEntries()));
     c.finish();
