@@ -51,6 +51,7 @@ final class LedgerState {
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
   final Map<Digest, SubBlockIndex> subBlocks = new HashMap<>();
+  final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
   final MerkleLog log = new MerkleLog();
   CompactRange frontier = new CompactRange();
@@ -101,6 +102,7 @@ final class LedgerState {
     }
     grants.putAll(o.grants);
     records.putAll(o.records);
+    publishedKeys.putAll(o.publishedKeys);
     o.newGrantsByPatient.forEach((p, l) -> grantsByPatient.computeIfAbsent(p, k -> new ArrayList<>()).addAll(l));
     long first = log.size();
     List<EncodedEntry> entries = fx.block.encodedEntries();

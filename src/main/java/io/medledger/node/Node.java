@@ -75,6 +75,7 @@ public final class Node implements AutoCloseable {
   private final boolean ownsTransport;
   private final ProtocolDriver driver;
   private final NodeMetrics metrics;
+  private final ProxyService proxy;
   private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
@@ -103,6 +104,11 @@ public final class Node implements AutoCloseable {
     this.transport = transport;
     this.ownsTransport = ownsTransport;
     this.metrics = metrics;
+    this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
+        io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics) : null;
+    if (proxy != null) {
+      proxy.replay();
+    }
     ConsensusConfig cc = config.consensus().toConsensusConfig();
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
@@ -425,6 +431,9 @@ public final class Node implements AutoCloseable {
             || e instanceof io.medledger.chain.AffiliateRemoval;
       }
       metrics.blockCommitted(c.height(), c.entries(), (int) b.header().round());
+      if (proxy != null) {
+        proxy.onBlock(b.block());
+      }
       if (membership) {
         updatePeers();
       }
@@ -452,6 +461,28 @@ public final class Node implements AutoCloseable {
             "consensus stopped on this node: " + cause.getMessage()));
       }
     }
+  }
+
+  // ------------------------------------------------------------------ proxy
+
+  /**
+   * As re-encryption proxy (federation servers): transforms the capsule of the record named by
+   * access event {@code accessEventId} for its grantee. The event must be final on this node's
+   * ledger, its grant active and its record not erased.
+   *
+   * @throws SubmissionRefusedException (cause RULE) naming the rule that refuses it
+   * @throws IllegalStateException if this node is not a federation server
+   */
+  public io.medledger.pre.ProxyResponse reencrypt(Digest accessEventId) {
+    if (proxy == null) {
+      throw new IllegalStateException("only federation servers run re-encryption proxies");
+    }
+    return proxy.reencrypt(accessEventId);
+  }
+
+  /** Whether this node's proxy holds a key fragment of grant {@code grantId}. */
+  public boolean holdsFragment(Digest grantId) {
+    return proxy != null && proxy.holds(grantId);
   }
 
   // ------------------------------------------------------------------ client requests

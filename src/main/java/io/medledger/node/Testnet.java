@@ -9,6 +9,7 @@ import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
 import io.medledger.chain.InstitutionRegistration;
+import io.medledger.chain.KeyPublication;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.MembershipChange;
 import io.medledger.chain.ValidationResult;
@@ -129,6 +130,7 @@ public final class Testnet {
             fed ? ParticipantKind.FEDERATION_SERVER : ParticipantKind.AUDIT_SERVER, server.ledgerKey(),
             Optional.of(io.medledger.access.ParticipantId.of(inst.ledgerKey())), now, List.of()),
             params.chainId(), server.ledgerSecretKey()));
+        genesis.add(publication(server, params));
         servers.add(server);
         roles.add(fed ? ServerRole.FEDERATION : ServerRole.AUDIT);
       }
@@ -176,6 +178,14 @@ public final class Testnet {
     } catch (IOException e) {
       throw new UncheckedIOException("writing the testnet in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The key publication of {@code k}, self-signed. */
+  static KeyPublication publication(NodeKeys k, ChainParameters params) {
+    return Entry.sign(new KeyPublication(io.medledger.access.ParticipantId.of(k.ledgerKey()),
+        ByteString.of(k.encryptionSecretKey().publicKey().toBytes()),
+        ByteString.of(k.fragmentSigningSecretKey().publicKey().toBytes()), System.currentTimeMillis(), List.of()),
+        params.chainId(), k.ledgerSecretKey());
   }
 
   /** The genesis block of {@code entries}, proposed by {@code bookkeeper}, certified by nobody (height 0 needs none). */
