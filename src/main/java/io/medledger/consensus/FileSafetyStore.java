@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * A {@link SafetyStore} in one file, replaced atomically: write a temporary file, fsync it, rename
- * it over the old one. Thread-safe (methods are synchronized); one process per file.
+ * it over the old one, fsync the directory. Thread-safe (methods are synchronized); one process per file.
  */
 public final class FileSafetyStore implements SafetyStore {
   private final Path file;
@@ -51,6 +51,12 @@ public final class FileSafetyStore implements SafetyStore {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException("replacing safety state " + file, e);
+    }
+    // the rename survives a crash only once the directory entry is on disk
+    try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("syncing the directory of safety state " + file, e);
     }
   }
 }

@@ -183,9 +183,10 @@ public final class Node implements AutoCloseable {
     try {
       t = TlsPeerTransport.start(new TransportConfig(TlsIdentity.of(keys.ledgerSecretKey()), config.listen(),
           parameters(config).chainId(), Map.of(), TransportLimits.defaults()));
-    } catch (TransportException e) {
+    } catch (Exception e) { // Netty throws a BindException undeclared
+      Throwable c = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
       throw new NodeException(NodeException.Reason.PORT, "cannot listen on " + config.listen() + " (field 'listen'): "
-          + e.getMessage(), e);
+          + c.getMessage(), e);
     }
     try {
       return start(config, keys, t, true, metrics);
