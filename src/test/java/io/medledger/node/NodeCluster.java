@@ -53,8 +53,10 @@ final class NodeCluster implements AutoCloseable {
     }
   }
 
-  static ConsensusConfig consensusConfig() {
-    ConsensusConfig d = ConsensusConfig.defaults().withBatching(100, 1 << 20, Duration.ofMillis(20))
+  int maxBlockEntries = 100;
+
+  ConsensusConfig consensusConfig() {
+    ConsensusConfig d = ConsensusConfig.defaults().withBatching(maxBlockEntries, 1 << 20, Duration.ofMillis(20))
         .withTiming(Duration.ofMillis(1500), Duration.ofMillis(300));
     return new ConsensusConfig(d.maxBlockEntries(), d.maxBlockBytes(), d.maxBatchDelay(), d.roundTimeout(),
         d.maxBackoffExponent(), d.retransmitInterval(), d.maxPendingEntries(),
@@ -117,10 +119,14 @@ final class NodeCluster implements AutoCloseable {
   }
 
   static void await(BooleanSupplier c, long millis, String what) throws InterruptedException {
+    await(c, millis, () -> what);
+  }
+
+  static void await(BooleanSupplier c, long millis, java.util.function.Supplier<String> what) throws InterruptedException {
     long end = System.nanoTime() + millis * 1_000_000L;
     while (!c.getAsBoolean()) {
       if (System.nanoTime() > end) {
-        throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
+        throw new AssertionError("timed out after " + millis + " ms waiting for " + what.get());
       }
       Thread.sleep(20);
     }
