@@ -108,6 +108,7 @@ public class SyncBench {
     Digest chain = params.chainId();
     long t0 = System.currentTimeMillis() - 86_400_000L;
     Ed25519PrivateKey hospital = key("hospital");
+    Ed25519PrivateKey hospitalB = key("hospital-b");
     List<Ed25519PrivateKey> fed = new ArrayList<>();
     List<Ed25519PrivateKey> aud = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -120,18 +121,25 @@ public class SyncBench {
     List<Entry> genesis = new ArrayList<>();
     genesis.add(Entry.sign(new InstitutionRegistration(hospital.publicKey(), "Hospital", InstitutionClass.A, t0,
         List.of()), chain, hospital));
+    genesis.add(Entry.sign(new InstitutionRegistration(hospitalB.publicKey(), "Hospital B", InstitutionClass.B, t0,
+        List.of()), chain, hospitalB));
+    ParticipantId hidB = ParticipantId.of(hospitalB.publicKey());
     for (Ed25519PrivateKey f : fed) {
       genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
           f.publicKey(), Optional.of(hid), t0, List.of()), chain, f));
     }
     for (Ed25519PrivateKey a : aud) {
       genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER,
-          a.publicKey(), Optional.of(hid), t0, List.of()), chain, a));
+          a.publicKey(), Optional.of(hidB), t0, List.of()), chain, a));
     }
     source = Ledger.builder(params).store(new InMemoryBlockStore()).clock(Clock.systemUTC())
         .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL)).open();
-    VerifiedBlock g = source.propose(ParticipantId.of(fed.get(0).publicKey()), 0, ByteString.EMPTY, t0, genesis)
-        .value().block();
+    io.medledger.chain.BlockCandidate gc = source.propose(ParticipantId.of(fed.get(0).publicKey()), 0, ByteString.EMPTY,
+        t0, genesis).value();
+    if (!gc.rejected().isEmpty()) {
+      throw new IllegalStateException("genesis entry rejected: " + gc.rejected().get(0).reason());
+    }
+    VerifiedBlock g = gc.block();
     source.append(g, io.medledger.chain.Certificate.EMPTY).value();
     LedgerApp app = new LedgerApp(source);
     int n = 0;
