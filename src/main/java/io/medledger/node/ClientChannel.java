@@ -1,5 +1,7 @@
 package io.medledger.node;
 
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.transport.NettyClientChannel;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -9,6 +11,19 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe.
  */
 public interface ClientChannel extends AutoCloseable {
+  /**
+   * Connects to the {@link NodeEndpoint} at {@code node}, which must authenticate as
+   * {@code expectedNodeKey}, presenting {@code identity}; returns once the TLS and version
+   * handshakes are done. Uses Netty (optional dependency).
+   *
+   * @throws TransportException if the node cannot be reached, is not {@code expectedNodeKey}, or
+   *     refuses this client
+   */
+  static ClientChannel connect(PeerAddress node, Ed25519PublicKey expectedNodeKey, TlsIdentity identity,
+      TransportLimits limits) {
+    return new NettyClientChannel(node, expectedNodeKey, identity, limits);
+  }
+
   /**
    * Sends one request; the future completes with the node's response, or fails with
    * {@link TransportException} when the connection is lost, the node answers with an error, or the

@@ -53,6 +53,7 @@ public final class ProtocolDriver implements AutoCloseable {
   private final Map<Ed25519PublicKey, AtomicLong> queued = new ConcurrentHashMap<>();
   private final BlockSync sync;
   private volatile long height;
+  private final AtomicLong synced = new AtomicLong();
   private volatile int round;
   private volatile boolean started;
   private volatile boolean stopped;
@@ -144,6 +145,11 @@ public final class ProtocolDriver implements AutoCloseable {
   /** The height being decided, as of the last event handled. */
   public long height() {
     return height;
+  }
+
+  /** Blocks committed from bulk-sync responses since start. */
+  public long syncedBlocks() {
+    return synced.get();
   }
 
   /** The round at {@link #height()}, as of the last event handled. */
@@ -376,6 +382,7 @@ public final class ProtocolDriver implements AutoCloseable {
           break;
         }
         committed++;
+        synced.incrementAndGet();
       }
     }
     if (sync.completed(from, r, committed, committedHeight(), now())) {
