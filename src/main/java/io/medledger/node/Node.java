@@ -188,12 +188,25 @@ public final class Node implements AutoCloseable {
       throw new NodeException(NodeException.Reason.PORT, "cannot listen on " + config.listen() + " (field 'listen'): "
           + c.getMessage(), e);
     }
+    Node n;
     try {
-      return start(config, keys, t, true, metrics);
+      n = start(config, keys, t, true, metrics);
     } catch (RuntimeException e) {
       t.close();
       throw e;
     }
+    try {
+      NodeEndpoint ep = NodeEndpoint.start(config.clientListen(), TlsIdentity.of(keys.ledgerSecretKey()), n::admitsClient,
+          n::handleRequest, TransportLimits.defaults().withMaxFrameBytes(config.limits().maxRequestBytes()));
+      n.clientAddress = ep.boundAddress();
+      n.closeWith(ep);
+    } catch (Exception e) { // Netty throws a BindException undeclared
+      n.close();
+      Throwable c = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+      throw new NodeException(NodeException.Reason.PORT, "cannot listen on " + config.clientListen()
+          + " (field 'client_listen'): " + c.getMessage(), e);
+    }
+    return n;
   }
 
   /** The chain parameters of {@code config}'s chain under its consensus protocol. */

@@ -34,9 +34,8 @@ public final class NodeClient implements AutoCloseable {
    */
   public static NodeClient connect(PeerAddress address, Ed25519PublicKey nodeKey, TlsIdentity identity) {
     try {
-      // ClientChannel.connect lands with the transport branch's NodeEndpoint
-      throw new TransportException("client connections are not available in this build");
-    } catch (TransportException e) {
+      return new NodeClient(ClientChannel.connect(address, nodeKey, identity, TransportLimits.defaults()));
+    } catch (RuntimeException e) {
       throw new NodeException(NodeException.Reason.UNREACHABLE, "cannot reach node " + nodeKey.toHex().substring(0, 16)
           + " at " + address + ": " + e.getMessage(), e);
     }
