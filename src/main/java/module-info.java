@@ -10,6 +10,7 @@ module io.medledger {
   requires com.fasterxml.jackson.core;
   requires java.net.http;
   requires jdk.jfr;
+  requires java.management;
   // Optional: only the networked node transport (io.medledger.internal.transport) uses Netty.
   requires static io.netty.common;
   requires static io.netty.buffer;

@@ -30,6 +30,7 @@ public final class Main {
     m.put("testnet", new TestnetCommand());
     m.put("node", new NodeCommand());
     m.put("load", new LoadCommand());
+    m.put("bench", new BenchCommand());
     return m;
   }
 
