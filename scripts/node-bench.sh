@@ -14,14 +14,14 @@ trap cleanup EXIT
 ml() { "$here/bin/medledger" "$@"; }
 ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 20 --max-block-entries 2000 >/dev/null
 for i in 1 2 3 4 5 6 7 8; do
-  MEDLEDGER_JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" ml node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
+  MEDLEDGER_JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
   pids+=($!)
 done
 for i in 1 2 3 4 5 6 7 8; do
   for _ in $(seq 1 600); do grep -q '"started"' "$dir/out-$i" 2>/dev/null && break; sleep 0.2; done
 done
 ticks=$(getconf CLK_TCK)
-cpu() { # total user+system ticks of the JVM whose parent shell is $1 (bin/medledger execs java)
+cpu() { # total user+system ticks of process $1 (bin/medledger execs java, so the pid is the JVM)
   awk '{print $14+$15}' "/proc/$1/stat"
 }
 declare -a before
