@@ -18,7 +18,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLEngine;
@@ -81,6 +80,11 @@ final class Framed {
     /** The connection was refused before it was ready. */
     abstract void refused(String why);
 
+    /** The peer broke the wire protocol (bad hello, oversized frame); the connection is closed after this. */
+    void violation(String why) {
+      refused(why);
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
       if (evt instanceof SslHandshakeCompletionEvent e) {
@@ -124,7 +128,7 @@ final class Framed {
         try {
           hello.agree(FrameCodec.Hello.decode(frame));
         } catch (MalformedEncodingException e) {
-          refused(e.getMessage());
+          violation(e.getMessage());
           ctx.close();
           return;
         }
@@ -139,7 +143,13 @@ final class Framed {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (!ready) {
+      Throwable c = cause;
+      while (c.getCause() != null && !(c instanceof MalformedEncodingException)) {
+        c = c.getCause();
+      }
+      if (c instanceof MalformedEncodingException) {
+        violation(c.getMessage());
+      } else if (!ready) {
         refused(String.valueOf(cause));
       }
       ctx.close();
@@ -167,9 +177,5 @@ final class Framed {
     System.arraycopy(head, 0, out, 8, head.length);
     System.arraycopy(body, 0, out, 8 + head.length, body.length);
     return out;
-  }
-
-  static List<String> protocols() {
-    return List.of("TLSv1.3");
   }
 }

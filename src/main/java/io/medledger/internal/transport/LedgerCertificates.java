@@ -1,7 +1,6 @@
 package io.medledger.internal.transport;
 
 import io.medledger.codec.Hex;
-import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.node.TlsIdentity;
 import java.io.ByteArrayInputStream;

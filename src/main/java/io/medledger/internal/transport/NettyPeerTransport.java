@@ -1,6 +1,5 @@
 package io.medledger.internal.transport;
 
-import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.node.FrameReceiver;
 import io.medledger.node.PeerAddress;
@@ -15,7 +14,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -26,16 +24,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.security.cert.CertificateException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -50,6 +41,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLEngine;
 
 /**
  * The Netty implementation of a TLS 1.3 peer transport (see {@code io.medledger.node.TlsPeerTransport}).
@@ -332,26 +324,8 @@ public final class NettyPeerTransport implements PeerTransport {
   // ---------------------------------------------------------------- pipeline
 
   private void pipeline(SocketChannel ch, Link dialled) {
-    SslHandler ssl;
-    if (dialled == null) {
-      ssl = new SslHandler(tls.server());
-    } else {
-      ssl = new SslHandler(tls.client(dialled.address.host(), dialled.address.port()));
-    }
-    ssl.setHandshakeTimeoutMillis(limits.handshakeTimeout().toMillis());
-    long idle = limits.idleTimeout().toMillis();
-    ch.pipeline().addLast("tls", ssl)
-        .addLast("idle", new IdleStateHandler(idle, Math.max(1, idle / 3), 0, TimeUnit.MILLISECONDS))
-        .addLast("flush", new FlushConsolidationHandler(64, true))
-        .addLast("frames", new Deframer(limits.maxFrameBytes()))
-        .addLast("peer", new PeerHandler(dialled));
-    ch.eventLoop().schedule(() -> {
-      PeerHandler h = (PeerHandler) ch.pipeline().get("peer");
-      if (h != null && !h.ready && ch.isActive()) {
-        refused.incrementAndGet();
-        ch.close();
-      }
-    }, limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    SSLEngine engine = dialled == null ? tls.server() : tls.client(dialled.address.host(), dialled.address.port());
+    Framed.pipeline(ch, engine, limits, new PeerHandler(dialled));
   }
 
   /** Splits the decrypted stream into frames; the cap is checked on the prefix before allocating. */
@@ -378,100 +352,66 @@ public final class NettyPeerTransport implements PeerTransport {
     }
   }
 
-  private final class PeerHandler extends ChannelInboundHandlerAdapter {
-    private final Link dialled;
+  private final class PeerHandler extends Framed.Handler {
     private Link link;
-    private Ed25519PublicKey peer;
-    boolean ready;
-    private boolean helloSent;
     private double byteTokens = limits.inboundBytesPerSecond();
     private double frameTokens = limits.inboundFramesPerSecond();
     private long lastRefill = System.nanoTime();
     private boolean pausedByRate;
     private boolean pausedByMemory;
+    private ChannelHandlerContext context;
 
     PeerHandler(Link dialled) {
-      this.dialled = dialled;
+      super(hello.chainId(), k -> allowed.containsKey(k) && (dialled == null || dialled.key.equals(k)));
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-      if (evt instanceof SslHandshakeCompletionEvent e) {
-        if (!e.isSuccess()) {
-          refused.incrementAndGet();
-          LOG.log(Level.DEBUG, () -> "TLS handshake with " + ctx.channel().remoteAddress() + " failed: " + e.cause());
-          ctx.close();
-          return;
-        }
-        try {
-          peer = TlsEngines.peerKey(((SslHandler) ctx.pipeline().get("tls")).engine().getSession());
-        } catch (CertificateException ex) {
-          refused.incrementAndGet();
-          ctx.close();
-          return;
-        }
-        if (!allowed.containsKey(peer) || (dialled != null && !dialled.key.equals(peer))) {
-          refused.incrementAndGet();
-          LOG.log(Level.WARNING, "refused a connection: peer key " + peer.toHex()
-              + (dialled != null ? " where " + dialled.key.toHex() + " was dialled" : " is not a member"));
-          ctx.close();
-          return;
-        }
-        byte[] h = hello.encode();
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.prefix(h.length), h));
-        helloSent = true;
-      } else if (evt instanceof IdleStateEvent idle) {
-        if (idle.state() == IdleState.READER_IDLE) {
-          ctx.close();
-        } else if (idle.state() == IdleState.WRITER_IDLE && ready) {
-          ctx.writeAndFlush(Unpooled.wrappedBuffer(FrameCodec.prefix(0)));
-        }
-      }
-      super.userEventTriggered(ctx, evt);
+    void refused(String why) {
+      refused.incrementAndGet();
+      LOG.log(Level.DEBUG, () -> "refused a peer connection: " + why);
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      byte[] frame = (byte[]) msg;
-      if (!ready) {
-        if (!helloSent || peer == null) {
-          violation(ctx, "a frame before the TLS handshake finished");
-          return;
-        }
-        try {
-          FrameCodec.Hello theirs = FrameCodec.Hello.decode(frame);
-          hello.agree(theirs);
-        } catch (MalformedEncodingException e) {
-          violation(ctx, e.getMessage());
-          return;
-        }
-        Link l = links.get(peer);
-        if (l == null) {
-          refused.incrementAndGet();
-          ctx.close();
-          return;
-        }
-        link = l;
-        ready = true;
-        Channel old = l.channel;
-        l.channel = ctx.channel();
-        l.attempts = 0;
-        if (old != null && old != ctx.channel()) {
-          old.close();
-        }
+    void violation(String why) {
+      violations.incrementAndGet();
+      LOG.log(Level.WARNING, "closing the connection of " + (peer == null ? "an unauthenticated peer" : peer.toHex())
+          + ": " + why);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      context = ctx;
+    }
+
+    @Override
+    void onReady(ChannelHandlerContext ctx) {
+      Link l = links.get(peer);
+      if (l == null) {
+        refused("no longer a peer");
+        ctx.close();
         return;
       }
-      if (frame.length == 0) {
+      link = l;
+      Channel old = l.channel;
+      l.channel = ctx.channel();
+      l.attempts = 0;
+      if (old != null && old != ctx.channel()) {
+        old.close();
+      }
+    }
+
+    @Override
+    void onFrame(ChannelHandlerContext ctx, byte[] frame) {
+      Link l = link;
+      if (l == null) {
         return;
       }
       account(ctx, frame.length);
       FrameReceiver r = receiver;
       Ed25519PublicKey from = peer;
-      Link l = link;
-      l.inbound.addAndGet(frame.length);
-      if (l.inbound.get() > limits.inboundMemoryBytes()) {
+      if (l.inbound.addAndGet(frame.length) > limits.inboundMemoryBytes()) {
         pausedByMemory = true;
-        ctx.channel().config().setAutoRead(false);
+        updateAutoRead();
       }
       try {
         delivery.execute(() -> {
@@ -500,20 +440,9 @@ public final class NettyPeerTransport implements PeerTransport {
       }
     }
 
-    private void updateAutoRead(ChannelHandlerContext ctx) {
-      ctx.channel().config().setAutoRead(!pausedByRate && !pausedByMemory);
-    }
-
-    private ChannelHandlerContext context;
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-      context = ctx;
-    }
-
     private void updateAutoRead() {
       if (context != null) {
-        updateAutoRead(context);
+        context.channel().config().setAutoRead(!pausedByRate && !pausedByMemory);
       }
     }
 
@@ -529,19 +458,12 @@ public final class NettyPeerTransport implements PeerTransport {
       if ((byteTokens < 0 || frameTokens < 0) && !pausedByRate) {
         double wait = Math.max(-byteTokens / limits.inboundBytesPerSecond(), -frameTokens / limits.inboundFramesPerSecond());
         pausedByRate = true;
-        updateAutoRead(ctx);
+        updateAutoRead();
         ctx.executor().schedule(() -> {
           pausedByRate = false;
-          updateAutoRead(ctx);
+          updateAutoRead();
         }, Math.max(1, (long) (wait * 1000)), TimeUnit.MILLISECONDS);
       }
-    }
-
-    private void violation(ChannelHandlerContext ctx, String what) {
-      violations.incrementAndGet();
-      LOG.log(Level.WARNING, "closing the connection of " + (peer == null ? ctx.channel().remoteAddress() : peer.toHex())
-          + ": " + what);
-      ctx.close();
     }
 
     @Override
@@ -551,20 +473,6 @@ public final class NettyPeerTransport implements PeerTransport {
         l.channel = null;
       }
       super.channelInactive(ctx);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      Throwable c = cause;
-      while (c.getCause() != null && !(c instanceof MalformedEncodingException)) {
-        c = c.getCause();
-      }
-      if (c instanceof MalformedEncodingException) {
-        violation(ctx, c.getMessage());
-      } else {
-        LOG.log(Level.DEBUG, () -> "connection error: " + cause);
-        ctx.close();
-      }
     }
   }
 }
