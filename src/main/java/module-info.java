@@ -10,6 +10,14 @@ module io.medledger {
   requires com.fasterxml.jackson.core;
   requires java.net.http;
   requires jdk.httpserver;
+  requires jdk.jfr;
+  requires java.management;
+  // Optional: only the networked node transport (io.medledger.internal.transport) uses Netty.
+  requires static io.netty.common;
+  requires static io.netty.buffer;
+  requires static io.netty.transport;
+  requires static io.netty.codec;
+  requires static io.netty.handler;
 
   exports io.medledger.crypto;
   exports io.medledger.codec;
@@ -25,4 +33,5 @@ module io.medledger {
   exports io.medledger.access;
   exports io.medledger.network;
   exports io.medledger.tlog;
+  exports io.medledger.node;
 }

@@ -295,6 +295,18 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /** The key publication in force for {@code id} (its first, read back from the block store), if any. */
+  public Optional<KeyPublication> publishedKeys(ParticipantId id) {
+    lock.readLock().lock();
+    try {
+      Digest d = state.publishedKeys.get(id);
+      Long idx = d == null ? null : state.entryIndex.get(d);
+      return idx == null ? Optional.empty() : Optional.of((KeyPublication) entryAt(locationOf(idx)));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** A grant by entry id (read back from the block store, key fragments included). */
   public Optional<AccessGrant> grant(Digest grantId) {
     lock.readLock().lock();

@@ -53,6 +53,7 @@ final class LedgerState {
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
   final Map<Digest, SubBlockIndex> subBlocks = new HashMap<>();
+  final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
   /** The ledger-wide log: in memory by default, or tiles on disk that may already hold leaves. */
   final LeafHashLog log;
@@ -112,6 +113,7 @@ final class LedgerState {
     }
     grants.putAll(o.grants);
     records.putAll(o.records);
+    publishedKeys.putAll(o.publishedKeys);
     o.newGrantsByPatient.forEach((p, l) -> grantsByPatient.computeIfAbsent(p, k -> new ArrayList<>()).addAll(l));
     long first = fx.block.header().ledgerSize() - fx.block.header().entryCount();
     List<EncodedEntry> entries = fx.block.encodedEntries();

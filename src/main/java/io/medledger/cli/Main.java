@@ -28,6 +28,10 @@ public final class Main {
     m.put("ots", new OtsCommand());
     m.put("simulate", new SimulateCommand());
     m.put("log", new LogCommand());
+    m.put("testnet", new TestnetCommand());
+    m.put("node", new NodeCommand());
+    m.put("load", new LoadCommand());
+    m.put("bench", new BenchCommand());
     return m;
   }
 
@@ -61,6 +65,9 @@ public final class Main {
       return c.run(Arrays.copyOfRange(args, 1, args.length), in, out, err);
     } catch (CliException e) {
       err.println(oneLine("medledger: " + e.getMessage()));
+      return 2;
+    } catch (io.medledger.node.NodeException e) {
+      err.println("medledger: " + e.getMessage());
       return 2;
     } catch (UncheckedIOException e) {
       err.println(oneLine("medledger: I/O error: " + e.getCause().getMessage()));
