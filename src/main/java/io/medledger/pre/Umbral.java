@@ -235,8 +235,9 @@ public final class Umbral {
       e1s[i] = cf[i].e1().ec();
       v1s[i] = cf[i].v1().ec();
     }
-    ECPoint ePrime = t == 1 ? Secp256k1.mul(e1s[0], lambdas[0]) : Secp256k1.sumOf(e1s, lambdas);
-    ECPoint vPrime = t == 1 ? Secp256k1.mul(v1s[0], lambdas[0]) : Secp256k1.sumOf(v1s, lambdas);
+    // the Lagrange coefficients are public (derived from the fragments' public ids): variable time
+    ECPoint ePrime = t == 1 ? Secp256k1.mulVarTime(e1s[0], lambdas[0]) : Secp256k1.sumOf(e1s, lambdas);
+    ECPoint vPrime = t == 1 ? Secp256k1.mulVarTime(v1s[0], lambdas[0]) : Secp256k1.sumOf(v1s, lambdas);
     if (ePrime.isInfinity() || vPrime.isInfinity()) {
       throw new DecryptionException(DecryptionException.Reason.VALIDATION_FAILED);
     }
