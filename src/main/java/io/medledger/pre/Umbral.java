@@ -73,7 +73,7 @@ public final class Umbral {
     if (sum.isInfinity()) {
       throw new DecryptionException(DecryptionException.Reason.AUTHENTICATION_FAILED);
     }
-    byte[] seed = CurvePoint.of(Secp256k1.mul(sum, delegatingKey.scalar().toBigInteger())).toBytes();
+    byte[] seed = CurvePoint.of(delegatingKey.multiply(sum)).toBytes();
     return open(seed, capsule, ciphertext);
   }
 
@@ -209,7 +209,7 @@ public final class Umbral {
     }
     byte[] xBytes = precursor.toBytes();
     byte[] bBytes = receivingKey.publicKey().toBytes();
-    byte[] dBytes = CurvePoint.of(precursor.mul(receivingKey.scalar())).toBytes();
+    byte[] dBytes = CurvePoint.of(receivingKey.multiply(precursor.ec())).toBytes();
     CurveScalar[] xs = new CurveScalar[t];
     for (int i = 0; i < t; i++) {
       xs[i] = CurveScalar.hash(DST_POLYNOMIAL_ARG, xBytes, bBytes, dBytes, cf[i].kfragIdUnsafe());
