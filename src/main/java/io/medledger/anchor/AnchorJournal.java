@@ -2,6 +2,7 @@ package io.medledger.anchor;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.Json;
+import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -52,7 +53,7 @@ public interface AnchorJournal {
    */
   static AnchorJournal inDirectory(Path directory) {
     try {
-      Files.createDirectories(directory);
+      PrivateFiles.createDirectories(directory);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -2,6 +2,7 @@ package io.medledger.storage;
 
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -45,7 +46,7 @@ public final class FileBlobStore implements BlobStore {
       throw new IllegalArgumentException("maxBlobBytes must be in (0, 2^31 - 9]");
     }
     try {
-      Files.createDirectories(directory);
+      PrivateFiles.createDirectories(directory);
     } catch (IOException e) {
       throw new BlobUnavailableException("cannot create blob directory " + directory, e);
     }
@@ -69,7 +70,7 @@ public final class FileBlobStore implements BlobStore {
         return id;
       }
       Path dir = target.getParent();
-      Files.createDirectories(dir);
+      PrivateFiles.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, ".tmp-", ".blob");
       try {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {

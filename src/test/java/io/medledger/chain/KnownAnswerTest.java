@@ -1,0 +1,219 @@
+package io.medledger.chain;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.codec.ByteString;
+import io.medledger.codec.Hex;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fixed known answers for what is signed and hashed: the signing message (domain tag, chain id,
+ * content), entry ids, the full encoding and its Merkle leaf, the patient-heads tree and the
+ * sub-block hashes and leaves. The expected values were computed independently of this code,
+ * with Python's {@code hashlib} and {@code cryptography} (Ed25519) from the byte layouts in
+ * {@code docs/model.md}; the script is {@code src/test/pit/kat.py}.
+ */
+class KnownAnswerTest {
+  /** RFC 8032 section 7.1, test 1 secret key. */
+  static final Ed25519PrivateKey RFC8032_KEY = Ed25519PrivateKey.fromSeed(
+      Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  static final long CREATED = 1_767_225_600_000L;
+  static final ChainParameters KAT_CHAIN = ChainParameters.defaults("kat");
+
+  static final String CHAIN_ID = "d42c653c5f41bf6ee1b2dd7a340e2b64874c51f20a4d5fc16a6a55cfaca5442e";
+  static final String CONTENT =
+      "0104d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a0000019b76daa800";
+  static final String ENTRY_ID = "a6e2583f3dadeb9307f92b88624d22d5505b510f2d8a82635dc9648d8f1a7eca";
+  static final String SIGNING_MESSAGE = "6d65646c65646765722f656e7472792d7369676e61747572652f763100"
+      + CHAIN_ID + CONTENT;
+  static final String SIGNATURE = "00cca43897a1e9cec235b49bae708bf30b65a94cfa613271281f9ed7c8105eca"
+      + "82baec5d0aa3b3e70de58546150dd69f66b999794235eb673d119cf9d5ecc109";
+  static final String ENCODED = CONTENT + "00000001" + "00000064"
+      + "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a" + "00000040" + SIGNATURE;
+  static final String LEAF = "ec0d1e49e210a6a0e5990b9cc0b5d187b21debcb988ddbb9b9678892010186b9";
+
+  private static PatientRegistration unsigned() {
+    return new PatientRegistration(RFC8032_KEY.publicKey(), CREATED, List.of());
+  }
+
+  private static PatientRegistration signed() {
+    return Entry.sign(unsigned(), KAT_CHAIN.chainId(), RFC8032_KEY);
+  }
+
+  @Test
+  void chainIdIsTheTaggedHashOfTheName() {
+    assertEquals(CHAIN_ID, KAT_CHAIN.chainId().toHex());
+  }
+
+  @Test
+  void contentEntryIdAndSigningMessageAreExact() {
+    PatientRegistration p = unsigned();
+    assertEquals(CONTENT, Hex.encode(p.contentBytes()));
+    assertEquals(ENTRY_ID, p.id().toHex());
+    assertEquals(SIGNING_MESSAGE, Hex.encode(p.signingMessage(KAT_CHAIN.chainId())));
+    assertEquals(SIGNING_MESSAGE, Hex.encode(EntryCodec.signingMessage(KAT_CHAIN.chainId(), p.contentBytes())));
+    // the signature covers exactly that message: it verifies over the independent bytes
+    assertTrue(RFC8032_KEY.publicKey().verify(Hex.decode(SIGNING_MESSAGE), Hex.decode(SIGNATURE)));
+  }
+
+  @Test
+  void signedEncodingLeafAndSignatureAreExact() {
+    PatientRegistration p = signed();
+    assertEquals(SIGNATURE, Hex.encode(p.endorsements().get(0).signature().toByteArray()));
+    assertEquals(ENCODED, Hex.encode(p.encode()));
+    assertEquals(LEAF, p.leafHash().toHex());
+    assertEquals(ENTRY_ID, p.id().toHex(), "signatures are not part of the id");
+    assertEquals(p, Entry.decode(Hex.decode(ENCODED)));
+    EncodedEntry e = EncodedEntry.of(p);
+    assertEquals(SIGNING_MESSAGE, Hex.encode(e.signingMessage(KAT_CHAIN.chainId())));
+    assertTrue(new BlockProcessor(KAT_CHAIN).signaturesValid(e));
+  }
+
+  @Test
+  void aSameLengthEditOfTheContentBreaksTheSignature() {
+    byte[] enc = Hex.decode(ENCODED);
+    for (int i : new int[] {2, 20, 33, 41}) {
+      byte[] edited = enc.clone();
+      edited[i] ^= 1;
+      Entry e;
+      try {
+        e = Entry.decode(edited);
+      } catch (MalformedEncodingException notAKeyAnyMore) {
+        continue;
+      }
+      assertFalse(new BlockProcessor(KAT_CHAIN).signaturesValid(EncodedEntry.of(e)), "byte " + i);
+    }
+    // the same content signed for another chain does not verify on this one
+    PatientRegistration other = Entry.sign(unsigned(), ChainParameters.defaults("other").chainId(), RFC8032_KEY);
+    assertFalse(new BlockProcessor(KAT_CHAIN).signaturesValid(EncodedEntry.of(other)));
+    assertFalse(new BlockProcessor(KAT_CHAIN).signaturesValid(EncodedEntry.of(unsigned())));
+  }
+
+  @Test
+  void decodingRefusesTrailingBytesAndOtherVersions() {
+    byte[] enc = Hex.decode(ENCODED);
+    byte[] trailing = java.util.Arrays.copyOf(enc, enc.length + 1);
+    assertThrows(MalformedEncodingException.class, () -> Entry.decode(trailing));
+    assertThrows(MalformedEncodingException.class, () -> EntryCodec.readEncoded(trailing));
+    for (int v : new int[] {0, 2, 255}) {
+      byte[] other = enc.clone();
+      other[0] = (byte) v;
+      MalformedEncodingException e = assertThrows(MalformedEncodingException.class, () -> Entry.decode(other));
+      assertTrue(e.getMessage().contains("unknown entry version " + v), e.getMessage());
+      e = assertThrows(MalformedEncodingException.class, () -> EntryCodec.readEncoded(other));
+      assertTrue(e.getMessage().contains("unknown entry version " + v), e.getMessage());
+    }
+    EncodedEntry ok = EntryCodec.readEncoded(enc);
+    assertEquals(ENTRY_ID, ok.id().toHex());
+    assertEquals(LEAF, ok.leafHash().toHex());
+    String json = signed().toJson().replace("\"version\":1", "\"version\":2");
+    assertThrows(MalformedEncodingException.class, () -> Entry.fromJson(json));
+  }
+
+  @Test
+  void leafHashUsesTheRfc9162LeafPrefix() {
+    byte[] data = "abc".getBytes(StandardCharsets.US_ASCII);
+    assertEquals("716374297c9f6f6a02d6c91df1cf72d46216005a4ac69da5d63dc8c0563f47a3",
+        Sha256.hashPrefixed((byte) 0x5a, data).toHex());
+    assertEquals(Sha256.hash(new byte[] {0}, data), EntryCodec.leafHash(data));
+  }
+
+  // ------------------------------------------------------------- heads tree
+
+  static final Digest K1 = Digest.of(new byte[32]);
+  static final Digest K2 = Digest.fromHex("80" + "00".repeat(31));
+  static final Digest K3 = Digest.fromHex("40" + "00".repeat(31));
+  static final Digest V1 = Sha256.hash("v1".getBytes(StandardCharsets.US_ASCII));
+  static final Digest V2 = Sha256.hash("v2".getBytes(StandardCharsets.US_ASCII));
+  static final Digest V3 = Sha256.hash("v3".getBytes(StandardCharsets.US_ASCII));
+
+  @Test
+  void headsTreeRootsAreExact() {
+    assertEquals("3bfc269594ef649228e9a74bab00f042efc91d5acc6fbee31a382e80d42388fe", V1.toHex());
+    assertEquals(HeadsTree.EMPTY, HeadsTree.EMPTY_TREE.root());
+    HeadsTree one = HeadsTree.EMPTY_TREE.put(K1, V1);
+    assertEquals("45cfe55369a012beb69571071154dea5ebc3f2c446e3098a2acbfcd717b7ee67", one.root().toHex());
+    String r12 = "17ee2c389cf634f1529716b984e13a3e329a7975ffb0d5fb61dddb71c7993346";
+    assertEquals(r12, one.put(K2, V2).root().toHex());
+    assertEquals(r12, HeadsTree.EMPTY_TREE.putAll(List.of(K1, K2), List.of(V1, V2)).root().toHex());
+    assertEquals(r12, one.putAll(List.of(K2), List.of(V2)).root().toHex());
+    String r13 = "6e0bbf430b59eb5376204162209d6721ed59de3cde8e647c154327ea38c0d11f";
+    assertEquals(r13, one.put(K3, V3).root().toHex());
+    assertEquals(r13, HeadsTree.EMPTY_TREE.putAll(List.of(K1, K3), List.of(V1, V3)).root().toHex());
+    assertEquals(r13, HeadsTree.EMPTY_TREE.putAll(List.of(K3), List.of(V3)).putAll(List.of(K1), List.of(V1))
+        .root().toHex());
+    String r123 = "561bbe19b3463b01603fb9ae17f0bd955344e3c533de967295f50bb63957d1d4";
+    assertEquals(r123, one.put(K3, V3).put(K2, V2).root().toHex());
+    assertEquals(r123, HeadsTree.EMPTY_TREE.putAll(List.of(K1, K3, K2), List.of(V1, V3, V2)).root().toHex());
+    assertEquals(r123, one.put(K2, V2).putAll(List.of(K3), List.of(V3)).root().toHex());
+    assertEquals(3, one.put(K3, V3).put(K2, V2).size());
+    // replacing a value keeps the size and changes the root
+    HeadsTree replaced = one.put(K3, V3).put(K2, V2).put(K2, V1);
+    assertEquals(3, replaced.size());
+    assertFalse(replaced.root().toHex().equals(r123));
+    assertEquals(V1, replaced.get(K2));
+    assertEquals(V3, replaced.get(K3));
+    assertEquals(null, replaced.get(Digest.fromHex("c0" + "00".repeat(31))));
+  }
+
+  // ------------------------------------------------------------- sub-blocks
+
+  @Test
+  void subBlockHashAndLeafAreExact() {
+    Digest key = Sha256.hash("patient".getBytes(StandardCharsets.US_ASCII));
+    Digest prev = Sha256.hash("prev".getBytes(StandardCharsets.US_ASCII));
+    Digest root = Sha256.hash("root".getBytes(StandardCharsets.US_ASCII));
+    SubBlockHeader s = new SubBlockHeader(key, 7, prev, 3, 2, 5, root);
+    assertEquals("012295ff7a8bd8b3f2884c6482146e3ded0417f72072c079fbe223e13e83a0388e000000000000000784fd9bac333ad7"
+        + "9154348296204fa7f8c537a96e08983e5f73b3f5aca8e8edf700000000000000030000000200000000000000054813494d137e1631"
+        + "bba301d5acab6e7bb7aa74ce1185d456565ef51d737677b2", Hex.encode(s.encode()));
+    assertEquals("e9a8ffd36c0c744546b347c86476d0c364fcd8a2d2fd2953779504033c59c77b", s.hash().toHex());
+    assertEquals("2671c613bab5e04a7d9a6f9a88b55f0e18b6248b7d6651d9284114590f14d7b4",
+        BlockProcessor.subBlockLeaf(key, s.hash()).toHex());
+  }
+
+  @Test
+  void aOneEntryBlockHasTheExpectedRoots() {
+    PatientRegistration p = signed();
+    EncodedEntry e = EncodedEntry.of(p);
+    BlockEffects.Roots r = BlockProcessor.roots(new LedgerState(), List.of(e), 0);
+    assertEquals(LEAF, r.entriesRoot().toHex());
+    SubBlockHeader s = r.subBlocks().get(0);
+    Digest key = p.subject().orElseThrow().digest();
+    assertEquals(new SubBlockHeader(key, 0, SubBlockHeader.NONE, -1, 1, 1, Digest.fromHex(LEAF)), s);
+    assertEquals(BlockProcessor.subBlockLeaf(key, s.hash()), r.subBlocksRoot());
+    assertEquals(HeadsTree.EMPTY_TREE.put(key, s.hash()).root(), r.patientHeadsRoot());
+  }
+
+  // ------------------------------------------------------------- certificates (chain)
+
+  @Test
+  void chainCertificatesAreSortedWithoutRepeatsAndBounded() {
+    Ed25519PrivateKey a = Ed25519PrivateKey.fromSeed(new byte[32]);
+    Endorsement ea = Endorsement.sign(a, new byte[] {1});
+    Endorsement eb = Endorsement.sign(RFC8032_KEY, new byte[] {1});
+    List<Endorsement> sorted = ea.compareTo(eb) < 0 ? List.of(ea, eb) : List.of(eb, ea);
+    assertEquals(2, new Certificate(sorted, ByteString.EMPTY).signatures().size());
+    assertThrows(IllegalArgumentException.class, () -> new Certificate(List.of(ea, ea), ByteString.EMPTY));
+    assertThrows(IllegalArgumentException.class,
+        () -> new Certificate(List.of(sorted.get(1), sorted.get(0)), ByteString.EMPTY));
+    new Certificate(List.of(), ByteString.of(new byte[Limits.MAX_CONSENSUS_DATA]));
+    assertThrows(IllegalArgumentException.class,
+        () -> new Certificate(List.of(), ByteString.of(new byte[Limits.MAX_CONSENSUS_DATA + 1])));
+    ChainFixture f = ChainFixture.create();
+    BlockHeader h = f.ledger.tip().orElseThrow();
+    byte[] vote = Certificate.voteMessage(h);
+    assertEquals(Hex.encode("medledger/block-vote/v1\0".getBytes(StandardCharsets.US_ASCII)) + f.params.chainId().toHex()
+        + h.hash().toHex(), Hex.encode(vote));
+  }
+}
