@@ -20,6 +20,9 @@ import org.bouncycastle.math.raw.Nat256;
  * carry-dependent branch. The final inversion uses BouncyCastle's constant-time modular inverse.
  * What the JVM cannot guarantee (JIT, copies of the scalar) is documented in docs/pre.md.
  *
+ * <p>For the fixed bases G and U a table per window (16^w multiples) replaces the doublings: 64
+ * scans and 64 additions, again the same for every scalar.
+ *
  * <p>Thread-safe: stateless; the fixed-base tables are never written after class initialization.
  */
 public final class ConstantTimeMultiplier {
@@ -31,8 +34,9 @@ public final class ConstantTimeMultiplier {
   /** 3·b for b = 7, as a field element. */
   private static final int[] B3 = SecP256K1Field.fromBigInteger(BigInteger.valueOf(21));
 
-  private static final int[] TABLE_G = table(Secp256k1.G, new FieldOps());
-  private static final int[] TABLE_U = table(Secp256k1.U, new FieldOps());
+  /** For G and U: per window w, the entries 0..15 times 16^w times the base (64 × 16 points). */
+  private static final int[] COMB_G = fixedBaseTable(Secp256k1.G);
+  private static final int[] COMB_U = fixedBaseTable(Secp256k1.U);
 
   private ConstantTimeMultiplier() {}
 
@@ -46,14 +50,17 @@ public final class ConstantTimeMultiplier {
     return multiply(p, k, new FieldOps());
   }
 
-  /** k·G with a precomputed table (see {@link #multiply(ECPoint, byte[])}). */
+  /**
+   * k·G with precomputed tables, one per window, so no doublings are needed: 64 masked table
+   * scans and 64 complete additions for every scalar (see {@link #multiply(ECPoint, byte[])}).
+   */
   public static ECPoint multiplyG(byte[] k) {
-    return ladder(TABLE_G, k, new FieldOps());
+    return fixedBase(COMB_G, k, new FieldOps());
   }
 
-  /** k·U with a precomputed table (see {@link #multiply(ECPoint, byte[])}). */
+  /** k·U like {@link #multiplyG(byte[])}. */
   public static ECPoint multiplyU(byte[] k) {
-    return ladder(TABLE_U, k, new FieldOps());
+    return fixedBase(COMB_U, k, new FieldOps());
   }
 
   static ECPoint multiply(ECPoint p, byte[] k, FieldOps f) {
@@ -61,7 +68,58 @@ public final class ConstantTimeMultiplier {
   }
 
   static ECPoint multiplyG(byte[] k, FieldOps f) {
-    return ladder(TABLE_G, k, f);
+    return fixedBase(COMB_G, k, f);
+  }
+
+  private static int[] fixedBaseTable(ECPoint base) {
+    FieldOps f = new FieldOps();
+    Scratch s = new Scratch();
+    int[] all = new int[WINDOWS * TABLE_SIZE * POINT_INTS];
+    int[] t = table(base, f);
+    for (int w = 0; w < WINDOWS; w++) {
+      System.arraycopy(t, 0, all, w * TABLE_SIZE * POINT_INTS, TABLE_SIZE * POINT_INTS);
+      if (w + 1 < WINDOWS) {
+        // next window's base: 16 · this window's base, then its multiples
+        int[] b = Arrays.copyOfRange(t, POINT_INTS, 2 * POINT_INTS);
+        for (int d = 0; d < WINDOW_BITS; d++) {
+          twice(b, b, f, s);
+        }
+        int[] next = new int[TABLE_SIZE * POINT_INTS];
+        next[8] = 1;
+        System.arraycopy(b, 0, next, POINT_INTS, POINT_INTS);
+        int[] acc = b.clone();
+        for (int i = 2; i < TABLE_SIZE; i++) {
+          add(acc, b, acc, f, s);
+          System.arraycopy(acc, 0, next, i * POINT_INTS, POINT_INTS);
+        }
+        t = next;
+      }
+    }
+    return all;
+  }
+
+  private static ECPoint fixedBase(int[] comb, byte[] k, FieldOps f) {
+    if (k == null || k.length != 32) {
+      throw new IllegalArgumentException("a scalar is 32 bytes");
+    }
+    int[] r = new int[POINT_INTS];
+    r[8] = 1;
+    int[] q = new int[POINT_INTS];
+    int[] window = new int[TABLE_SIZE * POINT_INTS];
+    Scratch s = new Scratch();
+    try {
+      for (int w = 0; w < WINDOWS; w++) {
+        System.arraycopy(comb, w * TABLE_SIZE * POINT_INTS, window, 0, window.length);
+        int digit = (k[31 - (w >>> 1)] >>> ((w & 1) << 2)) & 0xF;
+        select(window, digit, q, f);
+        add(r, q, r, f, s);
+      }
+      return toAffine(r, f);
+    } finally {
+      Arrays.fill(q, 0);
+      Arrays.fill(r, 0);
+      s.wipe();
+    }
   }
 
   /** The table 0·P .. 15·P in projective coordinates, 24 ints (X, Y, Z) per entry. */

@@ -80,5 +80,11 @@ class ConstantTimeMultiplierTest {
     assertEquals(64, f.select);
     assertEquals(256 * 2, f.sqr);
     assertEquals(256 * 7 + (64 + 14) * 14 + 2, f.mul, f.counts());
+    // fixed base: 64 scans and 64 additions, no doublings
+    ConstantTimeMultiplier.FieldOps g = new ConstantTimeMultiplier.FieldOps();
+    ConstantTimeMultiplier.multiplyG(bytes(BigInteger.ONE), g);
+    assertEquals(64, g.select);
+    assertEquals(0, g.sqr);
+    assertEquals(64 * 14 + 2, g.mul, g.counts());
   }
 }
