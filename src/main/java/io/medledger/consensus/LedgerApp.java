@@ -27,7 +27,7 @@ import java.util.Optional;
  * {@link Ledger#validate}, and a final block is appended with a chain certificate whose opaque
  * data is this package's {@link Certificate} (checked by {@link #certificatePolicy(String)}, which
  * the ledger must be opened with). Evidence becomes a chain evidence entry through
- * {@link #evidenceEntry}, accepted under {@link #evidencePolicy()}.
+ * {@link #evidenceEntry}, accepted under {@link #evidencePolicy(Digest)}.
  *
  * <p>Not thread-safe: one protocol thread uses it (the ledger itself is thread-safe, so queries may
  * run concurrently).
