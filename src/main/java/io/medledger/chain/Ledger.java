@@ -452,6 +452,19 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * Every rule of {@link #validate} except the timestamp's bound against the local clock: the
+   * check for a block that a quorum certified, which is never refused for this node's clock.
+   */
+  public ValidationResult<VerifiedBlock> validateIgnoringClock(Block block) {
+    lock.readLock().lock();
+    try {
+      return validateLocked(block, false, true);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Every rule except the entry signatures (what replay in {@link ReplayMode#SKIP_SIGNATURES} runs). */
   ValidationResult<VerifiedBlock> validateWithoutSignatures(Block block) {
     lock.readLock().lock();
@@ -563,12 +576,13 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Validates a certified block fetched from elsewhere (catch-up) and appends it if both the
-   * block and its certificate are valid.
+   * block and its certificate are valid. Its timestamp is not checked against the local clock:
+   * a quorum certified it.
    */
   public ValidationResult<CertifiedBlock> append(CertifiedBlock block) {
     lock.writeLock().lock();
     try {
-      ValidationResult<VerifiedBlock> v = validateLocked(block.block(), true, true);
+      ValidationResult<VerifiedBlock> v = validateLocked(block.block(), false, true);
       if (v instanceof ValidationResult.Rejected<VerifiedBlock> r) {
         return ValidationResult.rejected(r.reason());
       }
