@@ -373,13 +373,14 @@ class AuthorizationRefusalsTest {
     refused(unknownGrant, "by this patient");
     AccessEvent beforeGrant = f.sign(new AccessEvent(alice.id(), doc.id(), r.id(), Optional.of(g.id()),
         g.notBefore() - 1, List.of()), doc);
-    refused(beforeGrant, "the grant was not valid at");
+    // the record is younger than the grant, so an event before the grant is before the record too (issue 13)
+    refused(beforeGrant, "before the record existed");
     f.clock.advance(Duration.ofMinutes(2));
     refused(f.accessEvent(doc, r, g), "the grant was not valid at");
   }
 
   @Test
-  void accessEventsAfterARevocationAreRefusedButEarlierOnesStand() {
+  void accessEventsAfterARevocationAreRefusedWhateverTheirDate() {
     AccessGrant g = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
     f.commit(g);
     MedicalRecord r = f.record(doc, alice, f.hospitalA, "Observation", "x");
@@ -391,9 +392,10 @@ class AuthorizationRefusalsTest {
     AccessEvent atRevocation = f.sign(new AccessEvent(alice.id(), doc.id(), r.id(), Optional.of(g.id()), revokedAt,
         List.of()), doc);
     refused(atRevocation, "the grant was revoked before");
+    // dated before the revocation but submitted after it: refused (issue 13, finding 3: backdating)
     AccessEvent justBefore = f.sign(new AccessEvent(alice.id(), doc.id(), r.id(), Optional.of(g.id()), revokedAt - 1,
         List.of()), doc);
-    admitted(justBefore);
+    refused(justBefore, "the grant was revoked before");
   }
 
   // ------------------------------------------------------------- anchors and evidence

@@ -105,13 +105,15 @@ class KnownAnswerTest {
     byte[] trailing = java.util.Arrays.copyOf(enc, enc.length + 1);
     assertThrows(MalformedEncodingException.class, () -> Entry.decode(trailing));
     assertThrows(MalformedEncodingException.class, () -> EntryCodec.readEncoded(trailing));
-    for (int v : new int[] {0, 2, 255}) {
+    for (int v : new int[] {0, 2, 3, 255}) {
       byte[] other = enc.clone();
       other[0] = (byte) v;
+      // version 2 exists for records with a de-identified copy only (issue 13); this is a registration
+      String want = v == 2 ? "entry version 2 is for records only" : "unknown entry version " + v;
       MalformedEncodingException e = assertThrows(MalformedEncodingException.class, () -> Entry.decode(other));
-      assertTrue(e.getMessage().contains("unknown entry version " + v), e.getMessage());
+      assertTrue(e.getMessage().contains(want), e.getMessage());
       e = assertThrows(MalformedEncodingException.class, () -> EntryCodec.readEncoded(other));
-      assertTrue(e.getMessage().contains("unknown entry version " + v), e.getMessage());
+      assertTrue(e.getMessage().contains(want), e.getMessage());
     }
     EncodedEntry ok = EntryCodec.readEncoded(enc);
     assertEquals(ENTRY_ID, ok.id().toHex());
