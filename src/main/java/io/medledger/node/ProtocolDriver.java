@@ -94,7 +94,7 @@ public final class ProtocolDriver implements AutoCloseable {
     transport.setReceiver(this::onFrame);
     run(() -> {
       handle(new Event.Start());
-      scheduleSync(options.syncInterval().toMillis());
+      scheduleSync(0);
     });
   }
 
