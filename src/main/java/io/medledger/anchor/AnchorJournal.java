@@ -1,6 +1,7 @@
 package io.medledger.anchor;
 
 import io.medledger.codec.MalformedEncodingException;
+import io.medledger.internal.Fsync;
 import io.medledger.internal.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,13 +47,13 @@ public interface AnchorJournal {
 
   /**
    * A journal in {@code directory}: one JSON file per anchor, replaced atomically (write a
-   * temporary file, fsync, rename), so a crash leaves the old or the new state, never a mix.
+   * temporary file, fsync, rename, fsync the directory), so a crash leaves the old or the new state, never a mix.
    *
    * @throws UncheckedIOException if the directory cannot be created
    */
   static AnchorJournal inDirectory(Path directory) {
     try {
-      Files.createDirectories(directory);
+      Fsync.createDirectories(directory);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -92,6 +93,7 @@ public interface AnchorJournal {
           } finally {
             Files.deleteIfExists(tmp);
           }
+          Fsync.directory(directory);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package io.medledger.consensus;
 
+import io.medledger.internal.Fsync;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,7 +14,7 @@ import java.util.Optional;
 
 /**
  * A {@link SafetyStore} in one file, replaced atomically: write a temporary file, fsync it, rename
- * it over the old one. Thread-safe (methods are synchronized); one process per file.
+ * it over the old one, fsync the directory (so a saved state survives a power loss). Thread-safe (methods are synchronized); one process per file.
  */
 public final class FileSafetyStore implements SafetyStore {
   private final Path file;
@@ -49,6 +50,7 @@ public final class FileSafetyStore implements SafetyStore {
     }
     try {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Fsync.directory(file.getParent());
     } catch (IOException e) {
       throw new UncheckedIOException("replacing safety state " + file, e);
     }

@@ -1,5 +1,6 @@
 package io.medledger.storage;
 
+import io.medledger.internal.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -185,7 +186,7 @@ public final class FileBlockStore implements BlockStore {
     Objects.requireNonNull(options, "options");
     Path dir;
     try {
-      Files.createDirectories(directory);
+      Fsync.createDirectories(directory);
       dir = directory.toRealPath();
     } catch (IOException e) {
       throw new StoreException("cannot open block store " + directory + ": " + e.getMessage(), e);
@@ -589,15 +590,7 @@ public final class FileBlockStore implements BlockStore {
   }
 
   private static void forceDirectory(Path dir) throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // Some platforms (Windows) cannot open or force a directory; there the OS gives no such
-      // guarantee to rely on. On Linux and macOS this succeeds and makes new segments durable.
-      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
-        throw e;
-      }
-    }
+    Fsync.directory(dir);
   }
 
   private static void closeQuietly(FileChannel ch) {

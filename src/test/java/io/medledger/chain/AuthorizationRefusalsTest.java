@@ -178,6 +178,45 @@ class AuthorizationRefusalsTest {
   }
 
   @Test
+  void aRemovedParticipantComesBackOnlyInItsOwnRole() {
+    Actor aud = f.auditors.get(0);
+    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.AUDIT_SERVER, aud, null));
+    // an inactive audit server's key cannot become a federation server
+    refused(f.membership(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, aud, f.hospitalA),
+        "key already registered");
+    // a removed clinician's key cannot either
+    f.commit(f.removeAffiliate(docB, f.hospitalB));
+    refused(f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, docB, f.hospitalB),
+        "key already registered");
+    // but the audit server may be re-admitted as one
+    admitted(f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, aud, f.hospitalB));
+  }
+
+  @Test
+  void aServerAddedEarlierInTheBlockCountsForTheLastServerRule() {
+    ChainFixture one = ChainFixture.builder().federationServers(1).build();
+    Actor first = one.federation.get(0);
+    Actor second = one.actor("federation-second");
+    MembershipChange add = one.membership(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, second,
+        one.hospitalA);
+    MembershipChange remove = one.membership(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, first,
+        null);
+    ValidationResult<VerifiedBlock> r = one.ledger.validate(one.rawBlock(List.of(add, remove)));
+    assertTrue(r.isAccepted(), () -> r.reason());
+    // removing the first without the addition leaves no federation server
+    assertTrue(one.ledger.validate(one.rawBlock(List.of(remove))).reason().contains("last federation server"));
+  }
+
+  @Test
+  void entryTimesMayRunAheadOfTheBlockByTheClockSkewExactly() {
+    long skew = f.params.maxClockSkew().toMillis();
+    Actor carol = f.actor("carol");
+    admitted(f.sign(new PatientRegistration(carol.publicKey(), f.now() + skew, List.of()), carol));
+    refused(f.sign(new PatientRegistration(carol.publicKey(), f.now() + skew + 1, List.of()), carol),
+        "is after the block time");
+  }
+
+  @Test
   void theLastFederationServerStays() {
     ChainFixture one = ChainFixture.builder().federationServers(1).build();
     Actor only = one.federation.get(0);
