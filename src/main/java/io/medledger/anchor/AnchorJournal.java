@@ -47,7 +47,8 @@ public interface AnchorJournal {
 
   /**
    * A journal in {@code directory}: one JSON file per anchor, replaced atomically (write a
-   * temporary file, fsync, rename, fsync the directory), so a crash leaves the old or the new state, never a mix.
+   * temporary file, fsync, rename, fsync the directory), so a crash leaves the old or the new
+   * state, never a mix, and a saved record survives a power loss.
    *
    * @throws UncheckedIOException if the directory cannot be created
    */

@@ -182,7 +182,7 @@ final class BlockProcessor {
       }
       return g.revoked() ? "grant already revoked" : null;
     } else if (e instanceof AccessEvent a) {
-      return event(a, signers, o);
+      return event(a, signers, o, c);
     } else if (e instanceof Anchor a) {
       String r = exactly(signers, a.submitter());
       if (r != null) {
@@ -291,8 +291,12 @@ final class BlockProcessor {
     if (o.active(g.patient(), PATIENT) == null) {
       return "patient " + g.patient() + " is not registered";
     }
-    if (o.active(g.grantee(), INSTITUTION, CLINICIAN, RESEARCHER) == null) {
+    Participant grantee = o.active(g.grantee(), INSTITUTION, CLINICIAN, RESEARCHER);
+    if (grantee == null) {
       return "grantee " + g.grantee() + " is not an active institution, clinician or researcher";
+    }
+    if (!g.purpose().allowsGrantee(grantee.kind())) {
+      return "a " + g.purpose().label() + " grant cannot name a " + grantee.kind().label() + " as grantee";
     }
     for (ParticipantId p : g.proxies()) {
       if (o.active(p, FEDERATION_SERVER) == null) {
@@ -308,10 +312,19 @@ final class BlockProcessor {
     return null;
   }
 
-  private String event(AccessEvent a, Set<ParticipantId> signers, Overlay o) {
+  /**
+   * An access event: signed by its reader, for an existing unerased record, dated within the
+   * clock skew of its block and not before the record (or the grant) existed; under a grant that
+   * is in force (never revoked, as of this block), whose purpose allows the reader's kind, and
+   * that names the reader or the institution it belongs to.
+   */
+  private String event(AccessEvent a, Set<ParticipantId> signers, Overlay o, Context c) {
     String r = exactly(signers, a.accessor());
     if (r != null) {
       return r;
+    }
+    if (a.accessedAt() < c.time() - skewMillis) {
+      return "access time " + a.accessedAt() + " is more than the clock skew before the block time " + c.time();
     }
     LedgerState.RecordInfo rec = o.record(a.record());
     if (rec == null || !rec.patient().equals(a.patient())) {
@@ -319,6 +332,9 @@ final class BlockProcessor {
     }
     if (rec.erased()) {
       return "the record was erased";
+    }
+    if (a.accessedAt() < rec.createdAt()) {
+      return "access time " + a.accessedAt() + " is before the record existed (" + rec.createdAt() + ")";
     }
     Participant accessor = o.participant(a.accessor());
     if (accessor == null || !accessor.active()) {
@@ -332,11 +348,17 @@ final class BlockProcessor {
       return "no grant " + a.grant().get() + " by this patient";
     }
     AccessGrant ag = g.grant();
+    if (g.revoked()) {
+      return "the grant was revoked before this block (at " + g.revokedAt() + "): it authorizes no further reads";
+    }
+    if (a.accessedAt() < ag.createdAt()) {
+      return "access time " + a.accessedAt() + " is before the grant existed (" + ag.createdAt() + ")";
+    }
     if (!ag.validAt(a.accessedAt())) {
       return "the grant was not valid at " + a.accessedAt();
     }
-    if (a.accessedAt() >= g.revokedAt()) {
-      return "the grant was revoked before " + a.accessedAt();
+    if (!ag.purpose().allowsReader(accessor.kind())) {
+      return "a " + ag.purpose().label() + " grant does not let a " + accessor.kind().label() + " read";
     }
     boolean grantee = ag.grantee().equals(a.accessor())
         || accessor.affiliation().map(ag.grantee()::equals).orElse(false);
@@ -413,7 +435,7 @@ final class BlockProcessor {
       lineage.add(ee.id());
       m.amends().ifPresent(a -> lineage.addAll(o.record(a).lineage()));
       o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage),
-          false));
+          m.createdAt(), false));
     }
   }
 

@@ -20,8 +20,13 @@ import java.util.Optional;
 
 /** The canonical binary and JSON encodings of entries, described once per field. */
 final class EntryCodec {
-  /** The only entry encoding version. */
+  /** The entry encoding version of every entry but a record with a de-identified copy. */
   static final int VERSION = 1;
+  /**
+   * Version 2: a {@link MedicalRecord} with a {@link DeidentifiedCopy}, whose three fields follow
+   * {@code amends}. Only records use it, and only with the copy, so each entry has one encoding.
+   */
+  static final int VERSION_DEIDENTIFIED = 2;
 
   private static final byte[] SIGNING_TAG = "medledger/entry-signature/v1\0".getBytes(StandardCharsets.US_ASCII);
 
@@ -71,12 +76,9 @@ final class EntryCodec {
   static EncodedEntry readEncoded(byte[] slice) {
     io.medledger.internal.codec.BinaryFieldReader r = new io.medledger.internal.codec.BinaryFieldReader(slice);
     return Codecs.guard("entry", () -> {
-      int version = r.u8("version");
-      if (version != VERSION) {
-        throw new MalformedEncodingException("unknown entry version " + version);
-      }
+      int version = readVersion(r);
       EntryKind kind = EntryKind.values()[r.enumValue("kind", EntryKind.labels())];
-      Entry content = readContent(kind, r);
+      Entry content = readContent(version, kind, r);
       int contentLength = r.position();
       List<Endorsement> endorsements = r.objectList("endorsements", Limits.MAX_ENDORSEMENTS, EntryCodec::readEndorsement);
       r.finish();
@@ -146,8 +148,20 @@ final class EntryCodec {
     return ParticipantId.fromDigest(r.digest(name));
   }
 
+  static int version(Entry e) {
+    return e instanceof MedicalRecord m && m.deidentified().isPresent() ? VERSION_DEIDENTIFIED : VERSION;
+  }
+
+  private static int readVersion(FieldReader r) {
+    int version = r.u8("version");
+    if (version != VERSION && version != VERSION_DEIDENTIFIED) {
+      throw new MalformedEncodingException("unknown entry version " + version);
+    }
+    return version;
+  }
+
   static void writeContent(Entry e, FieldWriter w) {
-    w.u8("version", VERSION);
+    w.u8("version", version(e));
     w.enumValue("kind", e.kind().ordinal(), e.kind().label());
     if (e instanceof MedicalRecord m) {
       w.digest("patient", m.patient().digest());
@@ -160,6 +174,12 @@ final class EntryCodec {
       w.bytes("encryptionMetadata", m.encryptionMetadata());
       w.i64("createdAt", m.createdAt());
       w.optionalDigest("amends", m.amends().orElse(null));
+      if (m.deidentified().isPresent()) {
+        DeidentifiedCopy d = m.deidentified().get();
+        w.digest("deidentifiedDigest", d.payloadDigest());
+        w.i64("deidentifiedSize", d.payloadSize());
+        w.bytes("deidentifiedMetadata", d.encryptionMetadata());
+      }
     } else if (e instanceof AccessGrant g) {
       w.digest("patient", g.patient().digest());
       w.digest("grantee", g.grantee().digest());
@@ -236,25 +256,30 @@ final class EntryCodec {
   // ---- reading
 
   static Entry read(FieldReader r) {
-    int version = r.u8("version");
-    if (version != VERSION) {
-      throw new MalformedEncodingException("unknown entry version " + version);
-    }
+    int version = readVersion(r);
     EntryKind kind = EntryKind.values()[r.enumValue("kind", EntryKind.labels())];
-    Entry content = readContent(kind, r);
+    Entry content = readContent(version, kind, r);
     List<Endorsement> endorsements = r.objectList("endorsements", Limits.MAX_ENDORSEMENTS, EntryCodec::readEndorsement);
     return content.withEndorsements(endorsements);
   }
 
-  private static Entry readContent(EntryKind kind, FieldReader r) {
+  private static Entry readContent(int version, EntryKind kind, FieldReader r) {
     List<Endorsement> none = List.of();
+    if (version == VERSION_DEIDENTIFIED && kind != EntryKind.RECORD) {
+      throw new MalformedEncodingException("entry version " + version + " is for records only");
+    }
     switch (kind) {
       case RECORD:
         return new MedicalRecord(id(r, "patient"), id(r, "author"), optId(r.optionalDigest("institution")),
             r.string("resourceType", Limits.MAX_RESOURCE_TYPE), r.digest("payloadDigest"), r.i64("payloadSize"),
             Checks.participants(r.digestList("storageNodes", Limits.MAX_STORAGE_NODES)),
             r.bytes("encryptionMetadata", Limits.MAX_ENCRYPTION_METADATA), r.i64("createdAt"),
-            Optional.ofNullable(r.optionalDigest("amends")), none);
+            Optional.ofNullable(r.optionalDigest("amends")),
+            version == VERSION_DEIDENTIFIED
+                ? Optional.of(new DeidentifiedCopy(r.digest("deidentifiedDigest"), r.i64("deidentifiedSize"),
+                    r.bytes("deidentifiedMetadata", Limits.MAX_ENCRYPTION_METADATA)))
+                : Optional.empty(),
+            none);
       case ACCESS_GRANT: {
         ParticipantId patient = id(r, "patient");
         ParticipantId grantee = id(r, "grantee");

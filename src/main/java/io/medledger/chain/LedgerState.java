@@ -36,9 +36,10 @@ final class LedgerState {
   }
 
   /** What validation needs to know about a record. */
-  record RecordInfo(Digest id, ParticipantId patient, String resourceType, List<Digest> lineage, boolean erased) {
+  record RecordInfo(Digest id, ParticipantId patient, String resourceType, List<Digest> lineage, long createdAt,
+      boolean erased) {
     RecordInfo erase() {
-      return new RecordInfo(id, patient, resourceType, lineage, true);
+      return new RecordInfo(id, patient, resourceType, lineage, createdAt, true);
     }
   }
 

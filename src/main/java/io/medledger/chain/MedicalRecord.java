@@ -23,6 +23,9 @@ import java.util.Optional;
  * @param encryptionMetadata opaque encryption metadata (the proxy re-encryption capsule)
  * @param createdAt creation time, epoch milliseconds
  * @param amends the id of the record this one amends, if any
+ * @param deidentified the separately sealed de-identified copy, the only thing research grants
+ *     reach (absent in records written before entry format 2; such records are never shared
+ *     for research)
  * @param endorsements the author's signature
  */
 public record MedicalRecord(
@@ -36,8 +39,17 @@ public record MedicalRecord(
     ByteString encryptionMetadata,
     long createdAt,
     Optional<Digest> amends,
+    Optional<DeidentifiedCopy> deidentified,
     List<Endorsement> endorsements)
     implements Entry {
+
+  /** A record without a de-identified copy (entry format 1). */
+  public MedicalRecord(ParticipantId patient, ParticipantId author, Optional<ParticipantId> institution,
+      String resourceType, Digest payloadDigest, long payloadSize, List<ParticipantId> storageNodes,
+      ByteString encryptionMetadata, long createdAt, Optional<Digest> amends, List<Endorsement> endorsements) {
+    this(patient, author, institution, resourceType, payloadDigest, payloadSize, storageNodes, encryptionMetadata,
+        createdAt, amends, Optional.empty(), endorsements);
+  }
 
   /** Validates the fields. */
   public MedicalRecord {
@@ -51,6 +63,7 @@ public record MedicalRecord(
     Checks.bytes(encryptionMetadata, "encryptionMetadata", Limits.MAX_ENCRYPTION_METADATA);
     Checks.nonNegative(createdAt, "createdAt");
     Checks.notNull(amends, "amends");
+    Checks.notNull(deidentified, "deidentified");
     endorsements = Checks.sortedDistinct(endorsements, "endorsements", Limits.MAX_ENDORSEMENTS);
     if (institution.isEmpty() != author.equals(patient)) {
       throw new IllegalArgumentException("a record names an institution exactly when a clinician wrote it");
@@ -70,6 +83,6 @@ public record MedicalRecord(
   @Override
   public MedicalRecord withEndorsements(List<Endorsement> e) {
     return new MedicalRecord(patient, author, institution, resourceType, payloadDigest, payloadSize,
-        storageNodes, encryptionMetadata, createdAt, amends, e);
+        storageNodes, encryptionMetadata, createdAt, amends, deidentified, e);
   }
 }

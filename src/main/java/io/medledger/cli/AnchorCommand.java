@@ -10,27 +10,45 @@ import io.medledger.anchor.bitcoin.Script;
 import io.medledger.anchor.bitcoin.Utxo;
 import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.BoundedInput;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code medledger anchor tx}: builds and signs an anchor transaction and prints its raw hex.
- * The network follows from the change address and the WIF key; a mismatch is an error.
+ * The network follows from the change address and the WIF key; a mismatch is an error. The WIF
+ * key is read from a file only its owner can read ({@code --key-file PATH}) or from standard input
+ * ({@code --key-file -}), never from the command line, where {@code ps}, {@code /proc} and shell
+ * history would show it.
  */
 final class AnchorCommand implements Command {
   private static final String USAGE = "usage: medledger anchor tx --commitment HEX --utxo TXID:VOUT:SATS:SCRIPTPUBKEY_HEX"
-      + " [--utxo ...] --key WIF --change ADDRESS --fee-rate SAT_PER_VB";
+      + " [--utxo ...] --key-file PATH|- --change ADDRESS --fee-rate SAT_PER_VB";
+  /** The largest key file read: a WIF key is 51 or 52 characters. */
+  private static final int MAX_KEY_FILE = 1024;
 
   @Override
-  public int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+  public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws IOException {
     if (args.length == 0 || !args[0].equals("tx")) {
       throw new CliException(USAGE);
     }
     Args a = Args.parse(args, 1);
     String commitmentHex = a.required("commitment");
     List<String> utxoSpecs = a.all("utxo");
-    String wif = a.required("key");
+    if (a.optional("key") != null) {
+      throw new CliException("--key is refused: a key on the command line is visible in ps, /proc and shell history;"
+          + " put the WIF key in a file only you can read and pass --key-file PATH, or pipe it with --key-file -");
+    }
+    String keyFile = a.required("key-file");
     String changeText = a.required("change");
     String rateText = a.required("fee-rate");
     a.rejectUnknown();
@@ -48,9 +66,9 @@ final class AnchorCommand implements Command {
     }
     BitcoinPrivateKey key;
     try {
-      key = BitcoinPrivateKey.fromWif(wif);
+      key = BitcoinPrivateKey.fromWif(readKey(keyFile, in));
     } catch (IllegalArgumentException e) {
-      throw new CliException("--key is not a valid WIF private key: " + e.getMessage());
+      throw new CliException("the key in --key-file is not a valid WIF private key: " + e.getMessage());
     }
     Address change;
     try {
@@ -75,6 +93,35 @@ final class AnchorCommand implements Command {
     AnchorTransaction tx = builder.build(commitment);
     out.println(tx.toHex());
     return 0;
+  }
+
+  /** The WIF text of {@code --key-file}: stdin for {@code -}, else a file that only its owner can read. */
+  private static String readKey(String keyFile, InputStream in) throws IOException {
+    byte[] b;
+    if (keyFile.equals("-")) {
+      b = BoundedInput.read(in, MAX_KEY_FILE, "the key on standard input");
+    } else {
+      Path p = Path.of(keyFile);
+      if (!Files.isRegularFile(p)) {
+        throw new CliException("no such key file: " + p);
+      }
+      if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+        perms.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE));
+        if (!perms.isEmpty()) {
+          throw new CliException("key file " + p + " is accessible by others (" + PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(p)) + "); make it owner-only: chmod 600 " + p);
+        }
+      }
+      b = CliFiles.read(p, MAX_KEY_FILE);
+    }
+    try {
+      return BoundedInput.utf8(b, "the key").strip();
+    } finally {
+      Arrays.fill(b, (byte) 0);
+    }
   }
 
   private static Utxo parseUtxo(String spec) {

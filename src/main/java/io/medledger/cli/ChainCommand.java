@@ -16,7 +16,8 @@ import java.nio.file.Path;
 
 /**
  * {@code medledger chain verify --store DIR --chain NAME [--any-certificate]} replays a block
- * store with every check (signatures and audit-quorum certificates included) and prints the tip;
+ * store, opened read-only (a torn tail is reported, not cut), with every check (signatures and
+ * audit-quorum certificates included) and prints the tip;
  * {@code medledger chain block --store DIR --chain NAME --height H} prints one certified block as
  * JSON.
  */
@@ -45,11 +46,23 @@ final class ChainCommand implements Command {
         .certificatePolicy(anyCertificate ? CertificatePolicy.acceptAny() : CertificatePolicy.auditQuorum())
         .replay(sub.equals("verify") ? Ledger.ReplayMode.FULL : Ledger.ReplayMode.SKIP_SIGNATURES);
     Ledger ledger;
+    FileBlockStore store;
     try {
-      ledger = b.store(FileBlockStore.open(dir)).open();
+      store = FileBlockStore.openReadOnly(dir);
+    } catch (StoreException e) {
+      err.println("invalid chain: " + e.getMessage());
+      return 1;
+    }
+    try {
+      ledger = b.store(store).open();
     } catch (LedgerReplayException | StoreException e) {
       err.println("invalid chain: " + e.getMessage());
       return 1;
+    }
+    long torn = store.droppedTailBytes();
+    if (torn > 0) {
+      err.println("warning: torn tail of " + torn + " bytes after block " + (store.size() - 1)
+          + " left in place (a crash during an append; the next read-write open cuts it)");
     }
     try (ledger) {
       if (sub.equals("block")) {
@@ -70,6 +83,7 @@ final class ChainCommand implements Command {
         g.writeStringField("ledgerRoot", tip == null ? null : tip.ledgerRoot().toHex());
         g.writeNumberField("federationServers", m.federationServers().size());
         g.writeNumberField("auditServers", m.auditServers().size());
+        g.writeNumberField("tornTailBytes", torn);
         g.writeEndObject();
       }));
       return 0;

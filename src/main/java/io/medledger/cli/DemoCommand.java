@@ -31,11 +31,11 @@ import io.medledger.network.RecordView;
 import io.medledger.network.RegtestChain;
 import io.medledger.network.ResearcherClient;
 import io.medledger.pre.SecretKey;
+import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -57,20 +57,27 @@ final class DemoCommand implements Command {
       "Lakeside Hospital", "Westfield Hospital"};
   private static final String CLINIC = "Harbour Family Clinic";
 
+  private static final String[] OUTPUTS = {"anna-record.receipt.json", "anna-record.ots", "anna-record",
+      "regtest-headers.json"};
   private PrintStream out;
   private int step;
+  private boolean overwrite;
 
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
-    Args a = Args.parse(args, 0);
+    Args a = Args.parse(args, 0, "force");
     if (!a.positional().isEmpty()) {
-      throw new CliException("usage: medledger demo [--out DIR] [--consensus rotating-audit|bft|direct]");
+      throw new CliException("usage: medledger demo [--out DIR [--force]] [--consensus rotating-audit|bft|direct]");
     }
     String outOpt = a.optional("out");
+    // the default directory is build output (target/), rewritten on every run; a directory the
+    // user names keeps its files unless --force is given
+    overwrite = outOpt == null || a.flag("force");
     String consensus = Optional.ofNullable(a.optional("consensus")).orElse("rotating-audit");
     a.rejectUnknown();
     Path dir = Path.of(outOpt != null ? outOpt : "target/demo-receipts");
-    Files.createDirectories(dir);
+    PrivateFiles.createDirectories(dir);
+    CliFiles.refuseToOverwrite(overwrite, java.util.Arrays.stream(OUTPUTS).map(dir::resolve).toArray(Path[]::new));
     this.out = out;
     long started = System.nanoTime();
 
@@ -225,9 +232,9 @@ final class DemoCommand implements Command {
     ReceiptVerdict verdict = auditor.verifyReceipt(receipt, bitcoin);
     line("receipt for Anna's record: %s", verdict instanceof ReceiptVerdict.Anchored an
         ? "verified, anchored in regtest block " + an.height() : "NOT verified: " + verdict);
-    Files.writeString(dir.resolve("anna-record.receipt.json"), receipt.toJson());
-    Files.write(dir.resolve("anna-record.ots"), receipt.toOpenTimestamps().serialize());
-    Files.write(dir.resolve("anna-record"), receipt.stampedFile());
+    CliFiles.write(dir.resolve(OUTPUTS[0]), receipt.toJson().getBytes(StandardCharsets.UTF_8), overwrite);
+    CliFiles.write(dir.resolve(OUTPUTS[1]), receipt.toOpenTimestamps().serialize(), overwrite);
+    CliFiles.write(dir.resolve(OUTPUTS[2]), receipt.stampedFile(), overwrite);
     Map<String, String> headers = new TreeMap<>();
     for (long h = 0; h <= bitcoin.bestHeight().orElse(-1); h++) {
       headers.put(Long.toString(h), bitcoin.headerAt(h).orElseThrow().toHex());
@@ -235,7 +242,7 @@ final class DemoCommand implements Command {
     StringBuilder json = new StringBuilder("{");
     headers.forEach((k, v) -> json.append(json.length() > 1 ? "," : "").append('"').append(k).append("\":\"")
         .append(v).append('"'));
-    Files.writeString(dir.resolve("regtest-headers.json"), json.append("}\n").toString());
+    CliFiles.write(dir.resolve(OUTPUTS[3]), json.append("}\n").toString().getBytes(StandardCharsets.UTF_8), overwrite);
     line("wrote anna-record.receipt.json, anna-record.ots (+ stamped file) and regtest-headers.json");
 
     say("A tampering attempt is detected");

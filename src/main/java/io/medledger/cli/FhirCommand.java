@@ -7,8 +7,6 @@ import io.medledger.internal.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -30,12 +28,8 @@ final class FhirCommand implements Command {
       throw new CliException(USAGE);
     }
     Path file = Path.of(a.positional().get(0));
-    List<FhirResourceInfo> found;
-    try (InputStream f = Files.newInputStream(file)) {
-      found = new FhirIndexer().index(f);
-    } catch (NoSuchFileException e) {
-      throw new CliException("no such file: " + file);
-    }
+    FhirIndexer indexer = new FhirIndexer();
+    List<FhirResourceInfo> found = indexer.index(CliFiles.read(file, indexer.maxBytes()));
     String json = Json.write(true, g -> {
       // ASCII output whatever the console's charset: anything else is written as a \\u escape
       g.enable(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());

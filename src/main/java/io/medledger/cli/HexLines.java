@@ -1,7 +1,9 @@
 package io.medledger.cli;
 
 import io.medledger.codec.Hex;
+import io.medledger.internal.BoundedInput;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -9,8 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads stdin as one hex value per line (a final newline is optional; CR LF is accepted). */
+/**
+ * Reads stdin as one hex value per line (a final newline is optional; CR LF is accepted), at most
+ * {@link BoundedInput#MAX_BYTES} bytes and {@link #MAX_LINES} lines.
+ */
 final class HexLines {
+  /** The most lines accepted. */
+  static final int MAX_LINES = 1 << 20;
+
   private HexLines() {}
 
   /**
@@ -20,12 +28,16 @@ final class HexLines {
    *     ({@code length < 0} accepts any length)
    */
   static List<byte[]> read(InputStream in, int length) throws IOException {
-    BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    byte[] all = BoundedInput.read(in, BoundedInput.MAX_BYTES, "standard input");
+    BufferedReader r = new BufferedReader(new InputStreamReader(new ByteArrayInputStream(all), StandardCharsets.UTF_8));
     List<byte[]> out = new ArrayList<>();
     String line;
     int number = 0;
     while ((line = r.readLine()) != null) {
       number++;
+      if (number > MAX_LINES) {
+        throw new CliException("more than " + MAX_LINES + " lines on standard input");
+      }
       try {
         out.add(length < 0 ? Hex.decode(line) : Hex.decode(line, length));
       } catch (IllegalArgumentException e) {

@@ -9,7 +9,8 @@ import java.util.TreeMap;
 
 /**
  * Entry point of {@code bin/medledger}. Results go to stdout as JSON or lowercase hex; errors go
- * to stderr as one line with exit code 2.
+ * to stderr as one line with exit code 2, resource exhaustion ({@link OutOfMemoryError},
+ * {@link StackOverflowError}) included.
  */
 public final class Main {
   private Main() {}
@@ -66,6 +67,13 @@ public final class Main {
       return 2;
     } catch (Exception e) {
       err.println("medledger: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      return 2;
+    } catch (OutOfMemoryError e) {
+      // the failed command's objects are unreachable by now, so printing one line is safe
+      err.println("medledger: out of memory: the input is too large for this JVM's heap (-Xmx)");
+      return 2;
+    } catch (StackOverflowError e) {
+      err.println("medledger: stack exhausted: the input is nested too deeply");
       return 2;
     }
   }

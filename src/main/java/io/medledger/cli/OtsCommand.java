@@ -40,9 +40,9 @@ final class OtsCommand implements Command {
     }
   }
 
-  private static OtsTimestamp readProof(String path) {
+  private static OtsTimestamp readProof(String path) throws IOException {
     try {
-      return OtsTimestamp.read(existing(path));
+      return OtsTimestamp.parse(CliFiles.read(existing(path), OtsTimestamp.MAX_PROOF_BYTES));
     } catch (MalformedEncodingException e) {
       throw new CliException("malformed proof " + path + ": " + e.getMessage(), e);
     }
@@ -126,7 +126,7 @@ final class OtsCommand implements Command {
     boolean matches = t.matchesFile(existing(file));
     FileHeaderSource headers;
     try {
-      headers = FileHeaderSource.read(existing(headersPath));
+      headers = ReceiptCommand.headers(existing(headersPath));
     } catch (MalformedEncodingException e) {
       throw new CliException("malformed headers file " + headersPath + ": " + e.getMessage(), e);
     }

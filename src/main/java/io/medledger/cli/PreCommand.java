@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -18,7 +16,7 @@ import java.nio.file.Path;
  */
 final class PreCommand implements Command {
   private static final String USAGE =
-      "usage: medledger pre umbral check-vectors FILE [--verbose] | pre umbral make-interop --out FILE";
+      "usage: medledger pre umbral check-vectors FILE [--verbose] | pre umbral make-interop --out FILE [--force]";
 
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws IOException {
@@ -29,7 +27,7 @@ final class PreCommand implements Command {
       case "check-vectors":
         return checkVectors(Args.parse(args, 2, "verbose"), out);
       case "make-interop":
-        return makeInterop(Args.parse(args, 2), out);
+        return makeInterop(Args.parse(args, 2, "force"), out);
       default:
         throw new CliException("unknown pre umbral subcommand '" + args[1] + "'; " + USAGE);
     }
@@ -42,12 +40,7 @@ final class PreCommand implements Command {
       throw new CliException("check-vectors takes exactly one FILE");
     }
     Path file = Path.of(a.positional().get(0));
-    Object doc;
-    try (InputStream in = Files.newInputStream(file)) {
-      doc = Json.parse(in);
-    } catch (NoSuchFileException e) {
-      throw new CliException("no such file: " + file);
-    }
+    Object doc = Json.parse(CliFiles.readJson(file));
     UmbralVectorCheck check = new UmbralVectorCheck(verbose);
     check.checkDocument(doc);
     for (String line : check.lines()) {
@@ -59,12 +52,14 @@ final class PreCommand implements Command {
 
   private static int makeInterop(Args a, PrintStream out) throws IOException {
     Path file = Path.of(a.required("out"));
+    boolean force = a.flag("force");
     a.rejectUnknown();
     if (!a.positional().isEmpty()) {
       throw new CliException("make-interop takes no positional arguments");
     }
+    CliFiles.refuseToOverwrite(force, file);
     String json = new UmbralInterop(EntropySource.secure()).document();
-    Files.writeString(file, json + "\n", StandardCharsets.UTF_8);
+    CliFiles.write(file, (json + "\n").getBytes(StandardCharsets.UTF_8), force);
     UmbralVectorCheck check = new UmbralVectorCheck(false);
     check.checkDocument(Json.parse(json));
     out.println(Json.write(false, g -> {

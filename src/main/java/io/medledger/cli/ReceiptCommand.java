@@ -6,9 +6,6 @@ import io.medledger.anchor.bitcoin.FileHeaderSource;
 import io.medledger.internal.Json;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -17,8 +14,6 @@ import java.nio.file.Path;
  * or is still pending; exit 2 on malformed input.
  */
 final class ReceiptCommand implements Command {
-  private static final long MAX_FILE = 16L << 20;
-
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     if (args.length > 0 && args[0].equals("export-ots")) {
@@ -26,19 +21,14 @@ final class ReceiptCommand implements Command {
     }
     if (args.length == 0 || !args[0].equals("verify")) {
       throw new CliException("usage: medledger receipt verify --receipt PATH --headers HEADERS.json"
-          + " | receipt export-ots --receipt PATH --out PROOF.ots");
+          + " | receipt export-ots --receipt PATH --out PROOF.ots [--force]");
     }
     Args a = Args.parse(args, 1);
     Path receiptPath = Path.of(a.required("receipt"));
     Path headersPath = Path.of(a.required("headers"));
     a.rejectUnknown();
-    AnchorReceipt receipt = AnchorReceipt.fromJson(readBounded(receiptPath));
-    FileHeaderSource headers;
-    try {
-      headers = FileHeaderSource.read(headersPath);
-    } catch (java.io.UncheckedIOException e) {
-      throw new CliException("cannot read " + headersPath + ": " + e.getCause().getMessage());
-    }
+    AnchorReceipt receipt = AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath));
+    FileHeaderSource headers = headers(headersPath);
     ReceiptVerdict v = receipt.verify(headers);
     out.println(Json.write(false, g -> {
       g.writeStartObject();
@@ -72,21 +62,23 @@ final class ReceiptCommand implements Command {
 
   /** Writes the receipt's .ots proof and, beside it, the stamped file (0x00 || entry). */
   private static int exportOts(String[] args, PrintStream out) throws java.io.IOException {
-    Args a = Args.parse(args, 1);
+    Args a = Args.parse(args, 1, "force");
     Path receiptPath = Path.of(a.required("receipt"));
     Path ots = Path.of(a.required("out"));
+    boolean force = a.flag("force");
     a.rejectUnknown();
     if (!ots.getFileName().toString().endsWith(".ots")) {
       throw new CliException("--out must name a file ending in .ots");
     }
-    AnchorReceipt receipt = AnchorReceipt.fromJson(readBounded(receiptPath));
+    AnchorReceipt receipt = AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath));
     if (!receipt.isComplete()) {
       throw new CliException("the receipt is pending: there is no Bitcoin attestation to export yet");
     }
     String name = ots.getFileName().toString();
     Path stamped = ots.resolveSibling(name.substring(0, name.length() - 4));
-    Files.write(stamped, receipt.stampedFile());
-    Files.write(ots, receipt.toOpenTimestamps().serialize());
+    CliFiles.refuseToOverwrite(force, stamped, ots);
+    CliFiles.write(stamped, receipt.stampedFile(), force);
+    CliFiles.write(ots, receipt.toOpenTimestamps().serialize(), force);
     out.println(Json.write(false, g -> {
       g.writeStartObject();
       g.writeStringField("ots", ots.toString());
@@ -98,14 +90,8 @@ final class ReceiptCommand implements Command {
     return 0;
   }
 
-  static String readBounded(Path p) throws java.io.IOException {
-    try {
-      if (Files.size(p) > MAX_FILE) {
-        throw new CliException(p + " is larger than " + MAX_FILE + " bytes");
-      }
-      return Files.readString(p, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new CliException("no such file: " + p);
-    }
+  /** Reads a {@code --headers} file: a JSON object of heights to header hex, bounded and UTF-8. */
+  static FileHeaderSource headers(Path p) throws java.io.IOException {
+    return FileHeaderSource.parse(new java.io.ByteArrayInputStream(CliFiles.readJson(p)));
   }
 }

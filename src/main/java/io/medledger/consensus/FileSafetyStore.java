@@ -1,6 +1,7 @@
 package io.medledger.consensus;
 
 import io.medledger.internal.Fsync;
+import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -38,7 +39,7 @@ public final class FileSafetyStore implements SafetyStore {
   @Override
   public synchronized void save(byte[] state) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+    try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer b = ByteBuffer.wrap(state);
       while (b.hasRemaining()) {

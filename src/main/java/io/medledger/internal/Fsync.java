@@ -34,7 +34,7 @@ public final class Fsync {
 
   /**
    * Creates {@code dir} and its missing parents, syncing the parent of each directory created,
-   * so that the new directories themselves survive a power loss.
+   * so that the new directories themselves survive a power loss; they are owner-only ({@link PrivateFiles}).
    */
   public static void createDirectories(Path dir) throws IOException {
     Path abs = dir.toAbsolutePath();
@@ -42,7 +42,7 @@ public final class Fsync {
     for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
       missing.push(p);
     }
-    Files.createDirectories(abs);
+    PrivateFiles.createDirectories(abs);
     for (Path p : missing) {
       directory(p.getParent());
     }

@@ -19,19 +19,27 @@ import java.util.Map;
 /**
  * A small JSON tree on jackson-core's streaming parser: objects become {@code LinkedHashMap},
  * arrays {@code ArrayList}, numbers {@code Long}, {@code BigInteger} or {@code BigDecimal},
- * plus {@code String}, {@code Boolean} and {@code null}. Depth and sizes are bounded.
+ * plus {@code String}, {@code Boolean} and {@code null}. Input is bounded: at most
+ * {@link BoundedInput#MAX_BYTES} bytes from a stream, {@link #MAX_TOKENS} tokens,
+ * {@link #MAX_ELEMENTS} members in one object or array, {@link #MAX_DEPTH} levels of nesting, so
+ * a hostile document fails with {@link MalformedEncodingException} before it exhausts memory.
  *
  * <p>Thread-safe: the factory is immutable after construction.
  */
 public final class Json {
   /** Maximum nesting depth accepted by {@link #parse}. */
   public static final int MAX_DEPTH = 200;
+  /** Maximum number of tokens in one document accepted by {@link #parse}. */
+  public static final long MAX_TOKENS = 2_000_000;
+  /** Maximum number of members of one JSON object or array accepted by {@link #parse}. */
+  public static final int MAX_ELEMENTS = 1_000_000;
 
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxNestingDepth(MAX_DEPTH)
           .maxStringLength(64 * 1024 * 1024)
           .maxNumberLength(200)
+          .maxTokenCount(MAX_TOKENS)
           .build())
       .build();
 
@@ -56,12 +64,26 @@ public final class Json {
   }
 
   /**
-   * Parses one JSON value from {@code in} (UTF-8, a byte-order mark is skipped).
+   * Parses one JSON value from {@code in} (UTF-8, a byte-order mark is skipped), reading at most
+   * {@link BoundedInput#MAX_BYTES} bytes.
    *
-   * @throws MalformedEncodingException if the input is not one well-formed JSON value
+   * @throws MalformedEncodingException if the input is not one well-formed JSON value or is larger
    */
   public static Object parse(InputStream in) {
-    try (JsonParser p = FACTORY.createParser(in)) {
+    try (JsonParser p = FACTORY.createParser(BoundedInput.limit(in, BoundedInput.MAX_BYTES, "JSON input"))) {
+      return parseWhole(p);
+    } catch (IOException e) {
+      throw new MalformedEncodingException("invalid JSON: " + messageOf(e), e);
+    }
+  }
+
+  /**
+   * Parses one JSON value from UTF-8 {@code bytes} (a byte-order mark is skipped).
+   *
+   * @throws MalformedEncodingException if the bytes are not one well-formed JSON value
+   */
+  public static Object parse(byte[] bytes) {
+    try (JsonParser p = FACTORY.createParser(bytes)) {
       return parseWhole(p);
     } catch (IOException e) {
       throw new MalformedEncodingException("invalid JSON: " + messageOf(e), e);
@@ -92,6 +114,9 @@ public final class Json {
         while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
           String name = p.currentName();
           JsonToken vt = p.nextToken();
+          if (m.size() == MAX_ELEMENTS) {
+            throw tooMany();
+          }
           if (m.put(name, value(p, vt)) != null) {
             throw new MalformedEncodingException("duplicate JSON key '" + name + "'");
           }
@@ -107,6 +132,9 @@ public final class Json {
         while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
           if (e == null) {
             throw new MalformedEncodingException("unterminated JSON array");
+          }
+          if (l.size() == MAX_ELEMENTS) {
+            throw tooMany();
           }
           l.add(value(p, e));
         }
@@ -133,6 +161,10 @@ public final class Json {
       default:
         throw new MalformedEncodingException("unexpected JSON token " + t);
     }
+  }
+
+  private static MalformedEncodingException tooMany() {
+    return new MalformedEncodingException("a JSON object or array has more than " + MAX_ELEMENTS + " members");
   }
 
   /** Returns {@code v} as an object, or throws {@link MalformedEncodingException}. */

@@ -638,6 +638,7 @@ public final class Federation implements AutoCloseable {
     }
     // the erasure is final from here on: delete what can be deleted even if a revocation was refused
     ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
+    rec.deidentified().ifPresent(d -> storage.erase(d.payloadDigest()));
     nodes.forEach(n -> n.destroyFragments(scoped));
     ErasureReport report = new ErasureReport(rec.id(), rec.payloadDigest(), by.id(), erasure.id(), sr.deleted(),
         sr.unreachable(), scoped);
@@ -667,6 +668,9 @@ public final class Federation implements AutoCloseable {
         MedicalRecord m = h.entry();
         if (!m.storageNodes().isEmpty() && !isErased(m)) {
           repaired += storage.repair(m.payloadDigest()).repaired().size();
+          if (m.deidentified().isPresent()) {
+            repaired += storage.repair(m.deidentified().get().payloadDigest()).repaired().size();
+          }
         }
       }
       if (page.nextCursor().isEmpty()) {
@@ -705,6 +709,7 @@ public final class Federation implements AutoCloseable {
     RecordErasure erasure = erasureOf(rec);
     List<Digest> scoped = grantsScopedTo(rec);
     ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
+    rec.deidentified().ifPresent(d -> storage.erase(d.payloadDigest()));
     nodes.forEach(n -> n.destroyFragments(scoped));
     return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),
         sr.unreachable(), scoped);

@@ -267,42 +267,95 @@ public final class Node implements AutoCloseable {
 
   /**
    * As re-encryption proxy: transforms the capsule of the record named by access event
-   * {@code accessEventId} for its grantee. The event must be final on this node's ledger and its
-   * grant unrevoked and valid now. The proxy never sees a data key or a payload.
+   * {@code accessEventId} for its grantee. See {@link #reencrypt(AccessEvent)} for the rules.
    *
-   * @throws AccessDeniedException if there is no such event, or its grant no longer authorizes
+   * @throws AccessDeniedException if there is no such final event, or it does not authorize
    * @throws RecordErasedException if a final erasure names the event's record
    * @throws EnvelopeException if this proxy holds no fragment for the grant, or the record carries
-   *     no capsule
+   *     no capsule for the grant's purpose
    * @throws IllegalStateException if this node is not a federation server or is offline
    */
   public ProxyResponse reencrypt(Digest accessEventId) throws EnvelopeException {
+    requireProxy();
+    Entry e = entry(accessEventId).orElseThrow(() -> new AccessDeniedException("access-event",
+        "no final access event " + accessEventId + " on the ledger of proxy " + id()));
+    if (!(e instanceof AccessEvent ev)) {
+      throw new AccessDeniedException("access-event", accessEventId + " is not an access event under a grant");
+    }
+    return reencrypt(ev);
+  }
+
+  /**
+   * As re-encryption proxy: re-encrypts for access event {@code event}, checking it against this
+   * node's own ledger, deny by default: the event names a grant, its reader is an active
+   * participant of a kind the grant's purpose allows ({@link io.medledger.access.Purpose#allowsReader})
+   * and is the grantee or belongs to the grantee institution, the event itself is final on this
+   * ledger, the grant is unrevoked and valid now, and the record is not erased. A treatment grant
+   * re-encrypts the record's capsule; a research grant only the capsule of the de-identified copy
+   * (never the full payload's). The proxy never sees a data key or a payload.
+   *
+   * @throws AccessDeniedException naming the missing right ({@code access-event},
+   *     {@code reader-role}, {@code grantee}, {@code active-grant})
+   * @throws RecordErasedException if a final erasure names the event's record
+   * @throws EnvelopeException if this proxy holds no fragment for the grant, or the record carries
+   *     no capsule for the grant's purpose
+   * @throws IllegalStateException if this node is not a federation server or is offline
+   */
+  public ProxyResponse reencrypt(AccessEvent event) throws EnvelopeException {
+    requireProxy();
+    if (event.grant().isEmpty()) {
+      throw new AccessDeniedException("access-event", event.id() + " is not an access event under a grant");
+    }
+    Digest grantId = event.grant().get();
+    AccessGrant grant = ledger.grant(grantId).filter(g -> g.patient().equals(event.patient()))
+        .orElseThrow(() -> new AccessDeniedException("active-grant", "no grant " + grantId + " by "
+            + event.patient() + " on the ledger of proxy " + id()));
+    io.medledger.access.Participant reader = ledger.participant(event.accessor())
+        .filter(io.medledger.access.Participant::active)
+        .orElseThrow(() -> new AccessDeniedException("reader-role", event.accessor() + " is not an active participant"));
+    if (!grant.purpose().allowsReader(reader.kind())) {
+      throw new AccessDeniedException("reader-role", "a " + grant.purpose().label() + " grant does not let a "
+          + reader.kind().label() + " read; proxy " + id() + " refuses");
+    }
+    if (!grant.grantee().equals(event.accessor()) && !reader.affiliation().map(grant.grantee()::equals).orElse(false)) {
+      throw new AccessDeniedException("grantee", "grant " + grantId + " is not for " + event.accessor());
+    }
+    if (ledger.locate(event.id()).isEmpty()) {
+      throw new AccessDeniedException("access-event", "no final access event " + event.id() + " on the ledger of proxy "
+          + id());
+    }
+    if (!ledger.isGrantActive(grantId, clock.millis())) {
+      throw new AccessDeniedException("active-grant", "grant " + grantId + " is revoked or expired");
+    }
+    if (ledger.isErased(event.record())) {
+      throw new RecordErasedException(event.record());
+    }
+    MedicalRecord rec = entry(event.record()).filter(MedicalRecord.class::isInstance).map(MedicalRecord.class::cast)
+        .orElseThrow(() -> new AccessDeniedException("access-event", "no record " + event.record()));
+    ByteString metadata;
+    if (grant.purpose() == io.medledger.access.Purpose.TREATMENT) {
+      metadata = rec.encryptionMetadata();
+    } else {
+      metadata = rec.deidentified().map(io.medledger.chain.DeidentifiedCopy::encryptionMetadata)
+          .orElseThrow(() -> new EnvelopeException("record " + rec.id() + " carries no de-identified copy; proxy "
+              + id() + " never re-encrypts a full payload for " + grant.purpose().label()));
+    }
+    Capsule capsule;
+    try {
+      capsule = Capsule.fromBytes(metadata.toByteArray());
+    } catch (IllegalArgumentException ex) {
+      throw new EnvelopeException("record " + rec.id() + " carries no re-encryption capsule");
+    }
+    return proxy.reencrypt(grantId.toHex(), capsule);
+  }
+
+  private void requireProxy() {
     if (proxy == null) {
       throw new IllegalStateException("only federation servers run re-encryption proxies");
     }
     if (!online) {
       throw new IllegalStateException("proxy " + id() + " is offline");
     }
-    Entry e = entry(accessEventId).orElseThrow(() -> new AccessDeniedException("access-event",
-        "no final access event " + accessEventId + " on the ledger of proxy " + id()));
-    if (!(e instanceof AccessEvent ev) || ev.grant().isEmpty()) {
-      throw new AccessDeniedException("access-event", accessEventId + " is not an access event under a grant");
-    }
-    Digest grant = ev.grant().get();
-    if (!ledger.isGrantActive(grant, clock.millis())) {
-      throw new AccessDeniedException("active-grant", "grant " + grant + " is revoked or expired");
-    }
-    if (ledger.isErased(ev.record())) {
-      throw new RecordErasedException(ev.record());
-    }
-    MedicalRecord rec = (MedicalRecord) entry(ev.record()).orElseThrow();
-    Capsule capsule;
-    try {
-      capsule = Capsule.fromBytes(rec.encryptionMetadata().toByteArray());
-    } catch (IllegalArgumentException ex) {
-      throw new EnvelopeException("record " + rec.id() + " carries no re-encryption capsule");
-    }
-    return proxy.reencrypt(grant.toHex(), capsule);
   }
 
   /** The entry with id {@code id} on this node's chain. */

@@ -1,10 +1,13 @@
 package io.medledger.network;
 
 import io.medledger.access.ParticipantId;
+import io.medledger.access.Purpose;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.DeidentifiedCopy;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.codec.ByteString;
+import io.medledger.codec.FhirDeidentifier;
 import io.medledger.codec.FhirIndexer;
 import io.medledger.codec.FhirResourceInfo;
 import io.medledger.codec.MalformedEncodingException;
@@ -37,26 +40,46 @@ final class Payloads {
   }
 
   /**
-   * Encrypts {@code plaintext} for {@code patientKey}, writes it to the storage nodes and returns
-   * the unsigned record entry. Nothing reaches the ledger if the write quorum is not met.
+   * Encrypts {@code plaintext} for {@code patientKey}, de-identifies it here, at the source, and
+   * seals that copy in an envelope of its own for the same key, writes both to the storage nodes
+   * and returns the unsigned record entry naming both. Nothing reaches the ledger if the write
+   * quorum is not met for either.
    */
   static MedicalRecord sealAndStore(Federation f, PublicKey patientKey, ParticipantId patient, ParticipantId author,
       Optional<ParticipantId> institution, byte[] plaintext, Optional<Digest> amends) {
     String type = resourceType(plaintext);
+    byte[] deidentified = FhirDeidentifier.deidentify(plaintext, id -> sourcePseudonym(patient, id));
     byte[] envelope = RecordEnvelope.seal(patientKey, plaintext);
-    EnvelopeHeader header;
-    try {
-      header = EnvelopeHeader.read(new ByteArrayInputStream(envelope));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    byte[] deidEnvelope = RecordEnvelope.seal(patientKey, deidentified);
     ReplicatedBlobStore.Placement where = f.storage().putReplicated(envelope);
+    ReplicatedBlobStore.Placement deidWhere = f.storage().putReplicated(deidEnvelope);
     List<ParticipantId> nodes = new ArrayList<>();
     for (String id : where.nodeIds()) {
       nodes.add(ParticipantId.fromHex(id));
     }
+    DeidentifiedCopy copy = new DeidentifiedCopy(deidWhere.id(), deidWhere.size(), capsule(deidEnvelope));
     return new MedicalRecord(patient, author, institution, type, where.id(), where.size(), nodes,
-        ByteString.of(header.capsule().toBytes()), f.now(), amends, List.of());
+        capsule(envelope), f.now(), amends, Optional.of(copy), List.of());
+  }
+
+  private static ByteString capsule(byte[] envelope) {
+    try {
+      return ByteString.of(EnvelopeHeader.read(new ByteArrayInputStream(envelope)).capsule().toBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The pseudonym that replaces a FHIR Patient id in the de-identified copy: a hash of the
+   * patient's ledger pseudonym (already public) and the FHIR id, so the author of any of the
+   * patient's records computes the same one. Researcher clients re-pseudonymize it per researcher.
+   */
+  static String sourcePseudonym(ParticipantId patient, String fhirPatientId) {
+    Digest d = io.medledger.crypto.Sha256.hash(
+        "medledger/source-pseudonym/v1\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        patient.digest().toByteArray(), fhirPatientId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return "pseudo-" + io.medledger.codec.Hex.encode(d.toByteArray()).substring(0, 16);
   }
 
   /** Logs the read on the ledger (an access event signed by the reader) and returns the event. */
@@ -76,6 +99,21 @@ final class Payloads {
   }
 
   /**
+   * The verified envelope of the de-identified copy of {@code rec}.
+   *
+   * @throws AccessDeniedException if the record has no de-identified copy (it cannot be shared
+   *     for research)
+   */
+  static byte[] fetchDeidentified(Federation f, MedicalRecord rec) {
+    if (f.isErased(rec)) {
+      throw new RecordErasedException(rec.id());
+    }
+    DeidentifiedCopy copy = rec.deidentified().orElseThrow(() -> new AccessDeniedException("deidentified-copy",
+        "record " + rec.id() + " has no de-identified copy and is never shared for research"));
+    return f.storage().read(copy.payloadDigest(), rec.storageNodes().stream().map(ParticipantId::toHex).toList());
+  }
+
+  /**
    * Reads a record shared under {@code grant}: logs the access event, asks the federation
    * servers that hold fragments to re-encrypt until {@code threshold} answered, and decrypts
    * with the grantee's key. Proxies never see the payload or its key.
@@ -84,6 +122,15 @@ final class Payloads {
       throws EnvelopeException {
     if (f.isErased(rec)) {
       throw new RecordErasedException(rec.id());
+    }
+    if (!grant.purpose().allowsReader(reader.kind())) {
+      throw new AccessDeniedException("reader-role", "a " + grant.purpose().label() + " grant does not let a "
+          + reader.kind().label() + " read");
+    }
+    boolean research = grant.purpose() == Purpose.RESEARCH;
+    if (research && rec.deidentified().isEmpty()) {
+      throw new AccessDeniedException("deidentified-copy", "record " + rec.id()
+          + " has no de-identified copy and is never shared for research");
     }
     AccessEvent ev = logRead(f, reader, rec, Optional.of(grant));
     List<ProxyResponse> answers = new ArrayList<>();
@@ -105,7 +152,7 @@ final class Payloads {
       throw new EnvelopeException("only " + answers.size() + " of " + grant.threshold()
           + " proxies re-encrypted: " + String.join("; ", failures));
     }
-    byte[] envelope = fetch(f, rec);
+    byte[] envelope = research ? fetchDeidentified(f, rec) : fetch(f, rec);
     KeyCard owner = f.directory().require(rec.patient());
     return RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(), grant.threshold(),
         answers, envelope);

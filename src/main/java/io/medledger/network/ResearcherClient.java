@@ -18,9 +18,11 @@ import java.util.Set;
 
 /**
  * What a researcher can do: query and read only records whose patients granted it research
- * access. Payloads come through threshold re-encryption like a clinician's, and direct identifiers
- * are removed ({@link FhirDeidentifier}) before the data is returned; patient ids become
- * per-researcher pseudonyms, so two researchers cannot link their data sets by id.
+ * access. A researcher only ever receives the de-identified copy that the record's author made
+ * and sealed separately ({@link FhirDeidentifier} at the source): the proxies re-encrypt only that
+ * copy's capsule under a research grant, so even a modified client gets no direct identifier.
+ * The source pseudonyms of patient ids are replaced by per-researcher pseudonyms, so two
+ * researchers cannot link their data sets by id.
  *
  * <p>Thread-safe.
  */
@@ -55,10 +57,11 @@ public final class ResearcherClient {
   }
 
   /**
-   * Reads a consented record, de-identified.
+   * Reads the de-identified copy of a consented record.
    *
    * @throws AccessDeniedException if no active research grant covers the record
    * @throws RecordErasedException if its payload was erased
+   * @throws AccessDeniedException if the record has no de-identified copy (older entry format)
    */
   public byte[] read(Digest recordId) throws EnvelopeException {
     MedicalRecord rec = federation.record(recordId);

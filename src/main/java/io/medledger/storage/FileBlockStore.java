@@ -1,6 +1,7 @@
 package io.medledger.storage;
 
 import io.medledger.internal.Fsync;
+import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -48,6 +49,16 @@ import java.util.zip.CRC32C;
  * (an acknowledged block is never silently dropped), any defect in a segment that is not the last,
  * a gap in the segment numbering, or a length beyond {@link Options#maxBlockSize()} (checked
  * before anything is allocated).
+ *
+ * <p><b>Read-only mode.</b> {@link #openReadOnly} opens an existing store without changing
+ * anything on disk: no directory, segment or lock file is created, files are opened for reading
+ * only, a torn tail is left in place and only reported ({@link #droppedTailBytes()}), and
+ * {@link #append} is refused. It takes a shared lock on the {@code LOCK} file when there is one,
+ * so it is refused while a writer holds the store open (a writer's appends would look like a torn
+ * tail). Verifiers use it; a read-write open later cuts the tail.
+ *
+ * <p><b>Permissions.</b> The directory (when created here), the lock file and the segment files
+ * are created owner-only (0700 and 0600) on POSIX file systems.
  *
  * <p><b>Memory.</b> The index keeps one {@code long} (segment ordinal and offset) per block in
  * chunks of 65,536: 8 bytes per block plus at most one partly used 512 KiB chunk; nothing per
@@ -145,6 +156,7 @@ public final class FileBlockStore implements BlockStore {
   private final Options options;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  private final boolean readOnly;
   private final long droppedTailBytes;
   private final Object writeLock = new Object();
   private final LongChunks index;
@@ -153,12 +165,13 @@ public final class FileBlockStore implements BlockStore {
   private volatile boolean closed;
   private IOException failure;
 
-  private FileBlockStore(Path directory, Options options, FileChannel lockChannel, FileLock lock,
+  private FileBlockStore(Path directory, Options options, FileChannel lockChannel, FileLock lock, boolean readOnly,
       List<Segment> segs, LongChunks index, long droppedTailBytes) {
     this.directory = directory;
     this.options = options;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.readOnly = readOnly;
     this.droppedTailBytes = droppedTailBytes;
     this.segments = segs.toArray(new Segment[0]);
     this.index = index;
@@ -182,11 +195,44 @@ public final class FileBlockStore implements BlockStore {
    * @throws StoreException if the store is locked by another process or on I/O failure
    */
   public static FileBlockStore open(Path directory, Options options) {
+    return open(directory, options, false);
+  }
+
+  /**
+   * Opens the existing store in {@code directory} read-only with {@link Options#defaults()}; see
+   * {@link #openReadOnly(Path, Options)}.
+   *
+   * @throws StoreCorruptedException if the files are damaged other than by a torn tail
+   * @throws StoreException if there is no such directory, a writer holds the store, or on I/O failure
+   */
+  public static FileBlockStore openReadOnly(Path directory) {
+    return openReadOnly(directory, Options.defaults());
+  }
+
+  /**
+   * Opens the existing store in {@code directory} without changing anything on disk: a torn tail
+   * is reported by {@link #droppedTailBytes()} and left in place, and {@link #append} throws
+   * {@link StoreException}. An empty directory is an empty store.
+   *
+   * @throws StoreCorruptedException if the files are damaged other than by a torn tail
+   * @throws StoreException if there is no such directory, a writer holds the store, or on I/O failure
+   */
+  public static FileBlockStore openReadOnly(Path directory, Options options) {
+    return open(directory, options, true);
+  }
+
+  private static FileBlockStore open(Path directory, Options options, boolean readOnly) {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(options, "options");
     Path dir;
     try {
-      Fsync.createDirectories(directory);
+      if (readOnly) {
+        if (!Files.isDirectory(directory)) {
+          throw new StoreException("no block store directory " + directory);
+        }
+      } else {
+        Fsync.createDirectories(directory);
+      }
       dir = directory.toRealPath();
     } catch (IOException e) {
       throw new StoreException("cannot open block store " + directory + ": " + e.getMessage(), e);
@@ -199,17 +245,22 @@ public final class FileBlockStore implements BlockStore {
     List<Segment> segs = new ArrayList<>();
     boolean ok = false;
     try {
-      lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      try {
-        lock = lockChannel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        throw new StoreException("block store " + dir + " is already open in this process");
+      Path lockFile = dir.resolve(LOCK_FILE);
+      if (!readOnly || Files.exists(lockFile)) {
+        lockChannel = readOnly
+            ? FileChannel.open(lockFile, StandardOpenOption.READ)
+            : PrivateFiles.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+          lock = lockChannel.tryLock(0, Long.MAX_VALUE, readOnly);
+        } catch (OverlappingFileLockException e) {
+          throw new StoreException("block store " + dir + " is already open in this process");
+        }
+        if (lock == null) {
+          throw new StoreException("block store " + dir + " is locked by another process");
+        }
       }
-      if (lock == null) {
-        throw new StoreException("block store " + dir + " is locked by another process");
-      }
-      Recovery r = recover(dir, options, segs);
-      FileBlockStore store = new FileBlockStore(dir, options, lockChannel, lock, segs, r.offsets, r.dropped);
+      Recovery r = recover(dir, options, segs, readOnly);
+      FileBlockStore store = new FileBlockStore(dir, options, lockChannel, lock, readOnly, segs, r.offsets, r.dropped);
       ok = true;
       return store;
     } catch (IOException e) {
@@ -234,7 +285,7 @@ public final class FileBlockStore implements BlockStore {
 
   private record Recovery(LongChunks offsets, long dropped) {}
 
-  private static Recovery recover(Path dir, Options options, List<Segment> segs) throws IOException {
+  private static Recovery recover(Path dir, Options options, List<Segment> segs, boolean readOnly) throws IOException {
     TreeMap<Long, Path> files = new TreeMap<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.seg")) {
       for (Path p : ds) {
@@ -251,8 +302,11 @@ public final class FileBlockStore implements BlockStore {
     LongChunks offsets = new LongChunks();
     long dropped = 0;
     if (files.isEmpty()) {
+      if (readOnly) {
+        return new Recovery(offsets, 0);
+      }
       Path p = dir.resolve(segmentName(0));
-      FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileChannel ch = PrivateFiles.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
       segs.add(new Segment(p, 0, ch, 0));
       forceDirectory(dir);
       return new Recovery(offsets, 0);
@@ -266,7 +320,7 @@ public final class FileBlockStore implements BlockStore {
             + expectedBase + " was expected (a segment is missing or misnamed)");
       }
       boolean last = ordinal == files.size() - 1;
-      FileChannel ch = last
+      FileChannel ch = last && !readOnly
           ? FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)
           : FileChannel.open(p, StandardOpenOption.READ);
       Segment seg = new Segment(p, expectedBase, ch, 0);
@@ -276,8 +330,10 @@ public final class FileBlockStore implements BlockStore {
       long fileSize = ch.size();
       if (end < fileSize) {
         // only the last segment's scan stops early, at a torn tail
-        ch.truncate(end);
-        ch.force(true);
+        if (!readOnly) {
+          ch.truncate(end);
+          ch.force(true);
+        }
         dropped = fileSize - end;
       }
       if (!last && end == 0) {
@@ -433,6 +489,9 @@ public final class FileBlockStore implements BlockStore {
     Frames.putInt(trailer, 0, Frames.trailer(encodedBlock, 0, len));
     synchronized (writeLock) {
       ensureOpen();
+      if (readOnly) {
+        throw new StoreException("block store " + directory + " is open read-only");
+      }
       if (failure != null) {
         throw new StoreException("block store " + directory + " failed an earlier write and accepts no appends; reopen it", failure);
       }
@@ -472,7 +531,7 @@ public final class FileBlockStore implements BlockStore {
     }
     long base = size;
     Path p = directory.resolve(segmentName(base));
-    FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel ch = PrivateFiles.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     forceDirectory(directory);
     Segment s = new Segment(p, base, ch, 0);
     Segment[] next = Arrays.copyOf(segs, segs.length + 1);
@@ -548,9 +607,17 @@ public final class FileBlockStore implements BlockStore {
     return segments.length;
   }
 
-  /** The number of bytes of torn tail that recovery cut off the last segment when opening (0 if none). */
+  /**
+   * The number of bytes of torn tail found after the last whole frame when opening (0 if none):
+   * cut off the last segment by a read-write open, left in place by a read-only one.
+   */
   public long droppedTailBytes() {
     return droppedTailBytes;
+  }
+
+  /** Whether the store was opened with {@link #openReadOnly}. */
+  public boolean isReadOnly() {
+    return readOnly;
   }
 
   /** Closes the segment files and releases the lock. Idempotent. */
@@ -564,10 +631,12 @@ public final class FileBlockStore implements BlockStore {
       for (Segment s : segments) {
         closeQuietly(s.channel);
       }
-      try {
-        lock.release();
-      } catch (IOException ignored) {
-        // closing the channel releases the lock as well
+      if (lock != null) {
+        try {
+          lock.release();
+        } catch (IOException ignored) {
+          // closing the channel releases the lock as well
+        }
       }
       closeQuietly(lockChannel);
       HELD.remove(directory);

@@ -105,6 +105,32 @@ class AuthorizationRulesTest {
   }
 
   @Test
+  void eachPurposeAdmitsOnlyItsReaderKindsAndNeverStorageNodes() {
+    // issue 13, finding 1: any active affiliate of the grantee institution used to count as reader
+    MedicalRecord rec = f.record(alice, alice, null, "Observation", "x");
+    AccessGrant treatment = f.grant(alice, f.hospitalB, Purpose.TREATMENT, AccessScope.all());
+    Actor node = f.actor("storage-b");
+    Actor clinicianB = f.actor("dr-b");
+    f.commit(rec, treatment, f.registerAffiliate(node, f.hospitalB, ParticipantKind.STORAGE_NODE),
+        f.registerClinician(clinicianB, f.hospitalB));
+    assertTrue(rejection(f.accessEvent(researcher, rec, treatment))
+        .contains("a treatment grant does not let a researcher read"));
+    assertTrue(rejection(f.accessEvent(node, rec, treatment))
+        .contains("a treatment grant does not let a storage_node read"));
+    f.commit(f.accessEvent(clinicianB, rec, treatment));
+    AccessGrant research = f.grant(alice, f.hospitalB, Purpose.RESEARCH, AccessScope.all());
+    f.commit(research);
+    assertTrue(rejection(f.accessEvent(clinicianB, rec, research))
+        .contains("a research grant does not let a clinician read"));
+    assertTrue(rejection(f.accessEvent(node, rec, research)).contains("does not let a storage_node read"));
+    f.commit(f.accessEvent(researcher, rec, research));
+    // grants name only grantees whose kind the purpose allows (or an institution)
+    assertTrue(rejection(f.grant(alice, researcher, Purpose.TREATMENT, AccessScope.all()))
+        .contains("cannot name a researcher"));
+    assertTrue(rejection(f.grant(alice, doc, Purpose.RESEARCH, AccessScope.all())).contains("cannot name a clinician"));
+  }
+
+  @Test
   void grantsNeedRegisteredGranteesAndFederationProxies() {
     assertTrue(rejection(f.grant(alice, f.actor("nobody"), Purpose.TREATMENT, AccessScope.all()))
         .contains("grantee"));

@@ -105,7 +105,13 @@ class KnownAnswerTest {
     byte[] trailing = java.util.Arrays.copyOf(enc, enc.length + 1);
     assertThrows(MalformedEncodingException.class, () -> Entry.decode(trailing));
     assertThrows(MalformedEncodingException.class, () -> EntryCodec.readEncoded(trailing));
-    for (int v : new int[] {0, 2, 255}) {
+    // version 2 is the record with a de-identified copy (issue 13): refused for other kinds
+    byte[] v2 = enc.clone();
+    v2[0] = 2;
+    MalformedEncodingException e2 = assertThrows(MalformedEncodingException.class, () -> Entry.decode(v2));
+    assertTrue(e2.getMessage().contains("is for records only"), e2.getMessage());
+    assertThrows(MalformedEncodingException.class, () -> EntryCodec.readEncoded(v2));
+    for (int v : new int[] {0, 3, 255}) {
       byte[] other = enc.clone();
       other[0] = (byte) v;
       MalformedEncodingException e = assertThrows(MalformedEncodingException.class, () -> Entry.decode(other));

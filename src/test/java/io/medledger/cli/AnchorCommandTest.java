@@ -15,11 +15,17 @@ import io.medledger.anchor.bitcoin.TxOutput;
 import io.medledger.codec.Hex;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code medledger anchor tx} through {@link Main#run}. */
 class AnchorCommandTest {
@@ -27,14 +33,33 @@ class AnchorCommandTest {
   private static final String TXID2 = "bb".repeat(32);
   private static final String COMMITMENT = "0123456789abcdef".repeat(4);
 
+  @TempDir
+  Path tmp;
+
   private record Result(int code, String out, String err) {}
 
   private static Result run(String... args) {
+    return runWithStdin("", args);
+  }
+
+  private static Result runWithStdin(String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** An owner-only (0600) file holding {@code wif} and a newline. */
+  private String keyFile(String wif) {
+    try {
+      Path p = Files.createTempFile(tmp, "key", ".wif");
+      Files.writeString(p, wif + "\n");
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+      return p.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -45,7 +70,7 @@ class AnchorCommandTest {
     String change = Address.fromScript(wpkh, Network.REGTEST).toString();
     Result r = run("anchor", "tx", "--commitment", COMMITMENT,
         "--utxo", TXID1 + ":0:50000:" + wpkh.toHex(), "--utxo", TXID2 + ":7:20000:" + tr.toHex(),
-        "--key", key.exportSecretWif(), "--change", change, "--fee-rate", "2.5");
+        "--key-file", keyFile(key.exportSecretWif()), "--change", change, "--fee-rate", "2.5");
     assertEquals(0, r.code(), r.err());
     String hex = r.out().trim();
     assertTrue(hex.matches("[0-9a-f]+"), "lowercase hex on stdout");
@@ -66,7 +91,7 @@ class AnchorCommandTest {
     String testChange = Address.fromScript(wpkh, Network.TESTNET).toString();
     String mainChange = Address.fromScript(wpkh, Network.MAINNET).toString();
     String utxo = TXID1 + ":1:50000:" + wpkh.toHex();
-    Result r = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key", key.exportSecretWif(),
+    Result r = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()),
         "--change", testChange, "--fee-rate", "1");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("network mismatch"), r.err());
@@ -75,17 +100,17 @@ class AnchorCommandTest {
     assertFalse(r.err().contains(key.exportSecretWif()), "the key never appears in errors");
 
     String[][] bad = {
-      {"--commitment", "abcd", "--utxo", utxo, "--key", key.exportSecretWif(), "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", "xyz", "--key", key.exportSecretWif(), "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", utxo, "--key", "notawif", "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", utxo, "--key", key.exportSecretWif(), "--change", "bc1nope", "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", utxo, "--key", key.exportSecretWif(), "--change", mainChange, "--fee-rate", "-1"},
-      {"--commitment", COMMITMENT, "--key", key.exportSecretWif(), "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", TXID1 + ":1:100:" + wpkh.toHex(), "--key", key.exportSecretWif(),
+      {"--commitment", "abcd", "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", "xyz", "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile("notawif"), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", "bc1nope", "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "-1"},
+      {"--commitment", COMMITMENT, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", TXID1 + ":1:100:" + wpkh.toHex(), "--key-file", keyFile(key.exportSecretWif()),
           "--change", mainChange, "--fee-rate", "1"},
       {"--commitment", COMMITMENT, "--utxo", TXID1 + ":1:5000:" + Script.p2wpkh(new byte[20]).toHex(),
-          "--key", key.exportSecretWif(), "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", utxo, "--key", key.exportSecretWif(), "--change", mainChange,
+          "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange,
           "--fee-rate", "1", "--bogus", "x"},
     };
     String[] expect = {"--commitment", "--utxo", "--key", "--change", "--fee-rate", "--utxo", "insufficient funds",
@@ -102,5 +127,43 @@ class AnchorCommandTest {
     }
     assertEquals(2, run("anchor").code());
     assertEquals(2, run("anchor", "send").code());
+  }
+
+  /** Issue 13, finding 7: the key never travels on the command line. */
+  @Test
+  void theKeyComesFromAnOwnerOnlyFileOrStdinNeverFromArgv() throws IOException {
+    BitcoinPrivateKey key = BitcoinPrivateKey.fromSecretBytes(Hex.decode("33".repeat(32)), Network.TESTNET, true);
+    Script wpkh = key.publicKey().p2wpkhScript();
+    String change = Address.fromScript(wpkh, Network.REGTEST).toString();
+    String utxo = TXID1 + ":0:50000:" + wpkh.toHex();
+    String wif = key.exportSecretWif();
+
+    Result onArgv = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key", wif,
+        "--change", change, "--fee-rate", "1");
+    assertEquals(2, onArgv.code());
+    assertTrue(onArgv.err().contains("--key is refused") && onArgv.err().contains("--key-file"), onArgv.err());
+    assertFalse(onArgv.err().contains(wif));
+    assertEquals("", onArgv.out());
+
+    String file = keyFile(wif);
+    Result fromFile = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key-file", file,
+        "--change", change, "--fee-rate", "1");
+    assertEquals(0, fromFile.code(), fromFile.err());
+    Result fromStdin = runWithStdin(wif + "\n", "anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo,
+        "--key-file", "-", "--change", change, "--fee-rate", "1");
+    assertEquals(0, fromStdin.code(), fromStdin.err());
+    assertEquals(fromFile.out(), fromStdin.out(), "same key, same deterministic signature");
+
+    for (String perms : new String[] {"rw-r-----", "rw----r--", "rw-rw-rw-", "rw-----w-"}) {
+      Files.setPosixFilePermissions(Path.of(file), PosixFilePermissions.fromString(perms));
+      Result open = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key-file", file,
+          "--change", change, "--fee-rate", "1");
+      assertEquals(2, open.code(), perms);
+      assertTrue(open.err().contains("accessible by others") && open.err().contains("chmod 600"), open.err());
+      assertFalse(open.err().contains(wif));
+      assertEquals(1, open.err().trim().lines().count());
+    }
+    assertEquals(2, run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key-file",
+        tmp.resolve("absent").toString(), "--change", change, "--fee-rate", "1").code());
   }
 }

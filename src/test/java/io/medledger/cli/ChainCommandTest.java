@@ -72,4 +72,27 @@ class ChainCommandTest {
     assertEquals(1, damaged.code());
     assertTrue(damaged.err().startsWith("invalid chain:"), damaged.err());
   }
+
+  /** Issue 13, finding 4: verify reports a torn tail and changes nothing on disk. */
+  @Test
+  void verifyLeavesATornTailInPlace() throws IOException {
+    ChainFixture f = ChainFixture.builder().chainName("torn").federationServers(4).auditServers(4)
+        .store(FileBlockStore.open(dir)).build();
+    f.commit(f.registerPatient(f.actor("alice")));
+    f.ledger.close();
+    Path segment;
+    try (Stream<Path> s = Files.list(dir)) {
+      segment = s.filter(p -> p.toString().endsWith(".seg")).sorted().reduce((a, b) -> b).orElseThrow();
+    }
+    Files.write(segment, new byte[] {(byte) 0xB1, 0, 0}, java.nio.file.StandardOpenOption.APPEND);
+    byte[] before = Files.readAllBytes(segment);
+    Run r = run("chain", "verify", "--store", dir.toString(), "--chain", "torn");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("\"height\":1") && r.out().contains("\"tornTailBytes\":3"), r.out());
+    assertTrue(r.err().startsWith("warning: torn tail of 3 bytes after block 1"), r.err());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(segment), "the store is unchanged");
+    Run block = run("chain", "block", "--store", dir.toString(), "--chain", "torn", "--height", "1");
+    assertEquals(0, block.code(), block.err());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(segment));
+  }
 }

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Every vector in ../shared/vectors/merkle (transparency-dev tables and probes, generated 1000-leaf set). */
+/** Every vector in src/test/resources/vectors/merkle (transparency-dev tables and probes, generated 1000-leaf set). */
 class Rfc9162VectorsTest {
   private static final JsonNode RFC = SharedVectors.json("vectors/merkle/rfc6962.json");
   private static final JsonNode GEN = SharedVectors.json("vectors/merkle/generated-1000.json");

@@ -113,8 +113,9 @@ class AccessMatrixTest {
     // no grant from Li
     denied("treatment-grant", () -> granted.read(liRecord.id()));
     denied("treatment-grant", () -> granted.write(li.id(), obs));
-    // a research grant is not a treatment grant
-    li.grant(GrantRequest.research(stranger.id()));
+    // a research grant cannot name a clinician, and is not a treatment grant
+    assertThrows(EntryRejectedException.class, () -> li.grant(GrantRequest.research(stranger.id())));
+    li.grant(GrantRequest.research(f.institutionId("Clinic C")));
     denied("treatment-grant", () -> stranger.read(liRecord.id()));
     // what a clinician sees in queries
     Set<?> seen = granted.sharedRecords().stream().map(v -> v.record().patient()).collect(Collectors.toSet());
@@ -153,8 +154,9 @@ class AccessMatrixTest {
     assertEquals(Set.of(annaRecord.id()),
         consented.consentedRecords().stream().map(v -> v.record().id()).collect(Collectors.toSet()));
     assertTrue(other.consentedRecords().isEmpty());
-    // a treatment grant to a researcher gives no research read
-    li.grant(GrantRequest.treatment(other.id()));
+    // a treatment grant cannot name a researcher, and gives no research read
+    assertThrows(EntryRejectedException.class, () -> li.grant(GrantRequest.treatment(other.id())));
+    li.grant(GrantRequest.treatment(f.institutionId("Authority B1")));
     denied("research-grant", () -> other.read(liRecord.id()));
     denied("audit-trail", () -> consented.query().accessEvents(anna.id()));
   }

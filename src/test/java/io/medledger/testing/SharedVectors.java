@@ -5,47 +5,53 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Path;
 
 /**
- * Locates the read-only test data in {@code ../shared} (beside the project root). A test that
- * needs a missing file fails with a message naming it; nothing is ever copied into the project.
+ * Reads the external test vectors and sample data kept in {@code src/test/resources} (for example
+ * {@code vectors/merkle/rfc6962.json}, {@code data/fhir/manifest.json}) from the test class path.
+ * Where each file comes from is in {@code src/test/resources/PROVENANCE.md}. A test that needs a
+ * missing file fails with a message naming it.
  */
 public final class SharedVectors {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private SharedVectors() {}
 
-  /** The shared folder: system property {@code medledger.shared}, else {@code ../shared}. */
-  public static Path root() {
-    String p = System.getProperty("medledger.shared");
-    return Path.of(p != null ? p : "../shared").toAbsolutePath().normalize();
-  }
-
-  /** Resolves {@code relative} (for example {@code vectors/merkle/rfc6962.json}); fails if absent. */
-  public static Path path(String relative) {
-    Path f = root().resolve(relative);
-    if (!Files.exists(f)) {
-      fail("missing shared test data " + f + " (expected ../shared beside the project root; see ../shared/README.md)");
+  private static URL url(String relative) {
+    URL u = SharedVectors.class.getResource("/" + relative);
+    if (u == null) {
+      fail("missing test resource " + relative + " (expected under src/test/resources; see PROVENANCE.md there)");
     }
-    return f;
+    return u;
   }
 
-  /** Reads a shared JSON file as a tree. */
-  public static JsonNode json(String relative) {
+  /** The file or directory {@code relative} on the test class path, as a path on disk. */
+  public static Path path(String relative) {
     try {
-      return MAPPER.readTree(path(relative).toFile());
+      return Path.of(url(relative).toURI());
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw new IllegalStateException("test resource " + relative + " is not a plain file", e);
+    }
+  }
+
+  /** Reads a JSON test resource as a tree. */
+  public static JsonNode json(String relative) {
+    try (InputStream in = url(relative).openStream()) {
+      return MAPPER.readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Reads a shared file's bytes. */
+  /** Reads a test resource's bytes. */
   public static byte[] bytes(String relative) {
-    try {
-      return Files.readAllBytes(path(relative));
+    try (InputStream in = url(relative).openStream()) {
+      return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -2,11 +2,12 @@ package io.medledger.anchor.bitcoin;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.BoundedInput;
 import io.medledger.internal.Json;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,8 +26,8 @@ import java.util.TreeMap;
  * (verifiers do). Immutable and thread-safe.
  */
 public final class FileHeaderSource implements HeaderSource {
-  /** Largest headers file accepted, in bytes (room for the whole mainnet chain). */
-  public static final long MAX_FILE_BYTES = 512L * 1024 * 1024;
+  /** Largest headers file accepted, in bytes (64 MiB: room for about 370,000 headers). */
+  public static final long MAX_FILE_BYTES = BoundedInput.MAX_BYTES;
 
   private final TreeMap<Long, BitcoinBlockHeader> byHeight;
   private final Map<Digest, Long> heightByHash;
@@ -46,12 +47,7 @@ public final class FileHeaderSource implements HeaderSource {
    */
   public static FileHeaderSource read(Path file) {
     try {
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new MalformedEncodingException("headers file is larger than " + MAX_FILE_BYTES + " bytes");
-      }
-      try (InputStream in = Files.newInputStream(file)) {
-        return parse(in);
-      }
+      return parse(new ByteArrayInputStream(BoundedInput.readFile(file, MAX_FILE_BYTES)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

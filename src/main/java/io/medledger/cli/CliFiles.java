@@ -1,0 +1,65 @@
+package io.medledger.cli;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.internal.BoundedInput;
+import io.medledger.internal.PrivateFiles;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The command line's file input and output: every input file is read through
+ * {@link BoundedInput} with a size cap, every output file is created owner-only (0600) and an
+ * existing file is overwritten only when the command was given {@code --force}. Stateless.
+ */
+final class CliFiles {
+  private CliFiles() {}
+
+  /** Reads {@code file}, at most {@code maxBytes} bytes; a missing file is a {@link CliException}. */
+  static byte[] read(Path file, long maxBytes) throws IOException {
+    try {
+      return BoundedInput.readFile(file, maxBytes);
+    } catch (NoSuchFileException e) {
+      throw new CliException("no such file: " + file);
+    }
+  }
+
+  /** Reads {@code file} (at most {@link BoundedInput#MAX_BYTES}), which must be UTF-8: JSON bytes. */
+  static byte[] readJson(Path file) throws IOException {
+    byte[] b = read(file, BoundedInput.MAX_BYTES);
+    try {
+      BoundedInput.checkUtf8(b, file.toString());
+    } catch (MalformedEncodingException e) {
+      throw new CliException(file + " is not valid UTF-8 JSON");
+    }
+    return b;
+  }
+
+  /** As {@link #readJson}, as text. */
+  static String readJsonText(Path file) throws IOException {
+    return new String(readJson(file), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Fails unless {@code force} is set or none of {@code files} exists. */
+  static void refuseToOverwrite(boolean force, Path... files) {
+    if (force) {
+      return;
+    }
+    for (Path f : files) {
+      if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new CliException(f + " already exists; pass --force to overwrite it");
+      }
+    }
+  }
+
+  /** Writes {@code data} to {@code file} (created 0600); an existing file only with {@code force}. */
+  static void write(Path file, byte[] data, boolean force) throws IOException {
+    try {
+      PrivateFiles.write(file, data, force);
+    } catch (FileAlreadyExistsException e) {
+      throw new CliException(file + " already exists; pass --force to overwrite it");
+    }
+  }
+}

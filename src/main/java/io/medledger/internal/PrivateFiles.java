@@ -1,0 +1,58 @@
+package io.medledger.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Creates the library's directories and files with owner-only permissions (directories 0700,
+ * files 0600) whatever the umask, on file systems with POSIX permissions; elsewhere the platform
+ * defaults apply. Existing directories and files keep their permissions. Stateless and thread-safe.
+ */
+public final class PrivateFiles {
+  private static final FileAttribute<Set<PosixFilePermission>> DIR =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+  private static final FileAttribute<Set<PosixFilePermission>> FILE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+  private PrivateFiles() {}
+
+  private static boolean posix(Path p) {
+    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+  }
+
+  /** As {@link Files#createDirectories}; every directory it creates is 0700. */
+  public static Path createDirectories(Path dir) throws IOException {
+    return posix(dir) ? Files.createDirectories(dir, DIR) : Files.createDirectories(dir);
+  }
+
+  /** As {@link FileChannel#open(Path, OpenOption...)}; a file it creates is 0600. */
+  public static FileChannel open(Path file, OpenOption... options) throws IOException {
+    return posix(file) ? FileChannel.open(file, Set.of(options), FILE) : FileChannel.open(file, options);
+  }
+
+  /**
+   * Writes {@code data} to a new 0600 file and forces it to disk. Unless {@code replace} is set,
+   * an existing file is left alone and {@link FileAlreadyExistsException} is thrown; with it, an
+   * existing file is truncated and rewritten (keeping its permissions).
+   */
+  public static void write(Path file, byte[] data, boolean replace) throws IOException {
+    OpenOption how = replace ? StandardOpenOption.CREATE : StandardOpenOption.CREATE_NEW;
+    try (FileChannel ch = open(file, how, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer b = ByteBuffer.wrap(data);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    }
+  }
+}
