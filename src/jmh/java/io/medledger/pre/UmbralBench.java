@@ -29,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <caption>scalar multiplications per operation</caption>
  * <tr><th>benchmark</th><th>count</th><th>which</th></tr>
  * <tr><td>scalarMulVariableBase</td><td>1</td><td>k·P, P fresh (no cached table)</td></tr>
- * <tr><td>scalarMulFixedBaseG</td><td>1</td><td>k·G with the precomputed comb</td></tr>
+ * <tr><td>scalarMulFixedBaseG</td><td>1</td><td>k·G with the precomputed comb (variable time)</td></tr>
+ * <tr><td>ctScalarMulVariableBase</td><td>1</td><td>k·P in constant time (fixed window, complete formulas)</td></tr>
+ * <tr><td>ctScalarMulFixedBaseG</td><td>1</td><td>k·G in constant time (precomputed window table)</td></tr>
  * <tr><td>encrypt</td><td>3</td><td>r·G, u·G, (r+u)·A</td></tr>
  * <tr><td>decryptOriginal</td><td>1</td><td>a·(E+V)</td></tr>
  * <tr><td>generateKFrags2of3</td><td>11</td><td>x·G, x·B, then per fragment rk·U and two ECDSA signatures</td></tr>
@@ -122,9 +124,22 @@ public class UmbralBench {
     return q.multiply(k);
   }
 
-  /** Ceiling for fixed bases: k·G with the comb. */
+  /** Ceiling for fixed bases: k·G with the comb (variable time; what secret scalars used before issue 13). */
   @Benchmark
   public ECPoint scalarMulFixedBaseG() {
+    return Secp256k1.mulGVarTime(k);
+  }
+
+  /** Constant-time k·P on a fresh point (what every secret scalar now uses for a variable base). */
+  @Benchmark
+  public ECPoint ctScalarMulVariableBase() {
+    ECPoint q = Secp256k1.CURVE.createPoint(p.getAffineXCoord().toBigInteger(), p.getAffineYCoord().toBigInteger());
+    return Secp256k1.mul(q, k);
+  }
+
+  /** Constant-time k·G with its precomputed 16-entry table (what every secret scalar now uses for G). */
+  @Benchmark
+  public ECPoint ctScalarMulFixedBaseG() {
     return Secp256k1.mulG(k);
   }
 

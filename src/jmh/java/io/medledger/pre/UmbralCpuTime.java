@@ -28,6 +28,8 @@ public final class UmbralCpuTime {
     Map<String, Object[]> ops = new LinkedHashMap<>();
     ops.put("scalarMulVariableBase", new Object[] {1, (Callable<Object>) b::scalarMulVariableBase});
     ops.put("scalarMulFixedBaseG", new Object[] {1, (Callable<Object>) b::scalarMulFixedBaseG});
+    ops.put("ctScalarMulVariableBase", new Object[] {1, (Callable<Object>) b::ctScalarMulVariableBase});
+    ops.put("ctScalarMulFixedBaseG", new Object[] {1, (Callable<Object>) b::ctScalarMulFixedBaseG});
     ops.put("encrypt", new Object[] {3, (Callable<Object>) b::encrypt});
     ops.put("decryptOriginal", new Object[] {1, (Callable<Object>) b::decryptOriginal});
     ops.put("generateKFrags2of3", new Object[] {11, (Callable<Object>) b::generateKFrags2of3});

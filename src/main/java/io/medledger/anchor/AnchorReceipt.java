@@ -17,6 +17,11 @@ import io.medledger.crypto.Digest;
 import io.medledger.internal.Json;
 import io.medledger.merkle.InclusionProof;
 import io.medledger.merkle.Rfc9162;
+import io.medledger.tlog.Checkpoint;
+import io.medledger.tlog.CheckpointVerdict;
+import io.medledger.tlog.CheckpointVerifier;
+import io.medledger.tlog.SignedNote;
+import io.medledger.tlog.VerifiedCheckpoint;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +50,7 @@ public final class AnchorReceipt {
   private final AnchorCommitment commitment;
   private final LedgerPart ledger;
   private final BitcoinPart bitcoin;
+  private final CheckpointPart checkpoint;
 
   /**
    * The ledger headers behind the commitment: the anchored header (whose chain id, height, log
@@ -109,8 +115,36 @@ public final class AnchorReceipt {
     }
   }
 
+  /**
+   * A signed, witness-cosigned checkpoint of the ledger-wide log (a C2SP signed note) and the
+   * entry's inclusion proof at the checkpoint's size: verifiable within seconds of the block by
+   * the federation's signatures and the witnesses' cosignatures, before the Bitcoin anchor.
+   *
+   * @param note the checkpoint note's bytes
+   * @param proof the entry's inclusion proof in the checkpoint's tree
+   */
+  public record CheckpointPart(byte[] note, InclusionProof proof) {
+    /** Copies the note; it must parse as a signed note. */
+    public CheckpointPart {
+      note = note.clone();
+      SignedNote.parse(note);
+      Objects.requireNonNull(proof, "proof");
+    }
+
+    /** A copy of the note's bytes. */
+    @Override
+    public byte[] note() {
+      return note.clone();
+    }
+  }
+
   private AnchorReceipt(byte[] entry, InclusionProof logProof, AnchorCommitment commitment, LedgerPart ledger,
       BitcoinPart bitcoin) {
+    this(entry, logProof, commitment, ledger, bitcoin, null);
+  }
+
+  private AnchorReceipt(byte[] entry, InclusionProof logProof, AnchorCommitment commitment, LedgerPart ledger,
+      BitcoinPart bitcoin, CheckpointPart checkpoint) {
     if (entry.length == 0 || entry.length > MAX_ENTRY_BYTES) {
       throw new IllegalArgumentException("entry length out of range");
     }
@@ -122,6 +156,7 @@ public final class AnchorReceipt {
     this.commitment = Objects.requireNonNull(commitment);
     this.ledger = ledger;
     this.bitcoin = bitcoin;
+    this.checkpoint = checkpoint;
   }
 
   /** A pending receipt: the entry, its inclusion proof at the anchored log size, and the commitment. */
@@ -137,7 +172,44 @@ public final class AnchorReceipt {
 
   /** This receipt completed with where the anchor confirmed. */
   public AnchorReceipt complete(BitcoinPart where) {
-    return new AnchorReceipt(entry, logProof, commitment, ledger, Objects.requireNonNull(where));
+    return new AnchorReceipt(entry, logProof, commitment, ledger, Objects.requireNonNull(where), checkpoint);
+  }
+
+  /** This receipt with a cosigned checkpoint of the ledger-wide log and the entry's proof in it. */
+  public AnchorReceipt withCheckpoint(SignedNote note, InclusionProof proof) {
+    return new AnchorReceipt(entry, logProof, commitment, ledger, bitcoin, new CheckpointPart(note.toBytes(), proof));
+  }
+
+  /** The checkpoint part, if the receipt carries one. */
+  public Optional<CheckpointPart> checkpoint() {
+    return Optional.ofNullable(checkpoint);
+  }
+
+  /**
+   * Checks the checkpoint part against a client's policy (log keys, k witness cosignatures): the
+   * note verifies, its origin is this receipt's chain, the entry's proof holds against its root,
+   * and if it is at the anchored size its root is the anchored root. A receipt without a
+   * checkpoint yields {@link ReceiptVerdict.Invalid}.
+   */
+  public ReceiptVerdict verifyCheckpoint(CheckpointVerifier policy, long nowSeconds) {
+    if (checkpoint == null) {
+      return new ReceiptVerdict.Invalid("the receipt carries no checkpoint");
+    }
+    CheckpointVerdict v = policy.verify(SignedNote.parse(checkpoint.note), nowSeconds);
+    if (!v.isVerified()) {
+      return new ReceiptVerdict.Invalid("checkpoint: " + v.reason() + " (" + v.detail() + ")");
+    }
+    VerifiedCheckpoint cp = v.checkpoint().orElseThrow();
+    if (!cp.checkpoint().origin().equals(Checkpoint.originOf(commitment.chainId()))) {
+      return new ReceiptVerdict.Invalid("the checkpoint is for another chain");
+    }
+    if (checkpoint.proof.leafIndex() != logProof.leafIndex() || !cp.includes(leafHash(), checkpoint.proof)) {
+      return new ReceiptVerdict.Invalid("the entry is not in the checkpoint's tree");
+    }
+    if (cp.checkpoint().size() == commitment.logSize() && !cp.checkpoint().root().equals(commitment.logRoot())) {
+      return new ReceiptVerdict.Invalid("the checkpoint and the anchored commitment disagree on the root");
+    }
+    return new ReceiptVerdict.Cosigned(cp.checkpoint().size(), cp.cosignatures().size());
   }
 
   /** The ledger headers, if the receipt carries them. */
@@ -336,6 +408,18 @@ public final class AnchorReceipt {
       g.writeNumberField("height", bitcoin.height);
       g.writeEndObject();
     }
+    if (checkpoint != null) {
+      g.writeObjectFieldStart("checkpoint");
+      g.writeStringField("note", new String(checkpoint.note, java.nio.charset.StandardCharsets.UTF_8));
+      g.writeNumberField("leafIndex", checkpoint.proof.leafIndex());
+      g.writeNumberField("treeSize", checkpoint.proof.treeSize());
+      g.writeArrayFieldStart("path");
+      for (Digest d : checkpoint.proof.path()) {
+        g.writeString(d.toHex());
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
     g.writeEndObject();
   }
 
@@ -377,7 +461,18 @@ public final class AnchorReceipt {
                 digests(Json.member(b, "branch"), MerkleBranch.MAX_DEPTH)),
             Json.asLong(Json.member(b, "height"), "height"));
       }
-      return new AnchorReceipt(entry, proof, commitment, lp, part);
+      CheckpointPart cp = null;
+      if (o.get("checkpoint") != null) {
+        Map<String, Object> k = Json.asObject(o.get("checkpoint"), "checkpoint");
+        String note = Json.asString(Json.member(k, "note"), "note");
+        if (note.length() > SignedNote.MAX_BYTES) {
+          throw new MalformedEncodingException("checkpoint note too long");
+        }
+        cp = new CheckpointPart(note.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            new InclusionProof(Json.asLong(Json.member(k, "leafIndex"), "leafIndex"),
+                Json.asLong(Json.member(k, "treeSize"), "treeSize"), digests(Json.member(k, "path"), 64)));
+      }
+      return new AnchorReceipt(entry, proof, commitment, lp, part, cp);
     } catch (MalformedEncodingException e) {
       throw e;
     } catch (IllegalArgumentException e) {

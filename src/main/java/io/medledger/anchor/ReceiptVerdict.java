@@ -44,4 +44,18 @@ public sealed interface ReceiptVerdict {
       return false;
     }
   }
+
+  /**
+   * The entry is in a checkpoint of the ledger-wide log that the client's policy accepts (the
+   * federation's signatures and the required witness cosignatures).
+   *
+   * @param treeSize the checkpoint's tree size
+   * @param cosignatures how many witness cosignatures verified
+   */
+  record Cosigned(long treeSize, int cosignatures) implements ReceiptVerdict {
+    @Override
+    public boolean holds() {
+      return true;
+    }
+  }
 }

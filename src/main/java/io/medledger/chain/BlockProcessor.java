@@ -194,6 +194,16 @@ final class BlockProcessor {
       return a.toHeight() >= c.height() ? "an anchor covers only earlier blocks" : null;
     } else if (e instanceof Evidence v) {
       return evidence(v, signers, o);
+    } else if (e instanceof KeyPublication k) {
+      String r = exactly(signers, k.participant());
+      if (r != null) {
+        return r;
+      }
+      Participant p = o.participant(k.participant());
+      if (p == null || !p.active()) {
+        return k.participant() + " is not an active registered participant";
+      }
+      return o.publishedKey(k.participant()) != null ? "keys of " + k.participant() + " are already published" : null;
     }
     return "unknown entry kind";
   }
@@ -430,6 +440,8 @@ final class BlockProcessor {
       o.newGrantsByPatient.computeIfAbsent(g.patient(), k -> new ArrayList<>()).add(ee.id());
     } else if (e instanceof AccessRevocation v) {
       o.grants.put(v.grant(), o.grant(v.grant()).revoke(time));
+    } else if (e instanceof KeyPublication k) {
+      o.publishedKeys.put(k.participant(), ee.id());
     } else if (e instanceof MedicalRecord m) {
       List<Digest> lineage = new ArrayList<>();
       lineage.add(ee.id());

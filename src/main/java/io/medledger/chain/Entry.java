@@ -21,7 +21,8 @@ import java.util.Optional;
  */
 public sealed interface Entry
     permits MedicalRecord, AccessGrant, AccessRevocation, AccessEvent, PatientRegistration,
-        InstitutionRegistration, AffiliateRegistration, AffiliateRemoval, MembershipChange, Anchor, Evidence, RecordErasure {
+        InstitutionRegistration, AffiliateRegistration, AffiliateRemoval, MembershipChange, Anchor, Evidence, RecordErasure,
+        KeyPublication {
 
   /** The kind. */
   EntryKind kind();

@@ -248,6 +248,11 @@ final class EntryCodec {
       w.bytes("secondMessage", v.secondMessage());
       w.bytes("secondSignature", v.secondSignature());
       w.i64("createdAt", v.createdAt());
+    } else if (e instanceof KeyPublication k) {
+      w.digest("participant", k.participant().digest());
+      w.bytes("encryptionKey", k.encryptionKey());
+      w.bytes("verifyingKey", k.verifyingKey());
+      w.i64("createdAt", k.createdAt());
     } else {
       throw new IllegalStateException("unknown entry type");
     }
@@ -322,6 +327,13 @@ final class EntryCodec {
         return new Evidence(id(r, "reporter"), id(r, "accused"), r.bytes("firstMessage", Limits.MAX_EVIDENCE_MESSAGE),
             r.bytes("firstSignature", 64), r.bytes("secondMessage", Limits.MAX_EVIDENCE_MESSAGE),
             r.bytes("secondSignature", 64), r.i64("createdAt"), none);
+      case KEY_PUBLICATION:
+        try {
+          return new KeyPublication(id(r, "participant"), r.bytes("encryptionKey", 33), r.bytes("verifyingKey", 33),
+              r.i64("createdAt"), none);
+        } catch (IllegalArgumentException e) {
+          throw new MalformedEncodingException("key publication: " + e.getMessage(), e);
+        }
       default:
         throw new MalformedEncodingException("unknown entry kind");
     }

@@ -28,7 +28,9 @@ public enum EntryKind {
   /** {@link AffiliateRemoval}. */
   AFFILIATE_REMOVAL,
   /** {@link RecordErasure}. */
-  RECORD_ERASURE;
+  RECORD_ERASURE,
+  /** {@link KeyPublication}. */
+  KEY_PUBLICATION;
 
   private static final List<String> LABELS = java.util.Arrays.stream(values()).map(EntryKind::label).toList();
 

@@ -9,6 +9,7 @@ import io.medledger.codec.ByteString;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.merkle.ConsistencyProof;
+import io.medledger.merkle.LeafHashLog;
 import io.medledger.merkle.MerkleLog;
 import io.medledger.merkle.Rfc9162;
 import io.medledger.storage.BlockStore;
@@ -60,7 +61,7 @@ public final class Ledger implements AutoCloseable {
   private final Clock clock;
   private final boolean parallel;
   private final BlockProcessor processor;
-  private final LedgerState state = new LedgerState();
+  private final LedgerState state;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   /** Recently read or appended blocks; bounded, concurrent, so readers do not contend on one lock. */
   private final Cache<Long, CertifiedBlock> cache = CacheBuilder.newBuilder().maximumSize(CACHE_BLOCKS).build();
@@ -72,6 +73,7 @@ public final class Ledger implements AutoCloseable {
     this.clock = b.clock;
     this.parallel = b.parallel;
     this.processor = new BlockProcessor(params);
+    this.state = b.log == null ? new LedgerState() : new LedgerState(b.log);
     replay(b.replay);
   }
 
@@ -92,6 +94,7 @@ public final class Ledger implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private boolean parallel = true;
     private ReplayMode replay = ReplayMode.SKIP_SIGNATURES;
+    private LeafHashLog log;
 
     private Builder(ChainParameters params) {
       this.params = Objects.requireNonNull(params, "params");
@@ -128,6 +131,18 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
+     * The ledger-wide log (default: a fresh {@link io.medledger.merkle.MerkleLog} in memory), for
+     * example tiles on disk ({@code io.medledger.tlog.TileLog}); owned by the ledger from
+     * {@link #open()} on and closed with it when it is {@link AutoCloseable}. A durable log may
+     * already hold a prefix of the chain's leaves: replay checks them instead of appending, and
+     * every append commits it after the block store.
+     */
+    public Builder log(LeafHashLog l) {
+      this.log = Objects.requireNonNull(l, "log");
+      return this;
+    }
+
+    /**
      * Opens the ledger, replaying every stored block. The ledger owns the store from here on: it
      * closes it when it is closed, or at once if opening fails.
      *
@@ -143,6 +158,7 @@ public final class Ledger implements AutoCloseable {
       } catch (RuntimeException e) {
         try {
           store.close();
+          closeLog(log);
         } catch (RuntimeException suppressed) {
           e.addSuppressed(suppressed);
         }
@@ -171,7 +187,30 @@ public final class Ledger implements AutoCloseable {
           throw new LedgerReplayException(h, c.reason(), null);
         }
       }
-      state.apply(v.value().effects());
+      try {
+        state.apply(v.value().effects());
+      } catch (IllegalStateException e) {
+        throw new LedgerReplayException(h, e.getMessage(), e);
+      }
+    }
+    BlockHeader tip = state.tip();
+    long entries = tip == null ? 0 : tip.ledgerSize();
+    if (state.log.size() != entries) {
+      throw new LedgerReplayException(n - 1, "the ledger-wide log holds " + state.log.size()
+          + " leaves but the chain " + entries, null);
+    }
+    state.log.commit();
+  }
+
+  private static void closeLog(LeafHashLog log) {
+    if (log instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot close the ledger-wide log: " + e.getMessage(), e);
+      }
     }
   }
 
@@ -251,6 +290,18 @@ public final class Ledger implements AutoCloseable {
     lock.readLock().lock();
     try {
       return Optional.ofNullable(state.participants.get(id));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The key publication in force for {@code id} (its first, read back from the block store), if any. */
+  public Optional<KeyPublication> publishedKeys(ParticipantId id) {
+    lock.readLock().lock();
+    try {
+      Digest d = state.publishedKeys.get(id);
+      Long idx = d == null ? null : state.entryIndex.get(d);
+      return idx == null ? Optional.empty() : Optional.of((KeyPublication) entryAt(locationOf(idx)));
     } finally {
       lock.readLock().unlock();
     }
@@ -452,6 +503,19 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * Every rule of {@link #validate} except the timestamp's bound against the local clock: the
+   * check for a block that a quorum certified, which is never refused for this node's clock.
+   */
+  public ValidationResult<VerifiedBlock> validateIgnoringClock(Block block) {
+    lock.readLock().lock();
+    try {
+      return validateLocked(block, false, true);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Every rule except the entry signatures (what replay in {@link ReplayMode#SKIP_SIGNATURES} runs). */
   ValidationResult<VerifiedBlock> validateWithoutSignatures(Block block) {
     lock.readLock().lock();
@@ -563,12 +627,13 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Validates a certified block fetched from elsewhere (catch-up) and appends it if both the
-   * block and its certificate are valid.
+   * block and its certificate are valid. Its timestamp is not checked against the local clock:
+   * a quorum certified it.
    */
   public ValidationResult<CertifiedBlock> append(CertifiedBlock block) {
     lock.writeLock().lock();
     try {
-      ValidationResult<VerifiedBlock> v = validateLocked(block.block(), true, true);
+      ValidationResult<VerifiedBlock> v = validateLocked(block.block(), false, true);
       if (v instanceof ValidationResult.Rejected<VerifiedBlock> r) {
         return ValidationResult.rejected(r.reason());
       }
@@ -589,6 +654,7 @@ public final class Ledger implements AutoCloseable {
     }
     store.append(cb.encode());
     state.apply(block.effects());
+    state.log.commit();
     cache.put(cb.header().height(), cb);
     return ValidationResult.accepted(cb);
   }
@@ -812,10 +878,14 @@ public final class Ledger implements AutoCloseable {
     return new Page<>(hits, next, page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());
   }
 
-  /** Closes the block store. */
+  /** Closes the block store and the ledger-wide log. */
   @Override
   public void close() {
-    store.close();
+    try {
+      store.close();
+    } finally {
+      closeLog(state.log);
+    }
   }
 
 }

@@ -5,6 +5,7 @@ import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.crypto.Digest;
 import io.medledger.merkle.CompactRange;
+import io.medledger.merkle.LeafHashLog;
 import io.medledger.merkle.MerkleLog;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,11 +53,21 @@ final class LedgerState {
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
   final Map<Digest, SubBlockIndex> subBlocks = new HashMap<>();
+  final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
-  final MerkleLog log = new MerkleLog();
+  /** The ledger-wide log: in memory by default, or tiles on disk that may already hold leaves. */
+  final LeafHashLog log;
   CompactRange frontier = new CompactRange();
   final List<BlockHeader> headers = new ArrayList<>();
   final QueryIndex index = new QueryIndex();
+
+  LedgerState() {
+    this(new MerkleLog());
+  }
+
+  LedgerState(LeafHashLog log) {
+    this.log = log;
+  }
 
   long height() {
     return headers.size() - 1;
@@ -102,13 +113,22 @@ final class LedgerState {
     }
     grants.putAll(o.grants);
     records.putAll(o.records);
+    publishedKeys.putAll(o.publishedKeys);
     o.newGrantsByPatient.forEach((p, l) -> grantsByPatient.computeIfAbsent(p, k -> new ArrayList<>()).addAll(l));
-    long first = log.size();
+    long first = fx.block.header().ledgerSize() - fx.block.header().entryCount();
     List<EncodedEntry> entries = fx.block.encodedEntries();
     for (int i = 0; i < entries.size(); i++) {
       EncodedEntry e = entries.get(i);
       Digest leaf = e.leafHash();
-      log.appendLeafHash(leaf);
+      long at = first + i;
+      if (at < log.size()) {
+        // A durable log reopened with the chain already holds this leaf: check, don't append.
+        if (!log.leafHash(at).equals(leaf)) {
+          throw new IllegalStateException("the ledger-wide log's leaf " + at + " does not match the chain");
+        }
+      } else {
+        log.appendLeafHash(leaf);
+      }
       entryIndex.put(e.id(), first + i);
       index.add(e.entry, first + i);
     }

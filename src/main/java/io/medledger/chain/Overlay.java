@@ -22,6 +22,7 @@ final class Overlay {
   final Map<ParticipantId, List<Digest>> newGrantsByPatient = new HashMap<>();
   final Set<Digest> newEntries = new HashSet<>();
   final List<MembershipChange> membershipChanges = new ArrayList<>();
+  final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
   int federationDelta;
 
   Overlay(LedgerState base) {
@@ -70,6 +71,12 @@ final class Overlay {
     List<Digest> all = new ArrayList<>(a);
     all.addAll(b);
     return all;
+  }
+
+  /** The id of the key publication in force for {@code id}, or null. */
+  Digest publishedKey(ParticipantId id) {
+    Digest d = publishedKeys.get(id);
+    return d != null ? d : base.publishedKeys.get(id);
   }
 
   int federationSize() {

@@ -26,9 +26,12 @@ final class ChainCommand implements Command {
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     if (args.length == 0) {
       throw new CliException("usage: medledger chain verify --store DIR --chain NAME [--any-certificate]"
-          + " | block --store DIR --chain NAME --height H");
+          + " | block --store DIR --chain NAME --height H | contains --dir NODE_DIR --ids FILE");
     }
     String sub = args[0];
+    if (sub.equals("contains")) {
+      return ContainsSupport.run(args, out, err);
+    }
     Args a = Args.parse(args, 1, "any-certificate");
     Path dir = Path.of(a.required("store"));
     String name = a.required("chain");

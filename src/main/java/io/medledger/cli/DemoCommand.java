@@ -24,7 +24,7 @@ import io.medledger.network.ErasureReport;
 import io.medledger.network.Federation;
 import io.medledger.network.GrantRequest;
 import io.medledger.network.Identity;
-import io.medledger.network.Node;
+import io.medledger.network.FederationServer;
 import io.medledger.network.PatientClient;
 import io.medledger.network.RecordErasedException;
 import io.medledger.network.RecordView;
@@ -193,11 +193,11 @@ final class DemoCommand implements Command {
     MedicalRecord forged = Entry.sign(new MedicalRecord(anna.id(), brandt.id(), Optional.of(brandt.institutionId()),
         "Observation", annaRec.payloadDigest(), 1, List.of(), ByteString.EMPTY, f.clock().millis(), Optional.empty(),
         List.of()), f.parameters().chainId(), brandtKey);
-    Node bookkeeper = f.federationNodes().get(0);
+    FederationServer bookkeeper = f.federationNodes().get(0);
     Block rogue = bookkeeper.ledger().assembleUnchecked(bookkeeper.id(), 0, f.clock().millis(), List.of(forged));
     int refused = 0;
     String reason = "";
-    for (Node auditor : f.auditNodes()) {
+    for (FederationServer auditor : f.auditNodes()) {
       ValidationResult<Endorsement> v = auditor.vote(rogue);
       if (!v.isAccepted()) {
         refused++;

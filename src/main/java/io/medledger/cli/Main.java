@@ -27,6 +27,11 @@ public final class Main {
     m.put("receipt", new ReceiptCommand());
     m.put("ots", new OtsCommand());
     m.put("simulate", new SimulateCommand());
+    m.put("log", new LogCommand());
+    m.put("testnet", new TestnetCommand());
+    m.put("node", new NodeCommand());
+    m.put("load", new LoadCommand());
+    m.put("bench", new BenchCommand());
     return m;
   }
 
@@ -37,6 +42,11 @@ public final class Main {
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /** An error message as the one stderr line the contract allows (line breaks become spaces). */
+  static String oneLine(String message) {
+    return message.replaceAll("[\\r\\n]+", " ");
   }
 
   /** Runs the front end without exiting; returns the exit code. */
@@ -54,19 +64,22 @@ public final class Main {
     try {
       return c.run(Arrays.copyOfRange(args, 1, args.length), in, out, err);
     } catch (CliException e) {
+      err.println(oneLine("medledger: " + e.getMessage()));
+      return 2;
+    } catch (io.medledger.node.NodeException e) {
       err.println("medledger: " + e.getMessage());
       return 2;
     } catch (UncheckedIOException e) {
-      err.println("medledger: I/O error: " + e.getCause().getMessage());
+      err.println(oneLine("medledger: I/O error: " + e.getCause().getMessage()));
       return 2;
     } catch (IllegalArgumentException | IllegalStateException e) {
-      err.println("medledger: " + e.getMessage());
+      err.println(oneLine("medledger: " + e.getMessage()));
       return 2;
     } catch (java.io.IOException e) {
-      err.println("medledger: I/O error: " + e.getMessage());
+      err.println(oneLine("medledger: I/O error: " + e.getMessage()));
       return 2;
     } catch (Exception e) {
-      err.println("medledger: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      err.println(oneLine("medledger: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
       return 2;
     } catch (OutOfMemoryError e) {
       // the failed command's objects are unreachable by now, so printing one line is safe

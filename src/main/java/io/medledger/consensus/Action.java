@@ -9,6 +9,7 @@ import java.util.Objects;
 public sealed interface Action {
   /** Send {@code message} to one peer. */
   record Send(Ed25519PublicKey to, ConsensusMessage message) implements Action {
+    /** Checks that no field is null. */
     public Send {
       Objects.requireNonNull(to, "to");
       Objects.requireNonNull(message, "message");
@@ -17,6 +18,7 @@ public sealed interface Action {
 
   /** Send {@code message} to every other participant. */
   record Broadcast(ConsensusMessage message) implements Action {
+    /** Checks that no field is null. */
     public Broadcast {
       Objects.requireNonNull(message, "message");
     }
@@ -24,6 +26,7 @@ public sealed interface Action {
 
   /** Deliver {@link Event.TimerFired} with {@code timer} after {@code delay} of local time. */
   record SetTimer(TimerId timer, Duration delay) implements Action {
+    /** Checks that no field is null. */
     public SetTimer {
       Objects.requireNonNull(timer, "timer");
       Objects.requireNonNull(delay, "delay");

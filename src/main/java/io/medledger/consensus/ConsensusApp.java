@@ -39,10 +39,22 @@ public interface ConsensusApp<B> {
   B propose(ProposalContext ctx, List<byte[]> pending);
 
   /**
-   * Checks a candidate with the full rules against the committed state: linkage, height, the
-   * proposer named in {@code ctx}, timestamps against {@code ctx.timeMillis()}, every entry.
+   * Checks a candidate with the full rules against the committed state that do not depend on the
+   * local clock: linkage, height, the proposer named in {@code ctx}, timestamps against the
+   * parent's, every entry. The verdict must be deterministic (the same on every honest node with
+   * the same committed chain), because protocols cache it and apply it to certified blocks.
    */
   ValidationVerdict validate(B candidate, ProposalContext ctx);
+
+  /**
+   * The rules that depend on the local clock (for example, a timestamp at most the skew bound
+   * ahead of {@code nowMillis}). Protocols apply them only when deciding whether to vote for a
+   * candidate, never cache a rejection across a clock change, and never apply them to a block
+   * certified by a quorum. The default accepts.
+   */
+  default ValidationVerdict checkTimely(B candidate, long nowMillis) {
+    return ValidationVerdict.accept();
+  }
 
   /** The block's hash (what statements and certificates sign). */
   Digest hash(B block);

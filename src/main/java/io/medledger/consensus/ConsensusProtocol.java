@@ -22,4 +22,14 @@ public interface ConsensusProtocol {
 
   /** The protocol's registered name (e.g. {@code rotating-audit}). */
   String name();
+
+  /**
+   * An estimate of the bytes of peer messages this instance holds for later (proposed blocks,
+   * votes, buffered messages of the next height, equivocation records), excluding the pending
+   * entry pool, which its configuration bounds. For monitoring and for the simulator's bounded
+   * memory invariant; the default, for protocols that keep none, is 0.
+   */
+  default long retainedBytes() {
+    return 0;
+  }
 }

@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * A {@link SafetyStore} in one file, replaced atomically: write a temporary file, fsync it, rename
- * it over the old one, fsync the directory (so a saved state survives a power loss). Thread-safe (methods are synchronized); one process per file.
+ * it over the old one, fsync the directory (so a saved state survives a power loss). A state that cannot be read makes {@link #load} (and
+ * so the protocol's start) fail rather than start without it. Thread-safe (methods are synchronized); one process per file.
  */
 public final class FileSafetyStore implements SafetyStore {
   private final Path file;
@@ -54,6 +55,16 @@ public final class FileSafetyStore implements SafetyStore {
       Fsync.directory(file.getParent());
     } catch (IOException e) {
       throw new UncheckedIOException("replacing safety state " + file, e);
+    }
+    forceDirectory(file.getParent());
+  }
+
+  /** Makes the rename durable: without it a power loss can bring the old file (an old lock) back. */
+  private static void forceDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("syncing directory " + dir, e);
     }
   }
 }

@@ -27,7 +27,7 @@ import java.util.Optional;
  * {@link Ledger#validate}, and a final block is appended with a chain certificate whose opaque
  * data is this package's {@link Certificate} (checked by {@link #certificatePolicy(String)}, which
  * the ledger must be opened with). Evidence becomes a chain evidence entry through
- * {@link #evidenceEntry}, accepted under {@link #evidencePolicy()}.
+ * {@link #evidenceEntry}, accepted under {@link #evidencePolicy(Digest)}.
  *
  * <p>Not thread-safe: one protocol thread uses it (the ledger itself is thread-safe, so queries may
  * run concurrently).
@@ -170,13 +170,23 @@ public final class LedgerApp implements ConsensusApp<Block> {
     if (!candidate.header().bookkeeper().equals(ParticipantId.of(ctx.proposer()))) {
       return ValidationVerdict.reject("block names another bookkeeper");
     }
-    ValidationResult<VerifiedBlock> r = ledger.validate(candidate);
+    ValidationResult<VerifiedBlock> r = ledger.validateIgnoringClock(candidate);
     if (r instanceof ValidationResult.Rejected<VerifiedBlock> rej) {
       return ValidationVerdict.reject(rej.reason());
     }
     VerifiedBlock vb = ((ValidationResult.Accepted<VerifiedBlock>) r).value();
     verified.put(candidate.hash(), vb);
     return ValidationVerdict.accept();
+  }
+
+  /** The chain's clock rule: the timestamp at most the chain's maximum clock skew ahead of {@code nowMillis}. */
+  @Override
+  public ValidationVerdict checkTimely(Block candidate, long nowMillis) {
+    long skew = ledger.parameters().maxClockSkew().toMillis();
+    return candidate.header().timestamp() > nowMillis + skew
+        ? ValidationVerdict.reject("timestamp " + candidate.header().timestamp() + " is more than " + skew
+            + " ms ahead of the clock")
+        : ValidationVerdict.accept();
   }
 
   @Override
@@ -213,7 +223,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
   public void commit(Block block, Certificate certificate) {
     VerifiedBlock vb = verified.remove(block.hash());
     if (vb == null) {
-      ValidationResult<VerifiedBlock> r = ledger.validate(block);
+      ValidationResult<VerifiedBlock> r = ledger.validateIgnoringClock(block);
       if (r instanceof ValidationResult.Rejected<VerifiedBlock> rej) {
         throw new IllegalStateException("a certified block fails validation: " + rej.reason());
       }

@@ -43,7 +43,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private static final int SEEN_LIMIT = 8192;
-  private static final int FUTURE_LIMIT = 8192;
+  /** Messages are kept only for rounds up to the current round plus this window (K). */
+  static final int ROUND_WINDOW = QuorumProtocol.ROUND_WINDOW;
+  /** Per signer, at most this many messages of height+1 wait (four kinds per round of the window). */
+  static final int FUTURE_PER_SIGNER = 4 * (ROUND_WINDOW + 1);
   private static final byte[] NO_SIG = new byte[64];
 
   private record Prop(Proposal msg, Object block, Digest hash) {}
@@ -52,7 +55,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
 
   private record Signed(Statement st, byte[] sig) {}
 
-  private record Pending(byte[] entry, long arrival, boolean local) {}
+  private record Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from) {}
 
   private final String name;
   private final Roles roles;
@@ -91,6 +94,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private final Set<Long> votedPrecommit = new HashSet<>();
   private final TreeMap<Integer, Integer> timeoutRounds = new TreeMap<>();
   private final Set<Integer> rejectedRounds = new HashSet<>();
+  private final Set<Integer> untimelyReported = new HashSet<>();
+  private final Map<Long, Integer> leftAtRound = new HashMap<>();
   private boolean stalledReported;
 
   private int lockedRound = -1;
@@ -117,6 +122,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private long poolBytes;
   private final List<byte[]> gossipOut = new ArrayList<>();
   private final ArrayList<ConsensusMessage> future = new ArrayList<>();
+  private int[] futureBySigner = new int[0];
+  private final Map<Ed25519PublicKey, Integer> pendingBySender = new HashMap<>();
+  private CatchUpPeers catchUp;
   private final LinkedHashMap<Digest, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Digest, Boolean> e) {
@@ -125,7 +133,6 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   };
   private final Map<EqKey, Signed> firstSeen = new HashMap<>();
   private final Set<EqKey> reported = new HashSet<>();
-  private long lastSyncMillis = Long.MIN_VALUE / 4;
 
   QuorumEngine(String name, Roles roles, ConsensusApp<B> app, ConsensusContext ctx, ConsensusConfig cfg) {
     this.name = name;
@@ -171,7 +178,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     } else if (!started) {
       throw new IllegalStateException("the first event must be Start");
     } else if (event instanceof Event.EntrySubmitted s) {
-      if (addPending(s.raw(), true)) {
+      if (addPending(s.raw(), true, null)) {
         gossipOut.add(s.raw());
         if (gossipOut.size() >= 256) {
           flushGossip();
@@ -192,6 +199,24 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     return result;
   }
 
+  /** Per statement or vote kept: its signature, statement, key and map overhead. */
+  private static final int STATEMENT_BYTES = 256;
+
+  @Override
+  public long retainedBytes() {
+    long bytes = 0;
+    for (byte[] b : blockBytes.values()) {
+      bytes += b.length;
+    }
+    for (ConsensusMessage m : future) {
+      bytes += STATEMENT_BYTES + (m instanceof Proposal p ? p.blockRaw().length : 0)
+          + (m instanceof Timeout t ? t.lockedBlockRaw().length : 0);
+    }
+    bytes += (long) STATEMENT_BYTES * (votedPrevote.size() + votedPrecommit.size() + proposals.size()
+        + firstSeen.size() + timeoutRounds.size());
+    return bytes;
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   private long now() {
@@ -203,7 +228,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     enterHeight(app.committedHeight() + 1, false);
     Optional<byte[]> saved = ctx.safetyStore().load();
     if (saved.isPresent()) {
-      restore(saved.get());
+      try {
+        restore(saved.get());
+      } catch (ClassCastException | IllegalArgumentException e) {
+        throw new IllegalStateException("refusing to start: the saved consensus safety state is unreadable ("
+            + e.getMessage() + "); restore it from a backup, never delete it, or this node may vote twice", e);
+      }
     }
     roundBase = round;
     enterRound(round);
@@ -220,8 +250,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     proposers = membership.federation();
     voters = votersOf(membership);
     myVoter = voters.indexOf(me);
+    List<Ed25519PublicKey> before = nodes;
     nodes = membership.nodes();
     myIndex = nodes.indexOf(me);
+    if (catchUp == null || !nodes.equals(before)) {
+      catchUp = new CatchUpPeers(nodes.size(), myIndex);
+    }
     quorum = Membership.quorum(voters.size());
     faulty = Membership.maxFaulty(voters.size());
     proposals.clear();
@@ -234,6 +268,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     votedPrecommit.clear();
     timeoutRounds.clear();
     rejectedRounds.clear();
+    untimelyReported.clear();
+    leftAtRound.keySet().removeIf(k -> k < h - 2);
     stalledReported = false;
     lockedRound = -1;
     lockedHash = null;
@@ -250,9 +286,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     myProposal = null;
     firstSeen.keySet().removeIf(k -> k.height() < h - 2);
     reported.removeIf(k -> k.height() < h - 2);
-    if (replay && !future.isEmpty()) {
-      List<ConsensusMessage> buffered = new ArrayList<>(future);
-      future.clear();
+    List<ConsensusMessage> buffered = new ArrayList<>(future);
+    future.clear();
+    futureBySigner = new int[nodes.size()];
+    if (replay) {
       for (ConsensusMessage m : buffered) {
         onMessage(m);
       }
@@ -297,6 +334,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
       case "gossip" -> flushGossip();
       case "tick" -> {
+        requestSync();
         out.add(new Action.Broadcast(status()));
         retransmitOwn();
         regossip();
@@ -334,16 +372,28 @@ final class QuorumEngine<B> implements ConsensusProtocol {
 
   // ---------------------------------------------------------------- entries
 
-  private boolean addPending(byte[] entry, boolean local) {
+  /** The share of the pending pool that entries gossiped by one peer may take. */
+  private int perPeerPending() {
+    return Math.max(1, cfg.maxPendingEntries() / Math.max(1, nodes.size()));
+  }
+
+  /** Adds an entry submitted locally ({@code from} null) or gossiped by peer {@code from}. */
+  private boolean addPending(byte[] entry, boolean local, Ed25519PublicKey from) {
     if (pool.size() >= cfg.maxPendingEntries() || entry.length > cfg.maxBlockBytes()) {
+      return false;
+    }
+    if (from != null && pendingBySender.getOrDefault(from, 0) >= perPeerPending()) {
       return false;
     }
     Digest d = Sha256.hash(entry);
     if (pool.containsKey(d) || recentlyCommitted.containsKey(d)) {
       return false;
     }
-    pool.put(d, new Pending(entry, now(), local));
+    pool.put(d, new Pending(entry, now(), local, from));
     poolBytes += entry.length;
+    if (from != null) {
+      pendingBySender.merge(from, 1, Integer::sum);
+    }
     return true;
   }
 
@@ -351,6 +401,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     Pending p = pool.remove(d);
     if (p != null) {
       poolBytes -= p.entry().length;
+      if (p.from() != null) {
+        pendingBySender.computeIfPresent(p.from(), (k, c) -> c <= 1 ? null : c - 1);
+      }
     }
   }
 
@@ -415,13 +468,15 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private boolean onMessage(ConsensusMessage m) {
     if (m instanceof EntryBatch e) {
       if (bodySigned(e, e.sender(), e.signature())) {
+        Ed25519PublicKey from = nodes.get(e.sender());
         for (byte[] entry : e.entriesRaw()) {
-          addPending(entry, false);
+          addPending(entry, false, from);
         }
       }
     } else if (m instanceof Status s) {
       if (s.committedHeight() >= height && bodySigned(s, s.sender(), s.signature())) {
-        requestSync(nodes.get(s.sender()));
+        catchUp.claim(s.sender(), s.committedHeight());
+        requestSync();
       }
     } else if (m instanceof BlockRequest q) {
       if (bodySigned(q, q.sender(), q.signature())) {
@@ -430,15 +485,23 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     } else if (m instanceof BlockResponse r) {
       if (r.fromHeight() <= height && r.fromHeight() + r.blocksRaw().size() > height
           && bodySigned(r, r.sender(), r.signature())) {
+        long before = height;
         for (int i = (int) (height - r.fromHeight()); i < r.blocksRaw().size(); i++) {
           if (!applyCertified(r.blocksRaw().get(i), r.certificates().get(i))) {
             break;
           }
         }
+        if (height > before) {
+          requestSync();
+        }
       }
     } else {
       long h = m.height();
+      int r = roundOf(m);
       if (h == height) {
+        if (r > round + ROUND_WINDOW && !(m instanceof Timeout)) {
+          return false;
+        }
         if (m instanceof Proposal p) {
           onProposal(p);
         } else if (m instanceof Vote v) {
@@ -447,17 +510,60 @@ final class QuorumEngine<B> implements ConsensusProtocol {
           onTimeout(t);
         }
       } else if (h == height + 1) {
-        if (future.size() >= FUTURE_LIMIT) {
+        int signer = r > ROUND_WINDOW ? -1 : futureSigner(m);
+        if (signer < 0 || futureBySigner[signer] >= FUTURE_PER_SIGNER) {
           return false;
         }
+        futureBySigner[signer]++;
         future.add(m);
       } else if (h < height && h >= height - 2 && h >= 1) {
+        if (r > leftAtRound.getOrDefault(h, 0) + ROUND_WINDOW) {
+          return true;
+        }
         notePast(m);
       } else {
         return false;
       }
     }
     return true;
+  }
+
+  private static int roundOf(ConsensusMessage m) {
+    if (m instanceof Proposal p) {
+      return p.statement().round();
+    } else if (m instanceof Vote v) {
+      return v.statement().round();
+    } else if (m instanceof Timeout t) {
+      return t.statement().round();
+    }
+    return 0;
+  }
+
+  /**
+   * The index in {@link #nodes} of the member that signed a message of the next height, checked
+   * against the current membership before the message is buffered; -1 when the signature fails.
+   */
+  private int futureSigner(ConsensusMessage m) {
+    Ed25519PublicKey k = null;
+    Statement st = null;
+    byte[] sig = null;
+    if (m instanceof Proposal p) {
+      st = p.statement();
+      k = proposerOf(membership, st.height(), st.round());
+      sig = p.sigRaw();
+    } else if (m instanceof Vote v && v.voter() < voters.size()) {
+      st = v.statement();
+      k = voters.get(v.voter());
+      sig = v.sigRaw();
+    } else if (m instanceof Timeout t && t.voter() < voters.size()) {
+      st = t.statement();
+      k = voters.get(t.voter());
+      sig = t.sigRaw();
+    }
+    if (k == null || !verifier.verify(k, st.signingBytes(chainId), sig)) {
+      return -1;
+    }
+    return nodes.indexOf(k);
   }
 
   private void notePast(ConsensusMessage m) {
@@ -653,6 +759,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
   }
 
+  /**
+   * The application's verdict on a block under the rules that do not depend on the local clock;
+   * deterministic, so it is cached for the height.
+   */
   private ValidationVerdict verdict(Digest hash, B b, int r) {
     ValidationVerdict v = verdicts.get(hash);
     if (v == null) {
@@ -701,6 +811,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       recentlyCommitted.put(d, Boolean.TRUE);
       removePending(d);
     }
+    leftAtRound.put(height, round);
     enterHeight(height + 1, true);
     enterRound(0);
     return true;
@@ -743,6 +854,13 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     ValidationVerdict v = verdict(p.hash(), b, round);
     if (v instanceof ValidationVerdict.Rejected rj) {
       reject(round, p.hash(), expected, rj.reason());
+      return false;
+    }
+    // The clock rules decide only whether to vote now; never cached, re-checked on every event.
+    if (app.checkTimely(b, now()) instanceof ValidationVerdict.Rejected late) {
+      if (untimelyReported.add(round)) {
+        out.add(new Action.ProposalRejected(height, round, p.hash(), expected, "not yet: " + late.reason()));
+      }
       return false;
     }
     if (!(lockedRound < 0 || p.hash().equals(lockedHash) || (aux >= lockedRound && aux < round))) {
@@ -903,13 +1021,15 @@ final class QuorumEngine<B> implements ConsensusProtocol {
 
   // ---------------------------------------------------------------- catch-up
 
-  private void requestSync(Ed25519PublicKey peer) {
-    long now = now();
-    if (now - lastSyncMillis < cfg.retransmitInterval().toMillis() / 2) {
+  /** Asks the next peer in turn that claims to be ahead, if no request is outstanding. */
+  private void requestSync() {
+    if (myIndex < 0) {
       return;
     }
-    lastSyncMillis = now;
-    out.add(new Action.Send(peer, BlockRequest.sign(height, cfg.syncBatch(), myIndex, key, chainId)));
+    int peer = catchUp.next(height, now(), cfg.retransmitInterval().toMillis());
+    if (peer >= 0) {
+      out.add(new Action.Send(nodes.get(peer), BlockRequest.sign(height, cfg.syncBatch(), myIndex, key, chainId)));
+    }
   }
 
   private void serve(BlockRequest q) {
@@ -967,7 +1087,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       throw new MalformedEncodingException("unknown safety state version");
     }
     long h = r.i64();
-    if (h != height) {
+    if (h > height) {
+      throw new IllegalStateException("refusing to start: the saved consensus safety state is for height " + h
+          + " but the block store has committed only height " + (height - 1)
+          + "; the block store lost blocks this node voted past, so voting now could contradict its earlier votes");
+    }
+    if (h < height) {
       return;
     }
     round = r.i32In(0, Integer.MAX_VALUE, "round");

@@ -8,6 +8,12 @@ import java.util.List;
  */
 public abstract sealed class QuorumProtocol implements ConsensusProtocol
     permits RotatingAuditProtocol, BftProtocol {
+  /**
+   * K: a node keeps proposals and votes only for rounds up to its current round plus K (and, of
+   * the next height, rounds 0 to K); later rounds are dropped before any signature is checked.
+   */
+  public static final int ROUND_WINDOW = 8;
+
   private final ConsensusProtocol engine;
 
   <B> QuorumProtocol(String name, QuorumEngine.Roles roles, ConsensusApp<B> app, ConsensusContext ctx,
@@ -33,6 +39,11 @@ public abstract sealed class QuorumProtocol implements ConsensusProtocol
   @Override
   public final int round() {
     return engine.round();
+  }
+
+  @Override
+  public final long retainedBytes() {
+    return engine.retainedBytes();
   }
 
   @Override

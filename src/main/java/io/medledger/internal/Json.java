@@ -91,6 +91,11 @@ public final class Json {
   }
 
   private static String messageOf(IOException e) {
+    if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null) {
+      // Jackson's own message spans lines (it quotes the source); keep it to one.
+      return j.getOriginalMessage() + " at line " + j.getLocation().getLineNr() + ", column "
+          + j.getLocation().getColumnNr();
+    }
     return e.getMessage();
   }
 

@@ -3,9 +3,6 @@ package io.medledger.merkle;
 import io.medledger.crypto.Digest;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,7 +15,7 @@ import java.util.Objects;
  * of concurrent readers without locking. A reader sees at least every leaf counted by the
  * {@link #size()} it read, and may ask for roots and proofs of any size up to that.
  */
-public final class MerkleLog {
+public final class MerkleLog implements LeafHashLog {
   /** Upper bound on the number of leaves (2^40, far beyond what fits in memory). */
   public static final long MAX_SIZE = 1L << 40;
 
@@ -55,6 +52,7 @@ public final class MerkleLog {
   }
 
   /** Appends a leaf hash computed elsewhere; returns its index. */
+  @Override
   public long appendLeafHash(Digest leafHash) {
     Objects.requireNonNull(leafHash, "leafHash");
     long index = checkRoom();
@@ -91,6 +89,7 @@ public final class MerkleLog {
   }
 
   /** Returns the number of leaves. */
+  @Override
   public long size() {
     return (long) SIZE.getAcquire(this);
   }
@@ -100,6 +99,7 @@ public final class MerkleLog {
    *
    * @throws IndexOutOfBoundsException unless {@code 0 <= index < size()}
    */
+  @Override
   public Digest leafHash(long index) {
     Objects.checkIndex(index, size());
     return Digest.of(levels[0].chunk(index), HashArray.offset(index));
@@ -115,6 +115,7 @@ public final class MerkleLog {
    *
    * @throws IllegalArgumentException unless {@code 0 <= size <= size()}
    */
+  @Override
   public Digest root(long size) {
     long n = size();
     if (size < 0 || size > n) {
@@ -134,29 +135,14 @@ public final class MerkleLog {
    *
    * @throws IllegalArgumentException unless {@code 0 <= index < size <= size()}
    */
+  @Override
   public InclusionProof inclusionProof(long index, long size) {
     long n = size();
     if (size < 1 || size > n || index < 0 || index >= size) {
       throw new IllegalArgumentException(
           "need 0 <= index < size <= " + n + ", got index " + index + " and size " + size);
     }
-    HashArray[] lv = levels;
-    NodeHasher h = NodeHasher.local();
-    List<Digest> topDown = new ArrayList<>(64);
-    long lo = 0;
-    long hi = size;
-    while (hi - lo > 1) {
-      long k = Long.highestOneBit(hi - lo - 1);
-      if (index < lo + k) {
-        topDown.add(subtree(lv, h, lo + k, hi));
-        hi = lo + k;
-      } else {
-        topDown.add(subtree(lv, h, lo, lo + k));
-        lo += k;
-      }
-    }
-    Collections.reverse(topDown);
-    return new InclusionProof(index, size, topDown);
+    return Subtrees.inclusionProof(source(), index, size);
   }
 
   /**
@@ -166,40 +152,20 @@ public final class MerkleLog {
    * @throws IllegalArgumentException unless {@code 1 <= size1 <= size2 <= size()} (every tree
    *     extends the empty tree, so there is nothing to prove for {@code size1 = 0})
    */
+  @Override
   public ConsistencyProof consistencyProof(long size1, long size2) {
     long n = size();
     if (size1 < 1 || size1 > size2 || size2 > n) {
       throw new IllegalArgumentException(
           "need 1 <= size1 <= size2 <= " + n + ", got size1 " + size1 + " and size2 " + size2);
     }
-    HashArray[] lv = levels;
-    NodeHasher h = NodeHasher.local();
-    List<Digest> topDown = new ArrayList<>(64);
-    long lo = 0;
-    long hi = size2;
-    boolean wholeOldTree = true;
-    while (size1 - lo != hi - lo) {
-      long k = Long.highestOneBit(hi - lo - 1);
-      if (size1 - lo <= k) {
-        topDown.add(subtree(lv, h, lo + k, hi));
-        hi = lo + k;
-      } else {
-        topDown.add(subtree(lv, h, lo, lo + k));
-        lo += k;
-        wholeOldTree = false;
-      }
-    }
-    if (!wholeOldTree) {
-      topDown.add(subtree(lv, h, lo, hi));
-    }
-    Collections.reverse(topDown);
-    return new ConsistencyProof(size1, size2, topDown);
+    return Subtrees.consistencyProof(source(), size1, size2);
   }
 
-  private static Digest subtree(HashArray[] lv, NodeHasher h, long from, long to) {
-    byte[] out = new byte[NodeHasher.HASH];
-    rangeHash(lv, h, from, to - from, out);
-    return Digest.of(out);
+  /** Complete subtrees straight from the stored levels (published before the size was read). */
+  private Subtrees.Source source() {
+    HashArray[] lv = levels;
+    return (height, index) -> Digest.of(lv[height].chunk(index), HashArray.offset(index));
   }
 
   /**

@@ -59,14 +59,14 @@ public final class AuditorClient {
 
   /** Re-verifies the chain of the federation's most advanced node from genesis and compares every node's tip. */
   public ChainReport verifyChain() {
-    Node reader = federation.reader();
+    FederationServer reader = federation.reader();
     List<CertifiedBlock> blocks = new ArrayList<>();
     for (long h = 0; h <= reader.ledger().height(); h++) {
       blocks.add(reader.ledger().block(h));
     }
     ChainReport r = verify(blocks);
     List<String> disagree = new ArrayList<>();
-    for (Node n : federation.nodes()) {
+    for (FederationServer n : federation.nodes()) {
       Optional<Digest> tip = n.ledger().tip().map(BlockHeader::hash);
       if (!tip.equals(r.tipHash())) {
         disagree.add(n.id() + (n.isOnline() ? " (tip differs)" : " (offline, tip differs)"));
@@ -94,7 +94,7 @@ public final class AuditorClient {
 
   /** Whether {@code proof} holds against {@code header} and that header is on the verified chain. */
   public boolean verifyInclusion(LedgerInclusionProof proof, BlockHeader header) {
-    Node r = federation.reader();
+    FederationServer r = federation.reader();
     return header.height() <= r.ledger().height() && r.ledger().header(header.height()).equals(header)
         && proof.verify(header);
   }
@@ -105,7 +105,7 @@ public final class AuditorClient {
    */
   public ReceiptVerdict verifyReceipt(AnchorReceipt receipt, HeaderSource bitcoinHeaders) {
     var c = receipt.commitment();
-    Node r = federation.reader();
+    FederationServer r = federation.reader();
     if (!c.chainId().equals(federation.parameters().chainId()) || c.height() > r.ledger().height()) {
       return new ReceiptVerdict.Invalid("the commitment is not to this chain");
     }
@@ -123,7 +123,7 @@ public final class AuditorClient {
    * @throws IllegalStateException if the history proof does not verify
    */
   public List<AccessEvent> accessTrail(ParticipantId patient) {
-    Node r = federation.reader();
+    FederationServer r = federation.reader();
     BlockHeader tip = r.ledger().tip().orElseThrow();
     ValidationResult<List<Entry>> v = r.ledger().patientHistory(patient).verify(tip);
     if (!v.isAccepted()) {

@@ -55,14 +55,14 @@ public final class ConsensusSequencer implements Sequencer {
   private long sequence;
 
   private final class Peer {
-    final Node node;
+    final FederationServer node;
     final int index;
     final SafetyStore safety;
     ConsensusProtocol proto;
     int incarnation;
     boolean running;
 
-    Peer(Node node, int index, SafetyStore safety) {
+    Peer(FederationServer node, int index, SafetyStore safety) {
       this.node = node;
       this.index = index;
       this.safety = safety;
@@ -92,7 +92,7 @@ public final class ConsensusSequencer implements Sequencer {
    * with {@link LedgerApp#certificatePolicy(String)} of that protocol and {@code clock}; each
    * node's protocol safety state is kept in memory.
    */
-  public ConsensusSequencer(String protocol, List<Node> nodes, VirtualClock clock, ConsensusConfig config, long seed) {
+  public ConsensusSequencer(String protocol, List<FederationServer> nodes, VirtualClock clock, ConsensusConfig config, long seed) {
     this(protocol, nodes, clock, config, seed, n -> new InMemorySafetyStore());
   }
 
@@ -101,8 +101,8 @@ public final class ConsensusSequencer implements Sequencer {
    * node's safety state (what it voted for) in the store {@code safetyStores} gives for it, for
    * example a {@link io.medledger.consensus.FileSafetyStore}, so that a restart never votes twice.
    */
-  public ConsensusSequencer(String protocol, List<Node> nodes, VirtualClock clock, ConsensusConfig config, long seed,
-      java.util.function.Function<Node, SafetyStore> safetyStores) {
+  public ConsensusSequencer(String protocol, List<FederationServer> nodes, VirtualClock clock, ConsensusConfig config, long seed,
+      java.util.function.Function<FederationServer, SafetyStore> safetyStores) {
     if (!Protocols.names().contains(protocol)) {
       throw new IllegalArgumentException("unknown consensus protocol '" + protocol + "'; known: " + Protocols.names());
     }
@@ -110,7 +110,7 @@ public final class ConsensusSequencer implements Sequencer {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
     this.seed = seed;
-    for (Node n : nodes) {
+    for (FederationServer n : nodes) {
       Peer p = new Peer(n, peers.size(), Objects.requireNonNull(safetyStores.apply(n), "safety store"));
       if (peers.put(n.id(), p) != null) {
         throw new IllegalArgumentException("node " + n.id() + " given twice");
@@ -127,7 +127,7 @@ public final class ConsensusSequencer implements Sequencer {
   @Override
   public synchronized Outcome submit(List<Entry> entries) {
     restartReturningNodes();
-    Node reader = highest();
+    FederationServer reader = highest();
     long startHeight = reader.ledger().height();
     List<Rejection> rejected = new ArrayList<>();
     List<Entry> waiting = new ArrayList<>();
@@ -149,7 +149,7 @@ public final class ConsensusSequencer implements Sequencer {
     long deadline = clock.millis() + LIMIT.toMillis();
     while (!waiting.isEmpty()) {
       drainMessages();
-      Node r = highest();
+      FederationServer r = highest();
       waiting.removeIf(e -> r.ledger().locate(e.id()).isPresent());
       List<Entry> now = new ArrayList<>(waiting);
       for (Entry e : now) {
@@ -174,7 +174,7 @@ public final class ConsensusSequencer implements Sequencer {
       }
     }
     drainMessages();
-    Node r = highest();
+    FederationServer r = highest();
     List<CertifiedBlock> blocks = new ArrayList<>();
     int rounds = 0;
     for (long h = startHeight + 1; h <= r.ledger().height(); h++) {
@@ -230,7 +230,7 @@ public final class ConsensusSequencer implements Sequencer {
         p.running = false;
       }
     }
-    Node best = highest();
+    FederationServer best = highest();
     for (Peer p : peers.values()) {
       if (p.node.isOnline() && !p.running) {
         if (p.node.ledger().height() < best.ledger().height()) {
@@ -241,10 +241,10 @@ public final class ConsensusSequencer implements Sequencer {
     }
   }
 
-  private Node highest() {
-    Node best = null;
+  private FederationServer highest() {
+    FederationServer best = null;
     for (Peer p : peers.values()) {
-      Node n = p.node;
+      FederationServer n = p.node;
       if (n.isOnline() && (best == null || n.ledger().height() > best.ledger().height())) {
         best = n;
       }

@@ -57,7 +57,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A whole sharing federation wired in one process from one builder: the institutions and their
- * classes, a {@link Node} per server (class A institutions run federation servers, class B audit
+ * classes, a {@link FederationServer} per server (class A institutions run federation servers, class B audit
  * servers, by the chain's server-class policy), the replicated storage nodes, the key directory,
  * the {@link Sequencer} that makes blocks final (a {@link ConsensusSequencer} running the
  * {@code rotating-audit} protocol by default), and the genesis block that registers them all.
@@ -79,7 +79,7 @@ public final class Federation implements AutoCloseable {
   private final KeyDirectory directory = new KeyDirectory();
   private final Map<String, Identity> institutions = new LinkedHashMap<>();
   private final Map<String, Identity> regulators = new LinkedHashMap<>();
-  private final List<Node> nodes = new ArrayList<>();
+  private final List<FederationServer> nodes = new ArrayList<>();
   private final ReplicatedBlobStore storage;
   private final List<Identity> storageNodes = new ArrayList<>();
   private final Sequencer sequencer;
@@ -219,7 +219,7 @@ public final class Federation implements AutoCloseable {
     this.clock = protocol == null ? b.clock : virtual;
     this.random = b.random;
     List<Entry> genesis = new ArrayList<>();
-    List<Node.Builder> nodeBuilders = new ArrayList<>();
+    List<FederationServer.Builder> nodeBuilders = new ArrayList<>();
     int nodeIndex = 0;
     for (Map.Entry<String, InstitutionClass> e : b.institutions.entrySet()) {
       Identity inst = Identity.generate(ParticipantKind.INSTITUTION, e.getKey(), random);
@@ -233,7 +233,7 @@ public final class Federation implements AutoCloseable {
           directory.publish(server.card());
           genesis.add(sign(new MembershipChange(MembershipChange.Action.ADD, role, server.publicKey(),
               Optional.of(inst.id()), now(), List.of()), server));
-          Node.Builder nb = Node.builder(params, server).clock(clock).directory(directory).certificatePolicy(policy)
+          FederationServer.Builder nb = FederationServer.builder(params, server).clock(clock).directory(directory).certificatePolicy(policy)
               .role(role == ParticipantKind.FEDERATION_SERVER ? NodeRole.FEDERATION : NodeRole.AUDIT);
           if (b.dataDirectory != null) {
             nb.dataDirectory(b.dataDirectory.resolve("node-" + nodeIndex));
@@ -267,10 +267,10 @@ public final class Federation implements AutoCloseable {
       sn.add(new StorageNode(s.id().toHex(), store));
     }
     this.storage = new ReplicatedBlobStore(sn, b.writeQuorum);
-    for (Node.Builder nb : nodeBuilders) {
+    for (FederationServer.Builder nb : nodeBuilders) {
       nodes.add(nb.build());
     }
-    List<Node> fed = federationNodes();
+    List<FederationServer> fed = federationNodes();
     if (fed.isEmpty()) {
       throw new IllegalArgumentException("no institution may run a federation server under the chain's class policy");
     }
@@ -291,14 +291,14 @@ public final class Federation implements AutoCloseable {
     }
   }
 
-  private void commitGenesis(Node bookkeeper, List<Entry> genesis) {
+  private void commitGenesis(FederationServer bookkeeper, List<Entry> genesis) {
     ValidationResult<BlockCandidate> c = bookkeeper.propose(0, now(), genesis);
     if (!c.isAccepted() || !c.value().rejected().isEmpty()) {
       throw new IllegalStateException("genesis does not validate: " + (c.isAccepted()
           ? c.value().rejected().get(0).reason() : c.reason()));
     }
     CertifiedBlock g = new CertifiedBlock(c.value().block().block(), Certificate.EMPTY);
-    for (Node n : nodes) {
+    for (FederationServer n : nodes) {
       n.commit(g).value();
     }
   }
@@ -326,17 +326,17 @@ public final class Federation implements AutoCloseable {
   }
 
   /** Every node (federation and audit servers). */
-  public List<Node> nodes() {
+  public List<FederationServer> nodes() {
     return List.copyOf(nodes);
   }
 
   /** The federation servers' nodes, in admission order. */
-  public List<Node> federationNodes() {
+  public List<FederationServer> federationNodes() {
     return nodes.stream().filter(n -> n.role() == NodeRole.FEDERATION).toList();
   }
 
   /** The audit servers' nodes. */
-  public List<Node> auditNodes() {
+  public List<FederationServer> auditNodes() {
     return nodes.stream().filter(n -> n.role() == NodeRole.AUDIT).toList();
   }
 
@@ -384,9 +384,9 @@ public final class Federation implements AutoCloseable {
   }
 
   /** An online node with the highest chain (the one clients read from). */
-  public Node reader() {
-    Node best = null;
-    for (Node n : nodes) {
+  public FederationServer reader() {
+    FederationServer best = null;
+    for (FederationServer n : nodes) {
       if (n.isOnline() && (best == null || n.ledger().height() > best.ledger().height())) {
         best = n;
       }
@@ -532,7 +532,7 @@ public final class Federation implements AutoCloseable {
   /** An active grant by the record's patient to one of {@code grantees} for {@code purpose} that covers it. */
   Optional<AccessGrant> coveringGrant(MedicalRecord rec, Set<ParticipantId> grantees, Purpose purpose,
       boolean needsProxies) {
-    Node r = reader();
+    FederationServer r = reader();
     long t = now();
     List<Digest> lineage = lineage(rec);
     for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
@@ -582,11 +582,11 @@ public final class Federation implements AutoCloseable {
    * federation server. From then on, query results up to that point carry complete receipts.
    */
   public AnchorPoint anchor(RegtestChain bitcoin) {
-    Node r = reader();
+    FederationServer r = reader();
     BlockHeader tip = r.ledger().tip().orElseThrow();
     AnchorCommitment c = LedgerAnchors.commitment(tip);
     RegtestChain.Confirmation conf = bitcoin.confirm(c);
-    Node submitter = federationNodes().stream().filter(Node::isOnline).findFirst()
+    FederationServer submitter = federationNodes().stream().filter(FederationServer::isOnline).findFirst()
         .orElseThrow(() -> new IllegalStateException("no federation server online"));
     long from = anchors.isEmpty() ? 0 : anchors.get(anchors.size() - 1).commitment().height() + 1;
     Anchor entry = submitter.signAnchor(new Anchor(submitter.id(), conf.txid(), c.digest(), Math.min(from, tip.height()),
@@ -741,7 +741,7 @@ public final class Federation implements AutoCloseable {
 
   @Override
   public void close() {
-    nodes.forEach(Node::close);
+    nodes.forEach(FederationServer::close);
   }
 
   @Override

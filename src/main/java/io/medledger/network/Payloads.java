@@ -135,7 +135,7 @@ final class Payloads {
     AccessEvent ev = logRead(f, reader, rec, Optional.of(grant));
     List<ProxyResponse> answers = new ArrayList<>();
     List<String> failures = new ArrayList<>();
-    for (Node n : f.federationNodes()) {
+    for (FederationServer n : f.federationNodes()) {
       if (answers.size() == grant.threshold()) {
         break;
       }

@@ -35,12 +35,12 @@ import java.util.Objects;
  * <p>Thread-safe: submissions are serialized.
  */
 public final class RotatingAuditSequencer implements Sequencer {
-  private final Map<ParticipantId, Node> nodes = new LinkedHashMap<>();
+  private final Map<ParticipantId, FederationServer> nodes = new LinkedHashMap<>();
   private final Clock clock;
 
   /** A sequencer over {@code nodes} (every node of the federation), with block times from {@code clock}. */
-  public RotatingAuditSequencer(List<Node> nodes, Clock clock) {
-    for (Node n : nodes) {
+  public RotatingAuditSequencer(List<FederationServer> nodes, Clock clock) {
+    for (FederationServer n : nodes) {
       if (this.nodes.put(n.id(), n) != null) {
         throw new IllegalArgumentException("node " + n.id() + " given twice");
       }
@@ -58,7 +58,7 @@ public final class RotatingAuditSequencer implements Sequencer {
     List<Rejection> rejected = new ArrayList<>();
     int roundChanges = 0;
     while (!pending.isEmpty()) {
-      Node reference = syncOnline();
+      FederationServer reference = syncOnline();
       Membership m = reference.ledger().membership();
       List<Participant> fed = m.federationServers();
       long height = reference.ledger().height() + 1;
@@ -66,7 +66,7 @@ public final class RotatingAuditSequencer implements Sequencer {
       CertifiedBlock made = null;
       List<String> reasons = new ArrayList<>();
       for (int round = 0; round < fed.size() && made == null; round++) {
-        Node bk = nodes.get(fed.get((int) ((height + round) % fed.size())).id());
+        FederationServer bk = nodes.get(fed.get((int) ((height + round) % fed.size())).id());
         if (bk == null || !bk.isOnline()) {
           reasons.add("round " + round + ": bookkeeper " + (bk == null ? "unknown" : bk.id()) + " is silent");
           roundChanges++;
@@ -84,7 +84,7 @@ public final class RotatingAuditSequencer implements Sequencer {
           return new Outcome(blocks, rejected, roundChanges);
         }
         List<Endorsement> votes = new ArrayList<>();
-        for (Node a : nodes.values()) {
+        for (FederationServer a : nodes.values()) {
           if (a.role() == NodeRole.AUDIT && a.isOnline() && m.isAuditServer(a.id())) {
             ValidationResult<Endorsement> v = a.vote(cand.block().block());
             if (v.isAccepted()) {
@@ -100,7 +100,7 @@ public final class RotatingAuditSequencer implements Sequencer {
           continue;
         }
         made = new CertifiedBlock(cand.block().block(), new Certificate(votes.stream().sorted().toList(), ByteString.EMPTY));
-        for (Node n : nodes.values()) {
+        for (FederationServer n : nodes.values()) {
           if (n.isOnline()) {
             ValidationResult<CertifiedBlock> r = n.commit(made);
             if (!r.isAccepted()) {
@@ -120,9 +120,9 @@ public final class RotatingAuditSequencer implements Sequencer {
   }
 
   /** Brings every online node up to the highest online node; returns that node. */
-  private Node syncOnline() {
-    Node best = null;
-    for (Node n : nodes.values()) {
+  private FederationServer syncOnline() {
+    FederationServer best = null;
+    for (FederationServer n : nodes.values()) {
       if (n.isOnline() && (best == null || n.ledger().height() > best.ledger().height())) {
         best = n;
       }
@@ -130,7 +130,7 @@ public final class RotatingAuditSequencer implements Sequencer {
     if (best == null) {
       throw new EntryRejectedException("every node is offline");
     }
-    for (Node n : nodes.values()) {
+    for (FederationServer n : nodes.values()) {
       if (n.isOnline() && n != best) {
         n.catchUp(best);
       }

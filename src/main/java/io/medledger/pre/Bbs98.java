@@ -2,6 +2,7 @@ package io.medledger.pre;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.umbral.Secp256k1;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -12,7 +13,6 @@ import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
 import org.bouncycastle.crypto.params.AEADParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.math.ec.ECPoint;
-import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
  * The proxy re-encryption scheme of Blaze, Bleumer and Strauss (EUROCRYPT 1998), the scheme the
@@ -50,10 +50,9 @@ public final class Bbs98 {
       Bbs98PublicKey recipient, byte[] plaintext, byte[] associatedData, SecureRandom random) {
     BigInteger m = randomScalar(random);
     BigInteger r = randomScalar(random);
-    FixedPointCombMultiplier mul = new FixedPointCombMultiplier();
-    ECPoint bigM = mul.multiply(CURVE.getG(), m).normalize();
-    ECPoint c1 = bigM.add(mul.multiply(CURVE.getG(), r)).normalize();
-    ECPoint c2 = recipient.point().multiply(r).normalize();
+    ECPoint bigM = Secp256k1.mulG(m).normalize();
+    ECPoint c1 = bigM.add(Secp256k1.mulG(r)).normalize();
+    ECPoint c2 = Secp256k1.mul(recipient.point(), r).normalize();
     byte[] nonce = new byte[NONCE_LENGTH];
     random.nextBytes(nonce);
     byte[] c1b = c1.getEncoded(true);
@@ -72,7 +71,7 @@ public final class Bbs98 {
     ECPoint c1 = decodePoint(ciphertext.c1());
     ECPoint c2 = decodePoint(ciphertext.c2());
     BigInteger inv = key.scalar().modInverse(N);
-    ECPoint bigM = c1.subtract(c2.multiply(inv)).normalize();
+    ECPoint bigM = c1.subtract(Secp256k1.mul(c2, inv)).normalize();
     if (bigM.isInfinity()) {
       throw new Bbs98DecryptionException("ciphertext does not decrypt under this key");
     }
@@ -92,7 +91,7 @@ public final class Bbs98 {
   /** Transforms a ciphertext for the delegator into one for the delegatee; the proxy learns nothing of the plaintext. */
   public static Bbs98Ciphertext reEncrypt(Bbs98ReEncryptionKey key, Bbs98Ciphertext ciphertext) {
     ECPoint c2 = decodePoint(ciphertext.c2());
-    byte[] c2b = c2.multiply(key.scalar()).normalize().getEncoded(true);
+    byte[] c2b = Secp256k1.mul(c2, key.scalar()).normalize().getEncoded(true);
     return new Bbs98Ciphertext(ciphertext.c1(), c2b, ciphertext.nonce(), ciphertext.body());
   }
 

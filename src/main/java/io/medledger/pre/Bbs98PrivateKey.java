@@ -3,7 +3,6 @@ package io.medledger.pre;
 import io.medledger.codec.MalformedEncodingException;
 import java.math.BigInteger;
 import java.security.SecureRandom;
-import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
  * A BBS98 private key: a secp256k1 scalar in [1, n-1]. The secret leaves only through
@@ -15,7 +14,7 @@ public final class Bbs98PrivateKey {
 
   private Bbs98PrivateKey(BigInteger scalar) {
     this.scalar = scalar;
-    this.publicKey = new Bbs98PublicKey(new FixedPointCombMultiplier().multiply(Bbs98.CURVE.getG(), scalar));
+    this.publicKey = new Bbs98PublicKey(io.medledger.internal.umbral.Secp256k1.mulG(scalar));
   }
 
   /** Generates a key with {@code random}. */

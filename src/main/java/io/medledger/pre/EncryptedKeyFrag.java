@@ -50,6 +50,9 @@ public final class EncryptedKeyFrag {
    * @throws MalformedEncodingException if the bytes are malformed or have trailing data
    */
   public static EncryptedKeyFrag fromBytes(byte[] bytes) {
+    if (bytes.length == 0) {
+      throw new MalformedEncodingException("empty encrypted key fragment");
+    }
     try {
       ByteBuffer b = ByteBuffer.wrap(bytes);
       int idLen = b.get() & 0xff;
@@ -66,7 +69,13 @@ public final class EncryptedKeyFrag {
       }
       byte[] ct = new byte[n];
       b.get(ct);
-      return new EncryptedKeyFrag(new String(id, StandardCharsets.UTF_8), Capsule.fromBytes(c), ct);
+      String proxyId;
+      try {
+        proxyId = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(id)).toString();
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw new MalformedEncodingException("encrypted key fragment proxy id is not valid UTF-8");
+      }
+      return new EncryptedKeyFrag(proxyId, Capsule.fromBytes(c), ct);
     } catch (java.nio.BufferUnderflowException e) {
       throw new MalformedEncodingException("truncated encrypted key fragment", e);
     }

@@ -7,9 +7,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A re-encryption proxy, run by a federation server: it decrypts and verifies the key fragments
  * addressed to it, re-encrypts capsules for granted access, and discards a grant's fragment when
- * the grant is revoked. It never sees a data key or a payload. Thread-safe.
+ * the grant is revoked. It never sees a data key or a payload. Re-encryption multiplies
+ * attacker-chosen capsules by the fragment's secret scalars in constant time. Which grants a
+ * capsule may be re-encrypted under (purpose, reader role, de-identified copy) is decided by the
+ * caller ({@code network.Node}), against its ledger. Thread-safe.
  */
-public final class ReEncryptionProxy {
+public final class ReEncryptionProxy implements javax.security.auth.Destroyable {
   private final String id;
   private final SecretKey key;
   private final Map<String, VerifiedKeyFrag> grants = new ConcurrentHashMap<>();
@@ -77,6 +80,18 @@ public final class ReEncryptionProxy {
   /** Discards the fragment of a revoked grant; returns whether one was held. */
   public boolean revoke(String grantId) {
     return grants.remove(grantId) != null;
+  }
+
+  /** Drops every fragment and destroys the proxy's secret key (the one given to the constructor). */
+  @Override
+  public void destroy() {
+    grants.clear();
+    key.destroy();
+  }
+
+  @Override
+  public boolean isDestroyed() {
+    return key.isDestroyed();
   }
 
   /** Whether this proxy holds a fragment for {@code grantId}. */

@@ -1,26 +1,36 @@
 package io.medledger.pre;
 
 import io.medledger.codec.MalformedEncodingException;
+import io.medledger.internal.umbral.ConstantTimeMultiplier;
 import io.medledger.internal.umbral.CurvePoint;
 import io.medledger.internal.umbral.CurveScalar;
-import io.medledger.internal.umbral.Secp256k1;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import javax.security.auth.Destroyable;
+import org.bouncycastle.math.ec.ECPoint;
 
 /**
- * A secp256k1 secret key: a scalar in [1, n−1]. Its public key is computed once at construction.
+ * A secp256k1 secret key: a scalar in [1, n−1], held as 32 big-endian bytes in an array that
+ * {@link #destroy()} overwrites. Its public key is computed once at construction. Every
+ * multiplication by the secret runs in constant time ({@link ConstantTimeMultiplier}).
  *
  * <p>The secret is reachable only through {@link #exportSecretBytes()}; {@code toString} shows only
- * the public key. Immutable and thread-safe.
+ * the public key. What wiping cannot guarantee on the JVM (copies made by the garbage collector,
+ * the JIT, and transient {@code BigInteger}s during scalar arithmetic) is in docs/pre.md.
+ * Thread-safe; destroying is one-way, and a destroyed key refuses every secret operation with
+ * {@link IllegalStateException}.
  */
-public final class SecretKey {
+public final class SecretKey implements Destroyable {
   /** Encoded length. */
   public static final int LENGTH = CurveScalar.LENGTH;
 
-  private final CurveScalar scalar;
+  private final byte[] secret;
   private final PublicKey publicKey;
+  private volatile boolean destroyed;
 
   SecretKey(CurveScalar scalar) {
-    this.scalar = scalar;
-    this.publicKey = new PublicKey(CurvePoint.of(Secp256k1.mulG(scalar.toBigInteger())));
+    this.secret = scalar.toBytes();
+    this.publicKey = new PublicKey(CurvePoint.of(ConstantTimeMultiplier.multiplyG(secret)));
   }
 
   /** A new random key from {@link EntropySource#secure()}. */
@@ -34,7 +44,7 @@ public final class SecretKey {
   }
 
   /**
-   * Restores a key from its 32 big-endian bytes.
+   * Restores a key from its 32 big-endian bytes (the caller keeps and should wipe {@code bytes}).
    *
    * @throws MalformedEncodingException if the length is not 32 or the value is 0 or ≥ n
    */
@@ -42,24 +52,58 @@ public final class SecretKey {
     return new SecretKey(CurveScalar.nonZeroFromBytes(bytes));
   }
 
-  /** The public key a·G. */
+  /** The public key a·G (still available after {@link #destroy()}). */
   public PublicKey publicKey() {
     return publicKey;
   }
 
-  /** The secret scalar as 32 big-endian bytes (a fresh copy the caller should wipe). */
+  /**
+   * The secret scalar as 32 big-endian bytes (a fresh copy the caller should wipe).
+   *
+   * @throws IllegalStateException if the key was destroyed
+   */
   public byte[] exportSecretBytes() {
-    return scalar.toBytes();
+    live();
+    return secret.clone();
   }
 
+  /** The scalar, for scalar arithmetic (a transient copy in a {@code BigInteger}). */
   CurveScalar scalar() {
-    return scalar;
+    live();
+    return CurveScalar.fromBytes(secret, 0);
   }
 
-  /** Constant-time comparison of the secrets. */
+  /** secret · p in constant time, straight from the wipeable array. */
+  ECPoint multiply(ECPoint p) {
+    live();
+    return ConstantTimeMultiplier.multiply(p, secret);
+  }
+
+  private void live() {
+    if (destroyed) {
+      throw new IllegalStateException("the secret key was destroyed");
+    }
+  }
+
+  /** Overwrites the secret with zeros; from then on the key refuses every secret operation. */
+  @Override
+  public void destroy() {
+    destroyed = true;
+    Arrays.fill(secret, (byte) 0);
+  }
+
+  @Override
+  public boolean isDestroyed() {
+    return destroyed;
+  }
+
+  /** Constant-time comparison of the secrets (destroyed keys equal only themselves). */
   @Override
   public boolean equals(Object o) {
-    return o instanceof SecretKey k && scalar.equals(k.scalar);
+    if (this == o) {
+      return true;
+    }
+    return o instanceof SecretKey k && !destroyed && !k.destroyed && MessageDigest.isEqual(secret, k.secret);
   }
 
   @Override
@@ -69,6 +113,6 @@ public final class SecretKey {
 
   @Override
   public String toString() {
-    return "SecretKey[redacted, public=" + publicKey.toHex() + "]";
+    return "SecretKey[" + (destroyed ? "destroyed" : "redacted") + ", public=" + publicKey.toHex() + "]";
   }
 }

@@ -52,7 +52,7 @@ public final class Signature {
    * @throws MalformedEncodingException if it is not strict DER or r or s is out of range
    */
   public static Signature fromDerBytes(byte[] der) {
-    if (der == null || der.length > 80) {
+    if (der == null || der.length == 0 || der.length > 80) {
       throw new MalformedEncodingException("not a DER ECDSA signature");
     }
     try {

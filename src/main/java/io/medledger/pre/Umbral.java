@@ -73,7 +73,7 @@ public final class Umbral {
     if (sum.isInfinity()) {
       throw new DecryptionException(DecryptionException.Reason.AUTHENTICATION_FAILED);
     }
-    byte[] seed = CurvePoint.of(Secp256k1.mul(sum, delegatingKey.scalar().toBigInteger())).toBytes();
+    byte[] seed = CurvePoint.of(delegatingKey.multiply(sum)).toBytes();
     return open(seed, capsule, ciphertext);
   }
 
@@ -209,7 +209,7 @@ public final class Umbral {
     }
     byte[] xBytes = precursor.toBytes();
     byte[] bBytes = receivingKey.publicKey().toBytes();
-    byte[] dBytes = CurvePoint.of(precursor.mul(receivingKey.scalar())).toBytes();
+    byte[] dBytes = CurvePoint.of(receivingKey.multiply(precursor.ec())).toBytes();
     CurveScalar[] xs = new CurveScalar[t];
     for (int i = 0; i < t; i++) {
       xs[i] = CurveScalar.hash(DST_POLYNOMIAL_ARG, xBytes, bBytes, dBytes, cf[i].kfragIdUnsafe());
@@ -235,8 +235,9 @@ public final class Umbral {
       e1s[i] = cf[i].e1().ec();
       v1s[i] = cf[i].v1().ec();
     }
-    ECPoint ePrime = t == 1 ? Secp256k1.mul(e1s[0], lambdas[0]) : Secp256k1.sumOf(e1s, lambdas);
-    ECPoint vPrime = t == 1 ? Secp256k1.mul(v1s[0], lambdas[0]) : Secp256k1.sumOf(v1s, lambdas);
+    // the Lagrange coefficients are public (derived from the fragments' public ids): variable time
+    ECPoint ePrime = t == 1 ? Secp256k1.mulVarTime(e1s[0], lambdas[0]) : Secp256k1.sumOf(e1s, lambdas);
+    ECPoint vPrime = t == 1 ? Secp256k1.mulVarTime(v1s[0], lambdas[0]) : Secp256k1.sumOf(v1s, lambdas);
     if (ePrime.isInfinity() || vPrime.isInfinity()) {
       throw new DecryptionException(DecryptionException.Reason.VALIDATION_FAILED);
     }

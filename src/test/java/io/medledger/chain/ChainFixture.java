@@ -80,6 +80,7 @@ public final class ChainFixture {
     private String chainName = "medledger-test";
     private boolean genesis = true;
     private int maxBlockEntries = 10_000;
+    private io.medledger.merkle.LeafHashLog log;
 
     /** The chain's per-block entry limit. */
     public Builder maxBlockEntries(int n) {
@@ -123,6 +124,12 @@ public final class ChainFixture {
       return this;
     }
 
+    /** The ledger-wide log (default in memory). */
+    public Builder log(io.medledger.merkle.LeafHashLog l) {
+      this.log = l;
+      return this;
+    }
+
     /** Builds the fixture. */
     public ChainFixture build() {
       return new ChainFixture(this);
@@ -157,8 +164,12 @@ public final class ChainFixture {
     }
     this.federation = List.copyOf(fed);
     this.auditors = List.copyOf(aud);
-    this.ledger = Ledger.builder(params).store(store).clock(clock).parallelVerification(b.parallel)
-        .certificatePolicy(CertificatePolicy.auditQuorum()).open();
+    Ledger.Builder lb = Ledger.builder(params).store(store).clock(clock).parallelVerification(b.parallel)
+        .certificatePolicy(CertificatePolicy.auditQuorum());
+    if (b.log != null) {
+      lb.log(b.log);
+    }
+    this.ledger = lb.open();
     if (b.genesis && ledger.height() < 0) {
       commit(genesisEntries());
     }

@@ -139,6 +139,12 @@ final class RandomEntries {
       case AFFILIATE_REMOVAL:
         e = new AffiliateRemoval(id(), id(), time(), List.of());
         break;
+      case KEY_PUBLICATION: {
+        io.medledger.pre.EntropySource en = io.medledger.pre.EntropySource.of(new java.security.SecureRandom());
+        e = new KeyPublication(id(), ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()),
+            ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()), time(), List.of());
+        break;
+      }
       case ANCHOR: {
         long from = r.nextInt(1000);
         e = new Anchor(id(), digest(), digest(), from, from + r.nextInt(100), time(), List.of());

@@ -37,4 +37,20 @@ class SimulateCommandTest {
     assertEquals("2", run("simulate", "--protocol", "bft", "--seeds", "1", "--bogus", "1")[0]);
     assertEquals("2", run("simulate", "--protocol", "rotating-audit", "--seeds", "1", "--auditors", "0")[0]);
   }
+
+  @Test
+  void listsAndSelectsScenarios() {
+    String[] list = run("simulate", "--list-scenarios");
+    assertEquals("0", list[0], list[2]);
+    assertTrue(list[1].contains("colluding-equivocation\n") && list[1].contains("status-flood\n")
+        && list[1].contains("timestamp-edge\n") && list[1].contains("torn-safety-write"), list[1]);
+    String[] solo = run("simulate", "--list-scenarios", "--protocol", "solo");
+    assertEquals(4, solo[1].trim().split("\n").length, solo[1]);
+    String[] one = run("simulate", "--protocol", "bft", "--seeds", "2", "--scenario", "timestamp-edge");
+    assertEquals("0", one[0], one[2]);
+    assertTrue(one[1].trim().matches("runs=2 safety_violations=0 liveness_failures=0 final_blocks=[1-9][0-9]*"), one[1]);
+    String[] bad = run("simulate", "--protocol", "solo", "--seeds", "1", "--scenario", "status-flood");
+    assertEquals("2", bad[0]);
+    assertTrue(bad[2].contains("unknown scenario") && bad[2].trim().split("\n").length == 1, bad[2]);
+  }
 }

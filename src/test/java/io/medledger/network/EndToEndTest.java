@@ -25,7 +25,7 @@ class EndToEndTest {
       ClinicianClient drLee = f.registerClinician("Dr Lee", "Hospital A2");
       assertThrows(AccessDeniedException.class, () -> drLee.read(rec.id()));
       AccessGrant g = anna.grant(GrantRequest.treatment(drLee.id()));
-      for (Node n : f.federationNodes()) {
+      for (FederationServer n : f.federationNodes()) {
         assertTrue(n.holdsFragment(g.id()), n + " " + n.proxyProblems());
       }
       assertArrayEquals(bundle, drLee.read(rec.id()));
@@ -38,7 +38,7 @@ class EndToEndTest {
       anna.revoke(g.id());
       AccessDeniedException denied = assertThrows(AccessDeniedException.class, () -> drLee.read(rec.id()));
       assertEquals("treatment-grant", denied.missingRight());
-      for (Node n : f.federationNodes()) {
+      for (FederationServer n : f.federationNodes()) {
         assertFalse(n.holdsFragment(g.id()));
       }
       assertTrue(f.auditor("auditor").verifyChain().valid());

@@ -121,7 +121,7 @@ class ErasureTest {
       assertThrows(RecordErasedException.class, () -> li.erase(r.id()));
       assertNoCopyAndNoFragment(f, r, List.of(onlyR.id()));
       // a proxy asked to re-encrypt for the access event made before the erasure refuses
-      for (Node n : f.federationNodes()) {
+      for (FederationServer n : f.federationNodes()) {
         assertThrows(RecordErasedException.class, () -> n.reencrypt(earlierEvent));
       }
       // a modified client's access event under the still-active grant, or an amendment, is refused by validation
@@ -171,7 +171,7 @@ class ErasureTest {
 
   /** Every node's ledger holds the erasure entry, signed by the requester, naming only pseudonyms and the record id. */
   private static void assertErasureOnTheLedger(Federation f, ErasureReport report, MedicalRecord rec) {
-    for (Node n : f.nodes()) {
+    for (FederationServer n : f.nodes()) {
       assertTrue(n.ledger().isErased(rec.id()), "node " + n.id());
       RecordErasure x = (RecordErasure) n.entry(report.erasureEntry()).orElseThrow();
       assertEquals(rec.patient(), x.patient());
@@ -185,7 +185,7 @@ class ErasureTest {
     for (FlakyStore s : stores) {
       assertTrue(s.get(rec.payloadDigest()).isEmpty());
     }
-    for (Node n : f.federationNodes()) {
+    for (FederationServer n : f.federationNodes()) {
       for (Digest g : grants) {
         assertFalse(n.holdsFragment(g), "proxy " + n.id() + " still holds a fragment of " + g);
       }
@@ -201,7 +201,7 @@ class ErasureTest {
     Sequencer.Outcome o = f.submit(List.of(e));
     assertEquals(1, o.rejected().size());
     assertTrue(o.rejected().get(0).reason().contains("erased"), o.rejected().get(0).reason());
-    for (Node n : f.nodes()) {
+    for (FederationServer n : f.nodes()) {
       assertTrue(n.ledger().locate(e.id()).isEmpty());
       assertTrue(n.ledger().height() <= height + 1);
     }

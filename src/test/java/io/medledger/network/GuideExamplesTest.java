@@ -160,7 +160,7 @@ class GuideExamplesTest {
     // guide:begin node
     ChainParameters params = ChainParameters.defaults("my-region");
     params = params.withEvidencePolicy(LedgerApp.evidencePolicy(params.chainId()));  // as Federation does
-    Node node = Node.builder(params, serverIdentity)
+    FederationServer node = FederationServer.builder(params, serverIdentity)
         .role(NodeRole.AUDIT)
         .dataDirectory(dataDir.resolve("blocks"))                     // durable, replayed on restart
         .certificatePolicy(LedgerApp.certificatePolicy("rotating-audit"))

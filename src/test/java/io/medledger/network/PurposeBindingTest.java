@@ -47,23 +47,23 @@ class PurposeBindingTest {
         Optional.of(treatment.id()), f.now(), List.of()), researcher);
     String why = "a treatment grant does not let a researcher read";
     // 1. admission (validation) at every node
-    for (Node n : f.nodes()) {
+    for (FederationServer n : f.nodes()) {
       ValidationResult<?> v = n.admit(probe);
       assertFalse(v.isAccepted(), n + " admitted the probe");
       assertTrue(v.reason().contains(why), v.reason());
     }
     assertThrows(EntryRejectedException.class, () -> f.submitOrThrow(probe));
     // 2. a Byzantine bookkeeper puts it in a block anyway: every audit server refuses to countersign
-    Node bookkeeper = f.federationNodes().get(0);
+    FederationServer bookkeeper = f.federationNodes().get(0);
     Block block = bookkeeper.ledger().assembleUnchecked(bookkeeper.id(), 0, f.now(), List.of(probe));
     assertFalse(f.auditNodes().isEmpty());
-    for (Node auditor : f.auditNodes()) {
+    for (FederationServer auditor : f.auditNodes()) {
       ValidationResult<Endorsement> vote = auditor.vote(block);
       assertFalse(vote.isAccepted(), auditor + " countersigned the probe");
       assertTrue(vote.reason().contains(why), vote.reason());
     }
     // 3. every proxy handed the event directly refuses, for the reader's role
-    for (Node proxy : f.federationNodes()) {
+    for (FederationServer proxy : f.federationNodes()) {
       AccessDeniedException e = assertThrows(AccessDeniedException.class, () -> proxy.reencrypt(probe));
       assertEquals("reader-role", e.missingRight(), e.getMessage());
     }
@@ -78,7 +78,7 @@ class PurposeBindingTest {
     // the modified client logs a legitimate read, then talks to every proxy itself
     AccessEvent ev = Payloads.logRead(f, researcher, annaRecord, Optional.of(research));
     List<ProxyResponse> answers = new ArrayList<>();
-    for (Node proxy : f.federationNodes()) {
+    for (FederationServer proxy : f.federationNodes()) {
       answers.add(proxy.reencrypt(ev.id()));
     }
     KeyCard owner = f.directory().require(anna.id());
@@ -113,7 +113,7 @@ class PurposeBindingTest {
     f.registerResearcher(researcher, "Authority B1");
     AccessGrant research = anna.grant(GrantRequest.research(researcher.id()));
     AccessEvent ev = Payloads.logRead(f, researcher, legacy, Optional.of(research));
-    for (Node proxy : f.federationNodes()) {
+    for (FederationServer proxy : f.federationNodes()) {
       EnvelopeException e = assertThrows(EnvelopeException.class, () -> proxy.reencrypt(ev.id()));
       assertTrue(e.getMessage().contains("never re-encrypts a full payload"), e.getMessage());
     }

@@ -54,9 +54,9 @@ class SequencerTest {
   void aSilentBookkeeperCausesARoundChangeAndALaggingNodeCatchesUp(String sequencer) throws Exception {
     try (Federation f = federation(sequencer)) {
       PatientClient p = f.registerPatient("p");
-      Node down = f.federationNodes().get((int) ((f.reader().ledger().height() + 1) % 3));
+      FederationServer down = f.federationNodes().get((int) ((f.reader().ledger().height() + 1) % 3));
       down.setOnline(false);
-      Node auditDown = f.auditNodes().get(0);
+      FederationServer auditDown = f.auditNodes().get(0);
       auditDown.setOnline(false);
       MedicalRecord r = p.upload(TestFederation.observation("p", "1", 1));
       CertifiedBlock b = f.reader().ledger().block(f.reader().ledger().height());
@@ -113,12 +113,12 @@ class SequencerTest {
       time = f.clock().millis();
       server = identityOf(f.auditNodes().get(0));
     }
-    try (Node reopened = Node.builder(io.medledger.chain.ChainParameters.defaults("network-test"), server)
+    try (FederationServer reopened = FederationServer.builder(io.medledger.chain.ChainParameters.defaults("network-test"), server)
         .role(NodeRole.AUDIT).dataDirectory(dir.resolve("node-3")).build()) {
       assertEquals(height, reopened.ledger().height());
       assertTrue(reopened.ledger().isGrantActive(grant, time));
     }
-    assertThrows(IllegalStateException.class, () -> Node.builder(io.medledger.chain.ChainParameters.defaults("x"),
+    assertThrows(IllegalStateException.class, () -> FederationServer.builder(io.medledger.chain.ChainParameters.defaults("x"),
         Identity.generate(ParticipantKind.AUDIT_SERVER, "x")).build().propose(0, 0, java.util.List.of()));
   }
 
@@ -135,9 +135,9 @@ class SequencerTest {
     assertThrows(IllegalArgumentException.class, () -> TestFederation.builder().consensus("solo").build());
   }
 
-  private static Identity identityOf(Node n) {
+  private static Identity identityOf(FederationServer n) {
     try {
-      var field = Node.class.getDeclaredField("server");
+      var field = FederationServer.class.getDeclaredField("server");
       field.setAccessible(true);
       return (Identity) field.get(n);
     } catch (ReflectiveOperationException e) {

@@ -40,7 +40,7 @@ class UnauthorizedEntryTest {
 
       for (Entry bad : List.of(signed, snoop)) {
         // 1. admission at any node
-        for (Node n : f.nodes()) {
+        for (FederationServer n : f.nodes()) {
           ValidationResult<Entry> v = n.admit(bad);
           assertFalse(v.isAccepted(), n + " admitted " + bad.kind());
         }
@@ -49,9 +49,9 @@ class UnauthorizedEntryTest {
         assertTrue(o.blocks().isEmpty());
         assertEquals(1, o.rejected().size());
         // 3. a Byzantine bookkeeper assembles it into a block anyway: every audit server refuses
-        Node bookkeeper = f.federationNodes().get(0);
+        FederationServer bookkeeper = f.federationNodes().get(0);
         Block block = bookkeeper.ledger().assembleUnchecked(bookkeeper.id(), 0, f.now(), List.of(bad));
-        for (Node auditor : f.auditNodes()) {
+        for (FederationServer auditor : f.auditNodes()) {
           ValidationResult<Endorsement> vote = auditor.vote(block);
           assertFalse(vote.isAccepted());
           assertTrue(vote.reason().contains("no active treatment grant") || vote.reason().contains("grant"),

@@ -178,6 +178,9 @@ final class OtsCodec {
         }
         value |= (long) (b & 0x7f) << shift;
         if ((b & 0x80) == 0) {
+          if (b == 0 && shift > 0) {
+            throw new MalformedEncodingException(what + " is not minimally encoded");
+          }
           return value;
         }
       }

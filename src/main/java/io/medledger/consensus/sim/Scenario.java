@@ -30,7 +30,30 @@ public enum Scenario {
   /** f voters never send their votes. */
   VOTE_WITHHOLDER,
   /** Byzantine bookkeepers and voters together, with 5% loss. */
-  MIXED_BYZANTINE;
+  MIXED_BYZANTINE,
+  /**
+   * A Byzantine bookkeeper stamps its blocks almost the skew bound ahead; one honest voter's clock
+   * is 200 ms behind, so it cannot vote for them yet, and must still commit them once certified.
+   */
+  TIMESTAMP_EDGE,
+  /** A Byzantine server floods status messages claiming to be far ahead while a node returns far behind. */
+  STATUS_FLOOD,
+  /** f Byzantine voters flood far-future rounds and heights; memory per peer must stay bounded. */
+  FAR_FUTURE_FLOOD,
+  /** One voter is down for 12 s of simulated time (configurable) and returns far behind. */
+  LONG_OUTAGE,
+  /**
+   * An equivocating bookkeeper and f colluding voters that vote for both of its blocks, each
+   * block's votes aimed at a different group of honest voters, with targeted delays before
+   * stabilization: the attack that a broken lock rule or quorum turns into two final blocks.
+   */
+  COLLUDING_EQUIVOCATION,
+  /**
+   * Voters and a bookkeeper crash in the middle of saving their safety state (the write is lost)
+   * or just after sending what they saved, and restart; run with six voters (where a quorum
+   * computed as ceil(2n/3) would differ from floor(2n/3)+1).
+   */
+  TORN_SAFETY_WRITE;
 
   /** The scenarios that apply to a protocol ({@code solo} has no network and no peers to betray). */
   public static List<Scenario> forProtocol(String protocol) {

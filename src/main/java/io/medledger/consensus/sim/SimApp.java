@@ -160,9 +160,6 @@ public final class SimApp implements ConsensusApp<SimBlock> {
     if (lastTimestamp != Long.MIN_VALUE && b.timestamp() <= lastTimestamp) {
       return ValidationVerdict.reject("timestamp not after the previous block");
     }
-    if (b.timestamp() > ctx.timeMillis() + maxSkewMillis) {
-      return ValidationVerdict.reject("timestamp too far in the future");
-    }
     if (!SimBlock.rootOf(b.entriesRaw()).equals(b.entriesRoot())) {
       return ValidationVerdict.reject("entry root does not match the entries");
     }
@@ -180,6 +177,14 @@ public final class SimApp implements ConsensusApp<SimBlock> {
     }
     Optional<String> extra = rejector.apply(b);
     return extra.isPresent() ? ValidationVerdict.reject(extra.get()) : ValidationVerdict.accept();
+  }
+
+  @Override
+  public ValidationVerdict checkTimely(SimBlock b, long nowMillis) {
+    return b.timestamp() > nowMillis + maxSkewMillis
+        ? ValidationVerdict.reject("timestamp " + b.timestamp() + " is more than " + maxSkewMillis
+            + " ms ahead of the clock " + nowMillis)
+        : ValidationVerdict.accept();
   }
 
   @Override

@@ -13,7 +13,9 @@ import io.medledger.consensus.InMemorySafetyStore;
 import io.medledger.consensus.Membership;
 import io.medledger.consensus.ProposalContext;
 import io.medledger.consensus.Protocols;
+import io.medledger.consensus.QuorumProtocol;
 import io.medledger.consensus.RotatingAuditProtocol;
+import io.medledger.consensus.SafetyStore;
 import io.medledger.consensus.SignatureVerifier;
 import io.medledger.consensus.Statement;
 import io.medledger.consensus.StatementKind;
@@ -105,6 +107,26 @@ public final class Simulation {
   private java.util.function.LongSupplier cpuClock;
   private long[] cpuNanos;
   private List<byte[]> presigned;
+  private final Map<Integer, Long> forcedOffset = new HashMap<>();
+  private final Map<Long, Long> finalTime = new HashMap<>();
+  private final Map<String, Long> metrics = new java.util.TreeMap<>();
+  private int victim = -1;
+  private long outageMillis = 12_000;
+  private long victimTarget = -1;
+  private long victimRestartAt = -1;
+  private long floodCounter;
+  private long byzantineDeliveries;
+  private long largestHonestBlock = 1024;
+  private final Map<String, Digest> honestStatements = new HashMap<>();
+  // the lock attack (COLLUDING_EQUIVOCATION)
+  private int equivocator = -1;
+  private int colluder = -1;
+  private int isolated = -1;
+  private int locked = -1;
+  private long attackHeight = -1;
+  private int attackRound = -1;
+  private SimBlock attackBlock;
+  private boolean lockedCrashed;
 
   private Simulation(String protocol, long seed) {
     if (!Protocols.names().contains(protocol)) {
@@ -177,6 +199,18 @@ public final class Simulation {
     return this;
   }
 
+  /**
+   * How long the voter of {@link Scenario#LONG_OUTAGE} stays down (default 12 s of simulated time;
+   * stabilization follows 0.5 s after its return).
+   */
+  public Simulation outage(long millis) {
+    if (millis < 1_000) {
+      throw new IllegalArgumentException("an outage lasts at least 1 s");
+    }
+    this.outageMillis = millis;
+    return this;
+  }
+
   /** Honest validators reject every block until this simulated time. */
   public Simulation rejectAllUntil(long millis) {
     this.rejectAllUntil = millis;
@@ -239,7 +273,32 @@ public final class Simulation {
     final int index;
     final Ed25519PrivateKey key;
     final SimLedger ledger = new SimLedger();
-    final InMemorySafetyStore safetyStore = new InMemorySafetyStore();
+    final InMemorySafetyStore durable = new InMemorySafetyStore();
+    boolean crashOnNextSave;
+    boolean crashAfterNextSave;
+    boolean crashPending;
+    final SafetyStore safetyStore = new SafetyStore() {
+      @Override
+      public Optional<byte[]> load() {
+        return durable.load();
+      }
+
+      @Override
+      public void save(byte[] state) {
+        if (crashOnNextSave) {
+          crashOnNextSave = false;
+          // Power fails while the new state is written: the temporary file is torn and discarded,
+          // the durable state stays the old one, and nothing of this step leaves the node.
+          throw new CrashDuringSave();
+        }
+        durable.save(state);
+        if (crashAfterNextSave) {
+          // Power fails right after the step's messages leave the node.
+          crashAfterNextSave = false;
+          crashPending = true;
+        }
+      }
+    };
     Behaviour behaviour = Behaviour.HONEST;
     long offset;
     double drift;
@@ -259,7 +318,7 @@ public final class Simulation {
     }
 
     void boot() {
-      app = new SimApp(chainId, membership, ledger, 2 * maxOffset() + 1_000, verifier);
+      app = new SimApp(chainId, membership, ledger, skewBoundMillis(), verifier);
       if (rejectAllUntil >= 0 && honest()) {
         app.rejectWhen(b -> Simulation.this.now < rejectAllUntil
             ? Optional.of("told to reject until " + rejectAllUntil) : Optional.empty());
@@ -294,6 +353,15 @@ public final class Simulation {
     }
   }
 
+  /** Thrown by a simulated safety store when the node loses power in the middle of a save. */
+  private static final class CrashDuringSave extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CrashDuringSave() {
+      super("simulated power loss during a safety-state save", null, false, false);
+    }
+  }
+
   private record Ev(long time, long seq, int node, int kind, Object payload, int incarnation)
       implements Comparable<Ev> {
     @Override
@@ -302,7 +370,8 @@ public final class Simulation {
     }
   }
 
-  private static final int DELIVER = 0, TIMER = 1, SUBMIT = 2, CRASH = 3, RESTART = 4, PART = 5, HEAL = 6;
+  private static final int DELIVER = 0, TIMER = 1, SUBMIT = 2, CRASH = 3, RESTART = 4, PART = 5, HEAL = 6,
+      FLOOD = 7, ARM_TORN_SAVE = 8;
 
   private record Delivery(int from, byte[] bytes) {}
 
@@ -328,6 +397,13 @@ public final class Simulation {
     work = master.split();
     SplittableRandom setup = master.split();
     chainId = Sha256.hash(("medledger/sim/chain/" + seed).getBytes(StandardCharsets.US_ASCII));
+    if (scenario == Scenario.TORN_SAFETY_WRITE) {
+      if (protocol.equals("bft") && servers == 4) {
+        servers = 6;
+      } else if (protocol.equals("rotating-audit") && auditors == 4) {
+        auditors = 6;
+      }
+    }
     int total = servers + auditors;
     cpuNanos = new long[total];
     for (int i = 0; i < total; i++) {
@@ -350,7 +426,7 @@ public final class Simulation {
     oracle = new SimApp(chainId, membership, new SimLedger(), Long.MAX_VALUE / 4);
     configureScenario(setup);
     for (Node n : nodes) {
-      n.offset = setup.nextLong(-maxOffset(), maxOffset() + 1);
+      n.offset = forcedOffset.getOrDefault(n.index, setup.nextLong(-maxOffset(), maxOffset() + 1));
       n.drift = scenario == Scenario.CLOCK_SKEW ? setup.nextDouble(-0.005, 0.005) : 0;
       n.boot();
     }
@@ -378,6 +454,12 @@ public final class Simulation {
     }
     now = end;
     checkLiveness(end);
+    checkCaughtUp(end);
+    for (Node n : nodes) {
+      if (n.up && n.honest()) {
+        checkMemory(n);
+      }
+    }
     long height = finalHash.size();
     List<Long> lat = new ArrayList<>();
     for (long[] s : submitted.values()) {
@@ -387,7 +469,7 @@ public final class Simulation {
     }
     long[] latencies = lat.stream().mapToLong(Long::longValue).toArray();
     return new SimulationResult(protocol, seed, scenario, servers, auditors, height, finalEntries, safety,
-        liveness, evidence, rejections, messages, latencies, Digest.of(trace.digest()), cpuNanos);
+        liveness, evidence, rejections, messages, latencies, Digest.of(trace.digest()), cpuNanos, metrics);
   }
 
   private boolean done() {
@@ -497,8 +579,69 @@ public final class Simulation {
           }
         }
       }
+      case TIMESTAMP_EDGE -> {
+        int bad = pick(r, fnodes, 1).get(0);
+        nodes.get(bad).behaviour = Behaviour.SKEW_EDGE_TIMESTAMPS;
+        forcedOffset.put(bad, skewBoundMillis() - 50);
+        victim = pick(r, without(vnodes, bad), 1).get(0);
+        forcedOffset.put(victim, -200L);
+      }
+      case STATUS_FLOOD -> {
+        int bad = pick(r, vnodes, 1).get(0);
+        nodes.get(bad).behaviour = Behaviour.STATUS_FLOOD;
+        schedule(50, bad, FLOOD, null, 0);
+        victim = pick(r, without(vnodes, bad), 1).get(0);
+        schedule(400, victim, CRASH, null, 0);
+        schedule(stabilizeAt - 200, victim, RESTART, null, 0);
+      }
+      case FAR_FUTURE_FLOOD -> {
+        for (int bad : pick(r, vnodes, Math.max(1, f))) {
+          nodes.get(bad).behaviour = Behaviour.FAR_FUTURE_FLOOD;
+          schedule(50 + r.nextLong(10), bad, FLOOD, null, 0);
+        }
+      }
+      case LONG_OUTAGE -> {
+        stabilizeAt = outageMillis + 1_000;
+        submitUntil = stabilizeAt + 1_500;
+        victim = pick(r, vnodes, 1).get(0);
+        schedule(500, victim, CRASH, null, 0);
+        schedule(outageMillis + 500, victim, RESTART, null, 0);
+      }
+      case COLLUDING_EQUIVOCATION -> {
+        stabilizeAt = 6_000;
+        submitUntil = 7_500;
+        equivocator = pick(r, fnodes, 1).get(0);
+        colluder = bft ? equivocator : pick(r, vnodes, 1).get(0);
+        nodes.get(equivocator).behaviour = Behaviour.COLLUDER;
+        nodes.get(colluder).behaviour = Behaviour.COLLUDER;
+        List<Integer> xy = pick(r, without(vnodes, colluder), 2);
+        isolated = xy.get(0);
+        locked = xy.get(1);
+      }
+      case TORN_SAFETY_WRITE -> {
+        List<Integer> victims = new ArrayList<>(pick(r, vnodes, Math.max(1, f)));
+        if (!bft && servers > 1) {
+          victims.addAll(pick(r, fnodes, 1));
+        }
+        for (int v : victims) {
+          for (int k = 0; k < 2; k++) {
+            schedule(300 + r.nextLong(Math.max(1, stabilizeAt - 1_500)), v, ARM_TORN_SAVE, r.nextBoolean(), 0);
+          }
+        }
+      }
       default -> throw new IllegalStateException("unhandled scenario " + scenario);
     }
+  }
+
+  private static List<Integer> without(List<Integer> from, int x) {
+    List<Integer> out = new ArrayList<>(from);
+    out.remove(Integer.valueOf(x));
+    return out;
+  }
+
+  /** How far ahead of a validator's clock a block timestamp may be (what each node's app allows). */
+  private long skewBoundMillis() {
+    return 2 * maxOffset() + 1_000;
   }
 
   private void traceEvent(int node, int kind, long x) {
@@ -529,6 +672,11 @@ public final class Simulation {
         if (!n.up) {
           n.up = true;
           traceEvent(n.index, RESTART, 0);
+          if (n.index == victim && finalHash.size() > n.ledger.size()) {
+            victimRestartAt = now;
+            victimTarget = finalHash.size();
+            metrics.put("victim_behind_blocks", victimTarget - n.ledger.size());
+          }
           n.boot();
         }
       }
@@ -536,6 +684,22 @@ public final class Simulation {
         Node n = nodes.get(e.node());
         if (n.up && n.incarnation == e.incarnation()) {
           handle(n, new Event.TimerFired((io.medledger.consensus.TimerId) e.payload()));
+        }
+      }
+      case FLOOD -> {
+        Node n = nodes.get(e.node());
+        if (n.up) {
+          flood(n);
+        }
+        if (now < submitUntil) {
+          schedule(now + (n.behaviour == Behaviour.STATUS_FLOOD ? 2 : 10), n.index, FLOOD, null, 0);
+        }
+      }
+      case ARM_TORN_SAVE -> {
+        if ((Boolean) e.payload()) {
+          nodes.get(e.node()).crashOnNextSave = true;
+        } else {
+          nodes.get(e.node()).crashAfterNextSave = true;
         }
       }
       case DELIVER -> {
@@ -597,7 +761,8 @@ public final class Simulation {
             st = v.statement();
             signer = v.voter() < voters.size() ? indexOf.get(voters.get(v.voter())) : -1;
           }
-          if (signer == d.from()) {
+          int keptUpTo = st.height() == h ? n.proto.round() + QuorumProtocol.ROUND_WINDOW : QuorumProtocol.ROUND_WINDOW;
+          if (signer == d.from() && st.round() <= keptUpTo) {
             accountKey = signer + "/" + st.kind() + "/" + st.height() + "/" + st.round();
             hashes = received.computeIfAbsent(n.index + "/" + accountKey, k -> new HashSet<>());
             hashes.add(st.hash());
@@ -608,6 +773,9 @@ public final class Simulation {
       }
     }
     handle(n, new Event.MessageReceived(sender.key.publicKey(), d.bytes()));
+    if (!sender.honest() && n.honest() && n.up && (++byzantineDeliveries & 15) == 0) {
+      checkMemory(n);
+    }
     if (accountKey != null && hashes.size() >= 2 && n.up && !n.evidenceKeys.contains(accountKey)) {
       safety.add("accountability: node " + n.index + " received conflicting " + accountKey
           + " statements but reported no evidence");
@@ -616,12 +784,36 @@ public final class Simulation {
 
   private void handle(Node n, Event ev) {
     long c0 = cpuClock != null ? cpuClock.getAsLong() : 0;
-    List<Action> actions = n.proto.handle(ev);
+    List<Action> actions;
+    try {
+      actions = n.proto.handle(ev);
+    } catch (CrashDuringSave crash) {
+      powerLoss(n, now + 100 + work.nextLong(500));
+      metrics.merge("torn_save_crashes", 1L, Long::sum);
+      return;
+    }
     if (cpuClock != null) {
       cpuNanos[n.index] += cpuClock.getAsLong() - c0;
     }
     for (Action a : actions) {
+      if (n.honest() && a instanceof Action.Broadcast b) {
+        noteHonestStatement(n, b.message());
+        if (n.index == locked && !lockedCrashed && b.message() instanceof ConsensusMessage.Vote v
+            && v.statement().kind() == StatementKind.PRECOMMIT && v.statement().height() == attackHeight) {
+          // The locked voter loses power right after its precommit leaves: its lock must survive.
+          lockedCrashed = true;
+          n.crashPending = true;
+        }
+      }
       if (a instanceof Action.Send s) {
+        if (n.behaviour == Behaviour.STATUS_FLOOD && s.message() instanceof ConsensusMessage.BlockResponse r) {
+          forgeBlockResponse(n, s, r);
+          continue;
+        }
+        if (n.behaviour == Behaviour.COLLUDER && now < stabilizeAt
+            && s.message() instanceof ConsensusMessage.BlockResponse) {
+          continue; // the colluders keep the block that X committed to themselves
+        }
         Integer to = indexOf.get(s.to());
         if (to != null) {
           transmit(n, to, s.message().encode());
@@ -639,13 +831,181 @@ public final class Simulation {
         }
       } else if (a instanceof Action.EvidenceFound f) {
         onEvidence(n, f.evidence());
-      } else if (a instanceof Action.ProposalRejected) {
+      } else if (a instanceof Action.ProposalRejected pr) {
         rejections++;
+        if (n.index == victim && pr.reason().startsWith("not yet")) {
+          metrics.merge("victim_untimely_proposals", 1L, Long::sum);
+        }
       }
+    }
+    if (n.crashPending) {
+      powerLoss(n, now + 1 + work.nextLong(30));
+      metrics.merge("crashes_after_send", 1L, Long::sum);
+    }
+  }
+
+  /**
+   * The lock attack of {@link Scenario#COLLUDING_EQUIVOCATION}, as the colluding bookkeeper or
+   * voter; true when it replaced the honest sending of {@code m}. Before stabilization the
+   * bookkeeper shows its first block A only to two honest voters (X, Y) and the colluding voter,
+   * which prevotes A to X and Y and precommits A to X alone, so X commits A, Y locks on A, and the
+   * scheduler holds X's later messages until stabilization. At its next round of that height the
+   * bookkeeper proposes a fresh block D without proof of lock and the colluder votes for D: only a
+   * voter that ignores its lock (or forgot it in a crash) lets D become final too.
+   */
+  private boolean lockAttack(Node n, ConsensusMessage m) {
+    if (now >= stabilizeAt || equivocator < 0) {
+      return false;
+    }
+    Node c = nodes.get(colluder);
+    if (m instanceof ConsensusMessage.Proposal p && n.index == equivocator) {
+      Statement st = p.statement();
+      if (attackHeight < 0 && now >= 200 && st.auxRound() < 0) {
+        attackHeight = st.height();
+        attackRound = st.round();
+        attackBlock = SimBlock.decode(p.block());
+        metrics.put("attack_height", attackHeight);
+        byte[] bytes = p.encode();
+        for (int to : List.of(isolated, locked, colluder)) {
+          if (to != n.index) {
+            transmit(n, to, bytes);
+          }
+        }
+        byte[] prevote = colluderVote(c, StatementKind.PREVOTE, attackRound, attackBlock.hash());
+        transmit(c, isolated, prevote);
+        transmit(c, locked, prevote);
+        transmit(c, isolated, colluderVote(c, StatementKind.PRECOMMIT, attackRound, attackBlock.hash()));
+        return true;
+      }
+      if (st.height() == attackHeight && st.round() > attackRound) {
+        SimBlock d = SimBlock.build(attackHeight, attackBlock.previous(), attackBlock.timestamp() + 1 + st.round(),
+            n.key.publicKey(), List.of());
+        Statement ds = new Statement(StatementKind.PROPOSAL, attackHeight, st.round(), d.hash(), -1);
+        byte[] fresh = new ConsensusMessage.Proposal(ds, n.key.sign(ds.signingBytes(chainId)), d.encode(), null).encode();
+        byte[] prevote = colluderVote(c, StatementKind.PREVOTE, st.round(), d.hash());
+        byte[] precommit = colluderVote(c, StatementKind.PRECOMMIT, st.round(), d.hash());
+        metrics.merge("attack_fresh_proposals", 1L, Long::sum);
+        for (Node peer : nodes) {
+          if (peer != n) {
+            transmit(n, peer.index, fresh);
+          }
+          if (peer != c) {
+            transmit(c, peer.index, prevote);
+            transmit(c, peer.index, precommit);
+          }
+        }
+        return true;
+      }
+      return st.height() == attackHeight;
+    }
+    return m instanceof ConsensusMessage.Vote v && v.statement().height() == attackHeight;
+  }
+
+  private byte[] colluderVote(Node c, StatementKind kind, int round, Digest hash) {
+    Statement st = new Statement(kind, attackHeight, round, hash, -1);
+    return new ConsensusMessage.Vote(st, voters.indexOf(c.key.publicKey()), c.key.sign(st.signingBytes(chainId)),
+        -1, new byte[64]).encode();
+  }
+
+  /**
+   * Holds X's messages until stabilization once the lock attack started, except its prevote for A
+   * to Y (so the colluders' own protocol instances stay at the attacked height and keep timing out).
+   */
+  private boolean heldByAttack(Node from, int to, byte[] bytes) {
+    if (attackHeight < 0 || now >= stabilizeAt || from.index != isolated) {
+      return false;
+    }
+    if (to == locked && bytes.length > 0 && bytes[0] != ConsensusMessage.TAG_STATUS) {
+      try {
+        if (ConsensusMessage.decode(bytes, consensus.maxMessageBytes()) instanceof ConsensusMessage.Vote v
+            && v.statement().kind() == StatementKind.PREVOTE && v.statement().height() == attackHeight
+            && v.statement().round() == attackRound) {
+          return false;
+        }
+      } catch (MalformedEncodingException e) {
+        return true;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A status flooder that is a voter answers a block request with a block of its own making and a
+   * forged certificate: its one precommit signature repeated under one signer index as often as a
+   * quorum needs (bytes written by hand, since the certificate type refuses repeated signers).
+   */
+  private void forgeBlockResponse(Node n, Action.Send s, ConsensusMessage.BlockResponse honest) {
+    int voter = voters.indexOf(n.key.publicKey());
+    Integer to = indexOf.get(s.to());
+    if (voter < 0 || to == null) {
+      return;
+    }
+    long h = honest.fromHeight();
+    SimBlock prev = h > 1 ? n.ledger.block(h - 1) : null;
+    Digest prevHash = prev == null ? SimApp.genesisHash(chainId) : prev.hash();
+    long ts = prev == null ? EPOCH : prev.timestamp() + 1;
+    SimBlock forged = SimBlock.build(h, prevHash, ts, membership.federation().get(0), List.of());
+    Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, forged.hash(), -1);
+    byte[] sig = n.key.sign(st.signingBytes(chainId));
+    int q = Membership.quorum(voters.size());
+    List<Certificate.Signature> distinct = new ArrayList<>();
+    for (int i = 0; i < q; i++) {
+      distinct.add(new Certificate.Signature(i, sig));
+    }
+    byte[] certBytes = new Certificate(st, distinct).encode();
+    byte[] forgedCert = certBytes.clone();
+    int first = certBytes.length - q * 68;
+    for (int i = 0; i < q; i++) {
+      java.nio.ByteBuffer.wrap(forgedCert, first + i * 68, 4).putInt(voter);
+    }
+    ConsensusMessage.BlockResponse template = ConsensusMessage.BlockResponse.sign(h, List.of(forged.encode()),
+        List.of(new Certificate(st, distinct)), n.index, n.key, chainId);
+    byte[] enc = replace(template.encode(), certBytes, forgedCert);
+    byte[] signing = replace(template.signingBytes(chainId), certBytes, forgedCert);
+    byte[] resigned = n.key.sign(signing);
+    System.arraycopy(resigned, 0, enc, enc.length - 64, 64);
+    metrics.merge("forged_certificates", 1L, Long::sum);
+    transmit(n, to, enc);
+  }
+
+  private static byte[] replace(byte[] in, byte[] what, byte[] with) {
+    for (int i = 0; i + what.length <= in.length; i++) {
+      if (java.util.Arrays.equals(in, i, i + what.length, what, 0, what.length)) {
+        byte[] out = in.clone();
+        System.arraycopy(with, 0, out, i, with.length);
+        return out;
+      }
+    }
+    throw new IllegalStateException("certificate bytes not found in the message");
+  }
+
+  private void powerLoss(Node n, long restartAt) {
+    n.up = false;
+    n.incarnation++;
+    n.proto = null;
+    n.crashPending = false;
+    traceEvent(n.index, CRASH, 1);
+    schedule(restartAt, n.index, RESTART, null, 0);
+  }
+
+  /** Honest nodes never sign two different proposals or votes for one (kind, height, round). */
+  private void noteHonestStatement(Node n, ConsensusMessage m) {
+    Statement st = m instanceof ConsensusMessage.Proposal p ? p.statement()
+        : m instanceof ConsensusMessage.Vote v ? v.statement() : null;
+    if (st == null) {
+      return;
+    }
+    Digest prev = honestStatements.putIfAbsent(n.index + "/" + st.kind() + "/" + st.height() + "/" + st.round(), st.hash());
+    if (prev != null && !prev.equals(st.hash())) {
+      safety.add("equivocation: honest node " + n.index + " signed two " + st.kind() + " statements at height "
+          + st.height() + " round " + st.round());
     }
   }
 
   private void broadcast(Node n, ConsensusMessage m) {
+    if (n.behaviour == Behaviour.COLLUDER && lockAttack(n, m)) {
+      return;
+    }
     switch (n.behaviour) {
       case WITHHOLD_VOTES -> {
         if (m instanceof ConsensusMessage.Vote) {
@@ -702,6 +1062,49 @@ public final class Simulation {
     }
   }
 
+  /** One burst of a flooding node: the same bytes to every peer. */
+  private void flood(Node n) {
+    long c = floodCounter++;
+    long h = n.proto.height();
+    List<byte[]> burst = new ArrayList<>();
+    if (n.behaviour == Behaviour.STATUS_FLOOD) {
+      burst.add(ConsensusMessage.Status.sign(h - 1 + 1_000, 0, n.index, n.key, chainId).encode());
+    } else {
+      int voter = voters.indexOf(n.key.publicKey());
+      Digest junk = Sha256.hash(("flood/" + n.index + "/" + c).getBytes(StandardCharsets.US_ASCII));
+      int r = n.proto.round();
+      // A far-future round of this height, a far height, a far round of the next height, and a
+      // round of the next height inside the window (which only the per-signer quota bounds).
+      burst.add(floodVote(n, voter, StatementKind.PREVOTE, h, r + 1_000 + (int) c, junk));
+      burst.add(floodVote(n, voter, StatementKind.PRECOMMIT, h + 2 + c % 1_000, (int) (c % 50), junk));
+      burst.add(floodVote(n, voter, StatementKind.PREVOTE, h + 1, 1_000 + (int) c, junk));
+      burst.add(floodVote(n, voter, StatementKind.PRECOMMIT, h + 1, (int) (c % 9), junk));
+      for (int rr = r + 1_000 + (int) c; rr < r + 1_000 + (int) c + servers; rr++) {
+        if (RotatingAuditProtocol.bookkeeper(membership, h, rr).equals(n.key.publicKey())) {
+          SimBlock b = SimBlock.build(h, junk, EPOCH + now, n.key.publicKey(), List.of());
+          Statement st = new Statement(StatementKind.PROPOSAL, h, rr, b.hash(), -1);
+          burst.add(new ConsensusMessage.Proposal(st, n.key.sign(st.signingBytes(chainId)), b.encode(), null).encode());
+        }
+      }
+    }
+    // The status flood aims at the returning node every 2 ms, and at everyone every 10 ms.
+    boolean everyone = n.behaviour != Behaviour.STATUS_FLOOD || victim < 0 || c % 5 == 0;
+    for (byte[] bytes : burst) {
+      for (Node peer : nodes) {
+        if (peer != n && (everyone || peer.index == victim)) {
+          transmit(n, peer.index, bytes);
+          metrics.merge("flood_messages", 1L, Long::sum);
+        }
+      }
+    }
+  }
+
+  private byte[] floodVote(Node n, int voter, StatementKind kind, long h, int r, Digest hash) {
+    Statement st = new Statement(kind, h, r, hash, -1);
+    return new ConsensusMessage.Vote(st, Math.max(0, voter), n.key.sign(st.signingBytes(chainId)), -1,
+        new byte[64]).encode();
+  }
+
   private SimBlock invalidVariant(SimBlock b, Ed25519PublicKey who) {
     List<byte[]> entries = b.entries();
     int mode = net.nextInt(4);
@@ -724,6 +1127,10 @@ public final class Simulation {
     if (partition != null && partition[from.index] != partition[to]) {
       return;
     }
+    if (heldByAttack(from, to, bytes)) {
+      schedule(stabilizeAt + latencyMin, to, DELIVER, new Delivery(from.index, bytes), 0);
+      return;
+    }
     if (net.nextDouble() < loss) {
       return;
     }
@@ -741,6 +1148,25 @@ public final class Simulation {
 
   private void onCommitted(Node n, Action.Committed c) {
     Digest prev = finalHash.putIfAbsent(c.height(), c.blockHash());
+    finalTime.putIfAbsent(c.height(), now);
+    if (c.height() == attackHeight) {
+      metrics.put("attack_commit_node" + n.index + "_ms", now);
+    }
+    SimBlock committed = n.ledger.block(c.height());
+    largestHonestBlock = Math.max(largestHonestBlock, committed.encode().length);
+    if (n.index == victim) {
+      // How long after it could have (the block final somewhere, its own clock past the block time).
+      long clockPassed = committed.timestamp() - EPOCH - n.offset;
+      long lag = now - Math.max(finalTime.get(c.height()), clockPassed);
+      metrics.merge("victim_max_commit_lag_ms", Math.max(0, lag), Math::max);
+      metrics.merge("victim_commits", 1L, Long::sum);
+      if (c.height() == victimTarget) {
+        metrics.put("victim_catch_up_ms", now - victimRestartAt);
+      }
+      if (committed.timestamp() > EPOCH + now + n.offset) {
+        metrics.merge("victim_commits_ahead_of_clock", 1L, Long::sum);
+      }
+    }
     if (prev != null) {
       if (!prev.equals(c.blockHash())) {
         safety.add("agreement: node " + n.index + " committed " + c.blockHash().toHex() + " at height "
@@ -752,6 +1178,13 @@ public final class Simulation {
     Certificate cert = c.certificate();
     if (!cert.verify(chainId, voters, verifier) || !cert.blockHash().equals(b.hash())) {
       safety.add("validity: certificate of height " + c.height() + " does not verify");
+    }
+    // The simulator's own quorum rule, independent of the code under test: more than two thirds
+    // of the voters, counted by distinct signer.
+    long distinct = cert.signers().stream().distinct().count();
+    if (3 * distinct <= 2L * voters.size()) {
+      safety.add("validity: certificate of height " + c.height() + " has " + distinct + " distinct signers of "
+          + voters.size() + " voters, not more than two thirds");
     }
     ValidationVerdict v = oracle.validate(b, new ProposalContext(c.height(), cert.round(), oracle.proposer(b).orElseThrow(), Long.MAX_VALUE / 4));
     if (v instanceof ValidationVerdict.Rejected r && !r.reason().startsWith("told to reject")) {
@@ -784,6 +1217,37 @@ public final class Simulation {
     }
     evidence++;
     n.evidenceKeys.add(who + "/" + ev.first().kind() + "/" + ev.first().height() + "/" + ev.first().round());
+  }
+
+  /** Every honest running node holds every block that was final a liveness bound (after stabilization) ago. */
+  private void checkCaughtUp(long end) {
+    long bound = livenessBoundMillis();
+    for (Node n : nodes) {
+      if (!n.up || !n.honest()) {
+        continue;
+      }
+      long h = n.proto.height();
+      Long t = finalTime.get(h);
+      if (t != null && Math.max(t, stabilizeAt) + bound <= end) {
+        liveness.add("catch-up: node " + n.index + " is still deciding height " + h + " although that block was final at "
+            + t + " ms and the run ended at " + end + " ms");
+      }
+      if (n.index == victim) {
+        metrics.put("victim_height", h - 1);
+      }
+    }
+  }
+
+  /** Bounded memory: what an honest node keeps of peer messages stays within a budget set by its round. */
+  private void checkMemory(Node n) {
+    long perRound = largestHonestBlock + 8L * nodes.size() * 256;
+    long budget = (n.proto.round() + 20L) * perRound;
+    long held = n.proto.retainedBytes();
+    metrics.merge("max_retained_bytes", held, Math::max);
+    if (held > budget && metrics.merge("memory_violations", 1L, Long::sum) == 1) {
+      safety.add("memory: node " + n.index + " holds " + held + " bytes of peer messages at round " + n.proto.round()
+          + ", above the bound " + budget);
+    }
   }
 
   private void checkLiveness(long end) {

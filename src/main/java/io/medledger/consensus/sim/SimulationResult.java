@@ -6,14 +6,17 @@ import java.util.List;
 /**
  * The outcome of one simulated run: violations of each invariant (empty when it held), counts,
  * the time-to-final of each entry submitted after stabilization, and a digest of the whole trace
- * (equal seeds give equal digests), and optionally each node's CPU time. Immutable.
+ * (equal seeds give equal digests), optionally each node's CPU time, and scenario measurements
+ * ({@code metrics}, for example how long the node that a timestamp attack aims at takes to commit).
+ * Immutable.
  */
 public record SimulationResult(String protocol, long seed, Scenario scenario, int servers,
     int auditors, long finalBlocks, long finalEntries, List<String> safetyViolations,
     List<String> livenessFailures, long evidence, long rejections, long messages,
-    long[] latenciesMillis, Digest trace, long[] nodeCpuNanos) {
+    long[] latenciesMillis, Digest trace, long[] nodeCpuNanos, java.util.Map<String, Long> metrics) {
 
   public SimulationResult {
+    metrics = java.util.Map.copyOf(metrics);
     safetyViolations = List.copyOf(safetyViolations);
     livenessFailures = List.copyOf(livenessFailures);
     latenciesMillis = latenciesMillis.clone();
@@ -42,7 +45,7 @@ public record SimulationResult(String protocol, long seed, Scenario scenario, in
   /** The one-line command that replays this run. */
   public String replayCommand() {
     return "bin/medledger simulate --protocol " + protocol + " --seeds 1 --first-seed " + seed
-        + " --servers " + servers + " --auditors " + auditors;
+        + " --servers " + servers + " --auditors " + auditors + " --scenario " + scenario.cliName();
   }
 
   /** The latency at quantile {@code q} in [0, 1] (nearest rank), or -1 without samples. */

@@ -15,7 +15,6 @@ import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECPoint;
-import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
  * secp256k1 on BouncyCastle: point codecs, RFC 6979 ECDSA with low-S, BIP 340 Schnorr, tagged
@@ -28,13 +27,12 @@ public final class Secp256k1 {
   public static final BigInteger N = PARAMS.getN();
   public static final BigInteger HALF_N = N.shiftRight(1);
   public static final BigInteger P = PARAMS.getCurve().getField().getCharacteristic();
-  private static final FixedPointCombMultiplier MULT = new FixedPointCombMultiplier();
 
   private Secp256k1() {}
 
-  /** Returns d·G (normalized). */
+  /** Returns d·G (normalized) in constant time: d is usually secret (keys, nonces). */
   public static ECPoint mulG(BigInteger d) {
-    return MULT.multiply(DOMAIN.getG(), d).normalize();
+    return io.medledger.internal.umbral.Secp256k1.mulG(d).normalize();
   }
 
   /** Returns true if {@code d} is a valid secret scalar (1 to n-1). */

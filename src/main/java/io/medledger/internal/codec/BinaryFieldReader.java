@@ -213,7 +213,8 @@ public final class BinaryFieldReader implements FieldReader {
     int n = count(name, maxCount, 4);
     List<T> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      int len = rawU32(name + " item length", remaining());
+      int len = rawU32(name + " item length", Integer.MAX_VALUE);
+      need(len, name + " item");
       int start = pos;
       int savedEnd = end;
       end = start + len;

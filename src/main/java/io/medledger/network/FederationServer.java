@@ -40,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The server an institution runs: its own copy of the ledger over a block store, its consensus
+ * One server (federation or audit) of the in-process {@link Federation}: its own copy of the ledger over a block store, its consensus
  * role, and, for a federation server, the re-encryption proxy. A node validates everything it
  * appends with the full chain rules (signatures, authorization, roots, certificate), so a
  * faulty client or bookkeeper cannot get an unauthorized entry onto its chain.
@@ -52,7 +52,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Thread-safe.
  */
-public final class Node implements AutoCloseable {
+public final class FederationServer implements AutoCloseable {
   private final Identity server;
   private final NodeRole role;
   private final Ledger ledger;
@@ -63,7 +63,7 @@ public final class Node implements AutoCloseable {
   private final List<String> proxyProblems = new CopyOnWriteArrayList<>();
   private volatile boolean online = true;
 
-  private Node(Builder b, Ledger ledger) {
+  private FederationServer(Builder b, Ledger ledger) {
     this.server = b.server;
     this.role = b.role;
     this.ledger = ledger;
@@ -139,10 +139,10 @@ public final class Node implements AutoCloseable {
      *
      * @throws io.medledger.chain.LedgerReplayException if a stored block does not validate
      */
-    public Node build() {
+    public FederationServer build() {
       Ledger l = Ledger.builder(params).store(store != null ? store : new InMemoryBlockStore()).clock(clock)
           .certificatePolicy(policy).open();
-      Node n = new Node(this, l);
+      FederationServer n = new FederationServer(this, l);
       for (long h = 0; h <= l.height(); h++) {
         n.afterCommit(l.block(h).block());
       }
@@ -252,7 +252,7 @@ public final class Node implements AutoCloseable {
   }
 
   /** Fetches, validates and appends the blocks {@code peer} has beyond this node's tip; returns how many. */
-  public int catchUp(Node peer) {
+  public int catchUp(FederationServer peer) {
     int n = 0;
     while (ledger.height() < peer.ledger().height()) {
       ValidationResult<CertifiedBlock> r = commit(peer.ledger().block(ledger.height() + 1));
@@ -429,6 +429,6 @@ public final class Node implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Node[" + role.name().toLowerCase(java.util.Locale.ROOT) + " " + server.name() + " " + id() + "]";
+    return "FederationServer[" + role.name().toLowerCase(java.util.Locale.ROOT) + " " + server.name() + " " + id() + "]";
   }
 }

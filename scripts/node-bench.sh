@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Node benchmark (docs/benchmarks.md): 4 federation + 4 audit node processes on loopback with TLS,
+# driven by `medledger load`; prints the load line, each node's CPU per final entry as a ratio to
+# one Ed25519 verification measured in the same run, and the load average.
+# Usage: scripts/node-bench.sh [RATE] [DURATION_S]   (after `mvn -q package -DskipTests`)
+set -euo pipefail
+here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+rate=${1:-1000}
+duration=${2:-30}
+dir=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
+trap cleanup EXIT
+ml() { "$here/bin/medledger" "$@"; }
+ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 20 --max-block-entries 2000 >/dev/null
+for i in 1 2 3 4 5 6 7 8; do
+  MEDLEDGER_JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
+  pids+=($!)
+done
+for i in 1 2 3 4 5 6 7 8; do
+  for _ in $(seq 1 600); do grep -q '"started"' "$dir/out-$i" 2>/dev/null && break; sleep 0.2; done
+done
+ticks=$(getconf CLK_TCK)
+cpu() { # total user+system ticks of process $1 (bin/medledger execs java, so the pid is the JVM)
+  awk '{print $14+$15}' "/proc/$1/stat"
+}
+declare -a before
+for k in "${!pids[@]}"; do before[$k]=$(cpu "${pids[$k]}"); done
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+line=$(ml load --client "$dir/net/client.json" --rate "$rate" --duration "$duration" --wait 60 | tail -n 1)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+final=$(sed -E 's/.*final=([0-9]+).*/\1/' <<<"$line")
+verify_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
+echo "$line"
+echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after]"
+for k in "${!pids[@]}"; do
+  after=$(cpu "${pids[$k]}")
+  awk -v b="${before[$k]}" -v a="$after" -v t="$ticks" -v f="$final" -v v="$verify_us" -v n="$((k+1))" \
+    'BEGIN { s=(a-b)/t; per=(f>0)? s/f*1e6 : 0; printf "node-%d cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f\n", n, s, per, (v>0)? per/v : 0 }'
+done

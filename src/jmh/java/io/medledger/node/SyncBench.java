@@ -1,0 +1,279 @@
+package io.medledger.node;
+
+import io.medledger.access.InstitutionClass;
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.ChainParameters;
+import io.medledger.chain.Entry;
+import io.medledger.chain.InstitutionRegistration;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.MembershipChange;
+import io.medledger.chain.PatientRegistration;
+import io.medledger.chain.VerifiedBlock;
+import io.medledger.codec.ByteString;
+import io.medledger.consensus.Certificate;
+import io.medledger.consensus.ConsensusConfig;
+import io.medledger.consensus.ConsensusContext;
+import io.medledger.consensus.ConsensusProtocol;
+import io.medledger.consensus.Event;
+import io.medledger.consensus.InMemorySafetyStore;
+import io.medledger.consensus.LedgerApp;
+import io.medledger.consensus.Protocols;
+import io.medledger.consensus.Statement;
+import io.medledger.consensus.StatementKind;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import io.medledger.storage.InMemoryBlockStore;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Bulk sync of a certified chain of {@code blocks} blocks of 100 signed patient registrations
+ * (rotating-audit certificates by 3 of 4 audit servers): a server that joins with only the genesis
+ * block fetches them from one peer through its {@link ProtocolDriver}, over TLS on loopback
+ * ({@code syncTls}) or in-JVM ({@code syncLocal}), beside its ceiling in the same run: the same
+ * blocks handed straight to a protocol instance ({@code verifyAndAppend}: certificate and block
+ * verification and append, no network, no driver). One operation is the whole chain: blocks per
+ * second = blocks / (seconds per operation).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class SyncBench {
+  static final String PROTOCOL = "rotating-audit";
+  static final int ENTRIES = 100;
+  static final TransportLimits LIMITS = TransportLimits.defaults();
+
+  @Param({"300"})
+  public int blocks;
+
+  ChainParameters params;
+  Ledger source;
+  List<byte[]> encoded = new ArrayList<>();
+  List<Certificate> certificates = new ArrayList<>();
+  Ed25519PrivateKey server;
+  Ed25519PrivateKey joiner;
+  Map<Ed25519PublicKey, PeerAddress> serverAddress;
+  TlsPeerTransport serverTls;
+  ProtocolDriver serverTlsDriver;
+  LocalNetwork localNet;
+  LocalPeerTransport serverLocal;
+  ProtocolDriver serverLocalDriver;
+
+  // per invocation
+  Ledger fresh;
+  PeerTransport joinerTransport;
+  ProtocolDriver joinerDriver;
+
+  private static Ed25519PrivateKey key(String name) {
+    return Ed25519PrivateKey.fromSeed(Sha256.hash(("sync-bench:" + name).getBytes(StandardCharsets.UTF_8)).toByteArray());
+  }
+
+  static ConsensusConfig config() {
+    ConsensusConfig d = ConsensusConfig.defaults();
+    return new ConsensusConfig(d.maxBlockEntries(), d.maxBlockBytes(), d.maxBatchDelay(), d.roundTimeout(),
+        d.maxBackoffExponent(), d.retransmitInterval(), d.maxPendingEntries(),
+        LIMITS.maxFrameBytes() - TransportLimits.FRAME_OVERHEAD, d.syncBatch());
+  }
+
+  Ledger newLedger() {
+    Ledger l = Ledger.builder(params).store(new InMemoryBlockStore()).clock(Clock.systemUTC())
+        .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL)).open();
+    l.append(source.block(0));
+    return l;
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    params = ChainParameters.defaults("sync-bench");
+    Digest chain = params.chainId();
+    long t0 = System.currentTimeMillis() - 86_400_000L;
+    Ed25519PrivateKey hospital = key("hospital");
+    Ed25519PrivateKey hospitalB = key("hospital-b");
+    List<Ed25519PrivateKey> fed = new ArrayList<>();
+    List<Ed25519PrivateKey> aud = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      fed.add(key("federation-" + i));
+      aud.add(key("audit-" + i));
+    }
+    server = fed.get(0);
+    joiner = aud.get(3);
+    ParticipantId hid = ParticipantId.of(hospital.publicKey());
+    List<Entry> genesis = new ArrayList<>();
+    genesis.add(Entry.sign(new InstitutionRegistration(hospital.publicKey(), "Hospital", InstitutionClass.A, t0,
+        List.of()), chain, hospital));
+    genesis.add(Entry.sign(new InstitutionRegistration(hospitalB.publicKey(), "Hospital B", InstitutionClass.B, t0,
+        List.of()), chain, hospitalB));
+    ParticipantId hidB = ParticipantId.of(hospitalB.publicKey());
+    for (Ed25519PrivateKey f : fed) {
+      genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
+          f.publicKey(), Optional.of(hid), t0, List.of()), chain, f));
+    }
+    for (Ed25519PrivateKey a : aud) {
+      genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER,
+          a.publicKey(), Optional.of(hidB), t0, List.of()), chain, a));
+    }
+    source = Ledger.builder(params).store(new InMemoryBlockStore()).clock(Clock.systemUTC())
+        .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL)).open();
+    io.medledger.chain.BlockCandidate gc = source.propose(ParticipantId.of(fed.get(0).publicKey()), 0, ByteString.EMPTY,
+        t0, genesis).value();
+    if (!gc.rejected().isEmpty()) {
+      throw new IllegalStateException("genesis entry rejected: " + gc.rejected().get(0).reason());
+    }
+    VerifiedBlock g = gc.block();
+    source.append(g, io.medledger.chain.Certificate.EMPTY).value();
+    LedgerApp app = new LedgerApp(source);
+    int n = 0;
+    for (int h = 1; h <= blocks; h++) {
+      long time = t0 + 1000L + h;
+      List<Entry> es = new ArrayList<>();
+      for (int i = 0; i < ENTRIES; i++) {
+        Ed25519PrivateKey p = key("patient-" + n++);
+        es.add(Entry.sign(new PatientRegistration(p.publicKey(), time, List.of()), chain, p));
+      }
+      VerifiedBlock b = source.propose(ParticipantId.of(fed.get(h % 4).publicKey()), 0, ByteString.EMPTY, time, es)
+          .value().block();
+      if (b.block().entries().size() != ENTRIES) {
+        throw new IllegalStateException("benchmark block lost entries");
+      }
+      List<Ed25519PublicKey> voters = Protocols.voters(PROTOCOL, app.membership(h));
+      Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, b.header().hash(), -1);
+      List<Certificate.Signature> sigs = new ArrayList<>();
+      for (int v = 0; v < 3; v++) {
+        Ed25519PrivateKey signer = aud.stream().filter(k -> k.publicKey().equals(voters.get(sigs.size()))).findFirst()
+            .orElseThrow();
+        sigs.add(new Certificate.Signature(sigs.size(), signer.sign(st.signingBytes(chain))));
+      }
+      Certificate cert = new Certificate(st, sigs);
+      source.append(b, new io.medledger.chain.Certificate(List.of(), ByteString.of(cert.encode()))).value();
+      encoded.add(app.encode(app.committedBlock(h)));
+      certificates.add(cert);
+    }
+    // the serving peer, over TLS and in-JVM
+    serverTls = TlsPeerTransport.start(new TransportConfig(TlsIdentity.of(server), new PeerAddress("127.0.0.1", 0),
+        chain, Map.of(), LIMITS));
+    serverTlsDriver = driver(server, source, serverTls);
+    serverTlsDriver.start();
+    localNet = new LocalNetwork();
+    serverLocal = localNet.attach(server.publicKey(), LIMITS, 8192);
+    serverLocalDriver = driver(server, source, serverLocal);
+    serverLocalDriver.start();
+  }
+
+  private ProtocolDriver driver(Ed25519PrivateKey k, Ledger ledger, PeerTransport t) {
+    LedgerApp app = new LedgerApp(ledger);
+    ConsensusProtocol p = Protocols.create(PROTOCOL, app,
+        new ConsensusContext(k, Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore()), config());
+    return new ProtocolDriver(p, app, t, new ConsensusListener() {}, DriverOptions.defaults()
+        .withSync(Duration.ofMillis(50), Duration.ofSeconds(5), 256, Duration.ofSeconds(1)), LIMITS.maxFrameBytes());
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    serverTlsDriver.close();
+    serverTls.close();
+    serverLocalDriver.close();
+    serverLocal.close();
+  }
+
+  /** Per invocation: a fresh genesis-only ledger for the joining server. */
+  @Setup(Level.Invocation)
+  public void freshJoiner() {
+    fresh = newLedger();
+  }
+
+  @TearDown(Level.Invocation)
+  public void closeJoiner() {
+    if (joinerDriver != null) {
+      joinerDriver.close();
+      joinerDriver = null;
+    }
+    if (joinerTransport != null) {
+      joinerTransport.close();
+      joinerTransport = null;
+    }
+  }
+
+  private void await(Ledger l, long height) throws InterruptedException {
+    long end = System.nanoTime() + 600_000_000_000L;
+    while (l.height() < height) {
+      if (System.nanoTime() > end) {
+        throw new IllegalStateException("sync stalled at " + l.height());
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  private void connect(PeerTransport serverSide, PeerTransport joinerSide, PeerAddress serverAddr, PeerAddress joinerAddr)
+      throws InterruptedException {
+    serverSide.updatePeers(Map.of(joiner.publicKey(), joinerAddr));
+    joinerSide.updatePeers(Map.of(server.publicKey(), serverAddr));
+    long end = System.nanoTime() + 30_000_000_000L;
+    while (!joinerSide.connectedPeers().contains(server.publicKey())) {
+      if (System.nanoTime() > end) {
+        throw new IllegalStateException("no connection");
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  /** The ceiling: the same certified blocks handed to a protocol instance directly. */
+  @Benchmark
+  public long verifyAndAppend() {
+    LedgerApp app = new LedgerApp(fresh);
+    ConsensusProtocol p = Protocols.create(PROTOCOL, app,
+        new ConsensusContext(joiner, Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore()), config());
+    p.handle(new Event.Start());
+    for (int i = 0; i < encoded.size(); i++) {
+      p.handle(new Event.BlockDelivered(encoded.get(i), certificates.get(i)));
+    }
+    if (fresh.height() != blocks) {
+      throw new IllegalStateException("ceiling appended " + fresh.height());
+    }
+    return fresh.height();
+  }
+
+  /** Bulk sync from one peer over TLS 1.3 on loopback. */
+  @Benchmark
+  public long syncTls() throws InterruptedException {
+    TlsPeerTransport t = TlsPeerTransport.start(new TransportConfig(TlsIdentity.of(joiner),
+        new PeerAddress("127.0.0.1", 0), params.chainId(), Map.of(), LIMITS));
+    joinerTransport = t;
+    connect(serverTls, t, serverTls.boundAddress(), t.boundAddress());
+    joinerDriver = driver(joiner, fresh, t);
+    joinerDriver.start();
+    await(fresh, blocks);
+    return fresh.height();
+  }
+
+  /** Bulk sync from one peer in-JVM (the driver and sync without TLS and sockets). */
+  @Benchmark
+  public long syncLocal() throws InterruptedException {
+    LocalPeerTransport t = localNet.attach(joiner.publicKey(), LIMITS, 8192);
+    joinerTransport = t;
+    connect(serverLocal, t, new PeerAddress("local", 1), new PeerAddress("local", 1));
+    joinerDriver = driver(joiner, fresh, t);
+    joinerDriver.start();
+    await(fresh, blocks);
+    return fresh.height();
+  }
+}

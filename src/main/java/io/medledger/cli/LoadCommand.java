@@ -1,0 +1,212 @@
+package io.medledger.cli;
+
+import io.medledger.chain.ChainParameters;
+import io.medledger.chain.Entry;
+import io.medledger.chain.PatientRegistration;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.node.ClientConfig;
+import io.medledger.node.Finality;
+import io.medledger.node.NodeClient;
+import io.medledger.node.NodeException;
+import io.medledger.node.NodeKeys;
+import io.medledger.node.TlsIdentity;
+import java.io.BufferedWriter;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * {@code medledger load --client D/client.json --rate R --duration S [--out ACKS] [--wait S]}
+ * submits signed entries (patient registrations, each under a fresh key) at R per second for S
+ * seconds, round-robin over the nodes of the client configuration, through their client
+ * endpoints, and waits for them to become final. A submission is acknowledged when its node
+ * answers that it is final in a certified block; it is counted final when, at the end, every node
+ * the client can reach holds it. The last line is {@code submitted=N acknowledged=A final=F
+ * p50_ms=X p99_ms=Y entries_per_s=Z} (latency from submission to acknowledgement; entries per
+ * second acknowledged over the submission period). With {@code --out} the id of every acknowledged
+ * entry is written, one hex id per line.
+ */
+final class LoadCommand implements Command {
+  @Override
+  public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
+    Args a = Args.parse(args, 0);
+    ClientConfig cc = ClientConfig.read(Path.of(a.required("client")));
+    long rate = a.requiredLong("rate");
+    long duration = a.requiredLong("duration");
+    String outFile = a.optional("out");
+    long wait = a.optionalLong("wait", 30);
+    a.rejectUnknown();
+    if (rate < 1 || rate > 1_000_000 || duration < 1 || duration > 86_400 || wait < 0 || wait > 3600) {
+      throw new CliException("--rate must be 1..1000000, --duration 1..86400, --wait 0..3600");
+    }
+    char[] pass = NodeKeys.passphrase(cc.keySource());
+    NodeKeys keys;
+    try {
+      keys = NodeKeys.open(cc.keyStore(), pass);
+    } finally {
+      Arrays.fill(pass, '\0');
+    }
+    TlsIdentity identity = TlsIdentity.of(keys.ledgerSecretKey());
+    int n = cc.nodes().size();
+    AtomicReferenceArray<NodeClient> clients = new AtomicReferenceArray<>(n);
+    int reachable = 0;
+    for (int i = 0; i < n; i++) {
+      try {
+        clients.set(i, connect(cc, i, identity));
+        reachable++;
+      } catch (NodeException e) {
+        err.println("medledger: warning: " + e.getMessage());
+      }
+    }
+    if (reachable == 0) {
+      throw new CliException("no node of " + cc.nodes().size() + " in the client configuration is reachable");
+    }
+    Digest chainId = ChainParameters.defaults(cc.chain()).chainId();
+    SecureRandom random = new SecureRandom();
+    AtomicLong submitted = new AtomicLong();
+    AtomicLong lastAck = new AtomicLong();
+    ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Digest> acked = new ConcurrentLinkedQueue<>();
+    List<CompletableFuture<?>> inFlight = new ArrayList<>();
+    long[] lastReconnect = new long[n];
+    long start = System.nanoTime();
+    long end = start + TimeUnit.SECONDS.toNanos(duration);
+    long total = rate * duration;
+    int next = 0;
+    for (long k = 0; k < total; k++) {
+      long due = start + k * 1_000_000_000L / rate;
+      long now = System.nanoTime();
+      if (due > now) {
+        TimeUnit.NANOSECONDS.sleep(due - now);
+      }
+      if (System.nanoTime() > end + TimeUnit.SECONDS.toNanos(1)) {
+        break; // the generator fell more than a second behind; stop at the duration
+      }
+      Ed25519PrivateKey pk = Ed25519PrivateKey.generate(random);
+      Entry e = Entry.sign(new PatientRegistration(pk.publicKey(), System.currentTimeMillis(), List.of()), chainId, pk);
+      NodeClient c = null;
+      for (int tries = 0; tries < n && c == null; tries++) {
+        int i = next++ % n;
+        NodeClient x = clients.get(i);
+        if (x == null || !x.isOpen()) {
+          long t = System.nanoTime();
+          if (t - lastReconnect[i] > TimeUnit.SECONDS.toNanos(1)) {
+            lastReconnect[i] = t;
+            try {
+              x = connect(cc, i, identity);
+              clients.set(i, x);
+            } catch (NodeException ex) {
+              x = null;
+            }
+          } else {
+            x = null;
+          }
+        }
+        c = x;
+      }
+      if (c == null) {
+        continue;
+      }
+      long t0 = System.nanoTime();
+      submitted.incrementAndGet();
+      CompletableFuture<Finality> f = c.submit(e);
+      inFlight.add(f.whenComplete((fin, ex) -> {
+        if (ex == null) {
+          long t1 = System.nanoTime();
+          latencies.add(new long[] {t1 - t0});
+          lastAck.accumulateAndGet(t1, Math::max);
+          acked.add(fin.entryId());
+        }
+      }));
+    }
+    long submitEnd = System.nanoTime();
+    try {
+      CompletableFuture.allOf(inFlight.toArray(new CompletableFuture[0])).get(wait, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // failures and stragglers are counted below
+    }
+    List<Digest> ackedIds = new ArrayList<>(acked);
+    long finalCount = countFinal(clients, ackedIds, err);
+    for (int i = 0; i < 50 && finalCount < ackedIds.size(); i++) {
+      Thread.sleep(200); // nodes other than the acknowledging one may be a block behind
+      finalCount = countFinal(clients, ackedIds, err);
+    }
+    if (outFile != null) {
+      try (BufferedWriter w = Files.newBufferedWriter(Path.of(outFile), StandardCharsets.US_ASCII)) {
+        for (Digest d : ackedIds) {
+          w.write(d.toHex());
+          w.newLine();
+        }
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      NodeClient c = clients.get(i);
+      if (c != null) {
+        c.close();
+      }
+    }
+    long[] lat = latencies.stream().mapToLong(x -> x[0]).sorted().toArray();
+    double seconds = Math.max(1e-9, (Math.max(submitEnd, lastAck.get()) - start) / 1e9);
+    out.printf("submitted=%d acknowledged=%d final=%d p50_ms=%d p99_ms=%d entries_per_s=%d%n", submitted.get(),
+        ackedIds.size(), finalCount, percentile(lat, 50), percentile(lat, 99), Math.round(ackedIds.size() / seconds));
+    return 0;
+  }
+
+  private static NodeClient connect(ClientConfig cc, int i, TlsIdentity identity) {
+    ClientConfig.NodeEndpointConfig e = cc.nodes().get(i);
+    return NodeClient.connect(e.address(), e.key(), identity);
+  }
+
+  /** Acknowledged ids that every reachable node holds. */
+  private static long countFinal(AtomicReferenceArray<NodeClient> clients, List<Digest> ids, PrintStream err) {
+    boolean[] everywhere = new boolean[ids.size()];
+    Arrays.fill(everywhere, true);
+    int asked = 0;
+    for (int i = 0; i < clients.length(); i++) {
+      NodeClient c = clients.get(i);
+      if (c == null || !c.isOpen()) {
+        continue;
+      }
+      try {
+        for (int from = 0; from < ids.size(); from += 50_000) {
+          List<Digest> part = ids.subList(from, Math.min(ids.size(), from + 50_000));
+          boolean[] has = c.contains(part).get(30, TimeUnit.SECONDS);
+          for (int j = 0; j < has.length; j++) {
+            everywhere[from + j] &= has[j];
+          }
+        }
+        asked++;
+      } catch (Exception e) {
+        err.println("medledger: warning: node " + i + " did not answer the final check: " + e.getMessage());
+      }
+    }
+    if (asked == 0) {
+      return 0;
+    }
+    long f = 0;
+    for (boolean b : everywhere) {
+      f += b ? 1 : 0;
+    }
+    return f;
+  }
+
+  private static long percentile(long[] sorted, int p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return Math.round(sorted[Math.max(0, Math.min(sorted.length - 1, idx))] / 1e6);
+  }
+}

@@ -1,0 +1,109 @@
+package io.medledger.cli;
+
+import io.medledger.internal.Json;
+import io.medledger.node.DataDirectory;
+import io.medledger.node.Node;
+import io.medledger.node.NodeClient;
+import io.medledger.node.NodeConfig;
+import io.medledger.node.NodeKeys;
+import io.medledger.node.NodeMetrics;
+import io.medledger.node.NodeStatus;
+import io.medledger.node.TlsIdentity;
+import io.medledger.node.JfrNodeMetrics;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code medledger node run --dir D/node-N} runs a node until SIGTERM or SIGINT, then shuts it down
+ * cleanly; {@code medledger node status --dir D/node-N} prints one JSON object with {@code height},
+ * {@code tip}, {@code entries}, {@code role} and {@code peers_connected}, from the running node
+ * (asked over its client endpoint with the node's own key) or from a stopped node's data directory.
+ */
+final class NodeCommand implements Command {
+  @Override
+  public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
+    if (args.length == 0 || !(args[0].equals("run") || args[0].equals("status"))) {
+      throw new CliException("usage: medledger node run --dir DIR | node status --dir DIR");
+    }
+    Args a = Args.parse(args, 1);
+    Path dir = Path.of(a.required("dir"));
+    a.rejectUnknown();
+    NodeConfig config = config(dir);
+    return args[0].equals("run") ? runNode(config, out) : status(config, out);
+  }
+
+  /** The configuration {@code dir/node.json}. */
+  static NodeConfig config(Path dir) {
+    Path f = dir.resolve("node.json");
+    if (!Files.isRegularFile(f)) {
+      throw new CliException("no node configuration " + f);
+    }
+    return NodeConfig.read(f);
+  }
+
+  private static int runNode(NodeConfig config, PrintStream out) throws InterruptedException {
+    Node node = Node.start(config, JfrNodeMetrics.create());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      node.close();
+      stopped.countDown();
+    }, "medledger-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    NodeStatus s = node.status();
+    out.println(Json.write(false, g -> {
+      g.writeStartObject();
+      g.writeStringField("event", "started");
+      g.writeStringField("role", s.role().label());
+      g.writeStringField("ledger_key", s.ledgerKey());
+      g.writeStringField("listen", node.peerAddress().toString());
+      g.writeStringField("client_listen", node.clientAddress().map(Object::toString).orElse(""));
+      g.writeNumberField("height", s.height());
+      g.writeEndObject();
+    }));
+    out.flush();
+    while (!stopped.await(1, TimeUnit.SECONDS)) {
+      if (!node.isRunning()) {
+        System.err.println("medledger: consensus stopped on this node; restart it from its data directory");
+        Runtime.getRuntime().removeShutdownHook(hook);
+        node.close();
+        return 2;
+      }
+    }
+    return 0;
+  }
+
+  private static int status(NodeConfig config, PrintStream out) {
+    Optional<NodeStatus> s = DataDirectory.status(config);
+    if (s.isPresent()) {
+      out.println(s.get().toJson());
+      return 0;
+    }
+    try (NodeClient c = ownClient(config)) {
+      out.println(c.status().get(10, TimeUnit.SECONDS));
+      return 0;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new CliException("the running node did not answer: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted");
+    }
+  }
+
+  /** A client of the running node {@code config} describes, authenticated with the node's own key. */
+  static NodeClient ownClient(NodeConfig config) {
+    char[] pass = NodeKeys.passphrase(config.keySource());
+    NodeKeys keys;
+    try {
+      keys = NodeKeys.open(config.dataDirectory().resolve(NodeKeys.FILE_NAME), pass);
+    } finally {
+      Arrays.fill(pass, '\0');
+    }
+    return NodeClient.connect(config.clientListen(), keys.ledgerKey(), TlsIdentity.of(keys.ledgerSecretKey()));
+  }
+}

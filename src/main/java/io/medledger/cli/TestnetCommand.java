@@ -1,0 +1,52 @@
+package io.medledger.cli;
+
+import io.medledger.internal.Json;
+import io.medledger.node.NodeConfig;
+import io.medledger.node.Testnet;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+
+/**
+ * {@code medledger testnet --dir D --federation F --audit A --storage S [--base-port P]
+ * [--protocol rotating-audit|bft] [--chain NAME] [--batch-delay-ms MS] [--max-block-entries N]}
+ * writes a local multi-process federation: {@code D/node-N} (configuration, key store, genesis),
+ * {@code D/client.json} and {@code D/passphrase} (mode 0600). Prints a JSON summary.
+ */
+final class TestnetCommand implements Command {
+  @Override
+  public int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    Args a = Args.parse(args, 0);
+    Path dir = Path.of(a.required("dir"));
+    int fed = (int) a.requiredLong("federation");
+    int audit = (int) a.optionalLong("audit", 0);
+    int storage = (int) a.optionalLong("storage", 0);
+    int base = (int) a.optionalLong("base-port", 0);
+    String protocol = a.optional("protocol");
+    String chain = a.optional("chain");
+    NodeConfig.ConsensusSettings d = NodeConfig.ConsensusSettings.defaults();
+    long delay = a.optionalLong("batch-delay-ms", d.batchDelay().toMillis());
+    long entries = a.optionalLong("max-block-entries", d.maxBlockEntries());
+    a.rejectUnknown();
+    NodeConfig.ConsensusSettings cs;
+    try {
+      cs = new NodeConfig.ConsensusSettings(protocol == null ? d.protocol() : protocol, d.roundTimeout(),
+          d.retransmitInterval(), (int) entries, d.maxBlockBytes(), Duration.ofMillis(delay), d.maxPendingEntries());
+    } catch (IllegalArgumentException e) {
+      throw new CliException("bad consensus option: " + e.getMessage());
+    }
+    Testnet.Layout l = Testnet.create(dir, new Testnet.Options(chain == null ? "medledger-testnet" : chain, fed, audit,
+        storage, base, cs), new SecureRandom());
+    out.println(Json.write(false, g -> {
+      g.writeStartObject();
+      g.writeStringField("dir", l.directory().toString());
+      g.writeNumberField("nodes", l.nodeDirectories().size());
+      g.writeStringField("client", l.clientConfig().toString());
+      g.writeStringField("passphrase", l.passphrase().toString());
+      g.writeEndObject();
+    }));
+    return 0;
+  }
+}

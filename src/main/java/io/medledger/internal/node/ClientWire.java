@@ -1,0 +1,105 @@
+package io.medledger.internal.node;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The client request/response encoding of a node's client endpoint. A request is one type byte
+ * and its body: {@code SUBMIT} an encoded entry; {@code STATUS} nothing; {@code CONTAINS} a u32
+ * count and that many 32-byte entry ids. A response is one status byte ({@code OK} or
+ * {@code REFUSED}) and its body: for SUBMIT, u64 height and the 32-byte block hash, or a u8 cause
+ * and a UTF-8 reason; for STATUS, UTF-8 JSON; for CONTAINS, the bitmap of present ids (bit i of
+ * byte i/8, least significant first). Decoders check every length before allocating. Stateless;
+ * thread-safe.
+ */
+public final class ClientWire {
+  /** Submit an entry. */
+  public static final byte SUBMIT = 1;
+  /** Ask for the node status. */
+  public static final byte STATUS = 2;
+  /** Ask which entry ids are on the ledger. */
+  public static final byte CONTAINS = 3;
+  /** Success. */
+  public static final byte OK = 0;
+  /** Refusal, with a cause and a reason. */
+  public static final byte REFUSED = 1;
+  /** Most ids one CONTAINS request may carry. */
+  public static final int MAX_IDS = 100_000;
+
+  private ClientWire() {}
+
+  /** A SUBMIT request. */
+  public static byte[] submit(byte[] entry) {
+    byte[] b = new byte[entry.length + 1];
+    b[0] = SUBMIT;
+    System.arraycopy(entry, 0, b, 1, entry.length);
+    return b;
+  }
+
+  /** A CONTAINS request. */
+  public static byte[] contains(List<Digest> ids) {
+    if (ids.size() > MAX_IDS) {
+      throw new IllegalArgumentException("at most " + MAX_IDS + " ids per request");
+    }
+    ByteBuffer b = ByteBuffer.allocate(5 + 32 * ids.size());
+    b.put(CONTAINS).putInt(ids.size());
+    ids.forEach(d -> b.put(d.toByteArray()));
+    return b.array();
+  }
+
+  /** The ids of a CONTAINS request body (after the type byte). */
+  public static List<Digest> containsIds(byte[] request) {
+    if (request.length < 5) {
+      throw new MalformedEncodingException("truncated contains request");
+    }
+    int n = ByteBuffer.wrap(request, 1, 4).getInt();
+    if (n < 0 || n > MAX_IDS || request.length != 5 + 32L * n) {
+      throw new MalformedEncodingException("contains request length does not match its count");
+    }
+    List<Digest> ids = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      ids.add(Digest.of(request, 5 + 32 * i));
+    }
+    return ids;
+  }
+
+  /** An OK response to SUBMIT. */
+  public static byte[] finalAt(long height, Digest blockHash) {
+    return ByteBuffer.allocate(41).put(OK).putLong(height).put(blockHash.toByteArray()).array();
+  }
+
+  /** A REFUSED response with a cause code and a reason (cut to 1,000 characters). */
+  public static byte[] refused(int cause, String reason) {
+    String r = reason.length() > 1000 ? reason.substring(0, 1000) : reason;
+    byte[] t = r.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(2 + t.length).put(REFUSED).put((byte) cause).put(t).array();
+  }
+
+  /** An OK response carrying {@code body}. */
+  public static byte[] ok(byte[] body) {
+    byte[] b = new byte[body.length + 1];
+    b[0] = OK;
+    System.arraycopy(body, 0, b, 1, body.length);
+    return b;
+  }
+
+  /** A presence bitmap for {@code present}. */
+  public static byte[] bitmap(boolean[] present) {
+    byte[] b = new byte[(present.length + 7) / 8];
+    for (int i = 0; i < present.length; i++) {
+      if (present[i]) {
+        b[i / 8] |= (byte) (1 << (i % 8));
+      }
+    }
+    return b;
+  }
+
+  /** Reads bit {@code i} of a bitmap. */
+  public static boolean bit(byte[] bitmap, int offset, int i) {
+    return (bitmap[offset + i / 8] & (1 << (i % 8))) != 0;
+  }
+}

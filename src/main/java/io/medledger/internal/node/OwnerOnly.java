@@ -1,0 +1,99 @@
+package io.medledger.internal.node;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Owner-only files (0600) and directories (0700), written atomically and durably. On a file
+ * system without POSIX permissions the permission steps are skipped. Stateless; thread-safe.
+ */
+public final class OwnerOnly {
+  private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx------");
+
+  private OwnerOnly() {}
+
+  private static boolean posix(Path p) {
+    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+  }
+
+  /** Creates {@code dir} and missing parents with mode 0700 (existing ones are left as they are, except {@code dir}). */
+  public static void createDirectories(Path dir) throws IOException {
+    if (posix(dir)) {
+      FileAttribute<Set<PosixFilePermission>> a = PosixFilePermissions.asFileAttribute(DIR);
+      Files.createDirectories(dir, a);
+      Files.setPosixFilePermissions(dir, DIR);
+    } else {
+      Files.createDirectories(dir);
+    }
+  }
+
+  /**
+   * Writes {@code bytes} to {@code file} with mode 0600: a temporary file is written and fsynced,
+   * renamed over the target, and the directory fsynced.
+   *
+   * @param replace whether an existing file may be replaced
+   * @throws FileAlreadyExistsException if the file exists and {@code replace} is false
+   */
+  public static void write(Path file, byte[] bytes, boolean replace) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    if (!replace && Files.exists(file)) {
+      throw new FileAlreadyExistsException(file.toString());
+    }
+    Path tmp = dir.resolve(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Set<StandardOpenOption> opts = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try (FileChannel ch = posix(file) ? FileChannel.open(tmp, opts, PosixFilePermissions.asFileAttribute(FILE))
+        : FileChannel.open(tmp, opts)) {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    }
+    if (replace) {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } else {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+    syncDirectory(dir);
+  }
+
+  /** Fsyncs a directory so that a rename or creation in it survives a crash (a no-op where unsupported). */
+  public static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      if (posix(dir)) {
+        throw e instanceof IOException io ? io : new IOException(e);
+      }
+    }
+  }
+
+  /** Null when group and others have no access to {@code p} (or permissions are not POSIX), else a description. */
+  public static String problem(Path p) throws IOException {
+    if (!posix(p)) {
+      return null;
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+    for (PosixFilePermission x : perms) {
+      String n = x.name();
+      if (n.startsWith("GROUP_") || n.startsWith("OTHERS_")) {
+        return p + " is accessible by group or others (mode " + PosixFilePermissions.toString(perms)
+            + "); make it owner-only (chmod " + (Files.isDirectory(p) ? "700" : "600") + ")";
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,177 @@
+package io.medledger.internal.transport;
+
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.node.PeerAddress;
+import io.medledger.node.RequestHandler;
+import io.medledger.node.TlsIdentity;
+import io.medledger.node.TransportException;
+import io.medledger.node.TransportLimits;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * The server side of the client request channel (see {@code io.medledger.node.NodeEndpoint}):
+ * TLS 1.3 with client certificates bound to participant keys that {@code authorizer} admits; each
+ * request frame is {@code id(8) || request}, each response {@code id(8) || status(1) || body}
+ * (status 0: the handler's answer, 1: an error without detail). Per connection at most
+ * {@link #MAX_IN_FLIGHT} requests are in flight (more are answered with an error at once) and
+ * reading pauses while the requests in flight hold more than {@code inboundMemoryBytes}.
+ * Thread-safe.
+ */
+public final class NettyEndpoint implements AutoCloseable {
+  /** Requests one connection may have in flight. */
+  public static final int MAX_IN_FLIGHT = 8192;
+  static final byte[] OK = {0};
+  static final byte[] ERROR = {1};
+  private static final System.Logger LOG = System.getLogger(NettyEndpoint.class.getName());
+
+  private final EventLoopGroup group;
+  private final Channel server;
+  private final AtomicLong refused = new AtomicLong();
+  private volatile boolean closed;
+
+  /**
+   * Binds {@code listen} and serves requests.
+   *
+   * @throws TransportException if the address cannot be bound
+   */
+  public NettyEndpoint(PeerAddress listen, TlsIdentity identity, Predicate<Ed25519PublicKey> authorizer,
+      RequestHandler handler, TransportLimits limits) {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(authorizer, "authorizer");
+    Objects.requireNonNull(handler, "handler");
+    Objects.requireNonNull(limits, "limits");
+    LedgerCertificates.Credential cred = LedgerCertificates.issue(identity, System.currentTimeMillis(), 30,
+        new SecureRandom());
+    Predicate<Ed25519PublicKey> admit = k -> !closed && authorizer.test(k);
+    TlsEngines tls = new TlsEngines(cred, admit);
+    String tag = identity.ledgerKey().toHex().substring(0, 8);
+    group = new MultiThreadIoEventLoopGroup(1, (ThreadFactory) r -> {
+      Thread t = new Thread(r, "medledger-endpoint-" + tag);
+      t.setDaemon(true);
+      return t;
+    }, NioIoHandler.newFactory());
+    try {
+      server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              Framed.pipeline(ch, tls.server(), limits, new Conn(admit, handler, limits));
+            }
+          })
+          .bind(listen.host(), listen.port()).syncUninterruptibly().channel();
+    } catch (RuntimeException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new TransportException("cannot listen on " + listen + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The bound address. */
+  public PeerAddress boundAddress() {
+    InetSocketAddress a = (InetSocketAddress) server.localAddress();
+    return new PeerAddress(a.getAddress().getHostAddress(), a.getPort());
+  }
+
+  /** Connections refused at the handshake since start. */
+  public long refusedConnections() {
+    return refused.get();
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private final class Conn extends Framed.Handler {
+    private final RequestHandler handler;
+    private final TransportLimits limits;
+    private int inFlight;
+    private long inFlightBytes;
+    private boolean paused;
+
+    Conn(Predicate<Ed25519PublicKey> admit, RequestHandler handler, TransportLimits limits) {
+      super(Framed.CLIENT_CHANNEL, admit);
+      this.handler = handler;
+      this.limits = limits;
+    }
+
+    @Override
+    void onReady(ChannelHandlerContext ctx) {}
+
+    @Override
+    void refused(String why) {
+      refused.incrementAndGet();
+      LOG.log(Level.DEBUG, () -> "refused a client connection: " + why);
+    }
+
+    @Override
+    void onFrame(ChannelHandlerContext ctx, byte[] frame) {
+      long id;
+      try {
+        id = Framed.id(frame);
+      } catch (RuntimeException e) {
+        ctx.close();
+        return;
+      }
+      if (inFlight >= MAX_IN_FLIGHT) {
+        Framed.write(ctx, Framed.frame(id, ERROR, new byte[0]));
+        return;
+      }
+      byte[] request = java.util.Arrays.copyOfRange(frame, 8, frame.length);
+      inFlight++;
+      inFlightBytes += frame.length;
+      if (inFlightBytes > limits.inboundMemoryBytes() && !paused) {
+        paused = true;
+        ctx.channel().config().setAutoRead(false);
+      }
+      CompletableFuture<byte[]> f;
+      try {
+        f = Objects.requireNonNull(handler.handle(peer, request), "handler returned null");
+      } catch (RuntimeException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      int size = frame.length;
+      f.whenComplete((body, err) -> ctx.executor().execute(() -> {
+        inFlight--;
+        inFlightBytes -= size;
+        if (paused && inFlightBytes <= limits.inboundMemoryBytes() / 2) {
+          paused = false;
+          ctx.channel().config().setAutoRead(true);
+        }
+        if (!ctx.channel().isActive()) {
+          return;
+        }
+        if (err != null || body == null || body.length + 9 > limits.maxFrameBytes()) {
+          if (err != null) {
+            LOG.log(Level.DEBUG, () -> "request failed: " + err);
+          }
+          Framed.write(ctx, Framed.frame(id, ERROR, new byte[0]));
+        } else {
+          Framed.write(ctx, Framed.frame(id, OK, body));
+        }
+      }));
+    }
+  }
+}

@@ -1,0 +1,478 @@
+package io.medledger.internal.transport;
+
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.node.FrameReceiver;
+import io.medledger.node.PeerAddress;
+import io.medledger.node.PeerTransport;
+import io.medledger.node.TransportConfig;
+import io.medledger.node.TransportException;
+import io.medledger.node.TransportLimits;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLEngine;
+
+/**
+ * The Netty implementation of a TLS 1.3 peer transport (see {@code io.medledger.node.TlsPeerTransport}).
+ * Of two peers, the one with the smaller key (in hex order) dials and re-dials with exponential
+ * backoff; both accept. A newer authenticated connection of a key replaces an older one.
+ *
+ * <p>Per connection: TLS 1.3 with client authentication by ledger-key certificates
+ * ({@link TlsEngines}), a handshake deadline, the {@link FrameCodec.Hello} version handshake,
+ * length-prefixed frames checked against the cap before allocation, a reader idle timeout with
+ * keep-alives, inbound byte and frame rates enforced by pausing reads (token buckets), inbound
+ * memory bounded by pausing reads while the receiver has not taken a peer's frames, and a bounded
+ * outbound queue. Frames are handed to the receiver on one delivery thread, in order per peer.
+ *
+ * <p>Thread-safe.
+ */
+public final class NettyPeerTransport implements PeerTransport {
+  private static final System.Logger LOG = System.getLogger(NettyPeerTransport.class.getName());
+
+  private final Ed25519PublicKey self;
+  private final String selfHex;
+  private final TransportLimits limits;
+  private final FrameCodec.Hello hello;
+  private final TlsEngines tls;
+  private final EventLoopGroup group;
+  private final ExecutorService delivery;
+  private final Channel server;
+  private final Map<Ed25519PublicKey, Link> links = new ConcurrentHashMap<>();
+  private volatile Map<Ed25519PublicKey, PeerAddress> allowed;
+  private volatile FrameReceiver receiver;
+  private volatile boolean closed;
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong violations = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+
+  /** One allowed peer: its address, its current authenticated channel, queues and reconnect state. */
+  private final class Link {
+    final Ed25519PublicKey key;
+    volatile PeerAddress address;
+    volatile Channel channel;
+    final AtomicLong outbound = new AtomicLong();
+    final AtomicLong inbound = new AtomicLong();
+    int attempts;
+    ScheduledFuture<?> reconnect;
+    boolean dialing;
+
+    Link(Ed25519PublicKey key, PeerAddress address) {
+      this.key = key;
+      this.address = address;
+    }
+
+    boolean dialer() {
+      return selfHex.compareTo(key.toHex()) < 0;
+    }
+  }
+
+  /**
+   * Starts listening on {@code config.listen()} and dialling the configured peers.
+   *
+   * @throws TransportException if the address cannot be bound
+   */
+  public NettyPeerTransport(TransportConfig config) {
+    Objects.requireNonNull(config, "config");
+    this.self = config.identity().ledgerKey();
+    this.selfHex = self.toHex();
+    this.limits = config.limits();
+    this.hello = FrameCodec.Hello.of(config.chainId());
+    LedgerCertificates.Credential cred =
+        LedgerCertificates.issue(config.identity(), System.currentTimeMillis(), 30, new SecureRandom());
+    this.tls = new TlsEngines(cred, k -> !closed && allowed.containsKey(k));
+    this.allowed = withoutSelf(config.peers());
+    String tag = selfHex.substring(0, 8);
+    this.group = new MultiThreadIoEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> daemon(r, "medledger-net-" + tag), NioIoHandler.newFactory());
+    this.delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "medledger-deliver-" + tag));
+    try {
+      ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 128)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              pipeline(ch, null);
+            }
+          });
+      this.server = b.bind(config.listen().host(), config.listen().port()).syncUninterruptibly().channel();
+    } catch (RuntimeException e) {
+      shutdownThreads();
+      throw new TransportException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+    }
+    for (Map.Entry<Ed25519PublicKey, PeerAddress> e : allowed.entrySet()) {
+      Link l = new Link(e.getKey(), e.getValue());
+      links.put(e.getKey(), l);
+    }
+    group.next().execute(() -> links.values().forEach(this::dialIfDue));
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  private WriteBufferWaterMark waterMark() {
+    int high = (int) Math.min(Integer.MAX_VALUE, Math.max(64 << 10, limits.outboundQueueBytes() / 2));
+    return new WriteBufferWaterMark(Math.max(32 << 10, high / 2), high);
+  }
+
+  private Map<Ed25519PublicKey, PeerAddress> withoutSelf(Map<Ed25519PublicKey, PeerAddress> peers) {
+    Map<Ed25519PublicKey, PeerAddress> m = new HashMap<>(peers);
+    m.remove(self);
+    return Map.copyOf(m);
+  }
+
+  /** The address the server socket is bound to. */
+  public PeerAddress boundAddress() {
+    InetSocketAddress a = (InetSocketAddress) server.localAddress();
+    return new PeerAddress(a.getAddress().getHostAddress(), a.getPort());
+  }
+
+  /** Connections refused at the TLS or version handshake so far. */
+  public long refusedConnections() {
+    return refused.get();
+  }
+
+  /** Connections closed for a protocol violation (oversized frame, bad hello, garbage) so far. */
+  public long protocolViolations() {
+    return violations.get();
+  }
+
+  /** Frames not sent because the peer was unconnected, its queue full, or the frame too large. */
+  public long droppedFrames() {
+    return dropped.get();
+  }
+
+  @Override
+  public Ed25519PublicKey self() {
+    return self;
+  }
+
+  @Override
+  public boolean send(Ed25519PublicKey to, byte[] frame) {
+    Objects.requireNonNull(to, "to");
+    Objects.requireNonNull(frame, "frame");
+    Link l = links.get(to);
+    Channel ch = l == null ? null : l.channel;
+    if (closed || ch == null || !ch.isActive() || frame.length > limits.maxFrameBytes()) {
+      dropped.incrementAndGet();
+      return false;
+    }
+    long size = frame.length + FrameCodec.PREFIX;
+    if (l.outbound.addAndGet(size) > limits.outboundQueueBytes()) {
+      l.outbound.addAndGet(-size);
+      dropped.incrementAndGet();
+      return false;
+    }
+    ByteBuf buf = Unpooled.wrappedBuffer(FrameCodec.prefix(frame.length), frame);
+    ch.writeAndFlush(buf).addListener(f -> l.outbound.addAndGet(-size));
+    return true;
+  }
+
+  @Override
+  public void setReceiver(FrameReceiver receiver) {
+    this.receiver = receiver;
+  }
+
+  @Override
+  public void updatePeers(Map<Ed25519PublicKey, PeerAddress> peers) {
+    Map<Ed25519PublicKey, PeerAddress> next = withoutSelf(Objects.requireNonNull(peers, "peers"));
+    group.next().execute(() -> {
+      allowed = next;
+      for (Link l : List.copyOf(links.values())) {
+        if (!next.containsKey(l.key)) {
+          links.remove(l.key);
+          if (l.reconnect != null) {
+            l.reconnect.cancel(false);
+          }
+          Channel ch = l.channel;
+          l.channel = null;
+          if (ch != null) {
+            ch.close();
+          }
+        }
+      }
+      for (Map.Entry<Ed25519PublicKey, PeerAddress> e : next.entrySet()) {
+        Link l = links.computeIfAbsent(e.getKey(), k -> new Link(k, e.getValue()));
+        l.address = e.getValue();
+        dialIfDue(l);
+      }
+    });
+  }
+
+  @Override
+  public Set<Ed25519PublicKey> connectedPeers() {
+    Set<Ed25519PublicKey> out = new HashSet<>();
+    for (Link l : links.values()) {
+      Channel ch = l.channel;
+      if (ch != null && ch.isActive()) {
+        out.add(l.key);
+      }
+    }
+    return Set.copyOf(out);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    for (Link l : links.values()) {
+      Channel ch = l.channel;
+      if (ch != null) {
+        ch.close();
+      }
+    }
+    shutdownThreads();
+  }
+
+  private void shutdownThreads() {
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    delivery.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- dialling
+
+  /** On the event loop: dials {@code l} if this side dials it and it is neither connected nor being dialled. */
+  private void dialIfDue(Link l) {
+    if (closed || !l.dialer() || l.dialing || l.channel != null || links.get(l.key) != l
+        || (l.reconnect != null && !l.reconnect.isDone())) {
+      return;
+    }
+    PeerAddress a = l.address;
+    if (a.port() == 0) {
+      return;
+    }
+    l.dialing = true;
+    new Bootstrap().group(group).channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, limits.handshakeTimeout().toMillis()))
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            pipeline(ch, l);
+          }
+        })
+        .connect(a.host(), a.port())
+        .addListener((ChannelFutureListener) f -> {
+          if (!f.isSuccess()) {
+            l.dialing = false;
+            scheduleReconnect(l);
+          } else {
+            f.channel().closeFuture().addListener(c -> {
+              l.dialing = false;
+              scheduleReconnect(l);
+            });
+          }
+        });
+  }
+
+  private void scheduleReconnect(Link l) {
+    if (closed || links.get(l.key) != l || !l.dialer()) {
+      return;
+    }
+    long min = limits.reconnectMin().toMillis();
+    long delay = Math.min(limits.reconnectMax().toMillis(), min << Math.min(l.attempts, 20));
+    delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+    l.attempts++;
+    try {
+      l.reconnect = group.next().schedule(() -> {
+        l.reconnect = null;
+        dialIfDue(l);
+      }, delay, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  // ---------------------------------------------------------------- pipeline
+
+  private void pipeline(SocketChannel ch, Link dialled) {
+    SSLEngine engine = dialled == null ? tls.server() : tls.client(dialled.address.host(), dialled.address.port());
+    Framed.pipeline(ch, engine, limits, new PeerHandler(dialled));
+  }
+
+  /** Splits the decrypted stream into frames; the cap is checked on the prefix before allocating. */
+  static final class Deframer extends ByteToMessageDecoder {
+    private final int max;
+
+    Deframer(int max) {
+      this.max = max;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+      while (in.readableBytes() >= FrameCodec.PREFIX) {
+        int i = in.readerIndex();
+        int n = FrameCodec.frameLength(in.getByte(i), in.getByte(i + 1), in.getByte(i + 2), in.getByte(i + 3), max);
+        if (in.readableBytes() < FrameCodec.PREFIX + n) {
+          return;
+        }
+        in.skipBytes(FrameCodec.PREFIX);
+        byte[] frame = new byte[n];
+        in.readBytes(frame);
+        out.add(frame);
+      }
+    }
+  }
+
+  private final class PeerHandler extends Framed.Handler {
+    private Link link;
+    private double byteTokens = limits.inboundBytesPerSecond();
+    private double frameTokens = limits.inboundFramesPerSecond();
+    private long lastRefill = System.nanoTime();
+    private boolean pausedByRate;
+    private boolean pausedByMemory;
+    private ChannelHandlerContext context;
+
+    PeerHandler(Link dialled) {
+      super(hello.chainId(), k -> allowed.containsKey(k) && (dialled == null || dialled.key.equals(k)));
+    }
+
+    @Override
+    void refused(String why) {
+      refused.incrementAndGet();
+      LOG.log(Level.DEBUG, () -> "refused a peer connection: " + why);
+    }
+
+    @Override
+    void violation(String why) {
+      violations.incrementAndGet();
+      LOG.log(Level.WARNING, "closing the connection of " + (peer == null ? "an unauthenticated peer" : peer.toHex())
+          + ": " + why);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      context = ctx;
+    }
+
+    @Override
+    void onReady(ChannelHandlerContext ctx) {
+      Link l = links.get(peer);
+      if (l == null) {
+        refused("no longer a peer");
+        ctx.close();
+        return;
+      }
+      link = l;
+      Channel old = l.channel;
+      l.channel = ctx.channel();
+      l.attempts = 0;
+      if (old != null && old != ctx.channel()) {
+        old.close();
+      }
+    }
+
+    @Override
+    void onFrame(ChannelHandlerContext ctx, byte[] frame) {
+      Link l = link;
+      if (l == null) {
+        return;
+      }
+      account(ctx, frame.length);
+      FrameReceiver r = receiver;
+      Ed25519PublicKey from = peer;
+      if (l.inbound.addAndGet(frame.length) > limits.inboundMemoryBytes()) {
+        pausedByMemory = true;
+        updateAutoRead();
+      }
+      try {
+        delivery.execute(() -> {
+          try {
+            if (r != null && !closed && l.channel == ctx.channel()) {
+              r.onFrame(from, frame);
+            }
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the receiver failed on a frame from " + from.toHex(), e);
+          } finally {
+            long left = l.inbound.addAndGet(-frame.length);
+            if (left <= limits.inboundMemoryBytes() / 2) {
+              ctx.channel().eventLoop().execute(this::resumeMemory);
+            }
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        l.inbound.addAndGet(-frame.length);
+      }
+    }
+
+    private void resumeMemory() {
+      if (pausedByMemory) {
+        pausedByMemory = false;
+        updateAutoRead();
+      }
+    }
+
+    private void updateAutoRead() {
+      if (context != null) {
+        context.channel().config().setAutoRead(!pausedByRate && !pausedByMemory);
+      }
+    }
+
+    /** Token buckets of one second: going below zero pauses reading until the deficit refills. */
+    private void account(ChannelHandlerContext ctx, int bytes) {
+      long now = System.nanoTime();
+      double secs = (now - lastRefill) / 1e9;
+      lastRefill = now;
+      byteTokens = Math.min(limits.inboundBytesPerSecond(), byteTokens + secs * limits.inboundBytesPerSecond());
+      frameTokens = Math.min(limits.inboundFramesPerSecond(), frameTokens + secs * limits.inboundFramesPerSecond());
+      byteTokens -= bytes;
+      frameTokens -= 1;
+      if ((byteTokens < 0 || frameTokens < 0) && !pausedByRate) {
+        double wait = Math.max(-byteTokens / limits.inboundBytesPerSecond(), -frameTokens / limits.inboundFramesPerSecond());
+        pausedByRate = true;
+        updateAutoRead();
+        ctx.executor().schedule(() -> {
+          pausedByRate = false;
+          updateAutoRead();
+        }, Math.max(1, (long) (wait * 1000)), TimeUnit.MILLISECONDS);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      Link l = link;
+      if (l != null && l.channel == ctx.channel()) {
+        l.channel = null;
+      }
+      super.channelInactive(ctx);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.medledger.node;
+
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.transport.NodeFrames.SyncRequest;
+import io.medledger.internal.transport.NodeFrames.SyncResponse;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The sans-IO core of bulk sync: which peer to ask next for which blocks, and what a peer's answer
+ * is worth. At most one request is outstanding. Peers are tried one by one in turn; a peer that
+ * times out, answers garbage, claims a height it does not serve, or sends blocks that do not
+ * commit is backed off exponentially, so a lying peer costs at most one timeout per backoff
+ * period and cannot stall the node while another peer serves it. A peer that makes progress is
+ * asked again at once (pipelined bulk transfer). It trusts no peer: the blocks go through the
+ * protocol, which checks each certificate against the membership at its height and each block
+ * with the full chain rules before it appends.
+ *
+ * <p>Not thread-safe: the driver's event loop owns it. Time is passed in (milliseconds).
+ */
+final class BlockSync {
+  private static final class PeerState {
+    int failures;
+    long notBefore;
+    long claimed;
+  }
+
+  private record Outstanding(Ed25519PublicKey peer, SyncRequest request, long sentAt) {}
+
+  private final DriverOptions options;
+  private final Map<Ed25519PublicKey, PeerState> peers = new HashMap<>();
+  private final List<Ed25519PublicKey> order = new ArrayList<>();
+  private int cursor;
+  private Outstanding outstanding;
+  private long nextProbe;
+
+  BlockSync(DriverOptions options) {
+    this.options = options;
+  }
+
+  /**
+   * The request to send now, if any, given the local committed height and the peers currently
+   * connected. Also expires an outstanding request that timed out (a failure of its peer).
+   */
+  Optional<Map.Entry<Ed25519PublicKey, SyncRequest>> poll(long now, long committedHeight,
+      Collection<Ed25519PublicKey> connected) {
+    if (outstanding != null) {
+      if (now - outstanding.sentAt < options.syncTimeout().toMillis()) {
+        return Optional.empty();
+      }
+      fail(outstanding.peer, now);
+      outstanding = null;
+    }
+    for (Ed25519PublicKey k : connected) {
+      if (!peers.containsKey(k)) {
+        peers.put(k, new PeerState());
+        order.add(k);
+      }
+    }
+    order.removeIf(k -> !connected.contains(k) && peers.remove(k) != null);
+    if (order.isEmpty()) {
+      return Optional.empty();
+    }
+    boolean behind = false;
+    for (PeerState s : peers.values()) {
+      behind |= s.claimed > committedHeight;
+    }
+    if (!behind && now < nextProbe) {
+      return Optional.empty();
+    }
+    for (int i = 0; i < order.size(); i++) {
+      Ed25519PublicKey k = order.get((cursor + i) % order.size());
+      PeerState s = peers.get(k);
+      if (s.notBefore > now || (behind && s.claimed <= committedHeight)) {
+        continue;
+      }
+      cursor = (cursor + i + 1) % order.size();
+      return Optional.of(request(k, committedHeight, now));
+    }
+    if (behind) {
+      // every peer claiming more is backed off: probe the others for their heights
+      for (int i = 0; i < order.size(); i++) {
+        Ed25519PublicKey k = order.get((cursor + i) % order.size());
+        if (peers.get(k).notBefore <= now) {
+          cursor = (cursor + i + 1) % order.size();
+          return Optional.of(request(k, committedHeight, now));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Map.Entry<Ed25519PublicKey, SyncRequest> request(Ed25519PublicKey k, long committedHeight, long now) {
+    SyncRequest q = new SyncRequest(committedHeight + 1, options.syncBatch());
+    outstanding = new Outstanding(k, q, now);
+    nextProbe = now + options.syncInterval().toMillis();
+    return Map.entry(k, q);
+  }
+
+  /** Whether {@code r} from {@code from} answers the outstanding request (otherwise ignore it). */
+  boolean expects(Ed25519PublicKey from, SyncResponse r) {
+    return outstanding != null && outstanding.peer.equals(from) && outstanding.request.fromHeight() == r.fromHeight()
+        && r.blocks().size() <= outstanding.request.count();
+  }
+
+  /**
+   * Records the outcome of the expected response: {@code committed} of its blocks were appended,
+   * and the local height is now {@code committedHeight}. Returns whether to poll again at once.
+   */
+  boolean completed(Ed25519PublicKey from, SyncResponse r, int committed, long committedHeight, long now) {
+    outstanding = null;
+    PeerState s = peers.get(from);
+    if (s == null) {
+      return false;
+    }
+    s.claimed = r.claimedHeight();
+    boolean lied = committed < r.blocks().size() || (r.blocks().isEmpty() && r.claimedHeight() >= r.fromHeight());
+    if (lied) {
+      fail(from, now);
+      return true;
+    }
+    s.failures = 0;
+    s.notBefore = 0;
+    return committed > 0 && r.claimedHeight() > committedHeight;
+  }
+
+  /** The expected response came after the node advanced by other means: no one's fault. */
+  void stale() {
+    outstanding = null;
+  }
+
+  /** A response from the peer asked that could not be decoded: a failure of that peer. */
+  void malformed(Ed25519PublicKey from, long now) {
+    if (outstanding != null && outstanding.peer.equals(from)) {
+      outstanding = null;
+      fail(from, now);
+    }
+  }
+
+  private void fail(Ed25519PublicKey peer, long now) {
+    PeerState s = peers.get(peer);
+    if (s == null) {
+      return;
+    }
+    s.failures = Math.min(s.failures + 1, 30);
+    s.claimed = 0;
+    long backoff = Math.min(options.syncBackoffMax().toMillis(),
+        options.syncInterval().toMillis() << Math.min(s.failures - 1, 20));
+    s.notBefore = now + backoff;
+  }
+
+  /** The height the most advanced non-failing peer claims (0 when none), for status reports. */
+  long bestClaim() {
+    long best = 0;
+    for (PeerState s : peers.values()) {
+      if (s.failures == 0) {
+        best = Math.max(best, s.claimed);
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,120 @@
+package io.medledger.node;
+
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.Json;
+import io.medledger.internal.node.ConfigObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A client's configuration ({@code client.json}): the chain, the client's key store and the
+ * source of its passphrase, and the nodes' client endpoints with their ledger keys. Unknown fields
+ * are errors; a bad value names the field. Immutable.
+ *
+ * @param chain the chain name
+ * @param keyStore the client's key store (its ledger key authenticates it to nodes)
+ * @param keySource where the key store's passphrase comes from
+ * @param nodes the nodes to talk to
+ */
+public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes) {
+  /** Largest client configuration accepted. */
+  public static final int MAX_FILE_BYTES = 1 << 20;
+
+  /** One node's client endpoint. @param key its ledger key @param address its client address @param role its role */
+  public record NodeEndpointConfig(Ed25519PublicKey key, PeerAddress address, ServerRole role) {
+    /** Checks for nulls. */
+    public NodeEndpointConfig {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(address, "address");
+      Objects.requireNonNull(role, "role");
+    }
+  }
+
+  /** Checks the fields. */
+  public ClientConfig {
+    Objects.requireNonNull(chain, "chain");
+    keyStore = keyStore.toAbsolutePath().normalize();
+    Objects.requireNonNull(keySource, "keySource");
+    nodes = List.copyOf(nodes);
+    if (nodes.isEmpty()) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'nodes': at least one node is needed");
+    }
+  }
+
+  /**
+   * Reads {@code file}.
+   *
+   * @throws NodeException with reason CONFIG naming the bad field
+   */
+  public static ClientConfig read(Path file) {
+    Path base = file.toAbsolutePath().getParent();
+    try {
+      ConfigObject o = ConfigObject.read(file, MAX_FILE_BYTES);
+      o.integer("version", 1, 1);
+      String chain = o.string("chain", 200);
+      Path ks = base.resolve(o.string("key_store", 4096));
+      ConfigObject p = o.object("passphrase");
+      NodeConfig.KeySource src;
+      if (p.has("env") == p.has("file")) {
+        throw o.error("passphrase", "must have exactly one of 'env' and 'file'");
+      } else if (p.has("env")) {
+        String name = p.string("env", 128);
+        try {
+          src = new NodeConfig.KeySource.Environment(name);
+        } catch (IllegalArgumentException e) {
+          throw p.error("env", e.getMessage());
+        }
+      } else {
+        src = new NodeConfig.KeySource.File(base.resolve(p.string("file", 4096)));
+      }
+      p.finish();
+      List<NodeEndpointConfig> nodes = o.objects("nodes", NodeConfig.MAX_PEERS).stream().map(n -> {
+        NodeEndpointConfig c;
+        try {
+          c = new NodeEndpointConfig(Ed25519PublicKey.fromHex(n.string("key", 64)), PeerAddress.parse(n.string("address", 300)),
+              ServerRole.ofLabel(n.string("role", 20)));
+        } catch (ConfigObject.ConfigError e) {
+          throw e;
+        } catch (IllegalArgumentException e) {
+          throw n.error("key/address/role", e.getMessage());
+        }
+        n.finish();
+        return c;
+      }).toList();
+      o.finish();
+      return new ClientConfig(chain, ks, src, nodes);
+    } catch (ConfigObject.ConfigError e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "client configuration " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** This configuration as JSON, paths relative to {@code base} where they lie under it. */
+  public String toJson(Path base) {
+    Path b = base.toAbsolutePath().normalize();
+    return Json.write(true, g -> {
+      g.writeStartObject();
+      g.writeNumberField("version", 1);
+      g.writeStringField("chain", chain);
+      g.writeStringField("key_store", keyStore.startsWith(b) ? b.relativize(keyStore).toString() : keyStore.toString());
+      g.writeObjectFieldStart("passphrase");
+      if (keySource instanceof NodeConfig.KeySource.Environment e) {
+        g.writeStringField("env", e.name());
+      } else {
+        Path f = ((NodeConfig.KeySource.File) keySource).file();
+        g.writeStringField("file", f.startsWith(b) ? b.relativize(f).toString() : f.toString());
+      }
+      g.writeEndObject();
+      g.writeArrayFieldStart("nodes");
+      for (NodeEndpointConfig n : nodes) {
+        g.writeStartObject();
+        g.writeStringField("key", n.key().toHex());
+        g.writeStringField("address", n.address().toString());
+        g.writeStringField("role", n.role().label());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }) + "\n";
+  }
+}

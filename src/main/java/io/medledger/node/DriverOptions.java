@@ -1,0 +1,47 @@
+package io.medledger.node;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tuning of a {@link ProtocolDriver} and its bulk sync. Immutable; validated at construction.
+ *
+ * @param maxQueuedBytesPerPeer inbound bytes of one peer waiting for the event loop; further frames
+ *     of that peer are dropped until the loop catches up (the protocols tolerate loss)
+ * @param syncInterval how often the node asks a peer for blocks past its height when it is not
+ *     already fetching
+ * @param syncTimeout a sync request unanswered this long counts as a failure of that peer
+ * @param syncBatch most blocks asked for in one sync request
+ * @param syncBackoffMax cap of a failing peer's exponential backoff
+ */
+public record DriverOptions(long maxQueuedBytesPerPeer, Duration syncInterval, Duration syncTimeout,
+    int syncBatch, Duration syncBackoffMax) {
+  /** Most blocks one sync request may ask for. */
+  public static final int MAX_SYNC_BATCH = 10_000;
+
+  public DriverOptions {
+    Objects.requireNonNull(syncInterval, "syncInterval");
+    Objects.requireNonNull(syncTimeout, "syncTimeout");
+    Objects.requireNonNull(syncBackoffMax, "syncBackoffMax");
+    if (maxQueuedBytesPerPeer < TransportLimits.MIN_FRAME_BYTES) {
+      throw new IllegalArgumentException("maxQueuedBytesPerPeer must be at least " + TransportLimits.MIN_FRAME_BYTES);
+    }
+    if (syncBatch < 1 || syncBatch > MAX_SYNC_BATCH) {
+      throw new IllegalArgumentException("syncBatch must be 1.." + MAX_SYNC_BATCH);
+    }
+    if (syncInterval.isNegative() || syncInterval.isZero() || syncTimeout.isNegative() || syncTimeout.isZero()
+        || syncBackoffMax.compareTo(syncInterval) < 0) {
+      throw new IllegalArgumentException("sync timings must be positive and syncBackoffMax >= syncInterval");
+    }
+  }
+
+  /** Defaults: 64 MiB queued per peer, sync probe every second, 5 s request timeout, 256 blocks per request, 30 s backoff cap. */
+  public static DriverOptions defaults() {
+    return new DriverOptions(64L << 20, Duration.ofSeconds(1), Duration.ofSeconds(5), 256, Duration.ofSeconds(30));
+  }
+
+  /** A copy with other sync settings. */
+  public DriverOptions withSync(Duration interval, Duration timeout, int batch, Duration backoffMax) {
+    return new DriverOptions(maxQueuedBytesPerPeer, interval, timeout, batch, backoffMax);
+  }
+}

@@ -1,0 +1,648 @@
+package io.medledger.node;
+
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.Block;
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.ChainParameters;
+import io.medledger.chain.Entry;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.LedgerReplayException;
+import io.medledger.chain.Limits;
+import io.medledger.chain.ValidationResult;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.consensus.Action;
+import io.medledger.consensus.ConsensusConfig;
+import io.medledger.consensus.ConsensusContext;
+import io.medledger.consensus.ConsensusProtocol;
+import io.medledger.consensus.FileSafetyStore;
+import io.medledger.consensus.LedgerApp;
+import io.medledger.consensus.Protocols;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.node.ClientWire;
+import io.medledger.internal.node.OwnerOnly;
+import io.medledger.storage.FileBlockStore;
+import io.medledger.storage.StoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One server of one institution, running: its keys, its data directory with the block store and
+ * consensus safety state, its ledger, and the consensus protocol driven over a
+ * {@link PeerTransport} by a {@link ProtocolDriver}. Entries are submitted asynchronously with
+ * {@link #submit}: concurrent submissions share blocks (the protocol's batching: at most
+ * {@code max_block_entries} per block, the oldest waiting at most {@code batch_delay_ms}), and each
+ * block is appended with one fsync on each node.
+ *
+ * <p>Everything the node needs after a restart comes from its data directory and the ledger: the
+ * key store, the block store (replayed and verified on open) and the safety store.
+ *
+ * <p>Thread-safe.
+ */
+public final class Node implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Node.class.getName());
+  /** Pending submissions older than this are re-checked against the tip (and re-sent) by the sweeper. */
+  private static final long RECHECK_MILLIS = 2_000;
+  /** Sub-directory of the block store in the data directory. */
+  static final String BLOCKS = "blocks";
+  /** File of the consensus safety state in the data directory. */
+  static final String SAFETY = "consensus-safety";
+
+  private final NodeConfig config;
+  private final NodeKeys keys;
+  private final Ledger ledger;
+  private final LedgerApp app;
+  private final PeerTransport transport;
+  private final boolean ownsTransport;
+  private final ProtocolDriver driver;
+  private final NodeMetrics metrics;
+  private final ProxyService proxy;
+  private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
+  private final AtomicInteger pendingCount = new AtomicInteger();
+  private final ScheduledExecutorService sweeper;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private volatile boolean closed;
+  private volatile Throwable failure;
+  private volatile PeerAddress clientAddress;
+
+  private static final class Pending {
+    final byte[] encoded;
+    final long startNanos = System.nanoTime();
+    final CompletableFuture<Finality> future = new CompletableFuture<>();
+    volatile long lastCheckMillis = System.currentTimeMillis();
+
+    Pending(byte[] encoded) {
+      this.encoded = encoded;
+    }
+  }
+
+  private Node(NodeConfig config, NodeKeys keys, Ledger ledger, PeerTransport transport, boolean ownsTransport,
+      NodeMetrics metrics) {
+    this.config = config;
+    this.keys = keys;
+    this.ledger = ledger;
+    this.app = new LedgerApp(ledger);
+    this.transport = transport;
+    this.ownsTransport = ownsTransport;
+    this.metrics = metrics;
+    this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
+        io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics) : null;
+    if (proxy != null) {
+      proxy.replay();
+    }
+    ConsensusConfig cc = config.consensus().toConsensusConfig();
+    int maxFrame = transportFrameCap(cc);
+    ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
+        new FileSafetyStore(config.dataDirectory().resolve(SAFETY)));
+    ConsensusProtocol protocol = Protocols.create(config.consensus().protocol(), app, ctx, cc);
+    this.driver = new ProtocolDriver(protocol, app, transport, new Listener(), DriverOptions.defaults(), maxFrame);
+    String tag = keys.ledgerKey().toHex().substring(0, 8);
+    this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "medledger-node-sweeper-" + tag);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  private static int transportFrameCap(ConsensusConfig cc) {
+    return (int) Math.min(TransportLimits.defaults().maxFrameBytes(),
+        (long) cc.maxMessageBytes() + TransportLimits.FRAME_OVERHEAD);
+  }
+
+  /**
+   * Starts a node over {@code transport} (which the node closes when {@code ownsTransport}) with
+   * keys already opened: opens the data directory and the ledger (writing the genesis block on
+   * first start), admits the configured peers that the ledger lists, and starts consensus.
+   *
+   * @throws NodeException if the keys do not match the configuration, the data directory is in use
+   *     or holds another chain, or the genesis file is missing or wrong
+   */
+  public static Node start(NodeConfig config, NodeKeys keys, PeerTransport transport, boolean ownsTransport,
+      NodeMetrics metrics) {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(keys, "keys");
+    Objects.requireNonNull(transport, "transport");
+    Objects.requireNonNull(metrics, "metrics");
+    if (!keys.ledgerKey().equals(config.ledgerKey())) {
+      throw new NodeException(NodeException.Reason.CONFIG,
+          "field 'ledger_key' names " + config.ledgerKey().toHex() + " but the key store holds " + keys.ledgerKey().toHex());
+    }
+    Ledger ledger = openLedger(config);
+    Node n;
+    try {
+      checkRole(config, ledger);
+      n = new Node(config, keys, ledger, transport, ownsTransport, metrics);
+    } catch (RuntimeException e) {
+      ledger.close();
+      throw e;
+    }
+    n.updatePeers();
+    n.driver.start();
+    n.sweeper.scheduleWithFixedDelay(n::sweep, 500, 500, TimeUnit.MILLISECONDS);
+    LOG.log(Level.INFO, () -> "node " + config.role().label() + " " + keys.ledgerKey().toHex() + " started at height "
+        + ledger.height());
+    return n;
+  }
+
+  /**
+   * Starts the node {@code config} describes, as its own server: reads the passphrase from the
+   * configured source, opens the key store in the data directory, and listens for peers with TLS
+   * 1.3 (certificates bound to the ledger key) on {@code listen}.
+   *
+   * @throws NodeException for a bad passphrase or key store (PASSPHRASE, KEY_STORE), a port in
+   *     use (PORT), or any reason of {@link #start(NodeConfig, NodeKeys, PeerTransport, boolean, NodeMetrics)}
+   */
+  public static Node start(NodeConfig config, NodeMetrics metrics) {
+    char[] pass = NodeKeys.passphrase(config.keySource());
+    NodeKeys keys;
+    try {
+      keys = NodeKeys.open(config.dataDirectory().resolve(NodeKeys.FILE_NAME), pass);
+    } finally {
+      java.util.Arrays.fill(pass, '\0');
+    }
+    TlsPeerTransport t;
+    try {
+      t = TlsPeerTransport.start(new TransportConfig(TlsIdentity.of(keys.ledgerSecretKey()), config.listen(),
+          parameters(config).chainId(), Map.of(), TransportLimits.defaults()));
+    } catch (Exception e) { // Netty throws a BindException undeclared
+      Throwable c = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+      throw new NodeException(NodeException.Reason.PORT, "cannot listen on " + config.listen() + " (field 'listen'): "
+          + c.getMessage(), e);
+    }
+    Node n;
+    try {
+      n = start(config, keys, t, true, metrics);
+    } catch (RuntimeException e) {
+      t.close();
+      throw e;
+    }
+    try {
+      NodeEndpoint ep = NodeEndpoint.start(config.clientListen(), TlsIdentity.of(keys.ledgerSecretKey()), n::admitsClient,
+          n::handleRequest, TransportLimits.defaults().withMaxFrameBytes(config.limits().maxRequestBytes()));
+      n.clientAddress = ep.boundAddress();
+      n.closeWith(ep);
+    } catch (Exception e) { // Netty throws a BindException undeclared
+      n.close();
+      Throwable c = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+      throw new NodeException(NodeException.Reason.PORT, "cannot listen on " + config.clientListen()
+          + " (field 'client_listen'): " + c.getMessage(), e);
+    }
+    return n;
+  }
+
+  /** The chain parameters of {@code config}'s chain under its consensus protocol. */
+  public static ChainParameters parameters(NodeConfig config) {
+    ChainParameters p = ChainParameters.defaults(config.chain());
+    return p.withEvidencePolicy(LedgerApp.evidencePolicy(p.chainId()));
+  }
+
+  private static Ledger openLedger(NodeConfig config) {
+    Path data = config.dataDirectory();
+    try {
+      OwnerOnly.createDirectories(data);
+      String p = OwnerOnly.problem(data);
+      if (p != null) {
+        throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "data directory " + p);
+      }
+    } catch (IOException e) {
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot create data directory " + data + ": " + e.getMessage());
+    }
+    FileBlockStore store;
+    try {
+      store = FileBlockStore.open(data.resolve(BLOCKS));
+    } catch (StoreException e) {
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "block store in " + data + ": " + e.getMessage(), e);
+    }
+    Ledger ledger;
+    try {
+      ledger = Ledger.builder(parameters(config)).store(store).clock(Clock.systemUTC())
+          .certificatePolicy(LedgerApp.certificatePolicy(config.consensus().protocol())).open();
+    } catch (LedgerReplayException | StoreException e) {
+      store.close();
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "the chain in " + data + " does not verify: " + e.getMessage(), e);
+    }
+    try {
+      if (ledger.height() < 0) {
+        CertifiedBlock g = readGenesis(config);
+        ValidationResult<CertifiedBlock> r = ledger.append(g);
+        if (!r.isAccepted()) {
+          throw new NodeException(NodeException.Reason.CONFIG, "genesis " + config.genesis() + " does not validate: " + r.reason());
+        }
+      } else if (!ledger.header(0).hash().equals(config.genesisHash())) {
+        throw new NodeException(NodeException.Reason.DATA_DIRECTORY,
+            "data directory " + data + " holds another chain (genesis " + ledger.header(0).hash() + ")");
+      }
+    } catch (RuntimeException e) {
+      ledger.close();
+      throw e;
+    }
+    return ledger;
+  }
+
+  /**
+   * Reads and checks the genesis block file named by {@code config}.
+   *
+   * @throws NodeException with reason CONFIG if it is missing, malformed or not the configured hash
+   */
+  public static CertifiedBlock readGenesis(NodeConfig config) {
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(config.genesis())) {
+      bytes = in.readNBytes(Limits.MAX_BLOCK_BYTES + 1);
+    } catch (IOException e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "cannot read genesis " + config.genesis() + ": " + e.getMessage());
+    }
+    CertifiedBlock g;
+    try {
+      if (bytes.length > Limits.MAX_BLOCK_BYTES) {
+        throw new MalformedEncodingException("larger than a block may be");
+      }
+      g = CertifiedBlock.decode(bytes);
+    } catch (MalformedEncodingException e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "genesis " + config.genesis() + " is not a block: " + e.getMessage());
+    }
+    if (g.header().height() != 0 || !g.header().hash().equals(config.genesisHash())) {
+      throw new NodeException(NodeException.Reason.CONFIG,
+          "genesis " + config.genesis() + " does not match field 'genesis_hash'");
+    }
+    return g;
+  }
+
+  private static void checkRole(NodeConfig config, Ledger ledger) {
+    Ed25519PublicKey k = config.ledgerKey();
+    boolean ok = switch (config.role()) {
+      case FEDERATION -> ledger.membership().federationKeys().contains(k);
+      case AUDIT -> ledger.membership().auditKeys().contains(k);
+      case STORAGE -> ledger.participant(io.medledger.access.ParticipantId.of(k))
+          .filter(p -> p.active() && p.kind() == ParticipantKind.STORAGE_NODE).isPresent();
+    };
+    if (!ok) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'role': the ledger does not list key " + k.toHex()
+          + " as an active " + config.role().label() + " server");
+    }
+  }
+
+  /** Admits the configured peers that the ledger currently lists as servers or storage nodes. */
+  private void updatePeers() {
+    Map<Ed25519PublicKey, PeerAddress> allowed = new LinkedHashMap<>();
+    io.medledger.chain.Membership m = ledger.membership();
+    for (NodeConfig.PeerConfig p : config.peers()) {
+      boolean listed = m.federationKeys().contains(p.key()) || m.auditKeys().contains(p.key())
+          || ledger.participant(io.medledger.access.ParticipantId.of(p.key()))
+              .filter(x -> x.active() && x.kind() == ParticipantKind.STORAGE_NODE).isPresent();
+      if (listed) {
+        allowed.put(p.key(), p.address());
+      } else {
+        LOG.log(Level.WARNING, () -> "peer " + p.key().toHex() + " is configured but not listed on the ledger; refused");
+      }
+    }
+    transport.updatePeers(allowed);
+  }
+
+  // ------------------------------------------------------------------ submissions
+
+  /**
+   * Submits a signed entry. The future completes with where it became final on this node's
+   * ledger, or fails with {@link SubmissionRefusedException}: a ledger rule refused it (checked on
+   * submission against the tip, and again while it waits), the node holds its maximum of pending
+   * submissions, or the node closed. Submitting an entry that is already final completes at once;
+   * submitting one that is pending returns the same future.
+   */
+  public CompletableFuture<Finality> submit(Entry entry) {
+    Objects.requireNonNull(entry, "entry");
+    if (closed) {
+      return refused(SubmissionRefusedException.Cause.CLOSED, "the node is shutting down");
+    }
+    Digest id = entry.id();
+    Pending existing = pending.get(id);
+    if (existing != null) {
+      return existing.future;
+    }
+    Optional<Finality> done = finality(id);
+    if (done.isPresent()) {
+      return CompletableFuture.completedFuture(done.get());
+    }
+    ValidationResult<Entry> v = ledger.checkEntry(entry);
+    if (!v.isAccepted()) {
+      return refused(SubmissionRefusedException.Cause.RULE, v.reason());
+    }
+    if (pendingCount.incrementAndGet() > config.limits().maxPendingSubmissions()) {
+      pendingCount.decrementAndGet();
+      return refused(SubmissionRefusedException.Cause.BUSY,
+          "the node holds " + config.limits().maxPendingSubmissions() + " pending submissions; retry later");
+    }
+    Pending p = new Pending(entry.encode());
+    Pending raced = pending.putIfAbsent(id, p);
+    if (raced != null) {
+      pendingCount.decrementAndGet();
+      return raced.future;
+    }
+    p.future.whenComplete((f, t) -> {
+      if (pending.remove(id, p)) {
+        pendingCount.decrementAndGet();
+      }
+    });
+    // a block may have taken it between the check and the registration
+    finality(id).ifPresent(f -> complete(p, f));
+    if (!p.future.isDone()) {
+      driver.submit(p.encoded);
+    }
+    return p.future;
+  }
+
+  /**
+   * Decodes and submits an encoded entry (as {@link #submit(Entry)}); undecodable bytes fail the
+   * future with cause MALFORMED.
+   */
+  public CompletableFuture<Finality> submit(byte[] encodedEntry) {
+    Entry e;
+    try {
+      if (encodedEntry.length > Limits.MAX_ENTRY_BYTES) {
+        throw new MalformedEncodingException("larger than an entry may be");
+      }
+      e = Entry.decode(encodedEntry);
+    } catch (MalformedEncodingException ex) {
+      return refused(SubmissionRefusedException.Cause.MALFORMED, "not an entry: " + ex.getMessage());
+    }
+    return submit(e);
+  }
+
+  private CompletableFuture<Finality> refused(SubmissionRefusedException.Cause cause, String why) {
+    metrics.submissionRefused(cause);
+    return CompletableFuture.failedFuture(new SubmissionRefusedException(cause, why));
+  }
+
+  /** Where entry {@code id} is final on this node's ledger, if it is. */
+  public Optional<Finality> finality(Digest id) {
+    return ledger.locate(id).map(l -> new Finality(id, l.height(), ledger.header(l.height()).hash()));
+  }
+
+  private void complete(Pending p, Finality f) {
+    if (p.future.complete(f)) {
+      metrics.submissionFinal(System.nanoTime() - p.startNanos);
+    }
+  }
+
+  /** Re-checks submissions that have waited a while: refused ones fail, live ones are re-sent. */
+  private void sweep() {
+    try {
+      long now = System.currentTimeMillis();
+      for (Map.Entry<Digest, Pending> e : pending.entrySet()) {
+        Pending p = e.getValue();
+        if (now - p.lastCheckMillis < RECHECK_MILLIS) {
+          continue;
+        }
+        p.lastCheckMillis = now;
+        Optional<Finality> f = finality(e.getKey());
+        if (f.isPresent()) {
+          complete(p, f.get());
+          continue;
+        }
+        ValidationResult<Entry> v = ledger.checkEntry(Entry.decode(p.encoded));
+        if (!v.isAccepted()) {
+          metrics.submissionRefused(SubmissionRefusedException.Cause.RULE);
+          p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.RULE, v.reason()));
+        } else {
+          driver.submit(p.encoded);
+        }
+      }
+      metrics.peers(transport.connectedPeers().size(), config.peers().size());
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "submission sweep failed", e);
+    }
+  }
+
+  private final class Listener implements ConsensusListener {
+    @Override
+    public void committed(Action.Committed c) {
+      CertifiedBlock b = ledger.block(c.height());
+      Digest hash = b.header().hash();
+      boolean membership = false;
+      for (Entry e : b.block().entries()) {
+        Pending p = pending.get(e.id());
+        if (p != null) {
+          complete(p, new Finality(e.id(), c.height(), hash));
+        }
+        membership |= e instanceof io.medledger.chain.MembershipChange || e instanceof io.medledger.chain.AffiliateRegistration
+            || e instanceof io.medledger.chain.AffiliateRemoval;
+      }
+      metrics.blockCommitted(c.height(), c.entries(), (int) b.header().round());
+      if (proxy != null) {
+        proxy.onBlock(b.block());
+      }
+      if (membership) {
+        updatePeers();
+      }
+    }
+
+    @Override
+    public void evidenceFound(Action.EvidenceFound f) {
+      Entry ev = app.evidenceEntry(f.evidence(), keys.ledgerSecretKey(), System.currentTimeMillis());
+      LOG.log(Level.WARNING, () -> "evidence against " + f.evidence().signer().toHex() + " submitted as entry " + ev.id());
+      driver.submit(ev.encode());
+    }
+
+    @Override
+    public void proposalRejected(Action.ProposalRejected r) {
+      metrics.proposalRejected(r.height(), r.round());
+      LOG.log(Level.INFO, () -> "refused proposal at height " + r.height() + " round " + r.round() + ": " + r.reason());
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      failure = cause;
+      LOG.log(Level.ERROR, "consensus stopped; restart the node from its data directory", cause);
+      for (Pending p : pending.values()) {
+        p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.CLOSED,
+            "consensus stopped on this node: " + cause.getMessage()));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ proxy
+
+  /**
+   * As re-encryption proxy (federation servers): transforms the capsule of the record named by
+   * access event {@code accessEventId} for its grantee. The event must be final on this node's
+   * ledger, its grant active and its record not erased.
+   *
+   * @throws SubmissionRefusedException (cause RULE) naming the rule that refuses it
+   * @throws IllegalStateException if this node is not a federation server
+   */
+  public io.medledger.pre.ProxyResponse reencrypt(Digest accessEventId) {
+    if (proxy == null) {
+      throw new IllegalStateException("only federation servers run re-encryption proxies");
+    }
+    return proxy.reencrypt(accessEventId);
+  }
+
+  /** Whether this node's proxy holds a key fragment of grant {@code grantId}. */
+  public boolean holdsFragment(Digest grantId) {
+    return proxy != null && proxy.holds(grantId);
+  }
+
+  // ------------------------------------------------------------------ client requests
+
+  /**
+   * Serves one client request of the client endpoint's encoding ({@code internal.node.ClientWire}):
+   * submit (answered when final or refused), status, contains. Malformed requests fail the future.
+   */
+  public CompletableFuture<byte[]> handleRequest(Ed25519PublicKey client, byte[] request) {
+    if (request.length == 0) {
+      return CompletableFuture.failedFuture(new MalformedEncodingException("empty request"));
+    }
+    try {
+      switch (request[0]) {
+        case ClientWire.SUBMIT: {
+          byte[] entry = java.util.Arrays.copyOfRange(request, 1, request.length);
+          return submit(entry).handle((f, t) -> {
+            if (t == null) {
+              return ClientWire.finalAt(f.height(), f.blockHash());
+            }
+            Throwable c = t instanceof java.util.concurrent.CompletionException ? t.getCause() : t;
+            if (c instanceof SubmissionRefusedException r) {
+              return ClientWire.refused(r.refusal().ordinal(), r.getMessage());
+            }
+            return ClientWire.refused(SubmissionRefusedException.Cause.CLOSED.ordinal(), "internal error");
+          });
+        }
+        case ClientWire.STATUS:
+          return CompletableFuture.completedFuture(
+              ClientWire.ok(status().toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        case ClientWire.CONTAINS: {
+          List<Digest> ids = ClientWire.containsIds(request);
+          boolean[] present = new boolean[ids.size()];
+          for (int i = 0; i < present.length; i++) {
+            present[i] = ledger.locate(ids.get(i)).isPresent();
+          }
+          return CompletableFuture.completedFuture(ClientWire.ok(ClientWire.bitmap(present)));
+        }
+        default:
+          return CompletableFuture.failedFuture(new MalformedEncodingException("unknown request type " + request[0]));
+      }
+    } catch (MalformedEncodingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Whether {@code client} may use the client endpoint: a configured client key, this node's own
+   * key (the operator's tools), or an active participant registered on the ledger.
+   */
+  public boolean admitsClient(Ed25519PublicKey client) {
+    return config.clients().contains(client) || client.equals(keys.ledgerKey())
+        || ledger.participant(io.medledger.access.ParticipantId.of(client)).filter(Participant::active).isPresent();
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** The configuration. */
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** The role. */
+  public ServerRole role() {
+    return config.role();
+  }
+
+  /** This node's ledger key. */
+  public Ed25519PublicKey ledgerKey() {
+    return keys.ledgerKey();
+  }
+
+  /** This node's copy of the ledger (read it freely; only consensus appends). */
+  public Ledger ledger() {
+    return ledger;
+  }
+
+  /** The transport to peers. */
+  public PeerTransport transport() {
+    return transport;
+  }
+
+  /** The bound peer address (the actual port when port 0 was configured). */
+  public PeerAddress peerAddress() {
+    return transport instanceof TlsPeerTransport t ? t.boundAddress() : config.listen();
+  }
+
+  /** The bound client endpoint address, when this node serves one. */
+  public Optional<PeerAddress> clientAddress() {
+    return Optional.ofNullable(clientAddress);
+  }
+
+  /** Whether consensus runs (false after a failure or {@link #close()}). */
+  public boolean isRunning() {
+    return !closed && failure == null && driver.isRunning();
+  }
+
+  /** A snapshot of this node's state. */
+  public NodeStatus status() {
+    BlockHeader tip = ledger.tip().orElseThrow();
+    return new NodeStatus(config.role(), keys.ledgerKey().toHex(), tip.height(), tip.hash().toHex(), tip.ledgerSize(),
+        transport.connectedPeers().size(), config.peers().size(), pendingCount.get(), true);
+  }
+
+  /** Registers something to close with the node (after consensus stops, before the ledger closes). */
+  void closeWith(AutoCloseable c) {
+    closeables.add(c);
+  }
+
+  /**
+   * Stops consensus and the transport (when owned), fails pending submissions with cause CLOSED
+   * (they may still become final on other nodes), and closes the ledger. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    sweeper.shutdownNow();
+    driver.close();
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.log(Level.WARNING, "closing " + c, e);
+      }
+    }
+    if (ownsTransport) {
+      transport.close();
+    }
+    for (Pending p : pending.values()) {
+      p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.CLOSED,
+          "the node shut down; the entry may still become final on other nodes"));
+    }
+    ledger.close();
+    LOG.log(Level.INFO, () -> "node " + keys.ledgerKey().toHex() + " closed");
+  }
+
+  @Override
+  public String toString() {
+    return "Node[" + config.role().label() + " " + config.institution() + " " + keys.ledgerKey().toHex() + "]";
+  }
+
+  /** The block at {@code height} (for status and tests). */
+  Block block(long height) {
+    return ledger.block(height).block();
+  }
+}

@@ -1,0 +1,341 @@
+package io.medledger.node;
+
+import io.medledger.consensus.ConsensusConfig;
+import io.medledger.consensus.Protocols;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.Json;
+import io.medledger.internal.node.ConfigObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The configuration of one node process, read from one JSON file (reference:
+ * {@code docs/deployment.md}). Relative paths are resolved against the directory of the file.
+ * Unknown fields are errors, and a bad value fails with a {@link NodeException} of reason
+ * {@link NodeException.Reason#CONFIG} that names the field. Immutable; validated at construction.
+ *
+ * @param chain the chain name (its id is derived from it)
+ * @param role what this node is
+ * @param institution the operating institution's name (display only)
+ * @param ledgerKey this node's ledger key (the key store must hold its private half)
+ * @param listen the peer (consensus) address to bind; port 0 binds any free port
+ * @param clientListen the client request address to bind; port 0 binds any free port
+ * @param peers the other nodes: ledger key, address, role
+ * @param clients keys of clients admitted besides participants registered on the ledger
+ * @param dataDirectory where the block store, safety state and key store live
+ * @param genesis the genesis block file
+ * @param genesisHash the expected hash of the genesis block header
+ * @param keySource where the key store's passphrase comes from
+ * @param consensus protocol and timing
+ * @param limits bounds on what clients may queue
+ */
+public record NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
+    PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
+    Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
+    NodeLimits limits) {
+  /** Largest configuration file accepted, checked before reading it. */
+  public static final int MAX_FILE_BYTES = 1 << 20;
+  /** Most peers a node may list. */
+  public static final int MAX_PEERS = 1024;
+  /** Current format version. */
+  public static final int VERSION = 1;
+
+  /** Validates the fields. */
+  public NodeConfig {
+    Objects.requireNonNull(chain, "chain");
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(institution, "institution");
+    Objects.requireNonNull(ledgerKey, "ledgerKey");
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(clientListen, "clientListen");
+    peers = List.copyOf(peers);
+    clients = List.copyOf(clients);
+    dataDirectory = dataDirectory.toAbsolutePath().normalize();
+    genesis = genesis.toAbsolutePath().normalize();
+    Objects.requireNonNull(genesisHash, "genesisHash");
+    Objects.requireNonNull(keySource, "keySource");
+    Objects.requireNonNull(consensus, "consensus");
+    Objects.requireNonNull(limits, "limits");
+    Set<Ed25519PublicKey> seen = new LinkedHashSet<>();
+    seen.add(ledgerKey);
+    for (PeerConfig p : peers) {
+      if (!seen.add(p.key())) {
+        throw new NodeException(NodeException.Reason.CONFIG,
+            "field 'peers': key " + p.key().toHex() + " is listed twice or is this node's own key");
+      }
+    }
+  }
+
+  /** One other node. @param key its ledger key @param address where it listens for peers @param role its role */
+  public record PeerConfig(Ed25519PublicKey key, PeerAddress address, ServerRole role) {
+    /** Checks for nulls. */
+    public PeerConfig {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(address, "address");
+      Objects.requireNonNull(role, "role");
+    }
+  }
+
+  /** Where the key store passphrase comes from; never the command line. */
+  public sealed interface KeySource {
+    /** The passphrase is the value of environment variable {@code name}. */
+    record Environment(String name) implements KeySource {
+      /** Checks the name. */
+      public Environment {
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
+          throw new IllegalArgumentException("not an environment variable name");
+        }
+      }
+    }
+
+    /** The passphrase is the first line of {@code file}, which must be readable by its owner only. */
+    record File(Path file) implements KeySource {
+      /** Resolves the path. */
+      public File {
+        file = file.toAbsolutePath().normalize();
+      }
+    }
+  }
+
+  /**
+   * Consensus protocol and tuning.
+   *
+   * @param protocol a name of {@link Protocols#names()}
+   * @param roundTimeout first round timeout at a height
+   * @param retransmitInterval period of status announcements
+   * @param maxBlockEntries most entries per block
+   * @param maxBlockBytes most entry bytes per block
+   * @param batchDelay how long the oldest pending entry waits for its batch
+   * @param maxPendingEntries bound of the pending-entry pool
+   */
+  public record ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
+      int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries) {
+    /** Validates the fields. */
+    public ConsensusSettings {
+      if (!Protocols.names().contains(protocol)) {
+        throw new IllegalArgumentException("unknown consensus protocol '" + protocol + "'");
+      }
+      toConsensusConfig(protocol, roundTimeout, retransmitInterval, maxBlockEntries, maxBlockBytes, batchDelay,
+          maxPendingEntries);
+    }
+
+    /** Defaults: rotating-audit, 1 s rounds, 500 ms retransmission, 2,000-entry blocks, 20 ms batches. */
+    public static ConsensusSettings defaults() {
+      return new ConsensusSettings("rotating-audit", Duration.ofSeconds(1), Duration.ofMillis(500), 2000, 4 << 20,
+          Duration.ofMillis(20), 100_000);
+    }
+
+    /** The protocol configuration these settings describe. */
+    public ConsensusConfig toConsensusConfig() {
+      return toConsensusConfig(protocol, roundTimeout, retransmitInterval, maxBlockEntries, maxBlockBytes, batchDelay,
+          maxPendingEntries);
+    }
+
+    private static ConsensusConfig toConsensusConfig(String protocol, Duration round, Duration retransmit, int entries,
+        int bytes, Duration delay, int pending) {
+      ConsensusConfig d = ConsensusConfig.defaults();
+      int maxMessage = TransportLimits.defaults().maxFrameBytes() - TransportLimits.FRAME_OVERHEAD;
+      return new ConsensusConfig(entries, bytes, delay, round, d.maxBackoffExponent(), retransmit, pending,
+          maxMessage, d.syncBatch());
+    }
+  }
+
+  /**
+   * Bounds on client work.
+   *
+   * @param maxPendingSubmissions submissions waiting for finality at once; more are refused
+   * @param maxRequestBytes largest client request
+   */
+  public record NodeLimits(int maxPendingSubmissions, int maxRequestBytes) {
+    /** Validates the fields. */
+    public NodeLimits {
+      if (maxPendingSubmissions < 1 || maxRequestBytes < 1024) {
+        throw new IllegalArgumentException("limits out of range");
+      }
+    }
+
+    /** Defaults: 200,000 pending submissions, 4 MiB requests. */
+    public static NodeLimits defaults() {
+      return new NodeLimits(200_000, 4 << 20);
+    }
+  }
+
+  /** This node's peers that take part in consensus (federation and audit servers). */
+  public List<PeerConfig> consensusPeers() {
+    return peers.stream().filter(p -> p.role() != ServerRole.STORAGE).toList();
+  }
+
+  /**
+   * Reads and validates the configuration file {@code file} (at most {@link #MAX_FILE_BYTES}).
+   *
+   * @throws NodeException with reason CONFIG naming the file and the bad field
+   */
+  public static NodeConfig read(Path file) {
+    Path base = file.toAbsolutePath().getParent();
+    try {
+      ConfigObject o = ConfigObject.read(file, MAX_FILE_BYTES);
+      return fromJson(o, base);
+    } catch (ConfigObject.ConfigError e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "configuration " + file + ": " + e.getMessage());
+    } catch (NodeException e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "configuration " + file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Parses configuration JSON; relative paths resolve against {@code base}.
+   *
+   * @throws NodeException with reason CONFIG naming the bad field
+   */
+  public static NodeConfig parse(byte[] json, Path base) {
+    try {
+      return fromJson(ConfigObject.parse(json, "configuration"), base);
+    } catch (ConfigObject.ConfigError e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "configuration: " + e.getMessage());
+    }
+  }
+
+  private static NodeConfig fromJson(ConfigObject o, Path base) {
+    o.integer("version", VERSION, VERSION);
+    String chain = o.string("chain", 200);
+    ServerRole role = field(o, "role", () -> ServerRole.ofLabel(o.string("role", 20)));
+    String institution = o.string("institution", 200);
+    Ed25519PublicKey key = key(o, "ledger_key");
+    PeerAddress listen = address(o, "listen");
+    PeerAddress clientListen = address(o, "client_listen");
+    List<PeerConfig> peers = o.objects("peers", MAX_PEERS).stream().map(p -> {
+      PeerConfig pc = new PeerConfig(key(p, "key"), address(p, "address"),
+          field(p, "role", () -> ServerRole.ofLabel(p.string("role", 20))));
+      p.finish();
+      return pc;
+    }).toList();
+    List<String> clientHex = o.has("clients") ? o.strings("clients", 100_000, 64) : List.of();
+    List<Ed25519PublicKey> clients = new java.util.ArrayList<>();
+    for (int i = 0; i < clientHex.size(); i++) {
+      String h = clientHex.get(i);
+      clients.add(field(o, "clients[" + i + "]", () -> Ed25519PublicKey.fromHex(h)));
+    }
+    Path data = base.resolve(o.string("data_dir", 4096));
+    Path genesis = base.resolve(o.string("genesis", 4096));
+    Digest genesisHash = field(o, "genesis_hash", () -> Digest.fromHex(o.string("genesis_hash", 64)));
+    ConfigObject ks = o.object("passphrase");
+    KeySource source;
+    if (ks.has("env") == ks.has("file")) {
+      throw o.error("passphrase", "must have exactly one of 'env' and 'file'");
+    } else if (ks.has("env")) {
+      source = field(ks, "env", () -> new KeySource.Environment(ks.string("env", 128)));
+    } else {
+      source = new KeySource.File(base.resolve(ks.string("file", 4096)));
+    }
+    ks.finish();
+    ConsensusSettings d = ConsensusSettings.defaults();
+    ConfigObject c = o.optionalObject("consensus");
+    String protocol = c.string("protocol", 40, d.protocol());
+    if (!Protocols.names().contains(protocol)) {
+      throw c.error("protocol", "must be one of " + Protocols.names());
+    }
+    ConsensusSettings cs = new ConsensusSettings(protocol,
+        Duration.ofMillis(c.integer("round_timeout_ms", 10, 600_000, d.roundTimeout().toMillis())),
+        Duration.ofMillis(c.integer("retransmit_ms", 10, 600_000, d.retransmitInterval().toMillis())),
+        (int) c.integer("max_block_entries", 1, io.medledger.chain.Limits.MAX_BLOCK_ENTRIES, d.maxBlockEntries()),
+        (int) c.integer("max_block_bytes", 4096, 8 << 20, d.maxBlockBytes()),
+        Duration.ofMillis(c.integer("batch_delay_ms", 0, 60_000, d.batchDelay().toMillis())),
+        (int) c.integer("max_pending_entries", 1, 10_000_000, d.maxPendingEntries()));
+    c.finish();
+    NodeLimits dl = NodeLimits.defaults();
+    ConfigObject l = o.optionalObject("limits");
+    NodeLimits limits = new NodeLimits(
+        (int) l.integer("max_pending_submissions", 1, 10_000_000, dl.maxPendingSubmissions()),
+        (int) l.integer("max_request_bytes", 1024, 64 << 20, dl.maxRequestBytes()));
+    l.finish();
+    o.finish();
+    return new NodeConfig(chain, role, institution, key, listen, clientListen, peers, clients, data, genesis,
+        genesisHash, source, cs, limits);
+  }
+
+  private interface Parse<T> {
+    T get();
+  }
+
+  private static <T> T field(ConfigObject o, String name, Parse<T> p) {
+    try {
+      return p.get();
+    } catch (ConfigObject.ConfigError e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw o.error(name, e.getMessage());
+    }
+  }
+
+  private static Ed25519PublicKey key(ConfigObject o, String name) {
+    return field(o, name, () -> Ed25519PublicKey.fromHex(o.string(name, 64)));
+  }
+
+  private static PeerAddress address(ConfigObject o, String name) {
+    return field(o, name, () -> PeerAddress.parse(o.string(name, 300)));
+  }
+
+  /**
+   * This configuration as JSON, with paths written relative to {@code base} where they lie under it.
+   */
+  public String toJson(Path base) {
+    Path b = base.toAbsolutePath().normalize();
+    return Json.write(true, g -> {
+      g.writeStartObject();
+      g.writeNumberField("version", VERSION);
+      g.writeStringField("chain", chain);
+      g.writeStringField("role", role.label());
+      g.writeStringField("institution", institution);
+      g.writeStringField("ledger_key", ledgerKey.toHex());
+      g.writeStringField("listen", listen.toString());
+      g.writeStringField("client_listen", clientListen.toString());
+      g.writeArrayFieldStart("peers");
+      for (PeerConfig p : peers) {
+        g.writeStartObject();
+        g.writeStringField("key", p.key().toHex());
+        g.writeStringField("address", p.address().toString());
+        g.writeStringField("role", p.role().label());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("clients");
+      for (Ed25519PublicKey k : clients) {
+        g.writeString(k.toHex());
+      }
+      g.writeEndArray();
+      g.writeStringField("data_dir", relative(b, dataDirectory));
+      g.writeStringField("genesis", relative(b, genesis));
+      g.writeStringField("genesis_hash", genesisHash.toHex());
+      g.writeObjectFieldStart("passphrase");
+      if (keySource instanceof KeySource.Environment e) {
+        g.writeStringField("env", e.name());
+      } else {
+        g.writeStringField("file", relative(b, ((KeySource.File) keySource).file()));
+      }
+      g.writeEndObject();
+      g.writeObjectFieldStart("consensus");
+      g.writeStringField("protocol", consensus.protocol());
+      g.writeNumberField("round_timeout_ms", consensus.roundTimeout().toMillis());
+      g.writeNumberField("retransmit_ms", consensus.retransmitInterval().toMillis());
+      g.writeNumberField("max_block_entries", consensus.maxBlockEntries());
+      g.writeNumberField("max_block_bytes", consensus.maxBlockBytes());
+      g.writeNumberField("batch_delay_ms", consensus.batchDelay().toMillis());
+      g.writeNumberField("max_pending_entries", consensus.maxPendingEntries());
+      g.writeEndObject();
+      g.writeObjectFieldStart("limits");
+      g.writeNumberField("max_pending_submissions", limits.maxPendingSubmissions());
+      g.writeNumberField("max_request_bytes", limits.maxRequestBytes());
+      g.writeEndObject();
+      g.writeEndObject();
+    }) + "\n";
+  }
+
+  private static String relative(Path base, Path p) {
+    return p.startsWith(base) ? base.relativize(p).toString() : p.toString();
+  }
+}

@@ -1,0 +1,269 @@
+package io.medledger.node;
+
+import io.medledger.codec.Hex;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.Json;
+import io.medledger.internal.node.ConfigObject;
+import io.medledger.internal.node.OwnerOnly;
+import io.medledger.internal.node.PassphraseSeal;
+import io.medledger.pre.EntropySource;
+import io.medledger.pre.SecretKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A node's (or a client's) secret keys: the Ed25519 ledger key that names it on the ledger and in
+ * TLS, the Umbral key grants' fragments are encrypted to, and the Umbral key that signs key
+ * fragments. On disk they are one JSON file, mode 0600, sealed under a passphrase with Argon2id
+ * and AES-256-GCM; the ledger key's public half is in clear so that tools can name the node
+ * without the passphrase, and is bound to the ciphertext.
+ *
+ * <p>Immutable and thread-safe. Secret keys are reachable only through the explicitly named
+ * {@code ...SecretKey} methods.
+ */
+public final class NodeKeys {
+  /** The key store's file name in a data directory. */
+  public static final String FILE_NAME = "keys.json";
+  /** Largest key store file accepted, checked before reading it. */
+  public static final int MAX_FILE_BYTES = 16 * 1024;
+  private static final String FORMAT = "medledger-keys-v1";
+  private static final int SECRET_BYTES = 96;
+
+  private final Ed25519PrivateKey ledgerKey;
+  private final SecretKey encryptionKey;
+  private final SecretKey fragmentSigningKey;
+
+  private NodeKeys(Ed25519PrivateKey ledgerKey, SecretKey encryptionKey, SecretKey fragmentSigningKey) {
+    this.ledgerKey = Objects.requireNonNull(ledgerKey, "ledgerKey");
+    this.encryptionKey = Objects.requireNonNull(encryptionKey, "encryptionKey");
+    this.fragmentSigningKey = Objects.requireNonNull(fragmentSigningKey, "fragmentSigningKey");
+  }
+
+  /** Fresh keys from {@code random}. */
+  public static NodeKeys generate(SecureRandom random) {
+    EntropySource e = EntropySource.of(random);
+    return new NodeKeys(Ed25519PrivateKey.generate(random), SecretKey.random(e), SecretKey.random(e));
+  }
+
+  /** Keys from their parts. */
+  public static NodeKeys of(Ed25519PrivateKey ledgerKey, SecretKey encryptionKey, SecretKey fragmentSigningKey) {
+    return new NodeKeys(ledgerKey, encryptionKey, fragmentSigningKey);
+  }
+
+  /** The ledger key's public half. */
+  public Ed25519PublicKey ledgerKey() {
+    return ledgerKey.publicKey();
+  }
+
+  /** A signer over the ledger key. */
+  public LedgerSigner signer() {
+    return LedgerSigner.of(ledgerKey);
+  }
+
+  /** The Ed25519 ledger private key. Handle with care. */
+  public Ed25519PrivateKey ledgerSecretKey() {
+    return ledgerKey;
+  }
+
+  /** The Umbral secret key fragments and payloads are encrypted to. Handle with care. */
+  public SecretKey encryptionSecretKey() {
+    return encryptionKey;
+  }
+
+  /** The Umbral secret key that signs key fragments. Handle with care. */
+  public SecretKey fragmentSigningSecretKey() {
+    return fragmentSigningKey;
+  }
+
+  /**
+   * Seals these keys under {@code passphrase} into {@code file} (mode 0600, written atomically;
+   * the parent directory is created with mode 0700 if missing).
+   *
+   * @throws NodeException with reason KEY_STORE if the file already exists or cannot be written
+   */
+  public void save(Path file, char[] passphrase, SecureRandom random) {
+    if (passphrase.length == 0) {
+      throw new NodeException(NodeException.Reason.PASSPHRASE, "the passphrase is empty");
+    }
+    byte[] secret = new byte[SECRET_BYTES];
+    byte[] a = ledgerKey.exportSecretBytes();
+    byte[] b = encryptionKey.exportSecretBytes();
+    byte[] c = fragmentSigningKey.exportSecretBytes();
+    System.arraycopy(a, 0, secret, 0, 32);
+    System.arraycopy(b, 0, secret, 32, 32);
+    System.arraycopy(c, 0, secret, 64, 32);
+    Arrays.fill(a, (byte) 0);
+    Arrays.fill(b, (byte) 0);
+    Arrays.fill(c, (byte) 0);
+    PassphraseSeal.Cost cost = PassphraseSeal.Cost.defaults();
+    PassphraseSeal.Sealed s = PassphraseSeal.seal(passphrase, secret, aad(ledgerKey(), cost), cost, random);
+    Arrays.fill(secret, (byte) 0);
+    String json = Json.write(true, g -> {
+      g.writeStartObject();
+      g.writeStringField("format", FORMAT);
+      g.writeStringField("ledger_key", ledgerKey().toHex());
+      g.writeStringField("kdf", "argon2id");
+      g.writeNumberField("memory_kib", cost.memoryKib());
+      g.writeNumberField("iterations", cost.iterations());
+      g.writeNumberField("parallelism", cost.parallelism());
+      g.writeStringField("salt", Hex.encode(s.salt()));
+      g.writeStringField("aead", "aes-256-gcm");
+      g.writeStringField("nonce", Hex.encode(s.nonce()));
+      g.writeStringField("ciphertext", Hex.encode(s.ciphertext()));
+      g.writeEndObject();
+    }) + "\n";
+    try {
+      OwnerOnly.createDirectories(file.toAbsolutePath().getParent());
+      OwnerOnly.write(file, json.getBytes(StandardCharsets.UTF_8), false);
+    } catch (FileAlreadyExistsException e) {
+      throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " already exists; not overwriting it");
+    } catch (IOException e) {
+      throw new NodeException(NodeException.Reason.KEY_STORE, "cannot write key store " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The ledger public key named in the key store {@code file}, without opening it.
+   *
+   * @throws NodeException with reason KEY_STORE if the file is missing or malformed
+   */
+  public static Ed25519PublicKey readPublicKey(Path file) {
+    return parse(file).key;
+  }
+
+  /**
+   * Opens the key store {@code file} with {@code passphrase}. The file must be owner-only.
+   *
+   * @throws NodeException with reason PASSPHRASE for a wrong passphrase, KEY_STORE for a missing,
+   *     malformed, tampered or group/world-readable file
+   */
+  public static NodeKeys open(Path file, char[] passphrase) {
+    Stored st = parse(file);
+    try {
+      String p = OwnerOnly.problem(file);
+      if (p != null) {
+        throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + p);
+      }
+    } catch (IOException e) {
+      throw new NodeException(NodeException.Reason.KEY_STORE, "cannot read key store " + file + ": " + e.getMessage());
+    }
+    byte[] secret;
+    try {
+      secret = PassphraseSeal.open(passphrase, st.sealed, aad(st.key, st.sealed.cost()));
+    } catch (PassphraseSeal.WrongPassphrase e) {
+      throw new NodeException(NodeException.Reason.PASSPHRASE,
+          "wrong passphrase for key store " + file + " (or the file was altered)");
+    }
+    try {
+      if (secret.length != SECRET_BYTES) {
+        throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " holds a secret of a wrong length");
+      }
+      Ed25519PrivateKey l = Ed25519PrivateKey.fromSeed(Arrays.copyOfRange(secret, 0, 32));
+      if (!l.publicKey().equals(st.key)) {
+        throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + ": the sealed key does not match ledger_key");
+      }
+      return new NodeKeys(l, SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 32, 64)),
+          SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 64, 96)));
+    } catch (IllegalArgumentException e) {
+      throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " holds an invalid key");
+    } finally {
+      Arrays.fill(secret, (byte) 0);
+    }
+  }
+
+  private record Stored(Ed25519PublicKey key, PassphraseSeal.Sealed sealed) {}
+
+  private static Stored parse(Path file) {
+    try {
+      ConfigObject o = ConfigObject.read(file, MAX_FILE_BYTES);
+      if (!o.string("format", 40).equals(FORMAT)) {
+        throw o.error("format", "must be " + FORMAT);
+      }
+      if (!o.string("kdf", 20).equals("argon2id")) {
+        throw o.error("kdf", "must be argon2id");
+      }
+      if (!o.string("aead", 20).equals("aes-256-gcm")) {
+        throw o.error("aead", "must be aes-256-gcm");
+      }
+      Ed25519PublicKey key;
+      PassphraseSeal.Sealed sealed;
+      try {
+        key = Ed25519PublicKey.fromHex(o.string("ledger_key", 64));
+        PassphraseSeal.Cost cost = new PassphraseSeal.Cost((int) o.integer("memory_kib", 0, 1 << 30),
+            (int) o.integer("iterations", 0, 1000), (int) o.integer("parallelism", 0, 1000));
+        sealed = new PassphraseSeal.Sealed(cost, Hex.decode(o.string("salt", 64)), Hex.decode(o.string("nonce", 64)),
+            Hex.decode(o.string("ciphertext", 1024)));
+      } catch (IllegalArgumentException e) {
+        throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " is malformed: " + e.getMessage());
+      }
+      o.finish();
+      return new Stored(key, sealed);
+    } catch (ConfigObject.ConfigError e) {
+      if (!Files.exists(file)) {
+        throw new NodeException(NodeException.Reason.KEY_STORE, "no key store at " + file);
+      }
+      throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " is malformed: " + e.getMessage());
+    }
+  }
+
+  private static byte[] aad(Ed25519PublicKey key, PassphraseSeal.Cost cost) {
+    return (FORMAT + "\0" + key.toHex() + "\0argon2id\0" + cost.memoryKib() + "\0" + cost.iterations() + "\0"
+        + cost.parallelism() + "\0aes-256-gcm").getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Reads the passphrase {@code source} names: an environment variable, or the first line of an
+   * owner-only file.
+   *
+   * @throws NodeException with reason PASSPHRASE if it is unset, empty, unreadable, or the file is
+   *     readable by group or others
+   */
+  public static char[] passphrase(NodeConfig.KeySource source) {
+    if (source instanceof NodeConfig.KeySource.Environment e) {
+      String v = System.getenv(e.name());
+      if (v == null || v.isEmpty()) {
+        throw new NodeException(NodeException.Reason.PASSPHRASE, "environment variable " + e.name() + " is not set");
+      }
+      return v.toCharArray();
+    }
+    Path f = ((NodeConfig.KeySource.File) source).file();
+    try {
+      String p = OwnerOnly.problem(f);
+      if (p != null) {
+        throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + p);
+      }
+      byte[] raw;
+      try (var in = Files.newInputStream(f)) {
+        raw = in.readNBytes(4097);
+      }
+      if (raw.length > 4096) {
+        throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " is larger than 4 KiB");
+      }
+      String s = new String(raw, StandardCharsets.UTF_8);
+      Arrays.fill(raw, (byte) 0);
+      int nl = s.indexOf('\n');
+      String line = (nl >= 0 ? s.substring(0, nl) : s).stripTrailing();
+      if (line.isEmpty()) {
+        throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " is empty");
+      }
+      return line.toCharArray();
+    } catch (NoSuchFileException e) {
+      throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " does not exist");
+    } catch (IOException e) {
+      throw new NodeException(NodeException.Reason.PASSPHRASE, "cannot read passphrase file " + f + ": " + e.getMessage());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NodeKeys[" + ledgerKey().toHex() + ", secrets redacted]";
+  }
+}

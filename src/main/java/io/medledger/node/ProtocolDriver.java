@@ -1,0 +1,392 @@
+package io.medledger.node;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.consensus.Action;
+import io.medledger.consensus.Certificate;
+import io.medledger.consensus.ConsensusApp;
+import io.medledger.consensus.ConsensusProtocol;
+import io.medledger.consensus.Event;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.transport.NodeFrames;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Runs one sans-IO {@link ConsensusProtocol} in real time over a {@link PeerTransport}: the only
+ * dispatcher of its {@link Action}s. One event-loop thread per node feeds the protocol its events
+ * (start, submitted entries, authenticated inbound frames, timers on the wall clock, blocks from
+ * bulk sync) one at a time and carries out each returned action in order before the next event:
+ * sends and broadcasts go to the transport, timers are scheduled, commits, evidence and refusals
+ * go to the {@link ConsensusListener}. A protocol persists its safety state before it returns the
+ * actions that reveal it, so carrying them out afterwards keeps persist-before-send.
+ *
+ * <p>It also runs bulk sync ({@link BlockSync}): it answers peers' requests for certified blocks
+ * from its {@link ConsensusApp}, and when peers claim more blocks than it has, it fetches them
+ * from one peer at a time and hands each to the protocol as {@link Event.BlockDelivered}, which
+ * checks the certificate against the membership at that height and the block with the full rules
+ * before committing it.
+ *
+ * <p>Thread-safe: every public method may be called from any thread; the protocol and the app are
+ * only touched on the event loop.
+ */
+public final class ProtocolDriver implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ProtocolDriver.class.getName());
+
+  private final ConsensusProtocol protocol;
+  private final ConsensusApp<?> app;
+  private final PeerTransport transport;
+  private final ConsensusListener listener;
+  private final DriverOptions options;
+  private final int maxFrameBytes;
+  private final ScheduledThreadPoolExecutor loop;
+  private final Map<Ed25519PublicKey, AtomicLong> queued = new ConcurrentHashMap<>();
+  private final BlockSync sync;
+  private volatile long height;
+  private final AtomicLong synced = new AtomicLong();
+  private volatile int round;
+  private volatile boolean started;
+  private volatile boolean stopped;
+
+  /**
+   * A driver of {@code protocol}, whose block store is {@code app} (read on the event loop to serve
+   * sync requests; the protocol must be built over the same app), over {@code transport}, reporting
+   * to {@code listener}. Frames larger than {@code maxFrameBytes} are neither sent nor accepted.
+   */
+  public ProtocolDriver(ConsensusProtocol protocol, ConsensusApp<?> app, PeerTransport transport,
+      ConsensusListener listener, DriverOptions options, int maxFrameBytes) {
+    this.protocol = Objects.requireNonNull(protocol, "protocol");
+    this.app = Objects.requireNonNull(app, "app");
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.options = Objects.requireNonNull(options, "options");
+    if (maxFrameBytes < TransportLimits.MIN_FRAME_BYTES) {
+      throw new IllegalArgumentException("maxFrameBytes must be at least " + TransportLimits.MIN_FRAME_BYTES);
+    }
+    this.maxFrameBytes = maxFrameBytes;
+    this.sync = new BlockSync(options);
+    String name = "medledger-driver-" + transport.self().toHex().substring(0, 8);
+    this.loop = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+    loop.setRemoveOnCancelPolicy(true);
+    loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+  }
+
+  /** Starts the protocol and begins taking frames from the transport; idempotent. */
+  public synchronized void start() {
+    if (started) {
+      return;
+    }
+    started = true;
+    transport.setReceiver(this::onFrame);
+    run(() -> {
+      handle(new Event.Start());
+      scheduleSync(options.syncInterval().toMillis());
+    });
+  }
+
+  /** Submits an encoded entry to the protocol (asynchronously; the protocol may drop it when its pool is full). */
+  public void submit(byte[] entry) {
+    byte[] copy = Objects.requireNonNull(entry, "entry").clone();
+    run(() -> handle(new Event.EntrySubmitted(copy)));
+  }
+
+  /**
+   * Hands a block and its certificate obtained out of band to the protocol; the future completes
+   * with whether the committed height grew.
+   */
+  public CompletableFuture<Boolean> deliverBlock(byte[] block, Certificate certificate) {
+    byte[] copy = Objects.requireNonNull(block, "block").clone();
+    Objects.requireNonNull(certificate, "certificate");
+    return call(p -> {
+      long before = p.height();
+      handle(new Event.BlockDelivered(copy, certificate));
+      return p.height() > before;
+    });
+  }
+
+  /**
+   * Runs {@code task} on the event loop with the protocol (for reads that must not race with it);
+   * the task must not keep the reference.
+   */
+  public <T> CompletableFuture<T> call(Function<ConsensusProtocol, T> task) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    try {
+      loop.execute(() -> {
+        if (stopped) {
+          f.completeExceptionally(new TransportException("the driver is stopped"));
+          return;
+        }
+        try {
+          f.complete(task.apply(protocol));
+        } catch (RuntimeException e) {
+          f.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(new TransportException("the driver is closed"));
+    }
+    return f;
+  }
+
+  /** The height being decided, as of the last event handled. */
+  public long height() {
+    return height;
+  }
+
+  /** Blocks committed from bulk-sync responses since start. */
+  public long syncedBlocks() {
+    return synced.get();
+  }
+
+  /** The round at {@link #height()}, as of the last event handled. */
+  public int round() {
+    return round;
+  }
+
+  /** Whether the driver runs (started, not closed, and the protocol has not failed). */
+  public boolean isRunning() {
+    return started && !stopped && !loop.isShutdown();
+  }
+
+  /** Stops the event loop (pending events are dropped) and detaches from the transport; idempotent. The transport stays open. */
+  @Override
+  public void close() {
+    stopped = true;
+    transport.setReceiver(null);
+    loop.shutdownNow();
+    try {
+      loop.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- event loop
+
+  private void run(Runnable task) {
+    try {
+      loop.execute(() -> {
+        if (!stopped) {
+          task.run();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // closed: drop
+    }
+  }
+
+  private void onFrame(Ed25519PublicKey from, byte[] frame) {
+    if (stopped || from == null || frame.length > maxFrameBytes) {
+      return;
+    }
+    AtomicLong q = queued.computeIfAbsent(from, k -> new AtomicLong());
+    if (q.addAndGet(frame.length) > options.maxQueuedBytesPerPeer()) {
+      q.addAndGet(-frame.length);
+      return;
+    }
+    try {
+      loop.execute(() -> {
+        q.addAndGet(-frame.length);
+        if (!stopped) {
+          dispatch(from, frame);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      q.addAndGet(-frame.length);
+    }
+  }
+
+  private void dispatch(Ed25519PublicKey from, byte[] bytes) {
+    NodeFrames.Frame f;
+    try {
+      f = NodeFrames.decode(bytes, maxFrameBytes);
+    } catch (MalformedEncodingException e) {
+      LOG.log(Level.DEBUG, () -> "dropped a malformed frame from " + from.toHex() + ": " + e.getMessage());
+      if (bytes.length > 0 && bytes[0] == NodeFrames.SYNC_RESPONSE) {
+        sync.malformed(from, now());
+      }
+      return;
+    }
+    if (f instanceof NodeFrames.Consensus c) {
+      handle(new Event.MessageReceived(from, c.message()));
+    } else if (f instanceof NodeFrames.SyncRequest q) {
+      serve(from, q);
+    } else if (f instanceof NodeFrames.SyncResponse r) {
+      onSyncResponse(from, r);
+    }
+  }
+
+  private void handle(Event e) {
+    if (stopped) {
+      return;
+    }
+    List<Action> actions;
+    try {
+      actions = protocol.handle(e);
+    } catch (RuntimeException ex) {
+      if (e instanceof Event.MessageReceived || e instanceof Event.BlockDelivered) {
+        // a hostile input must not stop the node; the protocol's state is unchanged by a refused input
+        LOG.log(Level.WARNING, "protocol refused an input: " + ex);
+        return;
+      }
+      fail(ex);
+      return;
+    }
+    height = protocol.height();
+    round = protocol.round();
+    for (Action a : actions) {
+      try {
+        carryOut(a);
+      } catch (RuntimeException ex) {
+        LOG.log(Level.WARNING, "listener failed on " + a.getClass().getSimpleName(), ex);
+      }
+    }
+  }
+
+  private void fail(Throwable cause) {
+    stopped = true;
+    LOG.log(Level.ERROR, "consensus protocol failed; the driver stopped", cause);
+    try {
+      listener.failed(cause);
+    } finally {
+      loop.shutdown();
+    }
+  }
+
+  private void carryOut(Action a) {
+    if (a instanceof Action.Send s) {
+      send(s.to(), NodeFrames.consensus(s.message().encode()));
+    } else if (a instanceof Action.Broadcast b) {
+      byte[] frame = NodeFrames.consensus(b.message().encode());
+      for (Ed25519PublicKey k : transport.connectedPeers()) {
+        send(k, frame);
+      }
+    } else if (a instanceof Action.SetTimer t) {
+      long delay = Math.max(0, t.delay().toMillis());
+      try {
+        loop.schedule(() -> {
+          if (!stopped) {
+            handle(new Event.TimerFired(t.timer()));
+          }
+        }, delay, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // closed
+      }
+    } else if (a instanceof Action.Committed c) {
+      listener.committed(c);
+    } else if (a instanceof Action.EvidenceFound f) {
+      listener.evidenceFound(f);
+    } else if (a instanceof Action.ProposalRejected r) {
+      listener.proposalRejected(r);
+    } else {
+      throw new IllegalStateException("unknown action " + a.getClass().getName());
+    }
+  }
+
+  private void send(Ed25519PublicKey to, byte[] frame) {
+    if (frame.length > maxFrameBytes) {
+      LOG.log(Level.WARNING, "not sending a frame of " + frame.length + " bytes above the cap " + maxFrameBytes);
+      return;
+    }
+    if (!to.equals(transport.self())) {
+      transport.send(to, frame);
+    }
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  // ---------------------------------------------------------------- bulk sync
+
+  private long committedHeight() {
+    return protocol.height() - 1;
+  }
+
+  private void scheduleSync(long delayMillis) {
+    try {
+      loop.schedule(this::syncTick, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
+  }
+
+  private void syncTick() {
+    if (stopped) {
+      return;
+    }
+    pollSync();
+    scheduleSync(Math.max(10, options.syncInterval().toMillis() / 4));
+  }
+
+  private void pollSync() {
+    Optional<Map.Entry<Ed25519PublicKey, NodeFrames.SyncRequest>> next =
+        sync.poll(now(), committedHeight(), transport.connectedPeers());
+    next.ifPresent(r -> transport.send(r.getKey(), NodeFrames.encode(r.getValue())));
+  }
+
+  private void serve(Ed25519PublicKey from, NodeFrames.SyncRequest q) {
+    long committed = app.committedHeight();
+    List<byte[]> blocks = new ArrayList<>();
+    List<Certificate> certs = new ArrayList<>();
+    long budget = maxFrameBytes - TransportLimits.FRAME_OVERHEAD;
+    long last = Math.min(committed, q.fromHeight() + q.count() - 1);
+    for (long h = q.fromHeight(); h <= last; h++) {
+      byte[] b = encodeBlock(h);
+      Certificate c = app.certificate(h);
+      long size = b.length + 8L + c.encode().length;
+      if (size > budget) {
+        break;
+      }
+      budget -= size;
+      blocks.add(b);
+      certs.add(c);
+    }
+    send(from, NodeFrames.encode(new NodeFrames.SyncResponse(q.fromHeight(), committed, blocks, certs)));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private byte[] encodeBlock(long h) {
+    ConsensusApp raw = app;
+    return raw.encode(raw.committedBlock(h));
+  }
+
+  private void onSyncResponse(Ed25519PublicKey from, NodeFrames.SyncResponse r) {
+    if (!sync.expects(from, r)) {
+      return;
+    }
+    if (r.fromHeight() != committedHeight() + 1) {
+      sync.stale();
+      return;
+    }
+    int committed = 0;
+    {
+      for (int i = 0; i < r.blocks().size(); i++) {
+        long before = protocol.height();
+        handle(new Event.BlockDelivered(r.blocks().get(i), r.certificates().get(i)));
+        if (stopped || protocol.height() <= before) {
+          break;
+        }
+        committed++;
+        synced.incrementAndGet();
+      }
+    }
+    if (sync.completed(from, r, committed, committedHeight(), now())) {
+      pollSync();
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package io.medledger.tlog;
+
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.storage.StoreCorruptedException;
+import io.medledger.storage.StoreException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Signed checkpoints of one log on disk, with the signatures and witness cosignatures gathered
+ * for each: {@code <dir>/checkpoint} is the latest (served as it is under {@code tlog-tiles}),
+ * {@code <dir>/checkpoints/<size>} keeps every published size for receipts and for witnesses
+ * that are behind. Signatures for the same text are merged; a different text for a size already
+ * stored is refused (the log would be showing a split view). Files are owner-only, written
+ * atomically and durably.
+ *
+ * <p>Thread-safe: methods are synchronized. Callers verify notes before storing them; the store
+ * only checks their form.
+ */
+public final class CheckpointStore {
+  /** The file name of the latest checkpoint. */
+  public static final String LATEST = "checkpoint";
+  private final Path dir;
+
+  private CheckpointStore(Path dir) {
+    this.dir = dir;
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code dir}.
+   *
+   * @throws StoreException if the directory cannot be created
+   */
+  public static CheckpointStore open(Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    try {
+      OwnerFiles.mkdirs(dir.resolve("checkpoints"));
+    } catch (IOException e) {
+      throw new StoreException("cannot create checkpoint store " + dir + ": " + e.getMessage(), e);
+    }
+    return new CheckpointStore(dir);
+  }
+
+  /**
+   * Stores {@code note} (a checkpoint), merging its signature lines into the note already stored
+   * for that size; returns the merged note. The latest checkpoint moves forward, never back.
+   *
+   * @throws IllegalArgumentException if the note's text is not a checkpoint
+   * @throws IllegalStateException if another text is stored for the same size
+   * @throws StoreException if the files cannot be written
+   */
+  public synchronized SignedNote put(SignedNote note) {
+    Checkpoint c = Checkpoint.parse(note.text());
+    SignedNote merged = note;
+    Optional<SignedNote> old = at(c.size());
+    if (old.isPresent()) {
+      if (!old.get().text().equals(note.text())) {
+        throw new IllegalStateException("a different checkpoint is already stored for size " + c.size());
+      }
+      merged = old.get();
+      for (NoteSignature s : note.signatures()) {
+        merged = merged.with(s);
+      }
+    }
+    try {
+      byte[] bytes = merged.toBytes();
+      OwnerFiles.writeAtomic(dir.resolve("checkpoints").resolve(Long.toString(c.size())), bytes);
+      Optional<SignedNote> latest = latest();
+      if (latest.isEmpty() || Checkpoint.parse(latest.get().text()).size() <= c.size()) {
+        OwnerFiles.writeAtomic(dir.resolve(LATEST), bytes);
+      }
+    } catch (IOException e) {
+      throw new StoreException("cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
+    }
+    return merged;
+  }
+
+  /** The latest stored checkpoint, if any. */
+  public synchronized Optional<SignedNote> latest() {
+    return read(dir.resolve(LATEST));
+  }
+
+  /** The checkpoint stored for tree size {@code size}, if any. */
+  public synchronized Optional<SignedNote> at(long size) {
+    if (size < 0) {
+      return Optional.empty();
+    }
+    return read(dir.resolve("checkpoints").resolve(Long.toString(size)));
+  }
+
+  private Optional<SignedNote> read(Path f) {
+    try {
+      byte[] b = OwnerFiles.read(f, SignedNote.MAX_BYTES);
+      return b == null ? Optional.empty() : Optional.of(SignedNote.parse(b));
+    } catch (MalformedEncodingException e) {
+      throw new StoreCorruptedException(f, 0, e.getMessage());
+    } catch (IOException e) {
+      throw new StoreException("cannot read " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The file, next to the latest checkpoint, listing the log's note keys one vkey per line. */
+  public static final String VKEYS = "checkpoint.vkeys";
+
+  /**
+   * Records the note keys of the log's signers (and witnesses), one vkey per line.
+   *
+   * @throws StoreException if the file cannot be written
+   */
+  public synchronized void putVerifierKeys(java.util.List<NoteKey> keys) {
+    StringBuilder b = new StringBuilder();
+    keys.forEach(k -> b.append(k.encode()).append('\n'));
+    try {
+      OwnerFiles.writeAtomic(dir.resolve(VKEYS), b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new StoreException("cannot write " + VKEYS + " in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The recorded note keys (empty if none were recorded).
+   *
+   * @throws StoreCorruptedException if the file is malformed
+   */
+  public synchronized java.util.List<NoteKey> verifierKeys() {
+    Path f = dir.resolve(VKEYS);
+    try {
+      byte[] b = OwnerFiles.read(f, SignedNote.MAX_BYTES);
+      return b == null ? java.util.List.of() : parseVerifierKeys(b);
+    } catch (MalformedEncodingException e) {
+      throw new StoreCorruptedException(f, 0, e.getMessage());
+    } catch (IOException e) {
+      throw new StoreException("cannot read " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Parses a vkeys file: one vkey per newline-terminated line, at most {@link SignedNote#MAX_SIGNATURES}.
+   *
+   * @throws MalformedEncodingException if a line is not a vkey
+   */
+  public static java.util.List<NoteKey> parseVerifierKeys(byte[] b) {
+    String s = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    if (!s.isEmpty() && !s.endsWith("\n")) {
+      throw new MalformedEncodingException("vkeys file must end in a newline");
+    }
+    java.util.List<NoteKey> out = new java.util.ArrayList<>();
+    for (String line : s.isEmpty() ? new String[0] : s.substring(0, s.length() - 1).split("\n", -1)) {
+      if (out.size() == SignedNote.MAX_SIGNATURES) {
+        throw new MalformedEncodingException("too many vkeys");
+      }
+      out.add(NoteKey.parse(line));
+    }
+    return out;
+  }
+
+  /** The directory. */
+  public Path directory() {
+    return dir;
+  }
+}

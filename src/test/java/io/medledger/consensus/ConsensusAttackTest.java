@@ -1,0 +1,297 @@
+package io.medledger.consensus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.MutableClock;
+import io.medledger.consensus.ConsensusMessage.Proposal;
+import io.medledger.consensus.ConsensusMessage.Status;
+import io.medledger.consensus.ConsensusMessage.Timeout;
+import io.medledger.consensus.ConsensusMessage.Vote;
+import io.medledger.consensus.sim.Scenario;
+import io.medledger.consensus.sim.SimApp;
+import io.medledger.consensus.sim.SimBlock;
+import io.medledger.consensus.sim.SimEntry;
+import io.medledger.consensus.sim.SimLedger;
+import io.medledger.consensus.sim.Simulation;
+import io.medledger.consensus.sim.SimulationResult;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The attacks of review findings 2 to 4, each run against the fixed engine next to a control that
+ * shows the attack really happened (the condition that used to wedge, starve or exhaust a node was
+ * present), so a pass is not the absence of an attack.
+ */
+class ConsensusAttackTest {
+  private static final List<String> QUORUM = List.of(RotatingAuditProtocol.NAME, BftProtocol.NAME);
+
+  // ------------------------------------------------------------- finding 2: the wedge
+
+  @Test
+  void nodeWhoseClockLagsCommitsCertifiedBlocksStampedAtTheSkewEdge() {
+    for (String p : QUORUM) {
+      for (long seed = 1; seed <= 3; seed++) {
+        SimulationResult r = Simulation.of(p, seed).scenario(Scenario.TIMESTAMP_EDGE).run();
+        String where = p + " seed " + seed + " " + r.metrics();
+        assertTrue(r.passed(), where + ": " + r.safetyViolations() + r.livenessFailures());
+        // Control: the victim really saw blocks beyond its clock and refused to vote for them
+        // then, and it committed blocks stamped ahead of its own clock (where finding 2 wedged it).
+        assertTrue(r.metrics().getOrDefault("victim_untimely_proposals", 0L) > 0, where);
+        assertTrue(r.metrics().getOrDefault("victim_commits_ahead_of_clock", 0L) > 0, where);
+        // The fix: it keeps up, and commits within 1 s of its clock passing each block's time.
+        assertEquals(r.finalBlocks(), r.metrics().get("victim_height"), where);
+        assertTrue(r.metrics().get("victim_max_commit_lag_ms") <= 1_000, where);
+      }
+    }
+  }
+
+  @Test
+  void clockRejectionIsNotCachedAndACertifiedBlockIsNeverRejectedForTheClock() {
+    Fixture f = new Fixture(RotatingAuditProtocol.NAME, 4, 4);
+    int auditor = 4;
+    ConsensusProtocol p = f.start(auditor);
+    Ed25519PrivateKey bookkeeper = f.keys.get((int) Math.floorMod(1L, 4L));
+    SimBlock b = f.block(bookkeeper, 1, f.clock.millis() + 2_500);
+    Statement st = new Statement(StatementKind.PROPOSAL, 1, 0, b.hash(), -1);
+    List<Action> out = p.handle(f.received(bookkeeper, new Proposal(st, bookkeeper.sign(st.signingBytes(f.chain)), b.encode(), null)));
+    assertTrue(out.stream().anyMatch(a -> a instanceof Action.ProposalRejected r && r.reason().startsWith("not yet")),
+        "control: the block is beyond this auditor's clock, so it does not vote yet");
+    assertTrue(out.stream().noneMatch(a -> a instanceof Action.Broadcast bc && bc.message() instanceof Vote));
+    f.clock.advance(java.time.Duration.ofMillis(2_000));
+    out = p.handle(f.received(bookkeeper, Status.sign(0, 0, 1, bookkeeper, f.chain)));
+    assertTrue(out.stream().anyMatch(a -> a instanceof Action.Broadcast bc && bc.message() instanceof Vote v
+        && v.statement().kind() == StatementKind.PREVOTE && v.statement().hash().equals(b.hash())),
+        "the refusal was not cached: once the clock passed, the auditor prevotes");
+    // A certificate for a second block, far ahead of the (reset) clock, is still committed.
+    Fixture g = new Fixture(RotatingAuditProtocol.NAME, 4, 4);
+    ConsensusProtocol q = g.start(auditor);
+    SimBlock c = g.block(bookkeeper, 1, g.clock.millis() + 120_000);
+    Certificate cert = g.certificate(StatementKind.PRECOMMIT, 1, 0, c.hash(), List.of(5, 6, 7));
+    out = q.handle(new Event.BlockDelivered(c.encode(), cert));
+    assertTrue(out.stream().anyMatch(a -> a instanceof Action.Committed cm && cm.blockHash().equals(c.hash())),
+        "a certified block is committed whatever the local clock says");
+    assertEquals(2, q.height());
+  }
+
+  // ------------------------------------------------------------- finding 1: the lock attack
+
+  @Test
+  void lockAttackReachesItsPreconditionsAndTheLockHolds() {
+    for (String p : QUORUM) {
+      SimulationResult r = Simulation.of(p, 16).scenario(Scenario.COLLUDING_EQUIVOCATION).run();
+      String where = p + " " + r.metrics();
+      assertTrue(r.passed(), where + ": " + r.safetyViolations() + r.livenessFailures());
+      // Control: one honest voter committed A before stabilization (6 s), the locked voter lost
+      // power after its precommit, and the bookkeeper proposed fresh conflicting blocks later.
+      assertTrue(r.metrics().entrySet().stream().anyMatch(e -> e.getKey().startsWith("attack_commit_node")
+          && e.getValue() < 6_000), where);
+      assertTrue(r.metrics().get("crashes_after_send") >= 1, where);
+      assertTrue(r.metrics().get("attack_fresh_proposals") >= 1, where);
+    }
+  }
+
+  // ------------------------------------------------------------- finding 3: status flood
+
+  @Test
+  void statusFloodDoesNotStarveAReturningNode() {
+    for (String p : QUORUM) {
+      for (long seed = 1; seed <= 3; seed++) {
+        SimulationResult r = Simulation.of(p, seed).scenario(Scenario.STATUS_FLOOD).run();
+        String where = p + " seed " + seed + " " + r.metrics();
+        assertTrue(r.passed(), where + ": " + r.safetyViolations() + r.livenessFailures());
+        // Control: the flood was heavy and the victim returned well behind the others.
+        assertTrue(r.metrics().get("flood_messages") > 1_000, where);
+        assertTrue(r.finalBlocks() >= 10, where);
+        assertTrue(r.metrics().get("victim_behind_blocks") >= 10, where);
+        assertEquals(r.finalBlocks(), r.metrics().get("victim_height"), "the returning node caught up: " + where);
+        assertTrue(r.metrics().get("victim_catch_up_ms") <= 1_000, "and quickly: " + where);
+      }
+    }
+  }
+
+  @Test
+  void nodeReturningAfterTwoMinutesCatchesUp() {
+    SimulationResult r = Simulation.of(RotatingAuditProtocol.NAME, 15).scenario(Scenario.LONG_OUTAGE)
+        .outage(120_000).run();
+    String where = r.metrics().toString();
+    assertTrue(r.passed(), where + ": " + r.safetyViolations() + r.livenessFailures());
+    assertTrue(r.metrics().get("victim_behind_blocks") >= 500, where);
+    assertEquals(r.finalBlocks(), r.metrics().get("victim_height"), where);
+    assertTrue(r.metrics().get("victim_catch_up_ms") <= 2_000, where);
+  }
+
+  @Test
+  void catchUpAsksPeersInTurnAndBacksOffOneThatDoesNotDeliver() {
+    CatchUpPeers c = new CatchUpPeers(4, 0);
+    c.claim(1, 1_000_000);
+    c.claim(2, 5_000);
+    c.claim(3, 3);
+    int flooder = 1;
+    List<Integer> asked = new ArrayList<>();
+    long now = 0;
+    long height = 10;
+    for (int i = 0; i < 40; i++) {
+      c.claim(flooder, 1_000_000 + i); // a flood of claims changes nothing
+      int p = c.next(height, now, 100);
+      if (p >= 0) {
+        asked.add(p);
+      }
+      if (p == 2) {
+        height += 16; // the honest peer delivers
+      }
+      now += 100;
+    }
+    assertTrue(asked.contains(2), "the honest peer that is ahead is asked: " + asked);
+    assertTrue(!asked.contains(3), "a peer behind the requested height is never asked");
+    assertTrue(asked.stream().filter(x -> x == flooder).count() <= 6,
+        "the flooder that never delivers is backed off exponentially: " + asked);
+    assertTrue(c.failures(flooder) >= 3);
+    assertTrue(asked.stream().filter(x -> x == 2).count() >= 30, "the delivering peer serves most requests: " + asked);
+    // Success resets: the node advances after asking peer 2.
+    CatchUpPeers d = new CatchUpPeers(3, 2);
+    d.claim(0, 100);
+    d.claim(1, 100);
+    assertEquals(0, d.next(5, 0, 100));
+    assertEquals(-1, d.next(5, 10, 100), "one request outstanding at a time");
+    assertEquals(1, d.next(21, 20, 100), "an answer that advanced the node settles the request at once");
+    assertEquals(0, d.failures(0));
+  }
+
+  // ------------------------------------------------------------- finding 4: memory
+
+  /**
+   * Far-future proposals (about 16 KB blocks), votes and timeouts, from each of f members, fed
+   * straight into an auditor; {@code -Dmedledger.flood.messages=100000} runs the issue's figure and
+   * prints the heap held (see docs/consensus.md).
+   */
+  @Test
+  void farFutureFloodFromFMembersKeepsMemoryBounded() {
+    int perMember = Integer.getInteger("medledger.flood.messages", 2_000);
+    Fixture f = new Fixture(BftProtocol.NAME, 7, 0);
+    int victim = 6;
+    ConsensusProtocol p = f.start(victim);
+    long heapBefore = usedHeap();
+    int faulty = Membership.maxFaulty(7);
+    byte[] payload = new byte[16 << 10];
+    Ed25519PrivateKey client = Ed25519PrivateKey.fromSeed(new byte[32]);
+    List<byte[]> entries = List.of(SimEntry.sign(client, 1, payload).encode());
+    long seq = 0;
+    for (int m = 0; m < faulty; m++) {
+      Ed25519PrivateKey k = f.keys.get(m);
+      for (int i = 0; i < perMember; i++, seq++) {
+        int kind = i % 4;
+        ConsensusMessage msg;
+        if (kind == 0) {
+          // A proposal of this member's own far round: (1 + r) mod 7 == m.
+          int base = QuorumProtocol.ROUND_WINDOW + 1 + 7 * (i / 4 + 1);
+          int r = base + Math.floorMod(m - 1 - base, 7);
+          SimBlock b = SimBlock.build(1, Sha256.hash(new byte[] {(byte) i}), f.clock.millis(), k.publicKey(), entries);
+          Statement st = new Statement(StatementKind.PROPOSAL, 1, r, b.hash(), -1);
+          msg = new Proposal(st, k.sign(st.signingBytes(f.chain)), b.encode(), null);
+        } else if (kind == 1) {
+          msg = f.vote(k, m, StatementKind.PREVOTE, 1, QuorumProtocol.ROUND_WINDOW + 1 + i, junk(seq));
+        } else if (kind == 2) {
+          msg = f.vote(k, m, StatementKind.PRECOMMIT, 3 + i, 0, junk(seq));
+        } else {
+          Statement st = new Statement(StatementKind.TIMEOUT, 2, QuorumProtocol.ROUND_WINDOW + 1 + i, Statement.NO_BLOCK, -1);
+          msg = new Timeout(st, m, k.sign(st.signingBytes(f.chain)), null, new byte[0]);
+        }
+        p.handle(f.received(k, msg));
+      }
+    }
+    long held = p.retainedBytes();
+    long heapHeld = usedHeap() - heapBefore;
+    if (Integer.getInteger("medledger.flood.messages") != null) {
+      System.out.println("far-future flood: " + perMember + " messages from each of " + faulty
+          + " members; engine retains " + held + " bytes; heap grew by " + heapHeld + " bytes");
+    }
+    assertTrue(held < 64L << 20, "consensus memory " + held);
+    assertTrue(held < 1 << 20, "far-future messages are dropped, not kept: " + held);
+    // Control: the same member's messages inside the window are real and are kept.
+    Ed25519PrivateKey k = f.keys.get(0);
+    for (int r = 0; r <= QuorumProtocol.ROUND_WINDOW; r++) {
+      p.handle(f.received(k, f.vote(k, 0, StatementKind.PREVOTE, 1, r, junk(r))));
+    }
+    assertTrue(p.retainedBytes() > held, "votes inside the window count");
+    // And of the next height only a bounded number per signer waits, whatever is sent.
+    long before = p.retainedBytes();
+    for (int i = 0; i < 5_000; i++) {
+      p.handle(f.received(k, f.vote(k, 0, StatementKind.PREVOTE, 2, i % (QuorumProtocol.ROUND_WINDOW + 1), junk(10_000 + i))));
+    }
+    long growth = p.retainedBytes() - before;
+    assertTrue(growth > 0 && growth <= 256L * 4 * (QuorumProtocol.ROUND_WINDOW + 1), "next-height quota: " + growth);
+  }
+
+  private static Digest junk(long i) {
+    return Sha256.hash(("junk/" + i).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static long usedHeap() {
+    Runtime rt = Runtime.getRuntime();
+    System.gc();
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
+  /** Members with deterministic keys, a chain id and a settable clock. */
+  static final class Fixture {
+    final List<Ed25519PrivateKey> keys = new ArrayList<>();
+    final Membership membership;
+    final Digest chain = Sha256.hash("attack".getBytes(StandardCharsets.UTF_8));
+    final String protocol;
+    final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    SimApp app;
+
+    Fixture(String protocol, int fed, int aud) {
+      this.protocol = protocol;
+      List<Ed25519PublicKey> f = new ArrayList<>();
+      List<Ed25519PublicKey> a = new ArrayList<>();
+      for (int i = 0; i < fed + aud; i++) {
+        Ed25519PrivateKey k = Ed25519PrivateKey.fromSeed(Sha256.hash(("attack/" + i).getBytes(StandardCharsets.UTF_8)).toByteArray());
+        keys.add(k);
+        (i < fed ? f : a).add(k.publicKey());
+      }
+      membership = new Membership(f, a);
+    }
+
+    ConsensusProtocol start(int node) {
+      app = new SimApp(chain, membership, new SimLedger(), 1_000);
+      ConsensusProtocol p = Protocols.create(protocol, app,
+          new ConsensusContext(keys.get(node), clock, new SplittableRandom(node), new InMemorySafetyStore()),
+          ConsensusConfig.defaults());
+      p.handle(new Event.Start());
+      return p;
+    }
+
+    SimBlock block(Ed25519PrivateKey proposer, long height, long ts) {
+      return SimBlock.build(height, SimApp.genesisHash(chain), ts, proposer.publicKey(), List.of());
+    }
+
+    Event received(Ed25519PrivateKey from, ConsensusMessage m) {
+      return new Event.MessageReceived(from.publicKey(), m.encode());
+    }
+
+    Vote vote(Ed25519PrivateKey k, int voter, StatementKind kind, long h, int r, Digest hash) {
+      Statement st = new Statement(kind, h, r, hash, -1);
+      return new Vote(st, voter, k.sign(st.signingBytes(chain)), -1, new byte[64]);
+    }
+
+    /** A certificate signed by the given node indices (voter index = node index minus the federation size). */
+    Certificate certificate(StatementKind kind, long h, int r, Digest hash, List<Integer> signers) {
+      Statement st = new Statement(kind, h, r, hash, -1);
+      List<Certificate.Signature> sigs = new ArrayList<>();
+      List<Ed25519PublicKey> voters = Protocols.voters(protocol, membership);
+      for (int node : signers) {
+        sigs.add(new Certificate.Signature(voters.indexOf(keys.get(node).publicKey()), keys.get(node).sign(st.signingBytes(chain))));
+      }
+      return new Certificate(st, sigs);
+    }
+  }
+}

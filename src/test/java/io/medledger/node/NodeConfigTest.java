@@ -1,0 +1,104 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeConfigTest {
+  @TempDir
+  Path dir;
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  static NodeConfig sample(Path dir) {
+    return new NodeConfig("test-chain", ServerRole.FEDERATION, "City Hospital",
+        Ed25519PrivateKey.generate(RANDOM).publicKey(), new PeerAddress("127.0.0.1", 0),
+        new PeerAddress("127.0.0.1", 0),
+        List.of(new NodeConfig.PeerConfig(Ed25519PrivateKey.generate(RANDOM).publicKey(),
+            new PeerAddress("127.0.0.1", 7002), ServerRole.AUDIT)),
+        List.of(Ed25519PrivateKey.generate(RANDOM).publicKey()), dir.resolve("data"), dir.resolve("genesis.block"),
+        Digest.of(new byte[32]), new NodeConfig.KeySource.File(dir.resolve("passphrase")),
+        NodeConfig.ConsensusSettings.defaults(), NodeConfig.NodeLimits.defaults());
+  }
+
+  private String message(String json) {
+    NodeException e = assertThrows(NodeException.class,
+        () -> NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir));
+    assertEquals(NodeException.Reason.CONFIG, e.reason());
+    return e.getMessage();
+  }
+
+  @Test
+  void roundTripsThroughTheFile() throws Exception {
+    NodeConfig c = sample(dir);
+    Path f = dir.resolve("node.json");
+    Files.writeString(f, c.toJson(dir));
+    NodeConfig back = NodeConfig.read(f);
+    assertEquals(c, back);
+    assertTrue(Files.readString(f).contains("\"data_dir\" : \"data\""), "paths are written relative");
+  }
+
+  @Test
+  void unknownFieldsAreErrorsNamingTheField() {
+    String json = sample(dir).toJson(dir);
+    assertTrue(message(json.replace("\"chain\"", "\"colour\" : 1, \"chain\"")).contains("unknown field 'colour'"));
+    assertTrue(message(json.replace("\"protocol\"", "\"speed\" : 1, \"protocol\"")).contains("'consensus.speed'"));
+    assertTrue(message(json.replace("\"role\" : \"audit\"", "\"role\" : \"audit\", \"x\" : 1"))
+        .contains("'peers[0].x'"));
+  }
+
+  @Test
+  void badValuesNameTheField() {
+    String json = sample(dir).toJson(dir);
+    assertTrue(message(json.replace("\"round_timeout_ms\" : 1000", "\"round_timeout_ms\" : 5"))
+        .contains("'consensus.round_timeout_ms': must be between 10 and 600000, got 5"));
+    assertTrue(message(json.replace("\"role\" : \"federation\"", "\"role\" : \"king\""))
+        .contains("'role': must be one of federation, audit, storage"));
+    assertTrue(message(json.replace("127.0.0.1:7002", "127.0.0.1:99999")).contains("'peers[0].address'"));
+    assertTrue(message(json.replace("\"protocol\" : \"rotating-audit\"", "\"protocol\" : \"paxos\""))
+        .contains("'consensus.protocol'"));
+    assertTrue(message(json.replace("\"max_block_entries\" : 2000", "\"max_block_entries\" : \"many\""))
+        .contains("'consensus.max_block_entries': must be an integer"));
+    assertTrue(message(json.replaceFirst("\"ledger_key\" : \"[0-9a-f]+\"", "\"ledger_key\" : \"zz\""))
+        .contains("'ledger_key'"));
+    assertTrue(message(json.replace("\"genesis_hash\"", "\"genesis_hashx\"")).contains("'genesis_hash': missing"));
+    assertTrue(message(json.replace("\"file\" : \"passphrase\"", "\"file\" : \"p\", \"env\" : \"P\""))
+        .contains("'passphrase'"));
+    assertTrue(message("[1]").contains("must be a JSON object"));
+    assertTrue(message("{\"version\": 1, \"version\": 1}").contains("duplicate"));
+  }
+
+  @Test
+  void aPeerListedTwiceIsRefused() {
+    String json = sample(dir).toJson(dir);
+    String peer = json.substring(json.indexOf("{", json.indexOf("\"peers\"")), json.indexOf("}", json.indexOf("\"peers\"")) + 1);
+    assertTrue(message(json.replace(peer, peer + ", " + peer)).contains("listed twice"));
+  }
+
+  @Test
+  void oversizedFilesAreRefusedBeforeParsing() throws Exception {
+    Path f = dir.resolve("big.json");
+    Files.write(f, new byte[NodeConfig.MAX_FILE_BYTES + 1]);
+    NodeException e = assertThrows(NodeException.class, () -> NodeConfig.read(f));
+    assertTrue(e.getMessage().contains("larger than"), e.getMessage());
+  }
+
+  @Test
+  void settingsBecomeAConsensusConfig() {
+    NodeConfig.ConsensusSettings s = new NodeConfig.ConsensusSettings("bft", Duration.ofMillis(700),
+        Duration.ofMillis(300), 500, 1 << 20, Duration.ofMillis(5), 1000);
+    assertEquals(500, s.toConsensusConfig().maxBlockEntries());
+    assertEquals(Duration.ofMillis(5), s.toConsensusConfig().maxBatchDelay());
+  }
+}

@@ -1,0 +1,110 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeKeysTest {
+  @TempDir
+  Path dir;
+
+  private static final char[] PASS = "correct horse battery staple".toCharArray();
+
+  private Path saved(NodeKeys k) {
+    Path f = dir.resolve("data").resolve(NodeKeys.FILE_NAME);
+    k.save(f, PASS, new SecureRandom());
+    return f;
+  }
+
+  @Test
+  void savesOwnerOnlyAndOpensWithThePassphrase() throws Exception {
+    NodeKeys k = NodeKeys.generate(new SecureRandom());
+    Path f = saved(k);
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f.getParent())));
+    String text = Files.readString(f);
+    assertFalse(text.contains(io.medledger.codec.Hex.encode(k.ledgerSecretKey().exportSecretBytes())), "secret in clear");
+    NodeKeys back = NodeKeys.open(f, PASS);
+    assertEquals(k.ledgerKey(), back.ledgerKey());
+    assertArrayEquals(k.encryptionSecretKey().exportSecretBytes(), back.encryptionSecretKey().exportSecretBytes());
+    assertArrayEquals(k.fragmentSigningSecretKey().exportSecretBytes(), back.fragmentSigningSecretKey().exportSecretBytes());
+    assertEquals(k.ledgerKey(), NodeKeys.readPublicKey(f));
+    byte[] msg = "m".getBytes(StandardCharsets.US_ASCII);
+    assertTrue(k.ledgerKey().verify(msg, back.signer().sign(msg)));
+    assertFalse(k.toString().contains(io.medledger.codec.Hex.encode(k.ledgerSecretKey().exportSecretBytes())));
+  }
+
+  @Test
+  void refusesToOverwrite() {
+    saved(NodeKeys.generate(new SecureRandom()));
+    NodeException e = assertThrows(NodeException.class, () -> saved(NodeKeys.generate(new SecureRandom())));
+    assertEquals(NodeException.Reason.KEY_STORE, e.reason());
+  }
+
+  @Test
+  void aWrongPassphraseIsReported() {
+    Path f = saved(NodeKeys.generate(new SecureRandom()));
+    NodeException e = assertThrows(NodeException.class, () -> NodeKeys.open(f, "wrong".toCharArray()));
+    assertEquals(NodeException.Reason.PASSPHRASE, e.reason());
+    assertTrue(e.getMessage().startsWith("wrong passphrase for key store"), e.getMessage());
+  }
+
+  @Test
+  void tamperingIsDetected() throws Exception {
+    Path f = saved(NodeKeys.generate(new SecureRandom()));
+    String text = Files.readString(f);
+    // a flipped ciphertext nibble
+    int at = text.indexOf("\"ciphertext\" : \"") + 16;
+    char c = text.charAt(at);
+    Files.writeString(f, text.substring(0, at) + (c == '0' ? '1' : '0') + text.substring(at + 1));
+    assertThrows(NodeException.class, () -> NodeKeys.open(f, PASS));
+    // another public key in clear (bound as associated data)
+    String other = NodeKeys.generate(new SecureRandom()).ledgerKey().toHex();
+    Files.writeString(f, text.replaceFirst("\"ledger_key\" : \"[0-9a-f]+\"", "\"ledger_key\" : \"" + other + "\""));
+    assertEquals(NodeException.Reason.PASSPHRASE, assertThrows(NodeException.class, () -> NodeKeys.open(f, PASS)).reason());
+    // lowered KDF cost (also bound)
+    Files.writeString(f, text.replace("\"iterations\" : 2", "\"iterations\" : 1"));
+    assertThrows(NodeException.class, () -> NodeKeys.open(f, PASS));
+    // a KDF cost beyond the bound is refused before deriving
+    Files.writeString(f, text.replace("\"memory_kib\" : 19456", "\"memory_kib\" : 999999999"));
+    assertEquals(NodeException.Reason.KEY_STORE, assertThrows(NodeException.class, () -> NodeKeys.open(f, PASS)).reason());
+    Files.writeString(f, text.replace("\"aead\"", "\"extra\" : 1, \"aead\""));
+    assertEquals(NodeException.Reason.KEY_STORE, assertThrows(NodeException.class, () -> NodeKeys.open(f, PASS)).reason());
+  }
+
+  @Test
+  void groupReadableKeyStoresAndPassphraseFilesAreRefused() throws Exception {
+    Path f = saved(NodeKeys.generate(new SecureRandom()));
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-----"));
+    NodeException e = assertThrows(NodeException.class, () -> NodeKeys.open(f, PASS));
+    assertEquals(NodeException.Reason.KEY_STORE, e.reason());
+    assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+
+    Path p = dir.resolve("passphrase");
+    Files.writeString(p, "secret words\n");
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+    NodeConfig.KeySource src = new NodeConfig.KeySource.File(p);
+    assertEquals(NodeException.Reason.PASSPHRASE, assertThrows(NodeException.class, () -> NodeKeys.passphrase(src)).reason());
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+    assertArrayEquals("secret words".toCharArray(), NodeKeys.passphrase(src));
+    assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(dir.resolve("none"))));
+    assertThrows(NodeException.class,
+        () -> NodeKeys.passphrase(new NodeConfig.KeySource.Environment("MEDLEDGER_SURELY_UNSET_VARIABLE")));
+  }
+
+  @Test
+  void aMissingKeyStoreIsNamed() {
+    NodeException e = assertThrows(NodeException.class, () -> NodeKeys.open(dir.resolve("nope.json"), PASS));
+    assertTrue(e.getMessage().startsWith("no key store at"), e.getMessage());
+  }
+}

@@ -1,0 +1,134 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.Entry;
+import io.medledger.chain.PatientRegistration;
+import io.medledger.crypto.Ed25519PrivateKey;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Nodes of a testnet layout in one JVM over {@link LocalPeerTransport}: batching, finality, refusal, restart. */
+class NodeRuntimeTest {
+  @TempDir
+  Path dir;
+
+  private final List<Node> nodes = new ArrayList<>();
+  private final LocalNetwork network = new LocalNetwork();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  @AfterEach
+  void closeAll() {
+    nodes.forEach(Node::close);
+  }
+
+  static Testnet.Options options(int fed, int audit, int storage) {
+    return new Testnet.Options("runtime-test", fed, audit, storage, 0,
+        new NodeConfig.ConsensusSettings("rotating-audit", Duration.ofMillis(500), Duration.ofMillis(200), 500, 4 << 20,
+            Duration.ofMillis(10), 100_000));
+  }
+
+  private Node start(Path nodeDir) {
+    return start(nodeDir, network);
+  }
+
+  private Node start(Path nodeDir, LocalNetwork net) {
+    NodeConfig c = NodeConfig.read(nodeDir.resolve("node.json"));
+    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
+    Node n = Node.start(c, k, net.attach(k.ledgerKey()), true, NodeMetrics.NONE);
+    nodes.add(n);
+    return n;
+  }
+
+  static Entry patient(io.medledger.crypto.Digest chainId) {
+    Ed25519PrivateKey k = Ed25519PrivateKey.generate(RANDOM);
+    return Entry.sign(new PatientRegistration(k.publicKey(), System.currentTimeMillis(), List.of()), chainId, k);
+  }
+
+  @Test
+  void concurrentSubmissionsShareBlocksAndBecomeFinalEverywhere() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 4, 1), RANDOM);
+    for (Path p : t.nodeDirectories()) {
+      start(p);
+    }
+    Node fed = nodes.get(0);
+    io.medledger.crypto.Digest chain = fed.ledger().parameters().chainId();
+    List<CompletableFuture<Finality>> fs = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      fs.add(nodes.get(i % 6).submit(patient(chain)));
+    }
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+    long maxHeight = fs.stream().mapToLong(f -> f.join().height()).max().orElseThrow();
+    assertTrue(maxHeight < 100, "300 entries must share blocks, took " + maxHeight + " blocks");
+    waitFor(() -> nodes.stream().allMatch(n -> n.ledger().height() >= maxHeight), "every node at the height");
+    for (Node n : nodes) {
+      for (CompletableFuture<Finality> f : fs) {
+        assertTrue(n.ledger().locate(f.join().entryId()).isPresent(), n + " lacks an acknowledged entry");
+      }
+      assertEquals(nodes.get(0).ledger().header(maxHeight).hash(), n.ledger().header(maxHeight).hash());
+    }
+    // the storage node follows without voting
+    assertEquals(ServerRole.STORAGE, nodes.get(6).role());
+  }
+
+  @Test
+  void refusedEntriesFailWithTheRule() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
+    Node a = start(t.nodeDirectories().get(0));
+    start(t.nodeDirectories().get(1));
+    Entry e = patient(a.ledger().parameters().chainId());
+    Finality f = a.submit(e).get(20, TimeUnit.SECONDS);
+    assertEquals(f, a.submit(e).get(1, TimeUnit.SECONDS), "resubmitting a final entry reports where it is");
+    // same key registered again: a ledger rule refuses it
+    PatientRegistration p = (PatientRegistration) e;
+    Ed25519PrivateKey other = Ed25519PrivateKey.generate(RANDOM);
+    Entry forged = Entry.sign(new PatientRegistration(p.patientKey(), p.createdAt() + 1, List.of()),
+        a.ledger().parameters().chainId(), other);
+    ExecutionException x = assertThrows(ExecutionException.class, () -> a.submit(forged).get(5, TimeUnit.SECONDS));
+    SubmissionRefusedException r = (SubmissionRefusedException) x.getCause();
+    assertEquals(SubmissionRefusedException.Cause.RULE, r.refusal());
+    ExecutionException m = assertThrows(ExecutionException.class, () -> a.submit(new byte[] {1, 2, 3}).get());
+    assertEquals(SubmissionRefusedException.Cause.MALFORMED, ((SubmissionRefusedException) m.getCause()).refusal());
+  }
+
+  @Test
+  void aRestartedFileBackedNodeAcceptsNewEntries() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
+    Node a = start(t.nodeDirectories().get(0));
+    Node b = start(t.nodeDirectories().get(1));
+    io.medledger.crypto.Digest chain = a.ledger().parameters().chainId();
+    Finality first = a.submit(patient(chain)).get(20, TimeUnit.SECONDS);
+    a.close();
+    b.close();
+    nodes.clear();
+    Node a2 = start(t.nodeDirectories().get(0));
+    start(t.nodeDirectories().get(1));
+    assertTrue(a2.ledger().locate(first.entryId()).isPresent(), "the acknowledged entry survives the restart");
+    Finality second = a2.submit(patient(chain)).get(20, TimeUnit.SECONDS);
+    assertTrue(second.height() > first.height());
+    // the data directory is locked while the node runs
+    NodeException busy = assertThrows(NodeException.class, () -> start(t.nodeDirectories().get(0), new LocalNetwork()));
+    assertEquals(NodeException.Reason.DATA_DIRECTORY, busy.reason());
+  }
+
+  static void waitFor(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!c.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.Ledger;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.transport.NodeFrames;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Bulk sync: a server that joins late with only the genesis block catches up, despite a lying peer. */
+@Timeout(120)
+class NodeSyncTest {
+  /** An adversary as a transport decorator: its sync responses claim a huge height and carry tampered blocks. */
+  static final class LyingTransport implements PeerTransport {
+    final PeerTransport inner;
+    final AtomicInteger lies = new AtomicInteger();
+
+    LyingTransport(PeerTransport inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public boolean send(Ed25519PublicKey to, byte[] frame) {
+      if (frame.length > 0 && frame[0] == NodeFrames.SYNC_RESPONSE) {
+        NodeFrames.SyncResponse r = (NodeFrames.SyncResponse) NodeFrames.decode(frame, Integer.MAX_VALUE);
+        List<byte[]> tampered = new ArrayList<>();
+        for (byte[] b : r.blocks()) {
+          byte[] t = b.clone();
+          t[t.length / 2] ^= 1;
+          tampered.add(t);
+        }
+        lies.incrementAndGet();
+        frame = NodeFrames.encode(new NodeFrames.SyncResponse(r.fromHeight(), r.claimedHeight() + 1_000_000, tampered,
+            r.certificates()));
+      }
+      return inner.send(to, frame);
+    }
+
+    @Override
+    public Ed25519PublicKey self() {
+      return inner.self();
+    }
+
+    @Override
+    public void setReceiver(FrameReceiver receiver) {
+      inner.setReceiver(receiver);
+    }
+
+    @Override
+    public void updatePeers(Map<Ed25519PublicKey, PeerAddress> peers) {
+      inner.updatePeers(peers);
+    }
+
+    @Override
+    public Set<Ed25519PublicKey> connectedPeers() {
+      return inner.connectedPeers();
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"local", "tls"})
+  void aLateServerJoinsFromGenesisAndCatchesUpDespiteALiar(String transport) throws Exception {
+    try (NodeCluster c = new NodeCluster("rotating-audit", transport.equals("tls"), 4, 4)) {
+      c.maxBlockEntries = 10;
+      c.create();
+      int late = c.members.size() - 1; // the last audit server
+      int liar = 0; // a federation server whose sync answers lie
+      LyingTransport lying = new LyingTransport(c.transports.get(liar));
+      c.transports.set(liar, lying);
+      for (int i = 0; i < c.members.size(); i++) {
+        if (i != late) {
+          ProtocolDriver d = c.driver(i, c.ledgers.get(i), c.transports.get(i), new ConsensusListener() {});
+          c.drivers.add(d);
+          d.start();
+        }
+      }
+      for (int i = 0; i < 400; i++) {
+        c.drivers.get(1 + i % 3).submit(c.fixture.registerPatient(c.fixture.actor("p" + i)).encode());
+        if (i % 10 == 9) {
+          Thread.sleep(40);
+        }
+      }
+      Ledger reference = c.ledgers.get(1);
+      NodeCluster.await(() -> reference.height() >= 20 && c.ledgers.stream().filter(l -> l != c.ledgers.get(late))
+          .mapToLong(Ledger::height).distinct().count() == 1, 60_000, () -> "the running servers to agree on 20+ blocks: "
+          + c.ledgers.stream().map(l -> String.valueOf(l.height())).toList());
+      long target = reference.height();
+      Ledger fresh = c.ledgers.get(late);
+      assertEquals(0, fresh.height(), "the late server holds only genesis");
+      ProtocolDriver joiner = c.driver(late, fresh, c.transports.get(late), new ConsensusListener() {});
+      c.drivers.add(joiner);
+      joiner.start();
+      NodeCluster.await(() -> fresh.height() >= target, 60_000, "the late server catches up");
+      assertEquals(reference.block(target).block().hash(), fresh.block(target).block().hash(), "same chain");
+      assertTrue(joiner.syncedBlocks() > 0, "blocks came through bulk sync");
+      assertTrue(lying.lies.get() > 0, "the liar was asked and lied");
+    }
+  }
+}

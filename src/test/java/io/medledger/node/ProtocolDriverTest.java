@@ -1,0 +1,55 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.Entry;
+import io.medledger.chain.Ledger;
+import io.medledger.consensus.BftProtocol;
+import io.medledger.consensus.RotatingAuditProtocol;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The real-time driver running the sans-IO protocols over real transports and real ledgers. */
+@Timeout(120)
+class ProtocolDriverTest {
+  @ParameterizedTest(name = "{0} over {1}")
+  @CsvSource({"rotating-audit, tls", "rotating-audit, local", "bft, tls"})
+  void serversMakeBlocksFinalWithTheSameTip(String protocol, String transport) throws Exception {
+    assertTrue(protocol.equals(RotatingAuditProtocol.NAME) || protocol.equals(BftProtocol.NAME));
+    try (NodeCluster c = new NodeCluster(protocol, transport.equals("tls"), 4, 4)) {
+      c.create();
+      c.startAll();
+      NodeCluster.await(() -> c.transports.stream().allMatch(t -> t.connectedPeers().size() == c.members.size() - 1),
+          20_000, "full mesh");
+      List<Entry> entries = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        Entry e = c.fixture.registerPatient(c.fixture.actor("patient-" + i));
+        entries.add(e);
+        c.drivers.get(i % c.drivers.size()).submit(e.encode());
+        if (i % 20 == 19) {
+          Thread.sleep(50);
+        }
+      }
+      NodeCluster.await(() -> c.ledgers.stream().allMatch(l -> entries.stream().allMatch(e -> l.locate(e.id()).isPresent())),
+          60_000, "every entry final on every node");
+      NodeCluster.await(() -> c.ledgers.stream().map(Ledger::height).distinct().count() == 1, 20_000, "same height");
+      Ledger first = c.ledgers.get(0);
+      long h = first.height();
+      assertTrue(h >= 1);
+      for (Ledger l : c.ledgers) {
+        assertEquals(first.tip().orElseThrow().hash(), l.tip().orElseThrow().hash(), "same tip");
+      }
+      long included = 0;
+      for (long i = 1; i <= h; i++) {
+        included += first.block(i).block().entries().size();
+      }
+      assertEquals(entries.size(), included, "every entry final exactly once");
+      NodeCluster.await(() -> c.drivers.stream().allMatch(d -> d.isRunning() && d.height() == h + 1), 5_000,
+          "drivers report the height");
+    }
+  }
+}

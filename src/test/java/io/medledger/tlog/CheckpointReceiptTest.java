@@ -1,0 +1,60 @@
+package io.medledger.tlog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.anchor.AnchorCommitment;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.ReceiptVerdict;
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.PageRequest;
+import io.medledger.chain.RecordQuery;
+import io.medledger.merkle.InclusionProof;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Receipts carry a cosigned checkpoint next to the Bitcoin anchor; old receipts still read. */
+class CheckpointReceiptTest {
+  @TempDir Path dir;
+
+  @Test
+  void aReceiptVerifiesByCosignaturesBeforeBitcoin() {
+    try (LogFixture f = new LogFixture(dir, 2)) {
+      LogExportTest.populate(f, 1);
+      BlockHeader anchored = f.chain.ledger.tip().orElseThrow();
+      MedicalRecord rec = f.chain.ledger.records(RecordQuery.all(), PageRequest.first(1)).items().get(0).entry();
+      InclusionProof atAnchor = f.chain.ledger.ledgerInclusionProof(rec.id(), anchored.height()).orElseThrow().proof();
+      AnchorReceipt plain = AnchorReceipt.pending(rec.encode(), atAnchor,
+          new AnchorCommitment(anchored.chainId(), anchored.height(), anchored.ledgerSize(), anchored.ledgerRoot()));
+      // The log moves on and a later checkpoint is cosigned.
+      f.chain.commit(f.chain.registerPatient(f.chain.actor("later")));
+      SignedNote note = f.publishAll();
+      long size = Checkpoint.parse(note.text()).size();
+      AnchorReceipt r = plain.withCheckpoint(note, f.log.inclusionProof(atAnchor.leafIndex(), size));
+      CheckpointVerifier policy = f.policy().requireWitnesses(f.witnessKeys(), 2);
+      long now = f.witnesses.get(0).clock + 1;
+      ReceiptVerdict v = r.verifyCheckpoint(policy, now);
+      assertEquals(new ReceiptVerdict.Cosigned(size, 2), v);
+
+      AnchorReceipt back = AnchorReceipt.fromJson(r.toJson());
+      assertEquals(v, back.verifyCheckpoint(policy, now));
+      assertEquals(r.toJson(), back.toJson());
+      // A receipt written before checkpoints existed reads as before, and has none.
+      AnchorReceipt old = AnchorReceipt.fromJson(plain.toJson());
+      assertFalse(old.checkpoint().isPresent());
+      assertFalse(plain.toJson().contains("checkpoint"));
+      assertInstanceOf(ReceiptVerdict.Invalid.class, old.verifyCheckpoint(policy, now));
+      // A proof for another leaf, or a policy wanting more witnesses, is refused.
+      AnchorReceipt wrong = plain.withCheckpoint(note, f.log.inclusionProof(atAnchor.leafIndex() + 1, size));
+      assertInstanceOf(ReceiptVerdict.Invalid.class, wrong.verifyCheckpoint(policy, now));
+      CheckpointVerifier three = f.policy().requireWitnesses(f.witnessKeys(), 2).requireSignatures(2);
+      assertTrue(r.verifyCheckpoint(three, now).holds());
+      String tampered = r.toJson().replace("\\n" + size + "\\n", "\\n" + (size + 1) + "\\n");
+      assertFalse(AnchorReceipt.fromJson(tampered).verifyCheckpoint(policy, now).holds());
+    }
+  }
+}
