@@ -43,3 +43,11 @@ print("subhash", sbh.hex())
 print("subleaf", H(b"\0",key,sbh).hex())
 print("hashPrefixed5a", H(b"\x5a", b"abc").hex())
 print("hashPrefixed5a2", H(b"\x5a", v1, v2).hex())
+# a medical record with an institution, two storage nodes and an amendment
+patient=H(b"patient-1"); author=H(b"author-1"); inst=H(b"inst-1"); payload=H(b"payload")
+n1=H(b"node-1"); n2=H(b"node-2"); amends=H(b"earlier")
+rt=b"Observation"
+rec=(bytes([1,0])+patient+author+b"\x01"+inst+struct.pack(">I",len(rt))+rt+payload+struct.pack(">q",1234)
+     +struct.pack(">I",2)+n1+n2+struct.pack(">I",3)+b"\x01\x02\x03"+struct.pack(">q",created)+b"\x01"+amends)
+print("record", rec.hex())
+print("recordId", H(rec).hex())

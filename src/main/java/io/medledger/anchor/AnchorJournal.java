@@ -1,8 +1,8 @@
 package io.medledger.anchor;
 
 import io.medledger.codec.MalformedEncodingException;
+import io.medledger.internal.Fsync;
 import io.medledger.internal.Json;
-import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -47,13 +47,14 @@ public interface AnchorJournal {
 
   /**
    * A journal in {@code directory}: one JSON file per anchor, replaced atomically (write a
-   * temporary file, fsync, rename), so a crash leaves the old or the new state, never a mix.
+   * temporary file, fsync, rename, fsync the directory), so a crash leaves the old or the new
+   * state, never a mix, and a saved record survives a power loss.
    *
    * @throws UncheckedIOException if the directory cannot be created
    */
   static AnchorJournal inDirectory(Path directory) {
     try {
-      PrivateFiles.createDirectories(directory);
+      Fsync.createDirectories(directory);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -93,6 +94,7 @@ public interface AnchorJournal {
           } finally {
             Files.deleteIfExists(tmp);
           }
+          Fsync.directory(directory);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package io.medledger.consensus;
 
+import io.medledger.internal.Fsync;
 import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +15,7 @@ import java.util.Optional;
 
 /**
  * A {@link SafetyStore} in one file, replaced atomically: write a temporary file, fsync it, rename
- * it over the old one, fsync the directory. A state that cannot be read makes {@link #load} (and
+ * it over the old one, fsync the directory (so a saved state survives a power loss). A state that cannot be read makes {@link #load} (and
  * so the protocol's start) fail rather than start without it. Thread-safe (methods are synchronized); one process per file.
  */
 public final class FileSafetyStore implements SafetyStore {
@@ -51,6 +52,7 @@ public final class FileSafetyStore implements SafetyStore {
     }
     try {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Fsync.directory(file.getParent());
     } catch (IOException e) {
       throw new UncheckedIOException("replacing safety state " + file, e);
     }

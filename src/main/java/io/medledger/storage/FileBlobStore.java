@@ -2,7 +2,7 @@ package io.medledger.storage;
 
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
-import io.medledger.internal.PrivateFiles;
+import io.medledger.internal.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,7 +17,8 @@ import java.util.Optional;
 /**
  * A blob store in a directory: one file per blob at {@code ab/abcdef...} (the id's hex). A write
  * goes to a temporary file that is fsynced and then atomically renamed into place, and the
- * directory is fsynced, so a crash leaves either the whole blob or none. Thread-safe.
+ * directory is fsynced (and the store's directory when a new {@code ab/} directory was made), so a
+ * crash leaves either the whole blob or none, and an acknowledged blob survives. Thread-safe.
  */
 public final class FileBlobStore implements BlobStore {
   /** Default largest blob accepted: 256 MiB. */
@@ -46,7 +47,7 @@ public final class FileBlobStore implements BlobStore {
       throw new IllegalArgumentException("maxBlobBytes must be in (0, 2^31 - 9]");
     }
     try {
-      PrivateFiles.createDirectories(directory);
+      Fsync.createDirectories(directory);
     } catch (IOException e) {
       throw new BlobUnavailableException("cannot create blob directory " + directory, e);
     }
@@ -66,11 +67,12 @@ public final class FileBlobStore implements BlobStore {
     Digest id = Sha256.hash(data);
     Path target = pathOf(id);
     try {
+      Path dir = target.getParent();
       if (Files.exists(target) && Files.size(target) == data.length) {
+        Fsync.directory(dir);
         return id;
       }
-      Path dir = target.getParent();
-      PrivateFiles.createDirectories(dir);
+      Fsync.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, ".tmp-", ".blob");
       try {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -88,18 +90,10 @@ public final class FileBlobStore implements BlobStore {
       } finally {
         Files.deleteIfExists(tmp);
       }
-      fsyncDirectory(dir);
+      Fsync.directory(dir);
       return id;
     } catch (IOException e) {
       throw new BlobUnavailableException("cannot write blob " + id, e);
-    }
-  }
-
-  private static void fsyncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open directories for fsync; the rename itself is still atomic.
     }
   }
 
@@ -132,7 +126,7 @@ public final class FileBlobStore implements BlobStore {
     try {
       boolean existed = Files.deleteIfExists(pathOf(id));
       if (existed) {
-        fsyncDirectory(pathOf(id).getParent());
+        Fsync.directory(pathOf(id).getParent());
       }
       return existed;
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.medledger.storage;
 
+import io.medledger.internal.Fsync;
 import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -230,7 +231,7 @@ public final class FileBlockStore implements BlockStore {
           throw new StoreException("no block store directory " + directory);
         }
       } else {
-        PrivateFiles.createDirectories(directory);
+        Fsync.createDirectories(directory);
       }
       dir = directory.toRealPath();
     } catch (IOException e) {
@@ -658,15 +659,7 @@ public final class FileBlockStore implements BlockStore {
   }
 
   private static void forceDirectory(Path dir) throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // Some platforms (Windows) cannot open or force a directory; there the OS gives no such
-      // guarantee to rely on. On Linux and macOS this succeeds and makes new segments durable.
-      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
-        throw e;
-      }
-    }
+    Fsync.directory(dir);
   }
 
   private static void closeQuietly(FileChannel ch) {

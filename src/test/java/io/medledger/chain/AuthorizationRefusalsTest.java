@@ -398,6 +398,28 @@ class AuthorizationRefusalsTest {
     refused(justBefore, "the grant was revoked before");
   }
 
+  @Test
+  void accessTimesStayWithinTheSkewAndAfterTheRecordAndTheGrant() {
+    MedicalRecord r = f.record(alice, alice, null, "Observation", "own");
+    f.commit(r);
+    f.clock.advance(Duration.ofSeconds(5));
+    AccessGrant g = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(g);
+    long skew = f.params.maxClockSkew().toMillis();
+    java.util.function.BiFunction<Actor, Long, AccessEvent> at = (who, t) -> f.sign(new AccessEvent(alice.id(), who.id(),
+        r.id(), who == alice ? Optional.empty() : Optional.of(g.id()), t, List.of()), who);
+    // not before the record existed (boundary included)
+    admitted(at.apply(alice, r.createdAt()));
+    refused(at.apply(alice, r.createdAt() - 1), "is before the record existed");
+    // not before the grant existed (boundary included)
+    admitted(at.apply(doc, g.createdAt()));
+    refused(at.apply(doc, g.createdAt() - 1), "is before the grant existed");
+    // not more than the clock skew before the block time (boundary included)
+    f.clock.advance(Duration.ofMinutes(2));
+    admitted(at.apply(alice, f.now() - skew));
+    refused(at.apply(alice, f.now() - skew - 1), "more than the clock skew before the block time");
+  }
+
   // ------------------------------------------------------------- anchors and evidence
 
   @Test

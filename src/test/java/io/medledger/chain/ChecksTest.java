@@ -26,6 +26,21 @@ class ChecksTest {
   }
 
   @Test
+  void notNullReturnsItsArgument() {
+    Object o = new Object();
+    org.junit.jupiter.api.Assertions.assertSame(o, Checks.notNull(o, "o"));
+    NullPointerException e = assertThrows(NullPointerException.class, () -> Checks.notNull(null, "thing"));
+    assertEquals("thing", e.getMessage());
+  }
+
+  @Test
+  void idsAndParticipantsConvertEveryElement() {
+    List<ParticipantId> ps = List.of(f.actor("a").id(), f.actor("b").id());
+    assertEquals(List.of(ps.get(0).digest(), ps.get(1).digest()), Checks.ids(ps));
+    assertEquals(ps, Checks.participants(Checks.ids(ps)));
+  }
+
+  @Test
   void nonNegative() {
     assertEquals(0, Checks.nonNegative(0, "n"));
     refused("n is negative", () -> Checks.nonNegative(-1, "n"));

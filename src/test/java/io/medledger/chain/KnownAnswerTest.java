@@ -130,6 +130,28 @@ class KnownAnswerTest {
     assertEquals(Sha256.hash(new byte[] {0}, data), EntryCodec.leafHash(data));
   }
 
+  @Test
+  void aMedicalRecordEncodesEveryFieldInOrder() {
+    java.util.function.Function<String, Digest> h = x -> Sha256.hash(x.getBytes(StandardCharsets.US_ASCII));
+    MedicalRecord r = new MedicalRecord(io.medledger.access.ParticipantId.fromDigest(h.apply("patient-1")),
+        io.medledger.access.ParticipantId.fromDigest(h.apply("author-1")),
+        java.util.Optional.of(io.medledger.access.ParticipantId.fromDigest(h.apply("inst-1"))), "Observation",
+        h.apply("payload"), 1234, List.of(io.medledger.access.ParticipantId.fromDigest(h.apply("node-1")),
+            io.medledger.access.ParticipantId.fromDigest(h.apply("node-2"))), ByteString.of(new byte[] {1, 2, 3}),
+        CREATED, java.util.Optional.of(h.apply("earlier")), List.of());
+    String content = "0100cb1ac7aefbcbd74882a4d5f4f99da0a63ae94801d8dd27b0a9bb149fe6b6f274dde7ad1ce4c8f8f787819c683196"
+        + "7eec3edb9700272119807f62fbe5d9fecfb50181bf91245ce284f94340671d7a16608f13c03018243300c00e5b4832c16bdfe6000000"
+        + "0b4f62736572766174696f6e239f59ed55e737c77147cf55ad0c1b030b6d7ee748a7426952f9b852d5a935e500000000000004d2000000"
+        + "0235971be6e9bb024a895582fe0e42e04848a86da550aaef0fccbfba86f99f617d1779f59f4df251f6b81aeb08fb52a5d84ad4eef833c7"
+        + "fdf0bc576cd1aab11d24000000030102030000019b76daa800012a51d3547c23a8de50f3e23285a0df356627ef64c300087d3b27173f08"
+        + "ded2a0";
+    assertEquals(content, Hex.encode(r.contentBytes()));
+    assertEquals("42d281041b37a2c5917ed0a323acd3e199ed1cc69bbb70d7fbc41d974c299ead", r.id().toHex());
+    // no endorsements: the encoding is the content and an empty list
+    assertEquals(r, Entry.decode(Hex.decode(content + "00000000")));
+    assertEquals(r.storageNodes(), ((MedicalRecord) Entry.decode(Hex.decode(content + "00000000"))).storageNodes());
+  }
+
   // ------------------------------------------------------------- heads tree
 
   static final Digest K1 = Digest.of(new byte[32]);

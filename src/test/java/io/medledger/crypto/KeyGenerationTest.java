@@ -68,6 +68,30 @@ class KeyGenerationTest {
   }
 
   @Test
+  void theThreadLocalDigestStartsCleanEvenAfterAnAbandonedUse() {
+    byte[] abc = "abc".getBytes(StandardCharsets.US_ASCII);
+    Sha256.local().update(new byte[] {1, 2, 3});
+    assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Sha256.hash(abc).toHex());
+  }
+
+  @Test
+  void digestsCompareTheirBytes() {
+    Digest d = Sha256.hash(new byte[] {7});
+    assertTrue(d.equalsBytes(d.toByteArray()));
+    assertFalse(d.equalsBytes(new byte[32]));
+    assertFalse(d.equalsBytes(null));
+    byte[] dst = new byte[34];
+    d.copyTo(dst, 2);
+    assertArrayEquals(d.toByteArray(), java.util.Arrays.copyOfRange(dst, 2, 34));
+    assertEquals(d.toHex(), d.toString());
+    // the hash code is the first four bytes, big-endian (documented for stable hashing)
+    Digest h = Digest.fromHex("0102030405" + "00".repeat(27));
+    assertEquals(0x01020304, h.hashCode());
+    assertEquals(0xff000000, Digest.fromHex("ff" + "00".repeat(31)).hashCode());
+    assertEquals(0x000000ff, Digest.fromHex("000000ff" + "00".repeat(28)).hashCode());
+  }
+
+  @Test
   void prefixedHashesHashThePrefixFirst() {
     byte[] abc = "abc".getBytes(StandardCharsets.US_ASCII);
     // independently computed with Python hashlib: sha256(b"\x5a" + b"abc")
@@ -85,7 +109,8 @@ class KeyGenerationTest {
     assertEquals(Sha256.hash(v1.toByteArray(), v2.toByteArray()).toByteArray().length, 32);
     assertEquals(Sha256.hash(Sha256.hash(v1.toByteArray(), v2.toByteArray()).toByteArray()), Sha256.doubleHash(v1, v2));
     assertEquals(Sha256.hash(new byte[] {1}, abc, v1.toByteArray()),
-        Sha256.newHasher().update((byte) 1).update(abc).update(abc, 0, 0).update(v1).digest());
+        Sha256.newHasher().update((byte) 1).update(abc).update(abc, 1, 0).update(v1).digest());
+    assertEquals(Sha256.hash("bc".getBytes(StandardCharsets.US_ASCII)), Sha256.newHasher().update(abc, 1, 2).digest());
     assertEquals(Hex.encode(Sha256.hash(abc).toByteArray()), Sha256.hash(abc).toHex());
   }
 }

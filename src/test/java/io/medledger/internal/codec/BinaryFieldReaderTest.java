@@ -103,6 +103,13 @@ class BinaryFieldReaderTest {
     malformed(new byte[] {2}, r -> r.enumValue("e", List.of("a", "b")));
     malformed(new byte[] {2}, r -> r.bool("b"));
     malformed(new byte[] {2}, r -> r.optionalDigest("d"));
+    MalformedEncodingException p = malformed(cat(new byte[] {2}, new byte[32]), r -> r.optionalDigest("d"));
+    assertTrue(p.getMessage().contains("presence byte"), p.getMessage());
+    BinaryFieldReader s = new BinaryFieldReader(new byte[] {9, 8, 7, 6});
+    assertEquals(0, s.skip(2, "s"));
+    assertEquals(2, s.skip(1, "s"));
+    assertEquals(Integer.valueOf(6), s.object("o", x -> x.u8("v")));
+    s.finish();
     assertEquals(Digest.of(new byte[32]), new BinaryFieldReader(cat(new byte[] {1}, new byte[32])).optionalDigest("d"));
   }
 

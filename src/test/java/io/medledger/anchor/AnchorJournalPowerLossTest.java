@@ -1,0 +1,92 @@
+package io.medledger.anchor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
+import io.medledger.testing.PowerLossFileSystem.ForceIgnored;
+import io.medledger.testing.PowerLossFileSystem.Survival;
+import io.medledger.testing.PowerLossHarness;
+import io.medledger.testing.PowerLossHarness.Acks;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The anchor journal through a power loss at every step: each anchor keeps its last acknowledged version. */
+class AnchorJournalPowerLossTest {
+  static final Digest CHAIN = Sha256.hash("journal".getBytes(StandardCharsets.US_ASCII));
+
+  static AnchorRecord record(int anchor, int version) {
+    AnchorCommitment c = new AnchorCommitment(CHAIN, anchor, anchor + 1, Sha256.hash(new byte[] {(byte) anchor}));
+    return new AnchorRecord(c, AnchorStatus.PLANNED, Instant.ofEpochSecond(anchor), List.of(), null,
+        Instant.ofEpochSecond(1000 + version), "v" + version);
+  }
+
+  static final class Saves implements PowerLossHarness.Scenario<AnchorJournal> {
+    static final List<List<Integer>> OPS = List.of(List.of(0, 0), List.of(1, 1), List.of(0, 2), List.of(2, 3),
+        List.of(1, 4));
+
+    @Override
+    public AnchorJournal open(Path root) {
+      return AnchorJournal.inDirectory(root.resolve("anchors"));
+    }
+
+    @Override
+    public void run(AnchorJournal j, Acks acks) {
+      for (List<Integer> op : OPS) {
+        acks.attempt(op);
+        j.save(record(op.get(0), op.get(1)));
+        acks.done(op);
+      }
+    }
+
+    @Override
+    public void check(AnchorJournal j, Acks acks) {
+      Map<Digest, AnchorRecord> got = new HashMap<>();
+      for (AnchorRecord r : j.load()) {
+        got.put(r.id(), r);
+      }
+      Map<Integer, Integer> want = new HashMap<>();
+      for (Object o : acks.acknowledged()) {
+        @SuppressWarnings("unchecked")
+        List<Integer> op = (List<Integer>) o;
+        want.put(op.get(0), op.get(1));
+      }
+      @SuppressWarnings("unchecked")
+      List<Integer> inFlight = (List<Integer>) acks.inFlight();
+      for (Map.Entry<Integer, Integer> e : want.entrySet()) {
+        AnchorRecord r = got.get(record(e.getKey(), 0).id());
+        assertTrue(r != null, "anchor " + e.getKey() + " is gone");
+        boolean last = r.equals(record(e.getKey(), e.getValue()));
+        boolean next = inFlight != null && inFlight.get(0).equals(e.getKey())
+            && r.equals(record(inFlight.get(0), inFlight.get(1)));
+        assertTrue(last || next, "anchor " + e.getKey() + " went back to " + r.lastError());
+      }
+      assertTrue(got.size() <= want.size() + 1);
+    }
+
+    @Override
+    public void close(AnchorJournal j) {
+      // nothing to release
+    }
+  }
+
+  @Test
+  void everyAnchorKeepsItsLastAcknowledgedVersionThroughAPowerLossAtEveryStep(@TempDir Path scratch) throws Exception {
+    PowerLossHarness.explore(scratch, new Saves()).assertNoFailures();
+    assertEquals("v3", record(2, 3).lastError());
+  }
+
+  @Test
+  void withoutSyncingTheDirectoryAcknowledgedAnchorsAreLost(@TempDir Path scratch) throws Exception {
+    assertFalse(PowerLossHarness.explore(scratch, new Saves(), ForceIgnored.DIRECTORIES, Survival.SYNCED_ONLY)
+        .failures().isEmpty());
+  }
+}
