@@ -45,9 +45,15 @@ public final class GrantKeyMaterial {
     List<EncryptedKeyFrag> out = new ArrayList<>();
     for (int i = 0; i < proxies.size(); i++) {
       ProxyKey p = proxies.get(i);
-      EncryptionResult enc = Umbral.encrypt(p.publicKey(), kfrags.get(i).toBytes(), rng);
-      out.add(new EncryptedKeyFrag(p.proxyId(), enc.capsule(), enc.ciphertext()));
+      byte[] plain = kfrags.get(i).toBytes();
+      try {
+        EncryptionResult enc = Umbral.encrypt(p.publicKey(), plain, rng);
+        out.add(new EncryptedKeyFrag(p.proxyId(), enc.capsule(), enc.ciphertext()));
+      } finally {
+        java.util.Arrays.fill(plain, (byte) 0);
+      }
     }
+    kfrags.forEach(VerifiedKeyFrag::destroy);
     return new GrantKeyMaterial(threshold, out);
   }
 

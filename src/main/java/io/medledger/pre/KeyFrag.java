@@ -3,12 +3,13 @@ package io.medledger.pre;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.umbral.ConstantTimeMultiplier;
 import io.medledger.internal.umbral.CurvePoint;
 import io.medledger.internal.umbral.CurveScalar;
 import io.medledger.internal.umbral.MsgPack;
-import io.medledger.internal.umbral.Secp256k1;
 import java.util.Arrays;
 import java.util.Objects;
+import javax.security.auth.Destroyable;
 import org.bouncycastle.math.ec.ECPoint;
 
 /**
@@ -17,9 +18,15 @@ import org.bouncycastle.math.ec.ECPoint;
  *
  * <p>Wire form: 310 bytes of MessagePack exactly as rust-umbral 0.10 writes it (parameter point U,
  * id, key share, precursor, and a proof holding the commitment, the two delegator signatures and
- * the two signing flags). Immutable and thread-safe. {@code toString} shows only the id.
+ * the two signing flags). {@code toString} shows only the id.
+ *
+ * <p>The key share is a secret scalar held as 32 bytes in an array that {@link #destroy()}
+ * overwrites; a {@link VerifiedKeyFrag} shares this array, so destroying either destroys both.
+ * After that every operation that needs the share ({@link #toBytes}, {@link #verify},
+ * re-encryption) throws {@link IllegalStateException}. What wiping cannot guarantee on the JVM is in
+ * docs/pre.md. Thread-safe; apart from the one-way destruction, immutable.
  */
-public final class KeyFrag {
+public final class KeyFrag implements Destroyable {
   /** Serialized length. */
   public static final int LENGTH = 310;
   /** Length of a key-fragment id. */
@@ -27,20 +34,21 @@ public final class KeyFrag {
 
   private final CurvePoint u;
   private final byte[] id;
-  private final CurveScalar key;
+  private final byte[] key;
   private final CurvePoint precursor;
   private final CurvePoint commitment;
   private final Signature signatureForProxy;
   private final Signature signatureForReceiver;
   private final boolean delegatingKeySigned;
   private final boolean receivingKeySigned;
+  private volatile boolean destroyed;
 
   KeyFrag(CurvePoint u, byte[] id, CurveScalar key, CurvePoint precursor, CurvePoint commitment,
       Signature signatureForProxy, Signature signatureForReceiver, boolean delegatingKeySigned,
       boolean receivingKeySigned) {
     this.u = u;
     this.id = id;
-    this.key = key;
+    this.key = key.toBytes();
     this.precursor = precursor;
     this.commitment = commitment;
     this.signatureForProxy = signatureForProxy;
@@ -82,10 +90,15 @@ public final class KeyFrag {
     }
   }
 
-  /** The 310-byte wire form. */
+  /**
+   * The 310-byte wire form (it contains the secret key share; wipe it when done).
+   *
+   * @throws IllegalStateException if the fragment was destroyed
+   */
   public byte[] toBytes() {
+    live();
     return new MsgPack.Writer(LENGTH)
-        .array(5).array(1).point(u).bin(id).bin(key.toBytes()).point(precursor)
+        .array(5).array(1).point(u).bin(id).bin(key).point(precursor)
         .array(5).point(commitment).bin(signatureForProxy.toBytes()).bin(signatureForReceiver.toBytes())
         .bool(delegatingKeySigned).bool(receivingKeySigned)
         .done();
@@ -100,12 +113,14 @@ public final class KeyFrag {
    * @param delegatingKey the delegating public key, or {@code null} if unknown
    * @param receivingKey the receiving public key, or {@code null} if unknown
    * @return the verified fragment, or the reason it was rejected
+   * @throws IllegalStateException if the fragment was destroyed
    */
   public Verification<VerifiedKeyFrag> verify(PublicKey verifyingKey, PublicKey delegatingKey, PublicKey receivingKey) {
     Objects.requireNonNull(verifyingKey, "verifyingKey");
+    live();
     ECPoint expected = u.equals(CurvePoint.U)
-        ? Secp256k1.mulU(key.toBigInteger())
-        : Secp256k1.mul(u.ec(), key.toBigInteger());
+        ? ConstantTimeMultiplier.multiplyU(key)
+        : ConstantTimeMultiplier.multiply(u.ec(), key);
     if (expected.isInfinity() || !expected.equals(commitment.ec())) {
       return new Verification.Rejected<>(VerificationFailure.INCORRECT_COMMITMENT);
     }
@@ -165,8 +180,34 @@ public final class KeyFrag {
     return id;
   }
 
-  CurveScalar key() {
-    return key;
+  /** key · p in constant time, straight from the wipeable array. */
+  ECPoint multiplyByKey(ECPoint p) {
+    live();
+    return ConstantTimeMultiplier.multiply(p, key);
+  }
+
+  /** The key share for scalar arithmetic (a transient copy in a {@code BigInteger}). */
+  CurveScalar keyScalar() {
+    live();
+    return CurveScalar.fromBytes(key, 0);
+  }
+
+  private void live() {
+    if (destroyed) {
+      throw new IllegalStateException("the key fragment was destroyed");
+    }
+  }
+
+  /** Overwrites the key share with zeros; from then on the fragment refuses every secret operation. */
+  @Override
+  public void destroy() {
+    destroyed = true;
+    Arrays.fill(key, (byte) 0);
+  }
+
+  @Override
+  public boolean isDestroyed() {
+    return destroyed;
   }
 
   CurvePoint precursor() {
@@ -183,7 +224,11 @@ public final class KeyFrag {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof KeyFrag k && java.security.MessageDigest.isEqual(toBytes(), k.toBytes());
+    if (this == o) {
+      return true;
+    }
+    return o instanceof KeyFrag k && !destroyed && !k.destroyed
+        && java.security.MessageDigest.isEqual(toBytes(), k.toBytes());
   }
 
   @Override
@@ -193,6 +238,6 @@ public final class KeyFrag {
 
   @Override
   public String toString() {
-    return "KeyFrag[id=" + Hex.encode(id) + ", unverified]";
+    return "KeyFrag[id=" + Hex.encode(id) + ", unverified" + (destroyed ? ", destroyed" : "") + "]";
   }
 }

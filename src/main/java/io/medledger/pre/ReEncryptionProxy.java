@@ -54,13 +54,19 @@ public final class ReEncryptionProxy implements javax.security.auth.Destroyable 
       kfrag = KeyFrag.fromBytes(raw);
     } catch (IllegalArgumentException e) {
       throw new EnvelopeException("the fragment for proxy " + id + " is malformed", id, e);
+    } finally {
+      java.util.Arrays.fill(raw, (byte) 0);
     }
     Verification<VerifiedKeyFrag> v = kfrag.verify(ownerVerifyingKey, owner, grantee);
     if (!v.isVerified()) {
+      kfrag.destroy();
       throw new EnvelopeException("the fragment for proxy " + id + " does not verify: "
           + v.failure().orElseThrow().description(), id, null);
     }
-    grants.put(grantId, v.verified().orElseThrow());
+    VerifiedKeyFrag replaced = grants.put(grantId, v.verified().orElseThrow());
+    if (replaced != null) {
+      replaced.destroy();
+    }
   }
 
   /**
@@ -77,14 +83,26 @@ public final class ReEncryptionProxy implements javax.security.auth.Destroyable 
     return new ProxyResponse(id, Umbral.reencrypt(capsule, k).unverify());
   }
 
-  /** Discards the fragment of a revoked grant; returns whether one was held. */
+  /**
+   * Discards and wipes the fragment of a revoked grant; returns whether one was held. A
+   * re-encryption already running under that grant may fail with {@link IllegalStateException}.
+   */
   public boolean revoke(String grantId) {
-    return grants.remove(grantId) != null;
+    VerifiedKeyFrag k = grants.remove(grantId);
+    if (k == null) {
+      return false;
+    }
+    k.destroy();
+    return true;
   }
 
-  /** Drops every fragment and destroys the proxy's secret key (the one given to the constructor). */
+  /**
+   * Wipes and drops every fragment and destroys the proxy's secret key (the one given to the
+   * constructor).
+   */
   @Override
   public void destroy() {
+    grants.values().forEach(VerifiedKeyFrag::destroy);
     grants.clear();
     key.destroy();
   }

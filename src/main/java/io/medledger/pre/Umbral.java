@@ -158,15 +158,16 @@ public final class Umbral {
   /**
    * Re-encrypts {@code capsule} with one verified key fragment, adding a proof of correctness.
    * Draws one scalar (the proof nonce).
+   *
+   * @throws IllegalStateException if {@code kfrag} was destroyed
    */
   public static VerifiedCapsuleFrag reencrypt(Capsule capsule, VerifiedKeyFrag kfrag, EntropySource rng) {
     Objects.requireNonNull(capsule, "capsule");
     KeyFrag k = kfrag.kfrag();
     ECPoint e = capsule.e().ec();
     ECPoint v = capsule.v().ec();
-    BigInteger rk = k.key().toBigInteger();
-    CurvePoint e1 = CurvePoint.of(Secp256k1.mul(e, rk));
-    CurvePoint v1 = CurvePoint.of(Secp256k1.mul(v, rk));
+    CurvePoint e1 = CurvePoint.of(k.multiplyByKey(e));
+    CurvePoint v1 = CurvePoint.of(k.multiplyByKey(v));
     CurveScalar tau = CurveScalar.randomNonZero(rng);
     BigInteger t = tau.toBigInteger();
     CurvePoint e2 = CurvePoint.of(Secp256k1.mul(e, t));
@@ -174,7 +175,7 @@ public final class Umbral {
     CurvePoint u2 = CurvePoint.of(Secp256k1.mulU(t));
     CurvePoint u1 = k.commitment();
     CurveScalar h = CapsuleFrag.challenge(capsule, e1, e2, v1, v2, u1, u2);
-    CurveScalar z = k.key().multiply(h).add(tau);
+    CurveScalar z = k.keyScalar().multiply(h).add(tau);
     return new VerifiedCapsuleFrag(new CapsuleFrag(e1, v1, k.idUnsafe(), k.precursor(), e2, v2, u1, u2, z,
         k.signatureForReceiver()));
   }

@@ -8,9 +8,11 @@ import java.util.Objects;
  * {@link Umbral#generateKFrags}); only this type can be used by {@link Umbral#reencrypt}.
  * Serializes to the same 310 bytes as its {@link KeyFrag}.
  *
- * <p>Immutable and thread-safe.
+ * <p>It shares its {@link KeyFrag}'s wipeable key share: {@link #destroy()} zeroes it (for this
+ * value and for {@link #unverify()}'s), after which serializing or re-encrypting throws
+ * {@link IllegalStateException}. Thread-safe; apart from the one-way destruction, immutable.
  */
-public final class VerifiedKeyFrag {
+public final class VerifiedKeyFrag implements javax.security.auth.Destroyable {
   private final KeyFrag kfrag;
 
   VerifiedKeyFrag(KeyFrag kfrag) {
@@ -28,7 +30,11 @@ public final class VerifiedKeyFrag {
     return new VerifiedKeyFrag(KeyFrag.fromBytes(bytes));
   }
 
-  /** The 310-byte wire form. */
+  /**
+   * The 310-byte wire form (it contains the secret key share; wipe it when done).
+   *
+   * @throws IllegalStateException if the fragment was destroyed
+   */
   public byte[] toBytes() {
     return kfrag.toBytes();
   }
@@ -40,6 +46,17 @@ public final class VerifiedKeyFrag {
 
   KeyFrag kfrag() {
     return kfrag;
+  }
+
+  /** Overwrites the key share with zeros (see {@link KeyFrag#destroy()}). */
+  @Override
+  public void destroy() {
+    kfrag.destroy();
+  }
+
+  @Override
+  public boolean isDestroyed() {
+    return kfrag.isDestroyed();
   }
 
   @Override
@@ -54,6 +71,7 @@ public final class VerifiedKeyFrag {
 
   @Override
   public String toString() {
-    return "VerifiedKeyFrag[id=" + io.medledger.codec.Hex.encode(kfrag.idUnsafe()) + "]";
+    return "VerifiedKeyFrag[id=" + io.medledger.codec.Hex.encode(kfrag.idUnsafe())
+        + (kfrag.isDestroyed() ? ", destroyed" : "") + "]";
   }
 }

@@ -1,0 +1,90 @@
+package io.medledger.pre;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Key-fragment secrets live in an array that {@code destroy()} wipes (issue 13, finding 10). */
+class KeyFragDestroyTest {
+  private final SecretKey alice = SecretKey.random();
+  private final Signer signer = new Signer(SecretKey.random());
+  private final SecretKey bob = SecretKey.random();
+
+  private static byte[] share(KeyFrag k) throws Exception {
+    Field f = KeyFrag.class.getDeclaredField("key");
+    f.setAccessible(true);
+    return (byte[]) f.get(k);
+  }
+
+  private VerifiedKeyFrag oneFragment() {
+    return Umbral.generateKFrags(alice, bob.publicKey(), signer, 1, 1, true, true).get(0);
+  }
+
+  @Test
+  void destroyWipesTheShareAndRefusesFurtherUse() throws Exception {
+    VerifiedKeyFrag vk = oneFragment();
+    KeyFrag unverified = vk.unverify();
+    KeyFrag copy = KeyFrag.fromBytes(vk.toBytes());
+    assertEquals(unverified, copy);
+    EncryptionResult enc = Umbral.encrypt(alice.publicKey(), "payload".getBytes(StandardCharsets.UTF_8));
+    VerifiedCapsuleFrag cfrag = Umbral.reencrypt(enc.capsule(), vk);
+    assertArrayEquals("payload".getBytes(StandardCharsets.UTF_8), Umbral.decryptReencrypted(bob, alice.publicKey(),
+        enc.capsule(), List.of(cfrag), enc.ciphertext()));
+    assertFalse(java.util.Arrays.equals(share(unverified), new byte[32]), "a live share is not zero");
+
+    assertFalse(vk.isDestroyed());
+    vk.destroy();
+    assertTrue(vk.isDestroyed());
+    assertTrue(unverified.isDestroyed(), "the unverified view shares the array");
+    assertArrayEquals(new byte[32], share(unverified), "the key share is zeroed");
+    assertThrows(IllegalStateException.class, () -> Umbral.reencrypt(enc.capsule(), vk));
+    assertThrows(IllegalStateException.class, vk::toBytes);
+    assertThrows(IllegalStateException.class, unverified::toBytes);
+    assertThrows(IllegalStateException.class,
+        () -> unverified.verify(signer.verifyingKey(), alice.publicKey(), bob.publicKey()));
+    assertNotEquals(copy, unverified);
+    assertTrue(vk.toString().contains("destroyed"));
+
+    assertFalse(copy.isDestroyed(), "a parsed copy has its own array");
+    VerifiedKeyFrag reverified = copy.verify(signer.verifyingKey(), alice.publicKey(), bob.publicKey())
+        .verified().orElseThrow();
+    copy.destroy();
+    assertArrayEquals(new byte[32], share(copy));
+    assertThrows(IllegalStateException.class, () -> Umbral.reencrypt(enc.capsule(), reverified));
+  }
+
+  @Test
+  void theProxyWipesRevokedAndAllFragmentsOnDestroy() throws Exception {
+    ReEncryptionProxy proxy = new ReEncryptionProxy("p0", SecretKey.random());
+    GrantKeyMaterial m = GrantKeyMaterial.create(alice, signer, bob.publicKey(), List.of(proxy.proxyKey()), 1);
+    proxy.acceptGrant("g1", m, signer.verifyingKey(), alice.publicKey(), bob.publicKey());
+    proxy.acceptGrant("g2", m, signer.verifyingKey(), alice.publicKey(), bob.publicKey());
+    Field f = ReEncryptionProxy.class.getDeclaredField("grants");
+    f.setAccessible(true);
+    @SuppressWarnings("unchecked")
+    Map<String, VerifiedKeyFrag> grants = (Map<String, VerifiedKeyFrag>) f.get(proxy);
+    VerifiedKeyFrag g1 = grants.get("g1");
+    VerifiedKeyFrag g2 = grants.get("g2");
+
+    assertTrue(proxy.revoke("g1"));
+    assertTrue(g1.isDestroyed());
+    assertArrayEquals(new byte[32], share(g1.kfrag()));
+    assertFalse(g2.isDestroyed());
+
+    proxy.destroy();
+    assertTrue(g2.isDestroyed());
+    assertArrayEquals(new byte[32], share(g2.kfrag()));
+    assertThrows(IllegalStateException.class, g2::toBytes);
+    assertTrue(proxy.isDestroyed());
+    assertFalse(proxy.holds("g2"));
+  }
+}
