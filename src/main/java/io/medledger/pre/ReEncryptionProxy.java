@@ -72,7 +72,8 @@ public final class ReEncryptionProxy implements javax.security.auth.Destroyable 
   /**
    * Re-encrypts {@code capsule} under grant {@code grantId}.
    *
-   * @throws EnvelopeException if this proxy holds no fragment for the grant (never granted, or revoked)
+   * @throws EnvelopeException if this proxy holds no fragment for the grant (never granted, revoked,
+   *     or destroyed, also while this call runs)
    */
   public ProxyResponse reencrypt(String grantId, Capsule capsule) throws EnvelopeException {
     VerifiedKeyFrag k = grants.get(grantId);
@@ -80,12 +81,23 @@ public final class ReEncryptionProxy implements javax.security.auth.Destroyable 
       throw new EnvelopeException("proxy " + id + " holds no key fragment for grant " + grantId
           + " (never granted or revoked)", id, null);
     }
-    return new ProxyResponse(id, Umbral.reencrypt(capsule, k).unverify());
+    VerifiedCapsuleFrag out;
+    try {
+      out = Umbral.reencrypt(capsule, k);
+    } catch (IllegalStateException e) {
+      out = null;
+    }
+    if (out == null || k.isDestroyed()) {
+      // revoked (and wiped) while this call ran: the share may have been zeroed mid-computation
+      throw new EnvelopeException("proxy " + id + " holds no key fragment for grant " + grantId
+          + " (revoked or destroyed)", id, null);
+    }
+    return new ProxyResponse(id, out.unverify());
   }
 
   /**
    * Discards and wipes the fragment of a revoked grant; returns whether one was held. A
-   * re-encryption already running under that grant may fail with {@link IllegalStateException}.
+   * re-encryption already running under that grant then fails with {@link EnvelopeException}.
    */
   public boolean revoke(String grantId) {
     VerifiedKeyFrag k = grants.remove(grantId);

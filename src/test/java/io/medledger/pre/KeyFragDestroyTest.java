@@ -75,6 +75,13 @@ class KeyFragDestroyTest {
     VerifiedKeyFrag g1 = grants.get("g1");
     VerifiedKeyFrag g2 = grants.get("g2");
 
+    Capsule capsule = Umbral.encrypt(alice.publicKey(), new byte[] {1}).capsule();
+    proxy.reencrypt("g1", capsule);
+    g1.destroy();
+    assertThrows(EnvelopeException.class, () -> proxy.reencrypt("g1", capsule),
+        "a fragment wiped while held is refused, not an IllegalStateException");
+    proxy.acceptGrant("g1", m, signer.verifyingKey(), alice.publicKey(), bob.publicKey());
+    g1 = grants.get("g1");
     assertTrue(proxy.revoke("g1"));
     assertTrue(g1.isDestroyed());
     assertArrayEquals(new byte[32], share(g1.kfrag()));
