@@ -448,22 +448,43 @@ public final class NettyPeerTransport implements PeerTransport {
 
     /** Token buckets of one second: going below zero pauses reading until the deficit refills. */
     private void account(ChannelHandlerContext ctx, int bytes) {
+      refill();
+      byteTokens -= bytes;
+      frameTokens -= 1;
+      if (!pausedByRate && inDeficit()) {
+        pausedByRate = true;
+        updateAutoRead();
+        scheduleResume(ctx);
+      }
+    }
+
+    private void refill() {
       long now = System.nanoTime();
       double secs = (now - lastRefill) / 1e9;
       lastRefill = now;
       byteTokens = Math.min(limits.inboundBytesPerSecond(), byteTokens + secs * limits.inboundBytesPerSecond());
       frameTokens = Math.min(limits.inboundFramesPerSecond(), frameTokens + secs * limits.inboundFramesPerSecond());
-      byteTokens -= bytes;
-      frameTokens -= 1;
-      if ((byteTokens < 0 || frameTokens < 0) && !pausedByRate) {
-        double wait = Math.max(-byteTokens / limits.inboundBytesPerSecond(), -frameTokens / limits.inboundFramesPerSecond());
-        pausedByRate = true;
-        updateAutoRead();
-        ctx.executor().schedule(() -> {
+    }
+
+    private boolean inDeficit() {
+      return byteTokens < 0 || frameTokens < 0;
+    }
+
+    /**
+     * Resumes reading once the whole deficit has refilled. Frames already read when the pause began
+     * still arrive and deepen the deficit, so the resume re-checks it and waits again if needed.
+     */
+    private void scheduleResume(ChannelHandlerContext ctx) {
+      double wait = Math.max(-byteTokens / limits.inboundBytesPerSecond(), -frameTokens / limits.inboundFramesPerSecond());
+      ctx.executor().schedule(() -> {
+        refill();
+        if (inDeficit()) {
+          scheduleResume(ctx);
+        } else {
           pausedByRate = false;
           updateAutoRead();
-        }, Math.max(1, (long) (wait * 1000)), TimeUnit.MILLISECONDS);
-      }
+        }
+      }, Math.max(1, (long) Math.ceil(wait * 1000)), TimeUnit.MILLISECONDS);
     }
 
     @Override
