@@ -1,46 +1,43 @@
 package io.medledger.tlog;
 
+import io.medledger.internal.Fsync;
+import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
-/** Owner-only (0700 directories, 0600 files) durable file writes for the log's files. */
+/**
+ * Durable file writes for the log's files, over the library's shared owner-only file creation
+ * ({@link PrivateFiles}: 0700 directories, 0600 files) and directory syncing ({@link Fsync}).
+ */
 final class OwnerFiles {
-  private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-
   private OwnerFiles() {}
 
-  static FileAttribute<?>[] dirAttrs() {
-    return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))}
-        : new FileAttribute<?>[0];
-  }
-
-  static FileAttribute<?>[] fileAttrs() {
-    return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-        : new FileAttribute<?>[0];
-  }
-
-  /** Creates {@code dir} and its missing parents owner-only. */
+  /** Creates {@code dir} and its missing parents owner-only, syncing each new directory's parent. */
   static void mkdirs(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir, dirAttrs());
+      Fsync.createDirectories(dir);
     }
+  }
+
+  /** Opens {@code file} for writing, creating it 0600 if missing. */
+  static FileChannel openForWrite(Path file, StandardOpenOption... extra) throws IOException {
+    StandardOpenOption[] opts = new StandardOpenOption[extra.length + 2];
+    opts[0] = StandardOpenOption.CREATE;
+    opts[1] = StandardOpenOption.WRITE;
+    System.arraycopy(extra, 0, opts, 2, extra.length);
+    return PrivateFiles.open(file, opts);
   }
 
   /** Writes {@code data} to {@code file} (replacing it), without fsync; the caller syncs later. */
   static void write(Path file, byte[] data) throws IOException {
     mkdirs(file.getParent());
-    try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING), fileAttrs())) {
+    try (FileChannel ch = openForWrite(file, StandardOpenOption.TRUNCATE_EXISTING)) {
       writeFully(ch, data);
     }
   }
@@ -49,8 +46,7 @@ final class OwnerFiles {
   static void writeAtomic(Path file, byte[] data) throws IOException {
     mkdirs(file.getParent());
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING), fileAttrs())) {
+    try (FileChannel ch = openForWrite(tmp, StandardOpenOption.TRUNCATE_EXISTING)) {
       writeFully(ch, data);
       ch.force(true);
     }
@@ -59,18 +55,17 @@ final class OwnerFiles {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
-    fsync(file.getParent());
+    Fsync.directory(file.getParent());
   }
 
-  /** Flushes a file or a directory to stable storage (directories best effort where unsupported). */
+  /** Flushes a file or a directory to stable storage. */
   static void fsync(Path p) throws IOException {
-    boolean dir = Files.isDirectory(p);
+    if (Files.isDirectory(p)) {
+      Fsync.directory(p);
+      return;
+    }
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
       ch.force(true);
-    } catch (IOException e) {
-      if (!dir) {
-        throw e;
-      }
     }
   }
 

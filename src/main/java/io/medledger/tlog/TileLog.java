@@ -18,7 +18,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -71,8 +70,7 @@ public final class TileLog implements LeafHashLog, AutoCloseable {
     this.dir = dir;
     this.cache = CacheBuilder.newBuilder().maximumSize(cacheTiles).build();
     OwnerFiles.mkdirs(dir);
-    this.lockChannel = FileChannel.open(dir.resolve("LOCK"), Set.of(StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE), OwnerFiles.fileAttrs());
+    this.lockChannel = OwnerFiles.openForWrite(dir.resolve("LOCK"));
     FileLock l;
     try {
       l = lockChannel.tryLock();
