@@ -54,6 +54,8 @@ final class NodeCluster implements AutoCloseable {
   }
 
   int maxBlockEntries = 100;
+  /** Most blocks a driver asks for in one bulk-sync request. */
+  int syncBatch = 256;
 
   ConsensusConfig consensusConfig() {
     ConsensusConfig d = ConsensusConfig.defaults().withBatching(maxBlockEntries, 1 << 20, Duration.ofMillis(20))
@@ -107,7 +109,7 @@ final class NodeCluster implements AutoCloseable {
         new InMemorySafetyStore());
     ConsensusProtocol p = Protocols.create(protocol, app, ctx, consensusConfig());
     return new ProtocolDriver(p, app, t, listener, DriverOptions.defaults()
-        .withSync(Duration.ofMillis(200), Duration.ofSeconds(2), 256, Duration.ofSeconds(2)), LIMITS.maxFrameBytes());
+        .withSync(Duration.ofMillis(200), Duration.ofSeconds(2), syncBatch, Duration.ofSeconds(2)), LIMITS.maxFrameBytes());
   }
 
   void startAll() {

@@ -100,6 +100,9 @@ class NodeSyncTest {
       long target = reference.height();
       Ledger fresh = c.ledgers.get(late);
       assertEquals(0, fresh.height(), "the late server holds only genesis");
+      // Small requests, so that the joiner needs more of them than it has peers and its round-robin
+      // reaches the liar even when the first honest peer answers at once (a fast host).
+      c.syncBatch = 2;
       ProtocolDriver joiner = c.driver(late, fresh, c.transports.get(late), new ConsensusListener() {});
       c.drivers.add(joiner);
       joiner.start();
