@@ -21,6 +21,7 @@ module io.medledger {
 
   exports io.medledger.crypto;
   exports io.medledger.codec;
+  exports io.medledger.fhir;
   exports io.medledger.merkle;
   exports io.medledger.chain;
   exports io.medledger.consensus;

@@ -1,8 +1,8 @@
 package io.medledger.cli;
 
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import io.medledger.codec.FhirIndexer;
-import io.medledger.codec.FhirResourceInfo;
+import io.medledger.fhir.FhirIndexer;
+import io.medledger.fhir.FhirResourceInfo;
 import io.medledger.internal.Json;
 import java.io.IOException;
 import java.io.InputStream;

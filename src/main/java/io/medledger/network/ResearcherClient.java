@@ -6,7 +6,7 @@ import io.medledger.access.Purpose;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.RecordQuery;
-import io.medledger.codec.FhirDeidentifier;
+import io.medledger.fhir.FhirDeidentifier;
 import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;

@@ -115,7 +115,7 @@ class CliInputsFuzzTest {
     valid.put("ots-info", Files.readAllBytes(ots));
     valid.put("ots-verify-ots", Files.readAllBytes(ots));
     valid.put("ots-verify-headers", Files.readAllBytes(headers));
-    valid.put("fhir-index", io.medledger.codec.FhirSamples.BUNDLE.getBytes(StandardCharsets.UTF_8));
+    valid.put("fhir-index", io.medledger.fhir.FhirSamples.BUNDLE.getBytes(StandardCharsets.UTF_8));
     byte[] factorySeed = Sha256.hash(new byte[] {5}).toByteArray();
     byte[] label = "label".getBytes(StandardCharsets.UTF_8);
     io.medledger.pre.SecretKeyFactory factory = io.medledger.pre.SecretKeyFactory.fromSecretSeed(factorySeed);

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.medledger.codec.FhirIndexer;
-import io.medledger.codec.FhirResourceInfo;
+import io.medledger.fhir.FhirIndexer;
+import io.medledger.fhir.FhirResourceInfo;
 import io.medledger.testing.SharedVectors;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package io.medledger.codec;
+package io.medledger.fhir;
 
 /** Small hand-written FHIR R4 documents (fictional people) for fuzz seeds and CLI tests. */
 public final class FhirSamples {

@@ -1,4 +1,4 @@
-package io.medledger.codec;
+package io.medledger.fhir;
 
 import java.util.Objects;
 

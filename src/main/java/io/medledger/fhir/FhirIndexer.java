@@ -1,5 +1,6 @@
-package io.medledger.codec;
+package io.medledger.fhir;
 
+import io.medledger.codec.MalformedEncodingException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;

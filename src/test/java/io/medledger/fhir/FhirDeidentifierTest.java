@@ -1,5 +1,6 @@
-package io.medledger.codec;
+package io.medledger.fhir;
 
+import io.medledger.codec.MalformedEncodingException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

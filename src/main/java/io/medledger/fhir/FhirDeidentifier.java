@@ -1,5 +1,6 @@
-package io.medledger.codec;
+package io.medledger.fhir;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

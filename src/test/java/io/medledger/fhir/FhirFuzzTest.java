@@ -1,4 +1,4 @@
-package io.medledger.codec;
+package io.medledger.fhir;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.medledger.testing.DecoderFuzzing;
