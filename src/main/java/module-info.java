@@ -19,6 +19,7 @@ module io.medledger {
   requires static io.netty.codec;
   requires static io.netty.handler;
 
+  exports io.medledger;
   exports io.medledger.crypto;
   exports io.medledger.codec;
   exports io.medledger.fhir;

@@ -1,7 +1,9 @@
 package io.medledger.anchor;
 
+import io.medledger.MedLedgerException;
+
 /** Anchoring could not proceed: the Bitcoin network could not be reached or refused a transaction, or the wallet cannot fund one. */
-public class AnchorException extends RuntimeException {
+public class AnchorException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   /** Creates the exception. */

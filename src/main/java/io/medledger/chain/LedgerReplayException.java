@@ -1,10 +1,12 @@
 package io.medledger.chain;
 
+import io.medledger.MedLedgerException;
+
 /**
  * Thrown when a block store's contents do not replay into a valid chain (a stored block fails to
  * decode or to validate). The message names the height and the reason.
  */
-public final class LedgerReplayException extends RuntimeException {
+public final class LedgerReplayException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   private final long height;

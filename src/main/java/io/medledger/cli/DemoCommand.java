@@ -15,7 +15,7 @@ import io.medledger.chain.RecordQuery;
 import io.medledger.chain.ValidationResult;
 import io.medledger.codec.ByteString;
 import io.medledger.crypto.Ed25519PrivateKey;
-import io.medledger.network.AccessDeniedException;
+import io.medledger.network.AccessRefusedException;
 import io.medledger.network.AnchorPoint;
 import io.medledger.network.AuditorClient;
 import io.medledger.network.ChainReport;
@@ -175,7 +175,7 @@ final class DemoCommand implements Command {
     try {
       researcher.read(zhangRec.id());
       line("UNEXPECTED: the researcher read Zhang's record");
-    } catch (AccessDeniedException e) {
+    } catch (AccessRefusedException e) {
       line("reading Zhang's record: refused (%s)", e.missingRight());
     }
 
@@ -187,7 +187,7 @@ final class DemoCommand implements Command {
     try {
       brandt.read(annaRec.id());
       line("UNEXPECTED: Dr. Brandt read Anna's record");
-    } catch (AccessDeniedException e) {
+    } catch (AccessRefusedException e) {
       line("client API: Dr. Brandt (no grant) reading Anna's record -> %s", brief(e.getMessage()));
     }
     MedicalRecord forged = Entry.sign(new MedicalRecord(anna.id(), brandt.id(), Optional.of(brandt.institutionId()),
@@ -215,7 +215,7 @@ final class DemoCommand implements Command {
     try {
       okafor.read(annaRec.id());
       line("UNEXPECTED: read after revocation");
-    } catch (AccessDeniedException e) {
+    } catch (AccessRefusedException e) {
       line("Dr. Okafor's next read: refused (%s)", e.missingRight());
     }
     List<AccessEvent> trail = anna.accessEvents();

@@ -151,14 +151,14 @@ public final class AuditorClient {
    * destroyed. The patient's grants stay on the ledger (only the patient signs revocations), but
    * no read under them is accepted any more. The ledger keeps the record's digest and pseudonyms.
    *
-   * @throws AccessDeniedException unless this client acts for an active regulator, or if there is
+   * @throws AccessRefusedException unless this client acts for an active regulator, or if there is
    *     no such record
    * @throws RecordErasedException if it is already erased
    * @throws EntryRejectedException if the ledger refuses the erasure (then nothing is deleted)
    */
   public ErasureReport orderErasure(Digest recordId) {
     if (!regulator || !federation.isActive(auditor.id(), ParticipantKind.REGULATOR)) {
-      throw new AccessDeniedException("role:regulator", "only an active regulator orders erasure");
+      throw new AccessRefusedException("role:regulator", "only an active regulator orders erasure");
     }
     return federation.erase(federation.record(recordId), auditor);
   }

@@ -61,7 +61,7 @@ public final class ClinicianClient {
   /**
    * Writes a FHIR record for {@code patient}, encrypted to the patient's key.
    *
-   * @throws AccessDeniedException if no active treatment grant of the patient covers this type
+   * @throws AccessRefusedException if no active treatment grant of the patient covers this type
    * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
    *     (nothing is written to the ledger)
    */
@@ -74,7 +74,7 @@ public final class ClinicianClient {
   /**
    * Amends record {@code recordId} with a new version (the old one stays on the ledger).
    *
-   * @throws AccessDeniedException if no active treatment grant covers the record
+   * @throws AccessRefusedException if no active treatment grant covers the record
    * @throws RecordErasedException if the record was erased (the ledger accepts no amendment of it)
    */
   public MedicalRecord amend(Digest recordId, byte[] fhirJson) {
@@ -87,7 +87,7 @@ public final class ClinicianClient {
       throw new IllegalArgumentException("an amendment keeps the resource type " + old.resourceType());
     }
     if (federation.coveringGrant(old, grantees(), Purpose.TREATMENT, false).isEmpty()) {
-      throw new AccessDeniedException("treatment-grant", "no active treatment grant covers record " + recordId);
+      throw new AccessRefusedException("treatment-grant", "no active treatment grant covers record " + recordId);
     }
     return store(old.patient(), fhirJson, Optional.of(recordId));
   }
@@ -95,14 +95,14 @@ public final class ClinicianClient {
   /**
    * Reads a record shared under an active treatment grant with proxies.
    *
-   * @throws AccessDeniedException if no such grant covers the record
+   * @throws AccessRefusedException if no such grant covers the record
    * @throws RecordErasedException if its payload was erased
    * @throws EnvelopeException if fewer than t proxies answered or one answered falsely
    */
   public byte[] read(Digest recordId) throws EnvelopeException {
     MedicalRecord rec = federation.record(recordId);
     AccessGrant g = federation.coveringGrant(rec, grantees(), Purpose.TREATMENT, true)
-        .orElseThrow(() -> new AccessDeniedException("treatment-grant", "no active treatment grant with proxies from "
+        .orElseThrow(() -> new AccessRefusedException("treatment-grant", "no active treatment grant with proxies from "
             + rec.patient() + " covers record " + recordId + " for " + id()));
     Identity key = g.grantee().equals(clinician.id()) ? clinician : institution;
     return Payloads.readShared(federation, clinician, key.encryptionKey(), rec, g);
@@ -110,7 +110,7 @@ public final class ClinicianClient {
 
   private void requireWriteGrant(ParticipantId patient, String type, List<Digest> lineage) {
     if (!federation.isActive(patient, ParticipantKind.PATIENT)) {
-      throw new AccessDeniedException("treatment-grant", patient + " is not a registered patient");
+      throw new AccessRefusedException("treatment-grant", patient + " is not a registered patient");
     }
     long t = federation.now();
     for (var h : federation.allGrants(patient)) {
@@ -120,7 +120,7 @@ public final class ClinicianClient {
         return;
       }
     }
-    throw new AccessDeniedException("treatment-grant", "patient " + patient + " has not granted " + id()
+    throw new AccessRefusedException("treatment-grant", "patient " + patient + " has not granted " + id()
         + " or its institution treatment access to " + type + " records");
   }
 

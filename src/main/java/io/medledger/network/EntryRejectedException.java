@@ -1,10 +1,12 @@
 package io.medledger.network;
 
+import io.medledger.MedLedgerException;
+
 /**
  * The federation refused an entry: admission or block validation rejected it, or no block could
  * be made final. The reason comes from the ledger's validation rules.
  */
-public class EntryRejectedException extends RuntimeException {
+public class EntryRejectedException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   /** Creates the exception. */

@@ -507,11 +507,11 @@ public final class Federation implements AutoCloseable {
 
   // ------------------------------------------------------------------ shared read logic
 
-  /** The record entry with {@code id}. @throws AccessDeniedException if there is none */
+  /** The record entry with {@code id}. @throws AccessRefusedException if there is none */
   MedicalRecord record(Digest id) {
     Optional<Entry> e = reader().entry(id);
     if (e.isEmpty() || !(e.get() instanceof MedicalRecord m)) {
-      throw new AccessDeniedException("record", "no record " + id + " on the ledger");
+      throw new AccessRefusedException("record", "no record " + id + " on the ledger");
     }
     return m;
   }

@@ -269,7 +269,7 @@ public final class FederationServer implements AutoCloseable {
    * As re-encryption proxy: transforms the capsule of the record named by access event
    * {@code accessEventId} for its grantee. See {@link #reencrypt(AccessEvent)} for the rules.
    *
-   * @throws AccessDeniedException if there is no such final event, or it does not authorize
+   * @throws AccessRefusedException if there is no such final event, or it does not authorize
    * @throws RecordErasedException if a final erasure names the event's record
    * @throws EnvelopeException if this proxy holds no fragment for the grant, or the record carries
    *     no capsule for the grant's purpose
@@ -277,10 +277,10 @@ public final class FederationServer implements AutoCloseable {
    */
   public ProxyResponse reencrypt(Digest accessEventId) throws EnvelopeException {
     requireProxy();
-    Entry e = entry(accessEventId).orElseThrow(() -> new AccessDeniedException("access-event",
+    Entry e = entry(accessEventId).orElseThrow(() -> new AccessRefusedException("access-event",
         "no final access event " + accessEventId + " on the ledger of proxy " + id()));
     if (!(e instanceof AccessEvent ev)) {
-      throw new AccessDeniedException("access-event", accessEventId + " is not an access event under a grant");
+      throw new AccessRefusedException("access-event", accessEventId + " is not an access event under a grant");
     }
     return reencrypt(ev);
   }
@@ -294,7 +294,7 @@ public final class FederationServer implements AutoCloseable {
    * re-encrypts the record's capsule; a research grant only the capsule of the de-identified copy
    * (never the full payload's). The proxy never sees a data key or a payload.
    *
-   * @throws AccessDeniedException naming the missing right ({@code access-event},
+   * @throws AccessRefusedException naming the missing right ({@code access-event},
    *     {@code reader-role}, {@code grantee}, {@code active-grant})
    * @throws RecordErasedException if a final erasure names the event's record
    * @throws EnvelopeException if this proxy holds no fragment for the grant, or the record carries
@@ -304,34 +304,34 @@ public final class FederationServer implements AutoCloseable {
   public ProxyResponse reencrypt(AccessEvent event) throws EnvelopeException {
     requireProxy();
     if (event.grant().isEmpty()) {
-      throw new AccessDeniedException("access-event", event.id() + " is not an access event under a grant");
+      throw new AccessRefusedException("access-event", event.id() + " is not an access event under a grant");
     }
     Digest grantId = event.grant().get();
     AccessGrant grant = ledger.grant(grantId).filter(g -> g.patient().equals(event.patient()))
-        .orElseThrow(() -> new AccessDeniedException("active-grant", "no grant " + grantId + " by "
+        .orElseThrow(() -> new AccessRefusedException("active-grant", "no grant " + grantId + " by "
             + event.patient() + " on the ledger of proxy " + id()));
     io.medledger.access.Participant reader = ledger.participant(event.accessor())
         .filter(io.medledger.access.Participant::active)
-        .orElseThrow(() -> new AccessDeniedException("reader-role", event.accessor() + " is not an active participant"));
+        .orElseThrow(() -> new AccessRefusedException("reader-role", event.accessor() + " is not an active participant"));
     if (!grant.purpose().allowsReader(reader.kind())) {
-      throw new AccessDeniedException("reader-role", "a " + grant.purpose().label() + " grant does not let a "
+      throw new AccessRefusedException("reader-role", "a " + grant.purpose().label() + " grant does not let a "
           + reader.kind().label() + " read; proxy " + id() + " refuses");
     }
     if (!grant.grantee().equals(event.accessor()) && !reader.affiliation().map(grant.grantee()::equals).orElse(false)) {
-      throw new AccessDeniedException("grantee", "grant " + grantId + " is not for " + event.accessor());
+      throw new AccessRefusedException("grantee", "grant " + grantId + " is not for " + event.accessor());
     }
     if (ledger.locate(event.id()).isEmpty()) {
-      throw new AccessDeniedException("access-event", "no final access event " + event.id() + " on the ledger of proxy "
+      throw new AccessRefusedException("access-event", "no final access event " + event.id() + " on the ledger of proxy "
           + id());
     }
     if (!ledger.isGrantActive(grantId, clock.millis())) {
-      throw new AccessDeniedException("active-grant", "grant " + grantId + " is revoked or expired");
+      throw new AccessRefusedException("active-grant", "grant " + grantId + " is revoked or expired");
     }
     if (ledger.isErased(event.record())) {
       throw new RecordErasedException(event.record());
     }
     MedicalRecord rec = entry(event.record()).filter(MedicalRecord.class::isInstance).map(MedicalRecord.class::cast)
-        .orElseThrow(() -> new AccessDeniedException("access-event", "no record " + event.record()));
+        .orElseThrow(() -> new AccessRefusedException("access-event", "no record " + event.record()));
     ByteString metadata;
     if (grant.purpose() == io.medledger.access.Purpose.TREATMENT) {
       metadata = rec.encryptionMetadata();

@@ -39,11 +39,11 @@ public final class KeyDirectory {
     return Optional.ofNullable(cards.get(id));
   }
 
-  /** The card of {@code id}. @throws AccessDeniedException if none is published */
+  /** The card of {@code id}. @throws AccessRefusedException if none is published */
   KeyCard require(ParticipantId id) {
     KeyCard c = cards.get(id);
     if (c == null) {
-      throw new AccessDeniedException("key-card", "no published keys for " + id);
+      throw new AccessRefusedException("key-card", "no published keys for " + id);
     }
     return c;
   }

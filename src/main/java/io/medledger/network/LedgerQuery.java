@@ -63,11 +63,11 @@ public final class LedgerQuery {
   /**
    * The access events on {@code patient}'s records (its audit trail).
    *
-   * @throws AccessDeniedException unless the caller is that patient, an auditor or a regulator
+   * @throws AccessRefusedException unless the caller is that patient, an auditor or a regulator
    */
   public List<QueryHit<AccessEvent>> accessEvents(ParticipantId patient) {
     if (!viewer.oversight() && !viewer.id().equals(patient)) {
-      throw new AccessDeniedException("audit-trail", "only the patient, auditors and regulators see "
+      throw new AccessRefusedException("audit-trail", "only the patient, auditors and regulators see "
           + patient + "'s access events");
     }
     return all((id, p) -> federation.reader().ledger().accessEventsByPatient(id, p), patient);
@@ -76,11 +76,11 @@ public final class LedgerQuery {
   /**
    * The grants made by {@code patient}.
    *
-   * @throws AccessDeniedException unless the caller is that patient, an auditor or a regulator
+   * @throws AccessRefusedException unless the caller is that patient, an auditor or a regulator
    */
   public List<QueryHit<AccessGrant>> grants(ParticipantId patient) {
     if (!viewer.oversight() && !viewer.id().equals(patient)) {
-      throw new AccessDeniedException("grant-list", "only the patient, auditors and regulators list "
+      throw new AccessRefusedException("grant-list", "only the patient, auditors and regulators list "
           + patient + "'s grants");
     }
     return all((id, p) -> federation.reader().ledger().grantsByPatient(id, p), patient);

@@ -72,7 +72,7 @@ public final class PatientClient {
    * Grants access: the re-encryption key to the grantee is split among the federation servers
    * (threshold t of n) and each fragment encrypted to its proxy, so the grant can be public.
    *
-   * @throws AccessDeniedException if the grantee has no published keys
+   * @throws AccessRefusedException if the grantee has no published keys
    * @throws EntryRejectedException if the ledger refuses the grant (for example an unknown grantee)
    */
   public AccessGrant grant(GrantRequest request) {
@@ -107,7 +107,7 @@ public final class PatientClient {
   /**
    * Reads an own record (logged on the ledger first).
    *
-   * @throws AccessDeniedException if the record is not this patient's
+   * @throws AccessRefusedException if the record is not this patient's
    * @throws RecordErasedException if its payload was erased
    */
   public byte[] read(Digest recordId) throws EnvelopeException {
@@ -135,7 +135,7 @@ public final class PatientClient {
    * and amendments of it), the grants scoped to this record only revoked and their proxy fragments
    * destroyed, and the copies deleted from every storage node.
    *
-   * @throws AccessDeniedException if the record is not this patient's
+   * @throws AccessRefusedException if the record is not this patient's
    * @throws RecordErasedException if it is already erased
    * @throws EntryRejectedException if the ledger refuses the erasure (then nothing is deleted)
    */
@@ -147,7 +147,7 @@ public final class PatientClient {
   private MedicalRecord ownRecord(Digest recordId) {
     MedicalRecord m = federation.record(recordId);
     if (!m.patient().equals(id())) {
-      throw new AccessDeniedException("record-owner", "record " + recordId + " belongs to another patient");
+      throw new AccessRefusedException("record-owner", "record " + recordId + " belongs to another patient");
     }
     return m;
   }

@@ -101,14 +101,14 @@ final class Payloads {
   /**
    * The verified envelope of the de-identified copy of {@code rec}.
    *
-   * @throws AccessDeniedException if the record has no de-identified copy (it cannot be shared
+   * @throws AccessRefusedException if the record has no de-identified copy (it cannot be shared
    *     for research)
    */
   static byte[] fetchDeidentified(Federation f, MedicalRecord rec) {
     if (f.isErased(rec)) {
       throw new RecordErasedException(rec.id());
     }
-    DeidentifiedCopy copy = rec.deidentified().orElseThrow(() -> new AccessDeniedException("deidentified-copy",
+    DeidentifiedCopy copy = rec.deidentified().orElseThrow(() -> new AccessRefusedException("deidentified-copy",
         "record " + rec.id() + " has no de-identified copy and is never shared for research"));
     return f.storage().read(copy.payloadDigest(), rec.storageNodes().stream().map(ParticipantId::toHex).toList());
   }
@@ -124,12 +124,12 @@ final class Payloads {
       throw new RecordErasedException(rec.id());
     }
     if (!grant.purpose().allowsReader(reader.kind())) {
-      throw new AccessDeniedException("reader-role", "a " + grant.purpose().label() + " grant does not let a "
+      throw new AccessRefusedException("reader-role", "a " + grant.purpose().label() + " grant does not let a "
           + reader.kind().label() + " read");
     }
     boolean research = grant.purpose() == Purpose.RESEARCH;
     if (research && rec.deidentified().isEmpty()) {
-      throw new AccessDeniedException("deidentified-copy", "record " + rec.id()
+      throw new AccessRefusedException("deidentified-copy", "record " + rec.id()
           + " has no de-identified copy and is never shared for research");
     }
     AccessEvent ev = logRead(f, reader, rec, Optional.of(grant));

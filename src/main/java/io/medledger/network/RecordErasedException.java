@@ -1,9 +1,10 @@
 package io.medledger.network;
 
+import io.medledger.MedLedgerException;
 import io.medledger.crypto.Digest;
 
 /** The payload of a record was erased: its copies and keys are gone, only the ledger's metadata is left. */
-public class RecordErasedException extends RuntimeException {
+public class RecordErasedException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
   private final transient Digest record;
 

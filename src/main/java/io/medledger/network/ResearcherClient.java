@@ -59,14 +59,14 @@ public final class ResearcherClient {
   /**
    * Reads the de-identified copy of a consented record.
    *
-   * @throws AccessDeniedException if no active research grant covers the record
+   * @throws AccessRefusedException if no active research grant covers the record
    * @throws RecordErasedException if its payload was erased
-   * @throws AccessDeniedException if the record has no de-identified copy (older entry format)
+   * @throws AccessRefusedException if the record has no de-identified copy (older entry format)
    */
   public byte[] read(Digest recordId) throws EnvelopeException {
     MedicalRecord rec = federation.record(recordId);
     AccessGrant g = federation.coveringGrant(rec, Set.of(id()), Purpose.RESEARCH, true)
-        .orElseThrow(() -> new AccessDeniedException("research-grant", "patient " + rec.patient()
+        .orElseThrow(() -> new AccessRefusedException("research-grant", "patient " + rec.patient()
             + " has not granted research access to record " + recordId));
     byte[] plain = Payloads.readShared(federation, researcher, researcher.encryptionKey(), rec, g);
     return FhirDeidentifier.deidentify(plain, this::pseudonym);

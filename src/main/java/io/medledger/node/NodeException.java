@@ -1,5 +1,6 @@
 package io.medledger.node;
 
+import io.medledger.MedLedgerException;
 import java.util.Objects;
 
 /**
@@ -7,7 +8,7 @@ import java.util.Objects;
  * passphrase, an unreadable or tampered key store, a port in use, an unusable data directory.
  * The message is one line fit for an operator and never contains a secret.
  */
-public class NodeException extends RuntimeException {
+public class NodeException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   /** What went wrong, for programs that react differently to each. */

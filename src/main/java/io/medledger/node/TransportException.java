@@ -1,7 +1,9 @@
 package io.medledger.node;
 
+import io.medledger.MedLedgerException;
+
 /** A transport could not be started, a connection failed, or a peer broke the wire protocol. */
-public class TransportException extends RuntimeException {
+public class TransportException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   public TransportException(String message) {

@@ -1,10 +1,12 @@
 package io.medledger.pre;
 
+import io.medledger.MedLedgerException;
+
 /**
  * Decryption did not produce a plaintext: the ciphertext was altered, the key or capsule is wrong,
  * or the capsule fragments cannot be combined. The message names the reason only, never secrets.
  */
-public final class DecryptionException extends Exception {
+public final class DecryptionException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   /** The reference's decryption and combination error cases. */

@@ -1,11 +1,13 @@
 package io.medledger.pre;
 
+import io.medledger.MedLedgerException;
+
 /**
  * A record envelope could not be opened or its grant material could not be used: wrong key,
  * tampered bytes, a forged or wrong capsule fragment, too few fragments, or a revoked grant.
  * Messages name the proxy at fault where there is one, never key material.
  */
-public class EnvelopeException extends java.security.GeneralSecurityException {
+public class EnvelopeException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
   private final String proxyId;
 

@@ -1,7 +1,9 @@
 package io.medledger.pre;
 
+import io.medledger.MedLedgerException;
+
 /** Thrown by {@link Verification#orElseThrow()} for a rejected fragment; names the reason. */
-public final class VerificationException extends Exception {
+public final class VerificationException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   private final VerificationFailure reason;

@@ -1,5 +1,7 @@
 package io.medledger.storage;
 
+import io.medledger.MedLedgerException;
+
 /**
  * A block store operation failed: an I/O error (the cause is attached), a store that is closed or
  * locked by another process, or a store whose files are damaged ({@link StoreCorruptedException}).
@@ -7,7 +9,7 @@ package io.medledger.storage;
  * <p>Unchecked, like the other exceptions of this library; messages name files and offsets, never
  * block contents.
  */
-public class StoreException extends RuntimeException {
+public class StoreException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   /** Creates an exception with a message. */

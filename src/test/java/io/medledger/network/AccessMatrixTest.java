@@ -27,7 +27,7 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * Every client type against every operation: allowed ones succeed, refused ones raise
- * {@link AccessDeniedException} naming the missing right; and each type's API offers only its
+ * {@link AccessRefusedException} naming the missing right; and each type's API offers only its
  * own operations.
  */
 class AccessMatrixTest {
@@ -50,7 +50,7 @@ class AccessMatrixTest {
   }
 
   private static void denied(String right, Executable op) {
-    AccessDeniedException e = assertThrows(AccessDeniedException.class, op);
+    AccessRefusedException e = assertThrows(AccessRefusedException.class, op);
     assertEquals(right, e.missingRight(), e.getMessage());
   }
 

@@ -23,7 +23,7 @@ class EndToEndTest {
       assertArrayEquals(bundle, anna.read(rec.id()));
 
       ClinicianClient drLee = f.registerClinician("Dr Lee", "Hospital A2");
-      assertThrows(AccessDeniedException.class, () -> drLee.read(rec.id()));
+      assertThrows(AccessRefusedException.class, () -> drLee.read(rec.id()));
       AccessGrant g = anna.grant(GrantRequest.treatment(drLee.id()));
       for (FederationServer n : f.federationNodes()) {
         assertTrue(n.holdsFragment(g.id()), n + " " + n.proxyProblems());
@@ -36,7 +36,7 @@ class EndToEndTest {
       assertEquals(drLee.id(), last.accessor());
 
       anna.revoke(g.id());
-      AccessDeniedException denied = assertThrows(AccessDeniedException.class, () -> drLee.read(rec.id()));
+      AccessRefusedException denied = assertThrows(AccessRefusedException.class, () -> drLee.read(rec.id()));
       assertEquals("treatment-grant", denied.missingRight());
       for (FederationServer n : f.federationNodes()) {
         assertFalse(n.holdsFragment(g.id()));

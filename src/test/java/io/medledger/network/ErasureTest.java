@@ -62,7 +62,7 @@ class ErasureTest {
 
       // nobody reads it any more through the clients
       assertThrows(RecordErasedException.class, () -> anna.read(r1.id()));
-      assertThrows(AccessDeniedException.class, () -> lee.read(r1.id()), "its record-scoped grant was revoked");
+      assertThrows(AccessRefusedException.class, () -> lee.read(r1.id()), "its record-scoped grant was revoked");
       assertThrows(RecordErasedException.class, () -> okafor.read(r1.id()));
       assertThrows(RecordErasedException.class, () -> res.read(r1.id()));
       assertThrows(RecordErasedException.class, () -> okafor.amend(r1.id(), bundle));

@@ -78,7 +78,7 @@ class GuideExamplesTest {
       // guide:end
       assertArrayEquals(FHIR_JSON, fhir);
       assertEquals("Observation", note.resourceType());
-      assertThrows(AccessDeniedException.class, () -> doctor.read(record.id()));
+      assertThrows(AccessRefusedException.class, () -> doctor.read(record.id()));
       assertEquals(1, patient.accessEvents().size());
     }
   }
@@ -93,7 +93,7 @@ class GuideExamplesTest {
       // guide:begin refusal
       try {
         doctor.read(record.id());
-      } catch (AccessDeniedException e) {
+      } catch (AccessRefusedException e) {
         shown = "Ask the patient for access (" + e.missingRight() + ")";
       }
       // guide:end

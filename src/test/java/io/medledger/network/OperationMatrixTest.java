@@ -26,7 +26,7 @@ import org.junit.jupiter.api.TestFactory;
  * Anna's data (columns). A cell is {@code ok} (allowed and done), {@code hidden} (a query that
  * returns nothing), {@code ledger} (the client sends it, the chain rules refuse it), {@code -}
  * (the type has no such operation at all), or the name of the right an
- * {@link AccessDeniedException} reports.
+ * {@link AccessRefusedException} reports.
  */
 class OperationMatrixTest {
   private static final List<String> OPS =
@@ -198,7 +198,7 @@ class OperationMatrixTest {
       }
       case "ledger" -> assertThrows(EntryRejectedException.class, () -> w.run(op));
       default -> {
-        AccessDeniedException e = assertThrows(AccessDeniedException.class, () -> w.run(op));
+        AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> w.run(op));
         assertEquals(expected, e.missingRight(), e.getMessage());
       }
     }

@@ -64,7 +64,7 @@ class PurposeBindingTest {
     }
     // 3. every proxy handed the event directly refuses, for the reader's role
     for (FederationServer proxy : f.federationNodes()) {
-      AccessDeniedException e = assertThrows(AccessDeniedException.class, () -> proxy.reencrypt(probe));
+      AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> proxy.reencrypt(probe));
       assertEquals("reader-role", e.missingRight(), e.getMessage());
     }
     assertTrue(f.auditor("a").accessTrail(anna.id()).isEmpty(), "nothing reached the audit trail");
@@ -117,7 +117,7 @@ class PurposeBindingTest {
       EnvelopeException e = assertThrows(EnvelopeException.class, () -> proxy.reencrypt(ev.id()));
       assertTrue(e.getMessage().contains("never re-encrypts a full payload"), e.getMessage());
     }
-    AccessDeniedException e = assertThrows(AccessDeniedException.class,
+    AccessRefusedException e = assertThrows(AccessRefusedException.class,
         () -> new ResearcherClient(f, researcher).read(legacy.id()));
     assertEquals("deidentified-copy", e.missingRight());
   }

@@ -1,5 +1,6 @@
 package io.medledger.anchor.bitcoin;
 
+import io.medledger.MedLedgerException;
 import java.util.Objects;
 
 /**
@@ -8,7 +9,7 @@ import java.util.Objects;
  * did not get a usable answer (bad credentials, timeout, no connection, an HTTP error, a response
  * that is not the expected JSON). Messages never contain credentials.
  */
-public final class BitcoinRpcException extends RuntimeException {
+public final class BitcoinRpcException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 
   /** {@code RPC_INVALID_ADDRESS_OR_KEY}: e.g. "No such mempool or blockchain transaction", "Block not found". */

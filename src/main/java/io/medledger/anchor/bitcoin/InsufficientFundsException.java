@@ -1,10 +1,12 @@
 package io.medledger.anchor.bitcoin;
 
+import io.medledger.MedLedgerException;
+
 /**
  * Thrown when the available UTXOs cannot pay for an anchor transaction at the requested fee.
  * Immutable once thrown.
  */
-public final class InsufficientFundsException extends IllegalArgumentException {
+public final class InsufficientFundsException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
   private final long required;
   private final long available;

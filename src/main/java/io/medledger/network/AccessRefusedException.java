@@ -1,5 +1,6 @@
 package io.medledger.network;
 
+import io.medledger.MedLedgerException;
 import java.util.Objects;
 
 /**
@@ -7,7 +8,7 @@ import java.util.Objects;
  * {@link #missingRight()} name the right that was missing; no secret or payload is included.
  * The same rule is enforced again by block validation, so a modified client gains nothing.
  */
-public class AccessDeniedException extends RuntimeException {
+public class AccessRefusedException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
   private final String missingRight;
 
@@ -17,7 +18,7 @@ public class AccessDeniedException extends RuntimeException {
    * @param missingRight a short name of the missing right, for example {@code treatment-grant}
    * @param message what was refused and why
    */
-  public AccessDeniedException(String missingRight, String message) {
+  public AccessRefusedException(String missingRight, String message) {
     super("access denied (" + Objects.requireNonNull(missingRight, "missingRight") + "): " + message);
     this.missingRight = missingRight;
   }
