@@ -14,6 +14,7 @@ import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.RecordQuery;
 import io.medledger.chain.ValidationResult;
 import io.medledger.codec.ByteString;
+import io.medledger.consensus.ProtocolKind;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.network.AccessRefusedException;
 import io.medledger.network.AnchorPoint;
@@ -89,13 +90,13 @@ final class DemoCommand implements Command {
       b.institution(h, InstitutionClass.B);
     }
     b.institution(CLINIC, InstitutionClass.C).regulator("Data Protection Authority").storage(CLINIC, 3, 2).threshold(2);
-    if (consensus.equals("direct")) {
-      b.directSequencer();
-    } else {
-      b.consensus(consensus);
-    }
     Federation f;
     try {
+      if (consensus.equals("direct")) {
+        b.directSequencer();
+      } else {
+        b.consensus(ProtocolKind.fromConfigName(consensus));
+      }
       f = b.build();
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());

@@ -36,6 +36,7 @@ import io.medledger.consensus.ConsensusConfig;
 import io.medledger.consensus.FileSafetyStore;
 import io.medledger.consensus.InMemorySafetyStore;
 import io.medledger.consensus.LedgerApp;
+import io.medledger.consensus.ProtocolKind;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.ProxyKey;
 import io.medledger.storage.BlobStore;
@@ -170,16 +171,16 @@ public final class Federation implements AutoCloseable {
     }
 
     /**
-     * Orders blocks with the consensus protocol {@code name} ({@code rotating-audit}, the default;
-     * {@code bft}; {@code solo} for a federation of one server) run on every node by a
-     * {@link ConsensusSequencer}.
+     * Orders blocks with the consensus protocol {@code kind} ({@link ProtocolKind#ROTATING_AUDIT},
+     * the default; {@link ProtocolKind#BFT}; {@link ProtocolKind#SOLO} for a federation of one
+     * server) run on every node by a {@link ConsensusSequencer}.
      */
-    public Builder consensus(String name) {
-      this.protocol = Objects.requireNonNull(name, "name");
+    public Builder consensus(ProtocolKind kind) {
+      this.protocol = Objects.requireNonNull(kind, "kind").configName();
       return this;
     }
 
-    /** The consensus timing and batching (used with {@link #consensus(String)}). */
+    /** The consensus timing and batching (used with {@link #consensus(ProtocolKind)}). */
     public Builder consensusConfig(ConsensusConfig c) {
       this.consensusConfig = Objects.requireNonNull(c, "config");
       return this;

@@ -1,5 +1,7 @@
 package io.medledger.network;
 
+import io.medledger.consensus.ProtocolKind;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SequencerTest {
   private static Federation federation(String sequencer) {
     Federation.Builder b = TestFederation.builder();
-    return (sequencer.equals("direct") ? b.directSequencer() : b.consensus(sequencer)).build();
+    return (sequencer.equals("direct") ? b.directSequencer() : b.consensus(ProtocolKind.fromConfigName(sequencer))).build();
   }
 
   /** Audit signatures behind a block's certificate, whichever sequencer made it. */
@@ -125,14 +127,14 @@ class SequencerTest {
   @Test
   void aSingleServerRunsTheSoloProtocol() throws Exception {
     try (Federation f = Federation.builder("solo-test").institution("Only Hospital", io.medledger.access.InstitutionClass.A)
-        .consensus("solo").random(TestFederation.seeded(5)).build()) {
+        .consensus(ProtocolKind.SOLO).random(TestFederation.seeded(5)).build()) {
       PatientClient p = f.registerPatient("p");
       byte[] obs = TestFederation.observation("p", "1", 1);
       MedicalRecord r = p.upload(obs);
       org.junit.jupiter.api.Assertions.assertArrayEquals(obs, p.read(r.id()));
       assertTrue(f.auditor("a").verifyChain().valid());
     }
-    assertThrows(IllegalArgumentException.class, () -> TestFederation.builder().consensus("solo").build());
+    assertThrows(IllegalArgumentException.class, () -> TestFederation.builder().consensus(ProtocolKind.SOLO).build());
   }
 
   private static Identity identityOf(FederationServer n) {
