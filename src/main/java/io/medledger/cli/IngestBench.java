@@ -89,7 +89,7 @@ final class IngestBench {
   }
 
   static ChainParameters params(int block) {
-    return ChainParameters.defaults(CHAIN).withMaxBlockEntries(block);
+    return ChainParameters.defaults(CHAIN).withMaxBlockEntries(Math.max(block, CLINICIANS));
   }
 
   static Ledger open(Path dir, ChainParameters params, Clock clock) {
