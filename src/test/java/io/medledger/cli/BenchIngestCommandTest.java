@@ -3,10 +3,6 @@ package io.medledger.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,16 +13,6 @@ class BenchIngestCommandTest {
   @TempDir
   Path dir;
 
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
   private static String lastLine(String s) {
     String[] lines = s.strip().split("\n");
     return lines[lines.length - 1];
@@ -35,7 +21,7 @@ class BenchIngestCommandTest {
   @Test
   void ingestsSignedEntriesAndReopensForQueries() throws Exception {
     Path d = dir.resolve("ledger");
-    Run r = run("bench", "ingest", "--dir", d.toString(), "--entries", "1500", "--block", "100");
+    ChainCommandTest.Run r = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries", "1500", "--block", "100");
     assertEquals(0, r.code(), r.err());
     assertTrue(lastLine(r.out()).matches("entries=1500 seconds=\\d+\\.\\d entries_per_s=\\d+ heap_mb=\\d+"),
         r.out());
@@ -43,19 +29,19 @@ class BenchIngestCommandTest {
     assertTrue(r.out().matches("(?s).*disk_bytes_per_entry blocks=\\d+ state=\\d+ tiles=\\d+.*"), r.out());
     assertTrue(Files.isDirectory(d.resolve("state")) && Files.isDirectory(d.resolve("log")));
 
-    Run q = run("bench", "query", "--dir", d.toString(), "--count", "20");
+    ChainCommandTest.Run q = ChainCommandTest.run("bench", "query", "--dir", d.toString(), "--count", "20");
     assertEquals(0, q.code(), q.err());
     assertTrue(q.out().matches("(?s)reopen_ms=\\d+ height=\\d+ entries=1500\n.*history queries=20 .*p99_ms=.*"),
         q.out());
     assertTrue(q.out().contains("inclusion queries=20 "), q.out());
 
     // a second ingest into a used directory is one line on stderr and exit 2
-    Run again = run("bench", "ingest", "--dir", d.toString(), "--entries", "1500", "--block", "100");
+    ChainCommandTest.Run again = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries", "1500", "--block", "100");
     assertEquals(2, again.code());
     assertEquals("", again.out());
     assertEquals(1, again.err().strip().split("\n").length, again.err());
     assertTrue(again.err().contains("not empty"), again.err());
-    Run tooFew = run("bench", "ingest", "--dir", dir.resolve("x").toString(), "--entries", "10");
+    ChainCommandTest.Run tooFew = ChainCommandTest.run("bench", "ingest", "--dir", dir.resolve("x").toString(), "--entries", "10");
     assertEquals(2, tooFew.code());
     assertTrue(tooFew.err().startsWith("medledger: --entries must be"), tooFew.err());
   }
