@@ -158,8 +158,9 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Opens the ledger, replaying the stored blocks past the state store's height. The ledger owns the store from here on: it
-     * closes it when it is closed, or at once if opening fails.
+     * Opens the ledger, replaying the stored blocks past the state store's height. The ledger
+     * owns the stores and the log from here on: it closes them when it is closed, or at once if
+     * opening fails.
      *
      * @throws LedgerReplayException if a stored block does not decode or validate
      * @throws io.medledger.storage.StoreException if the store cannot be read

@@ -21,7 +21,8 @@ class BenchIngestCommandTest {
   @Test
   void ingestsSignedEntriesAndReopensForQueries() throws Exception {
     Path d = dir.resolve("ledger");
-    ChainCommandTest.Run r = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries", "1500", "--block", "100");
+    ChainCommandTest.Run r = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries", "1500",
+        "--block", "100");
     assertEquals(0, r.code(), r.err());
     assertTrue(lastLine(r.out()).matches("entries=1500 seconds=\\d+\\.\\d entries_per_s=\\d+ heap_mb=\\d+"),
         r.out());
@@ -36,12 +37,14 @@ class BenchIngestCommandTest {
     assertTrue(q.out().contains("inclusion queries=20 "), q.out());
 
     // a second ingest into a used directory is one line on stderr and exit 2
-    ChainCommandTest.Run again = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries", "1500", "--block", "100");
+    ChainCommandTest.Run again = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries",
+        "1500", "--block", "100");
     assertEquals(2, again.code());
     assertEquals("", again.out());
     assertEquals(1, again.err().strip().split("\n").length, again.err());
     assertTrue(again.err().contains("not empty"), again.err());
-    ChainCommandTest.Run tooFew = ChainCommandTest.run("bench", "ingest", "--dir", dir.resolve("x").toString(), "--entries", "10");
+    ChainCommandTest.Run tooFew = ChainCommandTest.run("bench", "ingest", "--dir", dir.resolve("x").toString(),
+        "--entries", "10");
     assertEquals(2, tooFew.code());
     assertTrue(tooFew.err().startsWith("medledger: --entries must be"), tooFew.err());
   }
