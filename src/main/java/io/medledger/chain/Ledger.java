@@ -433,7 +433,17 @@ public final class Ledger implements AutoCloseable {
   }
 
   private Entry entryAt(EntryLocation loc) {
-    return block(loc.height()).block().entries().get(loc.indexInBlock());
+    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}).get(0);
+  }
+
+  /** The entries at {@code positions} of block {@code height}, decoding only those unless it is cached. */
+  private List<Entry> entriesAt(long height, int[] positions) {
+    CertifiedBlock cached = cache.getIfPresent(height);
+    if (cached != null) {
+      List<Entry> all = cached.block().entries();
+      return java.util.Arrays.stream(positions).mapToObj(all::get).toList();
+    }
+    return Block.entriesAt(store.read(height), positions);
   }
 
   // ------------------------------------------------------------------ consensus entry points
@@ -841,13 +851,10 @@ public final class Ledger implements AutoCloseable {
       int n = ix == null ? 0 : ix.size();
       List<PatientHistoryProof.SubBlock> out = new ArrayList<>(n);
       for (int i = n - 1; i >= 0; i--) {
-        List<Entry> es = new ArrayList<>();
-        List<Digest> leaves = new ArrayList<>();
-        for (Entry e : block(ix.height(i)).block().entries()) {
-          if (e.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT).equals(key)) {
-            es.add(e);
-            leaves.add(e.leafHash());
-          }
+        List<Entry> es = entriesAt(ix.height(i), ix.positions(i));
+        List<Digest> leaves = new ArrayList<>(es.size());
+        for (Entry e : es) {
+          leaves.add(e.leafHash());
         }
         out.add(new PatientHistoryProof.SubBlock(ix.header(key, i, Rfc9162.rootOfLeafHashes(leaves)), es));
       }

@@ -268,7 +268,15 @@ final class LedgerState {
   SubBlockIndex subBlocks(Digest key) {
     SubBlockIndex ix = new SubBlockIndex();
     store.scan(key(SUB_BLOCK, key, 0), key(SUB_BLOCK, key, Long.MAX_VALUE), (k, v) -> {
-      ix.add(ByteBuffer.wrap(k, 1 + Digest.LENGTH, 8).getLong(), ByteBuffer.wrap(v).getLong(), Digest.of(v, 8));
+      ByteBuffer b = ByteBuffer.wrap(v);
+      long total = b.getLong();
+      Digest hash = Digest.of(v, 8);
+      b.position(8 + Digest.LENGTH);
+      int[] at = new int[b.remaining() / 4];
+      for (int i = 0; i < at.length; i++) {
+        at[i] = b.getInt();
+      }
+      ix.add(ByteBuffer.wrap(k, 1 + Digest.LENGTH, 8).getLong(), total, hash, at);
       return true;
     });
     return ix.size() == 0 ? null : ix;
@@ -329,8 +337,11 @@ final class LedgerState {
     o.newGrantsByPatient.forEach((p, l) -> l.forEach(g -> b.put(key(PATIENT_GRANT, p.digest(), g), new byte[0])));
     long first = h.ledgerSize() - h.entryCount();
     List<EncodedEntry> entries = fx.block.encodedEntries();
+    Map<Digest, List<Integer>> positions = new java.util.HashMap<>();
     for (int i = 0; i < entries.size(); i++) {
       EncodedEntry e = entries.get(i);
+      positions.computeIfAbsent(e.entry.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT),
+          k -> new ArrayList<>()).add(i);
       Digest leaf = e.leafHash();
       long at = first + i;
       if (at < log.size()) {
@@ -347,8 +358,11 @@ final class LedgerState {
     for (int i = 0; i < fx.subBlocks.size(); i++) {
       SubBlockHeader s = fx.subBlocks.get(i);
       Digest hash = fx.subBlockHashes.get(i);
-      byte[] v = ByteBuffer.allocate(8 + Digest.LENGTH).putLong(s.totalEntries()).put(hash.toByteArray()).array();
-      b.put(key(SUB_BLOCK, s.key(), s.height()), v);
+      List<Integer> at = positions.get(s.key());
+      ByteBuffer v = ByteBuffer.allocate(8 + Digest.LENGTH + 4 * at.size()).putLong(s.totalEntries())
+          .put(hash.toByteArray());
+      at.forEach(v::putInt);
+      b.put(key(SUB_BLOCK, s.key(), s.height()), v.array());
       b.put(key(LAST_SUB_BLOCK, s.key()), ByteBuffer.allocate(16 + Digest.LENGTH).putLong(s.height())
           .putLong(s.totalEntries()).put(hash.toByteArray()).array());
     }
