@@ -483,7 +483,8 @@ public final class Ledger implements AutoCloseable {
    */
   public ValidationResult<BlockCandidate> propose(ParticipantId bookkeeper, long round, ByteString consensusData,
       long timestamp, List<Entry> pending) {
-    List<EncodedEntry> encoded = pending.stream().map(EncodedEntry::of).toList();
+    List<EncodedEntry> encoded = (parallel ? pending.parallelStream() : pending.stream()).map(EncodedEntry::of)
+        .toList();
     boolean[] ok = new boolean[encoded.size()];
     java.util.stream.IntStream range = java.util.stream.IntStream.range(0, ok.length);
     (parallel ? range.parallel() : range).forEach(i -> ok[i] = processor.signaturesValid(encoded.get(i)));
