@@ -161,6 +161,21 @@ public final class Block {
   }
 
   /**
+   * The header of an encoded {@link CertifiedBlock}, decoding nothing else.
+   *
+   * @throws MalformedEncodingException if the bytes do not start as a certified block
+   */
+  static BlockHeader headerOf(byte[] certifiedBlock) {
+    return Codecs.guard("block", () -> {
+      BinaryFieldReader r = new BinaryFieldReader(certifiedBlock);
+      if (r.u8("version") != 1 || r.u8("block version") != VERSION) {
+        throw new MalformedEncodingException("unknown certified block version");
+      }
+      return BlockHeader.read(r);
+    });
+  }
+
+  /**
    * The entries at {@code positions} (ascending) of an encoded {@link CertifiedBlock}, decoding
    * only those: the others are skipped by their length prefixes. The caller knows the bytes
    * decode (they came from the block store, which checks them).

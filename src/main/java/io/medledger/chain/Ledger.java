@@ -197,7 +197,7 @@ public final class Ledger implements AutoCloseable {
     if (done >= 0) {
       Digest stored;
       try {
-        stored = CertifiedBlock.decode(store.read(done)).header().hash();
+        stored = Block.headerOf(store.read(done)).hash();
       } catch (MalformedEncodingException e) {
         throw new LedgerReplayException(done, e.getMessage(), e);
       }

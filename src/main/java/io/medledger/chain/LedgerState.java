@@ -91,6 +91,8 @@ final class LedgerState {
   private BlockHeader tip;
   private final Cache<ParticipantId, Participant> participants = CacheBuilder.newBuilder().maximumSize(CACHE).build();
   private final Cache<Long, BlockHeader> headers = CacheBuilder.newBuilder().maximumSize(HEADER_CACHE).build();
+  /** Decoding a grant's terms costs more than reading them, and patients reuse their grants. */
+  private final Cache<Digest, GrantInfo> grants = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
 
   LedgerState() {
     this(new InMemoryStateStore(), new MerkleLog());
@@ -217,8 +219,17 @@ final class LedgerState {
   }
 
   GrantInfo grant(Digest id) {
+    GrantInfo g = grants.getIfPresent(id);
+    if (g != null) {
+      return g;
+    }
     byte[] b = store.get(key(GRANT, id));
-    return b == null ? null : decodeGrant(id, b);
+    if (b == null) {
+      return null;
+    }
+    g = decodeGrant(id, b);
+    grants.put(id, g);
+    return g;
   }
 
   RecordInfo record(Digest id) {
@@ -385,9 +396,8 @@ final class LedgerState {
     b.put(FRONTIER, f.toByteArray());
     log.commit();
     store.commit(b);
-    for (Map.Entry<ParticipantId, Participant> e : o.participants.entrySet()) {
-      participants.put(e.getKey(), e.getValue());
-    }
+    participants.putAll(o.participants);
+    grants.putAll(o.grants);
     frontier = fx.frontier;
     headsTree = fx.headsTree.rebase(store::get);
     if (tip != null) {
@@ -402,6 +412,7 @@ final class LedgerState {
    */
   void reload() {
     participants.invalidateAll();
+    grants.invalidateAll();
     federation.clear();
     audit.clear();
     regulators.clear();
