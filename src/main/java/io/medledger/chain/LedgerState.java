@@ -93,6 +93,9 @@ final class LedgerState {
   private final Cache<Long, BlockHeader> headers = CacheBuilder.newBuilder().maximumSize(HEADER_CACHE).build();
   /** Decoding a grant's terms costs more than reading them, and patients reuse their grants. */
   private final Cache<Digest, GrantInfo> grants = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
+  /** The grant ids of recently active patients (every record a clinician writes reads them). */
+  private final Cache<ParticipantId, List<Digest>> patientGrants = CacheBuilder.newBuilder().maximumSize(CACHE / 2)
+      .build();
 
   LedgerState() {
     this(new InMemoryStateStore(), new MerkleLog());
@@ -239,10 +242,16 @@ final class LedgerState {
 
   /** The ids of the grants {@code patient} made. */
   List<Digest> grantsOf(ParticipantId patient) {
+    List<Digest> cached = patientGrants.getIfPresent(patient);
+    if (cached != null) {
+      return cached;
+    }
     List<Digest> out = new ArrayList<>();
     byte[] prefix = key(PATIENT_GRANT, patient.digest());
     store.scan(prefix, successor(prefix), (k, v) -> out.add(Digest.of(k, 1 + Digest.LENGTH)));
-    return out;
+    List<Digest> all = List.copyOf(out);
+    patientGrants.put(patient, all);
+    return all;
   }
 
   /** The least key above every key that starts with {@code prefix} (which is not all 0xff). */
@@ -398,6 +407,14 @@ final class LedgerState {
     store.commit(b);
     participants.putAll(o.participants);
     grants.putAll(o.grants);
+    o.newGrantsByPatient.forEach((p, l) -> {
+      List<Digest> had = patientGrants.getIfPresent(p);
+      if (had != null) {
+        List<Digest> all = new ArrayList<>(had);
+        all.addAll(l);
+        patientGrants.put(p, List.copyOf(all));
+      }
+    });
     frontier = fx.frontier;
     headsTree = fx.headsTree.rebase(store::get);
     if (tip != null) {
@@ -413,6 +430,7 @@ final class LedgerState {
   void reload() {
     participants.invalidateAll();
     grants.invalidateAll();
+    patientGrants.invalidateAll();
     federation.clear();
     audit.clear();
     regulators.clear();
