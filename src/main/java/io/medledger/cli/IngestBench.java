@@ -414,8 +414,8 @@ final class IngestBench {
           ceiling, ceilingEntries);
       out.printf("ingest_to_ceiling=%.2f%n", rate / ceiling);
       out.printf("patients=%d blocks=%d%n", w.patients, ledger.height() + 1);
-      out.printf("disk_bytes_per_entry blocks=%.0f state=%.0f tiles=%.0f%n", blocksBytes / (double) n,
-          stateBytes / (double) n, tilesBytes / (double) n);
+      out.printf("disk_bytes_per_entry blocks=%.0f state=%.0f tiles=%.0f (state with its unflushed write-ahead log)%n",
+          blocksBytes / (double) n, stateBytes / (double) n, tilesBytes / (double) n);
       out.printf("entries=%d seconds=%.1f entries_per_s=%.0f heap_mb=%.0f%n", n, seconds, rate, heap / 1048576.0);
     }
     return 0;
@@ -481,6 +481,9 @@ final class IngestBench {
           historyEntries / (double) count, pct(history, 50), pct(history, 99));
       out.printf("inclusion queries=%d p50_ms=%.2f p99_ms=%.2f%n", count, pct(inclusion, 50), pct(inclusion, 99));
       out.printf("heap_mb=%.0f%n", heapAfterGc() / 1048576.0);
+      double n = tip.ledgerSize();
+      out.printf("disk_bytes_per_entry blocks=%.0f state=%.0f tiles=%.0f (after reopening: the log flushed)%n",
+          du(dir.resolve("blocks")) / n, du(dir.resolve("state")) / n, du(dir.resolve("log")) / n);
     }
     return 0;
   }
