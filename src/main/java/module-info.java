@@ -18,6 +18,8 @@ module io.medledger {
   requires static io.netty.transport;
   requires static io.netty.codec;
   requires static io.netty.handler;
+  // Optional: only the on-disk state store (io.medledger.internal.rocksdb) uses RocksDB.
+  requires static rocksdbjni;
 
   exports io.medledger;
   exports io.medledger.crypto;

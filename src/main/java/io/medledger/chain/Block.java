@@ -160,6 +160,53 @@ public final class Block {
     return Codecs.guard("block", () -> new Block(header, entries, true));
   }
 
+  /**
+   * The header of an encoded {@link CertifiedBlock}, decoding nothing else.
+   *
+   * @throws MalformedEncodingException if the bytes do not start as a certified block
+   */
+  static BlockHeader headerOf(byte[] certifiedBlock) {
+    return Codecs.guard("block", () -> {
+      BinaryFieldReader r = new BinaryFieldReader(certifiedBlock);
+      if (r.u8("version") != 1 || r.u8("block version") != VERSION) {
+        throw new MalformedEncodingException("unknown certified block version");
+      }
+      return BlockHeader.read(r);
+    });
+  }
+
+  /**
+   * The entries at {@code positions} (ascending) of an encoded {@link CertifiedBlock}, decoding
+   * only those: the others are skipped by their length prefixes. The caller knows the bytes
+   * decode (they came from the block store, which checks them).
+   *
+   * @throws MalformedEncodingException if the bytes do not have a block's layout there
+   */
+  static List<Entry> entriesAt(byte[] certifiedBlock, int[] positions) {
+    return Codecs.guard("block", () -> {
+      BinaryFieldReader r = new BinaryFieldReader(certifiedBlock);
+      if (r.u8("version") != 1 || r.u8("block version") != VERSION) {
+        throw new MalformedEncodingException("unknown certified block version");
+      }
+      BlockHeader.read(r);
+      int n = r.rawU32("entry count", Limits.MAX_BLOCK_ENTRIES);
+      List<Entry> out = new ArrayList<>(positions.length);
+      int next = 0;
+      for (int i = 0; i < n && next < positions.length; i++) {
+        int len = r.rawU32("entry length", Math.min(Limits.MAX_ENTRY_BYTES, r.remaining()));
+        int at = r.skip(len, "entry");
+        if (i == positions[next]) {
+          out.add(EntryCodec.readEncoded(Arrays.copyOfRange(certifiedBlock, at, at + len)).entry);
+          next++;
+        }
+      }
+      if (next != positions.length) {
+        throw new MalformedEncodingException("the block has no entry " + positions[next]);
+      }
+      return out;
+    });
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Block b && header.equals(b.header) && entries.equals(b.entries);

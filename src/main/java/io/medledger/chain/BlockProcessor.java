@@ -471,12 +471,11 @@ final class BlockProcessor {
     List<Digest> subHashes = new ArrayList<>(groups.size());
     List<Digest> subLeaves = new ArrayList<>(groups.size());
     for (Map.Entry<Digest, List<Digest>> g : groups.entrySet()) {
-      SubBlockIndex prev = base.subBlocks(g.getKey());
-      int last = prev == null ? -1 : prev.last();
+      LedgerState.SubBlockRef prev = base.lastSubBlock(g.getKey());
       int n = g.getValue().size();
       SubBlockHeader s = new SubBlockHeader(g.getKey(), height,
-          prev == null ? SubBlockHeader.NONE : prev.hash(last), prev == null ? -1 : prev.height(last), n,
-          (prev == null ? 0 : prev.total(last)) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
+          prev == null ? SubBlockHeader.NONE : prev.hash(), prev == null ? -1 : prev.height(), n,
+          (prev == null ? 0 : prev.total()) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
       Digest h = s.hash();
       subs.add(s);
       subHashes.add(h);

@@ -2,64 +2,78 @@ package io.medledger.chain;
 
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
+import io.medledger.storage.StateStore;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * A persistent (copy-on-write) sparse Merkle tree over 256-bit keys with leaf lifting: a subtree
- * holding a single leaf is that leaf, so a path is only as deep as needed to separate its key
- * from its neighbours (about log2 of the number of keys). Empty subtrees hash to 32 zero bytes,
- * a leaf to {@code SHA-256(0x10 || key || value)}, an inner node to
- * {@code SHA-256(0x11 || left || right)}.
+ * A sparse Merkle tree over 256-bit keys with leaf lifting: a subtree holding a single leaf is
+ * that leaf, so a path is only as deep as needed to separate its key from its neighbours (about
+ * log2 of the number of keys). Empty subtrees hash to 32 zero bytes, a leaf to
+ * {@code SHA-256(0x10 || key || value)}, an inner node to {@code SHA-256(0x11 || left || right)}.
  *
- * <p>Instances are immutable; {@link #put} returns a new tree sharing structure. Thread-safe.
+ * <p>Nodes live in the state store by position ({@code 't' || depth || the path's first depth
+ * bits}), 65 bytes each: the type byte, then key and value (a leaf) or the two child hashes (an
+ * inner node). Keys are never removed, so a position only ever goes from empty to leaf to inner
+ * node and an update overwrites in place. A tree is a committed base (read through a function)
+ * plus the nodes written since: {@link #put} returns a new tree and leaves this one unchanged.
+ *
+ * <p>Instances are immutable; thread-safe as long as the base is not committed to underneath.
  */
 final class HeadsTree {
   static final byte LEAF = 0x10;
   static final byte NODE = 0x11;
+  static final byte PREFIX = 't';
   static final Digest EMPTY = Digest.of(new byte[Digest.LENGTH]);
-  static final HeadsTree EMPTY_TREE = new HeadsTree(null, 0);
+  private static final int NODE_BYTES = 1 + 2 * Digest.LENGTH;
+  static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), EMPTY, 0);
 
-  private abstract static class Node {
-    final Digest hash;
+  /** A position key with content equality. */
+  private record Pos(byte[] bytes) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Pos p && Arrays.equals(bytes, p.bytes);
+    }
 
-    Node(Digest hash) {
-      this.hash = hash;
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(bytes);
     }
   }
 
-  private static final class Leaf extends Node {
-    final Digest key;
-    final Digest value;
-
-    Leaf(Digest key, Digest value) {
-      super(Sha256.hashPrefixed(LEAF, key, value));
-      this.key = key;
-      this.value = value;
-    }
-  }
-
-  private static final class Inner extends Node {
-    final Node left;
-    final Node right;
-
-    Inner(Node left, Node right) {
-      super(Sha256.hashPrefixed(NODE, hashOf(left), hashOf(right)));
-      this.left = left;
-      this.right = right;
-    }
-  }
-
-  private final Node root;
+  private final Function<byte[], byte[]> base;
+  private final Map<Pos, byte[]> written;
+  private final Digest root;
   private final long size;
 
-  private HeadsTree(Node root, long size) {
+  private HeadsTree(Function<byte[], byte[]> base, Map<Pos, byte[]> written, Digest root, long size) {
+    this.base = base;
+    this.written = written;
     this.root = root;
     this.size = size;
   }
 
-  static Digest hashOf(Node n) {
-    return n == null ? EMPTY : n.hash;
+  /** The tree committed in a store read through {@code base}, holding {@code size} keys. */
+  static HeadsTree open(Function<byte[], byte[]> base, long size) {
+    byte[] r = base.apply(pos(0, EMPTY));
+    return new HeadsTree(base, Map.of(), r == null ? EMPTY : hash(check(r)), size);
+  }
+
+  /** This tree read through {@code newBase}, which holds every node written since its base. */
+  HeadsTree rebase(Function<byte[], byte[]> newBase) {
+    return new HeadsTree(newBase, Map.of(), root, size);
+  }
+
+  /** Adds the nodes written since the base to {@code batch}. */
+  void writeTo(StateStore.Batch batch) {
+    for (Map.Entry<Pos, byte[]> e : written.entrySet()) {
+      batch.put(e.getKey().bytes(), e.getValue());
+    }
   }
 
   static int bit(Digest key, int depth) {
@@ -67,46 +81,81 @@ final class HeadsTree {
   }
 
   Digest root() {
-    return hashOf(root);
+    return root;
   }
 
   long size() {
     return size;
   }
 
+  private static byte[] pos(int depth, Digest key) {
+    if (depth > 255) {
+      throw new IllegalStateException("heads tree deeper than 255 levels");
+    }
+    int n = (depth + 7) >>> 3;
+    byte[] p = new byte[2 + n];
+    p[0] = PREFIX;
+    p[1] = (byte) depth;
+    for (int i = 0; i < n; i++) {
+      p[2 + i] = key.byteAt(i);
+    }
+    if ((depth & 7) != 0) {
+      p[1 + n] &= (byte) (0xff << (8 - (depth & 7)));
+    }
+    return p;
+  }
+
+  private static byte[] check(byte[] n) {
+    if (n.length != NODE_BYTES || (n[0] != LEAF && n[0] != NODE)) {
+      throw new IllegalStateException("damaged heads tree node in the state store");
+    }
+    return n;
+  }
+
+  private static Digest hash(byte[] n) {
+    return Sha256.hashPrefixed(n[0], Digest.of(n, 1), Digest.of(n, 1 + Digest.LENGTH));
+  }
+
+  private byte[] load(Map<Pos, byte[]> work, int depth, Digest key) {
+    byte[] p = pos(depth, key);
+    byte[] n = work.get(new Pos(p));
+    if (n == null) {
+      n = base.apply(p);
+      if (n == null) {
+        throw new IllegalStateException("heads tree node missing from the state store");
+      }
+    }
+    return check(n);
+  }
+
+  /** The node under a child hash: null for an empty subtree. */
+  private byte[] child(Map<Pos, byte[]> work, Digest hash, int depth, Digest key) {
+    return hash.equals(EMPTY) ? null : load(work, depth, key);
+  }
+
+  private static Digest write(Map<Pos, byte[]> work, int depth, Digest at, byte type, Digest a, Digest b) {
+    byte[] n = new byte[NODE_BYTES];
+    n[0] = type;
+    a.copyTo(n, 1);
+    b.copyTo(n, 1 + Digest.LENGTH);
+    work.put(new Pos(pos(depth, at)), n);
+    return Sha256.hashPrefixed(type, a, b);
+  }
+
   /** The value under {@code key}, or null. */
   Digest get(Digest key) {
-    Node n = root;
+    byte[] n = child(written, root, 0, key);
     int depth = 0;
-    while (n instanceof Inner in) {
-      n = bit(key, depth++) == 0 ? in.left : in.right;
+    while (n != null && n[0] == NODE) {
+      Digest h = Digest.of(n, bit(key, depth) == 0 ? 1 : 1 + Digest.LENGTH);
+      n = child(written, h, ++depth, key);
     }
-    return n instanceof Leaf l && l.key.equals(key) ? l.value : null;
+    return n != null && Digest.of(n, 1).equals(key) ? Digest.of(n, 1 + Digest.LENGTH) : null;
   }
 
   /** A tree with {@code key} mapped to {@code value}. */
   HeadsTree put(Digest key, Digest value) {
-    boolean[] added = new boolean[1];
-    Node r = put(root, 0, key, value, added);
-    return new HeadsTree(r, size + (added[0] ? 1 : 0));
-  }
-
-  private static Node put(Node n, int depth, Digest key, Digest value, boolean[] added) {
-    if (n == null) {
-      added[0] = true;
-      return new Leaf(key, value);
-    }
-    if (n instanceof Leaf l) {
-      if (l.key.equals(key)) {
-        return new Leaf(key, value);
-      }
-      added[0] = true;
-      return split(l, new Leaf(key, value), depth);
-    }
-    Inner in = (Inner) n;
-    return bit(key, depth) == 0
-        ? new Inner(put(in.left, depth + 1, key, value, added), in.right)
-        : new Inner(in.left, put(in.right, depth + 1, key, value, added));
+    return putAll(List.of(key), List.of(value));
   }
 
   /**
@@ -119,87 +168,91 @@ final class HeadsTree {
         throw new IllegalArgumentException("keys must be sorted and distinct");
       }
     }
+    if (keys.isEmpty()) {
+      return this;
+    }
+    Map<Pos, byte[]> work = new HashMap<>(written);
     long[] added = new long[1];
-    Node r = putAll(root, 0, keys, values, 0, keys.size(), added);
-    return new HeadsTree(r, size + added[0]);
+    Digest r = putAll(work, child(work, root, 0, keys.get(0)), 0, keys, values, 0, keys.size(), added);
+    return new HeadsTree(base, Collections.unmodifiableMap(work), r, size + added[0]);
   }
 
-  private static Node putAll(Node n, int depth, List<Digest> keys, List<Digest> values, int from, int to,
-      long[] added) {
-    if (from == to) {
-      return n;
-    }
+  private Digest putAll(Map<Pos, byte[]> work, byte[] n, int depth, List<Digest> keys, List<Digest> values,
+      int from, int to, long[] added) {
     if (n == null) {
       added[0] += to - from;
-      return build(depth, keys, values, from, to, null);
+      return build(work, depth, keys, values, from, to, null);
     }
-    if (n instanceof Leaf l) {
-      if (to - from == 1 && keys.get(from).equals(l.key)) {
-        return new Leaf(l.key, values.get(from));
+    if (n[0] == LEAF) {
+      Digest leafKey = Digest.of(n, 1);
+      if (to - from == 1 && keys.get(from).equals(leafKey)) {
+        return write(work, depth, leafKey, LEAF, leafKey, values.get(from));
       }
       boolean present = false;
       for (int i = from; i < to; i++) {
-        if (keys.get(i).equals(l.key)) {
+        if (keys.get(i).equals(leafKey)) {
           present = true;
           break;
         }
       }
       added[0] += to - from - (present ? 1 : 0);
-      return build(depth, keys, values, from, to, present ? null : l);
+      return build(work, depth, keys, values, from, to, present ? null : n);
     }
-    Inner in = (Inner) n;
     int mid = from;
     while (mid < to && bit(keys.get(mid), depth) == 0) {
       mid++;
     }
-    return new Inner(putAll(in.left, depth + 1, keys, values, from, mid, added),
-        putAll(in.right, depth + 1, keys, values, mid, to, added));
+    Digest left = Digest.of(n, 1);
+    Digest right = Digest.of(n, 1 + Digest.LENGTH);
+    if (from < mid) {
+      left = putAll(work, child(work, left, depth + 1, keys.get(from)), depth + 1, keys, values, from, mid, added);
+    }
+    if (mid < to) {
+      right = putAll(work, child(work, right, depth + 1, keys.get(mid)), depth + 1, keys, values, mid, to, added);
+    }
+    return write(work, depth, keys.get(from), NODE, left, right);
   }
 
-  /** The canonical subtree holding keys[from..to) plus {@code extra} (a leaf whose key is not among them). */
-  private static Node build(int depth, List<Digest> keys, List<Digest> values, int from, int to, Leaf extra) {
+  /**
+   * Writes the canonical subtree at {@code depth} holding keys[from..to) plus {@code extra} (a
+   * leaf node whose key is not among them); returns its hash.
+   */
+  private static Digest build(Map<Pos, byte[]> work, int depth, List<Digest> keys, List<Digest> values, int from,
+      int to, byte[] extra) {
     int count = to - from + (extra == null ? 0 : 1);
     if (count == 0) {
-      return null;
+      return EMPTY;
     }
+    Digest extraKey = extra == null ? null : Digest.of(extra, 1);
     if (count == 1) {
-      return extra != null ? extra : new Leaf(keys.get(from), values.get(from));
+      return extra != null
+          ? write(work, depth, extraKey, LEAF, extraKey, Digest.of(extra, 1 + Digest.LENGTH))
+          : write(work, depth, keys.get(from), LEAF, keys.get(from), values.get(from));
     }
     int mid = from;
     while (mid < to && bit(keys.get(mid), depth) == 0) {
       mid++;
     }
-    Leaf extraLeft = extra != null && bit(extra.key, depth) == 0 ? extra : null;
-    Leaf extraRight = extra != null && extraLeft == null ? extra : null;
-    return new Inner(build(depth + 1, keys, values, from, mid, extraLeft),
-        build(depth + 1, keys, values, mid, to, extraRight));
-  }
-
-  private static Node split(Leaf a, Leaf b, int depth) {
-    int ba = bit(a.key, depth);
-    int bb = bit(b.key, depth);
-    if (ba != bb) {
-      return ba == 0 ? new Inner(a, b) : new Inner(b, a);
-    }
-    Node child = split(a, b, depth + 1);
-    return ba == 0 ? new Inner(child, null) : new Inner(null, child);
+    byte[] extraLeft = extra != null && bit(extraKey, depth) == 0 ? extra : null;
+    byte[] extraRight = extra != null && extraLeft == null ? extra : null;
+    Digest left = build(work, depth + 1, keys, values, from, mid, extraLeft);
+    Digest right = build(work, depth + 1, keys, values, mid, to, extraRight);
+    return write(work, depth, from < to ? keys.get(from) : extraKey, NODE, left, right);
   }
 
   /** The proof for {@code key}: siblings from the root down, and the leaf the path ends at. */
   PatientHeadProof prove(Digest key) {
     List<Digest> siblings = new ArrayList<>();
-    Node n = root;
+    byte[] n = child(written, root, 0, key);
     int depth = 0;
-    while (n instanceof Inner in) {
-      if (bit(key, depth++) == 0) {
-        siblings.add(hashOf(in.right));
-        n = in.left;
-      } else {
-        siblings.add(hashOf(in.left));
-        n = in.right;
-      }
+    while (n != null && n[0] == NODE) {
+      Digest left = Digest.of(n, 1);
+      Digest right = Digest.of(n, 1 + Digest.LENGTH);
+      boolean goLeft = bit(key, depth) == 0;
+      siblings.add(goLeft ? right : left);
+      n = child(written, goLeft ? left : right, ++depth, key);
     }
-    Leaf l = (Leaf) n;
-    return new PatientHeadProof(key, siblings, l == null ? null : l.key, l == null ? null : l.value);
+    return n == null ? new PatientHeadProof(key, siblings, null, null)
+        : new PatientHeadProof(key, siblings, Digest.of(n, 1), Digest.of(n, 1 + Digest.LENGTH));
   }
 }

@@ -14,6 +14,8 @@ import io.medledger.merkle.MerkleLog;
 import io.medledger.merkle.Rfc9162;
 import io.medledger.storage.BlockStore;
 import io.medledger.storage.InMemoryBlockStore;
+import io.medledger.storage.InMemoryStateStore;
+import io.medledger.storage.StateStore;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +75,7 @@ public final class Ledger implements AutoCloseable {
     this.clock = b.clock;
     this.parallel = b.parallel;
     this.processor = new BlockProcessor(params);
-    this.state = b.log == null ? new LedgerState() : new LedgerState(b.log);
+    this.state = new LedgerState(b.state, b.log == null ? new MerkleLog() : b.log);
     replay(b.replay);
   }
 
@@ -95,6 +97,7 @@ public final class Ledger implements AutoCloseable {
     private boolean parallel = true;
     private ReplayMode replay = ReplayMode.SKIP_SIGNATURES;
     private LeafHashLog log;
+    private StateStore state;
 
     private Builder(ChainParameters params) {
       this.params = Objects.requireNonNull(params, "params");
@@ -143,8 +146,21 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Opens the ledger, replaying every stored block. The ledger owns the store from here on: it
-     * closes it when it is closed, or at once if opening fails.
+     * Where the state is kept (default: a fresh {@link InMemoryStateStore}, so every open replays
+     * the chain), for example {@link StateStore#rocksDb}; owned by the ledger from {@link #open()}
+     * on and closed with it. A durable store records the block it reflects: opening replays only
+     * the blocks past it. The state is committed after the block (and the log), so it is never
+     * ahead of them; a store found ahead of the block store is refused.
+     */
+    public Builder state(StateStore s) {
+      this.state = Objects.requireNonNull(s, "state");
+      return this;
+    }
+
+    /**
+     * Opens the ledger, replaying the stored blocks past the state store's height. The ledger
+     * owns the stores and the log from here on: it closes them when it is closed, or at once if
+     * opening fails.
      *
      * @throws LedgerReplayException if a stored block does not decode or validate
      * @throws io.medledger.storage.StoreException if the store cannot be read
@@ -153,11 +169,15 @@ public final class Ledger implements AutoCloseable {
       if (store == null) {
         store = new InMemoryBlockStore();
       }
+      if (state == null) {
+        state = new InMemoryStateStore();
+      }
       try {
         return new Ledger(this);
       } catch (RuntimeException e) {
         try {
           store.close();
+          state.close();
           closeLog(log);
         } catch (RuntimeException suppressed) {
           e.addSuppressed(suppressed);
@@ -169,7 +189,24 @@ public final class Ledger implements AutoCloseable {
 
   private void replay(ReplayMode mode) {
     long n = store.size();
-    for (long h = 0; h < n; h++) {
+    long done = state.height();
+    if (done >= n) {
+      throw new LedgerReplayException(done, "the state store reflects block " + done + " but the block store holds "
+          + n + " blocks: the state is ahead of the chain (the block store was replaced or lost its tail)", null);
+    }
+    if (done >= 0) {
+      Digest stored;
+      try {
+        stored = Block.headerOf(store.read(done)).hash();
+      } catch (MalformedEncodingException e) {
+        throw new LedgerReplayException(done, e.getMessage(), e);
+      }
+      if (!stored.equals(state.tip().hash())) {
+        throw new LedgerReplayException(done, "the state store reflects another block at this height", null);
+      }
+      catchUpLog(done);
+    }
+    for (long h = done + 1; h < n; h++) {
       CertifiedBlock cb;
       try {
         cb = CertifiedBlock.decode(store.read(h));
@@ -200,6 +237,30 @@ public final class Ledger implements AutoCloseable {
           + " leaves but the chain " + entries, null);
     }
     state.log.commit();
+  }
+
+  /**
+   * Appends to the ledger-wide log the leaves of blocks up to {@code height} (which the state
+   * already reflects) that it lacks: all of them for a log in memory, none for a durable log
+   * committed before the state. Checks the result against that block's ledger root.
+   */
+  private void catchUpLog(long height) {
+    BlockHeader at = state.header(height);
+    long have = state.log.size();
+    if (have < at.ledgerSize()) {
+      for (long h = state.blockOf(have); h <= height; h++) {
+        BlockHeader hh = state.header(h);
+        long first = hh.ledgerSize() - hh.entryCount();
+        List<EncodedEntry> es = CertifiedBlock.decode(store.read(h)).block().encodedEntries();
+        for (int i = (int) Math.max(0, have - first); i < es.size(); i++) {
+          state.log.appendLeafHash(es.get(i).leafHash());
+        }
+      }
+      state.log.commit();
+    }
+    if (at.ledgerSize() > 0 && !state.log.root(at.ledgerSize()).equals(at.ledgerRoot())) {
+      throw new LedgerReplayException(height, "the ledger-wide log does not match the state store's tip", null);
+    }
   }
 
   private static void closeLog(LeafHashLog log) {
@@ -245,7 +306,7 @@ public final class Ledger implements AutoCloseable {
   public BlockHeader header(long height) {
     lock.readLock().lock();
     try {
-      return state.headers.get(Math.toIntExact(height));
+      return state.header(height);
     } finally {
       lock.readLock().unlock();
     }
@@ -255,7 +316,14 @@ public final class Ledger implements AutoCloseable {
   public List<BlockHeader> headers(long from, long to) {
     lock.readLock().lock();
     try {
-      return List.copyOf(state.headers.subList(Math.toIntExact(from), Math.toIntExact(to) + 1));
+      if (from < 0 || to > state.height() || from > to + 1) {
+        throw new IndexOutOfBoundsException("no headers from " + from + " to " + to);
+      }
+      List<BlockHeader> out = new ArrayList<>();
+      for (long h = from; h <= to; h++) {
+        out.add(state.header(h));
+      }
+      return List.copyOf(out);
     } finally {
       lock.readLock().unlock();
     }
@@ -289,7 +357,7 @@ public final class Ledger implements AutoCloseable {
   public Optional<Participant> participant(ParticipantId id) {
     lock.readLock().lock();
     try {
-      return Optional.ofNullable(state.participants.get(id));
+      return Optional.ofNullable(state.participant(id));
     } finally {
       lock.readLock().unlock();
     }
@@ -299,8 +367,8 @@ public final class Ledger implements AutoCloseable {
   public Optional<KeyPublication> publishedKeys(ParticipantId id) {
     lock.readLock().lock();
     try {
-      Digest d = state.publishedKeys.get(id);
-      Long idx = d == null ? null : state.entryIndex.get(d);
+      Digest d = state.publishedKey(id);
+      Long idx = d == null ? null : state.entryIndex(d);
       return idx == null ? Optional.empty() : Optional.of((KeyPublication) entryAt(locationOf(idx)));
     } finally {
       lock.readLock().unlock();
@@ -311,7 +379,7 @@ public final class Ledger implements AutoCloseable {
   public Optional<AccessGrant> grant(Digest grantId) {
     lock.readLock().lock();
     try {
-      Long idx = state.grants.containsKey(grantId) ? state.entryIndex.get(grantId) : null;
+      Long idx = state.grant(grantId) != null ? state.entryIndex(grantId) : null;
       return idx == null ? Optional.empty() : Optional.of((AccessGrant) entryAt(locationOf(idx)));
     } finally {
       lock.readLock().unlock();
@@ -325,7 +393,7 @@ public final class Ledger implements AutoCloseable {
   public boolean isGrantActive(Digest grantId, long time) {
     lock.readLock().lock();
     try {
-      LedgerState.GrantInfo g = state.grants.get(grantId);
+      LedgerState.GrantInfo g = state.grant(grantId);
       return g != null && g.inForceAt(time);
     } finally {
       lock.readLock().unlock();
@@ -339,7 +407,7 @@ public final class Ledger implements AutoCloseable {
   public boolean isErased(Digest recordId) {
     lock.readLock().lock();
     try {
-      LedgerState.RecordInfo r = state.records.get(recordId);
+      LedgerState.RecordInfo r = state.record(recordId);
       return r != null && r.erased();
     } finally {
       lock.readLock().unlock();
@@ -350,7 +418,7 @@ public final class Ledger implements AutoCloseable {
   public Optional<EntryLocation> locate(Digest entryId) {
     lock.readLock().lock();
     try {
-      Long idx = state.entryIndex.get(entryId);
+      Long idx = state.entryIndex(entryId);
       return idx == null ? Optional.empty() : Optional.of(locationOf(idx));
     } finally {
       lock.readLock().unlock();
@@ -358,23 +426,24 @@ public final class Ledger implements AutoCloseable {
   }
 
   private EntryLocation locationOf(long ledgerIndex) {
-    int lo = 0;
-    int hi = state.headers.size() - 1;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (state.headers.get(mid).ledgerSize() <= ledgerIndex) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    BlockHeader h = state.headers.get(lo);
+    long height = state.blockOf(ledgerIndex);
+    BlockHeader h = state.header(height);
     long start = h.ledgerSize() - h.entryCount();
-    return new EntryLocation(lo, (int) (ledgerIndex - start), ledgerIndex);
+    return new EntryLocation(height, (int) (ledgerIndex - start), ledgerIndex);
   }
 
   private Entry entryAt(EntryLocation loc) {
-    return block(loc.height()).block().entries().get(loc.indexInBlock());
+    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}).get(0);
+  }
+
+  /** The entries at {@code positions} of block {@code height}, decoding only those unless it is cached. */
+  private List<Entry> entriesAt(long height, int[] positions) {
+    CertifiedBlock cached = cache.getIfPresent(height);
+    if (cached != null) {
+      List<Entry> all = cached.block().entries();
+      return java.util.Arrays.stream(positions).mapToObj(all::get).toList();
+    }
+    return Block.entriesAt(store.read(height), positions);
   }
 
   // ------------------------------------------------------------------ consensus entry points
@@ -414,7 +483,8 @@ public final class Ledger implements AutoCloseable {
    */
   public ValidationResult<BlockCandidate> propose(ParticipantId bookkeeper, long round, ByteString consensusData,
       long timestamp, List<Entry> pending) {
-    List<EncodedEntry> encoded = pending.stream().map(EncodedEntry::of).toList();
+    List<EncodedEntry> encoded = (parallel ? pending.parallelStream() : pending.stream()).map(EncodedEntry::of)
+        .toList();
     boolean[] ok = new boolean[encoded.size()];
     java.util.stream.IntStream range = java.util.stream.IntStream.range(0, ok.length);
     (parallel ? range.parallel() : range).forEach(i -> ok[i] = processor.signaturesValid(encoded.get(i)));
@@ -653,8 +723,13 @@ public final class Ledger implements AutoCloseable {
       throw new IllegalStateException("the block store was modified outside the ledger");
     }
     store.append(cb.encode());
-    state.apply(block.effects());
-    state.log.commit();
+    try {
+      state.apply(block.effects());
+    } catch (RuntimeException e) {
+      // The block is durable but the state did not advance: reopening replays it.
+      state.reload();
+      throw e;
+    }
     cache.put(cb.header().height(), cb);
     return ValidationResult.accepted(cb);
   }
@@ -665,12 +740,12 @@ public final class Ledger implements AutoCloseable {
   public Optional<EntryInclusionProof> entryInclusionProof(Digest entryId) {
     lock.readLock().lock();
     try {
-      Long idx = state.entryIndex.get(entryId);
+      Long idx = state.entryIndex(entryId);
       if (idx == null) {
         return Optional.empty();
       }
       EntryLocation loc = locationOf(idx);
-      BlockHeader h = state.headers.get((int) loc.height());
+      BlockHeader h = state.header(loc.height());
       long start = h.ledgerSize() - h.entryCount();
       MerkleLog blockLog = new MerkleLog();
       for (long i = 0; i < h.entryCount(); i++) {
@@ -690,11 +765,11 @@ public final class Ledger implements AutoCloseable {
   public Optional<LedgerInclusionProof> ledgerInclusionProof(Digest entryId, long atHeight) {
     lock.readLock().lock();
     try {
-      Long idx = state.entryIndex.get(entryId);
+      Long idx = state.entryIndex(entryId);
       if (idx == null || atHeight < 0 || atHeight > state.height()) {
         return Optional.empty();
       }
-      long size = state.headers.get((int) atHeight).ledgerSize();
+      long size = state.header(atHeight).ledgerSize();
       if (idx >= size) {
         return Optional.empty();
       }
@@ -711,8 +786,8 @@ public final class Ledger implements AutoCloseable {
       if (older < 0 || newer < older || newer > state.height()) {
         throw new IllegalArgumentException("need 0 <= older <= newer <= " + state.height());
       }
-      long s1 = state.headers.get((int) older).ledgerSize();
-      long s2 = state.headers.get((int) newer).ledgerSize();
+      long s1 = state.header(older).ledgerSize();
+      long s2 = state.header(newer).ledgerSize();
       ConsistencyProof p = s1 == 0 ? new ConsistencyProof(0, s2, List.of()) : state.log.consistencyProof(s1, s2);
       return new HeaderConsistencyProof(older, newer, p);
     } finally {
@@ -777,13 +852,10 @@ public final class Ledger implements AutoCloseable {
       int n = ix == null ? 0 : ix.size();
       List<PatientHistoryProof.SubBlock> out = new ArrayList<>(n);
       for (int i = n - 1; i >= 0; i--) {
-        List<Entry> es = new ArrayList<>();
-        List<Digest> leaves = new ArrayList<>();
-        for (Entry e : block(ix.height(i)).block().entries()) {
-          if (e.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT).equals(key)) {
-            es.add(e);
-            leaves.add(e.leafHash());
-          }
+        List<Entry> es = entriesAt(ix.height(i), ix.positions(i));
+        List<Digest> leaves = new ArrayList<>(es.size());
+        for (Entry e : es) {
+          leaves.add(e.leafHash());
         }
         out.add(new PatientHistoryProof.SubBlock(ix.header(key, i, Rfc9162.rootOfLeafHashes(leaves)), es));
       }
@@ -799,27 +871,23 @@ public final class Ledger implements AutoCloseable {
   public Page<MedicalRecord> records(RecordQuery query, PageRequest page) {
     lock.readLock().lock();
     try {
-      QueryIndex ix = state.index;
-      LongList candidates = ix.records;
-      List<LongList> narrowing = new ArrayList<>();
-      query.patient().ifPresent(p -> narrowing.add(ix.recordsByPatient.getOrDefault(p, new LongList())));
-      query.institution().ifPresent(p -> narrowing.add(ix.recordsByInstitution.getOrDefault(p, new LongList())));
-      query.author().ifPresent(p -> narrowing.add(ix.recordsByAuthor.getOrDefault(p, new LongList())));
-      query.resourceType().ifPresent(t -> narrowing.add(ix.recordsByType.getOrDefault(t, new LongList())));
-      for (LongList l : narrowing) {
-        if (l.size() < candidates.size()) {
-          candidates = l;
-        }
-      }
+      // Walk the narrowest list the query names (a patient's, an author's, an institution's, a
+      // type's, or all records) and filter on the rest.
+      byte[] list = query.patient().map(p -> QueryIndex.prefix(QueryIndex.Index.RECORDS_BY_PATIENT, p))
+          .or(() -> query.author().map(p -> QueryIndex.prefix(QueryIndex.Index.RECORDS_BY_AUTHOR, p)))
+          .or(() -> query.institution().map(p -> QueryIndex.prefix(QueryIndex.Index.RECORDS_BY_INSTITUTION, p)))
+          .or(() -> query.resourceType().map(t -> QueryIndex.prefix(QueryIndex.Index.RECORDS_BY_TYPE,
+              QueryIndex.typeKey(t))))
+          .orElse(QueryIndex.ALL_RECORDS);
       Predicate<Long> match = i -> {
-        QueryIndex.RecordMeta m = ix.meta(i);
+        QueryIndex.RecordMeta m = QueryIndex.meta(state.store, i);
         return query.patient().map(m.patient()::equals).orElse(true)
             && query.institution().map(p -> p.equals(m.institution())).orElse(true)
             && query.author().map(m.author()::equals).orElse(true)
             && query.resourceType().map(m.resourceType()::equals).orElse(true)
             && m.createdAt() >= query.from() && m.createdAt() < query.until();
       };
-      return page(candidates, match, page, MedicalRecord.class);
+      return page(list, match, page, MedicalRecord.class);
     } finally {
       lock.readLock().unlock();
     }
@@ -827,47 +895,51 @@ public final class Ledger implements AutoCloseable {
 
   /** Grants made by {@code patient}. */
   public Page<AccessGrant> grantsByPatient(ParticipantId patient, PageRequest page) {
-    return simplePage(state.index.grantsByPatient, patient, page, AccessGrant.class);
+    return simplePage(QueryIndex.Index.GRANTS_BY_PATIENT, patient, page, AccessGrant.class);
   }
 
   /** Grants received by {@code grantee}. */
   public Page<AccessGrant> grantsByGrantee(ParticipantId grantee, PageRequest page) {
-    return simplePage(state.index.grantsByGrantee, grantee, page, AccessGrant.class);
+    return simplePage(QueryIndex.Index.GRANTS_BY_GRANTEE, grantee, page, AccessGrant.class);
   }
 
   /** Access events on {@code patient}'s records (the patient's audit trail). */
   public Page<AccessEvent> accessEventsByPatient(ParticipantId patient, PageRequest page) {
-    return simplePage(state.index.eventsByPatient, patient, page, AccessEvent.class);
+    return simplePage(QueryIndex.Index.EVENTS_BY_PATIENT, patient, page, AccessEvent.class);
   }
 
   /** Access events by {@code accessor}. */
   public Page<AccessEvent> accessEventsByAccessor(ParticipantId accessor, PageRequest page) {
-    return simplePage(state.index.eventsByAccessor, accessor, page, AccessEvent.class);
+    return simplePage(QueryIndex.Index.EVENTS_BY_ACCESSOR, accessor, page, AccessEvent.class);
   }
 
-  private <E extends Entry> Page<E> simplePage(Map<ParticipantId, LongList> index, ParticipantId key,
-      PageRequest page, Class<E> type) {
+  private <E extends Entry> Page<E> simplePage(QueryIndex.Index index, ParticipantId key, PageRequest page,
+      Class<E> type) {
     lock.readLock().lock();
     try {
-      return page(index.getOrDefault(key, new LongList()), i -> true, page, type);
+      return page(QueryIndex.prefix(index, key), i -> true, page, type);
     } finally {
       lock.readLock().unlock();
     }
   }
 
-  private <E extends Entry> Page<E> page(LongList candidates, Predicate<Long> match, PageRequest page, Class<E> type) {
-    List<QueryHit<E>> hits = new ArrayList<>();
-    BlockHeader tip = state.tip();
-    OptionalLong next = OptionalLong.empty();
-    for (int pos = candidates.firstAbove(page.after()); pos < candidates.size(); pos++) {
-      long idx = candidates.get(pos);
+  private <E extends Entry> Page<E> page(byte[] list, Predicate<Long> match, PageRequest page, Class<E> type) {
+    List<Long> picked = new ArrayList<>();
+    long[] next = {-1};
+    state.scanIndex(list, page.after(), idx -> {
       if (!match.test(idx)) {
-        continue;
+        return true;
       }
-      if (hits.size() == page.limit()) {
-        next = OptionalLong.of(hits.get(hits.size() - 1).ledgerIndex());
-        break;
+      if (picked.size() == page.limit()) {
+        next[0] = picked.get(picked.size() - 1);
+        return false;
       }
+      picked.add(idx);
+      return true;
+    });
+    BlockHeader tip = state.tip();
+    List<QueryHit<E>> hits = new ArrayList<>();
+    for (long idx : picked) {
       EntryLocation loc = locationOf(idx);
       E entry = type.cast(entryAt(loc));
       Optional<LedgerInclusionProof> proof = page.withProofs()
@@ -875,16 +947,21 @@ public final class Ledger implements AutoCloseable {
           : Optional.empty();
       hits.add(new QueryHit<>(entry, loc.height(), idx, proof));
     }
-    return new Page<>(hits, next, page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());
+    return new Page<>(hits, next[0] < 0 ? OptionalLong.empty() : OptionalLong.of(next[0]),
+        page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());
   }
 
-  /** Closes the block store and the ledger-wide log. */
+  /** Closes the block store, the state store and the ledger-wide log. */
   @Override
   public void close() {
     try {
       store.close();
     } finally {
-      closeLog(state.log);
+      try {
+        state.store.close();
+      } finally {
+        closeLog(state.log);
+      }
     }
   }
 

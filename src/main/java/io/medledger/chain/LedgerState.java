@@ -1,20 +1,38 @@
 package io.medledger.chain;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import io.medledger.access.InstitutionClass;
 import io.medledger.access.Participant;
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.codec.BinaryFieldReader;
+import io.medledger.internal.codec.BinaryFieldWriter;
 import io.medledger.merkle.CompactRange;
 import io.medledger.merkle.LeafHashLog;
 import io.medledger.merkle.MerkleLog;
+import io.medledger.storage.InMemoryStateStore;
+import io.medledger.storage.StateStore;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongPredicate;
 
 /**
- * The ledger state after the last appended block. Mutated only by {@link #apply} under the
- * ledger's write lock; read under its read lock.
+ * The ledger state after the last appended block, kept in a {@link StateStore} (one commit per
+ * block, stamped with its height and tip). Memory holds only the membership lists, the tip, the
+ * log frontier and bounded caches, so the heap does not grow with the chain. Mutated only by
+ * {@link #apply} under the ledger's write lock; read under its read lock.
+ *
+ * <p>Keys: one tag byte, then fixed-width fields (32-byte digests, 8-byte big-endian numbers):
+ * {@code P}id participant, {@code A}id grant, {@code a}patient id grant by patient, {@code R}id
+ * record, {@code E}id ledger index of an entry, {@code K}id published keys, {@code S}key height
+ * sub-block, {@code T}key last sub-block, {@code H}height header, {@code L}ledger size height (the
+ * block ending there), {@code M} membership, {@code F} frontier, {@code t}... heads tree nodes,
+ * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}).
  */
 final class LedgerState {
   /**
@@ -44,41 +62,253 @@ final class LedgerState {
     }
   }
 
-  final Map<ParticipantId, Participant> participants = new HashMap<>();
-  final Map<Digest, GrantInfo> grants = new HashMap<>();
-  final Map<Digest, RecordInfo> records = new HashMap<>();
-  final Map<ParticipantId, List<Digest>> grantsByPatient = new HashMap<>();
-  final Map<Digest, Long> entryIndex = new HashMap<>();
+  /** One sub-block of a key: its block height, the key's running entry total and its hash. */
+  record SubBlockRef(long height, long total, Digest hash) {}
+
+  static final byte PARTICIPANT = 'P';
+  static final byte GRANT = 'A';
+  static final byte PATIENT_GRANT = 'a';
+  static final byte RECORD = 'R';
+  static final byte ENTRY = 'E';
+  static final byte KEYS = 'K';
+  static final byte SUB_BLOCK = 'S';
+  static final byte LAST_SUB_BLOCK = 'T';
+  static final byte HEADER = 'H';
+  static final byte LOCATION = 'L';
+  private static final byte[] MEMBERS = {'M'};
+  private static final byte[] FRONTIER = {'F'};
+  private static final int CACHE = 1 << 16;
+  private static final int HEADER_CACHE = 1 << 12;
+
+  final StateStore store;
+  /** The ledger-wide log: in memory by default, or tiles on disk that may already hold leaves. */
+  final LeafHashLog log;
   final List<ParticipantId> federation = new ArrayList<>();
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
-  final Map<Digest, SubBlockIndex> subBlocks = new HashMap<>();
-  final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
-  /** The ledger-wide log: in memory by default, or tiles on disk that may already hold leaves. */
-  final LeafHashLog log;
   CompactRange frontier = new CompactRange();
-  final List<BlockHeader> headers = new ArrayList<>();
-  final QueryIndex index = new QueryIndex();
+  private BlockHeader tip;
+  private final Cache<ParticipantId, Participant> participants = CacheBuilder.newBuilder().maximumSize(CACHE).build();
+  private final Cache<Long, BlockHeader> headers = CacheBuilder.newBuilder().maximumSize(HEADER_CACHE).build();
+  /** Decoding a grant's terms costs more than reading them, and patients reuse their grants. */
+  private final Cache<Digest, GrantInfo> grants = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
+  /** The grant ids of recently active patients (every record a clinician writes reads them). */
+  private final Cache<ParticipantId, List<Digest>> patientGrants = CacheBuilder.newBuilder().maximumSize(CACHE / 2)
+      .build();
 
   LedgerState() {
-    this(new MerkleLog());
+    this(new InMemoryStateStore(), new MerkleLog());
   }
 
-  LedgerState(LeafHashLog log) {
+  /**
+   * The state committed in {@code store}, with {@code log} as the ledger-wide log.
+   *
+   * @throws IllegalStateException if the store's tip header is missing or does not match
+   */
+  LedgerState(StateStore store, LeafHashLog log) {
+    this.store = store;
     this.log = log;
+    long h = store.height();
+    if (h < 0) {
+      return;
+    }
+    byte[] hb = store.get(key(HEADER, h));
+    if (hb == null || !BlockHeader.decode(hb).hash().equals(store.tip().orElseThrow())) {
+      throw new IllegalStateException("the state store's header at " + h + " is missing or does not match its tip");
+    }
+    tip = BlockHeader.decode(hb);
+    BinaryFieldReader m = new BinaryFieldReader(store.get(MEMBERS));
+    federation.addAll(ids(m.digestList("federation", Integer.MAX_VALUE)));
+    audit.addAll(ids(m.digestList("audit", Integer.MAX_VALUE)));
+    regulators.addAll(ids(m.digestList("regulators", Integer.MAX_VALUE)));
+    long heads = m.i64("heads");
+    m.finish();
+    BinaryFieldReader f = new BinaryFieldReader(store.get(FRONTIER));
+    long size = f.i64("size");
+    frontier = CompactRange.restore(size, f.digestList("roots", 64));
+    f.finish();
+    headsTree = HeadsTree.open(store::get, heads);
   }
+
+  private static List<ParticipantId> ids(List<Digest> ds) {
+    return ds.stream().map(ParticipantId::fromDigest).toList();
+  }
+
+  // ------------------------------------------------------------------ keys
+
+  static byte[] key(byte tag, Digest d) {
+    byte[] k = new byte[1 + Digest.LENGTH];
+    k[0] = tag;
+    d.copyTo(k, 1);
+    return k;
+  }
+
+  static byte[] key(byte tag, long n) {
+    return ByteBuffer.allocate(9).put(tag).putLong(n).array();
+  }
+
+  static byte[] key(byte tag, Digest d, long n) {
+    return ByteBuffer.allocate(1 + Digest.LENGTH + 8).put(tag).put(d.toByteArray()).putLong(n).array();
+  }
+
+  static byte[] key(byte tag, Digest a, Digest b) {
+    byte[] k = new byte[1 + 2 * Digest.LENGTH];
+    k[0] = tag;
+    a.copyTo(k, 1);
+    b.copyTo(k, 1 + Digest.LENGTH);
+    return k;
+  }
+
+  static byte[] u64(long v) {
+    return ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  // ------------------------------------------------------------------ reads
 
   long height() {
-    return headers.size() - 1;
+    return tip == null ? -1 : tip.height();
   }
 
   BlockHeader tip() {
-    return headers.isEmpty() ? null : headers.get(headers.size() - 1);
+    return tip;
   }
 
+  /** The header at {@code height}. @throws IndexOutOfBoundsException outside 0..height() */
+  BlockHeader header(long height) {
+    if (height < 0 || height > height()) {
+      throw new IndexOutOfBoundsException("no header at height " + height);
+    }
+    if (height == tip.height()) {
+      return tip;
+    }
+    BlockHeader h = headers.getIfPresent(height);
+    if (h == null) {
+      byte[] b = store.get(key(HEADER, height));
+      if (b == null) {
+        throw new IllegalStateException("header " + height + " missing from the state store");
+      }
+      h = BlockHeader.decode(b);
+      headers.put(height, h);
+    }
+    return h;
+  }
+
+  /** The height of the block holding ledger index {@code index} (which must be below the tip's ledger size). */
+  long blockOf(long index) {
+    long[] out = {-1};
+    store.scan(key(LOCATION, index + 1), successor(new byte[] {LOCATION}), (k, v) -> {
+      out[0] = ByteBuffer.wrap(v).getLong();
+      return false;
+    });
+    if (out[0] < 0) {
+      throw new IllegalStateException("no block holds ledger index " + index);
+    }
+    return out[0];
+  }
+
+  Participant participant(ParticipantId id) {
+    Participant p = participants.getIfPresent(id);
+    if (p != null) {
+      return p;
+    }
+    byte[] b = store.get(key(PARTICIPANT, id.digest()));
+    if (b == null) {
+      return null;
+    }
+    p = decodeParticipant(b);
+    participants.put(id, p);
+    return p;
+  }
+
+  GrantInfo grant(Digest id) {
+    GrantInfo g = grants.getIfPresent(id);
+    if (g != null) {
+      return g;
+    }
+    byte[] b = store.get(key(GRANT, id));
+    if (b == null) {
+      return null;
+    }
+    g = decodeGrant(id, b);
+    grants.put(id, g);
+    return g;
+  }
+
+  RecordInfo record(Digest id) {
+    byte[] b = store.get(key(RECORD, id));
+    return b == null ? null : decodeRecord(id, b);
+  }
+
+  /** The ids of the grants {@code patient} made. */
+  List<Digest> grantsOf(ParticipantId patient) {
+    List<Digest> cached = patientGrants.getIfPresent(patient);
+    if (cached != null) {
+      return cached;
+    }
+    List<Digest> out = new ArrayList<>();
+    byte[] prefix = key(PATIENT_GRANT, patient.digest());
+    store.scan(prefix, successor(prefix), (k, v) -> out.add(Digest.of(k, 1 + Digest.LENGTH)));
+    List<Digest> all = List.copyOf(out);
+    patientGrants.put(patient, all);
+    return all;
+  }
+
+  /** The least key above every key that starts with {@code prefix} (which is not all 0xff). */
+  static byte[] successor(byte[] prefix) {
+    int i = prefix.length - 1;
+    while (prefix[i] == (byte) 0xff) {
+      i--;
+    }
+    byte[] s = java.util.Arrays.copyOf(prefix, i + 1);
+    s[i]++;
+    return s;
+  }
+
+  /** The ledger index of entry {@code id}, or null. */
+  Long entryIndex(Digest id) {
+    byte[] b = store.get(key(ENTRY, id));
+    return b == null ? null : ByteBuffer.wrap(b).getLong();
+  }
+
+  /** The id of the key publication in force for {@code id}, or null. */
+  Digest publishedKey(ParticipantId id) {
+    byte[] b = store.get(key(KEYS, id.digest()));
+    return b == null ? null : Digest.of(b);
+  }
+
+  /** The last sub-block of {@code key}, or null. */
+  SubBlockRef lastSubBlock(Digest key) {
+    byte[] b = store.get(key(LAST_SUB_BLOCK, key));
+    return b == null ? null : new SubBlockRef(ByteBuffer.wrap(b).getLong(), ByteBuffer.wrap(b).getLong(8),
+        Digest.of(b, 16));
+  }
+
+  /** All sub-blocks of {@code key}, oldest first; null if it has none. */
   SubBlockIndex subBlocks(Digest key) {
-    return subBlocks.get(key);
+    SubBlockIndex ix = new SubBlockIndex();
+    store.scan(key(SUB_BLOCK, key, 0), key(SUB_BLOCK, key, Long.MAX_VALUE), (k, v) -> {
+      ByteBuffer b = ByteBuffer.wrap(v);
+      long total = b.getLong();
+      Digest hash = Digest.of(v, 8);
+      b.position(8 + Digest.LENGTH);
+      int[] at = new int[b.remaining() / 4];
+      for (int i = 0; i < at.length; i++) {
+        at[i] = b.getInt();
+      }
+      ix.add(ByteBuffer.wrap(k, 1 + Digest.LENGTH, 8).getLong(), total, hash, at);
+      return true;
+    });
+    return ix.size() == 0 ? null : ix;
+  }
+
+  /** Visits the ledger indexes above {@code after} under {@code prefix}, ascending, until {@code visitor} says stop. */
+  void scanIndex(byte[] prefix, long after, LongPredicate visitor) {
+    if (after == Long.MAX_VALUE) {
+      return;
+    }
+    byte[] from = ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(Math.max(0, after + 1)).array();
+    store.scan(from, successor(prefix), (k, v) -> visitor.test(ByteBuffer.wrap(k, k.length - 8, 8).getLong()));
   }
 
   List<ParticipantId> listFor(ParticipantKind role) {
@@ -95,14 +325,23 @@ final class LedgerState {
   }
 
   Membership membership() {
-    return new Membership(height(), federation.stream().map(participants::get).toList(),
-        audit.stream().map(participants::get).toList(), regulators.stream().map(participants::get).toList());
+    return new Membership(height(), federation.stream().map(this::participant).toList(),
+        audit.stream().map(this::participant).toList(), regulators.stream().map(this::participant).toList());
   }
 
-  /** Applies a validated block's effects. */
+  // ------------------------------------------------------------------ writes
+
+  /**
+   * Applies a validated block's effects: appends its leaves to the ledger-wide log and commits
+   * the log, then commits every state change with the block's height and hash in one store
+   * commit. So the block store is never behind the log, nor the log behind the state.
+   */
   void apply(BlockEffects fx) {
+    BlockHeader h = fx.block.header();
+    StateStore.Batch b = new StateStore.Batch(h.height(), h.hash());
     Overlay o = fx.overlay;
-    participants.putAll(o.participants);
+    o.participants.forEach((id, p) -> b.put(key(PARTICIPANT, id.digest()), encode(p)));
+    boolean membersChanged = false;
     for (MembershipChange c : o.membershipChanges) {
       List<ParticipantId> l = listFor(c.role());
       if (c.action() == MembershipChange.Action.ADD) {
@@ -110,15 +349,19 @@ final class LedgerState {
       } else {
         l.remove(c.member());
       }
+      membersChanged = true;
     }
-    grants.putAll(o.grants);
-    records.putAll(o.records);
-    publishedKeys.putAll(o.publishedKeys);
-    o.newGrantsByPatient.forEach((p, l) -> grantsByPatient.computeIfAbsent(p, k -> new ArrayList<>()).addAll(l));
-    long first = fx.block.header().ledgerSize() - fx.block.header().entryCount();
+    o.grants.forEach((id, g) -> b.put(key(GRANT, id), encode(g)));
+    o.records.forEach((id, r) -> b.put(key(RECORD, id), encode(r)));
+    o.publishedKeys.forEach((id, d) -> b.put(key(KEYS, id.digest()), d.toByteArray()));
+    o.newGrantsByPatient.forEach((p, l) -> l.forEach(g -> b.put(key(PATIENT_GRANT, p.digest(), g), new byte[0])));
+    long first = h.ledgerSize() - h.entryCount();
     List<EncodedEntry> entries = fx.block.encodedEntries();
+    Map<Digest, List<Integer>> positions = new java.util.HashMap<>();
     for (int i = 0; i < entries.size(); i++) {
       EncodedEntry e = entries.get(i);
+      positions.computeIfAbsent(e.entry.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT),
+          k -> new ArrayList<>()).add(i);
       Digest leaf = e.leafHash();
       long at = first + i;
       if (at < log.size()) {
@@ -129,16 +372,133 @@ final class LedgerState {
       } else {
         log.appendLeafHash(leaf);
       }
-      entryIndex.put(e.id(), first + i);
-      index.add(e.entry, first + i);
+      b.put(key(ENTRY, e.id()), u64(at));
+      QueryIndex.add(e.entry, at, b);
     }
-    frontier = fx.frontier;
     for (int i = 0; i < fx.subBlocks.size(); i++) {
       SubBlockHeader s = fx.subBlocks.get(i);
-      subBlocks.computeIfAbsent(s.key(), k -> new SubBlockIndex()).add(s.height(), s.totalEntries(),
-          fx.subBlockHashes.get(i));
+      Digest hash = fx.subBlockHashes.get(i);
+      List<Integer> at = positions.get(s.key());
+      ByteBuffer v = ByteBuffer.allocate(8 + Digest.LENGTH + 4 * at.size()).putLong(s.totalEntries())
+          .put(hash.toByteArray());
+      at.forEach(v::putInt);
+      b.put(key(SUB_BLOCK, s.key(), s.height()), v.array());
+      b.put(key(LAST_SUB_BLOCK, s.key()), ByteBuffer.allocate(16 + Digest.LENGTH).putLong(s.height())
+          .putLong(s.totalEntries()).put(hash.toByteArray()).array());
     }
-    headsTree = fx.headsTree;
-    headers.add(fx.block.header());
+    fx.headsTree.writeTo(b);
+    b.put(key(HEADER, h.height()), h.encode());
+    if (h.entryCount() > 0) {
+      b.put(key(LOCATION, h.ledgerSize()), u64(h.height()));
+    }
+    if (membersChanged || tip == null || fx.headsTree.size() != headsTree.size()) {
+      BinaryFieldWriter w = new BinaryFieldWriter();
+      w.digestList("federation", federation.stream().map(ParticipantId::digest).toList());
+      w.digestList("audit", audit.stream().map(ParticipantId::digest).toList());
+      w.digestList("regulators", regulators.stream().map(ParticipantId::digest).toList());
+      w.i64("heads", fx.headsTree.size());
+      b.put(MEMBERS, w.toByteArray());
+    }
+    BinaryFieldWriter f = new BinaryFieldWriter();
+    f.i64("size", fx.frontier.size());
+    f.digestList("roots", fx.frontier.subtreeRoots());
+    b.put(FRONTIER, f.toByteArray());
+    log.commit();
+    store.commit(b);
+    participants.putAll(o.participants);
+    grants.putAll(o.grants);
+    o.newGrantsByPatient.forEach((p, l) -> {
+      List<Digest> had = patientGrants.getIfPresent(p);
+      if (had != null) {
+        List<Digest> all = new ArrayList<>(had);
+        all.addAll(l);
+        patientGrants.put(p, List.copyOf(all));
+      }
+    });
+    frontier = fx.frontier;
+    headsTree = fx.headsTree.rebase(store::get);
+    if (tip != null) {
+      headers.put(tip.height(), tip);
+    }
+    tip = h;
+  }
+
+  /**
+   * Undoes the in-memory part of an {@link #apply} whose store commit failed (the store still
+   * reflects the previous block): the membership lists and the participant cache.
+   */
+  void reload() {
+    participants.invalidateAll();
+    grants.invalidateAll();
+    patientGrants.invalidateAll();
+    federation.clear();
+    audit.clear();
+    regulators.clear();
+    byte[] m = store.get(MEMBERS);
+    if (m != null) {
+      BinaryFieldReader r = new BinaryFieldReader(m);
+      federation.addAll(ids(r.digestList("federation", Integer.MAX_VALUE)));
+      audit.addAll(ids(r.digestList("audit", Integer.MAX_VALUE)));
+      regulators.addAll(ids(r.digestList("regulators", Integer.MAX_VALUE)));
+    }
+  }
+
+  // ------------------------------------------------------------------ values
+
+  private static byte[] encode(Participant p) {
+    BinaryFieldWriter w = new BinaryFieldWriter(128);
+    w.u8("kind", p.kind().ordinal());
+    w.digest("key", Digest.of(p.publicKey().toBytes()));
+    w.optionalDigest("affiliation", p.affiliation().map(ParticipantId::digest).orElse(null));
+    w.string("class", p.institutionClass().map(InstitutionClass::code).orElse(""));
+    w.i64("registered", p.registeredAt());
+    w.bool("active", p.active());
+    return w.toByteArray();
+  }
+
+  private static Participant decodeParticipant(byte[] b) {
+    BinaryFieldReader r = new BinaryFieldReader(b);
+    ParticipantKind kind = ParticipantKind.values()[r.u8("kind")];
+    Digest key = r.digest("key");
+    Digest aff = r.optionalDigest("affiliation");
+    String cls = r.string("class", 8);
+    Participant p = new Participant(kind, EntryCodec.key(key, "key"),
+        Optional.ofNullable(aff).map(ParticipantId::fromDigest),
+        cls.isEmpty() ? Optional.empty() : Optional.of(new InstitutionClass(cls)), r.i64("registered"),
+        r.bool("active"));
+    r.finish();
+    return p;
+  }
+
+  private static byte[] encode(GrantInfo g) {
+    byte[] terms = EntryCodec.encode(g.grant());
+    return ByteBuffer.allocate(16 + terms.length).putLong(g.height()).putLong(g.revokedAt()).put(terms).array();
+  }
+
+  private static GrantInfo decodeGrant(Digest id, byte[] b) {
+    ByteBuffer bb = ByteBuffer.wrap(b);
+    long height = bb.getLong();
+    long revokedAt = bb.getLong();
+    AccessGrant terms = (AccessGrant) EntryCodec.decode(java.util.Arrays.copyOfRange(b, 16, b.length));
+    return new GrantInfo(id, terms, height, revokedAt);
+  }
+
+  private static byte[] encode(RecordInfo r) {
+    BinaryFieldWriter w = new BinaryFieldWriter(128);
+    w.digest("patient", r.patient().digest());
+    w.string("type", r.resourceType());
+    w.digestList("lineage", r.lineage());
+    w.i64("created", r.createdAt());
+    w.bool("erased", r.erased());
+    return w.toByteArray();
+  }
+
+  private static RecordInfo decodeRecord(Digest id, byte[] b) {
+    BinaryFieldReader r = new BinaryFieldReader(b);
+    RecordInfo info = new RecordInfo(id, ParticipantId.fromDigest(r.digest("patient")),
+        r.string("type", Limits.MAX_ENTRY_BYTES), r.digestList("lineage", Integer.MAX_VALUE), r.i64("created"),
+        r.bool("erased"));
+    r.finish();
+    return info;
   }
 }

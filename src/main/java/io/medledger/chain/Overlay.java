@@ -31,7 +31,7 @@ final class Overlay {
 
   Participant participant(ParticipantId id) {
     Participant p = participants.get(id);
-    return p != null ? p : base.participants.get(id);
+    return p != null ? p : base.participant(id);
   }
 
   /** The participant if it is registered, active and of one of {@code kinds}; else null. */
@@ -50,20 +50,20 @@ final class Overlay {
 
   LedgerState.GrantInfo grant(Digest id) {
     LedgerState.GrantInfo g = grants.get(id);
-    return g != null ? g : base.grants.get(id);
+    return g != null ? g : base.grant(id);
   }
 
   LedgerState.RecordInfo record(Digest id) {
     LedgerState.RecordInfo r = records.get(id);
-    return r != null ? r : base.records.get(id);
+    return r != null ? r : base.record(id);
   }
 
   boolean hasEntry(Digest id) {
-    return newEntries.contains(id) || base.entryIndex.containsKey(id);
+    return newEntries.contains(id) || base.entryIndex(id) != null;
   }
 
   List<Digest> grantsOf(ParticipantId patient) {
-    List<Digest> a = base.grantsByPatient.getOrDefault(patient, List.of());
+    List<Digest> a = base.grantsOf(patient);
     List<Digest> b = newGrantsByPatient.getOrDefault(patient, List.of());
     if (b.isEmpty()) {
       return a;
@@ -76,7 +76,7 @@ final class Overlay {
   /** The id of the key publication in force for {@code id}, or null. */
   Digest publishedKey(ParticipantId id) {
     Digest d = publishedKeys.get(id);
-    return d != null ? d : base.publishedKeys.get(id);
+    return d != null ? d : base.publishedKey(id);
   }
 
   int federationSize() {

@@ -4,22 +4,25 @@ import io.medledger.crypto.Digest;
 import java.util.Arrays;
 
 /**
- * One key's sub-blocks in compact arrays: height, running entry total and hash of each (48
- * bytes per sub-block). A sub-block header is rebuilt from these plus its block's entries
- * (for the entries root). Guarded by the ledger lock.
+ * One key's sub-blocks, read from the state store: height, running entry total, hash and the
+ * positions of the key's entries in the block. A sub-block header is rebuilt from these plus
+ * those entries (for the entries root). Confined to the reading thread.
  */
 final class SubBlockIndex {
   private long[] heights = new long[2];
   private long[] totals = new long[2];
   private byte[] hashes = new byte[2 * Digest.LENGTH];
+  private int[][] positions = new int[2][];
   private int size;
 
-  void add(long height, long total, Digest hash) {
+  void add(long height, long total, Digest hash, int[] at) {
     if (size == heights.length) {
       heights = Arrays.copyOf(heights, size * 2);
       totals = Arrays.copyOf(totals, size * 2);
       hashes = Arrays.copyOf(hashes, size * 2 * Digest.LENGTH);
+      positions = Arrays.copyOf(positions, size * 2);
     }
+    positions[size] = at;
     heights[size] = height;
     totals[size] = total;
     hash.copyTo(hashes, size * Digest.LENGTH);
@@ -42,8 +45,9 @@ final class SubBlockIndex {
     return Digest.of(hashes, i * Digest.LENGTH);
   }
 
-  int last() {
-    return size - 1;
+  /** The positions in its block of sub-block {@code i}'s entries, ascending. */
+  int[] positions(int i) {
+    return positions[i];
   }
 
   /** Position of the sub-block at {@code height}, or -1. */

@@ -3,8 +3,8 @@ package io.medledger.storage;
 import io.medledger.MedLedgerException;
 
 /**
- * A block store operation failed: an I/O error (the cause is attached), a store that is closed or
- * locked by another process, or a store whose files are damaged ({@link StoreCorruptedException}).
+ * A block or state store operation failed: an I/O error (the cause is attached), a store that is
+ * closed or locked by another process, or a store whose files are damaged ({@link StoreCorruptedException}).
  *
  * <p>Unchecked, like the other exceptions of this library; messages name files and offsets, never
  * block contents.

@@ -81,6 +81,13 @@ public final class ChainFixture {
     private boolean genesis = true;
     private int maxBlockEntries = 10_000;
     private io.medledger.merkle.LeafHashLog log;
+    private io.medledger.storage.StateStore state;
+
+    /** The state store (default in memory). */
+    public Builder state(io.medledger.storage.StateStore s) {
+      this.state = s;
+      return this;
+    }
 
     /** The chain's per-block entry limit. */
     public Builder maxBlockEntries(int n) {
@@ -168,6 +175,9 @@ public final class ChainFixture {
         .certificatePolicy(CertificatePolicy.auditQuorum());
     if (b.log != null) {
       lb.log(b.log);
+    }
+    if (b.state != null) {
+      lb.state(b.state);
     }
     this.ledger = lb.open();
     if (b.genesis && ledger.height() < 0) {

@@ -1,0 +1,509 @@
+package io.medledger.cli;
+
+import io.medledger.access.InstitutionClass;
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.AccessScope;
+import io.medledger.chain.AffiliateRegistration;
+import io.medledger.chain.BlockCandidate;
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.Certificate;
+import io.medledger.chain.CertificatePolicy;
+import io.medledger.chain.ChainParameters;
+import io.medledger.chain.Endorsement;
+import io.medledger.chain.Entry;
+import io.medledger.chain.InstitutionRegistration;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.MembershipChange;
+import io.medledger.chain.PatientHistoryProof;
+import io.medledger.chain.PatientRegistration;
+import io.medledger.chain.ValidationResult;
+import io.medledger.chain.VerifiedBlock;
+import io.medledger.codec.ByteString;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Sha256;
+import io.medledger.storage.FileBlockStore;
+import io.medledger.storage.StateStore;
+import io.medledger.tlog.TileLog;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * {@code medledger bench ingest --dir D --entries N [--block B] [--seed S]} builds a file-backed
+ * ledger (blocks in {@code D/blocks} in 64 MiB segments, state in RocksDB in {@code D/state}, the
+ * ledger-wide log as tiles in {@code D/log}) of N signed, validated entries; {@code medledger bench query --dir D
+ * [--count Q]} reopens it and times queries.
+ *
+ * <p>The workload: a genesis block (20 institutions, a federation server, an audit server, a
+ * storage node), a block of 200 clinicians, then blocks of B entries drawn as 2% patient
+ * registrations, 40% records, 8% treatment grants, 46% reads (access events) and 4% revocations.
+ * Patients beyond the 10,000 most recent are no longer drawn (they keep their history), so the
+ * generator's memory is bounded. Entries are built and signed outside the timed part (on all
+ * cores); the timed part is what a bookkeeping node does for its own proposal: verify every
+ * signature (on all cores), authorize, compute the roots, certify, append durably and commit the
+ * state. Every 20th block is also verified alone, timed apart, for the signature-verification
+ * ceiling of the same run.
+ */
+final class IngestBench {
+  private static final String CHAIN = "medledger-bench";
+  private static final long START = 1_767_225_600_000L;
+  private static final int INSTITUTIONS = 20;
+  private static final int CLINICIANS = 200;
+  private static final int WINDOW = 10_000;
+  private static final int MAX_GRANTS = 4;
+  private static final int KEPT_RECORDS = 4;
+  private static final String[] TYPES = {"Observation", "Condition", "MedicationRequest", "Encounter", "Immunization"};
+  private static final String PROPERTIES = "bench.properties";
+
+  private IngestBench() {}
+
+  private static Ed25519PrivateKey key(String name) {
+    return Ed25519PrivateKey.fromSeed(Sha256.hash(("medledger-bench-key:" + name).getBytes(StandardCharsets.UTF_8))
+        .toByteArray());
+  }
+
+  private static Ed25519PrivateKey patientKey(long i) {
+    return key("patient-" + i);
+  }
+
+  static ChainParameters params(int block) {
+    return ChainParameters.defaults(CHAIN).withMaxBlockEntries(Math.max(block, CLINICIANS));
+  }
+
+  static Ledger open(Path dir, ChainParameters params, Clock clock) {
+    return open(dir, params, clock, new long[4]);
+  }
+
+  /** Opens the bench's ledger; {@code nanos} receives the time to open each store and then the ledger. */
+  static Ledger open(Path dir, ChainParameters params, Clock clock, long[] nanos) {
+    long t0 = System.nanoTime();
+    // 64 MiB segments: opening verifies the last segment, so this bounds the reopen's reading.
+    FileBlockStore blocks = FileBlockStore.open(dir.resolve("blocks"),
+        FileBlockStore.Options.defaults().withSegmentSize(64L << 20));
+    long t1 = System.nanoTime();
+    StateStore state;
+    TileLog log;
+    try {
+      state = StateStore.rocksDb(dir.resolve("state"));
+    } catch (RuntimeException e) {
+      blocks.close();
+      throw e;
+    }
+    long t2 = System.nanoTime();
+    try {
+      log = TileLog.open(dir.resolve("log"));
+    } catch (RuntimeException e) {
+      blocks.close();
+      state.close();
+      throw e;
+    }
+    long t3 = System.nanoTime();
+    Ledger l = Ledger.builder(params).store(blocks).state(state).log(log).clock(clock)
+        .certificatePolicy(CertificatePolicy.auditQuorum()).open();
+    long t4 = System.nanoTime();
+    nanos[0] = t1 - t0;
+    nanos[1] = t2 - t1;
+    nanos[2] = t3 - t2;
+    nanos[3] = t4 - t3;
+    return l;
+  }
+
+  /** A clock the bench moves by hand. */
+  private static final class BenchClock extends Clock {
+    volatile long now = START;
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(now);
+    }
+
+    @Override
+    public long millis() {
+      return now;
+    }
+  }
+
+  /** A patient the generator still draws: its key, active grants and latest records. */
+  private static final class Patient {
+    final Ed25519PrivateKey key;
+    final ParticipantId id;
+    final List<Digest> grants = new ArrayList<>();
+    final List<Integer> grantInstitutions = new ArrayList<>();
+    final Digest[] records = new Digest[KEPT_RECORDS];
+    int recordCount;
+
+    Patient(Ed25519PrivateKey key) {
+      this.key = key;
+      this.id = ParticipantId.of(key.publicKey());
+    }
+  }
+
+  /** The synthetic workload: unsigned entries with their signers, deterministic for a seed. */
+  private static final class Workload {
+    final Random random;
+    final Ed25519PrivateKey federation = key("federation-0");
+    final Ed25519PrivateKey audit = key("audit-0");
+    final Ed25519PrivateKey storage = key("storage-0");
+    final Ed25519PrivateKey[] institutions = new Ed25519PrivateKey[INSTITUTIONS];
+    final Ed25519PrivateKey[] clinicians = new Ed25519PrivateKey[CLINICIANS];
+    final Patient[] window = new Patient[WINDOW];
+    long patients;
+    long payloads;
+
+    Workload(long seed) {
+      random = new Random(seed);
+      for (int i = 0; i < INSTITUTIONS; i++) {
+        institutions[i] = key("institution-" + i);
+      }
+      for (int i = 0; i < CLINICIANS; i++) {
+        clinicians[i] = key("clinician-" + i);
+      }
+    }
+
+    ParticipantId id(Ed25519PrivateKey k) {
+      return ParticipantId.of(k.publicKey());
+    }
+
+    List<Entry> genesis(long now, List<Ed25519PrivateKey[]> signers) {
+      List<Entry> g = new ArrayList<>();
+      for (int i = 0; i < INSTITUTIONS; i++) {
+        InstitutionClass c = i == 0 ? InstitutionClass.A : i == 1 ? InstitutionClass.B : InstitutionClass.C;
+        g.add(new InstitutionRegistration(institutions[i].publicKey(), "Institution " + i, c, now, List.of()));
+        signers.add(new Ed25519PrivateKey[] {institutions[i]});
+      }
+      g.add(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
+          federation.publicKey(), Optional.of(id(institutions[0])), now, List.of()));
+      signers.add(new Ed25519PrivateKey[] {federation});
+      g.add(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, audit.publicKey(),
+          Optional.of(id(institutions[1])), now, List.of()));
+      signers.add(new Ed25519PrivateKey[] {audit});
+      g.add(new AffiliateRegistration(storage.publicKey(), ParticipantKind.STORAGE_NODE, id(institutions[0]), now,
+          List.of()));
+      signers.add(new Ed25519PrivateKey[] {institutions[0], storage});
+      return g;
+    }
+
+    List<Entry> clinicians(long now, List<Ed25519PrivateKey[]> signers) {
+      List<Entry> out = new ArrayList<>();
+      for (int j = 0; j < CLINICIANS; j++) {
+        Ed25519PrivateKey inst = institutions[j % INSTITUTIONS];
+        out.add(new AffiliateRegistration(clinicians[j].publicKey(), ParticipantKind.CLINICIAN, id(inst), now,
+            List.of()));
+        signers.add(new Ed25519PrivateKey[] {inst, clinicians[j]});
+      }
+      return out;
+    }
+
+    private Patient register(long at, List<Entry> out, List<Ed25519PrivateKey[]> signers) {
+      Patient p = new Patient(patientKey(patients));
+      window[(int) (patients % WINDOW)] = p;
+      patients++;
+      out.add(new PatientRegistration(p.key.publicKey(), at, List.of()));
+      signers.add(new Ed25519PrivateKey[] {p.key});
+      return p;
+    }
+
+    private Ed25519PrivateKey clinicianOf(int institution) {
+      return clinicians[institution + INSTITUTIONS * random.nextInt(CLINICIANS / INSTITUTIONS)];
+    }
+
+    private void grant(Patient p, long now, long at, List<Entry> out, List<Ed25519PrivateKey[]> signers) {
+      int inst = random.nextInt(INSTITUTIONS);
+      AccessGrant g = new AccessGrant(p.id, id(institutions[inst]), AccessScope.all(), Purpose.TREATMENT, now - 1000,
+          now + 365L * 86_400_000L, List.of(), 0, List.of(), at, List.of());
+      p.grants.add(g.id());
+      p.grantInstitutions.add(inst);
+      out.add(g);
+      signers.add(new Ed25519PrivateKey[] {p.key});
+    }
+
+    /** Appends one workload entry made at {@code at} in a block at {@code now}. */
+    void next(long now, long at, List<Entry> out, List<Ed25519PrivateKey[]> signers) {
+      int roll = random.nextInt(100);
+      if (patients < 100 || roll < 2) {
+        register(at, out, signers);
+        return;
+      }
+      Patient p = window[random.nextInt((int) Math.min(patients, WINDOW))];
+      if (p.grants.isEmpty() || (roll >= 2 && roll < 10 && p.grants.size() < MAX_GRANTS)) {
+        grant(p, now, at, out, signers);
+        return;
+      }
+      if (roll >= 96 || roll < 10) {
+        if (p.grants.size() < 2) {
+          grant(p, now, at, out, signers);
+          return;
+        }
+        Digest g = p.grants.remove(0);
+        p.grantInstitutions.remove(0);
+        out.add(new AccessRevocation(p.id, g, at, List.of()));
+        signers.add(new Ed25519PrivateKey[] {p.key});
+        return;
+      }
+      int gi = random.nextInt(p.grants.size());
+      int inst = p.grantInstitutions.get(gi);
+      Ed25519PrivateKey clinician = clinicianOf(inst);
+      if (roll < 50 || p.recordCount == 0) {
+        byte[] payload = ("payload-" + payloads++).getBytes(StandardCharsets.US_ASCII);
+        MedicalRecord r = new MedicalRecord(p.id, id(clinician), Optional.of(id(institutions[inst])),
+            TYPES[random.nextInt(TYPES.length)], Sha256.hash(payload), 1000 + random.nextInt(100_000),
+            List.of(id(storage)), ByteString.of(new byte[] {1, 2, 3}), at, Optional.empty(), List.of());
+        p.records[p.recordCount++ % KEPT_RECORDS] = r.id();
+        out.add(r);
+        signers.add(new Ed25519PrivateKey[] {clinician});
+        return;
+      }
+      Digest rec = p.records[random.nextInt(Math.min(p.recordCount, KEPT_RECORDS))];
+      out.add(new AccessEvent(p.id, id(clinician), rec, Optional.of(p.grants.get(gi)), at, List.of()));
+      signers.add(new Ed25519PrivateKey[] {clinician});
+    }
+  }
+
+  private static List<Entry> sign(List<Entry> unsigned, List<Ed25519PrivateKey[]> signers, Digest chainId) {
+    Entry[] out = new Entry[unsigned.size()];
+    IntStream.range(0, out.length).parallel()
+        .forEach(i -> out[i] = Entry.sign(unsigned.get(i), chainId, signers.get(i)));
+    return Arrays.asList(out);
+  }
+
+  /** Seconds to verify every signature of {@code entries} on all cores (what the ledger does). */
+  private static double verifySeconds(List<Entry> entries, Digest chainId) {
+    AtomicBoolean ok = new AtomicBoolean(true);
+    long t0 = System.nanoTime();
+    IntStream.range(0, entries.size()).parallel().forEach(i -> {
+      Entry e = entries.get(i);
+      byte[] m = e.signingMessage(chainId);
+      for (Endorsement en : e.endorsements()) {
+        if (!en.verify(m)) {
+          ok.set(false);
+        }
+      }
+    });
+    double s = (System.nanoTime() - t0) / 1e9;
+    if (!ok.get()) {
+      throw new IllegalStateException("a generated signature did not verify");
+    }
+    return s;
+  }
+
+  private static void commit(Ledger ledger, Workload w, long now, List<Entry> entries, Ed25519PrivateKey audit) {
+    ValidationResult<BlockCandidate> c = ledger.propose(w.id(w.federation), 0, ByteString.EMPTY, now, entries);
+    if (!c.isAccepted()) {
+      throw new IllegalStateException("proposal refused: " + c.reason());
+    }
+    BlockCandidate bc = c.value();
+    if (!bc.rejected().isEmpty() || !bc.deferred().isEmpty()) {
+      throw new IllegalStateException("the ledger refused a generated entry: "
+          + (bc.rejected().isEmpty() ? "deferred" : bc.rejected().get(0).reason()));
+    }
+    VerifiedBlock vb = bc.block();
+    ValidationResult<?> r = ledger.append(vb, Certificate.sign(vb.header(), audit));
+    if (!r.isAccepted()) {
+      throw new IllegalStateException("append refused: " + r.reason());
+    }
+  }
+
+  static int ingest(Args a, PrintStream out) throws IOException {
+    Path dir = Path.of(a.required("dir"));
+    long n = a.requiredLong("entries");
+    int block = (int) a.optionalLong("block", 1000);
+    long seed = a.optionalLong("seed", 1);
+    a.rejectUnknown();
+    if (block < 10 || block > 10_000) {
+      throw new CliException("--block must be 10..10000");
+    }
+    if (n < INSTITUTIONS + 3 + CLINICIANS + block || n > 10_000_000_000L) {
+      throw new CliException("--entries must be " + (INSTITUTIONS + 3 + CLINICIANS + block) + "..10000000000");
+    }
+    if (Files.exists(dir)) {
+      try (Stream<Path> s = Files.list(dir)) {
+        if (s.findAny().isPresent()) {
+          throw new CliException("--dir " + dir + " is not empty");
+        }
+      }
+    }
+    ChainParameters params = params(block);
+    Digest chainId = params.chainId();
+    BenchClock clock = new BenchClock();
+    Workload w = new Workload(seed);
+    long ingestNanos = 0;
+    long generateNanos = 0;
+    double ceilingSeconds = 0;
+    long ceilingEntries = 0;
+    long done = 0;
+    long blocks = 0;
+    try (Ledger ledger = open(dir, params, clock)) {
+      for (int setup = 0; setup < 2; setup++) {
+        List<Ed25519PrivateKey[]> signers = new ArrayList<>();
+        List<Entry> es = setup == 0 ? w.genesis(clock.now, signers) : w.clinicians(clock.now, signers);
+        commit(ledger, w, clock.now, sign(es, signers, chainId), w.audit);
+        done += es.size();
+        clock.now += 1000;
+      }
+      out.println("setup_entries=" + done);
+      while (done < n) {
+        long now = clock.now;
+        int count = (int) Math.min(block, n - done);
+        long g0 = System.nanoTime();
+        List<Entry> unsigned = new ArrayList<>(count);
+        List<Ed25519PrivateKey[]> signers = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          w.next(now, now + i, unsigned, signers);
+        }
+        List<Entry> es = sign(unsigned, signers, chainId);
+        generateNanos += System.nanoTime() - g0;
+        if (blocks % 20 == 0) {
+          ceilingSeconds += verifySeconds(es, chainId);
+          ceilingEntries += es.size();
+        }
+        long t0 = System.nanoTime();
+        commit(ledger, w, now, es, w.audit);
+        ingestNanos += System.nanoTime() - t0;
+        done += count;
+        blocks++;
+        clock.now += Math.max(1000, block);
+      }
+      double ceiling = ceilingEntries / ceilingSeconds;
+      double seconds = ingestNanos / 1e9;
+      double rate = (n - (INSTITUTIONS + 3 + CLINICIANS)) / seconds;
+      long heap = heapAfterGc();
+      Properties p = new Properties();
+      p.setProperty("block", Integer.toString(block));
+      p.setProperty("patients", Long.toString(w.patients));
+      p.setProperty("entries", Long.toString(n));
+      try (var wr = Files.newBufferedWriter(dir.resolve(PROPERTIES))) {
+        p.store(wr, "medledger bench ingest");
+      }
+      long blocksBytes = du(dir.resolve("blocks"));
+      long stateBytes = du(dir.resolve("state"));
+      long tilesBytes = du(dir.resolve("log"));
+      out.printf("generate_seconds=%.1f (building and signing the entries, not counted)%n", generateNanos / 1e9);
+      out.printf("verify_ceiling_entries_per_s=%.0f (every 20th block's signatures alone on all cores, %d entries)%n",
+          ceiling, ceilingEntries);
+      out.printf("ingest_to_ceiling=%.2f%n", rate / ceiling);
+      out.printf("patients=%d blocks=%d%n", w.patients, ledger.height() + 1);
+      out.printf("disk_bytes_per_entry blocks=%.0f state=%.0f tiles=%.0f (state with its unflushed write-ahead log)%n",
+          blocksBytes / (double) n, stateBytes / (double) n, tilesBytes / (double) n);
+      out.printf("entries=%d seconds=%.1f entries_per_s=%.0f heap_mb=%.0f%n", n, seconds, rate, heap / 1048576.0);
+    }
+    return 0;
+  }
+
+  static int query(Args a, PrintStream out) throws IOException {
+    Path dir = Path.of(a.required("dir"));
+    int count = (int) a.optionalLong("count", 1000);
+    long seed = a.optionalLong("seed", 2);
+    a.rejectUnknown();
+    if (count < 1 || count > 1_000_000) {
+      throw new CliException("--count must be 1..1000000");
+    }
+    Properties p = new Properties();
+    Path props = dir.resolve(PROPERTIES);
+    if (!Files.isRegularFile(props)) {
+      throw new CliException("no " + PROPERTIES + " in " + dir + ": not made by bench ingest");
+    }
+    try (var r = Files.newBufferedReader(props)) {
+      p.load(r);
+    }
+    int block = Integer.parseInt(p.getProperty("block"));
+    long patients = Long.parseLong(p.getProperty("patients"));
+    long t0 = System.nanoTime();
+    long[] parts = new long[4];
+    try (Ledger ledger = open(dir, params(block), Clock.systemUTC(), parts)) {
+      double reopenMs = (System.nanoTime() - t0) / 1e6;
+      BlockHeader tip = ledger.tip().orElseThrow();
+      Random random = new Random(seed);
+      ParticipantId[] ids = new ParticipantId[count];
+      for (int i = 0; i < count; i++) {
+        ids[i] = ParticipantId.of(patientKey((long) (random.nextDouble() * patients)).publicKey());
+      }
+      Digest[] entries = new Digest[count];
+      for (int i = 0; i < count; i++) {
+        List<Entry> es = ledger.block(2 + (long) (random.nextDouble() * (tip.height() - 1))).block().entries();
+        entries[i] = es.get(random.nextInt(es.size())).id();
+      }
+      long[] history = new long[count];
+      long historyEntries = 0;
+      for (int i = 0; i < count; i++) {
+        long q0 = System.nanoTime();
+        PatientHistoryProof h = ledger.patientHistory(ids[i]);
+        history[i] = System.nanoTime() - q0;
+        historyEntries += h.subBlocks().stream().mapToInt(s -> s.entries().size()).sum();
+        if (i < 20 && !h.verify(tip).isAccepted()) {
+          throw new IllegalStateException("a patient history did not verify");
+        }
+      }
+      long[] inclusion = new long[count];
+      for (int i = 0; i < count; i++) {
+        long q0 = System.nanoTime();
+        var proof = ledger.ledgerInclusionProof(entries[i], tip.height()).orElseThrow();
+        inclusion[i] = System.nanoTime() - q0;
+        if (i < 20 && !proof.verify(tip)) {
+          throw new IllegalStateException("an inclusion proof did not verify");
+        }
+      }
+      out.printf("reopen_ms=%.0f height=%d entries=%d%n", reopenMs, tip.height(), tip.ledgerSize());
+      out.printf("reopen_parts_ms block_store=%.0f state_store=%.0f tile_log=%.0f ledger=%.0f%n", parts[0] / 1e6,
+          parts[1] / 1e6, parts[2] / 1e6, parts[3] / 1e6);
+      out.printf("history queries=%d mean_entries=%.1f p50_ms=%.2f p99_ms=%.2f%n", count,
+          historyEntries / (double) count, pct(history, 50), pct(history, 99));
+      out.printf("inclusion queries=%d p50_ms=%.2f p99_ms=%.2f%n", count, pct(inclusion, 50), pct(inclusion, 99));
+      out.printf("heap_mb=%.0f%n", heapAfterGc() / 1048576.0);
+      double n = tip.ledgerSize();
+      out.printf("disk_bytes_per_entry blocks=%.0f state=%.0f tiles=%.0f (after reopening: the log flushed)%n",
+          du(dir.resolve("blocks")) / n, du(dir.resolve("state")) / n, du(dir.resolve("log")) / n);
+    }
+    return 0;
+  }
+
+  private static double pct(long[] nanos, int p) {
+    long[] s = nanos.clone();
+    Arrays.sort(s);
+    return s[Math.min(s.length - 1, (int) Math.ceil(p / 100.0 * s.length) - 1)] / 1e6;
+  }
+
+  private static long heapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static long du(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+}

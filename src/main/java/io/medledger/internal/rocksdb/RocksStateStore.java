@@ -1,0 +1,192 @@
+package io.medledger.internal.rocksdb;
+
+import io.medledger.crypto.Digest;
+import io.medledger.internal.PrivateFiles;
+import io.medledger.storage.StateStore;
+import io.medledger.storage.StoreCorruptedException;
+import io.medledger.storage.StoreException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * A {@link StateStore} in a RocksDB database. Each commit is one {@link WriteBatch} written with
+ * {@code sync}, holding the block's puts and, under the reserved key {@code 0x00}, its height and
+ * header hash. Memory outside the Java heap: a 32 MiB block cache and up to two 32 MiB memtables.
+ *
+ * <p>Thread-safe as {@link StateStore} states; an internal read-write lock keeps reads off a
+ * closed database.
+ */
+public final class RocksStateStore implements StateStore {
+  private static final byte[] META = {0};
+  private static final long CACHE_BYTES = 32L << 20;
+  private static final long MEMTABLE_BYTES = 32L << 20;
+
+  private final LRUCache cache;
+  private final BloomFilter bloom;
+  private final Options options;
+  private final WriteOptions sync;
+  private final RocksDB db;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private volatile long height;
+  private volatile Digest tip;
+  private boolean closed;
+
+  private RocksStateStore(Path dir) throws RocksDBException {
+    cache = new LRUCache(CACHE_BYTES);
+    bloom = new BloomFilter(10);
+    BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(bloom)
+        .setBlockSize(16 << 10).setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true);
+    options = new Options().setCreateIfMissing(true).setTableFormatConfig(table)
+        .setWriteBufferSize(MEMTABLE_BYTES).setMaxWriteBufferNumber(2).setMaxOpenFiles(512)
+        .setCompressionType(CompressionType.LZ4_COMPRESSION).setMaxBackgroundJobs(2);
+    sync = new WriteOptions().setSync(true);
+    RocksDB opened;
+    try {
+      opened = RocksDB.open(options, dir.toString());
+    } catch (RocksDBException e) {
+      sync.close();
+      options.close();
+      bloom.close();
+      cache.close();
+      throw e;
+    }
+    db = opened;
+    byte[] meta = db.get(META);
+    if (meta == null) {
+      height = -1;
+    } else if (meta.length != 8 + Digest.LENGTH) {
+      close();
+      throw new StoreCorruptedException(dir, 0, "state store metadata has " + meta.length + " bytes");
+    } else {
+      height = ByteBuffer.wrap(meta).getLong();
+      tip = Digest.of(meta, 8);
+      if (height < 0) {
+        close();
+        throw new StoreCorruptedException(dir, 0, "state store height is negative");
+      }
+    }
+  }
+
+  /**
+   * Opens or creates the store in {@code dir} (created owner-only if missing).
+   *
+   * @throws StoreException if it cannot be opened, for example while another process holds it
+   */
+  public static RocksStateStore open(Path dir) {
+    try {
+      PrivateFiles.createDirectories(dir);
+      RocksDB.loadLibrary();
+      return new RocksStateStore(dir);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot open the state store in " + dir + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new StoreException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long height() {
+    return height;
+  }
+
+  @Override
+  public Optional<Digest> tip() {
+    return Optional.ofNullable(tip);
+  }
+
+  @Override
+  public byte[] get(byte[] key) {
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      return db.get(key);
+    } catch (RocksDBException e) {
+      throw new StoreException("state store read failed: " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void scan(byte[] from, byte[] to, Visitor visitor) {
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      try (RocksIterator it = db.newIterator()) {
+        for (it.seek(from); it.isValid(); it.next()) {
+          byte[] k = it.key();
+          if (Arrays.compareUnsigned(k, to) >= 0 || !visitor.visit(k, it.value())) {
+            break;
+          }
+        }
+        it.status();
+      }
+    } catch (RocksDBException e) {
+      throw new StoreException("state store scan failed: " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void commit(Batch batch) {
+    lock.writeLock().lock();
+    try (WriteBatch wb = new WriteBatch()) {
+      ensureOpen();
+      if (batch.height() != height + 1) {
+        throw new IllegalArgumentException("batch for height " + batch.height() + " on a state at " + height);
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        wb.put(batch.key(i), batch.value(i));
+      }
+      byte[] meta = ByteBuffer.allocate(8 + Digest.LENGTH).putLong(batch.height()).put(batch.tip().toByteArray())
+          .array();
+      wb.put(META, meta);
+      db.write(sync, wb);
+      tip = batch.tip();
+      height = batch.height();
+    } catch (RocksDBException e) {
+      throw new StoreException("state store write failed: " + e.getMessage(), e);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      db.close();
+      sync.close();
+      options.close();
+      bloom.close();
+      cache.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StoreException("state store is closed");
+    }
+  }
+}

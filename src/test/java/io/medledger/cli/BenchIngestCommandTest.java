@@ -1,0 +1,51 @@
+package io.medledger.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bench ingest} and {@code bench query} at a small N, through Main.run. */
+class BenchIngestCommandTest {
+  @TempDir
+  Path dir;
+
+  private static String lastLine(String s) {
+    String[] lines = s.strip().split("\n");
+    return lines[lines.length - 1];
+  }
+
+  @Test
+  void ingestsSignedEntriesAndReopensForQueries() throws Exception {
+    Path d = dir.resolve("ledger");
+    ChainCommandTest.Run r = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries", "1500",
+        "--block", "100");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(lastLine(r.out()).matches("entries=1500 seconds=\\d+\\.\\d entries_per_s=\\d+ heap_mb=\\d+"),
+        r.out());
+    assertTrue(r.out().contains("verify_ceiling_entries_per_s="), r.out());
+    assertTrue(r.out().matches("(?s).*disk_bytes_per_entry blocks=\\d+ state=\\d+ tiles=\\d+.*"), r.out());
+    assertTrue(Files.isDirectory(d.resolve("state")) && Files.isDirectory(d.resolve("log")));
+
+    ChainCommandTest.Run q = ChainCommandTest.run("bench", "query", "--dir", d.toString(), "--count", "20");
+    assertEquals(0, q.code(), q.err());
+    assertTrue(q.out().matches("(?s)reopen_ms=\\d+ height=\\d+ entries=1500\n.*history queries=20 .*p99_ms=.*"),
+        q.out());
+    assertTrue(q.out().contains("inclusion queries=20 "), q.out());
+
+    // a second ingest into a used directory is one line on stderr and exit 2
+    ChainCommandTest.Run again = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries",
+        "1500", "--block", "100");
+    assertEquals(2, again.code());
+    assertEquals("", again.out());
+    assertEquals(1, again.err().strip().split("\n").length, again.err());
+    assertTrue(again.err().contains("not empty"), again.err());
+    ChainCommandTest.Run tooFew = ChainCommandTest.run("bench", "ingest", "--dir", dir.resolve("x").toString(),
+        "--entries", "10");
+    assertEquals(2, tooFew.code());
+    assertTrue(tooFew.err().startsWith("medledger: --entries must be"), tooFew.err());
+  }
+}

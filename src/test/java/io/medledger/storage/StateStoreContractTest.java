@@ -1,0 +1,119 @@
+package io.medledger.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The {@link StateStore} contract, run against both implementations. */
+class StateStoreContractTest {
+  @TempDir
+  static Path tmp;
+
+  private static int counter;
+
+  static Stream<Function<Path, StateStore>> stores() {
+    return Stream.of(p -> new InMemoryStateStore(), StateStore::rocksDb);
+  }
+
+  private static Path fresh() {
+    return tmp.resolve("s" + (counter++));
+  }
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static Digest tip(long h) {
+    return Sha256.hash(b("block " + h));
+  }
+
+  @ParameterizedTest
+  @MethodSource("stores")
+  void commitsAdvanceOneBlockAtATimeAndScansAreOrdered(Function<Path, StateStore> factory) {
+    try (StateStore s = factory.apply(fresh())) {
+      assertEquals(-1, s.height());
+      assertEquals(Optional.empty(), s.tip());
+      assertNull(s.get(b("Ka")));
+      s.commit(new StateStore.Batch(0, tip(0)).put(b("Kb"), b("2")).put(b("Ka"), b("1")).put(b("L"), b("x")));
+      assertEquals(0, s.height());
+      assertEquals(Optional.of(tip(0)), s.tip());
+      s.commit(new StateStore.Batch(1, tip(1)).put(b("Ka"), b("one")).put(b("K\u00ff"), b("3")));
+      assertArrayEquals(b("one"), s.get(b("Ka")));
+      List<String> seen = new ArrayList<>();
+      s.scan(b("K"), b("L"), (k, v) -> seen.add(new String(k, StandardCharsets.ISO_8859_1) + "=" + new String(v,
+          StandardCharsets.ISO_8859_1)));
+      assertEquals(List.of("Ka=one", "Kb=2", "K\u00ff=3"), seen); // unsigned order: 0xff sorts last
+      List<String> first = new ArrayList<>();
+      s.scan(b("K"), b("L"), (k, v) -> first.add(new String(k, StandardCharsets.ISO_8859_1)) && false);
+      assertEquals(List.of("Ka"), first);
+      // a gap or a repeat is refused and changes nothing
+      for (long h : new long[] {3, 1}) {
+        StateStore.Batch wrong = new StateStore.Batch(h, tip(h)).put(b("Kz"), b("z"));
+        assertThrows(IllegalArgumentException.class, () -> s.commit(wrong));
+      }
+      assertNull(s.get(b("Kz")));
+      assertEquals(1, s.height());
+      // returned arrays are the caller's
+      s.get(b("Ka"))[0] = 'X';
+      assertArrayEquals(b("one"), s.get(b("Ka")));
+    }
+  }
+
+  @Test
+  void keysStartingWithZeroAreReserved() {
+    StateStore.Batch batch = new StateStore.Batch(0, tip(0));
+    assertThrows(IllegalArgumentException.class, () -> batch.put(new byte[] {0, 1}, b("x")));
+    assertThrows(IllegalArgumentException.class, () -> batch.put(new byte[0], b("x")));
+    assertThrows(IllegalArgumentException.class, () -> new StateStore.Batch(-1, tip(0)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("stores")
+  void aClosedStoreRefusesEverything(Function<Path, StateStore> factory) {
+    StateStore s = factory.apply(fresh());
+    s.close();
+    s.close();
+    assertThrows(StoreException.class, () -> s.get(b("Ka")));
+    assertThrows(StoreException.class, () -> s.scan(b("A"), b("B"), (k, v) -> true));
+    assertThrows(StoreException.class, () -> s.commit(new StateStore.Batch(0, tip(0))));
+  }
+
+  @Test
+  void theRocksDbStoreKeepsItsCommitsAndHeightAcrossReopens() {
+    Path dir = fresh();
+    try (StateStore s = StateStore.rocksDb(dir)) {
+      for (long h = 0; h < 3; h++) {
+        s.commit(new StateStore.Batch(h, tip(h)).put(b("Kh" + h), b("v" + h)));
+      }
+    }
+    try (StateStore s = StateStore.rocksDb(dir)) {
+      assertEquals(2, s.height());
+      assertEquals(Optional.of(tip(2)), s.tip());
+      assertArrayEquals(b("v1"), s.get(b("Kh1")));
+      // a second handle on the same directory is refused while this one is open
+      StoreException e = assertThrows(StoreException.class, () -> StateStore.rocksDb(dir));
+      assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+      s.commit(new StateStore.Batch(3, tip(3)).put(b("Kh3"), b("v3")));
+    }
+    try (StateStore s = StateStore.rocksDb(dir)) {
+      assertEquals(3, s.height());
+      assertArrayEquals(b("v3"), s.get(b("Kh3")));
+    }
+  }
+}
