@@ -60,8 +60,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Node implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Node.class.getName());
-  /** Pending submissions older than this are re-checked against the tip (and re-sent) by the sweeper. */
+  /**
+   * A pending submission is re-checked against the tip (and re-sent) by the sweeper after this
+   * long, then after twice as long each time, up to {@link #RECHECK_MAX_MILLIS}: a re-check costs
+   * a signature verification, and under load every submission waits, so a fixed period would add
+   * work exactly when the node has none to spare.
+   */
   private static final long RECHECK_MILLIS = 2_000;
+  private static final long RECHECK_MAX_MILLIS = 30_000;
   /** Sub-directory of the block store in the data directory. */
   static final String BLOCKS = "blocks";
   /** File of the consensus safety state in the data directory. */
@@ -85,13 +91,17 @@ public final class Node implements AutoCloseable {
   private volatile PeerAddress clientAddress;
 
   private static final class Pending {
+    final Entry entry;
     final byte[] encoded;
     final long startNanos = System.nanoTime();
     final CompletableFuture<Finality> future = new CompletableFuture<>();
-    volatile long lastCheckMillis = System.currentTimeMillis();
+    /** Sweeper thread only. */
+    long nextCheckMillis = System.currentTimeMillis() + RECHECK_MILLIS;
+    long recheckMillis = RECHECK_MILLIS;
 
-    Pending(byte[] encoded) {
-      this.encoded = encoded;
+    Pending(Entry entry) {
+      this.entry = entry;
+      this.encoded = entry.encode();
     }
   }
 
@@ -349,7 +359,7 @@ public final class Node implements AutoCloseable {
       return refused(SubmissionRefusedException.Cause.BUSY,
           "the node holds " + config.limits().maxPendingSubmissions() + " pending submissions; retry later");
     }
-    Pending p = new Pending(entry.encode());
+    Pending p = new Pending(entry);
     Pending raced = pending.putIfAbsent(id, p);
     if (raced != null) {
       pendingCount.decrementAndGet();
@@ -407,16 +417,17 @@ public final class Node implements AutoCloseable {
       long now = System.currentTimeMillis();
       for (Map.Entry<Digest, Pending> e : pending.entrySet()) {
         Pending p = e.getValue();
-        if (now - p.lastCheckMillis < RECHECK_MILLIS) {
+        if (now < p.nextCheckMillis) {
           continue;
         }
-        p.lastCheckMillis = now;
+        p.recheckMillis = Math.min(RECHECK_MAX_MILLIS, 2 * p.recheckMillis);
+        p.nextCheckMillis = now + p.recheckMillis;
         Optional<Finality> f = finality(e.getKey());
         if (f.isPresent()) {
           complete(p, f.get());
           continue;
         }
-        ValidationResult<Entry> v = ledger.checkEntry(Entry.decode(p.encoded));
+        ValidationResult<Entry> v = ledger.checkEntry(p.entry);
         if (!v.isAccepted()) {
           metrics.submissionRefused(SubmissionRefusedException.Cause.RULE);
           p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.RULE, v.reason()));
