@@ -2,6 +2,10 @@ package io.medledger.node;
 
 import io.medledger.access.Participant;
 import io.medledger.access.ParticipantKind;
+import io.medledger.anchor.AnchorJournal;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.AnchorRecord;
+import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.Block;
 import io.medledger.chain.BlockHeader;
 import io.medledger.chain.CertifiedBlock;
@@ -54,7 +58,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * block is appended with one fsync on each node.
  *
  * <p>Everything the node needs after a restart comes from its data directory and the ledger: the
- * key store, the block store (replayed and verified on open) and the safety store.
+ * key store, the block store (replayed and verified on open), the safety store and the anchor
+ * journal (pending receipts are rebuilt from it and the ledger).
  *
  * <p>Thread-safe.
  */
@@ -72,6 +77,8 @@ public final class Node implements AutoCloseable {
   static final String BLOCKS = "blocks";
   /** File of the consensus safety state in the data directory. */
   static final String SAFETY = "consensus-safety";
+  /** Sub-directory of the anchor journal in the data directory. */
+  static final String ANCHORS = "anchors";
 
   private final NodeConfig config;
   private final NodeKeys keys;
@@ -82,6 +89,7 @@ public final class Node implements AutoCloseable {
   private final ProtocolDriver driver;
   private final NodeMetrics metrics;
   private final ProxyService proxy;
+  private final AnchorJournal anchors;
   private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
@@ -114,6 +122,7 @@ public final class Node implements AutoCloseable {
     this.transport = transport;
     this.ownsTransport = ownsTransport;
     this.metrics = metrics;
+    this.anchors = AnchorJournal.inDirectory(config.dataDirectory().resolve(ANCHORS));
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
         io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics) : null;
     if (proxy != null) {
@@ -508,6 +517,45 @@ public final class Node implements AutoCloseable {
   /** Whether this node's proxy holds a key fragment of grant {@code grantId}. */
   public boolean holdsFragment(Digest grantId) {
     return proxy != null && proxy.holds(grantId);
+  }
+
+  // ------------------------------------------------------------------ anchors
+
+  /**
+   * This node's anchor journal, in {@code data/anchors} of its data directory (one file per anchor,
+   * replaced atomically and fsynced): give it to the {@link io.medledger.anchor.Anchorer} that
+   * anchors this node's ledger, so that its anchors, sent or not yet confirmed, survive a restart.
+   */
+  public AnchorJournal anchorJournal() {
+    return anchors;
+  }
+
+  /**
+   * The pending receipt of entry {@code entryId} under the earliest anchor of the journal that
+   * covers it: the entry, its path to the anchored ledger-wide log root, its block header and the
+   * commitment (complete it with the anchor's Bitcoin part once the anchor is final). Built from
+   * the ledger and the journal, so it survives a restart. Anchors of another chain, or whose
+   * commitment does not match this ledger's header at its height, are ignored.
+   *
+   * @return empty if the entry is not final here or no anchor of the journal covers it yet
+   */
+  public Optional<AnchorReceipt> pendingReceipt(Digest entryId) {
+    Optional<io.medledger.chain.EntryLocation> at = ledger.locate(entryId);
+    if (at.isEmpty()) {
+      return Optional.empty();
+    }
+    long tip = ledger.height();
+    Optional<AnchorRecord> best = Optional.empty();
+    for (AnchorRecord r : anchors.load()) {
+      long h = r.commitment().height();
+      if (h < at.get().height() || h > tip || (best.isPresent() && best.get().commitment().height() <= h)) {
+        continue;
+      }
+      if (LedgerAnchors.commitment(ledger.header(h)).equals(r.commitment())) {
+        best = Optional.of(r);
+      }
+    }
+    return best.flatMap(r -> LedgerAnchors.pendingReceipt(ledger, entryId, r.commitment().height()));
   }
 
   // ------------------------------------------------------------------ client requests
