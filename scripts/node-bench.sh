@@ -12,7 +12,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
 ml() { "$here/bin/medledger" "$@"; }
-ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 20 --max-block-entries 250 >/dev/null
+ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 100 --max-block-entries 250 >/dev/null
 for i in 1 2 3 4 5 6 7 8; do
   MEDLEDGER_JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
   pids+=($!)
