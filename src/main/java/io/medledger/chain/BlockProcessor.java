@@ -31,11 +31,24 @@ import java.util.stream.IntStream;
 /**
  * The validation rules: signatures (optionally on all cores), authorization against the state as
  * of the parent block updated by the block's earlier entries, and the header's roots. Stateless
- * apart from the parameters; thread-safe.
+ * apart from the parameters and a bounded cache of entry encodings whose signatures verified;
+ * thread-safe.
  */
 final class BlockProcessor {
+  /**
+   * Encodings per generation of the verified cache: two generations of at most this many SHA-256
+   * digests (about 6 MB in all) cover the seconds between a node admitting an entry and the block
+   * that holds it, so that each node verifies each entry's signatures once, not on admission, on
+   * proposal and on validation.
+   */
+  static final int VERIFIED_GENERATION = 1 << 15;
+
   private final ChainParameters params;
   private final long skewMillis;
+  // the SHA-256 of whole encodings (content and endorsements) whose signatures verified under this
+  // chain; a hit means the very same bytes, hence the same result. Racing updates only lose hits.
+  private volatile Set<Digest> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile Set<Digest> verifiedBefore = Set.of();
 
   BlockProcessor(ChainParameters params) {
     this.params = params;
@@ -52,10 +65,24 @@ final class BlockProcessor {
     if (ens.isEmpty()) {
       return false;
     }
+    Digest whole = io.medledger.crypto.Sha256.hash(e.encoded);
+    if (verified.contains(whole) || verifiedBefore.contains(whole)) {
+      return true;
+    }
     byte[] msg = e.signingMessage(params.chainId());
     for (Endorsement en : ens) {
       if (!en.verify(msg)) {
         return false;
+      }
+    }
+    Set<Digest> current = verified;
+    current.add(whole);
+    if (current.size() >= VERIFIED_GENERATION) {
+      synchronized (this) {
+        if (verified == current) {
+          verifiedBefore = current;
+          verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        }
       }
     }
     return true;

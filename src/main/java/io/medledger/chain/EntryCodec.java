@@ -107,7 +107,7 @@ final class EntryCodec {
   }
 
   /**
-   * Validating an Ed25519 point costs about as much as a signature check, and blocks repeat the
+   * Validating an Ed25519 point costs about a tenth of a signature check, and blocks repeat the
    * same signers, so each thread keeps its most recently validated keys (an immutable value per
    * byte string: a cache, not shared state).
    */

@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * {@code medledger load --client D/client.json --rate R --duration S [--out ACKS] [--wait S]}
- * submits signed entries (patient registrations, each under a fresh key) at R per second for S
- * seconds, round-robin over the nodes of the client configuration, through their client
+ * submits signed entries (patient registrations, each under a fresh key, signed before the timed
+ * phase starts) at R per second for S seconds, round-robin over the nodes of the client configuration, through their client
  * endpoints, and waits for them to become final. A submission is acknowledged when its node
  * answers that it is final in a certified block; it is counted final when, at the end, every node
  * the client can reach holds it. The last line is {@code submitted=N acknowledged=A final=F
@@ -74,6 +74,10 @@ final class LoadCommand implements Command {
       throw new CliException("no node of " + cc.nodes().size() + " in the client configuration is reachable");
     }
     Digest chainId = ChainParameters.defaults(cc.chain()).chainId();
+    long total = rate * duration;
+    // Key generation and signing cost two Ed25519 operations per entry: done before the timed
+    // phase (on every core), so the generator does not compete with the nodes for CPU while it runs.
+    List<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX));
     SecureRandom random = new SecureRandom();
     AtomicLong submitted = new AtomicLong();
     AtomicLong lastAck = new AtomicLong();
@@ -83,7 +87,6 @@ final class LoadCommand implements Command {
     long[] lastReconnect = new long[n];
     long start = System.nanoTime();
     long end = start + TimeUnit.SECONDS.toNanos(duration);
-    long total = rate * duration;
     int next = 0;
     for (long k = 0; k < total; k++) {
       long due = start + k * 1_000_000_000L / rate;
@@ -94,8 +97,7 @@ final class LoadCommand implements Command {
       if (System.nanoTime() > end + TimeUnit.SECONDS.toNanos(1)) {
         break; // the generator fell more than a second behind; stop at the duration
       }
-      Ed25519PrivateKey pk = Ed25519PrivateKey.generate(random);
-      Entry e = Entry.sign(new PatientRegistration(pk.publicKey(), System.currentTimeMillis(), List.of()), chainId, pk);
+      Entry e = k < prepared.size() ? prepared.get((int) k) : registration(chainId, random);
       NodeClient c = null;
       for (int tries = 0; tries < n && c == null; tries++) {
         int i = next++ % n;
@@ -162,6 +164,21 @@ final class LoadCommand implements Command {
     out.printf("submitted=%d acknowledged=%d final=%d p50_ms=%d p99_ms=%d entries_per_s=%d%n", submitted.get(),
         ackedIds.size(), finalCount, percentile(lat, 50), percentile(lat, 99), Math.round(ackedIds.size() / seconds));
     return 0;
+  }
+
+  /** Most entries signed before the timed phase (about 100 MB); later ones are signed as they are sent. */
+  private static final int PREPARED_MAX = 200_000;
+
+  /** {@code count} patient registrations, each signed under a fresh key. */
+  private static List<Entry> prepare(Digest chainId, int count) {
+    SecureRandom random = new SecureRandom(); // thread-safe
+    return java.util.stream.IntStream.range(0, count).parallel()
+        .mapToObj(i -> registration(chainId, random)).toList();
+  }
+
+  private static Entry registration(Digest chainId, SecureRandom random) {
+    Ed25519PrivateKey pk = Ed25519PrivateKey.generate(random);
+    return Entry.sign(new PatientRegistration(pk.publicKey(), System.currentTimeMillis(), List.of()), chainId, pk);
   }
 
   private static NodeClient connect(ClientConfig cc, int i, TlsIdentity identity) {

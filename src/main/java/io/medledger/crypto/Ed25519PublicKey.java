@@ -7,7 +7,11 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * An Ed25519 public key (RFC 8032), validated when constructed: the encoding is canonical and
- * decodes to a point of the prime-order subgroup that is not of small order.
+ * decodes to a point of the curve that is not of small order (the rules libsodium applies to a
+ * verification key). Membership of the prime-order subgroup is not checked: that check is a full
+ * scalar multiplication, costs as much as a signature verification, and would double the cost of
+ * every entry a node decodes (each entry carries its signer's key); a key with a small-order
+ * component gains its holder nothing, since only the holder of its secret can sign under it.
  *
  * <p>Immutable and thread-safe.
  */
@@ -34,7 +38,7 @@ public final class Ed25519PublicKey {
           "an Ed25519 public key is 32 bytes, got " + (raw == null ? "null" : raw.length));
     }
     byte[] copy = raw.clone();
-    Ed25519.PublicPoint p = Ed25519.validatePublicKeyFullExport(copy, 0);
+    Ed25519.PublicPoint p = Ed25519.validatePublicKeyPartialExport(copy, 0);
     if (p == null) {
       throw new MalformedEncodingException("not a valid Ed25519 public key");
     }

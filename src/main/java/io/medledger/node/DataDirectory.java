@@ -13,10 +13,11 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Reads a stopped node's data directory: its status and which entries its ledger holds. Opening
- * replays the block store with every check except signatures (a torn tail left by a crash is cut,
- * as the node itself would on start). When the node runs, its block store is locked and these
- * return empty: ask the running node instead. Stateless; thread-safe.
+ * Reads a stopped node's data directory: its status and which entries its ledger holds. The block
+ * store is opened read-only (nothing on disk changes: a torn tail left by a crash is skipped and
+ * left for the node to cut on its next start) and replayed with every check except signatures.
+ * When the node runs, its block store is locked and these return empty: ask the running node
+ * instead. Stateless; thread-safe.
  */
 public final class DataDirectory {
   private DataDirectory() {}
@@ -57,7 +58,7 @@ public final class DataDirectory {
     }
     FileBlockStore store;
     try {
-      store = FileBlockStore.open(blocks);
+      store = FileBlockStore.openReadOnly(blocks);
     } catch (StoreException e) {
       if (String.valueOf(e.getMessage()).contains("locked by another process")) {
         return Optional.empty();

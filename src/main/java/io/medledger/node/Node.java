@@ -2,6 +2,10 @@ package io.medledger.node;
 
 import io.medledger.access.Participant;
 import io.medledger.access.ParticipantKind;
+import io.medledger.anchor.AnchorJournal;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.AnchorRecord;
+import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.Block;
 import io.medledger.chain.BlockHeader;
 import io.medledger.chain.CertifiedBlock;
@@ -54,18 +58,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * block is appended with one fsync on each node.
  *
  * <p>Everything the node needs after a restart comes from its data directory and the ledger: the
- * key store, the block store (replayed and verified on open) and the safety store.
+ * key store, the block store (replayed and verified on open), the safety store and the anchor
+ * journal (pending receipts are rebuilt from it and the ledger).
  *
  * <p>Thread-safe.
  */
 public final class Node implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Node.class.getName());
-  /** Pending submissions older than this are re-checked against the tip (and re-sent) by the sweeper. */
+  /**
+   * A pending submission is re-checked against the tip (and re-sent) by the sweeper after this
+   * long, then after twice as long each time, up to {@link #RECHECK_MAX_MILLIS}: a re-check costs
+   * a signature verification, and under load every submission waits, so a fixed period would add
+   * work exactly when the node has none to spare.
+   */
   private static final long RECHECK_MILLIS = 2_000;
+  private static final long RECHECK_MAX_MILLIS = 30_000;
   /** Sub-directory of the block store in the data directory. */
   static final String BLOCKS = "blocks";
   /** File of the consensus safety state in the data directory. */
   static final String SAFETY = "consensus-safety";
+  /** Sub-directory of the anchor journal in the data directory. */
+  static final String ANCHORS = "anchors";
 
   private final NodeConfig config;
   private final NodeKeys keys;
@@ -76,6 +89,7 @@ public final class Node implements AutoCloseable {
   private final ProtocolDriver driver;
   private final NodeMetrics metrics;
   private final ProxyService proxy;
+  private final AnchorJournal anchors;
   private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
@@ -85,13 +99,17 @@ public final class Node implements AutoCloseable {
   private volatile PeerAddress clientAddress;
 
   private static final class Pending {
+    final Entry entry;
     final byte[] encoded;
     final long startNanos = System.nanoTime();
     final CompletableFuture<Finality> future = new CompletableFuture<>();
-    volatile long lastCheckMillis = System.currentTimeMillis();
+    /** Sweeper thread only. */
+    long nextCheckMillis = System.currentTimeMillis() + RECHECK_MILLIS;
+    long recheckMillis = RECHECK_MILLIS;
 
-    Pending(byte[] encoded) {
-      this.encoded = encoded;
+    Pending(Entry entry) {
+      this.entry = entry;
+      this.encoded = entry.encode();
     }
   }
 
@@ -104,6 +122,7 @@ public final class Node implements AutoCloseable {
     this.transport = transport;
     this.ownsTransport = ownsTransport;
     this.metrics = metrics;
+    this.anchors = AnchorJournal.inDirectory(config.dataDirectory().resolve(ANCHORS));
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
         io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics) : null;
     if (proxy != null) {
@@ -349,7 +368,7 @@ public final class Node implements AutoCloseable {
       return refused(SubmissionRefusedException.Cause.BUSY,
           "the node holds " + config.limits().maxPendingSubmissions() + " pending submissions; retry later");
     }
-    Pending p = new Pending(entry.encode());
+    Pending p = new Pending(entry);
     Pending raced = pending.putIfAbsent(id, p);
     if (raced != null) {
       pendingCount.decrementAndGet();
@@ -407,16 +426,17 @@ public final class Node implements AutoCloseable {
       long now = System.currentTimeMillis();
       for (Map.Entry<Digest, Pending> e : pending.entrySet()) {
         Pending p = e.getValue();
-        if (now - p.lastCheckMillis < RECHECK_MILLIS) {
+        if (now < p.nextCheckMillis) {
           continue;
         }
-        p.lastCheckMillis = now;
+        p.recheckMillis = Math.min(RECHECK_MAX_MILLIS, 2 * p.recheckMillis);
+        p.nextCheckMillis = now + p.recheckMillis;
         Optional<Finality> f = finality(e.getKey());
         if (f.isPresent()) {
           complete(p, f.get());
           continue;
         }
-        ValidationResult<Entry> v = ledger.checkEntry(Entry.decode(p.encoded));
+        ValidationResult<Entry> v = ledger.checkEntry(p.entry);
         if (!v.isAccepted()) {
           metrics.submissionRefused(SubmissionRefusedException.Cause.RULE);
           p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.RULE, v.reason()));
@@ -497,6 +517,45 @@ public final class Node implements AutoCloseable {
   /** Whether this node's proxy holds a key fragment of grant {@code grantId}. */
   public boolean holdsFragment(Digest grantId) {
     return proxy != null && proxy.holds(grantId);
+  }
+
+  // ------------------------------------------------------------------ anchors
+
+  /**
+   * This node's anchor journal, in {@code data/anchors} of its data directory (one file per anchor,
+   * replaced atomically and fsynced): give it to the {@link io.medledger.anchor.Anchorer} that
+   * anchors this node's ledger, so that its anchors, sent or not yet confirmed, survive a restart.
+   */
+  public AnchorJournal anchorJournal() {
+    return anchors;
+  }
+
+  /**
+   * The pending receipt of entry {@code entryId} under the earliest anchor of the journal that
+   * covers it: the entry, its path to the anchored ledger-wide log root, its block header and the
+   * commitment (complete it with the anchor's Bitcoin part once the anchor is final). Built from
+   * the ledger and the journal, so it survives a restart. Anchors of another chain, or whose
+   * commitment does not match this ledger's header at its height, are ignored.
+   *
+   * @return empty if the entry is not final here or no anchor of the journal covers it yet
+   */
+  public Optional<AnchorReceipt> pendingReceipt(Digest entryId) {
+    Optional<io.medledger.chain.EntryLocation> at = ledger.locate(entryId);
+    if (at.isEmpty()) {
+      return Optional.empty();
+    }
+    long tip = ledger.height();
+    Optional<AnchorRecord> best = Optional.empty();
+    for (AnchorRecord r : anchors.load()) {
+      long h = r.commitment().height();
+      if (h < at.get().height() || h > tip || (best.isPresent() && best.get().commitment().height() <= h)) {
+        continue;
+      }
+      if (LedgerAnchors.commitment(ledger.header(h)).equals(r.commitment())) {
+        best = Optional.of(r);
+      }
+    }
+    return best.flatMap(r -> LedgerAnchors.pendingReceipt(ledger, entryId, r.commitment().height()));
   }
 
   // ------------------------------------------------------------------ client requests

@@ -130,7 +130,7 @@ public final class Testnet {
             fed ? ParticipantKind.FEDERATION_SERVER : ParticipantKind.AUDIT_SERVER, server.ledgerKey(),
             Optional.of(io.medledger.access.ParticipantId.of(inst.ledgerKey())), now, List.of()),
             params.chainId(), server.ledgerSecretKey()));
-        genesis.add(publication(server, params));
+        genesis.add(publication(server, params, now)); // every genesis entry at the block's time: sealing keys takes a while
         servers.add(server);
         roles.add(fed ? ServerRole.FEDERATION : ServerRole.AUDIT);
       }
@@ -180,11 +180,16 @@ public final class Testnet {
     }
   }
 
-  /** The key publication of {@code k}, self-signed. */
+  /** The key publication of {@code k}, self-signed, made now. */
   static KeyPublication publication(NodeKeys k, ChainParameters params) {
+    return publication(k, params, System.currentTimeMillis());
+  }
+
+  /** The key publication of {@code k}, self-signed, made at {@code createdAt} (epoch milliseconds). */
+  static KeyPublication publication(NodeKeys k, ChainParameters params, long createdAt) {
     return Entry.sign(new KeyPublication(io.medledger.access.ParticipantId.of(k.ledgerKey()),
         ByteString.of(k.encryptionSecretKey().publicKey().toBytes()),
-        ByteString.of(k.fragmentSigningSecretKey().publicKey().toBytes()), System.currentTimeMillis(), List.of()),
+        ByteString.of(k.fragmentSigningSecretKey().publicKey().toBytes()), createdAt, List.of()),
         params.chainId(), k.ledgerSecretKey());
   }
 

@@ -87,6 +87,22 @@ class Ed25519Test {
   }
 
   @Test
+  void smallOrderAndNonCanonicalKeysAreRefusedMixedOrderKeysAccepted() {
+    // the identity (y = 1) and the point of order 2 (y = -1) are of small order
+    assertThrows(MalformedEncodingException.class, () -> Ed25519PublicKey.fromHex(
+        "0100000000000000000000000000000000000000000000000000000000000000"));
+    assertThrows(MalformedEncodingException.class, () -> Ed25519PublicKey.fromHex(
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));
+    // y = p: the identity again, non-canonically encoded
+    assertThrows(MalformedEncodingException.class, () -> Ed25519PublicKey.fromHex(
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));
+    // the base point, and the base point plus the point of order 2 (-x, -y): accepted by design
+    // (no prime-order-subgroup check; see the class documentation)
+    Ed25519PublicKey.fromHex("5866666666666666666666666666666666666666666666666666666666666666");
+    Ed25519PublicKey.fromHex("9599999999999999999999999999999999999999999999999999999999999999");
+  }
+
+  @Test
   void secretsNeverAppearInToString() {
     byte[] seed = new byte[32];
     seed[0] = 0x42;

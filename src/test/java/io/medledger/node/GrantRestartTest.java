@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
+import io.medledger.anchor.AnchorCommitment;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.AnchorRecord;
+import io.medledger.anchor.AnchorStatus;
+import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
@@ -31,6 +36,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,8 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Restart of file-backed nodes keeps the sharing model working: participants' keys come from
- * ledger entries, proxies retake their key fragments from the ledger, grants keep working and new
- * entries are accepted.
+ * ledger entries, proxies retake their key fragments from the ledger, anchors and pending receipts
+ * survive, grants keep working and new entries are accepted.
  */
 class GrantRestartTest {
   @TempDir
@@ -128,9 +134,21 @@ class GrantRestartTest {
         km.fragments().stream().map(f -> ByteString.of(f.toBytes())).toList(), now, List.of()), chain, patient);
     Finality g = submit(grant);
     NodeRuntimeTest.waitFor(() -> fed.stream().allMatch(n -> n.holdsFragment(grant.id())), "proxies hold fragments");
+    // an anchor of the tip, planned but not yet sent: the record receipt is pending under it
+    AnchorCommitment anchored = LedgerAnchors.commitment(nodes.get(0).ledger().tip().orElseThrow());
+    Instant planned = Instant.ofEpochMilli(now);
+    nodes.get(0).anchorJournal().save(new AnchorRecord(anchored, AnchorStatus.PLANNED, planned, List.of(), null, planned,
+        null));
+    AnchorReceipt receipt = nodes.get(0).pendingReceipt(rec.id()).orElseThrow();
+    assertEquals(anchored, receipt.commitment());
+    assertTrue(nodes.get(1).pendingReceipt(rec.id()).isEmpty(), "another node's journal holds no anchor");
 
     stopAll();
     startAll(t);
+    assertEquals(List.of(anchored), nodes.get(0).anchorJournal().load().stream().map(AnchorRecord::commitment).toList(),
+        "the anchor survives the restart");
+    assertEquals(receipt.toJson(), nodes.get(0).pendingReceipt(rec.id()).orElseThrow().toJson(),
+        "the pending receipt survives the restart");
     List<Node> fed2 = nodes.stream().filter(n -> n.role() == ServerRole.FEDERATION).toList();
     for (Node n : fed2) {
       assertTrue(n.ledger().locate(grant.id()).isPresent());
@@ -141,6 +159,7 @@ class GrantRestartTest {
         List.of()), chain, clinician);
     Finality e = submit(ev);
     assertTrue(e.height() > g.height(), "new entries are accepted after the restart");
+    assertTrue(nodes.get(0).pendingReceipt(ev.id()).isEmpty(), "an entry after the anchored height has no receipt yet");
     NodeRuntimeTest.waitFor(() -> fed2.stream().allMatch(n -> n.ledger().locate(ev.id()).isPresent()), "event everywhere");
     List<ProxyResponse> answers = new ArrayList<>();
     for (Node n : fed2) {
