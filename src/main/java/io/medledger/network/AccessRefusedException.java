@@ -10,21 +10,21 @@ import java.util.Objects;
  */
 public class AccessRefusedException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
-  private final String missingRight;
+  private final AccessRight missingRight;
 
   /**
    * Creates the exception.
    *
-   * @param missingRight a short name of the missing right, for example {@code treatment-grant}
+   * @param missingRight the missing right, for example {@link AccessRight#TREATMENT_GRANT}
    * @param message what was refused and why
    */
-  public AccessRefusedException(String missingRight, String message) {
-    super("access denied (" + Objects.requireNonNull(missingRight, "missingRight") + "): " + message);
+  public AccessRefusedException(AccessRight missingRight, String message) {
+    super("access denied (" + Objects.requireNonNull(missingRight, "missingRight").label() + "): " + message);
     this.missingRight = missingRight;
   }
 
-  /** The missing right, for example {@code research-grant} or {@code role:patient}. */
-  public String missingRight() {
+  /** The missing right, for example {@link AccessRight#RESEARCH_GRANT}. */
+  public AccessRight missingRight() {
     return missingRight;
   }
 }

@@ -12,6 +12,7 @@ import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.LedgerInclusionProof;
 import io.medledger.chain.LedgerReplayException;
+import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.ValidationResult;
 import io.medledger.codec.MalformedEncodingException;
@@ -20,6 +21,7 @@ import io.medledger.storage.InMemoryBlockStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What an auditor or a regulator can do: verify the chain (every block, signature, rule, root and
@@ -30,21 +32,28 @@ import java.util.Optional;
  * <p>Thread-safe.
  */
 public final class AuditorClient {
-  private final Federation federation;
-  private final Identity auditor;
+  private final Session session;
   private final boolean regulator;
   private final LedgerQuery query;
 
-  AuditorClient(Federation federation, Identity auditor, boolean regulator) {
-    this.federation = federation;
-    this.auditor = auditor;
-    this.regulator = regulator;
-    this.query = new LedgerQuery(federation, new Viewer(auditor.id(), auditor.kind(), Optional.empty(), true));
+  private AuditorClient(Session session) {
+    this.session = session;
+    this.regulator = session.self().kind() == ParticipantKind.REGULATOR;
+    this.query = new LedgerQuery(session, new Viewer(session.id(), session.self().kind(), Optional.empty(), true));
+  }
+
+  /**
+   * The client of an auditor or, for a {@link ParticipantKind#REGULATOR} identity, a regulator.
+   * Auditing needs no registration: it verifies and reads pseudonymous metadata, never payloads.
+   * A regulator's erasure orders are checked against the ledger when made.
+   */
+  public static AuditorClient open(LedgerConnection connection, Identity auditor) {
+    return new AuditorClient(new Session(connection, auditor));
   }
 
   /** The auditor's id. */
   public ParticipantId id() {
-    return auditor.id();
+    return session.id();
   }
 
   /** Whether this client acts for a regulator. */
@@ -59,17 +68,17 @@ public final class AuditorClient {
 
   /** Re-verifies the chain of the federation's most advanced node from genesis and compares every node's tip. */
   public ChainReport verifyChain() {
-    FederationServer reader = federation.reader();
+    LedgerConnection c = session.connection();
     List<CertifiedBlock> blocks = new ArrayList<>();
-    for (long h = 0; h <= reader.ledger().height(); h++) {
-      blocks.add(reader.ledger().block(h));
+    long height = c.height();
+    for (long h = 0; h <= height; h++) {
+      blocks.add(c.block(h));
     }
     ChainReport r = verify(blocks);
     List<String> disagree = new ArrayList<>();
-    for (FederationServer n : federation.nodes()) {
-      Optional<Digest> tip = n.ledger().tip().map(BlockHeader::hash);
-      if (!tip.equals(r.tipHash())) {
-        disagree.add(n.id() + (n.isOnline() ? " (tip differs)" : " (offline, tip differs)"));
+    for (LedgerConnection.ServerTip n : c.serverTips()) {
+      if (!n.tipHash().equals(r.tipHash())) {
+        disagree.add(n.server() + (n.online() ? " (tip differs)" : " (offline, tip differs)"));
       }
     }
     return new ChainReport(r.valid(), r.blocks(), r.tipHash(), r.problem(), disagree);
@@ -82,8 +91,9 @@ public final class AuditorClient {
   public ChainReport verify(List<CertifiedBlock> blocks) {
     InMemoryBlockStore store = new InMemoryBlockStore();
     blocks.forEach(b -> store.append(b.encode()));
-    try (Ledger l = Ledger.builder(federation.parameters()).store(store).clock(federation.clock())
-        .certificatePolicy(federation.certificatePolicy()).replay(Ledger.ReplayMode.FULL).open()) {
+    LedgerConnection c = session.connection();
+    try (Ledger l = Ledger.builder(c.parameters()).store(store).clock(c.clock())
+        .certificatePolicy(c.certificatePolicy()).replay(Ledger.ReplayMode.FULL).open()) {
       return new ChainReport(true, l.height() + 1, l.tip().map(BlockHeader::hash), Optional.empty(), List.of());
     } catch (LedgerReplayException e) {
       return new ChainReport(false, e.height(), Optional.empty(), Optional.of(e.getMessage()), List.of());
@@ -94,8 +104,8 @@ public final class AuditorClient {
 
   /** Whether {@code proof} holds against {@code header} and that header is on the verified chain. */
   public boolean verifyInclusion(LedgerInclusionProof proof, BlockHeader header) {
-    FederationServer r = federation.reader();
-    return header.height() <= r.ledger().height() && r.ledger().header(header.height()).equals(header)
+    LedgerConnection c = session.connection();
+    return header.height() <= c.height() && c.block(header.height()).header().equals(header)
         && proof.verify(header);
   }
 
@@ -105,11 +115,11 @@ public final class AuditorClient {
    */
   public ReceiptVerdict verifyReceipt(AnchorReceipt receipt, HeaderSource bitcoinHeaders) {
     var c = receipt.commitment();
-    FederationServer r = federation.reader();
-    if (!c.chainId().equals(federation.parameters().chainId()) || c.height() > r.ledger().height()) {
+    LedgerConnection l = session.connection();
+    if (!c.chainId().equals(l.parameters().chainId()) || c.height() > l.height()) {
       return new ReceiptVerdict.Invalid("the commitment is not to this chain");
     }
-    BlockHeader h = r.ledger().header(c.height());
+    BlockHeader h = l.block(c.height()).header();
     if (h.ledgerSize() != c.logSize() || !h.ledgerRoot().equals(c.logRoot())) {
       return new ReceiptVerdict.Invalid("the commitment does not match header " + c.height() + " of this chain");
     }
@@ -123,9 +133,9 @@ public final class AuditorClient {
    * @throws IllegalStateException if the history proof does not verify
    */
   public List<AccessEvent> accessTrail(ParticipantId patient) {
-    FederationServer r = federation.reader();
-    BlockHeader tip = r.ledger().tip().orElseThrow();
-    ValidationResult<List<Entry>> v = r.ledger().patientHistory(patient).verify(tip);
+    LedgerConnection c = session.connection();
+    PatientHistoryProof proof = c.patientHistory(patient);
+    ValidationResult<List<Entry>> v = proof.verify(c.block(proof.height()).header());
     if (!v.isAccepted()) {
       throw new IllegalStateException("history of " + patient + " does not verify: " + v.reason());
     }
@@ -157,10 +167,15 @@ public final class AuditorClient {
    * @throws EntryRejectedException if the ledger refuses the erasure (then nothing is deleted)
    */
   public ErasureReport orderErasure(Digest recordId) {
-    if (!regulator || !federation.isActive(auditor.id(), ParticipantKind.REGULATOR)) {
-      throw new AccessRefusedException("role:regulator", "only an active regulator orders erasure");
+    return Session.await(orderErasureAsync(recordId));
+  }
+
+  /** {@link #orderErasure} as a future. */
+  public CompletableFuture<ErasureReport> orderErasureAsync(Digest recordId) {
+    if (!regulator || !session.isActive(id(), ParticipantKind.REGULATOR)) {
+      throw new AccessRefusedException(AccessRight.REGULATOR_ROLE, "only an active regulator orders erasure");
     }
-    return federation.erase(federation.record(recordId), auditor);
+    return Erasures.erase(session, session.record(recordId));
   }
 
   @Override

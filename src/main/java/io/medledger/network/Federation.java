@@ -86,6 +86,7 @@ public final class Federation implements AutoCloseable {
   private final Sequencer sequencer;
   private final int threshold;
   private final List<AnchorPoint> anchors = new CopyOnWriteArrayList<>();
+  private final LedgerConnection connection = new InProcessConnection(this);
 
   /** A builder for a federation on the chain named {@code chainName} with default parameters. */
   public static Builder builder(String chainName) {
@@ -356,6 +357,14 @@ public final class Federation implements AutoCloseable {
     return storageNodes.stream().map(Identity::id).toList();
   }
 
+  /**
+   * The connection clients use to reach this federation: pass it to {@code PatientClient.open}
+   * and the other clients' {@code open} to reopen a participant from its keys.
+   */
+  public LedgerConnection connection() {
+    return connection;
+  }
+
   /** The key directory. */
   public KeyDirectory directory() {
     return directory;
@@ -413,9 +422,7 @@ public final class Federation implements AutoCloseable {
    */
   public PatientClient registerPatient(Identity patient) {
     requireKind(patient, ParticipantKind.PATIENT);
-    directory.publish(patient.card());
-    submitOrThrow(sign(new PatientRegistration(patient.publicKey(), now(), List.of()), patient));
-    return new PatientClient(this, patient);
+    return PatientClient.register(connection, patient);
   }
 
   /** Creates a clinician under {@code institution} (signed by both) and returns its client. */
@@ -430,7 +437,7 @@ public final class Federation implements AutoCloseable {
     directory.publish(clinician.card());
     submitOrThrow(sign(new AffiliateRegistration(clinician.publicKey(), ParticipantKind.CLINICIAN, inst.id(), now(),
         List.of()), inst, clinician));
-    return new ClinicianClient(this, clinician, inst);
+    return ClinicianClient.open(connection, clinician);
   }
 
   /** Creates a researcher under {@code institution} and returns its client. */
@@ -445,7 +452,7 @@ public final class Federation implements AutoCloseable {
     directory.publish(researcher.card());
     submitOrThrow(sign(new AffiliateRegistration(researcher.publicKey(), ParticipantKind.RESEARCHER, inst.id(), now(),
         List.of()), inst, researcher));
-    return new ResearcherClient(this, researcher);
+    return ResearcherClient.open(connection, researcher);
   }
 
   private static void requireKind(Identity id, ParticipantKind kind) {
@@ -459,7 +466,7 @@ public final class Federation implements AutoCloseable {
    * reads pseudonymous metadata, never payloads. The auditor gets a local identity only.
    */
   public AuditorClient auditor(String name) {
-    return new AuditorClient(this, Identity.generate(ParticipantKind.AUDIT_SERVER, name, random), false);
+    return AuditorClient.open(connection, Identity.generate(ParticipantKind.AUDIT_SERVER, name, random));
   }
 
   /** The client of regulator {@code name} (admitted in genesis): an auditor that may also order erasure. */
@@ -468,7 +475,7 @@ public final class Federation implements AutoCloseable {
     if (r == null) {
       throw new IllegalArgumentException("unknown regulator " + name);
     }
-    return new AuditorClient(this, r, true);
+    return AuditorClient.open(connection, r);
   }
 
   // ------------------------------------------------------------------ submission
@@ -499,7 +506,7 @@ public final class Federation implements AutoCloseable {
 
   <E extends Entry> E sign(E e, Identity... signers) {
     return Entry.sign(e, params.chainId(),
-        java.util.Arrays.stream(signers).map(Identity::signingKey).toArray(io.medledger.crypto.Ed25519PrivateKey[]::new));
+        java.util.Arrays.stream(signers).map(Identity::secretSigningKey).toArray(io.medledger.crypto.Ed25519PrivateKey[]::new));
   }
 
   List<ProxyKey> proxyKeys() {
@@ -508,45 +515,18 @@ public final class Federation implements AutoCloseable {
 
   // ------------------------------------------------------------------ shared read logic
 
-  /** The record entry with {@code id}. @throws AccessRefusedException if there is none */
-  MedicalRecord record(Digest id) {
-    Optional<Entry> e = reader().entry(id);
-    if (e.isEmpty() || !(e.get() instanceof MedicalRecord m)) {
-      throw new AccessRefusedException("record", "no record " + id + " on the ledger");
-    }
-    return m;
-  }
-
-  /** The record and the records it amends, newest first. */
-  List<Digest> lineage(MedicalRecord m) {
-    List<Digest> out = new ArrayList<>();
-    out.add(m.id());
-    Optional<Digest> prev = m.amends();
-    while (prev.isPresent() && out.size() < 10_000) {
-      out.add(prev.get());
-      MedicalRecord p = record(prev.get());
-      prev = p.amends();
-    }
-    return out;
-  }
-
-  /** An active grant by the record's patient to one of {@code grantees} for {@code purpose} that covers it. */
-  Optional<AccessGrant> coveringGrant(MedicalRecord rec, Set<ParticipantId> grantees, Purpose purpose,
-      boolean needsProxies) {
-    FederationServer r = reader();
-    long t = now();
-    List<Digest> lineage = lineage(rec);
-    for (QueryHit<AccessGrant> h : allGrants(rec.patient())) {
-      AccessGrant g = h.entry();
-      if (grantees.contains(g.grantee()) && g.purpose() == purpose && r.ledger().isGrantActive(g.id(), t)
-          && g.scope().covers(rec.resourceType(), lineage) && (!needsProxies || g.threshold() > 0)) {
-        return Optional.of(g);
+  /** The complete anchor receipt of entry {@code entryId} at ledger index {@code ledgerIndex}, once an anchor covers it. */
+  Optional<AnchorReceipt> receipt(Digest entryId, long ledgerIndex) {
+    for (AnchorPoint a : anchors) {
+      if (a.commitment().logSize() > ledgerIndex) {
+        return LedgerAnchors.pendingReceipt(reader().ledger(), entryId, a.commitment().height())
+            .map(r -> r.complete(a.bitcoin()));
       }
     }
     return Optional.empty();
   }
 
-  List<QueryHit<AccessGrant>> allGrants(ParticipantId patient) {
+  private List<QueryHit<AccessGrant>> allGrants(ParticipantId patient) {
     List<QueryHit<AccessGrant>> out = new ArrayList<>();
     PageRequest p = PageRequest.first(PageRequest.MAX_LIMIT);
     while (true) {
@@ -557,22 +537,6 @@ public final class Federation implements AutoCloseable {
       }
       p = p.after(page.nextCursor().getAsLong());
     }
-  }
-
-  /** Whether a final {@link RecordErasure} on the ledger names record {@code m}. */
-  boolean isErased(MedicalRecord m) {
-    return reader().ledger().isErased(m.id());
-  }
-
-  /** The complete anchor receipt of {@code entry} at ledger index {@code ledgerIndex}, once an anchor covers it. */
-  Optional<AnchorReceipt> receipt(Entry entry, long ledgerIndex) {
-    for (AnchorPoint a : anchors) {
-      if (a.commitment().logSize() > ledgerIndex) {
-        return LedgerAnchors.pendingReceipt(reader().ledger(), entry.id(), a.commitment().height())
-            .map(r -> r.complete(a.bitcoin()));
-      }
-    }
-    return Optional.empty();
   }
 
   // ------------------------------------------------------------------ anchoring and erasure
@@ -599,60 +563,6 @@ public final class Federation implements AutoCloseable {
   }
 
   /**
-   * Erases the payload of {@code rec} on the order of {@code by} (its patient or an active
-   * regulator): first makes a {@link RecordErasure} signed by {@code by} final on the ledger
-   * (with, when the patient erases, the revocations of its active grants scoped to this record
-   * only), so that validation refuses any further access event or amendment; then deletes every
-   * copy from the storage nodes and makes the proxies destroy their fragments of the grants scoped
-   * to this record only. Nothing is deleted if the ledger refuses the erasure; if the entry
-   * becomes final only later (the sequencer could not finish a block now), {@link #retryErasure}
-   * does the deletion.
-   *
-   * @throws RecordErasedException if the record is already erased
-   * @throws EntryRejectedException if the ledger refuses the erasure entry or it did not become final
-   */
-  ErasureReport erase(MedicalRecord rec, Identity by) {
-    if (isErased(rec)) {
-      throw new RecordErasedException(rec.id());
-    }
-    boolean byPatient = by.id().equals(rec.patient());
-    RecordErasure erasure = sign(new RecordErasure(rec.patient(), rec.id(), by.id(), now(), List.of()), by);
-    List<Entry> ledgerEntries = new ArrayList<>(List.of(erasure));
-    List<Digest> scoped = grantsScopedTo(rec);
-    for (Digest g : scoped) {
-      if (byPatient && reader().ledger().isGrantActive(g, now())) {
-        ledgerEntries.add(sign(new AccessRevocation(rec.patient(), g, now(), List.of()), by));
-      }
-    }
-    ValidationResult<Entry> admitted = reader().admit(erasure);
-    if (!admitted.isAccepted()) {
-      throw new EntryRejectedException("record_erasure refused: " + admitted.reason());
-    }
-    Sequencer.Outcome o = sequencer.submit(ledgerEntries);
-    for (Sequencer.Rejection r : o.rejected()) {
-      if (r.entry().id().equals(erasure.id())) {
-        throw new EntryRejectedException("record_erasure refused: " + r.reason());
-      }
-    }
-    if (!isErased(rec)) {
-      throw new EntryRejectedException("record_erasure of " + rec.id() + " did not become final");
-    }
-    // the erasure is final from here on: delete what can be deleted even if a revocation was refused
-    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
-    rec.deidentified().ifPresent(d -> storage.erase(d.payloadDigest()));
-    nodes.forEach(n -> n.destroyFragments(scoped));
-    ErasureReport report = new ErasureReport(rec.id(), rec.payloadDigest(), by.id(), erasure.id(), sr.deleted(),
-        sr.unreachable(), scoped);
-    for (Sequencer.Rejection r : o.rejected()) {
-      if (r.entry() instanceof AccessRevocation v && reader().ledger().isGrantActive(v.grant(), now())) {
-        throw new EntryRejectedException("record erased, but the revocation of grant " + v.grant() + " was refused: "
-            + r.reason());
-      }
-    }
-    return report;
-  }
-
-  /**
    * Anti-entropy: re-replicates every record payload on the ledger to the storage nodes that
    * lack it or hold a corrupt copy (run it after a node comes back). Returns how many copies
    * were rewritten.
@@ -667,7 +577,7 @@ public final class Federation implements AutoCloseable {
       Page<MedicalRecord> page = reader().ledger().records(RecordQuery.all(), p);
       for (QueryHit<MedicalRecord> h : page.items()) {
         MedicalRecord m = h.entry();
-        if (!m.storageNodes().isEmpty() && !isErased(m)) {
+        if (!m.storageNodes().isEmpty() && !reader().ledger().isErased(m.id())) {
           repaired += storage.repair(m.payloadDigest()).repaired().size();
           if (m.deidentified().isPresent()) {
             repaired += storage.repair(m.deidentified().get().payloadDigest()).repaired().size();
@@ -704,7 +614,7 @@ public final class Federation implements AutoCloseable {
    */
   public ErasureReport retryErasure(Digest record) {
     Optional<Entry> e = reader().entry(record);
-    if (e.isEmpty() || !(e.get() instanceof MedicalRecord rec) || !isErased(rec)) {
+    if (e.isEmpty() || !(e.get() instanceof MedicalRecord rec) || !reader().ledger().isErased(rec.id())) {
       throw new IllegalArgumentException("no final erasure of record " + record + " on the ledger");
     }
     RecordErasure erasure = erasureOf(rec);
@@ -732,12 +642,6 @@ public final class Federation implements AutoCloseable {
     }
     throw new IllegalStateException("record " + rec.id()
         + " is marked erased but its patient's history holds no erasure");
-  }
-
-  /** Whether {@code id} is an active participant of {@code kind} on the ledger. */
-  boolean isActive(ParticipantId id, ParticipantKind kind) {
-    Optional<Participant> p = reader().ledger().participant(id);
-    return p.isPresent() && p.get().active() && p.get().kind() == kind;
   }
 
   @Override

@@ -37,7 +37,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One server (federation or audit) of the in-process {@link Federation}: its own copy of the ledger over a block store, its consensus
@@ -60,7 +59,8 @@ public final class FederationServer implements AutoCloseable {
   private final KeyDirectory directory;
   private final Clock clock;
   private final Map<Digest, VerifiedBlock> pendingBlocks = new ConcurrentHashMap<>();
-  private final List<String> proxyProblems = new CopyOnWriteArrayList<>();
+  private static final System.Logger LOG = System.getLogger(FederationServer.class.getName());
+  private final Map<Digest, String> proxyProblems = new ConcurrentHashMap<>();
   private volatile boolean online = true;
 
   private FederationServer(Builder b, Ledger ledger) {
@@ -69,7 +69,7 @@ public final class FederationServer implements AutoCloseable {
     this.ledger = ledger;
     this.directory = b.directory;
     this.clock = b.clock;
-    this.proxy = role == NodeRole.FEDERATION ? new ReEncryptionProxy(server.id().toHex(), server.encryptionKey()) : null;
+    this.proxy = role == NodeRole.FEDERATION ? new ReEncryptionProxy(server.id().toHex(), server.secretEncryptionKey()) : null;
   }
 
   /** A builder for a node run under {@code server}'s keys on the chain {@code params}. */
@@ -180,9 +180,13 @@ public final class FederationServer implements AutoCloseable {
     return proxy != null && proxy.holds(grantId.toHex());
   }
 
-  /** Fragments this proxy could not take (missing keys, a fragment that does not verify). */
-  public List<String> proxyProblems() {
-    return List.copyOf(proxyProblems);
+  /**
+   * Why this proxy could not take its fragment of grant {@code grantId} (missing keys, a fragment
+   * that does not verify), if it could not. Each such problem is also logged when it happens, and
+   * the patient's {@code grant} call fails with a {@link ProxyFailureException} naming this proxy.
+   */
+  public Optional<String> proxyProblem(Digest grantId) {
+    return Optional.ofNullable(proxyProblems.get(grantId));
   }
 
   /** Whether the node is reachable. An offline node neither proposes, votes nor re-encrypts. */
@@ -234,7 +238,7 @@ public final class FederationServer implements AutoCloseable {
       return ValidationResult.rejected(v.reason());
     }
     pendingBlocks.put(block.header().hash(), v.value());
-    return ValidationResult.accepted(Endorsement.sign(server.signingKey(), Certificate.voteMessage(block.header())));
+    return ValidationResult.accepted(Endorsement.sign(server.secretSigningKey(), Certificate.voteMessage(block.header())));
   }
 
   /**
@@ -277,10 +281,10 @@ public final class FederationServer implements AutoCloseable {
    */
   public ProxyResponse reencrypt(Digest accessEventId) throws EnvelopeException {
     requireProxy();
-    Entry e = entry(accessEventId).orElseThrow(() -> new AccessRefusedException("access-event",
+    Entry e = entry(accessEventId).orElseThrow(() -> new AccessRefusedException(AccessRight.ACCESS_EVENT,
         "no final access event " + accessEventId + " on the ledger of proxy " + id()));
     if (!(e instanceof AccessEvent ev)) {
-      throw new AccessRefusedException("access-event", accessEventId + " is not an access event under a grant");
+      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, accessEventId + " is not an access event under a grant");
     }
     return reencrypt(ev);
   }
@@ -304,34 +308,34 @@ public final class FederationServer implements AutoCloseable {
   public ProxyResponse reencrypt(AccessEvent event) throws EnvelopeException {
     requireProxy();
     if (event.grant().isEmpty()) {
-      throw new AccessRefusedException("access-event", event.id() + " is not an access event under a grant");
+      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, event.id() + " is not an access event under a grant");
     }
     Digest grantId = event.grant().get();
     AccessGrant grant = ledger.grant(grantId).filter(g -> g.patient().equals(event.patient()))
-        .orElseThrow(() -> new AccessRefusedException("active-grant", "no grant " + grantId + " by "
+        .orElseThrow(() -> new AccessRefusedException(AccessRight.ACTIVE_GRANT, "no grant " + grantId + " by "
             + event.patient() + " on the ledger of proxy " + id()));
     io.medledger.access.Participant reader = ledger.participant(event.accessor())
         .filter(io.medledger.access.Participant::active)
-        .orElseThrow(() -> new AccessRefusedException("reader-role", event.accessor() + " is not an active participant"));
+        .orElseThrow(() -> new AccessRefusedException(AccessRight.READER_ROLE, event.accessor() + " is not an active participant"));
     if (!grant.purpose().allowsReader(reader.kind())) {
-      throw new AccessRefusedException("reader-role", "a " + grant.purpose().label() + " grant does not let a "
+      throw new AccessRefusedException(AccessRight.READER_ROLE, "a " + grant.purpose().label() + " grant does not let a "
           + reader.kind().label() + " read; proxy " + id() + " refuses");
     }
     if (!grant.grantee().equals(event.accessor()) && !reader.affiliation().map(grant.grantee()::equals).orElse(false)) {
-      throw new AccessRefusedException("grantee", "grant " + grantId + " is not for " + event.accessor());
+      throw new AccessRefusedException(AccessRight.GRANTEE, "grant " + grantId + " is not for " + event.accessor());
     }
     if (ledger.locate(event.id()).isEmpty()) {
-      throw new AccessRefusedException("access-event", "no final access event " + event.id() + " on the ledger of proxy "
+      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, "no final access event " + event.id() + " on the ledger of proxy "
           + id());
     }
     if (!ledger.isGrantActive(grantId, clock.millis())) {
-      throw new AccessRefusedException("active-grant", "grant " + grantId + " is revoked or expired");
+      throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "grant " + grantId + " is revoked or expired");
     }
     if (ledger.isErased(event.record())) {
       throw new RecordErasedException(event.record());
     }
     MedicalRecord rec = entry(event.record()).filter(MedicalRecord.class::isInstance).map(MedicalRecord.class::cast)
-        .orElseThrow(() -> new AccessRefusedException("access-event", "no record " + event.record()));
+        .orElseThrow(() -> new AccessRefusedException(AccessRight.ACCESS_EVENT, "no record " + event.record()));
     ByteString metadata;
     if (grant.purpose() == io.medledger.access.Purpose.TREATMENT) {
       metadata = rec.encryptionMetadata();
@@ -366,7 +370,7 @@ public final class FederationServer implements AutoCloseable {
 
   /** The server's signing key, for the consensus protocol it runs. */
   io.medledger.crypto.Ed25519PrivateKey serverKey() {
-    return server.signingKey();
+    return server.secretSigningKey();
   }
 
   /** Called when a consensus protocol made block {@code height} final on this node's ledger. */
@@ -377,7 +381,7 @@ public final class FederationServer implements AutoCloseable {
 
   /** Signs an anchor entry as this federation server. */
   io.medledger.chain.Anchor signAnchor(io.medledger.chain.Anchor a) {
-    return Entry.sign(a, ledger.parameters().chainId(), server.signingKey());
+    return Entry.sign(a, ledger.parameters().chainId(), server.secretSigningKey());
   }
 
   /** Drops a proxy's fragments of the grants in {@code grants} (erasure). */
@@ -412,14 +416,20 @@ public final class FederationServer implements AutoCloseable {
       Optional<KeyCard> owner = directory.lookup(g.patient());
       Optional<KeyCard> grantee = directory.lookup(g.grantee());
       if (owner.isEmpty() || grantee.isEmpty()) {
-        proxyProblems.add("grant " + g.id() + ": keys of the patient or grantee are not published");
+        proxyProblem(g, "keys of the patient or grantee are not published");
         return;
       }
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get().verifyingKey(),
           owner.get().encryptionKey(), grantee.get().encryptionKey());
     } catch (EnvelopeException | IllegalArgumentException ex) {
-      proxyProblems.add("grant " + g.id() + ": " + ex.getMessage());
+      proxyProblem(g, String.valueOf(ex.getMessage()));
     }
+  }
+
+  private void proxyProblem(AccessGrant g, String problem) {
+    proxyProblems.put(g.id(), problem);
+    LOG.log(System.Logger.Level.WARNING, "proxy {0} could not take its fragment of grant {1}: {2}", id(), g.id(),
+        problem);
   }
 
   @Override

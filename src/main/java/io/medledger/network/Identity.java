@@ -87,11 +87,16 @@ public final class Identity {
     return KeyCard.sign(this);
   }
 
-  Ed25519PrivateKey signingKey() {
+  /**
+   * The Ed25519 signing key, for the software that acts as this participant (a client signs
+   * locally; a federation server signs blocks and votes). Named so that every use is greppable.
+   */
+  public Ed25519PrivateKey secretSigningKey() {
     return signingKey;
   }
 
-  SecretKey encryptionKey() {
+  /** The Umbral secret key this participant decrypts or re-encrypts with. Named so every use is greppable. */
+  public SecretKey secretEncryptionKey() {
     return encryptionKey;
   }
 

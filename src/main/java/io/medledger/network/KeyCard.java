@@ -38,7 +38,7 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
   static KeyCard sign(Identity id) {
     byte[] msg = message(id.kind(), id.publicKey(), id.encryptionPublicKey(), id.fragmentVerifyingKey());
     return new KeyCard(id.kind(), id.publicKey(), id.encryptionPublicKey(), id.fragmentVerifyingKey(),
-        ByteString.of(id.signingKey().sign(msg)));
+        ByteString.of(id.secretSigningKey().sign(msg)));
   }
 
   /** The participant's ledger id. */

@@ -38,13 +38,4 @@ public final class KeyDirectory {
   public Optional<KeyCard> lookup(ParticipantId id) {
     return Optional.ofNullable(cards.get(id));
   }
-
-  /** The card of {@code id}. @throws AccessRefusedException if none is published */
-  KeyCard require(ParticipantId id) {
-    KeyCard c = cards.get(id);
-    if (c == null) {
-      throw new AccessRefusedException("key-card", "no published keys for " + id);
-    }
-    return c;
-  }
 }

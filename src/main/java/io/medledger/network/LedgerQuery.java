@@ -25,22 +25,23 @@ import java.util.function.BiFunction;
  * <p>Thread-safe.
  */
 public final class LedgerQuery {
-  private final Federation federation;
+  private final Session session;
   private final Viewer viewer;
 
-  LedgerQuery(Federation federation, Viewer viewer) {
-    this.federation = Objects.requireNonNull(federation);
+  LedgerQuery(Session session, Viewer viewer) {
+    this.session = Objects.requireNonNull(session);
     this.viewer = Objects.requireNonNull(viewer);
   }
 
   /** Records matching {@code query} that the caller may see, one page at a time. */
   public QueryPage records(RecordQuery query, PageRequest page) {
-    Page<MedicalRecord> p = federation.reader().ledger().records(query, page);
+    LedgerConnection c = session.connection();
+    Page<MedicalRecord> p = c.records(query, page);
     List<RecordView> out = new ArrayList<>();
     for (QueryHit<MedicalRecord> h : p.items()) {
-      if (viewer.maySee(federation, h.entry())) {
-        out.add(new RecordView(h.entry(), h.height(), h.proof(), federation.receipt(h.entry(), h.ledgerIndex()),
-            federation.isErased(h.entry())));
+      if (viewer.maySee(session, h.entry())) {
+        out.add(new RecordView(h.entry(), h.height(), h.proof(), c.receipt(h.entry().id(), h.ledgerIndex()),
+            c.isErased(h.entry().id())));
       }
     }
     return new QueryPage(out, p.nextCursor(), p.provedAgainst());
@@ -67,10 +68,10 @@ public final class LedgerQuery {
    */
   public List<QueryHit<AccessEvent>> accessEvents(ParticipantId patient) {
     if (!viewer.oversight() && !viewer.id().equals(patient)) {
-      throw new AccessRefusedException("audit-trail", "only the patient, auditors and regulators see "
+      throw new AccessRefusedException(AccessRight.AUDIT_TRAIL, "only the patient, auditors and regulators see "
           + patient + "'s access events");
     }
-    return all((id, p) -> federation.reader().ledger().accessEventsByPatient(id, p), patient);
+    return all((id, p) -> session.connection().accessEventsByPatient(id, p), patient);
   }
 
   /**
@@ -80,17 +81,17 @@ public final class LedgerQuery {
    */
   public List<QueryHit<AccessGrant>> grants(ParticipantId patient) {
     if (!viewer.oversight() && !viewer.id().equals(patient)) {
-      throw new AccessRefusedException("grant-list", "only the patient, auditors and regulators list "
+      throw new AccessRefusedException(AccessRight.GRANT_LIST, "only the patient, auditors and regulators list "
           + patient + "'s grants");
     }
-    return all((id, p) -> federation.reader().ledger().grantsByPatient(id, p), patient);
+    return all((id, p) -> session.connection().grantsByPatient(id, p), patient);
   }
 
   /** The grants the caller (or its institution) received. */
   public List<QueryHit<AccessGrant>> grantsReceived() {
     List<QueryHit<AccessGrant>> out = new ArrayList<>();
     for (ParticipantId g : viewer.grantees()) {
-      out.addAll(all((id, p) -> federation.reader().ledger().grantsByGrantee(id, p), g));
+      out.addAll(all((id, p) -> session.connection().grantsByGrantee(id, p), g));
     }
     return out;
   }

@@ -7,45 +7,82 @@ import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.QueryHit;
+import io.medledger.chain.RecordErasure;
 import io.medledger.chain.RecordQuery;
 import io.medledger.codec.ByteString;
 import io.medledger.crypto.Digest;
-import io.medledger.pre.EnvelopeException;
 import io.medledger.pre.GrantKeyMaterial;
-import io.medledger.pre.RecordEnvelope;
+import io.medledger.pre.ProxyKey;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a patient can do: upload own records (encrypted on the device to the patient's own key,
  * payload to the storage nodes, record entry to the ledger only after the write quorum), grant
  * and revoke access, list and read own records, see every access event on own data, and erase a
- * payload. Every read, the patient's own included, is logged on the ledger.
+ * payload. Every read, the patient's own included, is logged on the ledger. The client holds the
+ * patient's own keys only and reaches the federation through a {@link LedgerConnection}.
+ *
+ * <p>The long-running calls come in two forms: {@code upload}, {@code read}, {@code grant},
+ * {@code revoke} and {@code erase} block until the result is final, and their {@code …Async}
+ * twins return a {@link CompletableFuture} that completes at the same point (or exceptionally
+ * with the same {@link io.medledger.MedLedgerException} subtype).
  *
  * <p>Thread-safe.
  */
 public final class PatientClient {
-  private final Federation federation;
-  private final Identity patient;
+  private final Session session;
   private final LedgerQuery query;
 
-  PatientClient(Federation federation, Identity patient) {
+  private PatientClient(Session session) {
+    this.session = session;
+    this.query = new LedgerQuery(session, new Viewer(session.id(), ParticipantKind.PATIENT, Optional.empty(), false));
+  }
+
+  /**
+   * The client of a patient already registered on the ledger, from its keys (for example after a
+   * restart, with keys from {@link Identity#importEncrypted}).
+   *
+   * @throws IllegalArgumentException if {@code patient} is not a patient identity
+   * @throws AccessRefusedException if the ledger has no active patient with this key
+   *     ({@link AccessRight#RECORD_OWNER})
+   */
+  public static PatientClient open(LedgerConnection connection, Identity patient) {
     if (patient.kind() != ParticipantKind.PATIENT) {
       throw new IllegalArgumentException("a patient client needs a patient identity");
     }
-    this.federation = federation;
-    this.patient = patient;
-    this.query = new LedgerQuery(federation, new Viewer(patient.id(), ParticipantKind.PATIENT, Optional.empty(), false));
+    Session s = new Session(connection, patient);
+    if (!s.isActive(patient.id(), ParticipantKind.PATIENT)) {
+      throw new AccessRefusedException(AccessRight.RECORD_OWNER, patient.id() + " is not an active patient on the ledger");
+    }
+    return new PatientClient(s);
+  }
+
+  /**
+   * Registers a new patient (self-signed registration; its keys are published) and returns its
+   * client. Keep the identity: export it with {@link Identity#exportEncrypted}.
+   *
+   * @throws EntryRejectedException if the key is already registered
+   */
+  public static PatientClient register(LedgerConnection connection, Identity patient) {
+    if (patient.kind() != ParticipantKind.PATIENT) {
+      throw new IllegalArgumentException("a patient client needs a patient identity");
+    }
+    Session s = new Session(connection, patient);
+    connection.publish(patient.card());
+    Session.await(s.signAndSubmit(new io.medledger.chain.PatientRegistration(patient.publicKey(), s.now(), List.of())));
+    return new PatientClient(s);
   }
 
   /** The patient's pseudonym (its ledger id). */
   public ParticipantId id() {
-    return patient.id();
+    return session.id();
   }
 
   /** The patient's identity (keep it safe: it holds the keys). */
   public Identity identity() {
-    return patient;
+    return session.self();
   }
 
   /** The query interface, filtered to this patient's own data. */
@@ -61,11 +98,13 @@ public final class PatientClient {
    * @throws io.medledger.codec.MalformedEncodingException if the payload is not FHIR JSON
    */
   public MedicalRecord upload(byte[] fhirJson) {
-    MedicalRecord m = Payloads.sealAndStore(federation, patient.encryptionPublicKey(), id(), id(), Optional.empty(),
-        fhirJson, Optional.empty());
-    m = federation.sign(m, patient);
-    federation.submitOrThrow(m);
-    return m;
+    return Session.await(uploadAsync(fhirJson));
+  }
+
+  /** {@link #upload} as a future that completes once the record entry is final. */
+  public CompletableFuture<MedicalRecord> uploadAsync(byte[] fhirJson) {
+    return Payloads.sealAndStore(session, identity().encryptionPublicKey(), id(), Optional.empty(), fhirJson,
+        Optional.empty()).thenCompose(session::signAndSubmit);
   }
 
   /**
@@ -74,19 +113,25 @@ public final class PatientClient {
    *
    * @throws AccessRefusedException if the grantee has no published keys
    * @throws EntryRejectedException if the ledger refuses the grant (for example an unknown grantee)
+   * @throws ProxyFailureException if a proxy could not take its fragment (the grant is final;
+   *     the exception names the proxies)
    */
   public AccessGrant grant(GrantRequest request) {
-    KeyCard grantee = federation.directory().require(request.grantee());
-    List<io.medledger.pre.ProxyKey> proxies = federation.proxyKeys();
-    GrantKeyMaterial km = GrantKeyMaterial.create(patient.encryptionKey(), patient.fragmentSigner(),
-        grantee.encryptionKey(), proxies, federation.threshold());
-    long now = federation.now();
+    return Session.await(grantAsync(request));
+  }
+
+  /** {@link #grant} as a future that completes once the grant is final. */
+  public CompletableFuture<AccessGrant> grantAsync(GrantRequest request) {
+    KeyCard grantee = session.keyCard(request.grantee());
+    LedgerConnection c = session.connection();
+    List<ProxyKey> proxies = c.proxyKeys();
+    GrantKeyMaterial km = GrantKeyMaterial.create(identity().secretEncryptionKey(), identity().fragmentSigner(),
+        grantee.encryptionKey(), proxies, c.threshold());
+    long now = session.now();
     AccessGrant g = new AccessGrant(id(), request.grantee(), request.scope(), request.purpose(), now,
         now + request.validity().toMillis(), proxies.stream().map(p -> ParticipantId.fromHex(p.proxyId())).toList(),
         km.threshold(), km.fragments().stream().map(f -> ByteString.of(f.toBytes())).toList(), now, List.of());
-    g = federation.sign(g, patient);
-    federation.submitOrThrow(g);
-    return g;
+    return session.signAndSubmit(g);
   }
 
   /**
@@ -94,9 +139,12 @@ public final class PatientClient {
    * discard their fragments. What a grantee already decrypted cannot be taken back.
    */
   public AccessRevocation revoke(Digest grantId) {
-    AccessRevocation r = federation.sign(new AccessRevocation(id(), grantId, federation.now(), List.of()), patient);
-    federation.submitOrThrow(r);
-    return r;
+    return Session.await(revokeAsync(grantId));
+  }
+
+  /** {@link #revoke} as a future that completes once the revocation is final. */
+  public CompletableFuture<AccessRevocation> revokeAsync(Digest grantId) {
+    return session.signAndSubmit(new AccessRevocation(id(), grantId, session.now(), List.of()));
   }
 
   /** The patient's own records, with proofs and, once anchored, receipts. */
@@ -110,13 +158,13 @@ public final class PatientClient {
    * @throws AccessRefusedException if the record is not this patient's
    * @throws RecordErasedException if its payload was erased
    */
-  public byte[] read(Digest recordId) throws EnvelopeException {
-    MedicalRecord m = ownRecord(recordId);
-    if (federation.isErased(m)) {
-      throw new RecordErasedException(recordId);
-    }
-    Payloads.logRead(federation, patient, m, Optional.empty());
-    return RecordEnvelope.openAsOwner(patient.encryptionKey(), Payloads.fetch(federation, m));
+  public byte[] read(Digest recordId) {
+    return Session.await(readAsync(recordId));
+  }
+
+  /** {@link #read} as a future. */
+  public CompletableFuture<byte[]> readAsync(Digest recordId) {
+    return Payloads.readOwn(session, ownRecord(recordId));
   }
 
   /** Every access event on this patient's records. */
@@ -130,9 +178,9 @@ public final class PatientClient {
   }
 
   /**
-   * Erases the payload of an own record: a {@link io.medledger.chain.RecordErasure} signed by this
-   * patient made final on the ledger (from then on the chain refuses access events for the record
-   * and amendments of it), the grants scoped to this record only revoked and their proxy fragments
+   * Erases the payload of an own record: a {@link RecordErasure} signed by this patient made
+   * final on the ledger (from then on the chain refuses access events for the record and
+   * amendments of it), the grants scoped to this record only revoked and their proxy fragments
    * destroyed, and the copies deleted from every storage node.
    *
    * @throws AccessRefusedException if the record is not this patient's
@@ -140,21 +188,25 @@ public final class PatientClient {
    * @throws EntryRejectedException if the ledger refuses the erasure (then nothing is deleted)
    */
   public ErasureReport erase(Digest recordId) {
-    MedicalRecord m = ownRecord(recordId);
-    return federation.erase(m, patient);
+    return Session.await(eraseAsync(recordId));
+  }
+
+  /** {@link #erase} as a future. */
+  public CompletableFuture<ErasureReport> eraseAsync(Digest recordId) {
+    return Erasures.erase(session, ownRecord(recordId));
   }
 
   private MedicalRecord ownRecord(Digest recordId) {
-    MedicalRecord m = federation.record(recordId);
+    MedicalRecord m = session.record(recordId);
     if (!m.patient().equals(id())) {
-      throw new AccessRefusedException("record-owner", "record " + recordId + " belongs to another patient");
+      throw new AccessRefusedException(AccessRight.RECORD_OWNER, "record " + recordId + " belongs to another patient");
     }
     return m;
   }
 
   /** Whether a grant is active now. */
   public boolean isGrantActive(Digest grantId) {
-    return federation.reader().ledger().isGrantActive(grantId, federation.now());
+    return session.connection().isGrantActive(grantId, session.now());
   }
 
   @Override

@@ -7,12 +7,11 @@ import io.medledger.chain.AccessGrant;
 import io.medledger.chain.DeidentifiedCopy;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
 import io.medledger.fhir.FhirDeidentifier;
 import io.medledger.fhir.FhirIndexer;
 import io.medledger.fhir.FhirResourceInfo;
-import io.medledger.codec.MalformedEncodingException;
-import io.medledger.crypto.Digest;
-import io.medledger.pre.EnvelopeException;
 import io.medledger.pre.EnvelopeHeader;
 import io.medledger.pre.ProxyResponse;
 import io.medledger.pre.PublicKey;
@@ -23,11 +22,16 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
-/** Shared client steps: seal and place a payload, log a read, fetch, re-encrypt and open. Stateless. */
+/** Shared client steps over a {@link Session}: seal and place a payload, log a read, fetch, re-encrypt and open. Stateless. */
 final class Payloads {
+  private static final System.Logger LOG = System.getLogger(Payloads.class.getName());
+
   private Payloads() {}
 
   /** The FHIR resource type at the top of {@code fhirJson} (a resource or a Bundle). */
@@ -42,24 +46,26 @@ final class Payloads {
   /**
    * Encrypts {@code plaintext} for {@code patientKey}, de-identifies it here, at the source, and
    * seals that copy in an envelope of its own for the same key, writes both to the storage nodes
-   * and returns the unsigned record entry naming both. Nothing reaches the ledger if the write
-   * quorum is not met for either.
+   * and completes with the unsigned record entry naming both. Nothing reaches the ledger if the
+   * write quorum is not met for either.
    */
-  static MedicalRecord sealAndStore(Federation f, PublicKey patientKey, ParticipantId patient, ParticipantId author,
+  static CompletableFuture<MedicalRecord> sealAndStore(Session s, PublicKey patientKey, ParticipantId patient,
       Optional<ParticipantId> institution, byte[] plaintext, Optional<Digest> amends) {
     String type = resourceType(plaintext);
     byte[] deidentified = FhirDeidentifier.deidentify(plaintext, id -> sourcePseudonym(patient, id));
     byte[] envelope = RecordEnvelope.seal(patientKey, plaintext);
     byte[] deidEnvelope = RecordEnvelope.seal(patientKey, deidentified);
-    ReplicatedBlobStore.Placement where = f.storage().putReplicated(envelope);
-    ReplicatedBlobStore.Placement deidWhere = f.storage().putReplicated(deidEnvelope);
-    List<ParticipantId> nodes = new ArrayList<>();
-    for (String id : where.nodeIds()) {
-      nodes.add(ParticipantId.fromHex(id));
-    }
-    DeidentifiedCopy copy = new DeidentifiedCopy(deidWhere.id(), deidWhere.size(), capsule(deidEnvelope));
-    return new MedicalRecord(patient, author, institution, type, where.id(), where.size(), nodes,
-        capsule(envelope), f.now(), amends, Optional.of(copy), List.of());
+    CompletableFuture<ReplicatedBlobStore.Placement> full = s.connection().putBlob(envelope);
+    CompletableFuture<ReplicatedBlobStore.Placement> deid = s.connection().putBlob(deidEnvelope);
+    return full.thenCombine(deid, (where, deidWhere) -> {
+      List<ParticipantId> nodes = new ArrayList<>();
+      for (String id : where.nodeIds()) {
+        nodes.add(ParticipantId.fromHex(id));
+      }
+      DeidentifiedCopy copy = new DeidentifiedCopy(deidWhere.id(), deidWhere.size(), capsule(deidEnvelope));
+      return new MedicalRecord(patient, s.id(), institution, type, where.id(), where.size(), nodes,
+          capsule(envelope), s.now(), amends, Optional.of(copy), List.of());
+    });
   }
 
   private static ByteString capsule(byte[] envelope) {
@@ -82,79 +88,93 @@ final class Payloads {
     return "pseudo-" + io.medledger.codec.Hex.encode(d.toByteArray()).substring(0, 16);
   }
 
-  /** Logs the read on the ledger (an access event signed by the reader) and returns the event. */
-  static AccessEvent logRead(Federation f, Identity reader, MedicalRecord rec, Optional<AccessGrant> grant) {
-    AccessEvent ev = f.sign(new AccessEvent(rec.patient(), reader.id(), rec.id(), grant.map(AccessGrant::id), f.now(),
-        List.of()), reader);
-    f.submitOrThrow(ev);
-    return ev;
+  /** Logs the read on the ledger (an access event signed by the reader); completes once it is final. */
+  static CompletableFuture<AccessEvent> logRead(Session s, MedicalRecord rec, Optional<AccessGrant> grant) {
+    return s.signAndSubmit(new AccessEvent(rec.patient(), s.id(), rec.id(), grant.map(AccessGrant::id), s.now(),
+        List.of()));
   }
 
   /** The verified envelope bytes of {@code rec} from any storage node holding a good copy. */
-  static byte[] fetch(Federation f, MedicalRecord rec) {
-    if (f.isErased(rec)) {
+  static CompletableFuture<byte[]> fetch(Session s, MedicalRecord rec) {
+    if (s.isErased(rec)) {
       throw new RecordErasedException(rec.id());
     }
-    return f.storage().read(rec.payloadDigest(), rec.storageNodes().stream().map(ParticipantId::toHex).toList());
+    return s.connection().getBlob(rec.payloadDigest(), rec.storageNodes());
+  }
+
+  /** The verified envelope of the de-identified copy of {@code rec}. */
+  static CompletableFuture<byte[]> fetchDeidentified(Session s, MedicalRecord rec) {
+    if (s.isErased(rec)) {
+      throw new RecordErasedException(rec.id());
+    }
+    DeidentifiedCopy copy = rec.deidentified().orElseThrow(() -> new AccessRefusedException(
+        AccessRight.DEIDENTIFIED_COPY, "record " + rec.id() + " has no de-identified copy and is never shared for research"));
+    return s.connection().getBlob(copy.payloadDigest(), rec.storageNodes());
+  }
+
+  /** Reads an own record: logs the read, fetches and opens with the owner's key. */
+  static CompletableFuture<byte[]> readOwn(Session s, MedicalRecord m) {
+    if (s.isErased(m)) {
+      throw new RecordErasedException(m.id());
+    }
+    return logRead(s, m, Optional.empty()).thenCompose(ev -> fetch(s, m))
+        .thenApply(env -> RecordEnvelope.openAsOwner(s.self().secretEncryptionKey(), env));
   }
 
   /**
-   * The verified envelope of the de-identified copy of {@code rec}.
-   *
-   * @throws AccessRefusedException if the record has no de-identified copy (it cannot be shared
-   *     for research)
+   * Reads a record shared under {@code grant}: logs the access event, asks the proxies the grant
+   * names to re-encrypt, one after another until {@code threshold} answered, and decrypts with
+   * the grantee's key. Proxies never see the payload or its key. A failing proxy is logged and
+   * skipped; if fewer than the threshold answer, the read fails with a
+   * {@link ProxyFailureException} naming each failing proxy.
    */
-  static byte[] fetchDeidentified(Federation f, MedicalRecord rec) {
-    if (f.isErased(rec)) {
+  static CompletableFuture<byte[]> readShared(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant) {
+    if (s.isErased(rec)) {
       throw new RecordErasedException(rec.id());
     }
-    DeidentifiedCopy copy = rec.deidentified().orElseThrow(() -> new AccessRefusedException("deidentified-copy",
-        "record " + rec.id() + " has no de-identified copy and is never shared for research"));
-    return f.storage().read(copy.payloadDigest(), rec.storageNodes().stream().map(ParticipantId::toHex).toList());
-  }
-
-  /**
-   * Reads a record shared under {@code grant}: logs the access event, asks the federation
-   * servers that hold fragments to re-encrypt until {@code threshold} answered, and decrypts
-   * with the grantee's key. Proxies never see the payload or its key.
-   */
-  static byte[] readShared(Federation f, Identity reader, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant)
-      throws EnvelopeException {
-    if (f.isErased(rec)) {
-      throw new RecordErasedException(rec.id());
-    }
+    Identity reader = s.self();
     if (!grant.purpose().allowsReader(reader.kind())) {
-      throw new AccessRefusedException("reader-role", "a " + grant.purpose().label() + " grant does not let a "
-          + reader.kind().label() + " read");
+      throw new AccessRefusedException(AccessRight.READER_ROLE, "a " + grant.purpose().label()
+          + " grant does not let a " + reader.kind().label() + " read");
     }
     boolean research = grant.purpose() == Purpose.RESEARCH;
     if (research && rec.deidentified().isEmpty()) {
-      throw new AccessRefusedException("deidentified-copy", "record " + rec.id()
+      throw new AccessRefusedException(AccessRight.DEIDENTIFIED_COPY, "record " + rec.id()
           + " has no de-identified copy and is never shared for research");
     }
-    AccessEvent ev = logRead(f, reader, rec, Optional.of(grant));
-    List<ProxyResponse> answers = new ArrayList<>();
-    List<String> failures = new ArrayList<>();
-    for (FederationServer n : f.federationNodes()) {
-      if (answers.size() == grant.threshold()) {
-        break;
-      }
-      if (!grant.proxies().contains(n.id())) {
-        continue;
-      }
-      try {
-        answers.add(n.reencrypt(ev.id()));
-      } catch (EnvelopeException | IllegalStateException e) {
-        failures.add(e.getMessage());
-      }
+    KeyCard owner = s.keyCard(rec.patient());
+    return logRead(s, rec, Optional.of(grant))
+        .thenCompose(ev -> askProxies(s, ev, grant, 0, new ArrayList<>(), new LinkedHashMap<>()))
+        .thenCompose(answers -> (research ? fetchDeidentified(s, rec) : fetch(s, rec))
+            .thenApply(envelope -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(),
+                owner.verifyingKey(), grant.threshold(), answers, envelope)));
+  }
+
+  private static CompletableFuture<List<ProxyResponse>> askProxies(Session s, AccessEvent ev, AccessGrant grant,
+      int next, List<ProxyResponse> answers, Map<ParticipantId, String> failures) {
+    if (answers.size() == grant.threshold()) {
+      return CompletableFuture.completedFuture(answers);
     }
-    if (answers.size() < grant.threshold()) {
-      throw new EnvelopeException("only " + answers.size() + " of " + grant.threshold()
-          + " proxies re-encrypted: " + String.join("; ", failures));
+    if (next >= grant.proxies().size()) {
+      return CompletableFuture.failedFuture(new ProxyFailureException("only " + answers.size() + " of "
+          + grant.threshold() + " proxies re-encrypted for access event " + ev.id(), failures));
     }
-    byte[] envelope = research ? fetchDeidentified(f, rec) : fetch(f, rec);
-    KeyCard owner = f.directory().require(rec.patient());
-    return RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(), grant.threshold(),
-        answers, envelope);
+    ParticipantId proxy = grant.proxies().get(next);
+    return s.connection().reencrypt(proxy, ev.id()).handle((r, err) -> {
+      if (err == null) {
+        answers.add(r);
+      } else {
+        Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+            ? err.getCause() : err;
+        if (c instanceof AccessRefusedException || c instanceof RecordErasedException) {
+          throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+        }
+        String why = c instanceof ProxyFailureException p && p.failures().containsKey(proxy)
+            ? p.failures().get(proxy) : String.valueOf(c.getMessage());
+        failures.put(proxy, why);
+        LOG.log(System.Logger.Level.WARNING, "proxy {0} failed for access event {1}: {2}", proxy, ev.id(), why);
+      }
+      return next + 1;
+    }).thenCompose(n -> askProxies(s, ev, grant, n, answers, failures));
   }
 }

@@ -10,7 +10,7 @@ import java.util.Set;
 /** Who is asking a query, and so what it may see. Immutable. */
 record Viewer(ParticipantId id, ParticipantKind kind, Optional<ParticipantId> institution, boolean oversight) {
   /** Whether this viewer may see the metadata of {@code m}. */
-  boolean maySee(Federation f, MedicalRecord m) {
+  boolean maySee(Session f, MedicalRecord m) {
     if (oversight) {
       return true;
     }

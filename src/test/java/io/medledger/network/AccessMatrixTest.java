@@ -51,18 +51,20 @@ class AccessMatrixTest {
 
   private static void denied(String right, Executable op) {
     AccessRefusedException e = assertThrows(AccessRefusedException.class, op);
-    assertEquals(right, e.missingRight(), e.getMessage());
+    assertEquals(right, e.missingRight().label(), e.getMessage());
   }
 
   @Test
   void eachTypeExposesOnlyItsOwnOperations() {
     Map<Class<?>, Set<String>> expected = Map.of(
-        PatientClient.class, Set.of("id", "identity", "query", "upload", "grant", "revoke", "records", "read",
-            "accessEvents", "grants", "erase", "isGrantActive"),
-        ClinicianClient.class, Set.of("id", "institutionId", "query", "sharedRecords", "write", "amend", "read"),
-        ResearcherClient.class, Set.of("id", "query", "consentedRecords", "read"),
-        AuditorClient.class, Set.of("id", "isRegulator", "query", "verifyChain", "verify", "verifyInclusion",
-            "verifyReceipt", "accessTrail", "orderErasure"));
+        PatientClient.class, Set.of("open", "register", "id", "identity", "query", "upload", "uploadAsync", "grant",
+            "grantAsync", "revoke", "revokeAsync", "records", "read", "readAsync", "accessEvents", "grants", "erase",
+            "eraseAsync", "isGrantActive"),
+        ClinicianClient.class, Set.of("open", "id", "identity", "institutionId", "query", "sharedRecords", "write",
+            "amend", "amendAsync", "read", "readAsync"),
+        ResearcherClient.class, Set.of("open", "id", "identity", "query", "consentedRecords", "read", "readAsync"),
+        AuditorClient.class, Set.of("open", "id", "isRegulator", "query", "verifyChain", "verify", "verifyInclusion",
+            "verifyReceipt", "accessTrail", "orderErasure", "orderErasureAsync"));
     for (var e : expected.entrySet()) {
       Set<String> actual = Arrays.stream(e.getKey().getDeclaredMethods())
           .filter(m -> Modifier.isPublic(m.getModifiers()) && !m.getName().equals("toString"))

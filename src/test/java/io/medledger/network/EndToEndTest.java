@@ -26,7 +26,7 @@ class EndToEndTest {
       assertThrows(AccessRefusedException.class, () -> drLee.read(rec.id()));
       AccessGrant g = anna.grant(GrantRequest.treatment(drLee.id()));
       for (FederationServer n : f.federationNodes()) {
-        assertTrue(n.holdsFragment(g.id()), n + " " + n.proxyProblems());
+        assertTrue(n.holdsFragment(g.id()), n + " " + n.proxyProblem(g.id()));
       }
       assertArrayEquals(bundle, drLee.read(rec.id()));
 
@@ -37,7 +37,7 @@ class EndToEndTest {
 
       anna.revoke(g.id());
       AccessRefusedException denied = assertThrows(AccessRefusedException.class, () -> drLee.read(rec.id()));
-      assertEquals("treatment-grant", denied.missingRight());
+      assertEquals("treatment-grant", denied.missingRight().label());
       for (FederationServer n : f.federationNodes()) {
         assertFalse(n.holdsFragment(g.id()));
       }

@@ -199,7 +199,7 @@ class OperationMatrixTest {
       case "ledger" -> assertThrows(EntryRejectedException.class, () -> w.run(op));
       default -> {
         AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> w.run(op));
-        assertEquals(expected, e.missingRight(), e.getMessage());
+        assertEquals(expected, e.missingRight().label(), e.getMessage());
       }
     }
   }

@@ -65,7 +65,7 @@ class PurposeBindingTest {
     // 3. every proxy handed the event directly refuses, for the reader's role
     for (FederationServer proxy : f.federationNodes()) {
       AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> proxy.reencrypt(probe));
-      assertEquals("reader-role", e.missingRight(), e.getMessage());
+      assertEquals("reader-role", e.missingRight().label(), e.getMessage());
     }
     assertTrue(f.auditor("a").accessTrail(anna.id()).isEmpty(), "nothing reached the audit trail");
   }
@@ -76,25 +76,27 @@ class PurposeBindingTest {
     f.registerResearcher(researcher, "Authority B1");
     AccessGrant research = anna.grant(GrantRequest.research(researcher.id()));
     // the modified client logs a legitimate read, then talks to every proxy itself
-    AccessEvent ev = Payloads.logRead(f, researcher, annaRecord, Optional.of(research));
+    AccessEvent ev = f.sign(new AccessEvent(anna.id(), researcher.id(), annaRecord.id(), Optional.of(research.id()),
+        f.now(), List.of()), researcher);
+    f.submitOrThrow(ev);
     List<ProxyResponse> answers = new ArrayList<>();
     for (FederationServer proxy : f.federationNodes()) {
       answers.add(proxy.reencrypt(ev.id()));
     }
-    KeyCard owner = f.directory().require(anna.id());
+    KeyCard owner = f.directory().lookup(anna.id()).orElseThrow();
     byte[] full = f.storage().read(annaRecord.payloadDigest(), List.of());
-    assertThrows(EnvelopeException.class, () -> RecordEnvelope.openAsGrantee(researcher.encryptionKey(),
+    assertThrows(EnvelopeException.class, () -> RecordEnvelope.openAsGrantee(researcher.secretEncryptionKey(),
         owner.encryptionKey(), owner.verifyingKey(), research.threshold(), answers, full),
         "the proxies' answers must not open the full payload");
     byte[] copy = f.storage().read(annaRecord.deidentified().orElseThrow().payloadDigest(), List.of());
-    String text = new String(RecordEnvelope.openAsGrantee(researcher.encryptionKey(), owner.encryptionKey(),
+    String text = new String(RecordEnvelope.openAsGrantee(researcher.secretEncryptionKey(), owner.encryptionKey(),
         owner.verifyingKey(), research.threshold(), answers, copy), StandardCharsets.UTF_8);
     assertTrue(text.contains("195967001") || text.contains("sthma"), text);
     for (String identifier : List.of("Müller", "MRN-K-88213", "+49 221", "demo-anna-mueller")) {
       assertFalse(text.contains(identifier), identifier + " reached the researcher: " + text);
     }
     // the full-payload fetch path is never taken for research: the real client returns the same data
-    String viaClient = new String(new ResearcherClient(f, researcher).read(annaRecord.id()), StandardCharsets.UTF_8);
+    String viaClient = new String(ResearcherClient.open(f.connection(), researcher).read(annaRecord.id()), StandardCharsets.UTF_8);
     assertFalse(viaClient.contains("Müller"));
   }
 
@@ -112,14 +114,16 @@ class PurposeBindingTest {
     Identity researcher = Identity.generate(ParticipantKind.RESEARCHER, "Modified", TestFederation.seeded(7));
     f.registerResearcher(researcher, "Authority B1");
     AccessGrant research = anna.grant(GrantRequest.research(researcher.id()));
-    AccessEvent ev = Payloads.logRead(f, researcher, legacy, Optional.of(research));
+    AccessEvent ev = f.sign(new AccessEvent(anna.id(), researcher.id(), legacy.id(), Optional.of(research.id()),
+        f.now(), List.of()), researcher);
+    f.submitOrThrow(ev);
     for (FederationServer proxy : f.federationNodes()) {
       EnvelopeException e = assertThrows(EnvelopeException.class, () -> proxy.reencrypt(ev.id()));
       assertTrue(e.getMessage().contains("never re-encrypts a full payload"), e.getMessage());
     }
     AccessRefusedException e = assertThrows(AccessRefusedException.class,
-        () -> new ResearcherClient(f, researcher).read(legacy.id()));
-    assertEquals("deidentified-copy", e.missingRight());
+        () -> ResearcherClient.open(f.connection(), researcher).read(legacy.id()));
+    assertEquals("deidentified-copy", e.missingRight().label());
   }
 
   @Test
