@@ -50,8 +50,9 @@ public interface LedgerConnection {
 
   /**
    * Submits a signed entry; the future completes with its place on the ledger once it is final.
-   * If the entry is an access grant, the future also fails when a proxy it names could not take
-   * its key fragment ({@link ProxyFailureException}; the grant is final nonetheless).
+   * If the entry is an access grant, the future also fails when a proxy it names refused its key
+   * fragment ({@link ProxyFailureException}; the grant is final nonetheless). A proxy that is
+   * down takes its fragment when it catches up and is not a failure.
    */
   CompletableFuture<EntryLocation> submit(Entry entry);
 

@@ -79,8 +79,9 @@ final class InProcessConnection implements LedgerConnection {
   private void checkFragmentsTaken(AccessGrant g) {
     Map<ParticipantId, String> failures = new LinkedHashMap<>();
     for (FederationServer n : f.federationNodes()) {
-      if (g.proxies().contains(n.id()) && !n.holdsFragment(g.id())) {
-        failures.put(n.id(), n.proxyProblem(g.id()).orElse(n.isOnline() ? "holds no fragment" : "offline"));
+      // an offline proxy takes its fragment when it catches up; a proxy that refused it is a fault
+      if (g.proxies().contains(n.id()) && !n.holdsFragment(g.id()) && n.proxyProblem(g.id()).isPresent()) {
+        failures.put(n.id(), n.proxyProblem(g.id()).get());
       }
     }
     if (!failures.isEmpty()) {
