@@ -35,7 +35,8 @@ module io.medledger {
   exports io.medledger.storage;
   exports io.medledger.anchor.ots;
   exports io.medledger.access;
-  exports io.medledger.network;
+  exports io.medledger.client;
+  exports io.medledger.federation;
   exports io.medledger.tlog;
   exports io.medledger.node;
 }

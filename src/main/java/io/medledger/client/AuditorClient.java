@@ -1,0 +1,185 @@
+package io.medledger.client;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.ReceiptVerdict;
+import io.medledger.anchor.bitcoin.HeaderSource;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.Entry;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.LedgerInclusionProof;
+import io.medledger.chain.LedgerReplayException;
+import io.medledger.chain.PatientHistoryProof;
+import io.medledger.chain.QueryHit;
+import io.medledger.chain.ValidationResult;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.storage.InMemoryBlockStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What an auditor or a regulator can do: verify the chain (every block, signature, rule, root and
+ * certificate, from genesis), inclusion proofs, anchor receipts, and patients' access trails with
+ * completeness proofs. It sees pseudonymous metadata only: this type has no operation that returns
+ * a payload. A regulator may also order the erasure of a payload.
+ *
+ * <p>Thread-safe.
+ */
+public final class AuditorClient {
+  private final Session session;
+  private final boolean regulator;
+  private final LedgerQuery query;
+
+  private AuditorClient(Session session) {
+    this.session = session;
+    this.regulator = session.self().kind() == ParticipantKind.REGULATOR;
+    this.query = new LedgerQuery(session, new Viewer(session.id(), session.self().kind(), Optional.empty(), true));
+  }
+
+  /**
+   * The client of an auditor or, for a {@link ParticipantKind#REGULATOR} identity, a regulator.
+   * Auditing needs no registration: it verifies and reads pseudonymous metadata, never payloads.
+   * A regulator's erasure orders are checked against the ledger when made.
+   */
+  public static AuditorClient open(LedgerConnection connection, Identity auditor) {
+    return new AuditorClient(new Session(connection, auditor));
+  }
+
+  /** The auditor's id. */
+  public ParticipantId id() {
+    return session.id();
+  }
+
+  /** Whether this client acts for a regulator. */
+  public boolean isRegulator() {
+    return regulator;
+  }
+
+  /** The query interface: every record's metadata, no payloads. */
+  public LedgerQuery query() {
+    return query;
+  }
+
+  /** Re-verifies the chain of the federation's most advanced node from genesis and compares every node's tip. */
+  public ChainReport verifyChain() {
+    LedgerConnection c = session.connection();
+    List<CertifiedBlock> blocks = new ArrayList<>();
+    long height = c.height();
+    for (long h = 0; h <= height; h++) {
+      blocks.add(c.block(h));
+    }
+    ChainReport r = verify(blocks);
+    List<String> disagree = new ArrayList<>();
+    for (LedgerConnection.ServerTip n : c.serverTips()) {
+      if (!n.tipHash().equals(r.tipHash())) {
+        disagree.add(n.server() + (n.online() ? " (tip differs)" : " (offline, tip differs)"));
+      }
+    }
+    return new ChainReport(r.valid(), r.blocks(), r.tipHash(), r.problem(), disagree);
+  }
+
+  /**
+   * Verifies a copy of a chain from genesis (for example one served by a mirror): every
+   * signature, rule, root and certificate; the first failure is named with its height.
+   */
+  public ChainReport verify(List<CertifiedBlock> blocks) {
+    InMemoryBlockStore store = new InMemoryBlockStore();
+    blocks.forEach(b -> store.append(b.encode()));
+    LedgerConnection c = session.connection();
+    try (Ledger l = Ledger.builder(c.parameters()).store(store).clock(c.clock())
+        .certificatePolicy(c.certificatePolicy()).replay(Ledger.ReplayMode.FULL).open()) {
+      return new ChainReport(true, l.height() + 1, l.tip().map(BlockHeader::hash), Optional.empty(), List.of());
+    } catch (LedgerReplayException e) {
+      return new ChainReport(false, e.height(), Optional.empty(), Optional.of(e.getMessage()), List.of());
+    } catch (MalformedEncodingException e) {
+      return new ChainReport(false, 0, Optional.empty(), Optional.of(e.getMessage()), List.of());
+    }
+  }
+
+  /** Whether {@code proof} holds against {@code header} and that header is on the verified chain. */
+  public boolean verifyInclusion(LedgerInclusionProof proof, BlockHeader header) {
+    LedgerConnection c = session.connection();
+    return header.height() <= c.height() && c.block(header.height()).header().equals(header)
+        && proof.verify(header);
+  }
+
+  /**
+   * Verifies an anchor receipt end to end against Bitcoin headers, and that its commitment is to
+   * this chain's log at the height it names.
+   */
+  public ReceiptVerdict verifyReceipt(AnchorReceipt receipt, HeaderSource bitcoinHeaders) {
+    var c = receipt.commitment();
+    LedgerConnection l = session.connection();
+    if (!c.chainId().equals(l.parameters().chainId()) || c.height() > l.height()) {
+      return new ReceiptVerdict.Invalid("the commitment is not to this chain");
+    }
+    BlockHeader h = l.block(c.height()).header();
+    if (h.ledgerSize() != c.logSize() || !h.ledgerRoot().equals(c.logRoot())) {
+      return new ReceiptVerdict.Invalid("the commitment does not match header " + c.height() + " of this chain");
+    }
+    return receipt.verify(bitcoinHeaders);
+  }
+
+  /**
+   * The complete access trail of {@code patient}, checked against the tip: the patient's history
+   * proof (no entry omitted) must verify, and every access event is taken from it.
+   *
+   * @throws IllegalStateException if the history proof does not verify
+   */
+  public List<AccessEvent> accessTrail(ParticipantId patient) {
+    LedgerConnection c = session.connection();
+    PatientHistoryProof proof = c.patientHistory(patient);
+    ValidationResult<List<Entry>> v = proof.verify(c.block(proof.height()).header());
+    if (!v.isAccepted()) {
+      throw new IllegalStateException("history of " + patient + " does not verify: " + v.reason());
+    }
+    List<AccessEvent> out = new ArrayList<>();
+    for (Entry e : v.value()) {
+      if (e instanceof AccessEvent a) {
+        out.add(a);
+      }
+    }
+    List<QueryHit<AccessEvent>> indexed = query.accessEvents(patient);
+    if (indexed.size() != out.size()) {
+      throw new IllegalStateException("the index lists " + indexed.size() + " access events, the proven history "
+          + out.size());
+    }
+    return out;
+  }
+
+  /**
+   * Orders the erasure of a record's payload (a regulator's legal order): a
+   * {@link io.medledger.chain.RecordErasure} signed by this regulator made final on the ledger (from
+   * then on the chain refuses access events for the record and amendments of it), the copies
+   * deleted from every storage node and the proxies' fragments of grants scoped to this record
+   * destroyed. The patient's grants stay on the ledger (only the patient signs revocations), but
+   * no read under them is accepted any more. The ledger keeps the record's digest and pseudonyms.
+   *
+   * @throws AccessRefusedException unless this client acts for an active regulator, or if there is
+   *     no such record
+   * @throws RecordErasedException if it is already erased
+   * @throws EntryRejectedException if the ledger refuses the erasure (then nothing is deleted)
+   */
+  public ErasureReport orderErasure(Digest recordId) {
+    return Session.await(orderErasureAsync(recordId));
+  }
+
+  /** {@link #orderErasure} as a future. */
+  public CompletableFuture<ErasureReport> orderErasureAsync(Digest recordId) {
+    if (!regulator || !session.isActive(id(), ParticipantKind.REGULATOR)) {
+      throw new AccessRefusedException(AccessRight.REGULATOR_ROLE, "only an active regulator orders erasure");
+    }
+    return Erasures.erase(session, session.record(recordId));
+  }
+
+  @Override
+  public String toString() {
+    return (regulator ? "Regulator" : "Auditor") + "Client[" + id() + "]";
+  }
+}

@@ -1,0 +1,182 @@
+package io.medledger.client;
+
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.RecordQuery;
+import io.medledger.crypto.Digest;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a clinician can do, inside its institution's EHR: write a record for a patient who granted
+ * treatment access (to the clinician or the institution), amend such a record, and read records
+ * shared with it through threshold re-encryption by the federation servers (the proxies never see
+ * plaintext).
+ *
+ * <p>The client holds the clinician's own keys only, never its institution's. A treatment grant
+ * to the institution lets the institution's clinicians write and amend the patient's records and
+ * see their metadata; decrypting a payload needs a grant to the clinician itself, because
+ * re-encryption targets the grantee's key (see docs/model.md, "Delegation"). {@link #read} and
+ * {@link #amend} also come as {@code …Async} futures.
+ *
+ * <p>Thread-safe.
+ */
+public final class ClinicianClient {
+  private final Session session;
+  private final ParticipantId institution;
+  private final LedgerQuery query;
+
+  private ClinicianClient(Session session, ParticipantId institution) {
+    this.session = session;
+    this.institution = institution;
+    this.query = new LedgerQuery(session,
+        new Viewer(session.id(), ParticipantKind.CLINICIAN, Optional.of(institution), false));
+  }
+
+  /**
+   * The client of a clinician registered on the ledger (its institution countersigned the
+   * registration), from the clinician's own keys. The institution is read from the ledger.
+   *
+   * @throws IllegalArgumentException if {@code clinician} is not a clinician identity
+   * @throws AccessRefusedException if the ledger has no active clinician with this key
+   */
+  public static ClinicianClient open(LedgerConnection connection, Identity clinician) {
+    if (clinician.kind() != ParticipantKind.CLINICIAN) {
+      throw new IllegalArgumentException("a clinician client needs a clinician identity");
+    }
+    Session s = new Session(connection, clinician);
+    Participant p = connection.participant(clinician.id()).filter(Participant::active)
+        .filter(x -> x.kind() == ParticipantKind.CLINICIAN)
+        .orElseThrow(() -> new AccessRefusedException(AccessRight.READER_ROLE, clinician.id()
+            + " is not an active clinician on the ledger"));
+    return new ClinicianClient(s, p.affiliation().orElseThrow());
+  }
+
+  /** The clinician's ledger id. */
+  public ParticipantId id() {
+    return session.id();
+  }
+
+  /** The institution's ledger id. */
+  public ParticipantId institutionId() {
+    return institution;
+  }
+
+  /** The clinician's identity (its own keys only; keep it safe). */
+  public Identity identity() {
+    return session.self();
+  }
+
+  /** The query interface, filtered to what this clinician may see. */
+  public LedgerQuery query() {
+    return query;
+  }
+
+  /** Records this clinician wrote or may read under an active treatment grant. */
+  public List<RecordView> sharedRecords() {
+    return query.allRecords(RecordQuery.all());
+  }
+
+  /**
+   * Writes a FHIR record for {@code patient}, encrypted to the patient's key.
+   *
+   * @throws AccessRefusedException if no active treatment grant of the patient covers this type
+   * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
+   *     (nothing is written to the ledger)
+   */
+  public MedicalRecord write(ParticipantId patient, byte[] fhirJson) {
+    String type = Payloads.resourceType(fhirJson);
+    requireWriteGrant(patient, type, List.of());
+    return Session.await(store(patient, fhirJson, Optional.empty()));
+  }
+
+  /**
+   * Amends record {@code recordId} with a new version (the old one stays on the ledger).
+   *
+   * @throws AccessRefusedException if no active treatment grant covers the record
+   * @throws RecordErasedException if the record was erased (the ledger accepts no amendment of it)
+   */
+  public MedicalRecord amend(Digest recordId, byte[] fhirJson) {
+    return Session.await(amendAsync(recordId, fhirJson));
+  }
+
+  /** {@link #amend} as a future. */
+  public CompletableFuture<MedicalRecord> amendAsync(Digest recordId, byte[] fhirJson) {
+    MedicalRecord old = session.record(recordId);
+    if (session.isErased(old)) {
+      throw new RecordErasedException(recordId);
+    }
+    String type = Payloads.resourceType(fhirJson);
+    if (!type.equals(old.resourceType())) {
+      throw new IllegalArgumentException("an amendment keeps the resource type " + old.resourceType());
+    }
+    if (session.coveringGrant(old, grantees(), Purpose.TREATMENT, false).isEmpty()) {
+      throw new AccessRefusedException(AccessRight.TREATMENT_GRANT, "no active treatment grant covers record " + recordId);
+    }
+    return store(old.patient(), fhirJson, Optional.of(recordId));
+  }
+
+  /**
+   * Reads a record shared with this clinician under an active treatment grant with proxies.
+   *
+   * @throws AccessRefusedException if no such grant to this clinician covers the record (a grant
+   *     to the institution alone is named in the message)
+   * @throws RecordErasedException if its payload was erased
+   * @throws ProxyFailureException if fewer than t proxies answered, naming the failing ones
+   */
+  public byte[] read(Digest recordId) {
+    return Session.await(readAsync(recordId));
+  }
+
+  /** {@link #read} as a future. */
+  public CompletableFuture<byte[]> readAsync(Digest recordId) {
+    MedicalRecord rec = session.record(recordId);
+    Optional<AccessGrant> g = session.coveringGrant(rec, Set.of(id()), Purpose.TREATMENT, true);
+    if (g.isEmpty()) {
+      boolean institutional = session.coveringGrant(rec, Set.of(institution), Purpose.TREATMENT, true).isPresent();
+      throw new AccessRefusedException(AccessRight.TREATMENT_GRANT, (institutional
+          ? "the treatment grant from " + rec.patient() + " covering record " + recordId + " is to institution "
+              + institution + ", which lets its clinicians write and amend but decrypts only for a grant to "
+          : "no active treatment grant with proxies from " + rec.patient() + " covers record " + recordId + " for ")
+          + id());
+    }
+    return Payloads.readShared(session, session.self().secretEncryptionKey(), rec, g.get());
+  }
+
+  private void requireWriteGrant(ParticipantId patient, String type, List<Digest> lineage) {
+    if (!session.isActive(patient, ParticipantKind.PATIENT)) {
+      throw new AccessRefusedException(AccessRight.TREATMENT_GRANT, patient + " is not a registered patient");
+    }
+    long t = session.now();
+    for (var h : session.allGrants(patient)) {
+      AccessGrant g = h.entry();
+      if (grantees().contains(g.grantee()) && g.purpose() == Purpose.TREATMENT
+          && session.connection().isGrantActive(g.id(), t) && g.scope().covers(type, lineage)) {
+        return;
+      }
+    }
+    throw new AccessRefusedException(AccessRight.TREATMENT_GRANT, "patient " + patient + " has not granted " + id()
+        + " or its institution treatment access to " + type + " records");
+  }
+
+  private CompletableFuture<MedicalRecord> store(ParticipantId patient, byte[] fhirJson, Optional<Digest> amends) {
+    KeyCard p = session.keyCard(patient);
+    return Payloads.sealAndStore(session, p.encryptionKey(), patient, Optional.of(institution), fhirJson, amends)
+        .thenCompose(session::signAndSubmit);
+  }
+
+  private Set<ParticipantId> grantees() {
+    return Set.of(id(), institution);
+  }
+
+  @Override
+  public String toString() {
+    return "ClinicianClient[" + id() + " of " + institution + "]";
+  }
+}

@@ -1,0 +1,16 @@
+package io.medledger.client;
+
+import io.medledger.MedLedgerException;
+
+/**
+ * The federation refused an entry: admission or block validation rejected it, or no block could
+ * be made final. The reason comes from the ledger's validation rules.
+ */
+public class EntryRejectedException extends MedLedgerException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception. */
+  public EntryRejectedException(String message) {
+    super(message);
+  }
+}

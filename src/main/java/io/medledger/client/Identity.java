@@ -1,0 +1,221 @@
+package io.medledger.client;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.node.PassphraseSeal;
+import io.medledger.pre.EntropySource;
+import io.medledger.pre.PublicKey;
+import io.medledger.pre.SecretKey;
+import io.medledger.pre.Signer;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A participant's keys: the Ed25519 key that identifies it on the ledger and signs its entries
+ * (its {@link ParticipantId}, for a patient the pseudonym), the Umbral key payloads are encrypted
+ * to (for patients) or re-encrypted to (for grantees and proxies), and a separate Umbral signing
+ * key for key fragments. The display name stays local and never reaches the ledger.
+ *
+ * <p>Immutable and thread-safe. {@link #toString()} shows the kind, name and id only.
+ */
+public final class Identity {
+  private static final byte[] EXPORT_MAGIC = "MLID".getBytes(StandardCharsets.US_ASCII);
+  private static final int EXPORT_VERSION = 1;
+  private static final int MAX_NAME = 1024;
+  private final ParticipantKind kind;
+  private final String name;
+  private final Ed25519PrivateKey signingKey;
+  private final SecretKey encryptionKey;
+  private final SecretKey fragmentSigningKey;
+
+  private Identity(ParticipantKind kind, String name, Ed25519PrivateKey signingKey, SecretKey encryptionKey,
+      SecretKey fragmentSigningKey) {
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.name = Objects.requireNonNull(name, "name");
+    this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
+    this.encryptionKey = Objects.requireNonNull(encryptionKey, "encryptionKey");
+    this.fragmentSigningKey = Objects.requireNonNull(fragmentSigningKey, "fragmentSigningKey");
+  }
+
+  /** Fresh keys from a {@link SecureRandom}. */
+  public static Identity generate(ParticipantKind kind, String name) {
+    return generate(kind, name, new SecureRandom());
+  }
+
+  /** Fresh keys from {@code random} (inject a seeded generator only in tests). */
+  public static Identity generate(ParticipantKind kind, String name, SecureRandom random) {
+    EntropySource e = EntropySource.of(random);
+    return new Identity(kind, name, Ed25519PrivateKey.generate(random), SecretKey.random(e), SecretKey.random(e));
+  }
+
+  /** Rebuilds an identity from stored keys. */
+  public static Identity of(ParticipantKind kind, String name, Ed25519PrivateKey signingKey, SecretKey encryptionKey,
+      SecretKey fragmentSigningKey) {
+    return new Identity(kind, name, signingKey, encryptionKey, fragmentSigningKey);
+  }
+
+  /** The participant kind. */
+  public ParticipantKind kind() {
+    return kind;
+  }
+
+  /** The local display name (never written to the ledger for people). */
+  public String name() {
+    return name;
+  }
+
+  /** The ledger identifier (a patient's pseudonym). */
+  public ParticipantId id() {
+    return ParticipantId.of(signingKey.publicKey());
+  }
+
+  /** The Ed25519 public key. */
+  public Ed25519PublicKey publicKey() {
+    return signingKey.publicKey();
+  }
+
+  /** The Umbral public key payloads are encrypted or re-encrypted to. */
+  public PublicKey encryptionPublicKey() {
+    return encryptionKey.publicKey();
+  }
+
+  /** The Umbral key that verifies this participant's key fragments. */
+  public PublicKey fragmentVerifyingKey() {
+    return fragmentSigningKey.publicKey();
+  }
+
+  /** The signed public part, for the key directory. */
+  public KeyCard card() {
+    return KeyCard.sign(this);
+  }
+
+  /**
+   * The Ed25519 signing key, for the software that acts as this participant (a client signs
+   * locally; a federation server signs blocks and votes). Named so that every use is greppable.
+   */
+  public Ed25519PrivateKey secretSigningKey() {
+    return signingKey;
+  }
+
+  /** The Umbral secret key this participant decrypts or re-encrypts with. Named so every use is greppable. */
+  public SecretKey secretEncryptionKey() {
+    return encryptionKey;
+  }
+
+  Signer fragmentSigner() {
+    return new Signer(fragmentSigningKey);
+  }
+
+  /**
+   * Exports the keys encrypted under {@code passphrase} (Argon2id, then AES-256-GCM), in the
+   * versioned byte format described in docs/model.md ("Exported keys"). The kind and display
+   * name travel in the clear but are authenticated; the three secret keys are encrypted.
+   */
+  public byte[] exportEncrypted(char[] passphrase) {
+    return exportEncrypted(passphrase, new SecureRandom());
+  }
+
+  /** {@link #exportEncrypted(char[])} with the salt and nonce drawn from {@code random}. */
+  public byte[] exportEncrypted(char[] passphrase, SecureRandom random) {
+    PassphraseSeal.Cost cost = PassphraseSeal.Cost.defaults();
+    byte[] header = exportHeader(kind, name, cost);
+    byte[] secret = new byte[3 * 32];
+    byte[] a = signingKey.exportSecretBytes();
+    byte[] b = encryptionKey.exportSecretBytes();
+    byte[] c = fragmentSigningKey.exportSecretBytes();
+    try {
+      System.arraycopy(a, 0, secret, 0, 32);
+      System.arraycopy(b, 0, secret, 32, 32);
+      System.arraycopy(c, 0, secret, 64, 32);
+      PassphraseSeal.Sealed sealed = PassphraseSeal.seal(passphrase, secret, header, cost, random);
+      ByteBuffer out = ByteBuffer.allocate(header.length + PassphraseSeal.SALT + PassphraseSeal.NONCE
+          + sealed.ciphertext().length);
+      return out.put(header).put(sealed.salt()).put(sealed.nonce()).put(sealed.ciphertext()).array();
+    } finally {
+      Arrays.fill(secret, (byte) 0);
+      Arrays.fill(a, (byte) 0);
+      Arrays.fill(b, (byte) 0);
+      Arrays.fill(c, (byte) 0);
+    }
+  }
+
+  /**
+   * Imports keys exported by {@link #exportEncrypted}. The Argon2id cost stored in the export
+   * is bounded before use, so a crafted export cannot make the import exhaust memory.
+   *
+   * @throws KeyImportException if the bytes are not an export of a known version, or the
+   *     passphrase does not open them
+   */
+  public static Identity importEncrypted(byte[] exported, char[] passphrase) {
+    ByteBuffer in = ByteBuffer.wrap(exported);
+    try {
+      byte[] magic = new byte[EXPORT_MAGIC.length];
+      in.get(magic);
+      if (!Arrays.equals(magic, EXPORT_MAGIC)) {
+        throw new KeyImportException("not a MedLedger identity export");
+      }
+      int version = in.get() & 0xff;
+      if (version != EXPORT_VERSION) {
+        throw new KeyImportException("unsupported identity export version " + version);
+      }
+      int k = in.get() & 0xff;
+      if (k >= ParticipantKind.values().length) {
+        throw new KeyImportException("unknown participant kind " + k);
+      }
+      int n = in.getShort() & 0xffff;
+      if (n > MAX_NAME) {
+        throw new KeyImportException("name longer than " + MAX_NAME + " bytes");
+      }
+      byte[] nameBytes = new byte[n];
+      in.get(nameBytes);
+      PassphraseSeal.Cost cost = new PassphraseSeal.Cost(in.getInt(), in.getInt(), in.get() & 0xff);
+      int headerLength = in.position();
+      byte[] salt = new byte[PassphraseSeal.SALT];
+      byte[] nonce = new byte[PassphraseSeal.NONCE];
+      in.get(salt).get(nonce);
+      byte[] ciphertext = new byte[in.remaining()];
+      in.get(ciphertext);
+      if (ciphertext.length != 3 * 32 + 16) {
+        throw new KeyImportException("identity export has " + ciphertext.length + " ciphertext bytes, expected "
+            + (3 * 32 + 16));
+      }
+      byte[] secret = PassphraseSeal.open(passphrase, new PassphraseSeal.Sealed(cost, salt, nonce, ciphertext),
+          Arrays.copyOf(exported, headerLength));
+      try {
+        return new Identity(ParticipantKind.values()[k], new String(nameBytes, StandardCharsets.UTF_8),
+            Ed25519PrivateKey.fromSeed(Arrays.copyOfRange(secret, 0, 32)),
+            SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 32, 64)),
+            SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 64, 96)));
+      } finally {
+        Arrays.fill(secret, (byte) 0);
+      }
+    } catch (BufferUnderflowException e) {
+      throw new KeyImportException("identity export is truncated");
+    } catch (IllegalArgumentException e) {
+      throw new KeyImportException("identity export is malformed: " + e.getMessage());
+    } catch (PassphraseSeal.WrongPassphrase e) {
+      throw new KeyImportException(e.getMessage());
+    }
+  }
+
+  private static byte[] exportHeader(ParticipantKind kind, String name, PassphraseSeal.Cost cost) {
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    if (nameBytes.length > MAX_NAME) {
+      throw new IllegalArgumentException("a display name to export is at most " + MAX_NAME + " bytes");
+    }
+    return ByteBuffer.allocate(EXPORT_MAGIC.length + 1 + 1 + 2 + nameBytes.length + 4 + 4 + 1).put(EXPORT_MAGIC)
+        .put((byte) EXPORT_VERSION).put((byte) kind.ordinal()).putShort((short) nameBytes.length).put(nameBytes)
+        .putInt(cost.memoryKib()).putInt(cost.iterations()).put((byte) cost.parallelism()).array();
+  }
+
+  @Override
+  public String toString() {
+    return "Identity[" + kind.label() + " " + name + " " + id() + ", keys redacted]";
+  }
+}

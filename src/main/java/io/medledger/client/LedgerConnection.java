@@ -1,0 +1,143 @@
+package io.medledger.client;
+
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantId;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.CertificatePolicy;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.ChainParameters;
+import io.medledger.chain.Entry;
+import io.medledger.chain.EntryLocation;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.Page;
+import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryProof;
+import io.medledger.chain.RecordQuery;
+import io.medledger.crypto.Digest;
+import io.medledger.pre.ProxyKey;
+import io.medledger.pre.ProxyResponse;
+import io.medledger.storage.ReplicatedBlobStore;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a client needs from the federation, and nothing more: submit a signed entry and learn when
+ * it is final, read the ledger and its proofs, put and get encrypted payloads on the storage
+ * nodes, and ask the re-encryption proxies for fragments. The typed clients talk only to this
+ * interface, so they work the same against the in-process testnet ({@code Federation.connection()})
+ * and against a remote node. A connection never holds a participant's secret keys: clients sign
+ * and decrypt locally.
+ *
+ * <p>Implementations are thread-safe. Futures complete exceptionally with a
+ * {@link io.medledger.MedLedgerException} subtype ({@link EntryRejectedException},
+ * {@link ProxyFailureException}, {@link io.medledger.storage.InsufficientReplicasException} …).
+ */
+public interface LedgerConnection {
+  // ---------------------------------------------------------------- the chain
+
+  /** The chain parameters (chain id, rules). */
+  ChainParameters parameters();
+
+  /** The rule block certificates are checked with. */
+  CertificatePolicy certificatePolicy();
+
+  /** The clock entries are stamped with (the federation's time). */
+  Clock clock();
+
+  /**
+   * Submits a signed entry; the future completes with its place on the ledger once it is final.
+   * If the entry is an access grant, the future also fails when a proxy it names refused its key
+   * fragment ({@link ProxyFailureException}; the grant is final nonetheless). A proxy that is
+   * down takes its fragment when it catches up and is not a failure.
+   */
+  CompletableFuture<EntryLocation> submit(Entry entry);
+
+  /** The height of the tip (-1 before genesis). */
+  long height();
+
+  /** The certified block at {@code height}. */
+  CertifiedBlock block(long height);
+
+  /** The final entry with id {@code id}. */
+  Optional<Entry> entry(Digest id);
+
+  /** The participant {@code id} as of the tip. */
+  Optional<Participant> participant(ParticipantId id);
+
+  /** Whether grant {@code grantId} is unrevoked and valid at {@code time}. */
+  boolean isGrantActive(Digest grantId, long time);
+
+  /** Whether a final erasure names record {@code recordId}. */
+  boolean isErased(Digest recordId);
+
+  /** Records matching {@code query}, one page. */
+  Page<MedicalRecord> records(RecordQuery query, PageRequest page);
+
+  /** Grants made by {@code patient}, one page. */
+  Page<AccessGrant> grantsByPatient(ParticipantId patient, PageRequest page);
+
+  /** Grants received by {@code grantee}, one page. */
+  Page<AccessGrant> grantsByGrantee(ParticipantId grantee, PageRequest page);
+
+  /** Access events on {@code patient}'s records, one page. */
+  Page<AccessEvent> accessEventsByPatient(ParticipantId patient, PageRequest page);
+
+  /** The proof of {@code patient}'s complete history at the tip. */
+  PatientHistoryProof patientHistory(ParticipantId patient);
+
+  /** The complete anchor receipt of entry {@code entryId} at ledger index {@code ledgerIndex}, once anchored. */
+  Optional<AnchorReceipt> receipt(Digest entryId, long ledgerIndex);
+
+  /** Each server's view of the tip, to compare with a verified chain. */
+  List<ServerTip> serverTips();
+
+  // ---------------------------------------------------------------- keys
+
+  /** The published key card of {@code id}. */
+  Optional<KeyCard> keyCard(ParticipantId id);
+
+  /** Publishes a self-signed key card. @throws IllegalArgumentException if it does not verify or clashes */
+  void publish(KeyCard card);
+
+  // ---------------------------------------------------------------- proxies and storage
+
+  /** The proxies' keys, in the order grants list them. */
+  List<ProxyKey> proxyKeys();
+
+  /** How many proxies must re-encrypt for a grantee to decrypt. */
+  int threshold();
+
+  /**
+   * Asks proxy {@code proxy} to re-encrypt for the final access event {@code accessEvent}. Fails
+   * with {@link ProxyFailureException} naming the proxy if it is down or refuses for a fault, or
+   * with {@link AccessRefusedException} naming the missing right.
+   */
+  CompletableFuture<ProxyResponse> reencrypt(ParticipantId proxy, Digest accessEvent);
+
+  /** Writes an encrypted payload to the storage nodes; completes once the write quorum holds it. */
+  CompletableFuture<ReplicatedBlobStore.Placement> putBlob(byte[] ciphertext);
+
+  /** Reads a verified copy of payload {@code id}, trying {@code preferred} nodes first. */
+  CompletableFuture<byte[]> getBlob(Digest id, List<ParticipantId> preferred);
+
+  /**
+   * Deletes every reachable copy of an erased record's payloads and makes the proxies drop their
+   * fragments of the grants scoped to it alone. Works from the ledger alone, so it may be repeated.
+   *
+   * @throws IllegalArgumentException if no final erasure names {@code record}
+   */
+  ErasureReport finishErasure(Digest record);
+
+  /**
+   * A server's tip.
+   *
+   * @param server the server's ledger id
+   * @param online whether it answered
+   * @param tipHash its tip header hash, empty before genesis
+   */
+  record ServerTip(ParticipantId server, boolean online, Optional<Digest> tipHash) {}
+}

@@ -1,0 +1,112 @@
+package io.medledger.client;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.Entry;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.Page;
+import io.medledger.chain.PageRequest;
+import io.medledger.chain.QueryHit;
+import io.medledger.chain.RecordQuery;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
+
+/**
+ * The one query interface every client type uses, over the ledger's unified query, filtered by
+ * what the caller may see: a patient its own records and trail; a clinician the records it wrote
+ * or that an active treatment grant to it or its institution covers; a researcher the records an
+ * active research grant covers; auditors and regulators every record's metadata (pseudonymous;
+ * never payloads). Each result carries its inclusion proof when asked ({@link PageRequest#proving()})
+ * and its anchor receipt once an anchor covers it.
+ *
+ * <p>Thread-safe.
+ */
+public final class LedgerQuery {
+  private final Session session;
+  private final Viewer viewer;
+
+  LedgerQuery(Session session, Viewer viewer) {
+    this.session = Objects.requireNonNull(session);
+    this.viewer = Objects.requireNonNull(viewer);
+  }
+
+  /** Records matching {@code query} that the caller may see, one page at a time. */
+  public QueryPage records(RecordQuery query, PageRequest page) {
+    LedgerConnection c = session.connection();
+    Page<MedicalRecord> p = c.records(query, page);
+    List<RecordView> out = new ArrayList<>();
+    for (QueryHit<MedicalRecord> h : p.items()) {
+      if (viewer.maySee(session, h.entry())) {
+        out.add(new RecordView(h.entry(), h.height(), h.proof(), c.receipt(h.entry().id(), h.ledgerIndex()),
+            c.isErased(h.entry().id())));
+      }
+    }
+    return new QueryPage(out, p.nextCursor(), p.provedAgainst());
+  }
+
+  /** Every visible record matching {@code query}, all pages, with proofs. */
+  public List<RecordView> allRecords(RecordQuery query) {
+    List<RecordView> out = new ArrayList<>();
+    PageRequest p = PageRequest.first(1000).proving();
+    while (true) {
+      QueryPage page = records(query, p);
+      out.addAll(page.items());
+      if (page.nextCursor().isEmpty()) {
+        return out;
+      }
+      p = p.after(page.nextCursor().getAsLong());
+    }
+  }
+
+  /**
+   * The access events on {@code patient}'s records (its audit trail).
+   *
+   * @throws AccessRefusedException unless the caller is that patient, an auditor or a regulator
+   */
+  public List<QueryHit<AccessEvent>> accessEvents(ParticipantId patient) {
+    if (!viewer.oversight() && !viewer.id().equals(patient)) {
+      throw new AccessRefusedException(AccessRight.AUDIT_TRAIL, "only the patient, auditors and regulators see "
+          + patient + "'s access events");
+    }
+    return all((id, p) -> session.connection().accessEventsByPatient(id, p), patient);
+  }
+
+  /**
+   * The grants made by {@code patient}.
+   *
+   * @throws AccessRefusedException unless the caller is that patient, an auditor or a regulator
+   */
+  public List<QueryHit<AccessGrant>> grants(ParticipantId patient) {
+    if (!viewer.oversight() && !viewer.id().equals(patient)) {
+      throw new AccessRefusedException(AccessRight.GRANT_LIST, "only the patient, auditors and regulators list "
+          + patient + "'s grants");
+    }
+    return all((id, p) -> session.connection().grantsByPatient(id, p), patient);
+  }
+
+  /** The grants the caller (or its institution) received. */
+  public List<QueryHit<AccessGrant>> grantsReceived() {
+    List<QueryHit<AccessGrant>> out = new ArrayList<>();
+    for (ParticipantId g : viewer.grantees()) {
+      out.addAll(all((id, p) -> session.connection().grantsByGrantee(id, p), g));
+    }
+    return out;
+  }
+
+  private static <E extends Entry> List<QueryHit<E>> all(BiFunction<ParticipantId, PageRequest, Page<E>> f,
+      ParticipantId id) {
+    List<QueryHit<E>> out = new ArrayList<>();
+    PageRequest p = PageRequest.first(1000).proving();
+    while (true) {
+      Page<E> page = f.apply(id, p);
+      out.addAll(page.items());
+      if (page.nextCursor().isEmpty()) {
+        return out;
+      }
+      p = p.after(page.nextCursor().getAsLong());
+    }
+  }
+}

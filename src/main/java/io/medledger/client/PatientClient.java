@@ -1,0 +1,216 @@
+package io.medledger.client;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.QueryHit;
+import io.medledger.chain.RecordErasure;
+import io.medledger.chain.RecordQuery;
+import io.medledger.codec.ByteString;
+import io.medledger.crypto.Digest;
+import io.medledger.pre.GrantKeyMaterial;
+import io.medledger.pre.ProxyKey;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a patient can do: upload own records (encrypted on the device to the patient's own key,
+ * payload to the storage nodes, record entry to the ledger only after the write quorum), grant
+ * and revoke access, list and read own records, see every access event on own data, and erase a
+ * payload. Every read, the patient's own included, is logged on the ledger. The client holds the
+ * patient's own keys only and reaches the federation through a {@link LedgerConnection}.
+ *
+ * <p>The long-running calls come in two forms: {@code upload}, {@code read}, {@code grant},
+ * {@code revoke} and {@code erase} block until the result is final, and their {@code …Async}
+ * twins return a {@link CompletableFuture} that completes at the same point (or exceptionally
+ * with the same {@link io.medledger.MedLedgerException} subtype).
+ *
+ * <p>Thread-safe.
+ */
+public final class PatientClient {
+  private final Session session;
+  private final LedgerQuery query;
+
+  private PatientClient(Session session) {
+    this.session = session;
+    this.query = new LedgerQuery(session, new Viewer(session.id(), ParticipantKind.PATIENT, Optional.empty(), false));
+  }
+
+  /**
+   * The client of a patient already registered on the ledger, from its keys (for example after a
+   * restart, with keys from {@link Identity#importEncrypted}).
+   *
+   * @throws IllegalArgumentException if {@code patient} is not a patient identity
+   * @throws AccessRefusedException if the ledger has no active patient with this key
+   *     ({@link AccessRight#RECORD_OWNER})
+   */
+  public static PatientClient open(LedgerConnection connection, Identity patient) {
+    if (patient.kind() != ParticipantKind.PATIENT) {
+      throw new IllegalArgumentException("a patient client needs a patient identity");
+    }
+    Session s = new Session(connection, patient);
+    if (!s.isActive(patient.id(), ParticipantKind.PATIENT)) {
+      throw new AccessRefusedException(AccessRight.RECORD_OWNER, patient.id() + " is not an active patient on the ledger");
+    }
+    return new PatientClient(s);
+  }
+
+  /**
+   * Registers a new patient (self-signed registration; its keys are published) and returns its
+   * client. Keep the identity: export it with {@link Identity#exportEncrypted}.
+   *
+   * @throws EntryRejectedException if the key is already registered
+   */
+  public static PatientClient register(LedgerConnection connection, Identity patient) {
+    if (patient.kind() != ParticipantKind.PATIENT) {
+      throw new IllegalArgumentException("a patient client needs a patient identity");
+    }
+    Session s = new Session(connection, patient);
+    connection.publish(patient.card());
+    Session.await(s.signAndSubmit(new io.medledger.chain.PatientRegistration(patient.publicKey(), s.now(), List.of())));
+    return new PatientClient(s);
+  }
+
+  /** The patient's pseudonym (its ledger id). */
+  public ParticipantId id() {
+    return session.id();
+  }
+
+  /** The patient's identity (keep it safe: it holds the keys). */
+  public Identity identity() {
+    return session.self();
+  }
+
+  /** The query interface, filtered to this patient's own data. */
+  public LedgerQuery query() {
+    return query;
+  }
+
+  /**
+   * Uploads a FHIR JSON resource or Bundle as an own record.
+   *
+   * @throws io.medledger.storage.InsufficientReplicasException if fewer than w storage nodes
+   *     took the payload (then nothing is written to the ledger)
+   * @throws io.medledger.codec.MalformedEncodingException if the payload is not FHIR JSON
+   */
+  public MedicalRecord upload(byte[] fhirJson) {
+    return Session.await(uploadAsync(fhirJson));
+  }
+
+  /** {@link #upload} as a future that completes once the record entry is final. */
+  public CompletableFuture<MedicalRecord> uploadAsync(byte[] fhirJson) {
+    return Payloads.sealAndStore(session, identity().encryptionPublicKey(), id(), Optional.empty(), fhirJson,
+        Optional.empty()).thenCompose(session::signAndSubmit);
+  }
+
+  /**
+   * Grants access: the re-encryption key to the grantee is split among the federation servers
+   * (threshold t of n) and each fragment encrypted to its proxy, so the grant can be public.
+   *
+   * @throws AccessRefusedException if the grantee has no published keys
+   * @throws EntryRejectedException if the ledger refuses the grant (for example an unknown grantee)
+   * @throws ProxyFailureException if a proxy could not take its fragment (the grant is final;
+   *     the exception names the proxies)
+   */
+  public AccessGrant grant(GrantRequest request) {
+    return Session.await(grantAsync(request));
+  }
+
+  /** {@link #grant} as a future that completes once the grant is final. */
+  public CompletableFuture<AccessGrant> grantAsync(GrantRequest request) {
+    KeyCard grantee = session.keyCard(request.grantee());
+    LedgerConnection c = session.connection();
+    List<ProxyKey> proxies = c.proxyKeys();
+    GrantKeyMaterial km = GrantKeyMaterial.create(identity().secretEncryptionKey(), identity().fragmentSigner(),
+        grantee.encryptionKey(), proxies, c.threshold());
+    long now = session.now();
+    AccessGrant g = new AccessGrant(id(), request.grantee(), request.scope(), request.purpose(), now,
+        now + request.validity().toMillis(), proxies.stream().map(p -> ParticipantId.fromHex(p.proxyId())).toList(),
+        km.threshold(), km.fragments().stream().map(f -> ByteString.of(f.toBytes())).toList(), now, List.of());
+    return session.signAndSubmit(g);
+  }
+
+  /**
+   * Revokes grant {@code grantId}: from the next block on it authorizes nothing and the proxies
+   * discard their fragments. What a grantee already decrypted cannot be taken back.
+   */
+  public AccessRevocation revoke(Digest grantId) {
+    return Session.await(revokeAsync(grantId));
+  }
+
+  /** {@link #revoke} as a future that completes once the revocation is final. */
+  public CompletableFuture<AccessRevocation> revokeAsync(Digest grantId) {
+    return session.signAndSubmit(new AccessRevocation(id(), grantId, session.now(), List.of()));
+  }
+
+  /** The patient's own records, with proofs and, once anchored, receipts. */
+  public List<RecordView> records() {
+    return query.allRecords(RecordQuery.all().patient(id()));
+  }
+
+  /**
+   * Reads an own record (logged on the ledger first).
+   *
+   * @throws AccessRefusedException if the record is not this patient's
+   * @throws RecordErasedException if its payload was erased
+   */
+  public byte[] read(Digest recordId) {
+    return Session.await(readAsync(recordId));
+  }
+
+  /** {@link #read} as a future. */
+  public CompletableFuture<byte[]> readAsync(Digest recordId) {
+    return Payloads.readOwn(session, ownRecord(recordId));
+  }
+
+  /** Every access event on this patient's records. */
+  public List<AccessEvent> accessEvents() {
+    return query.accessEvents(id()).stream().map(QueryHit::entry).toList();
+  }
+
+  /** The grants this patient made. */
+  public List<AccessGrant> grants() {
+    return query.grants(id()).stream().map(QueryHit::entry).toList();
+  }
+
+  /**
+   * Erases the payload of an own record: a {@link RecordErasure} signed by this patient made
+   * final on the ledger (from then on the chain refuses access events for the record and
+   * amendments of it), the grants scoped to this record only revoked and their proxy fragments
+   * destroyed, and the copies deleted from every storage node.
+   *
+   * @throws AccessRefusedException if the record is not this patient's
+   * @throws RecordErasedException if it is already erased
+   * @throws EntryRejectedException if the ledger refuses the erasure (then nothing is deleted)
+   */
+  public ErasureReport erase(Digest recordId) {
+    return Session.await(eraseAsync(recordId));
+  }
+
+  /** {@link #erase} as a future. */
+  public CompletableFuture<ErasureReport> eraseAsync(Digest recordId) {
+    return Erasures.erase(session, ownRecord(recordId));
+  }
+
+  private MedicalRecord ownRecord(Digest recordId) {
+    MedicalRecord m = session.record(recordId);
+    if (!m.patient().equals(id())) {
+      throw new AccessRefusedException(AccessRight.RECORD_OWNER, "record " + recordId + " belongs to another patient");
+    }
+    return m;
+  }
+
+  /** Whether a grant is active now. */
+  public boolean isGrantActive(Digest grantId) {
+    return session.connection().isGrantActive(grantId, session.now());
+  }
+
+  @Override
+  public String toString() {
+    return "PatientClient[" + id() + "]";
+  }
+}

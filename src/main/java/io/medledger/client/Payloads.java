@@ -1,0 +1,180 @@
+package io.medledger.client;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.access.Purpose;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.DeidentifiedCopy;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.fhir.FhirDeidentifier;
+import io.medledger.fhir.FhirIndexer;
+import io.medledger.fhir.FhirResourceInfo;
+import io.medledger.pre.EnvelopeHeader;
+import io.medledger.pre.ProxyResponse;
+import io.medledger.pre.PublicKey;
+import io.medledger.pre.RecordEnvelope;
+import io.medledger.pre.SecretKey;
+import io.medledger.storage.ReplicatedBlobStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** Shared client steps over a {@link Session}: seal and place a payload, log a read, fetch, re-encrypt and open. Stateless. */
+final class Payloads {
+  private static final System.Logger LOG = System.getLogger(Payloads.class.getName());
+
+  private Payloads() {}
+
+  /** The FHIR resource type at the top of {@code fhirJson} (a resource or a Bundle). */
+  static String resourceType(byte[] fhirJson) {
+    List<FhirResourceInfo> info = new FhirIndexer().index(fhirJson);
+    if (info.isEmpty()) {
+      throw new MalformedEncodingException("not a FHIR resource");
+    }
+    return info.get(0).resourceType();
+  }
+
+  /**
+   * Encrypts {@code plaintext} for {@code patientKey}, de-identifies it here, at the source, and
+   * seals that copy in an envelope of its own for the same key, writes both to the storage nodes
+   * and completes with the unsigned record entry naming both. Nothing reaches the ledger if the
+   * write quorum is not met for either.
+   */
+  static CompletableFuture<MedicalRecord> sealAndStore(Session s, PublicKey patientKey, ParticipantId patient,
+      Optional<ParticipantId> institution, byte[] plaintext, Optional<Digest> amends) {
+    String type = resourceType(plaintext);
+    byte[] deidentified = FhirDeidentifier.deidentify(plaintext, id -> sourcePseudonym(patient, id));
+    byte[] envelope = RecordEnvelope.seal(patientKey, plaintext);
+    byte[] deidEnvelope = RecordEnvelope.seal(patientKey, deidentified);
+    CompletableFuture<ReplicatedBlobStore.Placement> full = s.connection().putBlob(envelope);
+    CompletableFuture<ReplicatedBlobStore.Placement> deid = s.connection().putBlob(deidEnvelope);
+    return full.thenCombine(deid, (where, deidWhere) -> {
+      List<ParticipantId> nodes = new ArrayList<>();
+      for (String id : where.nodeIds()) {
+        nodes.add(ParticipantId.fromHex(id));
+      }
+      DeidentifiedCopy copy = new DeidentifiedCopy(deidWhere.id(), deidWhere.size(), capsule(deidEnvelope));
+      return new MedicalRecord(patient, s.id(), institution, type, where.id(), where.size(), nodes,
+          capsule(envelope), s.now(), amends, Optional.of(copy), List.of());
+    });
+  }
+
+  private static ByteString capsule(byte[] envelope) {
+    try {
+      return ByteString.of(EnvelopeHeader.read(new ByteArrayInputStream(envelope)).capsule().toBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The pseudonym that replaces a FHIR Patient id in the de-identified copy: a hash of the
+   * patient's ledger pseudonym (already public) and the FHIR id, so the author of any of the
+   * patient's records computes the same one. Researcher clients re-pseudonymize it per researcher.
+   */
+  static String sourcePseudonym(ParticipantId patient, String fhirPatientId) {
+    Digest d = io.medledger.crypto.Sha256.hash(
+        "medledger/source-pseudonym/v1\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        patient.digest().toByteArray(), fhirPatientId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return "pseudo-" + io.medledger.codec.Hex.encode(d.toByteArray()).substring(0, 16);
+  }
+
+  /** Logs the read on the ledger (an access event signed by the reader); completes once it is final. */
+  static CompletableFuture<AccessEvent> logRead(Session s, MedicalRecord rec, Optional<AccessGrant> grant) {
+    return s.signAndSubmit(new AccessEvent(rec.patient(), s.id(), rec.id(), grant.map(AccessGrant::id), s.now(),
+        List.of()));
+  }
+
+  /** The verified envelope bytes of {@code rec} from any storage node holding a good copy. */
+  static CompletableFuture<byte[]> fetch(Session s, MedicalRecord rec) {
+    if (s.isErased(rec)) {
+      throw new RecordErasedException(rec.id());
+    }
+    return s.connection().getBlob(rec.payloadDigest(), rec.storageNodes());
+  }
+
+  /** The verified envelope of the de-identified copy of {@code rec}. */
+  static CompletableFuture<byte[]> fetchDeidentified(Session s, MedicalRecord rec) {
+    if (s.isErased(rec)) {
+      throw new RecordErasedException(rec.id());
+    }
+    DeidentifiedCopy copy = rec.deidentified().orElseThrow(() -> new AccessRefusedException(
+        AccessRight.DEIDENTIFIED_COPY, "record " + rec.id() + " has no de-identified copy and is never shared for research"));
+    return s.connection().getBlob(copy.payloadDigest(), rec.storageNodes());
+  }
+
+  /** Reads an own record: logs the read, fetches and opens with the owner's key. */
+  static CompletableFuture<byte[]> readOwn(Session s, MedicalRecord m) {
+    if (s.isErased(m)) {
+      throw new RecordErasedException(m.id());
+    }
+    return logRead(s, m, Optional.empty()).thenCompose(ev -> fetch(s, m))
+        .thenApply(env -> RecordEnvelope.openAsOwner(s.self().secretEncryptionKey(), env));
+  }
+
+  /**
+   * Reads a record shared under {@code grant}: logs the access event, asks the proxies the grant
+   * names to re-encrypt, one after another until {@code threshold} answered, and decrypts with
+   * the grantee's key. Proxies never see the payload or its key. A failing proxy is logged and
+   * skipped; if fewer than the threshold answer, the read fails with a
+   * {@link ProxyFailureException} naming each failing proxy.
+   */
+  static CompletableFuture<byte[]> readShared(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant) {
+    if (s.isErased(rec)) {
+      throw new RecordErasedException(rec.id());
+    }
+    Identity reader = s.self();
+    if (!grant.purpose().allowsReader(reader.kind())) {
+      throw new AccessRefusedException(AccessRight.READER_ROLE, "a " + grant.purpose().label()
+          + " grant does not let a " + reader.kind().label() + " read");
+    }
+    boolean research = grant.purpose() == Purpose.RESEARCH;
+    if (research && rec.deidentified().isEmpty()) {
+      throw new AccessRefusedException(AccessRight.DEIDENTIFIED_COPY, "record " + rec.id()
+          + " has no de-identified copy and is never shared for research");
+    }
+    KeyCard owner = s.keyCard(rec.patient());
+    return logRead(s, rec, Optional.of(grant))
+        .thenCompose(ev -> askProxies(s, ev, grant, 0, new ArrayList<>(), new LinkedHashMap<>()))
+        .thenCompose(answers -> (research ? fetchDeidentified(s, rec) : fetch(s, rec))
+            .thenApply(envelope -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(),
+                owner.verifyingKey(), grant.threshold(), answers, envelope)));
+  }
+
+  private static CompletableFuture<List<ProxyResponse>> askProxies(Session s, AccessEvent ev, AccessGrant grant,
+      int next, List<ProxyResponse> answers, Map<ParticipantId, String> failures) {
+    if (answers.size() == grant.threshold()) {
+      return CompletableFuture.completedFuture(answers);
+    }
+    if (next >= grant.proxies().size()) {
+      return CompletableFuture.failedFuture(new ProxyFailureException("only " + answers.size() + " of "
+          + grant.threshold() + " proxies re-encrypted for access event " + ev.id(), failures));
+    }
+    ParticipantId proxy = grant.proxies().get(next);
+    return s.connection().reencrypt(proxy, ev.id()).handle((r, err) -> {
+      if (err == null) {
+        answers.add(r);
+      } else {
+        Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+            ? err.getCause() : err;
+        if (c instanceof AccessRefusedException || c instanceof RecordErasedException) {
+          throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+        }
+        String why = c instanceof ProxyFailureException p && p.failures().containsKey(proxy)
+            ? p.failures().get(proxy) : String.valueOf(c.getMessage());
+        failures.put(proxy, why);
+        LOG.log(System.Logger.Level.WARNING, "proxy {0} failed for access event {1}: {2}", proxy, ev.id(), why);
+      }
+      return next + 1;
+    }).thenCompose(n -> askProxies(s, ev, grant, n, answers, failures));
+  }
+}

@@ -1,0 +1,118 @@
+package io.medledger.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.InstitutionClass;
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.federation.Federation;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Clients of existing participants reopened from keys exported under a passphrase. */
+class ReopenFromExportedKeysTest {
+  private static final byte[] RECORD = ("{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\","
+      + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"4548-4\"}]},"
+      + "\"subject\":{\"reference\":\"Patient/p1\"},\"valueQuantity\":{\"value\":5.6,\"unit\":\"%\"}}")
+      .getBytes(StandardCharsets.UTF_8);
+  private final Federation f = Federation.builder("reopen-test")
+      .institution("Hospital A", InstitutionClass.A)
+      .institution("Hospital B", InstitutionClass.A)
+      .institution("Authority", InstitutionClass.B)
+      .institution("Clinic", InstitutionClass.C)
+      .storage("Clinic", 3, 2)
+      .threshold(2)
+      .build();
+
+  @AfterEach
+  void close() {
+    f.close();
+  }
+
+  @Test
+  void afterExportAndImportTheReopenedClientsReadGrantAndRevokeAsBefore() {
+    PatientClient anna = f.registerPatient("Anna");
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    MedicalRecord rec = anna.upload(RECORD);
+    char[] pw = "correct horse battery staple".toCharArray();
+    byte[] annaKeys = anna.identity().exportEncrypted(pw);
+    byte[] leeKeys = lee.identity().exportEncrypted("another".toCharArray());
+    anna = null;
+    lee = null;
+
+    PatientClient anna2 = PatientClient.open(f.connection(), Identity.importEncrypted(annaKeys, pw));
+    ClinicianClient lee2 = ClinicianClient.open(f.connection(), Identity.importEncrypted(leeKeys,
+        "another".toCharArray()));
+    assertEquals(rec.patient(), anna2.id());
+    assertEquals(f.institutionId("Hospital A"), lee2.institutionId());
+    assertArrayEquals(RECORD, anna2.read(rec.id()));
+    AccessGrant g = anna2.grant(GrantRequest.treatment(lee2.id()));
+    assertArrayEquals(RECORD, lee2.read(rec.id()));
+    anna2.revoke(g.id());
+    AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> lee2.read(rec.id()));
+    assertEquals(AccessRight.TREATMENT_GRANT, e.missingRight());
+    assertEquals(2, anna2.accessEvents().size(), "the patient's and the clinician's reads are on the trail");
+  }
+
+  @Test
+  void registeringTheSameKeysTwiceIsRefusedButOpeningThemWorks() {
+    Identity keys = Identity.generate(ParticipantKind.PATIENT, "Bo");
+    f.registerPatient(keys);
+    assertThrows(EntryRejectedException.class, () -> f.registerPatient(keys));
+    assertEquals(keys.id(), PatientClient.open(f.connection(), keys).id());
+    Identity stranger = Identity.generate(ParticipantKind.PATIENT, "Never registered");
+    assertThrows(AccessRefusedException.class, () -> PatientClient.open(f.connection(), stranger));
+    assertThrows(IllegalArgumentException.class, () -> ClinicianClient.open(f.connection(), keys));
+  }
+
+  @Test
+  void theExportRoundTripsAndRefusesAWrongPassphraseOrAlteredBytes() {
+    Identity id = Identity.generate(ParticipantKind.RESEARCHER, "Dr Ö");
+    byte[] out = id.exportEncrypted("pw".toCharArray(), new SecureRandom());
+    Identity back = Identity.importEncrypted(out, "pw".toCharArray());
+    assertEquals(id.id(), back.id());
+    assertEquals(id.kind(), back.kind());
+    assertEquals(id.name(), back.name());
+    assertEquals(id.encryptionPublicKey(), back.encryptionPublicKey());
+    assertEquals(id.fragmentVerifyingKey(), back.fragmentVerifyingKey());
+    assertEquals(id.card(), back.card());
+    assertThrows(KeyImportException.class, () -> Identity.importEncrypted(out, "wrong".toCharArray()));
+    byte[] renamed = out.clone();
+    renamed[8] ^= 1; // a byte of the display name: authenticated, so the passphrase no longer opens it
+    assertThrows(KeyImportException.class, () -> Identity.importEncrypted(renamed, "pw".toCharArray()));
+    byte[] version2 = out.clone();
+    version2[4] = 2;
+    KeyImportException v = assertThrows(KeyImportException.class,
+        () -> Identity.importEncrypted(version2, "pw".toCharArray()));
+    assertTrue(v.getMessage().contains("version 2"), v.getMessage());
+    assertThrows(KeyImportException.class,
+        () -> Identity.importEncrypted(Arrays.copyOf(out, out.length - 1), "pw".toCharArray()));
+    assertThrows(KeyImportException.class, () -> Identity.importEncrypted(new byte[3], "pw".toCharArray()));
+    // the export holds no secret key in the clear
+    byte[] seed = id.secretSigningKey().exportSecretBytes();
+    assertFalse(indexOf(out, seed) >= 0, "the signing key appears in the clear");
+    assertNotEquals(-1, indexOf(out, "MLID".getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+}
