@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The ledger state after the last appended block. Mutated only by {@link #apply} under the
@@ -52,6 +54,12 @@ final class LedgerState {
   final List<ParticipantId> federation = new ArrayList<>();
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
+  /** Servers suspended by evidence: still listed above, but left out of {@link #membership()}. */
+  final Set<ParticipantId> suspended = new java.util.HashSet<>();
+  /** Per reinstated server, the height of the block that last reinstated it. */
+  final Map<ParticipantId, Long> reinstatedAt = new HashMap<>();
+  /** The membership after each block that changed it (change points only; the first is genesis). */
+  final TreeMap<Long, Membership> membershipHistory = new TreeMap<>();
   final Map<Digest, SubBlockIndex> subBlocks = new HashMap<>();
   final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
@@ -95,8 +103,34 @@ final class LedgerState {
   }
 
   Membership membership() {
-    return new Membership(height(), federation.stream().map(participants::get).toList(),
-        audit.stream().map(participants::get).toList(), regulators.stream().map(participants::get).toList());
+    return new Membership(height(), serving(federation), serving(audit),
+        regulators.stream().map(participants::get).toList(),
+        suspended.stream().map(participants::get).sorted(java.util.Comparator.comparing(p -> p.id().digest()))
+            .toList());
+  }
+
+  private List<Participant> serving(List<ParticipantId> ids) {
+    return ids.stream().filter(id -> !suspended.contains(id)).map(participants::get).toList();
+  }
+
+  /** The federation servers that may propose and sign governance entries (listed and not suspended). */
+  Set<ParticipantId> servingFederation() {
+    Set<ParticipantId> s = new java.util.HashSet<>(federation);
+    s.removeAll(suspended);
+    return s;
+  }
+
+  /**
+   * The membership as it held after block {@code h} (0 &lt;= h &lt;= height()), from the change
+   * points; its {@link Membership#height()} is {@code h}.
+   */
+  Membership membershipAfter(long h) {
+    if (h < 0 || h > height()) {
+      throw new IllegalArgumentException("no block " + h + " (height " + height() + ")");
+    }
+    Membership m = membershipHistory.floorEntry(h).getValue();
+    return m.height() == h ? m : new Membership(h, m.federationServers(), m.auditServers(), m.regulators(),
+        m.suspended());
   }
 
   /** Applies a validated block's effects. */
@@ -107,10 +141,19 @@ final class LedgerState {
       List<ParticipantId> l = listFor(c.role());
       if (c.action() == MembershipChange.Action.ADD) {
         l.add(c.member());
-      } else {
+      } else if (c.action() == MembershipChange.Action.REMOVE) {
         l.remove(c.member());
       }
     }
+    o.suspension.forEach((id, suspend) -> {
+      if (suspend) {
+        suspended.add(id);
+      } else {
+        suspended.remove(id);
+      }
+    });
+    long blockHeight = fx.block.header().height();
+    o.reinstated.forEach(id -> reinstatedAt.put(id, blockHeight));
     grants.putAll(o.grants);
     records.putAll(o.records);
     publishedKeys.putAll(o.publishedKeys);
@@ -140,5 +183,8 @@ final class LedgerState {
     }
     headsTree = fx.headsTree;
     headers.add(fx.block.header());
+    if (membershipHistory.isEmpty() || !o.membershipChanges.isEmpty() || !o.suspension.isEmpty()) {
+      membershipHistory.put(blockHeight, membership());
+    }
   }
 }

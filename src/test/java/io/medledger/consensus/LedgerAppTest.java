@@ -11,6 +11,7 @@ import io.medledger.chain.ChainFixture;
 import io.medledger.chain.ChainFixture.Actor;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Entry;
+import io.medledger.chain.EvidencePolicy;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.ValidationResult;
 import io.medledger.codec.ByteString;
@@ -102,8 +103,9 @@ class LedgerAppTest {
     ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
     Actor cheat = f.auditors.get(1);
     Actor reporter = f.federation.get(0);
-    Statement a = new Statement(StatementKind.PRECOMMIT, 5, 2, Sha256.hash(new byte[] {1}), -1);
-    Statement b = new Statement(StatementKind.PRECOMMIT, 5, 2, Sha256.hash(new byte[] {2}), -1);
+    long h = f.ledger.height() + 1;
+    Statement a = new Statement(StatementKind.PRECOMMIT, h, 2, Sha256.hash(new byte[] {1}), -1);
+    Statement b = new Statement(StatementKind.PRECOMMIT, h, 2, Sha256.hash(new byte[] {2}), -1);
     Evidence ev = new Evidence(cheat.publicKey(), a, cheat.key().sign(a.signingBytes(f.params.chainId())), b,
         cheat.key().sign(b.signingBytes(f.params.chainId())));
     assertTrue(ev.verify(f.params.chainId()));
@@ -111,11 +113,12 @@ class LedgerAppTest {
     io.medledger.chain.Evidence entry = app.evidenceEntry(ev, reporter.key(), f.now());
     assertEquals(ParticipantId.of(cheat.publicKey()), entry.accused());
     assertInstanceOf(ValidationResult.Accepted.class, f.ledger.checkEntry(entry));
-    assertTrue(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(), entry.secondMessage()));
-    assertFalse(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(), entry.firstMessage()));
-    Statement otherRound = new Statement(StatementKind.PRECOMMIT, 5, 3, b.hash(), -1);
-    assertFalse(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(),
-        ByteString.of(otherRound.signingBytes(f.params.chainId()))));
+    EvidencePolicy strict = f.params.evidencePolicy();
+    assertTrue(strict.offence(f.params.chainId(), entry.firstMessage(), entry.secondMessage()).isPresent());
+    assertFalse(strict.offence(f.params.chainId(), entry.firstMessage(), entry.firstMessage()).isPresent());
+    Statement otherRound = new Statement(StatementKind.PRECOMMIT, h, 3, b.hash(), -1);
+    assertFalse(strict.offence(f.params.chainId(), entry.firstMessage(),
+        ByteString.of(otherRound.signingBytes(f.params.chainId()))).isPresent());
     assertEquals(protocol, RotatingAuditProtocol.NAME);
   }
 }

@@ -159,7 +159,6 @@ class GuideExamplesTest {
     Identity serverIdentity = Identity.generate(ParticipantKind.AUDIT_SERVER, "Health Authority audit server");
     // guide:begin node
     ChainParameters params = ChainParameters.defaults("my-region");
-    params = params.withEvidencePolicy(LedgerApp.evidencePolicy(params.chainId()));  // as Federation does
     FederationServer node = FederationServer.builder(params, serverIdentity)
         .role(NodeRole.AUDIT)
         .dataDirectory(dataDir.resolve("blocks"))                     // durable, replayed on restart
