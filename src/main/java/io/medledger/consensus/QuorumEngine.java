@@ -607,15 +607,27 @@ final class QuorumEngine<B> implements ConsensusProtocol {
    * deterministic, so it is cached for the height.
    */
   private ValidationVerdict verdict(Digest hash, B b, int r) {
+    return verdict(hash, b, r, false);
+  }
+
+  /**
+   * As {@link #verdict(Digest, B, int)}; with {@code certified} (a catch-up block whose certificate
+   * verified, when the configuration trusts certificates) the application may skip entry
+   * signatures, so only a rejection is cached (an acceptance is not a full verdict).
+   */
+  private ValidationVerdict verdict(Digest hash, B b, int r, boolean certified) {
     ValidationVerdict v = verdicts.get(hash);
     if (v == null) {
       Ed25519PublicKey named = app.proposer(b).orElse(null);
       if (named == null || !proposers.contains(named)) {
         v = ValidationVerdict.reject("block names a proposer that is not a federation server");
       } else {
-        v = app.validate(b, new ProposalContext(height, r, named, now()));
+        ProposalContext pc = new ProposalContext(height, r, named, now());
+        v = certified ? app.validateCertified(b, pc) : app.validate(b, pc);
       }
-      verdicts.put(hash, v);
+      if (!certified || !v.accepted()) {
+        verdicts.put(hash, v);
+      }
     }
     return v;
   }
@@ -627,14 +639,15 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         if (b == null) {
           continue;
         }
-        return commitBlock(b, h, tally.certificate(StatementKind.PRECOMMIT, height, r, h));
+        return commitBlock(b, h, tally.certificate(StatementKind.PRECOMMIT, height, r, h), false);
       }
     }
     return false;
   }
 
-  private boolean commitBlock(B b, Digest hash, Certificate cert) {
-    ValidationVerdict v = verdict(hash, b, cert.round());
+  /** Commits a certified block; {@code caughtUp} when it arrived by catch-up with a verified certificate. */
+  private boolean commitBlock(B b, Digest hash, Certificate cert, boolean caughtUp) {
+    ValidationVerdict v = verdict(hash, b, cert.round(), caughtUp && cfg.catchUpTrustsCertificates());
     if (v instanceof ValidationVerdict.Rejected rj) {
       if (!stalledReported) {
         stalledReported = true;
@@ -669,7 +682,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (!hash.equals(cert.blockHash()) || app.height(b) != height || !cert.verify(chainId, voters, verifier)) {
       return false;
     }
-    return commitBlock(b, hash, cert);
+    return commitBlock(b, hash, cert, true);
   }
 
   private boolean tryPrevote() {
