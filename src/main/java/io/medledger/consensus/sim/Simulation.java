@@ -146,7 +146,7 @@ public final class Simulation {
   /** The consensus tuning the simulator uses by default (short LAN timeouts, 100-entry blocks). */
   public static ConsensusConfig defaultConfig() {
     return new ConsensusConfig(100, 1 << 20, Duration.ofMillis(100), Duration.ofMillis(200), 4,
-        Duration.ofMillis(250), 100_000, 16 << 20, 16);
+        Duration.ofMillis(250), 100_000, 16 << 20, 256, true);
   }
 
   /** Runs {@code s} instead of the seed's scenario. */
