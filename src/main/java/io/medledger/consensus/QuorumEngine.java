@@ -151,7 +151,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         }
       }
     } else if (event instanceof Event.MessageReceived m) {
-      onBytes(m.bytes());
+      onBytes(m.from(), m.bytes());
     } else if (event instanceof Event.TimerFired t) {
       onTimer(t.timer());
     } else if (event instanceof Event.BlockDelivered d) {
@@ -233,7 +233,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     List<ConsensusMessage> buffered = admission.enter(h, nodes.size());
     if (replay) {
       for (ConsensusMessage m : buffered) {
-        onMessage(m);
+        onMessage(m, null);
       }
     }
   }
@@ -304,6 +304,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   // ---------------------------------------------------------------- entries
 
   private void flushGossip() {
+    if (myIndex < 0) {
+      gossipOut.clear(); // not a member at this height: nobody would accept its batch; regossip sends them later
+      return;
+    }
     if (!gossipOut.isEmpty()) {
       out.add(new Action.Broadcast(EntryBatch.sign(new ArrayList<>(gossipOut), myIndex, key, chainId)));
       gossipOut.clear();
@@ -311,6 +315,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private void regossip() {
+    if (myIndex < 0) {
+      return;
+    }
     List<byte[]> again = pool.localSince(now() - cfg.retransmitInterval().toMillis(), cfg.maxBlockEntries());
     if (!again.isEmpty()) {
       out.add(new Action.Broadcast(EntryBatch.sign(again, myIndex, key, chainId)));
@@ -319,7 +326,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
 
   // ---------------------------------------------------------------- messages
 
-  private void onBytes(byte[] bytes) {
+  private void onBytes(Ed25519PublicKey from, byte[] bytes) {
     // Status and block requests repeat verbatim and their effect depends on our state: never skip them.
     boolean repeatable = bytes.length > 0
         && (bytes[0] == ConsensusMessage.TAG_STATUS || bytes[0] == ConsensusMessage.TAG_BLOCK_REQUEST);
@@ -334,7 +341,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return;
     }
     // A message dropped only because of our height is not remembered: a retransmission may count later.
-    if (onMessage(m) && d != null) {
+    if (onMessage(m, from) && d != null) {
       seen.put(d, Boolean.TRUE);
     }
   }
@@ -347,31 +354,38 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     return lastStatus;
   }
 
-  private boolean bodySigned(ConsensusMessage m, int sender, byte[] sig) {
-    return sender < nodes.size() && verifier.verify(nodes.get(sender), m.signingBytes(chainId), sig);
+  /**
+   * Whether a body-signed message was signed by {@code from}, the peer the transport names. The
+   * sender index inside names the sender in the membership of the sender's own height, which
+   * after a reconfiguration differs from this node's: the key, not the index, identifies it.
+   */
+  private boolean bodySigned(ConsensusMessage m, Ed25519PublicKey from, byte[] sig) {
+    return from != null && verifier.verify(from, m.signingBytes(chainId), sig);
   }
 
   /** Processes a decoded message; false when it was dropped only because of this node's height. */
-  private boolean onMessage(ConsensusMessage m) {
+  private boolean onMessage(ConsensusMessage m, Ed25519PublicKey from) {
+    int peer = from == null ? -1 : nodes.indexOf(from);
     if (m instanceof EntryBatch e) {
-      if (bodySigned(e, e.sender(), e.signature())) {
-        Ed25519PublicKey from = nodes.get(e.sender());
+      if (peer >= 0 && bodySigned(e, from, e.signature())) {
         for (byte[] entry : e.entriesRaw()) {
           pool.add(entry, now(), false, from);
         }
       }
     } else if (m instanceof Status s) {
-      if (s.committedHeight() >= height && bodySigned(s, s.sender(), s.signature())) {
-        catchUp.claim(s.sender(), s.committedHeight());
+      if (peer >= 0 && s.committedHeight() >= height && bodySigned(s, from, s.signature())) {
+        catchUp.claim(peer, s.committedHeight());
         requestSync();
       }
     } else if (m instanceof BlockRequest q) {
-      if (bodySigned(q, q.sender(), q.signature())) {
-        serve(q);
+      // Served to a member of the height it asks for (after a reconfiguration, maybe not one of ours).
+      if (q.fromHeight() < height && app.membership(q.fromHeight()).nodes().contains(from)
+          && bodySigned(q, from, q.signature())) {
+        serve(q, from);
       }
     } else if (m instanceof BlockResponse r) {
-      if (r.fromHeight() <= height && r.fromHeight() + r.blocksRaw().size() > height
-          && bodySigned(r, r.sender(), r.signature())) {
+      if (peer >= 0 && r.fromHeight() <= height && r.fromHeight() + r.blocksRaw().size() > height
+          && bodySigned(r, from, r.signature())) {
         long before = height;
         for (int i = (int) (height - r.fromHeight()); i < r.blocksRaw().size(); i++) {
           if (!applyCertified(r.blocksRaw().get(i), r.certificates().get(i))) {
@@ -867,7 +881,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
   }
 
-  private void serve(BlockRequest q) {
+  private void serve(BlockRequest q, Ed25519PublicKey to) {
     long committed = height - 1;
     if (q.fromHeight() > committed) {
       return;
@@ -885,7 +899,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       cs.add(app.certificate(h));
       bytes += enc.length;
     }
-    out.add(new Action.Send(nodes.get(q.sender()), BlockResponse.sign(q.fromHeight(), bs, cs, myIndex, key, chainId)));
+    out.add(new Action.Send(to, BlockResponse.sign(q.fromHeight(), bs, cs, Math.max(0, myIndex), key, chainId)));
   }
 
   // ---------------------------------------------------------------- durable safety state
