@@ -435,10 +435,11 @@ final class BlockProcessor {
    * is already suspended, governance reinstated it at or after the offence's height, it no longer
    * serves, or it is the last serving server of its role.
    */
-  private void suspend(Evidence v, Overlay o) {
+  private void suspend(Evidence v, Overlay o, long blockHeight) {
     ParticipantId id = v.accused();
     long h = offence(v).orElseThrow().height();
-    if (o.suspended(id) || o.reinstatedAt(id) >= h) {
+    long forgivenUpTo = o.reinstated.contains(id) ? blockHeight : o.reinstatedAt(id);
+    if (o.suspended(id) || forgivenUpTo >= h) {
       return;
     }
     for (ParticipantKind role : List.of(FEDERATION_SERVER, AUDIT_SERVER)) {
@@ -490,7 +491,7 @@ final class BlockProcessor {
         o.federationDelta += m.action() == MembershipChange.Action.ADD ? 1 : -1;
       }
     } else if (e instanceof Evidence v) {
-      suspend(v, o);
+      suspend(v, o, height);
     } else if (e instanceof AccessGrant g) {
       o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), terms(g), height, Long.MAX_VALUE));
       o.newGrantsByPatient.computeIfAbsent(g.patient(), k -> new ArrayList<>()).add(ee.id());

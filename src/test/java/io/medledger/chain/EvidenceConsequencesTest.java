@@ -160,6 +160,17 @@ class EvidenceConsequencesTest {
   }
 
   @Test
+  void evidenceInTheReinstatingBlockAboutAForgivenHeightDoesNotSuspendAgain() {
+    Actor bad = f.auditors.get(0);
+    long h = f.ledger.height();
+    f.commit(equivocation(bad, PREVOTE, h));
+    assertTrue(f.ledger.membership().isSuspended(bad.id()));
+    f.commit(f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, bad, null),
+        equivocation(bad, PRECOMMIT, h));
+    assertTrue(f.ledger.membership().isAuditServer(bad.id()));
+  }
+
+  @Test
   void suspensionNeverEmptiesARole() {
     ChainFixture one = ChainFixture.builder().federationServers(1).auditServers(1).build();
     Actor fed = one.federation.get(0);
