@@ -28,6 +28,15 @@ class CatchUpPeersTest {
   }
 
   @Test
+  void freshStateAsksNobodyAndNobodyIsBackedOff() {
+    CatchUpPeers c = new CatchUpPeers(3, -1);
+    assertEquals(-1, c.next(0, 0, 100), "no claim at all, even for height 0");
+    c.claim(0, 7);
+    assertEquals(0, c.next(3, -5, 100), "not backed off at any time, even before the epoch");
+    assertEquals(0, c.failures(0));
+  }
+
+  @Test
   void aPeerThatDoesNotAdvanceTheNodeIsBackedOffExponentially() {
     CatchUpPeers c = new CatchUpPeers(2, 0);
     c.claim(1, 50);
