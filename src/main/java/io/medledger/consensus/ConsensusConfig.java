@@ -49,12 +49,13 @@ public record ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration m
   }
 
   /**
-   * Defaults for a LAN federation: 1,000-entry blocks, 100 ms batches, 1 s round timeout, 256
-   * blocks per catch-up response, catch-up trusting certificates for entry signatures.
+   * Defaults for a LAN federation: 1,000-entry blocks, 100 ms batches, 1 s round timeout, 16
+   * blocks per catch-up response (the node runtime's bulk sync asks for more), catch-up trusting
+   * certificates for entry signatures.
    */
   public static ConsensusConfig defaults() {
     return new ConsensusConfig(1000, 4 << 20, Duration.ofMillis(100), Duration.ofSeconds(1), 6,
-        Duration.ofMillis(500), 100_000, 64 << 20, 256, true);
+        Duration.ofMillis(500), 100_000, 64 << 20, 16, true);
   }
 
   /** A copy with other batching limits. */

@@ -93,6 +93,8 @@ class AdmissionTest {
 
   @Test
   void roundOfEachKind() {
+    assertEquals(0, Admission.roundOf(ConsensusMessage.Status.sign(4, 7, 0,
+        io.medledger.crypto.Ed25519PrivateKey.fromSeed(new byte[32]), HASH)), "a status has no round");
     assertEquals(3, Admission.roundOf(vote(1, 3)));
     assertEquals(4, Admission.roundOf(new Proposal(new Statement(StatementKind.PROPOSAL, 1, 4, HASH, -1),
         new byte[64], new byte[1], null)));

@@ -132,9 +132,9 @@ class CatchUpTrustTest {
   }
 
   @Test
-  void theDefaultsTrustCertificatesForCatchUpAndAskForBulkBatches() {
+  void theDefaultsTrustCertificatesForCatchUpAndTheSimulatorAsksForBulkBatches() {
     assertTrue(ConsensusConfig.defaults().catchUpTrustsCertificates());
-    assertEquals(256, ConsensusConfig.defaults().syncBatch());
+    assertEquals(256, Simulation.defaultConfig().syncBatch());
     assertTrue(Simulation.defaultConfig().catchUpTrustsCertificates());
     assertFalse(ConsensusConfig.defaults().withCatchUp(16, false).catchUpTrustsCertificates());
   }

@@ -55,5 +55,6 @@ class EngineTimersTest {
     assertEquals(300, min);
     assertEquals(500, max);
     assertEquals(0, EngineTimers.jittered(Duration.ZERO, r).toMillis(), "a zero period is treated as 1 ms");
+    assertEquals(0, EngineTimers.jittered(Duration.ofMillis(-4), r).toMillis(), "so is a negative one");
   }
 }

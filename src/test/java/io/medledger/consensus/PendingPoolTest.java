@@ -32,14 +32,14 @@ class PendingPoolTest {
   void refusesBeyondCapacityOversizeAndDuplicates() {
     PendingPool p = new PendingPool(3, 10, 100);
     assertFalse(p.add(entry(0, 11), 0, true, null), "an entry larger than a block is refused");
-    assertTrue(p.add(entry(0, 10), 0, true, null), "an entry of exactly the block size is accepted");
+    assertTrue(p.add(entry(0, 10), 5, true, null), "an entry of exactly the block size is accepted");
     assertFalse(p.add(entry(0, 10), 1, true, null), "a pending entry is refused again");
     assertTrue(p.add(entry(1, 4), 1, true, null));
     assertTrue(p.add(entry(2, 4), 2, true, null));
     assertFalse(p.add(entry(3, 4), 3, true, null), "the pool is full");
     assertEquals(3, p.size());
     assertEquals(18, p.bytes());
-    assertEquals(0, p.oldestArrival());
+    assertEquals(5, p.oldestArrival());
   }
 
   @Test
@@ -77,6 +77,7 @@ class PendingPoolTest {
     assertFalse(p.add(entry(0, 5), 1, true, null), "a recently committed entry is refused");
     p.committed(entry(1, 5));
     p.committed(entry(2, 5));
+    assertFalse(p.add(entry(1, 5), 1, true, null), "the last two committed entries are remembered");
     assertTrue(p.add(entry(0, 5), 1, true, null), "only the last two committed entries are remembered");
     p.remove(Sha256.hash(entry(7, 5)));
     assertEquals(1, p.size(), "removing an absent entry changes nothing");

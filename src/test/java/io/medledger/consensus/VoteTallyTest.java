@@ -53,6 +53,10 @@ class VoteTallyTest {
     assertTrue(t.isEmpty());
     assertEquals(0, t.size());
     assertTrue(t.add(StatementKind.PREVOTE, 0, B, 1, sig(1)), "a new height counts afresh");
+    assertFalse(t.isEmpty(), "prevotes alone");
+    t.clear();
+    t.add(StatementKind.PRECOMMIT, 0, B, 1, sig(1));
+    assertFalse(t.isEmpty(), "precommits alone");
     assertThrows(IllegalArgumentException.class, () -> t.add(StatementKind.TIMEOUT, 0, A, 3, sig(3)));
   }
 
