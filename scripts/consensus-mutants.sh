@@ -45,12 +45,11 @@ for m in $mutants; do
   mkdir -p "$work/src" "$work/classes"
   case $m in
     lock-check-removed) f=$src/QuorumEngine.java
-      mutate $f 'if (!(lockedRound < 0 || p.hash().equals(lockedHash) || (aux >= lockedRound && aux < round))) {' 'if (false) {' ;;
+      mutate $f 'if (!lock.mayPrevote(p.hash(), aux, round)) {' 'if (false) {' ;;
     quorum-ceil-2n-3) f=$src/Membership.java
       mutate $f 'return 2 * n / 3 + 1;' 'return (2 * n + 2) / 3;' ;;
     precommit-without-lock) f=$src/QuorumEngine.java
-      mutate $f '      lockedRound = round;
-      lockedHash = hash;
+      mutate $f '      lock.lock(round, hash);
 ' '' ;;
     restore-ignores-state) f=$src/QuorumEngine.java
       mutate $f '    Wire.Reader r = new Wire.Reader(state);' '    if (state != null) {

@@ -55,7 +55,10 @@ final class BlockProcessor {
     this.skewMillis = params.maxClockSkew().toMillis();
   }
 
-  /** The per-block facts authorization needs. */
+  /**
+   * The per-block facts authorization needs: the block's height and time, and the federation
+   * servers serving (listed, not suspended) as of the parent.
+   */
   record Context(long height, long time, Set<ParticipantId> parentFederation) {}
 
   // ---------------------------------------------------------------- signatures
@@ -220,7 +223,7 @@ final class BlockProcessor {
       }
       return a.toHeight() >= c.height() ? "an anchor covers only earlier blocks" : null;
     } else if (e instanceof Evidence v) {
-      return evidence(v, signers, o);
+      return evidence(v, signers, o, c);
     } else if (e instanceof KeyPublication k) {
       String r = exactly(signers, k.participant());
       if (r != null) {
@@ -257,7 +260,13 @@ final class BlockProcessor {
     if (existing == null || !existing.active() || existing.kind() != m.role()) {
       return member + " is not an active " + m.role().label();
     }
-    if (m.role() == FEDERATION_SERVER && o.federationSize() <= 1) {
+    if (m.action() == MembershipChange.Action.REINSTATE) {
+      if (!o.suspended(member)) {
+        return member + " is not suspended";
+      }
+      return governance(signers, Set.of(), c);
+    }
+    if (m.role() == FEDERATION_SERVER && !o.suspended(member) && o.serving(FEDERATION_SERVER).size() <= 1) {
       return "the last federation server cannot be removed";
     }
     if (c.parentFederation().isEmpty()) {
@@ -408,7 +417,7 @@ final class BlockProcessor {
     return null;
   }
 
-  private String evidence(Evidence v, Set<ParticipantId> signers, Overlay o) {
+  private String evidence(Evidence v, Set<ParticipantId> signers, Overlay o, Context c) {
     String r = exactly(signers, v.reporter());
     if (r != null) {
       return r;
@@ -425,8 +434,47 @@ final class BlockProcessor {
         || !k.verify(v.secondMessage().toByteArray(), v.secondSignature().toByteArray())) {
       return "the quoted messages are not both signed by the accused";
     }
-    return params.evidencePolicy().conflicting(v.firstMessage(), v.secondMessage())
-        ? null : "the quoted messages do not conflict";
+    Optional<EvidencePolicy.Offence> off = offence(v);
+    if (off.isEmpty()) {
+      return "the quoted messages do not conflict: they prove no offence";
+    }
+    long h = off.get().height();
+    if (h > c.height()) {
+      return "the messages are about height " + h + ", which this chain has not reached";
+    }
+    // The membership that ordered height h: the state after block h - 1.
+    Membership m = o.base.membershipAfter(h - 1);
+    boolean member = off.get().asProposer() ? m.isFederationServer(v.accused())
+        : m.isFederationServer(v.accused()) || m.isAuditServer(v.accused());
+    if (!member) {
+      return "the accused was not a serving " + (off.get().asProposer() ? "federation server" : "server")
+          + " at height " + h;
+    }
+    return null;
+  }
+
+  private Optional<EvidencePolicy.Offence> offence(Evidence v) {
+    return params.evidencePolicy().offence(params.chainId(), v.firstMessage(), v.secondMessage());
+  }
+
+  /**
+   * The consequence of valid evidence: the accused is suspended from the next block on, unless it
+   * is already suspended, governance reinstated it at or after the offence's height, it no longer
+   * serves, or it is the last serving server of its role.
+   */
+  private void suspend(Evidence v, Overlay o, long blockHeight) {
+    ParticipantId id = v.accused();
+    long h = offence(v).orElseThrow().height();
+    long forgivenUpTo = o.reinstated.contains(id) ? blockHeight : o.reinstatedAt(id);
+    if (o.suspended(id) || forgivenUpTo >= h) {
+      return;
+    }
+    for (ParticipantKind role : List.of(FEDERATION_SERVER, AUDIT_SERVER)) {
+      List<ParticipantId> serving = o.serving(role);
+      if (serving.contains(id) && serving.size() > 1) {
+        o.suspension.put(id, true);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- effects
@@ -454,14 +502,23 @@ final class BlockProcessor {
       if (m.action() == MembershipChange.Action.ADD) {
         now = existing != null ? existing.reactivated()
             : new Participant(m.role(), m.memberKey(), m.operator(), Optional.empty(), height, true);
-      } else {
+      } else if (m.action() == MembershipChange.Action.REMOVE) {
         now = existing.deactivated();
+        if (o.suspended(m.member())) {
+          o.suspension.put(m.member(), false);
+        }
+      } else {
+        now = existing;
+        o.suspension.put(m.member(), false);
+        o.reinstated.add(m.member());
       }
       o.participants.put(m.member(), now);
       o.membershipChanges.add(m);
-      if (m.role() == FEDERATION_SERVER) {
+      if (m.role() == FEDERATION_SERVER && m.action() != MembershipChange.Action.REINSTATE) {
         o.federationDelta += m.action() == MembershipChange.Action.ADD ? 1 : -1;
       }
+    } else if (e instanceof Evidence v) {
+      suspend(v, o, height);
     } else if (e instanceof AccessGrant g) {
       o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), terms(g), height, Long.MAX_VALUE));
       o.newGrantsByPatient.computeIfAbsent(g.patient(), k -> new ArrayList<>()).add(ee.id());

@@ -19,7 +19,7 @@ import java.util.Set;
  * @param maxClockSkew how far a block or entry time may run ahead of the local clock (blocks) or
  *     of the block time (entries)
  * @param serverClasses which institution classes may operate federation and audit servers
- * @param evidencePolicy what counts as two conflicting messages
+ * @param evidencePolicy what two messages signed by one server prove against it
  * @param maxBlockEntries most entries a block may hold
  * @param maxBlockBytes largest encoded block (header and entries), at most
  *     {@link Limits#MAX_BLOCK_BYTES} minus 1 MiB left for the certificate
@@ -54,7 +54,7 @@ public record ChainParameters(
   /**
    * Defaults for a chain named {@code name}: chain id {@code SHA-256("medledger/chain/v1" || 0x00
    * || name)}, 30 s skew, class A institutions operate federation servers and class B audit
-   * servers, any two different signed messages are evidence, 10,000 entries and 32 MiB per block.
+   * servers, the {@linkplain EvidencePolicy#strict() strict} evidence rule, 10,000 entries and 32 MiB per block.
    */
   public static ChainParameters defaults(String name) {
     Digest id = Sha256.hash("medledger/chain/v1\0".getBytes(StandardCharsets.US_ASCII),
@@ -62,7 +62,7 @@ public record ChainParameters(
     return new ChainParameters(id, Duration.ofSeconds(30),
         Map.of(ParticipantKind.FEDERATION_SERVER, Set.of(InstitutionClass.A),
             ParticipantKind.AUDIT_SERVER, Set.of(InstitutionClass.B)),
-        EvidencePolicy.anyDifference(), 10_000, 32 << 20);
+        EvidencePolicy.strict(), 10_000, 32 << 20);
   }
 
   /** A copy with another skew. */

@@ -1,20 +1,50 @@
 package io.medledger.chain;
 
 import io.medledger.codec.ByteString;
+import io.medledger.crypto.Digest;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
- * Decides whether two messages signed by one server conflict (are equivocation). The consensus
- * protocol supplies the real rule; {@link #anyDifference()} accepts any two different messages.
+ * Decides what two messages signed by one server prove against it. The only rule shipped is
+ * {@link #strict()}, the consensus protocols' own; every ledger uses it unless configured
+ * otherwise through {@link ChainParameters#withEvidencePolicy}.
  *
  * <p>Implementations must be thread-safe and deterministic.
  */
 @FunctionalInterface
 public interface EvidencePolicy {
-  /** Whether {@code first} and {@code second} (already known to differ and be signed) conflict. */
-  boolean conflicting(ByteString first, ByteString second);
+  /**
+   * The offence that {@code first} and {@code second} (already known to differ and to be signed
+   * by the accused) prove on chain {@code chainId}, or empty when they prove none.
+   */
+  Optional<Offence> offence(Digest chainId, ByteString first, ByteString second);
 
-  /** Any two different signed messages count as evidence. */
-  static EvidencePolicy anyDifference() {
-    return (a, b) -> !a.equals(b);
+  /**
+   * A proven offence.
+   *
+   * @param height the consensus height the two messages are about; the accused must have been a
+   *     server in the membership that ordered that height
+   * @param asProposer whether the accused signed them as a proposer (bookkeeper) rather than as a
+   *     voter; a proposer must have been a federation server at that height
+   * @param description what was proven, for people
+   */
+  record Offence(long height, boolean asProposer, String description) {
+    /** Validates the fields. */
+    public Offence {
+      if (height < 1) {
+        throw new IllegalArgumentException("an offence concerns a height of at least 1");
+      }
+      Objects.requireNonNull(description, "description");
+    }
+  }
+
+  /**
+   * The consensus protocols' rule: both messages are signed consensus statements of this chain
+   * (see {@code io.medledger.consensus.Statement}) of one kind, height and round that name
+   * different blocks (equivocation). Anything else, such as votes of two heights, proves nothing.
+   */
+  static EvidencePolicy strict() {
+    return StrictEvidence::offence;
   }
 }

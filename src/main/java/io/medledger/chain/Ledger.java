@@ -353,6 +353,21 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * The membership as it held after block {@code height}: the one that ordered block
+   * {@code height + 1}. Kept as change points, so any past height costs a map lookup.
+   *
+   * @throws IllegalArgumentException if {@code height} is not in 0..{@link #height()}
+   */
+  public Membership membershipAfter(long height) {
+    lock.readLock().lock();
+    try {
+      return state.membershipAfter(height);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** A registered participant (active or removed). */
   public Optional<Participant> participant(ParticipantId id) {
     lock.readLock().lock();
@@ -460,7 +475,7 @@ public final class Ledger implements AutoCloseable {
     lock.readLock().lock();
     try {
       BlockProcessor.Context c = new BlockProcessor.Context(state.height() + 1, clock.millis(),
-          Set.copyOf(state.federation));
+          state.servingFederation());
       String r = processor.authorize(e, new Overlay(state), c);
       return r == null ? ValidationResult.accepted(entry) : ValidationResult.rejected(r);
     } finally {
@@ -497,7 +512,7 @@ public final class Ledger implements AutoCloseable {
         return ValidationResult.rejected(hp);
       }
       Overlay o = new Overlay(state);
-      BlockProcessor.Context c = new BlockProcessor.Context(height, timestamp, Set.copyOf(state.federation));
+      BlockProcessor.Context c = new BlockProcessor.Context(height, timestamp, state.servingFederation());
       List<EncodedEntry> included = new ArrayList<>();
       List<BlockCandidate.RejectedEntry> rejected = new ArrayList<>();
       List<Entry> deferred = new ArrayList<>();
@@ -607,6 +622,9 @@ public final class Ledger implements AutoCloseable {
     if (height > 0 && !state.federation.contains(bookkeeper)) {
       return "bookkeeper " + bookkeeper + " is not an active federation server";
     }
+    if (height > 0 && state.suspended.contains(bookkeeper)) {
+      return "bookkeeper " + bookkeeper + " is suspended by evidence";
+    }
     return null;
   }
 
@@ -641,7 +659,7 @@ public final class Ledger implements AutoCloseable {
       }
     }
     Overlay o = new Overlay(state);
-    BlockProcessor.Context c = new BlockProcessor.Context(height, h.timestamp(), Set.copyOf(state.federation));
+    BlockProcessor.Context c = new BlockProcessor.Context(height, h.timestamp(), state.servingFederation());
     for (int i = 0; i < entries.size(); i++) {
       EncodedEntry e = entries.get(i);
       String r = processor.authorize(e, o, c);

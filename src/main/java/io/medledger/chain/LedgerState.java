@@ -16,9 +16,14 @@ import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.LongPredicate;
 
 /**
@@ -31,7 +36,9 @@ import java.util.function.LongPredicate;
  * {@code P}id participant, {@code A}id grant, {@code a}patient id grant by patient, {@code R}id
  * record, {@code E}id ledger index of an entry, {@code K}id published keys, {@code S}key height
  * sub-block, {@code T}key last sub-block, {@code H}height header, {@code L}ledger size height (the
- * block ending there), {@code M} membership, {@code F} frontier, {@code t}... heads tree nodes,
+ * block ending there), {@code M} membership (with the suspended servers), {@code m}height the
+ * membership after a block that changed it, {@code U}id the height that last reinstated a server,
+ * {@code F} frontier, {@code t}... heads tree nodes,
  * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}).
  */
 final class LedgerState {
@@ -75,6 +82,8 @@ final class LedgerState {
   static final byte LAST_SUB_BLOCK = 'T';
   static final byte HEADER = 'H';
   static final byte LOCATION = 'L';
+  static final byte MEMBERSHIP_AT = 'm';
+  static final byte REINSTATED = 'U';
   private static final byte[] MEMBERS = {'M'};
   private static final byte[] FRONTIER = {'F'};
   private static final int CACHE = 1 << 16;
@@ -86,6 +95,15 @@ final class LedgerState {
   final List<ParticipantId> federation = new ArrayList<>();
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
+  /** Servers suspended by evidence: still listed above, but left out of {@link #membership()}. */
+  final Set<ParticipantId> suspended = new HashSet<>();
+  /** Per reinstated server, the height of the block that last reinstated it. */
+  final Map<ParticipantId, Long> reinstatedAt = new HashMap<>();
+  /**
+   * The membership lists (federation, audit, regulators, suspended) after each block that changed
+   * them; change points only, so it stays small; the first is genesis.
+   */
+  private final TreeMap<Long, List<List<ParticipantId>>> membershipHistory = new TreeMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
   CompactRange frontier = new CompactRange();
   private BlockHeader tip;
@@ -122,13 +140,34 @@ final class LedgerState {
     federation.addAll(ids(m.digestList("federation", Integer.MAX_VALUE)));
     audit.addAll(ids(m.digestList("audit", Integer.MAX_VALUE)));
     regulators.addAll(ids(m.digestList("regulators", Integer.MAX_VALUE)));
+    suspended.addAll(ids(m.digestList("suspended", Integer.MAX_VALUE)));
     long heads = m.i64("heads");
     m.finish();
+    loadHistory();
     BinaryFieldReader f = new BinaryFieldReader(store.get(FRONTIER));
     long size = f.i64("size");
     frontier = CompactRange.restore(size, f.digestList("roots", 64));
     f.finish();
     headsTree = HeadsTree.open(store::get, heads);
+  }
+
+  /** Reads the membership change points and the reinstatement heights from the store. */
+  private void loadHistory() {
+    membershipHistory.clear();
+    reinstatedAt.clear();
+    store.scan(new byte[] {MEMBERSHIP_AT}, successor(new byte[] {MEMBERSHIP_AT}), (k, v) -> {
+      BinaryFieldReader r = new BinaryFieldReader(v);
+      List<List<ParticipantId>> lists = List.of(ids(r.digestList("federation", Integer.MAX_VALUE)),
+          ids(r.digestList("audit", Integer.MAX_VALUE)), ids(r.digestList("regulators", Integer.MAX_VALUE)),
+          ids(r.digestList("suspended", Integer.MAX_VALUE)));
+      r.finish();
+      membershipHistory.put(ByteBuffer.wrap(k, 1, 8).getLong(), lists);
+      return true;
+    });
+    store.scan(new byte[] {REINSTATED}, successor(new byte[] {REINSTATED}), (k, v) -> {
+      reinstatedAt.put(ParticipantId.fromDigest(Digest.of(k, 1)), ByteBuffer.wrap(v).getLong());
+      return true;
+    });
   }
 
   private static List<ParticipantId> ids(List<Digest> ds) {
@@ -325,8 +364,39 @@ final class LedgerState {
   }
 
   Membership membership() {
-    return new Membership(height(), federation.stream().map(this::participant).toList(),
-        audit.stream().map(this::participant).toList(), regulators.stream().map(this::participant).toList());
+    return membershipOf(height(), List.of(federation, audit, regulators, sortedSuspended()));
+  }
+
+  private List<ParticipantId> sortedSuspended() {
+    return suspended.stream().sorted(Comparator.comparing(ParticipantId::digest)).toList();
+  }
+
+  private Membership membershipOf(long h, List<List<ParticipantId>> lists) {
+    Set<ParticipantId> out = new HashSet<>(lists.get(3));
+    return new Membership(h, serving(lists.get(0), out), serving(lists.get(1), out),
+        lists.get(2).stream().map(this::participant).toList(), lists.get(3).stream().map(this::participant).toList());
+  }
+
+  private List<Participant> serving(List<ParticipantId> ids, Set<ParticipantId> out) {
+    return ids.stream().filter(id -> !out.contains(id)).map(this::participant).toList();
+  }
+
+  /** The federation servers that may propose and sign governance entries (listed and not suspended). */
+  Set<ParticipantId> servingFederation() {
+    Set<ParticipantId> s = new HashSet<>(federation);
+    s.removeAll(suspended);
+    return s;
+  }
+
+  /**
+   * The membership as it held after block {@code h} (0 &lt;= h &lt;= height()), from the change
+   * points; its {@link Membership#height()} is {@code h}.
+   */
+  Membership membershipAfter(long h) {
+    if (h < 0 || h > height()) {
+      throw new IllegalArgumentException("no block " + h + " (height " + height() + ")");
+    }
+    return membershipOf(h, membershipHistory.floorEntry(h).getValue());
   }
 
   // ------------------------------------------------------------------ writes
@@ -346,10 +416,22 @@ final class LedgerState {
       List<ParticipantId> l = listFor(c.role());
       if (c.action() == MembershipChange.Action.ADD) {
         l.add(c.member());
-      } else {
+      } else if (c.action() == MembershipChange.Action.REMOVE) {
         l.remove(c.member());
       }
       membersChanged = true;
+    }
+    for (Map.Entry<ParticipantId, Boolean> e : o.suspension.entrySet()) {
+      if (e.getValue()) {
+        suspended.add(e.getKey());
+      } else {
+        suspended.remove(e.getKey());
+      }
+      membersChanged = true;
+    }
+    for (ParticipantId id : o.reinstated) {
+      reinstatedAt.put(id, h.height());
+      b.put(key(REINSTATED, id.digest()), u64(h.height()));
     }
     o.grants.forEach((id, g) -> b.put(key(GRANT, id), encode(g)));
     o.records.forEach((id, r) -> b.put(key(RECORD, id), encode(r)));
@@ -396,8 +478,20 @@ final class LedgerState {
       w.digestList("federation", federation.stream().map(ParticipantId::digest).toList());
       w.digestList("audit", audit.stream().map(ParticipantId::digest).toList());
       w.digestList("regulators", regulators.stream().map(ParticipantId::digest).toList());
+      w.digestList("suspended", sortedSuspended().stream().map(ParticipantId::digest).toList());
       w.i64("heads", fx.headsTree.size());
       b.put(MEMBERS, w.toByteArray());
+    }
+    if (membersChanged || membershipHistory.isEmpty()) {
+      List<List<ParticipantId>> lists = List.of(List.copyOf(federation), List.copyOf(audit), List.copyOf(regulators),
+          sortedSuspended());
+      BinaryFieldWriter w = new BinaryFieldWriter();
+      w.digestList("federation", lists.get(0).stream().map(ParticipantId::digest).toList());
+      w.digestList("audit", lists.get(1).stream().map(ParticipantId::digest).toList());
+      w.digestList("regulators", lists.get(2).stream().map(ParticipantId::digest).toList());
+      w.digestList("suspended", lists.get(3).stream().map(ParticipantId::digest).toList());
+      b.put(key(MEMBERSHIP_AT, h.height()), w.toByteArray());
+      membershipHistory.put(h.height(), lists);
     }
     BinaryFieldWriter f = new BinaryFieldWriter();
     f.i64("size", fx.frontier.size());
@@ -434,13 +528,16 @@ final class LedgerState {
     federation.clear();
     audit.clear();
     regulators.clear();
+    suspended.clear();
     byte[] m = store.get(MEMBERS);
     if (m != null) {
       BinaryFieldReader r = new BinaryFieldReader(m);
       federation.addAll(ids(r.digestList("federation", Integer.MAX_VALUE)));
       audit.addAll(ids(r.digestList("audit", Integer.MAX_VALUE)));
       regulators.addAll(ids(r.digestList("regulators", Integer.MAX_VALUE)));
+      suspended.addAll(ids(r.digestList("suspended", Integer.MAX_VALUE)));
     }
+    loadHistory();
   }
 
   // ------------------------------------------------------------------ values

@@ -8,14 +8,14 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Governance: adds or removes a federation server, an audit server or a regulator. Signed by a
- * quorum of the current federation servers (more than two thirds); an addition is also signed
- * by the new member. While the federation is empty (genesis) an addition needs only the new
+ * Governance: adds or removes a federation server, an audit server or a regulator, or reinstates
+ * a server that evidence suspended. Signed by a quorum of the current (serving) federation servers
+ * (more than two thirds); an addition is also signed by the new member. While the federation is empty (genesis) an addition needs only the new
  * member's signature. Servers name the institution that operates them.
  *
  * <p>Immutable and thread-safe.
  *
- * @param action add or remove
+ * @param action add, remove or reinstate
  * @param role {@link ParticipantKind#FEDERATION_SERVER}, {@link ParticipantKind#AUDIT_SERVER} or
  *     {@link ParticipantKind#REGULATOR}
  * @param memberKey the member's public key
@@ -37,9 +37,14 @@ public record MembershipChange(
     /** Admit the member. */
     ADD,
     /** Remove the member. */
-    REMOVE;
+    REMOVE,
+    /**
+     * Reinstate a server suspended by evidence: it proposes and votes again from the height after
+     * the block holding this entry.
+     */
+    REINSTATE;
 
-    static final List<String> LABELS = List.of("add", "remove");
+    static final List<String> LABELS = List.of("add", "remove", "reinstate");
 
     /** The JSON label. */
     public String label() {

@@ -23,6 +23,10 @@ final class Overlay {
   final Set<Digest> newEntries = new HashSet<>();
   final List<MembershipChange> membershipChanges = new ArrayList<>();
   final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
+  /** Suspensions (true) and reinstatements (false) by this block's entries, in order; the last one counts. */
+  final Map<ParticipantId, Boolean> suspension = new java.util.LinkedHashMap<>();
+  /** Servers this block reinstated. */
+  final Set<ParticipantId> reinstated = new java.util.LinkedHashSet<>();
   int federationDelta;
 
   Overlay(LedgerState base) {
@@ -77,6 +81,30 @@ final class Overlay {
   Digest publishedKey(ParticipantId id) {
     Digest d = publishedKeys.get(id);
     return d != null ? d : base.publishedKey(id);
+  }
+
+  boolean suspended(ParticipantId id) {
+    Boolean s = suspension.get(id);
+    return s != null ? s : base.suspended.contains(id);
+  }
+
+  /** The height of the block that last reinstated {@code id}, or -1. */
+  long reinstatedAt(ParticipantId id) {
+    return base.reinstatedAt.getOrDefault(id, -1L);
+  }
+
+  /** The listed servers of {@code role} after this block's changes so far, suspended ones left out. */
+  List<ParticipantId> serving(io.medledger.access.ParticipantKind role) {
+    List<ParticipantId> l = new ArrayList<>(base.listFor(role));
+    for (MembershipChange c : membershipChanges) {
+      if (c.role() == role && c.action() == MembershipChange.Action.ADD) {
+        l.add(c.member());
+      } else if (c.role() == role && c.action() == MembershipChange.Action.REMOVE) {
+        l.remove(c.member());
+      }
+    }
+    l.removeIf(this::suspended);
+    return l;
   }
 
   int federationSize() {

@@ -47,6 +47,19 @@ public interface ConsensusApp<B> {
   ValidationVerdict validate(B candidate, ProposalContext ctx);
 
   /**
+   * Checks a block that arrived by catch-up with a precommit certificate that the protocol has
+   * verified against the voters of the block's height: every rule of {@link #validate} except
+   * the verification of signatures inside the block's entries, which the certificate vouches for
+   * (more than f honest voters validated every entry before precommitting). Called only when
+   * {@link ConsensusConfig#catchUpTrustsCertificates()} is set, never for a proposal. Links,
+   * roots, height, proposer, timestamps against the parent, encodings and duplicates must still be
+   * checked. The default is {@link #validate}.
+   */
+  default ValidationVerdict validateCertified(B candidate, ProposalContext ctx) {
+    return validate(candidate, ctx);
+  }
+
+  /**
    * The rules that depend on the local clock (for example, a timestamp at most the skew bound
    * ahead of {@code nowMillis}). Protocols apply them only when deciding whether to vote for a
    * candidate, never cache a rejection across a clock change, and never apply them to a block

@@ -17,10 +17,16 @@ import java.util.Objects;
  * @param maxPendingEntries bound of the pending-entry pool (further entries are dropped)
  * @param maxMessageBytes bound of one decoded message
  * @param syncBatch blocks per catch-up response
+ * @param catchUpTrustsCertificates whether a block that arrives by catch-up ({@code BlockResponse}
+ *     or {@link Event.BlockDelivered}) with a precommit certificate that verifies against the voters
+ *     of its height is checked with {@link ConsensusApp#validateCertified}, which may skip the
+ *     per-entry signature checks: more than f honest voters validated every entry before
+ *     precommitting. Certificate, height, links, roots and every other rule are still checked.
+ *     Never applies to proposals, which are always checked with {@link ConsensusApp#validate}.
  */
 public record ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration maxBatchDelay,
     Duration roundTimeout, int maxBackoffExponent, Duration retransmitInterval,
-    int maxPendingEntries, int maxMessageBytes, int syncBatch) {
+    int maxPendingEntries, int maxMessageBytes, int syncBatch, boolean catchUpTrustsCertificates) {
 
   public ConsensusConfig {
     Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
@@ -34,21 +40,40 @@ public record ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration m
     }
   }
 
-  /** Defaults for a LAN federation: 1,000-entry blocks, 100 ms batches, 1 s round timeout. */
+  /** A configuration whose catch-up trusts certificates for entry signatures (the default). */
+  public ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration maxBatchDelay,
+      Duration roundTimeout, int maxBackoffExponent, Duration retransmitInterval,
+      int maxPendingEntries, int maxMessageBytes, int syncBatch) {
+    this(maxBlockEntries, maxBlockBytes, maxBatchDelay, roundTimeout, maxBackoffExponent,
+        retransmitInterval, maxPendingEntries, maxMessageBytes, syncBatch, true);
+  }
+
+  /**
+   * Defaults for a LAN federation: 1,000-entry blocks, 100 ms batches, 1 s round timeout, 16
+   * blocks per catch-up response (the node runtime's bulk sync asks for more), catch-up trusting
+   * certificates for entry signatures.
+   */
   public static ConsensusConfig defaults() {
     return new ConsensusConfig(1000, 4 << 20, Duration.ofMillis(100), Duration.ofSeconds(1), 6,
-        Duration.ofMillis(500), 100_000, 64 << 20, 16);
+        Duration.ofMillis(500), 100_000, 64 << 20, 16, true);
   }
 
   /** A copy with other batching limits. */
   public ConsensusConfig withBatching(int entries, int bytes, Duration delay) {
     return new ConsensusConfig(entries, bytes, delay, roundTimeout, maxBackoffExponent,
-        retransmitInterval, maxPendingEntries, maxMessageBytes, syncBatch);
+        retransmitInterval, maxPendingEntries, maxMessageBytes, syncBatch, catchUpTrustsCertificates);
   }
 
   /** A copy with other timing. */
   public ConsensusConfig withTiming(Duration round, Duration retransmit) {
     return new ConsensusConfig(maxBlockEntries, maxBlockBytes, maxBatchDelay, round,
-        maxBackoffExponent, retransmit, maxPendingEntries, maxMessageBytes, syncBatch);
+        maxBackoffExponent, retransmit, maxPendingEntries, maxMessageBytes, syncBatch, catchUpTrustsCertificates);
+  }
+
+  /** A copy with another catch-up batch and verification choice. */
+  public ConsensusConfig withCatchUp(int blocksPerResponse, boolean trustCertificates) {
+    return new ConsensusConfig(maxBlockEntries, maxBlockBytes, maxBatchDelay, roundTimeout,
+        maxBackoffExponent, retransmitInterval, maxPendingEntries, maxMessageBytes, blocksPerResponse,
+        trustCertificates);
   }
 }

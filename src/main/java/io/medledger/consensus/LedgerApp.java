@@ -6,7 +6,6 @@ import io.medledger.chain.BlockCandidate;
 import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Entry;
-import io.medledger.chain.EvidencePolicy;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.ValidationResult;
 import io.medledger.chain.VerifiedBlock;
@@ -27,7 +26,8 @@ import java.util.Optional;
  * {@link Ledger#validate}, and a final block is appended with a chain certificate whose opaque
  * data is this package's {@link Certificate} (checked by {@link #certificatePolicy(String)}, which
  * the ledger must be opened with). Evidence becomes a chain evidence entry through
- * {@link #evidenceEntry}, accepted under {@link #evidencePolicy(Digest)}.
+ * {@link #evidenceEntry}, which the chain's strict evidence rule
+ * ({@link io.medledger.chain.EvidencePolicy#strict()}) accepts.
  *
  * <p>Not thread-safe: one protocol thread uses it (the ledger itself is thread-safe, so queries may
  * run concurrently).
@@ -86,20 +86,6 @@ public final class LedgerApp implements ConsensusApp<Block> {
     };
   }
 
-  /**
-   * The chain evidence policy matching this package's {@link Evidence}: two signed statements of
-   * one kind, height and round that name different blocks.
-   */
-  public static EvidencePolicy evidencePolicy(Digest chainId) {
-    return (a, b) -> {
-      Optional<Statement> x = Statement.fromSigningBytes(a.toByteArray(), chainId);
-      Optional<Statement> y = Statement.fromSigningBytes(b.toByteArray(), chainId);
-      return x.isPresent() && y.isPresent() && x.get().kind() == y.get().kind()
-          && x.get().height() == y.get().height() && x.get().round() == y.get().round()
-          && !x.get().hash().equals(y.get().hash());
-    };
-  }
-
   /** A chain evidence entry reporting {@code evidence}, signed by the reporting server. */
   public io.medledger.chain.Evidence evidenceEntry(Evidence evidence, Ed25519PrivateKey reporter, long nowMillis) {
     Digest chainId = chainId();
@@ -139,9 +125,14 @@ public final class LedgerApp implements ConsensusApp<Block> {
     return Certificate.decode(ledger.block(height).certificate().data().toByteArray());
   }
 
+  /**
+   * The servers that order block {@code height}: the ledger's membership after block
+   * {@code height - 1} (suspended servers left out), from its membership history; heights beyond
+   * the next one get the tip's.
+   */
   @Override
   public Membership membership(long height) {
-    io.medledger.chain.Membership m = ledger.membership();
+    io.medledger.chain.Membership m = ledger.membershipAfter(Math.max(0, Math.min(height - 1, ledger.height())));
     return new Membership(m.federationKeys(), m.auditKeys());
   }
 
@@ -202,7 +193,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
   @Override
   public Optional<Ed25519PublicKey> proposer(Block block) {
     ParticipantId id = block.header().bookkeeper();
-    for (Ed25519PublicKey k : ledger.membership().federationKeys()) {
+    for (Ed25519PublicKey k : membership(block.height()).federation()) {
       if (ParticipantId.of(k).equals(id)) {
         return Optional.of(k);
       }

@@ -43,19 +43,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private static final int SEEN_LIMIT = 8192;
-  /** Messages are kept only for rounds up to the current round plus this window (K). */
-  static final int ROUND_WINDOW = QuorumProtocol.ROUND_WINDOW;
-  /** Per signer, at most this many messages of height+1 wait (four kinds per round of the window). */
-  static final int FUTURE_PER_SIGNER = 4 * (ROUND_WINDOW + 1);
   private static final byte[] NO_SIG = new byte[64];
 
   private record Prop(Proposal msg, Object block, Digest hash) {}
-
-  private record EqKey(Ed25519PublicKey signer, StatementKind kind, long height, int round) {}
-
-  private record Signed(Statement st, byte[] sig) {}
-
-  private record Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from) {}
 
   private final String name;
   private final Roles roles;
@@ -69,8 +59,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
 
   private List<Action> out = new ArrayList<>();
   private boolean started;
-  private long timerSeq;
-  private final Map<String, TimerId> timers = new HashMap<>();
+  private final EngineTimers timers = new EngineTimers();
 
   private long height;
   private int round;
@@ -88,42 +77,16 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private final Map<Digest, B> blocks = new HashMap<>();
   private final Map<Digest, byte[]> blockBytes = new HashMap<>();
   private final Map<Digest, ValidationVerdict> verdicts = new HashMap<>();
-  private final TreeMap<Integer, Map<Digest, TreeMap<Integer, byte[]>>> prevotes = new TreeMap<>();
-  private final TreeMap<Integer, Map<Digest, TreeMap<Integer, byte[]>>> precommits = new TreeMap<>();
-  private final Set<Long> votedPrevote = new HashSet<>();
-  private final Set<Long> votedPrecommit = new HashSet<>();
-  private final TreeMap<Integer, Integer> timeoutRounds = new TreeMap<>();
+  private final VoteTally tally = new VoteTally();
+  private final RoundSync timeouts = new RoundSync();
   private final Set<Integer> rejectedRounds = new HashSet<>();
   private final Set<Integer> untimelyReported = new HashSet<>();
-  private final Map<Long, Integer> leftAtRound = new HashMap<>();
   private boolean stalledReported;
+  private final LockState lock = new LockState();
 
-  private int lockedRound = -1;
-  private Digest lockedHash;
-  private int validRound = -1;
-  private Digest validHash;
-  private Certificate validCert;
-  private int lastPrevoteRound = -1;
-  private int lastPrecommitRound = -1;
-  private int lastTimeoutRound = -1;
-  private int lastProposalRound = -1;
-  private Vote myPrevote;
-  private Vote myPrecommit;
-  private Timeout myTimeout;
-  private Proposal myProposal;
-
-  private final LinkedHashMap<Digest, Pending> pool = new LinkedHashMap<>();
-  private final LinkedHashMap<Digest, Boolean> recentlyCommitted = new LinkedHashMap<>(256, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Digest, Boolean> e) {
-      return size() > Math.max(SEEN_LIMIT, 4 * cfg.maxBlockEntries());
-    }
-  };
-  private long poolBytes;
+  private final PendingPool pool;
   private final List<byte[]> gossipOut = new ArrayList<>();
-  private final ArrayList<ConsensusMessage> future = new ArrayList<>();
-  private int[] futureBySigner = new int[0];
-  private final Map<Ed25519PublicKey, Integer> pendingBySender = new HashMap<>();
+  private final Admission admission = new Admission();
   private CatchUpPeers catchUp;
   private final LinkedHashMap<Digest, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
@@ -131,8 +94,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return size() > SEEN_LIMIT;
     }
   };
-  private final Map<EqKey, Signed> firstSeen = new HashMap<>();
-  private final Set<EqKey> reported = new HashSet<>();
+  private final EquivocationLog equivocations = new EquivocationLog();
 
   QuorumEngine(String name, Roles roles, ConsensusApp<B> app, ConsensusContext ctx, ConsensusConfig cfg) {
     this.name = name;
@@ -144,6 +106,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     this.me = key.publicKey();
     this.chainId = app.chainId();
     this.verifier = ctx.verifier();
+    this.pool = new PendingPool(cfg.maxPendingEntries(), cfg.maxBlockBytes(),
+        Math.max(SEEN_LIMIT, 4 * cfg.maxBlockEntries()));
   }
 
   static Ed25519PublicKey proposerOf(Membership m, long height, int round) {
@@ -178,7 +142,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     } else if (!started) {
       throw new IllegalStateException("the first event must be Start");
     } else if (event instanceof Event.EntrySubmitted s) {
-      if (addPending(s.raw(), true, null)) {
+      if (pool.add(s.raw(), now(), true, null)) {
         gossipOut.add(s.raw());
         if (gossipOut.size() >= 256) {
           flushGossip();
@@ -187,7 +151,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         }
       }
     } else if (event instanceof Event.MessageReceived m) {
-      onBytes(m.bytes());
+      onBytes(m.from(), m.bytes());
     } else if (event instanceof Event.TimerFired t) {
       onTimer(t.timer());
     } else if (event instanceof Event.BlockDelivered d) {
@@ -208,12 +172,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     for (byte[] b : blockBytes.values()) {
       bytes += b.length;
     }
-    for (ConsensusMessage m : future) {
-      bytes += STATEMENT_BYTES + (m instanceof Proposal p ? p.blockRaw().length : 0)
-          + (m instanceof Timeout t ? t.lockedBlockRaw().length : 0);
-    }
-    bytes += (long) STATEMENT_BYTES * (votedPrevote.size() + votedPrecommit.size() + proposals.size()
-        + firstSeen.size() + timeoutRounds.size());
+    bytes += admission.retainedBytes(STATEMENT_BYTES);
+    bytes += (long) STATEMENT_BYTES * (tally.size() + proposals.size() + equivocations.size() + timeouts.voters());
     return bytes;
   }
 
@@ -239,7 +199,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     enterRound(round);
     out.add(new Action.Broadcast(status()));
     retransmitOwn();
-    setTimer("tick", 0, 0, jittered(cfg.retransmitInterval()));
+    setTimer("tick", 0, 0, EngineTimers.jittered(cfg.retransmitInterval(), ctx.random()));
   }
 
   private void enterHeight(long h, boolean replay) {
@@ -253,6 +213,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     List<Ed25519PublicKey> before = nodes;
     nodes = membership.nodes();
     myIndex = nodes.indexOf(me);
+    pool.members(nodes.size());
     if (catchUp == null || !nodes.equals(before)) {
       catchUp = new CatchUpPeers(nodes.size(), myIndex);
     }
@@ -262,36 +223,17 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     blocks.clear();
     blockBytes.clear();
     verdicts.clear();
-    prevotes.clear();
-    precommits.clear();
-    votedPrevote.clear();
-    votedPrecommit.clear();
-    timeoutRounds.clear();
+    tally.clear();
+    timeouts.clear();
     rejectedRounds.clear();
     untimelyReported.clear();
-    leftAtRound.keySet().removeIf(k -> k < h - 2);
     stalledReported = false;
-    lockedRound = -1;
-    lockedHash = null;
-    validRound = -1;
-    validHash = null;
-    validCert = null;
-    lastPrevoteRound = -1;
-    lastPrecommitRound = -1;
-    lastTimeoutRound = -1;
-    lastProposalRound = -1;
-    myPrevote = null;
-    myPrecommit = null;
-    myTimeout = null;
-    myProposal = null;
-    firstSeen.keySet().removeIf(k -> k.height() < h - 2);
-    reported.removeIf(k -> k.height() < h - 2);
-    List<ConsensusMessage> buffered = new ArrayList<>(future);
-    future.clear();
-    futureBySigner = new int[nodes.size()];
+    lock.reset();
+    equivocations.forgetBelow(h - 2);
+    List<ConsensusMessage> buffered = admission.enter(h, nodes.size());
     if (replay) {
       for (ConsensusMessage m : buffered) {
-        onMessage(m);
+        onMessage(m, null);
       }
     }
   }
@@ -302,31 +244,21 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private Duration roundTimeout(int r) {
-    int exp = Math.min(Math.max(0, r - roundBase), cfg.maxBackoffExponent());
-    return cfg.roundTimeout().multipliedBy(1L << exp);
-  }
-
-  /** A period between 75% and 125% of {@code d}, so that nodes do not announce in lockstep. */
-  private Duration jittered(Duration d) {
-    long ms = Math.max(1, d.toMillis());
-    return Duration.ofMillis(ms * 3 / 4 + ctx.random().nextLong(ms / 2 + 1));
+    return EngineTimers.roundTimeout(cfg.roundTimeout(), cfg.maxBackoffExponent(), r, roundBase);
   }
 
   private void setTimer(String n, long h, int r, Duration d) {
-    TimerId t = new TimerId(n, h, r, ++timerSeq);
-    timers.put(n, t);
-    out.add(new Action.SetTimer(t, d));
+    out.add(timers.set(n, h, r, d));
   }
 
   private void onTimer(TimerId t) {
-    if (!t.equals(timers.get(t.name()))) {
+    if (!timers.fire(t)) {
       return;
     }
-    timers.remove(t.name());
     switch (t.name()) {
       case "round" -> {
         if (t.height() == height && t.round() == round) {
-          if (myVoter >= 0 && hasWork() && lastTimeoutRound < round) {
+          if (myVoter >= 0 && hasWork() && lock.lastTimeoutRound < round) {
             sendTimeout(round);
           }
           setTimer("round", height, round, roundTimeout(round));
@@ -338,76 +270,44 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         out.add(new Action.Broadcast(status()));
         retransmitOwn();
         regossip();
-        setTimer("tick", 0, 0, jittered(cfg.retransmitInterval()));
+        setTimer("tick", 0, 0, EngineTimers.jittered(cfg.retransmitInterval(), ctx.random()));
       }
       default -> { }
     }
   }
 
   private boolean hasWork() {
-    if (!proposals.isEmpty() || !prevotes.isEmpty() || !precommits.isEmpty() || !timeoutRounds.isEmpty()) {
+    if (!proposals.isEmpty() || !tally.isEmpty() || !timeouts.isEmpty()) {
       return true;
     }
     if (pool.isEmpty()) {
       return false;
     }
-    long oldest = pool.values().iterator().next().arrival();
-    return now() - oldest >= cfg.roundTimeout().toMillis();
+    return now() - pool.oldestArrival() >= cfg.roundTimeout().toMillis();
   }
 
   private void retransmitOwn() {
-    if (myProposal != null && myProposal.statement().round() == round) {
-      out.add(new Action.Broadcast(myProposal));
+    if (lock.myProposal != null && lock.myProposal.statement().round() == round) {
+      out.add(new Action.Broadcast(lock.myProposal));
     }
-    if (myPrevote != null) {
-      out.add(new Action.Broadcast(myPrevote));
+    if (lock.myPrevote != null) {
+      out.add(new Action.Broadcast(lock.myPrevote));
     }
-    if (myPrecommit != null) {
-      out.add(new Action.Broadcast(myPrecommit));
+    if (lock.myPrecommit != null) {
+      out.add(new Action.Broadcast(lock.myPrecommit));
     }
-    if (myTimeout != null) {
-      out.add(new Action.Broadcast(myTimeout));
+    if (lock.myTimeout != null) {
+      out.add(new Action.Broadcast(lock.myTimeout));
     }
   }
 
   // ---------------------------------------------------------------- entries
 
-  /** The share of the pending pool that entries gossiped by one peer may take. */
-  private int perPeerPending() {
-    return Math.max(1, cfg.maxPendingEntries() / Math.max(1, nodes.size()));
-  }
-
-  /** Adds an entry submitted locally ({@code from} null) or gossiped by peer {@code from}. */
-  private boolean addPending(byte[] entry, boolean local, Ed25519PublicKey from) {
-    if (pool.size() >= cfg.maxPendingEntries() || entry.length > cfg.maxBlockBytes()) {
-      return false;
-    }
-    if (from != null && pendingBySender.getOrDefault(from, 0) >= perPeerPending()) {
-      return false;
-    }
-    Digest d = Sha256.hash(entry);
-    if (pool.containsKey(d) || recentlyCommitted.containsKey(d)) {
-      return false;
-    }
-    pool.put(d, new Pending(entry, now(), local, from));
-    poolBytes += entry.length;
-    if (from != null) {
-      pendingBySender.merge(from, 1, Integer::sum);
-    }
-    return true;
-  }
-
-  private void removePending(Digest d) {
-    Pending p = pool.remove(d);
-    if (p != null) {
-      poolBytes -= p.entry().length;
-      if (p.from() != null) {
-        pendingBySender.computeIfPresent(p.from(), (k, c) -> c <= 1 ? null : c - 1);
-      }
-    }
-  }
-
   private void flushGossip() {
+    if (myIndex < 0) {
+      gossipOut.clear(); // not a member at this height: nobody would accept its batch; regossip sends them later
+      return;
+    }
     if (!gossipOut.isEmpty()) {
       out.add(new Action.Broadcast(EntryBatch.sign(new ArrayList<>(gossipOut), myIndex, key, chainId)));
       gossipOut.clear();
@@ -415,16 +315,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private void regossip() {
-    long limit = now() - cfg.retransmitInterval().toMillis();
-    List<byte[]> again = new ArrayList<>();
-    for (Pending p : pool.values()) {
-      if (p.local() && p.arrival() <= limit) {
-        again.add(p.entry());
-        if (again.size() >= cfg.maxBlockEntries()) {
-          break;
-        }
-      }
+    if (myIndex < 0) {
+      return;
     }
+    List<byte[]> again = pool.localSince(now() - cfg.retransmitInterval().toMillis(), cfg.maxBlockEntries());
     if (!again.isEmpty()) {
       out.add(new Action.Broadcast(EntryBatch.sign(again, myIndex, key, chainId)));
     }
@@ -432,7 +326,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
 
   // ---------------------------------------------------------------- messages
 
-  private void onBytes(byte[] bytes) {
+  private void onBytes(Ed25519PublicKey from, byte[] bytes) {
     // Status and block requests repeat verbatim and their effect depends on our state: never skip them.
     boolean repeatable = bytes.length > 0
         && (bytes[0] == ConsensusMessage.TAG_STATUS || bytes[0] == ConsensusMessage.TAG_BLOCK_REQUEST);
@@ -447,7 +341,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return;
     }
     // A message dropped only because of our height is not remembered: a retransmission may count later.
-    if (onMessage(m) && d != null) {
+    if (onMessage(m, from) && d != null) {
       seen.put(d, Boolean.TRUE);
     }
   }
@@ -460,31 +354,38 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     return lastStatus;
   }
 
-  private boolean bodySigned(ConsensusMessage m, int sender, byte[] sig) {
-    return sender < nodes.size() && verifier.verify(nodes.get(sender), m.signingBytes(chainId), sig);
+  /**
+   * Whether a body-signed message was signed by {@code from}, the peer the transport names. The
+   * sender index inside names the sender in the membership of the sender's own height, which
+   * after a reconfiguration differs from this node's: the key, not the index, identifies it.
+   */
+  private boolean bodySigned(ConsensusMessage m, Ed25519PublicKey from, byte[] sig) {
+    return from != null && verifier.verify(from, m.signingBytes(chainId), sig);
   }
 
   /** Processes a decoded message; false when it was dropped only because of this node's height. */
-  private boolean onMessage(ConsensusMessage m) {
+  private boolean onMessage(ConsensusMessage m, Ed25519PublicKey from) {
+    int peer = from == null ? -1 : nodes.indexOf(from);
     if (m instanceof EntryBatch e) {
-      if (bodySigned(e, e.sender(), e.signature())) {
-        Ed25519PublicKey from = nodes.get(e.sender());
+      if (peer >= 0 && bodySigned(e, from, e.signature())) {
         for (byte[] entry : e.entriesRaw()) {
-          addPending(entry, false, from);
+          pool.add(entry, now(), false, from);
         }
       }
     } else if (m instanceof Status s) {
-      if (s.committedHeight() >= height && bodySigned(s, s.sender(), s.signature())) {
-        catchUp.claim(s.sender(), s.committedHeight());
+      if (peer >= 0 && s.committedHeight() >= height && bodySigned(s, from, s.signature())) {
+        catchUp.claim(peer, s.committedHeight());
         requestSync();
       }
     } else if (m instanceof BlockRequest q) {
-      if (bodySigned(q, q.sender(), q.signature())) {
-        serve(q);
+      // Served to a member of the height it asks for (after a reconfiguration, maybe not one of ours).
+      if (q.fromHeight() < height && app.membership(q.fromHeight()).nodes().contains(from)
+          && bodySigned(q, from, q.signature())) {
+        serve(q, from);
       }
     } else if (m instanceof BlockResponse r) {
-      if (r.fromHeight() <= height && r.fromHeight() + r.blocksRaw().size() > height
-          && bodySigned(r, r.sender(), r.signature())) {
+      if (peer >= 0 && r.fromHeight() <= height && r.fromHeight() + r.blocksRaw().size() > height
+          && bodySigned(r, from, r.signature())) {
         long before = height;
         for (int i = (int) (height - r.fromHeight()); i < r.blocksRaw().size(); i++) {
           if (!applyCertified(r.blocksRaw().get(i), r.certificates().get(i))) {
@@ -496,47 +397,29 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         }
       }
     } else {
-      long h = m.height();
-      int r = roundOf(m);
-      if (h == height) {
-        if (r > round + ROUND_WINDOW && !(m instanceof Timeout)) {
+      switch (admission.decide(height, round, m.height(), Admission.roundOf(m), m instanceof Timeout)) {
+        case CURRENT -> {
+          if (m instanceof Proposal p) {
+            onProposal(p);
+          } else if (m instanceof Vote v) {
+            onVote(v);
+          } else if (m instanceof Timeout t) {
+            onTimeout(t);
+          }
+        }
+        case NEXT_HEIGHT -> {
+          if (!admission.buffer(futureSigner(m), m)) {
+            return false;
+          }
+        }
+        case PAST -> notePast(m);
+        case PAST_BEYOND_WINDOW -> { }
+        default -> {
           return false;
         }
-        if (m instanceof Proposal p) {
-          onProposal(p);
-        } else if (m instanceof Vote v) {
-          onVote(v);
-        } else if (m instanceof Timeout t) {
-          onTimeout(t);
-        }
-      } else if (h == height + 1) {
-        int signer = r > ROUND_WINDOW ? -1 : futureSigner(m);
-        if (signer < 0 || futureBySigner[signer] >= FUTURE_PER_SIGNER) {
-          return false;
-        }
-        futureBySigner[signer]++;
-        future.add(m);
-      } else if (h < height && h >= height - 2 && h >= 1) {
-        if (r > leftAtRound.getOrDefault(h, 0) + ROUND_WINDOW) {
-          return true;
-        }
-        notePast(m);
-      } else {
-        return false;
       }
     }
     return true;
-  }
-
-  private static int roundOf(ConsensusMessage m) {
-    if (m instanceof Proposal p) {
-      return p.statement().round();
-    } else if (m instanceof Vote v) {
-      return v.statement().round();
-    } else if (m instanceof Timeout t) {
-      return t.statement().round();
-    }
-    return 0;
   }
 
   /**
@@ -582,10 +465,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private void noteStatement(Ed25519PublicKey signer, Statement st, byte[] sig) {
-    EqKey k = new EqKey(signer, st.kind(), st.height(), st.round());
-    Signed prev = firstSeen.putIfAbsent(k, new Signed(st, sig));
-    if (prev != null && !prev.st().hash().equals(st.hash()) && reported.add(k)) {
-      out.add(new Action.EvidenceFound(new Evidence(signer, prev.st(), prev.sig(), st, sig)));
+    Evidence e = equivocations.note(signer, st, sig);
+    if (e != null) {
+      out.add(new Action.EvidenceFound(e));
     }
   }
 
@@ -597,7 +479,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
     Ed25519PublicKey p = proposerOf(membership, vs.height(), vs.round());
     Statement ps = new Statement(StatementKind.PROPOSAL, vs.height(), vs.round(), vs.hash(), v.proposalAux());
-    Signed first = firstSeen.get(new EqKey(p, StatementKind.PROPOSAL, vs.height(), vs.round()));
+    EquivocationLog.Signed first = equivocations.first(p, StatementKind.PROPOSAL, vs.height(), vs.round());
     if (first != null && first.st().hash().equals(ps.hash())) {
       return;
     }
@@ -610,7 +492,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     Statement st = p.statement();
     int r = st.round();
     Ed25519PublicKey prop = proposerOf(membership, height, r);
-    Signed known = firstSeen.get(new EqKey(prop, StatementKind.PROPOSAL, height, r));
+    EquivocationLog.Signed known = equivocations.first(prop, StatementKind.PROPOSAL, height, r);
     boolean alreadyVerified = known != null && known.st().equals(st)
         && java.security.MessageDigest.isEqual(known.sig(), p.sigRaw());
     if (!alreadyVerified && !verifier.verify(prop, st.signingBytes(chainId), p.sigRaw())) {
@@ -669,18 +551,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
     noteStatement(k, st, v.sigRaw());
     noteEmbeddedProposal(v);
-    addVote(v);
-  }
-
-  private void addVote(Vote v) {
-    Statement st = v.statement();
-    boolean pre = st.kind() == StatementKind.PREVOTE;
-    long slot = ((long) st.round() << 16) | v.voter();
-    if (!(pre ? votedPrevote : votedPrecommit).add(slot)) {
-      return;
-    }
-    (pre ? prevotes : precommits).computeIfAbsent(st.round(), x -> new HashMap<>())
-        .computeIfAbsent(st.hash(), x -> new TreeMap<>()).put(v.voter(), v.sigRaw());
+    tally.add(v);
   }
 
   private void onTimeout(Timeout t) {
@@ -692,7 +563,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return;
     }
     int aux = st.auxRound();
-    if (aux >= 0 && aux > validRound) {
+    if (aux >= 0 && aux > lock.validRound) {
       if (!isProofOfLock(t.proofOfLock(), aux, st.hash())) {
         return;
       }
@@ -707,17 +578,13 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
       learnValid(aux, st.hash(), t.proofOfLock(), b, t.lockedBlockRaw());
     }
-    timeoutRounds.merge(t.voter(), st.round(), Math::max);
+    timeouts.record(t.voter(), st.round());
   }
 
   private void learnValid(int r, Digest hash, Certificate cert, B block, byte[] bytes) {
     blocks.putIfAbsent(hash, block);
     blockBytes.putIfAbsent(hash, bytes);
-    if (r > validRound) {
-      validRound = r;
-      validHash = hash;
-      validCert = cert;
-    }
+    lock.learnValid(r, hash, cert);
   }
 
   // ---------------------------------------------------------------- the rules
@@ -735,24 +602,14 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
   }
 
-  private Certificate certificate(StatementKind kind, int r, Digest hash, TreeMap<Integer, byte[]> sigs) {
-    List<Certificate.Signature> list = new ArrayList<>(sigs.size());
-    for (Map.Entry<Integer, byte[]> e : sigs.entrySet()) {
-      list.add(new Certificate.Signature(e.getKey(), e.getValue()));
-    }
-    return new Certificate(new Statement(kind, height, r, hash, -1), list);
-  }
-
   private void learnFromPrevotes() {
-    for (Map.Entry<Integer, Map<Digest, TreeMap<Integer, byte[]>>> e : prevotes.descendingMap().entrySet()) {
-      int r = e.getKey();
-      if (r <= validRound) {
+    for (int r : tally.rounds(StatementKind.PREVOTE).descendingSet()) {
+      if (r <= lock.validRound) {
         return;
       }
-      for (Map.Entry<Digest, TreeMap<Integer, byte[]>> h : e.getValue().entrySet()) {
-        if (h.getValue().size() >= quorum && blocks.containsKey(h.getKey())) {
-          learnValid(r, h.getKey(), certificate(StatementKind.PREVOTE, r, h.getKey(), h.getValue()),
-              blocks.get(h.getKey()), blockBytes.get(h.getKey()));
+      for (Digest h : tally.quorumHashes(StatementKind.PREVOTE, r, quorum)) {
+        if (blocks.containsKey(h)) {
+          learnValid(r, h, tally.certificate(StatementKind.PREVOTE, height, r, h), blocks.get(h), blockBytes.get(h));
           return;
         }
       }
@@ -764,37 +621,47 @@ final class QuorumEngine<B> implements ConsensusProtocol {
    * deterministic, so it is cached for the height.
    */
   private ValidationVerdict verdict(Digest hash, B b, int r) {
+    return verdict(hash, b, r, false);
+  }
+
+  /**
+   * As {@link #verdict(Digest, B, int)}; with {@code certified} (a catch-up block whose certificate
+   * verified, when the configuration trusts certificates) the application may skip entry
+   * signatures, so only a rejection is cached (an acceptance is not a full verdict).
+   */
+  private ValidationVerdict verdict(Digest hash, B b, int r, boolean certified) {
     ValidationVerdict v = verdicts.get(hash);
     if (v == null) {
       Ed25519PublicKey named = app.proposer(b).orElse(null);
       if (named == null || !proposers.contains(named)) {
         v = ValidationVerdict.reject("block names a proposer that is not a federation server");
       } else {
-        v = app.validate(b, new ProposalContext(height, r, named, now()));
+        ProposalContext pc = new ProposalContext(height, r, named, now());
+        v = certified ? app.validateCertified(b, pc) : app.validate(b, pc);
       }
-      verdicts.put(hash, v);
+      if (!certified || !v.accepted()) {
+        verdicts.put(hash, v);
+      }
     }
     return v;
   }
 
   private boolean tryCommit() {
-    for (Map.Entry<Integer, Map<Digest, TreeMap<Integer, byte[]>>> e : precommits.entrySet()) {
-      for (Map.Entry<Digest, TreeMap<Integer, byte[]>> h : e.getValue().entrySet()) {
-        if (h.getValue().size() >= quorum) {
-          B b = blocks.get(h.getKey());
-          if (b == null) {
-            continue;
-          }
-          Certificate cert = certificate(StatementKind.PRECOMMIT, e.getKey(), h.getKey(), h.getValue());
-          return commitBlock(b, h.getKey(), cert);
+    for (int r : tally.rounds(StatementKind.PRECOMMIT)) {
+      for (Digest h : tally.quorumHashes(StatementKind.PRECOMMIT, r, quorum)) {
+        B b = blocks.get(h);
+        if (b == null) {
+          continue;
         }
+        return commitBlock(b, h, tally.certificate(StatementKind.PRECOMMIT, height, r, h), false);
       }
     }
     return false;
   }
 
-  private boolean commitBlock(B b, Digest hash, Certificate cert) {
-    ValidationVerdict v = verdict(hash, b, cert.round());
+  /** Commits a certified block; {@code caughtUp} when it arrived by catch-up with a verified certificate. */
+  private boolean commitBlock(B b, Digest hash, Certificate cert, boolean caughtUp) {
+    ValidationVerdict v = verdict(hash, b, cert.round(), caughtUp && cfg.catchUpTrustsCertificates());
     if (v instanceof ValidationVerdict.Rejected rj) {
       if (!stalledReported) {
         stalledReported = true;
@@ -807,11 +674,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     List<byte[]> entries = app.entries(b);
     out.add(new Action.Committed(height, hash, app.proposer(b).orElseThrow(), entries.size(), cert));
     for (byte[] entry : entries) {
-      Digest d = Sha256.hash(entry);
-      recentlyCommitted.put(d, Boolean.TRUE);
-      removePending(d);
+      pool.committed(entry);
     }
-    leftAtRound.put(height, round);
+    admission.left(height, round);
     enterHeight(height + 1, true);
     enterRound(0);
     return true;
@@ -831,11 +696,11 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (!hash.equals(cert.blockHash()) || app.height(b) != height || !cert.verify(chainId, voters, verifier)) {
       return false;
     }
-    return commitBlock(b, hash, cert);
+    return commitBlock(b, hash, cert, true);
   }
 
   private boolean tryPrevote() {
-    if (myVoter < 0 || lastPrevoteRound >= round || lastPrecommitRound >= round
+    if (myVoter < 0 || lock.lastPrevoteRound >= round || lock.lastPrecommitRound >= round
         || rejectedRounds.contains(round)) {
       return false;
     }
@@ -863,90 +728,76 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
       return false;
     }
-    if (!(lockedRound < 0 || p.hash().equals(lockedHash) || (aux >= lockedRound && aux < round))) {
-      reject(round, p.hash(), expected, "locked on another block since round " + lockedRound);
+    if (!lock.mayPrevote(p.hash(), aux, round)) {
+      reject(round, p.hash(), expected, "locked on another block since round " + lock.lockedRound);
       return false;
     }
     Statement st = new Statement(StatementKind.PREVOTE, height, round, p.hash(), -1);
     Vote vote = new Vote(st, myVoter, key.sign(st.signingBytes(chainId)), aux, p.msg().sigRaw());
-    lastPrevoteRound = round;
-    myPrevote = vote;
+    lock.lastPrevoteRound = round;
+    lock.myPrevote = vote;
     persist();
     out.add(new Action.Broadcast(vote));
-    addVote(vote);
+    tally.add(vote);
     return true;
   }
 
   private boolean tryPrecommit() {
-    if (myVoter < 0 || lastPrecommitRound >= round) {
+    if (myVoter < 0 || lock.lastPrecommitRound >= round) {
       return false;
     }
-    Map<Digest, TreeMap<Integer, byte[]>> m = prevotes.get(round);
-    if (m == null) {
-      return false;
-    }
-    for (Map.Entry<Digest, TreeMap<Integer, byte[]>> e : m.entrySet()) {
-      Digest hash = e.getKey();
-      if (e.getValue().size() < quorum || !blocks.containsKey(hash)) {
+    for (Digest hash : tally.quorumHashes(StatementKind.PREVOTE, round, quorum)) {
+      if (!blocks.containsKey(hash)) {
         continue;
       }
       if (!verdict(hash, blocks.get(hash), round).accepted()) {
         continue;
       }
-      lockedRound = round;
-      lockedHash = hash;
-      learnValid(round, hash, certificate(StatementKind.PREVOTE, round, hash, e.getValue()),
+      lock.lock(round, hash);
+      learnValid(round, hash, tally.certificate(StatementKind.PREVOTE, height, round, hash),
           blocks.get(hash), blockBytes.get(hash));
-      lastPrevoteRound = Math.max(lastPrevoteRound, round);
+      lock.lastPrevoteRound = Math.max(lock.lastPrevoteRound, round);
       Statement st = new Statement(StatementKind.PRECOMMIT, height, round, hash, -1);
       int aux = -1;
       byte[] psig = NO_SIG;
-      Signed ps = firstSeen.get(new EqKey(proposerOf(membership, height, round), StatementKind.PROPOSAL, height, round));
+      EquivocationLog.Signed ps = equivocations.first(proposerOf(membership, height, round),
+          StatementKind.PROPOSAL, height, round);
       if (ps != null && ps.st().hash().equals(hash)) {
         aux = ps.st().auxRound();
         psig = ps.sig();
       }
       Vote vote = new Vote(st, myVoter, key.sign(st.signingBytes(chainId)), aux, psig);
-      lastPrecommitRound = round;
-      myPrecommit = vote;
+      lock.lastPrecommitRound = round;
+      lock.myPrecommit = vote;
       persist();
       out.add(new Action.Broadcast(vote));
-      addVote(vote);
+      tally.add(vote);
       return true;
     }
     return false;
   }
 
   private boolean maybePropose() {
-    if (lastProposalRound >= round || !proposerOf(membership, height, round).equals(me)) {
+    if (lock.lastProposalRound >= round || !proposerOf(membership, height, round).equals(me)) {
       return false;
     }
-    if (validRound >= 0 && blocks.containsKey(validHash)) {
-      propose(blocks.get(validHash), validHash, blockBytes.get(validHash), validRound, validCert);
+    if (lock.validRound >= 0 && blocks.containsKey(lock.validHash)) {
+      propose(blocks.get(lock.validHash), lock.validHash, blockBytes.get(lock.validHash), lock.validRound, lock.validCert);
       return true;
     }
     if (pool.isEmpty()) {
       return false;
     }
     long now = now();
-    long oldest = pool.values().iterator().next().arrival();
-    long wait = oldest + cfg.maxBatchDelay().toMillis() - now;
-    if (pool.size() < cfg.maxBlockEntries() && poolBytes < cfg.maxBlockBytes() && wait > 0) {
-      TimerId t = timers.get("propose");
+    long wait = pool.oldestArrival() + cfg.maxBatchDelay().toMillis() - now;
+    if (pool.size() < cfg.maxBlockEntries() && pool.bytes() < cfg.maxBlockBytes() && wait > 0) {
+      TimerId t = timers.current("propose");
       if (t == null || t.height() != height || t.round() != round) {
         setTimer("propose", height, round, Duration.ofMillis(wait));
       }
       return false;
     }
-    List<byte[]> batch = new ArrayList<>();
-    long bytes = 0;
-    for (Pending p : pool.values()) {
-      if (batch.size() >= cfg.maxBlockEntries() || bytes + p.entry().length > cfg.maxBlockBytes()) {
-        break;
-      }
-      batch.add(p.entry());
-      bytes += p.entry().length;
-    }
+    List<byte[]> batch = pool.batch(cfg.maxBlockEntries(), cfg.maxBlockBytes());
     B b = app.propose(new ProposalContext(height, round, me, now), batch);
     List<byte[]> chosen = app.entries(b);
     if (chosen.size() < batch.size()) {
@@ -957,7 +808,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       for (byte[] e : batch) {
         Digest d = Sha256.hash(e);
         if (!kept.contains(d)) {
-          removePending(d);
+          pool.remove(d);
         }
       }
       if (chosen.isEmpty()) {
@@ -973,8 +824,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private void propose(B b, Digest hash, byte[] bytes, int aux, Certificate pol) {
     Statement st = new Statement(StatementKind.PROPOSAL, height, round, hash, aux);
     Proposal p = new Proposal(st, key.sign(st.signingBytes(chainId)), bytes, pol);
-    lastProposalRound = round;
-    myProposal = p;
+    lock.lastProposalRound = round;
+    lock.myProposal = p;
     persist();
     out.add(new Action.Broadcast(p));
     noteStatement(me, st, p.sigRaw());
@@ -984,20 +835,18 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private boolean roundSync() {
-    if (timeoutRounds.size() < faulty + 1) {
+    if (timeouts.voters() < faulty + 1) {
       return false;
     }
-    List<Integer> rs = new ArrayList<>(timeoutRounds.values());
-    rs.sort(Collections.reverseOrder());
     if (myVoter >= 0) {
-      int rf = rs.get(faulty);
-      if (rf >= round && rf > lastTimeoutRound) {
+      int rf = timeouts.reachedBy(faulty + 1);
+      if (rf >= round && rf > lock.lastTimeoutRound) {
         sendTimeout(rf);
         return true;
       }
     }
-    if (rs.size() >= quorum) {
-      int rq = rs.get(quorum - 1);
+    if (timeouts.voters() >= quorum) {
+      int rq = timeouts.reachedBy(quorum);
       if (rq >= round) {
         enterRound(rq + 1);
         return true;
@@ -1007,16 +856,16 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private void sendTimeout(int r) {
-    boolean pol = validRound >= 0;
-    Statement st = new Statement(StatementKind.TIMEOUT, height, r, pol ? validHash : Statement.NO_BLOCK,
-        pol ? validRound : -1);
-    Timeout t = new Timeout(st, myVoter, key.sign(st.signingBytes(chainId)), pol ? validCert : null,
-        pol ? blockBytes.get(validHash) : new byte[0]);
-    lastTimeoutRound = r;
-    myTimeout = t;
+    boolean pol = lock.validRound >= 0;
+    Statement st = new Statement(StatementKind.TIMEOUT, height, r, pol ? lock.validHash : Statement.NO_BLOCK,
+        pol ? lock.validRound : -1);
+    Timeout t = new Timeout(st, myVoter, key.sign(st.signingBytes(chainId)), pol ? lock.validCert : null,
+        pol ? blockBytes.get(lock.validHash) : new byte[0]);
+    lock.lastTimeoutRound = r;
+    lock.myTimeout = t;
     persist();
     out.add(new Action.Broadcast(t));
-    timeoutRounds.merge(myVoter, r, Math::max);
+    timeouts.record(myVoter, r);
   }
 
   // ---------------------------------------------------------------- catch-up
@@ -1032,7 +881,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
   }
 
-  private void serve(BlockRequest q) {
+  private void serve(BlockRequest q, Ed25519PublicKey to) {
     long committed = height - 1;
     if (q.fromHeight() > committed) {
       return;
@@ -1050,43 +899,19 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       cs.add(app.certificate(h));
       bytes += enc.length;
     }
-    out.add(new Action.Send(nodes.get(q.sender()), BlockResponse.sign(q.fromHeight(), bs, cs, myIndex, key, chainId)));
+    out.add(new Action.Send(to, BlockResponse.sign(q.fromHeight(), bs, cs, Math.max(0, myIndex), key, chainId)));
   }
 
   // ---------------------------------------------------------------- durable safety state
 
-  private static void opt(Wire.Writer w, ConsensusMessage m) {
-    w.bytes(m == null ? new byte[0] : m.encode());
-  }
-
   private void persist() {
-    Wire.Writer w = new Wire.Writer(256);
-    w.u8(1).i64(height).i32(round).i32(lockedRound).digest(lockedHash == null ? Statement.NO_BLOCK : lockedHash)
-        .i32(lastPrevoteRound).i32(lastPrecommitRound).i32(lastTimeoutRound).i32(lastProposalRound);
-    opt(w, myPrevote);
-    opt(w, myPrecommit);
-    opt(w, myTimeout);
-    opt(w, myProposal);
-    boolean pol = validRound >= 0 && blockBytes.containsKey(validHash);
-    w.i32(pol ? validRound : -1);
-    if (pol) {
-      validCert.write(w);
-      w.bytes(blockBytes.get(validHash));
-    }
-    ctx.safetyStore().save(w.toByteArray());
-  }
-
-  private ConsensusMessage optRead(Wire.Reader r) {
-    byte[] b = r.bytes(cfg.maxMessageBytes());
-    return b.length == 0 ? null : ConsensusMessage.decode(b, cfg.maxMessageBytes());
+    byte[] polBlock = lock.validRound >= 0 ? blockBytes.get(lock.validHash) : null;
+    ctx.safetyStore().save(lock.encode(height, round, polBlock));
   }
 
   private void restore(byte[] state) {
     Wire.Reader r = new Wire.Reader(state);
-    if (r.u8() != 1) {
-      throw new MalformedEncodingException("unknown safety state version");
-    }
-    long h = r.i64();
+    long h = LockState.readHeight(r);
     if (h > height) {
       throw new IllegalStateException("refusing to start: the saved consensus safety state is for height " + h
           + " but the block store has committed only height " + (height - 1)
@@ -1095,18 +920,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (h < height) {
       return;
     }
-    round = r.i32In(0, Integer.MAX_VALUE, "round");
-    lockedRound = r.i32In(-1, Integer.MAX_VALUE, "locked round");
-    Digest lh = r.digest();
-    lockedHash = lockedRound >= 0 ? lh : null;
-    lastPrevoteRound = r.i32();
-    lastPrecommitRound = r.i32();
-    lastTimeoutRound = r.i32();
-    lastProposalRound = r.i32();
-    myPrevote = (Vote) optRead(r);
-    myPrecommit = (Vote) optRead(r);
-    myTimeout = (Timeout) optRead(r);
-    myProposal = (Proposal) optRead(r);
+    round = lock.read(r, cfg.maxMessageBytes());
     int vr = r.i32In(-1, Integer.MAX_VALUE, "valid round");
     if (vr >= 0) {
       Certificate c = Certificate.read(r);
@@ -1115,18 +929,18 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       learnValid(vr, app.hash(b), c, b, bytes);
     }
     r.done();
-    round = Math.max(round, Math.max(lastTimeoutRound, Math.max(lastPrevoteRound, lastPrecommitRound)));
-    if (myPrevote != null) {
-      addVote(myPrevote);
+    round = lock.resumeRound(round);
+    if (lock.myPrevote != null) {
+      tally.add(lock.myPrevote);
     }
-    if (myPrecommit != null) {
-      addVote(myPrecommit);
+    if (lock.myPrecommit != null) {
+      tally.add(lock.myPrecommit);
     }
-    if (myTimeout != null) {
-      timeoutRounds.merge(myVoter, myTimeout.statement().round(), Math::max);
+    if (lock.myTimeout != null) {
+      timeouts.record(myVoter, lock.myTimeout.statement().round());
     }
-    if (myProposal != null) {
-      onProposal(myProposal);
+    if (lock.myProposal != null) {
+      onProposal(lock.myProposal);
     }
   }
 }

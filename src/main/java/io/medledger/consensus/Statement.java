@@ -1,6 +1,7 @@
 package io.medledger.consensus;
 
 import io.medledger.crypto.Digest;
+import io.medledger.internal.consensus.StatementBytes;
 import io.medledger.internal.consensus.Wire;
 import java.util.Objects;
 
@@ -10,9 +11,6 @@ import java.util.Objects;
  * are over {@link #signingBytes(Digest)}, which binds the chain id and a domain tag. Immutable.
  */
 public record Statement(StatementKind kind, long height, int round, Digest hash, int auxRound) {
-  private static final byte[] DOMAIN =
-      "medledger/consensus/statement/v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
   /** A hash used by statements that name no block (a timeout without a lock). */
   public static final Digest NO_BLOCK = Digest.of(new byte[32]);
 
@@ -27,8 +25,7 @@ public record Statement(StatementKind kind, long height, int round, Digest hash,
 
   /** The exact bytes that are signed for this statement on chain {@code chainId}. */
   public byte[] signingBytes(Digest chainId) {
-    return new Wire.Writer(DOMAIN.length + 90).raw(DOMAIN).digest(chainId).u8(kind.code())
-        .i64(height).i32(round).digest(hash).i32(auxRound).toByteArray();
+    return StatementBytes.encode(chainId, kind.code(), height, round, hash, auxRound);
   }
 
   /**
@@ -36,21 +33,8 @@ public record Statement(StatementKind kind, long height, int round, Digest hash,
    * they are not such bytes.
    */
   public static java.util.Optional<Statement> fromSigningBytes(byte[] bytes, Digest chainId) {
-    if (bytes.length != DOMAIN.length + 32 + 49
-        || !java.util.Arrays.equals(bytes, 0, DOMAIN.length, DOMAIN, 0, DOMAIN.length)) {
-      return java.util.Optional.empty();
-    }
-    Wire.Reader r = new Wire.Reader(java.util.Arrays.copyOfRange(bytes, DOMAIN.length, bytes.length));
-    try {
-      if (!r.digest().equals(chainId)) {
-        return java.util.Optional.empty();
-      }
-      Statement st = read(r);
-      r.done();
-      return java.util.Optional.of(st);
-    } catch (IllegalArgumentException e) {
-      return java.util.Optional.empty();
-    }
+    return StatementBytes.parse(bytes, chainId).map(p ->
+        new Statement(StatementKind.fromCode(p.kind()), p.height(), p.round(), p.hash(), p.auxRound()));
   }
 
   void write(Wire.Writer w) {

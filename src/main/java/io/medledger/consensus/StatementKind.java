@@ -1,15 +1,17 @@
 package io.medledger.consensus;
 
+import io.medledger.internal.consensus.StatementBytes;
+
 /** What a signed consensus {@link Statement} asserts. */
 public enum StatementKind {
   /** A proposer's assertion: "this block is my proposal at (height, round)". */
-  PROPOSAL(1),
+  PROPOSAL(StatementBytes.PROPOSAL),
   /** A voter's first-phase vote (audit servers' validation countersignature). */
-  PREVOTE(2),
+  PREVOTE(StatementBytes.PREVOTE),
   /** A voter's second-phase vote; a quorum of these is the finality certificate. */
-  PRECOMMIT(3),
+  PRECOMMIT(StatementBytes.PRECOMMIT),
   /** A voter's assertion: "I give up on round r at this height". */
-  TIMEOUT(4);
+  TIMEOUT(StatementBytes.TIMEOUT);
 
   private final int code;
 

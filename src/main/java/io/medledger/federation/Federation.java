@@ -224,7 +224,7 @@ public final class Federation implements AutoCloseable {
 
   private Federation(Builder b) {
     this.protocol = b.protocol;
-    this.params = protocol == null ? b.params : b.params.withEvidencePolicy(LedgerApp.evidencePolicy(b.params.chainId()));
+    this.params = b.params;
     this.policy = protocol == null ? CertificatePolicy.auditQuorum() : LedgerApp.certificatePolicy(protocol);
     VirtualClock virtual = protocol == null ? null : new VirtualClock(b.clock);
     this.clock = protocol == null ? b.clock : virtual;

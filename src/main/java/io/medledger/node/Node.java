@@ -230,8 +230,7 @@ public final class Node implements AutoCloseable {
 
   /** The chain parameters of {@code config}'s chain under its consensus protocol. */
   public static ChainParameters parameters(NodeConfig config) {
-    ChainParameters p = ChainParameters.defaults(config.chain());
-    return p.withEvidencePolicy(LedgerApp.evidencePolicy(p.chainId()));
+    return ChainParameters.defaults(config.chain());
   }
 
   private static Ledger openLedger(NodeConfig config) {

@@ -196,8 +196,7 @@ public final class Testnet {
   /** The genesis block of {@code entries}, proposed by {@code bookkeeper}, certified by nobody (height 0 needs none). */
   static CertifiedBlock genesisBlock(ChainParameters params, String protocol, Ed25519PrivateKey bookkeeper, long now,
       List<Entry> entries) {
-    ChainParameters p = params.withEvidencePolicy(LedgerApp.evidencePolicy(params.chainId()));
-    try (Ledger l = Ledger.builder(p).store(new InMemoryBlockStore())
+    try (Ledger l = Ledger.builder(params).store(new InMemoryBlockStore())
         .certificatePolicy(LedgerApp.certificatePolicy(protocol)).open()) {
       ValidationResult<BlockCandidate> c = l.propose(io.medledger.access.ParticipantId.of(bookkeeper.publicKey()), 0,
           ByteString.EMPTY, now, entries);

@@ -9,6 +9,7 @@ import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
 import io.medledger.chain.ChainFixture.Actor;
 import io.medledger.codec.ByteString;
+import io.medledger.internal.consensus.StatementBytes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -444,47 +445,59 @@ class AuthorizationRefusalsTest {
   }
 
   private Evidence evidence(Actor reporter, Actor signer, Actor accused, Actor secondSigner, String m1, String m2) {
-    byte[] a = m1.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    byte[] b = m2.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] a = vote(m1).toByteArray();
+    byte[] b = vote(m2).toByteArray();
     return f.sign(new Evidence(reporter.id(), accused.id(), ByteString.of(a), ByteString.of(accused.key().sign(a)),
         ByteString.of(b), ByteString.of(secondSigner.key().sign(b)), f.now(), List.of()), signer);
+  }
+
+  /** A prevote at the next height, round 0, for the block named {@code block}. */
+  private ByteString vote(String block) {
+    return f.statement(StatementBytes.PREVOTE, f.ledger.height() + 1, 0, block, -1);
   }
 
   @Test
   void evidenceNeedsAServerReporterAServerAccusedAndTwoConflictingSignedMessages() {
     Actor fed = f.federation.get(1);
     Actor accused = f.federation.get(2);
-    admitted(evidence(fed, fed, accused, accused, "vote h=3 A", "vote h=3 B"));
-    admitted(evidence(f.auditors.get(0), f.auditors.get(0), accused, accused, "vote h=3 A", "vote h=3 B"));
-    refused(evidence(fed, f.federation.get(3), accused, accused, "vote h=3 A", "vote h=3 B"), "must be signed by exactly");
-    refused(evidence(alice, alice, accused, accused, "vote h=3 A", "vote h=3 B"),
+    admitted(evidence(fed, fed, accused, accused, "A", "B"));
+    admitted(evidence(f.auditors.get(0), f.auditors.get(0), accused, accused, "A", "B"));
+    refused(evidence(fed, f.federation.get(3), accused, accused, "A", "B"), "must be signed by exactly");
+    refused(evidence(alice, alice, accused, accused, "A", "B"),
         "evidence is reported by active federation or audit servers");
-    refused(evidence(fed, fed, doc, doc, "vote h=3 A", "vote h=3 B"), "the accused is not a server");
-    refused(evidence(fed, fed, f.actor("ghost"), f.actor("ghost"), "vote h=3 A", "vote h=3 B"),
+    refused(evidence(fed, fed, doc, doc, "A", "B"), "the accused is not a server");
+    refused(evidence(fed, fed, f.actor("ghost"), f.actor("ghost"), "A", "B"),
         "the accused is not a server");
-    admitted(evidence(fed, fed, f.auditors.get(0), f.auditors.get(0), "vote h=3 A", "vote h=3 B"));
+    admitted(evidence(fed, fed, f.auditors.get(0), f.auditors.get(0), "A", "B"));
     // the first signature forged, then the second
-    Evidence firstForged = f.sign(new Evidence(fed.id(), accused.id(), ByteString.of("a".getBytes()),
-        ByteString.of(fed.key().sign("a".getBytes())), ByteString.of("b".getBytes()),
-        ByteString.of(accused.key().sign("b".getBytes())), f.now(), List.of()), fed);
+    ByteString a = vote("A");
+    ByteString b = vote("B");
+    Evidence firstForged = f.sign(new Evidence(fed.id(), accused.id(), a,
+        ByteString.of(fed.key().sign(a.toByteArray())), b,
+        ByteString.of(accused.key().sign(b.toByteArray())), f.now(), List.of()), fed);
     refused(firstForged, "not both signed by the accused");
-    refused(evidence(fed, fed, accused, fed, "vote h=3 A", "vote h=3 B"), "not both signed by the accused");
+    refused(evidence(fed, fed, accused, fed, "A", "B"), "not both signed by the accused");
   }
 
   @Test
   void evidenceThatThePolicyDoesNotCallConflictingIsRefused() {
-    Ledger strict = Ledger.builder(f.params.withEvidencePolicy((a, b) -> a.size() != b.size())).clock(f.clock)
+    // A chain configured with a rule stricter than the default: only proposals count.
+    EvidencePolicy proposalsOnly = (id, x, y) -> EvidencePolicy.strict().offence(id, x, y)
+        .filter(EvidencePolicy.Offence::asProposer);
+    Ledger strict = Ledger.builder(f.params.withEvidencePolicy(proposalsOnly)).clock(f.clock)
         .certificatePolicy(CertificatePolicy.acceptAny()).open();
     for (long h = 0; h <= f.ledger.height(); h++) {
       assertTrue(strict.append(f.ledger.block(h)).isAccepted());
     }
     Actor fed = f.federation.get(1);
     Actor accused = f.federation.get(2);
-    Evidence sameLength = evidence(fed, fed, accused, accused, "vote h=3 A", "vote h=3 B");
-    ValidationResult<Entry> r = strict.checkEntry(sameLength);
-    assertEquals("the quoted messages do not conflict", r.reason());
-    assertTrue(strict.checkEntry(evidence(fed, fed, accused, accused, "vote h=3 A", "vote h=3 BB")).isAccepted());
-    admitted(sameLength);
+    Evidence votes = evidence(fed, fed, accused, accused, "A", "B");
+    ValidationResult<Entry> r = strict.checkEntry(votes);
+    assertEquals("the quoted messages do not conflict: they prove no offence", r.reason());
+    long h = f.ledger.height() + 1;
+    assertTrue(strict.checkEntry(f.evidence(fed, accused, f.statement(StatementBytes.PROPOSAL, h, 0, "A", -1),
+        f.statement(StatementBytes.PROPOSAL, h, 0, "B", -1))).isAccepted());
+    admitted(votes);
   }
 
   @Test

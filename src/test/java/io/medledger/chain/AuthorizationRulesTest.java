@@ -9,6 +9,7 @@ import io.medledger.access.Purpose;
 import io.medledger.chain.ChainFixture.Actor;
 import io.medledger.codec.ByteString;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.consensus.StatementBytes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -158,8 +159,9 @@ class AuthorizationRulesTest {
         List.of()), fed);
     assertTrue(rejection(early).contains("earlier blocks"));
     Actor accused = f.federation.get(2);
-    byte[] m1 = "proposal h=7 r=0 A".getBytes();
-    byte[] m2 = "proposal h=7 r=0 B".getBytes();
+    long h = f.ledger.height();
+    byte[] m1 = f.statement(StatementBytes.PROPOSAL, h, 0, "A", -1).toByteArray();
+    byte[] m2 = f.statement(StatementBytes.PROPOSAL, h, 0, "B", -1).toByteArray();
     Evidence ev = f.sign(new Evidence(fed.id(), accused.id(), ByteString.of(m1), ByteString.of(accused.key().sign(m1)),
         ByteString.of(m2), ByteString.of(accused.key().sign(m2)), f.now(), List.of()), fed);
     f.commit(ev);

@@ -9,6 +9,7 @@ import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.consensus.StatementBytes;
 import io.medledger.storage.BlockStore;
 import io.medledger.storage.InMemoryBlockStore;
 import java.nio.charset.StandardCharsets;
@@ -382,6 +383,26 @@ public final class ChainFixture {
    */
   public Block rawBlock(List<Entry> entries) {
     return ledger.assembleUnchecked(bookkeeper().id(), 0, now(), entries);
+  }
+
+  /**
+   * The bytes a consensus participant signs for a statement of {@code kind}
+   * ({@link StatementBytes#PROPOSAL} ...) naming block {@code block} on this chain.
+   */
+  public ByteString statement(int kind, long height, int round, String block, int auxRound) {
+    return ByteString.of(StatementBytes.encode(params.chainId(), kind, height, round, digest(block), auxRound));
+  }
+
+  /**
+   * An evidence entry by {@code reporter} quoting {@code a} and {@code b}, each signed by
+   * {@code accused} (in canonical order).
+   */
+  public Evidence evidence(Actor reporter, Actor accused, ByteString a, ByteString b) {
+    ByteString sa = ByteString.of(accused.key().sign(a.toByteArray()));
+    ByteString sb = ByteString.of(accused.key().sign(b.toByteArray()));
+    boolean swap = a.compareTo(b) > 0;
+    return sign(new Evidence(reporter.id(), accused.id(), swap ? b : a, swap ? sb : sa, swap ? a : b, swap ? sa : sb,
+        now(), List.of()), reporter);
   }
 
   /** A digest for tests. */

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.chain.ChainFixture;
+import io.medledger.chain.Block;
 import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.Entry;
+import io.medledger.internal.consensus.StatementBytes;
 import io.medledger.storage.FileBlockStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +17,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +75,29 @@ class ChainCommandTest {
     Run damaged = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain");
     assertEquals(1, damaged.code());
     assertTrue(damaged.err().startsWith("invalid chain:"), damaged.err());
+  }
+
+  /**
+   * Issue 12, finding 6: {@code chain verify} applies the strict evidence rule. A store whose
+   * block files an honest auditor's votes of two heights as equivocation is an invalid chain.
+   */
+  @Test
+  void verifyRefusesFalseEvidence() throws IOException {
+    ChainFixture f = ChainFixture.builder().chainName("evidence").federationServers(4).auditServers(4)
+        .store(FileBlockStore.open(dir)).build();
+    f.commit(f.registerPatient(f.actor("alice")));
+    ChainFixture.Actor honest = f.auditors.get(1);
+    long h = f.ledger.height();
+    Entry falseEvidence = f.evidence(f.federation.get(0), honest,
+        f.statement(StatementBytes.PREVOTE, h, 0, "block-1", -1),
+        f.statement(StatementBytes.PREVOTE, h + 1, 0, "block-2", -1));
+    Block bad = f.rawBlock(List.of(falseEvidence));
+    f.store.append(new CertifiedBlock(bad, f.certify(bad.header())).encode());
+    f.ledger.close();
+    Run refused = run("chain", "verify", "--store", dir.toString(), "--chain", "evidence");
+    assertEquals(1, refused.code(), refused.out());
+    assertTrue(refused.err().startsWith("invalid chain:") && refused.err().contains("prove no offence"),
+        refused.err());
   }
 
   /** Issue 13, finding 4: verify reports a torn tail and changes nothing on disk. */

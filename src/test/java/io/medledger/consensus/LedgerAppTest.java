@@ -11,10 +11,12 @@ import io.medledger.chain.ChainFixture;
 import io.medledger.chain.ChainFixture.Actor;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Entry;
+import io.medledger.chain.EvidencePolicy;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.ValidationResult;
 import io.medledger.codec.ByteString;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.consensus.StatementBytes;
 import io.medledger.storage.InMemoryBlockStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,14 +98,81 @@ class LedgerAppTest {
     assertInstanceOf(ValidationResult.Rejected.class, refused);
   }
 
+  /**
+   * Issue 12, "evidence with consequences", end to end: evidence ordered by the protocol suspends
+   * the accused from the next height on every node; its votes no longer count and it no longer
+   * proposes, while the chain goes on.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"rotating-audit", "bft"})
+  void orderedEvidenceSuspendsTheAccusedOnEveryNode(String protocol) {
+    ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
+    boolean audit = protocol.equals(RotatingAuditProtocol.NAME);
+    List<Actor> members = new ArrayList<>(f.federation);
+    if (audit) {
+      members.addAll(f.auditors);
+    }
+    Actor badVoter = audit ? f.auditors.get(3) : f.federation.get(3);
+    Actor badProposer = f.federation.get(3);
+    long start = f.clock.millis();
+    DirectDriver driver = new DirectDriver(t -> f.clock.advance(Duration.ofMillis(start + t - f.clock.millis())), 3);
+    List<LedgerApp> apps = new ArrayList<>();
+    for (Actor a : members) {
+      Ledger l = Ledger.builder(f.params).store(new InMemoryBlockStore()).clock(f.clock)
+          .certificatePolicy(LedgerApp.certificatePolicy(protocol)).open();
+      assertInstanceOf(ValidationResult.Accepted.class, l.append(f.ledger.block(0)));
+      LedgerApp app = new LedgerApp(l);
+      apps.add(app);
+      ConsensusContext ctx = new ConsensusContext(a.key(), f.clock, new SplittableRandom(5), new InMemorySafetyStore());
+      driver.add(a.publicKey(), Protocols.create(protocol, app, ctx, ConsensusConfig.defaults()
+          .withBatching(8, 1 << 20, Duration.ofMillis(30))));
+    }
+    Actor reporter = f.federation.get(0);
+    List<Entry> evidence = new ArrayList<>(List.of(f.evidence(reporter, badVoter,
+        f.statement(StatementBytes.PRECOMMIT, 1, 0, "X", -1), f.statement(StatementBytes.PRECOMMIT, 1, 0, "Y", -1))));
+    if (audit) {
+      evidence.add(f.evidence(reporter, badProposer, f.statement(StatementBytes.PROPOSAL, 1, 0, "X", -1),
+          f.statement(StatementBytes.PROPOSAL, 1, 0, "Y", -1)));
+    }
+    for (Entry e : evidence) {
+      driver.at(50, 0, new Event.EntrySubmitted(e.encode()));
+    }
+    for (int i = 0; i < 24; i++) {
+      driver.at(10 + 13L * i, i % members.size(), new Event.EntrySubmitted(f.registerPatient(f.actor("p" + i)).encode()));
+    }
+    driver.runUntil(10_000);
+
+    Ledger first = apps.get(0).ledger();
+    long c = first.locate(evidence.get(0).id()).orElseThrow().height();
+    assertEquals(c, first.locate(evidence.get(evidence.size() - 1).id()).orElseThrow().height());
+    assertTrue(first.height() >= c + 2, "the chain goes on after the suspension: " + first.height() + " vs " + c);
+    for (LedgerApp app : apps) {
+      assertEquals(first.height(), app.ledger().height(), "every node, the suspended ones too, has the chain");
+      for (long h = 1; h <= first.height() + 1; h++) {
+        assertEquals(apps.get(0).membership(h), app.membership(h), "all nodes agree at height " + h);
+      }
+    }
+    LedgerApp app = apps.get(0);
+    assertTrue(Protocols.voters(protocol, app.membership(c)).contains(badVoter.publicKey()), "serving up to c");
+    for (long h = c + 1; h <= first.height(); h++) {
+      Membership m = app.membership(h);
+      assertFalse(Protocols.voters(protocol, m).contains(badVoter.publicKey()), "suspended from c + 1");
+      assertFalse(m.federation().contains(badProposer.publicKey()));
+      assertTrue(app.certificate(h).verify(f.params.chainId(), Protocols.voters(protocol, m)),
+          "certified by the serving voters only");
+      assertFalse(first.block(h).block().header().bookkeeper().equals(badProposer.id()), "skipped as bookkeeper");
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"rotating-audit"})
   void evidenceBecomesAValidChainEntry(String protocol) {
     ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
     Actor cheat = f.auditors.get(1);
     Actor reporter = f.federation.get(0);
-    Statement a = new Statement(StatementKind.PRECOMMIT, 5, 2, Sha256.hash(new byte[] {1}), -1);
-    Statement b = new Statement(StatementKind.PRECOMMIT, 5, 2, Sha256.hash(new byte[] {2}), -1);
+    long h = f.ledger.height() + 1;
+    Statement a = new Statement(StatementKind.PRECOMMIT, h, 2, Sha256.hash(new byte[] {1}), -1);
+    Statement b = new Statement(StatementKind.PRECOMMIT, h, 2, Sha256.hash(new byte[] {2}), -1);
     Evidence ev = new Evidence(cheat.publicKey(), a, cheat.key().sign(a.signingBytes(f.params.chainId())), b,
         cheat.key().sign(b.signingBytes(f.params.chainId())));
     assertTrue(ev.verify(f.params.chainId()));
@@ -111,11 +180,12 @@ class LedgerAppTest {
     io.medledger.chain.Evidence entry = app.evidenceEntry(ev, reporter.key(), f.now());
     assertEquals(ParticipantId.of(cheat.publicKey()), entry.accused());
     assertInstanceOf(ValidationResult.Accepted.class, f.ledger.checkEntry(entry));
-    assertTrue(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(), entry.secondMessage()));
-    assertFalse(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(), entry.firstMessage()));
-    Statement otherRound = new Statement(StatementKind.PRECOMMIT, 5, 3, b.hash(), -1);
-    assertFalse(LedgerApp.evidencePolicy(f.params.chainId()).conflicting(entry.firstMessage(),
-        ByteString.of(otherRound.signingBytes(f.params.chainId()))));
+    EvidencePolicy strict = f.params.evidencePolicy();
+    assertTrue(strict.offence(f.params.chainId(), entry.firstMessage(), entry.secondMessage()).isPresent());
+    assertFalse(strict.offence(f.params.chainId(), entry.firstMessage(), entry.firstMessage()).isPresent());
+    Statement otherRound = new Statement(StatementKind.PRECOMMIT, h, 3, b.hash(), -1);
+    assertFalse(strict.offence(f.params.chainId(), entry.firstMessage(),
+        ByteString.of(otherRound.signingBytes(f.params.chainId()))).isPresent());
     assertEquals(protocol, RotatingAuditProtocol.NAME);
   }
 }

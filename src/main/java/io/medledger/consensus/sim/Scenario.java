@@ -53,7 +53,13 @@ public enum Scenario {
    * or just after sending what they saved, and restart; run with six voters (where a quorum
    * computed as ceil(2n/3) would differ from floor(2n/3)+1).
    */
-  TORN_SAFETY_WRITE;
+  TORN_SAFETY_WRITE,
+  /**
+   * Reconfiguration under faults: a spare server joins the voters at a defined height, a
+   * double-signing voter is suspended (and in rotating-audit a federation server leaves) at a later
+   * one, with 5% loss and an honest voter crashing across the join.
+   */
+  RECONFIGURATION;
 
   /** The scenarios that apply to a protocol ({@code solo} has no network and no peers to betray). */
   public static List<Scenario> forProtocol(String protocol) {

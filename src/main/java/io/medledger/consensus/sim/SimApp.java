@@ -18,18 +18,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /**
  * The simulator's application: a real (small) chain of {@link SimBlock}s over a durable
  * {@link SimLedger}. Validation checks height and linkage to the previous block, the bookkeeper,
  * monotonic timestamps within a clock-skew bound, the RFC 9162 entry root, every entry's
- * signature, and duplicates against the whole chain; it can also be told to reject blocks. Not
- * thread-safe.
+ * signature, and duplicates against the whole chain; it can also be told to reject blocks. Its
+ * membership may change by height (reconfiguration). Not thread-safe.
  */
 public final class SimApp implements ConsensusApp<SimBlock> {
   private final Digest chainId;
   private final SignatureVerifier verifier;
-  private final Membership membership;
+  private final LongFunction<Membership> membership;
   private final SimLedger ledger;
   private final long maxSkewMillis;
   private final Set<Digest> committedEntries = new HashSet<>();
@@ -49,9 +50,21 @@ public final class SimApp implements ConsensusApp<SimBlock> {
   /** As {@link #SimApp(Digest, Membership, SimLedger, long)}, verifying entries with {@code verifier}. */
   public SimApp(Digest chainId, Membership membership, SimLedger ledger, long maxSkewMillis,
       SignatureVerifier verifier) {
+    this(chainId, h -> membership, ledger, maxSkewMillis, verifier);
+  }
+
+  /**
+   * As {@link #SimApp(Digest, Membership, SimLedger, long, SignatureVerifier)}, with a membership
+   * that changes by height: {@code membershipAt.apply(h)} orders block {@code h} (what governance
+   * entries committed before {@code h} decided), so a reconfiguration takes effect at a defined
+   * height. It must be a pure function.
+   */
+  public SimApp(Digest chainId, LongFunction<Membership> membershipAt, SimLedger ledger, long maxSkewMillis,
+      SignatureVerifier verifier) {
+    java.util.Objects.requireNonNull(membershipAt.apply(1), "membership");
     this.verifier = verifier;
     this.chainId = chainId;
-    this.membership = membership;
+    this.membership = membershipAt;
     this.ledger = ledger;
     this.maxSkewMillis = maxSkewMillis;
     this.lastHash = genesisHash(chainId);
@@ -107,11 +120,16 @@ public final class SimApp implements ConsensusApp<SimBlock> {
 
   @Override
   public Membership membership(long height) {
-    return membership;
+    return membership.apply(height);
   }
 
   /** Checks one entry's encoding and signature; returns its digest, or null when invalid. */
   private Digest check(byte[] encoded) {
+    return check(encoded, true);
+  }
+
+  /** Checks one entry's encoding and client key, and its signature if asked; its digest, or null. */
+  private Digest check(byte[] encoded, boolean signature) {
     SimEntry e;
     try {
       e = SimEntry.decode(encoded);
@@ -129,7 +147,7 @@ public final class SimApp implements ConsensusApp<SimBlock> {
         keys.put(Digest.of(e.clientRaw()), k);
       }
     }
-    return verifier.verify(k, e.signingBytes(), e.signatureRaw()) ? Sha256.hash(encoded) : null;
+    return !signature || verifier.verify(k, e.signingBytes(), e.signatureRaw()) ? Sha256.hash(encoded) : null;
   }
 
   @Override
@@ -148,13 +166,23 @@ public final class SimApp implements ConsensusApp<SimBlock> {
 
   @Override
   public ValidationVerdict validate(SimBlock b, ProposalContext ctx) {
+    return validate(b, ctx, true);
+  }
+
+  /** Every rule of {@link #validate} but the entry signatures, which the verified certificate covers. */
+  @Override
+  public ValidationVerdict validateCertified(SimBlock b, ProposalContext ctx) {
+    return validate(b, ctx, false);
+  }
+
+  private ValidationVerdict validate(SimBlock b, ProposalContext ctx, boolean signatures) {
     if (b.height() != ledger.size() + 1) {
       return ValidationVerdict.reject("height " + b.height() + " does not follow " + ledger.size());
     }
     if (!b.previous().equals(lastHash)) {
       return ValidationVerdict.reject("previous hash does not link to the committed chain");
     }
-    if (!b.proposedBy(ctx.proposer()) || !membership.federation().contains(ctx.proposer())) {
+    if (!b.proposedBy(ctx.proposer()) || !membership.apply(b.height()).federation().contains(ctx.proposer())) {
       return ValidationVerdict.reject("bookkeeper is not the federation server entitled to propose");
     }
     if (lastTimestamp != Long.MIN_VALUE && b.timestamp() <= lastTimestamp) {
@@ -166,7 +194,7 @@ public final class SimApp implements ConsensusApp<SimBlock> {
     Set<Digest> inBlock = new HashSet<>();
     int i = 0;
     for (byte[] e : b.entriesRaw()) {
-      Digest d = check(e);
+      Digest d = check(e, signatures);
       if (d == null) {
         return ValidationVerdict.reject("entry " + i + " is malformed or its signature is invalid");
       }
@@ -199,7 +227,7 @@ public final class SimApp implements ConsensusApp<SimBlock> {
 
   @Override
   public Optional<Ed25519PublicKey> proposer(SimBlock block) {
-    for (Ed25519PublicKey k : membership.federation()) {
+    for (Ed25519PublicKey k : membership.apply(block.height()).federation()) {
       if (block.proposedBy(k)) {
         return Optional.of(k);
       }

@@ -127,6 +127,10 @@ public final class Simulation {
   private int attackRound = -1;
   private SimBlock attackBlock;
   private boolean lockedCrashed;
+  // reconfiguration: the membership by height, as change points (RECONFIGURATION adds and removes)
+  private final java.util.TreeMap<Long, Membership> schedule = new java.util.TreeMap<>();
+  private int spare = -1;
+  private boolean syncingObservers;
 
   private Simulation(String protocol, long seed) {
     if (!Protocols.names().contains(protocol)) {
@@ -146,7 +150,7 @@ public final class Simulation {
   /** The consensus tuning the simulator uses by default (short LAN timeouts, 100-entry blocks). */
   public static ConsensusConfig defaultConfig() {
     return new ConsensusConfig(100, 1 << 20, Duration.ofMillis(100), Duration.ofMillis(200), 4,
-        Duration.ofMillis(250), 100_000, 16 << 20, 16);
+        Duration.ofMillis(250), 100_000, 16 << 20, 256, true);
   }
 
   /** Runs {@code s} instead of the seed's scenario. */
@@ -318,7 +322,7 @@ public final class Simulation {
     }
 
     void boot() {
-      app = new SimApp(chainId, membership, ledger, skewBoundMillis(), verifier);
+      app = new SimApp(chainId, Simulation.this::membershipAt, ledger, skewBoundMillis(), verifier);
       if (rejectAllUntil >= 0 && honest()) {
         app.rejectWhen(b -> Simulation.this.now < rejectAllUntil
             ? Optional.of("told to reject until " + rejectAllUntil) : Optional.empty());
@@ -404,7 +408,7 @@ public final class Simulation {
         auditors = 6;
       }
     }
-    int total = servers + auditors;
+    int total = servers + auditors + (scenario == Scenario.RECONFIGURATION ? 1 : 0);
     cpuNanos = new long[total];
     for (int i = 0; i < total; i++) {
       Ed25519PrivateKey k = Ed25519PrivateKey.fromSeed(
@@ -418,13 +422,15 @@ public final class Simulation {
     }
     List<Ed25519PublicKey> fed = new ArrayList<>();
     List<Ed25519PublicKey> aud = new ArrayList<>();
-    for (int i = 0; i < total; i++) {
+    for (int i = 0; i < servers + auditors; i++) {
       (i < servers ? fed : aud).add(nodes.get(i).key.publicKey());
     }
+    spare = total > servers + auditors ? servers + auditors : -1;
     membership = new Membership(fed, aud);
+    schedule.put(1L, membership);
     voters = Protocols.voters(protocol, membership);
-    oracle = new SimApp(chainId, membership, new SimLedger(), Long.MAX_VALUE / 4);
     configureScenario(setup);
+    oracle = new SimApp(chainId, this::membershipAt, new SimLedger(), Long.MAX_VALUE / 4, SignatureVerifier.DIRECT);
     for (Node n : nodes) {
       n.offset = forcedOffset.getOrDefault(n.index, setup.nextLong(-maxOffset(), maxOffset() + 1));
       n.drift = scenario == Scenario.CLOCK_SKEW ? setup.nextDouble(-0.005, 0.005) : 0;
@@ -629,7 +635,75 @@ public final class Simulation {
           }
         }
       }
+      case RECONFIGURATION -> reconfigure(r, vnodes, bft);
       default -> throw new IllegalStateException("unhandled scenario " + scenario);
+    }
+  }
+
+  /** The first height ordered by the membership with the spare voter added (RECONFIGURATION). */
+  static final long JOIN_HEIGHT = 4;
+  /** The first height without the suspended Byzantine voter (and, in rotating-audit, a federation server). */
+  static final long LEAVE_HEIGHT = 9;
+
+  /**
+   * RECONFIGURATION: a spare node follows the chain as a non-member and joins the voters from
+   * {@link #JOIN_HEIGHT}; a double-signing voter is suspended (left out) from {@link #LEAVE_HEIGHT},
+   * and in rotating-audit the last federation server leaves too; meanwhile 5% loss and an honest
+   * voter crashing across the join.
+   */
+  private void reconfigure(SplittableRandom r, List<Integer> vnodes, boolean bft) {
+    loss = 0.05;
+    submitUntil = stabilizeAt + 3_000; // enough blocks to pass both change heights
+    int bad = pick(r, vnodes, 1).get(0);
+    nodes.get(bad).behaviour = Behaviour.DOUBLE_SIGN_VOTES;
+    int down = pick(r, without(vnodes, bad), 1).get(0);
+    schedule(600 + r.nextLong(300), down, CRASH, null, 0);
+    schedule(1_300 + r.nextLong(500), down, RESTART, null, 0);
+    List<Ed25519PublicKey> fed = new ArrayList<>(membership.federation());
+    List<Ed25519PublicKey> aud = new ArrayList<>(membership.auditors());
+    (bft ? fed : aud).add(nodes.get(spare).key.publicKey());
+    schedule.put(JOIN_HEIGHT, new Membership(fed, aud));
+    (bft ? fed : aud).remove(nodes.get(bad).key.publicKey());
+    if (!bft && fed.size() > 1) {
+      fed.remove(fed.size() - 1);
+    }
+    schedule.put(LEAVE_HEIGHT, new Membership(fed, aud));
+  }
+
+  /** The membership that orders block {@code height}. */
+  private Membership membershipAt(long height) {
+    return schedule.floorEntry(Math.max(1, height)).getValue();
+  }
+
+  private List<Ed25519PublicKey> votersAt(long height) {
+    return Protocols.voters(protocol, membershipAt(height));
+  }
+
+  /**
+   * Nodes outside the membership of the height they are deciding (a server about to join, or one
+   * that left) cannot ask peers for blocks; like an operator syncing a new server before
+   * governance admits it, they get final blocks out of band ({@code BlockDelivered}) when two or
+   * more behind, and otherwise follow the broadcasts.
+   */
+  private void syncObservers(Node source, long committed) {
+    if (syncingObservers || schedule.size() < 2) {
+      return;
+    }
+    syncingObservers = true;
+    try {
+      for (Node o : nodes) {
+        while (o.up && o.honest() && o.proto.height() + 1 <= committed
+            && !membershipAt(o.proto.height()).nodes().contains(o.key.publicKey())) {
+          long h = o.proto.height();
+          handle(o, new Event.BlockDelivered(source.ledger.block(h).encode(), source.ledger.certificate(h)));
+          metrics.merge("observer_blocks_delivered", 1L, Long::sum);
+          if (o.up && o.proto != null && o.proto.height() == h) {
+            break;
+          }
+        }
+      }
+    } finally {
+      syncingObservers = false;
     }
   }
 
@@ -717,7 +791,10 @@ public final class Simulation {
   private void submit() {
     List<Node> targets = new ArrayList<>();
     for (Node n : nodes) {
-      if (n.up && n.honest()) {
+      // Clients submit to servers that are members now and stay members (entries left with a server
+      // that is leaving may never be ordered; a client would resubmit them elsewhere).
+      if (n.up && n.honest() && membershipAt(n.proto.height()).nodes().contains(n.key.publicKey())
+          && schedule.lastEntry().getValue().nodes().contains(n.key.publicKey())) {
         targets.add(n);
       }
     }
@@ -755,11 +832,12 @@ public final class Simulation {
           int signer;
           if (m instanceof ConsensusMessage.Proposal p) {
             st = p.statement();
-            signer = indexOf.get(RotatingAuditProtocol.bookkeeper(membership, st.height(), st.round()));
+            signer = indexOf.get(RotatingAuditProtocol.bookkeeper(membershipAt(st.height()), st.height(), st.round()));
           } else {
             ConsensusMessage.Vote v = (ConsensusMessage.Vote) m;
             st = v.statement();
-            signer = v.voter() < voters.size() ? indexOf.get(voters.get(v.voter())) : -1;
+            List<Ed25519PublicKey> vs = votersAt(st.height());
+            signer = v.voter() < vs.size() ? indexOf.get(vs.get(v.voter())) : -1;
           }
           int keptUpTo = st.height() == h ? n.proto.round() + QuorumProtocol.ROUND_WINDOW : QuorumProtocol.ROUND_WINDOW;
           if (signer == d.from() && st.round() <= keptUpTo) {
@@ -828,6 +906,7 @@ public final class Simulation {
         trace.update(c.blockHash().toByteArray());
         if (n.honest()) {
           onCommitted(n, c);
+          syncObservers(n, c.height());
         }
       } else if (a instanceof Action.EvidenceFound f) {
         onEvidence(n, f.evidence());
@@ -1176,6 +1255,14 @@ public final class Simulation {
     }
     SimBlock b = n.ledger.block(c.height());
     Certificate cert = c.certificate();
+    List<Ed25519PublicKey> voters = votersAt(c.height());
+    if (spare >= 0) {
+      int si = voters.indexOf(nodes.get(spare).key.publicKey());
+      if (si >= 0 && cert.signers().contains(si)) {
+        metrics.merge("spare_signed_certificates", 1L, Long::sum);
+      }
+      metrics.merge("final_after_leave", c.height() >= LEAVE_HEIGHT ? 1L : 0L, Long::sum);
+    }
     if (!cert.verify(chainId, voters, verifier) || !cert.blockHash().equals(b.hash())) {
       safety.add("validity: certificate of height " + c.height() + " does not verify");
     }

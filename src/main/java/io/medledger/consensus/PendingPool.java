@@ -1,0 +1,140 @@
+package io.medledger.consensus;
+
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bounded pool of entries waiting for a block, in arrival order: at most {@code capacity}
+ * entries, each at most {@code maxEntryBytes}; entries gossiped by one peer take at most
+ * 1/members of it (local submissions may take all of it); an entry already pending or recently
+ * committed is refused. Not thread-safe.
+ */
+final class PendingPool {
+  /** One pending entry: when it arrived, whether it was submitted here, and who gossiped it. */
+  record Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from) {}
+
+  private final int capacity;
+  private final int maxEntryBytes;
+  private final LinkedHashMap<Digest, Pending> pool = new LinkedHashMap<>();
+  private final LinkedHashMap<Digest, Boolean> recentlyCommitted;
+  private final Map<Ed25519PublicKey, Integer> bySender = new HashMap<>();
+  private long bytes;
+  private int members = 1;
+
+  /** A pool of {@code capacity} entries; the last {@code recentLimit} committed entries are refused. */
+  PendingPool(int capacity, int maxEntryBytes, int recentLimit) {
+    this.capacity = capacity;
+    this.maxEntryBytes = maxEntryBytes;
+    this.recentlyCommitted = new LinkedHashMap<>(256, 0.75f, false) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Digest, Boolean> e) {
+        return size() > recentLimit;
+      }
+    };
+  }
+
+  /** Sets the number of members that share the pool (the per-peer quota is capacity/members). */
+  void members(int n) {
+    this.members = n;
+  }
+
+  /** The share of the pool that entries gossiped by one peer may take. */
+  int perPeerQuota() {
+    return Math.max(1, capacity / Math.max(1, members));
+  }
+
+  /** Adds an entry submitted locally ({@code from} null) or gossiped by peer {@code from}; false if refused. */
+  boolean add(byte[] entry, long now, boolean local, Ed25519PublicKey from) {
+    if (pool.size() >= capacity || entry.length > maxEntryBytes) {
+      return false;
+    }
+    if (from != null && bySender.getOrDefault(from, 0) >= perPeerQuota()) {
+      return false;
+    }
+    Digest d = Sha256.hash(entry);
+    if (pool.containsKey(d) || recentlyCommitted.containsKey(d)) {
+      return false;
+    }
+    pool.put(d, new Pending(entry, now, local, from));
+    bytes += entry.length;
+    if (from != null) {
+      bySender.merge(from, 1, Integer::sum);
+    }
+    return true;
+  }
+
+  /** Removes the entry with digest {@code d}, if pending. */
+  void remove(Digest d) {
+    Pending p = pool.remove(d);
+    if (p != null) {
+      bytes -= p.entry().length;
+      if (p.from() != null) {
+        bySender.computeIfPresent(p.from(), (k, c) -> c <= 1 ? null : c - 1);
+      }
+    }
+  }
+
+  /** Records a committed entry: it leaves the pool and is refused while it is recent. */
+  void committed(byte[] entry) {
+    Digest d = Sha256.hash(entry);
+    recentlyCommitted.put(d, Boolean.TRUE);
+    remove(d);
+  }
+
+  boolean isEmpty() {
+    return pool.isEmpty();
+  }
+
+  int size() {
+    return pool.size();
+  }
+
+  /** The total size of the pending entries. */
+  long bytes() {
+    return bytes;
+  }
+
+  /** The entries pending from peer {@code from}. */
+  int from(Ed25519PublicKey from) {
+    return bySender.getOrDefault(from, 0);
+  }
+
+  /** The arrival time of the oldest pending entry; the pool must not be empty. */
+  long oldestArrival() {
+    return pool.values().iterator().next().arrival();
+  }
+
+  /** The oldest entries, in order, up to {@code maxEntries} entries and {@code maxBytes} bytes. */
+  List<byte[]> batch(int maxEntries, long maxBytes) {
+    List<byte[]> batch = new ArrayList<>();
+    long total = 0;
+    for (Pending p : pool.values()) {
+      if (batch.size() >= maxEntries || total + p.entry().length > maxBytes) {
+        break;
+      }
+      batch.add(p.entry());
+      total += p.entry().length;
+    }
+    return batch;
+  }
+
+  /** Up to {@code max} local entries that arrived at or before {@code limit}, oldest first. */
+  List<byte[]> localSince(long limit, int max) {
+    List<byte[]> again = new ArrayList<>();
+    for (Pending p : pool.values()) {
+      if (p.local() && p.arrival() <= limit) {
+        again.add(p.entry());
+        if (again.size() >= max) {
+          break;
+        }
+      }
+    }
+    return again;
+  }
+}

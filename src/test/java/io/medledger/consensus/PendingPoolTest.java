@@ -1,0 +1,111 @@
+package io.medledger.consensus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The pending-entry pool on its own: capacity, entry size, per-peer quota, duplicates, batching. */
+class PendingPoolTest {
+  private static final Ed25519PublicKey PEER = key(1);
+  private static final Ed25519PublicKey OTHER = key(2);
+
+  private static Ed25519PublicKey key(int i) {
+    byte[] seed = new byte[32];
+    seed[0] = (byte) i;
+    return Ed25519PrivateKey.fromSeed(seed).publicKey();
+  }
+
+  private static byte[] entry(int i, int size) {
+    byte[] b = new byte[size];
+    b[0] = (byte) i;
+    b[1] = (byte) (i >> 8);
+    return b;
+  }
+
+  @Test
+  void refusesBeyondCapacityOversizeAndDuplicates() {
+    PendingPool p = new PendingPool(3, 10, 100);
+    assertFalse(p.add(entry(0, 11), 0, true, null), "an entry larger than a block is refused");
+    assertTrue(p.add(entry(0, 10), 5, true, null), "an entry of exactly the block size is accepted");
+    assertFalse(p.add(entry(0, 10), 1, true, null), "a pending entry is refused again");
+    assertTrue(p.add(entry(1, 4), 1, true, null));
+    assertTrue(p.add(entry(2, 4), 2, true, null));
+    assertFalse(p.add(entry(3, 4), 3, true, null), "the pool is full");
+    assertEquals(3, p.size());
+    assertEquals(18, p.bytes());
+    assertEquals(5, p.oldestArrival());
+  }
+
+  @Test
+  void gossipedEntriesOfOnePeerTakeAtMostTheirShare() {
+    PendingPool p = new PendingPool(8, 100, 100);
+    p.members(4);
+    assertEquals(2, p.perPeerQuota());
+    assertTrue(p.add(entry(0, 4), 0, false, PEER));
+    assertTrue(p.add(entry(1, 4), 0, false, PEER));
+    assertFalse(p.add(entry(2, 4), 0, false, PEER), "a third entry of one peer exceeds 8/4");
+    assertTrue(p.add(entry(2, 4), 0, false, OTHER), "another peer has its own quota");
+    assertEquals(2, p.from(PEER));
+    for (int i = 3; i < 8; i++) {
+      assertTrue(p.add(entry(i, 4), 0, true, null), "local submissions are not limited per peer");
+    }
+    p.remove(Sha256.hash(entry(0, 4)));
+    assertEquals(1, p.from(PEER), "removing a gossiped entry returns its quota");
+    assertTrue(p.add(entry(9, 4), 0, false, PEER));
+    p.remove(Sha256.hash(entry(1, 4)));
+    p.remove(Sha256.hash(entry(9, 4)));
+    assertEquals(0, p.from(PEER));
+    p.members(100);
+    assertEquals(1, p.perPeerQuota(), "the quota is at least one entry");
+    p.members(0);
+    assertEquals(8, p.perPeerQuota());
+  }
+
+  @Test
+  void committedEntriesLeaveAndAreRefusedWhileRecent() {
+    PendingPool p = new PendingPool(10, 100, 2);
+    p.add(entry(0, 5), 0, true, null);
+    p.committed(entry(0, 5));
+    assertTrue(p.isEmpty());
+    assertEquals(0, p.bytes());
+    assertFalse(p.add(entry(0, 5), 1, true, null), "a recently committed entry is refused");
+    p.committed(entry(1, 5));
+    p.committed(entry(2, 5));
+    assertFalse(p.add(entry(1, 5), 1, true, null), "the last two committed entries are remembered");
+    assertTrue(p.add(entry(0, 5), 1, true, null), "only the last two committed entries are remembered");
+    p.remove(Sha256.hash(entry(7, 5)));
+    assertEquals(1, p.size(), "removing an absent entry changes nothing");
+  }
+
+  @Test
+  void batchesTheOldestEntriesWithinBothLimits() {
+    PendingPool p = new PendingPool(10, 100, 10);
+    for (int i = 0; i < 5; i++) {
+      p.add(entry(i, 10), i, true, null);
+    }
+    assertEquals(3, p.batch(3, 1000).size());
+    List<byte[]> b = p.batch(10, 30);
+    assertEquals(3, b.size(), "exactly 30 bytes fit");
+    assertEquals(0, b.get(0)[0]);
+    assertEquals(2, p.batch(10, 29).size());
+    assertEquals(5, p.batch(5, 50).size());
+  }
+
+  @Test
+  void reGossipsOnlyOldLocalEntries() {
+    PendingPool p = new PendingPool(10, 100, 10);
+    p.add(entry(0, 4), 0, true, null);
+    p.add(entry(1, 4), 5, false, PEER);
+    p.add(entry(2, 4), 10, true, null);
+    p.add(entry(3, 4), 20, true, null);
+    assertEquals(2, p.localSince(10, 10).size(), "arrived at or before the limit, local only");
+    assertEquals(1, p.localSince(10, 1).size());
+    assertEquals(0, p.localSince(-1, 10).size());
+  }
+}
