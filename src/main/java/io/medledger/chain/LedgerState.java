@@ -54,6 +54,10 @@ final class LedgerState {
   final List<ParticipantId> regulators = new ArrayList<>();
   final Map<Digest, SubBlockIndex> subBlocks = new HashMap<>();
   final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
+  /** The listed witnesses, in order of listing. */
+  List<Witness> witnesses = List.of();
+  /** The witness list after each height that changed it (witness changes are rare). */
+  final java.util.TreeMap<Long, List<Witness>> witnessHistory = new java.util.TreeMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
   /** The ledger-wide log: in memory by default, or tiles on disk that may already hold leaves. */
   final LeafHashLog log;
@@ -94,9 +98,28 @@ final class LedgerState {
     }
   }
 
+  /** The witnesses listed after block {@code height}. */
+  List<Witness> witnessesAt(long height) {
+    Map.Entry<Long, List<Witness>> e = witnessHistory.floorEntry(height);
+    return e == null ? List.of() : e.getValue();
+  }
+
   Membership membership() {
     return new Membership(height(), federation.stream().map(participants::get).toList(),
         audit.stream().map(participants::get).toList(), regulators.stream().map(participants::get).toList());
+  }
+
+  /** {@code listed} after {@code changes}, in order (an immutable list). */
+  static List<Witness> applyWitnessChanges(List<Witness> listed, List<WitnessChange> changes) {
+    List<Witness> l = new ArrayList<>(listed);
+    for (WitnessChange c : changes) {
+      if (c.action() == MembershipChange.Action.ADD) {
+        l.add(c.witness());
+      } else {
+        l.remove(c.witness());
+      }
+    }
+    return List.copyOf(l);
   }
 
   /** Applies a validated block's effects. */
@@ -110,6 +133,10 @@ final class LedgerState {
       } else {
         l.remove(c.member());
       }
+    }
+    if (!o.witnessChanges.isEmpty()) {
+      witnesses = applyWitnessChanges(witnesses, o.witnessChanges);
+      witnessHistory.put(fx.block.header().height(), witnesses);
     }
     grants.putAll(o.grants);
     records.putAll(o.records);

@@ -23,6 +23,7 @@ final class Overlay {
   final Set<Digest> newEntries = new HashSet<>();
   final List<MembershipChange> membershipChanges = new ArrayList<>();
   final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
+  final List<WitnessChange> witnessChanges = new ArrayList<>();
   int federationDelta;
 
   Overlay(LedgerState base) {
@@ -77,6 +78,11 @@ final class Overlay {
   Digest publishedKey(ParticipantId id) {
     Digest d = publishedKeys.get(id);
     return d != null ? d : base.publishedKeys.get(id);
+  }
+
+  /** The listed witnesses, with this block's earlier witness changes applied. */
+  List<Witness> witnesses() {
+    return witnessChanges.isEmpty() ? base.witnesses : LedgerState.applyWitnessChanges(base.witnesses, witnessChanges);
   }
 
   int federationSize() {
