@@ -76,6 +76,8 @@ final class CheckpointService implements AutoCloseable {
   /** Confined to {@link #exec}: notes for sizes this node has not reached yet, by size. */
   private final Map<Long, List<SignedNote>> early = new LinkedHashMap<>();
   private volatile boolean closed;
+  /** A snapshot of {@link #bindings} for readers on other threads. */
+  private volatile List<NoteKeyBinding> knownBindings = List.of();
 
   private static final class WitnessState {
     long size;
@@ -100,6 +102,7 @@ final class CheckpointService implements AutoCloseable {
       this.publisher = Optional.of(new CheckpointPublisher(ledger.parameters().chainId(), log, signer, store));
       this.binding = Optional.of(b);
       bindings.put(b.ledgerKey(), b);
+      knownBindings = List.of(b);
     } else {
       this.publisher = Optional.empty();
       this.binding = Optional.empty();
@@ -117,6 +120,11 @@ final class CheckpointService implements AutoCloseable {
   /** This server's note key binding, on federation servers. */
   Optional<NoteKeyBinding> binding() {
     return binding;
+  }
+
+  /** The note key bindings of the federation servers this node has heard from (itself included). */
+  List<NoteKeyBinding> bindings() {
+    return knownBindings;
   }
 
   /** The store. */
@@ -237,7 +245,9 @@ final class CheckpointService implements AutoCloseable {
       LOG.log(Level.WARNING, () -> "checkpoint from " + from.toHex() + " with an invalid note key binding; dropped");
       return;
     }
-    bindings.put(from, b);
+    if (!b.equals(bindings.put(from, b))) {
+      knownBindings = List.copyOf(bindings.values());
+    }
     long size;
     try {
       size = Checkpoint.parse(note.text()).size();

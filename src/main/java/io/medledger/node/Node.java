@@ -577,12 +577,39 @@ public final class Node implements AutoCloseable {
           }
           return CompletableFuture.completedFuture(ClientWire.ok(ClientWire.bitmap(present)));
         }
+        case ClientWire.CHECKPOINT:
+          return CompletableFuture.completedFuture(checkpointResponse(ClientWire.checkpointId(request)));
         default:
           return CompletableFuture.failedFuture(new MalformedEncodingException("unknown request type " + request[0]));
       }
     } catch (MalformedEncodingException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  private byte[] checkpointResponse(Optional<Digest> id) {
+    Optional<CheckpointProof> p = checkpointProof(id);
+    if (p.isEmpty()) {
+      return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "no checkpoint published yet");
+    }
+    return ClientWire.ok(ClientWire.checkpointBody(p.get().note().toBytes(),
+        p.get().bindings().stream().map(NoteKeyBinding::encode).toList(), p.get().inclusion().orElse(null)));
+  }
+
+  /**
+   * The latest checkpoint this node holds, with the federation servers' note key bindings it
+   * knows and, for entry {@code id} when given and covered by the checkpoint, its inclusion proof.
+   * Empty before the first checkpoint.
+   */
+  public Optional<CheckpointProof> checkpointProof(Optional<Digest> id) {
+    Optional<io.medledger.tlog.SignedNote> latest = checkpoints.store().latest();
+    if (latest.isEmpty()) {
+      return Optional.empty();
+    }
+    long size = io.medledger.tlog.Checkpoint.parse(latest.get().text()).size();
+    Optional<io.medledger.merkle.InclusionProof> proof = id.flatMap(ledger::locate)
+        .filter(l -> l.ledgerIndex() < size).map(l -> tiles.inclusionProof(l.ledgerIndex(), size));
+    return Optional.of(new CheckpointProof(latest.get(), checkpoints.bindings(), proof));
   }
 
   /**

@@ -185,5 +185,36 @@ class TransparencyNodeTest {
     }
     assertArrayEquals(java.util.Arrays.copyOf(leaves.toByteArray(), tile.length), tile, "level-0 tile = leaf hashes");
     assertFalse(fed.checkpoints().verifierKeys().isEmpty(), "the node records the keys for log export");
+
+    // a client asks a node for the checkpoint and an entry's proof, and trusts the proof only under its policy
+    Finality f = fs.get(3).join();
+    Entry entry = fed.ledger().block(f.height()).block().entries().stream().filter(e -> e.id().equals(f.entryId()))
+        .findFirst().orElseThrow();
+    try (NodeClient client = new NodeClient(new ClientChannel() {
+      @Override
+      public CompletableFuture<byte[]> request(byte[] request) {
+        return audit.handleRequest(fedKeys.get(0).publicKey(), request);
+      }
+
+      @Override
+      public boolean isOpen() {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    })) {
+      CheckpointProof p = client.checkpoint(Optional.of(entry.id())).get(10, TimeUnit.SECONDS);
+      CheckpointVerifier k1 = CheckpointVerifier.forFederation(chain, fed.ledger().membership().federationKeys(),
+          p.bindings(), 2).requireListedWitnesses(fed.ledger().witnessesAt(height), 1);
+      CheckpointVerdict v = k1.verify(p.note(), now);
+      assertTrue(v.isVerified(), v.toString());
+      assertTrue(v.checkpoint().orElseThrow().includes(entry.leafHash(), p.inclusion().orElseThrow()));
+      assertFalse(v.checkpoint().orElseThrow().includes(NodeRuntimeTest.patient(chain).leafHash(),
+          p.inclusion().orElseThrow()));
+      // bindings that the membership does not vouch for give no trusted log keys
+      assertThrows(IllegalArgumentException.class, () -> CheckpointVerifier.forFederation(chain,
+          List.of(Ed25519PrivateKey.generate(RANDOM).publicKey()), p.bindings(), 1));
+    }
   }
 }
