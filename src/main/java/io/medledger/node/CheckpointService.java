@@ -245,7 +245,8 @@ final class CheckpointService implements AutoCloseable {
       LOG.log(Level.WARNING, () -> "checkpoint from " + from.toHex() + " with an invalid note key binding; dropped");
       return;
     }
-    if (!b.equals(bindings.put(from, b))) {
+    NoteKeyBinding before = bindings.put(from, b);
+    if (before == null || !before.noteKey().equals(b.noteKey())) {
       knownBindings = List.copyOf(bindings.values());
     }
     long size;
@@ -433,6 +434,15 @@ final class CheckpointService implements AutoCloseable {
     st.size = Math.max(st.size, size);
     broadcast(store.at(size).orElseThrow());
     return false;
+  }
+
+  /** Waits until the work queued so far is done (for tests). */
+  void drain() throws InterruptedException {
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    run(done::countDown);
+    if (!done.await(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("checkpoint work did not finish in 30 s");
+    }
   }
 
   /** Stops the thread after the task at hand (queued work is dropped; a stuck task is interrupted after 5 s). */
