@@ -124,6 +124,9 @@ class TransparencyNodeTest {
       fs.add(nodes.get(i % nodes.size()).submit(NodeRuntimeTest.patient(chain)));
     }
     CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+    // witnesses cosign the latest checkpoint (requests are coalesced), so wait for the last block everywhere
+    long last = fs.stream().mapToLong(x -> x.join().height()).max().orElseThrow();
+    NodeRuntimeTest.waitFor(() -> nodes.stream().allMatch(n -> n.ledger().height() >= last), "every node at the height");
     long size = fed.ledger().tip().orElseThrow().ledgerSize();
     long height = fed.ledger().height();
     assertEquals(List.of(listed[0]), fed.ledger().witnessesAt(height));
@@ -132,8 +135,10 @@ class TransparencyNodeTest {
     CheckpointVerifier policy = CheckpointVerifier.forFederation(chain, fed.ledger().membership().federationKeys(),
         bindings(), 2).requireListedWitnesses(fed.ledger().witnessesAt(height), 1);
     long now = System.currentTimeMillis() / 1000;
-    NodeRuntimeTest.waitFor(() -> fed.checkpoints().at(size).map(n -> policy.verify(n, now).isVerified()).orElse(false),
-        "a checkpoint of size " + size + " signed by both servers and cosigned by the listed witness");
+    NodeCluster.await(() -> fed.checkpoints().at(size).map(n -> policy.verify(n, now).isVerified()).orElse(false),
+        60_000, () -> "a checkpoint of size " + size + " signed by both servers and cosigned by the listed witness; have "
+            + fed.checkpoints().at(size).map(n -> policy.verify(n, now).toString()).orElse("none") + ", latest "
+            + fed.checkpoints().latest().map(SignedNote::text).orElse("none"));
     SignedNote stored = fed.checkpoints().at(size).orElseThrow();
     VerifiedCheckpoint vc = policy.verify(stored, now).checkpoint().orElseThrow();
     assertEquals(2, vc.signers().size());
@@ -215,6 +220,38 @@ class TransparencyNodeTest {
       // bindings that the membership does not vouch for give no trusted log keys
       assertThrows(IllegalArgumentException.class, () -> CheckpointVerifier.forFederation(chain,
           List.of(Ed25519PrivateKey.generate(RANDOM).publicKey()), p.bindings(), 1));
+    }
+
+    // once governance delists the witness, later checkpoints are not sent to it and carry no cosignature
+    WitnessChange remove = Entry.sign(new WitnessChange(MembershipChange.Action.REMOVE, listed[0],
+        System.currentTimeMillis(), List.of()), chain, fedKeys.toArray(Ed25519PrivateKey[]::new));
+    fed.submit(remove).get(30, TimeUnit.SECONDS);
+    fed.submit(NodeRuntimeTest.patient(chain)).get(30, TimeUnit.SECONDS);
+    long later = fed.ledger().tip().orElseThrow().ledgerSize();
+    assertEquals(List.of(), fed.ledger().witnesses());
+    CheckpointVerifier serversOnly = CheckpointVerifier.forFederation(chain, fed.ledger().membership().federationKeys(),
+        bindings(), 2);
+    NodeRuntimeTest.waitFor(() -> fed.checkpoints().at(later).map(n -> serversOnly.verify(n, now).isVerified())
+        .orElse(false), "the later checkpoint signed by both servers");
+    Thread.sleep(500);
+    assertTrue(fed.checkpoints().at(later).orElseThrow().signatures().stream()
+        .noneMatch(x -> x.keyName().equals(listed[0].name())), "no cosignature from a delisted witness");
+
+    // a stopped node's data directory exports as a static tlog-tiles tree that verifies offline
+    Path data = fed.config().dataDirectory();
+    nodes.forEach(Node::close);
+    Path out = dir.resolve("export");
+    try (io.medledger.storage.FileBlockStore blocks = io.medledger.storage.FileBlockStore.open(data.resolve("blocks"));
+        io.medledger.tlog.TileLog tl = io.medledger.tlog.TileLog.open(data.resolve("log"))) {
+      long exported = io.medledger.tlog.LogExport.export(blocks, tl, io.medledger.tlog.CheckpointStore.open(
+          data.resolve("log")), out);
+      assertTrue(exported >= size);
+      io.medledger.tlog.LogExport.Verdict ev = io.medledger.tlog.LogExport.verify(out, System.currentTimeMillis() / 1000);
+      assertTrue(ev.verified(), ev.toString());
+      List<io.medledger.tlog.NoteKey> vkeys = io.medledger.tlog.CheckpointStore.parseVerifierKeys(
+          java.nio.file.Files.readAllBytes(out.resolve("checkpoint.vkeys")));
+      assertTrue(vkeys.stream().noneMatch(k -> k.name().equals(listed[0].name())), "a delisted witness did not cosign");
+      assertEquals(2, vkeys.stream().filter(k -> k.type() == io.medledger.tlog.NoteKey.ED25519).count());
     }
   }
 }
