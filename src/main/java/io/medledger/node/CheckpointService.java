@@ -57,8 +57,6 @@ final class CheckpointService implements AutoCloseable {
   static final Duration WITNESS_TIMEOUT = Duration.ofSeconds(10);
   /** Largest witness answer read (cosignature lines or a size). */
   static final int MAX_WITNESS_RESPONSE = 16 << 10;
-  /** Most checkpoints kept that arrived before this node's own block. */
-  private static final int MAX_EARLY = 64;
 
   private final Ledger ledger;
   private final LeafHashLog log;
@@ -73,8 +71,11 @@ final class CheckpointService implements AutoCloseable {
   private final Map<Ed25519PublicKey, NoteKeyBinding> bindings = new LinkedHashMap<>();
   /** Confined to {@link #exec}: per witness name, the size it last cosigned and whether a request is out. */
   private final Map<String, WitnessState> witnesses = new HashMap<>();
-  /** Confined to {@link #exec}: notes for sizes this node has not reached yet, by size. */
-  private final Map<Long, List<SignedNote>> early = new LinkedHashMap<>();
+  /**
+   * Confined to {@link #exec}: per federation server, its latest note for a size this node has
+   * not reached yet (one per server, so a server cannot fill memory).
+   */
+  private final Map<Ed25519PublicKey, SignedNote> early = new HashMap<>();
   private volatile boolean closed;
   /** A snapshot of {@link #bindings} for readers on other threads. */
   private volatile List<NoteKeyBinding> knownBindings = List.of();
@@ -156,20 +157,30 @@ final class CheckpointService implements AutoCloseable {
 
   /** A block was committed (called on the driver's thread; the work is queued). */
   void committed(BlockHeader header) {
-    if (publisher.isEmpty()) {
-      return;
+    run(() -> {
+      if (publisher.isPresent()) {
+        publish(header);
+      } else {
+        mergeEarly();
+        recordKeys();
+      }
+    });
+  }
+
+  /** Merges the waiting peers' notes that this node's log has reached. */
+  private void mergeEarly() {
+    for (var it = early.values().iterator(); it.hasNext(); ) {
+      SignedNote n = it.next();
+      if (Checkpoint.parse(n.text()).size() <= log.size()) {
+        it.remove();
+        mergePeerNote(n);
+      }
     }
-    run(() -> publish(header));
   }
 
   private void publish(BlockHeader header) {
     SignedNote note = publisher.get().publish(header);
-    List<SignedNote> waiting = early.remove(header.ledgerSize());
-    if (waiting != null) {
-      for (SignedNote n : waiting) {
-        mergePeerNote(n);
-      }
-    }
+    mergeEarly();
     recordKeys();
     broadcast(store.at(header.ledgerSize()).orElse(note));
     for (Witness w : ledger.witnesses()) {
@@ -256,9 +267,7 @@ final class CheckpointService implements AutoCloseable {
       return;
     }
     if (size > log.size()) {
-      if (early.size() < MAX_EARLY) {
-        early.computeIfAbsent(size, k -> new ArrayList<>()).add(note);
-      }
+      early.put(from, note);
       return;
     }
     mergePeerNote(note);
