@@ -197,6 +197,8 @@ final class BlockProcessor {
       return null;
     } else if (e instanceof MembershipChange m) {
       return membership(m, signers, o, c);
+    } else if (e instanceof WitnessChange w) {
+      return witness(w, signers, o, c);
     } else if (e instanceof MedicalRecord m) {
       return record(m, ee.id(), signers, o, c);
     } else if (e instanceof AccessGrant g) {
@@ -271,6 +273,28 @@ final class BlockProcessor {
     }
     if (c.parentFederation().isEmpty()) {
       return "removal needs a federation quorum";
+    }
+    return governance(signers, Set.of(), c);
+  }
+
+  /** A witness change: a federation quorum; a new name and key, or exactly a listed witness. */
+  private static String witness(WitnessChange w, Set<ParticipantId> signers, Overlay o, Context c) {
+    if (c.parentFederation().isEmpty()) {
+      return "a witness change needs a federation quorum";
+    }
+    List<Witness> listed = o.witnesses();
+    Witness x = w.witness();
+    if (w.action() == MembershipChange.Action.ADD) {
+      if (listed.size() >= Limits.MAX_WITNESSES) {
+        return "the chain already lists " + Limits.MAX_WITNESSES + " witnesses";
+      }
+      for (Witness l : listed) {
+        if (l.name().equals(x.name()) || l.key().equals(x.key())) {
+          return "a listed witness already uses the name " + l.name() + " or its key";
+        }
+      }
+    } else if (!listed.contains(x)) {
+      return "witness " + x.name() + " is not listed with this key and url";
     }
     return governance(signers, Set.of(), c);
   }
@@ -519,6 +543,8 @@ final class BlockProcessor {
       }
     } else if (e instanceof Evidence v) {
       suspend(v, o, height);
+    } else if (e instanceof WitnessChange w) {
+      o.witnessChanges.add(w);
     } else if (e instanceof AccessGrant g) {
       o.grants.put(ee.id(), new LedgerState.GrantInfo(ee.id(), terms(g), height, Long.MAX_VALUE));
       o.newGrantsByPatient.computeIfAbsent(g.patient(), k -> new ArrayList<>()).add(ee.id());

@@ -253,6 +253,12 @@ final class EntryCodec {
       w.bytes("encryptionKey", k.encryptionKey());
       w.bytes("verifyingKey", k.verifyingKey());
       w.i64("createdAt", k.createdAt());
+    } else if (e instanceof WitnessChange c) {
+      w.enumValue("action", c.action().ordinal(), c.action().label());
+      w.string("name", c.witness().name());
+      w.digest("witnessKey", key(c.witness().key()));
+      w.string("url", c.witness().url());
+      w.i64("createdAt", c.createdAt());
     } else {
       throw new IllegalStateException("unknown entry type");
     }
@@ -334,6 +340,17 @@ final class EntryCodec {
         } catch (IllegalArgumentException e) {
           throw new MalformedEncodingException("key publication: " + e.getMessage(), e);
         }
+      case WITNESS_CHANGE: {
+        MembershipChange.Action action = MembershipChange.Action.values()[r.enumValue("action", MembershipChange.Action.LABELS)];
+        String name = r.string("name", Limits.MAX_NAME_BYTES);
+        Digest key = r.digest("witnessKey");
+        String url = r.string("url", Witness.MAX_URL_BYTES);
+        try {
+          return new WitnessChange(action, new Witness(name, key(key, "witnessKey"), url), r.i64("createdAt"), none);
+        } catch (IllegalArgumentException e) {
+          throw new MalformedEncodingException("witness change: " + e.getMessage(), e);
+        }
+      }
       default:
         throw new MalformedEncodingException("unknown entry kind");
     }

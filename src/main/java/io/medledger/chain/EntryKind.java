@@ -30,7 +30,9 @@ public enum EntryKind {
   /** {@link RecordErasure}. */
   RECORD_ERASURE,
   /** {@link KeyPublication}. */
-  KEY_PUBLICATION;
+  KEY_PUBLICATION,
+  /** {@link WitnessChange}. */
+  WITNESS_CHANGE;
 
   private static final List<String> LABELS = java.util.Arrays.stream(values()).map(EntryKind::label).toList();
 

@@ -368,6 +368,37 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * The transparency-log witnesses the chain lists as of the tip, in order of listing
+   * ({@link WitnessChange}).
+   */
+  public List<Witness> witnesses() {
+    lock.readLock().lock();
+    try {
+      return state.witnesses;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The witnesses listed after block {@code height} (empty before the first listing): the ones
+   * whose cosignatures count for a checkpoint of that block's ledger size.
+   *
+   * @throws IllegalArgumentException if {@code height} is negative or beyond the tip
+   */
+  public List<Witness> witnessesAt(long height) {
+    lock.readLock().lock();
+    try {
+      if (height < 0 || height > state.height()) {
+        throw new IllegalArgumentException("no block at height " + height);
+      }
+      return state.witnessesAt(height);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** A registered participant (active or removed). */
   public Optional<Participant> participant(ParticipantId id) {
     lock.readLock().lock();

@@ -38,7 +38,7 @@ import java.util.function.LongPredicate;
  * sub-block, {@code T}key last sub-block, {@code H}height header, {@code L}ledger size height (the
  * block ending there), {@code M} membership (with the suspended servers), {@code m}height the
  * membership after a block that changed it, {@code U}id the height that last reinstated a server,
- * {@code F} frontier, {@code t}... heads tree nodes,
+ * {@code W}height the witness list after a block that changed it, {@code F} frontier, {@code t}... heads tree nodes,
  * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}).
  */
 final class LedgerState {
@@ -84,6 +84,7 @@ final class LedgerState {
   static final byte LOCATION = 'L';
   static final byte MEMBERSHIP_AT = 'm';
   static final byte REINSTATED = 'U';
+  static final byte WITNESSES_AT = 'W';
   private static final byte[] MEMBERS = {'M'};
   private static final byte[] FRONTIER = {'F'};
   private static final int CACHE = 1 << 16;
@@ -104,6 +105,10 @@ final class LedgerState {
    * them; change points only, so it stays small; the first is genesis.
    */
   private final TreeMap<Long, List<List<ParticipantId>>> membershipHistory = new TreeMap<>();
+  /** The listed transparency-log witnesses, in order of listing. */
+  List<Witness> witnesses = List.of();
+  /** The witness list after each height that changed it (witness changes are rare). */
+  private final TreeMap<Long, List<Witness>> witnessHistory = new TreeMap<>();
   HeadsTree headsTree = HeadsTree.EMPTY_TREE;
   CompactRange frontier = new CompactRange();
   private BlockHeader tip;
@@ -164,6 +169,21 @@ final class LedgerState {
       membershipHistory.put(ByteBuffer.wrap(k, 1, 8).getLong(), lists);
       return true;
     });
+    witnessHistory.clear();
+    store.scan(new byte[] {WITNESSES_AT}, successor(new byte[] {WITNESSES_AT}), (k, v) -> {
+      BinaryFieldReader r = new BinaryFieldReader(v);
+      List<String> names = r.stringList("names", Limits.MAX_WITNESSES, Limits.MAX_ENTRY_BYTES);
+      List<Digest> keys = r.digestList("keys", Limits.MAX_WITNESSES);
+      List<String> urls = r.stringList("urls", Limits.MAX_WITNESSES, Limits.MAX_ENTRY_BYTES);
+      r.finish();
+      List<Witness> list = new ArrayList<>();
+      for (int i = 0; i < names.size(); i++) {
+        list.add(new Witness(names.get(i), EntryCodec.key(keys.get(i), "witnessKey"), urls.get(i)));
+      }
+      witnessHistory.put(ByteBuffer.wrap(k, 1, 8).getLong(), List.copyOf(list));
+      return true;
+    });
+    witnesses = witnessHistory.isEmpty() ? List.of() : witnessHistory.lastEntry().getValue();
     store.scan(new byte[] {REINSTATED}, successor(new byte[] {REINSTATED}), (k, v) -> {
       reinstatedAt.put(ParticipantId.fromDigest(Digest.of(k, 1)), ByteBuffer.wrap(v).getLong());
       return true;
@@ -363,6 +383,12 @@ final class LedgerState {
     }
   }
 
+  /** The witnesses listed after block {@code height}. */
+  List<Witness> witnessesAt(long height) {
+    Map.Entry<Long, List<Witness>> e = witnessHistory.floorEntry(height);
+    return e == null ? List.of() : e.getValue();
+  }
+
   Membership membership() {
     return membershipOf(height(), List.of(federation, audit, regulators, sortedSuspended()));
   }
@@ -406,6 +432,19 @@ final class LedgerState {
    * the log, then commits every state change with the block's height and hash in one store
    * commit. So the block store is never behind the log, nor the log behind the state.
    */
+  /** {@code listed} after {@code changes}, in order (an immutable list). */
+  static List<Witness> applyWitnessChanges(List<Witness> listed, List<WitnessChange> changes) {
+    List<Witness> l = new ArrayList<>(listed);
+    for (WitnessChange c : changes) {
+      if (c.action() == MembershipChange.Action.ADD) {
+        l.add(c.witness());
+      } else {
+        l.remove(c.witness());
+      }
+    }
+    return List.copyOf(l);
+  }
+
   void apply(BlockEffects fx) {
     BlockHeader h = fx.block.header();
     StateStore.Batch b = new StateStore.Batch(h.height(), h.hash());
@@ -428,6 +467,16 @@ final class LedgerState {
         suspended.remove(e.getKey());
       }
       membersChanged = true;
+    }
+    if (!o.witnessChanges.isEmpty()) {
+      List<Witness> next = applyWitnessChanges(witnesses, o.witnessChanges);
+      BinaryFieldWriter w = new BinaryFieldWriter();
+      w.stringList("names", next.stream().map(Witness::name).toList());
+      w.digestList("keys", next.stream().map(x -> Digest.of(x.key().toBytes())).toList());
+      w.stringList("urls", next.stream().map(Witness::url).toList());
+      b.put(key(WITNESSES_AT, h.height()), w.toByteArray());
+      witnesses = next;
+      witnessHistory.put(h.height(), next);
     }
     for (ParticipantId id : o.reinstated) {
       reinstatedAt.put(id, h.height());

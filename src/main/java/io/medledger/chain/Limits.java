@@ -34,6 +34,8 @@ public final class Limits {
   public static final int MAX_EVIDENCE_MESSAGE = 64 << 10;
   /** Largest institution name in bytes. */
   public static final int MAX_NAME_BYTES = 256;
+  /** Most witnesses a chain lists at once. */
+  public static final int MAX_WITNESSES = 32;
   /** Longest FHIR resource type. */
   public static final int MAX_RESOURCE_TYPE = 64;
 }

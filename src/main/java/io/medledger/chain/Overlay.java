@@ -27,6 +27,7 @@ final class Overlay {
   final Map<ParticipantId, Boolean> suspension = new java.util.LinkedHashMap<>();
   /** Servers this block reinstated. */
   final Set<ParticipantId> reinstated = new java.util.LinkedHashSet<>();
+  final List<WitnessChange> witnessChanges = new ArrayList<>();
   int federationDelta;
 
   Overlay(LedgerState base) {
@@ -105,6 +106,11 @@ final class Overlay {
     }
     l.removeIf(this::suspended);
     return l;
+  }
+
+  /** The listed witnesses, with this block's earlier witness changes applied. */
+  List<Witness> witnesses() {
+    return witnessChanges.isEmpty() ? base.witnesses : LedgerState.applyWitnessChanges(base.witnesses, witnessChanges);
   }
 
   int federationSize() {

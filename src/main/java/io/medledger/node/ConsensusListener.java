@@ -18,6 +18,12 @@ public interface ConsensusListener {
   default void proposalRejected(Action.ProposalRejected rejected) {}
 
   /**
+   * A peer sent a signed checkpoint of the ledger-wide log ({@code NodeFrames.CHECKPOINT}); the
+   * payload is unverified and at most the transport's frame bound.
+   */
+  default void checkpointReceived(io.medledger.crypto.Ed25519PublicKey from, byte[] payload) {}
+
+  /**
    * The protocol failed (for example its block store or safety store could not write); the driver
    * has stopped and the node must be restarted from its data directory.
    */

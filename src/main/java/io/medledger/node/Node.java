@@ -29,6 +29,10 @@ import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.OwnerOnly;
 import io.medledger.storage.FileBlockStore;
 import io.medledger.storage.StoreException;
+import io.medledger.tlog.CheckpointStore;
+import io.medledger.tlog.LogResources;
+import io.medledger.tlog.NoteKeyBinding;
+import io.medledger.tlog.TileLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -75,6 +79,8 @@ public final class Node implements AutoCloseable {
   private static final long RECHECK_MAX_MILLIS = 30_000;
   /** Sub-directory of the block store in the data directory. */
   static final String BLOCKS = "blocks";
+  /** Sub-directory of the ledger-wide log's tiles and checkpoints in the data directory. */
+  static final String LOG_DIR = "log";
   /** File of the consensus safety state in the data directory. */
   static final String SAFETY = "consensus-safety";
   /** Sub-directory of the anchor journal in the data directory. */
@@ -90,6 +96,9 @@ public final class Node implements AutoCloseable {
   private final NodeMetrics metrics;
   private final ProxyService proxy;
   private final AnchorJournal anchors;
+  private final TileLog tiles;
+  private final CheckpointService checkpoints;
+  private volatile io.medledger.internal.tlog.TileHttpServer tileServer;
   private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
@@ -113,11 +122,15 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private Node(NodeConfig config, NodeKeys keys, Ledger ledger, PeerTransport transport, boolean ownsTransport,
-      NodeMetrics metrics) {
+  private Node(NodeConfig config, NodeKeys keys, Ledger ledger, TileLog tiles, PeerTransport transport,
+      boolean ownsTransport, NodeMetrics metrics) {
     this.config = config;
     this.keys = keys;
     this.ledger = ledger;
+    this.tiles = tiles;
+    this.checkpoints = new CheckpointService(ledger, tiles,
+        CheckpointStore.open(config.dataDirectory().resolve(LOG_DIR)), transport,
+        config.role() == ServerRole.FEDERATION ? Optional.of(keys.ledgerSecretKey()) : Optional.empty());
     this.app = new LedgerApp(ledger);
     this.transport = transport;
     this.ownsTransport = ownsTransport;
@@ -165,16 +178,32 @@ public final class Node implements AutoCloseable {
       throw new NodeException(NodeException.Reason.CONFIG,
           "field 'ledger_key' names " + config.ledgerKey().toHex() + " but the key store holds " + keys.ledgerKey().toHex());
     }
-    Ledger ledger = openLedger(config);
+    TileLog[] log = new TileLog[1];
+    Ledger ledger = openLedger(config, log);
     Node n;
     try {
       checkRole(config, ledger);
-      n = new Node(config, keys, ledger, transport, ownsTransport, metrics);
+      n = new Node(config, keys, ledger, log[0], transport, ownsTransport, metrics);
     } catch (RuntimeException e) {
       ledger.close();
       throw e;
     }
+    n.closeWith(n.checkpoints);
+    if (config.tiles().isPresent()) {
+      NodeConfig.TileServing ts = config.tiles().get();
+      try {
+        n.tileServer = io.medledger.internal.tlog.TileHttpServer.start(
+            new java.net.InetSocketAddress(ts.listen().host(), ts.listen().port()), ts.prefix(),
+            new LogResources(n.tiles, n.checkpoints.store(), LogResources.ledgerLeaves(ledger)), Optional.empty());
+        n.closeWith(n.tileServer);
+      } catch (IOException | RuntimeException e) {
+        n.close();
+        throw new NodeException(NodeException.Reason.PORT, "cannot listen on " + ts.listen() + " (field 'tiles.listen'): "
+            + e.getMessage(), e);
+      }
+    }
     n.updatePeers();
+    n.checkpoints.committed(ledger.tip().orElseThrow());
     n.driver.start();
     n.sweeper.scheduleWithFixedDelay(n::sweep, 500, 500, TimeUnit.MILLISECONDS);
     LOG.log(Level.INFO, () -> "node " + config.role().label() + " " + keys.ledgerKey().toHex() + " started at height "
@@ -233,7 +262,7 @@ public final class Node implements AutoCloseable {
     return ChainParameters.defaults(config.chain());
   }
 
-  private static Ledger openLedger(NodeConfig config) {
+  private static Ledger openLedger(NodeConfig config, TileLog[] log) {
     Path data = config.dataDirectory();
     try {
       OwnerOnly.createDirectories(data);
@@ -250,12 +279,19 @@ public final class Node implements AutoCloseable {
     } catch (StoreException e) {
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "block store in " + data + ": " + e.getMessage(), e);
     }
+    TileLog tiles;
+    try {
+      tiles = TileLog.open(data.resolve(LOG_DIR));
+    } catch (StoreException e) {
+      store.close();
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "ledger-wide log in " + data + ": " + e.getMessage(), e);
+    }
+    log[0] = tiles;
     Ledger ledger;
     try {
-      ledger = Ledger.builder(parameters(config)).store(store).clock(Clock.systemUTC())
+      ledger = Ledger.builder(parameters(config)).store(store).log(tiles).clock(Clock.systemUTC())
           .certificatePolicy(LedgerApp.certificatePolicy(config.consensus().protocol())).open();
     } catch (LedgerReplayException | StoreException e) {
-      store.close();
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "the chain in " + data + " does not verify: " + e.getMessage(), e);
     }
     try {
@@ -464,12 +500,18 @@ public final class Node implements AutoCloseable {
             || e instanceof io.medledger.chain.AffiliateRemoval;
       }
       metrics.blockCommitted(c.height(), c.entries(), (int) b.header().round());
+      checkpoints.committed(b.header());
       if (proxy != null) {
         proxy.onBlock(b.block());
       }
       if (membership) {
         updatePeers();
       }
+    }
+
+    @Override
+    public void checkpointReceived(Ed25519PublicKey from, byte[] payload) {
+      checkpoints.received(from, payload);
     }
 
     @Override
@@ -593,12 +635,39 @@ public final class Node implements AutoCloseable {
           }
           return CompletableFuture.completedFuture(ClientWire.ok(ClientWire.bitmap(present)));
         }
+        case ClientWire.CHECKPOINT:
+          return CompletableFuture.completedFuture(checkpointResponse(ClientWire.checkpointId(request)));
         default:
           return CompletableFuture.failedFuture(new MalformedEncodingException("unknown request type " + request[0]));
       }
     } catch (MalformedEncodingException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  private byte[] checkpointResponse(Optional<Digest> id) {
+    Optional<CheckpointProof> p = checkpointProof(id);
+    if (p.isEmpty()) {
+      return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "no checkpoint published yet");
+    }
+    return ClientWire.ok(ClientWire.checkpointBody(p.get().note().toBytes(),
+        p.get().bindings().stream().map(NoteKeyBinding::encode).toList(), p.get().inclusion().orElse(null)));
+  }
+
+  /**
+   * The latest checkpoint this node holds, with the federation servers' note key bindings it
+   * knows and, for entry {@code id} when given and covered by the checkpoint, its inclusion proof.
+   * Empty before the first checkpoint.
+   */
+  public Optional<CheckpointProof> checkpointProof(Optional<Digest> id) {
+    Optional<io.medledger.tlog.SignedNote> latest = checkpoints.store().latest();
+    if (latest.isEmpty()) {
+      return Optional.empty();
+    }
+    long size = io.medledger.tlog.Checkpoint.parse(latest.get().text()).size();
+    Optional<io.medledger.merkle.InclusionProof> proof = id.flatMap(ledger::locate)
+        .filter(l -> l.ledgerIndex() < size).map(l -> tiles.inclusionProof(l.ledgerIndex(), size));
+    return Optional.of(new CheckpointProof(latest.get(), checkpoints.bindings(), proof));
   }
 
   /**
@@ -645,6 +714,25 @@ public final class Node implements AutoCloseable {
   /** The bound client endpoint address, when this node serves one. */
   public Optional<PeerAddress> clientAddress() {
     return Optional.ofNullable(clientAddress);
+  }
+
+  /** The bound address of the read-only tile server, when {@code tiles} is configured. */
+  public Optional<PeerAddress> tilesAddress() {
+    io.medledger.internal.tlog.TileHttpServer t = tileServer;
+    return t == null ? Optional.empty() : Optional.of(new PeerAddress(config.tiles().orElseThrow().listen().host(), t.port()));
+  }
+
+  /** The signed checkpoints of the ledger-wide log this node holds, with their signatures and cosignatures. */
+  public CheckpointStore checkpoints() {
+    return checkpoints.store();
+  }
+
+  /**
+   * This federation server's note key binding (its checkpoint-signing key, signed by its ledger
+   * key); empty on audit and storage nodes.
+   */
+  public Optional<NoteKeyBinding> noteKeyBinding() {
+    return checkpoints.binding();
   }
 
   /** Whether consensus runs (false after a failure or {@link #close()}). */

@@ -81,6 +81,21 @@ public final class NodeClient implements AutoCloseable {
     });
   }
 
+  /**
+   * The node's latest checkpoint with the servers' note key bindings and, for {@code entryId} when
+   * given, its inclusion proof (all unverified; see {@link CheckpointProof}).
+   */
+  public CompletableFuture<CheckpointProof> checkpoint(java.util.Optional<Digest> entryId) {
+    return channel.request(ClientWire.checkpoint(entryId)).thenApply(r -> {
+      if (r.length >= 1 && r[0] == ClientWire.OK) {
+        ClientWire.CheckpointBody b = ClientWire.checkpointBody(r, 1);
+        return new CheckpointProof(io.medledger.tlog.SignedNote.parse(b.note()),
+            b.bindings().stream().map(io.medledger.tlog.NoteKeyBinding::parse).toList(), b.proof());
+      }
+      throw refusal(r);
+    });
+  }
+
   private static RuntimeException refusal(byte[] r) {
     if (r.length >= 2 && r[0] == ClientWire.REFUSED) {
       SubmissionRefusedException.Cause[] causes = SubmissionRefusedException.Cause.values();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -33,11 +34,12 @@ import java.util.Set;
  * @param keySource where the key store's passphrase comes from
  * @param consensus protocol and timing
  * @param limits bounds on what clients may queue
+ * @param tiles where to serve the ledger-wide log's tiles and checkpoint read-only over HTTP, if at all
  */
 public record NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
     PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
     Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
-    NodeLimits limits) {
+    NodeLimits limits, Optional<TileServing> tiles) {
   /** Largest configuration file accepted, checked before reading it. */
   public static final int MAX_FILE_BYTES = 1 << 20;
   /** Most peers a node may list. */
@@ -61,12 +63,47 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     Objects.requireNonNull(keySource, "keySource");
     Objects.requireNonNull(consensus, "consensus");
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(tiles, "tiles");
     Set<Ed25519PublicKey> seen = new LinkedHashSet<>();
     seen.add(ledgerKey);
     for (PeerConfig p : peers) {
       if (!seen.add(p.key())) {
         throw new NodeException(NodeException.Reason.CONFIG,
             "field 'peers': key " + p.key().toHex() + " is listed twice or is this node's own key");
+      }
+    }
+  }
+
+  /** A configuration without a tile server (the form before {@code tiles} existed). */
+  public NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
+      PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
+      Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
+      NodeLimits limits) {
+    this(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory, genesis, genesisHash,
+        keySource, consensus, limits, Optional.empty());
+  }
+
+  /** This configuration with the tile server {@code t}. */
+  public NodeConfig withTiles(Optional<TileServing> t) {
+    return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
+        genesis, genesisHash, keySource, consensus, limits, t);
+  }
+
+  /**
+   * The read-only HTTP server of the ledger-wide log ({@code tlog-tiles}): the latest checkpoint at
+   * {@code /<prefix>/checkpoint}, hash tiles at {@code /<prefix>/tile/...}, entry bundles at
+   * {@code /<prefix>/tile/entries/...}.
+   *
+   * @param listen the address to bind; port 0 binds any free port
+   * @param prefix the URL path prefix, segments of {@code [A-Za-z0-9._-]}
+   */
+  public record TileServing(PeerAddress listen, String prefix) {
+    /** Checks the prefix. */
+    public TileServing {
+      Objects.requireNonNull(listen, "listen");
+      if (!prefix.matches("[A-Za-z0-9._-]{1,64}(/[A-Za-z0-9._-]{1,64}){0,7}")
+          || java.util.Arrays.asList(prefix.split("/")).stream().anyMatch(x -> x.equals(".") || x.equals(".."))) {
+        throw new IllegalArgumentException("prefix must be 1 to 8 path segments of [A-Za-z0-9._-], not . or ..");
       }
     }
   }
@@ -257,9 +294,17 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         (int) l.integer("max_pending_submissions", 1, 10_000_000, dl.maxPendingSubmissions()),
         (int) l.integer("max_request_bytes", 1024, 64 << 20, dl.maxRequestBytes()));
     l.finish();
+    Optional<TileServing> tiles = Optional.empty();
+    if (o.has("tiles")) {
+      ConfigObject t = o.object("tiles");
+      PeerAddress at = address(t, "listen");
+      String prefix = t.string("prefix", 600, "log");
+      tiles = Optional.of(field(t, "prefix", () -> new TileServing(at, prefix)));
+      t.finish();
+    }
     o.finish();
     return new NodeConfig(chain, role, institution, key, listen, clientListen, peers, clients, data, genesis,
-        genesisHash, source, cs, limits);
+        genesisHash, source, cs, limits, tiles);
   }
 
   private interface Parse<T> {
@@ -335,6 +380,12 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       g.writeNumberField("max_pending_submissions", limits.maxPendingSubmissions());
       g.writeNumberField("max_request_bytes", limits.maxRequestBytes());
       g.writeEndObject();
+      if (tiles.isPresent()) {
+        g.writeObjectFieldStart("tiles");
+        g.writeStringField("listen", tiles.get().listen().toString());
+        g.writeStringField("prefix", tiles.get().prefix());
+        g.writeEndObject();
+      }
       g.writeEndObject();
     }) + "\n";
   }

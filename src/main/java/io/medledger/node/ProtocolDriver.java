@@ -227,6 +227,12 @@ public final class ProtocolDriver implements AutoCloseable {
       serve(from, q);
     } else if (f instanceof NodeFrames.SyncResponse r) {
       onSyncResponse(from, r);
+    } else if (f instanceof NodeFrames.CheckpointNote n) {
+      try {
+        listener.checkpointReceived(from, n.payload());
+      } catch (RuntimeException ex) {
+        LOG.log(Level.WARNING, "listener failed on a checkpoint from " + from.toHex(), ex);
+      }
     }
   }
 

@@ -56,6 +56,33 @@ public record CheckpointVerifier(String origin, List<NoteKey> logKeys, int minSi
     return new CheckpointVerifier(origin, logKeys, 1, List.of(), 0, 0);
   }
 
+  /**
+   * A policy trusting the federation servers of a chain: the note keys of {@code bindings} that
+   * are valid server bindings ({@link NoteKeyBinding#verifyForServer}) of keys in
+   * {@code federation} (the chain's membership, which the client trusts), at least
+   * {@code minSignatures} of them; other bindings are ignored.
+   *
+   * @throws IllegalArgumentException if fewer than {@code minSignatures} (at least 1) bindings are valid
+   */
+  public static CheckpointVerifier forFederation(io.medledger.crypto.Digest chainId,
+      List<io.medledger.crypto.Ed25519PublicKey> federation, List<NoteKeyBinding> bindings, int minSignatures) {
+    Set<NoteKey> keys = new LinkedHashSet<>();
+    for (NoteKeyBinding b : bindings) {
+      if (federation.contains(b.ledgerKey()) && b.verifyForServer(chainId)) {
+        keys.add(b.noteKey());
+      }
+    }
+    return new CheckpointVerifier(Checkpoint.originOf(chainId), List.copyOf(keys), minSignatures, List.of(), 0, 0);
+  }
+
+  /**
+   * This policy, also requiring {@code k} cosignatures from the witnesses a chain lists
+   * ({@code io.medledger.chain.Ledger#witnessesAt}); timestamps at most 60 s ahead.
+   */
+  public CheckpointVerifier requireListedWitnesses(List<io.medledger.chain.Witness> listed, int k) {
+    return requireWitnesses(listed.stream().map(NoteKey::of).toList(), k);
+  }
+
   /** This policy, also requiring {@code k} of {@code witnessKeys} to cosign (timestamps at most 60 s ahead). */
   public CheckpointVerifier requireWitnesses(List<NoteKey> witnessKeys, int k) {
     return new CheckpointVerifier(origin, logKeys, minSignatures, witnessKeys, k, 60);

@@ -27,7 +27,7 @@ public record NoteKey(String name, int type, Ed25519PublicKey publicKey) {
   /** Signature type of timestamped Ed25519 witness cosignatures ({@code cosignature/v1}). */
   public static final int COSIGNATURE_V1 = 0x04;
   /** Longest key name accepted. */
-  public static final int MAX_NAME = 256;
+  public static final int MAX_NAME = io.medledger.chain.Limits.MAX_NAME_BYTES;
 
   /**
    * Checks the name and type.
@@ -49,18 +49,12 @@ public record NoteKey(String name, int type, Ed25519PublicKey publicKey) {
    * @throws IllegalArgumentException if it is not
    */
   public static void checkName(String name) {
-    Objects.requireNonNull(name, "name");
-    if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
-      throw new IllegalArgumentException("key name must be 1.." + MAX_NAME + " bytes");
-    }
-    for (int i = 0; i < name.length(); ) {
-      int cp = name.codePointAt(i);
-      if (cp == '+' || cp < 0x20 || cp == 0x7f || Character.isWhitespace(cp) || Character.isSpaceChar(cp)
-          || Character.isSurrogate(name.charAt(i))) {
-        throw new IllegalArgumentException("key name must not contain spaces, '+' or control characters");
-      }
-      i += Character.charCount(cp);
-    }
+    io.medledger.chain.Witness.checkName(name);
+  }
+
+  /** The {@code cosignature/v1} verifier key of a witness the chain lists. */
+  public static NoteKey of(io.medledger.chain.Witness w) {
+    return new NoteKey(w.name(), COSIGNATURE_V1, w.key());
   }
 
   /** The 32-bit key ID. */

@@ -54,6 +54,14 @@ public final class NoteSigner {
     }
   }
 
+  /**
+   * The note signer of federation server {@code ledgerKey} on chain {@code chainId}: derived from
+   * its ledger key ({@link #derive}) under {@link NoteKeyBinding#serverKeyName}.
+   */
+  public static NoteSigner forServer(io.medledger.crypto.Digest chainId, Ed25519PrivateKey ledgerKey) {
+    return derive(NoteKeyBinding.serverKeyName(chainId, ledgerKey.publicKey()), ledgerKey);
+  }
+
   /** The verifier key. */
   public NoteKey verifierKey() {
     return verifier;

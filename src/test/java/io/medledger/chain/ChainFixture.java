@@ -328,6 +328,11 @@ public final class ChainFixture {
     return sign(m, s.toArray(Actor[]::new));
   }
 
+  /** A witness listing or delisting signed by a federation quorum. */
+  public WitnessChange witnessChange(MembershipChange.Action action, Witness witness) {
+    return sign(new WitnessChange(action, witness, now(), List.of()), federationQuorum());
+  }
+
   // ---------------------------------------------------------------- blocks
 
   /** The current bookkeeper (first active federation server). */

@@ -145,6 +145,11 @@ final class RandomEntries {
             ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()), time(), List.of());
         break;
       }
+      case WITNESS_CHANGE:
+        e = new WitnessChange(MembershipChange.Action.values()[r.nextInt(2)], new Witness("witness.example/" + r.nextInt(1000)
+            + (r.nextBoolean() ? "/\u00e9" : ""), key().publicKey(), "https://witness.example:" + (1 + r.nextInt(65535))
+            + "/w"), time(), List.of());
+        break;
       case ANCHOR: {
         long from = r.nextInt(1000);
         e = new Anchor(id(), digest(), digest(), from, from + r.nextInt(100), time(), List.of());

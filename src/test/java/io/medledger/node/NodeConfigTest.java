@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,28 @@ class NodeConfigTest {
     NodeConfig back = NodeConfig.read(f);
     assertEquals(c, back);
     assertTrue(Files.readString(f).contains("\"data_dir\" : \"data\""), "paths are written relative");
+  }
+
+  @Test
+  void theOptionalTileServerRoundTripsAndIsCheckedStrictly() throws Exception {
+    NodeConfig c = sample(dir).withTiles(Optional.of(new NodeConfig.TileServing(new PeerAddress("127.0.0.1", 8081),
+        "medledger/log")));
+    Path f = dir.resolve("node.json");
+    Files.writeString(f, c.toJson(dir));
+    assertEquals(c, NodeConfig.read(f));
+    assertEquals(Optional.empty(), NodeConfig.read(writeTo(f, sample(dir))).tiles());
+    String json = c.toJson(dir);
+    assertTrue(message(json.replace("\"prefix\" : \"medledger/log\"", "\"prefix\" : \"log\", \"tls\" : 1"))
+        .contains("'tiles.tls'"));
+    assertTrue(message(json.replace("\"medledger/log\"", "\"../up\"")).contains("'tiles.prefix'"));
+    assertTrue(message(json.replace("127.0.0.1:8081", "127.0.0.1:70000")).contains("'tiles.listen'"));
+    String noPrefix = json.replace(",\n    \"prefix\" : \"medledger/log\"", "");
+    assertEquals("log", NodeConfig.parse(noPrefix.getBytes(StandardCharsets.UTF_8), dir).tiles().orElseThrow().prefix());
+  }
+
+  private Path writeTo(Path f, NodeConfig c) throws java.io.IOException {
+    Files.writeString(f, c.toJson(dir));
+    return f;
   }
 
   @Test

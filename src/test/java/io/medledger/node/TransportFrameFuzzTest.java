@@ -58,6 +58,8 @@ class TransportFrameFuzzTest extends DecoderFuzzing {
       return NodeFrames.consensus(c.message());
     } else if (f instanceof NodeFrames.SyncRequest q) {
       return NodeFrames.encode(q);
+    } else if (f instanceof NodeFrames.CheckpointNote n) {
+      return NodeFrames.checkpoint(n.payload());
     }
     return NodeFrames.encode((NodeFrames.SyncResponse) f);
   }

@@ -16,29 +16,63 @@ import java.util.List;
  * by itself (string operations and raw Ed25519), so that it cross-checks the library's formats.
  * It keeps the latest size and root it cosigned and only moves forward along consistency proofs.
  */
-final class SpecWitness {
+public final class SpecWitness {
   /** The result of an add-checkpoint request: HTTP-like status and body. */
-  record Response(int status, byte[] body) {}
+  public record Response(int status, byte[] body) {}
 
   final String name;
   private final Ed25519PrivateKey key;
-  private final String logKeyName;
-  private final Ed25519PublicKey logKey;
+  /** The log's note keys by key name; a checkpoint signed by any one of them is the log's. */
+  private final java.util.Map<String, Ed25519PublicKey> logKeys;
   private final String origin;
   private long size;
   private Digest root;
-  long clock = 1_767_225_600L;
+  /** The time it puts in cosignatures, POSIX seconds. */
+  public volatile long clock = 1_767_225_600L;
 
   SpecWitness(String name, Ed25519PrivateKey key, String origin, String logKeyName, Ed25519PublicKey logKey) {
+    this(name, key, origin, java.util.Map.of(logKeyName, logKey));
+  }
+
+  /** A witness of the log {@code origin} signed by any of {@code logKeys} (key name to key). */
+  public SpecWitness(String name, Ed25519PrivateKey key, String origin, java.util.Map<String, Ed25519PublicKey> logKeys) {
     this.name = name;
     this.key = key;
     this.origin = origin;
-    this.logKeyName = logKeyName;
-    this.logKey = logKey;
+    this.logKeys = java.util.Map.copyOf(logKeys);
   }
 
+  /**
+   * Serves {@code POST /add-checkpoint} on {@code bind} (loopback in tests) with
+   * {@code com.sun.net.httpserver}; close the returned server's {@code stop(0)} when done.
+   */
+  public com.sun.net.httpserver.HttpServer serve(java.net.InetSocketAddress bind) throws java.io.IOException {
+    com.sun.net.httpserver.HttpServer s = com.sun.net.httpserver.HttpServer.create(bind, 8);
+    s.createContext("/add-checkpoint", ex -> {
+      try (ex) {
+        if (!ex.getRequestMethod().equals("POST")) {
+          ex.sendResponseHeaders(405, -1);
+          return;
+        }
+        byte[] body = ex.getRequestBody().readNBytes(1 << 20);
+        Response r;
+        synchronized (this) {
+          r = addCheckpoint(body);
+        }
+        ex.getResponseHeaders().set("Content-Type", r.status() == 409 ? "text/x.tlog.size" : "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(r.status(), r.body().length == 0 ? -1 : r.body().length);
+        if (r.body().length > 0) {
+          ex.getResponseBody().write(r.body());
+        }
+      }
+    });
+    s.start();
+    return s;
+  }
+
+
   /** The vkey: name+hex(keyID)+base64(0x04 || key). */
-  String vkey() {
+  public String vkey() {
     byte[] k = new byte[33];
     k[0] = 0x04;
     System.arraycopy(key.publicKey().toBytes(), 0, k, 1, 32);
@@ -52,11 +86,11 @@ final class SpecWitness {
     return ByteBuffer.wrap(h).getInt();
   }
 
-  long size() {
+  public synchronized long size() {
     return size;
   }
 
-  Response addCheckpoint(byte[] body) {
+  public synchronized Response addCheckpoint(byte[] body) {
     String s = new String(body, StandardCharsets.UTF_8);
     int blank = s.indexOf("\n\n");
     if (!s.startsWith("old ") || blank < 0) {
@@ -74,9 +108,10 @@ final class SpecWitness {
     boolean signed = false;
     for (String line : note.substring(split + 2).split("\n")) {
       String[] parts = line.split(" ");
-      if (parts.length == 3 && parts[0].equals("\u2014") && parts[1].equals(logKeyName)) {
+      Ed25519PublicKey logKey = parts.length == 3 ? logKeys.get(parts[1]) : null;
+      if (parts[0].equals("\u2014") && logKey != null) {
         byte[] sig = Base64.getDecoder().decode(parts[2]);
-        if (ByteBuffer.wrap(sig).getInt() == keyId(logKeyName, 0x01, logKey)
+        if (ByteBuffer.wrap(sig).getInt() == keyId(parts[1], 0x01, logKey)
             && logKey.verify(text.getBytes(StandardCharsets.UTF_8), java.util.Arrays.copyOfRange(sig, 4, sig.length))) {
           signed = true;
         }

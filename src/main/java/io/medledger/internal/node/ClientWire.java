@@ -27,6 +27,10 @@ public final class ClientWire {
   public static final byte OK = 0;
   /** Refusal, with a cause and a reason. */
   public static final byte REFUSED = 1;
+  /** Request type: the latest checkpoint, the servers' note key bindings, and an entry's inclusion proof. */
+  public static final byte CHECKPOINT = 4;
+  /** Most note key bindings in a CHECKPOINT response. */
+  public static final int MAX_BINDINGS = 1024;
   /** Most ids one CONTAINS request may carry. */
   public static final int MAX_IDS = 100_000;
 
@@ -65,6 +69,107 @@ public final class ClientWire {
       ids.add(Digest.of(request, 5 + 32 * i));
     }
     return ids;
+  }
+
+  /** A CHECKPOINT request, for entry {@code id} if given. */
+  public static byte[] checkpoint(java.util.Optional<Digest> id) {
+    ByteBuffer b = ByteBuffer.allocate(id.isPresent() ? 34 : 2).put(CHECKPOINT).put((byte) (id.isPresent() ? 1 : 0));
+    id.ifPresent(d -> b.put(d.toByteArray()));
+    return b.array();
+  }
+
+  /** The entry id of a CHECKPOINT request, if any. */
+  public static java.util.Optional<Digest> checkpointId(byte[] request) {
+    if (request.length == 2 && request[1] == 0) {
+      return java.util.Optional.empty();
+    }
+    if (request.length == 34 && request[1] == 1) {
+      return java.util.Optional.of(Digest.of(request, 2));
+    }
+    throw new MalformedEncodingException("malformed checkpoint request");
+  }
+
+  /**
+   * The body of a CHECKPOINT response: the note, the binding lines, and the inclusion proof
+   * (leaf index, tree size, path) if any.
+   */
+  public static byte[] checkpointBody(byte[] note, List<String> bindings, io.medledger.merkle.InclusionProof proof) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+    try {
+      d.writeInt(note.length);
+      d.write(note);
+      d.writeShort(bindings.size());
+      for (String b : bindings) {
+        byte[] t = b.getBytes(StandardCharsets.UTF_8);
+        d.writeShort(t.length);
+        d.write(t);
+      }
+      d.writeBoolean(proof != null);
+      if (proof != null) {
+        d.writeLong(proof.leafIndex());
+        d.writeLong(proof.treeSize());
+        d.writeByte(proof.path().size());
+        for (Digest h : proof.path()) {
+          d.write(h.toByteArray());
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** A decoded CHECKPOINT response body (unverified). */
+  public record CheckpointBody(byte[] note, List<String> bindings, java.util.Optional<io.medledger.merkle.InclusionProof> proof) {}
+
+  /**
+   * Decodes {@link #checkpointBody} (after the OK byte at {@code offset}).
+   *
+   * @throws MalformedEncodingException if it is not exactly one body
+   */
+  public static CheckpointBody checkpointBody(byte[] r, int offset) {
+    ByteBuffer b = ByteBuffer.wrap(r, offset, r.length - offset);
+    try {
+      int n = b.getInt();
+      if (n < 0 || n > 64 << 10 || n > b.remaining()) {
+        throw new MalformedEncodingException("checkpoint note length out of range");
+      }
+      byte[] note = new byte[n];
+      b.get(note);
+      int count = b.getShort() & 0xffff;
+      if (count > MAX_BINDINGS) {
+        throw new MalformedEncodingException("too many bindings");
+      }
+      List<String> bindings = new ArrayList<>(Math.min(count, 64));
+      for (int i = 0; i < count; i++) {
+        byte[] t = new byte[b.getShort() & 0xffff];
+        b.get(t);
+        bindings.add(new String(t, StandardCharsets.UTF_8));
+      }
+      java.util.Optional<io.medledger.merkle.InclusionProof> proof = java.util.Optional.empty();
+      if (b.get() != 0) {
+        long index = b.getLong();
+        long size = b.getLong();
+        int k = b.get() & 0xff;
+        if (k > 64) {
+          throw new MalformedEncodingException("inclusion path too long");
+        }
+        List<Digest> path = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+          byte[] h = new byte[32];
+          b.get(h);
+          path.add(Digest.of(h));
+        }
+        proof = java.util.Optional.of(new io.medledger.merkle.InclusionProof(index, size, path));
+      }
+      if (b.hasRemaining()) {
+        throw new MalformedEncodingException("trailing bytes after the checkpoint body");
+      }
+      return new CheckpointBody(note, bindings, proof);
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new MalformedEncodingException("truncated checkpoint body");
+    }
   }
 
   /** An OK response to SUBMIT. */

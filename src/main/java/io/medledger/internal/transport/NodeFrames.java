@@ -21,6 +21,10 @@ public final class NodeFrames {
   public static final int SYNC_REQUEST = 2;
   /** Kind of a sync response. */
   public static final int SYNC_RESPONSE = 3;
+  /** Kind of a signed checkpoint of the ledger-wide log (the payload is the node runtime's). */
+  public static final int CHECKPOINT = 4;
+  /** Largest checkpoint payload. */
+  public static final int MAX_CHECKPOINT_BYTES = 128 << 10;
   /** Most blocks one sync request or response carries. */
   public static final int MAX_SYNC_BLOCKS = 10_000;
 
@@ -59,6 +63,25 @@ public final class NodeFrames {
         throw new IllegalArgumentException("inconsistent sync response");
       }
     }
+  }
+
+  /** A signed checkpoint and the sender's note key binding, still encoded (the receiver checks it). */
+  public record CheckpointNote(byte[] payload) implements Frame {
+    public CheckpointNote {
+      Objects.requireNonNull(payload, "payload");
+      if (payload.length > MAX_CHECKPOINT_BYTES) {
+        throw new IllegalArgumentException("checkpoint payload larger than " + MAX_CHECKPOINT_BYTES + " bytes");
+      }
+    }
+  }
+
+  /** Encodes a checkpoint frame around its payload. */
+  public static byte[] checkpoint(byte[] payload) {
+    new CheckpointNote(payload);
+    byte[] out = new byte[payload.length + 1];
+    out[0] = CHECKPOINT;
+    System.arraycopy(payload, 0, out, 1, payload.length);
+    return out;
   }
 
   /** Encodes a consensus frame around an encoded consensus message. */
@@ -131,6 +154,8 @@ public final class NodeFrames {
           r.done();
           return new SyncResponse(from, claimed, blocks, certs);
         }
+        case CHECKPOINT:
+          return new CheckpointNote(java.util.Arrays.copyOfRange(frame, 1, frame.length));
         default:
           throw new MalformedEncodingException("unknown frame kind " + (frame[0] & 0xff));
       }

@@ -1,0 +1,471 @@
+package io.medledger.node;
+
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.Witness;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.transport.NodeFrames;
+import io.medledger.merkle.LeafHashLog;
+import io.medledger.tlog.Checkpoint;
+import io.medledger.tlog.CheckpointPublisher;
+import io.medledger.tlog.CheckpointStore;
+import io.medledger.tlog.CheckpointVerdict;
+import io.medledger.tlog.CheckpointVerifier;
+import io.medledger.tlog.NoteKey;
+import io.medledger.tlog.NoteKeyBinding;
+import io.medledger.tlog.NoteSigner;
+import io.medledger.tlog.SignedNote;
+import io.medledger.tlog.WitnessRequest;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node's side of the ledger log in the open. For every certified block a federation server
+ * signs the checkpoint of the ledger-wide log with its note key (derived from and bound to its
+ * ledger key), sends it with its binding to its peers over the peer transport, and sends it to
+ * every witness the chain lists ({@code tlog-witness} {@code add-checkpoint} over HTTP). What comes
+ * back — the other servers' signatures, witness cosignatures — is merged into the stored
+ * checkpoint once it verifies: server signatures only under a valid binding of a current
+ * federation server, cosignatures only from witnesses the chain lists at that moment. Audit and
+ * storage nodes keep the checkpoints their federation servers send them, after checking them
+ * against their own log. A checkpoint with another text for a stored size is refused and logged
+ * (a split view).
+ *
+ * <p>Thread-safe: the work runs on one thread of its own; the transport and the ledger are read
+ * from it.
+ */
+final class CheckpointService implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(CheckpointService.class.getName());
+  /** Longest wait for a witness's answer. */
+  static final Duration WITNESS_TIMEOUT = Duration.ofSeconds(10);
+  /** Largest witness answer read (cosignature lines or a size). */
+  static final int MAX_WITNESS_RESPONSE = 16 << 10;
+
+  private final Ledger ledger;
+  private final LeafHashLog log;
+  private final CheckpointStore store;
+  private final PeerTransport transport;
+  private final Optional<CheckpointPublisher> publisher;
+  private final Optional<NoteKeyBinding> binding;
+  private final ExecutorService exec;
+  private final HttpClient http;
+  private final String origin;
+  /** Confined to {@link #exec}: bound note keys by ledger key (this server's included). */
+  private final Map<Ed25519PublicKey, NoteKeyBinding> bindings = new LinkedHashMap<>();
+  /** Confined to {@link #exec}: per witness name, the size it last cosigned and whether a request is out. */
+  private final Map<String, WitnessState> witnesses = new HashMap<>();
+  /**
+   * Confined to {@link #exec}: per federation server, its latest note for a size this node has
+   * not reached yet (one per server, so a server cannot fill memory).
+   */
+  private final Map<Ed25519PublicKey, SignedNote> early = new HashMap<>();
+  private volatile boolean closed;
+  /** A snapshot of {@link #bindings} for readers on other threads. */
+  private volatile List<NoteKeyBinding> knownBindings = List.of();
+
+  private static final class WitnessState {
+    long size;
+    boolean inFlight;
+    boolean again;
+  }
+
+  /**
+   * A service over {@code ledger} and its ledger-wide {@code log}, storing into {@code store};
+   * {@code ledgerKey} is present on federation servers, which sign.
+   */
+  CheckpointService(Ledger ledger, LeafHashLog log, CheckpointStore store, PeerTransport transport,
+      Optional<Ed25519PrivateKey> ledgerKey) {
+    this.ledger = ledger;
+    this.log = log;
+    this.store = store;
+    this.transport = transport;
+    this.origin = Checkpoint.originOf(ledger.parameters().chainId());
+    if (ledgerKey.isPresent()) {
+      NoteSigner signer = NoteSigner.forServer(ledger.parameters().chainId(), ledgerKey.get());
+      NoteKeyBinding b = NoteKeyBinding.create(ledgerKey.get(), signer.verifierKey());
+      this.publisher = Optional.of(new CheckpointPublisher(ledger.parameters().chainId(), log, signer, store));
+      this.binding = Optional.of(b);
+      bindings.put(b.ledgerKey(), b);
+      knownBindings = List.of(b);
+    } else {
+      this.publisher = Optional.empty();
+      this.binding = Optional.empty();
+    }
+    String tag = transport.self().toHex().substring(0, 8);
+    this.exec = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "medledger-checkpoints-" + tag);
+      t.setDaemon(true);
+      return t;
+    });
+    this.http = HttpClient.newBuilder().connectTimeout(WITNESS_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER)
+        .build();
+  }
+
+  /** This server's note key binding, on federation servers. */
+  Optional<NoteKeyBinding> binding() {
+    return binding;
+  }
+
+  /** The note key bindings of the federation servers this node has heard from (itself included). */
+  List<NoteKeyBinding> bindings() {
+    return knownBindings;
+  }
+
+  /** The store. */
+  CheckpointStore store() {
+    return store;
+  }
+
+  private void run(Runnable task) {
+    if (closed) {
+      return;
+    }
+    try {
+      exec.execute(() -> {
+        if (closed) {
+          return;
+        }
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "checkpoint work failed", e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
+  }
+
+  // ------------------------------------------------------------------ own checkpoints
+
+  /** A block was committed (called on the driver's thread; the work is queued). */
+  void committed(BlockHeader header) {
+    run(() -> {
+      if (publisher.isPresent()) {
+        publish(header);
+      } else {
+        mergeEarly();
+        recordKeys();
+      }
+    });
+  }
+
+  /** Merges the waiting peers' notes that this node's log has reached. */
+  private void mergeEarly() {
+    for (var it = early.values().iterator(); it.hasNext(); ) {
+      SignedNote n = it.next();
+      if (Checkpoint.parse(n.text()).size() <= log.size()) {
+        it.remove();
+        mergePeerNote(n);
+      }
+    }
+  }
+
+  private void publish(BlockHeader header) {
+    SignedNote note = publisher.get().publish(header);
+    mergeEarly();
+    recordKeys();
+    broadcast(store.at(header.ledgerSize()).orElse(note));
+    for (Witness w : ledger.witnesses()) {
+      askWitness(w);
+    }
+  }
+
+  private void broadcast(SignedNote note) {
+    byte[] payload = payload(binding.orElseThrow(), note);
+    for (Ed25519PublicKey peer : transport.connectedPeers()) {
+      transport.send(peer, NodeFrames.checkpoint(payload));
+    }
+  }
+
+  /** The frame payload: the sender's binding on one line, then the signed note. */
+  static byte[] payload(NoteKeyBinding b, SignedNote note) {
+    byte[] head = (b.encode() + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] n = note.toBytes();
+    byte[] out = java.util.Arrays.copyOf(head, head.length + n.length);
+    System.arraycopy(n, 0, out, head.length, n.length);
+    return out;
+  }
+
+  private void recordKeys() {
+    List<NoteKey> keys = new ArrayList<>();
+    for (NoteKeyBinding b : bindings.values()) {
+      keys.add(b.noteKey());
+    }
+    for (Witness w : ledger.witnesses()) {
+      keys.add(NoteKey.of(w));
+    }
+    if (!keys.equals(store.verifierKeys())) {
+      store.putVerifierKeys(keys);
+    }
+  }
+
+  /** The policy a note must satisfy to be merged: current federation bindings, listed witnesses. */
+  private CheckpointVerifier policy(int minCosignatures, List<NoteKey> witnessKeys) {
+    List<Ed25519PublicKey> federation = ledger.membership().federationKeys();
+    List<NoteKeyBinding> valid = bindings.values().stream().filter(b -> federation.contains(b.ledgerKey())).toList();
+    return CheckpointVerifier.forFederation(ledger.parameters().chainId(), federation, valid, 1)
+        .requireWitnesses(witnessKeys, minCosignatures);
+  }
+
+  // ------------------------------------------------------------------ peers' checkpoints
+
+  /** A peer sent a checkpoint frame (called on the driver's thread; the work is queued). */
+  void received(Ed25519PublicKey from, byte[] payload) {
+    run(() -> onPeerNote(from, payload));
+  }
+
+  private void onPeerNote(Ed25519PublicKey from, byte[] payload) {
+    if (!ledger.membership().federationKeys().contains(from)) {
+      return; // only federation servers sign checkpoints
+    }
+    int nl = 0;
+    while (nl < payload.length && nl < 1024 && payload[nl] != '\n') {
+      nl++;
+    }
+    NoteKeyBinding b;
+    SignedNote note;
+    try {
+      if (nl >= payload.length || payload[nl] != '\n') {
+        throw new MalformedEncodingException("no binding line");
+      }
+      b = NoteKeyBinding.parse(new String(payload, 0, nl, StandardCharsets.UTF_8));
+      note = SignedNote.parse(java.util.Arrays.copyOfRange(payload, nl + 1, payload.length));
+    } catch (MalformedEncodingException e) {
+      LOG.log(Level.DEBUG, () -> "malformed checkpoint from " + from.toHex() + ": " + e.getMessage());
+      return;
+    }
+    if (!b.ledgerKey().equals(from) || !b.verifyForServer(ledger.parameters().chainId())) {
+      LOG.log(Level.WARNING, () -> "checkpoint from " + from.toHex() + " with an invalid note key binding; dropped");
+      return;
+    }
+    NoteKeyBinding before = bindings.put(from, b);
+    if (before == null || !before.noteKey().equals(b.noteKey())) {
+      knownBindings = List.copyOf(bindings.values());
+    }
+    long size;
+    try {
+      size = Checkpoint.parse(note.text()).size();
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    if (size > log.size()) {
+      early.put(from, note);
+      return;
+    }
+    mergePeerNote(note);
+    recordKeys();
+  }
+
+  private void mergePeerNote(SignedNote note) {
+    List<NoteKey> listed = ledger.witnesses().stream().map(NoteKey::of).toList();
+    CheckpointVerdict v = policy(0, listed).verify(note, System.currentTimeMillis() / 1000);
+    if (!v.isVerified()) {
+      LOG.log(Level.WARNING, () -> "refused a peer's checkpoint: " + v.reason() + " (" + v.detail() + ")");
+      return;
+    }
+    Checkpoint c = v.checkpoint().orElseThrow().checkpoint();
+    if (c.size() > log.size() || !log.root(c.size()).equals(c.root())) {
+      LOG.log(Level.ERROR, () -> "a federation server signed a checkpoint of size " + c.size()
+          + " that is not this node's log: a split view");
+      return;
+    }
+    try {
+      store.put(verifiedLines(note, v));
+    } catch (IllegalStateException e) {
+      LOG.log(Level.ERROR, () -> "checkpoint of size " + c.size() + " conflicts with the stored one: " + e.getMessage());
+    }
+  }
+
+  /** The note with only the signature lines the verdict counted (unknown lines are not stored). */
+  private static SignedNote verifiedLines(SignedNote note, CheckpointVerdict v) {
+    var vc = v.checkpoint().orElseThrow();
+    List<io.medledger.tlog.NoteSignature> keep = new ArrayList<>();
+    for (io.medledger.tlog.NoteSignature s : note.signatures()) {
+      boolean known = vc.signers().stream().anyMatch(k -> k.matches(s))
+          || vc.cosignatures().stream().anyMatch(c -> c.witness().matches(s));
+      if (known) {
+        keep.add(s);
+      }
+    }
+    return new SignedNote(note.text(), keep);
+  }
+
+  // ------------------------------------------------------------------ witnesses
+
+  private void askWitness(Witness w) {
+    WitnessState st = witnesses.computeIfAbsent(w.name(), k -> new WitnessState());
+    if (st.inFlight) {
+      st.again = true;
+      return;
+    }
+    send(w, st, 0);
+  }
+
+  private void send(Witness w, WitnessState st, int attempt) {
+    WitnessRequest req;
+    try {
+      req = publisher.orElseThrow().witnessRequest(st.size);
+    } catch (IllegalArgumentException e) {
+      st.size = 0; // the witness claimed a size beyond this log; start over
+      req = publisher.orElseThrow().witnessRequest(0);
+    }
+    long size = Checkpoint.parse(req.checkpoint().text()).size();
+    String base = w.url().endsWith("/") ? w.url() : w.url() + "/";
+    HttpRequest r = HttpRequest.newBuilder(URI.create(base + "add-checkpoint")).timeout(WITNESS_TIMEOUT)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(req.encode())).build();
+    st.inFlight = true;
+    http.sendAsync(r, info -> new BoundedBody(MAX_WITNESS_RESPONSE)).orTimeout(2 * WITNESS_TIMEOUT.toMillis(),
+        TimeUnit.MILLISECONDS).whenCompleteAsync((resp, err) -> {
+          boolean retrying = false;
+          try {
+            if (err != null) {
+              LOG.log(Level.INFO, () -> "witness " + w.name() + " unreachable: " + err);
+            } else {
+              retrying = handle(w, st, size, resp, attempt);
+            }
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "witness " + w.name() + " answer failed", e);
+          } finally {
+            if (!retrying) {
+              st.inFlight = false;
+              if (st.again && !closed && ledger.witnesses().contains(w)) {
+                st.again = false;
+                send(w, st, 0);
+              }
+            }
+          }
+        }, exec);
+  }
+
+  /** Collects a response body of at most {@code max} bytes; a longer one fails. */
+  private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final int max;
+    private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    private final java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
+    private java.util.concurrent.Flow.Subscription subscription;
+
+    BoundedBody(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<byte[]> getBody() {
+      return result;
+    }
+
+    @Override
+    public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+      subscription = s;
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<java.nio.ByteBuffer> items) {
+      for (java.nio.ByteBuffer b : items) {
+        if (out.size() + b.remaining() > max) {
+          subscription.cancel();
+          result.completeExceptionally(new java.io.IOException("response larger than " + max + " bytes"));
+          return;
+        }
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        out.writeBytes(a);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      result.complete(out.toByteArray());
+    }
+  }
+
+  /** Handles a witness's answer; true when a retry from the witness's size went out. */
+  private boolean handle(Witness w, WitnessState st, long size, HttpResponse<byte[]> resp, int attempt) {
+    byte[] body = resp.body();
+    if (resp.statusCode() == 409 && attempt == 0) {
+      String s = new String(body, StandardCharsets.US_ASCII).trim();
+      if (s.matches("(0|[1-9][0-9]{0,17})")) {
+        st.size = Long.parseLong(s);
+        send(w, st, 1);
+        return true;
+      }
+      return false;
+    }
+    if (resp.statusCode() != 200) {
+      LOG.log(Level.WARNING, () -> "witness " + w.name() + " refused the checkpoint of size " + size + ": HTTP "
+          + resp.statusCode());
+      return false;
+    }
+    if (!ledger.witnesses().contains(w)) {
+      return false; // delisted meanwhile
+    }
+    SignedNote stored = store.at(size).orElseThrow();
+    SignedNote cosigned;
+    try {
+      byte[] text = (stored.text() + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] all = java.util.Arrays.copyOf(text, text.length + body.length);
+      System.arraycopy(body, 0, all, text.length, body.length);
+      cosigned = SignedNote.parse(all);
+    } catch (MalformedEncodingException e) {
+      LOG.log(Level.WARNING, () -> "witness " + w.name() + " answered no cosignature lines: " + e.getMessage());
+      return false;
+    }
+    CheckpointVerdict v = publisher.orElseThrow().addSignatures(cosigned,
+        policy(1, List.of(NoteKey.of(w))), System.currentTimeMillis() / 1000);
+    if (!v.isVerified()) {
+      LOG.log(Level.WARNING, () -> "witness " + w.name() + "'s cosignature refused: " + v.reason() + " (" + v.detail()
+          + ")");
+      return false;
+    }
+    st.size = Math.max(st.size, size);
+    broadcast(store.at(size).orElseThrow());
+    return false;
+  }
+
+  /** Waits until the work queued so far is done (for tests). */
+  void drain() throws InterruptedException {
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    run(done::countDown);
+    if (!done.await(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("checkpoint work did not finish in 30 s");
+    }
+  }
+
+  /** Stops the thread after the task at hand (queued work is dropped; a stuck task is interrupted after 5 s). */
+  @Override
+  public void close() {
+    closed = true;
+    exec.shutdown();
+    try {
+      if (!exec.awaitTermination(5, TimeUnit.SECONDS)) {
+        exec.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      exec.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

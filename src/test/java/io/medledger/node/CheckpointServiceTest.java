@@ -1,0 +1,115 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.ChainFixture;
+import io.medledger.chain.ChainFixture.Actor;
+import io.medledger.crypto.Digest;
+import io.medledger.merkle.MerkleLog;
+import io.medledger.tlog.Checkpoint;
+import io.medledger.tlog.CheckpointStore;
+import io.medledger.tlog.NoteKeyBinding;
+import io.medledger.tlog.NoteSignature;
+import io.medledger.tlog.NoteSigner;
+import io.medledger.tlog.SignedNote;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A federation server merges only what a current federation server signed for its own log. */
+class CheckpointServiceTest {
+  @TempDir
+  Path dir;
+
+  private final MerkleLog log = new MerkleLog();
+  private final ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(1).log(log).build();
+  private final LocalNetwork network = new LocalNetwork();
+  private CheckpointService a;
+  private CheckpointService b;
+  private long size;
+
+  @BeforeEach
+  void publish() throws Exception {
+    f.commit(f.registerPatient(f.actor("alice")));
+    a = service(f.federation.get(0), "a");
+    b = service(f.federation.get(1), "b");
+    a.committed(f.ledger.tip().orElseThrow());
+    b.committed(f.ledger.tip().orElseThrow());
+    a.drain();
+    b.drain();
+    size = f.ledger.tip().orElseThrow().ledgerSize();
+  }
+
+  @AfterEach
+  void close() {
+    a.close();
+    b.close();
+  }
+
+  private CheckpointService service(Actor server, String name) {
+    return new CheckpointService(f.ledger, log, CheckpointStore.open(dir.resolve(name)),
+        network.attach(server.publicKey()), Optional.of(server.key()));
+  }
+
+  private SignedNote aNote() {
+    return a.store().at(size).orElseThrow();
+  }
+
+  private int signaturesAtB() {
+    return b.store().at(size).orElseThrow().signatures().size();
+  }
+
+  private void deliver(Actor from, byte[] payload) throws InterruptedException {
+    b.received(from.publicKey(), payload);
+    b.drain();
+  }
+
+  @Test
+  void aPeersValidSignatureIsMerged() throws Exception {
+    assertEquals(1, signaturesAtB());
+    deliver(f.federation.get(0), CheckpointService.payload(a.binding().orElseThrow(), aNote()));
+    assertEquals(2, signaturesAtB());
+    assertTrue(b.bindings().stream().anyMatch(x -> x.noteKey().equals(a.binding().orElseThrow().noteKey())));
+    assertTrue(b.store().verifierKeys().contains(a.binding().orElseThrow().noteKey()));
+  }
+
+  @Test
+  void hostileCheckpointFramesChangeNothing() throws Exception {
+    byte[] valid = CheckpointService.payload(a.binding().orElseThrow(), aNote());
+    // from another federation server than the binding names
+    deliver(f.federation.get(2), valid);
+    // from a key that is not a federation server
+    deliver(f.auditors.get(0), valid);
+    // garbage, an empty frame, a binding line without a note
+    deliver(f.federation.get(0), "not a checkpoint".getBytes(StandardCharsets.UTF_8));
+    deliver(f.federation.get(0), new byte[0]);
+    deliver(f.federation.get(0), (a.binding().orElseThrow().encode() + "\n").getBytes(StandardCharsets.UTF_8));
+    // a flipped byte in the signature
+    NoteSignature s = aNote().signatures().get(0);
+    byte[] sig = s.signature();
+    sig[10] ^= 1;
+    deliver(f.federation.get(0), CheckpointService.payload(a.binding().orElseThrow(),
+        new SignedNote(aNote().text(), List.of(new NoteSignature(s.keyName(), s.keyId(), sig)))));
+    // a binding not signed by the sender's ledger key
+    NoteSigner other = NoteSigner.forServer(f.params.chainId(), f.actor("mallory").key());
+    NoteKeyBinding forged = new NoteKeyBinding(f.federation.get(0).publicKey(), other.verifierKey(),
+        a.binding().orElseThrow().signature());
+    deliver(f.federation.get(0), CheckpointService.payload(forged, aNote()));
+    // a properly signed checkpoint of another root for the same size: a split view
+    Checkpoint wrong = new Checkpoint(Checkpoint.originOf(f.params.chainId()), size, Digest.of(new byte[32]));
+    NoteSigner aSigner = NoteSigner.forServer(f.params.chainId(), f.federation.get(0).key());
+    deliver(f.federation.get(0), CheckpointService.payload(a.binding().orElseThrow(),
+        new SignedNote(wrong.text(), List.of(aSigner.sign(wrong.text())))));
+    assertEquals(1, signaturesAtB(), "nothing was merged");
+    assertEquals(Checkpoint.parse(b.store().latest().orElseThrow().text()).root(), f.ledger.tip().orElseThrow().ledgerRoot());
+    // and the valid frame is still merged afterwards
+    deliver(f.federation.get(0), valid);
+    assertEquals(2, signaturesAtB());
+  }
+}
