@@ -28,6 +28,16 @@ class CatchUpPeersTest {
   }
 
   @Test
+  void peerZeroCanBeOutstandingAndTheWaitCountsFromTheRequest() {
+    CatchUpPeers c = new CatchUpPeers(3, 2);
+    c.claim(0, 9);
+    c.claim(1, 9);
+    assertEquals(0, c.next(5, 1_000, 100));
+    assertEquals(-1, c.next(5, 1_050, 100), "peer 0's request is outstanding for 100 ms from 1,000");
+    assertEquals(1, c.next(5, 1_100, 100), "then it failed and the next peer is asked");
+  }
+
+  @Test
   void freshStateAsksNobodyAndNobodyIsBackedOff() {
     CatchUpPeers c = new CatchUpPeers(3, -1);
     assertEquals(-1, c.next(0, 0, 100), "no claim at all, even for height 0");

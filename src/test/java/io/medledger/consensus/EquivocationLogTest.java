@@ -81,5 +81,13 @@ class EquivocationLogTest {
     assertNull(log.first(ME, StatementKind.PREVOTE, 3, 0));
     assertNull(log.note(ME, b3, sign(b3)), "a forgotten slot starts afresh");
     assertNull(log.note(ME, b4, sign(b4)), "a kept slot stays reported");
+    Statement a5 = new Statement(StatementKind.PREVOTE, 5, 0, digest(1), -1);
+    Statement b5 = new Statement(StatementKind.PREVOTE, 5, 0, digest(2), -1);
+    Statement c5 = new Statement(StatementKind.PREVOTE, 5, 0, digest(3), -1);
+    log.note(ME, a5, sign(a5));
+    assertNotNull(log.note(ME, b5, sign(b5)));
+    log.forgetBelow(6);
+    log.note(ME, a5, sign(a5));
+    assertNotNull(log.note(ME, c5, sign(c5)), "a forgotten report does not silence that slot");
   }
 }

@@ -56,6 +56,7 @@ class LockStateTest {
     assertFalse(s.mayPrevote(B, 6, 5));
     s.lock(0, B);
     assertTrue(s.mayPrevote(B, -1, 1));
+    assertFalse(s.mayPrevote(A, -1, 1), "a lock at round 0 is a lock");
     assertTrue(s.mayPrevote(A, 0, 1), "a lock at round 0 yields to a proof of lock at round 0");
   }
 
@@ -161,6 +162,14 @@ class LockStateTest {
     new LockState().read(r2, 1 << 20);
     assertEquals(-1, r2.i32In(-1, Integer.MAX_VALUE, "valid round"), "a proof of lock without its block is not saved");
     r2.done();
+
+    s.lock(0, A);
+    Wire.Reader r3 = new Wire.Reader(s.encode(3, 0, new byte[] {4}));
+    LockState.readHeight(r3);
+    LockState u = new LockState();
+    u.read(r3, 1 << 20);
+    assertEquals(A, u.lockedHash, "a lock at round 0 keeps its block");
+    assertEquals(0, r3.i32In(-1, Integer.MAX_VALUE, "valid round"), "a proof of lock at round 0 is saved");
   }
 
   @Test

@@ -38,6 +38,7 @@ class PendingPoolTest {
     assertTrue(p.add(entry(2, 4), 2, true, null));
     assertFalse(p.add(entry(3, 4), 3, true, null), "the pool is full");
     assertEquals(3, p.size());
+    assertFalse(p.isEmpty());
     assertEquals(18, p.bytes());
     assertEquals(5, p.oldestArrival());
   }

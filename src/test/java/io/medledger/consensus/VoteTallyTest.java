@@ -100,6 +100,23 @@ class VoteTallyTest {
     }
     Certificate c = t.certificate(StatementKind.PRECOMMIT, 7, 1, A);
     assertEquals(st, c.statement());
+    assertEquals(7, c.height());
+    assertEquals(1, c.round());
+    assertEquals(A, c.blockHash());
+    assertFalse(t.add(new ConsensusMessage.Vote(st, 3, keys.get(3).sign(st.signingBytes(CHAIN)), -1, new byte[64])),
+        "a signed vote counts through the same slots");
+    Statement pv = new Statement(StatementKind.PREVOTE, 7, 1, B, -1);
+    assertTrue(t.add(new ConsensusMessage.Vote(pv, 3, keys.get(3).sign(pv.signingBytes(CHAIN)), -1, new byte[64])));
+    assertEquals(1, t.count(StatementKind.PREVOTE, 1, B));
+    Certificate.Signature one = new Certificate.Signature(1, sig(1));
+    assertEquals(one, new Certificate.Signature(1, sig(1)));
+    assertEquals(one.hashCode(), new Certificate.Signature(1, sig(1)).hashCode());
+    assertFalse(one.equals(new Certificate.Signature(1, sig(2))), "another signature");
+    assertFalse(one.equals(new Certificate.Signature(2, sig(1))), "another signer");
+    assertFalse(one.toString().isEmpty());
+    assertThrows(IllegalArgumentException.class, () -> new Certificate.Signature(1, new byte[63]));
+    assertThrows(IllegalArgumentException.class, () -> new Certificate.Signature(1, null));
+    assertThrows(IllegalArgumentException.class, () -> new Certificate.Signature(-1, sig(1)));
     assertEquals(List.of(0, 2, 3), c.signers());
     assertArrayEquals(keys.get(2).sign(st.signingBytes(CHAIN)), c.signatures().get(1).signature());
     assertTrue(c.verify(CHAIN, voters));
