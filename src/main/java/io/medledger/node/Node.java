@@ -28,6 +28,7 @@ import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.OwnerOnly;
 import io.medledger.storage.FileBlockStore;
+import io.medledger.storage.StateStore;
 import io.medledger.storage.StoreException;
 import io.medledger.tlog.CheckpointStore;
 import io.medledger.tlog.LogResources;
@@ -81,6 +82,8 @@ public final class Node implements AutoCloseable {
   static final String BLOCKS = "blocks";
   /** Sub-directory of the ledger-wide log's tiles and checkpoints in the data directory. */
   static final String LOG_DIR = "log";
+  /** The ledger state (participants, grants, records, indexes) in RocksDB, so reopening replays nothing. */
+  static final String STATE_DIR = "state";
   /** File of the consensus safety state in the data directory. */
   static final String SAFETY = "consensus-safety";
   /** Sub-directory of the anchor journal in the data directory. */
@@ -262,6 +265,17 @@ public final class Node implements AutoCloseable {
     return ChainParameters.defaults(config.chain());
   }
 
+  /** Closes what a failed open left open; closing an already closed store is harmless. */
+  private static void closeQuietly(AutoCloseable... resources) {
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception ignored) {
+        // the open already failed; its error is the one reported
+      }
+    }
+  }
+
   private static Ledger openLedger(NodeConfig config, TileLog[] log) {
     Path data = config.dataDirectory();
     try {
@@ -287,11 +301,20 @@ public final class Node implements AutoCloseable {
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "ledger-wide log in " + data + ": " + e.getMessage(), e);
     }
     log[0] = tiles;
+    StateStore state;
+    try {
+      state = StateStore.rocksDb(data.resolve(STATE_DIR));
+    } catch (StoreException e) {
+      tiles.close();
+      store.close();
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "ledger state in " + data + ": " + e.getMessage(), e);
+    }
     Ledger ledger;
     try {
-      ledger = Ledger.builder(parameters(config)).store(store).log(tiles).clock(Clock.systemUTC())
+      ledger = Ledger.builder(parameters(config)).store(store).state(state).log(tiles).clock(Clock.systemUTC())
           .certificatePolicy(LedgerApp.certificatePolicy(config.consensus().protocol())).open();
     } catch (LedgerReplayException | StoreException e) {
+      closeQuietly(state, tiles, store);
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "the chain in " + data + " does not verify: " + e.getMessage(), e);
     }
     try {
