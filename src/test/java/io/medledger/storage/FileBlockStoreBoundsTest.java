@@ -75,6 +75,16 @@ class FileBlockStoreBoundsTest {
   }
 
   @Test
+  void optionRangesIncludeTheirEnds() {
+    new FileBlockStore.Options(1024, 0, false);
+    new FileBlockStore.Options(1L << 40, Integer.MAX_VALUE - 64, false);
+    assertThrows(IllegalArgumentException.class, () -> new FileBlockStore.Options(1023, 0, false));
+    assertThrows(IllegalArgumentException.class, () -> new FileBlockStore.Options((1L << 40) + 1, 0, false));
+    assertThrows(IllegalArgumentException.class, () -> new FileBlockStore.Options(1024, -1, false));
+    assertThrows(IllegalArgumentException.class, () -> new FileBlockStore.Options(1024, Integer.MAX_VALUE - 63, false));
+  }
+
+  @Test
   void aClosedStoreSaysSoAndCanBeReopenedInTheSameProcess() {
     FileBlockStore s = FileBlockStore.open(dir, O);
     s.append(block(5, 7));
