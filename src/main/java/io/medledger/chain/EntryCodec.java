@@ -121,6 +121,11 @@ final class EntryCodec {
         }
       });
 
+  /** How many validated keys this thread's cache holds (for tests of its bound). */
+  static int cachedKeys() {
+    return KEYS.get().size();
+  }
+
   static Ed25519PublicKey key(Digest d, String name) {
     Map<Digest, Ed25519PublicKey> cache = KEYS.get();
     Ed25519PublicKey k = cache.get(d);

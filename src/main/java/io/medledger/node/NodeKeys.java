@@ -90,6 +90,11 @@ public final class NodeKeys {
    * @throws NodeException with reason KEY_STORE if the file already exists or cannot be written
    */
   public void save(Path file, char[] passphrase, SecureRandom random) {
+    save(file, passphrase, random, PassphraseSeal.Cost.defaults());
+  }
+
+  /** {@link #save(Path, char[], SecureRandom)} at a given key-derivation cost (tests use the cheapest accepted). */
+  void save(Path file, char[] passphrase, SecureRandom random, PassphraseSeal.Cost cost) {
     if (passphrase.length == 0) {
       throw new NodeException(NodeException.Reason.PASSPHRASE, "the passphrase is empty");
     }
@@ -103,7 +108,6 @@ public final class NodeKeys {
     Arrays.fill(a, (byte) 0);
     Arrays.fill(b, (byte) 0);
     Arrays.fill(c, (byte) 0);
-    PassphraseSeal.Cost cost = PassphraseSeal.Cost.defaults();
     PassphraseSeal.Sealed s = PassphraseSeal.seal(passphrase, secret, aad(ledgerKey(), cost), cost, random);
     Arrays.fill(secret, (byte) 0);
     String json = Json.write(true, g -> {

@@ -421,6 +421,48 @@ class AuthorizationRefusalsTest {
     refused(at.apply(alice, f.now() - skew - 1), "more than the clock skew before the block time");
   }
 
+  @Test
+  void anEntryMayBeStampedUpToTheClockSkewAfterTheBlockTime() {
+    long skew = f.params.maxClockSkew().toMillis();
+    Actor carol = f.actor("carol");
+    admitted(f.sign(new PatientRegistration(carol.publicKey(), f.now() + skew, List.of()), carol));
+    refused(f.sign(new PatientRegistration(carol.publicKey(), f.now() + skew + 1, List.of()), carol),
+        "is after the block time");
+  }
+
+  @Test
+  void aRemovedMemberIsNotReAddedUnderAnotherRole() {
+    Actor reg = f.actor("regulator");
+    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.REGULATOR, reg, null));
+    // inactive, but registered as a regulator: it may come back as one, not as a server
+    refused(f.membership(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, reg, f.hospitalA),
+        "key already registered");
+    admitted(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+  }
+
+  // ------------------------------------------------------------- key publication
+
+  private KeyPublication publication(Actor who, Actor signer) {
+    io.medledger.pre.EntropySource en = io.medledger.pre.EntropySource.of(new java.security.SecureRandom());
+    return f.sign(new KeyPublication(who.id(), ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()),
+        ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()), f.now(), List.of()), signer);
+  }
+
+  @Test
+  void keysArePublishedOnceBySelfForAnActiveParticipant() {
+    refused(publication(alice, bob), "must be signed by exactly");
+    Actor carol = f.actor("carol");
+    refused(publication(carol, carol), "is not an active registered participant");
+    KeyPublication ok = publication(alice, alice);
+    admitted(ok);
+    f.commit(ok);
+    refused(publication(alice, alice), "are already published");
+    admitted(publication(bob, bob));
+    f.commit(f.removeAffiliate(doc, f.hospitalA));
+    refused(publication(doc, doc), "is not an active registered participant");
+  }
+
   // ------------------------------------------------------------- anchors and evidence
 
   @Test

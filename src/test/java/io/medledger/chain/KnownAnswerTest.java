@@ -152,6 +152,31 @@ class KnownAnswerTest {
     assertEquals(r.storageNodes(), ((MedicalRecord) Entry.decode(Hex.decode(content + "00000000"))).storageNodes());
   }
 
+  @Test
+  void aDeidentifiedRecordIsVersionTwoAndEndsWithItsCopy() {
+    java.util.function.Function<String, Digest> h = x -> Sha256.hash(x.getBytes(StandardCharsets.US_ASCII));
+    io.medledger.access.ParticipantId patient = io.medledger.access.ParticipantId.fromDigest(h.apply("patient-1"));
+    // written by the patient: no institution
+    MedicalRecord plain = new MedicalRecord(patient, patient, java.util.Optional.empty(),
+        "Observation", h.apply("payload"), 1234, List.of(), ByteString.of(new byte[] {1, 2, 3}), CREATED,
+        java.util.Optional.empty(), List.of());
+    MedicalRecord deid = new MedicalRecord(plain.patient(), plain.author(), plain.institution(),
+        plain.resourceType(), plain.payloadDigest(), plain.payloadSize(), plain.storageNodes(),
+        plain.encryptionMetadata(), plain.createdAt(), plain.amends(),
+        java.util.Optional.of(new DeidentifiedCopy(h.apply("deidentified"), 77, ByteString.of(new byte[] {9, 9}))),
+        List.of());
+    String base = Hex.encode(plain.contentBytes());
+    assertEquals("01", base.substring(0, 2));
+    // version 2, the same fields, then the copy: digest, i64 size, length-prefixed metadata
+    String want = "02" + base.substring(2) + h.apply("deidentified").toHex() + "000000000000004d" + "00000002" + "0909";
+    assertEquals(want, Hex.encode(deid.contentBytes()));
+    assertEquals(deid, Entry.decode(Hex.decode(want + "00000000")));
+    assertEquals(plain, Entry.decode(Hex.decode(base + "00000000")));
+    // the copy's fields are read only under version 2
+    assertThrows(MalformedEncodingException.class, () -> Entry.decode(Hex.decode("01" + want.substring(2) + "00000000")));
+    assertThrows(MalformedEncodingException.class, () -> Entry.decode(Hex.decode("02" + base.substring(2) + "00000000")));
+  }
+
   // ------------------------------------------------------------- heads tree
 
   static final Digest K1 = Digest.of(new byte[32]);

@@ -1,5 +1,6 @@
 package io.medledger.internal.node;
 
+import io.medledger.internal.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
@@ -28,14 +28,14 @@ public final class OwnerOnly {
     return p.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
-  /** Creates {@code dir} and missing parents with mode 0700 (existing ones are left as they are, except {@code dir}). */
+  /**
+   * Creates {@code dir} and missing parents with mode 0700 (existing ones are left as they are,
+   * except {@code dir}), syncing the parent of each directory created so that it survives a power loss.
+   */
   public static void createDirectories(Path dir) throws IOException {
+    Fsync.createDirectories(dir);
     if (posix(dir)) {
-      FileAttribute<Set<PosixFilePermission>> a = PosixFilePermissions.asFileAttribute(DIR);
-      Files.createDirectories(dir, a);
       Files.setPosixFilePermissions(dir, DIR);
-    } else {
-      Files.createDirectories(dir);
     }
   }
 

@@ -166,8 +166,8 @@ class BinaryFieldReaderTest {
     assertTrue(e.getMessage().contains("1 unread bytes"), e.getMessage());
     // an item may not read past its own length into the next one
     truncated(cat(u32(2), u32(0), u32(1), new byte[] {6}), r -> r.objectList("o", 2, x -> x.u8("v")));
-    // an item length beyond the bytes left
-    malformed(cat(u32(1), u32(9), new byte[] {5, 6, 7, 8}), r -> r.objectList("o", 2, x -> x.u8("v")));
+    // an item length beyond the bytes left is refused as truncated before the item is read
+    truncated(cat(u32(1), u32(9), new byte[] {5, 6, 7, 8}), r -> r.objectList("o", 2, x -> x.u8("v")));
     // after a list the reader continues with the outer bytes
     BinaryFieldReader r = new BinaryFieldReader(cat(ok, new byte[] {42}));
     r.objectList("o", 2, x -> x.u8("v"));
