@@ -632,6 +632,21 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * Every rule of {@link #validateIgnoringClock} except the entries' signatures: the check for a
+   * block whose quorum certificate the caller has verified against the voters of its height (more
+   * than two thirds of them validated every signature before voting). Used by catch-up; a live
+   * proposal always goes through {@link #validate}.
+   */
+  public ValidationResult<VerifiedBlock> validateCertified(Block block) {
+    lock.readLock().lock();
+    try {
+      return validateLocked(block, false, false);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Every rule except the entry signatures (what replay in {@link ReplayMode#SKIP_SIGNATURES} runs). */
   ValidationResult<VerifiedBlock> validateWithoutSignatures(Block block) {
     lock.readLock().lock();

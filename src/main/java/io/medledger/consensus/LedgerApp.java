@@ -158,10 +158,21 @@ public final class LedgerApp implements ConsensusApp<Block> {
 
   @Override
   public ValidationVerdict validate(Block candidate, ProposalContext ctx) {
+    return check(candidate, ctx, ledger::validateIgnoringClock);
+  }
+
+  /** Every rule but the entries' signatures, for a block whose certificate the engine verified. */
+  @Override
+  public ValidationVerdict validateCertified(Block candidate, ProposalContext ctx) {
+    return check(candidate, ctx, ledger::validateCertified);
+  }
+
+  private ValidationVerdict check(Block candidate, ProposalContext ctx,
+      java.util.function.Function<Block, ValidationResult<VerifiedBlock>> rules) {
     if (!candidate.header().bookkeeper().equals(ParticipantId.of(ctx.proposer()))) {
       return ValidationVerdict.reject("block names another bookkeeper");
     }
-    ValidationResult<VerifiedBlock> r = ledger.validateIgnoringClock(candidate);
+    ValidationResult<VerifiedBlock> r = rules.apply(candidate);
     if (r instanceof ValidationResult.Rejected<VerifiedBlock> rej) {
       return ValidationVerdict.reject(rej.reason());
     }

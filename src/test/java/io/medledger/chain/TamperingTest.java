@@ -119,6 +119,33 @@ class TamperingTest {
   }
 
   @Test
+  void theCertifiedPathSkipsOnlyEntrySignatures() {
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    MedicalRecord rec = f.record(otherDoc, alice, f.hospitalB, "Observation", "y");
+    Endorsement e = rec.endorsements().get(0);
+    byte[] sig = e.signature().toByteArray();
+    sig[7] ^= 1;
+    MedicalRecord forged = rec.withEndorsements(List.of(new Endorsement(e.signer(), ByteString.of(sig))));
+    MedicalRecord authorized = f.record(doc, alice, f.hospitalA, "Observation", "x");
+    Endorsement a = authorized.endorsements().get(0);
+    byte[] asig = a.signature().toByteArray();
+    asig[7] ^= 1;
+    MedicalRecord authorizedForged = authorized.withEndorsements(List.of(new Endorsement(a.signer(), ByteString.of(asig))));
+    // a certified block is trusted for its signatures ...
+    Block signaturesOnly = f.rawBlock(List.of(authorizedForged));
+    assertTrue(rejection(authorizedForged).contains("invalid signature"));
+    assertTrue(f.ledger.validateCertified(signaturesOnly).isAccepted());
+    // ... but never for authorization or roots: dr-b's institution holds no grant
+    ValidationResult<VerifiedBlock> unauthorized = f.ledger.validateCertified(f.rawBlock(List.of(forged)));
+    assertFalse(unauthorized.isAccepted(), "authorization still applies on the certified path");
+    BlockHeader h = signaturesOnly.header();
+    Block wrongRoot = new Block(new BlockHeader(h.chainId(), h.height(), h.previousHash(), h.timestamp(),
+        h.bookkeeper(), h.round(), h.consensusData(), h.entryCount(), h.entriesRoot(), h.subBlocksRoot(),
+        h.previousHash(), h.ledgerSize(), h.ledgerRoot()), signaturesOnly.encodedEntries(), false);
+    assertFalse(f.ledger.validateCertified(wrongRoot).isAccepted(), "roots still apply on the certified path");
+  }
+
+  @Test
   void forgedSignatureIsRejected() {
     f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
     MedicalRecord rec = f.record(doc, alice, f.hospitalA, "Observation", "x");
