@@ -441,11 +441,7 @@ public final class Federation implements AutoCloseable {
 
   /** Registers a clinician whose keys the caller manages under {@code institution}. */
   public ClinicianClient registerClinician(Identity clinician, String institution) {
-    requireKind(clinician, ParticipantKind.CLINICIAN);
-    Identity inst = institution(institution);
-    directory.publish(clinician.card());
-    submitOrThrow(sign(new AffiliateRegistration(clinician.publicKey(), ParticipantKind.CLINICIAN, inst.id(), now(),
-        List.of()), inst, clinician));
+    registerAffiliate(clinician, ParticipantKind.CLINICIAN, institution);
     return ClinicianClient.open(connection, clinician);
   }
 
@@ -456,12 +452,17 @@ public final class Federation implements AutoCloseable {
 
   /** Registers a researcher whose keys the caller manages under {@code institution}. */
   public ResearcherClient registerResearcher(Identity researcher, String institution) {
-    requireKind(researcher, ParticipantKind.RESEARCHER);
-    Identity inst = institution(institution);
-    directory.publish(researcher.card());
-    submitOrThrow(sign(new AffiliateRegistration(researcher.publicKey(), ParticipantKind.RESEARCHER, inst.id(), now(),
-        List.of()), inst, researcher));
+    registerAffiliate(researcher, ParticipantKind.RESEARCHER, institution);
     return ResearcherClient.open(connection, researcher);
+  }
+
+  /** Publishes {@code affiliate}'s key card and registers it under {@code institution}, signed by both. */
+  private void registerAffiliate(Identity affiliate, ParticipantKind kind, String institution) {
+    requireKind(affiliate, kind);
+    Identity inst = institution(institution);
+    directory.publish(affiliate.card());
+    submitOrThrow(sign(new AffiliateRegistration(affiliate.publicKey(), kind, inst.id(), now(), List.of()), inst,
+        affiliate));
   }
 
   private static void requireKind(Identity id, ParticipantKind kind) {
