@@ -142,10 +142,7 @@ final class LedgerState {
     }
     tip = BlockHeader.decode(hb);
     BinaryFieldReader m = new BinaryFieldReader(store.get(MEMBERS));
-    federation.addAll(ids(m.digestList("federation", Integer.MAX_VALUE)));
-    audit.addAll(ids(m.digestList("audit", Integer.MAX_VALUE)));
-    regulators.addAll(ids(m.digestList("regulators", Integer.MAX_VALUE)));
-    suspended.addAll(ids(m.digestList("suspended", Integer.MAX_VALUE)));
+    setMembers(readLists(m));
     long heads = m.i64("heads");
     m.finish();
     loadHistory();
@@ -162,9 +159,7 @@ final class LedgerState {
     reinstatedAt.clear();
     store.scan(new byte[] {MEMBERSHIP_AT}, successor(new byte[] {MEMBERSHIP_AT}), (k, v) -> {
       BinaryFieldReader r = new BinaryFieldReader(v);
-      List<List<ParticipantId>> lists = List.of(ids(r.digestList("federation", Integer.MAX_VALUE)),
-          ids(r.digestList("audit", Integer.MAX_VALUE)), ids(r.digestList("regulators", Integer.MAX_VALUE)),
-          ids(r.digestList("suspended", Integer.MAX_VALUE)));
+      List<List<ParticipantId>> lists = readLists(r);
       r.finish();
       membershipHistory.put(ByteBuffer.wrap(k, 1, 8).getLong(), lists);
       return true;
@@ -188,6 +183,35 @@ final class LedgerState {
       reinstatedAt.put(ParticipantId.fromDigest(Digest.of(k, 1)), ByteBuffer.wrap(v).getLong());
       return true;
     });
+  }
+
+  /** The membership lists in their stored order: federation, audit, regulators, suspended. */
+  private static List<List<ParticipantId>> readLists(BinaryFieldReader r) {
+    return List.of(ids(r.digestList("federation", Integer.MAX_VALUE)), ids(r.digestList("audit", Integer.MAX_VALUE)),
+        ids(r.digestList("regulators", Integer.MAX_VALUE)), ids(r.digestList("suspended", Integer.MAX_VALUE)));
+  }
+
+  private static void writeLists(BinaryFieldWriter w, List<List<ParticipantId>> lists) {
+    List<String> names = List.of("federation", "audit", "regulators", "suspended");
+    for (int i = 0; i < names.size(); i++) {
+      w.digestList(names.get(i), lists.get(i).stream().map(ParticipantId::digest).toList());
+    }
+  }
+
+  /** The current membership lists, as stored. */
+  private List<List<ParticipantId>> currentLists() {
+    return List.of(List.copyOf(federation), List.copyOf(audit), List.copyOf(regulators), sortedSuspended());
+  }
+
+  private void setMembers(List<List<ParticipantId>> lists) {
+    federation.clear();
+    audit.clear();
+    regulators.clear();
+    suspended.clear();
+    federation.addAll(lists.get(0));
+    audit.addAll(lists.get(1));
+    regulators.addAll(lists.get(2));
+    suspended.addAll(lists.get(3));
   }
 
   private static List<ParticipantId> ids(List<Digest> ds) {
@@ -524,21 +548,14 @@ final class LedgerState {
     }
     if (membersChanged || tip == null || fx.headsTree.size() != headsTree.size()) {
       BinaryFieldWriter w = new BinaryFieldWriter();
-      w.digestList("federation", federation.stream().map(ParticipantId::digest).toList());
-      w.digestList("audit", audit.stream().map(ParticipantId::digest).toList());
-      w.digestList("regulators", regulators.stream().map(ParticipantId::digest).toList());
-      w.digestList("suspended", sortedSuspended().stream().map(ParticipantId::digest).toList());
+      writeLists(w, currentLists());
       w.i64("heads", fx.headsTree.size());
       b.put(MEMBERS, w.toByteArray());
     }
     if (membersChanged || membershipHistory.isEmpty()) {
-      List<List<ParticipantId>> lists = List.of(List.copyOf(federation), List.copyOf(audit), List.copyOf(regulators),
-          sortedSuspended());
+      List<List<ParticipantId>> lists = currentLists();
       BinaryFieldWriter w = new BinaryFieldWriter();
-      w.digestList("federation", lists.get(0).stream().map(ParticipantId::digest).toList());
-      w.digestList("audit", lists.get(1).stream().map(ParticipantId::digest).toList());
-      w.digestList("regulators", lists.get(2).stream().map(ParticipantId::digest).toList());
-      w.digestList("suspended", lists.get(3).stream().map(ParticipantId::digest).toList());
+      writeLists(w, lists);
       b.put(key(MEMBERSHIP_AT, h.height()), w.toByteArray());
       membershipHistory.put(h.height(), lists);
     }
@@ -574,18 +591,8 @@ final class LedgerState {
     participants.invalidateAll();
     grants.invalidateAll();
     patientGrants.invalidateAll();
-    federation.clear();
-    audit.clear();
-    regulators.clear();
-    suspended.clear();
     byte[] m = store.get(MEMBERS);
-    if (m != null) {
-      BinaryFieldReader r = new BinaryFieldReader(m);
-      federation.addAll(ids(r.digestList("federation", Integer.MAX_VALUE)));
-      audit.addAll(ids(r.digestList("audit", Integer.MAX_VALUE)));
-      regulators.addAll(ids(r.digestList("regulators", Integer.MAX_VALUE)));
-      suspended.addAll(ids(r.digestList("suspended", Integer.MAX_VALUE)));
-    }
+    setMembers(m == null ? List.of(List.of(), List.of(), List.of(), List.of()) : readLists(new BinaryFieldReader(m)));
     loadHistory();
   }
 
