@@ -39,6 +39,8 @@ import java.util.Set;
  */
 public final class ReplicatedBlobStore implements BlobStore {
   private static final System.Logger LOG = System.getLogger(ReplicatedBlobStore.class.getName());
+  /** Largest payload a streamed write accepts: {@link FileBlobStore#DEFAULT_MAX_BLOB_BYTES}, what a storage node takes by default. */
+  public static final long MAX_STREAMED_BYTES = FileBlobStore.DEFAULT_MAX_BLOB_BYTES;
   private final Map<String, StorageNode> nodes;
   private final int writeQuorum;
   private final Path spoolDirectory;
@@ -115,13 +117,21 @@ public final class ReplicatedBlobStore implements BlobStore {
    *
    * @throws InsufficientReplicasException if fewer than {@code w} nodes acknowledged
    * @throws BlobUnavailableException if {@code data} cannot be read or the spool written
+   * @throws IllegalArgumentException if {@code data} is longer than {@link #MAX_STREAMED_BYTES}
    */
   public Placement putReplicated(InputStream data) {
     try (FileSpool s = new FileSpool(spoolDirectory)) {
       MessageDigest sha = Sha256.newMessageDigest();
-      long size;
+      long size = 0;
       try (OutputStream o = new DigestOutputStream(s.out(), sha)) {
-        size = data.transferTo(o);
+        byte[] buf = new byte[64 << 10];
+        for (int n; (n = data.read(buf)) >= 0; ) {
+          size += n;
+          if (size > MAX_STREAMED_BYTES) {
+            throw new IllegalArgumentException("a payload may be at most " + MAX_STREAMED_BYTES + " bytes");
+          }
+          o.write(buf, 0, n);
+        }
       } catch (IOException e) {
         throw new BlobUnavailableException("cannot spool the payload: " + e.getMessage(), e);
       }
