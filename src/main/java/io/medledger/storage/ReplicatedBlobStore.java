@@ -39,11 +39,12 @@ import java.util.Set;
  */
 public final class ReplicatedBlobStore implements BlobStore {
   private static final System.Logger LOG = System.getLogger(ReplicatedBlobStore.class.getName());
-  /** Largest payload a streamed write accepts: {@link FileBlobStore#DEFAULT_MAX_BLOB_BYTES}, what a storage node takes by default. */
+  /** Default largest streamed payload: {@link FileBlobStore#DEFAULT_MAX_BLOB_BYTES}, what a storage node takes by default. */
   public static final long MAX_STREAMED_BYTES = FileBlobStore.DEFAULT_MAX_BLOB_BYTES;
   private final Map<String, StorageNode> nodes;
   private final int writeQuorum;
   private final Path spoolDirectory;
+  private final long maxStreamedBytes;
 
   /**
    * Creates a replicated store over {@code nodes} with write quorum {@code writeQuorum}, spooling
@@ -61,6 +62,21 @@ public final class ReplicatedBlobStore implements BlobStore {
    * @throws IllegalArgumentException if node ids repeat or the quorum is not in [1, n]
    */
   public ReplicatedBlobStore(List<StorageNode> nodes, int writeQuorum, Path spoolDirectory) {
+    this(nodes, writeQuorum, spoolDirectory, MAX_STREAMED_BYTES);
+  }
+
+  /**
+   * Creates a replicated store that spools streamed payloads in {@code spoolDirectory} and refuses
+   * streamed payloads longer than {@code maxStreamedBytes}.
+   *
+   * @throws IllegalArgumentException if node ids repeat, the quorum is not in [1, n] or the bound
+   *     is not positive
+   */
+  public ReplicatedBlobStore(List<StorageNode> nodes, int writeQuorum, Path spoolDirectory, long maxStreamedBytes) {
+    if (maxStreamedBytes < 1) {
+      throw new IllegalArgumentException("maxStreamedBytes must be positive");
+    }
+    this.maxStreamedBytes = maxStreamedBytes;
     Map<String, StorageNode> m = new LinkedHashMap<>();
     for (StorageNode n : nodes) {
       if (m.put(n.id(), n) != null) {
@@ -117,7 +133,8 @@ public final class ReplicatedBlobStore implements BlobStore {
    *
    * @throws InsufficientReplicasException if fewer than {@code w} nodes acknowledged
    * @throws BlobUnavailableException if {@code data} cannot be read or the spool written
-   * @throws IllegalArgumentException if {@code data} is longer than {@link #MAX_STREAMED_BYTES}
+   * @throws IllegalArgumentException if {@code data} is longer than the store's bound
+   *     ({@link #MAX_STREAMED_BYTES} unless set)
    */
   public Placement putReplicated(InputStream data) {
     try (FileSpool s = new FileSpool(spoolDirectory)) {
@@ -127,8 +144,8 @@ public final class ReplicatedBlobStore implements BlobStore {
         byte[] buf = new byte[64 << 10];
         for (int n; (n = data.read(buf)) >= 0; ) {
           size += n;
-          if (size > MAX_STREAMED_BYTES) {
-            throw new IllegalArgumentException("a payload may be at most " + MAX_STREAMED_BYTES + " bytes");
+          if (size > maxStreamedBytes) {
+            throw new IllegalArgumentException("a payload may be at most " + maxStreamedBytes + " bytes");
           }
           o.write(buf, 0, n);
         }

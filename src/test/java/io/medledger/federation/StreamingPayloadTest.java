@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.chain.MedicalRecord;
+import io.medledger.client.AccessRefusedException;
+import io.medledger.client.ClinicianClient;
 import io.medledger.client.ErasureReport;
+import io.medledger.client.GrantRequest;
 import io.medledger.client.PatientClient;
 import io.medledger.storage.BlobUnavailableException;
 import java.io.ByteArrayInputStream;
@@ -46,6 +49,27 @@ class StreamingPayloadTest {
       ErasureReport e = p.erase(rec.id());
       assertEquals(f.storageNodeIds().stream().map(Object::toString).toList(), e.deletedFrom());
       assertTrue(e.complete());
+    }
+  }
+
+  @Test
+  void aClinicianWritesAndReadsStreamedUnderATreatmentGrant() throws IOException {
+    try (Federation f = TestFederation.create()) {
+      PatientClient anna = f.registerPatient("Anna");
+      ClinicianClient drLee = f.registerClinician("Dr Lee", "Hospital A2");
+      byte[] study = StreamingRoundTrip.generated(1 << 20, 2).readAllBytes();
+      assertThrows(AccessRefusedException.class,
+          () -> drLee.write(anna.id(), "ImagingStudy", new ByteArrayInputStream(study)));
+      anna.grant(GrantRequest.treatment(drLee.id()));
+      MedicalRecord rec = drLee.write(anna.id(), "ImagingStudy", new ByteArrayInputStream(study));
+      assertEquals(drLee.id(), rec.author());
+      ByteArrayOutputStream mine = new ByteArrayOutputStream();
+      assertEquals(study.length, anna.read(rec.id(), mine));
+      assertArrayEquals(study, mine.toByteArray(), "encrypted to the patient's key");
+      ByteArrayOutputStream shared = new ByteArrayOutputStream();
+      assertEquals(study.length, drLee.read(rec.id(), shared));
+      assertArrayEquals(study, shared.toByteArray(), "re-encrypted for the clinician by the proxies");
+      assertEquals(2, anna.accessEvents().size(), "both streamed reads are logged");
     }
   }
 
