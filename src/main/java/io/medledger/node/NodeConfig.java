@@ -35,11 +35,12 @@ import java.util.Set;
  * @param consensus protocol and timing
  * @param limits bounds on what clients may queue
  * @param tiles where to serve the ledger-wide log's tiles and checkpoint read-only over HTTP, if at all
+ * @param anchoring the Bitcoin node and policy of the anchoring service, if this node runs it
  */
 public record NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
     PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
     Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
-    NodeLimits limits, Optional<TileServing> tiles) {
+    NodeLimits limits, Optional<TileServing> tiles, Optional<AnchoringConfig> anchoring) {
   /** Largest configuration file accepted, checked before reading it. */
   public static final int MAX_FILE_BYTES = 1 << 20;
   /** Most peers a node may list. */
@@ -64,6 +65,11 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     Objects.requireNonNull(consensus, "consensus");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(tiles, "tiles");
+    Objects.requireNonNull(anchoring, "anchoring");
+    if (anchoring.isPresent() && role == ServerRole.FEDERATION && anchoring.get().walletKeyFile().isEmpty()) {
+      throw new NodeException(NodeException.Reason.CONFIG,
+          "field 'anchoring.wallet_key_file': a federation server that anchors needs the anchoring wallet's key");
+    }
     Set<Ed25519PublicKey> seen = new LinkedHashSet<>();
     seen.add(ledgerKey);
     for (PeerConfig p : peers) {
@@ -83,10 +89,25 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         keySource, consensus, limits, Optional.empty());
   }
 
+  /** A configuration without an anchoring service (the form before {@code anchoring} existed). */
+  public NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
+      PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
+      Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
+      NodeLimits limits, Optional<TileServing> tiles) {
+    this(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory, genesis, genesisHash,
+        keySource, consensus, limits, tiles, Optional.empty());
+  }
+
   /** This configuration with the tile server {@code t}. */
   public NodeConfig withTiles(Optional<TileServing> t) {
     return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
-        genesis, genesisHash, keySource, consensus, limits, t);
+        genesis, genesisHash, keySource, consensus, limits, t, anchoring);
+  }
+
+  /** This configuration with the anchoring service {@code a}. */
+  public NodeConfig withAnchoring(Optional<AnchoringConfig> a) {
+    return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
+        genesis, genesisHash, keySource, consensus, limits, tiles, a);
   }
 
   /**
@@ -302,16 +323,18 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       tiles = Optional.of(field(t, "prefix", () -> new TileServing(at, prefix)));
       t.finish();
     }
+    Optional<AnchoringConfig> anchoring = o.has("anchoring") ? Optional.of(AnchoringConfig.read(o.object("anchoring"), base))
+        : Optional.empty();
     o.finish();
     return new NodeConfig(chain, role, institution, key, listen, clientListen, peers, clients, data, genesis,
-        genesisHash, source, cs, limits, tiles);
+        genesisHash, source, cs, limits, tiles, anchoring);
   }
 
-  private interface Parse<T> {
+  interface Parse<T> {
     T get();
   }
 
-  private static <T> T field(ConfigObject o, String name, Parse<T> p) {
+  static <T> T field(ConfigObject o, String name, Parse<T> p) {
     try {
       return p.get();
     } catch (ConfigObject.ConfigError e) {
@@ -386,11 +409,15 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         g.writeStringField("prefix", tiles.get().prefix());
         g.writeEndObject();
       }
+      if (anchoring.isPresent()) {
+        g.writeFieldName("anchoring");
+        anchoring.get().write(g, b);
+      }
       g.writeEndObject();
     }) + "\n";
   }
 
-  private static String relative(Path base, Path p) {
+  static String relative(Path base, Path p) {
     return p.startsWith(base) ? base.relativize(p).toString() : p.toString();
   }
 }
