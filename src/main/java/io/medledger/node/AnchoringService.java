@@ -171,16 +171,21 @@ final class AnchoringService implements AutoCloseable {
   void tick() {
     try {
       view.refresh();
-      holding = anchorer != null && isHolder();
+      if (anchorer == null) {
+        return;
+      }
+      supersedeCovered(); // bookkeeping of the local journal, in turn or not
+      holding = isHolder();
       if (!holding) {
         return;
       }
-      supersedeCovered();
       adoptFromWallet();
       planIfDue();
       for (AnchorEvent e : anchorer.tick()) {
-        LOG.log(e instanceof AnchorEvent.Failed ? Level.WARNING : Level.INFO,
-            () -> "anchor " + e.anchor().commitment().height() + ": " + e);
+        LOG.log(e instanceof AnchorEvent.Failed ? Level.WARNING : Level.INFO, () -> "anchor of height "
+            + e.anchor().commitment().height() + ": " + e.getClass().getSimpleName() + " " + e.anchor().status()
+            + e.anchor().latest().map(t -> " " + t).orElse("")
+            + (e instanceof AnchorEvent.Failed f ? " (" + f.reason() + ")" : ""));
       }
       recordFinal();
     } catch (RuntimeException e) {
