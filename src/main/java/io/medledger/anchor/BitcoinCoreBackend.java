@@ -162,7 +162,7 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
           continue; // gone between the two calls
         }
         throw new AnchorException("bitcoin node: " + e.getMessage(), e);
-      } catch (IllegalArgumentException e) {
+      } catch (MalformedEncodingException e) {
         continue; // not a transaction: ignore what the node made up
       }
       Optional<Digest> commitment = io.medledger.anchor.bitcoin.OpReturnAnchor.find(tx);

@@ -138,7 +138,7 @@ final class AnchoringService implements AutoCloseable {
             + k.network() + ", not " + network);
       }
       return k.onNetwork(network);
-    } catch (IllegalArgumentException e) {
+    } catch (io.medledger.codec.MalformedEncodingException | IllegalArgumentException e) {
       throw new NodeException(NodeException.Reason.CONFIG, "field 'anchoring.wallet_key_file': not a WIF key");
     } finally {
       java.util.Arrays.fill(wif, '\0');
