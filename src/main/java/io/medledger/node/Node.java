@@ -100,6 +100,8 @@ public final class Node implements AutoCloseable {
   private final ProxyService proxy;
   private final StorageService storage;
   private final AnchorJournal anchors;
+  private final LedgerAnchorView anchorView;
+  private volatile AnchoringService anchoring;
   private final TileLog tiles;
   private final CheckpointService checkpoints;
   private volatile io.medledger.internal.tlog.TileHttpServer tileServer;
@@ -140,6 +142,7 @@ public final class Node implements AutoCloseable {
     this.ownsTransport = ownsTransport;
     this.metrics = metrics;
     this.anchors = AnchorJournal.inDirectory(config.dataDirectory().resolve(ANCHORS));
+    this.anchorView = new LedgerAnchorView(ledger);
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
         io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics) : null;
     if (proxy != null) {
@@ -215,6 +218,17 @@ public final class Node implements AutoCloseable {
     n.checkpoints.committed(ledger.tip().orElseThrow());
     n.driver.start();
     n.sweeper.scheduleWithFixedDelay(n::sweep, 500, 500, TimeUnit.MILLISECONDS);
+    if (config.anchoring().isPresent()) {
+      try {
+        n.anchoring = new AnchoringService(n, n.anchorView, config.anchoring().get(), keys.ledgerSecretKey(), n.anchors,
+            config.dataDirectory().resolve(ANCHORS), Clock.systemUTC());
+      } catch (RuntimeException e) {
+        n.close();
+        throw e;
+      }
+      n.closeWith(n.anchoring);
+      n.anchoring.start();
+    }
     LOG.log(Level.INFO, () -> "node " + config.role().label() + " " + keys.ledgerKey().toHex() + " started at height "
         + ledger.height());
     return n;
@@ -628,6 +642,26 @@ public final class Node implements AutoCloseable {
     return best.flatMap(r -> LedgerAnchors.pendingReceipt(ledger, entryId, r.commitment().height()));
   }
 
+  /**
+   * The receipt of entry {@code entryId} under the first anchor recorded on the ledger that covers
+   * it: complete (with the Bitcoin transaction and its Merkle branch, checked against the Bitcoin
+   * node's headers) when this node runs the anchoring service and its Bitcoin node proves the
+   * anchor, pending (ledger part and commitment; complete it from any Bitcoin node with the
+   * anchor's txid) otherwise. Any node serves it, whichever server anchored.
+   *
+   * @return empty if the entry is not final here or no recorded anchor covers it yet
+   */
+  public Optional<AnchorReceipt> receipt(Digest entryId) {
+    AnchoringService a = anchoring;
+    return AnchoringService.receipt(ledger, anchorView, entryId,
+        r -> a == null ? Optional.empty() : a.bitcoinPart(r));
+  }
+
+  /** The anchoring service, when configured (tests). */
+  Optional<AnchoringService> anchoringService() {
+    return Optional.ofNullable(anchoring);
+  }
+
   // ------------------------------------------------------------------ client requests
 
   /**
@@ -672,6 +706,9 @@ public final class Node implements AutoCloseable {
         }
         case ClientWire.CHECKPOINT:
           return CompletableFuture.completedFuture(checkpointResponse(ClientWire.checkpointId(request)));
+        case ClientWire.RECEIPT:
+          return CompletableFuture.completedFuture(ClientWire.receiptResponse(
+              receipt(ClientWire.receiptId(request)).map(AnchorReceipt::toJson)));
         default:
           return CompletableFuture.failedFuture(new MalformedEncodingException("unknown request type " + request[0]));
       }

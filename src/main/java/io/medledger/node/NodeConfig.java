@@ -37,11 +37,12 @@ import java.util.Set;
  * @param limits bounds on what clients may queue
  * @param tiles where to serve the ledger-wide log's tiles and checkpoint read-only over HTTP, if at all
  * @param storage the blob service's bounds (used by storage nodes)
+ * @param anchoring the Bitcoin node and policy of the anchoring service, if this node runs it
  */
 public record NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
     PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
     Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
-    NodeLimits limits, Optional<TileServing> tiles, StorageSettings storage) {
+    NodeLimits limits, Optional<TileServing> tiles, StorageSettings storage, Optional<AnchoringConfig> anchoring) {
   /** Largest configuration file accepted, checked before reading it. */
   public static final int MAX_FILE_BYTES = 1 << 20;
   /** Most peers a node may list. */
@@ -71,6 +72,11 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       throw new NodeException(NodeException.Reason.CONFIG, "field 'storage.max_chunk_bytes' must be at least 64 bytes"
           + " below 'limits.max_request_bytes' (" + limits.maxRequestBytes() + ")");
     }
+    Objects.requireNonNull(anchoring, "anchoring");
+    if (anchoring.isPresent() && role == ServerRole.FEDERATION && anchoring.get().walletKeyFile().isEmpty()) {
+      throw new NodeException(NodeException.Reason.CONFIG,
+          "field 'anchoring.wallet_key_file': a federation server that anchors needs the anchoring wallet's key");
+    }
     Set<Ed25519PublicKey> seen = new LinkedHashSet<>();
     seen.add(ledgerKey);
     for (PeerConfig p : peers) {
@@ -81,34 +87,34 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     }
   }
 
-  /** A configuration with the default storage settings (the form before {@code storage} existed). */
+  /** A configuration with the default storage settings and no anchoring service. */
   public NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
       PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
       Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
       NodeLimits limits, Optional<TileServing> tiles) {
     this(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory, genesis, genesisHash,
-        keySource, consensus, limits, tiles, StorageSettings.defaults());
+        keySource, consensus, limits, tiles, StorageSettings.defaults(), Optional.empty());
   }
 
-  /** A configuration without a tile server (the form before {@code tiles} existed). */
+  /** A configuration without a tile server, with the default storage settings and no anchoring service. */
   public NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
       PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
       Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
       NodeLimits limits) {
     this(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory, genesis, genesisHash,
-        keySource, consensus, limits, Optional.empty(), StorageSettings.defaults());
+        keySource, consensus, limits, Optional.empty());
   }
 
   /** This configuration with the tile server {@code t}. */
   public NodeConfig withTiles(Optional<TileServing> t) {
     return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
-        genesis, genesisHash, keySource, consensus, limits, t, storage);
+        genesis, genesisHash, keySource, consensus, limits, t, storage, anchoring);
   }
 
   /** This configuration with the storage settings {@code s}. */
   public NodeConfig withStorage(StorageSettings s) {
     return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
-        genesis, genesisHash, keySource, consensus, limits, tiles, s);
+        genesis, genesisHash, keySource, consensus, limits, tiles, s, anchoring);
   }
 
   /**
@@ -142,6 +148,12 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     public static StorageSettings defaults() {
       return new StorageSettings(256L << 20, 1 << 20, 4, 256, Duration.ofSeconds(60), 256L << 20, 2);
     }
+  }
+
+  /** This configuration with the anchoring service {@code a}. */
+  public NodeConfig withAnchoring(Optional<AnchoringConfig> a) {
+    return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
+        genesis, genesisHash, keySource, consensus, limits, tiles, storage, a);
   }
 
   /**
@@ -368,16 +380,18 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         st.integer("reserve_disk_bytes", 0, Long.MAX_VALUE, ds.reserveDiskBytes()),
         (int) st.integer("threads", 1, 64, ds.threads())));
     st.finish();
+    Optional<AnchoringConfig> anchoring = o.has("anchoring") ? Optional.of(AnchoringConfig.read(o.object("anchoring"), base))
+        : Optional.empty();
     o.finish();
     return new NodeConfig(chain, role, institution, key, listen, clientListen, peers, clients, data, genesis,
-        genesisHash, source, cs, limits, tiles, storage);
+        genesisHash, source, cs, limits, tiles, storage, anchoring);
   }
 
-  private interface Parse<T> {
+  interface Parse<T> {
     T get();
   }
 
-  private static <T> T field(ConfigObject o, String name, Parse<T> p) {
+  static <T> T field(ConfigObject o, String name, Parse<T> p) {
     try {
       return p.get();
     } catch (ConfigObject.ConfigError e) {
@@ -463,11 +477,15 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         g.writeStringField("prefix", tiles.get().prefix());
         g.writeEndObject();
       }
+      if (anchoring.isPresent()) {
+        g.writeFieldName("anchoring");
+        anchoring.get().write(g, b);
+      }
       g.writeEndObject();
     }) + "\n";
   }
 
-  private static String relative(Path base, Path p) {
+  static String relative(Path base, Path p) {
     return p.startsWith(base) ? base.relativize(p).toString() : p.toString();
   }
 }
