@@ -67,6 +67,25 @@ class NodeConfigTest {
     assertEquals("log", NodeConfig.parse(noPrefix.getBytes(StandardCharsets.UTF_8), dir).tiles().orElseThrow().prefix());
   }
 
+  @Test
+  void storageSettingsRoundTripAndAreCheckedStrictly() throws Exception {
+    NodeConfig.StorageSettings st = new NodeConfig.StorageSettings(64L << 20, 256 << 10, 2, 50,
+        java.time.Duration.ofSeconds(5), 1L << 30, 3);
+    NodeConfig c = sample(dir).withStorage(st);
+    Path f = dir.resolve("node.json");
+    Files.writeString(f, c.toJson(dir));
+    assertEquals(c, NodeConfig.read(f));
+    assertEquals(NodeConfig.StorageSettings.defaults(), NodeConfig.read(writeTo(f, sample(dir))).storage());
+    String json = c.toJson(dir);
+    assertTrue(message(json.replace("\"threads\" : 3", "\"threads\" : 0")).contains("'storage.threads'"));
+    assertTrue(message(json.replace("\"threads\" : 3", "\"threads\" : 3, \"quota\" : 1"))
+        .contains("'storage.quota'"));
+    assertTrue(message(json.replace("\"max_sessions\" : 50", "\"max_sessions\" : 1")).contains("'storage'"),
+        "fewer sessions in all than per client");
+    assertTrue(message(json.replace("\"max_chunk_bytes\" : 262144", "\"max_chunk_bytes\" : 16777216"))
+        .contains("'storage.max_chunk_bytes' must be at least 64 bytes below 'limits.max_request_bytes'"));
+  }
+
   private Path writeTo(Path f, NodeConfig c) throws java.io.IOException {
     Files.writeString(f, c.toJson(dir));
     return f;
