@@ -77,11 +77,15 @@ class AnchoringServiceTest {
 
   private void fundWallet() {
     for (int i = 0; i < 3; i++) {
-      Transaction parent = new Transaction(2,
-          List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {(byte) i, 7}), 0), TxInput.SEQUENCE_FINAL)),
-          List.of(new TxOutput(50_000 + i, key.publicKey().p2wpkhScript())), 0);
-      core.fund(new Utxo(new OutPoint(parent.txid(), 0), 50_000 + i, key.publicKey().p2wpkhScript()), parent.serialize());
+      fundCoin(i, 50_000 + i);
     }
+  }
+
+  private void fundCoin(int i, long sats) {
+    Transaction parent = new Transaction(2,
+        List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {(byte) i, 7}), 0), TxInput.SEQUENCE_FINAL)),
+        List.of(new TxOutput(sats, key.publicKey().p2wpkhScript())), 0);
+    core.fund(new Utxo(new OutPoint(parent.txid(), 0), sats, key.publicKey().p2wpkhScript()), parent.serialize());
   }
 
   private void start(Duration takeoverAfter, Duration bumpAfter, boolean funded) throws Exception {
@@ -271,15 +275,16 @@ class AnchoringServiceTest {
     crash(holder);
     core.evict(lost); // the Bitcoin node restarted without its mempool
     core.feeRate(6); // and fees rose: the successor's transaction differs from the lost one (with the same view it is the same bytes)
+    fundCoin(3, 80_000); // and the operator topped the wallet up with a larger coin
     NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1, "the successor's own transaction");
     Digest successor = core.mempoolTxids().get(0);
     assertNotEquals(lost, successor);
-    OutPoint spentByLost = Transaction.parse(lostRaw).inputs().get(0).outPoint();
-    assertTrue(Transaction.parse(core.raw(successor)).inputs().stream().anyMatch(i -> i.outPoint().equals(spentByLost)),
-        "the successor spends the coin the lost transaction spent");
     // the lost transaction comes back (a peer kept it): it can only replace or be refused
     String answer = core.relay(lostRaw);
     assertEquals(0, core.doubleSpends(), () -> "relayed (" + answer + "): " + core.log());
+    OutPoint spentByLost = Transaction.parse(lostRaw).inputs().get(0).outPoint();
+    assertTrue(Transaction.parse(core.raw(successor)).inputs().stream().anyMatch(i -> i.outPoint().equals(spentByLost)),
+        "the successor spends the coin the lost transaction spent");
     core.mine();
     core.mine();
     Anchor a = recordedOnce();
