@@ -260,7 +260,7 @@ class AnchoringServiceTest {
 
   @Test
   void handoverAfterTheBitcoinNodeLostTheTransactionConflictsWithIt() throws Exception {
-    Duration turn = Duration.ofSeconds(3);
+    Duration turn = Duration.ofSeconds(6); // room for the sender to send and die within its turn on a loaded host
     start(turn, Duration.ofMinutes(10), false);
     // fund the wallet just after a turn begins, so that the first transaction's sender dies before any other server sees it
     long genesis = nodes.get(0).ledger().header(0).timestamp();
@@ -273,6 +273,7 @@ class AnchoringServiceTest {
     int holder = first.server();
     byte[] lostRaw = core.raw(lost);
     crash(holder);
+    assertTrue(live().stream().noneMatch(n -> knows(n, lost)), "the sender died within its turn");
     core.evict(lost); // the Bitcoin node restarted without its mempool
     core.feeRate(6); // and fees rose: the successor's transaction differs from the lost one (with the same view it is the same bytes)
     fundCoin(3, 80_000); // and the operator topped the wallet up with a larger coin
