@@ -26,4 +26,16 @@ public interface AnchorWallet {
    * @throws AnchorException if the wallet cannot be asked
    */
   Optional<TxOutput> output(OutPoint outPoint);
+
+  /**
+   * The confirmed coins that anchoring transactions still in the mempool spend (a node's wallet
+   * leaves them out of {@link #unspent()}), in the order those transactions spend them. A builder
+   * that puts them first conflicts with a transaction in flight that it did not see at first.
+   * Empty if the wallet cannot tell.
+   *
+   * @throws AnchorException if the wallet cannot be asked
+   */
+  default List<Utxo> spentInFlight() {
+    return List.of();
+  }
 }

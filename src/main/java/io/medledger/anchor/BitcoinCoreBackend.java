@@ -123,6 +123,20 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
     }
   }
 
+  @Override
+  public List<Utxo> spentInFlight() {
+    List<Utxo> out = new ArrayList<>();
+    for (WalletAnchor w : walletAnchors()) {
+      if (w.confirmations() > 0) {
+        continue;
+      }
+      for (io.medledger.anchor.bitcoin.TxInput i : Transaction.parse(w.transaction().raw()).inputs()) {
+        output(i.outPoint()).ifPresent(o -> out.add(new Utxo(i.outPoint(), o.value(), o.scriptPubKey())));
+      }
+    }
+    return out;
+  }
+
   /**
    * An anchoring transaction of this wallet that the node knows: in its mempool or in the chain,
    * with its change output still unspent.

@@ -20,7 +20,8 @@ import java.util.Objects;
  * an OP_RETURN output with the commitment, change back to one address, replace-by-fee signalled.
  *
  * <p>Inputs are the wallet's oldest coins: the oldest alone if it pays, else the oldest two, and
- * so on. So any two transactions built from views of the wallet that share its oldest coin spend
+ * so on, after the coins that an anchoring transaction in the mempool spends (which the wallet no
+ * longer lists as unspent). So any two transactions built from views of the wallet that share its oldest coin spend
  * that coin, conflict, and at most one of them can confirm: two anchorers that do not know of
  * each other's transaction cannot both spend. Every transaction keeps a change output, so the
  * wallet (listing its unspent outputs, unconfirmed included) shows the anchoring transaction in
@@ -43,7 +44,20 @@ public final class WalletTransactionFactory implements AnchorTransactionFactory 
 
   @Override
   public SignedTransaction create(Digest commitment, long feeRate) {
-    List<Utxo> coins = wallet.unspent();
+    // unspent first, then what the mempool spends: a transaction sent in between shows in one of the two
+    List<Utxo> unspent = wallet.unspent();
+    List<Utxo> coins = new ArrayList<>();
+    java.util.Set<io.medledger.anchor.bitcoin.OutPoint> seen = new java.util.HashSet<>();
+    for (Utxo u : wallet.spentInFlight()) {
+      if (seen.add(u.outPoint())) {
+        coins.add(u);
+      }
+    }
+    for (Utxo u : unspent) {
+      if (seen.add(u.outPoint())) {
+        coins.add(u);
+      }
+    }
     if (coins.isEmpty()) {
       throw new AnchorException("the anchoring wallet has no spendable outputs");
     }

@@ -63,6 +63,8 @@ final class AnchoringService implements AutoCloseable {
   static final String BITCOIN = "bitcoin";
   /** Most ledger heights searched for the commitment of a transaction found in the wallet. */
   private static final int MAX_SEARCH = 100_000;
+  /** Most receipt requests waiting for the receipt thread. */
+  static final int MAX_QUEUED_RECEIPTS = 256;
   /** Most bytes of a cached receipt file. */
   private static final int MAX_CACHED_BYTES = 8 << 20;
 
@@ -78,6 +80,8 @@ final class AnchoringService implements AutoCloseable {
   private final Path cache;
   private final Map<Digest, AnchorReceipt.BitcoinPart> parts = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scheduler;
+  /** Receipt requests that may wait on the Bitcoin node: one thread, a bounded queue, off the transport's threads. */
+  private final java.util.concurrent.ThreadPoolExecutor receipts;
   private volatile CompletableFuture<Finality> recording;
   private volatile boolean holding;
 
@@ -102,11 +106,28 @@ final class AnchoringService implements AutoCloseable {
       this.anchorer = null;
     }
     String tag = node.ledgerKey().toHex().substring(0, 8);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "medledger-anchoring-" + tag);
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "medledger-anchoring-" + tag));
+    this.receipts = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_RECEIPTS), r -> daemon(r, "medledger-receipts-" + tag));
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /**
+   * Answers a receipt request on the receipt thread (it may wait on the Bitcoin node); beyond
+   * {@link #MAX_QUEUED_RECEIPTS} waiting requests the client is told to retry.
+   */
+  CompletableFuture<byte[]> serve(java.util.function.Supplier<byte[]> answer) {
+    try {
+      return CompletableFuture.supplyAsync(answer, receipts);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(io.medledger.internal.node.ClientWire.refused(
+          SubmissionRefusedException.Cause.BUSY.ordinal(), "too many receipt requests waiting; retry later"));
+    }
   }
 
   /** Starts polling the Bitcoin node. */
@@ -419,6 +440,7 @@ final class AnchoringService implements AutoCloseable {
 
   @Override
   public void close() {
+    receipts.shutdownNow();
     scheduler.shutdownNow();
     try {
       scheduler.awaitTermination(10, TimeUnit.SECONDS);

@@ -97,6 +97,65 @@ class AnchoringOverRpcTest {
     }
   }
 
+  @Test
+  void theWalletShowsItsOwnAnchorInFlightAndNothingElse() throws Exception {
+    BitcoinPrivateKey key = BitcoinPrivateKey.generate(Network.REGTEST, new SecureRandom());
+    Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
+    try (FakeBitcoinCore core = new FakeBitcoinCore(address.toString())) {
+      // a coin whose funding transaction carries an anchor output but spends nothing of ours: not our anchor
+      Transaction foreign = new Transaction(2,
+          List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {9}), 0), TxInput.SEQUENCE_FINAL)),
+          List.of(new TxOutput(0, io.medledger.anchor.bitcoin.OpReturnAnchor.script(Sha256.hash(new byte[] {1}))),
+              new TxOutput(40_000, key.publicKey().p2wpkhScript())), 0);
+      core.fund(new Utxo(new OutPoint(foreign.txid(), 1), 40_000, key.publicKey().p2wpkhScript()), foreign.serialize());
+      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p")
+          .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
+      BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);
+      assertEquals(List.of(), backend.walletAnchors(), "a foreign transaction is not an anchor in flight");
+
+      WalletTransactionFactory factory = new WalletTransactionFactory(key, address, backend);
+      SignedTransaction tx = factory.create(Sha256.hash(new byte[] {2}), 3);
+      backend.broadcast(tx.raw());
+      List<BitcoinCoreBackend.WalletAnchor> seen = backend.walletAnchors();
+      assertEquals(1, seen.size());
+      assertEquals(Sha256.hash(new byte[] {2}), seen.get(0).commitment());
+      assertEquals(tx.txid(), seen.get(0).transaction().txid());
+      assertEquals(tx.fee(), seen.get(0).transaction().fee(), "the fee comes from the outputs it spends");
+      assertEquals(0, seen.get(0).confirmations());
+      assertEquals(List.of(), backend.unspent(), "the coin in flight is not spendable again");
+      core.mine();
+      assertEquals(1, backend.walletAnchors().get(0).confirmations());
+      assertEquals(1, backend.unspent().size(), "the change is the next coin");
+    }
+  }
+
+  @Test
+  void aSecondAnchorerThatMissedTheFirstTransactionStillConflictsWithIt() throws Exception {
+    BitcoinPrivateKey key = BitcoinPrivateKey.generate(Network.REGTEST, new SecureRandom());
+    Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
+    try (FakeBitcoinCore core = new FakeBitcoinCore(address.toString())) {
+      for (int i = 0; i < 3; i++) {
+        Transaction parent = new Transaction(2,
+            List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {(byte) i, 3}), 0), TxInput.SEQUENCE_FINAL)),
+            List.of(new TxOutput(30_000 + i, key.publicKey().p2wpkhScript())), 0);
+        core.fund(new Utxo(new OutPoint(parent.txid(), 0), 30_000 + i, key.publicKey().p2wpkhScript()), parent.serialize());
+      }
+      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p")
+          .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
+      BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);
+      // two servers at a turn boundary: the first sends, the second builds without having adopted it
+      SignedTransaction first = new WalletTransactionFactory(key, address, backend).create(Sha256.hash(new byte[] {1}), 3);
+      backend.broadcast(first.raw());
+      SignedTransaction second = new WalletTransactionFactory(key, address, backend).create(Sha256.hash(new byte[] {2}), 5);
+      OutPoint spent = Transaction.parse(first.raw()).inputs().get(0).outPoint();
+      assertTrue(Transaction.parse(second.raw()).inputs().stream().anyMatch(in -> in.outPoint().equals(spent)),
+          "the wallet no longer lists the coin the first spends, yet the second spends it too");
+      backend.broadcast(second.raw());
+      assertEquals(0, core.doubleSpends(), core.log()::toString);
+      assertEquals(List.of(second.txid()), core.mempoolTxids(), "the second replaced the first");
+    }
+  }
+
   private static AnchorEvent failTick(AnchorPolicy policy, BitcoinCoreBackend backend, WalletTransactionFactory f,
       AnchorerTest.ManualClock clock, AnchorCommitment c) {
     Anchorer x = new Anchorer(policy, backend, f, AnchorJournal.inMemory(), clock);

@@ -77,11 +77,15 @@ class AnchoringServiceTest {
 
   private void fundWallet() {
     for (int i = 0; i < 3; i++) {
-      Transaction parent = new Transaction(2,
-          List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {(byte) i, 7}), 0), TxInput.SEQUENCE_FINAL)),
-          List.of(new TxOutput(50_000 + i, key.publicKey().p2wpkhScript())), 0);
-      core.fund(new Utxo(new OutPoint(parent.txid(), 0), 50_000 + i, key.publicKey().p2wpkhScript()), parent.serialize());
+      fundCoin(i, 50_000 + i);
     }
+  }
+
+  private void fundCoin(int i, long sats) {
+    Transaction parent = new Transaction(2,
+        List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {(byte) i, 7}), 0), TxInput.SEQUENCE_FINAL)),
+        List.of(new TxOutput(sats, key.publicKey().p2wpkhScript())), 0);
+    core.fund(new Utxo(new OutPoint(parent.txid(), 0), sats, key.publicKey().p2wpkhScript()), parent.serialize());
   }
 
   private void start(Duration takeoverAfter, Duration bumpAfter, boolean funded) throws Exception {
@@ -256,7 +260,7 @@ class AnchoringServiceTest {
 
   @Test
   void handoverAfterTheBitcoinNodeLostTheTransactionConflictsWithIt() throws Exception {
-    Duration turn = Duration.ofSeconds(3);
+    Duration turn = Duration.ofSeconds(6); // room for the sender to send and die within its turn on a loaded host
     start(turn, Duration.ofMinutes(10), false);
     // fund the wallet just after a turn begins, so that the first transaction's sender dies before any other server sees it
     long genesis = nodes.get(0).ledger().header(0).timestamp();
@@ -269,17 +273,19 @@ class AnchoringServiceTest {
     int holder = first.server();
     byte[] lostRaw = core.raw(lost);
     crash(holder);
+    assertTrue(live().stream().noneMatch(n -> knows(n, lost)), "the sender died within its turn");
     core.evict(lost); // the Bitcoin node restarted without its mempool
     core.feeRate(6); // and fees rose: the successor's transaction differs from the lost one (with the same view it is the same bytes)
+    fundCoin(3, 80_000); // and the operator topped the wallet up with a larger coin
     NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1, "the successor's own transaction");
     Digest successor = core.mempoolTxids().get(0);
     assertNotEquals(lost, successor);
-    OutPoint spentByLost = Transaction.parse(lostRaw).inputs().get(0).outPoint();
-    assertTrue(Transaction.parse(core.raw(successor)).inputs().stream().anyMatch(i -> i.outPoint().equals(spentByLost)),
-        "the successor spends the coin the lost transaction spent");
     // the lost transaction comes back (a peer kept it): it can only replace or be refused
     String answer = core.relay(lostRaw);
     assertEquals(0, core.doubleSpends(), () -> "relayed (" + answer + "): " + core.log());
+    OutPoint spentByLost = Transaction.parse(lostRaw).inputs().get(0).outPoint();
+    assertTrue(Transaction.parse(core.raw(successor)).inputs().stream().anyMatch(i -> i.outPoint().equals(spentByLost)),
+        "the successor spends the coin the lost transaction spent");
     core.mine();
     core.mine();
     Anchor a = recordedOnce();

@@ -143,4 +143,37 @@ class NodeConfigTest {
     assertEquals(500, s.toConsensusConfig().maxBlockEntries());
     assertEquals(Duration.ofMillis(5), s.toConsensusConfig().maxBatchDelay());
   }
+
+  private static AnchoringConfig anchoring(Path dir) {
+    return new AnchoringConfig(java.net.URI.create("http://127.0.0.1:18443/wallet/anchor"),
+        new AnchoringConfig.RpcAuth.Password("anchor", dir.resolve("rpc.password")),
+        io.medledger.anchor.bitcoin.Network.REGTEST, Optional.of(dir.resolve("wallet.wif")),
+        new io.medledger.anchor.AnchorPolicy(10, Duration.ofMinutes(30), 3, Duration.ofHours(1), Duration.ofMinutes(5), 1.5, 80),
+        3, Duration.ofHours(2), Duration.ofSeconds(5), Duration.ofSeconds(20));
+  }
+
+  @Test
+  void theAnchoringSectionRoundTripsAndKeepsSecretsOutOfTheFile() throws Exception {
+    NodeConfig c = sample(dir).withAnchoring(Optional.of(anchoring(dir)));
+    Path f = dir.resolve("node.json");
+    Files.writeString(f, c.toJson(dir));
+    assertEquals(c, NodeConfig.read(f));
+    String json = Files.readString(f);
+    assertTrue(json.contains("\"rpc_password_file\" : \"rpc.password\""), json);
+    // a password, a key or credentials in the URL are not configuration
+    assertTrue(message(json.replace("\"rpc_user\"", "\"rpc_password\" : \"hunter2\", \"rpc_user\""))
+        .contains("'anchoring.rpc_password'"));
+    assertTrue(message(json.replace("\"wallet_key_file\"", "\"wallet_key\" : \"cVt4o7\", \"wallet_key_file\""))
+        .contains("'anchoring.wallet_key'"));
+    assertTrue(message(json.replace("http://127.0.0.1", "http://anchor:pw@127.0.0.1")).contains("'anchoring.rpc_url'"));
+    assertTrue(message(json.replace("\"rpc_user\" : \"anchor\"", "\"rpc_cookie_file\" : \".cookie\", \"rpc_user\" : \"anchor\""))
+        .contains("exactly one"));
+    assertTrue(message(json.replace("\"confirmations\" : 3", "\"confirmations\" : 0")).contains("'anchoring.confirmations'"));
+    assertTrue(message(json.replace("\"network\" : \"regtest\"", "\"network\" : \"litecoin\"")).contains("'anchoring.network'"));
+    // a federation server anchors, so it needs the wallet's key; other roles only serve receipts
+    String noKey = json.replace(",\n    \"wallet_key_file\" : \"wallet.wif\"", "");
+    assertTrue(message(noKey).contains("'anchoring.wallet_key_file'"), noKey);
+    assertEquals(Optional.empty(), NodeConfig.parse(noKey.replace("\"role\" : \"federation\"", "\"role\" : \"audit\"")
+        .getBytes(StandardCharsets.UTF_8), dir).anchoring().orElseThrow().walletKeyFile());
+  }
 }
