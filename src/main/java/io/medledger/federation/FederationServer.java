@@ -288,12 +288,9 @@ public final class FederationServer implements AutoCloseable {
    */
   public ProxyResponse reencrypt(Digest accessEventId) throws EnvelopeException {
     requireProxy();
-    Entry e = entry(accessEventId).orElseThrow(() -> new AccessRefusedException(AccessRight.ACCESS_EVENT,
-        "no final access event " + accessEventId + " on the ledger of proxy " + id()));
-    if (!(e instanceof AccessEvent ev)) {
-      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, accessEventId + " is not an access event under a grant");
-    }
-    return reencrypt(ev);
+    io.medledger.internal.ProxyRules.Permit p = io.medledger.internal.ProxyRules.check(ledger, accessEventId,
+        clock.millis(), id().toString());
+    return proxy.reencrypt(p.grant().id().toHex(), p.capsule());
   }
 
   /**
@@ -301,7 +298,8 @@ public final class FederationServer implements AutoCloseable {
    * node's own ledger, deny by default: the event names a grant, its reader is an active
    * participant of a kind the grant's purpose allows ({@link io.medledger.access.Purpose#allowsReader})
    * and is the grantee or belongs to the grantee institution, the event itself is final on this
-   * ledger, the grant is unrevoked and valid now, and the record is not erased. A treatment grant
+   * ledger, the grant is unrevoked, valid now and its scope covers the record, and the record is not
+   * erased ({@code internal.ProxyRules}). A treatment grant
    * re-encrypts the record's capsule; a research grant only the capsule of the de-identified copy
    * (never the full payload's). The proxy never sees a data key or a payload.
    *
@@ -313,51 +311,7 @@ public final class FederationServer implements AutoCloseable {
    * @throws IllegalStateException if this node is not a federation server or is offline
    */
   public ProxyResponse reencrypt(AccessEvent event) throws EnvelopeException {
-    requireProxy();
-    if (event.grant().isEmpty()) {
-      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, event.id() + " is not an access event under a grant");
-    }
-    Digest grantId = event.grant().get();
-    AccessGrant grant = ledger.grant(grantId).filter(g -> g.patient().equals(event.patient()))
-        .orElseThrow(() -> new AccessRefusedException(AccessRight.ACTIVE_GRANT, "no grant " + grantId + " by "
-            + event.patient() + " on the ledger of proxy " + id()));
-    io.medledger.access.Participant reader = ledger.participant(event.accessor())
-        .filter(io.medledger.access.Participant::active)
-        .orElseThrow(() -> new AccessRefusedException(AccessRight.READER_ROLE, event.accessor() + " is not an active participant"));
-    if (!grant.purpose().allowsReader(reader.kind())) {
-      throw new AccessRefusedException(AccessRight.READER_ROLE, "a " + grant.purpose().label() + " grant does not let a "
-          + reader.kind().label() + " read; proxy " + id() + " refuses");
-    }
-    if (!grant.grantee().equals(event.accessor()) && !reader.affiliation().map(grant.grantee()::equals).orElse(false)) {
-      throw new AccessRefusedException(AccessRight.GRANTEE, "grant " + grantId + " is not for " + event.accessor());
-    }
-    if (ledger.locate(event.id()).isEmpty()) {
-      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, "no final access event " + event.id() + " on the ledger of proxy "
-          + id());
-    }
-    if (!ledger.isGrantActive(grantId, clock.millis())) {
-      throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "grant " + grantId + " is revoked or expired");
-    }
-    if (ledger.isErased(event.record())) {
-      throw new RecordErasedException(event.record());
-    }
-    MedicalRecord rec = entry(event.record()).filter(MedicalRecord.class::isInstance).map(MedicalRecord.class::cast)
-        .orElseThrow(() -> new AccessRefusedException(AccessRight.ACCESS_EVENT, "no record " + event.record()));
-    ByteString metadata;
-    if (grant.purpose() == io.medledger.access.Purpose.TREATMENT) {
-      metadata = rec.encryptionMetadata();
-    } else {
-      metadata = rec.deidentified().map(io.medledger.chain.DeidentifiedCopy::encryptionMetadata)
-          .orElseThrow(() -> new EnvelopeException("record " + rec.id() + " carries no de-identified copy; proxy "
-              + id() + " never re-encrypts a full payload for " + grant.purpose().label()));
-    }
-    Capsule capsule;
-    try {
-      capsule = Capsule.fromBytes(metadata.toByteArray());
-    } catch (IllegalArgumentException ex) {
-      throw new EnvelopeException("record " + rec.id() + " carries no re-encryption capsule");
-    }
-    return proxy.reencrypt(grantId.toHex(), capsule);
+    return reencrypt(event.id());
   }
 
   private void requireProxy() {
@@ -371,8 +325,7 @@ public final class FederationServer implements AutoCloseable {
 
   /** The entry with id {@code id} on this node's chain. */
   Optional<Entry> entry(Digest id) {
-    Optional<EntryLocation> loc = ledger.locate(id);
-    return loc.map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()));
+    return io.medledger.internal.ProxyRules.entry(ledger, id);
   }
 
   /** The server's signing key, for the consensus protocol it runs. */
