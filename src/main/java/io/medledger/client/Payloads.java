@@ -12,6 +12,7 @@ import io.medledger.crypto.Digest;
 import io.medledger.fhir.FhirDeidentifier;
 import io.medledger.fhir.FhirIndexer;
 import io.medledger.fhir.FhirResourceInfo;
+import io.medledger.pre.Capsule;
 import io.medledger.pre.EnvelopeHeader;
 import io.medledger.pre.ProxyResponse;
 import io.medledger.pre.PublicKey;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** Shared client steps over a {@link Session}: seal and place a payload, log a read, fetch, re-encrypt and open. Stateless. */
 final class Payloads {
@@ -143,15 +145,21 @@ final class Payloads {
           + " has no de-identified copy and is never shared for research");
     }
     KeyCard owner = s.keyCard(rec.patient());
+    Capsule capsule = Capsule.fromBytes((research ? rec.deidentified().orElseThrow().encryptionMetadata()
+        : rec.encryptionMetadata()).toByteArray());
+    Function<ProxyResponse, Optional<String>> check = r -> r.capsuleFrag()
+        .verify(capsule, owner.verifyingKey(), owner.encryptionKey(), granteeKey.publicKey()).failure()
+        .map(f -> "forged or wrong capsule fragment: " + f.description());
     return logRead(s, rec, Optional.of(grant))
-        .thenCompose(ev -> askProxies(s, ev, grant, 0, new ArrayList<>(), new LinkedHashMap<>()))
+        .thenCompose(ev -> askProxies(s, ev, grant, check, 0, new ArrayList<>(), new LinkedHashMap<>()))
         .thenCompose(answers -> (research ? fetchDeidentified(s, rec) : fetch(s, rec))
             .thenApply(envelope -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(),
                 owner.verifyingKey(), grant.threshold(), answers, envelope)));
   }
 
   private static CompletableFuture<List<ProxyResponse>> askProxies(Session s, AccessEvent ev, AccessGrant grant,
-      int next, List<ProxyResponse> answers, Map<ParticipantId, String> failures) {
+      Function<ProxyResponse, Optional<String>> check, int next, List<ProxyResponse> answers,
+      Map<ParticipantId, String> failures) {
     if (answers.size() == grant.threshold()) {
       return CompletableFuture.completedFuture(answers);
     }
@@ -161,8 +169,12 @@ final class Payloads {
     }
     ParticipantId proxy = grant.proxies().get(next);
     return s.connection().reencrypt(proxy, ev.id()).handle((r, err) -> {
-      if (err == null) {
+      Optional<String> forged = err == null ? check.apply(r) : Optional.empty();
+      if (err == null && forged.isEmpty()) {
         answers.add(r);
+      } else if (err == null) {
+        failures.put(proxy, forged.get());
+        LOG.log(System.Logger.Level.WARNING, "proxy {0} failed for access event {1}: {2}", proxy, ev.id(), forged.get());
       } else {
         Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
             ? err.getCause() : err;
@@ -175,6 +187,6 @@ final class Payloads {
         LOG.log(System.Logger.Level.WARNING, "proxy {0} failed for access event {1}: {2}", proxy, ev.id(), why);
       }
       return next + 1;
-    }).thenCompose(n -> askProxies(s, ev, grant, n, answers, failures));
+    }).thenCompose(n -> askProxies(s, ev, grant, check, n, answers, failures));
   }
 }
