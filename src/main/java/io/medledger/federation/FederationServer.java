@@ -288,9 +288,7 @@ public final class FederationServer implements AutoCloseable {
    */
   public ProxyResponse reencrypt(Digest accessEventId) throws EnvelopeException {
     requireProxy();
-    io.medledger.internal.ProxyRules.Permit p = io.medledger.internal.ProxyRules.check(ledger, accessEventId,
-        clock.millis(), id().toString());
-    return proxy.reencrypt(p.grant().id().toHex(), p.capsule());
+    return reencrypt(io.medledger.internal.ProxyRules.check(ledger, accessEventId, clock.millis(), id().toString()));
   }
 
   /**
@@ -311,7 +309,12 @@ public final class FederationServer implements AutoCloseable {
    * @throws IllegalStateException if this node is not a federation server or is offline
    */
   public ProxyResponse reencrypt(AccessEvent event) throws EnvelopeException {
-    return reencrypt(event.id());
+    requireProxy();
+    return reencrypt(io.medledger.internal.ProxyRules.check(ledger, event, clock.millis(), id().toString()));
+  }
+
+  private ProxyResponse reencrypt(io.medledger.internal.ProxyRules.Permit p) throws EnvelopeException {
+    return proxy.reencrypt(p.grant().id().toHex(), p.capsule());
   }
 
   private void requireProxy() {

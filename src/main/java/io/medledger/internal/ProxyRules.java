@@ -46,8 +46,19 @@ public final class ProxyRules {
   public static Permit check(Ledger ledger, Digest eventId, long now, String proxy) {
     Entry e = entry(ledger, eventId).orElseThrow(() -> new AccessRefusedException(AccessRight.ACCESS_EVENT,
         "no final access event " + eventId + " on the ledger of proxy " + proxy));
-    if (!(e instanceof AccessEvent event) || event.grant().isEmpty()) {
+    if (!(e instanceof AccessEvent event)) {
       throw new AccessRefusedException(AccessRight.ACCESS_EVENT, eventId + " is not an access event under a grant");
+    }
+    return check(ledger, event, now, proxy);
+  }
+
+  /**
+   * As {@link #check(Ledger, Digest, long, String)} for {@code event}, which the rules check
+   * before they require it to be final on this ledger.
+   */
+  public static Permit check(Ledger ledger, AccessEvent event, long now, String proxy) {
+    if (event.grant().isEmpty()) {
+      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, event.id() + " is not an access event under a grant");
     }
     Digest grantId = event.grant().get();
     AccessGrant grant = ledger.grant(grantId).filter(g -> g.patient().equals(event.patient()))
@@ -61,6 +72,10 @@ public final class ProxyRules {
     }
     if (!grant.grantee().equals(event.accessor()) && !reader.affiliation().map(grant.grantee()::equals).orElse(false)) {
       throw new AccessRefusedException(AccessRight.GRANTEE, "grant " + grantId + " is not for " + event.accessor());
+    }
+    if (ledger.locate(event.id()).isEmpty()) {
+      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, "no final access event " + event.id()
+          + " on the ledger of proxy " + proxy);
     }
     if (!ledger.isGrantActive(grantId, now)) {
       throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "grant " + grantId + " is revoked or expired");
