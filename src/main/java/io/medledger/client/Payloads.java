@@ -126,9 +126,11 @@ final class Payloads {
   /**
    * Reads a record shared under {@code grant}: logs the access event, asks the proxies the grant
    * names to re-encrypt, one after another until {@code threshold} answered, and decrypts with
-   * the grantee's key. Proxies never see the payload or its key. A failing proxy is logged and
-   * skipped; if fewer than the threshold answer, the read fails with a
-   * {@link ProxyFailureException} naming each failing proxy.
+   * the grantee's key. Proxies never see the payload or its key. Each answer is verified on
+   * arrival; a proxy that is down, refuses for a fault, or answers with a fragment that does not
+   * verify (forged, for another capsule, or another proxy's) is logged by name and skipped; if
+   * fewer than the threshold answer, the read fails with a {@link ProxyFailureException} naming
+   * each failing proxy.
    */
   static CompletableFuture<byte[]> readShared(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant) {
     if (s.isErased(rec)) {
@@ -169,7 +171,9 @@ final class Payloads {
     }
     ParticipantId proxy = grant.proxies().get(next);
     return s.connection().reencrypt(proxy, ev.id()).handle((r, err) -> {
-      Optional<String> forged = err == null ? check.apply(r) : Optional.empty();
+      Optional<String> forged = err == null ? check.apply(r).or(() -> answers.stream()
+          .filter(a -> java.util.Arrays.equals(a.capsuleFrag().kfragId(), r.capsuleFrag().kfragId())).findFirst()
+          .map(a -> "replayed the fragment of proxy " + a.proxyId())) : Optional.empty();
       if (err == null && forged.isEmpty()) {
         answers.add(r);
       } else if (err == null) {
