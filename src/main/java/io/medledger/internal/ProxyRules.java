@@ -12,6 +12,7 @@ import io.medledger.client.AccessRefusedException;
 import io.medledger.client.AccessRight;
 import io.medledger.client.RecordErasedException;
 import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.Capsule;
 import io.medledger.pre.EnvelopeException;
@@ -107,7 +108,7 @@ public final class ProxyRules {
     }
     try {
       return new Permit(event, grant, Capsule.fromBytes(metadata.toByteArray()));
-    } catch (IllegalArgumentException ex) {
+    } catch (IllegalArgumentException | MalformedEncodingException ex) {
       throw new EnvelopeException("record " + rec.id() + " carries no re-encryption capsule");
     }
   }

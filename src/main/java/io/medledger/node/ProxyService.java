@@ -11,6 +11,7 @@ import io.medledger.client.AccessRefusedException;
 import io.medledger.client.AccessRight;
 import io.medledger.client.KeyCard;
 import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.ProxyRules;
 import io.medledger.pre.EncryptedKeyFrag;
@@ -119,7 +120,7 @@ final class ProxyService {
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get()[1], owner.get()[0],
           grantee.get()[0]);
       metrics.proxyFragment(true);
-    } catch (EnvelopeException | IllegalArgumentException ex) {
+    } catch (EnvelopeException | IllegalArgumentException | MalformedEncodingException ex) {
       metrics.proxyFragment(false);
       if (problems.size() >= MAX_PROBLEMS) {
         problems.remove(problems.keySet().iterator().next());
