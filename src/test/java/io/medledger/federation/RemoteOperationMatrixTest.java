@@ -2,10 +2,7 @@ package io.medledger.federation;
 
 import io.medledger.client.TestNetwork;
 import io.medledger.node.RemoteFederation;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The client-type × operation matrix of {@link OperationMatrixTest}, against nodes started in this
@@ -14,25 +11,12 @@ import org.junit.jupiter.api.io.TempDir;
  * its own patients and affiliates.
  */
 class RemoteOperationMatrixTest extends OperationMatrixTest {
-  @TempDir
-  static Path dir;
-  private static RemoteFederation net;
-
-  @BeforeAll
-  static void start() {
-    net = RemoteFederation.start(dir.resolve("net"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (net != null) {
-      net.close();
-    }
-  }
+  @RegisterExtension
+  static final RemoteFederation.Shared NET = new RemoteFederation.Shared();
 
   @Override
   TestNetwork network() {
-    return net;
+    return NET.get();
   }
 
   @Override

@@ -18,14 +18,11 @@ import io.medledger.client.PatientClient;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.node.ClientWire;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The node's client-facing ledger services as a remote client meets them: unknown keys are
@@ -37,21 +34,9 @@ class RemoteClientTest {
       + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"4548-4\"}]},"
       + "\"subject\":{\"reference\":\"Patient/p1\"},\"valueQuantity\":{\"value\":5.6,\"unit\":\"%\"}}")
       .getBytes(StandardCharsets.UTF_8);
-  @TempDir
-  static Path dir;
-  private static RemoteFederation net;
-
-  @BeforeAll
-  static void start() {
-    net = RemoteFederation.start(dir.resolve("net"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (net != null) {
-      net.close();
-    }
-  }
+  @RegisterExtension
+  static final RemoteFederation.Shared NET = new RemoteFederation.Shared();
+  private final RemoteFederation net = NET.get();
 
   @Test
   void anUnknownKeyIsRefusedAtTheHandshake() {

@@ -18,7 +18,13 @@ import io.medledger.client.TestNetwork;
 import io.medledger.storage.InMemoryBlobStore;
 import io.medledger.storage.ReplicatedBlobStore;
 import io.medledger.storage.StorageNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,6 +58,39 @@ public final class RemoteFederation implements TestNetwork {
   private final ReplicatedBlobStore payloads;
   private final SecureRandom random = new SecureRandom();
   private final ChainParameters params;
+
+  /**
+   * One testnet for all tests of a class: {@code @RegisterExtension static final
+   * RemoteFederation.Shared NET = new RemoteFederation.Shared();} starts it before the first test
+   * (in a temporary directory) and closes and deletes it after the last.
+   */
+  public static final class Shared implements BeforeAllCallback, AfterAllCallback {
+    private Path dir;
+    private RemoteFederation net;
+
+    /** The running testnet. */
+    public RemoteFederation get() {
+      return net;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+      dir = Files.createTempDirectory("medledger-remote");
+      net = start(dir.resolve("net"));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+      if (net != null) {
+        net.close();
+      }
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
 
   /** Writes a testnet under {@code dir} and starts its federation and audit nodes. */
   public static RemoteFederation start(Path dir) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantId;
+import io.medledger.chain.AccessGrant;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.client.ClinicianClient;
 import io.medledger.client.GrantRequest;
@@ -92,14 +93,22 @@ class RemoteProxyFailureTest {
     return ParticipantId.of(victim.ledgerKey());
   }
 
-  @Test
-  void aReadSucceedsTwoOfThreeWithOneProxyDownOrForgingAndNamesIt() {
+  private ClinicianClient lee;
+  private MedicalRecord rec;
+
+  /** A testnet where Anna granted Dr Lee treatment access to her record; returns the grant. */
+  private AccessGrant shared() {
     net = RemoteFederation.start(dir.resolve("net"));
     log.addHandler(capture);
     PatientClient anna = net.registerPatient("Anna");
-    ClinicianClient lee = net.registerClinician("Dr Lee", "Hospital A1");
-    MedicalRecord rec = anna.upload(RemoteClientTest.RECORD);
-    var grant = anna.grant(GrantRequest.treatment(lee.id()));
+    lee = net.registerClinician("Dr Lee", "Hospital A1");
+    rec = anna.upload(RemoteClientTest.RECORD);
+    return anna.grant(GrantRequest.treatment(lee.id()));
+  }
+
+  @Test
+  void aReadSucceedsTwoOfThreeWithOneProxyDownOrForgingAndNamesIt() {
+    AccessGrant grant = shared();
     assertEquals(2, grant.threshold());
     assertEquals(3, grant.proxies().size());
     List<ParticipantId> proxies = grant.proxies();
@@ -122,12 +131,7 @@ class RemoteProxyFailureTest {
 
   @Test
   void aReadSucceedsTwoOfThreeWithOneProxyDown() {
-    net = RemoteFederation.start(dir.resolve("net"));
-    log.addHandler(capture);
-    PatientClient anna = net.registerPatient("Anna");
-    ClinicianClient lee = net.registerClinician("Dr Lee", "Hospital A2");
-    MedicalRecord rec = anna.upload(RemoteClientTest.RECORD);
-    ParticipantId down = anna.grant(GrantRequest.treatment(lee.id())).proxies().get(0);
+    ParticipantId down = shared().proxies().get(0);
     net.stop(0);
     assertArrayEquals(RemoteClientTest.RECORD, lee.read(rec.id()), "2 of the 3 proxies answer");
     assertTrue(warnings.stream().anyMatch(w -> w.contains(down.toString())), warnings.toString());
