@@ -100,6 +100,7 @@ public final class Node implements AutoCloseable {
   private final ProtocolDriver driver;
   private final NodeMetrics metrics;
   private final ProxyService proxy;
+  private final StorageService storage;
   private final AnchorJournal anchors;
   private final TileLog tiles;
   private final CheckpointService checkpoints;
@@ -151,6 +152,8 @@ public final class Node implements AutoCloseable {
     if (proxy != null) {
       proxy.replay();
     }
+    this.storage = config.role() == ServerRole.STORAGE ? new StorageService(ledger, config.dataDirectory(),
+        config.storage(), java.util.Set.copyOf(config.clients())) : null;
     ConsensusConfig cc = config.consensus().toConsensusConfig();
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
@@ -199,6 +202,9 @@ public final class Node implements AutoCloseable {
       throw e;
     }
     n.closeWith(n.checkpoints);
+    if (n.storage != null) {
+      n.closeWith(n.storage);
+    }
     if (config.tiles().isPresent()) {
       NodeConfig.TileServing ts = config.tiles().get();
       try {
@@ -636,11 +642,17 @@ public final class Node implements AutoCloseable {
 
   /**
    * Serves one client request of the client endpoint's encoding ({@code internal.node.ClientWire}):
-   * submit (answered when final or refused), status, contains. Malformed requests fail the future.
+   * submit (answered when final or refused), status, contains, checkpoint, and on storage nodes the
+   * blob service ({@code internal.node.StorageWire}, codes 64-79). Malformed requests fail the future.
    */
   public CompletableFuture<byte[]> handleRequest(Ed25519PublicKey client, byte[] request) {
     if (request.length == 0) {
       return CompletableFuture.failedFuture(new MalformedEncodingException("empty request"));
+    }
+    if (io.medledger.internal.node.StorageWire.isStorage(request[0])) {
+      return storage != null ? storage.handle(client, request) : CompletableFuture.completedFuture(
+          io.medledger.internal.node.StorageWire.refused(io.medledger.internal.node.StorageWire.Refusal.NOT_ALLOWED,
+              "this node is a " + config.role().label() + " server, not a storage node"));
     }
     try {
       switch (request[0]) {
@@ -821,6 +833,11 @@ public final class Node implements AutoCloseable {
   @Override
   public String toString() {
     return "Node[" + config.role().label() + " " + config.institution() + " " + keys.ledgerKey().toHex() + "]";
+  }
+
+  /** The blob service of a storage node (for tests). */
+  Optional<StorageService> storageService() {
+    return Optional.ofNullable(storage);
   }
 
   /** The block at {@code height} (for status and tests). */

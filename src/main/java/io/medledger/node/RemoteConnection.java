@@ -70,9 +70,9 @@ import java.util.function.Function;
  * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
  * {@link AccessRight}. Uses Netty (optional dependency) through {@link ClientChannel}.
  *
- * <p>Payloads: until the nodes serve storage, the encrypted payloads go to the
- * {@link ReplicatedBlobStore} given to {@link Builder#payloads}. Anchor receipts are not served yet
- * ({@link #receipt} is empty).
+ * <p>Payloads go to the {@link ReplicatedBlobStore} given to {@link Builder#payloads}: over the
+ * storage nodes' service, a store of {@link StorageNodeClient}s, streamed in bounded memory. Anchor
+ * receipts are not served yet ({@link #receipt} is empty).
  *
  * <p>Thread-safe; close it to close its channels.
  */
@@ -639,6 +639,18 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return CompletableFuture.supplyAsync(() -> store().read(id, preferred.stream().map(ParticipantId::toHex).toList()));
   }
 
+  /** Streams the payload to the store in bounded memory (as the store streams, for example to storage nodes). */
+  @Override
+  public CompletableFuture<ReplicatedBlobStore.Placement> putBlob(java.io.InputStream ciphertext) {
+    return CompletableFuture.supplyAsync(() -> store().putReplicated(ciphertext));
+  }
+
+  /** A verified copy as a stream from the store (spooled by it, not held in memory). */
+  @Override
+  public CompletableFuture<java.io.InputStream> openBlob(Digest id, List<ParticipantId> preferred) {
+    return CompletableFuture.supplyAsync(() -> store().open(id, preferred.stream().map(ParticipantId::toHex).toList()));
+  }
+
   @Override
   public ErasureReport finishErasure(Digest record) {
     Optional<Entry> e = entry(record);
@@ -669,10 +681,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       p = p.after(page.nextCursor().getAsLong());
     }
-    ReplicatedBlobStore.ErasureReport sr = store().erase(rec.payloadDigest());
-    rec.deidentified().ifPresent(d -> store().erase(d.payloadDigest()));
+    ReplicatedBlobStore.ErasureReport sr = store().erase(rec.payloadDigest(), rec.id());
+    List<String> unreachable = new ArrayList<>(sr.unreachable());
+    rec.deidentified().ifPresent(d -> unreachable.addAll(store().erase(d.payloadDigest(), rec.id()).unreachable()));
     return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),
-        sr.unreachable(), scoped);
+        unreachable.stream().distinct().toList(), scoped);
   }
 
   /** Closes every channel; idempotent. */

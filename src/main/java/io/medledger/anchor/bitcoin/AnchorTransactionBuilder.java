@@ -232,10 +232,10 @@ public final class AnchorTransactionBuilder {
           in = in.withScriptSig(Script.ofPushes(maxSig, pub));
           break;
         case P2WPKH:
-          in = in.withWitness(Witness.of(maxSig, pub));
+          in = in.withWitness(WitnessStack.of(maxSig, pub));
           break;
         default:
-          in = in.withWitness(Witness.of(new byte[64]));
+          in = in.withWitness(WitnessStack.of(new byte[64]));
       }
       ins.add(in);
     }

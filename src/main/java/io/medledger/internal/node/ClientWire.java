@@ -14,7 +14,7 @@ import java.util.List;
  * {@code REFUSED}) and its body: for SUBMIT, u64 height and the 32-byte block hash, or a u8 cause
  * and a UTF-8 reason; for STATUS, UTF-8 JSON; for CONTAINS, the bitmap of present ids (bit i of
  * byte i/8, least significant first). Decoders check every length before allocating. Stateless;
- * thread-safe.
+ * thread-safe. Storage service requests (codes 64 to 79) are in {@link StorageWire}.
  */
 public final class ClientWire {
   /** Submit an entry. */
