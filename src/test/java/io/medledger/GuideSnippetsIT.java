@@ -46,7 +46,7 @@ class GuideSnippetsIT {
   void everyJavaBlockOfTheGuideCompilesAndRuns(@TempDir Path work) throws Exception {
     List<Snippet> snippets = snippets(Files.readString(Path.of("docs/guide.md"), StandardCharsets.UTF_8));
     assertTrue(snippets.size() >= 6, "docs/guide.md should hold the six programs; found " + snippets.size());
-    String modulePath = modulePath();
+    String modulePath = modulePath(false);
 
     Path src = Files.createDirectories(work.resolve("src"));
     Path out = Files.createDirectories(work.resolve("out"));
@@ -60,7 +60,9 @@ class GuideSnippetsIT {
     compile(files, out, modulePath);
 
     for (Snippet s : snippets) {
-      run(s, out, modulePath, work.resolve("run-" + s.index() + ".log"), Files.createDirectories(work.resolve("tmp")));
+      boolean startsNodes = s.source().contains("import io.medledger.node.Node;");
+      run(s, out, startsNodes ? modulePath(true) : modulePath, startsNodes, work.resolve("run-" + s.index() + ".log"),
+          Files.createDirectories(work.resolve("tmp")));
     }
   }
 
@@ -82,8 +84,11 @@ class GuideSnippetsIT {
     return result;
   }
 
-  /** The packaged jar and its runtime dependencies, without Netty (the node transport's optional dependency). */
-  private static String modulePath() throws IOException {
+  /**
+   * The packaged jar and its runtime dependencies, without Netty (the node transport's optional
+   * dependency) unless {@code netty}.
+   */
+  private static String modulePath(boolean netty) throws IOException {
     Path jar = Path.of(System.getProperty("medledger.jar", "target/medledger.jar"));
     Path lib = Path.of(System.getProperty("medledger.lib", "target/lib"));
     assertTrue(Files.isRegularFile(jar), "the packaged jar is missing: " + jar);
@@ -91,7 +96,7 @@ class GuideSnippetsIT {
     entries.add(jar.toAbsolutePath().toString());
     try (Stream<Path> jars = Files.list(lib)) {
       jars.filter(p -> p.getFileName().toString().endsWith(".jar"))
-          .filter(p -> !p.getFileName().toString().startsWith("netty-"))
+          .filter(p -> netty || !p.getFileName().toString().startsWith("netty-"))
           .sorted()
           .forEach(p -> entries.add(p.toAbsolutePath().toString()));
     }
@@ -114,10 +119,15 @@ class GuideSnippetsIT {
     }
   }
 
-  private static void run(Snippet s, Path classes, String modulePath, Path log, Path tmp) throws Exception {
+  /**
+   * Runs one program; a program that starts nodes also resolves the optional modules (Netty,
+   * RocksDB) that the library {@code requires static}.
+   */
+  private static void run(Snippet s, Path classes, String modulePath, boolean startsNodes, Path log, Path tmp)
+      throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx512m", "-Djava.io.tmpdir=" + tmp, "--module-path", modulePath,
-        "--add-modules", "io.medledger", "-cp", classes.toString(), s.binaryName())
+        "--add-modules", startsNodes ? "ALL-MODULE-PATH" : "io.medledger", "-cp", classes.toString(), s.binaryName())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     Process process = pb.start();
     try {

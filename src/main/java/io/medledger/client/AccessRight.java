@@ -30,7 +30,9 @@ public enum AccessRight {
   /** Being the patient, an auditor or a regulator, to see an access trail. */
   AUDIT_TRAIL("audit-trail"),
   /** Being the patient, an auditor or a regulator, to list a patient's grants. */
-  GRANT_LIST("grant-list");
+  GRANT_LIST("grant-list"),
+  /** Being an active participant on the ledger (or a client key the node's configuration lists). */
+  PARTICIPANT("participant");
 
   private final String label;
 

@@ -12,6 +12,7 @@ import io.medledger.crypto.Digest;
 import io.medledger.fhir.FhirDeidentifier;
 import io.medledger.fhir.FhirIndexer;
 import io.medledger.fhir.FhirResourceInfo;
+import io.medledger.pre.Capsule;
 import io.medledger.pre.EnvelopeHeader;
 import io.medledger.pre.ProxyResponse;
 import io.medledger.pre.PublicKey;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** Shared client steps over a {@link Session}: seal and place a payload, log a read, fetch, re-encrypt and open. Stateless. */
 final class Payloads {
@@ -224,14 +226,16 @@ final class Payloads {
   /**
    * Reads a record shared under {@code grant}: logs the access event, asks the proxies the grant
    * names to re-encrypt, one after another until {@code threshold} answered, and decrypts with
-   * the grantee's key. Proxies never see the payload or its key. A failing proxy is logged and
-   * skipped; if fewer than the threshold answer, the read fails with a
-   * {@link ProxyFailureException} naming each failing proxy.
+   * the grantee's key. Proxies never see the payload or its key. Each answer is verified on
+   * arrival; a proxy that is down, refuses for a fault, or answers with a fragment that does not
+   * verify (forged, for another capsule, or another proxy's) is logged by name and skipped; if
+   * fewer than the threshold answer, the read fails with a {@link ProxyFailureException} naming
+   * each failing proxy.
    */
   static CompletableFuture<byte[]> readShared(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant) {
     boolean research = grant.purpose() == Purpose.RESEARCH;
-    return readSharedWith(s, rec, grant, (answers, owner) -> (research ? fetchDeidentified(s, rec) : fetch(s, rec))
-        .thenApply(envelope -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(),
+    return readSharedWith(s, granteeKey, rec, grant, (answers, owner) ->
+        (research ? fetchDeidentified(s, rec) : fetch(s, rec)).thenApply(envelope -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(),
             grant.threshold(), answers, envelope)));
   }
 
@@ -241,8 +245,8 @@ final class Payloads {
    */
   static CompletableFuture<Long> readSharedTo(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant,
       OutputStream out) {
-    return readSharedWith(s, rec, grant, (answers, owner) -> openStream(s, rec, grant.purpose() == Purpose.RESEARCH,
-        in -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(), grant.threshold(),
+    return readSharedWith(s, granteeKey, rec, grant, (answers, owner) -> openStream(s, rec,
+        grant.purpose() == Purpose.RESEARCH, in -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(), grant.threshold(),
             answers, in, out)));
   }
 
@@ -251,7 +255,8 @@ final class Payloads {
    * logs the access event, asks the proxies, then hands their answers and the owner's key card to
    * {@code open}.
    */
-  private static <T> CompletableFuture<T> readSharedWith(Session s, MedicalRecord rec, AccessGrant grant,
+  private static <T> CompletableFuture<T> readSharedWith(Session s, SecretKey granteeKey, MedicalRecord rec,
+      AccessGrant grant,
       java.util.function.BiFunction<List<ProxyResponse>, KeyCard, CompletableFuture<T>> open) {
     if (s.isErased(rec)) {
       throw new RecordErasedException(rec.id());
@@ -266,13 +271,19 @@ final class Payloads {
           + " has no de-identified copy and is never shared for research");
     }
     KeyCard owner = s.keyCard(rec.patient());
+    Capsule capsule = Capsule.fromBytes((grant.purpose() == Purpose.RESEARCH ? rec.deidentified().orElseThrow().encryptionMetadata()
+        : rec.encryptionMetadata()).toByteArray());
+    Function<ProxyResponse, Optional<String>> check = r -> r.capsuleFrag()
+        .verify(capsule, owner.verifyingKey(), owner.encryptionKey(), granteeKey.publicKey()).failure()
+        .map(f -> "forged or wrong capsule fragment: " + f.description());
     return logRead(s, rec, Optional.of(grant))
-        .thenCompose(ev -> askProxies(s, ev, grant, 0, new ArrayList<>(), new LinkedHashMap<>()))
+        .thenCompose(ev -> askProxies(s, ev, grant, check, 0, new ArrayList<>(), new LinkedHashMap<>()))
         .thenCompose(answers -> open.apply(answers, owner));
   }
 
   private static CompletableFuture<List<ProxyResponse>> askProxies(Session s, AccessEvent ev, AccessGrant grant,
-      int next, List<ProxyResponse> answers, Map<ParticipantId, String> failures) {
+      Function<ProxyResponse, Optional<String>> check, int next, List<ProxyResponse> answers,
+      Map<ParticipantId, String> failures) {
     if (answers.size() == grant.threshold()) {
       return CompletableFuture.completedFuture(answers);
     }
@@ -282,8 +293,14 @@ final class Payloads {
     }
     ParticipantId proxy = grant.proxies().get(next);
     return s.connection().reencrypt(proxy, ev.id()).handle((r, err) -> {
-      if (err == null) {
+      Optional<String> forged = err == null ? check.apply(r).or(() -> answers.stream()
+          .filter(a -> java.util.Arrays.equals(a.capsuleFrag().kfragId(), r.capsuleFrag().kfragId())).findFirst()
+          .map(a -> "replayed the fragment of proxy " + a.proxyId())) : Optional.empty();
+      if (err == null && forged.isEmpty()) {
         answers.add(r);
+      } else if (err == null) {
+        failures.put(proxy, forged.get());
+        LOG.log(System.Logger.Level.WARNING, "proxy {0} failed for access event {1}: {2}", proxy, ev.id(), forged.get());
       } else {
         Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
             ? err.getCause() : err;
@@ -296,6 +313,6 @@ final class Payloads {
         LOG.log(System.Logger.Level.WARNING, "proxy {0} failed for access event {1}: {2}", proxy, ev.id(), why);
       }
       return next + 1;
-    }).thenCompose(n -> askProxies(s, ev, grant, n, answers, failures));
+    }).thenCompose(n -> askProxies(s, ev, grant, check, n, answers, failures));
   }
 }

@@ -12,13 +12,10 @@ import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Endorsement;
 import io.medledger.chain.Entry;
-import io.medledger.chain.EntryLocation;
 import io.medledger.chain.Ledger;
-import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.ValidationResult;
 import io.medledger.chain.VerifiedBlock;
 import io.medledger.client.AccessRefusedException;
-import io.medledger.client.AccessRight;
 import io.medledger.client.Identity;
 import io.medledger.client.KeyCard;
 import io.medledger.client.KeyDirectory;
@@ -27,7 +24,6 @@ import io.medledger.client.RecordErasedException;
 import io.medledger.codec.ByteString;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
-import io.medledger.pre.Capsule;
 import io.medledger.pre.EncryptedKeyFrag;
 import io.medledger.pre.EnvelopeException;
 import io.medledger.pre.GrantKeyMaterial;
@@ -289,12 +285,7 @@ public final class FederationServer implements AutoCloseable {
    */
   public ProxyResponse reencrypt(Digest accessEventId) throws EnvelopeException {
     requireProxy();
-    Entry e = entry(accessEventId).orElseThrow(() -> new AccessRefusedException(AccessRight.ACCESS_EVENT,
-        "no final access event " + accessEventId + " on the ledger of proxy " + id()));
-    if (!(e instanceof AccessEvent ev)) {
-      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, accessEventId + " is not an access event under a grant");
-    }
-    return reencrypt(ev);
+    return reencrypt(io.medledger.internal.ProxyRules.check(ledger, accessEventId, clock.millis(), id().toString()));
   }
 
   /**
@@ -302,7 +293,8 @@ public final class FederationServer implements AutoCloseable {
    * node's own ledger, deny by default: the event names a grant, its reader is an active
    * participant of a kind the grant's purpose allows ({@link io.medledger.access.Purpose#allowsReader})
    * and is the grantee or belongs to the grantee institution, the event itself is final on this
-   * ledger, the grant is unrevoked and valid now, and the record is not erased. A treatment grant
+   * ledger, the grant is unrevoked, valid now and its scope covers the record, and the record is not
+   * erased ({@code internal.ProxyRules}). A treatment grant
    * re-encrypts the record's capsule; a research grant only the capsule of the de-identified copy
    * (never the full payload's). The proxy never sees a data key or a payload.
    *
@@ -315,50 +307,11 @@ public final class FederationServer implements AutoCloseable {
    */
   public ProxyResponse reencrypt(AccessEvent event) throws EnvelopeException {
     requireProxy();
-    if (event.grant().isEmpty()) {
-      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, event.id() + " is not an access event under a grant");
-    }
-    Digest grantId = event.grant().get();
-    AccessGrant grant = ledger.grant(grantId).filter(g -> g.patient().equals(event.patient()))
-        .orElseThrow(() -> new AccessRefusedException(AccessRight.ACTIVE_GRANT, "no grant " + grantId + " by "
-            + event.patient() + " on the ledger of proxy " + id()));
-    io.medledger.access.Participant reader = ledger.participant(event.accessor())
-        .filter(io.medledger.access.Participant::active)
-        .orElseThrow(() -> new AccessRefusedException(AccessRight.READER_ROLE, event.accessor() + " is not an active participant"));
-    if (!grant.purpose().allowsReader(reader.kind())) {
-      throw new AccessRefusedException(AccessRight.READER_ROLE, "a " + grant.purpose().label() + " grant does not let a "
-          + reader.kind().label() + " read; proxy " + id() + " refuses");
-    }
-    if (!grant.grantee().equals(event.accessor()) && !reader.affiliation().map(grant.grantee()::equals).orElse(false)) {
-      throw new AccessRefusedException(AccessRight.GRANTEE, "grant " + grantId + " is not for " + event.accessor());
-    }
-    if (ledger.locate(event.id()).isEmpty()) {
-      throw new AccessRefusedException(AccessRight.ACCESS_EVENT, "no final access event " + event.id() + " on the ledger of proxy "
-          + id());
-    }
-    if (!ledger.isGrantActive(grantId, clock.millis())) {
-      throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "grant " + grantId + " is revoked or expired");
-    }
-    if (ledger.isErased(event.record())) {
-      throw new RecordErasedException(event.record());
-    }
-    MedicalRecord rec = entry(event.record()).filter(MedicalRecord.class::isInstance).map(MedicalRecord.class::cast)
-        .orElseThrow(() -> new AccessRefusedException(AccessRight.ACCESS_EVENT, "no record " + event.record()));
-    ByteString metadata;
-    if (grant.purpose() == io.medledger.access.Purpose.TREATMENT) {
-      metadata = rec.encryptionMetadata();
-    } else {
-      metadata = rec.deidentified().map(io.medledger.chain.DeidentifiedCopy::encryptionMetadata)
-          .orElseThrow(() -> new EnvelopeException("record " + rec.id() + " carries no de-identified copy; proxy "
-              + id() + " never re-encrypts a full payload for " + grant.purpose().label()));
-    }
-    Capsule capsule;
-    try {
-      capsule = Capsule.fromBytes(metadata.toByteArray());
-    } catch (IllegalArgumentException | MalformedEncodingException ex) {
-      throw new EnvelopeException("record " + rec.id() + " carries no re-encryption capsule");
-    }
-    return proxy.reencrypt(grantId.toHex(), capsule);
+    return reencrypt(io.medledger.internal.ProxyRules.check(ledger, event, clock.millis(), id().toString()));
+  }
+
+  private ProxyResponse reencrypt(io.medledger.internal.ProxyRules.Permit p) throws EnvelopeException {
+    return proxy.reencrypt(p.grant().id().toHex(), p.capsule());
   }
 
   private void requireProxy() {
@@ -372,8 +325,7 @@ public final class FederationServer implements AutoCloseable {
 
   /** The entry with id {@code id} on this node's chain. */
   Optional<Entry> entry(Digest id) {
-    Optional<EntryLocation> loc = ledger.locate(id);
-    return loc.map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()));
+    return io.medledger.internal.ProxyRules.entry(ledger, id);
   }
 
   /** The server's signing key, for the consensus protocol it runs. */

@@ -86,6 +86,8 @@ public final class Node implements AutoCloseable {
   static final String STATE_DIR = "state";
   /** File of the consensus safety state in the data directory. */
   static final String SAFETY = "consensus-safety";
+  /** Sub-directory of the key cards published to this node. */
+  static final String KEY_CARDS = "keycards";
   /** Sub-directory of the anchor journal in the data directory. */
   static final String ANCHORS = "anchors";
 
@@ -104,6 +106,8 @@ public final class Node implements AutoCloseable {
   private volatile AnchoringService anchoring;
   private final TileLog tiles;
   private final CheckpointService checkpoints;
+  private final KeyCardStore cards;
+  private final LedgerRequests ledgerRequests;
   private volatile io.medledger.internal.tlog.TileHttpServer tileServer;
   private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
@@ -143,8 +147,11 @@ public final class Node implements AutoCloseable {
     this.metrics = metrics;
     this.anchors = AnchorJournal.inDirectory(config.dataDirectory().resolve(ANCHORS));
     this.anchorView = new LedgerAnchorView(ledger);
+    this.cards = KeyCardStore.open(config.dataDirectory().resolve(KEY_CARDS));
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
-        io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics) : null;
+        io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics, cards::lookup) : null;
+    this.ledgerRequests = new LedgerRequests(ledger, config.chain(), config.consensus().protocol(),
+        k -> config.clients().contains(k) || k.equals(keys.ledgerKey()), cards, proxy);
     if (proxy != null) {
       proxy.replay();
     }
@@ -585,17 +592,20 @@ public final class Node implements AutoCloseable {
 
   /**
    * As re-encryption proxy (federation servers): transforms the capsule of the record named by
-   * access event {@code accessEventId} for its grantee. The event must be final on this node's
-   * ledger, its grant active and its record not erased.
+   * access event {@code accessEventId} for its grantee, as {@code internal.ProxyRules} allows: the
+   * event final on this node's ledger, its grant active, of the right purpose and covering the
+   * record, its reader the grantee, and the record not erased.
    *
-   * @throws SubmissionRefusedException (cause RULE) naming the rule that refuses it
+   * @throws io.medledger.client.AccessRefusedException naming the missing right
+   * @throws io.medledger.client.RecordErasedException if the record is erased
+   * @throws io.medledger.pre.EnvelopeException if this proxy holds no fragment of the grant
    * @throws IllegalStateException if this node is not a federation server
    */
   public io.medledger.pre.ProxyResponse reencrypt(Digest accessEventId) {
     if (proxy == null) {
       throw new IllegalStateException("only federation servers run re-encryption proxies");
     }
-    return proxy.reencrypt(accessEventId);
+    return proxy.reencrypt(accessEventId, Optional.empty());
   }
 
   /** Whether this node's proxy holds a key fragment of grant {@code grantId}. */
@@ -713,6 +723,9 @@ public final class Node implements AutoCloseable {
           return a == null ? CompletableFuture.completedFuture(answer.get()) : a.serve(answer);
         }
         default:
+          if (LedgerRequests.serves(request[0])) {
+            return CompletableFuture.completedFuture(ledgerRequests.handle(client, request));
+          }
           return CompletableFuture.failedFuture(new MalformedEncodingException("unknown request type " + request[0]));
       }
     } catch (MalformedEncodingException e) {

@@ -1,54 +1,65 @@
 package io.medledger.node;
 
 import io.medledger.access.ParticipantId;
-import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
 import io.medledger.chain.Block;
 import io.medledger.chain.Entry;
-import io.medledger.chain.EntryLocation;
 import io.medledger.chain.KeyPublication;
 import io.medledger.chain.Ledger;
-import io.medledger.chain.MedicalRecord;
+import io.medledger.client.AccessRefusedException;
+import io.medledger.client.AccessRight;
+import io.medledger.client.KeyCard;
 import io.medledger.codec.ByteString;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
-import io.medledger.pre.Capsule;
+import io.medledger.internal.ProxyRules;
 import io.medledger.pre.EncryptedKeyFrag;
 import io.medledger.pre.EnvelopeException;
 import io.medledger.pre.GrantKeyMaterial;
 import io.medledger.pre.ProxyResponse;
+import io.medledger.pre.PublicKey;
 import io.medledger.pre.ReEncryptionProxy;
 import io.medledger.pre.SecretKey;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A federation server's re-encryption proxy, rebuilt from the ledger: on start it replays every
  * block, and on each commit it takes the key fragments of grants that name this server as a proxy,
- * using the owner's and grantee's keys published on the ledger ({@link KeyPublication}); grants
- * whose parties have not published yet wait for their publications. Revocations drop fragments.
- * Fragments live on the ledger encrypted to this proxy's key, and decrypted only in memory, so
- * nothing secret about them is written to disk. Thread-safe (synchronized).
+ * using the owner's and grantee's keys published on the ledger ({@link KeyPublication}) or, failing
+ * that, their self-signed key cards published to this node; grants whose parties have published
+ * neither wait. Revocations drop fragments. Fragments live on the ledger encrypted to this proxy's
+ * key, and decrypted only in memory, so nothing secret about them is written to disk. Thread-safe
+ * (synchronized).
  */
 final class ProxyService {
   private static final System.Logger LOG = System.getLogger(ProxyService.class.getName());
+  /** Most fragment problems remembered (oldest forgotten first). */
+  private static final int MAX_PROBLEMS = 10_000;
 
   private final Ledger ledger;
   private final ParticipantId self;
   private final ReEncryptionProxy proxy;
   private final NodeMetrics metrics;
+  private final Function<ParticipantId, Optional<KeyCard>> cards;
   private final Set<Digest> waiting = new LinkedHashSet<>();
+  private final Map<Digest, String> problems = new LinkedHashMap<>();
 
-  ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics) {
+  ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
+      Function<ParticipantId, Optional<KeyCard>> cards) {
     this.ledger = ledger;
     this.self = self;
     this.proxy = new ReEncryptionProxy(self.toHex(), key);
     this.metrics = metrics;
+    this.cards = cards;
   }
 
   /** Replays blocks 0..height. */
@@ -71,16 +82,31 @@ final class ProxyService {
         published = true;
       }
     }
-    if (published && !waiting.isEmpty()) {
-      for (Digest id : new ArrayList<>(waiting)) {
-        ledger.grant(id).ifPresent(this::take);
-      }
+    if (published) {
+      retryWaiting();
     }
   }
 
+  /** A key card was published to this node: grants waiting for keys are tried again. */
+  synchronized void retryWaiting() {
+    for (Digest id : new ArrayList<>(waiting)) {
+      ledger.grant(id).filter(g -> ledger.isGrantActive(id, System.currentTimeMillis())).ifPresentOrElse(this::take,
+          () -> waiting.remove(id));
+    }
+  }
+
+  /** The Umbral encryption key and fragment-verifying key of {@code id}: ledger first, then cards. */
+  private Optional<PublicKey[]> keys(ParticipantId id) {
+    Optional<KeyPublication> p = ledger.publishedKeys(id);
+    if (p.isPresent()) {
+      return Optional.of(new PublicKey[] {p.get().encryptionPublicKey(), p.get().verifyingPublicKey()});
+    }
+    return cards.apply(id).filter(KeyCard::verify).map(c -> new PublicKey[] {c.encryptionKey(), c.verifyingKey()});
+  }
+
   private void take(AccessGrant g) {
-    Optional<KeyPublication> owner = ledger.publishedKeys(g.patient());
-    Optional<KeyPublication> grantee = ledger.publishedKeys(g.grantee());
+    Optional<PublicKey[]> owner = keys(g.patient());
+    Optional<PublicKey[]> grantee = keys(g.grantee());
     if (owner.isEmpty() || grantee.isEmpty()) {
       waiting.add(g.id());
       return;
@@ -91,11 +117,15 @@ final class ProxyService {
       for (ByteString f : g.keyFragments()) {
         frags.add(EncryptedKeyFrag.fromBytes(f.toByteArray()));
       }
-      proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get().verifyingPublicKey(),
-          owner.get().encryptionPublicKey(), grantee.get().encryptionPublicKey());
+      proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get()[1], owner.get()[0],
+          grantee.get()[0]);
       metrics.proxyFragment(true);
     } catch (EnvelopeException | IllegalArgumentException | MalformedEncodingException ex) {
       metrics.proxyFragment(false);
+      if (problems.size() >= MAX_PROBLEMS) {
+        problems.remove(problems.keySet().iterator().next());
+      }
+      problems.put(g.id(), String.valueOf(ex.getMessage()));
       LOG.log(Level.WARNING, () -> "grant " + g.id() + ": cannot take the key fragment: " + ex.getMessage());
     }
   }
@@ -105,52 +135,41 @@ final class ProxyService {
     return proxy.holds(grant.toHex());
   }
 
+  /** Why the proxy refused the fragment of {@code grant}, if it did. */
+  synchronized Optional<String> problem(Digest grant) {
+    return Optional.ofNullable(problems.get(grant));
+  }
+
+  /** Whether {@code grant} waits for its parties' keys. */
+  synchronized boolean isWaiting(Digest grant) {
+    return waiting.contains(grant);
+  }
+
   /**
-   * Re-encrypts for a final access event under an active, unrevoked grant of an unerased record.
+   * Re-encrypts for a final access event as {@link ProxyRules#check} allows; when
+   * {@code requester} is given (a remote client), it must be the event's reader.
    *
-   * @throws NodeException with reason REFUSED naming the rule that refuses it
+   * @throws AccessRefusedException naming the missing right
+   * @throws io.medledger.client.RecordErasedException if the record is erased
+   * @throws EnvelopeException if this proxy holds no fragment of the grant or the record no capsule
    */
-  ProxyResponse reencrypt(Digest accessEventId) {
+  ProxyResponse reencrypt(Digest accessEventId, Optional<ParticipantId> requester) {
     long t0 = System.nanoTime();
     boolean ok = false;
     try {
-      Entry e = entry(accessEventId).orElseThrow(() -> refuse("no final access event " + accessEventId));
-      if (!(e instanceof AccessEvent ev) || ev.grant().isEmpty()) {
-        throw refuse(accessEventId + " is not an access event under a grant");
-      }
-      Digest grant = ev.grant().get();
-      if (!ledger.isGrantActive(grant, System.currentTimeMillis())) {
-        throw refuse("grant " + grant + " is revoked or expired");
-      }
-      if (ledger.isErased(ev.record())) {
-        throw refuse("record " + ev.record() + " is erased");
-      }
-      MedicalRecord rec = (MedicalRecord) entry(ev.record()).orElseThrow(() -> refuse("no record " + ev.record()));
-      Capsule capsule;
-      try {
-        capsule = Capsule.fromBytes(rec.encryptionMetadata().toByteArray());
-      } catch (IllegalArgumentException | MalformedEncodingException ex) {
-        throw refuse("record " + rec.id() + " carries no re-encryption capsule");
+      ProxyRules.Permit p = ProxyRules.check(ledger, accessEventId, System.currentTimeMillis(), self.toString());
+      if (requester.isPresent() && !requester.get().equals(p.event().accessor())) {
+        throw new AccessRefusedException(AccessRight.GRANTEE, "access event " + accessEventId + " is not "
+            + requester.get() + "'s own");
       }
       ProxyResponse r;
       synchronized (this) {
-        r = proxy.reencrypt(grant.toHex(), capsule);
+        r = proxy.reencrypt(p.grant().id().toHex(), p.capsule());
       }
       ok = true;
       return r;
-    } catch (EnvelopeException ex) {
-      throw refuse(ex.getMessage());
     } finally {
       metrics.proxyReencryption(System.nanoTime() - t0, ok);
     }
-  }
-
-  private Optional<Entry> entry(Digest id) {
-    Optional<EntryLocation> loc = ledger.locate(id);
-    return loc.map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()));
-  }
-
-  private static SubmissionRefusedException refuse(String why) {
-    return new SubmissionRefusedException(SubmissionRefusedException.Cause.RULE, why);
   }
 }

@@ -92,6 +92,17 @@ public final class Testnet {
    * @throws UncheckedIOException if a file cannot be written
    */
   public static Layout create(Path dir, Options o, SecureRandom random) {
+    return create(dir, o, random, List.of());
+  }
+
+  /**
+   * As {@link #create(Path, Options, SecureRandom)}, with {@code extraGenesis} (signed for the
+   * chain {@code ChainParameters.defaults(o.chain())}, created no later than now) appended to the
+   * genesis block: more institutions, regulators and the like.
+   *
+   * @throws IllegalStateException if the genesis block does not validate with them
+   */
+  public static Layout create(Path dir, Options o, SecureRandom random, List<Entry> extraGenesis) {
     try {
       if (Files.exists(dir)) {
         try (var s = Files.list(dir)) {
@@ -142,6 +153,7 @@ public final class Testnet {
         servers.add(s);
         roles.add(ServerRole.STORAGE);
       }
+      genesis.addAll(extraGenesis);
       CertifiedBlock g = genesisBlock(params, o.consensus().protocol(), servers.get(0).ledgerSecretKey(), now, genesis);
 
       NodeKeys client = NodeKeys.generate(random);

@@ -13,6 +13,7 @@ import io.medledger.client.LedgerQuery;
 import io.medledger.client.PatientClient;
 import io.medledger.client.RecordErasedException;
 import io.medledger.client.ResearcherClient;
+import io.medledger.client.TestNetwork;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -32,12 +33,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The access matrix as a table: every client type (rows) against every operation on patient
- * Anna's data (columns). A cell is {@code ok} (allowed and done), {@code hidden} (a query that
+ * Anna's data (columns), against the in-process federation here and against remote nodes in
+ * {@link RemoteOperationMatrixTest}. A cell is {@code ok} (allowed and done), {@code hidden} (a query that
  * returns nothing), {@code ledger} (the client sends it, the chain rules refuse it), {@code -}
  * (the type has no such operation at all), or the name of the right an
  * {@link AccessRefusedException} reports.
  */
 class OperationMatrixTest {
+  /** A network for one row (rows do not share patients). */
+  TestNetwork network() {
+    return new InProcessNetwork(TestFederation.create());
+  }
+
+  /** Called after a row's last cell. */
+  void release(TestNetwork n) {
+    n.close();
+  }
+
   private static final List<String> OPS =
       List.of("upload", "write", "amend", "read", "query", "events", "grant", "verify", "revoke", "erase");
 
@@ -58,16 +70,21 @@ class OperationMatrixTest {
       "read", "read", "query", "query", "events", "query", "grant", "grant", "verify", "verifyChain",
       "revoke", "revoke", "erase", "erase");
 
-  /** One row's world: a fresh federation where Anna has a record and a grant, and the actor of the row. */
+  /** One row's world: a network where a new Anna has a record and a grant, and the actor of the row. */
   private static final class World {
-    final Federation f = TestFederation.create();
-    final PatientClient anna = f.registerPatient("Anna");
-    final PatientClient li = f.registerPatient("Li");
-    final MedicalRecord annaRecord = anna.upload(TestFederation.demoRecord("anna-mueller"));
-    final AccessGrant annaGrant = anna.grant(GrantRequest.treatment(f.institutionId("Hospital A3")));
+    final TestNetwork f;
+    final PatientClient anna;
+    final PatientClient li;
+    final MedicalRecord annaRecord;
+    final AccessGrant annaGrant;
     final Object actor;
 
-    World(String type) {
+    World(TestNetwork f, String type) {
+      this.f = f;
+      anna = f.registerPatient("Anna");
+      li = f.registerPatient("Li");
+      annaRecord = anna.upload(TestFederation.demoRecord("anna-mueller"));
+      annaGrant = anna.grant(GrantRequest.treatment(f.institutionId("Hospital A3")));
       actor = switch (type) {
         case "patient" -> anna;
         case "other-patient" -> li;
@@ -115,9 +132,9 @@ class OperationMatrixTest {
           assertTrue(r.complete());
           assertThrows(RecordErasedException.class, () -> anna.read(annaRecord.id()));
           // the erasure is a ledger entry signed by whoever ordered it
-          assertTrue(f.reader().ledger().isErased(annaRecord.id()));
+          assertTrue(f.observer().isErased(annaRecord.id()));
           io.medledger.chain.RecordErasure x =
-              (io.medledger.chain.RecordErasure) f.reader().entry(r.erasureEntry()).orElseThrow();
+              (io.medledger.chain.RecordErasure) f.observer().entry(r.erasureEntry()).orElseThrow();
           assertEquals(r.erasedBy(), x.requestedBy());
           assertEquals(annaRecord.id(), x.record());
         }
@@ -170,6 +187,10 @@ class OperationMatrixTest {
 
   @TestFactory
   Stream<DynamicNode> everyTypeAgainstEveryOperation() {
+    return matrix();
+  }
+
+  Stream<DynamicNode> matrix() {
     List<DynamicNode> rows = new ArrayList<>();
     for (Map.Entry<String, List<String>> row : table().entrySet()) {
       String type = row.getKey();
@@ -181,13 +202,13 @@ class OperationMatrixTest {
         boolean last = i == OPS.size() - 1;
         cells.add(DynamicTest.dynamicTest(type + " × " + op + " → " + expected, () -> {
           if (world[0] == null) {
-            world[0] = new World(type);
+            world[0] = new World(network(), type);
           }
           try {
             check(world[0], type, op, expected);
           } finally {
             if (last) {
-              world[0].f.close();
+              release(world[0].f);
             }
           }
         }));

@@ -29,6 +29,49 @@ public final class ClientWire {
   public static final byte REFUSED = 1;
   /** Request type: the latest checkpoint, the servers' note key bindings, and an entry's inclusion proof. */
   public static final byte CHECKPOINT = 4;
+  // Remote ledger and proxy requests (16-63), encoded with LedgerWire and served by node.LedgerRequests.
+  /** The chain: its name, id and consensus protocol. */
+  public static final byte CHAIN = 16;
+  /** The tip height. */
+  public static final byte HEIGHT = 17;
+  /** A certified block by height (u64). */
+  public static final byte BLOCK = 18;
+  /** A final entry by id. */
+  public static final byte ENTRY = 19;
+  /** Where a final entry is (height, index in block, ledger index). */
+  public static final byte LOCATE = 20;
+  /** A participant by id. */
+  public static final byte PARTICIPANT = 21;
+  /** Whether a grant is active at a time (id, i64 time). */
+  public static final byte GRANT_ACTIVE = 22;
+  /** Whether a record is erased. */
+  public static final byte IS_ERASED = 23;
+  /** A page of records matching a query. */
+  public static final byte RECORDS = 24;
+  /** A page of grants made by a patient. */
+  public static final byte GRANTS_BY_PATIENT = 25;
+  /** A page of grants received by a grantee. */
+  public static final byte GRANTS_BY_GRANTEE = 26;
+  /** A page of access events on a patient's records. */
+  public static final byte EVENTS_BY_PATIENT = 27;
+  /** The proof of a patient's complete history. */
+  public static final byte PATIENT_HISTORY = 28;
+  /** The node's tip hash. */
+  public static final byte TIP = 29;
+  /** A published key card by participant id. */
+  public static final byte KEY_CARD = 30;
+  /** Publishes a self-signed key card. */
+  public static final byte PUBLISH_KEY_CARD = 31;
+  /** The proxies' keys and the re-encryption threshold. */
+  public static final byte PROXIES = 32;
+  /** Re-encrypt for a final access event (this node's proxy). */
+  public static final byte REENCRYPT = 33;
+  /** Whether this node's proxy holds a grant's key fragment, or why not. */
+  public static final byte FRAGMENT = 34;
+  /** Lowest code of the remote ledger requests. */
+  public static final int LEDGER_FIRST = 16;
+  /** Highest code of the remote ledger requests. */
+  public static final int LEDGER_LAST = 63;
   /**
    * Request type (anchoring range 80-95): the anchor receipt of one entry. The body is the 32-byte
    * entry id; the response body is one byte, 0 for no receipt yet or 1 followed by the receipt's

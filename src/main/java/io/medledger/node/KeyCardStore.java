@@ -1,0 +1,94 @@
+package io.medledger.node;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.client.KeyCard;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.internal.node.LedgerWire;
+import io.medledger.internal.node.OwnerOnly;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The key cards published to one node, one file per participant in {@code data/keycards}
+ * (written with fsync, read back on open): only self-signed cards, the first card of a
+ * participant stays, and at most {@link #MAX_CARDS} are kept. Thread-safe.
+ */
+final class KeyCardStore {
+  /** Most cards one node keeps. */
+  static final int MAX_CARDS = 1_000_000;
+  private static final System.Logger LOG = System.getLogger(KeyCardStore.class.getName());
+  private final Path dir;
+  private final Map<ParticipantId, KeyCard> cards = new ConcurrentHashMap<>();
+
+  private KeyCardStore(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Opens (creating) the store in {@code dir}; unreadable or forged card files are skipped and logged. */
+  static KeyCardStore open(Path dir) {
+    KeyCardStore s = new KeyCardStore(dir);
+    try {
+      OwnerOnly.createDirectories(dir);
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().endsWith(".card"))::iterator) {
+          try {
+            byte[] b = Files.readAllBytes(f);
+            LedgerWire.Reader r = new LedgerWire.Reader(b, 1);
+            KeyCard c = r.card();
+            r.end();
+            if (c.verify() && f.getFileName().toString().equals(c.id().toHex() + ".card")) {
+              s.cards.put(c.id(), c);
+            } else {
+              LOG.log(System.Logger.Level.WARNING, "key card file " + f + " does not verify; ignored");
+            }
+          } catch (MalformedEncodingException | IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "key card file " + f + " is unreadable; ignored: " + e.getMessage());
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "key cards in " + dir + ": " + e.getMessage(), e);
+    }
+    return s;
+  }
+
+  /** The card of {@code id}. */
+  Optional<KeyCard> lookup(ParticipantId id) {
+    return Optional.ofNullable(cards.get(id));
+  }
+
+  /**
+   * Keeps {@code card} durably; returns false if the same card was already kept.
+   *
+   * @throws IllegalArgumentException if it does not verify, another card of the participant is
+   *     kept, or the store is full
+   */
+  synchronized boolean publish(KeyCard card) {
+    if (!card.verify()) {
+      throw new IllegalArgumentException("key card signature does not verify for " + card.id());
+    }
+    KeyCard prev = cards.get(card.id());
+    if (prev != null) {
+      if (!prev.equals(card)) {
+        throw new IllegalArgumentException("a different key card is already published for " + card.id());
+      }
+      return false;
+    }
+    if (cards.size() >= MAX_CARDS) {
+      throw new IllegalArgumentException("this node keeps at most " + MAX_CARDS + " key cards");
+    }
+    try {
+      OwnerOnly.write(dir.resolve(card.id().toHex() + ".card"), new LedgerWire.Writer((byte) 0).card(card).toBytes(), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing key card " + card.id(), e);
+    }
+    cards.put(card.id(), card);
+    return true;
+  }
+}

@@ -1,0 +1,705 @@
+package io.medledger.node;
+
+import io.medledger.MedLedgerException;
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantId;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessScope;
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.CertificatePolicy;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.ChainParameters;
+import io.medledger.chain.Entry;
+import io.medledger.chain.EntryLocation;
+import io.medledger.chain.LedgerInclusionProof;
+import io.medledger.chain.Limits;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.Page;
+import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryProof;
+import io.medledger.chain.QueryHit;
+import io.medledger.chain.RecordErasure;
+import io.medledger.chain.RecordQuery;
+import io.medledger.chain.ValidationResult;
+import io.medledger.client.AccessRefusedException;
+import io.medledger.client.AccessRight;
+import io.medledger.client.EntryRejectedException;
+import io.medledger.client.ErasureReport;
+import io.medledger.client.Identity;
+import io.medledger.client.KeyCard;
+import io.medledger.client.LedgerConnection;
+import io.medledger.client.ProxyFailureException;
+import io.medledger.client.RecordErasedException;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.consensus.LedgerApp;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.node.ClientWire;
+import io.medledger.internal.node.LedgerWire;
+import io.medledger.pre.CapsuleFrag;
+import io.medledger.pre.ProxyKey;
+import io.medledger.pre.ProxyResponse;
+import io.medledger.pre.PublicKey;
+import io.medledger.storage.ReplicatedBlobStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The {@link LedgerConnection} of a client talking to remote nodes over mutually authenticated
+ * TLS: the client presents its participant key ({@link Identity}) in its certificate, and each node
+ * checks it against its ledger. Reads and submissions go to the first node that answers (in the
+ * order given, failing over to the next), re-encryption goes to the federation server the grant
+ * names as proxy, and key cards are published to every node. Responses are decoded with bounds;
+ * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
+ * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
+ * {@link AccessRight}. Uses Netty (optional dependency) through {@link ClientChannel}.
+ *
+ * <p>Payloads go to the {@link ReplicatedBlobStore} given to {@link Builder#payloads}: over the
+ * storage nodes' service, a store of {@link StorageNodeClient}s, streamed in bounded memory. Anchor
+ * receipts are not served yet ({@link #receipt} is empty).
+ *
+ * <p>Thread-safe; close it to close its channels.
+ */
+public final class RemoteConnection implements LedgerConnection, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(RemoteConnection.class.getName());
+
+  private final List<ClientConfig.NodeEndpointConfig> nodes;
+  private final TlsIdentity identity;
+  private final TransportLimits limits;
+  private final Duration timeout;
+  private final Duration submitTimeout;
+  private final Optional<ReplicatedBlobStore> payloads;
+  private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
+  private volatile Chain chain;
+  private volatile boolean closed;
+
+  private record Chain(ChainParameters parameters, CertificatePolicy policy) {}
+
+  private RemoteConnection(Builder b) {
+    this.nodes = List.copyOf(b.nodes);
+    this.identity = b.identity;
+    this.limits = b.limits;
+    this.timeout = b.timeout;
+    this.submitTimeout = b.submitTimeout;
+    this.payloads = Optional.ofNullable(b.payloads);
+  }
+
+  /** A builder for a client with {@code identity}'s participant key. */
+  public static Builder builder(Identity identity) {
+    return new Builder(TlsIdentity.of(Objects.requireNonNull(identity, "identity").secretSigningKey()));
+  }
+
+  /** A builder for a client authenticating as {@code identity} (for example an operator key of a node's configuration). */
+  public static Builder builder(TlsIdentity identity) {
+    return new Builder(identity);
+  }
+
+  /** Builds a {@link RemoteConnection}. Not thread-safe. */
+  public static final class Builder {
+    private final TlsIdentity identity;
+    private final List<ClientConfig.NodeEndpointConfig> nodes = new ArrayList<>();
+    private TransportLimits limits = TransportLimits.defaults();
+    private Duration timeout = Duration.ofSeconds(30);
+    private Duration submitTimeout = Duration.ofSeconds(120);
+    private ReplicatedBlobStore payloads;
+
+    private Builder(TlsIdentity identity) {
+      this.identity = Objects.requireNonNull(identity, "identity");
+    }
+
+    /** Adds a node's client endpoint: its ledger key, address and role. */
+    public Builder node(Ed25519PublicKey key, PeerAddress address, ServerRole role) {
+      nodes.add(new ClientConfig.NodeEndpointConfig(key, address, role));
+      return this;
+    }
+
+    /** Adds the nodes of a client configuration ({@code client.json}). */
+    public Builder nodes(ClientConfig config) {
+      nodes.addAll(config.nodes());
+      return this;
+    }
+
+    /** The transport limits (frame size, timeouts of the handshake). */
+    public Builder limits(TransportLimits l) {
+      this.limits = Objects.requireNonNull(l, "limits");
+      return this;
+    }
+
+    /** How long a read may take (default 30 s) and how long a submission may wait to be final (default 120 s). */
+    public Builder timeouts(Duration read, Duration submit) {
+      this.timeout = Objects.requireNonNull(read, "read");
+      this.submitTimeout = Objects.requireNonNull(submit, "submit");
+      return this;
+    }
+
+    /** Where encrypted payloads are written and read. */
+    public Builder payloads(ReplicatedBlobStore store) {
+      this.payloads = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * The connection; channels open on first use.
+     *
+     * @throws IllegalArgumentException if no node was given
+     */
+    public RemoteConnection build() {
+      if (nodes.isEmpty()) {
+        throw new IllegalArgumentException("a remote connection needs at least one node");
+      }
+      return new RemoteConnection(this);
+    }
+  }
+
+  // ---------------------------------------------------------------- transport
+
+  private ClientChannel channel(ClientConfig.NodeEndpointConfig n) {
+    if (closed) {
+      throw new NodeException(NodeException.Reason.UNREACHABLE, "the connection is closed");
+    }
+    ClientChannel c = channels.get(n.key());
+    if (c != null && c.isOpen()) {
+      return c;
+    }
+    synchronized (channels) {
+      c = channels.get(n.key());
+      if (c == null || !c.isOpen()) {
+        try {
+          c = ClientChannel.connect(n.address(), n.key(), identity, limits);
+        } catch (RuntimeException e) {
+          throw new NodeException(NodeException.Reason.UNREACHABLE, "cannot reach node " + name(n) + ": "
+              + e.getMessage(), e);
+        }
+        channels.put(n.key(), c);
+      }
+      return c;
+    }
+  }
+
+  private static String name(ClientConfig.NodeEndpointConfig n) {
+    return ParticipantId.of(n.key()) + " at " + n.address();
+  }
+
+  /** Sends {@code request} to {@code n} and waits; transport failures name the node. */
+  private byte[] exchange(ClientConfig.NodeEndpointConfig n, byte[] request, Duration wait) {
+    try {
+      return channel(n).request(request).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new NodeException(NodeException.Reason.UNREACHABLE, "node " + name(n) + " failed: "
+          + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new NodeException(NodeException.Reason.UNREACHABLE, "node " + name(n) + " did not answer within " + wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MedLedgerException("interrupted while waiting for node " + name(n), e);
+    }
+  }
+
+  /**
+   * Sends a ledger request to the first node that answers and reads its OK body with
+   * {@code body}; refusals become the exceptions the interface names.
+   */
+  private <T> T ask(byte[] request, Function<LedgerWire.Reader, T> body) {
+    NodeException last = null;
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      byte[] r;
+      try {
+        r = exchange(n, request, timeout);
+      } catch (NodeException e) {
+        last = e;
+        continue;
+      }
+      return read(n, r, body);
+    }
+    throw last;
+  }
+
+  private static <T> T read(ClientConfig.NodeEndpointConfig n, byte[] r, Function<LedgerWire.Reader, T> body) {
+    if (r.length == 0) {
+      throw new MalformedEncodingException("empty response from node " + name(n));
+    }
+    LedgerWire.Reader in = new LedgerWire.Reader(r, 1);
+    switch (r[0]) {
+      case ClientWire.OK -> {
+        T t = body.apply(in);
+        in.end();
+        return t;
+      }
+      case LedgerWire.DENIED -> {
+        AccessRight right = in.constant(AccessRight.values());
+        throw new AccessRefusedException(right, in.string() + " (node " + ParticipantId.of(n.key()) + ")");
+      }
+      case LedgerWire.ERASED -> throw new RecordErasedException(in.digest());
+      case ClientWire.REFUSED -> {
+        in.u8();
+        throw new IllegalArgumentException("node " + ParticipantId.of(n.key()) + " refused: "
+            + new String(in.raw(Math.min(in.remaining(), LedgerWire.MAX_STRING)), StandardCharsets.UTF_8));
+      }
+      default -> throw new MalformedEncodingException("unknown response status " + r[0] + " from node " + name(n));
+    }
+  }
+
+  private static LedgerWire.Writer request(byte type) {
+    return new LedgerWire.Writer(type);
+  }
+
+  // ---------------------------------------------------------------- the chain
+
+  private Chain chain() {
+    Chain c = chain;
+    if (c == null) {
+      c = ask(request(ClientWire.CHAIN).toBytes(), in -> {
+        String name = in.string();
+        Digest id = in.digest();
+        String protocol = in.string();
+        ChainParameters p = ChainParameters.defaults(name);
+        if (!p.chainId().equals(id)) {
+          throw new MalformedEncodingException("the node's chain id does not match its chain name " + name);
+        }
+        try {
+          return new Chain(p, LedgerApp.certificatePolicy(protocol));
+        } catch (IllegalArgumentException e) {
+          throw new MalformedEncodingException("unknown consensus protocol " + protocol);
+        }
+      });
+      chain = c;
+    }
+    return c;
+  }
+
+  @Override
+  public ChainParameters parameters() {
+    return chain().parameters();
+  }
+
+  @Override
+  public CertificatePolicy certificatePolicy() {
+    return chain().policy();
+  }
+
+  @Override
+  public Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Override
+  public CompletableFuture<EntryLocation> submit(Entry entry) {
+    byte[] encoded = entry.encode();
+    return CompletableFuture.supplyAsync(() -> {
+      NodeException last = null;
+      for (ClientConfig.NodeEndpointConfig n : nodes) {
+        byte[] r;
+        try {
+          r = exchange(n, ClientWire.submit(encoded), submitTimeout);
+        } catch (NodeException e) {
+          last = e;
+          continue;
+        }
+        if (r.length >= 2 && r[0] == ClientWire.REFUSED) {
+          String why = new String(r, 2, Math.min(r.length - 2, LedgerWire.MAX_STRING), StandardCharsets.UTF_8);
+          throw new EntryRejectedException(entry.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused by node "
+              + ParticipantId.of(n.key()) + ": " + why);
+        }
+        if (r.length != 41 || r[0] != ClientWire.OK) {
+          throw new MalformedEncodingException("malformed submit response from node " + name(n));
+        }
+        EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(entry.id()).toBytes(), timeout),
+            RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
+                + " reported entry " + entry.id() + " final but cannot locate it"));
+        if (entry instanceof AccessGrant g) {
+          checkFragmentsTaken(g);
+        }
+        return at;
+      }
+      throw last;
+    });
+  }
+
+  private static Optional<EntryLocation> location(LedgerWire.Reader in) {
+    if (!in.bool()) {
+      return Optional.empty();
+    }
+    long h = in.i64();
+    int i = in.i32();
+    long idx = in.i64();
+    if (h < 0 || i < 0 || idx < 0) {
+      throw new MalformedEncodingException("negative entry location");
+    }
+    return Optional.of(new EntryLocation(h, i, idx));
+  }
+
+  /** Asks each proxy the grant names whether it refused its fragment; a refusal is raised and logged. */
+  private void checkFragmentsTaken(AccessGrant g) {
+    Map<ParticipantId, String> failures = new LinkedHashMap<>();
+    for (ParticipantId p : g.proxies()) {
+      Optional<ClientConfig.NodeEndpointConfig> n = endpoint(p);
+      if (n.isEmpty()) {
+        continue;
+      }
+      try {
+        String problem = read(n.get(), exchange(n.get(), request(ClientWire.FRAGMENT).digest(g.id()).toBytes(), timeout),
+            in -> {
+              int state = in.u8();
+              String why = in.string();
+              return state == 2 ? why : null;
+            });
+        if (problem != null) {
+          failures.put(p, problem);
+        }
+      } catch (NodeException e) {
+        // a proxy that is down takes its fragment when it catches up
+      }
+    }
+    if (!failures.isEmpty()) {
+      ProxyFailureException e = new ProxyFailureException("grant " + g.id() + " is final, but " + failures.size() + " of "
+          + g.proxies().size() + " proxies hold no fragment of it (threshold " + g.threshold() + ")", failures);
+      LOG.log(System.Logger.Level.WARNING, e.getMessage());
+      throw e;
+    }
+  }
+
+  private Optional<ClientConfig.NodeEndpointConfig> endpoint(ParticipantId id) {
+    return nodes.stream().filter(n -> ParticipantId.of(n.key()).equals(id)).findFirst();
+  }
+
+  @Override
+  public long height() {
+    return ask(request(ClientWire.HEIGHT).toBytes(), LedgerWire.Reader::i64);
+  }
+
+  @Override
+  public CertifiedBlock block(long height) {
+    return ask(request(ClientWire.BLOCK).i64(height).toBytes(), in -> {
+      CertifiedBlock b = CertifiedBlock.decode(in.bytes(Limits.MAX_BLOCK_BYTES));
+      if (b.header().height() != height) {
+        throw new MalformedEncodingException("asked for block " + height + ", got " + b.header().height());
+      }
+      return b;
+    });
+  }
+
+  @Override
+  public Optional<Entry> entry(Digest id) {
+    return ask(request(ClientWire.ENTRY).digest(id).toBytes(), in -> {
+      if (!in.bool()) {
+        return Optional.<Entry>empty();
+      }
+      Entry e = Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES));
+      if (!e.id().equals(id)) {
+        throw new MalformedEncodingException("asked for entry " + id + ", got " + e.id());
+      }
+      return Optional.of(e);
+    });
+  }
+
+  @Override
+  public Optional<Participant> participant(ParticipantId id) {
+    return ask(request(ClientWire.PARTICIPANT).id(id).toBytes(), in -> {
+      if (!in.bool()) {
+        return Optional.<Participant>empty();
+      }
+      Participant p = in.participant();
+      if (!p.id().equals(id)) {
+        throw new MalformedEncodingException("asked for participant " + id + ", got " + p.id());
+      }
+      return Optional.of(p);
+    });
+  }
+
+  @Override
+  public boolean isGrantActive(Digest grantId, long time) {
+    return ask(request(ClientWire.GRANT_ACTIVE).digest(grantId).i64(time).toBytes(), LedgerWire.Reader::bool);
+  }
+
+  @Override
+  public boolean isErased(Digest recordId) {
+    return ask(request(ClientWire.IS_ERASED).digest(recordId).toBytes(), LedgerWire.Reader::bool);
+  }
+
+  @Override
+  public Page<MedicalRecord> records(RecordQuery query, PageRequest page) {
+    LedgerWire.Writer w = request(ClientWire.RECORDS).optionalId(query.patient()).optionalId(query.institution())
+        .optionalId(query.author()).bool(query.resourceType().isPresent());
+    query.resourceType().ifPresent(w::string);
+    w.i64(query.from()).i64(query.until());
+    return ask(page(w, page).toBytes(), in -> readPage(in, MedicalRecord.class));
+  }
+
+  @Override
+  public Page<AccessGrant> grantsByPatient(ParticipantId patient, PageRequest page) {
+    return ask(page(request(ClientWire.GRANTS_BY_PATIENT).id(patient), page).toBytes(), in -> readPage(in, AccessGrant.class));
+  }
+
+  @Override
+  public Page<AccessGrant> grantsByGrantee(ParticipantId grantee, PageRequest page) {
+    return ask(page(request(ClientWire.GRANTS_BY_GRANTEE).id(grantee), page).toBytes(), in -> readPage(in, AccessGrant.class));
+  }
+
+  @Override
+  public Page<AccessEvent> accessEventsByPatient(ParticipantId patient, PageRequest page) {
+    return ask(page(request(ClientWire.EVENTS_BY_PATIENT).id(patient), page).toBytes(), in -> readPage(in, AccessEvent.class));
+  }
+
+  private static LedgerWire.Writer page(LedgerWire.Writer w, PageRequest p) {
+    return w.i64(p.after()).u16(Math.min(p.limit(), 0xffff)).bool(p.withProofs());
+  }
+
+  private static <E extends Entry> Page<E> readPage(LedgerWire.Reader in, Class<E> type) {
+    int n = in.u16();
+    if (n > LedgerRequests.MAX_PAGE) {
+      throw new MalformedEncodingException("a page of " + n + " items");
+    }
+    List<QueryHit<E>> hits = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Entry e = Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES));
+      if (!type.isInstance(e)) {
+        throw new MalformedEncodingException("a page of " + type.getSimpleName() + " holds a " + e.kind());
+      }
+      long h = in.i64();
+      long idx = in.i64();
+      Optional<LedgerInclusionProof> proof = in.bool()
+          ? Optional.of(LedgerInclusionProof.fromJson(new String(in.bytes(4 * Limits.MAX_ENTRY_BYTES), StandardCharsets.UTF_8)))
+          : Optional.empty();
+      if (proof.isPresent() && !proof.get().entry().id().equals(e.id())) {
+        throw new MalformedEncodingException("a page item's proof is for another entry");
+      }
+      try {
+        hits.add(new QueryHit<>(type.cast(e), h, idx, proof));
+      } catch (IllegalArgumentException x) {
+        throw new MalformedEncodingException("page item: " + x.getMessage());
+      }
+    }
+    java.util.OptionalLong next = in.optionalLong();
+    Optional<BlockHeader> against = in.bool() ? Optional.of(BlockHeader.decode(in.bytes(1 << 16))) : Optional.empty();
+    return new Page<>(hits, next, against);
+  }
+
+  @Override
+  public PatientHistoryProof patientHistory(ParticipantId patient) {
+    return ask(request(ClientWire.PATIENT_HISTORY).id(patient).toBytes(),
+        in -> PatientHistoryProof.fromJson(new String(in.bytes(Limits.MAX_BLOCK_BYTES), StandardCharsets.UTF_8)));
+  }
+
+  /** Not served by the nodes yet: always empty. */
+  @Override
+  public Optional<AnchorReceipt> receipt(Digest entryId, long ledgerIndex) {
+    return Optional.empty();
+  }
+
+  @Override
+  public List<ServerTip> serverTips() {
+    List<ServerTip> out = new ArrayList<>();
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      if (n.role() == ServerRole.STORAGE) {
+        continue;
+      }
+      ParticipantId id = ParticipantId.of(n.key());
+      try {
+        Optional<Digest> tip = read(n, exchange(n, request(ClientWire.TIP).toBytes(), timeout),
+            in -> in.bool() ? Optional.of(in.digest()) : Optional.<Digest>empty());
+        out.add(new ServerTip(id, true, tip));
+      } catch (NodeException e) {
+        out.add(new ServerTip(id, false, Optional.empty()));
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- keys
+
+  @Override
+  public Optional<KeyCard> keyCard(ParticipantId id) {
+    return ask(request(ClientWire.KEY_CARD).id(id).toBytes(), in -> {
+      if (!in.bool()) {
+        return Optional.<KeyCard>empty();
+      }
+      KeyCard c = in.card();
+      if (!c.id().equals(id) || !c.verify()) {
+        throw new MalformedEncodingException("the node answered with a key card that is not " + id + "'s own");
+      }
+      return Optional.of(c);
+    });
+  }
+
+  /**
+   * Publishes {@code card} to every node that can be reached (at least one must take it).
+   *
+   * @throws IllegalArgumentException if it does not verify or a node holds a different card
+   */
+  @Override
+  public void publish(KeyCard card) {
+    if (!card.verify()) {
+      throw new IllegalArgumentException("key card signature does not verify for " + card.id());
+    }
+    byte[] req = request(ClientWire.PUBLISH_KEY_CARD).card(card).toBytes();
+    NodeException last = null;
+    int taken = 0;
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      try {
+        read(n, exchange(n, req, timeout), in -> null);
+        taken++;
+      } catch (NodeException e) {
+        last = e;
+      }
+    }
+    if (taken == 0) {
+      throw last;
+    }
+  }
+
+  // ---------------------------------------------------------------- proxies and storage
+
+  @Override
+  public List<ProxyKey> proxyKeys() {
+    return proxies().keys();
+  }
+
+  @Override
+  public int threshold() {
+    return proxies().threshold();
+  }
+
+  private record Proxies(List<ProxyKey> keys, int threshold) {}
+
+  private Proxies proxies() {
+    return ask(request(ClientWire.PROXIES).toBytes(), in -> {
+      int n = in.u16();
+      int t = in.u8();
+      if (n > 1024 || t < 1 || t > Math.max(n, 1)) {
+        throw new MalformedEncodingException("proxy list of " + n + " with threshold " + t);
+      }
+      List<ProxyKey> keys = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        ParticipantId id = in.id();
+        if (in.bool()) {
+          keys.add(new ProxyKey(id.toHex(), PublicKey.fromBytes(in.bytes(33))));
+        }
+      }
+      return new Proxies(keys, t);
+    });
+  }
+
+  @Override
+  public CompletableFuture<ProxyResponse> reencrypt(ParticipantId proxy, Digest accessEvent) {
+    Optional<ClientConfig.NodeEndpointConfig> n = endpoint(proxy);
+    if (n.isEmpty()) {
+      return CompletableFuture.failedFuture(new ProxyFailureException("no endpoint",
+          Map.of(proxy, "no client endpoint of this proxy is configured")));
+    }
+    byte[] req = request(ClientWire.REENCRYPT).digest(accessEvent).toBytes();
+    ClientChannel c;
+    try {
+      c = channel(n.get());
+    } catch (NodeException e) {
+      return CompletableFuture.failedFuture(new ProxyFailureException("proxy unreachable", Map.of(proxy, e.getMessage())));
+    }
+    return c.request(req).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((r, err) -> {
+      if (err != null) {
+        Throwable x = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        throw new ProxyFailureException("proxy failed", Map.of(proxy, "down or unreachable: " + x));
+      }
+      try {
+        CapsuleFrag f = read(n.get(), r, in -> CapsuleFrag.fromBytes(in.bytes(CapsuleFrag.LENGTH)));
+        return new ProxyResponse(proxy.toHex(), f);
+      } catch (AccessRefusedException | RecordErasedException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new ProxyFailureException("proxy failed", Map.of(proxy, String.valueOf(e.getMessage())));
+      }
+    });
+  }
+
+  private ReplicatedBlobStore store() {
+    return payloads.orElseThrow(() -> new MedLedgerException("this remote connection has no payload store"));
+  }
+
+  @Override
+  public CompletableFuture<ReplicatedBlobStore.Placement> putBlob(byte[] ciphertext) {
+    return CompletableFuture.supplyAsync(() -> store().putReplicated(ciphertext));
+  }
+
+  @Override
+  public CompletableFuture<byte[]> getBlob(Digest id, List<ParticipantId> preferred) {
+    return CompletableFuture.supplyAsync(() -> store().read(id, preferred.stream().map(ParticipantId::toHex).toList()));
+  }
+
+  /** Streams the payload to the store in bounded memory (as the store streams, for example to storage nodes). */
+  @Override
+  public CompletableFuture<ReplicatedBlobStore.Placement> putBlob(java.io.InputStream ciphertext) {
+    return CompletableFuture.supplyAsync(() -> store().putReplicated(ciphertext));
+  }
+
+  /** A verified copy as a stream from the store (spooled by it, not held in memory). */
+  @Override
+  public CompletableFuture<java.io.InputStream> openBlob(Digest id, List<ParticipantId> preferred) {
+    return CompletableFuture.supplyAsync(() -> store().open(id, preferred.stream().map(ParticipantId::toHex).toList()));
+  }
+
+  @Override
+  public ErasureReport finishErasure(Digest record) {
+    Optional<Entry> e = entry(record);
+    if (e.isEmpty() || !(e.get() instanceof MedicalRecord rec) || !isErased(record)) {
+      throw new IllegalArgumentException("no final erasure of record " + record + " on the ledger");
+    }
+    PatientHistoryProof proof = patientHistory(rec.patient());
+    ValidationResult<List<Entry>> history = proof.verify(block(proof.height()).header());
+    if (!history.isAccepted()) {
+      throw new MalformedEncodingException("the history of patient " + rec.patient() + " does not verify: "
+          + history.reason());
+    }
+    RecordErasure erasure = history.value().stream().filter(h -> h instanceof RecordErasure x && x.record().equals(record))
+        .map(RecordErasure.class::cast).findFirst().orElseThrow(() -> new IllegalStateException("record " + record
+            + " is marked erased but its patient's verified history holds no erasure"));
+    List<Digest> scoped = new ArrayList<>();
+    PageRequest p = PageRequest.first(LedgerRequests.MAX_PAGE);
+    while (true) {
+      Page<AccessGrant> page = grantsByPatient(rec.patient(), p);
+      for (QueryHit<AccessGrant> h : page.items()) {
+        AccessGrant g = h.entry();
+        if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(record))) {
+          scoped.add(g.id());
+        }
+      }
+      if (page.nextCursor().isEmpty()) {
+        break;
+      }
+      p = p.after(page.nextCursor().getAsLong());
+    }
+    ReplicatedBlobStore.ErasureReport sr = store().erase(rec.payloadDigest(), rec.id());
+    List<String> unreachable = new ArrayList<>(sr.unreachable());
+    rec.deidentified().ifPresent(d -> unreachable.addAll(store().erase(d.payloadDigest(), rec.id()).unreachable()));
+    return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),
+        unreachable.stream().distinct().toList(), scoped);
+  }
+
+  /** Closes every channel; idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (channels) {
+      channels.values().forEach(ClientChannel::close);
+      channels.clear();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RemoteConnection[" + identity.ledgerKey().toHex().substring(0, 16) + " -> " + nodes.size() + " nodes]";
+  }
+}
