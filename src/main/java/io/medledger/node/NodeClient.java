@@ -104,16 +104,19 @@ public final class NodeClient implements AutoCloseable {
    * Fails with {@link MalformedEncodingException} if the node answers with anything else.
    */
   public CompletableFuture<java.util.Optional<AnchorReceipt>> receipt(Digest entryId) {
-    return channel.request(ClientWire.receipt(entryId)).thenApply(r -> {
-      if (r.length >= 1 && r[0] == ClientWire.REFUSED) {
-        throw refusal(r);
-      }
-      java.util.Optional<AnchorReceipt> a = ClientWire.receiptJson(r).map(AnchorReceipt::fromJson);
-      if (a.isPresent() && !Entry.decode(a.get().entry()).id().equals(entryId)) {
-        throw new MalformedEncodingException("the receipt is for another entry");
-      }
-      return a;
-    });
+    return channel.request(ClientWire.receipt(entryId)).thenApply(r -> receiptOf(entryId, r));
+  }
+
+  /** Reads a RECEIPT response for {@code entryId}: refusals raised, bounds and the entry checked. */
+  static java.util.Optional<AnchorReceipt> receiptOf(Digest entryId, byte[] r) {
+    if (r.length >= 1 && r[0] == ClientWire.REFUSED) {
+      throw refusal(r);
+    }
+    java.util.Optional<AnchorReceipt> a = ClientWire.receiptJson(r).map(AnchorReceipt::fromJson);
+    if (a.isPresent() && !Entry.decode(a.get().entry()).id().equals(entryId)) {
+      throw new MalformedEncodingException("the receipt is for another entry");
+    }
+    return a;
   }
 
   private static RuntimeException refusal(byte[] r) {

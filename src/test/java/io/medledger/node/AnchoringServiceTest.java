@@ -215,6 +215,14 @@ class AnchoringServiceTest {
       AnchorReceipt r = client.receipt(entry).get(30, TimeUnit.SECONDS).orElseThrow();
       assertTrue(r.verify(FileHeaderSource.of(core.headers())).holds());
       assertTrue(client.receipt(Sha256.hash(new byte[] {42})).get(30, TimeUnit.SECONDS).isEmpty(), "no receipt of an unknown entry");
+      // and so does the remote LedgerConnection the typed clients use
+      try (RemoteConnection remote = RemoteConnection.builder(TlsIdentity.of(keys.get(other).ledgerSecretKey()))
+          .node(n.ledgerKey(), ep.boundAddress(), ServerRole.FEDERATION).build()) {
+        AnchorReceipt viaConnection = remote.receipt(entry, 0).orElseThrow();
+        assertTrue(viaConnection.isComplete());
+        assertTrue(viaConnection.verify(FileHeaderSource.of(core.headers())).holds());
+        assertTrue(remote.receipt(Sha256.hash(new byte[] {42}), 0).isEmpty(), "no receipt of an unknown entry");
+      }
     }
   }
 
