@@ -539,6 +539,21 @@ public final class Ledger implements AutoCloseable {
   // ------------------------------------------------------------------ consensus entry points
 
   /**
+   * Verifies the signatures of {@code entries} ahead of the block that will hold them, as
+   * admission to a pending pool does, but without authorization (which needs the state that
+   * block will see). Entries whose signatures verify are remembered by their exact encoding, so
+   * that proposing or validating a block holding them does not verify them again; nothing else
+   * changes, and every other rule is still checked then. Takes no lock, so it runs while another
+   * thread proposes or appends the block before.
+   *
+   * @return the entries whose signatures do not verify, in order (empty if all do)
+   */
+  public List<Entry> verifySignaturesAhead(List<Entry> entries) {
+    java.util.stream.Stream<Entry> s = parallel ? entries.parallelStream() : entries.stream();
+    return s.filter(e -> !processor.signaturesValid(EncodedEntry.of(e))).toList();
+  }
+
+  /**
    * Checks one entry (signatures and authorization) against the state as of the tip at the
    * current clock time, for admission to a pending pool.
    */

@@ -118,6 +118,8 @@ final class LedgerState {
   private final Cache<Long, BlockHeader> headers = CacheBuilder.newBuilder().maximumSize(HEADER_CACHE).build();
   /** Decoding a grant's terms costs more than reading them, and patients reuse their grants. */
   private final Cache<Digest, GrantInfo> grants = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
+  /** Reads (access events) name a patient's latest records, written a few blocks before. */
+  private final Cache<Digest, RecordInfo> records = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
   /** The grant ids of recently active patients (every record a clinician writes reads them). */
   private final Cache<ParticipantId, List<Digest>> patientGrants = CacheBuilder.newBuilder().maximumSize(CACHE / 2)
       .build();
@@ -321,8 +323,17 @@ final class LedgerState {
   }
 
   RecordInfo record(Digest id) {
+    RecordInfo r = records.getIfPresent(id);
+    if (r != null) {
+      return r;
+    }
     byte[] b = store.get(key(RECORD, id));
-    return b == null ? null : decodeRecord(id, b);
+    if (b == null) {
+      return null;
+    }
+    r = decodeRecord(id, b);
+    records.put(id, r);
+    return r;
   }
 
   /** The ids of the grants {@code patient} made. */
@@ -598,6 +609,7 @@ final class LedgerState {
     store.commit(b);
     participants.putAll(o.participants);
     grants.putAll(o.grants);
+    records.putAll(o.records);
     o.newGrantsByPatient.forEach((p, l) -> {
       List<Digest> had = patientGrants.getIfPresent(p);
       if (had != null) {
@@ -621,6 +633,7 @@ final class LedgerState {
   void reload() {
     participants.invalidateAll();
     grants.invalidateAll();
+    records.invalidateAll();
     patientGrants.invalidateAll();
     byte[] m = store.get(MEMBERS);
     setMembers(m == null ? List.of(List.of(), List.of(), List.of(), List.of()) : readLists(new BinaryFieldReader(m)));
