@@ -622,6 +622,32 @@ public final class Node implements AutoCloseable {
     return best.flatMap(r -> LedgerAnchors.pendingReceipt(ledger, entryId, r.commitment().height()));
   }
 
+  /**
+   * {@code receipt} with this node's latest checkpoint of the ledger-wide log (the server
+   * signatures and witness cosignatures gathered so far) and the entry's inclusion proof in it,
+   * next to the Bitcoin anchor: verifiable within seconds by the cosignatures
+   * ({@link AnchorReceipt#verifyCheckpoint}), and for good by Bitcoin. The receipt is returned as
+   * it is when no checkpoint covers its entry yet.
+   *
+   * @throws IllegalArgumentException if the receipt's entry is not the leaf of this node's log
+   *     at the receipt's index
+   */
+  public AnchorReceipt withCheckpoint(AnchorReceipt receipt) {
+    Optional<io.medledger.tlog.SignedNote> latest = checkpoints.store().latest();
+    long leaf = receipt.logProof().leafIndex();
+    if (latest.isEmpty()) {
+      return receipt;
+    }
+    long size = io.medledger.tlog.Checkpoint.parse(latest.get().text()).size();
+    if (leaf >= size) {
+      return receipt;
+    }
+    if (!tiles.leafHash(leaf).equals(receipt.leafHash())) {
+      throw new IllegalArgumentException("the receipt's entry is not leaf " + leaf + " of this node's log");
+    }
+    return receipt.withCheckpoint(latest.get(), tiles.inclusionProof(leaf, size));
+  }
+
   // ------------------------------------------------------------------ client requests
 
   /**
