@@ -92,6 +92,16 @@ class CheckpointReceiptTest {
       assertEquals("2", cli("receipt", "verify", "--receipt", withCp.toString(), "--log-keys", vkeys.toString(),
           "--cosignatures", "3")[0], "more cosignatures than listed witnesses");
       assertEquals("2", cli("receipt", "verify", "--receipt", withCp.toString())[0], "nothing to check against");
+      // the server signatures without the witnesses' cosignatures: enough when none are required, not for k = 1
+      SignedNote serversOnly = new SignedNote(note.text(),
+          note.signatures().stream().filter(x -> x.signature().length == 64).toList());
+      Path uncosigned = write("u.json", plain.withCheckpoint(serversOnly, f.log.inclusionProof(atAnchor.leafIndex(), size))
+          .toJson());
+      assertEquals("0", cli("receipt", "verify", "--receipt", uncosigned.toString(), "--log-keys", vkeys.toString())[0]);
+      String[] few = cli("receipt", "verify", "--receipt", uncosigned.toString(), "--log-keys", vkeys.toString(),
+          "--cosignatures", "1");
+      assertEquals("1", few[0], few[1]);
+      assertTrue(few[1].contains("\"status\":\"invalid\""), few[1]);
     }
   }
 }
