@@ -44,6 +44,10 @@ import java.util.Optional;
 public final class AnchorReceipt {
   /** Largest entry accepted in a receipt. */
   public static final int MAX_ENTRY_BYTES = 1 << 20;
+  /** The JSON format of a receipt without a checkpoint (what receipts were before checkpoints). */
+  public static final String FORMAT_1 = "medledger-anchor-receipt/1";
+  /** The JSON format of a receipt with a checkpoint: format 1 plus its {@code checkpoint} member. */
+  public static final String FORMAT_2 = "medledger-anchor-receipt/2";
 
   private final byte[] entry;
   private final InclusionProof logProof;
@@ -362,7 +366,7 @@ public final class AnchorReceipt {
 
   private void writeJson(JsonGenerator g) throws IOException {
     g.writeStartObject();
-    g.writeStringField("format", "medledger-anchor-receipt/1");
+    g.writeStringField("format", checkpoint == null ? FORMAT_1 : FORMAT_2);
     g.writeStringField("status", bitcoin == null ? "pending" : "complete");
     g.writeStringField("entry", Hex.encode(entry));
     g.writeStringField("leafHash", leafHash().toHex());
@@ -431,8 +435,12 @@ public final class AnchorReceipt {
   public static AnchorReceipt fromJson(String json) {
     try {
       Map<String, Object> o = Json.asObject(Json.parse(json), "receipt");
-      if (!"medledger-anchor-receipt/1".equals(o.get("format"))) {
-        throw new MalformedEncodingException("not a medledger-anchor-receipt/1 document");
+      Object format = o.get("format");
+      if (!FORMAT_1.equals(format) && !FORMAT_2.equals(format)) {
+        throw new MalformedEncodingException("not a " + FORMAT_1 + " or " + FORMAT_2 + " document");
+      }
+      if (FORMAT_1.equals(format) && o.get("checkpoint") != null) {
+        throw new MalformedEncodingException(FORMAT_1 + " has no checkpoint: the format with one is " + FORMAT_2);
       }
       byte[] entry = Hex.decode(Json.asString(Json.member(o, "entry"), "entry"));
       Map<String, Object> l = Json.asObject(Json.member(o, "ledger"), "ledger");

@@ -166,13 +166,7 @@ public final class Block {
    * @throws MalformedEncodingException if the bytes do not start as a certified block
    */
   static BlockHeader headerOf(byte[] certifiedBlock) {
-    return Codecs.guard("block", () -> {
-      BinaryFieldReader r = new BinaryFieldReader(certifiedBlock);
-      if (r.u8("version") != 1 || r.u8("block version") != VERSION) {
-        throw new MalformedEncodingException("unknown certified block version");
-      }
-      return BlockHeader.read(r);
-    });
+    return Codecs.guard("block", () -> BlockHeader.read(certifiedReader(certifiedBlock)));
   }
 
   /**
@@ -182,21 +176,17 @@ public final class Block {
    *
    * @throws MalformedEncodingException if the bytes do not have a block's layout there
    */
-  static List<Entry> entriesAt(byte[] certifiedBlock, int[] positions) {
+  static List<EncodedEntry> entriesAt(byte[] certifiedBlock, int[] positions) {
     return Codecs.guard("block", () -> {
-      BinaryFieldReader r = new BinaryFieldReader(certifiedBlock);
-      if (r.u8("version") != 1 || r.u8("block version") != VERSION) {
-        throw new MalformedEncodingException("unknown certified block version");
-      }
-      BlockHeader.read(r);
+      BinaryFieldReader r = entriesReader(certifiedBlock);
       int n = r.rawU32("entry count", Limits.MAX_BLOCK_ENTRIES);
-      List<Entry> out = new ArrayList<>(positions.length);
+      List<EncodedEntry> out = new ArrayList<>(positions.length);
       int next = 0;
       for (int i = 0; i < n && next < positions.length; i++) {
         int len = r.rawU32("entry length", Math.min(Limits.MAX_ENTRY_BYTES, r.remaining()));
         int at = r.skip(len, "entry");
         if (i == positions[next]) {
-          out.add(EntryCodec.readEncoded(Arrays.copyOfRange(certifiedBlock, at, at + len)).entry);
+          out.add(EntryCodec.readEncoded(Arrays.copyOfRange(certifiedBlock, at, at + len)));
           next++;
         }
       }
@@ -205,6 +195,43 @@ public final class Block {
       }
       return out;
     });
+  }
+
+  /**
+   * Where the entries of an encoded {@link CertifiedBlock} lie in it: {@code n + 1} byte offsets
+   * for {@code n} entries, where entry {@code i} is {@code [bounds[i] + 4, bounds[i + 1])} (each
+   * entry follows its 4-byte length prefix).
+   *
+   * @throws MalformedEncodingException if the bytes do not have a block's layout
+   */
+  static int[] entryBounds(byte[] certifiedBlock) {
+    return Codecs.guard("block", () -> {
+      BinaryFieldReader r = entriesReader(certifiedBlock);
+      int n = r.rawU32("entry count", Limits.MAX_BLOCK_ENTRIES);
+      int[] bounds = new int[n + 1];
+      for (int i = 0; i < n; i++) {
+        bounds[i] = r.position();
+        r.skip(r.rawU32("entry length", Math.min(Limits.MAX_ENTRY_BYTES, r.remaining())), "entry");
+      }
+      bounds[n] = r.position();
+      return bounds;
+    });
+  }
+
+  /** A reader over an encoded certified block, positioned at its header. */
+  private static BinaryFieldReader certifiedReader(byte[] certifiedBlock) {
+    BinaryFieldReader r = new BinaryFieldReader(certifiedBlock);
+    if (r.u8("version") != 1 || r.u8("block version") != VERSION) {
+      throw new MalformedEncodingException("unknown certified block version");
+    }
+    return r;
+  }
+
+  /** A reader over an encoded certified block, positioned at its entry count. */
+  private static BinaryFieldReader entriesReader(byte[] certifiedBlock) {
+    BinaryFieldReader r = certifiedReader(certifiedBlock);
+    BlockHeader.read(r);
+    return r;
   }
 
   @Override

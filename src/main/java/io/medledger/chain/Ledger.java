@@ -208,8 +208,11 @@ public final class Ledger implements AutoCloseable {
     }
     for (long h = done + 1; h < n; h++) {
       CertifiedBlock cb;
+      int[] bounds;
       try {
-        cb = CertifiedBlock.decode(store.read(h));
+        byte[] bytes = store.read(h);
+        cb = CertifiedBlock.decode(bytes);
+        bounds = Block.entryBounds(bytes);
       } catch (MalformedEncodingException e) {
         throw new LedgerReplayException(h, e.getMessage(), e);
       }
@@ -225,7 +228,7 @@ public final class Ledger implements AutoCloseable {
         }
       }
       try {
-        state.apply(v.value().effects());
+        state.apply(v.value().effects(), bounds);
       } catch (IllegalStateException e) {
         throw new LedgerReplayException(h, e.getMessage(), e);
       }
@@ -478,21 +481,77 @@ public final class Ledger implements AutoCloseable {
     return new EntryLocation(height, (int) (ledgerIndex - start), ledgerIndex);
   }
 
+  /** The entry at {@code loc}, checked against its leaf in the ledger-wide log. */
   private Entry entryAt(EntryLocation loc) {
-    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}).get(0);
+    Digest leaf = state.log.leafHash(loc.ledgerIndex());
+    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}, es -> es.get(0).leafHash().equals(leaf)).get(0);
   }
 
-  /** The entries at {@code positions} of block {@code height}, decoding only those unless it is cached. */
-  private List<Entry> entriesAt(long height, int[] positions) {
+  /**
+   * The entries at {@code positions} (ascending) of block {@code height}: from the block cache,
+   * else each read by its byte range where the state records the block's entry bounds, else
+   * decoded from the whole block. {@code check} (a hash comparison the caller trusts) must accept
+   * what is read: if a range read fails it, the whole block is read, which the block store checks
+   * by its checksum.
+   *
+   * @throws io.medledger.storage.StoreCorruptedException if the stored block is damaged
+   * @throws IllegalStateException if the whole block does not pass {@code check} either (the
+   *     state store disagrees with the block store)
+   */
+  private List<Entry> entriesAt(long height, int[] positions, Predicate<List<EncodedEntry>> check) {
     CertifiedBlock cached = cache.getIfPresent(height);
     if (cached != null) {
       List<Entry> all = cached.block().entries();
       return java.util.Arrays.stream(positions).mapToObj(all::get).toList();
     }
-    return Block.entriesAt(store.read(height), positions);
+    List<EncodedEntry> read = rangeRead(height, positions);
+    if (read == null || !check.test(read)) {
+      read = Block.entriesAt(store.read(height), positions);
+      if (!check.test(read)) {
+        throw new IllegalStateException("block " + height + " does not hold the entries the state store records");
+      }
+    }
+    return read.stream().map(e -> e.entry).toList();
+  }
+
+  /** The entries at {@code positions} of block {@code height} by byte-range reads, or null if that cannot be done. */
+  private List<EncodedEntry> rangeRead(long height, int[] positions) {
+    int[] bounds = state.entryBounds(height);
+    if (bounds == null) {
+      return null;
+    }
+    List<EncodedEntry> out = new ArrayList<>(positions.length);
+    try {
+      for (int p : positions) {
+        int from = bounds[p] + 4;
+        int length = bounds[p + 1] - from;
+        if (length < 0 || length > Limits.MAX_ENTRY_BYTES) {
+          return null;
+        }
+        out.add(EntryCodec.readEncoded(store.readRange(height, from, length)));
+      }
+    } catch (MalformedEncodingException | IndexOutOfBoundsException e) {
+      return null; // damaged bounds or bytes: the whole block decides
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ consensus entry points
+
+  /**
+   * Verifies the signatures of {@code entries} ahead of the block that will hold them, as
+   * admission to a pending pool does, but without authorization (which needs the state that
+   * block will see). Entries whose signatures verify are remembered by their exact encoding, so
+   * that proposing or validating a block holding them does not verify them again; nothing else
+   * changes, and every other rule is still checked then. Takes no lock, so it runs while another
+   * thread proposes or appends the block before.
+   *
+   * @return the entries whose signatures do not verify, in order (empty if all do)
+   */
+  public List<Entry> verifySignaturesAhead(List<Entry> entries) {
+    java.util.stream.Stream<Entry> s = parallel ? entries.parallelStream() : entries.stream();
+    return s.filter(e -> !processor.signaturesValid(EncodedEntry.of(e))).toList();
+  }
 
   /**
    * Checks one entry (signatures and authorization) against the state as of the tip at the
@@ -786,9 +845,10 @@ public final class Ledger implements AutoCloseable {
     if (store.size() != state.height() + 1) {
       throw new IllegalStateException("the block store was modified outside the ledger");
     }
-    store.append(cb.encode());
+    byte[] encoded = cb.encode();
+    store.append(encoded);
     try {
-      state.apply(block.effects());
+      state.apply(block.effects(), Block.entryBounds(encoded));
     } catch (RuntimeException e) {
       // The block is durable but the state did not advance: reopening replays it.
       state.reload();
@@ -824,7 +884,10 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Proof that entry {@code entryId} is in the ledger-wide log as of the header at
-   * {@code atHeight} (which must be at or after the entry's block).
+   * {@code atHeight} (which must be at or after the entry's block). The entry is read by its byte
+   * range in its block and checked against its leaf in the log.
+   *
+   * @throws io.medledger.storage.StoreCorruptedException if the entry's stored block is damaged
    */
   public Optional<LedgerInclusionProof> ledgerInclusionProof(Digest entryId, long atHeight) {
     lock.readLock().lock();
@@ -896,7 +959,13 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
-  /** The complete history of {@code patient} as of the tip, provable against the tip header. */
+  /**
+   * The complete history of {@code patient} as of the tip, provable against the tip header. Each
+   * entry is read by its byte range in its block and checked against the sub-block hash the state
+   * records (the whole block is read when that is not possible or the check fails).
+   *
+   * @throws io.medledger.storage.StoreCorruptedException if a stored block is damaged
+   */
   public PatientHistoryProof patientHistory(ParticipantId patient) {
     return history(patient.digest());
   }
@@ -916,12 +985,22 @@ public final class Ledger implements AutoCloseable {
       int n = ix == null ? 0 : ix.size();
       List<PatientHistoryProof.SubBlock> out = new ArrayList<>(n);
       for (int i = n - 1; i >= 0; i--) {
-        List<Entry> es = entriesAt(ix.height(i), ix.positions(i));
-        List<Digest> leaves = new ArrayList<>(es.size());
-        for (Entry e : es) {
-          leaves.add(e.leafHash());
+        int at = i;
+        Digest stored = ix.hash(i);
+        SubBlockHeader[] header = new SubBlockHeader[1];
+        List<Entry> es = entriesAt(ix.height(i), ix.positions(i), read -> {
+          List<Digest> leaves = new ArrayList<>(read.size());
+          for (EncodedEntry e : read) {
+            leaves.add(e.leafHash());
+          }
+          header[0] = ix.header(key, at, Rfc9162.rootOfLeafHashes(leaves));
+          return header[0].hash().equals(stored);
+        });
+        if (header[0] == null) {
+          // from the block cache (verified when appended)
+          header[0] = ix.header(key, i, Rfc9162.rootOfLeafHashes(es.stream().map(Entry::leafHash).toList()));
         }
-        out.add(new PatientHistoryProof.SubBlock(ix.header(key, i, Rfc9162.rootOfLeafHashes(leaves)), es));
+        out.add(new PatientHistoryProof.SubBlock(header[0], es));
       }
       return new PatientHistoryProof(key, state.height(), state.headsTree.prove(key), out);
     } finally {

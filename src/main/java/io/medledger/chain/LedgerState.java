@@ -39,7 +39,8 @@ import java.util.function.LongPredicate;
  * block ending there), {@code M} membership (with the suspended servers), {@code m}height the
  * membership after a block that changed it, {@code U}id the height that last reinstated a server,
  * {@code W}height the witness list after a block that changed it, {@code F} frontier, {@code t}... heads tree nodes,
- * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}).
+ * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}),
+ * {@code O}height where the block's entries lie in its stored bytes ({@link Block#entryBounds}).
  */
 final class LedgerState {
   /**
@@ -85,6 +86,7 @@ final class LedgerState {
   static final byte MEMBERSHIP_AT = 'm';
   static final byte REINSTATED = 'U';
   static final byte WITNESSES_AT = 'W';
+  static final byte ENTRY_BOUNDS = 'O';
   private static final byte[] MEMBERS = {'M'};
   private static final byte[] FRONTIER = {'F'};
   private static final int CACHE = 1 << 16;
@@ -116,6 +118,8 @@ final class LedgerState {
   private final Cache<Long, BlockHeader> headers = CacheBuilder.newBuilder().maximumSize(HEADER_CACHE).build();
   /** Decoding a grant's terms costs more than reading them, and patients reuse their grants. */
   private final Cache<Digest, GrantInfo> grants = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
+  /** Reads (access events) name a patient's latest records, written a few blocks before. */
+  private final Cache<Digest, RecordInfo> records = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
   /** The grant ids of recently active patients (every record a clinician writes reads them). */
   private final Cache<ParticipantId, List<Digest>> patientGrants = CacheBuilder.newBuilder().maximumSize(CACHE / 2)
       .build();
@@ -319,8 +323,17 @@ final class LedgerState {
   }
 
   RecordInfo record(Digest id) {
+    RecordInfo r = records.getIfPresent(id);
+    if (r != null) {
+      return r;
+    }
     byte[] b = store.get(key(RECORD, id));
-    return b == null ? null : decodeRecord(id, b);
+    if (b == null) {
+      return null;
+    }
+    r = decodeRecord(id, b);
+    records.put(id, r);
+    return r;
   }
 
   /** The ids of the grants {@code patient} made. */
@@ -352,6 +365,21 @@ final class LedgerState {
   Long entryIndex(Digest id) {
     byte[] b = store.get(key(ENTRY, id));
     return b == null ? null : ByteBuffer.wrap(b).getLong();
+  }
+
+  /**
+   * Where the entries of block {@code height} lie in its stored bytes (see {@link Block#entryBounds}),
+   * or null if the state does not record it (a block applied before the state recorded bounds).
+   * Not checked here: the caller checks what it reads by hash.
+   */
+  int[] entryBounds(long height) {
+    byte[] b = store.get(key(ENTRY_BOUNDS, height));
+    if (b == null || b.length % 4 != 0 || b.length / 4 > Limits.MAX_BLOCK_ENTRIES + 1) {
+      return null;
+    }
+    int[] out = new int[b.length / 4];
+    ByteBuffer.wrap(b).asIntBuffer().get(out);
+    return out;
   }
 
   /** The id of the key publication in force for {@code id}, or null. */
@@ -469,9 +497,23 @@ final class LedgerState {
     return List.copyOf(l);
   }
 
-  void apply(BlockEffects fx) {
+  /**
+   * Commits block {@code fx} to the store, with where its entries lie in its stored bytes
+   * ({@code bounds} from {@link Block#entryBounds}).
+   */
+  void apply(BlockEffects fx, int[] bounds) {
     BlockHeader h = fx.block.header();
+    if (bounds.length != h.entryCount() + 1) {
+      throw new IllegalArgumentException("entry bounds for " + (bounds.length - 1) + " entries, block has " + h.entryCount());
+    }
     StateStore.Batch b = new StateStore.Batch(h.height(), h.hash());
+    if (h.entryCount() > 0) {
+      ByteBuffer v = ByteBuffer.allocate(4 * bounds.length);
+      for (int x : bounds) {
+        v.putInt(x);
+      }
+      b.put(key(ENTRY_BOUNDS, h.height()), v.array());
+    }
     Overlay o = fx.overlay;
     o.participants.forEach((id, p) -> b.put(key(PARTICIPANT, id.digest()), encode(p)));
     boolean membersChanged = false;
@@ -567,6 +609,7 @@ final class LedgerState {
     store.commit(b);
     participants.putAll(o.participants);
     grants.putAll(o.grants);
+    records.putAll(o.records);
     o.newGrantsByPatient.forEach((p, l) -> {
       List<Digest> had = patientGrants.getIfPresent(p);
       if (had != null) {
@@ -590,6 +633,7 @@ final class LedgerState {
   void reload() {
     participants.invalidateAll();
     grants.invalidateAll();
+    records.invalidateAll();
     patientGrants.invalidateAll();
     byte[] m = store.get(MEMBERS);
     setMembers(m == null ? List.of(List.of(), List.of(), List.of(), List.of()) : readLists(new BinaryFieldReader(m)));

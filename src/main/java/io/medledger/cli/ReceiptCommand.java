@@ -4,38 +4,63 @@ import io.medledger.anchor.AnchorReceipt;
 import io.medledger.anchor.ReceiptVerdict;
 import io.medledger.anchor.bitcoin.FileHeaderSource;
 import io.medledger.internal.Json;
+import io.medledger.tlog.Checkpoint;
+import io.medledger.tlog.CheckpointStore;
+import io.medledger.tlog.CheckpointVerifier;
+import io.medledger.tlog.NoteKey;
+import io.medledger.tlog.SignedNote;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * {@code medledger receipt verify --receipt PATH --headers HEADERS.json}: checks an anchor receipt
- * offline. Exit 0 with the Bitcoin height and block time when it holds; exit 1 when it does not
- * or is still pending; exit 2 on malformed input.
+ * {@code medledger receipt verify --receipt PATH [--headers HEADERS.json] [--log-keys VKEYS
+ * [--signatures N] [--cosignatures K]]}: checks an anchor receipt offline, against Bitcoin headers,
+ * against the log's note keys and witnesses (a {@code checkpoint.vkeys} file), or both. Exit 0 when
+ * it is anchored in Bitcoin, or (Bitcoin not asked or not there yet) its checkpoint holds with N
+ * log signatures and K witness cosignatures; exit 1 when it does not hold or is still pending;
+ * exit 2 on malformed input.
  */
 final class ReceiptCommand implements Command {
+  private static final String USAGE = "usage: medledger receipt verify --receipt PATH [--headers HEADERS.json]"
+      + " [--log-keys VKEYS [--signatures N] [--cosignatures K]] | receipt export-ots --receipt PATH --out PROOF.ots [--force]";
+
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     if (args.length > 0 && args[0].equals("export-ots")) {
       return exportOts(args, out);
     }
     if (args.length == 0 || !args[0].equals("verify")) {
-      throw new CliException("usage: medledger receipt verify --receipt PATH --headers HEADERS.json"
-          + " | receipt export-ots --receipt PATH --out PROOF.ots [--force]");
+      throw new CliException(USAGE);
     }
     Args a = Args.parse(args, 1);
     Path receiptPath = Path.of(a.required("receipt"));
-    Path headersPath = Path.of(a.required("headers"));
+    String headersArg = a.optional("headers");
+    String keysArg = a.optional("log-keys");
+    long signatures = a.optionalLong("signatures", 0);
+    long cosignatures = a.optionalLong("cosignatures", 0);
     a.rejectUnknown();
+    if (headersArg == null && keysArg == null) {
+      throw new CliException("give --headers (Bitcoin), --log-keys (checkpoint) or both; " + USAGE);
+    }
+    if (keysArg == null && (signatures != 0 || cosignatures != 0)) {
+      throw new CliException("--signatures and --cosignatures need --log-keys");
+    }
     AnchorReceipt receipt = AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath));
-    FileHeaderSource headers = headers(headersPath);
-    ReceiptVerdict v = receipt.verify(headers);
+    ReceiptVerdict v = headersArg == null ? null : receipt.verify(headers(Path.of(headersArg)));
+    ReceiptVerdict cp = keysArg == null ? null
+        : receipt.verifyCheckpoint(policy(receipt, Path.of(keysArg), signatures, cosignatures),
+            System.currentTimeMillis() / 1000);
+    boolean anchored = v instanceof ReceiptVerdict.Anchored && (cp == null || cp.holds());
+    boolean cosigned = cp != null && cp.holds() && !(v instanceof ReceiptVerdict.Invalid);
     out.println(Json.write(false, g -> {
       g.writeStartObject();
       g.writeStringField("leafHash", receipt.leafHash().toHex());
       g.writeStringField("commitment", receipt.commitment().digest().toHex());
       g.writeNumberField("ledgerHeight", receipt.commitment().height());
-      if (v instanceof ReceiptVerdict.Anchored an) {
+      if (anchored) {
+        ReceiptVerdict.Anchored an = (ReceiptVerdict.Anchored) v;
         g.writeBooleanField("valid", true);
         g.writeStringField("status", "anchored");
         g.writeArrayFieldStart("attestations");
@@ -46,18 +71,49 @@ final class ReceiptCommand implements Command {
         g.writeStringField("txid", an.txid().reversed().toHex());
         g.writeEndObject();
         g.writeEndArray();
-      } else if (v instanceof ReceiptVerdict.Pending) {
+      } else if (cosigned) {
+        g.writeBooleanField("valid", true);
+        g.writeStringField("status", "cosigned");
+      } else if (v instanceof ReceiptVerdict.Invalid || cp instanceof ReceiptVerdict.Invalid) {
+        g.writeBooleanField("valid", false);
+        g.writeStringField("status", "invalid");
+        g.writeStringField("reason", ((ReceiptVerdict.Invalid) (v instanceof ReceiptVerdict.Invalid ? v : cp)).reason());
+      } else {
         g.writeBooleanField("valid", false);
         g.writeStringField("status", "pending");
         g.writeStringField("reason", "the ledger part holds; the Bitcoin part is not there yet");
-      } else {
-        g.writeBooleanField("valid", false);
-        g.writeStringField("status", "invalid");
-        g.writeStringField("reason", ((ReceiptVerdict.Invalid) v).reason());
+      }
+      if (cp instanceof ReceiptVerdict.Cosigned c) {
+        g.writeObjectFieldStart("checkpoint");
+        g.writeNumberField("size", c.treeSize());
+        g.writeNumberField("cosignatures", c.cosignatures());
+        g.writeEndObject();
       }
       g.writeEndObject();
     }));
-    return v instanceof ReceiptVerdict.Anchored ? 0 : 1;
+    return anchored || cosigned ? 0 : 1;
+  }
+
+  /**
+   * The checkpoint policy of a {@code checkpoint.vkeys} file: its Ed25519 note keys are the log's
+   * ({@code signatures} of them must sign; 0 means all), its cosignature keys the witnesses
+   * ({@code cosignatures} of them must cosign).
+   */
+  private static CheckpointVerifier policy(AnchorReceipt receipt, Path vkeys, long signatures, long cosignatures)
+      throws java.io.IOException {
+    List<NoteKey> keys = CheckpointStore.parseVerifierKeys(CliFiles.read(vkeys, SignedNote.MAX_BYTES));
+    List<NoteKey> log = keys.stream().filter(k -> k.type() == NoteKey.ED25519).distinct().toList();
+    List<NoteKey> witnesses = keys.stream().filter(k -> k.type() == NoteKey.COSIGNATURE_V1).distinct().toList();
+    long n = signatures == 0 ? log.size() : signatures;
+    if (log.isEmpty() || n < 1 || n > log.size()) {
+      throw new CliException(vkeys + " lists " + log.size() + " log note keys; --signatures must be 1.." + log.size());
+    }
+    if (cosignatures < 0 || cosignatures > witnesses.size()) {
+      throw new CliException(vkeys + " lists " + witnesses.size() + " witness keys; --cosignatures must be 0.."
+          + witnesses.size());
+    }
+    return CheckpointVerifier.of(Checkpoint.originOf(receipt.commitment().chainId()), log).requireSignatures((int) n)
+        .requireWitnesses(witnesses, (int) cosignatures);
   }
 
   /** Writes the receipt's .ots proof and, beside it, the stamped file (0x00 || entry). */

@@ -41,6 +41,30 @@ public final class PrivateFiles {
   }
 
   /**
+   * Makes every regular file directly in {@code dir} owner-only (0600), for directories whose
+   * files another library creates with the umask's permissions; a file that disappears meanwhile
+   * is skipped. Does nothing on file systems without POSIX permissions.
+   */
+  public static void restrictFiles(Path dir) throws IOException {
+    if (!posix(dir)) {
+      return;
+    }
+    Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rw-------");
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path f : ds) {
+        try {
+          if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              && !Files.getPosixFilePermissions(f, java.nio.file.LinkOption.NOFOLLOW_LINKS).equals(owner)) {
+            Files.setPosixFilePermissions(f, owner);
+          }
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // deleted while listing (a compaction removed it)
+        }
+      }
+    }
+  }
+
+  /**
    * Writes {@code data} to a new 0600 file and forces it to disk. Unless {@code replace} is set,
    * an existing file is left alone and {@link FileAlreadyExistsException} is thrown; with it, an
    * existing file is truncated and rewritten (keeping its permissions).

@@ -657,19 +657,47 @@ public final class Node implements AutoCloseable {
    * it: complete (with the Bitcoin transaction and its Merkle branch, checked against the Bitcoin
    * node's headers) when this node runs the anchoring service and its Bitcoin node proves the
    * anchor, pending (ledger part and commitment; complete it from any Bitcoin node with the
-   * anchor's txid) otherwise. Any node serves it, whichever server anchored.
+   * anchor's txid) otherwise. Any node serves it, whichever server anchored. It carries this
+   * node's latest checkpoint and the entry's proof in it when one covers the entry
+   * ({@link #withCheckpoint}).
    *
    * @return empty if the entry is not final here or no recorded anchor covers it yet
    */
   public Optional<AnchorReceipt> receipt(Digest entryId) {
     AnchoringService a = anchoring;
     return AnchoringService.receipt(ledger, anchorView, entryId,
-        r -> a == null ? Optional.empty() : a.bitcoinPart(r));
+        r -> a == null ? Optional.empty() : a.bitcoinPart(r)).map(this::withCheckpoint);
   }
 
   /** The anchoring service, when configured (tests). */
   Optional<AnchoringService> anchoringService() {
     return Optional.ofNullable(anchoring);
+  }
+
+  /**
+   * {@code receipt} with this node's latest checkpoint of the ledger-wide log (the server
+   * signatures and witness cosignatures gathered so far) and the entry's inclusion proof in it,
+   * next to the Bitcoin anchor: verifiable within seconds by the cosignatures
+   * ({@link AnchorReceipt#verifyCheckpoint}), and for good by Bitcoin. The receipt is returned as
+   * it is when no checkpoint covers its entry yet.
+   *
+   * @throws IllegalArgumentException if the receipt's entry is not the leaf of this node's log
+   *     at the receipt's index
+   */
+  public AnchorReceipt withCheckpoint(AnchorReceipt receipt) {
+    Optional<io.medledger.tlog.SignedNote> latest = checkpoints.store().latest();
+    long leaf = receipt.logProof().leafIndex();
+    if (latest.isEmpty()) {
+      return receipt;
+    }
+    long size = io.medledger.tlog.Checkpoint.parse(latest.get().text()).size();
+    if (leaf >= size) {
+      return receipt;
+    }
+    if (!tiles.leafHash(leaf).equals(receipt.leafHash())) {
+      throw new IllegalArgumentException("the receipt's entry is not leaf " + leaf + " of this node's log");
+    }
+    return receipt.withCheckpoint(latest.get(), tiles.inclusionProof(leaf, size));
   }
 
   // ------------------------------------------------------------------ client requests

@@ -30,6 +30,26 @@ public interface BlockStore extends AutoCloseable {
    */
   byte[] read(long index);
 
+  /**
+   * Reads {@code length} bytes at {@code offset} of the block at {@code index}, without reading
+   * the rest of the block. The store checks the block's frame (where it has one) and that the
+   * range lies inside the block, but it cannot check the range against the block's checksum
+   * without reading the whole block. The caller checks the bytes against a hash it trusts; if
+   * they do not match, it reads the whole block with {@link #read}, which throws
+   * {@link StoreCorruptedException} if the stored block is damaged.
+   *
+   * @return a fresh array of {@code length} bytes
+   * @throws IndexOutOfBoundsException if {@code index} is outside {@code 0..size()-1}, or the
+   *     range is not inside the block
+   * @throws StoreCorruptedException if the block's frame header fails its checksum
+   * @throws StoreException if the store is closed or the read fails
+   */
+  default byte[] readRange(long index, int offset, int length) {
+    byte[] block = read(index);
+    java.util.Objects.checkFromIndexSize(offset, length, block.length);
+    return java.util.Arrays.copyOfRange(block, offset, offset + length);
+  }
+
   /** The number of blocks appended so far (and readable). */
   long size();
 

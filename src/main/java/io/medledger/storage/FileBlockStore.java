@@ -68,8 +68,10 @@ import java.util.zip.CRC32C;
  *
  * <p>Thread-safe: one writer at a time (appends are serialized) and any number of concurrent
  * readers. Reads are lock-free positional reads of frames made durable and published before
- * {@link #size()} covers them, so a reader never sees a partly written block. Every read verifies
- * the frame's checksums and throws {@link StoreCorruptedException} rather than return wrong bytes.
+ * {@link #size()} covers them, so a reader never sees a partly written block. Every {@link #read}
+ * verifies the frame's checksums and throws {@link StoreCorruptedException} rather than return
+ * wrong bytes; a {@link #readRange} checks the frame header and the range's bounds only, and its
+ * caller checks the bytes by hash.
  * As with any {@code FileChannel}, interrupting a thread blocked in a read or append closes the
  * channel; the store then fails with {@link StoreException} until it is reopened.
  */
@@ -542,25 +544,13 @@ public final class FileBlockStore implements BlockStore {
 
   @Override
   public byte[] read(long blockIndex) {
-    ensureOpen();
-    long n = size;
-    if (blockIndex < 0 || blockIndex >= n) {
-      throw new IndexOutOfBoundsException("block index " + blockIndex + " outside 0.." + (n - 1));
-    }
-    long entry = index.get(blockIndex);
-    Segment seg = segments[(int) (entry >>> OFFSET_BITS)];
-    long pos = entry & OFFSET_MASK;
+    Segment seg = null;
+    long pos = -1;
     try {
-      byte[] header = new byte[Frames.HEADER];
-      readFully(seg.channel, ByteBuffer.wrap(header), pos);
-      if (!Frames.headerCheckOk(header, 0)) {
-        throw new StoreCorruptedException(seg.path, pos, "frame header checksum mismatch on read of block " + blockIndex);
-      }
-      int len = Frames.getInt(header, 1);
-      if (len < 0 || len > options.maxBlockSize()) {
-        throw new StoreCorruptedException(seg.path, pos, "frame length " + Integer.toUnsignedString(len)
-            + " exceeds the maximum block size on read of block " + blockIndex);
-      }
+      long entry = locate(blockIndex);
+      seg = segments[(int) (entry >>> OFFSET_BITS)];
+      pos = entry & OFFSET_MASK;
+      int len = frameLength(seg, pos, blockIndex);
       byte[] out = new byte[len];
       readFully(seg.channel, ByteBuffer.wrap(out), pos + Frames.HEADER);
       byte[] trailer = new byte[Frames.TRAILER];
@@ -574,6 +564,55 @@ public final class FileBlockStore implements BlockStore {
     } catch (IOException e) {
       throw new StoreException("read of block " + blockIndex + " from " + seg.path + " failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Reads a range of a block: checks the frame header (magic, checksum, length bound) and that
+   * the range lies inside the payload, then reads only the range. The block's payload checksum is
+   * not checked (that needs the whole block); see {@link BlockStore#readRange}.
+   */
+  @Override
+  public byte[] readRange(long blockIndex, int offset, int length) {
+    Segment seg = null;
+    try {
+      long entry = locate(blockIndex);
+      seg = segments[(int) (entry >>> OFFSET_BITS)];
+      long pos = entry & OFFSET_MASK;
+      int len = frameLength(seg, pos, blockIndex);
+      java.util.Objects.checkFromIndexSize(offset, length, len);
+      byte[] out = new byte[length];
+      readFully(seg.channel, ByteBuffer.wrap(out), pos + Frames.HEADER + offset);
+      return out;
+    } catch (ClosedChannelException e) {
+      throw new StoreException("block store " + directory + " is closed", e);
+    } catch (IOException e) {
+      throw new StoreException("read of block " + blockIndex + " from " + seg.path + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The index entry (segment ordinal and offset) of a published block. */
+  private long locate(long blockIndex) {
+    ensureOpen();
+    long n = size;
+    if (blockIndex < 0 || blockIndex >= n) {
+      throw new IndexOutOfBoundsException("block index " + blockIndex + " outside 0.." + (n - 1));
+    }
+    return index.get(blockIndex);
+  }
+
+  /** Reads and checks the frame header at {@code pos}; returns the payload length. */
+  private int frameLength(Segment seg, long pos, long blockIndex) throws IOException {
+    byte[] header = new byte[Frames.HEADER];
+    readFully(seg.channel, ByteBuffer.wrap(header), pos);
+    if (!Frames.headerCheckOk(header, 0)) {
+      throw new StoreCorruptedException(seg.path, pos, "frame header checksum mismatch on read of block " + blockIndex);
+    }
+    int len = Frames.getInt(header, 1);
+    if (len < 0 || len > options.maxBlockSize()) {
+      throw new StoreCorruptedException(seg.path, pos, "frame length " + Integer.toUnsignedString(len)
+          + " exceeds the maximum block size on read of block " + blockIndex);
+    }
+    return len;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {

@@ -47,12 +47,23 @@ public final class InMemoryBlockStore implements BlockStore {
 
   @Override
   public byte[] read(long index) {
+    return stored(index).clone();
+  }
+
+  @Override
+  public byte[] readRange(long index, int offset, int length) {
+    byte[] b = stored(index);
+    Objects.checkFromIndexSize(offset, length, b.length);
+    return Arrays.copyOfRange(b, offset, offset + length);
+  }
+
+  private byte[] stored(long index) {
     ensureOpen();
     long n = size;
     if (index < 0 || index >= n) {
       throw new IndexOutOfBoundsException("block index " + index + " outside 0.." + (n - 1));
     }
-    return chunks[(int) (index >>> SHIFT)][(int) (index & MASK)].clone();
+    return chunks[(int) (index >>> SHIFT)][(int) (index & MASK)];
   }
 
   @Override

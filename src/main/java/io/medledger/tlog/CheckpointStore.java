@@ -11,10 +11,12 @@ import java.util.Optional;
 /**
  * Signed checkpoints of one log on disk, with the signatures and witness cosignatures gathered
  * for each: {@code <dir>/checkpoint} is the latest (served as it is under {@code tlog-tiles}),
- * {@code <dir>/checkpoints/<size>} keeps every published size for receipts and for witnesses
- * that are behind. Signatures for the same text are merged; a different text for a size already
- * stored is refused (the log would be showing a split view). Files are owner-only, written
- * atomically and durably.
+ * {@code <dir>/checkpoints/<size>} keeps recent sizes for receipts, for peers and witnesses that
+ * are behind. The store is bounded: it keeps the latest {@link #KEEP_LATEST} sizes whatever they
+ * carry and, before them, only cosigned checkpoints, at most {@link #MAX_KEPT} sizes in all (the
+ * oldest go first); it prunes when it opens and every {@link #PRUNE_EVERY} new sizes. Signatures
+ * for the same text are merged; a different text for a size still stored is refused (the log
+ * would be showing a split view). Files are owner-only, written atomically and durably.
  *
  * <p>Thread-safe: methods are synchronized. Callers verify notes before storing them; the store
  * only checks their form.
@@ -22,10 +24,25 @@ import java.util.Optional;
 public final class CheckpointStore {
   /** The file name of the latest checkpoint. */
   public static final String LATEST = "checkpoint";
+  /** Sizes kept whatever they carry: the latest this many. */
+  public static final int KEEP_LATEST = 256;
+  /** Most sizes kept in all: the latest {@link #KEEP_LATEST}, then older cosigned ones. */
+  public static final int MAX_KEPT = 1024;
+  /** New sizes between two prunings. */
+  static final int PRUNE_EVERY = 64;
+  /** A cosignature/v1 signature: an 8-byte timestamp and an Ed25519 signature (a log's is 64 bytes). */
+  private static final int COSIGNATURE_BYTES = 8 + 64;
   private final Path dir;
+  private final int keepLatest;
+  private final int maxKept;
+  private final int pruneEvery;
+  private int added;
 
-  private CheckpointStore(Path dir) {
+  private CheckpointStore(Path dir, int keepLatest, int maxKept, int pruneEvery) {
     this.dir = dir;
+    this.keepLatest = keepLatest;
+    this.maxKept = maxKept;
+    this.pruneEvery = pruneEvery;
   }
 
   /**
@@ -34,13 +51,59 @@ public final class CheckpointStore {
    * @throws StoreException if the directory cannot be created
    */
   public static CheckpointStore open(Path dir) {
+    return open(dir, KEEP_LATEST, MAX_KEPT, PRUNE_EVERY);
+  }
+
+  /** As {@link #open(Path)} with another bound (tests). */
+  static CheckpointStore open(Path dir, int keepLatest, int maxKept, int pruneEvery) {
     Objects.requireNonNull(dir, "dir");
     try {
       OwnerFiles.mkdirs(dir.resolve("checkpoints"));
     } catch (IOException e) {
       throw new StoreException("cannot create checkpoint store " + dir + ": " + e.getMessage(), e);
     }
-    return new CheckpointStore(dir);
+    CheckpointStore store = new CheckpointStore(dir, keepLatest, maxKept, pruneEvery);
+    store.prune();
+    return store;
+  }
+
+  /** The stored sizes, newest first. */
+  synchronized java.util.List<Long> sizes() {
+    java.util.List<Long> out = new java.util.ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> ds = java.nio.file.Files.newDirectoryStream(dir.resolve("checkpoints"))) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (n.matches("[0-9]{1,19}")) {
+          out.add(Long.parseLong(n));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      throw new StoreException("cannot list checkpoints in " + dir + ": " + e.getMessage(), e);
+    }
+    out.sort(java.util.Comparator.reverseOrder());
+    return out;
+  }
+
+  /** Deletes what the bound does not keep (see the class comment). */
+  private synchronized void prune() {
+    java.util.List<Long> sizes = sizes();
+    if (sizes.size() <= keepLatest) {
+      return;
+    }
+    int kept = keepLatest;
+    for (long size : sizes.subList(keepLatest, sizes.size())) {
+      boolean cosigned = at(size).map(n -> n.signatures().stream()
+          .anyMatch(x -> x.signature().length == COSIGNATURE_BYTES)).orElse(false);
+      if (cosigned && kept < maxKept) {
+        kept++;
+        continue;
+      }
+      try {
+        java.nio.file.Files.deleteIfExists(dir.resolve("checkpoints").resolve(Long.toString(size)));
+      } catch (IOException e) {
+        throw new StoreException("cannot prune checkpoint " + size + " in " + dir + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   /**
@@ -70,6 +133,9 @@ public final class CheckpointStore {
       Optional<SignedNote> latest = latest();
       if (latest.isEmpty() || Checkpoint.parse(latest.get().text()).size() <= c.size()) {
         OwnerFiles.writeAtomic(dir.resolve(LATEST), bytes);
+      }
+      if (old.isEmpty() && ++added % pruneEvery == 0) {
+        prune();
       }
     } catch (IOException e) {
       throw new StoreException("cannot write checkpoint in " + dir + ": " + e.getMessage(), e);

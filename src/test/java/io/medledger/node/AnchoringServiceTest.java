@@ -214,6 +214,7 @@ class AnchoringServiceTest {
         NodeClient client = NodeClient.connect(ep.boundAddress(), n.ledgerKey(), TlsIdentity.of(keys.get(other).ledgerSecretKey()))) {
       AnchorReceipt r = client.receipt(entry).get(30, TimeUnit.SECONDS).orElseThrow();
       assertTrue(r.verify(FileHeaderSource.of(core.headers())).holds());
+      assertTrue(r.checkpoint().isPresent(), "the receipt carries the node's latest checkpoint beside the anchor");
       assertTrue(client.receipt(Sha256.hash(new byte[] {42})).get(30, TimeUnit.SECONDS).isEmpty(), "no receipt of an unknown entry");
       // and so does the remote LedgerConnection the typed clients use
       try (RemoteConnection remote = RemoteConnection.builder(TlsIdentity.of(keys.get(other).ledgerSecretKey()))

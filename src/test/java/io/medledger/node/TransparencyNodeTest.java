@@ -3,9 +3,14 @@ package io.medledger.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.medledger.anchor.AnchorCommitment;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.ReceiptVerdict;
+import io.medledger.chain.BlockHeader;
 import io.medledger.chain.Entry;
 import io.medledger.chain.MembershipChange;
 import io.medledger.chain.Witness;
@@ -217,6 +222,19 @@ class TransparencyNodeTest {
       assertTrue(v.checkpoint().orElseThrow().includes(entry.leafHash(), p.inclusion().orElseThrow()));
       assertFalse(v.checkpoint().orElseThrow().includes(NodeRuntimeTest.patient(chain).leafHash(),
           p.inclusion().orElseThrow()));
+      // the node puts the cosigned checkpoint into a receipt for the entry, next to the anchor's commitment
+      BlockHeader at = fed.ledger().header(f.height());
+      AnchorReceipt plain = AnchorReceipt.pending(entry.encode(),
+          fed.ledger().ledgerInclusionProof(entry.id(), f.height()).orElseThrow().proof(),
+          new AnchorCommitment(chain, at.height(), at.ledgerSize(), at.ledgerRoot()));
+      AnchorReceipt withCp = audit.withCheckpoint(plain);
+      ReceiptVerdict rv = withCp.verifyCheckpoint(k1, now);
+      assertTrue(rv.holds(), rv.toString());
+      assertEquals(new ReceiptVerdict.Cosigned(size, 1), rv);
+      assertInstanceOf(ReceiptVerdict.Invalid.class, plain.verifyCheckpoint(k1, now));
+      AnchorReceipt other = AnchorReceipt.pending(NodeRuntimeTest.patient(chain).encode(), plain.logProof(),
+          plain.commitment());
+      assertThrows(IllegalArgumentException.class, () -> audit.withCheckpoint(other));
       // bindings that the membership does not vouch for give no trusted log keys
       assertThrows(IllegalArgumentException.class, () -> CheckpointVerifier.forFederation(chain,
           List.of(Ed25519PrivateKey.generate(RANDOM).publicKey()), p.bindings(), 1));

@@ -70,9 +70,25 @@ class BlockStoreContractTest {
       }
       assertThrows(IndexOutOfBoundsException.class, () -> s.read(-1));
       assertThrows(IndexOutOfBoundsException.class, () -> s.read(sizes.length));
+      // byte ranges: exactly the bytes asked for, and only inside the block
+      for (int i = 0; i < sizes.length; i++) {
+        byte[] b = want.get(i);
+        int len = b.length;
+        assertArrayEquals(new byte[0], s.readRange(i, len, 0));
+        assertArrayEquals(java.util.Arrays.copyOfRange(b, len / 3, len - len / 4), s.readRange(i, len / 3, len - len / 4 - len / 3));
+        long at = i;
+        assertThrows(IndexOutOfBoundsException.class, () -> s.readRange(at, len, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> s.readRange(at, -1, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> s.readRange(at, 0, -1));
+        assertThrows(IndexOutOfBoundsException.class, () -> s.readRange(at, 1, Integer.MAX_VALUE));
+      }
+      assertArrayEquals(java.util.Arrays.copyOfRange(want.get(4), 69_990, 70_000), s.readRange(4, 69_990, 10));
+      assertThrows(IndexOutOfBoundsException.class, () -> s.readRange(sizes.length, 0, 0));
+      assertThrows(IndexOutOfBoundsException.class, () -> s.readRange(-1, 0, 0));
       assertThrows(NullPointerException.class, () -> s.append(null));
       s.close();
       assertThrows(StoreException.class, () -> s.read(0));
+      assertThrows(StoreException.class, () -> s.readRange(0, 0, 0));
       assertThrows(StoreException.class, () -> s.append(new byte[1]));
       s.close(); // idempotent
     }

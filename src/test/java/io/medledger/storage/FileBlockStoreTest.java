@@ -248,6 +248,39 @@ class FileBlockStoreTest {
   }
 
   @Test
+  void aRangeReadChecksTheFrameHeaderAndLeavesThePayloadToTheCaller() throws IOException {
+    Path dir = tmp.resolve("range");
+    List<byte[]> blocks = fill(dir, SMALL, SIZES);
+    long[][] layout = layout(SIZES, 1024);
+    Path seg0 = segments(dir).get(0);
+    try (FileBlockStore s = FileBlockStore.open(dir, SMALL)) {
+      for (int i = 0; i < SIZES.length; i++) {
+        assertArrayEquals(java.util.Arrays.copyOfRange(blocks.get(i), SIZES[i] / 2, SIZES[i]),
+            s.readRange(i, SIZES[i] / 2, SIZES[i] - SIZES[i] / 2));
+      }
+      // damage made while the store is open: a payload byte of block 1, then the header of block 3
+      flip(seg0, layout[1][1] + 9 + 50);
+      byte[] range = s.readRange(1, 40, 20);
+      assertEquals((byte) (blocks.get(1)[50] ^ 1), range[10], "the range is not checksummed: the caller checks it");
+      StoreCorruptedException whole = assertThrows(StoreCorruptedException.class, () -> s.read(1));
+      assertEquals(layout[1][1], whole.offset());
+      flip(seg0, layout[3][1] + 2);
+      StoreCorruptedException header = assertThrows(StoreCorruptedException.class, () -> s.readRange(3, 0, 1));
+      assertEquals(seg0.toAbsolutePath(), header.segment());
+      assertEquals(layout[3][1], header.offset());
+    }
+  }
+
+  private static void flip(Path file, long offset) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.seek(offset);
+      int b = raf.read();
+      raf.seek(offset);
+      raf.write(b ^ 1);
+    }
+  }
+
+  @Test
   void midStoreDamageRefusesToOpen() throws IOException {
     Path dir = tmp.resolve("mid");
     fill(dir, SMALL, SIZES);

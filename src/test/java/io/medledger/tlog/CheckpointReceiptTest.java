@@ -21,6 +21,24 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointReceiptTest {
   @TempDir Path dir;
 
+  private Path write(String name, String text) {
+    try {
+      return java.nio.file.Files.writeString(dir.resolve(name), text);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String[] cli(String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code = io.medledger.cli.Main.run(args, java.io.InputStream.nullInputStream(),
+        new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+        new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    return new String[] {String.valueOf(code), out.toString(java.nio.charset.StandardCharsets.UTF_8),
+        err.toString(java.nio.charset.StandardCharsets.UTF_8)};
+  }
+
   @Test
   void aReceiptVerifiesByCosignaturesBeforeBitcoin() {
     try (LogFixture f = new LogFixture(dir, 2)) {
@@ -55,6 +73,35 @@ class CheckpointReceiptTest {
       assertTrue(r.verifyCheckpoint(three, now).holds());
       String tampered = r.toJson().replace("\\n" + size + "\\n", "\\n" + (size + 1) + "\\n");
       assertFalse(AnchorReceipt.fromJson(tampered).verifyCheckpoint(policy, now).holds());
+
+      // bin/medledger receipt verify checks the checkpoint against the log's vkeys file, requiring k cosignatures
+      Path vkeys = dir.resolve("log").resolve(CheckpointStore.VKEYS);
+      Path withCp = write("r.json", r.toJson());
+      String[] ok = cli("receipt", "verify", "--receipt", withCp.toString(), "--log-keys", vkeys.toString(),
+          "--cosignatures", "2");
+      assertEquals("0", ok[0], ok[2]);
+      assertTrue(ok[1].contains("\"status\":\"cosigned\"") && ok[1].contains("\"cosignatures\":2"), ok[1]);
+      String[] bad = cli("receipt", "verify", "--receipt", write("t.json", tampered).toString(), "--log-keys",
+          vkeys.toString(), "--cosignatures", "1");
+      assertEquals("1", bad[0], bad[1]);
+      assertTrue(bad[1].contains("\"status\":\"invalid\""), bad[1]);
+      String[] none = cli("receipt", "verify", "--receipt", write("p.json", plain.toJson()).toString(), "--log-keys",
+          vkeys.toString());
+      assertEquals("1", none[0], none[1]);
+      assertTrue(none[1].contains("carries no checkpoint"), none[1]);
+      assertEquals("2", cli("receipt", "verify", "--receipt", withCp.toString(), "--log-keys", vkeys.toString(),
+          "--cosignatures", "3")[0], "more cosignatures than listed witnesses");
+      assertEquals("2", cli("receipt", "verify", "--receipt", withCp.toString())[0], "nothing to check against");
+      // the server signatures without the witnesses' cosignatures: enough when none are required, not for k = 1
+      SignedNote serversOnly = new SignedNote(note.text(),
+          note.signatures().stream().filter(x -> x.signature().length == 64).toList());
+      Path uncosigned = write("u.json", plain.withCheckpoint(serversOnly, f.log.inclusionProof(atAnchor.leafIndex(), size))
+          .toJson());
+      assertEquals("0", cli("receipt", "verify", "--receipt", uncosigned.toString(), "--log-keys", vkeys.toString())[0]);
+      String[] few = cli("receipt", "verify", "--receipt", uncosigned.toString(), "--log-keys", vkeys.toString(),
+          "--cosignatures", "1");
+      assertEquals("1", few[0], few[1]);
+      assertTrue(few[1].contains("\"status\":\"invalid\""), few[1]);
     }
   }
 }

@@ -9,11 +9,15 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.AbstractEventListener;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
+import org.rocksdb.CompactionJobInfo;
 import org.rocksdb.CompressionType;
+import org.rocksdb.FlushJobInfo;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -27,6 +31,11 @@ import org.rocksdb.WriteOptions;
  * {@code sync}, holding the block's puts and, under the reserved key {@code 0x00}, its height and
  * header hash. Memory outside the Java heap: a 32 MiB block cache and up to two 32 MiB memtables.
  *
+ * <p><b>Permissions.</b> The directory is created 0700 and is what keeps other users out. RocksDB
+ * creates its files with the umask's permissions (typically 0644), so they are also made 0600: all
+ * of them when the store opens, and again after every flush and compaction (when RocksDB creates
+ * table, log and manifest files).
+ *
  * <p>Thread-safe as {@link StateStore} states; an internal read-write lock keeps reads off a
  * closed database.
  */
@@ -38,6 +47,7 @@ public final class RocksStateStore implements StateStore {
   private final LRUCache cache;
   private final BloomFilter bloom;
   private final Options options;
+  private final AbstractEventListener restrict;
   private final WriteOptions sync;
   private final RocksDB db;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -50,7 +60,18 @@ public final class RocksStateStore implements StateStore {
     bloom = new BloomFilter(10);
     BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(bloom)
         .setBlockSize(16 << 10).setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true);
-    options = new Options().setCreateIfMissing(true).setTableFormatConfig(table)
+    restrict = new AbstractEventListener() {
+      @Override
+      public void onFlushCompleted(RocksDB rocks, FlushJobInfo info) {
+        restrictQuietly(dir);
+      }
+
+      @Override
+      public void onCompactionCompleted(RocksDB rocks, CompactionJobInfo info) {
+        restrictQuietly(dir);
+      }
+    };
+    options = new Options().setCreateIfMissing(true).setTableFormatConfig(table).setListeners(List.of(restrict))
         .setWriteBufferSize(MEMTABLE_BYTES).setMaxWriteBufferNumber(2).setMaxOpenFiles(512)
         .setCompressionType(CompressionType.LZ4_COMPRESSION).setMaxBackgroundJobs(2);
     sync = new WriteOptions().setSync(true);
@@ -60,11 +81,18 @@ public final class RocksStateStore implements StateStore {
     } catch (RocksDBException e) {
       sync.close();
       options.close();
+      restrict.close();
       bloom.close();
       cache.close();
       throw e;
     }
     db = opened;
+    try {
+      PrivateFiles.restrictFiles(dir);
+    } catch (IOException e) {
+      close();
+      throw new StoreException("cannot make the state store's files owner-only in " + dir + ": " + e.getMessage(), e);
+    }
     byte[] meta = db.get(META);
     if (meta == null) {
       height = -1;
@@ -177,10 +205,20 @@ public final class RocksStateStore implements StateStore {
       db.close();
       sync.close();
       options.close();
+      restrict.close();
       bloom.close();
       cache.close();
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  /** On RocksDB's background thread: a failure leaves the files as they are (the directory is 0700). */
+  private static void restrictQuietly(Path dir) {
+    try {
+      PrivateFiles.restrictFiles(dir);
+    } catch (IOException | RuntimeException e) {
+      // nothing to report to: the next flush or open tries again
     }
   }
 

@@ -1,0 +1,133 @@
+package io.medledger.chain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.primitives.Bytes;
+import io.medledger.access.Purpose;
+import io.medledger.chain.StateStoreReopenTest.CountingStore;
+import io.medledger.chain.ChainFixture.Actor;
+import io.medledger.storage.BlockStore;
+import io.medledger.storage.FileBlockStore;
+import io.medledger.storage.StateStore;
+import io.medledger.storage.StoreCorruptedException;
+import io.medledger.tlog.TileLog;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Histories and inclusion proofs read single entries by byte range from the block store, check
+ * them by hash, and never return a damaged entry.
+ */
+class RangeReadTest {
+  private static final FileBlockStore.Options SEGMENTS = FileBlockStore.Options.defaults().withSegmentSize(1024);
+
+  @TempDir
+  Path dir;
+
+  private record Built(ChainFixture f, Actor alice, List<MedicalRecord> records, BlockHeader tip,
+      PatientHistoryProof history) {}
+
+  /** Alice's records in four blocks, each shared with records of another patient. */
+  private Built build() {
+    ChainFixture f = ChainFixture.builder().federationServers(2).auditServers(2)
+        .store(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS)).state(StateStore.rocksDb(dir.resolve("state")))
+        .log(TileLog.open(dir.resolve("log"))).build();
+    Actor alice = f.actor("alice");
+    Actor bob = f.actor("bob");
+    Actor doc = f.actor("dr-a");
+    f.commit(f.registerPatient(alice), f.registerPatient(bob), f.registerClinician(doc, f.hospitalA));
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()),
+        f.grant(bob, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    List<MedicalRecord> recs = new ArrayList<>();
+    for (int b = 0; b < 4; b++) {
+      MedicalRecord r = f.record(doc, alice, f.hospitalA, "Observation", "alice-" + b);
+      recs.add(r);
+      f.commit(f.record(doc, bob, f.hospitalA, "Observation", "bob-" + b), r,
+          f.record(doc, bob, f.hospitalA, "Observation", "bob-x" + b));
+    }
+    f.commit(f.registerPatient(f.actor("carol"))); // the last segment, verified whole at open
+    BlockHeader tip = f.ledger.tip().orElseThrow();
+    PatientHistoryProof h = f.ledger.patientHistory(alice.id());
+    f.ledger.close();
+    return new Built(f, alice, recs, tip, h);
+  }
+
+  private Ledger reopen(Built b, BlockStore blocks) {
+    return Ledger.builder(b.f().params).store(blocks).state(StateStore.rocksDb(dir.resolve("state")))
+        .log(TileLog.open(dir.resolve("log"))).clock(b.f().clock).open();
+  }
+
+  @Test
+  void historiesAndProofsReadOnlyTheirEntries() {
+    Built b = build();
+    CountingStore p = new CountingStore(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS));
+    try (Ledger l = reopen(b, p)) {
+      int before = p.reads.get();
+      PatientHistoryProof h = l.patientHistory(b.alice().id());
+      assertTrue(h.verify(b.tip()).isAccepted());
+      assertEquals(b.history(), h);
+      for (MedicalRecord r : b.records()) {
+        LedgerInclusionProof proof = l.ledgerInclusionProof(r.id(), b.tip().height()).orElseThrow();
+        assertTrue(proof.verify(b.tip()));
+        assertEquals(r, proof.entry());
+      }
+      assertEquals(before, p.reads.get(), "no whole block read");
+      assertTrue(p.ranges.get() >= 4 + 1 + 4, "range reads: " + p.ranges.get());
+    }
+  }
+
+  @Test
+  void aDamagedRangeFallsBackToTheCheckedBlock() {
+    Built b = build();
+    CountingStore p = new CountingStore(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS));
+    try (Ledger l = reopen(b, p)) {
+      p.damageRanges = true;
+      int before = p.reads.get();
+      assertEquals(b.history(), l.patientHistory(b.alice().id()));
+      MedicalRecord r = b.records().get(1);
+      assertEquals(r, l.ledgerInclusionProof(r.id(), b.tip().height()).orElseThrow().entry());
+      assertTrue(p.reads.get() > before, "the whole blocks were read");
+    }
+  }
+
+  @Test
+  void aFlippedByteInAnEntryIsCorruptionNeverData() throws IOException {
+    Built b = build();
+    MedicalRecord damaged = b.records().get(1);
+    byte[] needle = EncodedEntry.of(damaged).encoded;
+    int flipped = 0;
+    try (Stream<Path> s = Files.list(dir.resolve("blocks"))) {
+      for (Path seg : s.filter(x -> x.getFileName().toString().endsWith(".seg")).toList()) {
+        byte[] bytes = Files.readAllBytes(seg);
+        int at = Bytes.indexOf(bytes, needle);
+        if (at >= 0) {
+          try (RandomAccessFile raf = new RandomAccessFile(seg.toFile(), "rw")) {
+            // inside the record's payload digest: the entry still decodes, only its hash tells
+            long pos = at + Bytes.indexOf(needle, damaged.payloadDigest().toByteArray()) + 5;
+            raf.seek(pos);
+            int x = raf.read();
+            raf.seek(pos);
+            raf.write(x ^ 0x10);
+          }
+          flipped++;
+        }
+      }
+    }
+    assertEquals(1, flipped);
+    try (Ledger l = reopen(b, FileBlockStore.open(dir.resolve("blocks"), SEGMENTS))) {
+      assertThrows(StoreCorruptedException.class, () -> l.patientHistory(b.alice().id()));
+      assertThrows(StoreCorruptedException.class, () -> l.ledgerInclusionProof(damaged.id(), b.tip().height()));
+      MedicalRecord intact = b.records().get(2);
+      assertEquals(intact, l.ledgerInclusionProof(intact.id(), b.tip().height()).orElseThrow().entry());
+    }
+  }
+}

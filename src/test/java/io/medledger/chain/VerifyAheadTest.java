@@ -1,0 +1,42 @@
+package io.medledger.chain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.Purpose;
+import io.medledger.chain.ChainFixture.Actor;
+import io.medledger.codec.ByteString;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Verifying signatures ahead of a block saves work, and no rule. */
+class VerifyAheadTest {
+  @Test
+  void badSignaturesAreNamedAndEveryOtherRuleStillHolds() {
+    ChainFixture f = ChainFixture.create();
+    Actor alice = f.actor("alice");
+    Actor mallory = f.actor("mallory");
+    Actor doc = f.actor("dr-a");
+    f.commit(f.registerPatient(alice), f.registerClinician(doc, f.hospitalA));
+    PatientRegistration good = f.registerPatient(f.actor("bob"));
+    // a grant signed by the wrong party: its signature verifies, its authorization does not
+    AccessGrant forged = f.sign(new AccessGrant(alice.id(), f.hospitalA.id(), AccessScope.all(), Purpose.TREATMENT,
+        f.now() - 1000, f.now() + 86_400_000L, List.of(), 0, List.of(), f.now(), List.of()), mallory);
+    // a signature over other bytes
+    PatientRegistration other = f.registerPatient(f.actor("carol"));
+    Endorsement e = other.endorsements().get(0);
+    byte[] sig = e.signature().toByteArray();
+    sig[5] ^= 1;
+    Entry tampered = other.withEndorsements(List.of(new Endorsement(e.signer(), ByteString.of(sig))));
+
+    assertEquals(List.of(tampered), f.ledger.verifySignaturesAhead(List.of(good, forged, tampered)));
+    BlockCandidate c = f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(),
+        List.of(good, forged, tampered)).value();
+    assertEquals(List.of(good), c.block().block().entries());
+    assertEquals(2, c.rejected().size());
+    assertTrue(c.rejected().get(0).reason().contains("signed"), c.rejected().get(0).reason());
+    assertEquals("missing or invalid signature", c.rejected().get(1).reason());
+    // a block holding the tampered entry is still refused by validation
+    assertTrue(!f.ledger.validate(f.rawBlock(List.of(good, tampered))).isAccepted());
+  }
+}

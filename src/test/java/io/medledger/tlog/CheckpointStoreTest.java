@@ -1,0 +1,45 @@
+package io.medledger.tlog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.crypto.Sha256;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The checkpoint store keeps the latest sizes and older cosigned ones, within its bound. */
+class CheckpointStoreTest {
+  @TempDir Path dir;
+
+  private static SignedNote note(long size, boolean cosigned) {
+    String text = new Checkpoint("medledger/test", size, Sha256.hash(new byte[] {(byte) size, (byte) (size >> 8)}))
+        .text();
+    NoteSignature log = new NoteSignature("log", 1, new byte[64]);
+    return new SignedNote(text, cosigned ? List.of(log, new NoteSignature("witness", 2, new byte[72])) : List.of(log));
+  }
+
+  @Test
+  void theLatestAndTheOlderCosignedAreKeptWithinTheBound() {
+    // the latest 8 sizes, then cosigned ones up to 20 in all, pruned every 4 new sizes
+    CheckpointStore s = CheckpointStore.open(dir, 8, 20, 4);
+    int n = 100;
+    for (long size = 1; size <= n; size++) {
+      s.put(note(size, size % 2 == 0));
+    }
+    assertEquals(20, s.sizes().size());
+    for (long size = n; size > n - 8; size--) {
+      assertTrue(s.at(size).isPresent(), "size " + size);
+    }
+    assertTrue(s.at(91).isEmpty(), "an old size without a cosignature");
+    assertTrue(s.at(92).isPresent() && s.at(70).isPresent(), "the newest old cosigned sizes");
+    assertTrue(s.at(68).isEmpty() && s.at(2).isEmpty(), "the oldest cosigned go first beyond the bound");
+    assertEquals(n, Checkpoint.parse(s.latest().orElseThrow().text()).size());
+    // reopening with a tighter bound prunes at once
+    assertEquals(10, CheckpointStore.open(dir, 8, 10, 4).sizes().size());
+    // the defaults
+    assertEquals(256, CheckpointStore.KEEP_LATEST);
+    assertTrue(CheckpointStore.open(dir).sizes().size() <= CheckpointStore.MAX_KEPT);
+  }
+}
