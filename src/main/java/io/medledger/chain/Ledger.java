@@ -331,16 +331,46 @@ public final class Ledger implements AutoCloseable {
 
   /** The stored block at {@code height} with its certificate. @throws IndexOutOfBoundsException outside 0..height() */
   public CertifiedBlock block(long height) {
-    if (height < 0 || height > height()) {
-      throw new IndexOutOfBoundsException("no block at height " + height);
-    }
-    CertifiedBlock cached = cache.getIfPresent(height);
+    CertifiedBlock cached = cachedBlock(height);
     if (cached != null) {
       return cached;
     }
     CertifiedBlock cb = CertifiedBlock.decode(store.read(height));
     cache.put(height, cb);
     return cb;
+  }
+
+  /**
+   * The canonical encoding of the block at {@code height} (as {@link Block#encode()}, without its
+   * certificate), taken from the stored bytes without decoding its entries: for serving catch-up.
+   *
+   * @throws IndexOutOfBoundsException outside 0..height()
+   */
+  public byte[] encodedBlock(long height) {
+    CertifiedBlock cached = cachedBlock(height);
+    if (cached != null) {
+      return cached.block().encode();
+    }
+    byte[] stored = store.read(height);
+    return java.util.Arrays.copyOfRange(stored, 1, CertifiedBlock.split(stored).blockEnd());
+  }
+
+  /**
+   * The certificate of the block at {@code height}, taken from the stored bytes without decoding
+   * the block's entries.
+   *
+   * @throws IndexOutOfBoundsException outside 0..height()
+   */
+  public Certificate certificate(long height) {
+    CertifiedBlock cached = cachedBlock(height);
+    return cached != null ? cached.certificate() : CertifiedBlock.split(store.read(height)).certificate();
+  }
+
+  private CertifiedBlock cachedBlock(long height) {
+    if (height < 0 || height > height()) {
+      throw new IndexOutOfBoundsException("no block at height " + height);
+    }
+    return cache.getIfPresent(height);
   }
 
   /** The federation servers, audit servers and regulators as of the tip. */
