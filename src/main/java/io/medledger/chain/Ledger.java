@@ -619,7 +619,11 @@ public final class Ledger implements AutoCloseable {
    * proposer in a simulation). {@link #validate} decides whether the result is acceptable.
    */
   public Block assembleUnchecked(ParticipantId bookkeeper, long round, long timestamp, List<Entry> entries) {
-    List<EncodedEntry> encoded = entries.stream().map(EncodedEntry::of).toList();
+    return assembleEncoded(bookkeeper, round, timestamp, entries.stream().map(EncodedEntry::of).toList());
+  }
+
+  /** As {@link #assembleUnchecked}, from encodings as given (tests craft encodings no entry value can have). */
+  Block assembleEncoded(ParticipantId bookkeeper, long round, long timestamp, List<EncodedEntry> encoded) {
     lock.readLock().lock();
     try {
       BlockHeader tip = state.tip();
