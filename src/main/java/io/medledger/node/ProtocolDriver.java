@@ -264,8 +264,12 @@ public final class ProtocolDriver implements AutoCloseable {
       q.addAndGet(-frame.length);
       return;
     }
+    long first = blocks.isEmpty() ? 0 : ((NodeFrames.SyncResponse) decoded).fromHeight();
     for (int i = 1; i < blocks.size() && !stopped; i++) {
-      app.predecode(blocks.get(i));
+      if (height <= first + i) {
+        // not yet passed by the loop (which decodes a block itself when it gets there first)
+        app.predecode(blocks.get(i));
+      }
     }
   }
 
