@@ -46,7 +46,7 @@ for m in $mutants; do
   case $m in
     lock-check-removed) f=$src/QuorumEngine.java
       mutate $f 'if (!lock.mayPrevote(p.hash(), aux, round)) {' 'if (false) {' ;;
-    quorum-ceil-2n-3) f=$src/Membership.java
+    quorum-ceil-2n-3) f=$src/VoterSet.java
       mutate $f 'return 2 * n / 3 + 1;' 'return (2 * n + 2) / 3;' ;;
     precommit-without-lock) f=$src/QuorumEngine.java
       mutate $f '      lock.lock(round, hash);
@@ -56,7 +56,7 @@ for m in $mutants; do
       return;
     }
     Wire.Reader r = new Wire.Reader(state);' ;;
-    certificate-duplicate-signers) f=$src/Certificate.java
+    certificate-duplicate-signers) f=$src/QuorumCertificate.java
       mutate $f 'if (signatures.get(i).signer() <= signatures.get(i - 1).signer()) {' 'if (signatures.get(i).signer() < signatures.get(i - 1).signer()) {' ;;
     rotation-ignores-round) f=$src/QuorumEngine.java
       mutate $f 'return p.get((int) Math.floorMod(height + round, (long) p.size()));' 'return p.get((int) Math.floorMod(height, (long) p.size()));' ;;

@@ -43,7 +43,7 @@ public final class CatchUpBench {
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
   private final List<Ed25519PrivateKey> keys = new ArrayList<>();
-  private final Membership membership;
+  private final VoterSet membership;
   private final Digest chainId = Sha256.hash("medledger/bench/catch-up".getBytes(StandardCharsets.US_ASCII));
   private final SimApp server;
   private final int blocks;
@@ -56,7 +56,7 @@ public final class CatchUpBench {
       keys.add(Ed25519PrivateKey.fromSeed(Sha256.hash(("bench/validator/" + i).getBytes(StandardCharsets.UTF_8)).toByteArray()));
       validators.add(keys.get(i).publicKey());
     }
-    membership = new Membership(validators, List.of());
+    membership = new VoterSet(validators, List.of());
     server = new SimApp(chainId, membership, new SimLedger(), 1_000);
     List<byte[]> all = entries(blocks * ENTRIES);
     Digest previous = SimApp.genesisHash(chainId);
@@ -64,11 +64,11 @@ public final class CatchUpBench {
       SimBlock b = SimBlock.build(h, previous, 1_700_000_000_000L + h,
           QuorumEngine.proposerOf(membership, h, 0), all.subList((h - 1) * ENTRIES, h * ENTRIES));
       Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, b.hash(), -1);
-      List<Certificate.Signature> sigs = new ArrayList<>();
+      List<QuorumCertificate.Signature> sigs = new ArrayList<>();
       for (int v = 0; v < 3; v++) {
-        sigs.add(new Certificate.Signature(v, keys.get(v).sign(st.signingBytes(chainId))));
+        sigs.add(new QuorumCertificate.Signature(v, keys.get(v).sign(st.signingBytes(chainId))));
       }
-      server.commit(b, new Certificate(st, sigs));
+      server.commit(b, new QuorumCertificate(st, sigs));
       encoded.add(b.encode());
       previous = b.hash();
     }
@@ -152,7 +152,7 @@ public final class CatchUpBench {
     long c = MX.getCurrentThreadCpuTime();
     for (int h = 1; h <= blocks; h++) {
       SimBlock b = app.decode(encoded.get(h - 1));
-      Certificate cert = server.certificate(h);
+      QuorumCertificate cert = server.certificate(h);
       if (!cert.blockHash().equals(b.hash()) || !cert.verify(chainId, membership.federation(), SignatureVerifier.DIRECT)
           || !app.validateCertified(b, new ProposalContext(h, 0, app.proposer(b).orElseThrow(), 0)).accepted()) {
         throw new IllegalStateException("block " + h + " refused");

@@ -11,7 +11,7 @@ import io.medledger.chain.MembershipChange;
 import io.medledger.chain.PatientRegistration;
 import io.medledger.chain.VerifiedBlock;
 import io.medledger.codec.ByteString;
-import io.medledger.consensus.Certificate;
+import io.medledger.consensus.QuorumCertificate;
 import io.medledger.consensus.ConsensusConfig;
 import io.medledger.consensus.ConsensusContext;
 import io.medledger.consensus.ConsensusProtocol;
@@ -69,7 +69,7 @@ public class SyncBench {
   ChainParameters params;
   Ledger source;
   List<byte[]> encoded = new ArrayList<>();
-  List<Certificate> certificates = new ArrayList<>();
+  List<QuorumCertificate> certificates = new ArrayList<>();
   Ed25519PrivateKey server;
   Ed25519PrivateKey joiner;
   Map<Ed25519PublicKey, PeerAddress> serverAddress;
@@ -157,13 +157,13 @@ public class SyncBench {
       }
       List<Ed25519PublicKey> voters = Protocols.voters(PROTOCOL, app.membership(h));
       Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, b.header().hash(), -1);
-      List<Certificate.Signature> sigs = new ArrayList<>();
+      List<QuorumCertificate.Signature> sigs = new ArrayList<>();
       for (int v = 0; v < 3; v++) {
         Ed25519PrivateKey signer = aud.stream().filter(k -> k.publicKey().equals(voters.get(sigs.size()))).findFirst()
             .orElseThrow();
-        sigs.add(new Certificate.Signature(sigs.size(), signer.sign(st.signingBytes(chain))));
+        sigs.add(new QuorumCertificate.Signature(sigs.size(), signer.sign(st.signingBytes(chain))));
       }
-      Certificate cert = new Certificate(st, sigs);
+      QuorumCertificate cert = new QuorumCertificate(st, sigs);
       source.append(b, new io.medledger.chain.Certificate(List.of(), ByteString.of(cert.encode()))).value();
       encoded.add(app.encode(app.committedBlock(h)));
       certificates.add(cert);

@@ -63,7 +63,7 @@ public record AnchorRecord(
     if (confirmed != (confirmation != null)) {
       throw new IllegalArgumentException("a confirmation is present exactly when the status is CONFIRMED or FINAL");
     }
-    if (status != AnchorStatus.PLANNED && attempts.isEmpty()) {
+    if (status != AnchorStatus.PLANNED && status != AnchorStatus.SUPERSEDED && attempts.isEmpty()) {
       throw new IllegalArgumentException("status " + status + " needs at least one transaction");
     }
   }

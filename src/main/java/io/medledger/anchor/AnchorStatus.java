@@ -11,5 +11,10 @@ public enum AnchorStatus {
   /** Confirmed, with fewer confirmations than the policy requires. */
   CONFIRMED,
   /** Confirmed deeply enough; its receipts are complete and the ledger records it. */
-  FINAL
+  FINAL,
+  /**
+   * Given up: a later anchor that the ledger records covers it, or another server's live transaction
+   * replaced it. Its transactions spend the same coins as their successor, so they cannot also confirm.
+   */
+  SUPERSEDED
 }

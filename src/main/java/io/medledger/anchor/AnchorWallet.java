@@ -13,7 +13,8 @@ import java.util.Optional;
  */
 public interface AnchorWallet {
   /**
-   * The spendable outputs now.
+   * The confirmed spendable outputs now, oldest first (by depth, then outpoint), without those
+   * that a transaction in flight spends.
    *
    * @throws AnchorException if the wallet cannot be asked
    */

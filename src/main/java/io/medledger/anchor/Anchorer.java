@@ -98,6 +98,52 @@ public final class Anchorer {
     return r;
   }
 
+  /** The anchors still in flight: planned, sent or confirmed, not yet final nor superseded. */
+  public synchronized List<AnchorRecord> inFlight() {
+    return anchors.values().stream()
+        .filter(r -> r.status() != AnchorStatus.FINAL && r.status() != AnchorStatus.SUPERSEDED).toList();
+  }
+
+  /**
+   * Takes over {@code tx}, a transaction for {@code commitment} that another anchorer signed and
+   * sent, without sending anything: the anchor is saved as sent, so that {@link #tick()} follows
+   * it, sends it again if the network loses it, and replaces it by fee (spending the same inputs)
+   * if it is stuck. An anchor already known with this transaction is returned unchanged.
+   */
+  public synchronized AnchorRecord adopt(AnchorCommitment commitment, SignedTransaction tx) {
+    AnchorRecord existing = anchors.get(commitment.digest());
+    List<AnchorRecord.Attempt> attempts = new ArrayList<>();
+    if (existing != null) {
+      if (existing.attempts().stream().anyMatch(a -> a.transaction().txid().equals(tx.txid()))) {
+        return existing;
+      }
+      attempts.addAll(existing.attempts());
+    }
+    Instant now = clock.instant();
+    attempts.add(new AnchorRecord.Attempt(tx, now));
+    AnchorRecord r = new AnchorRecord(commitment, AnchorStatus.BROADCAST,
+        existing == null ? now : existing.plannedAt(), attempts, null, now, null);
+    store(r);
+    return r;
+  }
+
+  /**
+   * Gives up the anchor {@code commitment} if it is not final: it is no longer followed or sent
+   * again. Returns it as saved, or empty if unknown.
+   */
+  public synchronized Optional<AnchorRecord> supersede(Digest commitment, String reason) {
+    AnchorRecord r = anchors.get(commitment);
+    if (r == null) {
+      return Optional.empty();
+    }
+    if (r.status() == AnchorStatus.FINAL || r.status() == AnchorStatus.SUPERSEDED) {
+      return Optional.of(r);
+    }
+    AnchorRecord s = r.with(AnchorStatus.SUPERSEDED, r.attempts(), null, clock.instant(), reason);
+    store(s);
+    return Optional.of(s);
+  }
+
   /**
    * Advances every anchor that is not final by asking the network once, and returns what happened.
    * A network failure leaves the anchor where it was and is reported as an event.
@@ -105,7 +151,7 @@ public final class Anchorer {
   public synchronized List<AnchorEvent> tick() {
     List<AnchorEvent> events = new ArrayList<>();
     for (AnchorRecord r : List.copyOf(anchors.values())) {
-      if (r.status() == AnchorStatus.FINAL) {
+      if (r.status() == AnchorStatus.FINAL || r.status() == AnchorStatus.SUPERSEDED) {
         continue;
       }
       try {

@@ -29,6 +29,9 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
   /** Core's "no such mempool or blockchain transaction" error. */
   private static final int RPC_INVALID_ADDRESS_OR_KEY = -5;
 
+  /** Most unspent outputs of the anchoring address examined per call. */
+  public static final int MAX_LISTED = 1000;
+
   private final BitcoinRpcClient rpc;
   private final Address address;
   private final long fallbackFeeRate;
@@ -87,17 +90,104 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
 
   @Override
   public List<Utxo> unspent() {
+    List<BitcoinRpcClient.UnspentOutput> listed = new ArrayList<>(listed(1));
+    listed.sort(java.util.Comparator.comparingLong(BitcoinRpcClient.UnspentOutput::confirmations).reversed()
+        .thenComparing(u -> u.txid().toHex()).thenComparingInt(BitcoinRpcClient.UnspentOutput::vout));
+    List<Utxo> out = new ArrayList<>();
+    for (BitcoinRpcClient.UnspentOutput u : listed) {
+      if (u.spendable() || u.safe()) {
+        out.add(new Utxo(new OutPoint(u.txid(), u.vout()), u.amountSats(), Script.of(u.scriptPubKey())));
+      }
+    }
+    return out;
+  }
+
+  /** The anchoring address's outputs with at least {@code minConf} confirmations, checked and bounded. */
+  private List<BitcoinRpcClient.UnspentOutput> listed(int minConf) {
     try {
-      List<Utxo> out = new ArrayList<>();
-      for (BitcoinRpcClient.UnspentOutput u : rpc.listUnspent(1, 9_999_999, List.of(address.toString()))) {
-        if (u.spendable() || u.safe()) {
-          out.add(new Utxo(new OutPoint(u.txid(), u.vout()), u.amountSats(), Script.of(u.scriptPubKey())));
+      List<BitcoinRpcClient.UnspentOutput> out = new ArrayList<>();
+      byte[] ours = address.scriptPubKey().toByteArray();
+      for (BitcoinRpcClient.UnspentOutput u : rpc.listUnspent(minConf, 9_999_999, List.of(address.toString()))) {
+        if (u.confirmations() < minConf || u.amountSats() <= 0 || u.amountSats() > io.medledger.anchor.bitcoin.TxOutput.MAX_MONEY
+            || !java.util.Arrays.equals(u.scriptPubKey(), ours)) {
+          continue; // not an output of the anchoring address as asked: a confused or hostile node
         }
+        if (out.size() == MAX_LISTED) {
+          break;
+        }
+        out.add(u);
       }
       return out;
     } catch (BitcoinRpcException e) {
       throw new AnchorException("bitcoin node: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * An anchoring transaction of this wallet that the node knows: in its mempool or in the chain,
+   * with its change output still unspent.
+   *
+   * @param commitment the commitment it carries
+   * @param transaction the transaction, its fee and fee rate computed from the outputs it spends
+   * @param confirmations its depth, 0 in the mempool
+   */
+  public record WalletAnchor(Digest commitment, SignedTransaction transaction, long confirmations) {
+    /** Checks for nulls. */
+    public WalletAnchor {
+      Objects.requireNonNull(commitment, "commitment");
+      Objects.requireNonNull(transaction, "transaction");
+    }
+  }
+
+  /**
+   * The anchoring transactions whose change the wallet still holds, confirmed or not: what another
+   * anchorer sent and may still be in flight. Only transactions that carry a MedLedger anchor
+   * output and spend nothing but this address's coins are returned; at most {@link #MAX_LISTED}
+   * outputs are examined.
+   *
+   * @throws AnchorException if the node cannot be asked
+   */
+  public List<WalletAnchor> walletAnchors() {
+    List<WalletAnchor> out = new ArrayList<>();
+    java.util.Set<Digest> seen = new java.util.HashSet<>();
+    for (BitcoinRpcClient.UnspentOutput u : listed(0)) {
+      if (!seen.add(u.txid())) {
+        continue;
+      }
+      Transaction tx;
+      try {
+        tx = Transaction.parse(rpc.getRawTransactionBytes(u.txid()));
+      } catch (BitcoinRpcException e) {
+        if (e.kind() == BitcoinRpcException.Kind.RPC_ERROR && e.code() == RPC_INVALID_ADDRESS_OR_KEY) {
+          continue; // gone between the two calls
+        }
+        throw new AnchorException("bitcoin node: " + e.getMessage(), e);
+      } catch (MalformedEncodingException e) {
+        continue; // not a transaction: ignore what the node made up
+      }
+      Optional<Digest> commitment = io.medledger.anchor.bitcoin.OpReturnAnchor.find(tx);
+      if (commitment.isEmpty() || !tx.txid().equals(u.txid())) {
+        continue;
+      }
+      long in = 0;
+      boolean ours = true;
+      for (io.medledger.anchor.bitcoin.TxInput i : tx.inputs()) {
+        Optional<TxOutput> spent = output(i.outPoint());
+        if (spent.isEmpty() || !spent.get().scriptPubKey().equals(address.scriptPubKey())) {
+          ours = false;
+          break;
+        }
+        in = Math.addExact(in, spent.get().value());
+      }
+      long fee = in - tx.outputValue();
+      if (!ours || fee < 1) {
+        continue;
+      }
+      long rate = Math.max(1, (fee + tx.vsize() - 1) / tx.vsize());
+      out.add(new WalletAnchor(commitment.get(), new SignedTransaction(tx.txid(), tx.serialize(), rate, fee),
+          u.confirmations()));
+    }
+    return out;
   }
 
   @Override
@@ -122,6 +212,17 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
    * @throws AnchorException if the node cannot prove the transaction's inclusion
    */
   public AnchorReceipt complete(AnchorReceipt pending, AnchorRecord.Confirmation where, String network) {
+    return complete(rpc, pending, where, network);
+  }
+
+  /**
+   * As {@link #complete(AnchorReceipt, AnchorRecord.Confirmation, String)}, through {@code rpc}:
+   * for a node that serves receipts without anchoring.
+   *
+   * @throws AnchorException if the node cannot prove the transaction's inclusion
+   */
+  public static AnchorReceipt complete(BitcoinRpcClient rpc, AnchorReceipt pending, AnchorRecord.Confirmation where,
+      String network) {
     try {
       Transaction tx = Transaction.parse(rpc.getRawTransactionBytes(where.txid()));
       byte[] proof = rpc.getTxOutProof(List.of(where.txid()), where.blockHash());

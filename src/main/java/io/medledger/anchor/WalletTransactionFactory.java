@@ -17,10 +17,19 @@ import java.util.Objects;
 
 /**
  * Builds anchoring transactions with {@link AnchorTransactionBuilder} from an {@link AnchorWallet}:
- * an OP_RETURN output with the commitment, inputs chosen by the builder, change back to one
- * address, replace-by-fee signalled. Thread-safe if the wallet is.
+ * an OP_RETURN output with the commitment, change back to one address, replace-by-fee signalled.
+ *
+ * <p>Inputs are the wallet's oldest coins: the oldest alone if it pays, else the oldest two, and
+ * so on. So any two transactions built from views of the wallet that share its oldest coin spend
+ * that coin, conflict, and at most one of them can confirm: two anchorers that do not know of
+ * each other's transaction cannot both spend. Every transaction keeps a change output, so the
+ * wallet (listing its unspent outputs, unconfirmed included) shows the anchoring transaction in
+ * flight to whoever takes over. Thread-safe if the wallet is.
  */
 public final class WalletTransactionFactory implements AnchorTransactionFactory {
+  /** Most coins one anchoring transaction spends. */
+  public static final int MAX_INPUTS = 50;
+
   private final BitcoinPrivateKey key;
   private final Address changeAddress;
   private final AnchorWallet wallet;
@@ -38,15 +47,22 @@ public final class WalletTransactionFactory implements AnchorTransactionFactory 
     if (coins.isEmpty()) {
       throw new AnchorException("the anchoring wallet has no spendable outputs");
     }
-    try {
-      AnchorTransaction tx = AnchorTransactionBuilder.create(key, changeAddress)
-          .addUtxos(coins)
-          .feeRate(FeeRate.ofSatPerVbyte(feeRate))
-          .build(commitment);
-      return signed(tx, feeRate);
-    } catch (InsufficientFundsException e) {
-      throw new AnchorException("the anchoring wallet cannot fund a transaction: " + e.getMessage(), e);
+    InsufficientFundsException last = null;
+    for (int k = 1; k <= Math.min(coins.size(), MAX_INPUTS); k++) {
+      try {
+        AnchorTransaction tx = AnchorTransactionBuilder.create(key, changeAddress)
+            .addUtxos(coins.subList(0, k))
+            .feeRate(FeeRate.ofSatPerVbyte(feeRate))
+            .buildSpendingAll(commitment);
+        if (tx.changeOutput().isPresent()) {
+          return signed(tx, feeRate);
+        }
+      } catch (InsufficientFundsException e) {
+        last = e;
+      }
     }
+    throw new AnchorException("the anchoring wallet cannot fund a transaction with change from its oldest "
+        + MAX_INPUTS + " coins" + (last == null ? "" : ": " + last.getMessage()), last);
   }
 
   @Override
@@ -69,6 +85,9 @@ public final class WalletTransactionFactory implements AnchorTransactionFactory 
     try {
       AnchorTransaction bumped = AnchorTransactionBuilder.create(key, changeAddress)
           .bumpFee(old, FeeRate.ofSatPerVbyte(feeRate));
+      if (bumped.changeOutput().isEmpty()) {
+        throw new AnchorException("the fee bump would spend the change; fund the anchoring address");
+      }
       return signed(bumped, feeRate);
     } catch (InsufficientFundsException e) {
       throw new AnchorException("the anchoring wallet cannot fund the fee bump: " + e.getMessage(), e);

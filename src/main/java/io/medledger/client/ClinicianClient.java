@@ -8,6 +8,8 @@ import io.medledger.chain.AccessGrant;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.RecordQuery;
 import io.medledger.crypto.Digest;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -97,6 +99,22 @@ public final class ClinicianClient {
   }
 
   /**
+   * Writes a payload of any size for {@code patient}, streamed as {@link PatientClient#upload(String,
+   * InputStream)} does: encrypted to the patient's key and sent to the storage nodes in bounded
+   * memory, not parsed (give its FHIR resource type), with no de-identified copy.
+   *
+   * @throws AccessRefusedException if no active treatment grant of the patient covers this type
+   * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
+   *     (nothing is written to the ledger)
+   */
+  public MedicalRecord write(ParticipantId patient, String resourceType, InputStream payload) {
+    requireWriteGrant(patient, resourceType, List.of());
+    KeyCard p = session.keyCard(patient);
+    return Session.await(Payloads.sealAndStoreStream(session, p.encryptionKey(), patient, Optional.of(institution),
+        resourceType, payload, Optional.empty()).thenCompose(session::signAndSubmit));
+  }
+
+  /**
    * Amends record {@code recordId} with a new version (the old one stays on the ledger).
    *
    * @throws AccessRefusedException if no active treatment grant covers the record
@@ -137,6 +155,12 @@ public final class ClinicianClient {
   /** {@link #read} as a future. */
   public CompletableFuture<byte[]> readAsync(Digest recordId) {
     MedicalRecord rec = session.record(recordId);
+    return Payloads.readShared(session, session.self().secretEncryptionKey(), rec, treatmentGrant(rec));
+  }
+
+  /** The active treatment grant with proxies to this clinician covering {@code rec}, or a refusal naming why. */
+  private AccessGrant treatmentGrant(MedicalRecord rec) {
+    Digest recordId = rec.id();
     Optional<AccessGrant> g = session.coveringGrant(rec, Set.of(id()), Purpose.TREATMENT, true);
     if (g.isEmpty()) {
       boolean institutional = session.coveringGrant(rec, Set.of(institution), Purpose.TREATMENT, true).isPresent();
@@ -146,7 +170,22 @@ public final class ClinicianClient {
           : "no active treatment grant with proxies from " + rec.patient() + " covers record " + recordId + " for ")
           + id());
     }
-    return Payloads.readShared(session, session.self().secretEncryptionKey(), rec, g.get());
+    return g.get();
+  }
+
+  /**
+   * Reads a record shared with this clinician (as {@link #read(Digest)}) into {@code out}, streamed
+   * in bounded memory; returns the payload length. If the read fails part-way, discard what was
+   * written.
+   */
+  public long read(Digest recordId, OutputStream out) {
+    return Session.await(readAsync(recordId, out));
+  }
+
+  /** {@link #read(Digest, OutputStream)} as a future. */
+  public CompletableFuture<Long> readAsync(Digest recordId, OutputStream out) {
+    MedicalRecord rec = session.record(recordId);
+    return Payloads.readSharedTo(session, session.self().secretEncryptionKey(), rec, treatmentGrant(rec), out);
   }
 
   private void requireWriteGrant(ParticipantId patient, String type, List<Digest> lineage) {

@@ -18,7 +18,11 @@ import io.medledger.chain.RecordQuery;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.ProxyKey;
 import io.medledger.pre.ProxyResponse;
+import io.medledger.storage.BlobUnavailableException;
 import io.medledger.storage.ReplicatedBlobStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -123,6 +127,31 @@ public interface LedgerConnection {
 
   /** Reads a verified copy of payload {@code id}, trying {@code preferred} nodes first. */
   CompletableFuture<byte[]> getBlob(Digest id, List<ParticipantId> preferred);
+
+  /**
+   * Streams an encrypted payload, read to its end (the caller closes it), to the storage nodes;
+   * completes once the write quorum holds it. Connections move it in bounded memory whatever its
+   * size (the default, for connections that do not, reads it into memory and calls
+   * {@link #putBlob(byte[])}).
+   */
+  default CompletableFuture<ReplicatedBlobStore.Placement> putBlob(InputStream ciphertext) {
+    try {
+      return putBlob(ciphertext.readAllBytes());
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new BlobUnavailableException("cannot read the payload: "
+          + e.getMessage(), e));
+    }
+  }
+
+  /**
+   * A verified copy of payload {@code id} as a stream, trying {@code preferred} nodes first: no byte
+   * is returned before the whole copy verified, and missing or corrupted copies met on the way are
+   * repaired. Close the stream. Connections hold the copy in a spool file, not in memory (the
+   * default, for connections that do not, wraps {@link #getBlob(Digest, List)}).
+   */
+  default CompletableFuture<InputStream> openBlob(Digest id, List<ParticipantId> preferred) {
+    return getBlob(id, preferred).thenApply(ByteArrayInputStream::new);
+  }
 
   /**
    * Deletes every reachable copy of an erased record's payloads and makes the proxies drop their

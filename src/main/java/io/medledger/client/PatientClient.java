@@ -13,6 +13,8 @@ import io.medledger.codec.ByteString;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.GrantKeyMaterial;
 import io.medledger.pre.ProxyKey;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -108,6 +110,26 @@ public final class PatientClient {
   }
 
   /**
+   * Uploads a payload of any size as an own record, streamed: read from {@code payload} (to its end;
+   * the caller closes it), encrypted and sent to the storage nodes in bounded memory, so a large
+   * imaging study is never held whole. The payload is not parsed: give its FHIR resource type. It
+   * has no de-identified copy, so it is never shared for research.
+   *
+   * @throws IllegalArgumentException if {@code resourceType} is not a FHIR resource type name
+   * @throws io.medledger.storage.InsufficientReplicasException if fewer than w storage nodes
+   *     took the payload (then nothing is written to the ledger)
+   */
+  public MedicalRecord upload(String resourceType, InputStream payload) {
+    return Session.await(uploadAsync(resourceType, payload));
+  }
+
+  /** {@link #upload(String, InputStream)} as a future that completes once the record entry is final. */
+  public CompletableFuture<MedicalRecord> uploadAsync(String resourceType, InputStream payload) {
+    return Payloads.sealAndStoreStream(session, identity().encryptionPublicKey(), id(), Optional.empty(), resourceType,
+        payload, Optional.empty()).thenCompose(session::signAndSubmit);
+  }
+
+  /**
    * Grants access: the re-encryption key to the grantee is split among the federation servers
    * (threshold t of n) and each fragment encrypted to its proxy, so the grant can be public.
    *
@@ -165,6 +187,23 @@ public final class PatientClient {
   /** {@link #read} as a future. */
   public CompletableFuture<byte[]> readAsync(Digest recordId) {
     return Payloads.readOwn(session, ownRecord(recordId));
+  }
+
+  /**
+   * Reads an own record (logged on the ledger first) into {@code out}, streamed in bounded memory;
+   * returns the payload length. Bytes reach {@code out} only from a copy that verified whole, and
+   * each 64 KiB only after it authenticated; if the read fails part-way, discard what was written.
+   *
+   * @throws AccessRefusedException if the record is not this patient's
+   * @throws RecordErasedException if its payload was erased
+   */
+  public long read(Digest recordId, OutputStream out) {
+    return Session.await(readAsync(recordId, out));
+  }
+
+  /** {@link #read(Digest, OutputStream)} as a future. */
+  public CompletableFuture<Long> readAsync(Digest recordId, OutputStream out) {
+    return Payloads.readOwnTo(session, ownRecord(recordId), out);
   }
 
   /** Every access event on this patient's records. */

@@ -18,8 +18,15 @@ import io.medledger.pre.PublicKey;
 import io.medledger.pre.RecordEnvelope;
 import io.medledger.pre.SecretKey;
 import io.medledger.storage.ReplicatedBlobStore;
+import io.medledger.pre.EntropySource;
+import io.medledger.storage.BlobUnavailableException;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +38,9 @@ import java.util.concurrent.CompletableFuture;
 /** Shared client steps over a {@link Session}: seal and place a payload, log a read, fetch, re-encrypt and open. Stateless. */
 final class Payloads {
   private static final System.Logger LOG = System.getLogger(Payloads.class.getName());
+
+  /** Buffer between the sealing thread and the upload of a streamed payload. */
+  private static final int PIPE_BYTES = 256 << 10;
 
   private Payloads() {}
 
@@ -66,6 +76,62 @@ final class Payloads {
       return new MedicalRecord(patient, s.id(), institution, type, where.id(), where.size(), nodes,
           capsule(envelope), s.now(), amends, Optional.of(copy), List.of());
     });
+  }
+
+  /**
+   * Streams {@code payload} into an envelope for {@code patientKey} and on to the storage nodes, in
+   * bounded memory: a sealing thread encrypts into a pipe that the connection reads. Completes with
+   * the unsigned record entry. A streamed payload is not parsed, so it has no de-identified copy and
+   * is never shared for research. If reading {@code payload} fails, the upload fails and no record
+   * is made.
+   */
+  static CompletableFuture<MedicalRecord> sealAndStoreStream(Session s, PublicKey patientKey, ParticipantId patient,
+      Optional<ParticipantId> institution, String resourceType, InputStream payload, Optional<Digest> amends) {
+    if (resourceType == null || !resourceType.matches("[A-Z][A-Za-z]{0,63}")) {
+      throw new IllegalArgumentException("a FHIR resource type is 1 to 64 ASCII letters starting upper-case");
+    }
+    CompletableFuture<EnvelopeHeader> sealed = new CompletableFuture<>();
+    PipedInputStream pipe = new PipedInputStream(PIPE_BYTES);
+    PipedOutputStream sink;
+    try {
+      sink = new PipedOutputStream(pipe);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Thread sealer = new Thread(() -> {
+      try (PipedOutputStream out = sink) {
+        sealed.complete(RecordEnvelope.seal(patientKey, payload, out, EntropySource.secure()));
+      } catch (IOException | RuntimeException e) {
+        sealed.completeExceptionally(e);
+      }
+    }, "medledger-seal");
+    sealer.setDaemon(true);
+    sealer.start();
+    InputStream checked = new FilterInputStream(pipe) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n < 0 && sealed.isCompletedExceptionally()) {
+          throw new IOException("the payload could not be read and sealed", sealed.handle((h, e) -> e).join());
+        }
+        return n;
+      }
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+    };
+    return s.connection().putBlob(checked).whenComplete((p, e) -> {
+      try {
+        pipe.close();
+      } catch (IOException ignored) {
+        // the sealing thread then stops on a broken pipe
+      }
+    }).thenCombine(sealed, (where, header) -> new MedicalRecord(patient, s.id(), institution, resourceType, where.id(),
+        where.size(), where.nodeIds().stream().map(ParticipantId::fromHex).toList(),
+        ByteString.of(header.capsule().toBytes()), s.now(), amends, Optional.empty(), List.of()));
   }
 
   private static ByteString capsule(byte[] envelope) {
@@ -112,6 +178,40 @@ final class Payloads {
     return s.connection().getBlob(copy.payloadDigest(), rec.storageNodes());
   }
 
+  /**
+   * Streams the verified envelope of {@code rec} (its de-identified copy if {@code deidentified})
+   * from the storage nodes and opens it with {@code open}, which decrypts to the caller's stream;
+   * returns the payload length.
+   */
+  static CompletableFuture<Long> openStream(Session s, MedicalRecord rec, boolean deidentified, EnvelopeOpener open) {
+    if (s.isErased(rec)) {
+      throw new RecordErasedException(rec.id());
+    }
+    Digest id = deidentified ? rec.deidentified().orElseThrow().payloadDigest() : rec.payloadDigest();
+    return s.connection().openBlob(id, rec.storageNodes()).thenApply(in -> {
+      try (InputStream envelope = in) {
+        return open.open(envelope);
+      } catch (IOException e) {
+        throw new BlobUnavailableException("cannot stream record " + rec.id() + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
+  /** Decrypts an envelope stream to the caller's output; returns the payload length. */
+  @FunctionalInterface
+  interface EnvelopeOpener {
+    long open(InputStream envelope) throws IOException;
+  }
+
+  /** Reads an own record to {@code out}: logs the read, streams and opens with the owner's key. */
+  static CompletableFuture<Long> readOwnTo(Session s, MedicalRecord m, OutputStream out) {
+    if (s.isErased(m)) {
+      throw new RecordErasedException(m.id());
+    }
+    return logRead(s, m, Optional.empty()).thenCompose(ev -> openStream(s, m, false,
+        in -> RecordEnvelope.openAsOwner(s.self().secretEncryptionKey(), in, out)));
+  }
+
   /** Reads an own record: logs the read, fetches and opens with the owner's key. */
   static CompletableFuture<byte[]> readOwn(Session s, MedicalRecord m) {
     if (s.isErased(m)) {
@@ -129,6 +229,30 @@ final class Payloads {
    * {@link ProxyFailureException} naming each failing proxy.
    */
   static CompletableFuture<byte[]> readShared(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant) {
+    boolean research = grant.purpose() == Purpose.RESEARCH;
+    return readSharedWith(s, rec, grant, (answers, owner) -> (research ? fetchDeidentified(s, rec) : fetch(s, rec))
+        .thenApply(envelope -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(),
+            grant.threshold(), answers, envelope)));
+  }
+
+  /**
+   * {@link #readShared} streaming the payload to {@code out} (the de-identified copy under a
+   * research grant); returns the payload length.
+   */
+  static CompletableFuture<Long> readSharedTo(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant,
+      OutputStream out) {
+    return readSharedWith(s, rec, grant, (answers, owner) -> openStream(s, rec, grant.purpose() == Purpose.RESEARCH,
+        in -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(), grant.threshold(),
+            answers, in, out)));
+  }
+
+  /**
+   * The steps of a shared read before the payload: checks the reader may read under {@code grant},
+   * logs the access event, asks the proxies, then hands their answers and the owner's key card to
+   * {@code open}.
+   */
+  private static <T> CompletableFuture<T> readSharedWith(Session s, MedicalRecord rec, AccessGrant grant,
+      java.util.function.BiFunction<List<ProxyResponse>, KeyCard, CompletableFuture<T>> open) {
     if (s.isErased(rec)) {
       throw new RecordErasedException(rec.id());
     }
@@ -137,17 +261,14 @@ final class Payloads {
       throw new AccessRefusedException(AccessRight.READER_ROLE, "a " + grant.purpose().label()
           + " grant does not let a " + reader.kind().label() + " read");
     }
-    boolean research = grant.purpose() == Purpose.RESEARCH;
-    if (research && rec.deidentified().isEmpty()) {
+    if (grant.purpose() == Purpose.RESEARCH && rec.deidentified().isEmpty()) {
       throw new AccessRefusedException(AccessRight.DEIDENTIFIED_COPY, "record " + rec.id()
           + " has no de-identified copy and is never shared for research");
     }
     KeyCard owner = s.keyCard(rec.patient());
     return logRead(s, rec, Optional.of(grant))
         .thenCompose(ev -> askProxies(s, ev, grant, 0, new ArrayList<>(), new LinkedHashMap<>()))
-        .thenCompose(answers -> (research ? fetchDeidentified(s, rec) : fetch(s, rec))
-            .thenApply(envelope -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(),
-                owner.verifyingKey(), grant.threshold(), answers, envelope)));
+        .thenCompose(answers -> open.apply(answers, owner));
   }
 
   private static CompletableFuture<List<ProxyResponse>> askProxies(Session s, AccessEvent ev, AccessGrant grant,

@@ -38,10 +38,10 @@ public sealed interface Action {
    * {@link ConsensusApp#commit}; this reports it to observers.
    */
   record Committed(long height, Digest blockHash, Ed25519PublicKey bookkeeper, int entries,
-      Certificate certificate) implements Action {}
+      QuorumCertificate certificate) implements Action {}
 
   /** Conflicting signed statements by one server were seen; the app may put it on the ledger. */
-  record EvidenceFound(Evidence evidence) implements Action {}
+  record EvidenceFound(Equivocation evidence) implements Action {}
 
   /** This node refused a proposal; the reason explains the auditor's refusal ({@code proposer} may be null when unknown). */
   record ProposalRejected(long height, int round, Digest blockHash, Ed25519PublicKey proposer,

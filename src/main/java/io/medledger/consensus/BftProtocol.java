@@ -23,7 +23,7 @@ public final class BftProtocol<B> extends QuorumProtocol {
   }
 
   /** The voters whose precommits form this protocol's certificates at a height. */
-  public static List<Ed25519PublicKey> voters(Membership membership) {
+  public static List<Ed25519PublicKey> voters(VoterSet membership) {
     return membership.federation();
   }
 }

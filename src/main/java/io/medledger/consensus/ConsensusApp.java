@@ -35,10 +35,10 @@ public interface ConsensusApp<B> {
   }
 
   /** The certificate that made the block at {@code height} final. */
-  Certificate certificate(long height);
+  QuorumCertificate certificate(long height);
 
   /** The participants that order the block at {@code height} (read from the state after height-1). */
-  Membership membership(long height);
+  VoterSet membership(long height);
 
   /**
    * Builds a candidate block at {@code ctx.height()} on top of the committed chain, named after
@@ -94,7 +94,7 @@ public interface ConsensusApp<B> {
    * Durably appends a validated block at committedHeight()+1 with its certificate. Returns only
    * when the block survives a crash.
    */
-  void commit(B block, Certificate certificate);
+  void commit(B block, QuorumCertificate certificate);
 
   /** The canonical encoding of a block. */
   byte[] encode(B block);

@@ -21,7 +21,7 @@ import java.util.Objects;
  *     or {@link Event.BlockDelivered}) with a precommit certificate that verifies against the voters
  *     of its height is checked with {@link ConsensusApp#validateCertified}, which may skip the
  *     per-entry signature checks: more than f honest voters validated every entry before
- *     precommitting. Certificate, height, links, roots and every other rule are still checked.
+ *     precommitting. The certificate, height, links, roots and every other rule are still checked.
  *     Never applies to proposals, which are always checked with {@link ConsensusApp#validate}.
  */
 public record ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration maxBatchDelay,

@@ -13,7 +13,7 @@ import java.util.Objects;
  * The messages consensus participants exchange: a sealed family, each signed with Ed25519, with
  * one canonical encoding ({@link #encode()} / {@link #decode(byte[], int)}). Proposals, votes and
  * timeouts are signed over their {@link Statement} (so that votes form certificates and conflicts
- * form {@link Evidence}); the other messages are signed over their whole body. Decoding checks
+ * form {@link Equivocation}); the other messages are signed over their whole body. Decoding checks
  * structure only; the receiving protocol checks signatures against the membership. Immutable.
  */
 public sealed interface ConsensusMessage {
@@ -32,7 +32,7 @@ public sealed interface ConsensusMessage {
    * block, and the prevote certificate justifying a re-proposal when aux >= 0. The signer is
    * implicit: the bookkeeper of (height, round).
    */
-  record Proposal(Statement statement, byte[] signature, byte[] block, Certificate proofOfLock)
+  record Proposal(Statement statement, byte[] signature, byte[] block, QuorumCertificate proofOfLock)
       implements ConsensusMessage {
     public Proposal {
       requireKind(statement, StatementKind.PROPOSAL);
@@ -133,7 +133,7 @@ public sealed interface ConsensusMessage {
    * proof of lock (statement.auxRound() and statement.hash(), with the certificate and the block)
    * so that the next bookkeeper re-proposes a block no honest voter is locked against.
    */
-  record Timeout(Statement statement, int voter, byte[] signature, Certificate proofOfLock,
+  record Timeout(Statement statement, int voter, byte[] signature, QuorumCertificate proofOfLock,
       byte[] lockedBlock) implements ConsensusMessage {
     public Timeout {
       requireKind(statement, StatementKind.TIMEOUT);
@@ -182,7 +182,7 @@ public sealed interface ConsensusMessage {
     }
   }
 
-  /** Body-signed messages name their sender by its index in {@link Membership#nodes()}. A node's announcement of its committed height and current round (sent on start and periodically). */
+  /** Body-signed messages name their sender by its index in {@link VoterSet#nodes()}. A node's announcement of its committed height and current round (sent on start and periodically). */
   record Status(long committedHeight, int round, int sender, byte[] signature)
       implements ConsensusMessage {
     public Status {
@@ -265,7 +265,7 @@ public sealed interface ConsensusMessage {
   }
 
   /** Committed blocks with their certificates, consecutive from {@code fromHeight}. */
-  record BlockResponse(long fromHeight, List<byte[]> blocks, List<Certificate> certificates,
+  record BlockResponse(long fromHeight, List<byte[]> blocks, List<QuorumCertificate> certificates,
       int sender, byte[] signature) implements ConsensusMessage {
     public BlockResponse {
       if (sender < 0) {
@@ -284,7 +284,7 @@ public sealed interface ConsensusMessage {
     }
 
     /** A signed response. */
-    public static BlockResponse sign(long from, List<byte[]> blocks, List<Certificate> certs,
+    public static BlockResponse sign(long from, List<byte[]> blocks, List<QuorumCertificate> certs,
         int sender, Ed25519PrivateKey key, Digest chainId) {
       BlockResponse u = new BlockResponse(from, blocks, certs, sender, new byte[64]);
       return new BlockResponse(from, blocks, certs, sender, key.sign(u.signingBytes(chainId)));
@@ -432,48 +432,48 @@ public sealed interface ConsensusMessage {
           Statement st = Statement.read(r);
           byte[] s = r.raw(64);
           byte[] block = r.bytes(maxBytes);
-          Certificate pol = st.auxRound() >= 0 ? Certificate.read(r) : null;
+          QuorumCertificate pol = st.auxRound() >= 0 ? QuorumCertificate.read(r) : null;
           m = new Proposal(st, s, block, pol);
         }
         case TAG_VOTE -> {
           Statement st = Statement.read(r);
-          int voter = r.i32In(0, Certificate.MAX_SIGNERS - 1, "voter");
+          int voter = r.i32In(0, QuorumCertificate.MAX_SIGNERS - 1, "voter");
           byte[] s = r.raw(64);
           int aux = r.i32In(-1, Integer.MAX_VALUE, "proposal aux");
           m = new Vote(st, voter, s, aux, r.raw(64));
         }
         case TAG_TIMEOUT -> {
           Statement st = Statement.read(r);
-          int voter = r.i32In(0, Certificate.MAX_SIGNERS - 1, "voter");
+          int voter = r.i32In(0, QuorumCertificate.MAX_SIGNERS - 1, "voter");
           byte[] s = r.raw(64);
           byte[] block = r.bytes(maxBytes);
-          Certificate pol = st.auxRound() >= 0 ? Certificate.read(r) : null;
+          QuorumCertificate pol = st.auxRound() >= 0 ? QuorumCertificate.read(r) : null;
           m = new Timeout(st, voter, s, pol, block);
         }
         case TAG_STATUS -> {
           long h = r.i64In(0, Long.MAX_VALUE, "height");
           int round = r.i32In(0, Integer.MAX_VALUE, "round");
-          m = new Status(h, round, r.i32In(0, Certificate.MAX_SIGNERS * 2, "sender"), r.raw(64));
+          m = new Status(h, round, r.i32In(0, QuorumCertificate.MAX_SIGNERS * 2, "sender"), r.raw(64));
         }
         case TAG_BLOCK_REQUEST -> {
           long h = r.i64In(1, Long.MAX_VALUE, "height");
           int count = r.i32In(1, 100_000, "count");
-          m = new BlockRequest(h, count, r.i32In(0, Certificate.MAX_SIGNERS * 2, "sender"), r.raw(64));
+          m = new BlockRequest(h, count, r.i32In(0, QuorumCertificate.MAX_SIGNERS * 2, "sender"), r.raw(64));
         }
         case TAG_BLOCK_RESPONSE -> {
           long h = r.i64In(1, Long.MAX_VALUE, "height");
-          int k = r.i32In(0, Certificate.MAX_SIGNERS * 2, "sender");
+          int k = r.i32In(0, QuorumCertificate.MAX_SIGNERS * 2, "sender");
           int n = r.count(Math.min(10_000, r.remaining() / 8), "block");
           List<byte[]> blocks = new ArrayList<>(n);
-          List<Certificate> certs = new ArrayList<>(n);
+          List<QuorumCertificate> certs = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
             blocks.add(r.bytes(maxBytes));
-            certs.add(Certificate.read(r));
+            certs.add(QuorumCertificate.read(r));
           }
           m = new BlockResponse(h, blocks, certs, k, r.raw(64));
         }
         case TAG_ENTRIES -> {
-          int k = r.i32In(0, Certificate.MAX_SIGNERS * 2, "sender");
+          int k = r.i32In(0, QuorumCertificate.MAX_SIGNERS * 2, "sender");
           int n = r.count(Math.min(1_000_000, r.remaining() / 4), "entry");
           List<byte[]> entries = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * The first signed statement of each (signer, kind, height, round) seen, so that a second one
- * with another block hash becomes {@link Evidence}, reported once. Signatures are checked before
+ * with another block hash becomes {@link Equivocation}, reported once. Signatures are checked before
  * statements get here. Not thread-safe.
  */
 final class EquivocationLog {
@@ -24,11 +24,11 @@ final class EquivocationLog {
    * Records {@code st} signed by {@code signer}; the evidence when it conflicts with the first
    * statement of its slot and that slot was not reported yet, else null.
    */
-  Evidence note(Ed25519PublicKey signer, Statement st, byte[] sig) {
+  Equivocation note(Ed25519PublicKey signer, Statement st, byte[] sig) {
     Key k = new Key(signer, st.kind(), st.height(), st.round());
     Signed prev = firstSeen.putIfAbsent(k, new Signed(st, sig));
     if (prev != null && !prev.st().hash().equals(st.hash()) && reported.add(k)) {
-      return new Evidence(signer, prev.st(), prev.sig(), st, sig);
+      return new Equivocation(signer, prev.st(), prev.sig(), st, sig);
     }
     return null;
   }

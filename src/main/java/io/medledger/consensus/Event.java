@@ -48,7 +48,7 @@ public sealed interface Event {
   }
 
   /** A block and its certificate obtained out of band (state sync, a backup). */
-  record BlockDelivered(byte[] block, Certificate certificate) implements Event {
+  record BlockDelivered(byte[] block, QuorumCertificate certificate) implements Event {
     public BlockDelivered {
       block = Objects.requireNonNull(block, "block").clone();
       Objects.requireNonNull(certificate, "certificate");

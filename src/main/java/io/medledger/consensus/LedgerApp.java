@@ -24,8 +24,8 @@ import java.util.Optional;
  * Binds a consensus protocol to the chain model: blocks are {@link Block}s of the
  * {@link Ledger}, membership is the ledger's federation and audit servers, validation is
  * {@link Ledger#validate}, and a final block is appended with a chain certificate whose opaque
- * data is this package's {@link Certificate} (checked by {@link #certificatePolicy(String)}, which
- * the ledger must be opened with). Evidence becomes a chain evidence entry through
+ * data is this package's {@link QuorumCertificate} (checked by {@link #certificatePolicy(String)}, which
+ * the ledger must be opened with). Equivocation becomes a chain evidence entry through
  * {@link #evidenceEntry}, which the chain's strict evidence rule
  * ({@link io.medledger.chain.EvidencePolicy#strict()}) accepts.
  *
@@ -81,7 +81,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
 
   /**
    * The chain certificate policy for blocks certified by protocol {@code protocol}: the chain
-   * certificate's data is a precommit {@link Certificate} for the header's height and hash,
+   * certificate's data is a precommit {@link QuorumCertificate} for the header's height and hash,
    * signed by more than two thirds of that protocol's voters as of the parent block. Genesis
    * (height 0) needs no certificate.
    */
@@ -93,9 +93,9 @@ public final class LedgerApp implements ConsensusApp<Block> {
       if (header.height() == 0) {
         return ValidationResult.accepted(chainCert);
       }
-      Certificate c;
+      QuorumCertificate c;
       try {
-        c = Certificate.decode(chainCert.data().toByteArray());
+        c = QuorumCertificate.decode(chainCert.data().toByteArray());
       } catch (MalformedEncodingException e) {
         return ValidationResult.rejected("consensus certificate is malformed: " + e.getMessage());
       }
@@ -103,7 +103,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
           || !c.blockHash().equals(header.hash())) {
         return ValidationResult.rejected("consensus certificate is not a precommit quorum for this header");
       }
-      Membership m = new Membership(parent.federationKeys(), parent.auditKeys());
+      VoterSet m = new VoterSet(parent.federationKeys(), parent.auditKeys());
       if (!c.verify(header.chainId(), Protocols.voters(protocol, m))) {
         return ValidationResult.rejected("consensus certificate lacks a quorum of valid voter signatures");
       }
@@ -112,7 +112,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
   }
 
   /** A chain evidence entry reporting {@code evidence}, signed by the reporting server. */
-  public io.medledger.chain.Evidence evidenceEntry(Evidence evidence, Ed25519PrivateKey reporter, long nowMillis) {
+  public io.medledger.chain.Evidence evidenceEntry(Equivocation evidence, Ed25519PrivateKey reporter, long nowMillis) {
     Digest chainId = chainId();
     ByteString a = ByteString.of(evidence.first().signingBytes(chainId));
     ByteString b = ByteString.of(evidence.second().signingBytes(chainId));
@@ -151,8 +151,8 @@ public final class LedgerApp implements ConsensusApp<Block> {
   }
 
   @Override
-  public Certificate certificate(long height) {
-    return Certificate.decode(ledger.certificate(height).data().toByteArray());
+  public QuorumCertificate certificate(long height) {
+    return QuorumCertificate.decode(ledger.certificate(height).data().toByteArray());
   }
 
   /**
@@ -161,9 +161,9 @@ public final class LedgerApp implements ConsensusApp<Block> {
    * the next one get the tip's.
    */
   @Override
-  public Membership membership(long height) {
+  public VoterSet membership(long height) {
     io.medledger.chain.Membership m = ledger.membershipAfter(Math.max(0, Math.min(height - 1, ledger.height())));
-    return new Membership(m.federationKeys(), m.auditKeys());
+    return new VoterSet(m.federationKeys(), m.auditKeys());
   }
 
   @Override
@@ -252,7 +252,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
   }
 
   @Override
-  public void commit(Block block, Certificate certificate) {
+  public void commit(Block block, QuorumCertificate certificate) {
     VerifiedBlock vb = verified.remove(block.hash());
     if (vb == null) {
       ValidationResult<VerifiedBlock> r = ledger.validateIgnoringClock(block);

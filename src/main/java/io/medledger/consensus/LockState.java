@@ -21,7 +21,7 @@ final class LockState {
   Digest lockedHash;
   int validRound = -1;
   Digest validHash;
-  Certificate validCert;
+  QuorumCertificate validCert;
   int lastPrevoteRound = -1;
   int lastPrecommitRound = -1;
   int lastTimeoutRound = -1;
@@ -64,7 +64,7 @@ final class LockState {
   }
 
   /** Adopts a proof of lock when it is of a higher round than the one known; true if adopted. */
-  boolean learnValid(int round, Digest hash, Certificate cert) {
+  boolean learnValid(int round, Digest hash, QuorumCertificate cert) {
     if (round > validRound) {
       validRound = round;
       validHash = hash;

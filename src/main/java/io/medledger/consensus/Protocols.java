@@ -27,7 +27,7 @@ public final class Protocols {
   }
 
   /** The voters whose precommits certify blocks under protocol {@code name}. */
-  public static List<io.medledger.crypto.Ed25519PublicKey> voters(String name, Membership m) {
+  public static List<io.medledger.crypto.Ed25519PublicKey> voters(String name, VoterSet m) {
     return name.equals(RotatingAuditProtocol.NAME) ? m.auditors() : m.federation();
   }
 }

@@ -64,7 +64,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private long height;
   private int round;
   private int roundBase;
-  private Membership membership;
+  private VoterSet membership;
   private List<Ed25519PublicKey> proposers;
   private List<Ed25519PublicKey> voters;
   private int myVoter = -1;
@@ -110,12 +110,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         Math.max(SEEN_LIMIT, 4 * cfg.maxBlockEntries()));
   }
 
-  static Ed25519PublicKey proposerOf(Membership m, long height, int round) {
+  static Ed25519PublicKey proposerOf(VoterSet m, long height, int round) {
     List<Ed25519PublicKey> p = m.federation();
     return p.get((int) Math.floorMod(height + round, (long) p.size()));
   }
 
-  List<Ed25519PublicKey> votersOf(Membership m) {
+  List<Ed25519PublicKey> votersOf(VoterSet m) {
     return roles == Roles.AUDIT ? m.auditors() : m.federation();
   }
 
@@ -217,8 +217,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (catchUp == null || !nodes.equals(before)) {
       catchUp = new CatchUpPeers(nodes.size(), myIndex);
     }
-    quorum = Membership.quorum(voters.size());
-    faulty = Membership.maxFaulty(voters.size());
+    quorum = VoterSet.quorum(voters.size());
+    faulty = VoterSet.maxFaulty(voters.size());
     proposals.clear();
     blocks.clear();
     blockBytes.clear();
@@ -450,7 +450,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private void notePast(ConsensusMessage m) {
-    Membership mm = app.membership(m.height());
+    VoterSet mm = app.membership(m.height());
     if (m instanceof Proposal p) {
       Ed25519PublicKey k = proposerOf(mm, p.height(), p.statement().round());
       if (verifier.verify(k, p.statement().signingBytes(chainId), p.sigRaw())) {
@@ -465,7 +465,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private void noteStatement(Ed25519PublicKey signer, Statement st, byte[] sig) {
-    Evidence e = equivocations.note(signer, st, sig);
+    Equivocation e = equivocations.note(signer, st, sig);
     if (e != null) {
       out.add(new Action.EvidenceFound(e));
     }
@@ -516,7 +516,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
     int aux = st.auxRound();
     if (aux >= 0) {
-      Certificate pol = p.proofOfLock();
+      QuorumCertificate pol = p.proofOfLock();
       if (aux >= r || !isProofOfLock(pol, aux, hh)) {
         reject(r, hh, prop, "invalid proof of lock");
         return;
@@ -528,7 +528,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     blockBytes.putIfAbsent(hh, p.blockRaw());
   }
 
-  private boolean isProofOfLock(Certificate pol, int r, Digest hash) {
+  private boolean isProofOfLock(QuorumCertificate pol, int r, Digest hash) {
     return pol != null && pol.statement().kind() == StatementKind.PREVOTE
         && pol.statement().height() == height && pol.statement().round() == r
         && pol.statement().hash().equals(hash) && pol.verify(chainId, voters, verifier);
@@ -581,7 +581,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     timeouts.record(t.voter(), st.round());
   }
 
-  private void learnValid(int r, Digest hash, Certificate cert, B block, byte[] bytes) {
+  private void learnValid(int r, Digest hash, QuorumCertificate cert, B block, byte[] bytes) {
     blocks.putIfAbsent(hash, block);
     blockBytes.putIfAbsent(hash, bytes);
     lock.learnValid(r, hash, cert);
@@ -660,7 +660,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   /** Commits a certified block; {@code caughtUp} when it arrived by catch-up with a verified certificate. */
-  private boolean commitBlock(B b, Digest hash, Certificate cert, boolean caughtUp) {
+  private boolean commitBlock(B b, Digest hash, QuorumCertificate cert, boolean caughtUp) {
     ValidationVerdict v = verdict(hash, b, cert.round(), caughtUp && cfg.catchUpTrustsCertificates());
     if (v instanceof ValidationVerdict.Rejected rj) {
       if (!stalledReported) {
@@ -682,7 +682,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     return true;
   }
 
-  private boolean applyCertified(byte[] bytes, Certificate cert) {
+  private boolean applyCertified(byte[] bytes, QuorumCertificate cert) {
     if (cert.height() != height || cert.statement().kind() != StatementKind.PRECOMMIT) {
       return false;
     }
@@ -821,7 +821,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     return true;
   }
 
-  private void propose(B b, Digest hash, byte[] bytes, int aux, Certificate pol) {
+  private void propose(B b, Digest hash, byte[] bytes, int aux, QuorumCertificate pol) {
     Statement st = new Statement(StatementKind.PROPOSAL, height, round, hash, aux);
     Proposal p = new Proposal(st, key.sign(st.signingBytes(chainId)), bytes, pol);
     lock.lastProposalRound = round;
@@ -888,7 +888,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
     long last = Math.min(committed, q.fromHeight() + Math.min(q.count(), cfg.syncBatch()) - 1);
     List<byte[]> bs = new ArrayList<>();
-    List<Certificate> cs = new ArrayList<>();
+    List<QuorumCertificate> cs = new ArrayList<>();
     long bytes = 0;
     for (long h = q.fromHeight(); h <= last; h++) {
       byte[] enc = app.encode(app.committedBlock(h));
@@ -923,7 +923,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     round = lock.read(r, cfg.maxMessageBytes());
     int vr = r.i32In(-1, Integer.MAX_VALUE, "valid round");
     if (vr >= 0) {
-      Certificate c = Certificate.read(r);
+      QuorumCertificate c = QuorumCertificate.read(r);
       byte[] bytes = r.bytes(cfg.maxMessageBytes());
       B b = app.decode(bytes);
       learnValid(vr, app.hash(b), c, b, bytes);

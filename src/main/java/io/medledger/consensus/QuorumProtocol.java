@@ -22,7 +22,7 @@ public abstract sealed class QuorumProtocol implements ConsensusProtocol
   }
 
   /** The bookkeeper of (height, round): federation server number (height + round) mod n. */
-  public static io.medledger.crypto.Ed25519PublicKey bookkeeper(Membership membership, long height, int round) {
+  public static io.medledger.crypto.Ed25519PublicKey bookkeeper(VoterSet membership, long height, int round) {
     return QuorumEngine.proposerOf(membership, height, round);
   }
 

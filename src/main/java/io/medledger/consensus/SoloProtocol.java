@@ -67,8 +67,8 @@ public final class SoloProtocol<B> implements ConsensusProtocol {
       }
     } else if (event instanceof Event.BlockDelivered d) {
       B b = app.decode(d.block());
-      Certificate c = d.certificate();
-      Membership m = app.membership(height);
+      QuorumCertificate c = d.certificate();
+      VoterSet m = app.membership(height);
       if (app.height(b) == height && c.blockHash().equals(app.hash(b))
           && c.statement().kind() == StatementKind.PRECOMMIT && c.verify(app.chainId(), m.federation(), ctx.verifier())
           && app.proposer(b).isPresent() && validCertified(b, c)) {
@@ -79,7 +79,7 @@ public final class SoloProtocol<B> implements ConsensusProtocol {
   }
 
   /** A delivered block with a verified certificate: entry signatures are trusted when so configured. */
-  private boolean validCertified(B b, Certificate c) {
+  private boolean validCertified(B b, QuorumCertificate c) {
     ProposalContext pc = new ProposalContext(height, c.round(), app.proposer(b).get(), ctx.clock().millis());
     return (cfg.catchUpTrustsCertificates() ? app.validateCertified(b, pc) : app.validate(b, pc)).accepted();
   }
@@ -118,8 +118,8 @@ public final class SoloProtocol<B> implements ConsensusProtocol {
       if (index < 0) {
         throw new IllegalStateException("this node is not the federation server of the chain");
       }
-      Certificate c = new Certificate(st, List.of(
-          new Certificate.Signature(index, ctx.key().sign(st.signingBytes(app.chainId())))));
+      QuorumCertificate c = new QuorumCertificate(st, List.of(
+          new QuorumCertificate.Signature(index, ctx.key().sign(st.signingBytes(app.chainId())))));
       commit(b, c, out);
       if (pool.size() < cfg.maxBlockEntries()) {
         break;
@@ -130,7 +130,7 @@ public final class SoloProtocol<B> implements ConsensusProtocol {
     }
   }
 
-  private void commit(B b, Certificate c, List<Action> out) {
+  private void commit(B b, QuorumCertificate c, List<Action> out) {
     app.commit(b, c);
     List<byte[]> entries = app.entries(b);
     for (byte[] e : entries) {

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 /**
  * The prevotes and precommits of one height, by round and block hash: the first vote of each
  * voter per kind and round counts (a second, of any hash, is ignored); quorums are read off in a
- * fixed order and assembled into {@link Certificate}s. Signatures are checked before votes get
+ * fixed order and assembled into {@link QuorumCertificate}s. Signatures are checked before votes get
  * here. Not thread-safe.
  */
 final class VoteTally {
@@ -76,13 +76,13 @@ final class VoteTally {
   }
 
   /** The certificate of the votes of {@code kind} for {@code hash} at (height, round), signers ascending. */
-  Certificate certificate(StatementKind kind, long height, int round, Digest hash) {
+  QuorumCertificate certificate(StatementKind kind, long height, int round, Digest hash) {
     TreeMap<Integer, byte[]> sigs = of(kind).get(round).get(hash);
-    List<Certificate.Signature> list = new ArrayList<>(sigs.size());
+    List<QuorumCertificate.Signature> list = new ArrayList<>(sigs.size());
     for (Map.Entry<Integer, byte[]> e : sigs.entrySet()) {
-      list.add(new Certificate.Signature(e.getKey(), e.getValue()));
+      list.add(new QuorumCertificate.Signature(e.getKey(), e.getValue()));
     }
-    return new Certificate(new Statement(kind, height, round, hash, -1), list);
+    return new QuorumCertificate(new Statement(kind, height, round, hash, -1), list);
   }
 
   /** True when no vote is held. */

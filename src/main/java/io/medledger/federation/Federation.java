@@ -629,11 +629,12 @@ public final class Federation implements AutoCloseable {
     }
     RecordErasure erasure = erasureOf(rec);
     List<Digest> scoped = grantsScopedTo(rec);
-    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest());
-    rec.deidentified().ifPresent(d -> storage.erase(d.payloadDigest()));
+    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest(), rec.id());
+    java.util.Set<String> unreachable = new java.util.LinkedHashSet<>(sr.unreachable());
+    rec.deidentified().ifPresent(d -> unreachable.addAll(storage.erase(d.payloadDigest(), rec.id()).unreachable()));
     nodes.forEach(n -> n.destroyFragments(scoped));
     return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),
-        sr.unreachable(), scoped);
+        List.copyOf(unreachable), scoped);
   }
 
   /** The final erasure entry of {@code rec}, from the patient's verified history. */

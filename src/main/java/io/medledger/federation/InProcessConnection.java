@@ -215,6 +215,24 @@ final class InProcessConnection implements LedgerConnection {
   }
 
   @Override
+  public CompletableFuture<ReplicatedBlobStore.Placement> putBlob(java.io.InputStream ciphertext) {
+    try {
+      return CompletableFuture.completedFuture(f.storage().putReplicated(ciphertext));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<java.io.InputStream> openBlob(Digest id, List<ParticipantId> preferred) {
+    try {
+      return CompletableFuture.completedFuture(f.storage().open(id, preferred.stream().map(ParticipantId::toHex).toList()));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
   public ErasureReport finishErasure(Digest record) {
     return f.retryErasure(record);
   }

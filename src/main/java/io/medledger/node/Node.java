@@ -98,7 +98,10 @@ public final class Node implements AutoCloseable {
   private final ProtocolDriver driver;
   private final NodeMetrics metrics;
   private final ProxyService proxy;
+  private final StorageService storage;
   private final AnchorJournal anchors;
+  private final LedgerAnchorView anchorView;
+  private volatile AnchoringService anchoring;
   private final TileLog tiles;
   private final CheckpointService checkpoints;
   private volatile io.medledger.internal.tlog.TileHttpServer tileServer;
@@ -139,11 +142,14 @@ public final class Node implements AutoCloseable {
     this.ownsTransport = ownsTransport;
     this.metrics = metrics;
     this.anchors = AnchorJournal.inDirectory(config.dataDirectory().resolve(ANCHORS));
+    this.anchorView = new LedgerAnchorView(ledger);
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
         io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics) : null;
     if (proxy != null) {
       proxy.replay();
     }
+    this.storage = config.role() == ServerRole.STORAGE ? new StorageService(ledger, config.dataDirectory(),
+        config.storage(), java.util.Set.copyOf(config.clients())) : null;
     ConsensusConfig cc = config.consensus().toConsensusConfig();
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
@@ -192,6 +198,9 @@ public final class Node implements AutoCloseable {
       throw e;
     }
     n.closeWith(n.checkpoints);
+    if (n.storage != null) {
+      n.closeWith(n.storage);
+    }
     if (config.tiles().isPresent()) {
       NodeConfig.TileServing ts = config.tiles().get();
       try {
@@ -209,6 +218,17 @@ public final class Node implements AutoCloseable {
     n.checkpoints.committed(ledger.tip().orElseThrow());
     n.driver.start();
     n.sweeper.scheduleWithFixedDelay(n::sweep, 500, 500, TimeUnit.MILLISECONDS);
+    if (config.anchoring().isPresent()) {
+      try {
+        n.anchoring = new AnchoringService(n, n.anchorView, config.anchoring().get(), keys.ledgerSecretKey(), n.anchors,
+            config.dataDirectory().resolve(ANCHORS), Clock.systemUTC());
+      } catch (RuntimeException e) {
+        n.close();
+        throw e;
+      }
+      n.closeWith(n.anchoring);
+      n.anchoring.start();
+    }
     LOG.log(Level.INFO, () -> "node " + config.role().label() + " " + keys.ledgerKey().toHex() + " started at height "
         + ledger.height());
     return n;
@@ -622,15 +642,41 @@ public final class Node implements AutoCloseable {
     return best.flatMap(r -> LedgerAnchors.pendingReceipt(ledger, entryId, r.commitment().height()));
   }
 
+  /**
+   * The receipt of entry {@code entryId} under the first anchor recorded on the ledger that covers
+   * it: complete (with the Bitcoin transaction and its Merkle branch, checked against the Bitcoin
+   * node's headers) when this node runs the anchoring service and its Bitcoin node proves the
+   * anchor, pending (ledger part and commitment; complete it from any Bitcoin node with the
+   * anchor's txid) otherwise. Any node serves it, whichever server anchored.
+   *
+   * @return empty if the entry is not final here or no recorded anchor covers it yet
+   */
+  public Optional<AnchorReceipt> receipt(Digest entryId) {
+    AnchoringService a = anchoring;
+    return AnchoringService.receipt(ledger, anchorView, entryId,
+        r -> a == null ? Optional.empty() : a.bitcoinPart(r));
+  }
+
+  /** The anchoring service, when configured (tests). */
+  Optional<AnchoringService> anchoringService() {
+    return Optional.ofNullable(anchoring);
+  }
+
   // ------------------------------------------------------------------ client requests
 
   /**
    * Serves one client request of the client endpoint's encoding ({@code internal.node.ClientWire}):
-   * submit (answered when final or refused), status, contains. Malformed requests fail the future.
+   * submit (answered when final or refused), status, contains, checkpoint, and on storage nodes the
+   * blob service ({@code internal.node.StorageWire}, codes 64-79). Malformed requests fail the future.
    */
   public CompletableFuture<byte[]> handleRequest(Ed25519PublicKey client, byte[] request) {
     if (request.length == 0) {
       return CompletableFuture.failedFuture(new MalformedEncodingException("empty request"));
+    }
+    if (io.medledger.internal.node.StorageWire.isStorage(request[0])) {
+      return storage != null ? storage.handle(client, request) : CompletableFuture.completedFuture(
+          io.medledger.internal.node.StorageWire.refused(io.medledger.internal.node.StorageWire.Refusal.NOT_ALLOWED,
+              "this node is a " + config.role().label() + " server, not a storage node"));
     }
     try {
       switch (request[0]) {
@@ -660,6 +706,9 @@ public final class Node implements AutoCloseable {
         }
         case ClientWire.CHECKPOINT:
           return CompletableFuture.completedFuture(checkpointResponse(ClientWire.checkpointId(request)));
+        case ClientWire.RECEIPT:
+          return CompletableFuture.completedFuture(ClientWire.receiptResponse(
+              receipt(ClientWire.receiptId(request)).map(AnchorReceipt::toJson)));
         default:
           return CompletableFuture.failedFuture(new MalformedEncodingException("unknown request type " + request[0]));
       }
@@ -808,6 +857,11 @@ public final class Node implements AutoCloseable {
   @Override
   public String toString() {
     return "Node[" + config.role().label() + " " + config.institution() + " " + keys.ledgerKey().toHex() + "]";
+  }
+
+  /** The blob service of a storage node (for tests). */
+  Optional<StorageService> storageService() {
+    return Optional.ofNullable(storage);
   }
 
   /** The block at {@code height} (for status and tests). */

@@ -1,5 +1,6 @@
 package io.medledger.node;
 
+import io.medledger.anchor.AnchorReceipt;
 import io.medledger.chain.Entry;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
@@ -93,6 +94,25 @@ public final class NodeClient implements AutoCloseable {
             b.bindings().stream().map(io.medledger.tlog.NoteKeyBinding::parse).toList(), b.proof());
       }
       throw refusal(r);
+    });
+  }
+
+  /**
+   * The anchor receipt of entry {@code entryId} as the node has it: complete, or pending until a
+   * Bitcoin node completes it; empty when the entry is not on the node's ledger or no anchor
+   * covers it yet. The receipt is unverified: check it with {@link AnchorReceipt#verify}.
+   * Fails with {@link MalformedEncodingException} if the node answers with anything else.
+   */
+  public CompletableFuture<java.util.Optional<AnchorReceipt>> receipt(Digest entryId) {
+    return channel.request(ClientWire.receipt(entryId)).thenApply(r -> {
+      if (r.length >= 1 && r[0] == ClientWire.REFUSED) {
+        throw refusal(r);
+      }
+      java.util.Optional<AnchorReceipt> a = ClientWire.receiptJson(r).map(AnchorReceipt::fromJson);
+      if (a.isPresent() && !Entry.decode(a.get().entry()).id().equals(entryId)) {
+        throw new MalformedEncodingException("the receipt is for another entry");
+      }
+      return a;
     });
   }
 

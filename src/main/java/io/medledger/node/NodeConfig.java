@@ -36,11 +36,13 @@ import java.util.Set;
  * @param consensus protocol and timing
  * @param limits bounds on what clients may queue
  * @param tiles where to serve the ledger-wide log's tiles and checkpoint read-only over HTTP, if at all
+ * @param storage the blob service's bounds (used by storage nodes)
+ * @param anchoring the Bitcoin node and policy of the anchoring service, if this node runs it
  */
 public record NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
     PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
     Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
-    NodeLimits limits, Optional<TileServing> tiles) {
+    NodeLimits limits, Optional<TileServing> tiles, StorageSettings storage, Optional<AnchoringConfig> anchoring) {
   /** Largest configuration file accepted, checked before reading it. */
   public static final int MAX_FILE_BYTES = 1 << 20;
   /** Most peers a node may list. */
@@ -65,6 +67,16 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     Objects.requireNonNull(consensus, "consensus");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(tiles, "tiles");
+    Objects.requireNonNull(storage, "storage");
+    if (storage.maxChunkBytes() + 64 > limits.maxRequestBytes()) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'storage.max_chunk_bytes' must be at least 64 bytes"
+          + " below 'limits.max_request_bytes' (" + limits.maxRequestBytes() + ")");
+    }
+    Objects.requireNonNull(anchoring, "anchoring");
+    if (anchoring.isPresent() && role == ServerRole.FEDERATION && anchoring.get().walletKeyFile().isEmpty()) {
+      throw new NodeException(NodeException.Reason.CONFIG,
+          "field 'anchoring.wallet_key_file': a federation server that anchors needs the anchoring wallet's key");
+    }
     Set<Ed25519PublicKey> seen = new LinkedHashSet<>();
     seen.add(ledgerKey);
     for (PeerConfig p : peers) {
@@ -75,7 +87,16 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     }
   }
 
-  /** A configuration without a tile server (the form before {@code tiles} existed). */
+  /** A configuration with the default storage settings and no anchoring service. */
+  public NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
+      PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
+      Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
+      NodeLimits limits, Optional<TileServing> tiles) {
+    this(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory, genesis, genesisHash,
+        keySource, consensus, limits, tiles, StorageSettings.defaults(), Optional.empty());
+  }
+
+  /** A configuration without a tile server, with the default storage settings and no anchoring service. */
   public NodeConfig(String chain, ServerRole role, String institution, Ed25519PublicKey ledgerKey,
       PeerAddress listen, PeerAddress clientListen, List<PeerConfig> peers, List<Ed25519PublicKey> clients,
       Path dataDirectory, Path genesis, Digest genesisHash, KeySource keySource, ConsensusSettings consensus,
@@ -87,7 +108,52 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
   /** This configuration with the tile server {@code t}. */
   public NodeConfig withTiles(Optional<TileServing> t) {
     return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
-        genesis, genesisHash, keySource, consensus, limits, t);
+        genesis, genesisHash, keySource, consensus, limits, t, storage, anchoring);
+  }
+
+  /** This configuration with the storage settings {@code s}. */
+  public NodeConfig withStorage(StorageSettings s) {
+    return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
+        genesis, genesisHash, keySource, consensus, limits, tiles, s, anchoring);
+  }
+
+  /**
+   * The bounds of a storage node's blob service ({@code docs/storage.md}).
+   *
+   * @param maxBlobBytes largest payload accepted
+   * @param maxChunkBytes largest chunk of an upload or a read
+   * @param sessionsPerClient uploads and reads one client may have open at once
+   * @param maxSessions uploads and reads open at once on the node
+   * @param sessionTimeout an upload or read idle this long is dropped
+   * @param reserveDiskBytes an upload is refused if it would leave less free disk than this
+   * @param threads threads doing the service's disk work
+   */
+  public record StorageSettings(long maxBlobBytes, int maxChunkBytes, int sessionsPerClient, int maxSessions,
+      Duration sessionTimeout, long reserveDiskBytes, int threads) {
+    /** Validates the fields. */
+    public StorageSettings {
+      Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+      if (maxBlobBytes < 1 || maxBlobBytes > Integer.MAX_VALUE - 8 || maxChunkBytes < 1024
+          || maxChunkBytes > 16 << 20 || sessionsPerClient < 1 || maxSessions < sessionsPerClient
+          || maxSessions > 100_000 || sessionTimeout.toMillis() < 100 || reserveDiskBytes < 0 || threads < 1
+          || threads > 64) {
+        throw new IllegalArgumentException("storage settings out of range");
+      }
+    }
+
+    /**
+     * Defaults: 256 MiB payloads in 1 MiB chunks, 4 sessions per client and 256 in all, dropped
+     * after 60 s idle, 256 MiB of disk kept free, 2 disk threads.
+     */
+    public static StorageSettings defaults() {
+      return new StorageSettings(256L << 20, 1 << 20, 4, 256, Duration.ofSeconds(60), 256L << 20, 2);
+    }
+  }
+
+  /** This configuration with the anchoring service {@code a}. */
+  public NodeConfig withAnchoring(Optional<AnchoringConfig> a) {
+    return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
+        genesis, genesisHash, keySource, consensus, limits, tiles, storage, a);
   }
 
   /**
@@ -303,16 +369,29 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       tiles = Optional.of(field(t, "prefix", () -> new TileServing(at, prefix)));
       t.finish();
     }
+    StorageSettings ds = StorageSettings.defaults();
+    ConfigObject st = o.optionalObject("storage");
+    StorageSettings storage = field(o, "storage", () -> new StorageSettings(
+        st.integer("max_blob_bytes", 1, Integer.MAX_VALUE - 8, ds.maxBlobBytes()),
+        (int) st.integer("max_chunk_bytes", 1024, 16 << 20, ds.maxChunkBytes()),
+        (int) st.integer("sessions_per_client", 1, 100_000, ds.sessionsPerClient()),
+        (int) st.integer("max_sessions", 1, 100_000, ds.maxSessions()),
+        Duration.ofMillis(st.integer("session_timeout_ms", 100, 3_600_000, ds.sessionTimeout().toMillis())),
+        st.integer("reserve_disk_bytes", 0, Long.MAX_VALUE, ds.reserveDiskBytes()),
+        (int) st.integer("threads", 1, 64, ds.threads())));
+    st.finish();
+    Optional<AnchoringConfig> anchoring = o.has("anchoring") ? Optional.of(AnchoringConfig.read(o.object("anchoring"), base))
+        : Optional.empty();
     o.finish();
     return new NodeConfig(chain, role, institution, key, listen, clientListen, peers, clients, data, genesis,
-        genesisHash, source, cs, limits, tiles);
+        genesisHash, source, cs, limits, tiles, storage, anchoring);
   }
 
-  private interface Parse<T> {
+  interface Parse<T> {
     T get();
   }
 
-  private static <T> T field(ConfigObject o, String name, Parse<T> p) {
+  static <T> T field(ConfigObject o, String name, Parse<T> p) {
     try {
       return p.get();
     } catch (ConfigObject.ConfigError e) {
@@ -381,17 +460,32 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       g.writeNumberField("max_pending_submissions", limits.maxPendingSubmissions());
       g.writeNumberField("max_request_bytes", limits.maxRequestBytes());
       g.writeEndObject();
+      if (role == ServerRole.STORAGE || !storage.equals(StorageSettings.defaults())) {
+        g.writeObjectFieldStart("storage");
+        g.writeNumberField("max_blob_bytes", storage.maxBlobBytes());
+        g.writeNumberField("max_chunk_bytes", storage.maxChunkBytes());
+        g.writeNumberField("sessions_per_client", storage.sessionsPerClient());
+        g.writeNumberField("max_sessions", storage.maxSessions());
+        g.writeNumberField("session_timeout_ms", storage.sessionTimeout().toMillis());
+        g.writeNumberField("reserve_disk_bytes", storage.reserveDiskBytes());
+        g.writeNumberField("threads", storage.threads());
+        g.writeEndObject();
+      }
       if (tiles.isPresent()) {
         g.writeObjectFieldStart("tiles");
         g.writeStringField("listen", tiles.get().listen().toString());
         g.writeStringField("prefix", tiles.get().prefix());
         g.writeEndObject();
       }
+      if (anchoring.isPresent()) {
+        g.writeFieldName("anchoring");
+        anchoring.get().write(g, b);
+      }
       g.writeEndObject();
     }) + "\n";
   }
 
-  private static String relative(Path base, Path p) {
+  static String relative(Path base, Path p) {
     return p.startsWith(base) ? base.relativize(p).toString() : p.toString();
   }
 }

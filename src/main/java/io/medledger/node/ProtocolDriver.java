@@ -2,7 +2,7 @@ package io.medledger.node;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.Action;
-import io.medledger.consensus.Certificate;
+import io.medledger.consensus.QuorumCertificate;
 import io.medledger.consensus.ConsensusApp;
 import io.medledger.consensus.ConsensusProtocol;
 import io.medledger.consensus.Event;
@@ -120,7 +120,7 @@ public final class ProtocolDriver implements AutoCloseable {
    * Hands a block and its certificate obtained out of band to the protocol; the future completes
    * with whether the committed height grew.
    */
-  public CompletableFuture<Boolean> deliverBlock(byte[] block, Certificate certificate) {
+  public CompletableFuture<Boolean> deliverBlock(byte[] block, QuorumCertificate certificate) {
     byte[] copy = Objects.requireNonNull(block, "block").clone();
     Objects.requireNonNull(certificate, "certificate");
     return call(p -> {
@@ -418,12 +418,12 @@ public final class ProtocolDriver implements AutoCloseable {
   private void serve(Ed25519PublicKey from, NodeFrames.SyncRequest q) {
     long committed = app.committedHeight();
     List<byte[]> blocks = new ArrayList<>();
-    List<Certificate> certs = new ArrayList<>();
+    List<QuorumCertificate> certs = new ArrayList<>();
     long budget = maxFrameBytes - TransportLimits.FRAME_OVERHEAD;
     long last = Math.min(committed, q.fromHeight() + q.count() - 1);
     for (long h = q.fromHeight(); h <= last; h++) {
       byte[] b = app.encodedBlock(h);
-      Certificate c = app.certificate(h);
+      QuorumCertificate c = app.certificate(h);
       long size = b.length + 8L + c.encode().length;
       if (size > budget) {
         break;

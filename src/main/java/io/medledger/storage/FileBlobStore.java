@@ -3,8 +3,12 @@ package io.medledger.storage;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.internal.Fsync;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -12,17 +16,21 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.Optional;
 
 /**
- * A blob store in a directory: one file per blob at {@code ab/abcdef...} (the id's hex). A write
- * goes to a temporary file that is fsynced and then atomically renamed into place, and the
- * directory is fsynced (and the store's directory when a new {@code ab/} directory was made), so a
- * crash leaves either the whole blob or none, and an acknowledged blob survives. Thread-safe.
+ * A blob store in a directory: one file per blob at {@code ab/abcdef...} (the id's hex), files and
+ * directories readable by their owner only. A write streams to a temporary file while hashing it,
+ * fsyncs it and then atomically renames it into place (replacing any copy already there, so a put
+ * also repairs a corrupted copy), and the directory is fsynced (and the store's directory when a
+ * new {@code ab/} directory was made): a crash leaves either the whole blob or none, and an
+ * acknowledged blob survives. Every read hashes the whole file. Thread-safe.
  */
 public final class FileBlobStore implements BlobStore {
   /** Default largest blob accepted: 256 MiB. */
   public static final long DEFAULT_MAX_BLOB_BYTES = 256L << 20;
+  private static final int BUFFER = 64 << 10;
 
   private final Path root;
   private final long maxBlobBytes;
@@ -54,6 +62,11 @@ public final class FileBlobStore implements BlobStore {
     return new FileBlobStore(directory, maxBlobBytes);
   }
 
+  /** The largest blob accepted. */
+  public long maxBlobBytes() {
+    return maxBlobBytes;
+  }
+
   private Path pathOf(Digest id) {
     String hex = id.toHex();
     return root.resolve(hex.substring(0, 2)).resolve(hex);
@@ -64,60 +77,248 @@ public final class FileBlobStore implements BlobStore {
     if (data.length > maxBlobBytes) {
       throw new IllegalArgumentException("blob of " + data.length + " bytes exceeds the limit of " + maxBlobBytes);
     }
-    Digest id = Sha256.hash(data);
-    Path target = pathOf(id);
-    try {
-      Path dir = target.getParent();
-      if (Files.exists(target) && Files.size(target) == data.length) {
-        Fsync.directory(dir);
-        return id;
+    return put(new ByteArrayInputStream(data));
+  }
+
+  /**
+   * {@inheritDoc} Streams through a 64 KiB buffer.
+   *
+   * @throws IllegalArgumentException if {@code data} is longer than {@link #maxBlobBytes()}
+   */
+  @Override
+  public Digest put(InputStream data) {
+    try (Upload u = begin()) {
+      byte[] buf = new byte[BUFFER];
+      for (int n; (n = data.read(buf)) >= 0; ) {
+        u.write(buf, 0, n);
       }
-      Fsync.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".tmp-", ".blob");
+      return u.commit(Optional.empty());
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot read the payload to store: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Starts a blob written piece by piece (a storage node receiving chunks): bytes go to a
+   * temporary owner-only file, hashed as they arrive, and become a blob on {@link Upload#commit}.
+   *
+   * @throws BlobUnavailableException if the temporary file cannot be created
+   */
+  public Upload begin() {
+    try {
+      return new Upload(Files.createTempFile(root, ".upload-", ".tmp"));
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot create a temporary file in " + root, e);
+    }
+  }
+
+  /**
+   * A blob being written: {@link #write} appends, {@link #commit} makes it durable under its id,
+   * {@link #close} drops it unless committed. Not thread-safe: one writer at a time.
+   */
+  public final class Upload implements AutoCloseable {
+    private final Path tmp;
+    private final FileChannel ch;
+    private final MessageDigest sha = Sha256.newMessageDigest();
+    private long size;
+    private boolean done;
+
+    private Upload(Path tmp) throws IOException {
+      this.tmp = tmp;
+      this.ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+    }
+
+    /** Bytes written so far. */
+    public long size() {
+      return size;
+    }
+
+    /**
+     * Appends {@code len} bytes of {@code b} from {@code off}.
+     *
+     * @throws IllegalArgumentException if the blob would exceed the store's limit (the upload is
+     *     then dropped)
+     * @throws BlobUnavailableException if the file cannot be written
+     */
+    public void write(byte[] b, int off, int len) {
+      if (done) {
+        throw new IllegalStateException("upload already finished");
+      }
+      if (size + len > maxBlobBytes) {
+        close();
+        throw new IllegalArgumentException("blob exceeds the limit of " + maxBlobBytes + " bytes");
+      }
       try {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-          ByteBuffer buf = ByteBuffer.wrap(data);
-          while (buf.hasRemaining()) {
-            ch.write(buf);
-          }
-          ch.force(true);
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
         }
+      } catch (IOException e) {
+        close();
+        throw new BlobUnavailableException("cannot write a blob to " + root + ": " + e.getMessage(), e);
+      }
+      sha.update(b, off, len);
+      size += len;
+    }
+
+    /**
+     * Makes the bytes written a durable blob and returns its id (replacing any copy with that id).
+     *
+     * @throws BlobCorruptedException if {@code expected} is given and the bytes do not hash to it
+     *     (nothing is stored)
+     * @throws BlobUnavailableException if the blob cannot be made durable
+     */
+    public Digest commit(Optional<Digest> expected) {
+      if (done) {
+        throw new IllegalStateException("upload already finished");
+      }
+      Digest id = Digest.of(sha.digest());
+      if (expected.isPresent() && !expected.get().equals(id)) {
+        close();
+        throw new BlobCorruptedException("the bytes received hash to " + id + ", not to " + expected.get());
+      }
+      Path target = pathOf(id);
+      try {
+        ch.force(true);
+        ch.close();
+        Path dir = target.getParent();
+        Fsync.createDirectories(dir);
         try {
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
           throw new BlobUnavailableException("file system does not support atomic rename in " + dir, e);
         }
-      } finally {
-        Files.deleteIfExists(tmp);
+        done = true;
+        Fsync.directory(dir);
+        return id;
+      } catch (IOException e) {
+        close();
+        throw new BlobUnavailableException("cannot write blob " + id + ": " + e.getMessage(), e);
       }
-      Fsync.directory(dir);
-      return id;
+    }
+
+    /** Drops the upload unless it was committed. Idempotent. */
+    @Override
+    public void close() {
+      try {
+        ch.close();
+        if (!done) {
+          Files.deleteIfExists(tmp);
+        }
+      } catch (IOException ignored) {
+        // a leftover temporary file holds no acknowledged data
+      }
+      done = true;
+    }
+  }
+
+  /**
+   * A blob whose whole file hashed to its id when opened, and the open file to read it from:
+   * {@link #data} reads that same file even if the blob is deleted or replaced meanwhile. Close it.
+   *
+   * @param size its length in bytes
+   * @param data its bytes, from the start
+   */
+  public record VerifiedBlob(long size, InputStream data) implements AutoCloseable {
+    /** Closes the file. */
+    @Override
+    public void close() {
+      try {
+        data.close();
+      } catch (IOException ignored) {
+        // read-only file
+      }
+    }
+  }
+
+  /**
+   * Opens blob {@code id} after hashing its whole file, or empty when the store does not hold it.
+   *
+   * @throws BlobCorruptedException if the file does not hash to {@code id}
+   * @throws BlobUnavailableException if the file cannot be read
+   */
+  public Optional<VerifiedBlob> openVerified(Digest id) {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(pathOf(id), StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
     } catch (IOException e) {
-      throw new BlobUnavailableException("cannot write blob " + id, e);
+      throw new BlobUnavailableException("cannot read blob " + id, e);
+    }
+    try {
+      long size = ch.size();
+      if (size > maxBlobBytes) {
+        throw new BlobCorruptedException("blob " + id + " on disk is larger than any accepted blob");
+      }
+      MessageDigest sha = Sha256.newMessageDigest();
+      ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+      long pos = 0;
+      for (int n; (n = ch.read(buf, pos)) > 0; pos += n) {
+        sha.update(buf.array(), 0, n);
+        buf.clear();
+      }
+      if (pos != size || !Digest.of(sha.digest()).equals(id)) {
+        throw new BlobCorruptedException("blob " + id + " on disk does not match its digest");
+      }
+      ch.position(0);
+      return Optional.of(new VerifiedBlob(size, Channels.newInputStream(ch)));
+    } catch (IOException | RuntimeException e) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // the read already failed
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new BlobUnavailableException("cannot read blob " + id, e);
     }
   }
 
   @Override
   public Optional<byte[]> get(Digest id) {
-    Path p = pathOf(id);
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-      long size = ch.size();
-      if (size > maxBlobBytes) {
-        throw new BlobCorruptedException("blob " + id + " on disk is larger than any accepted blob");
-      }
-      ByteBuffer buf = ByteBuffer.allocate((int) size);
-      while (buf.hasRemaining() && ch.read(buf) >= 0) {
-        // keep reading
-      }
-      byte[] data = buf.array();
-      if (buf.hasRemaining() || !Sha256.hash(data).equals(id)) {
-        throw new BlobCorruptedException("blob " + id + " on disk does not match its digest");
+    Optional<VerifiedBlob> v = openVerified(id);
+    if (v.isEmpty()) {
+      return Optional.empty();
+    }
+    try (VerifiedBlob b = v.get()) {
+      byte[] data = b.data().readNBytes((int) b.size());
+      if (data.length != b.size()) {
+        throw new BlobCorruptedException("blob " + id + " on disk changed while it was read");
       }
       return Optional.of(data);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
     } catch (IOException e) {
       throw new BlobUnavailableException("cannot read blob " + id, e);
+    }
+  }
+
+  /** {@inheritDoc} Here the file is hashed before any byte is written to {@code out}. */
+  @Override
+  public boolean read(Digest id, OutputStream out) {
+    Optional<VerifiedBlob> v = openVerified(id);
+    if (v.isEmpty()) {
+      return false;
+    }
+    try (VerifiedBlob b = v.get()) {
+      long n = b.data().transferTo(out);
+      if (n != b.size()) {
+        throw new BlobCorruptedException("blob " + id + " on disk changed while it was read");
+      }
+      return true;
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot copy blob " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public BlobState check(Digest id) {
+    try {
+      Optional<VerifiedBlob> v = openVerified(id);
+      v.ifPresent(VerifiedBlob::close);
+      return v.isPresent() ? BlobState.PRESENT : BlobState.MISSING;
+    } catch (BlobCorruptedException e) {
+      return BlobState.CORRUPT;
     }
   }
 

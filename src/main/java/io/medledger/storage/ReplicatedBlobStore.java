@@ -2,11 +2,24 @@ package io.medledger.storage;
 
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -14,20 +27,56 @@ import java.util.Set;
  * Keeps each payload on several storage nodes: a write goes to all {@code n} nodes and succeeds
  * once {@code w} acknowledge; a read takes the first copy, from any node, whose digest verifies,
  * falls back to the next node on a failure or mismatch, and repairs the missing or corrupt copies
- * it met on the way.
+ * it met on the way (read repair); {@link #sweep} checks and repairs every copy of a list of
+ * payloads; {@link #erase} deletes every copy and says where.
+ *
+ * <p>The streaming forms ({@link #putReplicated(InputStream)}, {@link #readTo}, {@link #open}) move
+ * a payload of any size in bounded memory: it is spooled once to an owner-only temporary file in
+ * the spool directory, hashed there, and sent to or served from that file. Bytes are handed to the
+ * caller only after the whole copy verified, so a corrupted copy is never returned.
  *
  * <p>Thread-safe if the nodes' stores are.
  */
 public final class ReplicatedBlobStore implements BlobStore {
+  private static final System.Logger LOG = System.getLogger(ReplicatedBlobStore.class.getName());
+  /** Default largest streamed payload: {@link FileBlobStore#DEFAULT_MAX_BLOB_BYTES}, what a storage node takes by default. */
+  public static final long MAX_STREAMED_BYTES = FileBlobStore.DEFAULT_MAX_BLOB_BYTES;
   private final Map<String, StorageNode> nodes;
   private final int writeQuorum;
+  private final Path spoolDirectory;
+  private final long maxStreamedBytes;
 
   /**
-   * Creates a replicated store over {@code nodes} with write quorum {@code writeQuorum}.
+   * Creates a replicated store over {@code nodes} with write quorum {@code writeQuorum}, spooling
+   * streamed payloads in the JVM's temporary directory.
    *
    * @throws IllegalArgumentException if node ids repeat or the quorum is not in [1, n]
    */
   public ReplicatedBlobStore(List<StorageNode> nodes, int writeQuorum) {
+    this(nodes, writeQuorum, Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /**
+   * Creates a replicated store that spools streamed payloads in {@code spoolDirectory}.
+   *
+   * @throws IllegalArgumentException if node ids repeat or the quorum is not in [1, n]
+   */
+  public ReplicatedBlobStore(List<StorageNode> nodes, int writeQuorum, Path spoolDirectory) {
+    this(nodes, writeQuorum, spoolDirectory, MAX_STREAMED_BYTES);
+  }
+
+  /**
+   * Creates a replicated store that spools streamed payloads in {@code spoolDirectory} and refuses
+   * streamed payloads longer than {@code maxStreamedBytes}.
+   *
+   * @throws IllegalArgumentException if node ids repeat, the quorum is not in [1, n] or the bound
+   *     is not positive
+   */
+  public ReplicatedBlobStore(List<StorageNode> nodes, int writeQuorum, Path spoolDirectory, long maxStreamedBytes) {
+    if (maxStreamedBytes < 1) {
+      throw new IllegalArgumentException("maxStreamedBytes must be positive");
+    }
+    this.maxStreamedBytes = maxStreamedBytes;
     Map<String, StorageNode> m = new LinkedHashMap<>();
     for (StorageNode n : nodes) {
       if (m.put(n.id(), n) != null) {
@@ -39,6 +88,7 @@ public final class ReplicatedBlobStore implements BlobStore {
     }
     this.nodes = java.util.Collections.unmodifiableMap(m);
     this.writeQuorum = writeQuorum;
+    this.spoolDirectory = Objects.requireNonNull(spoolDirectory, "spoolDirectory");
   }
 
   /** The nodes' ids, in configuration order. */
@@ -72,12 +122,46 @@ public final class ReplicatedBlobStore implements BlobStore {
    *     that were written are then removed again, best effort
    */
   public Placement putReplicated(byte[] data) {
-    Digest id = Sha256.hash(data);
+    try (Spool s = new MemorySpool(data)) {
+      return place(Sha256.hash(data), data.length, s);
+    }
+  }
+
+  /**
+   * Streams {@code data} (read to its end; the caller closes it) to every node through one spool
+   * file and returns where it landed.
+   *
+   * @throws InsufficientReplicasException if fewer than {@code w} nodes acknowledged
+   * @throws BlobUnavailableException if {@code data} cannot be read or the spool written
+   * @throws IllegalArgumentException if {@code data} is longer than the store's bound
+   *     ({@link #MAX_STREAMED_BYTES} unless set)
+   */
+  public Placement putReplicated(InputStream data) {
+    try (FileSpool s = new FileSpool(spoolDirectory)) {
+      MessageDigest sha = Sha256.newMessageDigest();
+      long size = 0;
+      try (OutputStream o = new DigestOutputStream(s.out(), sha)) {
+        byte[] buf = new byte[64 << 10];
+        for (int n; (n = data.read(buf)) >= 0; ) {
+          size += n;
+          if (size > maxStreamedBytes) {
+            throw new IllegalArgumentException("a payload may be at most " + maxStreamedBytes + " bytes");
+          }
+          o.write(buf, 0, n);
+        }
+      } catch (IOException e) {
+        throw new BlobUnavailableException("cannot spool the payload: " + e.getMessage(), e);
+      }
+      return place(Digest.of(sha.digest()), size, s);
+    }
+  }
+
+  private Placement place(Digest id, long size, Spool spool) {
     List<String> acked = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     for (StorageNode n : nodes.values()) {
       try {
-        Digest got = n.store().put(data);
+        Digest got = putFrom(n, spool);
         if (got.equals(id)) {
           acked.add(n.id());
         } else {
@@ -98,12 +182,52 @@ public final class ReplicatedBlobStore implements BlobStore {
       throw new InsufficientReplicasException("write of " + id + " reached " + acked.size() + " of the "
           + writeQuorum + " nodes required; failed: " + String.join(", ", failures));
     }
-    return new Placement(id, data.length, acked);
+    if (!failures.isEmpty()) {
+      LOG.log(Level.WARNING, () -> "write of " + id + " missed " + String.join(", ", failures));
+    }
+    return new Placement(id, size, acked);
+  }
+
+  private static Digest putFrom(StorageNode n, Spool spool) {
+    try (InputStream in = spool.in()) {
+      return n.store().put(in);
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot read the spool: " + e.getMessage(), e);
+    }
   }
 
   @Override
   public Digest put(byte[] data) {
     return putReplicated(data).id();
+  }
+
+  @Override
+  public Digest put(InputStream data) {
+    return putReplicated(data).id();
+  }
+
+  /**
+   * What a read found: the node that served the verified copy, the nodes whose copies were
+   * rewritten from it, and every problem met on the way, by node (missing, corrupt, or why the node
+   * could not be reached).
+   *
+   * @param id the payload
+   * @param size its length
+   * @param servedBy the node whose copy was returned
+   * @param repaired nodes that lacked the payload or held a corrupt copy and were rewritten
+   * @param problems node id to what was wrong with it, in the order tried
+   */
+  public record ReadReport(Digest id, long size, String servedBy, List<String> repaired, Map<String, String> problems) {
+    /** Copies the collections. */
+    public ReadReport {
+      repaired = List.copyOf(repaired);
+      problems = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(problems));
+    }
+
+    /** The nodes that returned bytes that do not hash to the id. */
+    public List<String> corrupt() {
+      return problems.entrySet().stream().filter(e -> e.getValue().startsWith("corrupt")).map(Map.Entry::getKey).toList();
+    }
   }
 
   /**
@@ -113,6 +237,48 @@ public final class ReplicatedBlobStore implements BlobStore {
    * @throws InsufficientReplicasException if no node holds a verified copy
    */
   public byte[] read(Digest id, List<String> preferred) {
+    try (MemorySpool s = new MemorySpool(null)) {
+      fetch(id, preferred, s);
+      return s.bytes();
+    }
+  }
+
+  /**
+   * Streams a verified copy of {@code id} to {@code out} (as {@link #read(Digest, List)}, through a
+   * spool file): nothing reaches {@code out} before the whole copy verified.
+   *
+   * @throws InsufficientReplicasException if no node holds a verified copy
+   * @throws BlobUnavailableException if the spool or {@code out} fails
+   */
+  public ReadReport readTo(Digest id, List<String> preferred, OutputStream out) {
+    try (FileSpool s = new FileSpool(spoolDirectory)) {
+      ReadReport r = fetch(id, preferred, s);
+      try (InputStream in = s.in()) {
+        in.transferTo(out);
+      } catch (IOException e) {
+        throw new BlobUnavailableException("cannot copy " + id + " out: " + e.getMessage(), e);
+      }
+      return r;
+    }
+  }
+
+  /**
+   * A verified copy of {@code id} as a stream (as {@link #readTo}); the spool file is deleted when
+   * the stream is closed.
+   *
+   * @throws InsufficientReplicasException if no node holds a verified copy
+   */
+  public InputStream open(Digest id, List<String> preferred) {
+    FileSpool s = new FileSpool(spoolDirectory);
+    try {
+      fetch(id, preferred, s);
+      return s.detach();
+    } finally {
+      s.close();
+    }
+  }
+
+  private ReadReport fetch(Digest id, List<String> preferred, Spool spool) {
     Set<String> order = new LinkedHashSet<>();
     for (String p : preferred) {
       if (nodes.containsKey(p)) {
@@ -121,25 +287,47 @@ public final class ReplicatedBlobStore implements BlobStore {
     }
     order.addAll(nodes.keySet());
     List<String> needRepair = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
+    Map<String, String> problems = new LinkedHashMap<>();
     for (String nid : order) {
       StorageNode n = nodes.get(nid);
-      try {
-        Optional<byte[]> got = n.store().get(id);
-        if (got.isPresent() && Sha256.hash(got.get()).equals(id)) {
-          repairQuietly(id, got.get(), needRepair);
-          return got.get();
-        }
-        needRepair.add(nid);
-        problems.add(nid + " (missing)");
+      MessageDigest sha = Sha256.newMessageDigest();
+      boolean found;
+      try (OutputStream o = new DigestOutputStream(spool.reset(), sha)) {
+        found = n.store().read(id, o);
       } catch (BlobCorruptedException e) {
         needRepair.add(nid);
-        problems.add(nid + " (corrupt)");
-      } catch (RuntimeException e) {
-        problems.add(nid + " (" + e.getMessage() + ")");
+        problems.put(nid, "corrupt: " + e.getMessage());
+        continue;
+      } catch (IOException | RuntimeException e) {
+        problems.put(nid, "unreachable: " + e.getMessage());
+        continue;
+      }
+      if (!found) {
+        needRepair.add(nid);
+        problems.put(nid, "missing");
+      } else if (!Digest.of(sha.digest()).equals(id)) {
+        needRepair.add(nid);
+        problems.put(nid, "corrupt: the copy served does not hash to the id");
+      } else {
+        List<String> repaired = new ArrayList<>();
+        for (String bad : needRepair) {
+          try {
+            if (putFrom(nodes.get(bad), spool).equals(id)) {
+              repaired.add(bad);
+            }
+          } catch (RuntimeException e) {
+            problems.put(bad, problems.get(bad) + "; repair failed: " + e.getMessage());
+          }
+        }
+        ReadReport r = new ReadReport(id, spool.size(), nid, repaired, problems);
+        if (!problems.isEmpty()) {
+          LOG.log(Level.WARNING, () -> "read of " + id + " served by " + nid + "; problems " + r.problems()
+              + "; repaired " + r.repaired());
+        }
+        return r;
       }
     }
-    throw new InsufficientReplicasException("no node holds a verified copy of " + id + ": " + String.join(", ", problems));
+    throw new InsufficientReplicasException("no node holds a verified copy of " + id + ": " + problems);
   }
 
   @Override
@@ -148,6 +336,16 @@ public final class ReplicatedBlobStore implements BlobStore {
       return Optional.of(read(id, List.of()));
     } catch (InsufficientReplicasException e) {
       return Optional.empty();
+    }
+  }
+
+  @Override
+  public boolean read(Digest id, OutputStream out) {
+    try {
+      readTo(id, List.of(), out);
+      return true;
+    } catch (InsufficientReplicasException e) {
+      return false;
     }
   }
 
@@ -161,53 +359,101 @@ public final class ReplicatedBlobStore implements BlobStore {
   }
 
   /**
-   * Checks every node and rewrites missing or corrupt copies of {@code id} from a verified one.
+   * Checks every node ({@link BlobStore#check}, where the bytes are) and rewrites missing or
+   * corrupt copies of {@code id} from a verified one.
    *
    * @throws InsufficientReplicasException if no node holds a verified copy
    */
   public RepairReport repair(Digest id) {
-    byte[] good = null;
+    List<String> good = new ArrayList<>();
     List<String> bad = new ArrayList<>();
     List<String> unreachable = new ArrayList<>();
     for (StorageNode n : nodes.values()) {
       try {
-        Optional<byte[]> got = n.store().get(id);
-        if (got.isPresent()) {
-          good = got.get();
-        } else {
-          bad.add(n.id());
-        }
-      } catch (BlobCorruptedException e) {
-        bad.add(n.id());
+        (n.store().check(id) == BlobState.PRESENT ? good : bad).add(n.id());
       } catch (RuntimeException e) {
         unreachable.add(n.id());
       }
     }
-    if (good == null) {
+    if (good.isEmpty()) {
       throw new InsufficientReplicasException("no node holds a verified copy of " + id);
     }
     List<String> repaired = new ArrayList<>();
-    for (String nid : bad) {
-      try {
-        nodes.get(nid).store().delete(id);
-        nodes.get(nid).store().put(good);
-        repaired.add(nid);
-      } catch (RuntimeException e) {
-        unreachable.add(nid);
+    if (!bad.isEmpty()) {
+      try (FileSpool s = new FileSpool(spoolDirectory)) {
+        fetch(id, good, s);
+        for (String nid : bad) {
+          try {
+            if (putFrom(nodes.get(nid), s).equals(id)) {
+              repaired.add(nid);
+            } else {
+              unreachable.add(nid);
+            }
+          } catch (RuntimeException e) {
+            unreachable.add(nid);
+          }
+        }
       }
     }
     return new RepairReport(id, repaired, unreachable);
   }
 
-  private void repairQuietly(Digest id, byte[] good, List<String> nodeIds) {
-    for (String nid : nodeIds) {
+  /**
+   * What a repair sweep did.
+   *
+   * @param checked payloads checked
+   * @param repairs the payloads with a copy rewritten or a node not reached
+   * @param lost payloads no node holds a verified copy of
+   */
+  public record SweepReport(int checked, List<RepairReport> repairs, List<Digest> lost) {
+    /** Copies the lists. */
+    public SweepReport {
+      repairs = List.copyOf(repairs);
+      lost = List.copyOf(lost);
+    }
+
+    /** Copies rewritten in total. */
+    public int repairedCopies() {
+      return repairs.stream().mapToInt(r -> r.repaired().size()).sum();
+    }
+  }
+
+  /**
+   * The repair sweep: {@link #repair} of each payload of {@code ids} (for example every payload the
+   * ledger lists and has not erased), one at a time; a lost payload is listed, not thrown.
+   */
+  public SweepReport sweep(Collection<Digest> ids) {
+    List<RepairReport> repairs = new ArrayList<>();
+    List<Digest> lost = new ArrayList<>();
+    for (Digest id : ids) {
       try {
-        nodes.get(nid).store().delete(id);
-        nodes.get(nid).store().put(good);
-      } catch (RuntimeException ignored) {
-        // the next read or an explicit repair() tries again
+        RepairReport r = repair(id);
+        if (!r.repaired().isEmpty() || !r.unreachable().isEmpty()) {
+          repairs.add(r);
+        }
+      } catch (InsufficientReplicasException e) {
+        lost.add(id);
+        LOG.log(Level.ERROR, () -> "repair sweep: " + e.getMessage());
       }
     }
+    return new SweepReport(ids.size(), repairs, lost);
+  }
+
+  @Override
+  public BlobState check(Digest id) {
+    BlobState seen = BlobState.MISSING;
+    for (StorageNode n : nodes.values()) {
+      try {
+        BlobState s = n.store().check(id);
+        if (s == BlobState.PRESENT) {
+          return s;
+        }
+        seen = s == BlobState.CORRUPT ? s : seen;
+      } catch (RuntimeException e) {
+        // another node may hold it
+      }
+    }
+    return seen;
   }
 
   /** Outcome of {@link #erase}: nodes that held and deleted a copy, and nodes not reached. */
@@ -226,15 +472,29 @@ public final class ReplicatedBlobStore implements BlobStore {
 
   /** Deletes every copy of {@code id}; nodes that could not be reached are listed for a retry. */
   public ErasureReport erase(Digest id) {
+    return eraseEach(id, s -> s.delete(id));
+  }
+
+  /**
+   * Deletes every copy of {@code id}, a payload of the erased record {@code erasedRecord} (storage
+   * nodes check the erasure on their ledger before deleting); nodes that could not be reached or
+   * refused are listed for a retry.
+   */
+  public ErasureReport erase(Digest id, Digest erasedRecord) {
+    return eraseEach(id, s -> s.deleteErased(id, erasedRecord));
+  }
+
+  private ErasureReport eraseEach(Digest id, java.util.function.Predicate<BlobStore> delete) {
     List<String> deleted = new ArrayList<>();
     List<String> unreachable = new ArrayList<>();
     for (StorageNode n : nodes.values()) {
       try {
-        if (n.store().delete(id)) {
+        if (delete.test(n.store())) {
           deleted.add(n.id());
         }
       } catch (RuntimeException e) {
         unreachable.add(n.id());
+        LOG.log(Level.WARNING, () -> "erasure of " + id + " did not reach " + n.id() + ": " + e.getMessage());
       }
     }
     return new ErasureReport(id, deleted, unreachable);
@@ -242,10 +502,130 @@ public final class ReplicatedBlobStore implements BlobStore {
 
   @Override
   public boolean delete(Digest id) {
-    ErasureReport r = erase(id);
+    return complete(erase(id));
+  }
+
+  @Override
+  public boolean deleteErased(Digest id, Digest erasedRecord) {
+    return complete(erase(id, erasedRecord));
+  }
+
+  private static boolean complete(ErasureReport r) {
     if (!r.complete()) {
-      throw new BlobUnavailableException("could not reach " + r.unreachable() + " to delete " + id);
+      throw new BlobUnavailableException("could not reach " + r.unreachable() + " to delete " + r.id());
     }
     return !r.deleted().isEmpty();
+  }
+
+  /** Where a payload is held while it is verified and copied: rewritten from the start by {@link #reset}. */
+  private interface Spool extends AutoCloseable {
+    OutputStream reset();
+
+    InputStream in() throws IOException;
+
+    long size();
+
+    @Override
+    void close();
+  }
+
+  /** A spool in memory, for the byte-array forms. */
+  private static final class MemorySpool implements Spool {
+    private byte[] data;
+    private ByteArrayOutputStream out;
+
+    MemorySpool(byte[] data) {
+      this.data = data;
+    }
+
+    @Override
+    public OutputStream reset() {
+      data = null;
+      out = new ByteArrayOutputStream();
+      return out;
+    }
+
+    byte[] bytes() {
+      return data != null ? data : out.toByteArray();
+    }
+
+    @Override
+    public InputStream in() {
+      return new ByteArrayInputStream(bytes());
+    }
+
+    @Override
+    public long size() {
+      return data != null ? data.length : out.size();
+    }
+
+    @Override
+    public void close() {
+      data = null;
+      out = null;
+    }
+  }
+
+  /** A spool in an owner-only temporary file, deleted on close unless detached. */
+  private static final class FileSpool implements Spool {
+    private final Path file;
+    private boolean detached;
+
+    FileSpool(Path dir) {
+      try {
+        this.file = Files.createTempFile(dir, "medledger-spool-", ".tmp");
+      } catch (IOException e) {
+        throw new BlobUnavailableException("cannot create a spool file in " + dir + ": " + e.getMessage(), e);
+      }
+    }
+
+    OutputStream out() {
+      return reset();
+    }
+
+    @Override
+    public OutputStream reset() {
+      try {
+        return Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new BlobUnavailableException("cannot write the spool file " + file + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public InputStream in() throws IOException {
+      return Files.newInputStream(file);
+    }
+
+    /** A stream over the file that deletes it when closed; the spool no longer owns it. */
+    InputStream detach() {
+      try {
+        InputStream in = Files.newInputStream(file, StandardOpenOption.READ, StandardOpenOption.DELETE_ON_CLOSE);
+        detached = true;
+        return in;
+      } catch (IOException e) {
+        throw new BlobUnavailableException("cannot read the spool file " + file + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public long size() {
+      try {
+        return Files.size(file);
+      } catch (IOException e) {
+        throw new BlobUnavailableException("cannot read the spool file " + file + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!detached) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // an owner-only temporary file of ciphertext
+        }
+      }
+    }
   }
 }

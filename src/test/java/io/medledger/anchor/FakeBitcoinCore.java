@@ -12,6 +12,7 @@ import io.medledger.anchor.bitcoin.LocalHttpServer.Reply;
 import io.medledger.anchor.bitcoin.OutPoint;
 import io.medledger.anchor.bitcoin.Transaction;
 import io.medledger.anchor.bitcoin.TxInput;
+import io.medledger.anchor.bitcoin.TxOutput;
 import io.medledger.anchor.bitcoin.Utxo;
 import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
@@ -26,15 +27,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small regtest Bitcoin Core stand-in behind JSON-RPC: a wallet of UTXOs for one address, a
- * mempool with replace-by-fee, blocks mined on demand (with real regtest proof of work) and
- * reorganizations. Answers in Core's documented shapes; not thread-safe beyond what tests need.
+ * A small regtest Bitcoin Core stand-in behind JSON-RPC: a wallet watching one address, a mempool
+ * with replace-by-fee (BIP 125: a replacement must pay more than what it evicts), blocks mined on
+ * demand (with real regtest proof of work) and reorganizations. It keeps the UTXO set as Core
+ * does: {@code listunspent} leaves out outputs that a mempool or chain transaction spends, and
+ * lists unconfirmed outputs when {@code minconf} is 0; spending a missing or spent output is
+ * refused with Core's -25.
+ *
+ * <p>It also counts what the anchoring service must never do: {@link #doubleSpends()} is the number
+ * of wallet transactions accepted while another wallet transaction that they do not conflict with
+ * was in the mempool (two spends of the anchoring wallet in flight at once: both can confirm), plus
+ * every commitment confirmed more than once. Answers in Core's documented shapes; thread-safe
+ * (synchronized).
  */
-final class FakeBitcoinCore implements AutoCloseable {
+public final class FakeBitcoinCore implements AutoCloseable {
   private static final ObjectMapper M = new ObjectMapper();
 
-  record Block(BitcoinBlockHeader header, List<Digest> txids) {}
+  /** A mined block. */
+  public record Block(BitcoinBlockHeader header, List<Digest> txids) {}
 
+  /** Funding outputs, oldest first. */
   final Map<OutPoint, Utxo> utxos = new LinkedHashMap<>();
   final Map<Digest, byte[]> mempool = new LinkedHashMap<>();
   final Map<Digest, byte[]> known = new LinkedHashMap<>();
@@ -42,16 +54,90 @@ final class FakeBitcoinCore implements AutoCloseable {
   final String address;
   final LocalHttpServer server;
   volatile boolean down;
+  private volatile long feeRate = 4;
+  private int parallelSpends;
+  private int refusedSpends;
+  private final List<String> log = new ArrayList<>();
 
-  FakeBitcoinCore(String address) throws IOException {
+  public FakeBitcoinCore(String address) throws IOException {
     this.address = address;
     this.server = new LocalHttpServer((h, body) -> handle(body));
     chain.add(mineHeader(Digest.of(new byte[32]), List.of(Sha256.hash(new byte[] {0})), 0));
   }
 
-  synchronized void fund(Utxo u, byte[] parentRaw) {
+  /** The RPC endpoint. */
+  public java.net.URI uri() {
+    return server.uri();
+  }
+
+  /** Makes the node unreachable (requests hang until the client's timeout) or reachable again. */
+  public void down(boolean d) {
+    down = d;
+  }
+
+  /** Sets the fee estimate, in sat/vB. */
+  public void feeRate(long satPerVbyte) {
+    feeRate = satPerVbyte;
+  }
+
+  /** Adds a confirmed output of the watched address, created by {@code parentRaw}. */
+  public synchronized void fund(Utxo u, byte[] parentRaw) {
     utxos.put(u.outPoint(), u);
     known.put(u.outPoint().txid(), parentRaw);
+  }
+
+  /** Wallet transactions accepted while a non-conflicting one was in the mempool, plus commitments confirmed twice. */
+  public synchronized int doubleSpends() {
+    List<Digest> confirmed = confirmedCommitments();
+    return parallelSpends + confirmed.size() - (int) confirmed.stream().distinct().count();
+  }
+
+  /** Transactions refused because they spent a missing or already spent output. */
+  public synchronized int refusedSpends() {
+    return refusedSpends;
+  }
+
+  /** What the node accepted and refused, for failure messages. */
+  public synchronized List<String> log() {
+    return List.copyOf(log);
+  }
+
+  /** The anchor commitments in the best chain, in chain order. */
+  public synchronized List<Digest> confirmedCommitments() {
+    List<Digest> out = new ArrayList<>();
+    for (Block b : chain) {
+      for (Digest t : b.txids()) {
+        byte[] raw = known.get(t);
+        if (raw != null) {
+          io.medledger.anchor.bitcoin.OpReturnAnchor.find(Transaction.parse(raw)).ifPresent(out::add);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The transactions in the mempool. */
+  public synchronized List<Digest> mempoolTxids() {
+    return List.copyOf(mempool.keySet());
+  }
+
+  /** The raw bytes of a transaction the node has seen. */
+  public synchronized byte[] raw(Digest txid) {
+    return known.get(txid).clone();
+  }
+
+  /** Drops a transaction from the mempool, as a restart without {@code mempool.dat} or an eviction does. */
+  public synchronized void evict(Digest txid) {
+    mempool.remove(txid);
+  }
+
+  /**
+   * Offers a transaction as if a peer relayed it (or an old anchorer sent it again): accepted or
+   * refused by the same rules as {@code sendrawtransaction}. Returns null if accepted, else Core's
+   * error message.
+   */
+  public synchronized String relay(byte[] raw) {
+    return accept(raw);
   }
 
   private Block mineHeader(Digest prev, List<Digest> txids, int height) {
@@ -65,7 +151,7 @@ final class FakeBitcoinCore implements AutoCloseable {
   }
 
   /** Mines every mempool transaction into a new block. */
-  synchronized Block mine() {
+  public synchronized Block mine() {
     List<Digest> txids = new ArrayList<>();
     txids.add(Sha256.hash(new byte[] {1, (byte) chain.size()}));
     txids.addAll(mempool.keySet());
@@ -76,11 +162,11 @@ final class FakeBitcoinCore implements AutoCloseable {
   }
 
   /** Drops the tip block; its transactions vanish (as after a reorganization that evicted them). */
-  synchronized void dropTip() {
+  public synchronized void dropTip() {
     chain.remove(chain.size() - 1);
   }
 
-  synchronized Map<Long, BitcoinBlockHeader> headers() {
+  public synchronized Map<Long, BitcoinBlockHeader> headers() {
     Map<Long, BitcoinBlockHeader> m = new LinkedHashMap<>();
     for (int i = 0; i < chain.size(); i++) {
       m.put((long) i, chain.get(i).header());
@@ -106,17 +192,20 @@ final class FakeBitcoinCore implements AutoCloseable {
       JsonNode p = req.get("params");
       switch (req.get("method").asText()) {
         case "estimatesmartfee":
-          return ok(req, M.readTree("{\"feerate\":0.00004000,\"blocks\":6}"));
+          return ok(req, M.readTree("{\"feerate\":" + BigDecimal.valueOf(feeRate * 1000).movePointLeft(8).toPlainString()
+              + ",\"blocks\":6}"));
         case "listunspent": {
+          int minConf = p.get(0).asInt();
           ArrayNode a = M.createArrayNode();
-          for (Utxo u : utxos.values()) {
+          for (Map.Entry<OutPoint, Long> e : unspent(minConf).entrySet()) {
             ObjectNode o = a.addObject();
-            o.put("txid", u.outPoint().txidHex());
-            o.put("vout", u.outPoint().index());
+            TxOutput out = output(e.getKey());
+            o.put("txid", e.getKey().txidHex());
+            o.put("vout", e.getKey().index());
             o.put("address", address);
-            o.put("scriptPubKey", Hex.encode(u.scriptPubKey().toByteArray()));
-            o.put("amount", BigDecimal.valueOf(u.value()).movePointLeft(8));
-            o.put("confirmations", 10);
+            o.put("scriptPubKey", Hex.encode(out.scriptPubKey().toByteArray()));
+            o.put("amount", BigDecimal.valueOf(out.value()).movePointLeft(8));
+            o.put("confirmations", e.getValue());
             o.put("spendable", true);
             o.put("safe", true);
           }
@@ -128,10 +217,10 @@ final class FakeBitcoinCore implements AutoCloseable {
           if (heightOfTx(tx.txid()) >= 0) {
             return error(req, -27, "Transaction already in block chain");
           }
-          // replace-by-fee: drop mempool transactions that spend the same inputs
-          mempool.entrySet().removeIf(e -> conflicts(Transaction.parse(e.getValue()), tx));
-          mempool.put(tx.txid(), raw);
-          known.put(tx.txid(), raw);
+          String refused = accept(raw);
+          if (refused != null) {
+            return error(req, refused.startsWith("insufficient") ? -26 : -25, refused);
+          }
           return ok(req, M.getNodeFactory().textNode(tx.txidHex()));
         }
         case "getrawtransaction": {
@@ -224,9 +313,140 @@ final class FakeBitcoinCore implements AutoCloseable {
     }
   }
 
+  /** The output at {@code o} if some known transaction (funding, chain or mempool) made it. */
+  private TxOutput output(OutPoint o) {
+    Utxo f = utxos.get(o);
+    if (f != null) {
+      return f.toOutput();
+    }
+    byte[] raw = known.get(o.txid());
+    if (raw == null || (heightOfTx(o.txid()) < 0 && !mempool.containsKey(o.txid()))) {
+      return null;
+    }
+    List<TxOutput> outs = Transaction.parse(raw).outputs();
+    return o.index() < outs.size() ? outs.get((int) o.index()) : null;
+  }
+
+  private java.util.Set<OutPoint> spentBy(java.util.Collection<byte[]> txs) {
+    java.util.Set<OutPoint> spent = new java.util.HashSet<>();
+    for (byte[] raw : txs) {
+      for (TxInput in : Transaction.parse(raw).inputs()) {
+        spent.add(in.outPoint());
+      }
+    }
+    return spent;
+  }
+
+  private List<byte[]> chainTxs() {
+    List<byte[]> out = new ArrayList<>();
+    for (Block b : chain) {
+      for (Digest t : b.txids()) {
+        byte[] raw = known.get(t);
+        if (raw != null && !isFundingParent(t)) {
+          out.add(raw);
+        }
+      }
+    }
+    return out;
+  }
+
+  private boolean isFundingParent(Digest txid) {
+    return utxos.keySet().stream().anyMatch(o -> o.txid().equals(txid));
+  }
+
+  /** The watched address's unspent outputs with their confirmations, oldest first, as Core's wallet lists them. */
+  private Map<OutPoint, Long> unspent(int minConf) {
+    Map<OutPoint, Long> out = new LinkedHashMap<>();
+    List<byte[]> chainTxs = chainTxs();
+    java.util.Set<OutPoint> spent = spentBy(chainTxs);
+    spent.addAll(spentBy(mempool.values()));
+    int i = 0;
+    for (OutPoint o : utxos.keySet()) {
+      out.put(o, (long) chain.size() + 100 - i++);
+    }
+    for (Block b : chain) {
+      for (Digest t : b.txids()) {
+        addOwnOutputs(t, chain.size() - heightOfTx(t), out);
+      }
+    }
+    if (minConf == 0) {
+      for (Digest t : mempool.keySet()) {
+        addOwnOutputs(t, 0, out);
+      }
+    }
+    out.keySet().removeAll(spent);
+    out.values().removeIf(c -> c < minConf);
+    return out;
+  }
+
+  private void addOwnOutputs(Digest txid, long confirmations, Map<OutPoint, Long> out) {
+    byte[] raw = known.get(txid);
+    if (raw == null || isFundingParent(txid)) {
+      return;
+    }
+    List<TxOutput> outs = Transaction.parse(raw).outputs();
+    for (int k = 0; k < outs.size(); k++) {
+      if (ownScript(outs.get(k).scriptPubKey())) {
+        out.put(new OutPoint(txid, k), confirmations);
+      }
+    }
+  }
+
+  private boolean ownScript(io.medledger.anchor.bitcoin.Script script) {
+    return utxos.values().stream().anyMatch(u -> u.scriptPubKey().equals(script));
+  }
+
+  private long fee(Transaction tx) {
+    long in = 0;
+    for (TxInput i : tx.inputs()) {
+      in += output(i.outPoint()).value();
+    }
+    return in - tx.outputValue();
+  }
+
+  /** Mempool acceptance: null if accepted, else the reason. Counts parallel wallet spends. */
+  private String accept(byte[] raw) {
+    Transaction tx = Transaction.parse(raw);
+    if (mempool.containsKey(tx.txid())) {
+      return null;
+    }
+    if (heightOfTx(tx.txid()) >= 0) {
+      return "Transaction already in block chain";
+    }
+    java.util.Set<OutPoint> spentInChain = spentBy(chainTxs());
+    for (TxInput in : tx.inputs()) {
+      if (output(in.outPoint()) == null || spentInChain.contains(in.outPoint())) {
+        refusedSpends++;
+        log.add("refused " + tx.txidHex() + ": bad-txns-inputs-missingorspent");
+        return "bad-txns-inputs-missingorspent";
+      }
+    }
+    List<Digest> conflicting = new ArrayList<>();
+    long evictedFee = 0;
+    for (Map.Entry<Digest, byte[]> e : mempool.entrySet()) {
+      Transaction other = Transaction.parse(e.getValue());
+      if (conflicts(other, tx)) {
+        conflicting.add(e.getKey());
+        evictedFee += fee(other);
+      }
+    }
+    if (!conflicting.isEmpty() && fee(tx) <= evictedFee) {
+      log.add("refused " + tx.txidHex() + ": insufficient fee to replace " + conflicting.size());
+      return "insufficient fee, rejecting replacement " + tx.txidHex();
+    }
+    if (conflicting.isEmpty() && !mempool.isEmpty()) {
+      parallelSpends++;
+      log.add("DOUBLE SPEND: " + tx.txidHex() + " beside " + mempool.keySet().size() + " non-conflicting");
+    }
+    conflicting.forEach(mempool::remove);
+    mempool.put(tx.txid(), raw);
+    known.put(tx.txid(), raw);
+    log.add("accepted " + tx.txidHex() + (conflicting.isEmpty() ? "" : " replacing " + conflicting.size()));
+    return null;
+  }
+
   private boolean isFunding(Digest txid) {
-    return utxos.keySet().stream().anyMatch(o -> o.txid().equals(txid))
-        || known.containsKey(txid) && !mempool.containsKey(txid);
+    return isFundingParent(txid);
   }
 
   private static boolean conflicts(Transaction a, Transaction b) {

@@ -115,15 +115,15 @@ class CatchUpFastPathTest {
   }
 
   /** A precommit certificate for {@code b} signed by {@code signers} (indices into the voters of its height). */
-  private Certificate certify(Block b, int... signers) {
+  private QuorumCertificate certify(Block b, int... signers) {
     List<Ed25519PublicKey> voters = Protocols.voters(PROTOCOL, new LedgerApp(source).membership(b.height()));
     Statement st = new Statement(StatementKind.PRECOMMIT, b.height(), 0, b.hash(), -1);
-    List<Certificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
     for (int v : signers) {
       Ed25519PrivateKey k = aud.stream().filter(a -> a.publicKey().equals(voters.get(v))).findFirst().orElseThrow();
-      sigs.add(new Certificate.Signature(v, k.sign(st.signingBytes(chain))));
+      sigs.add(new QuorumCertificate.Signature(v, k.sign(st.signingBytes(chain))));
     }
-    return new Certificate(st, sigs);
+    return new QuorumCertificate(st, sigs);
   }
 
   private List<Entry> patients(String tag, int n) {
@@ -140,7 +140,7 @@ class CatchUpFastPathTest {
   }
 
   /** Predecodes, then delivers; returns whether the joiner's committed height grew. */
-  private static boolean deliver(Joiner j, Block b, Certificate c) {
+  private static boolean deliver(Joiner j, Block b, QuorumCertificate c) {
     long before = j.committed();
     byte[] bytes = b.encode();
     j.app().predecode(bytes);
@@ -200,13 +200,13 @@ class CatchUpFastPathTest {
     Joiner j = joiner();
     Block b = goodBlock();
     assertTrue(!deliver(j, b, certify(b, 0, 1)), "two signatures of four voters are no quorum");
-    Certificate good = certify(b, 0, 1, 2);
+    QuorumCertificate good = certify(b, 0, 1, 2);
     byte[] forged = good.signatures().get(2).signature();
     forged[5] ^= 1;
-    List<Certificate.Signature> sigs = new ArrayList<>(good.signatures());
-    sigs.set(2, new Certificate.Signature(2, forged));
-    assertTrue(!deliver(j, b, new Certificate(good.statement(), sigs)), "a forged signature completes no quorum");
-    Certificate other = certify(goodBlockAt(t0 + 2), 0, 1, 2);
+    List<QuorumCertificate.Signature> sigs = new ArrayList<>(good.signatures());
+    sigs.set(2, new QuorumCertificate.Signature(2, forged));
+    assertTrue(!deliver(j, b, new QuorumCertificate(good.statement(), sigs)), "a forged signature completes no quorum");
+    QuorumCertificate other = certify(goodBlockAt(t0 + 2), 0, 1, 2);
     assertTrue(!deliver(j, b, other), "a certificate for another block");
     assertEquals(0, j.committed());
     assertTrue(deliver(j, b, good), "the control: the right certificate commits");
@@ -236,7 +236,7 @@ class CatchUpFastPathTest {
   @Test
   void storedBlocksAndCertificatesAreServedAsTheyWereEncoded() {
     Block b = goodBlock();
-    Certificate c = certify(b, 0, 1, 2);
+    QuorumCertificate c = certify(b, 0, 1, 2);
     LedgerApp app = new LedgerApp(source);
     app.predecode(b.encode());
     assertEquals(b.hash(), app.decode(b.encode()).hash());

@@ -31,7 +31,7 @@ class CatchUpTrustTest {
   private static final long T0 = 1_700_000_000_000L;
   private final Digest chainId = Sha256.hash("catch-up-trust".getBytes(StandardCharsets.US_ASCII));
   private final List<Ed25519PrivateKey> keys = new ArrayList<>();
-  private final Membership membership;
+  private final VoterSet membership;
   private final Ed25519PrivateKey client = Ed25519PrivateKey.fromSeed(new byte[32]);
 
   CatchUpTrustTest() {
@@ -42,7 +42,7 @@ class CatchUpTrustTest {
       keys.add(Ed25519PrivateKey.fromSeed(seed));
       validators.add(keys.get(i).publicKey());
     }
-    membership = new Membership(validators, List.of());
+    membership = new VoterSet(validators, List.of());
   }
 
   private byte[] entry(long nonce, boolean validSignature) {
@@ -56,13 +56,13 @@ class CatchUpTrustTest {
         : SimBlock.withRoot(h, previous, T0 + h, proposer, Sha256.hash(new byte[] {9}), entries);
   }
 
-  private Certificate certify(SimBlock b) {
+  private QuorumCertificate certify(SimBlock b) {
     Statement st = new Statement(StatementKind.PRECOMMIT, b.height(), 0, b.hash(), -1);
-    List<Certificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
     for (int v = 0; v < 3; v++) {
-      sigs.add(new Certificate.Signature(v, keys.get(v).sign(st.signingBytes(chainId))));
+      sigs.add(new QuorumCertificate.Signature(v, keys.get(v).sign(st.signingBytes(chainId))));
     }
-    return new Certificate(st, sigs);
+    return new QuorumCertificate(st, sigs);
   }
 
   private ConsensusProtocol node(SimApp app, boolean trust) {

@@ -74,7 +74,7 @@ class ConsensusAttackTest {
     Fixture g = new Fixture(RotatingAuditProtocol.NAME, 4, 4);
     ConsensusProtocol q = g.start(auditor);
     SimBlock c = g.block(bookkeeper, 1, g.clock.millis() + 120_000);
-    Certificate cert = g.certificate(StatementKind.PRECOMMIT, 1, 0, c.hash(), List.of(5, 6, 7));
+    QuorumCertificate cert = g.certificate(StatementKind.PRECOMMIT, 1, 0, c.hash(), List.of(5, 6, 7));
     out = q.handle(new Event.BlockDelivered(c.encode(), cert));
     assertTrue(out.stream().anyMatch(a -> a instanceof Action.Committed cm && cm.blockHash().equals(c.hash())),
         "a certified block is committed whatever the local clock says");
@@ -179,7 +179,7 @@ class ConsensusAttackTest {
     int victim = 6;
     ConsensusProtocol p = f.start(victim);
     long heapBefore = usedHeap();
-    int faulty = Membership.maxFaulty(7);
+    int faulty = VoterSet.maxFaulty(7);
     byte[] payload = new byte[16 << 10];
     Ed25519PrivateKey client = Ed25519PrivateKey.fromSeed(new byte[32]);
     List<byte[]> entries = List.of(SimEntry.sign(client, 1, payload).encode());
@@ -243,7 +243,7 @@ class ConsensusAttackTest {
   /** Members with deterministic keys, a chain id and a settable clock. */
   static final class Fixture {
     final List<Ed25519PrivateKey> keys = new ArrayList<>();
-    final Membership membership;
+    final VoterSet membership;
     final Digest chain = Sha256.hash("attack".getBytes(StandardCharsets.UTF_8));
     final String protocol;
     final MutableClock clock = new MutableClock(1_700_000_000_000L);
@@ -258,7 +258,7 @@ class ConsensusAttackTest {
         keys.add(k);
         (i < fed ? f : a).add(k.publicKey());
       }
-      membership = new Membership(f, a);
+      membership = new VoterSet(f, a);
     }
 
     ConsensusProtocol start(int node) {
@@ -284,14 +284,14 @@ class ConsensusAttackTest {
     }
 
     /** A certificate signed by the given node indices (voter index = node index minus the federation size). */
-    Certificate certificate(StatementKind kind, long h, int r, Digest hash, List<Integer> signers) {
+    QuorumCertificate certificate(StatementKind kind, long h, int r, Digest hash, List<Integer> signers) {
       Statement st = new Statement(kind, h, r, hash, -1);
-      List<Certificate.Signature> sigs = new ArrayList<>();
+      List<QuorumCertificate.Signature> sigs = new ArrayList<>();
       List<Ed25519PublicKey> voters = Protocols.voters(protocol, membership);
       for (int node : signers) {
-        sigs.add(new Certificate.Signature(voters.indexOf(keys.get(node).publicKey()), keys.get(node).sign(st.signingBytes(chain))));
+        sigs.add(new QuorumCertificate.Signature(voters.indexOf(keys.get(node).publicKey()), keys.get(node).sign(st.signingBytes(chain))));
       }
-      return new Certificate(st, sigs);
+      return new QuorumCertificate(st, sigs);
     }
   }
 }

@@ -26,28 +26,28 @@ class ConsensusMessageFuzzTest extends DecoderFuzzing {
     return List.of(
         DecoderSpec.canonical("message", (byte[] b) -> ConsensusMessage.decode(b, MAX_MESSAGE), ConsensusMessage::encode)
             .byEncoding(),
-        DecoderSpec.canonical("certificate", Certificate::decode, Certificate::encode).byEncoding(),
-        DecoderSpec.canonical("evidence", Evidence::decode, Evidence::encode).byEncoding());
+        DecoderSpec.canonical("certificate", QuorumCertificate::decode, QuorumCertificate::encode).byEncoding(),
+        DecoderSpec.canonical("evidence", Equivocation::decode, Equivocation::encode).byEncoding());
   }
 
   private static Ed25519PrivateKey key(int i) {
     return Ed25519PrivateKey.fromSeed(Sha256.hash(new byte[] {(byte) i}).toByteArray());
   }
 
-  private static Certificate cert(StatementKind kind, long height, int round, Digest block, int signers) {
+  private static QuorumCertificate cert(StatementKind kind, long height, int round, Digest block, int signers) {
     Statement st = new Statement(kind, height, round, block, -1);
-    List<Certificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
     for (int i = 0; i < signers; i++) {
-      sigs.add(new Certificate.Signature(i, key(i).sign(st.signingBytes(CHAIN))));
+      sigs.add(new QuorumCertificate.Signature(i, key(i).sign(st.signingBytes(CHAIN))));
     }
-    return new Certificate(st, sigs);
+    return new QuorumCertificate(st, sigs);
   }
 
   @Override
   protected List<Seed> seeds() {
     Digest block = Sha256.hash("block".getBytes(StandardCharsets.UTF_8));
     byte[] blockBytes = "an encoded block".getBytes(StandardCharsets.UTF_8);
-    Certificate prevotes = cert(StatementKind.PREVOTE, 7, 1, block, 3);
+    QuorumCertificate prevotes = cert(StatementKind.PREVOTE, 7, 1, block, 3);
     Statement proposal = new Statement(StatementKind.PROPOSAL, 7, 2, block, 1);
     Statement fresh = new Statement(StatementKind.PROPOSAL, 7, 0, block, -1);
     Statement prevote = new Statement(StatementKind.PREVOTE, 7, 2, block, -1);
@@ -70,7 +70,7 @@ class ConsensusMessageFuzzTest extends DecoderFuzzing {
         CHAIN)));
     out.add(new Seed(1, "precommit", cert(StatementKind.PRECOMMIT, 9, 0, block, 3)));
     Statement other = new Statement(StatementKind.PREVOTE, 7, 2, Sha256.hash(blockBytes), -1);
-    out.add(new Seed(2, "double-vote", new Evidence(key(1).publicKey(), prevote,
+    out.add(new Seed(2, "double-vote", new Equivocation(key(1).publicKey(), prevote,
         key(1).sign(prevote.signingBytes(CHAIN)), other, key(1).sign(other.signingBytes(CHAIN)))));
     return out;
   }

@@ -33,7 +33,7 @@ class EquivocationLogTest {
     Statement b = new Statement(StatementKind.PREVOTE, 4, 1, digest(2), -1);
     assertNull(log.note(ME, a, sign(a)));
     assertNull(log.note(ME, a, sign(a)), "the same statement again is no evidence");
-    Evidence e = log.note(ME, b, sign(b));
+    Equivocation e = log.note(ME, b, sign(b));
     assertNotNull(e);
     assertEquals(a, e.first());
     assertEquals(b, e.second());

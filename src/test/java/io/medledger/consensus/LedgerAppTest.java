@@ -67,13 +67,13 @@ class LedgerAppTest {
     for (Entry e : submitted) {
       assertTrue(first.locate(e.id()).isPresent());
     }
-    Membership m = apps.get(0).membership(first.height() + 1);
+    VoterSet m = apps.get(0).membership(first.height() + 1);
     for (LedgerApp app : apps) {
       assertEquals(first.height(), app.ledger().height());
       for (long h = 1; h <= first.height(); h++) {
         CertifiedBlock cb = app.ledger().block(h);
         assertEquals(first.block(h).block().hash(), cb.block().hash());
-        Certificate c = app.certificate(h);
+        QuorumCertificate c = app.certificate(h);
         assertTrue(c.verify(f.params.chainId(), Protocols.voters(protocol, m)));
         assertEquals(cb.block().hash(), c.blockHash());
         assertTrue(m.federation().stream().anyMatch(k -> ParticipantId.of(k).equals(cb.header().bookkeeper())),
@@ -87,8 +87,8 @@ class LedgerAppTest {
       assertInstanceOf(ValidationResult.Accepted.class, copy.append(first.block(h)), "height " + h);
     }
     // a forged certificate (too few signers) is refused by the policy
-    Certificate real = apps.get(0).certificate(1);
-    Certificate weak = new Certificate(real.statement(), real.signatures().subList(0, 1));
+    QuorumCertificate real = apps.get(0).certificate(1);
+    QuorumCertificate weak = new QuorumCertificate(real.statement(), real.signatures().subList(0, 1));
     Block b1 = first.block(1).block();
     Ledger other = Ledger.builder(f.params).store(new InMemoryBlockStore()).clock(f.clock)
         .certificatePolicy(LedgerApp.certificatePolicy(protocol)).open();
@@ -155,7 +155,7 @@ class LedgerAppTest {
     LedgerApp app = apps.get(0);
     assertTrue(Protocols.voters(protocol, app.membership(c)).contains(badVoter.publicKey()), "serving up to c");
     for (long h = c + 1; h <= first.height(); h++) {
-      Membership m = app.membership(h);
+      VoterSet m = app.membership(h);
       assertFalse(Protocols.voters(protocol, m).contains(badVoter.publicKey()), "suspended from c + 1");
       assertFalse(m.federation().contains(badProposer.publicKey()));
       assertTrue(app.certificate(h).verify(f.params.chainId(), Protocols.voters(protocol, m)),
@@ -173,7 +173,7 @@ class LedgerAppTest {
     long h = f.ledger.height() + 1;
     Statement a = new Statement(StatementKind.PRECOMMIT, h, 2, Sha256.hash(new byte[] {1}), -1);
     Statement b = new Statement(StatementKind.PRECOMMIT, h, 2, Sha256.hash(new byte[] {2}), -1);
-    Evidence ev = new Evidence(cheat.publicKey(), a, cheat.key().sign(a.signingBytes(f.params.chainId())), b,
+    Equivocation ev = new Equivocation(cheat.publicKey(), a, cheat.key().sign(a.signingBytes(f.params.chainId())), b,
         cheat.key().sign(b.signingBytes(f.params.chainId())));
     assertTrue(ev.verify(f.params.chainId()));
     LedgerApp app = new LedgerApp(f.ledger);

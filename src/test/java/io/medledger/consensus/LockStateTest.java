@@ -27,11 +27,11 @@ class LockStateTest {
     return Digest.of(b);
   }
 
-  private static Certificate prevotes(long h, int r, Digest hash) {
+  private static QuorumCertificate prevotes(long h, int r, Digest hash) {
     byte[] s = new byte[64];
     s[0] = 1;
-    return new Certificate(new Statement(StatementKind.PREVOTE, h, r, hash, -1),
-        List.of(new Certificate.Signature(0, s), new Certificate.Signature(2, s)));
+    return new QuorumCertificate(new Statement(StatementKind.PREVOTE, h, r, hash, -1),
+        List.of(new QuorumCertificate.Signature(0, s), new QuorumCertificate.Signature(2, s)));
   }
 
   @Test
@@ -110,7 +110,7 @@ class LockStateTest {
     LockState t = new LockState();
     assertEquals(2, t.read(r, 1 << 20));
     assertEquals(1, r.i32In(-1, Integer.MAX_VALUE, "valid round"));
-    assertEquals(prevotes(6, 1, A), Certificate.read(r));
+    assertEquals(prevotes(6, 1, A), QuorumCertificate.read(r));
     assertArrayEquals(new byte[] {7, 7}, r.bytes(100));
     r.done();
     assertEquals(1, t.lockedRound);

@@ -35,27 +35,27 @@ class MessagesTest {
     return ks.stream().map(Ed25519PrivateKey::publicKey).toList();
   }
 
-  private static Certificate cert(List<Ed25519PrivateKey> ks, StatementKind kind, int signers) {
+  private static QuorumCertificate cert(List<Ed25519PrivateKey> ks, StatementKind kind, int signers) {
     Statement st = new Statement(kind, 7, 2, BLOCK, -1);
-    List<Certificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
     for (int i = 0; i < signers; i++) {
-      sigs.add(new Certificate.Signature(i, ks.get(i).sign(st.signingBytes(CHAIN))));
+      sigs.add(new QuorumCertificate.Signature(i, ks.get(i).sign(st.signingBytes(CHAIN))));
     }
-    return new Certificate(st, sigs);
+    return new QuorumCertificate(st, sigs);
   }
 
   @Test
   void quorumIsMoreThanTwoThirds() {
-    assertEquals(1, Membership.quorum(1));
-    assertEquals(3, Membership.quorum(4));
-    assertEquals(5, Membership.quorum(7));
-    assertEquals(7, Membership.quorum(10));
-    assertEquals(1, Membership.maxFaulty(4));
-    assertEquals(2, Membership.maxFaulty(7));
+    assertEquals(1, VoterSet.quorum(1));
+    assertEquals(3, VoterSet.quorum(4));
+    assertEquals(5, VoterSet.quorum(7));
+    assertEquals(7, VoterSet.quorum(10));
+    assertEquals(1, VoterSet.maxFaulty(4));
+    assertEquals(2, VoterSet.maxFaulty(7));
     for (int n = 1; n < 50; n++) {
-      int q = Membership.quorum(n);
+      int q = VoterSet.quorum(n);
       assertTrue(3 * q > 2 * n && 3 * (q - 1) <= 2 * n, "n=" + n);
-      int f = Membership.maxFaulty(n);
+      int f = VoterSet.maxFaulty(n);
       assertTrue(2 * q - n > f, "two quorums intersect in an honest voter, n=" + n);
     }
   }
@@ -63,7 +63,7 @@ class MessagesTest {
   @Test
   void certificateVerifiesOnlyWithAQuorumOfValidSignatures() {
     List<Ed25519PrivateKey> ks = keys(4);
-    Certificate ok = cert(ks, StatementKind.PRECOMMIT, 3);
+    QuorumCertificate ok = cert(ks, StatementKind.PRECOMMIT, 3);
     assertTrue(ok.verify(CHAIN, pub(ks)));
     assertFalse(cert(ks, StatementKind.PRECOMMIT, 2).verify(CHAIN, pub(ks)), "too few signers");
     assertFalse(ok.verify(Sha256.hash(new byte[1]), pub(ks)), "another chain");
@@ -71,46 +71,46 @@ class MessagesTest {
     assertFalse(ok.verify(CHAIN, others), "signatures by other keys");
     byte[] bad = ok.signatures().get(1).signature();
     bad[5] ^= 1;
-    Certificate forged = new Certificate(ok.statement(), List.of(ok.signatures().get(0),
-        new Certificate.Signature(1, bad), ok.signatures().get(2)));
+    QuorumCertificate forged = new QuorumCertificate(ok.statement(), List.of(ok.signatures().get(0),
+        new QuorumCertificate.Signature(1, bad), ok.signatures().get(2)));
     assertFalse(forged.verify(CHAIN, pub(ks)));
-    Certificate outOfRange = new Certificate(ok.statement(), List.of(ok.signatures().get(0),
-        ok.signatures().get(1), new Certificate.Signature(9, ok.signatures().get(2).signature())));
+    QuorumCertificate outOfRange = new QuorumCertificate(ok.statement(), List.of(ok.signatures().get(0),
+        ok.signatures().get(1), new QuorumCertificate.Signature(9, ok.signatures().get(2).signature())));
     assertFalse(outOfRange.verify(CHAIN, pub(ks)));
-    assertThrows(IllegalArgumentException.class, () -> new Certificate(ok.statement(),
+    assertThrows(IllegalArgumentException.class, () -> new QuorumCertificate(ok.statement(),
         List.of(ok.signatures().get(1), ok.signatures().get(0))), "duplicate or unordered signers");
-    assertThrows(IllegalArgumentException.class, () -> new Certificate(
+    assertThrows(IllegalArgumentException.class, () -> new QuorumCertificate(
         new Statement(StatementKind.TIMEOUT, 1, 0, BLOCK, -1), List.of()));
   }
 
   @Test
   void certificateAndEvidenceRoundTripAndRejectMalformedBytes() {
     List<Ed25519PrivateKey> ks = keys(4);
-    Certificate c = cert(ks, StatementKind.PREVOTE, 4);
+    QuorumCertificate c = cert(ks, StatementKind.PREVOTE, 4);
     byte[] enc = c.encode();
-    Certificate back = Certificate.decode(enc);
+    QuorumCertificate back = QuorumCertificate.decode(enc);
     assertEquals(c, back);
     assertTrue(back.verify(CHAIN, pub(ks)));
-    assertThrows(MalformedEncodingException.class, () -> Certificate.decode(Arrays.copyOf(enc, enc.length - 1)));
-    assertThrows(MalformedEncodingException.class, () -> Certificate.decode(Arrays.copyOf(enc, enc.length + 1)));
+    assertThrows(MalformedEncodingException.class, () -> QuorumCertificate.decode(Arrays.copyOf(enc, enc.length - 1)));
+    assertThrows(MalformedEncodingException.class, () -> QuorumCertificate.decode(Arrays.copyOf(enc, enc.length + 1)));
     byte[] huge = enc.clone();
     huge[49] = 0x7f; // signature count (after the 49-byte statement): absurdly large
-    assertThrows(MalformedEncodingException.class, () -> Certificate.decode(huge));
+    assertThrows(MalformedEncodingException.class, () -> QuorumCertificate.decode(huge));
 
     Statement a = new Statement(StatementKind.PREVOTE, 3, 1, BLOCK, -1);
     Statement b = new Statement(StatementKind.PREVOTE, 3, 1, Sha256.hash(new byte[2]), -1);
     Ed25519PrivateKey k = ks.get(2);
-    Evidence ev = new Evidence(k.publicKey(), a, k.sign(a.signingBytes(CHAIN)), b, k.sign(b.signingBytes(CHAIN)));
+    Equivocation ev = new Equivocation(k.publicKey(), a, k.sign(a.signingBytes(CHAIN)), b, k.sign(b.signingBytes(CHAIN)));
     assertTrue(ev.verify(CHAIN));
-    Evidence again = Evidence.decode(ev.encode());
+    Equivocation again = Equivocation.decode(ev.encode());
     assertEquals(ev, again);
     assertTrue(again.verify(CHAIN));
-    assertFalse(new Evidence(ks.get(1).publicKey(), a, ev.firstSignature(), b, ev.secondSignature()).verify(CHAIN),
+    assertFalse(new Equivocation(ks.get(1).publicKey(), a, ev.firstSignature(), b, ev.secondSignature()).verify(CHAIN),
         "evidence under another key");
-    assertFalse(new Evidence(k.publicKey(), a, ev.firstSignature(), a, ev.firstSignature()).verify(CHAIN),
+    assertFalse(new Equivocation(k.publicKey(), a, ev.firstSignature(), a, ev.firstSignature()).verify(CHAIN),
         "two equal statements are no conflict");
     Statement otherRound = new Statement(StatementKind.PREVOTE, 3, 2, b.hash(), -1);
-    assertFalse(new Evidence(k.publicKey(), a, ev.firstSignature(), otherRound,
+    assertFalse(new Equivocation(k.publicKey(), a, ev.firstSignature(), otherRound,
         k.sign(otherRound.signingBytes(CHAIN))).verify(CHAIN), "different rounds may differ");
     assertTrue(ev.toString().contains(k.publicKey().toHex()));
   }
@@ -122,7 +122,7 @@ class MessagesTest {
     Statement prop = new Statement(StatementKind.PROPOSAL, 7, 3, BLOCK, 2);
     Statement vote = new Statement(StatementKind.PRECOMMIT, 7, 3, BLOCK, -1);
     Statement to = new Statement(StatementKind.TIMEOUT, 7, 3, BLOCK, 2);
-    Certificate pol = new Certificate(new Statement(StatementKind.PREVOTE, 7, 2, BLOCK, -1),
+    QuorumCertificate pol = new QuorumCertificate(new Statement(StatementKind.PREVOTE, 7, 2, BLOCK, -1),
         cert(ks, StatementKind.PREVOTE, 3).signatures());
     List<ConsensusMessage> all = List.of(
         new ConsensusMessage.Proposal(prop, k.sign(prop.signingBytes(CHAIN)), new byte[] {1, 2, 3}, pol),

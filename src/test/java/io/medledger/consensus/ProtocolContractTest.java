@@ -146,7 +146,7 @@ abstract class ProtocolContractTest {
     for (int i = 0; i < keys.size(); i++) {
       (i < fed ? f : a).add(keys.get(i).publicKey());
     }
-    Membership m = new Membership(f, a);
+    VoterSet m = new VoterSet(f, a);
     Digest chain = Sha256.hash("direct".getBytes(StandardCharsets.UTF_8));
     long[] now = {0};
     Clock clock = new Clock() {
@@ -187,11 +187,11 @@ abstract class ProtocolContractTest {
       assertEquals(first.committedHeight(), d.committedHeight());
       for (long h = 1; h <= d.committedHeight(); h++) {
         assertEquals(first.committedBlock(h).hash(), d.committedBlock(h).hash());
-        Certificate c = d.certificate(h);
+        QuorumCertificate c = d.certificate(h);
         assertTrue(c.verify(chain, voters), "certificate of height " + h + " verifies");
         assertEquals(StatementKind.PRECOMMIT, c.statement().kind());
         assertTrue(m.federation().contains(d.committedBlock(h).proposer()), "block names its bookkeeper");
-        assertTrue(c.signers().size() >= Membership.quorum(voters.size()), "certificate names its auditors");
+        assertTrue(c.signers().size() >= VoterSet.quorum(voters.size()), "certificate names its auditors");
       }
     }
   }

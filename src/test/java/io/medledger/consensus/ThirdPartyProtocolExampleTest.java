@@ -40,7 +40,7 @@ class ThirdPartyProtocolExampleTest {
         return List.of(new Action.ProposalRejected(h, 0, app.hash(b), me, r.reason()));
       }
       Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, app.hash(b), -1);
-      Certificate c = new Certificate(st, List.of(new Certificate.Signature(
+      QuorumCertificate c = new QuorumCertificate(st, List.of(new QuorumCertificate.Signature(
           app.membership(h).federation().indexOf(me), ctx.key().sign(st.signingBytes(app.chainId())))));
       app.commit(b, c);
       return List.of(new Action.Committed(h, app.hash(b), me, app.entries(b).size(), c));
@@ -65,7 +65,7 @@ class ThirdPartyProtocolExampleTest {
   @Test
   void theDocumentedExampleCommitsCertifiedBlocks() {
     Ed25519PrivateKey key = Ed25519PrivateKey.fromSeed(Sha256.hash(new byte[] {42}).toByteArray());
-    Membership m = new Membership(List.of(key.publicKey()), List.of());
+    VoterSet m = new VoterSet(List.of(key.publicKey()), List.of());
     SimApp app = new SimApp(Sha256.hash(new byte[] {1}), m, new SimLedger(), 1_000);
     ConsensusProtocol p = new Immediate<>(app,
         new ConsensusContext(key, Clock.systemUTC(), new SplittableRandom(1), new InMemorySafetyStore()));

@@ -98,7 +98,7 @@ class VoteTallyTest {
     for (int i : new int[] {3, 0, 2}) {
       t.add(StatementKind.PRECOMMIT, 1, A, i, keys.get(i).sign(st.signingBytes(CHAIN)));
     }
-    Certificate c = t.certificate(StatementKind.PRECOMMIT, 7, 1, A);
+    QuorumCertificate c = t.certificate(StatementKind.PRECOMMIT, 7, 1, A);
     assertEquals(st, c.statement());
     assertEquals(7, c.height());
     assertEquals(1, c.round());
@@ -108,15 +108,15 @@ class VoteTallyTest {
     Statement pv = new Statement(StatementKind.PREVOTE, 7, 1, B, -1);
     assertTrue(t.add(new ConsensusMessage.Vote(pv, 3, keys.get(3).sign(pv.signingBytes(CHAIN)), -1, new byte[64])));
     assertEquals(1, t.count(StatementKind.PREVOTE, 1, B));
-    Certificate.Signature one = new Certificate.Signature(1, sig(1));
-    assertEquals(one, new Certificate.Signature(1, sig(1)));
-    assertEquals(one.hashCode(), new Certificate.Signature(1, sig(1)).hashCode());
-    assertFalse(one.equals(new Certificate.Signature(1, sig(2))), "another signature");
-    assertFalse(one.equals(new Certificate.Signature(2, sig(1))), "another signer");
+    QuorumCertificate.Signature one = new QuorumCertificate.Signature(1, sig(1));
+    assertEquals(one, new QuorumCertificate.Signature(1, sig(1)));
+    assertEquals(one.hashCode(), new QuorumCertificate.Signature(1, sig(1)).hashCode());
+    assertFalse(one.equals(new QuorumCertificate.Signature(1, sig(2))), "another signature");
+    assertFalse(one.equals(new QuorumCertificate.Signature(2, sig(1))), "another signer");
     assertFalse(one.toString().isEmpty());
-    assertThrows(IllegalArgumentException.class, () -> new Certificate.Signature(1, new byte[63]));
-    assertThrows(IllegalArgumentException.class, () -> new Certificate.Signature(1, null));
-    assertThrows(IllegalArgumentException.class, () -> new Certificate.Signature(-1, sig(1)));
+    assertThrows(IllegalArgumentException.class, () -> new QuorumCertificate.Signature(1, new byte[63]));
+    assertThrows(IllegalArgumentException.class, () -> new QuorumCertificate.Signature(1, null));
+    assertThrows(IllegalArgumentException.class, () -> new QuorumCertificate.Signature(-1, sig(1)));
     assertEquals(List.of(0, 2, 3), c.signers());
     assertArrayEquals(keys.get(2).sign(st.signingBytes(CHAIN)), c.signatures().get(1).signature());
     assertTrue(c.verify(CHAIN, voters));

@@ -33,7 +33,7 @@ class SequencerTest {
     if (b.certificate().data().isEmpty()) {
       return b.certificate().signatures().size();
     }
-    return io.medledger.consensus.Certificate.decode(b.certificate().data().toByteArray()).signatures().size();
+    return io.medledger.consensus.QuorumCertificate.decode(b.certificate().data().toByteArray()).signatures().size();
   }
 
   @ParameterizedTest

@@ -24,10 +24,10 @@ class BlockSyncTest {
 
   private static SyncResponse response(long from, long claimed, int blocks) {
     List<byte[]> bs = new ArrayList<>();
-    List<io.medledger.consensus.Certificate> cs = new ArrayList<>();
+    List<io.medledger.consensus.QuorumCertificate> cs = new ArrayList<>();
     for (int i = 0; i < blocks; i++) {
       bs.add(new byte[] {1});
-      cs.add(new io.medledger.consensus.Certificate(new io.medledger.consensus.Statement(
+      cs.add(new io.medledger.consensus.QuorumCertificate(new io.medledger.consensus.Statement(
           io.medledger.consensus.StatementKind.PRECOMMIT, from + i, 0, io.medledger.crypto.Sha256.hash(new byte[] {1}), -1),
           List.of()));
     }

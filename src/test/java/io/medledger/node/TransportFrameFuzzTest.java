@@ -1,7 +1,7 @@
 package io.medledger.node;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.medledger.consensus.Certificate;
+import io.medledger.consensus.QuorumCertificate;
 import io.medledger.consensus.ConsensusMessage;
 import io.medledger.consensus.Statement;
 import io.medledger.consensus.StatementKind;
@@ -68,13 +68,13 @@ class TransportFrameFuzzTest extends DecoderFuzzing {
     return Ed25519PrivateKey.fromSeed(Sha256.hash(new byte[] {(byte) i}).toByteArray());
   }
 
-  private static Certificate cert(long height, Digest block, int signers) {
+  private static QuorumCertificate cert(long height, Digest block, int signers) {
     Statement st = new Statement(StatementKind.PRECOMMIT, height, 0, block, -1);
-    List<Certificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
     for (int i = 0; i < signers; i++) {
-      sigs.add(new Certificate.Signature(i, key(i).sign(st.signingBytes(CHAIN))));
+      sigs.add(new QuorumCertificate.Signature(i, key(i).sign(st.signingBytes(CHAIN))));
     }
-    return new Certificate(st, sigs);
+    return new QuorumCertificate(st, sigs);
   }
 
   @Override

@@ -27,7 +27,7 @@ class FileBlobStoreTest {
     assertArrayEquals(data, s.get(id).orElseThrow());
     assertArrayEquals(data, FileBlobStore.open(dir).get(id).orElseThrow(), "durable across reopen");
     try (Stream<Path> files = Files.walk(dir)) {
-      assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(".tmp-")).count());
+      assertEquals(0, files.filter(p -> p.getFileName().toString().endsWith(".tmp")).count());
     }
     assertTrue(s.delete(id));
     assertFalse(s.delete(id));

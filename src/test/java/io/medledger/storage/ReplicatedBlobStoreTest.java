@@ -111,4 +111,70 @@ class ReplicatedBlobStoreTest {
         () -> new ReplicatedBlobStore(List.of(new StorageNode("x", a), new StorageNode("x", b)), 1));
     assertThrows(IllegalArgumentException.class, () -> new StorageNode("has space", a));
   }
+
+  @Test
+  void streamedReadsVerifyWholeReportNodesByNameAndRepair(@org.junit.jupiter.api.io.TempDir java.nio.file.Path spool)
+      throws Exception {
+    ReplicatedBlobStore r = new ReplicatedBlobStore(
+        List.of(new StorageNode("node-a", a), new StorageNode("node-b", b), new StorageNode("node-c", c)), 2, spool);
+    byte[] data = payload(200_000);
+    Digest id = r.putReplicated(new java.io.ByteArrayInputStream(data)).id();
+    assertEquals(Sha256.hash(data), id);
+    a.mode = FaultyBlobStore.Mode.CORRUPT_READS;
+    b.inner().delete(id);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ReplicatedBlobStore.ReadReport rep = r.readTo(id, List.of("node-a", "node-b"), out);
+    assertArrayEquals(data, out.toByteArray(), "bytes of the corrupted copy never reach the caller");
+    assertEquals("node-c", rep.servedBy());
+    assertEquals(List.of("node-a"), rep.corrupt());
+    assertEquals("missing", rep.problems().get("node-b"));
+    assertEquals(List.of("node-a", "node-b"), rep.repaired());
+    assertTrue(b.inner().get(id).isPresent(), "read repair restored the missing copy");
+    a.mode = FaultyBlobStore.Mode.OK;
+    try (java.io.InputStream in = r.open(id, List.of("node-b"))) {
+      assertArrayEquals(data, in.readAllBytes());
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(spool)) {
+      assertEquals(0, left.count(), "spool files are removed");
+    }
+    // the sweep: one copy lost, one payload gone everywhere
+    c.inner().delete(id);
+    Digest gone = Sha256.hash(payload(5));
+    ReplicatedBlobStore.SweepReport sweep = r.sweep(List.of(id, gone));
+    assertEquals(2, sweep.checked());
+    assertEquals(1, sweep.repairedCopies());
+    assertEquals(List.of(gone), sweep.lost());
+    assertEquals(BlobState.PRESENT, c.check(id));
+    // erasure names every node it deleted from, and the one it could not reach
+    b.mode = FaultyBlobStore.Mode.DOWN;
+    ReplicatedBlobStore.ErasureReport e = r.erase(id, Sha256.hash(new byte[] {1}));
+    assertEquals(List.of("node-a", "node-c"), e.deleted());
+    assertEquals(List.of("node-b"), e.unreachable());
+    assertFalse(e.complete());
+    b.mode = FaultyBlobStore.Mode.OK;
+    assertEquals(List.of("node-b"), r.erase(id).deleted(), "the retry reaches the last copy");
+  }
+
+  @Test
+  void aStreamedWriteBelowTheQuorumFailsAndTooLongIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path spool) {
+    ReplicatedBlobStore r = new ReplicatedBlobStore(
+        List.of(new StorageNode("node-a", a), new StorageNode("node-b", b), new StorageNode("node-c", c)), 2, spool,
+        1 << 20);
+    a.mode = FaultyBlobStore.Mode.DOWN;
+    b.mode = FaultyBlobStore.Mode.DOWN;
+    assertThrows(InsufficientReplicasException.class, () -> r.putReplicated(new java.io.ByteArrayInputStream(payload(10))));
+    assertEquals(0, c.inner().size(), "the copy written below the quorum is removed");
+    java.io.InputStream endless = new java.io.InputStream() {
+      @Override
+      public int read() {
+        return 0;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) {
+        return len;
+      }
+    };
+    assertThrows(IllegalArgumentException.class, () -> r.putReplicated(endless));
+  }
 }

@@ -101,13 +101,7 @@ public final class AnchorTransactionBuilder {
    * @throws IllegalStateException if no fee rate or no UTXO was given
    */
   public AnchorTransaction build(Digest commitment) {
-    Objects.requireNonNull(commitment, "commitment");
-    if (feeRate == null) {
-      throw new IllegalStateException("no fee rate set");
-    }
-    if (utxos.isEmpty()) {
-      throw new IllegalStateException("no UTXOs given");
-    }
+    requireReady(commitment);
     List<Utxo> sorted = new ArrayList<>(utxos);
     sorted.sort(Comparator.comparingLong(Utxo::value).reversed()
         .thenComparing(u -> u.outPoint().txid())
@@ -124,6 +118,18 @@ public final class AnchorTransactionBuilder {
       }
     }
     throw new InsufficientFundsException(need, total);
+  }
+
+  /**
+   * Like {@link #build} but spends every UTXO given, in the order given, with no selection: a
+   * caller that must spend a particular coin (to make two transactions conflict) chooses the set.
+   *
+   * @throws InsufficientFundsException if the UTXOs together cannot pay the fee
+   * @throws IllegalStateException if no fee rate or no UTXO was given
+   */
+  public AnchorTransaction buildSpendingAll(Digest commitment) {
+    requireReady(commitment);
+    return assemble(List.copyOf(utxos), commitment, feeRate, 0);
   }
 
   /**
@@ -152,6 +158,16 @@ public final class AnchorTransactionBuilder {
       }
     }
     return assemble(previous.spent(), previous.commitment(), newRate, previous.fee());
+  }
+
+  private void requireReady(Digest commitment) {
+    Objects.requireNonNull(commitment, "commitment");
+    if (feeRate == null) {
+      throw new IllegalStateException("no fee rate set");
+    }
+    if (utxos.isEmpty()) {
+      throw new IllegalStateException("no UTXOs given");
+    }
   }
 
   /** Signs with a fixed selection; {@code replacedFee} > 0 applies the BIP 125 fee rules. */
@@ -232,10 +248,10 @@ public final class AnchorTransactionBuilder {
           in = in.withScriptSig(Script.ofPushes(maxSig, pub));
           break;
         case P2WPKH:
-          in = in.withWitness(Witness.of(maxSig, pub));
+          in = in.withWitness(WitnessStack.of(maxSig, pub));
           break;
         default:
-          in = in.withWitness(Witness.of(new byte[64]));
+          in = in.withWitness(WitnessStack.of(new byte[64]));
       }
       ins.add(in);
     }

@@ -81,20 +81,20 @@ public final class InputSigner {
       case P2PKH: {
         Digest h = SignatureHashes.legacy(tx, i, spk, SignatureHashes.SIGHASH_ALL);
         byte[] sig = withHashType(key.signEcdsa(h).toDer(), SignatureHashes.SIGHASH_ALL);
-        return in.withScriptSig(Script.ofPushes(sig, pub)).withWitness(Witness.EMPTY);
+        return in.withScriptSig(Script.ofPushes(sig, pub)).withWitness(WitnessStack.EMPTY);
       }
       case P2WPKH: {
         Script code = Script.p2pkh(key.publicKey().hash160());
         Digest h = SignatureHashes.segwitV0(tx, i, code, prev.value(), SignatureHashes.SIGHASH_ALL);
         byte[] sig = withHashType(key.signEcdsa(h).toDer(), SignatureHashes.SIGHASH_ALL);
-        return in.withScriptSig(Script.EMPTY).withWitness(Witness.of(sig, pub));
+        return in.withScriptSig(Script.EMPTY).withWitness(WitnessStack.of(sig, pub));
       }
       default: {
         Digest h = SignatureHashes.taprootKeyPath(tx, i, spent, SignatureHashes.SIGHASH_DEFAULT, null);
         byte[] aux = new byte[32];
         auxRandom.nextBytes(aux);
         byte[] sig = key.signTaprootKeyPath(h, null, aux);
-        return in.withScriptSig(Script.EMPTY).withWitness(Witness.of(sig));
+        return in.withScriptSig(Script.EMPTY).withWitness(WitnessStack.of(sig));
       }
     }
   }

@@ -92,7 +92,7 @@ public final class InputVerifier {
     if (in.scriptSig().size() != 0) {
       return InputVerification.invalid("native segwit input with a non-empty scriptSig");
     }
-    Witness w = in.witness();
+    WitnessStack w = in.witness();
     if (w.size() != 2) {
       return InputVerification.invalid("P2WPKH witness must have exactly 2 items");
     }
@@ -146,7 +146,7 @@ public final class InputVerifier {
     if (in.scriptSig().size() != 0) {
       return InputVerification.invalid("native segwit input with a non-empty scriptSig");
     }
-    Witness w = in.witness();
+    WitnessStack w = in.witness();
     int n = w.size();
     byte[] annex = null;
     if (n >= 2 && w.rawItem(n - 1).length > 0 && (w.rawItem(n - 1)[0] & 0xff) == 0x50) {

@@ -99,7 +99,7 @@ public final class Transaction {
           stack[j] = r.readVarBytes("witness item");
         }
         any |= items > 0;
-        ins[i] = ins[i].withWitness(Witness.wrap(stack));
+        ins[i] = ins[i].withWitness(WitnessStack.wrap(stack));
       }
       if (!any) {
         throw new MalformedEncodingException("superfluous witness record: every witness is empty");
@@ -117,7 +117,7 @@ public final class Transaction {
       long index = r.readU32("previous output index");
       Script scriptSig = Script.wrap(r.readVarBytes("scriptSig"));
       long seq = r.readU32("sequence");
-      ins[i] = new TxInput(new OutPoint(prev, index), scriptSig, seq, Witness.EMPTY);
+      ins[i] = new TxInput(new OutPoint(prev, index), scriptSig, seq, WitnessStack.EMPTY);
     }
     return ins;
   }
@@ -163,7 +163,7 @@ public final class Transaction {
     }
     if (withWitness) {
       for (TxInput in : inputs) {
-        Witness wit = in.witness();
+        WitnessStack wit = in.witness();
         w.compactSize(wit.size());
         for (int j = 0; j < wit.size(); j++) {
           w.varBytes(wit.rawItem(j));

@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param sequence nSequence, 0 to 2^32-1
  * @param witness the witness stack (empty for legacy spends)
  */
-public record TxInput(OutPoint outPoint, Script scriptSig, long sequence, Witness witness) {
+public record TxInput(OutPoint outPoint, Script scriptSig, long sequence, WitnessStack witness) {
   /** nSequence that disables relative lock time and RBF signalling. */
   public static final long SEQUENCE_FINAL = 0xffffffffL;
   /** nSequence 0xfffffffd: signals BIP 125 replaceability, no relative lock time. */
@@ -28,7 +28,7 @@ public record TxInput(OutPoint outPoint, Script scriptSig, long sequence, Witnes
 
   /** An unsigned input: empty scriptSig and witness. */
   public static TxInput unsigned(OutPoint outPoint, long sequence) {
-    return new TxInput(outPoint, Script.EMPTY, sequence, Witness.EMPTY);
+    return new TxInput(outPoint, Script.EMPTY, sequence, WitnessStack.EMPTY);
   }
 
   /** This input with another scriptSig. */
@@ -37,7 +37,7 @@ public record TxInput(OutPoint outPoint, Script scriptSig, long sequence, Witnes
   }
 
   /** This input with another witness. */
-  public TxInput withWitness(Witness w) {
+  public TxInput withWitness(WitnessStack w) {
     return new TxInput(outPoint, scriptSig, sequence, w);
   }
 }

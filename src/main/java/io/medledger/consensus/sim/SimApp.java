@@ -1,9 +1,9 @@
 package io.medledger.consensus.sim;
 
 import io.medledger.codec.MalformedEncodingException;
-import io.medledger.consensus.Certificate;
+import io.medledger.consensus.QuorumCertificate;
 import io.medledger.consensus.ConsensusApp;
-import io.medledger.consensus.Membership;
+import io.medledger.consensus.VoterSet;
 import io.medledger.consensus.ProposalContext;
 import io.medledger.consensus.SignatureVerifier;
 import io.medledger.consensus.ValidationVerdict;
@@ -30,7 +30,7 @@ import java.util.function.LongFunction;
 public final class SimApp implements ConsensusApp<SimBlock> {
   private final Digest chainId;
   private final SignatureVerifier verifier;
-  private final LongFunction<Membership> membership;
+  private final LongFunction<VoterSet> membership;
   private final SimLedger ledger;
   private final long maxSkewMillis;
   private final Set<Digest> committedEntries = new HashSet<>();
@@ -43,23 +43,23 @@ public final class SimApp implements ConsensusApp<SimBlock> {
    * An application over {@code ledger} (replayed to rebuild the state), with a fixed membership
    * and a bound on how far a block timestamp may run ahead of the validator's clock.
    */
-  public SimApp(Digest chainId, Membership membership, SimLedger ledger, long maxSkewMillis) {
+  public SimApp(Digest chainId, VoterSet membership, SimLedger ledger, long maxSkewMillis) {
     this(chainId, membership, ledger, maxSkewMillis, SignatureVerifier.DIRECT);
   }
 
-  /** As {@link #SimApp(Digest, Membership, SimLedger, long)}, verifying entries with {@code verifier}. */
-  public SimApp(Digest chainId, Membership membership, SimLedger ledger, long maxSkewMillis,
+  /** As {@link #SimApp(Digest, VoterSet, SimLedger, long)}, verifying entries with {@code verifier}. */
+  public SimApp(Digest chainId, VoterSet membership, SimLedger ledger, long maxSkewMillis,
       SignatureVerifier verifier) {
     this(chainId, h -> membership, ledger, maxSkewMillis, verifier);
   }
 
   /**
-   * As {@link #SimApp(Digest, Membership, SimLedger, long, SignatureVerifier)}, with a membership
+   * As {@link #SimApp(Digest, VoterSet, SimLedger, long, SignatureVerifier)}, with a membership
    * that changes by height: {@code membershipAt.apply(h)} orders block {@code h} (what governance
    * entries committed before {@code h} decided), so a reconfiguration takes effect at a defined
    * height. It must be a pure function.
    */
-  public SimApp(Digest chainId, LongFunction<Membership> membershipAt, SimLedger ledger, long maxSkewMillis,
+  public SimApp(Digest chainId, LongFunction<VoterSet> membershipAt, SimLedger ledger, long maxSkewMillis,
       SignatureVerifier verifier) {
     java.util.Objects.requireNonNull(membershipAt.apply(1), "membership");
     this.verifier = verifier;
@@ -114,12 +114,12 @@ public final class SimApp implements ConsensusApp<SimBlock> {
   }
 
   @Override
-  public Certificate certificate(long height) {
+  public QuorumCertificate certificate(long height) {
     return ledger.certificate(height);
   }
 
   @Override
-  public Membership membership(long height) {
+  public VoterSet membership(long height) {
     return membership.apply(height);
   }
 
@@ -241,7 +241,7 @@ public final class SimApp implements ConsensusApp<SimBlock> {
   }
 
   @Override
-  public void commit(SimBlock block, Certificate certificate) {
+  public void commit(SimBlock block, QuorumCertificate certificate) {
     if (block.height() != ledger.size() + 1) {
       throw new IllegalStateException("commit out of order: " + block.height() + " after " + ledger.size());
     }

@@ -1,6 +1,6 @@
 package io.medledger.consensus.sim;
 
-import io.medledger.consensus.Certificate;
+import io.medledger.consensus.QuorumCertificate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,7 +10,7 @@ import java.util.List;
  */
 public final class SimLedger {
   private final List<SimBlock> blocks = new ArrayList<>();
-  private final List<Certificate> certificates = new ArrayList<>();
+  private final List<QuorumCertificate> certificates = new ArrayList<>();
 
   /** The number of committed blocks. */
   public long size() {
@@ -23,11 +23,11 @@ public final class SimLedger {
   }
 
   /** The certificate of the block at {@code height}. */
-  public Certificate certificate(long height) {
+  public QuorumCertificate certificate(long height) {
     return certificates.get((int) (height - 1));
   }
 
-  void append(SimBlock b, Certificate c) {
+  void append(SimBlock b, QuorumCertificate c) {
     blocks.add(b);
     certificates.add(c);
   }

@@ -2,15 +2,15 @@ package io.medledger.consensus.sim;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.Action;
-import io.medledger.consensus.Certificate;
+import io.medledger.consensus.QuorumCertificate;
 import io.medledger.consensus.ConsensusConfig;
 import io.medledger.consensus.ConsensusContext;
 import io.medledger.consensus.ConsensusMessage;
 import io.medledger.consensus.ConsensusProtocol;
 import io.medledger.consensus.Event;
-import io.medledger.consensus.Evidence;
+import io.medledger.consensus.Equivocation;
 import io.medledger.consensus.InMemorySafetyStore;
-import io.medledger.consensus.Membership;
+import io.medledger.consensus.VoterSet;
 import io.medledger.consensus.ProposalContext;
 import io.medledger.consensus.Protocols;
 import io.medledger.consensus.QuorumProtocol;
@@ -82,7 +82,7 @@ public final class Simulation {
   private final PriorityQueue<Ev> queue = new PriorityQueue<>();
   private final List<Node> nodes = new ArrayList<>();
   private final Map<Ed25519PublicKey, Integer> indexOf = new HashMap<>();
-  private Membership membership;
+  private VoterSet membership;
   private List<Ed25519PublicKey> voters;
   private Digest chainId;
   private int[] partition;
@@ -128,7 +128,7 @@ public final class Simulation {
   private SimBlock attackBlock;
   private boolean lockedCrashed;
   // reconfiguration: the membership by height, as change points (RECONFIGURATION adds and removes)
-  private final java.util.TreeMap<Long, Membership> schedule = new java.util.TreeMap<>();
+  private final java.util.TreeMap<Long, VoterSet> schedule = new java.util.TreeMap<>();
   private int spare = -1;
   private boolean syncingObservers;
 
@@ -426,7 +426,7 @@ public final class Simulation {
       (i < servers ? fed : aud).add(nodes.get(i).key.publicKey());
     }
     spare = total > servers + auditors ? servers + auditors : -1;
-    membership = new Membership(fed, aud);
+    membership = new VoterSet(fed, aud);
     schedule.put(1L, membership);
     voters = Protocols.voters(protocol, membership);
     configureScenario(setup);
@@ -513,7 +513,7 @@ public final class Simulation {
   private void configureScenario(SplittableRandom r) {
     latencyMin = minLatency;
     latencyMax = maxLatency;
-    int f = Membership.maxFaulty(voters.size());
+    int f = VoterSet.maxFaulty(voters.size());
     List<Integer> vnodes = voterNodes();
     List<Integer> fnodes = new ArrayList<>();
     for (int i = 0; i < servers; i++) {
@@ -662,16 +662,16 @@ public final class Simulation {
     List<Ed25519PublicKey> fed = new ArrayList<>(membership.federation());
     List<Ed25519PublicKey> aud = new ArrayList<>(membership.auditors());
     (bft ? fed : aud).add(nodes.get(spare).key.publicKey());
-    schedule.put(JOIN_HEIGHT, new Membership(fed, aud));
+    schedule.put(JOIN_HEIGHT, new VoterSet(fed, aud));
     (bft ? fed : aud).remove(nodes.get(bad).key.publicKey());
     if (!bft && fed.size() > 1) {
       fed.remove(fed.size() - 1);
     }
-    schedule.put(LEAVE_HEIGHT, new Membership(fed, aud));
+    schedule.put(LEAVE_HEIGHT, new VoterSet(fed, aud));
   }
 
   /** The membership that orders block {@code height}. */
-  private Membership membershipAt(long height) {
+  private VoterSet membershipAt(long height) {
     return schedule.floorEntry(Math.max(1, height)).getValue();
   }
 
@@ -1026,19 +1026,19 @@ public final class Simulation {
     SimBlock forged = SimBlock.build(h, prevHash, ts, membership.federation().get(0), List.of());
     Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, forged.hash(), -1);
     byte[] sig = n.key.sign(st.signingBytes(chainId));
-    int q = Membership.quorum(voters.size());
-    List<Certificate.Signature> distinct = new ArrayList<>();
+    int q = VoterSet.quorum(voters.size());
+    List<QuorumCertificate.Signature> distinct = new ArrayList<>();
     for (int i = 0; i < q; i++) {
-      distinct.add(new Certificate.Signature(i, sig));
+      distinct.add(new QuorumCertificate.Signature(i, sig));
     }
-    byte[] certBytes = new Certificate(st, distinct).encode();
+    byte[] certBytes = new QuorumCertificate(st, distinct).encode();
     byte[] forgedCert = certBytes.clone();
     int first = certBytes.length - q * 68;
     for (int i = 0; i < q; i++) {
       java.nio.ByteBuffer.wrap(forgedCert, first + i * 68, 4).putInt(voter);
     }
     ConsensusMessage.BlockResponse template = ConsensusMessage.BlockResponse.sign(h, List.of(forged.encode()),
-        List.of(new Certificate(st, distinct)), n.index, n.key, chainId);
+        List.of(new QuorumCertificate(st, distinct)), n.index, n.key, chainId);
     byte[] enc = replace(template.encode(), certBytes, forgedCert);
     byte[] signing = replace(template.signingBytes(chainId), certBytes, forgedCert);
     byte[] resigned = n.key.sign(signing);
@@ -1254,7 +1254,7 @@ public final class Simulation {
       return;
     }
     SimBlock b = n.ledger.block(c.height());
-    Certificate cert = c.certificate();
+    QuorumCertificate cert = c.certificate();
     List<Ed25519PublicKey> voters = votersAt(c.height());
     if (spare >= 0) {
       int si = voters.indexOf(nodes.get(spare).key.publicKey());
@@ -1292,7 +1292,7 @@ public final class Simulation {
     }
   }
 
-  private void onEvidence(Node n, Evidence ev) {
+  private void onEvidence(Node n, Equivocation ev) {
     Integer who = indexOf.get(ev.signer());
     if (!ev.verify(chainId, verifier)) {
       safety.add("accountability: node " + n.index + " produced evidence that does not verify");

@@ -14,7 +14,7 @@ import java.util.List;
  * {@code REFUSED}) and its body: for SUBMIT, u64 height and the 32-byte block hash, or a u8 cause
  * and a UTF-8 reason; for STATUS, UTF-8 JSON; for CONTAINS, the bitmap of present ids (bit i of
  * byte i/8, least significant first). Decoders check every length before allocating. Stateless;
- * thread-safe.
+ * thread-safe. Storage service requests (codes 64 to 79) are in {@link StorageWire}.
  */
 public final class ClientWire {
   /** Submit an entry. */
@@ -29,6 +29,14 @@ public final class ClientWire {
   public static final byte REFUSED = 1;
   /** Request type: the latest checkpoint, the servers' note key bindings, and an entry's inclusion proof. */
   public static final byte CHECKPOINT = 4;
+  /**
+   * Request type (anchoring range 80-95): the anchor receipt of one entry. The body is the 32-byte
+   * entry id; the response body is one byte, 0 for no receipt yet or 1 followed by the receipt's
+   * UTF-8 JSON.
+   */
+  public static final byte RECEIPT = 80;
+  /** Largest receipt JSON in a RECEIPT response. */
+  public static final int MAX_RECEIPT_BYTES = 8 << 20;
   /** Most note key bindings in a CHECKPOINT response. */
   public static final int MAX_BINDINGS = 1024;
   /** Most ids one CONTAINS request may carry. */
@@ -169,6 +177,52 @@ public final class ClientWire {
       return new CheckpointBody(note, bindings, proof);
     } catch (java.nio.BufferUnderflowException e) {
       throw new MalformedEncodingException("truncated checkpoint body");
+    }
+  }
+
+  /** A RECEIPT request for entry {@code id}. */
+  public static byte[] receipt(Digest id) {
+    return ByteBuffer.allocate(33).put(RECEIPT).put(id.toByteArray()).array();
+  }
+
+  /** The entry id of a RECEIPT request. */
+  public static Digest receiptId(byte[] request) {
+    if (request.length != 33 || request[0] != RECEIPT) {
+      throw new MalformedEncodingException("malformed receipt request");
+    }
+    return Digest.of(request, 1);
+  }
+
+  /** The OK response to RECEIPT carrying {@code json}, if any. */
+  public static byte[] receiptResponse(java.util.Optional<String> json) {
+    if (json.isEmpty()) {
+      return new byte[] {OK, 0};
+    }
+    byte[] t = json.get().getBytes(StandardCharsets.UTF_8);
+    byte[] b = new byte[t.length + 2];
+    b[0] = OK;
+    b[1] = 1;
+    System.arraycopy(t, 0, b, 2, t.length);
+    return b;
+  }
+
+  /**
+   * The receipt JSON of an OK RECEIPT response, if any.
+   *
+   * @throws MalformedEncodingException if it is not one
+   */
+  public static java.util.Optional<String> receiptJson(byte[] r) {
+    if (r.length == 2 && r[0] == OK && r[1] == 0) {
+      return java.util.Optional.empty();
+    }
+    if (r.length < 3 || r[0] != OK || r[1] != 1 || r.length - 2 > MAX_RECEIPT_BYTES) {
+      throw new MalformedEncodingException("malformed receipt response");
+    }
+    java.nio.charset.CharsetDecoder d = StandardCharsets.UTF_8.newDecoder();
+    try {
+      return java.util.Optional.of(d.decode(ByteBuffer.wrap(r, 2, r.length - 2)).toString());
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new MalformedEncodingException("receipt response is not UTF-8");
     }
   }
 

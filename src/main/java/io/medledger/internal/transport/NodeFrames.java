@@ -1,7 +1,7 @@
 package io.medledger.internal.transport;
 
 import io.medledger.codec.MalformedEncodingException;
-import io.medledger.consensus.Certificate;
+import io.medledger.consensus.QuorumCertificate;
 import io.medledger.internal.consensus.Wire;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +53,7 @@ public final class NodeFrames {
    * Blocks {@code fromHeight}, {@code fromHeight+1}, ... with their certificates (possibly none),
    * and the height the sender claims to have committed. The claim is untrusted.
    */
-  public record SyncResponse(long fromHeight, long claimedHeight, List<byte[]> blocks, List<Certificate> certificates)
+  public record SyncResponse(long fromHeight, long claimedHeight, List<byte[]> blocks, List<QuorumCertificate> certificates)
       implements Frame {
     public SyncResponse {
       blocks = List.copyOf(blocks);
@@ -146,10 +146,10 @@ public final class NodeFrames {
           long claimed = r.i64In(0, Long.MAX_VALUE, "claimed height");
           int n = r.count(Math.min(MAX_SYNC_BLOCKS, r.remaining() / 8), "block");
           List<byte[]> blocks = new ArrayList<>(n);
-          List<Certificate> certs = new ArrayList<>(n);
+          List<QuorumCertificate> certs = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
             blocks.add(r.bytes(maxBytes));
-            certs.add(Certificate.decode(r.bytes(maxBytes)));
+            certs.add(QuorumCertificate.decode(r.bytes(maxBytes)));
           }
           r.done();
           return new SyncResponse(from, claimed, blocks, certs);

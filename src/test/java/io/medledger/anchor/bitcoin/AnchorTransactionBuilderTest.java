@@ -83,7 +83,7 @@ class AnchorTransactionBuilderTest {
         byte[] sig = tx.inputs().get(i).witness().item(0);
         assertEquals(64, sig.length);
         sig[10] ^= 1;
-        Transaction bad = tx.withInput(i, tx.inputs().get(i).withWitness(Witness.of(sig)));
+        Transaction bad = tx.withInput(i, tx.inputs().get(i).withWitness(WitnessStack.of(sig)));
         assertEquals(InputVerification.Status.INVALID, InputVerifier.verify(bad, i, spent).status());
       } else {
         org.bitcoinj.script.Script spk = org.bitcoinj.script.Script.parse(u.scriptPubKey().toByteArray());

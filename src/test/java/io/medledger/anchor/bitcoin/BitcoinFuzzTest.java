@@ -94,7 +94,7 @@ class BitcoinFuzzTest extends DecoderFuzzing {
         List.of(new TxOutput(0, Script.opReturn("MDLG commitment".getBytes(StandardCharsets.UTF_8))),
             new TxOutput(40_000, p2wpkh)), 0);
     Transaction segwit = new Transaction(2, List.of(TxInput.unsigned(op, TxInput.SEQUENCE_FINAL)
-        .withWitness(Witness.of(new byte[72], new byte[33]))),
+        .withWitness(WitnessStack.of(new byte[72], new byte[33]))),
         List.of(new TxOutput(12_345, main.publicKey().p2wpkhScript())), 800_000);
     byte[] x32 = Sha256.hash(new byte[] {9}).toByteArray();
     return List.of(

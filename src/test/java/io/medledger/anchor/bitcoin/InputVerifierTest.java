@@ -57,7 +57,7 @@ class InputVerifierTest {
         Script.of(concat(new byte[] {0x61}, tx.inputs().get(0).scriptSig().toByteArray()))));
     assertEquals(InputVerification.Status.UNSUPPORTED, status(extra, spent));
     assertEquals(InputVerification.Status.INVALID,
-        status(tx.withInput(0, tx.inputs().get(0).withWitness(Witness.of(new byte[1]))), spent));
+        status(tx.withInput(0, tx.inputs().get(0).withWitness(WitnessStack.of(new byte[1]))), spent));
   }
 
   @Test
@@ -65,9 +65,9 @@ class InputVerifierTest {
     List<TxOutput> wpkh = List.of(new TxOutput(5000, KEY.publicKey().p2wpkhScript()));
     Transaction tx = InputSigner.signAll(unsigned(1), wpkh, KEY, null);
     assertEquals(InputVerification.Status.VALID, status(tx, wpkh));
-    Witness w = tx.inputs().get(0).witness();
+    WitnessStack w = tx.inputs().get(0).witness();
     assertEquals(InputVerification.Status.INVALID,
-        status(tx.withInput(0, tx.inputs().get(0).withWitness(Witness.of(w.item(0)))), wpkh));
+        status(tx.withInput(0, tx.inputs().get(0).withWitness(WitnessStack.of(w.item(0)))), wpkh));
     assertEquals(InputVerification.Status.INVALID,
         status(tx.withInput(0, tx.inputs().get(0).withScriptSig(Script.ofPushes(new byte[] {1, 2}))), wpkh));
     assertEquals(InputVerification.Status.INVALID, status(tx, List.of(new TxOutput(5001, wpkh.get(0).scriptPubKey()))));
@@ -78,15 +78,15 @@ class InputVerifierTest {
     byte[] sig = t.inputs().get(0).witness().item(0);
     byte[] with00 = Arrays.copyOf(sig, 65);
     assertEquals(InputVerification.Status.INVALID,
-        status(t.withInput(0, t.inputs().get(0).withWitness(Witness.of(with00))), tr), "explicit 0x00 hash type is invalid");
+        status(t.withInput(0, t.inputs().get(0).withWitness(WitnessStack.of(with00))), tr), "explicit 0x00 hash type is invalid");
     byte[] with01 = with00.clone();
     with01[64] = 1;
     assertEquals(InputVerification.Status.INVALID,
-        status(t.withInput(0, t.inputs().get(0).withWitness(Witness.of(with01))), tr), "signature was for DEFAULT");
+        status(t.withInput(0, t.inputs().get(0).withWitness(WitnessStack.of(with01))), tr), "signature was for DEFAULT");
     assertEquals(InputVerification.Status.UNSUPPORTED,
-        status(t.withInput(0, t.inputs().get(0).withWitness(Witness.of(sig, new byte[] {1}))), tr));
+        status(t.withInput(0, t.inputs().get(0).withWitness(WitnessStack.of(sig, new byte[] {1}))), tr));
     assertEquals(InputVerification.Status.INVALID,
-        status(t.withInput(0, t.inputs().get(0).withWitness(Witness.of(sig, new byte[] {0x50}))), tr),
+        status(t.withInput(0, t.inputs().get(0).withWitness(WitnessStack.of(sig, new byte[] {0x50}))), tr),
         "an annex changes the sighash");
     assertEquals(InputVerification.Status.UNSUPPORTED,
         status(t, List.of(new TxOutput(5000, Script.p2sh(new byte[20])))));

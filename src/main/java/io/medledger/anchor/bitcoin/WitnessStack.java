@@ -8,18 +8,18 @@ import java.util.List;
 /**
  * An input's witness stack (BIP 141): a list of byte strings. Immutable and thread-safe.
  */
-public final class Witness {
+public final class WitnessStack {
   /** The empty witness. */
-  public static final Witness EMPTY = new Witness(new byte[0][]);
+  public static final WitnessStack EMPTY = new WitnessStack(new byte[0][]);
 
   private final byte[][] items;
 
-  private Witness(byte[][] owned) {
+  private WitnessStack(byte[][] owned) {
     this.items = owned;
   }
 
   /** A witness holding copies of {@code items}. */
-  public static Witness of(List<byte[]> items) {
+  public static WitnessStack of(List<byte[]> items) {
     if (items.isEmpty()) {
       return EMPTY;
     }
@@ -27,16 +27,16 @@ public final class Witness {
     for (int i = 0; i < copy.length; i++) {
       copy[i] = items.get(i).clone();
     }
-    return new Witness(copy);
+    return new WitnessStack(copy);
   }
 
   /** A witness holding copies of {@code items}. */
-  public static Witness of(byte[]... items) {
+  public static WitnessStack of(byte[]... items) {
     return of(Arrays.asList(items));
   }
 
-  static Witness wrap(byte[][] owned) {
-    return owned.length == 0 ? EMPTY : new Witness(owned);
+  static WitnessStack wrap(byte[][] owned) {
+    return owned.length == 0 ? EMPTY : new WitnessStack(owned);
   }
 
   /** Number of stack items. */
@@ -69,7 +69,7 @@ public final class Witness {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Witness w && Arrays.deepEquals(items, w.items);
+    return o instanceof WitnessStack w && Arrays.deepEquals(items, w.items);
   }
 
   @Override
@@ -79,7 +79,7 @@ public final class Witness {
 
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder("Witness[");
+    StringBuilder sb = new StringBuilder("WitnessStack[");
     for (int i = 0; i < items.length; i++) {
       sb.append(i == 0 ? "" : ", ").append(Hex.encode(items[i]));
     }

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A certificate's signers are distinct, ascending and in range: one voter never counts twice. */
-class CertificateSignersTest {
+class QuorumCertificateSignersTest {
   static final Digest CHAIN = Sha256.hash("certificate-signers".getBytes(StandardCharsets.US_ASCII));
   static final Statement VOTE = new Statement(StatementKind.PRECOMMIT, 5, 0,
       Sha256.hash("block".getBytes(StandardCharsets.US_ASCII)), -1);
@@ -31,39 +31,39 @@ class CertificateSignersTest {
     return out;
   }
 
-  static Certificate.Signature sig(List<Ed25519PrivateKey> keys, int signer, int keyIndex) {
-    return new Certificate.Signature(signer, keys.get(keyIndex).sign(VOTE.signingBytes(CHAIN)));
+  static QuorumCertificate.Signature sig(List<Ed25519PrivateKey> keys, int signer, int keyIndex) {
+    return new QuorumCertificate.Signature(signer, keys.get(keyIndex).sign(VOTE.signingBytes(CHAIN)));
   }
 
   @Test
   void aQuorumOfDistinctSignersVerifies() {
     List<Ed25519PrivateKey> k = keys(4);
     List<Ed25519PublicKey> voters = k.stream().map(Ed25519PrivateKey::publicKey).toList();
-    Certificate c = new Certificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1), sig(k, 3, 3)));
+    QuorumCertificate c = new QuorumCertificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1), sig(k, 3, 3)));
     assertTrue(c.verify(CHAIN, voters));
     assertEquals(List.of(0, 1, 3), c.signers());
-    assertEquals(c, Certificate.decode(c.encode()));
+    assertEquals(c, QuorumCertificate.decode(c.encode()));
     // two signers are below the quorum of three
-    assertFalse(new Certificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1))).verify(CHAIN, voters));
+    assertFalse(new QuorumCertificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1))).verify(CHAIN, voters));
     // a signature by the wrong voter for its index fails
-    assertFalse(new Certificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 2), sig(k, 3, 3))).verify(CHAIN, voters));
+    assertFalse(new QuorumCertificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 2), sig(k, 3, 3))).verify(CHAIN, voters));
   }
 
   @Test
   void aRepeatedSignerIsRefused() {
     List<Ed25519PrivateKey> k = keys(4);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new Certificate(VOTE, List.of(sig(k, 0, 0), sig(k, 0, 0), sig(k, 1, 1))));
+        () -> new QuorumCertificate(VOTE, List.of(sig(k, 0, 0), sig(k, 0, 0), sig(k, 1, 1))));
     assertTrue(e.getMessage().contains("distinct and ascending"));
-    assertThrows(IllegalArgumentException.class, () -> new Certificate(VOTE, List.of(sig(k, 1, 1), sig(k, 1, 1))));
-    assertThrows(IllegalArgumentException.class, () -> new Certificate(VOTE, List.of(sig(k, 2, 2), sig(k, 1, 1))));
+    assertThrows(IllegalArgumentException.class, () -> new QuorumCertificate(VOTE, List.of(sig(k, 1, 1), sig(k, 1, 1))));
+    assertThrows(IllegalArgumentException.class, () -> new QuorumCertificate(VOTE, List.of(sig(k, 2, 2), sig(k, 1, 1))));
     // the same, arriving as bytes: a well-formed encoding of [0, 1] with the second index patched to 0
-    Certificate ok = new Certificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1)));
+    QuorumCertificate ok = new QuorumCertificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1)));
     byte[] enc = ok.encode();
     int secondSigner = enc.length - 64 - 4;
     assertEquals(1, enc[secondSigner + 3]);
     enc[secondSigner + 3] = 0;
-    assertThrows(MalformedEncodingException.class, () -> Certificate.decode(enc));
+    assertThrows(MalformedEncodingException.class, () -> QuorumCertificate.decode(enc));
   }
 
   @Test
@@ -71,9 +71,9 @@ class CertificateSignersTest {
     List<Ed25519PrivateKey> k = keys(5);
     List<Ed25519PublicKey> four = k.subList(0, 4).stream().map(Ed25519PrivateKey::publicKey).toList();
     // index 4 is one past the last of four voters (its signature is by a fifth key)
-    Certificate c = new Certificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1), sig(k, 2, 2), sig(k, 4, 4)));
+    QuorumCertificate c = new QuorumCertificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1), sig(k, 2, 2), sig(k, 4, 4)));
     assertFalse(c.verify(CHAIN, four));
-    Certificate far = new Certificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1), sig(k, 2, 2), sig(k, 1000, 3)));
+    QuorumCertificate far = new QuorumCertificate(VOTE, List.of(sig(k, 0, 0), sig(k, 1, 1), sig(k, 2, 2), sig(k, 1000, 3)));
     assertFalse(far.verify(CHAIN, four));
     assertThrows(IllegalArgumentException.class, () -> sig(k, -1, 0));
     // with five voters the same certificate verifies

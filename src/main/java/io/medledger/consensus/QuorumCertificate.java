@@ -17,7 +17,7 @@ import java.util.Objects;
  * block's height, and are listed in increasing index order. Immutable; {@link #verify} is the only
  * way to trust one.
  */
-public record Certificate(Statement statement, List<Signature> signatures) {
+public record QuorumCertificate(Statement statement, List<Signature> signatures) {
   /** Upper bound on signatures a decoder accepts. */
   public static final int MAX_SIGNERS = 1024;
 
@@ -55,7 +55,7 @@ public record Certificate(Statement statement, List<Signature> signatures) {
     }
   }
 
-  public Certificate {
+  public QuorumCertificate {
     Objects.requireNonNull(statement, "statement");
     if (statement.kind() != StatementKind.PREVOTE && statement.kind() != StatementKind.PRECOMMIT) {
       throw new IllegalArgumentException("a certificate is over prevotes or precommits");
@@ -102,7 +102,7 @@ public record Certificate(Statement statement, List<Signature> signatures) {
 
   /** {@link #verify(Digest, List)} with a given signature verifier. */
   public boolean verify(Digest chainId, List<Ed25519PublicKey> voters, SignatureVerifier verifier) {
-    if (signatures.size() < Membership.quorum(voters.size())) {
+    if (signatures.size() < VoterSet.quorum(voters.size())) {
       return false;
     }
     byte[] msg = statement.signingBytes(chainId);
@@ -134,14 +134,14 @@ public record Certificate(Statement statement, List<Signature> signatures) {
    *
    * @throws MalformedEncodingException if the bytes are not exactly one canonical certificate
    */
-  public static Certificate decode(byte[] bytes) {
+  public static QuorumCertificate decode(byte[] bytes) {
     Wire.Reader r = new Wire.Reader(bytes);
-    Certificate c = read(r);
+    QuorumCertificate c = read(r);
     r.done();
     return c;
   }
 
-  static Certificate read(Wire.Reader r) {
+  static QuorumCertificate read(Wire.Reader r) {
     Statement st = Statement.read(r);
     int n = r.count(MAX_SIGNERS, "signature");
     List<Signature> sigs = new ArrayList<>(n);
@@ -150,7 +150,7 @@ public record Certificate(Statement statement, List<Signature> signatures) {
       sigs.add(new Signature(signer, r.raw(Ed25519Signatures.SIGNATURE_LENGTH)));
     }
     try {
-      return new Certificate(st, sigs);
+      return new QuorumCertificate(st, sigs);
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("certificate: " + e.getMessage());
     }

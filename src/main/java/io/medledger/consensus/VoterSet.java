@@ -11,8 +11,8 @@ import java.util.List;
  * (validators of the rotating-audit protocol). Immutable; lists keep the ledger's order, which
  * fixes the bookkeeper rotation and the signer indices of certificates.
  */
-public record Membership(List<Ed25519PublicKey> federation, List<Ed25519PublicKey> auditors) {
-  public Membership {
+public record VoterSet(List<Ed25519PublicKey> federation, List<Ed25519PublicKey> auditors) {
+  public VoterSet {
     federation = List.copyOf(federation);
     auditors = List.copyOf(auditors);
     if (federation.isEmpty()) {

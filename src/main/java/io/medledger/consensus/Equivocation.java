@@ -13,10 +13,10 @@ import java.util.Objects;
  * block hashes (two proposals by a bookkeeper, or two votes by a voter). Anyone can check it with
  * {@link #verify(Digest)} and only the public key; governance can then remove the server. Immutable.
  */
-public record Evidence(Ed25519PublicKey signer, Statement first, byte[] firstSignature,
+public record Equivocation(Ed25519PublicKey signer, Statement first, byte[] firstSignature,
     Statement second, byte[] secondSignature) {
 
-  public Evidence {
+  public Equivocation {
     Objects.requireNonNull(signer, "signer");
     Objects.requireNonNull(first, "first");
     Objects.requireNonNull(second, "second");
@@ -63,7 +63,7 @@ public record Evidence(Ed25519PublicKey signer, Statement first, byte[] firstSig
   }
 
   /** Decodes {@link #encode()} output. @throws MalformedEncodingException on malformed input */
-  public static Evidence decode(byte[] bytes) {
+  public static Equivocation decode(byte[] bytes) {
     Wire.Reader r = new Wire.Reader(bytes);
     Ed25519PublicKey k = Ed25519PublicKey.fromBytes(r.raw(Ed25519PublicKey.LENGTH));
     Statement a = Statement.read(r);
@@ -71,12 +71,12 @@ public record Evidence(Ed25519PublicKey signer, Statement first, byte[] firstSig
     Statement b = Statement.read(r);
     byte[] sb = r.raw(Ed25519Signatures.SIGNATURE_LENGTH);
     r.done();
-    return new Evidence(k, a, sa, b, sb);
+    return new Equivocation(k, a, sa, b, sb);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Evidence e && e.signer.equals(signer) && e.first.equals(first)
+    return o instanceof Equivocation e && e.signer.equals(signer) && e.first.equals(first)
         && e.second.equals(second) && Arrays.equals(e.firstSignature, firstSignature)
         && Arrays.equals(e.secondSignature, secondSignature);
   }
@@ -88,7 +88,7 @@ public record Evidence(Ed25519PublicKey signer, Statement first, byte[] firstSig
 
   @Override
   public String toString() {
-    return "Evidence[signer=" + signer.toHex() + ", " + first.kind() + " h=" + first.height()
+    return "Equivocation[signer=" + signer.toHex() + ", " + first.kind() + " h=" + first.height()
         + " r=" + first.round() + ", " + first.hash().toHex() + " vs " + second.hash().toHex() + "]";
   }
 }

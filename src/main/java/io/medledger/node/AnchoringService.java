@@ -1,0 +1,429 @@
+package io.medledger.node;
+
+import io.medledger.access.Participant;
+import io.medledger.anchor.AnchorCommitment;
+import io.medledger.anchor.AnchorEvent;
+import io.medledger.anchor.AnchorException;
+import io.medledger.anchor.AnchorJournal;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.AnchorRecord;
+import io.medledger.anchor.AnchorStatus;
+import io.medledger.anchor.AnchorTurn;
+import io.medledger.anchor.Anchorer;
+import io.medledger.anchor.BitcoinCoreBackend;
+import io.medledger.anchor.LedgerAnchors;
+import io.medledger.anchor.WalletTransactionFactory;
+import io.medledger.anchor.bitcoin.Address;
+import io.medledger.anchor.bitcoin.BitcoinPrivateKey;
+import io.medledger.anchor.bitcoin.BitcoinRpcClient;
+import io.medledger.anchor.bitcoin.BitcoinRpcException;
+import io.medledger.anchor.bitcoin.Network;
+import io.medledger.chain.Anchor;
+import io.medledger.chain.Ledger;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.node.OwnerOnly;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The anchoring service of one node (the {@code anchoring} section of its configuration).
+ *
+ * <p>On a federation server with the anchoring wallet's key, it runs the {@link Anchorer} when the
+ * ledger says it is this server's turn ({@link AnchorTurn}): it adopts an anchoring transaction
+ * another server left in flight (found through the wallet's unspent change), plans an anchor of the
+ * tip when the policy says one is due, sends, bumps and follows it with the anchorer, and records a
+ * final anchor on the ledger as an {@link Anchor} entry. Out of turn it sends nothing.
+ *
+ * <p>On every node it completes receipts: the Bitcoin part of a recorded anchor is fetched from
+ * the Bitcoin node, checked against the node's headers, and kept in {@code data/anchors/bitcoin}.
+ *
+ * <p>Every answer of the Bitcoin node is bounded and checked by the RPC client and the backend;
+ * transactions that do not carry a commitment of this ledger are ignored. Thread-safe: one
+ * scheduler thread runs the anchorer; receipts may be asked from any thread.
+ */
+final class AnchoringService implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(AnchoringService.class.getName());
+  /** Sub-directory of {@code data/anchors} with the checked Bitcoin part of each recorded anchor. */
+  static final String BITCOIN = "bitcoin";
+  /** Most ledger heights searched for the commitment of a transaction found in the wallet. */
+  private static final int MAX_SEARCH = 100_000;
+  /** Most bytes of a cached receipt file. */
+  private static final int MAX_CACHED_BYTES = 8 << 20;
+
+  private final Node node;
+  private final Ledger ledger;
+  private final LedgerAnchorView view;
+  private final AnchoringConfig config;
+  private final Ed25519PrivateKey signer;
+  private final Clock clock;
+  private final BitcoinRpcClient rpc;
+  private final Anchorer anchorer;
+  private final BitcoinCoreBackend backend;
+  private final Path cache;
+  private final Map<Digest, AnchorReceipt.BitcoinPart> parts = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService scheduler;
+  private volatile CompletableFuture<Finality> recording;
+  private volatile boolean holding;
+
+  AnchoringService(Node node, LedgerAnchorView view, AnchoringConfig config, Ed25519PrivateKey signer,
+      AnchorJournal journal, Path anchorsDirectory, Clock clock) {
+    this.node = node;
+    this.ledger = node.ledger();
+    this.view = view;
+    this.config = config;
+    this.signer = signer;
+    this.clock = clock;
+    this.rpc = client(config);
+    this.cache = anchorsDirectory.resolve(BITCOIN);
+    if (config.walletKeyFile().isPresent() && node.role() == ServerRole.FEDERATION) {
+      BitcoinPrivateKey key = walletKey(config.walletKeyFile().get(), config.network());
+      Address address = Address.fromScript(key.publicKey().p2wpkhScript(), config.network());
+      this.backend = new BitcoinCoreBackend(rpc, address, config.fallbackFeeRate());
+      this.anchorer = new Anchorer(config.policy(), backend, new WalletTransactionFactory(key, address, backend),
+          journal, clock);
+    } else {
+      this.backend = null;
+      this.anchorer = null;
+    }
+    String tag = node.ledgerKey().toHex().substring(0, 8);
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "medledger-anchoring-" + tag);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Starts polling the Bitcoin node. */
+  void start() {
+    long every = config.pollInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(this::tick, 0, every, TimeUnit.MILLISECONDS);
+  }
+
+  private static BitcoinRpcClient client(AnchoringConfig c) {
+    BitcoinRpcClient.Builder b = BitcoinRpcClient.builder(c.rpcUrl())
+        .connectTimeout(c.rpcTimeout()).requestTimeout(c.rpcTimeout());
+    if (c.auth() instanceof AnchoringConfig.RpcAuth.Cookie k) {
+      b.cookieFile(k.file());
+    } else {
+      AnchoringConfig.RpcAuth.Password p = (AnchoringConfig.RpcAuth.Password) c.auth();
+      char[] pw = secretLine(p.passwordFile(), "anchoring.rpc_password_file");
+      b.credentials(p.user(), new String(pw));
+      java.util.Arrays.fill(pw, '\0');
+    }
+    return b.build();
+  }
+
+  private static BitcoinPrivateKey walletKey(Path file, Network network) {
+    char[] wif = secretLine(file, "anchoring.wallet_key_file");
+    try {
+      BitcoinPrivateKey k = BitcoinPrivateKey.fromWif(new String(wif));
+      if (!k.network().isCompatibleWith(network)) {
+        throw new NodeException(NodeException.Reason.CONFIG, "field 'anchoring.wallet_key_file': the key is for "
+            + k.network() + ", not " + network);
+      }
+      return k.onNetwork(network);
+    } catch (io.medledger.codec.MalformedEncodingException | IllegalArgumentException e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'anchoring.wallet_key_file': not a WIF key");
+    } finally {
+      java.util.Arrays.fill(wif, '\0');
+    }
+  }
+
+  /** The first line of an owner-only secret file. */
+  private static char[] secretLine(Path file, String field) {
+    try {
+      return NodeKeys.passphrase(new NodeConfig.KeySource.File(file));
+    } catch (NodeException e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field '" + field + "': "
+          + e.getMessage().replace("passphrase file", "file"), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ the anchoring turn
+
+  /** Whether this server held the anchoring turn at its last poll. */
+  boolean holdsTurn() {
+    return holding;
+  }
+
+  /** The anchorer, on a federation server with the wallet's key. */
+  Optional<Anchorer> anchorer() {
+    return Optional.ofNullable(anchorer);
+  }
+
+  /** One poll: read the ledger, and if it is this server's turn, advance the anchor in flight. */
+  void tick() {
+    try {
+      view.refresh();
+      if (anchorer == null) {
+        return;
+      }
+      supersedeCovered(); // bookkeeping of the local journal, in turn or not
+      holding = isHolder();
+      if (!holding) {
+        return;
+      }
+      adoptFromWallet();
+      planIfDue();
+      for (AnchorEvent e : anchorer.tick()) {
+        LOG.log(e instanceof AnchorEvent.Failed ? Level.WARNING : Level.INFO, () -> "anchor of height "
+            + e.anchor().commitment().height() + ": " + e.getClass().getSimpleName() + " " + e.anchor().status()
+            + e.anchor().latest().map(t -> " " + t).orElse("")
+            + (e instanceof AnchorEvent.Failed f ? " (" + f.reason() + ")" : ""));
+      }
+      recordFinal();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "anchoring poll failed; the next poll retries", e);
+    }
+  }
+
+  private boolean isHolder() {
+    io.medledger.chain.Membership m = ledger.membership();
+    List<Ed25519PublicKey> servers = m.federationServers().stream()
+        .filter(Participant::active).filter(p -> !m.isSuspended(p.id())).map(Participant::publicKey).toList();
+    if (!servers.contains(node.ledgerKey())) {
+      return false;
+    }
+    Ed25519PublicKey turn = AnchorTurn.holder(servers, view.anchors().size(), view.sinceMillis(), clock.millis(),
+        config.takeoverAfter());
+    return turn.equals(node.ledgerKey());
+  }
+
+  /** Gives up anchors in flight that a recorded anchor covers, or that are not of this ledger. */
+  private void supersedeCovered() {
+    long anchored = view.anchoredHeight();
+    for (AnchorRecord r : anchorer.inFlight()) {
+      long h = r.commitment().height();
+      if (h <= anchored) {
+        anchorer.supersede(r.id(), "the ledger records an anchor up to height " + anchored);
+      } else if (h > ledger.height() || !LedgerAnchors.commitment(ledger.header(h)).equals(r.commitment())) {
+        anchorer.supersede(r.id(), "not a commitment of this ledger");
+      }
+    }
+  }
+
+  /**
+   * Takes over an anchoring transaction that the wallet shows in flight and this server's journal
+   * does not know (another server sent it before its turn ended): it is followed and bumped,
+   * never spent around, and this server's own anchors in flight are given up for it.
+   */
+  private void adoptFromWallet() {
+    long anchored = view.anchoredHeight();
+    for (BitcoinCoreBackend.WalletAnchor w : backend.walletAnchors()) {
+      if (view.records(w.commitment()) || known(w.transaction().txid())) {
+        continue;
+      }
+      Optional<Long> h = view.heightOf(w.commitment(), anchored, MAX_SEARCH);
+      if (h.isEmpty()) {
+        LOG.log(Level.WARNING, () -> "the anchoring wallet shows transaction " + w.transaction()
+            + " whose commitment is not of this ledger above height " + anchored + "; ignored");
+        continue;
+      }
+      AnchorCommitment c = LedgerAnchors.commitment(ledger.header(h.get()));
+      for (AnchorRecord r : anchorer.inFlight()) {
+        if (!r.id().equals(c.digest())) {
+          anchorer.supersede(r.id(), "replaced by transaction " + w.transaction().txid().reversed().toHex()
+              + " found in the wallet");
+        }
+      }
+      anchorer.adopt(c, w.transaction());
+      LOG.log(Level.INFO, () -> "took over anchor " + c.height() + " in flight: " + w.transaction());
+    }
+  }
+
+  private boolean known(Digest txid) {
+    for (AnchorRecord r : anchorer.anchors()) {
+      for (AnchorRecord.Attempt a : r.attempts()) {
+        if (a.transaction().txid().equals(txid)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Plans an anchor of the tip if none is in flight or waiting to be recorded and the policy says one is due. */
+  private void planIfDue() {
+    if (!anchorer.inFlight().isEmpty() || unrecordedFinal().isPresent()) {
+      return;
+    }
+    long anchored = view.anchoredHeight();
+    long current = view.lastSubstantiveHeight() > anchored ? ledger.height() : anchored;
+    java.time.Instant last = view.anchors().isEmpty() ? null : java.time.Instant.ofEpochMilli(view.sinceMillis());
+    if (config.policy().isDue(anchored, last, current, clock.instant())) {
+      AnchorRecord r = anchorer.plan(LedgerAnchors.commitment(ledger.tip().orElseThrow()));
+      LOG.log(Level.INFO, () -> "planned anchor of height " + r.commitment().height());
+    }
+  }
+
+  private Optional<AnchorRecord> unrecordedFinal() {
+    long anchored = view.anchoredHeight();
+    return anchorer.anchors().stream().filter(r -> r.status() == AnchorStatus.FINAL)
+        .filter(r -> r.commitment().height() > anchored && !view.records(r.id())).findFirst();
+  }
+
+  /** Submits the anchor entry of a final anchor that the ledger does not record yet. */
+  private void recordFinal() {
+    Optional<AnchorRecord> f = unrecordedFinal();
+    CompletableFuture<Finality> pending = recording;
+    if (f.isEmpty() || (pending != null && !pending.isDone())) {
+      return;
+    }
+    AnchorRecord r = f.get();
+    long from = view.anchoredHeight() + 1;
+    // the same record signs the same entry, so a retry after a restart is the same submission
+    Anchor entry = LedgerAnchors.anchorEntry(r, Math.min(from, r.commitment().height()), signer,
+        r.updatedAt().toEpochMilli());
+    rememberPart(r);
+    recording = node.submit(entry).whenComplete((fin, t) -> {
+      if (t != null) {
+        LOG.log(Level.WARNING, "recording anchor " + r.commitment().height() + " failed; the next poll retries", t);
+      } else {
+        LOG.log(Level.INFO, () -> "anchor " + r.commitment().height() + " recorded at height " + fin.height());
+      }
+    });
+  }
+
+  /** Completes and keeps the Bitcoin part of a final anchor of this server, so receipts need no RPC later. */
+  private void rememberPart(AnchorRecord r) {
+    try {
+      AnchorRecord.Confirmation c = r.confirmation();
+      firstPending(r.commitment().height()).ifPresent(p -> keep(r.id(),
+          completeChecked(p, c.txid(), c.blockHash(), c.height())));
+    } catch (RuntimeException e) {
+      LOG.log(Level.INFO, () -> "the Bitcoin part of anchor " + r.commitment().height() + " will be fetched later: " + e);
+    }
+  }
+
+  // ------------------------------------------------------------------ receipts
+
+  /**
+   * The receipt of entry {@code entryId} under the first recorded anchor covering it: complete when
+   * the Bitcoin node (or this node's cache) proves the anchor's transaction, else pending. Empty if
+   * the entry is not on this ledger or no recorded anchor covers it yet.
+   */
+  static Optional<AnchorReceipt> receipt(Ledger ledger, LedgerAnchorView view, Digest entryId,
+      Function<LedgerAnchorView.Recorded, Optional<AnchorReceipt.BitcoinPart>> bitcoin) {
+    Optional<io.medledger.chain.EntryLocation> at = ledger.locate(entryId);
+    if (at.isEmpty()) {
+      return Optional.empty();
+    }
+    view.refresh();
+    Optional<LedgerAnchorView.Recorded> a = view.covering(at.get().height());
+    if (a.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<AnchorReceipt> pending = LedgerAnchors.pendingReceipt(ledger, entryId, a.get().entry().toHeight());
+    return pending.map(p -> bitcoin.apply(a.get()).map(p::complete).orElse(p));
+  }
+
+  /** The checked Bitcoin part of a recorded anchor, from memory, the cache directory or the Bitcoin node. */
+  Optional<AnchorReceipt.BitcoinPart> bitcoinPart(LedgerAnchorView.Recorded a) {
+    Digest c = a.entry().commitment();
+    AnchorReceipt.BitcoinPart known = parts.get(c);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<AnchorReceipt.BitcoinPart> cached = readCached(c, a.entry().txid());
+    if (cached.isPresent()) {
+      parts.put(c, cached.get());
+      return cached;
+    }
+    try {
+      BitcoinRpcClient.RawTransaction t = rpc.getRawTransaction(a.entry().txid());
+      if (t.blockHash().isEmpty() || !t.txid().equals(a.entry().txid())) {
+        return Optional.empty();
+      }
+      long height = rpc.getBlockHeaderInfo(t.blockHash().get()).height();
+      Optional<AnchorReceipt> p = firstPending(a.entry().toHeight());
+      if (p.isEmpty()) {
+        return Optional.empty();
+      }
+      AnchorReceipt done = completeChecked(p.get(), a.entry().txid(), t.blockHash().get(), height);
+      keep(c, done);
+      return done.bitcoin();
+    } catch (BitcoinRpcException | AnchorException e) {
+      LOG.log(Level.INFO, () -> "no Bitcoin part for anchor " + a.entry().toHeight() + " yet: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** A pending receipt under the anchor of {@code height} for the last entry at or below it. */
+  private Optional<AnchorReceipt> firstPending(long height) {
+    for (long x = height; x >= 0; x--) {
+      List<io.medledger.chain.Entry> es = ledger.block(x).block().entries();
+      if (!es.isEmpty()) {
+        return LedgerAnchors.pendingReceipt(ledger, es.get(0).id(), height);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Completes {@code pending} from the Bitcoin node and checks it against the node's headers. */
+  private AnchorReceipt completeChecked(AnchorReceipt pending, Digest txid, Digest blockHash, long height) {
+    AnchorReceipt done = BitcoinCoreBackend.complete(rpc, pending,
+        new AnchorRecord.Confirmation(txid, blockHash, height, 1), config.network() == Network.MAINNET ? "main" : "regtest");
+    io.medledger.anchor.ReceiptVerdict v = done.verify(rpc);
+    if (!(v instanceof io.medledger.anchor.ReceiptVerdict.Anchored)) {
+      throw new AnchorException("the Bitcoin node's proof of " + txid.reversed().toHex() + " does not hold: " + v);
+    }
+    return done;
+  }
+
+  private void keep(Digest commitment, AnchorReceipt done) {
+    parts.put(commitment, done.bitcoin().orElseThrow());
+    try {
+      OwnerOnly.createDirectories(cache);
+      OwnerOnly.write(cache.resolve(commitment.toHex() + ".json"), done.toJson().getBytes(StandardCharsets.UTF_8), true);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot keep the Bitcoin part of an anchor in " + cache, e);
+    }
+  }
+
+  private Optional<AnchorReceipt.BitcoinPart> readCached(Digest commitment, Digest txid) {
+    Path f = cache.resolve(commitment.toHex() + ".json");
+    try (var in = Files.newInputStream(f)) {
+      byte[] b = in.readNBytes(MAX_CACHED_BYTES + 1);
+      if (b.length > MAX_CACHED_BYTES) {
+        return Optional.empty();
+      }
+      AnchorReceipt r = AnchorReceipt.fromJson(new String(b, StandardCharsets.UTF_8));
+      if (!r.commitment().digest().equals(commitment) || r.bitcoin().isEmpty()
+          || !r.bitcoin().get().branch().txid().equals(txid)) {
+        return Optional.empty();
+      }
+      return r.bitcoin();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, () -> "ignoring the unreadable cached anchor " + f + ": " + e);
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    try {
+      scheduler.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

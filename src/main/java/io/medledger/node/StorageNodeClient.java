@@ -1,0 +1,279 @@
+package io.medledger.node;
+
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import io.medledger.internal.node.ClientWire;
+import io.medledger.internal.node.StorageWire;
+import io.medledger.internal.node.StorageWire.Refusal;
+import io.medledger.storage.BlobCorruptedException;
+import io.medledger.storage.BlobState;
+import io.medledger.storage.BlobStore;
+import io.medledger.storage.BlobUnavailableException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One storage node's blob service, reached over a {@link ClientChannel} to its client endpoint, as
+ * a {@link BlobStore}: payloads go up and come down in chunks, one chunk in flight, so memory stays
+ * at a chunk whatever the payload's size. Put it in a {@link io.medledger.storage.ReplicatedBlobStore}
+ * with the other storage nodes for w-of-n writes, read repair, the repair sweep and erasure.
+ *
+ * <p>The node verifies an upload against its hash before acknowledging it and its copy before
+ * serving it; this client hashes what it receives too, so a node that serves bad bytes is caught at
+ * the end of the copy ({@link BlobCorruptedException} naming the node). Every failure names the
+ * node. {@link #delete} is refused: a storage node deletes only the payloads of records whose
+ * erasure is final on its ledger ({@link #deleteErased}). Thread-safe: each call runs its own session.
+ */
+public final class StorageNodeClient implements BlobStore, AutoCloseable {
+  /** Default chunk: 1 MiB, the storage service's default largest. */
+  public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+  private static final long UNKNOWN_LENGTH = -1;
+
+  private final String name;
+  private final ClientChannel channel;
+  private final boolean ownsChannel;
+  private final int chunkBytes;
+  private final Duration timeout;
+  private final Duration erasureWait;
+
+  /**
+   * A client of the storage node called {@code name} (in messages and reports: use its ledger id
+   * in hex, as records list it) over {@code channel}, which it does not close.
+   *
+   * @param chunkBytes bytes per chunk, at most the node's {@code storage.max_chunk_bytes}
+   * @param timeout how long one request may take
+   * @param erasureWait how long a deletion waits for the erasure to become final on the node's ledger
+   */
+  public StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait) {
+    this(name, channel, false, chunkBytes, timeout, erasureWait);
+  }
+
+  private StorageNodeClient(String name, ClientChannel channel, boolean owns, int chunkBytes, Duration timeout,
+      Duration erasureWait) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.channel = Objects.requireNonNull(channel, "channel");
+    this.ownsChannel = owns;
+    if (chunkBytes < 1024 || chunkBytes > 16 << 20) {
+      throw new IllegalArgumentException("chunkBytes must be 1 KiB .. 16 MiB");
+    }
+    this.chunkBytes = chunkBytes;
+    this.timeout = Objects.requireNonNull(timeout, "timeout");
+    this.erasureWait = Objects.requireNonNull(erasureWait, "erasureWait");
+  }
+
+  /** A client over {@code channel} with 1 MiB chunks, 30 s per request and 10 s to wait for an erasure. */
+  public StorageNodeClient(String name, ClientChannel channel) {
+    this(name, channel, DEFAULT_CHUNK_BYTES, Duration.ofSeconds(30), Duration.ofSeconds(10));
+  }
+
+  /**
+   * Connects to the storage node at {@code address} whose ledger key is {@code nodeKey}, presenting
+   * {@code identity}; the client is named by the node's ledger id and owns the connection.
+   *
+   * @throws NodeException with reason UNREACHABLE if the node cannot be reached or authenticated
+   */
+  public static StorageNodeClient connect(PeerAddress address, Ed25519PublicKey nodeKey, TlsIdentity identity) {
+    ClientChannel c;
+    try {
+      c = ClientChannel.connect(address, nodeKey, identity, TransportLimits.defaults());
+    } catch (RuntimeException e) {
+      throw new NodeException(NodeException.Reason.UNREACHABLE, "cannot reach storage node "
+          + nodeKey.toHex().substring(0, 16) + " at " + address + ": " + e.getMessage(), e);
+    }
+    return new StorageNodeClient(io.medledger.access.ParticipantId.of(nodeKey).toHex(), c, true, DEFAULT_CHUNK_BYTES,
+        Duration.ofSeconds(30), Duration.ofSeconds(10));
+  }
+
+  /** The node's name in messages and reports. */
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Digest put(byte[] data) {
+    return put(new ByteArrayInputStream(data));
+  }
+
+  /** {@inheritDoc} The bytes go up in chunks; the node acknowledges once they hashed to the id and are durable. */
+  @Override
+  public Digest put(InputStream data) {
+    long session = ByteBuffer.wrap(ok(call(StorageWire.longs(StorageWire.PUT_OPEN, UNKNOWN_LENGTH)), 16)).getLong();
+    boolean committed = false;
+    try {
+      MessageDigest sha = Sha256.newMessageDigest();
+      byte[] buf = new byte[chunkBytes];
+      long offset = 0;
+      for (int n; (n = data.readNBytes(buf, 0, buf.length)) > 0; offset += n) {
+        sha.update(buf, 0, n);
+        ok(call(StorageWire.putChunk(session, offset, buf, 0, n)), 0);
+      }
+      Digest id = Digest.of(sha.digest());
+      ok(call(StorageWire.putCommit(session, id)), 0);
+      committed = true;
+      return id;
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot read the payload to send to storage node " + name + ": "
+          + e.getMessage(), e);
+    } finally {
+      if (!committed) {
+        abandon(StorageWire.longs(StorageWire.PUT_ABORT, session));
+      }
+    }
+  }
+
+  @Override
+  public Optional<byte[]> get(Digest id) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    return read(id, out) ? Optional.of(out.toByteArray()) : Optional.empty();
+  }
+
+  /** {@inheritDoc} The node hashes its whole copy before sending the first chunk. */
+  @Override
+  public boolean read(Digest id, OutputStream out) {
+    byte[] r = call(StorageWire.ids(StorageWire.GET_OPEN, id));
+    if (refusal(r) == Refusal.NOT_FOUND) {
+      return false;
+    }
+    ByteBuffer b = ByteBuffer.wrap(ok(r, 16));
+    long session = b.getLong();
+    long size = b.getLong();
+    MessageDigest sha = Sha256.newMessageDigest();
+    long offset = 0;
+    try {
+      while (offset < size) {
+        byte[] c = call(StorageWire.getChunk(session, offset, chunkBytes));
+        ok(c, -1);
+        int n = c.length - 1;
+        if (n == 0 || n > chunkBytes || offset + n > size) {
+          throw new BlobCorruptedException("storage node " + name + " sent a chunk of the wrong length for " + id);
+        }
+        sha.update(c, 1, n);
+        out.write(c, 1, n);
+        offset += n;
+      }
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot write " + id + " from storage node " + name + ": " + e.getMessage(), e);
+    } finally {
+      if (offset < size) {
+        abandon(StorageWire.longs(StorageWire.GET_CLOSE, session));
+      }
+    }
+    if (!Digest.of(sha.digest()).equals(id)) {
+      throw new BlobCorruptedException("storage node " + name + " served bytes that do not hash to " + id);
+    }
+    return true;
+  }
+
+  @Override
+  public BlobState check(Digest id) {
+    byte[] r = ok(call(StorageWire.ids(StorageWire.CHECK, id)), 1);
+    BlobState[] states = BlobState.values();
+    if (r[0] < 0 || r[0] >= states.length) {
+      throw new BlobUnavailableException("storage node " + name + " answered an unknown state");
+    }
+    return states[r[0]];
+  }
+
+  /**
+   * Refused: storage nodes delete only payloads of erased records.
+   *
+   * @throws BlobUnavailableException always
+   */
+  @Override
+  public boolean delete(Digest id) {
+    throw new BlobUnavailableException("storage node " + name + " deletes only payloads of erased records");
+  }
+
+  /**
+   * {@inheritDoc} The node checks its own ledger; while the erasure is not final there yet, this
+   * asks again for up to the erasure wait.
+   */
+  @Override
+  public boolean deleteErased(Digest id, Digest erasedRecord) {
+    long deadline = System.nanoTime() + erasureWait.toNanos();
+    while (true) {
+      byte[] r = call(StorageWire.ids(StorageWire.DELETE, id, erasedRecord));
+      if (refusal(r) != Refusal.NOT_ERASED || System.nanoTime() > deadline) {
+        return ok(r, 1)[0] == 1;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BlobUnavailableException("interrupted while waiting for storage node " + name, e);
+      }
+    }
+  }
+
+  private byte[] call(byte[] request) {
+    try {
+      return channel.request(request).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new BlobUnavailableException("storage node " + name + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new BlobUnavailableException("storage node " + name + " did not answer within " + timeout, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BlobUnavailableException("interrupted while waiting for storage node " + name, e);
+    }
+  }
+
+  /** Sends a clean-up request without waiting (the node also drops idle sessions). */
+  private void abandon(byte[] request) {
+    try {
+      channel.request(request);
+    } catch (RuntimeException ignored) {
+      // the session times out on the node
+    }
+  }
+
+  private static Refusal refusal(byte[] r) {
+    return r.length >= 2 && r[0] == ClientWire.REFUSED ? Refusal.of(r[1] & 0xff) : Refusal.NONE;
+  }
+
+  /**
+   * The body of an OK response of exactly {@code length} bytes (any length if negative).
+   *
+   * @throws BlobCorruptedException for a CORRUPT refusal, {@link BlobUnavailableException} for any
+   *     other refusal or a malformed response, both naming the node
+   */
+  private byte[] ok(byte[] r, int length) {
+    if (r.length >= 1 && r[0] == ClientWire.OK && (length < 0 || r.length == 1 + length)) {
+      return Arrays.copyOfRange(r, 1, r.length);
+    }
+    Refusal why = refusal(r);
+    if (why == Refusal.NONE) {
+      throw new BlobUnavailableException("storage node " + name + " sent a malformed response");
+    }
+    String reason = new String(r, 2, Math.min(r.length - 2, 2000), StandardCharsets.UTF_8);
+    String m = "storage node " + name + " refused (" + why.name().toLowerCase(java.util.Locale.ROOT) + "): " + reason;
+    throw why == Refusal.CORRUPT ? new BlobCorruptedException(m) : new BlobUnavailableException(m);
+  }
+
+  /** Closes the connection if this client opened it. */
+  @Override
+  public void close() {
+    if (ownsChannel) {
+      channel.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "StorageNodeClient[" + name + "]";
+  }
+}

@@ -1,0 +1,403 @@
+package io.medledger.node;
+
+import io.medledger.access.Participant;
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.Entry;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.node.ClientWire;
+import io.medledger.internal.node.StorageWire;
+import io.medledger.internal.node.StorageWire.Refusal;
+import io.medledger.storage.BlobCorruptedException;
+import io.medledger.storage.BlobState;
+import io.medledger.storage.BlobUnavailableException;
+import io.medledger.storage.FileBlobStore;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A storage node's blob service on its client endpoint ({@link StorageWire}): payloads kept in a
+ * {@link FileBlobStore} under the data directory, uploaded and read in chunks over per-client
+ * sessions, verified before an upload is acknowledged and on every read, deleted only for records
+ * whose erasure is final on this node's ledger.
+ *
+ * <p>Deny by default: uploads come from active patients and clinicians, reads and checks from
+ * active patients, clinicians and researchers (or the node's own key and configured client keys,
+ * the operator's tools), as the ledger says at the time of the request. Each client has at most
+ * {@link NodeConfig.StorageSettings#sessionsPerClient()} sessions open, the node at most
+ * {@link NodeConfig.StorageSettings#maxSessions()}; idle sessions are dropped; an upload is
+ * bounded by the length it declared (or the largest blob, -1 declaring none) and the free disk. Disk work runs on the service's own
+ * threads, never on the transport's. Thread-safe.
+ */
+final class StorageService implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(StorageService.class.getName());
+  /** Sub-directory of the blobs in the data directory. */
+  static final String BLOBS = "blobs";
+  private static final Set<ParticipantKind> WRITERS = Set.of(ParticipantKind.PATIENT, ParticipantKind.CLINICIAN);
+  private static final Set<ParticipantKind> READERS = Set.of(ParticipantKind.PATIENT, ParticipantKind.CLINICIAN,
+      ParticipantKind.RESEARCHER);
+
+  private final Ledger ledger;
+  private final FileBlobStore store;
+  private final Path directory;
+  private final NodeConfig.StorageSettings settings;
+  private final Set<Ed25519PublicKey> operators;
+  private final ThreadPoolExecutor io;
+  private final ScheduledExecutorService reaper;
+  private final SecureRandom random = new SecureRandom();
+  private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
+  private final Map<Ed25519PublicKey, Integer> perClient = new ConcurrentHashMap<>();
+
+  /** An upload or a read in progress, owned by one client. Guarded by its own monitor. */
+  private static final class Session {
+    final Ed25519PublicKey owner;
+    final FileBlobStore.Upload upload;
+    final FileBlobStore.VerifiedBlob blob;
+    final long length;
+    long position;
+    volatile long lastUsed = System.nanoTime();
+
+    Session(Ed25519PublicKey owner, FileBlobStore.Upload upload, FileBlobStore.VerifiedBlob blob, long length) {
+      this.owner = owner;
+      this.upload = upload;
+      this.blob = blob;
+      this.length = length;
+    }
+
+    void close() {
+      if (upload != null) {
+        upload.close();
+      } else {
+        blob.close();
+      }
+    }
+  }
+
+  StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators) {
+    this.ledger = ledger;
+    this.directory = dataDirectory.resolve(BLOBS);
+    this.store = FileBlobStore.open(directory, settings.maxBlobBytes());
+    this.settings = settings;
+    this.operators = Set.copyOf(operators);
+    this.io = new ThreadPoolExecutor(settings.threads(), settings.threads(), 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(4 * settings.maxSessions()), r -> {
+          Thread t = new Thread(r, "medledger-storage-io");
+          t.setDaemon(true);
+          return t;
+        });
+    this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "medledger-storage-reaper");
+      t.setDaemon(true);
+      return t;
+    });
+    long period = Math.max(100, settings.sessionTimeout().toMillis() / 4);
+    reaper.scheduleWithFixedDelay(this::reap, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** The node's blob store (for operators and tests). */
+  FileBlobStore store() {
+    return store;
+  }
+
+  /** Serves one storage request; malformed requests fail the future. */
+  CompletableFuture<byte[]> handle(Ed25519PublicKey client, byte[] request) {
+    byte type = request[0];
+    Set<ParticipantKind> allowed = type <= StorageWire.PUT_ABORT ? WRITERS : READERS;
+    if (type != StorageWire.DELETE && !permitted(client, allowed)) {
+      return done(StorageWire.refused(Refusal.NOT_ALLOWED, "participant " + ParticipantId.of(client)
+          + " may not " + (allowed == WRITERS ? "upload to" : "read from") + " this storage node"));
+    }
+    CompletableFuture<byte[]> f = new CompletableFuture<>();
+    try {
+      io.execute(() -> {
+        try {
+          f.complete(serve(client, request));
+        } catch (MalformedEncodingException e) {
+          f.completeExceptionally(e);
+        } catch (BlobUnavailableException e) {
+          LOG.log(Level.WARNING, () -> "storage request failed: " + e.getMessage());
+          f.complete(StorageWire.refused(Refusal.UNAVAILABLE, "storage node cannot read or write its disk"));
+        } catch (RuntimeException e) {
+          LOG.log(Level.ERROR, "storage request failed", e);
+          f.complete(StorageWire.refused(Refusal.UNAVAILABLE, "internal error"));
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      return done(StorageWire.refused(Refusal.UNAVAILABLE, "storage node busy"));
+    }
+    return f;
+  }
+
+  private static CompletableFuture<byte[]> done(byte[] response) {
+    return CompletableFuture.completedFuture(response);
+  }
+
+  private boolean permitted(Ed25519PublicKey client, Set<ParticipantKind> kinds) {
+    if (operators.contains(client)) {
+      return true;
+    }
+    Optional<Participant> p = ledger.participant(ParticipantId.of(client));
+    return p.isPresent() && p.get().active() && kinds.contains(p.get().kind());
+  }
+
+  private byte[] serve(Ed25519PublicKey client, byte[] r) {
+    switch (r[0]) {
+      case StorageWire.PUT_OPEN:
+        return putOpen(client, StorageWire.body(r, 8, false).getLong());
+      case StorageWire.PUT_CHUNK: {
+        ByteBuffer b = StorageWire.body(r, 16, true);
+        long id = b.getLong();
+        long offset = b.getLong();
+        return putChunk(client, id, offset, r, 17, r.length - 17);
+      }
+      case StorageWire.PUT_COMMIT: {
+        ByteBuffer b = StorageWire.body(r, 40, false);
+        long id = b.getLong();
+        return putCommit(client, id, StorageWire.digest(b));
+      }
+      case StorageWire.PUT_ABORT:
+      case StorageWire.GET_CLOSE: {
+        long id = StorageWire.body(r, 8, false).getLong();
+        Session s = owned(client, id);
+        if (s != null) {
+          end(s, id);
+        }
+        return StorageWire.okLongs();
+      }
+      case StorageWire.GET_OPEN:
+        return getOpen(client, StorageWire.digest(StorageWire.body(r, 32, false)));
+      case StorageWire.GET_CHUNK: {
+        ByteBuffer b = StorageWire.body(r, 20, false);
+        return getChunk(client, b.getLong(), b.getLong(), b.getInt());
+      }
+      case StorageWire.CHECK: {
+        BlobState s = store.check(StorageWire.digest(StorageWire.body(r, 32, false)));
+        return ClientWire.ok(new byte[] {(byte) s.ordinal()});
+      }
+      case StorageWire.DELETE: {
+        ByteBuffer b = StorageWire.body(r, 64, false);
+        return delete(StorageWire.digest(b), StorageWire.digest(b));
+      }
+      default:
+        throw new MalformedEncodingException("unknown storage request type " + r[0]);
+    }
+  }
+
+  private byte[] putOpen(Ed25519PublicKey client, long length) {
+    if (length < -1 || length > settings.maxBlobBytes()) {
+      return StorageWire.refused(Refusal.QUOTA, "a payload of " + length + " bytes is outside 0.."
+          + settings.maxBlobBytes());
+    }
+    try {
+      long usable = Files.getFileStore(directory).getUsableSpace();
+      if (usable - Math.max(0, length) < settings.reserveDiskBytes()) {
+        return StorageWire.refused(Refusal.QUOTA, "not enough free disk on this storage node");
+      }
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot read the free disk space: " + e.getMessage(), e);
+    }
+    return open(client, length, null);
+  }
+
+  /** An upload's bound: its declared length, or the largest blob when it declared none (-1). */
+  private long bound(Session s) {
+    return s.length < 0 ? settings.maxBlobBytes() : s.length;
+  }
+
+  private byte[] getOpen(Ed25519PublicKey client, Digest id) {
+    Optional<FileBlobStore.VerifiedBlob> b;
+    try {
+      b = store.openVerified(id);
+    } catch (BlobCorruptedException e) {
+      LOG.log(Level.WARNING, () -> "corrupted copy of " + id + " refused to a reader: " + e.getMessage());
+      return StorageWire.refused(Refusal.CORRUPT, "this node's copy of " + id + " does not hash to its id");
+    }
+    if (b.isEmpty()) {
+      return StorageWire.refused(Refusal.NOT_FOUND, "this node holds no copy of " + id);
+    }
+    return open(client, b.get().size(), b.get());
+  }
+
+  /** Registers a session if the client and the node are under their bounds. */
+  private byte[] open(Ed25519PublicKey client, long length, FileBlobStore.VerifiedBlob blob) {
+    boolean[] admitted = new boolean[1];
+    perClient.compute(client, (k, n) -> {
+      int c = n == null ? 0 : n;
+      if (c >= settings.sessionsPerClient() || sessions.size() >= settings.maxSessions()) {
+        return n;
+      }
+      admitted[0] = true;
+      return c + 1;
+    });
+    if (!admitted[0]) {
+      if (blob != null) {
+        blob.close();
+      }
+      return StorageWire.refused(Refusal.QUOTA, "too many open storage sessions (at most "
+          + settings.sessionsPerClient() + " per client)");
+    }
+    Session s;
+    try {
+      s = new Session(client, blob == null ? store.begin() : null, blob, length);
+    } catch (RuntimeException e) {
+      release(client);
+      throw e;
+    }
+    long id;
+    do {
+      id = random.nextLong();
+    } while (sessions.putIfAbsent(id, s) != null);
+    return StorageWire.okLongs(id, length);
+  }
+
+  private byte[] putChunk(Ed25519PublicKey client, long id, long offset, byte[] r, int off, int len) {
+    Session s = owned(client, id);
+    if (s == null || s.upload == null) {
+      return StorageWire.refused(Refusal.BAD_SESSION, "no upload session " + Long.toUnsignedString(id));
+    }
+    synchronized (s) {
+      if (len > settings.maxChunkBytes() || offset != s.position || s.position + len > bound(s)) {
+        end(s, id);
+        return StorageWire.refused(Refusal.BAD_SESSION, "chunk at " + offset + " of " + len
+            + " bytes does not continue the upload (at " + s.position + " of at most " + bound(s) + ", chunks of at most "
+            + settings.maxChunkBytes() + "); upload dropped");
+      }
+      s.upload.write(r, off, len);
+      s.position += len;
+      s.lastUsed = System.nanoTime();
+    }
+    return StorageWire.okLongs();
+  }
+
+  private byte[] putCommit(Ed25519PublicKey client, long id, Digest digest) {
+    Session s = owned(client, id);
+    if (s == null || s.upload == null) {
+      return StorageWire.refused(Refusal.BAD_SESSION, "no upload session " + Long.toUnsignedString(id));
+    }
+    synchronized (s) {
+      try {
+        if (s.length >= 0 && s.position != s.length) {
+          return StorageWire.refused(Refusal.BAD_SESSION, "upload has " + s.position + " of the " + s.length
+              + " bytes declared; upload dropped");
+        }
+        s.upload.commit(Optional.of(digest));
+        return StorageWire.okLongs();
+      } catch (BlobCorruptedException e) {
+        return StorageWire.refused(Refusal.CORRUPT, e.getMessage());
+      } finally {
+        end(s, id);
+      }
+    }
+  }
+
+  private byte[] getChunk(Ed25519PublicKey client, long id, long offset, int max) {
+    Session s = owned(client, id);
+    if (s == null || s.blob == null) {
+      return StorageWire.refused(Refusal.BAD_SESSION, "no read session " + Long.toUnsignedString(id));
+    }
+    synchronized (s) {
+      if (offset != s.position || max < 1) {
+        end(s, id);
+        return StorageWire.refused(Refusal.BAD_SESSION, "read at " + offset + " does not continue the session (at "
+            + s.position + "); session closed");
+      }
+      int n = (int) Math.min(Math.min(max, settings.maxChunkBytes()), s.length - s.position);
+      byte[] out = new byte[1 + n];
+      out[0] = ClientWire.OK;
+      try {
+        if (s.blob.data().readNBytes(out, 1, n) != n) {
+          end(s, id);
+          return StorageWire.refused(Refusal.CORRUPT, "the copy shrank while it was read");
+        }
+      } catch (IOException e) {
+        end(s, id);
+        throw new BlobUnavailableException("cannot read: " + e.getMessage(), e);
+      }
+      s.position += n;
+      s.lastUsed = System.nanoTime();
+      if (s.position == s.length) {
+        end(s, id);
+      }
+      return out;
+    }
+  }
+
+  private byte[] delete(Digest payload, Digest record) {
+    Optional<Entry> e = ledger.locate(record).map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()));
+    if (e.isEmpty() || !(e.get() instanceof MedicalRecord m)) {
+      return StorageWire.refused(Refusal.NOT_ERASED, "no record " + record + " on this node's ledger (yet)");
+    }
+    boolean payloadOf = m.payloadDigest().equals(payload)
+        || m.deidentified().filter(d -> d.payloadDigest().equals(payload)).isPresent();
+    if (!payloadOf) {
+      return StorageWire.refused(Refusal.NOT_ERASED, payload + " is not a payload of record " + record);
+    }
+    if (!ledger.isErased(record)) {
+      return StorageWire.refused(Refusal.NOT_ERASED, "no final erasure of record " + record + " on this node's ledger (yet)");
+    }
+    boolean existed = store.delete(payload);
+    LOG.log(Level.INFO, () -> "erased payload " + payload + " of record " + record + (existed ? "" : " (held no copy)"));
+    return ClientWire.ok(new byte[] {(byte) (existed ? 1 : 0)});
+  }
+
+  private Session owned(Ed25519PublicKey client, long id) {
+    Session s = sessions.get(id);
+    return s != null && s.owner.equals(client) ? s : null;
+  }
+
+  private void end(Session s, long id) {
+    if (sessions.remove(id, s)) {
+      s.close();
+      release(s.owner);
+    }
+  }
+
+  private void release(Ed25519PublicKey client) {
+    perClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Drops sessions idle longer than the timeout. */
+  private void reap() {
+    long limit = System.nanoTime() - settings.sessionTimeout().toNanos();
+    for (Map.Entry<Long, Session> e : sessions.entrySet()) {
+      if (e.getValue().lastUsed < limit) {
+        synchronized (e.getValue()) {
+          end(e.getValue(), e.getKey());
+        }
+      }
+    }
+  }
+
+  /** Number of open sessions (for tests). */
+  int openSessions() {
+    return sessions.size();
+  }
+
+  @Override
+  public void close() {
+    reaper.shutdownNow();
+    io.shutdownNow();
+    for (Map.Entry<Long, Session> e : sessions.entrySet()) {
+      end(e.getValue(), e.getKey());
+    }
+  }
+}

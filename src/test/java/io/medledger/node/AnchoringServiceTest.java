@@ -1,0 +1,297 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.anchor.AnchorPolicy;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.AnchorRecord;
+import io.medledger.anchor.FakeBitcoinCore;
+import io.medledger.anchor.ReceiptVerdict;
+import io.medledger.anchor.bitcoin.Address;
+import io.medledger.anchor.bitcoin.BitcoinPrivateKey;
+import io.medledger.anchor.bitcoin.FileHeaderSource;
+import io.medledger.anchor.bitcoin.Network;
+import io.medledger.anchor.bitcoin.OutPoint;
+import io.medledger.anchor.bitcoin.Transaction;
+import io.medledger.anchor.bitcoin.TxInput;
+import io.medledger.anchor.bitcoin.TxOutput;
+import io.medledger.anchor.bitcoin.Utxo;
+import io.medledger.chain.Anchor;
+import io.medledger.chain.Entry;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
+import io.medledger.internal.node.OwnerOnly;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The anchoring service of a testnet (3 federation servers and an audit server in one JVM) against
+ * the Bitcoin Core stand-in over HTTP JSON-RPC: a crash with the transaction in flight and a
+ * restart, a fee bump and a reorganization that drops the transaction, and a handover to another
+ * server when the one whose turn it was dies, with the transaction still in the mempool (taken
+ * over) or lost by the Bitcoin node and relayed again later (conflicting by construction). In
+ * every case the wallet never has two non-conflicting spends in flight, one commitment confirms
+ * once, the ledger records the anchor once, and every node serves a receipt that verifies.
+ */
+class AnchoringServiceTest {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  @TempDir
+  Path dir;
+
+  private final List<Node> nodes = new ArrayList<>();
+  private final List<NodeKeys> keys = new ArrayList<>();
+  private final LocalNetwork network = new LocalNetwork();
+  private Testnet.Layout layout;
+  private FakeBitcoinCore core;
+
+  @AfterEach
+  void stop() {
+    nodes.stream().filter(n -> n != null).forEach(Node::close);
+    if (core != null) {
+      core.close();
+    }
+  }
+
+  /** A testnet whose nodes anchor with a shared regtest wallet of three coins against a fresh stand-in. */
+  private void start(Duration takeoverAfter, Duration bumpAfter) throws Exception {
+    start(takeoverAfter, bumpAfter, true);
+  }
+
+  private BitcoinPrivateKey key;
+
+  private void fundWallet() {
+    for (int i = 0; i < 3; i++) {
+      Transaction parent = new Transaction(2,
+          List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {(byte) i, 7}), 0), TxInput.SEQUENCE_FINAL)),
+          List.of(new TxOutput(50_000 + i, key.publicKey().p2wpkhScript())), 0);
+      core.fund(new Utxo(new OutPoint(parent.txid(), 0), 50_000 + i, key.publicKey().p2wpkhScript()), parent.serialize());
+    }
+  }
+
+  private void start(Duration takeoverAfter, Duration bumpAfter, boolean funded) throws Exception {
+    key = BitcoinPrivateKey.generate(Network.REGTEST, RANDOM);
+    Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
+    core = new FakeBitcoinCore(address.toString());
+    if (funded) {
+      fundWallet();
+    }
+    Path secrets = dir.resolve("secrets");
+    OwnerOnly.createDirectories(secrets);
+    OwnerOnly.write(secrets.resolve("wallet.wif"), (key.exportSecretWif() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+    OwnerOnly.write(secrets.resolve("rpc.password"), "p\n".getBytes(StandardCharsets.US_ASCII), false);
+    layout = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(3, 1, 0), RANDOM);
+    AnchorPolicy policy = new AnchorPolicy(1, null, 2, bumpAfter, Duration.ofMillis(300), 1.5, 50);
+    for (Path p : layout.nodeDirectories()) {
+      NodeConfig c = NodeConfig.read(p.resolve("node.json"));
+      // the audit server anchors nothing; it only serves receipts, so it needs no wallet key
+      Optional<Path> wallet = c.role() == ServerRole.FEDERATION ? Optional.of(secrets.resolve("wallet.wif")) : Optional.empty();
+      AnchoringConfig a = new AnchoringConfig(core.uri(),
+          new AnchoringConfig.RpcAuth.Password("u", secrets.resolve("rpc.password")), Network.REGTEST, wallet, policy, 2,
+          takeoverAfter, Duration.ofMillis(100), Duration.ofSeconds(2));
+      Files.writeString(p.resolve("node.json"), c.withAnchoring(Optional.of(a)).toJson(p));
+      assertEquals(Optional.of(a), NodeConfig.read(p.resolve("node.json")).anchoring(), "the section reads back");
+      nodes.add(null);
+      keys.add(null);
+    }
+    for (int i = 0; i < layout.nodeDirectories().size(); i++) {
+      startNode(i);
+    }
+  }
+
+  private Node startNode(int i) {
+    NodeConfig c = NodeConfig.read(layout.nodeDirectories().get(i).resolve("node.json"));
+    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
+    Node n = Node.start(c, k, network.attach(k.ledgerKey()), true, NodeMetrics.NONE);
+    nodes.set(i, n);
+    keys.set(i, k);
+    return n;
+  }
+
+  private void crash(int i) {
+    nodes.get(i).close();
+    nodes.set(i, null);
+  }
+
+  private List<Node> live() {
+    return nodes.stream().filter(n -> n != null).toList();
+  }
+
+  private static List<Anchor> anchorsOn(Node n) {
+    List<Anchor> out = new ArrayList<>();
+    for (long h = 0; h <= n.ledger().height(); h++) {
+      for (Entry e : n.ledger().block(h).block().entries()) {
+        if (e instanceof Anchor a) {
+          out.add(a);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The first anchoring transaction and the index of the server that sent it. */
+  private record First(Digest txid, int server) {}
+
+  /** Waits for the first anchoring transaction. */
+  private First firstTransaction() throws InterruptedException {
+    NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1, "an anchoring transaction in the mempool");
+    Digest tx = core.mempoolTxids().get(0);
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i) != null && knows(nodes.get(i), tx)) {
+        return new First(tx, i);
+      }
+    }
+    throw new AssertionError("no server knows " + tx);
+  }
+
+  private static boolean knows(Node n, Digest txid) {
+    return n.anchoringService().flatMap(AnchoringService::anchorer).map(a -> a.anchors().stream()
+        .flatMap(r -> r.attempts().stream()).anyMatch(x -> x.transaction().txid().equals(txid))).orElse(false);
+  }
+
+  /** Waits until every live node records exactly one anchor, checks the wallet, and returns the anchor. */
+  private Anchor recordedOnce() throws InterruptedException {
+    NodeRuntimeTest.waitFor(() -> live().stream().allMatch(n -> anchorsOn(n).size() == 1), "the anchor on every ledger");
+    assertEquals(0, core.doubleSpends(), () -> "no double spend: " + core.log());
+    assertEquals(1, core.confirmedCommitments().size(), () -> "one anchoring transaction confirmed: " + core.log());
+    Anchor a = anchorsOn(live().get(0)).get(0);
+    assertEquals(core.confirmedCommitments().get(0), a.commitment());
+    return a;
+  }
+
+  /** Every live node serves a complete receipt of a genesis entry that verifies against the Bitcoin headers. */
+  private void receiptsFromEveryNode() throws InterruptedException {
+    Digest entry = live().get(0).ledger().block(0).block().entries().get(0).id();
+    for (Node n : live()) {
+      NodeRuntimeTest.waitFor(() -> n.receipt(entry).map(AnchorReceipt::isComplete).orElse(false), "a receipt from " + n);
+      ReceiptVerdict v = n.receipt(entry).orElseThrow().verify(FileHeaderSource.of(core.headers()));
+      assertInstanceOf(ReceiptVerdict.Anchored.class, v, n + ": " + v);
+    }
+  }
+
+  @Test
+  void crashWithTheTransactionInFlightThenRestart() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    First first = firstTransaction();
+    Digest tx = first.txid();
+    int holder = first.server();
+    ParticipantId holderId = ParticipantId.of(nodes.get(holder).ledgerKey());
+    crash(holder);
+    core.mine();
+    startNode(holder);
+    core.mine();
+    Anchor a = recordedOnce();
+    assertEquals(tx, a.txid(), "the restarted server finished the transaction it had sent");
+    assertEquals(holderId, a.submitter());
+    assertEquals(1, core.log().stream().filter(l -> l.startsWith("accepted")).distinct().count(), core.log()::toString);
+    receiptsFromEveryNode();
+
+    // a client of a server that did not anchor fetches the receipt over the client endpoint (TLS)
+    int other = (holder + 1) % 3;
+    Node n = nodes.get(other);
+    Digest entry = n.ledger().block(0).block().entries().get(0).id();
+    try (NodeEndpoint ep = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0),
+        TlsIdentity.of(keys.get(other).ledgerSecretKey()), n::admitsClient, n::handleRequest, TransportLimits.defaults());
+        NodeClient client = NodeClient.connect(ep.boundAddress(), n.ledgerKey(), TlsIdentity.of(keys.get(other).ledgerSecretKey()))) {
+      AnchorReceipt r = client.receipt(entry).get(30, TimeUnit.SECONDS).orElseThrow();
+      assertTrue(r.verify(FileHeaderSource.of(core.headers())).holds());
+      assertTrue(client.receipt(Sha256.hash(new byte[] {42})).get(30, TimeUnit.SECONDS).isEmpty(), "no receipt of an unknown entry");
+    }
+  }
+
+  @Test
+  void feeBumpThenAReorganizationDropsTheTransaction() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMillis(1500));
+    First first = firstTransaction();
+    Digest original = first.txid();
+    int holder = first.server();
+    NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1 && !core.mempoolTxids().get(0).equals(original),
+        "a fee bump");
+    assertTrue(core.log().stream().anyMatch(l -> l.contains("replacing")), core.log()::toString);
+    core.mine();
+    NodeRuntimeTest.waitFor(() -> nodes.get(holder).anchoringService().orElseThrow().anchorer().orElseThrow().anchors()
+        .stream().anyMatch(r -> r.status() == io.medledger.anchor.AnchorStatus.CONFIRMED), "one confirmation");
+    core.dropTip();
+    NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1, "the dropped transaction sent again");
+    assertTrue(live().stream().allMatch(n -> anchorsOn(n).isEmpty()), "nothing recorded before the anchor is final");
+    core.mine();
+    core.mine();
+    Anchor a = recordedOnce();
+    assertNotEquals(original, a.txid(), "the bumped transaction confirmed");
+    receiptsFromEveryNode();
+  }
+
+  @Test
+  void handoverTakesOverTheTransactionInFlight() throws Exception {
+    start(Duration.ofSeconds(3), Duration.ofMinutes(10));
+    First first = firstTransaction();
+    Digest tx = first.txid();
+    int holder = first.server();
+    ParticipantId dead = ParticipantId.of(nodes.get(holder).ledgerKey());
+    crash(holder);
+    NodeRuntimeTest.waitFor(() -> live().stream().anyMatch(n -> knows(n, tx)), "another server takes the transaction over");
+    assertEquals(List.of(tx), core.mempoolTxids(), "the successor sent nothing of its own");
+    core.mine();
+    core.mine();
+    Anchor a = recordedOnce();
+    assertEquals(tx, a.txid());
+    assertNotEquals(dead, a.submitter(), "a live server recorded it");
+    receiptsFromEveryNode();
+  }
+
+  @Test
+  void handoverAfterTheBitcoinNodeLostTheTransactionConflictsWithIt() throws Exception {
+    Duration turn = Duration.ofSeconds(3);
+    start(turn, Duration.ofMinutes(10), false);
+    // fund the wallet just after a turn begins, so that the first transaction's sender dies before any other server sees it
+    long genesis = nodes.get(0).ledger().header(0).timestamp();
+    long now = System.currentTimeMillis();
+    long next = genesis + ((now - genesis) / turn.toMillis() + 1) * turn.toMillis();
+    Thread.sleep(next - now + 200);
+    fundWallet();
+    First first = firstTransaction();
+    Digest lost = first.txid();
+    int holder = first.server();
+    byte[] lostRaw = core.raw(lost);
+    crash(holder);
+    core.evict(lost); // the Bitcoin node restarted without its mempool
+    core.feeRate(6); // and fees rose: the successor's transaction differs from the lost one (with the same view it is the same bytes)
+    NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1, "the successor's own transaction");
+    Digest successor = core.mempoolTxids().get(0);
+    assertNotEquals(lost, successor);
+    OutPoint spentByLost = Transaction.parse(lostRaw).inputs().get(0).outPoint();
+    assertTrue(Transaction.parse(core.raw(successor)).inputs().stream().anyMatch(i -> i.outPoint().equals(spentByLost)),
+        "the successor spends the coin the lost transaction spent");
+    // the lost transaction comes back (a peer kept it): it can only replace or be refused
+    String answer = core.relay(lostRaw);
+    assertEquals(0, core.doubleSpends(), () -> "relayed (" + answer + "): " + core.log());
+    core.mine();
+    core.mine();
+    Anchor a = recordedOnce();
+    assertTrue(Arrays.asList(lost, successor).contains(a.txid()));
+    receiptsFromEveryNode();
+    assertTrue(live().stream().allMatch(n -> n.anchoringService().flatMap(AnchoringService::anchorer)
+        .map(x -> x.inFlight().isEmpty()).orElse(true)), "nothing left in flight");
+  }
+
+  /** Journal records by status, for failure messages. */
+  static String journal(Node n) {
+    return n.anchoringService().flatMap(AnchoringService::anchorer)
+        .map(a -> a.anchors().stream().map(AnchorRecord::status).toList().toString()).orElse("-");
+  }
+}
