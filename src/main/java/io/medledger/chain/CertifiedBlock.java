@@ -59,6 +59,33 @@ public record CertifiedBlock(Block block, Certificate certificate) {
     return Codecs.fromJson(json, 4 * Limits.MAX_BLOCK_BYTES, "certified block", CertifiedBlock::read);
   }
 
+  /** Where a certified block's encoding splits: the block is bytes 1 to {@code blockEnd}. */
+  record Split(int blockEnd, Certificate certificate) {}
+
+  /**
+   * Splits an encoded certified block into its block's encoding and its certificate, skipping
+   * the entries by their length prefixes without decoding them (for serving stored blocks).
+   *
+   * @throws MalformedEncodingException if the bytes are not a certified block's layout
+   */
+  static Split split(byte[] bytes) {
+    return Codecs.guard("certified block", () -> {
+      io.medledger.internal.codec.BinaryFieldReader r = new io.medledger.internal.codec.BinaryFieldReader(bytes);
+      if (r.u8("version") != 1 || r.u8("block version") != Block.VERSION) {
+        throw new MalformedEncodingException("unknown certified block version");
+      }
+      BlockHeader.read(r);
+      int n = r.rawU32("entry count", Limits.MAX_BLOCK_ENTRIES);
+      for (int i = 0; i < n; i++) {
+        r.skip(r.rawU32("entry length", Math.min(Limits.MAX_ENTRY_BYTES, r.remaining())), "entry");
+      }
+      int end = r.position();
+      Certificate c = Certificate.read(r);
+      r.finish();
+      return new Split(end, c);
+    });
+  }
+
   void write(FieldWriter w) {
     w.u8("version", 1);
     w.object("block", block::write);

@@ -334,16 +334,46 @@ public final class Ledger implements AutoCloseable {
 
   /** The stored block at {@code height} with its certificate. @throws IndexOutOfBoundsException outside 0..height() */
   public CertifiedBlock block(long height) {
-    if (height < 0 || height > height()) {
-      throw new IndexOutOfBoundsException("no block at height " + height);
-    }
-    CertifiedBlock cached = cache.getIfPresent(height);
+    CertifiedBlock cached = cachedBlock(height);
     if (cached != null) {
       return cached;
     }
     CertifiedBlock cb = CertifiedBlock.decode(store.read(height));
     cache.put(height, cb);
     return cb;
+  }
+
+  /**
+   * The canonical encoding of the block at {@code height} (as {@link Block#encode()}, without its
+   * certificate), taken from the stored bytes without decoding its entries: for serving catch-up.
+   *
+   * @throws IndexOutOfBoundsException outside 0..height()
+   */
+  public byte[] encodedBlock(long height) {
+    CertifiedBlock cached = cachedBlock(height);
+    if (cached != null) {
+      return cached.block().encode();
+    }
+    byte[] stored = store.read(height);
+    return java.util.Arrays.copyOfRange(stored, 1, CertifiedBlock.split(stored).blockEnd());
+  }
+
+  /**
+   * The certificate of the block at {@code height}, taken from the stored bytes without decoding
+   * the block's entries.
+   *
+   * @throws IndexOutOfBoundsException outside 0..height()
+   */
+  public Certificate certificate(long height) {
+    CertifiedBlock cached = cachedBlock(height);
+    return cached != null ? cached.certificate() : CertifiedBlock.split(store.read(height)).certificate();
+  }
+
+  private CertifiedBlock cachedBlock(long height) {
+    if (height < 0 || height > height()) {
+      throw new IndexOutOfBoundsException("no block at height " + height);
+    }
+    return cache.getIfPresent(height);
   }
 
   /** The federation servers, audit servers and regulators as of the tip. */
@@ -648,7 +678,11 @@ public final class Ledger implements AutoCloseable {
    * proposer in a simulation). {@link #validate} decides whether the result is acceptable.
    */
   public Block assembleUnchecked(ParticipantId bookkeeper, long round, long timestamp, List<Entry> entries) {
-    List<EncodedEntry> encoded = entries.stream().map(EncodedEntry::of).toList();
+    return assembleEncoded(bookkeeper, round, timestamp, entries.stream().map(EncodedEntry::of).toList());
+  }
+
+  /** As {@link #assembleUnchecked}, from encodings as given (tests craft encodings no entry value can have). */
+  Block assembleEncoded(ParticipantId bookkeeper, long round, long timestamp, List<EncodedEntry> encoded) {
     lock.readLock().lock();
     try {
       BlockHeader tip = state.tip();

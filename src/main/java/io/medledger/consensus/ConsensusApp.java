@@ -11,7 +11,7 @@ import java.util.List;
  * after a restart. Heights start at 1; height 0 is genesis and is never proposed.
  *
  * <p>Implementations are called from one protocol thread at a time and need not be thread-safe
- * for that use.
+ * for that use; {@link #predecode} alone may be called from any thread.
  *
  * @param <B> the block type
  */
@@ -24,6 +24,15 @@ public interface ConsensusApp<B> {
 
   /** The committed block at {@code height} in 1..committedHeight(). */
   B committedBlock(long height);
+
+  /**
+   * The canonical encoding of the committed block at {@code height} (what {@link #encode} gives
+   * for {@link #committedBlock}), for serving catch-up; an application that stores encodings may
+   * return them without decoding. The default encodes the decoded block.
+   */
+  default byte[] encodedBlock(long height) {
+    return encode(committedBlock(height));
+  }
 
   /** The certificate that made the block at {@code height} final. */
   QuorumCertificate certificate(long height);
@@ -96,4 +105,13 @@ public interface ConsensusApp<B> {
    * @throws io.medledger.codec.MalformedEncodingException if the bytes are not a block
    */
   B decode(byte[] bytes);
+
+  /**
+   * A hint, from any thread, that {@link #decode} will soon be called with these bytes (a block
+   * that bulk sync fetched): the application may decode them now, on the calling thread, and hand
+   * the result to that call, so decoding overlaps the protocol thread's work. What {@link #decode}
+   * returns must not change. Must be thread-safe and keep a bounded amount. The default does
+   * nothing.
+   */
+  default void predecode(byte[] bytes) {}
 }

@@ -30,10 +30,13 @@ import java.util.Optional;
  * ({@link io.medledger.chain.EvidencePolicy#strict()}) accepts.
  *
  * <p>Not thread-safe: one protocol thread uses it (the ledger itself is thread-safe, so queries may
- * run concurrently).
+ * run concurrently); {@link #predecode} is thread-safe.
  */
 public final class LedgerApp implements ConsensusApp<Block> {
   private static final int VERIFIED_CACHE = 16;
+  /** Bounds of the blocks decoded ahead by {@link #predecode}: count and encoded bytes. */
+  static final int PREDECODED_BLOCKS = 1024;
+  static final long PREDECODED_BYTES = 64L << 20;
 
   private final Ledger ledger;
   private final Map<Digest, VerifiedBlock> verified = new LinkedHashMap<>(32, 0.75f, true) {
@@ -42,6 +45,28 @@ public final class LedgerApp implements ConsensusApp<Block> {
       return size() > VERIFIED_CACHE;
     }
   };
+
+  /** Blocks decoded ahead of {@link #decode}, by their exact bytes, oldest first; guarded by itself. */
+  private final LinkedHashMap<EncodedKey, Block> predecoded = new LinkedHashMap<>();
+  private long predecodedBytes;
+
+  /** Bytes compared by content; the hash covers a prefix (a block's header differs there). */
+  private record EncodedKey(byte[] bytes, int hash) {
+    EncodedKey(byte[] bytes) {
+      this(bytes, 31 * bytes.length + java.util.Arrays.hashCode(
+          java.util.Arrays.copyOf(bytes, Math.min(bytes.length, 160))));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof EncodedKey k && hash == k.hash && java.util.Arrays.equals(bytes, k.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
 
   /**
    * An application over {@code ledger}, which must already hold its genesis block (height 0) and
@@ -121,8 +146,13 @@ public final class LedgerApp implements ConsensusApp<Block> {
   }
 
   @Override
+  public byte[] encodedBlock(long height) {
+    return ledger.encodedBlock(height);
+  }
+
+  @Override
   public QuorumCertificate certificate(long height) {
-    return QuorumCertificate.decode(ledger.block(height).certificate().data().toByteArray());
+    return QuorumCertificate.decode(ledger.certificate(height).data().toByteArray());
   }
 
   /**
@@ -244,8 +274,54 @@ public final class LedgerApp implements ConsensusApp<Block> {
     return block.encode();
   }
 
+  /** Uses the block {@link #predecode} made from equal bytes, if it still holds one. */
   @Override
   public Block decode(byte[] bytes) {
-    return Block.decode(bytes);
+    Block b;
+    synchronized (predecoded) {
+      b = predecoded.remove(new EncodedKey(bytes));
+      if (b != null) {
+        predecodedBytes -= bytes.length;
+      }
+    }
+    return b != null ? b : Block.decode(bytes);
+  }
+
+  /**
+   * Decodes {@code bytes} now and keeps the block for the {@link #decode} of equal bytes (at most
+   * {@value #PREDECODED_BLOCKS} blocks and 64 MiB of encodings, the oldest dropped first; bytes
+   * that do not decode are not kept, so {@link #decode} refuses them itself).
+   */
+  @Override
+  public void predecode(byte[] bytes) {
+    if (bytes.length > PREDECODED_BYTES) {
+      return;
+    }
+    byte[] copy = bytes.clone();
+    Block b;
+    try {
+      b = Block.decode(copy);
+    } catch (MalformedEncodingException e) {
+      return;
+    }
+    EncodedKey k = new EncodedKey(copy);
+    synchronized (predecoded) {
+      if (predecoded.putIfAbsent(k, b) != null) {
+        return;
+      }
+      predecodedBytes += copy.length;
+      var it = predecoded.entrySet().iterator();
+      while (predecoded.size() > PREDECODED_BLOCKS || predecodedBytes > PREDECODED_BYTES) {
+        predecodedBytes -= it.next().getKey().bytes().length;
+        it.remove();
+      }
+    }
+  }
+
+  /** How many predecoded blocks are held (for tests of the bound). */
+  int predecodedCount() {
+    synchronized (predecoded) {
+      return predecoded.size();
+    }
   }
 }

@@ -17,7 +17,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -35,7 +37,8 @@ import java.util.function.Function;
  * from its {@link ConsensusApp}, and when peers claim more blocks than it has, it fetches them
  * from one peer at a time and hands each to the protocol as {@link Event.BlockDelivered}, which
  * checks the certificate against the membership at that height and the block with the full rules
- * before committing it.
+ * before committing it. The blocks of an awaited sync response are decoded ahead on a second
+ * thread ({@link ConsensusApp#predecode}), so decoding overlaps validation on the event loop.
  *
  * <p>Thread-safe: every public method may be called from any thread; the protocol and the app are
  * only touched on the event loop.
@@ -50,6 +53,10 @@ public final class ProtocolDriver implements AutoCloseable {
   private final DriverOptions options;
   private final int maxFrameBytes;
   private final ScheduledThreadPoolExecutor loop;
+  /** Decodes awaited sync responses ahead of the loop; fed only through the per-peer byte quota. */
+  private final ThreadPoolExecutor decoder;
+  /** The peer and first height of the sync request in flight (a hint for the decoder), or null. */
+  private volatile Map.Entry<Ed25519PublicKey, Long> awaited;
   private final Map<Ed25519PublicKey, AtomicLong> queued = new ConcurrentHashMap<>();
   private final BlockSync sync;
   private volatile long height;
@@ -83,6 +90,11 @@ public final class ProtocolDriver implements AutoCloseable {
     });
     loop.setRemoveOnCancelPolicy(true);
     loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.decoder = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, name + "-decode");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Starts the protocol and begins taking frames from the transport; idempotent. */
@@ -167,8 +179,10 @@ public final class ProtocolDriver implements AutoCloseable {
   public void close() {
     stopped = true;
     transport.setReceiver(null);
+    decoder.shutdownNow();
     loop.shutdownNow();
     try {
+      decoder.awaitTermination(5, TimeUnit.SECONDS);
       loop.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -198,15 +212,64 @@ public final class ProtocolDriver implements AutoCloseable {
       q.addAndGet(-frame.length);
       return;
     }
+    Runnable onLoop = () -> {
+      q.addAndGet(-frame.length);
+      if (!stopped) {
+        dispatch(from, frame);
+      }
+    };
     try {
-      loop.execute(() -> {
-        q.addAndGet(-frame.length);
-        if (!stopped) {
-          dispatch(from, frame);
-        }
-      });
+      if (frame.length > 0 && frame[0] == NodeFrames.SYNC_RESPONSE) {
+        decoder.execute(() -> decodeAhead(from, frame, q));
+      } else {
+        loop.execute(onLoop);
+      }
     } catch (RejectedExecutionException e) {
       q.addAndGet(-frame.length);
+    }
+  }
+
+  /**
+   * On the decoder thread: decodes a sync response frame and, when it answers the request in
+   * flight, predecodes its blocks in order, handing the response to the loop as soon as the first
+   * block is ready. Anything else goes to the loop as it came.
+   */
+  private void decodeAhead(Ed25519PublicKey from, byte[] frame, AtomicLong q) {
+    NodeFrames.Frame f = null;
+    try {
+      f = NodeFrames.decode(frame, maxFrameBytes);
+    } catch (MalformedEncodingException e) {
+      // the loop decodes it again and counts the failure against the peer
+    }
+    NodeFrames.Frame decoded = f;
+    Runnable onLoop = () -> {
+      q.addAndGet(-frame.length);
+      if (!stopped) {
+        if (decoded == null) {
+          dispatch(from, frame);
+        } else {
+          dispatch(from, decoded);
+        }
+      }
+    };
+    Map.Entry<Ed25519PublicKey, Long> a = awaited;
+    List<byte[]> blocks = decoded instanceof NodeFrames.SyncResponse r && a != null && a.getKey().equals(from)
+        && a.getValue() == r.fromHeight() ? r.blocks() : List.of();
+    try {
+      if (!blocks.isEmpty()) {
+        app.predecode(blocks.get(0));
+      }
+      loop.execute(onLoop);
+    } catch (RejectedExecutionException e) {
+      q.addAndGet(-frame.length);
+      return;
+    }
+    long first = blocks.isEmpty() ? 0 : ((NodeFrames.SyncResponse) decoded).fromHeight();
+    for (int i = 1; i < blocks.size() && !stopped; i++) {
+      if (height <= first + i) {
+        // not yet passed by the loop (which decodes a block itself when it gets there first)
+        app.predecode(blocks.get(i));
+      }
     }
   }
 
@@ -221,6 +284,10 @@ public final class ProtocolDriver implements AutoCloseable {
       }
       return;
     }
+    dispatch(from, f);
+  }
+
+  private void dispatch(Ed25519PublicKey from, NodeFrames.Frame f) {
     if (f instanceof NodeFrames.Consensus c) {
       handle(new Event.MessageReceived(from, c.message()));
     } else if (f instanceof NodeFrames.SyncRequest q) {
@@ -342,7 +409,10 @@ public final class ProtocolDriver implements AutoCloseable {
   private void pollSync() {
     Optional<Map.Entry<Ed25519PublicKey, NodeFrames.SyncRequest>> next =
         sync.poll(now(), committedHeight(), transport.connectedPeers());
-    next.ifPresent(r -> transport.send(r.getKey(), NodeFrames.encode(r.getValue())));
+    next.ifPresent(r -> {
+      awaited = Map.entry(r.getKey(), r.getValue().fromHeight());
+      transport.send(r.getKey(), NodeFrames.encode(r.getValue()));
+    });
   }
 
   private void serve(Ed25519PublicKey from, NodeFrames.SyncRequest q) {
@@ -352,7 +422,7 @@ public final class ProtocolDriver implements AutoCloseable {
     long budget = maxFrameBytes - TransportLimits.FRAME_OVERHEAD;
     long last = Math.min(committed, q.fromHeight() + q.count() - 1);
     for (long h = q.fromHeight(); h <= last; h++) {
-      byte[] b = encodeBlock(h);
+      byte[] b = app.encodedBlock(h);
       QuorumCertificate c = app.certificate(h);
       long size = b.length + 8L + c.encode().length;
       if (size > budget) {
@@ -363,12 +433,6 @@ public final class ProtocolDriver implements AutoCloseable {
       certs.add(c);
     }
     send(from, NodeFrames.encode(new NodeFrames.SyncResponse(q.fromHeight(), committed, blocks, certs)));
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private byte[] encodeBlock(long h) {
-    ConsensusApp raw = app;
-    return raw.encode(raw.committedBlock(h));
   }
 
   private void onSyncResponse(Ed25519PublicKey from, NodeFrames.SyncResponse r) {

@@ -1,0 +1,65 @@
+package io.medledger.node;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * {@link SyncBench}'s ceiling and TLS sync measured in CPU time rather than wall time, so that a
+ * host loaded by other work still gives a comparable figure: CPU milliseconds per block of the
+ * benchmark thread for the ceiling ({@code verifyAndAppend}, one thread), and of the whole process
+ * for TLS sync (joining node, serving node, TLS, decoder thread). Run:
+ * {@code java -cp target/benchmarks.jar io.medledger.node.SyncCpu [blocks] [repetitions]}.
+ * Prints medians (the first repetition of each is a warm-up and is left out).
+ */
+public final class SyncCpu {
+  private SyncCpu() {}
+
+  public static void main(String[] args) throws Exception {
+    int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+    int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    var threads = ManagementFactory.getThreadMXBean();
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    SyncBench b = new SyncBench();
+    b.blocks = blocks;
+    b.setUp();
+    List<Double> ceiling = new ArrayList<>();
+    List<Double> tls = new ArrayList<>();
+    List<Double> tlsWall = new ArrayList<>();
+    try {
+      for (int i = 0; i <= reps; i++) {
+        b.freshJoiner();
+        long c0 = threads.getCurrentThreadCpuTime();
+        b.verifyAndAppend();
+        double ms = (threads.getCurrentThreadCpuTime() - c0) / 1e6 / blocks;
+        b.closeJoiner();
+        b.freshJoiner();
+        long p0 = os.getProcessCpuTime();
+        long w0 = System.nanoTime();
+        b.syncTls();
+        double pms = (os.getProcessCpuTime() - p0) / 1e6 / blocks;
+        double wms = (System.nanoTime() - w0) / 1e6 / blocks;
+        b.closeJoiner();
+        System.out.printf("rep %d: ceiling %.2f ms CPU/block; syncTls %.2f ms process CPU/block, %.2f ms wall/block%n",
+            i, ms, pms, wms);
+        if (i > 0) {
+          ceiling.add(ms);
+          tls.add(pms);
+          tlsWall.add(wms);
+        }
+      }
+    } finally {
+      b.tearDown();
+    }
+    System.out.printf("blocks=%d reps=%d median: ceiling_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second) "
+        + "sync_tls_process_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second of both nodes) sync_tls_wall_ms_per_block=%.2f%n",
+        blocks, reps, median(ceiling), 1000 / median(ceiling), median(tls), 1000 / median(tls), median(tlsWall));
+  }
+
+  private static double median(List<Double> l) {
+    List<Double> s = new ArrayList<>(l);
+    Collections.sort(s);
+    return s.get(s.size() / 2);
+  }
+}
