@@ -141,7 +141,7 @@ final class TestnetDemo {
     long federation = configs.stream().filter(c -> c.role() == ServerRole.FEDERATION).count();
     long audit = configs.stream().filter(c -> c.role() == ServerRole.AUDIT).count();
     say("A testnet of " + configs.size() + " node processes (" + dir + ")");
-    line("%d federation servers (bookkeepers and re-encryption proxies), %d audit servers, %d storage nodes",
+    line("%d federation server(s) (bookkeepers and re-encryption proxies), %d audit server(s), %d storage node(s)",
         federation, audit, storage.size());
     if (storage.isEmpty()) {
       throw new CliException("the testnet in " + dir + " has no storage node (make it with --storage 2 or more)");
@@ -194,9 +194,9 @@ final class TestnetDemo {
         grant.proxies().size(), String.join(", ", grant.proxies().stream().map(this::name).toList()));
     answered.clear();
     byte[] read = okafor.read(annaRec.id());
-    line("threshold read: Dr. Okafor reads Anna's bundle, %d bytes, %s; proxies that answered: %s (%d of %d needed)",
+    line("threshold read: Dr. Okafor reads Anna's bundle, %d bytes, %s; proxies that answered: %s (threshold %d)",
         read.length, new String(read, StandardCharsets.UTF_8).contains("Müller") ? "decrypted intact" : "WRONG",
-        answeredBy(grant, answered), answered.size(), grant.threshold());
+        answeredBy(grant, answered), grant.threshold());
     List<ParticipantId> silent = grant.proxies().stream().filter(p -> !answered.contains(p)).toList();
     if (!silent.isEmpty()) {
       line("not used: %s", String.join(", ", silent.stream().map(this::name).toList()));
@@ -243,7 +243,7 @@ final class TestnetDemo {
     say("A tampering attempt is detected");
     AuditorClient auditor = AuditorClient.open(desk, operator);
     ChainReport report = auditor.verifyChain();
-    line("tampering check: the chain from the nodes verifies: %s, %d blocks, nodes disagreeing: %d",
+    line("tampering check: the chain from the nodes verifies: %s, %d blocks; nodes offline or on another tip: %d",
         report.valid() ? "valid" : "INVALID " + report.problem().orElse(""), report.blocks(),
         report.disagreeingNodes().size());
     List<CertifiedBlock> copy = new ArrayList<>();

@@ -58,7 +58,7 @@ class TestnetDemoProcessTest {
       System.out.println(text); // the narrative, in the surefire output
       assertEquals(0, rc, "demo failed: " + err.toString(StandardCharsets.UTF_8) + "\n" + text + logTails(layout));
       assertTrue(!text.contains("UNEXPECTED") && !text.contains("WRONG") && !text.contains("NOT detected"), text);
-      assertTrue(text.contains("decrypted intact; proxies that answered: node-1 (federation), node-2 (federation) (2 of 2"),
+      assertTrue(text.contains("decrypted intact; proxies that answered: node-1 (federation), node-2 (federation) (threshold 2)"),
           text);
       assertTrue(text.contains("not used: node-3 (federation)"), text);
       assertTrue(text.contains("refused read: Dr. Brandt (no grant) reading Anna's record -> refused, missing right"), text);
@@ -76,6 +76,18 @@ class TestnetDemoProcessTest {
         p.waitFor(30, TimeUnit.SECONDS);
       }
     }
+  }
+
+  @Test
+  void aDirectoryWithoutATestnetIsOneLineOnStderrAndExit2() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int rc = Main.run(new String[] {"demo", "--testnet", tmp.resolve("nothing").toString()},
+        new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertEquals(2, rc);
+    assertTrue(e.startsWith("medledger: no testnet in ") && e.indexOf('\n') == e.length() - 1, e);
   }
 
   private static Process launch(Path nodeDir) throws IOException {
