@@ -69,7 +69,17 @@ final class DemoCommand implements Command {
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     Args a = Args.parse(args, 0, "force");
     if (!a.positional().isEmpty()) {
-      throw new CliException("usage: medledger demo [--out DIR [--force]] [--consensus rotating-audit|bft|direct]");
+      throw new CliException("usage: medledger demo [--out DIR [--force]] [--consensus rotating-audit|bft|direct]"
+          + " | medledger demo --testnet DIR");
+    }
+    String testnet = a.optional("testnet");
+    if (testnet != null) {
+      a.rejectUnknown();
+      long t0 = System.nanoTime();
+      int rc = new TestnetDemo(Path.of(testnet), out).run();
+      out.printf(Locale.ROOT, "%nDone in %.1f s across the node processes of %s%n", (System.nanoTime() - t0) / 1e9,
+          testnet);
+      return rc;
     }
     String outOpt = a.optional("out");
     // the default directory is build output (target/), rewritten on every run; a directory the
@@ -291,7 +301,7 @@ final class DemoCommand implements Command {
     return String.join(", ", who);
   }
 
-  private static byte[] resource(String name) throws IOException {
+  static byte[] resource(String name) throws IOException {
     try (InputStream in = DemoCommand.class.getResourceAsStream("/io/medledger/demo/" + name + ".json")) {
       if (in == null) {
         throw new CliException("missing demo resource " + name);
