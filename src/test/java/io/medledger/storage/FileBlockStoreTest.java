@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -341,23 +340,12 @@ class FileBlockStoreTest {
       s.append("x".getBytes(StandardCharsets.US_ASCII));
       StoreException e = assertThrows(StoreException.class, () -> FileBlockStore.open(dir));
       assertTrue(e.getMessage().contains("already open"), e.getMessage());
-      assertEquals("refused", probe(dir).split(":")[0]);
+      assertEquals("refused", LockProbe.probe(dir).split(":")[0]);
     }
-    assertEquals("opened 1", probe(dir));
+    assertEquals("opened 1", LockProbe.probe(dir));
     try (FileBlockStore s = FileBlockStore.open(dir)) {
       assertEquals(1, s.size());
     }
-  }
-
-  private static String probe(Path dir) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), LockProbe.class.getName(), dir.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    if (p.waitFor() != 0) {
-      fail("probe failed: " + out);
-    }
-    return out;
   }
 
   /** A failed write (here: an interrupt, which closes the channel) stops appends until reopened. */
