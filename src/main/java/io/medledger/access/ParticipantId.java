@@ -40,7 +40,7 @@ public final class ParticipantId implements Comparable<ParticipantId> {
   public static ParticipantId fromHex(String hex) {
     try {
       return new ParticipantId(Digest.fromHex(hex));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("participant id: " + e.getMessage(), e);
     }
   }

@@ -270,7 +270,7 @@ public final class AnchorReceipt {
     Transaction tx;
     try {
       tx = Transaction.parse(bitcoin.transaction);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       return new ReceiptVerdict.Invalid("the anchor transaction does not parse: " + e.getMessage());
     }
     if (tx.hasWitness()) {
@@ -335,7 +335,7 @@ public final class AnchorReceipt {
     try {
       anchored = BlockHeader.decode(ledger.anchoredHeader);
       block = BlockHeader.decode(ledger.blockHeader);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       return "a ledger header in the receipt does not decode: " + e.getMessage();
     }
     if (!anchored.chainId().equals(commitment.chainId()) || anchored.height() != commitment.height()
@@ -473,8 +473,6 @@ public final class AnchorReceipt {
                 Json.asLong(Json.member(k, "treeSize"), "treeSize"), digests(Json.member(k, "path"), 64)));
       }
       return new AnchorReceipt(entry, proof, commitment, lp, part, cp);
-    } catch (MalformedEncodingException e) {
-      throw e;
     } catch (IllegalArgumentException e) {
       throw new MalformedEncodingException("invalid receipt: " + e.getMessage(), e);
     }

@@ -9,6 +9,7 @@ import io.medledger.anchor.bitcoin.Script;
 import io.medledger.anchor.bitcoin.Transaction;
 import io.medledger.anchor.bitcoin.TxOutput;
 import io.medledger.anchor.bitcoin.Utxo;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.merkle.MerkleBlock;
 import io.medledger.merkle.PartialMerkleTree;
@@ -141,7 +142,7 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
     MerkleBlock mb;
     try {
       mb = MerkleBlock.parse(merkleBlock);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       return Optional.empty();
     }
     if (!(mb.verify() instanceof PartialMerkleTree.Matched m) || !m.root().equals(mb.headerMerkleRoot())) {

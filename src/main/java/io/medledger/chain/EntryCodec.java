@@ -342,7 +342,7 @@ final class EntryCodec {
         try {
           return new KeyPublication(id(r, "participant"), r.bytes("encryptionKey", 33), r.bytes("verifyingKey", 33),
               r.i64("createdAt"), none);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MalformedEncodingException e) {
           throw new MalformedEncodingException("key publication: " + e.getMessage(), e);
         }
       case WITNESS_CHANGE: {
@@ -352,7 +352,7 @@ final class EntryCodec {
         String url = r.string("url", Witness.MAX_URL_BYTES);
         try {
           return new WitnessChange(action, new Witness(name, key(key, "witnessKey"), url), r.i64("createdAt"), none);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MalformedEncodingException e) {
           throw new MalformedEncodingException("witness change: " + e.getMessage(), e);
         }
       }

@@ -9,6 +9,7 @@ import io.medledger.anchor.bitcoin.OutPoint;
 import io.medledger.anchor.bitcoin.Script;
 import io.medledger.anchor.bitcoin.Utxo;
 import io.medledger.codec.Hex;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.BoundedInput;
 import java.io.IOException;
@@ -61,19 +62,19 @@ final class AnchorCommand implements Command {
     Digest commitment;
     try {
       commitment = Digest.of(Hex.decode(commitmentHex, Digest.LENGTH));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("--commitment must be 32 bytes of hex");
     }
     BitcoinPrivateKey key;
     try {
       key = BitcoinPrivateKey.fromWif(readKey(keyFile, in));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("the key in --key-file is not a valid WIF private key: " + e.getMessage());
     }
     Address change;
     try {
       change = Address.parse(changeText);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("--change is not a valid address: " + e.getMessage());
     }
     if (!key.network().isCompatibleWith(change.network())) {
@@ -83,7 +84,7 @@ final class AnchorCommand implements Command {
     FeeRate rate;
     try {
       rate = FeeRate.parseSatPerVbyte(rateText);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("--fee-rate: " + e.getMessage());
     }
     AnchorTransactionBuilder builder = AnchorTransactionBuilder.create(key, change).feeRate(rate);
@@ -133,7 +134,7 @@ final class AnchorCommand implements Command {
       long vout = Long.parseLong(f[1]);
       long sats = Long.parseLong(f[2]);
       return new Utxo(OutPoint.fromDisplay(f[0], vout), sats, Script.fromHex(f[3]));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("bad --utxo '" + spec + "': " + e.getMessage());
     }
   }

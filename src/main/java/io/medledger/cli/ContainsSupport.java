@@ -1,5 +1,6 @@
 package io.medledger.cli;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.node.DataDirectory;
 import io.medledger.node.NodeClient;
@@ -73,7 +74,7 @@ final class ContainsSupport {
         }
         try {
           ids.add(Digest.fromHex(t));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MalformedEncodingException e) {
           throw new CliException(f + " line " + n + ": not a 64-digit hex entry id");
         }
       }

@@ -25,6 +25,7 @@ import io.medledger.client.RecordErasedException;
 import io.medledger.client.RecordView;
 import io.medledger.client.ResearcherClient;
 import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.ProtocolKind;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.federation.AnchorPoint;
@@ -98,7 +99,7 @@ final class DemoCommand implements Command {
         b.consensus(ProtocolKind.fromConfigName(consensus));
       }
       f = b.build();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException(e.getMessage());
     }
     try (f) {

@@ -1,6 +1,7 @@
 package io.medledger.cli;
 
 import io.medledger.codec.Hex;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.BoundedInput;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -40,7 +41,7 @@ final class HexLines {
       }
       try {
         out.add(length < 0 ? Hex.decode(line) : Hex.decode(line, length));
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | MalformedEncodingException e) {
         throw new CliException("line " + number + ": " + e.getMessage());
       }
     }

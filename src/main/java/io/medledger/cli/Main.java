@@ -1,5 +1,6 @@
 package io.medledger.cli;
 
+import io.medledger.codec.MalformedEncodingException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -72,7 +73,7 @@ public final class Main {
     } catch (UncheckedIOException e) {
       err.println(oneLine("medledger: I/O error: " + e.getCause().getMessage()));
       return 2;
-    } catch (IllegalArgumentException | IllegalStateException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException | IllegalStateException e) {
       err.println(oneLine("medledger: " + e.getMessage()));
       return 2;
     } catch (java.io.IOException e) {

@@ -1,5 +1,6 @@
 package io.medledger.cli;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.Json;
 import io.medledger.node.NodeConfig;
 import io.medledger.node.Testnet;
@@ -34,7 +35,7 @@ final class TestnetCommand implements Command {
     try {
       cs = new NodeConfig.ConsensusSettings(protocol == null ? d.protocol() : protocol, d.roundTimeout(),
           d.retransmitInterval(), (int) entries, d.maxBlockBytes(), Duration.ofMillis(delay), d.maxPendingEntries());
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("bad consensus option: " + e.getMessage());
     }
     Testnet.Layout l = Testnet.create(dir, new Testnet.Options(chain == null ? "medledger-testnet" : chain, fed, audit,

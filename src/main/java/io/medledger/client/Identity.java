@@ -2,6 +2,7 @@ package io.medledger.client;
 
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.node.PassphraseSeal;
@@ -197,7 +198,7 @@ public final class Identity {
       }
     } catch (BufferUnderflowException e) {
       throw new KeyImportException("identity export is truncated");
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new KeyImportException("identity export is malformed: " + e.getMessage());
     } catch (PassphraseSeal.WrongPassphrase e) {
       throw new KeyImportException(e.getMessage());

@@ -39,7 +39,7 @@ public final class ByteString implements Comparable<ByteString> {
   public static ByteString fromHex(CharSequence hex) {
     try {
       return new ByteString(Hex.decode(hex));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("bad hex: " + e.getMessage(), e);
     }
   }

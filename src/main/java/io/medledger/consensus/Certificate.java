@@ -151,7 +151,7 @@ public record Certificate(Statement statement, List<Signature> signatures) {
     }
     try {
       return new Certificate(st, sigs);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("certificate: " + e.getMessage());
     }
   }

@@ -190,7 +190,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (saved.isPresent()) {
       try {
         restore(saved.get());
-      } catch (ClassCastException | IllegalArgumentException e) {
+      } catch (ClassCastException | IllegalArgumentException | MalformedEncodingException e) {
         throw new IllegalStateException("refusing to start: the saved consensus safety state is unreadable ("
             + e.getMessage() + "); restore it from a backup, never delete it, or this node may vote twice", e);
       }

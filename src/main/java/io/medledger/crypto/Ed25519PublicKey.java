@@ -54,7 +54,7 @@ public final class Ed25519PublicKey {
     byte[] raw;
     try {
       raw = Hex.decode(hex);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("Ed25519 public key: " + e.getMessage());
     }
     return fromBytes(raw);

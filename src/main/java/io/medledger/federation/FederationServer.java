@@ -25,6 +25,7 @@ import io.medledger.client.KeyDirectory;
 import io.medledger.client.ProxyFailureException;
 import io.medledger.client.RecordErasedException;
 import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.Capsule;
 import io.medledger.pre.EncryptedKeyFrag;
@@ -354,7 +355,7 @@ public final class FederationServer implements AutoCloseable {
     Capsule capsule;
     try {
       capsule = Capsule.fromBytes(metadata.toByteArray());
-    } catch (IllegalArgumentException ex) {
+    } catch (IllegalArgumentException | MalformedEncodingException ex) {
       throw new EnvelopeException("record " + rec.id() + " carries no re-encryption capsule");
     }
     return proxy.reencrypt(grantId.toHex(), capsule);
@@ -428,7 +429,7 @@ public final class FederationServer implements AutoCloseable {
       }
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get().verifyingKey(),
           owner.get().encryptionKey(), grantee.get().encryptionKey());
-    } catch (EnvelopeException | IllegalArgumentException ex) {
+    } catch (EnvelopeException | IllegalArgumentException | MalformedEncodingException ex) {
       proxyProblem(g, String.valueOf(ex.getMessage()));
     }
   }

@@ -263,7 +263,7 @@ final class CheckpointService implements AutoCloseable {
     long size;
     try {
       size = Checkpoint.parse(note.text()).size();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       return;
     }
     if (size > log.size()) {
@@ -323,7 +323,7 @@ final class CheckpointService implements AutoCloseable {
     WitnessRequest req;
     try {
       req = publisher.orElseThrow().witnessRequest(st.size);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       st.size = 0; // the witness claimed a size beyond this log; start over
       req = publisher.orElseThrow().witnessRequest(0);
     }

@@ -1,5 +1,6 @@
 package io.medledger.node;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.Json;
 import io.medledger.internal.node.ConfigObject;
@@ -62,7 +63,7 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
         String name = p.string("env", 128);
         try {
           src = new NodeConfig.KeySource.Environment(name);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MalformedEncodingException e) {
           throw p.error("env", e.getMessage());
         }
       } else {
@@ -76,7 +77,7 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
               ServerRole.ofLabel(n.string("role", 20)));
         } catch (ConfigObject.ConfigError e) {
           throw e;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MalformedEncodingException e) {
           throw n.error("key/address/role", e.getMessage());
         }
         n.finish();

@@ -1,5 +1,6 @@
 package io.medledger.node;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.ConsensusConfig;
 import io.medledger.consensus.Protocols;
 import io.medledger.crypto.Digest;
@@ -316,7 +317,7 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       return p.get();
     } catch (ConfigObject.ConfigError e) {
       throw e;
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw o.error(name, e.getMessage());
     }
   }

@@ -1,6 +1,7 @@
 package io.medledger.node;
 
 import io.medledger.codec.Hex;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.Json;
@@ -176,7 +177,7 @@ public final class NodeKeys {
       }
       return new NodeKeys(l, SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 32, 64)),
           SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 64, 96)));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " holds an invalid key");
     } finally {
       Arrays.fill(secret, (byte) 0);
@@ -205,7 +206,7 @@ public final class NodeKeys {
             (int) o.integer("iterations", 0, 1000), (int) o.integer("parallelism", 0, 1000));
         sealed = new PassphraseSeal.Sealed(cost, Hex.decode(o.string("salt", 64)), Hex.decode(o.string("nonce", 64)),
             Hex.decode(o.string("ciphertext", 1024)));
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | MalformedEncodingException e) {
         throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " is malformed: " + e.getMessage());
       }
       o.finish();

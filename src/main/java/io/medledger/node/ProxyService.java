@@ -11,6 +11,7 @@ import io.medledger.chain.KeyPublication;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.Capsule;
 import io.medledger.pre.EncryptedKeyFrag;
@@ -93,7 +94,7 @@ final class ProxyService {
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get().verifyingPublicKey(),
           owner.get().encryptionPublicKey(), grantee.get().encryptionPublicKey());
       metrics.proxyFragment(true);
-    } catch (EnvelopeException | IllegalArgumentException ex) {
+    } catch (EnvelopeException | IllegalArgumentException | MalformedEncodingException ex) {
       metrics.proxyFragment(false);
       LOG.log(Level.WARNING, () -> "grant " + g.id() + ": cannot take the key fragment: " + ex.getMessage());
     }
@@ -128,7 +129,7 @@ final class ProxyService {
       Capsule capsule;
       try {
         capsule = Capsule.fromBytes(rec.encryptionMetadata().toByteArray());
-      } catch (IllegalArgumentException ex) {
+      } catch (IllegalArgumentException | MalformedEncodingException ex) {
         throw refuse("record " + rec.id() + " carries no re-encryption capsule");
       }
       ProxyResponse r;

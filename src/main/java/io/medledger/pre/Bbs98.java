@@ -114,7 +114,7 @@ public final class Bbs98 {
     ECPoint p;
     try {
       p = CURVE.getCurve().decodePoint(encoded);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("not a point of secp256k1");
     }
     if (p.isInfinity() || !p.isValid()) {

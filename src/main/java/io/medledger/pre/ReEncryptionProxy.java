@@ -1,5 +1,6 @@
 package io.medledger.pre;
 
+import io.medledger.codec.MalformedEncodingException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,7 +53,7 @@ public final class ReEncryptionProxy implements javax.security.auth.Destroyable 
     KeyFrag kfrag;
     try {
       kfrag = KeyFrag.fromBytes(raw);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new EnvelopeException("the fragment for proxy " + id + " is malformed", id, e);
     } finally {
       java.util.Arrays.fill(raw, (byte) 0);

@@ -68,7 +68,7 @@ public final class Signature {
         throw new MalformedEncodingException("not a canonical DER ECDSA signature");
       }
       return sig;
-    } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+    } catch (IOException | IllegalArgumentException | MalformedEncodingException | IllegalStateException e) {
       if (e instanceof MalformedEncodingException m) {
         throw m;
       }

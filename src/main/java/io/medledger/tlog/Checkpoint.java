@@ -101,7 +101,7 @@ public record Checkpoint(String origin, long size, Digest root, List<String> ext
     byte[] root;
     try {
       root = Base64.getDecoder().decode(lines[2]);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("checkpoint root is not base64");
     }
     if (root.length != Digest.LENGTH || !Base64.getEncoder().encodeToString(root).equals(lines[2])) {
@@ -109,7 +109,7 @@ public record Checkpoint(String origin, long size, Digest root, List<String> ext
     }
     try {
       return new Checkpoint(lines[0], size, Digest.of(root), List.of(lines).subList(3, lines.length));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("checkpoint: " + e.getMessage());
     }
   }

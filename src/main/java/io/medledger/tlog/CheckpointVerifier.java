@@ -1,5 +1,6 @@
 package io.medledger.tlog;
 
+import io.medledger.codec.MalformedEncodingException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -148,7 +149,7 @@ public record CheckpointVerifier(String origin, List<NoteKey> logKeys, int minSi
     Checkpoint c;
     try {
       c = Checkpoint.parse(note.text());
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       return CheckpointVerdict.refused(CheckpointVerdict.Reason.NOT_A_CHECKPOINT, e.getMessage());
     }
     if (!c.origin().equals(origin)) {

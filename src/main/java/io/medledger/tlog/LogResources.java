@@ -3,6 +3,7 @@ package io.medledger.tlog;
 import io.medledger.chain.BlockHeader;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
+import io.medledger.codec.MalformedEncodingException;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Objects;
@@ -102,7 +103,7 @@ public final class LogResources {
     TilePath p;
     try {
       p = TilePath.parse(path);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       return Optional.empty();
     }
     long n = Checkpoint.parse(latest.get().text()).size();

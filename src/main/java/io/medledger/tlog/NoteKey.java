@@ -96,7 +96,7 @@ public record NoteKey(String name, int type, Ed25519PublicKey publicKey) {
       if (!Base64.getEncoder().encodeToString(k).equals(vkey.substring(b + 1))) {
         throw new IllegalArgumentException("non-canonical base64");
       }
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("vkey key is not base64");
     }
     if (k.length != 1 + Ed25519PublicKey.LENGTH) {
@@ -106,7 +106,7 @@ public record NoteKey(String name, int type, Ed25519PublicKey publicKey) {
     try {
       byte[] raw = java.util.Arrays.copyOfRange(k, 1, k.length);
       key = new NoteKey(name, k[0] & 0xff, Ed25519PublicKey.fromBytes(raw));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("vkey: " + e.getMessage());
     }
     if (!idHex.equals(String.format("%08x", key.keyId()))) {

@@ -1,5 +1,6 @@
 package io.medledger.tlog;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,7 @@ public record NoteKeyBinding(Ed25519PublicKey ledgerKey, NoteKey noteKey, byte[]
     byte[] sig;
     try {
       sig = java.util.Base64.getDecoder().decode(p[2]);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new io.medledger.codec.MalformedEncodingException("binding signature is not base64");
     }
     if (sig.length != 64) {

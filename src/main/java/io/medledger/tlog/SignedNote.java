@@ -123,7 +123,7 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
     }
     try {
       return new SignedNote(text, out);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("signed note: " + e.getMessage());
     }
   }
@@ -142,7 +142,7 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
     byte[] raw;
     try {
       raw = Base64.getDecoder().decode(b64);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("signature is not base64");
     }
     if (!Base64.getEncoder().encodeToString(raw).equals(b64)) {
@@ -155,7 +155,7 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
     int id = ByteBuffer.wrap(raw).getInt();
     try {
       return new NoteSignature(name, id, java.util.Arrays.copyOfRange(raw, 4, raw.length));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("signature line: " + e.getMessage());
     }
   }

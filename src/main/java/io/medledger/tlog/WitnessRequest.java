@@ -80,7 +80,7 @@ public record WitnessRequest(long oldSize, List<Digest> proof, SignedNote checkp
       byte[] h;
       try {
         h = Base64.getDecoder().decode(lines[i]);
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | MalformedEncodingException e) {
         throw new MalformedEncodingException("witness request proof line is not base64");
       }
       if (h.length != Digest.LENGTH) {

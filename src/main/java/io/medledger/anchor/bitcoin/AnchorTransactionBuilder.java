@@ -1,5 +1,6 @@
 package io.medledger.anchor.bitcoin;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ public final class AnchorTransactionBuilder {
     Objects.requireNonNull(utxo, "utxo");
     try {
       InputSigner.requireSpendable(key, utxo.scriptPubKey());
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new IllegalArgumentException("key does not match UTXO " + utxo.outPoint() + ": " + e.getMessage(), e);
     }
     for (Utxo u : utxos) {
@@ -146,7 +147,7 @@ public final class AnchorTransactionBuilder {
     for (Utxo u : previous.spent()) {
       try {
         InputSigner.requireSpendable(key, u.scriptPubKey());
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | MalformedEncodingException e) {
         throw new IllegalArgumentException("key does not match UTXO " + u.outPoint() + ": " + e.getMessage(), e);
       }
     }

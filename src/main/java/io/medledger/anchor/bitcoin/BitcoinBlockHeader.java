@@ -66,7 +66,7 @@ public final class BitcoinBlockHeader {
     }
     try {
       return new BitcoinBlockHeader(Hex.decode(hex));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("block header is not hex: " + e.getMessage(), e);
     }
   }

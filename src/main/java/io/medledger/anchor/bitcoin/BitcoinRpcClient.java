@@ -688,7 +688,7 @@ public final class BitcoinRpcClient implements HeaderSource {
     if (v instanceof String s && s.length() == 64) {
       try {
         return Digest.fromHex(s).reversed();
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | MalformedEncodingException e) {
         throw malformed(m, "a hash is not hex");
       }
     }
@@ -699,7 +699,7 @@ public final class BitcoinRpcClient implements HeaderSource {
     if (v instanceof String s) {
       try {
         return Hex.decode(s);
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | MalformedEncodingException e) {
         throw malformed(m, "expected hex: " + e.getMessage());
       }
     }

@@ -332,7 +332,7 @@ public final class Script {
   static Script parseHex(String hex) {
     try {
       return fromHex(hex);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("script is not hex: " + e.getMessage());
     }
   }

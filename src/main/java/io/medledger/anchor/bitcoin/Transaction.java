@@ -137,7 +137,7 @@ public final class Transaction {
     byte[] raw;
     try {
       raw = Hex.decode(hex);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("transaction is not hex: " + e.getMessage());
     }
     return parse(raw);

@@ -75,7 +75,7 @@ final class OtsCodec {
     byte[] result;
     try {
       result = op.apply(message);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException(op.name() + " at offset " + at + ": " + e.getMessage(), e);
     }
     if (depth + 1 > OtsNode.MAX_DEPTH) {
@@ -137,7 +137,7 @@ final class OtsCodec {
       } else {
         return new OtsAttestation.Unknown(tag, payload);
       }
-    } catch (CharacterCodingException | IllegalArgumentException e) {
+    } catch (CharacterCodingException | IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("attestation payload at offset " + payloadStart + ": " + e.getMessage(), e);
     }
     if (p.pos != p.end) {

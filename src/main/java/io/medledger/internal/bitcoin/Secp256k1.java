@@ -58,7 +58,7 @@ public final class Secp256k1 {
     ECPoint q;
     try {
       q = DOMAIN.getCurve().decodePoint(enc);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("public key is not a point on secp256k1");
     }
     if (q.isInfinity() || !q.isValid()) {
@@ -79,7 +79,7 @@ public final class Secp256k1 {
     try {
       // decodePoint checks that the decompressed point satisfies the curve equation.
       return DOMAIN.getCurve().decodePoint(enc).normalize();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       return null;
     }
   }

@@ -1,5 +1,6 @@
 package io.medledger.internal.consensus;
 
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -53,7 +54,7 @@ public final class StatementBytes {
           r.digest(), r.i32In(-1, Integer.MAX_VALUE, "aux round"));
       r.done();
       return Optional.of(p);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       return Optional.empty();
     }
   }

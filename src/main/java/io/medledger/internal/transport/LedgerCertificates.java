@@ -1,6 +1,7 @@
 package io.medledger.internal.transport;
 
 import io.medledger.codec.Hex;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.node.TlsIdentity;
 import java.io.ByteArrayInputStream;
@@ -95,7 +96,7 @@ public final class LedgerCertificates {
     Ed25519PublicKey key;
     try {
       key = Ed25519PublicKey.fromHex(hex);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CertificateException("the certificate's issuer is not an Ed25519 key");
     }
     if (!Arrays.equals(cert.getIssuerX500Principal().getEncoded(), name(key.toHex()))) {

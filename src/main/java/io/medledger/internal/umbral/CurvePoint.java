@@ -60,7 +60,7 @@ public final class CurvePoint {
     ECPoint p;
     try {
       p = Secp256k1.CURVE.decodePoint(enc);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new MalformedEncodingException("invalid curve point: x is not the coordinate of a curve point");
     }
     if (p.isInfinity() || !p.isValid()) {
