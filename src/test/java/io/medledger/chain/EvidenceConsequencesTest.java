@@ -171,6 +171,21 @@ class EvidenceConsequencesTest {
   }
 
   @Test
+  void anOffenceAtTheReinstatingHeightIsNoEvidenceAndTheNextHeightsIs() {
+    Actor bad = f.auditors.get(0);
+    f.commit(equivocation(bad, PREVOTE, f.ledger.height()));
+    f.commit(f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, bad, null));
+    long back = f.ledger.height();
+    // At the reinstating height it was still suspended (membership takes effect from the next
+    // height), so statements of that height are no evidence at all.
+    refused(equivocation(bad, PRECOMMIT, back), "was not a serving server");
+    // one height later it is a new offence
+    f.commit(f.registerPatient(f.actor("later")));
+    f.commit(equivocation(bad, PRECOMMIT, back + 1));
+    assertTrue(f.ledger.membership().isSuspended(bad.id()));
+  }
+
+  @Test
   void suspensionNeverEmptiesARole() {
     ChainFixture one = ChainFixture.builder().federationServers(1).auditServers(1).build();
     Actor fed = one.federation.get(0);

@@ -63,6 +63,18 @@ class WitnessGovernanceTest {
   }
 
   @Test
+  void theChainListsAtMostMaxWitnesses() {
+    List<Entry> adds = new java.util.ArrayList<>();
+    for (int i = 0; i < Limits.MAX_WITNESSES; i++) {
+      adds.add(f.witnessChange(MembershipChange.Action.ADD,
+          new Witness("witness.example/w" + i, f.actor("wit-" + i).publicKey(), "https://w" + i + ".example/")));
+    }
+    f.commit(adds.toArray(new Entry[0]));
+    assertEquals(Limits.MAX_WITNESSES, f.ledger.witnesses().size(), "the maximum itself is allowed");
+    refused(f.witnessChange(MembershipChange.Action.ADD, w1), "the chain already lists " + Limits.MAX_WITNESSES + " witnesses");
+  }
+
+  @Test
   void theGenesisBlockCannotListWitnesses() {
     ChainFixture g = ChainFixture.builder().genesis(false).build();
     List<Entry> entries = new java.util.ArrayList<>(g.genesisEntries());
