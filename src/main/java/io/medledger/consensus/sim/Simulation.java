@@ -1306,14 +1306,25 @@ public final class Simulation {
     n.evidenceKeys.add(who + "/" + ev.first().kind() + "/" + ev.first().height() + "/" + ev.first().round());
   }
 
-  /** Every honest running node holds every block that was final a liveness bound (after stabilization) ago. */
+  /**
+   * Every honest running node holds every block that was final a liveness bound (after
+   * stabilization) ago. A server that has left the membership for good (RECONFIGURATION) is no
+   * longer owed the chain: members refuse its block requests, so it is held only to the heights it
+   * was a member for.
+   */
   private void checkCaughtUp(long end) {
     long bound = livenessBoundMillis();
+    VoterSet last = schedule.isEmpty() ? null : schedule.lastEntry().getValue();
     for (Node n : nodes) {
       if (!n.up || !n.honest()) {
         continue;
       }
       long h = n.proto.height();
+      if (last != null && !last.nodes().contains(n.key.publicKey())
+          && !membershipAt(h).nodes().contains(n.key.publicKey())) {
+        metrics.merge("departed_nodes_not_checked", 1L, Long::sum);
+        continue;
+      }
       Long t = finalTime.get(h);
       if (t != null && Math.max(t, stabilizeAt) + bound <= end) {
         liveness.add("catch-up: node " + n.index + " is still deciding height " + h + " although that block was final at "
