@@ -683,7 +683,10 @@ public final class Simulation {
    * Nodes outside the membership of the height they are deciding (a server about to join, or one
    * that left) cannot ask peers for blocks; like an operator syncing a new server before
    * governance admits it, they get final blocks out of band ({@code BlockDelivered}) when two or
-   * more behind, and otherwise follow the broadcasts.
+   * more behind, and otherwise follow the broadcasts. A server about to join also gets the last
+   * block before its admission height as soon as it is final: the voters may need its vote for the
+   * next height, and it cannot ask for that block itself (bft sweep seed 6117: the chain stalled at
+   * the block before the join, with the joining server one block behind).
    */
   private void syncObservers(Node source, long committed) {
     if (syncingObservers || schedule.size() < 2) {
@@ -692,8 +695,10 @@ public final class Simulation {
     syncingObservers = true;
     try {
       for (Node o : nodes) {
-        while (o.up && o.honest() && o.proto.height() + 1 <= committed
-            && !membershipAt(o.proto.height()).nodes().contains(o.key.publicKey())) {
+        while (o.up && o.honest() && o.proto.height() <= committed
+            && !membershipAt(o.proto.height()).nodes().contains(o.key.publicKey())
+            && (o.proto.height() + 1 <= committed
+                || membershipAt(o.proto.height() + 1).nodes().contains(o.key.publicKey()))) {
           long h = o.proto.height();
           handle(o, new Event.BlockDelivered(source.ledger.block(h).encode(), source.ledger.certificate(h)));
           metrics.merge("observer_blocks_delivered", 1L, Long::sum);
