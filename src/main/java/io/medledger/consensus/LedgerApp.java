@@ -281,6 +281,18 @@ public final class LedgerApp implements ConsensusApp<Block> {
     return block.encode();
   }
 
+  /** Defers durability of the ledger's appends ({@link Ledger#deferDurability}). */
+  @Override
+  public void beginCatchUp() {
+    ledger.deferDurability();
+  }
+
+  /** Makes the deferred appends durable ({@link Ledger#makeDurable}). */
+  @Override
+  public void endCatchUp() {
+    ledger.makeDurable();
+  }
+
   /** Uses the block {@link #predecode} made from equal bytes, if it still holds one. */
   @Override
   public Block decode(byte[] bytes) {
