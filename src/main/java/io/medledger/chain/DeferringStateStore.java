@@ -4,6 +4,7 @@ import io.medledger.crypto.Digest;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -15,12 +16,16 @@ import java.util.TreeMap;
  * written as one batch by {@link #flush}. Deferring is a no-op over an {@link InMemoryStateStore},
  * which is not durable anyway.
  *
- * <p>Not thread-safe: used under the ledger's lock (commits and flushes under the write lock).
+ * <p>Used under the ledger's lock: commits, flushes and {@link #defer} under the write lock (one
+ * thread), reads under the read lock (any number of threads, none during a write).
  */
 final class DeferringStateStore implements StateStore {
   private final StateStore base;
   private final boolean durable;
-  private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Arrays::compareUnsigned);
+  /** The held puts by key (one hash lookup per read or write); the last put of a key wins. */
+  private final HashMap<Key, byte[]> pending = new HashMap<>();
+  /** The held puts in key order, built by a scan and dropped by the next commit; null when not built. */
+  private volatile TreeMap<byte[], byte[]> sorted;
   private boolean deferring;
   private long pendingFirst = -1;
   private long pendingHeight = -1;
@@ -48,8 +53,8 @@ final class DeferringStateStore implements StateStore {
       return;
     }
     Batch b = new Batch(pendingFirst, pendingHeight, pendingTip);
-    for (Map.Entry<byte[], byte[]> e : pending.entrySet()) {
-      b.put(e.getKey(), e.getValue());
+    for (Map.Entry<Key, byte[]> e : pending.entrySet()) {
+      b.put(e.getKey().bytes, e.getValue());
     }
     base.commit(b);
     discard();
@@ -58,6 +63,7 @@ final class DeferringStateStore implements StateStore {
   /** Forgets what is held (after a failed flush: the store still reflects its own height). */
   void discard() {
     pending.clear();
+    sorted = null;
     pendingFirst = -1;
     pendingHeight = -1;
     pendingTip = null;
@@ -80,7 +86,7 @@ final class DeferringStateStore implements StateStore {
 
   @Override
   public byte[] get(byte[] key) {
-    byte[] v = pending.get(key);
+    byte[] v = pending.isEmpty() ? null : pending.get(new Key(key));
     return v != null ? v.clone() : base.get(key);
   }
 
@@ -90,7 +96,15 @@ final class DeferringStateStore implements StateStore {
       base.scan(from, to, visitor);
       return;
     }
-    Iterator<Map.Entry<byte[], byte[]>> held = pending.subMap(from, true, to, false).entrySet().iterator();
+    TreeMap<byte[], byte[]> inOrder = sorted;
+    if (inOrder == null) {
+      // readers may race to build it; each builds its own and publishes a complete map
+      TreeMap<byte[], byte[]> built = new TreeMap<>(Arrays::compareUnsigned);
+      pending.forEach((k, v) -> built.put(k.bytes, v));
+      sorted = built;
+      inOrder = built;
+    }
+    Iterator<Map.Entry<byte[], byte[]>> held = inOrder.subMap(from, true, to, false).entrySet().iterator();
     @SuppressWarnings("unchecked")
     Map.Entry<byte[], byte[]>[] next = new Map.Entry[] {held.hasNext() ? held.next() : null};
     boolean[] stopped = {false};
@@ -135,8 +149,9 @@ final class DeferringStateStore implements StateStore {
     if (batch.firstHeight() != height() + 1) {
       throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height());
     }
+    sorted = null;
     for (int i = 0; i < batch.size(); i++) {
-      byte[] old = pending.put(batch.key(i), batch.value(i));
+      byte[] old = pending.put(new Key(batch.key(i)), batch.value(i));
       pendingBytes += batch.value(i).length + (old == null ? batch.key(i).length : -old.length);
     }
     if (pendingHeight < 0) {
@@ -152,5 +167,26 @@ final class DeferringStateStore implements StateStore {
   @Override
   public void close() {
     base.close();
+  }
+
+  /** A key compared by content, its hash computed once. */
+  private static final class Key {
+    final byte[] bytes;
+    final int hash;
+
+    Key(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && hash == k.hash && Arrays.equals(bytes, k.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
   }
 }
