@@ -19,6 +19,7 @@ import io.medledger.consensus.Event;
 import io.medledger.consensus.InMemorySafetyStore;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.consensus.Protocols;
+import io.medledger.consensus.SignatureVerifier;
 import io.medledger.consensus.Statement;
 import io.medledger.consensus.StatementKind;
 import io.medledger.crypto.Digest;
@@ -61,10 +62,20 @@ import org.openjdk.jmh.annotations.TearDown;
 public class SyncBench {
   static final String PROTOCOL = "rotating-audit";
   static final int ENTRIES = 100;
+  /** Blocks per sync request, as the driver below asks for. */
+  static final int SYNC_BATCH = 256;
   static final TransportLimits LIMITS = TransportLimits.defaults();
 
   @Param({"300"})
   public int blocks;
+
+  /**
+   * The joining node's stores: {@code memory} (in-memory block and state stores, the ceiling of the
+   * apply path) or {@code disk} (what a node runs on: {@code FileBlockStore}, RocksDB state and the
+   * tile log in a temporary directory, each durable write forced to disk).
+   */
+  @Param({"memory"})
+  public String store;
 
   ChainParameters params;
   Ledger source;
@@ -81,6 +92,9 @@ public class SyncBench {
 
   // per invocation
   Ledger fresh;
+  java.nio.file.Path freshDir;
+  /** Shared by the joining node's engine and its ledger's certificate policy, as a node does. */
+  SignatureVerifier freshVerifier;
   PeerTransport joinerTransport;
   ProtocolDriver joinerDriver;
 
@@ -95,9 +109,20 @@ public class SyncBench {
         LIMITS.maxFrameBytes() - TransportLimits.FRAME_OVERHEAD, d.syncBatch());
   }
 
-  Ledger newLedger() {
-    Ledger l = Ledger.builder(params).store(new InMemoryBlockStore()).clock(Clock.systemUTC())
-        .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL)).open();
+  Ledger newLedger(SignatureVerifier verifier) throws java.io.IOException {
+    Ledger.Builder b = Ledger.builder(params).clock(Clock.systemUTC())
+        .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL, verifier));
+    if ("disk".equals(store)) {
+      freshDir = java.nio.file.Files.createTempDirectory("medledger-syncbench");
+      b.store(io.medledger.storage.FileBlockStore.open(freshDir.resolve("blocks")))
+          .state(io.medledger.storage.StateStore.rocksDb(freshDir.resolve("state")))
+          .log(io.medledger.tlog.TileLog.open(freshDir.resolve("log")));
+    } else if ("memory".equals(store)) {
+      b.store(new InMemoryBlockStore());
+    } else {
+      throw new IllegalArgumentException("store must be memory or disk: " + store);
+    }
+    Ledger l = b.open();
     l.append(source.block(0));
     return l;
   }
@@ -171,20 +196,20 @@ public class SyncBench {
     // the serving peer, over TLS and in-JVM
     serverTls = TlsPeerTransport.start(new TransportConfig(TlsIdentity.of(server), new PeerAddress("127.0.0.1", 0),
         chain, Map.of(), LIMITS));
-    serverTlsDriver = driver(server, source, serverTls);
+    serverTlsDriver = driver(server, source, serverTls, SignatureVerifier.DIRECT);
     serverTlsDriver.start();
     localNet = new LocalNetwork();
     serverLocal = localNet.attach(server.publicKey(), LIMITS, 8192);
-    serverLocalDriver = driver(server, source, serverLocal);
+    serverLocalDriver = driver(server, source, serverLocal, SignatureVerifier.DIRECT);
     serverLocalDriver.start();
   }
 
-  private ProtocolDriver driver(Ed25519PrivateKey k, Ledger ledger, PeerTransport t) {
+  private ProtocolDriver driver(Ed25519PrivateKey k, Ledger ledger, PeerTransport t, SignatureVerifier verifier) {
     LedgerApp app = new LedgerApp(ledger);
     ConsensusProtocol p = Protocols.create(PROTOCOL, app,
-        new ConsensusContext(k, Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore()), config());
+        new ConsensusContext(k, Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore(), verifier), config());
     return new ProtocolDriver(p, app, t, new ConsensusListener() {}, DriverOptions.defaults()
-        .withSync(Duration.ofMillis(50), Duration.ofSeconds(5), 256, Duration.ofSeconds(1)), LIMITS.maxFrameBytes());
+        .withSync(Duration.ofMillis(50), Duration.ofSeconds(5), SYNC_BATCH, Duration.ofSeconds(1)), LIMITS.maxFrameBytes());
   }
 
   @TearDown(Level.Trial)
@@ -197,8 +222,9 @@ public class SyncBench {
 
   /** Per invocation: a fresh genesis-only ledger for the joining server. */
   @Setup(Level.Invocation)
-  public void freshJoiner() {
-    fresh = newLedger();
+  public void freshJoiner() throws java.io.IOException {
+    freshVerifier = SignatureVerifier.remembering(1024);
+    fresh = newLedger(freshVerifier);
   }
 
   @TearDown(Level.Invocation)
@@ -210,6 +236,18 @@ public class SyncBench {
     if (joinerTransport != null) {
       joinerTransport.close();
       joinerTransport = null;
+    }
+    if (fresh != null) {
+      fresh.close();
+      fresh = null;
+    }
+    if (freshDir != null) {
+      try (var files = java.nio.file.Files.walk(freshDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      freshDir = null;
     }
   }
 
@@ -236,20 +274,39 @@ public class SyncBench {
     }
   }
 
-  /** The ceiling: the same certified blocks handed to a protocol instance directly. */
+  /**
+   * The ceiling: the same certified blocks handed to a protocol instance directly, in runs of
+   * {@value #SYNC_BATCH} (a sync response's worth; one durable write per run, as the driver does).
+   */
   @Benchmark
   public long verifyAndAppend() {
     LedgerApp app = new LedgerApp(fresh);
     ConsensusProtocol p = Protocols.create(PROTOCOL, app,
-        new ConsensusContext(joiner, Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore()), config());
+        new ConsensusContext(joiner, Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore(), freshVerifier),
+        config());
     p.handle(new Event.Start());
     for (int i = 0; i < encoded.size(); i++) {
+      if (i % SYNC_BATCH == 0) {
+        app.beginCatchUp();
+      }
       p.handle(new Event.BlockDelivered(encoded.get(i), certificates.get(i)));
+      if (i % SYNC_BATCH == SYNC_BATCH - 1 || i == encoded.size() - 1) {
+        app.endCatchUp();
+      }
     }
     if (fresh.height() != blocks) {
       throw new IllegalStateException("ceiling appended " + fresh.height());
     }
     return fresh.height();
+  }
+
+  /** Waits for the joining driver's loop to finish its current task (the last response made durable). */
+  private void awaitLoop() throws InterruptedException {
+    try {
+      joinerDriver.call(p -> p.height()).get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the joining driver did not answer", e);
+    }
   }
 
   /** Bulk sync from one peer over TLS 1.3 on loopback. */
@@ -259,9 +316,10 @@ public class SyncBench {
         new PeerAddress("127.0.0.1", 0), params.chainId(), Map.of(), LIMITS));
     joinerTransport = t;
     connect(serverTls, t, serverTls.boundAddress(), t.boundAddress());
-    joinerDriver = driver(joiner, fresh, t);
+    joinerDriver = driver(joiner, fresh, t, freshVerifier);
     joinerDriver.start();
     await(fresh, blocks);
+    awaitLoop();
     return fresh.height();
   }
 
@@ -271,9 +329,10 @@ public class SyncBench {
     LocalPeerTransport t = localNet.attach(joiner.publicKey(), LIMITS, 8192);
     joinerTransport = t;
     connect(serverLocal, t, new PeerAddress("local", 1), new PeerAddress("local", 1));
-    joinerDriver = driver(joiner, fresh, t);
+    joinerDriver = driver(joiner, fresh, t, freshVerifier);
     joinerDriver.start();
     await(fresh, blocks);
+    awaitLoop();
     return fresh.height();
   }
 }

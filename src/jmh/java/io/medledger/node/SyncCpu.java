@@ -10,7 +10,8 @@ import java.util.List;
  * host loaded by other work still gives a comparable figure: CPU milliseconds per block of the
  * benchmark thread for the ceiling ({@code verifyAndAppend}, one thread), and of the whole process
  * for TLS sync (joining node, serving node, TLS, decoder thread). Run:
- * {@code java -cp target/benchmarks.jar io.medledger.node.SyncCpu [blocks] [repetitions]}.
+ * {@code java -cp target/benchmarks.jar io.medledger.node.SyncCpu [blocks] [repetitions] [memory|disk]}
+ * (the joining node's stores, as {@link SyncBench#store}).
  * Prints medians (the first repetition of each is a warm-up and is left out).
  */
 public final class SyncCpu {
@@ -19,20 +20,25 @@ public final class SyncCpu {
   public static void main(String[] args) throws Exception {
     int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    String store = args.length > 2 ? args[2] : "memory";
     var threads = ManagementFactory.getThreadMXBean();
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     SyncBench b = new SyncBench();
     b.blocks = blocks;
+    b.store = store;
     b.setUp();
     List<Double> ceiling = new ArrayList<>();
+    List<Double> ceilingWall = new ArrayList<>();
     List<Double> tls = new ArrayList<>();
     List<Double> tlsWall = new ArrayList<>();
     try {
       for (int i = 0; i <= reps; i++) {
         b.freshJoiner();
         long c0 = threads.getCurrentThreadCpuTime();
+        long cw0 = System.nanoTime();
         b.verifyAndAppend();
         double ms = (threads.getCurrentThreadCpuTime() - c0) / 1e6 / blocks;
+        double cwms = (System.nanoTime() - cw0) / 1e6 / blocks;
         b.closeJoiner();
         b.freshJoiner();
         long p0 = os.getProcessCpuTime();
@@ -41,10 +47,11 @@ public final class SyncCpu {
         double pms = (os.getProcessCpuTime() - p0) / 1e6 / blocks;
         double wms = (System.nanoTime() - w0) / 1e6 / blocks;
         b.closeJoiner();
-        System.out.printf("rep %d: ceiling %.2f ms CPU/block; syncTls %.2f ms process CPU/block, %.2f ms wall/block%n",
-            i, ms, pms, wms);
+        System.out.printf("rep %d: ceiling %.2f ms CPU/block, %.2f ms wall/block; syncTls %.2f ms process CPU/block, %.2f ms wall/block%n",
+            i, ms, cwms, pms, wms);
         if (i > 0) {
           ceiling.add(ms);
+          ceilingWall.add(cwms);
           tls.add(pms);
           tlsWall.add(wms);
         }
@@ -52,9 +59,9 @@ public final class SyncCpu {
     } finally {
       b.tearDown();
     }
-    System.out.printf("blocks=%d reps=%d median: ceiling_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second) "
+    System.out.printf("store=%s blocks=%d reps=%d median: ceiling_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second) ceiling_wall_ms_per_block=%.2f "
         + "sync_tls_process_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second of both nodes) sync_tls_wall_ms_per_block=%.2f%n",
-        blocks, reps, median(ceiling), 1000 / median(ceiling), median(tls), 1000 / median(tls), median(tlsWall));
+        store, blocks, reps, median(ceiling), 1000 / median(ceiling), median(ceilingWall), median(tls), 1000 / median(tls), median(tlsWall));
   }
 
   private static double median(List<Double> l) {

@@ -77,6 +77,15 @@ public final class Block {
     return encoded;
   }
 
+  /** The canonical encoding of each entry ({@link Entry#encode()}), in block order, without encoding them again. */
+  public List<byte[]> entryEncodings() {
+    List<byte[]> out = new java.util.ArrayList<>(encoded.size());
+    for (EncodedEntry e : encoded) {
+      out.add(e.encoded.clone());
+    }
+    return out;
+  }
+
   /** The canonical encoding. */
   public byte[] encode() {
     BinaryFieldWriter w = new BinaryFieldWriter(estimatedSize());

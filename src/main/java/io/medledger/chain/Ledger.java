@@ -56,6 +56,9 @@ public final class Ledger implements AutoCloseable {
   }
 
   private static final int CACHE_BLOCKS = 16;
+  /** Bounds of what {@link #deferDurability} holds before it makes it durable anyway. */
+  static final int MAX_DEFERRED_BLOCKS = 1024;
+  static final long MAX_DEFERRED_STATE_BYTES = 64L << 20;
 
   private final ChainParameters params;
   private final BlockStore store;
@@ -67,6 +70,11 @@ public final class Ledger implements AutoCloseable {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   /** Recently read or appended blocks; bounded, concurrent, so readers do not contend on one lock. */
   private final Cache<Long, CertifiedBlock> cache = CacheBuilder.newBuilder().maximumSize(CACHE_BLOCKS).build();
+  /** Appended blocks not yet durable (see {@link #deferDurability}); under the write lock. */
+  private boolean deferring;
+  private int deferredBlocks;
+  /** Why appends are refused after a failed {@link #makeDurable}; under the write lock. */
+  private RuntimeException broken;
 
   private Ledger(Builder b) {
     this.params = b.params;
@@ -871,6 +879,9 @@ public final class Ledger implements AutoCloseable {
   }
 
   private ValidationResult<CertifiedBlock> appendLocked(VerifiedBlock block, Certificate certificate) {
+    if (broken != null) {
+      throw new IllegalStateException("the ledger failed to make blocks durable; reopen it", broken);
+    }
     ValidationResult<Certificate> c = policy.check(block.header(), certificate, state.membership());
     if (c instanceof ValidationResult.Rejected<Certificate> r) {
       return ValidationResult.rejected(r.reason());
@@ -880,16 +891,80 @@ public final class Ledger implements AutoCloseable {
       throw new IllegalStateException("the block store was modified outside the ledger");
     }
     byte[] encoded = cb.encode();
-    store.append(encoded);
+    if (deferring) {
+      store.appendDeferred(encoded);
+    } else {
+      store.append(encoded);
+    }
     try {
       state.apply(block.effects(), Block.entryBounds(encoded));
     } catch (RuntimeException e) {
-      // The block is durable but the state did not advance: reopening replays it.
+      // The block is in the store but the state did not advance: reopening replays it.
       state.reload();
       throw e;
     }
     cache.put(cb.header().height(), cb);
+    if (deferring && (++deferredBlocks >= MAX_DEFERRED_BLOCKS
+        || state.store.pendingBytes() >= MAX_DEFERRED_STATE_BYTES)) {
+      makeDurableLocked();
+    }
     return ValidationResult.accepted(cb);
+  }
+
+  /**
+   * Defers durability of the blocks appended from now until {@link #makeDurable}: each is written
+   * to the block store without a force, and the ledger-wide log and the state store are committed
+   * once for all of them (at most {@value #MAX_DEFERRED_BLOCKS} blocks or 64 MiB of state changes
+   * are held; past that they are made durable early). For catch-up of blocks that are already
+   * final on the network: a crash before {@link #makeDurable} may lose some of them (never an
+   * earlier block), and reopening replays whatever the block store kept. Queries see the blocks
+   * at once. Idempotent.
+   */
+  public void deferDurability() {
+    lock.writeLock().lock();
+    try {
+      deferring = true;
+      state.defer(true);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Makes every appended block durable and ends {@link #deferDurability}: forces the block store,
+   * then commits the ledger-wide log, then writes the state changes of the deferred blocks as one
+   * state-store commit, so that on disk the block store is never behind the log nor the log behind
+   * the state. A no-op when nothing is deferred.
+   *
+   * @throws io.medledger.storage.StoreException if a store fails; the ledger then refuses
+   *     appends until it is reopened (which replays what the block store holds)
+   */
+  public void makeDurable() {
+    lock.writeLock().lock();
+    try {
+      deferring = false;
+      state.defer(false);
+      if (broken != null) {
+        throw new IllegalStateException("the ledger failed to make blocks durable; reopen it", broken);
+      }
+      makeDurableLocked();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void makeDurableLocked() {
+    if (deferredBlocks == 0) {
+      return;
+    }
+    try {
+      store.sync();
+      state.makeDurable();
+      deferredBlocks = 0;
+    } catch (RuntimeException e) {
+      broken = e;
+      throw e;
+    }
   }
 
   // ------------------------------------------------------------------ proofs
@@ -1128,18 +1203,25 @@ public final class Ledger implements AutoCloseable {
         page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());
   }
 
-  /** Closes the block store, the state store and the ledger-wide log. */
+  /** Makes deferred blocks durable, then closes the block store, the state store and the ledger-wide log. */
   @Override
   public void close() {
     try {
-      store.close();
+      if (broken == null) {
+        makeDurable();
+      }
     } finally {
       try {
-        state.store.close();
+        store.close();
       } finally {
-        closeLog(state.log);
+        try {
+          state.store.close();
+        } finally {
+          closeLog(state.log);
+        }
       }
     }
   }
+
 
 }

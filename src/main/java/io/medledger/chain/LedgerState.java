@@ -92,9 +92,11 @@ final class LedgerState {
   private static final int CACHE = 1 << 16;
   private static final int HEADER_CACHE = 1 << 12;
 
-  final StateStore store;
+  final DeferringStateStore store;
   /** The ledger-wide log: in memory by default, or tiles on disk that may already hold leaves. */
   final LeafHashLog log;
+  /** Whether {@link #apply} leaves the log and the state store's commit to {@link #makeDurable}. */
+  private boolean deferring;
   final List<ParticipantId> federation = new ArrayList<>();
   final List<ParticipantId> audit = new ArrayList<>();
   final List<ParticipantId> regulators = new ArrayList<>();
@@ -134,7 +136,7 @@ final class LedgerState {
    * @throws IllegalStateException if the store's tip header is missing or does not match
    */
   LedgerState(StateStore store, LeafHashLog log) {
-    this.store = store;
+    this.store = new DeferringStateStore(store);
     this.log = log;
     long h = store.height();
     if (h < 0) {
@@ -605,7 +607,9 @@ final class LedgerState {
     f.i64("size", fx.frontier.size());
     f.digestList("roots", fx.frontier.subtreeRoots());
     b.put(FRONTIER, f.toByteArray());
-    log.commit();
+    if (!deferring) {
+      log.commit();
+    }
     store.commit(b);
     participants.putAll(o.participants);
     grants.putAll(o.grants);
@@ -624,6 +628,21 @@ final class LedgerState {
       headers.put(tip.height(), tip);
     }
     tip = h;
+  }
+
+  /**
+   * Starts or stops deferring durability: while on, {@link #apply} neither commits the log nor
+   * writes the state store; {@link #makeDurable} does both.
+   */
+  void defer(boolean on) {
+    deferring = on;
+    store.defer(on);
+  }
+
+  /** Commits the log, then the state held since the last call, as one store commit. */
+  void makeDurable() {
+    log.commit();
+    store.flush();
   }
 
   /**

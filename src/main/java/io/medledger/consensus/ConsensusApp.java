@@ -92,7 +92,8 @@ public interface ConsensusApp<B> {
 
   /**
    * Durably appends a validated block at committedHeight()+1 with its certificate. Returns only
-   * when the block survives a crash.
+   * when the block survives a crash, except between {@link #beginCatchUp} and
+   * {@link #endCatchUp}.
    */
   void commit(B block, QuorumCertificate certificate);
 
@@ -114,4 +115,21 @@ public interface ConsensusApp<B> {
    * nothing.
    */
   default void predecode(byte[] bytes) {}
+
+  /**
+   * A run of certified blocks fetched by bulk sync is about to be delivered: until
+   * {@link #endCatchUp}, {@link #commit} may defer making blocks durable (they are final on the
+   * network and can be fetched again), so that one durable write covers the whole run. The caller
+   * must call {@link #endCatchUp} before it acknowledges anything about those blocks, and the
+   * protocol's safety state must not be saved ahead of them (see {@link #endCatchUp}). Called on
+   * the protocol's thread. The default does nothing.
+   */
+  default void beginCatchUp() {}
+
+  /**
+   * Makes every block committed since {@link #beginCatchUp} durable and returns to durable
+   * commits. Idempotent; called on the protocol's thread, and also before the protocol's safety
+   * state is saved. The default does nothing.
+   */
+  default void endCatchUp() {}
 }

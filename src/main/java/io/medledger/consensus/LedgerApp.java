@@ -86,6 +86,17 @@ public final class LedgerApp implements ConsensusApp<Block> {
    * (height 0) needs no certificate.
    */
   public static CertificatePolicy certificatePolicy(String protocol) {
+    return certificatePolicy(protocol, SignatureVerifier.DIRECT);
+  }
+
+  /**
+   * {@link #certificatePolicy(String)} with signatures checked by {@code verifier}; given the
+   * verifier of the protocol's {@link ConsensusContext} made by
+   * {@link SignatureVerifier#remembering}, a certificate the engine verified is not verified again
+   * when the block is appended.
+   */
+  public static CertificatePolicy certificatePolicy(String protocol, SignatureVerifier verifier) {
+    java.util.Objects.requireNonNull(verifier, "verifier");
     if (!Protocols.names().contains(protocol)) {
       throw new IllegalArgumentException("unknown consensus protocol '" + protocol + "'");
     }
@@ -104,7 +115,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
         return ValidationResult.rejected("consensus certificate is not a precommit quorum for this header");
       }
       VoterSet m = new VoterSet(parent.federationKeys(), parent.auditKeys());
-      if (!c.verify(header.chainId(), Protocols.voters(protocol, m))) {
+      if (!c.verify(header.chainId(), Protocols.voters(protocol, m), verifier)) {
         return ValidationResult.rejected("consensus certificate lacks a quorum of valid voter signatures");
       }
       return ValidationResult.accepted(chainCert);
@@ -244,11 +255,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
 
   @Override
   public List<byte[]> entries(Block block) {
-    List<byte[]> out = new ArrayList<>(block.entries().size());
-    for (Entry e : block.entries()) {
-      out.add(e.encode());
-    }
-    return out;
+    return block.entryEncodings();
   }
 
   @Override
@@ -272,6 +279,18 @@ public final class LedgerApp implements ConsensusApp<Block> {
   @Override
   public byte[] encode(Block block) {
     return block.encode();
+  }
+
+  /** Defers durability of the ledger's appends ({@link Ledger#deferDurability}). */
+  @Override
+  public void beginCatchUp() {
+    ledger.deferDurability();
+  }
+
+  /** Makes the deferred appends durable ({@link Ledger#makeDurable}). */
+  @Override
+  public void endCatchUp() {
+    ledger.makeDurable();
   }
 
   /** Uses the block {@link #predecode} made from equal bytes, if it still holds one. */

@@ -905,6 +905,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   // ---------------------------------------------------------------- durable safety state
 
   private void persist() {
+    // blocks committed by a catch-up run become durable before a safety state for a later height
+    app.endCatchUp();
     byte[] polBlock = lock.validRound >= 0 ? blockBytes.get(lock.validHash) : null;
     ctx.safetyStore().save(lock.encode(height, round, polBlock));
   }

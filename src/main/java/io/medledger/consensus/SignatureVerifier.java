@@ -12,6 +12,16 @@ public interface SignatureVerifier {
   /** Verifies every signature with {@link Ed25519PublicKey#verify}. */
   SignatureVerifier DIRECT = Ed25519PublicKey::verify;
 
+  /**
+   * A verifier that remembers the last {@code capacity} signatures it found valid (invalid ones
+   * are verified on every call): share one between a protocol's {@link ConsensusContext} and the
+   * ledger's {@link LedgerApp#certificatePolicy(String, SignatureVerifier)}, so that each
+   * certificate is verified once. Thread-safe.
+   */
+  static SignatureVerifier remembering(int capacity) {
+    return new RememberingVerifier(capacity);
+  }
+
   /** True when {@code signature} is a valid signature by {@code key} over {@code message}. */
   boolean verify(Ed25519PublicKey key, byte[] message, byte[] signature);
 }

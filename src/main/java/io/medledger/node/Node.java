@@ -23,6 +23,7 @@ import io.medledger.consensus.ConsensusProtocol;
 import io.medledger.consensus.FileSafetyStore;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.consensus.Protocols;
+import io.medledger.consensus.SignatureVerifier;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.node.ClientWire;
@@ -117,6 +118,9 @@ public final class Node implements AutoCloseable {
   private volatile Throwable failure;
   private volatile PeerAddress clientAddress;
 
+  /** Certificate signatures remembered between the engine's check and the ledger's (a few blocks' worth). */
+  private static final int CERTIFICATE_SIGNATURES_REMEMBERED = 1024;
+
   private static final class Pending {
     final Entry entry;
     final byte[] encoded;
@@ -133,7 +137,7 @@ public final class Node implements AutoCloseable {
   }
 
   private Node(NodeConfig config, NodeKeys keys, Ledger ledger, TileLog tiles, PeerTransport transport,
-      boolean ownsTransport, NodeMetrics metrics) {
+      boolean ownsTransport, NodeMetrics metrics, SignatureVerifier verifier) {
     this.config = config;
     this.keys = keys;
     this.ledger = ledger;
@@ -160,7 +164,7 @@ public final class Node implements AutoCloseable {
     ConsensusConfig cc = config.consensus().toConsensusConfig();
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
-        new FileSafetyStore(config.dataDirectory().resolve(SAFETY)));
+        new FileSafetyStore(config.dataDirectory().resolve(SAFETY)), verifier);
     ConsensusProtocol protocol = Protocols.create(config.consensus().protocol(), app, ctx, cc);
     this.driver = new ProtocolDriver(protocol, app, transport, new Listener(), DriverOptions.defaults(), maxFrame);
     String tag = keys.ledgerKey().toHex().substring(0, 8);
@@ -195,11 +199,13 @@ public final class Node implements AutoCloseable {
           "field 'ledger_key' names " + config.ledgerKey().toHex() + " but the key store holds " + keys.ledgerKey().toHex());
     }
     TileLog[] log = new TileLog[1];
-    Ledger ledger = openLedger(config, log);
+    // one verifier for the engine and the ledger's certificate policy: each certificate is verified once
+    SignatureVerifier verifier = SignatureVerifier.remembering(CERTIFICATE_SIGNATURES_REMEMBERED);
+    Ledger ledger = openLedger(config, log, verifier);
     Node n;
     try {
       checkRole(config, ledger);
-      n = new Node(config, keys, ledger, log[0], transport, ownsTransport, metrics);
+      n = new Node(config, keys, ledger, log[0], transport, ownsTransport, metrics, verifier);
     } catch (RuntimeException e) {
       ledger.close();
       throw e;
@@ -303,7 +309,7 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private static Ledger openLedger(NodeConfig config, TileLog[] log) {
+  private static Ledger openLedger(NodeConfig config, TileLog[] log, SignatureVerifier verifier) {
     Path data = config.dataDirectory();
     try {
       OwnerOnly.createDirectories(data);
@@ -339,7 +345,7 @@ public final class Node implements AutoCloseable {
     Ledger ledger;
     try {
       ledger = Ledger.builder(parameters(config)).store(store).state(state).log(tiles).clock(Clock.systemUTC())
-          .certificatePolicy(LedgerApp.certificatePolicy(config.consensus().protocol())).open();
+          .certificatePolicy(LedgerApp.certificatePolicy(config.consensus().protocol(), verifier)).open();
     } catch (LedgerReplayException | StoreException e) {
       closeQuietly(state, tiles, store);
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "the chain in " + data + " does not verify: " + e.getMessage(), e);

@@ -64,6 +64,8 @@ public final class ProtocolDriver implements AutoCloseable {
   private volatile int round;
   private volatile boolean started;
   private volatile boolean stopped;
+  /** Commits of the sync response being applied, told to the listener once durable; loop only. */
+  private List<Action.Committed> heldCommits;
 
   /**
    * A driver of {@code protocol}, whose block store is {@code app} (read on the event loop to serve
@@ -360,7 +362,11 @@ public final class ProtocolDriver implements AutoCloseable {
         // closed
       }
     } else if (a instanceof Action.Committed c) {
-      listener.committed(c);
+      if (heldCommits != null) {
+        heldCommits.add(c);
+      } else {
+        listener.committed(c);
+      }
     } else if (a instanceof Action.EvidenceFound f) {
       listener.evidenceFound(f);
     } else if (a instanceof Action.ProposalRejected r) {
@@ -444,7 +450,11 @@ public final class ProtocolDriver implements AutoCloseable {
       return;
     }
     int committed = 0;
-    {
+    // One durable write for the whole response: the app may defer durability while its blocks are
+    // applied (they are final on the network), and the listener hears of them only once durable.
+    heldCommits = new ArrayList<>();
+    try {
+      app.beginCatchUp();
       for (int i = 0; i < r.blocks().size(); i++) {
         long before = protocol.height();
         handle(new Event.BlockDelivered(r.blocks().get(i), r.certificates().get(i)));
@@ -453,6 +463,20 @@ public final class ProtocolDriver implements AutoCloseable {
         }
         committed++;
         synced.incrementAndGet();
+      }
+      app.endCatchUp();
+    } catch (RuntimeException ex) {
+      heldCommits = null;
+      fail(ex);
+      return;
+    }
+    List<Action.Committed> held = heldCommits;
+    heldCommits = null;
+    for (Action.Committed c : held) {
+      try {
+        listener.committed(c);
+      } catch (RuntimeException ex) {
+        LOG.log(Level.WARNING, "listener failed on Committed", ex);
       }
     }
     if (sync.completed(from, r, committed, committedHeight(), now())) {

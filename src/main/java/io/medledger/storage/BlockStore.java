@@ -21,6 +21,27 @@ public interface BlockStore extends AutoCloseable {
   long append(byte[] encodedBlock);
 
   /**
+   * Appends a block without forcing it to disk: it is readable at once, and durable after the
+   * next {@link #sync()} (or a later {@link #append}). A crash before then may lose it, and every
+   * deferred block after it, never an earlier one. For blocks that can be fetched again (catch-up
+   * of blocks final on the network). The default appends durably.
+   *
+   * @return the new block's index
+   * @throws IllegalArgumentException if the block exceeds the store's maximum block size
+   * @throws StoreException if the store is closed or the write fails
+   */
+  default long appendDeferred(byte[] encodedBlock) {
+    return append(encodedBlock);
+  }
+
+  /**
+   * Forces every block appended so far to disk (what {@link #appendDeferred} left undone).
+   *
+   * @throws StoreException if the store is closed or the force fails
+   */
+  default void sync() {}
+
+  /**
    * Reads the block at {@code index}.
    *
    * @return a fresh copy of the block's bytes

@@ -166,6 +166,8 @@ public final class FileBlockStore implements BlockStore {
   private volatile long size;
   private volatile boolean closed;
   private IOException failure;
+  /** Frames of the last segment written by {@link #appendDeferred} and not forced yet; writer lock. */
+  private boolean unforced;
 
   private FileBlockStore(Path directory, Options options, FileChannel lockChannel, FileLock lock, boolean readOnly,
       List<Segment> segs, LongChunks index, long droppedTailBytes) {
@@ -480,6 +482,40 @@ public final class FileBlockStore implements BlockStore {
 
   @Override
   public long append(byte[] encodedBlock) {
+    return append(encodedBlock, true);
+  }
+
+  /**
+   * Writes the frame without forcing it: the block is readable at once and durable after
+   * {@link #sync()}. A process crash loses nothing written; a power loss may cut the deferred
+   * tail, which recovery treats as a torn tail where the filesystem keeps appends in order.
+   */
+  @Override
+  public long appendDeferred(byte[] encodedBlock) {
+    return append(encodedBlock, false);
+  }
+
+  @Override
+  public void sync() {
+    synchronized (writeLock) {
+      ensureOpen();
+      if (!unforced) {
+        return;
+      }
+      if (failure != null) {
+        throw new StoreException("block store " + directory + " failed an earlier write; reopen it", failure);
+      }
+      try {
+        segments[segments.length - 1].channel.force(false);
+        unforced = false;
+      } catch (IOException e) {
+        failure = e;
+        throw new StoreException("sync of block store " + directory + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private long append(byte[] encodedBlock, boolean force) {
     Objects.requireNonNull(encodedBlock, "encodedBlock");
     int len = encodedBlock.length;
     if (len > options.maxBlockSize()) {
@@ -502,6 +538,11 @@ public final class FileBlockStore implements BlockStore {
       long frameLen = Frames.OVERHEAD + (long) len;
       try {
         if (seg.end > 0 && seg.end + frameLen > options.segmentSize()) {
+          if (unforced) {
+            // deferred frames of the full segment become durable before the next one starts
+            seg.channel.force(false);
+            unforced = false;
+          }
           seg = roll(segs);
         }
         long pos = seg.end;
@@ -512,7 +553,12 @@ public final class FileBlockStore implements BlockStore {
         while (written < frameLen) {
           written += ch.write(bufs);
         }
-        ch.force(false);
+        if (force) {
+          ch.force(false);
+          unforced = false;
+        } else {
+          unforced = true;
+        }
         seg.end = pos + frameLen;
         long n = size;
         index.add(((long) (segments.length - 1) << OFFSET_BITS) | pos);

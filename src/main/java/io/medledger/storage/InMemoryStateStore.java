@@ -2,9 +2,9 @@ package io.medledger.storage;
 
 import io.medledger.crypto.Digest;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * A {@link StateStore} held in memory, for tests and pilots: nothing is durable, and its heap
@@ -13,7 +13,10 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * <p>Thread-safe as {@link StateStore} states.
  */
 public final class InMemoryStateStore implements StateStore {
-  private final ConcurrentSkipListMap<Key, byte[]> map = new ConcurrentSkipListMap<>();
+  /** The values, by key: a read or an overwrite is one hash lookup. */
+  private final ConcurrentHashMap<Key, byte[]> values = new ConcurrentHashMap<>();
+  /** The keys in order, for scans; a key enters once, when first written (keys are never removed). */
+  private final ConcurrentSkipListSet<Key> order = new ConcurrentSkipListSet<>();
   private volatile long height = -1;
   private volatile Digest tip;
   private volatile boolean closed;
@@ -36,15 +39,16 @@ public final class InMemoryStateStore implements StateStore {
   @Override
   public byte[] get(byte[] key) {
     ensureOpen();
-    byte[] v = map.get(new Key(key));
+    byte[] v = values.get(new Key(key));
     return v == null ? null : v.clone();
   }
 
   @Override
   public void scan(byte[] from, byte[] to, Visitor visitor) {
     ensureOpen();
-    for (Map.Entry<Key, byte[]> e : map.subMap(new Key(from), true, new Key(to), false).entrySet()) {
-      if (!visitor.visit(e.getKey().bytes.clone(), e.getValue().clone())) {
+    for (Key k : order.subSet(new Key(from), true, new Key(to), false)) {
+      byte[] v = values.get(k);
+      if (v != null && !visitor.visit(k.bytes.clone(), v.clone())) {
         return;
       }
     }
@@ -53,11 +57,14 @@ public final class InMemoryStateStore implements StateStore {
   @Override
   public synchronized void commit(Batch batch) {
     ensureOpen();
-    if (batch.height() != height + 1) {
-      throw new IllegalArgumentException("batch for height " + batch.height() + " on a state at " + height);
+    if (batch.firstHeight() != height + 1) {
+      throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height);
     }
     for (int i = 0; i < batch.size(); i++) {
-      map.put(new Key(batch.key(i)), batch.value(i));
+      Key k = new Key(batch.key(i));
+      if (values.put(k, batch.value(i)) == null) {
+        order.add(k);
+      }
     }
     tip = batch.tip();
     height = batch.height();
@@ -77,11 +84,12 @@ public final class InMemoryStateStore implements StateStore {
   /**
    * A key in unsigned byte order. Its first eight bytes are kept as one number, so that most
    * comparisons (state keys differ early: a one-byte prefix, then digests) cost one long compare
-   * instead of an array comparison.
+   * instead of an array comparison; its hash code is computed once.
    */
   private static final class Key implements Comparable<Key> {
     final byte[] bytes;
     final long head;
+    final int hash;
 
     Key(byte[] bytes) {
       this.bytes = bytes;
@@ -90,6 +98,7 @@ public final class InMemoryStateStore implements StateStore {
         h = (h << 8) | (i < bytes.length ? bytes[i] & 0xff : 0);
       }
       this.head = h;
+      this.hash = Arrays.hashCode(bytes);
     }
 
     @Override
@@ -106,12 +115,12 @@ public final class InMemoryStateStore implements StateStore {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && Arrays.equals(bytes, k.bytes);
+      return o instanceof Key k && hash == k.hash && Arrays.equals(bytes, k.bytes);
     }
 
     @Override
     public int hashCode() {
-      return Arrays.hashCode(bytes);
+      return hash;
     }
   }
 }

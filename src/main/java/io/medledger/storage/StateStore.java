@@ -42,9 +42,9 @@ public interface StateStore extends AutoCloseable {
 
   /**
    * Applies {@code batch} atomically and durably: after a crash the store reflects either the
-   * previous block or this one, never part of it.
+   * previous block or the batch's last one, never part of it.
    *
-   * @throws IllegalArgumentException if the batch's height is not {@link #height()} + 1
+   * @throws IllegalArgumentException if the batch's first height is not {@link #height()} + 1
    * @throws StoreException if the store is closed or the write fails
    */
   void commit(Batch batch);
@@ -61,10 +61,12 @@ public interface StateStore extends AutoCloseable {
   }
 
   /**
-   * One block's state changes: puts in order (a later put of the same key wins) and the block
-   * they bring the state to. Not thread-safe; the store owns the arrays once committed.
+   * The state changes of one block, or of consecutive blocks {@link #firstHeight()} to
+   * {@link #height()}: puts in order (a later put of the same key wins) and the block they bring
+   * the state to. Not thread-safe; the store owns the arrays once committed.
    */
   final class Batch {
+    private final long firstHeight;
     private final long height;
     private final Digest tip;
     private final List<byte[]> keys = new ArrayList<>();
@@ -72,9 +74,18 @@ public interface StateStore extends AutoCloseable {
 
     /** An empty batch bringing the state to block {@code height} with header hash {@code tip}. */
     public Batch(long height, Digest tip) {
-      if (height < 0) {
-        throw new IllegalArgumentException("height must not be negative: " + height);
+      this(height, height, tip);
+    }
+
+    /**
+     * An empty batch of the changes of blocks {@code firstHeight} to {@code height}, bringing the
+     * state to block {@code height} with header hash {@code tip}.
+     */
+    public Batch(long firstHeight, long height, Digest tip) {
+      if (firstHeight < 0 || height < firstHeight) {
+        throw new IllegalArgumentException("heights must satisfy 0 <= first <= last: " + firstHeight + ", " + height);
       }
+      this.firstHeight = firstHeight;
       this.height = height;
       this.tip = Objects.requireNonNull(tip, "tip");
     }
@@ -92,6 +103,11 @@ public interface StateStore extends AutoCloseable {
       keys.add(key);
       values.add(Objects.requireNonNull(value, "value"));
       return this;
+    }
+
+    /** The height of the first block whose changes the batch holds (the store's height + 1). */
+    public long firstHeight() {
+      return firstHeight;
     }
 
     /** The height of the block this batch brings the state to. */

@@ -4,14 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.chain.Ledger;
+import io.medledger.consensus.Action;
+import io.medledger.consensus.LedgerApp;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.transport.NodeFrames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.medledger.storage.FileBlockStore;
+import io.medledger.storage.StateStore;
+import io.medledger.testing.DelegatingStateStore;
+import io.medledger.tlog.TileLog;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -114,6 +126,72 @@ class NodeSyncTest {
       // order and timing; when it does, its tampered blocks were refused above (same chain).
       // BlockSyncTest pins the liar's backoff deterministically.
       System.out.println("sync over " + transport + ": the liar answered " + lying.lies.get() + " requests");
+    }
+  }
+
+  /** The durable height of a node's state: what its RocksDB store has committed. */
+  static final class DurableHeight extends DelegatingStateStore {
+    volatile long committed = -1;
+
+    DurableHeight(StateStore inner) {
+      super(inner);
+    }
+
+    @Override
+    public void commit(Batch batch) {
+      inner.commit(batch);
+      committed = batch.height();
+    }
+  }
+
+  /**
+   * A late server on a node's stores (block files, RocksDB, tiles) catches up by bulk sync, whose
+   * responses are made durable once each: its listener (which acknowledges entries) hears of every
+   * commit only after the state store holds that block durably.
+   */
+  @Test
+  void aFileBackedServerHearsOfSyncedBlocksOnlyOnceTheyAreDurable(@TempDir Path dir) throws Exception {
+    try (NodeCluster c = new NodeCluster("rotating-audit", false, 4, 4)) {
+      c.maxBlockEntries = 10;
+      c.create();
+      int late = c.members.size() - 1;
+      for (int i = 0; i < late; i++) {
+        ProtocolDriver d = c.driver(i, c.ledgers.get(i), c.transports.get(i), new ConsensusListener() {});
+        c.drivers.add(d);
+        d.start();
+      }
+      for (int i = 0; i < 300; i++) {
+        c.drivers.get(i % 4).submit(c.fixture.registerPatient(c.fixture.actor("q" + i)).encode());
+      }
+      Ledger reference = c.ledgers.get(0);
+      NodeCluster.await(() -> reference.height() >= 25, 60_000, () -> "25 blocks: " + reference.height());
+      long target = reference.height();
+      DurableHeight state = new DurableHeight(StateStore.rocksDb(dir.resolve("state")));
+      Ledger onDisk = Ledger.builder(c.fixture.params).store(FileBlockStore.open(dir.resolve("blocks"))).state(state)
+          .log(TileLog.open(dir.resolve("log"))).clock(Clock.systemUTC())
+          .certificatePolicy(LedgerApp.certificatePolicy(c.protocol)).open();
+      try (onDisk) {
+        onDisk.append(c.fixture.ledger.block(0));
+        List<String> early = new CopyOnWriteArrayList<>();
+        AtomicInteger heard = new AtomicInteger();
+        ProtocolDriver joiner = c.driver(late, onDisk, c.transports.get(late), new ConsensusListener() {
+          @Override
+          public void committed(Action.Committed commit) {
+            heard.incrementAndGet();
+            if (state.committed < commit.height()) {
+              early.add("heard of block " + commit.height() + " with the state durable at " + state.committed);
+            }
+          }
+        });
+        c.drivers.add(joiner);
+        joiner.start();
+        NodeCluster.await(() -> onDisk.height() >= target, 60_000, "the late server catches up");
+        joiner.call(p -> p.height()).get(30, TimeUnit.SECONDS);
+        assertTrue(joiner.syncedBlocks() > 0, "blocks came through bulk sync");
+        assertTrue(heard.get() >= target, "heard of " + heard.get() + " commits");
+        assertEquals(List.of(), early.subList(0, Math.min(3, early.size())));
+        joiner.close();
+      }
     }
   }
 }

@@ -175,8 +175,8 @@ public final class RocksStateStore implements StateStore {
     lock.writeLock().lock();
     try (WriteBatch wb = new WriteBatch()) {
       ensureOpen();
-      if (batch.height() != height + 1) {
-        throw new IllegalArgumentException("batch for height " + batch.height() + " on a state at " + height);
+      if (batch.firstHeight() != height + 1) {
+        throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height);
       }
       for (int i = 0; i < batch.size(); i++) {
         wb.put(batch.key(i), batch.value(i));

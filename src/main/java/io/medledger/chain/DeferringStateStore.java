@@ -1,0 +1,192 @@
+package io.medledger.chain;
+
+import io.medledger.crypto.Digest;
+import io.medledger.storage.InMemoryStateStore;
+import io.medledger.storage.StateStore;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The ledger's view of its {@link StateStore}: commits go straight to the store, except while
+ * {@linkplain #defer deferring}, when they are merged in memory (readers see them at once) and
+ * written as one batch by {@link #flush}. Deferring is a no-op over an {@link InMemoryStateStore},
+ * which is not durable anyway.
+ *
+ * <p>Used under the ledger's lock: commits, flushes and {@link #defer} under the write lock (one
+ * thread), reads under the read lock (any number of threads, none during a write).
+ */
+final class DeferringStateStore implements StateStore {
+  private final StateStore base;
+  private final boolean durable;
+  /** The held puts by key (one hash lookup per read or write); the last put of a key wins. */
+  private final HashMap<Key, byte[]> pending = new HashMap<>();
+  /** The held puts in key order, built by a scan and dropped by the next commit; null when not built. */
+  private volatile TreeMap<byte[], byte[]> sorted;
+  private boolean deferring;
+  private long pendingFirst = -1;
+  private long pendingHeight = -1;
+  private Digest pendingTip;
+  private long pendingBytes;
+
+  DeferringStateStore(StateStore base) {
+    this.base = base;
+    this.durable = !(base instanceof InMemoryStateStore);
+  }
+
+  /** Starts or stops merging commits in memory; stopping does not {@link #flush}. */
+  void defer(boolean on) {
+    deferring = on && durable;
+  }
+
+  /** Bytes of keys and values held for the next {@link #flush}. */
+  long pendingBytes() {
+    return pendingBytes;
+  }
+
+  /** Commits what is held as one batch (blocks {@code pendingFirst..pendingHeight}), if anything. */
+  void flush() {
+    if (pendingHeight < 0) {
+      return;
+    }
+    Batch b = new Batch(pendingFirst, pendingHeight, pendingTip);
+    for (Map.Entry<Key, byte[]> e : pending.entrySet()) {
+      b.put(e.getKey().bytes, e.getValue());
+    }
+    base.commit(b);
+    discard();
+  }
+
+  /** Forgets what is held (after a failed flush: the store still reflects its own height). */
+  void discard() {
+    pending.clear();
+    sorted = null;
+    pendingFirst = -1;
+    pendingHeight = -1;
+    pendingTip = null;
+    pendingBytes = 0;
+  }
+
+  StateStore base() {
+    return base;
+  }
+
+  @Override
+  public long height() {
+    return pendingHeight >= 0 ? pendingHeight : base.height();
+  }
+
+  @Override
+  public Optional<Digest> tip() {
+    return pendingHeight >= 0 ? Optional.of(pendingTip) : base.tip();
+  }
+
+  @Override
+  public byte[] get(byte[] key) {
+    byte[] v = pending.isEmpty() ? null : pending.get(new Key(key));
+    return v != null ? v.clone() : base.get(key);
+  }
+
+  @Override
+  public void scan(byte[] from, byte[] to, Visitor visitor) {
+    if (pending.isEmpty()) {
+      base.scan(from, to, visitor);
+      return;
+    }
+    TreeMap<byte[], byte[]> inOrder = sorted;
+    if (inOrder == null) {
+      // readers may race to build it; each builds its own and publishes a complete map
+      TreeMap<byte[], byte[]> built = new TreeMap<>(Arrays::compareUnsigned);
+      pending.forEach((k, v) -> built.put(k.bytes, v));
+      sorted = built;
+      inOrder = built;
+    }
+    Iterator<Map.Entry<byte[], byte[]>> held = inOrder.subMap(from, true, to, false).entrySet().iterator();
+    @SuppressWarnings("unchecked")
+    Map.Entry<byte[], byte[]>[] next = new Map.Entry[] {held.hasNext() ? held.next() : null};
+    boolean[] stopped = {false};
+    base.scan(from, to, (k, v) -> {
+      // held keys before this one, then this one unless a held value replaces it
+      while (next[0] != null && Arrays.compareUnsigned(next[0].getKey(), k) < 0) {
+        if (!visitor.visit(next[0].getKey().clone(), next[0].getValue().clone())) {
+          stopped[0] = true;
+          return false;
+        }
+        next[0] = held.hasNext() ? held.next() : null;
+      }
+      if (next[0] != null && Arrays.equals(next[0].getKey(), k)) {
+        Map.Entry<byte[], byte[]> e = next[0];
+        next[0] = held.hasNext() ? held.next() : null;
+        if (!visitor.visit(e.getKey().clone(), e.getValue().clone())) {
+          stopped[0] = true;
+          return false;
+        }
+        return true;
+      }
+      if (!visitor.visit(k, v)) {
+        stopped[0] = true;
+        return false;
+      }
+      return true;
+    });
+    while (!stopped[0] && next[0] != null) {
+      if (!visitor.visit(next[0].getKey().clone(), next[0].getValue().clone())) {
+        return;
+      }
+      next[0] = held.hasNext() ? held.next() : null;
+    }
+  }
+
+  @Override
+  public void commit(Batch batch) {
+    if (!deferring && pendingHeight < 0) {
+      base.commit(batch);
+      return;
+    }
+    if (batch.firstHeight() != height() + 1) {
+      throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height());
+    }
+    sorted = null;
+    for (int i = 0; i < batch.size(); i++) {
+      byte[] old = pending.put(new Key(batch.key(i)), batch.value(i));
+      pendingBytes += batch.value(i).length + (old == null ? batch.key(i).length : -old.length);
+    }
+    if (pendingHeight < 0) {
+      pendingFirst = batch.firstHeight();
+    }
+    pendingHeight = batch.height();
+    pendingTip = batch.tip();
+    if (!deferring) {
+      flush();
+    }
+  }
+
+  @Override
+  public void close() {
+    base.close();
+  }
+
+  /** A key compared by content, its hash computed once. */
+  private static final class Key {
+    final byte[] bytes;
+    final int hash;
+
+    Key(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && hash == k.hash && Arrays.equals(bytes, k.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+}
