@@ -94,6 +94,9 @@ class ClinicianClientTest {
     MedicalRecord byLee = lee.write(anna.id(), SmallFederation.observation("9"));
     assertEquals(List.of(byLee.id()), lee.sharedRecords().stream().map(v -> v.record().id()).toList());
     assertEquals(List.of(), kim.sharedRecords(), "a colleague of the same institution sees nothing ungranted");
+    IllegalArgumentException typeChange = assertThrows(IllegalArgumentException.class,
+        () -> lee.amend(byLee.id(), "{\"resourceType\":\"Condition\",\"id\":\"c\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertTrue(typeChange.getMessage().contains("keeps the resource type Observation"), typeChange.getMessage());
     anna.grant(GrantRequest.treatment(kim.id()).scope(AccessScope.records(byLee.id())));
     anna.erase(byLee.id());
     assertThrows(RecordErasedException.class, () -> kim.amend(byLee.id(), SmallFederation.observation("9")));

@@ -66,13 +66,29 @@ class PatientClientTest {
   }
 
   @Test
+  void aStreamedUploadIsAnOwnRecordOfTheTypeGiven() {
+    byte[] big = new byte[300_000];
+    big[7] = 7;
+    MedicalRecord m = anna.upload("ImagingStudy", new java.io.ByteArrayInputStream(big));
+    assertEquals(anna.id(), m.patient());
+    assertEquals("ImagingStudy", m.resourceType());
+    MedicalRecord second = anna.uploadAsync("ImagingStudy", new java.io.ByteArrayInputStream(big)).join();
+    assertEquals(anna.id(), second.patient());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(big.length, anna.read(m.id(), out));
+    assertArrayEquals(big, out.toByteArray());
+  }
+
+  @Test
   void grantsAreListedAndActiveUntilRevoked() {
     ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
     AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
     assertEquals(List.of(g), anna.grants());
     assertEquals(List.of(), li.grants());
     assertTrue(anna.isGrantActive(g.id()));
-    anna.revoke(g.id());
+    io.medledger.chain.AccessRevocation r = anna.revoke(g.id());
+    assertEquals(g.id(), r.grant());
+    assertEquals(anna.id(), r.patient());
     assertFalse(anna.isGrantActive(g.id()));
     assertEquals(List.of(annas.id()), anna.records().stream().map(v -> v.record().id()).toList());
     assertEquals(List.of(), li.records());
