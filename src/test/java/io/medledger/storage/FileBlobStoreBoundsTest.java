@@ -62,7 +62,8 @@ class FileBlobStoreBoundsTest {
     FileBlobStore s = FileBlobStore.open(dir, 100);
     Digest id = s.put(bytes(100));
     assertArrayEquals(bytes(100), s.get(id).orElseThrow());
-    assertThrows(IllegalArgumentException.class, () -> s.put(bytes(101)));
+    IllegalArgumentException whole = assertThrows(IllegalArgumentException.class, () -> s.put(bytes(101)));
+    assertEquals("blob of 101 bytes exceeds the limit of 100", whole.getMessage(), "refused before any file is made");
     // streamed in pieces: the piece that crosses the limit drops the upload
     try (FileBlobStore.Upload u = s.begin()) {
       u.write(bytes(60), 0, 60);
@@ -88,6 +89,7 @@ class FileBlobStoreBoundsTest {
       Digest other = Sha256.hash(new byte[] {1});
       BlobCorruptedException e = assertThrows(BlobCorruptedException.class, () -> u.commit(Optional.of(other)));
       assertEquals("the bytes received hash to " + want + ", not to " + other, e.getMessage());
+      assertEquals(0, temporaryFiles(), "the refused upload is dropped at once");
     }
     assertEquals(BlobState.MISSING, s.check(want), "nothing stored");
     assertEquals(0, temporaryFiles());
@@ -156,12 +158,22 @@ class FileBlobStoreBoundsTest {
   }
 
   @Test
-  void checksLeaveNoFileOpen() throws IOException {
+  void checksCommitsAndDroppedUploadsLeaveNoFileOpen() throws IOException {
     FileBlobStore s = FileBlobStore.open(dir);
     Digest id = s.put(bytes(10));
+    Digest bad = s.put(bytes(11));
+    Path file = dir.resolve(bad.toHex().substring(0, 2)).resolve(bad.toHex());
+    Files.write(file, bytes(12));
     long before = openFiles();
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 100; i++) {
       assertEquals(BlobState.PRESENT, s.check(id));
+      assertEquals(BlobState.CORRUPT, s.check(bad));
+      FileBlobStore.Upload committed = s.begin(); // committed and never closed
+      committed.write(bytes(20 + i), 0, 20 + i);
+      committed.commit(Optional.empty());
+      try (FileBlobStore.Upload dropped = s.begin()) {
+        dropped.write(bytes(5), 0, 5);
+      }
     }
     assertTrue(openFiles() < before + 50, "open files grew from " + before + " to " + openFiles());
   }

@@ -240,6 +240,24 @@ class ReplicatedBlobStoreReportsTest {
   }
 
   @Test
+  void aReadTriesThePreferredNodeFirstAndARepairWithNoNodeReachedFails() throws IOException {
+    ReplicatedBlobStore s = store(2);
+    byte[] data = {6, 6};
+    Digest id = s.put(data);
+    assertEquals(id, s.put(new ByteArrayInputStream(data)));
+    assertEquals("node-c", s.readTo(id, List.of("node-c"), new ByteArrayOutputStream()).servedBy());
+    Digest missing = Sha256.hash(new byte[] {1, 1});
+    assertThrows(InsufficientReplicasException.class, () -> s.open(missing, List.of()));
+    try (java.util.stream.Stream<Path> left = Files.list(spool)) {
+      assertEquals(0, left.count(), "the spool of a failed open is removed");
+    }
+    a.down = true;
+    b.down = true;
+    c.down = true;
+    assertThrows(InsufficientReplicasException.class, () -> s.repair(id));
+  }
+
+  @Test
   void getAndReadSayMissingWhenNoNodeHoldsAVerifiedCopy() {
     ReplicatedBlobStore s = store(2);
     byte[] data = {7, 7, 7};
@@ -267,6 +285,8 @@ class ReplicatedBlobStoreReportsTest {
     assertThrows(BlobUnavailableException.class, () -> s.delete(id));
     b.down = false;
     assertTrue(s.delete(id), "node-b still held a copy");
+    Digest other = s.put(new byte[] {5});
+    assertTrue(s.deleteErased(other, record));
     assertFalse(s.delete(id), "no copy left");
     assertFalse(s.deleteErased(id, record));
   }
