@@ -37,13 +37,7 @@ final class TestFederation {
   }
 
   static SecureRandom seeded(long seed) {
-    try {
-      SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
-      r.setSeed(seed);
-      return r;
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return io.medledger.client.SmallFederation.seeded(seed);
   }
 
   /** A demo FHIR bundle shipped with the library. */

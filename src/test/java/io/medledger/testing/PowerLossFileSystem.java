@@ -112,6 +112,9 @@ public final class PowerLossFileSystem extends FileSystem {
   private long crashAt = Long.MAX_VALUE;
   private boolean dead;
   private int epoch;
+  private ReadShaper shaper;
+  private long reads;
+  private long bytesRead;
 
   private PowerLossFileSystem(Path realRoot) throws IOException {
     this.real = realRoot.getFileSystem();
@@ -157,6 +160,35 @@ public final class PowerLossFileSystem extends FileSystem {
    */
   public synchronized void ignoreForce(ForceIgnored which) {
     this.ignored = which;
+  }
+
+  /**
+   * Decides how much one positional read ({@link FileChannel#read(ByteBuffer, long)}) returns,
+   * within what {@code FileChannel}'s contract allows.
+   */
+  @FunctionalInterface
+  public interface ReadShaper {
+    /**
+     * For read number {@code call} (counted from 1) of {@code requested} bytes at {@code position}
+     * of {@code file}: how many bytes to return (0 to {@code requested}: a short or empty read), or
+     * -1 to answer end of file (as if the file had shrunk).
+     */
+    int allow(long call, Path file, long position, int requested);
+  }
+
+  /** Shapes positional reads from now on ({@code null}: every read returns what the file holds). */
+  public synchronized void shapeReads(ReadShaper shaper) {
+    this.shaper = shaper;
+  }
+
+  /** Positional reads made so far, through any channel. */
+  public synchronized long reads() {
+    return reads;
+  }
+
+  /** Bytes returned by positional reads so far. */
+  public synchronized long bytesRead() {
+    return bytesRead;
   }
 
   /** Whether the simulated machine has lost power and not yet rebooted. */
@@ -477,7 +509,35 @@ public final class PowerLossFileSystem extends FileSystem {
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
       readStep();
-      return delegate.read(dst, position);
+      ReadShaper s;
+      long call;
+      Path file;
+      synchronized (PowerLossFileSystem.this) {
+        s = shaper;
+        call = ++reads;
+        file = pathOf(node.id);
+      }
+      int allow = s == null ? dst.remaining() : s.allow(call, file, position, dst.remaining());
+      if (allow < 0) {
+        return -1;
+      }
+      int r;
+      if (allow < dst.remaining()) {
+        ByteBuffer part = dst.slice();
+        part.limit(allow);
+        r = delegate.read(part, position);
+        if (r > 0) {
+          dst.position(dst.position() + r);
+        }
+      } else {
+        r = delegate.read(dst, position);
+      }
+      if (r > 0) {
+        synchronized (PowerLossFileSystem.this) {
+          bytesRead += r;
+        }
+      }
+      return r;
     }
 
     @Override

@@ -1,0 +1,96 @@
+package io.medledger.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.federation.Federation;
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A patient's client opens only for an active patient on the ledger, acts only on the patient's
+ * own records (another patient's record is refused before anything is logged or deleted), and
+ * lists the patient's own grants and access events.
+ */
+class PatientClientTest {
+  private final Federation f = SmallFederation.builder("patient-client-test", 21).build();
+  private final PatientClient anna = f.registerPatient("Anna");
+  private final PatientClient li = f.registerPatient("Li");
+  private final byte[] annasData = SmallFederation.observation("1");
+  private final MedicalRecord annas = anna.upload(annasData);
+
+  @AfterEach
+  void close() {
+    f.close();
+  }
+
+  @Test
+  void aClientOpensOnlyForAnActivePatientIdentity() {
+    Identity doctor = Identity.generate(ParticipantKind.CLINICIAN, "Dr X", SmallFederation.seeded(1));
+    assertThrows(IllegalArgumentException.class, () -> PatientClient.open(f.connection(), doctor));
+    assertThrows(IllegalArgumentException.class, () -> PatientClient.register(f.connection(), doctor));
+    Identity stranger = Identity.generate(ParticipantKind.PATIENT, "Unregistered", SmallFederation.seeded(2));
+    AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> PatientClient.open(f.connection(), stranger));
+    assertEquals(AccessRight.RECORD_OWNER, e.missingRight());
+    assertTrue(e.getMessage().contains("is not an active patient"), e.getMessage());
+    PatientClient again = PatientClient.open(f.connection(), anna.identity());
+    assertEquals(anna.id(), again.id());
+    assertEquals(anna.identity(), again.identity());
+    assertArrayEquals(annasData, again.read(annas.id()));
+    assertEquals("PatientClient[" + anna.id() + "]", again.toString());
+  }
+
+  @Test
+  void anotherPatientsRecordIsRefusedBeforeAnythingIsLoggedOrDeleted() {
+    for (Runnable call : List.<Runnable>of(() -> li.read(annas.id()), () -> li.read(annas.id(), new ByteArrayOutputStream()),
+        () -> li.erase(annas.id()))) {
+      AccessRefusedException e = assertThrows(AccessRefusedException.class, call::run);
+      assertEquals(AccessRight.RECORD_OWNER, e.missingRight());
+      assertTrue(e.getMessage().contains("belongs to another patient"), e.getMessage());
+    }
+    assertEquals(List.of(), anna.accessEvents(), "no read was logged");
+    assertFalse(f.connection().isErased(annas.id()));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(annasData.length, anna.read(annas.id(), out));
+    assertArrayEquals(annasData, out.toByteArray());
+    assertEquals(1, anna.accessEvents().size(), "the patient's own read is logged");
+    assertEquals(List.of(), li.accessEvents());
+  }
+
+  @Test
+  void aStreamedUploadIsAnOwnRecordOfTheTypeGiven() {
+    byte[] big = new byte[300_000];
+    big[7] = 7;
+    MedicalRecord m = anna.upload("ImagingStudy", new java.io.ByteArrayInputStream(big));
+    assertEquals(anna.id(), m.patient());
+    assertEquals("ImagingStudy", m.resourceType());
+    MedicalRecord second = anna.uploadAsync("ImagingStudy", new java.io.ByteArrayInputStream(big)).join();
+    assertEquals(anna.id(), second.patient());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(big.length, anna.read(m.id(), out));
+    assertArrayEquals(big, out.toByteArray());
+  }
+
+  @Test
+  void grantsAreListedAndActiveUntilRevoked() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
+    assertEquals(List.of(g), anna.grants());
+    assertEquals(List.of(), li.grants());
+    assertTrue(anna.isGrantActive(g.id()));
+    io.medledger.chain.AccessRevocation r = anna.revoke(g.id());
+    assertEquals(g.id(), r.grant());
+    assertEquals(anna.id(), r.patient());
+    assertFalse(anna.isGrantActive(g.id()));
+    assertEquals(List.of(annas.id()), anna.records().stream().map(v -> v.record().id()).toList());
+    assertEquals(List.of(), li.records());
+  }
+}

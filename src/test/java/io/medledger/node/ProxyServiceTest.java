@@ -1,0 +1,120 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.client.AccessRefusedException;
+import io.medledger.client.AccessRight;
+import io.medledger.client.ClinicianClient;
+import io.medledger.client.GrantRequest;
+import io.medledger.client.Identity;
+import io.medledger.client.PatientClient;
+import io.medledger.client.SmallFederation;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
+import io.medledger.federation.Federation;
+import io.medledger.federation.FederationServer;
+import io.medledger.pre.ProxyResponse;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The node's proxy service re-encrypts only as the shared proxy rules allow, and for a remote
+ * client only for an access event whose reader is that client; every call, refused or not, is
+ * counted with its duration. It runs here over the ledger of an in-process federation server,
+ * with that server's own keys (regenerated from the federation's seeded randomness).
+ */
+class ProxyServiceTest {
+  private static final long SEED = 51;
+  private final Federation f = SmallFederation.builder("proxy-service-test", SEED)
+      .directSequencer() // real time, as the node's proxy service reads it
+      .build();
+  private final List<long[]> calls = new ArrayList<>();
+  private final NodeMetrics metrics = new NodeMetrics() {
+    @Override
+    public void proxyReencryption(long nanos, boolean ok) {
+      calls.add(new long[] {nanos, ok ? 1 : 0});
+    }
+  };
+
+  @AfterEach
+  void close() {
+    f.close();
+  }
+
+  /** The first federation server's identity: the second key the federation drew (after its institution's). */
+  private Identity firstServer() {
+    SecureRandom r = SmallFederation.seeded(SEED);
+    Identity.generate(ParticipantKind.INSTITUTION, "Hospital A", r);
+    Identity server = Identity.generate(ParticipantKind.FEDERATION_SERVER, "Hospital A federation server", r);
+    FederationServer node = f.federationNodes().get(0);
+    assertEquals(node.id(), server.id(), "the fixture regenerates the server's keys");
+    return server;
+  }
+
+  private ProxyResponse timed(ProxyService s, Digest event, Optional<ParticipantId> requester, boolean ok) {
+    long before = System.nanoTime();
+    int n = calls.size();
+    ProxyResponse r = null;
+    RuntimeException refused = null;
+    try {
+      r = s.reencrypt(event, requester);
+    } catch (RuntimeException e) {
+      refused = e;
+    }
+    long elapsed = System.nanoTime() - before;
+    assertEquals(n + 1, calls.size(), "the call is counted");
+    long[] last = calls.get(n);
+    assertTrue(last[0] >= 0 && last[0] <= elapsed, "duration " + last[0] + " within " + elapsed);
+    assertEquals(ok, last[1] == 1, "counted as " + (ok ? "served" : "refused") + "; " + refused);
+    if (refused != null) {
+      throw refused;
+    }
+    return r;
+  }
+
+  @Test
+  void reencryptsOnlyForAFinalEventAndARemoteClientOnlyForItsOwn() {
+    PatientClient anna = f.registerPatient("Anna");
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    ClinicianClient okafor = f.registerClinician("Dr Okafor", "Hospital B");
+    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+    AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
+    lee.read(rec.id());
+    Digest event = anna.accessEvents().get(0).id();
+    Identity server = firstServer();
+    FederationServer node = f.federationNodes().get(0);
+    ProxyService s = new ProxyService(node.ledger(), server.id(), server.secretEncryptionKey(), metrics,
+        id -> f.directory().lookup(id));
+    s.replay();
+    assertTrue(s.holds(g.id()), "the service took its fragment of the grant");
+    assertFalse(s.holds(event), "an access event is no grant");
+
+    assertEquals(server.id().toHex(), timed(s, event, Optional.empty(), true).proxyId());
+    assertEquals(server.id().toHex(), timed(s, event, Optional.of(lee.id()), true).proxyId());
+    assertEquals(2, calls.size());
+
+    AccessRefusedException notOwn = assertThrows(AccessRefusedException.class,
+        () -> timed(s, event, Optional.of(okafor.id()), false));
+    assertEquals(AccessRight.GRANTEE, notOwn.missingRight());
+    assertTrue(notOwn.getMessage().contains("access event " + event + " is not " + okafor.id() + "'s own"),
+        notOwn.getMessage());
+
+    Digest unknown = Sha256.hash(new byte[] {3});
+    AccessRefusedException none = assertThrows(AccessRefusedException.class,
+        () -> timed(s, unknown, Optional.of(lee.id()), false));
+    assertEquals(AccessRight.ACCESS_EVENT, none.missingRight());
+    assertTrue(none.getMessage().contains("on the ledger of proxy " + server.id()), none.getMessage());
+    assertEquals(4, calls.size(), "every call is counted");
+  }
+}
