@@ -164,6 +164,35 @@ class LedgerRulesTest {
   }
 
   @Test
+  void proposingCountsEveryEntryAgainstTheByteLimitExactly() {
+    ChainFixture f = chain();
+    long largest = 0;
+    for (long h = 0; h <= f.ledger.height(); h++) {
+      largest = Math.max(largest, f.ledger.block(h).block().encodedSize());
+    }
+    // what proposing reserves for the header and the certificate's data, then 4 + length per entry
+    long budget = 1 + 400 + Limits.MAX_CONSENSUS_DATA + 4;
+    List<Entry> es = new ArrayList<>();
+    int k = 0;
+    while (budget < Math.max(4096, largest) || k < 2) {
+      PatientRegistration p = f.registerPatient(f.actor("r" + k++));
+      es.add(p);
+      budget += 4 + EncodedEntry.of(p).encoded.length;
+    }
+    es.add(f.registerPatient(f.actor("r" + k)));
+    Ledger l = reopen(f, f.params.withMaxBlockBytes((int) budget));
+    BlockCandidate c = l.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(), es).value();
+    assertEquals(es.subList(0, k), c.block().block().entries());
+    assertEquals(List.of(es.get(k)), c.deferred());
+    assertTrue(c.rejected().isEmpty());
+    // one byte less and the last of those k waits too
+    Ledger tighter = reopen(f, f.params.withMaxBlockBytes((int) budget - 1));
+    BlockCandidate d = tighter.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(), es).value();
+    assertEquals(es.subList(0, k - 1), d.block().block().entries());
+    assertEquals(es.subList(k - 1, k + 1), d.deferred());
+  }
+
+  @Test
   void aBlockAppendedToTheStoreBehindTheLedgersBackStopsAppends() {
     ChainFixture f = chain();
     VerifiedBlock vb = f.propose(List.of(f.registerPatient(f.actor("bob"))));
