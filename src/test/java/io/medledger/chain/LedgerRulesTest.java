@@ -193,6 +193,21 @@ class LedgerRulesTest {
   }
 
   @Test
+  void checkingAnEntryUsesTheClockAsTheBlockTime() {
+    ChainFixture f = chain();
+    long latest = f.clock.millis() + f.params.maxClockSkew().toMillis();
+    Actor bob = f.actor("bob");
+    PatientRegistration onTime = f.sign(new PatientRegistration(bob.publicKey(), latest, List.of()), bob);
+    assertTrue(f.ledger.checkEntry(onTime).isAccepted());
+    PatientRegistration early = f.sign(new PatientRegistration(bob.publicKey(), latest + 1, List.of()), bob);
+    assertEquals("entry time " + (latest + 1) + " is after the block time " + f.clock.millis(),
+        f.ledger.checkEntry(early).reason());
+    PatientRegistration unsigned = new PatientRegistration(bob.publicKey(), f.now(), List.of());
+    assertEquals("missing or invalid signature", f.ledger.checkEntry(unsigned).reason());
+    assertEquals(List.of(unsigned), f.ledger.verifySignaturesAhead(List.of(onTime, unsigned)));
+  }
+
+  @Test
   void aBlockAppendedToTheStoreBehindTheLedgersBackStopsAppends() {
     ChainFixture f = chain();
     VerifiedBlock vb = f.propose(List.of(f.registerPatient(f.actor("bob"))));
