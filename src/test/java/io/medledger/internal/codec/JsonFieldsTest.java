@@ -198,6 +198,12 @@ class JsonFieldsTest {
   }
 
   @Test
+  void theSharedFailureIsAMalformedEncodingWithTheMessage() {
+    MalformedEncodingException e = FieldReader.malformed("bad thing");
+    assertEquals("bad thing", e.getMessage());
+  }
+
+  @Test
   void membersMustBePresentOnceAndNoneLeftOver() {
     assertEquals("missing JSON member 'a'", refused("{}", r -> r.u8("a")).getMessage());
     assertEquals("unknown JSON member 'b'", refused("{\"a\":1,\"b\":2}", r -> r.u8("a")).getMessage());
