@@ -130,6 +130,39 @@ class LedgerLifecycleTest {
   }
 
   @Test
+  void aFailureToCloseAfterAFailedOpenIsKeptBesideTheReplayFailure() {
+    ChainFixture f = chain();
+    byte[] bad = f.ledger.block(f.ledger.height()).encode();
+    bad[0] = 9;
+    InMemoryBlockStore inner = copy(f, bad);
+    io.medledger.storage.BlockStore failingClose = new io.medledger.storage.BlockStore() {
+      @Override
+      public long append(byte[] b) {
+        return inner.append(b);
+      }
+
+      @Override
+      public byte[] read(long i) {
+        return inner.read(i);
+      }
+
+      @Override
+      public long size() {
+        return inner.size();
+      }
+
+      @Override
+      public void close() {
+        throw new StoreException("cannot close");
+      }
+    };
+    LedgerReplayException e = assertThrows(LedgerReplayException.class,
+        () -> Ledger.builder(f.params).store(failingClose).clock(f.clock).open());
+    assertEquals(1, e.getSuppressed().length);
+    assertEquals("cannot close", e.getSuppressed()[0].getMessage());
+  }
+
+  @Test
   void aLogLongerThanTheChainIsRefused() {
     ChainFixture f = chain();
     RecordingLog log = new RecordingLog();
