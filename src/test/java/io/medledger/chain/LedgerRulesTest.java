@@ -273,6 +273,35 @@ class LedgerRulesTest {
   }
 
   @Test
+  void publishedKeysAndGrantsAreReadBackFromTheStore() {
+    ChainFixture f = chain();
+    Actor alice = f.actor("alice");
+    io.medledger.pre.EntropySource en = io.medledger.pre.EntropySource.of(new java.security.SecureRandom());
+    KeyPublication keys = f.sign(new KeyPublication(alice.id(),
+        ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()),
+        ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()), f.now(), List.of()), alice);
+    AccessGrant g = f.grant(alice, f.hospitalA, io.medledger.access.Purpose.TREATMENT, AccessScope.all());
+    f.commit(keys, g);
+    // a ledger whose cache is empty reads both from the store
+    Ledger cold = reopen(f, f.params);
+    for (Ledger l : List.of(f.ledger, cold)) {
+      assertEquals(java.util.Optional.of(keys), l.publishedKeys(alice.id()));
+      assertTrue(l.publishedKeys(f.actor("nobody").id()).isEmpty());
+      assertEquals(java.util.Optional.of(g), l.grant(g.id()));
+      assertTrue(l.grant(keys.id()).isEmpty());
+      assertTrue(l.grant(BAD).isEmpty());
+      assertTrue(l.isGrantActive(g.id(), f.now()));
+      assertFalse(l.isGrantActive(BAD, f.now()));
+      assertFalse(l.isErased(BAD));
+      EntryLocation at = l.locate(g.id()).orElseThrow();
+      assertEquals(l.height(), at.height());
+      assertEquals(1, at.indexInBlock());
+      assertEquals(l.tip().orElseThrow().ledgerSize() - 1, at.ledgerIndex());
+      assertTrue(l.locate(BAD).isEmpty());
+    }
+  }
+
+  @Test
   void anEmptyChainHasNoHistory() {
     ChainFixture f = ChainFixture.builder().genesis(false).build();
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> f.ledger.nonPatientHistory());
