@@ -120,6 +120,28 @@ class BinaryFieldWriterTest {
   }
 
   @Test
+  void everyFixedWidthWriteGrowsAFullBuffer() {
+    // the smallest buffer is 16 bytes: 15 written, then each write crosses its end
+    for (int kind = 0; kind < 4; kind++) {
+      BinaryFieldWriter w = new BinaryFieldWriter(1);
+      w.raw(new byte[15]);
+      switch (kind) {
+        case 0 -> w.i64("t", -1L);
+        case 1 -> w.u32("n", 0x7fffffff);
+        case 2 -> w.digest("d", D);
+        default -> w.bytes("b", ByteString.of(new byte[] {1, 2}));
+      }
+      String tail = switch (kind) {
+        case 0 -> "ffffffffffffffff";
+        case 1 -> "7fffffff";
+        case 2 -> D.toHex();
+        default -> "000000020102";
+      };
+      assertEquals("00".repeat(15) + tail, hex(w), "write " + kind);
+    }
+  }
+
+  @Test
   void anEmptyWriteOnAnEmptyWriterIsFine() {
     BinaryFieldWriter w = new BinaryFieldWriter();
     w.raw(new byte[0]);
