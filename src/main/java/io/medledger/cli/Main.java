@@ -26,6 +26,7 @@ public final class Main {
     m.put("pre", new PreCommand());
     m.put("fhir", new FhirCommand());
     m.put("receipt", new ReceiptCommand());
+    m.put("regtest", new RegtestCommand());
     m.put("ots", new OtsCommand());
     m.put("simulate", new SimulateCommand());
     m.put("log", new LogCommand());

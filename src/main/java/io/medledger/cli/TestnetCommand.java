@@ -12,14 +12,17 @@ import java.time.Duration;
 
 /**
  * {@code medledger testnet --dir D --federation F --audit A --storage S [--base-port P]
- * [--protocol rotating-audit|bft] [--chain NAME] [--batch-delay-ms MS] [--max-block-entries N]}
- * writes a local multi-process federation: {@code D/node-N} (configuration, key store, genesis),
- * {@code D/client.json} and {@code D/passphrase} (mode 0600). Prints a JSON summary.
+ * [--protocol rotating-audit|bft] [--chain NAME] [--batch-delay-ms MS] [--max-block-entries N]
+ * [--no-anchoring]} writes a local multi-process federation: {@code D/node-N} (configuration, key
+ * store, genesis), {@code D/client.json} and {@code D/passphrase} (mode 0600), and unless
+ * {@code --no-anchoring}, offline Bitcoin anchoring: {@code D/regtest} for the Bitcoin Core stand-in
+ * ({@code medledger regtest run --dir D/regtest}), the anchoring wallet's key and an
+ * {@code anchoring} section on the federation and audit servers. Prints a JSON summary.
  */
 final class TestnetCommand implements Command {
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-    Args a = Args.parse(args, 0);
+    Args a = Args.parse(args, 0, "no-anchoring");
     Path dir = Path.of(a.required("dir"));
     int fed = (int) a.requiredLong("federation");
     int audit = (int) a.optionalLong("audit", 0);
@@ -30,6 +33,7 @@ final class TestnetCommand implements Command {
     NodeConfig.ConsensusSettings d = NodeConfig.ConsensusSettings.defaults();
     long delay = a.optionalLong("batch-delay-ms", d.batchDelay().toMillis());
     long entries = a.optionalLong("max-block-entries", d.maxBlockEntries());
+    boolean anchoring = !a.flag("no-anchoring");
     a.rejectUnknown();
     NodeConfig.ConsensusSettings cs;
     try {
@@ -39,13 +43,16 @@ final class TestnetCommand implements Command {
       throw new CliException("bad consensus option: " + e.getMessage());
     }
     Testnet.Layout l = Testnet.create(dir, new Testnet.Options(chain == null ? "medledger-testnet" : chain, fed, audit,
-        storage, base, cs), new SecureRandom());
+        storage, base, cs, anchoring), new SecureRandom());
     out.println(Json.write(false, g -> {
       g.writeStartObject();
       g.writeStringField("dir", l.directory().toString());
       g.writeNumberField("nodes", l.nodeDirectories().size());
       g.writeStringField("client", l.clientConfig().toString());
       g.writeStringField("passphrase", l.passphrase().toString());
+      if (l.regtest().isPresent()) {
+        g.writeStringField("regtest", l.regtest().get().toString());
+      }
       g.writeEndObject();
     }));
     return 0;

@@ -2,7 +2,15 @@ package io.medledger.cli;
 
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
+import io.medledger.anchor.AnchorReceipt;
+import io.medledger.anchor.ReceiptVerdict;
+import io.medledger.anchor.bitcoin.Address;
+import io.medledger.anchor.bitcoin.BitcoinPrivateKey;
+import io.medledger.anchor.bitcoin.BitcoinRpcClient;
+import io.medledger.anchor.bitcoin.BitcoinRpcException;
+import io.medledger.anchor.bitcoin.Network;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.Anchor;
 import io.medledger.chain.AffiliateRegistration;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Entry;
@@ -18,7 +26,11 @@ import io.medledger.client.LedgerConnection;
 import io.medledger.client.PatientClient;
 import io.medledger.client.RecordErasedException;
 import io.medledger.client.ResearcherClient;
+import io.medledger.crypto.Digest;
+import io.medledger.node.AnchoringConfig;
+import io.medledger.node.CheckpointProof;
 import io.medledger.node.ClientConfig;
+import io.medledger.node.NodeClient;
 import io.medledger.node.NodeConfig;
 import io.medledger.node.NodeKeys;
 import io.medledger.node.RemoteConnection;
@@ -27,6 +39,7 @@ import io.medledger.node.StorageNodeClient;
 import io.medledger.node.TlsIdentity;
 import io.medledger.storage.ReplicatedBlobStore;
 import io.medledger.storage.StorageNode;
+import io.medledger.tlog.CheckpointVerifier;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -40,6 +53,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +68,8 @@ import java.util.stream.Stream;
 final class TestnetDemo {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(60);
+  /** How long the demo waits for a complete receipt of Anna's record. */
+  private static final Duration ANCHOR_TIMEOUT = Duration.ofSeconds(90);
 
   private final Path dir;
   private final PrintStream out;
@@ -62,6 +78,7 @@ final class TestnetDemo {
   /** Node name ("node-N, Hospital N") by ledger id, for the narrative. */
   private final Map<ParticipantId, String> names = new LinkedHashMap<>();
   private int step;
+  private io.medledger.crypto.Ed25519PrivateKey operatorKey;
 
   TestnetDemo(Path dir, PrintStream out) {
     this.dir = dir;
@@ -92,6 +109,7 @@ final class TestnetDemo {
     Identity operator = Identity.of(ParticipantKind.AUDIT_SERVER, "Operator", desk.ledgerSecretKey(),
         desk.encryptionSecretKey(), desk.fragmentSigningSecretKey());
     List<NodeConfig> configs = nodeConfigs();
+    operatorKey = operator.secretSigningKey();
     try {
       story(cc, pass, operator, configs);
     } finally {
@@ -280,25 +298,131 @@ final class TestnetDemo {
     line("ledger height %d", desk.height());
   }
 
-  private void anchor(RemoteConnection desk, Identity operatorIdentity, List<NodeConfig> configs, MedicalRecord rec) {
+  private void anchor(RemoteConnection desk, Identity operatorIdentity, List<NodeConfig> configs, MedicalRecord rec)
+      throws InterruptedException {
     List<String> anchoring = new ArrayList<>();
+    AnchoringConfig bitcoin = null;
     for (NodeConfig c : configs) {
       if (c.anchoring().isPresent()) {
         anchoring.add(name(ParticipantId.of(c.ledgerKey())));
+        if (bitcoin == null || c.anchoring().get().walletKeyFile().isPresent() && bitcoin.walletKeyFile().isEmpty()) {
+          bitcoin = c.anchoring().get();
+        }
       }
     }
-    if (anchoring.isEmpty()) {
+    if (bitcoin == null) {
       line("anchor: no node of this testnet has an 'anchoring' section, so nothing is anchored and no receipt exists");
       line("to enable it, add the 'anchoring' section of docs/deployment.md (a Bitcoin Core JSON-RPC endpoint) to the");
       line("node.json of the federation servers and restart them; `medledger demo` (in-process) shows it on regtest");
       return;
     }
-    line("anchor: the anchoring service runs on %s", String.join(", ", anchoring));
-    var receipt = AuditorClient.open(desk, operatorIdentity).query()
-        .allRecords(io.medledger.chain.RecordQuery.all().patient(rec.patient())).stream()
-        .filter(v -> v.record().id().equals(rec.id())).findFirst().flatMap(v -> v.anchorReceipt());
-    line("receipt: %s", receipt.isPresent() ? "Anna's record has an anchor receipt (" + receipt.get().toJson().length()
-        + " bytes of JSON), fetched from a node" : "none yet for Anna's record: the next anchor covers it");
+    line("anchor: the anchoring service runs on %s, against the Bitcoin Core JSON-RPC endpoint %s",
+        String.join(", ", anchoring), bitcoin.rpcUrl());
+    BitcoinRpcClient rpc = bitcoin.client();
+    BitcoinRpcClient.BlockchainInfo info;
+    try {
+      info = rpc.getBlockchainInfo();
+    } catch (BitcoinRpcException e) {
+      line("anchor: the Bitcoin node does not answer (%s)", e.getMessage());
+      line("start the offline stand-in with `medledger regtest run --dir %s` and run the demo again",
+          dir.resolve("regtest"));
+      return;
+    }
+    boolean regtest = info.chain().equals("regtest");
+    AuditorClient auditor = AuditorClient.open(desk, operatorIdentity);
+    // the demo plays the regtest miner: it mines a block whenever the anchoring service has a
+    // transaction in the mempool, until a node serves Anna's record a complete receipt
+    String miner = Address.fromScript(BitcoinPrivateKey.generate(Network.REGTEST, random).publicKey().p2wpkhScript(),
+        Network.REGTEST).toString();
+    Set<Digest> broadcast = new java.util.LinkedHashSet<>();
+    int mined = 0;
+    long deadline = System.nanoTime() + ANCHOR_TIMEOUT.toNanos();
+    Optional<AnchorReceipt> receipt = Optional.empty();
+    while (System.nanoTime() - deadline < 0) {
+      receipt = receiptOf(auditor, rec);
+      if (receipt.isPresent()) {
+        break;
+      }
+      try {
+        if (regtest) {
+          List<Digest> pool = rpc.getRawMempool();
+          if (!pool.isEmpty()) {
+            broadcast.addAll(pool);
+            rpc.generateToAddress(1, miner);
+            mined++;
+          }
+        }
+      } catch (BitcoinRpcException e) {
+        line("anchor: the Bitcoin node failed (%s); retrying", e.getMessage());
+      }
+      Thread.sleep(300);
+    }
+    line("anchor: the anchoring service broadcast %d transaction(s); the demo mined %d regtest block(s) on %s",
+        broadcast.size(), mined, regtest ? "the stand-in" : "nothing (not a regtest node)");
+    if (receipt.isEmpty()) {
+      line("receipt: none for Anna's record within %d s: see the nodes' logs and docs/deployment.md",
+          ANCHOR_TIMEOUT.toSeconds());
+      return;
+    }
+    AnchorReceipt r = receipt.get();
+    Anchor recorded = recordedAnchor(desk, r);
+    line("commitment to ledger height %d (%d entries) in OP_RETURN of tx %s; recorded on the ledger by %s",
+        r.commitment().height(), r.commitment().logSize(), shortId(recorded.txid().reversed()),
+        name(recorded.submitter()));
+    ReceiptVerdict verdict = auditor.verifyReceipt(r, rpc);
+    line("receipt for Anna's record: %s", verdict instanceof ReceiptVerdict.Anchored an
+        ? "verified, anchored in regtest block " + an.height() + " (Merkle inclusion, commitment, block header and "
+            + "SPV proof against the stand-in's chain)" : "NOT verified: " + verdict);
+    line("checkpoint: %s", checkpoint(desk, configs, r));
+  }
+
+  /** Anna's record's complete receipt, if a node serves one. */
+  private static Optional<AnchorReceipt> receiptOf(AuditorClient auditor, MedicalRecord rec) {
+    return auditor.query().allRecords(io.medledger.chain.RecordQuery.all().patient(rec.patient())).stream()
+        .filter(v -> v.record().id().equals(rec.id())).findFirst().flatMap(v -> v.anchorReceipt())
+        .filter(AnchorReceipt::isComplete);
+  }
+
+  /** The anchor entry on the ledger whose commitment the receipt carries. */
+  private static Anchor recordedAnchor(RemoteConnection desk, AnchorReceipt r) {
+    for (long h = desk.height(); h > r.commitment().height(); h--) {
+      for (Entry e : desk.block(h).block().entries()) {
+        if (e instanceof Anchor a && a.commitment().equals(r.commitment().digest())) {
+          return a;
+        }
+      }
+    }
+    throw new CliException("no anchor entry on the ledger carries the receipt's commitment");
+  }
+
+  /** Checks the receipt's cosigned checkpoint against the federation servers' note keys, from the first node that answers. */
+  private String checkpoint(RemoteConnection desk, List<NodeConfig> configs, AnchorReceipt r) {
+    if (r.checkpoint().isEmpty()) {
+      return "the receipt carries no checkpoint yet";
+    }
+    List<io.medledger.crypto.Ed25519PublicKey> servers = configs.stream().filter(c -> c.role() == ServerRole.FEDERATION)
+        .map(NodeConfig::ledgerKey).filter(k -> desk.participant(ParticipantId.of(k)).map(p -> p.active()).orElse(false))
+        .toList();
+    TlsIdentity tls = TlsIdentity.of(operatorKey);
+    for (NodeConfig c : configs) {
+      if (c.role() != ServerRole.FEDERATION) {
+        continue;
+      }
+      try (NodeClient n = NodeClient.connect(c.clientListen(), c.ledgerKey(), tls)) {
+        CheckpointProof p = n.checkpoint(Optional.empty()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        CheckpointVerifier policy = CheckpointVerifier.forFederation(desk.parameters().chainId(), servers, p.bindings(), 1);
+        ReceiptVerdict v = r.verifyCheckpoint(policy, System.currentTimeMillis() / 1000);
+        return v instanceof ReceiptVerdict.Cosigned cs ? "the receipt's checkpoint of the ledger-wide log (size "
+            + cs.treeSize() + ") verifies under the federation servers' note keys, " + cs.cosignatures()
+            + " witness cosignature(s)" : "NOT verified: " + v;
+      } catch (RuntimeException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // this server is down or does not answer: ask the next
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return "no federation server answered with its note keys";
   }
 
   private String answeredBy(AccessGrant grant, Set<ParticipantId> answered) {

@@ -38,6 +38,31 @@ public final class MerkleBlock {
     return new MerkleBlock(header, tree);
   }
 
+  /**
+   * The {@code merkleblock} that Bitcoin Core's {@code gettxoutproof} gives for the transaction at
+   * {@code index} of a block with header {@code header} and transactions {@code txids} (in block
+   * order): the hashes and flag bits of the BIP 37 depth-first walk matching that one transaction.
+   *
+   * @throws IllegalArgumentException if the header is not 80 bytes, the list is empty or too
+   *     long, or the index is out of range
+   */
+  public static MerkleBlock of(byte[] header, java.util.List<Digest> txids, int index) {
+    if (header.length != HEADER_LENGTH || txids.isEmpty() || txids.size() > PartialMerkleTree.MAX_TRANSACTIONS
+        || index < 0 || index >= txids.size()) {
+      throw new IllegalArgumentException("need an 80-byte header, 1.." + PartialMerkleTree.MAX_TRANSACTIONS
+          + " txids and an index among them");
+    }
+    return new MerkleBlock(header.clone(), PartialMerkleTree.matching(txids, index));
+  }
+
+  /** The {@code merkleblock} payload: the header and the encoded tree ({@link #parse} reads it back). */
+  public byte[] encode() {
+    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+    o.writeBytes(header);
+    o.writeBytes(tree.encode());
+    return o.toByteArray();
+  }
+
   /** Returns a copy of the 80-byte header. */
   public byte[] header() {
     return header.clone();

@@ -66,6 +66,77 @@ public final class PartialMerkleTree {
     return new PartialMerkleTree(total, hashes, flags);
   }
 
+  /** The tree of a block with transactions {@code txids} matching only the one at {@code index}. */
+  static PartialMerkleTree matching(List<Digest> txids, int index) {
+    java.io.ByteArrayOutputStream hs = new java.io.ByteArrayOutputStream();
+    List<Boolean> bits = new ArrayList<>();
+    int height = 0;
+    while (((txids.size() + (1L << height) - 1) >>> height) > 1) {
+      height++;
+    }
+    build(txids, height, 0, index, hs, bits);
+    byte[] flags = new byte[(bits.size() + 7) / 8];
+    for (int i = 0; i < bits.size(); i++) {
+      if (bits.get(i)) {
+        flags[i / 8] |= (byte) (1 << (i % 8));
+      }
+    }
+    return new PartialMerkleTree(txids.size(), hs.toByteArray(), flags);
+  }
+
+  private static void build(List<Digest> txids, int height, long pos, int index, java.io.ByteArrayOutputStream hashes,
+      List<Boolean> bits) {
+    boolean parentOfMatch = (index >>> height) == pos;
+    bits.add(parentOfMatch);
+    if (height == 0 || !parentOfMatch) {
+      hashes.writeBytes(subtree(txids, height, pos).toByteArray());
+      return;
+    }
+    build(txids, height - 1, pos * 2, index, hashes, bits);
+    if (pos * 2 + 1 < (txids.size() + (1L << (height - 1)) - 1) >>> (height - 1)) {
+      build(txids, height - 1, pos * 2 + 1, index, hashes, bits);
+    }
+  }
+
+  /** The hash of the subtree at {@code height} and {@code pos} (the last node doubled when alone). */
+  private static Digest subtree(List<Digest> txids, int height, long pos) {
+    if (height == 0) {
+      return txids.get((int) pos);
+    }
+    Digest left = subtree(txids, height - 1, pos * 2);
+    long below = (txids.size() + (1L << (height - 1)) - 1) >>> (height - 1);
+    Digest right = pos * 2 + 1 < below ? subtree(txids, height - 1, pos * 2 + 1) : left;
+    return BitcoinMerkle.nodeHash(left, right);
+  }
+
+  /** The serialized tree: uint32 count, compact-size count and hashes, compact-size count and flag bytes. */
+  byte[] encode() {
+    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < 4; i++) {
+      o.write((int) (totalTransactions >>> (8 * i)));
+    }
+    compactSize(o, hashes.length / H);
+    o.writeBytes(hashes);
+    compactSize(o, flags.length);
+    o.writeBytes(flags);
+    return o.toByteArray();
+  }
+
+  private static void compactSize(java.io.ByteArrayOutputStream o, long n) {
+    if (n < 0xfd) {
+      o.write((int) n);
+    } else if (n <= 0xffff) {
+      o.write(0xfd);
+      o.write((int) n);
+      o.write((int) (n >>> 8));
+    } else {
+      o.write(0xfe);
+      for (int i = 0; i < 4; i++) {
+        o.write((int) (n >>> (8 * i)));
+      }
+    }
+  }
+
   /** Returns the number of transactions in the block, as claimed. */
   public long totalTransactions() {
     return totalTransactions;

@@ -2,6 +2,7 @@ package io.medledger.node;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.medledger.anchor.AnchorPolicy;
+import io.medledger.anchor.bitcoin.BitcoinRpcClient;
 import io.medledger.anchor.bitcoin.Network;
 import io.medledger.internal.node.ConfigObject;
 import java.io.IOException;
@@ -81,6 +82,35 @@ public record AnchoringConfig(URI rpcUrl, RpcAuth auth, Network network, Optiona
   private static void positive(Duration d, String name) {
     if (d == null || d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(name + " must be positive");
+    }
+  }
+
+  /**
+   * A client of {@link #rpcUrl} with the configured authentication (a password file is read now, a
+   * cookie file on every call) and {@link #rpcTimeout} as its connect and request timeouts.
+   *
+   * @throws NodeException if the password file is missing, unreadable or not owner-only
+   */
+  public BitcoinRpcClient client() {
+    BitcoinRpcClient.Builder b = BitcoinRpcClient.builder(rpcUrl).connectTimeout(rpcTimeout).requestTimeout(rpcTimeout);
+    if (auth instanceof RpcAuth.Cookie k) {
+      b.cookieFile(k.file());
+    } else {
+      RpcAuth.Password p = (RpcAuth.Password) auth;
+      char[] pw = secretLine(p.passwordFile(), "anchoring.rpc_password_file");
+      b.credentials(p.user(), new String(pw));
+      java.util.Arrays.fill(pw, '\0');
+    }
+    return b.build();
+  }
+
+  /** The first line of an owner-only secret file. */
+  static char[] secretLine(Path file, String field) {
+    try {
+      return NodeKeys.passphrase(new NodeConfig.KeySource.File(file));
+    } catch (NodeException e) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field '" + field + "': "
+          + e.getMessage().replace("passphrase file", "file"), e);
     }
   }
 

@@ -84,6 +84,12 @@ final class AnchoringService implements AutoCloseable {
   private final java.util.concurrent.ThreadPoolExecutor receipts;
   private volatile CompletableFuture<Finality> recording;
   private volatile boolean holding;
+  /** Longest wait between polls while the Bitcoin node cannot be reached. */
+  static final long MAX_BACKOFF_MILLIS = 30_000;
+  /** While the Bitcoin node is unreachable: the current wait, and when the next poll may ask it (scheduler thread only). */
+  private long backoffMillis;
+  private long retryAtNanos;
+  private volatile boolean unreachable;
 
   AnchoringService(Node node, LedgerAnchorView view, AnchoringConfig config, Ed25519PrivateKey signer,
       AnchorJournal journal, Path anchorsDirectory, Clock clock) {
@@ -93,7 +99,7 @@ final class AnchoringService implements AutoCloseable {
     this.config = config;
     this.signer = signer;
     this.clock = clock;
-    this.rpc = client(config);
+    this.rpc = config.client();
     this.cache = anchorsDirectory.resolve(BITCOIN);
     if (config.walletKeyFile().isPresent() && node.role() == ServerRole.FEDERATION) {
       BitcoinPrivateKey key = walletKey(config.walletKeyFile().get(), config.network());
@@ -136,22 +142,8 @@ final class AnchoringService implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(this::tick, 0, every, TimeUnit.MILLISECONDS);
   }
 
-  private static BitcoinRpcClient client(AnchoringConfig c) {
-    BitcoinRpcClient.Builder b = BitcoinRpcClient.builder(c.rpcUrl())
-        .connectTimeout(c.rpcTimeout()).requestTimeout(c.rpcTimeout());
-    if (c.auth() instanceof AnchoringConfig.RpcAuth.Cookie k) {
-      b.cookieFile(k.file());
-    } else {
-      AnchoringConfig.RpcAuth.Password p = (AnchoringConfig.RpcAuth.Password) c.auth();
-      char[] pw = secretLine(p.passwordFile(), "anchoring.rpc_password_file");
-      b.credentials(p.user(), new String(pw));
-      java.util.Arrays.fill(pw, '\0');
-    }
-    return b.build();
-  }
-
   private static BitcoinPrivateKey walletKey(Path file, Network network) {
-    char[] wif = secretLine(file, "anchoring.wallet_key_file");
+    char[] wif = AnchoringConfig.secretLine(file, "anchoring.wallet_key_file");
     try {
       BitcoinPrivateKey k = BitcoinPrivateKey.fromWif(new String(wif));
       if (!k.network().isCompatibleWith(network)) {
@@ -163,16 +155,6 @@ final class AnchoringService implements AutoCloseable {
       throw new NodeException(NodeException.Reason.CONFIG, "field 'anchoring.wallet_key_file': not a WIF key");
     } finally {
       java.util.Arrays.fill(wif, '\0');
-    }
-  }
-
-  /** The first line of an owner-only secret file. */
-  private static char[] secretLine(Path file, String field) {
-    try {
-      return NodeKeys.passphrase(new NodeConfig.KeySource.File(file));
-    } catch (NodeException e) {
-      throw new NodeException(NodeException.Reason.CONFIG, "field '" + field + "': "
-          + e.getMessage().replace("passphrase file", "file"), e);
     }
   }
 
@@ -188,8 +170,16 @@ final class AnchoringService implements AutoCloseable {
     return Optional.ofNullable(anchorer);
   }
 
-  /** One poll: read the ledger, and if it is this server's turn, advance the anchor in flight. */
+  /**
+   * One poll: read the ledger, and if it is this server's turn, advance the anchor in flight. While
+   * the Bitcoin node cannot be reached (refused, timed out, or no valid credentials yet, as before
+   * the node wrote its cookie), polls back off up to {@link #MAX_BACKOFF_MILLIS} and the outage is
+   * logged in one line when it starts and one when it ends.
+   */
   void tick() {
+    if (unreachable && System.nanoTime() - retryAtNanos < 0) {
+      return;
+    }
     try {
       view.refresh();
       if (anchorer == null) {
@@ -209,9 +199,42 @@ final class AnchoringService implements AutoCloseable {
             + (e instanceof AnchorEvent.Failed f ? " (" + f.reason() + ")" : ""));
       }
       recordFinal();
+      if (unreachable) {
+        unreachable = false;
+        backoffMillis = 0;
+        LOG.log(Level.INFO, () -> "anchoring: the Bitcoin node at " + config.rpcUrl() + " answers again");
+      }
     } catch (RuntimeException e) {
+      Optional<BitcoinRpcException> down = outage(e);
+      if (down.isPresent()) {
+        backoffMillis = backoffMillis == 0 ? config.pollInterval().toMillis()
+            : Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+        retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+        if (!unreachable) {
+          unreachable = true;
+          LOG.log(Level.WARNING, () -> "anchoring: cannot reach the Bitcoin node at " + config.rpcUrl() + " ("
+              + down.get().getMessage() + "); retrying with backoff up to " + MAX_BACKOFF_MILLIS / 1000 + " s");
+        }
+        return;
+      }
       LOG.log(Level.WARNING, "anchoring poll failed; the next poll retries", e);
     }
+  }
+
+  /** The RPC failure behind {@code e} if it means the Bitcoin node cannot be reached or let in. */
+  private static Optional<BitcoinRpcException> outage(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BitcoinRpcException r && (r.kind() == BitcoinRpcException.Kind.CONNECTION
+          || r.kind() == BitcoinRpcException.Kind.TIMEOUT || r.kind() == BitcoinRpcException.Kind.UNAUTHORIZED)) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Whether the last poll found the Bitcoin node unreachable (tests). */
+  boolean unreachable() {
+    return unreachable;
   }
 
   private boolean isHolder() {

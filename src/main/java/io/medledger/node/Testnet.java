@@ -2,6 +2,10 @@ package io.medledger.node;
 
 import io.medledger.access.InstitutionClass;
 import io.medledger.access.ParticipantKind;
+import io.medledger.anchor.AnchorPolicy;
+import io.medledger.anchor.bitcoin.Address;
+import io.medledger.anchor.bitcoin.BitcoinPrivateKey;
+import io.medledger.anchor.bitcoin.Network;
 import io.medledger.chain.AffiliateRegistration;
 import io.medledger.chain.BlockCandidate;
 import io.medledger.chain.Certificate;
@@ -38,7 +42,15 @@ import java.util.Optional;
  * institutions' sealed keys in {@code institutions/}; a client key store and {@code client.json};
  * and one random passphrase in {@code passphrase} (mode 0600) that every key store is sealed under.
  * Each federation and audit server belongs to its own institution (class A and class B); storage
- * nodes are affiliates of the first institution. Stateless; thread-safe.
+ * nodes are affiliates of the first institution.
+ *
+ * <p>With {@link Options#regtest()}, it also writes offline Bitcoin anchoring: {@code regtest/regtest.json}
+ * for the Bitcoin Core stand-in of {@code medledger regtest run} (a loopback port and the anchoring
+ * wallet's address to fund), the wallet's key in {@code anchoring/wallet.wif} (mode 0600), and an
+ * {@code anchoring} section in every federation and audit server's configuration: the stand-in's
+ * endpoint, its cookie file (written by the stand-in when it starts, so no password is on disk
+ * before), the wallet key on federation servers only, and a demo policy (an anchor after every
+ * block of records, one confirmation). Stateless; thread-safe.
  */
 public final class Testnet {
   private Testnet() {}
@@ -50,8 +62,10 @@ public final class Testnet {
    * @param nodeDirectories one per node, in order
    * @param clientConfig {@code client.json}
    * @param passphrase the passphrase file
+   * @param regtest the Bitcoin Core stand-in's directory, when the testnet anchors offline
    */
-  public record Layout(Path directory, List<Path> nodeDirectories, Path clientConfig, Path passphrase) {
+  public record Layout(Path directory, List<Path> nodeDirectories, Path clientConfig, Path passphrase,
+      Optional<Path> regtest) {
     /** Copies the list. */
     public Layout {
       nodeDirectories = List.copyOf(nodeDirectories);
@@ -68,15 +82,23 @@ public final class Testnet {
    * @param basePort first port: node {@code i} (from 0) listens for peers on base+2i and for
    *     clients on base+2i+1; 0 picks free ports now
    * @param consensus consensus settings written to every node
+   * @param regtest whether the servers anchor into the offline Bitcoin Core stand-in (one more port:
+   *     base+2n when {@code basePort} is given)
    */
   public record Options(String chain, int federation, int audit, int storage, int basePort,
-      NodeConfig.ConsensusSettings consensus) {
+      NodeConfig.ConsensusSettings consensus, boolean regtest) {
+    /** Options without offline anchoring. */
+    public Options(String chain, int federation, int audit, int storage, int basePort,
+        NodeConfig.ConsensusSettings consensus) {
+      this(chain, federation, audit, storage, basePort, consensus, false);
+    }
+
     /** Checks ranges. */
     public Options {
       if (federation < 1 || federation > 100 || audit < 0 || audit > 100 || storage < 0 || storage > 32) {
         throw new IllegalArgumentException("need 1..100 federation servers, 0..100 audit servers, 0..32 storage nodes");
       }
-      if (basePort != 0 && (basePort < 1024 || basePort + 2 * (federation + audit + storage) > 65535)) {
+      if (basePort != 0 && (basePort < 1024 || basePort + 2 * (federation + audit + storage) + 1 > 65535)) {
         throw new IllegalArgumentException("--base-port must leave room for two ports per node below 65536");
       }
       if ("rotating-audit".equals(consensus.protocol()) && audit < 1) {
@@ -119,7 +141,13 @@ public final class Testnet {
       OwnerOnly.write(passFile, (new String(passphrase) + "\n").getBytes(StandardCharsets.UTF_8), false);
 
       int n = o.federation() + o.audit() + o.storage();
-      List<PeerAddress[]> addresses = ports(n, o.basePort());
+      List<PeerAddress[]> addresses = ports(n + 1, o.basePort());
+      Optional<AnchoringConfig> anchoring = Optional.empty();
+      Optional<Path> regtestDir = Optional.empty();
+      if (o.regtest()) {
+        regtestDir = Optional.of(dir.resolve("regtest"));
+        anchoring = Optional.of(regtest(dir, addresses.get(n)[0], random));
+      }
       ChainParameters params = ChainParameters.defaults(o.chain());
       List<Entry> genesis = new ArrayList<>();
       List<NodeKeys> servers = new ArrayList<>();
@@ -176,6 +204,12 @@ public final class Testnet {
             : "institution-1", servers.get(i).ledgerKey(), addresses.get(i)[0], addresses.get(i)[1], peers,
             List.of(client.ledgerKey()), nd.resolve("data"), nd.resolve("genesis.block"), g.header().hash(),
             new NodeConfig.KeySource.File(passFile), o.consensus(), NodeConfig.NodeLimits.defaults());
+        if (anchoring.isPresent() && roles.get(i) != ServerRole.STORAGE) {
+          AnchoringConfig a = anchoring.get();
+          c = c.withAnchoring(Optional.of(new AnchoringConfig(a.rpcUrl(), a.auth(), a.network(),
+              roles.get(i) == ServerRole.FEDERATION ? a.walletKeyFile() : Optional.empty(), a.policy(),
+              a.fallbackFeeRate(), a.takeoverAfter(), a.pollInterval(), a.rpcTimeout())));
+        }
         OwnerOnly.write(nd.resolve("node.json"), c.toJson(nd).getBytes(StandardCharsets.UTF_8), false);
         nodeDirs.add(nd);
         if (roles.get(i) != ServerRole.STORAGE) {
@@ -186,10 +220,49 @@ public final class Testnet {
       Path clientFile = dir.resolve("client.json");
       OwnerOnly.write(clientFile, cc.toJson(dir).getBytes(StandardCharsets.UTF_8), false);
       java.util.Arrays.fill(passphrase, '\0');
-      return new Layout(dir, nodeDirs, clientFile, passFile);
+      return new Layout(dir, nodeDirs, clientFile, passFile, regtestDir);
     } catch (IOException e) {
       throw new UncheckedIOException("writing the testnet in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Coins of the anchoring wallet that the stand-in funds, and their value in satoshis. */
+  static final int WALLET_COINS = 20;
+  static final long WALLET_COIN_SATS = 1_000_000;
+
+  /**
+   * Writes the stand-in's {@code regtest/regtest.json} and the wallet key, and returns the
+   * anchoring section of a federation server (with the wallet key).
+   */
+  private static AnchoringConfig regtest(Path dir, PeerAddress rpc, SecureRandom random) throws IOException {
+    Path rd = dir.resolve("regtest");
+    OwnerOnly.createDirectories(rd);
+    Path keyDir = dir.resolve("anchoring");
+    OwnerOnly.createDirectories(keyDir);
+    BitcoinPrivateKey wallet = BitcoinPrivateKey.generate(Network.REGTEST, random);
+    Path wif = keyDir.resolve("wallet.wif");
+    OwnerOnly.write(wif, (wallet.exportSecretWif() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+    Address address = Address.fromScript(wallet.publicKey().p2wpkhScript(), Network.REGTEST);
+    String json = io.medledger.internal.Json.write(true, g -> {
+      g.writeStartObject();
+      g.writeStringField("listen", rpc.toString());
+      g.writeStringField("cookie_file", ".cookie");
+      g.writeArrayFieldStart("fund");
+      g.writeStartObject();
+      g.writeStringField("address", address.toString());
+      g.writeNumberField("coins", WALLET_COINS);
+      g.writeNumberField("sats", WALLET_COIN_SATS);
+      g.writeEndObject();
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+    OwnerOnly.write(rd.resolve("regtest.json"), (json + "\n").getBytes(StandardCharsets.UTF_8), false);
+    // a demo policy: anchor after every block of records, one confirmation, quick turns and polls
+    AnchorPolicy policy = new AnchorPolicy(1, java.time.Duration.ofSeconds(2), 1, java.time.Duration.ofSeconds(30),
+        java.time.Duration.ofSeconds(5), 1.5, 50);
+    return new AnchoringConfig(java.net.URI.create("http://" + rpc + "/"), new AnchoringConfig.RpcAuth.Cookie(
+        rd.resolve(".cookie")), Network.REGTEST, Optional.of(wif), policy, 2, java.time.Duration.ofSeconds(6),
+        java.time.Duration.ofMillis(250), java.time.Duration.ofSeconds(2));
   }
 
   /** The key publication of {@code k}, self-signed, made now. */

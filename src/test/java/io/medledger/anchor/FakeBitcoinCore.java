@@ -18,7 +18,6 @@ import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.merkle.BitcoinMerkle;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -425,7 +424,7 @@ public final class FakeBitcoinCore implements AutoCloseable {
     long evictedFee = 0;
     for (Map.Entry<Digest, byte[]> e : mempool.entrySet()) {
       Transaction other = Transaction.parse(e.getValue());
-      if (conflicts(other, tx)) {
+      if (other.conflictsWith(tx)) {
         conflicting.add(e.getKey());
         evictedFee += fee(other);
       }
@@ -449,70 +448,9 @@ public final class FakeBitcoinCore implements AutoCloseable {
     return isFundingParent(txid);
   }
 
-  private static boolean conflicts(Transaction a, Transaction b) {
-    for (TxInput x : a.inputs()) {
-      for (TxInput y : b.inputs()) {
-        if (x.outPoint().equals(y.outPoint())) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
   /** A BIP 37 merkleblock matching exactly {@code txid}. */
   static byte[] merkleBlock(Block b, Digest txid) {
-    int n = b.txids().size();
-    int height = 0;
-    while (((n + (1 << height) - 1) >> height) > 1) {
-      height++;
-    }
-    List<Digest> hashes = new ArrayList<>();
-    List<Boolean> bits = new ArrayList<>();
-    int target = b.txids().indexOf(txid);
-    build(b.txids(), height, 0, target, hashes, bits);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(b.header().serialize());
-    out.writeBytes(new byte[] {(byte) n, (byte) (n >> 8), (byte) (n >> 16), (byte) (n >> 24)});
-    out.write(hashes.size());
-    for (Digest d : hashes) {
-      out.writeBytes(d.toByteArray());
-    }
-    byte[] flags = new byte[(bits.size() + 7) / 8];
-    for (int i = 0; i < bits.size(); i++) {
-      if (bits.get(i)) {
-        flags[i / 8] |= (byte) (1 << (i % 8));
-      }
-    }
-    out.write(flags.length);
-    out.writeBytes(flags);
-    return out.toByteArray();
-  }
-
-  private static int width(int n, int h) {
-    return (n + (1 << h) - 1) >> h;
-  }
-
-  private static Digest node(List<Digest> txids, int h, int pos) {
-    if (h == 0) {
-      return txids.get(pos);
-    }
-    Digest l = node(txids, h - 1, pos * 2);
-    Digest r = pos * 2 + 1 < width(txids.size(), h - 1) ? node(txids, h - 1, pos * 2 + 1) : l;
-    return BitcoinMerkle.nodeHash(l, r);
-  }
-
-  private static void build(List<Digest> txids, int h, int pos, int target, List<Digest> hashes, List<Boolean> bits) {
-    boolean parentOfMatch = (target >> h) == pos;
-    bits.add(parentOfMatch);
-    if (h == 0 || !parentOfMatch) {
-      hashes.add(node(txids, h, pos));
-      return;
-    }
-    build(txids, h - 1, pos * 2, target, hashes, bits);
-    if (pos * 2 + 1 < width(txids.size(), h - 1)) {
-      build(txids, h - 1, pos * 2 + 1, target, hashes, bits);
-    }
+    return io.medledger.merkle.MerkleBlock.of(b.header().serialize(), b.txids(), b.txids().indexOf(txid)).encode();
   }
 
   private static Reply ok(JsonNode req, JsonNode result) {

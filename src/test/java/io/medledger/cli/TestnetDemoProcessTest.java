@@ -24,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code medledger demo --testnet D} against a testnet whose nodes run as separate
  * {@code medledger node run} processes on loopback (3 federation servers, 1 audit server, 2 storage
- * nodes), with the third federation server killed before the demo: the 2-of-3 reads go through the
- * two live proxies. Every process started is destroyed by its pid at the end.
+ * nodes) and the Bitcoin Core stand-in ({@code medledger regtest run}, started after the nodes, so
+ * their anchoring services first find it unreachable), with the third federation server killed
+ * before the demo: the 2-of-3 reads go through the two live proxies, and the anchor and the receipt
+ * come from the remaining anchorers. Every process started is destroyed by its pid at the end.
  */
 class TestnetDemoProcessTest {
   @TempDir
@@ -37,7 +39,7 @@ class TestnetDemoProcessTest {
     Path dir = tmp.resolve("net");
     Testnet.Layout layout = Testnet.create(dir, new Testnet.Options("demo-processes", 3, 1, 2, 0,
         new NodeConfig.ConsensusSettings("rotating-audit", Duration.ofMillis(500), Duration.ofMillis(200), 500, 4 << 20,
-            Duration.ofMillis(5), 100_000)), new SecureRandom());
+            Duration.ofMillis(5), 100_000), true), new SecureRandom());
     List<Process> started = new ArrayList<>();
     try {
       for (Path nd : layout.nodeDirectories()) {
@@ -46,6 +48,10 @@ class TestnetDemoProcessTest {
       for (int i = 0; i < started.size(); i++) {
         awaitStarted(started.get(i), layout.nodeDirectories().get(i), 60);
       }
+      Path regtest = layout.regtest().orElseThrow();
+      Process bitcoin = launch(regtest, "regtest", "run", "--dir", regtest.toString());
+      started.add(bitcoin);
+      awaitStarted(bitcoin, regtest, 60);
       Process third = started.get(2); // node-3, a federation server and proxy
       third.destroyForcibly();
       assertTrue(third.waitFor(30, TimeUnit.SECONDS), "node-3 did not stop");
@@ -64,7 +70,18 @@ class TestnetDemoProcessTest {
       assertTrue(text.contains("refused read: Dr. Brandt (no grant) reading Anna's record -> refused, missing right"), text);
       assertTrue(text.contains("researcher: Li's bundle de-identified: name removed, identifiers removed"), text);
       assertTrue(text.contains("revocation: Dr. Okafor's next read is refused"), text);
-      assertTrue(text.contains("anchor: no node of this testnet has an 'anchoring' section"), text);
+      assertTrue(text.contains("anchor: the anchoring service runs on node-1 (federation), node-2 (federation), node-3 "
+          + "(federation), node-4 (audit)"), text);
+      assertTrue(text.matches("(?s).*commitment to ledger height \\d+ \\(\\d+ entries\\) in OP_RETURN of tx [0-9a-f]{12}…; "
+          + "recorded on the ledger by node-[12] \\(federation\\).*"), text);
+      assertTrue(text.matches("(?s).*receipt for Anna's record: verified, anchored in regtest block \\d+ \\(Merkle inclusion.*"),
+          text);
+      assertTrue(text.contains("checkpoint: the receipt's checkpoint of the ledger-wide log (size "), text);
+      for (Path nd : layout.nodeDirectories()) {
+        long outages = Files.readAllLines(nd.resolve("stderr.log")).stream()
+            .filter(l -> l.contains("cannot reach the Bitcoin node")).count();
+        assertTrue(outages <= 1, nd + " logged the unreachable stand-in " + outages + " times");
+      }
       assertTrue(text.contains("tampering check: the chain from the nodes verifies: valid"), text);
       assertTrue(text.matches("(?s).*tampering check: one digest in block \\d+ changed: rejected.*"), text);
       assertTrue(text.contains("copies deleted from 2 storage node(s)"), text);
@@ -91,11 +108,17 @@ class TestnetDemoProcessTest {
   }
 
   private static Process launch(Path nodeDir) throws IOException {
+    return launch(nodeDir, "node", "run", "--dir", nodeDir.toString());
+  }
+
+  /** {@code medledger args...} in a new JVM, its output in {@code logDir/stdout.log} and {@code stderr.log}. */
+  private static Process launch(Path logDir, String... args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-        System.getProperty("java.class.path"), "io.medledger.cli.Main", "node", "run", "--dir", nodeDir.toString())
-        .redirectOutput(nodeDir.resolve("stdout.log").toFile()).redirectError(nodeDir.resolve("stderr.log").toFile())
-        .start();
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
+        System.getProperty("java.class.path"), "io.medledger.cli.Main"));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectOutput(logDir.resolve("stdout.log").toFile())
+        .redirectError(logDir.resolve("stderr.log").toFile()).start();
   }
 
   private static void awaitStarted(Process p, Path nodeDir, long seconds) throws Exception {

@@ -278,6 +278,29 @@ class BitcoinMerkleTest {
     return o.toByteArray();
   }
 
+  /** The library's gettxoutproof builder ({@link MerkleBlock#of}) against the builder written from the BIP. */
+  @Test
+  void singleMatchMerkleBlocksEqualTheBipBuilders() {
+    java.util.Random rnd = new java.util.Random(11);
+    for (int count : new int[] {1, 2, 3, 5, 7, 8, 9, 16, 17, 31, 100, 300}) {
+      List<Digest> txids = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        byte[] b = new byte[32];
+        rnd.nextBytes(b);
+        txids.add(Digest.of(b));
+      }
+      byte[] header = header(BitcoinMerkle.root(txids));
+      for (int i = 0; i < count; i += 1 + count / 10) {
+        BitSet match = new BitSet();
+        match.set(i);
+        MerkleBlock mb = MerkleBlock.of(header, txids, i);
+        assertArrayEquals(MerkleBlockBuilder.build(header, txids, match), mb.encode(), count + " txids, match " + i);
+        Matched m = assertInstanceOf(Matched.class, mb.verify());
+        assertEquals(List.of(new PartialMerkleTree.Match(i, txids.get(i))), m.matches());
+      }
+    }
+  }
+
   private static byte[] header(Digest merkleRoot) {
     byte[] h = new byte[80];
     h[0] = 1;

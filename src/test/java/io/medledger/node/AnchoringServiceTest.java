@@ -136,7 +136,7 @@ class AnchoringServiceTest {
     return nodes.stream().filter(n -> n != null).toList();
   }
 
-  private static List<Anchor> anchorsOn(Node n) {
+  static List<Anchor> anchorsOn(Node n) {
     List<Anchor> out = new ArrayList<>();
     for (long h = 0; h <= n.ledger().height(); h++) {
       for (Entry e : n.ledger().block(h).block().entries()) {

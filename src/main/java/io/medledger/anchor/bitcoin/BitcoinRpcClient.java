@@ -453,6 +453,29 @@ public final class BitcoinRpcClient implements HeaderSource {
     return new FeeEstimate(rate, lng(m, r, "blocks"), errors);
   }
 
+  /** {@code getrawmempool}: the txids in the node's mempool (internal order). */
+  public List<Digest> getRawMempool() {
+    String m = "getrawmempool";
+    List<Digest> out = new ArrayList<>();
+    for (Object o : Json.asArray(wrap(m, () -> call(m)), m)) {
+      out.add(displayHash(m, o));
+    }
+    return out;
+  }
+
+  /**
+   * {@code generatetoaddress}: mines {@code blocks} blocks paying {@code address} (regtest only);
+   * returns their hashes (internal order).
+   */
+  public List<Digest> generateToAddress(int blocks, String address) {
+    String m = "generatetoaddress";
+    List<Digest> out = new ArrayList<>();
+    for (Object o : Json.asArray(wrap(m, () -> call(m, (long) blocks, address)), m)) {
+      out.add(displayHash(m, o));
+    }
+    return out;
+  }
+
   // ---- HeaderSource -----------------------------------------------------------------------------
 
   /** The active chain's header at {@code height}; empty when the height is above the tip. */

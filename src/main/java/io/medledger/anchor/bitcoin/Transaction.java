@@ -353,6 +353,13 @@ public final class Transaction {
     return Optional.empty();
   }
 
+  /** Whether this transaction and {@code other} spend a common output (at most one of them can confirm). */
+  public boolean conflictsWith(Transaction other) {
+    Set<OutPoint> mine = new HashSet<>();
+    inputs.forEach(i -> mine.add(i.outPoint()));
+    return other.inputs.stream().anyMatch(i -> mine.contains(i.outPoint()));
+  }
+
   /** This transaction with input {@code i} replaced. */
   public Transaction withInput(int i, TxInput input) {
     TxInput[] ins = inputs.toArray(new TxInput[0]);
