@@ -1,0 +1,142 @@
+package io.medledger.pre;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.medledger.codec.Hex;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.internal.umbral.CurvePoint;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The value behaviour of the fragment types (parsing, accessors, equality, hash codes, text)
+ * on the reference's own fragments: case S01, first key-fragment set, of
+ * {@code vectors/umbral/vectors.json} (rust-umbral 0.10 output; provenance in PROVENANCE.md).
+ */
+class FragmentValuesTest {
+  private static final JsonNode SET = SharedVectorsHolder.SET;
+
+  /** Loaded once; the vectors file is large. */
+  private static final class SharedVectorsHolder {
+    static final JsonNode CASE = io.medledger.testing.SharedVectors.json(UmbralVectorsTest.VECTORS).get("cases").get(0);
+    static final JsonNode SET = CASE.get("kfrag_sets").get(0);
+  }
+
+  private static byte[] hex(JsonNode n) {
+    return Hex.decode(n.asText());
+  }
+
+  private static byte[] cfragBytes(int i) {
+    return hex(SET.get("cfrags").get(i));
+  }
+
+  private static byte[] kfragBytes(int i) {
+    return hex(SET.get("kfrags").get(i));
+  }
+
+  private static byte[] slice(byte[] b, int from, int length) {
+    return Arrays.copyOfRange(b, from, from + length);
+  }
+
+  @Test
+  void aCapsuleFragmentsPartsAreThoseOfItsSimpleForm() {
+    byte[] wire = cfragBytes(0);
+    CapsuleFrag cf = CapsuleFrag.fromBytes(wire);
+    byte[] simple = hex(SET.get("cfrags_simple").get(0));
+    assertEquals(CapsuleFrag.SIMPLE_LENGTH, simple.length);
+    assertArrayEquals(simple, cf.toBytesSimple());
+    // E1 ‖ V1 ‖ id ‖ X ‖ E2 ‖ V2 ‖ U1 ‖ U2 ‖ z ‖ signature
+    assertArrayEquals(slice(simple, 0, 33), cf.e1().toBytes());
+    assertArrayEquals(slice(simple, 33, 33), cf.v1().toBytes());
+    assertArrayEquals(slice(simple, 66, 32), cf.kfragId());
+    assertArrayEquals(slice(simple, 98, 33), cf.precursor().toBytes());
+    assertArrayEquals(slice(simple, 131, 33), cf.e2().toBytes());
+    assertArrayEquals(slice(simple, 164, 33), cf.v2().toBytes());
+    assertArrayEquals(slice(simple, 197, 33), cf.u1().toBytes());
+    assertArrayEquals(slice(simple, 230, 33), cf.u2().toBytes());
+    assertArrayEquals(slice(simple, 263, 32), cf.z().toBytes());
+    assertArrayEquals(slice(simple, 295, 64), cf.kfragSignature().toBytes());
+    assertArrayEquals(wire, cf.toBytes());
+    // The id is a copy.
+    cf.kfragId()[0] ^= 1;
+    assertArrayEquals(slice(simple, 66, 32), cf.kfragId());
+  }
+
+  @Test
+  void capsuleFragmentsAreEqualExactlyWhenTheirBytesAre() {
+    CapsuleFrag a = CapsuleFrag.fromBytes(cfragBytes(0));
+    CapsuleFrag same = CapsuleFrag.fromBytes(cfragBytes(0));
+    CapsuleFrag other = CapsuleFrag.fromBytes(cfragBytes(1));
+    assertNotSame(a, same);
+    assertEquals(a, same);
+    assertNotEquals(a, other);
+    assertNotEquals(a, (Object) VerifiedCapsuleFrag.fromTrustedBytes(cfragBytes(0)));
+    assertEquals(a.hashCode(), same.hashCode());
+    // the id and E1 spread the hash
+    assertEquals(Arrays.hashCode(a.kfragId()) * 31 + a.e1().hashCode(), a.hashCode());
+    assertEquals("CapsuleFrag[kfragId=" + Hex.encode(a.kfragId()) + ", unverified]", a.toString());
+  }
+
+  @Test
+  void aVerifiedCapsuleFragmentIsItsFragmentUnderAnotherType() {
+    byte[] wire = cfragBytes(2);
+    VerifiedCapsuleFrag v = VerifiedCapsuleFrag.fromTrustedBytes(wire);
+    assertArrayEquals(wire, v.toBytes());
+    assertArrayEquals(hex(SET.get("cfrags_simple").get(2)), v.toBytesSimple());
+    assertEquals(CapsuleFrag.fromBytes(wire), v.unverify());
+    assertEquals(VerifiedCapsuleFrag.fromTrustedBytes(wire), v);
+    assertNotEquals(VerifiedCapsuleFrag.fromTrustedBytes(cfragBytes(1)), v);
+    assertNotEquals(v, (Object) v.unverify());
+    assertEquals(v.unverify().hashCode(), v.hashCode());
+    assertEquals("VerifiedCapsuleFrag[kfragId=" + Hex.encode(v.unverify().kfragId()) + "]", v.toString());
+    assertThrows(MalformedEncodingException.class,
+        () -> VerifiedCapsuleFrag.fromTrustedBytes(Arrays.copyOf(wire, wire.length - 1)));
+  }
+
+  @Test
+  void aVerifiedKeyFragmentIsItsFragmentUnderAnotherType() {
+    byte[] wire = kfragBytes(1);
+    VerifiedKeyFrag v = VerifiedKeyFrag.fromTrustedBytes(wire);
+    assertArrayEquals(wire, v.toBytes());
+    KeyFrag k = KeyFrag.fromBytes(wire);
+    assertEquals(k, v.unverify());
+    assertEquals(VerifiedKeyFrag.fromTrustedBytes(wire), v);
+    assertNotEquals(VerifiedKeyFrag.fromTrustedBytes(kfragBytes(2)), v);
+    assertNotEquals(v, (Object) k);
+    assertEquals(Arrays.hashCode(k.id()), v.hashCode());
+    String id = Hex.encode(k.id());
+    assertEquals("VerifiedKeyFrag[id=" + id + "]", v.toString());
+    assertFalse(v.isDestroyed());
+    v.destroy();
+    assertTrue(v.isDestroyed());
+    assertTrue(v.unverify().isDestroyed());
+    assertEquals("VerifiedKeyFrag[id=" + id + ", destroyed]", v.toString());
+    assertThrows(MalformedEncodingException.class,
+        () -> VerifiedKeyFrag.fromTrustedBytes(Arrays.copyOf(wire, wire.length - 1)));
+  }
+
+  @Test
+  void aKeyFragmentsPartsAreAtTheirReferenceOffsets() {
+    byte[] wire = kfragBytes(0);
+    KeyFrag k = KeyFrag.fromBytes(wire);
+    // 95 91 c421 U | c420 id | c420 key | c421 X | 95 c421 C | c440 sig | c440 sig | flags
+    assertArrayEquals(slice(wire, 4, 33), CurvePoint.U.toBytes());
+    assertArrayEquals(slice(wire, 39, 32), k.id());
+    assertArrayEquals(slice(wire, 107, 33), k.precursor().toBytes());
+    assertArrayEquals(slice(wire, 143, 33), k.commitment().toBytes());
+    assertArrayEquals(slice(wire, 244, 64), k.signatureForReceiver().toBytes());
+    assertTrue(k.delegatingKeySigned());
+    assertTrue(k.receivingKeySigned());
+    assertEquals(Arrays.hashCode(k.id()), k.hashCode());
+    assertEquals("KeyFrag[id=" + Hex.encode(k.id()) + ", unverified]", k.toString());
+    k.id()[0] ^= 1;
+    assertArrayEquals(slice(wire, 39, 32), k.id());
+  }
+}
