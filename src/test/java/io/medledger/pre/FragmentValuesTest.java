@@ -139,4 +139,33 @@ class FragmentValuesTest {
     k.id()[0] ^= 1;
     assertArrayEquals(slice(wire, 39, 32), k.id());
   }
+
+  @Test
+  void aKeyFragmentSaysWhichKeysItsProxySignatureBinds() {
+    // S02's first set signs neither key, its second the delegating key only
+    JsonNode s02 = io.medledger.testing.SharedVectors.json(UmbralVectorsTest.VECTORS).get("cases").get(1);
+    KeyFrag neither = KeyFrag.fromBytes(hex(s02.get("kfrag_sets").get(0).get("kfrags").get(0)));
+    assertFalse(neither.delegatingKeySigned());
+    assertFalse(neither.receivingKeySigned());
+    KeyFrag delegating = KeyFrag.fromBytes(hex(s02.get("kfrag_sets").get(1).get("kfrags").get(0)));
+    assertTrue(delegating.delegatingKeySigned());
+    assertFalse(delegating.receivingKeySigned());
+  }
+
+  @Test
+  void aCapsuleIsEqualHashedAndShownByItsSimpleForm() {
+    JsonNode s01 = SharedVectorsHolder.CASE;
+    Capsule c = Capsule.fromBytes(hex(s01.get("capsule")));
+    byte[] simple = hex(s01.get("capsule_simple"));
+    assertEquals(Capsule.SIMPLE_LENGTH, simple.length);
+    assertArrayEquals(simple, c.toBytesSimple());
+    assertEquals(Arrays.hashCode(simple), c.hashCode());
+    assertEquals("Capsule[" + Hex.encode(simple) + "]", c.toString());
+    assertEquals(c, Capsule.fromBytes(c.toBytes()));
+    assertNotEquals(c, Capsule.fromBytes(hex(io.medledger.testing.SharedVectors.json(UmbralVectorsTest.VECTORS)
+        .get("cases").get(1).get("capsule"))));
+    assertNotEquals(c, (Object) simple);
+    c.toBytesSimple()[0] ^= 1;
+    assertArrayEquals(simple, c.toBytesSimple());
+  }
 }
