@@ -118,6 +118,11 @@ class FragmentValuesTest {
     assertTrue(v.isDestroyed());
     assertTrue(v.unverify().isDestroyed());
     assertEquals("VerifiedKeyFrag[id=" + id + ", destroyed]", v.toString());
+    // a destroyed fragment equals only itself, from either side
+    KeyFrag live = KeyFrag.fromBytes(wire);
+    assertNotEquals(v.unverify(), live);
+    assertNotEquals(live, v.unverify());
+    assertEquals(v.unverify(), v.unverify());
     assertThrows(MalformedEncodingException.class,
         () -> VerifiedKeyFrag.fromTrustedBytes(Arrays.copyOf(wire, wire.length - 1)));
   }
