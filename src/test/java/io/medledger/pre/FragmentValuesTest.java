@@ -173,4 +173,16 @@ class FragmentValuesTest {
     c.toBytesSimple()[0] ^= 1;
     assertArrayEquals(simple, c.toBytesSimple());
   }
+
+  @Test
+  void everySecretOperationOfADestroyedFragmentRefuses() {
+    KeyFrag k = KeyFrag.fromBytes(kfragBytes(2));
+    k.keyScalar();
+    k.destroy();
+    // each entry point checks on its own (a destroy may land between two calls of one re-encryption)
+    assertThrows(IllegalStateException.class, k::keyScalar);
+    assertThrows(IllegalStateException.class, () -> k.multiplyByKey(CurvePoint.G.ec()));
+    assertThrows(IllegalStateException.class, k::toBytes);
+    assertEquals("KeyFrag[id=" + Hex.encode(k.id()) + ", unverified, destroyed]", k.toString());
+  }
 }

@@ -81,6 +81,10 @@ class RecordEnvelopeRulesTest {
     assertArrayEquals(all.get(1).capsuleFrag().toBytes(), v.get(1).toBytes());
     assertArrayEquals(payload, RecordEnvelope.openAsGrantee(reader, patient.publicKey(), signer.verifyingKey(), 2,
         all, env));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(payload.length, RecordEnvelope.openAsGrantee(reader, patient.publicKey(), signer.verifyingKey(), 2,
+        all, new ByteArrayInputStream(env), out));
+    assertArrayEquals(payload, out.toByteArray());
     // exactly the threshold is enough; one fewer is not
     assertEquals(4, RecordEnvelope.verifyResponses(capsule, reader.publicKey(), patient.publicKey(),
         signer.verifyingKey(), 4, all).size());
