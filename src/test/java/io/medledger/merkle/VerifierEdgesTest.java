@@ -148,4 +148,49 @@ class VerifierEdgesTest {
     }
     return s;
   }
+
+  @Test
+  void aBadPathElementFailsEvenWhereAnEmptyPathWouldPass() {
+    MerkleLog log = MerkleLogTest.logOf(3);
+    byte[] r3 = log.root(3).toByteArray();
+    assertFalse(MerkleVerifier.verifyConsistencyRaw(3, 3, List.of(new byte[31]), r3, r3));
+    assertFalse(MerkleVerifier.verifyInclusionRaw(0, 1, List.of(new byte[33]), log.leafHash(0).toByteArray(),
+        log.root(1).toByteArray()));
+    assertTrue(MerkleVerifier.verifyInclusionRaw(0, 1, List.of(), log.leafHash(0).toByteArray(),
+        log.root(1).toByteArray()));
+  }
+
+  @Test
+  void leavesOfEveryLengthHashWithTheirPrefix() throws Exception {
+    for (int len : new int[] {0, 1, 127, 128, 1000}) {
+      byte[] data = new byte[len + 3];
+      Arrays.fill(data, (byte) len);
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update((byte) 0);
+      sha.update(data, 2, len);
+      assertEquals(Digest.of(sha.digest()), Rfc9162.leafHash(data, 2, len), "length " + len);
+    }
+  }
+
+  @Test
+  void countsBeyondTheBytesLeftAreRefusedWithTheirOwnMessage() {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    o.writeBytes(new byte[] {3, 0, 0, 0, 2});
+    o.writeBytes(new byte[32]);
+    o.writeBytes(new byte[] {1, 1});
+    assertEquals("hash count 2 exceeds the 34 bytes left", org.junit.jupiter.api.Assertions.assertThrows(
+        io.medledger.codec.MalformedEncodingException.class, () -> PartialMerkleTree.decode(o.toByteArray())).getMessage());
+    o.reset();
+    o.writeBytes(new byte[] {3, 0, 0, 0, 1});
+    o.writeBytes(new byte[32]);
+    o.writeBytes(new byte[] {2, 1});
+    assertEquals("flag byte count 2 exceeds the 1 bytes left", org.junit.jupiter.api.Assertions.assertThrows(
+        io.medledger.codec.MalformedEncodingException.class, () -> PartialMerkleTree.decode(o.toByteArray())).getMessage());
+  }
+
+  @Test
+  void aFailureInALeftSubtreeWithoutARightSiblingStopsTheWalk() {
+    // 3 transactions: root (1), node 0 pruned (0, hash 0), node 1 (1), then leaf 2 needs a second hash
+    assertEquals(PartialMerkleTree.Reason.HASHES_EXHAUSTED, reason(tree(3, 1, 0x05)));
+  }
 }
