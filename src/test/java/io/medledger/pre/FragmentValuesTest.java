@@ -185,4 +185,22 @@ class FragmentValuesTest {
     assertThrows(IllegalStateException.class, k::toBytes);
     assertEquals("KeyFrag[id=" + Hex.encode(k.id()) + ", unverified, destroyed]", k.toString());
   }
+
+  @Test
+  void trailingBytesAfterACapsuleFragmentAreRefused() {
+    byte[] wire = cfragBytes(0);
+    assertThrows(MalformedEncodingException.class, () -> CapsuleFrag.fromBytes(Arrays.copyOf(wire, wire.length + 1)));
+    assertThrows(MalformedEncodingException.class, () -> KeyFrag.fromBytes(Arrays.copyOf(kfragBytes(0), KeyFrag.LENGTH + 1)));
+  }
+
+  @Test
+  void aVerdictGivesItsValueOrItsReason() throws Exception {
+    VerifiedCapsuleFrag v = VerifiedCapsuleFrag.fromTrustedBytes(cfragBytes(0));
+    assertEquals(v, new Verification.Verified<>(v).orElseThrow());
+    VerificationException e = assertThrows(VerificationException.class,
+        () -> new Verification.Rejected<VerifiedCapsuleFrag>(VerificationFailure.INCORRECT_REENCRYPTION).orElseThrow());
+    assertEquals(VerificationFailure.INCORRECT_REENCRYPTION, e.reason());
+    assertEquals("the re-encryption proof does not verify", VerificationFailure.INCORRECT_REENCRYPTION.description());
+    assertEquals("invalid key fragment commitment", VerificationFailure.INCORRECT_COMMITMENT.description());
+  }
 }

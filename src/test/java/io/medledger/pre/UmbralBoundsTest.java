@@ -75,4 +75,29 @@ class UmbralBoundsTest {
         () -> Umbral.decryptReencrypted(bob, alice.publicKey(), capsule, forged, enc.ciphertext()));
     assertEquals(DecryptionException.Reason.VALIDATION_FAILED, e.reason());
   }
+
+  /**
+   * A proxy that re-encrypts with another fragment's key share but shows its own signed commitment
+   * U1: its proof holds for E and V, and only the U part of the proof catches it.
+   */
+  @Test
+  void aProofWithAnotherShareThanTheCommittedOneIsRefused() {
+    Capsule capsule = Umbral.encrypt(alice.publicKey(), new byte[] {1}).capsule();
+    List<VerifiedKeyFrag> kfrags = Umbral.generateKFrags(alice, bob.publicKey(), signer, 2, 2, true, true);
+    KeyFrag mine = kfrags.get(0).unverify();
+    KeyFrag other = kfrags.get(1).unverify();
+    CurveScalar rk = other.keyScalar();
+    CurvePoint e1 = CurvePoint.of(capsule.e().ec().multiply(rk.toBigInteger()));
+    CurvePoint v1 = CurvePoint.of(capsule.v().ec().multiply(rk.toBigInteger()));
+    BigInteger tau = BigInteger.valueOf(987654321L);
+    CurvePoint e2 = CurvePoint.of(capsule.e().ec().multiply(tau));
+    CurvePoint v2 = CurvePoint.of(capsule.v().ec().multiply(tau));
+    CurvePoint u2 = CurvePoint.of(Secp256k1.U.multiply(tau));
+    CurveScalar h = CapsuleFrag.challenge(capsule, e1, e2, v1, v2, mine.commitment(), u2);
+    CurveScalar z = rk.multiply(h).add(CurveScalar.reduce(tau));
+    CapsuleFrag forged = new CapsuleFrag(e1, v1, mine.id(), mine.precursor(), e2, v2, mine.commitment(), u2, z,
+        mine.signatureForReceiver());
+    assertEquals(VerificationFailure.INCORRECT_REENCRYPTION,
+        forged.verify(capsule, signer.verifyingKey(), alice.publicKey(), bob.publicKey()).failure().orElseThrow());
+  }
 }
