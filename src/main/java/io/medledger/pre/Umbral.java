@@ -250,10 +250,14 @@ public final class Umbral {
     if (lhs.isInfinity() || !lhs.equals(vPrime)) {
       throw new DecryptionException(DecryptionException.Reason.VALIDATION_FAILED);
     }
-    ECPoint shared = Secp256k1.mul(ePrime.add(vPrime), d.toBigInteger());
-    if (shared.isInfinity()) {
+    // E' + V' is the identity for a hostile capsule with V = −E (it passes the capsule check), and
+    // the constant-time multiplier refuses the identity as a base; d is never 0, so the product of
+    // any other point is not the identity.
+    ECPoint sum = ePrime.add(vPrime);
+    if (sum.isInfinity()) {
       throw new DecryptionException(DecryptionException.Reason.VALIDATION_FAILED);
     }
+    ECPoint shared = Secp256k1.mul(sum, d.toBigInteger());
     return open(CurvePoint.of(shared).toBytes(), capsule, ciphertext);
   }
 }
