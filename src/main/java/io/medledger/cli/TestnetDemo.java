@@ -32,6 +32,7 @@ import io.medledger.node.CheckpointProof;
 import io.medledger.node.ClientConfig;
 import io.medledger.node.NodeClient;
 import io.medledger.node.NodeConfig;
+import io.medledger.node.NodeException;
 import io.medledger.node.NodeKeys;
 import io.medledger.node.RemoteConnection;
 import io.medledger.node.ServerRole;
@@ -70,6 +71,8 @@ final class TestnetDemo {
   private static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(60);
   /** How long the demo waits for a complete receipt of Anna's record. */
   private static final Duration ANCHOR_TIMEOUT = Duration.ofSeconds(90);
+  /** How long the demo waits for a storage node that is still starting. */
+  private static final Duration NODE_START_TIMEOUT = Duration.ofSeconds(60);
 
   private final Path dir;
   private final PrintStream out;
@@ -167,7 +170,7 @@ final class TestnetDemo {
     List<StorageNode> stores = new ArrayList<>();
     TlsIdentity deskTls = TlsIdentity.of(operator.secretSigningKey());
     for (NodeConfig c : storage) {
-      StorageNodeClient s = keep(StorageNodeClient.connect(c.clientListen(), c.ledgerKey(), deskTls));
+      StorageNodeClient s = keep(connectStorage(c, deskTls));
       stores.add(new StorageNode(s.name(), s));
     }
     ReplicatedBlobStore payloads = new ReplicatedBlobStore(stores, Math.min(2, stores.size()));
@@ -436,6 +439,29 @@ final class TestnetDemo {
         System.currentTimeMillis(), List.of()), desk.parameters().chainId(), institution.ledgerSecretKey(),
         a.secretSigningKey())).join();
     return a;
+  }
+
+  /**
+   * A client of storage node {@code c}, waiting up to {@link #NODE_START_TIMEOUT} for a node that
+   * is still starting (its port refuses connections until its key store is open).
+   */
+  private StorageNodeClient connectStorage(NodeConfig c, TlsIdentity tls) throws InterruptedException {
+    long deadline = System.nanoTime() + NODE_START_TIMEOUT.toNanos();
+    boolean said = false;
+    while (true) {
+      try {
+        return StorageNodeClient.connect(c.clientListen(), c.ledgerKey(), tls);
+      } catch (NodeException e) {
+        if (e.reason() != NodeException.Reason.UNREACHABLE || System.nanoTime() - deadline >= 0) {
+          throw e;
+        }
+        if (!said) {
+          line("waiting for the storage node at %s to start", c.clientListen());
+          said = true;
+        }
+        Thread.sleep(250);
+      }
+    }
   }
 
   private RemoteConnection connect(Identity id, ClientConfig cc, ReplicatedBlobStore payloads) {
