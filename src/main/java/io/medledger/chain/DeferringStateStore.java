@@ -1,6 +1,7 @@
 package io.medledger.chain;
 
 import io.medledger.crypto.Digest;
+import io.medledger.internal.StateKey;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
 import java.util.Arrays;
@@ -23,7 +24,7 @@ final class DeferringStateStore implements StateStore {
   private final StateStore base;
   private final boolean durable;
   /** The held puts by key (one hash lookup per read or write); the last put of a key wins. */
-  private final HashMap<Key, byte[]> pending = new HashMap<>();
+  private final HashMap<StateKey, byte[]> pending = new HashMap<>();
   /** The held puts in key order, built by a scan and dropped by the next commit; null when not built. */
   private volatile TreeMap<byte[], byte[]> sorted;
   private boolean deferring;
@@ -53,8 +54,8 @@ final class DeferringStateStore implements StateStore {
       return;
     }
     Batch b = new Batch(pendingFirst, pendingHeight, pendingTip);
-    for (Map.Entry<Key, byte[]> e : pending.entrySet()) {
-      b.put(e.getKey().bytes, e.getValue());
+    for (Map.Entry<StateKey, byte[]> e : pending.entrySet()) {
+      b.put(e.getKey().bytes(), e.getValue());
     }
     base.commit(b);
     discard();
@@ -86,7 +87,7 @@ final class DeferringStateStore implements StateStore {
 
   @Override
   public byte[] get(byte[] key) {
-    byte[] v = pending.isEmpty() ? null : pending.get(new Key(key));
+    byte[] v = pending.isEmpty() ? null : pending.get(new StateKey(key));
     return v != null ? v.clone() : base.get(key);
   }
 
@@ -100,7 +101,7 @@ final class DeferringStateStore implements StateStore {
     if (inOrder == null) {
       // readers may race to build it; each builds its own and publishes a complete map
       TreeMap<byte[], byte[]> built = new TreeMap<>(Arrays::compareUnsigned);
-      pending.forEach((k, v) -> built.put(k.bytes, v));
+      pending.forEach((k, v) -> built.put(k.bytes(), v));
       sorted = built;
       inOrder = built;
     }
@@ -151,7 +152,7 @@ final class DeferringStateStore implements StateStore {
     }
     sorted = null;
     for (int i = 0; i < batch.size(); i++) {
-      byte[] old = pending.put(new Key(batch.key(i)), batch.value(i));
+      byte[] old = pending.put(new StateKey(batch.key(i)), batch.value(i));
       pendingBytes += batch.value(i).length + (old == null ? batch.key(i).length : -old.length);
     }
     if (pendingHeight < 0) {
@@ -167,26 +168,5 @@ final class DeferringStateStore implements StateStore {
   @Override
   public void close() {
     base.close();
-  }
-
-  /** A key compared by content, its hash computed once. */
-  private static final class Key {
-    final byte[] bytes;
-    final int hash;
-
-    Key(byte[] bytes) {
-      this.bytes = bytes;
-      this.hash = Arrays.hashCode(bytes);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key k && hash == k.hash && Arrays.equals(bytes, k.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
   }
 }

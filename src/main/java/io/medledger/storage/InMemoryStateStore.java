@@ -1,6 +1,7 @@
 package io.medledger.storage;
 
 import io.medledger.crypto.Digest;
+import io.medledger.internal.StateKey;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,9 +15,9 @@ import java.util.concurrent.ConcurrentSkipListSet;
  */
 public final class InMemoryStateStore implements StateStore {
   /** The values, by key: a read or an overwrite is one hash lookup. */
-  private final ConcurrentHashMap<Key, byte[]> values = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<StateKey, byte[]> values = new ConcurrentHashMap<>();
   /** The keys in order, for scans; a key enters once, when first written (keys are never removed). */
-  private final ConcurrentSkipListSet<Key> order = new ConcurrentSkipListSet<>();
+  private final ConcurrentSkipListSet<StateKey> order = new ConcurrentSkipListSet<>();
   private volatile long height = -1;
   private volatile Digest tip;
   private volatile boolean closed;
@@ -39,16 +40,16 @@ public final class InMemoryStateStore implements StateStore {
   @Override
   public byte[] get(byte[] key) {
     ensureOpen();
-    byte[] v = values.get(new Key(key));
+    byte[] v = values.get(new StateKey(key));
     return v == null ? null : v.clone();
   }
 
   @Override
   public void scan(byte[] from, byte[] to, Visitor visitor) {
     ensureOpen();
-    for (Key k : order.subSet(new Key(from), true, new Key(to), false)) {
+    for (StateKey k : order.subSet(new StateKey(from), true, new StateKey(to), false)) {
       byte[] v = values.get(k);
-      if (v != null && !visitor.visit(k.bytes.clone(), v.clone())) {
+      if (v != null && !visitor.visit(k.bytes().clone(), v.clone())) {
         return;
       }
     }
@@ -61,7 +62,7 @@ public final class InMemoryStateStore implements StateStore {
       throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height);
     }
     for (int i = 0; i < batch.size(); i++) {
-      Key k = new Key(batch.key(i));
+      StateKey k = new StateKey(batch.key(i));
       if (values.put(k, batch.value(i)) == null) {
         order.add(k);
       }
@@ -78,49 +79,6 @@ public final class InMemoryStateStore implements StateStore {
   private void ensureOpen() {
     if (closed) {
       throw new StoreException("state store is closed");
-    }
-  }
-
-  /**
-   * A key in unsigned byte order. Its first eight bytes are kept as one number, so that most
-   * comparisons (state keys differ early: a one-byte prefix, then digests) cost one long compare
-   * instead of an array comparison; its hash code is computed once.
-   */
-  private static final class Key implements Comparable<Key> {
-    final byte[] bytes;
-    final long head;
-    final int hash;
-
-    Key(byte[] bytes) {
-      this.bytes = bytes;
-      long h = 0;
-      for (int i = 0; i < Long.BYTES; i++) {
-        h = (h << 8) | (i < bytes.length ? bytes[i] & 0xff : 0);
-      }
-      this.head = h;
-      this.hash = Arrays.hashCode(bytes);
-    }
-
-    @Override
-    public int compareTo(Key o) {
-      int c = Long.compareUnsigned(head, o.head);
-      if (c != 0) {
-        return c;
-      }
-      if (bytes.length < Long.BYTES || o.bytes.length < Long.BYTES) {
-        return Arrays.compareUnsigned(bytes, o.bytes);
-      }
-      return Arrays.compareUnsigned(bytes, Long.BYTES, bytes.length, o.bytes, Long.BYTES, o.bytes.length);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key k && hash == k.hash && Arrays.equals(bytes, k.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
     }
   }
 }
