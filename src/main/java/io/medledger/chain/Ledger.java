@@ -183,13 +183,9 @@ public final class Ledger implements AutoCloseable {
       try {
         return new Ledger(this);
       } catch (RuntimeException e) {
-        try {
-          store.close();
-          state.close();
-          closeLog(log);
-        } catch (RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
-        }
+        closeQuietly(store::close, e);
+        closeQuietly(state::close, e);
+        closeQuietly(() -> closeLog(log), e);
         throw e;
       }
     }
@@ -271,6 +267,15 @@ public final class Ledger implements AutoCloseable {
     }
     if (at.ledgerSize() > 0 && !state.log.root(at.ledgerSize()).equals(at.ledgerRoot())) {
       throw new LedgerReplayException(height, "the ledger-wide log does not match the state store's tip", null);
+    }
+  }
+
+  /** Runs {@code close}; a failure is kept as suppressed by {@code failure}, and the next close still runs. */
+  private static void closeQuietly(Runnable close, RuntimeException failure) {
+    try {
+      close.run();
+    } catch (RuntimeException suppressed) {
+      failure.addSuppressed(suppressed);
     }
   }
 

@@ -156,10 +156,15 @@ class LedgerLifecycleTest {
         throw new StoreException("cannot close");
       }
     };
+    InMemoryStateStore st = new InMemoryStateStore();
+    RecordingLog log = new RecordingLog();
     LedgerReplayException e = assertThrows(LedgerReplayException.class,
-        () -> Ledger.builder(f.params).store(failingClose).clock(f.clock).open());
+        () -> Ledger.builder(f.params).store(failingClose).state(st).log(log).clock(f.clock).open());
     assertEquals(1, e.getSuppressed().length);
     assertEquals("cannot close", e.getSuppressed()[0].getMessage());
+    // the block store's failure to close does not leave the state store or the log open
+    assertThrows(StoreException.class, st::height);
+    assertTrue(log.closed);
   }
 
   @Test
