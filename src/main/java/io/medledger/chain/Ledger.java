@@ -527,12 +527,14 @@ public final class Ledger implements AutoCloseable {
   /** The entry at {@code loc}, checked against its leaf in the ledger-wide log. */
   private Entry entryAt(EntryLocation loc) {
     Digest leaf = state.log.leafHash(loc.ledgerIndex());
-    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}, es -> es.get(0).leafHash().equals(leaf)).get(0);
+    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}, null, es -> es.get(0).leafHash().equals(leaf))
+        .get(0);
   }
 
   /**
    * The entries at {@code positions} (ascending) of block {@code height}: from the block cache,
-   * else each read by its byte range where the state records the block's entry bounds, else
+   * else each read by its byte range ({@code ranges}: offset and length per entry, interleaved;
+   * if null, from the block's entry bounds where the state records them), else
    * decoded from the whole block. {@code check} (a hash comparison the caller trusts) must accept
    * what is read: if a range read fails it, the whole block is read, which the block store checks
    * by its checksum.
@@ -541,13 +543,13 @@ public final class Ledger implements AutoCloseable {
    * @throws IllegalStateException if the whole block does not pass {@code check} either (the
    *     state store disagrees with the block store)
    */
-  private List<Entry> entriesAt(long height, int[] positions, Predicate<List<EncodedEntry>> check) {
+  private List<Entry> entriesAt(long height, int[] positions, int[] ranges, Predicate<List<EncodedEntry>> check) {
     CertifiedBlock cached = cache.getIfPresent(height);
     if (cached != null) {
       List<Entry> all = cached.block().entries();
       return java.util.Arrays.stream(positions).mapToObj(all::get).toList();
     }
-    List<EncodedEntry> read = rangeRead(height, positions);
+    List<EncodedEntry> read = rangeRead(height, ranges == null ? boundsRanges(height, positions) : ranges);
     if (read == null || !check.test(read)) {
       read = Block.entriesAt(store.read(height), positions);
       if (!check.test(read)) {
@@ -557,21 +559,37 @@ public final class Ledger implements AutoCloseable {
     return read.stream().map(e -> e.entry).toList();
   }
 
-  /** The entries at {@code positions} of block {@code height} by byte-range reads, or null if that cannot be done. */
-  private List<EncodedEntry> rangeRead(long height, int[] positions) {
+  /** Offset and length of the entries at {@code positions} of block {@code height}, from its bounds; null if unknown. */
+  private int[] boundsRanges(long height, int[] positions) {
     int[] bounds = state.entryBounds(height);
     if (bounds == null) {
       return null;
     }
-    List<EncodedEntry> out = new ArrayList<>(positions.length);
+    int[] ranges = new int[2 * positions.length];
+    for (int i = 0; i < positions.length; i++) {
+      int p = positions[i];
+      if (p < 0 || p + 1 >= bounds.length) {
+        return null;
+      }
+      ranges[2 * i] = bounds[p] + 4;
+      ranges[2 * i + 1] = bounds[p + 1] - bounds[p] - 4;
+    }
+    return ranges;
+  }
+
+  /** The entries at {@code ranges} (offset and length each) of block {@code height}, or null if that cannot be done. */
+  private List<EncodedEntry> rangeRead(long height, int[] ranges) {
+    if (ranges == null) {
+      return null;
+    }
+    List<EncodedEntry> out = new ArrayList<>(ranges.length / 2);
     try {
-      for (int p : positions) {
-        int from = bounds[p] + 4;
-        int length = bounds[p + 1] - from;
+      for (int i = 0; i < ranges.length; i += 2) {
+        int length = ranges[i + 1];
         if (length < 0 || length > Limits.MAX_ENTRY_BYTES) {
           return null;
         }
-        out.add(EntryCodec.readEncoded(store.readRange(height, from, length)));
+        out.add(EntryCodec.readEncoded(store.readRange(height, ranges[i], length)));
       }
     } catch (MalformedEncodingException | IndexOutOfBoundsException e) {
       return null; // damaged bounds or bytes: the whole block decides
@@ -958,6 +976,16 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /** Commits the ledger-wide log, which appends commit only every few blocks (so a clean reopen reads no block). */
+  private void commitLog() {
+    lock.writeLock().lock();
+    try {
+      state.commitLog();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   private void makeDurableLocked() {
     if (deferredBlocks == 0) {
       return;
@@ -1102,7 +1130,7 @@ public final class Ledger implements AutoCloseable {
         int at = i;
         Digest stored = ix.hash(i);
         SubBlockHeader[] header = new SubBlockHeader[1];
-        List<Entry> es = entriesAt(ix.height(i), ix.positions(i), read -> {
+        List<Entry> es = entriesAt(ix.height(i), ix.positions(i), ix.ranges(i), read -> {
           List<Digest> leaves = new ArrayList<>(read.size());
           for (EncodedEntry e : read) {
             leaves.add(e.leafHash());
@@ -1208,12 +1236,16 @@ public final class Ledger implements AutoCloseable {
         page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());
   }
 
-  /** Makes deferred blocks durable, then closes the block store, the state store and the ledger-wide log. */
+  /**
+   * Makes deferred blocks durable and commits the ledger-wide log, then closes the block store, the
+   * state store and the log.
+   */
   @Override
   public void close() {
     try {
       if (broken == null) {
         makeDurable();
+        commitLog();
       }
     } finally {
       try {
