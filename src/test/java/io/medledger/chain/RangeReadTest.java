@@ -112,6 +112,23 @@ class RangeReadTest {
   }
 
   @Test
+  void aSubBlockRecordOfTheWrongSizeIsRefused() {
+    Built b = build();
+    StateStore truncating = new DelegatingStateStore(StateStore.rocksDb(dir.resolve("state"))) {
+      @Override
+      public void scan(byte[] from, byte[] to, Visitor visitor) {
+        inner.scan(from, to, (k, v) -> visitor.visit(k,
+            k[0] == LedgerState.SUB_BLOCK ? java.util.Arrays.copyOf(v, v.length - 4) : v));
+      }
+    };
+    try (Ledger l = Ledger.builder(b.f().params).store(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS))
+        .state(truncating).log(TileLog.open(dir.resolve("log"))).clock(b.f().clock).open()) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> l.patientHistory(b.alice().id()));
+      assertTrue(e.getMessage().contains("sub-block record"), e.getMessage());
+    }
+  }
+
+  @Test
   void aDamagedRangeFallsBackToTheCheckedBlock() {
     Built b = build();
     CountingStore p = new CountingStore(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS));
