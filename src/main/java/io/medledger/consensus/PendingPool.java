@@ -16,8 +16,25 @@ import java.util.Map;
  * committed is refused. Not thread-safe.
  */
 final class PendingPool {
-  /** One pending entry: when it arrived, whether it was submitted here, and who gossiped it. */
-  record Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from) {}
+  /**
+   * One pending entry: when it arrived, whether it was submitted here, who gossiped it, and (local
+   * entries) when it is next due for re-gossip and the wait after that.
+   */
+  private static final class Pending {
+    final byte[] entry;
+    final long arrival;
+    final boolean local;
+    final Ed25519PublicKey from;
+    long regossipAt = -1;
+    long regossipWait;
+
+    Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from) {
+      this.entry = entry;
+      this.arrival = arrival;
+      this.local = local;
+      this.from = from;
+    }
+  }
 
   private final int capacity;
   private final int maxEntryBytes;
@@ -73,9 +90,9 @@ final class PendingPool {
   void remove(Digest d) {
     Pending p = pool.remove(d);
     if (p != null) {
-      bytes -= p.entry().length;
-      if (p.from() != null) {
-        bySender.computeIfPresent(p.from(), (k, c) -> c <= 1 ? null : c - 1);
+      bytes -= p.entry.length;
+      if (p.from != null) {
+        bySender.computeIfPresent(p.from, (k, c) -> c <= 1 ? null : c - 1);
       }
     }
   }
@@ -107,7 +124,7 @@ final class PendingPool {
 
   /** The arrival time of the oldest pending entry; the pool must not be empty. */
   long oldestArrival() {
-    return pool.values().iterator().next().arrival();
+    return pool.values().iterator().next().arrival;
   }
 
   /** The oldest entries, in order, up to {@code maxEntries} entries and {@code maxBytes} bytes. */
@@ -115,24 +132,37 @@ final class PendingPool {
     List<byte[]> batch = new ArrayList<>();
     long total = 0;
     for (Pending p : pool.values()) {
-      if (batch.size() >= maxEntries || total + p.entry().length > maxBytes) {
+      if (batch.size() >= maxEntries || total + p.entry.length > maxBytes) {
         break;
       }
-      batch.add(p.entry());
-      total += p.entry().length;
+      batch.add(p.entry);
+      total += p.entry.length;
     }
     return batch;
   }
 
-  /** Up to {@code max} local entries that arrived at or before {@code limit}, oldest first. */
-  List<byte[]> localSince(long limit, int max) {
+  /**
+   * Up to {@code max} local entries due for re-gossip at {@code now}, oldest first: an entry is
+   * due {@code first} ms after it arrived, then after waits that double up to {@code cap} ms. So
+   * an entry that waits long for a block (a backlog) is re-sent a few times, not on every tick.
+   */
+  List<byte[]> regossipDue(long now, long first, long cap, int max) {
     List<byte[]> again = new ArrayList<>();
     for (Pending p : pool.values()) {
-      if (p.local() && p.arrival() <= limit) {
-        again.add(p.entry());
-        if (again.size() >= max) {
-          break;
-        }
+      if (again.size() >= max) {
+        break;
+      }
+      if (!p.local) {
+        continue;
+      }
+      if (p.regossipAt < 0) {
+        p.regossipAt = p.arrival + first;
+        p.regossipWait = first;
+      }
+      if (p.regossipAt <= now) {
+        again.add(p.entry);
+        p.regossipWait = Math.min(cap, 2 * p.regossipWait);
+        p.regossipAt = now + p.regossipWait;
       }
     }
     return again;
