@@ -39,6 +39,8 @@ final class PendingPool {
   private final int capacity;
   private final int maxEntryBytes;
   private final LinkedHashMap<Digest, Pending> pool = new LinkedHashMap<>();
+  /** The local entries of {@link #pool}, in arrival order (re-gossip scans only these). */
+  private final LinkedHashMap<Digest, Pending> local = new LinkedHashMap<>();
   private final LinkedHashMap<Digest, Boolean> recentlyCommitted;
   private final Map<Ed25519PublicKey, Integer> bySender = new HashMap<>();
   private long bytes;
@@ -78,7 +80,11 @@ final class PendingPool {
     if (pool.containsKey(d) || recentlyCommitted.containsKey(d)) {
       return false;
     }
-    pool.put(d, new Pending(entry, now, local, from));
+    Pending p = new Pending(entry, now, local, from);
+    pool.put(d, p);
+    if (local) {
+      this.local.put(d, p);
+    }
     bytes += entry.length;
     if (from != null) {
       bySender.merge(from, 1, Integer::sum);
@@ -89,6 +95,7 @@ final class PendingPool {
   /** Removes the entry with digest {@code d}, if pending. */
   void remove(Digest d) {
     Pending p = pool.remove(d);
+    local.remove(d);
     if (p != null) {
       bytes -= p.entry.length;
       if (p.from != null) {
@@ -148,14 +155,14 @@ final class PendingPool {
    */
   List<byte[]> regossipDue(long now, long first, long cap, int max) {
     List<byte[]> again = new ArrayList<>();
-    for (Pending p : pool.values()) {
+    for (Pending p : local.values()) {
       if (again.size() >= max) {
         break;
       }
-      if (!p.local) {
-        continue;
-      }
       if (p.regossipAt < 0) {
+        if (p.arrival + first > now) {
+          break; // never sent and not yet due: nor is any later arrival (arrival times do not decrease)
+        }
         p.regossipAt = p.arrival + first;
         p.regossipWait = first;
       }
