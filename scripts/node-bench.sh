@@ -12,6 +12,7 @@ dir=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
+trap 'exit 143' TERM INT # so that a timeout still runs the cleanup
 ml() { "$here/bin/medledger" "$@"; }
 ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 100 --max-block-entries 250 >/dev/null
 for i in 1 2 3 4 5 6 7 8; do
