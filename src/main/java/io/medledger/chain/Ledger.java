@@ -58,6 +58,7 @@ public final class Ledger implements AutoCloseable {
   private static final int CACHE_BLOCKS = 16;
   /** Bounds of what {@link #deferDurability} holds before it makes it durable anyway. */
   static final int MAX_DEFERRED_BLOCKS = 1024;
+  static final int VERIFIED_AHEAD = 1 << 13;
   static final long MAX_DEFERRED_STATE_BYTES = 64L << 20;
 
   private final ChainParameters params;
@@ -74,10 +75,11 @@ public final class Ledger implements AutoCloseable {
    * Entries whose signatures {@link #verifySignaturesAhead} verified, by object identity (an
    * {@link Entry} is immutable, so its encoding never changes), with that encoding: proposing them
    * neither encodes them again nor looks their encoding up in the verified cache. Bounded,
-   * concurrent; weakly held.
+   * concurrent (at most {@value #VERIFIED_AHEAD} entries, a few blocks ahead; their encodings
+   * stay reachable while the block cache holds their blocks); weakly held.
    */
   private final Cache<Entry, EncodedEntry> verifiedAhead = CacheBuilder.newBuilder().weakKeys()
-      .maximumSize(BlockProcessor.VERIFIED_GENERATION).build();
+      .maximumSize(VERIFIED_AHEAD).build();
   /** Appended blocks not yet durable (see {@link #deferDurability}); under the write lock. */
   private boolean deferring;
   private int deferredBlocks;
