@@ -58,6 +58,7 @@ public final class Ledger implements AutoCloseable {
   private static final int CACHE_BLOCKS = 16;
   /** Bounds of what {@link #deferDurability} holds before it makes it durable anyway. */
   static final int MAX_DEFERRED_BLOCKS = 1024;
+  static final int VERIFIED_AHEAD = 1 << 13;
   static final long MAX_DEFERRED_STATE_BYTES = 64L << 20;
 
   private final ChainParameters params;
@@ -70,6 +71,15 @@ public final class Ledger implements AutoCloseable {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   /** Recently read or appended blocks; bounded, concurrent, so readers do not contend on one lock. */
   private final Cache<Long, CertifiedBlock> cache = CacheBuilder.newBuilder().maximumSize(CACHE_BLOCKS).build();
+  /**
+   * Entries whose signatures {@link #verifySignaturesAhead} verified, by object identity (an
+   * {@link Entry} is immutable, so its encoding never changes), with that encoding: proposing them
+   * neither encodes them again nor looks their encoding up in the verified cache. Bounded,
+   * concurrent (at most {@value #VERIFIED_AHEAD} entries, a few blocks ahead; their encodings
+   * stay reachable while the block cache holds their blocks); weakly held.
+   */
+  private final Cache<Entry, EncodedEntry> verifiedAhead = CacheBuilder.newBuilder().weakKeys()
+      .maximumSize(VERIFIED_AHEAD).build();
   /** Appended blocks not yet durable (see {@link #deferDurability}); under the write lock. */
   private boolean deferring;
   private int deferredBlocks;
@@ -604,14 +614,22 @@ public final class Ledger implements AutoCloseable {
    * admission to a pending pool does, but without authorization (which needs the state that
    * block will see). Entries whose signatures verify are remembered by their exact encoding, so
    * that proposing or validating a block holding them does not verify them again; nothing else
-   * changes, and every other rule is still checked then. Takes no lock, so it runs while another
+   * changes, and every other rule is still checked then. The entry objects themselves are
+   * remembered too (by identity, with their encoding), so proposing them does not encode them again. Takes no lock, so it runs while another
    * thread proposes or appends the block before.
    *
    * @return the entries whose signatures do not verify, in order (empty if all do)
    */
   public List<Entry> verifySignaturesAhead(List<Entry> entries) {
     java.util.stream.Stream<Entry> s = parallel ? entries.parallelStream() : entries.stream();
-    return s.filter(e -> !processor.signaturesValid(EncodedEntry.of(e))).toList();
+    return s.filter(e -> {
+      EncodedEntry ee = EncodedEntry.of(e);
+      if (!processor.signaturesValid(ee)) {
+        return true;
+      }
+      verifiedAhead.put(e, ee);
+      return false;
+    }).toList();
   }
 
   /**
@@ -649,11 +667,15 @@ public final class Ledger implements AutoCloseable {
    */
   public ValidationResult<BlockCandidate> propose(ParticipantId bookkeeper, long round, ByteString consensusData,
       long timestamp, List<Entry> pending) {
-    List<EncodedEntry> encoded = (parallel ? pending.parallelStream() : pending.stream()).map(EncodedEntry::of)
-        .toList();
-    boolean[] ok = new boolean[encoded.size()];
+    EncodedEntry[] enc = new EncodedEntry[pending.size()];
+    boolean[] ok = new boolean[enc.length];
     java.util.stream.IntStream range = java.util.stream.IntStream.range(0, ok.length);
-    (parallel ? range.parallel() : range).forEach(i -> ok[i] = processor.signaturesValid(encoded.get(i)));
+    (parallel ? range.parallel() : range).forEach(i -> {
+      EncodedEntry ahead = verifiedAhead.getIfPresent(pending.get(i));
+      enc[i] = ahead != null ? ahead : EncodedEntry.of(pending.get(i));
+      ok[i] = ahead != null || processor.signaturesValid(enc[i]);
+    });
+    List<EncodedEntry> encoded = java.util.Arrays.asList(enc);
     lock.readLock().lock();
     try {
       BlockHeader tip = state.tip();
