@@ -8,55 +8,21 @@ import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
+import io.medledger.testing.DelegatingStateStore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
  * The deferring view reads exactly what the store would hold had every held commit gone through:
- * gets and scans interleaved with commits, against a sorted map of every put.
+ * gets and scans interleaved with commits, against a sorted map of every put. (The store under
+ * it is wrapped, as deferring is a no-op over an {@link InMemoryStateStore} itself.)
  */
 class DeferringStateStoreTest {
-  /** A durable-looking store (deferring is a no-op over {@link InMemoryStateStore} itself). */
-  private static StateStore durable(InMemoryStateStore inner) {
-    return new StateStore() {
-      @Override
-      public long height() {
-        return inner.height();
-      }
-
-      @Override
-      public Optional<Digest> tip() {
-        return inner.tip();
-      }
-
-      @Override
-      public byte[] get(byte[] key) {
-        return inner.get(key);
-      }
-
-      @Override
-      public void scan(byte[] from, byte[] to, Visitor visitor) {
-        inner.scan(from, to, visitor);
-      }
-
-      @Override
-      public void commit(Batch batch) {
-        inner.commit(batch);
-      }
-
-      @Override
-      public void close() {
-        inner.close();
-      }
-    };
-  }
-
   private static byte[] key(Random r) {
     // a small key space, so that later commits overwrite earlier keys and scans see both
     return new byte[] {(byte) (1 + r.nextInt(4)), (byte) r.nextInt(256)};
@@ -81,7 +47,7 @@ class DeferringStateStoreTest {
     for (int seed = 0; seed < 20; seed++) {
       Random r = new Random(seed);
       InMemoryStateStore inner = new InMemoryStateStore();
-      DeferringStateStore s = new DeferringStateStore(durable(inner));
+      DeferringStateStore s = new DeferringStateStore(new DelegatingStateStore(inner));
       TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
       long height = -1;
       for (int block = 0; block < 60; block++) {
