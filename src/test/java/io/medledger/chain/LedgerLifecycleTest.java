@@ -76,7 +76,7 @@ class LedgerLifecycleTest {
     return f;
   }
 
-  private static InMemoryBlockStore copy(ChainFixture f, byte[]... extra) {
+  static InMemoryBlockStore copy(ChainFixture f, byte[]... extra) {
     InMemoryBlockStore s = new InMemoryBlockStore();
     for (long h = 0; h <= f.ledger.height(); h++) {
       s.append(f.ledger.block(h).encode());

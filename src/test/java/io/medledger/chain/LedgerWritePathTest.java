@@ -108,14 +108,7 @@ class LedgerWritePathTest {
   }
 
   private static InMemoryBlockStore copy(ChainFixture f, byte[]... extra) {
-    InMemoryBlockStore s = new InMemoryBlockStore();
-    for (long h = 0; h <= f.ledger.height(); h++) {
-      s.append(f.ledger.block(h).encode());
-    }
-    for (byte[] b : extra) {
-      s.append(b);
-    }
-    return s;
+    return LedgerLifecycleTest.copy(f, extra);
   }
 
   private static List<Digest> leaves(Ledger l) {
