@@ -335,6 +335,22 @@ class LedgerWritePathTest {
     assertTrue(s.closed);
   }
 
+  @Test
+  void aStateCommitThatFailsLeavesTheMembershipAndTheParticipantsAsTheyWere() {
+    StateStoreReopenTest.CrashingState st = new StateStoreReopenTest.CrashingState(new InMemoryStateStore());
+    ChainFixture f = ChainFixture.builder().state(st).build();
+    ChainFixture.Actor auditor = f.actor("audit-new");
+    Membership before = f.ledger.membership();
+    long height = f.ledger.height();
+    MembershipChange add = f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, auditor, f.hospitalB);
+    st.armed = true;
+    assertThrows(StoreException.class, () -> f.commit(add));
+    assertEquals(height, f.ledger.height());
+    assertEquals(before, f.ledger.membership());
+    assertFalse(f.ledger.membership().isAuditServer(auditor.id()));
+    assertFalse(f.ledger.participant(auditor.id()).isPresent());
+  }
+
   // ------------------------------------------------------------------ closing
 
   @Test
