@@ -26,6 +26,7 @@ import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.bench.SyntheticWorkload;
 import io.medledger.storage.InMemoryBlockStore;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -48,8 +49,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Bulk sync of a certified chain of {@code blocks} blocks of 100 signed patient registrations
- * (rotating-audit certificates by 3 of 4 audit servers): a server that joins with only the genesis
+ * Bulk sync of a certified chain of {@code blocks} blocks of 100 signed entries ({@link #workload}:
+ * patient registrations, or the ingest benchmark's mix) (rotating-audit certificates by 3 of 4 audit servers): a server that joins with only the genesis
  * block fetches them from one peer through its {@link ProtocolDriver}, over TLS on loopback
  * ({@code syncTls}) or in-JVM ({@code syncLocal}), beside its ceiling in the same run: the same
  * blocks handed straight to a protocol instance ({@code verifyAndAppend}: certificate and block
@@ -76,6 +77,15 @@ public class SyncBench {
    */
   @Param({"memory"})
   public String store;
+
+  /**
+   * The blocks' entries: {@code registrations} (every entry registers a new patient: a new key to
+   * decompress, a new participant and a new patient head each, the worst case for the apply path)
+   * or {@code mixed} ({@code bench ingest}'s mix of registrations, records, grants, reads and
+   * revocations, {@link SyntheticWorkload}).
+   */
+  @Param({"registrations"})
+  public String workload;
 
   ChainParameters params;
   Ledger source;
@@ -142,12 +152,28 @@ public class SyncBench {
     }
     server = fed.get(0);
     joiner = aud.get(3);
+    boolean mixed = "mixed".equals(workload);
+    if (!mixed && !"registrations".equals(workload)) {
+      throw new IllegalArgumentException("workload must be registrations or mixed: " + workload);
+    }
+    SyntheticWorkload w = new SyntheticWorkload(1);
+    if (mixed) {
+      hospital = w.institution(0);
+      hospitalB = w.institution(1);
+    }
     ParticipantId hid = ParticipantId.of(hospital.publicKey());
     List<Entry> genesis = new ArrayList<>();
+    List<Ed25519PrivateKey[]> workloadSigners = new ArrayList<>();
+    List<Entry> clinicians = mixed ? w.clinicians(t0, workloadSigners) : List.of();
+    if (mixed) {
+      List<Ed25519PrivateKey[]> s = new ArrayList<>();
+      genesis.addAll(SyntheticWorkload.sign(w.institutions(t0, s), s, chain));
+    } else {
     genesis.add(Entry.sign(new InstitutionRegistration(hospital.publicKey(), "Hospital", InstitutionClass.A, t0,
         List.of()), chain, hospital));
     genesis.add(Entry.sign(new InstitutionRegistration(hospitalB.publicKey(), "Hospital B", InstitutionClass.B, t0,
         List.of()), chain, hospitalB));
+    }
     ParticipantId hidB = ParticipantId.of(hospitalB.publicKey());
     for (Ed25519PrivateKey f : fed) {
       genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
@@ -156,6 +182,12 @@ public class SyncBench {
     for (Ed25519PrivateKey a : aud) {
       genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER,
           a.publicKey(), Optional.of(hidB), t0, List.of()), chain, a));
+    }
+    if (mixed) {
+      List<Ed25519PrivateKey[]> s = new ArrayList<>();
+      Entry storageNode = w.storageNode(t0, s);
+      genesis.addAll(SyntheticWorkload.sign(List.of(storageNode), s, chain));
+      genesis.addAll(SyntheticWorkload.sign(clinicians, workloadSigners, chain));
     }
     source = Ledger.builder(params).store(new InMemoryBlockStore()).clock(Clock.systemUTC())
         .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL)).open();
@@ -169,11 +201,15 @@ public class SyncBench {
     LedgerApp app = new LedgerApp(source);
     int n = 0;
     for (int h = 1; h <= blocks; h++) {
-      long time = t0 + 1000L + h;
+      long time = mixed ? t0 + 1000L * h : t0 + 1000L + h;
       List<Entry> es = new ArrayList<>();
-      for (int i = 0; i < ENTRIES; i++) {
-        Ed25519PrivateKey p = key("patient-" + n++);
-        es.add(Entry.sign(new PatientRegistration(p.publicKey(), time, List.of()), chain, p));
+      if (mixed) {
+        es.addAll(w.nextBlock(time, ENTRIES, chain));
+      } else {
+        for (int i = 0; i < ENTRIES; i++) {
+          Ed25519PrivateKey p = key("patient-" + n++);
+          es.add(Entry.sign(new PatientRegistration(p.publicKey(), time, List.of()), chain, p));
+        }
       }
       VerifiedBlock b = source.propose(ParticipantId.of(fed.get(h % 4).publicKey()), 0, ByteString.EMPTY, time, es)
           .value().block();

@@ -10,8 +10,8 @@ import java.util.List;
  * host loaded by other work still gives a comparable figure: CPU milliseconds per block of the
  * benchmark thread for the ceiling ({@code verifyAndAppend}, one thread), and of the whole process
  * for TLS sync (joining node, serving node, TLS, decoder thread). Run:
- * {@code java -cp target/benchmarks.jar io.medledger.node.SyncCpu [blocks] [repetitions] [memory|disk]}
- * (the joining node's stores, as {@link SyncBench#store}).
+ * {@code java -cp target/benchmarks.jar io.medledger.node.SyncCpu [blocks] [repetitions] [memory|disk] [registrations|mixed]}
+ * (the joining node's stores, as {@link SyncBench#store}; the blocks' entries, as {@link SyncBench#workload}).
  * Prints medians (the first repetition of each is a warm-up and is left out).
  */
 public final class SyncCpu {
@@ -21,11 +21,13 @@ public final class SyncCpu {
     int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     String store = args.length > 2 ? args[2] : "memory";
+    String workload = args.length > 3 ? args[3] : "registrations";
     var threads = ManagementFactory.getThreadMXBean();
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     SyncBench b = new SyncBench();
     b.blocks = blocks;
     b.store = store;
+    b.workload = workload;
     b.setUp();
     List<Double> ceiling = new ArrayList<>();
     List<Double> ceilingWall = new ArrayList<>();
@@ -59,9 +61,9 @@ public final class SyncCpu {
     } finally {
       b.tearDown();
     }
-    System.out.printf("store=%s blocks=%d reps=%d median: ceiling_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second) ceiling_wall_ms_per_block=%.2f "
+    System.out.printf("store=%s workload=%s blocks=%d reps=%d median: ceiling_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second) ceiling_wall_ms_per_block=%.2f "
         + "sync_tls_process_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second of both nodes) sync_tls_wall_ms_per_block=%.2f%n",
-        store, blocks, reps, median(ceiling), 1000 / median(ceiling), median(ceilingWall), median(tls), 1000 / median(tls), median(tlsWall));
+        store, workload, blocks, reps, median(ceiling), 1000 / median(ceiling), median(ceilingWall), median(tls), 1000 / median(tls), median(tlsWall));
   }
 
   private static double median(List<Double> l) {

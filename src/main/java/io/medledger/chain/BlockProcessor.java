@@ -42,6 +42,8 @@ final class BlockProcessor {
    * proposal and on validation.
    */
   static final int VERIFIED_GENERATION = 1 << 15;
+  /** Signer ids remembered (see {@link #participantOf}); past this many the cache starts afresh. */
+  static final int SIGNER_IDS = 1 << 14;
 
   private final ChainParameters params;
   private final long skewMillis;
@@ -49,6 +51,8 @@ final class BlockProcessor {
   // chain; a hit means the very same bytes, hence the same result. Racing updates only lose hits.
   private volatile Set<Digest> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile Set<Digest> verifiedBefore = Set.of();
+  // signer key -> ParticipantId.of(key); replaced by an empty map when full. Races only lose entries.
+  private volatile Map<Ed25519PublicKey, ParticipantId> participants = new java.util.concurrent.ConcurrentHashMap<>();
 
   BlockProcessor(ChainParameters params) {
     this.params = params;
@@ -106,12 +110,35 @@ final class BlockProcessor {
 
   // ---------------------------------------------------------------- authorization
 
-  private static Set<ParticipantId> signers(Entry e) {
+  private Set<ParticipantId> signers(Entry e) {
     Set<ParticipantId> s = new HashSet<>();
     for (Endorsement en : e.endorsements()) {
-      s.add(ParticipantId.of(en.signer()));
+      s.add(participantOf(en.signer()));
     }
     return s;
+  }
+
+  /**
+   * {@code ParticipantId.of(key)}, remembered per key (keys compare by their 32 bytes): a signer's
+   * id is a SHA-256, and the same signers endorse entry after entry.
+   */
+  ParticipantId participantOf(Ed25519PublicKey key) {
+    Map<Ed25519PublicKey, ParticipantId> m = participants;
+    ParticipantId id = m.get(key);
+    if (id == null) {
+      id = ParticipantId.of(key);
+      if (m.size() >= SIGNER_IDS) {
+        m = new java.util.concurrent.ConcurrentHashMap<>();
+        participants = m;
+      }
+      m.put(key, id);
+    }
+    return id;
+  }
+
+  /** How many signer ids are remembered (for tests). */
+  int cachedSignerIds() {
+    return participants.size();
   }
 
   private static String exactly(Set<ParticipantId> signers, ParticipantId... required) {

@@ -25,7 +25,10 @@ final class DeferringStateStore implements StateStore {
   private final boolean durable;
   /** The held puts by key (one hash lookup per read or write); the last put of a key wins. */
   private final HashMap<StateKey, byte[]> pending = new HashMap<>();
-  /** The held puts in key order, built by a scan and dropped by the next commit; null when not built. */
+  /**
+   * The held puts in key order, built by the first scan that needs it and then kept up to date by
+   * each commit (a rebuild per block made a run of deferred blocks quadratic); null when not built.
+   */
   private volatile TreeMap<byte[], byte[]> sorted;
   private boolean deferring;
   private long pendingFirst = -1;
@@ -150,9 +153,12 @@ final class DeferringStateStore implements StateStore {
     if (batch.firstHeight() != height() + 1) {
       throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height());
     }
-    sorted = null;
+    TreeMap<byte[], byte[]> inOrder = sorted;
     for (int i = 0; i < batch.size(); i++) {
       byte[] old = pending.put(new StateKey(batch.key(i)), batch.value(i));
+      if (inOrder != null) {
+        inOrder.put(batch.key(i), batch.value(i));
+      }
       pendingBytes += batch.value(i).length + (old == null ? batch.key(i).length : -old.length);
     }
     if (pendingHeight < 0) {

@@ -117,10 +117,13 @@ final class HeadsTree {
   }
 
   private byte[] load(Map<Pos, byte[]> work, int depth, Digest key) {
-    byte[] p = pos(depth, key);
-    byte[] n = work.get(new Pos(p));
+    return load(work, new Pos(pos(depth, key)));
+  }
+
+  private byte[] load(Map<Pos, byte[]> work, Pos at) {
+    byte[] n = work.get(at);
     if (n == null) {
-      n = base.apply(p);
+      n = base.apply(at.bytes());
       if (n == null) {
         throw new IllegalStateException("heads tree node missing from the state store");
       }
@@ -134,11 +137,15 @@ final class HeadsTree {
   }
 
   private static Digest write(Map<Pos, byte[]> work, int depth, Digest at, byte type, Digest a, Digest b) {
+    return write(work, new Pos(pos(depth, at)), type, a, b);
+  }
+
+  private static Digest write(Map<Pos, byte[]> work, Pos at, byte type, Digest a, Digest b) {
     byte[] n = new byte[NODE_BYTES];
     n[0] = type;
     a.copyTo(n, 1);
     b.copyTo(n, 1 + Digest.LENGTH);
-    work.put(new Pos(pos(depth, at)), n);
+    work.put(at, n);
     return Sha256.hashPrefixed(type, a, b);
   }
 
@@ -173,12 +180,18 @@ final class HeadsTree {
     }
     Map<Pos, byte[]> work = new HashMap<>(written);
     long[] added = new long[1];
-    Digest r = putAll(work, child(work, root, 0, keys.get(0)), 0, keys, values, 0, keys.size(), added);
+    Digest r = putAll(work, root, 0, keys, values, 0, keys.size(), added);
     return new HeadsTree(base, Collections.unmodifiableMap(work), r, size + added[0]);
   }
 
-  private Digest putAll(Map<Pos, byte[]> work, byte[] n, int depth, List<Digest> keys, List<Digest> values,
+  /**
+   * Puts keys[from..to) into the subtree with hash {@code hash} at {@code depth}; its node, if
+   * any, sits at the position of keys[from], where the new node is written too.
+   */
+  private Digest putAll(Map<Pos, byte[]> work, Digest hash, int depth, List<Digest> keys, List<Digest> values,
       int from, int to, long[] added) {
+    Pos at = new Pos(pos(depth, keys.get(from)));
+    byte[] n = hash.equals(EMPTY) ? null : load(work, at);
     if (n == null) {
       added[0] += to - from;
       return build(work, depth, keys, values, from, to, null);
@@ -186,7 +199,7 @@ final class HeadsTree {
     if (n[0] == LEAF) {
       Digest leafKey = Digest.of(n, 1);
       if (to - from == 1 && keys.get(from).equals(leafKey)) {
-        return write(work, depth, leafKey, LEAF, leafKey, values.get(from));
+        return write(work, at, LEAF, leafKey, values.get(from));
       }
       boolean present = false;
       for (int i = from; i < to; i++) {
@@ -205,12 +218,12 @@ final class HeadsTree {
     Digest left = Digest.of(n, 1);
     Digest right = Digest.of(n, 1 + Digest.LENGTH);
     if (from < mid) {
-      left = putAll(work, child(work, left, depth + 1, keys.get(from)), depth + 1, keys, values, from, mid, added);
+      left = putAll(work, left, depth + 1, keys, values, from, mid, added);
     }
     if (mid < to) {
-      right = putAll(work, child(work, right, depth + 1, keys.get(mid)), depth + 1, keys, values, mid, to, added);
+      right = putAll(work, right, depth + 1, keys, values, mid, to, added);
     }
-    return write(work, depth, keys.get(from), NODE, left, right);
+    return write(work, at, NODE, left, right);
   }
 
   /**

@@ -58,6 +58,7 @@ public final class Ledger implements AutoCloseable {
   private static final int CACHE_BLOCKS = 16;
   /** Bounds of what {@link #deferDurability} holds before it makes it durable anyway. */
   static final int MAX_DEFERRED_BLOCKS = 1024;
+  static final int VERIFIED_AHEAD = 1 << 13;
   static final long MAX_DEFERRED_STATE_BYTES = 64L << 20;
 
   private final ChainParameters params;
@@ -70,6 +71,15 @@ public final class Ledger implements AutoCloseable {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   /** Recently read or appended blocks; bounded, concurrent, so readers do not contend on one lock. */
   private final Cache<Long, CertifiedBlock> cache = CacheBuilder.newBuilder().maximumSize(CACHE_BLOCKS).build();
+  /**
+   * Entries whose signatures {@link #verifySignaturesAhead} verified, by object identity (an
+   * {@link Entry} is immutable, so its encoding never changes), with that encoding: proposing them
+   * neither encodes them again nor looks their encoding up in the verified cache. Bounded,
+   * concurrent (at most {@value #VERIFIED_AHEAD} entries, a few blocks ahead; their encodings
+   * stay reachable while the block cache holds their blocks); weakly held.
+   */
+  private final Cache<Entry, EncodedEntry> verifiedAhead = CacheBuilder.newBuilder().weakKeys()
+      .maximumSize(VERIFIED_AHEAD).build();
   /** Appended blocks not yet durable (see {@link #deferDurability}); under the write lock. */
   private boolean deferring;
   private int deferredBlocks;
@@ -527,12 +537,14 @@ public final class Ledger implements AutoCloseable {
   /** The entry at {@code loc}, checked against its leaf in the ledger-wide log. */
   private Entry entryAt(EntryLocation loc) {
     Digest leaf = state.log.leafHash(loc.ledgerIndex());
-    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}, es -> es.get(0).leafHash().equals(leaf)).get(0);
+    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}, null, es -> es.get(0).leafHash().equals(leaf))
+        .get(0);
   }
 
   /**
    * The entries at {@code positions} (ascending) of block {@code height}: from the block cache,
-   * else each read by its byte range where the state records the block's entry bounds, else
+   * else each read by its byte range ({@code ranges}: offset and length per entry, interleaved;
+   * if null, from the block's entry bounds where the state records them), else
    * decoded from the whole block. {@code check} (a hash comparison the caller trusts) must accept
    * what is read: if a range read fails it, the whole block is read, which the block store checks
    * by its checksum.
@@ -541,13 +553,13 @@ public final class Ledger implements AutoCloseable {
    * @throws IllegalStateException if the whole block does not pass {@code check} either (the
    *     state store disagrees with the block store)
    */
-  private List<Entry> entriesAt(long height, int[] positions, Predicate<List<EncodedEntry>> check) {
+  private List<Entry> entriesAt(long height, int[] positions, int[] ranges, Predicate<List<EncodedEntry>> check) {
     CertifiedBlock cached = cache.getIfPresent(height);
     if (cached != null) {
       List<Entry> all = cached.block().entries();
       return java.util.Arrays.stream(positions).mapToObj(all::get).toList();
     }
-    List<EncodedEntry> read = rangeRead(height, positions);
+    List<EncodedEntry> read = rangeRead(height, ranges == null ? boundsRanges(height, positions) : ranges);
     if (read == null || !check.test(read)) {
       read = Block.entriesAt(store.read(height), positions);
       if (!check.test(read)) {
@@ -557,21 +569,37 @@ public final class Ledger implements AutoCloseable {
     return read.stream().map(e -> e.entry).toList();
   }
 
-  /** The entries at {@code positions} of block {@code height} by byte-range reads, or null if that cannot be done. */
-  private List<EncodedEntry> rangeRead(long height, int[] positions) {
+  /** Offset and length of the entries at {@code positions} of block {@code height}, from its bounds; null if unknown. */
+  private int[] boundsRanges(long height, int[] positions) {
     int[] bounds = state.entryBounds(height);
     if (bounds == null) {
       return null;
     }
-    List<EncodedEntry> out = new ArrayList<>(positions.length);
+    int[] ranges = new int[2 * positions.length];
+    for (int i = 0; i < positions.length; i++) {
+      int p = positions[i];
+      if (p < 0 || p + 1 >= bounds.length) {
+        return null;
+      }
+      ranges[2 * i] = bounds[p] + 4;
+      ranges[2 * i + 1] = bounds[p + 1] - bounds[p] - 4;
+    }
+    return ranges;
+  }
+
+  /** The entries at {@code ranges} (offset and length each) of block {@code height}, or null if that cannot be done. */
+  private List<EncodedEntry> rangeRead(long height, int[] ranges) {
+    if (ranges == null) {
+      return null;
+    }
+    List<EncodedEntry> out = new ArrayList<>(ranges.length / 2);
     try {
-      for (int p : positions) {
-        int from = bounds[p] + 4;
-        int length = bounds[p + 1] - from;
+      for (int i = 0; i < ranges.length; i += 2) {
+        int length = ranges[i + 1];
         if (length < 0 || length > Limits.MAX_ENTRY_BYTES) {
           return null;
         }
-        out.add(EntryCodec.readEncoded(store.readRange(height, from, length)));
+        out.add(EntryCodec.readEncoded(store.readRange(height, ranges[i], length)));
       }
     } catch (MalformedEncodingException | IndexOutOfBoundsException e) {
       return null; // damaged bounds or bytes: the whole block decides
@@ -586,14 +614,22 @@ public final class Ledger implements AutoCloseable {
    * admission to a pending pool does, but without authorization (which needs the state that
    * block will see). Entries whose signatures verify are remembered by their exact encoding, so
    * that proposing or validating a block holding them does not verify them again; nothing else
-   * changes, and every other rule is still checked then. Takes no lock, so it runs while another
+   * changes, and every other rule is still checked then. The entry objects themselves are
+   * remembered too (by identity, with their encoding), so proposing them does not encode them again. Takes no lock, so it runs while another
    * thread proposes or appends the block before.
    *
    * @return the entries whose signatures do not verify, in order (empty if all do)
    */
   public List<Entry> verifySignaturesAhead(List<Entry> entries) {
     java.util.stream.Stream<Entry> s = parallel ? entries.parallelStream() : entries.stream();
-    return s.filter(e -> !processor.signaturesValid(EncodedEntry.of(e))).toList();
+    return s.filter(e -> {
+      EncodedEntry ee = EncodedEntry.of(e);
+      if (!processor.signaturesValid(ee)) {
+        return true;
+      }
+      verifiedAhead.put(e, ee);
+      return false;
+    }).toList();
   }
 
   /**
@@ -631,11 +667,15 @@ public final class Ledger implements AutoCloseable {
    */
   public ValidationResult<BlockCandidate> propose(ParticipantId bookkeeper, long round, ByteString consensusData,
       long timestamp, List<Entry> pending) {
-    List<EncodedEntry> encoded = (parallel ? pending.parallelStream() : pending.stream()).map(EncodedEntry::of)
-        .toList();
-    boolean[] ok = new boolean[encoded.size()];
+    EncodedEntry[] enc = new EncodedEntry[pending.size()];
+    boolean[] ok = new boolean[enc.length];
     java.util.stream.IntStream range = java.util.stream.IntStream.range(0, ok.length);
-    (parallel ? range.parallel() : range).forEach(i -> ok[i] = processor.signaturesValid(encoded.get(i)));
+    (parallel ? range.parallel() : range).forEach(i -> {
+      EncodedEntry ahead = verifiedAhead.getIfPresent(pending.get(i));
+      enc[i] = ahead != null ? ahead : EncodedEntry.of(pending.get(i));
+      ok[i] = ahead != null || processor.signaturesValid(enc[i]);
+    });
+    List<EncodedEntry> encoded = java.util.Arrays.asList(enc);
     lock.readLock().lock();
     try {
       BlockHeader tip = state.tip();
@@ -958,6 +998,16 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /** Commits the ledger-wide log, which appends commit only every few blocks (so a clean reopen reads no block). */
+  private void commitLog() {
+    lock.writeLock().lock();
+    try {
+      state.commitLog();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   private void makeDurableLocked() {
     if (deferredBlocks == 0) {
       return;
@@ -1102,7 +1152,7 @@ public final class Ledger implements AutoCloseable {
         int at = i;
         Digest stored = ix.hash(i);
         SubBlockHeader[] header = new SubBlockHeader[1];
-        List<Entry> es = entriesAt(ix.height(i), ix.positions(i), read -> {
+        List<Entry> es = entriesAt(ix.height(i), ix.positions(i), ix.ranges(i), read -> {
           List<Digest> leaves = new ArrayList<>(read.size());
           for (EncodedEntry e : read) {
             leaves.add(e.leafHash());
@@ -1208,12 +1258,16 @@ public final class Ledger implements AutoCloseable {
         page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());
   }
 
-  /** Makes deferred blocks durable, then closes the block store, the state store and the ledger-wide log. */
+  /**
+   * Makes deferred blocks durable and commits the ledger-wide log, then closes the block store, the
+   * state store and the log.
+   */
   @Override
   public void close() {
     try {
       if (broken == null) {
         makeDurable();
+        commitLog();
       }
     } finally {
       try {

@@ -14,6 +14,7 @@ import io.medledger.merkle.LeafHashLog;
 import io.medledger.merkle.MerkleLog;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
+import io.medledger.storage.StoreException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,7 +41,8 @@ import java.util.function.LongPredicate;
  * membership after a block that changed it, {@code U}id the height that last reinstated a server,
  * {@code W}height the witness list after a block that changed it, {@code F} frontier, {@code t}... heads tree nodes,
  * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}),
- * {@code O}height where the block's entries lie in its stored bytes ({@link Block#entryBounds}).
+ * {@code O}height where the block's entries lie in its stored bytes ({@link Block#entryBounds}),
+ * {@code V} the layout version ({@link #LAYOUT_VERSION}).
  */
 final class LedgerState {
   /**
@@ -87,14 +89,37 @@ final class LedgerState {
   static final byte REINSTATED = 'U';
   static final byte WITNESSES_AT = 'W';
   static final byte ENTRY_BOUNDS = 'O';
+  /**
+   * The version of this key and value layout, stored under {@code V} with the genesis block. 2: a
+   * sub-block record holds each entry's position, byte offset and length in the stored block.
+   */
+  static final int LAYOUT_VERSION = 2;
+  private static final byte[] VERSION = {'V'};
+  /** Sub-block record: running total and hash, then per entry its position, offset and length. */
+  private static final int SUB_BLOCK_FIXED = 8 + Digest.LENGTH;
+  private static final int SUB_BLOCK_PER_ENTRY = 12;
   private static final byte[] MEMBERS = {'M'};
   private static final byte[] FRONTIER = {'F'};
   private static final int CACHE = 1 << 16;
   private static final int HEADER_CACHE = 1 << 12;
 
+  /**
+   * At most this many blocks are applied between two commits of the ledger-wide log (and at most
+   * {@link #LOG_COMMIT_LEAVES} leaves): the log is derived from the blocks, so a log behind the
+   * state after a crash is caught up from the block store on reopen, re-reading at most these.
+   * Its commit costs several fsyncs (tiles, directories, tree file); the block and the state
+   * commit stay one synced write each per block.
+   */
+  static final int LOG_COMMIT_BLOCKS = 16;
+  /** At most this many leaves are appended between two commits of the ledger-wide log. */
+  static final long LOG_COMMIT_LEAVES = 1 << 14;
+
   final DeferringStateStore store;
   /** The ledger-wide log: in memory by default, or tiles on disk that may already hold leaves. */
   final LeafHashLog log;
+  /** The height and log size at the last commit of the log by {@link #apply}. */
+  private long logCommitHeight = Long.MIN_VALUE;
+  private long logCommitSize;
   /** Whether {@link #apply} leaves the log and the state store's commit to {@link #makeDurable}. */
   private boolean deferring;
   final List<ParticipantId> federation = new ArrayList<>();
@@ -134,6 +159,7 @@ final class LedgerState {
    * The state committed in {@code store}, with {@code log} as the ledger-wide log.
    *
    * @throws IllegalStateException if the store's tip header is missing or does not match
+   * @throws StoreException if the store holds another layout version than {@link #LAYOUT_VERSION}
    */
   LedgerState(StateStore store, LeafHashLog log) {
     this.store = new DeferringStateStore(store);
@@ -141,6 +167,11 @@ final class LedgerState {
     long h = store.height();
     if (h < 0) {
       return;
+    }
+    int version = layoutVersion(store.get(VERSION));
+    if (version != LAYOUT_VERSION) {
+      throw new StoreException("the state store has layout version " + version + "; this build reads version "
+          + LAYOUT_VERSION + " only: delete the state directory to rebuild it from the block store");
     }
     byte[] hb = store.get(key(HEADER, h));
     if (hb == null || !BlockHeader.decode(hb).hash().equals(store.tip().orElseThrow())) {
@@ -157,6 +188,17 @@ final class LedgerState {
     frontier = CompactRange.restore(size, f.digestList("roots", 64));
     f.finish();
     headsTree = HeadsTree.open(store::get, heads);
+  }
+
+  /** The layout version a stored {@code V} value names: 1 where there is none (before versions were stored). */
+  static int layoutVersion(byte[] v) {
+    if (v == null) {
+      return 1;
+    }
+    if (v.length != 4) {
+      throw new StoreException("the state store's layout version has " + v.length + " bytes, not 4");
+    }
+    return ByteBuffer.wrap(v).getInt();
   }
 
   /** Reads the membership change points and the reinstatement heights from the store. */
@@ -397,22 +439,43 @@ final class LedgerState {
         Digest.of(b, 16));
   }
 
-  /** All sub-blocks of {@code key}, oldest first; null if it has none. */
+  /**
+   * All sub-blocks of {@code key}, oldest first; null if it has none.
+   *
+   * @throws IllegalStateException if a stored sub-block record does not have the layout's size
+   */
   SubBlockIndex subBlocks(Digest key) {
     SubBlockIndex ix = new SubBlockIndex();
     store.scan(key(SUB_BLOCK, key, 0), key(SUB_BLOCK, key, Long.MAX_VALUE), (k, v) -> {
+      int n = subBlockEntries(v.length);
+      if (n < 0) {
+        throw new IllegalStateException("the sub-block record of " + key + " has " + v.length + " bytes");
+      }
       ByteBuffer b = ByteBuffer.wrap(v);
       long total = b.getLong();
       Digest hash = Digest.of(v, 8);
-      b.position(8 + Digest.LENGTH);
-      int[] at = new int[b.remaining() / 4];
-      for (int i = 0; i < at.length; i++) {
+      b.position(SUB_BLOCK_FIXED);
+      int[] at = new int[n];
+      int[] range = new int[2 * n];
+      for (int i = 0; i < n; i++) {
         at[i] = b.getInt();
+        range[2 * i] = b.getInt();
+        range[2 * i + 1] = b.getInt();
       }
-      ix.add(ByteBuffer.wrap(k, 1 + Digest.LENGTH, 8).getLong(), total, hash, at);
+      ix.add(ByteBuffer.wrap(k, 1 + Digest.LENGTH, 8).getLong(), total, hash, at, range);
       return true;
     });
     return ix.size() == 0 ? null : ix;
+  }
+
+  /** The number of entries a sub-block record of {@code length} bytes holds, or -1 if no record has that length. */
+  static int subBlockEntries(int length) {
+    int rest = length - SUB_BLOCK_FIXED;
+    if (rest < SUB_BLOCK_PER_ENTRY || rest % SUB_BLOCK_PER_ENTRY != 0
+        || rest / SUB_BLOCK_PER_ENTRY > Limits.MAX_BLOCK_ENTRIES) {
+      return -1;
+    }
+    return rest / SUB_BLOCK_PER_ENTRY;
   }
 
   /** Visits the ledger indexes above {@code after} under {@code prefix}, ascending, until {@code visitor} says stop. */
@@ -509,6 +572,9 @@ final class LedgerState {
       throw new IllegalArgumentException("entry bounds for " + (bounds.length - 1) + " entries, block has " + h.entryCount());
     }
     StateStore.Batch b = new StateStore.Batch(h.height(), h.hash());
+    if (tip == null) {
+      b.put(VERSION, ByteBuffer.allocate(4).putInt(LAYOUT_VERSION).array());
+    }
     if (h.entryCount() > 0) {
       ByteBuffer v = ByteBuffer.allocate(4 * bounds.length);
       for (int x : bounds) {
@@ -578,9 +644,11 @@ final class LedgerState {
       SubBlockHeader s = fx.subBlocks.get(i);
       Digest hash = fx.subBlockHashes.get(i);
       List<Integer> at = positions.get(s.key());
-      ByteBuffer v = ByteBuffer.allocate(8 + Digest.LENGTH + 4 * at.size()).putLong(s.totalEntries())
+      ByteBuffer v = ByteBuffer.allocate(SUB_BLOCK_FIXED + SUB_BLOCK_PER_ENTRY * at.size()).putLong(s.totalEntries())
           .put(hash.toByteArray());
-      at.forEach(v::putInt);
+      for (int p : at) {
+        v.putInt(p).putInt(bounds[p] + 4).putInt(bounds[p + 1] - bounds[p] - 4);
+      }
       b.put(key(SUB_BLOCK, s.key(), s.height()), v.array());
       b.put(key(LAST_SUB_BLOCK, s.key()), ByteBuffer.allocate(16 + Digest.LENGTH).putLong(s.height())
           .putLong(s.totalEntries()).put(hash.toByteArray()).array());
@@ -607,8 +675,10 @@ final class LedgerState {
     f.i64("size", fx.frontier.size());
     f.digestList("roots", fx.frontier.subtreeRoots());
     b.put(FRONTIER, f.toByteArray());
-    if (!deferring) {
+    if (!deferring && logCommitDue(h.height(), logCommitHeight, log.size() - logCommitSize)) {
       log.commit();
+      logCommitHeight = h.height();
+      logCommitSize = log.size();
     }
     store.commit(b);
     participants.putAll(o.participants);
@@ -631,6 +701,16 @@ final class LedgerState {
   }
 
   /**
+   * Whether the log is committed with block {@code height}: {@link #LOG_COMMIT_BLOCKS} blocks after
+   * the last commit (at {@code lastHeight}; every block's first apply commits), or once
+   * {@code uncommitted} leaves reach {@link #LOG_COMMIT_LEAVES}.
+   */
+  static boolean logCommitDue(long height, long lastHeight, long uncommitted) {
+    return lastHeight == Long.MIN_VALUE || height - lastHeight >= LOG_COMMIT_BLOCKS
+        || uncommitted >= LOG_COMMIT_LEAVES;
+  }
+
+  /**
    * Starts or stops deferring durability: while on, {@link #apply} neither commits the log nor
    * writes the state store; {@link #makeDurable} does both.
    */
@@ -641,8 +721,15 @@ final class LedgerState {
 
   /** Commits the log, then the state held since the last call, as one store commit. */
   void makeDurable() {
-    log.commit();
+    commitLog();
     store.flush();
+  }
+
+  /** Commits the ledger-wide log now (before closing, or to make a deferred run durable). */
+  void commitLog() {
+    log.commit();
+    logCommitHeight = height();
+    logCommitSize = log.size();
   }
 
   /**

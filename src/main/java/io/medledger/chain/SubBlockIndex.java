@@ -4,25 +4,33 @@ import io.medledger.crypto.Digest;
 import java.util.Arrays;
 
 /**
- * One key's sub-blocks, read from the state store: height, running entry total, hash and the
- * positions of the key's entries in the block. A sub-block header is rebuilt from these plus
- * those entries (for the entries root). Confined to the reading thread.
+ * One key's sub-blocks, read from the state store: height, running entry total, hash, the
+ * positions of the key's entries in the block and where each lies in the stored block (byte
+ * offset and length). A sub-block header is rebuilt from these plus those entries (for the
+ * entries root). Confined to the reading thread.
  */
 final class SubBlockIndex {
   private long[] heights = new long[2];
   private long[] totals = new long[2];
   private byte[] hashes = new byte[2 * Digest.LENGTH];
   private int[][] positions = new int[2][];
+  private int[][] ranges = new int[2][];
   private int size;
 
-  void add(long height, long total, Digest hash, int[] at) {
+  /**
+   * Adds the sub-block at {@code height}: {@code at} its entries' positions, {@code range} their
+   * byte offsets and lengths in the stored block, interleaved ({@code 2 * at.length} values).
+   */
+  void add(long height, long total, Digest hash, int[] at, int[] range) {
     if (size == heights.length) {
       heights = Arrays.copyOf(heights, size * 2);
       totals = Arrays.copyOf(totals, size * 2);
       hashes = Arrays.copyOf(hashes, size * 2 * Digest.LENGTH);
       positions = Arrays.copyOf(positions, size * 2);
+      ranges = Arrays.copyOf(ranges, size * 2);
     }
     positions[size] = at;
+    ranges[size] = range;
     heights[size] = height;
     totals[size] = total;
     hash.copyTo(hashes, size * Digest.LENGTH);
@@ -48,6 +56,14 @@ final class SubBlockIndex {
   /** The positions in its block of sub-block {@code i}'s entries, ascending. */
   int[] positions(int i) {
     return positions[i];
+  }
+
+  /**
+   * Where sub-block {@code i}'s entries lie in the stored block: offset and length of each,
+   * interleaved, as the state recorded them (unchecked: the reader checks what it reads by hash).
+   */
+  int[] ranges(int i) {
+    return ranges[i];
   }
 
   /** Position of the sub-block at {@code height}, or -1. */

@@ -1,14 +1,6 @@
 package io.medledger.cli;
 
-import io.medledger.access.InstitutionClass;
 import io.medledger.access.ParticipantId;
-import io.medledger.access.ParticipantKind;
-import io.medledger.access.Purpose;
-import io.medledger.chain.AccessEvent;
-import io.medledger.chain.AccessGrant;
-import io.medledger.chain.AccessRevocation;
-import io.medledger.chain.AccessScope;
-import io.medledger.chain.AffiliateRegistration;
 import io.medledger.chain.BlockCandidate;
 import io.medledger.chain.BlockHeader;
 import io.medledger.chain.Certificate;
@@ -16,25 +8,20 @@ import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Endorsement;
 import io.medledger.chain.Entry;
-import io.medledger.chain.InstitutionRegistration;
 import io.medledger.chain.Ledger;
-import io.medledger.chain.MedicalRecord;
-import io.medledger.chain.MembershipChange;
 import io.medledger.chain.PatientHistoryProof;
-import io.medledger.chain.PatientRegistration;
 import io.medledger.chain.ValidationResult;
 import io.medledger.chain.VerifiedBlock;
 import io.medledger.codec.ByteString;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
-import io.medledger.crypto.Sha256;
+import io.medledger.internal.bench.SyntheticWorkload;
 import io.medledger.storage.FileBlockStore;
 import io.medledger.storage.StateStore;
 import io.medledger.tlog.TileLog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -43,7 +30,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -69,24 +55,11 @@ import java.util.stream.Stream;
 final class IngestBench {
   private static final String CHAIN = "medledger-bench";
   private static final long START = 1_767_225_600_000L;
-  private static final int INSTITUTIONS = 20;
-  private static final int CLINICIANS = 200;
-  private static final int WINDOW = 10_000;
-  private static final int MAX_GRANTS = 4;
-  private static final int KEPT_RECORDS = 4;
-  private static final String[] TYPES = {"Observation", "Condition", "MedicationRequest", "Encounter", "Immunization"};
+  private static final int INSTITUTIONS = SyntheticWorkload.INSTITUTIONS;
+  private static final int CLINICIANS = SyntheticWorkload.CLINICIANS;
   private static final String PROPERTIES = "bench.properties";
 
   private IngestBench() {}
-
-  private static Ed25519PrivateKey key(String name) {
-    return Ed25519PrivateKey.fromSeed(Sha256.hash(("medledger-bench-key:" + name).getBytes(StandardCharsets.UTF_8))
-        .toByteArray());
-  }
-
-  private static Ed25519PrivateKey patientKey(long i) {
-    return key("patient-" + i);
-  }
 
   static ChainParameters params(int block) {
     return ChainParameters.defaults(CHAIN).withMaxBlockEntries(Math.max(block, CLINICIANS));
@@ -155,149 +128,6 @@ final class IngestBench {
     }
   }
 
-  /** A patient the generator still draws: its key, active grants and latest records. */
-  private static final class Patient {
-    final Ed25519PrivateKey key;
-    final ParticipantId id;
-    final List<Digest> grants = new ArrayList<>();
-    final List<Integer> grantInstitutions = new ArrayList<>();
-    final Digest[] records = new Digest[KEPT_RECORDS];
-    int recordCount;
-
-    Patient(Ed25519PrivateKey key) {
-      this.key = key;
-      this.id = ParticipantId.of(key.publicKey());
-    }
-  }
-
-  /** The synthetic workload: unsigned entries with their signers, deterministic for a seed. */
-  private static final class Workload {
-    final Random random;
-    final Ed25519PrivateKey federation = key("federation-0");
-    final Ed25519PrivateKey audit = key("audit-0");
-    final Ed25519PrivateKey storage = key("storage-0");
-    final Ed25519PrivateKey[] institutions = new Ed25519PrivateKey[INSTITUTIONS];
-    final Ed25519PrivateKey[] clinicians = new Ed25519PrivateKey[CLINICIANS];
-    final Patient[] window = new Patient[WINDOW];
-    long patients;
-    long payloads;
-
-    Workload(long seed) {
-      random = new Random(seed);
-      for (int i = 0; i < INSTITUTIONS; i++) {
-        institutions[i] = key("institution-" + i);
-      }
-      for (int i = 0; i < CLINICIANS; i++) {
-        clinicians[i] = key("clinician-" + i);
-      }
-    }
-
-    ParticipantId id(Ed25519PrivateKey k) {
-      return ParticipantId.of(k.publicKey());
-    }
-
-    List<Entry> genesis(long now, List<Ed25519PrivateKey[]> signers) {
-      List<Entry> g = new ArrayList<>();
-      for (int i = 0; i < INSTITUTIONS; i++) {
-        InstitutionClass c = i == 0 ? InstitutionClass.A : i == 1 ? InstitutionClass.B : InstitutionClass.C;
-        g.add(new InstitutionRegistration(institutions[i].publicKey(), "Institution " + i, c, now, List.of()));
-        signers.add(new Ed25519PrivateKey[] {institutions[i]});
-      }
-      g.add(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
-          federation.publicKey(), Optional.of(id(institutions[0])), now, List.of()));
-      signers.add(new Ed25519PrivateKey[] {federation});
-      g.add(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, audit.publicKey(),
-          Optional.of(id(institutions[1])), now, List.of()));
-      signers.add(new Ed25519PrivateKey[] {audit});
-      g.add(new AffiliateRegistration(storage.publicKey(), ParticipantKind.STORAGE_NODE, id(institutions[0]), now,
-          List.of()));
-      signers.add(new Ed25519PrivateKey[] {institutions[0], storage});
-      return g;
-    }
-
-    List<Entry> clinicians(long now, List<Ed25519PrivateKey[]> signers) {
-      List<Entry> out = new ArrayList<>();
-      for (int j = 0; j < CLINICIANS; j++) {
-        Ed25519PrivateKey inst = institutions[j % INSTITUTIONS];
-        out.add(new AffiliateRegistration(clinicians[j].publicKey(), ParticipantKind.CLINICIAN, id(inst), now,
-            List.of()));
-        signers.add(new Ed25519PrivateKey[] {inst, clinicians[j]});
-      }
-      return out;
-    }
-
-    private Patient register(long at, List<Entry> out, List<Ed25519PrivateKey[]> signers) {
-      Patient p = new Patient(patientKey(patients));
-      window[(int) (patients % WINDOW)] = p;
-      patients++;
-      out.add(new PatientRegistration(p.key.publicKey(), at, List.of()));
-      signers.add(new Ed25519PrivateKey[] {p.key});
-      return p;
-    }
-
-    private Ed25519PrivateKey clinicianOf(int institution) {
-      return clinicians[institution + INSTITUTIONS * random.nextInt(CLINICIANS / INSTITUTIONS)];
-    }
-
-    private void grant(Patient p, long now, long at, List<Entry> out, List<Ed25519PrivateKey[]> signers) {
-      int inst = random.nextInt(INSTITUTIONS);
-      AccessGrant g = new AccessGrant(p.id, id(institutions[inst]), AccessScope.all(), Purpose.TREATMENT, now - 1000,
-          now + 365L * 86_400_000L, List.of(), 0, List.of(), at, List.of());
-      p.grants.add(g.id());
-      p.grantInstitutions.add(inst);
-      out.add(g);
-      signers.add(new Ed25519PrivateKey[] {p.key});
-    }
-
-    /** Appends one workload entry made at {@code at} in a block at {@code now}. */
-    void next(long now, long at, List<Entry> out, List<Ed25519PrivateKey[]> signers) {
-      int roll = random.nextInt(100);
-      if (patients < 100 || roll < 2) {
-        register(at, out, signers);
-        return;
-      }
-      Patient p = window[random.nextInt((int) Math.min(patients, WINDOW))];
-      if (p.grants.isEmpty() || (roll >= 2 && roll < 10 && p.grants.size() < MAX_GRANTS)) {
-        grant(p, now, at, out, signers);
-        return;
-      }
-      if (roll >= 96 || roll < 10) {
-        if (p.grants.size() < 2) {
-          grant(p, now, at, out, signers);
-          return;
-        }
-        Digest g = p.grants.remove(0);
-        p.grantInstitutions.remove(0);
-        out.add(new AccessRevocation(p.id, g, at, List.of()));
-        signers.add(new Ed25519PrivateKey[] {p.key});
-        return;
-      }
-      int gi = random.nextInt(p.grants.size());
-      int inst = p.grantInstitutions.get(gi);
-      Ed25519PrivateKey clinician = clinicianOf(inst);
-      if (roll < 50 || p.recordCount == 0) {
-        byte[] payload = ("payload-" + payloads++).getBytes(StandardCharsets.US_ASCII);
-        MedicalRecord r = new MedicalRecord(p.id, id(clinician), Optional.of(id(institutions[inst])),
-            TYPES[random.nextInt(TYPES.length)], Sha256.hash(payload), 1000 + random.nextInt(100_000),
-            List.of(id(storage)), ByteString.of(new byte[] {1, 2, 3}), at, Optional.empty(), List.of());
-        p.records[p.recordCount++ % KEPT_RECORDS] = r.id();
-        out.add(r);
-        signers.add(new Ed25519PrivateKey[] {clinician});
-        return;
-      }
-      Digest rec = p.records[random.nextInt(Math.min(p.recordCount, KEPT_RECORDS))];
-      out.add(new AccessEvent(p.id, id(clinician), rec, Optional.of(p.grants.get(gi)), at, List.of()));
-      signers.add(new Ed25519PrivateKey[] {clinician});
-    }
-  }
-
-  private static List<Entry> sign(List<Entry> unsigned, List<Ed25519PrivateKey[]> signers, Digest chainId) {
-    Entry[] out = new Entry[unsigned.size()];
-    IntStream.range(0, out.length).parallel()
-        .forEach(i -> out[i] = Entry.sign(unsigned.get(i), chainId, signers.get(i)));
-    return Arrays.asList(out);
-  }
-
   /** Seconds to verify every signature of {@code entries} on all cores (what the ledger does). */
   private static double verifySeconds(List<Entry> entries, Digest chainId) {
     AtomicBoolean ok = new AtomicBoolean(true);
@@ -318,24 +148,14 @@ final class IngestBench {
     return s;
   }
 
-  /** The next block's entries, built and signed (on all cores). */
-  private static List<Entry> nextBlock(Workload w, long now, int count, Digest chainId) {
-    List<Entry> unsigned = new ArrayList<>(count);
-    List<Ed25519PrivateKey[]> signers = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      w.next(now, now + i, unsigned, signers);
-    }
-    return sign(unsigned, signers, chainId);
-  }
-
   private static void requireValid(List<Entry> badSignatures) {
     if (!badSignatures.isEmpty()) {
       throw new IllegalStateException("a generated signature did not verify");
     }
   }
 
-  private static void commit(Ledger ledger, Workload w, long now, List<Entry> entries, Ed25519PrivateKey audit) {
-    ValidationResult<BlockCandidate> c = ledger.propose(w.id(w.federation), 0, ByteString.EMPTY, now, entries);
+  private static void commit(Ledger ledger, SyntheticWorkload w, long now, List<Entry> entries, Ed25519PrivateKey audit) {
+    ValidationResult<BlockCandidate> c = ledger.propose(SyntheticWorkload.id(w.federation), 0, ByteString.EMPTY, now, entries);
     if (!c.isAccepted()) {
       throw new IllegalStateException("proposal refused: " + c.reason());
     }
@@ -373,7 +193,7 @@ final class IngestBench {
     ChainParameters params = params(block);
     Digest chainId = params.chainId();
     BenchClock clock = new BenchClock();
-    Workload w = new Workload(seed);
+    SyntheticWorkload w = new SyntheticWorkload(seed);
     long ingestNanos = 0;
     long generateNanos = 0;
     double ceilingSeconds = 0;
@@ -384,7 +204,7 @@ final class IngestBench {
       for (int setup = 0; setup < 2; setup++) {
         List<Ed25519PrivateKey[]> signers = new ArrayList<>();
         List<Entry> es = setup == 0 ? w.genesis(clock.now, signers) : w.clinicians(clock.now, signers);
-        commit(ledger, w, clock.now, sign(es, signers, chainId), w.audit);
+        commit(ledger, w, clock.now, SyntheticWorkload.sign(es, signers, chainId), w.audit);
         done += es.size();
         clock.now += 1000;
       }
@@ -398,7 +218,7 @@ final class IngestBench {
       });
       try {
         long g0 = System.nanoTime();
-        List<Entry> es = nextBlock(w, clock.now, (int) Math.min(block, n - done), chainId);
+        List<Entry> es = w.nextBlock(clock.now, (int) Math.min(block, n - done), chainId);
         generateNanos += System.nanoTime() - g0;
         ceilingSeconds += verifySeconds(es, chainId);
         ceilingEntries += es.size();
@@ -411,7 +231,7 @@ final class IngestBench {
           List<Entry> next = null;
           if (after < n) {
             g0 = System.nanoTime();
-            next = nextBlock(w, now + Math.max(1000, block), (int) Math.min(block, n - after), chainId);
+            next = w.nextBlock(now + Math.max(1000, block), (int) Math.min(block, n - after), chainId);
             generateNanos += System.nanoTime() - g0;
             if ((blocks + 1) % 20 == 0) {
               ceilingSeconds += verifySeconds(next, chainId);
@@ -446,7 +266,7 @@ final class IngestBench {
       long heap = heapAfterGc();
       Properties p = new Properties();
       p.setProperty("block", Integer.toString(block));
-      p.setProperty("patients", Long.toString(w.patients));
+      p.setProperty("patients", Long.toString(w.patients()));
       p.setProperty("entries", Long.toString(n));
       try (var wr = Files.newBufferedWriter(dir.resolve(PROPERTIES))) {
         p.store(wr, "medledger bench ingest");
@@ -458,7 +278,7 @@ final class IngestBench {
       out.printf("verify_ceiling_entries_per_s=%.0f (every 20th block's signatures alone on all cores, %d entries)%n",
           ceiling, ceilingEntries);
       out.printf("ingest_to_ceiling=%.2f%n", rate / ceiling);
-      out.printf("patients=%d blocks=%d%n", w.patients, ledger.height() + 1);
+      out.printf("patients=%d blocks=%d%n", w.patients(), ledger.height() + 1);
       out.printf("disk_bytes_per_entry blocks=%.0f state=%.0f tiles=%.0f (state with its unflushed write-ahead log)%n",
           blocksBytes / (double) n, stateBytes / (double) n, tilesBytes / (double) n);
       out.printf("entries=%d seconds=%.1f entries_per_s=%.0f heap_mb=%.0f%n", n, seconds, rate, heap / 1048576.0);
@@ -492,12 +312,12 @@ final class IngestBench {
       Random random = new Random(seed);
       ParticipantId[] ids = new ParticipantId[count];
       for (int i = 0; i < count; i++) {
-        ids[i] = ParticipantId.of(patientKey((long) (random.nextDouble() * patients)).publicKey());
+        ids[i] = ParticipantId.of(SyntheticWorkload.patientKey((long) (random.nextDouble() * patients)).publicKey());
       }
       // Warm-up (not timed): compile the query paths on other patients and entries first.
       Random warm = new Random(seed ^ 0x5eed);
       for (Digest e : randomEntries(ledger, tip, warm, Math.min(count, 200))) {
-        ledger.patientHistory(ParticipantId.of(patientKey((long) (warm.nextDouble() * patients)).publicKey()));
+        ledger.patientHistory(ParticipantId.of(SyntheticWorkload.patientKey((long) (warm.nextDouble() * patients)).publicKey()));
         ledger.ledgerInclusionProof(e, tip.height());
       }
       Digest[] entries = randomEntries(ledger, tip, random, count);

@@ -16,12 +16,31 @@ import java.util.Map;
  * committed is refused. Not thread-safe.
  */
 final class PendingPool {
-  /** One pending entry: when it arrived, whether it was submitted here, and who gossiped it. */
-  record Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from) {}
+  /**
+   * One pending entry: when it arrived, whether it was submitted here, who gossiped it, and (local
+   * entries) when it is next due for re-gossip and the wait after that.
+   */
+  private static final class Pending {
+    final byte[] entry;
+    final long arrival;
+    final boolean local;
+    final Ed25519PublicKey from;
+    long regossipAt = -1;
+    long regossipWait;
+
+    Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from) {
+      this.entry = entry;
+      this.arrival = arrival;
+      this.local = local;
+      this.from = from;
+    }
+  }
 
   private final int capacity;
   private final int maxEntryBytes;
   private final LinkedHashMap<Digest, Pending> pool = new LinkedHashMap<>();
+  /** The local entries of {@link #pool}, in arrival order (re-gossip scans only these). */
+  private final LinkedHashMap<Digest, Pending> local = new LinkedHashMap<>();
   private final LinkedHashMap<Digest, Boolean> recentlyCommitted;
   private final Map<Ed25519PublicKey, Integer> bySender = new HashMap<>();
   private long bytes;
@@ -61,7 +80,11 @@ final class PendingPool {
     if (pool.containsKey(d) || recentlyCommitted.containsKey(d)) {
       return false;
     }
-    pool.put(d, new Pending(entry, now, local, from));
+    Pending p = new Pending(entry, now, local, from);
+    pool.put(d, p);
+    if (local) {
+      this.local.put(d, p);
+    }
     bytes += entry.length;
     if (from != null) {
       bySender.merge(from, 1, Integer::sum);
@@ -72,10 +95,11 @@ final class PendingPool {
   /** Removes the entry with digest {@code d}, if pending. */
   void remove(Digest d) {
     Pending p = pool.remove(d);
+    local.remove(d);
     if (p != null) {
-      bytes -= p.entry().length;
-      if (p.from() != null) {
-        bySender.computeIfPresent(p.from(), (k, c) -> c <= 1 ? null : c - 1);
+      bytes -= p.entry.length;
+      if (p.from != null) {
+        bySender.computeIfPresent(p.from, (k, c) -> c <= 1 ? null : c - 1);
       }
     }
   }
@@ -107,7 +131,7 @@ final class PendingPool {
 
   /** The arrival time of the oldest pending entry; the pool must not be empty. */
   long oldestArrival() {
-    return pool.values().iterator().next().arrival();
+    return pool.values().iterator().next().arrival;
   }
 
   /** The oldest entries, in order, up to {@code maxEntries} entries and {@code maxBytes} bytes. */
@@ -115,24 +139,37 @@ final class PendingPool {
     List<byte[]> batch = new ArrayList<>();
     long total = 0;
     for (Pending p : pool.values()) {
-      if (batch.size() >= maxEntries || total + p.entry().length > maxBytes) {
+      if (batch.size() >= maxEntries || total + p.entry.length > maxBytes) {
         break;
       }
-      batch.add(p.entry());
-      total += p.entry().length;
+      batch.add(p.entry);
+      total += p.entry.length;
     }
     return batch;
   }
 
-  /** Up to {@code max} local entries that arrived at or before {@code limit}, oldest first. */
-  List<byte[]> localSince(long limit, int max) {
+  /**
+   * Up to {@code max} local entries due for re-gossip at {@code now}, oldest first: an entry is
+   * due {@code first} ms after it arrived, then after waits that double up to {@code cap} ms. So
+   * an entry that waits long for a block (a backlog) is re-sent a few times, not on every tick.
+   */
+  List<byte[]> regossipDue(long now, long first, long cap, int max) {
     List<byte[]> again = new ArrayList<>();
-    for (Pending p : pool.values()) {
-      if (p.local() && p.arrival() <= limit) {
-        again.add(p.entry());
-        if (again.size() >= max) {
-          break;
+    for (Pending p : local.values()) {
+      if (again.size() >= max) {
+        break;
+      }
+      if (p.regossipAt < 0) {
+        if (p.arrival + first > now) {
+          break; // never sent and not yet due: nor is any later arrival (arrival times do not decrease)
         }
+        p.regossipAt = p.arrival + first;
+        p.regossipWait = first;
+      }
+      if (p.regossipAt <= now) {
+        again.add(p.entry);
+        p.regossipWait = Math.min(cap, 2 * p.regossipWait);
+        p.regossipAt = now + p.regossipWait;
       }
     }
     return again;

@@ -43,6 +43,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private static final int SEEN_LIMIT = 8192;
+  /** A local entry waiting for a block is re-gossiped after retransmitInterval, then after doubling waits up to this many intervals. */
+  private static final long REGOSSIP_BACKOFF = 16;
   private static final byte[] NO_SIG = new byte[64];
 
   private record Prop(Proposal msg, Object block, Digest hash) {}
@@ -147,7 +149,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         if (gossipOut.size() >= 256) {
           flushGossip();
         } else if (gossipOut.size() == 1) {
-          setTimer("gossip", height, round, Duration.ofMillis(Math.max(1, cfg.maxBatchDelay().toMillis() / 4)));
+          // one batch per maxBatchDelay: each batch costs every peer a signature verification
+          setTimer("gossip", height, round, Duration.ofMillis(Math.max(1, cfg.maxBatchDelay().toMillis())));
         }
       }
     } else if (event instanceof Event.MessageReceived m) {
@@ -318,7 +321,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (myIndex < 0) {
       return;
     }
-    List<byte[]> again = pool.localSince(now() - cfg.retransmitInterval().toMillis(), cfg.maxBlockEntries());
+    long every = cfg.retransmitInterval().toMillis();
+    List<byte[]> again = pool.regossipDue(now(), every, REGOSSIP_BACKOFF * every, cfg.maxBlockEntries());
     if (!again.isEmpty()) {
       out.add(new Action.Broadcast(EntryBatch.sign(again, myIndex, key, chainId)));
     }

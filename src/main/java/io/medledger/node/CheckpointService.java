@@ -219,9 +219,17 @@ final class CheckpointService implements AutoCloseable {
 
   /** The policy a note must satisfy to be merged: current federation bindings, listed witnesses. */
   private CheckpointVerifier policy(int minCosignatures, List<NoteKey> witnessKeys) {
+    // Every binding in the map verified when it entered it (this node's own was made here, a peer's
+    // in onPeerNote), so only membership is checked here: as CheckpointVerifier.forFederation does,
+    // without verifying each binding's signature again for every note.
     List<Ed25519PublicKey> federation = ledger.membership().federationKeys();
-    List<NoteKeyBinding> valid = bindings.values().stream().filter(b -> federation.contains(b.ledgerKey())).toList();
-    return CheckpointVerifier.forFederation(ledger.parameters().chainId(), federation, valid, 1)
+    java.util.Set<NoteKey> keys = new java.util.LinkedHashSet<>();
+    for (NoteKeyBinding b : bindings.values()) {
+      if (federation.contains(b.ledgerKey())) {
+        keys.add(b.noteKey());
+      }
+    }
+    return new CheckpointVerifier(origin, List.copyOf(keys), 1, List.of(), 0, 0)
         .requireWitnesses(witnessKeys, minCosignatures);
   }
 
@@ -252,7 +260,11 @@ final class CheckpointService implements AutoCloseable {
       LOG.log(Level.DEBUG, () -> "malformed checkpoint from " + from.toHex() + ": " + e.getMessage());
       return;
     }
-    if (!b.ledgerKey().equals(from) || !b.verifyForServer(ledger.parameters().chainId())) {
+    // a peer repeats its binding with every note: verify it only when it differs from the one held
+    NoteKeyBinding held = bindings.get(from);
+    boolean known = held != null && held.noteKey().equals(b.noteKey())
+        && java.security.MessageDigest.isEqual(held.signature(), b.signature());
+    if (!b.ledgerKey().equals(from) || !known && !b.verifyForServer(ledger.parameters().chainId())) {
       LOG.log(Level.WARNING, () -> "checkpoint from " + from.toHex() + " with an invalid note key binding; dropped");
       return;
     }

@@ -12,6 +12,7 @@ import io.medledger.storage.BlockStore;
 import io.medledger.storage.FileBlockStore;
 import io.medledger.storage.StateStore;
 import io.medledger.storage.StoreCorruptedException;
+import io.medledger.testing.DelegatingStateStore;
 import io.medledger.tlog.TileLog;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +84,47 @@ class RangeReadTest {
       }
       assertEquals(before, p.reads.get(), "no whole block read");
       assertTrue(p.ranges.get() >= 4 + 1 + 4, "range reads: " + p.ranges.get());
+    }
+  }
+
+  @Test
+  void aHistoryReadsItsEntriesWhereTheSubBlockRecordsSayWithoutTheBlocksBounds() {
+    Built b = build();
+    AtomicInteger bounds = new AtomicInteger();
+    StateStore counting = new DelegatingStateStore(StateStore.rocksDb(dir.resolve("state"))) {
+      @Override
+      public byte[] get(byte[] key) {
+        if (key[0] == LedgerState.ENTRY_BOUNDS) {
+          bounds.incrementAndGet();
+        }
+        return inner.get(key);
+      }
+    };
+    CountingStore p = new CountingStore(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS));
+    try (Ledger l = Ledger.builder(b.f().params).store(p).state(counting).log(TileLog.open(dir.resolve("log")))
+        .clock(b.f().clock).open()) {
+      int reads = p.reads.get();
+      assertEquals(b.history(), l.patientHistory(b.alice().id()));
+      assertEquals(0, bounds.get(), "entry bounds read");
+      assertEquals(reads, p.reads.get(), "no whole block read");
+      assertEquals(6, p.ranges.get(), "one range read per entry (registration, grant, 4 records)");
+    }
+  }
+
+  @Test
+  void aSubBlockRecordOfTheWrongSizeIsRefused() {
+    Built b = build();
+    StateStore truncating = new DelegatingStateStore(StateStore.rocksDb(dir.resolve("state"))) {
+      @Override
+      public void scan(byte[] from, byte[] to, Visitor visitor) {
+        inner.scan(from, to, (k, v) -> visitor.visit(k,
+            k[0] == LedgerState.SUB_BLOCK ? java.util.Arrays.copyOf(v, v.length - 4) : v));
+      }
+    };
+    try (Ledger l = Ledger.builder(b.f().params).store(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS))
+        .state(truncating).log(TileLog.open(dir.resolve("log"))).clock(b.f().clock).open()) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> l.patientHistory(b.alice().id()));
+      assertTrue(e.getMessage().contains("sub-block record"), e.getMessage());
     }
   }
 

@@ -33,6 +33,11 @@ class VerifyAheadTest {
     BlockCandidate c = f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(),
         List.of(good, forged, tampered)).value();
     assertEquals(List.of(good), c.block().block().entries());
+    // the encoding remembered ahead is the entry's own: the proposal has the roots of fresh encodings
+    Block fresh = f.ledger.assembleUnchecked(f.bookkeeper().id(), 0, f.now(), List.of(good));
+    assertEquals(fresh.header().entriesRoot(), c.block().header().entriesRoot());
+    assertEquals(fresh.header().ledgerRoot(), c.block().header().ledgerRoot());
+    assertEquals(fresh.header().patientHeadsRoot(), c.block().header().patientHeadsRoot());
     assertEquals(2, c.rejected().size());
     assertTrue(c.rejected().get(0).reason().contains("signed"), c.rejected().get(0).reason());
     assertEquals("missing or invalid signature", c.rejected().get(1).reason());

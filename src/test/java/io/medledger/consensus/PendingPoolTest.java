@@ -105,8 +105,24 @@ class PendingPoolTest {
     p.add(entry(1, 4), 5, false, PEER);
     p.add(entry(2, 4), 10, true, null);
     p.add(entry(3, 4), 20, true, null);
-    assertEquals(2, p.localSince(10, 10).size(), "arrived at or before the limit, local only");
-    assertEquals(1, p.localSince(10, 1).size());
-    assertEquals(0, p.localSince(-1, 10).size());
+    assertEquals(0, p.regossipDue(9, 10, 80, 10).size(), "none has waited the first interval");
+    assertEquals(1, p.regossipDue(10, 10, 80, 1).size(), "at most max");
+    assertEquals(1, p.regossipDue(20, 10, 80, 10).size(), "arrived at or before now - first, local only");
+  }
+
+  @Test
+  void reGossipBacksOffToTheCap() {
+    PendingPool p = new PendingPool(10, 100, 10);
+    p.add(entry(0, 4), 0, true, null);
+    List<Long> sent = new java.util.ArrayList<>();
+    for (long now = 0; now <= 400; now += 10) {
+      if (!p.regossipDue(now, 10, 80, 10).isEmpty()) {
+        sent.add(now);
+      }
+    }
+    // due at 10, then after waits of 20, 40, 80 and then 80 (the cap)
+    assertEquals(List.of(10L, 30L, 70L, 150L, 230L, 310L, 390L), sent);
+    p.committed(entry(0, 4));
+    assertEquals(0, p.regossipDue(1_000, 10, 80, 10).size(), "a committed entry is not re-sent");
   }
 }

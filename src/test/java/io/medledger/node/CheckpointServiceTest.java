@@ -112,4 +112,21 @@ class CheckpointServiceTest {
     deliver(f.federation.get(0), valid);
     assertEquals(2, signaturesAtB());
   }
+
+  @Test
+  void aRepeatedBindingWithAnAlteredSignatureIsStillRefused() throws Exception {
+    NoteKeyBinding good = a.binding().orElseThrow();
+    // the valid binding becomes known (with a note of a split view, which is not merged)
+    Checkpoint wrong = new Checkpoint(Checkpoint.originOf(f.params.chainId()), size, Digest.of(new byte[32]));
+    NoteSigner aSigner = NoteSigner.forServer(f.params.chainId(), f.federation.get(0).key());
+    deliver(f.federation.get(0), CheckpointService.payload(good, new SignedNote(wrong.text(), List.of(aSigner.sign(wrong.text())))));
+    assertEquals(1, signaturesAtB());
+    // the same ledger and note keys with an altered binding signature: verified again, and refused
+    byte[] sig = good.signature();
+    sig[5] ^= 1;
+    deliver(f.federation.get(0), CheckpointService.payload(new NoteKeyBinding(good.ledgerKey(), good.noteKey(), sig), aNote()));
+    assertEquals(1, signaturesAtB(), "a note under an unverified binding was merged");
+    deliver(f.federation.get(0), CheckpointService.payload(good, aNote()));
+    assertEquals(2, signaturesAtB());
+  }
 }

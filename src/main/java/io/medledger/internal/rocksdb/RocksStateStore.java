@@ -18,6 +18,7 @@ import org.rocksdb.BloomFilter;
 import org.rocksdb.CompactionJobInfo;
 import org.rocksdb.CompressionType;
 import org.rocksdb.FlushJobInfo;
+import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -56,10 +57,16 @@ public final class RocksStateStore implements StateStore {
   private boolean closed;
 
   private RocksStateStore(Path dir) throws RocksDBException {
-    cache = new LRUCache(CACHE_BYTES);
+    // Half of the cache is kept for index and filter blocks. They are partitioned (4 KiB pieces
+    // under a pinned top level), so a lookup of an absent key (every new entry's duplicate check)
+    // costs a cached filter piece, never reloading a whole table's filter after an eviction.
+    cache = new LRUCache(CACHE_BYTES, -1, false, 0.5);
     bloom = new BloomFilter(10);
     BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(bloom)
-        .setBlockSize(16 << 10).setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true);
+        .setBlockSize(16 << 10).setIndexType(IndexType.kTwoLevelIndexSearch).setPartitionFilters(true)
+        .setMetadataBlockSize(4096).setCacheIndexAndFilterBlocks(true)
+        .setCacheIndexAndFilterBlocksWithHighPriority(true).setPinTopLevelIndexAndFilter(true)
+        .setPinL0FilterAndIndexBlocksInCache(true);
     restrict = new AbstractEventListener() {
       @Override
       public void onFlushCompleted(RocksDB rocks, FlushJobInfo info) {
