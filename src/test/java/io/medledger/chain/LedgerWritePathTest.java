@@ -369,6 +369,19 @@ class LedgerWritePathTest {
   }
 
   @Test
+  void closingCommitsTheLogAtTheChainsSize() {
+    LedgerLifecycleTest.RecordingLog log = new LedgerLifecycleTest.RecordingLog();
+    ChainFixture f = ChainFixture.builder().log(log).build();
+    // fewer blocks than the log's commit interval: applying them commits the log only with genesis
+    f.commit(f.registerPatient(f.actor("p1")));
+    f.commit(f.registerPatient(f.actor("p2")));
+    long size = f.ledger.tip().orElseThrow().ledgerSize();
+    f.ledger.close();
+    assertEquals(size, log.commits.get(log.commits.size() - 1), "commits " + log.commits);
+    assertTrue(log.closed);
+  }
+
+  @Test
   void aBlockStoreThatFailsToCloseStillLetsTheStateAndTheLogClose() {
     CountingStore s = new CountingStore();
     KeptState st = new KeptState();
