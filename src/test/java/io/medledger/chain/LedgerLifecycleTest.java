@@ -76,7 +76,7 @@ class LedgerLifecycleTest {
     return f;
   }
 
-  private static InMemoryBlockStore copy(ChainFixture f, byte[]... extra) {
+  static InMemoryBlockStore copy(ChainFixture f, byte[]... extra) {
     InMemoryBlockStore s = new InMemoryBlockStore();
     for (long h = 0; h <= f.ledger.height(); h++) {
       s.append(f.ledger.block(h).encode());
@@ -135,33 +135,14 @@ class LedgerLifecycleTest {
     byte[] bad = f.ledger.block(f.ledger.height()).encode();
     bad[0] = 9;
     InMemoryBlockStore inner = copy(f, bad);
-    io.medledger.storage.BlockStore failingClose = new io.medledger.storage.BlockStore() {
-      @Override
-      public long append(byte[] b) {
-        return inner.append(b);
-      }
-
-      @Override
-      public byte[] read(long i) {
-        return inner.read(i);
-      }
-
-      @Override
-      public long size() {
-        return inner.size();
-      }
-
-      @Override
-      public void close() {
-        throw new StoreException("cannot close");
-      }
-    };
+    LedgerWritePathTest.CountingStore failingClose = new LedgerWritePathTest.CountingStore(inner);
+    failingClose.failClose = true;
     InMemoryStateStore st = new InMemoryStateStore();
     RecordingLog log = new RecordingLog();
     LedgerReplayException e = assertThrows(LedgerReplayException.class,
         () -> Ledger.builder(f.params).store(failingClose).state(st).log(log).clock(f.clock).open());
     assertEquals(1, e.getSuppressed().length);
-    assertEquals("cannot close", e.getSuppressed()[0].getMessage());
+    assertEquals("cannot close the blocks", e.getSuppressed()[0].getMessage());
     // the block store's failure to close does not leave the state store or the log open
     assertThrows(StoreException.class, st::height);
     assertTrue(log.closed);

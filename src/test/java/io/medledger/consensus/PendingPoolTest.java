@@ -111,6 +111,21 @@ class PendingPoolTest {
   }
 
   @Test
+  void reGossipSendsAtMostMaxOfTheDueEntriesOldestFirst() {
+    PendingPool p = new PendingPool(10, 100, 10);
+    for (int i = 0; i < 3; i++) {
+      p.add(entry(i, 4), i, true, null);
+    }
+    List<byte[]> first = p.regossipDue(100, 10, 80, 2);
+    assertEquals(2, first.size(), "all three are due, two are sent");
+    assertEquals(0, first.get(0)[0]);
+    assertEquals(1, first.get(1)[0]);
+    List<byte[]> next = p.regossipDue(100, 10, 80, 2);
+    assertEquals(1, next.size(), "the two sent wait again; the third is still due");
+    assertEquals(2, next.get(0)[0]);
+  }
+
+  @Test
   void reGossipBacksOffToTheCap() {
     PendingPool p = new PendingPool(10, 100, 10);
     p.add(entry(0, 4), 0, true, null);
