@@ -160,6 +160,20 @@ class EvidenceConsequencesTest {
   }
 
   @Test
+  void removingASuspendedServerLiftsItsSuspensionSoThatARemovalAndReAdditionStartsClean() {
+    Actor bad = f.auditors.get(2);
+    f.commit(equivocation(bad, PRECOMMIT, f.ledger.height()));
+    assertTrue(f.ledger.membership().isSuspended(bad.id()));
+    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.AUDIT_SERVER, bad, null));
+    assertFalse(f.ledger.membership().isSuspended(bad.id()), "a removed server is no longer suspended");
+    assertTrue(f.ledger.membership().suspended().isEmpty());
+    // Governance may add it again: it then serves, with no suspension left over from before.
+    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, bad, f.hospitalB));
+    assertTrue(f.ledger.membership().isAuditServer(bad.id()));
+    assertFalse(f.ledger.membership().isSuspended(bad.id()));
+  }
+
+  @Test
   void evidenceInTheReinstatingBlockAboutAForgivenHeightDoesNotSuspendAgain() {
     Actor bad = f.auditors.get(0);
     long h = f.ledger.height();
