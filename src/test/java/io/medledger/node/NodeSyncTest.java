@@ -30,32 +30,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Bulk sync: a server that joins late with only the genesis block catches up, despite a lying peer. */
 @Timeout(120)
 class NodeSyncTest {
-  /** An adversary as a transport decorator: its sync responses claim a huge height and carry tampered blocks. */
-  static final class LyingTransport implements PeerTransport {
+  /** A transport decorator that forwards everything; subclasses override what they change. */
+  abstract static class DelegatingTransport implements PeerTransport {
     final PeerTransport inner;
-    final AtomicInteger lies = new AtomicInteger();
 
-    LyingTransport(PeerTransport inner) {
+    DelegatingTransport(PeerTransport inner) {
       this.inner = inner;
     }
 
     @Override
     public boolean send(Ed25519PublicKey to, byte[] frame) {
-      if (frame.length > 0 && frame[0] == NodeFrames.SYNC_RESPONSE) {
-        NodeFrames.SyncResponse r = (NodeFrames.SyncResponse) NodeFrames.decode(frame, Integer.MAX_VALUE);
-        List<byte[]> tampered = new ArrayList<>();
-        for (byte[] b : r.blocks()) {
-          byte[] t = b.clone();
-          t[t.length / 2] ^= 1;
-          tampered.add(t);
-        }
-        lies.incrementAndGet();
-        frame = NodeFrames.encode(new NodeFrames.SyncResponse(r.fromHeight(), r.claimedHeight() + 1_000_000, tampered,
-            r.certificates()));
-      }
       return inner.send(to, frame);
     }
-
     @Override
     public Ed25519PublicKey self() {
       return inner.self();
@@ -82,24 +68,39 @@ class NodeSyncTest {
     }
   }
 
-  /** Drops every inbound frame but sync requests and responses until {@code open} holds. */
-  static final class SyncFirst implements PeerTransport {
-    final PeerTransport inner;
-    final java.util.function.BooleanSupplier open;
+  /** An adversary as a transport decorator: its sync responses claim a huge height and carry tampered blocks. */
+  static final class LyingTransport extends DelegatingTransport {
+    final AtomicInteger lies = new AtomicInteger();
 
-    SyncFirst(PeerTransport inner, java.util.function.BooleanSupplier open) {
-      this.inner = inner;
-      this.open = open;
+    LyingTransport(PeerTransport inner) {
+      super(inner);
     }
 
     @Override
     public boolean send(Ed25519PublicKey to, byte[] frame) {
+      if (frame.length > 0 && frame[0] == NodeFrames.SYNC_RESPONSE) {
+        NodeFrames.SyncResponse r = (NodeFrames.SyncResponse) NodeFrames.decode(frame, Integer.MAX_VALUE);
+        List<byte[]> tampered = new ArrayList<>();
+        for (byte[] b : r.blocks()) {
+          byte[] t = b.clone();
+          t[t.length / 2] ^= 1;
+          tampered.add(t);
+        }
+        lies.incrementAndGet();
+        frame = NodeFrames.encode(new NodeFrames.SyncResponse(r.fromHeight(), r.claimedHeight() + 1_000_000, tampered,
+            r.certificates()));
+      }
       return inner.send(to, frame);
     }
+  }
 
-    @Override
-    public Ed25519PublicKey self() {
-      return inner.self();
+  /** Drops every inbound frame but sync requests and responses until {@code open} holds. */
+  static final class SyncFirst extends DelegatingTransport {
+    final java.util.function.BooleanSupplier open;
+
+    SyncFirst(PeerTransport inner, java.util.function.BooleanSupplier open) {
+      super(inner);
+      this.open = open;
     }
 
     @Override
@@ -114,21 +115,6 @@ class NodeSyncTest {
           receiver.onFrame(from, frame);
         }
       });
-    }
-
-    @Override
-    public void updatePeers(Map<Ed25519PublicKey, PeerAddress> peers) {
-      inner.updatePeers(peers);
-    }
-
-    @Override
-    public Set<Ed25519PublicKey> connectedPeers() {
-      return inner.connectedPeers();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
     }
   }
 
