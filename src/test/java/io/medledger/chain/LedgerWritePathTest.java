@@ -443,5 +443,8 @@ class LedgerWritePathTest {
     assertLockIsFree(f.ledger, "makeDurable");
     assertInstanceOf(ValidationResult.Accepted.class, f.ledger.checkEntry(f.registerPatient(f.actor("carol"))));
     assertLockIsFree(f.ledger, "checkEntry");
+    // close commits the log under the write lock: a thread still using the ledger must not hang
+    f.ledger.close();
+    assertLockIsFree(f.ledger, "close");
   }
 }
