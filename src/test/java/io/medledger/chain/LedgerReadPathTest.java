@@ -11,6 +11,7 @@ import io.medledger.access.Purpose;
 import io.medledger.chain.ChainFixture.Actor;
 import io.medledger.chain.StateStoreReopenTest.CountingStore;
 import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.storage.InMemoryBlockStore;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.testing.DelegatingStateStore;
@@ -36,10 +37,12 @@ class LedgerReadPathTest {
   /**
    * A state store in memory that shows the blocks' entry bounds as {@link #bounds} rewrites them
    * (a null result hides them, as for a block applied before the state recorded bounds), and counts
-   * reads of record metadata (one per record the query looks at).
+   * reads of record metadata (one per record the query looks at). With {@link #laterBlocks} set, it
+   * names the block after the right one as the block holding each ledger index.
    */
   static final class ShapedState extends DelegatingStateStore {
     volatile UnaryOperator<int[]> bounds = UnaryOperator.identity();
+    volatile boolean laterBlocks;
     final AtomicInteger metaReads = new AtomicInteger();
 
     ShapedState() {
@@ -67,6 +70,12 @@ class LedgerReadPathTest {
         out.putInt(x);
       }
       return out.array();
+    }
+
+    @Override
+    public void scan(byte[] from, byte[] to, Visitor visitor) {
+      inner.scan(from, to, (k, v) -> visitor.visit(k, laterBlocks && k[0] == LedgerState.LOCATION
+          ? ByteBuffer.allocate(8).putLong(ByteBuffer.wrap(v).getLong() + 1).array() : v));
     }
   }
 
@@ -250,6 +259,21 @@ class LedgerReadPathTest {
           "ranges asked of the store for an entry length of " + length[0]);
       assertEquals(reads + 1, p.reads.get(), "the whole block was read");
     }
+  }
+
+  @Test
+  void aStateThatPlacesAnEntryInTheWrongBlockGivesAMalformedEncodingNotAnArrayIndex() {
+    Chain c = chain();
+    ShapedState st = new ShapedState();
+    Ledger cold = c.cold(st);
+    st.laterBlocks = true;
+    int ranges = c.blocks().ranges.get();
+    // record 1 is block 3's entry 1 of 3: at the position block 4 would give it, -2
+    MedicalRecord r = c.records().get(1);
+    MalformedEncodingException e = assertThrows(MalformedEncodingException.class,
+        () -> cold.ledgerInclusionProof(r.id(), 4));
+    assertEquals("the block has no entry -2", e.getMessage());
+    assertEquals(0, c.blocks().ranges.get() - ranges, "no range read for a negative position");
   }
 
   @Test
