@@ -408,7 +408,7 @@ class LedgerWritePathTest {
   // ------------------------------------------------------------------ the lock
 
   /** Another thread takes the ledger's write lock (and then its read lock) within 10 s. */
-  private static void assertLockIsFree(Ledger l, String after) throws Exception {
+  static void assertLockIsFree(Ledger l, String after) throws Exception {
     CompletableFuture<Long> other = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
