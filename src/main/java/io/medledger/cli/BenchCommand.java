@@ -26,7 +26,7 @@ final class BenchCommand implements Command {
     }
     if (args.length == 0 || !args[0].equals("ed25519-verify")) {
       throw new CliException("usage: medledger bench ed25519-verify [--count N] | ingest --dir D --entries N"
-          + " [--block B] [--seed S] | query --dir D [--count Q] [--seed S]");
+          + " [--block B] [--seed S] [--window W] | query --dir D [--count Q] [--seed S]");
     }
     Args a = Args.parse(args, 1);
     int count = (int) a.optionalLong("count", 2000);

@@ -32,12 +32,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
- * {@code medledger bench ingest --dir D --entries N [--block B] [--seed S]} builds a file-backed
+ * {@code medledger bench ingest --dir D --entries N [--block B] [--seed S] [--window W]} builds a file-backed
  * ledger (blocks in {@code D/blocks} in 64 MiB segments, state in RocksDB in {@code D/state}, the
  * ledger-wide log as tiles in {@code D/log}) of N signed, validated entries; {@code medledger bench query --dir D
  * [--count Q]} reopens it and times queries.
@@ -58,6 +64,13 @@ final class IngestBench {
   private static final int INSTITUTIONS = SyntheticWorkload.INSTITUTIONS;
   private static final int CLINICIANS = SyntheticWorkload.CLINICIANS;
   private static final String PROPERTIES = "bench.properties";
+  /** Entries built and signed (untimed) before each timed window of the pipeline ({@code --window}). */
+  static final int WINDOW_ENTRIES = 24_000;
+  /**
+   * How far (in entries) signature verification may run ahead of the proposer: well within the
+   * ledger's cache of entries verified ahead, so that none is evicted and verified again.
+   */
+  static final int LEAD_ENTRIES = 3_000;
 
   private IngestBench() {}
 
@@ -104,7 +117,7 @@ final class IngestBench {
   }
 
   /** A clock the bench moves by hand. */
-  private static final class BenchClock extends Clock {
+  static final class BenchClock extends Clock {
     volatile long now = START;
 
     @Override
@@ -171,14 +184,54 @@ final class IngestBench {
     }
   }
 
+  /**
+   * Proposes and appends {@code window}'s blocks in order (block i at {@code times.get(i)}), while
+   * {@code ahead} verifies the signatures of blocks 1.. at most {@code lead} blocks beyond the last
+   * appended one. Every signature is verified once: ahead, or by propose for the first block.
+   */
+  static void ingestWindow(Ledger ledger, SyntheticWorkload w, BenchClock clock, List<List<Entry>> window,
+      List<Long> times, int lead, ExecutorService ahead) throws InterruptedException, ExecutionException {
+    Semaphore room = new Semaphore(lead);
+    List<CompletableFuture<List<Entry>>> verified = new ArrayList<>(window.size());
+    for (int i = 0; i < window.size(); i++) {
+      verified.add(new CompletableFuture<>());
+    }
+    verified.get(0).complete(List.of());
+    Future<?> verifier = ahead.submit(() -> {
+      try {
+        for (int i = 1; i < window.size(); i++) {
+          room.acquire();
+          verified.get(i).complete(ledger.verifySignaturesAhead(window.get(i)));
+        }
+      } catch (InterruptedException | RuntimeException e) {
+        verified.forEach(f -> f.completeExceptionally(e));
+      }
+    });
+    try {
+      for (int i = 0; i < window.size(); i++) {
+        requireValid(verified.get(i).get());
+        clock.now = times.get(i);
+        commit(ledger, w, times.get(i), window.get(i), w.audit);
+        room.release();
+      }
+      verifier.get();
+    } finally {
+      verifier.cancel(true);
+    }
+  }
+
   static int ingest(Args a, PrintStream out) throws IOException {
     Path dir = Path.of(a.required("dir"));
     long n = a.requiredLong("entries");
     int block = (int) a.optionalLong("block", 1000);
     long seed = a.optionalLong("seed", 1);
+    long windowEntries = a.optionalLong("window", WINDOW_ENTRIES);
     a.rejectUnknown();
     if (block < 10 || block > 10_000) {
       throw new CliException("--block must be 10..10000");
+    }
+    if (windowEntries < 2L * block || windowEntries > 1_000_000) {
+      throw new CliException("--window must be 2 blocks..1000000 entries");
     }
     if (n < INSTITUTIONS + 3 + CLINICIANS + block || n > 10_000_000_000L) {
       throw new CliException("--entries must be " + (INSTITUTIONS + 3 + CLINICIANS + block) + "..10000000000");
@@ -209,53 +262,49 @@ final class IngestBench {
         clock.now += 1000;
       }
       out.println("setup_entries=" + done);
-      // The node's pipeline: block k+1's signatures are verified (on a second thread, on all
-      // cores) while block k is proposed and appended; propose then finds them verified.
-      java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      // The node's pipeline, a window of blocks at a time: the entries of up to WINDOW_ENTRIES are
+      // built and signed first (untimed); then, timed, a second thread verifies the signatures of
+      // the window's blocks ahead (on all cores, at most LEAD_ENTRIES ahead of the proposer, as
+      // admission to a node's pending pool does) while the main thread proposes and appends each
+      // block in turn; propose finds them verified. The window's first block is verified by
+      // propose itself (on all cores) while the second is verified ahead.
+      ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "bench-verify-ahead");
         t.setDaemon(true);
         return t;
       });
+      long step = Math.max(1000, block);
+      int windowBlocks = (int) (windowEntries / block);
+      int lead = Math.max(1, LEAD_ENTRIES / block);
+      long time = clock.now;
       try {
-        long g0 = System.nanoTime();
-        List<Entry> es = w.nextBlock(clock.now, (int) Math.min(block, n - done), chainId);
-        generateNanos += System.nanoTime() - g0;
-        ceilingSeconds += verifySeconds(es, chainId);
-        ceilingEntries += es.size();
-        long t0 = System.nanoTime();
-        requireValid(ledger.verifySignaturesAhead(es));
-        ingestNanos += System.nanoTime() - t0;
-        while (es != null) {
-          long now = clock.now;
-          long after = done + es.size();
-          List<Entry> next = null;
-          if (after < n) {
-            g0 = System.nanoTime();
-            next = w.nextBlock(now + Math.max(1000, block), (int) Math.min(block, n - after), chainId);
+        while (done < n) {
+          List<List<Entry>> window = new ArrayList<>(windowBlocks);
+          List<Long> times = new ArrayList<>(windowBlocks);
+          long planned = done;
+          while (window.size() < windowBlocks && planned < n) {
+            long g0 = System.nanoTime();
+            List<Entry> es = w.nextBlock(time, (int) Math.min(block, n - planned), chainId);
             generateNanos += System.nanoTime() - g0;
-            if ((blocks + 1) % 20 == 0) {
-              ceilingSeconds += verifySeconds(next, chainId);
-              ceilingEntries += next.size();
+            if ((blocks + window.size()) % 20 == 0) {
+              ceilingSeconds += verifySeconds(es, chainId);
+              ceilingEntries += es.size();
             }
+            window.add(es);
+            times.add(time);
+            time += step;
+            planned += es.size();
           }
-          List<Entry> verifyNext = next;
-          t0 = System.nanoTime();
-          java.util.concurrent.Future<List<Entry>> f = next == null ? null
-              : ahead.submit(() -> ledger.verifySignaturesAhead(verifyNext));
-          commit(ledger, w, now, es, w.audit);
-          if (f != null) {
-            requireValid(f.get());
-          }
+          long t0 = System.nanoTime();
+          ingestWindow(ledger, w, clock, window, times, lead, ahead);
           ingestNanos += System.nanoTime() - t0;
-          done = after;
-          blocks++;
-          clock.now += Math.max(1000, block);
-          es = next;
+          done = planned;
+          blocks += window.size();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new CliException("interrupted");
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw new IllegalStateException("verifying ahead failed: " + e.getCause(), e.getCause());
       } finally {
         ahead.shutdownNow();

@@ -18,6 +18,25 @@ class BenchIngestCommandTest {
     return lines[lines.length - 1];
   }
 
+  /**
+   * Windows of three blocks: the pipeline (signatures verified ahead on a second thread, the
+   * next window built between) must keep block times increasing and every entry valid.
+   */
+  @Test
+  void ingestsAcrossSeveralPipelineWindows() throws Exception {
+    Path d = dir.resolve("windows");
+    ChainCommandTest.Run r = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries", "1523",
+        "--block", "100", "--window", "300");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(lastLine(r.out()).matches("entries=1523 seconds=\\d+\\.\\d entries_per_s=\\d+ heap_mb=\\d+"),
+        r.out());
+    assertTrue(r.out().contains("blocks=" + (2 + 13)), r.out());
+    ChainCommandTest.Run bad = ChainCommandTest.run("bench", "ingest", "--dir", dir.resolve("y").toString(),
+        "--entries", "1500", "--block", "100", "--window", "150");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().startsWith("medledger: --window must be"), bad.err());
+  }
+
   @Test
   void ingestsSignedEntriesAndReopensForQueries() throws Exception {
     Path d = dir.resolve("ledger");
