@@ -20,7 +20,7 @@ final class HeadsNodeCache {
   static final int DEFAULT_GENERATION = 1 << 15;
 
   private final int generation;
-  private volatile ConcurrentHashMap<Digest, byte[]> young = new ConcurrentHashMap<>();
+  private volatile ConcurrentHashMap<Digest, byte[]> young;
   private volatile ConcurrentHashMap<Digest, byte[]> old = new ConcurrentHashMap<>();
 
   HeadsNodeCache() {
@@ -32,6 +32,12 @@ final class HeadsNodeCache {
       throw new IllegalArgumentException("a cache generation holds at least one node");
     }
     this.generation = generation;
+    this.young = newGeneration();
+  }
+
+  /** An empty generation sized to fill without resizing. */
+  private ConcurrentHashMap<Digest, byte[]> newGeneration() {
+    return new ConcurrentHashMap<>(Math.min(generation, DEFAULT_GENERATION) * 4 / 3 + 1);
   }
 
   /** The node whose hash is {@code hash}, or null when it is not held. */
@@ -53,7 +59,7 @@ final class HeadsNodeCache {
       synchronized (this) {
         if (young == y) {
           old = y;
-          young = y = new ConcurrentHashMap<>();
+          young = y = newGeneration();
         } else {
           y = young;
         }
