@@ -150,6 +150,29 @@ class HeadsNodeCacheTest {
   }
 
   @Test
+  void aLedgerThatAbandonedProposalsBuildsTheSameChain() {
+    ChainFixture withAbandoned = ChainFixture.create();
+    ChainFixture plain = ChainFixture.create();
+    int n = 0;
+    for (int round = 0; round < 6; round++) {
+      // a proposal validated (its heads tree built) and then dropped, as a losing round's block
+      List<Entry> dropped = new ArrayList<>();
+      for (int i = 0; i < 15; i++) {
+        dropped.add(withAbandoned.registerPatient(withAbandoned.actor("dropped-" + round + "-" + i)));
+      }
+      withAbandoned.propose(dropped);
+      List<Entry> kept = new ArrayList<>();
+      for (int i = 0; i < 15; i++) {
+        kept.add(plain.registerPatient(plain.actor("kept-" + n++)));
+      }
+      withAbandoned.commit(kept);
+      plain.commit(kept);
+      assertEquals(plain.ledger.tip().orElseThrow().hash(), withAbandoned.ledger.tip().orElseThrow().hash(),
+          "round " + round);
+    }
+  }
+
+  @Test
   void generationsAreBounded() {
     HeadsNodeCache cache = new HeadsNodeCache(4);
     byte[] n = new byte[65];
