@@ -2,6 +2,7 @@ package io.medledger.chain;
 
 import io.medledger.crypto.Digest;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Heads-tree nodes kept in memory by their own hash, so that updating the tree reads the nodes it
@@ -68,19 +69,13 @@ final class HeadsNodeCache {
     y.put(hash, node);
   }
 
-  /** Drops the node under {@code hash} (a node just replaced by a new version). */
-  void remove(Digest hash) {
-    young.remove(hash);
-    old.remove(hash);
-  }
-
   /** Nodes held, in both generations. */
   int size() {
     return young.size() + old.size();
   }
 
   /** Calls {@code action} with every node held and its hash (tests check each against its bytes). */
-  void forEach(java.util.function.BiConsumer<Digest, byte[]> action) {
+  void forEach(BiConsumer<Digest, byte[]> action) {
     old.forEach(action);
     young.forEach(action);
   }
