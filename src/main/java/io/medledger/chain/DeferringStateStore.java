@@ -5,11 +5,14 @@ import io.medledger.internal.StateKey;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The ledger's view of its {@link StateStore}: commits go straight to the store, except while
@@ -26,10 +29,13 @@ final class DeferringStateStore implements StateStore {
   /** The held puts by key (one hash lookup per read or write); the last put of a key wins. */
   private final HashMap<StateKey, byte[]> pending = new HashMap<>();
   /**
-   * The held puts in key order, built by the first scan that needs it and then kept up to date by
-   * each commit (a rebuild per block made a run of deferred blocks quadratic); null when not built.
+   * Per first key byte, the held puts starting with it in key order: built by the first scan that
+   * reaches that byte and then kept up to date by each commit (a rebuild per block made a run of
+   * deferred blocks quadratic); null where not built. Only the kinds of keys that are scanned pay
+   * for ordering: most puts (heads-tree nodes, entry locations, query indexes) are never scanned
+   * while held.
    */
-  private volatile TreeMap<byte[], byte[]> sorted;
+  private final AtomicReferenceArray<TreeMap<byte[], byte[]>> sorted = new AtomicReferenceArray<>(256);
   private boolean deferring;
   private long pendingFirst = -1;
   private long pendingHeight = -1;
@@ -67,7 +73,9 @@ final class DeferringStateStore implements StateStore {
   /** Forgets what is held (after a failed flush: the store still reflects its own height). */
   void discard() {
     pending.clear();
-    sorted = null;
+    for (int i = 0; i < 256; i++) {
+      sorted.set(i, null);
+    }
     pendingFirst = -1;
     pendingHeight = -1;
     pendingTip = null;
@@ -100,15 +108,7 @@ final class DeferringStateStore implements StateStore {
       base.scan(from, to, visitor);
       return;
     }
-    TreeMap<byte[], byte[]> inOrder = sorted;
-    if (inOrder == null) {
-      // readers may race to build it; each builds its own and publishes a complete map
-      TreeMap<byte[], byte[]> built = new TreeMap<>(Arrays::compareUnsigned);
-      pending.forEach((k, v) -> built.put(k.bytes(), v));
-      sorted = built;
-      inOrder = built;
-    }
-    Iterator<Map.Entry<byte[], byte[]>> held = inOrder.subMap(from, true, to, false).entrySet().iterator();
+    Iterator<Map.Entry<byte[], byte[]>> held = held(from, to);
     @SuppressWarnings("unchecked")
     Map.Entry<byte[], byte[]>[] next = new Map.Entry[] {held.hasNext() ? held.next() : null};
     boolean[] stopped = {false};
@@ -144,6 +144,61 @@ final class DeferringStateStore implements StateStore {
     }
   }
 
+  /** Builds the sorted views of the first bytes {@code lo..hi} not built yet, in one pass over what is held. */
+  private void sortHeld(int lo, int hi) {
+    @SuppressWarnings("unchecked")
+    TreeMap<byte[], byte[]>[] built = new TreeMap[Math.max(0, hi - lo + 1)];
+    boolean missing = false;
+    for (int f = lo; f <= hi; f++) {
+      if (sorted.get(f) == null) {
+        built[f - lo] = new TreeMap<>(Arrays::compareUnsigned);
+        missing = true;
+      }
+    }
+    if (!missing) {
+      return;
+    }
+    // readers may race to build a view; each builds its own and publishes complete maps
+    pending.forEach((k, v) -> {
+      int f = k.bytes()[0] & 0xff;
+      if (f >= lo && f <= hi && built[f - lo] != null) {
+        built[f - lo].put(k.bytes(), v);
+      }
+    });
+    for (int f = lo; f <= hi; f++) {
+      if (built[f - lo] != null) {
+        sorted.set(f, built[f - lo]);
+      }
+    }
+  }
+
+  /** The held puts with {@code from <= key < to}, in key order (first byte by first byte). */
+  private Iterator<Map.Entry<byte[], byte[]>> held(byte[] from, byte[] to) {
+    int lo = from.length == 0 ? 0 : from[0] & 0xff;
+    int hi = to.length == 0 ? -1 : to[0] & 0xff;
+    sortHeld(lo, hi);
+    return new Iterator<>() {
+      private int next = lo;
+      private Iterator<Map.Entry<byte[], byte[]>> current = Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && next <= hi) {
+          current = sorted.get(next++).subMap(from, true, to, false).entrySet().iterator();
+        }
+        return current.hasNext();
+      }
+
+      @Override
+      public Map.Entry<byte[], byte[]> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return current.next();
+      }
+    };
+  }
+
   @Override
   public void commit(Batch batch) {
     if (!deferring && pendingHeight < 0) {
@@ -153,9 +208,9 @@ final class DeferringStateStore implements StateStore {
     if (batch.firstHeight() != height() + 1) {
       throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height());
     }
-    TreeMap<byte[], byte[]> inOrder = sorted;
     for (int i = 0; i < batch.size(); i++) {
       byte[] old = pending.put(new StateKey(batch.key(i)), batch.value(i));
+      TreeMap<byte[], byte[]> inOrder = sorted.get(batch.key(i)[0] & 0xff);
       if (inOrder != null) {
         inOrder.put(batch.key(i), batch.value(i));
       }

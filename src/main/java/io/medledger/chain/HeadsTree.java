@@ -22,6 +22,9 @@ import java.util.function.Function;
  * inner node). Keys are never removed, so a position only ever goes from empty to leaf to inner
  * node and an update overwrites in place. A tree is a committed base (read through a function)
  * plus the nodes written since: {@link #put} returns a new tree and leaves this one unchanged.
+ * A tree may share a {@link HeadsNodeCache} with the trees derived from it: every node it writes
+ * goes there under its hash, and a node is looked up there by the hash its parent names before
+ * its position is read.
  *
  * <p>Instances are immutable; thread-safe as long as the base is not committed to underneath.
  */
@@ -31,7 +34,7 @@ final class HeadsTree {
   static final byte PREFIX = 't';
   static final Digest EMPTY = Digest.of(new byte[Digest.LENGTH]);
   private static final int NODE_BYTES = 1 + 2 * Digest.LENGTH;
-  static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), EMPTY, 0);
+  static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), EMPTY, 0, null);
 
   /** A position key with content equality. */
   private record Pos(byte[] bytes) {
@@ -50,23 +53,35 @@ final class HeadsTree {
   private final Map<Pos, byte[]> written;
   private final Digest root;
   private final long size;
+  /** Nodes by hash, shared with the trees derived from this one; null for none. */
+  private final HeadsNodeCache cache;
 
-  private HeadsTree(Function<byte[], byte[]> base, Map<Pos, byte[]> written, Digest root, long size) {
+  private HeadsTree(Function<byte[], byte[]> base, Map<Pos, byte[]> written, Digest root, long size,
+      HeadsNodeCache cache) {
     this.base = base;
     this.written = written;
     this.root = root;
     this.size = size;
+    this.cache = cache;
   }
 
-  /** The tree committed in a store read through {@code base}, holding {@code size} keys. */
-  static HeadsTree open(Function<byte[], byte[]> base, long size) {
+  /**
+   * The tree committed in a store read through {@code base}, holding {@code size} keys, with
+   * {@code cache} (may be null) for its nodes.
+   */
+  static HeadsTree open(Function<byte[], byte[]> base, long size, HeadsNodeCache cache) {
     byte[] r = base.apply(pos(0, EMPTY));
-    return new HeadsTree(base, Map.of(), r == null ? EMPTY : hash(check(r)), size);
+    return new HeadsTree(base, Map.of(), r == null ? EMPTY : hash(check(r)), size, cache);
+  }
+
+  /** The empty tree, with {@code cache} (may be null) for the nodes of the trees built on it. */
+  static HeadsTree empty(HeadsNodeCache cache) {
+    return new HeadsTree(k -> null, Map.of(), EMPTY, 0, cache);
   }
 
   /** This tree read through {@code newBase}, which holds every node written since its base. */
   HeadsTree rebase(Function<byte[], byte[]> newBase) {
-    return new HeadsTree(newBase, Map.of(), root, size);
+    return new HeadsTree(newBase, Map.of(), root, size, cache);
   }
 
   /** Adds the nodes written since the base to {@code batch}. */
@@ -116,8 +131,16 @@ final class HeadsTree {
     return Sha256.hashPrefixed(n[0], Digest.of(n, 1), Digest.of(n, 1 + Digest.LENGTH));
   }
 
-  private byte[] load(Map<Pos, byte[]> work, int depth, Digest key) {
-    return load(work, new Pos(pos(depth, key)));
+  /** The node with hash {@code hash}, at the position of {@code key} at {@code depth}. */
+  private byte[] load(Map<Pos, byte[]> work, Digest hash, int depth, Digest key) {
+    byte[] n = cache == null ? null : cache.get(hash);
+    return n != null ? n : load(work, new Pos(pos(depth, key)));
+  }
+
+  /** The node with hash {@code hash}, at position {@code at}. */
+  private byte[] load(Map<Pos, byte[]> work, Digest hash, Pos at) {
+    byte[] n = cache == null ? null : cache.get(hash);
+    return n != null ? n : load(work, at);
   }
 
   private byte[] load(Map<Pos, byte[]> work, Pos at) {
@@ -133,20 +156,24 @@ final class HeadsTree {
 
   /** The node under a child hash: null for an empty subtree. */
   private byte[] child(Map<Pos, byte[]> work, Digest hash, int depth, Digest key) {
-    return hash.equals(EMPTY) ? null : load(work, depth, key);
+    return hash.equals(EMPTY) ? null : load(work, hash, depth, key);
   }
 
-  private static Digest write(Map<Pos, byte[]> work, int depth, Digest at, byte type, Digest a, Digest b) {
+  private Digest write(Map<Pos, byte[]> work, int depth, Digest at, byte type, Digest a, Digest b) {
     return write(work, new Pos(pos(depth, at)), type, a, b);
   }
 
-  private static Digest write(Map<Pos, byte[]> work, Pos at, byte type, Digest a, Digest b) {
+  private Digest write(Map<Pos, byte[]> work, Pos at, byte type, Digest a, Digest b) {
     byte[] n = new byte[NODE_BYTES];
     n[0] = type;
     a.copyTo(n, 1);
     b.copyTo(n, 1 + Digest.LENGTH);
     work.put(at, n);
-    return Sha256.hashPrefixed(type, a, b);
+    Digest h = Sha256.hashPrefixed(type, a, b);
+    if (cache != null) {
+      cache.put(h, n);
+    }
+    return h;
   }
 
   /** The value under {@code key}, or null. */
@@ -181,7 +208,7 @@ final class HeadsTree {
     Map<Pos, byte[]> work = new HashMap<>(written);
     long[] added = new long[1];
     Digest r = putAll(work, root, 0, keys, values, 0, keys.size(), added);
-    return new HeadsTree(base, Collections.unmodifiableMap(work), r, size + added[0]);
+    return new HeadsTree(base, Collections.unmodifiableMap(work), r, size + added[0], cache);
   }
 
   /**
@@ -191,7 +218,7 @@ final class HeadsTree {
   private Digest putAll(Map<Pos, byte[]> work, Digest hash, int depth, List<Digest> keys, List<Digest> values,
       int from, int to, long[] added) {
     Pos at = new Pos(pos(depth, keys.get(from)));
-    byte[] n = hash.equals(EMPTY) ? null : load(work, at);
+    byte[] n = hash.equals(EMPTY) ? null : load(work, hash, at);
     if (n == null) {
       added[0] += to - from;
       return build(work, depth, keys, values, from, to, null);
@@ -230,7 +257,7 @@ final class HeadsTree {
    * Writes the canonical subtree at {@code depth} holding keys[from..to) plus {@code extra} (a
    * leaf node whose key is not among them); returns its hash.
    */
-  private static Digest build(Map<Pos, byte[]> work, int depth, List<Digest> keys, List<Digest> values, int from,
+  private Digest build(Map<Pos, byte[]> work, int depth, List<Digest> keys, List<Digest> values, int from,
       int to, byte[] extra) {
     int count = to - from + (extra == null ? 0 : 1);
     if (count == 0) {

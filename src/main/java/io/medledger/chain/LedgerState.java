@@ -138,7 +138,9 @@ final class LedgerState {
   List<Witness> witnesses = List.of();
   /** The witness list after each height that changed it (witness changes are rare). */
   private final TreeMap<Long, List<Witness>> witnessHistory = new TreeMap<>();
-  HeadsTree headsTree = HeadsTree.EMPTY_TREE;
+  /** The heads tree's nodes by hash, for every tree this state builds (exact whatever is abandoned). */
+  private final HeadsNodeCache headsNodes = new HeadsNodeCache();
+  HeadsTree headsTree = HeadsTree.empty(headsNodes);
   CompactRange frontier = new CompactRange();
   private BlockHeader tip;
   private final Cache<ParticipantId, Participant> participants = CacheBuilder.newBuilder().maximumSize(CACHE).build();
@@ -187,7 +189,7 @@ final class LedgerState {
     long size = f.i64("size");
     frontier = CompactRange.restore(size, f.digestList("roots", 64));
     f.finish();
-    headsTree = HeadsTree.open(store::get, heads);
+    headsTree = HeadsTree.open(store::get, heads, headsNodes);
   }
 
   /** The layout version a stored {@code V} value names: 1 where there is none (before versions were stored). */

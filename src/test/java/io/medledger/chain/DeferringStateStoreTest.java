@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The deferring view reads exactly what the store would hold had every held commit gone through:
- * gets and scans interleaved with commits, against a sorted map of every put. (The store under
+ * gets and scans (within one kind of key and across kinds) interleaved with commits, against a
+ * sorted map of every put. (The store under
  * it is wrapped, as deferring is a no-op over an {@link InMemoryStateStore} itself.)
  */
 class DeferringStateStoreTest {
@@ -71,6 +72,12 @@ class DeferringStateStoreTest {
           byte[] from = Arrays.compareUnsigned(a, z) <= 0 ? a : z;
           byte[] to = from == a ? z : a;
           assertEquals(scan(model, from, to), scan(s, from, to), "seed " + seed + ", block " + block);
+          // a whole kind of key, as the ledger scans ({tag} to {tag + 1}), and one across kinds
+          byte[] tag = {(byte) (1 + r.nextInt(4))};
+          byte[] next = {(byte) (tag[0] + 1)};
+          assertEquals(scan(model, tag, next), scan(s, tag, next), "seed " + seed + ", block " + block);
+          byte[] wide = {(byte) (tag[0] + 1 + r.nextInt(3)), (byte) r.nextInt(256)};
+          assertEquals(scan(model, tag, wide), scan(s, tag, wide), "seed " + seed + ", block " + block);
           byte[] k = key(r);
           byte[] expected = model.get(k);
           if (expected == null) {

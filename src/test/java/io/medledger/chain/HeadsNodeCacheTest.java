@@ -1,0 +1,195 @@
+package io.medledger.chain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
+import io.medledger.storage.InMemoryStateStore;
+import io.medledger.storage.StateStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The heads tree with a node cache gives the roots, values and proofs of the tree without one,
+ * whatever is built on a tree and then abandoned (a rejected proposal, a deferred catch-up run
+ * dropped on failure) and whatever the cache has evicted; and every node it holds is the node its
+ * hash names.
+ */
+class HeadsNodeCacheTest {
+  private static final List<Digest> UNIVERSE = new ArrayList<>();
+
+  static {
+    for (int i = 0; i < 600; i++) {
+      UNIVERSE.add(ChainFixture.digest("patient" + i));
+    }
+  }
+
+  /** One committed tree over its own store, cached or not. */
+  private static final class Committed {
+    final InMemoryStateStore store = new InMemoryStateStore();
+    HeadsTree tree;
+    long height = -1;
+
+    Committed(HeadsNodeCache cache) {
+      tree = HeadsTree.open(store::get, 0, cache);
+    }
+
+    /** Writes {@code t}, built on {@link #tree} (possibly over several blocks), as the committed tree. */
+    void commit(HeadsTree t) {
+      StateStore.Batch b = new StateStore.Batch(++height, ChainFixture.digest("tip" + height));
+      t.writeTo(b);
+      store.commit(b);
+      tree = t.rebase(store::get);
+    }
+  }
+
+  private static TreeMap<Digest, Digest> randomBlock(Random r, String tag) {
+    TreeMap<Digest, Digest> block = new TreeMap<>();
+    int n = 1 + r.nextInt(40);
+    for (int i = 0; i < n; i++) {
+      block.put(UNIVERSE.get(r.nextInt(UNIVERSE.size())), ChainFixture.digest(tag + "-" + i));
+    }
+    return block;
+  }
+
+  private static HeadsTree put(HeadsTree t, TreeMap<Digest, Digest> block) {
+    return t.putAll(new ArrayList<>(block.keySet()), new ArrayList<>(block.values()));
+  }
+
+  private static void assertSameTree(HeadsTree want, HeadsTree got, Random r) {
+    assertEquals(want.root(), got.root());
+    assertEquals(want.size(), got.size());
+    for (int i = 0; i < 20; i++) {
+      Digest k = UNIVERSE.get(r.nextInt(UNIVERSE.size()));
+      assertEquals(want.get(k), got.get(k));
+      assertEquals(want.prove(k), got.prove(k));
+    }
+  }
+
+  private static void assertExact(HeadsNodeCache cache) {
+    cache.forEach((h, n) -> assertEquals(h, Sha256.hashPrefixed(n[0], Digest.of(n, 1), Digest.of(n, 33)),
+        "a cached node is not the node its hash names"));
+  }
+
+  private static void runModel(int generation, long seed) {
+    Random r = new Random(seed);
+    HeadsNodeCache cache = new HeadsNodeCache(generation);
+    Committed plain = new Committed(null);
+    Committed cached = new Committed(cache);
+    for (int step = 0; step < 120; step++) {
+      // Abandoned work on the committed tree: competing proposals, or a deferred run of several
+      // blocks that fails before it is made durable. Its nodes stay in the cache.
+      int abandoned = r.nextInt(3);
+      for (int a = 0; a < abandoned; a++) {
+        HeadsTree branch = cached.tree;
+        int blocks = 1 + r.nextInt(4);
+        for (int b = 0; b < blocks; b++) {
+          branch = put(branch, randomBlock(r, "abandoned" + step + "/" + a + "/" + b));
+        }
+      }
+      // Then one run of one or more blocks that is committed, on both trees.
+      int blocks = 1 + r.nextInt(3);
+      HeadsTree p = plain.tree;
+      HeadsTree c = cached.tree;
+      for (int b = 0; b < blocks; b++) {
+        TreeMap<Digest, Digest> block = randomBlock(r, "kept" + step + "/" + b);
+        p = put(p, block);
+        c = put(c, block);
+        assertSameTree(p, c, r);
+      }
+      plain.commit(p);
+      cached.commit(c);
+      assertSameTree(plain.tree, cached.tree, r);
+      assertTrue(cache.size() <= 2 * generation, "cache above its bound: " + cache.size());
+    }
+    assertExact(cache);
+    // Reopened over the same store with a fresh cache, the tree is the same.
+    HeadsTree reopened = HeadsTree.open(cached.store::get, cached.tree.size(), new HeadsNodeCache(generation));
+    assertSameTree(plain.tree, reopened, r);
+  }
+
+  @Test
+  void cachedTreeEqualsUncachedTreeAcrossAbandonedWork() {
+    runModel(HeadsNodeCache.DEFAULT_GENERATION, 1);
+    runModel(HeadsNodeCache.DEFAULT_GENERATION, 2);
+  }
+
+  @Test
+  void cachedTreeEqualsUncachedTreeWhileEvicting() {
+    runModel(16, 3);
+    runModel(1, 4);
+  }
+
+  @Test
+  void committedNodesAreReadFromTheCacheNotTheStore() {
+    HeadsNodeCache cache = new HeadsNodeCache();
+    Committed cached = new Committed(cache);
+    Random r = new Random(7);
+    for (int i = 0; i < 10; i++) {
+      cached.commit(put(cached.tree, randomBlock(r, "b" + i)));
+    }
+    TreeMap<Digest, Digest> block = randomBlock(r, "next");
+    int[] reads = new int[2];
+    HeadsTree next = put(cached.tree.rebase(k -> {
+      reads[0]++;
+      return cached.store.get(k);
+    }), block);
+    HeadsTree uncached = put(HeadsTree.open(k -> {
+      reads[1]++;
+      return cached.store.get(k);
+    }, cached.tree.size(), null), block);
+    assertEquals(uncached.root(), next.root());
+    assertEquals(0, reads[0], "every node on the updated paths was written by an earlier block");
+    assertTrue(reads[1] > 1, "without the cache the same update reads the store");
+  }
+
+  @Test
+  void aLedgerThatAbandonedProposalsBuildsTheSameChain() {
+    ChainFixture withAbandoned = ChainFixture.create();
+    ChainFixture plain = ChainFixture.create();
+    int n = 0;
+    for (int round = 0; round < 6; round++) {
+      // a proposal validated (its heads tree built) and then dropped, as a losing round's block
+      List<Entry> dropped = new ArrayList<>();
+      for (int i = 0; i < 15; i++) {
+        dropped.add(withAbandoned.registerPatient(withAbandoned.actor("dropped-" + round + "-" + i)));
+      }
+      withAbandoned.propose(dropped);
+      List<Entry> kept = new ArrayList<>();
+      for (int i = 0; i < 15; i++) {
+        kept.add(plain.registerPatient(plain.actor("kept-" + n++)));
+      }
+      withAbandoned.commit(kept);
+      plain.commit(kept);
+      assertEquals(plain.ledger.tip().orElseThrow().hash(), withAbandoned.ledger.tip().orElseThrow().hash(),
+          "round " + round);
+    }
+  }
+
+  @Test
+  void generationsAreBounded() {
+    HeadsNodeCache cache = new HeadsNodeCache(4);
+    byte[] n = new byte[65];
+    for (int i = 0; i < 100; i++) {
+      cache.put(ChainFixture.digest("h" + i), n);
+      assertTrue(cache.size() <= 8);
+    }
+    assertNull(cache.get(ChainFixture.digest("h0")));
+    // a node of the old generation is still found, and moves back to the young one
+    Digest kept = ChainFixture.digest("h96");
+    for (int i = 0; i < 3; i++) {
+      cache.put(ChainFixture.digest("late" + i), n);
+    }
+    assertSame(n, cache.get(kept));
+    cache.put(ChainFixture.digest("late3"), n);
+    assertSame(n, cache.get(kept));
+    cache.put(ChainFixture.digest("late4"), n);
+    assertNull(cache.get(ChainFixture.digest("h97")));
+  }
+}
