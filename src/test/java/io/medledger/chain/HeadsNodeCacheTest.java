@@ -192,4 +192,30 @@ class HeadsNodeCacheTest {
     cache.put(ChainFixture.digest("late4"), n);
     assertNull(cache.get(ChainFixture.digest("h97")));
   }
+
+  @Test
+  void sizeAndForEachCountBothGenerations() {
+    HeadsNodeCache cache = new HeadsNodeCache(4);
+    byte[] n = new byte[65];
+    for (int i = 0; i < 6; i++) {
+      cache.put(ChainFixture.digest("n" + i), n);
+    }
+    // four in the old generation, two in the young one
+    assertEquals(6, cache.size());
+    java.util.Set<Digest> seen = new java.util.HashSet<>();
+    cache.forEach((h, node) -> seen.add(h));
+    java.util.Set<Digest> want = new java.util.HashSet<>();
+    for (int i = 0; i < 6; i++) {
+      want.add(ChainFixture.digest("n" + i));
+    }
+    assertEquals(want, seen);
+  }
+
+  @Test
+  void aGenerationOfNoNodesIsRefused() {
+    assertEquals("a cache generation holds at least one node",
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new HeadsNodeCache(0))
+            .getMessage());
+    assertEquals(0, new HeadsNodeCache(1).size());
+  }
 }
