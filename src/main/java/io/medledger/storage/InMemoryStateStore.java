@@ -47,6 +47,9 @@ public final class InMemoryStateStore implements StateStore {
   @Override
   public void scan(byte[] from, byte[] to, Visitor visitor) {
     ensureOpen();
+    if (Arrays.compareUnsigned(from, to) >= 0) {
+      return; // no key is both at least from and below to
+    }
     for (StateKey k : order.subSet(new StateKey(from), true, new StateKey(to), false)) {
       byte[] v = values.get(k);
       if (v != null && !visitor.visit(k.bytes().clone(), v.clone())) {

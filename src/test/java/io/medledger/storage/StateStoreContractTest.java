@@ -75,6 +75,19 @@ class StateStoreContractTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("stores")
+  void anEmptyOrInvertedRangeVisitsNothing(Function<Path, StateStore> factory) {
+    try (StateStore s = factory.apply(fresh())) {
+      s.commit(new StateStore.Batch(0, tip(0)).put(b("Ka"), b("1")).put(b("L"), b("2")));
+      for (byte[][] range : new byte[][][] {{b("L"), b("K")}, {b("Ka"), b("Ka")}, {b("K"), new byte[0]}}) {
+        List<String> seen = new ArrayList<>();
+        s.scan(range[0], range[1], (k, v) -> seen.add(new String(k, StandardCharsets.ISO_8859_1)));
+        assertEquals(List.of(), seen);
+      }
+    }
+  }
+
   @Test
   void keysStartingWithZeroAreReserved() {
     StateStore.Batch batch = new StateStore.Batch(0, tip(0));
