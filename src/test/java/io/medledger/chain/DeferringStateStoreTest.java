@@ -174,4 +174,17 @@ class DeferringStateStoreTest {
       assertEquals(all.subList(0, n), seen, "stopping after " + n);
     }
   }
+
+  @Test
+  void aHeldGenesisAloneIsFlushed() {
+    InMemoryStateStore inner = new InMemoryStateStore();
+    DeferringStateStore s = new DeferringStateStore(new DelegatingStateStore(inner));
+    s.defer(true);
+    s.commit(batch(0, new byte[] {1}, new byte[] {10}));
+    s.flush();
+    assertEquals(0, inner.height());
+    assertEquals(Optional.of(tip(0)), inner.tip());
+    assertArrayEquals(new byte[] {10}, inner.get(new byte[] {1}));
+    assertEquals(0, s.pendingBytes());
+  }
 }
