@@ -3,6 +3,8 @@ package io.medledger.chain;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -97,5 +100,98 @@ class DeferringStateStoreTest {
       byte[] end = {(byte) 0xff};
       assertEquals(scan(model, all, end), scan(inner, all, end), "seed " + seed);
     }
+  }
+  private static StateStore.Batch batch(long height, byte[]... kv) {
+    StateStore.Batch b = new StateStore.Batch(height, Sha256.hash(new byte[] {(byte) height}));
+    for (int i = 0; i < kv.length; i += 2) {
+      b.put(kv[i], kv[i + 1]);
+    }
+    return b;
+  }
+
+  private static Digest tip(long height) {
+    return Sha256.hash(new byte[] {(byte) height});
+  }
+
+  @Test
+  void heldCommitsFromGenesisCountTheirBytesAndReachTheStoreAsOneBatch() {
+    InMemoryStateStore inner = new InMemoryStateStore();
+    StateStore under = new DelegatingStateStore(inner);
+    DeferringStateStore s = new DeferringStateStore(under);
+    assertSame(under, s.base());
+    s.defer(true);
+    s.commit(batch(0, new byte[] {1, 1}, new byte[] {9, 9, 9}));
+    assertEquals(0, s.height());
+    assertEquals(Optional.of(tip(0)), s.tip());
+    assertEquals(-1, inner.height());
+    assertEquals(5, s.pendingBytes());
+    // an overwrite counts the change of the value only; a new key counts key and value
+    s.commit(batch(1, new byte[] {1, 1}, new byte[] {8}, new byte[] {2, 2, 2}, new byte[] {7, 7, 7, 7}));
+    assertEquals(5 + 1 - 3 + 3 + 4, s.pendingBytes());
+    assertEquals(1, s.height());
+    assertEquals(Optional.of(tip(1)), s.tip());
+    assertEquals("batch from height 3 on a state at 1",
+        assertThrows(IllegalArgumentException.class, () -> s.commit(batch(3))).getMessage());
+    s.flush();
+    assertEquals(1, inner.height());
+    assertEquals(Optional.of(tip(1)), inner.tip());
+    assertArrayEquals(new byte[] {8}, inner.get(new byte[] {1, 1}));
+    assertArrayEquals(new byte[] {7, 7, 7, 7}, inner.get(new byte[] {2, 2, 2}));
+    assertEquals(0, s.pendingBytes());
+    assertEquals(Optional.of(tip(1)), s.tip());
+  }
+
+  @Test
+  void stoppingDeferringFlushesWhatIsHeldWithTheNextCommitAndAFlushForgetsIt() {
+    InMemoryStateStore inner = new InMemoryStateStore();
+    DeferringStateStore s = new DeferringStateStore(new DelegatingStateStore(inner));
+    s.defer(true);
+    s.commit(batch(0, new byte[] {1}, new byte[] {10}));
+    s.defer(false);
+    // held genesis and this block reach the store together
+    s.commit(batch(1, new byte[] {2}, new byte[] {20}));
+    assertEquals(1, inner.height());
+    assertArrayEquals(new byte[] {10}, inner.get(new byte[] {1}));
+    assertArrayEquals(new byte[] {20}, inner.get(new byte[] {2}));
+    // a later direct commit is read back, not a value held before the flush
+    s.commit(batch(2, new byte[] {1}, new byte[] {11}));
+    assertEquals(2, inner.height());
+    assertArrayEquals(new byte[] {11}, s.get(new byte[] {1}));
+    assertEquals(List.of("[1]=[11]", "[2]=[20]"), scan(s, new byte[] {0}, new byte[] {9}));
+  }
+
+  @Test
+  void aScanStopsExactlyWhereItsVisitorSaysStop() {
+    InMemoryStateStore inner = new InMemoryStateStore();
+    DeferringStateStore s = new DeferringStateStore(new DelegatingStateStore(inner));
+    s.commit(batch(0, new byte[] {2}, new byte[] {2}, new byte[] {4}, new byte[] {4}, new byte[] {5}, new byte[] {5}));
+    s.defer(true);
+    // held: before the first stored key, replacing a stored key, between stored keys, after the last
+    s.commit(batch(1, new byte[] {1}, new byte[] {51}, new byte[] {4}, new byte[] {54}, new byte[] {3},
+        new byte[] {53}, new byte[] {7}, new byte[] {57}, new byte[] {8}, new byte[] {58}));
+    List<String> all = List.of("[1]=[51]", "[2]=[2]", "[3]=[53]", "[4]=[54]", "[5]=[5]", "[7]=[57]", "[8]=[58]");
+    assertEquals(all, scan(s, new byte[] {1}, new byte[] {9}));
+    for (int n = 1; n <= all.size(); n++) {
+      List<String> seen = new ArrayList<>();
+      int stopAt = n;
+      s.scan(new byte[] {1}, new byte[] {9}, (k, v) -> {
+        seen.add(Arrays.toString(k) + "=" + Arrays.toString(v));
+        return seen.size() < stopAt;
+      });
+      assertEquals(all.subList(0, n), seen, "stopping after " + n);
+    }
+  }
+
+  @Test
+  void aHeldGenesisAloneIsFlushed() {
+    InMemoryStateStore inner = new InMemoryStateStore();
+    DeferringStateStore s = new DeferringStateStore(new DelegatingStateStore(inner));
+    s.defer(true);
+    s.commit(batch(0, new byte[] {1}, new byte[] {10}));
+    s.flush();
+    assertEquals(0, inner.height());
+    assertEquals(Optional.of(tip(0)), inner.tip());
+    assertArrayEquals(new byte[] {10}, inner.get(new byte[] {1}));
+    assertEquals(0, s.pendingBytes());
   }
 }
