@@ -40,12 +40,12 @@ class HeadsTreeTest {
   }
 
   private static HeadsTree reopen(Map<String, byte[]> nodes, long size) {
-    return HeadsTree.open(k -> nodes.get(java.util.HexFormat.of().formatHex(k)), size);
+    return HeadsTree.open(k -> nodes.get(java.util.HexFormat.of().formatHex(k)), size, null);
   }
 
   @Test
   void anEmptyStoreOpensAsTheEmptyTree() {
-    HeadsTree t = HeadsTree.open(k -> null, 0);
+    HeadsTree t = HeadsTree.open(k -> null, 0, null);
     assertEquals(HeadsTree.EMPTY, t.root());
     assertNull(t.get(key(3)));
   }
