@@ -150,6 +150,30 @@ class HeadsNodeCacheTest {
   }
 
   @Test
+  void lookupsAndProofsOfCommittedLeavesReadTheCacheNotTheStore() {
+    HeadsNodeCache cache = new HeadsNodeCache();
+    Committed cached = new Committed(cache);
+    Random r = new Random(11);
+    java.util.List<Digest> keys = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      TreeMap<Digest, Digest> block = randomBlock(r, "c" + i);
+      keys.addAll(block.keySet());
+      cached.commit(put(cached.tree, block));
+    }
+    int[] reads = new int[1];
+    HeadsTree counted = cached.tree.rebase(k -> {
+      reads[0]++;
+      return cached.store.get(k);
+    });
+    HeadsTree uncached = HeadsTree.open(cached.store::get, cached.tree.size(), null);
+    for (Digest k : keys) {
+      assertEquals(uncached.get(k), counted.get(k));
+      assertEquals(uncached.prove(k), counted.prove(k));
+    }
+    assertEquals(0, reads[0], "every node of a committed path was written through the cache");
+  }
+
+  @Test
   void aLedgerThatAbandonedProposalsBuildsTheSameChain() {
     ChainFixture withAbandoned = ChainFixture.create();
     ChainFixture plain = ChainFixture.create();
