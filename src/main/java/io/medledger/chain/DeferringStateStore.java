@@ -104,6 +104,9 @@ final class DeferringStateStore implements StateStore {
 
   @Override
   public void scan(byte[] from, byte[] to, Visitor visitor) {
+    if (Arrays.compareUnsigned(from, to) >= 0) {
+      return; // no key is both at least from and below to (a held view's subMap would throw)
+    }
     if (pending.isEmpty()) {
       base.scan(from, to, visitor);
       return;

@@ -47,6 +47,7 @@ class DeferringStateStoreEdgesTest {
         "from the first key, up to a first byte above 0x7f");
     assertEquals(List.of("[-112, 5]=c"), scan(s, k(0x90, 2), k(0x90, 6)));
     assertEquals(List.of(), scan(s, k(0x01), new byte[0]), "nothing is below the empty key");
+    assertEquals(List.of(), scan(s, k(0x90, 5), k(0x90, 1)), "an inverted range within one first byte");
   }
 
   @Test
