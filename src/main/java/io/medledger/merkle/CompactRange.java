@@ -16,12 +16,30 @@ public final class CompactRange {
   private static final int MAX_LEVELS = 63;
 
   /** Slot k holds the hash of a complete subtree of 2^k leaves when bit k of size is set. */
-  private final byte[] slots = new byte[MAX_LEVELS * NodeHasher.HASH];
+  private final byte[] slots;
   private final byte[] carry = new byte[NodeHasher.HASH];
+  /** The largest size this range may reach: 2^levels - 1. */
+  private final long capacity;
   private long size;
 
   /** Creates the range of the empty tree. */
-  public CompactRange() {}
+  public CompactRange() {
+    this(MAX_LEVELS);
+  }
+
+  /** Creates the range of the empty tree, able to hold at most 2^levels - 1 leaves. */
+  private CompactRange(int levels) {
+    slots = new byte[levels * NodeHasher.HASH];
+    capacity = (1L << levels) - 1;
+  }
+
+  /** An empty range able to hold {@code leaves} leaves, sized to that (for one-off roots). */
+  static CompactRange forLeaves(int leaves) {
+    if (leaves < 0) {
+      throw new IllegalArgumentException("leaves must not be negative: " + leaves);
+    }
+    return new CompactRange(Math.max(1, 64 - Long.numberOfLeadingZeros(leaves)));
+  }
 
   /**
    * Restores a range saved with {@link #size()} and {@link #subtreeRoots()}.
@@ -70,7 +88,7 @@ public final class CompactRange {
 
   private long push(NodeHasher h) {
     long n = size;
-    if (n == (1L << MAX_LEVELS) - 1) {
+    if (n == capacity) {
       throw new IllegalStateException("compact range is full");
     }
     int k = 0;

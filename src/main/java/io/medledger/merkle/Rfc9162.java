@@ -61,7 +61,10 @@ public final class Rfc9162 {
 
   /** Returns the Merkle Tree Hash of a list of leaf hashes, computed sequentially. */
   public static Digest rootOfLeafHashes(List<Digest> leafHashes) {
-    CompactRange range = new CompactRange();
+    if (leafHashes.size() == 1) {
+      return Objects.requireNonNull(leafHashes.get(0), "leaf hash");
+    }
+    CompactRange range = CompactRange.forLeaves(leafHashes.size());
     for (Digest d : leafHashes) {
       range.appendLeafHash(d);
     }

@@ -406,6 +406,31 @@ class MerkleLogTest {
   }
 
   @Test
+  void leafHashListRootAtEverySizeAroundPowersOfTwo() {
+    List<Digest> hashes = leafHashes(1025);
+    for (int n : new int[] {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257,
+        511, 512, 513, 1023, 1024, 1025}) {
+      List<Digest> sub = hashes.subList(0, n);
+      assertEquals(mth(sub), Rfc9162.rootOfLeafHashes(sub), "size " + n);
+    }
+  }
+
+  @Test
+  void aRangeSizedForSomeLeavesHoldsThemAndRefusesBeyondItsCapacity() {
+    for (int n : new int[] {0, 1, 2, 3, 4, 7, 8, 100, 1024}) {
+      CompactRange r = CompactRange.forLeaves(n);
+      long capacity = (1L << Math.max(1, 64 - Long.numberOfLeadingZeros(n))) - 1;
+      List<Digest> hashes = leafHashes((int) capacity);
+      for (Digest h : hashes) {
+        r.appendLeafHash(h);
+      }
+      assertEquals(mth(hashes), r.root(), "capacity of " + n);
+      assertThrows(IllegalStateException.class, () -> r.appendLeafHash(hashes.get(0)), "past the capacity of " + n);
+    }
+    assertThrows(IllegalArgumentException.class, () -> CompactRange.forLeaves(-1));
+  }
+
+  @Test
   void leafHashListRootAndAppendLeafHash() {
     List<Digest> hashes = leafHashes(77);
     MerkleLog log = new MerkleLog();
