@@ -36,16 +36,31 @@ final class HeadsTree {
   private static final int NODE_BYTES = 1 + 2 * Digest.LENGTH;
   static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), EMPTY, 0, null);
 
-  /** A position key with content equality. */
-  private record Pos(byte[] bytes) {
+  /**
+   * A node's position in the state store ({@link #pos}), as a map key: content equality, and the
+   * hash computed once (a tree's maps hash a key on every put, get and copy).
+   */
+  static final class Pos {
+    private final byte[] bytes;
+    private final int hash;
+
+    Pos(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = Arrays.hashCode(bytes);
+    }
+
+    byte[] bytes() {
+      return bytes;
+    }
+
     @Override
     public boolean equals(Object o) {
-      return o instanceof Pos p && Arrays.equals(bytes, p.bytes);
+      return o instanceof Pos p && hash == p.hash && Arrays.equals(bytes, p.bytes);
     }
 
     @Override
     public int hashCode() {
-      return Arrays.hashCode(bytes);
+      return hash;
     }
   }
 
@@ -103,7 +118,8 @@ final class HeadsTree {
     return size;
   }
 
-  private static byte[] pos(int depth, Digest key) {
+  /** The store key of the node at {@code depth} on the path of {@code key}. */
+  static byte[] pos(int depth, Digest key) {
     if (depth > 255) {
       throw new IllegalStateException("heads tree deeper than 255 levels");
     }
