@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.medledger.crypto.Digest;
+import io.medledger.internal.StateKey;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,26 +48,26 @@ class HeadsTreeTest {
   @Test
   void positionKeysAreEqualByContentAndHashOnce() {
     byte[] a = HeadsTree.pos(16, key(3, 9));
-    HeadsTree.Pos p = new HeadsTree.Pos(a);
-    HeadsTree.Pos q = new HeadsTree.Pos(HeadsTree.pos(16, key(3, 9, 17)));
+    StateKey p = new StateKey(a);
+    StateKey q = new StateKey(HeadsTree.pos(16, key(3, 9, 17)));
     assertEquals(p, q, "bits below the depth are not part of the position");
     assertEquals(p.hashCode(), q.hashCode());
     assertEquals(java.util.Arrays.hashCode(a), p.hashCode());
-    assertNotEquals(p, new HeadsTree.Pos(HeadsTree.pos(17, key(3, 9))), "another depth");
-    assertNotEquals(new HeadsTree.Pos(HeadsTree.pos(200, key(3, 199))), new HeadsTree.Pos(HeadsTree.pos(200, key(3))),
+    assertNotEquals(p, new StateKey(HeadsTree.pos(17, key(3, 9))), "another depth");
+    assertNotEquals(new StateKey(HeadsTree.pos(200, key(3, 199))), new StateKey(HeadsTree.pos(200, key(3))),
         "siblings deep down");
     // a collision of the content hash: x0 + 1 and x1 - 31 keep Arrays.hashCode
     byte[] c = a.clone();
     c[2] += 1;
     c[3] -= 31;
-    HeadsTree.Pos r = new HeadsTree.Pos(c);
+    StateKey r = new StateKey(c);
     assertEquals(p.hashCode(), r.hashCode());
     assertNotEquals(p, r, "equal hashes, other positions");
-    Map<HeadsTree.Pos, String> m = new HashMap<>();
+    Map<StateKey, String> m = new HashMap<>();
     m.put(p, "p");
     m.put(r, "r");
     assertEquals("p", m.get(q));
-    assertEquals("r", m.get(new HeadsTree.Pos(c.clone())));
+    assertEquals("r", m.get(new StateKey(c.clone())));
   }
 
   @Test
