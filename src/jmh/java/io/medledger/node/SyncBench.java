@@ -259,7 +259,7 @@ public class SyncBench {
   /** Per invocation: a fresh genesis-only ledger for the joining server. */
   @Setup(Level.Invocation)
   public void freshJoiner() throws java.io.IOException {
-    freshVerifier = SignatureVerifier.remembering(1024);
+    freshVerifier = SignatureVerifier.remembering(4096);
     fresh = newLedger(freshVerifier);
   }
 
@@ -332,6 +332,51 @@ public class SyncBench {
     }
     if (fresh.height() != blocks) {
       throw new IllegalStateException("ceiling appended " + fresh.height());
+    }
+    return fresh.height();
+  }
+
+  /** CPU nanoseconds of the second thread in the last {@link #applyDecodedAhead}. */
+  long aheadCpuNanos;
+
+  /**
+   * The applying thread alone: each run of {@value #SYNC_BATCH} blocks is first handed, on a second
+   * thread, to {@link io.medledger.consensus.ConsensusApp#predecode(byte[], QuorumCertificate)} (what the driver's decoder
+   * thread does with a sync response), then applied as in {@link #verifyAndAppend}. The benchmark
+   * thread's CPU is then the applying thread's; the second thread's is {@link #aheadCpuNanos}.
+   */
+  @Benchmark
+  public long applyDecodedAhead() throws Exception {
+    LedgerApp app = new LedgerApp(fresh);
+    ConsensusProtocol p = Protocols.create(PROTOCOL, app,
+        new ConsensusContext(joiner, Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore(), freshVerifier),
+        config());
+    p.handle(new Event.Start());
+    java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor();
+    long[] cpu = {0};
+    try {
+      for (int from = 0; from < encoded.size(); from += SYNC_BATCH) {
+        int first = from;
+        int end = Math.min(encoded.size(), from + SYNC_BATCH);
+        ahead.submit(() -> {
+          long c0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+          for (int i = first; i < end; i++) {
+            app.predecode(encoded.get(i), certificates.get(i));
+          }
+          cpu[0] += java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - c0;
+        }).get();
+        app.beginCatchUp();
+        for (int i = first; i < end; i++) {
+          p.handle(new Event.BlockDelivered(encoded.get(i), certificates.get(i)));
+        }
+        app.endCatchUp();
+      }
+    } finally {
+      ahead.shutdownNow();
+    }
+    aheadCpuNanos = cpu[0];
+    if (fresh.height() != blocks) {
+      throw new IllegalStateException("applied " + fresh.height());
     }
     return fresh.height();
   }

@@ -9,7 +9,9 @@ import java.util.List;
  * {@link SyncBench}'s ceiling and TLS sync measured in CPU time rather than wall time, so that a
  * host loaded by other work still gives a comparable figure: CPU milliseconds per block of the
  * benchmark thread for the ceiling ({@code verifyAndAppend}, one thread), and of the whole process
- * for TLS sync (joining node, serving node, TLS, decoder thread). Run:
+ * for TLS sync (joining node, serving node, TLS, decoder thread); and, with each run of blocks
+ * handed to the decoder's work first ({@link SyncBench#applyDecodedAhead}), the CPU of the applying
+ * thread and of the thread ahead of it. Run:
  * {@code java -cp target/benchmarks.jar io.medledger.node.SyncCpu [blocks] [repetitions] [memory|disk] [registrations|mixed]}
  * (the joining node's stores, as {@link SyncBench#store}; the blocks' entries, as {@link SyncBench#workload}).
  * Prints medians (the first repetition of each is a warm-up and is left out).
@@ -33,6 +35,8 @@ public final class SyncCpu {
     List<Double> ceilingWall = new ArrayList<>();
     List<Double> tls = new ArrayList<>();
     List<Double> tlsWall = new ArrayList<>();
+    List<Double> apply = new ArrayList<>();
+    List<Double> ahead = new ArrayList<>();
     try {
       for (int i = 0; i <= reps; i++) {
         b.freshJoiner();
@@ -49,21 +53,31 @@ public final class SyncCpu {
         double pms = (os.getProcessCpuTime() - p0) / 1e6 / blocks;
         double wms = (System.nanoTime() - w0) / 1e6 / blocks;
         b.closeJoiner();
-        System.out.printf("rep %d: ceiling %.2f ms CPU/block, %.2f ms wall/block; syncTls %.2f ms process CPU/block, %.2f ms wall/block%n",
-            i, ms, cwms, pms, wms);
+        b.freshJoiner();
+        long a0 = threads.getCurrentThreadCpuTime();
+        b.applyDecodedAhead();
+        double ams = (threads.getCurrentThreadCpuTime() - a0) / 1e6 / blocks;
+        double dms = b.aheadCpuNanos / 1e6 / blocks;
+        b.closeJoiner();
+        System.out.printf("rep %d: ceiling %.2f ms CPU/block, %.2f ms wall/block; syncTls %.2f ms process CPU/block, %.2f ms wall/block; "
+            + "decoded ahead: apply %.2f ms CPU/block, ahead %.2f ms CPU/block%n", i, ms, cwms, pms, wms, ams, dms);
         if (i > 0) {
           ceiling.add(ms);
           ceilingWall.add(cwms);
           tls.add(pms);
           tlsWall.add(wms);
+          apply.add(ams);
+          ahead.add(dms);
         }
       }
     } finally {
       b.tearDown();
     }
     System.out.printf("store=%s workload=%s blocks=%d reps=%d median: ceiling_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second) ceiling_wall_ms_per_block=%.2f "
-        + "sync_tls_process_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second of both nodes) sync_tls_wall_ms_per_block=%.2f%n",
-        store, workload, blocks, reps, median(ceiling), 1000 / median(ceiling), median(ceilingWall), median(tls), 1000 / median(tls), median(tlsWall));
+        + "sync_tls_process_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second of both nodes) sync_tls_wall_ms_per_block=%.2f "
+        + "apply_cpu_ms_per_block=%.2f ahead_cpu_ms_per_block=%.2f%n",
+        store, workload, blocks, reps, median(ceiling), 1000 / median(ceiling), median(ceilingWall), median(tls), 1000 / median(tls), median(tlsWall),
+        median(apply), median(ahead));
   }
 
   private static double median(List<Double> l) {

@@ -29,6 +29,8 @@ public final class Block {
   private final BlockHeader header;
   private final List<EncodedEntry> encoded;
   private final List<Entry> entries;
+  /** This block's own hashes ({@link #localRoots}), computed at most a few times (racing threads agree). */
+  private volatile BlockProcessor.LocalRoots localRoots;
 
   Block(BlockHeader header, List<EncodedEntry> encoded, boolean internal) {
     this.header = Objects.requireNonNull(header, "header");
@@ -75,6 +77,32 @@ public final class Block {
 
   List<EncodedEntry> encodedEntries() {
     return encoded;
+  }
+
+  /** The hashes of this block that depend on its entries alone, computed on first use. */
+  BlockProcessor.LocalRoots localRoots() {
+    BlockProcessor.LocalRoots r = localRoots;
+    if (r == null) {
+      r = BlockProcessor.LocalRoots.of(encoded);
+      localRoots = r;
+    }
+    return r;
+  }
+
+  /** Whether {@link #localRoots} has been computed (for tests). */
+  boolean hasLocalRoots() {
+    return localRoots != null;
+  }
+
+  /**
+   * Computes now, on the calling thread, every hash that validating this block derives from its
+   * own entries alone (entry ids, leaf hashes, {@link #localRoots}); later calls find them done.
+   */
+  void precompute() {
+    for (EncodedEntry e : encoded) {
+      e.id();
+    }
+    localRoots();
   }
 
   /** The canonical encoding of each entry ({@link Entry#encode()}), in block order, without encoding them again. */

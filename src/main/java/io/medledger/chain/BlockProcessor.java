@@ -594,36 +594,62 @@ final class BlockProcessor {
         List.of(), g.createdAt(), List.of());
   }
 
+  /**
+   * What a block's roots need from its entries alone: each entry's leaf hash, the entries root, and
+   * per subject (sorted, {@link SubBlockHeader#NO_PATIENT} for none) the number of entries and the
+   * root over their leaves. Immutable.
+   */
+  record LocalRoots(List<Digest> leaves, Digest entriesRoot, List<Digest> keys, List<Integer> counts,
+      List<Digest> groupRoots) {
+    static LocalRoots of(List<EncodedEntry> entries) {
+      List<Digest> leaves = new ArrayList<>(entries.size());
+      Map<Digest, List<Digest>> groups = new TreeMap<>();
+      for (EncodedEntry e : entries) {
+        Digest leaf = e.leafHash();
+        leaves.add(leaf);
+        Digest key = e.entry.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT);
+        groups.computeIfAbsent(key, k -> new ArrayList<>()).add(leaf);
+      }
+      List<Integer> counts = new ArrayList<>(groups.size());
+      List<Digest> groupRoots = new ArrayList<>(groups.size());
+      for (List<Digest> g : groups.values()) {
+        counts.add(g.size());
+        groupRoots.add(Rfc9162.rootOfLeafHashes(g));
+      }
+      return new LocalRoots(List.copyOf(leaves), Rfc9162.rootOfLeafHashes(leaves), List.copyOf(groups.keySet()),
+          List.copyOf(counts), List.copyOf(groupRoots));
+    }
+  }
+
   /** Computes the sub-blocks and every root for {@code entries} on top of {@code base}. */
   static BlockEffects.Roots roots(LedgerState base, List<EncodedEntry> entries, long height) {
-    List<Digest> leaves = new ArrayList<>(entries.size());
-    Map<Digest, List<Digest>> groups = new TreeMap<>();
-    for (EncodedEntry e : entries) {
-      Digest leaf = e.leafHash();
-      leaves.add(leaf);
-      Digest key = e.entry.subject().map(ParticipantId::digest).orElse(SubBlockHeader.NO_PATIENT);
-      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(leaf);
-    }
-    List<SubBlockHeader> subs = new ArrayList<>(groups.size());
-    List<Digest> subHashes = new ArrayList<>(groups.size());
-    List<Digest> subLeaves = new ArrayList<>(groups.size());
-    for (Map.Entry<Digest, List<Digest>> g : groups.entrySet()) {
-      LedgerState.SubBlockRef prev = base.lastSubBlock(g.getKey());
-      int n = g.getValue().size();
-      SubBlockHeader s = new SubBlockHeader(g.getKey(), height,
+    return roots(base, LocalRoots.of(entries), height);
+  }
+
+  /** Computes the sub-blocks and every root on top of {@code base} from a block's own hashes. */
+  static BlockEffects.Roots roots(LedgerState base, LocalRoots local, long height) {
+    int groups = local.keys().size();
+    List<SubBlockHeader> subs = new ArrayList<>(groups);
+    List<Digest> subHashes = new ArrayList<>(groups);
+    List<Digest> subLeaves = new ArrayList<>(groups);
+    for (int i = 0; i < groups; i++) {
+      Digest key = local.keys().get(i);
+      LedgerState.SubBlockRef prev = base.lastSubBlock(key);
+      int n = local.counts().get(i);
+      SubBlockHeader s = new SubBlockHeader(key, height,
           prev == null ? SubBlockHeader.NONE : prev.hash(), prev == null ? -1 : prev.height(), n,
-          (prev == null ? 0 : prev.total()) + n, Rfc9162.rootOfLeafHashes(g.getValue()));
+          (prev == null ? 0 : prev.total()) + n, local.groupRoots().get(i));
       Digest h = s.hash();
       subs.add(s);
       subHashes.add(h);
-      subLeaves.add(subBlockLeaf(g.getKey(), h));
+      subLeaves.add(subBlockLeaf(key, h));
     }
-    HeadsTree tree = base.headsTree.putAll(new ArrayList<>(groups.keySet()), subHashes);
+    HeadsTree tree = base.headsTree.putAll(new ArrayList<>(local.keys()), subHashes);
     CompactRange cr = CompactRange.restore(base.frontier.size(), base.frontier.subtreeRoots());
-    for (Digest leaf : leaves) {
+    for (Digest leaf : local.leaves()) {
       cr.appendLeafHash(leaf);
     }
-    return new BlockEffects.Roots(Rfc9162.rootOfLeafHashes(leaves), Rfc9162.rootOfLeafHashes(subLeaves),
+    return new BlockEffects.Roots(local.entriesRoot(), Rfc9162.rootOfLeafHashes(subLeaves),
         tree.root(), cr.size(), cr.root(), subs, subHashes, tree, cr);
   }
 

@@ -1,7 +1,6 @@
 package io.medledger.chain;
 
 import io.medledger.crypto.Digest;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
@@ -14,15 +13,13 @@ import java.util.function.BiConsumer;
  * <p>Bounded: two generations of at most {@code generation} nodes each (about 200 bytes a node);
  * when the young one is full it becomes the old one and the old one is dropped, and a hit in the
  * old one moves the node back to the young one, so the levels near the root, visited by every
- * block, stay. Thread-safe.
+ * block, stay ({@link GenerationalMap}). Thread-safe.
  */
 final class HeadsNodeCache {
   /** Nodes per generation by default: up to 65,536 nodes, about 13 MB, in all. */
   static final int DEFAULT_GENERATION = 1 << 15;
 
-  private final int generation;
-  private volatile ConcurrentHashMap<Digest, byte[]> young;
-  private volatile ConcurrentHashMap<Digest, byte[]> old = new ConcurrentHashMap<>();
+  private final GenerationalMap<Digest, byte[]> nodes;
 
   HeadsNodeCache() {
     this(DEFAULT_GENERATION);
@@ -32,51 +29,26 @@ final class HeadsNodeCache {
     if (generation < 1) {
       throw new IllegalArgumentException("a cache generation holds at least one node");
     }
-    this.generation = generation;
-    this.young = newGeneration();
-  }
-
-  /** An empty generation sized to fill without resizing. */
-  private ConcurrentHashMap<Digest, byte[]> newGeneration() {
-    return new ConcurrentHashMap<>(Math.min(generation, DEFAULT_GENERATION) * 4 / 3 + 1);
+    this.nodes = new GenerationalMap<>(generation);
   }
 
   /** The node whose hash is {@code hash}, or null when it is not held. */
   byte[] get(Digest hash) {
-    byte[] n = young.get(hash);
-    if (n == null) {
-      n = old.remove(hash);
-      if (n != null) {
-        put(hash, n);
-      }
-    }
-    return n;
+    return nodes.get(hash);
   }
 
   /** Holds {@code node}, which must hash to {@code hash}. */
   void put(Digest hash, byte[] node) {
-    ConcurrentHashMap<Digest, byte[]> y = young;
-    if (y.size() >= generation) {
-      synchronized (this) {
-        if (young == y) {
-          old = y;
-          young = y = newGeneration();
-        } else {
-          y = young;
-        }
-      }
-    }
-    y.put(hash, node);
+    nodes.put(hash, node);
   }
 
   /** Nodes held, in both generations. */
   int size() {
-    return young.size() + old.size();
+    return nodes.size();
   }
 
   /** Calls {@code action} with every node held and its hash (tests check each against its bytes). */
   void forEach(BiConsumer<Digest, byte[]> action) {
-    old.forEach(action);
-    young.forEach(action);
+    nodes.forEach(action);
   }
 }

@@ -2,9 +2,9 @@ package io.medledger.chain;
 
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.StateKey;
 import io.medledger.storage.StateStore;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -36,27 +36,14 @@ final class HeadsTree {
   private static final int NODE_BYTES = 1 + 2 * Digest.LENGTH;
   static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), EMPTY, 0, null);
 
-  /** A position key with content equality. */
-  private record Pos(byte[] bytes) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Pos p && Arrays.equals(bytes, p.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(bytes);
-    }
-  }
-
   private final Function<byte[], byte[]> base;
-  private final Map<Pos, byte[]> written;
+  private final Map<StateKey, byte[]> written;
   private final Digest root;
   private final long size;
   /** Nodes by hash, shared with the trees derived from this one; null for none. */
   private final HeadsNodeCache cache;
 
-  private HeadsTree(Function<byte[], byte[]> base, Map<Pos, byte[]> written, Digest root, long size,
+  private HeadsTree(Function<byte[], byte[]> base, Map<StateKey, byte[]> written, Digest root, long size,
       HeadsNodeCache cache) {
     this.base = base;
     this.written = written;
@@ -86,7 +73,7 @@ final class HeadsTree {
 
   /** Adds the nodes written since the base to {@code batch}. */
   void writeTo(StateStore.Batch batch) {
-    for (Map.Entry<Pos, byte[]> e : written.entrySet()) {
+    for (Map.Entry<StateKey, byte[]> e : written.entrySet()) {
       batch.put(e.getKey().bytes(), e.getValue());
     }
   }
@@ -103,7 +90,8 @@ final class HeadsTree {
     return size;
   }
 
-  private static byte[] pos(int depth, Digest key) {
+  /** The store key of the node at {@code depth} on the path of {@code key}. */
+  static byte[] pos(int depth, Digest key) {
     if (depth > 255) {
       throw new IllegalStateException("heads tree deeper than 255 levels");
     }
@@ -132,18 +120,18 @@ final class HeadsTree {
   }
 
   /** The node with hash {@code hash}, at the position of {@code key} at {@code depth}. */
-  private byte[] load(Map<Pos, byte[]> work, Digest hash, int depth, Digest key) {
+  private byte[] load(Map<StateKey, byte[]> work, Digest hash, int depth, Digest key) {
     byte[] n = cache == null ? null : cache.get(hash);
-    return n != null ? n : load(work, new Pos(pos(depth, key)));
+    return n != null ? n : load(work, new StateKey(pos(depth, key)));
   }
 
   /** The node with hash {@code hash}, at position {@code at}. */
-  private byte[] load(Map<Pos, byte[]> work, Digest hash, Pos at) {
+  private byte[] load(Map<StateKey, byte[]> work, Digest hash, StateKey at) {
     byte[] n = cache == null ? null : cache.get(hash);
     return n != null ? n : load(work, at);
   }
 
-  private byte[] load(Map<Pos, byte[]> work, Pos at) {
+  private byte[] load(Map<StateKey, byte[]> work, StateKey at) {
     byte[] n = work.get(at);
     if (n == null) {
       n = base.apply(at.bytes());
@@ -155,15 +143,15 @@ final class HeadsTree {
   }
 
   /** The node under a child hash: null for an empty subtree. */
-  private byte[] child(Map<Pos, byte[]> work, Digest hash, int depth, Digest key) {
+  private byte[] child(Map<StateKey, byte[]> work, Digest hash, int depth, Digest key) {
     return hash.equals(EMPTY) ? null : load(work, hash, depth, key);
   }
 
-  private Digest write(Map<Pos, byte[]> work, int depth, Digest at, byte type, Digest a, Digest b) {
-    return write(work, new Pos(pos(depth, at)), type, a, b);
+  private Digest write(Map<StateKey, byte[]> work, int depth, Digest at, byte type, Digest a, Digest b) {
+    return write(work, new StateKey(pos(depth, at)), type, a, b);
   }
 
-  private Digest write(Map<Pos, byte[]> work, Pos at, byte type, Digest a, Digest b) {
+  private Digest write(Map<StateKey, byte[]> work, StateKey at, byte type, Digest a, Digest b) {
     byte[] n = new byte[NODE_BYTES];
     n[0] = type;
     a.copyTo(n, 1);
@@ -205,7 +193,7 @@ final class HeadsTree {
     if (keys.isEmpty()) {
       return this;
     }
-    Map<Pos, byte[]> work = new HashMap<>(written);
+    Map<StateKey, byte[]> work = new HashMap<>(written);
     long[] added = new long[1];
     Digest r = putAll(work, root, 0, keys, values, 0, keys.size(), added);
     return new HeadsTree(base, Collections.unmodifiableMap(work), r, size + added[0], cache);
@@ -215,9 +203,9 @@ final class HeadsTree {
    * Puts keys[from..to) into the subtree with hash {@code hash} at {@code depth}; its node, if
    * any, sits at the position of keys[from], where the new node is written too.
    */
-  private Digest putAll(Map<Pos, byte[]> work, Digest hash, int depth, List<Digest> keys, List<Digest> values,
+  private Digest putAll(Map<StateKey, byte[]> work, Digest hash, int depth, List<Digest> keys, List<Digest> values,
       int from, int to, long[] added) {
-    Pos at = new Pos(pos(depth, keys.get(from)));
+    StateKey at = new StateKey(pos(depth, keys.get(from)));
     byte[] n = hash.equals(EMPTY) ? null : load(work, hash, at);
     if (n == null) {
       added[0] += to - from;
@@ -257,7 +245,7 @@ final class HeadsTree {
    * Writes the canonical subtree at {@code depth} holding keys[from..to) plus {@code extra} (a
    * leaf node whose key is not among them); returns its hash.
    */
-  private Digest build(Map<Pos, byte[]> work, int depth, List<Digest> keys, List<Digest> values, int from,
+  private Digest build(Map<StateKey, byte[]> work, int depth, List<Digest> keys, List<Digest> values, int from,
       int to, byte[] extra) {
     int count = to - from + (extra == null ? 0 : 1);
     if (count == 0) {

@@ -793,6 +793,37 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
+  /**
+   * Does ahead, on the calling thread, the part of validating and appending {@code block} with
+   * {@code certificate} that depends only on those two and on the membership: the block's hashes
+   * of its own entries (entry ids, leaf hashes, entries root, per-patient entry roots), which the
+   * block keeps, and the certificate policy's check against the membership after block
+   * {@code height - 1} (after the tip while the ledger has not reached it). The policy's verdict
+   * is dropped: a policy with a remembering verifier then finds the signatures it verified here.
+   * Trusts nothing and changes no ledger state: {@link #validateCertified} and {@link #append}
+   * still run every check. For bulk sync, whose blocks are known before they are applied.
+   * Thread-safe.
+   */
+  public void precheck(Block block, Certificate certificate) {
+    Objects.requireNonNull(certificate, "certificate");
+    block.precompute();
+    long h = block.height();
+    if (h < 1) {
+      return;
+    }
+    Membership m;
+    lock.readLock().lock();
+    try {
+      if (state.height() < 0) {
+        return;
+      }
+      m = state.membershipAfter(Math.min(h - 1, state.height()));
+    } finally {
+      lock.readLock().unlock();
+    }
+    policy.check(block.header(), certificate, m);
+  }
+
   /** Every rule except the entry signatures (what replay in {@link ReplayMode#SKIP_SIGNATURES} runs). */
   ValidationResult<VerifiedBlock> validateWithoutSignatures(Block block) {
     lock.readLock().lock();
@@ -863,7 +894,7 @@ public final class Ledger implements AutoCloseable {
     if (o.federationSize() < 1) {
       return ValidationResult.rejected("the federation must not be empty after the block");
     }
-    BlockEffects.Roots roots = BlockProcessor.roots(state, entries, height);
+    BlockEffects.Roots roots = BlockProcessor.roots(state, block.localRoots(), height);
     if (!roots.entriesRoot().equals(h.entriesRoot())) {
       return ValidationResult.rejected("entries root does not match the entries");
     }

@@ -1,7 +1,5 @@
 package io.medledger.chain;
 
-import com.google.common.cache.Cache;
-import com.google.common.cache.CacheBuilder;
 import io.medledger.access.InstitutionClass;
 import io.medledger.access.Participant;
 import io.medledger.access.ParticipantId;
@@ -143,15 +141,16 @@ final class LedgerState {
   HeadsTree headsTree = HeadsTree.empty(headsNodes);
   CompactRange frontier = new CompactRange();
   private BlockHeader tip;
-  private final Cache<ParticipantId, Participant> participants = CacheBuilder.newBuilder().maximumSize(CACHE).build();
-  private final Cache<Long, BlockHeader> headers = CacheBuilder.newBuilder().maximumSize(HEADER_CACHE).build();
+  // Read caches, exact: filled from the store under the read lock, updated by apply under the
+  // write lock, emptied by reload. Each holds at most the bound given (two generations of half).
+  private final GenerationalMap<ParticipantId, Participant> participants = new GenerationalMap<>(CACHE / 2);
+  private final GenerationalMap<Long, BlockHeader> headers = new GenerationalMap<>(HEADER_CACHE / 2);
   /** Decoding a grant's terms costs more than reading them, and patients reuse their grants. */
-  private final Cache<Digest, GrantInfo> grants = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
+  private final GenerationalMap<Digest, GrantInfo> grants = new GenerationalMap<>(CACHE / 4);
   /** Reads (access events) name a patient's latest records, written a few blocks before. */
-  private final Cache<Digest, RecordInfo> records = CacheBuilder.newBuilder().maximumSize(CACHE / 2).build();
+  private final GenerationalMap<Digest, RecordInfo> records = new GenerationalMap<>(CACHE / 4);
   /** The grant ids of recently active patients (every record a clinician writes reads them). */
-  private final Cache<ParticipantId, List<Digest>> patientGrants = CacheBuilder.newBuilder().maximumSize(CACHE / 2)
-      .build();
+  private final GenerationalMap<ParticipantId, List<Digest>> patientGrants = new GenerationalMap<>(CACHE / 4);
 
   LedgerState() {
     this(new InMemoryStateStore(), new MerkleLog());
@@ -315,7 +314,7 @@ final class LedgerState {
     if (height == tip.height()) {
       return tip;
     }
-    BlockHeader h = headers.getIfPresent(height);
+    BlockHeader h = headers.get(height);
     if (h == null) {
       byte[] b = store.get(key(HEADER, height));
       if (b == null) {
@@ -341,7 +340,7 @@ final class LedgerState {
   }
 
   Participant participant(ParticipantId id) {
-    Participant p = participants.getIfPresent(id);
+    Participant p = participants.get(id);
     if (p != null) {
       return p;
     }
@@ -355,7 +354,7 @@ final class LedgerState {
   }
 
   GrantInfo grant(Digest id) {
-    GrantInfo g = grants.getIfPresent(id);
+    GrantInfo g = grants.get(id);
     if (g != null) {
       return g;
     }
@@ -369,7 +368,7 @@ final class LedgerState {
   }
 
   RecordInfo record(Digest id) {
-    RecordInfo r = records.getIfPresent(id);
+    RecordInfo r = records.get(id);
     if (r != null) {
       return r;
     }
@@ -384,7 +383,7 @@ final class LedgerState {
 
   /** The ids of the grants {@code patient} made. */
   List<Digest> grantsOf(ParticipantId patient) {
-    List<Digest> cached = patientGrants.getIfPresent(patient);
+    List<Digest> cached = patientGrants.get(patient);
     if (cached != null) {
       return cached;
     }
@@ -687,7 +686,7 @@ final class LedgerState {
     grants.putAll(o.grants);
     records.putAll(o.records);
     o.newGrantsByPatient.forEach((p, l) -> {
-      List<Digest> had = patientGrants.getIfPresent(p);
+      List<Digest> had = patientGrants.get(p);
       if (had != null) {
         List<Digest> all = new ArrayList<>(had);
         all.addAll(l);
@@ -739,10 +738,10 @@ final class LedgerState {
    * reflects the previous block): the membership lists and the participant cache.
    */
   void reload() {
-    participants.invalidateAll();
-    grants.invalidateAll();
-    records.invalidateAll();
-    patientGrants.invalidateAll();
+    participants.clear();
+    grants.clear();
+    records.clear();
+    patientGrants.clear();
     byte[] m = store.get(MEMBERS);
     setMembers(m == null ? List.of(List.of(), List.of(), List.of(), List.of()) : readLists(new BinaryFieldReader(m)));
     loadHistory();

@@ -117,6 +117,17 @@ public interface ConsensusApp<B> {
   default void predecode(byte[] bytes) {}
 
   /**
+   * {@link #predecode(byte[])} for a block that bulk sync fetched with {@code certificate}: the
+   * application may also do ahead, on the calling thread, work of checking the two that depends
+   * only on them (for example verify the certificate's signatures with a verifier that remembers
+   * them for the protocol's own check). Nothing done here may be trusted later without the
+   * protocol's and the application's checks. The default predecodes the block only.
+   */
+  default void predecode(byte[] bytes, QuorumCertificate certificate) {
+    predecode(bytes);
+  }
+
+  /**
    * A run of certified blocks fetched by bulk sync is about to be delivered: until
    * {@link #endCatchUp}, {@link #commit} may defer making blocks durable (they are final on the
    * network and can be fetched again), so that one durable write covers the whole run. The caller

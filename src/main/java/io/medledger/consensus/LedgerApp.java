@@ -268,9 +268,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
       }
       vb = ((ValidationResult.Accepted<VerifiedBlock>) r).value();
     }
-    io.medledger.chain.Certificate chainCert =
-        new io.medledger.chain.Certificate(List.of(), ByteString.of(certificate.encode()));
-    ValidationResult<CertifiedBlock> r = ledger.append(vb, chainCert);
+    ValidationResult<CertifiedBlock> r = ledger.append(vb, chainCertificate(certificate));
     if (r instanceof ValidationResult.Rejected<CertifiedBlock> rej) {
       throw new IllegalStateException("the ledger refused a final block: " + rej.reason());
     }
@@ -313,6 +311,19 @@ public final class LedgerApp implements ConsensusApp<Block> {
    */
   @Override
   public void predecode(byte[] bytes) {
+    predecode(bytes, null);
+  }
+
+  /**
+   * {@link #predecode(byte[])}, and {@link Ledger#precheck} of the block with {@code certificate}
+   * (when not null) before the block is kept: the block's own hashes, and the certificate checked
+   * by the ledger's policy against the membership this node knows now. With the verifier of the
+   * protocol shared with that policy ({@link SignatureVerifier#remembering}), the protocol's
+   * check and the append's then find the signatures verified; a certificate that fails is
+   * remembered nowhere.
+   */
+  @Override
+  public void predecode(byte[] bytes, QuorumCertificate certificate) {
     if (bytes.length > PREDECODED_BYTES) {
       return;
     }
@@ -322,6 +333,13 @@ public final class LedgerApp implements ConsensusApp<Block> {
       b = Block.decode(copy);
     } catch (MalformedEncodingException e) {
       return;
+    }
+    if (certificate != null) {
+      try {
+        ledger.precheck(b, chainCertificate(certificate));
+      } catch (RuntimeException e) {
+        // a hint only: the protocol's and the ledger's own checks decide
+      }
     }
     EncodedKey k = new EncodedKey(copy);
     synchronized (predecoded) {
@@ -335,6 +353,11 @@ public final class LedgerApp implements ConsensusApp<Block> {
         it.remove();
       }
     }
+  }
+
+  /** The chain certificate carrying {@code certificate}, as the ledger stores it. */
+  private static io.medledger.chain.Certificate chainCertificate(QuorumCertificate certificate) {
+    return new io.medledger.chain.Certificate(List.of(), ByteString.of(certificate.encode()));
   }
 
   /** How many predecoded blocks are held (for tests of the bound). */

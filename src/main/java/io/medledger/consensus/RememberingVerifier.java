@@ -16,13 +16,20 @@ import java.util.Map;
  */
 final class RememberingVerifier implements SignatureVerifier {
   private final int capacity;
+  private final SignatureVerifier inner;
   private final LinkedHashMap<Digest, Boolean> valid;
 
   RememberingVerifier(int capacity) {
+    this(capacity, SignatureVerifier.DIRECT);
+  }
+
+  /** Remembers what {@code inner} found valid (tests count the verifications that reach it). */
+  RememberingVerifier(int capacity, SignatureVerifier inner) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be positive: " + capacity);
     }
     this.capacity = capacity;
+    this.inner = java.util.Objects.requireNonNull(inner, "inner");
     this.valid = new LinkedHashMap<>(64, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<Digest, Boolean> e) {
@@ -46,7 +53,7 @@ final class RememberingVerifier implements SignatureVerifier {
         return true;
       }
     }
-    if (!key.verify(message, signature)) {
+    if (!inner.verify(key, message, signature)) {
       return false;
     }
     synchronized (valid) {

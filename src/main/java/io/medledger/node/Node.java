@@ -118,8 +118,11 @@ public final class Node implements AutoCloseable {
   private volatile Throwable failure;
   private volatile PeerAddress clientAddress;
 
-  /** Certificate signatures remembered between the engine's check and the ledger's (a few blocks' worth). */
-  private static final int CERTIFICATE_SIGNATURES_REMEMBERED = 1024;
+  /**
+   * Certificate signatures remembered between the check ahead on the sync decoder thread, the
+   * engine's check and the ledger's: a sync response of 256 blocks with up to 16 signers each.
+   */
+  private static final int CERTIFICATE_SIGNATURES_REMEMBERED = 4096;
 
   private static final class Pending {
     final Entry entry;

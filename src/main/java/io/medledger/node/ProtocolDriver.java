@@ -38,7 +38,9 @@ import java.util.function.Function;
  * from one peer at a time and hands each to the protocol as {@link Event.BlockDelivered}, which
  * checks the certificate against the membership at that height and the block with the full rules
  * before committing it. The blocks of an awaited sync response are decoded ahead on a second
- * thread ({@link ConsensusApp#predecode}), so decoding overlaps validation on the event loop.
+ * thread ({@link ConsensusApp#predecode(byte[], QuorumCertificate)}: decoded, and whatever the app
+ * checks ahead, such as the certificates' signatures), so that work overlaps validation on the
+ * event loop.
  *
  * <p>Thread-safe: every public method may be called from any thread; the protocol and the app are
  * only touched on the event loop.
@@ -257,9 +259,11 @@ public final class ProtocolDriver implements AutoCloseable {
     Map.Entry<Ed25519PublicKey, Long> a = awaited;
     List<byte[]> blocks = decoded instanceof NodeFrames.SyncResponse r && a != null && a.getKey().equals(from)
         && a.getValue() == r.fromHeight() ? r.blocks() : List.of();
+    List<QuorumCertificate> certificates = blocks.isEmpty() ? List.of()
+        : ((NodeFrames.SyncResponse) decoded).certificates();
     try {
       if (!blocks.isEmpty()) {
-        app.predecode(blocks.get(0));
+        app.predecode(blocks.get(0), certificates.get(0));
       }
       loop.execute(onLoop);
     } catch (RejectedExecutionException e) {
@@ -270,7 +274,7 @@ public final class ProtocolDriver implements AutoCloseable {
     for (int i = 1; i < blocks.size() && !stopped; i++) {
       if (height <= first + i) {
         // not yet passed by the loop (which decodes a block itself when it gets there first)
-        app.predecode(blocks.get(i));
+        app.predecode(blocks.get(i), certificates.get(i));
       }
     }
   }

@@ -1,10 +1,12 @@
 package io.medledger.chain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.medledger.crypto.Digest;
+import io.medledger.internal.StateKey;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +43,57 @@ class HeadsTreeTest {
 
   private static HeadsTree reopen(Map<String, byte[]> nodes, long size) {
     return HeadsTree.open(k -> nodes.get(java.util.HexFormat.of().formatHex(k)), size, null);
+  }
+
+  @Test
+  void positionKeysAreEqualByContentAndHashOnce() {
+    byte[] a = HeadsTree.pos(16, key(3, 9));
+    StateKey p = new StateKey(a);
+    StateKey q = new StateKey(HeadsTree.pos(16, key(3, 9, 17)));
+    assertEquals(p, q, "bits below the depth are not part of the position");
+    assertEquals(p.hashCode(), q.hashCode());
+    assertEquals(java.util.Arrays.hashCode(a), p.hashCode());
+    assertNotEquals(p, new StateKey(HeadsTree.pos(17, key(3, 9))), "another depth");
+    assertNotEquals(new StateKey(HeadsTree.pos(200, key(3, 199))), new StateKey(HeadsTree.pos(200, key(3))),
+        "siblings deep down");
+    // a collision of the content hash: x0 + 1 and x1 - 31 keep Arrays.hashCode
+    byte[] c = a.clone();
+    c[2] += 1;
+    c[3] -= 31;
+    StateKey r = new StateKey(c);
+    assertEquals(p.hashCode(), r.hashCode());
+    assertNotEquals(p, r, "equal hashes, other positions");
+    Map<StateKey, String> m = new HashMap<>();
+    m.put(p, "p");
+    m.put(r, "r");
+    assertEquals("p", m.get(q));
+    assertEquals("r", m.get(new StateKey(c.clone())));
+  }
+
+  @Test
+  void nodesWrittenOverManyBatchesAreFoundByPositionWithoutAStoreOrCache() {
+    java.util.Random rnd = new java.util.Random(12);
+    java.util.TreeMap<Digest, Digest> all = new java.util.TreeMap<>();
+    HeadsTree t = HeadsTree.EMPTY_TREE;
+    for (int batch = 0; batch < 20; batch++) {
+      java.util.TreeMap<Digest, Digest> kv = new java.util.TreeMap<>();
+      for (int i = 0; i < 30; i++) {
+        byte[] k = new byte[Digest.LENGTH];
+        rnd.nextBytes(k);
+        Digest key = batch > 0 && i < 5 ? all.keySet().stream().skip(rnd.nextInt(all.size())).findFirst().orElseThrow()
+            : Digest.of(k);
+        kv.put(key, value("v" + batch + "-" + i));
+      }
+      t = t.putAll(List.copyOf(kv.keySet()), List.copyOf(kv.values()));
+      all.putAll(kv);
+    }
+    for (Map.Entry<Digest, Digest> e : all.entrySet()) {
+      assertEquals(e.getValue(), t.get(e.getKey()));
+    }
+    HeadsTree once = HeadsTree.EMPTY_TREE.putAll(List.copyOf(all.keySet()), List.copyOf(all.values()));
+    assertEquals(once.root(), t.root());
+    assertEquals(all.size(), t.size());
+    assertEquals(once.root(), reopen(stored(t), all.size()).root());
   }
 
   @Test

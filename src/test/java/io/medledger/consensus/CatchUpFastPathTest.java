@@ -212,6 +212,76 @@ class CatchUpFastPathTest {
     assertTrue(deliver(j, b, good), "the control: the right certificate commits");
   }
 
+  /** Counts the signature verifications that reach Ed25519 (behind a remembering verifier). */
+  private static final class CountingVerifier implements SignatureVerifier {
+    final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public boolean verify(Ed25519PublicKey key, byte[] message, byte[] signature) {
+      calls.incrementAndGet();
+      return key.verify(message, signature);
+    }
+  }
+
+  /** A joiner whose engine and ledger policy share one remembering verifier over {@code inner}, as a node's do. */
+  private Joiner joiner(SignatureVerifier inner) {
+    SignatureVerifier shared = new RememberingVerifier(64, inner);
+    Ledger l = Ledger.builder(params).store(new InMemoryBlockStore()).clock(Clock.systemUTC())
+        .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL, shared)).open();
+    l.append(source.block(0));
+    LedgerApp app = new LedgerApp(l);
+    ConsensusProtocol p = Protocols.create(PROTOCOL, app,
+        new ConsensusContext(aud.get(3), Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore(), shared),
+        ConsensusConfig.defaults());
+    p.handle(new Event.Start());
+    return new Joiner(app, p);
+  }
+
+  @Test
+  void aCertificateCheckedAheadIsNotVerifiedAgainWhenTheBlockIsApplied() throws Exception {
+    CountingVerifier counting = new CountingVerifier();
+    Joiner j = joiner(counting);
+    Block b = goodBlock();
+    QuorumCertificate c = certify(b, 0, 1, 2);
+    byte[] bytes = b.encode();
+    Thread ahead = new Thread(() -> j.app().predecode(bytes, c));
+    ahead.start();
+    ahead.join();
+    assertEquals(3, counting.calls.get(), "the decoder's thread verified the three signatures");
+    j.protocol().handle(new Event.BlockDelivered(bytes, c));
+    assertEquals(1, j.committed());
+    assertEquals(3, counting.calls.get(), "the engine's and the ledger's checks found them verified");
+    // the control: without the certificate ahead, the engine verifies them (and the ledger finds them)
+    CountingVerifier counting2 = new CountingVerifier();
+    Joiner k = joiner(counting2);
+    deliver(k, b, c);
+    assertEquals(3, counting2.calls.get());
+    assertEquals(1, k.committed());
+  }
+
+  @Test
+  void aForgedCertificateCheckedAheadIsStillRefused() {
+    CountingVerifier counting = new CountingVerifier();
+    Joiner j = joiner(counting);
+    Block b = goodBlock();
+    QuorumCertificate good = certify(b, 0, 1, 2);
+    byte[] forged = good.signatures().get(1).signature();
+    forged[9] ^= 1;
+    List<QuorumCertificate.Signature> sigs = new ArrayList<>(good.signatures());
+    sigs.set(1, new QuorumCertificate.Signature(1, forged));
+    QuorumCertificate bad = new QuorumCertificate(good.statement(), sigs);
+    byte[] bytes = b.encode();
+    j.app().predecode(bytes, bad);
+    j.protocol().handle(new Event.BlockDelivered(bytes, bad));
+    assertEquals(0, j.committed(), "a forged signature checked ahead is remembered nowhere");
+    j.app().predecode(bytes, certify(b, 0, 1));
+    j.protocol().handle(new Event.BlockDelivered(bytes, certify(b, 0, 1)));
+    assertEquals(0, j.committed(), "two of four valid signatures checked ahead are still no quorum");
+    j.app().predecode(bytes, good);
+    j.protocol().handle(new Event.BlockDelivered(bytes, good));
+    assertEquals(1, j.committed(), "the control");
+  }
+
   private Block goodBlockAt(long time) {
     return source.propose(bookkeeper(1), 0, ByteString.EMPTY, time, patients("other-", 2)).value().block().block();
   }

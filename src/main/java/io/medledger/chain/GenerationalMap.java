@@ -1,0 +1,85 @@
+package io.medledger.chain;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+
+/**
+ * A bounded map of recently used values: two generations of at most {@code generation} entries
+ * each. A put goes to the young generation; when it is full it becomes the old one and the old
+ * one is dropped; a hit in the old one moves the entry back to the young one. A get looks in the
+ * young generation first, and every put lands in the young one, so a get returns the value last
+ * put for its key (or nothing), never an older one. Thread-safe; racing puts of different values
+ * for one key leave either (the callers here put only values equal to what their store holds).
+ */
+final class GenerationalMap<K, V> {
+  private final int generation;
+  private volatile ConcurrentHashMap<K, V> young;
+  private volatile ConcurrentHashMap<K, V> old = new ConcurrentHashMap<>();
+
+  /** A map of at most {@code 2 * generation} entries. */
+  GenerationalMap(int generation) {
+    if (generation < 1) {
+      throw new IllegalArgumentException("a generation holds at least one entry");
+    }
+    this.generation = generation;
+    this.young = newGeneration();
+  }
+
+  /** An empty generation sized to fill without resizing (up to 32,768 entries). */
+  private ConcurrentHashMap<K, V> newGeneration() {
+    return new ConcurrentHashMap<>(Math.min(generation, 1 << 15) * 4 / 3 + 1);
+  }
+
+  /** The value of {@code key}, or null when it is not held. */
+  V get(K key) {
+    V v = young.get(key);
+    if (v == null) {
+      v = old.remove(key);
+      if (v != null) {
+        put(key, v);
+      }
+    }
+    return v;
+  }
+
+  /** Holds {@code value} for {@code key}. */
+  void put(K key, V value) {
+    Objects.requireNonNull(value, "value");
+    ConcurrentHashMap<K, V> y = young;
+    if (y.size() >= generation) {
+      synchronized (this) {
+        if (young == y) {
+          old = y;
+          young = y = newGeneration();
+        } else {
+          y = young;
+        }
+      }
+    }
+    y.put(key, value);
+  }
+
+  /** Holds every entry of {@code m}. */
+  void putAll(Map<? extends K, ? extends V> m) {
+    m.forEach(this::put);
+  }
+
+  /** Drops every entry. */
+  synchronized void clear() {
+    young = newGeneration();
+    old = new ConcurrentHashMap<>();
+  }
+
+  /** Entries held, in both generations. */
+  int size() {
+    return young.size() + old.size();
+  }
+
+  /** Calls {@code action} with every entry held, the old generation first. */
+  void forEach(BiConsumer<? super K, ? super V> action) {
+    old.forEach(action);
+    young.forEach(action);
+  }
+}

@@ -1,0 +1,72 @@
+package io.medledger.chain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bounded map behind {@link LedgerState}'s read caches and {@link HeadsNodeCache}: never more
+ * than two generations, and a get never returns a value older than the last one put for its key.
+ */
+class GenerationalMapTest {
+  @Test
+  void aGetReturnsTheLastValuePutThroughAnyNumberOfRotations() {
+    GenerationalMap<Integer, String> m = new GenerationalMap<>(4);
+    Map<Integer, String> model = new HashMap<>();
+    Random rnd = new Random(7);
+    for (int step = 0; step < 5_000; step++) {
+      int k = rnd.nextInt(12);
+      if (rnd.nextInt(3) == 0) {
+        String v = "v" + step;
+        m.put(k, v);
+        model.put(k, v);
+      } else {
+        String got = m.get(k);
+        if (got != null) {
+          assertEquals(model.get(k), got, "step " + step + ": a stale value for " + k);
+        }
+      }
+      assertTrue(m.size() <= 8, "at most two generations");
+    }
+  }
+
+  @Test
+  void anUpdatedKeyShadowsItsOlderValueInTheOldGeneration() {
+    GenerationalMap<String, Integer> m = new GenerationalMap<>(2);
+    m.put("a", 1);
+    m.put("b", 1);
+    m.put("c", 1); // rotates: {a, b} old, {c} young
+    m.put("a", 2); // young {c, a}; the old generation still holds a = 1
+    assertEquals(2, m.get("a"));
+    assertEquals(1, m.get("b"), "a hit in the old generation");
+    m.put("d", 1); // rotates: {c, a, b} old ... young {d}
+    assertEquals(2, m.get("a"));
+  }
+
+  @Test
+  void theOldGenerationIsDroppedAndAHitThereMovesTheEntryBack() {
+    GenerationalMap<Integer, Integer> m = new GenerationalMap<>(3);
+    for (int i = 0; i < 3; i++) {
+      m.put(i, i);
+    }
+    m.put(3, 3); // {0, 1, 2} old, {3} young
+    assertEquals(0, m.get(0)); // moved back: young {3, 0}
+    m.put(4, 4); // young {3, 0, 4}
+    m.put(5, 5); // rotates: old {3, 0, 4}, young {5}; 1 and 2 dropped
+    assertNull(m.get(1));
+    assertNull(m.get(2));
+    assertEquals(0, m.get(0));
+    assertEquals(4, m.size());
+    m.clear();
+    assertEquals(0, m.size());
+    assertNull(m.get(5));
+    assertThrows(IllegalArgumentException.class, () -> new GenerationalMap<>(0));
+    assertThrows(NullPointerException.class, () -> m.put(1, null));
+  }
+}
