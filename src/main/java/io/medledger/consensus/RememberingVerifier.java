@@ -6,6 +6,7 @@ import io.medledger.crypto.Sha256;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A {@link SignatureVerifier} that remembers the last signatures it found valid (by a SHA-256 of
@@ -29,7 +30,7 @@ final class RememberingVerifier implements SignatureVerifier {
       throw new IllegalArgumentException("capacity must be positive: " + capacity);
     }
     this.capacity = capacity;
-    this.inner = java.util.Objects.requireNonNull(inner, "inner");
+    this.inner = Objects.requireNonNull(inner, "inner");
     this.valid = new LinkedHashMap<>(64, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<Digest, Boolean> e) {
