@@ -4,6 +4,9 @@
 # one Ed25519 verification measured in the same run, and the load average.
 # Usage: scripts/node-bench.sh [RATE] [DURATION_S]   (after `mvn -q package -DskipTests`)
 # NODE_BENCH_JFR=DIR records a JFR profile of node-1 (federation) and node-5 (audit) into DIR.
+# NODE_BENCH_WARMUP="RATE SECONDS" sets the unmeasured warm-up load (default "200 60").
+# NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
+# Each node's line also splits its CPU into JIT-compiler threads, GC threads and the rest.
 set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 rate=${1:-1000}
@@ -20,7 +23,7 @@ for i in 1 2 3 4 5 6 7 8; do
   if [ -n "${NODE_BENCH_JFR:-}" ] && { [ "$i" = 1 ] || [ "$i" = 5 ]; }; then
     jfr="-XX:StartFlightRecording=filename=$NODE_BENCH_JFR/node-$i.jfr,settings=profile"
   fi
-  MEDLEDGER_JAVA_OPTS="-Xmx512m -XX:+UseSerialGC $jfr" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
+  MEDLEDGER_JAVA_OPTS="-Xmx512m -XX:+UseSerialGC ${NODE_BENCH_JAVA_OPTS:-} $jfr" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
   pids+=($!)
 done
 for i in 1 2 3 4 5 6 7 8; do
@@ -28,14 +31,46 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 # warm-up: a fresh JVM runs interpreted until the JIT compiles its hot code (AES-GCM's GHASH, Ed25519,
 # the codecs), which on a loaded host takes tens of seconds; the measured phase starts after it
-ml load --client "$dir/net/client.json" --rate 100 --duration 10 --wait 30 >/dev/null || true
+read -r warm_rate warm_s <<<"${NODE_BENCH_WARMUP:-200 60}"
+ml load --client "$dir/net/client.json" --rate "$warm_rate" --duration "$warm_s" --wait 120 >/dev/null || true
 ticks=$(getconf CLK_TCK)
 cpu() { # total user+system ticks of process $1 (bin/medledger execs java, so the pid is the JVM)
   awk '{print $14+$15}' "/proc/$1/stat"
 }
-declare -a before
-for k in "${!pids[@]}"; do before[$k]=$(cpu "${pids[$k]}"); done
+# ticks of a process's compiler threads ("C1/C2 CompilerThre") and GC threads, from each thread's stat
+threads_cpu() { # $1 pid, $2 pattern of the thread name
+  local t sum=0 name
+  for t in /proc/"$1"/task/*; do
+    name=$(cat "$t/comm" 2>/dev/null || true)
+    if [[ "$name" =~ $2 ]]; then
+      sum=$((sum + $(sed -E 's/^.*\) //' "$t/stat" 2>/dev/null | awk '{print $12+$13}' || echo 0)))
+    fi
+  done
+  echo "$sum"
+}
+jit_re='^C[12] CompilerThre'
+gc_re='^(GC |VM Thread|G1 |Parallel GC)'
+rocks_re='^rocksdb:'
+sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
+# per-thread CPU ticks of a process, "tid name ticks" per line (names with spaces joined by _)
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm" 2>/dev/null)" "$(sed -E 's/^.*\) //' "$t/stat" 2>/dev/null | awk '{print $12+$13}')"
+  done
+}
+thread_ticks "${pids[0]}" >"$dir/threads-1.before"
+thread_ticks "${pids[4]}" >"$dir/threads-5.before"
+declare -a before jit_before gc_before rocks_before sys_before
+for k in "${!pids[@]}"; do
+  before[$k]=$(cpu "${pids[$k]}")
+  jit_before[$k]=$(threads_cpu "${pids[$k]}" "$jit_re")
+  gc_before[$k]=$(threads_cpu "${pids[$k]}" "$gc_re")
+  rocks_before[$k]=$(threads_cpu "${pids[$k]}" "$rocks_re")
+  sys_before[$k]=$(sys_ticks "${pids[$k]}")
+done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+measured_from=$(date -u +%H:%M:%S)
 # user+system seconds of this shell's reaped children (the load generator below), from `times`
 # (run in this shell, not in $(...): a subshell's children are its own)
 children_cpu() { tail -n 1 "$dir/times" | tr 'ms' '  ' | awk '{print $1*60+$2+$3*60+$4}'; }
@@ -48,14 +83,27 @@ gen_after=$(children_cpu)
 if [ -n "${NODE_BENCH_JFR:-}" ]; then # the nodes are killed with -9 below, so dump the recordings now
   for k in 0 4; do jcmd "${pids[$k]}" JFR.dump filename="$NODE_BENCH_JFR/node-$((k+1)).jfr" >/dev/null || true; done
 fi
+thread_ticks "${pids[0]}" >"$dir/threads-1.after"
+thread_ticks "${pids[4]}" >"$dir/threads-5.after"
 final=$(sed -E 's/.*final=([0-9]+).*/\1/' <<<"$line")
 verify_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
 echo "$line"
-echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after]"
+echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC"
 awk -v b="$gen_before" -v a="$gen_after" -v f="$final" -v v="$verify_us" 'BEGIN { s=a-b; per=(f>0)? s/f*1e6 : 0;
   printf "load-generator cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f (same 2 cores as the nodes)\n", s, per, (v>0)? per/v : 0 }'
+for n in 1 5; do # CPU seconds of node-1 and node-5 by thread name (digits folded), largest first
+  by_thread=$(awk -v t="$ticks" 'FNR==NR {b[$1]=$3; next} {name=$2; gsub(/[0-9]+/, "N", name); s[name]+=($3-b[$1])/t}
+    END {for (k in s) if (s[k] >= 0.05) printf "%.2f %s\n", s[k], k}' "$dir/threads-$n.before" "$dir/threads-$n.after" \
+    | sort -rn | head -n 12 | awk '{printf " %s=%s", $2, $1}')
+  echo "node-$n threads_cpu_s:$by_thread"
+done
 for k in "${!pids[@]}"; do
   after=$(cpu "${pids[$k]}")
-  awk -v b="${before[$k]}" -v a="$after" -v t="$ticks" -v f="$final" -v v="$verify_us" -v n="$((k+1))" \
-    'BEGIN { s=(a-b)/t; per=(f>0)? s/f*1e6 : 0; printf "node-%d cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f\n", n, s, per, (v>0)? per/v : 0 }'
+  jit=$(( $(threads_cpu "${pids[$k]}" "$jit_re") - jit_before[k] ))
+  gc=$(( $(threads_cpu "${pids[$k]}" "$gc_re") - gc_before[k] ))
+  rocks=$(( $(threads_cpu "${pids[$k]}" "$rocks_re") - rocks_before[k] ))
+  sys=$(( $(sys_ticks "${pids[$k]}") - sys_before[k] ))
+  awk -v b="${before[$k]}" -v a="$after" -v t="$ticks" -v f="$final" -v v="$verify_us" -v n="$((k+1))" -v j="$jit" -v g="$gc" -v r="$rocks" -v y="$sys" \
+    'BEGIN { s=(a-b)/t; per=(f>0)? s/f*1e6 : 0; rest=(f>0)? (s-(j+g)/t)/f*1e6 : 0
+      printf "node-%d cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f jit_cpu_s=%.2f gc_cpu_s=%.2f ratio_without_jit_gc=%.2f rocksdb_bg_cpu_s=%.2f system_cpu_s=%.2f\n", n, s, per, (v>0)? per/v : 0, j/t, g/t, (v>0)? rest/v : 0, r/t, y/t }'
 done
