@@ -16,7 +16,10 @@ import java.util.Optional;
  * carry and, before them, only cosigned checkpoints, at most {@link #MAX_KEPT} sizes in all (the
  * oldest go first); it prunes when it opens and every {@link #PRUNE_EVERY} new sizes. Signatures
  * for the same text are merged; a different text for a size still stored is refused (the log
- * would be showing a split view). Files are owner-only, written atomically and durably.
+ * would be showing a split view); a note that adds no signature writes nothing. Files are
+ * owner-only, written atomically and durably. The latest note, the verifier keys and the notes of
+ * the last {@value #CACHED} sizes read or written are kept in memory, so one instance should own
+ * the directory: files changed behind its back are seen only after reopening.
  *
  * <p>Thread-safe: methods are synchronized. Callers verify notes before storing them; the store
  * only checks their form.
@@ -32,7 +35,18 @@ public final class CheckpointStore {
   static final int PRUNE_EVERY = 64;
   /** A cosignature/v1 signature: an 8-byte timestamp and an Ed25519 signature (a log's is 64 bytes). */
   private static final int COSIGNATURE_BYTES = 8 + 64;
+  /** Sizes whose notes are kept in memory. */
+  static final int CACHED = 64;
   private final Path dir;
+  // size -> note of the sizes last read or written, oldest first; an absent size is not cached
+  private final java.util.LinkedHashMap<Long, SignedNote> recent = new java.util.LinkedHashMap<>(2 * CACHED, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<Long, SignedNote> e) {
+      return size() > CACHED;
+    }
+  };
+  private Optional<SignedNote> latest; // null until first read
+  private java.util.List<NoteKey> verifierKeys; // null until first read
   private final int keepLatest;
   private final int maxKept;
   private final int pruneEvery;
@@ -99,6 +113,7 @@ public final class CheckpointStore {
         continue;
       }
       try {
+        recent.remove(size);
         java.nio.file.Files.deleteIfExists(dir.resolve("checkpoints").resolve(Long.toString(size)));
       } catch (IOException e) {
         throw new StoreException("cannot prune checkpoint " + size + " in " + dir + ": " + e.getMessage(), e);
@@ -126,13 +141,19 @@ public final class CheckpointStore {
       for (NoteSignature s : note.signatures()) {
         merged = merged.with(s);
       }
+      if (merged == old.get()) {
+        return merged; // every signature is stored already
+      }
     }
     try {
       byte[] bytes = merged.toBytes();
       OwnerFiles.writeAtomic(dir.resolve("checkpoints").resolve(Long.toString(c.size())), bytes);
+      recent.put(c.size(), merged);
       Optional<SignedNote> latest = latest();
       if (latest.isEmpty() || Checkpoint.parse(latest.get().text()).size() <= c.size()) {
+        this.latest = null; // if the write fails, the next read finds what the file holds
         OwnerFiles.writeAtomic(dir.resolve(LATEST), bytes);
+        this.latest = Optional.of(merged);
       }
       if (old.isEmpty() && ++added % pruneEvery == 0) {
         prune();
@@ -145,7 +166,10 @@ public final class CheckpointStore {
 
   /** The latest stored checkpoint, if any. */
   public synchronized Optional<SignedNote> latest() {
-    return read(dir.resolve(LATEST));
+    if (latest == null) {
+      latest = read(dir.resolve(LATEST));
+    }
+    return latest;
   }
 
   /** The checkpoint stored for tree size {@code size}, if any. */
@@ -153,7 +177,13 @@ public final class CheckpointStore {
     if (size < 0) {
       return Optional.empty();
     }
-    return read(dir.resolve("checkpoints").resolve(Long.toString(size)));
+    SignedNote cached = recent.get(size);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    Optional<SignedNote> n = read(dir.resolve("checkpoints").resolve(Long.toString(size)));
+    n.ifPresent(x -> recent.put(size, x));
+    return n;
   }
 
   private Optional<SignedNote> read(Path f) {
@@ -179,7 +209,9 @@ public final class CheckpointStore {
     StringBuilder b = new StringBuilder();
     keys.forEach(k -> b.append(k.encode()).append('\n'));
     try {
+      verifierKeys = null;
       OwnerFiles.writeAtomic(dir.resolve(VKEYS), b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      verifierKeys = java.util.List.copyOf(keys);
     } catch (IOException e) {
       throw new StoreException("cannot write " + VKEYS + " in " + dir + ": " + e.getMessage(), e);
     }
@@ -191,10 +223,14 @@ public final class CheckpointStore {
    * @throws StoreCorruptedException if the file is malformed
    */
   public synchronized java.util.List<NoteKey> verifierKeys() {
+    if (verifierKeys != null) {
+      return verifierKeys;
+    }
     Path f = dir.resolve(VKEYS);
     try {
       byte[] b = OwnerFiles.read(f, SignedNote.MAX_BYTES);
-      return b == null ? java.util.List.of() : parseVerifierKeys(b);
+      verifierKeys = b == null ? java.util.List.of() : java.util.List.copyOf(parseVerifierKeys(b));
+      return verifierKeys;
     } catch (MalformedEncodingException e) {
       throw new StoreCorruptedException(f, 0, e.getMessage());
     } catch (IOException e) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.crypto.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -41,5 +43,43 @@ class CheckpointStoreTest {
     // the defaults
     assertEquals(256, CheckpointStore.KEEP_LATEST);
     assertTrue(CheckpointStore.open(dir).sizes().size() <= CheckpointStore.MAX_KEPT);
+  }
+
+  @Test
+  void aNoteThatAddsNoSignatureWritesNothingAndMergesAreReadBackAfterReopening() throws Exception {
+    CheckpointStore s = CheckpointStore.open(dir);
+    SignedNote first = note(5, false);
+    s.put(first);
+    Path file = dir.resolve("checkpoints").resolve("5");
+    Path latest = dir.resolve(CheckpointStore.LATEST);
+    // mark the files behind the store's back: a put that adds nothing must leave them alone
+    Files.write(file, "marker".getBytes(StandardCharsets.UTF_8));
+    Files.write(latest, "marker".getBytes(StandardCharsets.UTF_8));
+    assertEquals(first, s.put(first));
+    assertEquals("marker", Files.readString(file));
+    assertEquals("marker", Files.readString(latest));
+    // a new signature is written, to the size's file and to the latest
+    SignedNote cosigned = note(5, true);
+    SignedNote merged = s.put(cosigned);
+    assertEquals(2, merged.signatures().size());
+    assertEquals(merged, s.at(5).orElseThrow());
+    assertEquals(merged, s.latest().orElseThrow());
+    CheckpointStore reopened = CheckpointStore.open(dir);
+    assertEquals(merged, reopened.at(5).orElseThrow());
+    assertEquals(merged, reopened.latest().orElseThrow());
+    // an older size does not move the latest back, in memory or on disk
+    s.put(note(3, false));
+    assertEquals(5, Checkpoint.parse(s.latest().orElseThrow().text()).size());
+    assertEquals(5, Checkpoint.parse(CheckpointStore.open(dir).latest().orElseThrow().text()).size());
+  }
+
+  @Test
+  void verifierKeysAreReadBackAfterReopening() {
+    CheckpointStore s = CheckpointStore.open(dir);
+    assertTrue(s.verifierKeys().isEmpty());
+    List<NoteKey> keys = List.of(NoteKey.parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"));
+    s.putVerifierKeys(keys);
+    assertEquals(keys, s.verifierKeys());
+    assertEquals(keys, CheckpointStore.open(dir).verifierKeys());
   }
 }
