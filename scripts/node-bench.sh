@@ -4,7 +4,7 @@
 # one Ed25519 verification measured in the same run, and the load average.
 # Usage: scripts/node-bench.sh [RATE] [DURATION_S]   (after `mvn -q package -DskipTests`)
 # NODE_BENCH_JFR=DIR records a JFR profile of node-1 (federation) and node-5 (audit) into DIR.
-# NODE_BENCH_WARMUP="RATE SECONDS" sets the unmeasured warm-up load (default "200 60").
+# NODE_BENCH_WARMUP="RATE SECONDS" sets the unmeasured warm-up load (default "300 300").
 # NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
 # Each node's line also splits its CPU into JIT-compiler threads, GC threads and the rest.
 set -euo pipefail
@@ -31,7 +31,7 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 # warm-up: a fresh JVM runs interpreted until the JIT compiles its hot code (AES-GCM's GHASH, Ed25519,
 # the codecs), which on a loaded host takes tens of seconds; the measured phase starts after it
-read -r warm_rate warm_s <<<"${NODE_BENCH_WARMUP:-200 60}"
+read -r warm_rate warm_s <<<"${NODE_BENCH_WARMUP:-300 300}"
 ml load --client "$dir/net/client.json" --rate "$warm_rate" --duration "$warm_s" --wait 120 >/dev/null || true
 ticks=$(getconf CLK_TCK)
 cpu() { # total user+system ticks of process $1 (bin/medledger execs java, so the pid is the JVM)
@@ -59,6 +59,8 @@ thread_ticks() {
     printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm" 2>/dev/null)" "$(sed -E 's/^.*\) //' "$t/stat" 2>/dev/null | awk '{print $12+$13}')"
   done
 }
+height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*/\1/'; }
+h_before=$(height || echo 0)
 thread_ticks "${pids[0]}" >"$dir/threads-1.before"
 thread_ticks "${pids[4]}" >"$dir/threads-5.before"
 declare -a before jit_before gc_before rocks_before sys_before
@@ -86,8 +88,10 @@ fi
 thread_ticks "${pids[0]}" >"$dir/threads-1.after"
 thread_ticks "${pids[4]}" >"$dir/threads-5.after"
 final=$(sed -E 's/.*final=([0-9]+).*/\1/' <<<"$line")
+h_after=$(height || echo 0)
 verify_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
 echo "$line"
+awk -v a="$h_before" -v b="$h_after" -v f="$final" 'BEGIN { n=b-a; printf "blocks=%d entries_per_block=%.1f (node-1 heights %d to %d)\n", n, (n>0)? f/n : 0, a, b }'
 echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC"
 awk -v b="$gen_before" -v a="$gen_after" -v f="$final" -v v="$verify_us" 'BEGIN { s=a-b; per=(f>0)? s/f*1e6 : 0;
   printf "load-generator cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f (same 2 cores as the nodes)\n", s, per, (v>0)? per/v : 0 }'
