@@ -6,7 +6,7 @@
 # NODE_BENCH_JFR=DIR records a JFR profile of node-1 (federation) and node-5 (audit) into DIR.
 # NODE_BENCH_WARMUP="RATE SECONDS" sets the unmeasured warm-up load (default "300 300").
 # NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
-# Each node's line also splits its CPU into JIT-compiler threads, GC threads and the rest.
+# Each node's line also gives the CPU of its JIT-compiler, GC and RocksDB threads and its system time.
 set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 rate=${1:-1000}
@@ -29,28 +29,14 @@ done
 for i in 1 2 3 4 5 6 7 8; do
   for _ in $(seq 1 600); do grep -q '"started"' "$dir/out-$i" 2>/dev/null && break; sleep 0.2; done
 done
-# warm-up: a fresh JVM runs interpreted until the JIT compiles its hot code (AES-GCM's GHASH, Ed25519,
-# the codecs), which on a loaded host takes tens of seconds; the measured phase starts after it
+# warm-up: fresh node JVMs keep their JIT compilers busy for minutes under load (docs/benchmarks.md,
+# "Fresh JVMs"); the measured phase starts after it
 read -r warm_rate warm_s <<<"${NODE_BENCH_WARMUP:-300 300}"
 ml load --client "$dir/net/client.json" --rate "$warm_rate" --duration "$warm_s" --wait 120 >/dev/null || true
 ticks=$(getconf CLK_TCK)
 cpu() { # total user+system ticks of process $1 (bin/medledger execs java, so the pid is the JVM)
   awk '{print $14+$15}' "/proc/$1/stat"
 }
-# ticks of a process's compiler threads ("C1/C2 CompilerThre") and GC threads, from each thread's stat
-threads_cpu() { # $1 pid, $2 pattern of the thread name
-  local t sum=0 name
-  for t in /proc/"$1"/task/*; do
-    name=$(cat "$t/comm" 2>/dev/null || true)
-    if [[ "$name" =~ $2 ]]; then
-      sum=$((sum + $(sed -E 's/^.*\) //' "$t/stat" 2>/dev/null | awk '{print $12+$13}' || echo 0)))
-    fi
-  done
-  echo "$sum"
-}
-jit_re='^C[12] CompilerThre'
-gc_re='^(GC |VM Thread|G1 |Parallel GC)'
-rocks_re='^rocksdb:'
 sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
 # per-thread CPU ticks of a process, "tid name ticks" per line (names with spaces joined by _)
 thread_ticks() {
@@ -59,6 +45,11 @@ thread_ticks() {
     printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm" 2>/dev/null)" "$(sed -E 's/^.*\) //' "$t/stat" 2>/dev/null | awk '{print $12+$13}')"
   done
 }
+# ticks of a process's threads whose name (spaces as _) matches $2
+threads_cpu() { thread_ticks "$1" | awk -v re="$2" '$2 ~ re {s+=$3} END {print s+0}'; }
+jit_re='^C[12]_CompilerThre'
+gc_re='^(GC_|VM_Thread|G1_|Parallel_GC)'
+rocks_re='^rocksdb:'
 height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*/\1/'; }
 h_before=$(height || echo 0)
 thread_ticks "${pids[0]}" >"$dir/threads-1.before"
