@@ -47,6 +47,21 @@ class DigestTest {
   }
 
   @Test
+  void equalityLooksAtEveryBit() {
+    byte[] raw = Sha256.hash(new byte[] {7}).toByteArray();
+    Digest d = Digest.of(raw);
+    assertEquals(d, Digest.of(raw));
+    for (int i = 0; i < Digest.LENGTH * 8; i++) {
+      byte[] flipped = raw.clone();
+      flipped[i / 8] ^= (byte) (1 << (i % 8));
+      assertNotEquals(d, Digest.of(flipped), "bit " + i);
+      assertNotEquals(Digest.of(flipped), d, "bit " + i);
+    }
+    assertNotEquals(d, (Object) raw);
+    assertNotEquals(d, null);
+  }
+
+  @Test
   void hexIsStrict() {
     assertEquals("00ff10", Hex.encode(new byte[] {0, -1, 16}));
     assertArrayEquals(new byte[] {0, -1, 16}, Hex.decode("00FF10"));
