@@ -4,10 +4,12 @@ import io.medledger.crypto.Digest;
 import io.medledger.internal.StateKey;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -100,6 +102,31 @@ final class DeferringStateStore implements StateStore {
   public byte[] get(byte[] key) {
     byte[] v = pending.isEmpty() ? null : pending.get(new StateKey(key));
     return v != null ? v.clone() : base.get(key);
+  }
+
+  @Override
+  public List<byte[]> getAll(List<byte[]> keys) {
+    if (pending.isEmpty()) {
+      return base.getAll(keys);
+    }
+    List<byte[]> out = new ArrayList<>(keys.size());
+    List<byte[]> missed = new ArrayList<>();
+    for (byte[] k : keys) {
+      byte[] v = pending.get(new StateKey(k));
+      out.add(v == null ? null : v.clone());
+      if (v == null) {
+        missed.add(k);
+      }
+    }
+    if (!missed.isEmpty()) {
+      List<byte[]> read = base.getAll(missed);
+      for (int i = 0, j = 0; i < out.size(); i++) {
+        if (out.get(i) == null) {
+          out.set(i, read.get(j++));
+        }
+      }
+    }
+    return out;
   }
 
   @Override

@@ -684,7 +684,7 @@ public final class Ledger implements AutoCloseable {
       if (hp != null) {
         return ValidationResult.rejected(hp);
       }
-      Overlay o = new Overlay(state);
+      Overlay o = new Overlay(state).prefetchEntries(encoded);
       BlockProcessor.Context c = new BlockProcessor.Context(height, timestamp, state.servingFederation());
       List<EncodedEntry> included = new ArrayList<>();
       List<BlockCandidate.RejectedEntry> rejected = new ArrayList<>();
@@ -881,7 +881,7 @@ public final class Ledger implements AutoCloseable {
         return ValidationResult.rejected(r);
       }
     }
-    Overlay o = new Overlay(state);
+    Overlay o = new Overlay(state).prefetchEntries(entries);
     BlockProcessor.Context c = new BlockProcessor.Context(height, h.timestamp(), state.servingFederation());
     for (int i = 0; i < entries.size(); i++) {
       EncodedEntry e = entries.get(i);

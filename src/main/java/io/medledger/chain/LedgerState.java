@@ -406,6 +406,22 @@ final class LedgerState {
     return s;
   }
 
+  /** Those of {@code ids} that no committed entry has, read from the store in one batch. */
+  Set<Digest> absentEntries(List<Digest> ids) {
+    List<byte[]> keys = new ArrayList<>(ids.size());
+    for (Digest id : ids) {
+      keys.add(key(ENTRY, id));
+    }
+    List<byte[]> found = store.getAll(keys);
+    Set<Digest> absent = new HashSet<>();
+    for (int i = 0; i < ids.size(); i++) {
+      if (found.get(i) == null) {
+        absent.add(ids.get(i));
+      }
+    }
+    return absent;
+  }
+
   /** The ledger index of entry {@code id}, or null. */
   Long entryIndex(Digest id) {
     byte[] b = store.get(key(ENTRY, id));

@@ -29,6 +29,8 @@ final class Overlay {
   final Set<ParticipantId> reinstated = new java.util.LinkedHashSet<>();
   final List<WitnessChange> witnessChanges = new ArrayList<>();
   int federationDelta;
+  /** Entry ids known to be absent from the base state ({@link #prefetchEntries}). */
+  private Set<Digest> absent = Set.of();
 
   Overlay(LedgerState base) {
     this.base = base;
@@ -64,7 +66,20 @@ final class Overlay {
   }
 
   boolean hasEntry(Digest id) {
-    return newEntries.contains(id) || base.entryIndex(id) != null;
+    return newEntries.contains(id) || (!absent.contains(id) && base.entryIndex(id) != null);
+  }
+
+  /**
+   * Reads at once whether the base state has each of {@code entries}, for {@link #hasEntry}: one
+   * batched store read instead of one read per entry.
+   */
+  Overlay prefetchEntries(List<EncodedEntry> entries) {
+    List<Digest> ids = new ArrayList<>(entries.size());
+    for (EncodedEntry e : entries) {
+      ids.add(e.id());
+    }
+    absent = base.absentEntries(ids);
+    return this;
   }
 
   List<Digest> grantsOf(ParticipantId patient) {

@@ -41,6 +41,21 @@ public interface StateStore extends AutoCloseable {
   void scan(byte[] from, byte[] to, Visitor visitor);
 
   /**
+   * The values of {@code keys}, in their order, with null for each absent key: what {@link #get}
+   * returns for each. Stores that can read a batch of keys at once (one native call, filters
+   * probed together) override this; the default reads them one by one.
+   *
+   * @throws StoreException if the store cannot be read, or is closed
+   */
+  default List<byte[]> getAll(List<byte[]> keys) {
+    List<byte[]> out = new ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      out.add(get(k));
+    }
+    return out;
+  }
+
+  /**
    * Applies {@code batch} atomically and durably: after a crash the store reflects either the
    * previous block or the batch's last one, never part of it.
    *

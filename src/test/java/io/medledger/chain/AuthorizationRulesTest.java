@@ -211,6 +211,26 @@ class AuthorizationRulesTest {
   }
 
   @Test
+  void anEntryAlreadyOnTheChainIsRefusedByProposalAndByValidation() {
+    Actor carol = f.actor("carol");
+    Actor dave = f.actor("dave");
+    Entry committed = f.registerPatient(carol);
+    f.commit(committed);
+    Entry fresh = f.registerPatient(dave);
+    // proposing reads whether each entry is on the chain in one batch: the old one is dropped
+    BlockCandidate c = f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(),
+        List.of(fresh, committed)).value();
+    assertEquals(List.of(fresh), c.block().block().entries());
+    assertEquals(1, c.rejected().size());
+    assertEquals("duplicate entry", c.rejected().get(0).reason());
+    // a block that carries it anyway is refused by validation, on the same batched read
+    ValidationResult<VerifiedBlock> v = f.ledger.validate(f.rawBlock(List.of(fresh, committed)));
+    assertFalse(v.isAccepted());
+    assertTrue(v.reason().contains("entry 1 ") && v.reason().endsWith("duplicate entry"), v.reason());
+    assertTrue(f.ledger.validate(f.rawBlock(List.of(fresh))).isAccepted());
+  }
+
+  @Test
   void proposerDropsInvalidEntriesAndDefersOverflow() {
     Actor carol = f.actor("carol");
     Entry good = f.registerPatient(carol);

@@ -88,6 +88,18 @@ class DeferringStateStoreTest {
           } else {
             assertArrayEquals(expected, s.get(k));
           }
+          // a batched read: held and stored values merged, in the keys' order
+          List<byte[]> keys = List.of(key(r), k, key(r), key(r), k);
+          List<byte[]> got = s.getAll(keys);
+          assertEquals(keys.size(), got.size());
+          for (int j = 0; j < keys.size(); j++) {
+            byte[] want = model.get(keys.get(j));
+            if (want == null) {
+              assertNull(got.get(j), "seed " + seed + ", block " + block + ", key " + j);
+            } else {
+              assertArrayEquals(want, got.get(j), "seed " + seed + ", block " + block + ", key " + j);
+            }
+          }
         }
         if (block == 40) {
           s.flush(); // what was held reaches the store as one batch; deferring goes on

@@ -77,6 +77,41 @@ class StateStoreContractTest {
 
   @ParameterizedTest
   @MethodSource("stores")
+  void aKeyPutSeveralTimesInOneBatchHoldsTheLastValue(Function<Path, StateStore> factory) {
+    try (StateStore s = factory.apply(fresh())) {
+      s.commit(new StateStore.Batch(0, tip(0)).put(b("Kb"), b("1")).put(b("Kc"), b("c")).put(b("Kb"), b("2"))
+          .put(b("Ka"), b("a")).put(b("Kb"), b("3")));
+      assertArrayEquals(b("3"), s.get(b("Kb")));
+      s.commit(new StateStore.Batch(1, tip(1)).put(b("Kc"), b("C")).put(b("Ka"), b("A")).put(b("Kc"), b("c")));
+      assertArrayEquals(b("c"), s.get(b("Kc")));
+      assertArrayEquals(b("A"), s.get(b("Ka")));
+      List<String> seen = new ArrayList<>();
+      s.scan(b("K"), b("L"), (k, v) -> seen.add(new String(k, StandardCharsets.ISO_8859_1) + "=" + new String(v,
+          StandardCharsets.ISO_8859_1)));
+      assertEquals(List.of("Ka=A", "Kb=3", "Kc=c"), seen);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("stores")
+  void getAllReadsEachKeyInOrderWithNullForAbsentKeys(Function<Path, StateStore> factory) {
+    try (StateStore s = factory.apply(fresh())) {
+      assertEquals(List.of(), s.getAll(List.of()));
+      s.commit(new StateStore.Batch(0, tip(0)).put(b("Ka"), b("1")).put(b("Kb"), b("2")));
+      List<byte[]> got = s.getAll(List.of(b("Kb"), b("Kz"), b("Ka"), b("Kb"), b("A")));
+      assertEquals(5, got.size());
+      assertArrayEquals(b("2"), got.get(0));
+      assertNull(got.get(1));
+      assertArrayEquals(b("1"), got.get(2));
+      assertArrayEquals(b("2"), got.get(3));
+      assertNull(got.get(4));
+      got.get(0)[0] = 'X'; // returned arrays are the caller's
+      assertArrayEquals(b("2"), s.getAll(List.of(b("Kb"))).get(0));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("stores")
   void anEmptyOrInvertedRangeVisitsNothing(Function<Path, StateStore> factory) {
     try (StateStore s = factory.apply(fresh())) {
       s.commit(new StateStore.Batch(0, tip(0)).put(b("Ka"), b("1")).put(b("L"), b("2")));
@@ -103,6 +138,7 @@ class StateStoreContractTest {
     s.close();
     s.close();
     assertThrows(StoreException.class, () -> s.get(b("Ka")));
+    assertThrows(StoreException.class, () -> s.getAll(List.of(b("Ka"))));
     assertThrows(StoreException.class, () -> s.scan(b("A"), b("B"), (k, v) -> true));
     assertThrows(StoreException.class, () -> s.commit(new StateStore.Batch(0, tip(0))));
   }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -30,7 +31,8 @@ import org.rocksdb.WriteOptions;
 /**
  * A {@link StateStore} in a RocksDB database. Each commit is one {@link WriteBatch} written with
  * {@code sync}, holding the block's puts and, under the reserved key {@code 0x00}, its height and
- * header hash. Memory outside the Java heap: a 32 MiB block cache and up to two 32 MiB memtables.
+ * header hash. Memory outside the Java heap: a 32 MiB block cache and up to two 32 MiB memtables
+ * (each with a 3.2 MiB bloom filter).
  *
  * <p><b>Permissions.</b> The directory is created 0700 and is what keeps other users out. RocksDB
  * creates its files with the umask's permissions (typically 0644), so they are also made 0600: all
@@ -80,7 +82,10 @@ public final class RocksStateStore implements StateStore {
     };
     options = new Options().setCreateIfMissing(true).setTableFormatConfig(table).setListeners(List.of(restrict))
         .setWriteBufferSize(MEMTABLE_BYTES).setMaxWriteBufferNumber(2).setMaxOpenFiles(512)
-        .setCompressionType(CompressionType.LZ4_COMPRESSION).setMaxBackgroundJobs(2);
+        .setCompressionType(CompressionType.LZ4_COMPRESSION).setMaxBackgroundJobs(2)
+        // A whole-key bloom filter in each memtable (a tenth of its size): a read of a key the
+        // memtable does not hold (every duplicate check, most reads) skips the memtable's search.
+        .setMemtableWholeKeyFiltering(true).setMemtablePrefixBloomSizeRatio(0.1);
     sync = new WriteOptions().setSync(true);
     RocksDB opened;
     try {
@@ -157,6 +162,22 @@ public final class RocksStateStore implements StateStore {
   }
 
   @Override
+  public List<byte[]> getAll(List<byte[]> keys) {
+    if (keys.isEmpty()) {
+      return List.of();
+    }
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      return db.multiGetAsList(keys);
+    } catch (RocksDBException e) {
+      throw new StoreException("state store read failed: " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
   public void scan(byte[] from, byte[] to, Visitor visitor) {
     lock.readLock().lock();
     try {
@@ -185,8 +206,18 @@ public final class RocksStateStore implements StateStore {
       if (batch.firstHeight() != height + 1) {
         throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height);
       }
-      for (int i = 0; i < batch.size(); i++) {
-        wb.put(batch.key(i), batch.value(i));
+      // In key order, and only the last put of each key: the memtable inserts each key next to
+      // the previous one instead of searching from its head (a third of the write's time).
+      Put[] puts = new Put[batch.size()];
+      for (int i = 0; i < puts.length; i++) {
+        puts[i] = new Put(batch.key(i), batch.value(i));
+      }
+      Arrays.sort(puts, BY_KEY); // stable: equal keys keep their order
+      for (int i = 0; i < puts.length; i++) {
+        if (i + 1 < puts.length && Arrays.equals(puts[i].key, puts[i + 1].key)) {
+          continue;
+        }
+        wb.put(puts[i].key, puts[i].value);
       }
       byte[] meta = ByteBuffer.allocate(8 + Digest.LENGTH).putLong(batch.height()).put(batch.tip().toByteArray())
           .array();
@@ -219,6 +250,10 @@ public final class RocksStateStore implements StateStore {
       lock.writeLock().unlock();
     }
   }
+
+  private record Put(byte[] key, byte[] value) {}
+
+  private static final Comparator<Put> BY_KEY = (a, b) -> Arrays.compareUnsigned(a.key, b.key);
 
   /** On RocksDB's background thread: a failure leaves the files as they are (the directory is 0700). */
   private static void restrictQuietly(Path dir) {
