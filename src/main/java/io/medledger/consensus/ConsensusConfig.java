@@ -17,12 +17,15 @@ import java.util.Objects;
  * @param maxPendingEntries bound of the pending-entry pool (further entries are dropped)
  * @param maxMessageBytes bound of one decoded message
  * @param syncBatch blocks per catch-up response
- * @param catchUpTrustsCertificates whether a block that arrives by catch-up ({@code BlockResponse}
- *     or {@link Event.BlockDelivered}) with a precommit certificate that verifies against the voters
- *     of its height is checked with {@link ConsensusApp#validateCertified}, which may skip the
- *     per-entry signature checks: more than f honest voters validated every entry before
- *     precommitting. The certificate, height, links, roots and every other rule are still checked.
- *     Never applies to proposals, which are always checked with {@link ConsensusApp#validate}.
+ * @param catchUpTrustsCertificates whether a block committed under a precommit certificate that
+ *     verifies against the voters of its height is checked with
+ *     {@link ConsensusApp#validateCertified}, which may skip the per-entry signature checks: more
+ *     than f honest voters validated every entry before precommitting. This covers blocks that
+ *     arrive by catch-up ({@code BlockResponse} or {@link Event.BlockDelivered}) and blocks whose
+ *     quorum of precommits a node counted without having validated the block itself (a node that
+ *     does not vote, such as a federation server under {@code rotating-audit}). The certificate,
+ *     height, links, roots and every other rule are still checked. Never applies to proposals,
+ *     which a voter always checks with {@link ConsensusApp#validate} before it votes.
  */
 public record ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration maxBatchDelay,
     Duration roundTimeout, int maxBackoffExponent, Duration retransmitInterval,

@@ -657,15 +657,22 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         if (b == null) {
           continue;
         }
-        return commitBlock(b, h, tally.certificate(StatementKind.PRECOMMIT, height, r, h), false);
+        return commitBlock(b, h, tally.certificate(StatementKind.PRECOMMIT, height, r, h));
       }
     }
     return false;
   }
 
-  /** Commits a certified block; {@code caughtUp} when it arrived by catch-up with a verified certificate. */
-  private boolean commitBlock(B b, Digest hash, QuorumCertificate cert, boolean caughtUp) {
-    ValidationVerdict v = verdict(hash, b, cert.round(), caughtUp && cfg.catchUpTrustsCertificates());
+  /**
+   * Commits a block under a verified precommit certificate: one that arrived by catch-up, or one
+   * whose quorum of precommits this node counted. When the configuration trusts certificates, a
+   * node without a verdict of its own (one that does not vote, such as a federation server under
+   * {@code rotating-audit}, or a voter that never validated the proposal) skips the entries'
+   * signatures, as catch-up does: more than f honest voters validated them before precommitting.
+   * A voter's own full verdict, cached when it prevoted, is used as it is.
+   */
+  private boolean commitBlock(B b, Digest hash, QuorumCertificate cert) {
+    ValidationVerdict v = verdict(hash, b, cert.round(), cfg.catchUpTrustsCertificates());
     if (v instanceof ValidationVerdict.Rejected rj) {
       if (!stalledReported) {
         stalledReported = true;
@@ -700,7 +707,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (!hash.equals(cert.blockHash()) || app.height(b) != height || !cert.verify(chainId, voters, verifier)) {
       return false;
     }
-    return commitBlock(b, hash, cert, true);
+    return commitBlock(b, hash, cert);
   }
 
   private boolean tryPrevote() {

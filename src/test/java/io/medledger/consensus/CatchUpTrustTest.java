@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link ConsensusConfig#catchUpTrustsCertificates()}: a block that arrives by catch-up with a
- * verified precommit certificate is checked without its entry signatures, but with every other
- * rule; a proposal never is.
+ * verified precommit certificate, or whose precommit quorum a node that does not vote counted, is
+ * checked without its entry signatures, but with every other rule; a proposal never is.
  */
 class CatchUpTrustTest {
   private static final long T0 = 1_700_000_000_000L;
@@ -129,6 +129,52 @@ class CatchUpTrustTest {
     assertFalse(actions.stream().anyMatch(a -> a instanceof Action.Broadcast b && b.message() instanceof ConsensusMessage.Vote),
         "no prevote for a block with a bad entry signature");
     assertEquals(1, p.height());
+  }
+
+  /**
+   * Under {@code rotating-audit} a federation server does not vote: it commits on the auditors'
+   * precommits. Returns its height after a proposal holding a bad entry signature and forged
+   * precommits for it from three of the four auditors, and collects the actions.
+   */
+  private long nonVoterSeesPrecommitQuorum(boolean trust, List<Action> actions) {
+    List<Ed25519PrivateKey> auditors = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      byte[] seed = new byte[32];
+      seed[0] = (byte) (i + 101);
+      auditors.add(Ed25519PrivateKey.fromSeed(seed));
+    }
+    VoterSet m = new VoterSet(membership.federation(), auditors.stream().map(Ed25519PrivateKey::publicKey).toList());
+    Ed25519PublicKey proposerKey = QuorumEngine.proposerOf(m, 1, 0);
+    Ed25519PrivateKey proposer = keys.get(m.federation().indexOf(proposerKey));
+    Ed25519PrivateKey self = keys.stream().filter(k -> !k.publicKey().equals(proposerKey)).findFirst().orElseThrow();
+    SimApp app = new SimApp(chainId, m, new SimLedger(), 1_000);
+    ConsensusContext ctx = new ConsensusContext(self, Clock.fixed(Instant.ofEpochMilli(T0 + 10_000), ZoneOffset.UTC),
+        new SplittableRandom(1), new InMemorySafetyStore(), SignatureVerifier.DIRECT);
+    ConsensusProtocol p = Protocols.create(RotatingAuditProtocol.NAME, app, ctx, Simulation.defaultConfig().withCatchUp(256, trust));
+    p.handle(new Event.Start());
+    SimBlock bad = SimBlock.build(1, SimApp.genesisHash(chainId), T0 + 1, proposerKey, List.of(entry(1, true), entry(2, false)));
+    Statement st = new Statement(StatementKind.PROPOSAL, 1, 0, bad.hash(), -1);
+    byte[] proposerSig = proposer.sign(st.signingBytes(chainId));
+    actions.addAll(p.handle(new Event.MessageReceived(proposerKey,
+        new ConsensusMessage.Proposal(st, proposerSig, bad.encode(), null).encode())));
+    assertEquals(1, p.height(), "a node that does not vote does not commit on a proposal alone");
+    Statement pc = new Statement(StatementKind.PRECOMMIT, 1, 0, bad.hash(), -1);
+    for (int v = 0; v < 3; v++) {
+      ConsensusMessage.Vote vote = new ConsensusMessage.Vote(pc, v, auditors.get(v).sign(pc.signingBytes(chainId)), -1, proposerSig);
+      actions.addAll(p.handle(new Event.MessageReceived(auditors.get(v).publicKey(), vote.encode())));
+    }
+    return p.height();
+  }
+
+  @Test
+  void aNodeThatDoesNotVoteCommitsOnAPrecommitQuorumWithoutEntrySignatures() {
+    List<Action> trusted = new ArrayList<>();
+    assertEquals(2, nonVoterSeesPrecommitQuorum(true, trusted), trusted.toString());
+    assertTrue(trusted.stream().anyMatch(a -> a instanceof Action.Committed c && c.height() == 1));
+    List<Action> untrusted = new ArrayList<>();
+    assertEquals(1, nonVoterSeesPrecommitQuorum(false, untrusted));
+    assertTrue(untrusted.stream().anyMatch(a -> a instanceof Action.ProposalRejected r && r.reason().contains("signature")),
+        untrusted.toString());
   }
 
   @Test
