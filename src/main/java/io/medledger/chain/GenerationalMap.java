@@ -8,7 +8,7 @@ import java.util.function.BiConsumer;
 /**
  * A bounded map of recently used values: two generations of at most {@code generation} entries
  * each. A put goes to the young generation; when it is full it becomes the old one and the old
- * one is dropped; a hit in the old one moves the entry back to the young one. A get looks in the
+ * one is dropped; a hit in the old one copies the entry to the young one. A get looks in the
  * young generation first, and every put lands in the young one, so a get returns the value last
  * put for its key (or nothing), never an older one. Thread-safe; racing puts of different values
  * for one key leave either (the callers here put only values equal to what their store holds).
@@ -32,11 +32,15 @@ final class GenerationalMap<K, V> {
     return new ConcurrentHashMap<>(Math.min(generation, 1 << 15) * 4 / 3 + 1);
   }
 
-  /** The value of {@code key}, or null when it is not held. */
+  /**
+   * The value of {@code key}, or null when it is not held. A hit in the old generation is copied
+   * to the young one (and left where it is, to be dropped with its generation: cheaper than a
+   * removal, and the young copy is the one every later get finds first).
+   */
   V get(K key) {
     V v = young.get(key);
     if (v == null) {
-      v = old.remove(key);
+      v = old.get(key);
       if (v != null) {
         put(key, v);
       }
@@ -72,7 +76,7 @@ final class GenerationalMap<K, V> {
     old = new ConcurrentHashMap<>();
   }
 
-  /** Entries held, in both generations. */
+  /** Entries held, in both generations (an entry copied from the old one counts twice). */
   int size() {
     return young.size() + old.size();
   }
