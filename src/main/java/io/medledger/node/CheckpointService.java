@@ -31,7 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +55,8 @@ final class CheckpointService implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(CheckpointService.class.getName());
   /** Longest wait for a witness's answer. */
   static final Duration WITNESS_TIMEOUT = Duration.ofSeconds(10);
+  /** How long peers' merged notes wait in memory to be written together. */
+  static final Duration FLUSH_DELAY = Duration.ofMillis(100);
   /** Largest witness answer read (cosignature lines or a size). */
   static final int MAX_WITNESS_RESPONSE = 16 << 10;
 
@@ -64,7 +66,9 @@ final class CheckpointService implements AutoCloseable {
   private final PeerTransport transport;
   private final Optional<CheckpointPublisher> publisher;
   private final Optional<NoteKeyBinding> binding;
-  private final ExecutorService exec;
+  private final ScheduledExecutorService exec;
+  /** Confined to {@link #exec}: whether a flush of merged peers' notes is scheduled. */
+  private boolean flushScheduled;
   private final HttpClient http;
   private final String origin;
   /** Confined to {@link #exec}: bound note keys by ledger key (this server's included). */
@@ -109,7 +113,7 @@ final class CheckpointService implements AutoCloseable {
       this.binding = Optional.empty();
     }
     String tag = transport.self().toHex().substring(0, 8);
-    this.exec = Executors.newSingleThreadExecutor(r -> {
+    this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "medledger-checkpoints-" + tag);
       t.setDaemon(true);
       return t;
@@ -300,9 +304,34 @@ final class CheckpointService implements AutoCloseable {
       return;
     }
     try {
-      store.put(verifiedLines(note, v));
+      store.merge(verifiedLines(note, v));
+      scheduleFlush();
     } catch (IllegalStateException e) {
       LOG.log(Level.ERROR, () -> "checkpoint of size " + c.size() + " conflicts with the stored one: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Writes the peers' notes merged in the next {@link #FLUSH_DELAY} at once: the federation
+   * servers' notes for a block arrive within milliseconds of each other, and each write is two
+   * forced files and a forced directory.
+   */
+  private void scheduleFlush() {
+    if (flushScheduled || closed) {
+      return;
+    }
+    flushScheduled = true;
+    try {
+      exec.schedule(() -> {
+        flushScheduled = false;
+        try {
+          store.flush();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "writing merged checkpoints failed (kept for the next write)", e);
+        }
+      }, FLUSH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      flushScheduled = false; // closed: close() flushes
     }
   }
 
@@ -478,6 +507,11 @@ final class CheckpointService implements AutoCloseable {
     } catch (InterruptedException e) {
       exec.shutdownNow();
       Thread.currentThread().interrupt();
+    }
+    try {
+      store.flush(); // what a scheduled flush did not reach
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "writing merged checkpoints on close failed", e);
     }
   }
 }

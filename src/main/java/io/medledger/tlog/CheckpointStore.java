@@ -17,7 +17,8 @@ import java.util.Optional;
  * oldest go first); it prunes when it opens and every {@link #PRUNE_EVERY} new sizes. Signatures
  * for the same text are merged; a different text for a size still stored is refused (the log
  * would be showing a split view); a note that adds no signature writes nothing. Files are
- * owner-only, written atomically and durably. The latest note, the verifier keys and the notes of
+ * owner-only, written atomically and durably, at once by {@link #put} or, for notes only
+ * {@linkplain #merge merged}, by the next {@link #flush}. The latest note, the verifier keys and the notes of
  * the last {@value #CACHED} sizes read or written are kept in memory, so one instance should own
  * the directory: files changed behind its back are seen only after reopening.
  *
@@ -45,7 +46,10 @@ public final class CheckpointStore {
       return size() > CACHED;
     }
   };
-  private Optional<SignedNote> latest; // null until first read
+  // size -> merged note not yet written (see merge and flush), in size order
+  private final java.util.TreeMap<Long, SignedNote> unwritten = new java.util.TreeMap<>();
+  private int newSizes; // sizes first stored by the unwritten notes
+  private Optional<SignedNote> latest; // null until first read (the latest written)
   private java.util.List<NoteKey> verifierKeys; // null until first read
   private final int keepLatest;
   private final int maxKept;
@@ -130,6 +134,23 @@ public final class CheckpointStore {
    * @throws StoreException if the files cannot be written
    */
   public synchronized SignedNote put(SignedNote note) {
+    SignedNote merged = merge(note);
+    flush();
+    return merged;
+  }
+
+  /**
+   * Merges {@code note} as {@link #put} does, in memory only: {@link #latest} and {@link #at} see
+   * it at once, and the next {@link #flush} (or {@link #put}) writes it. Several notes for one size
+   * merged between two flushes cost one write of that size's file and one of the latest. What was
+   * merged but not flushed is lost if the process stops; checkpoints are derived from the log and
+   * its signers, so nothing the ledger acknowledged depends on them.
+   *
+   * @return the merged note
+   * @throws IllegalArgumentException if the note's text is not a checkpoint
+   * @throws IllegalStateException if another text is stored (or merged) for the same size
+   */
+  public synchronized SignedNote merge(SignedNote note) {
     Checkpoint c = Checkpoint.parse(note.text());
     SignedNote merged = note;
     Optional<SignedNote> old = at(c.size());
@@ -145,29 +166,68 @@ public final class CheckpointStore {
         return merged; // every signature is stored already
       }
     }
+    unwritten.put(c.size(), merged);
+    if (old.isEmpty()) {
+      newSizes++;
+    }
+    return merged;
+  }
+
+  /** Whether notes merged since the last flush are waiting to be written. */
+  public synchronized boolean hasUnwritten() {
+    return !unwritten.isEmpty();
+  }
+
+  /**
+   * Writes every note merged since the last flush, each size's file once, and the latest
+   * checkpoint once; atomically and durably. A failed write keeps the notes for the next flush.
+   *
+   * @throws StoreException if the files cannot be written
+   */
+  public synchronized void flush() {
+    if (unwritten.isEmpty()) {
+      return;
+    }
     try {
-      byte[] bytes = merged.toBytes();
-      OwnerFiles.writeAtomic(dir.resolve("checkpoints").resolve(Long.toString(c.size())), bytes);
-      recent.put(c.size(), merged);
-      Optional<SignedNote> latest = latest();
-      if (latest.isEmpty() || Checkpoint.parse(latest.get().text()).size() <= c.size()) {
-        this.latest = null; // if the write fails, the next read finds what the file holds
-        OwnerFiles.writeAtomic(dir.resolve(LATEST), bytes);
-        this.latest = Optional.of(merged);
+      SignedNote newest = null;
+      long newestSize = -1;
+      for (var it = unwritten.entrySet().iterator(); it.hasNext(); ) {
+        var e = it.next();
+        OwnerFiles.writeAtomic(dir.resolve("checkpoints").resolve(Long.toString(e.getKey())), e.getValue().toBytes());
+        recent.put(e.getKey(), e.getValue());
+        if (e.getKey() > newestSize) {
+          newestSize = e.getKey();
+          newest = e.getValue();
+        }
+        it.remove();
       }
-      if (old.isEmpty() && ++added % pruneEvery == 0) {
+      Optional<SignedNote> latest = latest();
+      if (latest.isEmpty() || Checkpoint.parse(latest.get().text()).size() <= newestSize) {
+        this.latest = null; // if the write fails, the next read finds what the file holds
+        OwnerFiles.writeAtomic(dir.resolve(LATEST), newest.toBytes());
+        this.latest = Optional.of(newest);
+      }
+      int before = added;
+      added += newSizes;
+      newSizes = 0;
+      if (before / pruneEvery != added / pruneEvery) {
         prune();
       }
     } catch (IOException e) {
       throw new StoreException("cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
     }
-    return merged;
   }
 
   /** The latest stored checkpoint, if any. */
   public synchronized Optional<SignedNote> latest() {
     if (latest == null) {
       latest = read(dir.resolve(LATEST));
+    }
+    if (!unwritten.isEmpty()) {
+      var newest = unwritten.lastEntry();
+      if (latest.isEmpty() || Checkpoint.parse(latest.get().text()).size() <= newest.getKey()) {
+        return Optional.of(newest.getValue());
+      }
     }
     return latest;
   }
@@ -177,7 +237,10 @@ public final class CheckpointStore {
     if (size < 0) {
       return Optional.empty();
     }
-    SignedNote cached = recent.get(size);
+    SignedNote cached = unwritten.get(size);
+    if (cached == null) {
+      cached = recent.get(size);
+    }
     if (cached != null) {
       return Optional.of(cached);
     }

@@ -1,6 +1,8 @@
 package io.medledger.tlog;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.crypto.Sha256;
@@ -71,6 +73,41 @@ class CheckpointStoreTest {
     s.put(note(3, false));
     assertEquals(5, Checkpoint.parse(s.latest().orElseThrow().text()).size());
     assertEquals(5, Checkpoint.parse(CheckpointStore.open(dir).latest().orElseThrow().text()).size());
+  }
+
+  @Test
+  void mergedNotesAreReadAtOnceAndWrittenTogetherByTheNextFlush() throws Exception {
+    CheckpointStore s = CheckpointStore.open(dir);
+    s.put(note(5, false));
+    Path latest = dir.resolve(CheckpointStore.LATEST);
+    byte[] onDisk = Files.readAllBytes(latest);
+    // more sizes than the store caches, merged before one flush: none may be lost
+    int count = CheckpointStore.CACHED + 10;
+    for (long size = 6; size < 6 + count; size++) {
+      s.merge(note(size, false));
+    }
+    SignedNote cosigned = s.merge(note(5, true));
+    assertEquals(2, cosigned.signatures().size());
+    assertTrue(s.hasUnwritten());
+    assertEquals(cosigned, s.at(5).orElseThrow(), "read from memory before the flush");
+    assertEquals(5 + count, Checkpoint.parse(s.latest().orElseThrow().text()).size());
+    assertArrayEquals(onDisk, Files.readAllBytes(latest), "nothing written before the flush");
+    assertTrue(Files.notExists(dir.resolve("checkpoints").resolve("6")));
+    assertThrows(IllegalStateException.class, () -> s.merge(new SignedNote(
+        new Checkpoint("medledger/test", 6, Sha256.hash(new byte[] {9})).text(), note(6, false).signatures())),
+        "another text for a merged size is a split view");
+    s.flush();
+    assertTrue(!s.hasUnwritten());
+    CheckpointStore reopened = CheckpointStore.open(dir);
+    assertEquals(cosigned, reopened.at(5).orElseThrow());
+    for (long size = 6; size < 6 + count; size++) {
+      assertTrue(reopened.at(size).isPresent(), "size " + size);
+    }
+    assertEquals(5 + count, Checkpoint.parse(reopened.latest().orElseThrow().text()).size());
+    // an older size merged later does not move the latest back
+    s.merge(note(4, true));
+    s.flush();
+    assertEquals(5 + count, Checkpoint.parse(CheckpointStore.open(dir).latest().orElseThrow().text()).size());
   }
 
   @Test
