@@ -6,7 +6,7 @@
 # NODE_BENCH_JFR=DIR records a JFR profile of node-1 (federation) and node-5 (audit) into DIR.
 # NODE_BENCH_WARMUP="RATE SECONDS" sets the unmeasured warm-up load (default "300 300").
 # NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
-# NODE_BENCH_BLOCK sets the testnet's max_block_entries (default 250).
+# NODE_BENCH_BLOCK sets the testnet's max_block_entries (default 500, the node's own default).
 # Each node's line also gives the CPU of its JIT-compiler, GC and RocksDB threads and its system time.
 set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -18,7 +18,7 @@ cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm
 trap cleanup EXIT
 trap 'exit 143' TERM INT # so that a timeout still runs the cleanup
 ml() { "$here/bin/medledger" "$@"; }
-ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 100 --max-block-entries "${NODE_BENCH_BLOCK:-250}" >/dev/null
+ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 100 --max-block-entries "${NODE_BENCH_BLOCK:-500}" >/dev/null
 for i in 1 2 3 4 5 6 7 8; do
   jfr=""
   if [ -n "${NODE_BENCH_JFR:-}" ] && { [ "$i" = 1 ] || [ "$i" = 5 ]; }; then
