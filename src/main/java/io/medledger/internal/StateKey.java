@@ -16,12 +16,32 @@ public final class StateKey implements Comparable<StateKey> {
   /** The key {@code bytes}, which the caller no longer changes. */
   public StateKey(byte[] bytes) {
     this.bytes = bytes;
+    this.head = head(bytes);
+    this.hash = Arrays.hashCode(bytes);
+  }
+
+  /** The first eight bytes of {@code key} as one unsigned number, zero-padded when shorter. */
+  public static long head(byte[] key) {
     long h = 0;
     for (int i = 0; i < Long.BYTES; i++) {
-      h = (h << 8) | (i < bytes.length ? bytes[i] & 0xff : 0);
+      h = (h << 8) | (i < key.length ? key[i] & 0xff : 0);
     }
-    this.head = h;
-    this.hash = Arrays.hashCode(bytes);
+    return h;
+  }
+
+  /**
+   * Unsigned byte order of keys {@code a} and {@code b} given their {@link #head}s: one long
+   * comparison decides unless the heads tie.
+   */
+  public static int compare(byte[] a, long headA, byte[] b, long headB) {
+    int c = Long.compareUnsigned(headA, headB);
+    if (c != 0) {
+      return c;
+    }
+    if (a.length < Long.BYTES || b.length < Long.BYTES) {
+      return Arrays.compareUnsigned(a, b);
+    }
+    return Arrays.compareUnsigned(a, Long.BYTES, a.length, b, Long.BYTES, b.length);
   }
 
   /** The key's bytes (not a copy). */
@@ -31,14 +51,7 @@ public final class StateKey implements Comparable<StateKey> {
 
   @Override
   public int compareTo(StateKey o) {
-    int c = Long.compareUnsigned(head, o.head);
-    if (c != 0) {
-      return c;
-    }
-    if (bytes.length < Long.BYTES || o.bytes.length < Long.BYTES) {
-      return Arrays.compareUnsigned(bytes, o.bytes);
-    }
-    return Arrays.compareUnsigned(bytes, Long.BYTES, bytes.length, o.bytes, Long.BYTES, o.bytes.length);
+    return compare(bytes, head, o.bytes, o.head);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.medledger.internal.rocksdb;
 
 import io.medledger.crypto.Digest;
 import io.medledger.internal.PrivateFiles;
+import io.medledger.internal.StateKey;
 import io.medledger.storage.StateStore;
 import io.medledger.storage.StoreCorruptedException;
 import io.medledger.storage.StoreException;
@@ -251,18 +252,10 @@ public final class RocksStateStore implements StateStore {
     }
   }
 
-  /** A put and its key's first eight bytes as one unsigned number (zero-padded), for the sort. */
+  /** A put and its key's {@link StateKey#head}, for the sort. */
   private record Put(byte[] key, byte[] value, long head) {
     Put(byte[] key, byte[] value) {
-      this(key, value, head(key));
-    }
-
-    private static long head(byte[] key) {
-      long h = 0;
-      for (int i = 0; i < Long.BYTES; i++) {
-        h = (h << 8) | (i < key.length ? key[i] & 0xff : 0);
-      }
-      return h;
+      this(key, value, StateKey.head(key));
     }
   }
 
@@ -270,16 +263,7 @@ public final class RocksStateStore implements StateStore {
    * Unsigned byte order of the keys: the first eight bytes as one number decide most comparisons
    * (state keys are a one-byte kind and then digests), the rest only on a tie.
    */
-  private static final Comparator<Put> BY_KEY = (a, b) -> {
-    int c = Long.compareUnsigned(a.head, b.head);
-    if (c != 0) {
-      return c;
-    }
-    if (a.key.length <= Long.BYTES || b.key.length <= Long.BYTES) {
-      return Arrays.compareUnsigned(a.key, b.key);
-    }
-    return Arrays.compareUnsigned(a.key, Long.BYTES, a.key.length, b.key, Long.BYTES, b.key.length);
-  };
+  private static final Comparator<Put> BY_KEY = (a, b) -> StateKey.compare(a.key, a.head, b.key, b.head);
 
   /** On RocksDB's background thread: a failure leaves the files as they are (the directory is 0700). */
   private static void restrictQuietly(Path dir) {
