@@ -89,7 +89,7 @@ public final class StateFloor {
         }
         making += threads.getCurrentThreadCpuTime() - m0;
         // The duplicate check: one lookup of an absent key per entry, in one batch per block.
-        sink.lookUp(Arrays.copyOf(keys, BLOCK));
+        sink.lookUp(Arrays.copyOf(keys, Math.min(BLOCK, keys.length)));
         sink.commit(h, keys);
         if ((h + 1) % 1000 == 0) {
           double us = (os.getProcessCpuTime() - cpu0 - making) / 1e3 / ((h + 1) * BLOCK);
