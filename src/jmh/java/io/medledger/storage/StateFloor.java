@@ -1,15 +1,13 @@
 package io.medledger.storage;
 
 import io.medledger.crypto.Digest;
-import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.internal.bench.Ed25519Yardstick;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.CompactionStyle;
@@ -51,6 +49,8 @@ public final class StateFloor {
   private static final int BLOCK = 1000;
   private static final int KEY_BYTES = 44;
   private static final int VALUE_BYTES = 28;
+  /** Verifications per round of the yardstick, before and after. */
+  private static final int VERIFICATIONS = 2000;
   /** One patient registration in 50 entries, as {@code bench ingest}'s mix (2%). */
   private static final int PATIENT_EVERY = 50;
   /** Distinct patients per entry in a block of {@code bench ingest} (its sub-blocks). */
@@ -73,7 +73,7 @@ public final class StateFloor {
     }
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     var threads = ManagementFactory.getThreadMXBean();
-    double v0 = verifyMicros();
+    double v0 = Ed25519Yardstick.microsPerVerification(VERIFICATIONS, 300);
     System.out.printf("verify_cpu_us=%.1f (before)%n", v0);
     SplittableRandom random = new SplittableRandom(7);
     int perBlock = (int) Math.round(puts * BLOCK);
@@ -100,8 +100,8 @@ public final class StateFloor {
     }
     double state = (os.getProcessCpuTime() - cpu0 - making) / 1e3 / entries;
     long wall = System.nanoTime() - wall0;
-    deleteTree(dir);
-    double v1 = verifyMicros();
+    BlockStoreBench.deleteTree(dir);
+    double v1 = Ed25519Yardstick.microsPerVerification(VERIFICATIONS, 300);
     System.out.printf("verify_cpu_us=%.1f (after)%n", v1);
     double v = (v0 + v1) / 2;
     int depth = 64 - Long.numberOfLeadingZeros(Math.max(1, entries / PATIENT_EVERY));
@@ -168,46 +168,6 @@ public final class StateFloor {
     }
     k[0] = (byte) (1 + random.nextInt(12));
     return k;
-  }
-
-  /** Median CPU microseconds of one verification of a 300-byte message, on this thread. */
-  static double verifyMicros() {
-    SecureRandom sr = new SecureRandom();
-    Ed25519PrivateKey[] keys = new Ed25519PrivateKey[64];
-    for (int i = 0; i < keys.length; i++) {
-      keys[i] = Ed25519PrivateKey.generate(sr);
-    }
-    byte[][] messages = new byte[1024][];
-    byte[][] signatures = new byte[1024][];
-    for (int i = 0; i < messages.length; i++) {
-      messages[i] = new byte[300];
-      sr.nextBytes(messages[i]);
-      signatures[i] = keys[i % keys.length].sign(messages[i]);
-    }
-    var threads = ManagementFactory.getThreadMXBean();
-    double[] rounds = new double[7];
-    for (int r = -3; r < rounds.length; r++) {
-      long c0 = threads.getCurrentThreadCpuTime();
-      for (int i = 0; i < 5000; i++) {
-        int j = i % messages.length;
-        if (!keys[j % keys.length].publicKey().verify(messages[j], signatures[j])) {
-          throw new AssertionError("a signature did not verify");
-        }
-      }
-      if (r >= 0) {
-        rounds[r] = (threads.getCurrentThreadCpuTime() - c0) / 1e3 / 5000;
-      }
-    }
-    Arrays.sort(rounds);
-    return rounds[rounds.length / 2];
-  }
-
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 
   private interface Sink extends AutoCloseable {

@@ -1,11 +1,8 @@
 package io.medledger.cli;
 
-import io.medledger.crypto.Ed25519PrivateKey;
-import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.bench.Ed25519Yardstick;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.security.SecureRandom;
-import java.util.Arrays;
 
 /**
  * {@code medledger bench ingest|query ...}: see {@link IngestBench}.
@@ -34,34 +31,7 @@ final class BenchCommand implements Command {
     if (count < 10 || count > 1_000_000) {
       throw new CliException("--count must be 10..1000000");
     }
-    SecureRandom r = new SecureRandom();
-    Ed25519PublicKey[] keys = new Ed25519PublicKey[count];
-    byte[][] msgs = new byte[count][150];
-    byte[][] sigs = new byte[count][];
-    for (int i = 0; i < count; i++) {
-      Ed25519PrivateKey k = Ed25519PrivateKey.generate(r);
-      r.nextBytes(msgs[i]);
-      keys[i] = k.publicKey();
-      sigs[i] = k.sign(msgs[i]);
-    }
-    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    double[] us = new double[7];
-    int ok = 0;
-    for (int round = -3; round < us.length; round++) {
-      long t0 = mx.getCurrentThreadCpuTime();
-      for (int i = 0; i < count; i++) {
-        ok += keys[i].verify(msgs[i], sigs[i]) ? 1 : 0;
-      }
-      long t1 = mx.getCurrentThreadCpuTime();
-      if (round >= 0) {
-        us[round] = (t1 - t0) / 1e3 / count;
-      }
-    }
-    if (ok != 10 * count) {
-      throw new IllegalStateException("a valid signature failed to verify");
-    }
-    Arrays.sort(us);
-    out.printf("ed25519_verify_us=%.1f%n", us[us.length / 2]);
+    out.printf("ed25519_verify_us=%.1f%n", Ed25519Yardstick.microsPerVerification(count, 150));
     return 0;
   }
 }

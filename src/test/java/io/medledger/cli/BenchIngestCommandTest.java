@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bench ingest} and {@code bench query} at a small N, through Main.run. */
+/** {@code bench ingest}, {@code bench query} at a small N and {@code bench ed25519-verify}, through Main.run. */
 class BenchIngestCommandTest {
   @TempDir
   Path dir;
@@ -35,6 +35,18 @@ class BenchIngestCommandTest {
         "--entries", "1500", "--block", "100", "--window", "150");
     assertEquals(2, bad.code());
     assertTrue(bad.err().startsWith("medledger: --window must be"), bad.err());
+  }
+
+  @Test
+  void printsTheCpuTimeOfOneVerificationAndRefusesABadCount() throws Exception {
+    ChainCommandTest.Run r = ChainCommandTest.run("bench", "ed25519-verify", "--count", "20");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().matches("ed25519_verify_us=\\d+\\.\\d\n"), r.out());
+    double us = Double.parseDouble(r.out().strip().substring("ed25519_verify_us=".length()));
+    assertTrue(us > 1 && us < 100_000, r.out());
+    ChainCommandTest.Run bad = ChainCommandTest.run("bench", "ed25519-verify", "--count", "5");
+    assertEquals(2, bad.code());
+    assertEquals("medledger: --count must be 10..1000000\n", bad.err());
   }
 
   @Test
