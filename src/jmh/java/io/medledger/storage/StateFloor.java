@@ -119,8 +119,8 @@ public final class StateFloor {
    * ledger-wide log, and for the sub-block of its patient ({@link #PATIENTS_PER_ENTRY} per entry) a
    * path of {@code depth} nodes of the patient-heads tree (SHA-256 of 65 bytes each).
    */
-  static double hashMicros(int depth) throws java.security.NoSuchAlgorithmException {
-    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+  static double hashMicros(int depth) {
+    java.security.MessageDigest sha = io.medledger.crypto.Sha256.newMessageDigest();
     byte[] entry = new byte[300];
     byte[] node = new byte[65];
     byte[] out = new byte[32];
@@ -170,6 +170,21 @@ public final class StateFloor {
     return k;
   }
 
+  /** The value of a block's {@code i}th put. */
+  private static byte[] value(int i) {
+    byte[] v = new byte[VALUE_BYTES];
+    v[0] = (byte) i;
+    return v;
+  }
+
+  private static void requireAbsent(List<byte[]> values) {
+    for (byte[] v : values) {
+      if (v != null) {
+        throw new AssertionError("a fresh key was present");
+      }
+    }
+  }
+
   private interface Sink extends AutoCloseable {
     void lookUp(byte[][] keys) throws Exception;
 
@@ -189,20 +204,14 @@ public final class StateFloor {
 
     @Override
     public void lookUp(byte[][] keys) {
-      for (byte[] v : store.getAll(Arrays.asList(keys))) {
-        if (v != null) {
-          throw new AssertionError("a fresh key was present");
-        }
-      }
+      requireAbsent(store.getAll(Arrays.asList(keys)));
     }
 
     @Override
     public void commit(long height, byte[][] keys) {
       StateStore.Batch b = new StateStore.Batch(height, tip);
       for (int i = 0; i < keys.length; i++) {
-        byte[] v = new byte[VALUE_BYTES];
-        v[0] = (byte) i;
-        b.put(keys[i], v);
+        b.put(keys[i], value(i));
       }
       store.commit(b);
     }
@@ -236,11 +245,7 @@ public final class StateFloor {
 
     @Override
     public void lookUp(byte[][] keys) throws Exception {
-      for (byte[] v : db.multiGetAsList(Arrays.asList(keys))) {
-        if (v != null) {
-          throw new AssertionError("a fresh key was present");
-        }
-      }
+      requireAbsent(db.multiGetAsList(Arrays.asList(keys)));
     }
 
     @Override
@@ -248,15 +253,9 @@ public final class StateFloor {
       Arrays.sort(keys, Arrays::compareUnsigned);
       try (WriteBatch wb = new WriteBatch()) {
         for (int i = 0; i < keys.length; i++) {
-          byte[] v = new byte[VALUE_BYTES];
-          v[0] = (byte) i;
-          wb.put(keys[i], v);
+          wb.put(keys[i], value(i));
         }
-        byte[] h = new byte[8];
-        for (int i = 0; i < 8; i++) {
-          h[i] = (byte) (height >>> (56 - 8 * i));
-        }
-        wb.put(new byte[] {0}, h);
+        wb.put(new byte[] {0}, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(height).array());
         db.write(write, wb);
       }
     }
