@@ -3,6 +3,7 @@ package io.medledger.node;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.transport.NodeFrames.SyncRequest;
 import io.medledger.internal.transport.NodeFrames.SyncResponse;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -12,7 +13,10 @@ import java.util.Optional;
 
 /**
  * The sans-IO core of bulk sync: which peer to ask next for which blocks, and what a peer's answer
- * is worth. At most one request is outstanding. Peers are tried one by one in turn; a peer that
+ * is worth. At most two requests are outstanding, both to the same peer: the one being answered and,
+ * once that peer's answer has begun to commit, a request for the blocks after it ({@link
+ * #prefetch}), so that the peer serves and the network carries the next response while this one is
+ * applied. Peers are tried one by one in turn; a peer that
  * times out, answers garbage, claims a height it does not serve, or sends blocks that do not
  * commit is backed off exponentially, so a lying peer costs at most one timeout per backoff
  * period and cannot stall the node while another peer serves it. A peer that makes progress is
@@ -35,7 +39,8 @@ final class BlockSync {
   private final Map<Ed25519PublicKey, PeerState> peers = new HashMap<>();
   private final List<Ed25519PublicKey> order = new ArrayList<>();
   private int cursor;
-  private Outstanding outstanding;
+  /** The request being answered first, then at most one prefetched request to the same peer. */
+  private final ArrayDeque<Outstanding> outstanding = new ArrayDeque<>(2);
   private long nextProbe;
 
   BlockSync(DriverOptions options) {
@@ -48,12 +53,13 @@ final class BlockSync {
    */
   Optional<Map.Entry<Ed25519PublicKey, SyncRequest>> poll(long now, long committedHeight,
       Collection<Ed25519PublicKey> connected) {
-    if (outstanding != null) {
-      if (now - outstanding.sentAt < options.syncTimeout().toMillis()) {
+    Outstanding head = outstanding.peekFirst();
+    if (head != null) {
+      if (now - head.sentAt < options.syncTimeout().toMillis()) {
         return Optional.empty();
       }
-      fail(outstanding.peer, now);
-      outstanding = null;
+      fail(head.peer, now);
+      outstanding.clear();
     }
     for (Ed25519PublicKey k : connected) {
       if (!peers.containsKey(k)) {
@@ -96,47 +102,77 @@ final class BlockSync {
 
   private Map.Entry<Ed25519PublicKey, SyncRequest> request(Ed25519PublicKey k, long committedHeight, long now) {
     SyncRequest q = new SyncRequest(committedHeight + 1, options.syncBatch());
-    outstanding = new Outstanding(k, q, now);
+    outstanding.addLast(new Outstanding(k, q, now));
     nextProbe = now + options.syncInterval().toMillis();
     return Map.entry(k, q);
   }
 
-  /** Whether {@code r} from {@code from} answers the outstanding request (otherwise ignore it). */
+  /**
+   * The request for the blocks after {@code r} to send now to {@code from}, if any: only while
+   * {@code r} is the expected response, nothing is prefetched yet, {@code r} is not empty, and its
+   * peer claims blocks beyond it. Call it once the first block of {@code r} has committed, so that a
+   * peer whose answer does not commit is never asked again before it is backed off.
+   */
+  Optional<Map.Entry<Ed25519PublicKey, SyncRequest>> prefetch(Ed25519PublicKey from, SyncResponse r, long now) {
+    if (outstanding.size() != 1 || !expects(from, r) || r.blocks().isEmpty()) {
+      return Optional.empty();
+    }
+    long next = r.fromHeight() + r.blocks().size();
+    if (r.claimedHeight() < next) {
+      return Optional.empty();
+    }
+    SyncRequest q = new SyncRequest(next, options.syncBatch());
+    outstanding.addLast(new Outstanding(from, q, now));
+    return Optional.of(Map.entry(from, q));
+  }
+
+  /** Whether {@code r} from {@code from} answers the first outstanding request (otherwise ignore it). */
   boolean expects(Ed25519PublicKey from, SyncResponse r) {
-    return outstanding != null && outstanding.peer.equals(from) && outstanding.request.fromHeight() == r.fromHeight()
-        && r.blocks().size() <= outstanding.request.count();
+    Outstanding head = outstanding.peekFirst();
+    return head != null && head.peer.equals(from) && head.request.fromHeight() == r.fromHeight()
+        && r.blocks().size() <= head.request.count();
   }
 
   /**
    * Records the outcome of the expected response: {@code committed} of its blocks were appended,
-   * and the local height is now {@code committedHeight}. Returns whether to poll again at once.
+   * and the local height is now {@code committedHeight}. A prefetched request, if any, becomes the
+   * expected one, unless this response did not commit in full, which drops it. Returns whether to
+   * poll again at once (never while a prefetched request is awaited).
    */
   boolean completed(Ed25519PublicKey from, SyncResponse r, int committed, long committedHeight, long now) {
-    outstanding = null;
+    outstanding.pollFirst();
     PeerState s = peers.get(from);
     if (s == null) {
+      outstanding.clear();
       return false;
     }
     s.claimed = r.claimedHeight();
     boolean lied = committed < r.blocks().size() || (r.blocks().isEmpty() && r.claimedHeight() >= r.fromHeight());
     if (lied) {
+      outstanding.clear();
       fail(from, now);
       return true;
     }
     s.failures = 0;
     s.notBefore = 0;
-    return committed > 0 && r.claimedHeight() > committedHeight;
+    Outstanding next = outstanding.pollFirst();
+    if (next != null && next.request.fromHeight() == committedHeight + 1) {
+      // its wait starts now: the time spent applying this response is not the peer's delay
+      outstanding.addFirst(new Outstanding(next.peer, next.request, now));
+    }
+    return outstanding.isEmpty() && committed > 0 && r.claimedHeight() > committedHeight;
   }
 
   /** The expected response came after the node advanced by other means: no one's fault. */
   void stale() {
-    outstanding = null;
+    outstanding.clear();
   }
 
   /** A response from the peer asked that could not be decoded: a failure of that peer. */
   void malformed(Ed25519PublicKey from, long now) {
-    if (outstanding != null && outstanding.peer.equals(from)) {
-      outstanding = null;
+    Outstanding head = outstanding.peekFirst();
+    if (head != null && head.peer.equals(from)) {
+      outstanding.clear();
       fail(from, now);
     }
   }

@@ -37,10 +37,11 @@ import java.util.function.Function;
  * from its {@link ConsensusApp}, and when peers claim more blocks than it has, it fetches them
  * from one peer at a time and hands each to the protocol as {@link Event.BlockDelivered}, which
  * checks the certificate against the membership at that height and the block with the full rules
- * before committing it. The blocks of an awaited sync response are decoded ahead on a second
- * thread ({@link ConsensusApp#predecode(byte[], QuorumCertificate)}: decoded, and whatever the app
- * checks ahead, such as the certificates' signatures), so that work overlaps validation on the
- * event loop.
+ * before committing it. Once a response's first block commits, the blocks after it are asked for
+ * from the same peer, so that they are served and carried while the response is applied. The
+ * blocks of an awaited sync response are decoded ahead on a second thread ({@link
+ * ConsensusApp#predecode(byte[], QuorumCertificate)}: decoded, and whatever the app checks ahead,
+ * such as the certificates' signatures), so that work overlaps validation on the event loop.
  *
  * <p>Thread-safe: every public method may be called from any thread; the protocol and the app are
  * only touched on the event loop.
@@ -57,7 +58,7 @@ public final class ProtocolDriver implements AutoCloseable {
   private final ScheduledThreadPoolExecutor loop;
   /** Decodes awaited sync responses ahead of the loop; fed only through the per-peer byte quota. */
   private final ThreadPoolExecutor decoder;
-  /** The peer and first height of the sync request in flight (a hint for the decoder), or null. */
+  /** The peer and first height of the sync request sent last (a hint for the decoder), or null. */
   private volatile Map.Entry<Ed25519PublicKey, Long> awaited;
   private final Map<Ed25519PublicKey, AtomicLong> queued = new ConcurrentHashMap<>();
   private final BlockSync sync;
@@ -419,10 +420,12 @@ public final class ProtocolDriver implements AutoCloseable {
   private void pollSync() {
     Optional<Map.Entry<Ed25519PublicKey, NodeFrames.SyncRequest>> next =
         sync.poll(now(), committedHeight(), transport.connectedPeers());
-    next.ifPresent(r -> {
-      awaited = Map.entry(r.getKey(), r.getValue().fromHeight());
-      transport.send(r.getKey(), NodeFrames.encode(r.getValue()));
-    });
+    next.ifPresent(this::sendSyncRequest);
+  }
+
+  private void sendSyncRequest(Map.Entry<Ed25519PublicKey, NodeFrames.SyncRequest> r) {
+    awaited = Map.entry(r.getKey(), r.getValue().fromHeight());
+    transport.send(r.getKey(), NodeFrames.encode(r.getValue()));
   }
 
   private void serve(Ed25519PublicKey from, NodeFrames.SyncRequest q) {
@@ -467,6 +470,10 @@ public final class ProtocolDriver implements AutoCloseable {
         }
         committed++;
         synced.incrementAndGet();
+        if (i == 0) {
+          // the peer's answer commits: ask it for the blocks after this response while it is applied
+          sync.prefetch(from, r, now()).ifPresent(this::sendSyncRequest);
+        }
       }
       app.endCatchUp();
     } catch (RuntimeException ex) {

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The sans-IO sync planner: peer choice, backoff of liars, timeouts. */
+/** The sans-IO sync planner: peer choice, backoff of liars, timeouts, prefetching. */
 class BlockSyncTest {
   private final DriverOptions options = DriverOptions.defaults()
       .withSync(Duration.ofMillis(100), Duration.ofMillis(500), 10, Duration.ofSeconds(10));
@@ -78,6 +78,62 @@ class BlockSyncTest {
     // a response that was not asked for is ignored
     assertFalse(s.expects(first.getKey(), response(6, 50, 1)));
     assertFalse(s.expects(second.getKey(), response(7, 50, 1)), "wrong start height");
+  }
+
+  @Test
+  void theNextRequestGoesOutWhileAResponseIsAppliedAndIsAwaitedFromWhenThatOneEnds() {
+    BlockSync s = new BlockSync(options);
+    List<Ed25519PublicKey> peers = List.of(honest, liar);
+    Map.Entry<Ed25519PublicKey, SyncRequest> q = s.poll(0, 0, peers).orElseThrow();
+    assertEquals(honest, q.getKey());
+    SyncResponse first = response(1, 25, 10);
+    assertTrue(s.expects(honest, first));
+    Map.Entry<Ed25519PublicKey, SyncRequest> next = s.prefetch(honest, first, 100).orElseThrow();
+    assertEquals(honest, next.getKey(), "the same peer");
+    assertEquals(11, next.getValue().fromHeight(), "the blocks after the response");
+    assertTrue(s.prefetch(honest, first, 100).isEmpty(), "one prefetch at a time");
+    assertTrue(s.poll(200, 0, peers).isEmpty(), "no other request while two are out");
+    assertFalse(s.expects(honest, response(11, 25, 10)), "the prefetched answer waits for the first");
+    // applying the first response took longer than the timeout: the prefetch is not the peer's fault
+    assertFalse(s.completed(honest, first, 10, 10, 5_000), "the prefetched response is awaited, not polled for");
+    assertTrue(s.poll(5_100, 10, peers).isEmpty(), "its wait began when the first response was applied");
+    SyncResponse second = response(11, 25, 10);
+    assertTrue(s.expects(honest, second));
+    assertTrue(s.prefetch(honest, second, 5_200).isPresent());
+    assertFalse(s.completed(honest, second, 10, 20, 5_300));
+    SyncResponse last = response(21, 25, 5);
+    assertTrue(s.expects(honest, last));
+    assertTrue(s.prefetch(honest, last, 5_400).isEmpty(), "nothing claimed beyond the last response");
+    assertFalse(s.completed(honest, last, 5, 25, 5_500), "caught up: nothing to poll for");
+    assertTrue(s.prefetch(honest, response(26, 30, 1), 5_600).isEmpty(), "nothing prefetched for an unasked response");
+  }
+
+  @Test
+  void aResponseThatDoesNotCommitDropsThePrefetchAndBacksOffItsPeer() {
+    BlockSync s = new BlockSync(options);
+    List<Ed25519PublicKey> peers = List.of(liar, honest);
+    assertEquals(liar, s.poll(0, 0, peers).orElseThrow().getKey());
+    SyncResponse lie = response(1, 1_000, 10);
+    assertTrue(s.prefetch(liar, lie, 10).isPresent(), "its first block committed");
+    assertTrue(s.completed(liar, lie, 3, 3, 20), "poll again at once");
+    assertFalse(s.expects(liar, response(11, 1_000, 10)), "the prefetched answer is no longer awaited");
+    Map.Entry<Ed25519PublicKey, SyncRequest> q = s.poll(100, 3, peers).orElseThrow();
+    assertEquals(honest, q.getKey(), "the liar is backed off");
+    assertEquals(4, q.getValue().fromHeight());
+    // the node advancing by other means drops both requests, and punishes no one
+    SyncResponse ok = response(4, 50, 10);
+    assertTrue(s.prefetch(honest, ok, 110).isPresent());
+    s.stale();
+    assertFalse(s.expects(honest, ok));
+    assertFalse(s.expects(honest, response(14, 50, 10)));
+    // an expected answer that does not decode drops the prefetch too, and backs its peer off
+    List<Ed25519PublicKey> one = List.of(honest);
+    assertTrue(s.poll(200, 3, one).isPresent());
+    assertTrue(s.prefetch(honest, response(4, 50, 10), 210).isPresent());
+    s.malformed(honest, 220);
+    assertFalse(s.expects(honest, response(14, 50, 10)));
+    assertTrue(s.poll(310, 3, one).isEmpty(), "backed off");
+    assertTrue(s.poll(330, 3, one).isPresent(), "asked again after its backoff");
   }
 
   @Test

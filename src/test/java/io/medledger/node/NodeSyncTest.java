@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +119,30 @@ class NodeSyncTest {
     }
   }
 
+  /**
+   * Counts the sync requests sent for blocks beyond a response that is still being applied: those
+   * sent before the listener, which hears of a response's blocks once it is applied and durable,
+   * heard of the block just below the requested one.
+   */
+  static final class CountingPrefetches extends DelegatingTransport {
+    final AtomicLong heard = new AtomicLong();
+    final AtomicInteger prefetched = new AtomicInteger();
+
+    CountingPrefetches(PeerTransport inner) {
+      super(inner);
+    }
+
+    @Override
+    public boolean send(Ed25519PublicKey to, byte[] frame) {
+      if (frame.length > 0 && frame[0] == NodeFrames.SYNC_REQUEST
+          && NodeFrames.decode(frame, Integer.MAX_VALUE) instanceof NodeFrames.SyncRequest q
+          && heard.get() < q.fromHeight() - 1) {
+        prefetched.incrementAndGet();
+      }
+      return inner.send(to, frame);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"local", "tls"})
   void aLateServerJoinsFromGenesisAndCatchesUpDespiteALiar(String transport) throws Exception {
@@ -194,6 +219,7 @@ class NodeSyncTest {
   void aFileBackedServerHearsOfSyncedBlocksOnlyOnceTheyAreDurable(@TempDir Path dir) throws Exception {
     try (NodeCluster c = new NodeCluster("rotating-audit", false, 4, 4)) {
       c.maxBlockEntries = 10;
+      c.syncBatch = 4; // several responses, so that one can be asked for while another is applied
       c.create();
       int late = c.members.size() - 1;
       for (int i = 0; i < late; i++) {
@@ -217,11 +243,13 @@ class NodeSyncTest {
         AtomicInteger heard = new AtomicInteger();
         long half = target / 2;
         SyncFirst gate = new SyncFirst(c.transports.get(late), () -> onDisk.height() >= half);
-        c.transports.set(late, gate);
-        ProtocolDriver joiner = c.driver(late, onDisk, gate, new ConsensusListener() {
+        CountingPrefetches counting = new CountingPrefetches(gate);
+        c.transports.set(late, counting);
+        ProtocolDriver joiner = c.driver(late, onDisk, counting, new ConsensusListener() {
           @Override
           public void committed(Action.Committed commit) {
             heard.incrementAndGet();
+            counting.heard.accumulateAndGet(commit.height(), Math::max);
             if (state.committed < commit.height()) {
               early.add("heard of block " + commit.height() + " with the state durable at " + state.committed);
             }
@@ -234,6 +262,8 @@ class NodeSyncTest {
         assertTrue(joiner.syncedBlocks() >= half, "blocks came through bulk sync: " + joiner.syncedBlocks());
         assertTrue(heard.get() >= target, "heard of " + heard.get() + " commits");
         assertEquals(List.of(), early.subList(0, Math.min(3, early.size())));
+        assertTrue(counting.prefetched.get() >= 1,
+            "the next blocks are asked for while a response is applied: " + counting.prefetched.get());
         joiner.close();
       }
     }
