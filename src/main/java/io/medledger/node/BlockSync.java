@@ -134,6 +134,21 @@ final class BlockSync {
   }
 
   /**
+   * The index of the first block of the expected response {@code r} to apply at local height
+   * {@code committedHeight}, or -1 when {@code r} brings nothing new (then call {@link #stale}).
+   * Blocks that the node committed by other means while {@code r} was on its way (the protocol's
+   * own catch-up, or consensus) are skipped, not thrown away with the rest of the response; the
+   * skipped blocks count as committed in {@link #completed}.
+   */
+  int firstToApply(SyncResponse r, long committedHeight) {
+    long skip = committedHeight + 1 - r.fromHeight();
+    if (skip < 0 || (skip > 0 && skip >= r.blocks().size())) {
+      return -1;
+    }
+    return (int) skip;
+  }
+
+  /**
    * Records the outcome of the expected response: {@code committed} of its blocks were appended,
    * and the local height is now {@code committedHeight}. A prefetched request, if any, becomes the
    * expected one, unless this response did not commit in full, which drops it. Returns whether to

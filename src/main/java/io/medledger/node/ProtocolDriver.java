@@ -452,17 +452,18 @@ public final class ProtocolDriver implements AutoCloseable {
     if (!sync.expects(from, r)) {
       return;
     }
-    if (r.fromHeight() != committedHeight() + 1) {
+    int first = sync.firstToApply(r, committedHeight());
+    if (first < 0) {
       sync.stale();
       return;
     }
-    int committed = 0;
+    int committed = first; // blocks committed by other means meanwhile count as committed
     // One durable write for the whole response: the app may defer durability while its blocks are
     // applied (they are final on the network), and the listener hears of them only once durable.
     heldCommits = new ArrayList<>();
     try {
       app.beginCatchUp();
-      for (int i = 0; i < r.blocks().size(); i++) {
+      for (int i = first; i < r.blocks().size(); i++) {
         long before = protocol.height();
         handle(new Event.BlockDelivered(r.blocks().get(i), r.certificates().get(i)));
         if (stopped || protocol.height() <= before) {
@@ -470,7 +471,7 @@ public final class ProtocolDriver implements AutoCloseable {
         }
         committed++;
         synced.incrementAndGet();
-        if (i == 0) {
+        if (i == first) {
           // the peer's answer commits: ask it for the blocks after this response while it is applied
           sync.prefetch(from, r, now()).ifPresent(this::sendSyncRequest);
         }

@@ -137,6 +137,25 @@ class BlockSyncTest {
   }
 
   @Test
+  void blocksCommittedByOtherMeansMeanwhileAreSkippedNotTheWholeResponse() {
+    BlockSync s = new BlockSync(options);
+    List<Ed25519PublicKey> peers = List.of(honest);
+    assertEquals(1, s.poll(0, 0, peers).orElseThrow().getValue().fromHeight());
+    SyncResponse r = response(1, 40, 10);
+    assertTrue(s.expects(honest, r));
+    assertEquals(0, s.firstToApply(r, 0), "nothing committed meanwhile");
+    assertEquals(4, s.firstToApply(r, 4), "four blocks came by other means: apply from the fifth");
+    assertEquals(9, s.firstToApply(r, 9), "only the last block is new");
+    assertEquals(-1, s.firstToApply(r, 10), "nothing new: stale");
+    assertEquals(-1, s.firstToApply(r, 12), "the node is past the response");
+    assertEquals(-1, s.firstToApply(response(3, 40, 10), 1), "a gap before the response: stale");
+    assertEquals(0, s.firstToApply(response(1, 0, 0), 0), "an empty answer is judged by completed");
+    // the skipped blocks count as committed: the peer is not taken for a liar
+    assertTrue(s.completed(honest, r, 4 + 6, 10, 10), "more is claimed: poll again");
+    assertEquals(honest, s.poll(20, 10, peers).orElseThrow().getKey(), "not backed off");
+  }
+
+  @Test
   void aPeerAtOurHeightIsNotPunished() {
     BlockSync s = new BlockSync(options);
     List<Ed25519PublicKey> peers = List.of(honest);
