@@ -16,13 +16,13 @@ import java.util.Optional;
  * is worth. At most two requests are outstanding, both to the same peer: the one being answered and,
  * once that peer's answer has begun to commit, a request for the blocks after it ({@link
  * #prefetch}), so that the peer serves and the network carries the next response while this one is
- * applied. Peers are tried one by one in turn; a peer that
- * times out, answers garbage, claims a height it does not serve, or sends blocks that do not
- * commit is backed off exponentially, so a lying peer costs at most one timeout per backoff
- * period and cannot stall the node while another peer serves it. A peer that makes progress is
- * asked again at once (pipelined bulk transfer). It trusts no peer: the blocks go through the
- * protocol, which checks each certificate against the membership at its height and each block
- * with the full chain rules before it appends.
+ * applied. Peers are tried one by one in turn; a peer that times out, answers garbage, claims a
+ * height it does not serve, or sends blocks that do not commit is backed off exponentially, so a
+ * lying peer costs at most one timeout per backoff period and cannot stall the node while another
+ * peer serves it. A peer that makes progress is asked again at once. It trusts no peer: the blocks
+ * go through the protocol, which checks each certificate against the membership at its height and
+ * each block with every chain rule (its entry signatures covered by that certificate) before it
+ * appends.
  *
  * <p>Not thread-safe: the driver's event loop owns it. Time is passed in (milliseconds).
  */
