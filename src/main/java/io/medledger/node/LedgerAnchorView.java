@@ -10,16 +10,21 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * What a node's ledger says about anchoring: the anchor entries in ledger order with the block that
  * holds each, and the last block holding anything else (blocks of anchor entries alone do not make
- * a new anchor due). Built by reading each block once, as the ledger grows. Thread-safe:
- * synchronized.
+ * a new anchor due). Built from each block once, as the ledger grows: from the committed blocks
+ * the node hands it, or by reading those it missed. Thread-safe: synchronized, except {@link
+ * #observe}, which only enqueues.
  */
 final class LedgerAnchorView {
   /** An anchor entry and the block that recorded it. */
   record Recorded(Anchor entry, long blockHeight, long blockMillis) {}
+
+  /** Blocks observed but not yet taken, at most (about 80 bytes each without anchors). */
+  private static final int OBSERVED = 4096;
 
   private final Ledger ledger;
   private final List<Recorded> anchors = new ArrayList<>();
@@ -31,21 +36,62 @@ final class LedgerAnchorView {
     this.ledger = ledger;
   }
 
-  /** Reads the blocks appended since the last call. */
-  synchronized void refresh() {
-    long tip = ledger.height();
-    for (long h = scanned + 1; h <= tip; h++) {
-      io.medledger.chain.CertifiedBlock b = ledger.block(h);
+  /** What a committed block holds for this view. */
+  private record Seen(long height, long millis, List<Anchor> anchors, boolean substantive) {
+    static Seen of(io.medledger.chain.CertifiedBlock b) {
+      List<Anchor> as = new ArrayList<>(0);
+      boolean substantive = false;
       for (Entry e : b.block().entries()) {
         if (e instanceof Anchor a) {
-          anchors.add(new Recorded(a, h, b.header().timestamp()));
-          commitments.add(a.commitment());
+          as.add(a);
         } else {
-          lastSubstantive = h;
+          substantive = true;
         }
       }
-      scanned = h;
+      return new Seen(b.header().height(), b.header().timestamp(), as, substantive);
     }
+  }
+
+  /** Committed blocks handed over by {@link #observe}, oldest first; bounded, extra ones dropped. */
+  private final ArrayBlockingQueue<Seen> observed = new ArrayBlockingQueue<>(OBSERVED);
+
+  /**
+   * Takes the blocks appended since the last call: those {@link #observe}d meanwhile as they were
+   * handed over, the others read from the ledger.
+   */
+  synchronized void refresh() {
+    for (Seen s; (s = observed.poll()) != null; ) {
+      if (s.height() <= scanned) {
+        continue;
+      }
+      for (long h = scanned + 1; h < s.height(); h++) {
+        take(Seen.of(ledger.block(h)));
+      }
+      take(s);
+    }
+    long tip = ledger.height();
+    for (long h = scanned + 1; h <= tip; h++) {
+      take(Seen.of(ledger.block(h)));
+    }
+  }
+
+  /**
+   * Hands over {@code block}, just committed and already decoded, so that {@link #refresh} need not
+   * read and decode it again. Never waits: the committing thread must not stall behind a refresh.
+   */
+  void observe(io.medledger.chain.CertifiedBlock block) {
+    observed.offer(Seen.of(block));
+  }
+
+  private void take(Seen s) {
+    for (Anchor a : s.anchors()) {
+      anchors.add(new Recorded(a, s.height(), s.millis()));
+      commitments.add(a.commitment());
+    }
+    if (s.substantive()) {
+      lastSubstantive = s.height();
+    }
+    scanned = s.height();
   }
 
   /** The anchor entries, in ledger order. */

@@ -558,6 +558,7 @@ public final class Node implements AutoCloseable {
         membership |= e instanceof io.medledger.chain.MembershipChange || e instanceof io.medledger.chain.AffiliateRegistration
             || e instanceof io.medledger.chain.AffiliateRemoval;
       }
+      anchorView.observe(b);
       metrics.blockCommitted(c.height(), c.entries(), (int) b.header().round());
       checkpoints.committed(b.header());
       if (proxy != null) {
