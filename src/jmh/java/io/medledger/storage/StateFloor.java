@@ -28,8 +28,8 @@ import org.rocksdb.WriteOptions;
  * <p>It commits blocks of 1,000 entries, each entry {@code puts} puts of fresh random 44-byte keys
  * (a tag byte, then random bytes, as the ledger's digest-keyed state) with 28-byte values, and
  * measures the whole process's CPU (RocksDB's flushes and compactions included), less the CPU of
- * making the keys and of the JIT compiler; before each block's commit it looks up 1,000 of its keys in one batch (absent:
- * the duplicate check of the block's entry ids). Nothing else of an ingest is done: no decoding,
+ * making the keys and of the JIT compiler; before each block's commit it looks up 1,000 of its keys
+ * in one batch (absent: the duplicate check of the block's entry ids). Nothing else of an ingest is done: no decoding,
  * authorization, block store or tile log, no other reads. To that it adds the CPU of the hashing every entry needs at
  * least ({@link #hashMicros}). Settings:
  *
@@ -194,8 +194,7 @@ public final class StateFloor {
     try (var tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path t : (Iterable<Path>) tasks::iterator) {
         try {
-          if (!Files.readString(t.resolve("comm")).startsWith("C")
-              || !Files.readString(t.resolve("comm")).contains("CompilerThre")) {
+          if (!Files.readString(t.resolve("comm")).contains("CompilerThre")) {
             continue;
           }
           String stat = Files.readString(t.resolve("stat"));
@@ -221,6 +220,11 @@ public final class StateFloor {
     }
     k[0] = (byte) (1 + random.nextInt(12));
     return k;
+  }
+
+  /** The value recorded under the key {@code {0}}: the height of the last commit. */
+  private static byte[] heightRecord(long height) {
+    return java.nio.ByteBuffer.allocate(Long.BYTES).putLong(height).array();
   }
 
   /** The value of a block's {@code i}th put. */
@@ -300,7 +304,7 @@ public final class StateFloor {
       String file = dir.resolve("sst-" + files++).toString();
       try (org.rocksdb.SstFileWriter w = new org.rocksdb.SstFileWriter(env, raw.options)) {
         w.open(file);
-        w.put(new byte[] {0}, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(height).array());
+        w.put(new byte[] {0}, heightRecord(height));
         for (int i = 0; i < keys.length; i++) {
           w.put(keys[i], value(i));
         }
@@ -350,7 +354,7 @@ public final class StateFloor {
         for (int i = 0; i < keys.length; i++) {
           wb.put(keys[i], value(i));
         }
-        wb.put(new byte[] {0}, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(height).array());
+        wb.put(new byte[] {0}, heightRecord(height));
         db.write(write, wb);
       }
     }
