@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * {@code medledger load --client D/client.json --rate R --duration S [--out ACKS] [--wait S]}
+ * {@code medledger load --client D/client.json --rate R --duration S [--out ACKS] [--wait S] [--warmup W]}
  * submits signed entries (patient registrations, each under a fresh key, signed before the timed
  * phase starts) at R per second for S seconds, round-robin over the nodes of the client configuration, through their client
  * endpoints, and waits for them to become final. A submission is acknowledged when its node
@@ -36,7 +36,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * the client can reach holds it. The last line is {@code submitted=N acknowledged=A final=F
  * p50_ms=X p99_ms=Y entries_per_s=Z} (latency from submission to acknowledgement; entries per
  * second acknowledged over the submission period). With {@code --out} the id of every acknowledged
- * entry is written, one hex id per line.
+ * entry is written, one hex id per line. With {@code --warmup W} the same submissions run first for
+ * W seconds, unmeasured, and their answers are awaited (up to the wait) before the timed phase, so
+ * that neither this process's compiler nor the nodes' is still at work in it; the line
+ * {@code {"warmup_submitted":N,"warmup_acknowledged":A}} is printed when the timed phase starts.
  */
 final class LoadCommand implements Command {
   @Override
@@ -47,9 +50,11 @@ final class LoadCommand implements Command {
     long duration = a.requiredLong("duration");
     String outFile = a.optional("out");
     long wait = a.optionalLong("wait", 30);
+    long warmup = a.optionalLong("warmup", 0);
     a.rejectUnknown();
-    if (rate < 1 || rate > 1_000_000 || duration < 1 || duration > 86_400 || wait < 0 || wait > 3600) {
-      throw new CliException("--rate must be 1..1000000, --duration 1..86400, --wait 0..3600");
+    if (rate < 1 || rate > 1_000_000 || duration < 1 || duration > 86_400 || wait < 0 || wait > 3600
+        || warmup < 0 || warmup > 3600) {
+      throw new CliException("--rate must be 1..1000000, --duration 1..86400, --wait 0..3600, --warmup 0..3600");
     }
     char[] pass = NodeKeys.passphrase(cc.keySource());
     NodeKeys keys;
@@ -74,72 +79,21 @@ final class LoadCommand implements Command {
       throw new CliException("no node of " + cc.nodes().size() + " in the client configuration is reachable");
     }
     Digest chainId = ChainParameters.defaults(cc.chain()).chainId();
-    long total = rate * duration;
+    long total = rate * (warmup + duration);
     // Key generation and signing cost two Ed25519 operations per entry: done before the timed
     // phase (on every core), so the generator does not compete with the nodes for CPU while it runs.
     List<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX));
-    SecureRandom random = new SecureRandom();
-    AtomicLong submitted = new AtomicLong();
-    AtomicLong lastAck = new AtomicLong();
-    ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
-    ConcurrentLinkedQueue<Digest> acked = new ConcurrentLinkedQueue<>();
-    List<CompletableFuture<?>> inFlight = new ArrayList<>();
-    long[] lastReconnect = new long[n];
-    long start = System.nanoTime();
-    long end = start + TimeUnit.SECONDS.toNanos(duration);
-    int next = 0;
-    for (long k = 0; k < total; k++) {
-      long due = start + k * 1_000_000_000L / rate;
-      long now = System.nanoTime();
-      if (due > now) {
-        TimeUnit.NANOSECONDS.sleep(due - now);
-      }
-      if (System.nanoTime() > end + TimeUnit.SECONDS.toNanos(1)) {
-        break; // the generator fell more than a second behind; stop at the duration
-      }
-      Entry e = k < prepared.size() ? prepared.get((int) k) : registration(chainId, random);
-      NodeClient c = null;
-      for (int tries = 0; tries < n && c == null; tries++) {
-        int i = next++ % n;
-        NodeClient x = clients.get(i);
-        if (x == null || !x.isOpen()) {
-          long t = System.nanoTime();
-          if (t - lastReconnect[i] > TimeUnit.SECONDS.toNanos(1)) {
-            lastReconnect[i] = t;
-            try {
-              x = connect(cc, i, identity);
-              clients.set(i, x);
-            } catch (NodeException ex) {
-              x = null;
-            }
-          } else {
-            x = null;
-          }
-        }
-        c = x;
-      }
-      if (c == null) {
-        continue;
-      }
-      long t0 = System.nanoTime();
-      submitted.incrementAndGet();
-      CompletableFuture<Finality> f = c.submit(e);
-      inFlight.add(f.whenComplete((fin, ex) -> {
-        if (ex == null) {
-          long t1 = System.nanoTime();
-          latencies.add(new long[] {t1 - t0});
-          lastAck.accumulateAndGet(t1, Math::max);
-          acked.add(fin.entryId());
-        }
-      }));
+    Driver driver = new Driver(cc, identity, clients, prepared, chainId, rate);
+    if (warmup > 0) {
+      // unmeasured: the same submissions, so this JVM's compiler has done its work before the timed phase
+      Phase w = driver.drive(warmup);
+      w.await(wait);
+      out.printf("{\"warmup_submitted\":%d,\"warmup_acknowledged\":%d}%n", w.submitted.get(), w.acked.size());
+      out.flush();
     }
-    long submitEnd = System.nanoTime();
-    try {
-      CompletableFuture.allOf(inFlight.toArray(new CompletableFuture[0])).get(wait, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      // failures and stragglers are counted below
-    }
-    List<Digest> ackedIds = new ArrayList<>(acked);
+    Phase p = driver.drive(duration);
+    p.await(wait);
+    List<Digest> ackedIds = new ArrayList<>(p.acked);
     long finalCount = countFinal(clients, ackedIds, err);
     for (int i = 0; i < 50 && finalCount < ackedIds.size(); i++) {
       Thread.sleep(200); // nodes other than the acknowledging one may be a block behind
@@ -159,11 +113,113 @@ final class LoadCommand implements Command {
         c.close();
       }
     }
-    long[] lat = latencies.stream().mapToLong(x -> x[0]).sorted().toArray();
-    double seconds = Math.max(1e-9, (Math.max(submitEnd, lastAck.get()) - start) / 1e9);
-    out.printf("submitted=%d acknowledged=%d final=%d p50_ms=%d p99_ms=%d entries_per_s=%d%n", submitted.get(),
+    long[] lat = p.latencies.stream().mapToLong(x -> x[0]).sorted().toArray();
+    double seconds = Math.max(1e-9, (Math.max(p.submitEnd, p.lastAck.get()) - p.start) / 1e9);
+    out.printf("submitted=%d acknowledged=%d final=%d p50_ms=%d p99_ms=%d entries_per_s=%d%n", p.submitted.get(),
         ackedIds.size(), finalCount, percentile(lat, 50), percentile(lat, 99), Math.round(ackedIds.size() / seconds));
     return 0;
+  }
+
+  /** What one phase of submissions saw: counts, latencies and acknowledged ids. */
+  private static final class Phase {
+    final AtomicLong submitted = new AtomicLong();
+    final AtomicLong lastAck = new AtomicLong();
+    final ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<Digest> acked = new ConcurrentLinkedQueue<>();
+    final List<CompletableFuture<?>> inFlight = new ArrayList<>();
+    long start;
+    long submitEnd;
+
+    /** Waits up to {@code seconds} for every submission's answer; failures and stragglers are counted by the caller. */
+    void await(long seconds) throws InterruptedException {
+      try {
+        CompletableFuture.allOf(inFlight.toArray(new CompletableFuture[0])).get(seconds, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // counted from the phase's queues
+      }
+    }
+  }
+
+  /** Submits entries at a fixed rate, round-robin over the nodes, reconnecting at most once a second per node. */
+  private static final class Driver {
+    private final ClientConfig cc;
+    private final TlsIdentity identity;
+    private final AtomicReferenceArray<NodeClient> clients;
+    private final List<Entry> prepared;
+    private final Digest chainId;
+    private final long rate;
+    private final long[] lastReconnect;
+    private final SecureRandom random = new SecureRandom();
+    private long used;
+    private int next;
+
+    Driver(ClientConfig cc, TlsIdentity identity, AtomicReferenceArray<NodeClient> clients, List<Entry> prepared,
+        Digest chainId, long rate) {
+      this.cc = cc;
+      this.identity = identity;
+      this.clients = clients;
+      this.prepared = prepared;
+      this.chainId = chainId;
+      this.rate = rate;
+      this.lastReconnect = new long[clients.length()];
+    }
+
+    /** Submits for {@code seconds} at the rate, stopping early when more than a second behind. */
+    Phase drive(long seconds) throws InterruptedException {
+      int n = clients.length();
+      Phase p = new Phase();
+      long total = rate * seconds;
+      p.start = System.nanoTime();
+      long end = p.start + TimeUnit.SECONDS.toNanos(seconds);
+      for (long k = 0; k < total; k++) {
+        long due = p.start + k * 1_000_000_000L / rate;
+        long now = System.nanoTime();
+        if (due > now) {
+          TimeUnit.NANOSECONDS.sleep(due - now);
+        }
+        if (System.nanoTime() > end + TimeUnit.SECONDS.toNanos(1)) {
+          break; // the generator fell more than a second behind; stop at the duration
+        }
+        Entry e = used < prepared.size() ? prepared.get((int) used) : registration(chainId, random);
+        used++;
+        NodeClient c = null;
+        for (int tries = 0; tries < n && c == null; tries++) {
+          int i = next++ % n;
+          NodeClient x = clients.get(i);
+          if (x == null || !x.isOpen()) {
+            long t = System.nanoTime();
+            if (t - lastReconnect[i] > TimeUnit.SECONDS.toNanos(1)) {
+              lastReconnect[i] = t;
+              try {
+                x = connect(cc, i, identity);
+                clients.set(i, x);
+              } catch (NodeException ex) {
+                x = null;
+              }
+            } else {
+              x = null;
+            }
+          }
+          c = x;
+        }
+        if (c == null) {
+          continue;
+        }
+        long t0 = System.nanoTime();
+        p.submitted.incrementAndGet();
+        CompletableFuture<Finality> f = c.submit(e);
+        p.inFlight.add(f.whenComplete((fin, ex) -> {
+          if (ex == null) {
+            long t1 = System.nanoTime();
+            p.latencies.add(new long[] {t1 - t0});
+            p.lastAck.accumulateAndGet(t1, Math::max);
+            p.acked.add(fin.entryId());
+          }
+        }));
+      }
+      p.submitEnd = System.nanoTime();
+      return p;
+    }
   }
 
   /** Most entries signed before the timed phase (about 100 MB); later ones are signed as they are sent. */

@@ -107,12 +107,17 @@ class MultiProcessNodeTest {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int code = Main.run(new String[] {"load", "--client", t.clientConfig().toString(), "--rate", "20", "--duration", "5",
-          "--out", acks.toString(), "--wait", "120"}, new ByteArrayInputStream(new byte[0]),
+          "--out", acks.toString(), "--wait", "120", "--warmup", "2"}, new ByteArrayInputStream(new byte[0]),
           new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
       assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
       String summary = out.toString(StandardCharsets.UTF_8).strip();
       String last = summary.substring(summary.lastIndexOf('\n') + 1);
       assertTrue(last.matches("submitted=\\d+ acknowledged=\\d+ final=\\d+ p50_ms=\\d+ p99_ms=\\d+ entries_per_s=\\d+"), last);
+      // the 40 warm-up submissions (2 s at 20/s) are made but neither counted nor written out
+      long submittedCount = Long.parseLong(last.replaceAll("^submitted=(\\d+) acknowledged=(\\d+).*$", "$1"));
+      long acknowledgedCount = Long.parseLong(last.replaceAll("^submitted=(\\d+) acknowledged=(\\d+).*$", "$2"));
+      assertTrue(submittedCount > 0 && submittedCount <= 100, last);
+      assertEquals(acknowledgedCount, Files.readAllLines(acks).stream().filter(s -> !s.isBlank()).count(), last);
       List<Digest> acked = new ArrayList<>(work.acked);
       Files.readAllLines(acks).stream().filter(s -> !s.isBlank()).map(Digest::fromHex).forEach(acked::add);
       assertTrue(work.acked.size() > 50, "the workload made progress: " + work.acked.size() + " acknowledged");
