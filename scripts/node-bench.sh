@@ -4,7 +4,13 @@
 # one Ed25519 verification measured in the same run, and the load average.
 # Usage: scripts/node-bench.sh [RATE] [DURATION_S]   (after `mvn -q package -DskipTests`)
 # NODE_BENCH_JFR=DIR records a JFR profile of node-1 (federation) and node-5 (audit) into DIR.
+# NODE_BENCH_PERF=DIR samples node-1 and node-5 with `perf record` (all threads, native code
+# included) during the measured load, and writes each JVM's map of compiled code beside it; the
+# load generator is sampled too, whole (generator.data).
 # NODE_BENCH_WARMUP="RATE SECONDS" sets the unmeasured warm-up load (default "300 300").
+# NODE_BENCH_WARMUP_AT_RATE=SECONDS: the measured load command first runs that long at RATE,
+# unmeasured (`load --warmup`, default 60; 0 skips it), so that the code paths of the measured load
+# are compiled, in the nodes and in the generator, before the timed phase.
 # NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
 # NODE_BENCH_BLOCK sets the testnet's max_block_entries (default 500, the node's own default).
 # Each node's line also gives the CPU of its JIT-compiler, GC and RocksDB threads and its system time.
@@ -14,7 +20,8 @@ rate=${1:-1000}
 duration=${2:-30}
 dir=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
+load_pid=""
+cleanup() { for p in "${pids[@]}" $load_pid; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
 trap 'exit 143' TERM INT # so that a timeout still runs the cleanup
 ml() { "$here/bin/medledger" "$@"; }
@@ -34,17 +41,40 @@ done
 # "Fresh JVMs"); the measured phase starts after it
 read -r warm_rate warm_s <<<"${NODE_BENCH_WARMUP:-300 300}"
 ml load --client "$dir/net/client.json" --rate "$warm_rate" --duration "$warm_s" --wait 120 >/dev/null || true
+warm_at_rate=${NODE_BENCH_WARMUP_AT_RATE:-60}
+# The measured load command first runs its own warm-up at RATE (`load --warmup`): the nodes' and its
+# own compilers then do their work before the timed phase, whose start it announces with a line
+# {"warmup_submitted":...}; everything below is measured from that line on.
+gen_perf=()
+if [ -n "${NODE_BENCH_PERF:-}" ]; then # the load generator too (perf's own CPU then counts as the generator's)
+  gen_perf=(perf record -F 997 -g -o "$NODE_BENCH_PERF/generator.data" --)
+fi
+MEDLEDGER_JAVA_OPTS="${NODE_BENCH_PERF:+-XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit}" \
+  "${gen_perf[@]}" "$here/bin/medledger" load --client "$dir/net/client.json" --rate "$rate" --duration "$duration" \
+  --wait 180 --warmup "$warm_at_rate" >"$dir/load.out" 2>"$dir/load.err" &
+load_pid=$!
+gen_java=$load_pid
+if [ -n "${NODE_BENCH_PERF:-}" ]; then
+  for _ in $(seq 1 100); do gen_java=$(pgrep -P "$load_pid" java || true); [ -n "$gen_java" ] && break; sleep 0.1; done
+fi
+if [ "$warm_at_rate" -gt 0 ]; then
+  while ! grep -q '"warmup_submitted"' "$dir/load.out" 2>/dev/null; do
+    kill -0 "$load_pid" 2>/dev/null || { echo "node-bench: the load command ended before its timed phase:" >&2; cat "$dir/load.err" >&2; exit 2; }
+    sleep 0.1
+  done
+fi
 ticks=$(getconf CLK_TCK)
 cpu() { # total user+system ticks of process $1 (bin/medledger execs java, so the pid is the JVM)
   awk '{print $14+$15}' "/proc/$1/stat"
 }
 sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
 # per-thread CPU ticks of a process, "tid name ticks" per line (names with spaces joined by _)
+# (one awk over every thread's stat file, so that eight processes are read within a fraction of a
+# second: the timed phase is already running when they are read)
 thread_ticks() {
-  local t
-  for t in /proc/"$1"/task/*; do
-    printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm" 2>/dev/null)" "$(sed -E 's/^.*\) //' "$t/stat" 2>/dev/null | awk '{print $12+$13}')"
-  done
+  awk '{ o = index($0, "("); c = 0; for (i = length($0); i > o; i--) if (substr($0, i, 1) == ")") { c = i; break }
+         name = substr($0, o + 1, c - o - 1); gsub(/ /, "_", name); split(substr($0, c + 2), f, " ")
+         print $1, name, f[12] + f[13] }' /proc/"$1"/task/*/stat 2>/dev/null || true
 }
 # ticks of a process's threads whose name (spaces as _) matches $2
 threads_cpu() { thread_ticks "$1" | awk -v re="$2" '$2 ~ re {s+=$3} END {print s+0}'; }
@@ -69,11 +99,23 @@ measured_from=$(date -u +%H:%M:%S)
 # (run in this shell, not in $(...): a subshell's children are its own)
 children_cpu() { tail -n 1 "$dir/times" | tr 'ms' '  ' | awk '{print $1*60+$2+$3*60+$4}'; }
 times >"$dir/times"
-gen_before=$(children_cpu)
-line=$(ml load --client "$dir/net/client.json" --rate "$rate" --duration "$duration" --wait 60 | tail -n 1)
+gen_before=$(children_cpu) # the generator is not reaped yet: only earlier children
+gen_at_start=$(awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)/t}' "/proc/$gen_java/stat") # its warm-up and set-up
+perf_pid=""
+if [ -n "${NODE_BENCH_PERF:-}" ]; then
+  perf record -F 997 -g -o "$NODE_BENCH_PERF/perf.data" -p "${pids[0]},${pids[4]}" >/dev/null 2>&1 &
+  perf_pid=$!
+fi
+wait "$load_pid" || true
+line=$(tail -n 1 "$dir/load.out")
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 times >"$dir/times"
 gen_after=$(children_cpu)
+if [ -n "$perf_pid" ]; then # stop sampling, then map the compiled code the samples fell in
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  for k in 0 4; do jcmd "${pids[$k]}" Compiler.perfmap >/dev/null 2>&1 || true; cp "/tmp/perf-${pids[$k]}.map" "$NODE_BENCH_PERF/" 2>/dev/null || true; done
+fi
 if [ -n "${NODE_BENCH_JFR:-}" ]; then # the nodes are killed with -9 below, so dump the recordings now
   for k in 0 4; do jcmd "${pids[$k]}" JFR.dump filename="$NODE_BENCH_JFR/node-$((k+1)).jfr" >/dev/null || true; done
 fi
@@ -85,8 +127,8 @@ verify_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
 echo "$line"
 awk -v a="$h_before" -v b="$h_after" -v f="$final" 'BEGIN { n=b-a; printf "blocks=%d entries_per_block=%.1f (node-1 heights %d to %d)\n", n, (n>0)? f/n : 0, a, b }'
 echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC"
-awk -v b="$gen_before" -v a="$gen_after" -v f="$final" -v v="$verify_us" 'BEGIN { s=a-b; per=(f>0)? s/f*1e6 : 0;
-  printf "load-generator cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f (same 2 cores as the nodes)\n", s, per, (v>0)? per/v : 0 }'
+awk -v b="$gen_before" -v a="$gen_after" -v w="$gen_at_start" -v f="$final" -v v="$verify_us" 'BEGIN { s=a-b-w; per=(f>0)? s/f*1e6 : 0;
+  printf "load-generator cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f (timed phase and final check; same 2 cores as the nodes)\n", s, per, (v>0)? per/v : 0 }'
 for n in 1 5; do # CPU seconds of node-1 and node-5 by thread name (digits folded), largest first
   by_thread=$(awk -v t="$ticks" 'FNR==NR {b[$1]=$3; next} {name=$2; gsub(/[0-9]+/, "N", name); s[name]+=($3-b[$1])/t}
     END {for (k in s) if (s[k] >= 0.05) printf "%.2f %s\n", s[k], k}' "$dir/threads-$n.before" "$dir/threads-$n.after" \
