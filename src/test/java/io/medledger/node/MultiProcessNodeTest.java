@@ -118,6 +118,8 @@ class MultiProcessNodeTest {
       long acknowledgedCount = Long.parseLong(last.replaceAll("^submitted=(\\d+) acknowledged=(\\d+).*$", "$2"));
       assertTrue(submittedCount > 0 && submittedCount <= 100, last);
       assertEquals(acknowledgedCount, Files.readAllLines(acks).stream().filter(s -> !s.isBlank()).count(), last);
+      // the timed phase is announced (scripts/node-bench.sh starts measuring on this line)
+      assertTrue(summary.lines().anyMatch(l -> l.matches("\\{\"warmup_submitted\":\\d+,\"warmup_acknowledged\":\\d+}")), summary);
       List<Digest> acked = new ArrayList<>(work.acked);
       Files.readAllLines(acks).stream().filter(s -> !s.isBlank()).map(Digest::fromHex).forEach(acked::add);
       assertTrue(work.acked.size() > 50, "the workload made progress: " + work.acked.size() + " acknowledged");
