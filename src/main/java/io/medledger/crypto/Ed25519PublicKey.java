@@ -3,6 +3,7 @@ package io.medledger.crypto;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import java.security.MessageDigest;
+import io.medledger.internal.ed25519.Ed25519Group;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
@@ -20,11 +21,14 @@ public final class Ed25519PublicKey {
   public static final int LENGTH = 32;
 
   private final byte[] encoded;
-  private final Ed25519.PublicPoint point;
+  /** The decoded point, as batch verification uses it. */
+  private final Ed25519Group.Affine affine;
+  /** BouncyCastle's form of the point, for one-at-a-time verification, decoded on first use. */
+  private volatile Ed25519.PublicPoint point;
 
-  private Ed25519PublicKey(byte[] encoded, Ed25519.PublicPoint point) {
+  private Ed25519PublicKey(byte[] encoded, Ed25519Group.Affine affine) {
     this.encoded = encoded;
-    this.point = point;
+    this.affine = affine;
   }
 
   /**
@@ -38,11 +42,13 @@ public final class Ed25519PublicKey {
           "an Ed25519 public key is 32 bytes, got " + (raw == null ? "null" : raw.length));
     }
     byte[] copy = raw.clone();
-    Ed25519.PublicPoint p = Ed25519.validatePublicKeyPartialExport(copy, 0);
-    if (p == null) {
+    // the rules of BouncyCastle's validatePublicKeyPartial, with one decoding shared by both
+    // verification paths (Ed25519Test compares the two on random and small-order encodings)
+    Ed25519Group.Affine a = Ed25519Group.decode(copy, 0);
+    if (a == null || Ed25519Group.hasSmallOrder(a)) {
       throw new MalformedEncodingException("not a valid Ed25519 public key");
     }
-    return new Ed25519PublicKey(copy, p);
+    return new Ed25519PublicKey(copy, a);
   }
 
   /**
@@ -65,19 +71,40 @@ public final class Ed25519PublicKey {
   }
 
   /**
-   * Verifies an Ed25519 signature (RFC 8032, with the canonical-S check) over {@code message}.
-   * Returns false for a signature of the wrong length or any invalid signature; never throws for
-   * malformed input.
+   * Verifies an Ed25519 signature over {@code message} by the cofactored equation of RFC 8032,
+   * section 5.1.7: R must be a canonical point encoding, S must be below the group order L, and
+   * {@code [8][S]B = [8]R + [8][k]A}. BouncyCastle checks exactly this, and so does
+   * {@link Ed25519Signatures#verifyAll} for many signatures at once, so a signature verified
+   * alone and in a batch gets the same answer. Returns false for a signature of the wrong length
+   * or any invalid signature; never throws for malformed input.
    */
   public boolean verify(byte[] message, byte[] signature) {
     if (message == null || signature == null || signature.length != Ed25519.SIGNATURE_SIZE) {
       return false;
     }
     try {
-      return Ed25519.verify(signature, 0, point, message, 0, message.length);
+      Ed25519.PublicPoint p = point;
+      if (p == null) {
+        p = Ed25519.validatePublicKeyPartialExport(encoded, 0);
+        if (p == null) {
+          return false; // not reached: the same rules held when the key was decoded
+        }
+        point = p;
+      }
+      return Ed25519.verify(signature, 0, p, message, 0, message.length);
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /** The decoded point, for batch verification. */
+  Ed25519Group.Affine affine() {
+    return affine;
+  }
+
+  /** The raw encoding itself, not a copy, for hashing inside this package. */
+  byte[] encodedForBatch() {
+    return encoded;
   }
 
   /** Returns a copy of the raw 32-byte encoding. */

@@ -103,6 +103,46 @@ class Ed25519Test {
   }
 
   @Test
+  void keyValidationMatchesBouncyCastlesOnRandomAndSmallOrderEncodings() {
+    SecureRandom rng = new SecureRandom();
+    java.util.List<byte[]> cases = new java.util.ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      byte[] b = new byte[32];
+      rng.nextBytes(b);
+      cases.add(b);
+    }
+    // the eight small-order points, each with both sign bits, and y = p + small (non-canonical)
+    for (String h : new String[] {
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"}) {
+      byte[] b = Hex.decode(h);
+      cases.add(b);
+      byte[] flipped = b.clone();
+      flipped[31] ^= (byte) 0x80;
+      cases.add(flipped);
+    }
+    int accepted = 0;
+    for (byte[] b : cases) {
+      boolean bc = org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyPartial(b, 0);
+      boolean ours;
+      try {
+        Ed25519PublicKey.fromBytes(b);
+        ours = true;
+      } catch (MalformedEncodingException e) {
+        ours = false;
+      }
+      assertEquals(bc, ours, Hex.encode(b));
+      accepted += ours ? 1 : 0;
+    }
+    assertTrue(accepted > 1000 && accepted < 2000, "about half of random strings are points: " + accepted);
+  }
+
+  @Test
   void secretsNeverAppearInToString() {
     byte[] seed = new byte[32];
     seed[0] = 0x42;

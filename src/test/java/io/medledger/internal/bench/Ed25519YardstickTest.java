@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class Ed25519YardstickTest {
   @Test
   void measuresAPositiveCpuTimePerVerification() {
-    double us = Ed25519Yardstick.microsPerVerification(10, 300);
+    double us = Ed25519Yardstick.microsPerVerification(500, 300); // rounds of tens of ms: thread CPU clocks may tick coarsely
     assertTrue(us > 1 && us < 100_000, "µs per verification: " + us);
   }
 
