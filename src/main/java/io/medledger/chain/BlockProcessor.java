@@ -15,6 +15,7 @@ import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Ed25519Signatures;
 import io.medledger.merkle.CompactRange;
 import io.medledger.merkle.Rfc9162;
 import java.util.ArrayList;
@@ -42,6 +43,11 @@ final class BlockProcessor {
    * proposal and on validation.
    */
   static final int VERIFIED_GENERATION = 1 << 15;
+  /**
+   * Fewest unverified entries checked as one batch: below this, one verification each costs about
+   * as much ({@code BatchVerifyBench}: equal at 8 signatures, 1.7 times faster at 64).
+   */
+  static final int BATCH_FROM = 16;
   /** Signer ids remembered (see {@link #participantOf}); past this many the cache starts afresh. */
   static final int SIGNER_IDS = 1 << 14;
 
@@ -51,6 +57,8 @@ final class BlockProcessor {
   // chain; a hit means the very same bytes, hence the same result. Racing updates only lose hits.
   private volatile Set<Digest> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile Set<Digest> verifiedBefore = Set.of();
+  // the multipliers of batch verification: unpredictable to whoever made the signatures
+  private final java.security.SecureRandom batchRandom = new java.security.SecureRandom();
   // signer key -> ParticipantId.of(key); replaced by an empty map when full. Races only lose entries.
   private volatile Map<Ed25519PublicKey, ParticipantId> participants = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -73,7 +81,7 @@ final class BlockProcessor {
       return false;
     }
     Digest whole = io.medledger.crypto.Sha256.hash(e.encoded);
-    if (verified.contains(whole) || verifiedBefore.contains(whole)) {
+    if (known(whole)) {
       return true;
     }
     byte[] msg = e.signingMessage(params.chainId());
@@ -82,6 +90,15 @@ final class BlockProcessor {
         return false;
       }
     }
+    remember(whole);
+    return true;
+  }
+
+  private boolean known(Digest whole) {
+    return verified.contains(whole) || verifiedBefore.contains(whole);
+  }
+
+  private void remember(Digest whole) {
     Set<Digest> current = verified;
     current.add(whole);
     if (current.size() >= VERIFIED_GENERATION) {
@@ -92,11 +109,60 @@ final class BlockProcessor {
         }
       }
     }
-    return true;
   }
 
-  /** Null when every entry's signatures verify, else the reason naming the first bad entry. */
+  /**
+   * Null when every entry's signatures verify, else the reason naming the first bad entry. The
+   * signatures not verified before are checked together ({@link Ed25519Signatures#verifyAll}), in
+   * one batch per core when {@code parallel}; only when a batch fails are its entries checked one
+   * at a time, to name the first bad one. Both give the same answer for every signature.
+   */
   String verifySignatures(List<EncodedEntry> entries, boolean parallel) {
+    int n = entries.size();
+    Digest[] wholes = new Digest[n];
+    List<Integer> todo = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      EncodedEntry e = entries.get(i);
+      if (e.entry.endorsements().isEmpty()) {
+        return firstBad(entries, parallel);
+      }
+      wholes[i] = io.medledger.crypto.Sha256.hash(e.encoded);
+      if (!known(wholes[i])) {
+        todo.add(i);
+      }
+    }
+    if (todo.size() < BATCH_FROM) {
+      return firstBad(entries, parallel);
+    }
+    int chunks = parallel ? Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), todo.size() / BATCH_FROM)) : 1;
+    IntStream range = IntStream.range(0, chunks);
+    boolean ok = (chunks > 1 ? range.parallel() : range).allMatch(c -> {
+      List<Integer> part = todo.subList(c * todo.size() / chunks, (c + 1) * todo.size() / chunks);
+      List<Ed25519PublicKey> keys = new ArrayList<>();
+      List<byte[]> messages = new ArrayList<>();
+      List<byte[]> signatures = new ArrayList<>();
+      for (int i : part) {
+        EncodedEntry e = entries.get(i);
+        byte[] msg = e.signingMessage(params.chainId());
+        for (Endorsement en : e.entry.endorsements()) {
+          keys.add(en.signer());
+          messages.add(msg);
+          signatures.add(en.signature().toByteArray());
+        }
+      }
+      return Ed25519Signatures.verifyAll(keys, messages, signatures, batchRandom);
+    });
+    if (!ok) {
+      return firstBad(entries, parallel);
+    }
+    for (int i : todo) {
+      remember(wholes[i]);
+    }
+    return null;
+  }
+
+  /** Checks entries one at a time: null when all verify, else the reason naming the first bad one. */
+  private String firstBad(List<EncodedEntry> entries, boolean parallel) {
     IntPredicate bad = i -> !signaturesValid(entries.get(i));
     IntStream range = IntStream.range(0, entries.size());
     OptionalInt first = parallel ? range.parallel().filter(bad).min() : range.filter(bad).findFirst();

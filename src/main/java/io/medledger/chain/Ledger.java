@@ -613,7 +613,8 @@ public final class Ledger implements AutoCloseable {
    * Verifies the signatures of {@code entries} ahead of the block that will hold them, as
    * admission to a pending pool does, but without authorization (which needs the state that
    * block will see). Entries whose signatures verify are remembered by their exact encoding, so
-   * that proposing or validating a block holding them does not verify them again; nothing else
+   * that proposing or validating a block holding them does not verify them again (from 16
+   * entries, their signatures are checked as batches, as block validation does); nothing else
    * changes, and every other rule is still checked then. The entry objects themselves are
    * remembered too (by identity, with their encoding), so proposing them does not encode them again. Takes no lock, so it runs while another
    * thread proposes or appends the block before.
@@ -621,6 +622,16 @@ public final class Ledger implements AutoCloseable {
    * @return the entries whose signatures do not verify, in order (empty if all do)
    */
   public List<Entry> verifySignaturesAhead(List<Entry> entries) {
+    EncodedEntry[] enc = new EncodedEntry[entries.size()];
+    java.util.stream.IntStream range = java.util.stream.IntStream.range(0, enc.length);
+    (parallel ? range.parallel() : range).forEach(i -> enc[i] = EncodedEntry.of(entries.get(i)));
+    if (processor.verifySignatures(java.util.Arrays.asList(enc), parallel) == null) {
+      for (int i = 0; i < enc.length; i++) {
+        verifiedAhead.put(entries.get(i), enc[i]);
+      }
+      return List.of();
+    }
+    // some entry is bad: find every one (those that verified meanwhile are remembered)
     java.util.stream.Stream<Entry> s = parallel ? entries.parallelStream() : entries.stream();
     return s.filter(e -> {
       EncodedEntry ee = EncodedEntry.of(e);
