@@ -644,6 +644,29 @@ public final class Ledger implements AutoCloseable {
   }
 
   /**
+   * Sets {@code ok[i]} for each entry not yet marked: the signatures of all of them are checked as
+   * batches, and only if a batch fails, one entry at a time.
+   */
+  private void checkUnverified(EncodedEntry[] enc, boolean[] ok) {
+    List<EncodedEntry> rest = new ArrayList<>();
+    for (int i = 0; i < enc.length; i++) {
+      if (!ok[i]) {
+        rest.add(enc[i]);
+      }
+    }
+    if (rest.isEmpty()) {
+      return;
+    }
+    boolean all = processor.verifySignatures(rest, parallel) == null;
+    java.util.stream.IntStream range = java.util.stream.IntStream.range(0, enc.length);
+    (parallel ? range.parallel() : range).forEach(i -> {
+      if (!ok[i]) {
+        ok[i] = all || processor.signaturesValid(enc[i]);
+      }
+    });
+  }
+
+  /**
    * Checks one entry (signatures and authorization) against the state as of the tip at the
    * current clock time, for admission to a pending pool.
    */
@@ -684,8 +707,9 @@ public final class Ledger implements AutoCloseable {
     (parallel ? range.parallel() : range).forEach(i -> {
       EncodedEntry ahead = verifiedAhead.getIfPresent(pending.get(i));
       enc[i] = ahead != null ? ahead : EncodedEntry.of(pending.get(i));
-      ok[i] = ahead != null || processor.signaturesValid(enc[i]);
+      ok[i] = ahead != null;
     });
+    checkUnverified(enc, ok);
     List<EncodedEntry> encoded = java.util.Arrays.asList(enc);
     lock.readLock().lock();
     try {

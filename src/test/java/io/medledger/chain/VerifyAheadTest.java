@@ -44,4 +44,31 @@ class VerifyAheadTest {
     // a block holding the tampered entry is still refused by validation
     assertTrue(!f.ledger.validate(f.rawBlock(List.of(good, tampered))).isAccepted());
   }
+
+  @Test
+  void largeListsAreCheckedAsBatchesWithTheSameVerdicts() {
+    ChainFixture f = ChainFixture.create();
+    List<Entry> entries = new java.util.ArrayList<>();
+    for (int i = 0; i < 3 * BlockProcessor.BATCH_FROM; i++) {
+      entries.add(f.registerPatient(f.actor("patient-" + i)));
+    }
+    Entry victim = entries.get(29);
+    Endorsement e = victim.endorsements().get(0);
+    byte[] sig = e.signature().toByteArray();
+    sig[40] ^= 1;
+    Entry tampered = ((PatientRegistration) victim).withEndorsements(List.of(new Endorsement(e.signer(), ByteString.of(sig))));
+    List<Entry> withBad = new java.util.ArrayList<>(entries);
+    withBad.set(29, tampered);
+    // proposing: every entry unverified, one bad among them
+    BlockCandidate c = f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(), withBad).value();
+    assertEquals(withBad.size() - 1, c.block().block().entries().size());
+    assertEquals(1, c.rejected().size());
+    assertEquals(tampered, c.rejected().get(0).entry());
+    assertEquals("missing or invalid signature", c.rejected().get(0).reason());
+    // verifying ahead names it too, and passes the list without it
+    assertEquals(List.of(tampered), f.ledger.verifySignaturesAhead(withBad));
+    assertEquals(List.of(), f.ledger.verifySignaturesAhead(entries));
+    BlockCandidate all = f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(), entries).value();
+    assertEquals(entries.size(), all.block().block().entries().size());
+  }
 }
