@@ -136,7 +136,7 @@ final class BlockProcessor {
     }
     int chunks = parallel ? Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), todo.size() / BATCH_FROM)) : 1;
     IntStream range = IntStream.range(0, chunks);
-    boolean ok = (chunks > 1 ? range.parallel() : range).allMatch(c -> {
+    long failed = (chunks > 1 ? range.parallel() : range).filter(c -> {
       List<Integer> part = todo.subList(c * todo.size() / chunks, (c + 1) * todo.size() / chunks);
       List<Ed25519PublicKey> keys = new ArrayList<>();
       List<byte[]> messages = new ArrayList<>();
@@ -150,15 +150,15 @@ final class BlockProcessor {
           signatures.add(en.signature().toByteArray());
         }
       }
-      return Ed25519Signatures.verifyAll(keys, messages, signatures, batchRandom);
-    });
-    if (!ok) {
-      return firstBad(entries, parallel);
-    }
-    for (int i : todo) {
-      remember(wholes[i]);
-    }
-    return null;
+      if (!Ed25519Signatures.verifyAll(keys, messages, signatures, batchRandom)) {
+        return true;
+      }
+      for (int i : part) {
+        remember(wholes[i]); // so that a failed batch elsewhere re-checks only its own entries
+      }
+      return false;
+    }).count();
+    return failed == 0 ? null : firstBad(entries, parallel);
   }
 
   /** Checks entries one at a time: null when all verify, else the reason naming the first bad one. */

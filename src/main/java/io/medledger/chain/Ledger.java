@@ -625,22 +625,17 @@ public final class Ledger implements AutoCloseable {
     EncodedEntry[] enc = new EncodedEntry[entries.size()];
     java.util.stream.IntStream range = java.util.stream.IntStream.range(0, enc.length);
     (parallel ? range.parallel() : range).forEach(i -> enc[i] = EncodedEntry.of(entries.get(i)));
-    if (processor.verifySignatures(java.util.Arrays.asList(enc), parallel) == null) {
-      for (int i = 0; i < enc.length; i++) {
+    boolean[] ok = new boolean[enc.length];
+    checkUnverified(enc, ok);
+    List<Entry> bad = new ArrayList<>();
+    for (int i = 0; i < enc.length; i++) {
+      if (ok[i]) {
         verifiedAhead.put(entries.get(i), enc[i]);
+      } else {
+        bad.add(entries.get(i));
       }
-      return List.of();
     }
-    // some entry is bad: find every one (those that verified meanwhile are remembered)
-    java.util.stream.Stream<Entry> s = parallel ? entries.parallelStream() : entries.stream();
-    return s.filter(e -> {
-      EncodedEntry ee = EncodedEntry.of(e);
-      if (!processor.signaturesValid(ee)) {
-        return true;
-      }
-      verifiedAhead.put(e, ee);
-      return false;
-    }).toList();
+    return bad;
   }
 
   /**

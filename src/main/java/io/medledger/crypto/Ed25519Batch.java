@@ -7,7 +7,7 @@ import java.security.SecureRandom;
 import java.util.List;
 
 /**
- * The cofactored Ed25519 equation for one signature or a random linear combination of many.
+ * The cofactored Ed25519 equation, checked for a random linear combination of signatures.
  *
  * <p>Thread-safe: stateless.
  */

@@ -2,8 +2,8 @@ package io.medledger.crypto;
 
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
-import java.security.MessageDigest;
 import io.medledger.internal.ed25519.Ed25519Group;
+import java.security.MessageDigest;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**

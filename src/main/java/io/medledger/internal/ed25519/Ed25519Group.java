@@ -78,8 +78,9 @@ public final class Ed25519Group {
 
   /**
    * Decodes a 32-byte point encoding as RFC 8032, section 5.1.3 does, with the rules
-   * BouncyCastle's verifier applies to R: the y coordinate must be canonical (below p), x must
-   * exist, and the sign bit must not be set for x = 0. Small-order points are accepted.
+   * BouncyCastle applies to R and to keys: the y coordinate must be canonical (below p), x must
+   * exist, and the sign bit must not be set for x = 0. Small-order points are accepted here (keys
+   * are refused with {@link #hasSmallOrder}).
    *
    * @return the point, or null if the encoding is rejected
    */
