@@ -76,11 +76,16 @@ final class BlockProcessor {
   // ---------------------------------------------------------------- signatures
 
   boolean signaturesValid(EncodedEntry e) {
+    return signaturesValid(e, null);
+  }
+
+  /** As {@link #signaturesValid(EncodedEntry)}, given the SHA-256 of the encoding if known. */
+  private boolean signaturesValid(EncodedEntry e, Digest hashed) {
     List<Endorsement> ens = e.entry.endorsements();
     if (ens.isEmpty()) {
       return false;
     }
-    Digest whole = io.medledger.crypto.Sha256.hash(e.encoded);
+    Digest whole = hashed != null ? hashed : io.medledger.crypto.Sha256.hash(e.encoded);
     if (known(whole)) {
       return true;
     }
@@ -120,19 +125,19 @@ final class BlockProcessor {
   String verifySignatures(List<EncodedEntry> entries, boolean parallel) {
     int n = entries.size();
     Digest[] wholes = new Digest[n];
+    IntStream hashing = IntStream.range(0, n);
+    (parallel ? hashing.parallel() : hashing).forEach(i -> wholes[i] = io.medledger.crypto.Sha256.hash(entries.get(i).encoded));
     List<Integer> todo = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      EncodedEntry e = entries.get(i);
-      if (e.entry.endorsements().isEmpty()) {
-        return firstBad(entries, parallel);
+      if (entries.get(i).entry.endorsements().isEmpty()) {
+        return firstBad(entries, wholes, parallel);
       }
-      wholes[i] = io.medledger.crypto.Sha256.hash(e.encoded);
       if (!known(wholes[i])) {
         todo.add(i);
       }
     }
     if (todo.size() < BATCH_FROM) {
-      return firstBad(entries, parallel);
+      return firstBad(entries, wholes, parallel);
     }
     int chunks = parallel ? Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), todo.size() / BATCH_FROM)) : 1;
     IntStream range = IntStream.range(0, chunks);
@@ -158,12 +163,15 @@ final class BlockProcessor {
       }
       return false;
     }).count();
-    return failed == 0 ? null : firstBad(entries, parallel);
+    return failed == 0 ? null : firstBad(entries, wholes, parallel);
   }
 
-  /** Checks entries one at a time: null when all verify, else the reason naming the first bad one. */
-  private String firstBad(List<EncodedEntry> entries, boolean parallel) {
-    IntPredicate bad = i -> !signaturesValid(entries.get(i));
+  /**
+   * Checks entries one at a time, reusing the SHA-256 of each encoding: null when all verify,
+   * else the reason naming the first bad one.
+   */
+  private String firstBad(List<EncodedEntry> entries, Digest[] wholes, boolean parallel) {
+    IntPredicate bad = i -> !signaturesValid(entries.get(i), wholes[i]);
     IntStream range = IntStream.range(0, entries.size());
     OptionalInt first = parallel ? range.parallel().filter(bad).min() : range.filter(bad).findFirst();
     if (first.isEmpty()) {
