@@ -83,7 +83,7 @@ public final class RocksStateStore implements StateStore {
     };
     options = new Options().setCreateIfMissing(true).setTableFormatConfig(table).setListeners(List.of(restrict))
         .setWriteBufferSize(MEMTABLE_BYTES).setMaxWriteBufferNumber(2).setMaxOpenFiles(512)
-        .setCompressionType(CompressionType.LZ4_COMPRESSION).setMaxBackgroundJobs(2)
+        .setCompressionType(CompressionType.NO_COMPRESSION).setMaxBackgroundJobs(2)
         // A whole-key bloom filter in each memtable (a tenth of its size): a read of a key the
         // memtable does not hold (every duplicate check, most reads) skips the memtable's search.
         .setMemtableWholeKeyFiltering(true).setMemtablePrefixBloomSizeRatio(0.1);
