@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The messages consensus participants exchange: a sealed family, each signed with Ed25519, with
- * one canonical encoding ({@link #encode()} / {@link #decode(byte[], int)}). Proposals, votes and
- * timeouts are signed over their {@link Statement} (so that votes form certificates and conflicts
- * form {@link Equivocation}); the other messages are signed over their whole body. Decoding checks
+ * The messages consensus participants exchange: a sealed family with one canonical encoding
+ * ({@link #encode()} / {@link #decode(byte[], int)}). Proposals, votes and timeouts are signed
+ * with Ed25519 over their {@link Statement} (so that votes form certificates and conflicts form
+ * {@link Equivocation}); statuses, block requests and block responses over their whole body;
+ * an {@link EntryBatch} is not signed (its entries are). Decoding checks
  * structure only; the receiving protocol checks signatures against the membership. Immutable.
  */
 public sealed interface ConsensusMessage {
@@ -329,25 +330,20 @@ public sealed interface ConsensusMessage {
     }
   }
 
-  /** Pending entries gossiped so that every bookkeeper and voter knows the outstanding work. */
-  record EntryBatch(List<byte[]> entries, int sender, byte[] signature)
-      implements ConsensusMessage {
+  /**
+   * Pending entries gossiped so that every bookkeeper and voter knows the outstanding work. The
+   * only unsigned message: each entry carries its own signatures, and the batch is taken from the
+   * peer that the transport authenticated ({@link Event.MessageReceived}), whose pool quota the
+   * entries count against. A signature would add nothing a peer could not deny anyway, and cost
+   * one signing per flush and one verification per receiver.
+   */
+  record EntryBatch(List<byte[]> entries) implements ConsensusMessage {
     public EntryBatch {
-      if (sender < 0) {
-        throw new IllegalArgumentException("invalid sender index");
-      }
       List<byte[]> copy = new ArrayList<>(entries.size());
       for (byte[] b : entries) {
         copy.add(b.clone());
       }
       entries = List.copyOf(copy);
-      signature = sig(signature);
-    }
-
-    /** A signed batch. */
-    public static EntryBatch sign(List<byte[]> entries, int sender, Ed25519PrivateKey key, Digest chainId) {
-      EntryBatch u = new EntryBatch(entries, sender, new byte[64]);
-      return new EntryBatch(entries, sender, key.sign(u.signingBytes(chainId)));
     }
 
     @Override
@@ -364,34 +360,29 @@ public sealed interface ConsensusMessage {
     }
 
     @Override
-    public byte[] signature() {
-      return signature.clone();
-    }
-
-    @Override
     public long height() {
       return 0;
     }
 
-    void body(Wire.Writer w) {
-      w.u8(TAG_ENTRIES).i32(sender).i32(entries.size());
+    @Override
+    public byte[] encode() {
+      int size = 5;
+      for (byte[] e : entries) {
+        size += 4 + e.length;
+      }
+      Wire.Writer w = new Wire.Writer(size).u8(TAG_ENTRIES).i32(entries.size());
       for (byte[] e : entries) {
         w.bytes(e);
       }
-    }
-
-    @Override
-    public byte[] encode() {
-      Wire.Writer w = new Wire.Writer(1024);
-      body(w);
-      return w.raw(signature).toByteArray();
+      return w.toByteArray();
     }
   }
 
   /**
-   * The bytes a body-signed message (status, request, response, entries) is signed over:
-   * a domain tag, the chain id and the body. Statement-signed messages return their statement's
-   * signing bytes.
+   * The bytes a body-signed message (status, request, response) is signed over: a domain tag,
+   * the chain id and the body. Statement-signed messages return their statement's signing bytes.
+   *
+   * @throws IllegalStateException for an {@link EntryBatch}, which is not signed
    */
   default byte[] signingBytes(Digest chainId) {
     if (this instanceof Proposal p) {
@@ -409,7 +400,7 @@ public sealed interface ConsensusMessage {
     } else if (this instanceof BlockResponse b) {
       b.body(w);
     } else {
-      ((EntryBatch) this).body(w);
+      throw new IllegalStateException("an entry batch is not signed");
     }
     return w.toByteArray();
   }
@@ -473,13 +464,12 @@ public sealed interface ConsensusMessage {
           m = new BlockResponse(h, blocks, certs, k, r.raw(64));
         }
         case TAG_ENTRIES -> {
-          int k = r.i32In(0, QuorumCertificate.MAX_SIGNERS * 2, "sender");
           int n = r.count(Math.min(1_000_000, r.remaining() / 4), "entry");
           List<byte[]> entries = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
             entries.add(r.bytes(maxBytes));
           }
-          m = new EntryBatch(entries, k, r.raw(64));
+          m = new EntryBatch(entries);
         }
         default -> throw new MalformedEncodingException("unknown consensus message tag " + tag);
       }

@@ -25,8 +25,11 @@ public sealed interface Event {
   }
 
   /**
-   * Bytes arrived from a peer. {@code from} is the transport's claim only; the protocol trusts
-   * the signature inside, and drops undecodable or forged messages.
+   * Bytes arrived from a peer, named by the transport, which must have authenticated it (as the
+   * node runtime's mutually authenticated TLS does). Signed messages are checked against the
+   * signature inside, and undecodable or forged ones are dropped; an unsigned
+   * {@link ConsensusMessage.EntryBatch} is taken on {@code from}'s word, within its quota, since
+   * each entry in it is signed by its own author.
    */
   record MessageReceived(Ed25519PublicKey from, byte[] bytes) implements Event {
     public MessageReceived {

@@ -66,8 +66,7 @@ class ConsensusMessageFuzzTest extends DecoderFuzzing {
     out.add(new Seed(0, "block-response", ConsensusMessage.BlockResponse.sign(3, List.of(blockBytes, new byte[0]),
         List.of(cert(StatementKind.PRECOMMIT, 3, 0, block, 2), cert(StatementKind.PRECOMMIT, 4, 1, block, 1)),
         0, key(0), CHAIN)));
-    out.add(new Seed(0, "entries", ConsensusMessage.EntryBatch.sign(List.of(blockBytes, new byte[] {1}), 2, key(2),
-        CHAIN)));
+    out.add(new Seed(0, "entries", new ConsensusMessage.EntryBatch(List.of(blockBytes, new byte[] {1}))));
     out.add(new Seed(1, "precommit", cert(StatementKind.PRECOMMIT, 9, 0, block, 3)));
     Statement other = new Statement(StatementKind.PREVOTE, 7, 2, Sha256.hash(blockBytes), -1);
     out.add(new Seed(2, "double-vote", new Equivocation(key(1).publicKey(), prevote,

@@ -133,13 +133,15 @@ class MessagesTest {
         ConsensusMessage.BlockRequest.sign(4, 16, 2, k, CHAIN),
         ConsensusMessage.BlockResponse.sign(4, List.of(new byte[] {1}, new byte[] {2, 2}),
             List.of(cert(ks, StatementKind.PRECOMMIT, 3), cert(ks, StatementKind.PRECOMMIT, 4)), 0, k, CHAIN),
-        ConsensusMessage.EntryBatch.sign(List.of(new byte[] {5}, new byte[0]), 3, k, CHAIN));
+        new ConsensusMessage.EntryBatch(List.of(new byte[] {5}, new byte[0])));
     for (ConsensusMessage m : all) {
       byte[] enc = m.encode();
       ConsensusMessage back = ConsensusMessage.decode(enc, 1 << 20);
       assertArrayEquals(enc, back.encode(), m.getClass().getSimpleName());
       assertEquals(m.getClass(), back.getClass());
-      assertArrayEquals(m.signingBytes(CHAIN), back.signingBytes(CHAIN));
+      if (!(m instanceof ConsensusMessage.EntryBatch)) { // the one unsigned message
+        assertArrayEquals(m.signingBytes(CHAIN), back.signingBytes(CHAIN));
+      }
       for (int cut = 0; cut < enc.length; cut += Math.max(1, enc.length / 17)) {
         byte[] truncated = Arrays.copyOf(enc, cut);
         assertThrows(MalformedEncodingException.class, () -> ConsensusMessage.decode(truncated, 1 << 20));

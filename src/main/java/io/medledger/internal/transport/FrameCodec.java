@@ -16,8 +16,11 @@ import java.util.List;
 public final class FrameCodec {
   /** Bytes of the length prefix. */
   public static final int PREFIX = 4;
-  /** The only protocol version spoken so far. */
-  public static final int VERSION = 1;
+  /**
+   * The protocol version this build speaks, and the only one: 2 since entry batches are unsigned
+   * (version 1 signed them; a version 1 peer is refused in the handshake).
+   */
+  public static final int VERSION = 2;
   private static final byte[] MAGIC = {'M', 'E', 'D', 'L', 'E', 'D', 'G', 'R'};
   /** Size of a hello frame's payload. */
   public static final int HELLO_BYTES = MAGIC.length + 2 + 2 + Digest.LENGTH;

@@ -1,0 +1,106 @@
+package io.medledger.consensus;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.MutableClock;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.consensus.sim.SimApp;
+import io.medledger.consensus.sim.SimBlock;
+import io.medledger.consensus.sim.SimEntry;
+import io.medledger.consensus.sim.SimLedger;
+import io.medledger.consensus.sim.Simulation;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Entry batches are unsigned: the engine takes one from a member that the transport names, and
+ * ignores one from any other key; the encoding carries the entries and nothing else.
+ */
+class EntryGossipTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private final Digest chainId = Sha256.hash("entry-gossip".getBytes(StandardCharsets.US_ASCII));
+  private final List<Ed25519PrivateKey> keys = new ArrayList<>();
+  private final VoterSet membership;
+  private final Ed25519PrivateKey client = Ed25519PrivateKey.fromSeed(new byte[32]);
+
+  EntryGossipTest() {
+    for (int i = 0; i < 4; i++) {
+      keys.add(Ed25519PrivateKey.fromSeed(Sha256.hash(new byte[] {'g', (byte) i}).toByteArray()));
+    }
+    membership = new VoterSet(keys.stream().map(Ed25519PrivateKey::publicKey).toList(), List.of());
+  }
+
+  private byte[] entry(long nonce) {
+    return SimEntry.sign(client, nonce, new byte[] {(byte) nonce, 7}).encode();
+  }
+
+  /** The entries of the first block the proposer of height 1 proposes after two batches arrive. */
+  private List<byte[]> proposedAfter(Ed25519PublicKey firstSender, Ed25519PublicKey secondSender) {
+    Ed25519PublicKey proposerKey = QuorumEngine.proposerOf(membership, 1, 0);
+    Ed25519PrivateKey me = keys.get(membership.federation().indexOf(proposerKey));
+    MutableClock clock = new MutableClock(T0);
+    ConsensusContext ctx = new ConsensusContext(me, clock, new SplittableRandom(1), new InMemorySafetyStore(),
+        SignatureVerifier.DIRECT);
+    ConsensusProtocol p = Protocols.create(BftProtocol.NAME,
+        new SimApp(chainId, membership, new SimLedger(), 1_000), ctx, Simulation.defaultConfig());
+    List<Action> actions = new ArrayList<>(p.handle(new Event.Start()));
+    actions.addAll(p.handle(new Event.MessageReceived(firstSender,
+        new ConsensusMessage.EntryBatch(List.of(entry(1))).encode())));
+    actions.addAll(p.handle(new Event.MessageReceived(secondSender,
+        new ConsensusMessage.EntryBatch(List.of(entry(2))).encode())));
+    // fire every timer asked for, a minute later, until a proposal goes out
+    for (int round = 0; round < 5; round++) {
+      for (Action a : actions) {
+        if (a instanceof Action.Broadcast b && b.message() instanceof ConsensusMessage.Proposal prop) {
+          return SimBlock.decode(prop.block()).entries();
+        }
+      }
+      List<Action> next = new ArrayList<>();
+      clock.advance(Duration.ofMinutes(1));
+      for (Action a : actions) {
+        if (a instanceof Action.SetTimer t) {
+          next.addAll(p.handle(new Event.TimerFired(t.timer())));
+        }
+      }
+      actions = next;
+    }
+    return List.of();
+  }
+
+  @Test
+  void aBatchFromAMemberIsTakenAndOneFromAnyOtherKeyIsIgnored() {
+    Ed25519PublicKey member = keys.get(1).publicKey();
+    Ed25519PublicKey stranger = Ed25519PrivateKey.fromSeed(new byte[] {
+        9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}).publicKey();
+    List<byte[]> both = proposedAfter(member, keys.get(2).publicKey());
+    assertEquals(2, both.size(), "control: batches from two members are both proposed");
+    List<byte[]> one = proposedAfter(stranger, member);
+    assertEquals(1, one.size(), "only the member's batch is proposed");
+    assertArrayEquals(entry(2), one.get(0));
+  }
+
+  @Test
+  void theEncodingIsTheTagTheCountAndTheEntries() {
+    byte[] a = entry(1);
+    byte[] enc = new ConsensusMessage.EntryBatch(List.of(a, new byte[0])).encode();
+    assertEquals(1 + 4 + 4 + a.length + 4, enc.length);
+    assertEquals(ConsensusMessage.TAG_ENTRIES, enc[0]);
+    ConsensusMessage back = ConsensusMessage.decode(enc, 1 << 20);
+    assertTrue(back instanceof ConsensusMessage.EntryBatch);
+    assertArrayEquals(enc, back.encode());
+    byte[] trailing = java.util.Arrays.copyOf(enc, enc.length + 64); // version 1 carried a signature here
+    assertThrows(MalformedEncodingException.class, () -> ConsensusMessage.decode(trailing, 1 << 20));
+    assertThrows(IllegalStateException.class, () -> back.signingBytes(chainId));
+  }
+}
