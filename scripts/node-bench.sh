@@ -12,7 +12,8 @@
 # unmeasured (`load --warmup`, default 60; 0 skips it), so that the code paths of the measured load
 # are compiled, in the nodes and in the generator, before the timed phase.
 # NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
-# NODE_BENCH_BLOCK sets the testnet's max_block_entries (default 500, the node's own default).
+# NODE_BENCH_BLOCK sets the testnet's max_block_entries (default 1000, the node's own default).
+# NODE_BENCH_PROBE=0 skips the second measurement of the yardstick, halfway through the timed phase.
 # Each node's line also gives the CPU of its JIT-compiler, GC and RocksDB threads and its system time.
 set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -21,11 +22,12 @@ duration=${2:-30}
 dir=$(mktemp -d)
 pids=()
 load_pid=""
-cleanup() { for p in "${pids[@]}" $load_pid; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
+probe_pid=""
+cleanup() { for p in "${pids[@]}" $load_pid $probe_pid; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
 trap 'exit 143' TERM INT # so that a timeout still runs the cleanup
 ml() { "$here/bin/medledger" "$@"; }
-ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 100 --max-block-entries "${NODE_BENCH_BLOCK:-500}" >/dev/null
+ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 100 --max-block-entries "${NODE_BENCH_BLOCK:-1000}" >/dev/null
 for i in 1 2 3 4 5 6 7 8; do
   jfr=""
   if [ -n "${NODE_BENCH_JFR:-}" ] && { [ "$i" = 1 ] || [ "$i" = 5 ]; }; then
@@ -95,6 +97,17 @@ for k in "${!pids[@]}"; do
 done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measured_from=$(date -u +%H:%M:%S)
+# The yardstick measured once more halfway through the timed phase, on the same busy cores as the
+# nodes (its thread's CPU time, so waiting for a core does not count, but the caches and the
+# sibling hyper-thread that the nodes share with it do); about 1 s of CPU of its own in the window.
+# NODE_BENCH_PROBE=0 leaves it out.
+# It is started as a grandchild (its pid in a file), so that this shell never reaps it and `times`
+# below does not count its CPU as the load generator's.
+if [ "${NODE_BENCH_PROBE:-1}" != 0 ]; then
+  ( (sleep $((duration / 2)); exec "$here/bin/medledger" bench ed25519-verify --count 1000) \
+      >"$dir/verify-during" 2>/dev/null & echo $! >"$dir/probe.pid" )
+  probe_pid=$(cat "$dir/probe.pid")
+fi
 # user+system seconds of this shell's reaped children (the load generator below), from `times`
 # (run in this shell, not in $(...): a subshell's children are its own)
 children_cpu() { tail -n 1 "$dir/times" | tr 'ms' '  ' | awk '{print $1*60+$2+$3*60+$4}'; }
@@ -124,9 +137,17 @@ thread_ticks "${pids[4]}" >"$dir/threads-5.after"
 final=$(sed -E 's/.*final=([0-9]+).*/\1/' <<<"$line")
 h_after=$(height || echo 0)
 verify_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
+verify_busy_us=""
+if [ -n "$probe_pid" ]; then
+  for _ in $(seq 1 600); do kill -0 "$probe_pid" 2>/dev/null || break; sleep 0.1; done
+  verify_busy_us=$(sed -nE 's/^ed25519_verify_us=//p' "$dir/verify-during")
+fi
 echo "$line"
 awk -v a="$h_before" -v b="$h_after" -v f="$final" 'BEGIN { n=b-a; printf "blocks=%d entries_per_block=%.1f (node-1 heights %d to %d)\n", n, (n>0)? f/n : 0, a, b }'
 echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC"
+if [ -n "$verify_busy_us" ]; then
+  awk -v q="$verify_us" -v b="$verify_busy_us" 'BEGIN { printf "ed25519_verify_us_during_load=%s (%.2f of the quiet figure above; node ratios below use the quiet one)\n", b, (q>0)? b/q : 0 }'
+fi
 awk -v b="$gen_before" -v a="$gen_after" -v w="$gen_at_start" -v f="$final" -v v="$verify_us" 'BEGIN { s=a-b-w; per=(f>0)? s/f*1e6 : 0;
   printf "load-generator cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f (timed phase and final check; same 2 cores as the nodes)\n", s, per, (v>0)? per/v : 0 }'
 for n in 1 5; do # CPU seconds of node-1 and node-5 by thread name (digits folded), largest first

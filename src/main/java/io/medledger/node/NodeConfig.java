@@ -229,12 +229,13 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     }
 
     /**
-     * Defaults: rotating-audit, 1 s rounds, 500 ms retransmission, 500-entry blocks, 20 ms batches.
-     * Every voter decodes and checks every entry of a proposal within the round, so a full block
-     * must take well under a round timeout to validate (500 entries: about 0.1 s of one core).
+     * Defaults: rotating-audit, 1 s rounds, 500 ms retransmission, 1,000-entry blocks, 20 ms
+     * batches. Every voter decodes and checks every entry of a proposal within the round, so a full
+     * block must take well under a round timeout to validate (1,000 entries: about 0.1 s of one
+     * core, signatures checked in batches).
      */
     public static ConsensusSettings defaults() {
-      return new ConsensusSettings("rotating-audit", Duration.ofSeconds(1), Duration.ofMillis(500), 500, 4 << 20,
+      return new ConsensusSettings("rotating-audit", Duration.ofSeconds(1), Duration.ofMillis(500), 1000, 4 << 20,
           Duration.ofMillis(20), 100_000);
     }
 

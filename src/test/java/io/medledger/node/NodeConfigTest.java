@@ -110,7 +110,7 @@ class NodeConfigTest {
     assertTrue(message(json.replace("127.0.0.1:7002", "127.0.0.1:99999")).contains("'peers[0].address'"));
     assertTrue(message(json.replace("\"protocol\" : \"rotating-audit\"", "\"protocol\" : \"paxos\""))
         .contains("'consensus.protocol'"));
-    assertTrue(message(json.replace("\"max_block_entries\" : 500", "\"max_block_entries\" : \"many\""))
+    assertTrue(message(json.replace("\"max_block_entries\" : 1000", "\"max_block_entries\" : \"many\""))
         .contains("'consensus.max_block_entries': must be an integer"));
     assertTrue(message(json.replaceFirst("\"ledger_key\" : \"[0-9a-f]+\"", "\"ledger_key\" : \"zz\""))
         .contains("'ledger_key'"));
@@ -142,6 +142,7 @@ class NodeConfigTest {
         Duration.ofMillis(300), 500, 1 << 20, Duration.ofMillis(5), 1000);
     assertEquals(500, s.toConsensusConfig().maxBlockEntries());
     assertEquals(Duration.ofMillis(5), s.toConsensusConfig().maxBatchDelay());
+    assertEquals(1000, NodeConfig.ConsensusSettings.defaults().maxBlockEntries(), "the default block size");
   }
 
   private static AnchoringConfig anchoring(Path dir) {
