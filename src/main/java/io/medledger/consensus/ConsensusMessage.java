@@ -334,8 +334,8 @@ public sealed interface ConsensusMessage {
    * Pending entries gossiped so that every bookkeeper and voter knows the outstanding work. The
    * only unsigned message: each entry carries its own signatures, and the batch is taken from the
    * peer that the transport authenticated ({@link Event.MessageReceived}), whose pool quota the
-   * entries count against. A signature would add nothing a peer could not deny anyway, and cost
-   * one signing per flush and one verification per receiver.
+   * entries count against. A signature would only let a receiver show a third party who sent the
+   * batch, which nothing uses, at one signing per flush and one verification per receiver.
    */
   record EntryBatch(List<byte[]> entries) implements ConsensusMessage {
     public EntryBatch {
