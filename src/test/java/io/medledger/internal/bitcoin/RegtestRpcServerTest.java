@@ -79,6 +79,33 @@ class RegtestRpcServerTest {
     return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * Sends only the headers of a POST declaring {@code length} body bytes and returns the status
+   * code and body of the answer. The server refuses an oversized request unread; a client that
+   * went on sending the body could meet the reset of a socket closed with its bytes unread, and
+   * lose the answer (a flaky test did: "fixed content-length: 95, bytes received: 0").
+   */
+  private String[] declareOnly(String auth, long length) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket(server.uri().getHost(), server.uri().getPort())) {
+      socket.setSoTimeout(10_000);
+      String head = "POST " + server.uri().getRawPath() + " HTTP/1.1\r\nHost: " + server.uri().getHost() + "\r\n"
+          + "Authorization: Basic " + Base64.getEncoder().encodeToString(auth.getBytes(StandardCharsets.UTF_8))
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + length + "\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      StringBuilder headers = new StringBuilder();
+      while (!headers.toString().endsWith("\r\n\r\n")) {
+        headers.append((char) in.readUnsignedByte());
+      }
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(headers);
+      assertTrue(m.find(), headers.toString());
+      byte[] body = new byte[Integer.parseInt(m.group(1))];
+      in.readFully(body);
+      return new String[] {headers.substring(9, 12), new String(body, StandardCharsets.UTF_8)};
+    }
+  }
+
   private String cookie() throws Exception {
     return Files.readString(dir.resolve("regtest/.cookie"));
   }
@@ -154,11 +181,9 @@ class RegtestRpcServerTest {
     assertEquals(500, bad.statusCode());
     assertTrue(bad.body().contains("\"code\":-32700"), bad.body());
 
-    byte[] huge = new byte[RegtestRpcServer.MAX_REQUEST_BYTES + 1];
-    java.util.Arrays.fill(huge, (byte) ' ');
-    HttpResponse<String> big = post(auth, huge);
-    assertEquals(413, big.statusCode());
-    assertTrue(big.body().contains("\"code\":-32600"), big.body());
+    String[] big = declareOnly(auth, RegtestRpcServer.MAX_REQUEST_BYTES + 1);
+    assertEquals("413", big[0]);
+    assertTrue(big[1].contains("\"code\":-32600"), big[1]);
 
     HttpResponse<String> unknown = post(auth,
         "{\"jsonrpc\":\"1.0\",\"id\":7,\"method\":\"dumpprivkey\",\"params\":[]}".getBytes(StandardCharsets.UTF_8));
