@@ -31,13 +31,14 @@ public final class LocalHttpServer implements AutoCloseable {
   private final BiFunction<Map<String, String>, byte[], Reply> handler;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final CountDownLatch closed = new CountDownLatch(1);
+  private final Thread acceptor;
 
   public LocalHttpServer(BiFunction<Map<String, String>, byte[], Reply> handler) throws IOException {
     this.handler = handler;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread t = new Thread(this::acceptLoop, "local-http-accept");
-    t.setDaemon(true);
-    t.start();
+    acceptor = new Thread(this::acceptLoop, "local-http-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
   }
 
   public URI uri() {
@@ -48,6 +49,11 @@ public final class LocalHttpServer implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket s = server.accept();
+        if (closed.getCount() == 0) {
+          // Accepted in the instant close() ran: the closing listener must not answer.
+          s.close();
+          return;
+        }
         sockets.add(s);
         Thread t = new Thread(() -> serve(s), "local-http-conn");
         t.setDaemon(true);
@@ -118,6 +124,11 @@ public final class LocalHttpServer implements AutoCloseable {
     return sb.length() == 0 ? null : sb.toString();
   }
 
+  /**
+   * Stops listening and closes every connection. Returns once the accept thread has ended: a
+   * socket closed while a thread is blocked in accept() may still take one connection until that
+   * thread is signalled.
+   */
   @Override
   public void close() {
     closed.countDown();
@@ -125,6 +136,11 @@ public final class LocalHttpServer implements AutoCloseable {
       server.close();
     } catch (IOException e) {
       // already closed
+    }
+    try {
+      acceptor.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     for (Socket s : sockets) {
       try {
