@@ -79,6 +79,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private final Map<Digest, B> blocks = new HashMap<>();
   private final Map<Digest, byte[]> blockBytes = new HashMap<>();
   private final Map<Digest, ValidationVerdict> verdicts = new HashMap<>();
+  /** Acceptances under every rule but the entries' signatures: usable only with a certificate. */
+  private final Map<Digest, ValidationVerdict> certifiedVerdicts = new HashMap<>();
   private final VoteTally tally = new VoteTally();
   private final RoundSync timeouts = new RoundSync();
   private final Set<Integer> rejectedRounds = new HashSet<>();
@@ -226,6 +228,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     blocks.clear();
     blockBytes.clear();
     verdicts.clear();
+    certifiedVerdicts.clear();
     tally.clear();
     timeouts.clear();
     rejectedRounds.clear();
@@ -531,6 +534,11 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     proposals.put(r, new Prop(p, b, hh));
     blocks.putIfAbsent(hh, b);
     blockBytes.putIfAbsent(hh, p.blockRaw());
+    if (myVoter < 0 && cfg.catchUpTrustsCertificates()) {
+      // A node that does not vote commits this block only under a certificate, and would check it
+      // then, on the path to the next height; checking it now overlaps the voters' own checks.
+      verdict(hh, b, r, true);
+    }
   }
 
   private boolean isProofOfLock(QuorumCertificate pol, int r, Digest hash) {
@@ -636,6 +644,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
    */
   private ValidationVerdict verdict(Digest hash, B b, int r, boolean certified) {
     ValidationVerdict v = verdicts.get(hash);
+    if (v == null && certified) {
+      v = certifiedVerdicts.get(hash);
+    }
     if (v == null) {
       Ed25519PublicKey named = app.proposer(b).orElse(null);
       if (named == null || !proposers.contains(named)) {
@@ -646,6 +657,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
       if (!certified || !v.accepted()) {
         verdicts.put(hash, v);
+      } else {
+        certifiedVerdicts.put(hash, v);
       }
     }
     return v;

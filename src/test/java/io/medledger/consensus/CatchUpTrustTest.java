@@ -137,6 +137,14 @@ class CatchUpTrustTest {
    * precommits for it from three of the four auditors, and collects the actions.
    */
   private long nonVoterSeesPrecommitQuorum(boolean trust, List<Action> actions) {
+    return nonVoterSeesPrecommitQuorum(trust, actions, new int[1], new int[1]);
+  }
+
+  /**
+   * As above; {@code checks[0]} counts the app's checks of the block, {@code checksOnProposal[0]}
+   * those already made when the proposal had been handled.
+   */
+  private long nonVoterSeesPrecommitQuorum(boolean trust, List<Action> actions, int[] checks, int[] checksOnProposal) {
     List<Ed25519PrivateKey> auditors = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       byte[] seed = new byte[32];
@@ -148,6 +156,10 @@ class CatchUpTrustTest {
     Ed25519PrivateKey proposer = keys.get(m.federation().indexOf(proposerKey));
     Ed25519PrivateKey self = keys.stream().filter(k -> !k.publicKey().equals(proposerKey)).findFirst().orElseThrow();
     SimApp app = new SimApp(chainId, m, new SimLedger(), 1_000);
+    app.rejectWhen(b -> {
+      checks[0]++;
+      return java.util.Optional.empty();
+    });
     ConsensusContext ctx = new ConsensusContext(self, Clock.fixed(Instant.ofEpochMilli(T0 + 10_000), ZoneOffset.UTC),
         new SplittableRandom(1), new InMemorySafetyStore(), SignatureVerifier.DIRECT);
     ConsensusProtocol p = Protocols.create(RotatingAuditProtocol.NAME, app, ctx, Simulation.defaultConfig().withCatchUp(256, trust));
@@ -158,6 +170,7 @@ class CatchUpTrustTest {
     actions.addAll(p.handle(new Event.MessageReceived(proposerKey,
         new ConsensusMessage.Proposal(st, proposerSig, bad.encode(), null).encode())));
     assertEquals(1, p.height(), "a node that does not vote does not commit on a proposal alone");
+    checksOnProposal[0] = checks[0];
     Statement pc = new Statement(StatementKind.PRECOMMIT, 1, 0, bad.hash(), -1);
     for (int v = 0; v < 3; v++) {
       ConsensusMessage.Vote vote = new ConsensusMessage.Vote(pc, v, auditors.get(v).sign(pc.signingBytes(chainId)), -1, proposerSig);
@@ -175,6 +188,25 @@ class CatchUpTrustTest {
     assertEquals(1, nonVoterSeesPrecommitQuorum(false, untrusted));
     assertTrue(untrusted.stream().anyMatch(a -> a instanceof Action.ProposalRejected r && r.reason().contains("signature")),
         untrusted.toString());
+  }
+
+  /**
+   * A node that does not vote checks a proposal (without its entry signatures) when it arrives, so
+   * that the check overlaps the voters' own and its commit does not wait for it; once per block.
+   * Without trust it checks the block in full, and only when the certificate makes it final.
+   */
+  @Test
+  void aNodeThatDoesNotVoteChecksAProposalWhenItArrivesAndOnlyOnce() {
+    int[] checks = new int[1];
+    int[] onProposal = new int[1];
+    List<Action> trusted = new ArrayList<>();
+    assertEquals(2, nonVoterSeesPrecommitQuorum(true, trusted, checks, onProposal), trusted.toString());
+    assertEquals(1, onProposal[0], "checked when the proposal arrived");
+    assertEquals(1, checks[0], "not checked again at the commit");
+    int[] fullChecks = new int[1];
+    int[] fullOnProposal = new int[1];
+    assertEquals(1, nonVoterSeesPrecommitQuorum(false, new ArrayList<>(), fullChecks, fullOnProposal));
+    assertEquals(0, fullOnProposal[0], "without trust, nothing is checked before the certificate");
   }
 
   @Test
