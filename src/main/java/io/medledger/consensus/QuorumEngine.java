@@ -638,9 +638,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   /**
-   * As {@link #verdict(Digest, B, int)}; with {@code certified} (a catch-up block whose certificate
-   * verified, when the configuration trusts certificates) the application may skip entry
-   * signatures, so only a rejection is cached (an acceptance is not a full verdict).
+   * As {@link #verdict(Digest, B, int)}; with {@code certified} (a block committed under a verified
+   * certificate, or checked ahead for one, when the configuration trusts certificates) the
+   * application may skip entry signatures: a rejection is cached as a verdict, an acceptance only
+   * for later certified use, never for a vote.
    */
   private ValidationVerdict verdict(Digest hash, B b, int r, boolean certified) {
     ValidationVerdict v = verdicts.get(hash);
