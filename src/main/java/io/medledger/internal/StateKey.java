@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * A state-store key compared by content in unsigned byte order, for hash maps and sorted sets of
- * keys. Its hash code is computed once, and its first eight bytes are kept as one number, so that
+ * keys. Its hash code is computed once (spread well over short keys too), and its first eight bytes are kept as one number, so that
  * most comparisons (state keys differ early: a one-byte prefix, then digests) cost one long compare.
  * The array is not copied: callers must not change it afterwards. Immutable once built; thread-safe.
  */
@@ -17,7 +17,21 @@ public final class StateKey implements Comparable<StateKey> {
   public StateKey(byte[] bytes) {
     this.bytes = bytes;
     this.head = head(bytes);
-    this.hash = Arrays.hashCode(bytes);
+    this.hash = hash(bytes);
+  }
+
+  /**
+   * FNV-1a over the bytes in 64 bits, folded to 32. {@code Arrays.hashCode}'s base-31 polynomial
+   * maps short keys that differ only in their last bytes (the heads tree's positions: a prefix
+   * byte, a depth, then up to three bytes of path) into a few hundred thousand values, so hash
+   * maps of such keys overflowed into tree bins.
+   */
+  static int hash(byte[] bytes) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : bytes) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    return (int) (h ^ (h >>> 32));
   }
 
   /** The first eight bytes of {@code key} as one unsigned number, zero-padded when shorter. */

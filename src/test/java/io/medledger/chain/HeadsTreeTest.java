@@ -52,22 +52,13 @@ class HeadsTreeTest {
     StateKey q = new StateKey(HeadsTree.pos(16, key(3, 9, 17)));
     assertEquals(p, q, "bits below the depth are not part of the position");
     assertEquals(p.hashCode(), q.hashCode());
-    assertEquals(java.util.Arrays.hashCode(a), p.hashCode());
     assertNotEquals(p, new StateKey(HeadsTree.pos(17, key(3, 9))), "another depth");
     assertNotEquals(new StateKey(HeadsTree.pos(200, key(3, 199))), new StateKey(HeadsTree.pos(200, key(3))),
         "siblings deep down");
-    // a collision of the content hash: x0 + 1 and x1 - 31 keep Arrays.hashCode
-    byte[] c = a.clone();
-    c[2] += 1;
-    c[3] -= 31;
-    StateKey r = new StateKey(c);
-    assertEquals(p.hashCode(), r.hashCode());
-    assertNotEquals(p, r, "equal hashes, other positions");
+    // keys with equal hash codes but other content: StateKeyTest
     Map<StateKey, String> m = new HashMap<>();
     m.put(p, "p");
-    m.put(r, "r");
     assertEquals("p", m.get(q));
-    assertEquals("r", m.get(new StateKey(c.clone())));
   }
 
   @Test
