@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * A state-store key compared by content in unsigned byte order, for hash maps and sorted sets of
- * keys. Its hash code is computed once (spread well over short keys too), and its first eight bytes are kept as one number, so that
- * most comparisons (state keys differ early: a one-byte prefix, then digests) cost one long compare.
- * The array is not copied: callers must not change it afterwards. Immutable once built; thread-safe.
+ * keys. Its hash code is computed once and spreads short keys too, and its first eight bytes are
+ * kept as one number, so that most comparisons (state keys differ early: a one-byte prefix, then
+ * digests) cost one long compare. The array is not copied: callers must not change it afterwards.
+ * Immutable once built; thread-safe.
  */
 public final class StateKey implements Comparable<StateKey> {
   private final byte[] bytes;
