@@ -65,21 +65,19 @@ public class HeadsTreeBench {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    StateStore store;
-    if (this.store.equals("rocksdb")) {
+    if (store.equals("rocksdb")) {
       dir = Files.createTempDirectory("heads-bench");
-      store = StateStore.rocksDb(dir.resolve("state"));
+      state = StateStore.rocksDb(dir.resolve("state"));
     } else {
-      store = new InMemoryStateStore();
+      state = new InMemoryStateStore();
     }
-    state = store;
-    HeadsTree t = HeadsTree.open(store::get, 0, new HeadsNodeCache(cacheGeneration));
+    HeadsTree t = HeadsTree.open(state::get, 0, new HeadsNodeCache(cacheGeneration));
     for (int done = 0; done < keys; done += BLOCK) {
       t = put(t, block(Math.min(BLOCK, keys - done)));
       StateStore.Batch b = new StateStore.Batch(height, Sha256.hash(new byte[] {(byte) height++}));
       t.writeTo(b);
-      store.commit(b);
-      t = t.rebase(store::get);
+      state.commit(b);
+      t = t.rebase(state::get);
     }
     committed = t;
     List<byte[]> nodes = new ArrayList<>();
