@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * One block's update of the patient-heads tree: 1,000 new patients put into a committed tree of
  * {@code keys} patients (and growing by 1,000 a call) in a state store, with the ledger's node
  * cache, then committed; beside its ceiling, the SHA-256 of the nodes such an update writes, the
- * store reads of one update's cache misses one by one and batched, and one Ed25519 verification as
+ * store reads of one update (pages, on cache misses) one by one and batched, and one Ed25519 verification as
  * the yardstick, in the same run. Use with {@code -prof io.medledger.chain.CpuTimeProfiler}: the
  * store's background threads count.
  */
@@ -80,14 +80,14 @@ public class HeadsTreeBench {
       t = t.rebase(state::get);
     }
     committed = t;
-    List<byte[]> nodes = new ArrayList<>();
     StateStore.Batch probe = new StateStore.Batch(height, Sha256.hash(new byte[] {1}));
     HeadsTree sample = put(committed, block(BLOCK));
     sample.writeTo(probe);
+    long pageBytes = 0;
     for (int i = 0; i < probe.size(); i++) {
-      nodes.add(probe.value(i));
+      pageBytes += probe.value(i).length;
     }
-    written = nodes.toArray(new byte[0][]);
+    written = sample.writtenNodes().toArray(new byte[0][]);
     List<byte[]> reads = new ArrayList<>();
     HeadsTree counted = committed.rebase(k -> {
       reads.add(k);
@@ -95,8 +95,8 @@ public class HeadsTreeBench {
     });
     put(counted, block(BLOCK));
     missed = reads;
-    System.out.printf("%nnodes written by one update: %d; store reads (cache misses) of one update: %d%n",
-        written.length, missed.size());
+    System.out.printf("%nnodes written by one update: %d, in %d pages of %d bytes in all; store reads (cache misses)"
+        + " of one update: %d%n", written.length, probe.size(), pageBytes, missed.size());
   }
 
   /** The store reads of one update (its cache misses), one at a time. */

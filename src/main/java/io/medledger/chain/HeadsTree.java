@@ -5,6 +5,8 @@ import io.medledger.crypto.Sha256;
 import io.medledger.internal.StateKey;
 import io.medledger.storage.StateStore;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -17,14 +19,22 @@ import java.util.function.Function;
  * log2 of the number of keys). Empty subtrees hash to 32 zero bytes, a leaf to
  * {@code SHA-256(0x10 || key || value)}, an inner node to {@code SHA-256(0x11 || left || right)}.
  *
- * <p>Nodes live in the state store by position ({@code 't' || depth || the path's first depth
- * bits}), 65 bytes each: the type byte, then key and value (a leaf) or the two child hashes (an
- * inner node). Keys are never removed, so a position only ever goes from empty to leaf to inner
- * node and an update overwrites in place. A tree is a committed base (read through a function)
- * plus the nodes written since: {@link #put} returns a new tree and leaves this one unchanged.
- * A tree may share a {@link HeadsNodeCache} with the trees derived from it: every node it writes
- * goes there under its hash, and a node is looked up there by the hash its parent names before
- * its position is read.
+ * <p>A node has a position ({@code 't' || depth || the path's first depth bits}) and 65 bytes:
+ * the type byte, then key and value (a leaf) or the two child hashes (an inner node). The state
+ * store holds the tree in pages of {@value #PAGE_LEVELS} levels: for each node at a depth
+ * {@code d} that is a multiple of {@value #PAGE_LEVELS}, the nodes of its subtree at depths
+ * {@code d} to {@code d + 7}, under its position, as a 32-byte bitmap of the page's 255 slots
+ * (breadth first, bit 0 the most significant of byte 0) followed by the 65 bytes of each node
+ * present, in slot order. A page is read and written whole: an update reads and writes about one
+ * value per {@value #PAGE_LEVELS} levels of a path instead of one per level. Keys are never
+ * removed, so a position only ever goes from empty to leaf to inner node, an update overwrites
+ * in place, and a page's top node's hash determines the whole page.
+ *
+ * <p>A tree is a committed base (read through a function) plus the nodes written since and the
+ * pages its updates read: {@link #put} returns a new tree and leaves this one unchanged. A tree
+ * may share a {@link HeadsNodeCache} with the trees derived from it: every node it writes goes
+ * there under its hash, and a node is looked up there by the hash its parent names before its
+ * page is read; the top pages it commits go there under their top node's hash.
  *
  * <p>Instances are immutable; thread-safe as long as the base is not committed to underneath.
  */
@@ -34,19 +44,27 @@ final class HeadsTree {
   static final byte PREFIX = 't';
   static final Digest EMPTY = Digest.of(new byte[Digest.LENGTH]);
   private static final int NODE_BYTES = 1 + 2 * Digest.LENGTH;
-  static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), EMPTY, 0, null);
+  /** Levels per stored page. */
+  static final int PAGE_LEVELS = 8;
+  /** Node slots per page, and the bytes of its bitmap of present slots. */
+  static final int PAGE_SLOTS = (1 << PAGE_LEVELS) - 1;
+  private static final int BITMAP_BYTES = (PAGE_SLOTS + 8) / 8;
+  static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), Map.of(), EMPTY, 0, null);
 
   private final Function<byte[], byte[]> base;
   private final Map<StateKey, byte[]> written;
+  /** The base's pages read by the updates that made this tree, by page position (checked). */
+  private final Map<StateKey, byte[]> pages;
   private final Digest root;
   private final long size;
   /** Nodes by hash, shared with the trees derived from this one; null for none. */
   private final HeadsNodeCache cache;
 
-  private HeadsTree(Function<byte[], byte[]> base, Map<StateKey, byte[]> written, Digest root, long size,
-      HeadsNodeCache cache) {
+  private HeadsTree(Function<byte[], byte[]> base, Map<StateKey, byte[]> written, Map<StateKey, byte[]> pages,
+      Digest root, long size, HeadsNodeCache cache) {
     this.base = base;
     this.written = written;
+    this.pages = pages;
     this.root = root;
     this.size = size;
     this.cache = cache;
@@ -57,25 +75,170 @@ final class HeadsTree {
    * {@code cache} (may be null) for its nodes.
    */
   static HeadsTree open(Function<byte[], byte[]> base, long size, HeadsNodeCache cache) {
-    byte[] r = base.apply(pos(0, EMPTY));
-    return new HeadsTree(base, Map.of(), r == null ? EMPTY : hash(check(r)), size, cache);
+    byte[] page = base.apply(pos(0, EMPTY));
+    byte[] r = page == null ? null : node(checkPage(page), 0);
+    if (page != null && r == null) {
+      throw new IllegalStateException("damaged heads tree page in the state store");
+    }
+    return new HeadsTree(base, Map.of(), Map.of(), r == null ? EMPTY : hash(r), size, cache);
   }
 
   /** The empty tree, with {@code cache} (may be null) for the nodes of the trees built on it. */
   static HeadsTree empty(HeadsNodeCache cache) {
-    return new HeadsTree(k -> null, Map.of(), EMPTY, 0, cache);
+    return new HeadsTree(k -> null, Map.of(), Map.of(), EMPTY, 0, cache);
   }
 
   /** This tree read through {@code newBase}, which holds every node written since its base. */
   HeadsTree rebase(Function<byte[], byte[]> newBase) {
-    return new HeadsTree(newBase, Map.of(), root, size, cache);
+    return new HeadsTree(newBase, Map.of(), Map.of(), root, size, cache);
   }
 
-  /** Adds the nodes written since the base to {@code batch}. */
+  /** Adds the pages holding the nodes written since the base to {@code batch}, each whole. */
   void writeTo(StateStore.Batch batch) {
+    Map<StateKey, byte[][]> out = new HashMap<>(capacity(written.size() / 4));
     for (Map.Entry<StateKey, byte[]> e : written.entrySet()) {
-      batch.put(e.getKey().bytes(), e.getValue());
+      byte[] at = e.getKey().bytes();
+      byte[][] slots = out.computeIfAbsent(new StateKey(pageOf(at)), k -> new byte[PAGE_SLOTS][]);
+      slots[slot(at)] = e.getValue();
     }
+    for (Map.Entry<StateKey, byte[][]> e : out.entrySet()) {
+      byte[] at = e.getKey().bytes();
+      byte[] page = encodePage(basePage(e.getKey()), e.getValue());
+      batch.put(at, page);
+      if (cache != null && (at[1] & 0xff) < HeadsNodeCache.PAGE_DEPTH) {
+        cache.putPage(hash(node(page, 0)), page);
+      }
+    }
+  }
+
+  /** A hash map's initial capacity for {@code n} entries. */
+  private static int capacity(int n) {
+    return (int) Math.min(1 << 30, n / 3L * 4 + 16);
+  }
+
+  /** Nodes written since the base (benchmarks hash them as a ceiling). */
+  Collection<byte[]> writtenNodes() {
+    return Collections.unmodifiableCollection(written.values());
+  }
+
+  /** The base's page at {@code page} (checked), or null where the base has none. */
+  private byte[] basePage(StateKey page) {
+    byte[] p = pages.get(page);
+    if (p == null) {
+      p = base.apply(page.bytes());
+      if (p != null) {
+        checkPage(p);
+      }
+    }
+    return p;
+  }
+
+  /**
+   * The page holding the nodes of {@code base} (a checked page, or null for none) with those of
+   * {@code slots} (null where not written) in their place.
+   */
+  static byte[] encodePage(byte[] base, byte[][] slots) {
+    byte[] bitmap = new byte[BITMAP_BYTES];
+    if (base != null) {
+      System.arraycopy(base, 0, bitmap, 0, BITMAP_BYTES);
+    }
+    for (int i = 0; i < PAGE_SLOTS; i++) {
+      if (slots[i] != null) {
+        bitmap[i >>> 3] |= (byte) (0x80 >>> (i & 7));
+      }
+    }
+    int n = 0;
+    for (byte b : bitmap) {
+      n += Integer.bitCount(b & 0xff);
+    }
+    byte[] p = new byte[BITMAP_BYTES + n * NODE_BYTES];
+    System.arraycopy(bitmap, 0, p, 0, BITMAP_BYTES);
+    int off = BITMAP_BYTES;
+    int from = BITMAP_BYTES;
+    for (int i = 0; i < PAGE_SLOTS; i++) {
+      boolean inBase = base != null && present(base, i);
+      if (slots[i] != null) {
+        System.arraycopy(slots[i], 0, p, off, NODE_BYTES);
+        off += NODE_BYTES;
+      } else if (inBase) {
+        System.arraycopy(base, from, p, off, NODE_BYTES);
+        off += NODE_BYTES;
+      }
+      if (inBase) {
+        from += NODE_BYTES;
+      }
+    }
+    return p;
+  }
+
+  private static boolean present(byte[] page, int slot) {
+    return (page[slot >>> 3] & (0x80 >>> (slot & 7))) != 0;
+  }
+
+  /**
+   * Checks a stored page: a bitmap with its top slot set and no bit past the last slot, then
+   * exactly one node of a known type per bit set.
+   */
+  static byte[] checkPage(byte[] p) {
+    if (p.length < BITMAP_BYTES) {
+      throw new IllegalStateException("damaged heads tree page in the state store");
+    }
+    int n = 0;
+    for (int i = 0; i < BITMAP_BYTES; i++) {
+      n += Integer.bitCount(p[i] & 0xff);
+    }
+    if ((p[BITMAP_BYTES - 1] & ((1 << (BITMAP_BYTES * 8 - PAGE_SLOTS)) - 1)) != 0 || !present(p, 0)
+        || p.length != BITMAP_BYTES + n * NODE_BYTES) {
+      throw new IllegalStateException("damaged heads tree page in the state store");
+    }
+    for (int off = BITMAP_BYTES; off < p.length; off += NODE_BYTES) {
+      if (p[off] != LEAF && p[off] != NODE) {
+        throw new IllegalStateException("damaged heads tree node in the state store");
+      }
+    }
+    return p;
+  }
+
+  /** The node in slot {@code slot} of a checked page (a copy), or null when the slot is empty. */
+  static byte[] node(byte[] page, int slot) {
+    if (!present(page, slot)) {
+      return null;
+    }
+    int before = 0;
+    int whole = slot >>> 3;
+    for (int i = 0; i < whole; i++) {
+      before += Integer.bitCount(page[i] & 0xff);
+    }
+    before += Integer.bitCount((page[whole] & 0xff) >>> (8 - (slot & 7)));
+    int off = BITMAP_BYTES + before * NODE_BYTES;
+    return Arrays.copyOfRange(page, off, off + NODE_BYTES);
+  }
+
+  /** The position of the page holding the node at position {@code at}. */
+  static byte[] pageOf(byte[] at) {
+    int depth = at[1] & 0xff;
+    int top = depth - depth % PAGE_LEVELS;
+    if (top == depth) {
+      return at;
+    }
+    int n = (top + 7) >>> 3;
+    byte[] p = Arrays.copyOf(at, 2 + n);
+    p[1] = (byte) top;
+    if ((top & 7) != 0) {
+      p[1 + n] &= (byte) (0xff << (8 - (top & 7)));
+    }
+    return p;
+  }
+
+  /** The slot, in its page, of the node at position {@code at}: breadth first from the page's top. */
+  static int slot(byte[] at) {
+    int depth = at[1] & 0xff;
+    int top = depth - depth % PAGE_LEVELS;
+    int bits = 0;
+    for (int d = top; d < depth; d++) {
+      bits = (bits << 1) | ((at[2 + (d >>> 3)] >>> (7 - (d & 7))) & 1);
+    }
+    return (1 << (depth - top)) - 1 + bits;
   }
 
   static int bit(Digest key, int depth) {
@@ -108,55 +271,89 @@ final class HeadsTree {
     return p;
   }
 
-  private static byte[] check(byte[] n) {
-    if (n.length != NODE_BYTES || (n[0] != LEAF && n[0] != NODE)) {
-      throw new IllegalStateException("damaged heads tree node in the state store");
-    }
-    return n;
-  }
-
   private static Digest hash(byte[] n) {
     return Sha256.hashPrefixed(n[0], Digest.of(n, 1), Digest.of(n, 1 + Digest.LENGTH));
   }
 
+  /** One operation's nodes (written over this tree's) and the base pages it read. */
+  private record Pass(Map<StateKey, byte[]> written, Map<StateKey, byte[]> read) {}
+
+  /**
+   * Makes sure {@code work} knows the page at {@code at}, whose top node has hash {@code top}: every
+   * page an update writes it reaches through its top, so {@link #writeTo} finds each page it
+   * rewrites there. A page by its top's hash is this tree's version, one read from the base is
+   * the base's; either, with the nodes written since in their place, is the page after the update.
+   */
+  private void page(Pass work, StateKey at, Digest top) {
+    if (work.read.containsKey(at) || pages.containsKey(at)) {
+      return;
+    }
+    byte[] p = cache == null ? null : cache.page(top);
+    if (p == null) {
+      p = base.apply(at.bytes());
+      if (p == null) {
+        if (work.written.containsKey(at)) {
+          return; // a page this tree made, not yet in the base
+        }
+        throw new IllegalStateException("heads tree node missing from the state store");
+      }
+      checkPage(p);
+    }
+    work.read.put(at, p);
+  }
+
   /** The node with hash {@code hash}, at the position of {@code key} at {@code depth}. */
-  private byte[] load(Map<StateKey, byte[]> work, Digest hash, int depth, Digest key) {
+  private byte[] load(Pass work, Digest hash, int depth, Digest key) {
     byte[] n = cache == null ? null : cache.get(hash);
     return n != null ? n : load(work, new StateKey(pos(depth, key)));
   }
 
   /** The node with hash {@code hash}, at position {@code at}. */
-  private byte[] load(Map<StateKey, byte[]> work, Digest hash, StateKey at) {
+  private byte[] load(Pass work, Digest hash, StateKey at) {
     byte[] n = cache == null ? null : cache.get(hash);
     return n != null ? n : load(work, at);
   }
 
-  private byte[] load(Map<StateKey, byte[]> work, StateKey at) {
-    byte[] n = work.get(at);
-    if (n == null) {
-      n = base.apply(at.bytes());
-      if (n == null) {
+  private byte[] load(Pass work, StateKey at) {
+    byte[] n = work.written.get(at);
+    if (n != null) {
+      return n;
+    }
+    byte[] a = at.bytes();
+    StateKey page = new StateKey(pageOf(a));
+    byte[] p = work.read.get(page);
+    if (p == null) {
+      p = pages.get(page);
+    }
+    if (p == null) {
+      p = base.apply(page.bytes());
+      if (p == null) {
         throw new IllegalStateException("heads tree node missing from the state store");
       }
+      work.read.put(page, checkPage(p));
     }
-    return check(n);
+    n = node(p, slot(a));
+    if (n == null) {
+      throw new IllegalStateException("heads tree node missing from the state store");
+    }
+    return n;
   }
 
   /** The node under a child hash: null for an empty subtree. */
-  private byte[] child(Map<StateKey, byte[]> work, Digest hash, int depth, Digest key) {
+  private byte[] child(Pass work, Digest hash, int depth, Digest key) {
     return hash.equals(EMPTY) ? null : load(work, hash, depth, key);
   }
 
-  private Digest write(Map<StateKey, byte[]> work, int depth, Digest at, byte type, Digest a, Digest b) {
+  private Digest write(Pass work, int depth, Digest at, byte type, Digest a, Digest b) {
     return write(work, new StateKey(pos(depth, at)), type, a, b);
   }
 
-  private Digest write(Map<StateKey, byte[]> work, StateKey at, byte type, Digest a, Digest b) {
+  private Digest write(Pass work, StateKey at, byte type, Digest a, Digest b) {
     byte[] n = new byte[NODE_BYTES];
     n[0] = type;
     a.copyTo(n, 1);
     b.copyTo(n, 1 + Digest.LENGTH);
-    work.put(at, n);
+    work.written.put(at, n);
     Digest h = Sha256.hashPrefixed(type, a, b);
     if (cache != null) {
       cache.put(h, n);
@@ -166,11 +363,12 @@ final class HeadsTree {
 
   /** The value under {@code key}, or null. */
   Digest get(Digest key) {
-    byte[] n = child(written, root, 0, key);
+    Pass work = new Pass(written, new HashMap<>());
+    byte[] n = child(work, root, 0, key);
     int depth = 0;
     while (n != null && n[0] == NODE) {
       Digest h = Digest.of(n, bit(key, depth) == 0 ? 1 : 1 + Digest.LENGTH);
-      n = child(written, h, ++depth, key);
+      n = child(work, h, ++depth, key);
     }
     return n != null && Digest.of(n, 1).equals(key) ? Digest.of(n, 1 + Digest.LENGTH) : null;
   }
@@ -193,19 +391,29 @@ final class HeadsTree {
     if (keys.isEmpty()) {
       return this;
     }
-    Map<StateKey, byte[]> work = new HashMap<>(written);
+    Map<StateKey, byte[]> w = new HashMap<>(capacity(written.size() + 16 * keys.size()));
+    w.putAll(written);
+    Pass work = new Pass(w, new HashMap<>(capacity(2 * keys.size())));
     long[] added = new long[1];
     Digest r = putAll(work, root, 0, keys, values, 0, keys.size(), added);
-    return new HeadsTree(base, Collections.unmodifiableMap(work), r, size + added[0], cache);
+    Map<StateKey, byte[]> read = work.read;
+    if (!pages.isEmpty()) {
+      read.putAll(pages);
+    }
+    return new HeadsTree(base, Collections.unmodifiableMap(work.written), Collections.unmodifiableMap(read), r,
+        size + added[0], cache);
   }
 
   /**
    * Puts keys[from..to) into the subtree with hash {@code hash} at {@code depth}; its node, if
    * any, sits at the position of keys[from], where the new node is written too.
    */
-  private Digest putAll(Map<StateKey, byte[]> work, Digest hash, int depth, List<Digest> keys, List<Digest> values,
+  private Digest putAll(Pass work, Digest hash, int depth, List<Digest> keys, List<Digest> values,
       int from, int to, long[] added) {
     StateKey at = new StateKey(pos(depth, keys.get(from)));
+    if (depth % PAGE_LEVELS == 0 && !hash.equals(EMPTY)) {
+      page(work, at, hash);
+    }
     byte[] n = hash.equals(EMPTY) ? null : load(work, hash, at);
     if (n == null) {
       added[0] += to - from;
@@ -245,7 +453,7 @@ final class HeadsTree {
    * Writes the canonical subtree at {@code depth} holding keys[from..to) plus {@code extra} (a
    * leaf node whose key is not among them); returns its hash.
    */
-  private Digest build(Map<StateKey, byte[]> work, int depth, List<Digest> keys, List<Digest> values, int from,
+  private Digest build(Pass work, int depth, List<Digest> keys, List<Digest> values, int from,
       int to, byte[] extra) {
     int count = to - from + (extra == null ? 0 : 1);
     if (count == 0) {
@@ -271,14 +479,15 @@ final class HeadsTree {
   /** The proof for {@code key}: siblings from the root down, and the leaf the path ends at. */
   PatientHeadProof prove(Digest key) {
     List<Digest> siblings = new ArrayList<>();
-    byte[] n = child(written, root, 0, key);
+    Pass work = new Pass(written, new HashMap<>());
+    byte[] n = child(work, root, 0, key);
     int depth = 0;
     while (n != null && n[0] == NODE) {
       Digest left = Digest.of(n, 1);
       Digest right = Digest.of(n, 1 + Digest.LENGTH);
       boolean goLeft = bit(key, depth) == 0;
       siblings.add(goLeft ? right : left);
-      n = child(written, goLeft ? left : right, ++depth, key);
+      n = child(work, goLeft ? left : right, ++depth, key);
     }
     return n == null ? new PatientHeadProof(key, siblings, null, null)
         : new PatientHeadProof(key, siblings, Digest.of(n, 1), Digest.of(n, 1 + Digest.LENGTH));

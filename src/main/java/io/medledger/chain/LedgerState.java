@@ -37,7 +37,7 @@ import java.util.function.LongPredicate;
  * sub-block, {@code T}key last sub-block, {@code H}height header, {@code L}ledger size height (the
  * block ending there), {@code M} membership (with the suspended servers), {@code m}height the
  * membership after a block that changed it, {@code U}id the height that last reinstated a server,
- * {@code W}height the witness list after a block that changed it, {@code F} frontier, {@code t}... heads tree nodes,
+ * {@code W}height the witness list after a block that changed it, {@code F} frontier, {@code t}... heads tree pages,
  * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}),
  * {@code O}height where the block's entries lie in its stored bytes ({@link Block#entryBounds}),
  * {@code V} the layout version ({@link #LAYOUT_VERSION}).
@@ -89,9 +89,10 @@ final class LedgerState {
   static final byte ENTRY_BOUNDS = 'O';
   /**
    * The version of this key and value layout, stored under {@code V} with the genesis block. 2: a
-   * sub-block record holds each entry's position, byte offset and length in the stored block.
+   * sub-block record holds each entry's position, byte offset and length in the stored block. 3:
+   * the heads tree is stored in pages of eight levels ({@link HeadsTree}), not one node per key.
    */
-  static final int LAYOUT_VERSION = 2;
+  static final int LAYOUT_VERSION = 3;
   private static final byte[] VERSION = {'V'};
   /** Sub-block record: running total and hash, then per entry its position, offset and length. */
   private static final int SUB_BLOCK_FIXED = 8 + Digest.LENGTH;

@@ -75,6 +75,12 @@ class HeadsNodeCacheTest {
   private static void assertExact(HeadsNodeCache cache) {
     cache.forEach((h, n) -> assertEquals(h, Sha256.hashPrefixed(n[0], Digest.of(n, 1), Digest.of(n, 33)),
         "a cached node is not the node its hash names"));
+    assertTrue(cache.pages() > 0, "the top pages are held");
+    cache.forEachPage((h, p) -> {
+      byte[] top = HeadsTree.node(HeadsTree.checkPage(p), 0);
+      assertEquals(h, Sha256.hashPrefixed(top[0], Digest.of(top, 1), Digest.of(top, 33)),
+          "a cached page is not the page its top's hash names");
+    });
   }
 
   private static void runModel(int generation, long seed) {
@@ -107,6 +113,7 @@ class HeadsNodeCacheTest {
       cached.commit(c);
       assertSameTree(plain.tree, cached.tree, r);
       assertTrue(cache.size() <= 2 * generation, "cache above its bound: " + cache.size());
+      assertTrue(cache.pages() <= 2 * HeadsNodeCache.PAGE_GENERATION, "pages above their bound: " + cache.pages());
     }
     assertExact(cache);
     // Reopened over the same store with a fresh cache, the tree is the same.

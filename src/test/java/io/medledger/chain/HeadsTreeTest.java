@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
  * can hold, the order its batch puts require, and stored nodes that are missing or damaged.
  */
 class HeadsTreeTest {
+  /** Bytes of a page's bitmap. */
+  private static final int BITMAP = (HeadsTree.PAGE_SLOTS + 8) / 8;
+
   /** A key of zero bytes with {@code bit} (0 = most significant of byte 0) set. */
   private static Digest key(int... bits) {
     byte[] b = new byte[Digest.LENGTH];
@@ -134,25 +137,130 @@ class HeadsTreeTest {
   @Test
   void aMissingOrDamagedStoredNodeIsReportedNotRead() {
     HeadsTree t = HeadsTree.EMPTY_TREE.putAll(List.of(key(), key(0)), List.of(value("a"), value("b")));
-    Map<String, byte[]> nodes = stored(t);
+    Map<String, byte[]> pages = stored(t);
     String root = "7400";
-    byte[] rootNode = nodes.get(root);
-    assertEquals(HeadsTree.NODE, rootNode[0]);
+    byte[] rootPage = pages.get(root);
+    assertEquals(1, pages.size(), "the root and its two leaves share the root's page");
+    assertEquals(BITMAP + 3 * 65, rootPage.length);
+    assertEquals(HeadsTree.NODE, rootPage[BITMAP]);
     // a root whose type byte is neither a leaf nor an inner node
     for (byte type : new byte[] {0, 0x12}) {
-      Map<String, byte[]> damaged = new HashMap<>(nodes);
-      byte[] n = rootNode.clone();
-      n[0] = type;
-      damaged.put(root, n);
+      byte[] n = rootPage.clone();
+      n[BITMAP] = type;
       assertEquals("damaged heads tree node in the state store",
-          assertThrows(IllegalStateException.class, () -> reopen(damaged, 2)).getMessage(), "type " + type);
+          assertThrows(IllegalStateException.class, () -> reopen(Map.of(root, n), 2)).getMessage(), "type " + type);
     }
-    // an inner node naming a child the store does not hold
-    Map<String, byte[]> missing = new HashMap<>(nodes);
-    missing.keySet().removeIf(k -> !k.equals(root));
-    HeadsTree r = reopen(missing, 2);
+    // an inner node naming a child the store does not hold: the root's page holds only the root
+    byte[] rootOnly = new byte[BITMAP + 65];
+    rootOnly[0] = (byte) 0x80;
+    System.arraycopy(rootPage, BITMAP, rootOnly, BITMAP, 65);
+    HeadsTree r = reopen(Map.of(root, rootOnly), 2);
     assertEquals(t.root(), r.root());
     assertEquals("heads tree node missing from the state store",
         assertThrows(IllegalStateException.class, () -> r.get(key(0))).getMessage());
+  }
+
+  @Test
+  void aDamagedPageIsReportedNotRead() {
+    HeadsTree t = HeadsTree.EMPTY_TREE.putAll(List.of(key(), key(0)), List.of(value("a"), value("b")));
+    byte[] page = stored(t).get("7400");
+    List<byte[]> damaged = List.of(
+        java.util.Arrays.copyOf(page, page.length - 1), // a node cut short
+        java.util.Arrays.copyOf(page, page.length + 65), // a node the bitmap does not count
+        java.util.Arrays.copyOf(page, BITMAP - 1), // no whole bitmap
+        new byte[BITMAP], // no node at all
+        withNode(setBit(page, HeadsTree.PAGE_SLOTS), page), // a slot past the page's last, with its node
+        setBit(page, 3), // a slot without its node
+        withoutTop(page)); // its two leaves, without the top node above them
+    for (byte[] d : damaged) {
+      assertEquals("damaged heads tree page in the state store",
+          assertThrows(IllegalStateException.class, () -> reopen(Map.of("7400", d), 2)).getMessage());
+    }
+  }
+
+  private static Map<String, String> hex(Map<String, byte[]> m) {
+    Map<String, String> h = new java.util.TreeMap<>();
+    m.forEach((k, v) -> h.put(k, java.util.HexFormat.of().formatHex(v)));
+    return h;
+  }
+
+  /** {@code page} with its top slot cleared and its top node removed. */
+  private static byte[] withoutTop(byte[] page) {
+    byte[] p = new byte[page.length - 65];
+    System.arraycopy(page, 0, p, 0, BITMAP);
+    p[0] &= 0x7f;
+    System.arraycopy(page, BITMAP + 65, p, BITMAP, page.length - BITMAP - 65);
+    return p;
+  }
+
+  /** {@code page} followed by a copy of the first node of {@code from}. */
+  private static byte[] withNode(byte[] page, byte[] from) {
+    byte[] p = java.util.Arrays.copyOf(page, page.length + 65);
+    System.arraycopy(from, BITMAP, p, page.length, 65);
+    return p;
+  }
+
+  private static byte[] setBit(byte[] page, int slot) {
+    byte[] p = page.clone();
+    p[slot >>> 3] |= (byte) (0x80 >>> (slot & 7));
+    return p;
+  }
+
+  @Test
+  void aNodeIsStoredInThePageAboveItAtItsBreadthFirstSlot() {
+    int levels = HeadsTree.PAGE_LEVELS;
+    assertEquals(0, 16 % levels, "the cases below assume a page boundary at depth 16");
+    Digest k = key(16, 18, 40);
+    assertEquals(new StateKey(HeadsTree.pos(16, k)), new StateKey(HeadsTree.pageOf(HeadsTree.pos(19, k))));
+    assertEquals(7 + 0b101, HeadsTree.slot(HeadsTree.pos(19, k)), "three levels down, path 1 0 1");
+    assertEquals(0, HeadsTree.slot(HeadsTree.pos(16, k)));
+    assertEquals(HeadsTree.PAGE_SLOTS - 1,
+        HeadsTree.slot(HeadsTree.pos(16 + levels - 1, key(16, 17, 18, 19, 20, 21, 22))), "the last slot");
+    assertEquals(new StateKey(HeadsTree.pos(0, k)), new StateKey(HeadsTree.pageOf(HeadsTree.pos(levels - 1, k))));
+    assertEquals(new StateKey(HeadsTree.pos(levels, k)), new StateKey(HeadsTree.pageOf(HeadsTree.pos(levels, k))));
+    int deepest = 255 - 255 % levels;
+    assertEquals(new StateKey(HeadsTree.pos(deepest, k)), new StateKey(HeadsTree.pageOf(HeadsTree.pos(255, k))));
+    assertEquals(2 + (deepest + 7) / 8, HeadsTree.pageOf(HeadsTree.pos(255, k)).length);
+  }
+
+  /**
+   * Commits of many batches into a store, each rebased on the last: a page that an update touches
+   * is written whole, keeping the nodes earlier commits put in it, so the store opens as the tree.
+   */
+  @Test
+  void pagesKeepTheNodesOfEarlierCommits() {
+    for (boolean cached : new boolean[] {false, true}) {
+      java.util.Random rnd = new java.util.Random(7);
+      Map<String, byte[]> store = new HashMap<>();
+      java.util.function.Function<byte[], byte[]> base = k -> store.get(java.util.HexFormat.of().formatHex(k));
+      HeadsTree t = HeadsTree.open(base, 0, cached ? new HeadsNodeCache(64) : null);
+      java.util.TreeMap<Digest, Digest> all = new java.util.TreeMap<>();
+      for (int batch = 0; batch < 40; batch++) {
+        java.util.TreeMap<Digest, Digest> kv = new java.util.TreeMap<>();
+        int n = batch % 3 == 0 ? 1 : 50;
+        for (int i = 0; i < n; i++) {
+          byte[] k = new byte[Digest.LENGTH];
+          rnd.nextBytes(k);
+          Digest key = batch > 0 && i < n / 5 ? all.keySet().stream().skip(rnd.nextInt(all.size())).findFirst()
+              .orElseThrow() : Digest.of(k);
+          kv.put(key, value("v" + batch + "-" + i));
+        }
+        t = t.putAll(List.copyOf(kv.keySet()), List.copyOf(kv.values()));
+        if (batch % 4 != 3) { // and some trees put twice before their commit
+          store.putAll(stored(t));
+          t = t.rebase(base);
+        }
+        all.putAll(kv);
+      }
+      store.putAll(stored(t));
+      HeadsTree once = HeadsTree.EMPTY_TREE.putAll(List.copyOf(all.keySet()), List.copyOf(all.values()));
+      HeadsTree r = reopen(store, all.size());
+      assertEquals(once.root(), r.root(), "cached " + cached);
+      for (Map.Entry<Digest, Digest> e : all.entrySet()) {
+        assertEquals(e.getValue(), r.get(e.getKey()));
+        assertEquals(once.prove(e.getKey()), r.prove(e.getKey()));
+      }
+      assertEquals(hex(stored(once)), hex(store), "the same pages as one batch writes");
+    }
   }
 }
