@@ -53,7 +53,10 @@ final class HeadsTree {
 
   private final Function<byte[], byte[]> base;
   private final Map<StateKey, byte[]> written;
-  /** The base's pages read by the updates that made this tree, by page position (checked). */
+  /**
+   * The pages the updates that made this tree read, by page position (checked): the base's, or
+   * from the cache a version the updates built on; either under the nodes written since is the page.
+   */
   private final Map<StateKey, byte[]> pages;
   private final Digest root;
   private final long size;
@@ -76,11 +79,8 @@ final class HeadsTree {
    */
   static HeadsTree open(Function<byte[], byte[]> base, long size, HeadsNodeCache cache) {
     byte[] page = base.apply(pos(0, EMPTY));
-    byte[] r = page == null ? null : node(checkPage(page), 0);
-    if (page != null && r == null) {
-      throw new IllegalStateException("damaged heads tree page in the state store");
-    }
-    return new HeadsTree(base, Map.of(), Map.of(), r == null ? EMPTY : hash(r), size, cache);
+    Digest root = page == null ? EMPTY : hash(node(checkPage(page), 0)); // a checked page has its top
+    return new HeadsTree(base, Map.of(), Map.of(), root, size, cache);
   }
 
   /** The empty tree, with {@code cache} (may be null) for the nodes of the trees built on it. */
@@ -121,7 +121,7 @@ final class HeadsTree {
     return Collections.unmodifiableCollection(written.values());
   }
 
-  /** The base's page at {@code page} (checked), or null where the base has none. */
+  /** The page at {@code page} that an update read, else the base's (checked), or null for none. */
   private byte[] basePage(StateKey page) {
     byte[] p = pages.get(page);
     if (p == null) {
