@@ -30,8 +30,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * One block's update of the patient-heads tree: 1,000 new patients put into a committed tree of
  * {@code keys} patients (and growing by 1,000 a call) in a state store, with the ledger's node
  * cache, then committed; beside its ceiling, the SHA-256 of the nodes such an update writes, the
- * store reads of one update (pages, on cache misses) one by one and batched, and one Ed25519 verification as
- * the yardstick, in the same run. Use with {@code -prof io.medledger.chain.CpuTimeProfiler}: the
+ * store reads of one update (pages, on cache misses) one by one and batched, and one Ed25519
+ * verification as the yardstick, in the same run. Use with {@code -prof io.medledger.chain.CpuTimeProfiler}: the
  * store's background threads count.
  */
 @State(Scope.Benchmark)
@@ -73,11 +73,7 @@ public class HeadsTreeBench {
     }
     HeadsTree t = HeadsTree.open(state::get, 0, new HeadsNodeCache(cacheGeneration));
     for (int done = 0; done < keys; done += BLOCK) {
-      t = put(t, block(Math.min(BLOCK, keys - done)));
-      StateStore.Batch b = new StateStore.Batch(height, Sha256.hash(new byte[] {(byte) height++}));
-      t.writeTo(b);
-      state.commit(b);
-      t = t.rebase(state::get);
+      t = commit(put(t, block(Math.min(BLOCK, keys - done))));
     }
     committed = t;
     StateStore.Batch probe = new StateStore.Batch(height, Sha256.hash(new byte[] {1}));
@@ -150,12 +146,16 @@ public class HeadsTreeBench {
    */
   @Benchmark
   public Digest updateAndCommit() {
-    HeadsTree t = put(committed, block(BLOCK));
+    committed = commit(put(committed, block(BLOCK)));
+    return committed.root();
+  }
+
+  /** Commits {@code t} as the next block's state and returns it read from the store. */
+  private HeadsTree commit(HeadsTree t) {
     StateStore.Batch b = new StateStore.Batch(height, Sha256.hash(new byte[] {(byte) height++}));
     t.writeTo(b);
     state.commit(b);
-    committed = t.rebase(state::get);
-    return t.root();
+    return t.rebase(state::get);
   }
 
   /** The yardstick: one Ed25519 verification (BouncyCastle, through the library's key type). */

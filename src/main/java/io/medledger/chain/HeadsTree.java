@@ -95,6 +95,7 @@ final class HeadsTree {
 
   /** Adds the pages holding the nodes written since the base to {@code batch}, each whole. */
   void writeTo(StateStore.Batch batch) {
+    Pass work = new Pass(written, new HashMap<>());
     Map<StateKey, byte[][]> out = new HashMap<>(capacity(written.size() / 4));
     for (Map.Entry<StateKey, byte[]> e : written.entrySet()) {
       byte[] at = e.getKey().bytes();
@@ -103,7 +104,7 @@ final class HeadsTree {
     }
     for (Map.Entry<StateKey, byte[][]> e : out.entrySet()) {
       byte[] at = e.getKey().bytes();
-      byte[] page = encodePage(basePage(e.getKey()), e.getValue());
+      byte[] page = encodePage(known(work, e.getKey()), e.getValue());
       batch.put(at, page);
       if (cache != null && (at[1] & 0xff) < HeadsNodeCache.PAGE_DEPTH) {
         cache.putPage(hash(node(page, 0)), page);
@@ -119,18 +120,6 @@ final class HeadsTree {
   /** Nodes written since the base (benchmarks hash them as a ceiling). */
   Collection<byte[]> writtenNodes() {
     return Collections.unmodifiableCollection(written.values());
-  }
-
-  /** The page at {@code page} that an update read, else the base's (checked), or null for none. */
-  private byte[] basePage(StateKey page) {
-    byte[] p = pages.get(page);
-    if (p == null) {
-      p = base.apply(page.bytes());
-      if (p != null) {
-        checkPage(p);
-      }
-    }
-    return p;
   }
 
   /**
@@ -289,17 +278,29 @@ final class HeadsTree {
       return;
     }
     byte[] p = cache == null ? null : cache.page(top);
-    if (p == null) {
-      p = base.apply(at.bytes());
-      if (p == null) {
-        if (work.written.containsKey(at)) {
-          return; // a page this tree made, not yet in the base
-        }
-        throw new IllegalStateException("heads tree node missing from the state store");
-      }
-      checkPage(p);
+    if (p != null) {
+      work.read.put(at, p);
+    } else if (known(work, at) == null && !work.written.containsKey(at)) { // else a page this tree made
+      throw new IllegalStateException("heads tree node missing from the state store");
     }
-    work.read.put(at, p);
+  }
+
+  /**
+   * The page at {@code page} as an update read it (this pass, then the updates that made this
+   * tree), else the base's, checked and kept for the pass; null where the base has none.
+   */
+  private byte[] known(Pass work, StateKey page) {
+    byte[] p = work.read.get(page);
+    if (p == null) {
+      p = pages.get(page);
+    }
+    if (p == null) {
+      p = base.apply(page.bytes());
+      if (p != null) {
+        work.read.put(page, checkPage(p));
+      }
+    }
+    return p;
   }
 
   /** The node with hash {@code hash}, at the position of {@code key} at {@code depth}. */
@@ -320,19 +321,8 @@ final class HeadsTree {
       return n;
     }
     byte[] a = at.bytes();
-    StateKey page = new StateKey(pageOf(a));
-    byte[] p = work.read.get(page);
-    if (p == null) {
-      p = pages.get(page);
-    }
-    if (p == null) {
-      p = base.apply(page.bytes());
-      if (p == null) {
-        throw new IllegalStateException("heads tree node missing from the state store");
-      }
-      work.read.put(page, checkPage(p));
-    }
-    n = node(p, slot(a));
+    byte[] p = known(work, new StateKey(pageOf(a)));
+    n = p == null ? null : node(p, slot(a));
     if (n == null) {
       throw new IllegalStateException("heads tree node missing from the state store");
     }
