@@ -73,9 +73,11 @@ public final class Node implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Node.class.getName());
   /**
    * A pending submission is re-checked against the tip (and re-sent) by the sweeper after this
-   * long, then after twice as long each time, up to {@link #RECHECK_MAX_MILLIS}: a re-check costs
-   * a signature verification, and under load every submission waits, so a fixed period would add
-   * work exactly when the node has none to spare.
+   * long, then after twice as long each time, up to {@link #RECHECK_MAX_MILLIS}. A re-check hashes
+   * the entry and checks its authorization against the tip; its signatures are found in the
+   * ledger's cache of verified encodings until the entry has aged out of it, and only then
+   * verified again. Under load every submission waits, so a fixed period would add work exactly
+   * when the node has none to spare.
    */
   private static final long RECHECK_MILLIS = 2_000;
   private static final long RECHECK_MAX_MILLIS = 30_000;
