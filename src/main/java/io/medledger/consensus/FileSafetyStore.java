@@ -52,19 +52,10 @@ public final class FileSafetyStore implements SafetyStore {
     }
     try {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // makes the rename durable: without it a power loss can bring the old file (an old lock) back
       Fsync.directory(file.getParent());
     } catch (IOException e) {
       throw new UncheckedIOException("replacing safety state " + file, e);
-    }
-    forceDirectory(file.getParent());
-  }
-
-  /** Makes the rename durable: without it a power loss can bring the old file (an old lock) back. */
-  private static void forceDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      throw new UncheckedIOException("syncing directory " + dir, e);
     }
   }
 }
