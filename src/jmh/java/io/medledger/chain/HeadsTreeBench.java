@@ -126,6 +126,11 @@ public class HeadsTreeBench {
   }
 
   private TreeMap<Digest, Digest> block(int n) {
+    return newPatients(random, n);
+  }
+
+  /** {@code n} new patients' keys drawn from {@code random}, each mapped to a value, in key order. */
+  static TreeMap<Digest, Digest> newPatients(Random random, int n) {
     TreeMap<Digest, Digest> m = new TreeMap<>();
     byte[] k = new byte[32];
     while (m.size() < n) {

@@ -16,10 +16,11 @@ import java.util.TreeMap;
 
 /**
  * Where one block's heads-tree update spends its CPU: a tree grown to {@code keys} patients by
- * blocks of 1,000 new ones, then {@code blocks} blocks of {@code entries} new ones (1,000 unless given), each timed in three phases on the
- * calling thread (the update, {@code putAll}; encoding its pages into a batch, {@code writeTo};
- * the store's commit of that batch) and in the whole process's CPU (the store's background threads
- * included). Prints the median of each, in milliseconds per block.
+ * blocks of 1,000 new ones, then {@code blocks} blocks of {@code entries} new ones (1,000 unless
+ * given), each timed in three phases on the calling thread (the update, {@code putAll}; encoding
+ * its pages into a batch, {@code writeTo}; the store's commit of that batch) and in the whole
+ * process's CPU (the store's background threads included). Prints the median of each, in
+ * milliseconds per block.
  *
  * <pre>java -cp target/benchmarks.jar io.medledger.chain.HeadsTreePhases KEYS BLOCKS [ENTRIES [rocksdb|memory]]</pre>
  */
@@ -50,12 +51,7 @@ public final class HeadsTreePhases {
     long[] commit = new long[blocks];
     long[] process = new long[blocks];
     for (int i = -(keys / BLOCK); i < blocks; i++) {
-      TreeMap<Digest, Digest> block = new TreeMap<>();
-      byte[] k = new byte[32];
-      while (block.size() < (i < 0 ? BLOCK : entries)) {
-        random.nextBytes(k);
-        block.put(Digest.of(k), Sha256.hash(k));
-      }
+      TreeMap<Digest, Digest> block = HeadsTreeBench.newPatients(random, i < 0 ? BLOCK : entries);
       long p0 = os.getProcessCpuTime();
       long t0 = threads.getCurrentThreadCpuTime();
       HeadsTree next = tree.putAll(new ArrayList<>(block.keySet()), new ArrayList<>(block.values()));
