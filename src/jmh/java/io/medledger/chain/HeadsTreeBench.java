@@ -71,7 +71,7 @@ public class HeadsTreeBench {
     } else {
       state = new InMemoryStateStore();
     }
-    HeadsTree t = HeadsTree.open(state::get, 0, new HeadsNodeCache(cacheGeneration));
+    HeadsTree t = HeadsTree.open(state, 0, new HeadsNodeCache(cacheGeneration));
     for (int done = 0; done < keys; done += BLOCK) {
       t = commit(put(t, block(Math.min(BLOCK, keys - done))));
     }
@@ -160,7 +160,7 @@ public class HeadsTreeBench {
     StateStore.Batch b = new StateStore.Batch(height, Sha256.hash(new byte[] {(byte) height++}));
     t.writeTo(b);
     state.commit(b);
-    return t.rebase(state::get);
+    return t.rebase(HeadsTree.Base.of(state));
   }
 
   /** The yardstick: one Ed25519 verification (BouncyCastle, through the library's key type). */

@@ -44,12 +44,13 @@ public final class HeadsTreePhases {
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     Random random = new Random(1);
-    HeadsTree tree = HeadsTree.open(state::get, 0, new HeadsNodeCache());
+    HeadsTree tree = HeadsTree.open(state, 0, new HeadsNodeCache());
     long height = 0;
     long[] put = new long[blocks];
     long[] write = new long[blocks];
     long[] commit = new long[blocks];
     long[] process = new long[blocks];
+    long[] bytes = new long[blocks];
     for (int i = -(keys / BLOCK); i < blocks; i++) {
       TreeMap<Digest, Digest> block = HeadsTreeBench.newPatients(random, i < 0 ? BLOCK : entries);
       long p0 = os.getProcessCpuTime();
@@ -61,13 +62,16 @@ public final class HeadsTreePhases {
       long t2 = threads.getCurrentThreadCpuTime();
       state.commit(batch);
       long t3 = threads.getCurrentThreadCpuTime();
-      tree = next.rebase(state::get);
+      tree = next.rebase(HeadsTree.Base.of(state));
       long p1 = os.getProcessCpuTime();
       if (i >= 0) {
         put[i] = t1 - t0;
         write[i] = t2 - t1;
         commit[i] = t3 - t2;
         process[i] = p1 - p0;
+        for (int j = 0; j < batch.size(); j++) {
+          bytes[i] += batch.key(j).length + batch.value(j).length;
+        }
       }
     }
     // close the store before the JVM exits: RocksDB's native exit handlers can hang on its open background threads
@@ -78,8 +82,9 @@ public final class HeadsTreePhases {
       }
     }
     System.out.printf("keys=%d blocks=%d entries=%d store=%s median_ms_per_block put=%.1f write_to=%.1f"
-        + " store_commit=%.1f process=%.1f%n", keys, blocks, entries, memory ? "memory" : "rocksdb", median(put),
-        median(write), median(commit), median(process));
+        + " store_commit=%.1f process=%.1f median_kb_written_per_block=%.1f%n", keys, blocks, entries,
+        memory ? "memory" : "rocksdb", median(put), median(write), median(commit), median(process),
+        median(bytes) * 1e6 / 1024);
   }
 
   private static double median(long[] nanos) {

@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * A sparse Merkle tree over 256-bit keys with leaf lifting: a subtree holding a single leaf is
@@ -19,22 +18,27 @@ import java.util.function.Function;
  * log2 of the number of keys). Empty subtrees hash to 32 zero bytes, a leaf to
  * {@code SHA-256(0x10 || key || value)}, an inner node to {@code SHA-256(0x11 || left || right)}.
  *
- * <p>A node has a position ({@code 't' || depth || the path's first depth bits}) and 65 bytes:
- * the type byte, then key and value (a leaf) or the two child hashes (an inner node). The state
- * store holds the tree in pages of {@value #PAGE_LEVELS} levels: for each node at a depth
- * {@code d} that is a multiple of {@value #PAGE_LEVELS}, the nodes of its subtree at depths
- * {@code d} to {@code d + 7}, under its position, as a 32-byte bitmap of the page's 255 slots
- * (breadth first, bit 0 the most significant of byte 0) followed by the 65 bytes of each node
- * present, in slot order. A page is read and written whole: an update reads and writes about one
- * value per {@value #PAGE_LEVELS} levels of a path instead of one per level. Keys are never
+ * <p>The levels above depth {@value HeadsTop#DEPTH} live in memory only ({@link HeadsTop}), built
+ * from the summaries of the 65,536 buckets below them, which the state store holds under
+ * {@code 'u' || the bucket's two bytes} (65 bytes each). The store holds the levels below in pages.
+ * A node there has a position ({@code 't' || depth || the path's first depth bits}) and 65 bytes:
+ * the type byte, then key and value (a leaf) or the two child hashes (an inner node); a bucket's
+ * summary sits at its position at depth {@value HeadsTop#DEPTH} even when the tree lifts that
+ * leaf higher. A page of {@value #PAGE_LEVELS} levels holds, for each node at a depth {@code d}
+ * that is a multiple of {@value #PAGE_LEVELS} (from depth {@value HeadsTop#DEPTH}), the nodes of
+ * its subtree at depths {@code d} to {@code d + 7}, under its position, as a 32-byte bitmap of
+ * the page's 255 slots (breadth first, bit 0 the most significant of byte 0) followed by the 65
+ * bytes of each node present, in slot order. A page is read and written whole. Keys are never
  * removed, so a position only ever goes from empty to leaf to inner node, an update overwrites
- * in place, and a page's top node's hash determines the whole page.
+ * in place, and a page's top node's hash determines the whole page. A block thus writes, per
+ * bucket it touches, its summary and the pages of its own subtree: a few hundred bytes while the
+ * bucket holds few keys, instead of rewriting the wide pages near the root.
  *
- * <p>A tree is a committed base (read through a function) plus the nodes written since and the
+ * <p>A tree is a committed base (read through a {@link Base}) plus the nodes written since and the
  * pages its updates read: {@link #put} returns a new tree and leaves this one unchanged. A tree
  * may share a {@link HeadsNodeCache} with the trees derived from it: every node it writes goes
  * there under its hash, and a node is looked up there by the hash its parent names before its
- * page is read; the top pages it commits go there under their top node's hash.
+ * page is read.
  *
  * <p>Instances are immutable; thread-safe as long as the base is not committed to underneath.
  */
@@ -42,6 +46,8 @@ final class HeadsTree {
   static final byte LEAF = 0x10;
   static final byte NODE = 0x11;
   static final byte PREFIX = 't';
+  /** The first byte of a bucket summary's store key. */
+  static final byte BUCKET = 'u';
   static final Digest EMPTY = Digest.of(new byte[Digest.LENGTH]);
   private static final int NODE_BYTES = 1 + 2 * Digest.LENGTH;
   /** Levels per stored page. */
@@ -49,51 +55,107 @@ final class HeadsTree {
   /** Node slots per page, and the bytes of its bitmap of present slots. */
   static final int PAGE_SLOTS = (1 << PAGE_LEVELS) - 1;
   private static final int BITMAP_BYTES = (PAGE_SLOTS + 8) / 8;
-  static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), Map.of(), EMPTY, 0, null);
+  static final HeadsTree EMPTY_TREE = new HeadsTree(k -> null, Map.of(), Map.of(), HeadsTop.EMPTY, 0, null);
 
-  private final Function<byte[], byte[]> base;
+  private final Base base;
   private final Map<StateKey, byte[]> written;
   /**
    * The pages the updates that made this tree read, by page position (checked): the base's, or
    * from the cache a version the updates built on; either under the nodes written since is the page.
    */
   private final Map<StateKey, byte[]> pages;
-  private final Digest root;
+  /** The levels above the buckets. */
+  private final HeadsTop top;
   private final long size;
   /** Nodes by hash, shared with the trees derived from this one; null for none. */
   private final HeadsNodeCache cache;
 
-  private HeadsTree(Function<byte[], byte[]> base, Map<StateKey, byte[]> written, Map<StateKey, byte[]> pages,
-      Digest root, long size, HeadsNodeCache cache) {
+  private HeadsTree(Base base, Map<StateKey, byte[]> written, Map<StateKey, byte[]> pages,
+      HeadsTop top, long size, HeadsNodeCache cache) {
     this.base = base;
     this.written = written;
     this.pages = pages;
-    this.root = root;
+    this.top = top;
     this.size = size;
     this.cache = cache;
   }
 
   /**
-   * The tree committed in a store read through {@code base}, holding {@code size} keys, with
-   * {@code cache} (may be null) for its nodes.
+   * The tree committed in {@code store}, holding {@code size} keys, with {@code cache} (may be
+   * null) for its nodes: reads the bucket summaries and builds the levels above them.
+   *
+   * @throws IllegalStateException if a stored summary is damaged
    */
-  static HeadsTree open(Function<byte[], byte[]> base, long size, HeadsNodeCache cache) {
-    byte[] page = base.apply(pos(0, EMPTY));
-    Digest root = page == null ? EMPTY : hash(node(checkPage(page), 0)); // a checked page has its top
-    return new HeadsTree(base, Map.of(), Map.of(), root, size, cache);
+  static HeadsTree open(StateStore store, long size, HeadsNodeCache cache) {
+    int[] buckets = new int[1 << HeadsTop.DEPTH];
+    byte[][] summaries = new byte[buckets.length][];
+    Digest[] hashes = new Digest[buckets.length];
+    int[] count = {0};
+    store.scan(new byte[] {BUCKET}, new byte[] {BUCKET + 1}, (k, v) -> {
+      if (k.length != 3 || v.length != NODE_BYTES || v[0] != LEAF && v[0] != NODE
+          || v[0] == LEAF && HeadsTop.bucket(Digest.of(v, 1)) != ((k[1] & 0xff) << 8 | k[2] & 0xff)) {
+        throw new IllegalStateException("damaged heads tree bucket in the state store");
+      }
+      int i = count[0]++;
+      buckets[i] = (k[1] & 0xff) << 8 | k[2] & 0xff;
+      summaries[i] = v;
+      hashes[i] = hash(v);
+      return true;
+    });
+    HeadsTop top = HeadsTop.EMPTY.with(buckets, summaries, hashes, count[0]);
+    return new HeadsTree(Base.of(store), Map.of(), Map.of(), top, size, cache);
+  }
+
+  /** The committed store a tree reads its pages from: one key at a time, or many at once. */
+  @FunctionalInterface
+  interface Base {
+    /** The value under {@code key}, or null. */
+    byte[] get(byte[] key);
+
+    /** The values under {@code keys}, in order, null where absent. */
+    default List<byte[]> getAll(List<byte[]> keys) {
+      List<byte[]> out = new ArrayList<>(keys.size());
+      for (byte[] k : keys) {
+        out.add(get(k));
+      }
+      return out;
+    }
+
+    /** {@code store} as a base, reading many keys at once through {@link StateStore#getAll}. */
+    static Base of(StateStore store) {
+      return new Base() {
+        @Override
+        public byte[] get(byte[] key) {
+          return store.get(key);
+        }
+
+        @Override
+        public List<byte[]> getAll(List<byte[]> keys) {
+          return store.getAll(keys);
+        }
+      };
+    }
   }
 
   /** The empty tree, with {@code cache} (may be null) for the nodes of the trees built on it. */
   static HeadsTree empty(HeadsNodeCache cache) {
-    return new HeadsTree(k -> null, Map.of(), Map.of(), EMPTY, 0, cache);
+    return new HeadsTree(k -> null, Map.of(), Map.of(), HeadsTop.EMPTY, 0, cache);
   }
 
   /** This tree read through {@code newBase}, which holds every node written since its base. */
-  HeadsTree rebase(Function<byte[], byte[]> newBase) {
-    return new HeadsTree(newBase, Map.of(), Map.of(), root, size, cache);
+  HeadsTree rebase(Base newBase) {
+    return new HeadsTree(newBase, Map.of(), Map.of(), top, size, cache);
   }
 
-  /** Adds the pages holding the nodes written since the base to {@code batch}, each whole. */
+  /** The store key of the summary of bucket {@code bucket}. */
+  static byte[] bucketKey(int bucket) {
+    return new byte[] {BUCKET, (byte) (bucket >>> 8), (byte) bucket};
+  }
+
+  /**
+   * Adds to {@code batch} the pages holding the nodes written since the base, each whole, and
+   * the summaries of the buckets they changed.
+   */
   void writeTo(StateStore.Batch batch) {
     Pass work = new Pass(written, new HashMap<>());
     Map<StateKey, byte[][]> out = new HashMap<>(capacity(written.size() / 4));
@@ -101,14 +163,12 @@ final class HeadsTree {
       byte[] at = e.getKey().bytes();
       byte[][] slots = out.computeIfAbsent(new StateKey(pageOf(at)), k -> new byte[PAGE_SLOTS][]);
       slots[slot(at)] = e.getValue();
+      if ((at[1] & 0xff) == HeadsTop.DEPTH) {
+        batch.put(bucketKey((at[2] & 0xff) << 8 | at[3] & 0xff), e.getValue());
+      }
     }
     for (Map.Entry<StateKey, byte[][]> e : out.entrySet()) {
-      byte[] at = e.getKey().bytes();
-      byte[] page = encodePage(known(work, e.getKey()), e.getValue());
-      batch.put(at, page);
-      if (cache != null && (at[1] & 0xff) < HeadsNodeCache.PAGE_DEPTH) {
-        cache.putPage(hash(node(page, 0)), page);
-      }
+      batch.put(e.getKey().bytes(), encodePage(known(work, e.getKey()), e.getValue()));
     }
   }
 
@@ -158,6 +218,13 @@ final class HeadsTree {
       }
     }
     return p;
+  }
+
+  /** The slots of a page holding {@code node} at its top only. */
+  private static byte[][] onlyTop(byte[] node) {
+    byte[][] slots = new byte[PAGE_SLOTS][];
+    slots[0] = node;
+    return slots;
   }
 
   private static boolean present(byte[] page, int slot) {
@@ -235,7 +302,7 @@ final class HeadsTree {
   }
 
   Digest root() {
-    return root;
+    return top.hash();
   }
 
   long size() {
@@ -268,19 +335,16 @@ final class HeadsTree {
   private record Pass(Map<StateKey, byte[]> written, Map<StateKey, byte[]> read) {}
 
   /**
-   * Makes sure {@code work} knows the page at {@code at}, whose top node has hash {@code top}: every
-   * page an update writes it reaches through its top, so {@link #writeTo} finds each page it
-   * rewrites there. A page by its top's hash is this tree's version, one read from the base is
-   * the base's; either, with the nodes written since in their place, is the page after the update.
+   * Makes sure {@code work} knows the page at {@code at}, which holds a node: every page an
+   * update writes it reaches through its top, so {@link #writeTo} finds each page it rewrites
+   * there. The base's page, with the nodes written since in their place, is the page after the
+   * update.
    */
-  private void page(Pass work, StateKey at, Digest top) {
+  private void page(Pass work, StateKey at) {
     if (work.read.containsKey(at) || pages.containsKey(at)) {
       return;
     }
-    byte[] p = cache == null ? null : cache.page(top);
-    if (p != null) {
-      work.read.put(at, p);
-    } else if (known(work, at) == null && !work.written.containsKey(at)) { // else a page this tree made
+    if (known(work, at) == null && !work.written.containsKey(at)) { // else a page this tree made
       throw new IllegalStateException("heads tree node missing from the state store");
     }
   }
@@ -295,7 +359,7 @@ final class HeadsTree {
       p = pages.get(page);
     }
     if (p == null) {
-      p = base.apply(page.bytes());
+      p = base.get(page.bytes());
       if (p != null) {
         work.read.put(page, checkPage(p));
       }
@@ -354,8 +418,8 @@ final class HeadsTree {
   /** The value under {@code key}, or null. */
   Digest get(Digest key) {
     Pass work = new Pass(written, new HashMap<>());
-    byte[] n = child(work, root, 0, key);
-    int depth = 0;
+    byte[] n = top.walk(key, null);
+    int depth = HeadsTop.DEPTH;
     while (n != null && n[0] == NODE) {
       Digest h = Digest.of(n, bit(key, depth) == 0 ? 1 : 1 + Digest.LENGTH);
       n = child(work, h, ++depth, key);
@@ -385,13 +449,56 @@ final class HeadsTree {
     w.putAll(written);
     Pass work = new Pass(w, new HashMap<>(capacity(2 * keys.size())));
     long[] added = new long[1];
-    Digest r = putAll(work, root, 0, keys, values, 0, keys.size(), added);
+    int n = keys.size();
+    int[] buckets = new int[n];
+    byte[][] summaries = new byte[n][];
+    Digest[] hashes = new Digest[n];
+    int count = 0;
+    int[] starts = new int[n + 1];
+    StateKey[] tops = new StateKey[n];
+    List<byte[]> fetch = new ArrayList<>();
+    for (int from = 0, to; from < n; from = to) {
+      int b = HeadsTop.bucket(keys.get(from));
+      to = from + 1;
+      while (to < n && HeadsTop.bucket(keys.get(to)) == b) {
+        to++;
+      }
+      StateKey at = new StateKey(pos(HeadsTop.DEPTH, keys.get(from)));
+      byte[] summary = top.summary(b);
+      if (summary != null && !pages.containsKey(at)) {
+        if (summary[0] == LEAF) { // a bucket of one key: its page holds only that leaf
+          work.read.put(at, encodePage(null, onlyTop(summary)));
+        } else if (!work.written.containsKey(at)) { // else a page this tree made, not in the base
+          fetch.add(at.bytes());
+        }
+      }
+      starts[count] = from;
+      tops[count] = at;
+      summaries[count] = summary;
+      buckets[count++] = b;
+    }
+    starts[count] = n;
+    if (!fetch.isEmpty()) { // the buckets' top pages, in one read
+      List<byte[]> got = base.getAll(fetch);
+      for (int i = 0; i < fetch.size(); i++) {
+        if (got.get(i) != null) {
+          work.read.put(new StateKey(fetch.get(i)), checkPage(got.get(i)));
+        }
+      }
+    }
+    for (int i = 0; i < count; i++) {
+      if (summaries[i] != null && summaries[i][0] == NODE) {
+        page(work, tops[i]);
+      }
+      hashes[i] = putAll(work, tops[i], summaries[i], HeadsTop.DEPTH, keys, values, starts[i], starts[i + 1], added);
+      summaries[i] = work.written.get(tops[i]);
+    }
     Map<StateKey, byte[]> read = work.read;
     if (!pages.isEmpty()) {
       read.putAll(pages);
     }
-    return new HeadsTree(base, Collections.unmodifiableMap(work.written), Collections.unmodifiableMap(read), r,
-        size + added[0], cache);
+    return new HeadsTree(base, Collections.unmodifiableMap(work.written), Collections.unmodifiableMap(read),
+        top.with(buckets, summaries, hashes, count), size + added[0], cache);
   }
 
   /**
@@ -402,9 +509,14 @@ final class HeadsTree {
       int from, int to, long[] added) {
     StateKey at = new StateKey(pos(depth, keys.get(from)));
     if (depth % PAGE_LEVELS == 0 && !hash.equals(EMPTY)) {
-      page(work, at, hash);
+      page(work, at);
     }
-    byte[] n = hash.equals(EMPTY) ? null : load(work, hash, at);
+    return putAll(work, at, hash.equals(EMPTY) ? null : load(work, hash, at), depth, keys, values, from, to, added);
+  }
+
+  /** Puts keys[from..to) into the subtree whose top, at position {@code at}, is {@code n} (null if empty). */
+  private Digest putAll(Pass work, StateKey at, byte[] n, int depth, List<Digest> keys, List<Digest> values,
+      int from, int to, long[] added) {
     if (n == null) {
       added[0] += to - from;
       return build(work, depth, keys, values, from, to, null);
@@ -470,8 +582,8 @@ final class HeadsTree {
   PatientHeadProof prove(Digest key) {
     List<Digest> siblings = new ArrayList<>();
     Pass work = new Pass(written, new HashMap<>());
-    byte[] n = child(work, root, 0, key);
-    int depth = 0;
+    byte[] n = top.walk(key, siblings);
+    int depth = HeadsTop.DEPTH;
     while (n != null && n[0] == NODE) {
       Digest left = Digest.of(n, 1);
       Digest right = Digest.of(n, 1 + Digest.LENGTH);

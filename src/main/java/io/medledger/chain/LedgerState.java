@@ -38,6 +38,7 @@ import java.util.function.LongPredicate;
  * block ending there), {@code M} membership (with the suspended servers), {@code m}height the
  * membership after a block that changed it, {@code U}id the height that last reinstated a server,
  * {@code W}height the witness list after a block that changed it, {@code F} frontier, {@code t}... heads tree pages,
+ * {@code u}bucket heads tree bucket summaries,
  * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}),
  * {@code O}height where the block's entries lie in its stored bytes ({@link Block#entryBounds}),
  * {@code V} the layout version ({@link #LAYOUT_VERSION}).
@@ -90,9 +91,10 @@ final class LedgerState {
   /**
    * The version of this key and value layout, stored under {@code V} with the genesis block. 2: a
    * sub-block record holds each entry's position, byte offset and length in the stored block. 3:
-   * the heads tree is stored in pages of eight levels ({@link HeadsTree}), not one node per key.
+   * the heads tree is stored in pages of eight levels ({@link HeadsTree}), not one node per key. 4:
+   * the heads tree's top 16 levels are not stored; its 65,536 bucket summaries are.
    */
-  static final int LAYOUT_VERSION = 3;
+  static final int LAYOUT_VERSION = 4;
   private static final byte[] VERSION = {'V'};
   /** Sub-block record: running total and hash, then per entry its position, offset and length. */
   private static final int SUB_BLOCK_FIXED = 8 + Digest.LENGTH;
@@ -189,7 +191,10 @@ final class LedgerState {
     long size = f.i64("size");
     frontier = CompactRange.restore(size, f.digestList("roots", 64));
     f.finish();
-    headsTree = HeadsTree.open(store::get, heads, headsNodes);
+    headsTree = HeadsTree.open(store, heads, headsNodes);
+    if (!headsTree.root().equals(tip.patientHeadsRoot())) {
+      throw new IllegalStateException("the state store's heads tree does not match its tip's patient heads root");
+    }
   }
 
   /** The layout version a stored {@code V} value names: 1 where there is none (before versions were stored). */
@@ -711,7 +716,7 @@ final class LedgerState {
       }
     });
     frontier = fx.frontier;
-    headsTree = fx.headsTree.rebase(store::get);
+    headsTree = fx.headsTree.rebase(HeadsTree.Base.of(store));
     if (tip != null) {
       headers.put(tip.height(), tip);
     }

@@ -45,7 +45,16 @@ class HeadsTreeTest {
   }
 
   private static HeadsTree reopen(Map<String, byte[]> nodes, long size) {
-    return HeadsTree.open(k -> nodes.get(java.util.HexFormat.of().formatHex(k)), size, null);
+    return HeadsTree.open(store(nodes), size, null);
+  }
+
+  /** A store holding {@code nodes} (by hex key). */
+  private static io.medledger.storage.StateStore store(Map<String, byte[]> nodes) {
+    io.medledger.storage.InMemoryStateStore s = new io.medledger.storage.InMemoryStateStore();
+    io.medledger.storage.StateStore.Batch b = new io.medledger.storage.StateStore.Batch(0, value("tip"));
+    nodes.forEach((k, v) -> b.put(java.util.HexFormat.of().parseHex(k), v));
+    s.commit(b);
+    return s;
   }
 
   @Test
@@ -74,6 +83,10 @@ class HeadsTreeTest {
       for (int i = 0; i < 30; i++) {
         byte[] k = new byte[Digest.LENGTH];
         rnd.nextBytes(k);
+        if (i % 2 == 0) { // half the keys in three buckets, so that their pages go several levels down
+          k[0] = 0x33;
+          k[1] = (byte) rnd.nextInt(3);
+        }
         Digest key = batch > 0 && i < 5 ? all.keySet().stream().skip(rnd.nextInt(all.size())).findFirst().orElseThrow()
             : Digest.of(k);
         kv.put(key, value("v" + batch + "-" + i));
@@ -92,7 +105,7 @@ class HeadsTreeTest {
 
   @Test
   void anEmptyStoreOpensAsTheEmptyTree() {
-    HeadsTree t = HeadsTree.open(k -> null, 0, null);
+    HeadsTree t = HeadsTree.open(new io.medledger.storage.InMemoryStateStore(), 0, null);
     assertEquals(HeadsTree.EMPTY, t.root());
     assertNull(t.get(key(3)));
   }
@@ -134,36 +147,114 @@ class HeadsTreeTest {
         HeadsTree.EMPTY_TREE.putAll(List.of(key(1), key(0)), two).root());
   }
 
+  /** The key and value of the bucket summary and the page of a tree of two keys in bucket 0. */
+  private static final String SUMMARY = "750000";
+  private static final String BUCKET_PAGE = "74100000";
+
   @Test
   void aMissingOrDamagedStoredNodeIsReportedNotRead() {
-    HeadsTree t = HeadsTree.EMPTY_TREE.putAll(List.of(key(), key(0)), List.of(value("a"), value("b")));
+    HeadsTree t = HeadsTree.EMPTY_TREE.putAll(List.of(key(), key(16)), List.of(value("a"), value("b")));
     Map<String, byte[]> pages = stored(t);
-    String root = "7400";
-    byte[] rootPage = pages.get(root);
-    assertEquals(1, pages.size(), "the root and its two leaves share the root's page");
-    assertEquals(BITMAP + 3 * 65, rootPage.length);
-    assertEquals(HeadsTree.NODE, rootPage[BITMAP]);
-    // a root whose type byte is neither a leaf nor an inner node
+    byte[] summary = pages.get(SUMMARY);
+    byte[] bucketPage = pages.get(BUCKET_PAGE);
+    assertEquals(2, pages.size(), "one bucket: its summary, and its page holding it and the two leaves");
+    assertEquals(BITMAP + 3 * 65, bucketPage.length);
+    assertEquals(HeadsTree.NODE, bucketPage[BITMAP]);
+    assertEquals(java.util.HexFormat.of().formatHex(summary),
+        java.util.HexFormat.of().formatHex(java.util.Arrays.copyOfRange(bucketPage, BITMAP, BITMAP + 65)));
+    // a page whose top's type byte is neither a leaf nor an inner node
     for (byte type : new byte[] {0, 0x12}) {
-      byte[] n = rootPage.clone();
+      byte[] n = bucketPage.clone();
       n[BITMAP] = type;
+      HeadsTree r = reopen(Map.of(SUMMARY, summary, BUCKET_PAGE, n), 2);
       assertEquals("damaged heads tree node in the state store",
-          assertThrows(IllegalStateException.class, () -> reopen(Map.of(root, n), 2)).getMessage(), "type " + type);
+          assertThrows(IllegalStateException.class, () -> r.get(key(16))).getMessage(), "type " + type);
     }
-    // an inner node naming a child the store does not hold: the root's page holds only the root
-    byte[] rootOnly = new byte[BITMAP + 65];
-    rootOnly[0] = (byte) 0x80;
-    System.arraycopy(rootPage, BITMAP, rootOnly, BITMAP, 65);
-    HeadsTree r = reopen(Map.of(root, rootOnly), 2);
+    // an inner node naming a child the store does not hold: the bucket's page holds only its top
+    byte[] topOnly = new byte[BITMAP + 65];
+    topOnly[0] = (byte) 0x80;
+    System.arraycopy(bucketPage, BITMAP, topOnly, BITMAP, 65);
+    HeadsTree r = reopen(Map.of(SUMMARY, summary, BUCKET_PAGE, topOnly), 2);
     assertEquals(t.root(), r.root());
     assertEquals("heads tree node missing from the state store",
-        assertThrows(IllegalStateException.class, () -> r.get(key(0))).getMessage());
+        assertThrows(IllegalStateException.class, () -> r.get(key(16))).getMessage());
+    // a summary without its page: found on the first update or lookup below it
+    HeadsTree bare = reopen(Map.of(SUMMARY, summary), 2);
+    assertEquals(t.root(), bare.root());
+    assertEquals("heads tree node missing from the state store",
+        assertThrows(IllegalStateException.class, () -> bare.put(key(17), value("c"))).getMessage());
+    assertEquals("heads tree node missing from the state store",
+        assertThrows(IllegalStateException.class, () -> bare.prove(key())).getMessage());
+  }
+
+  @Test
+  void aDamagedBucketSummaryIsRefusedWhenTheTreeOpens() {
+    HeadsTree t = HeadsTree.EMPTY_TREE.putAll(List.of(key(), key(16)), List.of(value("a"), value("b")));
+    Map<String, byte[]> pages = stored(t);
+    byte[] summary = pages.get(SUMMARY);
+    byte[] badType = summary.clone();
+    badType[0] = 0x12;
+    // a one-key bucket whose leaf's key lies in another bucket
+    byte[] leaf = HeadsTree.node(HeadsTree.checkPage(stored(HeadsTree.EMPTY_TREE.put(key(0), value("a")))
+        .get("74108000")), 0);
+    assertEquals(HeadsTree.LEAF, leaf[0]);
+    for (Map<String, byte[]> bad : List.of(Map.of(SUMMARY, java.util.Arrays.copyOf(summary, 64)),
+        Map.of(SUMMARY, java.util.Arrays.copyOf(summary, 66)), Map.of(SUMMARY, badType), Map.of(SUMMARY, leaf),
+        Map.of("7500", summary), Map.of("75000000", summary))) {
+      assertEquals("damaged heads tree bucket in the state store",
+          assertThrows(IllegalStateException.class, () -> reopen(bad, 2)).getMessage());
+    }
+    // the same leaf under its own bucket opens
+    assertEquals(HeadsTree.EMPTY_TREE.put(key(0), value("a")).root(), reopen(Map.of("758000", leaf), 1).root());
+  }
+
+  /**
+   * The levels above the buckets in memory give the hashes of the tree computed whole: a key
+   * alone at the root, lifted across the buckets' depth; two keys splitting above it, at it and
+   * below it; checked against a recursive reference over the same keys.
+   */
+  @Test
+  void theLevelsAboveTheBucketsLiftLeavesAsTheWholeTreeDoes() {
+    List<List<Digest>> cases = List.of(List.of(key(3)), List.of(key(), key(0)), List.of(key(), key(15)),
+        List.of(key(), key(16)), List.of(key(), key(15), key(16), key(40)), List.of(key(0, 1), key(0, 1, 9, 15)));
+    for (List<Digest> unsorted : cases) {
+      List<Digest> keys = unsorted.stream().sorted().toList();
+      List<Digest> values = new java.util.ArrayList<>();
+      for (int i = 0; i < keys.size(); i++) {
+        values.add(value("v" + i));
+      }
+      HeadsTree t = HeadsTree.EMPTY_TREE.putAll(keys, values);
+      assertEquals(reference(keys, values, 0), t.root(), keys.toString());
+      assertEquals(t.root(), reopen(stored(t), keys.size()).root());
+      for (int i = 0; i < keys.size(); i++) {
+        assertEquals(values.get(i), t.get(keys.get(i)));
+        assertEquals(java.util.Optional.of(values.get(i)), t.prove(keys.get(i)).verify(t.root()), "proof of " + i);
+      }
+    }
+  }
+
+  /** The root of keys (sorted) with leaf lifting, computed whole. */
+  private static Digest reference(List<Digest> keys, List<Digest> values, int depth) {
+    if (keys.isEmpty()) {
+      return HeadsTree.EMPTY;
+    }
+    if (keys.size() == 1) {
+      return io.medledger.crypto.Sha256.hashPrefixed(HeadsTree.LEAF, keys.get(0), values.get(0));
+    }
+    int mid = 0;
+    while (mid < keys.size() && HeadsTree.bit(keys.get(mid), depth) == 0) {
+      mid++;
+    }
+    return io.medledger.crypto.Sha256.hashPrefixed(HeadsTree.NODE,
+        reference(keys.subList(0, mid), values.subList(0, mid), depth + 1),
+        reference(keys.subList(mid, keys.size()), values.subList(mid, keys.size()), depth + 1));
   }
 
   @Test
   void aDamagedPageIsReportedNotRead() {
-    HeadsTree t = HeadsTree.EMPTY_TREE.putAll(List.of(key(), key(0)), List.of(value("a"), value("b")));
-    byte[] page = stored(t).get("7400");
+    HeadsTree t = HeadsTree.EMPTY_TREE.putAll(List.of(key(), key(16)), List.of(value("a"), value("b")));
+    Map<String, byte[]> stored = stored(t);
+    byte[] page = stored.get(BUCKET_PAGE);
     List<byte[]> damaged = List.of(
         java.util.Arrays.copyOf(page, page.length - 1), // a node cut short
         java.util.Arrays.copyOf(page, page.length + 65), // a node the bitmap does not count
@@ -173,8 +264,9 @@ class HeadsTreeTest {
         setBit(page, 3), // a slot without its node
         withoutTop(page)); // its two leaves, without the top node above them
     for (byte[] d : damaged) {
+      HeadsTree r = reopen(Map.of(SUMMARY, stored.get(SUMMARY), BUCKET_PAGE, d), 2);
       assertEquals("damaged heads tree page in the state store",
-          assertThrows(IllegalStateException.class, () -> reopen(Map.of("7400", d), 2)).getMessage());
+          assertThrows(IllegalStateException.class, () -> r.get(key(16))).getMessage());
     }
   }
 
@@ -233,7 +325,7 @@ class HeadsTreeTest {
       java.util.Random rnd = new java.util.Random(7);
       Map<String, byte[]> store = new HashMap<>();
       java.util.function.Function<byte[], byte[]> base = k -> store.get(java.util.HexFormat.of().formatHex(k));
-      HeadsTree t = HeadsTree.open(base, 0, cached ? new HeadsNodeCache(64) : null);
+      HeadsTree t = HeadsTree.empty(cached ? new HeadsNodeCache(64) : null).rebase(base::apply);
       java.util.TreeMap<Digest, Digest> all = new java.util.TreeMap<>();
       for (int batch = 0; batch < 40; batch++) {
         java.util.TreeMap<Digest, Digest> kv = new java.util.TreeMap<>();
@@ -241,6 +333,10 @@ class HeadsTreeTest {
         for (int i = 0; i < n; i++) {
           byte[] k = new byte[Digest.LENGTH];
           rnd.nextBytes(k);
+        if (i % 2 == 0) { // half the keys in three buckets, so that their pages go several levels down
+          k[0] = 0x33;
+          k[1] = (byte) rnd.nextInt(3);
+        }
           Digest key = batch > 0 && i < n / 5 ? all.keySet().stream().skip(rnd.nextInt(all.size())).findFirst()
               .orElseThrow() : Digest.of(k);
           kv.put(key, value("v" + batch + "-" + i));
@@ -248,7 +344,7 @@ class HeadsTreeTest {
         t = t.putAll(List.copyOf(kv.keySet()), List.copyOf(kv.values()));
         if (batch % 4 != 3) { // and some trees put twice before their commit
           store.putAll(stored(t));
-          t = t.rebase(base);
+          t = t.rebase(base::apply);
         }
         all.putAll(kv);
       }
