@@ -46,6 +46,11 @@ final class HeadsTop {
     return (key.byteAt(0) & 0xff) << 8 | key.byteAt(1) & 0xff;
   }
 
+  /** The bucket named by the two bytes of {@code b} at {@code off}: a key's first two, or a position's. */
+  static int bucket(byte[] b, int off) {
+    return (b[off] & 0xff) << 8 | b[off + 1] & 0xff;
+  }
+
   /** The summary of bucket {@code bucket}, or null when it is empty. */
   byte[] summary(int bucket) {
     Node n = root;

@@ -92,12 +92,13 @@ final class HeadsTree {
     Digest[] hashes = new Digest[buckets.length];
     int[] count = {0};
     store.scan(new byte[] {BUCKET}, new byte[] {BUCKET + 1}, (k, v) -> {
-      if (k.length != 3 || v.length != NODE_BYTES || v[0] != LEAF && v[0] != NODE
-          || v[0] == LEAF && HeadsTop.bucket(Digest.of(v, 1)) != ((k[1] & 0xff) << 8 | k[2] & 0xff)) {
+      int b = k.length == 3 ? HeadsTop.bucket(k, 1) : -1;
+      if (b < 0 || v.length != NODE_BYTES || v[0] != LEAF && v[0] != NODE
+          || v[0] == LEAF && HeadsTop.bucket(v, 1) != b) {
         throw new IllegalStateException("damaged heads tree bucket in the state store");
       }
       int i = count[0]++;
-      buckets[i] = (k[1] & 0xff) << 8 | k[2] & 0xff;
+      buckets[i] = b;
       summaries[i] = v;
       hashes[i] = hash(v);
       return true;
@@ -164,7 +165,7 @@ final class HeadsTree {
       byte[][] slots = out.computeIfAbsent(new StateKey(pageOf(at)), k -> new byte[PAGE_SLOTS][]);
       slots[slot(at)] = e.getValue();
       if ((at[1] & 0xff) == HeadsTop.DEPTH) {
-        batch.put(bucketKey((at[2] & 0xff) << 8 | at[3] & 0xff), e.getValue());
+        batch.put(bucketKey(HeadsTop.bucket(at, 2)), e.getValue());
       }
     }
     for (Map.Entry<StateKey, byte[][]> e : out.entrySet()) {
