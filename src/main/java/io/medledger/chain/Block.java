@@ -105,6 +105,18 @@ public final class Block {
     localRoots();
   }
 
+  /**
+   * The id of each entry ({@link Entry#id()}), in block order, each computed once per block
+   * rather than by encoding the entry again.
+   */
+  public List<Digest> entryIds() {
+    List<Digest> out = new ArrayList<>(encoded.size());
+    for (EncodedEntry e : encoded) {
+      out.add(e.id());
+    }
+    return java.util.Collections.unmodifiableList(out);
+  }
+
   /** The canonical encoding of each entry ({@link Entry#encode()}), in block order, without encoding them again. */
   public List<byte[]> entryEncodings() {
     List<byte[]> out = new java.util.ArrayList<>(encoded.size());

@@ -272,6 +272,28 @@ public final class LedgerApp implements ConsensusApp<Block> {
     if (r instanceof ValidationResult.Rejected<CertifiedBlock> rej) {
       throw new IllegalStateException("the ledger refused a final block: " + rej.reason());
     }
+    dropPredecodedThrough(block.height());
+  }
+
+  /**
+   * Forgets the predecoded blocks of heights up to {@code height}: once a height is committed,
+   * however it was, no {@link #decode} asks for them any more, and kept they would fill the
+   * bound with dead blocks that a long-running node carries into its old generation.
+   */
+  private void dropPredecodedThrough(long height) {
+    synchronized (predecoded) {
+      if (predecoded.isEmpty()) {
+        return;
+      }
+      var it = predecoded.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<EncodedKey, Block> e = it.next();
+        if (e.getValue().height() <= height) {
+          predecodedBytes -= e.getKey().bytes().length;
+          it.remove();
+        }
+      }
+    }
   }
 
   @Override
@@ -306,8 +328,9 @@ public final class LedgerApp implements ConsensusApp<Block> {
 
   /**
    * Decodes {@code bytes} now and keeps the block for the {@link #decode} of equal bytes (at most
-   * {@value #PREDECODED_BLOCKS} blocks and 64 MiB of encodings, the oldest dropped first; bytes
-   * that do not decode are not kept, so {@link #decode} refuses them itself).
+   * {@value #PREDECODED_BLOCKS} blocks and 64 MiB of encodings, the oldest dropped first, and
+   * each only until its height is committed; bytes that do not decode, and blocks of heights
+   * already committed, are not kept, so {@link #decode} refuses or decodes them itself).
    */
   @Override
   public void predecode(byte[] bytes) {
@@ -333,6 +356,9 @@ public final class LedgerApp implements ConsensusApp<Block> {
       b = Block.decode(copy);
     } catch (MalformedEncodingException e) {
       return;
+    }
+    if (b.height() <= ledger.height()) {
+      return; // already committed: nothing will ask for it
     }
     if (certificate != null) {
       try {

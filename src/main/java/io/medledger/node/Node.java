@@ -552,10 +552,13 @@ public final class Node implements AutoCloseable {
       CertifiedBlock b = ledger.block(c.height());
       Digest hash = b.header().hash();
       boolean membership = false;
-      for (Entry e : b.block().entries()) {
-        Pending p = pending.get(e.id());
+      List<Entry> entries = b.block().entries();
+      List<Digest> ids = b.block().entryIds();
+      for (int i = 0; i < entries.size(); i++) {
+        Entry e = entries.get(i);
+        Pending p = pending.get(ids.get(i));
         if (p != null) {
-          complete(p, new Finality(e.id(), c.height(), hash));
+          complete(p, new Finality(ids.get(i), c.height(), hash));
         }
         membership |= e instanceof io.medledger.chain.MembershipChange || e instanceof io.medledger.chain.AffiliateRegistration
             || e instanceof io.medledger.chain.AffiliateRemoval;

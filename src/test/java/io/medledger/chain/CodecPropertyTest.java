@@ -47,6 +47,8 @@ class CodecPropertyTest {
       Block b = g.block(12);
       assertEquals(b, Block.decode(b.encode()));
       assertArrayEquals(b.encode(), Block.decode(b.encode()).encode());
+      assertEquals(b.entries().stream().map(Entry::id).toList(), Block.decode(b.encode()).entryIds(),
+          "entry ids without encoding again");
       assertEquals(b, Block.fromJson(b.toJson()));
       BlockHeader h = b.header();
       assertEquals(h, BlockHeader.decode(h.encode()));

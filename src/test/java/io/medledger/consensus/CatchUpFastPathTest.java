@@ -181,6 +181,21 @@ class CatchUpFastPathTest {
   }
 
   @Test
+  void aPredecodedBlockIsForgottenOnceItsHeightIsCommittedAnotherWay() {
+    Joiner j = joiner();
+    Block b = goodBlock();
+    byte[] bytes = b.encode();
+    j.app().predecode(bytes);
+    assertEquals(1, j.app().predecodedCount());
+    // committed through the protocol's own path (a proposal and its votes), not through decode
+    j.app().commit(Block.decode(bytes), certify(b, 0, 1, 2));
+    assertEquals(1, j.committed());
+    assertEquals(0, j.app().predecodedCount(), "the committed height's predecoded block is dropped");
+    j.app().predecode(bytes);
+    assertEquals(0, j.app().predecodedCount(), "a block of a committed height is not kept");
+  }
+
+  @Test
   void aCertifiedBlockWhoseEntryCarriesAnInvalidKeyIsRefusedOnTheFastPath() {
     for (byte[] bad : List.of(SMALL_ORDER, NON_CANONICAL)) {
       Block crafted = blockWithKey(bad);
