@@ -290,7 +290,11 @@ final class CheckpointService implements AutoCloseable {
     recordKeys();
   }
 
-  private void mergePeerNote(SignedNote note) {
+  private void mergePeerNote(SignedNote received) {
+    SignedNote note = unstoredLines(received);
+    if (note == null) {
+      return; // every line is stored already, so each verified when it was merged
+    }
     List<NoteKey> listed = ledger.witnesses().stream().map(NoteKey::of).toList();
     CheckpointVerdict v = policy(0, listed).verify(note, System.currentTimeMillis() / 1000);
     if (!v.isVerified()) {
@@ -309,6 +313,45 @@ final class CheckpointService implements AutoCloseable {
     } catch (IllegalStateException e) {
       LOG.log(Level.ERROR, () -> "checkpoint of size " + c.size() + " conflicts with the stored one: " + e.getMessage());
     }
+  }
+
+  /**
+   * The note without the signature lines already stored for the same text, or null when none is
+   * left. A federation server forwards the note it holds, with its peers' lines merged, so the
+   * same line arrives from several peers; a stored line verified when it was merged, and the same
+   * bytes under the same text verify alike, so only the new lines are checked (with one stored
+   * server line when the new ones are all witnesses' cosignatures).
+   */
+  private SignedNote unstoredLines(SignedNote note) {
+    long size;
+    try {
+      size = Checkpoint.parse(note.text()).size();
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
+      return note; // refused by the verifier below
+    }
+    Optional<SignedNote> held = store.at(size);
+    if (held.isEmpty() || !held.get().text().equals(note.text())) {
+      return note;
+    }
+    List<io.medledger.tlog.NoteSignature> fresh = new ArrayList<>();
+    io.medledger.tlog.NoteSignature heldSigner = null;
+    boolean freshSigner = false;
+    for (io.medledger.tlog.NoteSignature s : note.signatures()) {
+      boolean signer = bindings.values().stream().anyMatch(b -> b.noteKey().matches(s));
+      if (!held.get().signatures().contains(s)) {
+        fresh.add(s);
+        freshSigner |= signer;
+      } else if (signer && heldSigner == null) {
+        heldSigner = s;
+      }
+    }
+    if (fresh.isEmpty()) {
+      return null;
+    }
+    if (!freshSigner && heldSigner != null) {
+      fresh.add(0, heldSigner); // a note needs a server's signature to be accepted: keep one
+    }
+    return fresh.size() == note.signatures().size() ? note : new SignedNote(note.text(), fresh);
   }
 
   /**

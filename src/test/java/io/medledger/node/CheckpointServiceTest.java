@@ -80,6 +80,36 @@ class CheckpointServiceTest {
   }
 
   @Test
+  void aForwardedNoteIsCheckedForItsNewLinesOnly() throws Exception {
+    deliver(f.federation.get(0), CheckpointService.payload(a.binding().orElseThrow(), aNote()));
+    assertEquals(2, signaturesAtB());
+    SignedNote merged = b.store().at(size).orElseThrow();
+    // every line already stored: nothing changes
+    deliver(f.federation.get(0), CheckpointService.payload(a.binding().orElseThrow(), merged));
+    assertEquals(2, signaturesAtB());
+    // a third server's valid line beside the stored ones is merged
+    CheckpointService c = service(f.federation.get(2), "c");
+    try {
+      c.committed(f.ledger.tip().orElseThrow());
+      c.drain();
+      NoteSignature cLine = c.store().at(size).orElseThrow().signatures().get(0);
+      byte[] bad = cLine.signature();
+      bad[12] ^= 1;
+      NoteSignature forged = new NoteSignature(cLine.keyName(), cLine.keyId(), bad);
+      // its binding becomes known with a note of its own line; then a forged line of that key,
+      // forwarded beside stored lines, is still checked and refuses the note
+      deliver(f.federation.get(2), CheckpointService.payload(c.binding().orElseThrow(),
+          new SignedNote(merged.text(), List.of(merged.signatures().get(0), merged.signatures().get(1), forged))));
+      assertEquals(2, signaturesAtB(), "a forged new line beside stored ones was merged");
+      deliver(f.federation.get(2), CheckpointService.payload(c.binding().orElseThrow(),
+          new SignedNote(merged.text(), List.of(merged.signatures().get(0), merged.signatures().get(1), cLine))));
+      assertEquals(3, signaturesAtB());
+    } finally {
+      c.close();
+    }
+  }
+
+  @Test
   void hostileCheckpointFramesChangeNothing() throws Exception {
     byte[] valid = CheckpointService.payload(a.binding().orElseThrow(), aNote());
     // from another federation server than the binding names
