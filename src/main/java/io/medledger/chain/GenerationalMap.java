@@ -70,6 +70,19 @@ final class GenerationalMap<K, V> {
     m.forEach(this::put);
   }
 
+  /**
+   * Replaces the value of each key of {@code m} that this map holds, and adds none: for values
+   * just written to the store, which a later get reads from there if it needs them. Caching every
+   * written value would keep it for two generations whether or not anything reads it.
+   */
+  void refreshAll(Map<? extends K, ? extends V> m) {
+    m.forEach((k, v) -> {
+      if (young.containsKey(k) || old.containsKey(k)) {
+        put(k, v);
+      }
+    });
+  }
+
   /** Drops every entry. */
   synchronized void clear() {
     young = newGeneration();

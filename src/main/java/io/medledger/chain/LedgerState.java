@@ -704,9 +704,12 @@ final class LedgerState {
       logCommitSize = log.size();
     }
     store.commit(b);
-    participants.putAll(o.participants);
-    grants.putAll(o.grants);
-    records.putAll(o.records);
+    // refreshed, not added: each block registers new participants and writes new grants and
+    // records, and holding every one for two generations (tens of thousands of entries) moved them
+    // all into a node's old generation, most never read again
+    participants.refreshAll(o.participants);
+    grants.refreshAll(o.grants);
+    records.refreshAll(o.records);
     o.newGrantsByPatient.forEach((p, l) -> {
       List<Digest> had = patientGrants.get(p);
       if (had != null) {

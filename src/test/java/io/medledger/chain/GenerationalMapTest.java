@@ -69,4 +69,19 @@ class GenerationalMapTest {
     assertThrows(IllegalArgumentException.class, () -> new GenerationalMap<>(0));
     assertThrows(NullPointerException.class, () -> m.put(1, null));
   }
+
+  @Test
+  void refreshReplacesHeldValuesInEitherGenerationAndAddsNone() {
+    GenerationalMap<Integer, String> m = new GenerationalMap<>(4);
+    m.put(1, "one");
+    m.put(2, "two");
+    m.put(4, "four");
+    m.put(5, "five");
+    m.put(3, "three"); // 1, 2, 4 and 5 are now the old generation
+    m.refreshAll(java.util.Map.of(1, "ONE", 3, "THREE", 9, "nine"));
+    assertEquals("ONE", m.get(1), "a value held in the old generation is replaced");
+    assertEquals("THREE", m.get(3), "a value held in the young generation is replaced");
+    assertNull(m.get(9), "a key not held is not added");
+    assertEquals("two", m.get(2));
+  }
 }
