@@ -226,6 +226,12 @@ final class CheckpointService implements AutoCloseable {
     // Every binding in the map verified when it entered it (this node's own was made here, a peer's
     // in onPeerNote), so only membership is checked here: as CheckpointVerifier.forFederation does,
     // without verifying each binding's signature again for every note.
+    return new CheckpointVerifier(origin, serverNoteKeys(), 1, List.of(), 0, 0)
+        .requireWitnesses(witnessKeys, minCosignatures);
+  }
+
+  /** The note keys of the bindings held for current federation servers, in binding order. */
+  private List<NoteKey> serverNoteKeys() {
     List<Ed25519PublicKey> federation = ledger.membership().federationKeys();
     java.util.Set<NoteKey> keys = new java.util.LinkedHashSet<>();
     for (NoteKeyBinding b : bindings.values()) {
@@ -233,8 +239,7 @@ final class CheckpointService implements AutoCloseable {
         keys.add(b.noteKey());
       }
     }
-    return new CheckpointVerifier(origin, List.copyOf(keys), 1, List.of(), 0, 0)
-        .requireWitnesses(witnessKeys, minCosignatures);
+    return List.copyOf(keys);
   }
 
   // ------------------------------------------------------------------ peers' checkpoints
@@ -333,11 +338,12 @@ final class CheckpointService implements AutoCloseable {
     if (held.isEmpty() || !held.get().text().equals(note.text())) {
       return note;
     }
+    List<NoteKey> serverKeys = serverNoteKeys();
     List<io.medledger.tlog.NoteSignature> fresh = new ArrayList<>();
     io.medledger.tlog.NoteSignature heldSigner = null;
     boolean freshSigner = false;
     for (io.medledger.tlog.NoteSignature s : note.signatures()) {
-      boolean signer = bindings.values().stream().anyMatch(b -> b.noteKey().matches(s));
+      boolean signer = serverKeys.stream().anyMatch(k -> k.matches(s));
       if (!held.get().signatures().contains(s)) {
         fresh.add(s);
         freshSigner |= signer;
