@@ -11,7 +11,8 @@
 # NODE_BENCH_WARMUP_AT_RATE=SECONDS: the measured load command first runs that long at RATE,
 # unmeasured (`load --warmup`, default 60; 0 skips it), so that the code paths of the measured load
 # are compiled, in the nodes and in the generator, before the timed phase.
-# NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
+# Each node runs with -Xmx768m -Xmn384m -XX:+UseSerialGC (docs/benchmarks.md: the young generation
+# sized for the collector's CPU); NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
 # NODE_BENCH_BLOCK sets the testnet's max_block_entries (default 1000, the node's own default).
 # NODE_BENCH_PROBE=0 skips the second measurement of the yardstick, halfway through the timed phase.
 # Each node's line also gives the CPU of its JIT-compiler, GC and RocksDB threads and its system time.
@@ -33,7 +34,7 @@ for i in 1 2 3 4 5 6 7 8; do
   if [ -n "${NODE_BENCH_JFR:-}" ] && { [ "$i" = 1 ] || [ "$i" = 5 ]; }; then
     jfr="-XX:StartFlightRecording=filename=$NODE_BENCH_JFR/node-$i.jfr,settings=profile"
   fi
-  MEDLEDGER_JAVA_OPTS="-Xmx512m -XX:+UseSerialGC ${NODE_BENCH_JAVA_OPTS:-} $jfr" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
+  MEDLEDGER_JAVA_OPTS="-Xmx768m -Xmn384m -XX:+UseSerialGC ${NODE_BENCH_JAVA_OPTS:-} $jfr" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
   pids+=($!)
 done
 for i in 1 2 3 4 5 6 7 8; do
@@ -120,6 +121,19 @@ if [ -n "${NODE_BENCH_PERF:-}" ]; then
   perf_pid=$!
 fi
 wait "$load_pid" || true
+# The window ends here: every node's counters are read before this script asks anything of them
+# (the height query below opens a TLS connection to node-1, whose handshake and cold code paths
+# would otherwise be charged to the window; so would compilations still queued when the load ends).
+declare -a after jit_after gc_after rocks_after sys_after
+for k in "${!pids[@]}"; do
+  after[$k]=$(cpu "${pids[$k]}")
+  jit_after[$k]=$(threads_cpu "${pids[$k]}" "$jit_re")
+  gc_after[$k]=$(threads_cpu "${pids[$k]}" "$gc_re")
+  rocks_after[$k]=$(threads_cpu "${pids[$k]}" "$rocks_re")
+  sys_after[$k]=$(sys_ticks "${pids[$k]}")
+done
+thread_ticks "${pids[0]}" >"$dir/threads-1.after"
+thread_ticks "${pids[4]}" >"$dir/threads-5.after"
 line=$(tail -n 1 "$dir/load.out")
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 times >"$dir/times"
@@ -132,8 +146,6 @@ fi
 if [ -n "${NODE_BENCH_JFR:-}" ]; then # the nodes are killed with -9 below, so dump the recordings now
   for k in 0 4; do jcmd "${pids[$k]}" JFR.dump filename="$NODE_BENCH_JFR/node-$((k+1)).jfr" >/dev/null || true; done
 fi
-thread_ticks "${pids[0]}" >"$dir/threads-1.after"
-thread_ticks "${pids[4]}" >"$dir/threads-5.after"
 final=$(sed -E 's/.*final=([0-9]+).*/\1/' <<<"$line")
 h_after=$(height || echo 0)
 verify_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
@@ -157,12 +169,11 @@ for n in 1 5; do # CPU seconds of node-1 and node-5 by thread name (digits folde
   echo "node-$n threads_cpu_s:$by_thread"
 done
 for k in "${!pids[@]}"; do
-  after=$(cpu "${pids[$k]}")
-  jit=$(( $(threads_cpu "${pids[$k]}" "$jit_re") - jit_before[k] ))
-  gc=$(( $(threads_cpu "${pids[$k]}" "$gc_re") - gc_before[k] ))
-  rocks=$(( $(threads_cpu "${pids[$k]}" "$rocks_re") - rocks_before[k] ))
-  sys=$(( $(sys_ticks "${pids[$k]}") - sys_before[k] ))
-  awk -v b="${before[$k]}" -v a="$after" -v t="$ticks" -v f="$final" -v v="$verify_us" -v n="$((k+1))" -v j="$jit" -v g="$gc" -v r="$rocks" -v y="$sys" \
+  jit=$(( jit_after[k] - jit_before[k] ))
+  gc=$(( gc_after[k] - gc_before[k] ))
+  rocks=$(( rocks_after[k] - rocks_before[k] ))
+  sys=$(( sys_after[k] - sys_before[k] ))
+  awk -v b="${before[$k]}" -v a="${after[$k]}" -v t="$ticks" -v f="$final" -v v="$verify_us" -v n="$((k+1))" -v j="$jit" -v g="$gc" -v r="$rocks" -v y="$sys" \
     'BEGIN { s=(a-b)/t; per=(f>0)? s/f*1e6 : 0; rest=(f>0)? (s-(j+g)/t)/f*1e6 : 0
       printf "node-%d cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f jit_cpu_s=%.2f gc_cpu_s=%.2f ratio_without_jit_gc=%.2f rocksdb_bg_cpu_s=%.2f system_cpu_s=%.2f\n", n, s, per, (v>0)? per/v : 0, j/t, g/t, (v>0)? rest/v : 0, r/t, y/t }'
 done
