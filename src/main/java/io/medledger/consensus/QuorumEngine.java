@@ -315,8 +315,21 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return;
     }
     if (!gossipOut.isEmpty()) {
-      out.add(new Action.Broadcast(new EntryBatch(gossipOut)));
+      gossip(gossipOut);
       gossipOut.clear();
+    }
+  }
+
+  /**
+   * Sends {@code entries} to the members that can propose at this height (the federation), the
+   * only ones that take entries from their pool; a voter that cannot propose would only hold them.
+   */
+  private void gossip(List<byte[]> entries) {
+    EntryBatch batch = new EntryBatch(entries);
+    for (Ed25519PublicKey k : proposers) {
+      if (!k.equals(me)) {
+        out.add(new Action.Send(k, batch));
+      }
     }
   }
 
@@ -327,7 +340,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     long every = cfg.retransmitInterval().toMillis();
     List<byte[]> again = pool.regossipDue(now(), every, REGOSSIP_BACKOFF * every, cfg.maxBlockEntries());
     if (!again.isEmpty()) {
-      out.add(new Action.Broadcast(new EntryBatch(again)));
+      gossip(again);
     }
   }
 

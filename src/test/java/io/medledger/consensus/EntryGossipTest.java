@@ -89,6 +89,50 @@ class EntryGossipTest {
     assertArrayEquals(entry(2), one.get(0));
   }
 
+  /** The peers each node sends a submitted entry to, when its gossip timer fires. */
+  private static java.util.Set<Ed25519PublicKey> gossipTargets(ConsensusProtocol p, MutableClock clock, byte[] entry) {
+    List<Action> actions = new ArrayList<>(p.handle(new Event.EntrySubmitted(entry)));
+    clock.advance(Duration.ofSeconds(1));
+    for (Action a : List.copyOf(actions)) {
+      if (a instanceof Action.SetTimer t && t.timer().name().equals("gossip")) {
+        actions.addAll(p.handle(new Event.TimerFired(t.timer())));
+      }
+    }
+    java.util.Set<Ed25519PublicKey> to = new java.util.HashSet<>();
+    for (Action a : actions) {
+      assertTrue(!(a instanceof Action.Broadcast b && b.message() instanceof ConsensusMessage.EntryBatch),
+          "entries are not broadcast to every member");
+      if (a instanceof Action.Send s && s.message() instanceof ConsensusMessage.EntryBatch batch) {
+        assertEquals(1, batch.entriesRaw().size());
+        assertArrayEquals(entry, batch.entriesRaw().get(0));
+        assertTrue(to.add(s.to()), "one batch per peer");
+      }
+    }
+    return to;
+  }
+
+  @Test
+  void entriesAreGossipedToTheFederationOnlyTheMembersThatPropose() {
+    List<Ed25519PrivateKey> auditors = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      auditors.add(Ed25519PrivateKey.fromSeed(Sha256.hash(new byte[] {'a', (byte) i}).toByteArray()));
+    }
+    List<Ed25519PublicKey> federation = membership.federation();
+    VoterSet withAuditors = new VoterSet(federation, auditors.stream().map(Ed25519PrivateKey::publicKey).toList());
+    for (Ed25519PrivateKey me : List.of(keys.get(1), auditors.get(2))) {
+      MutableClock clock = new MutableClock(T0);
+      ConsensusContext ctx = new ConsensusContext(me, clock, new SplittableRandom(1), new InMemorySafetyStore(),
+          SignatureVerifier.DIRECT);
+      ConsensusProtocol p = Protocols.create(RotatingAuditProtocol.NAME,
+          new SimApp(chainId, withAuditors, new SimLedger(), 1_000), ctx, Simulation.defaultConfig());
+      p.handle(new Event.Start());
+      java.util.Set<Ed25519PublicKey> expected = new java.util.HashSet<>(federation);
+      expected.remove(me.publicKey());
+      assertEquals(expected, gossipTargets(p, clock, entry(9)),
+          "a " + (federation.contains(me.publicKey()) ? "federation server" : "auditor") + " gossips to the other federation servers");
+    }
+  }
+
   @Test
   void theEncodingIsTheTagTheCountAndTheEntries() {
     byte[] a = entry(1);
