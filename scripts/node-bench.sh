@@ -11,8 +11,9 @@
 # NODE_BENCH_WARMUP_AT_RATE=SECONDS: the measured load command first runs that long at RATE,
 # unmeasured (`load --warmup`, default 60; 0 skips it), so that the code paths of the measured load
 # are compiled, in the nodes and in the generator, before the timed phase.
-# Each node runs with -Xmx768m -Xmn384m -XX:+UseSerialGC (docs/benchmarks.md: the young generation
-# sized for the collector's CPU); NODE_BENCH_JAVA_OPTS adds JVM options to the node processes.
+# NODE_BENCH_HEAP sets each node's heap and collector (default "-Xmx768m -Xmn384m -XX:+UseSerialGC":
+# docs/benchmarks.md, the young generation sized for the collector's CPU); NODE_BENCH_JAVA_OPTS adds
+# further JVM options to the node processes.
 # NODE_BENCH_BLOCK sets the testnet's max_block_entries (default 1000, the node's own default).
 # NODE_BENCH_PROBE=0 skips the second measurement of the yardstick, halfway through the timed phase.
 # Each node's line also gives the CPU of its JIT-compiler, GC and RocksDB threads and its system time.
@@ -34,7 +35,7 @@ for i in 1 2 3 4 5 6 7 8; do
   if [ -n "${NODE_BENCH_JFR:-}" ] && { [ "$i" = 1 ] || [ "$i" = 5 ]; }; then
     jfr="-XX:StartFlightRecording=filename=$NODE_BENCH_JFR/node-$i.jfr,settings=profile"
   fi
-  MEDLEDGER_JAVA_OPTS="-Xmx768m -Xmn384m -XX:+UseSerialGC ${NODE_BENCH_JAVA_OPTS:-} $jfr" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
+  MEDLEDGER_JAVA_OPTS="${NODE_BENCH_HEAP:--Xmx768m -Xmn384m -XX:+UseSerialGC} ${NODE_BENCH_JAVA_OPTS:-} $jfr" "$here/bin/medledger" node run --dir "$dir/net/node-$i" >"$dir/out-$i" 2>"$dir/err-$i" &
   pids+=($!)
 done
 for i in 1 2 3 4 5 6 7 8; do
@@ -44,6 +45,10 @@ done
 # "Fresh JVMs"); the measured phase starts after it
 read -r warm_rate warm_s <<<"${NODE_BENCH_WARMUP:-300 300}"
 ml load --client "$dir/net/client.json" --rate "$warm_rate" --duration "$warm_s" --wait 120 >/dev/null || true
+# The height queries around the timed phase open a client connection to node-1. The first such
+# connection deoptimizes node-1's compiled transport code (its pipeline meets new handler types),
+# which then recompiles; that happens here, in the warm-up, and not in the timed phase.
+ml node status --dir "$dir/net/node-1" >/dev/null 2>&1 || true
 warm_at_rate=${NODE_BENCH_WARMUP_AT_RATE:-60}
 # The measured load command first runs its own warm-up at RATE (`load --warmup`): the nodes' and its
 # own compilers then do their work before the timed phase, whose start it announces with a line
@@ -82,7 +87,7 @@ thread_ticks() {
 # ticks of a process's threads whose name (spaces as _) matches $2
 threads_cpu() { thread_ticks "$1" | awk -v re="$2" '$2 ~ re {s+=$3} END {print s+0}'; }
 jit_re='^C[12]_CompilerThre'
-gc_re='^(GC_|VM_Thread|G1_|Parallel_GC)'
+gc_re='^(GC_|VM_Thread|G1_|Parallel_GC|Shenandoah|Z(Driver|Director|Worker|Stat|Unmapper))'
 rocks_re='^rocksdb:'
 height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*/\1/'; }
 h_before=$(height || echo 0)
