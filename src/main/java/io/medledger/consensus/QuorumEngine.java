@@ -315,21 +315,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return;
     }
     if (!gossipOut.isEmpty()) {
-      gossip(gossipOut);
+      out.add(new Action.Broadcast(new EntryBatch(gossipOut)));
       gossipOut.clear();
-    }
-  }
-
-  /**
-   * Sends {@code entries} to the members that can propose at this height (the federation), the
-   * only ones that take entries from their pool; a voter that cannot propose would only hold them.
-   */
-  private void gossip(List<byte[]> entries) {
-    EntryBatch batch = new EntryBatch(entries);
-    for (Ed25519PublicKey k : proposers) {
-      if (!k.equals(me)) {
-        out.add(new Action.Send(k, batch));
-      }
     }
   }
 
@@ -340,7 +327,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     long every = cfg.retransmitInterval().toMillis();
     List<byte[]> again = pool.regossipDue(now(), every, REGOSSIP_BACKOFF * every, cfg.maxBlockEntries());
     if (!again.isEmpty()) {
-      gossip(again);
+      out.add(new Action.Broadcast(new EntryBatch(again)));
     }
   }
 

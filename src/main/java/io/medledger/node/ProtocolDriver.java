@@ -4,7 +4,6 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.Action;
 import io.medledger.consensus.QuorumCertificate;
 import io.medledger.consensus.ConsensusApp;
-import io.medledger.consensus.ConsensusMessage;
 import io.medledger.consensus.ConsensusProtocol;
 import io.medledger.consensus.Event;
 import io.medledger.crypto.Ed25519PublicKey;
@@ -329,17 +328,12 @@ public final class ProtocolDriver implements AutoCloseable {
     }
     height = protocol.height();
     round = protocol.round();
-    try {
-      for (Action a : actions) {
-        try {
-          carryOut(a);
-        } catch (RuntimeException ex) {
-          LOG.log(Level.WARNING, "listener failed on " + a.getClass().getSimpleName(), ex);
-        }
+    for (Action a : actions) {
+      try {
+        carryOut(a);
+      } catch (RuntimeException ex) {
+        LOG.log(Level.WARNING, "listener failed on " + a.getClass().getSimpleName(), ex);
       }
-    } finally {
-      lastSent = null; // a response of many blocks is not kept past its event
-      lastSentFrame = null;
     }
   }
 
@@ -353,20 +347,9 @@ public final class ProtocolDriver implements AutoCloseable {
     }
   }
 
-  /**
-   * The last message sent by {@link Action.Send} while one event's actions are carried out, and its
-   * frame: one message sent to several peers is encoded once.
-   */
-  private ConsensusMessage lastSent;
-  private byte[] lastSentFrame;
-
   private void carryOut(Action a) {
     if (a instanceof Action.Send s) {
-      if (s.message() != lastSent) {
-        lastSent = s.message();
-        lastSentFrame = NodeFrames.consensus(lastSent.encode());
-      }
-      send(s.to(), lastSentFrame);
+      send(s.to(), NodeFrames.consensus(s.message().encode()));
     } else if (a instanceof Action.Broadcast b) {
       byte[] frame = NodeFrames.consensus(b.message().encode());
       for (Ed25519PublicKey k : transport.connectedPeers()) {
