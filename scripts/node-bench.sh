@@ -91,16 +91,19 @@ gc_re='^(GC_|VM_Thread|G1_|Parallel_GC|Shenandoah|Z(Driver|Director|Worker|Stat|
 rocks_re='^rocksdb:'
 height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*/\1/'; }
 h_before=$(height || echo 0)
-thread_ticks "${pids[0]}" >"$dir/threads-1.before"
-thread_ticks "${pids[4]}" >"$dir/threads-5.before"
-declare -a before jit_before gc_before rocks_before sys_before
-for k in "${!pids[@]}"; do
-  before[$k]=$(cpu "${pids[$k]}")
-  jit_before[$k]=$(threads_cpu "${pids[$k]}" "$jit_re")
-  gc_before[$k]=$(threads_cpu "${pids[$k]}" "$gc_re")
-  rocks_before[$k]=$(threads_cpu "${pids[$k]}" "$rocks_re")
-  sys_before[$k]=$(sys_ticks "${pids[$k]}")
-done
+# every node's counters in ticks, "cpu jit gc rocksdb system" per node, into the array named $1; and
+# node-1's and node-5's CPU by thread into threads-1.$1 and threads-5.$1
+snapshot() {
+  local -n into=$1
+  local k
+  for k in "${!pids[@]}"; do
+    into[$k]="$(cpu "${pids[$k]}") $(threads_cpu "${pids[$k]}" "$jit_re") $(threads_cpu "${pids[$k]}" "$gc_re") $(threads_cpu "${pids[$k]}" "$rocks_re") $(sys_ticks "${pids[$k]}")"
+  done
+  thread_ticks "${pids[0]}" >"$dir/threads-1.$1"
+  thread_ticks "${pids[4]}" >"$dir/threads-5.$1"
+}
+declare -a before after
+snapshot before
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measured_from=$(date -u +%H:%M:%S)
 # The yardstick measured once more halfway through the timed phase, on the same busy cores as the
@@ -129,16 +132,7 @@ wait "$load_pid" || true
 # The window ends here: every node's counters are read before this script asks anything of them
 # (the height query below opens a TLS connection to node-1, whose handshake and cold code paths
 # would otherwise be charged to the window; so would compilations still queued when the load ends).
-declare -a after jit_after gc_after rocks_after sys_after
-for k in "${!pids[@]}"; do
-  after[$k]=$(cpu "${pids[$k]}")
-  jit_after[$k]=$(threads_cpu "${pids[$k]}" "$jit_re")
-  gc_after[$k]=$(threads_cpu "${pids[$k]}" "$gc_re")
-  rocks_after[$k]=$(threads_cpu "${pids[$k]}" "$rocks_re")
-  sys_after[$k]=$(sys_ticks "${pids[$k]}")
-done
-thread_ticks "${pids[0]}" >"$dir/threads-1.after"
-thread_ticks "${pids[4]}" >"$dir/threads-5.after"
+snapshot after
 line=$(tail -n 1 "$dir/load.out")
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 times >"$dir/times"
@@ -174,11 +168,13 @@ for n in 1 5; do # CPU seconds of node-1 and node-5 by thread name (digits folde
   echo "node-$n threads_cpu_s:$by_thread"
 done
 for k in "${!pids[@]}"; do
-  jit=$(( jit_after[k] - jit_before[k] ))
-  gc=$(( gc_after[k] - gc_before[k] ))
-  rocks=$(( rocks_after[k] - rocks_before[k] ))
-  sys=$(( sys_after[k] - sys_before[k] ))
-  awk -v b="${before[$k]}" -v a="${after[$k]}" -v t="$ticks" -v f="$final" -v v="$verify_us" -v n="$((k+1))" -v j="$jit" -v g="$gc" -v r="$rocks" -v y="$sys" \
+  read -r c0 j0 g0 r0 s0 <<<"${before[$k]}"
+  read -r c1 j1 g1 r1 s1 <<<"${after[$k]}"
+  jit=$(( j1 - j0 ))
+  gc=$(( g1 - g0 ))
+  rocks=$(( r1 - r0 ))
+  sys=$(( s1 - s0 ))
+  awk -v b="$c0" -v a="$c1" -v t="$ticks" -v f="$final" -v v="$verify_us" -v n="$((k+1))" -v j="$jit" -v g="$gc" -v r="$rocks" -v y="$sys" \
     'BEGIN { s=(a-b)/t; per=(f>0)? s/f*1e6 : 0; rest=(f>0)? (s-(j+g)/t)/f*1e6 : 0
       printf "node-%d cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f jit_cpu_s=%.2f gc_cpu_s=%.2f ratio_without_jit_gc=%.2f rocksdb_bg_cpu_s=%.2f system_cpu_s=%.2f\n", n, s, per, (v>0)? per/v : 0, j/t, g/t, (v>0)? rest/v : 0, r/t, y/t }'
 done
