@@ -89,6 +89,13 @@ class EntryGossipTest {
     assertArrayEquals(entry(2), one.get(0));
   }
 
+  /** A {@code rotating-audit} member of {@code members} with key {@code me}, on {@code clock}. */
+  private ConsensusProtocol rotatingAudit(VoterSet members, Ed25519PrivateKey me, MutableClock clock, long seed) {
+    return Protocols.create(RotatingAuditProtocol.NAME, new SimApp(chainId, members, new SimLedger(), 1_000),
+        new ConsensusContext(me, clock, new SplittableRandom(seed), new InMemorySafetyStore(), SignatureVerifier.DIRECT),
+        Simulation.defaultConfig());
+  }
+
   /**
    * Entries reach every member, the audit servers included, although only federation servers
    * propose: a voter sends a timeout against a silent proposer only while it holds an entry that
@@ -106,10 +113,7 @@ class EntryGossipTest {
     Ed25519PrivateKey sender = keys.stream()
         .filter(k -> !k.publicKey().equals(QuorumEngine.proposerOf(withAuditors, 1, 0))).findFirst().orElseThrow();
     MutableClock clock = new MutableClock(T0);
-    ConsensusProtocol fed = Protocols.create(RotatingAuditProtocol.NAME,
-        new SimApp(chainId, withAuditors, new SimLedger(), 1_000),
-        new ConsensusContext(sender, clock, new SplittableRandom(1), new InMemorySafetyStore(), SignatureVerifier.DIRECT),
-        Simulation.defaultConfig());
+    ConsensusProtocol fed = rotatingAudit(withAuditors, sender, clock, 1);
     fed.handle(new Event.Start());
     List<Action> actions = new ArrayList<>(fed.handle(new Event.EntrySubmitted(entry(9))));
     clock.advance(Duration.ofSeconds(1));
@@ -128,11 +132,7 @@ class EntryGossipTest {
 
     // the auditor that received it, with the proposer of height 1 silent, times the round out
     MutableClock auditorClock = new MutableClock(T0);
-    ConsensusProtocol auditor = Protocols.create(RotatingAuditProtocol.NAME,
-        new SimApp(chainId, withAuditors, new SimLedger(), 1_000),
-        new ConsensusContext(auditors.get(0), auditorClock, new SplittableRandom(2), new InMemorySafetyStore(),
-            SignatureVerifier.DIRECT),
-        Simulation.defaultConfig());
+    ConsensusProtocol auditor = rotatingAudit(withAuditors, auditors.get(0), auditorClock, 2);
     List<Action> pending = new ArrayList<>(auditor.handle(new Event.Start()));
     pending.addAll(auditor.handle(new Event.MessageReceived(sender.publicKey(), batch)));
     boolean timedOut = false;
