@@ -112,6 +112,20 @@ abstract class ProtocolContractTest {
   }
 
   @Test
+  void votersTimeOutABookkeeperThatFellSilentWhileClientsSubmitOnlyToBookkeepers() {
+    assumeTrue(!protocol().equals(SoloProtocol.NAME), "a single node has no one to take over its turn");
+    long pastSilent = 0;
+    for (long seed = 31; seed < 34; seed++) {
+      SimulationResult r = Simulation.of(protocol(), seed).scenario(Scenario.SILENT_BOOKKEEPER).run();
+      assertTrue(r.passed(), "seed " + seed + ": " + r.safetyViolations() + r.livenessFailures() + " " + r.replayCommand());
+      assertTrue(r.latenciesMillis().length > 0, "entries submitted after stabilization became final");
+      pastSilent += r.metrics().getOrDefault("heights_past_silent_bookkeeper", 0L);
+    }
+    // the control: heights whose first bookkeeper was the silent one became final in a later round
+    assertTrue(pastSilent >= 3, "heights past the silent bookkeeper: " + pastSilent);
+  }
+
+  @Test
   void equivocationsBecomeEvidence() {
     assumeTrue(!protocol().equals(SoloProtocol.NAME), "a single node has no peers to equivocate to");
     for (Scenario sc : List.of(Scenario.EQUIVOCATING_BOOKKEEPER, Scenario.DOUBLE_SIGNING_AUDITOR)) {

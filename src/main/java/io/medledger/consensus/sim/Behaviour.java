@@ -23,5 +23,7 @@ public enum Behaviour {
    * proposes a conflicting fresh block without proof of lock; as voter votes for both blocks, each
    * vote aimed at the peers the attack needs.
    */
-  COLLUDER
+  COLLUDER,
+  /** Sends nothing from a point in the run on, as a server that crashed and never came back. */
+  SILENT
 }

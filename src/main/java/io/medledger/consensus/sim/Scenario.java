@@ -59,7 +59,13 @@ public enum Scenario {
    * double-signing voter is suspended (and in rotating-audit a federation server leaves) at a later
    * one, with 5% loss and an honest voter crashing across the join.
    */
-  RECONFIGURATION;
+  RECONFIGURATION,
+  /**
+   * A bookkeeper falls silent for good, and clients submit to the bookkeepers only, so a voter holds
+   * only the entries that were gossiped to it; the voters must still time out the silent
+   * bookkeeper's rounds.
+   */
+  SILENT_BOOKKEEPER;
 
   /** The scenarios that apply to a protocol ({@code solo} has no network and no peers to betray). */
   public static List<Scenario> forProtocol(String protocol) {

@@ -122,6 +122,11 @@ public final class Simulation {
   private int equivocator = -1;
   private int colluder = -1;
   private int isolated = -1;
+  /** The {@link Behaviour#SILENT} node, which sends nothing from {@code silentFrom} on. */
+  private int silent = -1;
+  private long silentFrom = Long.MAX_VALUE;
+  /** Clients submit to the members that can propose (the federation) only. */
+  private boolean submitToBookkeepers;
   private int locked = -1;
   private long attackHeight = -1;
   private int attackRound = -1;
@@ -636,6 +641,12 @@ public final class Simulation {
         }
       }
       case RECONFIGURATION -> reconfigure(r, vnodes, bft);
+      case SILENT_BOOKKEEPER -> {
+        silent = pick(r, fnodes, 1).get(0);
+        nodes.get(silent).behaviour = Behaviour.SILENT;
+        silentFrom = 200 + r.nextLong(1_000);
+        submitToBookkeepers = true;
+      }
       default -> throw new IllegalStateException("unhandled scenario " + scenario);
     }
   }
@@ -798,6 +809,9 @@ public final class Simulation {
     for (Node n : nodes) {
       // Clients submit to servers that are members now and stay members (entries left with a server
       // that is leaving may never be ordered; a client would resubmit them elsewhere).
+      if (submitToBookkeepers && n.up && !membershipAt(n.proto.height()).federation().contains(n.key.publicKey())) {
+        continue;
+      }
       if (n.up && n.honest() && membershipAt(n.proto.height()).nodes().contains(n.key.publicKey())
           && schedule.lastEntry().getValue().nodes().contains(n.key.publicKey())) {
         targets.add(n);
@@ -879,6 +893,10 @@ public final class Simulation {
       cpuNanos[n.index] += cpuClock.getAsLong() - c0;
     }
     for (Action a : actions) {
+      if (n.behaviour == Behaviour.SILENT && now >= silentFrom
+          && (a instanceof Action.Send || a instanceof Action.Broadcast)) {
+        continue;
+      }
       if (n.honest() && a instanceof Action.Broadcast b) {
         noteHonestStatement(n, b.message());
         if (n.index == locked && !lockedCrashed && b.message() instanceof ConsensusMessage.Vote v
@@ -1257,6 +1275,10 @@ public final class Simulation {
             + c.height() + " but " + prev.toHex() + " is final there");
       }
       return;
+    }
+    if (silent >= 0 && now >= silentFrom && RotatingAuditProtocol.bookkeeper(membershipAt(c.height()), c.height(), 0)
+        .equals(nodes.get(silent).key.publicKey())) {
+      metrics.merge("heights_past_silent_bookkeeper", 1L, Long::sum); // final in a later round
     }
     SimBlock b = n.ledger.block(c.height());
     QuorumCertificate cert = c.certificate();
