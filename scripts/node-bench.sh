@@ -89,8 +89,11 @@ threads_cpu() { thread_ticks "$1" | awk -v re="$2" '$2 ~ re {s+=$3} END {print s
 jit_re='^C[12]_CompilerThre'
 gc_re='^(GC_|VM_Thread|G1_|Parallel_GC|Shenandoah|Z(Driver|Director|Worker|Stat|Unmapper))'
 rocks_re='^rocksdb:'
-height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*/\1/'; }
-h_before=$(height || echo 0)
+# node-1's "height entries" (its ledger's entry count). The query starts a JVM, which on the busy
+# cores takes seconds, so the blocks between two queries are not exactly the window's; their mean
+# size is taken from the entries they hold, not from the window's final count.
+height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*"entries":([0-9]+).*/\1 \2/'; }
+read -r h_before e_before <<<"$(height || echo 0 0)"
 # every node's counters in ticks, "cpu jit gc rocksdb system" per node, into the array named $1; and
 # node-1's and node-5's CPU by thread into threads-1.$1 and threads-5.$1
 snapshot() {
@@ -146,7 +149,7 @@ if [ -n "${NODE_BENCH_JFR:-}" ]; then # the nodes are killed with -9 below, so d
   for k in 0 4; do jcmd "${pids[$k]}" JFR.dump filename="$NODE_BENCH_JFR/node-$((k+1)).jfr" >/dev/null || true; done
 fi
 final=$(sed -E 's/.*final=([0-9]+).*/\1/' <<<"$line")
-h_after=$(height || echo 0)
+read -r h_after e_after <<<"$(height || echo 0 0)"
 verify_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
 verify_busy_us=""
 if [ -n "$probe_pid" ]; then
@@ -154,7 +157,7 @@ if [ -n "$probe_pid" ]; then
   verify_busy_us=$(sed -nE 's/^ed25519_verify_us=//p' "$dir/verify-during")
 fi
 echo "$line"
-awk -v a="$h_before" -v b="$h_after" -v f="$final" 'BEGIN { n=b-a; printf "blocks=%d entries_per_block=%.1f (node-1 heights %d to %d)\n", n, (n>0)? f/n : 0, a, b }'
+awk -v a="$h_before" -v b="$h_after" -v ea="$e_before" -v eb="$e_after" 'BEGIN { n=b-a; printf "blocks=%d entries_per_block=%.1f (node-1 heights %d to %d)\n", n, (n>0)? (eb-ea)/n : 0, a, b }'
 echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC"
 if [ -n "$verify_busy_us" ]; then
   awk -v q="$verify_us" -v b="$verify_busy_us" 'BEGIN { printf "ed25519_verify_us_during_load=%s (%.2f of the quiet figure above; node ratios below use the quiet one)\n", b, (q>0)? b/q : 0 }'
