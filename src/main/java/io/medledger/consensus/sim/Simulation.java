@@ -808,11 +808,10 @@ public final class Simulation {
     List<Node> targets = new ArrayList<>();
     for (Node n : nodes) {
       // Clients submit to servers that are members now and stay members (entries left with a server
-      // that is leaving may never be ordered; a client would resubmit them elsewhere).
-      if (submitToBookkeepers && n.up && !membershipAt(n.proto.height()).federation().contains(n.key.publicKey())) {
-        continue;
-      }
+      // that is leaving may never be ordered; a client would resubmit them elsewhere), and in
+      // silent-bookkeeper to those that can propose only.
       if (n.up && n.honest() && membershipAt(n.proto.height()).nodes().contains(n.key.publicKey())
+          && (!submitToBookkeepers || membershipAt(n.proto.height()).federation().contains(n.key.publicKey()))
           && schedule.lastEntry().getValue().nodes().contains(n.key.publicKey())) {
         targets.add(n);
       }
