@@ -29,6 +29,10 @@ cleanup() { for p in "${pids[@]}" $load_pid $probe_pid; do kill -9 "$p" 2>/dev/n
 trap cleanup EXIT
 trap 'exit 143' TERM INT # so that a timeout still runs the cleanup
 ml() { "$here/bin/medledger" "$@"; }
+# node-1's "height entries" (its ledger's entry count). The query starts a JVM, which on the busy
+# cores takes seconds, so the blocks between two queries are not exactly the window's; their mean
+# size is taken from the entries they hold, not from the window's final count.
+height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*"entries":([0-9]+).*/\1 \2/'; }
 ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 100 --max-block-entries "${NODE_BENCH_BLOCK:-1000}" >/dev/null
 for i in 1 2 3 4 5 6 7 8; do
   jfr=""
@@ -48,7 +52,7 @@ ml load --client "$dir/net/client.json" --rate "$warm_rate" --duration "$warm_s"
 # The height queries around the timed phase open a client connection to node-1. The first such
 # connection deoptimizes node-1's compiled transport code (its pipeline meets new handler types),
 # which then recompiles; that happens here, in the warm-up, and not in the timed phase.
-ml node status --dir "$dir/net/node-1" >/dev/null 2>&1 || true
+height >/dev/null || true
 warm_at_rate=${NODE_BENCH_WARMUP_AT_RATE:-60}
 # The measured load command first runs its own warm-up at RATE (`load --warmup`): the nodes' and its
 # own compilers then do their work before the timed phase, whose start it announces with a line
@@ -89,11 +93,6 @@ threads_cpu() { thread_ticks "$1" | awk -v re="$2" '$2 ~ re {s+=$3} END {print s
 jit_re='^C[12]_CompilerThre'
 gc_re='^(GC_|VM_Thread|G1_|Parallel_GC|Shenandoah|Z(Driver|Director|Worker|Stat|Unmapper))'
 rocks_re='^rocksdb:'
-# node-1's "height entries" (its ledger's entry count). The query starts a JVM, which on the busy
-# cores takes seconds, so the blocks between two queries are not exactly the window's; their mean
-# size is taken from the entries they hold, not from the window's final count.
-height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*"entries":([0-9]+).*/\1 \2/'; }
-read -r h_before e_before <<<"$(height || echo 0 0)"
 # every node's counters in ticks, "cpu jit gc rocksdb system" per node, into the array named $1; and
 # node-1's and node-5's CPU by thread into threads-1.$1 and threads-5.$1
 snapshot() {
@@ -131,6 +130,12 @@ if [ -n "${NODE_BENCH_PERF:-}" ]; then
   perf record -F 997 -g -o "$NODE_BENCH_PERF/perf.data" -p "${pids[0]},${pids[4]}" >/dev/null 2>&1 &
   perf_pid=$!
 fi
+# Only now the height query: it starts a JVM that takes seconds on the busy cores, and every counter
+# above must be read when the timed phase begins, or the CPU of its first seconds would be left out
+# while all of its final entries are counted. (node-1's share of the query is charged to the window.)
+q0=$(date +%s.%N)
+read -r h_before e_before <<<"$(height || echo 0 0)"
+height_query_s=$(awk -v a="$q0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 wait "$load_pid" || true
 # The window ends here: every node's counters are read before this script asks anything of them
 # (the height query below opens a TLS connection to node-1, whose handshake and cold code paths
@@ -158,7 +163,7 @@ if [ -n "$probe_pid" ]; then
 fi
 echo "$line"
 awk -v a="$h_before" -v b="$h_after" -v ea="$e_before" -v eb="$e_after" 'BEGIN { n=b-a; printf "blocks=%d entries_per_block=%.1f (node-1 heights %d to %d)\n", n, (n>0)? (eb-ea)/n : 0, a, b }'
-echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC"
+echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC height_query_s=$height_query_s"
 if [ -n "$verify_busy_us" ]; then
   awk -v q="$verify_us" -v b="$verify_busy_us" 'BEGIN { printf "ed25519_verify_us_during_load=%s (%.2f of the quiet figure above; node ratios below use the quiet one)\n", b, (q>0)? b/q : 0 }'
 fi
