@@ -751,11 +751,7 @@ public final class Node implements AutoCloseable {
               ClientWire.ok(status().toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         case ClientWire.CONTAINS: {
           List<Digest> ids = ClientWire.containsIds(request);
-          boolean[] present = new boolean[ids.size()];
-          for (int i = 0; i < present.length; i++) {
-            present[i] = ledger.locate(ids.get(i)).isPresent();
-          }
-          return CompletableFuture.completedFuture(ClientWire.ok(ClientWire.bitmap(present)));
+          return CompletableFuture.completedFuture(ClientWire.ok(ClientWire.bitmap(ledger.contains(ids))));
         }
         case ClientWire.CHECKPOINT:
           return CompletableFuture.completedFuture(checkpointResponse(ClientWire.checkpointId(request)));

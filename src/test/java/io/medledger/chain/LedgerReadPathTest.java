@@ -367,6 +367,28 @@ class LedgerReadPathTest {
     assertEquals(before + 3 + 3, st.metaReads.get());
   }
 
+  /** {@code contains} answers in order, across its read batches of 1,024 ids, and agrees with {@code locate}. */
+  @Test
+  void containsAnswersInOrderAcrossItsReadBatches() {
+    Chain c = chain();
+    Ledger l = c.f().ledger;
+    List<io.medledger.crypto.Digest> ids = new java.util.ArrayList<>();
+    List<Boolean> expected = new java.util.ArrayList<>();
+    for (int i = 0; i < 2_500; i++) {
+      boolean onChain = i % 7 == 3 || i == 1023 || i == 1024;
+      io.medledger.crypto.Digest id = onChain ? c.records().get(i % c.records().size()).id() : ChainFixture.digest("absent " + i);
+      ids.add(id);
+      expected.add(l.locate(id).isPresent());
+      assertEquals(onChain, expected.get(i), "fixture: " + i);
+    }
+    boolean[] got = l.contains(ids);
+    assertEquals(ids.size(), got.length);
+    for (int i = 0; i < got.length; i++) {
+      assertEquals(expected.get(i), got[i], "id " + i);
+    }
+    assertEquals(0, l.contains(List.of()).length);
+  }
+
   // ------------------------------------------------------------------ the lock
 
   @Test
@@ -384,6 +406,8 @@ class LedgerReadPathTest {
     LedgerWritePathTest.assertLockIsFree(l, "locate");
     assertEquals(Optional.empty(), l.locate(ChainFixture.digest("nothing")));
     LedgerWritePathTest.assertLockIsFree(l, "locate of nothing");
+    assertArrayEquals(new boolean[] {true, false}, l.contains(List.of(r.id(), ChainFixture.digest("nothing"))));
+    LedgerWritePathTest.assertLockIsFree(l, "contains");
     assertTrue(l.subBlockInclusionProof(alice, 4).orElseThrow().verify(l.header(4)));
     LedgerWritePathTest.assertLockIsFree(l, "subBlockInclusionProof");
     assertEquals(Optional.empty(), l.subBlockInclusionProof(alice, 0));
