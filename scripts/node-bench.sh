@@ -15,7 +15,8 @@
 # docs/benchmarks.md, the young generation sized for the collector's CPU); NODE_BENCH_JAVA_OPTS adds
 # further JVM options to the node processes.
 # NODE_BENCH_BLOCK sets the testnet's max_block_entries (default 1000, the node's own default).
-# NODE_BENCH_PROBE=0 skips the second measurement of the yardstick, halfway through the timed phase.
+# NODE_BENCH_PROBE=1 measures the yardstick a second time, halfway through the timed phase (a JVM of
+# its own on the busy cores; off by default since 2026-12-05).
 # Each node's line also gives the CPU of its JIT-compiler, GC and RocksDB threads and its system time.
 set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -29,10 +30,6 @@ cleanup() { for p in "${pids[@]}" $load_pid $probe_pid; do kill -9 "$p" 2>/dev/n
 trap cleanup EXIT
 trap 'exit 143' TERM INT # so that a timeout still runs the cleanup
 ml() { "$here/bin/medledger" "$@"; }
-# node-1's "height entries" (its ledger's entry count). The query starts a JVM, which on the busy
-# cores takes seconds, so the blocks between two queries are not exactly the window's; their mean
-# size is taken from the entries they hold, not from the window's final count.
-height() { ml node status --dir "$dir/net/node-1" 2>/dev/null | sed -E 's/.*"height":([0-9]+).*"entries":([0-9]+).*/\1 \2/'; }
 ml testnet --dir "$dir/net" --federation 4 --audit 4 --batch-delay-ms 100 --max-block-entries "${NODE_BENCH_BLOCK:-1000}" >/dev/null
 for i in 1 2 3 4 5 6 7 8; do
   jfr=""
@@ -49,10 +46,6 @@ done
 # "Fresh JVMs"); the measured phase starts after it
 read -r warm_rate warm_s <<<"${NODE_BENCH_WARMUP:-300 300}"
 ml load --client "$dir/net/client.json" --rate "$warm_rate" --duration "$warm_s" --wait 120 >/dev/null || true
-# The height queries around the timed phase open a client connection to node-1. The first such
-# connection deoptimizes node-1's compiled transport code (its pipeline meets new handler types),
-# which then recompiles; that happens here, in the warm-up, and not in the timed phase.
-height >/dev/null || true
 warm_at_rate=${NODE_BENCH_WARMUP_AT_RATE:-60}
 # The measured load command first runs its own warm-up at RATE (`load --warmup`): the nodes' and its
 # own compilers then do their work before the timed phase, whose start it announces with a line
@@ -110,43 +103,38 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measured_from=$(date -u +%H:%M:%S)
 # The yardstick measured once more halfway through the timed phase, on the same busy cores as the
 # nodes (its thread's CPU time, so waiting for a core does not count, but the caches and the
-# sibling hyper-thread that the nodes share with it do); about 1 s of CPU of its own in the window.
-# NODE_BENCH_PROBE=0 leaves it out.
-# It is started as a grandchild (its pid in a file), so that this shell never reaps it and `times`
-# below does not count its CPU as the load generator's.
-if [ "${NODE_BENCH_PROBE:-1}" != 0 ]; then
+# sibling hyper-thread that the nodes share with it do). Off unless NODE_BENCH_PROBE=1: its JVM takes
+# a second or more of CPU from the nodes in the window. Started as a grandchild (its pid in a file).
+if [ "${NODE_BENCH_PROBE:-0}" != 0 ]; then
   ( (sleep $((duration / 2)); exec "$here/bin/medledger" bench ed25519-verify --count 1000) \
       >"$dir/verify-during" 2>/dev/null & echo $! >"$dir/probe.pid" )
   probe_pid=$(cat "$dir/probe.pid")
 fi
-# user+system seconds of this shell's reaped children (the load generator below), from `times`
-# (run in this shell, not in $(...): a subshell's children are its own)
-children_cpu() { tail -n 1 "$dir/times" | tr 'ms' '  ' | awk '{print $1*60+$2+$3*60+$4}'; }
-times >"$dir/times"
-gen_before=$(children_cpu) # the generator is not reaped yet: only earlier children
-gen_at_start=$(awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)/t}' "/proc/$gen_java/stat") # its warm-up and set-up
+# the generator's CPU (its warm-up and set-up) when the timed phase begins
+gen_at_start=$(awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)/t}' "/proc/$gen_java/stat")
 perf_pid=""
 if [ -n "${NODE_BENCH_PERF:-}" ]; then
   perf record -F 997 -g -o "$NODE_BENCH_PERF/perf.data" -p "${pids[0]},${pids[4]}" >/dev/null 2>&1 &
   perf_pid=$!
 fi
-# Only now the height query: it starts a JVM that takes seconds on the busy cores, and every counter
-# above must be read when the timed phase begins, or the CPU of its first seconds would be left out
-# while all of its final entries are counted. (node-1's share of the query is charged to the window.)
-q0=$(date +%s.%N)
-read -r h_before e_before <<<"$(height || echo 0 0)"
-height_query_s=$(awk -v a="$q0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-wait "$load_pid" || true
-# The window ends here: every node's counters are read before this script asks anything of them
-# (the height query below opens a TLS connection to node-1, whose handshake and cold code paths
-# would otherwise be charged to the window; so would compilations still queued when the load ends).
+# The window ends when the load command has every answer of its timed phase, before its final check
+# (every node asked whether it holds every acknowledged entry: the benchmark's audit, not the
+# workload). Nothing else starts a JVM or asks a node anything in the window: the blocks and heights
+# come from the answers themselves (the load command's "answered" line).
+while ! grep -q '"answered"' "$dir/load.out" 2>/dev/null; do
+  kill -0 "$load_pid" 2>/dev/null || break
+  sleep 0.2
+done
 snapshot after
-line=$(tail -n 1 "$dir/load.out")
+[ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null || true # perf samples the window only
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-times >"$dir/times"
-gen_after=$(children_cpu)
-if [ -n "$perf_pid" ]; then # stop sampling, then map the compiled code the samples fell in
-  kill -INT "$perf_pid" 2>/dev/null || true
+gen_at_end=$(awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)/t}' "/proc/$gen_java/stat" 2>/dev/null || echo "$gen_at_start")
+wait "$load_pid" || true
+declare -a checked
+snapshot checked # after the final check, to report its CPU apart
+line=$(tail -n 1 "$dir/load.out")
+answered=$(grep '"answered"' "$dir/load.out" || true)
+if [ -n "$perf_pid" ]; then # sampling stopped above: map the compiled code the samples fell in
   wait "$perf_pid" 2>/dev/null || true
   for k in 0 4; do jcmd "${pids[$k]}" Compiler.perfmap >/dev/null 2>&1 || true; cp "/tmp/perf-${pids[$k]}.map" "$NODE_BENCH_PERF/" 2>/dev/null || true; done
 fi
@@ -154,7 +142,6 @@ if [ -n "${NODE_BENCH_JFR:-}" ]; then # the nodes are killed with -9 below, so d
   for k in 0 4; do jcmd "${pids[$k]}" JFR.dump filename="$NODE_BENCH_JFR/node-$((k+1)).jfr" >/dev/null || true; done
 fi
 final=$(sed -E 's/.*final=([0-9]+).*/\1/' <<<"$line")
-read -r h_after e_after <<<"$(height || echo 0 0)"
 verify_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
 verify_busy_us=""
 if [ -n "$probe_pid" ]; then
@@ -162,13 +149,18 @@ if [ -n "$probe_pid" ]; then
   verify_busy_us=$(sed -nE 's/^ed25519_verify_us=//p' "$dir/verify-during")
 fi
 echo "$line"
-awk -v a="$h_before" -v b="$h_after" -v ea="$e_before" -v eb="$e_after" 'BEGIN { n=b-a; printf "blocks=%d entries_per_block=%.1f (node-1 heights %d to %d)\n", n, (n>0)? (eb-ea)/n : 0, a, b }'
-echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC height_query_s=$height_query_s"
+# the blocks that held the timed phase's entries, from the heights its answers named
+sed -E 's/.*"answered":([0-9]+),"first_height":([0-9]+),"last_height":([0-9]+),"heights":([0-9]+).*/\1 \2 \3 \4/' <<<"$answered" \
+  | awk 'NF == 4 { printf "blocks=%d entries_per_block=%.1f (heights %d to %d)\n", $4, ($4>0)? $1/$4 : 0, $2, $3 }'
+echo "ed25519_verify_us=$verify_us load_before=[$load_before] load_after=[$load_after] measured_from=$measured_from UTC"
 if [ -n "$verify_busy_us" ]; then
   awk -v q="$verify_us" -v b="$verify_busy_us" 'BEGIN { printf "ed25519_verify_us_during_load=%s (%.2f of the quiet figure above; node ratios below use the quiet one)\n", b, (q>0)? b/q : 0 }'
 fi
-awk -v b="$gen_before" -v a="$gen_after" -v w="$gen_at_start" -v f="$final" -v v="$verify_us" 'BEGIN { s=a-b-w; per=(f>0)? s/f*1e6 : 0;
-  printf "load-generator cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f (timed phase and final check; same 2 cores as the nodes)\n", s, per, (v>0)? per/v : 0 }'
+awk -v a="$gen_at_end" -v w="$gen_at_start" -v f="$final" -v v="$verify_us" 'BEGIN { s=a-w; per=(f>0)? s/f*1e6 : 0;
+  printf "load-generator cpu_s=%.2f us_per_final_entry=%.1f ratio_to_verify=%.2f (timed phase; same 2 cores as the nodes)\n", s, per, (v>0)? per/v : 0 }'
+fc=0
+for k in "${!pids[@]}"; do read -r c1 _ <<<"${after[$k]}"; read -r c2 _ <<<"${checked[$k]}"; fc=$(( fc + c2 - c1 )); done
+awk -v c="$fc" -v t="$ticks" 'BEGIN { printf "final_check nodes_cpu_s=%.2f (all eight nodes, after the window)\n", c/t }'
 for n in 1 5; do # CPU seconds of node-1 and node-5 by thread name (digits folded), largest first
   by_thread=$(awk -v t="$ticks" 'FNR==NR {b[$1]=$3; next} {name=$2; gsub(/[0-9]+/, "N", name); s[name]+=($3-b[$1])/t}
     END {for (k in s) if (s[k] >= 0.05) printf "%.2f %s\n", s[k], k}' "$dir/threads-$n.before" "$dir/threads-$n.after" \

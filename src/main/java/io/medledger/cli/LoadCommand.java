@@ -40,6 +40,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * W seconds, unmeasured, and their answers are awaited (up to the wait) before the timed phase, so
  * that neither this process's compiler nor the nodes' is still at work in it; the line
  * {@code {"warmup_submitted":N,"warmup_acknowledged":A}} is printed when the timed phase starts.
+ * When the timed phase's answers are in, before the final check asks every node, the line
+ * {@code {"answered":A,"first_height":H1,"last_height":H2,"heights":K}} is printed: the lowest and
+ * highest block heights the acknowledgements named, and how many distinct heights they named.
  */
 final class LoadCommand implements Command {
   @Override
@@ -94,6 +97,10 @@ final class LoadCommand implements Command {
     Phase p = driver.drive(duration);
     p.await(wait);
     List<Digest> ackedIds = new ArrayList<>(p.acked);
+    long[] heights = p.heights.stream().mapToLong(Long::longValue).distinct().sorted().toArray();
+    out.printf("{\"answered\":%d,\"first_height\":%d,\"last_height\":%d,\"heights\":%d}%n", ackedIds.size(),
+        heights.length == 0 ? 0 : heights[0], heights.length == 0 ? 0 : heights[heights.length - 1], heights.length);
+    out.flush();
     long finalCount = countFinal(clients, ackedIds, err);
     for (int i = 0; i < 50 && finalCount < ackedIds.size(); i++) {
       Thread.sleep(200); // nodes other than the acknowledging one may be a block behind
@@ -126,6 +133,8 @@ final class LoadCommand implements Command {
     final AtomicLong lastAck = new AtomicLong();
     final ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<Digest> acked = new ConcurrentLinkedQueue<>();
+    /** The height of each acknowledgement's block. */
+    final ConcurrentLinkedQueue<Long> heights = new ConcurrentLinkedQueue<>();
     final List<CompletableFuture<?>> inFlight = new ArrayList<>();
     long start;
     long submitEnd;
@@ -214,6 +223,7 @@ final class LoadCommand implements Command {
             p.latencies.add(new long[] {t1 - t0});
             p.lastAck.accumulateAndGet(t1, Math::max);
             p.acked.add(fin.entryId());
+            p.heights.add(fin.height());
           }
         }));
       }

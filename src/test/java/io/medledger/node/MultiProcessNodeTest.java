@@ -120,6 +120,18 @@ class MultiProcessNodeTest {
       assertEquals(acknowledgedCount, Files.readAllLines(acks).stream().filter(s -> !s.isBlank()).count(), last);
       // the timed phase is announced (scripts/node-bench.sh starts measuring on this line)
       assertTrue(summary.lines().anyMatch(l -> l.matches("\\{\"warmup_submitted\":\\d+,\"warmup_acknowledged\":\\d+}")), summary);
+      // and so is its end, before the final check (node-bench.sh ends its window there), with the
+      // heights the acknowledgements named
+      String answered = summary.lines().filter(l -> l.startsWith("{\"answered\":")).findFirst().orElseThrow(() ->
+          new AssertionError("no answered line: " + summary));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+          "\\{\"answered\":(\\d+),\"first_height\":(\\d+),\"last_height\":(\\d+),\"heights\":(\\d+)}").matcher(answered);
+      assertTrue(m.matches(), answered);
+      assertEquals(acknowledgedCount, Long.parseLong(m.group(1)), answered);
+      long h1 = Long.parseLong(m.group(2));
+      long h2 = Long.parseLong(m.group(3));
+      long distinct = Long.parseLong(m.group(4));
+      assertTrue(h1 >= 1 && h1 <= h2 && distinct >= 1 && distinct <= h2 - h1 + 1 && distinct <= acknowledgedCount, answered);
       List<Digest> acked = new ArrayList<>(work.acked);
       Files.readAllLines(acks).stream().filter(s -> !s.isBlank()).map(Digest::fromHex).forEach(acked::add);
       assertTrue(work.acked.size() > 50, "the workload made progress: " + work.acked.size() + " acknowledged");
