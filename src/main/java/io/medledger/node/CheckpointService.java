@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,11 @@ final class CheckpointService implements AutoCloseable {
   static final Duration FLUSH_DELAY = Duration.ofMillis(100);
   /** Largest witness answer read (cosignature lines or a size). */
   static final int MAX_WITNESS_RESPONSE = 16 << 10;
+  /**
+   * How often a federation server signs a checkpoint: for the block whose timestamp opens a new
+   * interval of this length, and for a tip that no newer block followed within it.
+   */
+  static final Duration INTERVAL = Duration.ofSeconds(1);
 
   private final Ledger ledger;
   private final LeafHashLog log;
@@ -69,6 +75,12 @@ final class CheckpointService implements AutoCloseable {
   private final ScheduledExecutorService exec;
   /** Confined to {@link #exec}: whether a flush of merged peers' notes is scheduled. */
   private boolean flushScheduled;
+  /** Checkpoint interval in milliseconds; 0 signs every block. */
+  private final long intervalMillis;
+  /** Confined to {@link #exec}: the pending signature of a tip that no newer block has followed yet. */
+  private ScheduledFuture<?> quietTip;
+  /** Confined to {@link #exec}: the largest ledger size this server signed a checkpoint of. */
+  private long signedSize = -1;
   private final HttpClient http;
   private final String origin;
   /** Confined to {@link #exec}: bound note keys by ledger key (this server's included). */
@@ -96,6 +108,16 @@ final class CheckpointService implements AutoCloseable {
    */
   CheckpointService(Ledger ledger, LeafHashLog log, CheckpointStore store, PeerTransport transport,
       Optional<Ed25519PrivateKey> ledgerKey) {
+    this(ledger, log, store, transport, ledgerKey, INTERVAL);
+  }
+
+  /** As above, signing at {@code interval} ({@link Duration#ZERO}: every block). */
+  CheckpointService(Ledger ledger, LeafHashLog log, CheckpointStore store, PeerTransport transport,
+      Optional<Ed25519PrivateKey> ledgerKey, Duration interval) {
+    if (interval.isNegative()) {
+      throw new IllegalArgumentException("negative checkpoint interval");
+    }
+    this.intervalMillis = interval.toMillis();
     this.ledger = ledger;
     this.log = log;
     this.store = store;
@@ -159,16 +181,58 @@ final class CheckpointService implements AutoCloseable {
 
   // ------------------------------------------------------------------ own checkpoints
 
-  /** A block was committed (called on the driver's thread; the work is queued). */
+  /**
+   * A block was committed (called on the driver's thread; the work is queued). A federation server
+   * signs its checkpoint when the block's timestamp opens a new {@link #INTERVAL} (the previous
+   * block's lies in an earlier one: a rule of the chain, so every server signs the same sizes), or
+   * when no newer block has followed it within the interval.
+   */
   void committed(BlockHeader header) {
-    run(() -> {
-      if (publisher.isPresent()) {
-        publish(header);
-      } else {
-        mergeEarly();
-        recordKeys();
-      }
-    });
+    run(() -> onCommitted(header, false));
+  }
+
+  /** The node started at {@code tip}: a federation server signs its checkpoint at once. */
+  void started(BlockHeader tip) {
+    run(() -> onCommitted(tip, true));
+  }
+
+  private void onCommitted(BlockHeader header, boolean now) {
+    if (publisher.isEmpty()) {
+      mergeEarly();
+      recordKeys();
+      return;
+    }
+    if (quietTip != null) {
+      quietTip.cancel(false);
+      quietTip = null;
+    }
+    if (now || opensInterval(header)) {
+      publish(header);
+      return;
+    }
+    try {
+      quietTip = exec.schedule(() -> {
+        quietTip = null;
+        if (!closed && ledger.height() == header.height() && signedSize < header.ledgerSize()) {
+          try {
+            publish(header);
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "checkpoint work failed", e);
+          }
+        }
+      }, intervalMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
+  }
+
+  /** Whether {@code header}'s timestamp lies in a later interval than its parent's (always, at interval 0 and genesis). */
+  private boolean opensInterval(BlockHeader header) {
+    if (intervalMillis == 0 || header.height() == 0) {
+      return true;
+    }
+    long parent = ledger.header(header.height() - 1).timestamp();
+    return Math.floorDiv(header.timestamp(), intervalMillis) != Math.floorDiv(parent, intervalMillis);
   }
 
   /** Merges the waiting peers' notes that this node's log has reached. */
@@ -184,6 +248,7 @@ final class CheckpointService implements AutoCloseable {
 
   private void publish(BlockHeader header) {
     SignedNote note = publisher.get().publish(header);
+    signedSize = Math.max(signedSize, header.ledgerSize());
     mergeEarly();
     recordKeys();
     broadcast(store.at(header.ledgerSize()).orElse(note));

@@ -233,7 +233,7 @@ public final class Node implements AutoCloseable {
       }
     }
     n.updatePeers();
-    n.checkpoints.committed(ledger.tip().orElseThrow());
+    n.checkpoints.started(ledger.tip().orElseThrow());
     n.driver.start();
     n.sweeper.scheduleWithFixedDelay(n::sweep, 500, 500, TimeUnit.MILLISECONDS);
     if (config.anchoring().isPresent()) {

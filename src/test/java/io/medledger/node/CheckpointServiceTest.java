@@ -3,6 +3,7 @@ package io.medledger.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.medledger.chain.BlockHeader;
 import io.medledger.chain.ChainFixture;
 import io.medledger.chain.ChainFixture.Actor;
 import io.medledger.crypto.Digest;
@@ -15,6 +16,7 @@ import io.medledger.tlog.NoteSigner;
 import io.medledger.tlog.SignedNote;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -68,6 +70,61 @@ class CheckpointServiceTest {
   private void deliver(Actor from, byte[] payload) throws InterruptedException {
     b.received(from.publicKey(), payload);
     b.drain();
+  }
+
+  /**
+   * A federation server signs the block that opens a new interval at once, a block inside its
+   * parent's interval only when no newer block followed it within the interval, and a tip at start.
+   */
+  @Test
+  void aServerSignsTheBlockThatOpensAnIntervalAndAQuietTip() throws Exception {
+    Duration interval = Duration.ofMillis(300);
+    CheckpointService c = new CheckpointService(f.ledger, log, CheckpointStore.open(dir.resolve("cadence")),
+        network.attach(f.federation.get(2).publicKey()), Optional.of(f.federation.get(2).key()), interval);
+    try {
+      // the fixture's blocks lie 1 s apart: each opens an interval of 300 ms and is signed at once
+      f.clock.set(f.clock.millis() / 1000 * 1000 + 10_000);
+      BlockHeader opens = f.commit(f.registerPatient(f.actor("carol"))).header();
+      c.committed(opens);
+      c.drain();
+      assertTrue(c.store().at(opens.ledgerSize()).isPresent(), "the block that opens an interval is signed");
+      // two blocks inside that block's interval: the first is followed by the second, so never signed
+      f.clock.set(opens.timestamp() + 50);
+      BlockHeader inside = f.commit(f.registerPatient(f.actor("dave"))).header();
+      f.clock.set(opens.timestamp() + 100);
+      BlockHeader tip = f.commit(f.registerPatient(f.actor("erin"))).header();
+      assertEquals(Math.floorDiv(opens.timestamp(), 300), Math.floorDiv(tip.timestamp(), 300), "fixture");
+      c.committed(inside);
+      c.committed(tip);
+      c.drain();
+      assertTrue(c.store().at(inside.ledgerSize()).isEmpty(), "a block inside its parent's interval was signed at once");
+      assertTrue(c.store().at(tip.ledgerSize()).isEmpty(), "a block inside its parent's interval was signed at once");
+      // a peer's note for the tip arrives first and is merged; it does not stand for this server's own
+      a.started(tip);
+      a.drain();
+      c.received(f.federation.get(0).publicKey(), CheckpointService.payload(a.binding().orElseThrow(),
+          a.store().at(tip.ledgerSize()).orElseThrow()));
+      c.drain();
+      assertEquals(1, c.store().at(tip.ledgerSize()).orElseThrow().signatures().size());
+      // the tip, with no newer block, is signed once the interval has passed
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (c.store().at(tip.ledgerSize()).orElseThrow().signatures().size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(2, c.store().at(tip.ledgerSize()).orElseThrow().signatures().size(), "the quiet tip was never signed");
+      assertTrue(c.store().at(inside.ledgerSize()).isEmpty(), "a block that a newer one followed was signed");
+    } finally {
+      c.close();
+    }
+    // at start, the tip is signed at once whatever its timestamp
+    CheckpointService d = service(f.federation.get(3), "d");
+    try {
+      d.started(f.ledger.tip().orElseThrow());
+      d.drain();
+      assertTrue(d.store().at(f.ledger.tip().orElseThrow().ledgerSize()).isPresent());
+    } finally {
+      d.close();
+    }
   }
 
   @Test
