@@ -65,6 +65,8 @@ public final class Ledger implements AutoCloseable {
   static final int MAX_DEFERRED_BLOCKS = 1024;
   static final int VERIFIED_AHEAD = 1 << 13;
   static final long MAX_DEFERRED_STATE_BYTES = 64L << 20;
+  /** Entry ids that {@link #contains} reads from the index at once, under one hold of the read lock. */
+  private static final int CONTAINS_CHUNK = 1024;
 
   private final ChainParameters params;
   private final BlockStore store;
@@ -542,8 +544,6 @@ public final class Ledger implements AutoCloseable {
     }
     return present;
   }
-
-  private static final int CONTAINS_CHUNK = 1024;
 
   /** Where entry {@code entryId} is, if it is on the chain. */
   public Optional<EntryLocation> locate(Digest entryId) {

@@ -41,13 +41,7 @@ public final class DataDirectory {
    * @throws NodeException with reason DATA_DIRECTORY if there is no chain or it does not verify
    */
   public static Optional<boolean[]> contains(NodeConfig config, List<Digest> ids) {
-    return withLedger(config, l -> {
-      boolean[] out = new boolean[ids.size()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = l.locate(ids.get(i)).isPresent();
-      }
-      return out;
-    });
+    return withLedger(config, l -> l.contains(ids));
   }
 
   private static <T> Optional<T> withLedger(NodeConfig config, Function<Ledger, T> read) {
