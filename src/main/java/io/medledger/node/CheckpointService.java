@@ -164,19 +164,24 @@ final class CheckpointService implements AutoCloseable {
       return;
     }
     try {
-      exec.execute(() -> {
-        if (closed) {
-          return;
-        }
-        try {
-          task.run();
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "checkpoint work failed", e);
-        }
-      });
+      exec.execute(guarded(task));
     } catch (RejectedExecutionException e) {
       // closed
     }
+  }
+
+  /** {@code task}, skipped once closed, its failure logged rather than thrown into the executor. */
+  private Runnable guarded(Runnable task) {
+    return () -> {
+      if (closed) {
+        return;
+      }
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "checkpoint work failed", e);
+      }
+    };
   }
 
   // ------------------------------------------------------------------ own checkpoints
@@ -211,16 +216,12 @@ final class CheckpointService implements AutoCloseable {
       return;
     }
     try {
-      quietTip = exec.schedule(() -> {
+      quietTip = exec.schedule(guarded(() -> {
         quietTip = null;
-        if (!closed && ledger.height() == header.height() && signedSize < header.ledgerSize()) {
-          try {
-            publish(header);
-          } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "checkpoint work failed", e);
-          }
+        if (ledger.height() == header.height() && signedSize < header.ledgerSize()) {
+          publish(header);
         }
-      }, intervalMillis, TimeUnit.MILLISECONDS);
+      }), intervalMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // closed
     }
