@@ -451,14 +451,6 @@ public final class Node implements AutoCloseable {
     if (existing != null) {
       return existing.future;
     }
-    Optional<Finality> done = finality(id);
-    if (done.isPresent()) {
-      return CompletableFuture.completedFuture(done.get());
-    }
-    ValidationResult<Entry> v = ledger.checkEntry(entry);
-    if (!v.isAccepted()) {
-      return refused(SubmissionRefusedException.Cause.RULE, v.reason());
-    }
     if (pendingCount.incrementAndGet() > config.limits().maxPendingSubmissions()) {
       pendingCount.decrementAndGet();
       return refused(SubmissionRefusedException.Cause.BUSY,
@@ -475,11 +467,20 @@ public final class Node implements AutoCloseable {
         pendingCount.decrementAndGet();
       }
     });
-    // a block may have taken it between the check and the registration
-    finality(id).ifPresent(f -> complete(p, f));
-    if (!p.future.isDone()) {
-      driver.submit(p.encoded);
+    // Registered first, then looked up once: a block appended before the lookup is found by it,
+    // and one appended after it reaches the commit listener, which finds the registration.
+    Optional<Finality> done = finality(id);
+    if (done.isPresent()) {
+      p.future.complete(done.get()); // final before this submission: not a finality of its own to time
+      return p.future;
     }
+    ValidationResult<Entry> v = ledger.checkEntry(entry);
+    if (!v.isAccepted()) {
+      metrics.submissionRefused(SubmissionRefusedException.Cause.RULE);
+      p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.RULE, v.reason()));
+      return p.future;
+    }
+    driver.submit(p.encoded);
     return p.future;
   }
 
