@@ -475,13 +475,18 @@ public final class Node implements AutoCloseable {
       return p.future;
     }
     ValidationResult<Entry> v = ledger.checkEntry(entry);
-    if (!v.isAccepted()) {
-      metrics.submissionRefused(SubmissionRefusedException.Cause.RULE);
-      p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.RULE, v.reason()));
-      return p.future;
+    if (v.isAccepted()) {
+      driver.submit(p.encoded);
+    } else {
+      refuse(p, v.reason());
     }
-    driver.submit(p.encoded);
     return p.future;
+  }
+
+  /** Fails a registered submission with the ledger rule that refused it. */
+  private void refuse(Pending p, String reason) {
+    metrics.submissionRefused(SubmissionRefusedException.Cause.RULE);
+    p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.RULE, reason));
   }
 
   /**
@@ -534,11 +539,10 @@ public final class Node implements AutoCloseable {
           continue;
         }
         ValidationResult<Entry> v = ledger.checkEntry(p.entry);
-        if (!v.isAccepted()) {
-          metrics.submissionRefused(SubmissionRefusedException.Cause.RULE);
-          p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.RULE, v.reason()));
-        } else {
+        if (v.isAccepted()) {
           driver.submit(p.encoded);
+        } else {
+          refuse(p, v.reason());
         }
       }
       metrics.peers(transport.connectedPeers().size(), config.peers().size());
