@@ -13,7 +13,7 @@ import java.time.Duration;
 /**
  * {@code medledger testnet --dir D --federation F --audit A --storage S [--base-port P]
  * [--protocol rotating-audit|bft] [--chain NAME] [--batch-delay-ms MS] [--max-block-entries N]
- * [--no-anchoring]} writes a local multi-process federation: {@code D/node-N} (configuration, key
+ * [--round-timeout-ms MS] [--no-anchoring]} writes a local multi-process federation: {@code D/node-N} (configuration, key
  * store, genesis), {@code D/client.json} and {@code D/passphrase} (mode 0600), and unless
  * {@code --no-anchoring}, offline Bitcoin anchoring: {@code D/regtest} for the Bitcoin Core stand-in
  * ({@code medledger regtest run --dir D/regtest}), the anchoring wallet's key and an
@@ -33,11 +33,15 @@ final class TestnetCommand implements Command {
     NodeConfig.ConsensusSettings d = NodeConfig.ConsensusSettings.defaults();
     long delay = a.optionalLong("batch-delay-ms", d.batchDelay().toMillis());
     long entries = a.optionalLong("max-block-entries", d.maxBlockEntries());
+    long roundTimeout = a.optionalLong("round-timeout-ms", d.roundTimeout().toMillis());
     boolean anchoring = !a.flag("no-anchoring");
     a.rejectUnknown();
+    if (roundTimeout < 10 || roundTimeout > 600_000) { // the range a node configuration accepts
+      throw new CliException("--round-timeout-ms must be 10..600000");
+    }
     NodeConfig.ConsensusSettings cs;
     try {
-      cs = new NodeConfig.ConsensusSettings(protocol == null ? d.protocol() : protocol, d.roundTimeout(),
+      cs = new NodeConfig.ConsensusSettings(protocol == null ? d.protocol() : protocol, Duration.ofMillis(roundTimeout),
           d.retransmitInterval(), (int) entries, d.maxBlockBytes(), Duration.ofMillis(delay), d.maxPendingEntries());
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("bad consensus option: " + e.getMessage());

@@ -50,6 +50,20 @@ class NodeCommandsTest {
   }
 
   @Test
+  void testnetSetsTheRoundTimeoutOfEveryNode() throws Exception {
+    Path d = dir.resolve("timeouts");
+    ChainCommandTest.Run r = run("testnet", "--dir", d.toString(), "--federation", "1", "--audit", "1",
+        "--round-timeout-ms", "3000");
+    assertEquals(0, r.code(), r.err());
+    for (String n : new String[] {"node-1", "node-2"}) {
+      assertEquals(java.time.Duration.ofMillis(3000),
+          io.medledger.node.NodeConfig.read(d.resolve(n).resolve("node.json")).consensus().roundTimeout(), n);
+    }
+    oneLineExit2(run("testnet", "--dir", dir.resolve("t2").toString(), "--federation", "1", "--round-timeout-ms", "5"),
+        "--round-timeout-ms must be 10..600000");
+  }
+
+  @Test
   void badConfigurationsWrongPassphrasesAndBusyPortsExitTwoWithOneLine() throws Exception {
     Path d = testnet();
     Path cfg = d.resolve("node-1/node.json");
