@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * When the timed phase's answers are in, before the final check asks every node, the line
  * {@code {"answered":A,"first_height":H1,"last_height":H2,"heights":K}} is printed: the lowest and
  * highest block heights the acknowledgements named, and how many distinct heights they named.
+ * Failed submissions are counted by kind, and each kind, and the submissions still unanswered after
+ * the wait, gets one warning line on standard error (see {@link LoadFailures}).
  */
 final class LoadCommand implements Command {
   @Override
@@ -91,12 +93,14 @@ final class LoadCommand implements Command {
       // unmeasured: the same submissions, so this JVM's compiler has done its work before the timed phase
       Phase w = driver.drive(warmup);
       w.await(wait);
+      w.failures.report(err, "warm-up", w.submitted.get(), w.acked.size(), wait);
       out.printf("{\"warmup_submitted\":%d,\"warmup_acknowledged\":%d}%n", w.submitted.get(), w.acked.size());
       out.flush();
     }
     Phase p = driver.drive(duration);
     p.await(wait);
     List<Digest> ackedIds = new ArrayList<>(p.acked);
+    p.failures.report(err, "timed phase", p.submitted.get(), ackedIds.size(), wait);
     long[] heights = p.heights.stream().mapToLong(Long::longValue).distinct().sorted().toArray();
     out.printf("{\"answered\":%d,\"first_height\":%d,\"last_height\":%d,\"heights\":%d}%n", ackedIds.size(),
         heights.length == 0 ? 0 : heights[0], heights.length == 0 ? 0 : heights[heights.length - 1], heights.length);
@@ -136,6 +140,8 @@ final class LoadCommand implements Command {
     /** The height of each acknowledgement's block. */
     final ConcurrentLinkedQueue<Long> heights = new ConcurrentLinkedQueue<>();
     final List<CompletableFuture<?>> inFlight = new ArrayList<>();
+    /** Submissions that failed, by kind. */
+    final LoadFailures failures = new LoadFailures();
     long start;
     long submitEnd;
 
@@ -224,6 +230,8 @@ final class LoadCommand implements Command {
             p.lastAck.accumulateAndGet(t1, Math::max);
             p.acked.add(fin.entryId());
             p.heights.add(fin.height());
+          } else {
+            p.failures.record(ex);
           }
         }));
       }
