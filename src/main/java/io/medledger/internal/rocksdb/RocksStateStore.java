@@ -202,28 +202,21 @@ public final class RocksStateStore implements StateStore {
   @Override
   public void commit(Batch batch) {
     lock.writeLock().lock();
-    try (WriteBatch wb = new WriteBatch()) {
+    try {
       ensureOpen();
       if (batch.firstHeight() != height + 1) {
         throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height);
       }
-      // In key order, and only the last put of each key: the memtable inserts each key next to
-      // the previous one instead of searching from its head (half the write in StateCommitBench).
-      Put[] puts = new Put[batch.size()];
-      for (int i = 0; i < puts.length; i++) {
-        puts[i] = new Put(batch.key(i), batch.value(i));
-      }
-      Arrays.sort(puts, BY_KEY); // stable: equal keys keep their order
-      for (int i = 0; i < puts.length; i++) {
-        if (i + 1 < puts.length && Arrays.equals(puts[i].key, puts[i + 1].key)) {
-          continue;
-        }
-        wb.put(puts[i].key, puts[i].value);
-      }
       byte[] meta = ByteBuffer.allocate(8 + Digest.LENGTH).putLong(batch.height()).put(batch.tip().toByteArray())
           .array();
-      wb.put(META, meta);
-      db.write(sync, wb);
+      // In key order, and only the last put of each key: the memtable inserts each key next to
+      // the previous one instead of searching from its head (half the write in StateCommitBench).
+      // The batch goes to RocksDB in its serialized form, one native call instead of one per put.
+      int[] order = keyOrder(batch);
+      byte[] rep = serialized(batch, order, meta);
+      try (WriteBatch wb = rep != null ? new WriteBatch(rep) : perPut(batch, order, meta)) {
+        db.write(sync, wb);
+      }
       tip = batch.tip();
       height = batch.height();
     } catch (RocksDBException e) {
@@ -231,6 +224,150 @@ public final class RocksStateStore implements StateStore {
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /** The batch's puts one native call each: for a batch too large for one array. */
+  private static WriteBatch perPut(Batch batch, int[] order, byte[] meta) throws RocksDBException {
+    WriteBatch wb = new WriteBatch();
+    try {
+      for (int i = 0; i < order.length; i++) {
+        if (!supersededAt(batch, order, i)) {
+          wb.put(batch.key(order[i]), batch.value(order[i]));
+        }
+      }
+      wb.put(META, meta);
+      return wb;
+    } catch (RocksDBException | RuntimeException e) {
+      wb.close();
+      throw e;
+    }
+  }
+
+  /** Whether the put at position {@code i} of {@code order} is followed by a put of the same key. */
+  private static boolean supersededAt(Batch batch, int[] order, int i) {
+    return i + 1 < order.length && Arrays.equals(batch.key(order[i]), batch.key(order[i + 1]));
+  }
+
+  /**
+   * The indices of the batch's puts in unsigned byte order of their keys; puts of equal keys keep
+   * their order (so the last one of a key is last).
+   */
+  static int[] keyOrder(Batch batch) {
+    int n = batch.size();
+    if (n == 0) {
+      return new int[0];
+    }
+    // Sorted as primitive longs: each the top bits of the key's head with the put's index below
+    // them (so equal prefixes stay in index order); runs whose prefixes tie are then sorted by
+    // whole keys, stably.
+    int bits = Math.max(1, 64 - Long.numberOfLeadingZeros(n - 1));
+    long mask = (1L << bits) - 1;
+    long[] heads = new long[n];
+    long[] packed = new long[n];
+    for (int i = 0; i < n; i++) {
+      long h = StateKey.head(batch.key(i));
+      heads[i] = h;
+      packed[i] = (((h >>> bits) << bits) | i) ^ Long.MIN_VALUE; // signed order of these is unsigned order
+    }
+    Arrays.sort(packed);
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = (int) (packed[i] & mask);
+    }
+    for (int from = 0; from < n;) {
+      long prefix = packed[from] >>> bits;
+      int to = from + 1;
+      while (to < n && packed[to] >>> bits == prefix) {
+        to++;
+      }
+      if (to - from > 1) {
+        sortRun(batch, heads, order, from, to);
+      }
+      from = to;
+    }
+    return order;
+  }
+
+  /** Sorts {@code order[from, to)} (indices in ascending order) by whole keys, stably. */
+  private static void sortRun(Batch batch, long[] heads, int[] order, int from, int to) {
+    Comparator<Integer> byKey = (a, b) -> StateKey.compare(batch.key(a), heads[a], batch.key(b), heads[b]);
+    if (to - from <= 16) {
+      for (int i = from + 1; i < to; i++) { // insertion sort: stable
+        int x = order[i];
+        int j = i - 1;
+        while (j >= from && byKey.compare(order[j], x) > 0) {
+          order[j + 1] = order[j];
+          j--;
+        }
+        order[j + 1] = x;
+      }
+      return;
+    }
+    Integer[] run = new Integer[to - from];
+    for (int i = from; i < to; i++) {
+      run[i - from] = order[i];
+    }
+    Arrays.sort(run, byKey); // a merge sort: stable
+    for (int i = from; i < to; i++) {
+      order[i] = run[i - from];
+    }
+  }
+
+  /**
+   * The serialized RocksDB write batch (format of {@code db/write_batch.cc}: a fixed64 sequence
+   * number, which the write assigns, a fixed32 count, then per put the type byte 0x01 and the key
+   * and value each as a varint32 length and its bytes) of the puts in {@code order}, each key's
+   * last put only, then {@code meta} under {@link #META}; null if it would not fit in an array.
+   */
+  static byte[] serialized(Batch batch, int[] order, byte[] meta) {
+    long size = 12 + record(META.length, meta.length);
+    int count = 1;
+    for (int i = 0; i < order.length; i++) {
+      if (!supersededAt(batch, order, i)) {
+        size += record(batch.key(order[i]).length, batch.value(order[i]).length);
+        count++;
+      }
+    }
+    if (size > Integer.MAX_VALUE - 16) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putLong(0).putInt(count);
+    for (int i = 0; i < order.length; i++) {
+      if (!supersededAt(batch, order, i)) {
+        putRecord(b, batch.key(order[i]), batch.value(order[i]));
+      }
+    }
+    putRecord(b, META, meta);
+    return b.array();
+  }
+
+  private static long record(int keyLength, int valueLength) {
+    return 1 + varintLength(keyLength) + keyLength + varintLength(valueLength) + valueLength;
+  }
+
+  private static int varintLength(int v) {
+    int n = 1;
+    while ((v >>>= 7) != 0) {
+      n++;
+    }
+    return n;
+  }
+
+  private static void putRecord(ByteBuffer b, byte[] key, byte[] value) {
+    b.put((byte) 0x01); // kTypeValue
+    putVarint(b, key.length);
+    b.put(key);
+    putVarint(b, value.length);
+    b.put(value);
+  }
+
+  private static void putVarint(ByteBuffer b, int v) {
+    while ((v & ~0x7f) != 0) {
+      b.put((byte) ((v & 0x7f) | 0x80));
+      v >>>= 7;
+    }
+    b.put((byte) v);
   }
 
   @Override
@@ -251,19 +388,6 @@ public final class RocksStateStore implements StateStore {
       lock.writeLock().unlock();
     }
   }
-
-  /** A put and its key's {@link StateKey#head}, for the sort. */
-  private record Put(byte[] key, byte[] value, long head) {
-    Put(byte[] key, byte[] value) {
-      this(key, value, StateKey.head(key));
-    }
-  }
-
-  /**
-   * Unsigned byte order of the keys: the first eight bytes as one number decide most comparisons
-   * (state keys are a one-byte kind and then digests), the rest only on a tie.
-   */
-  private static final Comparator<Put> BY_KEY = (a, b) -> StateKey.compare(a.key, a.head, b.key, b.head);
 
   /** On RocksDB's background thread: a failure leaves the files as they are (the directory is 0700). */
   private static void restrictQuietly(Path dir) {
