@@ -2,7 +2,6 @@ package io.medledger.internal.rocksdb;
 
 import io.medledger.crypto.Digest;
 import io.medledger.internal.PrivateFiles;
-import io.medledger.internal.StateKey;
 import io.medledger.storage.StateStore;
 import io.medledger.storage.StoreCorruptedException;
 import io.medledger.storage.StoreException;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -212,9 +210,10 @@ public final class RocksStateStore implements StateStore {
       // In key order, and only the last put of each key: the memtable inserts each key next to
       // the previous one instead of searching from its head (half the write in StateCommitBench).
       // The batch goes to RocksDB in its serialized form, one native call instead of one per put.
-      int[] order = keyOrder(batch);
-      byte[] rep = serialized(batch, order, meta);
-      try (WriteBatch wb = rep != null ? new WriteBatch(rep) : perPut(batch, order, meta)) {
+      byte[][] keys = keys(batch);
+      int[] order = keyOrder(keys);
+      byte[] rep = serialized(batch, keys, order, meta);
+      try (WriteBatch wb = rep != null ? new WriteBatch(rep) : perPut(batch, keys, order, meta)) {
         db.write(sync, wb);
       }
       tip = batch.tip();
@@ -226,13 +225,21 @@ public final class RocksStateStore implements StateStore {
     }
   }
 
+  private static byte[][] keys(Batch batch) {
+    byte[][] keys = new byte[batch.size()][];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = batch.key(i);
+    }
+    return keys;
+  }
+
   /** The batch's puts one native call each: for a batch too large for one array. */
-  private static WriteBatch perPut(Batch batch, int[] order, byte[] meta) throws RocksDBException {
+  private static WriteBatch perPut(Batch batch, byte[][] keys, int[] order, byte[] meta) throws RocksDBException {
     WriteBatch wb = new WriteBatch();
     try {
       for (int i = 0; i < order.length; i++) {
-        if (!supersededAt(batch, order, i)) {
-          wb.put(batch.key(order[i]), batch.value(order[i]));
+        if (order[i] >= 0) {
+          wb.put(keys[order[i]], batch.value(order[i]));
         }
       }
       wb.put(META, meta);
@@ -243,59 +250,93 @@ public final class RocksStateStore implements StateStore {
     }
   }
 
-  /** Whether the put at position {@code i} of {@code order} is followed by a put of the same key. */
-  private static boolean supersededAt(Batch batch, int[] order, int i) {
-    return i + 1 < order.length && Arrays.equals(batch.key(order[i]), batch.key(order[i + 1]));
-  }
-
   /**
-   * The indices of the batch's puts in unsigned byte order of their keys; puts of equal keys keep
-   * their order (so the last one of a key is last).
+   * The indices of the puts of {@code keys}, in unsigned byte order of their keys, each key's last
+   * put only: an earlier put of the same key is marked -1 in place.
    */
-  static int[] keyOrder(Batch batch) {
-    int n = batch.size();
-    if (n == 0) {
-      return new int[0];
-    }
-    // Sorted as primitive longs: each the top bits of the key's head with the put's index below
-    // them (so equal prefixes stay in index order); runs whose prefixes tie are then sorted by
-    // whole keys, stably.
-    int bits = Math.max(1, 64 - Long.numberOfLeadingZeros(n - 1));
-    long mask = (1L << bits) - 1;
-    long[] heads = new long[n];
-    long[] packed = new long[n];
-    for (int i = 0; i < n; i++) {
-      long h = StateKey.head(batch.key(i));
-      heads[i] = h;
-      packed[i] = (((h >>> bits) << bits) | i) ^ Long.MIN_VALUE; // signed order of these is unsigned order
-    }
-    Arrays.sort(packed);
+  static int[] keyOrder(byte[][] keys) {
+    int n = keys.length;
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {
-      order[i] = (int) (packed[i] & mask);
+      order[i] = i;
     }
-    for (int from = 0; from < n;) {
-      long prefix = packed[from] >>> bits;
-      int to = from + 1;
-      while (to < n && packed[to] >>> bits == prefix) {
-        to++;
+    sortRange(keys, order, 0, n, 0);
+    for (int i = 0; i + 1 < n; i++) {
+      if (Arrays.equals(keys[order[i]], keys[order[i + 1]])) {
+        order[i] = -1; // stable order: the later put follows
       }
-      if (to - from > 1) {
-        sortRun(batch, heads, order, from, to);
-      }
-      from = to;
     }
     return order;
   }
 
-  /** Sorts {@code order[from, to)} (indices in ascending order) by whole keys, stably. */
-  private static void sortRun(Batch batch, long[] heads, int[] order, int from, int to) {
-    Comparator<Integer> byKey = (a, b) -> StateKey.compare(batch.key(a), heads[a], batch.key(b), heads[b]);
+  /**
+   * Sorts {@code order[from, to)} (ascending indices whose keys agree on their first
+   * {@code bitOffset} bits) by key, stably. Each pass sorts primitive longs: the next bits of
+   * each key, as many as leave room for the position in the range below them, then the runs that
+   * tie on those bits go to the next pass, until the keys of a run are used up (or it is small)
+   * and whole keys are compared.
+   */
+  private static void sortRange(byte[][] keys, int[] order, int from, int to, long bitOffset) {
+    int m = to - from;
+    if (m < 2) {
+      return;
+    }
+    int maxLength = 0;
+    for (int i = from; i < to; i++) {
+      maxLength = Math.max(maxLength, keys[order[i]].length);
+    }
+    if (m <= 16 || bitOffset >= 8L * maxLength) {
+      compareSort(keys, order, from, to); // small, or the keys agree but for trailing zeros or length
+      return;
+    }
+    // A key that has ended reads as zeros: where its bits and a longer key's differ, it is a
+    // prefix of the longer one and smaller, as the padding says; where they tie, a later pass or
+    // the whole-key comparison decides.
+    int bits = Math.max(1, 64 - Long.numberOfLeadingZeros(m - 1));
+    int width = 64 - bits;
+    long[] packed = new long[m];
+    for (int j = 0; j < m; j++) {
+      long digit = window(keys[order[from + j]], bitOffset) >>> bits;
+      packed[j] = ((digit << bits) | j) ^ Long.MIN_VALUE; // signed order of these is unsigned order
+    }
+    Arrays.sort(packed);
+    int[] was = Arrays.copyOfRange(order, from, to);
+    long mask = (1L << bits) - 1;
+    for (int j = 0; j < m; j++) {
+      order[from + j] = was[(int) (packed[j] & mask)];
+    }
+    for (int j = 0; j < m;) {
+      long digit = packed[j] >>> bits;
+      int k = j + 1;
+      while (k < m && packed[k] >>> bits == digit) {
+        k++;
+      }
+      sortRange(keys, order, from + j, from + k, bitOffset + width);
+      j = k;
+    }
+  }
+
+  /** The 64 bits of {@code key} from bit {@code bitOffset} on (big-endian, zero past its end). */
+  private static long window(byte[] key, long bitOffset) {
+    int b = (int) (bitOffset >>> 3);
+    int shift = (int) (bitOffset & 7);
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (b + i < key.length ? key[b + i] & 0xff : 0);
+    }
+    if (shift != 0) {
+      v = (v << shift) | ((b + 8 < key.length ? key[b + 8] & 0xff : 0) >>> (8 - shift));
+    }
+    return v;
+  }
+
+  /** A stable insertion or merge sort of {@code order[from, to)} by whole keys. */
+  private static void compareSort(byte[][] keys, int[] order, int from, int to) {
     if (to - from <= 16) {
-      for (int i = from + 1; i < to; i++) { // insertion sort: stable
+      for (int i = from + 1; i < to; i++) {
         int x = order[i];
         int j = i - 1;
-        while (j >= from && byKey.compare(order[j], x) > 0) {
+        while (j >= from && Arrays.compareUnsigned(keys[order[j]], keys[x]) > 0) {
           order[j + 1] = order[j];
           j--;
         }
@@ -307,7 +348,7 @@ public final class RocksStateStore implements StateStore {
     for (int i = from; i < to; i++) {
       run[i - from] = order[i];
     }
-    Arrays.sort(run, byKey); // a merge sort: stable
+    Arrays.sort(run, (x, y) -> Arrays.compareUnsigned(keys[x], keys[y])); // a merge sort: stable
     for (int i = from; i < to; i++) {
       order[i] = run[i - from];
     }
@@ -316,15 +357,15 @@ public final class RocksStateStore implements StateStore {
   /**
    * The serialized RocksDB write batch (format of {@code db/write_batch.cc}: a fixed64 sequence
    * number, which the write assigns, a fixed32 count, then per put the type byte 0x01 and the key
-   * and value each as a varint32 length and its bytes) of the puts in {@code order}, each key's
-   * last put only, then {@code meta} under {@link #META}; null if it would not fit in an array.
+   * and value each as a varint32 length and its bytes) of the puts in {@code order} (-1 skipped),
+   * then {@code meta} under {@link #META}; null if it would not fit in an array.
    */
-  static byte[] serialized(Batch batch, int[] order, byte[] meta) {
+  static byte[] serialized(Batch batch, byte[][] keys, int[] order, byte[] meta) {
     long size = 12 + record(META.length, meta.length);
     int count = 1;
-    for (int i = 0; i < order.length; i++) {
-      if (!supersededAt(batch, order, i)) {
-        size += record(batch.key(order[i]).length, batch.value(order[i]).length);
+    for (int i : order) {
+      if (i >= 0) {
+        size += record(keys[i].length, batch.value(i).length);
         count++;
       }
     }
@@ -333,9 +374,9 @@ public final class RocksStateStore implements StateStore {
     }
     ByteBuffer b = ByteBuffer.allocate((int) size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     b.putLong(0).putInt(count);
-    for (int i = 0; i < order.length; i++) {
-      if (!supersededAt(batch, order, i)) {
-        putRecord(b, batch.key(order[i]), batch.value(order[i]));
+    for (int i : order) {
+      if (i >= 0) {
+        putRecord(b, keys[i], batch.value(i));
       }
     }
     putRecord(b, META, meta);

@@ -83,7 +83,11 @@ class RocksStateStoreTest {
     List<byte[]> made = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
       byte[] k;
-      switch (r.nextInt(6)) {
+      switch (r.nextInt(7)) {
+        case 6 -> { // a key seen before with zero bytes after it: equal to it but for its length
+          byte[] base = made.isEmpty() ? new byte[] {5} : made.get(r.nextInt(made.size()));
+          k = java.util.Arrays.copyOf(base, base.length + 1 + r.nextInt(9));
+        }
         case 0 -> { // a header-like key: kind then a big-endian counter, ties in the first 8 bytes
           k = java.nio.ByteBuffer.allocate(9).put((byte) 'H').putLong(r.nextInt(50)).array();
         }
@@ -92,11 +96,13 @@ class RocksStateStoreTest {
           r.nextBytes(k);
           k[0] = (byte) (1 + r.nextInt(3));
         }
-        case 2 -> { // a long shared prefix, differing far in
+        case 2 -> { // a long shared prefix, differing in single bits
           k = new byte[40];
           k[0] = 't';
-          k[39] = (byte) r.nextInt(4);
-          k[20] = (byte) r.nextInt(2);
+          for (int bit = r.nextInt(3); bit >= 0; bit--) { // one to three bits set anywhere after the kind
+            int at = 8 + r.nextInt(8 * 39);
+            k[at / 8] |= (byte) (0x80 >>> (at % 8));
+          }
         }
         case 3 -> { // a key seen before: a later put of the same key
           k = made.isEmpty() ? new byte[] {9} : made.get(r.nextInt(made.size())).clone();
@@ -115,17 +121,67 @@ class RocksStateStoreTest {
     return b;
   }
 
+  private static byte[][] keys(StateStore.Batch b) {
+    byte[][] k = new byte[b.size()][];
+    for (int i = 0; i < k.length; i++) {
+      k[i] = b.key(i);
+    }
+    return k;
+  }
+
+  /** What the store must write: each key's last put, in key order (a stable sort, then the last of each run). */
+  private static List<Integer> expectedOrder(StateStore.Batch b) {
+    Integer[] all = new Integer[b.size()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    java.util.Arrays.sort(all, (x, y) -> java.util.Arrays.compareUnsigned(b.key(x), b.key(y))); // stable
+    List<Integer> kept = new java.util.ArrayList<>();
+    for (int i = 0; i < all.length; i++) {
+      kept.add(i + 1 < all.length && java.util.Arrays.equals(b.key(all[i]), b.key(all[i + 1])) ? -1 : all[i]);
+    }
+    return kept;
+  }
+
   @Test
-  void putsAreOrderedByKeyAndEqualKeysKeepTheirOrder() {
-    for (int n : new int[] {0, 1, 2, 17, 300, 5000}) {
+  void putsAreOrderedByKeyAndOnlyEachKeysLastPutIsKept() {
+    for (int n : new int[] {0, 1, 2, 17, 300, 5000, 40000}) {
       StateStore.Batch b = awkwardBatch(n, n);
-      Integer[] expected = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        expected[i] = i;
+      int[] order = RocksStateStore.keyOrder(keys(b));
+      assertEquals(expectedOrder(b), java.util.Arrays.stream(order).boxed().toList(), "n=" + n);
+    }
+  }
+
+  @Test
+  void keysThatDifferInOneBitAnywhereAreOrdered() {
+    // every 40-byte key with a single bit set after its kind byte, twice, the all-zero key, and
+    // short keys: keys that tie on all but one bit reach every pass of the sort
+    for (int n : new int[] {100, 3000, 70000}) {
+      java.util.Random r = new java.util.Random(n);
+      StateStore.Batch b = new StateStore.Batch(0, Digest.of(new byte[Digest.LENGTH]));
+      List<byte[]> keys = new java.util.ArrayList<>();
+      for (int copy = 0; copy < 2; copy++) {
+        for (int at = 8; at < 320; at++) {
+          byte[] k = new byte[40];
+          k[0] = 't';
+          k[at / 8] = (byte) (0x80 >>> (at % 8));
+          keys.add(k);
+        }
       }
-      java.util.Arrays.sort(expected, (x, y) -> java.util.Arrays.compareUnsigned(b.key(x), b.key(y))); // stable
-      int[] order = RocksStateStore.keyOrder(b);
-      assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(order), "n=" + n);
+      byte[] zero = new byte[40];
+      zero[0] = 't';
+      keys.add(zero);
+      while (keys.size() < n) {
+        byte[] k = new byte[1 + r.nextInt(48)];
+        r.nextBytes(k);
+        k[0] = (byte) (r.nextBoolean() ? 't' : 1 + r.nextInt(255));
+        keys.add(k);
+      }
+      java.util.Collections.shuffle(keys, r);
+      for (byte[] k : keys) {
+        b.put(k, new byte[] {1});
+      }
+      assertEquals(expectedOrder(b), java.util.Arrays.stream(RocksStateStore.keyOrder(keys(b))).boxed().toList(), "n=" + n);
     }
   }
 
@@ -134,19 +190,13 @@ class RocksStateStoreTest {
     org.rocksdb.RocksDB.loadLibrary();
     for (int n : new int[] {0, 1, 300, 5000}) {
       StateStore.Batch b = awkwardBatch(1000 + n, n);
-      int[] order = RocksStateStore.keyOrder(b);
+      byte[][] keys = keys(b);
+      int[] order = RocksStateStore.keyOrder(keys);
       byte[] meta = new byte[40];
       meta[3] = 7;
-      byte[] ours = RocksStateStore.serialized(b, order, meta);
+      byte[] ours = RocksStateStore.serialized(b, keys, order, meta);
       try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {
-        java.util.Set<String> later = new java.util.HashSet<>();
-        for (int i = order.length - 1; i >= 0; i--) { // the last put of each key, in key order
-          if (later.add(java.util.HexFormat.of().formatHex(b.key(order[i])))) {
-            continue;
-          }
-          order[i] = -1;
-        }
-        for (int i : order) {
+        for (int i : expectedOrder(b)) {
           if (i >= 0) {
             wb.put(b.key(i), b.value(i));
           }
