@@ -12,50 +12,170 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 
 /**
- * A {@link SafetyStore} in one file, replaced atomically: write a temporary file, fsync it, rename
- * it over the old one, fsync the directory (so a saved state survives a power loss). A state that cannot be read makes {@link #load} (and
- * so the protocol's start) fail rather than start without it. Thread-safe (methods are synchronized); one process per file.
+ * A {@link SafetyStore} in an append-only journal beside {@code file} ({@code file.journal}): each
+ * save appends one checksummed, numbered record and syncs the file's data, so a save creates no
+ * file and renames nothing. The last complete record in sequence is the state; a record torn by a
+ * power loss is ignored (it was never acknowledged) and cut off before the next append. Once the
+ * journal passes {@value #REWRITE_BYTES} bytes, the next save rewrites it as a single record: a
+ * temporary file, synced, renamed over the journal, then the directory synced. A state saved at
+ * {@code file} itself by earlier versions (the whole file, replaced by rename) is read while the
+ * journal holds no record, and deleted once it does.
+ *
+ * <p>A journal that cannot be read, holds no complete record, or has a damaged record before its
+ * last makes {@link #load} (and so the protocol's start) fail rather than start without it. Thread-safe (methods are synchronized); one process per file.
  */
 public final class FileSafetyStore implements SafetyStore {
-  private final Path file;
+  /** Journal size past which the next save rewrites it as one record. */
+  static final int REWRITE_BYTES = 1 << 20;
+  private static final int MAGIC = 0x4d4c5331; // "MLS1"
+  /** magic, sequence number, payload length; the CRC-32C of these and the payload follows it. */
+  private static final int HEADER = 4 + 8 + 4;
+  private static final int TRAILER = 4;
+
+  private final Path legacy;
+  private final Path journal;
+  /** Whether the journal has been read since this instance was made. */
+  private boolean scanned;
+  /** The end of the last valid record in the journal, and its sequence number (0: none). */
+  private long validEnd;
+  private long sequence;
+  private byte[] last;
 
   /** A store at {@code file}; the parent directory must exist. */
   public FileSafetyStore(Path file) {
-    this.file = file.toAbsolutePath();
+    this.legacy = file.toAbsolutePath();
+    this.journal = legacy.resolveSibling(legacy.getFileName() + ".journal");
   }
 
   @Override
   public synchronized Optional<byte[]> load() {
+    scan();
+    if (last != null) {
+      return Optional.of(last.clone());
+    }
     try {
-      return Optional.of(Files.readAllBytes(file));
+      return Optional.of(Files.readAllBytes(legacy));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new UncheckedIOException("reading safety state " + file, e);
+      throw new UncheckedIOException("reading safety state " + legacy, e);
     }
   }
 
   @Override
   public synchronized void save(byte[] state) {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    scan();
+    byte[] record = record(sequence + 1, state);
+    try {
+      if (sequence == 0 || validEnd + record.length > REWRITE_BYTES) {
+        rewrite(record);
+        validEnd = record.length;
+      } else {
+        try (FileChannel ch = PrivateFiles.open(journal, StandardOpenOption.WRITE)) {
+          if (ch.size() != validEnd) {
+            ch.truncate(validEnd); // a torn record from before a crash
+          }
+          ByteBuffer b = ByteBuffer.wrap(record);
+          long at = validEnd;
+          while (b.hasRemaining()) {
+            at += ch.write(b, at);
+          }
+          ch.force(false);
+        }
+        validEnd += record.length;
+      }
+    } catch (IOException e) {
+      scanned = false; // read the journal again before the next save
+      throw new UncheckedIOException("writing safety state " + journal, e);
+    }
+    sequence++;
+    last = state.clone();
+  }
+
+  /** Replaces the journal by one holding only {@code record}, then drops a state of earlier versions. */
+  private void rewrite(byte[] record) throws IOException {
+    Path tmp = journal.resolveSibling(journal.getFileName() + ".tmp");
     try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer b = ByteBuffer.wrap(state);
+      ByteBuffer b = ByteBuffer.wrap(record);
       while (b.hasRemaining()) {
         ch.write(b);
       }
       ch.force(true);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing safety state " + tmp, e);
     }
+    Files.move(tmp, journal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    // makes the rename durable: without it a power loss can bring the old journal (an old lock) back
+    Fsync.directory(journal.getParent());
+    if (Files.deleteIfExists(legacy)) {
+      Fsync.directory(legacy.getParent());
+    }
+  }
+
+  /** Reads the journal once: the last valid record in sequence, and where it ends. */
+  private void scan() {
+    if (scanned) {
+      return;
+    }
+    byte[] all;
+    boolean present = true;
     try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      // makes the rename durable: without it a power loss can bring the old file (an old lock) back
-      Fsync.directory(file.getParent());
+      all = Files.readAllBytes(journal);
+    } catch (NoSuchFileException e) {
+      all = new byte[0];
+      present = false;
     } catch (IOException e) {
-      throw new UncheckedIOException("replacing safety state " + file, e);
+      throw new UncheckedIOException("reading safety state " + journal, e);
     }
+    ByteBuffer b = ByteBuffer.wrap(all);
+    long end = 0;
+    long seq = 0;
+    byte[] state = null;
+    while (b.remaining() >= HEADER + TRAILER) {
+      int start = b.position();
+      if (b.getInt() != MAGIC) {
+        break;
+      }
+      long s = b.getLong();
+      int length = b.getInt();
+      // a rewritten journal starts at the sequence number it had reached
+      if ((state == null ? s < 1 : s != seq + 1) || length < 0 || length > b.remaining() - TRAILER) {
+        break;
+      }
+      CRC32C crc = new CRC32C();
+      crc.update(all, start, HEADER + length);
+      b.position(start + HEADER + length);
+      if (b.getInt() != (int) crc.getValue()) {
+        if (b.hasRemaining()) {
+          // a torn append is the journal's last record; a bad one with more after it is damage
+          throw new UncheckedIOException(new IOException("safety state journal " + journal
+              + " is unreadable: record " + s + " fails its checksum and is not the last"));
+        }
+        break;
+      }
+      state = java.util.Arrays.copyOfRange(all, start + HEADER, start + HEADER + length);
+      seq = s;
+      end = b.position();
+    }
+    if (state == null && present) {
+      // the first record is written whole and synced before the journal exists under its name
+      throw new UncheckedIOException(new IOException("safety state journal " + journal
+          + " is unreadable: no complete record in " + all.length + " bytes"));
+    }
+    validEnd = end;
+    sequence = seq;
+    last = state;
+    scanned = true;
+  }
+
+  private static byte[] record(long sequence, byte[] state) {
+    ByteBuffer b = ByteBuffer.allocate(HEADER + state.length + TRAILER);
+    b.putInt(MAGIC).putLong(sequence).putInt(state.length).put(state);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, HEADER + state.length);
+    b.putInt((int) crc.getValue());
+    return b.array();
   }
 }

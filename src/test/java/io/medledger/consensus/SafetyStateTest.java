@@ -93,6 +93,6 @@ class SafetyStateTest {
     s.save(new byte[] {1, 2, 3});
     s.save(new byte[] {4});
     assertArrayEquals(new byte[] {4}, new FileSafetyStore(file).load().orElseThrow());
-    assertTrue(Files.notExists(dir.resolve("safety.tmp")), "the temporary file was renamed over the state");
+    assertTrue(Files.notExists(dir.resolve("safety.journal.tmp")), "the temporary file was renamed over the journal");
   }
 }

@@ -61,6 +61,6 @@ class PrivateFilesTest {
   void safetyStateIsOwnerOnly() throws IOException {
     Path file = dir.resolve("safety.bin");
     new FileSafetyStore(file).save(new byte[] {7});
-    assertEquals("rw-------", perms(file));
+    assertEquals("rw-------", perms(dir.resolve("safety.bin.journal")));
   }
 }
