@@ -98,14 +98,7 @@ public final class FileSafetyStore implements SafetyStore {
   /** Replaces the journal by one holding only {@code record}, then drops a state of earlier versions. */
   private void rewrite(byte[] record) throws IOException {
     Path tmp = journal.resolveSibling(journal.getFileName() + ".tmp");
-    try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer b = ByteBuffer.wrap(record);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    }
+    PrivateFiles.write(tmp, record, true); // written and forced
     Files.move(tmp, journal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     // makes the rename durable: without it a power loss can bring the old journal (an old lock) back
     Fsync.directory(journal.getParent());
