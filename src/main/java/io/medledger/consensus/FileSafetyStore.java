@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.zip.CRC32C;
 
@@ -25,7 +26,8 @@ import java.util.zip.CRC32C;
  * journal holds no record, and deleted once it does.
  *
  * <p>A journal that cannot be read, holds no complete record, or has a damaged record before its
- * last makes {@link #load} (and so the protocol's start) fail rather than start without it. Thread-safe (methods are synchronized); one process per file.
+ * last makes {@link #load} (and so the protocol's start) fail rather than start without it.
+ * Thread-safe (methods are synchronized); one process per file.
  */
 public final class FileSafetyStore implements SafetyStore {
   /** Journal size past which the next save rewrites it as one record. */
@@ -148,7 +150,7 @@ public final class FileSafetyStore implements SafetyStore {
         }
         break;
       }
-      state = java.util.Arrays.copyOfRange(all, start + HEADER, start + HEADER + length);
+      state = Arrays.copyOfRange(all, start + HEADER, start + HEADER + length);
       seq = s;
       end = b.position();
     }
