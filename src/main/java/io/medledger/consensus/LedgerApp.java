@@ -272,6 +272,10 @@ public final class LedgerApp implements ConsensusApp<Block> {
     if (r instanceof ValidationResult.Rejected<CertifiedBlock> rej) {
       throw new IllegalStateException("the ledger refused a final block: " + rej.reason());
     }
+    // blocks verified for this height or below that lost it (a round that did not decide) can no
+    // longer be appended: kept until evicted, each held its block and its state changes for many
+    // heights, long enough for a node's old generation
+    verified.values().removeIf(v -> v.block().height() <= block.height());
     dropPredecodedThrough(block.height());
   }
 
@@ -384,6 +388,11 @@ public final class LedgerApp implements ConsensusApp<Block> {
   /** The chain certificate carrying {@code certificate}, as the ledger stores it. */
   private static io.medledger.chain.Certificate chainCertificate(QuorumCertificate certificate) {
     return new io.medledger.chain.Certificate(List.of(), ByteString.of(certificate.encode()));
+  }
+
+  /** How many verified blocks are held for commit (for tests). */
+  int verifiedCount() {
+    return verified.size();
   }
 
   /** How many predecoded blocks are held (for tests of the bound). */

@@ -196,6 +196,20 @@ class CatchUpFastPathTest {
   }
 
   @Test
+  void aVerifiedBlockThatLostItsHeightIsForgottenWhenTheHeightCommits() {
+    Joiner j = joiner();
+    Block b = goodBlock();
+    Block lost = source.propose(bookkeeper(1), 1, ByteString.EMPTY, t0 + 2, patients("lost-", 2)).value().block().block();
+    long now = System.currentTimeMillis();
+    assertTrue(j.app().validate(lost, new ProposalContext(1, 1, fed.get(1).publicKey(), now)).accepted());
+    assertTrue(j.app().validate(b, new ProposalContext(1, 0, fed.get(1).publicKey(), now)).accepted());
+    assertEquals(2, j.app().verifiedCount());
+    j.app().commit(b, certify(b, 0, 1, 2));
+    assertEquals(1, j.committed());
+    assertEquals(0, j.app().verifiedCount(), "the block of the round that did not decide is dropped");
+  }
+
+  @Test
   void aCertifiedBlockWhoseEntryCarriesAnInvalidKeyIsRefusedOnTheFastPath() {
     for (byte[] bad : List.of(SMALL_ORDER, NON_CANONICAL)) {
       Block crafted = blockWithKey(bad);
