@@ -46,7 +46,7 @@ for i in 1 2 3 4 5 6 7 8; do
   for _ in $(seq 1 600); do grep -q '"started"' "$dir/out-$i" 2>/dev/null && break; sleep 0.2; done
 done
 # The yardstick (one Ed25519 verification's CPU time) is measured twice, here with the nodes up and
-# idle and again after the run, and the ratios use the lower figure: the host's speed drifts (83 to
+# idle and again after the run, and the ratios use the lower figure: the host's speed drifts (82 to
 # 124 us within one afternoon, with the nodes' own CPU per entry unchanged), and the lower figure
 # gives the higher, more conservative ratio.
 verify_before_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')

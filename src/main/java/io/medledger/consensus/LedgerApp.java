@@ -272,9 +272,9 @@ public final class LedgerApp implements ConsensusApp<Block> {
     if (r instanceof ValidationResult.Rejected<CertifiedBlock> rej) {
       throw new IllegalStateException("the ledger refused a final block: " + rej.reason());
     }
-    // blocks verified for this height or below that lost it (a round that did not decide) can no
-    // longer be appended: kept until evicted, each held its block and its state changes for many
-    // heights, long enough for a node's old generation
+    // blocks verified for this height or below (a round that did not decide) can no longer be
+    // appended; left to the cache's eviction, each would hold its block and its state changes for
+    // many heights, long enough to reach a node's old generation
     verified.values().removeIf(v -> v.block().height() <= block.height());
     dropPredecodedThrough(block.height());
   }
