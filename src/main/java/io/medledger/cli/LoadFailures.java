@@ -21,9 +21,17 @@ final class LoadFailures {
   /** Longest example message kept per kind, in characters. */
   static final int MAX_MESSAGE = 200;
 
-  private final Map<String, long[]> counts = new TreeMap<>();
-  private final Map<String, String> examples = new TreeMap<>();
-  private long total;
+  /** A kind's count and the message of its first failure. */
+  private static final class Kind {
+    final String example;
+    long count;
+
+    Kind(String example) {
+      this.example = example;
+    }
+  }
+
+  private final Map<String, Kind> kinds = new TreeMap<>();
 
   /** Records one failed submission. */
   synchronized void record(Throwable failure) {
@@ -39,17 +47,20 @@ final class LoadFailures {
     } else {
       kind = t.getClass().getSimpleName();
     }
-    if (!counts.containsKey(kind) && counts.size() >= MAX_KINDS) {
+    if (!kinds.containsKey(kind) && kinds.size() >= MAX_KINDS) {
       kind = "other";
     }
-    counts.computeIfAbsent(kind, k -> new long[1])[0]++;
-    total++;
     String m = String.valueOf(t.getMessage()).replaceAll("\\s+", " ");
-    examples.putIfAbsent(kind, m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) + "..." : m);
+    kinds.computeIfAbsent(kind, k -> new Kind(m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) + "..." : m))
+        .count++;
   }
 
   /** Failed submissions recorded so far. */
   synchronized long total() {
+    long total = 0;
+    for (Kind k : kinds.values()) {
+      total += k.count;
+    }
     return total;
   }
 
@@ -60,11 +71,11 @@ final class LoadFailures {
    * @param phase "timed phase" or "warm-up", named in each line
    */
   synchronized void report(PrintStream err, String phase, long submitted, long acknowledged, long waitSeconds) {
-    for (Map.Entry<String, long[]> e : counts.entrySet()) {
-      err.printf("medledger: warning: %s: %d submissions failed (%s), first: %s%n", phase, e.getValue()[0], e.getKey(),
-          examples.get(e.getKey()));
+    for (Map.Entry<String, Kind> e : kinds.entrySet()) {
+      err.printf("medledger: warning: %s: %d submissions failed (%s), first: %s%n", phase, e.getValue().count, e.getKey(),
+          e.getValue().example);
     }
-    long unanswered = submitted - acknowledged - total;
+    long unanswered = submitted - acknowledged - total();
     if (unanswered > 0) {
       err.printf("medledger: warning: %s: %d submissions unanswered after %d s%n", phase, unanswered, waitSeconds);
     }

@@ -36,7 +36,7 @@ public final class StateKey implements Comparable<StateKey> {
   }
 
   /** The first eight bytes of {@code key} as one unsigned number, zero-padded when shorter. */
-  public static long head(byte[] key) {
+  private static long head(byte[] key) {
     long h = 0;
     for (int i = 0; i < Long.BYTES; i++) {
       h = (h << 8) | (i < key.length ? key[i] & 0xff : 0);
@@ -48,7 +48,7 @@ public final class StateKey implements Comparable<StateKey> {
    * Unsigned byte order of keys {@code a} and {@code b} given their {@link #head}s: one long
    * comparison decides unless the heads tie.
    */
-  public static int compare(byte[] a, long headA, byte[] b, long headB) {
+  private static int compare(byte[] a, long headA, byte[] b, long headB) {
     int c = Long.compareUnsigned(headA, headB);
     if (c != 0) {
       return c;
