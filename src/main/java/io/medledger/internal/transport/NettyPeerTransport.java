@@ -424,7 +424,11 @@ public final class NettyPeerTransport implements PeerTransport {
           } finally {
             long left = l.inbound.addAndGet(-frame.length);
             if (left <= limits.inboundMemoryBytes() / 2) {
-              ctx.channel().eventLoop().execute(this::resumeMemory);
+              try {
+                ctx.channel().eventLoop().execute(this::resumeMemory);
+              } catch (RejectedExecutionException e) {
+                // the event loop is shutting down: no channel is left to resume
+              }
             }
           }
         });
