@@ -16,7 +16,6 @@ import io.medledger.storage.BlockStore;
 import io.medledger.storage.InMemoryBlockStore;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
-import io.medledger.storage.StoreException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -1015,18 +1014,6 @@ public final class Ledger implements AutoCloseable {
   }
 
   private ValidationResult<CertifiedBlock> appendLocked(VerifiedBlock block, Certificate certificate) {
-    if (broken == null) {
-      // the state written behind the last makeDurable: a durable commit waits for it, a deferred one not
-      try {
-        if (deferring) {
-          broken = state.store.failedBehind();
-        } else {
-          state.store.awaitBehind();
-        }
-      } catch (StoreException e) {
-        broken = e;
-      }
-    }
     if (broken != null) {
       throw new IllegalStateException("the ledger failed to make blocks durable; reopen it", broken);
     }
@@ -1080,15 +1067,12 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Makes every appended block durable and ends {@link #deferDurability}: forces the block store,
-   * then commits the ledger-wide log, then starts writing the state changes of the deferred blocks
-   * as one state-store commit on a thread of its own, so that on disk the block store is never
-   * behind the log nor the log behind the state. Returns once the blocks are durable; the state
-   * follows (queries see it meanwhile, the next durable commit waits for it, and a reopen after a
-   * crash replays the blocks it lacks). A no-op when nothing is deferred.
+   * then commits the ledger-wide log, then writes the state changes of the deferred blocks as one
+   * state-store commit, so that on disk the block store is never behind the log nor the log behind
+   * the state. A no-op when nothing is deferred.
    *
-   * @throws io.medledger.storage.StoreException if a store fails, now or in the state write
-   *     behind the previous call; the ledger then refuses appends until it is reopened (which
-   *     replays what the block store holds)
+   * @throws io.medledger.storage.StoreException if a store fails; the ledger then refuses
+   *     appends until it is reopened (which replays what the block store holds)
    */
   public void makeDurable() {
     lock.writeLock().lock();

@@ -745,14 +745,10 @@ final class LedgerState {
     store.defer(on);
   }
 
-  /**
-   * Commits the log, then starts writing the state held since the last call as one store commit,
-   * behind the caller (readers see it meanwhile): the blocks are already forced, and a reopen
-   * replays any the state store lacks.
-   */
+  /** Commits the log, then the state held since the last call, as one store commit. */
   void makeDurable() {
     commitLog();
-    store.flushBehind();
+    store.flush();
   }
 
   /** Commits the ledger-wide log now (before closing, or to make a deferred run durable). */

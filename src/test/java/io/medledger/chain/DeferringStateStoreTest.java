@@ -32,13 +32,13 @@ class DeferringStateStoreTest {
     return new byte[] {(byte) (1 + r.nextInt(4)), (byte) r.nextInt(256)};
   }
 
-  static List<String> scan(StateStore s, byte[] from, byte[] to) {
+  private static List<String> scan(StateStore s, byte[] from, byte[] to) {
     List<String> out = new ArrayList<>();
     s.scan(from, to, (k, v) -> out.add(Arrays.toString(k) + "=" + Arrays.toString(v)));
     return out;
   }
 
-  static List<String> scan(TreeMap<byte[], byte[]> m, byte[] from, byte[] to) {
+  private static List<String> scan(TreeMap<byte[], byte[]> m, byte[] from, byte[] to) {
     List<String> out = new ArrayList<>();
     for (Map.Entry<byte[], byte[]> e : m.subMap(from, true, to, false).entrySet()) {
       out.add(Arrays.toString(e.getKey()) + "=" + Arrays.toString(e.getValue()));
@@ -113,7 +113,7 @@ class DeferringStateStoreTest {
       assertEquals(scan(model, all, end), scan(inner, all, end), "seed " + seed);
     }
   }
-  static StateStore.Batch batch(long height, byte[]... kv) {
+  private static StateStore.Batch batch(long height, byte[]... kv) {
     StateStore.Batch b = new StateStore.Batch(height, Sha256.hash(new byte[] {(byte) height}));
     for (int i = 0; i < kv.length; i += 2) {
       b.put(kv[i], kv[i + 1]);

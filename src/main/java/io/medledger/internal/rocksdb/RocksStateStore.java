@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.AbstractEventListener;
 import org.rocksdb.BlockBasedTableConfig;
@@ -39,8 +38,8 @@ import org.rocksdb.WriteOptions;
  * of them when the store opens, and again after every flush and compaction (when RocksDB creates
  * table, log and manifest files).
  *
- * <p>Thread-safe as {@link StateStore} states: reads go on during a commit; an internal read-write
- * lock keeps reads and commits off a closed database.
+ * <p>Thread-safe as {@link StateStore} states; an internal read-write lock keeps reads off a
+ * closed database.
  */
 public final class RocksStateStore implements StateStore {
   private static final byte[] META = {0};
@@ -54,7 +53,6 @@ public final class RocksStateStore implements StateStore {
   private final WriteOptions sync;
   private final RocksDB db;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private final ReentrantLock commitLock = new ReentrantLock();
   private volatile long height;
   private volatile Digest tip;
   private boolean closed;
@@ -201,10 +199,7 @@ public final class RocksStateStore implements StateStore {
 
   @Override
   public void commit(Batch batch) {
-    // readers go on during the write (RocksDB shows them a batch whole or not at all); the read
-    // lock keeps the database open, the commit lock keeps committers one at a time
-    lock.readLock().lock();
-    commitLock.lock();
+    lock.writeLock().lock();
     try {
       ensureOpen();
       if (batch.firstHeight() != height + 1) {
@@ -226,8 +221,7 @@ public final class RocksStateStore implements StateStore {
     } catch (RocksDBException e) {
       throw new StoreException("state store write failed: " + e.getMessage(), e);
     } finally {
-      commitLock.unlock();
-      lock.readLock().unlock();
+      lock.writeLock().unlock();
     }
   }
 
