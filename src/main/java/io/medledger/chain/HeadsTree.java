@@ -159,17 +159,50 @@ final class HeadsTree {
    */
   void writeTo(StateStore.Batch batch) {
     Pass work = new Pass(written, new HashMap<>());
-    Map<StateKey, byte[][]> out = new HashMap<>(capacity(written.size() / 4));
+    Map<StateKey, PageWrites> out = new HashMap<>(capacity(written.size() / 4));
     for (Map.Entry<StateKey, byte[]> e : written.entrySet()) {
       byte[] at = e.getKey().bytes();
-      byte[][] slots = out.computeIfAbsent(new StateKey(pageOf(at)), k -> new byte[PAGE_SLOTS][]);
-      slots[slot(at)] = e.getValue();
+      out.computeIfAbsent(new StateKey(pageOf(at)), k -> new PageWrites()).add(slot(at), e.getValue());
       if ((at[1] & 0xff) == HeadsTop.DEPTH) {
         batch.put(bucketKey(HeadsTop.bucket(at, 2)), e.getValue());
       }
     }
-    for (Map.Entry<StateKey, byte[][]> e : out.entrySet()) {
-      batch.put(e.getKey().bytes(), encodePage(known(work, e.getKey()), e.getValue()));
+    for (Map.Entry<StateKey, PageWrites> e : out.entrySet()) {
+      PageWrites w = e.getValue();
+      w.sort();
+      batch.put(e.getKey().bytes(), encodePage(known(work, e.getKey()), w.slots, w.nodes, w.count));
+    }
+  }
+
+  /** The nodes written to one page: distinct slots, usually a few, with their nodes. */
+  private static final class PageWrites {
+    int[] slots = new int[4];
+    byte[][] nodes = new byte[4][];
+    int count;
+
+    void add(int slot, byte[] node) {
+      if (count == slots.length) {
+        slots = Arrays.copyOf(slots, count * 2);
+        nodes = Arrays.copyOf(nodes, count * 2);
+      }
+      slots[count] = slot;
+      nodes[count++] = node;
+    }
+
+    /** Orders the writes by slot (insertion sort: pages get few). */
+    void sort() {
+      for (int i = 1; i < count; i++) {
+        int s = slots[i];
+        byte[] v = nodes[i];
+        int j = i - 1;
+        while (j >= 0 && slots[j] > s) {
+          slots[j + 1] = slots[j];
+          nodes[j + 1] = nodes[j];
+          j--;
+        }
+        slots[j + 1] = s;
+        nodes[j + 1] = v;
+      }
     }
   }
 
@@ -184,18 +217,17 @@ final class HeadsTree {
   }
 
   /**
-   * The page holding the nodes of {@code base} (a checked page, or null for none) with those of
-   * {@code slots} (null where not written) in their place.
+   * The page holding the nodes of {@code base} (a checked page, or null for none) with the
+   * {@code count} nodes {@code nodes} in their slots {@code slots} (ascending, distinct) in their
+   * place.
    */
-  static byte[] encodePage(byte[] base, byte[][] slots) {
+  static byte[] encodePage(byte[] base, int[] slots, byte[][] nodes, int count) {
     byte[] bitmap = new byte[BITMAP_BYTES];
     if (base != null) {
       System.arraycopy(base, 0, bitmap, 0, BITMAP_BYTES);
     }
-    for (int i = 0; i < PAGE_SLOTS; i++) {
-      if (slots[i] != null) {
-        bitmap[i >>> 3] |= (byte) (0x80 >>> (i & 7));
-      }
+    for (int i = 0; i < count; i++) {
+      bitmap[slots[i] >>> 3] |= (byte) (0x80 >>> (slots[i] & 7));
     }
     int n = 0;
     for (byte b : bitmap) {
@@ -205,10 +237,11 @@ final class HeadsTree {
     System.arraycopy(bitmap, 0, p, 0, BITMAP_BYTES);
     int off = BITMAP_BYTES;
     int from = BITMAP_BYTES;
+    int next = 0;
     for (int i = 0; i < PAGE_SLOTS; i++) {
       boolean inBase = base != null && present(base, i);
-      if (slots[i] != null) {
-        System.arraycopy(slots[i], 0, p, off, NODE_BYTES);
+      if (next < count && slots[next] == i) {
+        System.arraycopy(nodes[next++], 0, p, off, NODE_BYTES);
         off += NODE_BYTES;
       } else if (inBase) {
         System.arraycopy(base, from, p, off, NODE_BYTES);
@@ -221,11 +254,12 @@ final class HeadsTree {
     return p;
   }
 
-  /** The slots of a page holding {@code node} at its top only. */
-  private static byte[][] onlyTop(byte[] node) {
-    byte[][] slots = new byte[PAGE_SLOTS][];
-    slots[0] = node;
-    return slots;
+  /** The page holding {@code node} at its top only. */
+  private static byte[] topOnly(byte[] node) {
+    byte[] p = new byte[BITMAP_BYTES + NODE_BYTES];
+    p[0] = (byte) 0x80;
+    System.arraycopy(node, 0, p, BITMAP_BYTES, NODE_BYTES);
+    return p;
   }
 
   private static boolean present(byte[] page, int slot) {
@@ -468,7 +502,7 @@ final class HeadsTree {
       byte[] summary = top.summary(b);
       if (summary != null && !pages.containsKey(at)) {
         if (summary[0] == LEAF) { // a bucket of one key: its page holds only that leaf
-          work.read.put(at, encodePage(null, onlyTop(summary)));
+          work.read.put(at, topOnly(summary));
         } else if (!work.written.containsKey(at)) { // else a page this tree made, not in the base
           fetch.add(at.bytes());
         }
