@@ -221,7 +221,7 @@ final class HeadsTree {
    * {@code count} nodes {@code nodes} in their slots {@code slots} (ascending, distinct) in their
    * place.
    */
-  static byte[] encodePage(byte[] base, int[] slots, byte[][] nodes, int count) {
+  private static byte[] encodePage(byte[] base, int[] slots, byte[][] nodes, int count) {
     byte[] bitmap = new byte[BITMAP_BYTES];
     if (base != null) {
       System.arraycopy(base, 0, bitmap, 0, BITMAP_BYTES);
