@@ -112,6 +112,54 @@ class NettyPeerTransportTest {
     await(() -> !tb.connectedPeers().contains(a.publicKey()) && ta.connectedPeers().isEmpty(), "removal closes");
   }
 
+  /**
+   * A frame whose delivery ends after the transport closed: handing the event loop its request to
+   * resume reading, which a terminated loop refuses, must not throw on the delivery thread.
+   */
+  @Test
+  void aDeliveryThatEndsAfterCloseThrowsNothing() throws Exception {
+    Ed25519PrivateKey a = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey b = Ed25519PrivateKey.generate();
+    NettyPeerTransport ta = start(a, fast(), ANY);
+    NettyPeerTransport tb = start(b, fast(), ANY);
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<Thread> deliverer = new java.util.concurrent.atomic.AtomicReference<>();
+    tb.setReceiver((from, f) -> {
+      deliverer.set(Thread.currentThread());
+      entered.countDown();
+      while (release.getCount() > 0) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          // close interrupts the delivery thread; this delivery goes on until released
+        }
+      }
+    });
+    link(ta, tb);
+    await(() -> ta.connectedPeers().contains(b.publicKey()) && tb.connectedPeers().contains(a.publicKey()), "connection");
+    List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+    Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+      if (t.getName().startsWith("medledger-deliver-")) {
+        uncaught.add(e);
+      } else if (before != null) {
+        before.uncaughtException(t, e);
+      }
+    });
+    try {
+      assertTrue(ta.send(b.publicKey(), new byte[] {1}));
+      assertTrue(entered.await(15, java.util.concurrent.TimeUnit.SECONDS), "the frame reached the receiver");
+      tb.close(); // the event loop terminates while the frame is still being delivered
+      release.countDown();
+      deliverer.get().join(15_000);
+      assertFalse(deliverer.get().isAlive(), "the delivery thread ended");
+      assertEquals(List.of(), uncaught);
+    } finally {
+      Thread.setDefaultUncaughtExceptionHandler(before);
+    }
+  }
+
   /** A raw TLS client with a chosen certificate, speaking bytes of its choice. */
   private static SSLSocket raw(LedgerCertificates.Credential cred, PeerAddress to) throws IOException {
     TlsEngines e = new TlsEngines(cred, k -> true);
