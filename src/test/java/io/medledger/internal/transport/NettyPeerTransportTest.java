@@ -26,7 +26,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -78,6 +81,12 @@ class NettyPeerTransportTest {
     }
   }
 
+  /** Links two transports and waits until each is connected to the other. */
+  private static void connect(NettyPeerTransport ta, NettyPeerTransport tb) throws InterruptedException {
+    link(ta, tb);
+    await(() -> ta.connectedPeers().contains(tb.self()) && tb.connectedPeers().contains(ta.self()), "connection");
+  }
+
   @Test
   void membersExchangeFramesBothWays() throws Exception {
     Ed25519PrivateKey a = Ed25519PrivateKey.generate();
@@ -94,8 +103,7 @@ class NettyPeerTransportTest {
       assertEquals(a.publicKey(), from);
       atB.add(f);
     });
-    link(ta, tb);
-    await(() -> ta.connectedPeers().contains(b.publicKey()) && tb.connectedPeers().contains(a.publicKey()), "connection");
+    connect(ta, tb);
     for (int i = 0; i < 100; i++) {
       assertTrue(ta.send(b.publicKey(), new byte[] {(byte) i, 1}));
       assertTrue(tb.send(a.publicKey(), new byte[] {(byte) i, 2, 3}));
@@ -122,9 +130,9 @@ class NettyPeerTransportTest {
     Ed25519PrivateKey b = Ed25519PrivateKey.generate();
     NettyPeerTransport ta = start(a, fast(), ANY);
     NettyPeerTransport tb = start(b, fast(), ANY);
-    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicReference<Thread> deliverer = new java.util.concurrent.atomic.AtomicReference<>();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Thread> deliverer = new AtomicReference<>();
     tb.setReceiver((from, f) -> {
       deliverer.set(Thread.currentThread());
       entered.countDown();
@@ -136,8 +144,7 @@ class NettyPeerTransportTest {
         }
       }
     });
-    link(ta, tb);
-    await(() -> ta.connectedPeers().contains(b.publicKey()) && tb.connectedPeers().contains(a.publicKey()), "connection");
+    connect(ta, tb);
     List<Throwable> uncaught = new CopyOnWriteArrayList<>();
     Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
     Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
@@ -149,7 +156,7 @@ class NettyPeerTransportTest {
     });
     try {
       assertTrue(ta.send(b.publicKey(), new byte[] {1}));
-      assertTrue(entered.await(15, java.util.concurrent.TimeUnit.SECONDS), "the frame reached the receiver");
+      assertTrue(entered.await(15, TimeUnit.SECONDS), "the frame reached the receiver");
       tb.close(); // the event loop terminates while the frame is still being delivered
       release.countDown();
       deliverer.get().join(15_000);
