@@ -1,13 +1,11 @@
 package io.medledger.chain;
 
 import io.medledger.crypto.Digest;
-import io.medledger.internal.StateKey;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +27,7 @@ final class DeferringStateStore implements StateStore {
   private final StateStore base;
   private final boolean durable;
   /** The held puts by key (one hash lookup per read or write); the last put of a key wins. */
-  private final HashMap<StateKey, byte[]> pending = new HashMap<>();
+  private final HeldPuts pending = new HeldPuts(1 << 12);
   /**
    * Per first key byte, the held puts starting with it in key order: built by the first scan that
    * reaches that byte and then kept up to date by each commit (a rebuild per block made a run of
@@ -65,9 +63,7 @@ final class DeferringStateStore implements StateStore {
       return;
     }
     Batch b = new Batch(pendingFirst, pendingHeight, pendingTip);
-    for (Map.Entry<StateKey, byte[]> e : pending.entrySet()) {
-      b.put(e.getKey().bytes(), e.getValue());
-    }
+    pending.forEach(b::put);
     base.commit(b);
     discard();
   }
@@ -100,8 +96,8 @@ final class DeferringStateStore implements StateStore {
 
   @Override
   public byte[] get(byte[] key) {
-    byte[] v = pending.isEmpty() ? null : pending.get(new StateKey(key));
-    return v != null ? v.clone() : base.get(key);
+    byte[] v = pending.isEmpty() ? null : pending.get(key);
+    return v != null ? v : base.get(key);
   }
 
   @Override
@@ -112,8 +108,8 @@ final class DeferringStateStore implements StateStore {
     List<byte[]> out = new ArrayList<>(keys.size());
     List<byte[]> missed = new ArrayList<>();
     for (byte[] k : keys) {
-      byte[] v = pending.get(new StateKey(k));
-      out.add(v == null ? null : v.clone());
+      byte[] v = pending.get(k);
+      out.add(v);
       if (v == null) {
         missed.add(k);
       }
@@ -189,10 +185,10 @@ final class DeferringStateStore implements StateStore {
       return;
     }
     // readers may race to build a view; each builds its own and publishes complete maps
-    pending.forEach((k, v) -> {
-      int f = k.bytes()[0] & 0xff;
-      if (f >= lo && f <= hi && built[f - lo] != null) {
-        built[f - lo].put(k.bytes(), v);
+    pending.forEachStartingWith(lo, hi, (k, v) -> {
+      int f = k[0] & 0xff;
+      if (built[f - lo] != null) {
+        built[f - lo].put(k, v);
       }
     });
     for (int f = lo; f <= hi; f++) {
@@ -239,12 +235,12 @@ final class DeferringStateStore implements StateStore {
       throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height());
     }
     for (int i = 0; i < batch.size(); i++) {
-      byte[] old = pending.put(new StateKey(batch.key(i)), batch.value(i));
+      int old = pending.put(batch.key(i), batch.value(i));
       TreeMap<byte[], byte[]> inOrder = sorted.get(batch.key(i)[0] & 0xff);
       if (inOrder != null) {
         inOrder.put(batch.key(i), batch.value(i));
       }
-      pendingBytes += batch.value(i).length + (old == null ? batch.key(i).length : -old.length);
+      pendingBytes += batch.value(i).length + (old < 0 ? batch.key(i).length : -old);
     }
     if (pendingHeight < 0) {
       pendingFirst = batch.firstHeight();
