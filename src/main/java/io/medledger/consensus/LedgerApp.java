@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Binds a consensus protocol to the chain model: blocks are {@link Block}s of the
@@ -49,6 +50,8 @@ public final class LedgerApp implements ConsensusApp<Block> {
   /** Blocks decoded ahead of {@link #decode}, by their exact bytes, oldest first; guarded by itself. */
   private final LinkedHashMap<EncodedKey, Block> predecoded = new LinkedHashMap<>();
   private long predecodedBytes;
+  /** How many predecoded blocks are held per height, so that a commit finds none to drop at once; guarded by {@link #predecoded}. */
+  private final TreeMap<Long, Integer> predecodedHeights = new TreeMap<>();
 
   /** Bytes compared by content; the hash covers a prefix (a block's header differs there). */
   private record EncodedKey(byte[] bytes, int hash) {
@@ -286,14 +289,14 @@ public final class LedgerApp implements ConsensusApp<Block> {
    */
   private void dropPredecodedThrough(long height) {
     synchronized (predecoded) {
-      if (predecoded.isEmpty()) {
+      if (predecodedHeights.isEmpty() || predecodedHeights.firstKey() > height) {
         return;
       }
       var it = predecoded.entrySet().iterator();
       while (it.hasNext()) {
         Map.Entry<EncodedKey, Block> e = it.next();
         if (e.getValue().height() <= height) {
-          predecodedBytes -= e.getKey().bytes().length;
+          forgetPredecoded(e.getKey(), e.getValue());
           it.remove();
         }
       }
@@ -322,9 +325,10 @@ public final class LedgerApp implements ConsensusApp<Block> {
   public Block decode(byte[] bytes) {
     Block b;
     synchronized (predecoded) {
-      b = predecoded.remove(new EncodedKey(bytes));
+      EncodedKey k = new EncodedKey(bytes);
+      b = predecoded.remove(k);
       if (b != null) {
-        predecodedBytes -= bytes.length;
+        forgetPredecoded(k, b);
       }
     }
     return b != null ? b : Block.decode(bytes);
@@ -377,12 +381,20 @@ public final class LedgerApp implements ConsensusApp<Block> {
         return;
       }
       predecodedBytes += copy.length;
+      predecodedHeights.merge(b.height(), 1, Integer::sum);
       var it = predecoded.entrySet().iterator();
       while (predecoded.size() > PREDECODED_BLOCKS || predecodedBytes > PREDECODED_BYTES) {
-        predecodedBytes -= it.next().getKey().bytes().length;
+        Map.Entry<EncodedKey, Block> e = it.next();
+        forgetPredecoded(e.getKey(), e.getValue());
         it.remove();
       }
     }
+  }
+
+  /** Takes a predecoded block, about to leave {@link #predecoded}, out of the byte and height counts. */
+  private void forgetPredecoded(EncodedKey k, Block b) {
+    predecodedBytes -= k.bytes().length;
+    predecodedHeights.compute(b.height(), (h, n) -> n == null || n <= 1 ? null : n - 1);
   }
 
   /** The chain certificate carrying {@code certificate}, as the ledger stores it. */

@@ -196,6 +196,23 @@ class CatchUpFastPathTest {
   }
 
   @Test
+  void aRivalOfTheCommittedBlockIsDroppedWhenTheOneDecodedCommits() {
+    Joiner j = joiner();
+    Block b = goodBlock();
+    Block rival = source.propose(bookkeeper(1), 0, ByteString.EMPTY, t0 + 1, patients("rival-", 2)).value().block()
+        .block();
+    j.app().predecode(b.encode());
+    j.app().predecode(rival.encode());
+    assertEquals(2, j.app().predecodedCount());
+    // b leaves through decode; its rival for the same height must still go when b commits
+    Block decoded = j.app().decode(b.encode());
+    assertEquals(1, j.app().predecodedCount());
+    j.app().commit(decoded, certify(b, 0, 1, 2));
+    assertEquals(1, j.committed());
+    assertEquals(0, j.app().predecodedCount(), "the rival of a committed height is dropped");
+  }
+
+  @Test
   void aVerifiedBlockThatLostItsHeightIsForgottenWhenTheHeightCommits() {
     Joiner j = joiner();
     Block b = goodBlock();
