@@ -2,6 +2,7 @@ package io.medledger.chain;
 
 import io.medledger.access.ParticipantId;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -15,6 +16,21 @@ public interface CertificatePolicy {
    * Returns an acceptance carrying the certificate, or a rejection with a reason.
    */
   ValidationResult<Certificate> check(BlockHeader header, Certificate certificate, Membership parentMembership);
+
+  /**
+   * Says that {@link #check} will soon be asked about {@code certificates.get(i)} for
+   * {@code headers.get(i)} against {@code parentMemberships.get(i)}: a policy may do shared work
+   * now (check their signatures as one batch, for a verifier that remembers them). Changes no
+   * verdict and throws nothing for bad certificates. The default does nothing.
+   *
+   * @throws IllegalArgumentException if the three lists differ in length
+   */
+  default void prepare(List<BlockHeader> headers, List<Certificate> certificates,
+      List<Membership> parentMemberships) {
+    if (headers.size() != certificates.size() || headers.size() != parentMemberships.size()) {
+      throw new IllegalArgumentException("headers, certificates and memberships differ in number");
+    }
+  }
 
   /**
    * Accepts any certificate. For single-node development chains and tests only: a block is then

@@ -883,6 +883,40 @@ public final class Ledger implements AutoCloseable {
     policy.check(block.header(), certificate, m);
   }
 
+  /**
+   * {@link #precheck}'s certificate work for many blocks at once: hands {@code blocks} and
+   * {@code certificates} (same length) with their memberships, as {@link #precheck} finds them,
+   * to the certificate policy's {@link CertificatePolicy#prepare}, which may check their signatures
+   * as one batch. Trusts nothing and changes no ledger state. Thread-safe.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   */
+  public void prepareCertificates(List<Block> blocks, List<Certificate> certificates) {
+    if (blocks.size() != certificates.size()) {
+      throw new IllegalArgumentException("blocks and certificates differ in number");
+    }
+    List<BlockHeader> headers = new ArrayList<>(blocks.size());
+    List<Certificate> certs = new ArrayList<>(blocks.size());
+    List<Membership> memberships = new ArrayList<>(blocks.size());
+    lock.readLock().lock();
+    try {
+      if (state.height() < 0) {
+        return;
+      }
+      for (int i = 0; i < blocks.size(); i++) {
+        long h = blocks.get(i).height();
+        if (h >= 1) {
+          headers.add(blocks.get(i).header());
+          certs.add(Objects.requireNonNull(certificates.get(i), "certificate"));
+          memberships.add(state.membershipAfter(Math.min(h - 1, state.height())));
+        }
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+    policy.prepare(headers, certs, memberships);
+  }
+
   /** Every rule except the entry signatures (what replay in {@link ReplayMode#SKIP_SIGNATURES} runs). */
   ValidationResult<VerifiedBlock> validateWithoutSignatures(Block block) {
     lock.readLock().lock();

@@ -128,6 +128,23 @@ public interface ConsensusApp<B> {
   }
 
   /**
+   * {@link #predecode(byte[], QuorumCertificate)} of consecutive fetched blocks, each with its
+   * certificate ({@code blocks} and {@code certificates} of the same length): the application may
+   * share work across them (check all their certificates' signatures as one batch). The default
+   * predecodes them one by one.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   */
+  default void predecodeAll(List<byte[]> blocks, List<QuorumCertificate> certificates) {
+    if (blocks.size() != certificates.size()) {
+      throw new IllegalArgumentException("blocks and certificates differ in number");
+    }
+    for (int i = 0; i < blocks.size(); i++) {
+      predecode(blocks.get(i), certificates.get(i));
+    }
+  }
+
+  /**
    * A run of certified blocks fetched by bulk sync is about to be delivered: until
    * {@link #endCatchUp}, {@link #commit} may defer making blocks durable (they are final on the
    * network and can be fetched again), so that one durable write covers the whole run. The caller

@@ -2,11 +2,13 @@ package io.medledger.consensus;
 
 import io.medledger.access.ParticipantId;
 import io.medledger.chain.Block;
+import io.medledger.chain.BlockHeader;
 import io.medledger.chain.BlockCandidate;
 import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
+import io.medledger.chain.Membership;
 import io.medledger.chain.ValidationResult;
 import io.medledger.chain.VerifiedBlock;
 import io.medledger.codec.ByteString;
@@ -103,26 +105,67 @@ public final class LedgerApp implements ConsensusApp<Block> {
     if (!Protocols.names().contains(protocol)) {
       throw new IllegalArgumentException("unknown consensus protocol '" + protocol + "'");
     }
-    return (header, chainCert, parent) -> {
-      if (header.height() == 0) {
+    return new CertificatePolicy() {
+      @Override
+      public ValidationResult<io.medledger.chain.Certificate> check(BlockHeader header,
+          io.medledger.chain.Certificate chainCert, Membership parent) {
+        if (header.height() == 0) {
+          return ValidationResult.accepted(chainCert);
+        }
+        QuorumCertificate c;
+        try {
+          c = QuorumCertificate.decode(chainCert.data().toByteArray());
+        } catch (MalformedEncodingException e) {
+          return ValidationResult.rejected("consensus certificate is malformed: " + e.getMessage());
+        }
+        if (!precommitFor(c, header)) {
+          return ValidationResult.rejected("consensus certificate is not a precommit quorum for this header");
+        }
+        VoterSet m = new VoterSet(parent.federationKeys(), parent.auditKeys());
+        if (!c.verify(header.chainId(), Protocols.voters(protocol, m), verifier)) {
+          return ValidationResult.rejected("consensus certificate lacks a quorum of valid voter signatures");
+        }
         return ValidationResult.accepted(chainCert);
       }
-      QuorumCertificate c;
-      try {
-        c = QuorumCertificate.decode(chainCert.data().toByteArray());
-      } catch (MalformedEncodingException e) {
-        return ValidationResult.rejected("consensus certificate is malformed: " + e.getMessage());
+
+      /** Hands the signatures of the certificates {@link #check} would verify to the verifier's {@code prepare}. */
+      @Override
+      public void prepare(List<BlockHeader> headers, List<io.medledger.chain.Certificate> certificates,
+          List<Membership> parents) {
+        CertificatePolicy.super.prepare(headers, certificates, parents);
+        List<Ed25519PublicKey> keys = new ArrayList<>();
+        List<byte[]> messages = new ArrayList<>();
+        List<byte[]> signatures = new ArrayList<>();
+        for (int i = 0; i < headers.size(); i++) {
+          BlockHeader header = headers.get(i);
+          QuorumCertificate c;
+          try {
+            c = QuorumCertificate.decode(certificates.get(i).data().toByteArray());
+          } catch (MalformedEncodingException e) {
+            continue;
+          }
+          if (header.height() == 0 || !precommitFor(c, header)) {
+            continue;
+          }
+          List<Ed25519PublicKey> voters = Protocols.voters(protocol,
+              new VoterSet(parents.get(i).federationKeys(), parents.get(i).auditKeys()));
+          byte[] msg = c.statement().signingBytes(header.chainId());
+          for (QuorumCertificate.Signature sig : c.signatures()) {
+            if (sig.signer() < voters.size()) {
+              keys.add(voters.get(sig.signer()));
+              messages.add(msg);
+              signatures.add(sig.raw());
+            }
+          }
+        }
+        verifier.prepare(keys, messages, signatures);
       }
-      if (c.statement().kind() != StatementKind.PRECOMMIT || c.height() != header.height()
-          || !c.blockHash().equals(header.hash())) {
-        return ValidationResult.rejected("consensus certificate is not a precommit quorum for this header");
-      }
-      VoterSet m = new VoterSet(parent.federationKeys(), parent.auditKeys());
-      if (!c.verify(header.chainId(), Protocols.voters(protocol, m), verifier)) {
-        return ValidationResult.rejected("consensus certificate lacks a quorum of valid voter signatures");
-      }
-      return ValidationResult.accepted(chainCert);
     };
+  }
+
+  private static boolean precommitFor(QuorumCertificate c, BlockHeader header) {
+    return c.statement().kind() == StatementKind.PRECOMMIT && c.height() == header.height()
+        && c.blockHash().equals(header.hash());
   }
 
   /** A chain evidence entry reporting {@code evidence}, signed by the reporting server. */
@@ -355,19 +398,69 @@ public final class LedgerApp implements ConsensusApp<Block> {
    */
   @Override
   public void predecode(byte[] bytes, QuorumCertificate certificate) {
-    if (bytes.length > PREDECODED_BYTES) {
-      return;
+    byte[] copy = bytes.length > PREDECODED_BYTES ? null : bytes.clone();
+    Block b = copy == null ? null : decodeAhead(copy);
+    if (b != null) {
+      keep(copy, b, certificate);
     }
-    byte[] copy = bytes.clone();
+  }
+
+  /**
+   * {@link #predecode(byte[], QuorumCertificate)} of each of {@code blocks} with its certificate
+   * (same length), their certificates' signatures first handed to the certificate policy together
+   * ({@link Ledger#prepareCertificates}), so that a verifier that remembers checks them as one
+   * batch. Thread-safe.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   */
+  @Override
+  public void predecodeAll(List<byte[]> blocks, List<QuorumCertificate> certificates) {
+    if (blocks.size() != certificates.size()) {
+      throw new IllegalArgumentException("blocks and certificates differ in number");
+    }
+    List<byte[]> copies = new ArrayList<>(blocks.size());
+    List<Block> decoded = new ArrayList<>(blocks.size());
+    List<QuorumCertificate> certs = new ArrayList<>(blocks.size());
+    for (int i = 0; i < blocks.size(); i++) {
+      byte[] copy = blocks.get(i).length > PREDECODED_BYTES ? null : blocks.get(i).clone();
+      Block b = copy == null ? null : decodeAhead(copy);
+      if (b != null) {
+        copies.add(copy);
+        decoded.add(b);
+        certs.add(certificates.get(i));
+      }
+    }
+    List<Block> withCertificate = new ArrayList<>();
+    List<io.medledger.chain.Certificate> chainCerts = new ArrayList<>();
+    for (int i = 0; i < decoded.size(); i++) {
+      if (certs.get(i) != null) {
+        withCertificate.add(decoded.get(i));
+        chainCerts.add(chainCertificate(certs.get(i)));
+      }
+    }
+    try {
+      ledger.prepareCertificates(withCertificate, chainCerts);
+    } catch (RuntimeException e) {
+      // a hint only, as the precheck below
+    }
+    for (int i = 0; i < decoded.size(); i++) {
+      keep(copies.get(i), decoded.get(i), certs.get(i));
+    }
+  }
+
+  /** The block {@code copy} encodes, or null if it does not decode or its height is committed. */
+  private Block decodeAhead(byte[] copy) {
     Block b;
     try {
       b = Block.decode(copy);
     } catch (MalformedEncodingException e) {
-      return;
+      return null;
     }
-    if (b.height() <= ledger.height()) {
-      return; // already committed: nothing will ask for it
-    }
+    return b.height() <= ledger.height() ? null : b; // committed: nothing will ask for it
+  }
+
+  /** Prechecks {@code b} (decoded from {@code copy}) with {@code certificate}, if any, and keeps it. */
+  private void keep(byte[] copy, Block b, QuorumCertificate certificate) {
     if (certificate != null) {
       try {
         ledger.precheck(b, chainCertificate(certificate));

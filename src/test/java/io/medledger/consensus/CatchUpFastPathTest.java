@@ -271,7 +271,10 @@ class CatchUpFastPathTest {
 
   /** A joiner whose engine and ledger policy share one remembering verifier over {@code inner}, as a node's do. */
   private Joiner joiner(SignatureVerifier inner) {
-    SignatureVerifier shared = new RememberingVerifier(64, inner);
+    return joiner(new RememberingVerifier(64, inner));
+  }
+
+  private Joiner joiner(RememberingVerifier shared) {
     Ledger l = Ledger.builder(params).store(new InMemoryBlockStore()).clock(Clock.systemUTC())
         .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL, shared)).open();
     l.append(source.block(0));
@@ -281,6 +284,70 @@ class CatchUpFastPathTest {
         ConsensusConfig.defaults());
     p.handle(new Event.Start());
     return new Joiner(app, p);
+  }
+
+  /** Appends {@code n} blocks of two registrations each to the source chain; returns them with their certificates. */
+  private List<Block> extendSource(int n, List<QuorumCertificate> certificates) {
+    List<Block> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      long h = source.height() + 1;
+      VerifiedBlock vb = source.propose(bookkeeper(h), 0, ByteString.EMPTY, t0 + h, patients("run-" + h + "-", 2))
+          .value().block();
+      QuorumCertificate c = certify(vb.block(), 0, 1, 2);
+      source.append(vb, new io.medledger.chain.Certificate(List.of(), ByteString.of(c.encode()))).value();
+      out.add(vb.block());
+      certificates.add(c);
+    }
+    return out;
+  }
+
+  @Test
+  void aRunOfCertificatesIsCheckedAsOneBatchAndNotVerifiedAgain() {
+    List<QuorumCertificate> certs = new ArrayList<>();
+    List<Block> run = extendSource(20, certs);
+    List<byte[]> bytes = run.stream().map(Block::encode).toList();
+    CountingVerifier counting = new CountingVerifier();
+    Joiner j = joiner(new RememberingVerifier(4096, counting, true));
+    j.app().predecodeAll(bytes, certs);
+    assertEquals(20, j.app().predecodedCount());
+    assertEquals(0, counting.calls.get(), "the 60 signatures were checked as one batch, none alone");
+    for (int i = 0; i < run.size(); i++) {
+      j.protocol().handle(new Event.BlockDelivered(bytes.get(i), certs.get(i)));
+    }
+    assertEquals(20, j.committed());
+    assertEquals(0, counting.calls.get(), "the engine's and the ledger's checks found them all");
+    // the control: one block at a time, each certificate's three signatures are verified alone
+    CountingVerifier alone = new CountingVerifier();
+    Joiner k = joiner(new RememberingVerifier(4096, alone, true));
+    for (int i = 0; i < run.size(); i++) {
+      k.app().predecode(bytes.get(i), certs.get(i));
+    }
+    assertEquals(60, alone.calls.get());
+  }
+
+  @Test
+  void aRunWithOneForgedSignatureRemembersNoneAndTheForgedBlockIsRefused() {
+    List<QuorumCertificate> certs = new ArrayList<>();
+    List<Block> run = extendSource(20, certs);
+    List<byte[]> bytes = run.stream().map(Block::encode).toList();
+    // block 11's certificate: its second signature replaced by one over another message
+    QuorumCertificate good = certs.get(10);
+    Ed25519PrivateKey signer = aud.stream()
+        .filter(a -> a.publicKey().equals(Protocols.voters(PROTOCOL, new LedgerApp(source).membership(11)).get(1)))
+        .findFirst().orElseThrow();
+    List<QuorumCertificate.Signature> sigs = new ArrayList<>(good.signatures());
+    sigs.set(1, new QuorumCertificate.Signature(sigs.get(1).signer(), signer.sign(new byte[] {1, 2, 3})));
+    certs.set(10, new QuorumCertificate(good.statement(), sigs));
+    CountingVerifier counting = new CountingVerifier();
+    Joiner j = joiner(new RememberingVerifier(4096, counting, true));
+    j.app().predecodeAll(bytes, certs);
+    // the batch failed, so each certificate was then checked alone; the forged one stopped at its
+    // second signature
+    assertEquals(59, counting.calls.get());
+    for (int i = 0; i < run.size(); i++) {
+      j.protocol().handle(new Event.BlockDelivered(bytes.get(i), certs.get(i)));
+    }
+    assertEquals(10, j.committed(), "the block with the forged certificate signature is not committed");
   }
 
   @Test
