@@ -17,6 +17,7 @@ import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -398,11 +399,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
    */
   @Override
   public void predecode(byte[] bytes, QuorumCertificate certificate) {
-    byte[] copy = bytes.length > PREDECODED_BYTES ? null : bytes.clone();
-    Block b = copy == null ? null : decodeAhead(copy);
-    if (b != null) {
-      keep(copy, b, certificate);
-    }
+    predecodeAll(List.of(bytes), Collections.singletonList(certificate));
   }
 
   /**
