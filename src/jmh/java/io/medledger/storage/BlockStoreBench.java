@@ -43,7 +43,7 @@ public class BlockStoreBench {
     return b;
   }
 
-  static void deleteTree(Path dir) throws IOException {
+  public static void deleteTree(Path dir) throws IOException {
     if (dir == null || !Files.exists(dir)) {
       return;
     }

@@ -1,6 +1,7 @@
 package io.medledger.chain;
 
 import io.medledger.crypto.Digest;
+import io.medledger.internal.SortedPuts;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
 import java.util.ArrayList;
@@ -62,9 +63,13 @@ final class DeferringStateStore implements StateStore {
     if (pendingHeight < 0) {
       return;
     }
-    Batch b = new Batch(pendingFirst, pendingHeight, pendingTip);
-    pending.forEach(b::put);
-    base.commit(b);
+    if (base instanceof SortedPuts.Store s) {
+      s.commitSorted(pendingFirst, pendingHeight, pendingTip, pending.sorted()); // no copy per put
+    } else {
+      Batch b = new Batch(pendingFirst, pendingHeight, pendingTip);
+      pending.forEach(b::put);
+      base.commit(b);
+    }
     discard();
   }
 

@@ -1,5 +1,7 @@
 package io.medledger.chain;
 
+import io.medledger.internal.KeyOrder;
+import io.medledger.internal.SortedPuts;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -122,6 +124,74 @@ final class HeldPuts {
             Arrays.copyOfRange(c, off + HEADER + k, off + HEADER + k + v));
       }
     }
+  }
+
+  /** The held puts in key order, read in place from the chunks; valid until the next put or clear. */
+  SortedPuts sorted() {
+    long[] at = new long[size];
+    int n = 0;
+    for (long s : slots) {
+      if (s != 0) {
+        at[n++] = s - 1;
+      }
+    }
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    KeyOrder.sort(new KeyOrder.Keys() {
+      @Override
+      public int length(int i) {
+        return keyLength(at[i]);
+      }
+
+      @Override
+      public int byteAt(int i, int k) {
+        return chunks[(int) (at[i] >>> 32)][(int) at[i] + HEADER + k] & 0xff;
+      }
+
+      @Override
+      public int compare(int i, int j) {
+        int oi = (int) at[i] + HEADER;
+        int oj = (int) at[j] + HEADER;
+        return Arrays.compareUnsigned(chunks[(int) (at[i] >>> 32)], oi, oi + keyLength(at[i]),
+            chunks[(int) (at[j] >>> 32)], oj, oj + keyLength(at[j]));
+      }
+    }, order, 0, n);
+    long[] sorted = new long[n];
+    for (int i = 0; i < n; i++) {
+      sorted[i] = at[order[i]];
+    }
+    return new SortedPuts() {
+      @Override
+      public int size() {
+        return sorted.length;
+      }
+
+      @Override
+      public byte[] array(int i) {
+        return chunks[(int) (sorted[i] >>> 32)];
+      }
+
+      @Override
+      public int keyOffset(int i) {
+        return (int) sorted[i] + HEADER;
+      }
+
+      @Override
+      public int keyLength(int i) {
+        return HeldPuts.this.keyLength(sorted[i]);
+      }
+
+      @Override
+      public int valueLength(int i) {
+        return (int) INT.get(chunks[(int) (sorted[i] >>> 32)], (int) sorted[i] + Integer.BYTES);
+      }
+    };
+  }
+
+  private int keyLength(long position) {
+    return (int) INT.get(chunks[(int) (position >>> 32)], (int) position);
   }
 
   /** Forgets every put, keeping the table and up to 16 chunks for reuse. */

@@ -99,6 +99,51 @@ class HeldPutsTest {
   }
 
   @Test
+  void sortedHoldsEachKeysLastPutOnceInUnsignedKeyOrder() {
+    SplittableRandom r = new SplittableRandom(11);
+    HeldPuts p = new HeldPuts(16);
+    java.util.TreeMap<byte[], byte[]> model = new java.util.TreeMap<>(java.util.Arrays::compareUnsigned);
+    java.util.List<byte[]> keys = new java.util.ArrayList<>();
+    // keys that are prefixes of others, and bytes above 0x7f, which signed order would misplace
+    keys.add(new byte[] {'A'});
+    keys.add(new byte[] {'A', 0});
+    keys.add(new byte[] {'A', 0, 0});
+    keys.add(new byte[] {'A', (byte) 0x80});
+    keys.add(new byte[] {(byte) 0xff});
+    for (int i = 0; i < 150_000; i++) {
+      byte[] k;
+      if (i % 3 == 0) { // 40-byte keys that tie on their first 20 to 38 bytes, as query-index keys do
+        k = new byte[40];
+        k[0] = 'Q';
+        java.util.Arrays.fill(k, 1, 20, (byte) r.nextInt(4));
+        int tail = r.nextInt(40_000);
+        k[38] = (byte) (tail >>> 8);
+        k[39] = (byte) tail;
+        k[21] = (byte) (r.nextInt(2) * 0x90);
+      } else {
+        k = i < 20 ? keys.get(i % keys.size()) : key(r, 30_000);
+      }
+      byte[] v = new byte[r.nextInt(5) == 0 ? r.nextInt(2000) : r.nextInt(30)];
+      r.nextBytes(v);
+      p.put(k, v);
+      model.put(k, v);
+    }
+    io.medledger.internal.SortedPuts s = p.sorted();
+    assertEquals(model.size(), s.size());
+    int i = 0;
+    for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
+      byte[] a = s.array(i);
+      int at = s.keyOffset(i);
+      int k = s.keyLength(i);
+      assertEquals(hex(e.getKey()), hex(java.util.Arrays.copyOfRange(a, at, at + k)), "key " + i);
+      assertEquals(hex(e.getValue()), hex(java.util.Arrays.copyOfRange(a, at + k, at + k + s.valueLength(i))), "value " + i);
+      i++;
+    }
+    p.clear();
+    assertEquals(0, p.sorted().size());
+  }
+
+  @Test
   void aRecordLargerThanAChunkGetsAChunkOfItsOwn() {
     HeldPuts p = new HeldPuts(4);
     byte[] big = new byte[HeldPuts.CHUNK + 5];

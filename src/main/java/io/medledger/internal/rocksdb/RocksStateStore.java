@@ -1,7 +1,9 @@
 package io.medledger.internal.rocksdb;
 
 import io.medledger.crypto.Digest;
+import io.medledger.internal.KeyOrder;
 import io.medledger.internal.PrivateFiles;
+import io.medledger.internal.SortedPuts;
 import io.medledger.storage.StateStore;
 import io.medledger.storage.StoreCorruptedException;
 import io.medledger.storage.StoreException;
@@ -41,7 +43,7 @@ import org.rocksdb.WriteOptions;
  * <p>Thread-safe as {@link StateStore} states; an internal read-write lock keeps reads off a
  * closed database.
  */
-public final class RocksStateStore implements StateStore {
+public final class RocksStateStore implements StateStore, SortedPuts.Store {
   private static final byte[] META = {0};
   private static final long CACHE_BYTES = 32L << 20;
   private static final long MEMTABLE_BYTES = 32L << 20;
@@ -225,6 +227,90 @@ public final class RocksStateStore implements StateStore {
     }
   }
 
+  /**
+   * {@inheritDoc} The puts are serialized straight from their arrays into one write batch, with no
+   * array per key or value and no sort.
+   */
+  @Override
+  public void commitSorted(long firstHeight, long height, Digest tip, SortedPuts puts) {
+    if (firstHeight < 0 || height < firstHeight) {
+      throw new IllegalArgumentException("heights must satisfy 0 <= first <= last: " + firstHeight + ", " + height);
+    }
+    java.util.Objects.requireNonNull(tip, "tip");
+    lock.writeLock().lock();
+    try {
+      ensureOpen();
+      if (firstHeight != this.height + 1) {
+        throw new IllegalArgumentException("batch from height " + firstHeight + " on a state at " + this.height);
+      }
+      byte[] meta = ByteBuffer.allocate(8 + Digest.LENGTH).putLong(height).put(tip.toByteArray()).array();
+      byte[] rep = serialized(puts, meta);
+      try (WriteBatch wb = rep != null ? new WriteBatch(rep) : perPut(puts, meta)) {
+        db.write(sync, wb);
+      }
+      this.tip = tip;
+      this.height = height;
+    } catch (RocksDBException e) {
+      throw new StoreException("state store write failed: " + e.getMessage(), e);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * As {@link #serialized(Batch, byte[][], int[], byte[])}, of {@code puts} in their order, after
+   * checking that order and the keys; null if it would not fit in an array.
+   */
+  static byte[] serialized(SortedPuts puts, byte[] meta) {
+    int n = puts.size();
+    long size = 12 + record(META.length, meta.length);
+    for (int i = 0; i < n; i++) {
+      int k = puts.keyLength(i);
+      if (k == 0 || puts.array(i)[puts.keyOffset(i)] == 0) {
+        throw new IllegalArgumentException("keys are not empty and do not start with 0x00");
+      }
+      if (i > 0 && Arrays.compareUnsigned(puts.array(i - 1), puts.keyOffset(i - 1),
+          puts.keyOffset(i - 1) + puts.keyLength(i - 1), puts.array(i), puts.keyOffset(i), puts.keyOffset(i) + k) >= 0) {
+        throw new IllegalArgumentException("put " + i + "'s key does not follow put " + (i - 1) + "'s");
+      }
+      size += record(k, puts.valueLength(i));
+    }
+    if (size > Integer.MAX_VALUE - 16) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putLong(0).putInt(n + 1);
+    for (int i = 0; i < n; i++) {
+      int k = puts.keyLength(i);
+      int v = puts.valueLength(i);
+      b.put((byte) 0x01); // kTypeValue
+      putVarint(b, k);
+      b.put(puts.array(i), puts.keyOffset(i), k);
+      putVarint(b, v);
+      b.put(puts.array(i), puts.keyOffset(i) + k, v);
+    }
+    putRecord(b, META, meta);
+    return b.array();
+  }
+
+  /** {@code puts} one native call each: for a batch too large for one array (order already checked). */
+  private static WriteBatch perPut(SortedPuts puts, byte[] meta) throws RocksDBException {
+    WriteBatch wb = new WriteBatch();
+    try {
+      for (int i = 0; i < puts.size(); i++) {
+        int at = puts.keyOffset(i);
+        int k = puts.keyLength(i);
+        wb.put(Arrays.copyOfRange(puts.array(i), at, at + k),
+            Arrays.copyOfRange(puts.array(i), at + k, at + k + puts.valueLength(i)));
+      }
+      wb.put(META, meta);
+      return wb;
+    } catch (RocksDBException | RuntimeException e) {
+      wb.close();
+      throw e;
+    }
+  }
+
   private static byte[][] keys(Batch batch) {
     byte[][] keys = new byte[batch.size()][];
     for (int i = 0; i < keys.length; i++) {
@@ -260,98 +346,13 @@ public final class RocksStateStore implements StateStore {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    sortRange(keys, order, 0, n, 0);
+    KeyOrder.sort(KeyOrder.of(keys), order, 0, n);
     for (int i = 0; i + 1 < n; i++) {
       if (Arrays.equals(keys[order[i]], keys[order[i + 1]])) {
         order[i] = -1; // stable order: the later put follows
       }
     }
     return order;
-  }
-
-  /**
-   * Sorts {@code order[from, to)} (ascending indices whose keys agree on their first
-   * {@code bitOffset} bits) by key, stably. Each pass sorts primitive longs: the next bits of
-   * each key, as many as leave room for the position in the range below them, then the runs that
-   * tie on those bits go to the next pass, until the keys of a run are used up (or it is small)
-   * and whole keys are compared.
-   */
-  private static void sortRange(byte[][] keys, int[] order, int from, int to, long bitOffset) {
-    int m = to - from;
-    if (m < 2) {
-      return;
-    }
-    int maxLength = 0;
-    for (int i = from; i < to; i++) {
-      maxLength = Math.max(maxLength, keys[order[i]].length);
-    }
-    if (m <= 16 || bitOffset >= 8L * maxLength) {
-      compareSort(keys, order, from, to); // small, or the keys agree but for trailing zeros or length
-      return;
-    }
-    // A key that has ended reads as zeros: where its bits and a longer key's differ, it is a
-    // prefix of the longer one and smaller, as the padding says; where they tie, a later pass or
-    // the whole-key comparison decides.
-    int bits = Math.max(1, 64 - Long.numberOfLeadingZeros(m - 1));
-    int width = 64 - bits;
-    long[] packed = new long[m];
-    for (int j = 0; j < m; j++) {
-      long digit = window(keys[order[from + j]], bitOffset) >>> bits;
-      packed[j] = ((digit << bits) | j) ^ Long.MIN_VALUE; // signed order of these is unsigned order
-    }
-    Arrays.sort(packed);
-    int[] was = Arrays.copyOfRange(order, from, to);
-    long mask = (1L << bits) - 1;
-    for (int j = 0; j < m; j++) {
-      order[from + j] = was[(int) (packed[j] & mask)];
-    }
-    for (int j = 0; j < m;) {
-      long digit = packed[j] >>> bits;
-      int k = j + 1;
-      while (k < m && packed[k] >>> bits == digit) {
-        k++;
-      }
-      sortRange(keys, order, from + j, from + k, bitOffset + width);
-      j = k;
-    }
-  }
-
-  /** The 64 bits of {@code key} from bit {@code bitOffset} on (big-endian, zero past its end). */
-  private static long window(byte[] key, long bitOffset) {
-    int b = (int) (bitOffset >>> 3);
-    int shift = (int) (bitOffset & 7);
-    long v = 0;
-    for (int i = 0; i < 8; i++) {
-      v = (v << 8) | (b + i < key.length ? key[b + i] & 0xff : 0);
-    }
-    if (shift != 0) {
-      v = (v << shift) | ((b + 8 < key.length ? key[b + 8] & 0xff : 0) >>> (8 - shift));
-    }
-    return v;
-  }
-
-  /** A stable insertion or merge sort of {@code order[from, to)} by whole keys. */
-  private static void compareSort(byte[][] keys, int[] order, int from, int to) {
-    if (to - from <= 16) {
-      for (int i = from + 1; i < to; i++) {
-        int x = order[i];
-        int j = i - 1;
-        while (j >= from && Arrays.compareUnsigned(keys[order[j]], keys[x]) > 0) {
-          order[j + 1] = order[j];
-          j--;
-        }
-        order[j + 1] = x;
-      }
-      return;
-    }
-    Integer[] run = new Integer[to - from];
-    for (int i = from; i < to; i++) {
-      run[i - from] = order[i];
-    }
-    Arrays.sort(run, (x, y) -> Arrays.compareUnsigned(keys[x], keys[y])); // a merge sort: stable
-    for (int i = from; i < to; i++) {
-      order[i] = run[i - from];
-    }
   }
 
   /**

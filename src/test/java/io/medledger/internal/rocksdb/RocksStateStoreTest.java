@@ -1,6 +1,8 @@
 package io.medledger.internal.rocksdb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -203,6 +205,94 @@ class RocksStateStoreTest {
         }
         wb.put(new byte[] {0}, meta);
         assertEquals(java.util.HexFormat.of().formatHex(wb.data()), java.util.HexFormat.of().formatHex(ours), "n=" + n);
+      }
+    }
+  }
+
+  /** Puts in the given order, each key and value in an array of their own after some other bytes. */
+  private static io.medledger.internal.SortedPuts puts(List<byte[]> keys, List<byte[]> values) {
+    List<byte[]> arrays = new java.util.ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] a = new byte[3 + keys.get(i).length + values.get(i).length];
+      System.arraycopy(keys.get(i), 0, a, 3, keys.get(i).length);
+      System.arraycopy(values.get(i), 0, a, 3 + keys.get(i).length, values.get(i).length);
+      arrays.add(a);
+    }
+    return new io.medledger.internal.SortedPuts() {
+      @Override
+      public int size() {
+        return keys.size();
+      }
+
+      @Override
+      public byte[] array(int i) {
+        return arrays.get(i);
+      }
+
+      @Override
+      public int keyOffset(int i) {
+        return 3;
+      }
+
+      @Override
+      public int keyLength(int i) {
+        return keys.get(i).length;
+      }
+
+      @Override
+      public int valueLength(int i) {
+        return values.get(i).length;
+      }
+    };
+  }
+
+  @Test
+  void sortedPutsAreWrittenAsTheirBatchWouldBeAndCheckedBeforeAnyWrite() {
+    StateStore.Batch b = awkwardBatch(99, 4000);
+    List<byte[]> keys = new java.util.ArrayList<>();
+    List<byte[]> values = new java.util.ArrayList<>();
+    for (int i : expectedOrder(b)) {
+      if (i >= 0) {
+        keys.add(b.key(i));
+        values.add(b.value(i));
+      }
+    }
+    byte[] meta = new byte[40];
+    meta[5] = 3;
+    byte[][] all = keys(b);
+    assertEquals(java.util.HexFormat.of().formatHex(RocksStateStore.serialized(b, all, RocksStateStore.keyOrder(all), meta)),
+        java.util.HexFormat.of().formatHex(RocksStateStore.serialized(puts(keys, values), meta)));
+    Digest tip = Digest.of(new byte[Digest.LENGTH]);
+    byte[] absent = new byte[64]; // after every key of the batch, so that only the fault refuses
+    java.util.Arrays.fill(absent, (byte) 0xff);
+    try (RocksStateStore s = RocksStateStore.open(tmp.resolve("sorted"))) {
+      List<byte[]> swapped = new java.util.ArrayList<>(keys);
+      java.util.Collections.swap(swapped, 10, 11);
+      List<byte[]> firstTwo = new java.util.ArrayList<>(keys);
+      java.util.Collections.swap(firstTwo, 0, 1);
+      List<byte[]> twice = new java.util.ArrayList<>(keys);
+      twice.set(11, twice.get(10));
+      List<byte[]> zero = new java.util.ArrayList<>(keys);
+      zero.set(0, new byte[] {0, 1});
+      for (List<byte[]> bad : List.of(swapped, firstTwo, twice, zero)) {
+        List<byte[]> withAbsent = new java.util.ArrayList<>(bad);
+        withAbsent.add(absent);
+        List<byte[]> vs = new java.util.ArrayList<>(values);
+        vs.add(new byte[] {1});
+        assertThrows(IllegalArgumentException.class, () -> s.commitSorted(0, 0, tip, puts(withAbsent, vs)));
+        assertEquals(-1, s.height());
+        assertNull(s.get(absent));
+      }
+      assertThrows(IllegalArgumentException.class, () -> s.commitSorted(1, 1, tip, puts(keys, values)));
+      s.commitSorted(0, 4, tip, puts(keys, values));
+      assertEquals(4, s.height());
+      assertEquals(tip, s.tip().orElseThrow());
+      assertThrows(IllegalArgumentException.class, () -> s.commitSorted(4, 5, tip, puts(List.of(), List.of())));
+    }
+    try (RocksStateStore s = RocksStateStore.open(tmp.resolve("sorted"))) {
+      assertEquals(4, s.height());
+      for (int i = 0; i < keys.size(); i++) {
+        assertEquals(java.util.HexFormat.of().formatHex(values.get(i)), java.util.HexFormat.of().formatHex(s.get(keys.get(i))), "put " + i);
       }
     }
   }
