@@ -66,19 +66,7 @@ public class FlushBench {
         lists[i][0] = 'Q';
       }
       for (int i = 0; i < PUTS; i++) {
-        byte[] k;
-        if (random.nextInt(100) < 58) {
-          k = new byte[41];
-          System.arraycopy(lists[random.nextInt(LISTS)], 0, k, 0, 33);
-          for (int j = 33; j < 41; j++) {
-            k[j] = (byte) random.nextInt(256);
-          }
-        } else {
-          k = new byte[33 + random.nextInt(12)];
-          random.nextBytes(k);
-          k[0] = (byte) (1 + random.nextInt(12)); // a dozen kinds of key, as the ledger's tags
-        }
-        keys[i] = k;
+        keys[i] = key(random, lists);
       }
     }
 
@@ -100,6 +88,22 @@ public class FlushBench {
       rocks.close();
       BlockStoreBench.deleteTree(dir);
     }
+  }
+
+  /** A key of a catch-up response's state: 58% query-index keys of one of {@code lists}, else a digest key. */
+  static byte[] key(SplittableRandom random, byte[][] lists) {
+    if (random.nextInt(100) < 58) {
+      byte[] k = new byte[41];
+      System.arraycopy(lists[random.nextInt(lists.length)], 0, k, 0, 33);
+      for (int j = 33; j < 41; j++) {
+        k[j] = (byte) random.nextInt(256);
+      }
+      return k;
+    }
+    byte[] k = new byte[33 + random.nextInt(12)];
+    random.nextBytes(k);
+    k[0] = (byte) (1 + random.nextInt(12)); // a dozen kinds of key, as the ledger's tags
+    return k;
   }
 
   @Benchmark
