@@ -169,7 +169,7 @@ final class HeldPuts {
       }
 
       @Override
-      public byte[] array(int i) {
+      public byte[] keyArray(int i) {
         return chunks[(int) (sorted[i] >>> 32)];
       }
 
@@ -181,6 +181,16 @@ final class HeldPuts {
       @Override
       public int keyLength(int i) {
         return HeldPuts.this.keyLength(sorted[i]);
+      }
+
+      @Override
+      public byte[] valueArray(int i) {
+        return keyArray(i); // a record is its header, its key, then its value
+      }
+
+      @Override
+      public int valueOffset(int i) {
+        return keyOffset(i) + keyLength(i);
       }
 
       @Override

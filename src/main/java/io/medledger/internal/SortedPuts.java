@@ -6,15 +6,15 @@ import io.medledger.crypto.Digest;
  * Puts read in place from the arrays that hold them, in strictly increasing unsigned key order
  * (so one put per key): how a deferred run of blocks hands its state changes to a store without
  * a copy of each key and value. Put {@code i}'s key is {@code keyLength(i)} bytes of
- * {@code array(i)} from {@code keyOffset(i)}, and its value the {@code valueLength(i)} bytes right
- * after the key. Not thread-safe; valid until its source changes.
+ * {@code keyArray(i)} from {@code keyOffset(i)}, and its value likewise. Not thread-safe; valid
+ * until its source changes.
  */
 public interface SortedPuts {
   /** The number of puts. */
   int size();
 
-  /** The array holding put {@code i}'s key and value. */
-  byte[] array(int i);
+  /** The array holding put {@code i}'s key. */
+  byte[] keyArray(int i);
 
   /** Where put {@code i}'s key starts in its array. */
   int keyOffset(int i);
@@ -22,7 +22,13 @@ public interface SortedPuts {
   /** The length of put {@code i}'s key. */
   int keyLength(int i);
 
-  /** The length of put {@code i}'s value, which follows its key. */
+  /** The array holding put {@code i}'s value. */
+  byte[] valueArray(int i);
+
+  /** Where put {@code i}'s value starts in its array. */
+  int valueOffset(int i);
+
+  /** The length of put {@code i}'s value. */
   int valueLength(int i);
 
   /** A state store that can commit {@link SortedPuts} as one batch. */

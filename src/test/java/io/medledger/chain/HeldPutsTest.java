@@ -132,11 +132,10 @@ class HeldPutsTest {
     assertEquals(model.size(), s.size());
     int i = 0;
     for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-      byte[] a = s.array(i);
-      int at = s.keyOffset(i);
-      int k = s.keyLength(i);
-      assertEquals(hex(e.getKey()), hex(java.util.Arrays.copyOfRange(a, at, at + k)), "key " + i);
-      assertEquals(hex(e.getValue()), hex(java.util.Arrays.copyOfRange(a, at + k, at + k + s.valueLength(i))), "value " + i);
+      int k = s.keyOffset(i);
+      int v = s.valueOffset(i);
+      assertEquals(hex(e.getKey()), hex(java.util.Arrays.copyOfRange(s.keyArray(i), k, k + s.keyLength(i))), "key " + i);
+      assertEquals(hex(e.getValue()), hex(java.util.Arrays.copyOfRange(s.valueArray(i), v, v + s.valueLength(i))), "value " + i);
       i++;
     }
     p.clear();

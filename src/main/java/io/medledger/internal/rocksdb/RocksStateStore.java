@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.AbstractEventListener;
@@ -201,30 +202,10 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
 
   @Override
   public void commit(Batch batch) {
-    lock.writeLock().lock();
-    try {
-      ensureOpen();
-      if (batch.firstHeight() != height + 1) {
-        throw new IllegalArgumentException("batch from height " + batch.firstHeight() + " on a state at " + height);
-      }
-      byte[] meta = ByteBuffer.allocate(8 + Digest.LENGTH).putLong(batch.height()).put(batch.tip().toByteArray())
-          .array();
-      // In key order, and only the last put of each key: the memtable inserts each key next to
-      // the previous one instead of searching from its head (half the write in StateCommitBench).
-      // The batch goes to RocksDB in its serialized form, one native call instead of one per put.
-      byte[][] keys = keys(batch);
-      int[] order = keyOrder(keys);
-      byte[] rep = serialized(batch, keys, order, meta);
-      try (WriteBatch wb = rep != null ? new WriteBatch(rep) : perPut(batch, keys, order, meta)) {
-        db.write(sync, wb);
-      }
-      tip = batch.tip();
-      height = batch.height();
-    } catch (RocksDBException e) {
-      throw new StoreException("state store write failed: " + e.getMessage(), e);
-    } finally {
-      lock.writeLock().unlock();
-    }
+    // In key order, and only the last put of each key: the memtable inserts each key next to the
+    // previous one instead of searching from its head (half the write in StateCommitBench).
+    byte[][] keys = keys(batch);
+    write(batch.firstHeight(), batch.height(), batch.tip(), inKeyOrder(batch, keys, keyOrder(keys)), false);
   }
 
   /**
@@ -236,7 +217,14 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
     if (firstHeight < 0 || height < firstHeight) {
       throw new IllegalArgumentException("heights must satisfy 0 <= first <= last: " + firstHeight + ", " + height);
     }
-    java.util.Objects.requireNonNull(tip, "tip");
+    write(firstHeight, height, Objects.requireNonNull(tip, "tip"), puts, true);
+  }
+
+  /**
+   * Writes {@code puts} and the new height and tip as one synced batch, in its serialized form (one
+   * native call instead of one per put); {@code check}s the puts' order and keys first.
+   */
+  private void write(long firstHeight, long height, Digest tip, SortedPuts puts, boolean check) {
     lock.writeLock().lock();
     try {
       ensureOpen();
@@ -244,7 +232,7 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
         throw new IllegalArgumentException("batch from height " + firstHeight + " on a state at " + this.height);
       }
       byte[] meta = ByteBuffer.allocate(8 + Digest.LENGTH).putLong(height).put(tip.toByteArray()).array();
-      byte[] rep = serialized(puts, meta);
+      byte[] rep = serialized(puts, meta, check);
       try (WriteBatch wb = rep != null ? new WriteBatch(rep) : perPut(puts, meta)) {
         db.write(sync, wb);
       }
@@ -257,60 +245,6 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
     }
   }
 
-  /**
-   * As {@link #serialized(Batch, byte[][], int[], byte[])}, of {@code puts} in their order, after
-   * checking that order and the keys; null if it would not fit in an array.
-   */
-  static byte[] serialized(SortedPuts puts, byte[] meta) {
-    int n = puts.size();
-    long size = 12 + record(META.length, meta.length);
-    for (int i = 0; i < n; i++) {
-      int k = puts.keyLength(i);
-      if (k == 0 || puts.array(i)[puts.keyOffset(i)] == 0) {
-        throw new IllegalArgumentException("keys are not empty and do not start with 0x00");
-      }
-      if (i > 0 && Arrays.compareUnsigned(puts.array(i - 1), puts.keyOffset(i - 1),
-          puts.keyOffset(i - 1) + puts.keyLength(i - 1), puts.array(i), puts.keyOffset(i), puts.keyOffset(i) + k) >= 0) {
-        throw new IllegalArgumentException("put " + i + "'s key does not follow put " + (i - 1) + "'s");
-      }
-      size += record(k, puts.valueLength(i));
-    }
-    if (size > Integer.MAX_VALUE - 16) {
-      return null;
-    }
-    ByteBuffer b = ByteBuffer.allocate((int) size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    b.putLong(0).putInt(n + 1);
-    for (int i = 0; i < n; i++) {
-      int k = puts.keyLength(i);
-      int v = puts.valueLength(i);
-      b.put((byte) 0x01); // kTypeValue
-      putVarint(b, k);
-      b.put(puts.array(i), puts.keyOffset(i), k);
-      putVarint(b, v);
-      b.put(puts.array(i), puts.keyOffset(i) + k, v);
-    }
-    putRecord(b, META, meta);
-    return b.array();
-  }
-
-  /** {@code puts} one native call each: for a batch too large for one array (order already checked). */
-  private static WriteBatch perPut(SortedPuts puts, byte[] meta) throws RocksDBException {
-    WriteBatch wb = new WriteBatch();
-    try {
-      for (int i = 0; i < puts.size(); i++) {
-        int at = puts.keyOffset(i);
-        int k = puts.keyLength(i);
-        wb.put(Arrays.copyOfRange(puts.array(i), at, at + k),
-            Arrays.copyOfRange(puts.array(i), at + k, at + k + puts.valueLength(i)));
-      }
-      wb.put(META, meta);
-      return wb;
-    } catch (RocksDBException | RuntimeException e) {
-      wb.close();
-      throw e;
-    }
-  }
-
   private static byte[][] keys(Batch batch) {
     byte[][] keys = new byte[batch.size()][];
     for (int i = 0; i < keys.length; i++) {
@@ -319,21 +253,45 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
     return keys;
   }
 
-  /** The batch's puts one native call each: for a batch too large for one array. */
-  private static WriteBatch perPut(Batch batch, byte[][] keys, int[] order, byte[] meta) throws RocksDBException {
-    WriteBatch wb = new WriteBatch();
-    try {
-      for (int i = 0; i < order.length; i++) {
-        if (order[i] >= 0) {
-          wb.put(keys[order[i]], batch.value(order[i]));
-        }
+  /** The puts of {@code batch} whose indices {@code order} lists, in that order, -1 skipped. */
+  static SortedPuts inKeyOrder(Batch batch, byte[][] keys, int[] order) {
+    int[] kept = Arrays.stream(order).filter(i -> i >= 0).toArray();
+    return new SortedPuts() {
+      @Override
+      public int size() {
+        return kept.length;
       }
-      wb.put(META, meta);
-      return wb;
-    } catch (RocksDBException | RuntimeException e) {
-      wb.close();
-      throw e;
-    }
+
+      @Override
+      public byte[] keyArray(int i) {
+        return keys[kept[i]];
+      }
+
+      @Override
+      public int keyOffset(int i) {
+        return 0;
+      }
+
+      @Override
+      public int keyLength(int i) {
+        return keys[kept[i]].length;
+      }
+
+      @Override
+      public byte[] valueArray(int i) {
+        return batch.value(kept[i]);
+      }
+
+      @Override
+      public int valueOffset(int i) {
+        return 0;
+      }
+
+      @Override
+      public int valueLength(int i) {
+        return batch.value(kept[i]).length;
+      }
+    };
   }
 
   /**
@@ -358,30 +316,63 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
   /**
    * The serialized RocksDB write batch (format of {@code db/write_batch.cc}: a fixed64 sequence
    * number, which the write assigns, a fixed32 count, then per put the type byte 0x01 and the key
-   * and value each as a varint32 length and its bytes) of the puts in {@code order} (-1 skipped),
-   * then {@code meta} under {@link #META}; null if it would not fit in an array.
+   * and value each as a varint32 length and its bytes) of {@code puts} in their order, then
+   * {@code meta} under {@link #META}; null if it would not fit in an array. With {@code check},
+   * first refuses puts out of strictly increasing key order and keys that are empty or start with
+   * 0x00, with an {@link IllegalArgumentException}.
    */
-  static byte[] serialized(Batch batch, byte[][] keys, int[] order, byte[] meta) {
+  static byte[] serialized(SortedPuts puts, byte[] meta, boolean check) {
+    int n = puts.size();
     long size = 12 + record(META.length, meta.length);
-    int count = 1;
-    for (int i : order) {
-      if (i >= 0) {
-        size += record(keys[i].length, batch.value(i).length);
-        count++;
+    for (int i = 0; i < n; i++) {
+      int k = puts.keyLength(i);
+      if (check) {
+        if (k == 0 || puts.keyArray(i)[puts.keyOffset(i)] == 0) {
+          throw new IllegalArgumentException("keys are not empty and do not start with 0x00");
+        }
+        if (i > 0 && Arrays.compareUnsigned(puts.keyArray(i - 1), puts.keyOffset(i - 1),
+            puts.keyOffset(i - 1) + puts.keyLength(i - 1), puts.keyArray(i), puts.keyOffset(i), puts.keyOffset(i) + k) >= 0) {
+          throw new IllegalArgumentException("put " + i + "'s key does not follow put " + (i - 1) + "'s");
+        }
       }
+      size += record(k, puts.valueLength(i));
     }
     if (size > Integer.MAX_VALUE - 16) {
       return null;
     }
     ByteBuffer b = ByteBuffer.allocate((int) size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    b.putLong(0).putInt(count);
-    for (int i : order) {
-      if (i >= 0) {
-        putRecord(b, keys[i], batch.value(i));
-      }
+    b.putLong(0).putInt(n + 1);
+    for (int i = 0; i < n; i++) {
+      b.put((byte) 0x01); // kTypeValue
+      putVarint(b, puts.keyLength(i));
+      b.put(puts.keyArray(i), puts.keyOffset(i), puts.keyLength(i));
+      putVarint(b, puts.valueLength(i));
+      b.put(puts.valueArray(i), puts.valueOffset(i), puts.valueLength(i));
     }
-    putRecord(b, META, meta);
+    b.put((byte) 0x01);
+    putVarint(b, META.length);
+    b.put(META);
+    putVarint(b, meta.length);
+    b.put(meta);
     return b.array();
+  }
+
+  /** {@code puts} one native call each: for a batch too large for one array (already checked). */
+  private static WriteBatch perPut(SortedPuts puts, byte[] meta) throws RocksDBException {
+    WriteBatch wb = new WriteBatch();
+    try {
+      for (int i = 0; i < puts.size(); i++) {
+        int k = puts.keyOffset(i);
+        int v = puts.valueOffset(i);
+        wb.put(Arrays.copyOfRange(puts.keyArray(i), k, k + puts.keyLength(i)),
+            Arrays.copyOfRange(puts.valueArray(i), v, v + puts.valueLength(i)));
+      }
+      wb.put(META, meta);
+      return wb;
+    } catch (RocksDBException | RuntimeException e) {
+      wb.close();
+      throw e;
+    }
   }
 
   private static long record(int keyLength, int valueLength) {
@@ -394,14 +385,6 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
       n++;
     }
     return n;
-  }
-
-  private static void putRecord(ByteBuffer b, byte[] key, byte[] value) {
-    b.put((byte) 0x01); // kTypeValue
-    putVarint(b, key.length);
-    b.put(key);
-    putVarint(b, value.length);
-    b.put(value);
   }
 
   private static void putVarint(ByteBuffer b, int v) {

@@ -196,7 +196,7 @@ class RocksStateStoreTest {
       int[] order = RocksStateStore.keyOrder(keys);
       byte[] meta = new byte[40];
       meta[3] = 7;
-      byte[] ours = RocksStateStore.serialized(b, keys, order, meta);
+      byte[] ours = RocksStateStore.serialized(RocksStateStore.inKeyOrder(b, keys, order), meta, false);
       try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {
         for (int i : expectedOrder(b)) {
           if (i >= 0) {
@@ -225,7 +225,7 @@ class RocksStateStoreTest {
       }
 
       @Override
-      public byte[] array(int i) {
+      public byte[] keyArray(int i) {
         return arrays.get(i);
       }
 
@@ -237,6 +237,16 @@ class RocksStateStoreTest {
       @Override
       public int keyLength(int i) {
         return keys.get(i).length;
+      }
+
+      @Override
+      public byte[] valueArray(int i) {
+        return arrays.get(i);
+      }
+
+      @Override
+      public int valueOffset(int i) {
+        return 3 + keys.get(i).length;
       }
 
       @Override
@@ -260,8 +270,8 @@ class RocksStateStoreTest {
     byte[] meta = new byte[40];
     meta[5] = 3;
     byte[][] all = keys(b);
-    assertEquals(java.util.HexFormat.of().formatHex(RocksStateStore.serialized(b, all, RocksStateStore.keyOrder(all), meta)),
-        java.util.HexFormat.of().formatHex(RocksStateStore.serialized(puts(keys, values), meta)));
+    assertEquals(java.util.HexFormat.of().formatHex(RocksStateStore.serialized(RocksStateStore.inKeyOrder(b, all, RocksStateStore.keyOrder(all)), meta, false)),
+        java.util.HexFormat.of().formatHex(RocksStateStore.serialized(puts(keys, values), meta, true)));
     Digest tip = Digest.of(new byte[Digest.LENGTH]);
     byte[] absent = new byte[64]; // after every key of the batch, so that only the fault refuses
     java.util.Arrays.fill(absent, (byte) 0xff);
