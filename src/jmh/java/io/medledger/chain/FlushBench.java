@@ -52,22 +52,14 @@ public class FlushBench {
     StateStore rocks;
     DeferringStateStore deferring;
     final SplittableRandom random = new SplittableRandom(3);
-    final byte[][] keys = new byte[PUTS][];
+    byte[][] keys;
 
     @Setup(Level.Trial)
     public void open() throws IOException {
       dir = Files.createTempDirectory("medledger-bench-flush");
       rocks = StateStore.rocksDb(dir.resolve("state"));
       deferring = new DeferringStateStore(path.equals("sorted") ? rocks : new Plain(rocks));
-      byte[][] lists = new byte[LISTS][];
-      for (int i = 0; i < LISTS; i++) {
-        lists[i] = new byte[33];
-        random.nextBytes(lists[i]);
-        lists[i][0] = 'Q';
-      }
-      for (int i = 0; i < PUTS; i++) {
-        keys[i] = key(random, lists);
-      }
+      keys = keys(random);
     }
 
     @Setup(Level.Invocation)
@@ -90,8 +82,23 @@ public class FlushBench {
     }
   }
 
+  /** The {@value #PUTS} keys of a catch-up response's state, distinct with high probability. */
+  static byte[][] keys(SplittableRandom random) {
+    byte[][] lists = new byte[LISTS][];
+    for (int i = 0; i < LISTS; i++) {
+      lists[i] = new byte[33];
+      random.nextBytes(lists[i]);
+      lists[i][0] = 'Q';
+    }
+    byte[][] keys = new byte[PUTS][];
+    for (int i = 0; i < PUTS; i++) {
+      keys[i] = key(random, lists);
+    }
+    return keys;
+  }
+
   /** A key of a catch-up response's state: 58% query-index keys of one of {@code lists}, else a digest key. */
-  static byte[] key(SplittableRandom random, byte[][] lists) {
+  private static byte[] key(SplittableRandom random, byte[][] lists) {
     if (random.nextInt(100) < 58) {
       byte[] k = new byte[41];
       System.arraycopy(lists[random.nextInt(lists.length)], 0, k, 0, 33);

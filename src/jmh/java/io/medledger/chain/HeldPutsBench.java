@@ -18,10 +18,12 @@ import org.openjdk.jmh.annotations.State;
  * each, its peer: the same on a {@code HashMap} of {@link io.medledger.internal.StateKey} to value
  * copies, which held a response's puts before {@code HeldPuts}.
  */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class HeldPutsBench {
   @State(Scope.Benchmark)
   public static class Puts {
-    final byte[][] keys = new byte[FlushBench.PUTS][];
+    byte[][] keys;
     final byte[][] values = new byte[FlushBench.PUTS][];
     final HeldPuts held = new HeldPuts(1 << 12);
     final HeldPuts full = new HeldPuts(1 << 12);
@@ -31,14 +33,8 @@ public class HeldPutsBench {
     @Setup(Level.Trial)
     public void make() {
       SplittableRandom random = new SplittableRandom(5);
-      byte[][] lists = new byte[FlushBench.LISTS][];
-      for (int i = 0; i < lists.length; i++) {
-        lists[i] = new byte[33];
-        random.nextBytes(lists[i]);
-        lists[i][0] = 'Q';
-      }
+      keys = FlushBench.keys(random);
       for (int i = 0; i < keys.length; i++) {
-        keys[i] = FlushBench.key(random, lists);
         values[i] = new byte[random.nextInt(61)];
         random.nextBytes(values[i]);
         full.put(keys[i], values[i]);
@@ -48,8 +44,6 @@ public class HeldPutsBench {
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public int put(Puts s) {
     s.held.clear();
     for (int i = 0; i < s.keys.length; i++) {
@@ -59,8 +53,6 @@ public class HeldPutsBench {
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public int get(Puts s) {
     int n = 0;
     for (byte[] k : s.keys) {
@@ -70,8 +62,6 @@ public class HeldPutsBench {
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public int hashMapPut(Puts s) {
     s.map.clear();
     for (int i = 0; i < s.keys.length; i++) {
@@ -81,8 +71,6 @@ public class HeldPutsBench {
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public int hashMapGet(Puts s) {
     int n = 0;
     for (byte[] k : s.keys) {
