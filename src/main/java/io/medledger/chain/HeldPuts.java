@@ -23,9 +23,11 @@ final class HeldPuts {
   static final int CHUNK = 1 << 20;
   /** Chunks kept across {@link #clear}; more are released. */
   private static final int KEPT_CHUNKS = 16;
-  private static final int HEADER = 2 * Integer.BYTES;
+  /** A record: its key's length, its value's length, its key's number ({@link #places}), then key and value. */
+  private static final int HEADER = 3 * Integer.BYTES;
   private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private byte[][] chunks = new byte[4][];
   /** Chunks in use; the last one is being filled. */
@@ -36,6 +38,13 @@ final class HeldPuts {
   private long[] slots;
   /** Per slot: the key's hash, compared before the key. */
   private int[] hashes;
+  /**
+   * Per key, numbered in the order first put: its record's position (as in {@link #slots}, without
+   * the + 1), and its first eight bytes ({@link #first}). {@link #sorted} reads both in sequence, and
+   * starts its sort without a read of the chunks.
+   */
+  private long[] places;
+  private long[] firsts;
   private int size;
 
   /** Empty, with room for about {@code expected} keys before the table grows. */
@@ -43,6 +52,8 @@ final class HeldPuts {
     int capacity = Integer.highestOneBit(Math.max(16, (int) Math.min(1 << 29, expected * 2L)) - 1) << 1;
     slots = new long[capacity];
     hashes = new int[capacity];
+    places = new long[capacity / 2];
+    firsts = new long[capacity / 2];
   }
 
   /** Keys held. */
@@ -64,8 +75,15 @@ final class HeldPuts {
     for (int i = h & mask; ; i = (i + 1) & mask) {
       long s = slots[i];
       if (s == 0) {
-        slots[i] = append(key, value) + 1;
+        if (size == places.length) {
+          places = Arrays.copyOf(places, 2 * size);
+          firsts = Arrays.copyOf(firsts, 2 * size);
+        }
+        long at = append(key, value, size);
+        slots[i] = at + 1;
         hashes[i] = h;
+        places[size] = at;
+        firsts[size] = first(key);
         if (++size > slots.length / 2 + slots.length / 8) {
           grow();
         }
@@ -78,7 +96,10 @@ final class HeldPuts {
         if (oldLength == value.length) {
           System.arraycopy(value, 0, c, off + HEADER + key.length, value.length);
         } else {
-          slots[i] = append(key, value) + 1; // the old record stays unreferenced until clear
+          int number = (int) INT.get(c, off + 2 * Integer.BYTES);
+          long at = append(key, value, number);
+          slots[i] = at + 1; // the old record stays unreferenced until clear
+          places[number] = at;
         }
         return oldLength;
       }
@@ -128,13 +149,9 @@ final class HeldPuts {
 
   /** The held puts in key order, read in place from the chunks; valid until the next put or clear. */
   SortedPuts sorted() {
-    long[] at = new long[size];
-    int n = 0;
-    for (long s : slots) {
-      if (s != 0) {
-        at[n++] = s - 1;
-      }
-    }
+    int n = size;
+    long[] at = places;
+    long[] pre = firsts;
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;
@@ -148,6 +165,22 @@ final class HeldPuts {
       @Override
       public int byteAt(int i, int k) {
         return chunks[(int) (at[i] >>> 32)][(int) at[i] + HEADER + k] & 0xff;
+      }
+
+      @Override
+      public long window(int i, long bitOffset) {
+        if (bitOffset == 0) {
+          return pre[i]; // without touching the record: the first pass reads no chunk
+        }
+        int b = (int) (bitOffset >>> 3);
+        if (b + Long.BYTES + 1 > keyLength(at[i])) {
+          return KeyOrder.Keys.super.window(i, bitOffset);
+        }
+        byte[] c = chunks[(int) (at[i] >>> 32)];
+        int off = (int) at[i] + HEADER + b;
+        int shift = (int) (bitOffset & 7);
+        long v = (long) LONG_BE.get(c, off);
+        return shift == 0 ? v : (v << shift) | ((c[off + Long.BYTES] & 0xff) >>> (8 - shift));
       }
 
       @Override
@@ -241,8 +274,8 @@ final class HeldPuts {
     return k == key.length && Arrays.equals(c, off + HEADER, off + HEADER + k, key, 0, k);
   }
 
-  /** Copies a record of {@code key} and {@code value} to the end; returns its position. */
-  private long append(byte[] key, byte[] value) {
+  /** Copies a record of {@code key}, numbered {@code number}, and {@code value} to the end; returns its position. */
+  private long append(byte[] key, byte[] value, int number) {
     long length = (long) HEADER + key.length + value.length;
     if (used == 0 || fill + length > chunks[used - 1].length) {
       if (used == chunks.length) {
@@ -263,6 +296,7 @@ final class HeldPuts {
     int off = fill;
     INT.set(c, off, key.length);
     INT.set(c, off + Integer.BYTES, value.length);
+    INT.set(c, off + 2 * Integer.BYTES, number);
     System.arraycopy(key, 0, c, off + HEADER, key.length);
     System.arraycopy(value, 0, c, off + HEADER + key.length, value.length);
     fill += (int) length;
@@ -291,6 +325,18 @@ final class HeldPuts {
    * A 32-bit hash of the whole key, eight bytes at a time, mixed so that the low bits spread
    * (cheaper for 33- to 42-byte state keys than {@code StateKey}'s byte-at-a-time FNV-1a).
    */
+  /** The first eight bytes of {@code key}, big-endian, zeros past its end. */
+  static long first(byte[] key) {
+    if (key.length >= Long.BYTES) {
+      return (long) LONG_BE.get(key, 0);
+    }
+    long v = 0;
+    for (int k = 0; k < Long.BYTES; k++) {
+      v = (v << 8) | (k < key.length ? key[k] & 0xff : 0);
+    }
+    return v;
+  }
+
   static int hash(byte[] key) {
     long h = 0x9e3779b97f4a7c15L ^ key.length;
     int i = 0;

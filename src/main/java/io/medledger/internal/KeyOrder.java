@@ -23,6 +23,24 @@ public final class KeyOrder {
 
     /** Compares keys {@code i} and {@code j} in unsigned byte order. */
     int compare(int i, int j);
+
+    /**
+     * The 64 bits of key {@code i} from bit {@code bitOffset} on, big-endian, zero past its end;
+     * override where the keys' layout allows a cheaper read.
+     */
+    default long window(int i, long bitOffset) {
+      int b = (int) (bitOffset >>> 3);
+      int shift = (int) (bitOffset & 7);
+      int length = length(i);
+      long v = 0;
+      for (int k = 0; k < 8; k++) {
+        v = (v << 8) | (b + k < length ? byteAt(i, b + k) : 0);
+      }
+      if (shift != 0) {
+        v = (v << shift) | ((b + 8 < length ? byteAt(i, b + 8) : 0) >>> (8 - shift));
+      }
+      return v;
+    }
   }
 
   /** Keys held as arrays. */
@@ -74,7 +92,7 @@ public final class KeyOrder {
     int width = 64 - bits;
     long[] packed = new long[m];
     for (int j = 0; j < m; j++) {
-      long digit = window(keys, order[from + j], bitOffset) >>> bits;
+      long digit = keys.window(order[from + j], bitOffset) >>> bits;
       packed[j] = ((digit << bits) | j) ^ Long.MIN_VALUE; // signed order of these is unsigned order
     }
     Arrays.sort(packed);
@@ -92,21 +110,6 @@ public final class KeyOrder {
       sortRange(keys, order, from + j, from + k, bitOffset + width);
       j = k;
     }
-  }
-
-  /** The 64 bits of key {@code i} from bit {@code bitOffset} on (big-endian, zero past its end). */
-  private static long window(Keys keys, int i, long bitOffset) {
-    int b = (int) (bitOffset >>> 3);
-    int shift = (int) (bitOffset & 7);
-    int length = keys.length(i);
-    long v = 0;
-    for (int k = 0; k < 8; k++) {
-      v = (v << 8) | (b + k < length ? keys.byteAt(i, b + k) : 0);
-    }
-    if (shift != 0) {
-      v = (v << shift) | ((b + 8 < length ? keys.byteAt(i, b + 8) : 0) >>> (8 - shift));
-    }
-    return v;
   }
 
   /** A stable insertion or merge sort of {@code order[from, to)} by whole keys. */

@@ -143,6 +143,65 @@ class HeldPutsTest {
   }
 
   @Test
+  void sortedSeparatesKeysThatDifferInOneBitAnywhere() {
+    // each pass of the sort reads a window of bits; a bit lost between two windows, or read from
+    // the wrong byte, misorders keys that differ only there
+    for (int length : new int[] {16, 23, 40}) {
+      java.util.List<byte[]> keys = new java.util.ArrayList<>();
+      keys.add(new byte[length]);
+      for (int bit = 0; bit < 8 * length; bit++) {
+        byte[] k = new byte[length];
+        k[bit >>> 3] = (byte) (0x80 >>> (bit & 7));
+        keys.add(k);
+      }
+      assertSortedLikeATreeMap(keys, "one-bit keys of " + length + " bytes");
+    }
+  }
+
+  @Test
+  void sortedOrdersRunsThatTieOnAnyNumberOfLeadingBytes() {
+    // runs of 17 to 300 keys that share 0 to 24 leading bytes, then differ in a few bytes drawn
+    // from a small alphabet, with lengths that end anywhere in the next window
+    SplittableRandom r = new SplittableRandom(5);
+    byte[] alphabet = {0, 1, 0x3f, 0x40, 0x7f, (byte) 0x80, (byte) 0xc0, (byte) 0xfe, (byte) 0xff};
+    for (int tie = 0; tie <= 24; tie++) {
+      for (int m : new int[] {17, 20, 33, 70, 300}) {
+        byte[] common = new byte[tie];
+        r.nextBytes(common);
+        java.util.List<byte[]> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < m; i++) {
+          byte[] k = java.util.Arrays.copyOf(common, tie + r.nextInt(14));
+          for (int j = tie; j < k.length; j++) {
+            k[j] = alphabet[r.nextInt(alphabet.length)];
+          }
+          keys.add(k);
+        }
+        assertSortedLikeATreeMap(keys, "tie " + tie + ", run " + m);
+      }
+    }
+  }
+
+  /** Puts {@code keys} (with distinct values) and checks {@link HeldPuts#sorted} against a {@code TreeMap}. */
+  private static void assertSortedLikeATreeMap(java.util.List<byte[]> keys, String what) {
+    HeldPuts p = new HeldPuts(16);
+    java.util.TreeMap<byte[], byte[]> model = new java.util.TreeMap<>(java.util.Arrays::compareUnsigned);
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] v = ByteBuffer.allocate(Integer.BYTES).putInt(i).array(); // a value after the key, never zero
+      v[0] = (byte) 0xff;
+      p.put(keys.get(i), v);
+      model.put(keys.get(i), v);
+    }
+    io.medledger.internal.SortedPuts s = p.sorted();
+    assertEquals(model.size(), s.size(), what);
+    int i = 0;
+    for (byte[] k : model.keySet()) {
+      int at = s.keyOffset(i);
+      assertEquals(hex(k), hex(java.util.Arrays.copyOfRange(s.keyArray(i), at, at + s.keyLength(i))), what + ", key " + i);
+      i++;
+    }
+  }
+
+  @Test
   void aRecordLargerThanAChunkGetsAChunkOfItsOwn() {
     HeldPuts p = new HeldPuts(4);
     byte[] big = new byte[HeldPuts.CHUNK + 5];
