@@ -14,9 +14,11 @@ import org.openjdk.jmh.annotations.State;
 /**
  * {@link HeldPuts} at the size of one catch-up response: 150,000 puts of the keys of
  * {@link FlushBench} into a table that was cleared (as after a flush), and 150,000 gets of keys it
- * holds. The table and its chunks are kept across invocations, as a ledger keeps them. Beside
- * each, its peer: the same on a {@code HashMap} of {@link io.medledger.internal.StateKey} to value
- * copies, which held a response's puts before {@code HeldPuts}.
+ * holds, and the held puts put in key order for the store. The table and its chunks are kept
+ * across invocations, as a ledger keeps them. Beside each, its peer: for puts and gets, the same
+ * on a {@code HashMap} of {@link io.medledger.internal.StateKey} to value copies, which held a
+ * response's puts before {@code HeldPuts}; for the order, the same keys sorted as separate arrays,
+ * as the store sorts a {@code StateStore.Batch}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -77,5 +79,20 @@ public class HeldPutsBench {
       n += s.fullMap.get(new io.medledger.internal.StateKey(k)).clone().length;
     }
     return n;
+  }
+
+  @Benchmark
+  public int sorted(Puts s) {
+    return s.full.sorted().size();
+  }
+
+  @Benchmark
+  public int arraysSorted(Puts s) {
+    int[] order = new int[s.keys.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    io.medledger.internal.KeyOrder.sort(io.medledger.internal.KeyOrder.of(s.keys), order, 0, order.length);
+    return order[0];
   }
 }
