@@ -321,10 +321,6 @@ final class HeldPuts {
     }
   }
 
-  /**
-   * A 32-bit hash of the whole key, eight bytes at a time, mixed so that the low bits spread
-   * (cheaper for 33- to 42-byte state keys than {@code StateKey}'s byte-at-a-time FNV-1a).
-   */
   /** The first eight bytes of {@code key}, big-endian, zeros past its end. */
   static long first(byte[] key) {
     if (key.length >= Long.BYTES) {
@@ -337,6 +333,10 @@ final class HeldPuts {
     return v;
   }
 
+  /**
+   * A 32-bit hash of the whole key, eight bytes at a time, mixed so that the low bits spread
+   * (cheaper for 33- to 42-byte state keys than {@code StateKey}'s byte-at-a-time FNV-1a).
+   */
   static int hash(byte[] key) {
     long h = 0x9e3779b97f4a7c15L ^ key.length;
     int i = 0;
