@@ -7,8 +7,9 @@ import java.util.Arrays;
  * comes first), wherever the keys live. Each pass sorts primitive longs: the next bits of each key,
  * as many as leave room for the key's place in the range below them; the runs that tie on those
  * bits go to the next pass, until a run is small or its keys are used up and whole keys are
- * compared. State keys differ early (a kind byte, then digests), so most sorts take one pass.
- * Stateless; thread-safe.
+ * compared. Keys that share a long prefix (one list's, one patient's) take a pass per eight bytes
+ * or so: a sync response's held puts take up to nine passes, and about 60% of the reads of their
+ * keys come after the first. Stateless; thread-safe.
  */
 public final class KeyOrder {
   private KeyOrder() {}
