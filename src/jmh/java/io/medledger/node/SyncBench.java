@@ -89,6 +89,8 @@ public class SyncBench {
 
   ChainParameters params;
   Ledger source;
+  /** The serving peer's directory, with {@code store=disk}; deleted when the trial ends. */
+  java.nio.file.Path sourceDir;
   List<byte[]> encoded = new ArrayList<>();
   List<QuorumCertificate> certificates = new ArrayList<>();
   Ed25519PrivateKey server;
@@ -196,8 +198,19 @@ public class SyncBench {
       genesis.addAll(SyntheticWorkload.sign(List.of(storageNode), s, chain));
       genesis.addAll(SyntheticWorkload.sign(clinicians, workloadSigners, chain));
     }
-    source = Ledger.builder(params).store(new InMemoryBlockStore()).clock(Clock.systemUTC())
-        .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL)).open();
+    Ledger.Builder sb = Ledger.builder(params).clock(Clock.systemUTC())
+        .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL));
+    if ("disk".equals(store)) {
+      // the serving peer on a node's stores too: its state off the heap that the joining node's
+      // collector marks, as in a separate process
+      sourceDir = java.nio.file.Files.createTempDirectory("medledger-syncbench-source");
+      sb.store(io.medledger.storage.FileBlockStore.open(sourceDir.resolve("blocks")))
+          .state(io.medledger.storage.StateStore.rocksDb(sourceDir.resolve("state")))
+          .log(io.medledger.tlog.TileLog.open(sourceDir.resolve("log")));
+    } else {
+      sb.store(new InMemoryBlockStore());
+    }
+    source = sb.open();
     io.medledger.chain.BlockCandidate gc = source.propose(ParticipantId.of(fed.get(0).publicKey()), 0, ByteString.EMPTY,
         t0, genesis).value();
     if (!gc.rejected().isEmpty()) {
@@ -207,6 +220,7 @@ public class SyncBench {
     source.append(g, io.medledger.chain.Certificate.EMPTY).value();
     LedgerApp app = new LedgerApp(source);
     int n = 0;
+    source.deferDurability();
     for (int h = 1; h <= blocks; h++) {
       long time = mixed ? t0 + 1000L * h : t0 + 1000L + h;
       List<Entry> es = new ArrayList<>();
@@ -235,7 +249,12 @@ public class SyncBench {
       source.append(b, new io.medledger.chain.Certificate(List.of(), ByteString.of(cert.encode()))).value();
       encoded.add(app.encode(app.committedBlock(h)));
       certificates.add(cert);
+      if (h % 256 == 0) {
+        source.makeDurable();
+        source.deferDurability();
+      }
     }
+    source.makeDurable();
     // the serving peer, over TLS and in-JVM
     serverTls = TlsPeerTransport.start(new TransportConfig(TlsIdentity.of(server), new PeerAddress("127.0.0.1", 0),
         chain, Map.of(), LIMITS));
@@ -261,6 +280,11 @@ public class SyncBench {
     serverTls.close();
     serverLocalDriver.close();
     serverLocal.close();
+    source.close();
+    if (sourceDir != null) {
+      spentDirs.add(sourceDir);
+      sourceDir = null;
+    }
     deleteSpentDirs();
   }
 
