@@ -324,4 +324,19 @@ class RocksStateStoreTest {
       }
     }
   }
+  @Test
+  void eachMemtableInsertStartsWhereTheLastKeyOfItsKindWent() throws Exception {
+    Path dir = tmp.resolve("state");
+    try (RocksStateStore s = RocksStateStore.open(dir)) {
+      s.commit(awkwardBatch(3, 500));
+      List<Path> written = files(dir).stream().filter(f -> f.getFileName().toString().startsWith("OPTIONS-")).toList();
+      assertTrue(!written.isEmpty(), "RocksDB wrote its options file");
+      String options = Files.readString(written.get(written.size() - 1));
+      assertTrue(options.contains("memtable_insert_with_hint_prefix_extractor=rocksdb.FixedPrefix.1"), options);
+      // the options set after the parsed one are kept with it
+      assertTrue(options.contains("write_buffer_size=33554432"), "memtable size");
+      assertTrue(options.contains("compression=kNoCompression"), "no compression");
+      assertTrue(options.contains("memtable_whole_key_filtering=true"), "memtable filter");
+    }
+  }
 }
