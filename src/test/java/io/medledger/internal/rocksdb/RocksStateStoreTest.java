@@ -1,6 +1,7 @@
 package io.medledger.internal.rocksdb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The RocksDB state store keeps its files owner-only, whatever the umask; it writes a batch's puts
  * in key order, each key's last put only, as the byte-exact serialized form of the write batch
- * RocksDB's own puts would build.
+ * RocksDB's own puts would build; and its memtables start each insert where the last key of the
+ * same kind went.
  */
 class RocksStateStoreTest {
   @TempDir
@@ -324,14 +326,16 @@ class RocksStateStoreTest {
       }
     }
   }
+
   @Test
   void eachMemtableInsertStartsWhereTheLastKeyOfItsKindWent() throws Exception {
     Path dir = tmp.resolve("state");
     try (RocksStateStore s = RocksStateStore.open(dir)) {
       s.commit(awkwardBatch(3, 500));
-      List<Path> written = files(dir).stream().filter(f -> f.getFileName().toString().startsWith("OPTIONS-")).toList();
-      assertTrue(!written.isEmpty(), "RocksDB wrote its options file");
-      String options = Files.readString(written.get(written.size() - 1));
+      List<Path> written = files(dir).stream().filter(f -> f.getFileName().toString().startsWith("OPTIONS-"))
+          .sorted().toList();
+      assertFalse(written.isEmpty(), "RocksDB wrote its options file");
+      String options = Files.readString(written.get(written.size() - 1)); // the latest
       assertTrue(options.contains("memtable_insert_with_hint_prefix_extractor=rocksdb.FixedPrefix.1"), options);
       // the options set after the parsed one are kept with it
       assertTrue(options.contains("write_buffer_size=33554432"), "memtable size");
