@@ -63,6 +63,15 @@ public record Certificate(List<Endorsement> signatures, ByteString data) {
     return Codecs.toJson(false, this::write);
   }
 
+  /** The exact length of {@link #encode()}. */
+  long encodedSize() {
+    long n = 1 + 4 + 4 + data.size(); // version, the signatures' count, the data's length and bytes
+    for (Endorsement e : signatures) {
+      n += 4 + Digest.LENGTH + 4 + e.signature().size(); // the item's length, signer, signature
+    }
+    return n;
+  }
+
   /**
    * Decodes a canonical encoding.
    *

@@ -31,7 +31,8 @@ public record CertifiedBlock(Block block, Certificate certificate) {
 
   /** The canonical encoding: version byte 1, the block, the certificate. */
   public byte[] encode() {
-    BinaryFieldWriter w = new BinaryFieldWriter(block.estimatedSize() + 256);
+    BinaryFieldWriter w = new BinaryFieldWriter((int) Math.min(Integer.MAX_VALUE - 8,
+        1 + block.encodedSize() + certificate.encodedSize()));
     write(w);
     return w.toByteArray();
   }

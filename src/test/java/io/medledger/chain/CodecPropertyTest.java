@@ -56,6 +56,7 @@ class CodecPropertyTest {
       Certificate c = g.certificate();
       assertEquals(c, Certificate.decode(c.encode()));
       assertEquals(c, Certificate.fromJson(c.toJson()));
+      assertEquals(c.encode().length, c.encodedSize(), "a certified block's encoder is sized by it");
       SubBlockHeader sb = new SubBlockHeader(g.digest(), 5 + seed, seed % 2 == 0 ? SubBlockHeader.NONE : g.digest(),
           seed % 2 == 0 ? -1 : seed % 5, 3, seed % 2 == 0 ? 3 : 9, g.digest());
       assertEquals(sb, SubBlockHeader.decode(sb.encode()));
@@ -65,6 +66,7 @@ class CodecPropertyTest {
       assertEquals(cb.block(), CertifiedBlock.decode(cb.encode()).block());
       assertArrayEquals(cb.encode(), CertifiedBlock.decode(cb.encode()).encode());
       assertArrayEquals(cb.encode(), CertifiedBlock.fromJson(cb.toJson()).encode());
+      assertEquals(1 + b.encodedSize() + c.encodedSize(), cb.encode().length);
     }
   }
 
