@@ -2,6 +2,7 @@ package io.medledger.chain;
 
 import io.medledger.internal.KeyOrder;
 import io.medledger.internal.SortedPuts;
+import io.medledger.internal.StateKey;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -40,8 +41,8 @@ final class HeldPuts {
   private int[] hashes;
   /**
    * Per key, numbered in the order first put: its record's position (as in {@link #slots}, without
-   * the + 1), and its first eight bytes ({@link #first}). {@link #sorted} reads both in sequence, and
-   * starts its sort without a read of the chunks.
+   * the + 1), and its first eight bytes ({@link StateKey#head}). {@link #sorted} reads both in
+   * sequence, and starts its sort without a read of the chunks.
    */
   private long[] places;
   private long[] firsts;
@@ -83,7 +84,7 @@ final class HeldPuts {
         slots[i] = at + 1;
         hashes[i] = h;
         places[size] = at;
-        firsts[size] = first(key);
+        firsts[size] = StateKey.head(key);
         if (++size > slots.length / 2 + slots.length / 8) {
           grow();
         }
@@ -319,18 +320,6 @@ final class HeldPuts {
         hashes[i] = oldHashes[j];
       }
     }
-  }
-
-  /** The first eight bytes of {@code key}, big-endian, zeros past its end. */
-  static long first(byte[] key) {
-    if (key.length >= Long.BYTES) {
-      return (long) LONG_BE.get(key, 0);
-    }
-    long v = 0;
-    for (int k = 0; k < Long.BYTES; k++) {
-      v = (v << 8) | (k < key.length ? key[k] & 0xff : 0);
-    }
-    return v;
   }
 
   /**

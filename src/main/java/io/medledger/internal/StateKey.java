@@ -1,5 +1,8 @@
 package io.medledger.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -10,6 +13,7 @@ import java.util.Arrays;
  * Immutable once built; thread-safe.
  */
 public final class StateKey implements Comparable<StateKey> {
+  private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private final byte[] bytes;
   private final long head;
   private final int hash;
@@ -35,8 +39,11 @@ public final class StateKey implements Comparable<StateKey> {
     return (int) (h ^ (h >>> 32));
   }
 
-  /** The first eight bytes of {@code key} as one unsigned number, zero-padded when shorter. */
-  private static long head(byte[] key) {
+  /** The first eight bytes of {@code key} as one unsigned number (big-endian), zero-padded when shorter. */
+  public static long head(byte[] key) {
+    if (key.length >= Long.BYTES) {
+      return (long) LONG_BE.get(key, 0);
+    }
     long h = 0;
     for (int i = 0; i < Long.BYTES; i++) {
       h = (h << 8) | (i < key.length ? key[i] & 0xff : 0);
