@@ -7,6 +7,11 @@
 # NODE_BENCH_PERF=DIR samples node-1 and node-5 with `perf record` (all threads, native code
 # included) during the measured load, and writes each JVM's map of compiled code beside it; the
 # load generator is sampled too, whole (generator.data).
+# NODE_BENCH_PROFILE=DIR samples node-1, node-2 and node-5 with async-profiler (CPU, every thread,
+# native code included) during the timed phase only, into DIR/node-N.collapsed (collapsed stacks,
+# one line per stack with its thread first); NODE_BENCH_PROFILER_LIB names libasyncProfiler.so
+# (docs/benchmarks.md, "Profiling the nodes"). The profiler is loaded into the running JVMs with
+# jcmd just before the timed phase begins and stopped as soon as it ends.
 # NODE_BENCH_WARMUP="RATE SECONDS" sets the unmeasured warm-up load (default "300 300").
 # NODE_BENCH_WARMUP_AT_RATE=SECONDS: the measured load command first runs that long at RATE,
 # unmeasured (`load --warmup`, default 60; 0 skips it), so that the code paths of the measured load
@@ -24,6 +29,10 @@ set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 rate=${1:-1000}
 duration=${2:-30}
+if [ -n "${NODE_BENCH_PROFILE:-}" ]; then # checked before any node starts; the JVMs get an absolute path
+  [ -r "${NODE_BENCH_PROFILER_LIB:-}" ] || { echo "node-bench: NODE_BENCH_PROFILER_LIB must name libasyncProfiler.so" >&2; exit 2; }
+  mkdir -p "$NODE_BENCH_PROFILE" && NODE_BENCH_PROFILE=$(CDPATH= cd -- "$NODE_BENCH_PROFILE" && pwd)
+fi
 dir=$(mktemp -d)
 pids=()
 load_pid=""
@@ -106,6 +115,16 @@ snapshot() {
   thread_ticks "${pids[4]}" >"$dir/threads-5.$1"
 }
 declare -a before after
+profiled=(0 1 4) # node-1, node-2, node-5
+profiler() { # $1: async-profiler's command for the profiled nodes (its own quotes keep jcmd from splitting it)
+  for k in "${profiled[@]}"; do
+    jcmd "${pids[$k]}" JVMTI.agent_load "$NODE_BENCH_PROFILER_LIB" "\"${1//@n@/$((k+1))}\"" >/dev/null 2>&1 \
+      || echo "node-bench: async-profiler did not answer on node-$((k+1))" >&2
+  done
+}
+if [ -n "${NODE_BENCH_PROFILE:-}" ]; then
+  profiler "start,event=cpu,interval=1ms,threads" # before the window: jcmd's own JVMs stay out of it
+fi
 snapshot before
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measured_from=$(date -u +%H:%M:%S)
@@ -134,6 +153,7 @@ while ! grep -q '"answered"' "$dir/load.out" 2>/dev/null; do
   sleep 0.2
 done
 snapshot after
+[ -n "${NODE_BENCH_PROFILE:-}" ] && profiler "stop,file=$NODE_BENCH_PROFILE/node-@n@.collapsed,collapsed"
 [ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null || true # perf samples the window only
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 gen_at_end=$(awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)/t}' "/proc/$gen_java/stat" 2>/dev/null || echo "$gen_at_start")
