@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -181,10 +182,21 @@ class NodeSyncTest {
       long half = target / 2;
       SyncFirst gate = new SyncFirst(c.transports.get(late), () -> fresh.height() >= half);
       c.transports.set(late, gate);
-      ProtocolDriver joiner = c.driver(late, fresh, gate, new ConsensusListener() {});
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      ProtocolDriver joiner = c.driver(late, fresh, gate, new ConsensusListener() {
+        @Override
+        public void failed(Throwable cause) {
+          failure.set(cause);
+        }
+      });
       c.drivers.add(joiner);
       joiner.start();
-      NodeCluster.await(() -> fresh.height() >= target, 60_000, "the late server catches up");
+      // on a timeout, what the joiner had reached: a stopped driver names its cause, a live one its sync
+      NodeCluster.await(() -> fresh.height() >= target, 60_000, () -> "the late server catches up: height "
+          + fresh.height() + " of " + target + ", " + joiner.syncedBlocks() + " blocks through bulk sync, driver "
+          + (joiner.isRunning() ? "running" : "stopped") + (failure.get() == null ? "" : " by " + failure.get())
+          + ", the liar answered " + lying.lies.get() + " requests, heights "
+          + c.ledgers.stream().map(l -> String.valueOf(l.height())).toList());
       assertEquals(reference.block(target).block().hash(), fresh.block(target).block().hash(), "same chain");
       assertTrue(joiner.syncedBlocks() >= half, "blocks came through bulk sync: " + joiner.syncedBlocks());
       // Whether the joiner's bulk sync reaches the liar before consensus catch-up (which trusts
