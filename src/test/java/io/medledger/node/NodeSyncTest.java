@@ -183,19 +183,26 @@ class NodeSyncTest {
       SyncFirst gate = new SyncFirst(c.transports.get(late), () -> fresh.height() >= half);
       c.transports.set(late, gate);
       AtomicReference<Throwable> failure = new AtomicReference<>();
+      AtomicReference<Action.ProposalRejected> rejected = new AtomicReference<>();
       ProtocolDriver joiner = c.driver(late, fresh, gate, new ConsensusListener() {
         @Override
         public void failed(Throwable cause) {
           failure.set(cause);
         }
+
+        @Override
+        public void proposalRejected(Action.ProposalRejected r) {
+          rejected.set(r);
+        }
       });
       c.drivers.add(joiner);
       joiner.start();
-      // on a timeout, what the joiner had reached: a stopped driver names its cause, a live one its sync
+      // on a timeout, what the joiner had reached: a stopped driver names its cause, a live one its
+      // sync and the last block it refused (a certified block that fails its own checks says so)
       NodeCluster.await(() -> fresh.height() >= target, 60_000, () -> "the late server catches up: height "
           + fresh.height() + " of " + target + ", " + joiner.syncedBlocks() + " blocks through bulk sync, driver "
           + (joiner.isRunning() ? "running" : "stopped") + (failure.get() == null ? "" : " by " + failure.get())
-          + ", the liar answered " + lying.lies.get() + " requests, heights "
+          + ", last refusal " + rejected.get() + ", the liar answered " + lying.lies.get() + " requests, heights "
           + c.ledgers.stream().map(l -> String.valueOf(l.height())).toList());
       assertEquals(reference.block(target).block().hash(), fresh.block(target).block().hash(), "same chain");
       assertTrue(joiner.syncedBlocks() >= half, "blocks came through bulk sync: " + joiner.syncedBlocks());
