@@ -128,14 +128,19 @@ public class SyncBench {
         LIMITS.maxFrameBytes() - TransportLimits.FRAME_OVERHEAD, d.syncBatch());
   }
 
+  /** Puts {@code b} on a node's disk stores in {@code dir}: block files, RocksDB state and the tile log. */
+  static void onDisk(Ledger.Builder b, java.nio.file.Path dir) {
+    b.store(io.medledger.storage.FileBlockStore.open(dir.resolve("blocks")))
+        .state(io.medledger.storage.StateStore.rocksDb(dir.resolve("state")))
+        .log(io.medledger.tlog.TileLog.open(dir.resolve("log")));
+  }
+
   Ledger newLedger(SignatureVerifier verifier) throws java.io.IOException {
     Ledger.Builder b = Ledger.builder(params).clock(Clock.systemUTC())
         .certificatePolicy(LedgerApp.certificatePolicy(PROTOCOL, verifier));
     if ("disk".equals(store)) {
       freshDir = java.nio.file.Files.createTempDirectory("medledger-syncbench");
-      b.store(io.medledger.storage.FileBlockStore.open(freshDir.resolve("blocks")))
-          .state(io.medledger.storage.StateStore.rocksDb(freshDir.resolve("state")))
-          .log(io.medledger.tlog.TileLog.open(freshDir.resolve("log")));
+      onDisk(b, freshDir);
     } else if ("memory".equals(store)) {
       b.store(new InMemoryBlockStore());
     } else {
@@ -204,9 +209,7 @@ public class SyncBench {
       // the serving peer on a node's stores too: its state off the heap that the joining node's
       // collector marks, as in a separate process
       sourceDir = java.nio.file.Files.createTempDirectory("medledger-syncbench-source");
-      sb.store(io.medledger.storage.FileBlockStore.open(sourceDir.resolve("blocks")))
-          .state(io.medledger.storage.StateStore.rocksDb(sourceDir.resolve("state")))
-          .log(io.medledger.tlog.TileLog.open(sourceDir.resolve("log")));
+      onDisk(sb, sourceDir);
     } else {
       sb.store(new InMemoryBlockStore());
     }

@@ -168,9 +168,10 @@ class NodeSyncTest {
         }
       }
       Ledger reference = c.ledgers.get(1);
+      java.util.function.Supplier<List<Long>> heights = () -> c.ledgers.stream().map(Ledger::height).toList();
       NodeCluster.await(() -> reference.height() >= 20 && c.ledgers.stream().filter(l -> l != c.ledgers.get(late))
           .mapToLong(Ledger::height).distinct().count() == 1, 60_000, () -> "the running servers to agree on 20+ blocks: "
-          + c.ledgers.stream().map(l -> String.valueOf(l.height())).toList());
+          + heights.get());
       long target = reference.height();
       Ledger fresh = c.ledgers.get(late);
       assertEquals(0, fresh.height(), "the late server holds only genesis");
@@ -203,7 +204,7 @@ class NodeSyncTest {
           + fresh.height() + " of " + target + ", " + joiner.syncedBlocks() + " blocks through bulk sync, driver "
           + (joiner.isRunning() ? "running" : "stopped") + (failure.get() == null ? "" : " by " + failure.get())
           + ", last refusal " + rejected.get() + ", the liar answered " + lying.lies.get() + " requests, heights "
-          + c.ledgers.stream().map(l -> String.valueOf(l.height())).toList());
+          + heights.get());
       assertEquals(reference.block(target).block().hash(), fresh.block(target).block().hash(), "same chain");
       assertTrue(joiner.syncedBlocks() >= half, "blocks came through bulk sync: " + joiner.syncedBlocks());
       // Whether the joiner's bulk sync reaches the liar before consensus catch-up (which trusts
