@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * {@code medledger load --client D/client.json --rate R --duration S [--out ACKS] [--wait S] [--warmup W]}
+ * {@code medledger load --client D/client.json --rate R --duration S [--out ACKS] [--wait S] [--warmup W]
+ * [--timeline FILE]}
  * submits signed entries (patient registrations, each under a fresh key, signed before the timed
  * phase starts) at R per second for S seconds, round-robin over the nodes of the client configuration, through their client
  * endpoints, and waits for them to become final. A submission is acknowledged when its node
@@ -36,7 +37,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * the client can reach holds it. The last line is {@code submitted=N acknowledged=A final=F
  * p50_ms=X p99_ms=Y entries_per_s=Z} (latency from submission to acknowledgement; entries per
  * second acknowledged over the submission period). With {@code --out} the id of every acknowledged
- * entry is written, one hex id per line. With {@code --warmup W} the same submissions run first for
+ * entry is written, one hex id per line. With {@code --timeline FILE} the timed phase's latencies are
+ * written per second of submission, one JSON line each (see {@link #timeline}). With {@code --warmup W} the same submissions run first for
  * W seconds, unmeasured, and their answers are awaited (up to the wait) before the timed phase, so
  * that neither this process's compiler nor the nodes' is still at work in it; the line
  * {@code {"warmup_submitted":N,"warmup_acknowledged":A}} is printed when the timed phase starts.
@@ -56,6 +58,7 @@ final class LoadCommand implements Command {
     String outFile = a.optional("out");
     long wait = a.optionalLong("wait", 30);
     long warmup = a.optionalLong("warmup", 0);
+    String timelineFile = a.optional("timeline");
     a.rejectUnknown();
     if (rate < 1 || rate > 1_000_000 || duration < 1 || duration > 86_400 || wait < 0 || wait > 3600
         || warmup < 0 || warmup > 3600) {
@@ -117,6 +120,9 @@ final class LoadCommand implements Command {
           w.newLine();
         }
       }
+    }
+    if (timelineFile != null) {
+      Files.write(Path.of(timelineFile), timeline(p.latencies), StandardCharsets.US_ASCII);
     }
     for (int i = 0; i < n; i++) {
       NodeClient c = clients.get(i);
@@ -226,7 +232,7 @@ final class LoadCommand implements Command {
         p.inFlight.add(f.whenComplete((fin, ex) -> {
           if (ex == null) {
             long t1 = System.nanoTime();
-            p.latencies.add(new long[] {t1 - t0});
+            p.latencies.add(new long[] {t1 - t0, t0 - p.start});
             p.lastAck.accumulateAndGet(t1, Math::max);
             p.acked.add(fin.entryId());
             p.heights.add(fin.height());
@@ -291,6 +297,28 @@ final class LoadCommand implements Command {
       f += b ? 1 : 0;
     }
     return f;
+  }
+
+  /**
+   * One JSON line per second of the timed phase in which something was submitted that was
+   * acknowledged: {@code {"second":S,"acknowledged":A,"p50_ms":X,"p99_ms":Y,"max_ms":Z}}, the
+   * acknowledgements of the entries submitted in second S (from 0) and their latencies.
+   *
+   * @param latencies pairs of (latency, submission time since the phase began), in nanoseconds
+   */
+  static List<String> timeline(java.util.Collection<long[]> latencies) {
+    java.util.TreeMap<Long, List<Long>> bySecond = new java.util.TreeMap<>();
+    for (long[] l : latencies) {
+      bySecond.computeIfAbsent(l[1] / 1_000_000_000L, k -> new ArrayList<>()).add(l[0]);
+    }
+    List<String> lines = new ArrayList<>(bySecond.size());
+    for (var e : bySecond.entrySet()) {
+      long[] sorted = e.getValue().stream().mapToLong(Long::longValue).sorted().toArray();
+      lines.add(String.format(java.util.Locale.ROOT,
+          "{\"second\":%d,\"acknowledged\":%d,\"p50_ms\":%d,\"p99_ms\":%d,\"max_ms\":%d}", e.getKey(),
+          sorted.length, percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 100)));
+    }
+    return lines;
   }
 
   private static long percentile(long[] sorted, int p) {
