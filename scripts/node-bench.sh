@@ -24,6 +24,9 @@
 # NODE_BENCH_ROUND_TIMEOUT_MS each node's consensus.round_timeout_ms (default: the node's own, 1000).
 # NODE_BENCH_PROBE=1 measures the yardstick a second time, halfway through the timed phase (a JVM of
 # its own on the busy cores; off by default since 2026-12-05).
+# NODE_BENCH_TIMELINE=FILE has the load command write the timed phase's latencies per second of
+# submission to FILE (`load --timeline`). NODE_BENCH_KEEP_LOGS=DIR copies each node's RocksDB log
+# (DIR/rocksdb-N.LOG: its flushes and compactions, with times) and standard error there at the end.
 # Each node's line also gives the CPU of its JIT-compiler, GC and RocksDB threads and its system time.
 set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -37,7 +40,17 @@ dir=$(mktemp -d)
 pids=()
 load_pid=""
 probe_pid=""
-cleanup() { for p in "${pids[@]}" $load_pid $probe_pid; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
+cleanup() {
+  for p in "${pids[@]}" $load_pid $probe_pid; do kill -9 "$p" 2>/dev/null || true; done
+  if [ -n "${NODE_BENCH_KEEP_LOGS:-}" ]; then
+    mkdir -p "$NODE_BENCH_KEEP_LOGS"
+    for i in 1 2 3 4 5 6 7 8; do
+      cp "$dir/net/node-$i/data/state/LOG" "$NODE_BENCH_KEEP_LOGS/rocksdb-$i.LOG" 2>/dev/null || true
+      cp "$dir/err-$i" "$NODE_BENCH_KEEP_LOGS/err-$i" 2>/dev/null || true
+    done
+  fi
+  rm -rf "$dir"
+}
 trap cleanup EXIT
 trap 'exit 143' TERM INT # so that a timeout still runs the cleanup
 ml() { "$here/bin/medledger" "$@"; }
@@ -73,7 +86,7 @@ if [ -n "${NODE_BENCH_PERF:-}" ]; then # the load generator too (perf's own CPU 
 fi
 MEDLEDGER_JAVA_OPTS="${NODE_BENCH_PERF:+-XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit}" \
   "${gen_perf[@]}" "$here/bin/medledger" load --client "$dir/net/client.json" --rate "$rate" --duration "$duration" \
-  --wait 180 --warmup "$warm_at_rate" >"$dir/load.out" 2>"$dir/load.err" &
+  --wait 180 --warmup "$warm_at_rate" ${NODE_BENCH_TIMELINE:+--timeline "$NODE_BENCH_TIMELINE"} >"$dir/load.out" 2>"$dir/load.err" &
 load_pid=$!
 gen_java=$load_pid
 if [ -n "${NODE_BENCH_PERF:-}" ]; then
