@@ -67,6 +67,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * key store, the block store (replayed and verified on open), the safety store and the anchor
  * journal (pending receipts are rebuilt from it and the ledger).
  *
+ * <p>Starting a node lowers the CPU priority of RocksDB's compaction threads (nice 19 on Linux) for
+ * the whole process, so that compactions use the CPU time consensus leaves: this applies to any
+ * other RocksDB database the embedding application runs through RocksJava's default environment.
+ *
  * <p>Thread-safe.
  */
 public final class Node implements AutoCloseable {
@@ -342,6 +346,9 @@ public final class Node implements AutoCloseable {
     StateStore state;
     try {
       state = StateStore.rocksDb(data.resolve(STATE_DIR));
+      // compactions yield to consensus: a compaction's burst of CPU would otherwise stall heights
+      // (docs/deployment.md, "Processes and CPU")
+      io.medledger.internal.rocksdb.RocksStateStore.lowerCompactionPriority();
     } catch (StoreException e) {
       tiles.close();
       store.close();

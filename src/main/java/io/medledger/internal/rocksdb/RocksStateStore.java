@@ -24,10 +24,12 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.ConfigOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.Env;
 import org.rocksdb.FlushJobInfo;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
+import org.rocksdb.Priority;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -159,6 +161,39 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
       throw new StoreException("cannot open the state store in " + dir + ": " + e.getMessage(), e);
     } catch (IOException e) {
       throw new StoreException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs RocksDB's compactions in this process at the host's lowest CPU priority (nice 19 on
+   * Linux), so that they take the CPU time that the process's other threads leave and never delay
+   * them: for every database that RocksJava's default environment runs, not only this class's.
+   * Flushes keep their priority. Idempotent; takes effect on each compaction thread when it next
+   * runs a job.
+   *
+   * @throws StoreException if RocksDB's native library cannot be loaded
+   */
+  public static void lowerCompactionPriority() {
+    try {
+      RocksDB.loadLibrary();
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      throw new StoreException("cannot load RocksDB: " + e.getMessage(), e);
+    }
+    Env.getDefault().lowerThreadPoolCPUPriority(Priority.LOW);
+  }
+
+  /** Compacts the whole key range now, on RocksDB's compaction threads (tests). */
+  void compactAll() {
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        throw new StoreException("the state store is closed");
+      }
+      db.compactRange();
+    } catch (RocksDBException e) {
+      throw new StoreException("compaction failed: " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
