@@ -37,10 +37,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * the client can reach holds it. The last line is {@code submitted=N acknowledged=A final=F
  * p50_ms=X p99_ms=Y entries_per_s=Z} (latency from submission to acknowledgement; entries per
  * second acknowledged over the submission period). With {@code --out} the id of every acknowledged
- * entry is written, one hex id per line. With {@code --timeline FILE} the timed phase's latencies are
- * written per second of submission, one JSON line each (see {@link #timeline}). With {@code --warmup W} the same submissions run first for
- * W seconds, unmeasured, and their answers are awaited (up to the wait) before the timed phase, so
- * that neither this process's compiler nor the nodes' is still at work in it; the line
+ * entry is written, one hex id per line. With {@code --timeline FILE} the timed phase's latencies
+ * are written per second of submission, one JSON line each (see {@link #timeline}). With
+ * {@code --warmup W} the same submissions run first for W seconds, unmeasured, and their answers
+ * are awaited (up to the wait) before the timed phase, so that neither this process's compiler nor
+ * the nodes' is still at work in it; the line
  * {@code {"warmup_submitted":N,"warmup_acknowledged":A}} is printed when the timed phase starts.
  * When the timed phase's answers are in, before the final check asks every node, the line
  * {@code {"answered":A,"first_height":H1,"last_height":H2,"heights":K}} is printed: the lowest and

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The RocksDB state store keeps its files owner-only, whatever the umask; it writes a batch's puts
  * in key order, each key's last put only, as the byte-exact serialized form of the write batch
- * RocksDB's own puts would build; and its memtables start each insert where the last key of the
- * same kind went.
+ * RocksDB's own puts would build; its memtables start each insert where the last key of the
+ * same kind went; and its compactions can be made to run at the lowest CPU priority.
  */
 class RocksStateStoreTest {
   @TempDir
