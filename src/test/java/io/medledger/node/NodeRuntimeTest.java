@@ -122,6 +122,20 @@ class NodeRuntimeTest {
     assertEquals(NodeException.Reason.DATA_DIRECTORY, busy.reason());
   }
 
+  /**
+   * The priority is process-wide, so this shows the node set it only where nothing in the JVM did
+   * before: run alone, a node that no longer lowers it fails here.
+   */
+  @Test
+  void aNodeRunsRocksDbCompactionsAtTheLowestCpuPriority() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.medledger.internal.rocksdb.CompactionThreads.observable(),
+        "no /proc here");
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
+    start(t.nodeDirectories().get(0));
+    List<Integer> nice = io.medledger.internal.rocksdb.CompactionThreads.niceAfterACompaction(dir.resolve("other"));
+    assertTrue(nice.contains(19), "a compaction after a node started runs at nice 19: " + nice);
+  }
+
   static void waitFor(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!c.getAsBoolean()) {

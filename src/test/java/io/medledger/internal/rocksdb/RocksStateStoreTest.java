@@ -80,44 +80,12 @@ class RocksStateStoreTest {
     }
   }
 
-  /** The nice value of each of this process's threads named {@code name}, from /proc. */
-  private static List<Integer> niceOfThreads(String name) throws IOException {
-    List<Integer> nice = new java.util.ArrayList<>();
-    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-      for (Path t : tasks.toList()) {
-        try {
-          if (Files.readString(t.resolve("comm")).strip().equals(name)) {
-            String stat = Files.readString(t.resolve("stat"));
-            // fields after the command's closing parenthesis: state is field 3, nice field 19
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            nice.add(Integer.parseInt(f[16]));
-          }
-        } catch (java.nio.file.NoSuchFileException ended) {
-          // the thread ended meanwhile
-        }
-      }
-    }
-    return nice;
-  }
-
   @Test
   void compactionsRunAtTheLowestCpuPriorityOnceLowered() throws Exception {
-    assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no /proc here");
+    assumeTrue(CompactionThreads.observable(), "no /proc here");
     RocksStateStore.lowerCompactionPriority();
     RocksStateStore.lowerCompactionPriority(); // idempotent
-    try (RocksStateStore s = RocksStateStore.open(tmp.resolve("state"))) {
-      for (int h = 0; h < 2; h++) { // two overlapping table files, so that the compaction merges them
-        StateStore.Batch b = new StateStore.Batch(h, Sha256.hash(new byte[] {(byte) h}));
-        for (int i = 0; i < 1000; i++) {
-          b.put(("k" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII), new byte[] {(byte) h});
-        }
-        s.commit(b);
-        s.compactAll();
-      }
-      assertEquals(1, s.get("k7".getBytes(java.nio.charset.StandardCharsets.US_ASCII))[0]);
-    }
-    List<Integer> nice = niceOfThreads("rocksdb:low");
-    assertFalse(nice.isEmpty(), "RocksDB's compaction threads are named rocksdb:low");
+    List<Integer> nice = CompactionThreads.niceAfterACompaction(tmp.resolve("state"));
     assertTrue(nice.contains(19), "a thread that ran the compaction runs at nice 19: " + nice);
   }
 
