@@ -346,12 +346,17 @@ public final class Node implements AutoCloseable {
     StateStore state;
     try {
       state = StateStore.rocksDb(data.resolve(STATE_DIR));
+    } catch (StoreException e) {
+      tiles.close();
+      store.close();
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "ledger state in " + data + ": " + e.getMessage(), e);
+    }
+    try {
       // compactions yield to consensus: a compaction's burst of CPU would otherwise stall heights
       // (docs/deployment.md, "Processes and CPU")
       io.medledger.internal.rocksdb.RocksStateStore.lowerCompactionPriority();
     } catch (StoreException e) {
-      tiles.close();
-      store.close();
+      closeQuietly(state, tiles, store);
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "ledger state in " + data + ": " + e.getMessage(), e);
     }
     Ledger ledger;
