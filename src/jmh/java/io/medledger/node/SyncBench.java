@@ -87,6 +87,17 @@ public class SyncBench {
   @Param({"registrations"})
   public String workload;
 
+  /**
+   * What the joining node does with each block once its response is durable: {@code none}, or
+   * {@code node}, which reads the block back from the ledger and looks at its entries and their
+   * ids, as a node's commit listener does to complete submissions and feed its services.
+   */
+  @Param({"none"})
+  public String listener;
+
+  /** What the {@code node} listener saw, so that its reads are not optimized away. */
+  long listened;
+
   ChainParameters params;
   Ledger source;
   /** The serving peer's directory, with {@code store=disk}; deleted when the trial ends. */
@@ -273,7 +284,24 @@ public class SyncBench {
     LedgerApp app = new LedgerApp(ledger);
     ConsensusProtocol p = Protocols.create(PROTOCOL, app,
         new ConsensusContext(k, Clock.systemUTC(), new SecureRandom(), new InMemorySafetyStore(), verifier), config());
-    return new ProtocolDriver(p, app, t, new ConsensusListener() {}, DriverOptions.defaults()
+    if (!"none".equals(listener) && !"node".equals(listener)) {
+      throw new IllegalArgumentException("listener must be none or node: " + listener);
+    }
+    ConsensusListener l = new ConsensusListener() {};
+    if (k == joiner && "node".equals(listener)) {
+      l = new ConsensusListener() {
+        @Override
+        public void committed(io.medledger.consensus.Action.Committed c) {
+          io.medledger.chain.CertifiedBlock b = ledger.block(c.height());
+          List<Entry> entries = b.block().entries();
+          List<io.medledger.crypto.Digest> ids = b.block().entryIds();
+          for (int i = 0; i < entries.size(); i++) {
+            listened += entries.get(i).kind().ordinal() + ids.get(i).hashCode();
+          }
+        }
+      };
+    }
+    return new ProtocolDriver(p, app, t, l, DriverOptions.defaults()
         .withSync(Duration.ofMillis(50), Duration.ofSeconds(5), SYNC_BATCH, Duration.ofSeconds(1)), LIMITS.maxFrameBytes());
   }
 

@@ -12,8 +12,9 @@ import java.util.List;
  * for TLS sync (joining node, serving node, TLS, decoder thread); and, with each run of blocks
  * handed to the decoder's work first ({@link SyncBench#applyDecodedAhead}), the CPU of the applying
  * thread and of the thread ahead of it. Run:
- * {@code java -cp target/benchmarks.jar io.medledger.node.SyncCpu [blocks] [repetitions] [memory|disk] [registrations|mixed]}
- * (the joining node's stores, as {@link SyncBench#store}; the blocks' entries, as {@link SyncBench#workload}).
+ * {@code java -cp target/benchmarks.jar io.medledger.node.SyncCpu [blocks] [repetitions] [memory|disk] [registrations|mixed] [none|node]}
+ * (the joining node's stores, as {@link SyncBench#store}; the blocks' entries, as {@link SyncBench#workload};
+ * its commit listener during TLS sync, as {@link SyncBench#listener}).
  * Prints medians (the first repetition of each is a warm-up and is left out).
  */
 public final class SyncCpu {
@@ -24,12 +25,14 @@ public final class SyncCpu {
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     String store = args.length > 2 ? args[2] : "memory";
     String workload = args.length > 3 ? args[3] : "registrations";
+    String listener = args.length > 4 ? args[4] : "none";
     var threads = ManagementFactory.getThreadMXBean();
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     SyncBench b = new SyncBench();
     b.blocks = blocks;
     b.store = store;
     b.workload = workload;
+    b.listener = listener;
     b.setUp();
     List<Double> ceiling = new ArrayList<>();
     List<Double> ceilingWall = new ArrayList<>();
@@ -73,10 +76,10 @@ public final class SyncCpu {
     } finally {
       b.tearDown();
     }
-    System.out.printf("store=%s workload=%s blocks=%d reps=%d median: ceiling_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second) ceiling_wall_ms_per_block=%.2f "
+    System.out.printf("store=%s workload=%s listener=%s blocks=%d reps=%d median: ceiling_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second) ceiling_wall_ms_per_block=%.2f "
         + "sync_tls_process_cpu_ms_per_block=%.2f (%.0f blocks per CPU-second of both nodes) sync_tls_wall_ms_per_block=%.2f "
         + "apply_cpu_ms_per_block=%.2f ahead_cpu_ms_per_block=%.2f%n",
-        store, workload, blocks, reps, median(ceiling), 1000 / median(ceiling), median(ceilingWall), median(tls), 1000 / median(tls), median(tlsWall),
+        store, workload, listener, blocks, reps, median(ceiling), 1000 / median(ceiling), median(ceilingWall), median(tls), 1000 / median(tls), median(tlsWall),
         median(apply), median(ahead));
   }
 
