@@ -61,6 +61,12 @@ public final class Ledger implements AutoCloseable {
    * young collections and fill its old generation.
    */
   private static final int CACHE_BLOCKS = 4;
+  /**
+   * Entries of the blocks appended since {@link #deferDurability} that stay decoded for
+   * {@link #block} (about 48 MiB at 1.5 KB per entry): a 256-block catch-up response of 100-entry
+   * blocks whole.
+   */
+  static final int RETAINED_ENTRIES = 1 << 15;
   /** Bounds of what {@link #deferDurability} holds before it makes it durable anyway. */
   static final int MAX_DEFERRED_BLOCKS = 1024;
   static final int VERIFIED_AHEAD = 1 << 13;
@@ -87,6 +93,16 @@ public final class Ledger implements AutoCloseable {
    */
   private final Cache<Entry, EncodedEntry> verifiedAhead = CacheBuilder.newBuilder().weakKeys()
       .maximumSize(VERIFIED_AHEAD).build();
+  /**
+   * The blocks appended since the last {@link #deferDurability}, while deferring, up to
+   * {@value #RETAINED_ENTRIES} entries: whoever hears of them after {@link #makeDurable} reads
+   * them without decoding them again. Concurrent for {@link #block}; written and cleared under
+   * the write lock.
+   */
+  private final Map<Long, CertifiedBlock> retained = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Entries in {@link #retained}, and their bound; under the write lock. */
+  private int retainedEntries;
+  private int retainedBound = RETAINED_ENTRIES;
   /** Appended blocks not yet durable (see {@link #deferDurability}); under the write lock. */
   private boolean deferring;
   private int deferredBlocks;
@@ -403,7 +419,38 @@ public final class Ledger implements AutoCloseable {
     if (height < 0 || height > height()) {
       throw new IndexOutOfBoundsException("no block at height " + height);
     }
-    return cache.getIfPresent(height);
+    CertifiedBlock b = cache.getIfPresent(height);
+    return b != null ? b : retained.get(height);
+  }
+
+  /** Keeps {@code cb}, just appended, in {@link #retained} while deferring and within its bound; else empties it. */
+  private void retain(CertifiedBlock cb) {
+    if (!deferring) {
+      releaseRetained();
+      return;
+    }
+    int n = cb.block().entries().size();
+    if (retainedEntries + n <= retainedBound) {
+      retained.put(cb.header().height(), cb);
+      retainedEntries += n;
+    }
+  }
+
+  /** Sets the bound of {@link #retained} (for tests). */
+  void retainAtMost(int entries) {
+    lock.writeLock().lock();
+    try {
+      retainedBound = entries;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void releaseRetained() {
+    if (retainedEntries > 0 || !retained.isEmpty()) {
+      retained.clear();
+      retainedEntries = 0;
+    }
   }
 
   /** The federation servers, audit servers and regulators as of the tip. */
@@ -1073,6 +1120,7 @@ public final class Ledger implements AutoCloseable {
       throw e;
     }
     cache.put(cb.header().height(), cb);
+    retain(cb);
     if (deferring && (++deferredBlocks >= MAX_DEFERRED_BLOCKS
         || state.store.pendingBytes() >= MAX_DEFERRED_STATE_BYTES)) {
       makeDurableLocked();
@@ -1087,11 +1135,15 @@ public final class Ledger implements AutoCloseable {
    * are held; past that they are made durable early). For catch-up of blocks that are already
    * final on the network: a crash before {@link #makeDurable} may lose some of them (never an
    * earlier block), and reopening replays whatever the block store kept. Queries see the blocks
-   * at once. Idempotent.
+   * at once. The blocks appended from now stay decoded for {@link #block} (up to
+   * {@value #RETAINED_ENTRIES} entries) until the next call of this method or the next append
+   * outside a deferral, so that a listener that hears of them after {@link #makeDurable} does not
+   * decode them again. Idempotent.
    */
   public void deferDurability() {
     lock.writeLock().lock();
     try {
+      releaseRetained();
       deferring = true;
       state.defer(true);
     } finally {

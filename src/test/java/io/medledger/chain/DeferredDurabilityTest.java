@@ -1,6 +1,8 @@
 package io.medledger.chain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,6 +69,52 @@ class DeferredDurabilityTest {
       for (Actor p : patients) {
         assertTrue(l.participant(p.id()).isPresent());
       }
+    }
+  }
+
+  /**
+   * The blocks of a deferral stay decoded for {@link Ledger#block} after {@link Ledger#makeDurable}
+   * (a node's listener hears of a catch-up response's blocks only then), within their bound,
+   * until the next deferral or the next append outside one.
+   */
+  @Test
+  void theBlocksOfADeferralStayDecodedUntilTheNextOrAnAppendOutsideOne() {
+    ChainFixture f = fixture(StateStore.rocksDb(dir.resolve("state")));
+    f.ledger.deferDurability();
+    List<CertifiedBlock> appended = new ArrayList<>();
+    for (int i = 0; i < 10; i++) { // more than the ledger's small cache of recent blocks
+      appended.add(f.commit(f.registerPatient(f.actor("p" + i))));
+    }
+    f.ledger.makeDurable();
+    for (CertifiedBlock b : appended) {
+      assertSame(b, f.ledger.block(b.header().height()), "block " + b.header().height() + " was decoded again");
+    }
+    f.ledger.deferDurability();
+    CertifiedBlock first = appended.get(0);
+    CertifiedBlock reread = f.ledger.block(first.header().height());
+    assertNotSame(first, reread, "a new deferral keeps the last one's blocks");
+    assertEquals(first, reread);
+
+    // the bound: blocks past it are not kept, and read back equal
+    f.ledger.retainAtMost(3);
+    List<CertifiedBlock> more = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      more.add(f.commit(f.registerPatient(f.actor("q" + i))));
+    }
+    f.ledger.makeDurable();
+    for (int i = 0; i < 3; i++) {
+      assertSame(more.get(i), f.ledger.block(more.get(i).header().height()));
+    }
+    for (int i = 3; i < 4; i++) { // past the bound and out of the recent-block cache
+      CertifiedBlock b = more.get(i);
+      assertNotSame(b, f.ledger.block(b.header().height()));
+      assertEquals(b, f.ledger.block(b.header().height()));
+    }
+
+    // an append outside a deferral lets them go
+    f.commit(f.registerPatient(f.actor("after")));
+    for (int i = 0; i < 3; i++) {
+      assertNotSame(more.get(i), f.ledger.block(more.get(i).header().height()));
     }
   }
 
