@@ -447,7 +447,7 @@ public final class Ledger implements AutoCloseable {
   }
 
   private void releaseRetained() {
-    if (retainedEntries > 0 || !retained.isEmpty()) {
+    if (!retained.isEmpty()) {
       retained.clear();
       retainedEntries = 0;
     }
