@@ -123,17 +123,41 @@ class NodeRuntimeTest {
   }
 
   /**
-   * The priority is process-wide, so this shows the node set it only where nothing in the JVM did
-   * before: run alone, a node that no longer lowers it fails here.
+   * The priority is process-wide, so this runs in a JVM of its own ({@link CompactionPriorityChild}):
+   * a compaction there runs at a nice value below 19 before a node starts (the control) and at 19
+   * after, whatever other tests of this JVM did first.
    */
   @Test
   void aNodeRunsRocksDbCompactionsAtTheLowestCpuPriority() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(io.medledger.internal.rocksdb.CompactionThreads.observable(),
         "no /proc here");
-    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
-    start(t.nodeDirectories().get(0));
-    List<Integer> nice = io.medledger.internal.rocksdb.CompactionThreads.niceAfterACompaction(dir.resolve("other"));
-    assertTrue(nice.contains(19), "a compaction after a node started runs at nice 19: " + nice);
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process child = new ProcessBuilder(javaBin, "-XX:+UseSerialGC", "-Xmx256m", "-Djava.io.tmpdir=" + dir,
+        "-cp", System.getProperty("java.class.path"), CompactionPriorityChild.class.getName(), dir.toString())
+        .redirectErrorStream(true).start();
+    String out;
+    try {
+      java.util.concurrent.Future<byte[]> read = CompletableFuture.supplyAsync(() -> {
+        try {
+          return child.getInputStream().readAllBytes();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the child JVM did not finish in 120 s");
+      out = new String(read.get(10, TimeUnit.SECONDS), java.nio.charset.StandardCharsets.UTF_8);
+    } finally {
+      child.destroyForcibly();
+      child.waitFor(10, TimeUnit.SECONDS);
+    }
+    assertEquals(0, child.exitValue(), out);
+    java.util.regex.Matcher before = java.util.regex.Pattern.compile("(?m)^before=\\[(.*)]$").matcher(out);
+    java.util.regex.Matcher after = java.util.regex.Pattern.compile("(?m)^after=\\[(.*)]$").matcher(out);
+    assertTrue(before.find() && after.find(), out);
+    org.junit.jupiter.api.Assumptions.assumeFalse(List.of(before.group(1).split(", ")).contains("19"),
+        "this JVM's threads already run at nice 19, so a node cannot be seen lowering them: " + out);
+    assertTrue(List.of(after.group(1).split(", ")).contains("19"),
+        "a compaction after a node started runs at nice 19: " + out);
   }
 
   static void waitFor(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
