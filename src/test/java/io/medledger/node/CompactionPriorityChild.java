@@ -19,9 +19,7 @@ final class CompactionPriorityChild {
     List<Integer> before = CompactionThreads.niceAfterACompaction(dir.resolve("before"));
     System.out.println("before=" + before);
     Testnet.Layout t = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(1, 1, 0), new SecureRandom());
-    NodeConfig c = NodeConfig.read(t.nodeDirectories().get(0).resolve("node.json"));
-    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
-    Node n = Node.start(c, k, new LocalNetwork().attach(k.ledgerKey()), true, NodeMetrics.NONE);
+    Node n = NodeRuntimeTest.open(t.nodeDirectories().get(0), new LocalNetwork());
     try {
       System.out.println("after=" + CompactionThreads.niceAfterACompaction(dir.resolve("after")));
     } finally {

@@ -44,11 +44,16 @@ class NodeRuntimeTest {
   }
 
   private Node start(Path nodeDir, LocalNetwork net) {
-    NodeConfig c = NodeConfig.read(nodeDir.resolve("node.json"));
-    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
-    Node n = Node.start(c, k, net.attach(k.ledgerKey()), true, NodeMetrics.NONE);
+    Node n = open(nodeDir, net);
     nodes.add(n);
     return n;
+  }
+
+  /** Starts the node of testnet directory {@code nodeDir} on {@code net}, with its own configuration and keys. */
+  static Node open(Path nodeDir, LocalNetwork net) {
+    NodeConfig c = NodeConfig.read(nodeDir.resolve("node.json"));
+    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
+    return Node.start(c, k, net.attach(k.ledgerKey()), true, NodeMetrics.NONE);
   }
 
   static Entry patient(io.medledger.crypto.Digest chainId) {
@@ -151,13 +156,16 @@ class NodeRuntimeTest {
       child.waitFor(10, TimeUnit.SECONDS);
     }
     assertEquals(0, child.exitValue(), out);
-    java.util.regex.Matcher before = java.util.regex.Pattern.compile("(?m)^before=\\[(.*)]$").matcher(out);
-    java.util.regex.Matcher after = java.util.regex.Pattern.compile("(?m)^after=\\[(.*)]$").matcher(out);
-    assertTrue(before.find() && after.find(), out);
-    org.junit.jupiter.api.Assumptions.assumeFalse(List.of(before.group(1).split(", ")).contains("19"),
+    org.junit.jupiter.api.Assumptions.assumeFalse(niceValues(out, "before").contains("19"),
         "this JVM's threads already run at nice 19, so a node cannot be seen lowering them: " + out);
-    assertTrue(List.of(after.group(1).split(", ")).contains("19"),
-        "a compaction after a node started runs at nice 19: " + out);
+    assertTrue(niceValues(out, "after").contains("19"), "a compaction after a node started runs at nice 19: " + out);
+  }
+
+  /** The nice values the child printed on its line {@code label=[...]}. */
+  private static List<String> niceValues(String out, String label) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + label + "=\\[(.*)]$").matcher(out);
+    assertTrue(m.find(), "no " + label + " line: " + out);
+    return List.of(m.group(1).split(", "));
   }
 
   static void waitFor(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
