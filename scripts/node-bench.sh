@@ -24,6 +24,10 @@
 # NODE_BENCH_ROUND_TIMEOUT_MS each node's consensus.round_timeout_ms (default: the node's own, 1000).
 # NODE_BENCH_PROBE=1 measures the yardstick a second time, halfway through the timed phase (a JVM of
 # its own on the busy cores; off by default since 2026-12-05).
+# NODE_BENCH_WORKLOAD=mixed has the measured load command submit `bench ingest`'s mix (`load --workload
+# mixed`, with the testnet's institutions; its unmeasured setup runs before its warm-up at RATE,
+# which must then be on) instead of patient registrations under fresh keys (the default, and the
+# worst case for a node); NODE_BENCH_PATIENTS sets its --patients (default 10000).
 # NODE_BENCH_TIMELINE=FILE has the load command write the timed phase's latencies per second of
 # submission to FILE (`load --timeline`). NODE_BENCH_KEEP_LOGS=DIR copies each node's RocksDB log
 # (DIR/rocksdb-N.LOG: its flushes and compactions, with times) and standard error there at the end.
@@ -77,6 +81,13 @@ verify_before_us=$(ml bench ed25519-verify --count 3000 | sed -E 's/.*=//')
 read -r warm_rate warm_s <<<"${NODE_BENCH_WARMUP:-300 300}"
 ml load --client "$dir/net/client.json" --rate "$warm_rate" --duration "$warm_s" --wait 120 >/dev/null || true
 warm_at_rate=${NODE_BENCH_WARMUP_AT_RATE:-60}
+workload=()
+if [ "${NODE_BENCH_WORKLOAD:-registrations}" = mixed ]; then
+  [ "$warm_at_rate" -gt 0 ] || { echo "node-bench: NODE_BENCH_WORKLOAD=mixed needs NODE_BENCH_WARMUP_AT_RATE > 0 (the window starts after the setup)" >&2; exit 2; }
+  workload=(--workload mixed --institutions "$dir/net/institutions" --patients "${NODE_BENCH_PATIENTS:-10000}")
+elif [ "${NODE_BENCH_WORKLOAD:-registrations}" != registrations ]; then
+  echo "node-bench: NODE_BENCH_WORKLOAD must be registrations or mixed" >&2; exit 2
+fi
 # The measured load command first runs its own warm-up at RATE (`load --warmup`): the nodes' and its
 # own compilers then do their work before the timed phase, whose start it announces with a line
 # {"warmup_submitted":...}; everything below is measured from that line on.
@@ -86,7 +97,7 @@ if [ -n "${NODE_BENCH_PERF:-}" ]; then # the load generator too (perf's own CPU 
 fi
 MEDLEDGER_JAVA_OPTS="${NODE_BENCH_PERF:+-XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit}" \
   "${gen_perf[@]}" "$here/bin/medledger" load --client "$dir/net/client.json" --rate "$rate" --duration "$duration" \
-  --wait 180 --warmup "$warm_at_rate" ${NODE_BENCH_TIMELINE:+--timeline "$NODE_BENCH_TIMELINE"} >"$dir/load.out" 2>"$dir/load.err" &
+  --wait 180 --warmup "$warm_at_rate" ${workload[@]+"${workload[@]}"} ${NODE_BENCH_TIMELINE:+--timeline "$NODE_BENCH_TIMELINE"} >"$dir/load.out" 2>"$dir/load.err" &
 load_pid=$!
 gen_java=$load_pid
 if [ -n "${NODE_BENCH_PERF:-}" ]; then

@@ -26,13 +26,23 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Supplier;
 
 /**
  * {@code medledger load --client D/client.json --rate R --duration S [--out ACKS] [--wait S] [--warmup W]
- * [--timeline FILE]}
- * submits signed entries (patient registrations, each under a fresh key, signed before the timed
- * phase starts) at R per second for S seconds, round-robin over the nodes of the client configuration, through their client
- * endpoints, and waits for them to become final. A submission is acknowledged when its node
+ * [--timeline FILE] [--workload registrations|mixed] [--institutions DIR] [--patients N]}
+ * submits signed entries at R per second for S seconds, round-robin over the nodes of the client
+ * configuration, through their client endpoints, and waits for them to become final.
+ *
+ * <p>The workload {@code registrations} (the default) submits patient registrations, each under a
+ * fresh key, signed before the timed phase starts: the worst case for a node (a new key to decode
+ * and a new patient in the heads tree per entry). The workload {@code mixed} submits the mix of
+ * {@code bench ingest} (see {@link LoadMix}); it needs the signing keys of the institutions, read
+ * from the key stores in {@code --institutions DIR} (a testnet's {@code D/institutions}) with the
+ * client's passphrase, and first runs an unmeasured setup over {@code --patients N} patients
+ * (default 10,000) at the same rate, printing {@code {"setup_acknowledged":N}} when it is final.
+ *
+ * <p>A submission is acknowledged when its node
  * answers that it is final in a certified block; it is counted final when, at the end, every node
  * the client can reach holds it. The last line is {@code submitted=N acknowledged=A final=F
  * p50_ms=X p99_ms=Y entries_per_s=Z} (latency from submission to acknowledgement; entries per
@@ -47,28 +57,48 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * {@code {"answered":A,"first_height":H1,"last_height":H2,"heights":K}} is printed: the lowest and
  * highest block heights the acknowledgements named, and how many distinct heights they named.
  * Failed submissions are counted by kind, and each kind, and the submissions still unanswered after
- * the wait, gets one warning line on standard error (see {@link LoadFailures}).
+ * the wait, gets one warning line on standard error (see {@link LoadFailures}). A setup entry that
+ * is not acknowledged stops the command (exit 2).
  */
 final class LoadCommand implements Command {
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     Args a = Args.parse(args, 0);
-    ClientConfig cc = ClientConfig.read(Path.of(a.required("client")));
+    String clientFile = a.required("client");
     long rate = a.requiredLong("rate");
     long duration = a.requiredLong("duration");
     String outFile = a.optional("out");
     long wait = a.optionalLong("wait", 30);
     long warmup = a.optionalLong("warmup", 0);
     String timelineFile = a.optional("timeline");
+    String workload = a.optional("workload");
+    String institutionsDir = a.optional("institutions");
+    String patientsArg = a.optional("patients");
     a.rejectUnknown();
+    boolean mixed = "mixed".equals(workload);
+    if (workload != null && !mixed && !"registrations".equals(workload)) {
+      throw new CliException("--workload must be registrations or mixed");
+    }
+    if (mixed != (institutionsDir != null)) {
+      throw new CliException("--institutions DIR goes with --workload mixed, and only with it");
+    }
+    if (patientsArg != null && !mixed) {
+      throw new CliException("--patients goes with --workload mixed, and only with it");
+    }
+    long patients = patientsArg == null ? 10_000 : patients(patientsArg);
     if (rate < 1 || rate > 1_000_000 || duration < 1 || duration > 86_400 || wait < 0 || wait > 3600
         || warmup < 0 || warmup > 3600) {
       throw new CliException("--rate must be 1..1000000, --duration 1..86400, --wait 0..3600, --warmup 0..3600");
     }
+    ClientConfig cc = ClientConfig.read(Path.of(clientFile));
     char[] pass = NodeKeys.passphrase(cc.keySource());
     NodeKeys keys;
+    List<Ed25519PrivateKey> institutionKeys = new ArrayList<>();
     try {
       keys = NodeKeys.open(cc.keyStore(), pass);
+      if (mixed) {
+        institutionKeys = institutionKeys(Path.of(institutionsDir), pass);
+      }
     } finally {
       Arrays.fill(pass, '\0');
     }
@@ -88,20 +118,43 @@ final class LoadCommand implements Command {
       throw new CliException("no node of " + cc.nodes().size() + " in the client configuration is reachable");
     }
     Digest chainId = ChainParameters.defaults(cc.chain()).chainId();
-    long total = rate * (warmup + duration);
-    // Key generation and signing cost two Ed25519 operations per entry: done before the timed
-    // phase (on every core), so the generator does not compete with the nodes for CPU while it runs.
-    List<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX));
-    Driver driver = new Driver(cc, identity, clients, prepared, chainId, rate);
+    Driver driver = new Driver(cc, identity, clients, rate);
+    Supplier<Entry> source;
+    if (mixed) {
+      LoadMix mix = new LoadMix(chainId, institutionKeys, (int) patients, new SecureRandom());
+      long setup = 0;
+      int wave = 0;
+      for (List<Entry> entries : mix.setup()) {
+        wave++;
+        Phase s = driver.drive(entries.size(), (entries.size() + rate - 1) / rate, entries.iterator()::next);
+        s.await(wait);
+        s.failures.report(err, "setup wave " + wave, s.submitted.get(), s.acked.size(), wait);
+        if (s.acked.size() != entries.size()) {
+          throw new CliException("setup wave " + wave + ": " + s.acked.size() + " of " + entries.size()
+              + " entries acknowledged");
+        }
+        setup += entries.size();
+      }
+      out.printf("{\"setup_acknowledged\":%d}%n", setup);
+      out.flush();
+      source = mix::next;
+    } else {
+      // Key generation and signing cost two Ed25519 operations per entry: done before the timed
+      // phase (on every core), so the generator does not compete with the nodes for CPU while it runs.
+      long total = rate * (warmup + duration);
+      java.util.Iterator<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX)).iterator();
+      SecureRandom random = new SecureRandom();
+      source = () -> prepared.hasNext() ? prepared.next() : registration(chainId, random);
+    }
     if (warmup > 0) {
       // unmeasured: the same submissions, so this JVM's compiler has done its work before the timed phase
-      Phase w = driver.drive(warmup);
+      Phase w = driver.drive(rate * warmup, warmup, source);
       w.await(wait);
       w.failures.report(err, "warm-up", w.submitted.get(), w.acked.size(), wait);
       out.printf("{\"warmup_submitted\":%d,\"warmup_acknowledged\":%d}%n", w.submitted.get(), w.acked.size());
       out.flush();
     }
-    Phase p = driver.drive(duration);
+    Phase p = driver.drive(rate * duration, duration, source);
     p.await(wait);
     List<Digest> ackedIds = new ArrayList<>(p.acked);
     p.failures.report(err, "timed phase", p.submitted.get(), ackedIds.size(), wait);
@@ -167,30 +220,25 @@ final class LoadCommand implements Command {
     private final ClientConfig cc;
     private final TlsIdentity identity;
     private final AtomicReferenceArray<NodeClient> clients;
-    private final List<Entry> prepared;
-    private final Digest chainId;
     private final long rate;
     private final long[] lastReconnect;
-    private final SecureRandom random = new SecureRandom();
-    private long used;
     private int next;
 
-    Driver(ClientConfig cc, TlsIdentity identity, AtomicReferenceArray<NodeClient> clients, List<Entry> prepared,
-        Digest chainId, long rate) {
+    Driver(ClientConfig cc, TlsIdentity identity, AtomicReferenceArray<NodeClient> clients, long rate) {
       this.cc = cc;
       this.identity = identity;
       this.clients = clients;
-      this.prepared = prepared;
-      this.chainId = chainId;
       this.rate = rate;
       this.lastReconnect = new long[clients.length()];
     }
 
-    /** Submits for {@code seconds} at the rate, stopping early when more than a second behind. */
-    Phase drive(long seconds) throws InterruptedException {
+    /**
+     * Submits {@code total} entries from {@code source} at the rate, stopping early when more than
+     * a second behind the end of {@code seconds}.
+     */
+    Phase drive(long total, long seconds, Supplier<Entry> source) throws InterruptedException {
       int n = clients.length();
       Phase p = new Phase();
-      long total = rate * seconds;
       p.start = System.nanoTime();
       long end = p.start + TimeUnit.SECONDS.toNanos(seconds);
       for (long k = 0; k < total; k++) {
@@ -202,8 +250,7 @@ final class LoadCommand implements Command {
         if (System.nanoTime() > end + TimeUnit.SECONDS.toNanos(1)) {
           break; // the generator fell more than a second behind; stop at the duration
         }
-        Entry e = used < prepared.size() ? prepared.get((int) used) : registration(chainId, random);
-        used++;
+        Entry e = source.get();
         NodeClient c = null;
         for (int tries = 0; tries < n && c == null; tries++) {
           int i = next++ % n;
@@ -260,6 +307,38 @@ final class LoadCommand implements Command {
   private static Entry registration(Digest chainId, SecureRandom random) {
     Ed25519PrivateKey pk = Ed25519PrivateKey.generate(random);
     return Entry.sign(new PatientRegistration(pk.publicKey(), System.currentTimeMillis(), List.of()), chainId, pk);
+  }
+
+  private static long patients(String v) {
+    long n;
+    try {
+      n = Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      n = -1;
+    }
+    if (n < 1 || n > 1_000_000) {
+      throw new CliException("--patients must be 1..1000000");
+    }
+    return n;
+  }
+
+  /** The signing keys of the institutions whose key stores ({@code *.json}) are in {@code dir}, by file name. */
+  private static List<Ed25519PrivateKey> institutionKeys(Path dir, char[] pass) throws java.io.IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new CliException("--institutions " + dir + " is not a directory");
+    }
+    List<Path> files;
+    try (java.util.stream.Stream<Path> l = Files.list(dir)) {
+      files = l.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
+    }
+    if (files.isEmpty()) {
+      throw new CliException("--institutions " + dir + " holds no institution key store (*.json)");
+    }
+    List<Ed25519PrivateKey> out = new ArrayList<>();
+    for (Path f : files) {
+      out.add(NodeKeys.open(f, pass).ledgerSecretKey());
+    }
+    return out;
   }
 
   private static NodeClient connect(ClientConfig cc, int i, TlsIdentity identity) {

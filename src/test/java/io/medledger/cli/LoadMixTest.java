@@ -1,0 +1,120 @@
+package io.medledger.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.Entry;
+import io.medledger.chain.EntryLocation;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.PatientRegistration;
+import io.medledger.crypto.Digest;
+import io.medledger.node.Node;
+import io.medledger.node.NodeConfig;
+import io.medledger.node.NodeMetrics;
+import io.medledger.node.Testnet;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code medledger load --workload mixed} against a testnet of nodes over TLS in this JVM. */
+class LoadMixTest {
+  @TempDir
+  Path dir;
+
+  private final List<Node> nodes = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    nodes.forEach(Node::close);
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run load(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    String[] all = new String[args.length + 1];
+    all[0] = "load";
+    System.arraycopy(args, 0, all, 1, args.length);
+    int code = Main.run(all, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  @Timeout(180)
+  void theMixedWorkloadSubmitsEveryKindAndEveryEntryBecomesFinal() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), new Testnet.Options("load-mix-test", 2, 1, 0, 0,
+        new NodeConfig.ConsensusSettings("rotating-audit", Duration.ofMillis(500), Duration.ofMillis(200), 500, 4 << 20,
+            Duration.ofMillis(10), 100_000)), new SecureRandom());
+    for (Path p : t.nodeDirectories()) {
+      nodes.add(Node.start(NodeConfig.read(p.resolve("node.json")), NodeMetrics.NONE));
+    }
+    Path acks = dir.resolve("acks");
+    Run r = load("--client", t.clientConfig().toString(), "--workload", "mixed", "--institutions",
+        dir.resolve("net/institutions").toString(), "--patients", "30", "--rate", "100", "--duration", "3", "--out",
+        acks.toString(), "--wait", "60");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("", r.err()); // no refusal, no straggler
+    // the setup: a storage node, ten clinicians for each of the three institutions, and 30
+    // patients with two grants and one record each
+    assertTrue(r.out().contains("{\"setup_acknowledged\":" + (1 + 30 + 30 + 60 + 30) + "}"), r.out());
+    String last = r.out().strip().substring(r.out().strip().lastIndexOf('\n') + 1);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+        "submitted=(\\d+) acknowledged=(\\d+) final=(\\d+) p50_ms=\\d+ p99_ms=\\d+ entries_per_s=\\d+").matcher(last);
+    assertTrue(m.matches(), last);
+    assertEquals(300, Long.parseLong(m.group(1)), last);
+    assertEquals(m.group(1), m.group(2), last);
+    assertEquals(m.group(2), m.group(3), last);
+
+    // the acknowledged entries hold every kind of the mix, in about its shares
+    Ledger ledger = nodes.get(0).ledger();
+    Map<String, Integer> kinds = new TreeMap<>();
+    for (String line : Files.readAllLines(acks)) {
+      EntryLocation l = ledger.locate(Digest.fromHex(line)).orElseThrow();
+      Entry e = ledger.block(l.height()).block().entries().get(l.indexInBlock());
+      kinds.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+    }
+    assertEquals(300, kinds.values().stream().mapToInt(Integer::intValue).sum(), kinds.toString());
+    assertTrue(kinds.getOrDefault(MedicalRecord.class.getSimpleName(), 0) >= 80, kinds.toString()); // 40%: 120 expected
+    assertTrue(kinds.getOrDefault(AccessEvent.class.getSimpleName(), 0) >= 100, kinds.toString()); // 46%: 138 expected
+    assertTrue(kinds.getOrDefault(AccessGrant.class.getSimpleName(), 0) >= 8, kinds.toString()); // 8%: 24 expected
+    assertTrue(kinds.getOrDefault(AccessRevocation.class.getSimpleName(), 0) >= 3, kinds.toString()); // 4%, at most 30
+    assertTrue(kinds.getOrDefault(PatientRegistration.class.getSimpleName(), 0) >= 1, kinds.toString()); // 2%: 6 expected
+  }
+
+  @Test
+  void theMixedWorkloadNeedsTheInstitutionsAndOnlyItTakesThem() {
+    Run noDir = load("--client", "c.json", "--rate", "1", "--duration", "1", "--workload", "mixed");
+    assertEquals(2, noDir.code());
+    assertEquals("medledger: --institutions DIR goes with --workload mixed, and only with it\n", noDir.err());
+    Run noMix = load("--client", "c.json", "--rate", "1", "--duration", "1", "--institutions", "x");
+    assertEquals(2, noMix.code());
+    assertEquals("medledger: --institutions DIR goes with --workload mixed, and only with it\n", noMix.err());
+    Run patients = load("--client", "c.json", "--rate", "1", "--duration", "1", "--patients", "5");
+    assertEquals("medledger: --patients goes with --workload mixed, and only with it\n", patients.err());
+    Run zero = load("--client", "c.json", "--rate", "1", "--duration", "1", "--workload", "mixed", "--institutions", "x",
+        "--patients", "0");
+    assertEquals("medledger: --patients must be 1..1000000\n", zero.err());
+    Run bad = load("--client", "c.json", "--rate", "1", "--duration", "1", "--workload", "records");
+    assertEquals(2, bad.code());
+    assertEquals("medledger: --workload must be registrations or mixed\n", bad.err());
+  }
+}
