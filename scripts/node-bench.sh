@@ -26,8 +26,7 @@
 # its own on the busy cores; off by default since 2026-12-05).
 # NODE_BENCH_WORKLOAD=mixed has the measured load command submit `bench ingest`'s mix (`load --workload
 # mixed`, with the testnet's institutions; its unmeasured setup runs before its warm-up at RATE,
-# which must then be on) instead of patient registrations under fresh keys (the default, and the
-# worst case for a node); NODE_BENCH_PATIENTS sets its --patients (default 10000).
+# which must then be on) instead of patient registrations under fresh keys (the default); NODE_BENCH_PATIENTS sets its --patients (default 10000).
 # NODE_BENCH_TIMELINE=FILE has the load command write the timed phase's latencies per second of
 # submission to FILE (`load --timeline`). NODE_BENCH_KEEP_LOGS=DIR copies each node's RocksDB log
 # (DIR/rocksdb-N.LOG: its flushes and compactions, with times) and standard error there at the end.

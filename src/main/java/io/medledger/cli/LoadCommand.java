@@ -35,12 +35,12 @@ import java.util.function.Supplier;
  * configuration, through their client endpoints, and waits for them to become final.
  *
  * <p>The workload {@code registrations} (the default) submits patient registrations, each under a
- * fresh key, signed before the timed phase starts: the worst case for a node (a new key to decode
- * and a new patient in the heads tree per entry). The workload {@code mixed} submits the mix of
+ * fresh key, signed before the timed phase starts (a new key to decode and a new patient in the
+ * heads tree per entry). The workload {@code mixed} submits the mix of
  * {@code bench ingest} (see {@link LoadMix}); it needs the signing keys of the institutions, read
  * from the key stores in {@code --institutions DIR} (a testnet's {@code D/institutions}) with the
  * client's passphrase, and first runs an unmeasured setup over {@code --patients N} patients
- * (default 10,000) at the same rate, printing {@code {"setup_acknowledged":N}} when it is final.
+ * (1 to 100,000, default 10,000) at the same rate, printing {@code {"setup_acknowledged":N}} when it is final.
  *
  * <p>A submission is acknowledged when its node
  * answers that it is final in a certified block; it is counted final when, at the end, every node
@@ -123,9 +123,8 @@ final class LoadCommand implements Command {
     if (mixed) {
       LoadMix mix = new LoadMix(chainId, institutionKeys, (int) patients, new SecureRandom());
       long setup = 0;
-      int wave = 0;
-      for (List<Entry> entries : mix.setup()) {
-        wave++;
+      for (int wave = 1; wave <= LoadMix.SETUP_WAVES; wave++) {
+        List<Entry> entries = mix.setupWave(wave); // made when due: a wave holds up to 200,000 signed entries
         Phase s = driver.drive(entries.size(), (entries.size() + rate - 1) / rate, entries.iterator()::next);
         s.await(wait);
         s.failures.report(err, "setup wave " + wave, s.submitted.get(), s.acked.size(), wait);
@@ -316,8 +315,8 @@ final class LoadCommand implements Command {
     } catch (NumberFormatException e) {
       n = -1;
     }
-    if (n < 1 || n > 1_000_000) {
-      throw new CliException("--patients must be 1..1000000");
+    if (n < 1 || n > 100_000) {
+      throw new CliException("--patients must be 1..100000");
     }
     return n;
   }

@@ -90,52 +90,57 @@ final class LoadMix {
     }
   }
 
+  /** The number of waves of the setup. */
+  static final int SETUP_WAVES = 3;
+
   /**
-   * The setup's three waves, signed on every core: each wave's entries depend only on the entries
-   * of earlier waves, so a wave may be submitted in any order once the previous one is final.
+   * Wave {@code wave} (1 to {@value #SETUP_WAVES}) of the setup, signed on every core: its entries
+   * depend only on those of earlier waves, so a wave may be submitted in any order once the
+   * previous one is final. Call each wave once, in order.
    */
-  List<List<Entry>> setup() {
+  List<Entry> setupWave(int wave) {
     long now = System.currentTimeMillis();
     List<Entry> unsigned = new ArrayList<>();
     List<Ed25519PrivateKey[]> signers = new ArrayList<>();
-    unsigned.add(new AffiliateRegistration(storage.publicKey(), ParticipantKind.STORAGE_NODE, institutionIds.get(0), now,
-        List.of()));
-    signers.add(new Ed25519PrivateKey[] {institutions.get(0), storage});
-    for (int i = 0; i < clinicians.length; i++) {
-      for (Ed25519PrivateKey c : clinicians[i]) {
-        unsigned.add(new AffiliateRegistration(c.publicKey(), ParticipantKind.CLINICIAN, institutionIds.get(i), now,
-            List.of()));
-        signers.add(new Ed25519PrivateKey[] {institutions.get(i), c});
+    switch (wave) {
+      case 1 -> {
+        unsigned.add(new AffiliateRegistration(storage.publicKey(), ParticipantKind.STORAGE_NODE, institutionIds.get(0),
+            now, List.of()));
+        signers.add(new Ed25519PrivateKey[] {institutions.get(0), storage});
+        for (int i = 0; i < clinicians.length; i++) {
+          for (Ed25519PrivateKey c : clinicians[i]) {
+            unsigned.add(new AffiliateRegistration(c.publicKey(), ParticipantKind.CLINICIAN, institutionIds.get(i), now,
+                List.of()));
+            signers.add(new Ed25519PrivateKey[] {institutions.get(i), c});
+          }
+        }
+        for (Patient p : patients) {
+          unsigned.add(new PatientRegistration(p.key().publicKey(), now, List.of()));
+          signers.add(new Ed25519PrivateKey[] {p.key()});
+        }
       }
-    }
-    for (Patient p : patients) {
-      unsigned.add(new PatientRegistration(p.key().publicKey(), now, List.of()));
-      signers.add(new Ed25519PrivateKey[] {p.key()});
-    }
-    List<Entry> first = sign(unsigned, signers);
-
-    unsigned.clear();
-    signers.clear();
-    for (Patient p : patients) {
-      for (int g = 0; g < 2; g++) {
-        AccessGrant grant = grant(p.id(), institutionIds.get(p.institution()), now + g);
-        p.grants()[g] = grant.id();
-        unsigned.add(grant);
-        signers.add(new Ed25519PrivateKey[] {p.key()});
+      case 2 -> {
+        for (Patient p : patients) {
+          for (int g = 0; g < 2; g++) {
+            AccessGrant grant = grant(p.id(), institutionIds.get(p.institution()), now + g);
+            p.grants()[g] = grant.id();
+            unsigned.add(grant);
+            signers.add(new Ed25519PrivateKey[] {p.key()});
+          }
+        }
       }
+      case 3 -> {
+        for (Patient p : patients) {
+          Ed25519PrivateKey author = clinician(p.institution());
+          MedicalRecord r = record(p, author, now);
+          p.record()[0] = r.id();
+          unsigned.add(r);
+          signers.add(new Ed25519PrivateKey[] {author});
+        }
+      }
+      default -> throw new IllegalArgumentException("no setup wave " + wave);
     }
-    List<Entry> second = sign(unsigned, signers);
-
-    unsigned.clear();
-    signers.clear();
-    for (Patient p : patients) {
-      Ed25519PrivateKey author = clinician(p.institution());
-      MedicalRecord r = record(p, author, now);
-      p.record()[0] = r.id();
-      unsigned.add(r);
-      signers.add(new Ed25519PrivateKey[] {author});
-    }
-    return List.of(first, second, sign(unsigned, signers));
+    return sign(unsigned, signers);
   }
 
   /** The next entry of the timed mix, dated now and signed. */

@@ -112,7 +112,7 @@ class LoadMixTest {
     assertEquals("medledger: --patients goes with --workload mixed, and only with it\n", patients.err());
     Run zero = load("--client", "c.json", "--rate", "1", "--duration", "1", "--workload", "mixed", "--institutions", "x",
         "--patients", "0");
-    assertEquals("medledger: --patients must be 1..1000000\n", zero.err());
+    assertEquals("medledger: --patients must be 1..100000\n", zero.err());
     Run bad = load("--client", "c.json", "--rate", "1", "--duration", "1", "--workload", "records");
     assertEquals(2, bad.code());
     assertEquals("medledger: --workload must be registrations or mixed\n", bad.err());
