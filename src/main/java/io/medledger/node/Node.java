@@ -479,20 +479,34 @@ public final class Node implements AutoCloseable {
         pendingCount.decrementAndGet();
       }
     });
-    // Registered first, then looked up once: a block appended before the lookup is found by it,
-    // and one appended after it reaches the commit listener, which finds the registration.
-    Optional<Finality> done = finality(id);
-    if (done.isPresent()) {
-      p.future.complete(done.get()); // final before this submission: not a finality of its own to time
-      return p.future;
-    }
-    ValidationResult<Entry> v = ledger.checkEntry(entry);
+    // Registered first, then checked once: a block holding the entry that was appended before the
+    // check makes the rules refuse a duplicate, and the entry's place is then looked up; one
+    // appended after it reaches the commit listener, which finds the registration.
+    sendOrSettle(id, p, false);
+    return p.future;
+  }
+
+  /**
+   * Sends a registered submission to consensus if the ledger's rules accept it at the tip.
+   * Otherwise it fails with the rule, unless the ledger holds its entry: then it completes where
+   * the entry is final ({@code timed}: as a finality of its own, counted in the metrics). The rules
+   * come first, so that a block appended between a lookup and the commit listener's call, which
+   * makes the rules see a final entry as a duplicate, is found by the lookup that follows.
+   */
+  private void sendOrSettle(Digest id, Pending p, boolean timed) {
+    ValidationResult<Entry> v = ledger.checkEntry(p.entry);
     if (v.isAccepted()) {
       driver.submit(p.encoded);
-    } else {
-      refuse(p, v.reason());
+      return;
     }
-    return p.future;
+    Optional<Finality> f = finality(id);
+    if (f.isEmpty()) {
+      refuse(p, v.reason());
+    } else if (timed) {
+      complete(p, f.get());
+    } else {
+      p.future.complete(f.get()); // final before this submission: not a finality of its own to time
+    }
   }
 
   /** Fails a registered submission with the ledger rule that refused it. */
@@ -545,17 +559,7 @@ public final class Node implements AutoCloseable {
         }
         p.recheckMillis = Math.min(RECHECK_MAX_MILLIS, 2 * p.recheckMillis);
         p.nextCheckMillis = now + p.recheckMillis;
-        Optional<Finality> f = finality(e.getKey());
-        if (f.isPresent()) {
-          complete(p, f.get());
-          continue;
-        }
-        ValidationResult<Entry> v = ledger.checkEntry(p.entry);
-        if (v.isAccepted()) {
-          driver.submit(p.encoded);
-        } else {
-          refuse(p, v.reason());
-        }
+        sendOrSettle(e.getKey(), p, true);
       }
       metrics.peers(transport.connectedPeers().size(), config.peers().size());
     } catch (RuntimeException e) {

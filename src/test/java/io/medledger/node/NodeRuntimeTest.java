@@ -61,6 +61,46 @@ class NodeRuntimeTest {
     return Entry.sign(new PatientRegistration(k.publicKey(), System.currentTimeMillis(), List.of()), chainId, k);
   }
 
+  /**
+   * A submission whose entry reaches the ledger without the commit listener hearing of it (as in
+   * the moment between a block's append and the listener's call) completes where the entry is
+   * final when the sweeper re-checks it, and is not refused as a duplicate.
+   */
+  @Test
+  void aPendingSubmissionWhoseEntryIsOnTheLedgerCompletesAsFinalNotAsADuplicate() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 1, 0), RANDOM);
+    Path copy = dir.resolve("copy");
+    copyTree(dir.resolve("net"), copy); // the same genesis and keys, before any node writes
+    for (Path p : t.nodeDirectories()) {
+      start(p);
+    }
+    Node fed = nodes.get(0);
+    Entry e = patient(fed.ledger().parameters().chainId());
+    Finality done = fed.submit(e).get(30, TimeUnit.SECONDS);
+    // the first federation server again, alone on a network of its own: no quorum, so the same
+    // entry stays pending there
+    Node alone = open(copy.resolve(t.nodeDirectories().get(0).getFileName()), new LocalNetwork());
+    nodes.add(alone);
+    CompletableFuture<Finality> pending = alone.submit(e);
+    Thread.sleep(200);
+    assertTrue(!pending.isDone(), "no quorum: the entry cannot be final yet");
+    for (long h = 1; h <= done.height(); h++) {
+      assertTrue(alone.ledger().append(fed.ledger().block(h)).isAccepted(), "block " + h);
+    }
+    // the sweeper re-checks it within about 2.5 s: the rules see a duplicate, and the entry is final
+    Finality f = pending.get(30, TimeUnit.SECONDS);
+    assertEquals(done, f);
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()),
+            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+      }
+    }
+  }
+
   @Test
   void concurrentSubmissionsShareBlocksAndBecomeFinalEverywhere() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 4, 1), RANDOM);
