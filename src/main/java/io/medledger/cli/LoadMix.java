@@ -152,7 +152,7 @@ final class LoadMix {
       return Entry.sign(new PatientRegistration(k.publicKey(), now, List.of()), chainId, k);
     }
     Patient p = patients[random.nextInt(patients.length)];
-    if (roll < 14 && (roll < 10 || nextSpare >= patients.length)) {
+    if (roll < 10 || (roll < 14 && nextSpare == patients.length)) { // a grant, or a revocation with no spare left
       return Entry.sign(grant(p.id(), institutionIds.get(random.nextInt(institutionIds.size())), now), chainId, p.key());
     }
     if (roll < 14) {

@@ -14,6 +14,7 @@ import io.medledger.chain.PatientRegistration;
 import io.medledger.crypto.Digest;
 import io.medledger.node.Node;
 import io.medledger.node.NodeConfig;
+import io.medledger.node.NodeKeys;
 import io.medledger.node.NodeMetrics;
 import io.medledger.node.Testnet;
 import java.io.ByteArrayInputStream;
@@ -98,6 +99,17 @@ class LoadMixTest {
     assertTrue(kinds.getOrDefault(AccessGrant.class.getSimpleName(), 0) >= 8, kinds.toString()); // 8%: 24 expected
     assertTrue(kinds.getOrDefault(AccessRevocation.class.getSimpleName(), 0) >= 3, kinds.toString()); // 4%, at most 30
     assertTrue(kinds.getOrDefault(PatientRegistration.class.getSimpleName(), 0) >= 1, kinds.toString()); // 2%: 6 expected
+
+    // an institution the ledger does not know cannot affiliate clinicians: the setup stops
+    Path strangers = Files.createDirectories(dir.resolve("strangers"));
+    char[] pass = NodeKeys.passphrase(new NodeConfig.KeySource.File(t.passphrase()));
+    NodeKeys.generate(new SecureRandom()).save(strangers.resolve("institution-x.json"), pass, new SecureRandom());
+    Run refused = load("--client", t.clientConfig().toString(), "--workload", "mixed", "--institutions",
+        strangers.toString(), "--patients", "5", "--rate", "100", "--duration", "1", "--wait", "30");
+    assertEquals(2, refused.code(), refused.out());
+    // the storage node and ten clinicians are refused; the five patients register
+    assertTrue(refused.err().endsWith("medledger: setup wave 1: 5 of 16 entries acknowledged\n"), refused.err());
+    assertTrue(refused.err().contains("is not an active registered institution"), refused.err());
   }
 
   @Test
