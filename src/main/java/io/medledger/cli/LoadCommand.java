@@ -73,7 +73,8 @@ final class LoadCommand implements Command {
     String timelineFile = a.optional("timeline");
     String workload = a.optional("workload");
     String institutionsDir = a.optional("institutions");
-    String patientsArg = a.optional("patients");
+    boolean patientsGiven = a.optional("patients") != null;
+    long patients = a.optionalLong("patients", 10_000);
     a.rejectUnknown();
     boolean mixed = "mixed".equals(workload);
     if (workload != null && !mixed && !"registrations".equals(workload)) {
@@ -82,10 +83,12 @@ final class LoadCommand implements Command {
     if (mixed != (institutionsDir != null)) {
       throw new CliException("--institutions DIR goes with --workload mixed, and only with it");
     }
-    if (patientsArg != null && !mixed) {
+    if (patientsGiven && !mixed) {
       throw new CliException("--patients goes with --workload mixed, and only with it");
     }
-    long patients = patientsArg == null ? 10_000 : patients(patientsArg);
+    if (patients < 1 || patients > 100_000) {
+      throw new CliException("--patients must be 1..100000");
+    }
     if (rate < 1 || rate > 1_000_000 || duration < 1 || duration > 86_400 || wait < 0 || wait > 3600
         || warmup < 0 || warmup > 3600) {
       throw new CliException("--rate must be 1..1000000, --duration 1..86400, --wait 0..3600, --warmup 0..3600");
@@ -307,19 +310,6 @@ final class LoadCommand implements Command {
   private static Entry registration(Digest chainId, SecureRandom random) {
     Ed25519PrivateKey pk = Ed25519PrivateKey.generate(random);
     return Entry.sign(new PatientRegistration(pk.publicKey(), System.currentTimeMillis(), List.of()), chainId, pk);
-  }
-
-  private static long patients(String v) {
-    long n;
-    try {
-      n = Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      n = -1;
-    }
-    if (n < 1 || n > 100_000) {
-      throw new CliException("--patients must be 1..100000");
-    }
-    return n;
   }
 
   /** The signing keys of the institutions whose key stores ({@code *.json}) are in {@code dir}, by file name. */

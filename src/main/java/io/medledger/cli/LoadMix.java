@@ -15,12 +15,12 @@ import io.medledger.codec.ByteString;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Sha256;
+import io.medledger.internal.bench.SyntheticWorkload;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.IntStream;
 
 /**
  * The {@code mixed} workload of {@code medledger load}: the entry mix of {@code bench ingest}
@@ -140,7 +140,7 @@ final class LoadMix {
       }
       default -> throw new IllegalArgumentException("no setup wave " + wave);
     }
-    return sign(unsigned, signers);
+    return SyntheticWorkload.sign(unsigned, signers, chainId);
   }
 
   /** The next entry of the timed mix, dated now and signed. */
@@ -181,11 +181,5 @@ final class LoadMix {
     return new MedicalRecord(p.id(), ParticipantId.of(author.publicKey()), Optional.of(institutionIds.get(p.institution())),
         TYPES[random.nextInt(TYPES.length)], Sha256.hash(payload), 1000 + random.nextInt(100_000), List.of(storageId),
         ByteString.of(new byte[] {1, 2, 3}), now, Optional.empty(), List.of());
-  }
-
-  private List<Entry> sign(List<Entry> unsigned, List<Ed25519PrivateKey[]> signers) {
-    Entry[] out = new Entry[unsigned.size()];
-    IntStream.range(0, out.length).parallel().forEach(i -> out[i] = Entry.sign(unsigned.get(i), chainId, signers.get(i)));
-    return List.of(out);
   }
 }

@@ -149,19 +149,6 @@ class CliInputsFuzzTest {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path q : (Iterable<Path>) s::iterator) {
-        Path t = to.resolve(from.relativize(q).toString());
-        if (Files.isDirectory(q)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(q, t);
-        }
-      }
-    }
-  }
-
   /** The outcome of one run. */
   record Outcome(int code, String out, String err) {}
 
@@ -193,7 +180,7 @@ class CliInputsFuzzTest {
           case "@OUT" -> args.add(out.toString());
           case "@STORE" -> {
             deleteTree(store);
-            copyTree(pristineStore, store);
+            io.medledger.testing.TestFiles.copyTree(pristineStore, store);
             Files.write(store.resolve(segment), input);
             args.add(store.toString());
           }

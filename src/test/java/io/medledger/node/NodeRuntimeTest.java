@@ -70,7 +70,7 @@ class NodeRuntimeTest {
   void aPendingSubmissionWhoseEntryIsOnTheLedgerCompletesAsFinalNotAsADuplicate() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 1, 0), RANDOM);
     Path copy = dir.resolve("copy");
-    copyTree(dir.resolve("net"), copy); // the same genesis and keys, before any node writes
+    io.medledger.testing.TestFiles.copyTree(dir.resolve("net"), copy); // the same genesis and keys, before any node writes
     for (Path p : t.nodeDirectories()) {
       start(p);
     }
@@ -90,15 +90,6 @@ class NodeRuntimeTest {
     // the sweeper re-checks it within about 2.5 s: the rules see a duplicate, and the entry is final
     Finality f = pending.get(30, TimeUnit.SECONDS);
     assertEquals(done, f);
-  }
-
-  private static void copyTree(Path from, Path to) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(from)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()),
-            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-      }
-    }
   }
 
   @Test
