@@ -47,10 +47,10 @@ class MultiProcessNodeTest {
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void killNineMidStreamLosesNoAcknowledgedEntry() throws Exception {
-    run(1, 20);
+    run(1, 5);
   }
 
-  /** The soak: repeated kills of changing servers (behind -Pslow). */
+  /** The soak: repeated kills of changing servers, then four minutes more of load (behind -Pslow). */
   @Test
   @Timeout(value = 30, unit = TimeUnit.MINUTES)
   @EnabledIfSystemProperty(named = "medledger.test.soak", matches = "true")
@@ -58,7 +58,8 @@ class MultiProcessNodeTest {
     run(6, 240);
   }
 
-  private void run(int killRounds, int loadSeconds) throws Exception {
+  /** {@code killRounds} rounds of kills and restarts under load, then {@code tailSeconds} more of the load. */
+  private void run(int killRounds, int tailSeconds) throws Exception {
     Testnet.Layout t = layout(dir.resolve("net"));
     int n = t.nodeDirectories().size();
     try (NodeProcesses procs = new NodeProcesses(t)) {
@@ -95,7 +96,7 @@ class MultiProcessNodeTest {
           restarts.add(new long[] {audit, hAudit, seen});
           awaitHeight(t, client, seen + 1);
         }
-        Thread.sleep(TimeUnit.SECONDS.toMillis(loadSeconds) / 4);
+        Thread.sleep(TimeUnit.SECONDS.toMillis(tailSeconds));
       } catch (AssertionError e) {
         throw new AssertionError(e.getMessage() + procs.logTails(), e);
       } finally {
