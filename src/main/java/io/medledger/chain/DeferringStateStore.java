@@ -141,7 +141,7 @@ final class DeferringStateStore implements StateStore {
     }
     Iterator<Map.Entry<byte[], byte[]>> held = held(from, to);
     @SuppressWarnings("unchecked")
-    Map.Entry<byte[], byte[]>[] next = new Map.Entry[] {held.hasNext() ? held.next() : null};
+    Map.Entry<byte[], byte[]>[] next = (Map.Entry<byte[], byte[]>[]) new Map.Entry<?, ?>[] {held.hasNext() ? held.next() : null};
     boolean[] stopped = {false};
     base.scan(from, to, (k, v) -> {
       // held keys before this one, then this one unless a held value replaces it
@@ -178,7 +178,7 @@ final class DeferringStateStore implements StateStore {
   /** Builds the sorted views of the first bytes {@code lo..hi} not built yet, in one pass over what is held. */
   private void sortHeld(int lo, int hi) {
     @SuppressWarnings("unchecked")
-    TreeMap<byte[], byte[]>[] built = new TreeMap[Math.max(0, hi - lo + 1)];
+    TreeMap<byte[], byte[]>[] built = (TreeMap<byte[], byte[]>[]) new TreeMap<?, ?>[Math.max(0, hi - lo + 1)];
     boolean missing = false;
     for (int f = lo; f <= hi; f++) {
       if (sorted.get(f) == null) {

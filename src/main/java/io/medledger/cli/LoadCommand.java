@@ -211,7 +211,7 @@ final class LoadCommand implements Command {
     /** Waits up to {@code seconds} for every submission's answer; failures and stragglers are counted by the caller. */
     void await(long seconds) throws InterruptedException {
       try {
-        CompletableFuture.allOf(inFlight.toArray(new CompletableFuture[0])).get(seconds, TimeUnit.SECONDS);
+        CompletableFuture.allOf(inFlight.toArray(new CompletableFuture<?>[0])).get(seconds, TimeUnit.SECONDS);
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
         // counted from the phase's queues
       }
