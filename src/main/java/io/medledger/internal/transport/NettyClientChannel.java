@@ -13,9 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
@@ -60,7 +58,7 @@ public final class NettyClientChannel implements ClientChannel {
       Thread t = new Thread(r, "medledger-client-" + expectedNodeKey.toHex().substring(0, 8));
       t.setDaemon(true);
       return t;
-    }, NioIoHandler.newFactory());
+    }, SocketIo.get().handlers());
     CompletableFuture<Void> handshake = new CompletableFuture<>();
     Framed.Handler h = new Framed.Handler(Framed.CLIENT_CHANNEL, expectedNodeKey::equals) {
       @Override
@@ -100,7 +98,7 @@ public final class NettyClientChannel implements ClientChannel {
       }
     };
     try {
-      channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+      channel = new Bootstrap().group(group).channel(SocketIo.get().socket())
           .option(ChannelOption.TCP_NODELAY, true)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, limits.handshakeTimeout().toMillis()))
           .handler(new ChannelInitializer<SocketChannel>() {

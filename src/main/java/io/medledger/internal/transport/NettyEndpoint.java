@@ -13,9 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -67,9 +65,9 @@ public final class NettyEndpoint implements AutoCloseable {
       Thread t = new Thread(r, "medledger-endpoint-" + tag);
       t.setDaemon(true);
       return t;
-    }, NioIoHandler.newFactory());
+    }, SocketIo.get().handlers());
     try {
-      server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+      server = new ServerBootstrap().group(group).channel(SocketIo.get().server())
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override

@@ -19,10 +19,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -65,6 +62,7 @@ public final class NettyPeerTransport implements PeerTransport {
   private final TransportLimits limits;
   private final FrameCodec.Hello hello;
   private final TlsEngines tls;
+  private final SocketIo sockets;
   private final EventLoopGroup group;
   private final ExecutorService delivery;
   private final Channel server;
@@ -103,7 +101,13 @@ public final class NettyPeerTransport implements PeerTransport {
    * @throws TransportException if the address cannot be bound
    */
   public NettyPeerTransport(TransportConfig config) {
+    this(config, SocketIo.get());
+  }
+
+  /** As {@link #NettyPeerTransport(TransportConfig)}, over the socket layer {@code sockets}. */
+  NettyPeerTransport(TransportConfig config, SocketIo sockets) {
     Objects.requireNonNull(config, "config");
+    this.sockets = Objects.requireNonNull(sockets, "sockets");
     this.self = config.identity().ledgerKey();
     this.selfHex = self.toHex();
     this.limits = config.limits();
@@ -113,10 +117,10 @@ public final class NettyPeerTransport implements PeerTransport {
     this.tls = new TlsEngines(cred, k -> !closed && allowed.containsKey(k));
     this.allowed = withoutSelf(config.peers());
     String tag = selfHex.substring(0, 8);
-    this.group = new MultiThreadIoEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> daemon(r, "medledger-net-" + tag), NioIoHandler.newFactory());
+    this.group = new MultiThreadIoEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> daemon(r, "medledger-net-" + tag), sockets.handlers());
     this.delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "medledger-deliver-" + tag));
     try {
-      ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+      ServerBootstrap b = new ServerBootstrap().group(group).channel(sockets.server())
           .option(ChannelOption.SO_BACKLOG, 128)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
@@ -279,7 +283,7 @@ public final class NettyPeerTransport implements PeerTransport {
       return;
     }
     l.dialing = true;
-    new Bootstrap().group(group).channel(NioSocketChannel.class)
+    new Bootstrap().group(group).channel(sockets.socket())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, limits.handshakeTimeout().toMillis()))
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())

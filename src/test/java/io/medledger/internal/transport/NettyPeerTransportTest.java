@@ -50,8 +50,14 @@ class NettyPeerTransportTest {
     }
   }
 
+  /** The socket layer under test: the one a node chooses here ({@link NettyPeerTransportNioTest}: NIO). */
+  SocketIo sockets() {
+    return SocketIo.get();
+  }
+
   private NettyPeerTransport start(Ed25519PrivateKey key, TransportLimits limits, PeerAddress listen) {
-    NettyPeerTransport t = new NettyPeerTransport(new TransportConfig(TlsIdentity.of(key), listen, CHAIN, Map.of(), limits));
+    NettyPeerTransport t =
+        new NettyPeerTransport(new TransportConfig(TlsIdentity.of(key), listen, CHAIN, Map.of(), limits), sockets());
     open.add(t);
     return t;
   }
