@@ -46,7 +46,14 @@ public final class NettyClientChannel implements ClientChannel {
    */
   public NettyClientChannel(PeerAddress node, Ed25519PublicKey expectedNodeKey, TlsIdentity identity,
       TransportLimits limits) {
+    this(node, expectedNodeKey, identity, limits, SocketIo.get());
+  }
+
+  /** As the public constructor, over the socket layer {@code sockets}. */
+  NettyClientChannel(PeerAddress node, Ed25519PublicKey expectedNodeKey, TlsIdentity identity,
+      TransportLimits limits, SocketIo sockets) {
     Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(sockets, "sockets");
     Objects.requireNonNull(expectedNodeKey, "expectedNodeKey");
     this.limits = Objects.requireNonNull(limits, "limits");
     if (node.port() == 0) {
@@ -58,7 +65,7 @@ public final class NettyClientChannel implements ClientChannel {
       Thread t = new Thread(r, "medledger-client-" + expectedNodeKey.toHex().substring(0, 8));
       t.setDaemon(true);
       return t;
-    }, SocketIo.get().handlers());
+    }, sockets.handlers());
     CompletableFuture<Void> handshake = new CompletableFuture<>();
     Framed.Handler h = new Framed.Handler(Framed.CLIENT_CHANNEL, expectedNodeKey::equals) {
       @Override
@@ -98,7 +105,7 @@ public final class NettyClientChannel implements ClientChannel {
       }
     };
     try {
-      channel = new Bootstrap().group(group).channel(SocketIo.get().socket())
+      channel = new Bootstrap().group(group).channel(sockets.socket())
           .option(ChannelOption.TCP_NODELAY, true)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, limits.handshakeTimeout().toMillis()))
           .handler(new ChannelInitializer<SocketChannel>() {

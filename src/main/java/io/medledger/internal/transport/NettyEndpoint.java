@@ -52,7 +52,14 @@ public final class NettyEndpoint implements AutoCloseable {
    */
   public NettyEndpoint(PeerAddress listen, TlsIdentity identity, Predicate<Ed25519PublicKey> authorizer,
       RequestHandler handler, TransportLimits limits) {
+    this(listen, identity, authorizer, handler, limits, SocketIo.get());
+  }
+
+  /** As the public constructor, over the socket layer {@code sockets}. */
+  NettyEndpoint(PeerAddress listen, TlsIdentity identity, Predicate<Ed25519PublicKey> authorizer,
+      RequestHandler handler, TransportLimits limits, SocketIo sockets) {
     Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(sockets, "sockets");
     Objects.requireNonNull(authorizer, "authorizer");
     Objects.requireNonNull(handler, "handler");
     Objects.requireNonNull(limits, "limits");
@@ -65,9 +72,9 @@ public final class NettyEndpoint implements AutoCloseable {
       Thread t = new Thread(r, "medledger-endpoint-" + tag);
       t.setDaemon(true);
       return t;
-    }, SocketIo.get().handlers());
+    }, sockets.handlers());
     try {
-      server = new ServerBootstrap().group(group).channel(SocketIo.get().server())
+      server = new ServerBootstrap().group(group).channel(sockets.server())
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
