@@ -89,6 +89,16 @@ public final class Block {
     return r;
   }
 
+  /**
+   * Whether the entries are the ones the header commits to: their RFC 9162 root is the header's
+   * entries root (the entry count is checked at construction). Only then does {@link #hash()}
+   * determine the whole block; a block that fails this is a header with a forged body, whoever
+   * signed the header. Computes the block's own hashes on first use.
+   */
+  public boolean entriesMatchHeader() {
+    return localRoots().entriesRoot().equals(header.entriesRoot());
+  }
+
   /** Whether {@link #localRoots} has been computed (for tests). */
   boolean hasLocalRoots() {
     return localRoots != null;

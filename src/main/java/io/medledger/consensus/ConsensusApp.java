@@ -101,9 +101,14 @@ public interface ConsensusApp<B> {
   byte[] encode(B block);
 
   /**
-   * Decodes a block received from a peer.
+   * Decodes a block received from a peer. The protocol knows a block by its {@link #hash}: it
+   * caches its verdict on the block and keeps the block under that hash. So bytes whose hash does
+   * not determine them all (a body that is not the one the header commits to, forged by whoever
+   * relays a genuine header) must be refused here, or one relayed forgery would make the genuine
+   * block look invalid to this node.
    *
-   * @throws io.medledger.codec.MalformedEncodingException if the bytes are not a block
+   * @throws io.medledger.codec.MalformedEncodingException if the bytes are not a block, or not the
+   *     whole block their hash names
    */
   B decode(byte[] bytes);
 

@@ -364,7 +364,13 @@ public final class LedgerApp implements ConsensusApp<Block> {
     ledger.makeDurable();
   }
 
-  /** Uses the block {@link #predecode} made from equal bytes, if it still holds one. */
+  /**
+   * Uses the block {@link #predecode} made from equal bytes, if it still holds one.
+   *
+   * @throws MalformedEncodingException if the bytes are not a block, or their entries are not the
+   *     ones the header commits to ({@link Block#entriesMatchHeader}): the protocol knows a block
+   *     by its header's hash, so a forged body under a genuine header must not be taken for it
+   */
   @Override
   public Block decode(byte[] bytes) {
     Block b;
@@ -375,7 +381,14 @@ public final class LedgerApp implements ConsensusApp<Block> {
         forgetPredecoded(k, b);
       }
     }
-    return b != null ? b : Block.decode(bytes);
+    return b != null ? b : intact(Block.decode(bytes));
+  }
+
+  private static Block intact(Block b) {
+    if (!b.entriesMatchHeader()) {
+      throw new MalformedEncodingException("block entries do not match the entries root of its header");
+    }
+    return b;
   }
 
   /**
@@ -449,7 +462,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
   private Block decodeAhead(byte[] copy) {
     Block b;
     try {
-      b = Block.decode(copy);
+      b = intact(Block.decode(copy));
     } catch (MalformedEncodingException e) {
       return null;
     }

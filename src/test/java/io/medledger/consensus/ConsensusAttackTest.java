@@ -81,6 +81,44 @@ class ConsensusAttackTest {
     assertEquals(2, q.height());
   }
 
+  // ------------------------------------------------------------- a forged body under a genuine header
+
+  /**
+   * A block's hash covers its header, whose root commits to the entries. A relay that keeps a
+   * genuine header and certificate but swaps the entries must not make the genuine block look
+   * invalid: the protocols cache their verdict on a block by its hash, so the forgery is refused
+   * as undecodable, before any verdict, and the genuine block delivered after it commits.
+   */
+  @Test
+  void aForgedBodyUnderAGenuineHeaderDoesNotTaintTheGenuineBlock() {
+    for (String protocol : QUORUM) {
+      Fixture f = new Fixture(protocol, 4, 4);
+      ConsensusProtocol p = f.start(7);
+      Ed25519PrivateKey client = f.keys.get(0);
+      Ed25519PublicKey proposer = QuorumEngine.proposerOf(f.membership, 1, 0);
+      List<Ed25519PublicKey> voters = Protocols.voters(protocol, f.membership);
+      List<Integer> signers = new ArrayList<>();
+      for (int i = 0; i < 7 && signers.size() < 3; i++) {
+        if (voters.contains(f.keys.get(i).publicKey())) {
+          signers.add(i);
+        }
+      }
+      List<byte[]> entries = List.of(SimEntry.sign(client, 1, new byte[] {1}).encode());
+      SimBlock genuine = SimBlock.build(1, SimApp.genesisHash(f.chain), f.clock.millis(), proposer, entries);
+      SimBlock forged = SimBlock.withRoot(1, SimApp.genesisHash(f.chain), f.clock.millis(), proposer,
+          genuine.entriesRoot(), List.of(SimEntry.sign(client, 2, new byte[] {2}).encode()));
+      assertEquals(genuine.hash(), forged.hash(), protocol + ": control: the forgery carries the genuine header");
+      QuorumCertificate cert = f.certificate(StatementKind.PRECOMMIT, 1, 0, genuine.hash(), signers);
+      List<Action> out = p.handle(new Event.BlockDelivered(forged.encode(), cert));
+      assertTrue(out.stream().noneMatch(a -> a instanceof Action.Committed), protocol + ": " + out);
+      assertEquals(1, p.height(), protocol);
+      out = p.handle(new Event.BlockDelivered(genuine.encode(), cert));
+      assertTrue(out.stream().anyMatch(a -> a instanceof Action.Committed c && c.blockHash().equals(genuine.hash())),
+          protocol + ": the genuine block commits after the forgery: " + out);
+      assertEquals(2, p.height(), protocol);
+    }
+  }
+
   // ------------------------------------------------------------- finding 1: the lock attack
 
   @Test

@@ -27,10 +27,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The protocols ordering real chain blocks through {@link LedgerApp}. */
 class LedgerAppTest {
-  @ParameterizedTest
-  @ValueSource(strings = {"rotating-audit", "bft"})
-  void protocolsOrderChainBlocksWithVerifiableCertificates(String protocol) {
-    ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
+  /** The members of {@code f} that run {@code protocol}, each with its own ledger from genesis, on one driver. */
+  private record Network(List<Actor> members, DirectDriver driver, List<LedgerApp> apps) {}
+
+  private static Network network(ChainFixture f, String protocol, int maxBlockEntries) {
     CertifiedBlock genesis = f.ledger.block(0);
     List<Actor> members = new ArrayList<>(f.federation);
     if (protocol.equals(RotatingAuditProtocol.NAME)) {
@@ -47,8 +47,20 @@ class LedgerAppTest {
       apps.add(app);
       ConsensusContext ctx = new ConsensusContext(a.key(), f.clock, new SplittableRandom(3), new InMemorySafetyStore());
       driver.add(a.publicKey(), Protocols.create(protocol, app, ctx, ConsensusConfig.defaults()
-          .withBatching(8, 1 << 20, Duration.ofMillis(30))));
+          .withBatching(maxBlockEntries, 1 << 20, Duration.ofMillis(30))));
     }
+    return new Network(members, driver, apps);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rotating-audit", "bft"})
+  void protocolsOrderChainBlocksWithVerifiableCertificates(String protocol) {
+    ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
+    CertifiedBlock genesis = f.ledger.block(0);
+    Network n = network(f, protocol, 8);
+    List<Actor> members = n.members();
+    DirectDriver driver = n.driver();
+    List<LedgerApp> apps = n.apps();
     List<Entry> submitted = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       Entry e = f.registerPatient(f.actor("patient-" + i));
@@ -96,6 +108,53 @@ class LedgerAppTest {
     ValidationResult<CertifiedBlock> refused = other.append(new CertifiedBlock(b1,
         new io.medledger.chain.Certificate(List.of(), ByteString.of(weak.encode()))));
     assertInstanceOf(ValidationResult.Rejected.class, refused);
+  }
+
+  /**
+   * A relay that keeps a genuine header and certificate but swaps the entries: the app refuses the
+   * bytes as undecodable (the header's hash does not determine them), so the protocol caches no
+   * verdict under the genuine block's hash and commits the genuine block delivered next.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"rotating-audit", "bft"})
+  void aForgedBodyUnderAGenuineHeaderIsRefusedAndTheGenuineBlockStillCommits(String protocol) {
+    ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).build();
+    Network n = network(f, protocol, 4);
+    for (int i = 0; i < 4; i++) {
+      n.driver().at(10, i % n.members().size(), new Event.EntrySubmitted(f.registerPatient(f.actor("genuine-" + i)).encode()));
+    }
+    n.driver().runUntil(5_000);
+    Block genuine = n.apps().get(0).ledger().block(1).block();
+    QuorumCertificate cert = n.apps().get(0).certificate(1);
+    List<Entry> others = new ArrayList<>();
+    for (int i = 0; i < genuine.entries().size(); i++) {
+      others.add(f.registerPatient(f.actor("forged-" + i)));
+    }
+    Block forged = new Block(genuine.header(), others);
+    assertEquals(genuine.hash(), forged.hash(), "control: the forgery carries the genuine header");
+    assertFalse(forged.entriesMatchHeader());
+    assertTrue(genuine.entriesMatchHeader());
+
+    CertifiedBlock genesis = f.ledger.block(0);
+    Ledger late = Ledger.builder(f.params).store(new InMemoryBlockStore()).clock(f.clock)
+        .certificatePolicy(LedgerApp.certificatePolicy(protocol)).open();
+    late.append(genesis);
+    LedgerApp app = new LedgerApp(late);
+    org.junit.jupiter.api.Assertions.assertThrows(io.medledger.codec.MalformedEncodingException.class,
+        () -> app.decode(forged.encode()));
+    app.predecode(forged.encode(), cert); // decoded ahead, it is not kept either
+    org.junit.jupiter.api.Assertions.assertThrows(io.medledger.codec.MalformedEncodingException.class,
+        () -> app.decode(forged.encode()));
+    ConsensusProtocol p = Protocols.create(protocol, app, new ConsensusContext(f.auditors.get(3).key(), f.clock,
+        new SplittableRandom(6), new InMemorySafetyStore()), ConsensusConfig.defaults());
+    p.handle(new Event.Start());
+    List<Action> out = p.handle(new Event.BlockDelivered(forged.encode(), cert));
+    assertTrue(out.stream().noneMatch(a -> a instanceof Action.Committed || a instanceof Action.ProposalRejected),
+        out.toString());
+    out = p.handle(new Event.BlockDelivered(genuine.encode(), cert));
+    assertTrue(out.stream().anyMatch(a -> a instanceof Action.Committed c && c.blockHash().equals(genuine.hash())),
+        "the genuine block commits after the forgery: " + out);
+    assertEquals(genuine.hash(), late.block(1).block().hash());
   }
 
   /**

@@ -254,8 +254,18 @@ public final class SimApp implements ConsensusApp<SimBlock> {
     return block.encode();
   }
 
+  /**
+   * Decodes a block whose entries are the ones its root commits to.
+   *
+   * @throws MalformedEncodingException if the bytes are not a block or the root is not over its
+   *     entries (the hash covers the header only, so the body would be a forgery under it)
+   */
   @Override
   public SimBlock decode(byte[] bytes) {
-    return SimBlock.decode(bytes);
+    SimBlock b = SimBlock.decode(bytes);
+    if (!SimBlock.rootOf(b.entries()).equals(b.entriesRoot())) {
+      throw new MalformedEncodingException("block entries do not match its root");
+    }
+    return b;
   }
 }
