@@ -3,6 +3,8 @@ package io.medledger.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.medledger.chain.Block;
+import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
 import io.medledger.consensus.Action;
 import io.medledger.consensus.LedgerApp;
@@ -70,9 +72,16 @@ class NodeSyncTest {
     }
   }
 
-  /** An adversary as a transport decorator: its sync responses claim a huge height and carry tampered blocks. */
+  /**
+   * An adversary as a transport decorator: its sync responses claim a huge height and carry each
+   * block's genuine header and certificate over forged entries (the entries reversed, so that the
+   * block still decodes and fails only validation, whose verdict the protocol keys by the hash
+   * the forgery shares with the genuine block; a lone entry gets a flipped byte instead).
+   */
   static final class LyingTransport extends DelegatingTransport {
     final AtomicInteger lies = new AtomicInteger();
+    /** The peers it has lied to. */
+    final Set<Ed25519PublicKey> told = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     LyingTransport(PeerTransport inner) {
       super(inner);
@@ -84,25 +93,50 @@ class NodeSyncTest {
         NodeFrames.SyncResponse r = (NodeFrames.SyncResponse) NodeFrames.decode(frame, Integer.MAX_VALUE);
         List<byte[]> tampered = new ArrayList<>();
         for (byte[] b : r.blocks()) {
-          byte[] t = b.clone();
-          t[t.length / 2] ^= 1;
-          tampered.add(t);
+          tampered.add(forge(b));
         }
         lies.incrementAndGet();
+        if (!r.blocks().isEmpty()) {
+          told.add(to);
+        }
         frame = NodeFrames.encode(new NodeFrames.SyncResponse(r.fromHeight(), r.claimedHeight() + 1_000_000, tampered,
             r.certificates()));
       }
       return inner.send(to, frame);
     }
+
+    private static byte[] forge(byte[] encoded) {
+      Block b = Block.decode(encoded);
+      if (b.entries().size() < 2) {
+        byte[] t = encoded.clone();
+        t[t.length / 2] ^= 1;
+        return t;
+      }
+      List<Entry> reversed = new ArrayList<>(b.entries());
+      java.util.Collections.reverse(reversed);
+      return new Block(b.header(), reversed).encode();
+    }
   }
 
-  /** Drops every inbound frame but sync requests and responses until {@code open} holds. */
+  /**
+   * Drops every inbound frame but sync requests and responses until {@code open} holds, and sync
+   * responses from any peer but {@code first} until {@code firstAnswered} holds.
+   */
   static final class SyncFirst extends DelegatingTransport {
     final java.util.function.BooleanSupplier open;
+    final Ed25519PublicKey first;
+    final java.util.function.BooleanSupplier firstAnswered;
 
     SyncFirst(PeerTransport inner, java.util.function.BooleanSupplier open) {
+      this(inner, open, null, () -> true);
+    }
+
+    SyncFirst(PeerTransport inner, java.util.function.BooleanSupplier open, Ed25519PublicKey first,
+        java.util.function.BooleanSupplier firstAnswered) {
       super(inner);
       this.open = open;
+      this.first = first;
+      this.firstAnswered = firstAnswered;
     }
 
     @Override
@@ -112,7 +146,11 @@ class NodeSyncTest {
         return;
       }
       inner.setReceiver((from, frame) -> {
-        boolean sync = frame.length > 0 && (frame[0] == NodeFrames.SYNC_RESPONSE || frame[0] == NodeFrames.SYNC_REQUEST);
+        boolean response = frame.length > 0 && frame[0] == NodeFrames.SYNC_RESPONSE;
+        boolean sync = response || (frame.length > 0 && frame[0] == NodeFrames.SYNC_REQUEST);
+        if (response && !from.equals(first) && !firstAnswered.getAsBoolean()) {
+          return;
+        }
         if (sync || open.getAsBoolean()) {
           receiver.onFrame(from, frame);
         }
@@ -181,7 +219,11 @@ class NodeSyncTest {
       // Until bulk sync has carried the joiner halfway, it hears only sync frames: consensus catch-up
       // (which trusts verified certificates) would otherwise race bulk sync, and on a loaded host win.
       long half = target / 2;
-      SyncFirst gate = new SyncFirst(c.transports.get(late), () -> fresh.height() >= half);
+      // And the first sync response it hears is the liar's: the others' are dropped (their requests
+      // time out, and those peers are backed off) until the liar has answered it with blocks.
+      Ed25519PublicKey joinerKey = c.members.get(late).publicKey();
+      SyncFirst gate = new SyncFirst(c.transports.get(late), () -> fresh.height() >= half,
+          c.members.get(liar).publicKey(), () -> lying.told.contains(joinerKey));
       c.transports.set(late, gate);
       AtomicReference<Throwable> failure = new AtomicReference<>();
       AtomicReference<Action.ProposalRejected> rejected = new AtomicReference<>();
@@ -207,10 +249,7 @@ class NodeSyncTest {
           + heights.get());
       assertEquals(reference.block(target).block().hash(), fresh.block(target).block().hash(), "same chain");
       assertTrue(joiner.syncedBlocks() >= half, "blocks came through bulk sync: " + joiner.syncedBlocks());
-      // Whether the joiner's bulk sync reaches the liar before consensus catch-up (which trusts
-      // verified certificates and is fast since issue 12) brings it level depends on connection
-      // order and timing; when it does, its tampered blocks were refused above (same chain).
-      // BlockSyncTest pins the liar's backoff deterministically.
+      assertTrue(lying.told.contains(joinerKey), "control: the liar answered the joiner with forged blocks");
       System.out.println("sync over " + transport + ": the liar answered " + lying.lies.get() + " requests");
     }
   }
