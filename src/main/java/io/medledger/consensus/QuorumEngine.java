@@ -1,5 +1,6 @@
 package io.medledger.consensus;
 
+import io.medledger.internal.PeerBudget;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.ConsensusMessage.BlockRequest;
 import io.medledger.consensus.ConsensusMessage.BlockResponse;
@@ -43,6 +44,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   }
 
   private static final int SEEN_LIMIT = 8192;
+  /** Block requests of one peer answered (and signature-checked) per second, and at once. */
+  static final int SERVE_PER_SECOND = 16;
+  /** Bad signatures one peer's messages may carry per second before it is not heard for a while. */
+  static final int FORGED_PER_SECOND = 8;
+  /** ... and at once. */
+  static final int FORGED_BURST = 64;
   /** A local entry waiting for a block is re-gossiped after retransmitInterval, then after doubling waits up to this many intervals. */
   private static final long REGOSSIP_BACKOFF = 16;
   private static final byte[] NO_SIG = new byte[64];
@@ -92,6 +99,12 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private final List<byte[]> gossipOut = new ArrayList<>();
   private final Admission admission = new Admission();
   private CatchUpPeers catchUp;
+  /** Bad signatures in each peer's messages: at most {@link #FORGED_PER_SECOND} a second, {@link #FORGED_BURST} at once. */
+  private final PeerBudget<Ed25519PublicKey> forged = new PeerBudget<>(FORGED_PER_SECOND, FORGED_BURST);
+  /** The peer whose message is being handled (charged for the signatures that fail), or null. */
+  private Ed25519PublicKey sender;
+  /** Block requests answered per peer: at most {@link #SERVE_PER_SECOND} a second, that many at once. */
+  private final PeerBudget<Ed25519PublicKey> served = new PeerBudget<>(SERVE_PER_SECOND, SERVE_PER_SECOND);
   private final LinkedHashMap<Digest, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Digest, Boolean> e) {
@@ -109,9 +122,31 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     this.key = ctx.key();
     this.me = key.publicKey();
     this.chainId = app.chainId();
-    this.verifier = ctx.verifier();
+    this.verifier = chargingFailures(ctx.verifier());
     this.pool = new PendingPool(cfg.maxPendingEntries(), cfg.maxBlockBytes(),
         Math.max(SEEN_LIMIT, 4 * cfg.maxBlockEntries()));
+  }
+
+  /**
+   * {@code inner}, charging each signature that fails to the peer whose message is being handled:
+   * honest nodes send only what they signed or verified, so a bad signature is its sender's.
+   */
+  private SignatureVerifier chargingFailures(SignatureVerifier inner) {
+    return new SignatureVerifier() {
+      @Override
+      public boolean verify(Ed25519PublicKey k, byte[] message, byte[] signature) {
+        boolean ok = inner.verify(k, message, signature);
+        if (!ok && sender != null) {
+          forged.charge(sender, 1);
+        }
+        return ok;
+      }
+
+      @Override
+      public void prepare(List<Ed25519PublicKey> keys, List<byte[]> messages, List<byte[]> signatures) {
+        inner.prepare(keys, messages, signatures);
+      }
+    };
   }
 
   static Ed25519PublicKey proposerOf(VoterSet m, long height, int round) {
@@ -334,6 +369,20 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   // ---------------------------------------------------------------- messages
 
   private void onBytes(Ed25519PublicKey from, byte[] bytes) {
+    // A peer whose messages carried too many bad signatures is not heard until its budget refills:
+    // its flood then costs this check, not a signature check per message.
+    if (from != null && !forged.allows(from, now())) {
+      return;
+    }
+    sender = from;
+    try {
+      onBytesFrom(from, bytes);
+    } finally {
+      sender = null;
+    }
+  }
+
+  private void onBytesFrom(Ed25519PublicKey from, byte[] bytes) {
     // Status and block requests repeat verbatim and their effect depends on our state: never skip them.
     boolean repeatable = bytes.length > 0
         && (bytes[0] == ConsensusMessage.TAG_STATUS || bytes[0] == ConsensusMessage.TAG_BLOCK_REQUEST);
@@ -386,10 +435,15 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         requestSync();
       }
     } else if (m instanceof BlockRequest q) {
-      // Served to a member of the height it asks for (after a reconfiguration, maybe not one of ours).
-      if (q.fromHeight() < height && app.membership(q.fromHeight()).nodes().contains(from)
-          && bodySigned(q, from, q.signature())) {
-        serve(q, from);
+      // Served to a member of the height it asks for (after a reconfiguration, maybe not one of ours),
+      // within its own budget, charged before its signature is checked: a flood of requests, signed
+      // or not, costs this node at most SERVE_PER_SECOND answers and checks per peer.
+      if (q.fromHeight() < height && from != null && app.membership(q.fromHeight()).nodes().contains(from)
+          && served.allows(from, now())) {
+        served.charge(from, 1);
+        if (bodySigned(q, from, q.signature())) {
+          serve(q, from);
+        }
       }
     } else if (m instanceof BlockResponse r) {
       if (peer >= 0 && r.fromHeight() <= height && r.fromHeight() + r.blocksRaw().size() > height

@@ -13,9 +13,13 @@ import java.util.Objects;
  * @param syncTimeout a sync request unanswered this long counts as a failure of that peer
  * @param syncBatch most blocks asked for in one sync request
  * @param syncBackoffMax cap of a failing peer's exponential backoff
+ * @param syncServeBytesPerSecond bytes of sync responses served to one peer per second, with a
+ *     burst of one second's worth: a peer that asks faster has its further requests dropped
+ *     unread (it times out and backs off, as an honest requester that outran the rate would),
+ *     so one member's requests cannot make this node read and send without bound
  */
 public record DriverOptions(long maxQueuedBytesPerPeer, Duration syncInterval, Duration syncTimeout,
-    int syncBatch, Duration syncBackoffMax) {
+    int syncBatch, Duration syncBackoffMax, long syncServeBytesPerSecond) {
   /** Most blocks one sync request may ask for. */
   public static final int MAX_SYNC_BATCH = 10_000;
 
@@ -33,15 +37,29 @@ public record DriverOptions(long maxQueuedBytesPerPeer, Duration syncInterval, D
         || syncBackoffMax.compareTo(syncInterval) < 0) {
       throw new IllegalArgumentException("sync timings must be positive and syncBackoffMax >= syncInterval");
     }
+    if (syncServeBytesPerSecond < TransportLimits.MIN_FRAME_BYTES) {
+      throw new IllegalArgumentException("syncServeBytesPerSecond must be at least " + TransportLimits.MIN_FRAME_BYTES);
+    }
   }
 
-  /** Defaults: 64 MiB queued per peer, sync probe every second, 5 s request timeout, 256 blocks per request, 30 s backoff cap. */
+  /**
+   * Defaults: 64 MiB queued per peer, sync probe every second, 5 s request timeout, 256 blocks per
+   * request, 30 s backoff cap, 64 MiB/s of sync responses per peer (about 1,900 blocks of 100
+   * registrations a second, twice the catch-up target).
+   */
   public static DriverOptions defaults() {
-    return new DriverOptions(64L << 20, Duration.ofSeconds(1), Duration.ofSeconds(5), 256, Duration.ofSeconds(30));
+    return new DriverOptions(64L << 20, Duration.ofSeconds(1), Duration.ofSeconds(5), 256, Duration.ofSeconds(30),
+        64L << 20);
   }
 
   /** A copy with other sync settings. */
   public DriverOptions withSync(Duration interval, Duration timeout, int batch, Duration backoffMax) {
-    return new DriverOptions(maxQueuedBytesPerPeer, interval, timeout, batch, backoffMax);
+    return new DriverOptions(maxQueuedBytesPerPeer, interval, timeout, batch, backoffMax, syncServeBytesPerSecond);
+  }
+
+  /** A copy with another rate of sync responses served per peer. */
+  public DriverOptions withSyncServeRate(long bytesPerSecond) {
+    return new DriverOptions(maxQueuedBytesPerPeer, syncInterval, syncTimeout, syncBatch, syncBackoffMax,
+        bytesPerSecond);
   }
 }

@@ -7,6 +7,7 @@ import io.medledger.consensus.ConsensusApp;
 import io.medledger.consensus.ConsensusProtocol;
 import io.medledger.consensus.Event;
 import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.PeerBudget;
 import io.medledger.internal.transport.NodeFrames;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -67,6 +68,8 @@ public final class ProtocolDriver implements AutoCloseable {
   private volatile Map.Entry<Ed25519PublicKey, Long> awaited;
   private final Map<Ed25519PublicKey, AtomicLong> queued = new ConcurrentHashMap<>();
   private final BlockSync sync;
+  /** Bytes of sync responses served per peer ({@link DriverOptions#syncServeBytesPerSecond}); loop only. */
+  private final PeerBudget<Ed25519PublicKey> serveBudget;
   private volatile long height;
   private final AtomicLong synced = new AtomicLong();
   private volatile int round;
@@ -92,6 +95,7 @@ public final class ProtocolDriver implements AutoCloseable {
     }
     this.maxFrameBytes = maxFrameBytes;
     this.sync = new BlockSync(options);
+    this.serveBudget = new PeerBudget<>(options.syncServeBytesPerSecond(), options.syncServeBytesPerSecond());
     String name = "medledger-driver-" + transport.self().toHex().substring(0, 8);
     this.loop = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, name);
@@ -436,6 +440,9 @@ public final class ProtocolDriver implements AutoCloseable {
   }
 
   private void serve(Ed25519PublicKey from, NodeFrames.SyncRequest q) {
+    if (!serveBudget.allows(from, now())) {
+      return; // over its rate: dropped before anything is read
+    }
     long committed = app.committedHeight();
     List<byte[]> blocks = new ArrayList<>();
     List<QuorumCertificate> certs = new ArrayList<>();
@@ -452,7 +459,9 @@ public final class ProtocolDriver implements AutoCloseable {
       blocks.add(b);
       certs.add(c);
     }
-    send(from, NodeFrames.encode(new NodeFrames.SyncResponse(q.fromHeight(), committed, blocks, certs)));
+    byte[] frame = NodeFrames.encode(new NodeFrames.SyncResponse(q.fromHeight(), committed, blocks, certs));
+    serveBudget.charge(from, frame.length);
+    send(from, frame);
   }
 
   private void onSyncResponse(Ed25519PublicKey from, NodeFrames.SyncResponse r) {

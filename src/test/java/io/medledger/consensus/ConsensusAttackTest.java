@@ -96,13 +96,7 @@ class ConsensusAttackTest {
       ConsensusProtocol p = f.start(7);
       Ed25519PrivateKey client = f.keys.get(0);
       Ed25519PublicKey proposer = QuorumEngine.proposerOf(f.membership, 1, 0);
-      List<Ed25519PublicKey> voters = Protocols.voters(protocol, f.membership);
-      List<Integer> signers = new ArrayList<>();
-      for (int i = 0; i < 7 && signers.size() < 3; i++) {
-        if (voters.contains(f.keys.get(i).publicKey())) {
-          signers.add(i);
-        }
-      }
+      List<Integer> signers = f.quorumOtherThan(7);
       List<byte[]> entries = List.of(SimEntry.sign(client, 1, new byte[] {1}).encode());
       SimBlock genuine = SimBlock.build(1, SimApp.genesisHash(f.chain), f.clock.millis(), proposer, entries);
       SimBlock forged = SimBlock.withRoot(1, SimApp.genesisHash(f.chain), f.clock.millis(), proposer,
@@ -117,6 +111,101 @@ class ConsensusAttackTest {
           protocol + ": the genuine block commits after the forgery: " + out);
       assertEquals(2, p.height(), protocol);
     }
+  }
+
+  // ------------------------------------------------------------- block requests, answered per peer
+
+  /**
+   * A member floods block requests: each peer's are answered (and signature-checked) at most
+   * {@link QuorumEngine#SERVE_PER_SECOND} a second, those with bad signatures charged too, and
+   * another member's requests still are.
+   */
+  @Test
+  void blockRequestsAreAnsweredAtMostAtEachPeersRate() {
+    for (String protocol : QUORUM) {
+      Fixture f = new Fixture(protocol, 4, 4);
+      ConsensusProtocol p = f.start(7);
+      List<Integer> signers = f.quorumOtherThan(7);
+      SimBlock b = SimBlock.build(1, SimApp.genesisHash(f.chain), f.clock.millis(),
+          QuorumEngine.proposerOf(f.membership, 1, 0), List.of());
+      p.handle(new Event.BlockDelivered(b.encode(), f.certificate(StatementKind.PRECOMMIT, 1, 0, b.hash(), signers)));
+      assertEquals(2, p.height(), protocol);
+      int n = SERVE_RATE;
+      assertEquals(n, answers(f, p, 0, 5 * n, true), protocol + ": a burst of a second's worth, then nothing");
+      assertEquals(0, answers(f, p, 0, 5 * n, true), protocol);
+      assertEquals(n, answers(f, p, 1, 5 * n, true), protocol + ": another member has its own budget");
+      f.clock.advance(java.time.Duration.ofMillis(500));
+      assertEquals(n / 2, answers(f, p, 0, 5 * n, true), protocol + ": half a second refills half");
+      assertEquals(0, answers(f, p, 2, n, false), protocol + ": forged requests are not answered");
+      assertEquals(0, answers(f, p, 2, 1, true), protocol + ": but they were charged");
+    }
+  }
+
+  private static final int SERVE_RATE = QuorumEngine.SERVE_PER_SECOND;
+
+  /**
+   * A member floods votes with bad signatures: once it has spent its budget of failures, its
+   * messages are dropped before any signature check, until the budget refills, while another
+   * member's votes are still checked and counted.
+   */
+  @Test
+  void aPeerSendingBadSignaturesIsNotHeardOnceItsBudgetIsSpent() {
+    for (String protocol : QUORUM) {
+      Fixture f = new Fixture(protocol, 4, 4);
+      java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+      SignatureVerifier counting = (k, m, sig) -> {
+        checks.incrementAndGet();
+        return k.verify(m, sig);
+      };
+      f.app = new SimApp(f.chain, f.membership, new SimLedger(), 1_000);
+      ConsensusProtocol p = Protocols.create(protocol, f.app, new ConsensusContext(f.keys.get(7), f.clock,
+          new SplittableRandom(7), new InMemorySafetyStore(), counting), ConsensusConfig.defaults());
+      p.handle(new Event.Start());
+      List<Ed25519PublicKey> voters = Protocols.voters(protocol, f.membership);
+      int flooder = f.quorumOtherThan(7).get(0);
+      int honest = f.quorumOtherThan(7).get(1);
+      int fv = voters.indexOf(f.keys.get(flooder).publicKey());
+      int hv = voters.indexOf(f.keys.get(honest).publicKey());
+      int sent = 1_000;
+      int before = checks.get();
+      for (int i = 0; i < sent; i++) {
+        Statement st = new Statement(StatementKind.PREVOTE, 1, 0, Sha256.hash(new byte[] {(byte) i, (byte) (i >> 8)}), -1);
+        byte[] junk = new byte[64];
+        junk[0] = (byte) i;
+        junk[1] = (byte) (i >> 8);
+        p.handle(f.received(f.keys.get(flooder), new Vote(st, fv, junk, -1, new byte[64])));
+      }
+      int flood = checks.get() - before;
+      assertTrue(flood >= QuorumEngine.FORGED_BURST && flood <= QuorumEngine.FORGED_BURST + 1,
+          protocol + ": " + flood + " of " + sent + " bad signatures checked");
+      Digest h = Sha256.hash(new byte[] {42});
+      before = checks.get();
+      p.handle(f.received(f.keys.get(honest), f.vote(f.keys.get(honest), hv, StatementKind.PREVOTE, 1, 0, h)));
+      assertEquals(before + 1, checks.get(), protocol + ": another member is still heard");
+      Vote good = f.vote(f.keys.get(flooder), fv, StatementKind.PREVOTE, 1, 0, h);
+      p.handle(f.received(f.keys.get(flooder), good));
+      assertEquals(before + 1, checks.get(), protocol + ": the flooder is not, even with a good signature");
+      f.clock.advance(java.time.Duration.ofMillis(1_000));
+      p.handle(f.received(f.keys.get(flooder), good));
+      assertEquals(before + 2, checks.get(), protocol + ": heard again once its budget refilled");
+    }
+  }
+
+  /** Sends {@code count} block requests from node {@code from} (well or badly signed); returns the answers. */
+  private static int answers(Fixture f, ConsensusProtocol p, int from, int count, boolean signed) {
+    int answered = 0;
+    for (int i = 0; i < count; i++) {
+      ConsensusMessage.BlockRequest q = ConsensusMessage.BlockRequest.sign(1, 16, from, f.keys.get(from), f.chain);
+      if (!signed) {
+        q = new ConsensusMessage.BlockRequest(1, 16, from, new byte[64]);
+      }
+      for (Action a : p.handle(f.received(f.keys.get(from), q))) {
+        if (a instanceof Action.Send sd && sd.message() instanceof ConsensusMessage.BlockResponse) {
+          answered++;
+        }
+      }
+    }
+    return answered;
   }
 
   // ------------------------------------------------------------- finding 1: the lock attack
@@ -319,6 +408,18 @@ class ConsensusAttackTest {
     Vote vote(Ed25519PrivateKey k, int voter, StatementKind kind, long h, int r, Digest hash) {
       Statement st = new Statement(kind, h, r, hash, -1);
       return new Vote(st, voter, k.sign(st.signingBytes(chain)), -1, new byte[64]);
+    }
+
+    /** Three voters of the protocol (node indices), none of them {@code node}: enough to certify. */
+    List<Integer> quorumOtherThan(int node) {
+      List<Ed25519PublicKey> voters = Protocols.voters(protocol, membership);
+      List<Integer> out = new ArrayList<>();
+      for (int i = 0; i < keys.size() && out.size() < 3; i++) {
+        if (i != node && voters.contains(keys.get(i).publicKey())) {
+          out.add(i);
+        }
+      }
+      return out;
     }
 
     /** A certificate signed by the given node indices (voter index = node index minus the federation size). */

@@ -56,6 +56,8 @@ final class NodeCluster implements AutoCloseable {
   int maxBlockEntries = 100;
   /** Most blocks a driver asks for in one bulk-sync request. */
   int syncBatch = 256;
+  /** Bytes of sync responses a driver serves one peer per second. */
+  long syncServeBytesPerSecond = DriverOptions.defaults().syncServeBytesPerSecond();
 
   ConsensusConfig consensusConfig() {
     ConsensusConfig d = ConsensusConfig.defaults().withBatching(maxBlockEntries, 1 << 20, Duration.ofMillis(20))
@@ -109,14 +111,25 @@ final class NodeCluster implements AutoCloseable {
         new InMemorySafetyStore());
     ConsensusProtocol p = Protocols.create(protocol, app, ctx, consensusConfig());
     return new ProtocolDriver(p, app, t, listener, DriverOptions.defaults()
-        .withSync(Duration.ofMillis(200), Duration.ofSeconds(2), syncBatch, Duration.ofSeconds(2)), LIMITS.maxFrameBytes());
+        .withSync(Duration.ofMillis(200), Duration.ofSeconds(2), syncBatch, Duration.ofSeconds(2))
+        .withSyncServeRate(syncServeBytesPerSecond), LIMITS.maxFrameBytes());
   }
 
   void startAll() {
+    startAllBut(-1);
+  }
+
+  /**
+   * Starts the driver of every member but {@code skipped} (none when -1), in member order: the
+   * skipped member's transport stays connected, for a test to speak through it.
+   */
+  void startAllBut(int skipped) {
     for (int i = 0; i < members.size(); i++) {
-      ProtocolDriver d = driver(i, ledgers.get(i), transports.get(i), new ConsensusListener() {});
-      drivers.add(d);
-      d.start();
+      if (i != skipped) {
+        ProtocolDriver d = driver(i, ledgers.get(i), transports.get(i), new ConsensusListener() {});
+        drivers.add(d);
+        d.start();
+      }
     }
   }
 

@@ -254,6 +254,62 @@ class NodeSyncTest {
     }
   }
 
+  /**
+   * One member floods a node with sync requests for its whole chain: the node answers it at the
+   * per-peer rate (plus one second's burst and one answer), and drops the rest unread, while the
+   * federation goes on committing.
+   */
+  @Test
+  void aMemberFloodingSyncRequestsIsAnsweredOnlyAtItsRate() throws Exception {
+    try (NodeCluster c = new NodeCluster("rotating-audit", false, 4, 4)) {
+      c.maxBlockEntries = 10;
+      long rate = 64 << 10;
+      c.syncServeBytesPerSecond = rate;
+      c.create();
+      int flooder = c.members.size() - 1; // an audit server whose driver never starts: its transport is the attacker's
+      c.startAllBut(flooder);
+      for (int i = 0; i < 200; i++) {
+        c.drivers.get(i % 4).submit(c.fixture.registerPatient(c.fixture.actor("f" + i)).encode());
+      }
+      Ledger victim = c.ledgers.get(0);
+      NodeCluster.await(() -> victim.height() >= 15, 60_000, () -> "15 blocks: " + victim.height());
+      Ed25519PublicKey victimKey = c.members.get(0).publicKey();
+      AtomicLong bytes = new AtomicLong();
+      AtomicInteger answers = new AtomicInteger();
+      AtomicLong largest = new AtomicLong();
+      c.transports.get(flooder).setReceiver((from, frame) -> {
+        if (from.equals(victimKey) && frame.length > 0 && frame[0] == NodeFrames.SYNC_RESPONSE) {
+          answers.incrementAndGet();
+          bytes.addAndGet(frame.length);
+          largest.accumulateAndGet(frame.length, Math::max);
+        }
+      });
+      byte[] ask = NodeFrames.encode(new NodeFrames.SyncRequest(1, 256));
+      long before = victim.height();
+      long start = System.nanoTime();
+      int asked = 0;
+      while (System.nanoTime() - start < 3_000_000_000L) {
+        for (int i = 0; i < 100; i++) {
+          asked += c.transports.get(flooder).send(victimKey, ask) ? 1 : 0;
+        }
+        Thread.sleep(5);
+      }
+      Thread.sleep(300); // the last answers on their way
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long bound = (long) (rate * seconds) + rate + largest.get();
+      System.out.printf("sync flood: %d requests in %.1f s, %d answered, %d bytes (bound %d)%n", asked, seconds,
+          answers.get(), bytes.get(), bound);
+      assertTrue(answers.get() >= 1 && asked >= 1_000, "control: the node answered, and was asked far more often: "
+          + answers.get() + " of " + asked);
+      assertTrue(bytes.get() <= bound, "answered " + bytes.get() + " bytes in " + seconds + " s, above " + bound);
+      assertTrue((long) asked * largest.get() > 10 * bound, "control: unbounded, the flood would have cost far more");
+      for (int i = 0; i < 40; i++) {
+        c.drivers.get(1 + i % 3).submit(c.fixture.registerPatient(c.fixture.actor("g" + i)).encode());
+      }
+      NodeCluster.await(() -> victim.height() > before + 2, 30_000, () -> "the federation goes on: " + victim.height());
+    }
+  }
+
   /** The durable height of a node's state: what its RocksDB store has committed. */
   static final class DurableHeight extends DelegatingStateStore {
     volatile long committed = -1;
