@@ -6,8 +6,10 @@ import java.util.Objects;
 /**
  * Tuning of a {@link ProtocolDriver} and its bulk sync. Immutable; validated at construction.
  *
- * @param maxQueuedBytesPerPeer inbound bytes of one peer waiting for the event loop; further frames
- *     of that peer are dropped until the loop catches up (the protocols tolerate loss)
+ * @param maxQueuedBytesPerPeer inbound bytes of one peer waiting for the event loop, each frame
+ *     counted with 64 bytes more for its queue slot; further frames of that peer are dropped until
+ *     the loop catches up (the protocols tolerate loss). The loop takes one waiting frame of each
+ *     peer in turn, so one peer's backlog does not hold back the others'
  * @param syncInterval how often the node asks a peer for blocks past its height when it is not
  *     already fetching
  * @param syncTimeout a sync request unanswered this long counts as a failure of that peer

@@ -10,7 +10,9 @@ import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.PeerBudget;
 import io.medledger.internal.transport.NodeFrames;
 import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -54,6 +56,8 @@ public final class ProtocolDriver implements AutoCloseable {
    * batch: 64 blocks of 3 or more signatures each are past the size where a batch is cheaper.
    */
   static final int PREDECODE_RUN = 64;
+  /** What a waiting frame is charged beyond its bytes (its queue slot and array header), so tiny frames cannot hold more memory than the quota. */
+  static final int FRAME_COST = 64;
 
   private final ConsensusProtocol protocol;
   private final ConsensusApp<?> app;
@@ -66,7 +70,12 @@ public final class ProtocolDriver implements AutoCloseable {
   private final ThreadPoolExecutor decoder;
   /** The peer and first height of the sync request sent last (a hint for the decoder), or null. */
   private volatile Map.Entry<Ed25519PublicKey, Long> awaited;
+  /** Each peer's bytes waiting for the loop (frames plus {@link #FRAME_COST} each), bounded by {@link DriverOptions#maxQueuedBytesPerPeer}. */
   private final Map<Ed25519PublicKey, AtomicLong> queued = new ConcurrentHashMap<>();
+  /** Frames waiting for the loop, per peer, the peers in turn order; guarded by itself. */
+  private final LinkedHashMap<Ed25519PublicKey, ArrayDeque<byte[]>> inbox = new LinkedHashMap<>();
+  /** Whether a {@link #drainRound} is queued on the loop; guarded by {@link #inbox}. */
+  private boolean drainScheduled;
   private final BlockSync sync;
   /** Bytes of sync responses served per peer ({@link DriverOptions#syncServeBytesPerSecond}); loop only. */
   private final PeerBudget<Ed25519PublicKey> serveBudget;
@@ -221,25 +230,75 @@ public final class ProtocolDriver implements AutoCloseable {
     if (stopped || from == null || frame.length > maxFrameBytes) {
       return;
     }
+    boolean response = frame.length > 0 && frame[0] == NodeFrames.SYNC_RESPONSE;
+    Map.Entry<Ed25519PublicKey, Long> a = awaited;
+    if (response && (a == null || !a.getKey().equals(from))) {
+      return; // nobody asked this peer: not worth decoding
+    }
     AtomicLong q = queued.computeIfAbsent(from, k -> new AtomicLong());
-    if (q.addAndGet(frame.length) > options.maxQueuedBytesPerPeer()) {
-      q.addAndGet(-frame.length);
+    long cost = frame.length + FRAME_COST;
+    if (q.addAndGet(cost) > options.maxQueuedBytesPerPeer()) {
+      q.addAndGet(-cost);
       return;
     }
-    Runnable onLoop = () -> {
-      q.addAndGet(-frame.length);
-      if (!stopped) {
-        dispatch(from, frame);
-      }
-    };
-    try {
-      if (frame.length > 0 && frame[0] == NodeFrames.SYNC_RESPONSE) {
+    if (response) {
+      try {
         decoder.execute(() -> decodeAhead(from, frame, q));
-      } else {
-        loop.execute(onLoop);
+      } catch (RejectedExecutionException e) {
+        q.addAndGet(-cost);
       }
+      return;
+    }
+    boolean schedule;
+    synchronized (inbox) {
+      inbox.computeIfAbsent(from, k -> new ArrayDeque<>()).add(frame);
+      schedule = !drainScheduled;
+      drainScheduled = true;
+    }
+    if (schedule) {
+      scheduleDrain();
+    }
+  }
+
+  private void scheduleDrain() {
+    try {
+      loop.execute(this::drainRound);
     } catch (RejectedExecutionException e) {
-      q.addAndGet(-frame.length);
+      // closed: the inbox is dropped with the driver
+    }
+  }
+
+  /**
+   * On the loop: one frame of each peer with frames waiting, in turn, then the loop's other work
+   * (timers, local submissions) before the next round. So a peer that floods the node gets one
+   * frame in each round like every other peer, and its backlog delays neither theirs nor the
+   * node's own work by more than one frame per peer.
+   */
+  private void drainRound() {
+    List<Map.Entry<Ed25519PublicKey, byte[]>> round = new ArrayList<>();
+    synchronized (inbox) {
+      for (var it = inbox.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Ed25519PublicKey, ArrayDeque<byte[]>> e = it.next();
+        round.add(Map.entry(e.getKey(), e.getValue().poll()));
+        if (e.getValue().isEmpty()) {
+          it.remove(); // it rejoins at the end of the turn when its next frame comes
+        }
+      }
+    }
+    for (Map.Entry<Ed25519PublicKey, byte[]> e : round) {
+      AtomicLong q = queued.get(e.getKey());
+      q.addAndGet(-(e.getValue().length + FRAME_COST));
+      if (!stopped) {
+        dispatch(e.getKey(), e.getValue());
+      }
+    }
+    boolean more;
+    synchronized (inbox) {
+      more = !inbox.isEmpty();
+      drainScheduled = more;
+    }
+    if (more && !stopped) {
+      scheduleDrain();
     }
   }
 
@@ -257,7 +316,7 @@ public final class ProtocolDriver implements AutoCloseable {
     }
     NodeFrames.Frame decoded = f;
     Runnable onLoop = () -> {
-      q.addAndGet(-frame.length);
+      q.addAndGet(-(frame.length + FRAME_COST));
       if (!stopped) {
         if (decoded == null) {
           dispatch(from, frame);
@@ -277,7 +336,7 @@ public final class ProtocolDriver implements AutoCloseable {
       }
       loop.execute(onLoop);
     } catch (RejectedExecutionException e) {
-      q.addAndGet(-frame.length);
+      q.addAndGet(-(frame.length + FRAME_COST));
       return;
     }
     long first = blocks.isEmpty() ? 0 : ((NodeFrames.SyncResponse) decoded).fromHeight();

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.chain.Ledger;
 import io.medledger.consensus.ConsensusMessage;
+import io.medledger.consensus.LedgerApp;
 import io.medledger.consensus.Protocols;
 import io.medledger.consensus.Statement;
 import io.medledger.consensus.StatementKind;
+import io.medledger.crypto.Digest;
+import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Sha256;
 import io.medledger.internal.transport.NodeFrames;
@@ -15,18 +18,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * One member floods every other node with votes that carry bad signatures, as fast as the
- * transport takes them: each node stops hearing it once its budget of bad signatures is spent, so
- * the federation goes on committing at its pace.
+ * One member floods every other node with votes, as fast as it can make them, while clients
+ * submit entries: the federation goes on committing at its pace.
  */
 @Timeout(120)
 class ConsensusFloodTest {
-  @Test
-  void aMemberFloodingForgedVotesDoesNotStallTheFederation() throws Exception {
+  /** How many votes went to each node, and how many blocks the federation committed meanwhile. */
+  private record Outcome(int sent, long blocks) {}
+
+  /** The signature a flooded vote carries. */
+  private interface Signer {
+    byte[] sign(Statement st, Ed25519PrivateKey key, Digest chainId);
+  }
+
+  /**
+   * Runs 4 + 4 nodes on the in-JVM transport; the last audit server's driver never starts, and
+   * its transport sends, for 5 s, the prevotes {@code sign} makes (from a statement and the signing
+   * key) to every other node, {@code batch} at a time with a pause of {@code pauseMillis} after each.
+   */
+  private static Outcome flood(String name, int batch, long pauseMillis, Signer sign) throws Exception {
     try (NodeCluster c = new NodeCluster("rotating-audit", false, 4, 4)) {
       c.maxBlockEntries = 10;
       c.create();
-      int flooder = c.members.size() - 1; // an audit server whose driver never starts: its transport is the attacker's
+      int flooder = c.members.size() - 1;
       c.startAllBut(flooder);
       Ledger reference = c.ledgers.get(0);
       for (int i = 0; i < 40; i++) {
@@ -34,7 +48,7 @@ class ConsensusFloodTest {
       }
       NodeCluster.await(() -> reference.height() >= 3, 60_000, () -> "3 blocks: " + reference.height());
       List<Ed25519PublicKey> voters = Protocols.voters(c.protocol,
-          new io.medledger.consensus.LedgerApp(reference).membership(reference.height() + 1));
+          new LedgerApp(reference).membership(reference.height() + 1));
       int voter = voters.indexOf(c.members.get(flooder).publicKey());
       PeerTransport attacker = c.transports.get(flooder);
       long before = reference.height();
@@ -43,14 +57,11 @@ class ConsensusFloodTest {
       int submitted = 0;
       while (System.nanoTime() - start < 5_000_000_000L) {
         long h = reference.height() + 1;
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < batch; i++) {
           Statement st = new Statement(StatementKind.PREVOTE, h, i % 8, Sha256.hash(new byte[] {(byte) sent,
               (byte) (sent >> 8), (byte) (sent >> 16)}), -1);
-          byte[] junk = new byte[64];
-          junk[0] = (byte) sent;
-          junk[1] = (byte) (sent >> 8);
-          junk[2] = (byte) (sent >> 16);
-          byte[] frame = NodeFrames.consensus(new ConsensusMessage.Vote(st, voter, junk, -1, new byte[64]).encode());
+          byte[] frame = NodeFrames.consensus(new ConsensusMessage.Vote(st, voter,
+              sign.sign(st, c.members.get(flooder).key(), c.fixture.params.chainId()), -1, new byte[64]).encode());
           for (int j = 0; j < flooder; j++) {
             attacker.send(c.members.get(j).publicKey(), frame);
           }
@@ -60,13 +71,40 @@ class ConsensusFloodTest {
           c.drivers.get(submitted % 4).submit(c.fixture.registerPatient(c.fixture.actor("b" + submitted)).encode());
           submitted++;
         }
-        Thread.sleep(1);
+        if (pauseMillis > 0) {
+          Thread.sleep(pauseMillis);
+        }
       }
-      long during = reference.height() - before;
-      System.out.printf("vote flood: %d forged votes to each of %d nodes in 5 s; %d blocks committed meanwhile%n", sent,
-          flooder, during);
-      assertTrue(sent >= 20_000, "control: the flood was heavy: " + sent);
-      assertTrue(during >= 10, "the federation went on committing during the flood: " + during + " blocks");
+      Outcome o = new Outcome(sent, reference.height() - before);
+      System.out.printf("%s: %d votes to each of %d nodes in 5 s; %d blocks committed meanwhile%n", name, o.sent(),
+          flooder, o.blocks());
+      return o;
     }
+  }
+
+  /**
+   * Votes with bad signatures: each node stops hearing the flooder once its budget of bad
+   * signatures is spent (with that check removed, 29,050 votes and 4 blocks on 2026-12-06).
+   */
+  @Test
+  void aMemberFloodingForgedVotesDoesNotStallTheFederation() throws Exception {
+    Outcome o = flood("forged vote flood", 50, 1, (st, key, chain) -> {
+      byte[] junk = Sha256.hash(st.hash().toByteArray()).toByteArray();
+      return java.util.Arrays.copyOf(junk, 64);
+    });
+    assertTrue(o.sent() >= 20_000, "control: the flood was heavy: " + o.sent());
+    assertTrue(o.blocks() >= 10, "the federation went on committing during the flood: " + o.blocks() + " blocks");
+  }
+
+  /**
+   * Votes the flooder really signed, each a new statement, so each costs its receivers a signature
+   * check: each node's loop takes one frame of each peer in turn, so the flood's backlog does not
+   * hold back the others' votes (with the former first-come queue, 13,400 votes and 5 blocks).
+   */
+  @Test
+  void aMemberFloodingSignedVotesDoesNotStallTheFederation() throws Exception {
+    Outcome o = flood("signed vote flood", 20, 0, (st, key, chain) -> key.sign(st.signingBytes(chain)));
+    assertTrue(o.sent() >= 5_000, "control: the flood was heavy: " + o.sent());
+    assertTrue(o.blocks() >= 10, "the federation went on committing during the flood: " + o.blocks() + " blocks");
   }
 }
