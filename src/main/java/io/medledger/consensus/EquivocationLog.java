@@ -33,6 +33,11 @@ final class EquivocationLog {
     return null;
   }
 
+  /** Whether the signer has already been caught equivocating in the slot: its further statements there add nothing. */
+  boolean caught(Ed25519PublicKey signer, StatementKind kind, long height, int round) {
+    return !reported.isEmpty() && reported.contains(new Key(signer, kind, height, round));
+  }
+
   /** The first statement seen for the slot, or null. */
   Signed first(Ed25519PublicKey signer, StatementKind kind, long height, int round) {
     return firstSeen.get(new Key(signer, kind, height, round));

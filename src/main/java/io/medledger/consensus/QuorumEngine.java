@@ -613,7 +613,10 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       return;
     }
     Ed25519PublicKey k = voters.get(v.voter());
-    if (!verifier.verify(k, st.signingBytes(chainId), v.sigRaw())) {
+    // A voter caught equivocating in this slot is not heard there again: a flood of statements it
+    // really signed, each with a new hash, costs two signature checks per slot, and no tally room.
+    if (equivocations.caught(k, st.kind(), st.height(), st.round())
+        || !verifier.verify(k, st.signingBytes(chainId), v.sigRaw())) {
       return;
     }
     noteStatement(k, st, v.sigRaw());

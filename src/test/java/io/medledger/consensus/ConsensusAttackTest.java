@@ -144,6 +144,41 @@ class ConsensusAttackTest {
   private static final int SERVE_RATE = QuorumEngine.SERVE_PER_SECOND;
 
   /**
+   * A voter floods votes it really signed, each for a new hash in one round: once caught
+   * equivocating there (evidence reported once), its further votes in that slot are dropped before
+   * any signature check; its votes in another round still count.
+   */
+  @Test
+  void aVoterCaughtEquivocatingIsNotCheckedAgainInThatSlot() {
+    for (String protocol : QUORUM) {
+      Fixture f = new Fixture(protocol, 4, 4);
+      java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+      f.app = new SimApp(f.chain, f.membership, new SimLedger(), 1_000);
+      ConsensusProtocol p = Protocols.create(protocol, f.app, new ConsensusContext(f.keys.get(7), f.clock,
+          new SplittableRandom(7), new InMemorySafetyStore(), (k, m, sig) -> {
+            checks.incrementAndGet();
+            return k.verify(m, sig);
+          }), ConsensusConfig.defaults());
+      p.handle(new Event.Start());
+      int node = f.quorumOtherThan(7).get(0);
+      Ed25519PrivateKey k = f.keys.get(node);
+      int voter = Protocols.voters(protocol, f.membership).indexOf(k.publicKey());
+      int evidence = 0;
+      int before = checks.get();
+      for (int i = 0; i < 200; i++) {
+        Vote v = f.vote(k, voter, StatementKind.PREVOTE, 1, 0, Sha256.hash(new byte[] {(byte) i}));
+        for (Action a : p.handle(f.received(k, v))) {
+          evidence += a instanceof Action.EvidenceFound ? 1 : 0;
+        }
+      }
+      assertEquals(1, evidence, protocol + ": the equivocation is reported once");
+      assertEquals(2, checks.get() - before, protocol + ": two of 200 signed votes checked");
+      p.handle(f.received(k, f.vote(k, voter, StatementKind.PREVOTE, 1, 1, Sha256.hash(new byte[] {1}))));
+      assertEquals(3, checks.get() - before, protocol + ": another round is another slot");
+    }
+  }
+
+  /**
    * A member floods votes with bad signatures: once it has spent its budget of failures, its
    * messages are dropped before any signature check, until the budget refills, while another
    * member's votes are still checked and counted.
