@@ -46,8 +46,8 @@ public record DriverOptions(long maxQueuedBytesPerPeer, Duration syncInterval, D
 
   /**
    * Defaults: 64 MiB queued per peer, sync probe every second, 5 s request timeout, 256 blocks per
-   * request, 30 s backoff cap, 64 MiB/s of sync responses per peer (about 1,900 blocks of 100
-   * registrations a second, twice the catch-up target).
+   * request, 30 s backoff cap, 64 MiB/s of sync responses per peer (about 2,400 blocks a second of
+   * the sync benchmark's mixed workload, 27 KB each: more than twice the catch-up target).
    */
   public static DriverOptions defaults() {
     return new DriverOptions(64L << 20, Duration.ofSeconds(1), Duration.ofSeconds(5), 256, Duration.ofSeconds(30),
