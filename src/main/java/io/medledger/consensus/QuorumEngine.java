@@ -554,6 +554,9 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     Statement st = p.statement();
     int r = st.round();
     Ed25519PublicKey prop = proposerOf(membership, height, r);
+    if (equivocations.caught(prop, StatementKind.PROPOSAL, height, r)) {
+      return; // a proposer caught equivocating in this round is not heard in it again
+    }
     EquivocationLog.Signed known = equivocations.first(prop, StatementKind.PROPOSAL, height, r);
     boolean alreadyVerified = known != null && known.st().equals(st)
         && java.security.MessageDigest.isEqual(known.sig(), p.sigRaw());

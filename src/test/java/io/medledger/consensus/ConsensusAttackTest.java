@@ -149,7 +149,7 @@ class ConsensusAttackTest {
    * any signature check; its votes in another round still count.
    */
   @Test
-  void aVoterCaughtEquivocatingIsNotCheckedAgainInThatSlot() {
+  void aMemberCaughtEquivocatingIsNotCheckedAgainInThatSlot() {
     for (String protocol : QUORUM) {
       Fixture f = new Fixture(protocol, 4, 4);
       java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
@@ -175,6 +175,20 @@ class ConsensusAttackTest {
       assertEquals(2, checks.get() - before, protocol + ": two of 200 signed votes checked");
       p.handle(f.received(k, f.vote(k, voter, StatementKind.PREVOTE, 1, 1, Sha256.hash(new byte[] {1}))));
       assertEquals(3, checks.get() - before, protocol + ": another round is another slot");
+      // the same for the proposer of a round
+      Ed25519PublicKey proposer = QuorumEngine.proposerOf(f.membership, 1, 0);
+      Ed25519PrivateKey pk = f.keys.stream().filter(x -> x.publicKey().equals(proposer)).findFirst().orElseThrow();
+      evidence = 0;
+      before = checks.get();
+      for (int i = 0; i < 100; i++) {
+        SimBlock b = f.block(pk, 1, f.clock.millis() - i);
+        Statement st = new Statement(StatementKind.PROPOSAL, 1, 0, b.hash(), -1);
+        for (Action a : p.handle(f.received(pk, new Proposal(st, pk.sign(st.signingBytes(f.chain)), b.encode(), null)))) {
+          evidence += a instanceof Action.EvidenceFound ? 1 : 0;
+        }
+      }
+      assertEquals(1, evidence, protocol + ": the proposer's equivocation is reported once");
+      assertTrue(checks.get() - before <= 4, protocol + ": " + (checks.get() - before) + " checks for 100 proposals");
     }
   }
 
