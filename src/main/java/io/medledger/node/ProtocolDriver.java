@@ -236,7 +236,7 @@ public final class ProtocolDriver implements AutoCloseable {
       return; // nobody asked this peer: not worth decoding
     }
     AtomicLong q = queued.computeIfAbsent(from, k -> new AtomicLong());
-    long cost = frame.length + FRAME_COST;
+    long cost = cost(frame);
     if (q.addAndGet(cost) > options.maxQueuedBytesPerPeer()) {
       q.addAndGet(-cost);
       return;
@@ -258,6 +258,11 @@ public final class ProtocolDriver implements AutoCloseable {
     if (schedule) {
       scheduleDrain();
     }
+  }
+
+  /** What a waiting frame counts against its peer's quota. */
+  private static long cost(byte[] frame) {
+    return frame.length + (long) FRAME_COST;
   }
 
   private void scheduleDrain() {
@@ -286,8 +291,7 @@ public final class ProtocolDriver implements AutoCloseable {
       }
     }
     for (Map.Entry<Ed25519PublicKey, byte[]> e : round) {
-      AtomicLong q = queued.get(e.getKey());
-      q.addAndGet(-(e.getValue().length + FRAME_COST));
+      queued.get(e.getKey()).addAndGet(-cost(e.getValue()));
       if (!stopped) {
         dispatch(e.getKey(), e.getValue());
       }
@@ -316,7 +320,7 @@ public final class ProtocolDriver implements AutoCloseable {
     }
     NodeFrames.Frame decoded = f;
     Runnable onLoop = () -> {
-      q.addAndGet(-(frame.length + FRAME_COST));
+      q.addAndGet(-cost(frame));
       if (!stopped) {
         if (decoded == null) {
           dispatch(from, frame);
@@ -336,7 +340,7 @@ public final class ProtocolDriver implements AutoCloseable {
       }
       loop.execute(onLoop);
     } catch (RejectedExecutionException e) {
-      q.addAndGet(-(frame.length + FRAME_COST));
+      q.addAndGet(-cost(frame));
       return;
     }
     long first = blocks.isEmpty() ? 0 : ((NodeFrames.SyncResponse) decoded).fromHeight();
