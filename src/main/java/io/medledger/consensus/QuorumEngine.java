@@ -46,6 +46,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private static final int SEEN_LIMIT = 8192;
   /** Block requests of one peer answered (and signature-checked) per second, and at once. */
   static final int SERVE_PER_SECOND = 16;
+  /** Timeouts per voter a second that may raise its highest timeout round (an honest voter raises it about once a round). */
+  static final int TIMEOUTS_PER_SECOND = 16;
   /** Bad signatures one peer's messages may carry per second before it is not heard for a while. */
   static final int FORGED_PER_SECOND = 8;
   /** ... and at once. */
@@ -103,6 +105,8 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private final PeerBudget<Ed25519PublicKey> forged = new PeerBudget<>(FORGED_PER_SECOND, FORGED_BURST);
   /** The peer whose message is being handled (charged for the signatures that fail), or null. */
   private Ed25519PublicKey sender;
+  /** Timeouts that raised a voter's highest round, per voter index: {@link #TIMEOUTS_PER_SECOND} a second, that many at once. */
+  private final PeerBudget<Integer> raisedTimeouts = new PeerBudget<>(TIMEOUTS_PER_SECOND, TIMEOUTS_PER_SECOND);
   /** Block requests answered per peer: at most {@link #SERVE_PER_SECOND} a second, that many at once. */
   private final PeerBudget<Ed25519PublicKey> served = new PeerBudget<>(SERVE_PER_SECOND, SERVE_PER_SECOND);
   private final LinkedHashMap<Digest, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
@@ -632,10 +636,20 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     if (t.voter() >= voters.size()) {
       return;
     }
+    int aux = st.auxRound();
+    boolean teaches = aux >= 0 && aux > lock.validRound;
+    // Checked only when it can change something: a round above the voter's highest so far (at most
+    // TIMEOUTS_PER_SECOND of those a second per voter, charged once verified, so that another
+    // member cannot spend a voter's budget), or a proof of lock this node lacks.
+    if (!teaches && (st.round() <= timeouts.highest(t.voter()) || !raisedTimeouts.allows(t.voter(), now()))) {
+      return;
+    }
     if (!verifier.verify(voters.get(t.voter()), st.signingBytes(chainId), t.sigRaw())) {
       return;
     }
-    int aux = st.auxRound();
+    if (st.round() > timeouts.highest(t.voter())) {
+      raisedTimeouts.charge(t.voter(), 1);
+    }
     if (aux >= 0 && aux > lock.validRound) {
       if (!isProofOfLock(t.proofOfLock(), aux, st.hash())) {
         return;

@@ -18,6 +18,11 @@ final class RoundSync {
     timeoutRounds.merge(voter, round, Math::max);
   }
 
+  /** The highest round {@code voter} timed out at, or -1. */
+  int highest(int voter) {
+    return timeoutRounds.getOrDefault(voter, -1);
+  }
+
   /** The number of voters that timed out at some round. */
   int voters() {
     return timeoutRounds.size();

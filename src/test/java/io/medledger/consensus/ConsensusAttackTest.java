@@ -144,6 +144,47 @@ class ConsensusAttackTest {
   private static final int SERVE_RATE = QuorumEngine.SERVE_PER_SECOND;
 
   /**
+   * A voter floods timeouts it really signed, each for a higher round: at most
+   * {@link QuorumEngine#TIMEOUTS_PER_SECOND} a second are checked, timeouts at or below its highest
+   * round are not checked at all, and another voter's still are.
+   */
+  @Test
+  void timeoutsThatRaiseAVotersRoundAreCheckedAtMostAtTheRate() {
+    for (String protocol : QUORUM) {
+      Fixture f = new Fixture(protocol, 4, 4);
+      List<Integer> others = f.quorumOtherThan(7);
+      ConsensusProtocol p = f.startCounting(7);
+      Ed25519PrivateKey k = f.keys.get(others.get(0));
+      int voter = Protocols.voters(protocol, f.membership).indexOf(k.publicKey());
+      int rate = QuorumEngine.TIMEOUTS_PER_SECOND;
+      int before = f.checks.get();
+      for (int r = 1; r <= 1_000; r++) {
+        p.handle(f.received(k, timeout(f, k, voter, r)));
+      }
+      assertEquals(rate, f.checks.get() - before, protocol + ": 1,000 rising rounds at once");
+      before = f.checks.get();
+      for (int r = 1; r <= rate; r++) {
+        p.handle(f.received(k, timeout(f, k, voter, r)));
+      }
+      assertEquals(0, f.checks.get() - before, protocol + ": rounds at or below its highest change nothing");
+      Ed25519PrivateKey other = f.keys.get(others.get(1));
+      p.handle(f.received(other, timeout(f, other, Protocols.voters(protocol, f.membership).indexOf(other.publicKey()), 3)));
+      assertEquals(1, f.checks.get() - before, protocol + ": another voter has its own budget");
+      f.clock.advance(java.time.Duration.ofMillis(500));
+      before = f.checks.get();
+      for (int r = 1_001; r <= 2_000; r++) {
+        p.handle(f.received(k, timeout(f, k, voter, r)));
+      }
+      assertEquals(rate / 2, f.checks.get() - before, protocol + ": half a second refills half");
+    }
+  }
+
+  private static Timeout timeout(Fixture f, Ed25519PrivateKey k, int voter, int round) {
+    Statement st = new Statement(StatementKind.TIMEOUT, 1, round, Statement.NO_BLOCK, -1);
+    return new Timeout(st, voter, k.sign(st.signingBytes(f.chain)), null, new byte[0]);
+  }
+
+  /**
    * A voter floods votes it really signed, each for a new hash in one round: once caught
    * equivocating there (evidence reported once), its further votes in that slot are dropped before
    * any signature check; its votes in another round still count.
@@ -152,19 +193,12 @@ class ConsensusAttackTest {
   void aMemberCaughtEquivocatingIsNotCheckedAgainInThatSlot() {
     for (String protocol : QUORUM) {
       Fixture f = new Fixture(protocol, 4, 4);
-      java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
-      f.app = new SimApp(f.chain, f.membership, new SimLedger(), 1_000);
-      ConsensusProtocol p = Protocols.create(protocol, f.app, new ConsensusContext(f.keys.get(7), f.clock,
-          new SplittableRandom(7), new InMemorySafetyStore(), (k, m, sig) -> {
-            checks.incrementAndGet();
-            return k.verify(m, sig);
-          }), ConsensusConfig.defaults());
-      p.handle(new Event.Start());
+      ConsensusProtocol p = f.startCounting(7);
       int node = f.quorumOtherThan(7).get(0);
       Ed25519PrivateKey k = f.keys.get(node);
       int voter = Protocols.voters(protocol, f.membership).indexOf(k.publicKey());
       int evidence = 0;
-      int before = checks.get();
+      int before = f.checks.get();
       for (int i = 0; i < 200; i++) {
         Vote v = f.vote(k, voter, StatementKind.PREVOTE, 1, 0, Sha256.hash(new byte[] {(byte) i}));
         for (Action a : p.handle(f.received(k, v))) {
@@ -172,14 +206,14 @@ class ConsensusAttackTest {
         }
       }
       assertEquals(1, evidence, protocol + ": the equivocation is reported once");
-      assertEquals(2, checks.get() - before, protocol + ": two of 200 signed votes checked");
+      assertEquals(2, f.checks.get() - before, protocol + ": two of 200 signed votes checked");
       p.handle(f.received(k, f.vote(k, voter, StatementKind.PREVOTE, 1, 1, Sha256.hash(new byte[] {1}))));
-      assertEquals(3, checks.get() - before, protocol + ": another round is another slot");
+      assertEquals(3, f.checks.get() - before, protocol + ": another round is another slot");
       // the same for the proposer of a round
       Ed25519PublicKey proposer = QuorumEngine.proposerOf(f.membership, 1, 0);
       Ed25519PrivateKey pk = f.keys.stream().filter(x -> x.publicKey().equals(proposer)).findFirst().orElseThrow();
       evidence = 0;
-      before = checks.get();
+      before = f.checks.get();
       for (int i = 0; i < 100; i++) {
         SimBlock b = f.block(pk, 1, f.clock.millis() - i);
         Statement st = new Statement(StatementKind.PROPOSAL, 1, 0, b.hash(), -1);
@@ -188,7 +222,7 @@ class ConsensusAttackTest {
         }
       }
       assertEquals(1, evidence, protocol + ": the proposer's equivocation is reported once");
-      assertTrue(checks.get() - before <= 4, protocol + ": " + (checks.get() - before) + " checks for 100 proposals");
+      assertTrue(f.checks.get() - before <= 4, protocol + ": " + (f.checks.get() - before) + " checks for 100 proposals");
     }
   }
 
@@ -201,22 +235,14 @@ class ConsensusAttackTest {
   void aPeerSendingBadSignaturesIsNotHeardOnceItsBudgetIsSpent() {
     for (String protocol : QUORUM) {
       Fixture f = new Fixture(protocol, 4, 4);
-      java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
-      SignatureVerifier counting = (k, m, sig) -> {
-        checks.incrementAndGet();
-        return k.verify(m, sig);
-      };
-      f.app = new SimApp(f.chain, f.membership, new SimLedger(), 1_000);
-      ConsensusProtocol p = Protocols.create(protocol, f.app, new ConsensusContext(f.keys.get(7), f.clock,
-          new SplittableRandom(7), new InMemorySafetyStore(), counting), ConsensusConfig.defaults());
-      p.handle(new Event.Start());
+      ConsensusProtocol p = f.startCounting(7);
       List<Ed25519PublicKey> voters = Protocols.voters(protocol, f.membership);
       int flooder = f.quorumOtherThan(7).get(0);
       int honest = f.quorumOtherThan(7).get(1);
       int fv = voters.indexOf(f.keys.get(flooder).publicKey());
       int hv = voters.indexOf(f.keys.get(honest).publicKey());
       int sent = 1_000;
-      int before = checks.get();
+      int before = f.checks.get();
       for (int i = 0; i < sent; i++) {
         Statement st = new Statement(StatementKind.PREVOTE, 1, 0, Sha256.hash(new byte[] {(byte) i, (byte) (i >> 8)}), -1);
         byte[] junk = new byte[64];
@@ -224,19 +250,19 @@ class ConsensusAttackTest {
         junk[1] = (byte) (i >> 8);
         p.handle(f.received(f.keys.get(flooder), new Vote(st, fv, junk, -1, new byte[64])));
       }
-      int flood = checks.get() - before;
+      int flood = f.checks.get() - before;
       assertTrue(flood >= QuorumEngine.FORGED_BURST && flood <= QuorumEngine.FORGED_BURST + 1,
           protocol + ": " + flood + " of " + sent + " bad signatures checked");
       Digest h = Sha256.hash(new byte[] {42});
-      before = checks.get();
+      before = f.checks.get();
       p.handle(f.received(f.keys.get(honest), f.vote(f.keys.get(honest), hv, StatementKind.PREVOTE, 1, 0, h)));
-      assertEquals(before + 1, checks.get(), protocol + ": another member is still heard");
+      assertEquals(before + 1, f.checks.get(), protocol + ": another member is still heard");
       Vote good = f.vote(f.keys.get(flooder), fv, StatementKind.PREVOTE, 1, 0, h);
       p.handle(f.received(f.keys.get(flooder), good));
-      assertEquals(before + 1, checks.get(), protocol + ": the flooder is not, even with a good signature");
+      assertEquals(before + 1, f.checks.get(), protocol + ": the flooder is not, even with a good signature");
       f.clock.advance(java.time.Duration.ofMillis(1_000));
       p.handle(f.received(f.keys.get(flooder), good));
-      assertEquals(before + 2, checks.get(), protocol + ": heard again once its budget refilled");
+      assertEquals(before + 2, f.checks.get(), protocol + ": heard again once its budget refilled");
     }
   }
 
@@ -423,6 +449,8 @@ class ConsensusAttackTest {
     final Digest chain = Sha256.hash("attack".getBytes(StandardCharsets.UTF_8));
     final String protocol;
     final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    /** Signatures checked by the node of {@link #startCounting}. */
+    final java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
     SimApp app;
 
     Fixture(String protocol, int fed, int aud) {
@@ -457,6 +485,19 @@ class ConsensusAttackTest {
     Vote vote(Ed25519PrivateKey k, int voter, StatementKind kind, long h, int r, Digest hash) {
       Statement st = new Statement(kind, h, r, hash, -1);
       return new Vote(st, voter, k.sign(st.signingBytes(chain)), -1, new byte[64]);
+    }
+
+    /** Starts {@code node} as {@link #start} does, counting in {@link #checks} each signature it checks. */
+    ConsensusProtocol startCounting(int node) {
+      app = new SimApp(chain, membership, new SimLedger(), 1_000);
+      SignatureVerifier counting = (k, m, sig) -> {
+        checks.incrementAndGet();
+        return k.verify(m, sig);
+      };
+      ConsensusProtocol p = Protocols.create(protocol, app, new ConsensusContext(keys.get(node), clock,
+          new SplittableRandom(node), new InMemorySafetyStore(), counting), ConsensusConfig.defaults());
+      p.handle(new Event.Start());
+      return p;
     }
 
     /** Three voters of the protocol (node indices), none of them {@code node}: enough to certify. */
