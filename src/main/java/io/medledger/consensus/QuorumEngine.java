@@ -442,7 +442,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       // Served to a member of the height it asks for (after a reconfiguration, maybe not one of ours),
       // within its own budget, charged before its signature is checked: a flood of requests, signed
       // or not, costs this node at most SERVE_PER_SECOND answers and checks per peer.
-      if (q.fromHeight() < height && from != null && app.membership(q.fromHeight()).nodes().contains(from)
+      if (q.fromHeight() < height && app.membership(q.fromHeight()).nodes().contains(from)
           && served.allows(from, now())) {
         served.charge(from, 1);
         if (bodySigned(q, from, q.signature())) {
@@ -638,16 +638,17 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     }
     int aux = st.auxRound();
     boolean teaches = aux >= 0 && aux > lock.validRound;
+    boolean raises = st.round() > timeouts.highest(t.voter());
     // Checked only when it can change something: a round above the voter's highest so far (at most
     // TIMEOUTS_PER_SECOND of those a second per voter, charged once verified, so that another
     // member cannot spend a voter's budget), or a proof of lock this node lacks.
-    if (!teaches && (st.round() <= timeouts.highest(t.voter()) || !raisedTimeouts.allows(t.voter(), now()))) {
+    if (!teaches && !(raises && raisedTimeouts.allows(t.voter(), now()))) {
       return;
     }
     if (!verifier.verify(voters.get(t.voter()), st.signingBytes(chainId), t.sigRaw())) {
       return;
     }
-    if (st.round() > timeouts.highest(t.voter())) {
+    if (raises) {
       raisedTimeouts.charge(t.voter(), 1);
     }
     if (aux >= 0 && aux > lock.validRound) {
