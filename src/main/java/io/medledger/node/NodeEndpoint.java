@@ -8,9 +8,13 @@ import java.util.function.Predicate;
  * A node's listening endpoint for clients: TLS 1.3 with mutual authentication, where each client
  * presents a certificate bound to its participant Ed25519 key (see {@link TlsIdentity}) and the
  * node's authorizer decides, during the handshake, whether that key may connect. Requests go to
- * the {@link RequestHandler}; several may be in flight per connection (bounded), and reading from a
- * connection pauses while its requests in flight hold more than
- * {@link TransportLimits#inboundMemoryBytes()}. Uses Netty (optional dependency).
+ * the {@link RequestHandler}. Each client key may hold a few connections and has one inbound rate
+ * over all of them ({@link TransportLimits#inboundFramesPerSecond()},
+ * {@link TransportLimits#inboundBytesPerSecond()}); per connection, requests in flight are bounded
+ * in number and by {@link TransportLimits#inboundMemoryBytes()}, and answers the socket has not
+ * taken by {@link TransportLimits#outboundQueueBytes()} (an answer past it is replaced by an
+ * error). Reading from a connection pauses while any of these is reached. Uses Netty (optional
+ * dependency).
  *
  * <p>Thread-safe.
  */
@@ -39,6 +43,11 @@ public final class NodeEndpoint implements AutoCloseable {
   /** Client connections refused at the handshake since start. */
   public long refusedConnections() {
     return impl.refusedConnections();
+  }
+
+  /** Answers replaced by an error since start because their client did not read them in time. */
+  public long droppedResponses() {
+    return impl.droppedResponses();
   }
 
   /** Stops listening and closes every client connection; idempotent. */

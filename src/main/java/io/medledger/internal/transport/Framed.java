@@ -7,6 +7,7 @@ import io.medledger.crypto.Sha256;
 import io.medledger.node.TransportLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.SocketChannel;
@@ -53,10 +54,10 @@ final class Framed {
     }, limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Writes one frame. */
-  static void write(ChannelHandlerContext ctx, byte[] payload) {
+  /** Writes one frame; the future completes once the socket has taken it, or the write failed. */
+  static ChannelFuture write(ChannelHandlerContext ctx, byte[] payload) {
     ByteBuf buf = Unpooled.wrappedBuffer(FrameCodec.prefix(payload.length), payload);
-    ctx.writeAndFlush(buf);
+    return ctx.writeAndFlush(buf);
   }
 
   /** Authenticates, says hello, then passes frames on. */
@@ -80,6 +81,14 @@ final class Framed {
     /** The connection was refused before it was ready. */
     abstract void refused(String why);
 
+    /**
+     * Called once the authenticated peer is admitted, before the hello: {@code null} lets the
+     * connection go on, a reason refuses it. By default every admitted peer goes on.
+     */
+    String claimSlot(Ed25519PublicKey peer) {
+      return null;
+    }
+
     /** The peer broke the wire protocol (bad hello, oversized frame); the connection is closed after this. */
     void violation(String why) {
       refused(why);
@@ -102,6 +111,12 @@ final class Framed {
         }
         if (!accept.test(peer)) {
           refused("key " + peer.toHex() + " is not admitted");
+          ctx.close();
+          return;
+        }
+        String full = claimSlot(peer);
+        if (full != null) {
+          refused(full);
           ctx.close();
           return;
         }

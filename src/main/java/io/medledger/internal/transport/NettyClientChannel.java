@@ -159,6 +159,11 @@ public final class NettyClientChannel implements ClientChannel {
     return f;
   }
 
+  /** Stops or resumes reading the node's responses (for tests of a client that does not read). */
+  void reading(boolean on) {
+    channel.config().setAutoRead(on);
+  }
+
   @Override
   public boolean isOpen() {
     return channel.isActive();

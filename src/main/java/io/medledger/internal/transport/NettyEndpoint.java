@@ -17,6 +17,8 @@ import io.netty.channel.socket.SocketChannel;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
@@ -28,14 +30,25 @@ import java.util.function.Predicate;
  * The server side of the client request channel (see {@code io.medledger.node.NodeEndpoint}):
  * TLS 1.3 with client certificates bound to participant keys that {@code authorizer} admits; each
  * request frame is {@code id(8) || request}, each response {@code id(8) || status(1) || body}
- * (status 0: the handler's answer, 1: an error without detail). Per connection at most
- * {@link #MAX_IN_FLIGHT} requests are in flight (more are answered with an error at once) and
- * reading pauses while the requests in flight hold more than {@code inboundMemoryBytes}.
+ * (status 0: the handler's answer, 1: an error without detail). What one client can make the
+ * node hold or do is bounded:
+ * <ul>
+ *   <li>per client key, at most {@link #MAX_CONNECTIONS_PER_CLIENT} connections, and one inbound
+ *       rate shared by all of them ({@code inboundBytesPerSecond}, {@code inboundFramesPerSecond};
+ *       reading pauses while it is in deficit);
+ *   <li>per connection, at most {@link #MAX_IN_FLIGHT} requests in flight (more are answered with
+ *       an error at once); reading pauses while the requests in flight hold more than
+ *       {@code inboundMemoryBytes}, or while responses the socket has not taken hold more than
+ *       half of {@code outboundQueueBytes}; a response that would take them past
+ *       {@code outboundQueueBytes} is replaced by an error ({@link #droppedResponses}).
+ * </ul>
  * Thread-safe.
  */
 public final class NettyEndpoint implements AutoCloseable {
   /** Requests one connection may have in flight. */
   public static final int MAX_IN_FLIGHT = 8192;
+  /** Connections one client key may hold at once; more are refused after the TLS handshake. */
+  public static final int MAX_CONNECTIONS_PER_CLIENT = 8;
   static final byte[] OK = {0};
   static final byte[] ERROR = {1};
   private static final System.Logger LOG = System.getLogger(NettyEndpoint.class.getName());
@@ -43,6 +56,10 @@ public final class NettyEndpoint implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel server;
   private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong queued = new AtomicLong();
+  /** Each client key's share; touched only on the endpoint's one event loop. */
+  private final Map<Ed25519PublicKey, Share> shares = new HashMap<>();
   private volatile boolean closed;
 
   /**
@@ -100,6 +117,19 @@ public final class NettyEndpoint implements AutoCloseable {
     return refused.get();
   }
 
+  /**
+   * Responses replaced by an error since start, because their connection's queue of responses not
+   * yet taken by the socket was full (a client that does not read).
+   */
+  public long droppedResponses() {
+    return dropped.get();
+  }
+
+  /** Bytes of responses on all connections that the sockets have not taken yet. */
+  public long queuedResponseBytes() {
+    return queued.get();
+  }
+
   @Override
   public void close() {
     if (!closed) {
@@ -109,17 +139,54 @@ public final class NettyEndpoint implements AutoCloseable {
     }
   }
 
+  /** One client key's share of the endpoint: its open connections and its inbound rate. */
+  private static final class Share {
+    final InboundRate rate;
+    int connections;
+
+    Share(InboundRate rate) {
+      this.rate = rate;
+    }
+  }
+
   private final class Conn extends Framed.Handler {
     private final RequestHandler handler;
     private final TransportLimits limits;
+    private Share share;
     private int inFlight;
     private long inFlightBytes;
-    private boolean paused;
+    private long queuedBytes;
+    private boolean pausedByMemory;
+    private boolean pausedByOutput;
+    private boolean pausedByRate;
 
     Conn(Predicate<Ed25519PublicKey> admit, RequestHandler handler, TransportLimits limits) {
       super(Framed.CLIENT_CHANNEL, admit);
       this.handler = handler;
       this.limits = limits;
+    }
+
+    @Override
+    String claimSlot(Ed25519PublicKey client) {
+      Share s = shares.computeIfAbsent(client, k -> new Share(new InboundRate(limits, System.nanoTime())));
+      if (s.connections >= MAX_CONNECTIONS_PER_CLIENT) {
+        return "key " + client.toHex() + " already holds " + MAX_CONNECTIONS_PER_CLIENT + " connections";
+      }
+      s.connections++;
+      share = s;
+      return null;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      Share s = share;
+      if (s != null) {
+        share = null;
+        if (--s.connections == 0) {
+          shares.remove(peer, s);
+        }
+      }
+      super.channelInactive(ctx);
     }
 
     @Override
@@ -140,16 +207,21 @@ public final class NettyEndpoint implements AutoCloseable {
         ctx.close();
         return;
       }
+      if (share != null && share.rate.charge(frame.length, System.nanoTime()) && !pausedByRate) {
+        pausedByRate = true;
+        updateAutoRead(ctx);
+        resumeWhenRefilled(ctx);
+      }
       if (inFlight >= MAX_IN_FLIGHT) {
-        Framed.write(ctx, Framed.frame(id, ERROR, new byte[0]));
+        send(ctx, id, ERROR, new byte[0]);
         return;
       }
       byte[] request = java.util.Arrays.copyOfRange(frame, 8, frame.length);
       inFlight++;
       inFlightBytes += frame.length;
-      if (inFlightBytes > limits.inboundMemoryBytes() && !paused) {
-        paused = true;
-        ctx.channel().config().setAutoRead(false);
+      if (inFlightBytes > limits.inboundMemoryBytes() && !pausedByMemory) {
+        pausedByMemory = true;
+        updateAutoRead(ctx);
       }
       CompletableFuture<byte[]> f;
       try {
@@ -161,9 +233,9 @@ public final class NettyEndpoint implements AutoCloseable {
       f.whenComplete((body, err) -> ctx.executor().execute(() -> {
         inFlight--;
         inFlightBytes -= size;
-        if (paused && inFlightBytes <= limits.inboundMemoryBytes() / 2) {
-          paused = false;
-          ctx.channel().config().setAutoRead(true);
+        if (pausedByMemory && inFlightBytes <= limits.inboundMemoryBytes() / 2) {
+          pausedByMemory = false;
+          updateAutoRead(ctx);
         }
         if (!ctx.channel().isActive()) {
           return;
@@ -172,11 +244,50 @@ public final class NettyEndpoint implements AutoCloseable {
           if (err != null) {
             LOG.log(Level.DEBUG, () -> "request failed: " + err);
           }
-          Framed.write(ctx, Framed.frame(id, ERROR, new byte[0]));
+          send(ctx, id, ERROR, new byte[0]);
+        } else if (queuedBytes + body.length + 9 > limits.outboundQueueBytes()) {
+          dropped.incrementAndGet();
+          send(ctx, id, ERROR, new byte[0]);
         } else {
-          Framed.write(ctx, Framed.frame(id, OK, body));
+          send(ctx, id, OK, body);
         }
       }));
+    }
+
+    /** Writes a response frame, counted as queued until the socket has taken it. */
+    private void send(ChannelHandlerContext ctx, long id, byte[] status, byte[] body) {
+      byte[] out = Framed.frame(id, status, body);
+      long n = out.length + FrameCodec.PREFIX;
+      queuedBytes += n;
+      queued.addAndGet(n);
+      if (!pausedByOutput && queuedBytes > limits.outboundQueueBytes() / 2) {
+        pausedByOutput = true;
+        updateAutoRead(ctx);
+      }
+      Framed.write(ctx, out).addListener(done -> {
+        queuedBytes -= n;
+        queued.addAndGet(-n);
+        if (pausedByOutput && queuedBytes <= limits.outboundQueueBytes() / 4) {
+          pausedByOutput = false;
+          updateAutoRead(ctx);
+        }
+      });
+    }
+
+    private void resumeWhenRefilled(ChannelHandlerContext ctx) {
+      ctx.executor().schedule(() -> {
+        Share s = share;
+        if (s != null && s.rate.inDeficit(System.nanoTime())) {
+          resumeWhenRefilled(ctx);
+        } else {
+          pausedByRate = false;
+          updateAutoRead(ctx);
+        }
+      }, share == null ? 1 : share.rate.millisToRefill(), TimeUnit.MILLISECONDS);
+    }
+
+    private void updateAutoRead(ChannelHandlerContext ctx) {
+      ctx.channel().config().setAutoRead(!pausedByMemory && !pausedByOutput && !pausedByRate);
     }
   }
 }

@@ -358,9 +358,7 @@ public final class NettyPeerTransport implements PeerTransport {
 
   private final class PeerHandler extends Framed.Handler {
     private Link link;
-    private double byteTokens = limits.inboundBytesPerSecond();
-    private double frameTokens = limits.inboundFramesPerSecond();
-    private long lastRefill = System.nanoTime();
+    private final InboundRate rate = new InboundRate(limits, System.nanoTime());
     private boolean pausedByRate;
     private boolean pausedByMemory;
     private ChannelHandlerContext context;
@@ -454,28 +452,13 @@ public final class NettyPeerTransport implements PeerTransport {
       }
     }
 
-    /** Token buckets of one second: going below zero pauses reading until the deficit refills. */
+    /** Charges the frame to the connection's rate: going below zero pauses reading until the deficit refills. */
     private void account(ChannelHandlerContext ctx, int bytes) {
-      refill();
-      byteTokens -= bytes;
-      frameTokens -= 1;
-      if (!pausedByRate && inDeficit()) {
+      if (rate.charge(bytes, System.nanoTime()) && !pausedByRate) {
         pausedByRate = true;
         updateAutoRead();
         scheduleResume(ctx);
       }
-    }
-
-    private void refill() {
-      long now = System.nanoTime();
-      double secs = (now - lastRefill) / 1e9;
-      lastRefill = now;
-      byteTokens = Math.min(limits.inboundBytesPerSecond(), byteTokens + secs * limits.inboundBytesPerSecond());
-      frameTokens = Math.min(limits.inboundFramesPerSecond(), frameTokens + secs * limits.inboundFramesPerSecond());
-    }
-
-    private boolean inDeficit() {
-      return byteTokens < 0 || frameTokens < 0;
     }
 
     /**
@@ -483,16 +466,14 @@ public final class NettyPeerTransport implements PeerTransport {
      * still arrive and deepen the deficit, so the resume re-checks it and waits again if needed.
      */
     private void scheduleResume(ChannelHandlerContext ctx) {
-      double wait = Math.max(-byteTokens / limits.inboundBytesPerSecond(), -frameTokens / limits.inboundFramesPerSecond());
       ctx.executor().schedule(() -> {
-        refill();
-        if (inDeficit()) {
+        if (rate.inDeficit(System.nanoTime())) {
           scheduleResume(ctx);
         } else {
           pausedByRate = false;
           updateAutoRead();
         }
-      }, Math.max(1, (long) Math.ceil(wait * 1000)), TimeUnit.MILLISECONDS);
+      }, rate.millisToRefill(), TimeUnit.MILLISECONDS);
     }
 
     @Override

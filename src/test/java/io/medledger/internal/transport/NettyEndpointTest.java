@@ -1,0 +1,170 @@
+package io.medledger.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.node.PeerAddress;
+import io.medledger.node.RequestHandler;
+import io.medledger.node.TlsIdentity;
+import io.medledger.node.TransportException;
+import io.medledger.node.TransportLimits;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What one client can make the request endpoint hold or do. */
+@Timeout(120)
+class NettyEndpointTest {
+  private static final PeerAddress ANY = new PeerAddress("127.0.0.1", 0);
+  private static final TransportLimits BASE = TransportLimits.defaults().withMaxFrameBytes(64 << 10)
+      .withTiming(Duration.ofSeconds(20), Duration.ofSeconds(10), Duration.ofMillis(20), Duration.ofMillis(200));
+
+  @Test
+  void aClientThatDoesNotReadCannotMakeTheNodeQueueMoreThanItsBound() throws Exception {
+    TransportLimits limits = BASE.withOutboundQueueBytes(1 << 20);
+    byte[] answer = new byte[32 << 10];
+    AtomicInteger handled = new AtomicInteger();
+    RequestHandler big = (who, req) -> {
+      handled.incrementAndGet();
+      return CompletableFuture.completedFuture(answer);
+    };
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    int n = 2000; // 64 MB of answers if nothing bounded them
+    try (NettyEndpoint ep = new NettyEndpoint(ANY, TlsIdentity.of(node), client.publicKey()::equals, big, limits);
+        NettyClientChannel ch = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client),
+            limits)) {
+      ch.reading(false);
+      List<CompletableFuture<byte[]>> fs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        fs.add(ch.request(new byte[] {(byte) i}));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (handled.get() < n && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Thread.sleep(200); // the last answers reach the queue
+      long queued = ep.queuedResponseBytes();
+      assertTrue(queued <= limits.outboundQueueBytes() + NettyEndpoint.MAX_IN_FLIGHT * 16L,
+          "responses queued for a client that does not read: " + queued);
+      assertTrue(handled.get() < n || ep.droppedResponses() > 0,
+          "either reading paused or answers were dropped (handled " + handled.get() + ")");
+
+      ch.reading(true);
+      int ok = 0;
+      int errors = 0;
+      for (int i = 0; i < n; i++) {
+        try {
+          fs.get(i).get(30, TimeUnit.SECONDS);
+          ok++;
+        } catch (ExecutionException e) {
+          assertTrue(e.getCause() instanceof TransportException);
+          errors++;
+        }
+      }
+      assertEquals(n, ok + errors, "every request was answered, with its response or an error");
+      assertEquals(ep.droppedResponses(), errors, "each error is a dropped response");
+      assertTrue(ch.isOpen(), "the connection stays usable");
+      assertEquals(answer.length, ch.request(new byte[] {1}).get(10, TimeUnit.SECONDS).length);
+      long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (ep.queuedResponseBytes() != 0 && System.nanoTime() < deadline2) {
+        Thread.sleep(10);
+      }
+      assertEquals(0, ep.queuedResponseBytes(), "everything sent is accounted for");
+    }
+  }
+
+  @Test
+  void oneClientKeysConnectionsShareOneInboundRate() throws Exception {
+    int perSecond = 2000;
+    TransportLimits limits = BASE.withInbound(64L << 20, 128L << 20, perSecond);
+    ConcurrentLinkedQueue<Long> seenAt = new ConcurrentLinkedQueue<>();
+    RequestHandler echo = (who, req) -> {
+      seenAt.add(System.nanoTime());
+      return CompletableFuture.completedFuture(new byte[] {1});
+    };
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    int perConnection = 5000;
+    try (NettyEndpoint ep = new NettyEndpoint(ANY, TlsIdentity.of(node), client.publicKey()::equals, echo, limits);
+        NettyClientChannel a = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client), limits);
+        NettyClientChannel b = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client), limits)) {
+      List<CompletableFuture<byte[]>> fs = new ArrayList<>();
+      byte[] request = new byte[1000];
+      for (int i = 0; i < perConnection; i++) {
+        fs.add(a.request(request));
+        fs.add(b.request(request));
+      }
+      for (CompletableFuture<byte[]> f : fs) {
+        f.get(30, TimeUnit.SECONDS); // nothing is lost: every request is answered in the end
+      }
+      long first = seenAt.stream().mapToLong(Long::longValue).min().orElseThrow();
+      double window = 1.5;
+      long early = seenAt.stream().filter(t -> t - first <= (long) (window * 1e9)).count();
+      // a full bucket, the window's refill, and what two reads in progress already held
+      long bound = perSecond + (long) (perSecond * window) + 2 * 70;
+      assertTrue(early <= bound, early + " requests handled in the first " + window + " s, above " + bound);
+      assertEquals(2 * perConnection, seenAt.size());
+    }
+  }
+
+  @Test
+  void aClientKeyHoldsAtMostItsConnections() throws Exception {
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey other = Ed25519PrivateKey.generate();
+    RequestHandler one = (who, req) -> CompletableFuture.completedFuture(new byte[] {1});
+    List<NettyClientChannel> open = new ArrayList<>();
+    try (NettyEndpoint ep = new NettyEndpoint(ANY, TlsIdentity.of(node),
+        k -> k.equals(client.publicKey()) || k.equals(other.publicKey()), one, BASE)) {
+      for (int i = 0; i < NettyEndpoint.MAX_CONNECTIONS_PER_CLIENT; i++) {
+        open.add(new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client), BASE));
+      }
+      long refusedBefore = ep.refusedConnections();
+      assertThrows(TransportException.class, () -> new NettyClientChannel(ep.boundAddress(), node.publicKey(),
+          TlsIdentity.of(client), BASE).close());
+      assertEquals(refusedBefore + 1, ep.refusedConnections());
+      for (NettyClientChannel c : open) {
+        assertEquals(1, c.request(new byte[] {0}).get(10, TimeUnit.SECONDS).length, "the admitted ones still work");
+      }
+      try (NettyClientChannel o = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(other),
+          BASE)) {
+        assertEquals(1, o.request(new byte[] {0}).get(10, TimeUnit.SECONDS).length, "another key is not affected");
+      }
+      open.remove(0).close();
+      NettyClientChannel again = reconnect(ep, node, client);
+      open.add(again);
+      assertEquals(1, again.request(new byte[] {0}).get(10, TimeUnit.SECONDS).length, "a closed slot is free again");
+    } finally {
+      for (NettyClientChannel c : open) {
+        c.close();
+      }
+    }
+  }
+
+  /** Connects once the endpoint has seen an earlier connection close. */
+  private static NettyClientChannel reconnect(NettyEndpoint ep, Ed25519PrivateKey node, Ed25519PrivateKey client)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try {
+        return new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client), BASE);
+      } catch (TransportException e) {
+        if (System.nanoTime() > deadline) {
+          throw new TimeoutException("the closed connection's slot was not freed: " + e.getMessage());
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+}
