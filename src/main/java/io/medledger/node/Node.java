@@ -117,6 +117,8 @@ public final class Node implements AutoCloseable {
   private final LedgerRequests ledgerRequests;
   private volatile io.medledger.internal.tlog.TileHttpServer tileServer;
   private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
+  /** Pending submissions per client key of the client endpoint (keys with none are absent). */
+  private final Map<Ed25519PublicKey, Integer> pendingByClient = new ConcurrentHashMap<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -290,7 +292,7 @@ public final class Node implements AutoCloseable {
     }
     try {
       NodeEndpoint ep = NodeEndpoint.start(config.clientListen(), TlsIdentity.of(keys.ledgerSecretKey()), n::admitsClient,
-          n::handleRequest, TransportLimits.defaults().withMaxFrameBytes(config.limits().maxRequestBytes()));
+          n::handleRequest, clientLimits(config.limits()));
       n.clientAddress = ep.boundAddress();
       n.closeWith(ep);
     } catch (Exception e) { // Netty throws a BindException undeclared
@@ -300,6 +302,12 @@ public final class Node implements AutoCloseable {
           + " (field 'client_listen'): " + c.getMessage(), e);
     }
     return n;
+  }
+
+  /** The client endpoint's transport bounds: frames up to the largest request, the configured rate per client. */
+  static TransportLimits clientLimits(NodeConfig.NodeLimits l) {
+    TransportLimits t = TransportLimits.defaults().withMaxFrameBytes(l.maxRequestBytes());
+    return t.withInbound(t.inboundMemoryBytes(), t.inboundBytesPerSecond(), l.clientRequestsPerSecond());
   }
 
   /** The chain parameters of {@code config}'s chain under its consensus protocol. */
@@ -756,7 +764,15 @@ public final class Node implements AutoCloseable {
       switch (request[0]) {
         case ClientWire.SUBMIT: {
           byte[] entry = java.util.Arrays.copyOfRange(request, 1, request.length);
-          return submit(entry).handle((f, t) -> {
+          CompletableFuture<Finality> submitted;
+          if (claimPending(client)) {
+            submitted = submit(entry);
+            submitted.whenComplete((f, t) -> releasePending(client));
+          } else {
+            submitted = refused(SubmissionRefusedException.Cause.BUSY, "this client has "
+                + config.limits().maxPendingPerClient() + " submissions pending; retry later");
+          }
+          return submitted.handle((f, t) -> {
             if (t == null) {
               return ClientWire.finalAt(f.height(), f.blockHash());
             }
@@ -791,6 +807,24 @@ public final class Node implements AutoCloseable {
     } catch (MalformedEncodingException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** Counts one more pending submission of {@code client}, unless it holds its maximum. */
+  private boolean claimPending(Ed25519PublicKey client) {
+    boolean[] claimed = new boolean[1];
+    pendingByClient.compute(client, (k, n) -> {
+      int c = n == null ? 0 : n;
+      if (c >= config.limits().maxPendingPerClient()) {
+        return n;
+      }
+      claimed[0] = true;
+      return c + 1;
+    });
+    return claimed[0];
+  }
+
+  private void releasePending(Ed25519PublicKey client) {
+    pendingByClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   private byte[] checkpointResponse(Optional<Digest> id) {

@@ -111,6 +111,12 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         genesis, genesisHash, keySource, consensus, limits, t, storage, anchoring);
   }
 
+  /** This configuration with the client limits {@code l}. */
+  public NodeConfig withLimits(NodeLimits l) {
+    return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
+        genesis, genesisHash, keySource, consensus, l, tiles, storage, anchoring);
+  }
+
   /** This configuration with the storage settings {@code s}. */
   public NodeConfig withStorage(StorageSettings s) {
     return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,
@@ -259,18 +265,24 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
    *
    * @param maxPendingSubmissions submissions waiting for finality at once; more are refused
    * @param maxRequestBytes largest client request
+   * @param maxPendingPerClient submissions one client key may have waiting at once; more from it
+   *     are refused, so that one client cannot take the whole pool
+   * @param clientRequestsPerSecond requests per second one client key may send, over all its
+   *     connections (reading from it pauses beyond that)
    */
-  public record NodeLimits(int maxPendingSubmissions, int maxRequestBytes) {
+  public record NodeLimits(int maxPendingSubmissions, int maxRequestBytes, int maxPendingPerClient,
+      int clientRequestsPerSecond) {
     /** Validates the fields. */
     public NodeLimits {
-      if (maxPendingSubmissions < 1 || maxRequestBytes < 1024) {
+      if (maxPendingSubmissions < 1 || maxRequestBytes < 1024 || maxPendingPerClient < 1
+          || clientRequestsPerSecond < 1) {
         throw new IllegalArgumentException("limits out of range");
       }
     }
 
-    /** Defaults: 200,000 pending submissions, 4 MiB requests. */
+    /** Defaults: 200,000 pending submissions, 20,000 per client; 4 MiB requests, 20,000 a second per client. */
     public static NodeLimits defaults() {
-      return new NodeLimits(200_000, 4 << 20);
+      return new NodeLimits(200_000, 4 << 20, 20_000, 20_000);
     }
   }
 
@@ -360,7 +372,9 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     ConfigObject l = o.optionalObject("limits");
     NodeLimits limits = new NodeLimits(
         (int) l.integer("max_pending_submissions", 1, 10_000_000, dl.maxPendingSubmissions()),
-        (int) l.integer("max_request_bytes", 1024, 64 << 20, dl.maxRequestBytes()));
+        (int) l.integer("max_request_bytes", 1024, 64 << 20, dl.maxRequestBytes()),
+        (int) l.integer("max_pending_per_client", 1, 10_000_000, dl.maxPendingPerClient()),
+        (int) l.integer("client_requests_per_second", 1, 10_000_000, dl.clientRequestsPerSecond()));
     l.finish();
     Optional<TileServing> tiles = Optional.empty();
     if (o.has("tiles")) {
@@ -460,6 +474,8 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       g.writeObjectFieldStart("limits");
       g.writeNumberField("max_pending_submissions", limits.maxPendingSubmissions());
       g.writeNumberField("max_request_bytes", limits.maxRequestBytes());
+      g.writeNumberField("max_pending_per_client", limits.maxPendingPerClient());
+      g.writeNumberField("client_requests_per_second", limits.clientRequestsPerSecond());
       g.writeEndObject();
       if (role == ServerRole.STORAGE || !storage.equals(StorageSettings.defaults())) {
         g.writeObjectFieldStart("storage");

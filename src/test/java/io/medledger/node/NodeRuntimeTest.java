@@ -92,6 +92,56 @@ class NodeRuntimeTest {
     assertEquals(done, f);
   }
 
+  /**
+   * A client key holds at most {@code limits.max_pending_per_client} submissions at once on a
+   * node: beyond that the node answers BUSY to that client alone, and frees its share as its
+   * submissions settle.
+   */
+  @Test
+  void oneClientCannotTakeTheWholePendingPool() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 1, 0), RANDOM);
+    Path d = t.nodeDirectories().get(0);
+    NodeConfig c = NodeConfig.read(d.resolve("node.json"));
+    NodeConfig.NodeLimits l = c.limits();
+    NodeConfig limited = c.withLimits(new NodeConfig.NodeLimits(l.maxPendingSubmissions(), l.maxRequestBytes(), 3,
+        l.clientRequestsPerSecond()));
+    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
+    // alone on a network of its own: no quorum, so every submission stays pending
+    Node alone = Node.start(limited, k, new LocalNetwork().attach(k.ledgerKey()), true, NodeMetrics.NONE);
+    nodes.add(alone);
+    io.medledger.crypto.Digest chain = alone.ledger().parameters().chainId();
+    io.medledger.crypto.Ed25519PublicKey greedy = Ed25519PrivateKey.generate(RANDOM).publicKey();
+    io.medledger.crypto.Ed25519PublicKey other = Ed25519PrivateKey.generate(RANDOM).publicKey();
+    List<CompletableFuture<byte[]>> held = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      held.add(alone.handleRequest(greedy, submitRequest(patient(chain))));
+    }
+    Thread.sleep(200);
+    assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "no quorum: all three are pending");
+    byte[] fourth = alone.handleRequest(greedy, submitRequest(patient(chain))).get(5, TimeUnit.SECONDS);
+    assertEquals(io.medledger.internal.node.ClientWire.REFUSED, fourth[0]);
+    assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), fourth[1]);
+    CompletableFuture<byte[]> others = alone.handleRequest(other, submitRequest(patient(chain)));
+    Thread.sleep(200);
+    assertTrue(!others.isDone(), "another client still gets a place in the pool");
+    // a submission that settles frees its place: a refused one settles at once
+    Entry e = patient(chain);
+    PatientRegistration p = (PatientRegistration) e;
+    Entry forged = Entry.sign(new PatientRegistration(p.patientKey(), p.createdAt(), List.of()), chain,
+        Ed25519PrivateKey.generate(RANDOM));
+    byte[] bad = alone.handleRequest(other, submitRequest(forged)).get(5, TimeUnit.SECONDS);
+    assertEquals(SubmissionRefusedException.Cause.RULE.ordinal(), bad[1]);
+    for (int i = 0; i < 2; i++) {
+      assertTrue(!alone.handleRequest(other, submitRequest(patient(chain))).isDone(), "place " + (i + 2) + " of 3");
+    }
+    byte[] over = alone.handleRequest(other, submitRequest(patient(chain))).get(5, TimeUnit.SECONDS);
+    assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), over[1], "the other client at its own bound");
+  }
+
+  private static byte[] submitRequest(Entry e) {
+    return io.medledger.internal.node.ClientWire.submit(e.encode());
+  }
+
   @Test
   void concurrentSubmissionsShareBlocksAndBecomeFinalEverywhere() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 4, 1), RANDOM);
