@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +34,9 @@ import java.util.function.Predicate;
  * (status 0: the handler's answer, 1: an error without detail). What one client can make the
  * node hold or do is bounded:
  * <ul>
+ *   <li>requests run on one thread of their own, the clients taking turns one request at a time,
+ *       each client key within {@link #CLIENT_SHARE_NANOS_PER_SECOND} of that thread's time a
+ *       second (see {@code FairTurns});
  *   <li>per client key, at most {@link #MAX_CONNECTIONS_PER_CLIENT} connections, and one inbound
  *       rate shared by all of them ({@code inboundBytesPerSecond}, {@code inboundFramesPerSecond};
  *       reading pauses while it is in deficit);
@@ -49,11 +53,16 @@ public final class NettyEndpoint implements AutoCloseable {
   public static final int MAX_IN_FLIGHT = 8192;
   /** Connections one client key may hold at once; more are refused after the TLS handshake. */
   public static final int MAX_CONNECTIONS_PER_CLIENT = 8;
+  /** Time of the request thread one client key may use per second (ns), when others wait or not. */
+  public static final long CLIENT_SHARE_NANOS_PER_SECOND = 500_000_000L;
+  /** How much of that time one client key may use at once (ns). */
+  public static final long CLIENT_SHARE_BURST_NANOS = 1_000_000_000L;
   static final byte[] OK = {0};
   static final byte[] ERROR = {1};
   private static final System.Logger LOG = System.getLogger(NettyEndpoint.class.getName());
 
   private final EventLoopGroup group;
+  private final RequestWorker worker;
   private final Channel server;
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -85,6 +94,7 @@ public final class NettyEndpoint implements AutoCloseable {
     Predicate<Ed25519PublicKey> admit = k -> !closed && authorizer.test(k);
     TlsEngines tls = new TlsEngines(cred, admit);
     String tag = identity.ledgerKey().toHex().substring(0, 8);
+    worker = new RequestWorker("medledger-requests-" + tag, CLIENT_SHARE_NANOS_PER_SECOND, CLIENT_SHARE_BURST_NANOS);
     group = new MultiThreadIoEventLoopGroup(1, (ThreadFactory) r -> {
       Thread t = new Thread(r, "medledger-endpoint-" + tag);
       t.setDaemon(true);
@@ -102,6 +112,7 @@ public final class NettyEndpoint implements AutoCloseable {
           .bind(listen.host(), listen.port()).syncUninterruptibly().channel();
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      worker.close();
       throw new TransportException("cannot listen on " + listen + ": " + e.getMessage(), e);
     }
   }
@@ -136,6 +147,7 @@ public final class NettyEndpoint implements AutoCloseable {
       closed = true;
       server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      worker.close();
     }
   }
 
@@ -223,35 +235,51 @@ public final class NettyEndpoint implements AutoCloseable {
         pausedByMemory = true;
         updateAutoRead(ctx);
       }
-      CompletableFuture<byte[]> f;
-      try {
-        f = Objects.requireNonNull(handler.handle(peer, request), "handler returned null");
-      } catch (RuntimeException e) {
-        f = CompletableFuture.failedFuture(e);
-      }
       int size = frame.length;
-      f.whenComplete((body, err) -> ctx.executor().execute(() -> {
-        inFlight--;
-        inFlightBytes -= size;
-        if (pausedByMemory && inFlightBytes <= limits.inboundMemoryBytes() / 2) {
-          pausedByMemory = false;
-          updateAutoRead(ctx);
-        }
+      Ed25519PublicKey from = peer;
+      worker.submit(from, () -> {
+        CompletableFuture<byte[]> f;
         if (!ctx.channel().isActive()) {
-          return;
-        }
-        if (err != null || body == null || body.length + 9 > limits.maxFrameBytes()) {
-          if (err != null) {
-            LOG.log(Level.DEBUG, () -> "request failed: " + err);
-          }
-          send(ctx, id, ERROR, new byte[0]);
-        } else if (queuedBytes + body.length + 9 > limits.outboundQueueBytes()) {
-          dropped.incrementAndGet();
-          send(ctx, id, ERROR, new byte[0]);
+          f = CompletableFuture.failedFuture(new IllegalStateException("the client left"));
         } else {
-          send(ctx, id, OK, body);
+          try {
+            f = Objects.requireNonNull(handler.handle(from, request), "handler returned null");
+          } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+          }
         }
-      }));
+        f.whenComplete((body, err) -> {
+          try {
+            ctx.executor().execute(() -> answer(ctx, id, size, body, err));
+          } catch (RejectedExecutionException e) {
+            // the endpoint is closing: no connection is left to answer
+          }
+        });
+      });
+    }
+
+    /** Sends the answer to request {@code id} ({@code size} bytes) and releases what it held. */
+    private void answer(ChannelHandlerContext ctx, long id, int size, byte[] body, Throwable err) {
+      inFlight--;
+      inFlightBytes -= size;
+      if (pausedByMemory && inFlightBytes <= limits.inboundMemoryBytes() / 2) {
+        pausedByMemory = false;
+        updateAutoRead(ctx);
+      }
+      if (!ctx.channel().isActive()) {
+        return;
+      }
+      if (err != null || body == null || body.length + 9 > limits.maxFrameBytes()) {
+        if (err != null) {
+          LOG.log(Level.DEBUG, () -> "request failed: " + err);
+        }
+        send(ctx, id, ERROR, new byte[0]);
+      } else if (queuedBytes + body.length + 9 > limits.outboundQueueBytes()) {
+        dropped.incrementAndGet();
+        send(ctx, id, ERROR, new byte[0]);
+      } else {
+        send(ctx, id, OK, body);
+      }
     }
 
     /** Writes a response frame, counted as queued until the socket has taken it. */

@@ -119,6 +119,46 @@ class NettyEndpointTest {
   }
 
   @Test
+  void aClientFloodingCostlyRequestsDelaysAnotherClientByLittle() throws Exception {
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey flood = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey honest = Ed25519PrivateKey.generate();
+    AtomicInteger floodHandled = new AtomicInteger();
+    RequestHandler costly = (who, req) -> {
+      if (who.equals(flood.publicKey())) {
+        long end = System.nanoTime() + 2_000_000; // 2 ms of work per request
+        while (System.nanoTime() < end) {
+          Thread.onSpinWait();
+        }
+        floodHandled.incrementAndGet();
+      }
+      return CompletableFuture.completedFuture(new byte[] {1});
+    };
+    try (NettyEndpoint ep = new NettyEndpoint(ANY, TlsIdentity.of(node),
+        k -> k.equals(flood.publicKey()) || k.equals(honest.publicKey()), costly, BASE);
+        NettyClientChannel f = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(flood), BASE);
+        NettyClientChannel h = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(honest), BASE)) {
+      long start = System.nanoTime();
+      for (int i = 0; i < 3000; i++) { // 6 s of the request thread
+        f.request(new byte[] {(byte) i});
+      }
+      Thread.sleep(300);
+      long worst = 0;
+      for (int i = 0; i < 10; i++) {
+        long t0 = System.nanoTime();
+        h.request(new byte[] {0}).get(10, TimeUnit.SECONDS);
+        worst = Math.max(worst, System.nanoTime() - t0);
+      }
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      assertTrue(worst < 250_000_000L, "an honest request waited " + worst / 1_000_000 + " ms behind the flood");
+      // a one-second burst and half a second a second since, at 2 ms a request (and a little slack)
+      long bound = (long) ((1.0 + 0.5 * elapsed) / 0.002) + 50;
+      assertTrue(floodHandled.get() <= bound, floodHandled.get() + " flood requests served in " + elapsed
+          + " s, above its share (" + bound + ")");
+    }
+  }
+
+  @Test
   void aClientKeyHoldsAtMostItsConnections() throws Exception {
     Ed25519PrivateKey node = Ed25519PrivateKey.generate();
     Ed25519PrivateKey client = Ed25519PrivateKey.generate();

@@ -1,0 +1,83 @@
+package io.medledger.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Turns and time shares of the client endpoint's request thread, in virtual time. */
+class FairTurnsTest {
+  private static final long MS = 1_000_000L;
+  private static final long SECOND = 1000 * MS;
+
+  @Test
+  void aFloodDelaysAnotherKeysTaskByAtMostOneOfItsOwn() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    List<String> ran = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      t.add("flood", () -> ran.add("flood"), 0);
+    }
+    t.add("honest", () -> ran.add("honest"), 0);
+    assertEquals(101, t.waiting());
+    for (int i = 0; i < 3; i++) {
+      t.poll(0).task().run();
+    }
+    assertEquals(List.of("flood", "honest", "flood"), ran);
+    assertEquals(98, t.waiting());
+  }
+
+  @Test
+  void aKeyUsesAtMostItsShareOfTheThread() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    for (int i = 0; i < 1000; i++) {
+      t.add("flood", () -> {}, 0);
+    }
+    long now = 0;
+    long used = 0;
+    long task = 30 * MS;
+    while (now < 10 * SECOND) {
+      FairTurns.Turn<String> turn = t.poll(now);
+      if (turn == null) {
+        long wait = t.nanosUntilReady(now);
+        assertTrue(wait > 0, "a key in debt waits");
+        now += wait;
+        continue;
+      }
+      now += task;
+      used += task;
+      t.charge(turn.key(), task, now);
+    }
+    // a full bucket, ten seconds of share, and the one task that went into debt
+    assertTrue(used <= SECOND + 5 * SECOND + task, "used " + used / MS + " ms of 10 s");
+    assertTrue(used >= 5 * SECOND, "but it does get its share: " + used / MS + " ms");
+  }
+
+  @Test
+  void aKeyInDebtDoesNotHoldBackAnother() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    t.add("flood", () -> {}, 0);
+    t.add("flood", () -> {}, 0);
+    FairTurns.Turn<String> first = t.poll(0);
+    t.charge(first.key(), 3 * SECOND, 0);
+    assertNull(t.poll(0), "the flood's second task waits for its bucket");
+    long wait = t.nanosUntilReady(0);
+    assertTrue(wait > 4 * SECOND - MS && wait < 4 * SECOND + MS, "two seconds of debt at half a second a second: " + wait);
+    t.add("other", () -> {}, 0);
+    assertEquals("other", t.poll(0).key());
+    assertEquals(1, t.waiting());
+    assertTrue(t.nanosUntilReady(MS) > 0, "only the flood's task waits, in debt");
+    assertEquals("flood", t.poll(4 * SECOND + MS).key());
+    assertEquals(-1, t.nanosUntilReady(5 * SECOND), "nothing waits");
+  }
+
+  @Test
+  void sharesAreBounded() {
+    assertThrows(IllegalArgumentException.class, () -> new FairTurns<String>(0, SECOND));
+    assertThrows(IllegalArgumentException.class, () -> new FairTurns<String>(2 * SECOND, SECOND));
+    assertThrows(IllegalArgumentException.class, () -> new FairTurns<String>(SECOND, 0));
+  }
+}
