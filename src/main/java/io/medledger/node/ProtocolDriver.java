@@ -91,6 +91,9 @@ public final class ProtocolDriver implements AutoCloseable {
    * A driver of {@code protocol}, whose block store is {@code app} (read on the event loop to serve
    * sync requests; the protocol must be built over the same app), over {@code transport}, reporting
    * to {@code listener}. Frames larger than {@code maxFrameBytes} are neither sent nor accepted.
+   *
+   * @throws IllegalArgumentException if {@code maxFrameBytes} is below the transport minimum, or
+   *     {@code options}' queue of one peer could not hold a frame of that size
    */
   public ProtocolDriver(ConsensusProtocol protocol, ConsensusApp<?> app, PeerTransport transport,
       ConsensusListener listener, DriverOptions options, int maxFrameBytes) {
@@ -101,6 +104,10 @@ public final class ProtocolDriver implements AutoCloseable {
     this.options = Objects.requireNonNull(options, "options");
     if (maxFrameBytes < TransportLimits.MIN_FRAME_BYTES) {
       throw new IllegalArgumentException("maxFrameBytes must be at least " + TransportLimits.MIN_FRAME_BYTES);
+    }
+    if (options.maxQueuedBytesPerPeer() < maxFrameBytes + (long) FRAME_COST) {
+      throw new IllegalArgumentException("maxQueuedBytesPerPeer (" + options.maxQueuedBytesPerPeer()
+          + ") must hold one frame of maxFrameBytes (" + maxFrameBytes + ") and its " + FRAME_COST + "-byte slot");
     }
     this.maxFrameBytes = maxFrameBytes;
     this.sync = new BlockSync(options);

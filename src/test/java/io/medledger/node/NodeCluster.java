@@ -106,13 +106,17 @@ final class NodeCluster implements AutoCloseable {
   }
 
   ProtocolDriver driver(int i, Ledger ledger, PeerTransport t, ConsensusListener listener) {
+    return driver(i, ledger, t, listener, DriverOptions.defaults()
+        .withSync(Duration.ofMillis(200), Duration.ofSeconds(2), syncBatch, Duration.ofSeconds(2))
+        .withSyncServeRate(syncServeBytesPerSecond));
+  }
+
+  ProtocolDriver driver(int i, Ledger ledger, PeerTransport t, ConsensusListener listener, DriverOptions options) {
     LedgerApp app = new LedgerApp(ledger);
     ConsensusContext ctx = new ConsensusContext(members.get(i).key(), Clock.systemUTC(), new SecureRandom(),
         new InMemorySafetyStore());
     ConsensusProtocol p = Protocols.create(protocol, app, ctx, consensusConfig());
-    return new ProtocolDriver(p, app, t, listener, DriverOptions.defaults()
-        .withSync(Duration.ofMillis(200), Duration.ofSeconds(2), syncBatch, Duration.ofSeconds(2))
-        .withSyncServeRate(syncServeBytesPerSecond), LIMITS.maxFrameBytes());
+    return new ProtocolDriver(p, app, t, listener, options, LIMITS.maxFrameBytes());
   }
 
   void startAll() {

@@ -16,6 +16,22 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The real-time driver running the sans-IO protocols over real transports and real ledgers. */
 @Timeout(120)
 class ProtocolDriverTest {
+  /** A peer's queue that cannot hold one largest frame would drop every such frame: refused at construction. */
+  @org.junit.jupiter.api.Test
+  void aPeerQueueSmallerThanOneFrameIsRefused() throws Exception {
+    try (NodeCluster c = new NodeCluster(RotatingAuditProtocol.NAME, false, 1, 1)) {
+      c.create();
+      ProtocolDriver fits = c.driver(0, c.ledgers.get(0), c.transports.get(0), new ConsensusListener() {});
+      fits.close();
+      int frame = NodeCluster.LIMITS.maxFrameBytes();
+      DriverOptions tight = new DriverOptions(frame, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(5),
+          16, java.time.Duration.ofSeconds(30), 64L << 20);
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> c.driver(0, c.ledgers.get(0), c.transports.get(0), new ConsensusListener() {}, tight));
+      assertTrue(e.getMessage().contains("maxQueuedBytesPerPeer"), e.getMessage());
+    }
+  }
+
   @ParameterizedTest(name = "{0} over {1}")
   @CsvSource({"rotating-audit, tls", "rotating-audit, local", "bft, tls"})
   void serversMakeBlocksFinalWithTheSameTip(String protocol, String transport) throws Exception {
