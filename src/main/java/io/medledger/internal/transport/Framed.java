@@ -38,6 +38,31 @@ final class Framed {
 
   /** Installs TLS, idle, flush, de-framing and {@code handler} on {@code ch}, with a handshake deadline. */
   static void pipeline(SocketChannel ch, SSLEngine engine, TransportLimits limits, Handler handler) {
+    pipeline(ch, engine, limits, handler, null);
+  }
+
+  /**
+   * As {@link #pipeline(SocketChannel, SSLEngine, TransportLimits, Handler)} for an accepted
+   * connection, whose handshake must first pass {@code gate} (when not null): refused, the
+   * connection is closed before anything is read.
+   */
+  static void pipeline(SocketChannel ch, SSLEngine engine, TransportLimits limits, Handler handler, HandshakeGate gate) {
+    if (gate != null) {
+      java.net.InetAddress from = ch.remoteAddress().getAddress();
+      String full = gate.enter(from, System.nanoTime());
+      if (full != null) {
+        handler.refused(full);
+        ch.close();
+        return;
+      }
+      java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
+      handler.settled = () -> {
+        if (left.compareAndSet(false, true)) {
+          gate.leave(from);
+        }
+      };
+      ch.closeFuture().addListener(f -> handler.settled.run());
+    }
     SslHandler ssl = new SslHandler(engine);
     ssl.setHandshakeTimeoutMillis(limits.handshakeTimeout().toMillis());
     long idle = limits.idleTimeout().toMillis();
@@ -66,6 +91,8 @@ final class Framed {
     private final Predicate<Ed25519PublicKey> accept;
     volatile boolean ready;
     Ed25519PublicKey peer;
+    /** Run once the handshake is done (the connection is ready), to release its gate slot. */
+    Runnable settled = () -> {};
 
     Handler(Digest label, Predicate<Ed25519PublicKey> accept) {
       this.hello = FrameCodec.Hello.of(label);
@@ -148,6 +175,7 @@ final class Framed {
           return;
         }
         ready = true;
+        settled.run();
         onReady(ctx);
         return;
       }

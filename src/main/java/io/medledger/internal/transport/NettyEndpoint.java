@@ -37,6 +37,8 @@ import java.util.function.Predicate;
  *   <li>requests run on one thread of their own, the clients taking turns one request at a time,
  *       each client key within {@link #CLIENT_SHARE_NANOS_PER_SECOND} of that thread's time a
  *       second (see {@code FairTurns});
+ *   <li>before a client is known: accepted connections still in their handshake, per remote
+ *       address and in all, and the rate at which one address begins them ({@link HandshakeGate});
  *   <li>per client key, at most {@link #MAX_CONNECTIONS_PER_CLIENT} connections, and one inbound
  *       rate shared by all of them ({@code inboundBytesPerSecond}, {@code inboundFramesPerSecond};
  *       reading pauses while it is in deficit);
@@ -63,6 +65,7 @@ public final class NettyEndpoint implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final RequestWorker worker;
+  private final HandshakeGate gate = new HandshakeGate();
   private final Channel server;
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -106,7 +109,7 @@ public final class NettyEndpoint implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-              Framed.pipeline(ch, tls.server(), limits, new Conn(admit, handler, limits));
+              Framed.pipeline(ch, tls.server(), limits, new Conn(admit, handler, limits), gate);
             }
           })
           .bind(listen.host(), listen.port()).syncUninterruptibly().channel();

@@ -51,6 +51,8 @@ import javax.net.ssl.SSLEngine;
  * keep-alives, inbound byte and frame rates enforced by pausing reads (token buckets), inbound
  * memory bounded by pausing reads while the receiver has not taken a peer's frames, and a bounded
  * outbound queue. Frames are handed to the receiver on one delivery thread, in order per peer.
+ * Accepted connections still in their handshake are bounded per remote address and in all, and
+ * so is the rate at which one address begins them ({@link HandshakeGate}).
  *
  * <p>Thread-safe.
  */
@@ -71,6 +73,7 @@ public final class NettyPeerTransport implements PeerTransport {
   private volatile FrameReceiver receiver;
   private volatile boolean closed;
   private final AtomicLong refused = new AtomicLong();
+  private final HandshakeGate gate = new HandshakeGate();
   private final AtomicLong violations = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
 
@@ -329,7 +332,7 @@ public final class NettyPeerTransport implements PeerTransport {
 
   private void pipeline(SocketChannel ch, Link dialled) {
     SSLEngine engine = dialled == null ? tls.server() : tls.client(dialled.address.host(), dialled.address.port());
-    Framed.pipeline(ch, engine, limits, new PeerHandler(dialled));
+    Framed.pipeline(ch, engine, limits, new PeerHandler(dialled), dialled == null ? gate : null);
   }
 
   /** Splits the decrypted stream into frames; the cap is checked on the prefix before allocating. */

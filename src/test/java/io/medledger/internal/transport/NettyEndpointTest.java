@@ -159,6 +159,44 @@ class NettyEndpointTest {
   }
 
   @Test
+  void aHostWithoutAKeyCannotHoldEveryHandshakeSlot() throws Exception {
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    RequestHandler one = (who, req) -> CompletableFuture.completedFuture(new byte[] {1});
+    List<java.net.Socket> held = new ArrayList<>();
+    try (NettyEndpoint ep = new NettyEndpoint(ANY, TlsIdentity.of(node), client.publicKey()::equals, one, BASE)) {
+      java.net.InetAddress stranger = java.net.InetAddress.getByName("127.0.0.2");
+      java.net.InetAddress server = java.net.InetAddress.getByName(ep.boundAddress().host());
+      // connections that never start TLS, each holding a handshake slot until the deadline
+      for (int i = 0; i < HandshakeGate.MAX_PER_ADDRESS + 4; i++) {
+        java.net.Socket s = new java.net.Socket(server, ep.boundAddress().port(), stranger, 0);
+        s.setSoTimeout(200);
+        held.add(s);
+      }
+      int closedAtOnce = 0;
+      Thread.sleep(300);
+      for (java.net.Socket s : held) { // 200 ms each, well within the 10 s handshake deadline
+        try {
+          if (s.getInputStream().read() < 0) {
+            closedAtOnce++;
+          }
+        } catch (java.net.SocketTimeoutException stillOpen) {
+          // held open, waiting for a handshake that never comes
+        }
+      }
+      assertEquals(4, closedAtOnce, "the connections past the address's share are closed at once");
+      try (NettyClientChannel c = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client),
+          BASE)) {
+        assertEquals(1, c.request(new byte[] {0}).get(10, TimeUnit.SECONDS).length, "another address still gets in");
+      }
+    } finally {
+      for (java.net.Socket s : held) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
   void aClientKeyHoldsAtMostItsConnections() throws Exception {
     Ed25519PrivateKey node = Ed25519PrivateKey.generate();
     Ed25519PrivateKey client = Ed25519PrivateKey.generate();
