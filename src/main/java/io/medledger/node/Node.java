@@ -173,7 +173,7 @@ public final class Node implements AutoCloseable {
     ConsensusConfig cc = config.consensus().toConsensusConfig();
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
-        new FileSafetyStore(config.dataDirectory().resolve(SAFETY)), verifier);
+        new FileSafetyStore(config.dataDirectory().resolve(SAFETY), cc), verifier);
     ConsensusProtocol protocol = Protocols.create(config.consensus().protocol(), app, ctx, cc);
     this.driver = new ProtocolDriver(protocol, app, transport, new Listener(), DriverOptions.defaults(), maxFrame);
     String tag = keys.ledgerKey().toHex().substring(0, 8);
