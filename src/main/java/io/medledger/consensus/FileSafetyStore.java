@@ -25,9 +25,10 @@ import java.util.zip.CRC32C;
  * {@code file} itself by earlier versions (the whole file, replaced by rename) is read while the
  * journal holds no record, and deleted once it does.
  *
- * <p>A journal that cannot be read, holds no complete record, or has a damaged record before its
- * last makes {@link #load} (and so the protocol's start) fail rather than start without it.
- * Thread-safe (methods are synchronized); one process per file.
+ * <p>A journal that cannot be read, holds no complete record, has a damaged record before its
+ * last (in its state, or in its header while the next record follows it intact), or is larger
+ * than any this store writes makes {@link #load} (and so the protocol's start) fail rather than
+ * start without it or with an older state. Thread-safe (methods are synchronized); one process per file.
  */
 public final class FileSafetyStore implements SafetyStore {
   /** Journal size past which the next save rewrites it as one record. */
@@ -39,6 +40,7 @@ public final class FileSafetyStore implements SafetyStore {
 
   private final Path legacy;
   private final Path journal;
+  private final long maxStateBytes;
   /** Whether the journal has been read since this instance was made. */
   private boolean scanned;
   /** The end of the last valid record in the journal, and its sequence number (0: none). */
@@ -46,10 +48,23 @@ public final class FileSafetyStore implements SafetyStore {
   private long sequence;
   private byte[] last;
 
-  /** A store at {@code file}; the parent directory must exist. */
+  /**
+   * A store at {@code file} for states of an engine with the default {@link ConsensusConfig}; the
+   * parent directory must exist.
+   */
   public FileSafetyStore(Path file) {
+    this(file, ConsensusConfig.defaults());
+  }
+
+  /**
+   * A store at {@code file} for states of an engine with {@code config}, whose message bound
+   * bounds what is read back; the parent directory must exist.
+   */
+  public FileSafetyStore(Path file, ConsensusConfig config) {
     this.legacy = file.toAbsolutePath();
     this.journal = legacy.resolveSibling(legacy.getFileName() + ".journal");
+    this.maxStateBytes = Math.min(LockState.maxEncodedBytes(config.maxMessageBytes()),
+        Integer.MAX_VALUE - 64 - HEADER - TRAILER);
   }
 
   @Override
@@ -59,16 +74,20 @@ public final class FileSafetyStore implements SafetyStore {
       return Optional.of(last.clone());
     }
     try {
-      return Optional.of(Files.readAllBytes(legacy));
+      return Optional.of(read(legacy, maxStateBytes));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new UncheckedIOException("reading safety state " + legacy, e);
+      throw new UncheckedIOException("reading safety state " + legacy + ": " + e.getMessage(), e);
     }
   }
 
   @Override
   public synchronized void save(byte[] state) {
+    if (state.length > maxStateBytes) {
+      throw new IllegalArgumentException("a safety state of " + state.length + " bytes is larger than the "
+          + maxStateBytes + " this store keeps");
+    }
     scan();
     byte[] record = record(sequence + 1, state);
     try {
@@ -117,12 +136,12 @@ public final class FileSafetyStore implements SafetyStore {
     byte[] all;
     boolean present = true;
     try {
-      all = Files.readAllBytes(journal);
+      all = read(journal, Math.max(REWRITE_BYTES, HEADER + maxStateBytes + TRAILER));
     } catch (NoSuchFileException e) {
       all = new byte[0];
       present = false;
     } catch (IOException e) {
-      throw new UncheckedIOException("reading safety state " + journal, e);
+      throw new UncheckedIOException("reading safety state " + journal + ": " + e.getMessage(), e);
     }
     ByteBuffer b = ByteBuffer.wrap(all);
     long end = 0;
@@ -139,10 +158,8 @@ public final class FileSafetyStore implements SafetyStore {
       if ((state == null ? s < 1 : s != seq + 1) || length < 0 || length > b.remaining() - TRAILER) {
         break;
       }
-      CRC32C crc = new CRC32C();
-      crc.update(all, start, HEADER + length);
       b.position(start + HEADER + length);
-      if (b.getInt() != (int) crc.getValue()) {
+      if (b.getInt() != crc(all, start, HEADER + length)) {
         if (b.hasRemaining()) {
           // a torn append is the journal's last record; a bad one with more after it is damage
           throw new UncheckedIOException(new IOException("safety state journal " + journal
@@ -153,6 +170,10 @@ public final class FileSafetyStore implements SafetyStore {
       state = Arrays.copyOfRange(all, start + HEADER, start + HEADER + length);
       seq = s;
       end = b.position();
+    }
+    if (state != null && end < all.length && nextFollows(all, (int) end, seq)) {
+      throw new UncheckedIOException(new IOException("safety state journal " + journal
+          + " is unreadable: record " + (seq + 1) + " is damaged and record " + (seq + 2) + " follows it intact"));
     }
     if (state == null && present) {
       // the first record is written whole and synced before the journal exists under its name
@@ -165,12 +186,62 @@ public final class FileSafetyStore implements SafetyStore {
     scanned = true;
   }
 
+  /**
+   * Whether the bytes from {@code at}, where the records in sequence stop after record
+   * {@code seq}, are record {@code seq + 1} with a damaged header followed by an intact record
+   * {@code seq + 2}: a torn append is the journal's last write, so nothing intact follows it.
+   */
+  private static boolean nextFollows(byte[] all, int at, long seq) {
+    ByteBuffer b = ByteBuffer.wrap(all);
+    for (int q = at + HEADER + TRAILER; q <= all.length - HEADER - TRAILER; q++) {
+      if (b.getInt(q) != MAGIC || b.getLong(q + 4) != seq + 2) {
+        continue;
+      }
+      int length = b.getInt(q + 12);
+      if (length < 0 || length > all.length - q - HEADER - TRAILER
+          || crc(all, q, HEADER + length) != b.getInt(q + HEADER + length)) {
+        continue;
+      }
+      // the damaged record's checksum holds with the header it must have had
+      CRC32C c = new CRC32C();
+      c.update(ByteBuffer.allocate(HEADER).putInt(MAGIC).putLong(seq + 1).putInt(q - at - HEADER - TRAILER).flip());
+      c.update(all, at + HEADER, q - at - HEADER - TRAILER);
+      if ((int) c.getValue() == b.getInt(q - TRAILER)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int crc(byte[] all, int from, int length) {
+    CRC32C c = new CRC32C();
+    c.update(all, from, length);
+    return (int) c.getValue();
+  }
+
+  /**
+   * The bytes of {@code file}, which may hold at most {@code max}: a larger file is refused
+   * before anything is allocated for it.
+   */
+  private static byte[] read(Path file, long max) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size > max) {
+        throw new IOException("safety state file " + file + " is " + size + " bytes, larger than the " + max
+            + " this store writes");
+      }
+      ByteBuffer b = ByteBuffer.allocate((int) size);
+      while (b.hasRemaining() && ch.read(b) >= 0) {
+        // to the size found, or to the end of a file that shrank meanwhile
+      }
+      return b.hasRemaining() ? Arrays.copyOf(b.array(), b.position()) : b.array();
+    }
+  }
+
   private static byte[] record(long sequence, byte[] state) {
     ByteBuffer b = ByteBuffer.allocate(HEADER + state.length + TRAILER);
     b.putInt(MAGIC).putLong(sequence).putInt(state.length).put(state);
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, HEADER + state.length);
-    b.putInt((int) crc.getValue());
+    b.putInt(crc(b.array(), 0, HEADER + state.length));
     return b.array();
   }
 }

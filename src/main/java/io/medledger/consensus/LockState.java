@@ -104,6 +104,15 @@ final class LockState {
     return w.toByteArray();
   }
 
+  /**
+   * The largest saved form with messages and a proof-of-lock block of at most
+   * {@code maxMessageBytes} each: four messages, the block, a certificate of
+   * {@link QuorumCertificate#MAX_SIGNERS} signers and the fixed fields, generously rounded up.
+   */
+  static long maxEncodedBytes(int maxMessageBytes) {
+    return 5L * (maxMessageBytes + 4) + (long) QuorumCertificate.MAX_SIGNERS * (4 + 64) + (64 << 10);
+  }
+
   /** Reads the version and height of a saved form. */
   static long readHeight(Wire.Reader r) {
     if (r.u8() != VERSION) {

@@ -296,7 +296,8 @@ public final class Federation implements AutoCloseable {
     this.sequencer = protocol == null ? new RotatingAuditSequencer(nodes, clock)
         : new ConsensusSequencer(protocol, nodes, virtual, b.consensusConfig, random.nextLong(),
             n -> b.dataDirectory == null ? new InMemorySafetyStore()
-                : new FileSafetyStore(b.dataDirectory.resolve("node-" + nodes.indexOf(n)).resolve("consensus-safety")));
+                : new FileSafetyStore(b.dataDirectory.resolve("node-" + nodes.indexOf(n)).resolve("consensus-safety"),
+                    b.consensusConfig));
     if (fed.get(0).ledger().height() < 0) {
       commitGenesis(fed.get(0), genesis);
     }

@@ -51,7 +51,8 @@ import java.util.function.Function;
  * final anchor on the ledger as an {@link Anchor} entry. Out of turn it sends nothing.
  *
  * <p>On every node it completes receipts: the Bitcoin part of a recorded anchor is fetched from
- * the Bitcoin node, checked against the node's headers, and kept in {@code data/anchors/bitcoin}.
+ * the Bitcoin node, checked against the node's headers, and kept in {@code data/anchors/bitcoin}
+ * (checked again when read back from there).
  *
  * <p>Every answer of the Bitcoin node is bounded and checked by the RPC client and the backend;
  * transactions that do not carry a commitment of this ledger are ignored. Thread-safe: one
@@ -384,7 +385,7 @@ final class AnchoringService implements AutoCloseable {
     if (known != null) {
       return Optional.of(known);
     }
-    Optional<AnchorReceipt.BitcoinPart> cached = readCached(c, a.entry().txid());
+    Optional<AnchorReceipt.BitcoinPart> cached = readCached(c, a.entry().txid()).filter(b -> provenByNode(a, b));
     if (cached.isPresent()) {
       parts.put(c, cached.get());
       return cached;
@@ -405,6 +406,29 @@ final class AnchoringService implements AutoCloseable {
     } catch (BitcoinRpcException | AnchorException e) {
       LOG.log(Level.INFO, () -> "no Bitcoin part for anchor " + a.entry().toHeight() + " yet: " + e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Whether the Bitcoin part {@code part} read from the cache completes a receipt that the Bitcoin
+   * node's headers prove, as when it was kept: the file is on disk and is checked like any input.
+   */
+  private boolean provenByNode(LedgerAnchorView.Recorded a, AnchorReceipt.BitcoinPart part) {
+    try {
+      Optional<AnchorReceipt> p = firstPending(a.entry().toHeight());
+      if (p.isEmpty()) {
+        return false;
+      }
+      io.medledger.anchor.ReceiptVerdict v = p.get().complete(part).verify(rpc);
+      if (!(v instanceof io.medledger.anchor.ReceiptVerdict.Anchored)) {
+        LOG.log(Level.WARNING, () -> "ignoring the cached anchor " + cache.resolve(a.entry().commitment().toHex() + ".json")
+            + ", which the Bitcoin node does not prove: " + v);
+        return false;
+      }
+      return true;
+    } catch (BitcoinRpcException | AnchorException e) {
+      LOG.log(Level.INFO, () -> "cannot check the cached anchor " + a.entry().toHeight() + " yet: " + e.getMessage());
+      return false;
     }
   }
 

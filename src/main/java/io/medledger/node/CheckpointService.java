@@ -134,6 +134,7 @@ final class CheckpointService implements AutoCloseable {
       this.publisher = Optional.empty();
       this.binding = Optional.empty();
     }
+    checkStoredLatest();
     String tag = transport.self().toHex().substring(0, 8);
     this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "medledger-checkpoints-" + tag);
@@ -142,6 +143,29 @@ final class CheckpointService implements AutoCloseable {
     });
     this.http = HttpClient.newBuilder().connectTimeout(WITNESS_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER)
         .build();
+  }
+
+  /**
+   * Refuses a stored latest checkpoint that this log cannot have produced: of another origin, or
+   * with a root that is not the log's at its size. One ahead of the log is kept (peers' notes merged
+   * before a crash that lost blocks not yet durable); it is replaced once the log passes it.
+   *
+   * @throws NodeException with reason DATA_DIRECTORY naming the file
+   */
+  private void checkStoredLatest() {
+    Optional<SignedNote> latest = store.latest();
+    if (latest.isEmpty()) {
+      return;
+    }
+    Checkpoint c = Checkpoint.parse(latest.get().text());
+    String problem = !c.origin().equals(origin) ? "is of another log (origin '" + c.origin() + "')"
+        : c.size() <= log.size() && !log.root(c.size()).equals(c.root())
+            ? "does not match the ledger-wide log at size " + c.size() : null;
+    if (problem != null) {
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "the latest checkpoint "
+          + store.directory().resolve(CheckpointStore.LATEST) + " " + problem
+          + "; checkpoints are derived data: delete it, and the next checkpoint takes its place");
+    }
   }
 
   /** This server's note key binding, on federation servers. */

@@ -3,6 +3,7 @@ package io.medledger.node;
 import io.medledger.access.ParticipantId;
 import io.medledger.client.KeyCard;
 import io.medledger.codec.MalformedEncodingException;
+import io.medledger.internal.BoundedInput;
 import io.medledger.internal.node.LedgerWire;
 import io.medledger.internal.node.OwnerOnly;
 import java.io.IOException;
@@ -22,6 +23,8 @@ import java.util.stream.Stream;
 final class KeyCardStore {
   /** Most cards one node keeps. */
   static final int MAX_CARDS = 1_000_000;
+  /** Largest card file read (a card takes under 200 bytes). */
+  static final int MAX_FILE_BYTES = 1024;
   private static final System.Logger LOG = System.getLogger(KeyCardStore.class.getName());
   private final Path dir;
   private final Map<ParticipantId, KeyCard> cards = new ConcurrentHashMap<>();
@@ -30,7 +33,10 @@ final class KeyCardStore {
     this.dir = dir;
   }
 
-  /** Opens (creating) the store in {@code dir}; unreadable or forged card files are skipped and logged. */
+  /**
+   * Opens (creating) the store in {@code dir}; card files that are unreadable, not regular files,
+   * larger than {@link #MAX_FILE_BYTES} or forged are skipped and logged.
+   */
   static KeyCardStore open(Path dir) {
     KeyCardStore s = new KeyCardStore(dir);
     try {
@@ -38,7 +44,11 @@ final class KeyCardStore {
       try (Stream<Path> files = Files.list(dir)) {
         for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().endsWith(".card"))::iterator) {
           try {
-            byte[] b = Files.readAllBytes(f);
+            if (!Files.isRegularFile(f)) {
+              LOG.log(System.Logger.Level.WARNING, "key card file " + f + " is not a regular file; ignored");
+              continue;
+            }
+            byte[] b = BoundedInput.readFile(f, MAX_FILE_BYTES);
             LedgerWire.Reader r = new LedgerWire.Reader(b, 1);
             KeyCard c = r.card();
             r.end();

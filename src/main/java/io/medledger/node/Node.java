@@ -175,7 +175,7 @@ public final class Node implements AutoCloseable {
     ConsensusConfig cc = config.consensus().toConsensusConfig();
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
-        new FileSafetyStore(config.dataDirectory().resolve(SAFETY)), verifier);
+        new FileSafetyStore(config.dataDirectory().resolve(SAFETY), cc), verifier);
     ConsensusProtocol protocol = Protocols.create(config.consensus().protocol(), app, ctx, cc);
     this.driver = new ProtocolDriver(protocol, app, transport, new Listener(), DriverOptions.defaults(), maxFrame);
     String tag = keys.ledgerKey().toHex().substring(0, 8);
@@ -735,8 +735,8 @@ public final class Node implements AutoCloseable {
       return receipt;
     }
     long size = io.medledger.tlog.Checkpoint.parse(latest.get().text()).size();
-    if (leaf >= size) {
-      return receipt;
+    if (leaf >= size || size > tiles.size()) {
+      return receipt; // a checkpoint ahead of this node's log (stored before a crash lost blocks) proves nothing yet
     }
     if (!tiles.leafHash(leaf).equals(receipt.leafHash())) {
       throw new IllegalArgumentException("the receipt's entry is not leaf " + leaf + " of this node's log");
@@ -838,8 +838,8 @@ public final class Node implements AutoCloseable {
 
   /**
    * The latest checkpoint this node holds, with the federation servers' note key bindings it
-   * knows and, for entry {@code id} when given and covered by the checkpoint, its inclusion proof.
-   * Empty before the first checkpoint.
+   * knows and, for entry {@code id} when given and covered by the checkpoint, its inclusion proof
+   * (none while the checkpoint is ahead of this node's log). Empty before the first checkpoint.
    */
   public Optional<CheckpointProof> checkpointProof(Optional<Digest> id) {
     Optional<io.medledger.tlog.SignedNote> latest = checkpoints.store().latest();
@@ -848,7 +848,7 @@ public final class Node implements AutoCloseable {
     }
     long size = io.medledger.tlog.Checkpoint.parse(latest.get().text()).size();
     Optional<io.medledger.merkle.InclusionProof> proof = id.flatMap(ledger::locate)
-        .filter(l -> l.ledgerIndex() < size).map(l -> tiles.inclusionProof(l.ledgerIndex(), size));
+        .filter(l -> l.ledgerIndex() < size && size <= tiles.size()).map(l -> tiles.inclusionProof(l.ledgerIndex(), size));
     return Optional.of(new CheckpointProof(latest.get(), checkpoints.bindings(), proof));
   }
 

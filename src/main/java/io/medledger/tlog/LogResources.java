@@ -106,7 +106,8 @@ public final class LogResources {
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       return Optional.empty();
     }
-    long n = Checkpoint.parse(latest.get().text()).size();
+    // tiles of the log as far as both the checkpoint and the log reach (a stored checkpoint may be ahead of the log)
+    long n = Math.min(Checkpoint.parse(latest.get().text()).size(), log.size());
     int shift = p.isEntries() ? 0 : TilePath.HEIGHT * p.level();
     long units = p.level() >= 8 ? 0 : n >>> shift;
     long end = p.index() * TilePath.FULL + p.width();

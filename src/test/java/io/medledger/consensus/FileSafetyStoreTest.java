@@ -120,6 +120,42 @@ class FileSafetyStoreTest {
   }
 
   @Test
+  void damageToTheHeaderOfARecordBeforeTheLastRefusesToLoad() throws Exception {
+    byte[] all = threeSaves(60);
+    int record = all.length / 3;
+    for (int at = record; at < record + 16; at++) { // the second record's magic, sequence number and length
+      for (int bit = 0; bit < 8; bit++) {
+        byte[] flipped = all.clone();
+        flipped[at] ^= (byte) (1 << bit);
+        Files.write(journal(), flipped);
+        String where = "byte " + (at - record) + " bit " + bit;
+        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+            () -> new FileSafetyStore(dir.resolve("safety")).load(), where);
+        assertTrue(e.getMessage().contains("unreadable") && e.getMessage().contains(journal().toString()),
+            where + ": " + e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void anEnormousJournalOrEarlierFileIsRefusedBeforeItIsRead() throws Exception {
+    threeSaves(60);
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(journal().toFile(), "rw")) {
+      f.setLength(3L << 30); // sparse: takes no space
+    }
+    UncheckedIOException e = assertThrows(UncheckedIOException.class,
+        () -> new FileSafetyStore(dir.resolve("safety")).load());
+    assertTrue(e.getMessage().contains(journal().toString()) && e.getMessage().contains("larger than"), e.getMessage());
+    Files.delete(journal());
+    Path legacy = dir.resolve("safety");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(legacy.toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    e = assertThrows(UncheckedIOException.class, () -> new FileSafetyStore(legacy).load());
+    assertTrue(e.getMessage().contains(legacy.toString()) && e.getMessage().contains("larger than"), e.getMessage());
+  }
+
+  @Test
   void aLongJournalIsRewrittenAsOneRecord() throws Exception {
     FileSafetyStore s = new FileSafetyStore(dir.resolve("safety"));
     int length = 10_000;

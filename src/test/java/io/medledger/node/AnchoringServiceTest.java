@@ -304,6 +304,36 @@ class AnchoringServiceTest {
         .map(x -> x.inFlight().isEmpty()).orElse(true)), "nothing left in flight");
   }
 
+  /**
+   * A cached Bitcoin part that the Bitcoin node's headers no longer prove (a damaged or altered
+   * file in {@code data/anchors/bitcoin}) is not served: the node fetches the part again.
+   */
+  @Test
+  void aCachedBitcoinPartThatDoesNotVerifyIsFetchedAgain() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    firstTransaction();
+    core.mine();
+    core.mine();
+    recordedOnce();
+    receiptsFromEveryNode(); // each node checked and cached the Bitcoin part
+    int audit = nodes.size() - 1;
+    Path cache = nodes.get(audit).config().dataDirectory().resolve(Node.ANCHORS).resolve("bitcoin");
+    crash(audit);
+    Path file;
+    try (var files = Files.list(cache)) {
+      file = files.filter(f -> f.getFileName().toString().endsWith(".json")).findFirst().orElseThrow();
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\"bitcoin\"[\\s\\S]*?\"height\"\\s*:\\s*)(\\d+)")
+        .matcher(Files.readString(file));
+    assertTrue(m.find(), "the cached part has a height");
+    Files.writeString(file, m.replaceFirst("$1" + (Long.parseLong(m.group(2)) + 1)));
+    Node n = startNode(audit);
+    Digest entry = n.ledger().block(0).block().entries().get(0).id();
+    NodeRuntimeTest.waitFor(() -> n.receipt(entry).map(AnchorReceipt::isComplete).orElse(false), "a complete receipt");
+    ReceiptVerdict v = n.receipt(entry).orElseThrow().verify(FileHeaderSource.of(core.headers()));
+    assertInstanceOf(ReceiptVerdict.Anchored.class, v, v::toString);
+  }
+
   /** Journal records by status, for failure messages. */
   static String journal(Node n) {
     return n.anchoringService().flatMap(AnchoringService::anchorer)

@@ -73,6 +73,35 @@ class CheckpointServiceTest {
   }
 
   /**
+   * A latest checkpoint on disk that this log cannot have produced (of another origin, or with a
+   * root that is not the log's at its size) is refused when the service starts, naming the file; one
+   * ahead of the log (peers' notes kept before a crash lost blocks that were not yet durable) is not.
+   */
+  @Test
+  void aStoredLatestCheckpointThatIsNotOfThisLogIsRefusedAtStart() throws Exception {
+    SignedNote stored = a.store().latest().orElseThrow();
+    Checkpoint c = Checkpoint.parse(stored.text());
+    Path file = dir.resolve("a").resolve(CheckpointStore.LATEST);
+    Digest other = Digest.of(new byte[32]);
+    for (Checkpoint bad : List.of(new Checkpoint(c.origin(), c.size(), other), new Checkpoint(c.origin(), c.size() - 1, c.root()),
+        new Checkpoint("another.example/log", c.size(), c.root()))) {
+      java.nio.file.Files.write(file, new SignedNote(bad.text(), stored.signatures()).toBytes());
+      NodeException e = org.junit.jupiter.api.Assertions.assertThrows(NodeException.class, () -> restartA());
+      assertEquals(NodeException.Reason.DATA_DIRECTORY, e.reason());
+      assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+    java.nio.file.Files.write(file, new SignedNote(new Checkpoint(c.origin(), c.size() + 5, other).text(), stored.signatures()).toBytes());
+    restartA().close();
+  }
+
+  /** Server a's service again over its store, as at a restart. */
+  private CheckpointService restartA() {
+    Actor server = f.federation.get(0);
+    return new CheckpointService(f.ledger, log, CheckpointStore.open(dir.resolve("a")),
+        new LocalNetwork().attach(server.publicKey()), Optional.of(server.key()));
+  }
+
+  /**
    * A federation server signs the block that opens a new interval at once, a block inside its
    * parent's interval only when no newer block followed it within the interval, and a tip at start.
    */

@@ -106,6 +106,38 @@ class TransparencyNodeTest {
     return r.body();
   }
 
+  /**
+   * A latest checkpoint on disk ahead of the node's log (peers' notes written during a catch-up
+   * whose blocks a crash lost before they were durable, or an altered size) does not break the
+   * checkpoint and receipt requests: the node serves it without an inclusion proof it cannot make.
+   */
+  @Test
+  void aStoredLatestCheckpointAheadOfTheLogIsServedWithoutAProof() throws Exception {
+    Testnet.Layout layout = Testnet.create(dir.resolve("ahead"), NodeRuntimeTest.options(1, 1, 0), new SecureRandom());
+    Node fed = NodeRuntimeTest.open(layout.nodeDirectories().get(0), network);
+    Node audit = NodeRuntimeTest.open(layout.nodeDirectories().get(1), network);
+    Digest entry = fed.ledger().block(0).block().entries().get(0).id();
+    NodeRuntimeTest.waitFor(() -> fed.checkpointProof(Optional.of(entry)).flatMap(CheckpointProof::inclusion).isPresent(),
+        "a checkpoint covering the genesis entries");
+    SignedNote stored = fed.checkpointProof(Optional.empty()).orElseThrow().note();
+    Path file = fed.config().dataDirectory().resolve(Node.LOG_DIR).resolve(io.medledger.tlog.CheckpointStore.LATEST);
+    fed.close();
+    audit.close();
+    Checkpoint c = Checkpoint.parse(stored.text());
+    java.nio.file.Files.write(file,
+        new SignedNote(new Checkpoint(c.origin(), c.size() + 5, c.root()).text(), stored.signatures()).toBytes());
+    Node again = start(layout.nodeDirectories().get(0));
+    CheckpointProof p = again.checkpointProof(Optional.of(entry)).orElseThrow();
+    assertEquals(c.size() + 5, Checkpoint.parse(p.note().text()).size());
+    assertTrue(p.inclusion().isEmpty(), "no proof in a tree the log has not reached");
+    // the tile of the checkpoint's size is not one of the log's: not found, rather than a server error
+    PeerAddress a = again.tilesAddress().orElseThrow();
+    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port() + "/log/"
+        + TilePath.hashes(0, 0, (int) (c.size() + 5)))).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(404, r.statusCode());
+  }
+
   @Test
   void checkpointsAreSignedByEveryFederationServerCosignedByListedWitnessesAndServed() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(2, 1, 0), RANDOM);

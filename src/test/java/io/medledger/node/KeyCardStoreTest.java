@@ -1,0 +1,36 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantKind;
+import io.medledger.client.Identity;
+import io.medledger.client.KeyCard;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The key cards a node keeps in its data directory, read back from hostile files. */
+class KeyCardStoreTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void publishedCardsAreReadBackAndHostileCardFilesAreSkipped() throws Exception {
+    Path cards = dir.resolve("keycards");
+    KeyCard kept = Identity.generate(ParticipantKind.PATIENT, "p").card();
+    assertTrue(KeyCardStore.open(cards).publish(kept));
+    KeyCard other = Identity.generate(ParticipantKind.PATIENT, "q").card();
+    // an enormous file (sparse: it takes no space) under the name of a card
+    try (RandomAccessFile f = new RandomAccessFile(cards.resolve(other.id().toHex() + ".card").toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    // a directory under the name of a card
+    Files.createDirectory(cards.resolve(Identity.generate(ParticipantKind.PATIENT, "r").card().id().toHex() + ".card"));
+    KeyCardStore again = KeyCardStore.open(cards);
+    assertEquals(kept, again.lookup(kept.id()).orElseThrow());
+    assertTrue(again.lookup(other.id()).isEmpty());
+  }
+}
