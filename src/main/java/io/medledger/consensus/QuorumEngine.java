@@ -48,6 +48,13 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   static final int SERVE_PER_SECOND = 16;
   /** Timeouts per voter a second that may raise its highest timeout round (an honest voter raises it about once a round). */
   static final int TIMEOUTS_PER_SECOND = 16;
+  /**
+   * Status messages of one peer claiming a height at or above ours whose signature is checked per
+   * second, and at once (an honest peer sends one every retransmit interval).
+   */
+  static final int STATUS_PER_SECOND = 16;
+  /** Block responses of one peer checked per second, and at once (an honest peer answers our requests, about 4 a second). */
+  static final int RESPONSES_PER_SECOND = 16;
   /** Bad signatures one peer's messages may carry per second before it is not heard for a while. */
   static final int FORGED_PER_SECOND = 8;
   /** ... and at once. */
@@ -107,6 +114,11 @@ final class QuorumEngine<B> implements ConsensusProtocol {
   private Ed25519PublicKey sender;
   /** Timeouts that raised a voter's highest round, per voter index: {@link #TIMEOUTS_PER_SECOND} a second, that many at once. */
   private final PeerBudget<Integer> raisedTimeouts = new PeerBudget<>(TIMEOUTS_PER_SECOND, TIMEOUTS_PER_SECOND);
+  /** Status messages checked per peer: at most {@link #STATUS_PER_SECOND} a second, that many at once. */
+  private final PeerBudget<Ed25519PublicKey> statusChecks = new PeerBudget<>(STATUS_PER_SECOND, STATUS_PER_SECOND);
+  /** Block responses checked per peer: at most {@link #RESPONSES_PER_SECOND} a second, that many at once. */
+  private final PeerBudget<Ed25519PublicKey> responseChecks =
+      new PeerBudget<>(RESPONSES_PER_SECOND, RESPONSES_PER_SECOND);
   /** Block requests answered per peer: at most {@link #SERVE_PER_SECOND} a second, that many at once. */
   private final PeerBudget<Ed25519PublicKey> served = new PeerBudget<>(SERVE_PER_SECOND, SERVE_PER_SECOND);
   private final LinkedHashMap<Digest, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
@@ -434,9 +446,15 @@ final class QuorumEngine<B> implements ConsensusProtocol {
         }
       }
     } else if (m instanceof Status s) {
-      if (peer >= 0 && s.committedHeight() >= height && bodySigned(s, from, s.signature())) {
-        catchUp.claim(peer, s.committedHeight());
-        requestSync();
+      // Each peer's statuses and responses are checked within its own budget, charged before the
+      // signature: a member that signs a new one for every frame (another round, another claimed
+      // height) costs this node at most that many checks a second.
+      if (peer >= 0 && s.committedHeight() >= height && statusChecks.allows(from, now())) {
+        statusChecks.charge(from, 1);
+        if (bodySigned(s, from, s.signature())) {
+          catchUp.claim(peer, s.committedHeight());
+          requestSync();
+        }
       }
     } else if (m instanceof BlockRequest q) {
       // Served to a member of the height it asks for (after a reconfiguration, maybe not one of ours),
@@ -451,15 +469,18 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
     } else if (m instanceof BlockResponse r) {
       if (peer >= 0 && r.fromHeight() <= height && r.fromHeight() + r.blocksRaw().size() > height
-          && bodySigned(r, from, r.signature())) {
-        long before = height;
-        for (int i = (int) (height - r.fromHeight()); i < r.blocksRaw().size(); i++) {
-          if (!applyCertified(r.blocksRaw().get(i), r.certificates().get(i))) {
-            break;
+          && responseChecks.allows(from, now())) {
+        responseChecks.charge(from, 1);
+        if (bodySigned(r, from, r.signature())) {
+          long before = height;
+          for (int i = (int) (height - r.fromHeight()); i < r.blocksRaw().size(); i++) {
+            if (!applyCertified(r.blocksRaw().get(i), r.certificates().get(i))) {
+              break;
+            }
           }
-        }
-        if (height > before) {
-          requestSync();
+          if (height > before) {
+            requestSync();
+          }
         }
       }
     } else {
@@ -622,8 +643,17 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     Ed25519PublicKey k = voters.get(v.voter());
     // A voter caught equivocating in this slot is not heard there again: a flood of statements it
     // really signed, each with a new hash, costs two signature checks per slot, and no tally room.
-    if (equivocations.caught(k, st.kind(), st.height(), st.round())
-        || !verifier.verify(k, st.signingBytes(chainId), v.sigRaw())) {
+    if (equivocations.caught(k, st.kind(), st.height(), st.round())) {
+      return;
+    }
+    // The voter's vote for this very statement is already counted: another copy (other unsigned
+    // fields, or the statement signed again) adds nothing worth a signature check.
+    EquivocationLog.Signed known = equivocations.first(k, st.kind(), st.height(), st.round());
+    if (known != null && known.st().equals(st)) {
+      noteEmbeddedProposal(v);
+      return;
+    }
+    if (!verifier.verify(k, st.signingBytes(chainId), v.sigRaw())) {
       return;
     }
     noteStatement(k, st, v.sigRaw());

@@ -179,6 +179,47 @@ class ConsensusAttackTest {
     }
   }
 
+  /**
+   * A member signs a new Status for every frame (another round each time, a height at or above
+   * ours) or a new block response covering our height: each peer's are checked at most at its
+   * rate, charged before the signature, and another peer keeps its own budget.
+   */
+  @Test
+  void statusesAndBlockResponsesAreCheckedAtMostAtEachPeersRate() {
+    for (String protocol : QUORUM) {
+      Fixture f = new Fixture(protocol, 4, 4);
+      ConsensusProtocol p = f.startCounting(7);
+      List<Integer> others = f.quorumOtherThan(7);
+      Ed25519PrivateKey k = f.keys.get(others.get(0));
+      Ed25519PrivateKey other = f.keys.get(others.get(1));
+      int rate = QuorumEngine.STATUS_PER_SECOND;
+      int before = f.checks.get();
+      for (int r = 0; r < 1_000; r++) {
+        p.handle(f.received(k, ConsensusMessage.Status.sign(5, r, 0, k, f.chain)));
+      }
+      assertEquals(rate, f.checks.get() - before, protocol + ": 1,000 new statuses at once");
+      before = f.checks.get();
+      p.handle(f.received(other, ConsensusMessage.Status.sign(5, 0, 1, other, f.chain)));
+      assertEquals(1, f.checks.get() - before, protocol + ": another peer has its own budget");
+      f.clock.advance(java.time.Duration.ofMillis(500));
+      before = f.checks.get();
+      for (int r = 1_000; r < 2_000; r++) {
+        p.handle(f.received(k, ConsensusMessage.Status.sign(6, r, 0, k, f.chain)));
+      }
+      assertEquals(rate / 2, f.checks.get() - before, protocol + ": half a second refills half");
+
+      int responses = QuorumEngine.RESPONSES_PER_SECOND;
+      Statement st = new Statement(StatementKind.PRECOMMIT, 1, 0, Sha256.hash(new byte[] {1}), -1);
+      QuorumCertificate cert = new QuorumCertificate(st, List.of());
+      before = f.checks.get();
+      for (int i = 0; i < 1_000; i++) {
+        byte[] junk = {(byte) i, (byte) (i >> 8), 7};
+        p.handle(f.received(k, ConsensusMessage.BlockResponse.sign(1, List.of(junk), List.of(cert), 0, k, f.chain)));
+      }
+      assertEquals(responses, f.checks.get() - before, protocol + ": 1,000 new responses at once");
+    }
+  }
+
   private static Timeout timeout(Fixture f, Ed25519PrivateKey k, int voter, int round) {
     Statement st = new Statement(StatementKind.TIMEOUT, 1, round, Statement.NO_BLOCK, -1);
     return new Timeout(st, voter, k.sign(st.signingBytes(f.chain)), null, new byte[0]);
@@ -209,6 +250,16 @@ class ConsensusAttackTest {
       assertEquals(2, f.checks.get() - before, protocol + ": two of 200 signed votes checked");
       p.handle(f.received(k, f.vote(k, voter, StatementKind.PREVOTE, 1, 1, Sha256.hash(new byte[] {1}))));
       assertEquals(3, f.checks.get() - before, protocol + ": another round is another slot");
+      // copies of a counted vote (its unsigned fields changed, as a relay or a re-signing voter
+      // can make them) are not checked again
+      before = f.checks.get();
+      Vote counted = f.vote(k, voter, StatementKind.PRECOMMIT, 1, 2, Sha256.hash(new byte[] {9}));
+      p.handle(f.received(k, counted));
+      for (int aux = 0; aux < 100; aux++) {
+        Vote copy = new Vote(counted.statement(), voter, counted.signature(), aux, new byte[64]);
+        p.handle(f.received(f.keys.get(f.quorumOtherThan(7).get(1)), copy));
+      }
+      assertEquals(1, f.checks.get() - before, protocol + ": one check for a vote and its 100 copies");
       // the same for the proposer of a round
       Ed25519PublicKey proposer = QuorumEngine.proposerOf(f.membership, 1, 0);
       Ed25519PrivateKey pk = f.keys.stream().filter(x -> x.publicKey().equals(proposer)).findFirst().orElseThrow();
