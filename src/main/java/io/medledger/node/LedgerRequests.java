@@ -52,7 +52,8 @@ final class LedgerRequests {
 
   /**
    * Which participant kinds may send each request type, and the right a refusal names. Types not
-   * listed are refused. Operator keys may send every type but {@code REENCRYPT}.
+   * listed are refused. Operator keys may send every type but {@code REENCRYPT}, which each client
+   * may send at the proxy's per-client rate ({@link ProxyService#spend}; BUSY beyond it).
    */
   static final Map<Byte, Rule> RIGHTS = Map.ofEntries(
       Map.entry(ClientWire.CHAIN, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
@@ -265,6 +266,10 @@ final class LedgerRequests {
         in.end();
         if (proxy == null) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "this node runs no proxy");
+        }
+        if (!proxy.spend(caller)) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "proxy re-encrypts at most "
+              + ProxyService.REENCRYPTIONS_PER_SECOND + " a second per client; retry later");
         }
         try {
           ProxyResponse r = proxy.reencrypt(event, Optional.of(caller));

@@ -13,6 +13,7 @@ import io.medledger.client.KeyCard;
 import io.medledger.codec.ByteString;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.PeerBudget;
 import io.medledger.internal.ProxyRules;
 import io.medledger.pre.EncryptedKeyFrag;
 import io.medledger.pre.EnvelopeException;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * A federation server's re-encryption proxy, rebuilt from the ledger: on start it replays every
@@ -42,6 +44,10 @@ import java.util.function.Function;
  */
 final class ProxyService {
   private static final System.Logger LOG = System.getLogger(ProxyService.class.getName());
+  /** Re-encryptions one remote client may ask for per second, sustained. */
+  static final int REENCRYPTIONS_PER_SECOND = 32;
+  /** Re-encryptions one remote client may ask for at once, before its rate applies. */
+  static final int REENCRYPTION_BURST = 64;
   /** Most fragment problems remembered (oldest forgotten first). */
   private static final int MAX_PROBLEMS = 10_000;
 
@@ -52,9 +58,19 @@ final class ProxyService {
   private final Function<ParticipantId, Optional<KeyCard>> cards;
   private final Set<Digest> waiting = new LinkedHashSet<>();
   private final Map<Digest, String> problems = new LinkedHashMap<>();
+  private final LongSupplier millis;
+  /** Each remote client's re-encryptions; guarded by itself. */
+  private final PeerBudget<ParticipantId> budget = new PeerBudget<>(REENCRYPTIONS_PER_SECOND, REENCRYPTION_BURST);
 
   ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
       Function<ParticipantId, Optional<KeyCard>> cards) {
+    this(ledger, self, key, metrics, cards, System::currentTimeMillis);
+  }
+
+  /** As above, with the clock (milliseconds) that refills the remote clients' budgets. */
+  ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
+      Function<ParticipantId, Optional<KeyCard>> cards, LongSupplier millis) {
+    this.millis = millis;
     this.ledger = ledger;
     this.self = self;
     this.proxy = new ReEncryptionProxy(self.toHex(), key);
@@ -143,6 +159,21 @@ final class ProxyService {
   /** Whether {@code grant} waits for its parties' keys. */
   synchronized boolean isWaiting(Digest grant) {
     return waiting.contains(grant);
+  }
+
+  /**
+   * Whether remote client {@code client} may ask for one more re-encryption now, charging it if so:
+   * each client gets {@link #REENCRYPTIONS_PER_SECOND} a second after a burst of
+   * {@link #REENCRYPTION_BURST}, whatever the others ask.
+   */
+  boolean spend(ParticipantId client) {
+    synchronized (budget) {
+      if (!budget.allows(client, millis.getAsLong())) {
+        return false;
+      }
+      budget.charge(client, 1);
+      return true;
+    }
   }
 
   /**
