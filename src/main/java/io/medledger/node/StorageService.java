@@ -47,11 +47,15 @@ import java.util.function.LongSupplier;
  * {@link NodeConfig.StorageSettings#sessionsPerClient()} sessions open, the node at most
  * {@link NodeConfig.StorageSettings#maxSessions()}; idle sessions are dropped; an upload is
  * bounded by the length it declared (or the largest blob, -1 declaring none), and opened only if
- * the free disk less what every open upload may still write keeps the reserve. Disk work runs on the service's own
+ * the free disk less what every open upload may still write keeps the reserve. Each client has at
+ * most {@link #REQUESTS_PER_SESSION} requests per session it may open queued or running on the disk
+ * threads (QUOTA beyond), so one client cannot fill their queue. Disk work runs on the service's own
  * threads, never on the transport's. Thread-safe.
  */
 final class StorageService implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StorageService.class.getName());
+  /** Requests one client may have queued or running on the disk threads, per session it may open. */
+  static final int REQUESTS_PER_SESSION = 2;
   /** Sub-directory of the blobs in the data directory. */
   static final String BLOBS = "blobs";
   private static final Set<ParticipantKind> WRITERS = Set.of(ParticipantKind.PATIENT, ParticipantKind.CLINICIAN);
@@ -69,6 +73,8 @@ final class StorageService implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
   private final Map<Ed25519PublicKey, Integer> perClient = new ConcurrentHashMap<>();
+  /** Each client's requests queued or running on the disk threads. */
+  private final Map<Ed25519PublicKey, Integer> inProgress = new ConcurrentHashMap<>();
   private final Object diskLock = new Object();
   /** Bytes the open uploads may still write, each its bound less what it wrote. Guarded by diskLock. */
   private long unwrittenBytes;
@@ -141,6 +147,10 @@ final class StorageService implements AutoCloseable {
       return done(StorageWire.refused(Refusal.NOT_ALLOWED, "participant " + ParticipantId.of(client)
           + " may not " + (allowed == WRITERS ? "upload to" : "read from") + " this storage node"));
     }
+    if (!count(inProgress, client, REQUESTS_PER_SESSION * settings.sessionsPerClient())) {
+      return done(StorageWire.refused(Refusal.QUOTA, "too many storage requests in progress (at most "
+          + REQUESTS_PER_SESSION * settings.sessionsPerClient() + " per client)"));
+    }
     CompletableFuture<byte[]> f = new CompletableFuture<>();
     try {
       io.execute(() -> {
@@ -154,12 +164,34 @@ final class StorageService implements AutoCloseable {
         } catch (RuntimeException e) {
           LOG.log(Level.ERROR, "storage request failed", e);
           f.complete(StorageWire.refused(Refusal.UNAVAILABLE, "internal error"));
+        } finally {
+          uncount(inProgress, client);
         }
       });
     } catch (RejectedExecutionException e) {
+      uncount(inProgress, client);
       return done(StorageWire.refused(Refusal.UNAVAILABLE, "storage node busy"));
     }
     return f;
+  }
+
+  /** Counts one more for {@code client} in {@code counts} if it is under {@code max}; whether it was. */
+  private static boolean count(Map<Ed25519PublicKey, Integer> counts, Ed25519PublicKey client, int max) {
+    boolean[] admitted = new boolean[1];
+    counts.compute(client, (k, n) -> {
+      int c = n == null ? 0 : n;
+      if (c >= max) {
+        return n;
+      }
+      admitted[0] = true;
+      return c + 1;
+    });
+    return admitted[0];
+  }
+
+  /** Counts one less for {@code client} in {@code counts}. */
+  private static void uncount(Map<Ed25519PublicKey, Integer> counts, Ed25519PublicKey client) {
+    counts.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   private static CompletableFuture<byte[]> done(byte[] response) {
@@ -262,6 +294,9 @@ final class StorageService implements AutoCloseable {
   }
 
   private byte[] getOpen(Ed25519PublicKey client, Digest id) {
+    if (sessions.size() >= settings.maxSessions() || perClient.getOrDefault(client, 0) >= settings.sessionsPerClient()) {
+      return sessionsRefused(); // before hashing the copy
+    }
     Optional<FileBlobStore.VerifiedBlob> b;
     try {
       b = store.openVerified(id);
@@ -275,30 +310,25 @@ final class StorageService implements AutoCloseable {
     return open(client, b.get().size(), b.get(), 0);
   }
 
+  private byte[] sessionsRefused() {
+    return StorageWire.refused(Refusal.QUOTA, "too many open storage sessions (at most "
+        + settings.sessionsPerClient() + " per client)");
+  }
+
   /** Registers a session if the client and the node are under their bounds. */
   private byte[] open(Ed25519PublicKey client, long length, FileBlobStore.VerifiedBlob blob, long unwritten) {
-    boolean[] admitted = new boolean[1];
-    perClient.compute(client, (k, n) -> {
-      int c = n == null ? 0 : n;
-      if (c >= settings.sessionsPerClient() || sessions.size() >= settings.maxSessions()) {
-        return n;
-      }
-      admitted[0] = true;
-      return c + 1;
-    });
-    if (!admitted[0]) {
+    if (sessions.size() >= settings.maxSessions() || !count(perClient, client, settings.sessionsPerClient())) {
       if (blob != null) {
         blob.close();
       }
-      return StorageWire.refused(Refusal.QUOTA, "too many open storage sessions (at most "
-          + settings.sessionsPerClient() + " per client)");
+      return sessionsRefused();
     }
     Session s;
     try {
       s = new Session(client, blob == null ? store.begin() : null, blob, length);
       s.unwritten = unwritten;
     } catch (RuntimeException e) {
-      release(client);
+      uncount(perClient, client);
       throw e;
     }
     long id;
@@ -411,12 +441,8 @@ final class StorageService implements AutoCloseable {
       s.close();
       unwritten(-s.unwritten);
       s.unwritten = 0;
-      release(s.owner);
+      uncount(perClient, s.owner);
     }
-  }
-
-  private void release(Ed25519PublicKey client) {
-    perClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   /** Drops sessions idle longer than the timeout. */
