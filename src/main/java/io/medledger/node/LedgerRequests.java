@@ -53,7 +53,8 @@ final class LedgerRequests {
   /**
    * Which participant kinds may send each request type, and the right a refusal names. Types not
    * listed are refused. Operator keys may send every type but {@code REENCRYPT}, which each client
-   * may send at the proxy's per-client rate ({@link ProxyService#spend}; BUSY beyond it).
+   * may send at the proxy's per-client rate ({@link ProxyService#spend}; BUSY beyond it). A
+   * {@code PUBLISH_KEY_CARD} of a key the ledger does not list is taken from operator keys only.
    */
   static final Map<Byte, Rule> RIGHTS = Map.ofEntries(
       Map.entry(ClientWire.CHAIN, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
@@ -229,6 +230,10 @@ final class LedgerRequests {
         KeyCard c = in.card();
         in.end();
         Optional<Participant> listed = ledger.participant(c.id());
+        if (listed.isEmpty() && kind.isPresent()) { // only operator keys (no kind here) onboard new keys
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "only the node's operators publish"
+              + " the card of " + c.id() + ", which the ledger does not list");
+        }
         if (listed.isPresent() && listed.get().kind() != c.kind()) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the ledger lists " + c.id()
               + " as a " + listed.get().kind().label() + ", the card says " + c.kind().label());
