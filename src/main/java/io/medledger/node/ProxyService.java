@@ -64,10 +64,10 @@ final class ProxyService {
 
   ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
       Function<ParticipantId, Optional<KeyCard>> cards) {
-    this(ledger, self, key, metrics, cards, System::currentTimeMillis);
+    this(ledger, self, key, metrics, cards, () -> Math.floorDiv(System.nanoTime(), 1_000_000L));
   }
 
-  /** As above, with the clock (milliseconds) that refills the remote clients' budgets. */
+  /** As above, with the monotonic clock (milliseconds) that refills the remote clients' budgets. */
   ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
       Function<ParticipantId, Optional<KeyCard>> cards, LongSupplier millis) {
     this.millis = millis;
