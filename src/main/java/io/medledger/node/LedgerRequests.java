@@ -17,7 +17,6 @@ import io.medledger.client.RecordErasedException;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
-import io.medledger.internal.PeerBudget;
 import io.medledger.internal.ProxyRules;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.LedgerWire;
@@ -29,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 
 /**
  * Serves a node's remote ledger and proxy requests (ClientWire codes 16-63) for the remote
@@ -38,20 +36,13 @@ import java.util.function.LongSupplier;
  * configuration, which act as auditors), and the caller's key is checked against the ledger on
  * every request, not only at the handshake. A refusal names the missing {@link AccessRight}.
  * Pages hold at most {@link #MAX_PAGE} items and {@link #MAX_PAGE_BYTES} bytes; the cursor
- * continues where a page stopped. The time a participant's requests take the node is budgeted
- * per participant ({@link #SERVE_NANOS_PER_SECOND} after a burst of {@link #SERVE_BURST_NANOS};
- * BUSY beyond it, operator keys exempt). Thread-safe (the budgets under their own lock, over the
- * thread-safe ledger).
+ * continues where a page stopped. Thread-safe (stateless over the thread-safe ledger).
  */
 final class LedgerRequests {
   /** Most items in one page. */
   static final int MAX_PAGE = 256;
   /** Most entry and proof bytes in one page (the rest goes to the next page). */
   static final int MAX_PAGE_BYTES = 4 << 20;
-  /** Time one participant's requests may take this node, in nanoseconds per second, sustained. */
-  static final long SERVE_NANOS_PER_SECOND = 500_000_000L;
-  /** Time one participant's requests may take this node at once, in nanoseconds, before its rate applies. */
-  static final long SERVE_BURST_NANOS = 5_000_000_000L;
 
   private static final Set<ParticipantKind> ANYONE = EnumSet.allOf(ParticipantKind.class);
   private static final Set<ParticipantKind> READERS =
@@ -101,19 +92,9 @@ final class LedgerRequests {
   private final Function<Ed25519PublicKey, Boolean> operator;
   private final KeyCardStore cards;
   private final ProxyService proxy;
-  private final LongSupplier nanos;
-  /** The time each participant's requests took, in nanoseconds; guarded by itself. */
-  private final PeerBudget<ParticipantId> served = new PeerBudget<>(SERVE_NANOS_PER_SECOND, SERVE_BURST_NANOS);
 
   LedgerRequests(Ledger ledger, String chain, String protocol, Function<Ed25519PublicKey, Boolean> operator,
       KeyCardStore cards, ProxyService proxy) {
-    this(ledger, chain, protocol, operator, cards, proxy, System::nanoTime);
-  }
-
-  /** As above, timing requests and refilling budgets with {@code nanos}. */
-  LedgerRequests(Ledger ledger, String chain, String protocol, Function<Ed25519PublicKey, Boolean> operator,
-      KeyCardStore cards, ProxyService proxy, LongSupplier nanos) {
-    this.nanos = nanos;
     this.ledger = ledger;
     this.chain = chain;
     this.protocol = protocol;
@@ -133,7 +114,6 @@ final class LedgerRequests {
    * @throws MalformedEncodingException if the request is malformed or of an unknown type
    */
   byte[] handle(Ed25519PublicKey client, byte[] request) {
-    long t0 = nanos.getAsLong();
     byte type = request[0];
     Rule rule = RIGHTS.get(type);
     if (rule == null) {
@@ -147,10 +127,6 @@ final class LedgerRequests {
           (p.isEmpty() ? "key " + caller + " is not an active participant" : "a " + p.get().kind().label())
               + " may not send request type " + type);
     }
-    if (!isOperator && !affords(caller, t0)) {
-      return ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "this node answers each participant"
-          + " for at most " + SERVE_NANOS_PER_SECOND / 1_000_000 + " ms a second; retry later");
-    }
     LedgerWire.Reader in = new LedgerWire.Reader(request, 1);
     try {
       return answer(type, in, caller, isOperator ? Optional.empty() : p.map(Participant::kind));
@@ -158,20 +134,6 @@ final class LedgerRequests {
       return denied(e.missingRight(), e.getMessage());
     } catch (RecordErasedException e) {
       return new LedgerWire.Writer(LedgerWire.ERASED).digest(e.record()).toBytes();
-    } finally {
-      if (!isOperator) {
-        long took = Math.max(0, nanos.getAsLong() - t0);
-        synchronized (served) {
-          served.charge(caller, took);
-        }
-      }
-    }
-  }
-
-  /** Whether {@code caller}'s budget, refilled to {@code nanosNow}, allows one more request. */
-  private boolean affords(ParticipantId caller, long nanosNow) {
-    synchronized (served) {
-      return served.allows(caller, Math.floorDiv(nanosNow, 1_000_000L));
     }
   }
 

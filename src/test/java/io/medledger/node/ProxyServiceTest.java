@@ -142,7 +142,7 @@ class ProxyServiceTest {
         id -> f.directory().lookup(id), now::get);
     s.replay();
     LedgerRequests requests = new LedgerRequests(node.ledger(), "proxy-service-test", "p", k -> false,
-        KeyCardStore.open(dir), s, () -> 0L); // requests take no time: only the re-encryption budget applies
+        KeyCardStore.open(dir), s);
 
     for (int i = 0; i < ProxyService.REENCRYPTION_BURST; i++) {
       assertEquals(ClientWire.OK, requests.handle(lee.identity().publicKey(), byLee)[0], "re-encryption " + i);
