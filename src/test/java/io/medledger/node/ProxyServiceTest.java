@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessScope;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.client.AccessRefusedException;
 import io.medledger.client.AccessRight;
+import io.medledger.client.AuditorClient;
 import io.medledger.client.ClinicianClient;
 import io.medledger.client.GrantRequest;
 import io.medledger.client.Identity;
@@ -43,6 +45,7 @@ class ProxyServiceTest {
   private static final long SEED = 51;
   private final Federation f = SmallFederation.builder("proxy-service-test", SEED)
       .directSequencer() // real time, as the node's proxy service reads it
+      .regulator("Health Regulator") // drawn after the servers: their keys stay as firstServer() regenerates them
       .build();
   private final List<long[]> calls = new ArrayList<>();
   private final NodeMetrics metrics = new NodeMetrics() {
@@ -160,5 +163,41 @@ class ProxyServiceTest {
   private static byte[] reencryptRequest(PatientClient patient, ParticipantId reader) {
     Digest event = patient.accessEvents().stream().filter(e -> e.accessor().equals(reader)).findFirst().orElseThrow().id();
     return new LedgerWire.Writer(ClientWire.REENCRYPT).digest(event).toBytes();
+  }
+
+  /**
+   * A regulator's erasure of a record (which revokes no grant: only the patient signs revocations)
+   * drops the service's fragments of the grants whose scope is exactly that record, as the
+   * in-process proxies do and the erasure report says, also when the blocks are replayed; broader
+   * grants stay.
+   */
+  @Test
+  void anErasureDropsTheFragmentsOfGrantsScopedToExactlyThatRecord() {
+    PatientClient anna = f.registerPatient("Anna");
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+    AccessGrant scoped = anna.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.records(rec.id())));
+    AccessGrant broad = anna.grant(GrantRequest.treatment(lee.id()));
+    Identity server = firstServer();
+    FederationServer node = f.federationNodes().get(0);
+    ProxyService live = new ProxyService(node.ledger(), server.id(), server.secretEncryptionKey(), metrics,
+        id -> f.directory().lookup(id));
+    live.replay();
+    assertTrue(live.holds(scoped.id()) && live.holds(broad.id()));
+    AuditorClient regulator = f.regulator("Health Regulator");
+    long before = node.ledger().height();
+
+    regulator.orderErasure(rec.id());
+    for (long h = before + 1; h <= node.ledger().height(); h++) {
+      live.onBlock(node.ledger().block(h).block());
+    }
+    assertFalse(live.holds(scoped.id()), "the fragment of the grant scoped to the erased record is dropped");
+    assertTrue(live.holds(broad.id()), "a grant covering other records stays");
+
+    ProxyService restarted = new ProxyService(node.ledger(), server.id(), server.secretEncryptionKey(), metrics,
+        id -> f.directory().lookup(id));
+    restarted.replay();
+    assertFalse(restarted.holds(scoped.id()), "nor taken again when the blocks are replayed");
+    assertTrue(restarted.holds(broad.id()));
   }
 }
