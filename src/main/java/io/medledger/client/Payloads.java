@@ -227,10 +227,12 @@ final class Payloads {
    * Reads a record shared under {@code grant}: logs the access event, asks the proxies the grant
    * names to re-encrypt, one after another until {@code threshold} answered, and decrypts with
    * the grantee's key. Proxies never see the payload or its key. Each answer is verified on
-   * arrival; a proxy that is down, refuses for a fault, or answers with a fragment that does not
-   * verify (forged, for another capsule, or another proxy's) is logged by name and skipped; if
-   * fewer than the threshold answer, the read fails with a {@link ProxyFailureException} naming
-   * each failing proxy.
+   * arrival; a proxy that is down, refuses (for a fault, a missing right or an erasure: its ledger
+   * may lag, or it may lie), or answers with a fragment that does not verify (forged, for another
+   * capsule, or another proxy's) is logged by name and skipped; if fewer than the threshold answer,
+   * the read fails with the first refusal met ({@link AccessRefusedException},
+   * {@link RecordErasedException}), or else a {@link ProxyFailureException} naming each failing
+   * proxy.
    */
   static CompletableFuture<byte[]> readShared(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant) {
     boolean research = grant.purpose() == Purpose.RESEARCH;
@@ -277,15 +279,18 @@ final class Payloads {
         .verify(capsule, owner.verifyingKey(), owner.encryptionKey(), granteeKey.publicKey()).failure()
         .map(f -> "forged or wrong capsule fragment: " + f.description());
     return logRead(s, rec, Optional.of(grant))
-        .thenCompose(ev -> askProxies(s, ev, grant, check, 0, new ArrayList<>(), new LinkedHashMap<>()))
+        .thenCompose(ev -> askProxies(s, ev, grant, check, 0, new ArrayList<>(), new LinkedHashMap<>(), new ArrayList<>()))
         .thenCompose(answers -> open.apply(answers, owner));
   }
 
   private static CompletableFuture<List<ProxyResponse>> askProxies(Session s, AccessEvent ev, AccessGrant grant,
       Function<ProxyResponse, Optional<String>> check, int next, List<ProxyResponse> answers,
-      Map<ParticipantId, String> failures) {
+      Map<ParticipantId, String> failures, List<RuntimeException> refusals) {
     if (answers.size() == grant.threshold()) {
       return CompletableFuture.completedFuture(answers);
+    }
+    if (next >= grant.proxies().size() && !refusals.isEmpty()) {
+      return CompletableFuture.failedFuture(refusals.get(0));
     }
     if (next >= grant.proxies().size()) {
       return CompletableFuture.failedFuture(new ProxyFailureException("only " + answers.size() + " of "
@@ -304,15 +309,16 @@ final class Payloads {
       } else {
         Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
             ? err.getCause() : err;
-        if (c instanceof AccessRefusedException || c instanceof RecordErasedException) {
-          throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
-        }
         String why = c instanceof ProxyFailureException p && p.failures().containsKey(proxy)
             ? p.failures().get(proxy) : String.valueOf(c.getMessage());
+        if (c instanceof AccessRefusedException || c instanceof RecordErasedException) {
+          refusals.add((RuntimeException) c);
+          why = "refused: " + why;
+        }
         failures.put(proxy, why);
         LOG.log(System.Logger.Level.WARNING, "proxy {0} failed for access event {1}: {2}", proxy, ev.id(), why);
       }
       return next + 1;
-    }).thenCompose(n -> askProxies(s, ev, grant, check, n, answers, failures));
+    }).thenCompose(n -> askProxies(s, ev, grant, check, n, answers, failures, refusals));
   }
 }

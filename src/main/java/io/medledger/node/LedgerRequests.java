@@ -52,7 +52,9 @@ final class LedgerRequests {
 
   /**
    * Which participant kinds may send each request type, and the right a refusal names. Types not
-   * listed are refused. Operator keys may send every type but {@code REENCRYPT}.
+   * listed are refused. Operator keys may send every type but {@code REENCRYPT}, which each client
+   * may send at the proxy's per-client rate ({@link ProxyService#spend}; BUSY beyond it). A
+   * {@code PUBLISH_KEY_CARD} of a key the ledger does not list is taken from operator keys only.
    */
   static final Map<Byte, Rule> RIGHTS = Map.ofEntries(
       Map.entry(ClientWire.CHAIN, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
@@ -228,6 +230,10 @@ final class LedgerRequests {
         KeyCard c = in.card();
         in.end();
         Optional<Participant> listed = ledger.participant(c.id());
+        if (listed.isEmpty() && kind.isPresent()) { // only operator keys (no kind here) onboard new keys
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "only the node's operators publish"
+              + " the card of " + c.id() + ", which the ledger does not list");
+        }
         if (listed.isPresent() && listed.get().kind() != c.kind()) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the ledger lists " + c.id()
               + " as a " + listed.get().kind().label() + ", the card says " + c.kind().label());
@@ -265,6 +271,10 @@ final class LedgerRequests {
         in.end();
         if (proxy == null) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "this node runs no proxy");
+        }
+        if (!proxy.spend(caller)) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "proxy re-encrypts at most "
+              + ProxyService.REENCRYPTIONS_PER_SECOND + " a second per client; retry later");
         }
         try {
           ProxyResponse r = proxy.reencrypt(event, Optional.of(caller));

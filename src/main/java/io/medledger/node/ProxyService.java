@@ -3,16 +3,19 @@ package io.medledger.node;
 import io.medledger.access.ParticipantId;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.AccessScope;
 import io.medledger.chain.Block;
 import io.medledger.chain.Entry;
 import io.medledger.chain.KeyPublication;
 import io.medledger.chain.Ledger;
+import io.medledger.chain.RecordErasure;
 import io.medledger.client.AccessRefusedException;
 import io.medledger.client.AccessRight;
 import io.medledger.client.KeyCard;
 import io.medledger.codec.ByteString;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.PeerBudget;
 import io.medledger.internal.ProxyRules;
 import io.medledger.pre.EncryptedKeyFrag;
 import io.medledger.pre.EnvelopeException;
@@ -23,6 +26,7 @@ import io.medledger.pre.ReEncryptionProxy;
 import io.medledger.pre.SecretKey;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,18 +34,24 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * A federation server's re-encryption proxy, rebuilt from the ledger: on start it replays every
  * block, and on each commit it takes the key fragments of grants that name this server as a proxy,
  * using the owner's and grantee's keys published on the ledger ({@link KeyPublication}) or, failing
  * that, their self-signed key cards published to this node; grants whose parties have published
- * neither wait. Revocations drop fragments. Fragments live on the ledger encrypted to this proxy's
+ * neither wait. Revocations drop fragments, and so does the erasure of the one record a grant is
+ * scoped to (whoever ordered it). Fragments live on the ledger encrypted to this proxy's
  * key, and decrypted only in memory, so nothing secret about them is written to disk. Thread-safe
  * (synchronized).
  */
 final class ProxyService {
   private static final System.Logger LOG = System.getLogger(ProxyService.class.getName());
+  /** Re-encryptions one remote client may ask for per second, sustained. */
+  static final int REENCRYPTIONS_PER_SECOND = 32;
+  /** Re-encryptions one remote client may ask for at once, before its rate applies. */
+  static final int REENCRYPTION_BURST = 64;
   /** Most fragment problems remembered (oldest forgotten first). */
   private static final int MAX_PROBLEMS = 10_000;
 
@@ -52,9 +62,21 @@ final class ProxyService {
   private final Function<ParticipantId, Optional<KeyCard>> cards;
   private final Set<Digest> waiting = new LinkedHashSet<>();
   private final Map<Digest, String> problems = new LinkedHashMap<>();
+  /** The grants naming this proxy whose scope is exactly one record, by that record. */
+  private final Map<Digest, List<Digest>> scopedTo = new HashMap<>();
+  private final LongSupplier millis;
+  /** Each remote client's re-encryptions; guarded by itself. */
+  private final PeerBudget<ParticipantId> budget = new PeerBudget<>(REENCRYPTIONS_PER_SECOND, REENCRYPTION_BURST);
 
   ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
       Function<ParticipantId, Optional<KeyCard>> cards) {
+    this(ledger, self, key, metrics, cards, () -> Math.floorDiv(System.nanoTime(), 1_000_000L));
+  }
+
+  /** As above, with the monotonic clock (milliseconds) that refills the remote clients' budgets. */
+  ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
+      Function<ParticipantId, Optional<KeyCard>> cards, LongSupplier millis) {
+    this.millis = millis;
     this.ledger = ledger;
     this.self = self;
     this.proxy = new ReEncryptionProxy(self.toHex(), key);
@@ -74,7 +96,14 @@ final class ProxyService {
     boolean published = false;
     for (Entry e : b.entries()) {
       if (e instanceof AccessGrant g && g.proxies().contains(self)) {
+        onlyRecord(g).ifPresent(r -> scopedTo.computeIfAbsent(r, k -> new ArrayList<>()).add(g.id()));
         take(g);
+      } else if (e instanceof RecordErasure x) {
+        for (Digest g : scopedTo.getOrDefault(x.record(), List.of())) {
+          waiting.remove(g);
+          proxy.revoke(g.toHex());
+        }
+        scopedTo.remove(x.record());
       } else if (e instanceof AccessRevocation r) {
         waiting.remove(r.grant());
         proxy.revoke(r.grant().toHex());
@@ -104,7 +133,17 @@ final class ProxyService {
     return cards.apply(id).filter(KeyCard::verify).map(c -> new PublicKey[] {c.encryptionKey(), c.verifyingKey()});
   }
 
+  /** The record {@code g} is scoped to, if its scope is exactly one record. */
+  private static Optional<Digest> onlyRecord(AccessGrant g) {
+    List<Digest> r = g.scope().records();
+    return g.scope().kind() == AccessScope.Kind.RECORDS && r.size() == 1 ? Optional.of(r.get(0)) : Optional.empty();
+  }
+
   private void take(AccessGrant g) {
+    if (onlyRecord(g).filter(ledger::isErased).isPresent()) {
+      waiting.remove(g.id()); // replayed before the erasure that drops it, or granted after it: never taken
+      return;
+    }
     Optional<PublicKey[]> owner = keys(g.patient());
     Optional<PublicKey[]> grantee = keys(g.grantee());
     if (owner.isEmpty() || grantee.isEmpty()) {
@@ -143,6 +182,21 @@ final class ProxyService {
   /** Whether {@code grant} waits for its parties' keys. */
   synchronized boolean isWaiting(Digest grant) {
     return waiting.contains(grant);
+  }
+
+  /**
+   * Whether remote client {@code client} may ask for one more re-encryption now, charging it if so:
+   * each client gets {@link #REENCRYPTIONS_PER_SECOND} a second after a burst of
+   * {@link #REENCRYPTION_BURST}, whatever the others ask.
+   */
+  boolean spend(ParticipantId client) {
+    synchronized (budget) {
+      if (!budget.allows(client, millis.getAsLong())) {
+        return false;
+      }
+      budget.charge(client, 1);
+      return true;
+    }
   }
 
   /**

@@ -438,33 +438,39 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         .optionalId(query.author()).bool(query.resourceType().isPresent());
     query.resourceType().ifPresent(w::string);
     w.i64(query.from()).i64(query.until());
-    return ask(page(w, page).toBytes(), in -> readPage(in, MedicalRecord.class));
+    return ask(page(w, page).toBytes(), in -> readPage(in, page, MedicalRecord.class));
   }
 
   @Override
   public Page<AccessGrant> grantsByPatient(ParticipantId patient, PageRequest page) {
-    return ask(page(request(ClientWire.GRANTS_BY_PATIENT).id(patient), page).toBytes(), in -> readPage(in, AccessGrant.class));
+    return ask(page(request(ClientWire.GRANTS_BY_PATIENT).id(patient), page).toBytes(), in -> readPage(in, page, AccessGrant.class));
   }
 
   @Override
   public Page<AccessGrant> grantsByGrantee(ParticipantId grantee, PageRequest page) {
-    return ask(page(request(ClientWire.GRANTS_BY_GRANTEE).id(grantee), page).toBytes(), in -> readPage(in, AccessGrant.class));
+    return ask(page(request(ClientWire.GRANTS_BY_GRANTEE).id(grantee), page).toBytes(), in -> readPage(in, page, AccessGrant.class));
   }
 
   @Override
   public Page<AccessEvent> accessEventsByPatient(ParticipantId patient, PageRequest page) {
-    return ask(page(request(ClientWire.EVENTS_BY_PATIENT).id(patient), page).toBytes(), in -> readPage(in, AccessEvent.class));
+    return ask(page(request(ClientWire.EVENTS_BY_PATIENT).id(patient), page).toBytes(), in -> readPage(in, page, AccessEvent.class));
   }
 
   private static LedgerWire.Writer page(LedgerWire.Writer w, PageRequest p) {
     return w.i64(p.after()).u16(Math.min(p.limit(), 0xffff)).bool(p.withProofs());
   }
 
-  private static <E extends Entry> Page<E> readPage(LedgerWire.Reader in, Class<E> type) {
+  /**
+   * Reads the answer to page request {@code asked}: at most its limit of items, at ledger indexes
+   * rising from past its cursor, and a next cursor only after at least one item, at the last one
+   * (as a node pages), so that reading every page ends.
+   */
+  private static <E extends Entry> Page<E> readPage(LedgerWire.Reader in, PageRequest asked, Class<E> type) {
     int n = in.u16();
-    if (n > LedgerRequests.MAX_PAGE) {
+    if (n > LedgerRequests.MAX_PAGE || n > asked.limit()) {
       throw new MalformedEncodingException("a page of " + n + " items");
     }
+    long last = asked.after();
     List<QueryHit<E>> hits = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Entry e = Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES));
@@ -473,6 +479,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       long h = in.i64();
       long idx = in.i64();
+      if (idx <= last) {
+        throw new MalformedEncodingException("a page item at ledger index " + idx + " does not follow " + last);
+      }
+      last = idx;
       Optional<LedgerInclusionProof> proof = in.bool()
           ? Optional.of(LedgerInclusionProof.fromJson(new String(in.bytes(4 * Limits.MAX_ENTRY_BYTES), StandardCharsets.UTF_8)))
           : Optional.empty();
@@ -486,6 +496,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
     }
     java.util.OptionalLong next = in.optionalLong();
+    if (next.isPresent() && (n == 0 || next.getAsLong() != last)) {
+      throw new MalformedEncodingException("a page's next cursor " + next.getAsLong() + " is not its last item's index");
+    }
     Optional<BlockHeader> against = in.bool() ? Optional.of(BlockHeader.decode(in.bytes(1 << 16))) : Optional.empty();
     return new Page<>(hits, next, against);
   }

@@ -33,6 +33,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A storage node's blob service on its client endpoint ({@link StorageWire}): payloads kept in a
@@ -45,11 +46,16 @@ import java.util.concurrent.TimeUnit;
  * the operator's tools), as the ledger says at the time of the request. Each client has at most
  * {@link NodeConfig.StorageSettings#sessionsPerClient()} sessions open, the node at most
  * {@link NodeConfig.StorageSettings#maxSessions()}; idle sessions are dropped; an upload is
- * bounded by the length it declared (or the largest blob, -1 declaring none) and the free disk. Disk work runs on the service's own
+ * bounded by the length it declared (or the largest blob, -1 declaring none), and opened only if
+ * the free disk less what every open upload may still write keeps the reserve. Each client has at
+ * most {@link #REQUESTS_PER_SESSION} requests per session it may open queued or running on the disk
+ * threads (QUOTA beyond), so one client cannot fill their queue. Disk work runs on the service's own
  * threads, never on the transport's. Thread-safe.
  */
 final class StorageService implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StorageService.class.getName());
+  /** Requests one client may have queued or running on the disk threads, per session it may open. */
+  static final int REQUESTS_PER_SESSION = 2;
   /** Sub-directory of the blobs in the data directory. */
   static final String BLOBS = "blobs";
   private static final Set<ParticipantKind> WRITERS = Set.of(ParticipantKind.PATIENT, ParticipantKind.CLINICIAN);
@@ -59,6 +65,7 @@ final class StorageService implements AutoCloseable {
   private final Ledger ledger;
   private final FileBlobStore store;
   private final Path directory;
+  private final LongSupplier freeDisk;
   private final NodeConfig.StorageSettings settings;
   private final Set<Ed25519PublicKey> operators;
   private final ThreadPoolExecutor io;
@@ -66,6 +73,11 @@ final class StorageService implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
   private final Map<Ed25519PublicKey, Integer> perClient = new ConcurrentHashMap<>();
+  /** Each client's requests queued or running on the disk threads. */
+  private final Map<Ed25519PublicKey, Integer> inProgress = new ConcurrentHashMap<>();
+  private final Object diskLock = new Object();
+  /** Bytes the open uploads may still write, each its bound less what it wrote. Guarded by diskLock. */
+  private long unwrittenBytes;
 
   /** An upload or a read in progress, owned by one client. Guarded by its own monitor. */
   private static final class Session {
@@ -74,6 +86,8 @@ final class StorageService implements AutoCloseable {
     final FileBlobStore.VerifiedBlob blob;
     final long length;
     long position;
+    /** What this upload may still write, counted in {@code unwrittenBytes}. */
+    long unwritten;
     volatile long lastUsed = System.nanoTime();
 
     Session(Ed25519PublicKey owner, FileBlobStore.Upload upload, FileBlobStore.VerifiedBlob blob, long length) {
@@ -93,9 +107,16 @@ final class StorageService implements AutoCloseable {
   }
 
   StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators) {
+    this(ledger, dataDirectory, settings, operators, null);
+  }
+
+  /** As above, reading the free disk from {@code freeDisk} (null: the blob directory's file store). */
+  StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators,
+      LongSupplier freeDisk) {
     this.ledger = ledger;
     this.directory = dataDirectory.resolve(BLOBS);
     this.store = FileBlobStore.open(directory, settings.maxBlobBytes());
+    this.freeDisk = freeDisk != null ? freeDisk : this::usableSpace;
     this.settings = settings;
     this.operators = Set.copyOf(operators);
     this.io = new ThreadPoolExecutor(settings.threads(), settings.threads(), 30, TimeUnit.SECONDS,
@@ -126,6 +147,10 @@ final class StorageService implements AutoCloseable {
       return done(StorageWire.refused(Refusal.NOT_ALLOWED, "participant " + ParticipantId.of(client)
           + " may not " + (allowed == WRITERS ? "upload to" : "read from") + " this storage node"));
     }
+    if (!count(inProgress, client, REQUESTS_PER_SESSION * settings.sessionsPerClient())) {
+      return done(StorageWire.refused(Refusal.QUOTA, "too many storage requests in progress (at most "
+          + REQUESTS_PER_SESSION * settings.sessionsPerClient() + " per client)"));
+    }
     CompletableFuture<byte[]> f = new CompletableFuture<>();
     try {
       io.execute(() -> {
@@ -139,12 +164,34 @@ final class StorageService implements AutoCloseable {
         } catch (RuntimeException e) {
           LOG.log(Level.ERROR, "storage request failed", e);
           f.complete(StorageWire.refused(Refusal.UNAVAILABLE, "internal error"));
+        } finally {
+          uncount(inProgress, client);
         }
       });
     } catch (RejectedExecutionException e) {
+      uncount(inProgress, client);
       return done(StorageWire.refused(Refusal.UNAVAILABLE, "storage node busy"));
     }
     return f;
+  }
+
+  /** Counts one more for {@code client} in {@code counts} if it is under {@code max}; whether it was. */
+  private static boolean count(Map<Ed25519PublicKey, Integer> counts, Ed25519PublicKey client, int max) {
+    boolean[] admitted = new boolean[1];
+    counts.compute(client, (k, n) -> {
+      int c = n == null ? 0 : n;
+      if (c >= max) {
+        return n;
+      }
+      admitted[0] = true;
+      return c + 1;
+    });
+    return admitted[0];
+  }
+
+  /** Counts one less for {@code client} in {@code counts}. */
+  private static void uncount(Map<Ed25519PublicKey, Integer> counts, Ed25519PublicKey client) {
+    counts.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   private static CompletableFuture<byte[]> done(byte[] response) {
@@ -179,7 +226,9 @@ final class StorageService implements AutoCloseable {
         long id = StorageWire.body(r, 8, false).getLong();
         Session s = owned(client, id);
         if (s != null) {
-          end(s, id);
+          synchronized (s) {
+            end(s, id);
+          }
         }
         return StorageWire.okLongs();
       }
@@ -207,15 +256,36 @@ final class StorageService implements AutoCloseable {
       return StorageWire.refused(Refusal.QUOTA, "a payload of " + length + " bytes is outside 0.."
           + settings.maxBlobBytes());
     }
-    try {
-      long usable = Files.getFileStore(directory).getUsableSpace();
-      if (usable - Math.max(0, length) < settings.reserveDiskBytes()) {
+    long need = length < 0 ? settings.maxBlobBytes() : length;
+    synchronized (diskLock) {
+      if (freeDisk.getAsLong() - unwrittenBytes - need < settings.reserveDiskBytes()) {
         return StorageWire.refused(Refusal.QUOTA, "not enough free disk on this storage node");
       }
+      unwrittenBytes += need;
+    }
+    byte[] r = null;
+    try {
+      r = open(client, length, null, need);
+      return r;
+    } finally {
+      if (r == null || r[0] != ClientWire.OK) {
+        unwritten(-need);
+      }
+    }
+  }
+
+  private void unwritten(long delta) {
+    synchronized (diskLock) {
+      unwrittenBytes += delta;
+    }
+  }
+
+  private long usableSpace() {
+    try {
+      return Files.getFileStore(directory).getUsableSpace();
     } catch (IOException e) {
       throw new BlobUnavailableException("cannot read the free disk space: " + e.getMessage(), e);
     }
-    return open(client, length, null);
   }
 
   /** An upload's bound: its declared length, or the largest blob when it declared none (-1). */
@@ -224,6 +294,9 @@ final class StorageService implements AutoCloseable {
   }
 
   private byte[] getOpen(Ed25519PublicKey client, Digest id) {
+    if (sessions.size() >= settings.maxSessions() || perClient.getOrDefault(client, 0) >= settings.sessionsPerClient()) {
+      return sessionsRefused(); // before hashing the copy
+    }
     Optional<FileBlobStore.VerifiedBlob> b;
     try {
       b = store.openVerified(id);
@@ -234,32 +307,28 @@ final class StorageService implements AutoCloseable {
     if (b.isEmpty()) {
       return StorageWire.refused(Refusal.NOT_FOUND, "this node holds no copy of " + id);
     }
-    return open(client, b.get().size(), b.get());
+    return open(client, b.get().size(), b.get(), 0);
+  }
+
+  private byte[] sessionsRefused() {
+    return StorageWire.refused(Refusal.QUOTA, "too many open storage sessions (at most "
+        + settings.sessionsPerClient() + " per client)");
   }
 
   /** Registers a session if the client and the node are under their bounds. */
-  private byte[] open(Ed25519PublicKey client, long length, FileBlobStore.VerifiedBlob blob) {
-    boolean[] admitted = new boolean[1];
-    perClient.compute(client, (k, n) -> {
-      int c = n == null ? 0 : n;
-      if (c >= settings.sessionsPerClient() || sessions.size() >= settings.maxSessions()) {
-        return n;
-      }
-      admitted[0] = true;
-      return c + 1;
-    });
-    if (!admitted[0]) {
+  private byte[] open(Ed25519PublicKey client, long length, FileBlobStore.VerifiedBlob blob, long unwritten) {
+    if (sessions.size() >= settings.maxSessions() || !count(perClient, client, settings.sessionsPerClient())) {
       if (blob != null) {
         blob.close();
       }
-      return StorageWire.refused(Refusal.QUOTA, "too many open storage sessions (at most "
-          + settings.sessionsPerClient() + " per client)");
+      return sessionsRefused();
     }
     Session s;
     try {
       s = new Session(client, blob == null ? store.begin() : null, blob, length);
+      s.unwritten = unwritten;
     } catch (RuntimeException e) {
-      release(client);
+      uncount(perClient, client);
       throw e;
     }
     long id;
@@ -283,6 +352,8 @@ final class StorageService implements AutoCloseable {
       }
       s.upload.write(r, off, len);
       s.position += len;
+      s.unwritten -= len;
+      unwritten(-len);
       s.lastUsed = System.nanoTime();
     }
     return StorageWire.okLongs();
@@ -364,15 +435,14 @@ final class StorageService implements AutoCloseable {
     return s != null && s.owner.equals(client) ? s : null;
   }
 
+  /** Ends session {@code id}; the caller holds {@code s}'s monitor. */
   private void end(Session s, long id) {
     if (sessions.remove(id, s)) {
       s.close();
-      release(s.owner);
+      unwritten(-s.unwritten);
+      s.unwritten = 0;
+      uncount(perClient, s.owner);
     }
-  }
-
-  private void release(Ed25519PublicKey client) {
-    perClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   /** Drops sessions idle longer than the timeout. */
@@ -397,7 +467,9 @@ final class StorageService implements AutoCloseable {
     reaper.shutdownNow();
     io.shutdownNow();
     for (Map.Entry<Long, Session> e : sessions.entrySet()) {
-      end(e.getValue(), e.getKey());
+      synchronized (e.getValue()) {
+        end(e.getValue(), e.getKey());
+      }
     }
   }
 }

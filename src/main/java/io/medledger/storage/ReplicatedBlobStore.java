@@ -66,8 +66,9 @@ public final class ReplicatedBlobStore implements BlobStore {
   }
 
   /**
-   * Creates a replicated store that spools streamed payloads in {@code spoolDirectory} and refuses
-   * streamed payloads longer than {@code maxStreamedBytes}.
+   * Creates a replicated store that spools streamed payloads in {@code spoolDirectory}, refuses
+   * streamed payloads longer than {@code maxStreamedBytes}, and reads no copy longer than that (a
+   * node serving more is cut off there and skipped as corrupt).
    *
    * @throws IllegalArgumentException if node ids repeat, the quorum is not in [1, n] or the bound
    *     is not positive
@@ -292,7 +293,7 @@ public final class ReplicatedBlobStore implements BlobStore {
       StorageNode n = nodes.get(nid);
       MessageDigest sha = Sha256.newMessageDigest();
       boolean found;
-      try (OutputStream o = new DigestOutputStream(spool.reset(), sha)) {
+      try (OutputStream o = new DigestOutputStream(new AtMost(spool.reset(), maxStreamedBytes), sha)) {
         found = n.store().read(id, o);
       } catch (BlobCorruptedException e) {
         needRepair.add(nid);
@@ -515,6 +516,47 @@ public final class ReplicatedBlobStore implements BlobStore {
       throw new BlobUnavailableException("could not reach " + r.unreachable() + " to delete " + r.id());
     }
     return !r.deleted().isEmpty();
+  }
+
+  /** Passes at most {@code max} bytes on: a copy any longer is no payload this store takes. */
+  private static final class AtMost extends OutputStream {
+    private final OutputStream out;
+    private final long max;
+    private long written;
+
+    AtMost(OutputStream out, long max) {
+      this.out = out;
+      this.max = max;
+    }
+
+    private void count(int n) {
+      if (n > max - written) {
+        throw new BlobCorruptedException("the copy served is longer than the largest payload (" + max + " bytes)");
+      }
+      written += n;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      count(1);
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      count(len);
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.close();
+    }
   }
 
   /** Where a payload is held while it is verified and copied: rewritten from the start by {@link #reset}. */

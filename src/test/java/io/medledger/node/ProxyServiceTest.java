@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessScope;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.client.AccessRefusedException;
 import io.medledger.client.AccessRight;
+import io.medledger.client.AuditorClient;
 import io.medledger.client.ClinicianClient;
 import io.medledger.client.GrantRequest;
 import io.medledger.client.Identity;
@@ -20,13 +22,18 @@ import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.federation.Federation;
 import io.medledger.federation.FederationServer;
+import io.medledger.internal.node.ClientWire;
+import io.medledger.internal.node.LedgerWire;
 import io.medledger.pre.ProxyResponse;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The node's proxy service re-encrypts only as the shared proxy rules allow, and for a remote
@@ -38,6 +45,7 @@ class ProxyServiceTest {
   private static final long SEED = 51;
   private final Federation f = SmallFederation.builder("proxy-service-test", SEED)
       .directSequencer() // real time, as the node's proxy service reads it
+      .regulator("Health Regulator") // drawn after the servers: their keys stay as firstServer() regenerates them
       .build();
   private final List<long[]> calls = new ArrayList<>();
   private final NodeMetrics metrics = new NodeMetrics() {
@@ -116,5 +124,80 @@ class ProxyServiceTest {
     assertEquals(AccessRight.ACCESS_EVENT, none.missingRight());
     assertTrue(none.getMessage().contains("on the ledger of proxy " + server.id()), none.getMessage());
     assertEquals(4, calls.size(), "every call is counted");
+  }
+
+  @Test
+  void aRemoteClientsReencryptionsAreBoundedPerClientAndRefillWithTime(@TempDir Path dir) {
+    PatientClient anna = f.registerPatient("Anna");
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    ClinicianClient kim = f.registerClinician("Dr Kim", "Hospital A");
+    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+    anna.grant(GrantRequest.treatment(lee.id()));
+    anna.grant(GrantRequest.treatment(kim.id()));
+    lee.read(rec.id());
+    kim.read(rec.id());
+    byte[] byLee = reencryptRequest(anna, lee.id());
+    byte[] byKim = reencryptRequest(anna, kim.id());
+    Identity server = firstServer();
+    FederationServer node = f.federationNodes().get(0);
+    AtomicLong now = new AtomicLong(1_000_000);
+    ProxyService s = new ProxyService(node.ledger(), server.id(), server.secretEncryptionKey(), metrics,
+        id -> f.directory().lookup(id), now::get);
+    s.replay();
+    LedgerRequests requests = new LedgerRequests(node.ledger(), "proxy-service-test", "p", k -> false,
+        KeyCardStore.open(dir), s);
+
+    for (int i = 0; i < ProxyService.REENCRYPTION_BURST; i++) {
+      assertEquals(ClientWire.OK, requests.handle(lee.identity().publicKey(), byLee)[0], "re-encryption " + i);
+    }
+    int computed = calls.size();
+    byte[] over = requests.handle(lee.identity().publicKey(), byLee);
+    assertEquals(ClientWire.REFUSED, over[0], "one past the burst");
+    assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), over[1]);
+    assertEquals(computed, calls.size(), "a request over the budget costs no re-encryption");
+    assertEquals(ClientWire.OK, requests.handle(kim.identity().publicKey(), byKim)[0], "another client is served");
+    now.addAndGet(1000);
+    assertEquals(ClientWire.OK, requests.handle(lee.identity().publicKey(), byLee)[0], "the budget refills with time");
+  }
+
+  private static byte[] reencryptRequest(PatientClient patient, ParticipantId reader) {
+    Digest event = patient.accessEvents().stream().filter(e -> e.accessor().equals(reader)).findFirst().orElseThrow().id();
+    return new LedgerWire.Writer(ClientWire.REENCRYPT).digest(event).toBytes();
+  }
+
+  /**
+   * A regulator's erasure of a record (which revokes no grant: only the patient signs revocations)
+   * drops the service's fragments of the grants whose scope is exactly that record, as the
+   * in-process proxies do and the erasure report says, also when the blocks are replayed; broader
+   * grants stay.
+   */
+  @Test
+  void anErasureDropsTheFragmentsOfGrantsScopedToExactlyThatRecord() {
+    PatientClient anna = f.registerPatient("Anna");
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+    AccessGrant scoped = anna.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.records(rec.id())));
+    AccessGrant broad = anna.grant(GrantRequest.treatment(lee.id()));
+    Identity server = firstServer();
+    FederationServer node = f.federationNodes().get(0);
+    ProxyService live = new ProxyService(node.ledger(), server.id(), server.secretEncryptionKey(), metrics,
+        id -> f.directory().lookup(id));
+    live.replay();
+    assertTrue(live.holds(scoped.id()) && live.holds(broad.id()));
+    AuditorClient regulator = f.regulator("Health Regulator");
+    long before = node.ledger().height();
+
+    regulator.orderErasure(rec.id());
+    for (long h = before + 1; h <= node.ledger().height(); h++) {
+      live.onBlock(node.ledger().block(h).block());
+    }
+    assertFalse(live.holds(scoped.id()), "the fragment of the grant scoped to the erased record is dropped");
+    assertTrue(live.holds(broad.id()), "a grant covering other records stays");
+
+    ProxyService restarted = new ProxyService(node.ledger(), server.id(), server.secretEncryptionKey(), metrics,
+        id -> f.directory().lookup(id));
+    restarted.replay();
+    assertFalse(restarted.holds(scoped.id()), "nor taken again when the blocks are replayed");
+    assertTrue(restarted.holds(broad.id()));
   }
 }

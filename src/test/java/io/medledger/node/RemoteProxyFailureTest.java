@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.access.ParticipantId;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.client.AccessRefusedException;
+import io.medledger.client.AccessRight;
 import io.medledger.client.ClinicianClient;
 import io.medledger.client.GrantRequest;
 import io.medledger.client.PatientClient;
@@ -29,9 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Remote reads under a 2-of-3 grant when proxies fail: one proxy down, or one answering with a
- * forged capsule fragment (a real TLS endpoint holding that proxy's key), still reads and names the
- * failing proxy in the log; both at once fails with a {@link ProxyFailureException} naming both.
+ * Remote reads under a 2-of-3 grant when proxies fail: one proxy down, one answering with a
+ * forged capsule fragment, or one refusing (a real TLS endpoint holding that proxy's key), still
+ * reads and names the failing proxy in the log; two at once fails with a
+ * {@link ProxyFailureException} naming both, or the refusal met.
  */
 class RemoteProxyFailureTest {
   @TempDir
@@ -66,8 +69,11 @@ class RemoteProxyFailureTest {
     }
   }
 
-  /** Replaces proxy {@code i}'s node with an endpoint under its key that answers with a forged fragment. */
-  private ParticipantId forge(int i) {
+  /**
+   * Replaces proxy {@code i}'s node with an endpoint under its key that answers each re-encryption
+   * request with {@code answer} (of the request, and an honest node to consult).
+   */
+  private ParticipantId impostor(int i, java.util.function.BiFunction<byte[], Node, byte[]> answer) {
     Node victim = net.nodes().get(i);
     Node honest = net.nodes().get((i + 1) % 3);
     PeerAddress at = victim.clientAddress().orElseThrow();
@@ -76,8 +82,16 @@ class RemoteProxyFailureTest {
     net.stop(i);
     forger = NodeEndpoint.start(at, TlsIdentity.of(keys.ledgerSecretKey()), k -> true, (client, request) -> {
       if (request[0] != ClientWire.REENCRYPT) {
-        return CompletableFuture.failedFuture(new IllegalStateException("the forger serves re-encryption only"));
+        return CompletableFuture.failedFuture(new IllegalStateException("the impostor serves re-encryption only"));
       }
+      return CompletableFuture.completedFuture(answer.apply(request, honest));
+    }, TransportLimits.defaults());
+    return ParticipantId.of(victim.ledgerKey());
+  }
+
+  /** Replaces proxy {@code i}'s node with an endpoint under its key that answers with a forged fragment. */
+  private ParticipantId forge(int i) {
+    return impostor(i, (request, honest) -> {
       // a well-formed fragment whose key fragment id was altered: it decodes but does not verify
       ProxyResponse real = honest.reencrypt(Digest.of(request, 1));
       byte[] frag = real.capsuleFrag().toBytes();
@@ -88,9 +102,8 @@ class RemoteProxyFailureTest {
           break;
         }
       }
-      return CompletableFuture.completedFuture(new LedgerWire.Writer(ClientWire.OK).bytes(frag).toBytes());
-    }, TransportLimits.defaults());
-    return ParticipantId.of(victim.ledgerKey());
+      return new LedgerWire.Writer(ClientWire.OK).bytes(frag).toBytes();
+    });
   }
 
   private ClinicianClient lee;
@@ -135,5 +148,20 @@ class RemoteProxyFailureTest {
     net.stop(0);
     assertArrayEquals(RemoteClientTest.RECORD, lee.read(rec.id()), "2 of the 3 proxies answer");
     assertTrue(warnings.stream().anyMatch(w -> w.contains(down.toString())), warnings.toString());
+  }
+
+  @Test
+  void aProxyThatRefusesIsSkippedAndNamedWhileTwoOthersAnswer() {
+    shared();
+    ParticipantId refusing = impostor(1, (request, honest) -> new LedgerWire.Writer(LedgerWire.DENIED)
+        .u8(AccessRight.ACCESS_EVENT.ordinal()).string("no final access event (says the impostor)").toBytes());
+    assertArrayEquals(RemoteClientTest.RECORD, lee.read(rec.id()), "the two other proxies answer");
+    assertTrue(warnings.stream().anyMatch(w -> w.contains(refusing.toString()) && w.contains("impostor")),
+        warnings.toString());
+
+    net.stop(0);
+    AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> lee.read(rec.id()),
+        "below the threshold, the refusal met is what the read reports");
+    assertEquals(AccessRight.ACCESS_EVENT, e.missingRight());
   }
 }
