@@ -188,10 +188,9 @@ class ConsensusAttackTest {
   void statusesAndBlockResponsesAreCheckedAtMostAtEachPeersRate() {
     for (String protocol : QUORUM) {
       Fixture f = new Fixture(protocol, 4, 4);
+      Ed25519PrivateKey k = f.keys.get(f.quorumOtherThan(7).get(0));
+      Ed25519PrivateKey other = f.keys.get(f.quorumOtherThan(7).get(1));
       ConsensusProtocol p = f.startCounting(7);
-      List<Integer> others = f.quorumOtherThan(7);
-      Ed25519PrivateKey k = f.keys.get(others.get(0));
-      Ed25519PrivateKey other = f.keys.get(others.get(1));
       int rate = QuorumEngine.STATUS_PER_SECOND;
       int before = f.checks.get();
       for (int r = 0; r < 1_000; r++) {
