@@ -49,6 +49,10 @@ public final class BitcoinRpcClient implements HeaderSource {
   public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
   private static final int MAX_COOKIE_BYTES = 4096;
   private static final BigDecimal SATS_PER_BTC = BigDecimal.valueOf(100_000_000L);
+  /** Hex digits of a 256-bit cumulative work, as Core prints {@code chainwork}. */
+  private static final int MAX_WORK_HEX_DIGITS = 64;
+  /** Most bitcoins there will ever be, the ceiling of any amount or fee rate a node reports. */
+  private static final BigDecimal MAX_BTC = BigDecimal.valueOf(TxOutput.MAX_MONEY).movePointLeft(8);
 
   private final URI endpoint;
   private final HttpClient http;
@@ -295,7 +299,7 @@ public final class BitcoinRpcClient implements HeaderSource {
     Map<String, Object> r = object(m, call(m));
     return new BlockchainInfo(str(m, r, "chain"), lng(m, r, "blocks"), lng(m, r, "headers"),
         hash(m, r, "bestblockhash"), lng(m, r, "mediantime"), dec(m, r, "verificationprogress").doubleValue(),
-        bool(m, r, "initialblockdownload"), new BigInteger(hexStr(m, r, "chainwork"), 16),
+        bool(m, r, "initialblockdownload"), work(m, r, "chainwork"),
         bool(m, r, "pruned"));
   }
 
@@ -347,7 +351,7 @@ public final class BitcoinRpcClient implements HeaderSource {
     }
     Optional<Digest> next = r.containsKey("nextblockhash") ? Optional.of(hash(m, r, "nextblockhash")) : Optional.empty();
     return new BlockHeaderInfo(h, lng(m, r, "height"), lng(m, r, "confirmations"), lng(m, r, "mediantime"),
-        lng(m, r, "nTx"), new BigInteger(hexStr(m, r, "chainwork"), 16), next);
+        lng(m, r, "nTx"), work(m, r, "chainwork"), next);
   }
 
   /**
@@ -443,7 +447,8 @@ public final class BitcoinRpcClient implements HeaderSource {
   public FeeEstimate estimateSmartFee(int confTarget, EstimateMode mode) {
     String m = "estimatesmartfee";
     Map<String, Object> r = object(m, call(m, (long) confTarget, mode.name().toLowerCase(java.util.Locale.ROOT)));
-    Optional<BigDecimal> rate = r.containsKey("feerate") ? Optional.of(dec(m, r, "feerate")) : Optional.empty();
+    Optional<BigDecimal> rate = r.containsKey("feerate") ? Optional.of(feeRate(m, dec(m, r, "feerate")))
+        : Optional.empty();
     List<String> errors = new ArrayList<>();
     if (r.containsKey("errors")) {
       for (Object e : Json.asArray(r.get("errors"), "errors")) {
@@ -695,12 +700,17 @@ public final class BitcoinRpcClient implements HeaderSource {
     throw malformed(m, k + " must be a number");
   }
 
-  private static String hexStr(String m, Map<String, Object> r, String k) {
+  /** A cumulative work: at most {@value #MAX_WORK_HEX_DIGITS} ASCII hex digits (256 bits). */
+  private static BigInteger work(String m, Map<String, Object> r, String k) {
     String s = str(m, r, k);
-    if (s.isEmpty() || !s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-      throw malformed(m, k + " must be hex");
+    if (s.isEmpty() || s.length() > MAX_WORK_HEX_DIGITS || !s.chars().allMatch(BitcoinRpcClient::isAsciiHex)) {
+      throw malformed(m, k + " must be 1.." + MAX_WORK_HEX_DIGITS + " hex digits");
     }
-    return s;
+    return new BigInteger(s, 16);
+  }
+
+  private static boolean isAsciiHex(int c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
   private static Digest hash(String m, Map<String, Object> r, String k) {
@@ -727,6 +737,16 @@ public final class BitcoinRpcClient implements HeaderSource {
       }
     }
     throw malformed(m, "expected a hex string");
+  }
+
+  /** A fee rate in BTC/kvB: 0..{@link #MAX_BTC}, in whole satoshis as Core prints it. */
+  private static BigDecimal feeRate(String m, BigDecimal btcPerKvB) {
+    if (btcPerKvB.signum() < 0 || btcPerKvB.compareTo(MAX_BTC) > 0
+        || btcPerKvB.stripTrailingZeros().scale() > 8) {
+      throw malformed(m, "feerate " + btcPerKvB + " is not a whole number of satoshis per kvB from 0 to "
+          + MAX_BTC.toPlainString());
+    }
+    return btcPerKvB;
   }
 
   private static long sats(String m, BigDecimal btc) {

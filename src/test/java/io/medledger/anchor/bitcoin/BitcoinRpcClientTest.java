@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -350,6 +351,33 @@ class BitcoinRpcClientTest {
         + "\"scriptPubKey\":\"51\",\"amount\":0.000000001,\"confirmations\":1,\"spendable\":true,\"safe\":true}]"));
     BitcoinRpcException e = assertThrows(BitcoinRpcException.class, () -> client().listUnspent(0));
     assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind());
+  }
+
+  @Test
+  void anOverlongChainworkIsMalformedAtOnce() {
+    // BigInteger parses hex in quadratic time: two million digits would hold the caller for minutes.
+    String[] works = {"f".repeat(2_000_000), "1" + "0".repeat(64), "\uff10\uff11"};
+    for (String work : works) {
+      handlers.put("getblockchaininfo", r -> okRaw(r, "{\"chain\":\"main\",\"blocks\":1,\"headers\":1,"
+          + "\"bestblockhash\":\"" + "11".repeat(32) + "\",\"mediantime\":1,\"verificationprogress\":1,"
+          + "\"initialblockdownload\":false,\"chainwork\":\"" + work + "\",\"pruned\":false}"));
+      BitcoinRpcException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+          () -> assertThrows(BitcoinRpcException.class, () -> client().getBlockchainInfo()));
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind());
+    }
+  }
+
+  @Test
+  void aFeeRateOutsideWholeSatoshisUpTo21MillionBitcoinsIsMalformed() {
+    // 1e-99999999 made satPerVByteCeil compute 10^99999999; 1e30 threw ArithmeticException.
+    for (String rate : new String[] {"1e-99999999", "1e30", "-0.00001", "0.000010001", "21000000.00000001"}) {
+      handlers.put("estimatesmartfee", r -> okRaw(r, "{\"feerate\":" + rate + ",\"blocks\":6}"));
+      BitcoinRpcException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThrows(
+          BitcoinRpcException.class, () -> client().estimateSmartFee(6).satPerVByteCeil()), rate);
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind(), rate);
+    }
+    handlers.put("estimatesmartfee", r -> okRaw(r, "{\"feerate\":21000000.00000000,\"blocks\":6}"));
+    assertEquals(2_100_000_000_000L, client().estimateSmartFee(6).satPerVByteCeil().getAsLong());
   }
 
   @Test
