@@ -297,7 +297,7 @@ public final class BitcoinRpcClient implements HeaderSource {
   public BlockchainInfo getBlockchainInfo() {
     String m = "getblockchaininfo";
     Map<String, Object> r = object(m, call(m));
-    return new BlockchainInfo(str(m, r, "chain"), lng(m, r, "blocks"), lng(m, r, "headers"),
+    return new BlockchainInfo(str(m, r, "chain"), atLeast(m, r, "blocks", 0), atLeast(m, r, "headers", 0),
         hash(m, r, "bestblockhash"), lng(m, r, "mediantime"), dec(m, r, "verificationprogress").doubleValue(),
         bool(m, r, "initialblockdownload"), work(m, r, "chainwork"),
         bool(m, r, "pruned"));
@@ -350,7 +350,7 @@ public final class BitcoinRpcClient implements HeaderSource {
       throw malformed(m, "the header fields do not hash to the block hash");
     }
     Optional<Digest> next = r.containsKey("nextblockhash") ? Optional.of(hash(m, r, "nextblockhash")) : Optional.empty();
-    return new BlockHeaderInfo(h, lng(m, r, "height"), lng(m, r, "confirmations"), lng(m, r, "mediantime"),
+    return new BlockHeaderInfo(h, atLeast(m, r, "height", 0), atLeast(m, r, "confirmations", -1), lng(m, r, "mediantime"),
         lng(m, r, "nTx"), work(m, r, "chainwork"), next);
   }
 
@@ -677,6 +677,15 @@ public final class BitcoinRpcClient implements HeaderSource {
 
   private static long lng(String m, Map<String, Object> r, String k) {
     return wrap(m, () -> Json.asLong(field(m, r, k), k));
+  }
+
+  /** An integer member that is at least {@code min}. */
+  private static long atLeast(String m, Map<String, Object> r, String k, long min) {
+    long v = lng(m, r, k);
+    if (v < min) {
+      throw malformed(m, k + " " + v + " is below " + min);
+    }
+    return v;
   }
 
   private static boolean bool(String m, Map<String, Object> r, String k) {

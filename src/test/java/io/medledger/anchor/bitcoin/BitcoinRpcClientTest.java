@@ -354,6 +354,24 @@ class BitcoinRpcClientTest {
   }
 
   @Test
+  void aNegativeHeightOrConfirmationCountIsMalformed() {
+    // A height of -1 reached TxObservation.Confirmed, whose IllegalArgumentException escaped Anchorer.tick.
+    BitcoinBlockHeader h830 = BitcoinBlockHeader.fromHex(block(830000).get("header_hex").asText());
+    for (long[] bad : new long[][] {{-1, 5}, {830000, -2}, {Long.MIN_VALUE, 1}}) {
+      handlers.put("getblockheader", r -> ok(r, verboseHeader(h830, bad[0], bad[1])));
+      BitcoinRpcException e = assertThrows(BitcoinRpcException.class, () -> client().getBlockHeaderInfo(h830.hash()));
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind(), bad[0] + "/" + bad[1]);
+    }
+    handlers.put("getblockheader", r -> ok(r, verboseHeader(h830, 830000, -1)));
+    assertEquals(-1, client().getBlockHeaderInfo(h830.hash()).confirmations(), "a block off the active chain");
+    handlers.put("getblockchaininfo", r -> okRaw(r, "{\"chain\":\"main\",\"blocks\":-1,\"headers\":0,"
+        + "\"bestblockhash\":\"" + "11".repeat(32) + "\",\"mediantime\":1,\"verificationprogress\":1,"
+        + "\"initialblockdownload\":false,\"chainwork\":\"01\",\"pruned\":false}"));
+    assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE,
+        assertThrows(BitcoinRpcException.class, () -> client().bestHeight()).kind());
+  }
+
+  @Test
   void anOverlongChainworkIsMalformedAtOnce() {
     // BigInteger parses hex in quadratic time: two million digits would hold the caller for minutes.
     String[] works = {"f".repeat(2_000_000), "1" + "0".repeat(64), "\uff10\uff11"};
