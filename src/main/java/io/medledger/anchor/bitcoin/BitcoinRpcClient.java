@@ -27,6 +27,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -123,7 +126,7 @@ public final class BitcoinRpcClient implements HeaderSource {
       return this;
     }
 
-    /** How long to wait for each response (default 60 s). */
+    /** How long to wait for each whole response, headers and body (default 60 s). */
     public Builder requestTimeout(Duration d) {
       this.requestTimeout = positive(d);
       return this;
@@ -547,11 +550,10 @@ public final class BitcoinRpcClient implements HeaderSource {
         .build();
     HttpResponse<InputStream> resp;
     byte[] content;
+    long deadline = System.nanoTime() + requestTimeout.toNanos();
     try {
       resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = resp.body()) {
-        content = in.readNBytes(MAX_RESPONSE_BYTES + 1);
-      }
+      content = readBody(resp.body(), deadline);
     } catch (HttpConnectTimeoutException e) {
       throw BitcoinRpcException.transport(BitcoinRpcException.Kind.TIMEOUT, method, 0,
           "no connection to " + endpointForMessages() + " within the connect timeout", e);
@@ -606,6 +608,36 @@ public final class BitcoinRpcClient implements HeaderSource {
       throw malformed(method, "the reply's id does not match the request");
     }
     return reply.get("result");
+  }
+
+  /**
+   * Reads at most {@link #MAX_RESPONSE_BYTES} + 1 bytes of a body, closing it at {@code deadline}
+   * (the client's request timeout ends with the headers, so a node could trickle a body forever).
+   */
+  private static byte[] readBody(InputStream body, long deadline) throws IOException {
+    AtomicBoolean late = new AtomicBoolean();
+    long left = Math.max(0, deadline - System.nanoTime());
+    CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
+      late.set(true);
+      try {
+        body.close();
+      } catch (IOException e) {
+        // the reader sees the stream end or fail, and the timeout below
+      }
+    }, CompletableFuture.delayedExecutor(left, TimeUnit.NANOSECONDS));
+    try (InputStream in = body) {
+      byte[] content = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+      if (!late.get()) {
+        return content;
+      }
+    } catch (IOException e) {
+      if (!late.get()) {
+        throw e;
+      }
+    } finally {
+      watchdog.cancel(false);
+    }
+    throw new HttpTimeoutException("the response body did not arrive in time");
   }
 
   private String authorization(String method) {

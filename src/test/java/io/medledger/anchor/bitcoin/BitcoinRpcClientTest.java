@@ -485,4 +485,38 @@ class BitcoinRpcClientTest {
     assertTrue(e.kind() == BitcoinRpcException.Kind.CONNECTION || e.kind() == BitcoinRpcException.Kind.TIMEOUT, e.toString());
     assertEquals(0, e.httpStatus());
   }
+
+  @Test
+  void aNodeThatTricklesItsBodyTimesOut() throws Exception {
+    // The request timeout of java.net.http ends with the response headers; the body had no limit.
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread trickler = new Thread(() -> {
+        try (java.net.Socket s = listener.accept()) {
+          s.getInputStream().read(new byte[8192]);
+          var out = s.getOutputStream();
+          out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+              .getBytes(StandardCharsets.US_ASCII));
+          for (int i = 0; i < 600 && !Thread.currentThread().isInterrupted(); i++) {
+            out.write(' ');
+            out.flush();
+            Thread.sleep(50);
+          }
+        } catch (IOException | InterruptedException e) {
+          // the client hung up or the test ended
+        }
+      }, "trickler");
+      trickler.setDaemon(true);
+      trickler.start();
+      BitcoinRpcClient c = BitcoinRpcClient.builder(URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/"))
+          .credentials(USER, PASSWORD).requestTimeout(Duration.ofMillis(500)).build();
+      try {
+        BitcoinRpcException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+            () -> assertThrows(BitcoinRpcException.class, c::getBlockchainInfo));
+        assertEquals(BitcoinRpcException.Kind.TIMEOUT, e.kind(), e.toString());
+        assertTrue(e.getMessage().contains("within 500 ms"), e.getMessage());
+      } finally {
+        trickler.interrupt();
+      }
+    }
+  }
 }
