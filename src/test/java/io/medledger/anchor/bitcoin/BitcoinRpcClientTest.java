@@ -399,6 +399,23 @@ class BitcoinRpcClientTest {
   }
 
   @Test
+  void aNodesErrorMessageIsCutShortAndKeptToOneLine() {
+    // Each anchor kept the message as its lastError, written to the journal and logged every poll.
+    String huge = "bad-txns " + "x".repeat(1_000_000) + "\nSEVERE: forged log line\r\u0000";
+    handlers.put("sendrawtransaction", r -> error(500, r, -26, huge));
+    BitcoinRpcException e = assertThrows(BitcoinRpcException.class, () -> client().sendRawTransaction(new byte[] {1}));
+    assertEquals(BitcoinRpcException.Kind.RPC_ERROR, e.kind());
+    assertEquals(-26, e.code());
+    assertTrue(e.rpcMessage().startsWith("bad-txns xxx"), e.rpcMessage());
+    assertTrue(e.getMessage().length() <= 1000, "message of " + e.getMessage().length() + " characters");
+    assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+    handlers.put("sendrawtransaction", r -> error(500, r, -26, "line one\nSEVERE: forged"));
+    BitcoinRpcException s = assertThrows(BitcoinRpcException.class, () -> client().sendRawTransaction(new byte[] {1}));
+    assertEquals("line one?SEVERE: forged", s.rpcMessage());
+    assertTrue(s.rpcMessage().chars().noneMatch(Character::isISOControl));
+  }
+
+  @Test
   void jsonRpc2StyleErrorsAndUnknownMethods() {
     // Core 28+ answers JSON-RPC 2.0 errors with HTTP 200; the error object still wins.
     handlers.put("getblockhash", r -> error(200, r, -8, "Block height out of range"));
