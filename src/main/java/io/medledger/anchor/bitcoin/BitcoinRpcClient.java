@@ -358,32 +358,36 @@ public final class BitcoinRpcClient implements HeaderSource {
   }
 
   /**
-   * {@code getrawtransaction} with {@code verbose=false}: the serialized transaction. Without
-   * {@code -txindex} the node finds only mempool transactions (or those of a given block).
+   * {@code getrawtransaction} with {@code verbose=false}: the serialized transaction, checked to
+   * be the one asked for. Without {@code -txindex} the node finds only mempool transactions (or
+   * those of a given block).
    */
   public byte[] getRawTransactionBytes(Digest txid) {
     String m = "getrawtransaction";
-    return hexBytes(m, call(m, txid.reversed().toHex(), false));
+    return transaction(m, call(m, txid.reversed().toHex(), false), txid);
   }
 
-  /** {@code getrawtransaction} with {@code verbose=true}: bytes plus confirmation status. */
+  /** {@code getrawtransaction} with {@code verbose=true}: bytes (checked as above) plus confirmation status. */
   public RawTransaction getRawTransaction(Digest txid) {
-    return rawTransaction(call("getrawtransaction", txid.reversed().toHex(), true));
+    return rawTransaction(call("getrawtransaction", txid.reversed().toHex(), true), txid);
   }
 
   /** {@code getrawtransaction} looking only in {@code blockHash} (works without {@code -txindex}). */
   public RawTransaction getRawTransaction(Digest txid, Digest blockHash) {
-    return rawTransaction(call("getrawtransaction", txid.reversed().toHex(), true, blockHash.reversed().toHex()));
+    return rawTransaction(call("getrawtransaction", txid.reversed().toHex(), true, blockHash.reversed().toHex()), txid);
   }
 
-  private RawTransaction rawTransaction(Object result) {
+  private RawTransaction rawTransaction(Object result, Digest txid) {
     String m = "getrawtransaction";
     Map<String, Object> r = object(m, result);
-    byte[] raw = hexBytes(m, Json.member(r, "hex"));
+    byte[] raw = transaction(m, field(m, r, "hex"), txid);
+    if (!hash(m, r, "txid").equals(txid)) {
+      throw malformed(m, "the reply's txid is not the one asked for");
+    }
     Optional<Digest> block = r.containsKey("blockhash") ? Optional.of(hash(m, r, "blockhash")) : Optional.empty();
     long conf = r.containsKey("confirmations") ? lng(m, r, "confirmations") : 0;
     OptionalLong time = r.containsKey("blocktime") ? OptionalLong.of(lng(m, r, "blocktime")) : OptionalLong.empty();
-    return new RawTransaction(raw, hash(m, r, "txid"), block, conf, time);
+    return new RawTransaction(raw, txid, block, conf, time);
   }
 
   /** {@code sendrawtransaction}: broadcasts and returns the txid (internal order). */
@@ -788,6 +792,21 @@ public final class BitcoinRpcClient implements HeaderSource {
           + MAX_BTC.toPlainString());
     }
     return btcPerKvB;
+  }
+
+  /** The bytes of a serialized transaction whose txid is {@code txid}. */
+  private static byte[] transaction(String m, Object hex, Digest txid) {
+    byte[] raw = hexBytes(m, hex);
+    Digest got;
+    try {
+      got = Transaction.parse(raw).txid();
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
+      throw malformed(m, "not a transaction: " + e.getMessage());
+    }
+    if (!got.equals(txid)) {
+      throw malformed(m, "the node returned transaction " + got.reversed().toHex() + " for " + txid.reversed().toHex());
+    }
+    return raw;
   }
 
   private static long sats(String m, BigDecimal btc) {

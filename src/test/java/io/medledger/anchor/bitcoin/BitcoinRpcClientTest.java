@@ -416,6 +416,32 @@ class BitcoinRpcClientTest {
   }
 
   @Test
+  void aTransactionOtherThanTheOneAskedForIsMalformed() {
+    // BitcoinCoreBackend took the outputs of whatever came back, and let a MalformedEncodingException escape.
+    JsonNode b170 = block(170);
+    byte[] rawBlock = Hex.decode(b170.get("raw_block_hex").asText());
+    byte[] tx = java.util.Arrays.copyOfRange(rawBlock, rawBlock.length - 275, rawBlock.length);
+    Digest other = Digest.fromHex(b170.get("txids").get(0).asText()).reversed();
+    Digest real = Digest.fromHex(b170.get("txids").get(1).asText()).reversed();
+    for (String hex : new String[] {Hex.encode(tx), "00", ""}) {
+      handlers.put("getrawtransaction", r -> r.get("params").get(1).asBoolean()
+          ? okRaw(r, "{\"txid\":\"" + other.reversed().toHex() + "\",\"hex\":\"" + hex + "\",\"confirmations\":0}")
+          : ok(r, hex));
+      BitcoinRpcClient c = client();
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE,
+          assertThrows(BitcoinRpcException.class, () -> c.getRawTransactionBytes(other)).kind(), hex);
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE,
+          assertThrows(BitcoinRpcException.class, () -> c.getRawTransaction(other)).kind(), hex);
+    }
+    handlers.put("getrawtransaction", r -> r.get("params").get(1).asBoolean()
+        ? okRaw(r, "{\"txid\":\"" + other.reversed().toHex() + "\",\"hex\":\"" + Hex.encode(tx) + "\"}")
+        : ok(r, Hex.encode(tx)));
+    assertArrayEquals(tx, client().getRawTransactionBytes(real));
+    assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE,
+        assertThrows(BitcoinRpcException.class, () -> client().getRawTransaction(real)).kind(), "txid field disagrees");
+  }
+
+  @Test
   void jsonRpc2StyleErrorsAndUnknownMethods() {
     // Core 28+ answers JSON-RPC 2.0 errors with HTTP 200; the error object still wins.
     handlers.put("getblockhash", r -> error(200, r, -8, "Block height out of range"));
