@@ -347,8 +347,13 @@ public final class BitcoinRpcClient implements HeaderSource {
     } catch (NumberFormatException e) {
       throw malformed(m, "bits is not hex");
     }
-    BitcoinBlockHeader h = BitcoinBlockHeader.of((int) lng(m, r, "version"), prev, hash(m, r, "merkleroot"),
-        lng(m, r, "time"), (int) bits, lng(m, r, "nonce"));
+    BitcoinBlockHeader h;
+    try {
+      h = BitcoinBlockHeader.of((int) lng(m, r, "version"), prev, hash(m, r, "merkleroot"),
+          lng(m, r, "time"), (int) bits, lng(m, r, "nonce"));
+    } catch (IllegalArgumentException e) {
+      throw malformed(m, e.getMessage());
+    }
     if (!h.hash().equals(hash(m, r, "hash")) || !h.hash().equals(blockHash)) {
       throw malformed(m, "the header fields do not hash to the block hash");
     }

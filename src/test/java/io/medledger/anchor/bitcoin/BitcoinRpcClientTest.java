@@ -372,6 +372,21 @@ class BitcoinRpcClientTest {
   }
 
   @Test
+  void aHeaderTimeOrNonceOutside32BitsIsMalformed() {
+    // BitcoinBlockHeader.of threw IllegalArgumentException, which no caller of the client expects.
+    BitcoinBlockHeader h830 = BitcoinBlockHeader.fromHex(block(830000).get("header_hex").asText());
+    for (String[] bad : new String[][] {{"time", "-1"}, {"nonce", "4294967296"}, {"time", "9223372036854775807"}}) {
+      handlers.put("getblockheader", r -> {
+        ObjectNode o = verboseHeader(h830, 830000, 1);
+        o.put(bad[0], Long.parseLong(bad[1]));
+        return ok(r, o);
+      });
+      BitcoinRpcException e = assertThrows(BitcoinRpcException.class, () -> client().getBlockHeaderInfo(h830.hash()));
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind(), bad[0] + "=" + bad[1]);
+    }
+  }
+
+  @Test
   void anOverlongChainworkIsMalformedAtOnce() {
     // BigInteger parses hex in quadratic time: two million digits would hold the caller for minutes.
     String[] works = {"f".repeat(2_000_000), "1" + "0".repeat(64), "\uff10\uff11"};
