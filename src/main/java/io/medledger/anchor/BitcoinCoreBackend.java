@@ -131,7 +131,8 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
         continue;
       }
       for (io.medledger.anchor.bitcoin.TxInput i : Transaction.parse(w.transaction().raw()).inputs()) {
-        output(i.outPoint()).ifPresent(o -> out.add(new Utxo(i.outPoint(), o.value(), o.scriptPubKey())));
+        output(i.outPoint()).filter(BitcoinCoreBackend::isCoin)
+            .ifPresent(o -> out.add(new Utxo(i.outPoint(), o.value(), o.scriptPubKey())));
       }
     }
     return out;
@@ -180,18 +181,22 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
         continue; // not a transaction: ignore what the node made up
       }
       Optional<Digest> commitment = io.medledger.anchor.bitcoin.OpReturnAnchor.find(tx);
-      if (commitment.isEmpty() || !tx.txid().equals(u.txid())) {
+      if (commitment.isEmpty() || !tx.txid().equals(u.txid()) || tx.checkSanity().isPresent()) {
         continue;
       }
       long in = 0;
       boolean ours = true;
       for (io.medledger.anchor.bitcoin.TxInput i : tx.inputs()) {
-        Optional<TxOutput> spent = output(i.outPoint());
+        Optional<TxOutput> spent = output(i.outPoint()).filter(BitcoinCoreBackend::isCoin);
         if (spent.isEmpty() || !spent.get().scriptPubKey().equals(address.scriptPubKey())) {
           ours = false;
           break;
         }
-        in = Math.addExact(in, spent.get().value());
+        in += spent.get().value();
+        if (in > TxOutput.MAX_MONEY) {
+          ours = false; // more than there will ever be: made up
+          break;
+        }
       }
       long fee = in - tx.outputValue();
       if (!ours || fee < 1) {
@@ -202,6 +207,11 @@ public final class BitcoinCoreBackend implements BitcoinPort, AnchorWallet {
           u.confirmations()));
     }
     return out;
+  }
+
+  /** Whether {@code o} holds a value a coin can have: 1 satoshi to 21 million BTC. */
+  private static boolean isCoin(TxOutput o) {
+    return o.value() > 0 && o.value() <= TxOutput.MAX_MONEY;
   }
 
   @Override

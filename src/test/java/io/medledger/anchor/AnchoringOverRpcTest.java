@@ -130,6 +130,50 @@ class AnchoringOverRpcTest {
   }
 
   @Test
+  void anAnchorInFlightSpendingCoinsOfImpossibleValueIsNotTheWallets() throws Exception {
+    // Its inputs' values overflowed in walletAnchors (ArithmeticException) or broke Utxo's range in
+    // spentInFlight (IllegalArgumentException), out of WalletTransactionFactory.create and Anchorer.tick.
+    BitcoinPrivateKey key = BitcoinPrivateKey.generate(Network.REGTEST, new SecureRandom());
+    Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
+    io.medledger.anchor.bitcoin.Script ours = key.publicKey().p2wpkhScript();
+    try (FakeBitcoinCore core = new FakeBitcoinCore(address.toString())) {
+      Transaction funding = new Transaction(2,
+          List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {8}), 0), TxInput.SEQUENCE_FINAL)),
+          List.of(new TxOutput(50_000, ours)), 0);
+      core.fund(new Utxo(new OutPoint(funding.txid(), 0), 50_000, ours), funding.serialize());
+      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p")
+          .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
+      BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);
+      long[][] made = {{Long.MAX_VALUE}, {Long.MAX_VALUE / 2 + 1, Long.MAX_VALUE / 2 + 1}, {TxOutput.MAX_MONEY + 1}, {-5}};
+      for (int m = 0; m < made.length; m++) {
+        List<TxOutput> outs = new java.util.ArrayList<>();
+        for (long v : made[m]) {
+          outs.add(new TxOutput(v, ours));
+        }
+        List<TxInput> ins = new java.util.ArrayList<>();
+        Transaction parent = new Transaction(2, List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {9, (byte) m}), 0),
+            TxInput.SEQUENCE_FINAL)), outs, 0);
+        for (int k = 0; k < outs.size(); k++) {
+          ins.add(TxInput.unsigned(new OutPoint(parent.txid(), k), TxInput.SEQUENCE_FINAL));
+        }
+        Transaction madeUp = new Transaction(2, ins, List.of(
+            new TxOutput(0, io.medledger.anchor.bitcoin.OpReturnAnchor.script(Sha256.hash(new byte[] {3, (byte) m}))),
+            new TxOutput(1_000, ours)), 0);
+        synchronized (core) {
+          core.known.put(parent.txid(), parent.serialize());
+          core.mempool.put(parent.txid(), parent.serialize());
+          core.known.put(madeUp.txid(), madeUp.serialize());
+          core.mempool.put(madeUp.txid(), madeUp.serialize());
+        }
+        assertEquals(List.of(), backend.walletAnchors(), "values " + java.util.Arrays.toString(made[m]));
+        assertEquals(List.of(), backend.spentInFlight(), "values " + java.util.Arrays.toString(made[m]));
+      }
+      SignedTransaction tx = new WalletTransactionFactory(key, address, backend).create(Sha256.hash(new byte[] {4}), 3);
+      assertEquals(funding.txid(), Transaction.parse(tx.raw()).inputs().get(0).outPoint().txid(), "the real coin is spent");
+    }
+  }
+
+  @Test
   void aSecondAnchorerThatMissedTheFirstTransactionStillConflictsWithIt() throws Exception {
     BitcoinPrivateKey key = BitcoinPrivateKey.generate(Network.REGTEST, new SecureRandom());
     Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);

@@ -27,6 +27,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,6 +52,10 @@ public final class BitcoinRpcClient implements HeaderSource {
   public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
   private static final int MAX_COOKIE_BYTES = 4096;
   private static final BigDecimal SATS_PER_BTC = BigDecimal.valueOf(100_000_000L);
+  /** Hex digits of a 256-bit cumulative work, as Core prints {@code chainwork}. */
+  private static final int MAX_WORK_HEX_DIGITS = 64;
+  /** Most bitcoins there will ever be, the ceiling of any amount or fee rate a node reports. */
+  private static final BigDecimal MAX_BTC = BigDecimal.valueOf(TxOutput.MAX_MONEY).movePointLeft(8);
 
   private final URI endpoint;
   private final HttpClient http;
@@ -119,7 +126,7 @@ public final class BitcoinRpcClient implements HeaderSource {
       return this;
     }
 
-    /** How long to wait for each response (default 60 s). */
+    /** How long to wait for each whole response, headers and body (default 60 s). */
     public Builder requestTimeout(Duration d) {
       this.requestTimeout = positive(d);
       return this;
@@ -293,9 +300,9 @@ public final class BitcoinRpcClient implements HeaderSource {
   public BlockchainInfo getBlockchainInfo() {
     String m = "getblockchaininfo";
     Map<String, Object> r = object(m, call(m));
-    return new BlockchainInfo(str(m, r, "chain"), lng(m, r, "blocks"), lng(m, r, "headers"),
+    return new BlockchainInfo(str(m, r, "chain"), atLeast(m, r, "blocks", 0), atLeast(m, r, "headers", 0),
         hash(m, r, "bestblockhash"), lng(m, r, "mediantime"), dec(m, r, "verificationprogress").doubleValue(),
-        bool(m, r, "initialblockdownload"), new BigInteger(hexStr(m, r, "chainwork"), 16),
+        bool(m, r, "initialblockdownload"), work(m, r, "chainwork"),
         bool(m, r, "pruned"));
   }
 
@@ -340,43 +347,52 @@ public final class BitcoinRpcClient implements HeaderSource {
     } catch (NumberFormatException e) {
       throw malformed(m, "bits is not hex");
     }
-    BitcoinBlockHeader h = BitcoinBlockHeader.of((int) lng(m, r, "version"), prev, hash(m, r, "merkleroot"),
-        lng(m, r, "time"), (int) bits, lng(m, r, "nonce"));
+    BitcoinBlockHeader h;
+    try {
+      h = BitcoinBlockHeader.of((int) lng(m, r, "version"), prev, hash(m, r, "merkleroot"),
+          lng(m, r, "time"), (int) bits, lng(m, r, "nonce"));
+    } catch (IllegalArgumentException e) {
+      throw malformed(m, e.getMessage());
+    }
     if (!h.hash().equals(hash(m, r, "hash")) || !h.hash().equals(blockHash)) {
       throw malformed(m, "the header fields do not hash to the block hash");
     }
     Optional<Digest> next = r.containsKey("nextblockhash") ? Optional.of(hash(m, r, "nextblockhash")) : Optional.empty();
-    return new BlockHeaderInfo(h, lng(m, r, "height"), lng(m, r, "confirmations"), lng(m, r, "mediantime"),
-        lng(m, r, "nTx"), new BigInteger(hexStr(m, r, "chainwork"), 16), next);
+    return new BlockHeaderInfo(h, atLeast(m, r, "height", 0), atLeast(m, r, "confirmations", -1), lng(m, r, "mediantime"),
+        lng(m, r, "nTx"), work(m, r, "chainwork"), next);
   }
 
   /**
-   * {@code getrawtransaction} with {@code verbose=false}: the serialized transaction. Without
-   * {@code -txindex} the node finds only mempool transactions (or those of a given block).
+   * {@code getrawtransaction} with {@code verbose=false}: the serialized transaction, checked to
+   * be the one asked for. Without {@code -txindex} the node finds only mempool transactions (or
+   * those of a given block).
    */
   public byte[] getRawTransactionBytes(Digest txid) {
     String m = "getrawtransaction";
-    return hexBytes(m, call(m, txid.reversed().toHex(), false));
+    return transaction(m, call(m, txid.reversed().toHex(), false), txid);
   }
 
-  /** {@code getrawtransaction} with {@code verbose=true}: bytes plus confirmation status. */
+  /** {@code getrawtransaction} with {@code verbose=true}: bytes (checked as above) plus confirmation status. */
   public RawTransaction getRawTransaction(Digest txid) {
-    return rawTransaction(call("getrawtransaction", txid.reversed().toHex(), true));
+    return rawTransaction(call("getrawtransaction", txid.reversed().toHex(), true), txid);
   }
 
   /** {@code getrawtransaction} looking only in {@code blockHash} (works without {@code -txindex}). */
   public RawTransaction getRawTransaction(Digest txid, Digest blockHash) {
-    return rawTransaction(call("getrawtransaction", txid.reversed().toHex(), true, blockHash.reversed().toHex()));
+    return rawTransaction(call("getrawtransaction", txid.reversed().toHex(), true, blockHash.reversed().toHex()), txid);
   }
 
-  private RawTransaction rawTransaction(Object result) {
+  private RawTransaction rawTransaction(Object result, Digest txid) {
     String m = "getrawtransaction";
     Map<String, Object> r = object(m, result);
-    byte[] raw = hexBytes(m, Json.member(r, "hex"));
+    byte[] raw = transaction(m, field(m, r, "hex"), txid);
+    if (!hash(m, r, "txid").equals(txid)) {
+      throw malformed(m, "the reply's txid is not the one asked for");
+    }
     Optional<Digest> block = r.containsKey("blockhash") ? Optional.of(hash(m, r, "blockhash")) : Optional.empty();
     long conf = r.containsKey("confirmations") ? lng(m, r, "confirmations") : 0;
     OptionalLong time = r.containsKey("blocktime") ? OptionalLong.of(lng(m, r, "blocktime")) : OptionalLong.empty();
-    return new RawTransaction(raw, hash(m, r, "txid"), block, conf, time);
+    return new RawTransaction(raw, txid, block, conf, time);
   }
 
   /** {@code sendrawtransaction}: broadcasts and returns the txid (internal order). */
@@ -443,7 +459,8 @@ public final class BitcoinRpcClient implements HeaderSource {
   public FeeEstimate estimateSmartFee(int confTarget, EstimateMode mode) {
     String m = "estimatesmartfee";
     Map<String, Object> r = object(m, call(m, (long) confTarget, mode.name().toLowerCase(java.util.Locale.ROOT)));
-    Optional<BigDecimal> rate = r.containsKey("feerate") ? Optional.of(dec(m, r, "feerate")) : Optional.empty();
+    Optional<BigDecimal> rate = r.containsKey("feerate") ? Optional.of(feeRate(m, dec(m, r, "feerate")))
+        : Optional.empty();
     List<String> errors = new ArrayList<>();
     if (r.containsKey("errors")) {
       for (Object e : Json.asArray(r.get("errors"), "errors")) {
@@ -542,11 +559,10 @@ public final class BitcoinRpcClient implements HeaderSource {
         .build();
     HttpResponse<InputStream> resp;
     byte[] content;
+    long deadline = System.nanoTime() + requestTimeout.toNanos();
     try {
       resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = resp.body()) {
-        content = in.readNBytes(MAX_RESPONSE_BYTES + 1);
-      }
+      content = readBody(resp.body(), deadline);
     } catch (HttpConnectTimeoutException e) {
       throw BitcoinRpcException.transport(BitcoinRpcException.Kind.TIMEOUT, method, 0,
           "no connection to " + endpointForMessages() + " within the connect timeout", e);
@@ -601,6 +617,36 @@ public final class BitcoinRpcClient implements HeaderSource {
       throw malformed(method, "the reply's id does not match the request");
     }
     return reply.get("result");
+  }
+
+  /**
+   * Reads at most {@link #MAX_RESPONSE_BYTES} + 1 bytes of a body, closing it at {@code deadline}
+   * (the client's request timeout ends with the headers, so a node could trickle a body forever).
+   */
+  private static byte[] readBody(InputStream body, long deadline) throws IOException {
+    AtomicBoolean late = new AtomicBoolean();
+    long left = Math.max(0, deadline - System.nanoTime());
+    CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
+      late.set(true);
+      try {
+        body.close();
+      } catch (IOException e) {
+        // the reader sees the stream end or fail, and the timeout below
+      }
+    }, CompletableFuture.delayedExecutor(left, TimeUnit.NANOSECONDS));
+    try (InputStream in = body) {
+      byte[] content = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+      if (!late.get()) {
+        return content;
+      }
+    } catch (IOException e) {
+      if (!late.get()) {
+        throw e;
+      }
+    } finally {
+      watchdog.cancel(false);
+    }
+    throw new HttpTimeoutException("the response body did not arrive in time");
   }
 
   private String authorization(String method) {
@@ -674,6 +720,15 @@ public final class BitcoinRpcClient implements HeaderSource {
     return wrap(m, () -> Json.asLong(field(m, r, k), k));
   }
 
+  /** An integer member that is at least {@code min}. */
+  private static long atLeast(String m, Map<String, Object> r, String k, long min) {
+    long v = lng(m, r, k);
+    if (v < min) {
+      throw malformed(m, k + " " + v + " is below " + min);
+    }
+    return v;
+  }
+
   private static boolean bool(String m, Map<String, Object> r, String k) {
     if (field(m, r, k) instanceof Boolean b) {
       return b;
@@ -695,12 +750,17 @@ public final class BitcoinRpcClient implements HeaderSource {
     throw malformed(m, k + " must be a number");
   }
 
-  private static String hexStr(String m, Map<String, Object> r, String k) {
+  /** A cumulative work: at most {@value #MAX_WORK_HEX_DIGITS} ASCII hex digits (256 bits). */
+  private static BigInteger work(String m, Map<String, Object> r, String k) {
     String s = str(m, r, k);
-    if (s.isEmpty() || !s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-      throw malformed(m, k + " must be hex");
+    if (s.isEmpty() || s.length() > MAX_WORK_HEX_DIGITS || !s.chars().allMatch(BitcoinRpcClient::isAsciiHex)) {
+      throw malformed(m, k + " must be 1.." + MAX_WORK_HEX_DIGITS + " hex digits");
     }
-    return s;
+    return new BigInteger(s, 16);
+  }
+
+  private static boolean isAsciiHex(int c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
   private static Digest hash(String m, Map<String, Object> r, String k) {
@@ -727,6 +787,31 @@ public final class BitcoinRpcClient implements HeaderSource {
       }
     }
     throw malformed(m, "expected a hex string");
+  }
+
+  /** A fee rate in BTC/kvB: 0..{@link #MAX_BTC}, in whole satoshis as Core prints it. */
+  private static BigDecimal feeRate(String m, BigDecimal btcPerKvB) {
+    if (btcPerKvB.signum() < 0 || btcPerKvB.compareTo(MAX_BTC) > 0
+        || btcPerKvB.stripTrailingZeros().scale() > 8) {
+      throw malformed(m, "feerate " + btcPerKvB + " is not a whole number of satoshis per kvB from 0 to "
+          + MAX_BTC.toPlainString());
+    }
+    return btcPerKvB;
+  }
+
+  /** The bytes of a serialized transaction whose txid is {@code txid}. */
+  private static byte[] transaction(String m, Object hex, Digest txid) {
+    byte[] raw = hexBytes(m, hex);
+    Digest got;
+    try {
+      got = Transaction.parse(raw).txid();
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
+      throw malformed(m, "not a transaction: " + e.getMessage());
+    }
+    if (!got.equals(txid)) {
+      throw malformed(m, "the node returned transaction " + got.reversed().toHex() + " for " + txid.reversed().toHex());
+    }
+    return raw;
   }
 
   private static long sats(String m, BigDecimal btc) {

@@ -43,6 +43,9 @@ public final class BitcoinRpcException extends MedLedgerException {
     MALFORMED_RESPONSE
   }
 
+  /** Most characters of a node's error message kept in {@link #rpcMessage()}. */
+  public static final int MAX_RPC_MESSAGE = 500;
+
   private final Kind kind;
   private final String method;
   private final int code;
@@ -60,8 +63,25 @@ public final class BitcoinRpcException extends MedLedgerException {
   }
 
   static BitcoinRpcException rpcError(String method, int code, String rpcMessage, int httpStatus) {
-    return new BitcoinRpcException(Kind.RPC_ERROR, method, code, rpcMessage, httpStatus,
-        method + " failed with RPC error " + code + ": " + rpcMessage, null);
+    String m = oneLine(rpcMessage);
+    return new BitcoinRpcException(Kind.RPC_ERROR, method, code, m, httpStatus,
+        method + " failed with RPC error " + code + ": " + m, null);
+  }
+
+  /**
+   * The node's message, at most {@link #MAX_RPC_MESSAGE} characters (then marked as cut), with
+   * each control character (a line break among them) replaced by {@code ?}.
+   */
+  private static String oneLine(String message) {
+    boolean cut = message.length() > MAX_RPC_MESSAGE;
+    StringBuilder b = new StringBuilder(message.substring(0, Math.min(message.length(), MAX_RPC_MESSAGE)));
+    for (int i = 0; i < b.length(); i++) {
+      if (Character.isISOControl(b.charAt(i))) {
+        b.setCharAt(i, '?');
+      }
+    }
+    return cut ? b.append("... (").append(message.length() - MAX_RPC_MESSAGE).append(" more characters)").toString()
+        : b.toString();
   }
 
   static BitcoinRpcException transport(Kind kind, String method, int httpStatus, String message, Throwable cause) {
@@ -83,7 +103,10 @@ public final class BitcoinRpcException extends MedLedgerException {
     return code;
   }
 
-  /** The JSON-RPC error message, or empty if the failure is not an RPC error object. */
+  /**
+   * The JSON-RPC error message (cut to {@link #MAX_RPC_MESSAGE} characters, control characters
+   * replaced by {@code ?}), or empty if the failure is not an RPC error object.
+   */
   public String rpcMessage() {
     return rpcMessage;
   }

@@ -68,6 +68,10 @@ final class OtsCodec {
 
   private static OtsNode.Branch readBranch(Reader r, int tag, byte[] message, int depth) {
     if (tag == 0x00) {
+      if (++r.attestations > OtsTimestamp.MAX_ATTESTATIONS) {
+        throw new MalformedEncodingException("more than " + OtsTimestamp.MAX_ATTESTATIONS
+            + " attestations in one proof, at offset " + (r.pos - 1));
+      }
       return new OtsNode.Attested(readAttestation(r));
     }
     int at = r.pos - 1;
@@ -152,6 +156,8 @@ final class OtsCodec {
     private final byte[] buf;
     private final int end;
     private int pos;
+    /** Attestations read so far. */
+    private int attestations;
 
     Reader(byte[] buf, int pos, int end) {
       this.buf = buf;

@@ -26,17 +26,19 @@ import java.util.OptionalLong;
  * that digest.
  *
  * <p>{@link #parse} reads the format strictly and with bounds (sizes checked before allocating,
- * at most {@value OtsNode#MAX_DEPTH} operations deep, message limits of the reference client
- * enforced while the messages are recomputed); {@link #serialize} writes the tree back in the
- * order it was read, so a parsed proof is rewritten byte for byte. {@link #builder} makes new
- * proofs, for example to export a ledger anchor so that standard OpenTimestamps verifiers accept
- * it.
+ * at most {@value OtsNode#MAX_DEPTH} operations deep and {@value #MAX_ATTESTATIONS} attestations,
+ * message limits of the reference client enforced while the messages are recomputed);
+ * {@link #serialize} writes the tree back in the order it was read, so a parsed proof is
+ * rewritten byte for byte. {@link #builder} makes new proofs, for example to export a ledger
+ * anchor so that standard OpenTimestamps verifiers accept it.
  *
  * <p>Immutable and thread-safe.
  */
 public final class OtsTimestamp {
   /** Largest proof {@link #read(InputStream)} accepts, in bytes. */
   public static final int MAX_PROOF_BYTES = 8 * 1024 * 1024;
+  /** Most attestations {@link #parse} accepts in one proof (real proofs carry a handful). */
+  public static final int MAX_ATTESTATIONS = 1000;
 
   private final OtsOperation.Hash fileHashOp;
   private final byte[] fileDigest;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -353,6 +354,109 @@ class BitcoinRpcClientTest {
   }
 
   @Test
+  void aNegativeHeightOrConfirmationCountIsMalformed() {
+    // A height of -1 reached TxObservation.Confirmed, whose IllegalArgumentException escaped Anchorer.tick.
+    BitcoinBlockHeader h830 = BitcoinBlockHeader.fromHex(block(830000).get("header_hex").asText());
+    for (long[] bad : new long[][] {{-1, 5}, {830000, -2}, {Long.MIN_VALUE, 1}}) {
+      handlers.put("getblockheader", r -> ok(r, verboseHeader(h830, bad[0], bad[1])));
+      BitcoinRpcException e = assertThrows(BitcoinRpcException.class, () -> client().getBlockHeaderInfo(h830.hash()));
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind(), bad[0] + "/" + bad[1]);
+    }
+    handlers.put("getblockheader", r -> ok(r, verboseHeader(h830, 830000, -1)));
+    assertEquals(-1, client().getBlockHeaderInfo(h830.hash()).confirmations(), "a block off the active chain");
+    handlers.put("getblockchaininfo", r -> okRaw(r, "{\"chain\":\"main\",\"blocks\":-1,\"headers\":0,"
+        + "\"bestblockhash\":\"" + "11".repeat(32) + "\",\"mediantime\":1,\"verificationprogress\":1,"
+        + "\"initialblockdownload\":false,\"chainwork\":\"01\",\"pruned\":false}"));
+    assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE,
+        assertThrows(BitcoinRpcException.class, () -> client().bestHeight()).kind());
+  }
+
+  @Test
+  void aHeaderTimeOrNonceOutside32BitsIsMalformed() {
+    // BitcoinBlockHeader.of threw IllegalArgumentException, which no caller of the client expects.
+    BitcoinBlockHeader h830 = BitcoinBlockHeader.fromHex(block(830000).get("header_hex").asText());
+    for (String[] bad : new String[][] {{"time", "-1"}, {"nonce", "4294967296"}, {"time", "9223372036854775807"}}) {
+      handlers.put("getblockheader", r -> {
+        ObjectNode o = verboseHeader(h830, 830000, 1);
+        o.put(bad[0], Long.parseLong(bad[1]));
+        return ok(r, o);
+      });
+      BitcoinRpcException e = assertThrows(BitcoinRpcException.class, () -> client().getBlockHeaderInfo(h830.hash()));
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind(), bad[0] + "=" + bad[1]);
+    }
+  }
+
+  @Test
+  void anOverlongChainworkIsMalformedAtOnce() {
+    // BigInteger parses hex in quadratic time: two million digits would hold the caller for minutes.
+    String[] works = {"f".repeat(2_000_000), "1" + "0".repeat(64), "\uff10\uff11"};
+    for (String work : works) {
+      handlers.put("getblockchaininfo", r -> okRaw(r, "{\"chain\":\"main\",\"blocks\":1,\"headers\":1,"
+          + "\"bestblockhash\":\"" + "11".repeat(32) + "\",\"mediantime\":1,\"verificationprogress\":1,"
+          + "\"initialblockdownload\":false,\"chainwork\":\"" + work + "\",\"pruned\":false}"));
+      BitcoinRpcException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+          () -> assertThrows(BitcoinRpcException.class, () -> client().getBlockchainInfo()));
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind());
+    }
+  }
+
+  @Test
+  void aFeeRateOutsideWholeSatoshisUpTo21MillionBitcoinsIsMalformed() {
+    // 1e-99999999 made satPerVByteCeil compute 10^99999999; 1e30 threw ArithmeticException.
+    for (String rate : new String[] {"1e-99999999", "1e30", "-0.00001", "0.000010001", "21000000.00000001"}) {
+      handlers.put("estimatesmartfee", r -> okRaw(r, "{\"feerate\":" + rate + ",\"blocks\":6}"));
+      BitcoinRpcException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThrows(
+          BitcoinRpcException.class, () -> client().estimateSmartFee(6).satPerVByteCeil()), rate);
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE, e.kind(), rate);
+    }
+    handlers.put("estimatesmartfee", r -> okRaw(r, "{\"feerate\":21000000.00000000,\"blocks\":6}"));
+    assertEquals(2_100_000_000_000L, client().estimateSmartFee(6).satPerVByteCeil().getAsLong());
+  }
+
+  @Test
+  void aNodesErrorMessageIsCutShortAndKeptToOneLine() {
+    // Each anchor kept the message as its lastError, written to the journal and logged every poll.
+    String huge = "bad-txns " + "x".repeat(1_000_000) + "\nSEVERE: forged log line\r\u0000";
+    handlers.put("sendrawtransaction", r -> error(500, r, -26, huge));
+    BitcoinRpcException e = assertThrows(BitcoinRpcException.class, () -> client().sendRawTransaction(new byte[] {1}));
+    assertEquals(BitcoinRpcException.Kind.RPC_ERROR, e.kind());
+    assertEquals(-26, e.code());
+    assertTrue(e.rpcMessage().startsWith("bad-txns xxx"), e.rpcMessage());
+    assertTrue(e.getMessage().length() <= 1000, "message of " + e.getMessage().length() + " characters");
+    assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+    handlers.put("sendrawtransaction", r -> error(500, r, -26, "line one\nSEVERE: forged"));
+    BitcoinRpcException s = assertThrows(BitcoinRpcException.class, () -> client().sendRawTransaction(new byte[] {1}));
+    assertEquals("line one?SEVERE: forged", s.rpcMessage());
+    assertTrue(s.rpcMessage().chars().noneMatch(Character::isISOControl));
+  }
+
+  @Test
+  void aTransactionOtherThanTheOneAskedForIsMalformed() {
+    // BitcoinCoreBackend took the outputs of whatever came back, and let a MalformedEncodingException escape.
+    JsonNode b170 = block(170);
+    byte[] rawBlock = Hex.decode(b170.get("raw_block_hex").asText());
+    byte[] tx = java.util.Arrays.copyOfRange(rawBlock, rawBlock.length - 275, rawBlock.length);
+    Digest other = Digest.fromHex(b170.get("txids").get(0).asText()).reversed();
+    Digest real = Digest.fromHex(b170.get("txids").get(1).asText()).reversed();
+    for (String hex : new String[] {Hex.encode(tx), "00", ""}) {
+      handlers.put("getrawtransaction", r -> r.get("params").get(1).asBoolean()
+          ? okRaw(r, "{\"txid\":\"" + other.reversed().toHex() + "\",\"hex\":\"" + hex + "\",\"confirmations\":0}")
+          : ok(r, hex));
+      BitcoinRpcClient c = client();
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE,
+          assertThrows(BitcoinRpcException.class, () -> c.getRawTransactionBytes(other)).kind(), hex);
+      assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE,
+          assertThrows(BitcoinRpcException.class, () -> c.getRawTransaction(other)).kind(), hex);
+    }
+    handlers.put("getrawtransaction", r -> r.get("params").get(1).asBoolean()
+        ? okRaw(r, "{\"txid\":\"" + other.reversed().toHex() + "\",\"hex\":\"" + Hex.encode(tx) + "\"}")
+        : ok(r, Hex.encode(tx)));
+    assertArrayEquals(tx, client().getRawTransactionBytes(real));
+    assertEquals(BitcoinRpcException.Kind.MALFORMED_RESPONSE,
+        assertThrows(BitcoinRpcException.class, () -> client().getRawTransaction(real)).kind(), "txid field disagrees");
+  }
+
+  @Test
   void jsonRpc2StyleErrorsAndUnknownMethods() {
     // Core 28+ answers JSON-RPC 2.0 errors with HTTP 200; the error object still wins.
     handlers.put("getblockhash", r -> error(200, r, -8, "Block height out of range"));
@@ -438,5 +542,39 @@ class BitcoinRpcClientTest {
     BitcoinRpcException e = assertThrows(BitcoinRpcException.class, c::getBlockchainInfo);
     assertTrue(e.kind() == BitcoinRpcException.Kind.CONNECTION || e.kind() == BitcoinRpcException.Kind.TIMEOUT, e.toString());
     assertEquals(0, e.httpStatus());
+  }
+
+  @Test
+  void aNodeThatTricklesItsBodyTimesOut() throws Exception {
+    // The request timeout of java.net.http ends with the response headers; the body had no limit.
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread trickler = new Thread(() -> {
+        try (java.net.Socket s = listener.accept()) {
+          s.getInputStream().read(new byte[8192]);
+          var out = s.getOutputStream();
+          out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+              .getBytes(StandardCharsets.US_ASCII));
+          for (int i = 0; i < 600 && !Thread.currentThread().isInterrupted(); i++) {
+            out.write(' ');
+            out.flush();
+            Thread.sleep(50);
+          }
+        } catch (IOException | InterruptedException e) {
+          // the client hung up or the test ended
+        }
+      }, "trickler");
+      trickler.setDaemon(true);
+      trickler.start();
+      BitcoinRpcClient c = BitcoinRpcClient.builder(URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/"))
+          .credentials(USER, PASSWORD).requestTimeout(Duration.ofMillis(500)).build();
+      try {
+        BitcoinRpcException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+            () -> assertThrows(BitcoinRpcException.class, c::getBlockchainInfo));
+        assertEquals(BitcoinRpcException.Kind.TIMEOUT, e.kind(), e.toString());
+        assertTrue(e.getMessage().contains("within 500 ms"), e.getMessage());
+      } finally {
+        trickler.interrupt();
+      }
+    }
   }
 }

@@ -188,6 +188,20 @@ class OtsTimestampTest {
   }
 
   @Test
+  void attestationsAreLimitedPerProof() {
+    // Each 11-byte attestation became a commitment holding a copy of its message (up to 4096
+    // bytes) and path (up to 255 operations): 50,000 of them in half a megabyte retained 260 MB.
+    String message4096 = "f0e01f" + "00".repeat(4064) + "f2".repeat(253);
+    String unknown = "00" + "0102030405060708" + "00";
+    int max = OtsTimestamp.MAX_ATTESTATIONS;
+    OtsTimestamp full = OtsTimestamp.parse(proof(message4096 + ("ff" + unknown).repeat(max - 1) + unknown));
+    assertEquals(max, full.commitments().size());
+    assertEquals(4096, full.commitments().get(0).message().length);
+    assertTrue(reject(message4096 + ("ff" + unknown).repeat(max) + unknown).contains("more than " + max + " attestations"));
+    assertTrue(reject(("ff" + BTC_0).repeat(50_000) + BTC_0).contains("more than " + max + " attestations"));
+  }
+
+  @Test
   void depthIsLimitedTo255Operations() {
     String ok = "08".repeat(255) + BTC_0;
     assertEquals(255, OtsTimestamp.parse(proof(ok)).root().depth());
