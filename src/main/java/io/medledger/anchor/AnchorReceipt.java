@@ -427,6 +427,15 @@ public final class AnchorReceipt {
     g.writeEndObject();
   }
 
+  /** The bytes of hex string {@code v}, refused before decoding when it would hold more than {@code max}. */
+  private static byte[] boundedHex(Object v, String field, int max) {
+    String hex = Json.asString(v, field);
+    if (hex.length() > 2L * max) {
+      throw new MalformedEncodingException(field + " is longer than " + max + " bytes");
+    }
+    return Hex.decode(hex);
+  }
+
   /**
    * Reads the JSON form.
    *
@@ -442,7 +451,7 @@ public final class AnchorReceipt {
       if (FORMAT_1.equals(format) && o.get("checkpoint") != null) {
         throw new MalformedEncodingException(FORMAT_1 + " has no checkpoint: the format with one is " + FORMAT_2);
       }
-      byte[] entry = Hex.decode(Json.asString(Json.member(o, "entry"), "entry"));
+      byte[] entry = boundedHex(Json.member(o, "entry"), "entry", MAX_ENTRY_BYTES);
       Map<String, Object> l = Json.asObject(Json.member(o, "ledger"), "ledger");
       InclusionProof proof = new InclusionProof(Json.asLong(Json.member(l, "leafIndex"), "leafIndex"),
           Json.asLong(Json.member(l, "treeSize"), "treeSize"), digests(Json.member(l, "path"), 64));
@@ -462,7 +471,7 @@ public final class AnchorReceipt {
       BitcoinPart part = null;
       if (o.get("bitcoin") != null) {
         Map<String, Object> b = Json.asObject(o.get("bitcoin"), "bitcoin");
-        byte[] tx = Hex.decode(Json.asString(Json.member(b, "transaction"), "transaction"));
+        byte[] tx = boundedHex(Json.member(b, "transaction"), "transaction", Transaction.MAX_SIZE);
         Digest txid = Transaction.parse(tx).txid();
         part = new BitcoinPart(Json.asString(Json.member(b, "network"), "network"), tx,
             new MerkleBranch(txid, Json.asLong(Json.member(b, "txIndex"), "txIndex"),

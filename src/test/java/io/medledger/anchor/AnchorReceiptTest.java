@@ -18,6 +18,7 @@ import io.medledger.anchor.bitcoin.Transaction;
 import io.medledger.anchor.bitcoin.TxOutput;
 import io.medledger.anchor.bitcoin.Utxo;
 import io.medledger.codec.MalformedEncodingException;
+import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.merkle.BitcoinMerkle;
@@ -172,5 +173,23 @@ public class AnchorReceiptTest {
     assertThrows(MalformedEncodingException.class, () -> AnchorReceipt.fromJson(json.replace("receipt/1", "receipt/9")));
     assertThrows(MalformedEncodingException.class, () -> AnchorReceipt.fromJson(json.replace("\"leafIndex\" : 1", "\"leafIndex\" : \"x\"")));
     assertThrows(MalformedEncodingException.class, () -> AnchorReceipt.fromJson("{"));
+  }
+
+  /** An entry or a transaction longer than any receipt holds is refused by its length, before its hex is decoded. */
+  @Test
+  void overlongHexIsRefusedBeforeItIsDecoded() {
+    String json = f.receipt(1).toJson();
+    String entryHex = Hex.encode(f.entries.get(1));
+    String longEntry = "ab".repeat(AnchorReceipt.MAX_ENTRY_BYTES + 1);
+    MalformedEncodingException e = assertThrows(MalformedEncodingException.class,
+        () -> AnchorReceipt.fromJson(json.replace(entryHex, longEntry)));
+    assertTrue(e.getMessage().contains("entry is longer than"), e.getMessage());
+    AnchorReceipt complete = f.receipt(2);
+    String tx = Hex.encode(f.anchorTx.serializeWithoutWitness());
+    String cj = complete.toJson();
+    assertTrue(cj.contains(tx));
+    MalformedEncodingException t = assertThrows(MalformedEncodingException.class,
+        () -> AnchorReceipt.fromJson(cj.replace(tx, "00".repeat(Transaction.MAX_SIZE + 1))));
+    assertTrue(t.getMessage().contains("transaction is longer than"), t.getMessage());
   }
 }
