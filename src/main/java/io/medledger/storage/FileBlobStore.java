@@ -25,7 +25,9 @@ import java.util.Optional;
  * fsyncs it and then atomically renames it into place (replacing any copy already there, so a put
  * also repairs a corrupted copy), and the directory is fsynced (and the store's directory when a
  * new {@code ab/} directory was made): a crash leaves either the whole blob or none, and an
- * acknowledged blob survives. Every read hashes the whole file. Thread-safe.
+ * acknowledged blob survives. Every read hashes the whole file. Opening a store deletes what
+ * uploads interrupted by a crash left behind, so one process at a time opens a directory.
+ * Thread-safe.
  */
 public final class FileBlobStore implements BlobStore {
   /** Default largest blob accepted: 256 MiB. */
@@ -59,7 +61,22 @@ public final class FileBlobStore implements BlobStore {
     } catch (IOException e) {
       throw new BlobUnavailableException("cannot create blob directory " + directory, e);
     }
+    deleteInterruptedUploads(directory);
     return new FileBlobStore(directory, maxBlobBytes);
+  }
+
+  /**
+   * Deletes the temporary files of uploads that a crash interrupted: opened again, the store has
+   * no upload in progress, and without this each crash during uploads would keep their bytes.
+   */
+  private static void deleteInterruptedUploads(Path directory) {
+    try (java.nio.file.DirectoryStream<Path> left = Files.newDirectoryStream(directory, ".upload-*.tmp")) {
+      for (Path p : left) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot clear interrupted uploads in " + directory + ": " + e.getMessage(), e);
+    }
   }
 
   /** The largest blob accepted. */

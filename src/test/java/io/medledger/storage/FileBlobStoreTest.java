@@ -34,6 +34,27 @@ class FileBlobStoreTest {
     assertTrue(s.get(id).isEmpty());
   }
 
+  /** What uploads cut short by a crash left behind is deleted when the store is opened again; blobs stay. */
+  @Test
+  void interruptedUploadsAreClearedOnOpen() throws Exception {
+    FileBlobStore s = FileBlobStore.open(dir);
+    Digest id = s.put(new byte[] {1, 2, 3});
+    FileBlobStore.Upload cut = s.begin();
+    cut.write(new byte[4096], 0, 4096); // the process dies here: no commit, no close
+    Path other = Files.writeString(dir.resolve(".upload-123.tmp"), "left by an earlier crash");
+    Path unrelated = Files.writeString(dir.resolve("notes.txt"), "not the store's");
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(2, files.filter(p -> p.getFileName().toString().startsWith(".upload-")).count());
+    }
+    FileBlobStore again = FileBlobStore.open(dir);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(".upload-")).count());
+    }
+    assertFalse(Files.exists(other));
+    assertTrue(Files.exists(unrelated), "only the store's temporary files are deleted");
+    assertArrayEquals(new byte[] {1, 2, 3}, again.get(id).orElseThrow());
+  }
+
   @Test
   void corruptionOnDiskIsDetectedNeverReturned() throws Exception {
     FileBlobStore s = FileBlobStore.open(dir);
