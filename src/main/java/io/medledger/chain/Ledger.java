@@ -74,6 +74,14 @@ public final class Ledger implements AutoCloseable {
   /** Entry ids that {@link #contains} reads from the index at once, under one hold of the read lock. */
   private static final int CONTAINS_CHUNK = 1024;
 
+  /**
+   * Index entries one page of a query examines at most: a query whose filters match few of the
+   * entries it walks returns fewer items than asked, even none, with a next cursor past the last
+   * entry examined, so that no single page costs more than this.
+   */
+  public static final int MAX_SCANNED_PER_PAGE = 65_536;
+
+  private final int maxScannedPerPage;
   private final ChainParameters params;
   private final BlockStore store;
   private final CertificatePolicy policy;
@@ -110,6 +118,7 @@ public final class Ledger implements AutoCloseable {
   private RuntimeException broken;
 
   private Ledger(Builder b) {
+    this.maxScannedPerPage = b.maxScannedPerPage;
     this.params = b.params;
     this.store = b.store;
     this.policy = b.policy;
@@ -139,6 +148,7 @@ public final class Ledger implements AutoCloseable {
     private ReplayMode replay = ReplayMode.SKIP_SIGNATURES;
     private LeafHashLog log;
     private StateStore state;
+    private int maxScannedPerPage = MAX_SCANNED_PER_PAGE;
 
     private Builder(ChainParameters params) {
       this.params = Objects.requireNonNull(params, "params");
@@ -206,6 +216,15 @@ public final class Ledger implements AutoCloseable {
      * @throws LedgerReplayException if a stored block does not decode or validate
      * @throws io.medledger.storage.StoreException if the store cannot be read
      */
+    /** Another bound on the index entries one page of a query examines (tests of that bound). */
+    Builder maxScannedPerPage(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxScannedPerPage must be positive");
+      }
+      this.maxScannedPerPage = n;
+      return this;
+    }
+
     public Ledger open() {
       if (store == null) {
         store = new InMemoryBlockStore();
@@ -1350,7 +1369,11 @@ public final class Ledger implements AutoCloseable {
 
   // ------------------------------------------------------------------ unified query
 
-  /** Medical records matching {@code query}, in ledger order, one page at a time. */
+  /**
+   * Medical records matching {@code query}, in ledger order, one page at a time. A page examines
+   * at most {@link #MAX_SCANNED_PER_PAGE} index entries, so it may hold fewer items than asked
+   * (even none) and still have a next cursor.
+   */
   public Page<MedicalRecord> records(RecordQuery query, PageRequest page) {
     lock.readLock().lock();
     try {
@@ -1409,7 +1432,14 @@ public final class Ledger implements AutoCloseable {
   private <E extends Entry> Page<E> page(byte[] list, Predicate<Long> match, PageRequest page, Class<E> type) {
     List<Long> picked = new ArrayList<>();
     long[] next = {-1};
+    long[] examined = {0, page.after()}; // how many, and the last one
     state.scanIndex(list, page.after(), idx -> {
+      if (examined[0] == maxScannedPerPage) {
+        next[0] = examined[1]; // bounded work per page: the next one goes on after the last examined
+        return false;
+      }
+      examined[0]++;
+      examined[1] = idx;
       if (!match.test(idx)) {
         return true;
       }

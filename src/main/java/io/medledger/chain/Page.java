@@ -10,7 +10,9 @@ import java.util.OptionalLong;
  * <p>Immutable and thread-safe.
  *
  * @param items the hits
- * @param nextCursor pass to {@link PageRequest#after} for the next page; empty on the last page
+ * @param nextCursor pass to {@link PageRequest#after} for the next page; empty on the last page.
+ *     A page that stopped at {@link Ledger#MAX_SCANNED_PER_PAGE} may hold fewer items than asked,
+ *     even none, and still have one (past its last item)
  * @param provedAgainst the header the hits' proofs verify against (present when proofs were asked)
  * @param <E> the entry type
  */

@@ -462,8 +462,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Reads the answer to page request {@code asked}: at most its limit of items, at ledger indexes
-   * rising from past its cursor, and a next cursor only after at least one item, at the last one
-   * (as a node pages), so that reading every page ends.
+   * rising from past its cursor, and a next cursor past the asked one and at or past the last item
+   * (a node's page may stop at {@link io.medledger.chain.Ledger#MAX_SCANNED_PER_PAGE} with few
+   * items or none), so that every page moves the cursor on.
    */
   private static <E extends Entry> Page<E> readPage(LedgerWire.Reader in, PageRequest asked, Class<E> type) {
     int n = in.u16();
@@ -496,8 +497,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
     }
     java.util.OptionalLong next = in.optionalLong();
-    if (next.isPresent() && (n == 0 || next.getAsLong() != last)) {
-      throw new MalformedEncodingException("a page's next cursor " + next.getAsLong() + " is not its last item's index");
+    if (next.isPresent() && (next.getAsLong() <= asked.after() || next.getAsLong() < last)) {
+      throw new MalformedEncodingException("a page's next cursor " + next.getAsLong()
+          + " does not move past the asked cursor " + asked.after() + " and its last item " + last);
     }
     Optional<BlockHeader> against = in.bool() ? Optional.of(BlockHeader.decode(in.bytes(1 << 16))) : Optional.empty();
     return new Page<>(hits, next, against);

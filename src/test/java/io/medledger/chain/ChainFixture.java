@@ -83,6 +83,13 @@ public final class ChainFixture {
     private int maxBlockEntries = 10_000;
     private io.medledger.merkle.LeafHashLog log;
     private io.medledger.storage.StateStore state;
+    private int maxScannedPerPage = Ledger.MAX_SCANNED_PER_PAGE;
+
+    /** The bound on index entries one page of a query examines. */
+    public Builder maxScannedPerPage(int n) {
+      this.maxScannedPerPage = n;
+      return this;
+    }
 
     /** The state store (default in memory). */
     public Builder state(io.medledger.storage.StateStore s) {
@@ -173,7 +180,7 @@ public final class ChainFixture {
     this.federation = List.copyOf(fed);
     this.auditors = List.copyOf(aud);
     Ledger.Builder lb = Ledger.builder(params).store(store).clock(clock).parallelVerification(b.parallel)
-        .certificatePolicy(CertificatePolicy.auditQuorum());
+        .certificatePolicy(CertificatePolicy.auditQuorum()).maxScannedPerPage(b.maxScannedPerPage);
     if (b.log != null) {
       lb.log(b.log);
     }

@@ -41,7 +41,7 @@ class HostilePageTest {
   }
 
   @Test
-  void aPageWhoseCursorDoesNotAdvanceIsRefused() {
+  void aPageWhoseCursorDoesNotMoveOnIsRefused() {
     AccessGrant g;
     ParticipantId anna;
     try (Federation f = SmallFederation.builder("hostile-page-test", 5).directSequencer().build()) {
@@ -62,20 +62,25 @@ class HostilePageTest {
 
       answer.set(page(List.of(), List.of(), 7L));
       assertThrows(MalformedEncodingException.class, () -> c.grantsByPatient(anna, after7), "no items, same cursor");
-      answer.set(page(List.of(), List.of(), 9L));
-      assertThrows(MalformedEncodingException.class, () -> c.grantsByPatient(anna, after7), "no items, more to come");
+      answer.set(page(List.of(), List.of(), 5L));
+      assertThrows(MalformedEncodingException.class, () -> c.grantsByPatient(anna, after7), "no items, cursor behind");
       answer.set(page(List.of(g), List.of(7L), 7L));
       assertThrows(MalformedEncodingException.class, () -> c.grantsByPatient(anna, after7), "an item at the cursor");
       answer.set(page(List.of(g, g), List.of(9L, 9L), 9L));
       assertThrows(MalformedEncodingException.class, () -> c.grantsByPatient(anna, after7), "items out of order");
-      answer.set(page(List.of(g), List.of(8L), 12L));
-      assertThrows(MalformedEncodingException.class, () -> c.grantsByPatient(anna, after7), "a cursor past the last item");
+      answer.set(page(List.of(g, g), List.of(8L, 10L), 9L));
+      assertThrows(MalformedEncodingException.class, () -> c.grantsByPatient(anna, after7), "a cursor behind the last item");
 
       answer.set(page(List.of(g), List.of(8L), 8L));
       Page<AccessGrant> more = c.grantsByPatient(anna, after7);
       assertEquals(8L, more.nextCursor().orElseThrow(), "an honest page with more to come");
       answer.set(page(List.of(), List.of(), null));
       assertTrue(c.grantsByPatient(anna, after7).items().isEmpty(), "an honest last page");
+      // a page that stopped at the bound on entries examined: few items or none, the cursor past them
+      answer.set(page(List.of(), List.of(), 9L));
+      assertEquals(9L, c.grantsByPatient(anna, after7).nextCursor().orElseThrow(), "no items, the cursor moved on");
+      answer.set(page(List.of(g), List.of(8L), 12L));
+      assertEquals(12L, c.grantsByPatient(anna, after7).nextCursor().orElseThrow(), "a cursor past the last item");
     }
   }
 }
