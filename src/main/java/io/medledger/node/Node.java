@@ -117,8 +117,9 @@ public final class Node implements AutoCloseable {
   private final LedgerRequests ledgerRequests;
   private volatile io.medledger.internal.tlog.TileHttpServer tileServer;
   private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
-  /** Pending submissions per client key of the client endpoint (keys with none are absent). */
-  private final Map<Ed25519PublicKey, Integer> pendingByClient = new ConcurrentHashMap<>();
+  /** Pending submissions per client key of the client endpoint. */
+  private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> pendingByClient =
+      new io.medledger.internal.KeyedCounts<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -765,9 +766,9 @@ public final class Node implements AutoCloseable {
         case ClientWire.SUBMIT: {
           byte[] entry = java.util.Arrays.copyOfRange(request, 1, request.length);
           CompletableFuture<Finality> submitted;
-          if (claimPending(client)) {
+          if (pendingByClient.tryAdd(client, config.limits().maxPendingPerClient())) {
             submitted = submit(entry);
-            submitted.whenComplete((f, t) -> releasePending(client));
+            submitted.whenComplete((f, t) -> pendingByClient.remove(client));
           } else {
             submitted = refused(SubmissionRefusedException.Cause.BUSY, "this client has "
                 + config.limits().maxPendingPerClient() + " submissions pending; retry later");
@@ -807,24 +808,6 @@ public final class Node implements AutoCloseable {
     } catch (MalformedEncodingException e) {
       return CompletableFuture.failedFuture(e);
     }
-  }
-
-  /** Counts one more pending submission of {@code client}, unless it holds its maximum. */
-  private boolean claimPending(Ed25519PublicKey client) {
-    boolean[] claimed = new boolean[1];
-    pendingByClient.compute(client, (k, n) -> {
-      int c = n == null ? 0 : n;
-      if (c >= config.limits().maxPendingPerClient()) {
-        return n;
-      }
-      claimed[0] = true;
-      return c + 1;
-    });
-    return claimed[0];
-  }
-
-  private void releasePending(Ed25519PublicKey client) {
-    pendingByClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   private byte[] checkpointResponse(Optional<Digest> id) {

@@ -72,9 +72,9 @@ final class StorageService implements AutoCloseable {
   private final ScheduledExecutorService reaper;
   private final SecureRandom random = new SecureRandom();
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
-  private final Map<Ed25519PublicKey, Integer> perClient = new ConcurrentHashMap<>();
+  private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> perClient = new io.medledger.internal.KeyedCounts<>();
   /** Each client's requests queued or running on the disk threads. */
-  private final Map<Ed25519PublicKey, Integer> inProgress = new ConcurrentHashMap<>();
+  private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> inProgress = new io.medledger.internal.KeyedCounts<>();
   private final Object diskLock = new Object();
   /** Bytes the open uploads may still write, each its bound less what it wrote. Guarded by diskLock. */
   private long unwrittenBytes;
@@ -147,7 +147,7 @@ final class StorageService implements AutoCloseable {
       return done(StorageWire.refused(Refusal.NOT_ALLOWED, "participant " + ParticipantId.of(client)
           + " may not " + (allowed == WRITERS ? "upload to" : "read from") + " this storage node"));
     }
-    if (!count(inProgress, client, REQUESTS_PER_SESSION * settings.sessionsPerClient())) {
+    if (!inProgress.tryAdd(client, REQUESTS_PER_SESSION * settings.sessionsPerClient())) {
       return done(StorageWire.refused(Refusal.QUOTA, "too many storage requests in progress (at most "
           + REQUESTS_PER_SESSION * settings.sessionsPerClient() + " per client)"));
     }
@@ -165,33 +165,14 @@ final class StorageService implements AutoCloseable {
           LOG.log(Level.ERROR, "storage request failed", e);
           f.complete(StorageWire.refused(Refusal.UNAVAILABLE, "internal error"));
         } finally {
-          uncount(inProgress, client);
+          inProgress.remove(client);
         }
       });
     } catch (RejectedExecutionException e) {
-      uncount(inProgress, client);
+      inProgress.remove(client);
       return done(StorageWire.refused(Refusal.UNAVAILABLE, "storage node busy"));
     }
     return f;
-  }
-
-  /** Counts one more for {@code client} in {@code counts} if it is under {@code max}; whether it was. */
-  private static boolean count(Map<Ed25519PublicKey, Integer> counts, Ed25519PublicKey client, int max) {
-    boolean[] admitted = new boolean[1];
-    counts.compute(client, (k, n) -> {
-      int c = n == null ? 0 : n;
-      if (c >= max) {
-        return n;
-      }
-      admitted[0] = true;
-      return c + 1;
-    });
-    return admitted[0];
-  }
-
-  /** Counts one less for {@code client} in {@code counts}. */
-  private static void uncount(Map<Ed25519PublicKey, Integer> counts, Ed25519PublicKey client) {
-    counts.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   private static CompletableFuture<byte[]> done(byte[] response) {
@@ -294,7 +275,7 @@ final class StorageService implements AutoCloseable {
   }
 
   private byte[] getOpen(Ed25519PublicKey client, Digest id) {
-    if (sessions.size() >= settings.maxSessions() || perClient.getOrDefault(client, 0) >= settings.sessionsPerClient()) {
+    if (sessions.size() >= settings.maxSessions() || perClient.get(client) >= settings.sessionsPerClient()) {
       return sessionsRefused(); // before hashing the copy
     }
     Optional<FileBlobStore.VerifiedBlob> b;
@@ -317,7 +298,7 @@ final class StorageService implements AutoCloseable {
 
   /** Registers a session if the client and the node are under their bounds. */
   private byte[] open(Ed25519PublicKey client, long length, FileBlobStore.VerifiedBlob blob, long unwritten) {
-    if (sessions.size() >= settings.maxSessions() || !count(perClient, client, settings.sessionsPerClient())) {
+    if (sessions.size() >= settings.maxSessions() || !perClient.tryAdd(client, settings.sessionsPerClient())) {
       if (blob != null) {
         blob.close();
       }
@@ -328,7 +309,7 @@ final class StorageService implements AutoCloseable {
       s = new Session(client, blob == null ? store.begin() : null, blob, length);
       s.unwritten = unwritten;
     } catch (RuntimeException e) {
-      uncount(perClient, client);
+      perClient.remove(client);
       throw e;
     }
     long id;
@@ -441,7 +422,7 @@ final class StorageService implements AutoCloseable {
       s.close();
       unwritten(-s.unwritten);
       s.unwritten = 0;
-      uncount(perClient, s.owner);
+      perClient.remove(s.owner);
     }
   }
 
