@@ -1432,14 +1432,15 @@ public final class Ledger implements AutoCloseable {
   private <E extends Entry> Page<E> page(byte[] list, Predicate<Long> match, PageRequest page, Class<E> type) {
     List<Long> picked = new ArrayList<>();
     long[] next = {-1};
-    long[] examined = {0, page.after()}; // how many, and the last one
+    int[] examined = {0};
+    long[] lastExamined = {page.after()};
     state.scanIndex(list, page.after(), idx -> {
       if (examined[0] == maxScannedPerPage) {
-        next[0] = examined[1]; // bounded work per page: the next one goes on after the last examined
+        next[0] = lastExamined[0]; // bounded work per page: the next one goes on after the last examined
         return false;
       }
       examined[0]++;
-      examined[1] = idx;
+      lastExamined[0] = idx;
       if (!match.test(idx)) {
         return true;
       }

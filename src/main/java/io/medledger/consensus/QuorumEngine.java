@@ -449,38 +449,30 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       // Each peer's statuses and responses are checked within its own budget, charged before the
       // signature: a member that signs a new one for every frame (another round, another claimed
       // height) costs this node at most that many checks a second.
-      if (peer >= 0 && s.committedHeight() >= height && statusChecks.allows(from, now())) {
-        statusChecks.charge(from, 1);
-        if (bodySigned(s, from, s.signature())) {
-          catchUp.claim(peer, s.committedHeight());
-          requestSync();
-        }
+      if (peer >= 0 && s.committedHeight() >= height && statusChecks.take(from, now())
+          && bodySigned(s, from, s.signature())) {
+        catchUp.claim(peer, s.committedHeight());
+        requestSync();
       }
     } else if (m instanceof BlockRequest q) {
       // Served to a member of the height it asks for (after a reconfiguration, maybe not one of ours),
       // within its own budget, charged before its signature is checked: a flood of requests, signed
       // or not, costs this node at most SERVE_PER_SECOND answers and checks per peer.
       if (q.fromHeight() < height && app.membership(q.fromHeight()).nodes().contains(from)
-          && served.allows(from, now())) {
-        served.charge(from, 1);
-        if (bodySigned(q, from, q.signature())) {
-          serve(q, from);
-        }
+          && served.take(from, now()) && bodySigned(q, from, q.signature())) {
+        serve(q, from);
       }
     } else if (m instanceof BlockResponse r) {
       if (peer >= 0 && r.fromHeight() <= height && r.fromHeight() + r.blocksRaw().size() > height
-          && responseChecks.allows(from, now())) {
-        responseChecks.charge(from, 1);
-        if (bodySigned(r, from, r.signature())) {
-          long before = height;
-          for (int i = (int) (height - r.fromHeight()); i < r.blocksRaw().size(); i++) {
-            if (!applyCertified(r.blocksRaw().get(i), r.certificates().get(i))) {
-              break;
-            }
+          && responseChecks.take(from, now()) && bodySigned(r, from, r.signature())) {
+        long before = height;
+        for (int i = (int) (height - r.fromHeight()); i < r.blocksRaw().size(); i++) {
+          if (!applyCertified(r.blocksRaw().get(i), r.certificates().get(i))) {
+            break;
           }
-          if (height > before) {
-            requestSync();
-          }
+        }
+        if (height > before) {
+          requestSync();
         }
       }
     } else {

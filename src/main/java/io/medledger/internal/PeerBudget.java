@@ -61,6 +61,15 @@ public final class PeerBudget<K> {
     return b.balance > 0;
   }
 
+  /** Whether {@code peer} may be served one unit at {@code nowMillis} ({@link #allows}); if so, charges it. */
+  public boolean take(K peer, long nowMillis) {
+    if (!allows(peer, nowMillis)) {
+      return false;
+    }
+    charge(peer, 1);
+    return true;
+  }
+
   /** Charges {@code cost} (not negative) to {@code peer} for what it was just served. */
   public void charge(K peer, long cost) {
     if (cost < 0) {

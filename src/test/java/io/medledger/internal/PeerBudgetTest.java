@@ -69,4 +69,14 @@ class PeerBudgetTest {
     assertThrows(IllegalArgumentException.class, () -> new PeerBudget<String>(1, 0));
     assertThrows(IllegalArgumentException.class, () -> new PeerBudget<String>(1, 1).charge("a", -1));
   }
+
+  @Test
+  void takeServesAndChargesOneWhileTheBalanceIsPositive() {
+    PeerBudget<String> b = new PeerBudget<>(2, 2);
+    assertTrue(b.take("a", 0));
+    assertTrue(b.take("a", 0));
+    assertFalse(b.take("a", 0), "two a second, two at once");
+    assertEquals(0, b.balance("a", 0), "a refusal charges nothing");
+    assertTrue(b.take("a", 500), "half a second refills one");
+  }
 }
