@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -23,7 +22,10 @@ import java.util.Optional;
  * @param rpcUrl the node's RPC endpoint ({@code http://127.0.0.1:8332/}, or a wallet endpoint
  *     {@code .../wallet/<name>} whose wallet watches the anchoring address)
  * @param auth how to authenticate to it
- * @param network the Bitcoin network the key and the addresses belong to
+ * @param network the Bitcoin network the key and the addresses belong to: {@link Network#MAINNET}
+ *     or {@link Network#REGTEST}, the two whose proof-of-work rules receipts are checked under
+ *     (testnet's minimum-difficulty rule is not modelled); the Bitcoin node must report the same
+ *     chain, or the service anchors nothing
  * @param walletKeyFile the file whose first line is the anchoring wallet's key in WIF (federation
  *     servers; other roles only serve receipts and need none)
  * @param policy when to anchor, confirmations, fee bumps and the highest fee rate
@@ -69,6 +71,10 @@ public record AnchoringConfig(URI rpcUrl, RpcAuth auth, Network network, Optiona
     }
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(network, "network");
+    if (network == Network.TESTNET) {
+      throw new IllegalArgumentException("anchoring runs on main or regtest only: receipts check Bitcoin's proof of work"
+          + " under those networks' rules, and testnet's minimum-difficulty rule is not modelled");
+    }
     walletKeyFile = walletKeyFile.map(p -> p.toAbsolutePath().normalize());
     Objects.requireNonNull(policy, "policy");
     if (fallbackFeeRate < 1 || fallbackFeeRate > policy.maxFeeRate()) {
@@ -153,14 +159,16 @@ public record AnchoringConfig(URI rpcUrl, RpcAuth auth, Network network, Optiona
   private static Network network(String label) {
     return switch (label) {
       case "main" -> Network.MAINNET;
-      case "test", "testnet4", "signet" -> Network.TESTNET;
       case "regtest" -> Network.REGTEST;
-      default -> throw new IllegalArgumentException("must be one of main, test, testnet4, signet, regtest");
+      case "test", "testnet4", "signet" -> throw new IllegalArgumentException("must be main or regtest: receipts check"
+          + " Bitcoin's proof of work under those networks' rules, and testnet's minimum-difficulty rule is not modelled");
+      default -> throw new IllegalArgumentException("must be main or regtest");
     };
   }
 
-  private static String label(Network n) {
-    return n == Network.MAINNET ? "main" : n.name().toLowerCase(Locale.ROOT).replace("testnet", "test");
+  /** The chain name Bitcoin Core's {@code getblockchaininfo} reports for this configuration's network. */
+  String chainName() {
+    return network == Network.MAINNET ? "main" : "regtest";
   }
 
   /** Writes the section, with paths relative to {@code base} where they lie under it. */
@@ -174,7 +182,7 @@ public record AnchoringConfig(URI rpcUrl, RpcAuth auth, Network network, Optiona
       g.writeStringField("rpc_user", p.user());
       g.writeStringField("rpc_password_file", NodeConfig.relative(base, p.passwordFile()));
     }
-    g.writeStringField("network", label(network));
+    g.writeStringField("network", chainName());
     if (walletKeyFile.isPresent()) {
       g.writeStringField("wallet_key_file", NodeConfig.relative(base, walletKeyFile.get()));
     }

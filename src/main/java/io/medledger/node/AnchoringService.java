@@ -91,6 +91,10 @@ final class AnchoringService implements AutoCloseable {
   private long backoffMillis;
   private long retryAtNanos;
   private volatile boolean unreachable;
+  /** The chain the Bitcoin node last reported, or null before the first answer. */
+  private volatile String reportedChain;
+  /** When {@link #reportedChain} was asked (System.nanoTime). */
+  private volatile long chainAskedAt;
 
   AnchoringService(Node node, LedgerAnchorView view, AnchoringConfig config, Ed25519PrivateKey signer,
       AnchorJournal journal, Path anchorsDirectory, Clock clock) {
@@ -183,7 +187,9 @@ final class AnchoringService implements AutoCloseable {
     }
     try {
       view.refresh();
-      if (anchorer == null) {
+      boolean onChain = onConfiguredChain(true);
+      answered();
+      if (anchorer == null || !onChain) {
         return;
       }
       supersedeCovered(); // bookkeeping of the local journal, in turn or not
@@ -200,11 +206,6 @@ final class AnchoringService implements AutoCloseable {
             + (e instanceof AnchorEvent.Failed f ? " (" + f.reason() + ")" : ""));
       }
       recordFinal();
-      if (unreachable) {
-        unreachable = false;
-        backoffMillis = 0;
-        LOG.log(Level.INFO, () -> "anchoring: the Bitcoin node at " + config.rpcUrl() + " answers again");
-      }
     } catch (RuntimeException e) {
       Optional<BitcoinRpcException> down = outage(e);
       if (down.isPresent()) {
@@ -219,6 +220,57 @@ final class AnchoringService implements AutoCloseable {
         return;
       }
       LOG.log(Level.WARNING, "anchoring poll failed; the next poll retries", e);
+    }
+  }
+
+  /**
+   * Checks that the Bitcoin node reports the configured network's chain, asking it again once a
+   * poll interval has passed. On another chain nothing is anchored and no receipt is completed:
+   * the first answer of each wrong chain is logged once as an error.
+   *
+   * @throws AnchorException if the Bitcoin node reports another chain
+   */
+  private void requireConfiguredChain() {
+    if (!onConfiguredChain(false)) {
+      throw new AnchorException("the Bitcoin node is on chain " + printable(reportedChain) + ", not " + config.chainName());
+    }
+  }
+
+  /**
+   * Whether the Bitcoin node reports the configured network's chain; see {@link
+   * #requireConfiguredChain}. With {@code ask} it asks the node even if it did within the interval.
+   */
+  private boolean onConfiguredChain(boolean ask) {
+    long now = System.nanoTime();
+    String chain = reportedChain;
+    if (ask || chain == null || now - chainAskedAt >= config.pollInterval().toNanos()) {
+      String was = chain;
+      chain = rpc.getBlockchainInfo().chain();
+      chainAskedAt = now;
+      reportedChain = chain;
+      String shown = printable(chain);
+      if (!chain.equals(config.chainName()) && !chain.equals(was)) {
+        LOG.log(Level.ERROR, () -> "anchoring: the Bitcoin node at " + config.rpcUrl() + " is on chain " + shown
+            + ", but anchoring.network is " + config.chainName() + "; nothing is anchored and no receipt is completed"
+            + " until they agree");
+      } else if (chain.equals(config.chainName()) && was != null && !was.equals(chain)) {
+        LOG.log(Level.INFO, () -> "anchoring: the Bitcoin node at " + config.rpcUrl() + " is on chain " + shown + " again");
+      }
+    }
+    return chain.equals(config.chainName());
+  }
+
+  /** A chain name as the log may show it: short lowercase letters and digits, else a placeholder. */
+  private static String printable(String chain) {
+    return chain.matches("[a-z0-9]{1,20}") ? "'" + chain + "'" : "(a name that is not a chain's)";
+  }
+
+  /** Ends an outage: the Bitcoin node answered. */
+  private void answered() {
+    if (unreachable) {
+      unreachable = false;
+      backoffMillis = 0;
+      LOG.log(Level.INFO, () -> "anchoring: the Bitcoin node at " + config.rpcUrl() + " answers again");
     }
   }
 
@@ -419,6 +471,7 @@ final class AnchoringService implements AutoCloseable {
       if (p.isEmpty()) {
         return false;
       }
+      requireConfiguredChain();
       io.medledger.anchor.ReceiptVerdict v = p.get().complete(part).verify(rpc);
       if (!(v instanceof io.medledger.anchor.ReceiptVerdict.Anchored)) {
         LOG.log(Level.WARNING, () -> "ignoring the cached anchor " + cache.resolve(a.entry().commitment().toHex() + ".json")
@@ -445,8 +498,9 @@ final class AnchoringService implements AutoCloseable {
 
   /** Completes {@code pending} from the Bitcoin node and checks it against the node's headers. */
   private AnchorReceipt completeChecked(AnchorReceipt pending, Digest txid, Digest blockHash, long height) {
+    requireConfiguredChain();
     AnchorReceipt done = BitcoinCoreBackend.complete(rpc, pending,
-        new AnchorRecord.Confirmation(txid, blockHash, height, 1), config.network() == Network.MAINNET ? "main" : "regtest");
+        new AnchorRecord.Confirmation(txid, blockHash, height, 1), config.chainName());
     io.medledger.anchor.ReceiptVerdict v = done.verify(rpc);
     if (!(v instanceof io.medledger.anchor.ReceiptVerdict.Anchored)) {
       throw new AnchorException("the Bitcoin node's proof of " + txid.reversed().toHex() + " does not hold: " + v);

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.medledger.anchor.bitcoin.OutPoint;
+import io.medledger.anchor.bitcoin.Script;
+import io.medledger.anchor.bitcoin.Transaction;
+import io.medledger.anchor.bitcoin.TxInput;
+import io.medledger.anchor.bitcoin.TxOutput;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
@@ -87,13 +92,16 @@ public class AnchorerTest {
     }
   }
 
-  /** Makes distinct fake transactions whose txid is the double SHA-256 of their bytes. */
+  /** Makes distinct unsigned transactions that carry the commitment, the fee rate and a counter. */
   static final class FakeFactory implements AnchorTransactionFactory {
     int made;
 
     private SignedTransaction make(Digest commitment, long rate) {
-      byte[] raw = ByteBuffer.allocate(48).put(commitment.toByteArray()).putLong(rate).putLong(made++).array();
-      return new SignedTransaction(Sha256.doubleHash(raw), raw, rate, rate * 150);
+      byte[] data = ByteBuffer.allocate(48).put(commitment.toByteArray()).putLong(rate).putLong(made++).array();
+      Transaction tx = new Transaction(2,
+          List.of(TxInput.unsigned(new OutPoint(Sha256.doubleHash(data), 0), TxInput.SEQUENCE_RBF)),
+          List.of(new TxOutput(0, Script.opReturn(data))), 0);
+      return new SignedTransaction(tx.txid(), tx.serialize(), rate, rate * 150);
     }
 
     @Override
@@ -265,5 +273,31 @@ public class AnchorerTest {
     }
     MalformedEncodingException e = assertThrows(MalformedEncodingException.class, j::load);
     assertTrue(e.getMessage().contains("anchor journal file"));
+  }
+  @Test
+  void aJournalThatPairsOneTransactionsIdWithAnothersBytesIsAClearError() throws Exception {
+    SignedTransaction sent = factory.create(commitment(4).digest(), 5);
+    AnchorRecord r = new AnchorRecord(commitment(4), AnchorStatus.BROADCAST, clock.instant(),
+        List.of(new AnchorRecord.Attempt(sent, clock.instant())), null, clock.instant(), null);
+    AnchorJournal j = AnchorJournal.inDirectory(dir);
+    j.save(r);
+    assertEquals(List.of(r), j.load());
+    String other = Sha256.hash(new byte[] {7}).toHex();
+    try (var files = Files.list(dir)) {
+      Path f = files.filter(p -> p.toString().endsWith(".anchor.json")).findFirst().orElseThrow();
+      Files.writeString(f, Files.readString(f).replace(sent.txid().toHex(), other));
+    }
+    MalformedEncodingException e = assertThrows(MalformedEncodingException.class, j::load);
+    assertTrue(e.getMessage().contains("is not that of the transaction's bytes"), e.getMessage());
+  }
+
+  @Test
+  void aSignedTransactionsIdIsThatOfItsBytes() {
+    SignedTransaction t = factory.create(commitment(5).digest(), 3);
+    assertThrows(IllegalArgumentException.class,
+        () -> new SignedTransaction(Sha256.hash(new byte[] {1}), t.raw(), 3, 450));
+    assertThrows(MalformedEncodingException.class,
+        () -> new SignedTransaction(t.txid(), new byte[] {1, 2, 3}, 3, 450));
+    assertEquals(t, new SignedTransaction(t.txid(), t.raw(), 3, 450));
   }
 }

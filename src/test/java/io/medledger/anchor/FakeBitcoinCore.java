@@ -54,9 +54,16 @@ public final class FakeBitcoinCore implements AutoCloseable {
   final LocalHttpServer server;
   volatile boolean down;
   private volatile long feeRate = 4;
+  /** The chain {@code getblockchaininfo} reports. */
+  private volatile String chainName = "regtest";
   private int parallelSpends;
   private int refusedSpends;
   private final List<String> log = new ArrayList<>();
+
+  /** Makes {@code getblockchaininfo} report {@code name} as the chain. */
+  public void reportChain(String name) {
+    chainName = name;
+  }
 
   public FakeBitcoinCore(String address) throws IOException {
     this.address = address;
@@ -253,7 +260,7 @@ public final class FakeBitcoinCore implements AutoCloseable {
           return ok(req, M.getNodeFactory().numberNode(chain.size() - 1));
         case "getblockchaininfo": {
           ObjectNode o = M.createObjectNode();
-          o.put("chain", "regtest");
+          o.put("chain", chainName);
           o.put("blocks", chain.size() - 1);
           o.put("headers", chain.size() - 1);
           o.put("bestblockhash", chain.get(chain.size() - 1).header().hashHex());

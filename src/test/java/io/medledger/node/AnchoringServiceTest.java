@@ -1,6 +1,7 @@
 package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import io.medledger.access.ParticipantId;
 import io.medledger.anchor.AnchorPolicy;
 import io.medledger.anchor.AnchorReceipt;
 import io.medledger.anchor.AnchorRecord;
+import io.medledger.anchor.Anchorer;
 import io.medledger.anchor.FakeBitcoinCore;
 import io.medledger.anchor.ReceiptVerdict;
 import io.medledger.anchor.bitcoin.Address;
@@ -59,6 +61,8 @@ class AnchoringServiceTest {
   private final LocalNetwork network = new LocalNetwork();
   private Testnet.Layout layout;
   private FakeBitcoinCore core;
+  /** The chain the stand-in reports from its start. */
+  private String chainAtStart = "regtest";
 
   @AfterEach
   void stop() {
@@ -92,6 +96,7 @@ class AnchoringServiceTest {
     key = BitcoinPrivateKey.generate(Network.REGTEST, RANDOM);
     Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
     core = new FakeBitcoinCore(address.toString());
+    core.reportChain(chainAtStart);
     if (funded) {
       fundWallet();
     }
@@ -332,6 +337,45 @@ class AnchoringServiceTest {
     NodeRuntimeTest.waitFor(() -> n.receipt(entry).map(AnchorReceipt::isComplete).orElse(false), "a complete receipt");
     ReceiptVerdict v = n.receipt(entry).orElseThrow().verify(FileHeaderSource.of(core.headers()));
     assertInstanceOf(ReceiptVerdict.Anchored.class, v, v::toString);
+  }
+
+  /**
+   * A Bitcoin node on another chain than {@code anchoring.network} gets no anchoring transaction,
+   * and no receipt is completed from it, until it reports the configured chain.
+   */
+  @Test
+  void aBitcoinNodeOnAnotherChainIsNotUsedUntilItIsOnTheConfiguredOne() throws Exception {
+    chainAtStart = "main";
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    Thread.sleep(1_500); // fifteen polls
+    assertEquals(List.of(), core.mempoolTxids(), () -> core.log().toString());
+    for (Node n : live()) {
+      assertEquals(List.of(), n.anchoringService().flatMap(AnchoringService::anchorer).map(Anchorer::anchors)
+          .orElse(List.of()), "nothing planned on " + n);
+    }
+    core.reportChain("regtest");
+    firstTransaction();
+    core.mine();
+    core.mine();
+    recordedOnce();
+    int audit = nodes.size() - 1;
+    Path cache = nodes.get(audit).config().dataDirectory().resolve(Node.ANCHORS).resolve("bitcoin");
+    crash(audit);
+    core.reportChain("test");
+    if (Files.exists(cache)) {
+      try (var files = Files.list(cache)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+    Node n = startNode(audit);
+    Digest entry = n.ledger().block(0).block().entries().get(0).id();
+    NodeRuntimeTest.waitFor(() -> n.receipt(entry).isPresent(), "a receipt from the restarted audit server");
+    Thread.sleep(500);
+    assertFalse(n.receipt(entry).orElseThrow().isComplete(), "no Bitcoin part from a node on another chain");
+    core.reportChain("regtest");
+    receiptsFromEveryNode();
   }
 
   /** Journal records by status, for failure messages. */

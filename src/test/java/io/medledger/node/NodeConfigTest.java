@@ -171,6 +171,14 @@ class NodeConfigTest {
         .contains("exactly one"));
     assertTrue(message(json.replace("\"confirmations\" : 3", "\"confirmations\" : 0")).contains("'anchoring.confirmations'"));
     assertTrue(message(json.replace("\"network\" : \"regtest\"", "\"network\" : \"litecoin\"")).contains("'anchoring.network'"));
+    for (String testnet : List.of("test", "testnet4", "signet")) {
+      String m = message(json.replace("\"network\" : \"regtest\"", "\"network\" : \"" + testnet + "\""));
+      assertTrue(m.contains("'anchoring.network'") && m.contains("minimum-difficulty rule is not modelled"), m);
+    }
+    assertThrows(IllegalArgumentException.class, () -> new AnchoringConfig(java.net.URI.create("http://127.0.0.1:8332/"),
+        new AnchoringConfig.RpcAuth.Password("u", dir.resolve("pw")), io.medledger.anchor.bitcoin.Network.TESTNET,
+        Optional.empty(), io.medledger.anchor.AnchorPolicy.defaults(), 2, Duration.ofHours(3), Duration.ofSeconds(10),
+        Duration.ofSeconds(30)));
     // a federation server anchors, so it needs the wallet's key; other roles only serve receipts
     String noKey = json.replace(",\n    \"wallet_key_file\" : \"wallet.wif\"", "");
     assertTrue(message(noKey).contains("'anchoring.wallet_key_file'"), noKey);
