@@ -51,12 +51,34 @@ public final class Main {
     return message.replaceAll("[\\r\\n]+", " ");
   }
 
+  /** What went wrong with a file, in words: the JDK gives only the path for the common cases. */
+  static String ioMessage(java.io.IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException n) {
+      return "no such file or directory: " + n.getFile();
+    }
+    if (e instanceof java.nio.file.AccessDeniedException d) {
+      return "permission denied: " + d.getFile();
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException x) {
+      return "already exists: " + x.getFile();
+    }
+    if (e instanceof java.nio.file.NotDirectoryException x) {
+      return "not a directory: " + x.getFile();
+    }
+    return "I/O error: " + e.getMessage();
+  }
+
   /** Runs the front end without exiting; returns the exit code. */
   public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
     Map<String, Command> commands = commands();
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
-      out.println("usage: medledger <command> [args]; commands: " + String.join(", ", commands.keySet()));
-      return args.length == 0 ? 2 : 0;
+    String usage = "usage: medledger <command> [args]; commands: " + String.join(", ", commands.keySet());
+    if (args.length == 0) {
+      err.println("medledger: " + usage);
+      return 2;
+    }
+    if (args[0].equals("--help") || args[0].equals("help")) {
+      out.println(usage);
+      return 0;
     }
     Command c = commands.get(args[0]);
     if (c == null) {
@@ -69,16 +91,16 @@ public final class Main {
       err.println(oneLine("medledger: " + e.getMessage()));
       return 2;
     } catch (io.medledger.node.NodeException e) {
-      err.println("medledger: " + e.getMessage());
+      err.println(oneLine("medledger: " + e.getMessage()));
       return 2;
     } catch (UncheckedIOException e) {
-      err.println(oneLine("medledger: I/O error: " + e.getCause().getMessage()));
+      err.println(oneLine("medledger: " + ioMessage(e.getCause())));
       return 2;
     } catch (IllegalArgumentException | MalformedEncodingException | IllegalStateException e) {
       err.println(oneLine("medledger: " + e.getMessage()));
       return 2;
     } catch (java.io.IOException e) {
-      err.println(oneLine("medledger: I/O error: " + e.getMessage()));
+      err.println(oneLine("medledger: " + ioMessage(e)));
       return 2;
     } catch (Exception e) {
       err.println(oneLine("medledger: " + e.getClass().getSimpleName() + ": " + e.getMessage()));

@@ -197,4 +197,19 @@ class CliHardeningTest {
     Result r = runJvm("-Xmx24m", "pre", "umbral", "check-vectors", big.toString());
     assertOneLineExitTwo(r, "out of memory");
   }
+  @Test
+  void withoutArgumentsTheUsageIsAnErrorLineWhileHelpIsOutput() {
+    assertOneLineExitTwo(run(), "usage: medledger <command>");
+    Result h = run("--help");
+    assertEquals(0, h.code(), h.err());
+    assertEquals("", h.err());
+    assertTrue(h.out().startsWith("usage: medledger <command>"), h.out());
+  }
+
+  @Test
+  void aFileErrorSaysWhatWentWrongWithTheFile() {
+    assertEquals("no such file or directory: /x", Main.ioMessage(new java.nio.file.NoSuchFileException("/x")));
+    assertEquals("permission denied: /x", Main.ioMessage(new java.nio.file.AccessDeniedException("/x")));
+    assertEquals("I/O error: disk full", Main.ioMessage(new IOException("disk full")));
+  }
 }
