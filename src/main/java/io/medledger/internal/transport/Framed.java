@@ -49,7 +49,8 @@ final class Framed {
   static void pipeline(SocketChannel ch, SSLEngine engine, TransportLimits limits, Handler handler, HandshakeGate gate) {
     if (gate != null) {
       java.net.InetAddress from = ch.remoteAddress().getAddress();
-      String full = gate.enter(from, System.nanoTime());
+      boolean member = gate.member(from);
+      String full = gate.enter(from, member, System.nanoTime());
       if (full != null) {
         handler.refused(full);
         ch.close();
@@ -58,7 +59,7 @@ final class Framed {
       java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
       handler.settled = () -> {
         if (left.compareAndSet(false, true)) {
-          gate.leave(from);
+          gate.leave(from, member);
         }
       };
       ch.closeFuture().addListener(f -> handler.settled.run());

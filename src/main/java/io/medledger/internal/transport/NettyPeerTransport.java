@@ -52,7 +52,8 @@ import javax.net.ssl.SSLEngine;
  * memory bounded by pausing reads while the receiver has not taken a peer's frames, and a bounded
  * outbound queue. Frames are handed to the receiver on one delivery thread, in order per peer.
  * Accepted connections still in their handshake are bounded per remote address and in all, and
- * so is the rate at which one address begins them ({@link HandshakeGate}).
+ * so is the rate at which one address begins them ({@link HandshakeGate}); the configured peers'
+ * addresses have slots of their own, so strangers cannot keep the members out.
  *
  * <p>Thread-safe.
  */
@@ -143,6 +144,45 @@ public final class NettyPeerTransport implements PeerTransport {
       links.put(e.getKey(), l);
     }
     group.next().execute(() -> links.values().forEach(this::dialIfDue));
+    resolveMembers(allowed.values());
+  }
+
+  /** The last resolution of the peers' hosts asked for, and the last one handed to the gate. */
+  private long membersAsked;
+  private long membersApplied;
+
+  /**
+   * Resolves the peers' hosts on a thread of its own (a name may wait on DNS) and hands their
+   * addresses to the handshake gate as members'; a resolution overtaken by a later one is dropped.
+   */
+  private void resolveMembers(java.util.Collection<PeerAddress> peers) {
+    long asked;
+    synchronized (this) {
+      asked = ++membersAsked;
+    }
+    List<String> hosts = peers.stream().map(PeerAddress::host).distinct().toList();
+    Thread t = daemon(() -> {
+      java.util.Set<java.net.InetAddress> found = new java.util.HashSet<>();
+      for (String h : hosts) {
+        try {
+          found.addAll(java.util.Arrays.asList(java.net.InetAddress.getAllByName(h)));
+        } catch (java.net.UnknownHostException e) {
+          LOG.log(System.Logger.Level.DEBUG, () -> "peer host " + h + " does not resolve; its handshakes share the others' slots");
+        }
+      }
+      synchronized (this) {
+        if (asked > membersApplied) {
+          membersApplied = asked;
+          gate.members(found);
+        }
+      }
+    }, "medledger-resolve-" + selfHex.substring(0, 8));
+    t.start();
+  }
+
+  /** Whether the handshake gate counts {@code address} as a member's (tests). */
+  boolean memberAddress(java.net.InetAddress address) {
+    return gate.member(address);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -217,6 +257,7 @@ public final class NettyPeerTransport implements PeerTransport {
   @Override
   public void updatePeers(Map<Ed25519PublicKey, PeerAddress> peers) {
     Map<Ed25519PublicKey, PeerAddress> next = withoutSelf(Objects.requireNonNull(peers, "peers"));
+    resolveMembers(next.values());
     group.next().execute(() -> {
       allowed = next;
       for (Link l : List.copyOf(links.values())) {

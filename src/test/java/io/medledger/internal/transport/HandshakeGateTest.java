@@ -70,4 +70,34 @@ class HandshakeGateTest {
     assertEquals(0, h.inProgress());
     assertTrue(h.addresses() <= 4096, h.addresses() + " addresses remembered");
   }
+  @Test
+  void membersHaveSlotsOfTheirOwn() throws Exception {
+    HandshakeGate g = new HandshakeGate();
+    InetAddress member = at(200, 1);
+    g.members(java.util.Set.of(member));
+    assertTrue(g.member(member));
+    for (int i = 0; i < HandshakeGate.MAX_TOTAL; i++) {
+      assertNull(g.enter(at(i >> 8, i & 0xff), 0));
+    }
+    assertNotNull(g.enter(at(100, 1), 0), "strangers' slots are full");
+    assertNull(g.enter(member, g.member(member), 0), "a member still begins its handshake");
+    assertEquals(HandshakeGate.MAX_TOTAL + 1, g.inProgress());
+    g.leave(member, true);
+    assertNotNull(g.enter(at(100, 1), 0), "a member's slot, freed, is not a stranger's");
+    // the members' own slots are bounded too, and so is each member's address
+    HandshakeGate h = new HandshakeGate();
+    java.util.Set<InetAddress> many = new java.util.HashSet<>();
+    for (int i = 0; i < 2 * HandshakeGate.MAX_MEMBER_TOTAL; i++) {
+      many.add(at(201, i));
+    }
+    h.members(many);
+    int admitted = 0;
+    for (InetAddress m : many) {
+      for (int i = 0; i < 2; i++) {
+        admitted += h.enter(m, true, 0) == null ? 1 : 0;
+      }
+    }
+    assertEquals(HandshakeGate.MAX_MEMBER_TOTAL, admitted);
+    assertNull(h.enter(at(100, 1), false, 0), "strangers keep their own slots");
+  }
 }

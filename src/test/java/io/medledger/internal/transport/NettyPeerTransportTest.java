@@ -429,4 +429,49 @@ class NettyPeerTransportTest {
     tb2.updatePeers(Map.of(a.publicKey(), ta2.boundAddress()));
     await(() -> tb2.connectedPeers().contains(ta2.self()), "the restarted dialler reconnects");
   }
+  /**
+   * Strangers at many addresses that hold every handshake slot open (connections that never start
+   * TLS) do not keep a member out: the configured peers' addresses have slots of their own.
+   */
+  @Test
+  void strangersHoldingEveryHandshakeSlotDoNotKeepAMemberOut() throws Exception {
+    Ed25519PrivateKey a = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey b = Ed25519PrivateKey.generate();
+    if (a.publicKey().toHex().compareTo(b.publicKey().toHex()) > 0) {
+      Ed25519PrivateKey t = a;
+      a = b;
+      b = t;
+    }
+    // b accepts (a has the smaller key and dials, from 127.0.0.1); strangers' slots last 30 s
+    TransportLimits slow = TransportLimits.defaults().withTiming(Duration.ofSeconds(60), Duration.ofSeconds(30),
+        Duration.ofMillis(20), Duration.ofMillis(200));
+    NettyPeerTransport tb = start(b, slow, ANY);
+    NettyPeerTransport ta = start(a, fast(), ANY);
+    java.net.InetAddress server = java.net.InetAddress.getByName(tb.boundAddress().host());
+    List<Socket> held = new ArrayList<>();
+    try {
+      int addresses = HandshakeGate.MAX_TOTAL / HandshakeGate.MAX_PER_ADDRESS;
+      for (int x = 0; x < addresses; x++) {
+        java.net.InetAddress stranger = java.net.InetAddress.getByAddress(new byte[] {127, 0, 1, (byte) (x + 1)});
+        for (int i = 0; i < HandshakeGate.MAX_PER_ADDRESS; i++) {
+          held.add(new Socket(server, tb.boundAddress().port(), stranger, 0));
+        }
+      }
+      java.net.InetAddress late = java.net.InetAddress.getByAddress(new byte[] {127, 0, 2, 1});
+      try (Socket probe = new Socket(server, tb.boundAddress().port(), late, 0)) {
+        assertTrue(closedSoon(probe), "every stranger's slot is held");
+      }
+      link(ta, tb);
+      await(() -> tb.memberAddress(java.net.InetAddress.getLoopbackAddress()), "the member's address known");
+      await(() -> ta.connectedPeers().contains(tb.self()) && tb.connectedPeers().contains(ta.self()),
+          "the member connected while strangers hold every slot");
+      try (Socket probe = new Socket(server, tb.boundAddress().port(), late, 0)) {
+        assertTrue(closedSoon(probe), "the strangers' slots were still held when the member got in");
+      }
+    } finally {
+      for (Socket s : held) {
+        s.close();
+      }
+    }
+  }
 }
