@@ -395,15 +395,19 @@ class NettyPeerTransportTest {
     assertTrue(worst < 1000, "honest frames were delayed by the flood: " + worst + " ms");
   }
 
-  @Test
-  void reconnectsAfterThePeerRestarts() throws Exception {
+  /** Two fresh keys, the one that dials (the smaller in hex order) first. */
+  private static Ed25519PrivateKey[] dialerFirst() {
     Ed25519PrivateKey a = Ed25519PrivateKey.generate();
     Ed25519PrivateKey b = Ed25519PrivateKey.generate();
-    if (a.publicKey().toHex().compareTo(b.publicKey().toHex()) > 0) {
-      Ed25519PrivateKey t = a;
-      a = b;
-      b = t;
-    }
+    return a.publicKey().toHex().compareTo(b.publicKey().toHex()) < 0 ? new Ed25519PrivateKey[] {a, b}
+        : new Ed25519PrivateKey[] {b, a};
+  }
+
+  @Test
+  void reconnectsAfterThePeerRestarts() throws Exception {
+    Ed25519PrivateKey[] keys = dialerFirst();
+    Ed25519PrivateKey a = keys[0];
+    Ed25519PrivateKey b = keys[1];
     // a dials b (smaller key dials); b restarts on the same port, a must re-dial with backoff
     NettyPeerTransport ta = start(a, fast(), ANY);
     NettyPeerTransport tb = start(b, fast(), ANY);
@@ -435,13 +439,9 @@ class NettyPeerTransportTest {
    */
   @Test
   void strangersHoldingEveryHandshakeSlotDoNotKeepAMemberOut() throws Exception {
-    Ed25519PrivateKey a = Ed25519PrivateKey.generate();
-    Ed25519PrivateKey b = Ed25519PrivateKey.generate();
-    if (a.publicKey().toHex().compareTo(b.publicKey().toHex()) > 0) {
-      Ed25519PrivateKey t = a;
-      a = b;
-      b = t;
-    }
+    Ed25519PrivateKey[] keys = dialerFirst();
+    Ed25519PrivateKey a = keys[0];
+    Ed25519PrivateKey b = keys[1];
     // b accepts (a has the smaller key and dials, from 127.0.0.1); strangers' slots last 30 s
     TransportLimits slow = TransportLimits.defaults().withTiming(Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMillis(20), Duration.ofMillis(200));
