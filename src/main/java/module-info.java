@@ -18,6 +18,7 @@ module io.medledger {
   requires static io.netty.transport;
   requires static io.netty.codec;
   requires static io.netty.handler;
+  requires static io.netty.codec.http;
   requires static io.netty.transport.classes.epoll;
   // Optional: only the on-disk state store (io.medledger.internal.rocksdb) uses RocksDB.
   requires static rocksdbjni;

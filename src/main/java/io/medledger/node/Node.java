@@ -115,7 +115,7 @@ public final class Node implements AutoCloseable {
   private final CheckpointService checkpoints;
   private final KeyCardStore cards;
   private final LedgerRequests ledgerRequests;
-  private volatile io.medledger.internal.tlog.TileHttpServer tileServer;
+  private volatile io.medledger.internal.transport.TileHttpServer tileServer;
   private final Map<Digest, Pending> pending = new ConcurrentHashMap<>();
   /** Pending submissions per client key of the client endpoint. */
   private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> pendingByClient =
@@ -229,11 +229,11 @@ public final class Node implements AutoCloseable {
     if (config.tiles().isPresent()) {
       NodeConfig.TileServing ts = config.tiles().get();
       try {
-        n.tileServer = io.medledger.internal.tlog.TileHttpServer.start(
+        n.tileServer = io.medledger.internal.transport.TileHttpServer.start(
             new java.net.InetSocketAddress(ts.listen().host(), ts.listen().port()), ts.prefix(),
-            new LogResources(n.tiles, n.checkpoints.store(), LogResources.ledgerLeaves(ledger)), Optional.empty());
+            new LogResources(n.tiles, n.checkpoints.store(), LogResources.ledgerLeaves(ledger)));
         n.closeWith(n.tileServer);
-      } catch (IOException | RuntimeException e) {
+      } catch (Exception e) { // Netty throws a BindException undeclared
         n.close();
         throw new NodeException(NodeException.Reason.PORT, "cannot listen on " + ts.listen() + " (field 'tiles.listen'): "
             + e.getMessage(), e);
@@ -883,7 +883,7 @@ public final class Node implements AutoCloseable {
 
   /** The bound address of the read-only tile server, when {@code tiles} is configured. */
   public Optional<PeerAddress> tilesAddress() {
-    io.medledger.internal.tlog.TileHttpServer t = tileServer;
+    io.medledger.internal.transport.TileHttpServer t = tileServer;
     return t == null ? Optional.empty() : Optional.of(new PeerAddress(config.tiles().orElseThrow().listen().host(), t.port()));
   }
 
