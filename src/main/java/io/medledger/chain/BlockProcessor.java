@@ -16,6 +16,7 @@ import io.medledger.access.Purpose;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Ed25519Signatures;
+import io.medledger.internal.CapsuleIds;
 import io.medledger.merkle.CompactRange;
 import io.medledger.merkle.Rfc9162;
 import java.util.ArrayList;
@@ -432,6 +433,10 @@ final class BlockProcessor {
       }
       lineage.addAll(prev.lineage());
     }
+    String capsule = capsules(m, o);
+    if (capsule != null) {
+      return capsule;
+    }
     if (m.author().equals(m.patient())) {
       return null;
     }
@@ -456,6 +461,25 @@ final class BlockProcessor {
       }
     }
     return "no active treatment grant from the patient covers this " + m.resourceType() + " by " + m.author();
+  }
+
+  /**
+   * Null if no record carries the capsule of {@code m}'s payload or copy yet and the two differ,
+   * else the reason: a grant of {@code m} would re-encrypt the data key of the other payload.
+   */
+  private static String capsules(MedicalRecord m, Overlay o) {
+    Optional<Digest> full = CapsuleIds.of(m.encryptionMetadata());
+    Optional<Digest> copy = m.deidentified().flatMap(d -> CapsuleIds.of(d.encryptionMetadata()));
+    if (full.isPresent() && full.equals(copy)) {
+      return "the de-identified copy carries the capsule of the full payload";
+    }
+    for (Optional<Digest> c : List.of(full, copy)) {
+      Digest other = c.map(o::capsuleRecord).orElse(null);
+      if (other != null) {
+        return "record " + other + " already carries this capsule";
+      }
+    }
+    return null;
   }
 
   private String grant(AccessGrant g, Set<ParticipantId> signers, Overlay o) {
@@ -663,6 +687,8 @@ final class BlockProcessor {
       m.amends().ifPresent(a -> lineage.addAll(o.record(a).lineage()));
       o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage),
           m.createdAt(), false));
+      CapsuleIds.of(m.encryptionMetadata()).ifPresent(c -> o.capsules.put(c, ee.id()));
+      m.deidentified().flatMap(d -> CapsuleIds.of(d.encryptionMetadata())).ifPresent(c -> o.capsules.put(c, ee.id()));
     }
   }
 

@@ -23,6 +23,8 @@ final class Overlay {
   final Set<Digest> newEntries = new HashSet<>();
   final List<MembershipChange> membershipChanges = new ArrayList<>();
   final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
+  /** The capsules of this block's records and copies so far, by capsule id, each with its record. */
+  final Map<Digest, Digest> capsules = new HashMap<>();
   /** Suspensions (true) and reinstatements (false) by this block's entries, in order; the last one counts. */
   final Map<ParticipantId, Boolean> suspension = new java.util.LinkedHashMap<>();
   /** Servers this block reinstated. */
@@ -97,6 +99,12 @@ final class Overlay {
   Digest publishedKey(ParticipantId id) {
     Digest d = publishedKeys.get(id);
     return d != null ? d : base.publishedKey(id);
+  }
+
+  /** The record carrying the capsule of id {@code capsule}, or null. */
+  Digest capsuleRecord(Digest capsule) {
+    Digest r = capsules.get(capsule);
+    return r != null ? r : base.capsuleRecord(capsule);
   }
 
   boolean suspended(ParticipantId id) {
