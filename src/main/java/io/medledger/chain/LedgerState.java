@@ -41,8 +41,8 @@ import java.util.function.LongPredicate;
  * {@code u}bucket heads tree bucket summaries,
  * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}),
  * {@code O}height where the block's entries lie in its stored bytes ({@link Block#entryBounds}),
- * {@code C}capsule id the record whose payload or de-identified copy carries that capsule
- * ({@link io.medledger.internal.CapsuleIds}),
+ * {@code C}claim the record that alone names a payload digest or capsule (keys domain-separated,
+ * see {@code BlockProcessor.claims}),
  * {@code V} the layout version ({@link #LAYOUT_VERSION}).
  */
 final class LedgerState {
@@ -90,13 +90,13 @@ final class LedgerState {
   static final byte REINSTATED = 'U';
   static final byte WITNESSES_AT = 'W';
   static final byte ENTRY_BOUNDS = 'O';
-  static final byte CAPSULE = 'C';
+  static final byte CLAIM = 'C';
   /**
    * The version of this key and value layout, stored under {@code V} with the genesis block. 2: a
    * sub-block record holds each entry's position, byte offset and length in the stored block. 3:
    * the heads tree is stored in pages of eight levels ({@link HeadsTree}), not one node per key. 4:
-   * the heads tree's top 16 levels are not stored; its 65,536 bucket summaries are. 5: records'
-   * capsules are indexed ({@code C}), so that no two records carry one.
+   * the heads tree's top 16 levels are not stored; its 65,536 bucket summaries are. 5: the
+   * payloads and capsules records name are indexed ({@code C}), so that no two records name one.
    */
   static final int LAYOUT_VERSION = 5;
   private static final byte[] VERSION = {'V'};
@@ -459,9 +459,9 @@ final class LedgerState {
     return b == null ? null : Digest.of(b);
   }
 
-  /** The record whose payload or de-identified copy carries the capsule of id {@code capsule}, or null. */
-  Digest capsuleRecord(Digest capsule) {
-    byte[] b = store.get(key(CAPSULE, capsule));
+  /** The record that names {@code claim} (a payload or capsule key), or null. */
+  Digest claimant(Digest claim) {
+    byte[] b = store.get(key(CLAIM, claim));
     return b == null ? null : Digest.of(b);
   }
 
@@ -652,7 +652,7 @@ final class LedgerState {
     o.grants.forEach((id, g) -> b.put(key(GRANT, id), encode(g)));
     o.records.forEach((id, r) -> b.put(key(RECORD, id), encode(r)));
     o.publishedKeys.forEach((id, d) -> b.put(key(KEYS, id.digest()), d.toByteArray()));
-    o.capsules.forEach((c, r) -> b.put(key(CAPSULE, c), r.toByteArray()));
+    o.claims.forEach((c, r) -> b.put(key(CLAIM, c), r.toByteArray()));
     o.newGrantsByPatient.forEach((p, l) -> l.forEach(g -> b.put(key(PATIENT_GRANT, p.digest(), g), new byte[0])));
     long first = h.ledgerSize() - h.entryCount();
     List<EncodedEntry> entries = fx.block.encodedEntries();

@@ -23,8 +23,8 @@ final class Overlay {
   final Set<Digest> newEntries = new HashSet<>();
   final List<MembershipChange> membershipChanges = new ArrayList<>();
   final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
-  /** The capsules of this block's records and copies so far, by capsule id, each with its record. */
-  final Map<Digest, Digest> capsules = new HashMap<>();
+  /** What this block's records so far name alone (payloads, capsules), each with its record. */
+  final Map<Digest, Digest> claims = new HashMap<>();
   /** Suspensions (true) and reinstatements (false) by this block's entries, in order; the last one counts. */
   final Map<ParticipantId, Boolean> suspension = new java.util.LinkedHashMap<>();
   /** Servers this block reinstated. */
@@ -101,10 +101,10 @@ final class Overlay {
     return d != null ? d : base.publishedKey(id);
   }
 
-  /** The record carrying the capsule of id {@code capsule}, or null. */
-  Digest capsuleRecord(Digest capsule) {
-    Digest r = capsules.get(capsule);
-    return r != null ? r : base.capsuleRecord(capsule);
+  /** The record that names {@code claim} (a payload or capsule key), or null. */
+  Digest claimant(Digest claim) {
+    Digest r = claims.get(claim);
+    return r != null ? r : base.claimant(claim);
   }
 
   boolean suspended(ParticipantId id) {
