@@ -149,6 +149,41 @@ class FhirDeidentifierTest {
     assertFalse(out.contains("Main St"));
   }
 
+  /**
+   * References that name a person without a resolvable id: a conditional reference (and a
+   * transaction's request) carrying the MRN, a reference by display or identifier alone, a local
+   * reference to a contained Patient. Each passed the name or the MRN to the researcher.
+   */
+  @Test
+  void referencesToPeopleWithoutAnIdPassNoNameOrIdentifier() throws Exception {
+    String mrn = "MRN-K-88213";
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+        + "{\"fullUrl\":\"urn:uuid:o1\",\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"pat\",\"name\":[{\"family\":\"Mueller\"}]}],"
+        + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"4548-4\",\"display\":\"Hemoglobin A1c\"}]},"
+        + "\"subject\":{\"reference\":\"Patient?identifier=http://h.example/mrn|" + mrn + "\",\"display\":\"Anna Mueller\"},"
+        + "\"performer\":[{\"display\":\"Dr Hans Weber\"},"
+        + "{\"type\":\"Practitioner\",\"identifier\":{\"value\":\"LANR-1\"},\"display\":\"Dr Eva Roth\"},"
+        + "{\"reference\":\"#pat\",\"display\":\"A. Mueller\"},"
+        + "{\"reference\":\"Organization/uk\",\"display\":\"Uniklinik Koeln\"}],"
+        + "\"valueQuantity\":{\"value\":6.1,\"unit\":\"%\"}},"
+        + "\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
+        + "{\"fullUrl\":\"urn:uuid:p2\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p2\"},"
+        + "\"request\":{\"method\":\"PUT\",\"url\":\"Patient?identifier=http://h.example/mrn|" + mrn + "\","
+        + "\"ifNoneExist\":\"identifier=http://h.example/mrn|" + mrn + "\"}}]}";
+    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    for (String secret : List.of(mrn, "Mueller", "Hans Weber", "Eva Roth", "LANR-1")) {
+      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+    }
+    assertTrue(out.contains("Hemoglobin A1c"), "a coding's display is clinical content: " + out);
+    assertTrue(out.contains("Uniklinik Koeln"), "an organization's name stays: " + out);
+    assertTrue(out.contains("6.1"), out);
+    JsonNode t = M.readTree(out);
+    assertEquals("Observation", t.get("entry").get(0).get("request").get("url").asText());
+    assertEquals("PZp2", t.get("entry").get(1).get("resource").get("id").asText());
+  }
+
   @Test
   void malformedInputIsRejected() {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
