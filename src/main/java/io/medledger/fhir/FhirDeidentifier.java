@@ -14,11 +14,12 @@ import java.util.function.UnaryOperator;
 /**
  * Removes direct identifiers from a FHIR R4 JSON resource or Bundle before it reaches a
  * researcher. What goes, in every resource (bundle entries and contained resources included):
- * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}; for people
+ * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}, a note's
+ * {@code authorString}, a Coverage's {@code subscriberId}; for people
  * (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
  * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year;
- * extensions that carry names, addresses, contact points or identifiers (mother's maiden name,
- * birth place); the {@code display} text of references that may point at a person (by a
+ * extensions and modifier extensions that carry names, addresses, contact points or identifiers
+ * (mother's maiden name, birth place); the {@code display} text of references that may point at a person (by a
  * person's type, a Patient entry, a contained person, a search, or a display or identifier alone);
  * conditional references searching a person ({@code Patient?identifier=...}), a transaction
  * request's search ({@code ifNoneExist}, and the query of its {@code url}). Patient ids, in the
@@ -98,7 +99,8 @@ public final class FhirDeidentifier {
     for (Map.Entry<String, Object> e : r.entrySet()) {
       String k = e.getKey();
       Object v = e.getValue();
-      if (k.equals("identifier") || k.equals("telecom") || k.equals("photo")) {
+      if (k.equals("identifier") || k.equals("telecom") || k.equals("photo")
+          || (k.equals("subscriberId") && type.equals("Coverage"))) {
         continue;
       }
       if (person && (k.equals("name") || k.equals("contact"))) {
@@ -158,7 +160,7 @@ public final class FhirDeidentifier {
         if (personRef && k.equals("display")) {
           continue;
         }
-        if (k.equals("identifier") || k.equals("telecom")) {
+        if (k.equals("identifier") || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))) {
           continue;
         }
         if (key.equals("request") && k.equals("ifNoneExist")) {
@@ -187,7 +189,8 @@ public final class FhirDeidentifier {
     if (v instanceof List<?> l) {
       List<Object> out = new ArrayList<>();
       for (Object x : l) {
-        if (key.equals("extension") && x instanceof Map<?, ?> ext && identifyingExtension(ext)) {
+        if ((key.equals("extension") || key.equals("modifierExtension")) && x instanceof Map<?, ?> ext
+            && identifyingExtension(ext)) {
           continue;
         }
         out.add(value(key, x, pz, refs));

@@ -184,6 +184,29 @@ class FhirDeidentifierTest {
     assertEquals("PZp2", t.get("entry").get(1).get("resource").get("id").asText());
   }
 
+  /**
+   * A person named where the de-identifier did not look: an annotation's {@code authorString}, an
+   * identifying extension under {@code modifierExtension}, a Coverage's {@code subscriberId}.
+   */
+  @Test
+  void namesAndNumbersOutsideReferencesAndExtensionsLeakNothing() throws Exception {
+    String obs = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"note\":[{\"authorString\":\"Dr Hans Weber\",\"text\":\"fasting\"}]}},"
+        + "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"modifierExtension\":[{\"url\":"
+        + "\"http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName\",\"valueString\":\"Schmitz\"},"
+        + "{\"url\":\"http://example.org/x\",\"valueHumanName\":{\"family\":\"Brandt\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Coverage\",\"status\":\"active\",\"subscriberId\":\"A123456789\","
+        + "\"beneficiary\":{\"reference\":\"Patient/p\"}}}]}";
+    String out = new String(FhirDeidentifier.deidentify(obs.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    for (String secret : List.of("Hans Weber", "Schmitz", "Brandt", "A123456789")) {
+      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+    }
+    assertTrue(out.contains("fasting"), out);
+    assertTrue(out.contains("Patient/PZp"), out);
+  }
+
   @Test
   void malformedInputIsRejected() {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
