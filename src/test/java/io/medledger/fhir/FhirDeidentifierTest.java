@@ -207,6 +207,24 @@ class FhirDeidentifierTest {
     assertTrue(out.contains("Patient/PZp"), out);
   }
 
+  /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
+  @Test
+  void hostileInputIsRefusedOrCopiedAsItIs() {
+    String deep = "{\"resourceType\":\"Observation\",\"x\":" + "[".repeat(300) + "]".repeat(300) + "}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(deep.getBytes(), x -> x));
+    byte[] badUtf8 = "{\"resourceType\":\"Observation\",\"x\":\"\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1);
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(badUtf8, x -> x));
+    String longNumber = "{\"resourceType\":\"Observation\",\"x\":1" + "0".repeat(1000) + "}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(longNumber.getBytes(), x -> x));
+    String huge = "{\"resourceType\":\"Observation\",\"x\":1e999999999,\"y\":-1e-999999999}";
+    String out = new String(FhirDeidentifier.deidentify(huge.getBytes(), x -> x), StandardCharsets.UTF_8);
+    assertTrue(out.contains("1E+999999999") && out.contains("-1E-999999999"), out);
+    String dup = "{\"resourceType\":\"Patient\",\"name\":null,\"name\":[{\"family\":\"Roth\"}]}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(dup.getBytes(), x -> x));
+    String dupType = "{\"resourceType\":\"Observation\",\"resourceType\":\"Patient\",\"name\":\"Roth\"}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(dupType.getBytes(), x -> x));
+  }
+
   @Test
   void malformedInputIsRejected() {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
