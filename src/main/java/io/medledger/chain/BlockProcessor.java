@@ -16,6 +16,8 @@ import io.medledger.access.Purpose;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Ed25519Signatures;
+import io.medledger.crypto.Sha256;
+import io.medledger.internal.CapsuleIds;
 import io.medledger.merkle.CompactRange;
 import io.medledger.merkle.Rfc9162;
 import java.util.ArrayList;
@@ -432,6 +434,12 @@ final class BlockProcessor {
       }
       lineage.addAll(prev.lineage());
     }
+    String denied = authorship(m, lineage, o, c);
+    return denied != null ? denied : claimed(m, o);
+  }
+
+  /** Null if the author of {@code m} (of amendment lineage {@code lineage}) may write it, else the reason. */
+  private static String authorship(MedicalRecord m, List<Digest> lineage, Overlay o, Context c) {
     if (m.author().equals(m.patient())) {
       return null;
     }
@@ -456,6 +464,46 @@ final class BlockProcessor {
       }
     }
     return "no active treatment grant from the patient covers this " + m.resourceType() + " by " + m.author();
+  }
+
+  /** Something only one record may name: a payload digest or a capsule id, with what it is for messages. */
+  private record Claim(Digest key, String what) {}
+
+  /**
+   * What {@code m} alone may name: its payload digests (full and de-identified), for an erasure
+   * deletes the payloads its record names, and its capsules, for re-encrypting a capsule under a
+   * grant of {@code m} hands the grantee that capsule's data key. Keys are domain-separated.
+   */
+  private static List<Claim> claims(MedicalRecord m) {
+    List<Claim> c = new ArrayList<>(4);
+    c.add(payloadClaim(m.payloadDigest()));
+    CapsuleIds.of(m.encryptionMetadata()).ifPresent(k -> c.add(new Claim(k, "capsule")));
+    m.deidentified().ifPresent(d -> {
+      c.add(payloadClaim(d.payloadDigest()));
+      CapsuleIds.of(d.encryptionMetadata()).ifPresent(k -> c.add(new Claim(k, "capsule")));
+    });
+    return c;
+  }
+
+  private static Claim payloadClaim(Digest payload) {
+    return new Claim(Sha256.hashPrefixed((byte) 'P', payload.toByteArray()), "payload " + payload);
+  }
+
+  /** Null if no record names what {@code m} names and {@code m} names nothing twice, else the reason. */
+  private static String claimed(MedicalRecord m, Overlay o) {
+    List<Claim> claims = claims(m);
+    for (int i = 0; i < claims.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        if (claims.get(i).key().equals(claims.get(j).key())) {
+          return "the full payload and the de-identified copy share their " + claims.get(i).what();
+        }
+      }
+      Digest other = o.claimant(claims.get(i).key());
+      if (other != null) {
+        return "record " + other + " already names this " + claims.get(i).what();
+      }
+    }
+    return null;
   }
 
   private String grant(AccessGrant g, Set<ParticipantId> signers, Overlay o) {
@@ -663,6 +711,9 @@ final class BlockProcessor {
       m.amends().ifPresent(a -> lineage.addAll(o.record(a).lineage()));
       o.records.put(ee.id(), new LedgerState.RecordInfo(ee.id(), m.patient(), m.resourceType(), List.copyOf(lineage),
           m.createdAt(), false));
+      for (Claim c : claims(m)) {
+        o.claims.put(c.key(), ee.id());
+      }
     }
   }
 

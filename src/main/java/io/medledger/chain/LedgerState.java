@@ -41,6 +41,8 @@ import java.util.function.LongPredicate;
  * {@code u}bucket heads tree bucket summaries,
  * {@code r}index record filters, {@code Q}kind key index the query indexes ({@link QueryIndex}),
  * {@code O}height where the block's entries lie in its stored bytes ({@link Block#entryBounds}),
+ * {@code C}claim the record that alone names a payload digest or capsule (keys domain-separated,
+ * see {@code BlockProcessor.claims}),
  * {@code V} the layout version ({@link #LAYOUT_VERSION}).
  */
 final class LedgerState {
@@ -88,13 +90,15 @@ final class LedgerState {
   static final byte REINSTATED = 'U';
   static final byte WITNESSES_AT = 'W';
   static final byte ENTRY_BOUNDS = 'O';
+  static final byte CLAIM = 'C';
   /**
    * The version of this key and value layout, stored under {@code V} with the genesis block. 2: a
    * sub-block record holds each entry's position, byte offset and length in the stored block. 3:
    * the heads tree is stored in pages of eight levels ({@link HeadsTree}), not one node per key. 4:
-   * the heads tree's top 16 levels are not stored; its 65,536 bucket summaries are.
+   * the heads tree's top 16 levels are not stored; its 65,536 bucket summaries are. 5: the
+   * payloads and capsules records name are indexed ({@code C}), so that no two records name one.
    */
-  static final int LAYOUT_VERSION = 4;
+  static final int LAYOUT_VERSION = 5;
   private static final byte[] VERSION = {'V'};
   /** Sub-block record: running total and hash, then per entry its position, offset and length. */
   private static final int SUB_BLOCK_FIXED = 8 + Digest.LENGTH;
@@ -455,6 +459,12 @@ final class LedgerState {
     return b == null ? null : Digest.of(b);
   }
 
+  /** The record that names {@code claim} (a payload or capsule key), or null. */
+  Digest claimant(Digest claim) {
+    byte[] b = store.get(key(CLAIM, claim));
+    return b == null ? null : Digest.of(b);
+  }
+
   /** The last sub-block of {@code key}, or null. */
   SubBlockRef lastSubBlock(Digest key) {
     byte[] b = store.get(key(LAST_SUB_BLOCK, key));
@@ -642,6 +652,7 @@ final class LedgerState {
     o.grants.forEach((id, g) -> b.put(key(GRANT, id), encode(g)));
     o.records.forEach((id, r) -> b.put(key(RECORD, id), encode(r)));
     o.publishedKeys.forEach((id, d) -> b.put(key(KEYS, id.digest()), d.toByteArray()));
+    o.claims.forEach((c, r) -> b.put(key(CLAIM, c), r.toByteArray()));
     o.newGrantsByPatient.forEach((p, l) -> l.forEach(g -> b.put(key(PATIENT_GRANT, p.digest(), g), new byte[0])));
     long first = h.ledgerSize() - h.entryCount();
     List<EncodedEntry> entries = fx.block.encodedEntries();

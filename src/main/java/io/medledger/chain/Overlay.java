@@ -23,6 +23,8 @@ final class Overlay {
   final Set<Digest> newEntries = new HashSet<>();
   final List<MembershipChange> membershipChanges = new ArrayList<>();
   final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
+  /** What this block's records so far name alone (payloads, capsules), each with its record. */
+  final Map<Digest, Digest> claims = new HashMap<>();
   /** Suspensions (true) and reinstatements (false) by this block's entries, in order; the last one counts. */
   final Map<ParticipantId, Boolean> suspension = new java.util.LinkedHashMap<>();
   /** Servers this block reinstated. */
@@ -97,6 +99,12 @@ final class Overlay {
   Digest publishedKey(ParticipantId id) {
     Digest d = publishedKeys.get(id);
     return d != null ? d : base.publishedKey(id);
+  }
+
+  /** The record that names {@code claim} (a payload or capsule key), or null. */
+  Digest claimant(Digest claim) {
+    Digest r = claims.get(claim);
+    return r != null ? r : base.claimant(claim);
   }
 
   boolean suspended(ParticipantId id) {

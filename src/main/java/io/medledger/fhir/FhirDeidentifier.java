@@ -14,13 +14,18 @@ import java.util.function.UnaryOperator;
 /**
  * Removes direct identifiers from a FHIR R4 JSON resource or Bundle before it reaches a
  * researcher. What goes, in every resource (bundle entries and contained resources included):
- * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}; for people
+ * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}, a note's
+ * {@code authorString}, a Coverage's {@code subscriberId}; for people
  * (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
  * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year;
- * extensions that carry names, addresses, contact points or identifiers (mother's maiden name,
- * birth place); the {@code display} text of references to people. Patient ids, in the Patient
- * resource, in {@code Patient/<id>} references and in {@code urn:uuid:} full URLs of Patient
- * entries, are replaced by the caller's pseudonyms. Clinical content and clinical dates stay.
+ * extensions and modifier extensions that carry names, addresses, contact points or identifiers
+ * (mother's maiden name, birth place); the {@code display} text of references that may point at a person (by a
+ * person's type, a Patient entry, a contained person, a search, or a display or identifier alone);
+ * conditional references searching a person ({@code Patient?identifier=...}), a transaction
+ * request's search ({@code ifNoneExist}, and the query of its {@code url}). Patient ids, in the
+ * Patient resource, in {@code Patient/<id>} references, request URLs and response locations, and in
+ * {@code urn:uuid:} full URLs of Patient entries, are replaced by the caller's pseudonyms.
+ * Clinical content (codings' display included) and clinical dates stay.
  *
  * <p>This is removal of direct identifiers, not a proof of anonymity: free-text fields such as
  * notes may still need review. Thread-safe: stateless.
@@ -38,6 +43,12 @@ public final class FhirDeidentifier {
   private FhirDeidentifier() {}
 
   /**
+   * What references resolve to: Patient ids by their {@code urn:uuid:} full URL, and the local
+   * references ({@code #id}) of contained people.
+   */
+  private record Refs(Map<String, String> uuidPatients, Set<String> localPeople) {}
+
+  /**
    * Returns a copy of {@code fhirJson} without direct identifiers, as compact UTF-8 JSON.
    *
    * @param pseudonymize maps a Patient id to the pseudonym to use instead
@@ -49,38 +60,47 @@ public final class FhirDeidentifier {
     if (!(root.get("resourceType") instanceof String)) {
       throw new MalformedEncodingException("a FHIR resource needs a resourceType");
     }
-    Map<String, String> uuidPatients = new LinkedHashMap<>();
-    collectPatientFullUrls(root, uuidPatients);
-    Object cleaned = resource(root, pseudonymize, uuidPatients);
+    Refs refs = new Refs(new LinkedHashMap<>(), new java.util.HashSet<>());
+    collectReferenceTargets(root, refs);
+    Object cleaned = resource(root, pseudonymize, refs);
     return Json.write(false, g -> Json.writeValue(g, cleaned)).getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void collectPatientFullUrls(Object node, Map<String, String> out) {
+  private static void collectReferenceTargets(Object node, Refs out) {
     if (node instanceof Map<?, ?> m) {
       Object full = m.get("fullUrl");
       Object res = m.get("resource");
       if (full instanceof String f && f.startsWith("urn:uuid:") && res instanceof Map<?, ?> r
           && "Patient".equals(r.get("resourceType")) && r.get("id") instanceof String id) {
-        out.put(f, id);
+        out.uuidPatients().put(f, id);
+      }
+      if (m.get("contained") instanceof List<?> contained) {
+        for (Object c : contained) {
+          if (c instanceof Map<?, ?> r && r.get("resourceType") instanceof String t && PEOPLE.contains(t)
+              && r.get("id") instanceof String id) {
+            out.localPeople().add("#" + id);
+          }
+        }
       }
       for (Object v : m.values()) {
-        collectPatientFullUrls(v, out);
+        collectReferenceTargets(v, out);
       }
     } else if (node instanceof List<?> l) {
       for (Object v : l) {
-        collectPatientFullUrls(v, out);
+        collectReferenceTargets(v, out);
       }
     }
   }
 
-  private static Map<String, Object> resource(Map<String, Object> r, UnaryOperator<String> pz, Map<String, String> uuids) {
+  private static Map<String, Object> resource(Map<String, Object> r, UnaryOperator<String> pz, Refs refs) {
     String type = String.valueOf(r.get("resourceType"));
     boolean person = PEOPLE.contains(type);
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : r.entrySet()) {
       String k = e.getKey();
       Object v = e.getValue();
-      if (k.equals("identifier") || k.equals("telecom") || k.equals("photo")) {
+      if (k.equals("identifier") || k.equals("telecom") || k.equals("photo")
+          || (k.equals("subscriberId") && type.equals("Coverage"))) {
         continue;
       }
       if (person && (k.equals("name") || k.equals("contact"))) {
@@ -101,7 +121,7 @@ public final class FhirDeidentifier {
         out.put(k, pz.apply(id));
         continue;
       }
-      out.put(k, value(k, v, pz, uuids));
+      out.put(k, value(k, v, pz, refs));
     }
     return out;
   }
@@ -126,42 +146,84 @@ public final class FhirDeidentifier {
   }
 
   @SuppressWarnings("unchecked")
-  private static Object value(String key, Object v, UnaryOperator<String> pz, Map<String, String> uuids) {
+  private static Object value(String key, Object v, UnaryOperator<String> pz, Refs refs) {
     if (v instanceof Map<?, ?> m0) {
       Map<String, Object> m = (Map<String, Object>) m0;
       if (m.get("resourceType") instanceof String) {
-        return resource(m, pz, uuids);
+        return resource(m, pz, refs);
       }
       Map<String, Object> out = new LinkedHashMap<>();
-      boolean personRef = m.get("reference") instanceof String ref && isPersonReference(ref, uuids);
+      boolean personRef = namesPerson(m, refs);
       for (Map.Entry<String, Object> e : m.entrySet()) {
         String k = e.getKey();
         Object x = e.getValue();
         if (personRef && k.equals("display")) {
           continue;
         }
-        if (k.equals("identifier") || k.equals("telecom")) {
+        if (k.equals("identifier") || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))) {
           continue;
         }
-        if ((k.equals("reference") || k.equals("fullUrl")) && x instanceof String s) {
-          out.put(k, rewriteReference(s, pz, uuids));
+        if (key.equals("request") && k.equals("ifNoneExist")) {
+          continue; // a search, such as identifier=<system>|<MRN>
+        }
+        if (key.equals("request") && k.equals("url") && x instanceof String s) {
+          int q = s.indexOf('?');
+          out.put(k, rewriteReference(q < 0 ? s : s.substring(0, q), pz, refs.uuidPatients()));
           continue;
         }
-        out.put(k, value(k, x, pz, uuids));
+        if (k.equals("reference") && x instanceof String s && s.indexOf('?') >= 0) {
+          if (!personRef) {
+            out.put(k, s);
+          }
+          continue; // a conditional reference to a person is a search by its identifiers
+        }
+        if ((k.equals("reference") || k.equals("fullUrl") || (key.equals("response") && k.equals("location")))
+            && x instanceof String s) {
+          out.put(k, rewriteReference(s, pz, refs.uuidPatients()));
+          continue;
+        }
+        out.put(k, value(k, x, pz, refs));
       }
       return out;
     }
     if (v instanceof List<?> l) {
       List<Object> out = new ArrayList<>();
       for (Object x : l) {
-        if (key.equals("extension") && x instanceof Map<?, ?> ext && identifyingExtension(ext)) {
+        if ((key.equals("extension") || key.equals("modifierExtension")) && x instanceof Map<?, ?> ext
+            && identifyingExtension(ext)) {
           continue;
         }
-        out.add(value(key, x, pz, uuids));
+        out.add(value(key, x, pz, refs));
       }
       return out;
     }
     return v;
+  }
+
+  /**
+   * Whether {@code m}, a reference, may point at a person, so its display is a name: by its
+   * {@code reference} (a person's type, a Patient entry's full URL, a contained person, a
+   * conditional reference searching a person's type) or, without one, by its {@code type}; a
+   * display without either (a reference by display or identifier alone) is taken as a person's. A
+   * Coding ({@code system} or {@code code}) is not a reference.
+   */
+  private static boolean namesPerson(Map<String, Object> m, Refs refs) {
+    if (m.get("reference") instanceof String ref) {
+      int q = ref.indexOf('?');
+      if (q >= 0) {
+        String type = ref.substring(ref.lastIndexOf('/', q) + 1, q);
+        return PEOPLE.contains(type);
+      }
+      return refs.localPeople().contains(ref) || isPersonReference(ref, refs.uuidPatients());
+    }
+    if (m.containsKey("system") || m.containsKey("code")) {
+      return false;
+    }
+    if (m.get("type") instanceof String type) {
+      String last = type.substring(type.lastIndexOf('/') + 1);
+      return PEOPLE.contains(last);
+    }
+    return m.containsKey("display");
   }
 
   private static boolean identifyingExtension(Map<?, ?> ext) {

@@ -122,9 +122,10 @@ public final class Json {
           if (m.size() == MAX_ELEMENTS) {
             throw tooMany();
           }
-          if (m.put(name, value(p, vt)) != null) {
+          if (m.containsKey(name)) { // a null value is a value: put would return null for it too
             throw new MalformedEncodingException("duplicate JSON key '" + name + "'");
           }
+          m.put(name, value(p, vt));
         }
         if (k != JsonToken.END_OBJECT) {
           throw new MalformedEncodingException("unterminated JSON object");

@@ -35,8 +35,10 @@ public final class ProxyRules {
    * Checks access event {@code eventId} against {@code ledger} at time {@code now}, deny by
    * default: the event is final on this ledger and names a grant by the record's patient; its
    * reader is an active participant of a kind the grant's purpose allows and is the grantee or
-   * belongs to the grantee institution; the grant is unrevoked and valid at {@code now} and its
-   * scope covers the record (and its amendment lineage); the record is not erased. A treatment
+   * belongs to the grantee institution; the grant is unrevoked and valid at {@code now}, and not
+   * expired or revoked at the time of the ledger's last block either (so a proxy whose clock lags
+   * its ledger does not serve a grant the ledger has outlived), and its scope covers the record
+   * (and its amendment lineage); the record is not erased. A treatment
    * grant re-encrypts the record's capsule; a research grant only the de-identified copy's.
    *
    * @param proxy the proxy's name, for messages
@@ -78,7 +80,8 @@ public final class ProxyRules {
       throw new AccessRefusedException(AccessRight.ACCESS_EVENT, "no final access event " + event.id()
           + " on the ledger of proxy " + proxy);
     }
-    if (!ledger.isGrantActive(grantId, now)) {
+    long ledgerTime = ledger.tip().map(io.medledger.chain.BlockHeader::timestamp).orElse(now);
+    if (!ledger.isGrantActive(grantId, now) || (ledgerTime > now && !ledger.isGrantActive(grantId, ledgerTime))) {
       throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "grant " + grantId + " is revoked or expired");
     }
     if (ledger.isErased(event.record())) {

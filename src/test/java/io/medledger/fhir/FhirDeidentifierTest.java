@@ -149,6 +149,82 @@ class FhirDeidentifierTest {
     assertFalse(out.contains("Main St"));
   }
 
+  /**
+   * References that name a person without a resolvable id: a conditional reference (and a
+   * transaction's request) carrying the MRN, a reference by display or identifier alone, a local
+   * reference to a contained Patient. Each passed the name or the MRN to the researcher.
+   */
+  @Test
+  void referencesToPeopleWithoutAnIdPassNoNameOrIdentifier() throws Exception {
+    String mrn = "MRN-K-88213";
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+        + "{\"fullUrl\":\"urn:uuid:o1\",\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"pat\",\"name\":[{\"family\":\"Mueller\"}]}],"
+        + "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"4548-4\",\"display\":\"Hemoglobin A1c\"}]},"
+        + "\"subject\":{\"reference\":\"Patient?identifier=http://h.example/mrn|" + mrn + "\",\"display\":\"Anna Mueller\"},"
+        + "\"performer\":[{\"display\":\"Dr Hans Weber\"},"
+        + "{\"type\":\"Practitioner\",\"identifier\":{\"value\":\"LANR-1\"},\"display\":\"Dr Eva Roth\"},"
+        + "{\"reference\":\"#pat\",\"display\":\"A. Mueller\"},"
+        + "{\"reference\":\"Organization/uk\",\"display\":\"Uniklinik Koeln\"}],"
+        + "\"valueQuantity\":{\"value\":6.1,\"unit\":\"%\"}},"
+        + "\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
+        + "{\"fullUrl\":\"urn:uuid:p2\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p2\"},"
+        + "\"request\":{\"method\":\"PUT\",\"url\":\"Patient?identifier=http://h.example/mrn|" + mrn + "\","
+        + "\"ifNoneExist\":\"identifier=http://h.example/mrn|" + mrn + "\"}}]}";
+    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    for (String secret : List.of(mrn, "Mueller", "Hans Weber", "Eva Roth", "LANR-1")) {
+      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+    }
+    assertTrue(out.contains("Hemoglobin A1c"), "a coding's display is clinical content: " + out);
+    assertTrue(out.contains("Uniklinik Koeln"), "an organization's name stays: " + out);
+    assertTrue(out.contains("6.1"), out);
+    JsonNode t = M.readTree(out);
+    assertEquals("Observation", t.get("entry").get(0).get("request").get("url").asText());
+    assertEquals("PZp2", t.get("entry").get(1).get("resource").get("id").asText());
+  }
+
+  /**
+   * A person named where the de-identifier did not look: an annotation's {@code authorString}, an
+   * identifying extension under {@code modifierExtension}, a Coverage's {@code subscriberId}.
+   */
+  @Test
+  void namesAndNumbersOutsideReferencesAndExtensionsLeakNothing() throws Exception {
+    String obs = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"note\":[{\"authorString\":\"Dr Hans Weber\",\"text\":\"fasting\"}]}},"
+        + "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"modifierExtension\":[{\"url\":"
+        + "\"http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName\",\"valueString\":\"Schmitz\"},"
+        + "{\"url\":\"http://example.org/x\",\"valueHumanName\":{\"family\":\"Brandt\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Coverage\",\"status\":\"active\",\"subscriberId\":\"A123456789\","
+        + "\"beneficiary\":{\"reference\":\"Patient/p\"}}}]}";
+    String out = new String(FhirDeidentifier.deidentify(obs.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    for (String secret : List.of("Hans Weber", "Schmitz", "Brandt", "A123456789")) {
+      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+    }
+    assertTrue(out.contains("fasting"), out);
+    assertTrue(out.contains("Patient/PZp"), out);
+  }
+
+  /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
+  @Test
+  void hostileInputIsRefusedOrCopiedAsItIs() {
+    String deep = "{\"resourceType\":\"Observation\",\"x\":" + "[".repeat(300) + "]".repeat(300) + "}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(deep.getBytes(), x -> x));
+    byte[] badUtf8 = "{\"resourceType\":\"Observation\",\"x\":\"\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1);
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(badUtf8, x -> x));
+    String longNumber = "{\"resourceType\":\"Observation\",\"x\":1" + "0".repeat(1000) + "}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(longNumber.getBytes(), x -> x));
+    String huge = "{\"resourceType\":\"Observation\",\"x\":1e999999999,\"y\":-1e-999999999}";
+    String out = new String(FhirDeidentifier.deidentify(huge.getBytes(), x -> x), StandardCharsets.UTF_8);
+    assertTrue(out.contains("1E+999999999") && out.contains("-1E-999999999"), out);
+    String dup = "{\"resourceType\":\"Patient\",\"name\":null,\"name\":[{\"family\":\"Roth\"}]}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(dup.getBytes(), x -> x));
+    String dupType = "{\"resourceType\":\"Observation\",\"resourceType\":\"Patient\",\"name\":\"Roth\"}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(dupType.getBytes(), x -> x));
+  }
+
   @Test
   void malformedInputIsRejected() {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
