@@ -599,6 +599,9 @@ public final class Node implements AutoCloseable {
       if (proxy != null) {
         proxy.onBlock(b.block());
       }
+      if (storage != null) {
+        storage.committed();
+      }
       if (membership) {
         updatePeers();
       }
