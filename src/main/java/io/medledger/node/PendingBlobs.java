@@ -3,6 +3,7 @@ package io.medledger.node;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.RecordErasure;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.node.OwnerOnly;
@@ -31,7 +32,8 @@ import java.util.zip.CRC32C;
 
 /**
  * What a storage node knows of its blobs against the ledger: which payload digests committed
- * records reference (an index that follows the ledger block by block), which blobs nobody
+ * records reference, and how many such records are not erased (an index that follows the ledger
+ * block by block), which blobs nobody
  * references yet ("pending": who uploaded them, when, how large), each uploader's quota of pending
  * bytes, and the deletion of pending blobs older than the grace period.
  *
@@ -57,7 +59,6 @@ final class PendingBlobs implements AutoCloseable {
   /** Most blocks applied to the index in one write. */
   private static final int BLOCKS_PER_WRITE = 256;
   private static final byte REFERENCED = 'R';
-  private static final byte[] PRESENT = {1};
 
   /** The committed ledger as the index reads it. */
   interface LedgerFeed {
@@ -67,8 +68,11 @@ final class PendingBlobs implements AutoCloseable {
     /** The header hash of block {@code height}. */
     Digest hash(long height);
 
-    /** The payload digests that the records of block {@code height} name. */
-    List<Digest> payloads(long height);
+    /**
+     * The references that block {@code height} adds (+1: a record naming a payload) and removes
+     * (-1: an erasure of such a record), in order.
+     */
+    List<Reference> references(long height);
 
     /** The feed of {@code ledger}: each record's payload and its de-identified copy's. */
     static LedgerFeed of(Ledger ledger) {
@@ -84,19 +88,29 @@ final class PendingBlobs implements AutoCloseable {
         }
 
         @Override
-        public List<Digest> payloads(long height) {
-          List<Digest> out = new ArrayList<>();
+        public List<Reference> references(long height) {
+          List<Reference> out = new ArrayList<>();
           for (Entry e : ledger.block(height).block().entries()) {
             if (e instanceof MedicalRecord m) {
-              out.add(m.payloadDigest());
-              m.deidentified().ifPresent(d -> out.add(d.payloadDigest()));
+              add(out, m, 1);
+            } else if (e instanceof RecordErasure r) {
+              ledger.locate(r.record()).map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()))
+                  .filter(MedicalRecord.class::isInstance).ifPresent(m -> add(out, (MedicalRecord) m, -1));
             }
           }
           return out;
         }
+
+        private void add(List<Reference> out, MedicalRecord m, int delta) {
+          out.add(new Reference(m.payloadDigest(), delta));
+          m.deidentified().ifPresent(d -> out.add(new Reference(d.payloadDigest(), delta)));
+        }
       };
     }
   }
+
+  /** A record naming {@code payload} committed (+1), or the erasure of one (-1). */
+  record Reference(Digest payload, int delta) {}
 
   /** A blob nobody references yet. */
   private record Pending(Ed25519PublicKey uploader, long size, long uploadedMillis) {}
@@ -236,17 +250,22 @@ final class PendingBlobs implements AutoCloseable {
     while (at < target) {
       long last = Math.min(target, at + BLOCKS_PER_WRITE);
       StateStore.Batch b = new StateStore.Batch(at + 1, last, ledger.hash(last));
+      Map<Digest, Long> counts = new LinkedHashMap<>();
       List<Digest> named = new ArrayList<>();
       for (long h = at + 1; h <= last; h++) {
-        for (Digest d : ledger.payloads(h)) {
-          named.add(d);
-          b.put(key(d), PRESENT);
+        for (Reference r : ledger.references(h)) {
+          long c = counts.computeIfAbsent(r.payload(), this::references);
+          counts.put(r.payload(), Math.max(0, c + r.delta()));
+          if (r.delta() > 0) {
+            named.add(r.payload());
+          }
         }
       }
+      counts.forEach((d, c) -> b.put(key(d), ByteBuffer.allocate(8).putLong(c).array()));
       index.commit(b);
       indexChecked = true;
       for (Digest d : named) {
-        forget(d);
+        forget(d); // referenced once: no longer its uploader's to answer for, even if erased since
       }
       at = last;
     }
@@ -291,7 +310,16 @@ final class PendingBlobs implements AutoCloseable {
   }
 
   private boolean referenced(Digest id) {
-    return index.get(key(id)) != null;
+    return references(id) > 0;
+  }
+
+  /**
+   * How many committed records not erased name {@code id}; a value of the wrong length counts as
+   * referenced, so damage keeps a blob.
+   */
+  private long references(Digest id) {
+    byte[] v = index.get(key(id));
+    return v == null ? 0 : v.length == 8 ? ByteBuffer.wrap(v).getLong() : 1;
   }
 
   private static byte[] key(Digest d) {

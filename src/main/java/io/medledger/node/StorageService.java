@@ -140,7 +140,7 @@ final class StorageService implements AutoCloseable {
     }
 
     @Override
-    public List<Digest> payloads(long height) {
+    public List<PendingBlobs.Reference> references(long height) {
       throw new IllegalArgumentException("no block " + height);
     }
   };

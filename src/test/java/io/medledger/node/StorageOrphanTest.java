@@ -47,21 +47,27 @@ class StorageOrphanTest {
 
   /** A ledger whose blocks name payload digests; block hashes depend on {@code chain}. */
   private static final class Blocks implements PendingBlobs.LedgerFeed {
-    final List<List<Digest>> blocks = new ArrayList<>();
     final String chain;
 
     Blocks(String chain) {
       this.chain = chain;
-      blocks.add(List.of()); // genesis
+      refs.add(List.of()); // genesis
     }
 
+    final List<List<PendingBlobs.Reference>> refs = new ArrayList<>();
+
     synchronized void commit(Digest... payloads) {
-      blocks.add(List.of(payloads));
+      refs.add(java.util.Arrays.stream(payloads).map(d -> new PendingBlobs.Reference(d, 1)).toList());
+    }
+
+    /** A block erasing a record that named {@code payloads}. */
+    synchronized void erase(Digest... payloads) {
+      refs.add(java.util.Arrays.stream(payloads).map(d -> new PendingBlobs.Reference(d, -1)).toList());
     }
 
     @Override
     public synchronized long height() {
-      return blocks.size() - 1;
+      return refs.size() - 1;
     }
 
     @Override
@@ -70,8 +76,8 @@ class StorageOrphanTest {
     }
 
     @Override
-    public synchronized List<Digest> payloads(long height) {
-      return blocks.get((int) height);
+    public synchronized List<PendingBlobs.Reference> references(long height) {
+      return refs.get((int) height);
     }
   }
 
@@ -245,6 +251,32 @@ class StorageOrphanTest {
       assertEquals(BlobState.PRESENT, s.store().check(referenced), "referenced while the node was down");
       assertEquals(BlobState.PRESENT, s.store().check(damaged), "kept: its record did not hold");
       assertEquals(0, Files.size(journal) % PendingBlobs.RECORD, "rewritten without the torn record");
+    }
+  }
+
+  @Test
+  void anErasedRecordsPayloadUploadedAgainIsPendingUnlessAnotherRecordStillNamesIt() throws Exception {
+    byte[] once = bytes(3000);
+    byte[] twice = bytes(3000);
+    try (StorageService s = service()) {
+      Digest a = stored(s, alice, once);
+      Digest b = stored(s, alice, twice);
+      ledger.commit(a, b);
+      ledger.commit(b); // a second record naming b
+      ledger.erase(a, b); // one record naming each is erased (and its copies deleted by DELETE)
+      s.pending().catchUp();
+      s.store().delete(a);
+      s.store().delete(b);
+      // uploaded again after the erasure: a is no longer referenced, so it counts and expires
+      assertEquals(a, stored(s, bob, once));
+      assertEquals(b, stored(s, bob, twice));
+      assertTrue(s.pending().isPending(a));
+      assertFalse(s.pending().isPending(b), "another record still names b");
+      assertEquals(PendingBlobs.charge(3000), s.pending().charged(bob));
+      clock.advance(GRACE);
+      assertEquals(1, s.sweepOrphans());
+      assertEquals(BlobState.MISSING, s.store().check(a));
+      assertEquals(BlobState.PRESENT, s.store().check(b));
     }
   }
 

@@ -8,6 +8,7 @@ import io.medledger.access.ParticipantId;
 import io.medledger.chain.Entry;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.PatientRegistration;
+import io.medledger.chain.RecordErasure;
 import io.medledger.codec.ByteString;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
@@ -26,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A storage node over TLS on loopback (with one federation and one audit server): a patient's
  * uploads that no record references are refused past their quota, a committed record naming one of
- * them frees its share (the node follows the ledger), and the count and the upload times survive a
- * restart of the storage node.
+ * them frees its share (the node follows the ledger), the count and the upload times survive a
+ * restart of the storage node, and the node reads a record and its erasure as a reference added and
+ * removed.
  */
 class StorageQuotaNodeTest {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -85,6 +87,15 @@ class StorageQuotaNodeTest {
       StorageNodeClient c2 = client(again, patient, channels);
       assertEquals(BlobState.PRESENT, c2.check(first));
       assertThrows(BlobUnavailableException.class, () -> c2.put(bytes(30 * KIB)), "still over the quota");
+
+      // the ledger's record and its erasure, as the storage node reads them: +1 and -1 for the payload
+      Finality erased = nodes.get(0).submit(Entry.sign(new RecordErasure(pid, rec.id(), pid, System.currentTimeMillis(),
+          List.of()), chainId, patient)).get(30, TimeUnit.SECONDS);
+      NodeRuntimeTest.waitFor(() -> again.ledger().height() >= erased.height(), "the storage node to see the erasure");
+      PendingBlobs.LedgerFeed feed = PendingBlobs.LedgerFeed.of(again.ledger());
+      assertEquals(List.of(new PendingBlobs.Reference(first, -1)), feed.references(erased.height()));
+      long recorded = again.ledger().locate(rec.id()).orElseThrow().height();
+      assertEquals(List.of(new PendingBlobs.Reference(first, 1)), feed.references(recorded));
     } finally {
       channels.forEach(ClientChannel::close);
       nodes.forEach(Node::close);
