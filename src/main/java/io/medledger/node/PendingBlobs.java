@@ -389,13 +389,27 @@ final class PendingBlobs implements AutoCloseable {
     }
   }
 
-  /** Rewrites the journal with the pending blobs only, and reopens it for appending. */
+  /**
+   * Rewrites the journal with the pending blobs only (a temporary file written, synced and renamed
+   * over it, then the directory synced), and reopens it for appending.
+   */
   private void compact() {
-    ByteBuffer all = ByteBuffer.allocate(Math.multiplyExact(pending.size(), RECORD));
-    pending.forEach((id, p) -> all.put(encode(id, p)));
+    Path tmp = journalFile.resolveSibling(JOURNAL + ".tmp");
     try {
       closeJournal();
-      OwnerOnly.write(journalFile, all.array(), true);
+      OwnerOnly.write(tmp, new byte[0], true);
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        for (Map.Entry<Digest, Pending> e : pending.entrySet()) {
+          ByteBuffer b = ByteBuffer.wrap(encode(e.getKey(), e.getValue()));
+          while (b.hasRemaining()) {
+            out.write(b);
+          }
+        }
+        out.force(true);
+      }
+      Files.move(tmp, journalFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      OwnerOnly.syncDirectory(journalFile.toAbsolutePath().getParent());
       journal = FileChannel.open(journalFile, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
       journalRecords = pending.size();
     } catch (IOException e) {

@@ -78,6 +78,8 @@ final class StorageService implements AutoCloseable {
   private final ThreadPoolExecutor io;
   private final ScheduledExecutorService reaper;
   private final PendingBlobs pending;
+  /** Whether a catch-up of the index with the ledger is queued on the reaper and not yet started. */
+  private final java.util.concurrent.atomic.AtomicBoolean catchUpQueued = new java.util.concurrent.atomic.AtomicBoolean();
   private final SecureRandom random = new SecureRandom();
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
   private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> perClient = new io.medledger.internal.KeyedCounts<>();
@@ -186,8 +188,12 @@ final class StorageService implements AutoCloseable {
 
   /** Tells the service that the ledger committed a block: the index of references follows it soon. */
   void committed() {
+    if (!catchUpQueued.compareAndSet(false, true)) {
+      return; // the queued catch-up will read this block too
+    }
     try {
       reaper.execute(() -> {
+        catchUpQueued.set(false);
         try {
           pending.catchUp();
         } catch (RuntimeException e) {
