@@ -277,8 +277,8 @@ final class PendingBlobs implements AutoCloseable {
    */
   synchronized int sweep() {
     catchUp();
-    if (index.height() < ledger.height()) {
-      return 0; // never delete on an index behind the ledger
+    if (index.height() < ledger.height() || !indexChecked && index.height() >= 0) {
+      return 0; // never delete on an index behind the ledger, or ahead of it and not yet found on it
     }
     long now = clock.millis();
     int deleted = 0;
@@ -314,12 +314,16 @@ final class PendingBlobs implements AutoCloseable {
   }
 
   /**
-   * How many committed records not erased name {@code id}; a value of the wrong length counts as
-   * referenced, so damage keeps a blob.
+   * How many committed records not erased name {@code id}; a value of the wrong length, or
+   * negative, counts as referenced for good, so damage keeps a blob.
    */
   private long references(Digest id) {
     byte[] v = index.get(key(id));
-    return v == null ? 0 : v.length == 8 ? ByteBuffer.wrap(v).getLong() : 1;
+    if (v == null) {
+      return 0;
+    }
+    long n = v.length == 8 ? ByteBuffer.wrap(v).getLong() : -1;
+    return n >= 0 ? n : Long.MAX_VALUE / 2;
   }
 
   private static byte[] key(Digest d) {
@@ -331,6 +335,11 @@ final class PendingBlobs implements AutoCloseable {
 
   private void uncharge(Ed25519PublicKey uploader, long amount) {
     charged.computeIfPresent(uploader, (k, v) -> v - amount <= 0 ? null : v - amount);
+  }
+
+  /** The journal record of {@code uploader}'s upload of blob {@code id} (for tests). */
+  static byte[] record(Digest id, Ed25519PublicKey uploader, long size, long uploadedMillis) {
+    return encode(id, new Pending(uploader, size, uploadedMillis));
   }
 
   private static byte[] encode(Digest id, Pending p) {
@@ -373,7 +382,8 @@ final class PendingBlobs implements AutoCloseable {
         if (onDisk.isEmpty()) {
           continue; // deleted, or its commit never happened
         }
-        Pending p = new Pending(uploader, onDisk.getAsLong(), at);
+        // a time in the future (a wrong clock, or damage) counts from now: the blob is neither kept for good nor early
+        Pending p = new Pending(uploader, onDisk.getAsLong(), Math.min(at, clock.millis()));
         pending.put(id, p);
         charged.merge(uploader, charge(p.size()), Long::sum);
       }

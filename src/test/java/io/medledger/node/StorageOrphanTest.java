@@ -252,6 +252,16 @@ class StorageOrphanTest {
       assertEquals(BlobState.PRESENT, s.store().check(damaged), "kept: its record did not hold");
       assertEquals(0, Files.size(journal) % PendingBlobs.RECORD, "rewritten without the torn record");
     }
+    // a well-formed record dated far in the future counts from the restart, not for ever
+    Files.write(journal, PendingBlobs.record(damaged, bob, 1000, Long.MAX_VALUE), java.nio.file.StandardOpenOption.APPEND);
+    try (StorageService s = service()) {
+      assertTrue(s.pending().isPending(damaged));
+      assertEquals(0, s.sweepOrphans());
+      clock.advance(GRACE);
+      assertEquals(1, s.sweepOrphans());
+      assertEquals(BlobState.MISSING, s.store().check(damaged));
+      assertEquals(BlobState.PRESENT, s.store().check(referenced));
+    }
   }
 
   @Test
@@ -277,6 +287,26 @@ class StorageOrphanTest {
       assertEquals(1, s.sweepOrphans());
       assertEquals(BlobState.MISSING, s.store().check(a));
       assertEquals(BlobState.PRESENT, s.store().check(b));
+    }
+  }
+
+  @Test
+  void nothingIsDeletedWhileTheIndexIsAheadOfTheLedgerAndNotYetFoundOnIt() throws Exception {
+    Digest orphan;
+    try (StorageService s = service()) {
+      orphan = stored(s, alice, bytes(100));
+      ledger.commit();
+      ledger.commit();
+      s.pending().catchUp();
+    }
+    Blocks behind = new Blocks("a"); // the same chain, but the ledger lost its last blocks (or another chain)
+    clock.advance(GRACE);
+    try (StorageService s = service(behind)) {
+      assertEquals(0, s.sweepOrphans());
+      behind.commit();
+      behind.commit();
+      assertEquals(1, s.sweepOrphans(), "the index's tip is found on the ledger again");
+      assertEquals(BlobState.MISSING, s.store().check(orphan));
     }
   }
 
