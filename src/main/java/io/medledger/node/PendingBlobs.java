@@ -193,6 +193,17 @@ final class PendingBlobs implements AutoCloseable {
     return charged.getOrDefault(uploader, 0L);
   }
 
+  /**
+   * How many committed records not erased name payload {@code id}, the index first brought up to
+   * the ledger.
+   *
+   * @throws StoreException if the index cannot be read or written
+   */
+  synchronized long referencesNow(Digest id) {
+    catchUp();
+    return references(id);
+  }
+
   /** The number of pending blobs. */
   synchronized int pendingCount() {
     return pending.size();
