@@ -102,15 +102,51 @@ final class PendingBlobs implements AutoCloseable {
         }
 
         private void add(List<Reference> out, MedicalRecord m, int delta) {
-          out.add(new Reference(m.payloadDigest(), delta));
-          m.deidentified().ifPresent(d -> out.add(new Reference(d.payloadDigest(), delta)));
+          out.add(new Reference(m.payloadDigest(), delta, m.id()));
+          m.deidentified().ifPresent(d -> out.add(new Reference(d.payloadDigest(), delta, m.id())));
         }
       };
     }
   }
 
-  /** A record naming {@code payload} committed (+1), or the erasure of one (-1). */
-  record Reference(Digest payload, int delta) {}
+  /** Record {@code record} naming {@code payload} committed (+1), or its erasure (-1). */
+  record Reference(Digest payload, int delta, Digest record) {}
+
+  /**
+   * What the index holds of one payload: how many committed records not erased name it, and the
+   * first of them while any is left (its owner: another record can name it only once it is public).
+   * Encoded as the count (8 bytes) and the first record's id (32 bytes), or the count alone.
+   */
+  private record Refs(long count, Digest first) {
+    static final Refs NONE = new Refs(0, null);
+    /** What a damaged value reads as: referenced for good, by no record that may erase it. */
+    static final Refs DAMAGED = new Refs(Long.MAX_VALUE / 2, null);
+
+    static Refs decode(byte[] v) {
+      if (v == null) {
+        return NONE;
+      }
+      if (v.length != 8 && v.length != 8 + Digest.LENGTH) {
+        return DAMAGED;
+      }
+      long n = ByteBuffer.wrap(v).getLong();
+      return n < 0 ? DAMAGED : new Refs(n, v.length == 8 ? null : Digest.of(v, 8));
+    }
+
+    byte[] encode() {
+      ByteBuffer b = ByteBuffer.allocate(first == null ? 8 : 8 + Digest.LENGTH).putLong(count);
+      if (first != null) {
+        b.put(first.toByteArray());
+      }
+      return b.array();
+    }
+
+    Refs plus(Reference r) {
+      long n = Math.max(0, count + r.delta());
+      Digest f = count == 0 && r.delta() > 0 ? r.record() : first;
+      return new Refs(n, f);
+    }
+  }
 
   /** A blob nobody references yet. */
   private record Pending(Ed25519PublicKey uploader, long size, long uploadedMillis) {}
@@ -194,14 +230,18 @@ final class PendingBlobs implements AutoCloseable {
   }
 
   /**
-   * How many committed records not erased name payload {@code id}, the index first brought up to
-   * the ledger.
+   * Whether the erasure of record {@code record} (final on the ledger, the caller checked) may
+   * delete payload {@code id}: no committed record that is not erased names it, or {@code record}
+   * was the first to name it (records naming it since, possibly another patient's copying its
+   * public digest, do not keep its owner's erasure from reaching it). The index is first brought up
+   * to the ledger.
    *
    * @throws StoreException if the index cannot be read or written
    */
-  synchronized long referencesNow(Digest id) {
+  synchronized boolean erasable(Digest id, Digest record) {
     catchUp();
-    return references(id);
+    Refs r = refs(id);
+    return r.count() == 0 || record.equals(r.first());
   }
 
   /** The number of pending blobs. */
@@ -261,18 +301,17 @@ final class PendingBlobs implements AutoCloseable {
     while (at < target) {
       long last = Math.min(target, at + BLOCKS_PER_WRITE);
       StateStore.Batch b = new StateStore.Batch(at + 1, last, ledger.hash(last));
-      Map<Digest, Long> counts = new LinkedHashMap<>();
+      Map<Digest, Refs> counts = new LinkedHashMap<>();
       List<Digest> named = new ArrayList<>();
       for (long h = at + 1; h <= last; h++) {
         for (Reference r : ledger.references(h)) {
-          long c = counts.computeIfAbsent(r.payload(), this::references);
-          counts.put(r.payload(), Math.max(0, c + r.delta()));
+          counts.put(r.payload(), counts.computeIfAbsent(r.payload(), this::refs).plus(r));
           if (r.delta() > 0) {
             named.add(r.payload());
           }
         }
       }
-      counts.forEach((d, c) -> b.put(key(d), ByteBuffer.allocate(8).putLong(c).array()));
+      counts.forEach((d, c) -> b.put(key(d), c.encode()));
       index.commit(b);
       indexChecked = true;
       for (Digest d : named) {
@@ -325,16 +364,15 @@ final class PendingBlobs implements AutoCloseable {
   }
 
   /**
-   * How many committed records not erased name {@code id}; a value of the wrong length, or
-   * negative, counts as referenced for good, so damage keeps a blob.
+   * How many committed records not erased name {@code id}; a damaged value (of the wrong length,
+   * or negative) counts as referenced for good, so damage keeps a blob.
    */
   private long references(Digest id) {
-    byte[] v = index.get(key(id));
-    if (v == null) {
-      return 0;
-    }
-    long n = v.length == 8 ? ByteBuffer.wrap(v).getLong() : -1;
-    return n >= 0 ? n : Long.MAX_VALUE / 2;
+    return refs(id).count();
+  }
+
+  private Refs refs(Digest id) {
+    return Refs.decode(index.get(key(id)));
   }
 
   private static byte[] key(Digest d) {

@@ -504,8 +504,9 @@ final class StorageService implements AutoCloseable {
     if (!ledger.isErased(record)) {
       return StorageWire.refused(Refusal.NOT_ERASED, "no final erasure of record " + record + " on this node's ledger (yet)");
     }
-    if (pending.referencesNow(payload) > 0) { // anyone may write a record naming a payload that is not theirs
-      return StorageWire.refused(Refusal.NOT_ERASED, payload + " is also the payload of a record that is not erased");
+    if (!pending.erasable(payload, record)) { // anyone may write a record naming a payload that is not theirs
+      return StorageWire.refused(Refusal.NOT_ERASED, payload + " is also the payload of a record that is not erased"
+          + " and named it first");
     }
     boolean existed = store.delete(payload);
     LOG.log(Level.INFO, () -> "erased payload " + payload + " of record " + record + (existed ? "" : " (held no copy)"));

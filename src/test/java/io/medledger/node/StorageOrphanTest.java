@@ -57,12 +57,12 @@ class StorageOrphanTest {
     final List<List<PendingBlobs.Reference>> refs = new ArrayList<>();
 
     synchronized void commit(Digest... payloads) {
-      refs.add(java.util.Arrays.stream(payloads).map(d -> new PendingBlobs.Reference(d, 1)).toList());
+      refs.add(java.util.Arrays.stream(payloads).map(d -> new PendingBlobs.Reference(d, 1, d)).toList());
     }
 
     /** A block erasing a record that named {@code payloads}. */
     synchronized void erase(Digest... payloads) {
-      refs.add(java.util.Arrays.stream(payloads).map(d -> new PendingBlobs.Reference(d, -1)).toList());
+      refs.add(java.util.Arrays.stream(payloads).map(d -> new PendingBlobs.Reference(d, -1, d)).toList());
     }
 
     @Override

@@ -93,9 +93,9 @@ class StorageQuotaNodeTest {
           List.of()), chainId, patient)).get(30, TimeUnit.SECONDS);
       NodeRuntimeTest.waitFor(() -> again.ledger().height() >= erased.height(), "the storage node to see the erasure");
       PendingBlobs.LedgerFeed feed = PendingBlobs.LedgerFeed.of(again.ledger());
-      assertEquals(List.of(new PendingBlobs.Reference(first, -1)), feed.references(erased.height()));
+      assertEquals(List.of(new PendingBlobs.Reference(first, -1, rec.id())), feed.references(erased.height()));
       long recorded = again.ledger().locate(rec.id()).orElseThrow().height();
-      assertEquals(List.of(new PendingBlobs.Reference(first, 1)), feed.references(recorded));
+      assertEquals(List.of(new PendingBlobs.Reference(first, 1, rec.id())), feed.references(recorded));
     } finally {
       channels.forEach(ClientChannel::close);
       nodes.forEach(Node::close);

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Payload digests are public on the ledger and nothing stops a patient from writing a record of
  * their own that names another patient's payload. Erasing that record must not let them delete the
- * other patient's payload from a storage node: a copy is deleted only once every record naming it
- * is erased.
+ * other patient's payload from a storage node, and keeping it must not keep the owner's erasure
+ * from deleting it: the first record naming a payload owns it.
  */
 class StorageSharedPayloadErasureTest {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -49,10 +49,13 @@ class StorageSharedPayloadErasureTest {
       Digest chainId = nodes.get(0).ledger().parameters().chainId();
       Ed25519PrivateKey victim = Ed25519PrivateKey.generate(RANDOM);
       Ed25519PrivateKey attacker = Ed25519PrivateKey.generate(RANDOM);
+      long registered = 0;
       for (Ed25519PrivateKey k : List.of(victim, attacker)) {
-        submit(nodes, Entry.sign(new PatientRegistration(k.publicKey(), System.currentTimeMillis(), List.of()), chainId,
-            k));
+        registered = submit(nodes, Entry.sign(new PatientRegistration(k.publicKey(), System.currentTimeMillis(),
+            List.of()), chainId, k)).height();
       }
+      long at = registered;
+      NodeRuntimeTest.waitFor(() -> storage.ledger().height() >= at, "the storage node to see the registrations");
       byte[] data = new byte[5000];
       RANDOM.nextBytes(data);
       Digest payload = client(storage, victim, channels).put(data);
@@ -69,9 +72,13 @@ class StorageSharedPayloadErasureTest {
       assertTrue(refused.getMessage().contains("a record that is not erased"), refused.getMessage());
       assertEquals(BlobState.PRESENT, c.check(payload), "the victim's payload is kept");
 
+      // and the copy, not erased, does not keep the first record's erasure from reaching the payload
+      MedicalRecord another = record(attacker, payload, storage, chainId);
+      submit(nodes, another);
       Finality gone = submit(nodes, erasure(victim, own, chainId));
       NodeRuntimeTest.waitFor(() -> storage.ledger().height() >= gone.height(), "the storage node to see the erasure");
-      assertTrue(c.deleteErased(payload, own.id()), "once every record naming it is erased");
+      assertThrows(BlobUnavailableException.class, () -> c.deleteErased(payload, copycat.id()));
+      assertTrue(c.deleteErased(payload, own.id()), "the record that named it first is erased");
       assertEquals(BlobState.MISSING, c.check(payload));
     } finally {
       channels.forEach(ClientChannel::close);
