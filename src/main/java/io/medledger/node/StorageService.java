@@ -41,7 +41,8 @@ import java.util.function.LongSupplier;
  * A storage node's blob service on its client endpoint ({@link StorageWire}): payloads kept in a
  * {@link FileBlobStore} under the data directory, uploaded and read in chunks over per-client
  * sessions, verified before an upload is acknowledged and on every read, deleted only for records
- * whose erasure is final on this node's ledger.
+ * whose erasure is final on this node's ledger and that named the payload first (or when no record
+ * that is not erased names it), or as orphans ({@link PendingBlobs}).
  *
  * <p>Deny by default: uploads come from active patients and clinicians, reads and checks from
  * active patients, clinicians and researchers (or the node's own key and configured client keys,
