@@ -171,8 +171,6 @@ public final class Node implements AutoCloseable {
     if (proxy != null) {
       proxy.replay();
     }
-    this.storage = config.role() == ServerRole.STORAGE ? new StorageService(ledger, config.dataDirectory(),
-        config.storage(), java.util.Set.copyOf(config.clients())) : null;
     ConsensusConfig cc = config.consensus().toConsensusConfig();
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
@@ -185,6 +183,17 @@ public final class Node implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    // last, so that nothing after it can fail and leave its threads and its index's lock behind
+    this.storage = config.role() == ServerRole.STORAGE ? storageService(config, ledger) : null;
+  }
+
+  private static StorageService storageService(NodeConfig config, Ledger ledger) {
+    try {
+      return new StorageService(ledger, config.dataDirectory(), config.storage(), java.util.Set.copyOf(config.clients()));
+    } catch (StoreException e) {
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "storage service in " + config.dataDirectory() + ": "
+          + e.getMessage(), e);
+    }
   }
 
   private static int transportFrameCap(ConsensusConfig cc) {
@@ -598,6 +607,9 @@ public final class Node implements AutoCloseable {
       checkpoints.committed(b.header());
       if (proxy != null) {
         proxy.onBlock(b.block());
+      }
+      if (storage != null) {
+        storage.committed();
       }
       if (membership) {
         updatePeers();

@@ -133,26 +133,70 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
    * @param sessionTimeout an upload or read idle this long is dropped
    * @param reserveDiskBytes an upload is refused if it would leave less free disk than this
    * @param threads threads doing the service's disk work
+   * @param maxPendingBytesPerUploader bytes of blobs that no committed record references yet one
+   *     uploader may hold at once (each blob counted as at least {@link #MIN_PENDING_CHARGE}
+   *     bytes); at least {@code maxBlobBytes} and {@link #MIN_PENDING_CHARGE}
+   * @param orphanGrace a blob no committed record references this long after its upload is deleted
+   *     (1 minute to 365 days)
    */
   public record StorageSettings(long maxBlobBytes, int maxChunkBytes, int sessionsPerClient, int maxSessions,
-      Duration sessionTimeout, long reserveDiskBytes, int threads) {
+      Duration sessionTimeout, long reserveDiskBytes, int threads, long maxPendingBytesPerUploader,
+      Duration orphanGrace) {
+    /** The least a pending blob counts against its uploader's quota, whatever its size. */
+    public static final long MIN_PENDING_CHARGE = 4096;
+    /** Default {@link #maxPendingBytesPerUploader()}: 1 GiB. */
+    public static final long DEFAULT_MAX_PENDING_BYTES_PER_UPLOADER = 1L << 30;
+    /** Default {@link #orphanGrace()}: 24 hours. */
+    public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(24);
+    /** Shortest {@link #orphanGrace()}. */
+    public static final Duration MIN_ORPHAN_GRACE = Duration.ofMinutes(1);
+    /** Longest {@link #orphanGrace()}. */
+    public static final Duration MAX_ORPHAN_GRACE = Duration.ofDays(365);
+
     /** Validates the fields. */
     public StorageSettings {
       Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+      Objects.requireNonNull(orphanGrace, "orphanGrace");
       if (maxBlobBytes < 1 || maxBlobBytes > Integer.MAX_VALUE - 8 || maxChunkBytes < 1024
           || maxChunkBytes > 16 << 20 || sessionsPerClient < 1 || maxSessions < sessionsPerClient
           || maxSessions > 100_000 || sessionTimeout.toMillis() < 100 || reserveDiskBytes < 0 || threads < 1
           || threads > 64) {
         throw new IllegalArgumentException("storage settings out of range");
       }
+      if (maxPendingBytesPerUploader < Math.max(maxBlobBytes, MIN_PENDING_CHARGE)
+          || maxPendingBytesPerUploader > Long.MAX_VALUE / 4) {
+        throw new IllegalArgumentException("the pending bytes per uploader must be at least the largest blob ("
+            + maxBlobBytes + ") and " + MIN_PENDING_CHARGE + ", and at most 2^61 - 1");
+      }
+      if (orphanGrace.compareTo(MIN_ORPHAN_GRACE) < 0 || orphanGrace.compareTo(MAX_ORPHAN_GRACE) > 0) {
+        throw new IllegalArgumentException("the orphan grace period must be between 1 minute and 365 days");
+      }
+    }
+
+    /**
+     * Settings with the default quota and orphan grace period
+     * ({@link #DEFAULT_MAX_PENDING_BYTES_PER_UPLOADER}, or the largest blob if that is more, and
+     * {@link #DEFAULT_ORPHAN_GRACE}).
+     */
+    public StorageSettings(long maxBlobBytes, int maxChunkBytes, int sessionsPerClient, int maxSessions,
+        Duration sessionTimeout, long reserveDiskBytes, int threads) {
+      this(maxBlobBytes, maxChunkBytes, sessionsPerClient, maxSessions, sessionTimeout, reserveDiskBytes, threads,
+          Math.max(DEFAULT_MAX_PENDING_BYTES_PER_UPLOADER, maxBlobBytes), DEFAULT_ORPHAN_GRACE);
     }
 
     /**
      * Defaults: 256 MiB payloads in 1 MiB chunks, 4 sessions per client and 256 in all, dropped
-     * after 60 s idle, 256 MiB of disk kept free, 2 disk threads.
+     * after 60 s idle, 256 MiB of disk kept free, 2 disk threads, 1 GiB of unreferenced blobs per
+     * uploader, deleted 24 hours after their upload.
      */
     public static StorageSettings defaults() {
       return new StorageSettings(256L << 20, 1 << 20, 4, 256, Duration.ofSeconds(60), 256L << 20, 2);
+    }
+
+    /** These settings with the quota {@code maxPendingBytesPerUploader} and grace period {@code orphanGrace}. */
+    public StorageSettings withPending(long maxPendingBytesPerUploader, Duration orphanGrace) {
+      return new StorageSettings(maxBlobBytes, maxChunkBytes, sessionsPerClient, maxSessions, sessionTimeout,
+          reserveDiskBytes, threads, maxPendingBytesPerUploader, orphanGrace);
     }
   }
 
@@ -394,6 +438,17 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         Duration.ofMillis(st.integer("session_timeout_ms", 100, 3_600_000, ds.sessionTimeout().toMillis())),
         st.integer("reserve_disk_bytes", 0, Long.MAX_VALUE, ds.reserveDiskBytes()),
         (int) st.integer("threads", 1, 64, ds.threads())));
+    if (st.has("max_pending_bytes_per_uploader") || st.has("orphan_grace_ms")) {
+      long quota = st.integer("max_pending_bytes_per_uploader", StorageSettings.MIN_PENDING_CHARGE, Long.MAX_VALUE / 4,
+          Math.max(StorageSettings.DEFAULT_MAX_PENDING_BYTES_PER_UPLOADER, storage.maxBlobBytes()));
+      if (quota < storage.maxBlobBytes()) {
+        throw st.error("max_pending_bytes_per_uploader", "must be at least 'storage.max_blob_bytes' ("
+            + storage.maxBlobBytes() + "), got " + quota);
+      }
+      Duration grace = Duration.ofMillis(st.integer("orphan_grace_ms", StorageSettings.MIN_ORPHAN_GRACE.toMillis(),
+          StorageSettings.MAX_ORPHAN_GRACE.toMillis(), StorageSettings.DEFAULT_ORPHAN_GRACE.toMillis()));
+      storage = storage.withPending(quota, grace);
+    }
     st.finish();
     Optional<AnchoringConfig> anchoring = o.has("anchoring") ? Optional.of(AnchoringConfig.read(o.object("anchoring"), base))
         : Optional.empty();
@@ -486,6 +541,8 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         g.writeNumberField("session_timeout_ms", storage.sessionTimeout().toMillis());
         g.writeNumberField("reserve_disk_bytes", storage.reserveDiskBytes());
         g.writeNumberField("threads", storage.threads());
+        g.writeNumberField("max_pending_bytes_per_uploader", storage.maxPendingBytesPerUploader());
+        g.writeNumberField("orphan_grace_ms", storage.orphanGrace().toMillis());
         g.writeEndObject();
       }
       if (tiles.isPresent()) {

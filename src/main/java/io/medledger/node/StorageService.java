@@ -22,6 +22,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -39,7 +41,8 @@ import java.util.function.LongSupplier;
  * A storage node's blob service on its client endpoint ({@link StorageWire}): payloads kept in a
  * {@link FileBlobStore} under the data directory, uploaded and read in chunks over per-client
  * sessions, verified before an upload is acknowledged and on every read, deleted only for records
- * whose erasure is final on this node's ledger.
+ * whose erasure is final on this node's ledger and that named the payload first (or when no record
+ * that is not erased names it), or as orphans ({@link PendingBlobs}).
  *
  * <p>Deny by default: uploads come from active patients and clinicians, reads and checks from
  * active patients, clinicians and researchers (or the node's own key and configured client keys,
@@ -50,7 +53,12 @@ import java.util.function.LongSupplier;
  * the free disk less what every open upload may still write keeps the reserve. Each client has at
  * most {@link #REQUESTS_PER_SESSION} requests per session it may open queued or running on the disk
  * threads (QUOTA beyond), so one client cannot fill their queue. Disk work runs on the service's own
- * threads, never on the transport's. Thread-safe.
+ * threads, never on the transport's.
+ *
+ * <p>Blobs that no committed record references are pending ({@link PendingBlobs}): each uploader
+ * may hold at most {@link NodeConfig.StorageSettings#maxPendingBytesPerUploader()} bytes of them,
+ * open uploads included (QUOTA beyond), and a pending blob is deleted once
+ * {@link NodeConfig.StorageSettings#orphanGrace()} has passed since its upload. Thread-safe.
  */
 final class StorageService implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StorageService.class.getName());
@@ -70,6 +78,9 @@ final class StorageService implements AutoCloseable {
   private final Set<Ed25519PublicKey> operators;
   private final ThreadPoolExecutor io;
   private final ScheduledExecutorService reaper;
+  private final PendingBlobs pending;
+  /** Whether a catch-up of the index with the ledger is queued on the reaper and not yet started. */
+  private final java.util.concurrent.atomic.AtomicBoolean catchUpQueued = new java.util.concurrent.atomic.AtomicBoolean();
   private final SecureRandom random = new SecureRandom();
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
   private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> perClient = new io.medledger.internal.KeyedCounts<>();
@@ -88,6 +99,8 @@ final class StorageService implements AutoCloseable {
     long position;
     /** What this upload may still write, counted in {@code unwrittenBytes}. */
     long unwritten;
+    /** Whether this upload holds a reservation of {@code bound} bytes of its owner's pending quota. */
+    boolean reserved;
     volatile long lastUsed = System.nanoTime();
 
     Session(Ed25519PublicKey owner, FileBlobStore.Upload upload, FileBlobStore.VerifiedBlob blob, long length) {
@@ -113,9 +126,39 @@ final class StorageService implements AutoCloseable {
   /** As above, reading the free disk from {@code freeDisk} (null: the blob directory's file store). */
   StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators,
       LongSupplier freeDisk) {
+    this(ledger, dataDirectory, settings, operators, freeDisk,
+        ledger != null ? PendingBlobs.LedgerFeed.of(ledger) : NO_LEDGER, Clock.systemUTC());
+  }
+
+  /** A ledger with no block, for services tested without one. */
+  private static final PendingBlobs.LedgerFeed NO_LEDGER = new PendingBlobs.LedgerFeed() {
+    @Override
+    public long height() {
+      return -1;
+    }
+
+    @Override
+    public Digest hash(long height) {
+      throw new IllegalArgumentException("no block " + height);
+    }
+
+    @Override
+    public List<PendingBlobs.Reference> references(long height) {
+      throw new IllegalArgumentException("no block " + height);
+    }
+  };
+
+  /**
+   * As above, following the committed records of {@code feed} and reading upload times from
+   * {@code clock}.
+   */
+  StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators,
+      LongSupplier freeDisk, PendingBlobs.LedgerFeed feed, Clock clock) {
     this.ledger = ledger;
     this.directory = dataDirectory.resolve(BLOBS);
     this.store = FileBlobStore.open(directory, settings.maxBlobBytes());
+    this.pending = PendingBlobs.open(dataDirectory, store, feed, settings.maxPendingBytesPerUploader(),
+        settings.orphanGrace(), clock);
     this.freeDisk = freeDisk != null ? freeDisk : this::usableSpace;
     this.settings = settings;
     this.operators = Set.copyOf(operators);
@@ -132,6 +175,45 @@ final class StorageService implements AutoCloseable {
     });
     long period = Math.max(100, settings.sessionTimeout().toMillis() / 4);
     reaper.scheduleWithFixedDelay(this::reap, period, period, TimeUnit.MILLISECONDS);
+    long sweepPeriod = Math.min(ORPHAN_SWEEP_MILLIS, settings.orphanGrace().toMillis() / 4);
+    reaper.scheduleWithFixedDelay(this::sweepOrphans, sweepPeriod, sweepPeriod, TimeUnit.MILLISECONDS);
+  }
+
+  /** Longest time between two sweeps of the pending blobs. */
+  static final long ORPHAN_SWEEP_MILLIS = 60_000;
+
+  /** The pending blobs (for tests). */
+  PendingBlobs pending() {
+    return pending;
+  }
+
+  /** Tells the service that the ledger committed a block: the index of references follows it soon. */
+  void committed() {
+    if (!catchUpQueued.compareAndSet(false, true)) {
+      return; // the queued catch-up will read this block too
+    }
+    try {
+      reaper.execute(() -> {
+        catchUpQueued.set(false);
+        try {
+          pending.catchUp();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "cannot follow the ledger's record references: " + e.getMessage(), e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /** Deletes the pending blobs past their grace period; returns how many (run on the reaper). */
+  int sweepOrphans() {
+    try {
+      return pending.sweep();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "orphan sweep failed; nothing more deleted: " + e.getMessage(), e);
+      return 0;
+    }
   }
 
   /** The node's blob store (for operators and tests). */
@@ -238,8 +320,15 @@ final class StorageService implements AutoCloseable {
           + settings.maxBlobBytes());
     }
     long need = length < 0 ? settings.maxBlobBytes() : length;
+    if (!pending.reserve(client, need)) {
+      return StorageWire.refused(Refusal.QUOTA, "participant " + ParticipantId.of(client) + " holds "
+          + pending.charged(client) + " bytes of uploads that no committed record references yet; "
+          + PendingBlobs.charge(need) + " more would pass the limit of " + settings.maxPendingBytesPerUploader()
+          + " per uploader");
+    }
     synchronized (diskLock) {
       if (freeDisk.getAsLong() - unwrittenBytes - need < settings.reserveDiskBytes()) {
+        pending.release(client, need);
         return StorageWire.refused(Refusal.QUOTA, "not enough free disk on this storage node");
       }
       unwrittenBytes += need;
@@ -251,6 +340,7 @@ final class StorageService implements AutoCloseable {
     } finally {
       if (r == null || r[0] != ClientWire.OK) {
         unwritten(-need);
+        pending.release(client, need);
       }
     }
   }
@@ -308,6 +398,7 @@ final class StorageService implements AutoCloseable {
     try {
       s = new Session(client, blob == null ? store.begin() : null, blob, length);
       s.unwritten = unwritten;
+      s.reserved = blob == null;
     } catch (RuntimeException e) {
       perClient.remove(client);
       throw e;
@@ -351,7 +442,15 @@ final class StorageService implements AutoCloseable {
           return StorageWire.refused(Refusal.BAD_SESSION, "upload has " + s.position + " of the " + s.length
               + " bytes declared; upload dropped");
         }
-        s.upload.commit(Optional.of(digest));
+        boolean tracked = pending.uploading(client, digest, s.position);
+        try {
+          s.upload.commit(Optional.of(digest));
+        } catch (RuntimeException e) {
+          if (tracked) {
+            pending.forget(digest);
+          }
+          throw e;
+        }
         return StorageWire.okLongs();
       } catch (BlobCorruptedException e) {
         return StorageWire.refused(Refusal.CORRUPT, e.getMessage());
@@ -406,6 +505,10 @@ final class StorageService implements AutoCloseable {
     if (!ledger.isErased(record)) {
       return StorageWire.refused(Refusal.NOT_ERASED, "no final erasure of record " + record + " on this node's ledger (yet)");
     }
+    if (!pending.erasable(payload, record)) { // anyone may write a record naming a payload that is not theirs
+      return StorageWire.refused(Refusal.NOT_ERASED, payload + " is also the payload of a record that is not erased"
+          + " and named it first");
+    }
     boolean existed = store.delete(payload);
     LOG.log(Level.INFO, () -> "erased payload " + payload + " of record " + record + (existed ? "" : " (held no copy)"));
     return ClientWire.ok(new byte[] {(byte) (existed ? 1 : 0)});
@@ -422,6 +525,10 @@ final class StorageService implements AutoCloseable {
       s.close();
       unwritten(-s.unwritten);
       s.unwritten = 0;
+      if (s.reserved) {
+        pending.release(s.owner, bound(s));
+        s.reserved = false;
+      }
       perClient.remove(s.owner);
     }
   }
@@ -452,5 +559,6 @@ final class StorageService implements AutoCloseable {
         end(e.getValue(), e.getKey());
       }
     }
+    pending.close();
   }
 }

@@ -328,6 +328,22 @@ public final class FileBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * The length of the file holding blob {@code id}, unverified (for accounting), or empty when the
+   * store holds no copy.
+   *
+   * @throws BlobUnavailableException if the file cannot be examined
+   */
+  public java.util.OptionalLong sizeOf(Digest id) {
+    try {
+      return java.util.OptionalLong.of(Files.size(pathOf(id)));
+    } catch (NoSuchFileException e) {
+      return java.util.OptionalLong.empty();
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot examine blob " + id, e);
+    }
+  }
+
   @Override
   public BlobState check(Digest id) {
     try {

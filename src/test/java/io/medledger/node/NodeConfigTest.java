@@ -86,6 +86,27 @@ class NodeConfigTest {
         .contains("'storage.max_chunk_bytes' must be at least 64 bytes below 'limits.max_request_bytes'"));
   }
 
+  @Test
+  void pendingQuotaAndOrphanGraceRoundTripDefaultAndNameTheirField() throws Exception {
+    NodeConfig.StorageSettings d = NodeConfig.StorageSettings.defaults();
+    assertEquals(1L << 30, d.maxPendingBytesPerUploader());
+    assertEquals(java.time.Duration.ofHours(24), d.orphanGrace());
+    NodeConfig c = sample(dir).withStorage(d.withPending(512L << 20, java.time.Duration.ofMinutes(90)));
+    Path f = dir.resolve("node.json");
+    Files.writeString(f, c.toJson(dir));
+    assertEquals(c, NodeConfig.read(f));
+    String json = c.toJson(dir);
+    assertTrue(json.contains("\"max_pending_bytes_per_uploader\" : 536870912"), json);
+    assertTrue(json.contains("\"orphan_grace_ms\" : 5400000"), json);
+    assertTrue(message(json.replace("\"orphan_grace_ms\" : 5400000", "\"orphan_grace_ms\" : 1000"))
+        .contains("'storage.orphan_grace_ms': must be between 60000"));
+    assertTrue(message(json.replace("536870912", "1000")).contains("'storage.max_pending_bytes_per_uploader'"));
+    assertTrue(message(json.replace("536870912", "1048576"))
+        .contains("'storage.max_pending_bytes_per_uploader': must be at least 'storage.max_blob_bytes'"),
+        "a quota below the largest blob would refuse every blob of that size");
+    assertTrue(message(json.replace("\"orphan_grace_ms\"", "\"orphan_grace\"")).contains("'storage.orphan_grace'"));
+  }
+
   private Path writeTo(Path f, NodeConfig c) throws java.io.IOException {
     Files.writeString(f, c.toJson(dir));
     return f;
