@@ -36,6 +36,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.PageWalk;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.LedgerWire;
 import io.medledger.pre.CapsuleFrag;
@@ -706,19 +707,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         .map(RecordErasure.class::cast).findFirst().orElseThrow(() -> new IllegalStateException("record " + record
             + " is marked erased but its patient's verified history holds no erasure"));
     List<Digest> scoped = new ArrayList<>();
-    PageRequest p = PageRequest.first(LedgerRequests.MAX_PAGE);
-    while (true) {
-      Page<AccessGrant> page = grantsByPatient(rec.patient(), p);
-      for (QueryHit<AccessGrant> h : page.items()) {
-        AccessGrant g = h.entry();
-        if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(record))) {
-          scoped.add(g.id());
-        }
+    for (QueryHit<AccessGrant> h : PageWalk.all("the grants of " + rec.patient(), PageRequest.first(LedgerRequests.MAX_PAGE),
+        p -> {
+          Page<AccessGrant> page = grantsByPatient(rec.patient(), p);
+          return new PageWalk.Step<>(page.items(), page.nextCursor());
+        }, PageWalk::size)) {
+      AccessGrant g = h.entry();
+      if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(record))) {
+        scoped.add(g.id());
       }
-      if (page.nextCursor().isEmpty()) {
-        break;
-      }
-      p = p.after(page.nextCursor().getAsLong());
     }
     ReplicatedBlobStore.ErasureReport sr = store().erase(rec.payloadDigest(), rec.id());
     List<String> unreachable = new ArrayList<>(sr.unreachable());
