@@ -617,22 +617,63 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   private record Proxies(List<ProxyKey> keys, int threshold) {}
 
+  /**
+   * The proxies and threshold as every node that answers states them: one node's word would let
+   * it name itself the only proxy, lower the threshold, or put its own key in place of the other
+   * proxies' so that every fragment of a grant is encrypted to it. The threshold must be the
+   * protocol's (a majority of the federation servers).
+   *
+   * @throws MalformedEncodingException if a node states another threshold or two nodes disagree
+   * @throws NodeException with reason UNREACHABLE if no node answers
+   */
   private Proxies proxies() {
-    return ask(request(ClientWire.PROXIES).toBytes(), in -> {
-      int n = in.u16();
-      int t = in.u8();
-      if (n > 1024 || t < 1 || t > Math.max(n, 1)) {
-        throw new MalformedEncodingException("proxy list of " + n + " with threshold " + t);
+    byte[] req = request(ClientWire.PROXIES).toBytes();
+    Proxies agreed = null;
+    ClientConfig.NodeEndpointConfig first = null;
+    NodeException last = null;
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      byte[] r;
+      try {
+        r = exchange(n, req, timeout);
+      } catch (NodeException e) {
+        last = e;
+        continue;
       }
-      List<ProxyKey> keys = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        ParticipantId id = in.id();
-        if (in.bool()) {
-          keys.add(new ProxyKey(id.toHex(), PublicKey.fromBytes(in.bytes(33))));
-        }
+      Proxies p = read(n, r, RemoteConnection::proxiesOf);
+      if (agreed == null) {
+        agreed = p;
+        first = n;
+      } else if (!agreed.equals(p)) {
+        throw new MalformedEncodingException("nodes " + name(first) + " and " + name(n) + " name different proxies"
+            + " or proxy keys (" + agreed.keys().size() + " and " + p.keys().size() + " keys, thresholds "
+            + agreed.threshold() + " and " + p.threshold() + "); one is lying or behind, try again later");
       }
-      return new Proxies(keys, t);
-    });
+    }
+    if (agreed == null) {
+      throw last;
+    }
+    return agreed;
+  }
+
+  private static Proxies proxiesOf(LedgerWire.Reader in) {
+    int n = in.u16();
+    int t = in.u8();
+    if (n > 1024 || t != LedgerRequests.threshold(n)) {
+      throw new MalformedEncodingException("proxy list of " + n + " with threshold " + t + ", not "
+          + LedgerRequests.threshold(n));
+    }
+    List<ProxyKey> keys = new ArrayList<>();
+    java.util.Set<ParticipantId> seen = new java.util.HashSet<>();
+    for (int i = 0; i < n; i++) {
+      ParticipantId id = in.id();
+      if (!seen.add(id)) {
+        throw new MalformedEncodingException("proxy " + id + " listed twice");
+      }
+      if (in.bool()) {
+        keys.add(new ProxyKey(id.toHex(), PublicKey.fromBytes(in.bytes(33))));
+      }
+    }
+    return new Proxies(keys, t);
   }
 
   @Override
