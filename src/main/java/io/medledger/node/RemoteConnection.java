@@ -32,6 +32,7 @@ import io.medledger.client.KeyCard;
 import io.medledger.client.LedgerConnection;
 import io.medledger.client.ProxyFailureException;
 import io.medledger.client.RecordErasedException;
+import io.medledger.client.UnconfirmedEntryException;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.crypto.Digest;
@@ -65,7 +66,9 @@ import java.util.function.Function;
  * The {@link LedgerConnection} of a client talking to remote nodes over mutually authenticated
  * TLS: the client presents its participant key ({@link Identity}) in its certificate, and each node
  * checks it against its ledger. Reads and submissions go to the first node that answers (in the
- * order given, failing over to the next), re-encryption goes to the federation server the grant
+ * order given, failing over to the next; a submission is believed final only once another
+ * configured node locates it too, and the proxy list only as every node that answers states it),
+ * re-encryption goes to the federation server the grant
  * names as proxy, and key cards are published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
  * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
@@ -323,6 +326,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(entry.id()).toBytes(), timeout),
             RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
                 + " reported entry " + entry.id() + " final but cannot locate it"));
+        confirm(n, entry.id(), at);
         if (entry instanceof AccessGrant g) {
           checkFragmentsTaken(g);
         }
@@ -330,6 +334,46 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       throw last;
     });
+  }
+
+  /**
+   * Returns once another configured node locates entry {@code id} where {@code by} said it is
+   * final, asking them in turn for up to the read timeout (they may lag by a block); with no other
+   * node there is nothing to ask.
+   *
+   * @throws UnconfirmedEntryException if none did in time
+   */
+  private void confirm(ClientConfig.NodeEndpointConfig by, Digest id, EntryLocation at) {
+    List<ClientConfig.NodeEndpointConfig> others = nodes.stream().filter(o -> !o.key().equals(by.key())).toList();
+    if (others.isEmpty()) {
+      return;
+    }
+    byte[] req = request(ClientWire.LOCATE).digest(id).toBytes();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, String> said = new LinkedHashMap<>();
+    for (long pause = 20; ; pause = Math.min(2 * pause, 500)) {
+      for (ClientConfig.NodeEndpointConfig o : others) {
+        try {
+          Optional<EntryLocation> l = read(o, exchange(o, req, timeout), RemoteConnection::location);
+          if (l.isPresent() && l.get().equals(at)) {
+            return;
+          }
+          said.put(name(o), l.map(x -> "at " + x).orElse("not found"));
+        } catch (RuntimeException e) {
+          said.put(name(o), String.valueOf(e.getMessage()));
+        }
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new UnconfirmedEntryException("node " + name(by) + " reported entry " + id + " final at " + at
+            + ", but no other node confirmed it within " + timeout + ": " + said);
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MedLedgerException("interrupted while confirming entry " + id, e);
+      }
+    }
   }
 
   private static Optional<EntryLocation> location(LedgerWire.Reader in) {
