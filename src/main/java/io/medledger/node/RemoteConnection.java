@@ -202,12 +202,14 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /** Sends {@code request} to {@code n} and waits; transport failures name the node. */
   private byte[] exchange(ClientConfig.NodeEndpointConfig n, byte[] request, Duration wait) {
+    CompletableFuture<byte[]> f = channel(n).request(request);
     try {
-      return channel(n).request(request).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      return f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new NodeException(NodeException.Reason.UNREACHABLE, "node " + name(n) + " failed: "
           + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
+      f.cancel(false);
       throw new NodeException(NodeException.Reason.UNREACHABLE, "node " + name(n) + " did not answer within " + wait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -268,11 +268,13 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   }
 
   private byte[] call(byte[] request, Duration wait) {
+    java.util.concurrent.CompletableFuture<byte[]> f = channel.request(request);
     try {
-      return channel.request(request).get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+      return f.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new BlobUnavailableException("storage node " + name + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
+      f.cancel(false);
       throw new BlobUnavailableException("storage node " + name + (wait.compareTo(timeout) < 0
           ? " is too slow: the transfer's deadline (" + timeout + " plus its bytes at " + minBytesPerSecond
               + " bytes/s) passed" : " did not answer within " + timeout), e);
@@ -285,7 +287,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   /** Sends a clean-up request without waiting (the node also drops idle sessions). */
   private void abandon(byte[] request) {
     try {
-      channel.request(request);
+      channel.request(request).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException ignored) {
       // the session times out on the node
     }

@@ -128,6 +128,32 @@ class HostileStorageNodeTest {
   }
 
   @Test
+  void aRequestTheNodeNeverAnswersIsGivenUpOnTheChannel() {
+    List<CompletableFuture<byte[]>> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ClientChannel silent = new ClientChannel() {
+      @Override
+      public CompletableFuture<byte[]> request(byte[] request) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        sent.add(f);
+        return f;
+      }
+
+      @Override
+      public boolean isOpen() {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    };
+    StorageNodeClient c = new StorageNodeClient("silent", silent, 1024, Duration.ofMillis(100), Duration.ofSeconds(1));
+    assertThrows(BlobUnavailableException.class, () -> c.read(ID, new ByteArrayOutputStream()));
+    assertThrows(BlobUnavailableException.class, () -> c.check(ID));
+    assertEquals(2, sent.size());
+    assertTrue(sent.stream().allMatch(CompletableFuture::isCancelled), "a request timed out must not stay in flight");
+  }
+
+  @Test
   void anHonestNodeAnsweringAtOnceIsNotCutOff() {
     Trickler node = new Trickler(0);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
