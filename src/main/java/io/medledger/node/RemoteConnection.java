@@ -75,8 +75,8 @@ import java.util.function.Function;
  * {@link AccessRight}. Uses Netty (optional dependency) through {@link ClientChannel}.
  *
  * <p>Payloads go to the {@link ReplicatedBlobStore} given to {@link Builder#payloads}: over the
- * storage nodes' service, a store of {@link StorageNodeClient}s, streamed in bounded memory. Anchor
- * receipts are not served yet ({@link #receipt} is empty).
+ * storage nodes' service, a store of {@link StorageNodeClient}s, streamed in bounded memory. An
+ * anchor receipt ({@link #receipt}) is taken from the first node whose receipt's ledger part holds.
  *
  * <p>Thread-safe; close it to close its channels.
  */
@@ -560,8 +560,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Asks the ledger nodes in turn for the entry's receipt (client request {@code RECEIPT}) and
-   * returns the first complete one; empty while no node has a complete receipt. Receipts are
-   * unverified here: the typed clients verify them.
+   * returns the first complete one whose ledger part holds: for this entry, anchored by a
+   * commitment to this chain, and at {@code ledgerIndex} of the anchored log (its inclusion proof
+   * verifies against the commitment's root); empty while no node has one. A node answering a
+   * receipt that does not hold is skipped and logged. The Bitcoin part is not checked here:
+   * {@link io.medledger.client.AuditorClient#verifyReceipt} checks it against Bitcoin headers.
    */
   @Override
   public Optional<AnchorReceipt> receipt(Digest entryId, long ledgerIndex) {
@@ -582,10 +585,31 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         continue; // busy, or a node that answers garbage: ask the next one
       }
       if (a.isPresent() && a.get().isComplete()) {
-        return a;
+        String bad = ledgerPartProblem(a.get(), ledgerIndex);
+        if (bad == null) {
+          return a;
+        }
+        LOG.log(System.Logger.Level.WARNING, "node {0} answered a receipt of entry {1} that does not hold: {2}",
+            name(n), entryId, bad);
       }
     }
     return Optional.empty();
+  }
+
+  /** What is wrong with the ledger part of {@code a} as a receipt of the entry at {@code ledgerIndex}, or null. */
+  private String ledgerPartProblem(AnchorReceipt a, long ledgerIndex) {
+    io.medledger.anchor.AnchorCommitment c = a.commitment();
+    if (!c.chainId().equals(parameters().chainId())) {
+      return "its commitment is to another chain";
+    }
+    if (a.logProof().leafIndex() != ledgerIndex || a.logProof().treeSize() != c.logSize()) {
+      return "its proof is for index " + a.logProof().leafIndex() + " of a log of " + a.logProof().treeSize()
+          + ", not index " + ledgerIndex + " of the anchored log of " + c.logSize();
+    }
+    if (!a.logProof().verify(a.leafHash(), c.logRoot())) {
+      return "its inclusion proof does not lead to the anchored log root";
+    }
+    return null;
   }
 
   @Override
