@@ -308,6 +308,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   public CompletableFuture<EntryLocation> submit(Entry entry) {
     byte[] encoded = entry.encode();
     return CompletableFuture.supplyAsync(() -> {
+      MedLedgerException first = null;
       NodeException last = null;
       for (ClientConfig.NodeEndpointConfig n : nodes) {
         byte[] r;
@@ -319,11 +320,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
         if (r.length >= 2 && r[0] == ClientWire.REFUSED) {
           String why = new String(r, 2, Math.min(r.length - 2, LedgerWire.MAX_STRING), StandardCharsets.UTF_8);
-          throw new EntryRejectedException(entry.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused by node "
-              + ParticipantId.of(n.key()) + ": " + why);
+          first = first != null ? first : new EntryRejectedException(entry.kind().name().toLowerCase(java.util.Locale.ROOT)
+              + " refused by node " + ParticipantId.of(n.key()) + ": " + why);
+          continue; // a hostile or busy node must not censor the client: the next node checks it too
         }
         if (r.length != 41 || r[0] != ClientWire.OK) {
-          throw new MalformedEncodingException("malformed submit response from node " + name(n));
+          first = first != null ? first : new MalformedEncodingException("malformed submit response from node " + name(n));
+          continue;
         }
         EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(entry.id()).toBytes(), timeout),
             RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
@@ -334,7 +337,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
         return at;
       }
-      throw last;
+      throw first != null ? first : last;
     });
   }
 

@@ -86,4 +86,40 @@ class HostileFinalityTest {
       assertEquals(AT, c.submit(revocation).get(), "confirmed by the other node");
     }
   }
+
+  private static Entry entry() {
+    return Entry.sign(new AccessRevocation(io.medledger.access.ParticipantId.of(Ed25519PrivateKey.generate().publicKey()),
+        Digest.of(new byte[32]), 1, List.of()), Digest.of(new byte[32]), Ed25519PrivateKey.generate());
+  }
+
+  @Test
+  void aNodeThatRefusesEverySubmissionDoesNotCensorTheClient() throws Exception {
+    Entry e = entry();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey censorKey = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey aKey = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey bKey = Ed25519PrivateKey.generate();
+    RequestHandler censor = (who, req) -> CompletableFuture.completedFuture(req[0] == ClientWire.SUBMIT
+        ? ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "no") : located(null));
+    AtomicReference<RequestHandler> honest = new AtomicReference<>(liar());
+    RequestHandler a = (who, req) -> honest.get().handle(who, req);
+    try (NodeEndpoint c0 = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(censorKey),
+        client.publicKey()::equals, censor, TransportLimits.defaults());
+        NodeEndpoint c1 = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(aKey),
+            client.publicKey()::equals, a, TransportLimits.defaults());
+        NodeEndpoint c2 = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(bKey),
+            client.publicKey()::equals, a, TransportLimits.defaults());
+        RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client))
+            .node(censorKey.publicKey(), c0.boundAddress(), ServerRole.FEDERATION)
+            .node(aKey.publicKey(), c1.boundAddress(), ServerRole.FEDERATION)
+            .node(bKey.publicKey(), c2.boundAddress(), ServerRole.AUDIT)
+            .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10)).build()) {
+      assertEquals(AT, c.submit(e).get(), "the next node took it");
+      honest.set(censor);
+      ExecutionException x = assertThrows(ExecutionException.class, () -> c.submit(e).get());
+      assertInstanceOf(io.medledger.client.EntryRejectedException.class, x.getCause(), "refused by every node");
+      assertTrue(x.getCause().getMessage().contains(io.medledger.access.ParticipantId.of(censorKey.publicKey()).toString()),
+          "the first refusal is raised: " + x.getCause().getMessage());
+    }
+  }
 }
