@@ -218,22 +218,21 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * Sends a ledger request to the first node that answers and reads its OK body with
-   * {@code body}; refusals become the exceptions the interface names.
+   * Sends a ledger request to the first node that answers well and reads its OK body with
+   * {@code body}; a node that is down, refuses the request or answers something malformed is
+   * passed over (the first such failure is raised if no node answers well); denials and erasures
+   * become the exceptions the interface names.
    */
   private <T> T ask(byte[] request, Function<LedgerWire.Reader, T> body) {
-    NodeException last = null;
+    RuntimeException failed = null;
     for (ClientConfig.NodeEndpointConfig n : nodes) {
-      byte[] r;
       try {
-        r = exchange(n, request, timeout);
-      } catch (NodeException e) {
-        last = e;
-        continue;
+        return read(n, exchange(n, request, timeout), body);
+      } catch (NodeException | MalformedEncodingException | IllegalArgumentException e) {
+        failed = failed == null || failed instanceof NodeException ? e : failed;
       }
-      return read(n, r, body);
     }
-    throw last;
+    throw failed;
   }
 
   private static <T> T read(ClientConfig.NodeEndpointConfig n, byte[] r, Function<LedgerWire.Reader, T> body) {
@@ -662,6 +661,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     }
     byte[] req = request(ClientWire.PUBLISH_KEY_CARD).card(card).toBytes();
     NodeException last = null;
+    RuntimeException refused = null;
     int taken = 0;
     for (ClientConfig.NodeEndpointConfig n : nodes) {
       try {
@@ -669,7 +669,12 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         taken++;
       } catch (NodeException e) {
         last = e;
+      } catch (RuntimeException e) {
+        refused = refused == null ? e : refused; // the nodes after it still get the card
       }
+    }
+    if (refused != null) {
+      throw refused;
     }
     if (taken == 0) {
       throw last;
