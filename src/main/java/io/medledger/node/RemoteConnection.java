@@ -89,6 +89,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Duration timeout;
   private final Duration submitTimeout;
   private final Optional<ReplicatedBlobStore> payloads;
+  private final String expectedChain;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
@@ -102,6 +103,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.timeout = b.timeout;
     this.submitTimeout = b.submitTimeout;
     this.payloads = Optional.ofNullable(b.payloads);
+    this.expectedChain = b.chain;
   }
 
   /** A builder for a client with {@code identity}'s participant key. */
@@ -122,6 +124,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private Duration timeout = Duration.ofSeconds(30);
     private Duration submitTimeout = Duration.ofSeconds(120);
     private ReplicatedBlobStore payloads;
+    private String chain;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -133,9 +136,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       return this;
     }
 
-    /** Adds the nodes of a client configuration ({@code client.json}). */
+    /** Adds the nodes of a client configuration ({@code client.json}); the nodes must be on its chain. */
     public Builder nodes(ClientConfig config) {
       nodes.addAll(config.nodes());
+      this.chain = config.chain();
       return this;
     }
 
@@ -235,6 +239,41 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     throw failed;
   }
 
+  /**
+   * The answer to {@code request} as every node that answers states it (the nodes that are down
+   * are passed over).
+   *
+   * @throws MalformedEncodingException if two nodes answer differently ({@code what} names what)
+   *     or one answers something malformed
+   * @throws NodeException with reason UNREACHABLE if no node answers
+   */
+  private <T> T unanimous(byte[] request, Function<LedgerWire.Reader, T> body, String what) {
+    T agreed = null;
+    ClientConfig.NodeEndpointConfig first = null;
+    NodeException last = null;
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      byte[] r;
+      try {
+        r = exchange(n, request, timeout);
+      } catch (NodeException e) {
+        last = e;
+        continue;
+      }
+      T t = read(n, r, body);
+      if (agreed == null) {
+        agreed = t;
+        first = n;
+      } else if (!agreed.equals(t)) {
+        throw new MalformedEncodingException("nodes " + name(first) + " and " + name(n) + " state different " + what
+            + "; one is lying or behind, try again later");
+      }
+    }
+    if (agreed == null) {
+      throw last;
+    }
+    return agreed;
+  }
+
   private static <T> T read(ClientConfig.NodeEndpointConfig n, byte[] r, Function<LedgerWire.Reader, T> body) {
     if (r.length == 0) {
       throw new MalformedEncodingException("empty response from node " + name(n));
@@ -266,23 +305,36 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   // ---------------------------------------------------------------- the chain
 
+  private record ChainName(String name, String protocol) {}
+
+  /**
+   * The chain and its consensus protocol as every node that answers states them (and, when the
+   * connection was built from a client configuration, the configured chain): one node's word
+   * would let it choose the protocol whose certificates an auditor checks, or the chain id entries
+   * are signed for.
+   *
+   * @throws MalformedEncodingException if a node names another chain or protocol than the others,
+   *     or than the configuration
+   */
   private Chain chain() {
     Chain c = chain;
     if (c == null) {
-      c = ask(request(ClientWire.CHAIN).toBytes(), in -> {
+      ChainName n = unanimous(request(ClientWire.CHAIN).toBytes(), in -> {
         String name = in.string();
         Digest id = in.digest();
         String protocol = in.string();
-        ChainParameters p = ChainParameters.defaults(name);
-        if (!p.chainId().equals(id)) {
+        if (!ChainParameters.defaults(name).chainId().equals(id)) {
           throw new MalformedEncodingException("the node's chain id does not match its chain name " + name);
         }
-        try {
-          return new Chain(p, LedgerApp.certificatePolicy(protocol));
-        } catch (IllegalArgumentException e) {
+        if (!io.medledger.consensus.Protocols.names().contains(protocol)) {
           throw new MalformedEncodingException("unknown consensus protocol " + protocol);
         }
-      });
+        if (expectedChain != null && !expectedChain.equals(name)) {
+          throw new MalformedEncodingException("the node is on chain " + name + ", not the configured " + expectedChain);
+        }
+        return new ChainName(name, protocol);
+      }, "chains or consensus protocols");
+      c = new Chain(ChainParameters.defaults(n.name()), LedgerApp.certificatePolicy(n.protocol()));
       chain = c;
     }
     return c;
@@ -705,32 +757,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * @throws NodeException with reason UNREACHABLE if no node answers
    */
   private Proxies proxies() {
-    byte[] req = request(ClientWire.PROXIES).toBytes();
-    Proxies agreed = null;
-    ClientConfig.NodeEndpointConfig first = null;
-    NodeException last = null;
-    for (ClientConfig.NodeEndpointConfig n : nodes) {
-      byte[] r;
-      try {
-        r = exchange(n, req, timeout);
-      } catch (NodeException e) {
-        last = e;
-        continue;
-      }
-      Proxies p = read(n, r, RemoteConnection::proxiesOf);
-      if (agreed == null) {
-        agreed = p;
-        first = n;
-      } else if (!agreed.equals(p)) {
-        throw new MalformedEncodingException("nodes " + name(first) + " and " + name(n) + " name different proxies"
-            + " or proxy keys (" + agreed.keys().size() + " and " + p.keys().size() + " keys, thresholds "
-            + agreed.threshold() + " and " + p.threshold() + "); one is lying or behind, try again later");
-      }
-    }
-    if (agreed == null) {
-      throw last;
-    }
-    return agreed;
+    return unanimous(request(ClientWire.PROXIES).toBytes(), RemoteConnection::proxiesOf,
+        "proxies, proxy keys or thresholds");
   }
 
   private static Proxies proxiesOf(LedgerWire.Reader in) {
