@@ -9,6 +9,7 @@ import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordQuery;
+import io.medledger.internal.PageWalk;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -20,7 +21,9 @@ import java.util.function.BiFunction;
  * or that an active treatment grant to it or its institution covers; a researcher the records an
  * active research grant covers; auditors and regulators every record's metadata (pseudonymous;
  * never payloads). Each result carries its inclusion proof when asked ({@link PageRequest#proving()})
- * and its anchor receipt once an anchor covers it.
+ * and its anchor receipt once an anchor covers it. The methods that read every page fail with a
+ * {@link QueryLimitException} past 100,000 items, 256 MiB of them, 65,536 pages or 10 minutes,
+ * whatever the node answering does.
  *
  * <p>Thread-safe.
  */
@@ -47,18 +50,17 @@ public final class LedgerQuery {
     return new QueryPage(out, p.nextCursor(), p.provedAgainst());
   }
 
-  /** Every visible record matching {@code query}, all pages, with proofs. */
+  /**
+   * Every visible record matching {@code query}, all pages, with proofs.
+   *
+   * @throws QueryLimitException past the bounds of a walk over every page
+   *     ({@link io.medledger.internal.PageWalk}: 100,000 items, 256 MiB, 65,536 pages, 10 minutes)
+   */
   public List<RecordView> allRecords(RecordQuery query) {
-    List<RecordView> out = new ArrayList<>();
-    PageRequest p = PageRequest.first(1000).proving();
-    while (true) {
+    return PageWalk.all("records matching " + query, PageRequest.first(1000).proving(), p -> {
       QueryPage page = records(query, p);
-      out.addAll(page.items());
-      if (page.nextCursor().isEmpty()) {
-        return out;
-      }
-      p = p.after(page.nextCursor().getAsLong());
-    }
+      return new PageWalk.Step<>(page.items(), page.nextCursor());
+    }, v -> v.record().encode().length + v.proof().map(x -> (long) x.toJson().length()).orElse(0L));
   }
 
   /**
@@ -98,15 +100,9 @@ public final class LedgerQuery {
 
   private static <E extends Entry> List<QueryHit<E>> all(BiFunction<ParticipantId, PageRequest, Page<E>> f,
       ParticipantId id) {
-    List<QueryHit<E>> out = new ArrayList<>();
-    PageRequest p = PageRequest.first(1000).proving();
-    while (true) {
+    return PageWalk.all("the list of " + id, PageRequest.first(1000).proving(), p -> {
       Page<E> page = f.apply(id, p);
-      out.addAll(page.items());
-      if (page.nextCursor().isEmpty()) {
-        return out;
-      }
-      p = p.after(page.nextCursor().getAsLong());
-    }
+      return new PageWalk.Step<>(page.items(), page.nextCursor());
+    }, PageWalk::size);
   }
 }

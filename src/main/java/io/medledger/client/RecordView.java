@@ -17,7 +17,9 @@ import java.util.Optional;
  * @param record the record entry
  * @param height the height of its block
  * @param proof its ledger inclusion proof, when requested
- * @param anchorReceipt its complete anchor receipt, once anchored
+ * @param anchorReceipt its complete anchor receipt, once anchored (over a remote connection its
+ *     ledger part is checked; its Bitcoin part is verified only by
+ *     {@link AuditorClient#verifyReceipt})
  * @param erased whether the payload was erased
  */
 public record RecordView(MedicalRecord record, long height, Optional<LedgerInclusionProof> proof,

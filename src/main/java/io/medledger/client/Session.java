@@ -13,6 +13,7 @@ import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
 import io.medledger.chain.QueryHit;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.PageWalk;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -131,17 +132,12 @@ final class Session {
     return Optional.empty();
   }
 
+  /** Every grant of {@code patient}. @throws QueryLimitException past the bounds of a walk ({@link PageWalk}) */
   List<QueryHit<AccessGrant>> allGrants(ParticipantId patient) {
-    List<QueryHit<AccessGrant>> out = new ArrayList<>();
-    PageRequest p = PageRequest.first(PageRequest.MAX_LIMIT);
-    while (true) {
+    return PageWalk.all("the grants of " + patient, PageRequest.first(PageRequest.MAX_LIMIT), p -> {
       Page<AccessGrant> page = connection.grantsByPatient(patient, p);
-      out.addAll(page.items());
-      if (page.nextCursor().isEmpty()) {
-        return out;
-      }
-      p = p.after(page.nextCursor().getAsLong());
-    }
+      return new PageWalk.Step<>(page.items(), page.nextCursor());
+    }, PageWalk::size);
   }
 
   /** Whether {@code id} is an active participant of {@code kind} on the ledger. */

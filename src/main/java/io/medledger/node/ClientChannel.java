@@ -27,7 +27,9 @@ public interface ClientChannel extends AutoCloseable {
   /**
    * Sends one request; the future completes with the node's response, or fails with
    * {@link TransportException} when the connection is lost, the node answers with an error, or the
-   * request or response is larger than the channel's frame limit.
+   * request or response is larger than the channel's frame limit. A caller that stops waiting
+   * cancels the future (or times it out): the request then gives its place among those in flight
+   * back, and a late answer is dropped.
    */
   CompletableFuture<byte[]> request(byte[] request);
 

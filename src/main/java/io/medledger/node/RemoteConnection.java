@@ -32,10 +32,12 @@ import io.medledger.client.KeyCard;
 import io.medledger.client.LedgerConnection;
 import io.medledger.client.ProxyFailureException;
 import io.medledger.client.RecordErasedException;
+import io.medledger.client.UnconfirmedEntryException;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.PageWalk;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.LedgerWire;
 import io.medledger.pre.CapsuleFrag;
@@ -64,15 +66,17 @@ import java.util.function.Function;
  * The {@link LedgerConnection} of a client talking to remote nodes over mutually authenticated
  * TLS: the client presents its participant key ({@link Identity}) in its certificate, and each node
  * checks it against its ledger. Reads and submissions go to the first node that answers (in the
- * order given, failing over to the next), re-encryption goes to the federation server the grant
+ * order given, failing over to the next; a submission is believed final only once another
+ * configured node locates it too, and the proxy list only as every node that answers states it),
+ * re-encryption goes to the federation server the grant
  * names as proxy, and key cards are published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
  * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
  * {@link AccessRight}. Uses Netty (optional dependency) through {@link ClientChannel}.
  *
  * <p>Payloads go to the {@link ReplicatedBlobStore} given to {@link Builder#payloads}: over the
- * storage nodes' service, a store of {@link StorageNodeClient}s, streamed in bounded memory. Anchor
- * receipts are not served yet ({@link #receipt} is empty).
+ * storage nodes' service, a store of {@link StorageNodeClient}s, streamed in bounded memory. An
+ * anchor receipt ({@link #receipt}) is taken from the first node whose receipt's ledger part holds.
  *
  * <p>Thread-safe; close it to close its channels.
  */
@@ -85,6 +89,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Duration timeout;
   private final Duration submitTimeout;
   private final Optional<ReplicatedBlobStore> payloads;
+  private final String expectedChain;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
@@ -98,6 +103,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.timeout = b.timeout;
     this.submitTimeout = b.submitTimeout;
     this.payloads = Optional.ofNullable(b.payloads);
+    this.expectedChain = b.chain;
   }
 
   /** A builder for a client with {@code identity}'s participant key. */
@@ -118,6 +124,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private Duration timeout = Duration.ofSeconds(30);
     private Duration submitTimeout = Duration.ofSeconds(120);
     private ReplicatedBlobStore payloads;
+    private String chain;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -129,9 +136,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       return this;
     }
 
-    /** Adds the nodes of a client configuration ({@code client.json}). */
+    /** Adds the nodes of a client configuration ({@code client.json}); the nodes must be on its chain. */
     public Builder nodes(ClientConfig config) {
       nodes.addAll(config.nodes());
+      this.chain = config.chain();
       return this;
     }
 
@@ -198,12 +206,14 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /** Sends {@code request} to {@code n} and waits; transport failures name the node. */
   private byte[] exchange(ClientConfig.NodeEndpointConfig n, byte[] request, Duration wait) {
+    CompletableFuture<byte[]> f = channel(n).request(request);
     try {
-      return channel(n).request(request).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      return f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new NodeException(NodeException.Reason.UNREACHABLE, "node " + name(n) + " failed: "
           + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
+      f.cancel(false);
       throw new NodeException(NodeException.Reason.UNREACHABLE, "node " + name(n) + " did not answer within " + wait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -212,10 +222,34 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * Sends a ledger request to the first node that answers and reads its OK body with
-   * {@code body}; refusals become the exceptions the interface names.
+   * Sends a ledger request to the first node that answers well and reads its OK body with
+   * {@code body}; a node that is down, refuses the request or answers something malformed is
+   * passed over (the first such failure is raised if no node answers well); denials and erasures
+   * become the exceptions the interface names.
    */
   private <T> T ask(byte[] request, Function<LedgerWire.Reader, T> body) {
+    RuntimeException failed = null;
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      try {
+        return read(n, exchange(n, request, timeout), body);
+      } catch (NodeException | MalformedEncodingException | IllegalArgumentException e) {
+        failed = failed == null || failed instanceof NodeException ? e : failed;
+      }
+    }
+    throw failed;
+  }
+
+  /**
+   * The answer to {@code request} as every node that answers states it (the nodes that are down
+   * are passed over).
+   *
+   * @throws MalformedEncodingException if two nodes answer differently ({@code what} names what)
+   *     or one answers something malformed
+   * @throws NodeException with reason UNREACHABLE if no node answers
+   */
+  private <T> T unanimous(byte[] request, Function<LedgerWire.Reader, T> body, String what) {
+    T agreed = null;
+    ClientConfig.NodeEndpointConfig first = null;
     NodeException last = null;
     for (ClientConfig.NodeEndpointConfig n : nodes) {
       byte[] r;
@@ -225,9 +259,19 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         last = e;
         continue;
       }
-      return read(n, r, body);
+      T t = read(n, r, body);
+      if (agreed == null) {
+        agreed = t;
+        first = n;
+      } else if (!agreed.equals(t)) {
+        throw new MalformedEncodingException("nodes " + name(first) + " and " + name(n) + " state different " + what
+            + "; one is lying or behind, try again later");
+      }
     }
-    throw last;
+    if (agreed == null) {
+      throw last;
+    }
+    return agreed;
   }
 
   private static <T> T read(ClientConfig.NodeEndpointConfig n, byte[] r, Function<LedgerWire.Reader, T> body) {
@@ -261,23 +305,36 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   // ---------------------------------------------------------------- the chain
 
+  private record ChainName(String name, String protocol) {}
+
+  /**
+   * The chain and its consensus protocol as every node that answers states them (and, when the
+   * connection was built from a client configuration, the configured chain): one node's word
+   * would let it choose the protocol whose certificates an auditor checks, or the chain id entries
+   * are signed for.
+   *
+   * @throws MalformedEncodingException if a node names another chain or protocol than the others,
+   *     or than the configuration
+   */
   private Chain chain() {
     Chain c = chain;
     if (c == null) {
-      c = ask(request(ClientWire.CHAIN).toBytes(), in -> {
+      ChainName n = unanimous(request(ClientWire.CHAIN).toBytes(), in -> {
         String name = in.string();
         Digest id = in.digest();
         String protocol = in.string();
-        ChainParameters p = ChainParameters.defaults(name);
-        if (!p.chainId().equals(id)) {
+        if (!ChainParameters.defaults(name).chainId().equals(id)) {
           throw new MalformedEncodingException("the node's chain id does not match its chain name " + name);
         }
-        try {
-          return new Chain(p, LedgerApp.certificatePolicy(protocol));
-        } catch (IllegalArgumentException e) {
+        if (!io.medledger.consensus.Protocols.names().contains(protocol)) {
           throw new MalformedEncodingException("unknown consensus protocol " + protocol);
         }
-      });
+        if (expectedChain != null && !expectedChain.equals(name)) {
+          throw new MalformedEncodingException("the node is on chain " + name + ", not the configured " + expectedChain);
+        }
+        return new ChainName(name, protocol);
+      }, "chains or consensus protocols");
+      c = new Chain(ChainParameters.defaults(n.name()), LedgerApp.certificatePolicy(n.protocol()));
       chain = c;
     }
     return c;
@@ -302,6 +359,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   public CompletableFuture<EntryLocation> submit(Entry entry) {
     byte[] encoded = entry.encode();
     return CompletableFuture.supplyAsync(() -> {
+      MedLedgerException first = null;
       NodeException last = null;
       for (ClientConfig.NodeEndpointConfig n : nodes) {
         byte[] r;
@@ -313,22 +371,65 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
         if (r.length >= 2 && r[0] == ClientWire.REFUSED) {
           String why = new String(r, 2, Math.min(r.length - 2, LedgerWire.MAX_STRING), StandardCharsets.UTF_8);
-          throw new EntryRejectedException(entry.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused by node "
-              + ParticipantId.of(n.key()) + ": " + why);
+          first = first != null ? first : new EntryRejectedException(entry.kind().name().toLowerCase(java.util.Locale.ROOT)
+              + " refused by node " + ParticipantId.of(n.key()) + ": " + why);
+          continue; // a hostile or busy node must not censor the client: the next node checks it too
         }
         if (r.length != 41 || r[0] != ClientWire.OK) {
-          throw new MalformedEncodingException("malformed submit response from node " + name(n));
+          first = first != null ? first : new MalformedEncodingException("malformed submit response from node " + name(n));
+          continue;
         }
         EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(entry.id()).toBytes(), timeout),
             RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
                 + " reported entry " + entry.id() + " final but cannot locate it"));
+        confirm(n, entry.id(), at);
         if (entry instanceof AccessGrant g) {
           checkFragmentsTaken(g);
         }
         return at;
       }
-      throw last;
+      throw first != null ? first : last;
     });
+  }
+
+  /**
+   * Returns once another configured node locates entry {@code id} where {@code by} said it is
+   * final, asking them in turn for up to the read timeout (they may lag by a block); with no other
+   * node there is nothing to ask.
+   *
+   * @throws UnconfirmedEntryException if none did in time
+   */
+  private void confirm(ClientConfig.NodeEndpointConfig by, Digest id, EntryLocation at) {
+    List<ClientConfig.NodeEndpointConfig> others = nodes.stream().filter(o -> !o.key().equals(by.key())).toList();
+    if (others.isEmpty()) {
+      return;
+    }
+    byte[] req = request(ClientWire.LOCATE).digest(id).toBytes();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, String> said = new LinkedHashMap<>();
+    for (long pause = 20; ; pause = Math.min(2 * pause, 500)) {
+      for (ClientConfig.NodeEndpointConfig o : others) {
+        try {
+          Optional<EntryLocation> l = read(o, exchange(o, req, timeout), RemoteConnection::location);
+          if (l.isPresent() && l.get().equals(at)) {
+            return;
+          }
+          said.put(name(o), l.map(x -> "at " + x).orElse("not found"));
+        } catch (RuntimeException e) {
+          said.put(name(o), String.valueOf(e.getMessage()));
+        }
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new UnconfirmedEntryException("node " + name(by) + " reported entry " + id + " final at " + at
+            + ", but no other node confirmed it within " + timeout + ": " + said);
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MedLedgerException("interrupted while confirming entry " + id, e);
+      }
+    }
   }
 
   private static Optional<EntryLocation> location(LedgerWire.Reader in) {
@@ -513,8 +614,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Asks the ledger nodes in turn for the entry's receipt (client request {@code RECEIPT}) and
-   * returns the first complete one; empty while no node has a complete receipt. Receipts are
-   * unverified here: the typed clients verify them.
+   * returns the first complete one whose ledger part holds: for this entry, anchored by a
+   * commitment to this chain, and at {@code ledgerIndex} of the anchored log (its inclusion proof
+   * verifies against the commitment's root); empty while no node has one. A node answering a
+   * receipt that does not hold is skipped and logged. The Bitcoin part is not checked here:
+   * {@link io.medledger.client.AuditorClient#verifyReceipt} checks it against Bitcoin headers.
    */
   @Override
   public Optional<AnchorReceipt> receipt(Digest entryId, long ledgerIndex) {
@@ -535,10 +639,31 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         continue; // busy, or a node that answers garbage: ask the next one
       }
       if (a.isPresent() && a.get().isComplete()) {
-        return a;
+        String bad = ledgerPartProblem(a.get(), ledgerIndex);
+        if (bad == null) {
+          return a;
+        }
+        LOG.log(System.Logger.Level.WARNING, "node {0} answered a receipt of entry {1} that does not hold: {2}",
+            name(n), entryId, bad);
       }
     }
     return Optional.empty();
+  }
+
+  /** What is wrong with the ledger part of {@code a} as a receipt of the entry at {@code ledgerIndex}, or null. */
+  private String ledgerPartProblem(AnchorReceipt a, long ledgerIndex) {
+    io.medledger.anchor.AnchorCommitment c = a.commitment();
+    if (!c.chainId().equals(parameters().chainId())) {
+      return "its commitment is to another chain";
+    }
+    if (a.logProof().leafIndex() != ledgerIndex || a.logProof().treeSize() != c.logSize()) {
+      return "its proof is for index " + a.logProof().leafIndex() + " of a log of " + a.logProof().treeSize()
+          + ", not index " + ledgerIndex + " of the anchored log of " + c.logSize();
+    }
+    if (!a.logProof().verify(a.leafHash(), c.logRoot())) {
+      return "its inclusion proof does not lead to the anchored log root";
+    }
+    return null;
   }
 
   @Override
@@ -588,6 +713,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     }
     byte[] req = request(ClientWire.PUBLISH_KEY_CARD).card(card).toBytes();
     NodeException last = null;
+    RuntimeException refused = null;
     int taken = 0;
     for (ClientConfig.NodeEndpointConfig n : nodes) {
       try {
@@ -595,7 +721,12 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         taken++;
       } catch (NodeException e) {
         last = e;
+      } catch (RuntimeException e) {
+        refused = refused == null ? e : refused; // the nodes after it still get the card
       }
+    }
+    if (refused != null) {
+      throw refused;
     }
     if (taken == 0) {
       throw last;
@@ -616,22 +747,39 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   private record Proxies(List<ProxyKey> keys, int threshold) {}
 
+  /**
+   * The proxies and threshold as every node that answers states them: one node's word would let
+   * it name itself the only proxy, lower the threshold, or put its own key in place of the other
+   * proxies' so that every fragment of a grant is encrypted to it. The threshold must be the
+   * protocol's (a majority of the federation servers).
+   *
+   * @throws MalformedEncodingException if a node states another threshold or two nodes disagree
+   * @throws NodeException with reason UNREACHABLE if no node answers
+   */
   private Proxies proxies() {
-    return ask(request(ClientWire.PROXIES).toBytes(), in -> {
-      int n = in.u16();
-      int t = in.u8();
-      if (n > 1024 || t < 1 || t > Math.max(n, 1)) {
-        throw new MalformedEncodingException("proxy list of " + n + " with threshold " + t);
+    return unanimous(request(ClientWire.PROXIES).toBytes(), RemoteConnection::proxiesOf,
+        "proxies, proxy keys or thresholds");
+  }
+
+  private static Proxies proxiesOf(LedgerWire.Reader in) {
+    int n = in.u16();
+    int t = in.u8();
+    if (n > 1024 || t != LedgerRequests.threshold(n)) {
+      throw new MalformedEncodingException("proxy list of " + n + " with threshold " + t + ", not "
+          + LedgerRequests.threshold(n));
+    }
+    List<ProxyKey> keys = new ArrayList<>();
+    java.util.Set<ParticipantId> seen = new java.util.HashSet<>();
+    for (int i = 0; i < n; i++) {
+      ParticipantId id = in.id();
+      if (!seen.add(id)) {
+        throw new MalformedEncodingException("proxy " + id + " listed twice");
       }
-      List<ProxyKey> keys = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        ParticipantId id = in.id();
-        if (in.bool()) {
-          keys.add(new ProxyKey(id.toHex(), PublicKey.fromBytes(in.bytes(33))));
-        }
+      if (in.bool()) {
+        keys.add(new ProxyKey(id.toHex(), PublicKey.fromBytes(in.bytes(33))));
       }
-      return new Proxies(keys, t);
-    });
+    }
+    return new Proxies(keys, t);
   }
 
   @Override
@@ -706,19 +854,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         .map(RecordErasure.class::cast).findFirst().orElseThrow(() -> new IllegalStateException("record " + record
             + " is marked erased but its patient's verified history holds no erasure"));
     List<Digest> scoped = new ArrayList<>();
-    PageRequest p = PageRequest.first(LedgerRequests.MAX_PAGE);
-    while (true) {
-      Page<AccessGrant> page = grantsByPatient(rec.patient(), p);
-      for (QueryHit<AccessGrant> h : page.items()) {
-        AccessGrant g = h.entry();
-        if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(record))) {
-          scoped.add(g.id());
-        }
+    for (QueryHit<AccessGrant> h : PageWalk.all("the grants of " + rec.patient(), PageRequest.first(LedgerRequests.MAX_PAGE),
+        p -> {
+          Page<AccessGrant> page = grantsByPatient(rec.patient(), p);
+          return new PageWalk.Step<>(page.items(), page.nextCursor());
+        }, PageWalk::size)) {
+      AccessGrant g = h.entry();
+      if (g.scope().kind() == AccessScope.Kind.RECORDS && g.scope().records().equals(List.of(record))) {
+        scoped.add(g.id());
       }
-      if (page.nextCursor().isEmpty()) {
-        break;
-      }
-      p = p.after(page.nextCursor().getAsLong());
     }
     ReplicatedBlobStore.ErasureReport sr = store().erase(rec.payloadDigest(), rec.id());
     List<String> unreachable = new ArrayList<>(sr.unreachable());

@@ -34,13 +34,19 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The node verifies an upload against its hash before acknowledging it and its copy before
  * serving it; this client hashes what it receives too, so a node that serves bad bytes is caught at
- * the end of the copy ({@link BlobCorruptedException} naming the node). Every failure names the
- * node. {@link #delete} is refused: a storage node deletes only the payloads of records whose
+ * the end of the copy ({@link BlobCorruptedException} naming the node). A read or an upload as a
+ * whole may take the request timeout plus the time its bytes take at the least rate
+ * ({@link #DEFAULT_MIN_BYTES_PER_SECOND} unless set): a node that keeps each answer just inside the
+ * request timeout but trickles the bytes is cut off there with a {@link BlobUnavailableException},
+ * and a {@link io.medledger.storage.ReplicatedBlobStore} reads from or writes to the next node.
+ * Every failure names the node. {@link #delete} is refused: a storage node deletes only the payloads of records whose
  * erasure is final on its ledger ({@link #deleteErased}). Thread-safe: each call runs its own session.
  */
 public final class StorageNodeClient implements BlobStore, AutoCloseable {
   /** Default chunk: 1 MiB, the storage service's default largest. */
   public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+  /** Default least average rate of a read or an upload, past its first request timeout: 64 KiB/s. */
+  public static final long DEFAULT_MIN_BYTES_PER_SECOND = 64 << 10;
   private static final long UNKNOWN_LENGTH = -1;
 
   private final String name;
@@ -49,6 +55,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   private final int chunkBytes;
   private final Duration timeout;
   private final Duration erasureWait;
+  private final long minBytesPerSecond;
 
   /**
    * A client of the storage node called {@code name} (in messages and reports: use its ledger id
@@ -59,11 +66,23 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
    * @param erasureWait how long a deletion waits for the erasure to become final on the node's ledger
    */
   public StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait) {
-    this(name, channel, false, chunkBytes, timeout, erasureWait);
+    this(name, channel, false, chunkBytes, timeout, erasureWait, DEFAULT_MIN_BYTES_PER_SECOND);
+  }
+
+  /**
+   * As {@link #StorageNodeClient(String, ClientChannel, int, Duration, Duration)}, with the least
+   * average rate a read or an upload must keep: one may take {@code timeout} plus its bytes at
+   * {@code minBytesPerSecond}, and fails beyond.
+   *
+   * @throws IllegalArgumentException if {@code timeout} or {@code minBytesPerSecond} is not positive
+   */
+  public StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait,
+      long minBytesPerSecond) {
+    this(name, channel, false, chunkBytes, timeout, erasureWait, minBytesPerSecond);
   }
 
   private StorageNodeClient(String name, ClientChannel channel, boolean owns, int chunkBytes, Duration timeout,
-      Duration erasureWait) {
+      Duration erasureWait, long minBytesPerSecond) {
     this.name = Objects.requireNonNull(name, "name");
     this.channel = Objects.requireNonNull(channel, "channel");
     this.ownsChannel = owns;
@@ -73,6 +92,10 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
     this.chunkBytes = chunkBytes;
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.erasureWait = Objects.requireNonNull(erasureWait, "erasureWait");
+    if (timeout.isNegative() || timeout.isZero() || minBytesPerSecond < 1) {
+      throw new IllegalArgumentException("timeout and minBytesPerSecond must be positive");
+    }
+    this.minBytesPerSecond = minBytesPerSecond;
   }
 
   /** A client over {@code channel} with 1 MiB chunks, 30 s per request and 10 s to wait for an erasure. */
@@ -95,7 +118,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
           + nodeKey.toHex().substring(0, 16) + " at " + address + ": " + e.getMessage(), e);
     }
     return new StorageNodeClient(io.medledger.access.ParticipantId.of(nodeKey).toHex(), c, true, DEFAULT_CHUNK_BYTES,
-        Duration.ofSeconds(30), Duration.ofSeconds(10));
+        Duration.ofSeconds(30), Duration.ofSeconds(10), DEFAULT_MIN_BYTES_PER_SECOND);
   }
 
   /** The node's name in messages and reports. */
@@ -111,6 +134,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   /** {@inheritDoc} The bytes go up in chunks; the node acknowledges once they hashed to the id and are durable. */
   @Override
   public Digest put(InputStream data) {
+    long start = System.nanoTime();
     long session = ByteBuffer.wrap(ok(call(StorageWire.longs(StorageWire.PUT_OPEN, UNKNOWN_LENGTH)), 16)).getLong();
     boolean committed = false;
     try {
@@ -119,10 +143,10 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
       long offset = 0;
       for (int n; (n = data.readNBytes(buf, 0, buf.length)) > 0; offset += n) {
         sha.update(buf, 0, n);
-        ok(call(StorageWire.putChunk(session, offset, buf, 0, n)), 0);
+        ok(call(StorageWire.putChunk(session, offset, buf, 0, n), left(start, offset + n, "the upload")), 0);
       }
       Digest id = Digest.of(sha.digest());
-      ok(call(StorageWire.putCommit(session, id)), 0);
+      ok(call(StorageWire.putCommit(session, id), left(start, offset, "the upload")), 0);
       committed = true;
       return id;
     } catch (IOException e) {
@@ -144,6 +168,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   /** {@inheritDoc} The node hashes its whole copy before sending the first chunk. */
   @Override
   public boolean read(Digest id, OutputStream out) {
+    long start = System.nanoTime();
     byte[] r = call(StorageWire.ids(StorageWire.GET_OPEN, id));
     if (refusal(r) == Refusal.NOT_FOUND) {
       return false;
@@ -155,12 +180,14 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
     long offset = 0;
     try {
       while (offset < size) {
-        byte[] c = call(StorageWire.getChunk(session, offset, chunkBytes));
+        byte[] c = call(StorageWire.getChunk(session, offset, chunkBytes),
+            left(start, offset + Math.min(chunkBytes, size - offset), "the read of " + id));
         ok(c, -1);
         int n = c.length - 1;
         if (n == 0 || n > chunkBytes || offset + n > size) {
           throw new BlobCorruptedException("storage node " + name + " sent a chunk of the wrong length for " + id);
         }
+        left(start, offset + n, "the read of " + id);
         sha.update(c, 1, n);
         out.write(c, 1, n);
         offset += n;
@@ -219,13 +246,38 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
     }
   }
 
+  /**
+   * How long the next request of a transfer begun at {@code start} (by {@link System#nanoTime})
+   * may wait once it brings the transfer to {@code bytes}: what is left of the request timeout plus
+   * those bytes at the least rate, and at most the request timeout.
+   *
+   * @throws BlobUnavailableException naming the node if nothing is left
+   */
+  private Duration left(long start, long bytes, String what) {
+    double allowed = timeout.toNanos() + bytes * 1e9 / minBytesPerSecond;
+    double left = allowed - (System.nanoTime() - start);
+    if (left <= 0) {
+      throw new BlobUnavailableException("storage node " + name + " is too slow: " + what + " of " + bytes
+          + " bytes so far took longer than " + timeout + " plus its bytes at " + minBytesPerSecond + " bytes/s");
+    }
+    return left >= timeout.toNanos() ? timeout : Duration.ofNanos((long) left);
+  }
+
   private byte[] call(byte[] request) {
+    return call(request, timeout);
+  }
+
+  private byte[] call(byte[] request, Duration wait) {
+    java.util.concurrent.CompletableFuture<byte[]> f = channel.request(request);
     try {
-      return channel.request(request).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return f.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new BlobUnavailableException("storage node " + name + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
-      throw new BlobUnavailableException("storage node " + name + " did not answer within " + timeout, e);
+      f.cancel(false);
+      throw new BlobUnavailableException("storage node " + name + (wait.compareTo(timeout) < 0
+          ? " is too slow: the transfer's deadline (" + timeout + " plus its bytes at " + minBytesPerSecond
+              + " bytes/s) passed" : " did not answer within " + timeout), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BlobUnavailableException("interrupted while waiting for storage node " + name, e);
@@ -235,7 +287,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   /** Sends a clean-up request without waiting (the node also drops idle sessions). */
   private void abandon(byte[] request) {
     try {
-      channel.request(request);
+      channel.request(request).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException ignored) {
       // the session times out on the node
     }

@@ -27,8 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The client side of the request channel: one TLS 1.3 connection to a node whose certificate must
  * be bound to {@code expectedNodeKey}; requests are matched to responses by id, several in flight.
- * At most {@link NettyEndpoint#MAX_IN_FLIGHT} requests wait at once (more fail at once).
- * Thread-safe.
+ * At most {@link NettyEndpoint#MAX_IN_FLIGHT} requests wait at once (more fail at once); a
+ * request whose future is completed by the caller (cancelled, or timed out with
+ * {@link CompletableFuture#orTimeout}) stops waiting and frees its place, and its late answer is
+ * dropped. Thread-safe.
  */
 public final class NettyClientChannel implements ClientChannel {
   private final EventLoopGroup group;
@@ -152,11 +154,17 @@ public final class NettyClientChannel implements ClientChannel {
     long id = ids.incrementAndGet();
     CompletableFuture<byte[]> f = new CompletableFuture<>();
     pending.put(id, f);
+    f.whenComplete((r, e) -> pending.remove(id, f));
     Framed.write(c, Framed.frame(id, new byte[0], request));
     if (!channel.isActive()) {
       failAll();
     }
     return f;
+  }
+
+  /** Requests waiting for their answer. */
+  int waiting() {
+    return pending.size();
   }
 
   /** Stops or resumes reading the node's responses (for tests of a client that does not read). */

@@ -1,0 +1,53 @@
+package io.medledger.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.node.PeerAddress;
+import io.medledger.node.RequestHandler;
+import io.medledger.node.TlsIdentity;
+import io.medledger.node.TransportLimits;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A node that never answers some requests: the client stops waiting for them (its callers time
+ * out), and each such request must give its place back, or after {@link NettyEndpoint#MAX_IN_FLIGHT}
+ * of them every request on the connection fails at once for as long as it stays open.
+ */
+@Timeout(60)
+class NettyClientChannelTest {
+  @Test
+  void aRequestTheCallerStopsWaitingForGivesItsPlaceBack() throws Exception {
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    RequestHandler silentOnZero = (who, req) -> req[0] == 0 ? new CompletableFuture<>()
+        : CompletableFuture.completedFuture(req);
+    try (NettyEndpoint ep = new NettyEndpoint(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(node),
+        client.publicKey()::equals, silentOnZero, TransportLimits.defaults());
+        NettyClientChannel ch = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client),
+            TransportLimits.defaults())) {
+      List<CompletableFuture<byte[]>> cancelled = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        CompletableFuture<byte[]> f = ch.request(new byte[] {0});
+        assertThrows(TimeoutException.class, () -> f.get(1, TimeUnit.MILLISECONDS));
+        f.cancel(false);
+        cancelled.add(f);
+      }
+      assertEquals(0, ch.waiting(), "cancelled requests still wait");
+      CompletableFuture<byte[]> timed = ch.request(new byte[] {0}).orTimeout(50, TimeUnit.MILLISECONDS);
+      assertThrows(ExecutionException.class, timed::get);
+      assertEquals(0, ch.waiting(), "a request timed out with orTimeout still waits");
+      assertArrayEquals(new byte[] {1, 2}, ch.request(new byte[] {1, 2}).get(10, TimeUnit.SECONDS));
+      assertEquals(0, ch.waiting());
+    }
+  }
+}
