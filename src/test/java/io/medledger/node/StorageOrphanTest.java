@@ -60,6 +60,11 @@ class StorageOrphanTest {
       refs.add(java.util.Arrays.stream(payloads).map(d -> new PendingBlobs.Reference(d, 1, d)).toList());
     }
 
+    /** A block with record {@code record} naming {@code payload} ({@code delta} 1), or its erasure (-1). */
+    synchronized void record(Digest payload, int delta, Digest record) {
+      refs.add(List.of(new PendingBlobs.Reference(payload, delta, record)));
+    }
+
     /** A block erasing a record that named {@code payloads}. */
     synchronized void erase(Digest... payloads) {
       refs.add(java.util.Arrays.stream(payloads).map(d -> new PendingBlobs.Reference(d, -1, d)).toList());
@@ -318,5 +323,26 @@ class StorageOrphanTest {
     Blocks other = new Blocks("b");
     StoreException e = assertThrows(StoreException.class, () -> service(other).close());
     assertTrue(e.getMessage().contains("referenced payloads"), e.getMessage());
+  }
+  /**
+   * Of records naming one payload (a chain written before the ledger refused copies), the first
+   * owns it: its erasure lets the payload be deleted though copies are not erased, and a copy's
+   * erasure never does.
+   */
+  @Test
+  void theFirstRecordNamingAPayloadOwnsIt() throws Exception {
+    try (StorageService s = service()) {
+      Digest id = stored(s, alice, bytes(1000));
+      Digest own = Sha256.hash(new byte[] {1});
+      Digest copy = Sha256.hash(new byte[] {2});
+      Digest another = Sha256.hash(new byte[] {3});
+      ledger.record(id, 1, own);
+      ledger.record(id, 1, copy);
+      ledger.record(id, -1, copy);
+      assertFalse(s.pending().erasable(id, copy), "a copy's erasure deletes nothing while the owner's record stands");
+      ledger.record(id, 1, another);
+      assertTrue(s.pending().erasable(id, own), "the owner's erasure reaches it though a copy stands");
+      assertFalse(s.pending().erasable(id, another));
+    }
   }
 }
