@@ -105,7 +105,7 @@ public final class AuditorClient {
   /** Whether {@code proof} holds against {@code header} and that header is on the verified chain. */
   public boolean verifyInclusion(LedgerInclusionProof proof, BlockHeader header) {
     LedgerConnection c = session.connection();
-    return header.height() <= c.height() && c.block(header.height()).header().equals(header)
+    return header.height() <= c.height() && c.header(header.height()).equals(header)
         && proof.verify(header);
   }
 
@@ -119,7 +119,7 @@ public final class AuditorClient {
     if (!c.chainId().equals(l.parameters().chainId()) || c.height() > l.height()) {
       return new ReceiptVerdict.Invalid("the commitment is not to this chain");
     }
-    BlockHeader h = l.block(c.height()).header();
+    BlockHeader h = l.header(c.height());
     if (h.ledgerSize() != c.logSize() || !h.ledgerRoot().equals(c.logRoot())) {
       return new ReceiptVerdict.Invalid("the commitment does not match header " + c.height() + " of this chain");
     }
@@ -135,7 +135,7 @@ public final class AuditorClient {
   public List<AccessEvent> accessTrail(ParticipantId patient) {
     LedgerConnection c = session.connection();
     PatientHistoryProof proof = c.patientHistory(patient);
-    ValidationResult<List<Entry>> v = proof.verify(c.block(proof.height()).header());
+    ValidationResult<List<Entry>> v = proof.verify(c.header(proof.height()));
     if (!v.isAccepted()) {
       throw new IllegalStateException("history of " + patient + " does not verify: " + v.reason());
     }

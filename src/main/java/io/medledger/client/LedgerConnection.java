@@ -63,8 +63,19 @@ public interface LedgerConnection {
   /** The height of the tip (-1 before genesis). */
   long height();
 
-  /** The certified block at {@code height}. */
+  /** The certified block at {@code height}, as one node serves it (verify it before trusting it). */
   CertifiedBlock block(long height);
+
+  /**
+   * The header of the block at {@code height}, to check a proof against: a connection to several
+   * nodes takes it only once a second node serves the same header, so one node cannot forge it.
+   * The default takes the header of {@link #block}.
+   *
+   * @throws UnconfirmedAnswerException if no second node serves the same header in time
+   */
+  default io.medledger.chain.BlockHeader header(long height) {
+    return block(height).header();
+  }
 
   /** The final entry with id {@code id}. */
   Optional<Entry> entry(Digest id);

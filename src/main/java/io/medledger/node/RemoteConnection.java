@@ -32,7 +32,7 @@ import io.medledger.client.KeyCard;
 import io.medledger.client.LedgerConnection;
 import io.medledger.client.ProxyFailureException;
 import io.medledger.client.RecordErasedException;
-import io.medledger.client.UnconfirmedEntryException;
+import io.medledger.client.UnconfirmedAnswerException;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.crypto.Digest;
@@ -61,6 +61,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The {@link LedgerConnection} of a client talking to remote nodes over mutually authenticated
@@ -228,10 +229,18 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * become the exceptions the interface names.
    */
   private <T> T ask(byte[] request, Function<LedgerWire.Reader, T> body) {
+    return answered(request, body).value();
+  }
+
+  /** An answer and the node that gave it. */
+  private record Answered<T>(ClientConfig.NodeEndpointConfig node, T value) {}
+
+  /** As {@link #ask}, naming the node that answered. */
+  private <T> Answered<T> answered(byte[] request, Function<LedgerWire.Reader, T> body) {
     RuntimeException failed = null;
     for (ClientConfig.NodeEndpointConfig n : nodes) {
       try {
-        return read(n, exchange(n, request, timeout), body);
+        return new Answered<>(n, read(n, exchange(n, request, timeout), body));
       } catch (NodeException | MalformedEncodingException | IllegalArgumentException e) {
         failed = failed == null || failed instanceof NodeException ? e : failed;
       }
@@ -394,40 +403,51 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Returns once another configured node locates entry {@code id} where {@code by} said it is
-   * final, asking them in turn for up to the read timeout (they may lag by a block); with no other
-   * node there is nothing to ask.
+   * final; see {@link #confirm(ClientConfig.NodeEndpointConfig, byte[], Function, Object, Supplier)}.
    *
-   * @throws UnconfirmedEntryException if none did in time
+   * @throws UnconfirmedAnswerException if none did in time
    */
   private void confirm(ClientConfig.NodeEndpointConfig by, Digest id, EntryLocation at) {
+    confirm(by, request(ClientWire.LOCATE).digest(id).toBytes(), RemoteConnection::location, at,
+        () -> "entry " + id + " final at " + at);
+  }
+
+  /**
+   * Returns once another configured node answers {@code request} with {@code expected}, as
+   * {@code by} did, asking them in turn for up to the read timeout (they may lag by a block); with
+   * no other node there is nothing to ask.
+   *
+   * @throws UnconfirmedAnswerException if none did in time
+   */
+  private <T> void confirm(ClientConfig.NodeEndpointConfig by, byte[] request,
+      Function<LedgerWire.Reader, Optional<T>> body, T expected, Supplier<String> what) {
     List<ClientConfig.NodeEndpointConfig> others = nodes.stream().filter(o -> !o.key().equals(by.key())).toList();
     if (others.isEmpty()) {
       return;
     }
-    byte[] req = request(ClientWire.LOCATE).digest(id).toBytes();
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, String> said = new LinkedHashMap<>();
     for (long pause = 20; ; pause = Math.min(2 * pause, 500)) {
       for (ClientConfig.NodeEndpointConfig o : others) {
         try {
-          Optional<EntryLocation> l = read(o, exchange(o, req, timeout), RemoteConnection::location);
-          if (l.isPresent() && l.get().equals(at)) {
+          Optional<T> got = read(o, exchange(o, request, timeout), body);
+          if (got.isPresent() && got.get().equals(expected)) {
             return;
           }
-          said.put(name(o), l.map(x -> "at " + x).orElse("not found"));
+          said.put(name(o), got.map(x -> "another answer").orElse("not found"));
         } catch (RuntimeException e) {
           said.put(name(o), String.valueOf(e.getMessage()));
         }
       }
       if (System.nanoTime() - deadline > 0) {
-        throw new UnconfirmedEntryException("node " + name(by) + " reported entry " + id + " final at " + at
+        throw new UnconfirmedAnswerException("node " + name(by) + " reported " + what.get()
             + ", but no other node confirmed it within " + timeout + ": " + said);
       }
       try {
         Thread.sleep(pause);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new MedLedgerException("interrupted while confirming entry " + id, e);
+        throw new MedLedgerException("interrupted while confirming " + what.get(), e);
       }
     }
   }
@@ -486,13 +506,26 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   @Override
   public CertifiedBlock block(long height) {
-    return ask(request(ClientWire.BLOCK).i64(height).toBytes(), in -> {
-      CertifiedBlock b = CertifiedBlock.decode(in.bytes(Limits.MAX_BLOCK_BYTES));
-      if (b.header().height() != height) {
-        throw new MalformedEncodingException("asked for block " + height + ", got " + b.header().height());
-      }
-      return b;
-    });
+    return ask(request(ClientWire.BLOCK).i64(height).toBytes(), in -> blockOf(in, height));
+  }
+
+  private static CertifiedBlock blockOf(LedgerWire.Reader in, long height) {
+    CertifiedBlock b = CertifiedBlock.decode(in.bytes(Limits.MAX_BLOCK_BYTES));
+    if (b.header().height() != height) {
+      throw new MalformedEncodingException("asked for block " + height + ", got " + b.header().height());
+    }
+    return b;
+  }
+
+  /** {@inheritDoc} Another configured node must serve the same header (it may lag, within the read timeout). */
+  @Override
+  public BlockHeader header(long height) {
+    byte[] req = request(ClientWire.BLOCK).i64(height).toBytes();
+    Answered<CertifiedBlock> a = answered(req, in -> blockOf(in, height));
+    BlockHeader h = a.value().header();
+    confirm(a.node(), req, in -> Optional.of(blockOf(in, height).header()), h,
+        () -> "header " + height + " (" + h.hash() + ")");
+    return h;
   }
 
   @Override
@@ -845,7 +878,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       throw new IllegalArgumentException("no final erasure of record " + record + " on the ledger");
     }
     PatientHistoryProof proof = patientHistory(rec.patient());
-    ValidationResult<List<Entry>> history = proof.verify(block(proof.height()).header());
+    ValidationResult<List<Entry>> history = proof.verify(header(proof.height()));
     if (!history.isAccepted()) {
       throw new MalformedEncodingException("the history of patient " + rec.patient() + " does not verify: "
           + history.reason());

@@ -12,7 +12,7 @@ import io.medledger.client.ClinicianClient;
 import io.medledger.client.GrantRequest;
 import io.medledger.client.PatientClient;
 import io.medledger.client.SmallFederation;
-import io.medledger.client.UnconfirmedEntryException;
+import io.medledger.client.UnconfirmedAnswerException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.federation.Federation;
@@ -75,12 +75,12 @@ class HostileFinalityTest {
             .node(otherKey.publicKey(), honest.boundAddress(), ServerRole.AUDIT)
             .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10)).build()) {
       ExecutionException e = assertThrows(ExecutionException.class, () -> c.submit(revocation).get());
-      assertInstanceOf(UnconfirmedEntryException.class, e.getCause());
+      assertInstanceOf(UnconfirmedAnswerException.class, e.getCause());
       assertTrue(e.getCause().getMessage().contains("not found"), e.getCause().getMessage());
 
       otherSays.set(new EntryLocation(8, 0, 42));
       e = assertThrows(ExecutionException.class, () -> c.submit(revocation).get());
-      assertInstanceOf(UnconfirmedEntryException.class, e.getCause(), "another node holds it elsewhere");
+      assertInstanceOf(UnconfirmedAnswerException.class, e.getCause(), "another node holds it elsewhere");
 
       otherSays.set(AT);
       assertEquals(AT, c.submit(revocation).get(), "confirmed by the other node");
