@@ -432,6 +432,10 @@ final class BlockProcessor {
       if (!prev.resourceType().equals(m.resourceType())) {
         return "an amendment keeps the resource type " + prev.resourceType();
       }
+      if (prev.lineage().size() >= Limits.MAX_AMENDMENT_DEPTH) {
+        return "amends a record whose lineage already holds " + Limits.MAX_AMENDMENT_DEPTH
+            + " records; write a new record instead";
+      }
       lineage.addAll(prev.lineage());
     }
     String denied = authorship(m, lineage, o, c);

@@ -836,7 +836,7 @@ final class LedgerState {
   private static RecordInfo decodeRecord(Digest id, byte[] b) {
     BinaryFieldReader r = new BinaryFieldReader(b);
     RecordInfo info = new RecordInfo(id, ParticipantId.fromDigest(r.digest("patient")),
-        r.string("type", Limits.MAX_ENTRY_BYTES), r.digestList("lineage", Integer.MAX_VALUE), r.i64("created"),
+        r.string("type", Limits.MAX_ENTRY_BYTES), r.digestList("lineage", Limits.MAX_AMENDMENT_DEPTH), r.i64("created"),
         r.bool("erased"));
     r.finish();
     return info;

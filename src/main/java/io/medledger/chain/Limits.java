@@ -38,4 +38,10 @@ public final class Limits {
   public static final int MAX_WITNESSES = 32;
   /** Longest FHIR resource type. */
   public static final int MAX_RESOURCE_TYPE = 64;
+  /**
+   * Most records in an amendment lineage: a record and those it amends, back to the first. The
+   * ledger keeps each record's lineage, so without a bound a chain of n amendments would cost the
+   * state n squared digests.
+   */
+  public static final int MAX_AMENDMENT_DEPTH = 256;
 }

@@ -93,7 +93,7 @@ public final class ProxyRules {
       throw new AccessRefusedException(AccessRight.RECORD_OWNER, "record " + rec.id() + " is not the granting patient's");
     }
     List<Digest> lineage = new ArrayList<>();
-    for (Optional<MedicalRecord> r = Optional.of(rec); r.isPresent() && lineage.size() < 10_000;
+    for (Optional<MedicalRecord> r = Optional.of(rec); r.isPresent() && lineage.size() < io.medledger.chain.Limits.MAX_AMENDMENT_DEPTH;
         r = r.get().amends().flatMap(a -> record(ledger, a))) {
       lineage.add(r.get().id());
     }

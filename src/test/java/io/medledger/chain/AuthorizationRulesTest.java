@@ -79,6 +79,20 @@ class AuthorizationRulesTest {
   }
 
   @Test
+  void anAmendmentLineageHoldsAtMostItsBound() {
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    MedicalRecord last = f.record(doc, alice, f.hospitalA, "Observation", "v0");
+    f.commit(last);
+    for (int i = 1; i < Limits.MAX_AMENDMENT_DEPTH; i++) {
+      last = f.amend(doc, alice, f.hospitalA, "Observation", "v" + i, last);
+      f.commit(last);
+    }
+    String refused = rejection(f.amend(doc, alice, f.hospitalA, "Observation", "one too many", last));
+    assertTrue(refused.contains("lineage already holds " + Limits.MAX_AMENDMENT_DEPTH), refused);
+    f.commit(f.record(doc, alice, f.hospitalA, "Observation", "a new record instead"));
+  }
+
+  @Test
   void recordScopedGrantsCoverTheRecordAndItsAmendments() {
     f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
     MedicalRecord r1 = f.record(doc, alice, f.hospitalA, "Observation", "one");
