@@ -773,6 +773,12 @@ public final class Node implements AutoCloseable {
           io.medledger.internal.node.StorageWire.refused(io.medledger.internal.node.StorageWire.Refusal.NOT_ALLOWED,
               "this node is a " + config.role().label() + " server, not a storage node"));
     }
+    if (!LedgerRequests.serves(request[0]) && !admitsClient(client)) {
+      // admitted at the handshake, removed since (ledger requests check the caller themselves)
+      return CompletableFuture.completedFuture(ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(),
+          "client " + io.medledger.access.ParticipantId.of(client) + " is neither an active participant nor a configured"
+              + " client"));
+    }
     try {
       switch (request[0]) {
         case ClientWire.SUBMIT: {

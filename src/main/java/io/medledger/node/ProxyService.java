@@ -205,12 +205,18 @@ final class ProxyService {
    *
    * @throws AccessRefusedException naming the missing right
    * @throws io.medledger.client.RecordErasedException if the record is erased
-   * @throws EnvelopeException if this proxy holds no fragment of the grant or the record no capsule
+   * @throws EnvelopeException if this proxy holds no fragment of the grant or the record no capsule,
+   *     or its server is no longer an active, unsuspended federation server of the ledger
    */
   ProxyResponse reencrypt(Digest accessEventId, Optional<ParticipantId> requester) {
     long t0 = System.nanoTime();
     boolean ok = false;
     try {
+      io.medledger.chain.Membership m = ledger.membership();
+      if (m.isSuspended(self) || m.federationServers().stream().noneMatch(s -> s.id().equals(self) && s.active())) {
+        throw new EnvelopeException("proxy " + self + " is not an active federation server of the ledger, so it"
+            + " re-encrypts nothing", self.toString(), null);
+      }
       ProxyRules.Permit p = ProxyRules.check(ledger, accessEventId, System.currentTimeMillis(), self.toString());
       if (requester.isPresent() && !requester.get().equals(p.event().accessor())) {
         throw new AccessRefusedException(AccessRight.GRANTEE, "access event " + accessEventId + " is not "

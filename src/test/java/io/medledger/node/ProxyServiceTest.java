@@ -126,6 +126,44 @@ class ProxyServiceTest {
     assertEquals(4, calls.size(), "every call is counted");
   }
 
+  /** The identity of the federation server {@code id}, found among the first keys the federation drew. */
+  private static Identity drawn(ParticipantId id) {
+    SecureRandom r = SmallFederation.seeded(SEED);
+    for (int i = 0; i < 32; i++) {
+      Identity x = Identity.generate(ParticipantKind.FEDERATION_SERVER, "server", r);
+      if (x.id().equals(id)) {
+        return x;
+      }
+    }
+    throw new AssertionError("no key of " + id + " among the first 32 drawn");
+  }
+
+  @Test
+  void aProxyWhoseServerWasRemovedReencryptsNothing() {
+    PatientClient anna = f.registerPatient("Anna");
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+    AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
+    lee.read(rec.id());
+    Digest event = anna.accessEvents().get(0).id();
+    Identity server = firstServer();
+    ProxyService s = new ProxyService(f.federationNodes().get(0).ledger(), server.id(), server.secretEncryptionKey(),
+        metrics, id -> f.directory().lookup(id));
+    s.replay();
+    assertTrue(s.holds(g.id()));
+    timed(s, event, Optional.of(lee.id()), true);
+
+    Identity other = drawn(f.federationNodes().get(1).id());
+    io.medledger.chain.MembershipChange remove = new io.medledger.chain.MembershipChange(
+        io.medledger.chain.MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, server.publicKey(),
+        Optional.empty(), System.currentTimeMillis(), List.of());
+    f.connection().submit(io.medledger.chain.Entry.sign(remove, f.connection().parameters().chainId(),
+        server.secretSigningKey(), other.secretSigningKey())).join();
+    io.medledger.pre.EnvelopeException e = assertThrows(io.medledger.pre.EnvelopeException.class,
+        () -> timed(s, event, Optional.of(lee.id()), false));
+    assertTrue(e.getMessage().contains("not an active federation server"), e.getMessage());
+  }
+
   @Test
   void aRemoteClientsReencryptionsAreBoundedPerClientAndRefillWithTime(@TempDir Path dir) {
     PatientClient anna = f.registerPatient("Anna");
