@@ -49,8 +49,17 @@ class NettyEndpointTest {
       for (int i = 0; i < n; i++) {
         fs.add(ch.request(new byte[] {(byte) i}));
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (handled.get() < n && System.nanoTime() < deadline) {
+      // until every request is handled or the node has paused reading (no progress for a second),
+      // well within the idle timeout, which would close a connection silent for longer
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int seen = -1;
+      long still = System.nanoTime();
+      while (handled.get() < n && System.nanoTime() < deadline
+          && (handled.get() != seen || System.nanoTime() - still < TimeUnit.SECONDS.toNanos(1))) {
+        if (handled.get() != seen) {
+          seen = handled.get();
+          still = System.nanoTime();
+        }
         Thread.sleep(20);
       }
       Thread.sleep(200); // the last answers reach the queue
