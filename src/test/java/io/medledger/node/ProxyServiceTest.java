@@ -91,15 +91,25 @@ class ProxyServiceTest {
     return r;
   }
 
-  @Test
-  void reencryptsOnlyForAFinalEventAndARemoteClientOnlyForItsOwn() {
+  /** A clinician's read of a patient's record under a treatment grant. */
+  private record Read(ClinicianClient lee, AccessGrant grant, Digest event) {}
+
+  private Read annaGrantsLeeAndLeeReads() {
     PatientClient anna = f.registerPatient("Anna");
     ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
-    ClinicianClient okafor = f.registerClinician("Dr Okafor", "Hospital B");
     MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
     AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
     lee.read(rec.id());
-    Digest event = anna.accessEvents().get(0).id();
+    return new Read(lee, g, anna.accessEvents().get(0).id());
+  }
+
+  @Test
+  void reencryptsOnlyForAFinalEventAndARemoteClientOnlyForItsOwn() {
+    Read read = annaGrantsLeeAndLeeReads();
+    ClinicianClient lee = read.lee();
+    ClinicianClient okafor = f.registerClinician("Dr Okafor", "Hospital B");
+    AccessGrant g = read.grant();
+    Digest event = read.event();
     Identity server = firstServer();
     FederationServer node = f.federationNodes().get(0);
     ProxyService s = new ProxyService(node.ledger(), server.id(), server.secretEncryptionKey(), metrics,
@@ -140,12 +150,10 @@ class ProxyServiceTest {
 
   @Test
   void aProxyWhoseServerWasRemovedReencryptsNothing() {
-    PatientClient anna = f.registerPatient("Anna");
-    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
-    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
-    AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
-    lee.read(rec.id());
-    Digest event = anna.accessEvents().get(0).id();
+    Read read = annaGrantsLeeAndLeeReads();
+    ClinicianClient lee = read.lee();
+    AccessGrant g = read.grant();
+    Digest event = read.event();
     Identity server = firstServer();
     ProxyService s = new ProxyService(f.federationNodes().get(0).ledger(), server.id(), server.secretEncryptionKey(),
         metrics, id -> f.directory().lookup(id));
