@@ -111,6 +111,12 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         genesis, genesisHash, keySource, consensus, limits, t, storage, anchoring);
   }
 
+  /** This configuration with the client keys {@code keys} admitted besides the ledger's participants. */
+  public NodeConfig withClients(List<Ed25519PublicKey> keys) {
+    return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, keys, dataDirectory,
+        genesis, genesisHash, keySource, consensus, limits, tiles, storage, anchoring);
+  }
+
   /** This configuration with the client limits {@code l}. */
   public NodeConfig withLimits(NodeLimits l) {
     return new NodeConfig(chain, role, institution, ledgerKey, listen, clientListen, peers, clients, dataDirectory,

@@ -103,15 +103,15 @@ class NodeRuntimeTest {
     Path d = t.nodeDirectories().get(0);
     NodeConfig c = NodeConfig.read(d.resolve("node.json"));
     NodeConfig.NodeLimits l = c.limits();
+    io.medledger.crypto.Ed25519PublicKey greedy = Ed25519PrivateKey.generate(RANDOM).publicKey();
+    io.medledger.crypto.Ed25519PublicKey other = Ed25519PrivateKey.generate(RANDOM).publicKey();
     NodeConfig limited = c.withLimits(new NodeConfig.NodeLimits(l.maxPendingSubmissions(), l.maxRequestBytes(), 3,
-        l.clientRequestsPerSecond()));
+        l.clientRequestsPerSecond())).withClients(List.of(greedy, other));
     NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
     // alone on a network of its own: no quorum, so every submission stays pending
     Node alone = Node.start(limited, k, new LocalNetwork().attach(k.ledgerKey()), true, NodeMetrics.NONE);
     nodes.add(alone);
     io.medledger.crypto.Digest chain = alone.ledger().parameters().chainId();
-    io.medledger.crypto.Ed25519PublicKey greedy = Ed25519PrivateKey.generate(RANDOM).publicKey();
-    io.medledger.crypto.Ed25519PublicKey other = Ed25519PrivateKey.generate(RANDOM).publicKey();
     List<CompletableFuture<byte[]>> held = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       held.add(alone.handleRequest(greedy, submitRequest(patient(chain))));
