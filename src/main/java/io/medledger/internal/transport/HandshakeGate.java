@@ -61,11 +61,6 @@ final class HandshakeGate {
     return members.contains(address);
   }
 
-  /** As {@link #enter(InetAddress, boolean, long)} for an address that is not a member's. */
-  String enter(InetAddress address, long nowNanos) {
-    return enter(address, false, nowNanos);
-  }
-
   /**
    * Why a handshake from {@code address} may not begin at {@code nowNanos}, or null after counting
    * it among the members' slots if {@code member}, else among everyone else's.
@@ -95,11 +90,6 @@ final class HandshakeGate {
       total++;
     }
     return null;
-  }
-
-  /** As {@link #leave(InetAddress, boolean)} for an address that was not a member's. */
-  void leave(InetAddress address) {
-    leave(address, false);
   }
 
   /** A handshake counted by {@link #enter} with the same {@code member} finished or its connection closed. */

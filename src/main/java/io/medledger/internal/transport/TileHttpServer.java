@@ -320,11 +320,6 @@ public final class TileHttpServer implements AutoCloseable {
     return prefix;
   }
 
-  /** Connections open now (tests). */
-  int connections() {
-    return group.submit(() -> connections).syncUninterruptibly().getNow();
-  }
-
   /** Stops at once: the listening socket and every connection are closed. */
   @Override
   public void close() {

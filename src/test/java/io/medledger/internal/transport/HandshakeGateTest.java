@@ -21,12 +21,12 @@ class HandshakeGateTest {
     HandshakeGate g = new HandshakeGate();
     InetAddress a = at(0, 1);
     for (int i = 0; i < HandshakeGate.MAX_PER_ADDRESS; i++) {
-      assertNull(g.enter(a, 0));
+      assertNull(g.enter(a, false, 0));
     }
-    assertNotNull(g.enter(a, 0), "one more from the same address waits for a slot");
-    assertNull(g.enter(at(0, 2), 0), "another address is not held back");
-    g.leave(a);
-    assertNull(g.enter(a, 0), "a finished handshake frees its slot");
+    assertNotNull(g.enter(a, false, 0), "one more from the same address waits for a slot");
+    assertNull(g.enter(at(0, 2), false, 0), "another address is not held back");
+    g.leave(a, false);
+    assertNull(g.enter(a, false, 0), "a finished handshake frees its slot");
     assertEquals(HandshakeGate.MAX_PER_ADDRESS + 1, g.inProgress());
   }
 
@@ -37,9 +37,9 @@ class HandshakeGateTest {
     int begun = 0;
     // ten seconds of attempts, 1,000 a second, each finished at once
     for (long t = 0; t < 10 * SECOND; t += SECOND / 1000) {
-      if (g.enter(a, t) == null) {
+      if (g.enter(a, false, t) == null) {
         begun++;
-        g.leave(a);
+        g.leave(a, false);
       }
     }
     int bound = HandshakeGate.PER_ADDRESS_PER_SECOND * 11;
@@ -52,20 +52,20 @@ class HandshakeGateTest {
     HandshakeGate g = new HandshakeGate();
     int admitted = 0;
     for (int i = 0; i < 2 * HandshakeGate.MAX_TOTAL; i++) {
-      if (g.enter(at(i >> 8, i & 0xff), 0) == null) {
+      if (g.enter(at(i >> 8, i & 0xff), false, 0) == null) {
         admitted++;
       }
     }
     assertEquals(HandshakeGate.MAX_TOTAL, admitted);
-    assertTrue(g.enter(at(100, 1), 0).contains("in progress"));
-    g.leave(at(0, 0));
-    assertNull(g.enter(at(100, 1), 0));
+    assertTrue(g.enter(at(100, 1), false, 0).contains("in progress"));
+    g.leave(at(0, 0), false);
+    assertNull(g.enter(at(100, 1), false, 0));
     // many addresses come and go: the gate forgets those with nothing open
     HandshakeGate h = new HandshakeGate();
     for (int i = 0; i < 50_000; i++) {
       InetAddress x = InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i});
-      assertNull(h.enter(x, (long) i * 1000));
-      h.leave(x);
+      assertNull(h.enter(x, false, (long) i * 1000));
+      h.leave(x, false);
     }
     assertEquals(0, h.inProgress());
     assertTrue(h.addresses() <= 4096, h.addresses() + " addresses remembered");
@@ -77,13 +77,13 @@ class HandshakeGateTest {
     g.members(java.util.Set.of(member));
     assertTrue(g.member(member));
     for (int i = 0; i < HandshakeGate.MAX_TOTAL; i++) {
-      assertNull(g.enter(at(i >> 8, i & 0xff), 0));
+      assertNull(g.enter(at(i >> 8, i & 0xff), false, 0));
     }
-    assertNotNull(g.enter(at(100, 1), 0), "strangers' slots are full");
+    assertNotNull(g.enter(at(100, 1), false, 0), "strangers' slots are full");
     assertNull(g.enter(member, g.member(member), 0), "a member still begins its handshake");
     assertEquals(HandshakeGate.MAX_TOTAL + 1, g.inProgress());
     g.leave(member, true);
-    assertNotNull(g.enter(at(100, 1), 0), "a member's slot, freed, is not a stranger's");
+    assertNotNull(g.enter(at(100, 1), false, 0), "a member's slot, freed, is not a stranger's");
     // the members' own slots are bounded too, and so is each member's address
     HandshakeGate h = new HandshakeGate();
     java.util.Set<InetAddress> many = new java.util.HashSet<>();
