@@ -159,15 +159,29 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
     }
   }
 
+  /**
+   * {@inheritDoc} The whole blob is held in memory, up to the size the node declares (at most
+   * what one array holds): to read from a node that is not trusted with this much memory, use
+   * {@link #read} with a bounded stream, or a {@link io.medledger.storage.ReplicatedBlobStore}.
+   *
+   * @throws BlobCorruptedException also if the node declares a size no array holds
+   */
   @Override
   public Optional<byte[]> get(Digest id) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    return read(id, out) ? Optional.of(out.toByteArray()) : Optional.empty();
+    return read(id, out, MAX_IN_MEMORY) ? Optional.of(out.toByteArray()) : Optional.empty();
   }
+
+  /** The most bytes one array holds. */
+  private static final long MAX_IN_MEMORY = Integer.MAX_VALUE - 8;
 
   /** {@inheritDoc} The node hashes its whole copy before sending the first chunk. */
   @Override
   public boolean read(Digest id, OutputStream out) {
+    return read(id, out, Long.MAX_VALUE);
+  }
+
+  private boolean read(Digest id, OutputStream out, long maxSize) {
     long start = System.nanoTime();
     byte[] r = call(StorageWire.ids(StorageWire.GET_OPEN, id));
     if (refusal(r) == Refusal.NOT_FOUND) {
@@ -176,6 +190,11 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
     ByteBuffer b = ByteBuffer.wrap(ok(r, 16));
     long session = b.getLong();
     long size = b.getLong();
+    if (size < 0 || size > maxSize) {
+      abandon(StorageWire.longs(StorageWire.GET_CLOSE, session));
+      throw new BlobCorruptedException("storage node " + name + " declares " + size + " bytes for " + id
+          + (size < 0 ? "" : ", more than one array holds"));
+    }
     MessageDigest sha = Sha256.newMessageDigest();
     long offset = 0;
     try {

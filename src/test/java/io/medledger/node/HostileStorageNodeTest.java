@@ -9,6 +9,7 @@ import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.StorageWire;
+import io.medledger.storage.BlobCorruptedException;
 import io.medledger.storage.BlobUnavailableException;
 import io.medledger.storage.InMemoryBlobStore;
 import io.medledger.storage.ReplicatedBlobStore;
@@ -159,5 +160,29 @@ class HostileStorageNodeTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertTrue(client(node).read(ID, out));
     assertTrue(Arrays.equals(PAYLOAD, out.toByteArray()));
+  }
+  @Test
+  void aSizeNoArrayHoldsIsRefusedBeforeAnyChunkIsAsked() {
+    AtomicInteger asked = new AtomicInteger();
+    ClientChannel boastful = new ClientChannel() {
+      @Override
+      public CompletableFuture<byte[]> request(byte[] request) {
+        asked.incrementAndGet();
+        return CompletableFuture.completedFuture(request[0] == StorageWire.GET_OPEN
+            ? StorageWire.okLongs(1, Long.MAX_VALUE) : new byte[] {ClientWire.OK, 1});
+      }
+
+      @Override
+      public boolean isOpen() {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    };
+    StorageNodeClient c = new StorageNodeClient("boastful", boastful, 1024, REQUEST_TIMEOUT, Duration.ofSeconds(1));
+    BlobCorruptedException e = assertThrows(BlobCorruptedException.class, () -> c.get(ID));
+    assertTrue(e.getMessage().contains("more than one array holds"), e.getMessage());
+    assertEquals(2, asked.get(), "the open, and the close of its session; no chunk");
   }
 }
