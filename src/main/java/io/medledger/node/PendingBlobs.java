@@ -23,7 +23,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,7 +159,7 @@ final class PendingBlobs implements AutoCloseable {
   private final Clock clock;
   private final Map<Digest, Pending> pending = new LinkedHashMap<>();
   /** Each uploader's pending bytes plus what their open uploads reserved. */
-  private final Map<Ed25519PublicKey, Long> charged = new HashMap<>();
+  private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> charged = new io.medledger.internal.KeyedCounts<>();
   private FileChannel journal;
   private long journalRecords;
   /** Whether the index's tip was found on the ledger (it may be ahead of a ledger that lost blocks). */
@@ -211,22 +210,17 @@ final class PendingBlobs implements AutoCloseable {
    * blobs and open uploads leave less. Release it with {@link #release}.
    */
   synchronized boolean reserve(Ed25519PublicKey uploader, long size) {
-    long c = charged.getOrDefault(uploader, 0L);
-    if (c + charge(size) > quota) {
-      return false;
-    }
-    charged.put(uploader, c + charge(size));
-    return true;
+    return charged.tryAdd(uploader, charge(size), quota);
   }
 
   /** Returns a reservation of {@link #reserve}. */
   synchronized void release(Ed25519PublicKey uploader, long size) {
-    uncharge(uploader, charge(size));
+    charged.remove(uploader, charge(size));
   }
 
   /** Bytes counted against {@code uploader}: pending blobs and open uploads' reservations. */
   synchronized long charged(Ed25519PublicKey uploader) {
-    return charged.getOrDefault(uploader, 0L);
+    return charged.get(uploader);
   }
 
   /**
@@ -269,7 +263,7 @@ final class PendingBlobs implements AutoCloseable {
     Pending p = new Pending(uploader, size, clock.millis());
     append(id, p);
     pending.put(id, p);
-    charged.merge(uploader, charge(size), Long::sum);
+    charged.add(uploader, charge(size));
     return true;
   }
 
@@ -277,7 +271,7 @@ final class PendingBlobs implements AutoCloseable {
   synchronized void forget(Digest id) {
     Pending p = pending.remove(id);
     if (p != null) {
-      uncharge(p.uploader(), charge(p.size()));
+      charged.remove(p.uploader(), charge(p.size()));
     }
   }
 
@@ -382,10 +376,6 @@ final class PendingBlobs implements AutoCloseable {
     return k;
   }
 
-  private void uncharge(Ed25519PublicKey uploader, long amount) {
-    charged.computeIfPresent(uploader, (k, v) -> v - amount <= 0 ? null : v - amount);
-  }
-
   /** The journal record of {@code uploader}'s upload of blob {@code id} (for tests). */
   static byte[] record(Digest id, Ed25519PublicKey uploader, long size, long uploadedMillis) {
     return encode(id, new Pending(uploader, size, uploadedMillis));
@@ -434,7 +424,7 @@ final class PendingBlobs implements AutoCloseable {
         // a time in the future (a wrong clock, or damage) counts from now: the blob is neither kept for good nor early
         Pending p = new Pending(uploader, onDisk.getAsLong(), Math.min(at, clock.millis()));
         pending.put(id, p);
-        charged.merge(uploader, charge(p.size()), Long::sum);
+        charged.add(uploader, charge(p.size()));
       }
     } catch (NoSuchFileException e) {
       return;

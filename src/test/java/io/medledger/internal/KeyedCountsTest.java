@@ -27,6 +27,18 @@ class KeyedCountsTest {
   }
 
   @Test
+  void amountsCountAgainstTheirCapToo() {
+    KeyedCounts<String> c = new KeyedCounts<>();
+    assertTrue(c.tryAdd("a", 600, 1000));
+    assertFalse(c.tryAdd("a", 401, 1000), "past the cap");
+    assertTrue(c.tryAdd("a", 400, 1000), "up to it");
+    c.add("a", 500); // counted before a restart, whatever the cap
+    assertEquals(1500, c.get("a"));
+    c.remove("a", 2000);
+    assertEquals(0, c.get("a"), "never below none");
+  }
+
+  @Test
   void concurrentAddsNeverPassTheCap() throws Exception {
     KeyedCounts<String> c = new KeyedCounts<>();
     AtomicInteger added = new AtomicInteger();

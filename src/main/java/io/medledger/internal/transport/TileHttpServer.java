@@ -1,5 +1,7 @@
 package io.medledger.internal.transport;
 
+import io.medledger.internal.KeyedCounts;
+import io.medledger.internal.PeerBudget;
 import io.medledger.tlog.LogResources;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -29,8 +31,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -73,26 +73,12 @@ public final class TileHttpServer implements AutoCloseable {
   private final LogResources resources;
   private final EventLoopGroup group;
   private final Channel server;
-  /** Per remote address: open connections and the request bucket. Event loop only. */
-  private final Map<InetAddress, Client> clients = new HashMap<>();
+  /** Open connections per remote address. */
+  private final KeyedCounts<InetAddress> open = new KeyedCounts<>();
+  /** Requests per remote address. Event loop only. */
+  private final PeerBudget<InetAddress> requests = new PeerBudget<>(REQUESTS_PER_SECOND, REQUESTS_PER_SECOND);
+  /** Open connections. Event loop only. */
   private int connections;
-
-  private static final class Client {
-    int open;
-    double tokens = REQUESTS_PER_SECOND;
-    long at = System.nanoTime();
-
-    boolean take() {
-      long now = System.nanoTime();
-      tokens = Math.min(REQUESTS_PER_SECOND, tokens + (now - at) * 1e-9 * REQUESTS_PER_SECOND);
-      at = now;
-      if (tokens < 1) {
-        return false;
-      }
-      tokens -= 1;
-      return true;
-    }
-  }
 
   private TileHttpServer(InetSocketAddress bind, String prefix, LogResources resources) {
     this.prefix = prefix;
@@ -139,41 +125,31 @@ public final class TileHttpServer implements AutoCloseable {
   /** On the event loop: admits {@code ch} within the bounds, or closes it before anything is read. */
   private void accept(SocketChannel ch) {
     InetAddress from = ch.remoteAddress().getAddress();
-    if (clients.size() >= 4 * MAX_CONNECTIONS) {
-      clients.values().removeIf(x -> x.open == 0); // forgets the rates of addresses with nothing open
-    }
-    Client c = clients.computeIfAbsent(from, a -> new Client());
-    if (connections >= MAX_CONNECTIONS || c.open >= MAX_CONNECTIONS_PER_ADDRESS) {
-      if (c.open == 0) {
-        clients.remove(from);
-      }
+    if (connections >= MAX_CONNECTIONS || !open.tryAdd(from, MAX_CONNECTIONS_PER_ADDRESS)) {
       ch.close();
       return;
     }
-    c.open++;
     connections++;
     ch.closeFuture().addListener(f -> {
       connections--;
-      if (--c.open == 0 && c.tokens >= REQUESTS_PER_SECOND - 1) {
-        clients.remove(from);
-      }
+      open.remove(from);
     });
     ch.pipeline()
         .addLast("idle", new IdleStateHandler(0, 0, IDLE_MILLIS, TimeUnit.MILLISECONDS))
         .addLast("http", new HttpServerCodec(MAX_LINE_BYTES, MAX_HEADER_BYTES, 8192))
-        .addLast("tiles", new Conn(c));
+        .addLast("tiles", new Conn(from));
   }
 
   /** One connection: one request at a time, answered in order. */
   private final class Conn extends SimpleChannelInboundHandler<HttpObject> {
-    private final Client client;
+    private final InetAddress from;
     private ScheduledFuture<?> deadline;
     /** The request whose head arrived and whose end has not. */
     private HttpRequest request;
     private long queued;
 
-    Conn(Client client) {
-      this.client = client;
+    Conn(InetAddress from) {
+      this.from = from;
     }
 
     @Override
@@ -214,7 +190,7 @@ public final class TileHttpServer implements AutoCloseable {
           deadline.cancel(false);
         }
         boolean keepAlive = HttpUtil.isKeepAlive(r);
-        if (client.take()) {
+        if (requests.take(from, System.nanoTime() / 1_000_000)) {
           answer(ctx, respond(r), keepAlive);
         } else {
           FullHttpResponse busy = status(HttpResponseStatus.TOO_MANY_REQUESTS);
