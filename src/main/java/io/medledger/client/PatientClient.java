@@ -63,9 +63,12 @@ public final class PatientClient {
 
   /**
    * Registers a new patient (self-signed registration; its keys are published) and returns its
-   * client. Keep the identity: export it with {@link Identity#exportEncrypted}.
+   * client. Keep the identity: export it with {@link Identity#exportEncrypted}. Over the node
+   * runtime, {@code connection} must be one whose key the nodes let register patients (a node's
+   * configured client, such as an institution's registration gateway), not the patient's own.
    *
-   * @throws EntryRejectedException if the key is already registered
+   * @throws EntryRejectedException if the key is already registered, or the connection may not
+   *     register patients
    */
   public static PatientClient register(LedgerConnection connection, Identity patient) {
     if (patient.kind() != ParticipantKind.PATIENT) {

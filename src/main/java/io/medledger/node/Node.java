@@ -540,14 +540,18 @@ public final class Node implements AutoCloseable {
   public CompletableFuture<Finality> submit(byte[] encodedEntry) {
     Entry e;
     try {
-      if (encodedEntry.length > Limits.MAX_ENTRY_BYTES) {
-        throw new MalformedEncodingException("larger than an entry may be");
-      }
-      e = Entry.decode(encodedEntry);
+      e = decodeSubmitted(encodedEntry);
     } catch (MalformedEncodingException ex) {
       return refused(SubmissionRefusedException.Cause.MALFORMED, "not an entry: " + ex.getMessage());
     }
     return submit(e);
+  }
+
+  private static Entry decodeSubmitted(byte[] encodedEntry) {
+    if (encodedEntry.length > Limits.MAX_ENTRY_BYTES) {
+      throw new MalformedEncodingException("larger than an entry may be");
+    }
+    return Entry.decode(encodedEntry);
   }
 
   private CompletableFuture<Finality> refused(SubmissionRefusedException.Cause cause, String why) {
@@ -782,9 +786,21 @@ public final class Node implements AutoCloseable {
     try {
       switch (request[0]) {
         case ClientWire.SUBMIT: {
-          byte[] entry = java.util.Arrays.copyOfRange(request, 1, request.length);
+          Entry entry = null;
+          String malformed = null;
+          try {
+            entry = decodeSubmitted(java.util.Arrays.copyOfRange(request, 1, request.length));
+          } catch (MalformedEncodingException ex) {
+            malformed = ex.getMessage();
+          }
           CompletableFuture<Finality> submitted;
-          if (pendingByClient.tryAdd(client, config.limits().maxPendingPerClient())) {
+          if (entry == null) {
+            submitted = refused(SubmissionRefusedException.Cause.MALFORMED, "not an entry: " + malformed);
+          } else if (entry.kind() == io.medledger.chain.EntryKind.PATIENT_REGISTRATION && !registersPatients(client)) {
+            submitted = refused(SubmissionRefusedException.Cause.RULE, "client "
+                + io.medledger.access.ParticipantId.of(client) + " may not register patients at this node: only its"
+                + " configured clients and its operator do");
+          } else if (pendingByClient.tryAdd(client, config.limits().maxPendingPerClient())) {
             submitted = submit(entry);
             submitted.whenComplete((f, t) -> pendingByClient.remove(client));
           } else {
@@ -851,6 +867,16 @@ public final class Node implements AutoCloseable {
     Optional<io.medledger.merkle.InclusionProof> proof = id.flatMap(ledger::locate)
         .filter(l -> l.ledgerIndex() < size && size <= tiles.size()).map(l -> tiles.inclusionProof(l.ledgerIndex(), size));
     return Optional.of(new CheckpointProof(latest.get(), checkpoints.bindings(), proof));
+  }
+
+  /**
+   * Whether {@code client} may submit patient registrations here: a configured client key (an
+   * institution's gateway) or this node's own key. A registration is self-signed, so whoever
+   * submits one creates a participant; an admitted participant who could submit them would mint
+   * keys of its own, each with its own per-key bounds.
+   */
+  public boolean registersPatients(Ed25519PublicKey client) {
+    return config.clients().contains(client) || client.equals(keys.ledgerKey());
   }
 
   /**
