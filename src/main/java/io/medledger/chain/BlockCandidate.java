@@ -26,6 +26,13 @@ public record BlockCandidate(VerifiedBlock block, List<RejectedEntry> rejected, 
    *
    * @param entry the entry
    * @param reason the validation failure
+   * @param forged whether it was left out for its signatures, which no state makes valid (an
+   *     honest node passes no such entry on)
    */
-  public record RejectedEntry(Entry entry, String reason) {}
+  public record RejectedEntry(Entry entry, String reason, boolean forged) {
+    /** An entry left out for a rule that depends on the state (not {@code forged}). */
+    public RejectedEntry(Entry entry, String reason) {
+      this(entry, reason, false);
+    }
+  }
 }

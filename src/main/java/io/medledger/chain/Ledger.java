@@ -818,7 +818,7 @@ public final class Ledger implements AutoCloseable {
       for (int i = 0; i < encoded.size(); i++) {
         EncodedEntry e = encoded.get(i);
         if (!ok[i]) {
-          rejected.add(new BlockCandidate.RejectedEntry(e.entry, "missing or invalid signature"));
+          rejected.add(new BlockCandidate.RejectedEntry(e.entry, "missing or invalid signature", true));
           continue;
         }
         if (included.size() >= params.maxBlockEntries() || bytes + 4 + e.encoded.length > params.maxBlockBytes()) {

@@ -87,6 +87,18 @@ public interface ConsensusApp<B> {
   /** The proposer (bookkeeper) the block names, or empty when it names no known participant. */
   java.util.Optional<io.medledger.crypto.Ed25519PublicKey> proposer(B block);
 
+  /**
+   * Whether pending entry {@code entry}, which the latest {@link #propose} left out, was left out
+   * for what no honest node passes on, whatever the state: it is not an entry, or a signature in it
+   * does not verify. Nodes hand their protocol only entries they checked, so the protocol charges
+   * such an entry to the member that gossiped it, as it charges a bad signature on that member's
+   * own messages. Asked only right after {@link #propose}, for entries it left out. The default
+   * says no.
+   */
+  default boolean forged(byte[] entry) {
+    return false;
+  }
+
   /** The encoded entries of the block, so that they can leave the pending pool. */
   List<byte[]> entries(B block);
 

@@ -16,6 +16,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.crypto.Sha256;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -43,6 +44,8 @@ public final class LedgerApp implements ConsensusApp<Block> {
   static final long PREDECODED_BYTES = 64L << 20;
 
   private final Ledger ledger;
+  /** The pending entries the latest {@link #propose} left out as undecodable or for their signatures. */
+  private java.util.Set<Digest> lastForged = java.util.Set.of();
   private final Map<Digest, VerifiedBlock> verified = new LinkedHashMap<>(32, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Digest, VerifiedBlock> e) {
@@ -227,11 +230,14 @@ public final class LedgerApp implements ConsensusApp<Block> {
   @Override
   public Block propose(ProposalContext ctx, List<byte[]> pending) {
     List<Entry> entries = new ArrayList<>(pending.size());
+    List<byte[]> decoded = new ArrayList<>(pending.size());
+    java.util.Set<Digest> forgedNow = new java.util.HashSet<>();
     for (byte[] p : pending) {
       try {
         entries.add(Entry.decode(p));
+        decoded.add(p);
       } catch (MalformedEncodingException e) {
-        continue;
+        forgedNow.add(Sha256.hash(p));
       }
     }
     ValidationResult<BlockCandidate> r = ledger.propose(ParticipantId.of(ctx.proposer()), ctx.round(),
@@ -239,9 +245,30 @@ public final class LedgerApp implements ConsensusApp<Block> {
     if (r instanceof ValidationResult.Rejected<BlockCandidate> rej) {
       throw new IllegalStateException("the ledger refuses this node as bookkeeper: " + rej.reason());
     }
-    VerifiedBlock vb = ((ValidationResult.Accepted<BlockCandidate>) r).value().block();
+    BlockCandidate candidate = ((ValidationResult.Accepted<BlockCandidate>) r).value();
+    java.util.Map<Entry, byte[]> raw = null;
+    for (BlockCandidate.RejectedEntry x : candidate.rejected()) {
+      if (x.forged()) {
+        if (raw == null) {
+          raw = new java.util.IdentityHashMap<>();
+          for (int i = 0; i < entries.size(); i++) {
+            raw.put(entries.get(i), decoded.get(i));
+          }
+        }
+        byte[] p = raw.get(x.entry());
+        forgedNow.add(Sha256.hash(p != null ? p : x.entry().encode()));
+      }
+    }
+    lastForged = forgedNow;
+    VerifiedBlock vb = candidate.block();
     verified.put(vb.block().hash(), vb);
     return vb.block();
+  }
+
+  /** Whether the latest {@link #propose} left {@code entry} out as undecodable or for its signatures. */
+  @Override
+  public boolean forged(byte[] entry) {
+    return !lastForged.isEmpty() && lastForged.contains(Sha256.hash(entry));
   }
 
   @Override

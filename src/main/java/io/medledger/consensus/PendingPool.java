@@ -92,16 +92,21 @@ final class PendingPool {
     return true;
   }
 
-  /** Removes the entry with digest {@code d}, if pending. */
-  void remove(Digest d) {
+  /**
+   * Removes the entry with digest {@code d}, if pending; returns the peer that gossiped it, or null
+   * (not pending, or submitted here).
+   */
+  Ed25519PublicKey remove(Digest d) {
     Pending p = pool.remove(d);
     local.remove(d);
-    if (p != null) {
-      bytes -= p.entry.length;
-      if (p.from != null) {
-        bySender.computeIfPresent(p.from, (k, c) -> c <= 1 ? null : c - 1);
-      }
+    if (p == null) {
+      return null;
     }
+    bytes -= p.entry.length;
+    if (p.from != null) {
+      bySender.computeIfPresent(p.from, (k, c) -> c <= 1 ? null : c - 1);
+    }
+    return p.from;
   }
 
   /** Records a committed entry: it leaves the pool and is refused while it is recent. */

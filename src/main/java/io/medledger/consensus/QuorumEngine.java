@@ -931,7 +931,13 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       for (byte[] e : batch) {
         Digest d = Sha256.hash(e);
         if (!kept.contains(d)) {
-          pool.remove(d);
+          Ed25519PublicKey gossiper = pool.remove(d);
+          // an honest member gossips only entries it checked, so one no honest node would pass on
+          // is charged to its gossiper like a bad signature on its own messages
+          if (gossiper != null && app.forged(e)) {
+            forged.allows(gossiper, now); // tracks it again if forgotten
+            forged.charge(gossiper, 1);
+          }
         }
       }
       if (chosen.isEmpty()) {

@@ -89,6 +89,91 @@ class EntryGossipTest {
     assertArrayEquals(entry(2), one.get(0));
   }
 
+  /** {@link #entry} with its signature's last byte flipped: decodable, never valid. */
+  private byte[] forgedEntry(long nonce) {
+    byte[] e = entry(nonce);
+    e[e.length - 1] ^= 1;
+    return e;
+  }
+
+  /**
+   * How many signature checks the proposer of height 1 makes on a signed status from {@code member}
+   * (then from {@code other}), after {@code member} gossiped {@code batch} and the proposer proposed.
+   */
+  private int[] statusChecksAfterGossip(Ed25519PrivateKey member, Ed25519PrivateKey other, List<byte[]> batch) {
+    Ed25519PublicKey proposerKey = QuorumEngine.proposerOf(membership, 1, 0);
+    Ed25519PrivateKey me = keys.get(membership.federation().indexOf(proposerKey));
+    MutableClock clock = new MutableClock(T0);
+    java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+    SignatureVerifier counting = (k, m, sig) -> {
+      checks.incrementAndGet();
+      return k.verify(m, sig);
+    };
+    ConsensusProtocol p = Protocols.create(BftProtocol.NAME,
+        new SimApp(chainId, membership, new SimLedger(), 1_000),
+        new ConsensusContext(me, clock, new SplittableRandom(1), new InMemorySafetyStore(), counting),
+        Simulation.defaultConfig());
+    List<Action> actions = new ArrayList<>(p.handle(new Event.Start()));
+    actions.addAll(p.handle(new Event.MessageReceived(member.publicKey(), new ConsensusMessage.EntryBatch(batch).encode())));
+    actions.addAll(p.handle(new Event.EntrySubmitted(entry(1_000))));
+    boolean proposed = false;
+    for (int step = 0; step < 5; step++) {
+      for (Action a : actions) {
+        proposed |= a instanceof Action.Broadcast b && b.message() instanceof ConsensusMessage.Proposal;
+      }
+      if (proposed) {
+        break;
+      }
+      List<Action> next = new ArrayList<>();
+      clock.advance(Duration.ofMillis(100));
+      for (Action a : actions) {
+        if (a instanceof Action.SetTimer t) {
+          next.addAll(p.handle(new Event.TimerFired(t.timer())));
+        }
+      }
+      actions = next;
+    }
+    assertTrue(proposed, "the proposer proposed");
+    int[] seen = new int[2];
+    Ed25519PrivateKey[] from = {member, other};
+    for (int i = 0; i < 2; i++) {
+      int before = checks.get();
+      int index = membership.federation().indexOf(from[i].publicKey());
+      p.handle(new Event.MessageReceived(from[i].publicKey(),
+          ConsensusMessage.Status.sign(1, 0, index, from[i], chainId).encode()));
+      seen[i] = checks.get() - before;
+    }
+    return seen;
+  }
+
+  /**
+   * An honest member gossips only entries it checked, so a member that gossips entries whose
+   * signatures fail is charged for them when the proposer leaves them out, as for bad signatures
+   * on its own messages: beyond the burst it is not heard for a while, so its flood costs each
+   * proposer at most one block's worth of checks, not one check per entry it sends for ever.
+   */
+  @Test
+  void aMemberGossipingForgedEntriesIsChargedForThem() {
+    Ed25519PrivateKey member = keys.stream()
+        .filter(k -> !k.publicKey().equals(QuorumEngine.proposerOf(membership, 1, 0))).findFirst().orElseThrow();
+    Ed25519PrivateKey other = keys.stream()
+        .filter(k -> !k.publicKey().equals(QuorumEngine.proposerOf(membership, 1, 0)) && k != member)
+        .findFirst().orElseThrow();
+    int count = QuorumEngine.FORGED_BURST + 36;
+    List<byte[]> valid = new ArrayList<>();
+    List<byte[]> forged = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      valid.add(entry(i));
+      forged.add(i % 10 == 0 ? new byte[] {1, 2, 3} : forgedEntry(i));
+    }
+    int[] control = statusChecksAfterGossip(member, other, valid);
+    assertEquals(1, control[0], "control: a member that gossiped valid entries is heard");
+    assertEquals(1, control[1]);
+    int[] after = statusChecksAfterGossip(member, other, forged);
+    assertEquals(0, after[0], "a member that gossiped forged entries is not heard once charged for them");
+    assertEquals(1, after[1], "another member is still heard");
+  }
+
   /** A {@code rotating-audit} member of {@code members} with key {@code me}, on {@code clock}. */
   private ConsensusProtocol rotatingAudit(VoterSet members, Ed25519PrivateKey me, MutableClock clock, long seed) {
     return Protocols.create(RotatingAuditProtocol.NAME, new SimApp(chainId, members, new SimLedger(), 1_000),

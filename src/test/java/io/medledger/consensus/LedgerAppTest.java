@@ -247,4 +247,30 @@ class LedgerAppTest {
         ByteString.of(otherRound.signingBytes(f.params.chainId()))).isPresent());
     assertEquals(protocol, RotatingAuditProtocol.NAME);
   }
+
+  /**
+   * What a proposal leaves out is {@code forged} only when no state makes it valid: undecodable
+   * bytes, or a signature that does not verify. An entry refused for the state (a patient that is
+   * already registered) is not: an honest member may have gossiped it before the state changed.
+   */
+  @org.junit.jupiter.api.Test
+  void forgedNamesOnlyWhatNoStateMakesValid() {
+    ChainFixture f = ChainFixture.create();
+    Actor alice = f.actor("alice");
+    f.commit(f.registerPatient(alice));
+    LedgerApp app = new LedgerApp(f.ledger);
+    byte[] good = f.registerPatient(f.actor("bob")).encode();
+    byte[] again = f.sign(new io.medledger.chain.PatientRegistration(alice.publicKey(), f.now() + 1, List.of()), alice)
+        .encode();
+    byte[] badSignature = f.registerPatient(f.actor("carol")).encode();
+    badSignature[badSignature.length - 1] ^= 1;
+    byte[] garbage = {9, 9, 9};
+    Block b = app.propose(new ProposalContext(2, 0, f.federation.get(0).publicKey(), f.now()),
+        List.of(good, again, badSignature, garbage));
+    assertEquals(1, app.entries(b).size(), "only the good entry is proposed");
+    assertFalse(app.forged(good));
+    assertFalse(app.forged(again), "refused for the state: not forged");
+    assertTrue(app.forged(badSignature));
+    assertTrue(app.forged(garbage));
+  }
 }

@@ -38,6 +38,8 @@ public final class SimApp implements ConsensusApp<SimBlock> {
   private Function<SimBlock, Optional<String>> rejector = b -> Optional.empty();
   private Digest lastHash;
   private long lastTimestamp;
+  /** The pending entries the latest {@link #propose} left out as malformed or wrongly signed. */
+  private Set<Digest> lastForged = Set.of();
 
   /**
    * An application over {@code ledger} (replayed to rebuild the state), with a fixed membership
@@ -154,14 +156,24 @@ public final class SimApp implements ConsensusApp<SimBlock> {
   public SimBlock propose(ProposalContext ctx, List<byte[]> pending) {
     List<byte[]> chosen = new ArrayList<>(pending.size());
     Set<Digest> inBlock = new HashSet<>();
+    Set<Digest> forgedNow = new HashSet<>();
     for (byte[] e : pending) {
       Digest d = check(e);
-      if (d != null && !committedEntries.contains(d) && inBlock.add(d)) {
+      if (d == null) {
+        forgedNow.add(Sha256.hash(e));
+      } else if (!committedEntries.contains(d) && inBlock.add(d)) {
         chosen.add(e);
       }
     }
+    lastForged = forgedNow;
     long ts = lastTimestamp == Long.MIN_VALUE ? ctx.timeMillis() : Math.max(ctx.timeMillis(), lastTimestamp + 1);
     return SimBlock.build(ctx.height(), lastHash, ts, ctx.proposer(), chosen);
+  }
+
+  /** Whether the latest {@link #propose} left {@code entry} out as malformed or wrongly signed. */
+  @Override
+  public boolean forged(byte[] entry) {
+    return !lastForged.isEmpty() && lastForged.contains(Sha256.hash(entry));
   }
 
   @Override
