@@ -738,9 +738,14 @@ public final class Ledger implements AutoCloseable {
    * batches, and only if a batch fails, one entry at a time.
    */
   private void checkUnverified(EncodedEntry[] enc, boolean[] ok) {
+    checkUnverified(enc, ok, new boolean[enc.length]);
+  }
+
+  /** {@link #checkUnverified(EncodedEntry[], boolean[])}, leaving out the entries marked in {@code skip}. */
+  private void checkUnverified(EncodedEntry[] enc, boolean[] ok, boolean[] skip) {
     List<EncodedEntry> rest = new ArrayList<>();
     for (int i = 0; i < enc.length; i++) {
-      if (!ok[i]) {
+      if (!ok[i] && !skip[i]) {
         rest.add(enc[i]);
       }
     }
@@ -750,10 +755,39 @@ public final class Ledger implements AutoCloseable {
     boolean all = processor.verifySignatures(rest, parallel) == null;
     java.util.stream.IntStream range = java.util.stream.IntStream.range(0, enc.length);
     (parallel ? range.parallel() : range).forEach(i -> {
-      if (!ok[i]) {
+      if (!ok[i] && !skip[i]) {
         ok[i] = all || processor.signaturesValid(enc[i]);
       }
     });
+  }
+
+  /**
+   * Marks the entries not yet verified ({@code ok[i]} false) whose ids the ledger already holds.
+   * They are refused as duplicates whatever their signatures, so a member that gossips old entries
+   * again costs a proposer a lookup each, not a signature check.
+   */
+  private boolean[] onLedgerAmong(EncodedEntry[] enc, boolean[] ok) {
+    boolean[] on = new boolean[enc.length];
+    List<Digest> ids = new ArrayList<>();
+    for (int i = 0; i < enc.length; i++) {
+      if (!ok[i]) {
+        ids.add(enc[i].id());
+      }
+    }
+    if (ids.isEmpty()) {
+      return on;
+    }
+    Set<Digest> absent;
+    lock.readLock().lock();
+    try {
+      absent = state.absentEntries(ids);
+    } finally {
+      lock.readLock().unlock();
+    }
+    for (int i = 0; i < enc.length; i++) {
+      on[i] = !ok[i] && !absent.contains(enc[i].id());
+    }
+    return on;
   }
 
   /**
@@ -799,7 +833,8 @@ public final class Ledger implements AutoCloseable {
       enc[i] = ahead != null ? ahead : EncodedEntry.of(pending.get(i));
       ok[i] = ahead != null;
     });
-    checkUnverified(enc, ok);
+    boolean[] onLedger = onLedgerAmong(enc, ok);
+    checkUnverified(enc, ok, onLedger);
     List<EncodedEntry> encoded = java.util.Arrays.asList(enc);
     lock.readLock().lock();
     try {
@@ -817,6 +852,10 @@ public final class Ledger implements AutoCloseable {
       long bytes = 1 + 400 + Limits.MAX_CONSENSUS_DATA + 4;
       for (int i = 0; i < encoded.size(); i++) {
         EncodedEntry e = encoded.get(i);
+        if (onLedger[i]) {
+          rejected.add(new BlockCandidate.RejectedEntry(e.entry, "duplicate entry"));
+          continue;
+        }
         if (!ok[i]) {
           rejected.add(new BlockCandidate.RejectedEntry(e.entry, "missing or invalid signature", true));
           continue;

@@ -45,6 +45,38 @@ class VerifyAheadTest {
     assertTrue(!f.ledger.validate(f.rawBlock(List.of(good, tampered))).isAccepted());
   }
 
+  /**
+   * A member may gossip old entries again (their ids are on the ledger), with their signatures or
+   * with any others: a proposal refuses them as duplicates by a lookup before any signature is
+   * checked, so replaying history costs a proposer no verification.
+   */
+  @Test
+  void entriesAlreadyOnTheLedgerAreRefusedBeforeTheirSignaturesAreChecked() {
+    ChainFixture f = ChainFixture.create();
+    List<Entry> old = new java.util.ArrayList<>();
+    for (int i = 0; i < BlockProcessor.BATCH_FROM + 4; i++) {
+      old.add(f.registerPatient(f.actor("old-" + i)));
+    }
+    f.commit(old);
+    List<Entry> replay = new java.util.ArrayList<>();
+    for (Entry e : old) {
+      Endorsement en = e.endorsements().get(0);
+      byte[] sig = en.signature().toByteArray();
+      sig[7] ^= 1;
+      replay.add(((PatientRegistration) e).withEndorsements(List.of(new Endorsement(en.signer(), ByteString.of(sig)))));
+    }
+    PatientRegistration fresh = f.registerPatient(f.actor("fresh"));
+    List<Entry> pending = new java.util.ArrayList<>(replay);
+    pending.add(fresh);
+    BlockCandidate c = f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(), pending).value();
+    assertEquals(List.of(fresh), c.block().block().entries());
+    assertEquals(replay.size(), c.rejected().size());
+    for (BlockCandidate.RejectedEntry r : c.rejected()) {
+      assertEquals("duplicate entry", r.reason());
+      assertTrue(!r.forged());
+    }
+  }
+
   @Test
   void largeListsAreCheckedAsBatchesWithTheSameVerdicts() {
     ChainFixture f = ChainFixture.create();
