@@ -3,11 +3,14 @@ package io.medledger.consensus;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Sha256;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The bounded pool of entries waiting for a block, in arrival order: at most {@code capacity}
@@ -139,16 +142,55 @@ final class PendingPool {
     return pool.values().iterator().next().arrival;
   }
 
-  /** The oldest entries, in order, up to {@code maxEntries} entries and {@code maxBytes} bytes. */
+  /**
+   * Up to {@code maxEntries} entries and {@code maxBytes} bytes, in arrival order. When the pool
+   * holds more, they are chosen in turns among their sources (this node's submissions, and each
+   * peer's gossip), oldest first within each source: a peer that keeps its share of the pool full
+   * (of entries that will be refused, say) takes one turn in each round, not the whole block.
+   */
   List<byte[]> batch(int maxEntries, long maxBytes) {
     List<byte[]> batch = new ArrayList<>();
-    long total = 0;
+    if (pool.size() <= maxEntries && bytes <= maxBytes) {
+      for (Pending p : pool.values()) {
+        batch.add(p.entry);
+      }
+      return batch;
+    }
+    Map<Ed25519PublicKey, ArrayDeque<Pending>> sources = new LinkedHashMap<>(); // this node's under null
     for (Pending p : pool.values()) {
-      if (batch.size() >= maxEntries || total + p.entry.length > maxBytes) {
+      ArrayDeque<Pending> q = sources.computeIfAbsent(p.from, k -> new ArrayDeque<>());
+      if (q.size() < maxEntries) {
+        q.add(p);
+      }
+    }
+    Set<Pending> chosen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    long total = 0;
+    boolean full = false;
+    while (!full && chosen.size() < maxEntries) {
+      boolean took = false;
+      for (ArrayDeque<Pending> q : sources.values()) {
+        Pending p = q.peek();
+        if (p == null) {
+          continue;
+        }
+        if (chosen.size() >= maxEntries || total + p.entry.length > maxBytes) {
+          full = true;
+          break;
+        }
+        q.poll();
+        chosen.add(p);
+        total += p.entry.length;
+        took = true;
+      }
+      full |= !took;
+    }
+    for (Pending p : pool.values()) {
+      if (batch.size() == chosen.size()) {
         break;
       }
-      batch.add(p.entry);
-      total += p.entry.length;
+      if (chosen.contains(p)) {
+        batch.add(p.entry);
+      }
     }
     return batch;
   }

@@ -98,6 +98,47 @@ class PendingPoolTest {
     assertEquals(5, p.batch(5, 50).size());
   }
 
+  /**
+   * A peer that keeps its share of the pool full of older entries (ones the proposal will refuse,
+   * say) does not fill every block: sources take turns, so this node's and another peer's entries
+   * still make up most of a batch, which keeps arrival order.
+   */
+  @Test
+  void sourcesTakeTurnsInABatchThatKeepsArrivalOrder() {
+    PendingPool p = new PendingPool(1_000, 100, 10);
+    p.members(2);
+    for (int i = 0; i < 500; i++) {
+      assertTrue(p.add(entry(i, 10), i, false, PEER));
+    }
+    for (int i = 0; i < 30; i++) {
+      assertTrue(p.add(entry(1_000 + i, 10), 500 + 2 * i, true, null));
+      assertTrue(p.add(entry(2_000 + i, 10), 501 + 2 * i, false, OTHER));
+    }
+    List<byte[]> b = p.batch(90, 100_000);
+    assertEquals(90, b.size());
+    int peer = 0;
+    int local = 0;
+    int other = 0;
+    int last = -1;
+    for (byte[] e : b) {
+      int id = (e[0] & 0xff) | (e[1] & 0xff) << 8;
+      int order = id < 1_000 ? id : id < 2_000 ? 500 + 2 * (id - 1_000) : 501 + 2 * (id - 2_000);
+      assertTrue(order > last, "arrival order");
+      last = order;
+      if (id < 1_000) {
+        peer++;
+      } else if (id < 2_000) {
+        local++;
+      } else {
+        other++;
+      }
+    }
+    assertEquals(30, local, "every local entry");
+    assertEquals(30, other, "every entry of the other peer");
+    assertEquals(30, peer, "the flooding peer took its turns only");
+    assertEquals(4, p.batch(90, 45).size(), "the byte limit still holds");
+  }
+
   @Test
   void reGossipsOnlyOldLocalEntries() {
     PendingPool p = new PendingPool(10, 100, 10);
