@@ -43,6 +43,21 @@ public final class BoundedInput {
   }
 
   /**
+   * Opens {@code file} (following links) for reading only if it is a regular file: a named pipe
+   * nothing writes to would block the opening thread for ever, and a directory or device is no
+   * file's content.
+   *
+   * @throws java.nio.file.NoSuchFileException if it is absent
+   * @throws java.nio.file.FileSystemException with reason "not a regular file" if it is something else
+   */
+  public static InputStream openRegularFile(Path file) throws IOException {
+    if (!Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+      throw new java.nio.file.FileSystemException(file.toString(), null, "not a regular file");
+    }
+    return Files.newInputStream(file);
+  }
+
+  /**
    * Reads {@code in} to its end; {@code what} names it in the error.
    *
    * @throws MalformedEncodingException if it holds more than {@code maxBytes} bytes

@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
+import io.medledger.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,5 +110,26 @@ class NodeKeysTest {
   void aMissingKeyStoreIsNamed() {
     NodeException e = assertThrows(NodeException.class, () -> NodeKeys.open(dir.resolve("nope.json"), PASS));
     assertTrue(e.getMessage().startsWith("no key store at"), e.getMessage());
+  }
+
+  @Test
+  void aPassphraseFileOrKeyStoreThatIsAPipeIsRefusedAtOnce() throws Exception {
+    Path p = dir.resolve("passphrase");
+    assumeTrue(TestFiles.fifo(p), "mkfifo");
+    // owner-only, like a passphrase file should be, but nothing ever writes to it
+    NodeException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(p))));
+    assertEquals(NodeException.Reason.PASSPHRASE, e.reason());
+    assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    Path k = dir.resolve("keys.json");
+    assumeTrue(TestFiles.fifo(k), "mkfifo");
+    NodeException ks = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(NodeException.class, () -> NodeKeys.open(k, PASS)));
+    assertEquals(NodeException.Reason.KEY_STORE, ks.reason());
+    assertTrue(ks.getMessage().contains("not a regular file"), ks.getMessage());
+    Path d = Files.createDirectory(dir.resolve("a-directory"));
+    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+    NodeException de = assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(d)));
+    assertTrue(de.getMessage().contains("not a regular file"), de.getMessage());
   }
 }
