@@ -229,7 +229,7 @@ public final class NodeKeys {
    * owner-only file.
    *
    * @throws NodeException with reason PASSPHRASE if it is unset, empty, unreadable, not a regular
-   *     file (a named pipe, a directory, a device), or the file is readable by group or others
+   *     file (a named pipe, a directory, a device), not UTF-8, or the file is readable by group or others
    */
   public static char[] passphrase(NodeConfig.KeySource source) {
     if (source instanceof NodeConfig.KeySource.Environment e) {
@@ -251,6 +251,13 @@ public final class NodeKeys {
       }
       if (raw.length > 4096) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " is larger than 4 KiB");
+      }
+      try {
+        io.medledger.internal.BoundedInput.checkUtf8(raw, "passphrase file " + f);
+      } catch (MalformedEncodingException e) {
+        Arrays.fill(raw, (byte) 0);
+        // decoded leniently, every invalid byte would become U+FFFD: random bytes would fold into few passphrases
+        throw new NodeException(NodeException.Reason.PASSPHRASE, e.getMessage());
       }
       String s = new String(raw, StandardCharsets.UTF_8);
       Arrays.fill(raw, (byte) 0);

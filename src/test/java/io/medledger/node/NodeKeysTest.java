@@ -132,4 +132,24 @@ class NodeKeysTest {
     NodeException de = assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(d)));
     assertTrue(de.getMessage().contains("not a regular file"), de.getMessage());
   }
+
+  @Test
+  void aPassphraseFileThatIsNotUtf8IsRefusedNotFolded() throws Exception {
+    // random bytes, as `head -c 32 /dev/urandom` writes them: every byte that is not UTF-8 was
+    // read as U+FFFD, so two such files of different bytes gave the same passphrase
+    Path a = dir.resolve("a");
+    Path b = dir.resolve("b");
+    Files.write(a, new byte[] {'k', (byte) 0xff, (byte) 0xfe, (byte) 0x80, 'y'});
+    Files.write(b, new byte[] {'k', (byte) 0xc0, (byte) 0x81, (byte) 0xbf, 'y'});
+    for (Path p : new Path[] {a, b}) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+      NodeException e = assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(p)));
+      assertEquals(NodeException.Reason.PASSPHRASE, e.reason());
+      assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+    Path c = dir.resolve("c");
+    Files.write(c, "pässwort\r\n".getBytes(StandardCharsets.UTF_8));
+    Files.setPosixFilePermissions(c, PosixFilePermissions.fromString("rw-------"));
+    assertArrayEquals("pässwort".toCharArray(), NodeKeys.passphrase(new NodeConfig.KeySource.File(c)));
+  }
 }
