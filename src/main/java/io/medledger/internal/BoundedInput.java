@@ -51,10 +51,20 @@ public final class BoundedInput {
    * @throws java.nio.file.FileSystemException with reason "not a regular file" if it is something else
    */
   public static InputStream openRegularFile(Path file) throws IOException {
+    requireRegularFile(file);
+    return Files.newInputStream(file);
+  }
+
+  /**
+   * Checks that {@code file} is a regular file (following links), before it is opened to be read.
+   *
+   * @throws java.nio.file.NoSuchFileException if it is absent
+   * @throws java.nio.file.FileSystemException with reason "not a regular file" if it is something else
+   */
+  public static void requireRegularFile(Path file) throws IOException {
     if (!Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
       throw new java.nio.file.FileSystemException(file.toString(), null, "not a regular file");
     }
-    return Files.newInputStream(file);
   }
 
   /**
