@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,5 +152,31 @@ class NodeKeysTest {
     Files.write(c, "pässwort\r\n".getBytes(StandardCharsets.UTF_8));
     Files.setPosixFilePermissions(c, PosixFilePermissions.fromString("rw-------"));
     assertArrayEquals("pässwort".toCharArray(), NodeKeys.passphrase(new NodeConfig.KeySource.File(c)));
+  }
+
+  @Test
+  void aPassphraseFileOrKeyStoreOwnedByAnotherUserIsRefused() throws Exception {
+    Path k = saved(NodeKeys.generate(new SecureRandom()));
+    Path p = dir.resolve("passphrase");
+    Files.writeString(p, new String(PASS) + "\n");
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+    java.nio.file.attribute.UserPrincipal other;
+    try {
+      other = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+      Files.setOwner(p, other);
+      Files.setOwner(k, other);
+    } catch (IOException e) {
+      other = null;
+    }
+    // only a process that may give files away (root) can set this up
+    assumeTrue(other != null && Files.getOwner(p).equals(other) && !other.getName().equals(System.getProperty("user.name")),
+        "chown to another user");
+    // mode 0600, but of another account: that account reads the passphrase and can swap the key store
+    NodeException e = assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(p)));
+    assertEquals(NodeException.Reason.PASSPHRASE, e.reason());
+    assertTrue(e.getMessage().contains("owned by nobody"), e.getMessage());
+    NodeException ks = assertThrows(NodeException.class, () -> NodeKeys.open(k, PASS));
+    assertEquals(NodeException.Reason.KEY_STORE, ks.reason());
+    assertTrue(ks.getMessage().contains("owned by nobody"), ks.getMessage());
   }
 }
