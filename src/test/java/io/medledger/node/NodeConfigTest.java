@@ -178,6 +178,28 @@ class NodeConfigTest {
   }
 
   @Test
+  void aConfigurationOthersMayWriteIsRefused() throws Exception {
+    assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(1, 1, 0), RANDOM);
+    Path node = t.nodeDirectories().get(0).resolve("node.json");
+    NodeConfig.read(node);
+    ClientConfig.read(t.clientConfig());
+    // whoever may write node.json chooses the client keys the node admits as operators, and
+    // client.json the node keys a client trusts
+    java.nio.file.Files.setPosixFilePermissions(node, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+    NodeException e = assertThrows(NodeException.class, () -> NodeConfig.read(node));
+    assertEquals(NodeException.Reason.CONFIG, e.reason());
+    assertTrue(e.getMessage().contains("writable by group or others"), e.getMessage());
+    java.nio.file.Files.setPosixFilePermissions(t.clientConfig(),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--rw-"));
+    NodeException c = assertThrows(NodeException.class, () -> ClientConfig.read(t.clientConfig()));
+    assertTrue(c.getMessage().contains("writable by group or others"), c.getMessage());
+    // readable by others is not refused: a configuration holds no secret
+    java.nio.file.Files.setPosixFilePermissions(node, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    NodeConfig.read(node);
+  }
+
+  @Test
   void settingsBecomeAConsensusConfig() {
     NodeConfig.ConsensusSettings s = new NodeConfig.ConsensusSettings("bft", Duration.ofMillis(700),
         Duration.ofMillis(300), 500, 1 << 20, Duration.ofMillis(5), 1000);

@@ -56,6 +56,25 @@ public final class ConfigObject {
     return parse(bytes, file.toString());
   }
 
+  /**
+   * As {@link #read}, for a file that decides whom to trust (a node's or a client's
+   * configuration): one that group or others may write is refused, whoever may read it.
+   *
+   * @throws ConfigError also if group or others may write the file
+   */
+  public static ConfigObject readTrusted(Path file, int maxBytes) {
+    String w;
+    try {
+      w = OwnerOnly.writableByOthers(file);
+    } catch (IOException e) {
+      throw new ConfigError(file + ": cannot read: " + e.getMessage());
+    }
+    if (w != null) {
+      throw new ConfigError(w);
+    }
+    return read(file, maxBytes);
+  }
+
   /** Parses {@code bytes} as one JSON object; {@code source} names it in errors. */
   public static ConfigObject parse(byte[] bytes, String source) {
     Object tree;

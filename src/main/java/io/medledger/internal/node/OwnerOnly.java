@@ -109,6 +109,22 @@ public final class OwnerOnly {
     return null;
   }
 
+  /**
+   * Null when neither group nor others may write {@code p} (or permissions are not POSIX), else a
+   * description; a missing file is not this method's concern (null).
+   */
+  public static String writableByOthers(Path p) throws IOException {
+    if (!posix(p) || !Files.exists(p)) {
+      return null;
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+    if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+      return p + " is writable by group or others (mode " + PosixFilePermissions.toString(perms)
+          + "); make it writable by its owner only (chmod go-w)";
+    }
+    return null;
+  }
+
   /** The user this process runs as, or null if the system does not know the name. */
   private static UserPrincipal self(Path p) {
     String name = System.getProperty("user.name");
