@@ -11,7 +11,6 @@ import io.medledger.node.NodeClient;
 import io.medledger.node.NodeException;
 import io.medledger.node.NodeKeys;
 import io.medledger.node.TlsIdentity;
-import java.io.BufferedWriter;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +29,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code medledger load --client D/client.json --rate R --duration S [--out ACKS] [--wait S] [--warmup W]
- * [--timeline FILE] [--workload registrations|mixed] [--institutions DIR] [--patients N]}
+ * [--timeline FILE] [--workload registrations|mixed] [--institutions DIR] [--patients N] [--force]}
  * submits signed entries at R per second for S seconds, round-robin over the nodes of the client
  * configuration, through their client endpoints, and waits for them to become final.
  *
@@ -48,7 +47,9 @@ import java.util.function.Supplier;
  * p50_ms=X p99_ms=Y entries_per_s=Z} (latency from submission to acknowledgement; entries per
  * second acknowledged over the submission period). With {@code --out} the id of every acknowledged
  * entry is written, one hex id per line. With {@code --timeline FILE} the timed phase's latencies
- * are written per second of submission, one JSON line each (see {@link #timeline}). With
+ * are written per second of submission, one JSON line each (see {@link #timeline}). Both files are
+ * created owner-only, and an existing one is refused before anything is submitted unless
+ * {@code --force} is given. With
  * {@code --warmup W} the same submissions run first for W seconds, unmeasured, and their answers
  * are awaited (up to the wait) before the timed phase, so that neither this process's compiler nor
  * the nodes' is still at work in it; the line
@@ -63,7 +64,8 @@ import java.util.function.Supplier;
 final class LoadCommand implements Command {
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
-    Args a = Args.parse(args, 0);
+    Args a = Args.parse(args, 0, "force");
+    boolean force = a.flag("force");
     String clientFile = a.required("client");
     long rate = a.requiredLong("rate");
     long duration = a.requiredLong("duration");
@@ -92,6 +94,11 @@ final class LoadCommand implements Command {
     if (rate < 1 || rate > 1_000_000 || duration < 1 || duration > 86_400 || wait < 0 || wait > 3600
         || warmup < 0 || warmup > 3600) {
       throw new CliException("--rate must be 1..1000000, --duration 1..86400, --wait 0..3600, --warmup 0..3600");
+    }
+    for (String f : new String[] {outFile, timelineFile}) {
+      if (f != null) {
+        CliFiles.refuseToOverwrite(force, Path.of(f));
+      }
     }
     ClientConfig cc = ClientConfig.read(Path.of(clientFile));
     char[] pass = NodeKeys.passphrase(cc.keySource());
@@ -171,15 +178,16 @@ final class LoadCommand implements Command {
       finalCount = countFinal(clients, ackedIds, err);
     }
     if (outFile != null) {
-      try (BufferedWriter w = Files.newBufferedWriter(Path.of(outFile), StandardCharsets.US_ASCII)) {
-        for (Digest d : ackedIds) {
-          w.write(d.toHex());
-          w.newLine();
-        }
+      StringBuilder b = new StringBuilder(ackedIds.size() * (2 * Digest.LENGTH + 1));
+      for (Digest d : ackedIds) {
+        b.append(d.toHex()).append('\n');
       }
+      CliFiles.write(Path.of(outFile), b.toString().getBytes(StandardCharsets.US_ASCII), force);
     }
     if (timelineFile != null) {
-      Files.write(Path.of(timelineFile), timeline(p.latencies), StandardCharsets.US_ASCII);
+      StringBuilder b = new StringBuilder();
+      timeline(p.latencies).forEach(l -> b.append(l).append('\n'));
+      CliFiles.write(Path.of(timelineFile), b.toString().getBytes(StandardCharsets.US_ASCII), force);
     }
     for (int i = 0; i < n; i++) {
       NodeClient c = clients.get(i);

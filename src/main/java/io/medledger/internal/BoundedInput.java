@@ -43,6 +43,31 @@ public final class BoundedInput {
   }
 
   /**
+   * Opens {@code file} (following links) for reading only if it is a regular file: a named pipe
+   * nothing writes to would block the opening thread for ever, and a directory or device is no
+   * file's content.
+   *
+   * @throws java.nio.file.NoSuchFileException if it is absent
+   * @throws java.nio.file.FileSystemException with reason "not a regular file" if it is something else
+   */
+  public static InputStream openRegularFile(Path file) throws IOException {
+    requireRegularFile(file);
+    return Files.newInputStream(file);
+  }
+
+  /**
+   * Checks that {@code file} is a regular file (following links), before it is opened to be read.
+   *
+   * @throws java.nio.file.NoSuchFileException if it is absent
+   * @throws java.nio.file.FileSystemException with reason "not a regular file" if it is something else
+   */
+  public static void requireRegularFile(Path file) throws IOException {
+    if (!Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+      throw new java.nio.file.FileSystemException(file.toString(), null, "not a regular file");
+    }
+  }
+
+  /**
    * Reads {@code in} to its end; {@code what} names it in the error.
    *
    * @throws MalformedEncodingException if it holds more than {@code maxBytes} bytes

@@ -46,12 +46,13 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
   /**
    * Reads {@code file}.
    *
-   * @throws NodeException with reason CONFIG naming the bad field
+   * @throws NodeException with reason CONFIG naming the bad field, or if group or others may write
+   *     the file (it chooses the node keys the client trusts)
    */
   public static ClientConfig read(Path file) {
     Path base = file.toAbsolutePath().getParent();
     try {
-      ConfigObject o = ConfigObject.read(file, MAX_FILE_BYTES);
+      ConfigObject o = ConfigObject.readTrusted(file, MAX_FILE_BYTES);
       o.integer("version", 1, 1);
       String chain = o.string("chain", 200);
       Path ks = base.resolve(o.string("key_store", 4096));

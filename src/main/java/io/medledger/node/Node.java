@@ -406,11 +406,12 @@ public final class Node implements AutoCloseable {
   /**
    * Reads and checks the genesis block file named by {@code config}.
    *
-   * @throws NodeException with reason CONFIG if it is missing, malformed or not the configured hash
+   * @throws NodeException with reason CONFIG if it is missing, not a regular file, malformed or not
+   *     the configured hash
    */
   public static CertifiedBlock readGenesis(NodeConfig config) {
     byte[] bytes;
-    try (InputStream in = Files.newInputStream(config.genesis())) {
+    try (InputStream in = io.medledger.internal.BoundedInput.openRegularFile(config.genesis())) {
       bytes = in.readNBytes(Limits.MAX_BLOCK_BYTES + 1);
     } catch (IOException e) {
       throw new NodeException(NodeException.Reason.CONFIG, "cannot read genesis " + config.genesis() + ": " + e.getMessage());

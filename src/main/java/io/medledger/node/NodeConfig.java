@@ -344,12 +344,13 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
   /**
    * Reads and validates the configuration file {@code file} (at most {@link #MAX_FILE_BYTES}).
    *
-   * @throws NodeException with reason CONFIG naming the file and the bad field
+   * @throws NodeException with reason CONFIG naming the file and the bad field, or if group or
+   *     others may write the file (it chooses the keys the node admits)
    */
   public static NodeConfig read(Path file) {
     Path base = file.toAbsolutePath().getParent();
     try {
-      ConfigObject o = ConfigObject.read(file, MAX_FILE_BYTES);
+      ConfigObject o = ConfigObject.readTrusted(file, MAX_FILE_BYTES);
       return fromJson(o, base);
     } catch (ConfigObject.ConfigError e) {
       throw new NodeException(NodeException.Reason.CONFIG, "configuration " + file + ": " + e.getMessage());

@@ -148,7 +148,7 @@ public final class NodeKeys {
    * Opens the key store {@code file} with {@code passphrase}. The file must be owner-only.
    *
    * @throws NodeException with reason PASSPHRASE for a wrong passphrase, KEY_STORE for a missing,
-   *     malformed, tampered or group/world-readable file
+   *     malformed, tampered or group/world-readable file, or one that is not a regular file
    */
   public static NodeKeys open(Path file, char[] passphrase) {
     Stored st = parse(file);
@@ -228,8 +228,8 @@ public final class NodeKeys {
    * Reads the passphrase {@code source} names: an environment variable, or the first line of an
    * owner-only file.
    *
-   * @throws NodeException with reason PASSPHRASE if it is unset, empty, unreadable, or the file is
-   *     readable by group or others
+   * @throws NodeException with reason PASSPHRASE if it is unset, empty, unreadable, not a regular
+   *     file (a named pipe, a directory, a device), not UTF-8, or the file is readable by group or others
    */
   public static char[] passphrase(NodeConfig.KeySource source) {
     if (source instanceof NodeConfig.KeySource.Environment e) {
@@ -246,11 +246,18 @@ public final class NodeKeys {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + p);
       }
       byte[] raw;
-      try (var in = Files.newInputStream(f)) {
+      try (var in = io.medledger.internal.BoundedInput.openRegularFile(f)) {
         raw = in.readNBytes(4097);
       }
       if (raw.length > 4096) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " is larger than 4 KiB");
+      }
+      try {
+        io.medledger.internal.BoundedInput.checkUtf8(raw, "passphrase file " + f);
+      } catch (MalformedEncodingException e) {
+        Arrays.fill(raw, (byte) 0);
+        // decoded leniently, every invalid byte would become U+FFFD: random bytes would fold into few passphrases
+        throw new NodeException(NodeException.Reason.PASSPHRASE, e.getMessage());
       }
       String s = new String(raw, StandardCharsets.UTF_8);
       Arrays.fill(raw, (byte) 0);

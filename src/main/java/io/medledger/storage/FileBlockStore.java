@@ -47,8 +47,9 @@ import java.util.zip.CRC32C;
  * {@link StoreCorruptedException} naming the segment and the byte offset: a bad magic byte or
  * header CRC anywhere (also in the last frame), a complete final frame whose payload CRC fails
  * (an acknowledged block is never silently dropped), any defect in a segment that is not the last,
- * a gap in the segment numbering, or a length beyond {@link Options#maxBlockSize()} (checked
- * before anything is allocated).
+ * a gap in the segment numbering, a length beyond {@link Options#maxBlockSize()} (checked
+ * before anything is allocated), or a segment or {@code LOCK} that is not a regular file (a named
+ * pipe, which opening would wait on, a directory or a device).
  *
  * <p><b>Read-only mode.</b> {@link #openReadOnly} opens an existing store without changing
  * anything on disk: no directory, segment or lock file is created, files are opened for reading
@@ -250,6 +251,7 @@ public final class FileBlockStore implements BlockStore {
     boolean ok = false;
     try {
       Path lockFile = dir.resolve(LOCK_FILE);
+      requireRegularIfPresent(lockFile);
       if (!readOnly || Files.exists(lockFile)) {
         lockChannel = readOnly
             ? FileChannel.open(lockFile, StandardOpenOption.READ)
@@ -289,6 +291,16 @@ public final class FileBlockStore implements BlockStore {
 
   private record Recovery(LongChunks offsets, long dropped) {}
 
+  /**
+   * Refuses anything but a regular file (following links) at {@code p}: opening a named pipe
+   * would wait for a writer for ever, and a directory or device holds no blocks.
+   */
+  private static void requireRegularIfPresent(Path p) {
+    if (Files.exists(p) && !Files.isRegularFile(p)) {
+      throw new StoreCorruptedException(p, -1, "not a regular file");
+    }
+  }
+
   private static Recovery recover(Path dir, Options options, List<Segment> segs, boolean readOnly) throws IOException {
     TreeMap<Long, Path> files = new TreeMap<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.seg")) {
@@ -297,6 +309,7 @@ public final class FileBlockStore implements BlockStore {
         if (!SEGMENT_NAME.matcher(name).matches()) {
           throw new StoreCorruptedException(p, -1, "unexpected segment file name");
         }
+        requireRegularIfPresent(p);
         files.put(Long.parseLong(name.substring(0, 20)), p);
       }
     }

@@ -72,9 +72,15 @@ final class OwnerFiles {
   /**
    * Reads a whole file of at most {@code max} bytes; returns null if it does not exist.
    *
-   * @throws IOException if it is larger than {@code max} or cannot be read
+   * @throws IOException if it is larger than {@code max}, is not a regular file (a named pipe,
+   *     which opening would wait on, a directory or a device), or cannot be read
    */
   static byte[] read(Path file, int max) throws IOException {
+    try {
+      io.medledger.internal.BoundedInput.requireRegularFile(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long n = ch.size();
       if (n > max) {

@@ -23,6 +23,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code medledger load --workload mixed} against a testnet of nodes over TLS in this JVM. */
+/** {@code medledger load} (its mixed workload, its output files) against a testnet of nodes over TLS in this JVM. */
 class LoadMixTest {
   @TempDir
   Path dir;
@@ -59,15 +60,55 @@ class LoadMixTest {
     return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
-  @Test
-  @Timeout(180)
-  void theMixedWorkloadSubmitsEveryKindAndEveryEntryBecomesFinal() throws Exception {
-    Testnet.Layout t = Testnet.create(dir.resolve("net"), new Testnet.Options("load-mix-test", 2, 1, 0, 0,
+  /** A testnet of {@code federation} federation servers and one audit server, running in this JVM. */
+  private Testnet.Layout testnet(String chain, int federation) {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), new Testnet.Options(chain, federation, 1, 0, 0,
         new NodeConfig.ConsensusSettings("rotating-audit", Duration.ofMillis(500), Duration.ofMillis(200), 500, 4 << 20,
             Duration.ofMillis(10), 100_000)), new SecureRandom());
     for (Path p : t.nodeDirectories()) {
       nodes.add(Node.start(NodeConfig.read(p.resolve("node.json")), NodeMetrics.NONE));
     }
+    return t;
+  }
+
+  /**
+   * The files {@code load} writes ({@code --out}, {@code --timeline}) follow the command line's
+   * rule for output files: created owner-only, an existing one overwritten only with
+   * {@code --force}, checked before any load is sent.
+   */
+  @Test
+  @Timeout(180)
+  void outputFilesAreOwnerOnlyAndNeverOverwrittenWithoutForce() throws Exception {
+    String client = testnet("load-output-test", 1).clientConfig().toString();
+    Path acks = dir.resolve("acks");
+    Path timeline = dir.resolve("timeline");
+    Run first = load("--client", client, "--rate", "5", "--duration", "1", "--wait", "30", "--out", acks.toString(),
+        "--timeline", timeline.toString());
+    assertEquals(0, first.code(), first.err());
+    for (Path f : List.of(acks, timeline)) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+    }
+    String before = Files.readString(acks, StandardCharsets.US_ASCII);
+    assertEquals(5, before.lines().count());
+
+    Run again = load("--client", client, "--rate", "5", "--duration", "1", "--wait", "30", "--out", acks.toString());
+    assertEquals(2, again.code(), again.out());
+    assertEquals("medledger: " + acks + " already exists; pass --force to overwrite it\n", again.err());
+    assertTrue(again.out().isEmpty(), "refused before any load: " + again.out());
+    assertEquals(before, Files.readString(acks, StandardCharsets.US_ASCII));
+
+    Run forced = load("--client", client, "--rate", "5", "--duration", "1", "--wait", "30", "--out", acks.toString(),
+        "--timeline", timeline.toString(), "--force");
+    assertEquals(0, forced.code(), forced.err());
+    List<String> now = Files.readAllLines(acks);
+    assertEquals(5, now.size());
+    assertTrue(now.stream().noneMatch(before::contains), "the second run's entries replace the first's");
+  }
+
+  @Test
+  @Timeout(180)
+  void theMixedWorkloadSubmitsEveryKindAndEveryEntryBecomesFinal() throws Exception {
+    Testnet.Layout t = testnet("load-mix-test", 2);
     Path acks = dir.resolve("acks");
     Run r = load("--client", t.clientConfig().toString(), "--workload", "mixed", "--institutions",
         dir.resolve("net/institutions").toString(), "--patients", "30", "--rate", "100", "--duration", "3", "--out",

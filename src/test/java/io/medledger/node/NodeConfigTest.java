@@ -2,13 +2,16 @@ package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.medledger.testing.TestFiles;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -155,6 +158,45 @@ class NodeConfigTest {
     Files.write(f, new byte[NodeConfig.MAX_FILE_BYTES + 1]);
     NodeException e = assertThrows(NodeException.class, () -> NodeConfig.read(f));
     assertTrue(e.getMessage().contains("larger than"), e.getMessage());
+  }
+
+  @Test
+  void aConfigurationOrGenesisThatIsAPipeIsRefusedAtOnce() throws Exception {
+    Path f = dir.resolve("node.json");
+    assumeTrue(TestFiles.fifo(f), "mkfifo");
+    // a named pipe nothing writes to: opening it to read waited for ever
+    NodeException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(NodeException.class, () -> NodeConfig.read(f)));
+    assertEquals(NodeException.Reason.CONFIG, e.reason());
+    assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    NodeConfig c = sample(dir);
+    assumeTrue(TestFiles.fifo(c.genesis()), "mkfifo");
+    NodeException g = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(NodeException.class, () -> Node.readGenesis(c)));
+    assertEquals(NodeException.Reason.CONFIG, g.reason());
+    assertTrue(g.getMessage().contains("not a regular file"), g.getMessage());
+  }
+
+  @Test
+  void aConfigurationOthersMayWriteIsRefused() throws Exception {
+    assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(1, 1, 0), RANDOM);
+    Path node = t.nodeDirectories().get(0).resolve("node.json");
+    NodeConfig.read(node);
+    ClientConfig.read(t.clientConfig());
+    // whoever may write node.json chooses the client keys the node admits as operators, and
+    // client.json the node keys a client trusts
+    java.nio.file.Files.setPosixFilePermissions(node, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+    NodeException e = assertThrows(NodeException.class, () -> NodeConfig.read(node));
+    assertEquals(NodeException.Reason.CONFIG, e.reason());
+    assertTrue(e.getMessage().contains("writable by group or others"), e.getMessage());
+    java.nio.file.Files.setPosixFilePermissions(t.clientConfig(),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--rw-"));
+    NodeException c = assertThrows(NodeException.class, () -> ClientConfig.read(t.clientConfig()));
+    assertTrue(c.getMessage().contains("writable by group or others"), c.getMessage());
+    // readable by others is not refused: a configuration holds no secret
+    java.nio.file.Files.setPosixFilePermissions(node, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    NodeConfig.read(node);
   }
 
   @Test

@@ -4,13 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
+import io.medledger.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,5 +111,72 @@ class NodeKeysTest {
   void aMissingKeyStoreIsNamed() {
     NodeException e = assertThrows(NodeException.class, () -> NodeKeys.open(dir.resolve("nope.json"), PASS));
     assertTrue(e.getMessage().startsWith("no key store at"), e.getMessage());
+  }
+
+  @Test
+  void aPassphraseFileOrKeyStoreThatIsAPipeIsRefusedAtOnce() throws Exception {
+    Path p = dir.resolve("passphrase");
+    assumeTrue(TestFiles.fifo(p), "mkfifo");
+    // owner-only, like a passphrase file should be, but nothing ever writes to it
+    NodeException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(p))));
+    assertEquals(NodeException.Reason.PASSPHRASE, e.reason());
+    assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    Path k = dir.resolve("keys.json");
+    assumeTrue(TestFiles.fifo(k), "mkfifo");
+    NodeException ks = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(NodeException.class, () -> NodeKeys.open(k, PASS)));
+    assertEquals(NodeException.Reason.KEY_STORE, ks.reason());
+    assertTrue(ks.getMessage().contains("not a regular file"), ks.getMessage());
+    Path d = Files.createDirectory(dir.resolve("a-directory"));
+    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+    NodeException de = assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(d)));
+    assertTrue(de.getMessage().contains("not a regular file"), de.getMessage());
+  }
+
+  @Test
+  void aPassphraseFileThatIsNotUtf8IsRefusedNotFolded() throws Exception {
+    // random bytes, as `head -c 32 /dev/urandom` writes them: every byte that is not UTF-8 was
+    // read as U+FFFD, so two such files of different bytes gave the same passphrase
+    Path a = dir.resolve("a");
+    Path b = dir.resolve("b");
+    Files.write(a, new byte[] {'k', (byte) 0xff, (byte) 0xfe, (byte) 0x80, 'y'});
+    Files.write(b, new byte[] {'k', (byte) 0xc0, (byte) 0x81, (byte) 0xbf, 'y'});
+    for (Path p : new Path[] {a, b}) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+      NodeException e = assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(p)));
+      assertEquals(NodeException.Reason.PASSPHRASE, e.reason());
+      assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+    Path c = dir.resolve("c");
+    Files.write(c, "pässwort\r\n".getBytes(StandardCharsets.UTF_8));
+    Files.setPosixFilePermissions(c, PosixFilePermissions.fromString("rw-------"));
+    assertArrayEquals("pässwort".toCharArray(), NodeKeys.passphrase(new NodeConfig.KeySource.File(c)));
+  }
+
+  @Test
+  void aPassphraseFileOrKeyStoreOwnedByAnotherUserIsRefused() throws Exception {
+    Path k = saved(NodeKeys.generate(new SecureRandom()));
+    Path p = dir.resolve("passphrase");
+    Files.writeString(p, new String(PASS) + "\n");
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+    java.nio.file.attribute.UserPrincipal other;
+    try {
+      other = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+      Files.setOwner(p, other);
+      Files.setOwner(k, other);
+    } catch (IOException e) {
+      other = null;
+    }
+    // only a process that may give files away (root) can set this up
+    assumeTrue(other != null && Files.getOwner(p).equals(other) && !other.getName().equals(System.getProperty("user.name")),
+        "chown to another user");
+    // mode 0600, but of another account: that account reads the passphrase and can swap the key store
+    NodeException e = assertThrows(NodeException.class, () -> NodeKeys.passphrase(new NodeConfig.KeySource.File(p)));
+    assertEquals(NodeException.Reason.PASSPHRASE, e.reason());
+    assertTrue(e.getMessage().contains("owned by nobody"), e.getMessage());
+    NodeException ks = assertThrows(NodeException.class, () -> NodeKeys.open(k, PASS));
+    assertEquals(NodeException.Reason.KEY_STORE, ks.reason());
+    assertTrue(ks.getMessage().contains("owned by nobody"), ks.getMessage());
   }
 }

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.medledger.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,5 +121,30 @@ class FileBlockStoreReadOnlyTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), p.toString());
       }
     }
+  }
+
+  @Test
+  void aPipeInPlaceOfASegmentOrTheLockIsRefusedNotWaitedOn() throws Exception {
+    try (FileBlockStore s = FileBlockStore.open(dir, SMALL)) {
+      for (int i = 0; i < 5; i++) {
+        s.append(block(i, 300));
+      }
+    }
+    // a store copied from a mirror (chain verify --store), where a named pipe took a segment's
+    // place: opening it to read waited for a writer for ever
+    Path seg = lastSegment();
+    Files.delete(seg);
+    assumeTrue(TestFiles.fifo(seg), "mkfifo");
+    StoreCorruptedException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+        () -> assertThrows(StoreCorruptedException.class, () -> FileBlockStore.openReadOnly(dir, SMALL)));
+    assertTrue(e.getMessage().contains(seg.getFileName().toString()) && e.getMessage().contains("not a regular file"),
+        e.getMessage());
+    assertThrows(StoreCorruptedException.class, () -> FileBlockStore.open(dir, SMALL));
+    Files.delete(seg);
+    Files.delete(dir.resolve("LOCK"));
+    assumeTrue(TestFiles.fifo(dir.resolve("LOCK")), "mkfifo");
+    StoreException l = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+        () -> assertThrows(StoreException.class, () -> FileBlockStore.openReadOnly(dir, SMALL)));
+    assertTrue(l.getMessage().contains("LOCK") && l.getMessage().contains("not a regular file"), l.getMessage());
   }
 }

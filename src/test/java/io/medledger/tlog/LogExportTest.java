@@ -1,13 +1,16 @@
 package io.medledger.tlog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.medledger.access.Purpose;
 import io.medledger.chain.AccessScope;
 import io.medledger.chain.ChainFixture.Actor;
 import io.medledger.chain.Entry;
 import io.medledger.cli.Main;
+import io.medledger.testing.TestFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -120,6 +123,26 @@ class LogExportTest {
     assertMismatch("tile/entries/001.p/");
     Files.delete(out.resolve("tile/1/000.p/1"));
     assertMismatch("tile/1/000.p/1");
+  }
+
+  @Test
+  void aPipeOrDirectoryInPlaceOfAFileIsNamedNotWaitedFor() throws Exception {
+    // an export unpacked from someone's tar archive, which can carry named pipes: reading one that
+    // nothing writes to waited for ever
+    Files.delete(out.resolve("tile/entries/000"));
+    assumeTrue(TestFiles.fifo(out.resolve("tile/entries/000")), "mkfifo");
+    assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertMismatch("tile/entries/000"));
+    Files.delete(out.resolve("checkpoint"));
+    assumeTrue(TestFiles.fifo(out.resolve("checkpoint")), "mkfifo");
+    Run r = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> run("log", "verify", "--dir", out.toString()));
+    assertEquals(2, r.code(), r.out());
+    assertTrue(r.err().contains("checkpoint") && r.err().contains("not a regular file"), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    Files.delete(out.resolve("checkpoint"));
+    Files.createDirectory(out.resolve("checkpoint"));
+    Run d = run("log", "verify", "--dir", out.toString());
+    assertEquals(2, d.code(), d.out());
+    assertTrue(d.err().contains("not a regular file"), d.err());
   }
 
   /** Changes one base64 character of the signature line that starts with {@code linePrefix}. */

@@ -654,6 +654,11 @@ public final class BitcoinRpcClient implements HeaderSource {
       return basicAuth;
     }
     try {
+      if (Files.exists(cookieFile) && !Files.isRegularFile(cookieFile)) {
+        // a named pipe would hold this call at its opening, past the request timeout
+        throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
+            "cookie file " + cookieFile + " is not a regular file", null);
+      }
       if (Files.size(cookieFile) > MAX_COOKIE_BYTES) {
         throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
             "cookie file " + cookieFile + " is too large", null);

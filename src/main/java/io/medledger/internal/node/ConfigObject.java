@@ -5,7 +5,6 @@ import io.medledger.internal.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -42,11 +41,11 @@ public final class ConfigObject {
   /**
    * Reads and parses {@code file}, refusing files larger than {@code maxBytes} before reading them.
    *
-   * @throws ConfigError if the file is too large, unreadable, not JSON, or not an object
+   * @throws ConfigError if the file is too large, unreadable, not a regular file, not JSON, or not an object
    */
   public static ConfigObject read(Path file, int maxBytes) {
     byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = io.medledger.internal.BoundedInput.openRegularFile(file)) {
       bytes = in.readNBytes(maxBytes + 1);
     } catch (IOException e) {
       throw new ConfigError(file + ": cannot read: " + e.getMessage());
@@ -55,6 +54,25 @@ public final class ConfigObject {
       throw new ConfigError(file + ": larger than " + maxBytes + " bytes");
     }
     return parse(bytes, file.toString());
+  }
+
+  /**
+   * As {@link #read}, for a file that decides whom to trust (a node's or a client's
+   * configuration): one that group or others may write is refused, whoever may read it.
+   *
+   * @throws ConfigError also if group or others may write the file
+   */
+  public static ConfigObject readTrusted(Path file, int maxBytes) {
+    String w;
+    try {
+      w = OwnerOnly.writableByOthers(file);
+    } catch (IOException e) {
+      throw new ConfigError(file + ": cannot read: " + e.getMessage());
+    }
+    if (w != null) {
+      throw new ConfigError(w);
+    }
+    return read(file, maxBytes);
   }
 
   /** Parses {@code bytes} as one JSON object; {@code source} names it in errors. */

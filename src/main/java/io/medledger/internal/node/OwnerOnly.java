@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -81,7 +82,12 @@ public final class OwnerOnly {
     }
   }
 
-  /** Null when group and others have no access to {@code p} (or permissions are not POSIX), else a description. */
+  /**
+   * Null when group and others have no access to {@code p} and it belongs to the user this process
+   * runs as (or to root, who can read it anyway), or permissions are not POSIX; else a description.
+   * As ssh does, a file of another account is refused whatever its mode: that account can read it
+   * and replace it. The owner is not checked when the process's user name is unknown to the system.
+   */
   public static String problem(Path p) throws IOException {
     if (!posix(p)) {
       return null;
@@ -94,6 +100,41 @@ public final class OwnerOnly {
             + "); make it owner-only (chmod " + (Files.isDirectory(p) ? "700" : "600") + ")";
       }
     }
+    UserPrincipal owner = Files.getOwner(p);
+    UserPrincipal self = self(p);
+    if (self != null && !owner.equals(self) && !owner.getName().equals("root")) {
+      return p + " is owned by " + owner.getName() + ", not by " + self.getName()
+          + " who runs this process; chown it to " + self.getName();
+    }
     return null;
+  }
+
+  /**
+   * Null when neither group nor others may write {@code p} (or permissions are not POSIX), else a
+   * description; a missing file is not this method's concern (null).
+   */
+  public static String writableByOthers(Path p) throws IOException {
+    if (!posix(p) || !Files.exists(p)) {
+      return null;
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+    if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+      return p + " is writable by group or others (mode " + PosixFilePermissions.toString(perms)
+          + "); make it writable by its owner only (chmod go-w)";
+    }
+    return null;
+  }
+
+  /** The user this process runs as, or null if the system does not know the name. */
+  private static UserPrincipal self(Path p) {
+    String name = System.getProperty("user.name");
+    if (name == null || name.isEmpty() || name.equals("?")) {
+      return null;
+    }
+    try {
+      return p.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(name);
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
   }
 }

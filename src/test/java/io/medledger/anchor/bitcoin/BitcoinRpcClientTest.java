@@ -517,6 +517,20 @@ class BitcoinRpcClientTest {
   }
 
   @Test
+  void aPipeAtTheCookiePathFailsTheCallInsteadOfHoldingIt() throws Exception {
+    // Bitcoin Core's data directory is another account's: a named pipe at its cookie path held
+    // every call (the anchorer's, a receipt's) at the file's opening, past any request timeout
+    Path cookie = tmp.resolve(".cookie");
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.medledger.testing.TestFiles.fifo(cookie), "mkfifo");
+    handlers.put("getblockhash", r -> ok(r, "00".repeat(31) + "01"));
+    BitcoinRpcClient c = BitcoinRpcClient.builder(uri()).cookieFile(cookie).requestTimeout(Duration.ofSeconds(2)).build();
+    BitcoinRpcException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(BitcoinRpcException.class, () -> c.getBlockHash(0)));
+    assertEquals(BitcoinRpcException.Kind.UNAUTHORIZED, e.kind());
+    assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+  }
+
+  @Test
   void aNodeThatNeverAnswersTimesOut() {
     handlers.put("getblockchaininfo", r -> null);
     BitcoinRpcClient c = BitcoinRpcClient.builder(uri()).credentials(USER, PASSWORD)
