@@ -536,6 +536,16 @@ final class BlockProcessor {
         return "scope names record " + rec + ", not a record of this patient";
       }
     }
+    int open = 0;
+    for (Digest gid : o.grantsOf(g.patient())) {
+      if (!o.grant(gid).revoked()) {
+        open++; // counted, not taken from the list's size: a state written before revoked grants left it still lists them
+      }
+    }
+    if (open >= Limits.MAX_OPEN_GRANTS) {
+      return "the patient already holds " + Limits.MAX_OPEN_GRANTS
+          + " grants it has not revoked (expired ones included); revoke one first";
+    }
     return null;
   }
 

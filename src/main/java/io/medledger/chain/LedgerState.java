@@ -32,7 +32,7 @@ import java.util.function.LongPredicate;
  * {@link #apply} under the ledger's write lock; read under its read lock.
  *
  * <p>Keys: one tag byte, then fixed-width fields (32-byte digests, 8-byte big-endian numbers):
- * {@code P}id participant, {@code A}id grant, {@code a}patient id grant by patient, {@code R}id
+ * {@code P}id participant, {@code A}id grant, {@code a}patient id grant by patient (empty, or {@code 1} once revoked), {@code R}id
  * record, {@code E}id ledger index of an entry, {@code K}id published keys, {@code S}key height
  * sub-block, {@code T}key last sub-block, {@code H}height header, {@code L}ledger size height (the
  * block ending there), {@code M} membership (with the suspended servers), {@code m}height the
@@ -100,6 +100,8 @@ final class LedgerState {
    */
   static final int LAYOUT_VERSION = 5;
   private static final byte[] VERSION = {'V'};
+  /** The value of a patient's grant index key once the grant is revoked (empty while it is not). */
+  private static final byte[] REVOKED_MARK = {1};
   /** Sub-block record: running total and hash, then per entry its position, offset and length. */
   private static final int SUB_BLOCK_FIXED = 8 + Digest.LENGTH;
   private static final int SUB_BLOCK_PER_ENTRY = 12;
@@ -391,7 +393,11 @@ final class LedgerState {
     return r;
   }
 
-  /** The ids of the grants {@code patient} made. */
+  /**
+   * The ids of the grants {@code patient} made and has not revoked (at most
+   * {@link Limits#MAX_OPEN_GRANTS}; a state written before revocations were marked in this index
+   * may also list grants revoked then).
+   */
   List<Digest> grantsOf(ParticipantId patient) {
     List<Digest> cached = patientGrants.get(patient);
     if (cached != null) {
@@ -399,10 +405,21 @@ final class LedgerState {
     }
     List<Digest> out = new ArrayList<>();
     byte[] prefix = key(PATIENT_GRANT, patient.digest());
-    store.scan(prefix, successor(prefix), (k, v) -> out.add(Digest.of(k, 1 + Digest.LENGTH)));
+    store.scan(prefix, successor(prefix), (k, v) -> v.length != 0 || out.add(Digest.of(k, 1 + Digest.LENGTH)));
     List<Digest> all = List.copyOf(out);
     patientGrants.put(patient, all);
     return all;
+  }
+
+  /** The grants {@code o}'s block revoked (its overlay holds a grant only if the block made or revoked it). */
+  private static List<GrantInfo> revokedIn(Overlay o) {
+    List<GrantInfo> out = new ArrayList<>();
+    for (GrantInfo g : o.grants.values()) {
+      if (g.revoked()) {
+        out.add(g);
+      }
+    }
+    return out;
   }
 
   /** The least key above every key that starts with {@code prefix} (which is not all 0xff). */
@@ -654,6 +671,9 @@ final class LedgerState {
     o.publishedKeys.forEach((id, d) -> b.put(key(KEYS, id.digest()), d.toByteArray()));
     o.claims.forEach((c, r) -> b.put(key(CLAIM, c), r.toByteArray()));
     o.newGrantsByPatient.forEach((p, l) -> l.forEach(g -> b.put(key(PATIENT_GRANT, p.digest(), g), new byte[0])));
+    // after the new grants: a grant made and revoked in this block ends marked
+    List<GrantInfo> revoked = revokedIn(o);
+    revoked.forEach(g -> b.put(key(PATIENT_GRANT, g.grant().patient().digest(), g.id()), REVOKED_MARK));
     long first = h.ledgerSize() - h.entryCount();
     List<EncodedEntry> entries = fx.block.encodedEntries();
     Map<Digest, List<Integer>> positions = new java.util.HashMap<>();
@@ -729,6 +749,15 @@ final class LedgerState {
         patientGrants.put(p, List.copyOf(all));
       }
     });
+    for (GrantInfo g : revoked) {
+      ParticipantId p = g.grant().patient();
+      List<Digest> had = patientGrants.get(p);
+      if (had != null && had.contains(g.id())) {
+        List<Digest> rest = new ArrayList<>(had);
+        rest.remove(g.id());
+        patientGrants.put(p, List.copyOf(rest));
+      }
+    }
     frontier = fx.frontier;
     headsTree = fx.headsTree.rebase(HeadsTree.Base.of(store));
     if (tip != null) {

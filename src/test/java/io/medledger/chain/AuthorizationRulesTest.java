@@ -93,6 +93,33 @@ class AuthorizationRulesTest {
   }
 
   @Test
+  void aPatientHoldsAtMostItsBoundOfUnrevokedGrantsAndAClinicianRecordWalksOnlyThose() {
+    // research grants to a researcher: none of them lets the clinician write, so each record the
+    // clinician writes for alice is checked against every one of them
+    List<Entry> grants = new java.util.ArrayList<>();
+    for (int i = 0; i < Limits.MAX_OPEN_GRANTS - 1; i++) {
+      grants.add(f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.all(), Duration.ofDays(30).plusMillis(i)));
+    }
+    f.commit(grants);
+    AccessGrant treatment = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(treatment);
+    String refused = rejection(f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.all()));
+    assertTrue(refused.contains(Limits.MAX_OPEN_GRANTS + " grants it has not revoked"), refused);
+    // an expired grant still counts until it is revoked
+    f.clock.advance(Duration.ofDays(31));
+    refused = rejection(f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.all()));
+    assertTrue(refused.contains(Limits.MAX_OPEN_GRANTS + " grants it has not revoked"), refused);
+    // revoking frees a place, also in the same block as the new grant, and the revoked grant
+    // leaves the list a clinician's record is checked against
+    f.commit(f.revoke(alice, (AccessGrant) grants.get(0)), f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.all()));
+    f.commit(f.revoke(alice, (AccessGrant) grants.get(1)));
+    assertEquals(Limits.MAX_OPEN_GRANTS - 1, LedgerStateTest.stateOf(f.ledger).grantsOf(alice.id()).size());
+    f.commit(f.record(doc, alice, f.hospitalA, "Observation", "still under the treatment grant"));
+    // bob's grants are his own
+    f.commit(f.grant(bob, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+  }
+
+  @Test
   void recordScopedGrantsCoverTheRecordAndItsAmendments() {
     f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
     MedicalRecord r1 = f.record(doc, alice, f.hospitalA, "Observation", "one");
