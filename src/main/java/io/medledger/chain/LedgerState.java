@@ -108,6 +108,13 @@ final class LedgerState {
   private static final byte[] MEMBERS = {'M'};
   private static final byte[] FRONTIER = {'F'};
   private static final int CACHE = 1 << 16;
+  /**
+   * Records whose lineage is longer are read from the store each time, not cached: a lineage holds
+   * up to {@link Limits#MAX_AMENDMENT_DEPTH} ids (about 19 KB decoded), and a patient amending its
+   * own records can make every record it reads that deep, so a full records cache of them held
+   * about 600 MB. Amendments of amendments this deep are rare; each read costs one store get.
+   */
+  static final int CACHED_LINEAGE = 16;
   private static final int HEADER_CACHE = 1 << 12;
 
   /**
@@ -389,8 +396,17 @@ final class LedgerState {
       return null;
     }
     r = decodeRecord(id, b);
-    records.put(id, r);
+    if (r.lineage().size() <= CACHED_LINEAGE) {
+      records.put(id, r);
+    }
     return r;
+  }
+
+  /** The digests of the lineages of the records cached, in all (for tests). */
+  long cachedLineageDigests() {
+    long[] n = {0};
+    records.forEach((id, r) -> n[0] += r.lineage().size());
+    return n[0];
   }
 
   /**

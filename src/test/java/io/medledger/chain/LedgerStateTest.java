@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
@@ -379,6 +380,42 @@ class LedgerStateTest {
     assertEquals(1, c.gets[LedgerState.GRANT]);
     assertEquals(1, c.gets[LedgerState.RECORD]);
     assertEquals(1, c.scans[LedgerState.PATIENT_GRANT]);
+  }
+
+  @Test
+  void aRecordWithALongLineageIsReadFromTheStoreEachTimeNotKeptInTheCache() {
+    // a patient amends its own record 255 times, then writes many amendments of the last one: each
+    // such record's lineage holds the bound's 256 ids (about 19 KB decoded), and a cache full of
+    // them held about 600 MB of a node's heap
+    ChainFixture f = ChainFixture.builder().build();
+    Actor alice = f.actor("alice");
+    f.commit(f.registerPatient(alice));
+    List<Entry> lineage = new ArrayList<>();
+    MedicalRecord last = f.record(alice, alice, null, "Observation", "v0");
+    lineage.add(last);
+    for (int i = 1; i < Limits.MAX_AMENDMENT_DEPTH - 1; i++) {
+      last = f.amend(alice, alice, null, "Observation", "v" + i, last);
+      lineage.add(last);
+    }
+    f.commit(lineage);
+    List<Entry> deep = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      deep.add(f.amend(alice, alice, null, "Observation", "sibling " + i, last));
+    }
+    f.commit(deep);
+    LedgerState s = stateOf(f.ledger);
+    MedicalRecord first = (MedicalRecord) lineage.get(0);
+    for (int round = 0; round < 2; round++) {
+      for (Entry e : deep) {
+        LedgerState.RecordInfo r = s.record(e.id());
+        assertEquals(Limits.MAX_AMENDMENT_DEPTH, r.lineage().size());
+        assertEquals(e.id(), r.lineage().get(0));
+        assertEquals(first.id(), r.lineage().get(Limits.MAX_AMENDMENT_DEPTH - 1));
+      }
+      assertEquals(List.of(first.id()), s.record(first.id()).lineage());
+    }
+    assertTrue(s.cachedLineageDigests() <= LedgerState.CACHED_LINEAGE * (deep.size() + 1L),
+        "cached lineage digests: " + s.cachedLineageDigests());
   }
 
   @Test
