@@ -80,6 +80,11 @@ public record AccessScope(Kind kind, List<String> resourceTypes, List<Digest> re
     }
   }
 
+  /** How many resource types and records the scope lists. */
+  int items() {
+    return resourceTypes.size() + records.size();
+  }
+
   /**
    * As {@link #covers(String, List)}, given the lineage as a set: in time linear in the scope's
    * items, not in their number times the lineage's length.

@@ -543,12 +543,12 @@ final class BlockProcessor {
       }
     }
     int open = 0;
-    int items = scopeItems(g.scope());
+    int items = g.scope().items();
     for (Digest gid : o.grantsOf(g.patient())) {
       LedgerState.GrantInfo held = o.grant(gid);
       if (!held.revoked()) {
         open++; // counted, not taken from the list's size: a state written before revoked grants left it still lists them
-        items += scopeItems(held.grant().scope());
+        items += held.grant().scope().items();
       }
     }
     if (open >= Limits.MAX_OPEN_GRANTS) {
@@ -561,10 +561,6 @@ final class BlockProcessor {
           + " resource types and records; revoke one first";
     }
     return null;
-  }
-
-  private static int scopeItems(AccessScope s) {
-    return s.resourceTypes().size() + s.records().size();
   }
 
   /**

@@ -115,6 +115,14 @@ final class LedgerState {
    * about 600 MB. Amendments of amendments this deep are rare; each read costs one store get.
    */
   static final int CACHED_LINEAGE = 16;
+  /**
+   * Grants whose scope lists more resource types and records than this are cached apart, at most
+   * {@link #CACHED_WIDE_GRANTS} of them: a scope lists up to {@link Limits#MAX_SCOPE_ITEMS} items
+   * (about 110 KB decoded), so a grants cache full of such grants held about 3.6 GB.
+   */
+  static final int CACHED_SCOPE_ITEMS = 16;
+  /** Most wide grants (see {@link #CACHED_SCOPE_ITEMS}) cached, about 14 MB of them at most. */
+  static final int CACHED_WIDE_GRANTS = 128;
   private static final int HEADER_CACHE = 1 << 12;
 
   /**
@@ -163,6 +171,8 @@ final class LedgerState {
   private final GenerationalMap<Long, BlockHeader> headers = new GenerationalMap<>(HEADER_CACHE / 2);
   /** Decoding a grant's terms costs more than reading them, and patients reuse their grants. */
   private final GenerationalMap<Digest, GrantInfo> grants = new GenerationalMap<>(CACHE / 4);
+  /** Grants whose scope lists more than {@link #CACHED_SCOPE_ITEMS} items, which {@link #grants} never holds. */
+  private final GenerationalMap<Digest, GrantInfo> wideGrants = new GenerationalMap<>(CACHED_WIDE_GRANTS / 2);
   /** Reads (access events) name a patient's latest records, written a few blocks before. */
   private final GenerationalMap<Digest, RecordInfo> records = new GenerationalMap<>(CACHE / 4);
   /** The grant ids of recently active patients (every record a clinician writes reads them). */
@@ -374,6 +384,9 @@ final class LedgerState {
 
   GrantInfo grant(Digest id) {
     GrantInfo g = grants.get(id);
+    if (g == null) {
+      g = wideGrants.get(id);
+    }
     if (g != null) {
       return g;
     }
@@ -382,7 +395,7 @@ final class LedgerState {
       return null;
     }
     g = decodeGrant(id, b);
-    grants.put(id, g);
+    (g.grant().scope().items() > CACHED_SCOPE_ITEMS ? wideGrants : grants).put(id, g);
     return g;
   }
 
@@ -401,6 +414,15 @@ final class LedgerState {
     }
     return r;
   }
+
+  /** The resource types and records the scopes of the grants cached list, in all (for tests). */
+  long cachedScopeItems() {
+    long[] n = {0};
+    grants.forEach((id, g) -> n[0] += g.grant().scope().items());
+    wideGrants.forEach((id, g) -> n[0] += g.grant().scope().items());
+    return n[0];
+  }
+
 
   /** The digests of the lineages of the records cached, in all (for tests). */
   long cachedLineageDigests() {
@@ -756,6 +778,7 @@ final class LedgerState {
     // all into a node's old generation, most never read again
     participants.refreshAll(o.participants);
     grants.refreshAll(o.grants);
+    wideGrants.refreshAll(o.grants);
     records.refreshAll(o.records);
     o.newGrantsByPatient.forEach((p, l) -> {
       List<Digest> had = patientGrants.get(p);
@@ -821,6 +844,7 @@ final class LedgerState {
   void reload() {
     participants.clear();
     grants.clear();
+    wideGrants.clear();
     records.clear();
     patientGrants.clear();
     byte[] m = store.get(MEMBERS);
