@@ -123,6 +123,14 @@ final class LedgerState {
   static final int CACHED_SCOPE_ITEMS = 16;
   /** Most wide grants (see {@link #CACHED_SCOPE_ITEMS}) cached, about 14 MB of them at most. */
   static final int CACHED_WIDE_GRANTS = 128;
+  /**
+   * Patients' grant lists longer than this are cached apart, at most {@link #CACHED_LONG_GRANT_LISTS}
+   * of them: a list holds up to {@link Limits#MAX_OPEN_GRANTS} ids (about 18 KB decoded), so a cache
+   * full of such lists held about 600 MB.
+   */
+  static final int CACHED_GRANT_LIST = 16;
+  /** Most long grant lists (see {@link #CACHED_GRANT_LIST}) cached, about 2.4 MB of them at most. */
+  static final int CACHED_LONG_GRANT_LISTS = 128;
   private static final int HEADER_CACHE = 1 << 12;
 
   /**
@@ -177,6 +185,9 @@ final class LedgerState {
   private final GenerationalMap<Digest, RecordInfo> records = new GenerationalMap<>(CACHE / 4);
   /** The grant ids of recently active patients (every record a clinician writes reads them). */
   private final GenerationalMap<ParticipantId, List<Digest>> patientGrants = new GenerationalMap<>(CACHE / 4);
+  /** Grant lists longer than {@link #CACHED_GRANT_LIST}, which {@link #patientGrants} never holds. */
+  private final GenerationalMap<ParticipantId, List<Digest>> longPatientGrants =
+      new GenerationalMap<>(CACHED_LONG_GRANT_LISTS / 2);
 
   LedgerState() {
     this(new InMemoryStateStore(), new MerkleLog());
@@ -424,6 +435,14 @@ final class LedgerState {
   }
 
 
+  /** How many patients' grant lists of more than {@link #CACHED_GRANT_LIST} ids are cached (for tests). */
+  int cachedLongGrantLists() {
+    int[] n = {0};
+    patientGrants.forEach((p, l) -> n[0] += l.size() > CACHED_GRANT_LIST ? 1 : 0);
+    longPatientGrants.forEach((p, l) -> n[0] += l.size() > CACHED_GRANT_LIST ? 1 : 0);
+    return n[0];
+  }
+
   /** The digests of the lineages of the records cached, in all (for tests). */
   long cachedLineageDigests() {
     long[] n = {0};
@@ -437,7 +456,7 @@ final class LedgerState {
    * may also list grants revoked then).
    */
   List<Digest> grantsOf(ParticipantId patient) {
-    List<Digest> cached = patientGrants.get(patient);
+    List<Digest> cached = cachedGrantsOf(patient);
     if (cached != null) {
       return cached;
     }
@@ -445,8 +464,20 @@ final class LedgerState {
     byte[] prefix = key(PATIENT_GRANT, patient.digest());
     store.scan(prefix, successor(prefix), (k, v) -> v.length != 0 || out.add(Digest.of(k, 1 + Digest.LENGTH)));
     List<Digest> all = List.copyOf(out);
-    patientGrants.put(patient, all);
+    cacheGrantsOf(patient, all);
     return all;
+  }
+
+  private List<Digest> cachedGrantsOf(ParticipantId patient) {
+    List<Digest> l = patientGrants.get(patient);
+    return l != null ? l : longPatientGrants.get(patient);
+  }
+
+  /** Caches {@code patient}'s grant list in the cache its length belongs to, and in no other. */
+  private void cacheGrantsOf(ParticipantId patient, List<Digest> list) {
+    patientGrants.remove(patient);
+    longPatientGrants.remove(patient);
+    (list.size() > CACHED_GRANT_LIST ? longPatientGrants : patientGrants).put(patient, list);
   }
 
   /** The grants {@code o}'s block revoked (its overlay holds a grant only if the block made or revoked it). */
@@ -781,20 +812,20 @@ final class LedgerState {
     wideGrants.refreshAll(o.grants);
     records.refreshAll(o.records);
     o.newGrantsByPatient.forEach((p, l) -> {
-      List<Digest> had = patientGrants.get(p);
+      List<Digest> had = cachedGrantsOf(p);
       if (had != null) {
         List<Digest> all = new ArrayList<>(had);
         all.addAll(l);
-        patientGrants.put(p, List.copyOf(all));
+        cacheGrantsOf(p, List.copyOf(all));
       }
     });
     for (GrantInfo g : revoked) {
       ParticipantId p = g.grant().patient();
-      List<Digest> had = patientGrants.get(p);
+      List<Digest> had = cachedGrantsOf(p);
       if (had != null && had.contains(g.id())) {
         List<Digest> rest = new ArrayList<>(had);
         rest.remove(g.id());
-        patientGrants.put(p, List.copyOf(rest));
+        cacheGrantsOf(p, List.copyOf(rest));
       }
     }
     frontier = fx.frontier;
@@ -847,6 +878,7 @@ final class LedgerState {
     wideGrants.clear();
     records.clear();
     patientGrants.clear();
+    longPatientGrants.clear();
     byte[] m = store.get(MEMBERS);
     setMembers(m == null ? List.of(List.of(), List.of(), List.of(), List.of()) : readLists(new BinaryFieldReader(m)));
     loadHistory();

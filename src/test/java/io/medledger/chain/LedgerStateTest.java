@@ -456,6 +456,49 @@ class LedgerStateTest {
   }
 
   @Test
+  void theCacheHoldsABoundedNumberOfLongGrantLists() {
+    // patients holding many grants each (up to 256 ids, about 18 KB decoded), whose lists are read
+    // again and again (each grant a patient makes, each record a clinician writes for it): a cache
+    // of 32,768 such lists held about 600 MB of a node's heap
+    ChainFixture f = ChainFixture.builder().build();
+    int patients = LedgerState.CACHED_LONG_GRANT_LISTS + 8;
+    int perPatient = LedgerState.CACHED_GRANT_LIST + 1;
+    List<Entry> registrations = new ArrayList<>();
+    List<Entry> grants = new ArrayList<>();
+    for (int p = 0; p < patients; p++) {
+      Actor patient = f.actor("patient " + p);
+      registrations.add(f.registerPatient(patient));
+      for (int g = 0; g < perPatient; g++) {
+        grants.add(f.grant(patient, f.hospitalA, Purpose.TREATMENT, AccessScope.all(),
+            java.time.Duration.ofDays(30).plusMillis(g)));
+      }
+    }
+    f.commit(registrations);
+    f.commit(grants);
+    LedgerState s = stateOf(f.ledger);
+    for (int round = 0; round < 2; round++) {
+      for (int p = 0; p < patients; p++) {
+        assertEquals(perPatient, s.grantsOf(f.actor("patient " + p).id()).size());
+      }
+    }
+    assertTrue(s.cachedLongGrantLists() <= LedgerState.CACHED_LONG_GRANT_LISTS,
+        "long grant lists cached: " + s.cachedLongGrantLists());
+    // a list that grows long while cached leaves the cache of short ones, and stays exact
+    Actor carol = f.actor("carol");
+    f.commit(f.registerPatient(carol), f.grant(carol, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    assertEquals(1, s.grantsOf(carol.id()).size());
+    List<Entry> more = new ArrayList<>();
+    for (int g = 0; g < perPatient; g++) {
+      more.add(f.grant(carol, f.hospitalA, Purpose.TREATMENT, AccessScope.all(), java.time.Duration.ofDays(30).plusMillis(g)));
+    }
+    f.commit(more);
+    assertEquals(perPatient + 1, s.grantsOf(carol.id()).size());
+    f.commit(f.revoke(carol, (AccessGrant) more.get(0)));
+    assertEquals(perPatient, s.grantsOf(carol.id()).size());
+    assertTrue(s.cachedLongGrantLists() <= LedgerState.CACHED_LONG_GRANT_LISTS);
+  }
+
+  @Test
   void theHeaderOfTheOldTipIsCachedWhenABlockIsApplied() {
     CountingState c = new CountingState(new InMemoryStateStore());
     ChainFixture f = ChainFixture.builder().state(c).build();
