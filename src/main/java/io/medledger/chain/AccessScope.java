@@ -79,4 +79,25 @@ public record AccessScope(Kind kind, List<String> resourceTypes, List<Digest> re
         return false;
     }
   }
+
+  /** How many resource types and records the scope lists. */
+  int items() {
+    return resourceTypes.size() + records.size();
+  }
+
+  /**
+   * As {@link #covers(String, List)}, given the lineage as a set: in time linear in the scope's
+   * items, not in their number times the lineage's length.
+   */
+  boolean coversAny(String resourceType, java.util.Set<Digest> lineage) {
+    if (kind != Kind.RECORDS) {
+      return covers(resourceType, List.of()); // which reads no lineage for these kinds
+    }
+    for (Digest d : records) {
+      if (lineage.contains(d)) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -458,13 +458,19 @@ final class BlockProcessor {
     if (o.active(inst, INSTITUTION) == null) {
       return "institution " + inst + " is not active";
     }
+    Set<Digest> lineageSet = null;
     for (Digest gid : o.grantsOf(m.patient())) {
       LedgerState.GrantInfo g = o.grant(gid);
       AccessGrant ag = g.grant();
       if (g.inForceAt(c.time()) && ag.purpose() == Purpose.TREATMENT
-          && (ag.grantee().equals(inst) || ag.grantee().equals(m.author()))
-          && ag.scope().covers(m.resourceType(), lineage)) {
-        return null;
+          && (ag.grantee().equals(inst) || ag.grantee().equals(m.author()))) {
+        if (lineageSet == null) {
+          lineageSet = new HashSet<>(lineage);
+        }
+        // as covers(type, lineage), in time linear in the scope's items, which the patient's grants bound together
+        if (ag.scope().coversAny(m.resourceType(), lineageSet)) {
+          return null;
+        }
       }
     }
     return "no active treatment grant from the patient covers this " + m.resourceType() + " by " + m.author();
@@ -535,6 +541,24 @@ final class BlockProcessor {
       if (ri == null || !ri.patient().equals(g.patient())) {
         return "scope names record " + rec + ", not a record of this patient";
       }
+    }
+    int open = 0;
+    int items = g.scope().items();
+    for (Digest gid : o.grantsOf(g.patient())) {
+      LedgerState.GrantInfo held = o.grant(gid);
+      if (!held.revoked()) {
+        open++; // counted, not taken from the list's size: a state written before revoked grants left it still lists them
+        items += held.grant().scope().items();
+      }
+    }
+    if (open >= Limits.MAX_OPEN_GRANTS) {
+      return "the patient already holds " + Limits.MAX_OPEN_GRANTS
+          + " grants it has not revoked (expired ones included); revoke one first";
+    }
+    if (items > Limits.MAX_OPEN_GRANT_SCOPE_ITEMS) {
+      return "the scopes of the patient's grants not revoked (expired ones included) would list " + items
+          + " resource types and records together, more than " + Limits.MAX_OPEN_GRANT_SCOPE_ITEMS
+          + " resource types and records; revoke one first";
     }
     return null;
   }

@@ -83,6 +83,12 @@ final class GenerationalMap<K, V> {
     });
   }
 
+  /** Drops the entry of {@code key}, if held. */
+  void remove(K key) {
+    young.remove(key);
+    old.remove(key);
+  }
+
   /** Drops every entry. */
   synchronized void clear() {
     young = newGeneration();

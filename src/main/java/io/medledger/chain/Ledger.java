@@ -1368,6 +1368,28 @@ public final class Ledger implements AutoCloseable {
     return history(patient.digest());
   }
 
+  /**
+   * The bytes of the entry encodings {@link #patientHistory} would carry for {@code patient}, as
+   * the state's index records them, without reading a block: a server may refuse a history too
+   * large to answer before building it. Its proof and any text form are larger still.
+   */
+  public long patientHistoryBytes(ParticipantId patient) {
+    lock.readLock().lock();
+    try {
+      SubBlockIndex ix = state.subBlocks(patient.digest());
+      long n = 0;
+      for (int i = 0; ix != null && i < ix.size(); i++) {
+        int[] r = ix.ranges(i);
+        for (int j = 1; r != null && j < r.length; j += 2) {
+          n += r[j];
+        }
+      }
+      return n;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** The complete history of entries about no patient, provable against the tip header. */
   public PatientHistoryProof nonPatientHistory() {
     return history(SubBlockHeader.NO_PATIENT);

@@ -32,7 +32,7 @@ import java.util.function.LongPredicate;
  * {@link #apply} under the ledger's write lock; read under its read lock.
  *
  * <p>Keys: one tag byte, then fixed-width fields (32-byte digests, 8-byte big-endian numbers):
- * {@code P}id participant, {@code A}id grant, {@code a}patient id grant by patient, {@code R}id
+ * {@code P}id participant, {@code A}id grant, {@code a}patient id grant by patient (empty, or {@code 1} once revoked), {@code R}id
  * record, {@code E}id ledger index of an entry, {@code K}id published keys, {@code S}key height
  * sub-block, {@code T}key last sub-block, {@code H}height header, {@code L}ledger size height (the
  * block ending there), {@code M} membership (with the suspended servers), {@code m}height the
@@ -100,12 +100,37 @@ final class LedgerState {
    */
   static final int LAYOUT_VERSION = 5;
   private static final byte[] VERSION = {'V'};
+  /** The value of a patient's grant index key once the grant is revoked (empty while it is not). */
+  private static final byte[] REVOKED_MARK = {1};
   /** Sub-block record: running total and hash, then per entry its position, offset and length. */
   private static final int SUB_BLOCK_FIXED = 8 + Digest.LENGTH;
   private static final int SUB_BLOCK_PER_ENTRY = 12;
   private static final byte[] MEMBERS = {'M'};
   private static final byte[] FRONTIER = {'F'};
   private static final int CACHE = 1 << 16;
+  /**
+   * Records whose lineage is longer are read from the store each time, not cached: a lineage holds
+   * up to {@link Limits#MAX_AMENDMENT_DEPTH} ids (about 19 KB decoded), and a patient amending its
+   * own records can make every record it reads that deep, so a full records cache of them held
+   * about 600 MB. Amendments of amendments this deep are rare; each read costs one store get.
+   */
+  static final int CACHED_LINEAGE = 16;
+  /**
+   * Grants whose scope lists more resource types and records than this are cached apart, at most
+   * {@link #CACHED_WIDE_GRANTS} of them: a scope lists up to {@link Limits#MAX_SCOPE_ITEMS} items
+   * (about 110 KB decoded), so a grants cache full of such grants held about 3.6 GB.
+   */
+  static final int CACHED_SCOPE_ITEMS = 16;
+  /** Most wide grants (see {@link #CACHED_SCOPE_ITEMS}) cached, about 14 MB of them at most. */
+  static final int CACHED_WIDE_GRANTS = 128;
+  /**
+   * Patients' grant lists longer than this are cached apart, at most {@link #CACHED_LONG_GRANT_LISTS}
+   * of them: a list holds up to {@link Limits#MAX_OPEN_GRANTS} ids (about 18 KB decoded), so a cache
+   * full of such lists held about 600 MB.
+   */
+  static final int CACHED_GRANT_LIST = 16;
+  /** Most long grant lists (see {@link #CACHED_GRANT_LIST}) cached, about 2.4 MB of them at most. */
+  static final int CACHED_LONG_GRANT_LISTS = 128;
   private static final int HEADER_CACHE = 1 << 12;
 
   /**
@@ -154,10 +179,15 @@ final class LedgerState {
   private final GenerationalMap<Long, BlockHeader> headers = new GenerationalMap<>(HEADER_CACHE / 2);
   /** Decoding a grant's terms costs more than reading them, and patients reuse their grants. */
   private final GenerationalMap<Digest, GrantInfo> grants = new GenerationalMap<>(CACHE / 4);
+  /** Grants whose scope lists more than {@link #CACHED_SCOPE_ITEMS} items, which {@link #grants} never holds. */
+  private final GenerationalMap<Digest, GrantInfo> wideGrants = new GenerationalMap<>(CACHED_WIDE_GRANTS / 2);
   /** Reads (access events) name a patient's latest records, written a few blocks before. */
   private final GenerationalMap<Digest, RecordInfo> records = new GenerationalMap<>(CACHE / 4);
   /** The grant ids of recently active patients (every record a clinician writes reads them). */
   private final GenerationalMap<ParticipantId, List<Digest>> patientGrants = new GenerationalMap<>(CACHE / 4);
+  /** Grant lists longer than {@link #CACHED_GRANT_LIST}, which {@link #patientGrants} never holds. */
+  private final GenerationalMap<ParticipantId, List<Digest>> longPatientGrants =
+      new GenerationalMap<>(CACHED_LONG_GRANT_LISTS / 2);
 
   LedgerState() {
     this(new InMemoryStateStore(), new MerkleLog());
@@ -365,6 +395,9 @@ final class LedgerState {
 
   GrantInfo grant(Digest id) {
     GrantInfo g = grants.get(id);
+    if (g == null) {
+      g = wideGrants.get(id);
+    }
     if (g != null) {
       return g;
     }
@@ -373,7 +406,7 @@ final class LedgerState {
       return null;
     }
     g = decodeGrant(id, b);
-    grants.put(id, g);
+    (g.grant().scope().items() > CACHED_SCOPE_ITEMS ? wideGrants : grants).put(id, g);
     return g;
   }
 
@@ -387,22 +420,75 @@ final class LedgerState {
       return null;
     }
     r = decodeRecord(id, b);
-    records.put(id, r);
+    if (r.lineage().size() <= CACHED_LINEAGE) {
+      records.put(id, r);
+    }
     return r;
   }
 
-  /** The ids of the grants {@code patient} made. */
+  /** The resource types and records the scopes of the grants cached list, in all (for tests). */
+  long cachedScopeItems() {
+    long[] n = {0};
+    grants.forEach((id, g) -> n[0] += g.grant().scope().items());
+    wideGrants.forEach((id, g) -> n[0] += g.grant().scope().items());
+    return n[0];
+  }
+
+
+  /** How many patients' grant lists of more than {@link #CACHED_GRANT_LIST} ids are cached (for tests). */
+  int cachedLongGrantLists() {
+    int[] n = {0};
+    patientGrants.forEach((p, l) -> n[0] += l.size() > CACHED_GRANT_LIST ? 1 : 0);
+    longPatientGrants.forEach((p, l) -> n[0] += l.size() > CACHED_GRANT_LIST ? 1 : 0);
+    return n[0];
+  }
+
+  /** The digests of the lineages of the records cached, in all (for tests). */
+  long cachedLineageDigests() {
+    long[] n = {0};
+    records.forEach((id, r) -> n[0] += r.lineage().size());
+    return n[0];
+  }
+
+  /**
+   * The ids of the grants {@code patient} made and has not revoked (at most
+   * {@link Limits#MAX_OPEN_GRANTS}; a state written before revocations were marked in this index
+   * may also list grants revoked then).
+   */
   List<Digest> grantsOf(ParticipantId patient) {
-    List<Digest> cached = patientGrants.get(patient);
+    List<Digest> cached = cachedGrantsOf(patient);
     if (cached != null) {
       return cached;
     }
     List<Digest> out = new ArrayList<>();
     byte[] prefix = key(PATIENT_GRANT, patient.digest());
-    store.scan(prefix, successor(prefix), (k, v) -> out.add(Digest.of(k, 1 + Digest.LENGTH)));
+    store.scan(prefix, successor(prefix), (k, v) -> v.length != 0 || out.add(Digest.of(k, 1 + Digest.LENGTH)));
     List<Digest> all = List.copyOf(out);
-    patientGrants.put(patient, all);
+    cacheGrantsOf(patient, all);
     return all;
+  }
+
+  private List<Digest> cachedGrantsOf(ParticipantId patient) {
+    List<Digest> l = patientGrants.get(patient);
+    return l != null ? l : longPatientGrants.get(patient);
+  }
+
+  /** Caches {@code patient}'s grant list in the cache its length belongs to, and in no other. */
+  private void cacheGrantsOf(ParticipantId patient, List<Digest> list) {
+    patientGrants.remove(patient);
+    longPatientGrants.remove(patient);
+    (list.size() > CACHED_GRANT_LIST ? longPatientGrants : patientGrants).put(patient, list);
+  }
+
+  /** The grants {@code o}'s block revoked (its overlay holds a grant only if the block made or revoked it). */
+  private static List<GrantInfo> revokedIn(Overlay o) {
+    List<GrantInfo> out = new ArrayList<>();
+    for (GrantInfo g : o.grants.values()) {
+      if (g.revoked()) {
+        out.add(g);
+      }
+    }
+    return out;
   }
 
   /** The least key above every key that starts with {@code prefix} (which is not all 0xff). */
@@ -654,6 +740,9 @@ final class LedgerState {
     o.publishedKeys.forEach((id, d) -> b.put(key(KEYS, id.digest()), d.toByteArray()));
     o.claims.forEach((c, r) -> b.put(key(CLAIM, c), r.toByteArray()));
     o.newGrantsByPatient.forEach((p, l) -> l.forEach(g -> b.put(key(PATIENT_GRANT, p.digest(), g), new byte[0])));
+    // after the new grants: a grant made and revoked in this block ends marked
+    List<GrantInfo> revoked = revokedIn(o);
+    revoked.forEach(g -> b.put(key(PATIENT_GRANT, g.grant().patient().digest(), g.id()), REVOKED_MARK));
     long first = h.ledgerSize() - h.entryCount();
     List<EncodedEntry> entries = fx.block.encodedEntries();
     Map<Digest, List<Integer>> positions = new java.util.HashMap<>();
@@ -720,15 +809,25 @@ final class LedgerState {
     // all into a node's old generation, most never read again
     participants.refreshAll(o.participants);
     grants.refreshAll(o.grants);
+    wideGrants.refreshAll(o.grants);
     records.refreshAll(o.records);
     o.newGrantsByPatient.forEach((p, l) -> {
-      List<Digest> had = patientGrants.get(p);
+      List<Digest> had = cachedGrantsOf(p);
       if (had != null) {
         List<Digest> all = new ArrayList<>(had);
         all.addAll(l);
-        patientGrants.put(p, List.copyOf(all));
+        cacheGrantsOf(p, List.copyOf(all));
       }
     });
+    for (GrantInfo g : revoked) {
+      ParticipantId p = g.grant().patient();
+      List<Digest> had = cachedGrantsOf(p);
+      if (had != null && had.contains(g.id())) {
+        List<Digest> rest = new ArrayList<>(had);
+        rest.remove(g.id());
+        cacheGrantsOf(p, List.copyOf(rest));
+      }
+    }
     frontier = fx.frontier;
     headsTree = fx.headsTree.rebase(HeadsTree.Base.of(store));
     if (tip != null) {
@@ -776,8 +875,10 @@ final class LedgerState {
   void reload() {
     participants.clear();
     grants.clear();
+    wideGrants.clear();
     records.clear();
     patientGrants.clear();
+    longPatientGrants.clear();
     byte[] m = store.get(MEMBERS);
     setMembers(m == null ? List.of(List.of(), List.of(), List.of(), List.of()) : readLists(new BinaryFieldReader(m)));
     loadHistory();

@@ -44,4 +44,16 @@ public final class Limits {
    * state n squared digests.
    */
   public static final int MAX_AMENDMENT_DEPTH = 256;
+  /**
+   * Most grants a patient holds that it has not revoked (expired ones included): every record a
+   * clinician writes for the patient is checked against each of them, so without a bound a patient's
+   * history of grants would make each such record cost every node a walk over all of them.
+   */
+  public static final int MAX_OPEN_GRANTS = 256;
+  /**
+   * Most resource types and records the scopes of a patient's unrevoked grants list together: each
+   * record a clinician writes for the patient is checked against them, so without a bound each such
+   * record would cost every node {@link #MAX_OPEN_GRANTS} times {@link #MAX_SCOPE_ITEMS} comparisons.
+   */
+  public static final int MAX_OPEN_GRANT_SCOPE_ITEMS = 4096;
 }

@@ -14,7 +14,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * What a node's ledger says about anchoring: the anchor entries in ledger order with the block that
- * holds each, and the last block holding anything else (blocks of anchor entries alone do not make
+ * holds each (only those naming this ledger's commitment at the height they cover, the first per
+ * commitment), and the last block holding anything else (blocks of anchor entries alone do not make
  * a new anchor due). Built from each block once, as the ledger grows: from the committed blocks
  * the node hands it, or by reading those it missed. Thread-safe: synchronized, except {@link
  * #observe}, which only enqueues.
@@ -83,10 +84,18 @@ final class LedgerAnchorView {
     observed.offer(Seen.of(block));
   }
 
+  /**
+   * Keeps an anchor entry only if it names this ledger's commitment at the height it covers, and no
+   * earlier entry named that commitment: any active federation server may fill blocks with anchor
+   * entries, and each one kept costs memory for good and a step of every walk below.
+   */
   private void take(Seen s) {
     for (Anchor a : s.anchors()) {
-      anchors.add(new Recorded(a, s.height(), s.millis()));
-      commitments.add(a.commitment());
+      if (!commitments.contains(a.commitment())
+          && LedgerAnchors.commitment(ledger.header(a.toHeight())).digest().equals(a.commitment())) {
+        anchors.add(new Recorded(a, s.height(), s.millis()));
+        commitments.add(a.commitment());
+      }
     }
     if (s.substantive()) {
       lastSubstantive = s.height();

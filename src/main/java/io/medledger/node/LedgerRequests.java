@@ -92,9 +92,15 @@ final class LedgerRequests {
   private final Function<Ed25519PublicKey, Boolean> operator;
   private final KeyCardStore cards;
   private final ProxyService proxy;
+  private final int maxAnswerBytes;
 
+  /**
+   * @param maxAnswerBytes the largest answer the client endpoint sends (its frame cap): a larger
+   *     one is dropped for an error
+   */
   LedgerRequests(Ledger ledger, String chain, String protocol, Function<Ed25519PublicKey, Boolean> operator,
-      KeyCardStore cards, ProxyService proxy) {
+      KeyCardStore cards, ProxyService proxy, int maxAnswerBytes) {
+    this.maxAnswerBytes = maxAnswerBytes;
     this.ledger = ledger;
     this.chain = chain;
     this.protocol = protocol;
@@ -211,6 +217,13 @@ final class LedgerRequests {
       case ClientWire.PATIENT_HISTORY -> {
         ParticipantId id = in.id();
         in.end();
+        long stored = ledger.patientHistoryBytes(id);
+        if (stored > maxAnswerBytes) {
+          // its answer (JSON, longer than the entries) would be dropped by the endpoint anyway
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the history of " + id
+              + " holds " + stored + " bytes of entries, more than an answer of this node carries (" + maxAnswerBytes
+              + " bytes)");
+        }
         out.bytes(ledger.patientHistory(id).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
       case ClientWire.TIP -> {

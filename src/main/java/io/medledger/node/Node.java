@@ -167,7 +167,8 @@ public final class Node implements AutoCloseable {
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
         io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics, cards::lookup) : null;
     this.ledgerRequests = new LedgerRequests(ledger, config.chain(), config.consensus().protocol(),
-        k -> config.clients().contains(k) || k.equals(keys.ledgerKey()), cards, proxy);
+        k -> config.clients().contains(k) || k.equals(keys.ledgerKey()), cards, proxy,
+        clientLimits(config.limits()).maxFrameBytes());
     if (proxy != null) {
       proxy.replay();
     }

@@ -93,6 +93,72 @@ class AuthorizationRulesTest {
   }
 
   @Test
+  void aPatientHoldsAtMostItsBoundOfUnrevokedGrantsAndAClinicianRecordWalksOnlyThose() {
+    // research grants to a researcher: none of them lets the clinician write, so each record the
+    // clinician writes for alice is checked against every one of them
+    List<Entry> grants = new java.util.ArrayList<>();
+    for (int i = 0; i < Limits.MAX_OPEN_GRANTS - 1; i++) {
+      grants.add(f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.all(), Duration.ofDays(30).plusMillis(i)));
+    }
+    f.commit(grants);
+    AccessGrant treatment = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(treatment);
+    String refused = rejection(f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.all()));
+    assertTrue(refused.contains(Limits.MAX_OPEN_GRANTS + " grants it has not revoked"), refused);
+    // an expired grant still counts until it is revoked
+    f.clock.advance(Duration.ofDays(31));
+    refused = rejection(f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.all()));
+    assertTrue(refused.contains(Limits.MAX_OPEN_GRANTS + " grants it has not revoked"), refused);
+    // revoking frees a place, also in the same block as the new grant, and the revoked grant
+    // leaves the list a clinician's record is checked against
+    f.commit(f.revoke(alice, (AccessGrant) grants.get(0)), f.grant(alice, researcher, Purpose.RESEARCH, AccessScope.all()));
+    f.commit(f.revoke(alice, (AccessGrant) grants.get(1)));
+    assertEquals(Limits.MAX_OPEN_GRANTS - 1, LedgerStateTest.stateOf(f.ledger).grantsOf(alice.id()).size());
+    f.commit(f.record(doc, alice, f.hospitalA, "Observation", "still under the treatment grant"));
+    // bob's grants are his own
+    f.commit(f.grant(bob, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+  }
+
+  @Test
+  void theScopesOfAPatientsUnrevokedGrantsListAtMostItsBoundOfItemsTogether() {
+    int perGrant = Limits.MAX_SCOPE_ITEMS;
+    int full = Limits.MAX_OPEN_GRANT_SCOPE_ITEMS / perGrant;
+    List<Entry> grants = new java.util.ArrayList<>();
+    for (int g = 0; g < full; g++) {
+      List<String> types = new java.util.ArrayList<>();
+      for (int i = 0; i < perGrant; i++) {
+        types.add("Type" + (char) ('a' + g) + (char) ('a' + i / 26 / 26 % 26) + (char) ('a' + i / 26 % 26)
+            + (char) ('a' + i % 26));
+      }
+      types.sort(null);
+      grants.add(f.grant(alice, f.hospitalA, Purpose.TREATMENT,
+          new AccessScope(AccessScope.Kind.RESOURCE_TYPES, types, List.of()), Duration.ofDays(30).plusMillis(g)));
+    }
+    f.commit(grants);
+    MedicalRecord own = f.record(alice, alice, null, "Observation", "own");
+    f.commit(own);
+    String refused = rejection(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.records(own.id())));
+    assertTrue(refused.contains(Limits.MAX_OPEN_GRANT_SCOPE_ITEMS + " resource types and records"), refused);
+    refused = rejection(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.resourceTypes("Observation")));
+    assertTrue(refused.contains(Limits.MAX_OPEN_GRANT_SCOPE_ITEMS + " resource types and records"), refused);
+    // a scope of all records lists nothing; another patient's grants are not counted
+    AccessGrant all = f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all());
+    f.commit(all, f.grant(bob, f.hospitalA, Purpose.TREATMENT, AccessScope.resourceTypes("Observation")));
+    // a revoked grant's items no longer count, also in the block that revokes it
+    f.commit(f.revoke(alice, (AccessGrant) grants.get(0)),
+        f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.records(own.id())));
+    f.commit(f.record(doc, alice, f.hospitalA, "Observation", "under the grants"));
+    // (bob's grant above covers Observations only) a grant of bob's record lets the clinician amend it, and its amendments, and nothing else
+    MedicalRecord bobs = f.record(bob, bob, null, "Condition", "bob's own");
+    f.commit(bobs);
+    f.commit(f.grant(bob, doc, Purpose.TREATMENT, AccessScope.records(bobs.id())));
+    MedicalRecord amended = f.amend(doc, bob, f.hospitalA, "Condition", "amended", bobs);
+    f.commit(amended);
+    f.commit(f.amend(doc, bob, f.hospitalA, "Condition", "amended again", amended));
+    assertTrue(rejection(f.record(doc, bob, f.hospitalA, "Condition", "another")).contains("no active treatment grant"));
+  }
+
+  @Test
   void recordScopedGrantsCoverTheRecordAndItsAmendments() {
     f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
     MedicalRecord r1 = f.record(doc, alice, f.hospitalA, "Observation", "one");

@@ -44,7 +44,7 @@ class LedgerRequestsTest {
   @Test
   void onlyOperatorsPublishCardsOfKeysNotOnTheLedger() {
     LedgerRequests requests = new LedgerRequests(f.federationNodes().get(0).ledger(), "ledger-requests-test", "p",
-        operator::equals, KeyCardStore.open(dir), null);
+        operator::equals, KeyCardStore.open(dir), null, 1 << 20);
     Ed25519PublicKey annaKey = anna.identity().publicKey();
     assertEquals(ClientWire.OK, publish(requests, annaKey, anna.identity().card()), "its own card");
     assertEquals(ClientWire.OK, publish(requests, annaKey, lee.identity().card()), "a listed participant's card");
@@ -53,6 +53,32 @@ class LedgerRequestsTest {
     assertFalse(keyCard(requests, annaKey, madeUp), "not kept");
     assertEquals(ClientWire.OK, publish(requests, operator, madeUp), "the operator onboards it");
     assertTrue(keyCard(requests, annaKey, madeUp));
+  }
+
+  /**
+   * A patient's history is answered whole, as JSON longer than the entries' encodings: one whose
+   * stored entries alone would not fit the answer the endpoint sends is refused from the
+   * state's index, before any block is read or any proof built (a patient writing its own records
+   * and reads grows its history without bound, and every request for it made the node build it all
+   * in memory, only for the endpoint to drop the answer).
+   */
+  @Test
+  void aPatientHistoryTooLargeToAnswerIsRefusedBeforeItIsBuilt() {
+    for (int i = 0; i < 4; i++) {
+      anna.upload(SmallFederation.observation(Integer.toString(i)));
+    }
+    io.medledger.chain.Ledger ledger = f.federationNodes().get(0).ledger();
+    int fits = ledger.patientHistory(anna.id()).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 64;
+    byte[] request = new LedgerWire.Writer(ClientWire.PATIENT_HISTORY).id(anna.id()).toBytes();
+    Ed25519PublicKey leeKey = lee.identity().publicKey();
+    LedgerRequests roomy = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals,
+        KeyCardStore.open(dir), null, fits);
+    assertEquals(ClientWire.OK, roomy.handle(leeKey, request)[0]);
+    LedgerRequests tight = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals,
+        KeyCardStore.open(dir), null, 1024);
+    byte[] refused = tight.handle(leeKey, request);
+    assertEquals(ClientWire.REFUSED, refused[0]);
+    assertTrue(refused.length < 1024);
   }
 
   private static byte publish(LedgerRequests requests, Ed25519PublicKey client, KeyCard card) {

@@ -191,7 +191,7 @@ class ProxyServiceTest {
         id -> f.directory().lookup(id), now::get);
     s.replay();
     LedgerRequests requests = new LedgerRequests(node.ledger(), "proxy-service-test", "p", k -> false,
-        KeyCardStore.open(dir), s);
+        KeyCardStore.open(dir), s, 1 << 20);
 
     for (int i = 0; i < ProxyService.REENCRYPTION_BURST; i++) {
       assertEquals(ClientWire.OK, requests.handle(lee.identity().publicKey(), byLee)[0], "re-encryption " + i);
