@@ -21,7 +21,8 @@ import java.util.function.UnaryOperator;
  * extensions and modifier extensions that carry names, addresses, contact points or identifiers
  * (mother's maiden name, birth place); the {@code display} text of references that may point at a person (by a
  * person's type, a Patient entry, a contained person, a search, or a display or identifier alone);
- * conditional references searching a person ({@code Patient?identifier=...}), a transaction
+ * references carrying a search query, whatever their type ({@code Patient?identifier=...},
+ * {@code Encounter?patient.identifier=...}, {@code Patient/<id>?...}), a transaction
  * request's search ({@code ifNoneExist}, and the query of its {@code url}). Patient ids, in the
  * Patient resource, in {@code Patient/<id>} references, request URLs and response locations, and in
  * {@code urn:uuid:} full URLs of Patient entries, are replaced by the caller's pseudonyms.
@@ -172,10 +173,7 @@ public final class FhirDeidentifier {
           continue;
         }
         if (k.equals("reference") && x instanceof String s && s.indexOf('?') >= 0) {
-          if (!personRef) {
-            out.put(k, s);
-          }
-          continue; // a conditional reference to a person is a search by its identifiers
+          continue; // a search of any type may name the patient (Encounter?patient.identifier=...)
         }
         if ((k.equals("reference") || k.equals("fullUrl") || (key.equals("response") && k.equals("location")))
             && x instanceof String s) {
@@ -203,16 +201,18 @@ public final class FhirDeidentifier {
   /**
    * Whether {@code m}, a reference, may point at a person, so its display is a name: by its
    * {@code reference} (a person's type, a Patient entry's full URL, a contained person, a
-   * conditional reference searching a person's type) or, without one, by its {@code type}; a
-   * display without either (a reference by display or identifier alone) is taken as a person's. A
-   * Coding ({@code system} or {@code code}) is not a reference.
+   * conditional reference searching a person's type, a person's reference followed by a query)
+   * or, without one, by its {@code type}; a display without either (a reference by display or
+   * identifier alone) is taken as a person's. A Coding ({@code system} or {@code code}) is not a
+   * reference.
    */
   private static boolean namesPerson(Map<String, Object> m, Refs refs) {
     if (m.get("reference") instanceof String ref) {
       int q = ref.indexOf('?');
       if (q >= 0) {
-        String type = ref.substring(ref.lastIndexOf('/', q) + 1, q);
-        return PEOPLE.contains(type);
+        String path = ref.substring(0, q);
+        return PEOPLE.contains(path.substring(path.lastIndexOf('/') + 1))
+            || isPersonReference(path, refs.uuidPatients());
       }
       return refs.localPeople().contains(ref) || isPersonReference(ref, refs.uuidPatients());
     }

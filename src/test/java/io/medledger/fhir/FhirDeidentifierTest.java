@@ -207,6 +207,28 @@ class FhirDeidentifierTest {
     assertTrue(out.contains("Patient/PZp"), out);
   }
 
+  /**
+   * Conditional references whose search names the patient although their type is not a person's
+   * (an encounter searched by the patient's MRN or id), and a reference to a Patient by id that
+   * carries a query: the MRN, the Patient id and the name in the display reached the copy.
+   */
+  @Test
+  void conditionalReferencesOfAnyTypePassNoIdentifierOfThePatient() throws Exception {
+    String mrn = "MRN-Q-40917";
+    String obs = "{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"subject\":{\"reference\":\"Patient/pat-77123?_format=json\",\"display\":\"Lena Vogt\"},"
+        + "\"encounter\":{\"reference\":\"Encounter?patient.identifier=http://h.example/mrn|" + mrn + "\"},"
+        + "\"basedOn\":[{\"reference\":\"ServiceRequest?subject=Patient/pat-77123\"}],"
+        + "\"performer\":[{\"reference\":\"Organization?name=Uniklinik\",\"display\":\"Uniklinik Koeln\"}]}";
+    String out = new String(FhirDeidentifier.deidentify(obs.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    for (String secret : List.of(mrn, "pat-77123", "Lena Vogt")) {
+      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+    }
+    assertTrue(out.contains("Uniklinik Koeln"), "an organization's name stays: " + out);
+    assertTrue(out.contains("\"status\":\"final\""), out);
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
