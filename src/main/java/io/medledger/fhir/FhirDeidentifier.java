@@ -53,7 +53,10 @@ public final class FhirDeidentifier {
    * Returns a copy of {@code fhirJson} without direct identifiers, as compact UTF-8 JSON.
    *
    * @param pseudonymize maps a Patient id to the pseudonym to use instead
-   * @throws MalformedEncodingException if the input is not a FHIR JSON object
+   * @throws MalformedEncodingException if the input is not a FHIR JSON object, or if a field this
+   *     class rewrites or judges by its text (a resource type, a Patient's id, a person's birth or
+   *     death date, an address's state or country, a reference, full URL, request URL, response
+   *     location or extension URL) is not the JSON string FHIR defines: it would pass unread
    */
   public static byte[] deidentify(byte[] fhirJson, UnaryOperator<String> pseudonymize) {
     Objects.requireNonNull(pseudonymize, "pseudonymize");
@@ -110,7 +113,8 @@ public final class FhirDeidentifier {
       if (k.equals("text") && v instanceof Map<?, ?> tm && tm.containsKey("div")) {
         continue;
       }
-      if (person && (k.equals("birthDate") || k.equals("deceasedDateTime")) && v instanceof String s) {
+      if (person && (k.equals("birthDate") || k.equals("deceasedDateTime"))) {
+        String s = string(v, k);
         out.put(k, s.length() >= 4 ? s.substring(0, 4) : s);
         continue;
       }
@@ -118,8 +122,8 @@ public final class FhirDeidentifier {
         out.put(k, coarseAddresses(v));
         continue;
       }
-      if (k.equals("id") && type.equals("Patient") && v instanceof String id) {
-        out.put(k, pz.apply(id));
+      if (k.equals("id") && type.equals("Patient")) {
+        out.put(k, pz.apply(string(v, "a Patient's id")));
         continue;
       }
       out.put(k, value(k, v, pz, refs));
@@ -133,11 +137,11 @@ public final class FhirDeidentifier {
       for (Object a : l) {
         if (a instanceof Map<?, ?> m) {
           Map<String, Object> c = new LinkedHashMap<>();
-          if (m.get("state") != null) {
-            c.put("state", m.get("state"));
+          if (m.containsKey("state")) {
+            c.put("state", string(m.get("state"), "an address's state"));
           }
-          if (m.get("country") != null) {
-            c.put("country", m.get("country"));
+          if (m.containsKey("country")) {
+            c.put("country", string(m.get("country"), "an address's country"));
           }
           out.add(c);
         }
@@ -150,7 +154,8 @@ public final class FhirDeidentifier {
   private static Object value(String key, Object v, UnaryOperator<String> pz, Refs refs) {
     if (v instanceof Map<?, ?> m0) {
       Map<String, Object> m = (Map<String, Object>) m0;
-      if (m.get("resourceType") instanceof String) {
+      if (m.containsKey("resourceType")) {
+        string(m.get("resourceType"), "a resourceType");
         return resource(m, pz, refs);
       }
       Map<String, Object> out = new LinkedHashMap<>();
@@ -167,16 +172,18 @@ public final class FhirDeidentifier {
         if (key.equals("request") && k.equals("ifNoneExist")) {
           continue; // a search, such as identifier=<system>|<MRN>
         }
-        if (key.equals("request") && k.equals("url") && x instanceof String s) {
+        if (key.equals("request") && k.equals("url")) {
+          String s = string(x, "a request's url");
           int q = s.indexOf('?');
           out.put(k, rewriteReference(q < 0 ? s : s.substring(0, q), pz, refs.uuidPatients()));
           continue;
         }
-        if (k.equals("reference") && x instanceof String s && s.indexOf('?') >= 0) {
-          continue; // a search of any type may name the patient (Encounter?patient.identifier=...)
-        }
-        if ((k.equals("reference") || k.equals("fullUrl") || (key.equals("response") && k.equals("location")))
-            && x instanceof String s) {
+        if ((k.equals("reference") && !(x instanceof Map)) || k.equals("fullUrl")
+            || (key.equals("response") && k.equals("location"))) {
+          String s = string(x, k); // an element named reference may be a Reference (Consent.provision.data)
+          if (k.equals("reference") && s.indexOf('?') >= 0) {
+            continue; // a search of any type may name the patient (Encounter?patient.identifier=...)
+          }
           out.put(k, rewriteReference(s, pz, refs.uuidPatients()));
           continue;
         }
@@ -227,7 +234,7 @@ public final class FhirDeidentifier {
   }
 
   private static boolean identifyingExtension(Map<?, ?> ext) {
-    if (ext.get("url") instanceof String u && IDENTIFYING_EXTENSIONS.contains(u)) {
+    if (ext.containsKey("url") && IDENTIFYING_EXTENSIONS.contains(string(ext.get("url"), "an extension's url"))) {
       return true;
     }
     for (Object k : ext.keySet()) {
@@ -236,6 +243,18 @@ public final class FhirDeidentifier {
       }
     }
     return false;
+  }
+
+  /**
+   * {@code v}, which FHIR defines as a string and which this class rewrites or judges by its text.
+   *
+   * @throws MalformedEncodingException if it is anything else (it would pass unread)
+   */
+  private static String string(Object v, String what) {
+    if (v instanceof String s) {
+      return s;
+    }
+    throw new MalformedEncodingException(what + " must be a JSON string");
   }
 
   private static boolean isPersonReference(String ref, Map<String, String> uuids) {

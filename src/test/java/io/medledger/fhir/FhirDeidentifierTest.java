@@ -229,6 +229,42 @@ class FhirDeidentifierTest {
     assertTrue(out.contains("\"status\":\"final\""), out);
   }
 
+  /**
+   * Fields the de-identifier rewrites, given a shape other than the string FHIR defines for them (a
+   * birth date or Patient id in an array or as a number, a reference or request URL in an array,
+   * an extension URL in an array, a contained resource whose type is not a string, an address
+   * part that is an object): each was copied as it was, identifier and all. It must be refused.
+   */
+  @Test
+  void fieldsItRewritesInAnotherShapeAreRefusedNotCopied() {
+    List<String> payloads = List.of(
+        "{\"resourceType\":\"Patient\",\"id\":\"p\",\"birthDate\":[\"1974-12-25\"]}",
+        "{\"resourceType\":\"Patient\",\"id\":\"p\",\"deceasedDateTime\":{\"value\":\"1974-12-25\"}}",
+        "{\"resourceType\":\"Patient\",\"id\":19741225}",
+        "{\"resourceType\":\"Observation\",\"subject\":{\"reference\":[\"Patient/1974-12-25\"]}}",
+        "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"fullUrl\":[\"Patient/1974-12-25\"],"
+            + "\"request\":{\"method\":\"PUT\",\"url\":[\"Patient?identifier=1974-12-25\"]}}]}",
+        "{\"resourceType\":\"Patient\",\"id\":\"p\",\"extension\":[{\"url\":"
+            + "[\"http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName\"],\"valueString\":\"1974-12-25\"}]}",
+        "{\"resourceType\":\"Observation\",\"contained\":[{\"resourceType\":[\"Patient\"],"
+            + "\"name\":[{\"family\":\"1974-12-25\"}]}]}",
+        "{\"resourceType\":\"Patient\",\"id\":\"p\",\"address\":[{\"state\":{\"line\":[\"1974-12-25\"]}}]}");
+    List<String> leaks = new ArrayList<>();
+    for (String p : payloads) {
+      byte[] in = p.getBytes(StandardCharsets.UTF_8);
+      String out;
+      try {
+        out = new String(FhirDeidentifier.deidentify(in, id -> "PZ" + id.hashCode()), StandardCharsets.UTF_8);
+      } catch (MalformedEncodingException refused) {
+        continue;
+      }
+      if (out.contains("1974-12-25") || out.contains("19741225")) {
+        leaks.add(p + " -> " + out);
+      }
+    }
+    assertTrue(leaks.isEmpty(), "passed their identifier: " + String.join("\n", leaks));
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
