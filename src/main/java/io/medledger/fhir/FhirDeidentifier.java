@@ -24,8 +24,9 @@ import java.util.function.UnaryOperator;
  * references carrying a search query, whatever their type ({@code Patient?identifier=...},
  * {@code Encounter?patient.identifier=...}, {@code Patient/<id>?...}), a transaction
  * request's search ({@code ifNoneExist}, and the query of its {@code url}). Patient ids, in the
- * Patient resource, in {@code Patient/<id>} references, request URLs and response locations, and in
- * {@code urn:uuid:} full URLs of Patient entries, are replaced by the caller's pseudonyms.
+ * Patient resource, in {@code Patient/<id>} references, request URLs and response locations, in
+ * {@code urn:uuid:} full URLs of Patient entries and in local references ({@code #<id>}) to
+ * contained Patients, are replaced by the caller's pseudonyms.
  * Clinical content (codings' display included) and clinical dates stay.
  *
  * <p>This is removal of direct identifiers, not a proof of anonymity: free-text fields such as
@@ -44,10 +45,10 @@ public final class FhirDeidentifier {
   private FhirDeidentifier() {}
 
   /**
-   * What references resolve to: Patient ids by their {@code urn:uuid:} full URL, and the local
-   * references ({@code #id}) of contained people.
+   * What references resolve to: Patient ids by their {@code urn:uuid:} full URL, the local
+   * references ({@code #id}) of contained people, and the ids of contained Patients.
    */
-  private record Refs(Map<String, String> uuidPatients, Set<String> localPeople) {}
+  private record Refs(Map<String, String> uuidPatients, Set<String> localPeople, Set<String> localPatients) {}
 
   /**
    * Returns a copy of {@code fhirJson} without direct identifiers, as compact UTF-8 JSON.
@@ -64,7 +65,7 @@ public final class FhirDeidentifier {
     if (!(root.get("resourceType") instanceof String)) {
       throw new MalformedEncodingException("a FHIR resource needs a resourceType");
     }
-    Refs refs = new Refs(new LinkedHashMap<>(), new java.util.HashSet<>());
+    Refs refs = new Refs(new LinkedHashMap<>(), new java.util.HashSet<>(), new java.util.HashSet<>());
     collectReferenceTargets(root, refs);
     Object cleaned = resource(root, pseudonymize, refs);
     return Json.write(false, g -> Json.writeValue(g, cleaned)).getBytes(StandardCharsets.UTF_8);
@@ -83,6 +84,9 @@ public final class FhirDeidentifier {
           if (c instanceof Map<?, ?> r && r.get("resourceType") instanceof String t && PEOPLE.contains(t)
               && r.get("id") instanceof String id) {
             out.localPeople().add("#" + id);
+            if (t.equals("Patient")) {
+              out.localPatients().add(id);
+            }
           }
         }
       }
@@ -175,7 +179,7 @@ public final class FhirDeidentifier {
         if (key.equals("request") && k.equals("url")) {
           String s = string(x, "a request's url");
           int q = s.indexOf('?');
-          out.put(k, rewriteReference(q < 0 ? s : s.substring(0, q), pz, refs.uuidPatients()));
+          out.put(k, rewriteReference(q < 0 ? s : s.substring(0, q), pz, refs));
           continue;
         }
         if ((k.equals("reference") && !(x instanceof Map)) || k.equals("fullUrl")
@@ -184,7 +188,7 @@ public final class FhirDeidentifier {
           if (k.equals("reference") && s.indexOf('?') >= 0) {
             continue; // a search of any type may name the patient (Encounter?patient.identifier=...)
           }
-          out.put(k, rewriteReference(s, pz, refs.uuidPatients()));
+          out.put(k, rewriteReference(s, pz, refs));
           continue;
         }
         out.put(k, value(k, x, pz, refs));
@@ -269,10 +273,13 @@ public final class FhirDeidentifier {
     return false;
   }
 
-  private static String rewriteReference(String ref, UnaryOperator<String> pz, Map<String, String> uuids) {
-    String id = uuids.get(ref);
+  private static String rewriteReference(String ref, UnaryOperator<String> pz, Refs refs) {
+    String id = refs.uuidPatients().get(ref);
     if (id != null) {
       return "urn:uuid:" + pz.apply(id);
+    }
+    if (ref.startsWith("#") && refs.localPatients().contains(ref.substring(1))) {
+      return "#" + pz.apply(ref.substring(1));
     }
     int at = ref.lastIndexOf("Patient/");
     if (at >= 0 && (at == 0 || ref.charAt(at - 1) == '/')) {

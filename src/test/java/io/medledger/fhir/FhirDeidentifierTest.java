@@ -265,6 +265,25 @@ class FhirDeidentifierTest {
     assertTrue(leaks.isEmpty(), "passed their identifier: " + String.join("\n", leaks));
   }
 
+  /**
+   * A contained Patient's id was pseudonymized in the Patient but kept in the local references
+   * ({@code #<id>}) that point at it, so the copy held the Patient id (and lost the link).
+   */
+  @Test
+  void localReferencesToAContainedPatientCarryItsPseudonym() throws Exception {
+    String obs = "{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"pat-90411\",\"gender\":\"female\"},"
+        + "{\"resourceType\":\"Organization\",\"id\":\"org-1\",\"name\":\"Uniklinik\"}],"
+        + "\"subject\":{\"reference\":\"#pat-90411\"},\"performer\":[{\"reference\":\"#org-1\"}]}";
+    String out = new String(FhirDeidentifier.deidentify(obs.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id.length()),
+        StandardCharsets.UTF_8);
+    assertFalse(out.contains("90411"), "the contained Patient's id reached the copy: " + out);
+    JsonNode t = M.readTree(out);
+    assertEquals("PZ9", t.get("contained").get(0).get("id").asText());
+    assertEquals("#PZ9", t.get("subject").get("reference").asText(), "the reference still resolves: " + out);
+    assertEquals("#org-1", t.get("performer").get(0).get("reference").asText());
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
