@@ -15,7 +15,8 @@ import java.util.function.UnaryOperator;
  * Removes direct identifiers from a FHIR R4 JSON resource or Bundle before it reaches a
  * researcher. What goes, in every resource (bundle entries and contained resources included):
  * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}, a note's
- * {@code authorString}, a Coverage's {@code subscriberId}; for people
+ * {@code authorString}, a Coverage's {@code subscriberId}, base64 content it cannot read (the
+ * {@code data} of a Binary, an Attachment or a Signature; a SampledData's stays); for people
  * (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
  * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year;
  * extensions and modifier extensions that carry names, addresses, contact points or identifiers
@@ -108,7 +109,7 @@ public final class FhirDeidentifier {
       String k = e.getKey();
       Object v = e.getValue();
       if (k.equals("identifier") || k.equals("telecom") || k.equals("photo")
-          || (k.equals("subscriberId") && type.equals("Coverage"))) {
+          || (k.equals("subscriberId") && type.equals("Coverage")) || unreadable(k, v, r)) {
         continue;
       }
       if (person && (k.equals("name") || k.equals("contact"))) {
@@ -170,7 +171,8 @@ public final class FhirDeidentifier {
         if (personRef && k.equals("display")) {
           continue;
         }
-        if (k.equals("identifier") || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))) {
+        if (k.equals("identifier") || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))
+            || unreadable(k, x, m)) {
           continue;
         }
         if (key.equals("request") && k.equals("ifNoneExist")) {
@@ -247,6 +249,17 @@ public final class FhirDeidentifier {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether member {@code k} of {@code owner} is base64 content this class cannot read (a Binary's,
+   * an Attachment's or a Signature's {@code data}: whole documents, images, embedded resources),
+   * which goes: every string {@code data} but that of a SampledData (origin, period, dimensions),
+   * whose data is numbers.
+   */
+  private static boolean unreadable(String k, Object v, Map<?, ?> owner) {
+    return k.equals("data") && v instanceof String
+        && !(owner.containsKey("origin") && owner.containsKey("period") && owner.containsKey("dimensions"));
   }
 
   /**

@@ -284,6 +284,38 @@ class FhirDeidentifierTest {
     assertEquals("#org-1", t.get("performer").get(0).get("reference").asText());
   }
 
+  /**
+   * Base64 content the de-identifier cannot read (a Binary resource, an attachment's data in a
+   * DocumentReference or an Observation's value, a signature's data) holds whole documents (a
+   * discharge letter with the patient's name and MRN, an embedded Patient resource): it was copied
+   * as it was. A sampled series' data is numbers and stays.
+   */
+  @Test
+  void base64ContentItCannotReadIsDropped() throws Exception {
+    java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+    String letter = b64.encodeToString("Discharge letter: Anna Mueller, MRN-K-88213".getBytes(StandardCharsets.UTF_8));
+    String patient = b64.encodeToString("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Mueller\"}]}"
+        .getBytes(StandardCharsets.UTF_8));
+    String sig = b64.encodeToString("signed by Dr Hans Weber".getBytes(StandardCharsets.UTF_8));
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Binary\",\"contentType\":\"application/fhir+json\",\"data\":\"" + patient + "\"}},"
+        + "{\"resource\":{\"resourceType\":\"DocumentReference\",\"status\":\"current\",\"content\":[{\"attachment\":"
+        + "{\"contentType\":\"text/plain\",\"data\":\"" + letter + "\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"valueAttachment\":{\"data\":\""
+        + letter + "\"}}},"
+        + "{\"resource\":{\"resourceType\":\"Provenance\",\"signature\":[{\"sigFormat\":\"text/plain\",\"data\":\""
+        + sig + "\"}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"valueSampledData\":{\"origin\":"
+        + "{\"value\":0},\"period\":10,\"dimensions\":1,\"data\":\"1 2 3 4\"}}}]}";
+    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    for (String secret : List.of(letter, patient, sig)) {
+      assertFalse(out.contains(secret), "base64 content reached the copy: " + out);
+    }
+    assertTrue(out.contains("\"data\":\"1 2 3 4\""), "a sampled series stays: " + out);
+    assertTrue(out.contains("text/plain"), out);
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
