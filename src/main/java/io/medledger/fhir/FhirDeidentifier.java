@@ -26,8 +26,9 @@ import java.util.function.UnaryOperator;
  * {@code Encounter?patient.identifier=...}, {@code Patient/<id>?...}), a transaction
  * request's search ({@code ifNoneExist}, and the query of its {@code url}). Patient ids, in the
  * Patient resource, in {@code Patient/<id>} references, request URLs and response locations, in
- * {@code urn:uuid:} full URLs of Patient entries and in local references ({@code #<id>}) to
- * contained Patients, are replaced by the caller's pseudonyms.
+ * {@code urn:uuid:} and {@code urn:oid:} full URLs of Patient entries (for a Patient without an
+ * id, the uuid or oid of its full URL stands for the id) and in local references ({@code #<id>})
+ * to contained Patients, are replaced by the caller's pseudonyms.
  * Clinical content (codings' display included) and clinical dates stay.
  *
  * <p>This is removal of direct identifiers, not a proof of anonymity: free-text fields such as
@@ -46,7 +47,8 @@ public final class FhirDeidentifier {
   private FhirDeidentifier() {}
 
   /**
-   * What references resolve to: Patient ids by their {@code urn:uuid:} full URL, the local
+   * What references resolve to: Patient ids (or, for a Patient without one, the uuid or oid of its
+   * full URL) by their {@code urn:uuid:} or {@code urn:oid:} full URL, the local
    * references ({@code #id}) of contained people, and the ids of contained Patients.
    */
   private record Refs(Map<String, String> uuidPatients, Set<String> localPeople, Set<String> localPatients) {}
@@ -76,9 +78,11 @@ public final class FhirDeidentifier {
     if (node instanceof Map<?, ?> m) {
       Object full = m.get("fullUrl");
       Object res = m.get("resource");
-      if (full instanceof String f && f.startsWith("urn:uuid:") && res instanceof Map<?, ?> r
-          && "Patient".equals(r.get("resourceType")) && r.get("id") instanceof String id) {
-        out.uuidPatients().put(f, id);
+      if (full instanceof String f && (f.startsWith("urn:uuid:") || f.startsWith("urn:oid:"))
+          && res instanceof Map<?, ?> r && "Patient".equals(r.get("resourceType"))) {
+        // without an id, the full URL's uuid or oid is the Patient's identity (as FhirIndexer takes it)
+        out.uuidPatients().put(f, r.get("id") instanceof String id ? id
+            : f.substring(f.indexOf(':', "urn:".length()) + 1));
       }
       if (m.get("contained") instanceof List<?> contained) {
         for (Object c : contained) {
@@ -289,7 +293,7 @@ public final class FhirDeidentifier {
   private static String rewriteReference(String ref, UnaryOperator<String> pz, Refs refs) {
     String id = refs.uuidPatients().get(ref);
     if (id != null) {
-      return "urn:uuid:" + pz.apply(id);
+      return ref.substring(0, ref.indexOf(':', "urn:".length()) + 1) + pz.apply(id);
     }
     if (ref.startsWith("#") && refs.localPatients().contains(ref.substring(1))) {
       return "#" + pz.apply(ref.substring(1));

@@ -316,6 +316,37 @@ class FhirDeidentifierTest {
     assertTrue(out.contains("text/plain"), out);
   }
 
+  /**
+   * A Patient entry without an id is known by its entry's {@code urn:uuid:} full URL (the identity
+   * the indexer gives it, often the patient's id in the source system): that full URL and every
+   * reference to it passed unchanged, so researchers could link the copy to the patient.
+   */
+  @Test
+  void thePatientOfAnEntryWithoutAnIdIsPseudonymizedByItsFullUrl() throws Exception {
+    String uuid = "urn:uuid:7f3c2a90-5d1e-4c2b-9a7e-3b1f0c6d8e42";
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"fullUrl\":\"" + uuid + "\",\"resource\":{\"resourceType\":\"Patient\",\"gender\":\"female\"}},"
+        + "{\"fullUrl\":\"urn:uuid:0b9d\",\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"subject\":{\"reference\":\"" + uuid + "\"}}}]}";
+    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id.length()),
+        StandardCharsets.UTF_8);
+    assertFalse(out.contains("7f3c2a90"), "the Patient's full URL reached the copy: " + out);
+    JsonNode t = M.readTree(out);
+    String pseudonymous = t.get("entry").get(0).get("fullUrl").asText();
+    assertEquals("urn:uuid:PZ" + (uuid.length() - "urn:uuid:".length()), pseudonymous);
+    assertEquals(pseudonymous, t.get("entry").get(1).get("resource").get("subject").get("reference").asText(),
+        "the reference still resolves: " + out);
+    assertEquals("urn:uuid:0b9d", t.get("entry").get(1).get("fullUrl").asText());
+    String byOid = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"fullUrl\":\"urn:oid:1.2.840.99.7301\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"subject\":{\"reference\":\"urn:oid:1.2.840.99.7301\"}}}]}";
+    String oidOut = new String(FhirDeidentifier.deidentify(byOid.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    assertFalse(oidOut.contains("7301"), "the Patient's full URL reached the copy: " + oidOut);
+    assertEquals(2, oidOut.split("urn:oid:PZp", -1).length - 1, oidOut);
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
