@@ -18,7 +18,10 @@ import java.util.function.UnaryOperator;
  * {@code authorString}, a Coverage's {@code subscriberId}, base64 content it cannot read (the
  * {@code data} of a Binary, an Attachment or a Signature; a SampledData's stays); for people
  * (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
- * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year;
+ * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year; for a
+ * relative in a FamilyMemberHistory, {@code name}, the dates of birth and death cut to the year
+ * ({@code bornDate}, {@code deceasedDate}) or dropped ({@code bornString}, {@code bornPeriod},
+ * {@code deceasedString});
  * extensions and modifier extensions that carry names, addresses, contact points or identifiers
  * (mother's maiden name, birth place); the {@code display} text of references that may point at a person (by a
  * person's type, a Patient entry, a contained person, a search, or a display or identifier alone);
@@ -108,6 +111,7 @@ public final class FhirDeidentifier {
   private static Map<String, Object> resource(Map<String, Object> r, UnaryOperator<String> pz, Refs refs) {
     String type = String.valueOf(r.get("resourceType"));
     boolean person = PEOPLE.contains(type);
+    boolean relative = type.equals("FamilyMemberHistory");
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : r.entrySet()) {
       String k = e.getKey();
@@ -119,10 +123,15 @@ public final class FhirDeidentifier {
       if (person && (k.equals("name") || k.equals("contact"))) {
         continue;
       }
+      if (relative && (k.equals("name") || k.equals("bornString") || k.equals("bornPeriod")
+          || k.equals("deceasedString"))) {
+        continue; // the relative's name, and dates this class cannot cut to the year
+      }
       if (k.equals("text") && v instanceof Map<?, ?> tm && tm.containsKey("div")) {
         continue;
       }
-      if (person && (k.equals("birthDate") || k.equals("deceasedDateTime"))) {
+      if ((person && (k.equals("birthDate") || k.equals("deceasedDateTime")))
+          || (relative && (k.equals("bornDate") || k.equals("deceasedDate")))) {
         String s = string(v, k);
         out.put(k, s.length() >= 4 ? s.substring(0, 4) : s);
         continue;

@@ -347,6 +347,32 @@ class FhirDeidentifierTest {
     assertEquals(2, oidOut.split("urn:oid:PZp", -1).length - 1, oidOut);
   }
 
+  /**
+   * A FamilyMemberHistory names the patient's relative ({@code name}) and gives the relative's
+   * dates of birth and death: the name and the full dates reached the copy.
+   */
+  @Test
+  void aRelativesNameAndDatesInAFamilyHistoryLeakNothing() throws Exception {
+    String fmh = "{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\","
+        + "\"patient\":{\"reference\":\"Patient/p\"},\"name\":\"Greta Mueller\","
+        + "\"relationship\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-RoleCode\","
+        + "\"code\":\"MTH\",\"display\":\"mother\"}]},\"bornDate\":\"1950-04-12\",\"deceasedDate\":\"2019-11-03\","
+        + "\"condition\":[{\"code\":{\"text\":\"breast cancer\"}}]}";
+    String other = "{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\","
+        + "\"patient\":{\"reference\":\"Patient/p\"},\"bornString\":\"12 April 1950 in Koeln\","
+        + "\"bornPeriod\":{\"start\":\"1950-04-12\"},\"deceasedString\":\"3 Nov 2019\"}";
+    String out = new String(FhirDeidentifier.deidentify(fmh.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8) + new String(FhirDeidentifier.deidentify(other.getBytes(StandardCharsets.UTF_8),
+        id -> "PZ" + id), StandardCharsets.UTF_8);
+    for (String secret : List.of("Greta", "04-12", "11-03", "April", "Nov")) {
+      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+    }
+    JsonNode t = M.readTree(FhirDeidentifier.deidentify(fmh.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id));
+    assertEquals("1950", t.get("bornDate").asText());
+    assertEquals("2019", t.get("deceasedDate").asText());
+    assertTrue(out.contains("breast cancer") && out.contains("mother"), "clinical content stays: " + out);
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
