@@ -16,7 +16,8 @@ import java.util.function.UnaryOperator;
  * researcher. What goes, in every resource (bundle entries and contained resources included):
  * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}, a note's
  * {@code authorString}, a Coverage's {@code subscriberId}, base64 content it cannot read (the
- * {@code data} of a Binary, an Attachment or a Signature; a SampledData's stays); for people
+ * {@code data} of a Binary, an Attachment or a Signature; a SampledData's stays), an accident's
+ * {@code locationAddress} cut to state and country; for people
  * (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
  * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year; for a
  * relative in a FamilyMemberHistory, {@code name}, the dates of birth and death cut to the year
@@ -154,18 +155,23 @@ public final class FhirDeidentifier {
     if (v instanceof List<?> l) {
       for (Object a : l) {
         if (a instanceof Map<?, ?> m) {
-          Map<String, Object> c = new LinkedHashMap<>();
-          if (m.containsKey("state")) {
-            c.put("state", string(m.get("state"), "an address's state"));
-          }
-          if (m.containsKey("country")) {
-            c.put("country", string(m.get("country"), "an address's country"));
-          }
-          out.add(c);
+          out.add(coarseAddress(m));
         }
       }
     }
     return out;
+  }
+
+  /** An Address cut to its state and country. */
+  private static Map<String, Object> coarseAddress(Map<?, ?> m) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    if (m.containsKey("state")) {
+      c.put("state", string(m.get("state"), "an address's state"));
+    }
+    if (m.containsKey("country")) {
+      c.put("country", string(m.get("country"), "an address's country"));
+    }
+    return c;
   }
 
   @SuppressWarnings("unchecked")
@@ -186,6 +192,13 @@ public final class FhirDeidentifier {
         }
         if (k.equals("identifier") || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))
             || unreadable(k, x, m)) {
+          continue;
+        }
+        if (key.equals("accident") && k.equals("locationAddress")) {
+          if (!(x instanceof Map<?, ?> a)) {
+            throw new MalformedEncodingException("an accident's locationAddress must be a JSON object");
+          }
+          out.put(k, coarseAddress(a)); // a Claim's or ExplanationOfBenefit's, often the patient's home
           continue;
         }
         if (key.equals("request") && k.equals("ifNoneExist")) {

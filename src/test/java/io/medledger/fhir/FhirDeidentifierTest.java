@@ -373,6 +373,27 @@ class FhirDeidentifierTest {
     assertTrue(out.contains("breast cancer") && out.contains("mother"), "clinical content stays: " + out);
   }
 
+  /**
+   * A claim's accident happened at an address (often the patient's home): {@code
+   * accident.locationAddress} reached the copy whole, street and postal code included.
+   */
+  @Test
+  void anAccidentsAddressIsCutToStateAndCountry() throws Exception {
+    for (String type : List.of("Claim", "ExplanationOfBenefit")) {
+      String claim = "{\"resourceType\":\"" + type + "\",\"status\":\"active\",\"patient\":{\"reference\":\"Patient/p\"},"
+          + "\"accident\":{\"date\":\"2026-02-01\",\"locationAddress\":{\"line\":[\"Lindenweg 17\"],"
+          + "\"city\":\"Bruehl\",\"postalCode\":\"50321\",\"state\":\"NRW\",\"country\":\"DE\"}}}";
+      String out = new String(FhirDeidentifier.deidentify(claim.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+          StandardCharsets.UTF_8);
+      for (String secret : List.of("Lindenweg", "Bruehl", "50321")) {
+        assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+      }
+      JsonNode a = M.readTree(out).get("accident").get("locationAddress");
+      assertEquals("NRW", a.get("state").asText(), out);
+      assertEquals("DE", a.get("country").asText(), out);
+    }
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
