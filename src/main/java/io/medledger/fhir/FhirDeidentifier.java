@@ -14,7 +14,8 @@ import java.util.function.UnaryOperator;
 /**
  * Removes direct identifiers from a FHIR R4 JSON resource or Bundle before it reaches a
  * researcher. What goes, in every resource (bundle entries and contained resources included):
- * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}, a note's
+ * narratives ({@code text.div}), {@code identifier} (and identifiers under other names, such
+ * as {@code accessionIdentifier} and {@code requisition}), {@code telecom}, {@code photo}, a note's
  * {@code authorString}, a Coverage's {@code subscriberId}, base64 content it cannot read (the
  * {@code data} of a Binary, an Attachment or a Signature; a SampledData's stays), an accident's
  * {@code locationAddress} cut to state and country; for people
@@ -117,7 +118,7 @@ public final class FhirDeidentifier {
     for (Map.Entry<String, Object> e : r.entrySet()) {
       String k = e.getKey();
       Object v = e.getValue();
-      if (k.equals("identifier") || k.equals("telecom") || k.equals("photo")
+      if (identifierKey(k) || k.equals("telecom") || k.equals("photo")
           || (k.equals("subscriberId") && type.equals("Coverage")) || unreadable(k, v, r)) {
         continue;
       }
@@ -190,7 +191,7 @@ public final class FhirDeidentifier {
         if (personRef && k.equals("display")) {
           continue;
         }
-        if (k.equals("identifier") || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))
+        if (identifierKey(k) || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))
             || unreadable(k, x, m)) {
           continue;
         }
@@ -275,6 +276,16 @@ public final class FhirDeidentifier {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether a member named {@code k} holds an identifier: {@code identifier}, and those under other
+   * names (a specimen's {@code accessionIdentifier}, a document's {@code masterIdentifier}, an
+   * encounter's {@code preAdmissionIdentifier}, a request's {@code groupIdentifier} and
+   * {@code requisition}, a device's {@code deviceIdentifier}).
+   */
+  private static boolean identifierKey(String k) {
+    return k.equals("identifier") || k.endsWith("Identifier") || k.equals("requisition");
   }
 
   /**

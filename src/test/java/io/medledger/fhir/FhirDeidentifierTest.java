@@ -394,6 +394,32 @@ class FhirDeidentifierTest {
     }
   }
 
+  /**
+   * Identifiers under other names than {@code identifier}: a specimen's accession number, a
+   * document's master identifier, an encounter's pre-admission number, a request's requisition and
+   * group identifier. Each reached the copy.
+   */
+  @Test
+  void identifiersUnderOtherNamesLeakNothing() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Specimen\",\"accessionIdentifier\":{\"system\":\"http://lab\","
+        + "\"value\":\"ACC-30441\"}}},"
+        + "{\"resource\":{\"resourceType\":\"DocumentReference\",\"status\":\"current\",\"masterIdentifier\":"
+        + "{\"value\":\"DOC-MRN-88213\"}}},"
+        + "{\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"hospitalization\":"
+        + "{\"preAdmissionIdentifier\":{\"value\":\"PRE-55127\"}}}},"
+        + "{\"resource\":{\"resourceType\":\"ServiceRequest\",\"status\":\"active\",\"requisition\":"
+        + "{\"value\":\"REQ-70012\"}}},"
+        + "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"groupIdentifier\":"
+        + "{\"value\":\"GRP-61150\"}}}]}";
+    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    for (String secret : List.of("ACC-30441", "DOC-MRN-88213", "PRE-55127", "REQ-70012", "GRP-61150")) {
+      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+    }
+    assertTrue(out.contains("finished"), out);
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
