@@ -16,10 +16,10 @@ import java.util.function.UnaryOperator;
  * researcher. What goes, in every resource (bundle entries and contained resources included):
  * narratives ({@code text.div}), {@code identifier} (and identifiers under other names, such
  * as {@code accessionIdentifier} and {@code requisition}), {@code telecom}, {@code photo}, a note's
- * {@code authorString}, a Coverage's {@code subscriberId}, base64 content it cannot read (the
- * {@code data} of a Binary, an Attachment or a Signature; a SampledData's stays), an accident's
- * {@code locationAddress} cut to state and country; for people
- * (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
+ * {@code authorString}, a Coverage's {@code subscriberId}, a Device's {@code serialNumber} and
+ * {@code udiCarrier}, base64 content it cannot read (the {@code data} of a Binary, an Attachment
+ * or a Signature; a SampledData's stays), an accident's {@code locationAddress} cut to state and
+ * country; for people (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
  * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year; for a
  * relative in a FamilyMemberHistory, {@code name}, the dates of birth and death cut to the year
  * ({@code bornDate}, {@code deceasedDate}) or dropped ({@code bornString}, {@code bornPeriod},
@@ -119,7 +119,8 @@ public final class FhirDeidentifier {
       String k = e.getKey();
       Object v = e.getValue();
       if (identifierKey(k) || k.equals("telecom") || k.equals("photo")
-          || (k.equals("subscriberId") && type.equals("Coverage")) || unreadable(k, v, r)) {
+          || (k.equals("subscriberId") && type.equals("Coverage")) || unreadable(k, v, r)
+          || (type.equals("Device") && (k.equals("serialNumber") || k.equals("udiCarrier")))) {
         continue;
       }
       if (person && (k.equals("name") || k.equals("contact"))) {

@@ -420,6 +420,24 @@ class FhirDeidentifierTest {
     assertTrue(out.contains("finished"), out);
   }
 
+  /**
+   * An implanted device's serial number and UDI (a device identifier in HIPAA's list, and on the
+   * patient for life) reached the copy.
+   */
+  @Test
+  void aDevicesSerialNumberAndUdiLeakNothing() throws Exception {
+    String device = "{\"resourceType\":\"Device\",\"status\":\"active\",\"patient\":{\"reference\":\"Patient/p\"},"
+        + "\"serialNumber\":\"SN-PM-4471902\",\"udiCarrier\":[{\"deviceIdentifier\":\"09504000059118\","
+        + "\"carrierHRF\":\"(01)09504000059118(21)SN-PM-4471902\"}],"
+        + "\"type\":{\"text\":\"cardiac pacemaker\"},\"lotNumber\":\"L-2025-11\"}";
+    String out = new String(FhirDeidentifier.deidentify(device.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+    for (String secret : List.of("4471902", "09504000059118")) {
+      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
+    }
+    assertTrue(out.contains("cardiac pacemaker") && out.contains("L-2025-11"), "a lot is not one person's: " + out);
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
