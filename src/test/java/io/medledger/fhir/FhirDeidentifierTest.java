@@ -220,11 +220,8 @@ class FhirDeidentifierTest {
         + "\"encounter\":{\"reference\":\"Encounter?patient.identifier=http://h.example/mrn|" + mrn + "\"},"
         + "\"basedOn\":[{\"reference\":\"ServiceRequest?subject=Patient/pat-77123\"}],"
         + "\"performer\":[{\"reference\":\"Organization?name=Uniklinik\",\"display\":\"Uniklinik Koeln\"}]}";
-    String out = new String(FhirDeidentifier.deidentify(obs.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
-        StandardCharsets.UTF_8);
-    for (String secret : List.of(mrn, "pat-77123", "Lena Vogt")) {
-      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
-    }
+    String out = copy(obs);
+    assertLeaksNothing(out, List.of(mrn, "pat-77123", "Lena Vogt"));
     assertTrue(out.contains("Uniklinik Koeln"), "an organization's name stays: " + out);
     assertTrue(out.contains("\"status\":\"final\""), out);
   }
@@ -307,8 +304,7 @@ class FhirDeidentifierTest {
         + sig + "\"}]}},"
         + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"valueSampledData\":{\"origin\":"
         + "{\"value\":0},\"period\":10,\"dimensions\":1,\"data\":\"1 2 3 4\"}}}]}";
-    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
-        StandardCharsets.UTF_8);
+    String out = copy(bundle);
     for (String secret : List.of(letter, patient, sig)) {
       assertFalse(out.contains(secret), "base64 content reached the copy: " + out);
     }
@@ -341,8 +337,7 @@ class FhirDeidentifierTest {
         + "{\"fullUrl\":\"urn:oid:1.2.840.99.7301\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},"
         + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
         + "\"subject\":{\"reference\":\"urn:oid:1.2.840.99.7301\"}}}]}";
-    String oidOut = new String(FhirDeidentifier.deidentify(byOid.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
-        StandardCharsets.UTF_8);
+    String oidOut = copy(byOid);
     assertFalse(oidOut.contains("7301"), "the Patient's full URL reached the copy: " + oidOut);
     assertEquals(2, oidOut.split("urn:oid:PZp", -1).length - 1, oidOut);
   }
@@ -361,13 +356,9 @@ class FhirDeidentifierTest {
     String other = "{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\","
         + "\"patient\":{\"reference\":\"Patient/p\"},\"bornString\":\"12 April 1950 in Koeln\","
         + "\"bornPeriod\":{\"start\":\"1950-04-12\"},\"deceasedString\":\"3 Nov 2019\"}";
-    String out = new String(FhirDeidentifier.deidentify(fmh.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
-        StandardCharsets.UTF_8) + new String(FhirDeidentifier.deidentify(other.getBytes(StandardCharsets.UTF_8),
-        id -> "PZ" + id), StandardCharsets.UTF_8);
-    for (String secret : List.of("Greta", "04-12", "11-03", "April", "Nov")) {
-      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
-    }
-    JsonNode t = M.readTree(FhirDeidentifier.deidentify(fmh.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id));
+    String out = copy(fmh) + copy(other);
+    assertLeaksNothing(out, List.of("Greta", "04-12", "11-03", "April", "Nov"));
+    JsonNode t = M.readTree(copy(fmh));
     assertEquals("1950", t.get("bornDate").asText());
     assertEquals("2019", t.get("deceasedDate").asText());
     assertTrue(out.contains("breast cancer") && out.contains("mother"), "clinical content stays: " + out);
@@ -383,11 +374,8 @@ class FhirDeidentifierTest {
       String claim = "{\"resourceType\":\"" + type + "\",\"status\":\"active\",\"patient\":{\"reference\":\"Patient/p\"},"
           + "\"accident\":{\"date\":\"2026-02-01\",\"locationAddress\":{\"line\":[\"Lindenweg 17\"],"
           + "\"city\":\"Bruehl\",\"postalCode\":\"50321\",\"state\":\"NRW\",\"country\":\"DE\"}}}";
-      String out = new String(FhirDeidentifier.deidentify(claim.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
-          StandardCharsets.UTF_8);
-      for (String secret : List.of("Lindenweg", "Bruehl", "50321")) {
-        assertFalse(out.contains(secret), secret + " reached the copy: " + out);
-      }
+      String out = copy(claim);
+      assertLeaksNothing(out, List.of("Lindenweg", "Bruehl", "50321"));
       JsonNode a = M.readTree(out).get("accident").get("locationAddress");
       assertEquals("NRW", a.get("state").asText(), out);
       assertEquals("DE", a.get("country").asText(), out);
@@ -412,11 +400,8 @@ class FhirDeidentifierTest {
         + "{\"value\":\"REQ-70012\"}}},"
         + "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"groupIdentifier\":"
         + "{\"value\":\"GRP-61150\"}}}]}";
-    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
-        StandardCharsets.UTF_8);
-    for (String secret : List.of("ACC-30441", "DOC-MRN-88213", "PRE-55127", "REQ-70012", "GRP-61150")) {
-      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
-    }
+    String out = copy(bundle);
+    assertLeaksNothing(out, List.of("ACC-30441", "DOC-MRN-88213", "PRE-55127", "REQ-70012", "GRP-61150"));
     assertTrue(out.contains("finished"), out);
   }
 
@@ -430,11 +415,8 @@ class FhirDeidentifierTest {
         + "\"serialNumber\":\"SN-PM-4471902\",\"udiCarrier\":[{\"deviceIdentifier\":\"09504000059118\","
         + "\"carrierHRF\":\"(01)09504000059118(21)SN-PM-4471902\"}],"
         + "\"type\":{\"text\":\"cardiac pacemaker\"},\"lotNumber\":\"L-2025-11\"}";
-    String out = new String(FhirDeidentifier.deidentify(device.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
-        StandardCharsets.UTF_8);
-    for (String secret : List.of("4471902", "09504000059118")) {
-      assertFalse(out.contains(secret), secret + " reached the copy: " + out);
-    }
+    String out = copy(device);
+    assertLeaksNothing(out, List.of("4471902", "09504000059118"));
     assertTrue(out.contains("cardiac pacemaker") && out.contains("L-2025-11"), "a lot is not one person's: " + out);
   }
 
@@ -461,5 +443,17 @@ class FhirDeidentifierTest {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("{\"a\":1}".getBytes(), x -> x));
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("{\"resourceType\":".getBytes(), x -> x));
+  }
+
+  /** The de-identified copy of {@code json}, Patient ids mapped to {@code PZ<id>}. */
+  private static String copy(String json) {
+    return new String(FhirDeidentifier.deidentify(json.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+  }
+
+  private static void assertLeaksNothing(String copy, List<String> secrets) {
+    for (String secret : secrets) {
+      assertFalse(copy.contains(secret), secret + " reached the copy: " + copy);
+    }
   }
 }
