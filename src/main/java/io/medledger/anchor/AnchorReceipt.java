@@ -14,6 +14,7 @@ import io.medledger.chain.BlockHeader;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
+import io.medledger.crypto.Sha256;
 import io.medledger.internal.Json;
 import io.medledger.merkle.InclusionProof;
 import io.medledger.merkle.Rfc9162;
@@ -306,12 +307,21 @@ public final class AnchorReceipt {
    *
    * @throws IllegalStateException if the receipt is pending, or a transaction part exceeds the
    *     4096-byte argument limit of the format
+   * @throws MalformedEncodingException if the receipt's parts do not lead from one to the next, so
+   *     it cannot verify: its log proof does not lead to its commitment's log root, or its Merkle
+   *     branch is not for the hash of its transaction's bytes
    */
   public OtsTimestamp toOpenTimestamps() {
     if (bitcoin == null) {
       throw new IllegalStateException("a pending receipt has no Bitcoin attestation to export");
     }
+    if (!logProof.verify(leafHash(), commitment.logRoot())) {
+      throw new MalformedEncodingException("the receipt's log proof does not lead to its commitment's log root");
+    }
     byte[] tx = bitcoin.transaction;
+    if (!bitcoin.branch.txid().equals(Sha256.doubleHash(tx))) {
+      throw new MalformedEncodingException("the receipt's Merkle branch is not for the hash of its transaction's bytes");
+    }
     int at = Bytes.indexOf(tx, commitment.digest().toByteArray());
     if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096) {
       throw new IllegalStateException("the anchor transaction does not fit the OpenTimestamps argument limit");

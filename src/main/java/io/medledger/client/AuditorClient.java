@@ -32,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe.
  */
 public final class AuditorClient {
+  private static final java.util.Set<ParticipantKind> OVERSEERS = java.util.EnumSet.of(ParticipantKind.AUDIT_SERVER,
+      ParticipantKind.REGULATOR, ParticipantKind.FEDERATION_SERVER);
   private final Session session;
   private final boolean regulator;
   private final LedgerQuery query;
@@ -45,9 +47,18 @@ public final class AuditorClient {
   /**
    * The client of an auditor or, for a {@link ParticipantKind#REGULATOR} identity, a regulator.
    * Auditing needs no registration: it verifies and reads pseudonymous metadata, never payloads.
-   * A regulator's erasure orders are checked against the ledger when made.
+   * A regulator's erasure orders are checked against the ledger when made. Only the kinds the
+   * nodes let read every patient's access trail open it: an auditor ({@link
+   * ParticipantKind#AUDIT_SERVER}), a regulator or a federation server.
+   *
+   * @throws IllegalArgumentException if {@code auditor} is of another kind (a patient, clinician,
+   *     researcher, institution or storage node)
    */
   public static AuditorClient open(LedgerConnection connection, Identity auditor) {
+    if (!OVERSEERS.contains(auditor.kind())) {
+      throw new IllegalArgumentException("an auditor's client needs an audit server, regulator or federation server"
+          + " identity, not a " + auditor.kind().label());
+    }
     return new AuditorClient(new Session(connection, auditor));
   }
 

@@ -14,17 +14,26 @@ import java.util.function.UnaryOperator;
 /**
  * Removes direct identifiers from a FHIR R4 JSON resource or Bundle before it reaches a
  * researcher. What goes, in every resource (bundle entries and contained resources included):
- * narratives ({@code text.div}), {@code identifier}, {@code telecom}, {@code photo}, a note's
- * {@code authorString}, a Coverage's {@code subscriberId}; for people
- * (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
- * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year;
+ * narratives ({@code text.div}), {@code identifier} (and identifiers under other names, such
+ * as {@code accessionIdentifier} and {@code requisition}), {@code telecom}, {@code photo}, a note's
+ * {@code authorString}, a Coverage's {@code subscriberId}, a Device's {@code serialNumber} and
+ * {@code udiCarrier}, base64 content it cannot read (the {@code data} of a Binary, an Attachment
+ * or a Signature; a SampledData's stays), an accident's {@code locationAddress} cut to state and
+ * country; for people (Patient, RelatedPerson, Person, Practitioner) also {@code name} and {@code contact}, addresses
+ * cut to state and country, {@code birthDate} and {@code deceasedDateTime} cut to the year; for a
+ * relative in a FamilyMemberHistory, {@code name}, the dates of birth and death cut to the year
+ * ({@code bornDate}, {@code deceasedDate}) or dropped ({@code bornString}, {@code bornPeriod},
+ * {@code deceasedString});
  * extensions and modifier extensions that carry names, addresses, contact points or identifiers
  * (mother's maiden name, birth place); the {@code display} text of references that may point at a person (by a
  * person's type, a Patient entry, a contained person, a search, or a display or identifier alone);
- * conditional references searching a person ({@code Patient?identifier=...}), a transaction
+ * references carrying a search query, whatever their type ({@code Patient?identifier=...},
+ * {@code Encounter?patient.identifier=...}, {@code Patient/<id>?...}), a transaction
  * request's search ({@code ifNoneExist}, and the query of its {@code url}). Patient ids, in the
- * Patient resource, in {@code Patient/<id>} references, request URLs and response locations, and in
- * {@code urn:uuid:} full URLs of Patient entries, are replaced by the caller's pseudonyms.
+ * Patient resource, in {@code Patient/<id>} references, request URLs and response locations, in
+ * {@code urn:uuid:} and {@code urn:oid:} full URLs of Patient entries (for a Patient without an
+ * id, the uuid or oid of its full URL stands for the id) and in local references ({@code #<id>})
+ * to contained Patients, are replaced by the caller's pseudonyms.
  * Clinical content (codings' display included) and clinical dates stay.
  *
  * <p>This is removal of direct identifiers, not a proof of anonymity: free-text fields such as
@@ -43,16 +52,20 @@ public final class FhirDeidentifier {
   private FhirDeidentifier() {}
 
   /**
-   * What references resolve to: Patient ids by their {@code urn:uuid:} full URL, and the local
-   * references ({@code #id}) of contained people.
+   * What references resolve to: Patient ids (or, for a Patient without one, the uuid or oid of its
+   * full URL) by their {@code urn:uuid:} or {@code urn:oid:} full URL, the local
+   * references ({@code #id}) of contained people, and the ids of contained Patients.
    */
-  private record Refs(Map<String, String> uuidPatients, Set<String> localPeople) {}
+  private record Refs(Map<String, String> uuidPatients, Set<String> localPeople, Set<String> localPatients) {}
 
   /**
    * Returns a copy of {@code fhirJson} without direct identifiers, as compact UTF-8 JSON.
    *
    * @param pseudonymize maps a Patient id to the pseudonym to use instead
-   * @throws MalformedEncodingException if the input is not a FHIR JSON object
+   * @throws MalformedEncodingException if the input is not a FHIR JSON object, or if a field this
+   *     class rewrites or judges by its text (a resource type, a Patient's id, a person's birth or
+   *     death date, an address's state or country, a reference, full URL, request URL, response
+   *     location or extension URL) is not the JSON string FHIR defines: it would pass unread
    */
   public static byte[] deidentify(byte[] fhirJson, UnaryOperator<String> pseudonymize) {
     Objects.requireNonNull(pseudonymize, "pseudonymize");
@@ -60,7 +73,7 @@ public final class FhirDeidentifier {
     if (!(root.get("resourceType") instanceof String)) {
       throw new MalformedEncodingException("a FHIR resource needs a resourceType");
     }
-    Refs refs = new Refs(new LinkedHashMap<>(), new java.util.HashSet<>());
+    Refs refs = new Refs(new LinkedHashMap<>(), new java.util.HashSet<>(), new java.util.HashSet<>());
     collectReferenceTargets(root, refs);
     Object cleaned = resource(root, pseudonymize, refs);
     return Json.write(false, g -> Json.writeValue(g, cleaned)).getBytes(StandardCharsets.UTF_8);
@@ -70,15 +83,20 @@ public final class FhirDeidentifier {
     if (node instanceof Map<?, ?> m) {
       Object full = m.get("fullUrl");
       Object res = m.get("resource");
-      if (full instanceof String f && f.startsWith("urn:uuid:") && res instanceof Map<?, ?> r
-          && "Patient".equals(r.get("resourceType")) && r.get("id") instanceof String id) {
-        out.uuidPatients().put(f, id);
+      if (full instanceof String f && (f.startsWith("urn:uuid:") || f.startsWith("urn:oid:"))
+          && res instanceof Map<?, ?> r && "Patient".equals(r.get("resourceType"))) {
+        // without an id, the full URL's uuid or oid is the Patient's identity (as FhirIndexer takes it)
+        out.uuidPatients().put(f, r.get("id") instanceof String id ? id
+            : f.substring(f.indexOf(':', "urn:".length()) + 1));
       }
       if (m.get("contained") instanceof List<?> contained) {
         for (Object c : contained) {
           if (c instanceof Map<?, ?> r && r.get("resourceType") instanceof String t && PEOPLE.contains(t)
               && r.get("id") instanceof String id) {
             out.localPeople().add("#" + id);
+            if (t.equals("Patient")) {
+              out.localPatients().add(id);
+            }
           }
         }
       }
@@ -95,21 +113,29 @@ public final class FhirDeidentifier {
   private static Map<String, Object> resource(Map<String, Object> r, UnaryOperator<String> pz, Refs refs) {
     String type = String.valueOf(r.get("resourceType"));
     boolean person = PEOPLE.contains(type);
+    boolean relative = type.equals("FamilyMemberHistory");
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : r.entrySet()) {
       String k = e.getKey();
       Object v = e.getValue();
-      if (k.equals("identifier") || k.equals("telecom") || k.equals("photo")
-          || (k.equals("subscriberId") && type.equals("Coverage"))) {
+      if (identifierKey(k) || k.equals("telecom") || k.equals("photo")
+          || (k.equals("subscriberId") && type.equals("Coverage")) || unreadable(k, v, r)
+          || (type.equals("Device") && (k.equals("serialNumber") || k.equals("udiCarrier")))) {
         continue;
       }
       if (person && (k.equals("name") || k.equals("contact"))) {
         continue;
       }
+      if (relative && (k.equals("name") || k.equals("bornString") || k.equals("bornPeriod")
+          || k.equals("deceasedString"))) {
+        continue; // the relative's name, and dates this class cannot cut to the year
+      }
       if (k.equals("text") && v instanceof Map<?, ?> tm && tm.containsKey("div")) {
         continue;
       }
-      if (person && (k.equals("birthDate") || k.equals("deceasedDateTime")) && v instanceof String s) {
+      if ((person && (k.equals("birthDate") || k.equals("deceasedDateTime")))
+          || (relative && (k.equals("bornDate") || k.equals("deceasedDate")))) {
+        String s = string(v, k);
         out.put(k, s.length() >= 4 ? s.substring(0, 4) : s);
         continue;
       }
@@ -117,8 +143,8 @@ public final class FhirDeidentifier {
         out.put(k, coarseAddresses(v));
         continue;
       }
-      if (k.equals("id") && type.equals("Patient") && v instanceof String id) {
-        out.put(k, pz.apply(id));
+      if (k.equals("id") && type.equals("Patient")) {
+        out.put(k, pz.apply(string(v, "a Patient's id")));
         continue;
       }
       out.put(k, value(k, v, pz, refs));
@@ -131,25 +157,31 @@ public final class FhirDeidentifier {
     if (v instanceof List<?> l) {
       for (Object a : l) {
         if (a instanceof Map<?, ?> m) {
-          Map<String, Object> c = new LinkedHashMap<>();
-          if (m.get("state") != null) {
-            c.put("state", m.get("state"));
-          }
-          if (m.get("country") != null) {
-            c.put("country", m.get("country"));
-          }
-          out.add(c);
+          out.add(coarseAddress(m));
         }
       }
     }
     return out;
   }
 
+  /** An Address cut to its state and country. */
+  private static Map<String, Object> coarseAddress(Map<?, ?> m) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    if (m.containsKey("state")) {
+      c.put("state", string(m.get("state"), "an address's state"));
+    }
+    if (m.containsKey("country")) {
+      c.put("country", string(m.get("country"), "an address's country"));
+    }
+    return c;
+  }
+
   @SuppressWarnings("unchecked")
   private static Object value(String key, Object v, UnaryOperator<String> pz, Refs refs) {
     if (v instanceof Map<?, ?> m0) {
       Map<String, Object> m = (Map<String, Object>) m0;
-      if (m.get("resourceType") instanceof String) {
+      if (m.containsKey("resourceType")) {
+        string(m.get("resourceType"), "a resourceType");
         return resource(m, pz, refs);
       }
       Map<String, Object> out = new LinkedHashMap<>();
@@ -160,26 +192,33 @@ public final class FhirDeidentifier {
         if (personRef && k.equals("display")) {
           continue;
         }
-        if (k.equals("identifier") || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))) {
+        if (identifierKey(k) || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))
+            || unreadable(k, x, m)) {
+          continue;
+        }
+        if (key.equals("accident") && k.equals("locationAddress")) {
+          if (!(x instanceof Map<?, ?> a)) {
+            throw new MalformedEncodingException("an accident's locationAddress must be a JSON object");
+          }
+          out.put(k, coarseAddress(a)); // a Claim's or ExplanationOfBenefit's, often the patient's home
           continue;
         }
         if (key.equals("request") && k.equals("ifNoneExist")) {
           continue; // a search, such as identifier=<system>|<MRN>
         }
-        if (key.equals("request") && k.equals("url") && x instanceof String s) {
+        if (key.equals("request") && k.equals("url")) {
+          String s = string(x, "a request's url");
           int q = s.indexOf('?');
-          out.put(k, rewriteReference(q < 0 ? s : s.substring(0, q), pz, refs.uuidPatients()));
+          out.put(k, rewriteReference(q < 0 ? s : s.substring(0, q), pz, refs));
           continue;
         }
-        if (k.equals("reference") && x instanceof String s && s.indexOf('?') >= 0) {
-          if (!personRef) {
-            out.put(k, s);
+        if ((k.equals("reference") && !(x instanceof Map)) || k.equals("fullUrl")
+            || (key.equals("response") && k.equals("location"))) {
+          String s = string(x, k); // an element named reference may be a Reference (Consent.provision.data)
+          if (k.equals("reference") && s.indexOf('?') >= 0) {
+            continue; // a search of any type may name the patient (Encounter?patient.identifier=...)
           }
-          continue; // a conditional reference to a person is a search by its identifiers
-        }
-        if ((k.equals("reference") || k.equals("fullUrl") || (key.equals("response") && k.equals("location")))
-            && x instanceof String s) {
-          out.put(k, rewriteReference(s, pz, refs.uuidPatients()));
+          out.put(k, rewriteReference(s, pz, refs));
           continue;
         }
         out.put(k, value(k, x, pz, refs));
@@ -203,16 +242,18 @@ public final class FhirDeidentifier {
   /**
    * Whether {@code m}, a reference, may point at a person, so its display is a name: by its
    * {@code reference} (a person's type, a Patient entry's full URL, a contained person, a
-   * conditional reference searching a person's type) or, without one, by its {@code type}; a
-   * display without either (a reference by display or identifier alone) is taken as a person's. A
-   * Coding ({@code system} or {@code code}) is not a reference.
+   * conditional reference searching a person's type, a person's reference followed by a query)
+   * or, without one, by its {@code type}; a display without either (a reference by display or
+   * identifier alone) is taken as a person's. A Coding ({@code system} or {@code code}) is not a
+   * reference.
    */
   private static boolean namesPerson(Map<String, Object> m, Refs refs) {
     if (m.get("reference") instanceof String ref) {
       int q = ref.indexOf('?');
       if (q >= 0) {
-        String type = ref.substring(ref.lastIndexOf('/', q) + 1, q);
-        return PEOPLE.contains(type);
+        String path = ref.substring(0, q);
+        return PEOPLE.contains(path.substring(path.lastIndexOf('/') + 1))
+            || isPersonReference(path, refs.uuidPatients());
       }
       return refs.localPeople().contains(ref) || isPersonReference(ref, refs.uuidPatients());
     }
@@ -227,7 +268,7 @@ public final class FhirDeidentifier {
   }
 
   private static boolean identifyingExtension(Map<?, ?> ext) {
-    if (ext.get("url") instanceof String u && IDENTIFYING_EXTENSIONS.contains(u)) {
+    if (ext.containsKey("url") && IDENTIFYING_EXTENSIONS.contains(string(ext.get("url"), "an extension's url"))) {
       return true;
     }
     for (Object k : ext.keySet()) {
@@ -236,6 +277,39 @@ public final class FhirDeidentifier {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether a member named {@code k} holds an identifier: {@code identifier}, and those under other
+   * names (a specimen's {@code accessionIdentifier}, a document's {@code masterIdentifier}, an
+   * encounter's {@code preAdmissionIdentifier}, a request's {@code groupIdentifier} and
+   * {@code requisition}, a device's {@code deviceIdentifier}).
+   */
+  private static boolean identifierKey(String k) {
+    return k.equals("identifier") || k.endsWith("Identifier") || k.equals("requisition");
+  }
+
+  /**
+   * Whether member {@code k} of {@code owner} is base64 content this class cannot read (a Binary's,
+   * an Attachment's or a Signature's {@code data}: whole documents, images, embedded resources),
+   * which goes: every string {@code data} but that of a SampledData (origin, period, dimensions),
+   * whose data is numbers.
+   */
+  private static boolean unreadable(String k, Object v, Map<?, ?> owner) {
+    return k.equals("data") && v instanceof String
+        && !(owner.containsKey("origin") && owner.containsKey("period") && owner.containsKey("dimensions"));
+  }
+
+  /**
+   * {@code v}, which FHIR defines as a string and which this class rewrites or judges by its text.
+   *
+   * @throws MalformedEncodingException if it is anything else (it would pass unread)
+   */
+  private static String string(Object v, String what) {
+    if (v instanceof String s) {
+      return s;
+    }
+    throw new MalformedEncodingException(what + " must be a JSON string");
   }
 
   private static boolean isPersonReference(String ref, Map<String, String> uuids) {
@@ -250,10 +324,13 @@ public final class FhirDeidentifier {
     return false;
   }
 
-  private static String rewriteReference(String ref, UnaryOperator<String> pz, Map<String, String> uuids) {
-    String id = uuids.get(ref);
+  private static String rewriteReference(String ref, UnaryOperator<String> pz, Refs refs) {
+    String id = refs.uuidPatients().get(ref);
     if (id != null) {
-      return "urn:uuid:" + pz.apply(id);
+      return ref.substring(0, ref.indexOf(':', "urn:".length()) + 1) + pz.apply(id);
+    }
+    if (ref.startsWith("#") && refs.localPatients().contains(ref.substring(1))) {
+      return "#" + pz.apply(ref.substring(1));
     }
     int at = ref.lastIndexOf("Patient/");
     if (at >= 0 && (at == 0 || ref.charAt(at - 1) == '/')) {

@@ -126,6 +126,36 @@ public class AnchorReceiptTest {
         f.log.inclusionProof(0, f.log.size()), f.commitment).toOpenTimestamps());
   }
 
+  /**
+   * A complete receipt from a node or a third party whose log proof does not lead to its
+   * commitment (a negative leaf index, a path cut short or changed), or whose transaction is
+   * serialized with its witness (its bytes are not what the Merkle branch is for), does not verify:
+   * exporting it threw the OpenTimestamps builder's {@code IllegalArgumentException}, which the
+   * method does not document.
+   */
+  @Test
+  void aReceiptWhosePartsDoNotLeadFromOneToTheNextIsRefusedOnExport() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+    String good = f.receipt(13).toJson();
+    assertTrue(f.anchorTx.hasWitness());
+    List<java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode>> edits = List.of(
+        r -> ((com.fasterxml.jackson.databind.node.ObjectNode) r.get("ledger")).put("leafIndex", -6),
+        r -> ((com.fasterxml.jackson.databind.node.ArrayNode) r.get("ledger").get("path"))
+            .remove(r.get("ledger").get("path").size() - 1),
+        r -> ((com.fasterxml.jackson.databind.node.ArrayNode) r.get("ledger").get("path")).set(0,
+            m.getNodeFactory().textNode(Sha256.hash(new byte[] {9}).toHex())),
+        r -> ((com.fasterxml.jackson.databind.node.ObjectNode) r.get("bitcoin")).put("transaction",
+            Hex.encode(f.anchorTx.serialize())));
+    for (var edit : edits) {
+      com.fasterxml.jackson.databind.node.ObjectNode root =
+          (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(good);
+      edit.accept(root);
+      AnchorReceipt bad = AnchorReceipt.fromJson(m.writeValueAsString(root));
+      assertFalse(bad.verify(f.headers()).holds());
+      assertThrows(MalformedEncodingException.class, bad::toOpenTimestamps);
+    }
+  }
+
   @Test
   void pendingReceiptsHoldForTheLedgerPartOnly() {
     AnchorReceipt p = AnchorReceipt.pending(f.entries.get(3), f.log.inclusionProof(3, f.log.size()), f.commitment);

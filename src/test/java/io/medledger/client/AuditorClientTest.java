@@ -190,6 +190,28 @@ class AuditorClientTest {
     assertEquals("the index lists 0 access events, the proven history 1", g.getMessage());
   }
 
+  /**
+   * An auditor's client reads every patient's access trail and every record's metadata: opened with
+   * the identity of a patient, clinician, researcher, institution or storage node, it served them
+   * all (over an in-process connection nothing else checks the caller's kind).
+   */
+  @Test
+  void onlyAnAuditorRegulatorOrServerIdentityOpensAnAuditorsClient() {
+    for (ParticipantKind k : List.of(ParticipantKind.PATIENT, ParticipantKind.CLINICIAN, ParticipantKind.RESEARCHER,
+        ParticipantKind.INSTITUTION, ParticipantKind.STORAGE_NODE)) {
+      Identity id = Identity.generate(k, "not an auditor", SmallFederation.seeded(20 + k.ordinal()));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> AuditorClient.open(f.connection(), id).accessTrail(anna.id()), k.label());
+      assertTrue(e.getMessage().contains(k.label()), e.getMessage());
+    }
+    for (ParticipantKind k : List.of(ParticipantKind.AUDIT_SERVER, ParticipantKind.REGULATOR,
+        ParticipantKind.FEDERATION_SERVER)) {
+      Identity id = Identity.generate(k, "overseer", SmallFederation.seeded(30 + k.ordinal()));
+      assertEquals(auditor.accessTrail(anna.id()), AuditorClient.open(f.connection(), id).accessTrail(anna.id()),
+          k.label());
+    }
+  }
+
   @Test
   void onlyAnActiveRegulatorOrdersAnErasure() {
     assertFalse(auditor.isRegulator());

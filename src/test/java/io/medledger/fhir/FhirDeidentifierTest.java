@@ -207,6 +207,219 @@ class FhirDeidentifierTest {
     assertTrue(out.contains("Patient/PZp"), out);
   }
 
+  /**
+   * Conditional references whose search names the patient although their type is not a person's
+   * (an encounter searched by the patient's MRN or id), and a reference to a Patient by id that
+   * carries a query: the MRN, the Patient id and the name in the display reached the copy.
+   */
+  @Test
+  void conditionalReferencesOfAnyTypePassNoIdentifierOfThePatient() throws Exception {
+    String mrn = "MRN-Q-40917";
+    String obs = "{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"subject\":{\"reference\":\"Patient/pat-77123?_format=json\",\"display\":\"Lena Vogt\"},"
+        + "\"encounter\":{\"reference\":\"Encounter?patient.identifier=http://h.example/mrn|" + mrn + "\"},"
+        + "\"basedOn\":[{\"reference\":\"ServiceRequest?subject=Patient/pat-77123\"}],"
+        + "\"performer\":[{\"reference\":\"Organization?name=Uniklinik\",\"display\":\"Uniklinik Koeln\"}]}";
+    String out = copy(obs);
+    assertLeaksNothing(out, List.of(mrn, "pat-77123", "Lena Vogt"));
+    assertTrue(out.contains("Uniklinik Koeln"), "an organization's name stays: " + out);
+    assertTrue(out.contains("\"status\":\"final\""), out);
+  }
+
+  /**
+   * Fields the de-identifier rewrites, given a shape other than the string FHIR defines for them (a
+   * birth date or Patient id in an array or as a number, a reference or request URL in an array,
+   * an extension URL in an array, a contained resource whose type is not a string, an address
+   * part that is an object): each was copied as it was, identifier and all. It must be refused.
+   */
+  @Test
+  void fieldsItRewritesInAnotherShapeAreRefusedNotCopied() {
+    List<String> payloads = List.of(
+        "{\"resourceType\":\"Patient\",\"id\":\"p\",\"birthDate\":[\"1974-12-25\"]}",
+        "{\"resourceType\":\"Patient\",\"id\":\"p\",\"deceasedDateTime\":{\"value\":\"1974-12-25\"}}",
+        "{\"resourceType\":\"Patient\",\"id\":19741225}",
+        "{\"resourceType\":\"Observation\",\"subject\":{\"reference\":[\"Patient/1974-12-25\"]}}",
+        "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"fullUrl\":[\"Patient/1974-12-25\"],"
+            + "\"request\":{\"method\":\"PUT\",\"url\":[\"Patient?identifier=1974-12-25\"]}}]}",
+        "{\"resourceType\":\"Patient\",\"id\":\"p\",\"extension\":[{\"url\":"
+            + "[\"http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName\"],\"valueString\":\"1974-12-25\"}]}",
+        "{\"resourceType\":\"Observation\",\"contained\":[{\"resourceType\":[\"Patient\"],"
+            + "\"name\":[{\"family\":\"1974-12-25\"}]}]}",
+        "{\"resourceType\":\"Patient\",\"id\":\"p\",\"address\":[{\"state\":{\"line\":[\"1974-12-25\"]}}]}");
+    List<String> leaks = new ArrayList<>();
+    for (String p : payloads) {
+      byte[] in = p.getBytes(StandardCharsets.UTF_8);
+      String out;
+      try {
+        out = new String(FhirDeidentifier.deidentify(in, id -> "PZ" + id.hashCode()), StandardCharsets.UTF_8);
+      } catch (MalformedEncodingException refused) {
+        continue;
+      }
+      if (out.contains("1974-12-25") || out.contains("19741225")) {
+        leaks.add(p + " -> " + out);
+      }
+    }
+    assertTrue(leaks.isEmpty(), "passed their identifier: " + String.join("\n", leaks));
+  }
+
+  /**
+   * A contained Patient's id was pseudonymized in the Patient but kept in the local references
+   * ({@code #<id>}) that point at it, so the copy held the Patient id (and lost the link).
+   */
+  @Test
+  void localReferencesToAContainedPatientCarryItsPseudonym() throws Exception {
+    String obs = "{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"pat-90411\",\"gender\":\"female\"},"
+        + "{\"resourceType\":\"Organization\",\"id\":\"org-1\",\"name\":\"Uniklinik\"}],"
+        + "\"subject\":{\"reference\":\"#pat-90411\"},\"performer\":[{\"reference\":\"#org-1\"}]}";
+    String out = new String(FhirDeidentifier.deidentify(obs.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id.length()),
+        StandardCharsets.UTF_8);
+    assertFalse(out.contains("90411"), "the contained Patient's id reached the copy: " + out);
+    JsonNode t = M.readTree(out);
+    assertEquals("PZ9", t.get("contained").get(0).get("id").asText());
+    assertEquals("#PZ9", t.get("subject").get("reference").asText(), "the reference still resolves: " + out);
+    assertEquals("#org-1", t.get("performer").get(0).get("reference").asText());
+  }
+
+  /**
+   * Base64 content the de-identifier cannot read (a Binary resource, an attachment's data in a
+   * DocumentReference or an Observation's value, a signature's data) holds whole documents (a
+   * discharge letter with the patient's name and MRN, an embedded Patient resource): it was copied
+   * as it was. A sampled series' data is numbers and stays.
+   */
+  @Test
+  void base64ContentItCannotReadIsDropped() throws Exception {
+    java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+    String letter = b64.encodeToString("Discharge letter: Anna Mueller, MRN-K-88213".getBytes(StandardCharsets.UTF_8));
+    String patient = b64.encodeToString("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Mueller\"}]}"
+        .getBytes(StandardCharsets.UTF_8));
+    String sig = b64.encodeToString("signed by Dr Hans Weber".getBytes(StandardCharsets.UTF_8));
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Binary\",\"contentType\":\"application/fhir+json\",\"data\":\"" + patient + "\"}},"
+        + "{\"resource\":{\"resourceType\":\"DocumentReference\",\"status\":\"current\",\"content\":[{\"attachment\":"
+        + "{\"contentType\":\"text/plain\",\"data\":\"" + letter + "\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"valueAttachment\":{\"data\":\""
+        + letter + "\"}}},"
+        + "{\"resource\":{\"resourceType\":\"Provenance\",\"signature\":[{\"sigFormat\":\"text/plain\",\"data\":\""
+        + sig + "\"}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"valueSampledData\":{\"origin\":"
+        + "{\"value\":0},\"period\":10,\"dimensions\":1,\"data\":\"1 2 3 4\"}}}]}";
+    String out = copy(bundle);
+    for (String secret : List.of(letter, patient, sig)) {
+      assertFalse(out.contains(secret), "base64 content reached the copy: " + out);
+    }
+    assertTrue(out.contains("\"data\":\"1 2 3 4\""), "a sampled series stays: " + out);
+    assertTrue(out.contains("text/plain"), out);
+  }
+
+  /**
+   * A Patient entry without an id is known by its entry's {@code urn:uuid:} full URL (the identity
+   * the indexer gives it, often the patient's id in the source system): that full URL and every
+   * reference to it passed unchanged, so researchers could link the copy to the patient.
+   */
+  @Test
+  void thePatientOfAnEntryWithoutAnIdIsPseudonymizedByItsFullUrl() throws Exception {
+    String uuid = "urn:uuid:7f3c2a90-5d1e-4c2b-9a7e-3b1f0c6d8e42";
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"fullUrl\":\"" + uuid + "\",\"resource\":{\"resourceType\":\"Patient\",\"gender\":\"female\"}},"
+        + "{\"fullUrl\":\"urn:uuid:0b9d\",\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"subject\":{\"reference\":\"" + uuid + "\"}}}]}";
+    String out = new String(FhirDeidentifier.deidentify(bundle.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id.length()),
+        StandardCharsets.UTF_8);
+    assertFalse(out.contains("7f3c2a90"), "the Patient's full URL reached the copy: " + out);
+    JsonNode t = M.readTree(out);
+    String pseudonymous = t.get("entry").get(0).get("fullUrl").asText();
+    assertEquals("urn:uuid:PZ" + (uuid.length() - "urn:uuid:".length()), pseudonymous);
+    assertEquals(pseudonymous, t.get("entry").get(1).get("resource").get("subject").get("reference").asText(),
+        "the reference still resolves: " + out);
+    assertEquals("urn:uuid:0b9d", t.get("entry").get(1).get("fullUrl").asText());
+    String byOid = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"fullUrl\":\"urn:oid:1.2.840.99.7301\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\"}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        + "\"subject\":{\"reference\":\"urn:oid:1.2.840.99.7301\"}}}]}";
+    String oidOut = copy(byOid);
+    assertFalse(oidOut.contains("7301"), "the Patient's full URL reached the copy: " + oidOut);
+    assertEquals(2, oidOut.split("urn:oid:PZp", -1).length - 1, oidOut);
+  }
+
+  /**
+   * A FamilyMemberHistory names the patient's relative ({@code name}) and gives the relative's
+   * dates of birth and death: the name and the full dates reached the copy.
+   */
+  @Test
+  void aRelativesNameAndDatesInAFamilyHistoryLeakNothing() throws Exception {
+    String fmh = "{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\","
+        + "\"patient\":{\"reference\":\"Patient/p\"},\"name\":\"Greta Mueller\","
+        + "\"relationship\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-RoleCode\","
+        + "\"code\":\"MTH\",\"display\":\"mother\"}]},\"bornDate\":\"1950-04-12\",\"deceasedDate\":\"2019-11-03\","
+        + "\"condition\":[{\"code\":{\"text\":\"breast cancer\"}}]}";
+    String other = "{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\","
+        + "\"patient\":{\"reference\":\"Patient/p\"},\"bornString\":\"12 April 1950 in Koeln\","
+        + "\"bornPeriod\":{\"start\":\"1950-04-12\"},\"deceasedString\":\"3 Nov 2019\"}";
+    String out = copy(fmh) + copy(other);
+    assertLeaksNothing(out, List.of("Greta", "04-12", "11-03", "April", "Nov"));
+    JsonNode t = M.readTree(copy(fmh));
+    assertEquals("1950", t.get("bornDate").asText());
+    assertEquals("2019", t.get("deceasedDate").asText());
+    assertTrue(out.contains("breast cancer") && out.contains("mother"), "clinical content stays: " + out);
+  }
+
+  /**
+   * A claim's accident happened at an address (often the patient's home): {@code
+   * accident.locationAddress} reached the copy whole, street and postal code included.
+   */
+  @Test
+  void anAccidentsAddressIsCutToStateAndCountry() throws Exception {
+    for (String type : List.of("Claim", "ExplanationOfBenefit")) {
+      String claim = "{\"resourceType\":\"" + type + "\",\"status\":\"active\",\"patient\":{\"reference\":\"Patient/p\"},"
+          + "\"accident\":{\"date\":\"2026-02-01\",\"locationAddress\":{\"line\":[\"Lindenweg 17\"],"
+          + "\"city\":\"Bruehl\",\"postalCode\":\"50321\",\"state\":\"NRW\",\"country\":\"DE\"}}}";
+      String out = copy(claim);
+      assertLeaksNothing(out, List.of("Lindenweg", "Bruehl", "50321"));
+      JsonNode a = M.readTree(out).get("accident").get("locationAddress");
+      assertEquals("NRW", a.get("state").asText(), out);
+      assertEquals("DE", a.get("country").asText(), out);
+    }
+  }
+
+  /**
+   * Identifiers under other names than {@code identifier}: a specimen's accession number, a
+   * document's master identifier, an encounter's pre-admission number, a request's requisition and
+   * group identifier. Each reached the copy.
+   */
+  @Test
+  void identifiersUnderOtherNamesLeakNothing() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Specimen\",\"accessionIdentifier\":{\"system\":\"http://lab\","
+        + "\"value\":\"ACC-30441\"}}},"
+        + "{\"resource\":{\"resourceType\":\"DocumentReference\",\"status\":\"current\",\"masterIdentifier\":"
+        + "{\"value\":\"DOC-MRN-88213\"}}},"
+        + "{\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"hospitalization\":"
+        + "{\"preAdmissionIdentifier\":{\"value\":\"PRE-55127\"}}}},"
+        + "{\"resource\":{\"resourceType\":\"ServiceRequest\",\"status\":\"active\",\"requisition\":"
+        + "{\"value\":\"REQ-70012\"}}},"
+        + "{\"resource\":{\"resourceType\":\"MedicationRequest\",\"status\":\"active\",\"groupIdentifier\":"
+        + "{\"value\":\"GRP-61150\"}}}]}";
+    String out = copy(bundle);
+    assertLeaksNothing(out, List.of("ACC-30441", "DOC-MRN-88213", "PRE-55127", "REQ-70012", "GRP-61150"));
+    assertTrue(out.contains("finished"), out);
+  }
+
+  /**
+   * An implanted device's serial number and UDI (a device identifier in HIPAA's list, and on the
+   * patient for life) reached the copy.
+   */
+  @Test
+  void aDevicesSerialNumberAndUdiLeakNothing() throws Exception {
+    String device = "{\"resourceType\":\"Device\",\"status\":\"active\",\"patient\":{\"reference\":\"Patient/p\"},"
+        + "\"serialNumber\":\"SN-PM-4471902\",\"udiCarrier\":[{\"deviceIdentifier\":\"09504000059118\","
+        + "\"carrierHRF\":\"(01)09504000059118(21)SN-PM-4471902\"}],"
+        + "\"type\":{\"text\":\"cardiac pacemaker\"},\"lotNumber\":\"L-2025-11\"}";
+    String out = copy(device);
+    assertLeaksNothing(out, List.of("4471902", "09504000059118"));
+    assertTrue(out.contains("cardiac pacemaker") && out.contains("L-2025-11"), "a lot is not one person's: " + out);
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
@@ -230,5 +443,17 @@ class FhirDeidentifierTest {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("{\"a\":1}".getBytes(), x -> x));
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("{\"resourceType\":".getBytes(), x -> x));
+  }
+
+  /** The de-identified copy of {@code json}, Patient ids mapped to {@code PZ<id>}. */
+  private static String copy(String json) {
+    return new String(FhirDeidentifier.deidentify(json.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
+        StandardCharsets.UTF_8);
+  }
+
+  private static void assertLeaksNothing(String copy, List<String> secrets) {
+    for (String secret : secrets) {
+      assertFalse(copy.contains(secret), secret + " reached the copy: " + copy);
+    }
   }
 }
