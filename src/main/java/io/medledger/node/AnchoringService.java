@@ -68,6 +68,14 @@ final class AnchoringService implements AutoCloseable {
   static final int MAX_QUEUED_RECEIPTS = 256;
   /** Most bytes of a cached receipt file. */
   private static final int MAX_CACHED_BYTES = 8 << 20;
+  /** Most proofs of recorded anchors that fail in one poll (each asked the Bitcoin node). */
+  static final int PROOF_FAILURES_PER_POLL = 4;
+  /** Most recorded anchors covering an entry that a receipt request tries. */
+  static final int RECEIPT_CANDIDATES = 16;
+  /** Longest wait before a recorded anchor whose transaction could not be proven is tried again. */
+  static final long MAX_PROOF_WAIT_MILLIS = 60_000;
+  /** Most recorded anchors remembered as not proven yet. */
+  private static final int MAX_UNPROVEN = 4096;
 
   private final Node node;
   private final Ledger ledger;
@@ -80,6 +88,21 @@ final class AnchoringService implements AutoCloseable {
   private final BitcoinCoreBackend backend;
   private final Path cache;
   private final Map<Digest, AnchorReceipt.BitcoinPart> parts = new ConcurrentHashMap<>();
+  /**
+   * The highest height covered by a recorded anchor whose transaction this node's Bitcoin node
+   * proves, and the time of the block that recorded it (-1 before the first): the ledger's rules
+   * cannot check an anchor entry's transaction, so only these count as anchored here.
+   */
+  private volatile long provenHeight = -1;
+  private volatile long provenMillis = -1;
+  /** Recorded anchors not proven yet, by entry id: when to try again, and the wait after that. */
+  private final Map<Digest, long[]> unproven = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Digest, long[]> e) {
+          return size() > MAX_UNPROVEN;
+        }
+      });
   private final ScheduledExecutorService scheduler;
   /** Receipt requests that may wait on the Bitcoin node: one thread, a bounded queue, off the transport's threads. */
   private final java.util.concurrent.ThreadPoolExecutor receipts;
@@ -189,7 +212,11 @@ final class AnchoringService implements AutoCloseable {
       view.refresh();
       boolean onChain = onConfiguredChain(true);
       answered();
-      if (anchorer == null || !onChain) {
+      if (!onChain) {
+        return;
+      }
+      proveRecorded();
+      if (anchorer == null) {
         return;
       }
       supersedeCovered(); // bookkeeping of the local journal, in turn or not
@@ -302,9 +329,62 @@ final class AnchoringService implements AutoCloseable {
     return turn.equals(node.ledgerKey());
   }
 
+  /**
+   * Proves recorded anchors above {@link #provenHeight} against the Bitcoin node: each submitter's
+   * newest first, the submitters in turns, so that a server recording entries of transactions that
+   * do not exist, newer than a genuine one, delays its proof by one turn. Stops after {@link
+   * #PROOF_FAILURES_PER_POLL} failures; one that failed is tried again after a wait that doubles.
+   */
+  private void proveRecorded() {
+    List<LedgerAnchorView.Recorded> above = view.above(provenHeight);
+    Map<io.medledger.access.ParticipantId, java.util.ArrayDeque<LedgerAnchorView.Recorded>> turns =
+        new java.util.LinkedHashMap<>();
+    for (int i = above.size() - 1; i >= 0; i--) {
+      turns.computeIfAbsent(above.get(i).entry().submitter(), k -> new java.util.ArrayDeque<>()).add(above.get(i));
+    }
+    int failures = 0;
+    while (!turns.isEmpty() && failures < PROOF_FAILURES_PER_POLL) {
+      for (var it = turns.values().iterator(); it.hasNext() && failures < PROOF_FAILURES_PER_POLL; ) {
+        java.util.ArrayDeque<LedgerAnchorView.Recorded> q = it.next();
+        LedgerAnchorView.Recorded r = q.poll();
+        if (q.isEmpty()) {
+          it.remove();
+        }
+        if (r.entry().toHeight() <= provenHeight) {
+          continue;
+        }
+        boolean asks = !parts.containsKey(r.entry().commitment()) && proofDue(r);
+        if (bitcoinPart(r).isPresent()) {
+          provenHeight = r.entry().toHeight();
+          provenMillis = r.blockMillis();
+        } else if (asks) {
+          failures++;
+        }
+      }
+    }
+  }
+
+  /** Whether recorded anchor {@code r} may be proven now (never tried, or its wait is over). */
+  private boolean proofDue(LedgerAnchorView.Recorded r) {
+    long[] wait = unproven.get(r.entry().id());
+    return wait == null || wait[0] <= clock.millis();
+  }
+
+  /** Notes that {@code r} could not be proven: it waits, twice as long as the last time. */
+  private void notProven(LedgerAnchorView.Recorded r) {
+    long[] was = unproven.get(r.entry().id());
+    long wait = was == null ? config.pollInterval().toMillis() : Math.min(MAX_PROOF_WAIT_MILLIS, 2 * was[1]);
+    unproven.put(r.entry().id(), new long[] {clock.millis() + wait, wait});
+  }
+
+  /** The highest height a recorded anchor proven by this node's Bitcoin node covers, or -1 (tests). */
+  long provenHeight() {
+    return provenHeight;
+  }
+
   /** Gives up anchors in flight that a recorded anchor covers, or that are not of this ledger. */
   private void supersedeCovered() {
-    long anchored = view.anchoredHeight();
+    long anchored = provenHeight;
     for (AnchorRecord r : anchorer.inFlight()) {
       long h = r.commitment().height();
       if (h <= anchored) {
@@ -321,9 +401,9 @@ final class AnchoringService implements AutoCloseable {
    * never spent around, and this server's own anchors in flight are given up for it.
    */
   private void adoptFromWallet() {
-    long anchored = view.anchoredHeight();
+    long anchored = provenHeight;
     for (BitcoinCoreBackend.WalletAnchor w : backend.walletAnchors()) {
-      if (view.records(w.commitment()) || known(w.transaction().txid())) {
+      if (view.records(w.commitment(), w.transaction().txid()) || known(w.transaction().txid())) {
         continue;
       }
       Optional<Long> h = view.heightOf(w.commitment(), anchored, MAX_SEARCH);
@@ -360,9 +440,9 @@ final class AnchoringService implements AutoCloseable {
     if (!anchorer.inFlight().isEmpty() || unrecordedFinal().isPresent()) {
       return;
     }
-    long anchored = view.anchoredHeight();
+    long anchored = provenHeight;
     long current = view.lastSubstantiveHeight() > anchored ? ledger.height() : anchored;
-    java.time.Instant last = view.anchors().isEmpty() ? null : java.time.Instant.ofEpochMilli(view.sinceMillis());
+    java.time.Instant last = provenMillis < 0 ? null : java.time.Instant.ofEpochMilli(provenMillis);
     if (config.policy().isDue(anchored, last, current, clock.instant())) {
       AnchorRecord r = anchorer.plan(LedgerAnchors.commitment(ledger.tip().orElseThrow()));
       LOG.log(Level.INFO, () -> "planned anchor of height " + r.commitment().height());
@@ -370,9 +450,9 @@ final class AnchoringService implements AutoCloseable {
   }
 
   private Optional<AnchorRecord> unrecordedFinal() {
-    long anchored = view.anchoredHeight();
+    long anchored = provenHeight;
     return anchorer.anchors().stream().filter(r -> r.status() == AnchorStatus.FINAL)
-        .filter(r -> r.commitment().height() > anchored && !view.records(r.id())).findFirst();
+        .filter(r -> r.commitment().height() > anchored && !view.records(r.id(), r.confirmation().txid())).findFirst();
   }
 
   /** Submits the anchor entry of a final anchor that the ledger does not record yet. */
@@ -383,7 +463,7 @@ final class AnchoringService implements AutoCloseable {
       return;
     }
     AnchorRecord r = f.get();
-    long from = view.anchoredHeight() + 1;
+    long from = provenHeight + 1;
     // the same record signs the same entry, so a retry after a restart is the same submission
     Anchor entry = LedgerAnchors.anchorEntry(r, Math.min(from, r.commitment().height()), signer,
         r.updatedAt().toEpochMilli());
@@ -411,9 +491,10 @@ final class AnchoringService implements AutoCloseable {
   // ------------------------------------------------------------------ receipts
 
   /**
-   * The receipt of entry {@code entryId} under the first recorded anchor covering it: complete when
-   * the Bitcoin node (or this node's cache) proves the anchor's transaction, else pending. Empty if
-   * the entry is not on this ledger or no recorded anchor covers it yet.
+   * The receipt of entry {@code entryId} under the first of the recorded anchors covering it (at
+   * most {@link #RECEIPT_CANDIDATES}, in ledger order) whose transaction the Bitcoin node (or this
+   * node's cache) proves: complete; else pending under the first of them. Empty if the entry is not
+   * on this ledger or no recorded anchor covers it yet.
    */
   static Optional<AnchorReceipt> receipt(Ledger ledger, LedgerAnchorView view, Digest entryId,
       Function<LedgerAnchorView.Recorded, Optional<AnchorReceipt.BitcoinPart>> bitcoin) {
@@ -422,21 +503,46 @@ final class AnchoringService implements AutoCloseable {
       return Optional.empty();
     }
     view.refresh();
-    Optional<LedgerAnchorView.Recorded> a = view.covering(at.get().height());
-    if (a.isEmpty()) {
-      return Optional.empty();
+    List<LedgerAnchorView.Recorded> covering = view.covering(at.get().height(), RECEIPT_CANDIDATES);
+    for (LedgerAnchorView.Recorded a : covering) {
+      Optional<AnchorReceipt.BitcoinPart> part = bitcoin.apply(a);
+      if (part.isPresent()) {
+        return LedgerAnchors.pendingReceipt(ledger, entryId, a.entry().toHeight()).map(p -> p.complete(part.get()));
+      }
     }
-    Optional<AnchorReceipt> pending = LedgerAnchors.pendingReceipt(ledger, entryId, a.get().entry().toHeight());
-    return pending.map(p -> bitcoin.apply(a.get()).map(p::complete).orElse(p));
+    return covering.isEmpty() ? Optional.empty()
+        : LedgerAnchors.pendingReceipt(ledger, entryId, covering.get(0).entry().toHeight());
   }
 
-  /** The checked Bitcoin part of a recorded anchor, from memory, the cache directory or the Bitcoin node. */
+  /**
+   * The checked Bitcoin part of a recorded anchor, from memory, the cache directory or the Bitcoin
+   * node; empty without asking while an earlier attempt's wait lasts ({@link #notProven}).
+   */
   Optional<AnchorReceipt.BitcoinPart> bitcoinPart(LedgerAnchorView.Recorded a) {
     Digest c = a.entry().commitment();
     AnchorReceipt.BitcoinPart known = parts.get(c);
     if (known != null) {
       return Optional.of(known);
     }
+    if (!proofDue(a)) {
+      return Optional.empty();
+    }
+    Optional<AnchorReceipt.BitcoinPart> found;
+    try {
+      found = fetchPart(a);
+    } catch (BitcoinRpcException | AnchorException e) {
+      return Optional.empty(); // unreachable or timed out (fetchPart throws nothing else): asked again next time, no longer wait
+    }
+    if (found.isPresent()) {
+      unproven.remove(a.entry().id());
+    } else {
+      notProven(a);
+    }
+    return found;
+  }
+
+  private Optional<AnchorReceipt.BitcoinPart> fetchPart(LedgerAnchorView.Recorded a) {
+    Digest c = a.entry().commitment();
     Optional<AnchorReceipt.BitcoinPart> cached = readCached(c, a.entry().txid()).filter(b -> provenByNode(a, b));
     if (cached.isPresent()) {
       parts.put(c, cached.get());
@@ -456,6 +562,9 @@ final class AnchoringService implements AutoCloseable {
       keep(c, done);
       return done.bitcoin();
     } catch (BitcoinRpcException | AnchorException e) {
+      if (outage(e).isPresent()) {
+        throw e; // the Bitcoin node did not answer: no verdict on the anchor
+      }
       LOG.log(Level.INFO, () -> "no Bitcoin part for anchor " + a.entry().toHeight() + " yet: " + e.getMessage());
       return Optional.empty();
     }

@@ -14,8 +14,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * What a node's ledger says about anchoring: the anchor entries in ledger order with the block that
- * holds each (only those naming this ledger's commitment at the height they cover, the first per
- * commitment), and the last block holding anything else (blocks of anchor entries alone do not make
+ * holds each (only those naming this ledger's commitment at the height they cover, the first of
+ * each submitter per commitment), and the last block holding anything else (blocks of anchor entries alone do not make
  * a new anchor due). Built from each block once, as the ledger grows: from the committed blocks
  * the node hands it, or by reading those it missed. Thread-safe: synchronized, except {@link
  * #observe}, which only enqueues.
@@ -29,7 +29,10 @@ final class LedgerAnchorView {
 
   private final Ledger ledger;
   private final List<Recorded> anchors = new ArrayList<>();
-  private final Set<Digest> commitments = new HashSet<>();
+  /** The commitment and submitter of each kept entry. */
+  private final Set<List<Digest>> bySubmitter = new HashSet<>();
+  /** The commitment and transaction of each kept entry. */
+  private final Set<List<Digest>> byTransaction = new HashSet<>();
   private long scanned = -1;
   private long lastSubstantive = -1;
 
@@ -85,16 +88,20 @@ final class LedgerAnchorView {
   }
 
   /**
-   * Keeps an anchor entry only if it names this ledger's commitment at the height it covers, and no
-   * earlier entry named that commitment: any active federation server may fill blocks with anchor
-   * entries, and each one kept costs memory for good and a step of every walk below.
+   * Keeps an anchor entry only if it names this ledger's commitment at the height it covers, and its
+   * submitter named no transaction for that commitment before: any active federation server may
+   * fill blocks with anchor entries, and each one kept costs memory for good and a step of every
+   * walk below. Entries of other submitters for the same commitment are kept too: the ledger cannot
+   * check a transaction against Bitcoin, so a server may name one that does not exist, and the
+   * genuine anchor recorded after it must still count.
    */
   private void take(Seen s) {
     for (Anchor a : s.anchors()) {
-      if (!commitments.contains(a.commitment())
+      if (!bySubmitter.contains(List.of(a.commitment(), a.submitter().digest()))
           && LedgerAnchors.commitment(ledger.header(a.toHeight())).digest().equals(a.commitment())) {
         anchors.add(new Recorded(a, s.height(), s.millis()));
-        commitments.add(a.commitment());
+        bySubmitter.add(List.of(a.commitment(), a.submitter().digest()));
+        byTransaction.add(List.of(a.commitment(), a.txid()));
       }
     }
     if (s.substantive()) {
@@ -108,14 +115,20 @@ final class LedgerAnchorView {
     return List.copyOf(anchors);
   }
 
-  /** Whether an anchor entry with this commitment is on the ledger. */
-  synchronized boolean records(Digest commitment) {
-    return commitments.contains(commitment);
+  /** Whether an anchor entry naming this commitment and this transaction is on the ledger. */
+  synchronized boolean records(Digest commitment, Digest txid) {
+    return byTransaction.contains(List.of(commitment, txid));
   }
 
-  /** The highest height an anchor entry covers, or -1. */
-  synchronized long anchoredHeight() {
-    return anchors.stream().mapToLong(r -> r.entry().toHeight()).max().orElse(-1);
+  /** The anchor entries that cover heights above {@code height}, in ledger order. */
+  synchronized List<Recorded> above(long height) {
+    List<Recorded> out = new ArrayList<>();
+    for (Recorded r : anchors) {
+      if (r.entry().toHeight() > height) {
+        out.add(r);
+      }
+    }
+    return out;
   }
 
   /** When the block holding the last anchor entry was made, or the genesis block if none. */
@@ -129,18 +142,23 @@ final class LedgerAnchorView {
   }
 
   /**
-   * The first anchor entry covering {@code height} whose commitment is this ledger's commitment at
-   * the anchored height (an entry naming another commitment proves nothing and is skipped).
+   * The first {@code max} anchor entries covering {@code height}, in ledger order, whose commitment
+   * is this ledger's commitment at the anchored height (an entry naming another commitment proves
+   * nothing and is skipped).
    */
-  synchronized Optional<Recorded> covering(long height) {
+  synchronized List<Recorded> covering(long height, int max) {
+    List<Recorded> out = new ArrayList<>();
     for (Recorded r : anchors) {
       long to = r.entry().toHeight();
+      if (out.size() >= max) {
+        break;
+      }
       if (to >= height && to <= ledger.height()
           && LedgerAnchors.commitment(ledger.header(to)).digest().equals(r.entry().commitment())) {
-        return Optional.of(r);
+        out.add(r);
       }
     }
-    return Optional.empty();
+    return out;
   }
 
   /** The height in {@code (after, tip]} whose header's commitment is {@code commitment}, searching at most {@code limit} heights. */

@@ -378,6 +378,74 @@ class AnchoringServiceTest {
     receiptsFromEveryNode();
   }
 
+  /**
+   * Records, through federation server {@code server}, an anchor entry naming this ledger's
+   * commitment at {@code height} with a transaction that does not exist: the ledger's rules cannot
+   * tell, so the entry is final.
+   */
+  private Anchor recordMadeUpAnchor(int server, long height) throws Exception {
+    Node n = nodes.get(server);
+    Anchor unsigned = new Anchor(ParticipantId.of(n.ledgerKey()), Sha256.hash(new byte[] {'n', 'o', (byte) height}),
+        io.medledger.anchor.LedgerAnchors.commitment(n.ledger().header(height)).digest(), 0, height,
+        System.currentTimeMillis(), List.of());
+    Anchor a = Entry.sign(unsigned, n.ledger().parameters().chainId(), keys.get(server).ledgerSecretKey());
+    n.submit(a).get(30, TimeUnit.SECONDS);
+    return a;
+  }
+
+  /**
+   * A federation server records an anchor entry for the commitment being anchored, naming a
+   * transaction that does not exist, before the genuine anchor is final, and then goes silent: an
+   * honest server still records the genuine anchor, and every node's receipts complete under it.
+   */
+  @Test
+  void aMadeUpAnchorOfTheCommitmentInFlightDoesNotStopTheGenuineOne() throws Exception {
+    start(Duration.ofSeconds(3), Duration.ofMinutes(10));
+    First first = firstTransaction();
+    AnchorRecord inFlight = nodes.get(first.server()).anchoringService().flatMap(AnchoringService::anchorer)
+        .orElseThrow().inFlight().get(0);
+    int liar = (first.server() + 1) % 3;
+    Anchor madeUp = recordMadeUpAnchor(liar, inFlight.commitment().height());
+    crash(liar);
+    core.mine();
+    core.mine();
+    NodeRuntimeTest.waitFor(() -> live().stream().allMatch(n -> anchorsOn(n).stream()
+        .anyMatch(a -> a.txid().equals(first.txid()))), "the genuine anchor on every ledger");
+    assertTrue(anchorsOn(live().get(0)).contains(madeUp));
+    receiptsFromEveryNode();
+  }
+
+  /**
+   * A federation server records an anchor entry of the tip naming a transaction that does not
+   * exist, at a moment no anchor is in flight: the nodes do not take the tip as anchored, the next
+   * anchor is made, and the entries below it get complete receipts.
+   */
+  @Test
+  void aMadeUpAnchorOfTheTipDoesNotCountAsAnchored() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    firstTransaction();
+    core.mine();
+    core.mine();
+    recordedOnce();
+    core.reportChain("main"); // no anchoring while the lie is recorded, so that nothing is in flight
+    Thread.sleep(500);
+    Entry later = NodeRuntimeTest.patient(nodes.get(0).ledger().parameters().chainId());
+    long at = nodes.get(0).submit(later).get(30, TimeUnit.SECONDS).height();
+    recordMadeUpAnchor(1, at);
+    Thread.sleep(500);
+    assertEquals(List.of(), core.mempoolTxids(), () -> core.log().toString());
+    core.reportChain("regtest");
+    NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1, "a genuine anchor of the tip");
+    core.mine();
+    core.mine();
+    for (Node n : live()) {
+      NodeRuntimeTest.waitFor(() -> n.receipt(later.id()).map(AnchorReceipt::isComplete).orElse(false),
+          "a complete receipt of the later entry from " + n);
+      ReceiptVerdict v = n.receipt(later.id()).orElseThrow().verify(FileHeaderSource.of(core.headers()));
+      assertInstanceOf(ReceiptVerdict.Anchored.class, v, n + ": " + v);
+    }
+  }
+
   /** Journal records by status, for failure messages. */
   static String journal(Node n) {
     return n.anchoringService().flatMap(AnchoringService::anchorer)

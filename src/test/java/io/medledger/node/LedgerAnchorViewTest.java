@@ -21,7 +21,7 @@ class LedgerAnchorViewTest {
     // federation server, and each covers earlier blocks): every node kept every one in memory for
     // good, walked them all for each receipt and each anchoring turn, and took the highest height
     // any of them named as anchored
-    ChainFixture f = ChainFixture.builder().build();
+    ChainFixture f = ChainFixture.builder().federationServers(2).build();
     Actor server = f.federation.get(0);
     f.commit(f.registerPatient(f.actor("alice")));
     long anchored = f.ledger.height();
@@ -36,14 +36,25 @@ class LedgerAnchorViewTest {
       anchors.add(f.sign(new Anchor(server.id(), ChainFixture.digest("copy " + i), real, 0, anchored, f.now(), List.of()),
           server));
     }
+    // another server names the same commitment with another transaction: the ledger cannot tell
+    // which transaction exists, so that entry is kept too
+    Actor other = f.federation.get(1);
+    anchors.add(f.sign(new Anchor(other.id(), ChainFixture.digest("other tx"), real, 0, anchored, f.now(), List.of()),
+        other));
     f.commit(anchors);
     LedgerAnchorView view = new LedgerAnchorView(f.ledger);
     view.refresh();
-    assertEquals(1, view.anchors().size());
+    assertEquals(2, view.anchors().size());
     assertEquals(ChainFixture.digest("tx"), view.anchors().get(0).entry().txid());
-    assertEquals(anchored, view.anchoredHeight());
-    assertTrue(view.records(real));
-    assertEquals(ChainFixture.digest("tx"), view.covering(anchored).orElseThrow().entry().txid());
-    assertTrue(view.covering(later).isEmpty());
+    assertEquals(ChainFixture.digest("other tx"), view.anchors().get(1).entry().txid());
+    assertEquals(2, view.above(anchored - 1).size());
+    assertTrue(view.above(anchored).isEmpty());
+    assertTrue(view.records(real, ChainFixture.digest("tx")));
+    assertTrue(view.records(real, ChainFixture.digest("other tx")));
+    assertTrue(!view.records(real, ChainFixture.digest("copy 3")), "a second entry of one submitter is not kept");
+    assertEquals(List.of(ChainFixture.digest("tx"), ChainFixture.digest("other tx")),
+        view.covering(anchored, 8).stream().map(r -> r.entry().txid()).toList());
+    assertEquals(1, view.covering(anchored, 1).size());
+    assertTrue(view.covering(later, 8).isEmpty());
   }
 }
