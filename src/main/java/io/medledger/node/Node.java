@@ -203,12 +203,13 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Starts a node over {@code transport} (which the node closes when {@code ownsTransport}) with
-   * keys already opened: opens the data directory and the ledger (writing the genesis block on
+   * Starts a node over {@code transport} (which the node closes when {@code ownsTransport}, also
+   * when the start fails) with keys already opened: opens the data directory and the ledger (writing the genesis block on
    * first start), admits the configured peers that the ledger lists, and starts consensus.
    *
-   * @throws NodeException if the keys do not match the configuration, the data directory is in use
-   *     or holds another chain, or the genesis file is missing or wrong
+   * @throws NodeException if the keys do not match the configuration, the data directory is in use,
+   *     holds another chain or cannot be used (a file where the node keeps a directory), or the
+   *     genesis file is missing or wrong
    */
   public static Node start(NodeConfig config, NodeKeys keys, PeerTransport transport, boolean ownsTransport,
       NodeMetrics metrics) {
@@ -217,19 +218,37 @@ public final class Node implements AutoCloseable {
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(metrics, "metrics");
     if (!keys.ledgerKey().equals(config.ledgerKey())) {
+      if (ownsTransport) {
+        closeQuietly(transport);
+      }
       throw new NodeException(NodeException.Reason.CONFIG,
           "field 'ledger_key' names " + config.ledgerKey().toHex() + " but the key store holds " + keys.ledgerKey().toHex());
     }
     TileLog[] log = new TileLog[1];
     // one verifier for the engine and the ledger's certificate policy: each certificate is verified once
     SignatureVerifier verifier = SignatureVerifier.remembering(CERTIFICATE_SIGNATURES_REMEMBERED);
-    Ledger ledger = openLedger(config, log, verifier);
+    Ledger ledger;
+    try {
+      ledger = openLedger(config, log, verifier);
+    } catch (RuntimeException e) {
+      if (ownsTransport) {
+        closeQuietly(transport);
+      }
+      throw e;
+    }
     Node n;
     try {
       checkRole(config, ledger);
       n = new Node(config, keys, ledger, log[0], transport, ownsTransport, metrics, verifier);
     } catch (RuntimeException e) {
       ledger.close();
+      if (ownsTransport) {
+        closeQuietly(transport);
+      }
+      if (e instanceof java.io.UncheckedIOException u) {
+        throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot use the data directory "
+            + config.dataDirectory() + ": " + u.getCause(), u);
+      }
       throw e;
     }
     n.closeWith(n.checkpoints);

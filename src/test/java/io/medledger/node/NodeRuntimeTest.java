@@ -188,6 +188,35 @@ class NodeRuntimeTest {
     assertEquals(SubmissionRefusedException.Cause.MALFORMED, ((SubmissionRefusedException) m.getCause()).refusal());
   }
 
+  /**
+   * A regular file where the node keeps a directory of its own (its anchors, key cards or
+   * checkpoints), by damage or by hand: the start fails with one {@link NodeException} naming the
+   * data directory, not an unchecked I/O error, and leaves nothing open, so the node starts once
+   * the damage is repaired.
+   */
+  @Test
+  void aFileInPlaceOfOneOfTheNodesDirectoriesFailsTheStartWithANodeException() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
+    Path nodeDir = t.nodeDirectories().get(0);
+    Path data = NodeConfig.read(nodeDir.resolve("node.json")).dataDirectory();
+    for (String d : List.of(Node.ANCHORS, Node.KEY_CARDS)) {
+      Path p = data.resolve(d);
+      if (java.nio.file.Files.exists(p)) {
+        try (var all = java.nio.file.Files.walk(p)) {
+          for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            java.nio.file.Files.delete(f);
+          }
+        }
+      }
+      java.nio.file.Files.writeString(p, "not a directory");
+      NodeException e = org.junit.jupiter.api.Assertions.assertThrows(NodeException.class, () -> open(nodeDir, network));
+      assertEquals(NodeException.Reason.DATA_DIRECTORY, e.reason(), d);
+      assertTrue(e.getMessage().contains(data.toString()), e.getMessage());
+      java.nio.file.Files.delete(p);
+      open(nodeDir, network).close();
+    }
+  }
+
   @Test
   void aRestartedFileBackedNodeAcceptsNewEntries() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
