@@ -5,6 +5,7 @@ import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.Entry;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordErasure;
@@ -161,7 +162,13 @@ public final class PatientClient {
 
   /**
    * Revokes grant {@code grantId}: from the next block on it authorizes nothing and the proxies
-   * discard their fragments. What a grantee already decrypted cannot be taken back.
+   * discard their fragments. What a grantee already decrypted cannot be taken back. An expired
+   * grant may still be revoked.
+   *
+   * @throws AccessRefusedException before anything is submitted, if the grant is another
+   *     patient's ({@link AccessRight#RECORD_OWNER}), or there is no such grant or it is already
+   *     revoked ({@link AccessRight#ACTIVE_GRANT})
+   * @throws EntryRejectedException if the ledger refuses the revocation
    */
   public AccessRevocation revoke(Digest grantId) {
     return Session.await(revokeAsync(grantId));
@@ -169,7 +176,18 @@ public final class PatientClient {
 
   /** {@link #revoke} as a future that completes once the revocation is final. */
   public CompletableFuture<AccessRevocation> revokeAsync(Digest grantId) {
-    return session.signAndSubmit(new AccessRevocation(id(), grantId, session.now(), List.of()));
+    Optional<Entry> e = session.connection().entry(grantId);
+    if (e.isEmpty() || !(e.get() instanceof AccessGrant g)) {
+      throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "no grant " + grantId + " on the ledger");
+    }
+    if (!g.patient().equals(id())) {
+      throw new AccessRefusedException(AccessRight.RECORD_OWNER, "grant " + grantId + " was made by another patient");
+    }
+    long now = session.now();
+    if (g.validAt(now) && !session.connection().isGrantActive(grantId, now)) {
+      throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "grant " + grantId + " is already revoked");
+    }
+    return session.signAndSubmit(new AccessRevocation(id(), grantId, now, List.of()));
   }
 
   /** The patient's own records, with proofs and, once anchored, receipts. */

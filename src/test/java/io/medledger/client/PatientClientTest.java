@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.Entry;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.crypto.Digest;
 import io.medledger.federation.Federation;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -92,5 +96,36 @@ class PatientClientTest {
     assertFalse(anna.isGrantActive(g.id()));
     assertEquals(List.of(annas.id()), anna.records().stream().map(v -> v.record().id()).toList());
     assertEquals(List.of(), li.records());
+  }
+
+  /** Anna's client over a connection that fails the test if anything is submitted. */
+  private PatientClient annaSubmittingNothing() {
+    return PatientClient.open(Connections.lying(f.connection(), Map.of("submit", a -> {
+      throw new AssertionError("submitted " + a[0]);
+    })), anna.identity());
+  }
+
+  private static void refusedWith(AccessRight right, Runnable call) {
+    AccessRefusedException e = assertThrows(AccessRefusedException.class, call::run);
+    assertEquals(right, e.missingRight(), e.getMessage());
+  }
+
+  @Test
+  void aRevocationOfAnotherPatientsGrantOrOfNoOpenGrantIsRefusedBeforeItIsSubmitted() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    AccessGrant lis = li.grant(GrantRequest.treatment(lee.id()));
+    AccessGrant annas = anna.grant(GrantRequest.treatment(lee.id()));
+    anna.revoke(annas.id());
+    PatientClient sealed = annaSubmittingNothing();
+    refusedWith(AccessRight.RECORD_OWNER, () -> sealed.revoke(lis.id()));
+    refusedWith(AccessRight.ACTIVE_GRANT, () -> sealed.revoke(annas.id()));
+    refusedWith(AccessRight.ACTIVE_GRANT, () -> sealed.revoke(this.annas.id()));
+    refusedWith(AccessRight.ACTIVE_GRANT, () -> sealed.revokeAsync(Digest.of(new byte[32])));
+    assertTrue(li.isGrantActive(lis.id()));
+    // a modified client that skips the check is still refused by the ledger
+    AccessRevocation forged = Entry.sign(new AccessRevocation(anna.id(), lis.id(), f.clock().millis(), List.of()),
+        f.parameters().chainId(), anna.identity().secretSigningKey());
+    assertThrows(EntryRejectedException.class, () -> Session.await(f.connection().submit(forged)));
+    assertTrue(li.isGrantActive(lis.id()));
   }
 }

@@ -54,15 +54,15 @@ class OperationMatrixTest {
       List.of("upload", "write", "amend", "read", "query", "events", "grant", "verify", "revoke", "erase");
 
   private static final String TABLE = """
-      type               upload write           amend           read            query  events      grant verify revoke erase
-      patient            ok     -               -               ok              ok     ok          ok    -      ok     ok
-      other-patient      ok     -               -               record-owner    hidden audit-trail ok    -      ledger record-owner
-      clinician-granted  -      ok              ok              ok              ok     audit-trail -     -      -      -
-      clinician-other    -      treatment-grant treatment-grant treatment-grant hidden audit-trail -     -      -      -
-      researcher-granted -      -               -               ok              ok     audit-trail -     -      -      -
-      researcher-other   -      -               -               research-grant  hidden audit-trail -     -      -      -
-      auditor            -      -               -               -               ok     ok          -     ok     -      role:regulator
-      regulator          -      -               -               -               ok     ok          -     ok     -      ok
+      type               upload write           amend           read            query  events      grant verify revoke       erase
+      patient            ok     -               -               ok              ok     ok          ok    -      ok           ok
+      other-patient      ok     -               -               record-owner    hidden audit-trail ok    -      record-owner record-owner
+      clinician-granted  -      ok              ok              ok              ok     audit-trail -     -      -            -
+      clinician-other    -      treatment-grant treatment-grant treatment-grant hidden audit-trail -     -      -            -
+      researcher-granted -      -               -               ok              ok     audit-trail -     -      -            -
+      researcher-other   -      -               -               research-grant  hidden audit-trail -     -      -            -
+      auditor            -      -               -               -               ok     ok          -     ok     -            role:regulator
+      regulator          -      -               -               -               ok     ok          -     ok     -            ok
       """;
 
   /** The operation's method name on each client class, for the "-" cells. */
