@@ -1,5 +1,6 @@
 package io.medledger.client;
 
+import io.medledger.access.Participant;
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessEvent;
@@ -137,8 +138,14 @@ public final class PatientClient {
    * Grants access: the re-encryption key to the grantee is split among the federation servers
    * (threshold t of n) and each fragment encrypted to its proxy, so the grant can be public.
    *
-   * @throws AccessRefusedException if the grantee has no published keys
-   * @throws EntryRejectedException if the ledger refuses the grant (for example an unknown grantee)
+   * @throws AccessRefusedException before anything is submitted, if the grantee has no published
+   *     keys ({@link AccessRight#KEY_CARD}), is no longer an active participant ({@link
+   *     AccessRight#PARTICIPANT}) or is of a kind the purpose does not allow ({@link
+   *     AccessRight#READER_ROLE}: treatment names an institution or a clinician, research an
+   *     institution or a researcher), or if the scope names an id that is no record ({@link
+   *     AccessRight#RECORD}) or another patient's record ({@link AccessRight#RECORD_OWNER})
+   * @throws EntryRejectedException if the ledger refuses the grant (for example past the bound on
+   *     the grants a patient holds)
    * @throws ProxyFailureException if a proxy could not take its fragment (the grant is final;
    *     the exception names the proxies)
    */
@@ -150,6 +157,15 @@ public final class PatientClient {
   public CompletableFuture<AccessGrant> grantAsync(GrantRequest request) {
     KeyCard grantee = session.keyCard(request.grantee());
     LedgerConnection c = session.connection();
+    Participant who = c.participant(request.grantee()).filter(Participant::active).orElseThrow(() ->
+        new AccessRefusedException(AccessRight.PARTICIPANT, request.grantee() + " is not an active participant"));
+    if (!request.purpose().allowsGrantee(who.kind())) {
+      throw new AccessRefusedException(AccessRight.READER_ROLE, "a " + request.purpose().label()
+          + " grant cannot name a " + who.kind().label() + " as grantee");
+    }
+    for (Digest r : request.scope().records()) {
+      ownRecord(r);
+    }
     List<ProxyKey> proxies = c.proxyKeys();
     GrantKeyMaterial km = GrantKeyMaterial.create(identity().secretEncryptionKey(), identity().fragmentSigner(),
         grantee.encryptionKey(), proxies, c.threshold());

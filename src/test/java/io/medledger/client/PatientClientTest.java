@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.AccessScope;
 import io.medledger.chain.Entry;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.crypto.Digest;
@@ -127,5 +129,39 @@ class PatientClientTest {
         f.parameters().chainId(), anna.identity().secretSigningKey());
     assertThrows(EntryRejectedException.class, () -> Session.await(f.connection().submit(forged)));
     assertTrue(li.isGrantActive(lis.id()));
+  }
+
+  @Test
+  void aGrantToAKindItsPurposeForbidsOrOverAnotherPatientsRecordIsRefusedBeforeItIsSubmitted() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    ResearcherClient rae = f.registerResearcher("Rae", "Authority");
+    MedicalRecord lis = li.upload(SmallFederation.observation("2"));
+    PatientClient sealed = annaSubmittingNothing();
+    refusedWith(AccessRight.READER_ROLE, () -> sealed.grant(GrantRequest.treatment(rae.id())));
+    refusedWith(AccessRight.READER_ROLE, () -> sealed.grant(GrantRequest.research(lee.id())));
+    refusedWith(AccessRight.READER_ROLE, () -> sealed.grantAsync(GrantRequest.treatment(li.id())));
+    refusedWith(AccessRight.RECORD_OWNER,
+        () -> sealed.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.records(annas.id(), lis.id()))));
+    refusedWith(AccessRight.RECORD,
+        () -> sealed.grant(GrantRequest.research(rae.id()).scope(AccessScope.records(Digest.of(new byte[32])))));
+    assertEquals(List.of(), anna.grants());
+    // a modified client that skips the checks is still refused by the ledger
+    long now = f.clock().millis();
+    for (AccessGrant forged : List.of(
+        new AccessGrant(anna.id(), rae.id(), AccessScope.all(), Purpose.TREATMENT, now, now + 60_000, List.of(), 0,
+            List.of(), now, List.of()),
+        new AccessGrant(anna.id(), lee.id(), AccessScope.records(lis.id()), Purpose.TREATMENT, now, now + 60_000,
+            List.of(), 0, List.of(), now, List.of()))) {
+      AccessGrant signed = Entry.sign(forged, f.parameters().chainId(), anna.identity().secretSigningKey());
+      assertThrows(EntryRejectedException.class, () -> Session.await(f.connection().submit(signed)));
+    }
+    assertEquals(List.of(), anna.grants());
+    // the grants the purposes allow still go through
+    assertTrue(anna.isGrantActive(grantedId(GrantRequest.treatment(lee.id()).scope(AccessScope.records(annas.id())))));
+    assertTrue(anna.isGrantActive(grantedId(GrantRequest.research(rae.id()))));
+  }
+
+  private Digest grantedId(GrantRequest r) {
+    return anna.grant(r).id();
   }
 }
