@@ -88,7 +88,8 @@ public final class ClinicianClient {
   /**
    * Writes a FHIR record for {@code patient}, encrypted to the patient's key.
    *
-   * @throws AccessRefusedException if no active treatment grant of the patient covers this type
+   * @throws AccessRefusedException if no active treatment grant of the patient covers this type,
+   *     or this clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
    *     (nothing is written to the ledger)
    */
@@ -103,7 +104,8 @@ public final class ClinicianClient {
    * InputStream)} does: encrypted to the patient's key and sent to the storage nodes in bounded
    * memory, not parsed (give its FHIR resource type), with no de-identified copy.
    *
-   * @throws AccessRefusedException if no active treatment grant of the patient covers this type
+   * @throws AccessRefusedException if no active treatment grant of the patient covers this type,
+   *     or this clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
    *     (nothing is written to the ledger)
    */
@@ -117,7 +119,8 @@ public final class ClinicianClient {
   /**
    * Amends record {@code recordId} with a new version (the old one stays on the ledger).
    *
-   * @throws AccessRefusedException if no active treatment grant covers the record
+   * @throws AccessRefusedException if no active treatment grant covers the record, or this
+   *     clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws RecordErasedException if the record was erased (the ledger accepts no amendment of it)
    */
   public MedicalRecord amend(Digest recordId, byte[] fhirJson) {
@@ -126,6 +129,7 @@ public final class ClinicianClient {
 
   /** {@link #amend} as a future. */
   public CompletableFuture<MedicalRecord> amendAsync(Digest recordId, byte[] fhirJson) {
+    session.requireActive(ParticipantKind.CLINICIAN);
     MedicalRecord old = session.record(recordId);
     if (session.isErased(old)) {
       throw new RecordErasedException(recordId);
@@ -144,7 +148,8 @@ public final class ClinicianClient {
    * Reads a record shared with this clinician under an active treatment grant with proxies.
    *
    * @throws AccessRefusedException if no such grant to this clinician covers the record (a grant
-   *     to the institution alone is named in the message)
+   *     to the institution alone is named in the message), or this clinician is no longer active
+   *     ({@link AccessRight#PARTICIPANT})
    * @throws RecordErasedException if its payload was erased
    * @throws ProxyFailureException if fewer than t proxies answered, naming the failing ones
    */
@@ -160,6 +165,7 @@ public final class ClinicianClient {
 
   /** The active treatment grant with proxies to this clinician covering {@code rec}, or a refusal naming why. */
   private AccessGrant treatmentGrant(MedicalRecord rec) {
+    session.requireActive(ParticipantKind.CLINICIAN);
     Digest recordId = rec.id();
     Optional<AccessGrant> g = session.coveringGrant(rec, Set.of(id()), Purpose.TREATMENT, true);
     if (g.isEmpty()) {
@@ -189,6 +195,7 @@ public final class ClinicianClient {
   }
 
   private void requireWriteGrant(ParticipantId patient, String type, List<Digest> lineage) {
+    session.requireActive(ParticipantKind.CLINICIAN);
     if (!session.isActive(patient, ParticipantKind.PATIENT)) {
       throw new AccessRefusedException(AccessRight.TREATMENT_GRANT, patient + " is not a registered patient");
     }
