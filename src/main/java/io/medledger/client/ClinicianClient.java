@@ -5,6 +5,7 @@ import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.Limits;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.RecordQuery;
 import io.medledger.crypto.Digest;
@@ -122,6 +123,8 @@ public final class ClinicianClient {
    * @throws AccessRefusedException if no active treatment grant covers the record, or this
    *     clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws RecordErasedException if the record was erased (the ledger accepts no amendment of it)
+   * @throws IllegalArgumentException if {@code fhirJson} is of another resource type than the record,
+   *     or the record already heads {@link Limits#MAX_AMENDMENT_DEPTH} versions (the ledger's bound)
    */
   public MedicalRecord amend(Digest recordId, byte[] fhirJson) {
     return Session.await(amendAsync(recordId, fhirJson));
@@ -137,6 +140,10 @@ public final class ClinicianClient {
     String type = Payloads.resourceType(fhirJson);
     if (!type.equals(old.resourceType())) {
       throw new IllegalArgumentException("an amendment keeps the resource type " + old.resourceType());
+    }
+    if (session.lineage(old).size() >= Limits.MAX_AMENDMENT_DEPTH) {
+      throw new IllegalArgumentException("record " + recordId + " already heads " + Limits.MAX_AMENDMENT_DEPTH
+          + " versions, as many as the ledger takes; write a new record instead");
     }
     if (session.coveringGrant(old, grantees(), Purpose.TREATMENT, false).isEmpty()) {
       throw new AccessRefusedException(AccessRight.TREATMENT_GRANT, "no active treatment grant covers record " + recordId);
