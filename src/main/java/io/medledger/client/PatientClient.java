@@ -6,7 +6,9 @@ import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.AccessScope;
 import io.medledger.chain.Entry;
+import io.medledger.chain.Limits;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordErasure;
@@ -144,8 +146,10 @@ public final class PatientClient {
    *     AccessRight#READER_ROLE}: treatment names an institution or a clinician, research an
    *     institution or a researcher), or if the scope names an id that is no record ({@link
    *     AccessRight#RECORD}) or another patient's record ({@link AccessRight#RECORD_OWNER})
-   * @throws EntryRejectedException if the ledger refuses the grant (for example past the bound on
-   *     the grants a patient holds)
+   * @throws EntryRejectedException if the ledger refuses the grant, or, before anything is
+   *     submitted, if the patient already holds {@link Limits#MAX_OPEN_GRANTS} grants in force or
+   *     their scopes with this one would list more than {@link Limits#MAX_OPEN_GRANT_SCOPE_ITEMS}
+   *     resource types and records (the ledger's bounds: revoke one first)
    * @throws ProxyFailureException if a proxy could not take its fragment (the grant is final;
    *     the exception names the proxies)
    */
@@ -166,6 +170,7 @@ public final class PatientClient {
     for (Digest r : request.scope().records()) {
       ownRecord(r);
     }
+    requireRoomForGrant(request);
     List<ProxyKey> proxies = c.proxyKeys();
     GrantKeyMaterial km = GrantKeyMaterial.create(identity().secretEncryptionKey(), identity().fragmentSigner(),
         grantee.encryptionKey(), proxies, c.threshold());
@@ -174,6 +179,38 @@ public final class PatientClient {
         now + request.validity().toMillis(), proxies.stream().map(p -> ParticipantId.fromHex(p.proxyId())).toList(),
         km.threshold(), km.fragments().stream().map(f -> ByteString.of(f.toBytes())).toList(), now, List.of());
     return session.signAndSubmit(g);
+  }
+
+  /**
+   * Refuses a grant the ledger's bounds on the patient's grants not revoked certainly refuse. Only
+   * the grants still in their validity window are counted (an expired one's revocation is not
+   * visible here), so the ledger, which counts expired ones too, may still refuse.
+   */
+  private void requireRoomForGrant(GrantRequest request) {
+    int open = 0;
+    long items = scopeItems(request.scope());
+    long now = session.now();
+    for (QueryHit<AccessGrant> h : session.allGrants(id())) {
+      AccessGrant g = h.entry();
+      // in force at the last instant of its window: not revoked yet, whatever the clocks say
+      if (g.validAt(now) && session.connection().isGrantActive(g.id(), g.notAfter() - 1)) {
+        open++;
+        items += scopeItems(g.scope());
+      }
+    }
+    if (open >= Limits.MAX_OPEN_GRANTS) {
+      throw new EntryRejectedException("refused before it was sent: the patient already holds "
+          + Limits.MAX_OPEN_GRANTS + " grants it has not revoked; revoke one first");
+    }
+    if (items > Limits.MAX_OPEN_GRANT_SCOPE_ITEMS) {
+      throw new EntryRejectedException("refused before it was sent: the scopes of the patient's grants not revoked"
+          + " would list " + items + " resource types and records together, more than "
+          + Limits.MAX_OPEN_GRANT_SCOPE_ITEMS + "; revoke one first");
+    }
+  }
+
+  private static long scopeItems(AccessScope s) {
+    return (long) s.resourceTypes().size() + s.records().size();
   }
 
   /**

@@ -164,4 +164,47 @@ class PatientClientTest {
   private Digest grantedId(GrantRequest r) {
     return anna.grant(r).id();
   }
+
+  @Test
+  void aGrantPastTheBoundOfOpenGrantsIsRefusedBeforeItIsSubmitted() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    AccessGrant first = anna.grant(GrantRequest.treatment(lee.id()));
+    for (int i = 1; i < io.medledger.chain.Limits.MAX_OPEN_GRANTS; i++) {
+      anna.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.resourceTypes("Observation")));
+    }
+    PatientClient sealed = annaSubmittingNothing();
+    EntryRejectedException e = assertThrows(EntryRejectedException.class,
+        () -> sealed.grant(GrantRequest.treatment(lee.id())));
+    assertTrue(e.getMessage().contains("revoke one first"), e.getMessage());
+    // a modified client that skips the check is still refused by the ledger
+    long now = f.clock().millis();
+    AccessGrant forged = Entry.sign(new AccessGrant(anna.id(), lee.id(), AccessScope.all(), Purpose.TREATMENT, now,
+        now + 60_000, List.of(), 0, List.of(), now, List.of()), f.parameters().chainId(),
+        anna.identity().secretSigningKey());
+    EntryRejectedException ledger = assertThrows(EntryRejectedException.class,
+        () -> Session.await(f.connection().submit(forged)));
+    assertTrue(ledger.getMessage().contains("revoke one first"), ledger.getMessage());
+    // once one is revoked, the next grant goes through
+    anna.revoke(first.id());
+    assertTrue(anna.isGrantActive(grantedId(GrantRequest.treatment(lee.id()))));
+  }
+
+  @Test
+  void aGrantPastTheBoundOfOpenScopeItemsIsRefusedBeforeItIsSubmitted() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    int per = io.medledger.chain.Limits.MAX_SCOPE_ITEMS;
+    for (int g = 0; g < io.medledger.chain.Limits.MAX_OPEN_GRANT_SCOPE_ITEMS / per; g++) {
+      String[] types = new String[per];
+      for (int i = 0; i < per; i++) {
+        types[i] = "T" + (char) ('a' + g) + (char) ('a' + i / 26 / 26) + (char) ('a' + i / 26 % 26) + (char) ('a' + i % 26);
+      }
+      anna.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.resourceTypes(types)));
+    }
+    PatientClient sealed = annaSubmittingNothing();
+    EntryRejectedException e = assertThrows(EntryRejectedException.class,
+        () -> sealed.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.resourceTypes("Observation"))));
+    assertTrue(e.getMessage().contains("revoke one first"), e.getMessage());
+    // a grant of every record lists no item and still fits
+    assertTrue(anna.isGrantActive(grantedId(GrantRequest.treatment(lee.id()))));
+  }
 }
