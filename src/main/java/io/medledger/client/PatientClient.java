@@ -71,14 +71,18 @@ public final class PatientClient {
    * runtime, {@code connection} must be one whose key the nodes let register patients (a node's
    * configured client, such as an institution's registration gateway), not the patient's own.
    *
-   * @throws EntryRejectedException if the key is already registered, or the connection may not
-   *     register patients
+   * @throws EntryRejectedException if the key is already registered (refused before its keys are
+   *     published or anything is submitted), or the connection may not register patients
    */
   public static PatientClient register(LedgerConnection connection, Identity patient) {
     if (patient.kind() != ParticipantKind.PATIENT) {
       throw new IllegalArgumentException("a patient client needs a patient identity");
     }
     Session s = new Session(connection, patient);
+    connection.participant(patient.id()).ifPresent(p -> {
+      throw new EntryRejectedException("refused before it was sent: key already registered as " + patient.id()
+          + " (a " + p.kind().label() + ")");
+    });
     connection.publish(patient.card());
     Session.await(s.signAndSubmit(new io.medledger.chain.PatientRegistration(patient.publicKey(), s.now(), List.of())));
     return new PatientClient(s);

@@ -207,4 +207,23 @@ class PatientClientTest {
     // a grant of every record lists no item and still fits
     assertTrue(anna.isGrantActive(grantedId(GrantRequest.treatment(lee.id()))));
   }
+
+  @Test
+  void registeringAKeyTheLedgerAlreadyListsIsRefusedBeforeAnythingIsSent() {
+    LedgerConnection sealed = Connections.lying(f.connection(), Map.of(
+        "submit", a -> {
+          throw new AssertionError("submitted " + a[0]);
+        },
+        "publish", a -> {
+          throw new AssertionError("published " + a[0]);
+        }));
+    EntryRejectedException e = assertThrows(EntryRejectedException.class,
+        () -> PatientClient.register(sealed, anna.identity()));
+    assertTrue(e.getMessage().contains("already registered"), e.getMessage());
+    // a modified client that sends it anyway is refused by the ledger
+    io.medledger.chain.PatientRegistration again = Entry.sign(new io.medledger.chain.PatientRegistration(
+        anna.identity().publicKey(), f.clock().millis(), List.of()), f.parameters().chainId(),
+        anna.identity().secretSigningKey());
+    assertThrows(EntryRejectedException.class, () -> Session.await(f.connection().submit(again)));
+  }
 }
