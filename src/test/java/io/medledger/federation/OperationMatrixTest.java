@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The access matrix as a table: every client type (rows) against every operation on patient
  * Anna's data (columns), against the in-process federation here and against remote nodes in
  * {@link RemoteOperationMatrixTest}. A cell is {@code ok} (allowed and done), {@code hidden} (a query that
- * returns nothing), {@code ledger} (the client sends it, the chain rules refuse it), {@code -}
+ * returns nothing), {@code ledger} (the client sends it, the chain rules refuse it; no cell now:
+ * every refusal here happens at the client, before anything is sent), {@code -}
  * (the type has no such operation at all), or the name of the right an
  * {@link AccessRefusedException} reports.
  */
