@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A clinician or researcher whose institution removed it keeps a client opened before: every
- * operation of that client is refused at the client, naming {@code participant}, and the ledger
- * still refuses what a modified client submits.
+ * operation and query of that client is refused at the client, naming {@code participant}, and
+ * the ledger still refuses what a modified client submits (the nodes refuse its queries too:
+ * {@code node.ClientAdmissionTest}).
  */
 class RemovedAffiliateTest {
   private final Federation f = TestFederation.create();
@@ -59,6 +60,11 @@ class RemovedAffiliateTest {
     refusedAsNoParticipant(() -> lee.read(annaRecord.id()));
     refusedAsNoParticipant(() -> lee.read(annaRecord.id(), new ByteArrayOutputStream()));
     assertEquals(events, anna.accessEvents().size(), "no read was logged");
+    // its queries too (the nodes admit no request from a key that is not an active participant)
+    refusedAsNoParticipant(lee::sharedRecords);
+    refusedAsNoParticipant(() -> lee.query().records(io.medledger.chain.RecordQuery.all(),
+        io.medledger.chain.PageRequest.first(10)));
+    refusedAsNoParticipant(() -> lee.query().grantsReceived());
     AccessEvent forged = f.sign(new AccessEvent(anna.id(), lee.id(), annaRecord.id(), Optional.of(g.id()), f.now(),
         List.of()), lee.identity());
     assertThrows(EntryRejectedException.class, () -> f.submitOrThrow(forged));
@@ -73,6 +79,8 @@ class RemovedAffiliateTest {
     int events = anna.accessEvents().size();
     refusedAsNoParticipant(() -> rae.read(annaRecord.id()));
     assertEquals(events, anna.accessEvents().size(), "no read was logged");
+    refusedAsNoParticipant(rae::consentedRecords);
+    refusedAsNoParticipant(() -> rae.query().grantsReceived());
     AccessEvent forged = f.sign(new AccessEvent(anna.id(), rae.id(), annaRecord.id(), Optional.of(g.id()), f.now(),
         List.of()), rae.identity());
     assertThrows(EntryRejectedException.class, () -> f.submitOrThrow(forged));
