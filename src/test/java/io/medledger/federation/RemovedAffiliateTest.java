@@ -65,6 +65,12 @@ class RemovedAffiliateTest {
     refusedAsNoParticipant(() -> lee.query().records(io.medledger.chain.RecordQuery.all(),
         io.medledger.chain.PageRequest.first(10)));
     refusedAsNoParticipant(() -> lee.query().grantsReceived());
+    // and a patient's new grant to it
+    refusedAsNoParticipant(() -> anna.grant(GrantRequest.treatment(lee.id())));
+    AccessGrant toRemoved = f.sign(new AccessGrant(anna.id(), lee.id(), io.medledger.chain.AccessScope.all(),
+        io.medledger.access.Purpose.TREATMENT, f.now(), f.now() + 60_000, List.of(), 0, List.of(), f.now(), List.of()),
+        anna.identity());
+    assertThrows(EntryRejectedException.class, () -> f.submitOrThrow(toRemoved));
     AccessEvent forged = f.sign(new AccessEvent(anna.id(), lee.id(), annaRecord.id(), Optional.of(g.id()), f.now(),
         List.of()), lee.identity());
     assertThrows(EntryRejectedException.class, () -> f.submitOrThrow(forged));
