@@ -5,6 +5,7 @@ import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.Limits;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.RecordQuery;
 import io.medledger.crypto.Digest;
@@ -88,7 +89,8 @@ public final class ClinicianClient {
   /**
    * Writes a FHIR record for {@code patient}, encrypted to the patient's key.
    *
-   * @throws AccessRefusedException if no active treatment grant of the patient covers this type
+   * @throws AccessRefusedException if no active treatment grant of the patient covers this type,
+   *     or this clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
    *     (nothing is written to the ledger)
    */
@@ -103,7 +105,8 @@ public final class ClinicianClient {
    * InputStream)} does: encrypted to the patient's key and sent to the storage nodes in bounded
    * memory, not parsed (give its FHIR resource type), with no de-identified copy.
    *
-   * @throws AccessRefusedException if no active treatment grant of the patient covers this type
+   * @throws AccessRefusedException if no active treatment grant of the patient covers this type,
+   *     or this clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
    *     (nothing is written to the ledger)
    */
@@ -117,8 +120,11 @@ public final class ClinicianClient {
   /**
    * Amends record {@code recordId} with a new version (the old one stays on the ledger).
    *
-   * @throws AccessRefusedException if no active treatment grant covers the record
+   * @throws AccessRefusedException if no active treatment grant covers the record, or this
+   *     clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws RecordErasedException if the record was erased (the ledger accepts no amendment of it)
+   * @throws IllegalArgumentException if {@code fhirJson} is of another resource type than the record,
+   *     or the record already heads {@link Limits#MAX_AMENDMENT_DEPTH} versions (the ledger's bound)
    */
   public MedicalRecord amend(Digest recordId, byte[] fhirJson) {
     return Session.await(amendAsync(recordId, fhirJson));
@@ -126,6 +132,7 @@ public final class ClinicianClient {
 
   /** {@link #amend} as a future. */
   public CompletableFuture<MedicalRecord> amendAsync(Digest recordId, byte[] fhirJson) {
+    session.requireActive(ParticipantKind.CLINICIAN);
     MedicalRecord old = session.record(recordId);
     if (session.isErased(old)) {
       throw new RecordErasedException(recordId);
@@ -133,6 +140,10 @@ public final class ClinicianClient {
     String type = Payloads.resourceType(fhirJson);
     if (!type.equals(old.resourceType())) {
       throw new IllegalArgumentException("an amendment keeps the resource type " + old.resourceType());
+    }
+    if (session.lineage(old).size() >= Limits.MAX_AMENDMENT_DEPTH) {
+      throw new IllegalArgumentException("record " + recordId + " already heads " + Limits.MAX_AMENDMENT_DEPTH
+          + " versions, as many as the ledger takes; write a new record instead");
     }
     if (session.coveringGrant(old, grantees(), Purpose.TREATMENT, false).isEmpty()) {
       throw new AccessRefusedException(AccessRight.TREATMENT_GRANT, "no active treatment grant covers record " + recordId);
@@ -144,7 +155,8 @@ public final class ClinicianClient {
    * Reads a record shared with this clinician under an active treatment grant with proxies.
    *
    * @throws AccessRefusedException if no such grant to this clinician covers the record (a grant
-   *     to the institution alone is named in the message)
+   *     to the institution alone is named in the message), or this clinician is no longer active
+   *     ({@link AccessRight#PARTICIPANT})
    * @throws RecordErasedException if its payload was erased
    * @throws ProxyFailureException if fewer than t proxies answered, naming the failing ones
    */
@@ -160,6 +172,7 @@ public final class ClinicianClient {
 
   /** The active treatment grant with proxies to this clinician covering {@code rec}, or a refusal naming why. */
   private AccessGrant treatmentGrant(MedicalRecord rec) {
+    session.requireActive(ParticipantKind.CLINICIAN);
     Digest recordId = rec.id();
     Optional<AccessGrant> g = session.coveringGrant(rec, Set.of(id()), Purpose.TREATMENT, true);
     if (g.isEmpty()) {
@@ -189,6 +202,7 @@ public final class ClinicianClient {
   }
 
   private void requireWriteGrant(ParticipantId patient, String type, List<Digest> lineage) {
+    session.requireActive(ParticipantKind.CLINICIAN);
     if (!session.isActive(patient, ParticipantKind.PATIENT)) {
       throw new AccessRefusedException(AccessRight.TREATMENT_GRANT, patient + " is not a registered patient");
     }

@@ -14,16 +14,26 @@ import java.util.Objects;
  * @param grantee a clinician, researcher or institution
  * @param purpose treatment (read and write) or research (read, de-identified)
  * @param scope all records, some resource types, or some records
- * @param validity how long from now the grant lasts
+ * @param validity how long from now the grant lasts: positive, in milliseconds a {@code long} holds
  */
 public record GrantRequest(ParticipantId grantee, Purpose purpose, AccessScope scope, Duration validity) {
-  /** Validates the fields. */
+  /**
+   * Validates the fields.
+   *
+   * @throws IllegalArgumentException if {@code validity} is not positive or its milliseconds
+   *     overflow a {@code long}
+   */
   public GrantRequest {
     Objects.requireNonNull(grantee, "grantee");
     Objects.requireNonNull(purpose, "purpose");
     Objects.requireNonNull(scope, "scope");
     if (validity == null || validity.isNegative() || validity.isZero()) {
       throw new IllegalArgumentException("a grant lasts a positive time");
+    }
+    try {
+      validity.toMillis();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("a grant's validity of " + validity + " is past the range of ledger times");
     }
   }
 

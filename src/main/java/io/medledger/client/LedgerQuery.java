@@ -1,6 +1,7 @@
 package io.medledger.client;
 
 import io.medledger.access.ParticipantId;
+import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.Entry;
@@ -23,7 +24,9 @@ import java.util.function.BiFunction;
  * never payloads). Each result carries its inclusion proof when asked ({@link PageRequest#proving()})
  * and its anchor receipt once an anchor covers it. The methods that read every page fail with a
  * {@link QueryLimitException} past 100,000 items, 256 MiB of them, 65,536 pages or 10 minutes,
- * whatever the node answering does.
+ * whatever the node answering does. A clinician or researcher its institution has removed is
+ * refused every query ({@link AccessRefusedException} naming {@link AccessRight#PARTICIPANT}), as
+ * the nodes refuse it.
  *
  * <p>Thread-safe.
  */
@@ -38,6 +41,7 @@ public final class LedgerQuery {
 
   /** Records matching {@code query} that the caller may see, one page at a time. */
   public QueryPage records(RecordQuery query, PageRequest page) {
+    requireActiveReader();
     LedgerConnection c = session.connection();
     Page<MedicalRecord> p = c.records(query, page);
     List<RecordView> out = new ArrayList<>();
@@ -69,6 +73,7 @@ public final class LedgerQuery {
    * @throws AccessRefusedException unless the caller is that patient, an auditor or a regulator
    */
   public List<QueryHit<AccessEvent>> accessEvents(ParticipantId patient) {
+    requireActiveReader();
     if (!viewer.oversight() && !viewer.id().equals(patient)) {
       throw new AccessRefusedException(AccessRight.AUDIT_TRAIL, "only the patient, auditors and regulators see "
           + patient + "'s access events");
@@ -82,6 +87,7 @@ public final class LedgerQuery {
    * @throws AccessRefusedException unless the caller is that patient, an auditor or a regulator
    */
   public List<QueryHit<AccessGrant>> grants(ParticipantId patient) {
+    requireActiveReader();
     if (!viewer.oversight() && !viewer.id().equals(patient)) {
       throw new AccessRefusedException(AccessRight.GRANT_LIST, "only the patient, auditors and regulators list "
           + patient + "'s grants");
@@ -91,6 +97,7 @@ public final class LedgerQuery {
 
   /** The grants the caller (or its institution) received. */
   public List<QueryHit<AccessGrant>> grantsReceived() {
+    requireActiveReader();
     List<QueryHit<AccessGrant>> out = new ArrayList<>();
     for (ParticipantId g : viewer.grantees()) {
       out.addAll(all((id, p) -> session.connection().grantsByGrantee(id, p), g));
@@ -104,5 +111,16 @@ public final class LedgerQuery {
       Page<E> page = f.apply(id, p);
       return new PageWalk.Step<>(page.items(), page.nextCursor());
     }, PageWalk::size);
+  }
+
+  /**
+   * Refuses a clinician or researcher its institution removed since its client opened (the nodes
+   * admit no request from it): {@link AccessRefusedException} naming {@link AccessRight#PARTICIPANT}.
+   */
+  private void requireActiveReader() {
+    ParticipantKind k = viewer.kind();
+    if (!viewer.oversight() && (k == ParticipantKind.CLINICIAN || k == ParticipantKind.RESEARCHER)) {
+      session.requireActive(k);
+    }
   }
 }

@@ -1,10 +1,14 @@
 package io.medledger.client;
 
+import io.medledger.access.Participant;
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.AccessScope;
+import io.medledger.chain.Entry;
+import io.medledger.chain.Limits;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordErasure;
@@ -67,14 +71,18 @@ public final class PatientClient {
    * runtime, {@code connection} must be one whose key the nodes let register patients (a node's
    * configured client, such as an institution's registration gateway), not the patient's own.
    *
-   * @throws EntryRejectedException if the key is already registered, or the connection may not
-   *     register patients
+   * @throws EntryRejectedException if the key is already registered (refused before its keys are
+   *     published or anything is submitted), or the connection may not register patients
    */
   public static PatientClient register(LedgerConnection connection, Identity patient) {
     if (patient.kind() != ParticipantKind.PATIENT) {
       throw new IllegalArgumentException("a patient client needs a patient identity");
     }
     Session s = new Session(connection, patient);
+    connection.participant(patient.id()).ifPresent(p -> {
+      throw new EntryRejectedException("refused before it was sent: key already registered as " + patient.id()
+          + " (a " + p.kind().label() + ")");
+    });
     connection.publish(patient.card());
     Session.await(s.signAndSubmit(new io.medledger.chain.PatientRegistration(patient.publicKey(), s.now(), List.of())));
     return new PatientClient(s);
@@ -136,8 +144,16 @@ public final class PatientClient {
    * Grants access: the re-encryption key to the grantee is split among the federation servers
    * (threshold t of n) and each fragment encrypted to its proxy, so the grant can be public.
    *
-   * @throws AccessRefusedException if the grantee has no published keys
-   * @throws EntryRejectedException if the ledger refuses the grant (for example an unknown grantee)
+   * @throws AccessRefusedException before anything is submitted, if the grantee has no published
+   *     keys ({@link AccessRight#KEY_CARD}), is no longer an active participant ({@link
+   *     AccessRight#PARTICIPANT}) or is of a kind the purpose does not allow ({@link
+   *     AccessRight#READER_ROLE}: treatment names an institution or a clinician, research an
+   *     institution or a researcher), or if the scope names an id that is no record ({@link
+   *     AccessRight#RECORD}) or another patient's record ({@link AccessRight#RECORD_OWNER})
+   * @throws EntryRejectedException if the ledger refuses the grant, or, before anything is
+   *     submitted, if the patient already holds {@link Limits#MAX_OPEN_GRANTS} grants in force or
+   *     their scopes with this one would list more than {@link Limits#MAX_OPEN_GRANT_SCOPE_ITEMS}
+   *     resource types and records (the ledger's bounds: revoke one first)
    * @throws ProxyFailureException if a proxy could not take its fragment (the grant is final;
    *     the exception names the proxies)
    */
@@ -149,6 +165,16 @@ public final class PatientClient {
   public CompletableFuture<AccessGrant> grantAsync(GrantRequest request) {
     KeyCard grantee = session.keyCard(request.grantee());
     LedgerConnection c = session.connection();
+    Participant who = c.participant(request.grantee()).filter(Participant::active).orElseThrow(() ->
+        new AccessRefusedException(AccessRight.PARTICIPANT, request.grantee() + " is not an active participant"));
+    if (!request.purpose().allowsGrantee(who.kind())) {
+      throw new AccessRefusedException(AccessRight.READER_ROLE, "a " + request.purpose().label()
+          + " grant cannot name a " + who.kind().label() + " as grantee");
+    }
+    for (Digest r : request.scope().records()) {
+      ownRecord(r);
+    }
+    requireRoomForGrant(request);
     List<ProxyKey> proxies = c.proxyKeys();
     GrantKeyMaterial km = GrantKeyMaterial.create(identity().secretEncryptionKey(), identity().fragmentSigner(),
         grantee.encryptionKey(), proxies, c.threshold());
@@ -160,8 +186,46 @@ public final class PatientClient {
   }
 
   /**
+   * Refuses a grant the ledger's bounds on the patient's grants not revoked certainly refuse. Only
+   * the grants still in their validity window are counted (an expired one's revocation is not
+   * visible here), so the ledger, which counts expired ones too, may still refuse.
+   */
+  private void requireRoomForGrant(GrantRequest request) {
+    int open = 0;
+    long items = scopeItems(request.scope());
+    long now = session.now();
+    for (QueryHit<AccessGrant> h : session.allGrants(id())) {
+      AccessGrant g = h.entry();
+      // in force at the last instant of its window: not revoked yet, whatever the clocks say
+      if (g.validAt(now) && session.connection().isGrantActive(g.id(), g.notAfter() - 1)) {
+        open++;
+        items += scopeItems(g.scope());
+      }
+    }
+    if (open >= Limits.MAX_OPEN_GRANTS) {
+      throw new EntryRejectedException("refused before it was sent: the patient already holds "
+          + Limits.MAX_OPEN_GRANTS + " grants it has not revoked; revoke one first");
+    }
+    if (items > Limits.MAX_OPEN_GRANT_SCOPE_ITEMS) {
+      throw new EntryRejectedException("refused before it was sent: the scopes of the patient's grants not revoked"
+          + " would list " + items + " resource types and records together, more than "
+          + Limits.MAX_OPEN_GRANT_SCOPE_ITEMS + "; revoke one first");
+    }
+  }
+
+  private static long scopeItems(AccessScope s) {
+    return (long) s.resourceTypes().size() + s.records().size();
+  }
+
+  /**
    * Revokes grant {@code grantId}: from the next block on it authorizes nothing and the proxies
-   * discard their fragments. What a grantee already decrypted cannot be taken back.
+   * discard their fragments. What a grantee already decrypted cannot be taken back. An expired
+   * grant may still be revoked.
+   *
+   * @throws AccessRefusedException before anything is submitted, if the grant is another
+   *     patient's ({@link AccessRight#RECORD_OWNER}), or there is no such grant or it is already
+   *     revoked ({@link AccessRight#ACTIVE_GRANT})
+   * @throws EntryRejectedException if the ledger refuses the revocation
    */
   public AccessRevocation revoke(Digest grantId) {
     return Session.await(revokeAsync(grantId));
@@ -169,7 +233,18 @@ public final class PatientClient {
 
   /** {@link #revoke} as a future that completes once the revocation is final. */
   public CompletableFuture<AccessRevocation> revokeAsync(Digest grantId) {
-    return session.signAndSubmit(new AccessRevocation(id(), grantId, session.now(), List.of()));
+    Optional<Entry> e = session.connection().entry(grantId);
+    if (e.isEmpty() || !(e.get() instanceof AccessGrant g)) {
+      throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "no grant " + grantId + " on the ledger");
+    }
+    if (!g.patient().equals(id())) {
+      throw new AccessRefusedException(AccessRight.RECORD_OWNER, "grant " + grantId + " was made by another patient");
+    }
+    long now = session.now();
+    if (g.validAt(now) && !session.connection().isGrantActive(grantId, now)) {
+      throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "grant " + grantId + " is already revoked");
+    }
+    return session.signAndSubmit(new AccessRevocation(id(), grantId, now, List.of()));
   }
 
   /** The patient's own records, with proofs and, once anchored, receipts. */

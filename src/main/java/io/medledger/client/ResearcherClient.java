@@ -77,7 +77,8 @@ public final class ResearcherClient {
    * Reads the de-identified copy of a consented record.
    *
    * @throws AccessRefusedException if no active research grant covers the record, or the record
-   *     has no de-identified copy (older entry format)
+   *     has no de-identified copy (older entry format), or this researcher is no longer active
+   *     ({@link AccessRight#PARTICIPANT})
    * @throws RecordErasedException if its payload was erased
    * @throws ProxyFailureException if fewer than t proxies answered, naming the failing ones
    */
@@ -87,6 +88,7 @@ public final class ResearcherClient {
 
   /** {@link #read} as a future. */
   public CompletableFuture<byte[]> readAsync(Digest recordId) {
+    session.requireActive(ParticipantKind.RESEARCHER);
     MedicalRecord rec = session.record(recordId);
     AccessGrant g = session.coveringGrant(rec, Set.of(id()), Purpose.RESEARCH, true)
         .orElseThrow(() -> new AccessRefusedException(AccessRight.RESEARCH_GRANT, "patient " + rec.patient()

@@ -140,6 +140,19 @@ final class Session {
     }, PageWalk::size);
   }
 
+  /**
+   * Refuses unless this session's participant is still an active {@code kind} on the ledger (an
+   * institution may have removed it since its client opened).
+   *
+   * @throws AccessRefusedException naming {@link AccessRight#PARTICIPANT} otherwise
+   */
+  void requireActive(ParticipantKind kind) {
+    if (!isActive(id(), kind)) {
+      throw new AccessRefusedException(AccessRight.PARTICIPANT, id() + " is no longer an active " + kind.label()
+          + " on the ledger");
+    }
+  }
+
   /** Whether {@code id} is an active participant of {@code kind} on the ledger. */
   boolean isActive(ParticipantId id, ParticipantKind kind) {
     Optional<Participant> p = connection.participant(id);

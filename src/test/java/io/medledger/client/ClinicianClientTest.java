@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessScope;
+import io.medledger.chain.Limits;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.crypto.Digest;
 import io.medledger.federation.Federation;
 import io.medledger.pre.SecretKey;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -101,5 +104,30 @@ class ClinicianClientTest {
     anna.erase(byLee.id());
     assertThrows(RecordErasedException.class, () -> kim.amend(byLee.id(), SmallFederation.observation("9")));
     assertThrows(RecordErasedException.class, () -> lee.amend(byLee.id(), SmallFederation.observation("9")));
+  }
+
+  @Test
+  void anAmendmentPastTheLedgersLineageBoundIsRefusedBeforeAnythingIsStoredOrSubmitted() {
+    anna.grant(GrantRequest.treatment(lee.id()));
+    MedicalRecord last = lee.write(anna.id(), SmallFederation.observation("0"));
+    for (int i = 1; i < Limits.MAX_AMENDMENT_DEPTH; i++) {
+      last = lee.amend(last.id(), SmallFederation.observation(Integer.toString(i)));
+    }
+    assertEquals(Limits.MAX_AMENDMENT_DEPTH, f.reader().ledger().records(io.medledger.chain.RecordQuery.all()
+        .patient(anna.id()), io.medledger.chain.PageRequest.first(1000)).items().size());
+    ClinicianClient sealed = ClinicianClient.open(Connections.lying(f.connection(), Map.of(
+        "submit", a -> {
+          throw new AssertionError("submitted " + a[0]);
+        },
+        "putBlob", a -> {
+          throw new AssertionError("stored a payload");
+        })), lee.identity());
+    Digest deepest = last.id();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> sealed.amend(deepest, SmallFederation.observation("x")));
+    assertTrue(e.getMessage().contains("write a new record instead"), e.getMessage());
+    // one level less deep is still amended (the bound of the ledger, AuthorizationRulesTest, is the same)
+    MedicalRecord shallower = (MedicalRecord) f.connection().entry(last.amends().orElseThrow()).orElseThrow();
+    assertEquals(shallower.id(), lee.amend(shallower.id(), SmallFederation.observation("y")).amends().orElseThrow());
   }
 }

@@ -7,11 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
 import io.medledger.chain.AccessGrant;
+import io.medledger.chain.AccessRevocation;
+import io.medledger.chain.AccessScope;
+import io.medledger.chain.Entry;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.crypto.Digest;
 import io.medledger.federation.Federation;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -92,5 +98,132 @@ class PatientClientTest {
     assertFalse(anna.isGrantActive(g.id()));
     assertEquals(List.of(annas.id()), anna.records().stream().map(v -> v.record().id()).toList());
     assertEquals(List.of(), li.records());
+  }
+
+  /** Anna's client over a connection that fails the test if anything is submitted. */
+  private PatientClient annaSubmittingNothing() {
+    return PatientClient.open(Connections.lying(f.connection(), Map.of("submit", a -> {
+      throw new AssertionError("submitted " + a[0]);
+    })), anna.identity());
+  }
+
+  private static void refusedWith(AccessRight right, Runnable call) {
+    AccessRefusedException e = assertThrows(AccessRefusedException.class, call::run);
+    assertEquals(right, e.missingRight(), e.getMessage());
+  }
+
+  @Test
+  void aRevocationOfAnotherPatientsGrantOrOfNoOpenGrantIsRefusedBeforeItIsSubmitted() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    AccessGrant lis = li.grant(GrantRequest.treatment(lee.id()));
+    AccessGrant annas = anna.grant(GrantRequest.treatment(lee.id()));
+    anna.revoke(annas.id());
+    PatientClient sealed = annaSubmittingNothing();
+    refusedWith(AccessRight.RECORD_OWNER, () -> sealed.revoke(lis.id()));
+    refusedWith(AccessRight.ACTIVE_GRANT, () -> sealed.revoke(annas.id()));
+    refusedWith(AccessRight.ACTIVE_GRANT, () -> sealed.revoke(this.annas.id()));
+    refusedWith(AccessRight.ACTIVE_GRANT, () -> sealed.revokeAsync(Digest.of(new byte[32])));
+    assertTrue(li.isGrantActive(lis.id()));
+    // a modified client that skips the check is still refused by the ledger
+    AccessRevocation forged = Entry.sign(new AccessRevocation(anna.id(), lis.id(), f.clock().millis(), List.of()),
+        f.parameters().chainId(), anna.identity().secretSigningKey());
+    assertThrows(EntryRejectedException.class, () -> Session.await(f.connection().submit(forged)));
+    assertTrue(li.isGrantActive(lis.id()));
+  }
+
+  @Test
+  void aGrantToAKindItsPurposeForbidsOrOverAnotherPatientsRecordIsRefusedBeforeItIsSubmitted() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    ResearcherClient rae = f.registerResearcher("Rae", "Authority");
+    MedicalRecord lis = li.upload(SmallFederation.observation("2"));
+    PatientClient sealed = annaSubmittingNothing();
+    refusedWith(AccessRight.READER_ROLE, () -> sealed.grant(GrantRequest.treatment(rae.id())));
+    refusedWith(AccessRight.READER_ROLE, () -> sealed.grant(GrantRequest.research(lee.id())));
+    refusedWith(AccessRight.READER_ROLE, () -> sealed.grantAsync(GrantRequest.treatment(li.id())));
+    refusedWith(AccessRight.RECORD_OWNER,
+        () -> sealed.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.records(annas.id(), lis.id()))));
+    refusedWith(AccessRight.RECORD,
+        () -> sealed.grant(GrantRequest.research(rae.id()).scope(AccessScope.records(Digest.of(new byte[32])))));
+    assertEquals(List.of(), anna.grants());
+    // a modified client that skips the checks is still refused by the ledger
+    long now = f.clock().millis();
+    for (AccessGrant forged : List.of(
+        new AccessGrant(anna.id(), rae.id(), AccessScope.all(), Purpose.TREATMENT, now, now + 60_000, List.of(), 0,
+            List.of(), now, List.of()),
+        new AccessGrant(anna.id(), lee.id(), AccessScope.records(lis.id()), Purpose.TREATMENT, now, now + 60_000,
+            List.of(), 0, List.of(), now, List.of()))) {
+      AccessGrant signed = Entry.sign(forged, f.parameters().chainId(), anna.identity().secretSigningKey());
+      assertThrows(EntryRejectedException.class, () -> Session.await(f.connection().submit(signed)));
+    }
+    assertEquals(List.of(), anna.grants());
+    // the grants the purposes allow still go through
+    assertTrue(anna.isGrantActive(grantedId(GrantRequest.treatment(lee.id()).scope(AccessScope.records(annas.id())))));
+    assertTrue(anna.isGrantActive(grantedId(GrantRequest.research(rae.id()))));
+  }
+
+  private Digest grantedId(GrantRequest r) {
+    return anna.grant(r).id();
+  }
+
+  @Test
+  void aGrantPastTheBoundOfOpenGrantsIsRefusedBeforeItIsSubmitted() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    AccessGrant first = anna.grant(GrantRequest.treatment(lee.id()));
+    for (int i = 1; i < io.medledger.chain.Limits.MAX_OPEN_GRANTS; i++) {
+      anna.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.resourceTypes("Observation")));
+    }
+    PatientClient sealed = annaSubmittingNothing();
+    EntryRejectedException e = assertThrows(EntryRejectedException.class,
+        () -> sealed.grant(GrantRequest.treatment(lee.id())));
+    assertTrue(e.getMessage().contains("revoke one first"), e.getMessage());
+    // a modified client that skips the check is still refused by the ledger
+    long now = f.clock().millis();
+    AccessGrant forged = Entry.sign(new AccessGrant(anna.id(), lee.id(), AccessScope.all(), Purpose.TREATMENT, now,
+        now + 60_000, List.of(), 0, List.of(), now, List.of()), f.parameters().chainId(),
+        anna.identity().secretSigningKey());
+    EntryRejectedException ledger = assertThrows(EntryRejectedException.class,
+        () -> Session.await(f.connection().submit(forged)));
+    assertTrue(ledger.getMessage().contains("revoke one first"), ledger.getMessage());
+    // once one is revoked, the next grant goes through
+    anna.revoke(first.id());
+    assertTrue(anna.isGrantActive(grantedId(GrantRequest.treatment(lee.id()))));
+  }
+
+  @Test
+  void aGrantPastTheBoundOfOpenScopeItemsIsRefusedBeforeItIsSubmitted() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    int per = io.medledger.chain.Limits.MAX_SCOPE_ITEMS;
+    for (int g = 0; g < io.medledger.chain.Limits.MAX_OPEN_GRANT_SCOPE_ITEMS / per; g++) {
+      String[] types = new String[per];
+      for (int i = 0; i < per; i++) {
+        types[i] = "T" + (char) ('a' + g) + (char) ('a' + i / 26 / 26) + (char) ('a' + i / 26 % 26) + (char) ('a' + i % 26);
+      }
+      anna.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.resourceTypes(types)));
+    }
+    PatientClient sealed = annaSubmittingNothing();
+    EntryRejectedException e = assertThrows(EntryRejectedException.class,
+        () -> sealed.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.resourceTypes("Observation"))));
+    assertTrue(e.getMessage().contains("revoke one first"), e.getMessage());
+    // a grant of every record lists no item and still fits
+    assertTrue(anna.isGrantActive(grantedId(GrantRequest.treatment(lee.id()))));
+  }
+
+  @Test
+  void registeringAKeyTheLedgerAlreadyListsIsRefusedBeforeAnythingIsSent() {
+    LedgerConnection sealed = Connections.lying(f.connection(), Map.of(
+        "submit", a -> {
+          throw new AssertionError("submitted " + a[0]);
+        },
+        "publish", a -> {
+          throw new AssertionError("published " + a[0]);
+        }));
+    EntryRejectedException e = assertThrows(EntryRejectedException.class,
+        () -> PatientClient.register(sealed, anna.identity()));
+    assertTrue(e.getMessage().contains("already registered"), e.getMessage());
+    // a modified client that sends it anyway is refused by the ledger
+    io.medledger.chain.PatientRegistration again = Entry.sign(new io.medledger.chain.PatientRegistration(
+        anna.identity().publicKey(), f.clock().millis(), List.of()), f.parameters().chainId(),
+        anna.identity().secretSigningKey());
+    assertThrows(EntryRejectedException.class, () -> Session.await(f.connection().submit(again)));
   }
 }

@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The access matrix as a table: every client type (rows) against every operation on patient
  * Anna's data (columns), against the in-process federation here and against remote nodes in
  * {@link RemoteOperationMatrixTest}. A cell is {@code ok} (allowed and done), {@code hidden} (a query that
- * returns nothing), {@code ledger} (the client sends it, the chain rules refuse it), {@code -}
+ * returns nothing), {@code ledger} (the client sends it, the chain rules refuse it; no cell now:
+ * every refusal here happens at the client, before anything is sent), {@code -}
  * (the type has no such operation at all), or the name of the right an
  * {@link AccessRefusedException} reports.
  */
@@ -54,15 +55,15 @@ class OperationMatrixTest {
       List.of("upload", "write", "amend", "read", "query", "events", "grant", "verify", "revoke", "erase");
 
   private static final String TABLE = """
-      type               upload write           amend           read            query  events      grant verify revoke erase
-      patient            ok     -               -               ok              ok     ok          ok    -      ok     ok
-      other-patient      ok     -               -               record-owner    hidden audit-trail ok    -      ledger record-owner
-      clinician-granted  -      ok              ok              ok              ok     audit-trail -     -      -      -
-      clinician-other    -      treatment-grant treatment-grant treatment-grant hidden audit-trail -     -      -      -
-      researcher-granted -      -               -               ok              ok     audit-trail -     -      -      -
-      researcher-other   -      -               -               research-grant  hidden audit-trail -     -      -      -
-      auditor            -      -               -               -               ok     ok          -     ok     -      role:regulator
-      regulator          -      -               -               -               ok     ok          -     ok     -      ok
+      type               upload write           amend           read            query  events      grant verify revoke       erase
+      patient            ok     -               -               ok              ok     ok          ok    -      ok           ok
+      other-patient      ok     -               -               record-owner    hidden audit-trail ok    -      record-owner record-owner
+      clinician-granted  -      ok              ok              ok              ok     audit-trail -     -      -            -
+      clinician-other    -      treatment-grant treatment-grant treatment-grant hidden audit-trail -     -      -            -
+      researcher-granted -      -               -               ok              ok     audit-trail -     -      -            -
+      researcher-other   -      -               -               research-grant  hidden audit-trail -     -      -            -
+      auditor            -      -               -               -               ok     ok          -     ok     -            role:regulator
+      regulator          -      -               -               -               ok     ok          -     ok     -            ok
       """;
 
   /** The operation's method name on each client class, for the "-" cells. */
