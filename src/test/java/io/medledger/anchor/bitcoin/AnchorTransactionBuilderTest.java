@@ -336,6 +336,19 @@ class AnchorTransactionBuilderTest {
     assertEquals(Hex.encode(new byte[20]), Hex.encode(Script.p2sh(new byte[20]).payload().orElseThrow()));
   }
 
+  /**
+   * A script in hex comes from outside (a UTXO given on the command line or in a file, a node's
+   * answer): text that is not hex threw the hex decoder's {@code IllegalArgumentException}, which
+   * {@code Script.fromHex} does not document. Any bytes are a script, so only the hex can be bad.
+   */
+  @Test
+  void scriptHexFromOutsideIsRejectedOnlyAsMalformed() {
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> Script.fromHex("6a4"));
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> Script.fromHex("0g"));
+    io.medledger.testing.HostileText.check("script hex", 31, List.of(Script.p2wpkh(new byte[20]).toHex(), "6a4c", "51",
+        ""), Script::fromHex);
+  }
+
   @Test
   void feeRateParsingAndRounding() {
     assertEquals(1500, FeeRate.parseSatPerVbyte("1.5").satPerKvB());
