@@ -145,6 +145,23 @@ class NodeConfigTest {
     assertTrue(message("{\"version\": 1, \"version\": 1}").contains("duplicate"));
   }
 
+  /**
+   * A path in the configuration holding a character no file name may hold (a NUL) made
+   * {@code Path.resolve} throw {@code InvalidPathException}, which escaped the parser instead of
+   * a {@link NodeException} naming the field.
+   */
+  @Test
+  void aPathNoFileCanHaveNamesItsField() {
+    String json = sample(dir).toJson(dir);
+    assertTrue(json.contains("\"data_dir\" : \"data\""), json);
+    String m = message(json.replace("\"data_dir\" : \"data\"", "\"data_dir\" : \"da\\u0000ta\""));
+    assertTrue(m.contains("'data_dir'") && m.indexOf('\0') < 0, m);
+    assertTrue(message(json.replace("\"genesis\" : \"genesis.block\"", "\"genesis\" : \"g\\u0000\""))
+        .contains("'genesis'"));
+    assertTrue(message(json.replace("\"file\" : \"passphrase\"", "\"file\" : \"\\u0000\""))
+        .contains("'passphrase.file'"));
+  }
+
   @Test
   void aPeerListedTwiceIsRefused() {
     String json = sample(dir).toJson(dir);
