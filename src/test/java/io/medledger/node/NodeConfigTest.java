@@ -162,6 +162,20 @@ class NodeConfigTest {
         .contains("'passphrase.file'"));
   }
 
+  /** The same for a client's configuration: a NUL in its key store's path names the field. */
+  @Test
+  void aClientPathNoFileCanHaveNamesItsField() throws Exception {
+    ClientConfig c = new ClientConfig("test-chain", dir.resolve("client.keys"),
+        new NodeConfig.KeySource.File(dir.resolve("passphrase")), List.of(new ClientConfig.NodeEndpointConfig(
+            Ed25519PrivateKey.generate(RANDOM).publicKey(), new PeerAddress("127.0.0.1", 7001), ServerRole.FEDERATION)));
+    String json = c.toJson(dir);
+    assertTrue(json.contains("\"client.keys\""), json);
+    Path f = Files.writeString(dir.resolve("client.json"), json.replace("\"client.keys\"", "\"client\\u0000keys\""));
+    NodeException e = assertThrows(NodeException.class, () -> ClientConfig.read(f));
+    assertEquals(NodeException.Reason.CONFIG, e.reason());
+    assertTrue(e.getMessage().contains("'key_store'") && e.getMessage().indexOf('\0') < 0, e.getMessage());
+  }
+
   @Test
   void aPeerListedTwiceIsRefused() {
     String json = sample(dir).toJson(dir);
