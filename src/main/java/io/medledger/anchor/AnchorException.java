@@ -2,7 +2,10 @@ package io.medledger.anchor;
 
 import io.medledger.MedLedgerException;
 
-/** Anchoring could not proceed: the Bitcoin network could not be reached or refused a transaction, or the wallet cannot fund one. */
+/**
+ * Anchoring could not proceed: the Bitcoin network could not be reached or refused a transaction,
+ * or the wallet cannot fund one; or an anchor receipt cannot be exported as an OpenTimestamps proof.
+ */
 public class AnchorException extends MedLedgerException {
   private static final long serialVersionUID = 1L;
 

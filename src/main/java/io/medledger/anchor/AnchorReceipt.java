@@ -305,15 +305,15 @@ public final class AnchorReceipt {
    * Merkle root, where a Bitcoin block header attestation at the block's height sits. Standard
    * OpenTimestamps verifiers accept it for mainnet anchors.
    *
-   * @throws IllegalStateException if the receipt is pending, or a transaction part exceeds the
-   *     4096-byte argument limit of the format
+   * @throws AnchorException if the receipt is pending, or a transaction part exceeds the 4096-byte
+   *     argument limit of the format
    * @throws MalformedEncodingException if the receipt's parts do not lead from one to the next, so
    *     it cannot verify: its log proof does not lead to its commitment's log root, or its Merkle
    *     branch is not for the hash of its transaction's bytes
    */
   public OtsTimestamp toOpenTimestamps() {
     if (bitcoin == null) {
-      throw new IllegalStateException("a pending receipt has no Bitcoin attestation to export");
+      throw new AnchorException("a pending receipt has no Bitcoin attestation to export");
     }
     if (!logProof.verify(leafHash(), commitment.logRoot())) {
       throw new MalformedEncodingException("the receipt's log proof does not lead to its commitment's log root");
@@ -324,7 +324,7 @@ public final class AnchorReceipt {
     }
     int at = Bytes.indexOf(tx, commitment.digest().toByteArray());
     if (at <= 0 || at > 4096 || tx.length - at - 32 > 4096) {
-      throw new IllegalStateException("the anchor transaction does not fit the OpenTimestamps argument limit");
+      throw new AnchorException("the anchor transaction does not fit the OpenTimestamps argument limit");
     }
     return OtsTimestamp.builder(leafHash().toByteArray())
         .rfc9162InclusionPath(logProof.leafIndex(), logProof.treeSize(), logProof.path())

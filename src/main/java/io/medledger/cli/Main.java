@@ -1,6 +1,5 @@
 package io.medledger.cli;
 
-import io.medledger.codec.MalformedEncodingException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -96,7 +95,7 @@ public final class Main {
     } catch (UncheckedIOException e) {
       err.println(oneLine("medledger: " + ioMessage(e.getCause())));
       return 2;
-    } catch (IllegalArgumentException | MalformedEncodingException | IllegalStateException e) {
+    } catch (IllegalArgumentException | io.medledger.MedLedgerException | IllegalStateException e) {
       err.println(oneLine("medledger: " + e.getMessage()));
       return 2;
     } catch (java.io.IOException e) {

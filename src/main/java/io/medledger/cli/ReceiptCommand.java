@@ -133,8 +133,9 @@ final class ReceiptCommand implements Command {
     String name = ots.getFileName().toString();
     Path stamped = ots.resolveSibling(name.substring(0, name.length() - 4));
     CliFiles.refuseToOverwrite(force, stamped, ots);
+    byte[] proof = receipt.toOpenTimestamps().serialize();
     CliFiles.write(stamped, receipt.stampedFile(), force);
-    CliFiles.write(ots, receipt.toOpenTimestamps().serialize(), force);
+    CliFiles.write(ots, proof, force);
     out.println(Json.write(false, g -> {
       g.writeStartObject();
       g.writeStringField("ots", ots.toString());

@@ -141,14 +141,15 @@ public final class AuditorClient {
    * The complete access trail of {@code patient}, checked against the tip: the patient's history
    * proof (no entry omitted) must verify, and every access event is taken from it.
    *
-   * @throws IllegalStateException if the history proof does not verify
+   * @throws UnverifiableAnswerException if the node's history proof does not verify, or its index
+   *     lists other access events than the proven history holds
    */
   public List<AccessEvent> accessTrail(ParticipantId patient) {
     LedgerConnection c = session.connection();
     PatientHistoryProof proof = c.patientHistory(patient);
     ValidationResult<List<Entry>> v = proof.verify(c.header(proof.height()));
     if (!v.isAccepted()) {
-      throw new IllegalStateException("history of " + patient + " does not verify: " + v.reason());
+      throw new UnverifiableAnswerException("history of " + patient + " does not verify: " + v.reason());
     }
     List<AccessEvent> out = new ArrayList<>();
     for (Entry e : v.value()) {
@@ -158,7 +159,7 @@ public final class AuditorClient {
     }
     List<QueryHit<AccessEvent>> indexed = query.accessEvents(patient);
     if (indexed.size() != out.size()) {
-      throw new IllegalStateException("the index lists " + indexed.size() + " access events, the proven history "
+      throw new UnverifiableAnswerException("the index lists " + indexed.size() + " access events, the proven history "
           + out.size());
     }
     return out;

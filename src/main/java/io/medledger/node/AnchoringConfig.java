@@ -127,15 +127,15 @@ public record AnchoringConfig(URI rpcUrl, RpcAuth auth, Network network, Optiona
     if (a.has("rpc_cookie_file") == a.has("rpc_user")) {
       throw a.error("rpc_cookie_file", "give exactly one of 'rpc_cookie_file' and 'rpc_user' (with 'rpc_password_file')");
     } else if (a.has("rpc_cookie_file")) {
-      auth = new RpcAuth.Cookie(base.resolve(a.string("rpc_cookie_file", 4096)));
+      auth = new RpcAuth.Cookie(a.path("rpc_cookie_file", 4096, base));
     } else {
       String user = a.string("rpc_user", 200);
-      Path pw = base.resolve(a.string("rpc_password_file", 4096));
+      Path pw = a.path("rpc_password_file", 4096, base);
       auth = NodeConfig.field(a, "rpc_user", () -> new RpcAuth.Password(user, pw));
     }
     String net = a.string("network", 20, "main");
     Network network = NodeConfig.field(a, "network", () -> network(net));
-    Optional<Path> key = a.has("wallet_key_file") ? Optional.of(base.resolve(a.string("wallet_key_file", 4096)))
+    Optional<Path> key = a.has("wallet_key_file") ? Optional.of(a.path("wallet_key_file", 4096, base))
         : Optional.empty();
     AnchorPolicy d = AnchorPolicy.defaults();
     long every = a.integer("every_blocks", 0, 1_000_000_000, d.everyBlocks());

@@ -55,7 +55,7 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
       ConfigObject o = ConfigObject.readTrusted(file, MAX_FILE_BYTES);
       o.integer("version", 1, 1);
       String chain = o.string("chain", 200);
-      Path ks = base.resolve(o.string("key_store", 4096));
+      Path ks = o.path("key_store", 4096, base);
       ConfigObject p = o.object("passphrase");
       NodeConfig.KeySource src;
       if (p.has("env") == p.has("file")) {
@@ -68,7 +68,7 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
           throw p.error("env", e.getMessage());
         }
       } else {
-        src = new NodeConfig.KeySource.File(base.resolve(p.string("file", 4096)));
+        src = new NodeConfig.KeySource.File(p.path("file", 4096, base));
       }
       p.finish();
       List<NodeEndpointConfig> nodes = o.objects("nodes", NodeConfig.MAX_PEERS).stream().map(n -> {

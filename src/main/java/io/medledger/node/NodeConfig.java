@@ -392,8 +392,8 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       String h = clientHex.get(i);
       clients.add(field(o, "clients[" + i + "]", () -> Ed25519PublicKey.fromHex(h)));
     }
-    Path data = base.resolve(o.string("data_dir", 4096));
-    Path genesis = base.resolve(o.string("genesis", 4096));
+    Path data = o.path("data_dir", 4096, base);
+    Path genesis = o.path("genesis", 4096, base);
     Digest genesisHash = field(o, "genesis_hash", () -> Digest.fromHex(o.string("genesis_hash", 64)));
     ConfigObject ks = o.object("passphrase");
     KeySource source;
@@ -402,7 +402,7 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     } else if (ks.has("env")) {
       source = field(ks, "env", () -> new KeySource.Environment(ks.string("env", 128)));
     } else {
-      source = new KeySource.File(base.resolve(ks.string("file", 4096)));
+      source = new KeySource.File(ks.path("file", 4096, base));
     }
     ks.finish();
     ConsensusSettings d = ConsensusSettings.defaults();

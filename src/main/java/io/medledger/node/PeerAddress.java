@@ -1,5 +1,6 @@
 package io.medledger.node;
 
+import io.medledger.codec.MalformedEncodingException;
 import java.util.Objects;
 
 /**
@@ -34,13 +35,13 @@ public record PeerAddress(String host, int port) {
   /**
    * Parses {@code host:port} (IPv6 literals in brackets: {@code [::1]:7000}).
    *
-   * @throws IllegalArgumentException if the text is not an address
+   * @throws MalformedEncodingException if the text is not an address
    */
   public static PeerAddress parse(String text) {
     Objects.requireNonNull(text, "text");
     int colon = text.lastIndexOf(':');
     if (colon <= 0 || colon == text.length() - 1) {
-      throw new IllegalArgumentException("address must be host:port");
+      throw new MalformedEncodingException("address must be host:port");
     }
     String host = text.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -50,10 +51,15 @@ public record PeerAddress(String host, int port) {
     try {
       port = Integer.parseInt(text.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("address port is not a number");
+      throw new MalformedEncodingException("address port is not a number");
     }
-    return new PeerAddress(host, port);
+    try {
+      return new PeerAddress(host, port);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedEncodingException("address: " + e.getMessage(), e);
+    }
   }
+
 
   @Override
   public String toString() {

@@ -1,5 +1,6 @@
 package io.medledger.pre;
 
+import io.medledger.codec.ByteString;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.umbral.CurvePoint;
@@ -30,9 +31,14 @@ public final class PublicKey {
     return new PublicKey(CurvePoint.fromBytes(bytes));
   }
 
-  /** Parses the lowercase or uppercase hex of {@link #toBytes()}. */
+  /**
+   * Parses the lowercase or uppercase hex of {@link #toBytes()}.
+   *
+   * @throws MalformedEncodingException if the text is not hex, or its bytes are not a compressed
+   *     encoding of a curve point other than the identity
+   */
   public static PublicKey fromHex(String hex) {
-    return fromBytes(Hex.decode(hex));
+    return fromBytes(ByteString.fromHex(hex).toByteArray());
   }
 
   /** The 33-byte compressed encoding. */

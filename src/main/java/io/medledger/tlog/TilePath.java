@@ -1,5 +1,6 @@
 package io.medledger.tlog;
 
+import io.medledger.codec.MalformedEncodingException;
 import java.util.Objects;
 
 /**
@@ -123,16 +124,16 @@ public record TilePath(int level, long index, int width) {
    * Parses a path in exactly the canonical form {@link #toString()} writes (no leading zero
    * groups, no leading zeros in the level or width, no {@code .p/256}).
    *
-   * @throws IllegalArgumentException if the text is not a canonical tile path
+   * @throws MalformedEncodingException if the text is not a canonical tile path
    */
   public static TilePath parse(String path) {
     Objects.requireNonNull(path, "path");
     if (path.length() > MAX_PATH || !path.startsWith("tile/")) {
-      throw new IllegalArgumentException("not a tile path");
+      throw new MalformedEncodingException("not a tile path");
     }
     String[] parts = path.substring(5).split("/", -1);
     if (parts.length < 2) {
-      throw new IllegalArgumentException("not a tile path");
+      throw new MalformedEncodingException("not a tile path");
     }
     int level;
     if (parts[0].equals("entries")) {
@@ -145,7 +146,7 @@ public record TilePath(int level, long index, int width) {
     if (parts.length >= 3 && parts[last - 1].endsWith(".p")) {
       width = (int) decimal(parts[last], FULL - 1, "width");
       if (width == 0) {
-        throw new IllegalArgumentException("tile width must not be 0");
+        throw new MalformedEncodingException("tile width must not be 0");
       }
       parts[last - 1] = parts[last - 1].substring(0, parts[last - 1].length() - 2);
       last--;
@@ -153,22 +154,22 @@ public record TilePath(int level, long index, int width) {
     long index = 0;
     int groups = last;
     if (groups < 1 || groups > 6) {
-      throw new IllegalArgumentException("tile index must have 1 to 6 path elements");
+      throw new MalformedEncodingException("tile index must have 1 to 6 path elements");
     }
     for (int g = 1; g <= last; g++) {
       String e = parts[g];
       boolean prefixed = g < last;
       if (prefixed != e.startsWith("x") || e.length() != (prefixed ? 4 : 3)) {
-        throw new IllegalArgumentException("bad tile index element '" + e + "'");
+        throw new MalformedEncodingException("bad tile index element '" + e + "'");
       }
       String d = prefixed ? e.substring(1) : e;
       for (int i = 0; i < 3; i++) {
         if (d.charAt(i) < '0' || d.charAt(i) > '9') {
-          throw new IllegalArgumentException("bad tile index element '" + e + "'");
+          throw new MalformedEncodingException("bad tile index element '" + e + "'");
         }
       }
       if (g == 1 && groups > 1 && d.equals("000")) {
-        throw new IllegalArgumentException("tile index has a leading zero group");
+        throw new MalformedEncodingException("tile index has a leading zero group");
       }
       index = index * 1000 + Integer.parseInt(d);
     }
@@ -177,18 +178,18 @@ public record TilePath(int level, long index, int width) {
 
   private static long decimal(String s, int max, String what) {
     if (s.isEmpty() || s.length() > 3 || (s.length() > 1 && s.charAt(0) == '0')) {
-      throw new IllegalArgumentException("bad tile " + what + " '" + s + "'");
+      throw new MalformedEncodingException("bad tile " + what + " '" + s + "'");
     }
     int v = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c < '0' || c > '9') {
-        throw new IllegalArgumentException("bad tile " + what + " '" + s + "'");
+        throw new MalformedEncodingException("bad tile " + what + " '" + s + "'");
       }
       v = v * 10 + (c - '0');
     }
     if (v > max) {
-      throw new IllegalArgumentException("tile " + what + " " + v + " above " + max);
+      throw new MalformedEncodingException("tile " + what + " " + v + " above " + max);
     }
     return v;
   }

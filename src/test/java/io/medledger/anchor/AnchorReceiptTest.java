@@ -89,6 +89,20 @@ public class AnchorReceiptTest {
           MerkleBranch.fromTxids(blockTxids, anchorIndex), height));
     }
 
+    /**
+     * A complete receipt of entry {@code entryIndex} whose (sole, unmined) transaction carries a
+     * 5000-byte output before the commitment's, beyond the OpenTimestamps argument limit.
+     */
+    public AnchorReceipt receiptBeyondTheOtsArgumentLimit(int entryIndex) {
+      Transaction tx = new Transaction(2, List.of(io.medledger.anchor.bitcoin.TxInput.unsigned(
+              new OutPoint(Sha256.hash(new byte[] {7}), 0), io.medledger.anchor.bitcoin.TxInput.SEQUENCE_FINAL)),
+          List.of(new TxOutput(1000, io.medledger.anchor.bitcoin.Script.of(new byte[5000])),
+              new TxOutput(0, io.medledger.anchor.bitcoin.Script.of(commitment.digest().toByteArray()))), 0);
+      byte[] raw = tx.serialize();
+      return AnchorReceipt.pending(entries.get(entryIndex), log.inclusionProof(entryIndex, log.size()), commitment)
+          .complete(new AnchorReceipt.BitcoinPart("regtest", raw, MerkleBranch.fromTxids(List.of(tx.txid()), 0), height));
+    }
+
     FileHeaderSource headers() {
       return FileHeaderSource.of(Map.of(height, header));
     }
@@ -122,7 +136,7 @@ public class AnchorReceiptTest {
       assertEquals(f.header.merkleRoot(), Digest.of(back.commitments().get(0).message()));
       assertTrue(back.verifyBitcoin(f.headers(), BitcoinChainParams.REGTEST).holds(), "entry " + i);
     }
-    assertThrows(IllegalStateException.class, () -> AnchorReceipt.pending(f.entries.get(0),
+    assertThrows(AnchorException.class, () -> AnchorReceipt.pending(f.entries.get(0),
         f.log.inclusionProof(0, f.log.size()), f.commitment).toOpenTimestamps());
   }
 
@@ -154,6 +168,24 @@ public class AnchorReceiptTest {
       assertFalse(bad.verify(f.headers()).holds());
       assertThrows(MalformedEncodingException.class, bad::toOpenTimestamps);
     }
+  }
+
+  /**
+   * A receipt read from a node or a third party that cannot be exported (still pending, or whose
+   * transaction puts the commitment beyond the format's 4096-byte argument limit) threw
+   * {@code IllegalStateException}: an application catching {@code MedLedgerException} around
+   * library calls let a hostile receipt escape. Both are {@link AnchorException} now.
+   */
+  @Test
+  void aReceiptThatCannotBeExportedIsRefusedWithAModuleException() {
+    AnchorReceipt pending = AnchorReceipt.pending(f.entries.get(0), f.log.inclusionProof(0, f.log.size()), f.commitment);
+    AnchorReceipt read = AnchorReceipt.fromJson(pending.toJson());
+    assertFalse(read.isComplete());
+    assertInstanceOf(AnchorException.class, assertThrows(RuntimeException.class, read::toOpenTimestamps));
+    AnchorReceipt far = AnchorReceipt.fromJson(f.receiptBeyondTheOtsArgumentLimit(0).toJson());
+    RuntimeException e = assertThrows(RuntimeException.class, far::toOpenTimestamps);
+    assertInstanceOf(AnchorException.class, e);
+    assertTrue(e.getMessage().contains("argument limit"), e.getMessage());
   }
 
   @Test

@@ -112,9 +112,12 @@ class AnchorCommandTest {
           "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
       {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange,
           "--fee-rate", "1", "--bogus", "x"},
+      // an exponent BigDecimal reads but cannot move three places: ArithmeticException reached the catch-all
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange,
+          "--fee-rate", "1E+2147483647"},
     };
     String[] expect = {"--commitment", "--utxo", "--key", "--change", "--fee-rate", "--utxo", "insufficient funds",
-        "key does not match UTXO", "unknown option"};
+        "key does not match UTXO", "unknown option", "medledger: --fee-rate: "};
     for (int i = 0; i < bad.length; i++) {
       String[] args = new String[bad[i].length + 2];
       args[0] = "anchor";

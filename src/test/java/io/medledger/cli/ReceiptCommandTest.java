@@ -61,4 +61,21 @@ class ReceiptCommandTest {
         io.medledger.anchor.bitcoin.BitcoinChainParams.REGTEST).holds());
     assertEquals("2", run("receipt", "export-ots", "--receipt", pending.toString(), "--out", ots.toString())[0]);
   }
+
+  /**
+   * A complete receipt whose transaction puts the commitment beyond the OpenTimestamps argument
+   * limit cannot be exported: the command exits 2 with one line naming why (not the catch-all's
+   * exception name) and writes neither the proof nor the stamped file beside it.
+   */
+  @Test
+  void aReceiptThatCannotBeExportedWritesNothing() throws Exception {
+    AnchorReceiptTest.Fixture f = new AnchorReceiptTest.Fixture();
+    Path receipt = Files.writeString(dir.resolve("far.json"), f.receiptBeyondTheOtsArgumentLimit(7).toJson());
+    Path ots = dir.resolve("entry.bin.ots");
+    String[] ex = run("receipt", "export-ots", "--receipt", receipt.toString(), "--out", ots.toString());
+    assertEquals("2", ex[0], ex[2]);
+    assertEquals("medledger: the anchor transaction does not fit the OpenTimestamps argument limit\n",
+        ex[2].replace("\r\n", "\n"));
+    assertTrue(Files.notExists(ots) && Files.notExists(dir.resolve("entry.bin")), "export-ots left files behind");
+  }
 }

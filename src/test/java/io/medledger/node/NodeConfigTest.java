@@ -145,6 +145,37 @@ class NodeConfigTest {
     assertTrue(message("{\"version\": 1, \"version\": 1}").contains("duplicate"));
   }
 
+  /**
+   * A path in the configuration holding a character no file name may hold (a NUL) made
+   * {@code Path.resolve} throw {@code InvalidPathException}, which escaped the parser instead of
+   * a {@link NodeException} naming the field.
+   */
+  @Test
+  void aPathNoFileCanHaveNamesItsField() {
+    String json = sample(dir).toJson(dir);
+    assertTrue(json.contains("\"data_dir\" : \"data\""), json);
+    String m = message(json.replace("\"data_dir\" : \"data\"", "\"data_dir\" : \"da\\u0000ta\""));
+    assertTrue(m.contains("'data_dir'") && m.indexOf('\0') < 0, m);
+    assertTrue(message(json.replace("\"genesis\" : \"genesis.block\"", "\"genesis\" : \"g\\u0000\""))
+        .contains("'genesis'"));
+    assertTrue(message(json.replace("\"file\" : \"passphrase\"", "\"file\" : \"\\u0000\""))
+        .contains("'passphrase.file'"));
+  }
+
+  /** The same for a client's configuration: a NUL in its key store's path names the field. */
+  @Test
+  void aClientPathNoFileCanHaveNamesItsField() throws Exception {
+    ClientConfig c = new ClientConfig("test-chain", dir.resolve("client.keys"),
+        new NodeConfig.KeySource.File(dir.resolve("passphrase")), List.of(new ClientConfig.NodeEndpointConfig(
+            Ed25519PrivateKey.generate(RANDOM).publicKey(), new PeerAddress("127.0.0.1", 7001), ServerRole.FEDERATION)));
+    String json = c.toJson(dir);
+    assertTrue(json.contains("\"client.keys\""), json);
+    Path f = Files.writeString(dir.resolve("client.json"), json.replace("\"client.keys\"", "\"client\\u0000keys\""));
+    NodeException e = assertThrows(NodeException.class, () -> ClientConfig.read(f));
+    assertEquals(NodeException.Reason.CONFIG, e.reason());
+    assertTrue(e.getMessage().contains("'key_store'") && e.getMessage().indexOf('\0') < 0, e.getMessage());
+  }
+
   @Test
   void aPeerListedTwiceIsRefused() {
     String json = sample(dir).toJson(dir);

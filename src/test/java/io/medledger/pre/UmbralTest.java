@@ -364,4 +364,17 @@ class UmbralTest {
       }
     };
   }
+
+  /**
+   * A public key in hex comes from outside (a key card, a grant request, a file): text that is not
+   * hex threw the hex decoder's {@code IllegalArgumentException}, which {@code fromHex} does not
+   * document and which escapes a caller catching {@code MedLedgerException}.
+   */
+  @Test
+  void publicKeyHexFromOutsideIsRejectedOnlyAsMalformed() {
+    assertThrows(MalformedEncodingException.class, () -> PublicKey.fromHex("0"));
+    assertThrows(MalformedEncodingException.class, () -> PublicKey.fromHex("zz" + alice.publicKey().toHex().substring(2)));
+    io.medledger.testing.HostileText.check("proxy public key hex", 11, List.of(alice.publicKey().toHex(),
+        bob.publicKey().toHex().toUpperCase(java.util.Locale.ROOT)), PublicKey::fromHex);
+  }
 }

@@ -1,5 +1,6 @@
 package io.medledger.testing;
 
+import io.medledger.MedLedgerException;
 import io.medledger.codec.MalformedEncodingException;
 import java.util.List;
 import java.util.Objects;
@@ -34,24 +35,25 @@ public record DecoderSpec<T>(String name, Function<byte[], T> decode, Function<T
   }
 
   /**
-   * A canonical binary decoder documented to throw {@link MalformedEncodingException} (an
-   * {@link IllegalArgumentException}) on bad input, compared with {@code equals}.
+   * A canonical binary decoder documented to throw {@link MalformedEncodingException} (or another
+   * {@link MedLedgerException}; nothing outside the module's hierarchy) on bad input, compared with
+   * {@code equals}.
    */
   public static <T> DecoderSpec<T> canonical(String name, Function<byte[], T> decode, Function<T, byte[]> encode) {
     return new DecoderSpec<>(name, decode, encode, Objects::equals, true,
-        List.of(MalformedEncodingException.class, IllegalArgumentException.class));
+        List.of(MedLedgerException.class));
   }
 
   /** A textual decoder (JSON and similar): accepted inputs must reach a fixed point, not identity. */
   public static <T> DecoderSpec<T> textual(String name, Function<byte[], T> decode, Function<T, byte[]> encode) {
     return new DecoderSpec<>(name, decode, encode, Objects::equals, false,
-        List.of(MalformedEncodingException.class, IllegalArgumentException.class));
+        List.of(MedLedgerException.class));
   }
 
   /** A consumer of input with no encoder: only documented exceptions may escape. */
   public static <T> DecoderSpec<T> decodeOnly(String name, Function<byte[], T> decode) {
     return new DecoderSpec<>(name, decode, null, Objects::equals, false,
-        List.of(MalformedEncodingException.class, IllegalArgumentException.class));
+        List.of(MedLedgerException.class));
   }
 
   /** The same decoder compared with {@code equal} instead of {@code equals}. */

@@ -214,6 +214,17 @@ class TileLogTest {
     }
   }
 
+  /**
+   * A tile path is the path of a client's HTTP request: one that is not canonical threw
+   * {@code IllegalArgumentException}, outside the module's exception hierarchy. 4,000 hostile
+   * variants of canonical paths are accepted or refused only as malformed.
+   */
+  @Test
+  void hostileTilePathsAreRefusedOnlyAsMalformed() {
+    io.medledger.testing.HostileText.check("tile path", 23, java.util.List.of("tile/0/x001/x234/067",
+        "tile/entries/x001/x234/067.p/8", "tile/63/999.p/255", "tile/1/x999/000", "tile/entries/000"), TilePath::parse);
+  }
+
   @Test
   void tilePathsAreCanonical() {
     assertEquals("tile/0/x001/x234/067", TilePath.hashes(0, 1234067, 256).toString());
@@ -226,7 +237,7 @@ class TileLogTest {
     for (String s : new String[] {"tile/0/1234", "tile/0/x000/001", "tile/00/000", "tile/64/000", "tile/0/000.p/0",
         "tile/0/000.p/256", "tile/0/000.p/07", "tile/0/001/002", "tile/0/x01/002", "tile/0/", "tile/x/000",
         "tile/0/000.p/", "tiles/0/000", "tile/0/abc", "tile/0/x001/x002/x003/x004/x005/x006/007"}) {
-      assertThrows(IllegalArgumentException.class, () -> TilePath.parse(s), s);
+      assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> TilePath.parse(s), s);
     }
     assertEquals(TilePath.hashes(1, 1, 17), TilePath.inTree(1, 1, 70_000));
     assertEquals(TilePath.hashes(2, 0, 1), TilePath.inTree(2, 0, 70_000));

@@ -1,5 +1,7 @@
 package io.medledger.anchor.bitcoin;
 
+import io.medledger.codec.ByteString;
+import io.medledger.codec.MalformedEncodingException;
 import java.math.BigInteger;
 
 /**
@@ -94,18 +96,16 @@ public final class CompactTarget {
   }
 
   /**
-   * Parses 8 hex digits of the big-endian number.
+   * Parses 8 hex digits (ASCII, either case; no sign) of the big-endian number.
    *
-   * @throws IllegalArgumentException if the text is not 8 hex digits
+   * @throws MalformedEncodingException if the text is not 8 hex digits
    */
   public static int fromHex(String hex) {
     if (hex.length() != 8) {
-      throw new IllegalArgumentException("compact bits are 8 hex digits, got '" + hex + "'");
+      throw new MalformedEncodingException("compact bits are 8 hex digits, got " + hex.length() + " characters");
     }
-    try {
-      return (int) Long.parseLong(hex, 16);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("compact bits are 8 hex digits, got '" + hex + "'", e);
-    }
+    byte[] b = ByteString.fromHex(hex).toByteArray();
+    return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
   }
+
 }

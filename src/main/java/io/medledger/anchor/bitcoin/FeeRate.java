@@ -1,5 +1,6 @@
 package io.medledger.anchor.bitcoin;
 
+import io.medledger.codec.MalformedEncodingException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 
@@ -34,26 +35,30 @@ public record FeeRate(long satPerKvB) implements Comparable<FeeRate> {
   }
 
   /**
-   * Parses a decimal sat/vB value with at most three decimals, e.g. {@code "2"} or {@code "1.25"}.
+   * Parses a decimal sat/vB value with at most three decimals, e.g. {@code "2"} or {@code "1.25"}
+   * (at most 32 characters).
    *
-   * @throws IllegalArgumentException on malformed text or a value out of range
+   * @throws MalformedEncodingException on malformed text or a value out of range
    */
   public static FeeRate parseSatPerVbyte(String text) {
-    BigDecimal v;
-    try {
-      v = new BigDecimal(text.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("fee rate is not a number: '" + text + "'");
+    if (text.length() > 32) {
+      throw new MalformedEncodingException("fee rate is longer than 32 characters");
     }
-    BigDecimal kv = v.movePointRight(3);
+    BigDecimal kv;
+    try {
+      kv = new BigDecimal(text.trim()).movePointRight(3);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new MalformedEncodingException("fee rate is not a number in range: '" + text + "'");
+    }
     if (kv.stripTrailingZeros().scale() > 0) {
-      throw new IllegalArgumentException("fee rate has more than three decimals");
+      throw new MalformedEncodingException("fee rate has more than three decimals");
     }
     if (kv.signum() <= 0 || kv.compareTo(BigDecimal.valueOf(MAX_SAT_PER_KVB)) > 0) {
-      throw new IllegalArgumentException("fee rate must be between 0.001 and 10000 sat/vB");
+      throw new MalformedEncodingException("fee rate must be between 0.001 and 10000 sat/vB");
     }
     return new FeeRate(kv.setScale(0, RoundingMode.UNNECESSARY).longValueExact());
   }
+
 
   /** The fee for {@code vsize} virtual bytes, rounded up to a whole satoshi. */
   public long feeFor(long vsize) {

@@ -1,5 +1,6 @@
 package io.medledger.anchor.bitcoin;
 
+import io.medledger.codec.ByteString;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.bitcoin.ByteWriter;
@@ -46,9 +47,13 @@ public final class Script {
     return bytes.length == 0 ? EMPTY : new Script(bytes.clone());
   }
 
-  /** A script from hex. */
+  /**
+   * A script from hex (any bytes are a script).
+   *
+   * @throws MalformedEncodingException if the text is not hex
+   */
   public static Script fromHex(String hex) {
-    return new Script(Hex.decode(hex));
+    return new Script(ByteString.fromHex(hex).toByteArray());
   }
 
   static Script wrap(byte[] owned) {

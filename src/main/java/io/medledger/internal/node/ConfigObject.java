@@ -5,6 +5,7 @@ import io.medledger.internal.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -123,6 +124,19 @@ public final class ConfigObject {
       throw error(key, "must be 1.." + maxLength + " characters");
     }
     return s;
+  }
+
+  /**
+   * A required string naming a file, resolved against {@code base}; text no path can hold (a NUL)
+   * is an error naming the field, without echoing the text.
+   */
+  public Path path(String key, int maxLength, Path base) {
+    String s = string(key, maxLength);
+    try {
+      return base.resolve(s);
+    } catch (InvalidPathException e) {
+      throw error(key, "is not a path: " + e.getReason());
+    }
   }
 
   /** An optional string, or {@code fallback}. */

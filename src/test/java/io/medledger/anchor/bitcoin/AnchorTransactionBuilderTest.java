@@ -336,16 +336,43 @@ class AnchorTransactionBuilderTest {
     assertEquals(Hex.encode(new byte[20]), Hex.encode(Script.p2sh(new byte[20]).payload().orElseThrow()));
   }
 
+  /**
+   * A script in hex comes from outside (a UTXO given on the command line or in a file, a node's
+   * answer): text that is not hex threw the hex decoder's {@code IllegalArgumentException}, which
+   * {@code Script.fromHex} does not document. Any bytes are a script, so only the hex can be bad.
+   */
+  @Test
+  void scriptHexFromOutsideIsRejectedOnlyAsMalformed() {
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> Script.fromHex("6a4"));
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> Script.fromHex("0g"));
+    io.medledger.testing.HostileText.check("script hex", 31, List.of(Script.p2wpkh(new byte[20]).toHex(), "6a4c", "51",
+        ""), Script::fromHex);
+  }
+
+  /**
+   * A fee rate is text from the command line: an exponent too large to move three places
+   * ({@code 1E+2147483647}) threw BigDecimal's {@code ArithmeticException}, and every other bad
+   * text an {@code IllegalArgumentException}, both outside the module's exception hierarchy.
+   */
+  @Test
+  void hostileFeeRateTextIsRejectedOnlyAsMalformed() {
+    for (String t : new String[] {"1E+2147483647", "1E+2147483645", "1E2147483640", "1E-2147483647"}) {
+      assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> FeeRate.parseSatPerVbyte(t), t);
+    }
+    io.medledger.testing.HostileText.check("fee rate", 37, List.of("1", "2.5", "0.001", "10000", "1e3", "1.25E+2"),
+        FeeRate::parseSatPerVbyte);
+  }
+
   @Test
   void feeRateParsingAndRounding() {
     assertEquals(1500, FeeRate.parseSatPerVbyte("1.5").satPerKvB());
     assertEquals(2000, FeeRate.parseSatPerVbyte("2").satPerKvB());
     assertEquals(11, new FeeRate(1500).feeFor(7), "10.5 rounds up");
     assertEquals(141, FeeRate.ofSatPerVbyte(1).feeFor(141));
-    assertThrows(IllegalArgumentException.class, () -> FeeRate.parseSatPerVbyte("0"));
-    assertThrows(IllegalArgumentException.class, () -> FeeRate.parseSatPerVbyte("1.0001"));
-    assertThrows(IllegalArgumentException.class, () -> FeeRate.parseSatPerVbyte("abc"));
-    assertThrows(IllegalArgumentException.class, () -> FeeRate.parseSatPerVbyte("20000"));
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> FeeRate.parseSatPerVbyte("0"));
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> FeeRate.parseSatPerVbyte("1.0001"));
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> FeeRate.parseSatPerVbyte("abc"));
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> FeeRate.parseSatPerVbyte("20000"));
     assertEquals("1.5 sat/vB", new FeeRate(1500).toString());
   }
 

@@ -84,6 +84,24 @@ class DifficultyTest {
     }
   }
 
+  /**
+   * Compact bits in hex are text from outside (a node's answer, a file): a sign or a non-ASCII
+   * digit ({@code -0000001}, {@code +1d00fff}, an Arabic-Indic one) was read by
+   * {@code Long.parseLong} as a number, so texts that are not 8 hex digits were accepted as other
+   * bits, and other bad text threw {@code IllegalArgumentException}.
+   */
+  @Test
+  void compactBitsHexIsEightHexDigitsOrMalformed() {
+    assertEquals(0x1d00ffff, CompactTarget.fromHex("1d00ffff"));
+    assertEquals(0x1d00ffff, CompactTarget.fromHex("1D00FFFF"));
+    for (String t : new String[] {"-0000001", "+1d00fff", "\u0661d00ffff", "1d00fff", "1d00fffg"}) {
+      org.junit.jupiter.api.Assertions.assertThrows(io.medledger.codec.MalformedEncodingException.class,
+          () -> CompactTarget.fromHex(t), t);
+    }
+    io.medledger.testing.HostileText.check("compact bits hex", 43, java.util.List.of("1d00ffff", "207fffff", "00000000"),
+        CompactTarget::fromHex);
+  }
+
   @Test
   void clampsAndTheLimit() {
     long span = MAIN.targetTimespan();
