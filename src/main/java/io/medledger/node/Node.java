@@ -217,31 +217,23 @@ public final class Node implements AutoCloseable {
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(metrics, "metrics");
-    if (!keys.ledgerKey().equals(config.ledgerKey())) {
-      if (ownsTransport) {
-        closeQuietly(transport);
-      }
-      throw new NodeException(NodeException.Reason.CONFIG,
-          "field 'ledger_key' names " + config.ledgerKey().toHex() + " but the key store holds " + keys.ledgerKey().toHex());
-    }
     TileLog[] log = new TileLog[1];
     // one verifier for the engine and the ledger's certificate policy: each certificate is verified once
     SignatureVerifier verifier = SignatureVerifier.remembering(CERTIFICATE_SIGNATURES_REMEMBERED);
-    Ledger ledger;
-    try {
-      ledger = openLedger(config, log, verifier);
-    } catch (RuntimeException e) {
-      if (ownsTransport) {
-        closeQuietly(transport);
-      }
-      throw e;
-    }
+    Ledger ledger = null;
     Node n;
     try {
+      if (!keys.ledgerKey().equals(config.ledgerKey())) {
+        throw new NodeException(NodeException.Reason.CONFIG, "field 'ledger_key' names " + config.ledgerKey().toHex()
+            + " but the key store holds " + keys.ledgerKey().toHex());
+      }
+      ledger = openLedger(config, log, verifier);
       checkRole(config, ledger);
       n = new Node(config, keys, ledger, log[0], transport, ownsTransport, metrics, verifier);
     } catch (RuntimeException e) {
-      ledger.close();
+      if (ledger != null) {
+        ledger.close();
+      }
       if (ownsTransport) {
         closeQuietly(transport);
       }
@@ -284,7 +276,7 @@ public final class Node implements AutoCloseable {
       n.anchoring.start();
     }
     LOG.log(Level.INFO, () -> "node " + config.role().label() + " " + keys.ledgerKey().toHex() + " started at height "
-        + ledger.height());
+        + n.ledger.height());
     return n;
   }
 
