@@ -47,27 +47,40 @@ class EntryGossipTest {
 
   /** The entries of the first block the proposer of height 1 proposes after two batches arrive. */
   private List<byte[]> proposedAfter(Ed25519PublicKey firstSender, Ed25519PublicKey secondSender) {
-    Ed25519PublicKey proposerKey = QuorumEngine.proposerOf(membership, 1, 0);
-    Ed25519PrivateKey me = keys.get(membership.federation().indexOf(proposerKey));
     MutableClock clock = new MutableClock(T0);
-    ConsensusContext ctx = new ConsensusContext(me, clock, new SplittableRandom(1), new InMemorySafetyStore(),
-        SignatureVerifier.DIRECT);
-    ConsensusProtocol p = Protocols.create(BftProtocol.NAME,
-        new SimApp(chainId, membership, new SimLedger(), 1_000), ctx, Simulation.defaultConfig());
+    ConsensusProtocol p = proposerOfHeightOne(clock, SignatureVerifier.DIRECT);
     List<Action> actions = new ArrayList<>(p.handle(new Event.Start()));
     actions.addAll(p.handle(new Event.MessageReceived(firstSender,
         new ConsensusMessage.EntryBatch(List.of(entry(1))).encode())));
     actions.addAll(p.handle(new Event.MessageReceived(secondSender,
         new ConsensusMessage.EntryBatch(List.of(entry(2))).encode())));
-    // fire every timer asked for, a minute later, until a proposal goes out
+    return untilProposal(p, clock, actions, Duration.ofMinutes(1))
+        .map(prop -> SimBlock.decode(prop.block()).entries()).orElse(List.of());
+  }
+
+  /** The bft engine of the proposer of height 1 on {@code clock}, checking signatures with {@code verifier}. */
+  private ConsensusProtocol proposerOfHeightOne(MutableClock clock, SignatureVerifier verifier) {
+    Ed25519PublicKey proposerKey = QuorumEngine.proposerOf(membership, 1, 0);
+    Ed25519PrivateKey me = keys.get(membership.federation().indexOf(proposerKey));
+    return Protocols.create(BftProtocol.NAME, new SimApp(chainId, membership, new SimLedger(), 1_000),
+        new ConsensusContext(me, clock, new SplittableRandom(1), new InMemorySafetyStore(), verifier),
+        Simulation.defaultConfig());
+  }
+
+  /**
+   * The first proposal among {@code actions}, or among what firing their timers gives after the
+   * clock moves on by {@code step}, and so on for a few steps; empty if none goes out.
+   */
+  private static java.util.Optional<ConsensusMessage.Proposal> untilProposal(ConsensusProtocol p, MutableClock clock,
+      List<Action> actions, Duration step) {
     for (int round = 0; round < 5; round++) {
       for (Action a : actions) {
         if (a instanceof Action.Broadcast b && b.message() instanceof ConsensusMessage.Proposal prop) {
-          return SimBlock.decode(prop.block()).entries();
+          return java.util.Optional.of(prop);
         }
       }
       List<Action> next = new ArrayList<>();
-      clock.advance(Duration.ofMinutes(1));
+      clock.advance(step);
       for (Action a : actions) {
         if (a instanceof Action.SetTimer t) {
           next.addAll(p.handle(new Event.TimerFired(t.timer())));
@@ -75,7 +88,7 @@ class EntryGossipTest {
       }
       actions = next;
     }
-    return List.of();
+    return java.util.Optional.empty();
   }
 
   @Test
@@ -101,39 +114,17 @@ class EntryGossipTest {
    * (then from {@code other}), after {@code member} gossiped {@code batch} and the proposer proposed.
    */
   private int[] statusChecksAfterGossip(Ed25519PrivateKey member, Ed25519PrivateKey other, List<byte[]> batch) {
-    Ed25519PublicKey proposerKey = QuorumEngine.proposerOf(membership, 1, 0);
-    Ed25519PrivateKey me = keys.get(membership.federation().indexOf(proposerKey));
     MutableClock clock = new MutableClock(T0);
     java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
-    SignatureVerifier counting = (k, m, sig) -> {
+    ConsensusProtocol p = proposerOfHeightOne(clock, (k, m, sig) -> {
       checks.incrementAndGet();
       return k.verify(m, sig);
-    };
-    ConsensusProtocol p = Protocols.create(BftProtocol.NAME,
-        new SimApp(chainId, membership, new SimLedger(), 1_000),
-        new ConsensusContext(me, clock, new SplittableRandom(1), new InMemorySafetyStore(), counting),
-        Simulation.defaultConfig());
+    });
     List<Action> actions = new ArrayList<>(p.handle(new Event.Start()));
     actions.addAll(p.handle(new Event.MessageReceived(member.publicKey(), new ConsensusMessage.EntryBatch(batch).encode())));
     actions.addAll(p.handle(new Event.EntrySubmitted(entry(1_000))));
-    boolean proposed = false;
-    for (int step = 0; step < 5; step++) {
-      for (Action a : actions) {
-        proposed |= a instanceof Action.Broadcast b && b.message() instanceof ConsensusMessage.Proposal;
-      }
-      if (proposed) {
-        break;
-      }
-      List<Action> next = new ArrayList<>();
-      clock.advance(Duration.ofMillis(100));
-      for (Action a : actions) {
-        if (a instanceof Action.SetTimer t) {
-          next.addAll(p.handle(new Event.TimerFired(t.timer())));
-        }
-      }
-      actions = next;
-    }
-    assertTrue(proposed, "the proposer proposed");
+    // short steps: the member's budget must not refill before its statuses are sent
+    assertTrue(untilProposal(p, clock, actions, Duration.ofMillis(100)).isPresent(), "the proposer proposed");
     int[] seen = new int[2];
     Ed25519PrivateKey[] from = {member, other};
     for (int i = 0; i < 2; i++) {
