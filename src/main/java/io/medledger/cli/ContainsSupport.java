@@ -2,14 +2,17 @@ package io.medledger.cli;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.BoundedInput;
 import io.medledger.node.DataDirectory;
 import io.medledger.node.NodeClient;
 import io.medledger.node.NodeConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +28,10 @@ import java.util.concurrent.TimeUnit;
 final class ContainsSupport {
   /** Most ids read from one file. */
   static final int MAX_IDS = 10_000_000;
+  /** Most characters in one line of the ids file (an id is 64, the rest may be spaces). */
+  static final int MAX_LINE = 256;
+  /** Most lines in the ids file, blank ones included. */
+  static final long MAX_LINES = 2L * MAX_IDS;
 
   private ContainsSupport() {}
 
@@ -58,14 +65,35 @@ final class ContainsSupport {
     return m > 0 ? 2 : 0;
   }
 
-  private static List<Digest> readIds(Path f) throws IOException {
+  /**
+   * Reads the ids of {@code f}: a regular file (a named pipe would block for ever) of US-ASCII
+   * lines, each at most {@value #MAX_LINE} characters, at most {@value #MAX_LINES} lines in all
+   * (blank ones included), so that a file of one endless line or of endless blank lines is
+   * refused at its bound instead of filling the memory or the time of the command.
+   */
+  static List<Digest> readIds(Path f) throws IOException {
     List<Digest> ids = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.US_ASCII)) {
-      String line;
-      int n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
-        String t = line.strip();
+    try (Reader r = new BufferedReader(new InputStreamReader(BoundedInput.openRegularFile(f), StandardCharsets.US_ASCII.newDecoder()))) {
+      StringBuilder line = new StringBuilder();
+      long n = 0;
+      int c;
+      do {
+        c = r.read();
+        if (c != '\n' && c >= 0) {
+          if (line.length() >= MAX_LINE) {
+            throw new CliException(f + " line " + (n + 1) + ": longer than " + MAX_LINE + " characters");
+          }
+          line.append((char) c);
+          continue;
+        }
+        if (c < 0 && line.length() == 0) {
+          break;
+        }
+        if (++n > MAX_LINES) {
+          throw new CliException(f + ": more than " + MAX_LINES + " lines");
+        }
+        String t = line.toString().strip();
+        line.setLength(0);
         if (t.isEmpty()) {
           continue;
         }
@@ -77,7 +105,9 @@ final class ContainsSupport {
         } catch (IllegalArgumentException | MalformedEncodingException e) {
           throw new CliException(f + " line " + n + ": not a 64-digit hex entry id");
         }
-      }
+      } while (c >= 0);
+    } catch (CharacterCodingException e) {
+      throw new CliException(f + ": not US-ASCII text");
     }
     return ids;
   }
