@@ -7,6 +7,7 @@ import io.medledger.anchor.bitcoin.MerkleBranch;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.BoundedInput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -100,9 +101,13 @@ public final class OtsTimestamp {
     }
   }
 
-  /** Reads a {@code .ots} file from {@code path}; see {@link #read(InputStream)}. */
+  /**
+   * Reads a {@code .ots} file from {@code path}; see {@link #read(InputStream)}. Only a regular
+   * file is opened: a named pipe, directory or device throws {@link UncheckedIOException} at once
+   * (a pipe that nothing writes to would block the caller for ever).
+   */
   public static OtsTimestamp read(Path path) {
-    try (InputStream in = Files.newInputStream(path)) {
+    try (InputStream in = BoundedInput.openRegularFile(path)) {
       return read(in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

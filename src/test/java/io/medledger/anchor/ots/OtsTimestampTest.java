@@ -301,4 +301,14 @@ class OtsTimestampTest {
     byte[] d = Sha256.hash("x".getBytes()).toByteArray();
     assertArrayEquals(Sha256.hashPrefixed((byte) 0, d).toByteArray(), OtsTimestamp.builder(d).rfc9162Leaf().currentMessage());
   }
+
+  @Test
+  void readingAProofFromANamedPipeFailsAtOnceInsteadOfWaiting(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path fifo = dir.resolve("proof.ots");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    java.io.UncheckedIOException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(10), () -> assertThrows(java.io.UncheckedIOException.class, () -> OtsTimestamp.read(fifo)));
+    assertTrue(e.getCause().getMessage().contains("not a regular file"), e.getCause().getMessage());
+  }
 }
