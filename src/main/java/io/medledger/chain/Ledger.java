@@ -576,6 +576,21 @@ public final class Ledger implements AutoCloseable {
   }
 
   /**
+   * Whether a final {@link AccessRevocation} names grant {@code grantId}, whatever the grant's
+   * window (an expired grant may still be revoked, and stays unrevoked until it is). False for an
+   * unknown id.
+   */
+  public boolean isGrantRevoked(Digest grantId) {
+    lock.readLock().lock();
+    try {
+      LedgerState.GrantInfo g = state.grant(grantId);
+      return g != null && g.revoked();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
    * Whether a final {@link RecordErasure} names record {@code recordId}: its payload was erased,
    * and the ledger accepts no access event for it and no amendment of it. False for an unknown id.
    */

@@ -86,6 +86,12 @@ public interface LedgerConnection {
   /** Whether grant {@code grantId} is unrevoked and valid at {@code time}. */
   boolean isGrantActive(Digest grantId, long time);
 
+  /**
+   * Whether a final revocation names grant {@code grantId}, whatever the grant's window; false for
+   * an unknown id.
+   */
+  boolean isGrantRevoked(Digest grantId);
+
   /** Whether a final erasure names record {@code recordId}. */
   boolean isErased(Digest recordId);
 

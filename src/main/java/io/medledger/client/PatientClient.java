@@ -151,7 +151,7 @@ public final class PatientClient {
    *     institution or a researcher), or if the scope names an id that is no record ({@link
    *     AccessRight#RECORD}) or another patient's record ({@link AccessRight#RECORD_OWNER})
    * @throws EntryRejectedException if the ledger refuses the grant, or, before anything is
-   *     submitted, if the patient already holds {@link Limits#MAX_OPEN_GRANTS} grants in force or
+   *     submitted, if the patient already holds {@link Limits#MAX_OPEN_GRANTS} grants not revoked (expired ones included) or
    *     their scopes with this one would list more than {@link Limits#MAX_OPEN_GRANT_SCOPE_ITEMS}
    *     resource types and records (the ledger's bounds: revoke one first)
    * @throws ProxyFailureException if a proxy could not take its fragment (the grant is final;
@@ -193,11 +193,10 @@ public final class PatientClient {
   private void requireRoomForGrant(GrantRequest request) {
     int open = 0;
     long items = scopeItems(request.scope());
-    long now = session.now();
     for (QueryHit<AccessGrant> h : session.allGrants(id())) {
       AccessGrant g = h.entry();
-      // in force at the last instant of its window: not revoked yet, whatever the clocks say
-      if (g.validAt(now) && session.connection().isGrantActive(g.id(), g.notAfter() - 1)) {
+      // as the ledger counts them: every grant not revoked, expired or not yet valid ones included
+      if (!session.connection().isGrantRevoked(g.id())) {
         open++;
         items += scopeItems(g.scope());
       }
@@ -241,7 +240,7 @@ public final class PatientClient {
       throw new AccessRefusedException(AccessRight.RECORD_OWNER, "grant " + grantId + " was made by another patient");
     }
     long now = session.now();
-    if (g.validAt(now) && !session.connection().isGrantActive(grantId, now)) {
+    if (session.connection().isGrantRevoked(grantId)) {
       throw new AccessRefusedException(AccessRight.ACTIVE_GRANT, "grant " + grantId + " is already revoked");
     }
     return session.signAndSubmit(new AccessRevocation(id(), grantId, now, List.of()));

@@ -119,6 +119,11 @@ final class InProcessConnection implements LedgerConnection {
   }
 
   @Override
+  public boolean isGrantRevoked(Digest grantId) {
+    return f.reader().ledger().isGrantRevoked(grantId);
+  }
+
+  @Override
   public boolean isErased(Digest recordId) {
     return f.reader().ledger().isErased(recordId);
   }

@@ -64,6 +64,7 @@ final class LedgerRequests {
       Map.entry(ClientWire.LOCATE, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PARTICIPANT, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.GRANT_ACTIVE, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
+      Map.entry(ClientWire.GRANT_REVOKED, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.IS_ERASED, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.RECORDS, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.GRANTS_BY_PATIENT, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
@@ -188,6 +189,11 @@ final class LedgerRequests {
         long t = in.i64();
         in.end();
         out.bool(ledger.isGrantActive(id, t));
+      }
+      case ClientWire.GRANT_REVOKED -> {
+        Digest id = in.digest();
+        in.end();
+        out.bool(ledger.isGrantRevoked(id));
       }
       case ClientWire.IS_ERASED -> {
         Digest id = in.digest();

@@ -562,6 +562,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   @Override
+  public boolean isGrantRevoked(Digest grantId) {
+    return ask(request(ClientWire.GRANT_REVOKED).digest(grantId).toBytes(), LedgerWire.Reader::bool);
+  }
+
+  @Override
   public boolean isErased(Digest recordId) {
     return ask(request(ClientWire.IS_ERASED).digest(recordId).toBytes(), LedgerWire.Reader::bool);
   }

@@ -2,6 +2,7 @@ package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,7 +57,7 @@ class RemoteClientTest {
     ClinicianClient lee = net.registerClinician("Dr Lee", "Hospital A1");
     ClinicianClient other = net.registerClinician("Dr Other", "Hospital A2");
     MedicalRecord rec = anna.upload(RECORD);
-    anna.grant(GrantRequest.treatment(lee.id()));
+    io.medledger.chain.AccessGrant granted = anna.grant(GrantRequest.treatment(lee.id()));
     assertArrayEquals(RECORD, lee.read(rec.id()));
     RemoteConnection asLee = net.connection(lee.identity());
     RemoteConnection asLi = net.connection(li.identity());
@@ -97,6 +98,15 @@ class RemoteClientTest {
     assertTrue(asLee.serverTips().stream().allMatch(t -> t.online() && t.tipHash().isPresent()));
     assertTrue(asLee.patientHistory(anna.id()).verify(asLee.block(asLee.patientHistory(anna.id()).height()).header())
         .isAccepted());
+    // a grant's revocation, over the wire
+    assertFalse(asLee.isGrantRevoked(granted.id()));
+    assertFalse(asLee.isGrantRevoked(rec.id()), "no grant has that id");
+    anna.revoke(granted.id());
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!asLee.isGrantRevoked(granted.id()) && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertTrue(asLee.isGrantRevoked(granted.id()));
   }
 
   @Test

@@ -68,6 +68,8 @@ public final class ClientWire {
   public static final byte REENCRYPT = 33;
   /** Whether this node's proxy holds a grant's key fragment, or why not. */
   public static final byte FRAGMENT = 34;
+  /** Whether a final revocation names a grant (id). */
+  public static final byte GRANT_REVOKED = 35;
   /** Lowest code of the remote ledger requests. */
   public static final int LEDGER_FIRST = 16;
   /** Highest code of the remote ledger requests. */
