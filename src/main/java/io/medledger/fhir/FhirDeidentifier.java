@@ -14,9 +14,13 @@ import java.util.function.UnaryOperator;
 /**
  * Removes direct identifiers from a FHIR R4 JSON resource or Bundle before it reaches a
  * researcher. What goes, in every resource (bundle entries and contained resources included):
- * narratives ({@code text.div}), {@code identifier} (and identifiers under other names, such
- * as {@code accessionIdentifier}, {@code requisition} and a claim's {@code preAuthRef}),
- * {@code telecom}, {@code photo}, a note's {@code authorString}, a Coverage's {@code subscriberId}
+ * narratives ({@code text.div}, a resource's and a document section's), {@code identifier} (and
+ * identifiers under other names, such as {@code accessionIdentifier}, {@code requisition} and a
+ * claim's {@code preAuthRef}), {@code telecom}, {@code photo}, DICOM {@code uid}s, names and
+ * contact points as choice values ({@code valueHumanName}, {@code valueContactPoint}), answers of a
+ * QuestionnaireResponse that are not a code, number, quantity, date or reference (text, URIs), the
+ * query of a Bundle's and an entry's {@code link} URLs (a search), a note's {@code authorString},
+ * a Coverage's {@code subscriberId}
  * and {@code dependent}, a Device's {@code serialNumber}, {@code udiCarrier}, {@code url} and
  * {@code contact}, an Account's {@code name}, an AuditEvent's user ({@code agent.name},
  * {@code agent.altId}), network address ({@code agent.network.address}) and the entity's
@@ -24,8 +28,8 @@ import java.util.function.UnaryOperator;
  * read (the {@code data} of a Binary, an Attachment or a Signature; a SampledData's stays); of
  * every Attachment ({@code attachment}, {@code presentedForm}, {@code ...Attachment}, a Media's
  * {@code content}) all but its content type, language, size and creation date (so its
- * {@code url}, {@code title} and {@code hash}); an accident's {@code locationAddress} cut to state
- * and country; for a Location (which may be the patient's home) its {@code name}, {@code alias},
+ * {@code url}, {@code title} and {@code hash}); addresses as choice values (an accident's
+ * {@code locationAddress}, a {@code valueAddress}) cut to state and country; for a Location (which may be the patient's home) its {@code name}, {@code alias},
  * {@code description} and {@code position}, its address cut to state and country; ages
  * ({@code onsetAge}, {@code valueAge}, ...) of 90 years or more given as {@code >=} 90 years, and
  * the value of ages in a unit it cannot read; for people (Patient, RelatedPerson, Person,
@@ -110,9 +114,9 @@ public final class FhirDeidentifier {
    * @param pseudonymize maps a Patient id to the pseudonym to use instead
    * @throws MalformedEncodingException if the input is not a FHIR JSON object, or if a field this
    *     class rewrites or judges by its text (a resource type, a Patient's id, a person's birth or
-   *     death date, an address's state or country, a reference, full URL, request URL, response
+   *     death date, an address's state or country, a reference, full URL, request or link URL, response
    *     location or extension URL) is not the JSON string FHIR defines, if an extension list, an
-   *     extension, an Attachment, an Age or a Location's address is not the JSON array or object
+   *     extension, an Attachment, an Age or an address is not the JSON array or object
    *     FHIR defines, or an Age's value not a number: it would pass unread
    */
   public static byte[] deidentify(byte[] fhirJson, UnaryOperator<String> pseudonymize) {
@@ -171,8 +175,8 @@ public final class FhirDeidentifier {
     for (Map.Entry<String, Object> e : r.entrySet()) {
       String k = e.getKey();
       Object v = e.getValue();
-      if (identifierKey(k) || k.equals("telecom") || k.equals("photo") || DROPPED_MEMBERS.contains(type + "." + k)
-          || unreadable(k, v, r) || (k.startsWith("_") && personDate(type, k.substring(1)))) {
+      if (dropped(k, v, r) || DROPPED_MEMBERS.contains(type + "." + k)
+          || (k.startsWith("_") && personDate(type, k.substring(1)))) {
         continue; // a person's date's primitive extensions (a birth time) go with its day
       }
       if (person && (k.equals("name") || k.equals("contact"))) {
@@ -181,9 +185,6 @@ public final class FhirDeidentifier {
       if (relative && (k.equals("name") || k.equals("bornString") || k.equals("bornPeriod")
           || k.equals("deceasedString"))) {
         continue; // the relative's name, and dates this class cannot cut to the year
-      }
-      if (k.equals("text") && v instanceof Map<?, ?> tm && tm.containsKey("div")) {
-        continue;
       }
       if (personDate(type, k)) {
         String s = string(v, k);
@@ -276,6 +277,11 @@ public final class FhirDeidentifier {
       v = attachment(v);
     } else if (key.endsWith("Age")) {
       v = age(v);
+    } else if (key.endsWith("Address")) {
+      if (!(v instanceof Map<?, ?> a)) {
+        throw new MalformedEncodingException("an Address must be a JSON object");
+      }
+      v = coarseAddress(a); // an accident's locationAddress (often the patient's home), a valueAddress
     }
     if (v instanceof Map<?, ?> m0) {
       Map<String, Object> m = (Map<String, Object>) m0;
@@ -291,22 +297,16 @@ public final class FhirDeidentifier {
         if (personRef && k.equals("display")) {
           continue;
         }
-        if (identifierKey(k) || k.equals("telecom") || (key.equals("note") && k.equals("authorString"))
-            || DROPPED_NESTED.contains(key + "." + k) || unreadable(k, x, m)) {
-          continue;
-        }
-        if (key.equals("accident") && k.equals("locationAddress")) {
-          if (!(x instanceof Map<?, ?> a)) {
-            throw new MalformedEncodingException("an accident's locationAddress must be a JSON object");
-          }
-          out.put(k, coarseAddress(a)); // a Claim's or ExplanationOfBenefit's, often the patient's home
-          continue;
+        if (dropped(k, x, m) || (key.equals("note") && k.equals("authorString"))
+            || DROPPED_NESTED.contains(key + "." + k)
+            || (key.equals("answer") && k.startsWith("value") && !CODED_VALUE_KEYS.contains(k))) {
+          continue; // an answer of text or a URI may be the patient's name, phone or homepage
         }
         if (key.equals("request") && k.equals("ifNoneExist")) {
           continue; // a search, such as identifier=<system>|<MRN>
         }
-        if (key.equals("request") && k.equals("url")) {
-          String s = string(x, "a request's url");
+        if ((key.equals("request") || key.equals("link")) && k.equals("url")) {
+          String s = string(x, "a request's or link's url"); // a searchset's link holds the search
           int q = s.indexOf('?');
           out.put(k, rewriteReference(q < 0 ? s : s.substring(0, q), pz, refs));
           continue;
@@ -445,6 +445,20 @@ public final class FhirDeidentifier {
     out.put("system", UCUM);
     out.put("code", "a");
     return out;
+  }
+
+  /**
+   * Whether member {@code k}, holding {@code x}, of {@code owner} goes wherever it stands: an
+   * identifier, {@code telecom}, {@code photo}, a DICOM {@code uid} (an imaging study's series and
+   * instances), a name or contact point as a choice value ({@code valueHumanName},
+   * {@code valueContactPoint}), a narrative ({@code text} with a {@code div}: a resource's, a
+   * document section's), base64 content it cannot read.
+   */
+  private static boolean dropped(String k, Object x, Map<?, ?> owner) {
+    return identifierKey(k) || k.equals("telecom") || k.equals("photo") || k.equals("uid")
+        || k.endsWith("HumanName") || k.endsWith("ContactPoint")
+        || (k.equals("text") && x instanceof Map<?, ?> narrative && narrative.containsKey("div"))
+        || unreadable(k, x, owner);
   }
 
   /**
