@@ -31,8 +31,11 @@ import java.util.function.UnaryOperator;
  * {@code url}, {@code title} and {@code hash}); addresses as choice values (an accident's
  * {@code locationAddress}, a {@code valueAddress}) cut to state and country; for a Location (which may be the patient's home) its {@code name}, {@code alias},
  * {@code description} and {@code position}, its address cut to state and country; ages
- * ({@code onsetAge}, {@code valueAge}, ...) of 90 years or more given as {@code >=} 90 years, and
- * the value of ages in a unit it cannot read; for people (Patient, RelatedPerson, Person,
+ * ({@code onsetAge}, {@code valueAge}, ..., and the {@code valueQuantity} of an Observation or
+ * component of the patient's age by LOINC code) of 90 years or more given as {@code >=} 90 years,
+ * the value of ages in a unit it cannot read, a relative's {@code ageString}, the bounds of 90
+ * years or more of age ranges ({@code ageRange}, {@code onsetRange}, ...: a low bound becomes 90
+ * years, the high one goes); an Observation of the birth date (LOINC 21112-8) cut to the year; for people (Patient, RelatedPerson, Person,
  * Practitioner) also {@code name} and {@code contact}, addresses cut to state and country,
  * {@code birthDate} and {@code deceasedDateTime} cut to the year (their primitive extensions, such
  * as a birth time, dropped); for a
@@ -96,6 +99,11 @@ public final class FhirDeidentifier {
       Map.entry("days", new java.math.BigDecimal("365.25")), Map.entry("h", java.math.BigDecimal.valueOf(8766)),
       Map.entry("min", java.math.BigDecimal.valueOf(525960)));
   private static final java.math.BigDecimal NINETY = java.math.BigDecimal.valueOf(90);
+  /** Ranges that may be ages: a relative's age or death, a condition's onset or abatement. */
+  private static final Set<String> AGE_RANGES = Set.of("ageRange", "deceasedRange", "onsetRange", "abatementRange");
+  /** LOINC codes of observations of the patient's age (a quantity) and of the birth date. */
+  private static final Set<String> AGE_CODES = Set.of("30525-0", "21612-7", "29553-5");
+  private static final String BIRTH_DATE_CODE = "21112-8";
 
   private FhirDeidentifier() {}
 
@@ -172,9 +180,14 @@ public final class FhirDeidentifier {
     boolean person = PEOPLE.contains(type);
     boolean relative = type.equals("FamilyMemberHistory");
     Map<String, Object> out = new LinkedHashMap<>();
+    String observed = observed(r);
     for (Map.Entry<String, Object> e : r.entrySet()) {
       String k = e.getKey();
       Object v = e.getValue();
+      if (observed != null && (k.startsWith("value") || k.startsWith("_value"))) {
+        putObserved(out, observed, k, v, pz, refs);
+        continue;
+      }
       if (dropped(k, v, r) || DROPPED_MEMBERS.contains(type + "." + k)
           || (k.startsWith("_") && personDate(type, k.substring(1)))) {
         continue; // a person's date's primitive extensions (a birth time) go with its day
@@ -277,6 +290,8 @@ public final class FhirDeidentifier {
       v = attachment(v);
     } else if (key.endsWith("Age")) {
       v = age(v);
+    } else if (AGE_RANGES.contains(key)) {
+      v = ageRange(v);
     } else if (key.endsWith("Address")) {
       if (!(v instanceof Map<?, ?> a)) {
         throw new MalformedEncodingException("an Address must be a JSON object");
@@ -291,9 +306,14 @@ public final class FhirDeidentifier {
       }
       Map<String, Object> out = new LinkedHashMap<>();
       boolean personRef = namesPerson(m, refs);
+      String observed = observed(m);
       for (Map.Entry<String, Object> e : m.entrySet()) {
         String k = e.getKey();
         Object x = e.getValue();
+        if (observed != null && (k.startsWith("value") || k.startsWith("_value"))) {
+          putObserved(out, observed, k, x, pz, refs); // an observation's component
+          continue;
+        }
         if (personRef && k.equals("display")) {
           continue;
         }
@@ -378,6 +398,75 @@ public final class FhirDeidentifier {
   }
 
   /**
+   * What observation (or component) {@code m} observes, by a LOINC code of its {@code code}: the
+   * patient's age ({@code "age"}), the birth date ({@code "birth"}), or something else (null).
+   */
+  private static String observed(Map<?, ?> m) {
+    if (m.get("code") instanceof Map<?, ?> code && code.get("coding") instanceof List<?> codings) {
+      for (Object c : codings) {
+        if (c instanceof Map<?, ?> coding && "http://loinc.org".equals(coding.get("system"))
+            && coding.get("code") instanceof String loinc) {
+          if (AGE_CODES.contains(loinc)) {
+            return "age";
+          }
+          if (loinc.equals(BIRTH_DATE_CODE)) {
+            return "birth";
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Puts value member {@code k} of an observation of the patient's age or birth date into
+   * {@code out}, generalised: an age's {@code valueQuantity} as an Age, a birth date's
+   * {@code valueDateTime} or {@code valueDate} cut to the year; any other value (text, a period, a
+   * number without unit) and the values' primitive extensions go.
+   */
+  private static void putObserved(Map<String, Object> out, String observed, String k, Object x,
+      UnaryOperator<String> pz, Refs refs) {
+    if (observed.equals("age") && k.equals("valueQuantity")) {
+      out.put(k, value("valueAge", x, pz, refs));
+    } else if (observed.equals("birth") && (k.equals("valueDateTime") || k.equals("valueDate"))) {
+      String s = string(x, "an observed birth date");
+      out.put(k, s.length() >= 4 ? s.substring(0, 4) : s);
+    }
+  }
+
+  /**
+   * Range {@code v}, which may be an age, as HIPAA Safe Harbor allows it: a bound of 90 years or
+   * more goes (a low bound becomes 90 years, the high bound goes with it); a bound in a unit this
+   * class cannot read loses its value.
+   *
+   * @throws MalformedEncodingException if it or a bound is not an object, or a bound's value not a
+   *     number
+   */
+  private static Map<?, ?> ageRange(Object v) {
+    if (!(v instanceof Map<?, ?> m)) {
+      throw new MalformedEncodingException("a Range must be a JSON object");
+    }
+    Map<Object, Object> out = new LinkedHashMap<>(m);
+    for (String bound : List.of("high", "low")) {
+      if (!m.containsKey(bound)) {
+        continue;
+      }
+      Map<?, ?> a = age(m.get(bound));
+      if (a.containsKey("comparator") && !(m.get(bound) instanceof Map<?, ?> b && b.containsKey("comparator"))) {
+        out.remove("high"); // 90 years or more: no upper bound
+        if (bound.equals("low")) {
+          Map<Object, Object> low = new LinkedHashMap<>(a);
+          low.remove("comparator"); // a Range's bounds have none
+          out.put("low", low);
+        }
+      } else if (a != m.get(bound)) {
+        out.put(bound, a);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Whether a member named {@code k} is an Attachment (or a list of them): a document's
    * {@code attachment}, a report's {@code presentedForm}, and every {@code ...Attachment} choice
    * ({@code valueAttachment}, {@code contentAttachment}, {@code sourceAttachment}). A Media's
@@ -449,13 +538,14 @@ public final class FhirDeidentifier {
 
   /**
    * Whether member {@code k}, holding {@code x}, of {@code owner} goes wherever it stands: an
-   * identifier, {@code telecom}, {@code photo}, a DICOM {@code uid} (an imaging study's series and
+   * identifier, {@code telecom}, {@code photo}, a relative's {@code ageString} (an age it cannot
+   * read), a DICOM {@code uid} (an imaging study's series and
    * instances), a name or contact point as a choice value ({@code valueHumanName},
    * {@code valueContactPoint}), a narrative ({@code text} with a {@code div}: a resource's, a
    * document section's), base64 content it cannot read.
    */
   private static boolean dropped(String k, Object x, Map<?, ?> owner) {
-    return identifierKey(k) || k.equals("telecom") || k.equals("photo") || k.equals("uid")
+    return identifierKey(k) || k.equals("telecom") || k.equals("photo") || k.equals("uid") || k.equals("ageString")
         || k.endsWith("HumanName") || k.endsWith("ContactPoint")
         || (k.equals("text") && x instanceof Map<?, ?> narrative && narrative.containsKey("div"))
         || unreadable(k, x, owner);

@@ -664,6 +664,40 @@ class FhirDeidentifierTest {
     copyKeeping(study, List.of("2.25.1187", "2.25.9931"), "\"code\":\"CT\"", "1.2.840.10008.5.1.4.1.1.2");
   }
 
+  /**
+   * Ages and birth dates in other shapes than an Age: an Observation of the patient's age (LOINC
+   * 30525-0) as a quantity of 93 years, a component of the age reported (21612-7) in months, an
+   * Observation of the birth date (21112-8) to the day, a relative's {@code ageString} and an
+   * {@code ageRange} from 92 to 95 years, a condition's {@code onsetRange} up to 95 years: each
+   * reached the copy exactly.
+   */
+  @Test
+  void agesAndBirthDatesInOtherShapesLeakNothing() throws Exception {
+    String ucum = "\"system\":\"http://unitsofmeasure.org\"";
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
+        + "\"http://loinc.org\",\"code\":\"30525-0\"}]},\"valueQuantity\":{\"value\":93,\"unit\":\"a\"," + ucum + ",\"code\":\"a\"},"
+        + "\"component\":[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"21612-7\"}]},"
+        + "\"valueQuantity\":{\"value\":1130,\"unit\":\"mo\"," + ucum + ",\"code\":\"mo\"}},"
+        + "{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"valueQuantity\":{\"value\":72}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
+        + "\"http://loinc.org\",\"code\":\"21112-8\"}]},\"valueDateTime\":\"1941-05-04\"}},"
+        + "{\"resource\":{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\",\"ageString\":\"ninety-three\","
+        + "\"condition\":[{\"onsetRange\":{\"low\":{\"value\":40,\"unit\":\"a\"},\"high\":{\"value\":95,\"unit\":\"a\"}}}]}},"
+        + "{\"resource\":{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\",\"ageRange\":{\"low\":"
+        + "{\"value\":92,\"unit\":\"a\"},\"high\":{\"value\":96,\"unit\":\"a\"}}}}]}";
+    String out = copy(bundle);
+    assertLeaksNothing(out, List.of("93", "1130", "05-04", "ninety", "95", "96", "92"));
+    JsonNode t = M.readTree(out);
+    String ninety = "{\"value\":90,\"comparator\":\">=\",\"unit\":\"a\"," + ucum + ",\"code\":\"a\"}";
+    assertEquals(ninety, t.at("/entry/0/resource/valueQuantity").toString());
+    assertEquals(ninety, t.at("/entry/0/resource/component/0/valueQuantity").toString());
+    assertEquals("{\"value\":72}", t.at("/entry/0/resource/component/1/valueQuantity").toString());
+    assertEquals("1941", t.at("/entry/1/resource/valueDateTime").asText());
+    assertEquals("{\"low\":{\"value\":40,\"unit\":\"a\"}}", t.at("/entry/2/resource/condition/0/onsetRange").toString());
+    assertEquals("{\"low\":{\"value\":90,\"unit\":\"a\"," + ucum + ",\"code\":\"a\"}}", t.at("/entry/3/resource/ageRange").toString());
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
