@@ -698,6 +698,21 @@ class FhirDeidentifierTest {
     assertEquals("{\"low\":{\"value\":90,\"unit\":\"a\"," + ucum + ",\"code\":\"a\"}}", t.at("/entry/3/resource/ageRange").toString());
   }
 
+  /**
+   * Names that resources give themselves after the patient: a CareTeam's {@code name} ("Peter
+   * James Chalmers care team", as in HL7's own example), a Group's {@code name} (a household), a
+   * List's {@code title}: each reached the copy.
+   */
+  @Test
+  void namesOfTeamsGroupsAndListsLeakNothing() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"CareTeam\",\"status\":\"active\",\"name\":\"Peter James Chalmers care team\"}},"
+        + "{\"resource\":{\"resourceType\":\"Group\",\"type\":\"person\",\"actual\":true,\"name\":\"Chalmers household\"}},"
+        + "{\"resource\":{\"resourceType\":\"List\",\"status\":\"current\",\"mode\":\"snapshot\","
+        + "\"title\":\"Medications of P. Chalmers\",\"code\":{\"text\":\"medication list\"}}}]}";
+    copyKeeping(bundle, List.of("Chalmers"), "\"actual\":true", "medication list", "snapshot");
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
