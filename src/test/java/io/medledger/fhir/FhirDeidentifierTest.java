@@ -420,6 +420,299 @@ class FhirDeidentifierTest {
     assertTrue(out.contains("cardiac pacemaker") && out.contains("L-2025-11"), "a lot is not one person's: " + out);
   }
 
+  /**
+   * An Attachment's {@code url}, {@code title} and {@code hash} (a document's, a photo's, a
+   * message's, a report's, a consent form's) name the patient or fingerprint the document; with
+   * {@code data} gone they still reached the copy. Its type, language, size and creation stay.
+   */
+  @Test
+  void attachmentsKeepOnlyTheirTypeLanguageSizeAndCreation() throws Exception {
+    String hash = "q83vEjRWeJq83vEjRWeJq83vEjQ=";
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"DocumentReference\",\"status\":\"current\",\"content\":[{\"attachment\":"
+        + "{\"contentType\":\"text/plain\",\"language\":\"de\",\"url\":\"https://ehr.example/docs/anna-mueller.pdf\","
+        + "\"title\":\"Arztbrief Anna Mueller\",\"size\":1234,\"hash\":\"" + hash + "\",\"creation\":\"2026-01-02\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Media\",\"status\":\"completed\",\"content\":{\"contentType\":\"image/jpeg\","
+        + "\"url\":\"https://pacs.example/photos/lena-vogt-face.jpg\",\"title\":\"Lena Vogt, face\"}}},"
+        + "{\"resource\":{\"resourceType\":\"Communication\",\"status\":\"completed\",\"payload\":[{\"contentAttachment\":"
+        + "{\"url\":\"https://portal.example/u/jonas.klein/scan.pdf\",\"title\":\"Jonas Klein ID card\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"component\":[{\"code\":{\"text\":\"ECG\"},"
+        + "\"valueAttachment\":{\"contentType\":\"application/pdf\",\"title\":\"ECG of Petra Lang\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"DiagnosticReport\",\"status\":\"final\",\"presentedForm\":[{\"title\":"
+        + "\"Report for Karl Bauer\",\"url\":\"Binary/karl-bauer-1948\"}]}},"
+        + "{\"resource\":{\"resourceType\":\"Consent\",\"status\":\"active\",\"sourceAttachment\":{\"title\":"
+        + "\"Consent signed by Eva Roth\"}}}]}";
+    String out = copy(bundle);
+    assertLeaksNothing(out, List.of("anna-mueller", "Anna Mueller", "lena-vogt", "Lena Vogt", "jonas.klein",
+        "Jonas Klein", "Petra Lang", "Karl Bauer", "karl-bauer", "Eva Roth", hash));
+    assertEquals("{\"contentType\":\"text/plain\",\"language\":\"de\",\"size\":1234,\"creation\":\"2026-01-02\"}",
+        M.readTree(out).get("entry").get(0).get("resource").get("content").get(0).get("attachment").toString());
+    assertTrue(out.contains("image/jpeg") && out.contains("application/pdf") && out.contains("ECG"), out);
+    assertThrows(MalformedEncodingException.class,
+        () -> copy("{\"resourceType\":\"Media\",\"content\":\"https://pacs.example/photos/lena-vogt-face.jpg\"}"));
+  }
+
+  /**
+   * Extensions whose value is text, a URL or a date of the person rather than a code or a
+   * number (a nickname, an emergency contact's name and homepage in a complex extension, a portal
+   * URL, a note in markdown, a local birth-time extension on {@code _birthDate}) reached the copy,
+   * and so did an extension given as an object instead of an array. Coded extensions stay.
+   */
+  @Test
+  void extensionsCarryingTextUrlsOrAPersonsDatesLeakNothing() throws Exception {
+    String patient = "{\"resourceType\":\"Patient\",\"id\":\"p\",\"birthDate\":\"1984-02-11\","
+        + "\"_birthDate\":{\"extension\":[{\"url\":\"http://example.org/fhir/birth-time\","
+        + "\"valueDateTime\":\"1984-02-11T08:15:00+01:00\"}]},\"extension\":["
+        + "{\"url\":\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex\",\"valueCode\":\"F\"},"
+        + "{\"url\":\"http://example.org/fhir/nickname\",\"valueString\":\"Annie\"},"
+        + "{\"url\":\"http://hl7.org/fhir/StructureDefinition/patient-nationality\",\"extension\":[{\"url\":\"code\","
+        + "\"valueCodeableConcept\":{\"coding\":[{\"system\":\"urn:iso:std:iso:3166\",\"code\":\"DE\"}]}}]},"
+        + "{\"url\":\"http://example.org/fhir/emergency\",\"extension\":[{\"url\":\"name\",\"valueString\":\"Klaus\"},"
+        + "{\"url\":\"homepage\",\"valueUrl\":\"https://kmueller.example\"}]},"
+        + "{\"url\":\"http://example.org/fhir/portal\",\"valueUri\":\"https://portal.example/users/amueller\"},"
+        + "{\"url\":\"http://example.org/fhir/note\",\"valueMarkdown\":\"lives alone above the bakery\"}]}";
+    String out = copyKeeping(patient, List.of("Annie", "Klaus", "kmueller", "amueller", "bakery", "02-11"),
+        "\"valueCode\":\"F\"", "urn:iso:std:iso:3166");
+    assertEquals("1984", M.readTree(out).get("birthDate").asText());
+    for (String bad : List.of("{\"url\":\"http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName\","
+        + "\"valueString\":\"Schmitz\"}", "[\"Schmitz\"]")) {
+      assertThrows(MalformedEncodingException.class,
+          () -> copy("{\"resourceType\":\"Observation\",\"status\":\"final\",\"extension\":" + bad + "}"), bad);
+    }
+  }
+
+  /**
+   * The patient's home as a Location (its name, alias and description naming the family, its
+   * street address, its latitude and longitude), the display of references to it, and a
+   * geolocation extension: each reached the copy. Its kind and the state stay.
+   */
+  @Test
+  void thePatientsHomeAsALocationLeaksNoPlaceOrName() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"fullUrl\":\"urn:uuid:loc-home\",\"resource\":{\"resourceType\":\"Location\",\"id\":\"home-1\","
+        + "\"status\":\"active\",\"name\":\"Home of John Smith\",\"alias\":[\"Smith residence\"],"
+        + "\"description\":\"flat of the Smiths\",\"type\":[{\"coding\":[{\"system\":"
+        + "\"http://terminology.hl7.org/CodeSystem/v3-RoleCode\",\"code\":\"PTRES\"}]}],\"address\":{\"line\":"
+        + "[\"Lindenweg 17\"],\"city\":\"Bruehl\",\"postalCode\":\"50321\",\"state\":\"NRW\",\"country\":\"DE\"},"
+        + "\"position\":{\"longitude\":6.8831,\"latitude\":50.8283}}},"
+        + "{\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"subject\":{\"reference\":\"Patient/p\"},"
+        + "\"contained\":[{\"resourceType\":\"Location\",\"id\":\"l\",\"name\":\"Smith farm\"}],"
+        + "\"location\":[{\"location\":{\"reference\":\"Location/home-1\",\"display\":\"Home of J. Smith\"}},"
+        + "{\"location\":{\"reference\":\"urn:uuid:loc-home\",\"display\":\"Smith home\"}},"
+        + "{\"location\":{\"reference\":\"#l\",\"display\":\"Smith farm\"}}],"
+        + "\"extension\":[{\"url\":\"http://hl7.org/fhir/StructureDefinition/geolocation\",\"extension\":["
+        + "{\"url\":\"latitude\",\"valueDecimal\":50.8283},{\"url\":\"longitude\",\"valueDecimal\":6.8831}]}]}}]}";
+    String out = copy(bundle);
+    assertLeaksNothing(out, List.of("Smith", "Lindenweg", "Bruehl", "50321", "6.8831", "50.8283"));
+    JsonNode loc = M.readTree(out).get("entry").get(0).get("resource");
+    assertEquals("{\"state\":\"NRW\",\"country\":\"DE\"}", loc.get("address").toString());
+    assertTrue(out.contains("PTRES") && out.contains("finished") && out.contains("Location/home-1"), out);
+  }
+
+  /**
+   * Ages over 89 (HIPAA Safe Harbor groups them as 90 or older): a condition's onset at 93, a
+   * relative's age in months, an age extension; each reached the copy exactly. An age in a unit
+   * the de-identifier cannot read loses its value; ages up to 89 stay.
+   */
+  @Test
+  void agesOverEightyNineAreGivenAsNinetyOrOlder() throws Exception {
+    String ucum = "\"system\":\"http://unitsofmeasure.org\"";
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Condition\",\"onsetAge\":{\"value\":93,\"unit\":\"years\"," + ucum
+        + ",\"code\":\"a\"},\"abatementAge\":{\"value\":45.5,\"unit\":\"a\"," + ucum + ",\"code\":\"a\"}}},"
+        + "{\"resource\":{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\",\"ageAge\":{\"value\":1130,"
+        + "\"unit\":\"months\"," + ucum + ",\"code\":\"mo\"},\"condition\":[{\"onsetAge\":{\"value\":91.5,\"unit\":\"yr\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"extension\":[{\"url\":"
+        + "\"http://example.org/fhir/age\",\"valueAge\":{\"value\":97,\"unit\":\"a\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Condition\",\"onsetAge\":{\"value\":95,\"unit\":\"Jahre\"}}}]}";
+    JsonNode t = M.readTree(copy(bundle));
+    String ninety = "{\"value\":90,\"comparator\":\">=\",\"unit\":\"a\"," + ucum + ",\"code\":\"a\"}";
+    assertEquals(ninety, t.at("/entry/0/resource/onsetAge").toString());
+    assertEquals("{\"value\":45.5,\"unit\":\"a\"," + ucum + ",\"code\":\"a\"}", t.at("/entry/0/resource/abatementAge").toString());
+    assertEquals(ninety, t.at("/entry/1/resource/ageAge").toString());
+    assertEquals(ninety, t.at("/entry/1/resource/condition/0/onsetAge").toString());
+    assertEquals(ninety, t.at("/entry/2/resource/extension/0/valueAge").toString());
+    assertEquals("{\"unit\":\"Jahre\"}", t.at("/entry/3/resource/onsetAge").toString());
+  }
+
+  /**
+   * An AuditEvent of the patient's portal login names the user ({@code agent.name},
+   * {@code agent.altId}), gives the IP address ({@code agent.network.address}), and the entity
+   * read by name, description, search ({@code query}, base64) and details (the MRN): each reached
+   * the copy.
+   */
+  @Test
+  void anAuditEventNamesNoUserAddressOrSearch() throws Exception {
+    String mrn = "MRN-K-88213";
+    String query = java.util.Base64.getEncoder().encodeToString(("Patient?identifier=" + mrn).getBytes(StandardCharsets.UTF_8));
+    String audit = "{\"resourceType\":\"AuditEvent\",\"type\":{\"system\":"
+        + "\"http://terminology.hl7.org/CodeSystem/audit-event-type\",\"code\":\"rest\"},\"recorded\":\"2026-03-01T10:00:00Z\","
+        + "\"agent\":[{\"who\":{\"reference\":\"Patient/p\"},\"name\":\"Anna Mueller\",\"altId\":\"amueller@portal\","
+        + "\"requestor\":true,\"network\":{\"address\":\"203.0.113.47\",\"type\":\"2\"}}],"
+        + "\"source\":{\"observer\":{\"reference\":\"Device/portal\"}},"
+        + "\"entity\":[{\"what\":{\"reference\":\"Patient/p\"},\"name\":\"Anna Mueller\",\"description\":\"chart of A. Mueller\","
+        + "\"query\":\"" + query + "\",\"detail\":[{\"type\":\"mrn\",\"valueString\":\"" + mrn + "\"}]}]}";
+    copyKeeping(audit, List.of("Mueller", "amueller", "203.0.113.47", query, mrn),
+        "rest", "2026-03-01T10:00:00Z", "\"requestor\":true");
+  }
+
+  /**
+   * Numbers of one person outside identifiers: an Account's name (holder and account number), a
+   * home device's network address ({@code Device.url}) and contact, a Coverage's dependent number,
+   * and the prior-authorization numbers of claims: each reached the copy.
+   */
+  @Test
+  void accountDeviceAndInsuranceNumbersLeakNothing() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Account\",\"status\":\"active\",\"name\":\"A. Mueller acct 4471-2201\"}},"
+        + "{\"resource\":{\"resourceType\":\"Device\",\"status\":\"active\",\"url\":\"http://192.0.2.15:8080/pump\","
+        + "\"contact\":[{\"system\":\"phone\",\"value\":\"+49 221 555 0199\"}],\"type\":{\"text\":\"insulin pump\"}}},"
+        + "{\"resource\":{\"resourceType\":\"Coverage\",\"status\":\"active\",\"dependent\":\"DEP-3310\"}},"
+        + "{\"resource\":{\"resourceType\":\"Claim\",\"status\":\"active\",\"insurance\":[{\"sequence\":1,\"focal\":true,"
+        + "\"preAuthRef\":[\"PA-77120\"]}]}},"
+        + "{\"resource\":{\"resourceType\":\"ClaimResponse\",\"status\":\"active\",\"preAuthRef\":\"PA-88231\"}},"
+        + "{\"resource\":{\"resourceType\":\"ExplanationOfBenefit\",\"status\":\"active\",\"preAuthRef\":[\"PA-99120\"],"
+        + "\"insurance\":[{\"focal\":true,\"preAuthRef\":[\"PA-99121\"]}]}}]}";
+    copyKeeping(bundle, List.of("4471-2201", "192.0.2.15", "555 0199", "DEP-3310", "PA-77120", "PA-88231",
+        "PA-99120", "PA-99121"), "insulin pump", "\"focal\":true");
+  }
+
+  /**
+   * A FHIR document's sections carry narratives ({@code Composition.section.text.div}, nested
+   * sections too) that tell the patient's name, birth date and street: only a resource's own
+   * narrative went, so the sections' reached the copy. A concept's {@code text} (a string) stays.
+   */
+  @Test
+  void narrativesOfSectionsLeakNothing() throws Exception {
+    String div = "<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">";
+    String composition = "{\"resourceType\":\"Composition\",\"status\":\"final\",\"type\":{\"text\":\"discharge summary\"},"
+        + "\"subject\":{\"reference\":\"Patient/p\"},\"date\":\"2026-02-03\",\"title\":\"Discharge summary\","
+        + "\"section\":[{\"title\":\"Social history\",\"code\":{\"text\":\"social history\"},\"text\":{\"status\":"
+        + "\"generated\",\"div\":\"" + div + "Anna Mueller, born 11.02.1984, lives at Lindenweg 17</div>\"},"
+        + "\"section\":[{\"title\":\"Contacts\",\"text\":{\"status\":\"additional\",\"div\":\"" + div
+        + "Daughter Greta Mueller, +49 221 555 0199</div>\"}}]}]}";
+    copyKeeping(composition, List.of("Mueller", "11.02.1984", "Lindenweg", "555 0199"),
+        "social history", "Social history", "Contacts");
+  }
+
+  /**
+   * A searchset Bundle's links ({@code Bundle.link.url}, {@code entry.link.url}) carry the search
+   * that found the patient: the name, birth date and MRN in the query reached the copy. The query
+   * goes; a Patient id in the path is pseudonymized.
+   */
+  @Test
+  void theSearchInABundlesLinksLeaksNothing() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"link\":[{\"relation\":\"self\",\"url\":"
+        + "\"https://ehr.example/fhir/Patient?family=Mueller&birthdate=1984-02-11&identifier=MRN-K-88213\"}],"
+        + "\"entry\":[{\"link\":[{\"relation\":\"alternate\",\"url\":\"https://ehr.example/fhir/Patient/pat-77123"
+        + "?_format=json&name=Mueller\"}],\"fullUrl\":\"https://ehr.example/fhir/Patient/pat-77123\","
+        + "\"resource\":{\"resourceType\":\"Patient\",\"id\":\"pat-77123\"},\"search\":{\"mode\":\"match\"}}]}";
+    String out = copy(bundle);
+    assertLeaksNothing(out, List.of("Mueller", "1984-02-11", "MRN-K-88213", "\"pat-77123", "/pat-77123"));
+    JsonNode t = M.readTree(out);
+    assertEquals("https://ehr.example/fhir/Patient", t.at("/link/0/url").asText());
+    assertEquals("https://ehr.example/fhir/Patient/PZpat-77123", t.at("/entry/0/link/0/url").asText());
+  }
+
+  /**
+   * Names, contact points and addresses as choice values outside extensions (an operation's
+   * {@code Parameters}, a Task's input and output): {@code valueHumanName},
+   * {@code valueContactPoint} and {@code valueAddress} reached the copy whole.
+   */
+  @Test
+  void namesContactsAndAddressesAsChoiceValuesLeakNothing() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"name\",\"valueHumanName\":"
+        + "{\"family\":\"Mueller\",\"given\":[\"Anna\"]}},{\"name\":\"phone\",\"valueContactPoint\":{\"system\":\"phone\","
+        + "\"value\":\"+49 221 555 0199\"}},{\"name\":\"address\",\"valueAddress\":{\"line\":[\"Lindenweg 17\"],"
+        + "\"city\":\"Bruehl\",\"postalCode\":\"50321\",\"state\":\"NRW\",\"country\":\"DE\"}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Task\",\"status\":\"requested\",\"intent\":\"order\",\"output\":[{\"type\":"
+        + "{\"text\":\"new address\"},\"valueAddress\":{\"line\":[\"Rosenstr. 4\"],\"city\":\"Hürth\",\"state\":\"NRW\"}}]}}]}";
+    String out = copyKeeping(bundle, List.of("Mueller", "Anna", "555 0199", "Lindenweg", "Bruehl", "50321", "Rosenstr",
+        "Hürth"), "new address");
+    assertEquals("{\"state\":\"NRW\",\"country\":\"DE\"}",
+        M.readTree(out).at("/entry/0/resource/parameter/2/valueAddress").toString());
+  }
+
+  /**
+   * An intake questionnaire's answers give the patient's name, phone, email and homepage as
+   * {@code valueString} and {@code valueUri}: they reached the copy. Coded and numeric answers,
+   * and nested items, stay.
+   */
+  @Test
+  void questionnaireAnswersOfTextLeakNothing() throws Exception {
+    String qr = "{\"resourceType\":\"QuestionnaireResponse\",\"status\":\"completed\",\"item\":["
+        + "{\"linkId\":\"1\",\"text\":\"Your name\",\"answer\":[{\"valueString\":\"Anna Mueller\"}]},"
+        + "{\"linkId\":\"2\",\"text\":\"Phone\",\"answer\":[{\"valueString\":\"+49 221 555 0199\"}]},"
+        + "{\"linkId\":\"3\",\"text\":\"Homepage\",\"answer\":[{\"valueUri\":\"https://amueller.example\"}]},"
+        + "{\"linkId\":\"4\",\"text\":\"Smoker\",\"answer\":[{\"valueBoolean\":false,\"item\":[{\"linkId\":\"4.1\","
+        + "\"text\":\"Pack years\",\"answer\":[{\"valueDecimal\":0}]}]}]},"
+        + "{\"linkId\":\"5\",\"text\":\"Pain\",\"answer\":[{\"valueCoding\":{\"code\":\"LA6752-5\",\"display\":\"Mild\"}}]}]}";
+    copyKeeping(qr, List.of("Mueller", "555 0199", "amueller"), "\"valueBoolean\":false", "Pack years", "LA6752-5");
+  }
+
+  /**
+   * An imaging study's DICOM UIDs (study, series and instance) are unique numbers that link the
+   * copy back to the images in the hospital's archive: they reached the copy.
+   */
+  @Test
+  void anImagingStudysUidsLeakNothing() throws Exception {
+    String study = "{\"resourceType\":\"ImagingStudy\",\"status\":\"available\",\"subject\":{\"reference\":\"Patient/p\"},"
+        + "\"series\":[{\"uid\":\"2.25.1187\",\"number\":1,\"modality\":{\"system\":\"http://dicom.nema.org/resources/"
+        + "ontology/DCM\",\"code\":\"CT\"},\"instance\":[{\"uid\":\"2.25.9931\",\"sopClass\":{\"code\":\"1.2.840.10008.5.1.4.1.1.2\"},"
+        + "\"number\":1}]}]}";
+    copyKeeping(study, List.of("2.25.1187", "2.25.9931"), "\"code\":\"CT\"", "1.2.840.10008.5.1.4.1.1.2");
+  }
+
+  /**
+   * Ages and birth dates in other shapes than an Age: an Observation of the patient's age (LOINC
+   * 30525-0) as a quantity of 93 years, a component of the age reported (21612-7) in months, an
+   * Observation of the birth date (21112-8) to the day, a relative's {@code ageString} and an
+   * {@code ageRange} from 92 to 95 years, a condition's {@code onsetRange} up to 95 years: each
+   * reached the copy exactly.
+   */
+  @Test
+  void agesAndBirthDatesInOtherShapesLeakNothing() throws Exception {
+    String ucum = "\"system\":\"http://unitsofmeasure.org\"";
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
+        + "\"http://loinc.org\",\"code\":\"30525-0\"}]},\"valueQuantity\":{\"value\":93,\"unit\":\"a\"," + ucum + ",\"code\":\"a\"},"
+        + "\"component\":[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"21612-7\"}]},"
+        + "\"valueQuantity\":{\"value\":1130,\"unit\":\"mo\"," + ucum + ",\"code\":\"mo\"}},"
+        + "{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"valueQuantity\":{\"value\":72}}]}},"
+        + "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
+        + "\"http://loinc.org\",\"code\":\"21112-8\"}]},\"valueDateTime\":\"1941-05-04\"}},"
+        + "{\"resource\":{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\",\"ageString\":\"ninety-three\","
+        + "\"condition\":[{\"onsetRange\":{\"low\":{\"value\":40,\"unit\":\"a\"},\"high\":{\"value\":95,\"unit\":\"a\"}}}]}},"
+        + "{\"resource\":{\"resourceType\":\"FamilyMemberHistory\",\"status\":\"completed\",\"ageRange\":{\"low\":"
+        + "{\"value\":92,\"unit\":\"a\"},\"high\":{\"value\":96,\"unit\":\"a\"}}}}]}";
+    String out = copy(bundle);
+    assertLeaksNothing(out, List.of("93", "1130", "05-04", "ninety", "95", "96", "92"));
+    JsonNode t = M.readTree(out);
+    String ninety = "{\"value\":90,\"comparator\":\">=\",\"unit\":\"a\"," + ucum + ",\"code\":\"a\"}";
+    assertEquals(ninety, t.at("/entry/0/resource/valueQuantity").toString());
+    assertEquals(ninety, t.at("/entry/0/resource/component/0/valueQuantity").toString());
+    assertEquals("{\"value\":72}", t.at("/entry/0/resource/component/1/valueQuantity").toString());
+    assertEquals("1941", t.at("/entry/1/resource/valueDateTime").asText());
+    assertEquals("{\"low\":{\"value\":40,\"unit\":\"a\"}}", t.at("/entry/2/resource/condition/0/onsetRange").toString());
+    assertEquals("{\"low\":{\"value\":90,\"unit\":\"a\"," + ucum + ",\"code\":\"a\"}}", t.at("/entry/3/resource/ageRange").toString());
+  }
+
+  /**
+   * Names that resources give themselves after the patient: a CareTeam's {@code name} ("Peter
+   * James Chalmers care team", as in HL7's own example), a Group's {@code name} (a household), a
+   * List's {@code title}: each reached the copy.
+   */
+  @Test
+  void namesOfTeamsGroupsAndListsLeakNothing() throws Exception {
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+        + "{\"resource\":{\"resourceType\":\"CareTeam\",\"status\":\"active\",\"name\":\"Peter James Chalmers care team\"}},"
+        + "{\"resource\":{\"resourceType\":\"Group\",\"type\":\"person\",\"actual\":true,\"name\":\"Chalmers household\"}},"
+        + "{\"resource\":{\"resourceType\":\"List\",\"status\":\"current\",\"mode\":\"snapshot\","
+        + "\"title\":\"Medications of P. Chalmers\",\"code\":{\"text\":\"medication list\"}}}]}";
+    copyKeeping(bundle, List.of("Chalmers"), "\"actual\":true", "medication list", "snapshot");
+  }
+
   /** Hostile shapes: each is refused as malformed or passes through unchanged, never hangs or throws otherwise. */
   @Test
   void hostileInputIsRefusedOrCopiedAsItIs() {
@@ -449,6 +742,16 @@ class FhirDeidentifierTest {
   private static String copy(String json) {
     return new String(FhirDeidentifier.deidentify(json.getBytes(StandardCharsets.UTF_8), id -> "PZ" + id),
         StandardCharsets.UTF_8);
+  }
+
+  /** The copy of {@code json}, checked to hold none of {@code secrets} and each of {@code kept}. */
+  private static String copyKeeping(String json, List<String> secrets, String... kept) {
+    String out = copy(json);
+    assertLeaksNothing(out, secrets);
+    for (String k : kept) {
+      assertTrue(out.contains(k), k + " is missing from the copy: " + out);
+    }
+    return out;
   }
 
   private static void assertLeaksNothing(String copy, List<String> secrets) {
