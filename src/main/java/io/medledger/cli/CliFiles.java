@@ -54,10 +54,17 @@ final class CliFiles {
     }
   }
 
-  /** Writes {@code data} to {@code file} (created 0600); an existing file only with {@code force}. */
+  /**
+   * Writes {@code data} to {@code file}, created 0600; an existing file only with {@code force}, and
+   * then replaced by a new 0600 file (never rewritten in place, which would keep its mode).
+   */
   static void write(Path file, byte[] data, boolean force) throws IOException {
+    if (force) {
+      PrivateFiles.replace(file, data);
+      return;
+    }
     try {
-      PrivateFiles.write(file, data, force);
+      PrivateFiles.write(file, data, false);
     } catch (FileAlreadyExistsException e) {
       throw new CliException(file + " already exists; pass --force to overwrite it");
     }

@@ -3,10 +3,12 @@ package io.medledger.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
@@ -72,11 +74,41 @@ public final class PrivateFiles {
   public static void write(Path file, byte[] data, boolean replace) throws IOException {
     OpenOption how = replace ? StandardOpenOption.CREATE : StandardOpenOption.CREATE_NEW;
     try (FileChannel ch = open(file, how, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer b = ByteBuffer.wrap(data);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
+      writeFully(ch, data);
     }
+  }
+
+  /**
+   * Writes {@code data} to {@code file}, replacing it if it exists: the bytes go to a new 0600 file
+   * of a random name in the same directory, are forced to disk, and that file is renamed over
+   * {@code file}; then the directory is synced. So the result is owner-only whatever the mode of the
+   * file it replaces, nothing else ever reads a half-written file, and a crash leaves the old file
+   * or the new one.
+   */
+  public static void replace(Path file, byte[] data) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    String prefix = "." + file.getFileName() + ".";
+    Path tmp = posix(dir) ? Files.createTempFile(dir, prefix, ".tmp", FILE) : Files.createTempFile(dir, prefix, ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        writeFully(ch, data);
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    Fsync.directory(dir);
+  }
+
+  private static void writeFully(FileChannel ch, byte[] data) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(data);
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+    ch.force(true);
   }
 }

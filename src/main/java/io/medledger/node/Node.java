@@ -975,8 +975,9 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Stops consensus and the transport (when owned), fails pending submissions with cause CLOSED
-   * (they may still become final on other nodes), and closes the ledger. Idempotent.
+   * Stops consensus and the transport (when owned), wipes the key fragments a federation server's
+   * proxy holds, fails pending submissions with cause CLOSED (they may still become final on other
+   * nodes), and closes the ledger. The node's keys are left as they are. Idempotent.
    */
   @Override
   public synchronized void close() {
@@ -986,6 +987,9 @@ public final class Node implements AutoCloseable {
     closed = true;
     sweeper.shutdownNow();
     driver.close();
+    if (proxy != null) {
+      proxy.close(); // the decrypted key fragments: wiped, not left to the garbage collector
+    }
     for (AutoCloseable c : closeables) {
       try {
         c.close();

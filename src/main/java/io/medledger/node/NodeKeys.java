@@ -8,6 +8,7 @@ import io.medledger.internal.Json;
 import io.medledger.internal.node.ConfigObject;
 import io.medledger.internal.node.OwnerOnly;
 import io.medledger.internal.node.PassphraseSeal;
+import io.medledger.internal.node.SecretLine;
 import io.medledger.pre.EntropySource;
 import io.medledger.pre.SecretKey;
 import java.io.IOException;
@@ -226,7 +227,9 @@ public final class NodeKeys {
 
   /**
    * Reads the passphrase {@code source} names: an environment variable, or the first line of an
-   * owner-only file.
+   * owner-only file. A file's passphrase is returned in a fresh array, the caller's to wipe, with no
+   * other copy left on the heap (no {@code String}, every buffer wiped); an environment variable's
+   * stays a {@code String} in the process's environment whatever is done here.
    *
    * @throws NodeException with reason PASSPHRASE if it is unset, empty, unreadable, not a regular
    *     file (a named pipe, a directory, a device), not UTF-8, or the file is readable by group or others
@@ -245,28 +248,18 @@ public final class NodeKeys {
       if (p != null) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + p);
       }
-      byte[] raw;
-      try (var in = io.medledger.internal.BoundedInput.openRegularFile(f)) {
-        raw = in.readNBytes(4097);
-      }
-      if (raw.length > 4096) {
-        throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " is larger than 4 KiB");
-      }
+      char[] line;
       try {
-        io.medledger.internal.BoundedInput.checkUtf8(raw, "passphrase file " + f);
+        // no String of it: decoded leniently, every invalid byte would become U+FFFD, so random
+        // bytes would fold into few passphrases; hence strictly, as UTF-8
+        line = SecretLine.read(f, 4096, "passphrase file " + f);
       } catch (MalformedEncodingException e) {
-        Arrays.fill(raw, (byte) 0);
-        // decoded leniently, every invalid byte would become U+FFFD: random bytes would fold into few passphrases
         throw new NodeException(NodeException.Reason.PASSPHRASE, e.getMessage());
       }
-      String s = new String(raw, StandardCharsets.UTF_8);
-      Arrays.fill(raw, (byte) 0);
-      int nl = s.indexOf('\n');
-      String line = (nl >= 0 ? s.substring(0, nl) : s).stripTrailing();
-      if (line.isEmpty()) {
+      if (line.length == 0) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " is empty");
       }
-      return line.toCharArray();
+      return line;
     } catch (NoSuchFileException e) {
       throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " does not exist");
     } catch (IOException e) {

@@ -43,7 +43,8 @@ import java.util.function.LongSupplier;
  * that, their self-signed key cards published to this node; grants whose parties have published
  * neither wait. Revocations drop fragments, and so does the erasure of the one record a grant is
  * scoped to (whoever ordered it). Fragments live on the ledger encrypted to this proxy's
- * key, and decrypted only in memory, so nothing secret about them is written to disk. Thread-safe
+ * key, and decrypted only in memory, so nothing secret about them is written to disk; closing
+wipes them. Thread-safe
  * (synchronized).
  */
 final class ProxyService {
@@ -65,6 +66,8 @@ final class ProxyService {
   /** The grants naming this proxy whose scope is exactly one record, by that record. */
   private final Map<Digest, List<Digest>> scopedTo = new HashMap<>();
   private final LongSupplier millis;
+  /** Set by {@link #close}: no fragment is taken any more. */
+  private boolean closed;
   /** Each remote client's re-encryptions; guarded by itself. */
   private final PeerBudget<ParticipantId> budget = new PeerBudget<>(REENCRYPTIONS_PER_SECOND, REENCRYPTION_BURST);
 
@@ -139,7 +142,19 @@ final class ProxyService {
     return g.scope().kind() == AccessScope.Kind.RECORDS && r.size() == 1 ? Optional.of(r.get(0)) : Optional.empty();
   }
 
+  /**
+   * Wipes and drops every fragment the proxy holds, for good: the node is closing. The key stays
+   * usable, as it is the node's (the same keys may start a node again).
+   */
+  synchronized void close() {
+    closed = true;
+    proxy.revokeAll();
+  }
+
   private void take(AccessGrant g) {
+    if (closed) {
+      return;
+    }
     if (onlyRecord(g).filter(ledger::isErased).isPresent()) {
       waiting.remove(g.id()); // replayed before the erasure that drops it, or granted after it: never taken
       return;

@@ -1,6 +1,7 @@
 package io.medledger.pre;
 
 import io.medledger.codec.MalformedEncodingException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -110,13 +111,27 @@ public final class ReEncryptionProxy implements javax.security.auth.Destroyable 
   }
 
   /**
+   * Discards and wipes every fragment held, as {@link #revoke} does each, and keeps the proxy's key
+   * (for a server that stops serving while the key is still its owner's to use); returns how many
+   * were held.
+   */
+  public int revokeAll() {
+    int n = 0;
+    for (String grantId : List.copyOf(grants.keySet())) {
+      if (revoke(grantId)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
    * Wipes and drops every fragment and destroys the proxy's secret key (the one given to the
    * constructor).
    */
   @Override
   public void destroy() {
-    grants.values().forEach(VerifiedKeyFrag::destroy);
-    grants.clear();
+    revokeAll();
     key.destroy();
   }
 

@@ -53,6 +53,26 @@ class PreCommandTest {
     assertTrue(lastLine().matches("\\d+ passed, [1-9]\\d* failed"), lastLine());
   }
 
+  /**
+   * The interop file holds secret keys (delegating, receiving and signing keys, a factory seed).
+   * Overwriting with --force once truncated and rewrote the existing file in place, so a file
+   * readable by everyone stayed so with fresh secrets in it.
+   */
+  @Test
+  void makeInteropWithForceReplacesAWorldReadableFileWithAnOwnerOnlyOne(@TempDir Path dir) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+    Path file = dir.resolve("interop.json");
+    Files.writeString(file, "old\n");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertEquals(0, run("pre", "umbral", "make-interop", "--out", file.toString(), "--force"),
+        err.toString(StandardCharsets.UTF_8));
+    assertTrue(Files.readString(file).contains("\"delegating_sk\""));
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    try (var files = Files.list(dir)) {
+      assertEquals(java.util.List.of(file), files.toList(), "no temporary file is left beside the output");
+    }
+  }
+
   @Test
   void badUsageExitsWithTwo(@TempDir Path dir) {
     assertEquals(2, run("pre"));

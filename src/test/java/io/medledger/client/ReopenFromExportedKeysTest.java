@@ -99,20 +99,7 @@ class ReopenFromExportedKeysTest {
     assertThrows(KeyImportException.class, () -> Identity.importEncrypted(new byte[3], "pw".toCharArray()));
     // the export holds no secret key in the clear
     byte[] seed = id.secretSigningKey().exportSecretBytes();
-    assertFalse(indexOf(out, seed) >= 0, "the signing key appears in the clear");
-    assertNotEquals(-1, indexOf(out, "MLID".getBytes(StandardCharsets.US_ASCII)));
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
+    assertFalse(com.google.common.primitives.Bytes.indexOf(out, seed) >= 0, "the signing key appears in the clear");
+    assertNotEquals(-1, com.google.common.primitives.Bytes.indexOf(out, "MLID".getBytes(StandardCharsets.US_ASCII)));
   }
 }

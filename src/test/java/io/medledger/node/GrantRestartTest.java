@@ -2,6 +2,7 @@ package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -144,6 +145,9 @@ class GrantRestartTest {
     assertTrue(nodes.get(1).pendingReceipt(rec.id()).isEmpty(), "another node's journal holds no anchor");
 
     stopAll();
+    for (Node n : fed) {
+      assertFalse(n.holdsFragment(grant.id()), "a closed node's proxy wiped its fragments");
+    }
     startAll(t);
     assertEquals(List.of(anchored), nodes.get(0).anchorJournal().load().stream().map(AnchorRecord::commitment).toList(),
         "the anchor survives the restart");

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import com.google.common.primitives.Bytes;
 import io.medledger.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,6 +153,53 @@ class NodeKeysTest {
     Files.write(c, "pässwort\r\n".getBytes(StandardCharsets.UTF_8));
     Files.setPosixFilePermissions(c, PosixFilePermissions.fromString("rw-------"));
     assertArrayEquals("pässwort".toCharArray(), NodeKeys.passphrase(new NodeConfig.KeySource.File(c)));
+  }
+
+  /**
+   * A node reading its passphrase file left copies of the passphrase it could not wipe: two
+   * {@code String}s (the file's text and its first line), the JDK's read buffer and the UTF-8
+   * check's decoding buffer. In a heap dump of a JVM that read the file and wiped what it got,
+   * the passphrase is now nowhere, neither as bytes nor as UTF-16.
+   */
+  @Test
+  void readingAPassphraseFileLeavesNoCopyOfItOnTheHeap() throws Exception {
+    assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+    SecureRandom random = new SecureRandom();
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    byte[] secret = new byte[48];
+    for (int i = 0; i < secret.length; i++) {
+      secret[i] = (byte) alphabet.charAt(random.nextInt(alphabet.length()));
+    }
+    Path file = dir.resolve("passphrase-file-of-this-test");
+    Files.write(file, java.nio.ByteBuffer.allocate(secret.length + 13).put(secret)
+        .put("\nsecond line\n".getBytes(StandardCharsets.US_ASCII)).array());
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    Path dump = dir.resolve("heap.hprof");
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-Xms128m", "-Xmx128m", "-Xmn96m", "-cp", System.getProperty("java.class.path"),
+        PassphraseResidueChild.class.getName(), file.toString(), dump.toString()).redirectErrorStream(true).start();
+    String out;
+    try {
+      child.getOutputStream().close();
+      assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish in time");
+      out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } finally {
+      child.destroyForcibly();
+    }
+    assertEquals(0, child.exitValue(), out);
+    assertTrue(out.contains("length=48"), out);
+    byte[] heap = Files.readAllBytes(dump);
+    assertTrue(Bytes.indexOf(heap, file.getFileName().toString().getBytes(StandardCharsets.US_ASCII)) >= 0,
+        "the dump holds the heap's strings (here the file's name)");
+    byte[] utf16be = new byte[2 * secret.length];
+    byte[] utf16le = new byte[2 * secret.length];
+    for (int i = 0; i < secret.length; i++) {
+      utf16be[2 * i + 1] = secret[i];
+      utf16le[2 * i] = secret[i];
+    }
+    assertFalse(Bytes.indexOf(heap, secret) >= 0, "the passphrase is on the heap as bytes (a String or a buffer)");
+    assertFalse(Bytes.indexOf(heap, utf16be) >= 0 || Bytes.indexOf(heap, utf16le) >= 0,
+        "the passphrase is on the heap as chars");
   }
 
   @Test

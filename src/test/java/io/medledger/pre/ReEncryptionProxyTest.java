@@ -58,6 +58,21 @@ class ReEncryptionProxyTest {
   }
 
   @Test
+  void revokeAllWipesEveryFragmentAndKeepsTheKey() throws Exception {
+    GrantKeyMaterial m = material(proxy.proxyKey());
+    proxy.acceptGrant("g", m, signer.verifyingKey(), alice.publicKey(), bob.publicKey());
+    proxy.acceptGrant("h", m, signer.verifyingKey(), alice.publicKey(), bob.publicKey());
+    List<VerifiedKeyFrag> fragments = List.copyOf(held().values());
+    assertEquals(2, proxy.revokeAll());
+    assertTrue(fragments.stream().allMatch(VerifiedKeyFrag::isDestroyed), "every fragment is wiped");
+    assertFalse(proxy.holds("g") || proxy.holds("h"));
+    assertFalse(proxy.isDestroyed(), "the key stays its owner's");
+    assertEquals(0, proxy.revokeAll());
+    proxy.acceptGrant("g", m, signer.verifyingKey(), alice.publicKey(), bob.publicKey());
+    assertTrue(proxy.holds("g"), "the key still opens fragments");
+  }
+
+  @Test
   void itReportsItsNameFragmentCountAndWhetherItWasDestroyed() throws Exception {
     assertEquals("p0", proxy.id());
     assertEquals("p0", proxy.proxyKey().proxyId());
