@@ -2,17 +2,20 @@ package io.medledger.cli;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.BoundedInput;
+import io.medledger.internal.Fsync;
 import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * The command line's file input and output: every input file is read through
- * {@link BoundedInput} with a size cap, every output file is created owner-only (0600) and an
- * existing file is overwritten only when the command was given {@code --force}. Stateless.
+ * {@link BoundedInput} with a size cap, every output file is created owner-only (0600), atomically
+ * and durably, and an existing file is replaced only when the command was given {@code --force}.
+ * Stateless.
  */
 final class CliFiles {
   private CliFiles() {}
@@ -54,12 +57,27 @@ final class CliFiles {
     }
   }
 
-  /** Writes {@code data} to {@code file} (created 0600); an existing file only with {@code force}. */
+  /**
+   * Writes {@code data} to {@code file} (0600); an existing file only with {@code force}. The bytes
+   * go to a temporary file beside it, synced, renamed over {@code file} and the directory synced:
+   * a crash leaves the old file or the new one, never a torn one, and a written file survives a
+   * power loss.
+   */
   static void write(Path file, byte[] data, boolean force) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, ".medledger-", ".tmp"); // owner-only, a name of its own
     try {
-      PrivateFiles.write(file, data, force);
+      PrivateFiles.write(tmp, data, true);
+      if (force) {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      } else {
+        Files.move(tmp, file); // a rename that refuses an existing target
+      }
+      Fsync.directory(dir);
     } catch (FileAlreadyExistsException e) {
       throw new CliException(file + " already exists; pass --force to overwrite it");
+    } finally {
+      Files.deleteIfExists(tmp);
     }
   }
 }
