@@ -3,6 +3,7 @@ package io.medledger.anchor;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.Fsync;
 import io.medledger.internal.Json;
+import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -48,13 +49,15 @@ public interface AnchorJournal {
   /**
    * A journal in {@code directory}: one JSON file per anchor, replaced atomically (write a
    * temporary file, fsync, rename, fsync the directory), so a crash leaves the old or the new
-   * state, never a mix, and a saved record survives a power loss.
+   * state, never a mix, and a saved record survives a power loss. Opening it deletes the temporary
+   * files of saves a crash cut short, so one journal at a time should use a directory.
    *
-   * @throws UncheckedIOException if the directory cannot be created
+   * @throws UncheckedIOException if the directory cannot be created or cleared of such files
    */
   static AnchorJournal inDirectory(Path directory) {
     try {
       Fsync.createDirectories(directory);
+      PrivateFiles.deleteLeftovers(directory, ".tmp-*.json"); // the temporary files of save below
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -2,6 +2,7 @@ package io.medledger.cli;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.BoundedInput;
+import io.medledger.internal.Fsync;
 import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -11,8 +12,9 @@ import java.nio.file.Path;
 
 /**
  * The command line's file input and output: every input file is read through
- * {@link BoundedInput} with a size cap, every output file is created owner-only (0600) and an
- * existing file is overwritten only when the command was given {@code --force}. Stateless.
+ * {@link BoundedInput} with a size cap, every output file is created owner-only (0600), atomically
+ * and durably, and an existing file is replaced only when the command was given {@code --force}.
+ * Stateless.
  */
 final class CliFiles {
   private CliFiles() {}
@@ -55,18 +57,26 @@ final class CliFiles {
   }
 
   /**
-   * Writes {@code data} to {@code file}, created 0600; an existing file only with {@code force}, and
-   * then replaced by a new 0600 file (never rewritten in place, which would keep its mode).
+   * Writes {@code data} to {@code file} (0600); an existing file only with {@code force}. The bytes
+   * go to a new owner-only file beside it, forced to disk, renamed into place and the directory
+   * synced: the result is owner-only whatever the mode of a file it replaces, a crash leaves the
+   * earlier file or the new one (never a torn one), and a written file survives a power loss.
    */
   static void write(Path file, byte[] data, boolean force) throws IOException {
     if (force) {
       PrivateFiles.replace(file, data);
       return;
     }
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, ".medledger-", ".tmp"); // owner-only, a name of its own
     try {
-      PrivateFiles.write(file, data, false);
+      PrivateFiles.write(tmp, data, true);
+      Files.move(tmp, file); // a rename that refuses an existing target
+      Fsync.directory(dir);
     } catch (FileAlreadyExistsException e) {
       throw new CliException(file + " already exists; pass --force to overwrite it");
+    } finally {
+      Files.deleteIfExists(tmp);
     }
   }
 }

@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * Creates the library's directories and files with owner-only permissions (directories 0700,
  * files 0600) whatever the umask, on file systems with POSIX permissions; elsewhere the platform
- * defaults apply. Existing directories and files keep their permissions. Stateless and thread-safe.
+ * defaults apply. Existing directories and files keep their permissions. Also removes the temporary
+ * files of writes a crash cut short. Stateless and thread-safe.
  */
 public final class PrivateFiles {
   private static final FileAttribute<Set<PosixFilePermission>> DIR =
@@ -64,6 +65,26 @@ public final class PrivateFiles {
         }
       }
     }
+  }
+
+  /**
+   * Deletes the files directly in {@code dir} whose names match {@code glob}: the temporary files
+   * that writes cut short by a crash left behind, which nothing else would remove. Call it only
+   * when no write of this kind is under way (on opening the directory's one owner). Returns how
+   * many were deleted; a missing directory has none.
+   */
+  public static int deleteLeftovers(Path dir, String glob) throws IOException {
+    int n = 0;
+    try (java.nio.file.DirectoryStream<Path> left = Files.newDirectoryStream(dir, glob)) {
+      for (Path p : left) {
+        if (Files.deleteIfExists(p)) {
+          n++;
+        }
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      return 0;
+    }
+    return n;
   }
 
   /**

@@ -70,10 +70,8 @@ public final class FileBlobStore implements BlobStore {
    * no upload in progress, and without this each crash during uploads would keep their bytes.
    */
   private static void deleteInterruptedUploads(Path directory) {
-    try (java.nio.file.DirectoryStream<Path> left = Files.newDirectoryStream(directory, ".upload-*.tmp")) {
-      for (Path p : left) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      io.medledger.internal.PrivateFiles.deleteLeftovers(directory, ".upload-*.tmp");
     } catch (IOException e) {
       throw new BlobUnavailableException("cannot clear interrupted uploads in " + directory + ": " + e.getMessage(), e);
     }

@@ -64,7 +64,8 @@ public final class CheckpointStore {
   }
 
   /**
-   * Opens (creating if needed) the store in {@code dir}.
+   * Opens (creating if needed) the store in {@code dir}, deleting the temporary files of writes a
+   * crash cut short.
    *
    * @throws StoreException if the directory cannot be created
    */
@@ -77,6 +78,9 @@ public final class CheckpointStore {
     Objects.requireNonNull(dir, "dir");
     try {
       OwnerFiles.mkdirs(dir.resolve("checkpoints"));
+      // the temporary files of OwnerFiles.writeAtomic that a crash left behind, one per size it cut short
+      io.medledger.internal.PrivateFiles.deleteLeftovers(dir.resolve("checkpoints"), "*.tmp");
+      io.medledger.internal.PrivateFiles.deleteLeftovers(dir, "{" + LATEST + "," + VKEYS + "}.tmp");
     } catch (IOException e) {
       throw new StoreException("cannot create checkpoint store " + dir + ": " + e.getMessage(), e);
     }

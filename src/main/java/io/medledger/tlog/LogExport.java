@@ -45,7 +45,10 @@ public final class LogExport {
   /**
    * Exports the latest checkpoint of {@code checkpoints}, the keys that signed it, every hash tile
    * of its tree from {@code log}, and every entry bundle from the blocks of {@code blocks}; returns
-   * the tree size.
+   * the tree size. The export is durable when this returns: the checkpoint goes first (an export
+   * in {@code out} from before stops being one), every tile, bundle and the keys are written and
+   * synced with their directories, and the checkpoint comes back last, atomically. A crash leaves
+   * either the whole export or a tree without a checkpoint, which {@link #verify} refuses.
    *
    * @throws IllegalStateException if there is no checkpoint, the log is shorter than it, or an
    *     entry is larger than {@link #MAX_ENTRY} bytes
@@ -65,10 +68,15 @@ public final class LogExport {
       }
     }
     OwnerFiles.mkdirs(out);
+    Path latest = out.resolve(CheckpointStore.LATEST);
+    if (java.nio.file.Files.deleteIfExists(latest)) {
+      OwnerFiles.fsync(out); // an older export's tiles are rewritten below: it must stop verifying first
+    }
+    java.util.Set<Path> written = new java.util.LinkedHashSet<>();
     for (int level = 0; TilePath.tileCount(n, level) > 0; level++) {
       for (long i = 0; i < TilePath.tileCount(n, level); i++) {
         TilePath p = TilePath.inTree(level, i, n);
-        OwnerFiles.write(out.resolve(p.toString()), log.tile(p, n));
+        written.add(write(out.resolve(p.toString()), log.tile(p, n)));
       }
     }
     ByteArrayOutputStream bundle = new ByteArrayOutputStream();
@@ -89,7 +97,7 @@ public final class LogExport {
         index++;
         if (index % TilePath.FULL == 0 || index == n) {
           TilePath p = TilePath.inTree(TilePath.ENTRIES, (index - 1) >>> TilePath.HEIGHT, n);
-          OwnerFiles.write(out.resolve(p.toString()), bundle.toByteArray());
+          written.add(write(out.resolve(p.toString()), bundle.toByteArray()));
           bundle.reset();
         }
       }
@@ -99,12 +107,23 @@ public final class LogExport {
     }
     StringBuilder vk = new StringBuilder();
     signed.forEach(k -> vk.append(k.encode()).append('\n'));
-    OwnerFiles.write(out.resolve(CheckpointStore.VKEYS), vk.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    OwnerFiles.write(out.resolve(CheckpointStore.LATEST), note.toBytes());
-    for (Path p : List.of(out)) {
-      OwnerFiles.fsync(p);
+    written.add(write(out.resolve(CheckpointStore.VKEYS),
+        vk.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+    for (Path f : written) {
+      OwnerFiles.fsync(f);
+      dirs.add(f.getParent());
     }
+    for (Path d : dirs) {
+      OwnerFiles.fsync(d);
+    }
+    OwnerFiles.writeAtomic(latest, note.toBytes());
     return n;
+  }
+
+  private static Path write(Path file, byte[] data) throws IOException {
+    OwnerFiles.write(file, data);
+    return file;
   }
 
   /**

@@ -11,11 +11,13 @@ import io.medledger.testing.PowerLossFileSystem.Survival;
 import io.medledger.testing.PowerLossHarness;
 import io.medledger.testing.PowerLossHarness.Acks;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +84,22 @@ class AnchorJournalPowerLossTest {
   void everyAnchorKeepsItsLastAcknowledgedVersionThroughAPowerLossAtEveryStep(@TempDir Path scratch) throws Exception {
     PowerLossHarness.explore(scratch, new Saves()).assertNoFailures();
     assertEquals("v3", record(2, 3).lastError());
+  }
+
+  @Test
+  void theTemporaryFilesOfSavesThatCrashesCutShortAreDeletedOnOpening(@TempDir Path dir) throws Exception {
+    Path anchors = dir.resolve("anchors");
+    AnchorJournal.inDirectory(anchors).save(record(0, 0));
+    for (int crash = 0; crash < 3; crash++) { // what three crashes inside save left: an empty, a torn, a whole temporary file
+      Files.write(anchors.resolve(".tmp-" + (4711 + crash) + ".json"), crash == 0 ? new byte[0]
+          : "{\"commitment\": \"ab".getBytes(StandardCharsets.UTF_8));
+    }
+    AnchorJournal reopened = AnchorJournal.inDirectory(anchors);
+    try (Stream<Path> files = Files.list(anchors)) {
+      assertEquals(List.of(record(0, 0).id().toHex() + ".anchor.json"),
+          files.map(p -> p.getFileName().toString()).toList(), "leftover temporary files were kept");
+    }
+    assertEquals(List.of(record(0, 0)), reopened.load());
   }
 
   @Test

@@ -33,4 +33,22 @@ class KeyCardStoreTest {
     assertEquals(kept, again.lookup(kept.id()).orElseThrow());
     assertTrue(again.lookup(other.id()).isEmpty());
   }
+
+  @Test
+  void theTemporaryFilesOfWritesThatCrashesCutShortAreDeletedOnOpening() throws Exception {
+    Path cards = dir.resolve("keycards");
+    KeyCard kept = Identity.generate(ParticipantKind.PATIENT, "p").card();
+    assertTrue(KeyCardStore.open(cards).publish(kept));
+    // each crash inside a publication of another participant's card left its temporary file, never acknowledged
+    for (int crash = 0; crash < 3; crash++) {
+      KeyCard cut = Identity.generate(ParticipantKind.PATIENT, "c" + crash).card();
+      Files.write(cards.resolve(cut.id().toHex() + ".card.tmp"), crash == 0 ? new byte[0] : new byte[] {1, 2, 3});
+    }
+    KeyCardStore again = KeyCardStore.open(cards);
+    try (java.util.stream.Stream<Path> files = Files.list(cards)) {
+      assertEquals(java.util.List.of(kept.id().toHex() + ".card"), files.map(p -> p.getFileName().toString()).toList(),
+          "leftover temporary files were kept");
+    }
+    assertEquals(kept, again.lookup(kept.id()).orElseThrow());
+  }
 }

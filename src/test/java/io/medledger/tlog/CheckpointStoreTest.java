@@ -111,6 +111,27 @@ class CheckpointStoreTest {
   }
 
   @Test
+  void theTemporaryFilesOfWritesThatCrashesCutShortAreDeletedOnOpening() throws Exception {
+    CheckpointStore s = CheckpointStore.open(dir);
+    s.put(note(5, false));
+    // what crashes inside writeAtomic left: temporary files of sizes never written, of the latest, of the keys
+    for (long size = 6; size < 9; size++) {
+      Files.write(dir.resolve("checkpoints").resolve(size + ".tmp"), note(size, false).toBytes());
+    }
+    Files.write(dir.resolve(CheckpointStore.LATEST + ".tmp"), new byte[0]);
+    Files.write(dir.resolve(CheckpointStore.VKEYS + ".tmp"), "torn".getBytes(StandardCharsets.UTF_8));
+    Files.write(dir.resolve("tree.tmp"), new byte[] {7}); // not the store's: the tile log's, left alone
+    CheckpointStore reopened = CheckpointStore.open(dir);
+    try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("checkpoints"))) {
+      assertEquals(List.of("5"), files.map(p -> p.getFileName().toString()).toList());
+    }
+    assertTrue(!Files.exists(dir.resolve(CheckpointStore.LATEST + ".tmp"))
+        && !Files.exists(dir.resolve(CheckpointStore.VKEYS + ".tmp")), "leftover temporary files were kept");
+    assertTrue(Files.exists(dir.resolve("tree.tmp")));
+    assertEquals(note(5, false).text(), reopened.latest().orElseThrow().text());
+  }
+
+  @Test
   void verifierKeysAreReadBackAfterReopening() {
     CheckpointStore s = CheckpointStore.open(dir);
     assertTrue(s.verifierKeys().isEmpty());
