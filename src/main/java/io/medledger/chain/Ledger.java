@@ -1371,20 +1371,28 @@ public final class Ledger implements AutoCloseable {
   /**
    * The bytes of the entry encodings {@link #patientHistory} would carry for {@code patient}, as
    * the state's index records them, without reading a block: a server may refuse a history too
-   * large to answer before building it. Its proof and any text form are larger still.
+   * large to answer before building it. Its proof and any text form are larger still. Reads every
+   * sub-block record of the patient; {@link #patientHistoryBytes(ParticipantId, long)} stops early.
    */
   public long patientHistoryBytes(ParticipantId patient) {
+    return patientHistoryBytes(patient, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #patientHistoryBytes(ParticipantId)}, but reads the patient's sub-block records, in
+   * height order, only until their entries exceed {@code limit}: the result is exact when it is at
+   * most {@code limit}, and otherwise some number larger than {@code limit}. The cost of asking
+   * is bounded by {@code limit}, not by the length of the history.
+   *
+   * @throws IllegalArgumentException if {@code limit} is negative
+   */
+  public long patientHistoryBytes(ParticipantId patient, long limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("negative limit " + limit);
+    }
     lock.readLock().lock();
     try {
-      SubBlockIndex ix = state.subBlocks(patient.digest());
-      long n = 0;
-      for (int i = 0; ix != null && i < ix.size(); i++) {
-        int[] r = ix.ranges(i);
-        for (int j = 1; r != null && j < r.length; j += 2) {
-          n += r[j];
-        }
-      }
-      return n;
+      return state.subBlockBytes(patient.digest(), limit);
     } finally {
       lock.readLock().unlock();
     }

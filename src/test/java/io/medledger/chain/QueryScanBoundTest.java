@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.Purpose;
+import io.medledger.storage.InMemoryStateStore;
+import io.medledger.testing.DelegatingStateStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** A query page examines a bounded number of index entries, and paging on still finds every match. */
+/**
+ * A query page examines a bounded number of index entries, and paging on still finds every match;
+ * sizing a patient's history reads its index only as far as the limit asked.
+ */
 class QueryScanBoundTest {
   @Test
   void aPageExaminesAtMostTheBoundAndPagingOnFindsEveryMatch() {
@@ -55,6 +61,45 @@ class QueryScanBoundTest {
     assertEquals(all.subList(30, 33), window);
     assertEquals((40 + bound - 1) / bound, sizes.size(), "forty records examined, " + bound + " a page: " + sizes);
     assertTrue(sizes.contains(0), "pages that found nothing in their bound still go on: " + sizes);
+  }
+
+  /**
+   * Sizing a history against a limit reads the patient's sub-block records only until their
+   * entries pass it: however long the history grows (a patient's own records and reads, without
+   * bound), a node refusing it as too large to answer reads a few records of the index, not all.
+   */
+  @Test
+  void sizingAHistoryAgainstALimitReadsTheIndexOnlyThatFar() {
+    AtomicInteger visited = new AtomicInteger();
+    ChainFixture f = ChainFixture.builder().state(new DelegatingStateStore(new InMemoryStateStore()) {
+      @Override
+      public void scan(byte[] from, byte[] to, Visitor visitor) {
+        inner.scan(from, to, (k, v) -> {
+          visited.incrementAndGet();
+          return visitor.visit(k, v);
+        });
+      }
+    }).build();
+    ChainFixture.Actor alice = f.actor("alice");
+    ChainFixture.Actor doc = f.actor("dr");
+    f.commit(f.registerPatient(alice), f.registerClinician(doc, f.hospitalA));
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    for (int i = 0; i < 60; i++) {
+      f.commit(f.record(doc, alice, f.hospitalA, "Observation", "record " + i)); // a sub-block of alice's in each block
+    }
+    long all = f.ledger.patientHistoryBytes(alice.id());
+    PatientHistoryProof history = f.ledger.patientHistory(alice.id());
+    long proven = history.subBlocks().stream().flatMap(s -> s.entries().stream()).mapToLong(e -> e.encode().length).sum();
+    assertEquals(proven, all, "the whole sum is the history's entry bytes");
+    assertEquals(all, f.ledger.patientHistoryBytes(alice.id(), all), "exact up to the limit");
+    long limit = history.subBlocks().stream().sorted(java.util.Comparator.comparingLong(b -> b.header().height()))
+        .limit(3).flatMap(b -> b.entries().stream()).mapToLong(e -> e.encode().length).sum();
+    visited.set(0);
+    long over = f.ledger.patientHistoryBytes(alice.id(), limit - 1);
+    assertTrue(over > limit - 1, "over the limit: " + over);
+    assertTrue(visited.get() <= 4, "the first sub-blocks past the limit, not the whole history of "
+        + history.subBlocks().size() + ": " + visited.get() + " records read");
+    assertTrue(f.ledger.patientHistoryBytes(alice.id(), limit) > limit, "a history longer than the limit is over it");
   }
 
   private static List<MedicalRecord> readAll(ChainFixture f, RecordQuery q, int bound) {
