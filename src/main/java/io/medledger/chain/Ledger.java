@@ -611,6 +611,39 @@ public final class Ledger implements AutoCloseable {
     return present;
   }
 
+  /**
+   * The final entry {@code entryId}, if it is on the chain: read by its byte range in its block
+   * and checked against its leaf in the ledger-wide log (the whole block is read, and checked,
+   * only when that fails), so its cost does not grow with the rest of its block.
+   *
+   * @throws io.medledger.storage.StoreCorruptedException if the entry's stored block is damaged
+   */
+  public Optional<Entry> entry(Digest entryId) {
+    lock.readLock().lock();
+    try {
+      Long idx = state.entryIndex(entryId);
+      return idx == null ? Optional.empty() : Optional.of(entryAt(locationOf(idx)));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The amendment lineage of final record {@code recordId} as the state records it: its own id,
+   * then the ids of the records it amends, back to the original (at most
+   * {@link Limits#MAX_AMENDMENT_DEPTH}); empty if it is no final record. One state read; no block
+   * is read.
+   */
+  public List<Digest> recordLineage(Digest recordId) {
+    lock.readLock().lock();
+    try {
+      LedgerState.RecordInfo r = state.record(recordId);
+      return r == null ? List.of() : List.copyOf(r.lineage());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Where entry {@code entryId} is, if it is on the chain. */
   public Optional<EntryLocation> locate(Digest entryId) {
     lock.readLock().lock();
