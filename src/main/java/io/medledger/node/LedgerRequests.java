@@ -252,7 +252,7 @@ final class LedgerRequests {
         }
         try {
           if (cards.publish(c) && proxy != null) {
-            proxy.retryWaiting();
+            proxy.retryWaiting(c.id());
           }
         } catch (IllegalArgumentException e) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), e.getMessage());
