@@ -81,6 +81,13 @@ public final class Ledger implements AutoCloseable {
    */
   public static final int MAX_SCANNED_PER_PAGE = 65_536;
 
+  /**
+   * Entry bytes one page reads at most (one entry past it): a page whose items would hold more ends
+   * with the item that reaches it and a next cursor from there, so that no page reads hundreds of
+   * megabytes of large entries (grants with many key fragments, records with large capsules).
+   */
+  public static final int MAX_BYTES_PER_PAGE = 4 << 20;
+
   private final int maxScannedPerPage;
   private final ChainParameters params;
   private final BlockStore store;
@@ -1473,8 +1480,10 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Medical records matching {@code query}, in ledger order, one page at a time. A page examines
-   * at most {@link #MAX_SCANNED_PER_PAGE} index entries, so it may hold fewer items than asked
-   * (even none) and still have a next cursor.
+   * at most {@link #MAX_SCANNED_PER_PAGE} index entries and reads about
+   * {@link #MAX_BYTES_PER_PAGE} bytes of entries at most, so it may hold fewer items than asked
+   * (even none) and still have a next cursor. The other pages ({@link #grantsByPatient} and the
+   * like) are bounded by the same byte count.
    */
   public Page<MedicalRecord> records(RecordQuery query, PageRequest page) {
     lock.readLock().lock();
@@ -1555,13 +1564,20 @@ public final class Ledger implements AutoCloseable {
     });
     BlockHeader tip = state.tip();
     List<QueryHit<E>> hits = new ArrayList<>();
-    for (long idx : picked) {
+    long bytes = 0;
+    for (int i = 0; i < picked.size(); i++) {
+      long idx = picked.get(i);
       EntryLocation loc = locationOf(idx);
       E entry = type.cast(entryAt(loc));
       Optional<LedgerInclusionProof> proof = page.withProofs()
           ? Optional.of(new LedgerInclusionProof(entry, state.log.inclusionProof(idx, tip.ledgerSize())))
           : Optional.empty();
       hits.add(new QueryHit<>(entry, loc.height(), idx, proof));
+      bytes += entry.encode().length;
+      if (bytes >= MAX_BYTES_PER_PAGE && i + 1 < picked.size()) {
+        next[0] = idx; // bounded bytes per page: the next one goes on after this item
+        break;
+      }
     }
     return new Page<>(hits, next[0] < 0 ? OptionalLong.empty() : OptionalLong.of(next[0]),
         page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.Purpose;
+import io.medledger.codec.ByteString;
+import io.medledger.storage.InMemoryBlockStore;
 import io.medledger.storage.InMemoryStateStore;
 import io.medledger.testing.DelegatingStateStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -100,6 +103,58 @@ class QueryScanBoundTest {
     assertTrue(visited.get() <= 4, "the first sub-blocks past the limit, not the whole history of "
         + history.subBlocks().size() + ": " + visited.get() + " records read");
     assertTrue(f.ledger.patientHistoryBytes(alice.id(), limit) > limit, "a history longer than the limit is over it");
+  }
+
+  /**
+   * Records with large capsules (64 KiB each, as any clinician may write): a page of a hundred
+   * read every one of them, and a remote page of 256 grants with many key fragments tens of
+   * megabytes, only for the node to cut the answer at 4 MiB. A page now reads about
+   * {@link Ledger#MAX_BYTES_PER_PAGE} of entries and goes on with a cursor; paging finds them all.
+   */
+  @Test
+  void aPageReadsAtMostItsByteBoundAndPagingOnFindsEveryItem() {
+    StateStoreReopenTest.CountingStore blocks = new StateStoreReopenTest.CountingStore(new InMemoryBlockStore());
+    ChainFixture f = ChainFixture.builder().store(blocks).build();
+    ChainFixture.Actor alice = f.actor("alice");
+    ChainFixture.Actor doc = f.actor("dr");
+    f.commit(f.registerPatient(alice), f.registerClinician(doc, f.hospitalA));
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    List<MedicalRecord> all = new ArrayList<>();
+    for (int b = 0; b < 10; b++) {
+      List<Entry> block = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        byte[] capsule = new byte[Limits.MAX_ENCRYPTION_METADATA];
+        capsule[0] = (byte) b;
+        capsule[1] = (byte) i;
+        MedicalRecord r = f.sign(new MedicalRecord(alice.id(), doc.id(), Optional.of(f.hospitalA.id()), "Observation",
+            ChainFixture.digest(b + "/" + i), 1, List.of(f.storageNode.id()), ByteString.of(capsule), f.now(),
+            Optional.empty(), List.of()), doc);
+        block.add(r);
+        all.add(r);
+      }
+      f.commit(block);
+    }
+    for (int i = 0; i < 4; i++) {
+      f.commit(f.registerPatient(f.actor("later-" + i))); // the records' blocks leave the block cache
+    }
+    long recordBytes = all.get(0).encode().length;
+    blocks.rangeLengths.clear();
+    int reads = blocks.reads.get();
+    Page<MedicalRecord> first = f.ledger.records(RecordQuery.all().patient(alice.id()), PageRequest.first(100));
+    long read = blocks.rangeLengths.stream().mapToLong(Integer::longValue).sum();
+    assertEquals(reads, blocks.reads.get(), "no whole block read");
+    assertTrue(read < Ledger.MAX_BYTES_PER_PAGE + recordBytes, "bytes read for one page: " + read);
+    assertTrue(first.items().size() < all.size() && first.nextCursor().isPresent(), "the page goes on");
+    List<MedicalRecord> got = new ArrayList<>();
+    PageRequest p = PageRequest.first(100);
+    for (Page<MedicalRecord> page = first; ; page = f.ledger.records(RecordQuery.all().patient(alice.id()), p)) {
+      page.items().forEach(h -> got.add(h.entry()));
+      if (page.nextCursor().isEmpty()) {
+        break;
+      }
+      p = p.after(page.nextCursor().getAsLong());
+    }
+    assertEquals(all, got);
   }
 
   private static List<MedicalRecord> readAll(ChainFixture f, RecordQuery q, int bound) {
