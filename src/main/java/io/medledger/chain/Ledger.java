@@ -81,6 +81,13 @@ public final class Ledger implements AutoCloseable {
    */
   public static final int MAX_SCANNED_PER_PAGE = 65_536;
 
+  /**
+   * Entry bytes one page reads at most (one entry past it): a page whose items would hold more ends
+   * with the item that reaches it and a next cursor from there, so that no page reads hundreds of
+   * megabytes of large entries (grants with many key fragments, records with large capsules).
+   */
+  public static final int MAX_BYTES_PER_PAGE = 4 << 20;
+
   private final int maxScannedPerPage;
   private final ChainParameters params;
   private final BlockStore store;
@@ -624,6 +631,39 @@ public final class Ledger implements AutoCloseable {
       }
     }
     return present;
+  }
+
+  /**
+   * The final entry {@code entryId}, if it is on the chain: read by its byte range in its block
+   * and checked against its leaf in the ledger-wide log (the whole block is read, and checked,
+   * only when that fails), so its cost does not grow with the rest of its block.
+   *
+   * @throws io.medledger.storage.StoreCorruptedException if the entry's stored block is damaged
+   */
+  public Optional<Entry> entry(Digest entryId) {
+    lock.readLock().lock();
+    try {
+      Long idx = state.entryIndex(entryId);
+      return idx == null ? Optional.empty() : Optional.of(entryAt(locationOf(idx)));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The amendment lineage of final record {@code recordId} as the state records it: its own id,
+   * then the ids of the records it amends, back to the original (at most
+   * {@link Limits#MAX_AMENDMENT_DEPTH}); empty if it is no final record. One state read; no block
+   * is read.
+   */
+  public List<Digest> recordLineage(Digest recordId) {
+    lock.readLock().lock();
+    try {
+      LedgerState.RecordInfo r = state.record(recordId);
+      return r == null ? List.of() : List.copyOf(r.lineage());
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   /** Where entry {@code entryId} is, if it is on the chain. */
@@ -1386,20 +1426,28 @@ public final class Ledger implements AutoCloseable {
   /**
    * The bytes of the entry encodings {@link #patientHistory} would carry for {@code patient}, as
    * the state's index records them, without reading a block: a server may refuse a history too
-   * large to answer before building it. Its proof and any text form are larger still.
+   * large to answer before building it. Its proof and any text form are larger still. Reads every
+   * sub-block record of the patient; {@link #patientHistoryBytes(ParticipantId, long)} stops early.
    */
   public long patientHistoryBytes(ParticipantId patient) {
+    return patientHistoryBytes(patient, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #patientHistoryBytes(ParticipantId)}, but reads the patient's sub-block records, in
+   * height order, only until their entries exceed {@code limit}: the result is exact when it is at
+   * most {@code limit}, and otherwise some number larger than {@code limit}. The cost of asking
+   * is bounded by {@code limit}, not by the length of the history.
+   *
+   * @throws IllegalArgumentException if {@code limit} is negative
+   */
+  public long patientHistoryBytes(ParticipantId patient, long limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("negative limit " + limit);
+    }
     lock.readLock().lock();
     try {
-      SubBlockIndex ix = state.subBlocks(patient.digest());
-      long n = 0;
-      for (int i = 0; ix != null && i < ix.size(); i++) {
-        int[] r = ix.ranges(i);
-        for (int j = 1; r != null && j < r.length; j += 2) {
-          n += r[j];
-        }
-      }
-      return n;
+      return state.subBlockBytes(patient.digest(), limit);
     } finally {
       lock.readLock().unlock();
     }
@@ -1447,8 +1495,10 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Medical records matching {@code query}, in ledger order, one page at a time. A page examines
-   * at most {@link #MAX_SCANNED_PER_PAGE} index entries, so it may hold fewer items than asked
-   * (even none) and still have a next cursor.
+   * at most {@link #MAX_SCANNED_PER_PAGE} index entries and reads about
+   * {@link #MAX_BYTES_PER_PAGE} bytes of entries at most, so it may hold fewer items than asked
+   * (even none) and still have a next cursor. The other pages ({@link #grantsByPatient} and the
+   * like) are bounded by the same byte count.
    */
   public Page<MedicalRecord> records(RecordQuery query, PageRequest page) {
     lock.readLock().lock();
@@ -1529,13 +1579,20 @@ public final class Ledger implements AutoCloseable {
     });
     BlockHeader tip = state.tip();
     List<QueryHit<E>> hits = new ArrayList<>();
-    for (long idx : picked) {
+    long bytes = 0;
+    for (int i = 0; i < picked.size(); i++) {
+      long idx = picked.get(i);
       EntryLocation loc = locationOf(idx);
       E entry = type.cast(entryAt(loc));
       Optional<LedgerInclusionProof> proof = page.withProofs()
           ? Optional.of(new LedgerInclusionProof(entry, state.log.inclusionProof(idx, tip.ledgerSize())))
           : Optional.empty();
       hits.add(new QueryHit<>(entry, loc.height(), idx, proof));
+      bytes += entry.encode().length;
+      if (bytes >= MAX_BYTES_PER_PAGE && i + 1 < picked.size()) {
+        next[0] = idx; // bounded bytes per page: the next one goes on after this item
+        break;
+      }
     }
     return new Page<>(hits, next[0] < 0 ? OptionalLong.empty() : OptionalLong.of(next[0]),
         page.withProofs() ? Optional.ofNullable(tip) : Optional.empty());

@@ -587,6 +587,27 @@ final class LedgerState {
     return ix.size() == 0 ? null : ix;
   }
 
+  /**
+   * The entry bytes {@code key}'s sub-blocks record, summed in height order until the sum exceeds
+   * {@code limit}: the records after that are not read, so the result is exact up to
+   * {@code limit} and otherwise only known to be larger.
+   */
+  long subBlockBytes(Digest key, long limit) {
+    long[] sum = {0};
+    store.scan(key(SUB_BLOCK, key, 0), key(SUB_BLOCK, key, Long.MAX_VALUE), (k, v) -> {
+      int n = subBlockEntries(v.length);
+      if (n < 0) {
+        throw new IllegalStateException("the sub-block record of " + key + " has " + v.length + " bytes");
+      }
+      ByteBuffer b = ByteBuffer.wrap(v);
+      for (int i = 0; i < n; i++) {
+        sum[0] += b.getInt(SUB_BLOCK_FIXED + SUB_BLOCK_PER_ENTRY * i + 8);
+      }
+      return sum[0] <= limit;
+    });
+    return sum[0];
+  }
+
   /** The number of entries a sub-block record of {@code length} bytes holds, or -1 if no record has that length. */
   static int subBlockEntries(int length) {
     int rest = length - SUB_BLOCK_FIXED;

@@ -16,7 +16,6 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.Capsule;
 import io.medledger.pre.EnvelopeException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -92,11 +91,7 @@ public final class ProxyRules {
     if (!rec.patient().equals(grant.patient())) {
       throw new AccessRefusedException(AccessRight.RECORD_OWNER, "record " + rec.id() + " is not the granting patient's");
     }
-    List<Digest> lineage = new ArrayList<>();
-    for (Optional<MedicalRecord> r = Optional.of(rec); r.isPresent() && lineage.size() < io.medledger.chain.Limits.MAX_AMENDMENT_DEPTH;
-        r = r.get().amends().flatMap(a -> record(ledger, a))) {
-      lineage.add(r.get().id());
-    }
+    List<Digest> lineage = ledger.recordLineage(rec.id()); // from the state: no amended record is read
     if (!grant.scope().covers(rec.resourceType(), lineage)) {
       throw new AccessRefusedException(grant.purpose() == Purpose.TREATMENT ? AccessRight.TREATMENT_GRANT
           : AccessRight.RESEARCH_GRANT, "the scope of grant " + grantId + " does not cover record " + rec.id());
@@ -122,6 +117,6 @@ public final class ProxyRules {
 
   /** The final entry {@code id} of {@code ledger}. */
   public static Optional<Entry> entry(Ledger ledger, Digest id) {
-    return ledger.locate(id).map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()));
+    return ledger.entry(id); // by its byte range: the rest of its block is neither read nor decoded
   }
 }

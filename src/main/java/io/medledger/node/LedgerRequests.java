@@ -223,12 +223,11 @@ final class LedgerRequests {
       case ClientWire.PATIENT_HISTORY -> {
         ParticipantId id = in.id();
         in.end();
-        long stored = ledger.patientHistoryBytes(id);
+        long stored = ledger.patientHistoryBytes(id, maxAnswerBytes);
         if (stored > maxAnswerBytes) {
           // its answer (JSON, longer than the entries) would be dropped by the endpoint anyway
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the history of " + id
-              + " holds " + stored + " bytes of entries, more than an answer of this node carries (" + maxAnswerBytes
-              + " bytes)");
+              + " holds more entry bytes than an answer of this node carries (" + maxAnswerBytes + " bytes)");
         }
         out.bytes(ledger.patientHistory(id).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
@@ -259,7 +258,7 @@ final class LedgerRequests {
         }
         try {
           if (cards.publish(c) && proxy != null) {
-            proxy.retryWaiting();
+            proxy.retryWaiting(c.id());
           }
         } catch (IllegalArgumentException e) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), e.getMessage());

@@ -61,7 +61,10 @@ final class ProxyService {
   private final ReEncryptionProxy proxy;
   private final NodeMetrics metrics;
   private final Function<ParticipantId, Optional<KeyCard>> cards;
-  private final Set<Digest> waiting = new LinkedHashSet<>();
+  /** Grants waiting for their parties' keys, with those parties. */
+  private final Map<Digest, Parties> waiting = new LinkedHashMap<>();
+  /** The same grants by party (patient and grantee), so a party's new keys retry only its own. */
+  private final Map<ParticipantId, Set<Digest>> waitingFor = new HashMap<>();
   private final Map<Digest, String> problems = new LinkedHashMap<>();
   /** The grants naming this proxy whose scope is exactly one record, by that record. */
   private final Map<Digest, List<Digest>> scopedTo = new HashMap<>();
@@ -87,6 +90,9 @@ final class ProxyService {
     this.cards = cards;
   }
 
+  /** The two parties of a grant, whose keys it needs. */
+  private record Parties(ParticipantId patient, ParticipantId grantee) {}
+
   /** Replays blocks 0..height. */
   synchronized void replay() {
     for (long h = 0; h <= ledger.height(); h++) {
@@ -96,34 +102,54 @@ final class ProxyService {
 
   /** Takes the effects of a committed block. */
   synchronized void onBlock(Block b) {
-    boolean published = false;
+    Set<ParticipantId> published = new LinkedHashSet<>();
     for (Entry e : b.entries()) {
       if (e instanceof AccessGrant g && g.proxies().contains(self)) {
         onlyRecord(g).ifPresent(r -> scopedTo.computeIfAbsent(r, k -> new ArrayList<>()).add(g.id()));
         take(g);
       } else if (e instanceof RecordErasure x) {
         for (Digest g : scopedTo.getOrDefault(x.record(), List.of())) {
-          waiting.remove(g);
+          stopWaiting(g);
           proxy.revoke(g.toHex());
         }
         scopedTo.remove(x.record());
       } else if (e instanceof AccessRevocation r) {
-        waiting.remove(r.grant());
+        stopWaiting(r.grant());
         proxy.revoke(r.grant().toHex());
-      } else if (e instanceof KeyPublication) {
-        published = true;
+      } else if (e instanceof KeyPublication k) {
+        published.add(k.participant());
       }
     }
-    if (published) {
-      retryWaiting();
+    published.forEach(this::retryWaiting);
+  }
+
+  /**
+   * {@code party} published keys (on the ledger, or a key card to this node): the grants waiting
+   * for keys that name it as patient or grantee are tried again, and no other (the cost of a
+   * publication does not grow with what other participants granted).
+   */
+  synchronized void retryWaiting(ParticipantId party) {
+    for (Digest id : List.copyOf(waitingFor.getOrDefault(party, Set.of()))) {
+      ledger.grant(id).filter(g -> ledger.isGrantActive(id, System.currentTimeMillis())).ifPresentOrElse(this::take,
+          () -> stopWaiting(id));
     }
   }
 
-  /** A key card was published to this node: grants waiting for keys are tried again. */
-  synchronized void retryWaiting() {
-    for (Digest id : new ArrayList<>(waiting)) {
-      ledger.grant(id).filter(g -> ledger.isGrantActive(id, System.currentTimeMillis())).ifPresentOrElse(this::take,
-          () -> waiting.remove(id));
+  private void startWaiting(AccessGrant g) {
+    waiting.put(g.id(), new Parties(g.patient(), g.grantee()));
+    waitingFor.computeIfAbsent(g.patient(), k -> new LinkedHashSet<>()).add(g.id());
+    waitingFor.computeIfAbsent(g.grantee(), k -> new LinkedHashSet<>()).add(g.id());
+  }
+
+  private void stopWaiting(Digest grant) {
+    Parties p = waiting.remove(grant);
+    if (p != null) {
+      for (ParticipantId party : List.of(p.patient(), p.grantee())) {
+        Set<Digest> ids = waitingFor.get(party);
+        if (ids != null && ids.remove(grant) && ids.isEmpty()) {
+          waitingFor.remove(party);
+        }
+      }
     }
   }
 
@@ -156,16 +182,16 @@ final class ProxyService {
       return;
     }
     if (onlyRecord(g).filter(ledger::isErased).isPresent()) {
-      waiting.remove(g.id()); // replayed before the erasure that drops it, or granted after it: never taken
+      stopWaiting(g.id()); // replayed before the erasure that drops it, or granted after it: never taken
       return;
     }
     Optional<PublicKey[]> owner = keys(g.patient());
     Optional<PublicKey[]> grantee = keys(g.grantee());
     if (owner.isEmpty() || grantee.isEmpty()) {
-      waiting.add(g.id());
+      startWaiting(g);
       return;
     }
-    waiting.remove(g.id());
+    stopWaiting(g.id());
     try {
       List<EncryptedKeyFrag> frags = new ArrayList<>();
       for (ByteString f : g.keyFragments()) {
@@ -196,7 +222,7 @@ final class ProxyService {
 
   /** Whether {@code grant} waits for its parties' keys. */
   synchronized boolean isWaiting(Digest grant) {
-    return waiting.contains(grant);
+    return waiting.containsKey(grant);
   }
 
   /**

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -40,15 +41,11 @@ class RangeReadTest {
 
   /** Alice's records in four blocks, each shared with records of another patient. */
   private Built build() {
-    ChainFixture f = ChainFixture.builder().federationServers(2).auditServers(2)
-        .store(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS)).state(StateStore.rocksDb(dir.resolve("state")))
-        .log(TileLog.open(dir.resolve("log"))).build();
+    ChainFixture f = onDisk(ChainFixture.builder().federationServers(2).auditServers(2));
     Actor alice = f.actor("alice");
     Actor bob = f.actor("bob");
     Actor doc = f.actor("dr-a");
-    f.commit(f.registerPatient(alice), f.registerPatient(bob), f.registerClinician(doc, f.hospitalA));
-    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()),
-        f.grant(bob, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    patientsOfHospitalA(f, doc, alice, bob);
     List<MedicalRecord> recs = new ArrayList<>();
     for (int b = 0; b < 4; b++) {
       MedicalRecord r = f.record(doc, alice, f.hospitalA, "Observation", "alice-" + b);
@@ -64,8 +61,36 @@ class RangeReadTest {
   }
 
   private Ledger reopen(Built b, BlockStore blocks) {
-    return Ledger.builder(b.f().params).store(blocks).state(StateStore.rocksDb(dir.resolve("state")))
-        .log(TileLog.open(dir.resolve("log"))).clock(b.f().clock).open();
+    return reopen(b.f(), blocks);
+  }
+
+  /** Registers {@code doc} at hospital A and {@code patients}, each granting hospital A treatment of all records. */
+  private static void patientsOfHospitalA(ChainFixture f, Actor doc, Actor... patients) {
+    List<Entry> registrations = new ArrayList<>();
+    List<Entry> grants = new ArrayList<>();
+    for (Actor p : patients) {
+      registrations.add(f.registerPatient(p));
+      grants.add(f.grant(p, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    }
+    registrations.add(f.registerClinician(doc, f.hospitalA));
+    f.commit(registrations);
+    f.commit(grants);
+  }
+
+  /** A fixture (as {@code b} sets it up) whose blocks, state and log are on disk in {@link #dir}. */
+  private ChainFixture onDisk() {
+    return onDisk(ChainFixture.builder());
+  }
+
+  private ChainFixture onDisk(ChainFixture.Builder b) {
+    return b.store(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS))
+        .state(StateStore.rocksDb(dir.resolve("state"))).log(TileLog.open(dir.resolve("log"))).build();
+  }
+
+  /** {@code f}'s ledger, closed, opened again over {@code blocks}. */
+  private Ledger reopen(ChainFixture f, BlockStore blocks) {
+    return Ledger.builder(f.params).store(blocks).state(StateStore.rocksDb(dir.resolve("state")))
+        .log(TileLog.open(dir.resolve("log"))).clock(f.clock).open();
   }
 
   @Test
@@ -84,6 +109,77 @@ class RangeReadTest {
       }
       assertEquals(before, p.reads.get(), "no whole block read");
       assertTrue(p.ranges.get() >= 4 + 1 + 4, "range reads: " + p.ranges.get());
+    }
+  }
+
+  /**
+   * One entry by id (a client's {@code ENTRY}, and each entry a proxy checks for a
+   * {@code REENCRYPT}) costs a read of its own bytes: it decoded its whole block, which other
+   * participants' entries may fill up to the chain's block limit.
+   */
+  @Test
+  void anEntryByIdReadsOnlyItsOwnBytesWhateverElseItsBlockHolds() {
+    ChainFixture f = onDisk();
+    Actor alice = f.actor("alice");
+    Actor bob = f.actor("bob");
+    Actor doc = f.actor("dr-a");
+    patientsOfHospitalA(f, doc, alice, bob);
+    MedicalRecord mine = f.record(doc, alice, f.hospitalA, "Observation", "alice");
+    List<Entry> block = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      block.add(f.record(doc, bob, f.hospitalA, "Observation", "bob-" + i)); // what others wrote in the same block
+    }
+    block.add(100, mine);
+    f.commit(block);
+    f.ledger.close();
+    CountingStore p = new CountingStore(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS));
+    try (Ledger l = reopen(f, p)) {
+      int reads = p.reads.get();
+      p.rangeLengths.clear();
+      assertEquals(Optional.of(mine), io.medledger.internal.ProxyRules.entry(l, mine.id()));
+      assertEquals(reads, p.reads.get(), "no whole block read");
+      assertEquals(List.of(EncodedEntry.of(mine).encoded.length), p.rangeLengths, "only the entry's own bytes");
+      assertEquals(Optional.empty(), l.entry(ChainFixture.digest("no such entry")));
+    }
+  }
+
+  /**
+   * A proxy checking an access event on a deep amendment takes the amended records' ids from the
+   * state: it read every record of the lineage (up to 256, each then in a whole block of its own).
+   */
+  @Test
+  void aProxyCheckReadsNoAmendedRecord() {
+    ChainFixture f = onDisk();
+    Actor alice = f.actor("alice");
+    Actor doc = f.actor("dr-a");
+    f.commit(f.registerPatient(alice), f.registerClinician(doc, f.hospitalA));
+    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    MedicalRecord first = f.record(doc, alice, f.hospitalA, "Observation", "v0");
+    f.commit(first);
+    AccessGrant g = f.grant(alice, doc, Purpose.TREATMENT, AccessScope.records(first.id()));
+    f.commit(g);
+    MedicalRecord last = first;
+    for (int i = 1; i <= 30; i++) {
+      last = f.amend(doc, alice, f.hospitalA, "Observation", "v" + i, last);
+      f.commit(last); // each version in a block of its own
+    }
+    AccessEvent read = f.accessEvent(doc, last, g);
+    f.commit(read);
+    f.ledger.close();
+    CountingStore p = new CountingStore(FileBlockStore.open(dir.resolve("blocks"), SEGMENTS));
+    try (Ledger l = reopen(f, p)) {
+      assertEquals(List.of(last.id(), last.amends().orElseThrow()), l.recordLineage(last.id()).subList(0, 2));
+      assertEquals(31, l.recordLineage(last.id()).size());
+      assertEquals(List.of(), l.recordLineage(read.id()), "an access event is no record");
+      int reads = p.reads.get();
+      int ranges = p.ranges.get();
+      // the scope (the first version) covers the last through its lineage; the fixture's records
+      // carry no real capsule, so the check ends there, after everything it reads
+      io.medledger.pre.EnvelopeException e = assertThrows(io.medledger.pre.EnvelopeException.class,
+          () -> io.medledger.internal.ProxyRules.check(l, read.id(), f.now(), "proxy"));
+      assertTrue(e.getMessage().contains("no re-encryption capsule"), e.getMessage());
+      assertEquals(reads, p.reads.get(), "no whole block read");
+      assertEquals(3, p.ranges.get() - ranges, "the event, its grant and its record; no version it amends");
     }
   }
 
