@@ -6,19 +6,21 @@ import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
 import io.medledger.crypto.Digest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * What a node's ledger says about anchoring: the anchor entries in ledger order with the block that
- * holds each (only those naming this ledger's commitment at the height they cover, the first of
- * each submitter per commitment), and the last block holding anything else (blocks of anchor entries alone do not make
- * a new anchor due). Built from each block once, as the ledger grows: from the committed blocks
- * the node hands it, or by reading those it missed. Thread-safe: synchronized, except {@link
- * #observe}, which only enqueues.
+ * holds each (only those naming this ledger's commitment at the height they cover, at most {@link
+ * #PER_SUBMITTER} transactions of each submitter per commitment), and the last block holding
+ * anything else (blocks of anchor entries alone do not make a new anchor due). Built from each
+ * block once, as the ledger grows: from the committed blocks the node hands it, or by reading those
+ * it missed. Thread-safe: synchronized, except {@link #observe}, which only enqueues.
  */
 final class LedgerAnchorView {
   /** An anchor entry and the block that recorded it. */
@@ -26,11 +28,19 @@ final class LedgerAnchorView {
 
   /** Blocks observed but not yet taken, at most (about 80 bytes each without anchors). */
   private static final int OBSERVED = 4096;
+  /**
+   * Most transactions kept per commitment and submitter: a server whose first entry for a
+   * commitment named a transaction that does not exist can still record the genuine one, and no
+   * server can make a node keep more than this many entries per anchored height.
+   */
+  static final int PER_SUBMITTER = 3;
 
   private final Ledger ledger;
   private final List<Recorded> anchors = new ArrayList<>();
-  /** The commitment and submitter of each kept entry. */
-  private final Set<List<Digest>> bySubmitter = new HashSet<>();
+  /** How many entries are kept per commitment and submitter. */
+  private final Map<List<Digest>, Integer> bySubmitter = new HashMap<>();
+  /** The commitment, submitter and transaction of each kept entry. */
+  private final Set<List<Digest>> claims = new HashSet<>();
   /** The commitment and transaction of each kept entry. */
   private final Set<List<Digest>> byTransaction = new HashSet<>();
   private long scanned = -1;
@@ -88,19 +98,24 @@ final class LedgerAnchorView {
   }
 
   /**
-   * Keeps an anchor entry only if it names this ledger's commitment at the height it covers, and its
-   * submitter named no transaction for that commitment before: any active federation server may
-   * fill blocks with anchor entries, and each one kept costs memory for good and a step of every
-   * walk below. Entries of other submitters for the same commitment are kept too: the ledger cannot
-   * check a transaction against Bitcoin, so a server may name one that does not exist, and the
-   * genuine anchor recorded after it must still count.
+   * Keeps an anchor entry only if it names this ledger's commitment at the height it covers with a
+   * transaction its submitter did not name for it before, and the submitter named fewer than {@link
+   * #PER_SUBMITTER} transactions for that commitment: any active federation server may fill blocks
+   * with anchor entries, and each one kept costs memory for good and a step of every walk below.
+   * Entries of other submitters for the same commitment are kept too: the ledger cannot check a
+   * transaction against Bitcoin, so a server may name one that does not exist, and the genuine
+   * anchor recorded after it (by another server or the same one) must still count.
    */
   private void take(Seen s) {
     for (Anchor a : s.anchors()) {
-      if (!bySubmitter.contains(List.of(a.commitment(), a.submitter().digest()))
+      Digest submitter = a.submitter().digest();
+      List<Digest> key = List.of(a.commitment(), submitter);
+      int kept = bySubmitter.getOrDefault(key, 0);
+      if (kept < PER_SUBMITTER && !claims.contains(List.of(a.commitment(), submitter, a.txid()))
           && LedgerAnchors.commitment(ledger.header(a.toHeight())).digest().equals(a.commitment())) {
         anchors.add(new Recorded(a, s.height(), s.millis()));
-        bySubmitter.add(List.of(a.commitment(), a.submitter().digest()));
+        bySubmitter.put(key, kept + 1);
+        claims.add(List.of(a.commitment(), submitter, a.txid()));
         byTransaction.add(List.of(a.commitment(), a.txid()));
       }
     }

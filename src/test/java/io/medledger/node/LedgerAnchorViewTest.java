@@ -15,46 +15,89 @@ import org.junit.jupiter.api.Test;
 
 /** What a node keeps of the anchor entries on its ledger. */
 class LedgerAnchorViewTest {
+  /** A ledger of two federation servers and one patient registered after genesis. */
+  private static ChainFixture twoServersAndAPatient() {
+    ChainFixture f = ChainFixture.builder().federationServers(2).build();
+    f.commit(f.registerPatient(f.actor("alice")));
+    return f;
+  }
+
+  /** The ledger's commitment at {@code height}. */
+  private static Digest commitmentAt(ChainFixture f, long height) {
+    return LedgerAnchors.commitment(f.ledger.header(height)).digest();
+  }
+
+  /** An anchor entry of {@code server} naming transaction {@code tx} for {@code commitment} of {@code height}. */
+  private static Anchor anchor(ChainFixture f, Actor server, String tx, Digest commitment, long height) {
+    return f.sign(new Anchor(server.id(), ChainFixture.digest(tx), commitment, 0, height, f.now(), List.of()), server);
+  }
+
+  /** A view of the whole ledger. */
+  private static LedgerAnchorView viewOf(ChainFixture f) {
+    LedgerAnchorView view = new LedgerAnchorView(f.ledger);
+    view.refresh();
+    return view;
+  }
+
+  private static List<Digest> txids(List<LedgerAnchorView.Recorded> rs) {
+    return rs.stream().map(r -> r.entry().txid()).toList();
+  }
+
   @Test
   void anchorEntriesNotNamingTheLedgersCommitmentOrRepeatingOneAreNotKept() {
     // a hostile federation server fills blocks with anchor entries (each valid: it is an active
     // federation server, and each covers earlier blocks): every node kept every one in memory for
     // good, walked them all for each receipt and each anchoring turn, and took the highest height
     // any of them named as anchored
-    ChainFixture f = ChainFixture.builder().federationServers(2).build();
+    ChainFixture f = twoServersAndAPatient();
     Actor server = f.federation.get(0);
-    f.commit(f.registerPatient(f.actor("alice")));
     long anchored = f.ledger.height();
     f.commit(f.registerPatient(f.actor("bob")));
     long later = f.ledger.height();
-    Digest real = LedgerAnchors.commitment(f.ledger.header(anchored)).digest();
+    Digest real = commitmentAt(f, anchored);
     List<Entry> anchors = new ArrayList<>();
-    anchors.add(f.sign(new Anchor(server.id(), ChainFixture.digest("tx"), real, 0, anchored, f.now(), List.of()), server));
+    anchors.add(anchor(f, server, "tx", real, anchored));
     for (int i = 0; i < 500; i++) {
-      anchors.add(f.sign(new Anchor(server.id(), ChainFixture.digest("tx " + i), ChainFixture.digest("no commitment " + i),
-          0, later, f.now(), List.of()), server));
-      anchors.add(f.sign(new Anchor(server.id(), ChainFixture.digest("copy " + i), real, 0, anchored, f.now(), List.of()),
-          server));
+      anchors.add(anchor(f, server, "tx " + i, ChainFixture.digest("no commitment " + i), later));
+      anchors.add(anchor(f, server, "copy " + i, real, anchored));
     }
     // another server names the same commitment with another transaction: the ledger cannot tell
     // which transaction exists, so that entry is kept too
-    Actor other = f.federation.get(1);
-    anchors.add(f.sign(new Anchor(other.id(), ChainFixture.digest("other tx"), real, 0, anchored, f.now(), List.of()),
-        other));
+    anchors.add(anchor(f, f.federation.get(1), "other tx", real, anchored));
     f.commit(anchors);
-    LedgerAnchorView view = new LedgerAnchorView(f.ledger);
-    view.refresh();
-    assertEquals(2, view.anchors().size());
-    assertEquals(ChainFixture.digest("tx"), view.anchors().get(0).entry().txid());
-    assertEquals(ChainFixture.digest("other tx"), view.anchors().get(1).entry().txid());
-    assertEquals(2, view.above(anchored - 1).size());
+    LedgerAnchorView view = viewOf(f);
+    List<Digest> kept = List.of(ChainFixture.digest("tx"), ChainFixture.digest("copy 0"), ChainFixture.digest("copy 1"),
+        ChainFixture.digest("other tx"));
+    assertEquals(kept, txids(view.anchors()),
+        "at most " + LedgerAnchorView.PER_SUBMITTER + " transactions of one submitter per commitment");
+    assertEquals(4, view.above(anchored - 1).size());
     assertTrue(view.above(anchored).isEmpty());
     assertTrue(view.records(real, ChainFixture.digest("tx")));
     assertTrue(view.records(real, ChainFixture.digest("other tx")));
-    assertTrue(!view.records(real, ChainFixture.digest("copy 3")), "a second entry of one submitter is not kept");
-    assertEquals(List.of(ChainFixture.digest("tx"), ChainFixture.digest("other tx")),
-        view.covering(anchored, 8).stream().map(r -> r.entry().txid()).toList());
+    assertTrue(!view.records(real, ChainFixture.digest("copy 3")), "entries past the bound are not kept");
+    assertEquals(kept, txids(view.covering(anchored, 8)));
     assertEquals(1, view.covering(anchored, 1).size());
     assertTrue(view.covering(later, 8).isEmpty());
+  }
+
+  /**
+   * A federation server first records an anchor entry of a commitment naming a transaction that
+   * does not exist, then the genuine one of the same commitment: the genuine one is kept, so the
+   * node can prove it and the server sees its anchor recorded; the same claim twice is kept once.
+   */
+  @Test
+  void aServersGenuineAnchorAfterItsMadeUpOneOfTheSameCommitmentIsKept() {
+    ChainFixture f = twoServersAndAPatient();
+    Actor server = f.federation.get(0);
+    long anchored = f.ledger.height();
+    Digest real = commitmentAt(f, anchored);
+    for (int i = 0; i < 2; i++) { // the same claim twice, in entries made at different times
+      f.commit(List.of(anchor(f, server, "made up", real, anchored)));
+    }
+    f.commit(List.of(anchor(f, server, "genuine", real, anchored)));
+    LedgerAnchorView view = viewOf(f);
+    assertTrue(view.records(real, ChainFixture.digest("genuine")), "the genuine anchor after the made-up one is kept");
+    assertEquals(List.of(ChainFixture.digest("made up"), ChainFixture.digest("genuine")),
+        txids(view.covering(anchored, 8)), "a repeated claim is kept once");
   }
 }
