@@ -324,7 +324,7 @@ final class AnchoringService implements AutoCloseable {
     if (!servers.contains(node.ledgerKey())) {
       return false;
     }
-    Ed25519PublicKey turn = AnchorTurn.holder(servers, view.anchors().size(), view.sinceMillis(), clock.millis(),
+    Ed25519PublicKey turn = AnchorTurn.holder(servers, view.turns(), view.sinceMillis(), clock.millis(),
         config.takeoverAfter());
     return turn.equals(node.ledgerKey());
   }

@@ -17,10 +17,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 /**
  * What a node's ledger says about anchoring: the anchor entries in ledger order with the block that
  * holds each (only those naming this ledger's commitment at the height they cover, at most {@link
- * #PER_SUBMITTER} transactions of each submitter per commitment), and the last block holding
- * anything else (blocks of anchor entries alone do not make a new anchor due). Built from each
- * block once, as the ledger grows: from the committed blocks the node hands it, or by reading those
- * it missed. Thread-safe: synchronized, except {@link #observe}, which only enqueues.
+ * #PER_SUBMITTER} transactions of each submitter per commitment), the anchoring turns they pass,
+ * and the last block holding anything else (blocks of anchor entries alone do not make a new anchor
+ * due). Built from each block once, as the ledger grows: from the committed blocks the node hands
+ * it, or by reading those it missed. Thread-safe: synchronized, except {@link #observe}, which only
+ * enqueues.
  */
 final class LedgerAnchorView {
   /** An anchor entry and the block that recorded it. */
@@ -43,6 +44,10 @@ final class LedgerAnchorView {
   private final Set<List<Digest>> claims = new HashSet<>();
   /** The commitment and transaction of each kept entry. */
   private final Set<List<Digest>> byTransaction = new HashSet<>();
+  /** Anchoring turns passed so far, the submitter of the entry that passed the last one, and its block's time. */
+  private long turns;
+  private Digest turnSubmitter;
+  private long turnMillis = -1;
   private long scanned = -1;
   private long lastSubstantive = -1;
 
@@ -105,6 +110,10 @@ final class LedgerAnchorView {
    * Entries of other submitters for the same commitment are kept too: the ledger cannot check a
    * transaction against Bitcoin, so a server may name one that does not exist, and the genuine
    * anchor recorded after it (by another server or the same one) must still count.
+   *
+   * <p>A kept entry passes the anchoring turn unless the entry that passed the last turn has the
+   * same submitter: a server can pass the turn on once per turn another server passed, so it cannot
+   * steer the turn to itself and hold it by recording entries.
    */
   private void take(Seen s) {
     for (Anchor a : s.anchors()) {
@@ -117,6 +126,11 @@ final class LedgerAnchorView {
         bySubmitter.put(key, kept + 1);
         claims.add(List.of(a.commitment(), submitter, a.txid()));
         byTransaction.add(List.of(a.commitment(), a.txid()));
+        if (!submitter.equals(turnSubmitter)) {
+          turns++;
+          turnSubmitter = submitter;
+          turnMillis = s.millis();
+        }
       }
     }
     if (s.substantive()) {
@@ -146,9 +160,18 @@ final class LedgerAnchorView {
     return out;
   }
 
-  /** When the block holding the last anchor entry was made, or the genesis block if none. */
+  /**
+   * The anchoring turns the recorded anchor entries passed ({@link io.medledger.anchor.AnchorTurn}):
+   * one per kept entry, except an entry whose submitter also recorded the entry that passed the
+   * turn before it.
+   */
+  synchronized long turns() {
+    return turns;
+  }
+
+  /** When the block holding the entry that passed the last turn was made, or the genesis block if none. */
   synchronized long sinceMillis() {
-    return anchors.isEmpty() ? ledger.header(0).timestamp() : anchors.get(anchors.size() - 1).blockMillis();
+    return turnMillis < 0 ? ledger.header(0).timestamp() : turnMillis;
   }
 
   /** The last height whose block holds an entry other than an anchor. */

@@ -100,4 +100,35 @@ class LedgerAnchorViewTest {
     assertEquals(List.of(ChainFixture.digest("made up"), ChainFixture.digest("genuine")),
         txids(view.covering(anchored, 8)), "a repeated claim is kept once");
   }
+
+  /**
+   * One federation server records an anchor entry of every height, one block each (the ledger takes
+   * them all: it is an active federation server and each covers earlier blocks): every entry passed
+   * the anchoring turn and restarted the takeover time, so the server could steer the turn to
+   * itself and keep it for as long as it went on recording, and nobody anchored. Now it passes the
+   * turn once, and again only after another server passed one.
+   */
+  @Test
+  void oneServerRecordingEntriesPassesTheTurnOnceUntilAnotherServerPassesOne() {
+    ChainFixture f = twoServersAndAPatient();
+    Actor liar = f.federation.get(0);
+    Actor honest = f.federation.get(1);
+    LedgerAnchorView view = viewOf(f);
+    assertEquals(0, view.turns());
+    assertEquals(f.ledger.header(0).timestamp(), view.sinceMillis(), "turns run from genesis");
+    long first = f.commit(List.of(anchor(f, liar, "made up 0", commitmentAt(f, 0), 0))).header().timestamp();
+    for (long h = 1; h < 10; h++) {
+      f.commit(List.of(anchor(f, liar, "made up " + h, commitmentAt(f, h), h)));
+    }
+    view.refresh();
+    assertEquals(10, view.anchors().size(), "every entry is kept, to be proven");
+    assertEquals(1, view.turns(), "a server's entries after its first pass no further turn");
+    assertEquals(first, view.sinceMillis(), "nor do they restart the takeover time");
+    long genuine = f.commit(List.of(anchor(f, honest, "genuine", commitmentAt(f, 9), 9))).header().timestamp();
+    f.commit(List.of(anchor(f, liar, "made up 10", commitmentAt(f, 10), 10)));
+    f.commit(List.of(anchor(f, liar, "made up 11", commitmentAt(f, 11), 11)));
+    view.refresh();
+    assertEquals(3, view.turns(), "the other server's entry passes a turn, and then the first server's next one");
+    assertTrue(view.sinceMillis() > genuine);
+  }
 }
