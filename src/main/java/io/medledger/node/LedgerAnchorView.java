@@ -180,20 +180,43 @@ final class LedgerAnchorView {
   }
 
   /**
-   * The first {@code max} anchor entries covering {@code height}, in ledger order, whose commitment
-   * is this ledger's commitment at the anchored height (an entry naming another commitment proves
-   * nothing and is skipped).
+   * At most {@code max} anchor entries covering {@code height} whose commitment is this ledger's
+   * commitment at the anchored height (an entry naming another commitment proves nothing and is
+   * skipped), in {@link #inTurns turns} of their submitters: the entries of a server that recorded
+   * many made-up anchors before the genuine ones cannot fill the list.
    */
   synchronized List<Recorded> covering(long height, int max) {
-    List<Recorded> out = new ArrayList<>();
+    List<Recorded> found = new ArrayList<>();
+    Map<Digest, Integer> perSubmitter = new HashMap<>();
     for (Recorded r : anchors) {
       long to = r.entry().toHeight();
-      if (out.size() >= max) {
-        break;
-      }
       if (to >= height && to <= ledger.height()
-          && LedgerAnchors.commitment(ledger.header(to)).digest().equals(r.entry().commitment())) {
-        out.add(r);
+          && LedgerAnchors.commitment(ledger.header(to)).digest().equals(r.entry().commitment())
+          && perSubmitter.merge(r.entry().submitter().digest(), 1, Integer::sum) <= max) {
+        found.add(r);
+      }
+    }
+    List<Recorded> out = inTurns(found);
+    return out.size() > max ? List.copyOf(out.subList(0, max)) : out;
+  }
+
+  /**
+   * {@code recorded} in turns of their submitters: the first entry of each submitter (in the order
+   * of their first entries), then the second of each, and so on; each submitter's in the given order.
+   */
+  static List<Recorded> inTurns(List<Recorded> recorded) {
+    Map<Digest, java.util.ArrayDeque<Recorded>> bySubmitter = new java.util.LinkedHashMap<>();
+    for (Recorded r : recorded) {
+      bySubmitter.computeIfAbsent(r.entry().submitter().digest(), k -> new java.util.ArrayDeque<>()).add(r);
+    }
+    List<Recorded> out = new ArrayList<>(recorded.size());
+    while (!bySubmitter.isEmpty()) {
+      for (var it = bySubmitter.values().iterator(); it.hasNext(); ) {
+        java.util.ArrayDeque<Recorded> q = it.next();
+        out.add(q.poll());
+        if (q.isEmpty()) {
+          it.remove();
+        }
       }
     }
     return out;

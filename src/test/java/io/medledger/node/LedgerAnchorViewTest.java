@@ -1,8 +1,10 @@
 package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.medledger.anchor.AnchorReceipt;
 import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.Anchor;
 import io.medledger.chain.ChainFixture;
@@ -11,6 +13,7 @@ import io.medledger.chain.Entry;
 import io.medledger.crypto.Digest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** What a node keeps of the anchor entries on its ledger. */
@@ -75,7 +78,8 @@ class LedgerAnchorViewTest {
     assertTrue(view.records(real, ChainFixture.digest("tx")));
     assertTrue(view.records(real, ChainFixture.digest("other tx")));
     assertTrue(!view.records(real, ChainFixture.digest("copy 3")), "entries past the bound are not kept");
-    assertEquals(kept, txids(view.covering(anchored, 8)));
+    assertEquals(List.of(ChainFixture.digest("tx"), ChainFixture.digest("other tx"), ChainFixture.digest("copy 0"),
+        ChainFixture.digest("copy 1")), txids(view.covering(anchored, 8)), "in turns of their submitters");
     assertEquals(1, view.covering(anchored, 1).size());
     assertTrue(view.covering(later, 8).isEmpty());
   }
@@ -130,5 +134,35 @@ class LedgerAnchorViewTest {
     view.refresh();
     assertEquals(3, view.turns(), "the other server's entry passes a turn, and then the first server's next one");
     assertTrue(view.sinceMillis() > genuine);
+  }
+
+  /**
+   * One federation server records a made-up anchor entry of each of 20 heights before another
+   * records the genuine anchor of the last: a receipt of an entry below them tried only the first 16
+   * covering anchors in ledger order, all made up, so it stayed pending however long one waited
+   * (the server can keep ahead, recording one entry per block). Now every server's first covering
+   * anchor is among those tried.
+   */
+  @Test
+  void aReceiptTriesEveryServersAnchorWhateverOneServerRecordedBeforeIt() {
+    ChainFixture f = twoServersAndAPatient();
+    Actor liar = f.federation.get(0);
+    Actor honest = f.federation.get(1);
+    Digest entry = f.ledger.block(f.ledger.height()).block().entries().get(0).id();
+    long at = f.ledger.height();
+    for (long h = at; h < at + 20; h++) {
+      f.commit(List.of(anchor(f, liar, "made up " + h, commitmentAt(f, h), h)));
+    }
+    f.commit(List.of(anchor(f, honest, "genuine", commitmentAt(f, at + 19), at + 19)));
+    LedgerAnchorView view = viewOf(f);
+    List<Digest> tried = new ArrayList<>();
+    Optional<AnchorReceipt> r = AnchoringService.receipt(f.ledger, view, entry, a -> {
+      tried.add(a.entry().txid());
+      return Optional.empty();
+    });
+    assertEquals(AnchoringService.RECEIPT_CANDIDATES, tried.size());
+    assertTrue(tried.contains(ChainFixture.digest("genuine")), "the genuine anchor is tried");
+    assertFalse(r.orElseThrow().isComplete(), "pending while no anchor is proven");
+    assertEquals(at, r.get().commitment().height(), "under the first covering anchor");
   }
 }
