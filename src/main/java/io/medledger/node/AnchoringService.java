@@ -509,7 +509,9 @@ final class AnchoringService implements AutoCloseable {
 
   /**
    * The checked Bitcoin part of a recorded anchor, from memory, the cache directory or the Bitcoin
-   * node; empty without asking while an earlier attempt's wait lasts ({@link #notProven}).
+   * node (only once its block has the policy's confirmations, as this node's own anchors need
+   * before they are recorded); empty without asking while an earlier attempt's wait lasts ({@link
+   * #notProven}).
    */
   Optional<AnchorReceipt.BitcoinPart> bitcoinPart(LedgerAnchorView.Recorded a) {
     Digest c = a.entry().commitment();
@@ -546,7 +548,13 @@ final class AnchoringService implements AutoCloseable {
       if (t.blockHash().isEmpty() || !t.txid().equals(a.entry().txid())) {
         return Optional.empty();
       }
-      long height = rpc.getBlockHeaderInfo(t.blockHash().get()).height();
+      BitcoinRpcClient.BlockHeaderInfo block = rpc.getBlockHeaderInfo(t.blockHash().get());
+      if (block.confirmations() < config.policy().confirmationsRequired()) {
+        LOG.log(Level.DEBUG, () -> "anchor " + a.entry().toHeight() + " has " + block.confirmations()
+            + " confirmations of " + config.policy().confirmationsRequired() + " yet");
+        return Optional.empty(); // no deeper than this node's own anchors must be before they count
+      }
+      long height = block.height();
       Optional<AnchorReceipt> p = firstPending(a.entry().toHeight());
       if (p.isEmpty()) {
         return Optional.empty();
