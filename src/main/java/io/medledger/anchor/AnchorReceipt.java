@@ -253,10 +253,29 @@ public final class AnchorReceipt {
   }
 
   /**
+   * Checks every step as {@link #verify(HeaderSource)} does, for an anchor on {@code network}
+   * ({@code main} or {@code regtest}): a complete receipt attested on another network is invalid,
+   * so that a receipt cannot choose the proof-of-work rule its headers are checked under (regtest's
+   * is met by almost any header).
+   *
+   * @throws IllegalArgumentException if {@code network} is neither {@code main} nor {@code regtest}
+   */
+  public ReceiptVerdict verify(HeaderSource headers, String network) {
+    if (!"main".equals(network) && !"regtest".equals(network)) {
+      throw new IllegalArgumentException("network must be main or regtest");
+    }
+    if (bitcoin != null && !bitcoin.network.equals(network)) {
+      return new ReceiptVerdict.Invalid("the anchor is attested on " + bitcoin.network + ", not " + network);
+    }
+    return verify(headers);
+  }
+
+  /**
    * Checks every step. A pending receipt yields {@link ReceiptVerdict.Pending} if its ledger part
    * holds; a complete one yields {@link ReceiptVerdict.Anchored} only if the transaction carries
    * the commitment and is in the block that {@code headers} has at the height, with valid proof
-   * of work.
+   * of work under the network the receipt names. Use it with headers from a Bitcoin node the caller
+   * trusts; against headers from elsewhere, {@link #verify(HeaderSource, String)} fixes the network.
    */
   public ReceiptVerdict verify(HeaderSource headers) {
     if (!logProof.verify(leafHash(), commitment.logRoot())) {

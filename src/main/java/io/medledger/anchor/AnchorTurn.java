@@ -8,10 +8,12 @@ import java.util.Objects;
 
 /**
  * Whose turn it is to anchor, from what every node reads on its ledger: the active federation
- * servers, the number of anchors the ledger records, and the time of the block that recorded the
- * last one. The servers take turns in the order of their keys, one turn per recorded anchor; a turn
- * that passes {@code takeoverAfter} without a new anchor on the ledger passes to the next server,
- * and so on. Every node with the same ledger and a clock within a few seconds names the same
+ * servers, the number of turns the ledger's anchor entries passed, and the time of the block that
+ * recorded the entry that passed the last one. The servers take turns in the order of their keys,
+ * one turn per recorded anchor; a turn that passes {@code takeoverAfter} without a new turn passes to
+ * the next server, and so on. The caller counts the turns: a node counts an anchor entry only if
+ * the entry that passed the turn before it is not of the same submitter, so that one server cannot
+ * steer the turn to itself by recording entries. Every node with the same ledger and a clock within a few seconds names the same
  * server.
  *
  * <p>The rule keeps one anchorer at a time for efficiency, not for safety: anchorers that overlap
@@ -26,8 +28,8 @@ public final class AnchorTurn {
    * The server whose turn it is.
    *
    * @param servers the active federation servers' ledger keys (any order; not empty)
-   * @param anchorsRecorded how many anchor entries the ledger holds
-   * @param sinceMillis the time of the block holding the last of them (or of the genesis block)
+   * @param anchorsRecorded how many turns the ledger's anchor entries passed
+   * @param sinceMillis the time of the block holding the entry that passed the last of them (or of the genesis block)
    * @param nowMillis the current time
    * @param takeoverAfter how long a turn lasts without a new anchor on the ledger
    */

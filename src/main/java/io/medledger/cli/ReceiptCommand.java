@@ -15,16 +15,17 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code medledger receipt verify --receipt PATH [--headers HEADERS.json] [--log-keys VKEYS
- * [--signatures N] [--cosignatures K]]}: checks an anchor receipt offline, against Bitcoin headers,
+ * {@code medledger receipt verify --receipt PATH [--headers HEADERS.json [--network main|regtest]]
+ * [--log-keys VKEYS [--signatures N] [--cosignatures K]]}: checks an anchor receipt offline, against
+ * Bitcoin headers of the given network (main by default, whose proof of work they must meet),
  * against the log's note keys and witnesses (a {@code checkpoint.vkeys} file), or both. Exit 0 when
  * it is anchored in Bitcoin, or (Bitcoin not asked or not there yet) its checkpoint holds with N
  * log signatures and K witness cosignatures; exit 1 when it does not hold or is still pending;
  * exit 2 on malformed input.
  */
 final class ReceiptCommand implements Command {
-  private static final String USAGE = "usage: medledger receipt verify --receipt PATH [--headers HEADERS.json]"
-      + " [--log-keys VKEYS [--signatures N] [--cosignatures K]] | receipt export-ots --receipt PATH --out PROOF.ots [--force]";
+  private static final String USAGE = "usage: medledger receipt verify --receipt PATH"
+      + " [--headers HEADERS.json [--network main|regtest]] [--log-keys VKEYS [--signatures N] [--cosignatures K]] | receipt export-ots --receipt PATH --out PROOF.ots [--force]";
 
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
@@ -37,6 +38,7 @@ final class ReceiptCommand implements Command {
     Args a = Args.parse(args, 1);
     Path receiptPath = Path.of(a.required("receipt"));
     String headersArg = a.optional("headers");
+    String network = a.optional("network");
     String keysArg = a.optional("log-keys");
     long signatures = a.optionalLong("signatures", 0);
     long cosignatures = a.optionalLong("cosignatures", 0);
@@ -44,11 +46,19 @@ final class ReceiptCommand implements Command {
     if (headersArg == null && keysArg == null) {
       throw new CliException("give --headers (Bitcoin), --log-keys (checkpoint) or both; " + USAGE);
     }
+    if (network != null && headersArg == null) {
+      throw new CliException("--network needs --headers");
+    }
+    if (network == null) {
+      network = "main";
+    } else if (!network.equals("main") && !network.equals("regtest")) {
+      throw new CliException("--network must be main or regtest");
+    }
     if (keysArg == null && (signatures != 0 || cosignatures != 0)) {
       throw new CliException("--signatures and --cosignatures need --log-keys");
     }
     AnchorReceipt receipt = AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath));
-    ReceiptVerdict v = headersArg == null ? null : receipt.verify(headers(Path.of(headersArg)));
+    ReceiptVerdict v = headersArg == null ? null : receipt.verify(headers(Path.of(headersArg)), network);
     ReceiptVerdict cp = keysArg == null ? null
         : receipt.verifyCheckpoint(policy(receipt, Path.of(keysArg), signatures, cosignatures),
             System.currentTimeMillis() / 1000);

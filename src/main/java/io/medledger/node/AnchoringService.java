@@ -324,7 +324,7 @@ final class AnchoringService implements AutoCloseable {
     if (!servers.contains(node.ledgerKey())) {
       return false;
     }
-    Ed25519PublicKey turn = AnchorTurn.holder(servers, view.anchors().size(), view.sinceMillis(), clock.millis(),
+    Ed25519PublicKey turn = AnchorTurn.holder(servers, view.turns(), view.sinceMillis(), clock.millis(),
         config.takeoverAfter());
     return turn.equals(node.ledgerKey());
   }
@@ -336,30 +336,22 @@ final class AnchoringService implements AutoCloseable {
    * #PROOF_FAILURES_PER_POLL} failures; one that failed is tried again after a wait that doubles.
    */
   private void proveRecorded() {
-    List<LedgerAnchorView.Recorded> above = view.above(provenHeight);
-    Map<io.medledger.access.ParticipantId, java.util.ArrayDeque<LedgerAnchorView.Recorded>> turns =
-        new java.util.LinkedHashMap<>();
-    for (int i = above.size() - 1; i >= 0; i--) {
-      turns.computeIfAbsent(above.get(i).entry().submitter(), k -> new java.util.ArrayDeque<>()).add(above.get(i));
-    }
+    List<LedgerAnchorView.Recorded> newestFirst = new java.util.ArrayList<>(view.above(provenHeight));
+    java.util.Collections.reverse(newestFirst);
     int failures = 0;
-    while (!turns.isEmpty() && failures < PROOF_FAILURES_PER_POLL) {
-      for (var it = turns.values().iterator(); it.hasNext() && failures < PROOF_FAILURES_PER_POLL; ) {
-        java.util.ArrayDeque<LedgerAnchorView.Recorded> q = it.next();
-        LedgerAnchorView.Recorded r = q.poll();
-        if (q.isEmpty()) {
-          it.remove();
-        }
-        if (r.entry().toHeight() <= provenHeight) {
-          continue;
-        }
-        boolean asks = !parts.containsKey(r.entry().commitment()) && proofDue(r);
-        if (bitcoinPart(r).isPresent()) {
-          provenHeight = r.entry().toHeight();
-          provenMillis = r.blockMillis();
-        } else if (asks) {
-          failures++;
-        }
+    for (LedgerAnchorView.Recorded r : LedgerAnchorView.inTurns(newestFirst)) {
+      if (failures >= PROOF_FAILURES_PER_POLL) {
+        break;
+      }
+      if (r.entry().toHeight() <= provenHeight) {
+        continue;
+      }
+      boolean asks = !parts.containsKey(r.entry().commitment()) && proofDue(r);
+      if (bitcoinPart(r).isPresent()) {
+        provenHeight = r.entry().toHeight();
+        provenMillis = r.blockMillis();
+      } else if (asks) {
+        failures++;
       }
     }
   }
@@ -492,8 +484,9 @@ final class AnchoringService implements AutoCloseable {
 
   /**
    * The receipt of entry {@code entryId} under the first of the recorded anchors covering it (at
-   * most {@link #RECEIPT_CANDIDATES}, in ledger order) whose transaction the Bitcoin node (or this
-   * node's cache) proves: complete; else pending under the first of them. Empty if the entry is not
+   * most {@link #RECEIPT_CANDIDATES}, in turns of their submitters: {@link LedgerAnchorView#covering})
+   * whose transaction the Bitcoin node (or this node's cache) proves: complete; else pending under
+   * the first of them. Empty if the entry is not
    * on this ledger or no recorded anchor covers it yet.
    */
   static Optional<AnchorReceipt> receipt(Ledger ledger, LedgerAnchorView view, Digest entryId,
@@ -516,7 +509,9 @@ final class AnchoringService implements AutoCloseable {
 
   /**
    * The checked Bitcoin part of a recorded anchor, from memory, the cache directory or the Bitcoin
-   * node; empty without asking while an earlier attempt's wait lasts ({@link #notProven}).
+   * node (only once its block has the policy's confirmations, as this node's own anchors need
+   * before they are recorded); empty without asking while an earlier attempt's wait lasts ({@link
+   * #notProven}).
    */
   Optional<AnchorReceipt.BitcoinPart> bitcoinPart(LedgerAnchorView.Recorded a) {
     Digest c = a.entry().commitment();
@@ -553,7 +548,13 @@ final class AnchoringService implements AutoCloseable {
       if (t.blockHash().isEmpty() || !t.txid().equals(a.entry().txid())) {
         return Optional.empty();
       }
-      long height = rpc.getBlockHeaderInfo(t.blockHash().get()).height();
+      BitcoinRpcClient.BlockHeaderInfo block = rpc.getBlockHeaderInfo(t.blockHash().get());
+      if (block.confirmations() < config.policy().confirmationsRequired()) {
+        LOG.log(Level.DEBUG, () -> "anchor " + a.entry().toHeight() + " has " + block.confirmations()
+            + " confirmations of " + config.policy().confirmationsRequired() + " yet");
+        return Optional.empty(); // no deeper than this node's own anchors must be before they count
+      }
+      long height = block.height();
       Optional<AnchorReceipt> p = firstPending(a.entry().toHeight());
       if (p.isEmpty()) {
         return Optional.empty();

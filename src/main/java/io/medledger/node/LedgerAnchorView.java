@@ -6,19 +6,22 @@ import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
 import io.medledger.crypto.Digest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * What a node's ledger says about anchoring: the anchor entries in ledger order with the block that
- * holds each (only those naming this ledger's commitment at the height they cover, the first of
- * each submitter per commitment), and the last block holding anything else (blocks of anchor entries alone do not make
- * a new anchor due). Built from each block once, as the ledger grows: from the committed blocks
- * the node hands it, or by reading those it missed. Thread-safe: synchronized, except {@link
- * #observe}, which only enqueues.
+ * holds each (only those naming this ledger's commitment at the height they cover, at most {@link
+ * #PER_SUBMITTER} transactions of each submitter per commitment), the anchoring turns they pass,
+ * and the last block holding anything else (blocks of anchor entries alone do not make a new anchor
+ * due). Built from each block once, as the ledger grows: from the committed blocks the node hands
+ * it, or by reading those it missed. Thread-safe: synchronized, except {@link #observe}, which only
+ * enqueues.
  */
 final class LedgerAnchorView {
   /** An anchor entry and the block that recorded it. */
@@ -26,13 +29,25 @@ final class LedgerAnchorView {
 
   /** Blocks observed but not yet taken, at most (about 80 bytes each without anchors). */
   private static final int OBSERVED = 4096;
+  /**
+   * Most transactions kept per commitment and submitter: a server whose first entry for a
+   * commitment named a transaction that does not exist can still record the genuine one, and no
+   * server can make a node keep more than this many entries per anchored height.
+   */
+  static final int PER_SUBMITTER = 3;
 
   private final Ledger ledger;
   private final List<Recorded> anchors = new ArrayList<>();
-  /** The commitment and submitter of each kept entry. */
-  private final Set<List<Digest>> bySubmitter = new HashSet<>();
+  /** How many entries are kept per commitment and submitter. */
+  private final Map<List<Digest>, Integer> bySubmitter = new HashMap<>();
+  /** The commitment, submitter and transaction of each kept entry. */
+  private final Set<List<Digest>> claims = new HashSet<>();
   /** The commitment and transaction of each kept entry. */
   private final Set<List<Digest>> byTransaction = new HashSet<>();
+  /** Anchoring turns passed so far, the submitter of the entry that passed the last one, and its block's time. */
+  private long turns;
+  private Digest turnSubmitter;
+  private long turnMillis = -1;
   private long scanned = -1;
   private long lastSubstantive = -1;
 
@@ -88,20 +103,34 @@ final class LedgerAnchorView {
   }
 
   /**
-   * Keeps an anchor entry only if it names this ledger's commitment at the height it covers, and its
-   * submitter named no transaction for that commitment before: any active federation server may
-   * fill blocks with anchor entries, and each one kept costs memory for good and a step of every
-   * walk below. Entries of other submitters for the same commitment are kept too: the ledger cannot
-   * check a transaction against Bitcoin, so a server may name one that does not exist, and the
-   * genuine anchor recorded after it must still count.
+   * Keeps an anchor entry only if it names this ledger's commitment at the height it covers with a
+   * transaction its submitter did not name for it before, and the submitter named fewer than {@link
+   * #PER_SUBMITTER} transactions for that commitment: any active federation server may fill blocks
+   * with anchor entries, and each one kept costs memory for good and a step of every walk below.
+   * Entries of other submitters for the same commitment are kept too: the ledger cannot check a
+   * transaction against Bitcoin, so a server may name one that does not exist, and the genuine
+   * anchor recorded after it (by another server or the same one) must still count.
+   *
+   * <p>A kept entry passes the anchoring turn unless the entry that passed the last turn has the
+   * same submitter: a server can pass the turn on once per turn another server passed, so it cannot
+   * steer the turn to itself and hold it by recording entries.
    */
   private void take(Seen s) {
     for (Anchor a : s.anchors()) {
-      if (!bySubmitter.contains(List.of(a.commitment(), a.submitter().digest()))
+      Digest submitter = a.submitter().digest();
+      List<Digest> key = List.of(a.commitment(), submitter);
+      int kept = bySubmitter.getOrDefault(key, 0);
+      if (kept < PER_SUBMITTER && !claims.contains(List.of(a.commitment(), submitter, a.txid()))
           && LedgerAnchors.commitment(ledger.header(a.toHeight())).digest().equals(a.commitment())) {
         anchors.add(new Recorded(a, s.height(), s.millis()));
-        bySubmitter.add(List.of(a.commitment(), a.submitter().digest()));
+        bySubmitter.put(key, kept + 1);
+        claims.add(List.of(a.commitment(), submitter, a.txid()));
         byTransaction.add(List.of(a.commitment(), a.txid()));
+        if (!submitter.equals(turnSubmitter)) {
+          turns++;
+          turnSubmitter = submitter;
+          turnMillis = s.millis();
+        }
       }
     }
     if (s.substantive()) {
@@ -131,9 +160,18 @@ final class LedgerAnchorView {
     return out;
   }
 
-  /** When the block holding the last anchor entry was made, or the genesis block if none. */
+  /**
+   * The anchoring turns the recorded anchor entries passed ({@link io.medledger.anchor.AnchorTurn}):
+   * one per kept entry, except an entry whose submitter also recorded the entry that passed the
+   * turn before it.
+   */
+  synchronized long turns() {
+    return turns;
+  }
+
+  /** When the block holding the entry that passed the last turn was made, or the genesis block if none. */
   synchronized long sinceMillis() {
-    return anchors.isEmpty() ? ledger.header(0).timestamp() : anchors.get(anchors.size() - 1).blockMillis();
+    return turnMillis < 0 ? ledger.header(0).timestamp() : turnMillis;
   }
 
   /** The last height whose block holds an entry other than an anchor. */
@@ -142,20 +180,43 @@ final class LedgerAnchorView {
   }
 
   /**
-   * The first {@code max} anchor entries covering {@code height}, in ledger order, whose commitment
-   * is this ledger's commitment at the anchored height (an entry naming another commitment proves
-   * nothing and is skipped).
+   * At most {@code max} anchor entries covering {@code height} whose commitment is this ledger's
+   * commitment at the anchored height (an entry naming another commitment proves nothing and is
+   * skipped), in {@link #inTurns turns} of their submitters: the entries of a server that recorded
+   * many made-up anchors before the genuine ones cannot fill the list.
    */
   synchronized List<Recorded> covering(long height, int max) {
-    List<Recorded> out = new ArrayList<>();
+    List<Recorded> found = new ArrayList<>();
+    Map<Digest, Integer> perSubmitter = new HashMap<>();
     for (Recorded r : anchors) {
       long to = r.entry().toHeight();
-      if (out.size() >= max) {
-        break;
-      }
       if (to >= height && to <= ledger.height()
-          && LedgerAnchors.commitment(ledger.header(to)).digest().equals(r.entry().commitment())) {
-        out.add(r);
+          && LedgerAnchors.commitment(ledger.header(to)).digest().equals(r.entry().commitment())
+          && perSubmitter.merge(r.entry().submitter().digest(), 1, Integer::sum) <= max) {
+        found.add(r);
+      }
+    }
+    List<Recorded> out = inTurns(found);
+    return out.size() > max ? List.copyOf(out.subList(0, max)) : out;
+  }
+
+  /**
+   * {@code recorded} in turns of their submitters: the first entry of each submitter (in the order
+   * of their first entries), then the second of each, and so on; each submitter's in the given order.
+   */
+  static List<Recorded> inTurns(List<Recorded> recorded) {
+    Map<Digest, java.util.ArrayDeque<Recorded>> bySubmitter = new java.util.LinkedHashMap<>();
+    for (Recorded r : recorded) {
+      bySubmitter.computeIfAbsent(r.entry().submitter().digest(), k -> new java.util.ArrayDeque<>()).add(r);
+    }
+    List<Recorded> out = new ArrayList<>(recorded.size());
+    while (!bySubmitter.isEmpty()) {
+      for (var it = bySubmitter.values().iterator(); it.hasNext(); ) {
+        java.util.ArrayDeque<Recorded> q = it.next();
+        out.add(q.poll());
+        if (q.isEmpty()) {
+          it.remove();
+        }
       }
     }
     return out;

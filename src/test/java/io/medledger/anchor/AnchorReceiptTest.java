@@ -126,6 +126,17 @@ public class AnchorReceiptTest {
   }
 
   @Test
+  void verifyingForANetworkRefusesAReceiptAttestedOnAnother() {
+    AnchorReceipt r = f.receipt(3);
+    assertInstanceOf(ReceiptVerdict.Anchored.class, r.verify(f.headers(), "regtest"));
+    ReceiptVerdict v = r.verify(f.headers(), "main");
+    assertEquals(new ReceiptVerdict.Invalid("the anchor is attested on regtest, not main"), v);
+    AnchorReceipt pending = AnchorReceipt.pending(r.entry(), r.logProof(), r.commitment());
+    assertInstanceOf(ReceiptVerdict.Pending.class, pending.verify(f.headers(), "main"), "a pending receipt names no network");
+    assertThrows(IllegalArgumentException.class, () -> r.verify(f.headers(), "testnet"));
+  }
+
+  @Test
   void exportedOpenTimestampsProofsVerify() {
     for (int i : new int[] {0, 1, 13, 31, 36}) {
       AnchorReceipt r = f.receipt(i);

@@ -57,8 +57,10 @@ class CliInputsFuzzTest {
 
   /** Targets; {@code @F} is the fuzzed file, {@code @STDIN} means the bytes are standard input. */
   private static final List<Target> TARGETS = List.of(
-      new Target("receipt-verify-receipt", "receipt", "verify", "--receipt", "@F", "--headers", "@HEADERS"),
-      new Target("receipt-verify-headers", "receipt", "verify", "--receipt", "@RECEIPT", "--headers", "@F"),
+      new Target("receipt-verify-receipt", "receipt", "verify", "--receipt", "@F", "--headers", "@HEADERS",
+          "--network", "regtest"),
+      new Target("receipt-verify-headers", "receipt", "verify", "--receipt", "@RECEIPT", "--headers", "@F",
+          "--network", "regtest"),
       new Target("receipt-export-ots", "receipt", "export-ots", "--receipt", "@F", "--out", "@OUT"),
       new Target("ots-info", "ots", "info", "--ots", "@F", "--file", "@STAMPED"),
       new Target("ots-verify-ots", "ots", "verify", "--file", "@STAMPED", "--ots", "@F", "--headers", "@HEADERS",

@@ -56,7 +56,7 @@ class DemoCommandTest {
       assertTrue(Files.size(dir.resolve(f)) > 0, f);
     }
     String[] v = run("receipt", "verify", "--receipt", dir.resolve("anna-record.receipt.json").toString(),
-        "--headers", dir.resolve("regtest-headers.json").toString());
+        "--headers", dir.resolve("regtest-headers.json").toString(), "--network", "regtest");
     assertEquals("0", v[0], v[1] + v[2]);
     assertTrue(v[1].contains("\"status\":\"anchored\""), v[1]);
     // the .ots proof leads from the stamped file to the regtest block (the ots CLI checks mainnet work)

@@ -31,18 +31,21 @@ class ReceiptCommandTest {
     AnchorReceipt r = f.receipt(7);
     Path receipt = Files.writeString(dir.resolve("r.json"), r.toJson());
     Path headers = Files.writeString(dir.resolve("h.json"), "{\"" + f.height + "\":\"" + f.header.toHex() + "\"}");
-    String[] ok = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString());
+    String[] ok = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString(),
+        "--network", "regtest");
     assertEquals("0", ok[0], ok[2]);
     assertTrue(ok[1].contains("\"valid\":true") && ok[1].contains("\"height\":150") && ok[1].contains("\"time\":1780000000"), ok[1]);
 
     Path pending = Files.writeString(dir.resolve("p.json"),
         AnchorReceipt.pending(r.entry(), r.logProof(), r.commitment()).toJson());
-    String[] p = run("receipt", "verify", "--receipt", pending.toString(), "--headers", headers.toString());
+    String[] p = run("receipt", "verify", "--receipt", pending.toString(), "--headers", headers.toString(),
+        "--network", "regtest");
     assertEquals("1", p[0]);
     assertTrue(p[1].contains("\"status\":\"pending\""), p[1]);
 
     Path other = Files.writeString(dir.resolve("h2.json"), "{\"151\":\"" + f.header.toHex() + "\"}");
-    String[] bad = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", other.toString());
+    String[] bad = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", other.toString(),
+        "--network", "regtest");
     assertEquals("1", bad[0]);
     assertTrue(bad[1].contains("\"status\":\"invalid\""), bad[1]);
 
@@ -67,6 +70,30 @@ class ReceiptCommandTest {
    * limit cannot be exported: the command exits 2 with one line naming why (not the catch-all's
    * exception name) and writes neither the proof nor the stamped file beside it.
    */
+  /**
+   * A receipt names the network its anchor is on, and so the proof of work its headers must meet:
+   * one labelled regtest, whose header meets only regtest's (almost any header does), verified as
+   * anchored without the verifier naming a network, while {@code ots verify} checks mainnet's. The
+   * network is now the verifier's ({@code --network}, main by default).
+   */
+  @Test
+  void theVerifierNotTheReceiptNamesTheNetwork() throws Exception {
+    AnchorReceiptTest.Fixture f = new AnchorReceiptTest.Fixture();
+    Path receipt = Files.writeString(dir.resolve("r.json"), f.receipt(7).toJson());
+    Path headers = Files.writeString(dir.resolve("h.json"), "{\"" + f.height + "\":\"" + f.header.toHex() + "\"}");
+    String[] main = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString());
+    assertEquals("1", main[0], main[1]);
+    assertTrue(main[1].contains("\"status\":\"invalid\"") && main[1].contains("attested on regtest, not main"), main[1]);
+    assertEquals("0", run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString(),
+        "--network", "regtest")[0]);
+    String[] unknown = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString(),
+        "--network", "testnet");
+    assertEquals("2", unknown[0]);
+    assertTrue(unknown[2].contains("--network must be main or regtest"), unknown[2]);
+    assertEquals("2", run("receipt", "verify", "--receipt", receipt.toString(), "--network", "regtest")[0],
+        "a network without headers");
+  }
+
   @Test
   void aReceiptThatCannotBeExportedWritesNothing() throws Exception {
     AnchorReceiptTest.Fixture f = new AnchorReceiptTest.Fixture();

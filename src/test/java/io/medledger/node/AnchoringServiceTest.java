@@ -384,8 +384,13 @@ class AnchoringServiceTest {
    * tell, so the entry is final.
    */
   private Anchor recordMadeUpAnchor(int server, long height) throws Exception {
+    return recordAnchor(server, height, Sha256.hash(new byte[] {'n', 'o', (byte) height}));
+  }
+
+  /** Records, through federation server {@code server}, an anchor entry of {@code height} naming transaction {@code txid}. */
+  private Anchor recordAnchor(int server, long height, Digest txid) throws Exception {
     Node n = nodes.get(server);
-    Anchor unsigned = new Anchor(ParticipantId.of(n.ledgerKey()), Sha256.hash(new byte[] {'n', 'o', (byte) height}),
+    Anchor unsigned = new Anchor(ParticipantId.of(n.ledgerKey()), txid,
         io.medledger.anchor.LedgerAnchors.commitment(n.ledger().header(height)).digest(), 0, height,
         System.currentTimeMillis(), List.of());
     Anchor a = Entry.sign(unsigned, n.ledger().parameters().chainId(), keys.get(server).ledgerSecretKey());
@@ -444,6 +449,35 @@ class AnchoringServiceTest {
       ReceiptVerdict v = n.receipt(later.id()).orElseThrow().verify(FileHeaderSource.of(core.headers()));
       assertInstanceOf(ReceiptVerdict.Anchored.class, v, n + ": " + v);
     }
+  }
+
+  /**
+   * A federation server records the anchor entry of a transaction in flight as soon as its block is
+   * mined, with one confirmation where the policy asks for two: every node counted it as anchored
+   * (giving up the anchors in flight it covers) and served complete receipts under a block a
+   * reorganization could still drop. Now the nodes count it, and complete receipts under it, only
+   * once it has the policy's confirmations.
+   */
+  @Test
+  void aRecordedAnchorCountsOnlyOnceItHasThePolicysConfirmations() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    First first = firstTransaction();
+    long height = nodes.get(first.server()).anchoringService().flatMap(AnchoringService::anchorer).orElseThrow()
+        .inFlight().get(0).commitment().height();
+    core.mine();
+    int early = (first.server() + 1) % 3;
+    recordAnchor(early, height, first.txid());
+    NodeRuntimeTest.waitFor(() -> live().stream().allMatch(n -> anchorsOn(n).size() == 1), "the early entry everywhere");
+    Digest entry = nodes.get(0).ledger().block(0).block().entries().get(0).id();
+    Thread.sleep(1_000);
+    for (Node n : live()) {
+      assertEquals(-1, n.anchoringService().orElseThrow().provenHeight(), n + " counts an anchor of one confirmation");
+      assertFalse(n.receipt(entry).orElseThrow().isComplete(), n + " completes a receipt of one confirmation");
+    }
+    core.mine();
+    NodeRuntimeTest.waitFor(() -> live().stream().allMatch(n -> n.anchoringService().orElseThrow().provenHeight() == height),
+        "the anchor counted at two confirmations");
+    receiptsFromEveryNode();
   }
 
   /** Journal records by status, for failure messages. */
