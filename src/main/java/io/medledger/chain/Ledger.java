@@ -686,9 +686,14 @@ public final class Ledger implements AutoCloseable {
 
   /** The entry at {@code loc}, checked against its leaf in the ledger-wide log. */
   private Entry entryAt(EntryLocation loc) {
+    return encodedEntryAt(loc).entry;
+  }
+
+  /** As {@link #entryAt}, with the entry's encoding as stored. */
+  private EncodedEntry encodedEntryAt(EntryLocation loc) {
     Digest leaf = state.log.leafHash(loc.ledgerIndex());
-    return entriesAt(loc.height(), new int[] {loc.indexInBlock()}, null, es -> es.get(0).leafHash().equals(leaf))
-        .get(0);
+    return encodedEntriesAt(loc.height(), new int[] {loc.indexInBlock()}, null,
+        es -> es.get(0).leafHash().equals(leaf)).get(0);
   }
 
   /**
@@ -704,9 +709,15 @@ public final class Ledger implements AutoCloseable {
    *     state store disagrees with the block store)
    */
   private List<Entry> entriesAt(long height, int[] positions, int[] ranges, Predicate<List<EncodedEntry>> check) {
+    return encodedEntriesAt(height, positions, ranges, check).stream().map(e -> e.entry).toList();
+  }
+
+  /** As {@link #entriesAt}, with the entries' encodings as stored. */
+  private List<EncodedEntry> encodedEntriesAt(long height, int[] positions, int[] ranges,
+      Predicate<List<EncodedEntry>> check) {
     CertifiedBlock cached = cache.getIfPresent(height);
     if (cached != null) {
-      List<Entry> all = cached.block().entries();
+      List<EncodedEntry> all = cached.block().encodedEntries();
       return java.util.Arrays.stream(positions).mapToObj(all::get).toList();
     }
     List<EncodedEntry> read = rangeRead(height, ranges == null ? boundsRanges(height, positions) : ranges);
@@ -716,7 +727,7 @@ public final class Ledger implements AutoCloseable {
         throw new IllegalStateException("block " + height + " does not hold the entries the state store records");
       }
     }
-    return read.stream().map(e -> e.entry).toList();
+    return read;
   }
 
   /** Offset and length of the entries at {@code positions} of block {@code height}, from its bounds; null if unknown. */
@@ -1583,12 +1594,13 @@ public final class Ledger implements AutoCloseable {
     for (int i = 0; i < picked.size(); i++) {
       long idx = picked.get(i);
       EntryLocation loc = locationOf(idx);
-      E entry = type.cast(entryAt(loc));
+      EncodedEntry encoded = encodedEntryAt(loc);
+      E entry = type.cast(encoded.entry);
       Optional<LedgerInclusionProof> proof = page.withProofs()
           ? Optional.of(new LedgerInclusionProof(entry, state.log.inclusionProof(idx, tip.ledgerSize())))
           : Optional.empty();
       hits.add(new QueryHit<>(entry, loc.height(), idx, proof));
-      bytes += entry.encode().length;
+      bytes += encoded.encoded.length; // as stored: no entry is encoded again to be counted
       if (bytes >= MAX_BYTES_PER_PAGE && i + 1 < picked.size()) {
         next[0] = idx; // bounded bytes per page: the next one goes on after this item
         break;
