@@ -12,6 +12,7 @@ import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.BoundedInput;
+import io.medledger.internal.node.OwnerOnly;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -114,6 +115,11 @@ final class AnchorCommand implements Command {
         if (!perms.isEmpty()) {
           throw new CliException("key file " + p + " is accessible by others (" + PosixFilePermissions.toString(
               Files.getPosixFilePermissions(p)) + "); make it owner-only: chmod 600 " + p);
+        }
+        // owner-only, but of another account: that account reads the key and can swap it
+        String foreign = OwnerOnly.problem(p);
+        if (foreign != null) {
+          throw new CliException("key file " + foreign);
         }
       }
       b = CliFiles.read(p, MAX_KEY_FILE);

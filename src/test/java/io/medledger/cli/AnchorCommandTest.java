@@ -133,13 +133,22 @@ class AnchorCommandTest {
   }
 
   /** Issue 13, finding 7: the key never travels on the command line. */
-  @Test
-  void theKeyComesFromAnOwnerOnlyFileOrStdinNeverFromArgv() throws IOException {
+  /** A testnet key's WIF, a regtest change address of it and a coin it can spend. */
+  private record Wallet(String change, String utxo, String wif) {}
+
+  private static Wallet wallet() {
     BitcoinPrivateKey key = BitcoinPrivateKey.fromSecretBytes(Hex.decode("33".repeat(32)), Network.TESTNET, true);
     Script wpkh = key.publicKey().p2wpkhScript();
-    String change = Address.fromScript(wpkh, Network.REGTEST).toString();
-    String utxo = TXID1 + ":0:50000:" + wpkh.toHex();
-    String wif = key.exportSecretWif();
+    return new Wallet(Address.fromScript(wpkh, Network.REGTEST).toString(), TXID1 + ":0:50000:" + wpkh.toHex(),
+        key.exportSecretWif());
+  }
+
+  @Test
+  void theKeyComesFromAnOwnerOnlyFileOrStdinNeverFromArgv() throws IOException {
+    Wallet w = wallet();
+    String change = w.change();
+    String utxo = w.utxo();
+    String wif = w.wif();
 
     Result onArgv = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key", wif,
         "--change", change, "--fee-rate", "1");
@@ -168,5 +177,32 @@ class AnchorCommandTest {
     }
     assertEquals(2, run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key-file",
         tmp.resolve("absent").toString(), "--change", change, "--fee-rate", "1").code());
+  }
+
+  @Test
+  void aKeyFileOwnedByAnotherAccountIsRefused() throws IOException {
+    Wallet w = wallet();
+    String change = w.change();
+    String utxo = w.utxo();
+    String wif = w.wif();
+    String file = keyFile(wif);
+    // mode 0600, but owned by another account (which reads the key and can swap it): refused too
+    Files.setPosixFilePermissions(Path.of(file), PosixFilePermissions.fromString("rw-------"));
+    java.nio.file.attribute.UserPrincipal other;
+    try {
+      other = tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+      Files.setOwner(Path.of(file), other);
+    } catch (IOException e) {
+      other = null;
+    }
+    // only a process that may give files away (root) can set this up
+    org.junit.jupiter.api.Assumptions.assumeTrue(other != null && Files.getOwner(Path.of(file)).equals(other)
+        && !other.getName().equals(System.getProperty("user.name")), "chown to another user");
+    Result foreign = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key-file", file,
+        "--change", change, "--fee-rate", "1");
+    assertEquals(2, foreign.code(), foreign.err());
+    assertTrue(foreign.err().contains("owned by nobody"), foreign.err());
+    assertFalse(foreign.err().contains(wif));
+    assertEquals(1, foreign.err().trim().lines().count());
   }
 }
