@@ -2,7 +2,6 @@ package io.medledger.cli;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.BoundedInput;
-import io.medledger.internal.Fsync;
 import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -63,20 +62,14 @@ final class CliFiles {
    * earlier file or the new one (never a torn one), and a written file survives a power loss.
    */
   static void write(Path file, byte[] data, boolean force) throws IOException {
-    if (force) {
-      PrivateFiles.replace(file, data);
-      return;
-    }
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, ".medledger-", ".tmp"); // owner-only, a name of its own
     try {
-      PrivateFiles.write(tmp, data, true);
-      Files.move(tmp, file); // a rename that refuses an existing target
-      Fsync.directory(dir);
+      if (force) {
+        PrivateFiles.replace(file, data);
+      } else {
+        PrivateFiles.create(file, data);
+      }
     } catch (FileAlreadyExistsException e) {
       throw new CliException(file + " already exists; pass --force to overwrite it");
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 }

@@ -107,6 +107,20 @@ public final class PrivateFiles {
    * or the new one.
    */
   public static void replace(Path file, byte[] data) throws IOException {
+    writeBeside(file, data, true);
+  }
+
+  /**
+   * As {@link #replace}, for a file that must not exist yet: the new file is renamed into place
+   * only if nothing is there.
+   *
+   * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists (nothing is changed)
+   */
+  public static void create(Path file, byte[] data) throws IOException {
+    writeBeside(file, data, false);
+  }
+
+  private static void writeBeside(Path file, byte[] data, boolean replace) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     String prefix = "." + file.getFileName() + ".";
     Path tmp = posix(dir) ? Files.createTempFile(dir, prefix, ".tmp", FILE) : Files.createTempFile(dir, prefix, ".tmp");
@@ -114,10 +128,14 @@ public final class PrivateFiles {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         writeFully(ch, data);
       }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      if (!replace) {
+        Files.move(tmp, file); // a rename that refuses an existing target
+      } else {
+        try {
+          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
       }
     } finally {
       Files.deleteIfExists(tmp);
