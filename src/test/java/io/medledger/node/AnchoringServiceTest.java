@@ -307,7 +307,8 @@ class AnchoringServiceTest {
     receiptsFromEveryNode();
     // nothing of that anchor is left in flight (the next holder may meanwhile anchor the block that
     // recorded it, if its Bitcoin node had not proven the recorded anchor yet: a new anchor, not this one)
-    assertTrue(live().stream().allMatch(n -> n.anchoringService().flatMap(AnchoringService::anchorer)
+    // (a node gives up its own attempt once it proved the recorded anchor, at its next poll)
+    NodeRuntimeTest.waitFor(() -> live().stream().allMatch(n -> n.anchoringService().flatMap(AnchoringService::anchorer)
         .map(x -> x.inFlight().stream().noneMatch(r -> r.id().equals(a.commitment()))).orElse(true)),
         "nothing of the recorded anchor left in flight");
   }
