@@ -25,6 +25,7 @@ import io.medledger.tlog.SignedNote;
 import io.medledger.tlog.VerifiedCheckpoint;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -86,6 +87,24 @@ public final class AnchorReceipt {
     public byte[] blockHeader() {
       return blockHeader.clone();
     }
+
+    /** Equal when every component is equal, the headers byte for byte. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof LedgerPart l && Arrays.equals(anchoredHeader, l.anchoredHeader)
+          && Arrays.equals(blockHeader, l.blockHeader) && indexInBlock == l.indexInBlock && blockPath.equals(l.blockPath);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(Arrays.hashCode(anchoredHeader), Arrays.hashCode(blockHeader), indexInBlock, blockPath);
+    }
+
+    @Override
+    public String toString() {
+      return "LedgerPart[anchoredHeader=" + anchoredHeader.length + " bytes, blockHeader=" + blockHeader.length
+          + " bytes, indexInBlock=" + indexInBlock + ", blockPath=" + blockPath + "]";
+    }
   }
 
   /**
@@ -115,6 +134,23 @@ public final class AnchorReceipt {
       return transaction.clone();
     }
 
+    /** Equal when every component is equal, the transaction byte for byte. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BitcoinPart b && network.equals(b.network) && Arrays.equals(transaction, b.transaction)
+          && branch.equals(b.branch) && height == b.height;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(network, Arrays.hashCode(transaction), branch, height);
+    }
+
+    @Override
+    public String toString() {
+      return "BitcoinPart[network=" + network + ", txid=" + branch.txid() + ", height=" + height + "]";
+    }
+
     BitcoinChainParams params() {
       return network.equals("main") ? BitcoinChainParams.MAINNET : BitcoinChainParams.REGTEST;
     }
@@ -140,6 +176,22 @@ public final class AnchorReceipt {
     @Override
     public byte[] note() {
       return note.clone();
+    }
+
+    /** Equal when the notes are equal byte for byte and the proofs are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof CheckpointPart c && Arrays.equals(note, c.note) && proof.equals(c.proof);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Arrays.hashCode(note) + proof.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "CheckpointPart[note=" + note.length + " bytes, proof=" + proof + "]";
     }
   }
 
@@ -534,6 +586,19 @@ public final class AnchorReceipt {
       out.add(Digest.fromHex(Json.asString(x, "hash")));
     }
     return out;
+  }
+
+  /** Equal when every part is equal: the entry, the proofs, the commitment and the optional parts. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof AnchorReceipt r && Arrays.equals(entry, r.entry) && logProof.equals(r.logProof)
+        && commitment.equals(r.commitment) && Objects.equals(ledger, r.ledger) && Objects.equals(bitcoin, r.bitcoin)
+        && Objects.equals(checkpoint, r.checkpoint);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(Arrays.hashCode(entry), logProof, commitment, ledger, bitcoin, checkpoint);
   }
 
   @Override

@@ -4,8 +4,10 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519Signatures;
+import io.medledger.crypto.Sha256;
 import io.medledger.internal.consensus.Wire;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -67,6 +69,22 @@ public sealed interface ConsensusMessage {
       return statement.height();
     }
 
+    /** Equal when the canonical encodings are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return sameEncoding(this, o);
+    }
+
+    @Override
+    public int hashCode() {
+      return encodingHash(this);
+    }
+
+    @Override
+    public String toString() {
+      return describe(this);
+    }
+
     @Override
     public byte[] encode() {
       Wire.Writer w = new Wire.Writer(block.length + 200).u8(TAG_PROPOSAL);
@@ -121,6 +139,22 @@ public sealed interface ConsensusMessage {
       return statement.height();
     }
 
+    /** Equal when the canonical encodings are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return sameEncoding(this, o);
+    }
+
+    @Override
+    public int hashCode() {
+      return encodingHash(this);
+    }
+
+    @Override
+    public String toString() {
+      return describe(this);
+    }
+
     @Override
     public byte[] encode() {
       Wire.Writer w = new Wire.Writer(220).u8(TAG_VOTE);
@@ -171,6 +205,22 @@ public sealed interface ConsensusMessage {
       return statement.height();
     }
 
+    /** Equal when the canonical encodings are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return sameEncoding(this, o);
+    }
+
+    @Override
+    public int hashCode() {
+      return encodingHash(this);
+    }
+
+    @Override
+    public String toString() {
+      return describe(this);
+    }
+
     @Override
     public byte[] encode() {
       Wire.Writer w = new Wire.Writer(lockedBlock.length + 200).u8(TAG_TIMEOUT);
@@ -212,6 +262,22 @@ public sealed interface ConsensusMessage {
       return committedHeight;
     }
 
+    /** Equal when the canonical encodings are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return sameEncoding(this, o);
+    }
+
+    @Override
+    public int hashCode() {
+      return encodingHash(this);
+    }
+
+    @Override
+    public String toString() {
+      return describe(this);
+    }
+
     void body(Wire.Writer w) {
       w.u8(TAG_STATUS).i64(committedHeight).i32(round).i32(sender);
     }
@@ -251,6 +317,22 @@ public sealed interface ConsensusMessage {
     @Override
     public long height() {
       return fromHeight;
+    }
+
+    /** Equal when the canonical encodings are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return sameEncoding(this, o);
+    }
+
+    @Override
+    public int hashCode() {
+      return encodingHash(this);
+    }
+
+    @Override
+    public String toString() {
+      return describe(this);
     }
 
     void body(Wire.Writer w) {
@@ -314,6 +396,22 @@ public sealed interface ConsensusMessage {
       return fromHeight;
     }
 
+    /** Equal when the canonical encodings are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return sameEncoding(this, o);
+    }
+
+    @Override
+    public int hashCode() {
+      return encodingHash(this);
+    }
+
+    @Override
+    public String toString() {
+      return describe(this);
+    }
+
     void body(Wire.Writer w) {
       w.u8(TAG_BLOCK_RESPONSE).i64(fromHeight).i32(sender).i32(blocks.size());
       for (int i = 0; i < blocks.size(); i++) {
@@ -364,6 +462,22 @@ public sealed interface ConsensusMessage {
       return 0;
     }
 
+    /** Equal when the canonical encodings are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return sameEncoding(this, o);
+    }
+
+    @Override
+    public int hashCode() {
+      return encodingHash(this);
+    }
+
+    @Override
+    public String toString() {
+      return describe(this);
+    }
+
     @Override
     public byte[] encode() {
       int size = 5;
@@ -403,6 +517,21 @@ public sealed interface ConsensusMessage {
       throw new IllegalStateException("an entry batch is not signed");
     }
     return w.toByteArray();
+  }
+
+  private static boolean sameEncoding(ConsensusMessage a, Object b) {
+    return b != null && b.getClass() == a.getClass() && Arrays.equals(a.encode(), ((ConsensusMessage) b).encode());
+  }
+
+  private static int encodingHash(ConsensusMessage m) {
+    return Arrays.hashCode(m.encode());
+  }
+
+  /** Its type, height, encoded size and the first bytes of its encoding's SHA-256, never raw bytes. */
+  private static String describe(ConsensusMessage m) {
+    byte[] e = m.encode();
+    return m.getClass().getSimpleName() + "[height=" + m.height() + ", bytes=" + e.length + ", sha256="
+        + Sha256.hash(e).toHex().substring(0, 16) + "]";
   }
 
   /**

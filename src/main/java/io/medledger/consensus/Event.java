@@ -1,6 +1,7 @@
 package io.medledger.consensus;
 
 import io.medledger.crypto.Ed25519PublicKey;
+import java.util.Arrays;
 import java.util.Objects;
 
 /** An input to a {@link ConsensusProtocol}. Immutable values. */
@@ -22,6 +23,22 @@ public sealed interface Event {
     byte[] raw() {
       return entry;
     }
+
+    /** Equal when the entries' bytes are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof EntrySubmitted e && Arrays.equals(entry, e.entry);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(entry);
+    }
+
+    @Override
+    public String toString() {
+      return "EntrySubmitted[bytes=" + entry.length + "]";
+    }
   }
 
   /**
@@ -40,6 +57,22 @@ public sealed interface Event {
     @Override
     public byte[] bytes() {
       return bytes;
+    }
+
+    /** Equal when the senders and the bytes are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof MessageReceived m && Objects.equals(from, m.from) && Arrays.equals(bytes, m.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Objects.hashCode(from) + Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public String toString() {
+      return "MessageReceived[from=" + from + ", bytes=" + bytes.length + "]";
     }
   }
 
@@ -60,6 +93,22 @@ public sealed interface Event {
     @Override
     public byte[] block() {
       return block.clone();
+    }
+
+    /** Equal when the blocks' bytes and the certificates are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BlockDelivered b && Arrays.equals(block, b.block) && certificate.equals(b.certificate);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Arrays.hashCode(block) + certificate.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "BlockDelivered[bytes=" + block.length + ", certificate=" + certificate + "]";
     }
   }
 }

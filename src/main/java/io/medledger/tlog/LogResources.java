@@ -34,6 +34,22 @@ public final class LogResources {
       Objects.requireNonNull(body, "body");
       Objects.requireNonNull(caching, "caching");
     }
+
+    /** Equal when the bodies are equal byte for byte and the caching classes are equal. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Resource r && java.util.Arrays.equals(body, r.body) && caching == r.caching;
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * java.util.Arrays.hashCode(body) + caching.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "Resource[body=" + body.length + " bytes, caching=" + caching + "]";
+    }
   }
 
   /** The leaves of the log by index (the exact bytes the RFC 9162 leaf hash covers). */

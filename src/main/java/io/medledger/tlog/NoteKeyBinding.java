@@ -90,4 +90,22 @@ public record NoteKeyBinding(Ed25519PublicKey ledgerKey, NoteKey noteKey, byte[]
   public byte[] signature() {
     return signature.clone();
   }
+
+  /** Equal when the keys are equal and the signatures are equal byte for byte. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof NoteKeyBinding b && ledgerKey.equals(b.ledgerKey) && noteKey.equals(b.noteKey)
+        && java.util.Arrays.equals(signature, b.signature);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(ledgerKey, noteKey, java.util.Arrays.hashCode(signature));
+  }
+
+  /** Its text form ({@link #encode()}). */
+  @Override
+  public String toString() {
+    return encode();
+  }
 }

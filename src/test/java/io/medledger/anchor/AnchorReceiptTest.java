@@ -2,6 +2,7 @@ package io.medledger.anchor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,6 +122,14 @@ public class AnchorReceiptTest {
       assertEquals(f.anchorTx.txid(), a.txid());
       AnchorReceipt back = AnchorReceipt.fromJson(r.toJson());
       assertEquals(r.toJson(), back.toJson());
+      assertEquals(r, back, "a receipt read back equals the one written");
+      assertEquals(r.hashCode(), back.hashCode());
+      assertEquals(r.bitcoin(), back.bitcoin());
+      assertEquals(r.ledger(), back.ledger());
+      assertFalse(back.bitcoin().orElseThrow().toString().contains("[B@"));
+      if (i > 0) {
+        assertNotEquals(f.receipt(i - 1), back);
+      }
       assertTrue(back.verify(f.headers()).holds());
     }
   }

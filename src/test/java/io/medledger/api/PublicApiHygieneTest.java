@@ -71,6 +71,70 @@ class PublicApiHygieneTest {
     assertTrue(problems.isEmpty(), String.join("\n", problems));
   }
 
+  /**
+   * A public record that holds an array compares it by identity, and prints it as {@code [B@1b6d3586},
+   * unless it declares its own {@code equals}, {@code hashCode} and {@code toString}: two decodings
+   * of the same bytes would differ. Every such record of an exported package declares all three, so
+   * that it is a value like the rest of the API.
+   */
+  @Test
+  void publicRecordsHoldingArraysCompareByValue() throws Exception {
+    List<String> problems = new ArrayList<>();
+    int records = 0;
+    for (String pkg : exportedPackages()) {
+      for (Class<?> c : withMembers(classesOf(pkg))) {
+        if (!c.isRecord() || !Modifier.isPublic(c.getModifiers())) {
+          continue;
+        }
+        boolean holdsArray = false;
+        for (java.lang.reflect.RecordComponent rc : c.getRecordComponents()) {
+          String type = rc.getGenericType().getTypeName();
+          holdsArray |= rc.getType().isArray() || type.contains("[]");
+        }
+        if (!holdsArray) {
+          continue;
+        }
+        records++;
+        for (String method : List.of("equals", "hashCode", "toString")) {
+          boolean declared = false;
+          for (Method x : c.getDeclaredMethods()) {
+            // javac's generated record methods are final; hand-written ones here are not
+            declared |= x.getName().equals(method) && !Modifier.isFinal(x.getModifiers())
+                && x.getParameterCount() == (method.equals("equals") ? 1 : 0);
+          }
+          if (!declared) {
+            problems.add(c.getName() + " holds an array but does not declare " + method);
+          }
+        }
+      }
+    }
+    assertTrue(records > 10, "expected the records that hold arrays, found " + records);
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  private static List<String> exportedPackages() throws IOException {
+    String moduleInfo = Files.readString(Path.of("src/main/java/module-info.java"));
+    Matcher m = Pattern.compile("(?m)^\\s*exports\\s+([\\w.]+);").matcher(moduleInfo);
+    List<String> packages = new ArrayList<>();
+    while (m.find()) {
+      packages.add(m.group(1));
+    }
+    return packages;
+  }
+
+  private static List<Class<?>> withMembers(List<Class<?>> classes) {
+    List<Class<?>> out = new ArrayList<>();
+    List<Class<?>> todo = new ArrayList<>(classes);
+    while (!todo.isEmpty()) {
+      Class<?> c = todo.remove(todo.size() - 1);
+      if (!out.contains(c)) {
+        out.add(c);
+        todo.addAll(List.of(c.getDeclaredClasses()));
+      }
+    }
+    return out;
+  }
+
   private static void check(String where, Type t, List<String> problems) {
     if (t == null) {
       return;

@@ -3,6 +3,7 @@ package io.medledger.consensus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,6 +140,11 @@ class MessagesTest {
       ConsensusMessage back = ConsensusMessage.decode(enc, 1 << 20);
       assertArrayEquals(enc, back.encode(), m.getClass().getSimpleName());
       assertEquals(m.getClass(), back.getClass());
+      assertEquals(m, back, "a decoded message equals the one encoded");
+      assertEquals(m.hashCode(), back.hashCode());
+      assertFalse(back.toString().contains("[B@"), back.toString());
+      ConsensusMessage other = ConsensusMessage.decode(all.get((all.indexOf(m) + 1) % all.size()).encode(), 1 << 20);
+      assertNotEquals(m, other);
       if (!(m instanceof ConsensusMessage.EntryBatch)) { // the one unsigned message
         assertArrayEquals(m.signingBytes(CHAIN), back.signingBytes(CHAIN));
       }

@@ -37,6 +37,34 @@ public record SimulationResult(String protocol, long seed, Scenario scenario, in
     return latenciesMillis.clone();
   }
 
+  /** Equal when every component is equal, the arrays element by element. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SimulationResult r && protocol.equals(r.protocol) && seed == r.seed && scenario == r.scenario
+        && servers == r.servers && auditors == r.auditors && finalBlocks == r.finalBlocks
+        && finalEntries == r.finalEntries && safetyViolations.equals(r.safetyViolations)
+        && livenessFailures.equals(r.livenessFailures) && evidence == r.evidence && rejections == r.rejections
+        && messages == r.messages && java.util.Arrays.equals(latenciesMillis, r.latenciesMillis)
+        && trace.equals(r.trace) && java.util.Arrays.equals(nodeCpuNanos, r.nodeCpuNanos) && metrics.equals(r.metrics);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(protocol, seed, scenario, servers, auditors, finalBlocks, finalEntries,
+        safetyViolations, livenessFailures, evidence, rejections, messages,
+        java.util.Arrays.hashCode(latenciesMillis), trace, java.util.Arrays.hashCode(nodeCpuNanos), metrics);
+  }
+
+  /** The run's identity, its counts and its violations; the per-entry latencies by count only. */
+  @Override
+  public String toString() {
+    return "SimulationResult[protocol=" + protocol + ", seed=" + seed + ", scenario=" + scenario + ", servers="
+        + servers + ", auditors=" + auditors + ", finalBlocks=" + finalBlocks + ", finalEntries=" + finalEntries
+        + ", safetyViolations=" + safetyViolations + ", livenessFailures=" + livenessFailures + ", evidence="
+        + evidence + ", rejections=" + rejections + ", messages=" + messages + ", latencies="
+        + latenciesMillis.length + ", trace=" + trace + ", metrics=" + metrics + "]";
+  }
+
   /** True when no invariant was violated. */
   public boolean passed() {
     return safetyViolations.isEmpty() && livenessFailures.isEmpty();
