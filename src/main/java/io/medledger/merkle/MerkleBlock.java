@@ -24,6 +24,17 @@ public final class MerkleBlock {
     this.tree = tree;
   }
 
+  /** Equal when the headers are equal byte for byte and the trees are equal. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MerkleBlock m && java.util.Arrays.equals(header, m.header) && tree.equals(m.tree);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * java.util.Arrays.hashCode(header) + tree.hashCode();
+  }
+
   /**
    * Parses a whole {@code merkleblock} payload.
    *

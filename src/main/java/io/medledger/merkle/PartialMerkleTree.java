@@ -37,6 +37,18 @@ public final class PartialMerkleTree {
     this.flags = flags;
   }
 
+  /** Equal when the transaction counts, the hashes and the flag bytes are equal. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PartialMerkleTree t && totalTransactions == t.totalTransactions
+        && java.util.Arrays.equals(hashes, t.hashes) && java.util.Arrays.equals(flags, t.flags);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(totalTransactions, java.util.Arrays.hashCode(hashes), java.util.Arrays.hashCode(flags));
+  }
+
   /**
    * Decodes the serialized tree (uint32 transaction count, compact-size count and hashes,
    * compact-size count and flag bytes), with nothing after it.

@@ -22,6 +22,18 @@ public final class Bbs98Ciphertext {
     this.body = body;
   }
 
+  /** Equal when the encodings are equal (a ciphertext is public, so this is not constant time). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Bbs98Ciphertext c && java.util.Arrays.equals(c1, c.c1) && java.util.Arrays.equals(c2, c.c2)
+        && java.util.Arrays.equals(nonce, c.nonce) && java.util.Arrays.equals(body, c.body);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Arrays.hashCode(toBytes());
+  }
+
   /**
    * Decodes a ciphertext, validating both points.
    *

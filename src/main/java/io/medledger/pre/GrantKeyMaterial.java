@@ -21,6 +21,17 @@ public final class GrantKeyMaterial {
     this.fragments = List.copyOf(fragments);
   }
 
+  /** Equal when the thresholds and the encrypted fragments, in order, are equal. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GrantKeyMaterial g && threshold == g.threshold && fragments.equals(g.fragments);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * threshold + fragments.hashCode();
+  }
+
   /**
    * Splits the re-encryption key from {@code owner} to {@code grantee} among {@code proxies} with
    * threshold {@code threshold}, signing the fragments with {@code ownerSigner}, and encrypts each

@@ -47,6 +47,10 @@ class MerkleBlockEncodingTest {
     byte[] actual = b.encode();
     assertEquals(expected.length, actual.length);
     assertArrayEquals(expected, actual);
+    MerkleBlock again = MerkleBlock.parse(expected);
+    assertEquals(b, again, "two parses of the same bytes are equal");
+    assertEquals(b.hashCode(), again.hashCode());
+    assertEquals(b.tree(), again.tree());
   }
 
   @Test

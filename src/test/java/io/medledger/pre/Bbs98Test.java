@@ -3,6 +3,7 @@ package io.medledger.pre;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,9 @@ class Bbs98Test {
       Bbs98Ciphertext forBob = Bbs98.reEncrypt(Bbs98.reEncryptionKey(alice, bob), ct);
       assertArrayEquals(msg, Bbs98.decrypt(bob, forBob, ad));
       assertArrayEquals(msg, Bbs98.decrypt(bob, Bbs98Ciphertext.fromBytes(forBob.toBytes()), ad));
+      assertEquals(forBob, Bbs98Ciphertext.fromBytes(forBob.toBytes()), "a ciphertext read back equals itself");
+      assertEquals(forBob.hashCode(), Bbs98Ciphertext.fromBytes(forBob.toBytes()).hashCode());
+      assertNotEquals(ct, forBob);
       assertThrows(Bbs98DecryptionException.class, () -> Bbs98.decrypt(bob, ct, ad));
       assertThrows(Bbs98DecryptionException.class, () -> Bbs98.decrypt(alice, forBob, ad));
       assertThrows(Bbs98DecryptionException.class, () -> Bbs98.decrypt(alice, ct, new byte[] {1}));

@@ -27,6 +27,9 @@ class RecordEnvelopeRulesTest {
     }
     GrantKeyMaterial m = GrantKeyMaterial.create(patient, signer, reader.publicKey(),
         proxies.stream().map(ReEncryptionProxy::proxyKey).toList(), t);
+    GrantKeyMaterial same = GrantKeyMaterial.of(m.threshold(), m.fragments());
+    org.junit.jupiter.api.Assertions.assertEquals(m, same, "grant material equals its own parts");
+    org.junit.jupiter.api.Assertions.assertEquals(m.hashCode(), same.hashCode());
     List<ProxyResponse> out = new ArrayList<>();
     for (ReEncryptionProxy p : proxies) {
       p.acceptGrant("g", m, signer.verifyingKey(), patient.publicKey(), reader.publicKey());
