@@ -188,7 +188,8 @@ class LogResourcesTest {
       java.net.Socket burst = connect(http, "127.0.0.7");
       held.add(burst);
       burst.setSoTimeout(5_000);
-      int n = 2 * TileHttpServer.REQUESTS_PER_SECOND;
+      int n = 5 * TileHttpServer.REQUESTS_PER_SECOND;
+      long sent = System.nanoTime();
       burst.getOutputStream().write("GET /log/checkpoint HTTP/1.1\r\nHost: x\r\n\r\n".repeat(n)
           .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       burst.getOutputStream().flush();
@@ -200,8 +201,16 @@ class LogResourcesTest {
         ok += line.startsWith("HTTP/1.1 200") ? 1 : 0;
         busy += line.startsWith("HTTP/1.1 429") ? 1 : 0;
       }
+      double seconds = (System.nanoTime() - sent) / 1e9;
       assertEquals(n, ok + busy, "every request is answered, in order");
-      assertTrue(ok >= TileHttpServer.REQUESTS_PER_SECOND && ok < n, ok + " served, " + busy + " told to wait");
+      // the bucket holds one second's worth and refills at the rate: no more can be served in the
+      // time the answers took (a loaded host may take long enough that none has to wait)
+      assertTrue(ok >= TileHttpServer.REQUESTS_PER_SECOND, ok + " served");
+      assertTrue(ok <= TileHttpServer.REQUESTS_PER_SECOND * (1 + seconds) + 1,
+          ok + " served in " + seconds + " s, " + busy + " told to wait");
+      if (seconds < 3) {
+        assertTrue(busy > 0, ok + " served in " + seconds + " s, none told to wait");
+      }
     });
   }
 }
