@@ -18,6 +18,12 @@ public sealed interface ReceiptVerdict {
    * @param txid the anchor transaction (internal byte order)
    */
   record Anchored(long height, Digest blockHash, long blockTime, Digest txid) implements ReceiptVerdict {
+    /** Checks that no required component is null. */
+    public Anchored {
+      java.util.Objects.requireNonNull(blockHash, "blockHash");
+      java.util.Objects.requireNonNull(txid, "txid");
+    }
+
     @Override
     public boolean holds() {
       return true;
@@ -26,6 +32,11 @@ public sealed interface ReceiptVerdict {
 
   /** The entry is in the ledger log that the commitment covers; the Bitcoin part is not there yet. */
   record Pending(Digest commitment) implements ReceiptVerdict {
+    /** Checks that no required component is null. */
+    public Pending {
+      java.util.Objects.requireNonNull(commitment, "commitment");
+    }
+
     @Override
     public boolean holds() {
       return true;

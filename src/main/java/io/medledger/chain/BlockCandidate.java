@@ -30,6 +30,12 @@ public record BlockCandidate(VerifiedBlock block, List<RejectedEntry> rejected, 
    *     honest node passes no such entry on)
    */
   public record RejectedEntry(Entry entry, String reason, boolean forged) {
+    /** Checks that no required component is null. */
+    public RejectedEntry {
+      java.util.Objects.requireNonNull(entry, "entry");
+      java.util.Objects.requireNonNull(reason, "reason");
+    }
+
     /** An entry left out for a rule that depends on the state (not {@code forged}). */
     public RejectedEntry(Entry entry, String reason) {
       this(entry, reason, false);

@@ -185,5 +185,11 @@ public interface LedgerConnection {
    * @param online whether it answered
    * @param tipHash its tip header hash, empty before genesis
    */
-  record ServerTip(ParticipantId server, boolean online, Optional<Digest> tipHash) {}
+  record ServerTip(ParticipantId server, boolean online, Optional<Digest> tipHash) {
+    /** Checks that no required component is null. */
+    public ServerTip {
+      java.util.Objects.requireNonNull(server, "server");
+      java.util.Objects.requireNonNull(tipHash, "tipHash");
+    }
+  }
 }

@@ -38,12 +38,30 @@ public sealed interface Action {
    * {@link ConsensusApp#commit}; this reports it to observers.
    */
   record Committed(long height, Digest blockHash, Ed25519PublicKey bookkeeper, int entries,
-      QuorumCertificate certificate) implements Action {}
+      QuorumCertificate certificate) implements Action {
+    /** Checks that no required component is null. */
+    public Committed {
+      java.util.Objects.requireNonNull(blockHash, "blockHash");
+      java.util.Objects.requireNonNull(bookkeeper, "bookkeeper");
+      java.util.Objects.requireNonNull(certificate, "certificate");
+    }
+  }
 
   /** Conflicting signed statements by one server were seen; the app may put it on the ledger. */
-  record EvidenceFound(Equivocation evidence) implements Action {}
+  record EvidenceFound(Equivocation evidence) implements Action {
+    /** Checks that no required component is null. */
+    public EvidenceFound {
+      java.util.Objects.requireNonNull(evidence, "evidence");
+    }
+  }
 
   /** This node refused a proposal; the reason explains the auditor's refusal ({@code proposer} may be null when unknown). */
   record ProposalRejected(long height, int round, Digest blockHash, Ed25519PublicKey proposer,
-      String reason) implements Action {}
+      String reason) implements Action {
+    /** Checks that no required component is null. */
+    public ProposalRejected {
+      java.util.Objects.requireNonNull(blockHash, "blockHash");
+      java.util.Objects.requireNonNull(reason, "reason");
+    }
+  }
 }

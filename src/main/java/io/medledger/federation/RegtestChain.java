@@ -90,7 +90,14 @@ public final class RegtestChain implements HeaderSource {
    * @param bitcoin where it confirmed, for {@link AnchorReceipt#complete}
    * @param header the mined block header
    */
-  public record Confirmation(Digest txid, AnchorReceipt.BitcoinPart bitcoin, BitcoinBlockHeader header) {}
+  public record Confirmation(Digest txid, AnchorReceipt.BitcoinPart bitcoin, BitcoinBlockHeader header) {
+    /** Checks that no required component is null. */
+    public Confirmation {
+      java.util.Objects.requireNonNull(txid, "txid");
+      java.util.Objects.requireNonNull(bitcoin, "bitcoin");
+      java.util.Objects.requireNonNull(header, "header");
+    }
+  }
 
   /**
    * A transaction the chain knows.
@@ -112,7 +119,12 @@ public final class RegtestChain implements HeaderSource {
    * @param utxo the output
    * @param confirmations the depth of the transaction that made it, 0 in the mempool
    */
-  public record Coin(Utxo utxo, long confirmations) {}
+  public record Coin(Utxo utxo, long confirmations) {
+    /** Checks that no required component is null. */
+    public Coin {
+      java.util.Objects.requireNonNull(utxo, "utxo");
+    }
+  }
 
   /** What the mempool did with a transaction ({@link #submit}). */
   public sealed interface Acceptance {}
@@ -136,7 +148,13 @@ public final class RegtestChain implements HeaderSource {
    * @param reason the rule it broke
    * @param message Bitcoin Core's reject reason where there is one
    */
-  public record Refused(Refusal reason, String message) implements Acceptance {}
+  public record Refused(Refusal reason, String message) implements Acceptance {
+    /** Checks that no required component is null. */
+    public Refused {
+      java.util.Objects.requireNonNull(reason, "reason");
+      java.util.Objects.requireNonNull(message, "message");
+    }
+  }
 
   /** Why a transaction was refused. */
   public enum Refusal {

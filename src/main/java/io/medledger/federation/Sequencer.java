@@ -44,5 +44,11 @@ public interface Sequencer {
    * @param entry the entry
    * @param reason the rule that refused it
    */
-  record Rejection(Entry entry, String reason) {}
+  record Rejection(Entry entry, String reason) {
+    /** Checks that no required component is null. */
+    public Rejection {
+      java.util.Objects.requireNonNull(entry, "entry");
+      java.util.Objects.requireNonNull(reason, "reason");
+    }
+  }
 }

@@ -235,6 +235,11 @@ public final class FileBlobStore implements BlobStore {
    * @param data its bytes, from the start
    */
   public record VerifiedBlob(long size, InputStream data) implements AutoCloseable {
+    /** Checks that no required component is null. */
+    public VerifiedBlob {
+      java.util.Objects.requireNonNull(data, "data");
+    }
+
     /** Closes the file. */
     @Override
     public void close() {

@@ -32,6 +32,11 @@ public final class LogExport {
 
   /** The outcome of {@link #verify}: the verified size, or the first mismatch. */
   public record Verdict(long size, Optional<String> mismatch) {
+    /** Checks that no required component is null. */
+    public Verdict {
+      java.util.Objects.requireNonNull(mismatch, "mismatch");
+    }
+
     /** Whether everything verified. */
     public boolean verified() {
       return mismatch.isEmpty();

@@ -10,7 +10,12 @@ import java.util.List;
  */
 public final class VerifiedCheckpoint {
   /** A verified witness cosignature: the witness key and the time it claims (POSIX seconds). */
-  public record Cosignature(NoteKey witness, long timestamp) {}
+  public record Cosignature(NoteKey witness, long timestamp) {
+    /** Checks that no required component is null. */
+    public Cosignature {
+      java.util.Objects.requireNonNull(witness, "witness");
+    }
+  }
 
   private final Checkpoint checkpoint;
   private final SignedNote note;

@@ -112,6 +112,68 @@ class PublicApiHygieneTest {
     assertTrue(problems.isEmpty(), String.join("\n", problems));
   }
 
+  /**
+   * Values are validated when constructed: no public record of an exported package can be built
+   * with every reference component null (primitives zero). Each throws at once, rather than
+   * failing later where the null is first used.
+   */
+  @Test
+  void publicRecordsRefuseNullComponents() throws Exception {
+    List<String> problems = new ArrayList<>();
+    int records = 0;
+    for (String pkg : exportedPackages()) {
+      for (Class<?> c : withMembers(classesOf(pkg))) {
+        if (!c.isRecord() || !Modifier.isPublic(c.getModifiers())) {
+          continue;
+        }
+        java.lang.reflect.RecordComponent[] rcs = c.getRecordComponents();
+        Class<?>[] types = new Class<?>[rcs.length];
+        Object[] args = new Object[rcs.length];
+        boolean anyReference = false;
+        for (int i = 0; i < rcs.length; i++) {
+          types[i] = rcs[i].getType();
+          args[i] = zeroOrNull(types[i]);
+          anyReference |= !types[i].isPrimitive();
+        }
+        if (!anyReference) {
+          continue;
+        }
+        records++;
+        Constructor<?> canonical = c.getDeclaredConstructor(types);
+        canonical.setAccessible(true);
+        try {
+          canonical.newInstance(args);
+          problems.add(c.getName() + " was built with null components");
+        } catch (java.lang.reflect.InvocationTargetException expected) {
+          // refused at construction
+        }
+      }
+    }
+    assertTrue(records > 50, "expected the public records, found " + records);
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  private static Object zeroOrNull(Class<?> t) {
+    if (!t.isPrimitive()) {
+      return null;
+    } else if (t == boolean.class) {
+      return false;
+    } else if (t == char.class) {
+      return (char) 0;
+    } else if (t == double.class) {
+      return 0d;
+    } else if (t == float.class) {
+      return 0f;
+    } else if (t == long.class) {
+      return 0L;
+    } else if (t == byte.class) {
+      return (byte) 0;
+    } else if (t == short.class) {
+      return (short) 0;
+    }
+    return 0;
+  }
+
   private static List<String> exportedPackages() throws IOException {
     String moduleInfo = Files.readString(Path.of("src/main/java/module-info.java"));
     Matcher m = Pattern.compile("(?m)^\\s*exports\\s+([\\w.]+);").matcher(moduleInfo);

@@ -168,7 +168,14 @@ public final class BitcoinRpcClient implements HeaderSource {
    * @param pruned whether the node prunes old blocks
    */
   public record BlockchainInfo(String chain, long blocks, long headers, Digest bestBlockHash, long medianTime,
-      double verificationProgress, boolean initialBlockDownload, BigInteger chainWork, boolean pruned) {}
+      double verificationProgress, boolean initialBlockDownload, BigInteger chainWork, boolean pruned) {
+    /** Checks that no required component is null. */
+    public BlockchainInfo {
+      java.util.Objects.requireNonNull(chain, "chain");
+      java.util.Objects.requireNonNull(bestBlockHash, "bestBlockHash");
+      java.util.Objects.requireNonNull(chainWork, "chainWork");
+    }
+  }
 
   /**
    * {@code getblockheader} with {@code verbose=true}.
@@ -182,7 +189,14 @@ public final class BitcoinRpcClient implements HeaderSource {
    * @param nextBlockHash the next block in the active chain, if any (internal order)
    */
   public record BlockHeaderInfo(BitcoinBlockHeader header, long height, long confirmations, long medianTime,
-      long transactionCount, BigInteger chainWork, Optional<Digest> nextBlockHash) {}
+      long transactionCount, BigInteger chainWork, Optional<Digest> nextBlockHash) {
+    /** Checks that no required component is null. */
+    public BlockHeaderInfo {
+      java.util.Objects.requireNonNull(header, "header");
+      java.util.Objects.requireNonNull(chainWork, "chainWork");
+      java.util.Objects.requireNonNull(nextBlockHash, "nextBlockHash");
+    }
+  }
 
   /**
    * {@code getrawtransaction} with {@code verbose=true}.

@@ -25,6 +25,11 @@ public final class CompactTarget {
    * @param overflow whether the value does not fit in 256 bits
    */
   public record Decoded(BigInteger target, boolean negative, boolean overflow) {
+    /** Checks that no required component is null. */
+    public Decoded {
+      java.util.Objects.requireNonNull(target, "target");
+    }
+
     /** Whether this is a usable proof-of-work target: positive, non-zero, no overflow. */
     public boolean isUsableTarget() {
       return !negative && !overflow && target.signum() > 0;
