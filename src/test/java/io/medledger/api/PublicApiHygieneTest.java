@@ -81,30 +81,25 @@ class PublicApiHygieneTest {
   void publicRecordsHoldingArraysCompareByValue() throws Exception {
     List<String> problems = new ArrayList<>();
     int records = 0;
-    for (String pkg : exportedPackages()) {
-      for (Class<?> c : withMembers(classesOf(pkg))) {
-        if (!c.isRecord() || !Modifier.isPublic(c.getModifiers())) {
-          continue;
+    for (Class<?> c : publicRecords()) {
+      boolean holdsArray = false;
+      for (java.lang.reflect.RecordComponent rc : c.getRecordComponents()) {
+        String type = rc.getGenericType().getTypeName();
+        holdsArray |= rc.getType().isArray() || type.contains("[]");
+      }
+      if (!holdsArray) {
+        continue;
+      }
+      records++;
+      for (String method : List.of("equals", "hashCode", "toString")) {
+        boolean declared = false;
+        for (Method x : c.getDeclaredMethods()) {
+          // javac's generated record methods are final; hand-written ones here are not
+          declared |= x.getName().equals(method) && !Modifier.isFinal(x.getModifiers())
+              && x.getParameterCount() == (method.equals("equals") ? 1 : 0);
         }
-        boolean holdsArray = false;
-        for (java.lang.reflect.RecordComponent rc : c.getRecordComponents()) {
-          String type = rc.getGenericType().getTypeName();
-          holdsArray |= rc.getType().isArray() || type.contains("[]");
-        }
-        if (!holdsArray) {
-          continue;
-        }
-        records++;
-        for (String method : List.of("equals", "hashCode", "toString")) {
-          boolean declared = false;
-          for (Method x : c.getDeclaredMethods()) {
-            // javac's generated record methods are final; hand-written ones here are not
-            declared |= x.getName().equals(method) && !Modifier.isFinal(x.getModifiers())
-                && x.getParameterCount() == (method.equals("equals") ? 1 : 0);
-          }
-          if (!declared) {
-            problems.add(c.getName() + " holds an array but does not declare " + method);
-          }
+        if (!declared) {
+          problems.add(c.getName() + " holds an array but does not declare " + method);
         }
       }
     }
@@ -121,32 +116,27 @@ class PublicApiHygieneTest {
   void publicRecordsRefuseNullComponents() throws Exception {
     List<String> problems = new ArrayList<>();
     int records = 0;
-    for (String pkg : exportedPackages()) {
-      for (Class<?> c : withMembers(classesOf(pkg))) {
-        if (!c.isRecord() || !Modifier.isPublic(c.getModifiers())) {
-          continue;
-        }
-        java.lang.reflect.RecordComponent[] rcs = c.getRecordComponents();
-        Class<?>[] types = new Class<?>[rcs.length];
-        Object[] args = new Object[rcs.length];
-        boolean anyReference = false;
-        for (int i = 0; i < rcs.length; i++) {
-          types[i] = rcs[i].getType();
-          args[i] = zeroOrNull(types[i]);
-          anyReference |= !types[i].isPrimitive();
-        }
-        if (!anyReference) {
-          continue;
-        }
-        records++;
-        Constructor<?> canonical = c.getDeclaredConstructor(types);
-        canonical.setAccessible(true);
-        try {
-          canonical.newInstance(args);
-          problems.add(c.getName() + " was built with null components");
-        } catch (java.lang.reflect.InvocationTargetException expected) {
-          // refused at construction
-        }
+    for (Class<?> c : publicRecords()) {
+      java.lang.reflect.RecordComponent[] rcs = c.getRecordComponents();
+      Class<?>[] types = new Class<?>[rcs.length];
+      Object[] args = new Object[rcs.length];
+      boolean anyReference = false;
+      for (int i = 0; i < rcs.length; i++) {
+        types[i] = rcs[i].getType();
+        args[i] = zeroOrNull(types[i]);
+        anyReference |= !types[i].isPrimitive();
+      }
+      if (!anyReference) {
+        continue;
+      }
+      records++;
+      Constructor<?> canonical = c.getDeclaredConstructor(types);
+      canonical.setAccessible(true);
+      try {
+        canonical.newInstance(args);
+        problems.add(c.getName() + " was built with null components");
+      } catch (java.lang.reflect.InvocationTargetException expected) {
+        // refused at construction
       }
     }
     assertTrue(records > 50, "expected the public records, found " + records);
@@ -172,6 +162,18 @@ class PublicApiHygieneTest {
       return (short) 0;
     }
     return 0;
+  }
+
+  private static List<Class<?>> publicRecords() throws IOException, ClassNotFoundException {
+    List<Class<?>> out = new ArrayList<>();
+    for (String pkg : exportedPackages()) {
+      for (Class<?> c : withMembers(classesOf(pkg))) {
+        if (c.isRecord() && Modifier.isPublic(c.getModifiers())) {
+          out.add(c);
+        }
+      }
+    }
+    return out;
   }
 
   private static List<String> exportedPackages() throws IOException {
