@@ -2,7 +2,7 @@ package io.medledger.anchor;
 
 import io.medledger.crypto.Digest;
 
-/** Something that happened to an anchor during {@link Anchorer#tick()}. */
+/** Something that happened to an anchor during {@link Anchorer#tick()}. Immutable. */
 public sealed interface AnchorEvent {
   /** The anchor this event is about, as it is after the event. */
   AnchorRecord anchor();

@@ -4,7 +4,9 @@ import io.medledger.crypto.Digest;
 
 /**
  * Builds and signs anchoring transactions: an OP_RETURN output carrying the commitment, funded
- * from the anchorer's wallet. Implementations hold the signing key.
+ * from the anchorer's wallet. Implementations hold the signing key. {@link Anchorer} calls them
+ * under its own lock, one call at a time; an implementation shared beyond one anchorer must be
+ * thread-safe.
  */
 public interface AnchorTransactionFactory {
   /**

@@ -3,7 +3,7 @@ package io.medledger.anchor;
 import io.medledger.crypto.Digest;
 import java.util.Objects;
 
-/** The verdict on an {@link AnchorReceipt}: a value, not an exception. */
+/** The verdict on an {@link AnchorReceipt}: a value, not an exception. Immutable. */
 public sealed interface ReceiptVerdict {
   /** Whether the receipt holds as far as it goes (complete or pending). */
   boolean holds();

@@ -3,7 +3,7 @@ package io.medledger.anchor;
 import io.medledger.crypto.Digest;
 import java.util.Objects;
 
-/** What the Bitcoin network shows of one transaction. */
+/** What the Bitcoin network shows of one transaction. Immutable. */
 public sealed interface TxObservation {
   /** Neither in the mempool nor in the best chain (not yet seen, evicted, or dropped by a reorganization). */
   record Unknown() implements TxObservation {}

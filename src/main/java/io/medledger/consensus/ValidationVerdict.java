@@ -2,7 +2,7 @@ package io.medledger.consensus;
 
 import java.util.Objects;
 
-/** The application's verdict on a candidate block: a value, never an exception. */
+/** The application's verdict on a candidate block: a value, never an exception. Immutable. */
 public sealed interface ValidationVerdict {
   /** True for {@link Accepted}. */
   default boolean accepted() {

@@ -2,7 +2,10 @@ package io.medledger.node;
 
 import io.medledger.crypto.Ed25519PublicKey;
 
-/** Receives authenticated inbound frames from a {@link PeerTransport}. */
+/**
+ * Receives authenticated inbound frames from a {@link PeerTransport}. Called from the transport's
+ * threads, possibly several at once: implementations must be thread-safe and must not block.
+ */
 @FunctionalInterface
 public interface FrameReceiver {
   /**

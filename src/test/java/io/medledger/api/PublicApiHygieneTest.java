@@ -164,6 +164,41 @@ class PublicApiHygieneTest {
     return 0;
   }
 
+  /**
+   * Every public class, interface and record of an exported package states its thread safety in
+   * its Javadoc (immutable, thread-safe, or how it may be shared). Exceptions and enums are values
+   * by nature and need not say so.
+   */
+  @Test
+  void everyPublicTypeStatesItsThreadSafety() throws Exception {
+    Pattern type = Pattern.compile("(/\\*\\*(?:(?!\\*/).)*\\*/)\\s*(?:@\\w+(?:\\([^)]*\\))?\\s*)*public\\s+"
+        + "(?:final\\s+|abstract\\s+|sealed\\s+|non-sealed\\s+)*(class|interface|record|enum)\\s+(\\w+)", Pattern.DOTALL);
+    Pattern says = Pattern.compile("thread|immutable|stateless|confined", Pattern.CASE_INSENSITIVE);
+    List<String> problems = new ArrayList<>();
+    int types = 0;
+    for (String pkg : exportedPackages()) {
+      try (Stream<Path> files = Files.list(Path.of("src/main/java", pkg.replace('.', '/')))) {
+        for (Path f : files.filter(x -> x.toString().endsWith(".java") && !x.endsWith("package-info.java")).toList()) {
+          String source = Files.readString(f);
+          if (!Pattern.compile("(?m)^public\\s").matcher(source).find()) {
+            continue; // package-private
+          }
+          Matcher m = type.matcher(source);
+          if (!m.find()) {
+            problems.add(f + ": no Javadoc on its public type");
+            continue;
+          }
+          types++;
+          if (!m.group(2).equals("enum") && !m.group(3).endsWith("Exception") && !says.matcher(m.group(1)).find()) {
+            problems.add(f + ": " + m.group(3) + " does not state its thread safety");
+          }
+        }
+      }
+    }
+    assertTrue(types > 200, "expected the public types, found " + types);
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
   private static List<Class<?>> publicRecords() throws IOException, ClassNotFoundException {
     List<Class<?>> out = new ArrayList<>();
     for (String pkg : exportedPackages()) {
