@@ -77,7 +77,7 @@ public class ChainBench {
     List<Entry> genesis = new ArrayList<>();
     genesis.add(Entry.sign(new InstitutionRegistration(hospital.publicKey(), "Hospital", InstitutionClass.A, t0,
         List.of()), chain, hospital));
-    genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
+    genesis.add(Entry.sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER,
         fed.publicKey(), Optional.of(hid), t0, List.of()), chain, fed));
     genesis.add(Entry.sign(new AffiliateRegistration(storage.publicKey(), ParticipantKind.STORAGE_NODE, hid, t0,
         List.of()), chain, hospital, storage));

@@ -64,9 +64,9 @@ public final class CatchUpBench {
       SimBlock b = SimBlock.build(h, previous, 1_700_000_000_000L + h,
           QuorumEngine.proposerOf(membership, h, 0), all.subList((h - 1) * ENTRIES, h * ENTRIES));
       Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, b.hash(), -1);
-      List<QuorumCertificate.Signature> sigs = new ArrayList<>();
+      List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
       for (int v = 0; v < 3; v++) {
-        sigs.add(new QuorumCertificate.Signature(v, keys.get(v).sign(st.signingBytes(chainId))));
+        sigs.add(new QuorumCertificate.VoterSignature(v, keys.get(v).sign(st.signingBytes(chainId))));
       }
       server.commit(b, new QuorumCertificate(st, sigs));
       encoded.add(b.encode());

@@ -201,11 +201,11 @@ public class SyncBench {
     }
     ParticipantId hidB = ParticipantId.of(hospitalB.publicKey());
     for (Ed25519PrivateKey f : fed) {
-      genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
+      genesis.add(Entry.sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER,
           f.publicKey(), Optional.of(hid), t0, List.of()), chain, f));
     }
     for (Ed25519PrivateKey a : aud) {
-      genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER,
+      genesis.add(Entry.sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER,
           a.publicKey(), Optional.of(hidB), t0, List.of()), chain, a));
     }
     if (mixed) {
@@ -253,11 +253,11 @@ public class SyncBench {
       }
       List<Ed25519PublicKey> voters = Protocols.voters(PROTOCOL, app.membership(h));
       Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, b.header().hash(), -1);
-      List<QuorumCertificate.Signature> sigs = new ArrayList<>();
+      List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
       for (int v = 0; v < 3; v++) {
         Ed25519PrivateKey signer = aud.stream().filter(k -> k.publicKey().equals(voters.get(sigs.size()))).findFirst()
             .orElseThrow();
-        sigs.add(new QuorumCertificate.Signature(sigs.size(), signer.sign(st.signingBytes(chain))));
+        sigs.add(new QuorumCertificate.VoterSignature(sigs.size(), signer.sign(st.signingBytes(chain))));
       }
       QuorumCertificate cert = new QuorumCertificate(st, sigs);
       source.append(b, new io.medledger.chain.Certificate(List.of(), ByteString.of(cert.encode()))).value();

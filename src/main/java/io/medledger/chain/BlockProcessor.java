@@ -350,7 +350,7 @@ final class BlockProcessor {
   private String membership(MembershipChange m, Set<ParticipantId> signers, Overlay o, Context c) {
     ParticipantId member = m.member();
     Participant existing = o.participant(member);
-    if (m.action() == MembershipChange.Action.ADD) {
+    if (m.action() == MembershipChange.Operation.ADD) {
       if (existing != null && (existing.active() || existing.kind() != m.role())) {
         return "key already registered as " + member;
       }
@@ -369,7 +369,7 @@ final class BlockProcessor {
     if (existing == null || !existing.active() || existing.kind() != m.role()) {
       return member + " is not an active " + m.role().label();
     }
-    if (m.action() == MembershipChange.Action.REINSTATE) {
+    if (m.action() == MembershipChange.Operation.REINSTATE) {
       if (!o.suspended(member)) {
         return member + " is not suspended";
       }
@@ -391,7 +391,7 @@ final class BlockProcessor {
     }
     List<Witness> listed = o.witnesses();
     Witness x = w.witness();
-    if (w.action() == MembershipChange.Action.ADD) {
+    if (w.action() == MembershipChange.Operation.ADD) {
       if (listed.size() >= Limits.MAX_WITNESSES) {
         return "the chain already lists " + Limits.MAX_WITNESSES + " witnesses";
       }
@@ -704,10 +704,10 @@ final class BlockProcessor {
     } else if (e instanceof MembershipChange m) {
       Participant existing = o.participant(m.member());
       Participant now;
-      if (m.action() == MembershipChange.Action.ADD) {
+      if (m.action() == MembershipChange.Operation.ADD) {
         now = existing != null ? existing.reactivated()
             : new Participant(m.role(), m.memberKey(), m.operator(), Optional.empty(), height, true);
-      } else if (m.action() == MembershipChange.Action.REMOVE) {
+      } else if (m.action() == MembershipChange.Operation.REMOVE) {
         now = existing.deactivated();
         if (o.suspended(m.member())) {
           o.suspension.put(m.member(), false);
@@ -719,8 +719,8 @@ final class BlockProcessor {
       }
       o.participants.put(m.member(), now);
       o.membershipChanges.add(m);
-      if (m.role() == FEDERATION_SERVER && m.action() != MembershipChange.Action.REINSTATE) {
-        o.federationDelta += m.action() == MembershipChange.Action.ADD ? 1 : -1;
+      if (m.role() == FEDERATION_SERVER && m.action() != MembershipChange.Operation.REINSTATE) {
+        o.federationDelta += m.action() == MembershipChange.Operation.ADD ? 1 : -1;
       }
     } else if (e instanceof Evidence v) {
       suspend(v, o, height);

@@ -328,7 +328,7 @@ final class EntryCodec {
       case AFFILIATE_REMOVAL:
         return new AffiliateRemoval(id(r, "member"), id(r, "institution"), r.i64("createdAt"), none);
       case MEMBERSHIP_CHANGE:
-        return new MembershipChange(MembershipChange.Action.values()[r.enumValue("action", MembershipChange.Action.LABELS)],
+        return new MembershipChange(MembershipChange.Operation.values()[r.enumValue("action", MembershipChange.Operation.LABELS)],
             ParticipantKind.values()[r.enumValue("role", ParticipantKind.labels())],
             key(r.digest("memberKey"), "memberKey"), optId(r.optionalDigest("operator")), r.i64("createdAt"), none);
       case ANCHOR:
@@ -346,7 +346,7 @@ final class EntryCodec {
           throw new MalformedEncodingException("key publication: " + e.getMessage(), e);
         }
       case WITNESS_CHANGE: {
-        MembershipChange.Action action = MembershipChange.Action.values()[r.enumValue("action", MembershipChange.Action.LABELS)];
+        MembershipChange.Operation action = MembershipChange.Operation.values()[r.enumValue("action", MembershipChange.Operation.LABELS)];
         String name = r.string("name", Limits.MAX_NAME_BYTES);
         Digest key = r.digest("witnessKey");
         String url = r.string("url", Witness.MAX_URL_BYTES);

@@ -693,7 +693,7 @@ final class LedgerState {
   static List<Witness> applyWitnessChanges(List<Witness> listed, List<WitnessChange> changes) {
     List<Witness> l = new ArrayList<>(listed);
     for (WitnessChange c : changes) {
-      if (c.action() == MembershipChange.Action.ADD) {
+      if (c.action() == MembershipChange.Operation.ADD) {
         l.add(c.witness());
       } else {
         l.remove(c.witness());
@@ -727,9 +727,9 @@ final class LedgerState {
     boolean membersChanged = false;
     for (MembershipChange c : o.membershipChanges) {
       List<ParticipantId> l = listFor(c.role());
-      if (c.action() == MembershipChange.Action.ADD) {
+      if (c.action() == MembershipChange.Operation.ADD) {
         l.add(c.member());
-      } else if (c.action() == MembershipChange.Action.REMOVE) {
+      } else if (c.action() == MembershipChange.Operation.REMOVE) {
         l.remove(c.member());
       }
       membersChanged = true;

@@ -24,7 +24,7 @@ import java.util.Optional;
  * @param endorsements the signatures
  */
 public record MembershipChange(
-    Action action,
+    Operation action,
     ParticipantKind role,
     Ed25519PublicKey memberKey,
     Optional<ParticipantId> operator,
@@ -33,7 +33,7 @@ public record MembershipChange(
     implements Entry {
 
   /** Addition or removal; the ordinal is the binary code. */
-  public enum Action {
+  public enum Operation {
     /** Admit the member. */
     ADD,
     /** Remove the member. */
@@ -62,7 +62,7 @@ public record MembershipChange(
     }
     Checks.notNull(memberKey, "memberKey");
     Checks.notNull(operator, "operator");
-    boolean needsOperator = action == Action.ADD && role != ParticipantKind.REGULATOR;
+    boolean needsOperator = action == Operation.ADD && role != ParticipantKind.REGULATOR;
     if (operator.isPresent() != needsOperator) {
       throw new IllegalArgumentException("an operator is named exactly when a server is added");
     }

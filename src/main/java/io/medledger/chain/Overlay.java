@@ -121,9 +121,9 @@ final class Overlay {
   List<ParticipantId> serving(io.medledger.access.ParticipantKind role) {
     List<ParticipantId> l = new ArrayList<>(base.listFor(role));
     for (MembershipChange c : membershipChanges) {
-      if (c.role() == role && c.action() == MembershipChange.Action.ADD) {
+      if (c.role() == role && c.action() == MembershipChange.Operation.ADD) {
         l.add(c.member());
-      } else if (c.role() == role && c.action() == MembershipChange.Action.REMOVE) {
+      } else if (c.role() == role && c.action() == MembershipChange.Operation.REMOVE) {
         l.remove(c.member());
       }
     }

@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param createdAt creation time, epoch milliseconds
  * @param endorsements the federation servers' signatures
  */
-public record WitnessChange(MembershipChange.Action action, Witness witness, long createdAt, List<Endorsement> endorsements)
+public record WitnessChange(MembershipChange.Operation action, Witness witness, long createdAt, List<Endorsement> endorsements)
     implements Entry {
 
   /** Validates the fields. */

@@ -154,7 +154,7 @@ public final class LedgerApp implements ConsensusApp<Block> {
           List<Ed25519PublicKey> voters = Protocols.voters(protocol,
               new VoterSet(parents.get(i).federationKeys(), parents.get(i).auditKeys()));
           byte[] msg = c.statement().signingBytes(header.chainId());
-          for (QuorumCertificate.Signature sig : c.signatures()) {
+          for (QuorumCertificate.VoterSignature sig : c.signatures()) {
             if (sig.signer() < voters.size()) {
               keys.add(voters.get(sig.signer()));
               messages.add(msg);

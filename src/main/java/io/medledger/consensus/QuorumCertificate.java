@@ -17,13 +17,13 @@ import java.util.Objects;
  * block's height, and are listed in increasing index order. Immutable; {@link #verify} is the only
  * way to trust one.
  */
-public record QuorumCertificate(Statement statement, List<Signature> signatures) {
+public record QuorumCertificate(Statement statement, List<VoterSignature> signatures) {
   /** Upper bound on signatures a decoder accepts. */
   public static final int MAX_SIGNERS = 1024;
 
   /** One voter's signature: its index in the voter list and 64 signature bytes. */
-  public record Signature(int signer, byte[] signature) {
-    public Signature {
+  public record VoterSignature(int signer, byte[] signature) {
+    public VoterSignature {
       if (signer < 0 || signature == null || signature.length != Ed25519Signatures.SIGNATURE_LENGTH) {
         throw new IllegalArgumentException("a certificate signature is a signer index and 64 bytes");
       }
@@ -41,7 +41,7 @@ public record QuorumCertificate(Statement statement, List<Signature> signatures)
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Signature s && s.signer == signer && Arrays.equals(s.signature, signature);
+      return o instanceof VoterSignature s && s.signer == signer && Arrays.equals(s.signature, signature);
     }
 
     @Override
@@ -51,7 +51,7 @@ public record QuorumCertificate(Statement statement, List<Signature> signatures)
 
     @Override
     public String toString() {
-      return "Signature[signer=" + signer + "]";
+      return "VoterSignature[signer=" + signer + "]";
     }
   }
 
@@ -86,7 +86,7 @@ public record QuorumCertificate(Statement statement, List<Signature> signatures)
   /** The voter indices that signed, ascending. */
   public List<Integer> signers() {
     List<Integer> out = new ArrayList<>(signatures.size());
-    for (Signature s : signatures) {
+    for (VoterSignature s : signatures) {
       out.add(s.signer());
     }
     return out;
@@ -106,7 +106,7 @@ public record QuorumCertificate(Statement statement, List<Signature> signatures)
       return false;
     }
     byte[] msg = statement.signingBytes(chainId);
-    for (Signature s : signatures) {
+    for (VoterSignature s : signatures) {
       if (s.signer() >= voters.size() || !verifier.verify(voters.get(s.signer()), msg, s.raw())) {
         return false;
       }
@@ -124,7 +124,7 @@ public record QuorumCertificate(Statement statement, List<Signature> signatures)
   void write(Wire.Writer w) {
     statement.write(w);
     w.i32(signatures.size());
-    for (Signature s : signatures) {
+    for (VoterSignature s : signatures) {
       w.i32(s.signer()).raw(s.raw());
     }
   }
@@ -144,10 +144,10 @@ public record QuorumCertificate(Statement statement, List<Signature> signatures)
   static QuorumCertificate read(Wire.Reader r) {
     Statement st = Statement.read(r);
     int n = r.count(MAX_SIGNERS, "signature");
-    List<Signature> sigs = new ArrayList<>(n);
+    List<VoterSignature> sigs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       int signer = r.i32In(0, MAX_SIGNERS - 1, "signer");
-      sigs.add(new Signature(signer, r.raw(Ed25519Signatures.SIGNATURE_LENGTH)));
+      sigs.add(new VoterSignature(signer, r.raw(Ed25519Signatures.SIGNATURE_LENGTH)));
     }
     try {
       return new QuorumCertificate(st, sigs);

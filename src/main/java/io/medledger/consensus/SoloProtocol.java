@@ -119,7 +119,7 @@ public final class SoloProtocol<B> implements ConsensusProtocol {
         throw new IllegalStateException("this node is not the federation server of the chain");
       }
       QuorumCertificate c = new QuorumCertificate(st, List.of(
-          new QuorumCertificate.Signature(index, ctx.key().sign(st.signingBytes(app.chainId())))));
+          new QuorumCertificate.VoterSignature(index, ctx.key().sign(st.signingBytes(app.chainId())))));
       commit(b, c, out);
       if (pool.size() < cfg.maxBlockEntries()) {
         break;

@@ -78,9 +78,9 @@ final class VoteTally {
   /** The certificate of the votes of {@code kind} for {@code hash} at (height, round), signers ascending. */
   QuorumCertificate certificate(StatementKind kind, long height, int round, Digest hash) {
     TreeMap<Integer, byte[]> sigs = of(kind).get(round).get(hash);
-    List<QuorumCertificate.Signature> list = new ArrayList<>(sigs.size());
+    List<QuorumCertificate.VoterSignature> list = new ArrayList<>(sigs.size());
     for (Map.Entry<Integer, byte[]> e : sigs.entrySet()) {
-      list.add(new QuorumCertificate.Signature(e.getKey(), e.getValue()));
+      list.add(new QuorumCertificate.VoterSignature(e.getKey(), e.getValue()));
     }
     return new QuorumCertificate(new Statement(kind, height, round, hash, -1), list);
   }

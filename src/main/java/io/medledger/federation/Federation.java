@@ -242,7 +242,7 @@ public final class Federation implements AutoCloseable {
           String label = role == ParticipantKind.FEDERATION_SERVER ? "federation server" : "audit server";
           Identity server = Identity.generate(role, e.getKey() + " " + label, random);
           directory.publish(server.card());
-          genesis.add(sign(new MembershipChange(MembershipChange.Action.ADD, role, server.publicKey(),
+          genesis.add(sign(new MembershipChange(MembershipChange.Operation.ADD, role, server.publicKey(),
               Optional.of(inst.id()), now(), List.of()), server));
           FederationServer.Builder nb = FederationServer.builder(params, server).clock(clock).directory(directory).certificatePolicy(policy)
               .role(role == ParticipantKind.FEDERATION_SERVER ? NodeRole.FEDERATION : NodeRole.AUDIT);
@@ -258,7 +258,7 @@ public final class Federation implements AutoCloseable {
       Identity reg = Identity.generate(ParticipantKind.REGULATOR, r, random);
       regulators.put(r, reg);
       directory.publish(reg.card());
-      genesis.add(sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg.publicKey(),
+      genesis.add(sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, reg.publicKey(),
           Optional.empty(), now(), List.of()), reg));
     }
     if (institutions.isEmpty()) {
@@ -630,7 +630,7 @@ public final class Federation implements AutoCloseable {
     }
     RecordErasure erasure = erasureOf(rec);
     List<Digest> scoped = grantsScopedTo(rec);
-    ReplicatedBlobStore.ErasureReport sr = storage.erase(rec.payloadDigest(), rec.id());
+    ReplicatedBlobStore.DeletionReport sr = storage.erase(rec.payloadDigest(), rec.id());
     java.util.Set<String> unreachable = new java.util.LinkedHashSet<>(sr.unreachable());
     rec.deidentified().ifPresent(d -> unreachable.addAll(storage.erase(d.payloadDigest(), rec.id()).unreachable()));
     nodes.forEach(n -> n.destroyFragments(scoped));

@@ -902,7 +902,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         scoped.add(g.id());
       }
     }
-    ReplicatedBlobStore.ErasureReport sr = store().erase(rec.payloadDigest(), rec.id());
+    ReplicatedBlobStore.DeletionReport sr = store().erase(rec.payloadDigest(), rec.id());
     List<String> unreachable = new ArrayList<>(sr.unreachable());
     rec.deidentified().ifPresent(d -> unreachable.addAll(store().erase(d.payloadDigest(), rec.id()).unreachable()));
     return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),

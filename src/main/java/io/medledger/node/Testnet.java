@@ -165,7 +165,7 @@ public final class Testnet {
         genesis.add(Entry.sign(new InstitutionRegistration(inst.ledgerKey(), name, fed ? InstitutionClass.A : InstitutionClass.B,
             now, List.of()), params.chainId(), inst.ledgerSecretKey()));
         NodeKeys server = NodeKeys.generate(random);
-        genesis.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD,
+        genesis.add(Entry.sign(new MembershipChange(MembershipChange.Operation.ADD,
             fed ? ParticipantKind.FEDERATION_SERVER : ParticipantKind.AUDIT_SERVER, server.ledgerKey(),
             Optional.of(io.medledger.access.ParticipantId.of(inst.ledgerKey())), now, List.of()),
             params.chainId(), server.ledgerSecretKey()));

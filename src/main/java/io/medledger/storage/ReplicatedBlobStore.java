@@ -458,9 +458,9 @@ public final class ReplicatedBlobStore implements BlobStore {
   }
 
   /** Outcome of {@link #erase}: nodes that held and deleted a copy, and nodes not reached. */
-  public record ErasureReport(Digest id, List<String> deleted, List<String> unreachable) {
+  public record DeletionReport(Digest id, List<String> deleted, List<String> unreachable) {
     /** Copies the lists. */
-    public ErasureReport {
+    public DeletionReport {
       deleted = List.copyOf(deleted);
       unreachable = List.copyOf(unreachable);
     }
@@ -472,7 +472,7 @@ public final class ReplicatedBlobStore implements BlobStore {
   }
 
   /** Deletes every copy of {@code id}; nodes that could not be reached are listed for a retry. */
-  public ErasureReport erase(Digest id) {
+  public DeletionReport erase(Digest id) {
     return eraseEach(id, s -> s.delete(id));
   }
 
@@ -481,11 +481,11 @@ public final class ReplicatedBlobStore implements BlobStore {
    * nodes check the erasure on their ledger before deleting); nodes that could not be reached or
    * refused are listed for a retry.
    */
-  public ErasureReport erase(Digest id, Digest erasedRecord) {
+  public DeletionReport erase(Digest id, Digest erasedRecord) {
     return eraseEach(id, s -> s.deleteErased(id, erasedRecord));
   }
 
-  private ErasureReport eraseEach(Digest id, java.util.function.Predicate<BlobStore> delete) {
+  private DeletionReport eraseEach(Digest id, java.util.function.Predicate<BlobStore> delete) {
     List<String> deleted = new ArrayList<>();
     List<String> unreachable = new ArrayList<>();
     for (StorageNode n : nodes.values()) {
@@ -498,7 +498,7 @@ public final class ReplicatedBlobStore implements BlobStore {
         LOG.log(Level.WARNING, () -> "erasure of " + id + " did not reach " + n.id() + ": " + e.getMessage());
       }
     }
-    return new ErasureReport(id, deleted, unreachable);
+    return new DeletionReport(id, deleted, unreachable);
   }
 
   @Override
@@ -511,7 +511,7 @@ public final class ReplicatedBlobStore implements BlobStore {
     return complete(erase(id, erasedRecord));
   }
 
-  private static boolean complete(ErasureReport r) {
+  private static boolean complete(DeletionReport r) {
     if (!r.complete()) {
       throw new BlobUnavailableException("could not reach " + r.unreachable() + " to delete " + r.id());
     }

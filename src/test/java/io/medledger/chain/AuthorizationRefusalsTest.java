@@ -143,17 +143,17 @@ class AuthorizationRefusalsTest {
   @Test
   void membershipAdditionsNeedAFreshKeyAnEligibleOperatorAndAQuorum() {
     Actor fed = f.actor("federation-new");
-    admitted(f.membership(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, fed, f.hospitalA));
-    refused(f.membership(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, f.federation.get(1), f.hospitalA),
+    admitted(f.membership(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER, fed, f.hospitalA));
+    refused(f.membership(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER, f.federation.get(1), f.hospitalA),
         "key already registered");
     // a patient key cannot be admitted as a server
-    refused(f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, alice, f.hospitalB),
+    refused(f.membership(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER, alice, f.hospitalB),
         "key already registered");
-    refused(f.membership(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, fed, alice),
+    refused(f.membership(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER, fed, alice),
         "operator is not an active registered institution");
-    refused(f.membership(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, fed, f.clinic),
+    refused(f.membership(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER, fed, f.clinic),
         "may not operate");
-    MembershipChange m = new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
+    MembershipChange m = new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER,
         fed.publicKey(), Optional.of(f.hospitalA.id()), f.now(), List.of());
     refused(f.sign(m, f.federationQuorum()), "missing the signature of");
     refused(f.sign(m, fed, f.federation.get(0)), "needs 3 federation server signatures");
@@ -163,17 +163,17 @@ class AuthorizationRefusalsTest {
   @Test
   void membershipRemovalsNeedAnActiveMemberOfThatRoleAndAQuorum() {
     Actor aud = f.auditors.get(0);
-    admitted(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, f.federation.get(3), null));
-    refused(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, aud, null),
+    admitted(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER, f.federation.get(3), null));
+    refused(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER, aud, null),
         "is not an active federation_server");
-    refused(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.REGULATOR, f.actor("nobody"), null),
+    refused(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.REGULATOR, f.actor("nobody"), null),
         "is not an active regulator");
-    MembershipChange rm = new MembershipChange(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER,
+    MembershipChange rm = new MembershipChange(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER,
         f.federation.get(3).publicKey(), Optional.empty(), f.now(), List.of());
     refused(f.sign(rm, f.federation.get(3)), "needs 3 federation server signatures, has 1");
-    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, f.federation.get(3), null));
+    f.commit(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER, f.federation.get(3), null));
     // a removed server is not active any more
-    MembershipChange again = new MembershipChange(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER,
+    MembershipChange again = new MembershipChange(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER,
         f.federation.get(3).publicKey(), Optional.empty(), f.now() + 1, List.of());
     refused(f.sign(again, f.federationQuorum()), "is not an active federation_server");
   }
@@ -182,12 +182,12 @@ class AuthorizationRefusalsTest {
   void theLastFederationServerStays() {
     ChainFixture one = ChainFixture.builder().federationServers(1).build();
     Actor only = one.federation.get(0);
-    ValidationResult<Entry> r = one.ledger.checkEntry(one.membership(MembershipChange.Action.REMOVE,
+    ValidationResult<Entry> r = one.ledger.checkEntry(one.membership(MembershipChange.Operation.REMOVE,
         ParticipantKind.FEDERATION_SERVER, only, null));
     assertTrue(r.reason().contains("the last federation server cannot be removed"), r.reason());
     // removing a server other than the last is a governance matter, not refused by this rule
     Actor aud = one.auditors.get(0);
-    assertTrue(one.ledger.checkEntry(one.membership(MembershipChange.Action.REMOVE, ParticipantKind.AUDIT_SERVER, aud,
+    assertTrue(one.ledger.checkEntry(one.membership(MembershipChange.Operation.REMOVE, ParticipantKind.AUDIT_SERVER, aud,
         null)).isAccepted());
   }
 
@@ -196,7 +196,7 @@ class AuthorizationRefusalsTest {
     ChainFixture g = ChainFixture.builder().federationServers(2).genesis(false).build();
     List<Entry> entries = new ArrayList<>(g.genesisEntries());
     Actor second = g.federation.get(1);
-    entries.add(g.sign(new MembershipChange(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER,
+    entries.add(g.sign(new MembershipChange(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER,
         second.publicKey(), Optional.empty(), g.now(), List.of()), second));
     ValidationResult<VerifiedBlock> r = g.ledger.validate(g.rawBlock(entries));
     assertTrue(r.reason().contains("removal needs a federation quorum"), r.reason());
@@ -433,12 +433,12 @@ class AuthorizationRefusalsTest {
   @Test
   void aRemovedMemberIsNotReAddedUnderAnotherRole() {
     Actor reg = f.actor("regulator");
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
-    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.REGULATOR, reg, null));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, reg, null));
+    f.commit(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.REGULATOR, reg, null));
     // inactive, but registered as a regulator: it may come back as one, not as a server
-    refused(f.membership(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, reg, f.hospitalA),
+    refused(f.membership(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER, reg, f.hospitalA),
         "key already registered");
-    admitted(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+    admitted(f.membership(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, reg, null));
   }
 
   // ------------------------------------------------------------- key publication

@@ -271,7 +271,7 @@ class AuthorizationRulesTest {
     assertTrue(rejection(f.erase(alice, r1)).contains("already erased"));
     // a regulator may erase by law
     Actor reg = f.actor("regulator");
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, reg, null));
     f.commit(f.erase(reg, r2));
     // the chain still validates from scratch, and the history records the erasures
     assertTrue(f.ledger.patientHistory(alice.id()).verify(f.ledger.tip().orElseThrow()).value().stream()
@@ -281,12 +281,12 @@ class AuthorizationRulesTest {
   @Test
   void regulatorsAreAdmittedByGovernance() {
     Actor reg = f.actor("regulator");
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, reg, null));
     assertEquals(1, f.ledger.membership().regulators().size());
-    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.REGULATOR, reg, null));
+    f.commit(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.REGULATOR, reg, null));
     assertEquals(0, f.ledger.membership().regulators().size());
     // re-admission of the same key
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, reg, null));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, reg, null));
     assertEquals(1, f.ledger.membership().regulators().size());
   }
 

@@ -200,11 +200,11 @@ public final class ChainFixture {
     g.add(registerInstitution(hospitalB, "Hospital B", InstitutionClass.B));
     g.add(registerInstitution(clinic, "Clinic C", InstitutionClass.C));
     for (Actor f : federation) {
-      g.add(sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER, f.publicKey(),
+      g.add(sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER, f.publicKey(),
           Optional.of(hospitalA.id()), now(), List.of()), f));
     }
     for (Actor a : auditors) {
-      g.add(sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, a.publicKey(),
+      g.add(sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER, a.publicKey(),
           Optional.of(hospitalB.id()), now(), List.of()), a));
     }
     g.add(registerAffiliate(storageNode, clinic, ParticipantKind.STORAGE_NODE));
@@ -324,19 +324,19 @@ public final class ChainFixture {
   }
 
   /** A governance change signed by a federation quorum (and the member, on addition). */
-  public MembershipChange membership(MembershipChange.Action action, ParticipantKind role, Actor member, Actor operator) {
+  public MembershipChange membership(MembershipChange.Operation action, ParticipantKind role, Actor member, Actor operator) {
     MembershipChange m = new MembershipChange(action, role, member.publicKey(),
-        action == MembershipChange.Action.ADD && role != ParticipantKind.REGULATOR
+        action == MembershipChange.Operation.ADD && role != ParticipantKind.REGULATOR
             ? Optional.of(operator.id()) : Optional.empty(), now(), List.of());
     List<Actor> s = new ArrayList<>(List.of(federationQuorum()));
-    if (action == MembershipChange.Action.ADD && !s.contains(member)) {
+    if (action == MembershipChange.Operation.ADD && !s.contains(member)) {
       s.add(member);
     }
     return sign(m, s.toArray(Actor[]::new));
   }
 
   /** A witness listing or delisting signed by a federation quorum. */
-  public WitnessChange witnessChange(MembershipChange.Action action, Witness witness) {
+  public WitnessChange witnessChange(MembershipChange.Operation action, Witness witness) {
     return sign(new WitnessChange(action, witness, now(), List.of()), federationQuorum());
   }
 

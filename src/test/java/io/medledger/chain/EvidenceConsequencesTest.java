@@ -79,7 +79,7 @@ class EvidenceConsequencesTest {
   @Test
   void evidenceIsJudgedAgainstTheMembershipOfTheHeightItIsAbout() {
     Actor late = f.actor("audit-late");
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, late, f.hospitalB));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER, late, f.hospitalB));
     long joined = f.ledger.height(); // late serves from joined + 1 on
     assertFalse(f.ledger.membershipAfter(joined - 1).isAuditServer(late.id()));
     assertTrue(f.ledger.membershipAfter(joined).isAuditServer(late.id()));
@@ -90,7 +90,7 @@ class EvidenceConsequencesTest {
     refused(equivocation(late, PROPOSAL, joined + 1), "was not a serving federation server");
     // A server removed later is still accountable for the heights it served.
     Actor gone = f.auditors.get(3);
-    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.AUDIT_SERVER, gone, null));
+    f.commit(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.AUDIT_SERVER, gone, null));
     long removed = f.ledger.height();
     Evidence past = equivocation(gone, PRECOMMIT, removed);
     assertTrue(f.ledger.checkEntry(past).isAccepted());
@@ -133,13 +133,13 @@ class EvidenceConsequencesTest {
     refused(equivocation(badAud, PREVOTE, c + 1), "was not a serving server");
     f.commit(equivocation(badAud, PREVOTE, c));
     assertTrue(f.ledger.membership().isSuspended(badAud.id()));
-    MembershipChange reinstate = new MembershipChange(MembershipChange.Action.REINSTATE,
+    MembershipChange reinstate = new MembershipChange(MembershipChange.Operation.REINSTATE,
         ParticipantKind.AUDIT_SERVER, badAud.publicKey(), java.util.Optional.empty(), f.now(), List.of());
     refused(f.sign(reinstate, badAud), "which is not a federation server");
     refused(f.sign(reinstate, f.federation.get(0), f.federation.get(1)), "needs 3 federation server signatures");
-    refused(f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, f.auditors.get(0), null),
+    refused(f.membership(MembershipChange.Operation.REINSTATE, ParticipantKind.AUDIT_SERVER, f.auditors.get(0), null),
         "is not suspended");
-    f.commit(f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, badAud, null));
+    f.commit(f.membership(MembershipChange.Operation.REINSTATE, ParticipantKind.AUDIT_SERVER, badAud, null));
     long back = f.ledger.height();
     assertFalse(f.ledger.membershipAfter(back - 1).isAuditServer(badAud.id()));
     assertEquals(ids(before.auditServers()), ids(f.ledger.membershipAfter(back).auditServers()),
@@ -164,11 +164,11 @@ class EvidenceConsequencesTest {
     Actor bad = f.auditors.get(2);
     f.commit(equivocation(bad, PRECOMMIT, f.ledger.height()));
     assertTrue(f.ledger.membership().isSuspended(bad.id()));
-    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.AUDIT_SERVER, bad, null));
+    f.commit(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.AUDIT_SERVER, bad, null));
     assertFalse(f.ledger.membership().isSuspended(bad.id()), "a removed server is no longer suspended");
     assertTrue(f.ledger.membership().suspended().isEmpty());
     // Governance may add it again: it then serves, with no suspension left over from before.
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, bad, f.hospitalB));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER, bad, f.hospitalB));
     assertTrue(f.ledger.membership().isAuditServer(bad.id()));
     assertFalse(f.ledger.membership().isSuspended(bad.id()));
   }
@@ -179,7 +179,7 @@ class EvidenceConsequencesTest {
     long h = f.ledger.height();
     f.commit(equivocation(bad, PREVOTE, h));
     assertTrue(f.ledger.membership().isSuspended(bad.id()));
-    f.commit(f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, bad, null),
+    f.commit(f.membership(MembershipChange.Operation.REINSTATE, ParticipantKind.AUDIT_SERVER, bad, null),
         equivocation(bad, PRECOMMIT, h));
     assertTrue(f.ledger.membership().isAuditServer(bad.id()));
   }
@@ -188,7 +188,7 @@ class EvidenceConsequencesTest {
   void anOffenceAtTheReinstatingHeightIsNoEvidenceAndTheNextHeightsIs() {
     Actor bad = f.auditors.get(0);
     f.commit(equivocation(bad, PREVOTE, f.ledger.height()));
-    f.commit(f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, bad, null));
+    f.commit(f.membership(MembershipChange.Operation.REINSTATE, ParticipantKind.AUDIT_SERVER, bad, null));
     long back = f.ledger.height();
     // At the reinstating height it was still suspended (membership takes effect from the next
     // height), so statements of that height are no evidence at all.

@@ -101,7 +101,7 @@ class InBlockStateTest {
     Actor bad = f.auditors.get(2);
     Evidence e = f.evidence(f.federation.get(0), bad, f.statement(PRECOMMIT, f.ledger.height(), 0, "X", -1),
         f.statement(PRECOMMIT, f.ledger.height(), 0, "Y", -1));
-    MembershipChange reinstate = f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, bad, null);
+    MembershipChange reinstate = f.membership(MembershipChange.Operation.REINSTATE, ParticipantKind.AUDIT_SERVER, bad, null);
     refusedAt(f, 0, bad.id() + " is not suspended", reinstate, e);
     accepted(f, e, reinstate);
     assertFalse(f.ledger.membership().isSuspended(bad.id()));
@@ -114,8 +114,8 @@ class InBlockStateTest {
     f.commit(f.registerPatient(f.actor("p1")));
     Actor a = f.federation.get(0);
     Actor b = f.federation.get(1);
-    MembershipChange removeB = f.membership(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, b, null);
-    MembershipChange removeA = f.membership(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, a, null);
+    MembershipChange removeB = f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER, b, null);
+    MembershipChange removeA = f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER, a, null);
     refusedAt(f, 1, "the last federation server cannot be removed", removeB, removeA);
     // Evidence against the one server left serving does not suspend it (the last of its role).
     Evidence e = f.evidence(f.auditors.get(0), a, f.statement(PROPOSAL, f.ledger.height(), 0, "X", -1),

@@ -127,13 +127,13 @@ class LedgerStateTest {
     Actor a2 = f.auditors.get(2);
     Actor a3 = f.auditors.get(3);
     f.commit(equivocation(f, a2, f.ledger.height()), equivocation(f, a3, f.ledger.height()));
-    f.commit(f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, a2, null));
+    f.commit(f.membership(MembershipChange.Operation.REINSTATE, ParticipantKind.AUDIT_SERVER, a2, null));
     long r2 = f.ledger.height();
-    f.commit(f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, a3, null));
+    f.commit(f.membership(MembershipChange.Operation.REINSTATE, ParticipantKind.AUDIT_SERVER, a3, null));
     long r3 = f.ledger.height();
-    f.commit(f.witnessChange(MembershipChange.Action.ADD,
+    f.commit(f.witnessChange(MembershipChange.Operation.ADD,
         new Witness("witness.example/one", f.actor("w1").publicKey(), "https://w1.example/")));
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, f.actor("regulator"), null));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, f.actor("regulator"), null));
     // the last block adds a heads-tree key and changes no membership
     f.commit(f.registerPatient(f.actor("last")));
     return new Built(f, st, alice, doc, rec, amend, g, grantHeight, g2, revokedAt, Map.of(a2.id(), r2, a3.id(), r3));
@@ -186,7 +186,7 @@ class LedgerStateTest {
     for (int i = 0; i < 3; i++) {
       f.commit(f.registerPatient(f.actor("p" + i)));
     }
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, f.actor("regulator"), null));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, f.actor("regulator"), null));
     long changed = f.ledger.height();
     f.commit(f.registerPatient(f.actor("p9")));
     List<Long> heights = new ArrayList<>();
@@ -210,10 +210,10 @@ class LedgerStateTest {
     st.armed = true;
     // a block that reinstates one server, suspends another, lists a regulator and a witness
     assertThrows(StoreException.class, () -> f.commit(
-        f.membership(MembershipChange.Action.REINSTATE, ParticipantKind.AUDIT_SERVER, a2, null),
+        f.membership(MembershipChange.Operation.REINSTATE, ParticipantKind.AUDIT_SERVER, a2, null),
         equivocation(f, a3, f.ledger.height()),
-        f.membership(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, f.actor("regulator"), null),
-        f.witnessChange(MembershipChange.Action.ADD,
+        f.membership(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, f.actor("regulator"), null),
+        f.witnessChange(MembershipChange.Operation.ADD,
             new Witness("witness.example/one", f.actor("w1").publicKey(), "https://w1.example/"))));
     st.armed = false;
     assertEquals(height, f.ledger.height());

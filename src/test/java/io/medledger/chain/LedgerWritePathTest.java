@@ -342,7 +342,7 @@ class LedgerWritePathTest {
     ChainFixture.Actor auditor = f.actor("audit-new");
     Membership before = f.ledger.membership();
     long height = f.ledger.height();
-    MembershipChange add = f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, auditor, f.hospitalB);
+    MembershipChange add = f.membership(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER, auditor, f.hospitalB);
     st.armed = true;
     assertThrows(StoreException.class, () -> f.commit(add));
     assertEquals(height, f.ledger.height());

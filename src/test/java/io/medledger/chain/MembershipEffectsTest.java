@@ -19,11 +19,11 @@ class MembershipEffectsTest {
     ChainFixture.Actor auditor = f.auditors.get(1);
     Participant before = f.ledger.participant(auditor.id()).orElseThrow();
     assertTrue(before.active());
-    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.AUDIT_SERVER, auditor, f.hospitalB));
+    f.commit(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.AUDIT_SERVER, auditor, f.hospitalB));
     Participant removed = f.ledger.participant(auditor.id()).orElseThrow();
     assertFalse(removed.active());
     assertFalse(f.ledger.membership().isAuditServer(auditor.id()));
-    f.commit(f.membership(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, auditor, f.hospitalB));
+    f.commit(f.membership(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER, auditor, f.hospitalB));
     Participant back = f.ledger.participant(auditor.id()).orElseThrow();
     assertTrue(back.active());
     assertEquals(before.registeredAt(), back.registeredAt());

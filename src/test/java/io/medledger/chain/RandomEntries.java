@@ -128,8 +128,8 @@ final class RandomEntries {
       case MEMBERSHIP_CHANGE: {
         ParticipantKind[] roles = {ParticipantKind.FEDERATION_SERVER, ParticipantKind.AUDIT_SERVER, ParticipantKind.REGULATOR};
         ParticipantKind role = roles[r.nextInt(3)];
-        MembershipChange.Action a = MembershipChange.Action.values()[r.nextInt(2)];
-        boolean op = a == MembershipChange.Action.ADD && role != ParticipantKind.REGULATOR;
+        MembershipChange.Operation a = MembershipChange.Operation.values()[r.nextInt(2)];
+        boolean op = a == MembershipChange.Operation.ADD && role != ParticipantKind.REGULATOR;
         e = new MembershipChange(a, role, key().publicKey(), op ? Optional.of(id()) : Optional.empty(), time(), List.of());
         break;
       }
@@ -146,7 +146,7 @@ final class RandomEntries {
         break;
       }
       case WITNESS_CHANGE:
-        e = new WitnessChange(MembershipChange.Action.values()[r.nextInt(2)], new Witness("witness.example/" + r.nextInt(1000)
+        e = new WitnessChange(MembershipChange.Operation.values()[r.nextInt(2)], new Witness("witness.example/" + r.nextInt(1000)
             + (r.nextBoolean() ? "/\u00e9" : ""), key().publicKey(), "https://witness.example:" + (1 + r.nextInt(65535))
             + "/w"), time(), List.of());
         break;

@@ -177,13 +177,13 @@ class TamperingTest {
     Anchor a = f.sign(new Anchor(fed3.id(), ChainFixture.digest("tx"), ChainFixture.digest("c"), 0, 0, f.now(),
         List.of()), fed3);
     f.commit(a);
-    f.commit(f.membership(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, fed3, null));
+    f.commit(f.membership(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER, fed3, null));
     assertFalse(f.ledger.membership().isFederationServer(fed3.id()));
     Anchor again = f.sign(new Anchor(fed3.id(), ChainFixture.digest("tx2"), ChainFixture.digest("c"), 0, 1, f.now(),
         List.of()), fed3);
     assertTrue(rejection(again).contains("active federation servers"));
     // a removed federation server no longer counts towards a governance quorum
-    MembershipChange m = new MembershipChange(MembershipChange.Action.REMOVE, ParticipantKind.AUDIT_SERVER,
+    MembershipChange m = new MembershipChange(MembershipChange.Operation.REMOVE, ParticipantKind.AUDIT_SERVER,
         f.auditors.get(0).publicKey(), Optional.empty(), f.now(), List.of());
     MembershipChange withRemoved = f.sign(m, f.federation.get(0), fed3);
     assertTrue(rejection(withRemoved).contains("not a federation server"));
@@ -221,7 +221,7 @@ class TamperingTest {
   @Test
   void governanceNeedsAQuorumOfTheFederation() {
     Actor fed4 = f.actor("federation-new");
-    MembershipChange m = new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
+    MembershipChange m = new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER,
         fed4.publicKey(), Optional.of(f.hospitalA.id()), f.now(), List.of());
     String r = rejection(f.sign(m, fed4, f.federation.get(0), f.federation.get(1)));
     assertTrue(r.contains("needs 3 federation server signatures, has 2"), r);
@@ -231,7 +231,7 @@ class TamperingTest {
     assertEquals(5, f.ledger.membership().federationServers().size());
     // class policy: a class C clinic may not run an audit server
     Actor aud = f.actor("audit-new");
-    MembershipChange bad = new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER,
+    MembershipChange bad = new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER,
         aud.publicKey(), Optional.of(f.clinic.id()), f.now(), List.of());
     assertTrue(rejection(f.sign(bad, aud, f.federation.get(0), f.federation.get(1), f.federation.get(2),
         f.federation.get(3))).contains("may not operate"));
@@ -240,7 +240,7 @@ class TamperingTest {
   @Test
   void theLastFederationServerCannotBeRemoved() {
     ChainFixture one = ChainFixture.create();
-    MembershipChange m = one.membership(MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER,
+    MembershipChange m = one.membership(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER,
         one.federation.get(0), null);
     ValidationResult<VerifiedBlock> r = one.ledger.validate(one.rawBlock(List.of(m)));
     assertTrue(r.reason().contains("last federation server"), r.reason());

@@ -24,10 +24,10 @@ class WitnessGovernanceTest {
   void governanceListsAndDelistsWitnessesAndTheLedgerKeepsTheHistory() {
     assertEquals(List.of(), f.ledger.witnesses());
     long before = f.ledger.height();
-    f.commit(f.witnessChange(MembershipChange.Action.ADD, w1), f.witnessChange(MembershipChange.Action.ADD, w2));
+    f.commit(f.witnessChange(MembershipChange.Operation.ADD, w1), f.witnessChange(MembershipChange.Operation.ADD, w2));
     long listed = f.ledger.height();
     assertEquals(List.of(w1, w2), f.ledger.witnesses());
-    f.commit(f.witnessChange(MembershipChange.Action.REMOVE, w1));
+    f.commit(f.witnessChange(MembershipChange.Operation.REMOVE, w1));
     assertEquals(List.of(w2), f.ledger.witnesses());
     assertEquals(List.of(), f.ledger.witnessesAt(before));
     assertEquals(List.of(w1, w2), f.ledger.witnessesAt(listed));
@@ -37,7 +37,7 @@ class WitnessGovernanceTest {
 
   @Test
   void aReopenedLedgerRebuildsTheWitnessList() {
-    f.commit(f.witnessChange(MembershipChange.Action.ADD, w1));
+    f.commit(f.witnessChange(MembershipChange.Operation.ADD, w1));
     InMemoryBlockStore copy = new InMemoryBlockStore();
     for (long h = 0; h <= f.ledger.height(); h++) {
       copy.append(f.ledger.block(h).encode());
@@ -50,42 +50,42 @@ class WitnessGovernanceTest {
 
   @Test
   void changesNeedAQuorumAFreshNameAndKeyAndExactlyAListedWitness() {
-    WitnessChange add = new WitnessChange(MembershipChange.Action.ADD, w1, f.now(), List.of());
+    WitnessChange add = new WitnessChange(MembershipChange.Operation.ADD, w1, f.now(), List.of());
     refused(f.sign(add, f.federation.get(0)), "needs 3 federation server signatures, has 1");
     refused(f.sign(add, f.federation.get(0), f.federation.get(1), f.actor("outsider")), "not a federation server");
-    f.commit(f.witnessChange(MembershipChange.Action.ADD, w1));
-    refused(f.witnessChange(MembershipChange.Action.ADD, new Witness(w1.name(), w2.key(), w2.url())), "already uses");
-    refused(f.witnessChange(MembershipChange.Action.ADD, new Witness(w2.name(), w1.key(), w2.url())), "already uses");
-    refused(f.witnessChange(MembershipChange.Action.REMOVE, w2), "is not listed");
-    refused(f.witnessChange(MembershipChange.Action.REMOVE, new Witness(w1.name(), w1.key(), "https://other.example/")),
+    f.commit(f.witnessChange(MembershipChange.Operation.ADD, w1));
+    refused(f.witnessChange(MembershipChange.Operation.ADD, new Witness(w1.name(), w2.key(), w2.url())), "already uses");
+    refused(f.witnessChange(MembershipChange.Operation.ADD, new Witness(w2.name(), w1.key(), w2.url())), "already uses");
+    refused(f.witnessChange(MembershipChange.Operation.REMOVE, w2), "is not listed");
+    refused(f.witnessChange(MembershipChange.Operation.REMOVE, new Witness(w1.name(), w1.key(), "https://other.example/")),
         "is not listed");
-    assertTrue(f.ledger.checkEntry(f.witnessChange(MembershipChange.Action.REMOVE, w1)).isAccepted());
+    assertTrue(f.ledger.checkEntry(f.witnessChange(MembershipChange.Operation.REMOVE, w1)).isAccepted());
   }
 
   @Test
   void theChainListsAtMostMaxWitnesses() {
     List<Entry> adds = new java.util.ArrayList<>();
     for (int i = 0; i < Limits.MAX_WITNESSES; i++) {
-      adds.add(f.witnessChange(MembershipChange.Action.ADD,
+      adds.add(f.witnessChange(MembershipChange.Operation.ADD,
           new Witness("witness.example/w" + i, f.actor("wit-" + i).publicKey(), "https://w" + i + ".example/")));
     }
     f.commit(adds.toArray(new Entry[0]));
     assertEquals(Limits.MAX_WITNESSES, f.ledger.witnesses().size(), "the maximum itself is allowed");
-    refused(f.witnessChange(MembershipChange.Action.ADD, w1), "the chain already lists " + Limits.MAX_WITNESSES + " witnesses");
+    refused(f.witnessChange(MembershipChange.Operation.ADD, w1), "the chain already lists " + Limits.MAX_WITNESSES + " witnesses");
   }
 
   @Test
   void theGenesisBlockCannotListWitnesses() {
     ChainFixture g = ChainFixture.builder().genesis(false).build();
     List<Entry> entries = new java.util.ArrayList<>(g.genesisEntries());
-    entries.add(g.sign(new WitnessChange(MembershipChange.Action.ADD, w1, g.now(), List.of()), g.federation.get(0)));
+    entries.add(g.sign(new WitnessChange(MembershipChange.Operation.ADD, w1, g.now(), List.of()), g.federation.get(0)));
     ValidationResult<VerifiedBlock> r = g.ledger.validate(g.rawBlock(entries));
     assertTrue(r.reason().contains("needs a federation quorum"), r.reason());
   }
 
   @Test
   void witnessChangesRoundTripAndBadFieldsAreRefused() {
-    WitnessChange c = f.witnessChange(MembershipChange.Action.REMOVE, w2);
+    WitnessChange c = f.witnessChange(MembershipChange.Operation.REMOVE, w2);
     assertEquals(c, Entry.decode(c.encode()));
     assertEquals(c, Entry.fromJson(c.toJson()));
     for (String bad : new String[] {"", "has space", "a+b", "tab\tx"}) {

@@ -88,7 +88,7 @@ class AdmissionTest {
     a.buffer(0, new Proposal(ps, new byte[64], new byte[1000], null));
     Statement ts = new Statement(StatementKind.TIMEOUT, 2, 1, HASH, 0);
     QuorumCertificate pol = new QuorumCertificate(new Statement(StatementKind.PREVOTE, 2, 0, HASH, -1),
-        List.of(new QuorumCertificate.Signature(0, new byte[64])));
+        List.of(new QuorumCertificate.VoterSignature(0, new byte[64])));
     a.buffer(1, new Timeout(ts, 1, new byte[64], pol, new byte[300]));
     assertEquals(1000 + 300 + 2 * 10, a.retainedBytes(10));
   }

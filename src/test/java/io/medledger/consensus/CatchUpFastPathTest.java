@@ -74,11 +74,11 @@ class CatchUpFastPathTest {
     g.add(Entry.sign(new InstitutionRegistration(hospitalB.publicKey(), "Hospital B", InstitutionClass.B, t0,
         List.of()), chain, hospitalB));
     for (Ed25519PrivateKey f : fed) {
-      g.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
+      g.add(Entry.sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER,
           f.publicKey(), Optional.of(ParticipantId.of(hospital.publicKey())), t0, List.of()), chain, f));
     }
     for (Ed25519PrivateKey a : aud) {
-      g.add(Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER,
+      g.add(Entry.sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER,
           a.publicKey(), Optional.of(ParticipantId.of(hospitalB.publicKey())), t0, List.of()), chain, a));
     }
     source = newLedger();
@@ -118,10 +118,10 @@ class CatchUpFastPathTest {
   private QuorumCertificate certify(Block b, int... signers) {
     List<Ed25519PublicKey> voters = Protocols.voters(PROTOCOL, new LedgerApp(source).membership(b.height()));
     Statement st = new Statement(StatementKind.PRECOMMIT, b.height(), 0, b.hash(), -1);
-    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
     for (int v : signers) {
       Ed25519PrivateKey k = aud.stream().filter(a -> a.publicKey().equals(voters.get(v))).findFirst().orElseThrow();
-      sigs.add(new QuorumCertificate.Signature(v, k.sign(st.signingBytes(chain))));
+      sigs.add(new QuorumCertificate.VoterSignature(v, k.sign(st.signingBytes(chain))));
     }
     return new QuorumCertificate(st, sigs);
   }
@@ -249,8 +249,8 @@ class CatchUpFastPathTest {
     QuorumCertificate good = certify(b, 0, 1, 2);
     byte[] forged = good.signatures().get(2).signature();
     forged[5] ^= 1;
-    List<QuorumCertificate.Signature> sigs = new ArrayList<>(good.signatures());
-    sigs.set(2, new QuorumCertificate.Signature(2, forged));
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>(good.signatures());
+    sigs.set(2, new QuorumCertificate.VoterSignature(2, forged));
     assertTrue(!deliver(j, b, new QuorumCertificate(good.statement(), sigs)), "a forged signature completes no quorum");
     QuorumCertificate other = certify(goodBlockAt(t0 + 2), 0, 1, 2);
     assertTrue(!deliver(j, b, other), "a certificate for another block");
@@ -335,8 +335,8 @@ class CatchUpFastPathTest {
     Ed25519PrivateKey signer = aud.stream()
         .filter(a -> a.publicKey().equals(Protocols.voters(PROTOCOL, new LedgerApp(source).membership(11)).get(1)))
         .findFirst().orElseThrow();
-    List<QuorumCertificate.Signature> sigs = new ArrayList<>(good.signatures());
-    sigs.set(1, new QuorumCertificate.Signature(sigs.get(1).signer(), signer.sign(new byte[] {1, 2, 3})));
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>(good.signatures());
+    sigs.set(1, new QuorumCertificate.VoterSignature(sigs.get(1).signer(), signer.sign(new byte[] {1, 2, 3})));
     certs.set(10, new QuorumCertificate(good.statement(), sigs));
     CountingVerifier counting = new CountingVerifier();
     Joiner j = joiner(new RememberingVerifier(4096, counting, true));
@@ -380,8 +380,8 @@ class CatchUpFastPathTest {
     QuorumCertificate good = certify(b, 0, 1, 2);
     byte[] forged = good.signatures().get(1).signature();
     forged[9] ^= 1;
-    List<QuorumCertificate.Signature> sigs = new ArrayList<>(good.signatures());
-    sigs.set(1, new QuorumCertificate.Signature(1, forged));
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>(good.signatures());
+    sigs.set(1, new QuorumCertificate.VoterSignature(1, forged));
     QuorumCertificate bad = new QuorumCertificate(good.statement(), sigs);
     byte[] bytes = b.encode();
     j.app().predecode(bytes, bad);

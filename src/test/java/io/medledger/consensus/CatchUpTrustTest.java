@@ -58,9 +58,9 @@ class CatchUpTrustTest {
 
   private QuorumCertificate certify(SimBlock b) {
     Statement st = new Statement(StatementKind.PRECOMMIT, b.height(), 0, b.hash(), -1);
-    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
     for (int v = 0; v < 3; v++) {
-      sigs.add(new QuorumCertificate.Signature(v, keys.get(v).sign(st.signingBytes(chainId))));
+      sigs.add(new QuorumCertificate.VoterSignature(v, keys.get(v).sign(st.signingBytes(chainId))));
     }
     return new QuorumCertificate(st, sigs);
   }

@@ -565,10 +565,10 @@ class ConsensusAttackTest {
     /** A certificate signed by the given node indices (voter index = node index minus the federation size). */
     QuorumCertificate certificate(StatementKind kind, long h, int r, Digest hash, List<Integer> signers) {
       Statement st = new Statement(kind, h, r, hash, -1);
-      List<QuorumCertificate.Signature> sigs = new ArrayList<>();
+      List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
       List<Ed25519PublicKey> voters = Protocols.voters(protocol, membership);
       for (int node : signers) {
-        sigs.add(new QuorumCertificate.Signature(voters.indexOf(keys.get(node).publicKey()), keys.get(node).sign(st.signingBytes(chain))));
+        sigs.add(new QuorumCertificate.VoterSignature(voters.indexOf(keys.get(node).publicKey()), keys.get(node).sign(st.signingBytes(chain))));
       }
       return new QuorumCertificate(st, sigs);
     }

@@ -36,9 +36,9 @@ class ConsensusMessageFuzzTest extends DecoderFuzzing {
 
   private static QuorumCertificate cert(StatementKind kind, long height, int round, Digest block, int signers) {
     Statement st = new Statement(kind, height, round, block, -1);
-    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
     for (int i = 0; i < signers; i++) {
-      sigs.add(new QuorumCertificate.Signature(i, key(i).sign(st.signingBytes(CHAIN))));
+      sigs.add(new QuorumCertificate.VoterSignature(i, key(i).sign(st.signingBytes(CHAIN))));
     }
     return new QuorumCertificate(st, sigs);
   }

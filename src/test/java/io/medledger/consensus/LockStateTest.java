@@ -31,7 +31,7 @@ class LockStateTest {
     byte[] s = new byte[64];
     s[0] = 1;
     return new QuorumCertificate(new Statement(StatementKind.PREVOTE, h, r, hash, -1),
-        List.of(new QuorumCertificate.Signature(0, s), new QuorumCertificate.Signature(2, s)));
+        List.of(new QuorumCertificate.VoterSignature(0, s), new QuorumCertificate.VoterSignature(2, s)));
   }
 
   @Test

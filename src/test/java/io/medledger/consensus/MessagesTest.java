@@ -38,9 +38,9 @@ class MessagesTest {
 
   private static QuorumCertificate cert(List<Ed25519PrivateKey> ks, StatementKind kind, int signers) {
     Statement st = new Statement(kind, 7, 2, BLOCK, -1);
-    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
     for (int i = 0; i < signers; i++) {
-      sigs.add(new QuorumCertificate.Signature(i, ks.get(i).sign(st.signingBytes(CHAIN))));
+      sigs.add(new QuorumCertificate.VoterSignature(i, ks.get(i).sign(st.signingBytes(CHAIN))));
     }
     return new QuorumCertificate(st, sigs);
   }
@@ -73,10 +73,10 @@ class MessagesTest {
     byte[] bad = ok.signatures().get(1).signature();
     bad[5] ^= 1;
     QuorumCertificate forged = new QuorumCertificate(ok.statement(), List.of(ok.signatures().get(0),
-        new QuorumCertificate.Signature(1, bad), ok.signatures().get(2)));
+        new QuorumCertificate.VoterSignature(1, bad), ok.signatures().get(2)));
     assertFalse(forged.verify(CHAIN, pub(ks)));
     QuorumCertificate outOfRange = new QuorumCertificate(ok.statement(), List.of(ok.signatures().get(0),
-        ok.signatures().get(1), new QuorumCertificate.Signature(9, ok.signatures().get(2).signature())));
+        ok.signatures().get(1), new QuorumCertificate.VoterSignature(9, ok.signatures().get(2).signature())));
     assertFalse(outOfRange.verify(CHAIN, pub(ks)));
     assertThrows(IllegalArgumentException.class, () -> new QuorumCertificate(ok.statement(),
         List.of(ok.signatures().get(1), ok.signatures().get(0))), "duplicate or unordered signers");

@@ -31,8 +31,8 @@ class QuorumCertificateSignersTest {
     return out;
   }
 
-  static QuorumCertificate.Signature sig(List<Ed25519PrivateKey> keys, int signer, int keyIndex) {
-    return new QuorumCertificate.Signature(signer, keys.get(keyIndex).sign(VOTE.signingBytes(CHAIN)));
+  static QuorumCertificate.VoterSignature sig(List<Ed25519PrivateKey> keys, int signer, int keyIndex) {
+    return new QuorumCertificate.VoterSignature(signer, keys.get(keyIndex).sign(VOTE.signingBytes(CHAIN)));
   }
 
   @Test

@@ -40,7 +40,7 @@ class ThirdPartyProtocolExampleTest {
         return List.of(new Action.ProposalRejected(h, 0, app.hash(b), me, r.reason()));
       }
       Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, app.hash(b), -1);
-      QuorumCertificate c = new QuorumCertificate(st, List.of(new QuorumCertificate.Signature(
+      QuorumCertificate c = new QuorumCertificate(st, List.of(new QuorumCertificate.VoterSignature(
           app.membership(h).federation().indexOf(me), ctx.key().sign(st.signingBytes(app.chainId())))));
       app.commit(b, c);
       return List.of(new Action.Committed(h, app.hash(b), me, app.entries(b).size(), c));

@@ -45,7 +45,7 @@ class MembershipConnectionTest {
         "every node connected to every other");
 
     // both federation servers (the quorum of two) remove it
-    MembershipChange m = new MembershipChange(MembershipChange.Action.REMOVE, ParticipantKind.AUDIT_SERVER, gone,
+    MembershipChange m = new MembershipChange(MembershipChange.Operation.REMOVE, ParticipantKind.AUDIT_SERVER, gone,
         Optional.empty(), System.currentTimeMillis(), List.of());
     Entry signed = Entry.sign(m, nodes.get(0).ledger().parameters().chainId(), keys.get(0).ledgerSecretKey(),
         keys.get(1).ledgerSecretKey());

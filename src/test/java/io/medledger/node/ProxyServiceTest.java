@@ -163,7 +163,7 @@ class ProxyServiceTest {
 
     Identity other = drawn(f.federationNodes().get(1).id());
     io.medledger.chain.MembershipChange remove = new io.medledger.chain.MembershipChange(
-        io.medledger.chain.MembershipChange.Action.REMOVE, ParticipantKind.FEDERATION_SERVER, server.publicKey(),
+        io.medledger.chain.MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER, server.publicKey(),
         Optional.empty(), System.currentTimeMillis(), List.of());
     f.connection().submit(io.medledger.chain.Entry.sign(remove, f.connection().parameters().chainId(),
         server.secretSigningKey(), other.secretSigningKey())).join();

@@ -106,7 +106,7 @@ public final class RemoteFederation implements TestNetwork {
     List<Entry> extra = List.of(
         Entry.sign(new InstitutionRegistration(clinic.publicKey(), "Clinic C", InstitutionClass.C, now, List.of()),
             params.chainId(), clinic.secretSigningKey()),
-        Entry.sign(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.REGULATOR, regulator.publicKey(),
+        Entry.sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.REGULATOR, regulator.publicKey(),
             Optional.empty(), now, List.of()), params.chainId(), regulator.secretSigningKey()));
     layout = Testnet.create(dir, new Testnet.Options(chain, 3, 1, 3, 0,
         new NodeConfig.ConsensusSettings("rotating-audit", Duration.ofMillis(500), Duration.ofMillis(200), 500, 4 << 20,

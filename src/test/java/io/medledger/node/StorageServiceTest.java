@@ -229,7 +229,7 @@ class StorageServiceTest {
     nodes.get(0).submit(erasure).get(30, TimeUnit.SECONDS);
     // a payload id that is not the record's is still refused
     assertThrows(BlobUnavailableException.class, () -> impatient.deleteErased(Sha256.hash(data, 0, 1), rec.id()));
-    ReplicatedBlobStore.ErasureReport e = r.erase(p.id(), rec.id());
+    ReplicatedBlobStore.DeletionReport e = r.erase(p.id(), rec.id());
     assertEquals(p.nodeIds(), e.deleted(), "every copy deleted, each node named");
     assertTrue(e.complete());
     for (Node n : storage()) {

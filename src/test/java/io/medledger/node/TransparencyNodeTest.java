@@ -153,7 +153,7 @@ class TransparencyNodeTest {
     witness("witness.example/unlisted", Ed25519PrivateKey.generate(RANDOM), chain, unlisted);
 
     // governance lists one witness, with the signatures of both federation servers
-    WitnessChange add = Entry.sign(new WitnessChange(MembershipChange.Action.ADD, listed[0],
+    WitnessChange add = Entry.sign(new WitnessChange(MembershipChange.Operation.ADD, listed[0],
         System.currentTimeMillis(), List.of()), chain, fedKeys.toArray(Ed25519PrivateKey[]::new));
     fed.submit(add).get(30, TimeUnit.SECONDS);
     List<CompletableFuture<Finality>> fs = new ArrayList<>();
@@ -273,7 +273,7 @@ class TransparencyNodeTest {
     }
 
     // once governance delists the witness, later checkpoints are not sent to it and carry no cosignature
-    WitnessChange remove = Entry.sign(new WitnessChange(MembershipChange.Action.REMOVE, listed[0],
+    WitnessChange remove = Entry.sign(new WitnessChange(MembershipChange.Operation.REMOVE, listed[0],
         System.currentTimeMillis(), List.of()), chain, fedKeys.toArray(Ed25519PrivateKey[]::new));
     fed.submit(remove).get(30, TimeUnit.SECONDS);
     fed.submit(NodeRuntimeTest.patient(chain)).get(30, TimeUnit.SECONDS);

@@ -70,9 +70,9 @@ class TransportFrameFuzzTest extends DecoderFuzzing {
 
   private static QuorumCertificate cert(long height, Digest block, int signers) {
     Statement st = new Statement(StatementKind.PRECOMMIT, height, 0, block, -1);
-    List<QuorumCertificate.Signature> sigs = new ArrayList<>();
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
     for (int i = 0; i < signers; i++) {
-      sigs.add(new QuorumCertificate.Signature(i, key(i).sign(st.signingBytes(CHAIN))));
+      sigs.add(new QuorumCertificate.VoterSignature(i, key(i).sign(st.signingBytes(CHAIN))));
     }
     return new QuorumCertificate(st, sigs);
   }

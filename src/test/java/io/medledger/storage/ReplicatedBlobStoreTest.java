@@ -96,7 +96,7 @@ class ReplicatedBlobStoreTest {
   void erasureRemovesEveryCopyAndReportsUnreachableNodes() {
     Digest id = store.putReplicated(payload(33)).id();
     c.mode = FaultyBlobStore.Mode.DOWN;
-    ReplicatedBlobStore.ErasureReport r = store.erase(id);
+    ReplicatedBlobStore.DeletionReport r = store.erase(id);
     assertFalse(r.complete());
     assertEquals(List.of("node-c"), r.unreachable());
     c.mode = FaultyBlobStore.Mode.OK;
@@ -147,7 +147,7 @@ class ReplicatedBlobStoreTest {
     assertEquals(BlobState.PRESENT, c.check(id));
     // erasure names every node it deleted from, and the one it could not reach
     b.mode = FaultyBlobStore.Mode.DOWN;
-    ReplicatedBlobStore.ErasureReport e = r.erase(id, Sha256.hash(new byte[] {1}));
+    ReplicatedBlobStore.DeletionReport e = r.erase(id, Sha256.hash(new byte[] {1}));
     assertEquals(List.of("node-a", "node-c"), e.deleted());
     assertEquals(List.of("node-b"), e.unreachable());
     assertFalse(e.complete());

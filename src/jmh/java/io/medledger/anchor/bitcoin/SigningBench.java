@@ -2,7 +2,7 @@ package io.medledger.anchor.bitcoin;
 
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.List;
@@ -60,7 +60,7 @@ public class SigningBench {
   /** Ceiling: one fixed-base scalar multiplication. */
   @Benchmark
   public Object scalarMulG() {
-    return Secp256k1.mulG(scalar);
+    return BitcoinCrypto.mulG(scalar);
   }
 
   @Benchmark

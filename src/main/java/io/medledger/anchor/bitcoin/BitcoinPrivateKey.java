@@ -3,7 +3,7 @@ package io.medledger.anchor.bitcoin;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.bitcoin.Base58;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -23,12 +23,12 @@ public final class BitcoinPrivateKey {
   private final BitcoinPublicKey publicKey;
 
   private BitcoinPrivateKey(BigInteger secret, Network network, boolean compressed) {
-    if (!Secp256k1.isValidScalar(secret)) {
+    if (!BitcoinCrypto.isValidScalar(secret)) {
       throw new MalformedEncodingException("private key must be in [1, n-1]");
     }
     this.secret = secret;
     this.network = Objects.requireNonNull(network, "network");
-    this.publicKey = new BitcoinPublicKey(Secp256k1.mulG(secret), compressed);
+    this.publicKey = new BitcoinPublicKey(BitcoinCrypto.mulG(secret), compressed);
   }
 
   /** Generates a new compressed key with {@code random}. */
@@ -37,7 +37,7 @@ public final class BitcoinPrivateKey {
     while (true) {
       random.nextBytes(b);
       BigInteger d = new BigInteger(1, b);
-      if (Secp256k1.isValidScalar(d)) {
+      if (BitcoinCrypto.isValidScalar(d)) {
         Arrays.fill(b, (byte) 0);
         return new BitcoinPrivateKey(d, network, true);
       }
@@ -117,14 +117,14 @@ public final class BitcoinPrivateKey {
 
   /** Returns a copy of the 32-byte secret. Handle with care: this is the whole key. */
   public byte[] exportSecretBytes() {
-    return Secp256k1.to32(secret);
+    return BitcoinCrypto.to32(secret);
   }
 
   /** Returns the key in WIF. Handle with care: this is the whole key. */
   public String exportSecretWif() {
     byte[] p = new byte[isCompressed() ? 34 : 33];
     p[0] = (byte) network.wifVersion();
-    System.arraycopy(Secp256k1.to32(secret), 0, p, 1, 32);
+    System.arraycopy(BitcoinCrypto.to32(secret), 0, p, 1, 32);
     if (isCompressed()) {
       p[33] = 1;
     }
@@ -135,13 +135,13 @@ public final class BitcoinPrivateKey {
 
   /** ECDSA signature of a 32-byte hash with an RFC 6979 nonce, normalized to low-S. */
   public EcdsaSignature signEcdsa(Digest hash) {
-    BigInteger[] rs = Secp256k1.signEcdsa(secret, hash.toByteArray());
+    BigInteger[] rs = BitcoinCrypto.signEcdsa(secret, hash.toByteArray());
     return new EcdsaSignature(rs[0], rs[1]);
   }
 
   /** BIP 340 signature of {@code message} with this key's x-only public key. */
   public byte[] signSchnorr(byte[] message, byte[] auxRand32) {
-    return Secp256k1.signSchnorr(secret, publicKey.point(), message, auxRand32);
+    return BitcoinCrypto.signSchnorr(secret, publicKey.point(), message, auxRand32);
   }
 
   /**
@@ -149,8 +149,8 @@ public final class BitcoinPrivateKey {
    * {@code TapTweak(xonly(P) || merkleRoot)} (no script tree if {@code merkleRoot32} is null).
    */
   public byte[] signTaprootKeyPath(Digest sighash, byte[] merkleRoot32, byte[] auxRand32) {
-    BigInteger tweaked = Secp256k1.tweakSecret(secret, publicKey.point(), merkleRoot32);
-    return Secp256k1.signSchnorr(tweaked, sighash.toByteArray(), auxRand32);
+    BigInteger tweaked = BitcoinCrypto.tweakSecret(secret, publicKey.point(), merkleRoot32);
+    return BitcoinCrypto.signSchnorr(tweaked, sighash.toByteArray(), auxRand32);
   }
 
   @Override

@@ -2,7 +2,7 @@ package io.medledger.anchor.bitcoin;
 
 import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import java.util.Arrays;
 import org.bouncycastle.math.ec.ECPoint;
 
@@ -28,7 +28,7 @@ public final class BitcoinPublicKey {
    * @throws io.medledger.codec.MalformedEncodingException if it is not a valid curve point
    */
   public static BitcoinPublicKey fromBytes(byte[] sec1) {
-    ECPoint q = Secp256k1.decodePoint(sec1);
+    ECPoint q = BitcoinCrypto.decodePoint(sec1);
     return new BitcoinPublicKey(q, sec1.length == 33);
   }
 
@@ -53,12 +53,12 @@ public final class BitcoinPublicKey {
 
   /** HASH160 (RIPEMD-160 of SHA-256) of the encoding. */
   public byte[] hash160() {
-    return Secp256k1.hash160(encoded);
+    return BitcoinCrypto.hash160(encoded);
   }
 
   /** The 32-byte x coordinate (BIP 340 x-only key). */
   public byte[] xOnly() {
-    return Secp256k1.xOnly(point);
+    return BitcoinCrypto.xOnly(point);
   }
 
   /** The P2PKH output script for this key in its encoding. */
@@ -87,7 +87,7 @@ public final class BitcoinPublicKey {
   public byte[] taprootOutputKey() {
     byte[] k = taprootOutputKey;
     if (k == null) {
-      k = Secp256k1.xOnly(Secp256k1.tweakPublic(xOnly(), null));
+      k = BitcoinCrypto.xOnly(BitcoinCrypto.tweakPublic(xOnly(), null));
       taprootOutputKey = k;
     }
     return k.clone();
@@ -101,7 +101,7 @@ public final class BitcoinPublicKey {
     if (requireLowS && !sig.isLowS()) {
       return false;
     }
-    return Secp256k1.verifyEcdsa(point, hash.toByteArray(), sig.r(), sig.s());
+    return BitcoinCrypto.verifyEcdsa(point, hash.toByteArray(), sig.r(), sig.s());
   }
 
   /** Lowercase hex of the encoding. */

@@ -3,7 +3,7 @@ package io.medledger.anchor.bitcoin;
 import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.internal.bitcoin.ByteWriter;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Objects;
@@ -20,7 +20,7 @@ public record EcdsaSignature(BigInteger r, BigInteger s) {
   public EcdsaSignature {
     Objects.requireNonNull(r, "r");
     Objects.requireNonNull(s, "s");
-    if (!Secp256k1.isValidScalar(r) || !Secp256k1.isValidScalar(s)) {
+    if (!BitcoinCrypto.isValidScalar(r) || !BitcoinCrypto.isValidScalar(s)) {
       throw new MalformedEncodingException("ECDSA r and s must be in [1, n-1]");
     }
   }
@@ -81,12 +81,12 @@ public record EcdsaSignature(BigInteger r, BigInteger s) {
 
   /** True if s is at most n/2 (BIP 62 low-S). */
   public boolean isLowS() {
-    return s.compareTo(Secp256k1.HALF_N) <= 0;
+    return s.compareTo(BitcoinCrypto.HALF_N) <= 0;
   }
 
   /** This signature with s replaced by n - s if s is above n/2. */
   public EcdsaSignature normalizeLowS() {
-    return isLowS() ? this : new EcdsaSignature(r, Secp256k1.N.subtract(s));
+    return isLowS() ? this : new EcdsaSignature(r, BitcoinCrypto.N.subtract(s));
   }
 
   @Override

@@ -2,7 +2,7 @@ package io.medledger.anchor.bitcoin;
 
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import java.util.Arrays;
 import java.util.List;
 
@@ -71,7 +71,7 @@ public final class InputVerifier {
     }
     byte[] sig = items.get(0);
     byte[] pubBytes = items.get(1);
-    if (!Arrays.equals(Script.p2pkh(Secp256k1.hash160(pubBytes)).raw(), spk.raw())) {
+    if (!Arrays.equals(Script.p2pkh(BitcoinCrypto.hash160(pubBytes)).raw(), spk.raw())) {
       return InputVerification.invalid("public key does not hash to the P2PKH hash");
     }
     if (sig.length == 0) {
@@ -99,7 +99,7 @@ public final class InputVerifier {
     byte[] sig = w.rawItem(0);
     byte[] pubBytes = w.rawItem(1);
     byte[] hash = prev.scriptPubKey().payload().orElseThrow();
-    if (!Arrays.equals(Secp256k1.hash160(pubBytes), hash)) {
+    if (!Arrays.equals(BitcoinCrypto.hash160(pubBytes), hash)) {
       return InputVerification.invalid("public key does not hash to the witness program");
     }
     if (sig.length == 0) {

@@ -1,6 +1,6 @@
 package io.medledger.anchor.bitcoin;
 
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 
 /** BIP 340 Schnorr verification and BIP 341 key tweaking helpers. Stateless and thread-safe. */
 public final class SchnorrSignatures {
@@ -12,7 +12,7 @@ public final class SchnorrSignatures {
    * @return false for an invalid signature, a key that is not on the curve, or wrong lengths
    */
   public static boolean verify(byte[] xOnlyKey32, byte[] message, byte[] signature64) {
-    return Secp256k1.verifySchnorr(xOnlyKey32, message, signature64);
+    return BitcoinCrypto.verifySchnorr(xOnlyKey32, message, signature64);
   }
 
   /**
@@ -22,11 +22,11 @@ public final class SchnorrSignatures {
    * @throws io.medledger.codec.MalformedEncodingException if the internal key is not valid
    */
   public static byte[] taprootOutputKey(byte[] internalKey32, byte[] merkleRoot32) {
-    return Secp256k1.xOnly(Secp256k1.tweakPublic(internalKey32, merkleRoot32));
+    return BitcoinCrypto.xOnly(BitcoinCrypto.tweakPublic(internalKey32, merkleRoot32));
   }
 
   /** The BIP 341 TapTweak value (32 bytes) for an internal key and optional Merkle root. */
   public static byte[] tapTweak(byte[] internalKey32, byte[] merkleRoot32) {
-    return Secp256k1.to32(Secp256k1.tapTweak(internalKey32, merkleRoot32));
+    return BitcoinCrypto.to32(BitcoinCrypto.tapTweak(internalKey32, merkleRoot32));
   }
 }

@@ -3,7 +3,7 @@ package io.medledger.anchor.bitcoin;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.internal.bitcoin.ByteWriter;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import java.util.List;
 import java.util.Objects;
 
@@ -238,6 +238,6 @@ public final class SignatureHashes {
   /** The BIP 341 key-path signature hash: TapSighash tagged hash of the signature message. */
   public static Digest taprootKeyPath(Transaction tx, int inputIndex, List<TxOutput> spentOutputs, int hashType,
       byte[] annex) {
-    return Secp256k1.taggedHash("TapSighash", taprootSignatureMessage(tx, inputIndex, spentOutputs, hashType, annex));
+    return BitcoinCrypto.taggedHash("TapSighash", taprootSignatureMessage(tx, inputIndex, spentOutputs, hashType, annex));
   }
 }

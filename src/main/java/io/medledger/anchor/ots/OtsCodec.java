@@ -110,9 +110,9 @@ final class OtsCodec {
       case 0xf1:
         return OtsOperation.prepend(r.varbytes(OtsOperation.MAX_MESSAGE_LENGTH, 1, "prepend argument"));
       case 0xf2:
-        return new OtsOperation.Reverse();
+        return new OtsOperation.OpReverse();
       case 0xf3:
-        return new OtsOperation.Hexlify();
+        return new OtsOperation.OpHexlify();
       default:
         throw new MalformedEncodingException(
             "unknown operation tag 0x" + String.format("%02x", tag) + " at offset " + (r.pos - 1));
@@ -239,11 +239,11 @@ final class OtsCodec {
         OtsNode.Step s = (OtsNode.Step) b;
         OtsOperation op = s.operation();
         out.write(op.tag());
-        if (op instanceof OtsOperation.Append ap) {
+        if (op instanceof OtsOperation.OpAppend ap) {
           byte[] arg = ap.argumentUnsafe();
           out.writeBytes(varuint(arg.length));
           out.writeBytes(arg);
-        } else if (op instanceof OtsOperation.Prepend pp) {
+        } else if (op instanceof OtsOperation.OpPrepend pp) {
           byte[] arg = pp.argumentUnsafe();
           out.writeBytes(varuint(arg.length));
           out.writeBytes(arg);

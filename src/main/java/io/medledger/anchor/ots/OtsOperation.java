@@ -8,14 +8,14 @@ import org.bouncycastle.crypto.digests.RIPEMD160Digest;
 
 /**
  * One operation of an OpenTimestamps proof: it maps the current message to the next one. The
- * family is closed: the four hashes, {@link Append}, {@link Prepend}, {@link Reverse} and
- * {@link Hexlify}, with the tags and limits of the {@code .ots} format (messages and results
+ * family is closed: the four hashes, {@link OpAppend}, {@link OpPrepend}, {@link OpReverse} and
+ * {@link OpHexlify}, with the tags and limits of the {@code .ots} format (messages and results
  * at most {@value #MAX_MESSAGE_LENGTH} bytes, arguments 1..{@value #MAX_MESSAGE_LENGTH} bytes).
  *
  * <p>Immutable and thread-safe.
  */
 public sealed interface OtsOperation
-    permits OtsOperation.Hash, OtsOperation.Append, OtsOperation.Prepend, OtsOperation.Reverse, OtsOperation.Hexlify {
+    permits OtsOperation.Hash, OtsOperation.OpAppend, OtsOperation.OpPrepend, OtsOperation.OpReverse, OtsOperation.OpHexlify {
   /** Longest message an operation accepts or produces, in bytes. */
   int MAX_MESSAGE_LENGTH = 4096;
 
@@ -33,37 +33,37 @@ public sealed interface OtsOperation
   byte[] apply(byte[] message);
 
   /** The SHA-256 operation. */
-  static Sha256 sha256() {
-    return new Sha256();
+  static OpSha256 sha256() {
+    return new OpSha256();
   }
 
   /** The SHA-1 operation (kept for old proofs; SHA-1 is broken for collisions). */
-  static Sha1 sha1() {
-    return new Sha1();
+  static OpSha1 sha1() {
+    return new OpSha1();
   }
 
   /** The RIPEMD-160 operation. */
-  static Ripemd160 ripemd160() {
-    return new Ripemd160();
+  static OpRipemd160 ripemd160() {
+    return new OpRipemd160();
   }
 
   /** The Keccak-256 operation (original Keccak padding, as Ethereum uses). */
-  static Keccak256 keccak256() {
-    return new Keccak256();
+  static OpKeccak256 keccak256() {
+    return new OpKeccak256();
   }
 
   /** Appends {@code suffix} (1..4096 bytes, copied). */
-  static Append append(byte[] suffix) {
-    return new Append(suffix);
+  static OpAppend append(byte[] suffix) {
+    return new OpAppend(suffix);
   }
 
   /** Prepends {@code prefix} (1..4096 bytes, copied). */
-  static Prepend prepend(byte[] prefix) {
-    return new Prepend(prefix);
+  static OpPrepend prepend(byte[] prefix) {
+    return new OpPrepend(prefix);
   }
 
   /** The hash operations: each can also be a proof's file hash operation. */
-  sealed interface Hash extends OtsOperation permits Sha256, Sha1, Ripemd160, Keccak256 {
+  sealed interface Hash extends OtsOperation permits OpSha256, OpSha1, OpRipemd160, OpKeccak256 {
     /** Length of the hash output in bytes. */
     int digestLength();
 
@@ -81,7 +81,7 @@ public sealed interface OtsOperation
   }
 
   /** SHA-256, tag {@code 08}, 32-byte result. */
-  record Sha256() implements Hash {
+  record OpSha256() implements Hash {
     @Override
     public int tag() {
       return 0x08;
@@ -110,7 +110,7 @@ public sealed interface OtsOperation
   }
 
   /** SHA-1, tag {@code 02}, 20-byte result. */
-  record Sha1() implements Hash {
+  record OpSha1() implements Hash {
     @Override
     public int tag() {
       return 0x02;
@@ -141,7 +141,7 @@ public sealed interface OtsOperation
   }
 
   /** RIPEMD-160, tag {@code 03}, 20-byte result. */
-  record Ripemd160() implements Hash {
+  record OpRipemd160() implements Hash {
     @Override
     public int tag() {
       return 0x03;
@@ -172,7 +172,7 @@ public sealed interface OtsOperation
   }
 
   /** Keccak-256, tag {@code 67}, 32-byte result. */
-  record Keccak256() implements Hash {
+  record OpKeccak256() implements Hash {
     @Override
     public int tag() {
       return 0x67;
@@ -207,9 +207,9 @@ public sealed interface OtsOperation
    *
    * @param argument the suffix (1..4096 bytes; the accessor returns a copy)
    */
-  record Append(byte[] argument) implements OtsOperation {
+  record OpAppend(byte[] argument) implements OtsOperation {
     /** Validates and copies the argument. */
-    public Append {
+    public OpAppend {
       argument = Ops.checkArgument(argument);
     }
 
@@ -242,7 +242,7 @@ public sealed interface OtsOperation
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Append a && Arrays.equals(argument, a.argument);
+      return o instanceof OpAppend a && Arrays.equals(argument, a.argument);
     }
 
     @Override
@@ -261,9 +261,9 @@ public sealed interface OtsOperation
    *
    * @param argument the prefix (1..4096 bytes; the accessor returns a copy)
    */
-  record Prepend(byte[] argument) implements OtsOperation {
+  record OpPrepend(byte[] argument) implements OtsOperation {
     /** Validates and copies the argument. */
-    public Prepend {
+    public OpPrepend {
       argument = Ops.checkArgument(argument);
     }
 
@@ -297,7 +297,7 @@ public sealed interface OtsOperation
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Prepend p && Arrays.equals(argument, p.argument);
+      return o instanceof OpPrepend p && Arrays.equals(argument, p.argument);
     }
 
     @Override
@@ -312,7 +312,7 @@ public sealed interface OtsOperation
   }
 
   /** Reverses the bytes of the message, tag {@code f2} (deprecated upstream; read for old proofs). */
-  record Reverse() implements OtsOperation {
+  record OpReverse() implements OtsOperation {
     @Override
     public int tag() {
       return 0xf2;
@@ -338,7 +338,7 @@ public sealed interface OtsOperation
   }
 
   /** Lower-case hex of the message as ASCII, tag {@code f3}; input 1..2048 bytes. */
-  record Hexlify() implements OtsOperation {
+  record OpHexlify() implements OtsOperation {
     @Override
     public int tag() {
       return 0xf3;

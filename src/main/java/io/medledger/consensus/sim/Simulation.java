@@ -1049,9 +1049,9 @@ public final class Simulation {
     Statement st = new Statement(StatementKind.PRECOMMIT, h, 0, forged.hash(), -1);
     byte[] sig = n.key.sign(st.signingBytes(chainId));
     int q = VoterSet.quorum(voters.size());
-    List<QuorumCertificate.Signature> distinct = new ArrayList<>();
+    List<QuorumCertificate.VoterSignature> distinct = new ArrayList<>();
     for (int i = 0; i < q; i++) {
-      distinct.add(new QuorumCertificate.Signature(i, sig));
+      distinct.add(new QuorumCertificate.VoterSignature(i, sig));
     }
     byte[] certBytes = new QuorumCertificate(st, distinct).encode();
     byte[] forgedCert = certBytes.clone();

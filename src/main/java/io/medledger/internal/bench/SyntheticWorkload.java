@@ -115,10 +115,10 @@ public final class SyntheticWorkload {
    */
   public List<Entry> genesis(long now, List<Ed25519PrivateKey[]> signers) {
     List<Entry> g = institutions(now, signers);
-    g.add(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.FEDERATION_SERVER,
+    g.add(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER,
         federation.publicKey(), Optional.of(id(institutionKeys[0])), now, List.of()));
     signers.add(new Ed25519PrivateKey[] {federation});
-    g.add(new MembershipChange(MembershipChange.Action.ADD, ParticipantKind.AUDIT_SERVER, audit.publicKey(),
+    g.add(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.AUDIT_SERVER, audit.publicKey(),
         Optional.of(id(institutionKeys[1])), now, List.of()));
     signers.add(new Ed25519PrivateKey[] {audit});
     g.add(storageNode(now, signers));

@@ -12,7 +12,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.internal.bitcoin.Rfc6979KCalculator;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import io.medledger.testing.SharedVectors;
 import java.math.BigInteger;
 import org.bouncycastle.crypto.digests.SHA256Digest;
@@ -71,10 +71,10 @@ class EcdsaVectorsTest {
       BigInteger d = new BigInteger(v.get("d").asText(), 16);
       byte[] h1 = Hex.decode(v.get("h1").asText());
       assertEquals(v.get("h1").asText(), Sha256.hash(Hex.decode(v.get("msg").asText())).toHex());
-      assertEquals(new BigInteger(v.get("k").asText(), 16), Secp256k1.rfc6979(d, h1).nextK(), "k of vector " + v.get("id"));
+      assertEquals(new BigInteger(v.get("k").asText(), 16), BitcoinCrypto.rfc6979(d, h1).nextK(), "k of vector " + v.get("id"));
       // BouncyCastle's calculator agrees on the first candidate (the only one reached in practice).
       HMacDSAKCalculator bc = new HMacDSAKCalculator(new SHA256Digest());
-      bc.init(Secp256k1.N, d, h1);
+      bc.init(BitcoinCrypto.N, d, h1);
       assertEquals(new BigInteger(v.get("k").asText(), 16), bc.nextK());
       BitcoinPrivateKey key = BitcoinPrivateKey.fromSecretBytes(Hex.decode(v.get("d").asText()), Network.MAINNET, true);
       EcdsaSignature sig = key.signEcdsa(Digest.of(h1));
@@ -94,7 +94,7 @@ class EcdsaVectorsTest {
     assertEquals(14, n);
     int m = 0;
     for (JsonNode v : root.get("retryVectors")) {
-      Rfc6979KCalculator k = Secp256k1.rfc6979(new BigInteger(v.get("d").asText(), 16), Hex.decode(v.get("h1").asText()));
+      Rfc6979KCalculator k = BitcoinCrypto.rfc6979(new BigInteger(v.get("d").asText(), 16), Hex.decode(v.get("h1").asText()));
       BigInteger k0 = k.nextK();
       BigInteger k1 = k.nextK();
       BigInteger k15 = null;
@@ -130,7 +130,7 @@ class EcdsaVectorsTest {
     byte[] negative = Hex.decode("30440220" + "b3a69cd2065432a30f3d1ce4eb0d59b8ab58c74f27c41a7fdb5696ad4e6108c9"
         + "02206f807982866f785d3f6418d24163ddae117b7db4d5fdf0071de069fa54342262");
     assertThrows(MalformedEncodingException.class, () -> EcdsaSignature.fromDer(negative));
-    EcdsaSignature high = new EcdsaSignature(sig.r(), Secp256k1.N.subtract(sig.s()));
+    EcdsaSignature high = new EcdsaSignature(sig.r(), BitcoinCrypto.N.subtract(sig.s()));
     assertFalse(high.isLowS());
     assertEquals(sig, high.normalizeLowS());
   }
@@ -146,6 +146,6 @@ class EcdsaVectorsTest {
     assertThrows(MalformedEncodingException.class,
         () -> BitcoinPrivateKey.fromSecretBytes(new byte[32], Network.MAINNET, true));
     assertThrows(MalformedEncodingException.class,
-        () -> BitcoinPrivateKey.fromSecretBytes(Secp256k1.to32(Secp256k1.N), Network.MAINNET, true));
+        () -> BitcoinPrivateKey.fromSecretBytes(BitcoinCrypto.to32(BitcoinCrypto.N), Network.MAINNET, true));
   }
 }

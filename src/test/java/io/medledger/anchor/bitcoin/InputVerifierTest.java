@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class InputVerifierTest {
     assertEquals(InputVerification.Status.INVALID, status(otherType, spent));
     // High-S is valid by consensus, refused by policy.
     EcdsaSignature low = EcdsaSignature.fromDer(Arrays.copyOf(items.get(0), items.get(0).length - 1));
-    EcdsaSignature high = new EcdsaSignature(low.r(), Secp256k1.N.subtract(low.s()));
+    EcdsaSignature high = new EcdsaSignature(low.r(), BitcoinCrypto.N.subtract(low.s()));
     byte[] highSig = InputSigner.withHashType(high.toDer(), 1);
     Transaction highS = tx.withInput(0, tx.inputs().get(0).withScriptSig(Script.ofPushes(highSig, items.get(1))));
     assertEquals(InputVerification.Status.VALID, status(highS, spent));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.medledger.codec.Hex;
 import io.medledger.crypto.Digest;
-import io.medledger.internal.bitcoin.Secp256k1;
+import io.medledger.internal.bitcoin.BitcoinCrypto;
 import io.medledger.testing.SharedVectors;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -148,7 +148,7 @@ class SignatureHashVectorsTest {
       assertEquals(im.get("internalPubkey").asText(), Hex.encode(key.publicKey().xOnly()));
       assertEquals(im.get("tweak").asText(), Hex.encode(SchnorrSignatures.tapTweak(key.publicKey().xOnly(), root32)));
       assertEquals(im.get("tweakedPrivkey").asText(),
-          Hex.encode(Secp256k1.to32(Secp256k1.tweakSecret(new BigInteger(1, secret), root32))));
+          Hex.encode(BitcoinCrypto.to32(BitcoinCrypto.tweakSecret(new BigInteger(1, secret), root32))));
       assertEquals(im.get("sigMsg").asText(),
           Hex.encode(SignatureHashes.taprootSignatureMessage(unsigned, idx, spent, hashType, null)));
       Digest sighash = SignatureHashes.taprootKeyPath(unsigned, idx, spent, hashType, null);

@@ -109,8 +109,8 @@ class OtsTimestampTest {
         new OtsNode.Attested(new OtsAttestation.Ethereum(5))));
     OtsNode root = OtsNode.of(List.of(
         new OtsNode.Step(OtsOperation.sha256(), leaf1),
-        new OtsNode.Step(new OtsOperation.Hexlify(), OtsNode.chain(
-            List.of(new OtsOperation.Reverse(), OtsOperation.keccak256(), OtsOperation.ripemd160(), OtsOperation.sha1()),
+        new OtsNode.Step(new OtsOperation.OpHexlify(), OtsNode.chain(
+            List.of(new OtsOperation.OpReverse(), OtsOperation.keccak256(), OtsOperation.ripemd160(), OtsOperation.sha1()),
             OtsAttestation.bitcoin(0))),
         new OtsNode.Step(OtsOperation.append(new byte[] {9}), OtsNode.attested(OtsAttestation.bitcoin(300)))));
     OtsTimestamp t = OtsTimestamp.of(OtsOperation.sha1(), digest, root);

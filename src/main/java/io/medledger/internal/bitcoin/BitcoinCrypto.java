@@ -20,7 +20,7 @@ import org.bouncycastle.math.ec.ECPoint;
  * secp256k1 on BouncyCastle: point codecs, RFC 6979 ECDSA with low-S, BIP 340 Schnorr, tagged
  * hashes, HASH160 and the BIP 341 key tweak. Stateless and thread-safe.
  */
-public final class Secp256k1 {
+public final class BitcoinCrypto {
   private static final X9ECParameters PARAMS = CustomNamedCurves.getByName("secp256k1");
   public static final ECDomainParameters DOMAIN = new ECDomainParameters(
       PARAMS.getCurve(), PARAMS.getG(), PARAMS.getN(), PARAMS.getH());
@@ -28,7 +28,7 @@ public final class Secp256k1 {
   public static final BigInteger HALF_N = N.shiftRight(1);
   public static final BigInteger P = PARAMS.getCurve().getField().getCharacteristic();
 
-  private Secp256k1() {}
+  private BitcoinCrypto() {}
 
   /** Returns d·G (normalized) in constant time: d is usually secret (keys, nonces). */
   public static ECPoint mulG(BigInteger d) {
