@@ -20,7 +20,9 @@ import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +45,8 @@ import java.util.function.Predicate;
  *       rate shared by all of them ({@code inboundBytesPerSecond}, {@code inboundFramesPerSecond};
  *       reading pauses while it is in deficit);
  *   <li>per connection, at most {@link #MAX_IN_FLIGHT} requests in flight (more are answered with
- *       an error at once); reading pauses while the requests in flight hold more than
+ *       an error at once), those still waiting for the request thread dropped when it closes
+ *       ({@link #waitingRequests}); reading pauses while the requests in flight hold more than
  *       {@code inboundMemoryBytes}, or while responses the socket has not taken hold more than
  *       half of {@code outboundQueueBytes}; a response that would take them past
  *       {@code outboundQueueBytes} is replaced by an error ({@link #droppedResponses}).
@@ -144,6 +147,11 @@ public final class NettyEndpoint implements AutoCloseable {
     return queued.get();
   }
 
+  /** Requests read from connections and waiting for the request thread, over all clients. */
+  public int waitingRequests() {
+    return worker.waiting();
+  }
+
   @Override
   public void close() {
     if (!closed) {
@@ -174,6 +182,12 @@ public final class NettyEndpoint implements AutoCloseable {
     private boolean pausedByMemory;
     private boolean pausedByOutput;
     private boolean pausedByRate;
+    /**
+     * Requests read but not yet taken by the request thread: dropped from it when the connection
+     * closes, so a client that closes and reopens connections leaves no requests behind beyond
+     * what its open connections hold. Added on the event loop, removed on the request thread.
+     */
+    private final Set<Request> waitingRequests = ConcurrentHashMap.newKeySet();
 
     Conn(Predicate<Ed25519PublicKey> admit, RequestHandler handler, TransportLimits limits) {
       super(Framed.CLIENT_CHANNEL, admit);
@@ -194,6 +208,9 @@ public final class NettyEndpoint implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (peer != null && !waitingRequests.isEmpty()) {
+        worker.cancel(peer, waitingRequests); // nobody takes their answers; their bytes go now
+      }
       Share s = share;
       if (s != null) {
         share = null;
@@ -238,9 +255,30 @@ public final class NettyEndpoint implements AutoCloseable {
         pausedByMemory = true;
         updateAutoRead(ctx);
       }
-      int size = frame.length;
-      Ed25519PublicKey from = peer;
-      worker.submit(from, () -> {
+      Request r = new Request(ctx, peer, id, frame.length, request);
+      waitingRequests.add(r);
+      worker.submit(peer, r);
+    }
+
+    /** One request of this connection, run on the request thread in its client's turn. */
+    private final class Request implements Runnable {
+      private final ChannelHandlerContext ctx;
+      private final Ed25519PublicKey from;
+      private final long id;
+      private final int size;
+      private final byte[] request;
+
+      Request(ChannelHandlerContext ctx, Ed25519PublicKey from, long id, int size, byte[] request) {
+        this.ctx = ctx;
+        this.from = from;
+        this.id = id;
+        this.size = size;
+        this.request = request;
+      }
+
+      @Override
+      public void run() {
+        waitingRequests.remove(this);
         CompletableFuture<byte[]> f;
         if (!ctx.channel().isActive()) {
           f = CompletableFuture.failedFuture(new IllegalStateException("the client left"));
@@ -258,7 +296,7 @@ public final class NettyEndpoint implements AutoCloseable {
             // the endpoint is closing: no connection is left to answer
           }
         });
-      });
+      }
     }
 
     /** Sends the answer to request {@code id} ({@code size} bytes) and releases what it held. */
