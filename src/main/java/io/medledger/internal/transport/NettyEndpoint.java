@@ -43,7 +43,7 @@ import java.util.function.Predicate;
  *       address and in all, and the rate at which one address begins them ({@link HandshakeGate});
  *   <li>per client key, at most {@link #MAX_CONNECTIONS_PER_CLIENT} connections, and one inbound
  *       rate shared by all of them ({@code inboundBytesPerSecond}, {@code inboundFramesPerSecond};
- *       reading pauses while it is in deficit);
+ *       reading pauses while it is in deficit), kept across reconnections until it has refilled;
  *   <li>per connection, at most {@link #MAX_IN_FLIGHT} requests in flight (more are answered with
  *       an error at once), those still waiting for the request thread dropped when it closes
  *       ({@link #waitingRequests}); reading pauses while the requests in flight hold more than
@@ -75,6 +75,8 @@ public final class NettyEndpoint implements AutoCloseable {
   private final AtomicLong queued = new AtomicLong();
   /** Each client key's share; touched only on the endpoint's one event loop. */
   private final Map<Ed25519PublicKey, Share> shares = new HashMap<>();
+  /** Confined to the event loop: the number of {@link #shares} at which refilled ones are next forgotten. */
+  private int forgetSharesAt = FORGET_SHARES_AT;
   private volatile boolean closed;
 
   /**
@@ -162,7 +164,16 @@ public final class NettyEndpoint implements AutoCloseable {
     }
   }
 
-  /** One client key's share of the endpoint: its open connections and its inbound rate. */
+  /**
+   * Keys without connections whose inbound rate is still refilling are remembered until this many
+   * keys are, then those whose rate has refilled are forgotten.
+   */
+  static final int FORGET_SHARES_AT = 1024;
+
+  /**
+   * One client key's share of the endpoint: its open connections and its inbound rate, kept after
+   * its last connection closes until the rate has refilled.
+   */
   private static final class Share {
     final InboundRate rate;
     int connections;
@@ -197,6 +208,11 @@ public final class NettyEndpoint implements AutoCloseable {
 
     @Override
     String claimSlot(Ed25519PublicKey client) {
+      if (shares.size() >= forgetSharesAt) {
+        long now = System.nanoTime();
+        shares.values().removeIf(x -> x.connections == 0 && x.rate.isFull(now));
+        forgetSharesAt = Math.max(FORGET_SHARES_AT, 2 * shares.size()); // so each look pays for itself
+      }
       Share s = shares.computeIfAbsent(client, k -> new Share(new InboundRate(limits, System.nanoTime())));
       if (s.connections >= MAX_CONNECTIONS_PER_CLIENT) {
         return "key " + client.toHex() + " already holds " + MAX_CONNECTIONS_PER_CLIENT + " connections";
@@ -214,8 +230,8 @@ public final class NettyEndpoint implements AutoCloseable {
       Share s = share;
       if (s != null) {
         share = null;
-        if (--s.connections == 0) {
-          shares.remove(peer, s);
+        if (--s.connections == 0 && s.rate.isFull(System.nanoTime())) {
+          shares.remove(peer, s); // one still refilling is kept, so reconnecting does not refill it
         }
       }
       super.channelInactive(ctx);

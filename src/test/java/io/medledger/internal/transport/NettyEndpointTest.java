@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -295,6 +296,46 @@ class NettyEndpointTest {
       assertEquals(1, first.get(10, TimeUnit.SECONDS).length, "the open connection is answered");
       assertEquals(1, held.request(new byte[] {2}).get(10, TimeUnit.SECONDS).length, "and served on");
       assertEquals(2, handled.get(), "no request of a closed connection was handled");
+    }
+  }
+
+  /**
+   * A client key that spent its inbound rate and closes its only connection gets no new second's
+   * worth by connecting again: what the endpoint reads of it from then on is at most what the rate
+   * refilled since it last read (the new connection asks one request at a time, so no read of it
+   * holds more than one).
+   */
+  @Test
+  void reconnectingDoesNotRefillAClientKeysInboundRate() throws Exception {
+    int perSecond = 10;
+    TransportLimits limits = BASE.withInbound(64L << 20, 128L << 20, perSecond);
+    AtomicLong lastHandled = new AtomicLong();
+    RequestHandler count = (who, req) -> {
+      lastHandled.set(System.nanoTime());
+      return CompletableFuture.completedFuture(new byte[] {1});
+    };
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    try (NettyEndpoint ep = new NettyEndpoint(ANY, TlsIdentity.of(node), client.publicKey()::equals, count, limits)) {
+      try (NettyClientChannel a = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client),
+          limits)) {
+        List<CompletableFuture<byte[]>> fs = new ArrayList<>();
+        for (int i = 0; i < 2 * perSecond; i++) { // two seconds' worth at once: the rate is spent
+          fs.add(a.request(new byte[] {1}));
+        }
+        for (CompletableFuture<byte[]> f : fs) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+      }
+      long since = lastHandled.get();
+      try (NettyClientChannel b = reconnect(ep, node, client)) {
+        for (int i = 0; i < perSecond; i++) {
+          b.request(new byte[] {1}).get(30, TimeUnit.SECONDS);
+        }
+        double elapsed = (System.nanoTime() - since) / 1e9;
+        assertTrue(perSecond <= perSecond * elapsed + 2, perSecond + " requests read within " + elapsed
+            + " s of the rate's last charge, more than it refilled");
+      }
     }
   }
 
