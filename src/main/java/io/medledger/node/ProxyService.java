@@ -66,8 +66,14 @@ final class ProxyService {
   /** The same grants by party (patient and grantee), so a party's new keys retry only its own. */
   private final Map<ParticipantId, Set<Digest>> waitingFor = new HashMap<>();
   private final Map<Digest, String> problems = new LinkedHashMap<>();
-  /** The grants naming this proxy whose scope is exactly one record, by that record. */
-  private final Map<Digest, List<Digest>> scopedTo = new HashMap<>();
+  /**
+   * The grants naming this proxy whose scope is exactly one record, by that record, until they are
+   * revoked or the record is erased (so at most the patients' unrevoked grants, not every grant ever
+   * made).
+   */
+  private final Map<Digest, Set<Digest>> scopedTo = new HashMap<>();
+  /** The same grants, each with its record, so that a revocation finds its grant in {@link #scopedTo}. */
+  private final Map<Digest, Digest> scopeOf = new HashMap<>();
   private final LongSupplier millis;
   /** Set by {@link #close}: no fragment is taken any more. */
   private boolean closed;
@@ -105,17 +111,22 @@ final class ProxyService {
     Set<ParticipantId> published = new LinkedHashSet<>();
     for (Entry e : b.entries()) {
       if (e instanceof AccessGrant g && g.proxies().contains(self)) {
-        onlyRecord(g).ifPresent(r -> scopedTo.computeIfAbsent(r, k -> new ArrayList<>()).add(g.id()));
+        onlyRecord(g).ifPresent(r -> {
+          scopedTo.computeIfAbsent(r, k -> new LinkedHashSet<>()).add(g.id());
+          scopeOf.put(g.id(), r);
+        });
         take(g);
       } else if (e instanceof RecordErasure x) {
-        for (Digest g : scopedTo.getOrDefault(x.record(), List.of())) {
+        for (Digest g : scopedTo.getOrDefault(x.record(), Set.of())) {
           stopWaiting(g);
           proxy.revoke(g.toHex());
+          scopeOf.remove(g);
         }
         scopedTo.remove(x.record());
       } else if (e instanceof AccessRevocation r) {
         stopWaiting(r.grant());
         proxy.revoke(r.grant().toHex());
+        unscope(r.grant());
       } else if (e instanceof KeyPublication k) {
         published.add(k.participant());
       }
@@ -149,6 +160,17 @@ final class ProxyService {
         if (ids != null && ids.remove(grant) && ids.isEmpty()) {
           waitingFor.remove(party);
         }
+      }
+    }
+  }
+
+  /** Forgets that revoked {@code grant} is scoped to one record: an erasure of it has nothing left to drop. */
+  private void unscope(Digest grant) {
+    Digest record = scopeOf.remove(grant);
+    if (record != null) {
+      Set<Digest> ids = scopedTo.get(record);
+      if (ids != null && ids.remove(grant) && ids.isEmpty()) {
+        scopedTo.remove(record);
       }
     }
   }
@@ -218,6 +240,11 @@ final class ProxyService {
   /** Why the proxy refused the fragment of {@code grant}, if it did. */
   synchronized Optional<String> problem(Digest grant) {
     return Optional.ofNullable(problems.get(grant));
+  }
+
+  /** How many grants are remembered as scoped to one record, for an erasure of it to drop. */
+  synchronized int scopedGrants() {
+    return scopeOf.size();
   }
 
   /** Whether {@code grant} waits for its parties' keys. */

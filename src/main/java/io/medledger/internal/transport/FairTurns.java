@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Work waiting per key (a client), taken one task of one key at a time, the keys in turn, each
@@ -58,6 +59,19 @@ final class FairTurns<K> {
     Objects.requireNonNull(task, "task");
     lanes.computeIfAbsent(Objects.requireNonNull(key, "key"), k -> new Lane(burst, nowNanos)).tasks.add(task);
     waiting++;
+  }
+
+  /** Drops the waiting tasks of {@code key} that are among {@code tasks} (compared by identity); how many. */
+  int remove(K key, Set<? extends Runnable> tasks) {
+    Lane l = lanes.get(key);
+    if (l == null || tasks.isEmpty()) {
+      return 0;
+    }
+    int before = l.tasks.size();
+    l.tasks.removeIf(tasks::contains);
+    int removed = before - l.tasks.size();
+    waiting -= removed;
+    return removed;
   }
 
   /** Tasks waiting, over all keys. */

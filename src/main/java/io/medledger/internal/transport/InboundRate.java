@@ -40,6 +40,12 @@ final class InboundRate {
     return deficit();
   }
 
+  /** Whether both buckets, refilled to {@code nowNanos}, are full: forgetting them then gives nothing away. */
+  boolean isFull(long nowNanos) {
+    refill(nowNanos);
+    return byteTokens >= bytesPerSecond && frameTokens >= framesPerSecond;
+  }
+
   /** How long until the current deficit has refilled (at least 1 ms). */
   long millisToRefill() {
     double wait = Math.max(-byteTokens / bytesPerSecond, -frameTokens / framesPerSecond);

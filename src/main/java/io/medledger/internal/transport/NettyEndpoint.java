@@ -20,7 +20,9 @@ import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +43,10 @@ import java.util.function.Predicate;
  *       address and in all, and the rate at which one address begins them ({@link HandshakeGate});
  *   <li>per client key, at most {@link #MAX_CONNECTIONS_PER_CLIENT} connections, and one inbound
  *       rate shared by all of them ({@code inboundBytesPerSecond}, {@code inboundFramesPerSecond};
- *       reading pauses while it is in deficit);
+ *       reading pauses while it is in deficit), kept across reconnections until it has refilled;
  *   <li>per connection, at most {@link #MAX_IN_FLIGHT} requests in flight (more are answered with
- *       an error at once); reading pauses while the requests in flight hold more than
+ *       an error at once), those still waiting for the request thread dropped when it closes
+ *       ({@link #waitingRequests}); reading pauses while the requests in flight hold more than
  *       {@code inboundMemoryBytes}, or while responses the socket has not taken hold more than
  *       half of {@code outboundQueueBytes}; a response that would take them past
  *       {@code outboundQueueBytes} is replaced by an error ({@link #droppedResponses}).
@@ -72,6 +75,8 @@ public final class NettyEndpoint implements AutoCloseable {
   private final AtomicLong queued = new AtomicLong();
   /** Each client key's share; touched only on the endpoint's one event loop. */
   private final Map<Ed25519PublicKey, Share> shares = new HashMap<>();
+  /** Confined to the event loop: the number of {@link #shares} at which refilled ones are next forgotten. */
+  private int forgetSharesAt = FORGET_SHARES_AT;
   private volatile boolean closed;
 
   /**
@@ -144,6 +149,11 @@ public final class NettyEndpoint implements AutoCloseable {
     return queued.get();
   }
 
+  /** Requests read from connections and waiting for the request thread, over all clients. */
+  public int waitingRequests() {
+    return worker.waiting();
+  }
+
   @Override
   public void close() {
     if (!closed) {
@@ -154,7 +164,16 @@ public final class NettyEndpoint implements AutoCloseable {
     }
   }
 
-  /** One client key's share of the endpoint: its open connections and its inbound rate. */
+  /**
+   * Keys without connections whose inbound rate is still refilling are remembered until this many
+   * keys are, then those whose rate has refilled are forgotten.
+   */
+  static final int FORGET_SHARES_AT = 1024;
+
+  /**
+   * One client key's share of the endpoint: its open connections and its inbound rate, kept after
+   * its last connection closes until the rate has refilled.
+   */
   private static final class Share {
     final InboundRate rate;
     int connections;
@@ -174,6 +193,12 @@ public final class NettyEndpoint implements AutoCloseable {
     private boolean pausedByMemory;
     private boolean pausedByOutput;
     private boolean pausedByRate;
+    /**
+     * Requests read but not yet taken by the request thread: dropped from it when the connection
+     * closes, so a client that closes and reopens connections leaves no requests behind beyond
+     * what its open connections hold. Added on the event loop, removed on the request thread.
+     */
+    private final Set<Request> waitingRequests = ConcurrentHashMap.newKeySet();
 
     Conn(Predicate<Ed25519PublicKey> admit, RequestHandler handler, TransportLimits limits) {
       super(Framed.CLIENT_CHANNEL, admit);
@@ -183,6 +208,11 @@ public final class NettyEndpoint implements AutoCloseable {
 
     @Override
     String claimSlot(Ed25519PublicKey client) {
+      if (shares.size() >= forgetSharesAt) {
+        long now = System.nanoTime();
+        shares.values().removeIf(x -> x.connections == 0 && x.rate.isFull(now));
+        forgetSharesAt = Math.max(FORGET_SHARES_AT, 2 * shares.size()); // so each look pays for itself
+      }
       Share s = shares.computeIfAbsent(client, k -> new Share(new InboundRate(limits, System.nanoTime())));
       if (s.connections >= MAX_CONNECTIONS_PER_CLIENT) {
         return "key " + client.toHex() + " already holds " + MAX_CONNECTIONS_PER_CLIENT + " connections";
@@ -194,11 +224,14 @@ public final class NettyEndpoint implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (peer != null && !waitingRequests.isEmpty()) {
+        worker.cancel(peer, waitingRequests); // nobody takes their answers; their bytes go now
+      }
       Share s = share;
       if (s != null) {
         share = null;
-        if (--s.connections == 0) {
-          shares.remove(peer, s);
+        if (--s.connections == 0 && s.rate.isFull(System.nanoTime())) {
+          shares.remove(peer, s); // one still refilling is kept, so reconnecting does not refill it
         }
       }
       super.channelInactive(ctx);
@@ -238,9 +271,30 @@ public final class NettyEndpoint implements AutoCloseable {
         pausedByMemory = true;
         updateAutoRead(ctx);
       }
-      int size = frame.length;
-      Ed25519PublicKey from = peer;
-      worker.submit(from, () -> {
+      Request r = new Request(ctx, peer, id, frame.length, request);
+      waitingRequests.add(r);
+      worker.submit(peer, r);
+    }
+
+    /** One request of this connection, run on the request thread in its client's turn. */
+    private final class Request implements Runnable {
+      private final ChannelHandlerContext ctx;
+      private final Ed25519PublicKey from;
+      private final long id;
+      private final int size;
+      private final byte[] request;
+
+      Request(ChannelHandlerContext ctx, Ed25519PublicKey from, long id, int size, byte[] request) {
+        this.ctx = ctx;
+        this.from = from;
+        this.id = id;
+        this.size = size;
+        this.request = request;
+      }
+
+      @Override
+      public void run() {
+        waitingRequests.remove(this);
         CompletableFuture<byte[]> f;
         if (!ctx.channel().isActive()) {
           f = CompletableFuture.failedFuture(new IllegalStateException("the client left"));
@@ -258,7 +312,7 @@ public final class NettyEndpoint implements AutoCloseable {
             // the endpoint is closing: no connection is left to answer
           }
         });
-      });
+      }
     }
 
     /** Sends the answer to request {@code id} ({@code size} bytes) and releases what it held. */

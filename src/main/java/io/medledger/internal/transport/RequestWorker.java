@@ -2,13 +2,14 @@ package io.medledger.internal.transport;
 
 import io.medledger.crypto.Ed25519PublicKey;
 import java.lang.System.Logger.Level;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The thread that runs the client endpoint's requests: clients take turns one request at a time,
  * each within a share of this thread's time ({@link FairTurns}), so that one client's flood of
  * requests, however costly each is, delays another client's request by at most one of its own.
- * Tasks still waiting at {@link #close} are dropped.
+ * Tasks still waiting at {@link #close} are dropped, and so are those a caller cancels.
  *
  * <p>Thread-safe.
  */
@@ -34,6 +35,19 @@ final class RequestWorker implements AutoCloseable {
     }
     turns.add(client, task, System.nanoTime());
     notifyAll();
+  }
+
+  /**
+   * Drops the tasks of {@code client} among {@code tasks} that still wait (their connection closed,
+   * so nothing would take their answers); a task already taken runs.
+   */
+  synchronized void cancel(Ed25519PublicKey client, Set<? extends Runnable> tasks) {
+    turns.remove(client, tasks);
+  }
+
+  /** Tasks waiting for the thread, over all clients. */
+  synchronized int waiting() {
+    return turns.waiting();
   }
 
   private void run() {

@@ -31,6 +31,34 @@ class FairTurnsTest {
   }
 
   @Test
+  void removedTasksOfAKeyNoLongerWaitAndTheOthersKeepTheirOrder() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    List<String> ran = new ArrayList<>();
+    List<Runnable> gone = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      String name = "a" + i;
+      Runnable r = () -> ran.add(name);
+      t.add("a", r, 0);
+      if (i % 2 == 0) {
+        gone.add(r);
+      }
+    }
+    Runnable other = () -> ran.add("b");
+    t.add("b", other, 0);
+    java.util.Set<Runnable> cancel = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    cancel.addAll(gone);
+    cancel.add(other); // another key's task is not touched
+    assertEquals(2, t.remove("a", cancel));
+    assertEquals(0, t.remove("nobody", cancel));
+    assertEquals(3, t.waiting());
+    for (FairTurns.Turn<String> turn; (turn = t.poll(0)) != null; ) {
+      turn.task().run();
+    }
+    assertEquals(List.of("a1", "b", "a3"), ran);
+    assertEquals(0, t.waiting());
+  }
+
+  @Test
   void aKeyUsesAtMostItsShareOfTheThread() {
     FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
     for (int i = 0; i < 1000; i++) {

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -235,6 +236,105 @@ class NettyEndpointTest {
     } finally {
       for (NettyClientChannel c : open) {
         c.close();
+      }
+    }
+  }
+
+  /**
+   * While the request thread is busy with one request of a client, the client opens a connection,
+   * sends requests, closes it and does so again: each closed connection's requests, which nobody
+   * will read the answers of, leave the endpoint, instead of waiting for the thread with their
+   * bytes beyond every per-connection bound.
+   */
+  @Test
+  void aClosedConnectionsWaitingRequestsAreDropped() throws Exception {
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger handled = new AtomicInteger();
+    RequestHandler blocking = (who, req) -> {
+      handled.incrementAndGet();
+      if (req[0] == 1) {
+        busy.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return CompletableFuture.completedFuture(new byte[] {1});
+    };
+    int cycles = 2;
+    int perConnection = 20;
+    try (NettyEndpoint ep = new NettyEndpoint(ANY, TlsIdentity.of(node), client.publicKey()::equals, blocking, BASE);
+        NettyClientChannel held = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client),
+            BASE)) {
+      CompletableFuture<byte[]> first = held.request(new byte[] {1});
+      assertTrue(busy.await(10, TimeUnit.SECONDS), "the request thread is busy");
+      try {
+        for (int c = 0; c < cycles; c++) {
+          try (NettyClientChannel ch = reconnect(ep, node, client)) {
+            for (int i = 0; i < perConnection; i++) {
+              ch.request(new byte[32 << 10]);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ep.waitingRequests() < perConnection && System.nanoTime() < deadline) {
+              Thread.sleep(10);
+            }
+            assertTrue(ep.waitingRequests() >= perConnection, "the connection's requests wait: " + ep.waitingRequests());
+          }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (ep.waitingRequests() > 0 && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        assertEquals(0, ep.waitingRequests(), "requests of " + cycles + " closed connections still waiting");
+      } finally {
+        release.countDown();
+      }
+      assertEquals(1, first.get(10, TimeUnit.SECONDS).length, "the open connection is answered");
+      assertEquals(1, held.request(new byte[] {2}).get(10, TimeUnit.SECONDS).length, "and served on");
+      assertEquals(2, handled.get(), "no request of a closed connection was handled");
+    }
+  }
+
+  /**
+   * A client key that spent its inbound rate and closes its only connection gets no new second's
+   * worth by connecting again: what the endpoint reads of it from then on is at most what the rate
+   * refilled since it last read (the new connection asks one request at a time, so no read of it
+   * holds more than one).
+   */
+  @Test
+  void reconnectingDoesNotRefillAClientKeysInboundRate() throws Exception {
+    int perSecond = 10;
+    TransportLimits limits = BASE.withInbound(64L << 20, 128L << 20, perSecond);
+    AtomicLong lastHandled = new AtomicLong();
+    RequestHandler count = (who, req) -> {
+      lastHandled.set(System.nanoTime());
+      return CompletableFuture.completedFuture(new byte[] {1});
+    };
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    try (NettyEndpoint ep = new NettyEndpoint(ANY, TlsIdentity.of(node), client.publicKey()::equals, count, limits)) {
+      try (NettyClientChannel a = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client),
+          limits)) {
+        List<CompletableFuture<byte[]>> fs = new ArrayList<>();
+        for (int i = 0; i < 2 * perSecond; i++) { // two seconds' worth at once: the rate is spent
+          fs.add(a.request(new byte[] {1}));
+        }
+        for (CompletableFuture<byte[]> f : fs) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+      }
+      long since = lastHandled.get();
+      try (NettyClientChannel b = reconnect(ep, node, client)) {
+        for (int i = 0; i < perSecond; i++) {
+          b.request(new byte[] {1}).get(30, TimeUnit.SECONDS);
+        }
+        double elapsed = (System.nanoTime() - since) / 1e9;
+        assertTrue(perSecond <= perSecond * elapsed + 2, perSecond + " requests read within " + elapsed
+            + " s of the rate's last charge, more than it refilled");
       }
     }
   }
