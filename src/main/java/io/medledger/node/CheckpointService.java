@@ -150,10 +150,16 @@ final class CheckpointService implements AutoCloseable {
    * with a root that is not the log's at its size. One ahead of the log is kept (peers' notes merged
    * before a crash that lost blocks not yet durable); it is replaced once the log passes it.
    *
-   * @throws NodeException with reason DATA_DIRECTORY naming the file
+   * @throws NodeException with reason DATA_DIRECTORY naming the file, also when it cannot be parsed
+   *     (cut short, zero-filled)
    */
   private void checkStoredLatest() {
-    Optional<SignedNote> latest = store.latest();
+    Optional<SignedNote> latest;
+    try {
+      latest = store.latest();
+    } catch (io.medledger.storage.StoreCorruptedException e) {
+      throw refusedLatest("is damaged (" + e.reason() + ")", e);
+    }
     if (latest.isEmpty()) {
       return;
     }
@@ -162,10 +168,14 @@ final class CheckpointService implements AutoCloseable {
         : c.size() <= log.size() && !log.root(c.size()).equals(c.root())
             ? "does not match the ledger-wide log at size " + c.size() : null;
     if (problem != null) {
-      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "the latest checkpoint "
-          + store.directory().resolve(CheckpointStore.LATEST) + " " + problem
-          + "; checkpoints are derived data: delete it, and the next checkpoint takes its place");
+      throw refusedLatest(problem, null);
     }
+  }
+
+  private NodeException refusedLatest(String problem, Throwable cause) {
+    return new NodeException(NodeException.Reason.DATA_DIRECTORY, "the latest checkpoint "
+        + store.directory().resolve(CheckpointStore.LATEST) + " " + problem
+        + "; checkpoints are derived data: delete it, and the next checkpoint takes its place", cause);
   }
 
   /** This server's note key binding, on federation servers. */

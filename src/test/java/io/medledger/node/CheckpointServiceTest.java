@@ -94,6 +94,26 @@ class CheckpointServiceTest {
     restartA().close();
   }
 
+  /**
+   * A latest checkpoint file cut short or zero-filled (by a disk, or a file system that lost the
+   * order of its writes) is refused at start as a damaged data directory naming the file and what
+   * to do, not as a corrupted block store; once it is deleted the service starts.
+   */
+  @Test
+  void aDamagedLatestCheckpointIsRefusedAtStartNamingTheFileAndTheRemedy() throws Exception {
+    Path file = dir.resolve("a").resolve(CheckpointStore.LATEST);
+    byte[] whole = java.nio.file.Files.readAllBytes(file);
+    for (byte[] damaged : List.of(new byte[0], java.util.Arrays.copyOf(whole, whole.length / 2), new byte[whole.length])) {
+      java.nio.file.Files.write(file, damaged);
+      NodeException e = org.junit.jupiter.api.Assertions.assertThrows(NodeException.class, () -> restartA());
+      assertEquals(NodeException.Reason.DATA_DIRECTORY, e.reason());
+      assertTrue(e.getMessage().contains(file + " is damaged") && e.getMessage().contains("delete it")
+          && !e.getMessage().contains("block store"), e.getMessage());
+    }
+    java.nio.file.Files.delete(file);
+    restartA().close();
+  }
+
   /** Server a's service again over its store, as at a restart. */
   private CheckpointService restartA() {
     Actor server = f.federation.get(0);
