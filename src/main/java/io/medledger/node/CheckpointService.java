@@ -308,6 +308,7 @@ final class CheckpointService implements AutoCloseable {
     return out;
   }
 
+  /** Records the verifier keys in the store if they changed; a damaged file is written again. */
   private void recordKeys() {
     List<NoteKey> keys = new ArrayList<>();
     for (NoteKeyBinding b : bindings.values()) {
@@ -316,7 +317,15 @@ final class CheckpointService implements AutoCloseable {
     for (Witness w : ledger.witnesses()) {
       keys.add(NoteKey.of(w));
     }
-    if (!keys.equals(store.verifierKeys())) {
+    List<NoteKey> stored;
+    try {
+      stored = store.verifierKeys();
+    } catch (io.medledger.storage.StoreCorruptedException e) {
+      // derived from the bindings and the ledger: written again, else every later signing would stop here
+      LOG.log(Level.WARNING, () -> "writing the damaged " + e.segment() + " again: " + e.reason());
+      stored = null;
+    }
+    if (!keys.equals(stored)) {
       store.putVerifierKeys(keys);
     }
   }
