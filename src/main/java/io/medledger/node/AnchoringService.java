@@ -133,8 +133,14 @@ final class AnchoringService implements AutoCloseable {
       BitcoinPrivateKey key = walletKey(config.walletKeyFile().get(), config.network());
       Address address = Address.fromScript(key.publicKey().p2wpkhScript(), config.network());
       this.backend = new BitcoinCoreBackend(rpc, address, config.fallbackFeeRate());
-      this.anchorer = new Anchorer(config.policy(), backend, new WalletTransactionFactory(key, address, backend),
-          journal, clock);
+      try {
+        this.anchorer = new Anchorer(config.policy(), backend, new WalletTransactionFactory(key, address, backend),
+            journal, clock);
+      } catch (io.medledger.codec.MalformedEncodingException e) { // a journal file cut short, zero-filled or altered
+        throw new NodeException(NodeException.Reason.DATA_DIRECTORY, e.getMessage() + "; move that file out of "
+            + anchorsDirectory + " and start again: its anchor is planned again, or its transaction in flight taken over"
+            + " from the anchoring wallet", e);
+      }
     } else {
       this.backend = null;
       this.anchorer = null;

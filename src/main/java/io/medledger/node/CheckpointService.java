@@ -150,10 +150,16 @@ final class CheckpointService implements AutoCloseable {
    * with a root that is not the log's at its size. One ahead of the log is kept (peers' notes merged
    * before a crash that lost blocks not yet durable); it is replaced once the log passes it.
    *
-   * @throws NodeException with reason DATA_DIRECTORY naming the file
+   * @throws NodeException with reason DATA_DIRECTORY naming the file, also when it cannot be parsed
+   *     (cut short, zero-filled)
    */
   private void checkStoredLatest() {
-    Optional<SignedNote> latest = store.latest();
+    Optional<SignedNote> latest;
+    try {
+      latest = store.latest();
+    } catch (io.medledger.storage.StoreCorruptedException e) {
+      throw refusedLatest("is damaged (" + e.reason() + ")", e);
+    }
     if (latest.isEmpty()) {
       return;
     }
@@ -162,10 +168,14 @@ final class CheckpointService implements AutoCloseable {
         : c.size() <= log.size() && !log.root(c.size()).equals(c.root())
             ? "does not match the ledger-wide log at size " + c.size() : null;
     if (problem != null) {
-      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "the latest checkpoint "
-          + store.directory().resolve(CheckpointStore.LATEST) + " " + problem
-          + "; checkpoints are derived data: delete it, and the next checkpoint takes its place");
+      throw refusedLatest(problem, null);
     }
+  }
+
+  private NodeException refusedLatest(String problem, Throwable cause) {
+    return new NodeException(NodeException.Reason.DATA_DIRECTORY, "the latest checkpoint "
+        + store.directory().resolve(CheckpointStore.LATEST) + " " + problem
+        + "; checkpoints are derived data: delete it, and the next checkpoint takes its place", cause);
   }
 
   /** This server's note key binding, on federation servers. */
@@ -298,6 +308,7 @@ final class CheckpointService implements AutoCloseable {
     return out;
   }
 
+  /** Records the verifier keys in the store if they changed; a damaged file is written again. */
   private void recordKeys() {
     List<NoteKey> keys = new ArrayList<>();
     for (NoteKeyBinding b : bindings.values()) {
@@ -306,7 +317,15 @@ final class CheckpointService implements AutoCloseable {
     for (Witness w : ledger.witnesses()) {
       keys.add(NoteKey.of(w));
     }
-    if (!keys.equals(store.verifierKeys())) {
+    List<NoteKey> stored;
+    try {
+      stored = store.verifierKeys();
+    } catch (io.medledger.storage.StoreCorruptedException e) {
+      // derived from the bindings and the ledger: written again, else every later signing would stop here
+      LOG.log(Level.WARNING, () -> "writing the damaged " + e.segment() + " again: " + e.reason());
+      stored = null;
+    }
+    if (!keys.equals(stored)) {
       store.putVerifierKeys(keys);
     }
   }

@@ -390,7 +390,10 @@ final class PendingBlobs implements AutoCloseable {
     return b.array();
   }
 
-  /** Reads the journal: whole records whose CRC holds, whose blob is on disk and not referenced. */
+  /**
+   * Reads the journal: whole records whose CRC holds, whose blob is on disk and not referenced; of
+   * several records of one blob, the last (its latest upload).
+   */
   private void load() {
     long skipped = 0;
     try (InputStream in = Files.newInputStream(journalFile)) {
@@ -414,7 +417,10 @@ final class PendingBlobs implements AutoCloseable {
           continue;
         }
         Digest id = Digest.of(r, 0);
-        if (pending.containsKey(id) || referenced(id)) {
+        // a later record of a blob is of a later upload, made once the earlier one's blob stopped
+        // being pending (deleted, or referenced and erased): the later one counts, from its own time
+        forget(id);
+        if (referenced(id)) {
           continue;
         }
         OptionalLong onDisk = store.sizeOf(id);

@@ -16,6 +16,7 @@ public final class StoreCorruptedException extends StoreException {
 
   private final transient Path segment;
   private final long offset;
+  private final String reason;
 
   /**
    * Creates an exception for damage at {@code offset} in {@code segment}.
@@ -28,6 +29,7 @@ public final class StoreCorruptedException extends StoreException {
     super("corrupted block store: " + segment + (offset >= 0 ? " at byte offset " + offset : "") + ": " + reason);
     this.segment = segment;
     this.offset = offset;
+    this.reason = reason;
   }
 
   /** The damaged segment file (or the store directory). */
@@ -38,5 +40,10 @@ public final class StoreCorruptedException extends StoreException {
   /** The byte offset of the damaged frame in {@link #segment()}, or -1 if not applicable. */
   public long offset() {
     return offset;
+  }
+
+  /** What is wrong, without the file and offset. */
+  public String reason() {
+    return reason;
   }
 }

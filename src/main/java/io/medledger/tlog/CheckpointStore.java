@@ -26,6 +26,7 @@ import java.util.Optional;
  * only checks their form.
  */
 public final class CheckpointStore {
+  private static final System.Logger LOG = System.getLogger(CheckpointStore.class.getName());
   /** The file name of the latest checkpoint. */
   public static final String LATEST = "checkpoint";
   /** Sizes kept whatever they carry: the latest this many. */
@@ -106,7 +107,10 @@ public final class CheckpointStore {
     return out;
   }
 
-  /** Deletes what the bound does not keep (see the class comment). */
+  /**
+   * Deletes what the bound does not keep (see the class comment); a file past the latest sizes that
+   * cannot be read as a note is deleted, with a warning.
+   */
   private synchronized void prune() {
     java.util.List<Long> sizes = sizes();
     if (sizes.size() <= keepLatest) {
@@ -114,8 +118,15 @@ public final class CheckpointStore {
     }
     int kept = keepLatest;
     for (long size : sizes.subList(keepLatest, sizes.size())) {
-      boolean cosigned = at(size).map(n -> n.signatures().stream()
-          .anyMatch(x -> x.signature().length == COSIGNATURE_BYTES)).orElse(false);
+      boolean cosigned;
+      try {
+        cosigned = at(size).map(n -> n.signatures().stream()
+            .anyMatch(x -> x.signature().length == COSIGNATURE_BYTES)).orElse(false);
+      } catch (StoreCorruptedException e) {
+        // cut short or zero-filled: no cosignature in it can be used, and it is past the sizes always kept
+        LOG.log(System.Logger.Level.WARNING, "pruning the damaged checkpoint " + e.segment() + ": " + e.reason());
+        cosigned = false;
+      }
       if (cosigned && kept < maxKept) {
         kept++;
         continue;

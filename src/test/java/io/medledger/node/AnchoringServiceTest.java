@@ -232,6 +232,33 @@ class AnchoringServiceTest {
     }
   }
 
+  /**
+   * A server's anchor journal file cut short (a failing disk, a bad restore) stops its start as a
+   * damaged data directory naming the file and what to do, not with a bare decoding error; once the
+   * file is moved away the server takes its transaction in flight over from the wallet.
+   */
+  @Test
+  void aDamagedAnchorJournalFileIsRefusedNamingItAndMovingItAwayLetsTheTransactionBeTakenOver() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    First first = firstTransaction();
+    crash(first.server());
+    Path anchors = layout.nodeDirectories().get(first.server()).resolve("data").resolve(Node.ANCHORS);
+    Path file;
+    try (var files = Files.list(anchors)) {
+      file = files.filter(p -> p.getFileName().toString().endsWith(".anchor.json")).findFirst().orElseThrow();
+    }
+    byte[] whole = Files.readAllBytes(file);
+    Files.write(file, java.util.Arrays.copyOf(whole, whole.length / 2));
+    NodeException e = org.junit.jupiter.api.Assertions.assertThrows(NodeException.class, () -> startNode(first.server()));
+    assertEquals(NodeException.Reason.DATA_DIRECTORY, e.reason());
+    assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("move that file out"), e.getMessage());
+    Files.move(file, dir.resolve("damaged.json"));
+    core.mine();
+    startNode(first.server());
+    core.mine();
+    assertEquals(first.txid(), recordedOnce().txid(), "the transaction in flight was taken over from the wallet");
+  }
+
   @Test
   void feeBumpThenAReorganizationDropsTheTransaction() throws Exception {
     start(Duration.ofMinutes(10), Duration.ofMillis(1500));

@@ -94,6 +94,64 @@ class CheckpointServiceTest {
     restartA().close();
   }
 
+  /**
+   * A latest checkpoint file cut short or zero-filled (by a disk, or a file system that lost the
+   * order of its writes) is refused at start as a damaged data directory naming the file and what
+   * to do, not as a corrupted block store; once it is deleted the service starts.
+   */
+  @Test
+  void aDamagedLatestCheckpointIsRefusedAtStartNamingTheFileAndTheRemedy() throws Exception {
+    Path file = dir.resolve("a").resolve(CheckpointStore.LATEST);
+    byte[] whole = java.nio.file.Files.readAllBytes(file);
+    for (byte[] damaged : List.of(new byte[0], java.util.Arrays.copyOf(whole, whole.length / 2), new byte[whole.length])) {
+      java.nio.file.Files.write(file, damaged);
+      NodeException e = org.junit.jupiter.api.Assertions.assertThrows(NodeException.class, () -> restartA());
+      assertEquals(NodeException.Reason.DATA_DIRECTORY, e.reason());
+      assertTrue(e.getMessage().contains(file + " is damaged") && e.getMessage().contains("delete it")
+          && !e.getMessage().contains("block store"), e.getMessage());
+    }
+    java.nio.file.Files.delete(file);
+    restartA().close();
+  }
+
+  /**
+   * The verifier keys file (derived from the servers' bindings and the chain's witnesses) cut
+   * short or zero-filled: every signing then failed when it compared the keys with the file, after
+   * signing and before sending the checkpoint to the peers and witnesses, so a server stopped
+   * sharing its checkpoints for good with only a warning per block. It is written again instead.
+   */
+  @Test
+  void aDamagedVerifierKeysFileIsWrittenAgainAndTheServerGoesOnSendingItsCheckpoints() throws Exception {
+    Path file = dir.resolve("a").resolve(CheckpointStore.VKEYS);
+    byte[] whole = java.nio.file.Files.readAllBytes(file);
+    a.close();
+    for (byte[] damaged : List.of(java.util.Arrays.copyOf(whole, whole.length / 2), new byte[whole.length])) {
+      java.nio.file.Files.write(file, damaged);
+      LocalNetwork net = new LocalNetwork();
+      Actor server = f.federation.get(0);
+      Actor peer = f.federation.get(1);
+      java.util.concurrent.BlockingQueue<byte[]> sent = new java.util.concurrent.LinkedBlockingQueue<>();
+      PeerTransport listener = net.attach(peer.publicKey());
+      listener.setReceiver((from, frame) -> sent.add(frame));
+      listener.updatePeers(java.util.Map.of(server.publicKey(), new PeerAddress("127.0.0.1", 1)));
+      PeerTransport own = net.attach(server.publicKey());
+      own.updatePeers(java.util.Map.of(peer.publicKey(), new PeerAddress("127.0.0.1", 2)));
+      CheckpointService again = new CheckpointService(f.ledger, log, CheckpointStore.open(dir.resolve("a")), own,
+          Optional.of(server.key()), Duration.ZERO);
+      try {
+        f.commit(f.registerPatient(f.actor("bob-" + damaged[0])));
+        again.committed(f.ledger.tip().orElseThrow());
+        again.drain();
+        assertTrue(sent.poll(5, java.util.concurrent.TimeUnit.SECONDS) != null, "the checkpoint was sent to the peer");
+        assertTrue(again.store().verifierKeys().contains(again.binding().orElseThrow().noteKey()), "written again");
+      } finally {
+        again.close();
+        own.close();
+        listener.close();
+      }
+    }
+  }
+
   /** Server a's service again over its store, as at a restart. */
   private CheckpointService restartA() {
     Actor server = f.federation.get(0);

@@ -295,6 +295,64 @@ class StorageOrphanTest {
     }
   }
 
+  /** The service reopened, checked to hold {@code id}, uploaded just before, as pending and not to delete it yet. */
+  private StorageService reopenedKeeping(Digest id) {
+    StorageService s = service();
+    assertTrue(s.pending().isPending(id));
+    assertEquals(0, s.sweepOrphans(), "deleted just after its upload: the restart took the first upload's time");
+    assertEquals(BlobState.PRESENT, s.store().check(id));
+    return s;
+  }
+
+  /**
+   * The journal keeps the record of an upload whose blob stopped being pending (deleted after its
+   * grace period, or referenced and then erased) until it is next rewritten; an upload of the same
+   * blob after that appends a second record. Reopened (after a restart or a kill -9: every record
+   * is synced before the upload is answered), the blob is pending since its last upload, counted
+   * against its last uploader.
+   */
+  @Test
+  void aBlobUploadedAgainAfterItsFirstUploadExpiredIsPendingSinceItsLastUploadAcrossARestart() throws Exception {
+    byte[] data = bytes(1000);
+    Digest id;
+    try (StorageService s = service()) {
+      id = stored(s, alice, data);
+      clock.advance(GRACE);
+      assertEquals(1, s.sweepOrphans(), "its record never came within the grace period");
+      clock.advance(GRACE.multipliedBy(2));
+      assertEquals(id, stored(s, bob, data)); // uploaded again, by another client, for a record about to be written
+      assertEquals(0, s.sweepOrphans());
+    }
+    try (StorageService s = reopenedKeeping(id)) {
+      assertEquals(0, s.pending().charged(alice), "counted against the uploader of the blob's earlier life");
+      assertEquals(PendingBlobs.charge(1000), s.pending().charged(bob));
+      clock.advance(GRACE);
+      assertEquals(1, s.sweepOrphans(), "its own grace period still ends");
+      assertEquals(BlobState.MISSING, s.store().check(id));
+    }
+  }
+
+  @Test
+  void anErasedRecordsPayloadUploadedAgainIsPendingSinceItsLastUploadAcrossARestart() throws Exception {
+    byte[] data = bytes(2000);
+    Digest id;
+    try (StorageService s = service()) {
+      id = stored(s, alice, data);
+      ledger.commit(id);
+      ledger.erase(id);
+      s.pending().catchUp();
+      s.store().delete(id); // the erasure's DELETE
+      clock.advance(GRACE.multipliedBy(5));
+      assertEquals(id, stored(s, alice, data)); // written again for a new record
+    }
+    try (StorageService s = reopenedKeeping(id)) {
+      ledger.commit(id); // its new record, within the grace period
+      clock.advance(GRACE);
+      assertEquals(0, s.sweepOrphans());
+      assertEquals(BlobState.PRESENT, s.store().check(id));
+    }
+  }
+
   @Test
   void nothingIsDeletedWhileTheIndexIsAheadOfTheLedgerAndNotYetFoundOnIt() throws Exception {
     Digest orphan;

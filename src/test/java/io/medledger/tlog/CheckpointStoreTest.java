@@ -47,6 +47,27 @@ class CheckpointStoreTest {
     assertTrue(CheckpointStore.open(dir).sizes().size() <= CheckpointStore.MAX_KEPT);
   }
 
+  /**
+   * An older size's file cut short or zero-filled (a failing disk, a file system that lost the
+   * order of its writes) no longer stops the store from opening, which reads older sizes to prune
+   * them: a damaged file past the latest sizes holds no cosignature anyone can use and is pruned.
+   */
+  @Test
+  void aDamagedOlderSizeIsPrunedOnOpeningInsteadOfRefusingTheStore() throws Exception {
+    CheckpointStore s = CheckpointStore.open(dir, 2, 10, 100);
+    for (long size = 1; size <= 6; size++) {
+      s.put(note(size, size % 2 == 0));
+    }
+    Path checkpoints = dir.resolve("checkpoints");
+    byte[] two = Files.readAllBytes(checkpoints.resolve("2"));
+    Files.write(checkpoints.resolve("2"), java.util.Arrays.copyOf(two, two.length / 2));
+    Files.write(checkpoints.resolve("3"), new byte[Files.readAllBytes(checkpoints.resolve("3")).length]);
+    CheckpointStore reopened = CheckpointStore.open(dir, 2, 10, 100);
+    assertEquals(List.of(6L, 5L, 4L), reopened.sizes(), "damaged files pruned, the cosigned 4 kept");
+    assertEquals(note(4, true), reopened.at(4).orElseThrow());
+    assertEquals(6, Checkpoint.parse(reopened.latest().orElseThrow().text()).size());
+  }
+
   @Test
   void aNoteThatAddsNoSignatureWritesNothingAndMergesAreReadBackAfterReopening() throws Exception {
     CheckpointStore s = CheckpointStore.open(dir);
