@@ -6,6 +6,9 @@ import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.LedgerReplayException;
 import io.medledger.chain.Membership;
+import io.medledger.chain.ValidationResult;
+import io.medledger.consensus.LedgerApp;
+import io.medledger.consensus.Protocols;
 import io.medledger.internal.Json;
 import io.medledger.storage.FileBlockStore;
 import io.medledger.storage.StoreException;
@@ -15,9 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code medledger chain verify --store DIR --chain NAME [--any-certificate]} replays a block
- * store, opened read-only (a torn tail is reported, not cut), with every check (signatures and
- * audit-quorum certificates included) and prints the tip;
+ * {@code medledger chain verify --store DIR --chain NAME [--consensus PROTOCOL | --any-certificate]}
+ * replays a block store, opened read-only (a torn tail is reported, not cut), with every check
+ * (signatures and certificates included: the audit quorum's signatures, or with {@code --consensus}
+ * the protocol's precommit quorum; a block after genesis that no audit server is there to sign is
+ * refused unless {@code --any-certificate}) and prints the tip;
  * {@code medledger chain block --store DIR --chain NAME --height H} prints one certified block as
  * JSON.
  */
@@ -25,7 +30,8 @@ final class ChainCommand implements Command {
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     if (args.length == 0) {
-      throw new CliException("usage: medledger chain verify --store DIR --chain NAME [--any-certificate]"
+      throw new CliException("usage: medledger chain verify --store DIR --chain NAME"
+          + " [--consensus rotating-audit|bft|solo | --any-certificate]"
           + " | block --store DIR --chain NAME --height H | contains --dir NODE_DIR --ids FILE");
     }
     String sub = args[0];
@@ -36,8 +42,12 @@ final class ChainCommand implements Command {
     Path dir = Path.of(a.required("store"));
     String name = a.required("chain");
     boolean anyCertificate = a.flag("any-certificate");
+    String consensus = a.optional("consensus");
     long height = sub.equals("block") ? a.requiredLong("height") : -1;
     a.rejectUnknown();
+    if (consensus != null && (anyCertificate || !Protocols.names().contains(consensus))) {
+      throw new CliException("--consensus must be one of " + Protocols.names() + ", without --any-certificate");
+    }
     if (!sub.equals("verify") && !sub.equals("block")) {
       throw new CliException("unknown chain subcommand '" + sub + "'; use verify or block");
     }
@@ -46,7 +56,8 @@ final class ChainCommand implements Command {
     }
     ChainParameters params = ChainParameters.defaults(name);
     Ledger.Builder b = Ledger.builder(params)
-        .certificatePolicy(anyCertificate ? CertificatePolicy.acceptAny() : CertificatePolicy.auditQuorum())
+        .certificatePolicy(anyCertificate ? CertificatePolicy.acceptAny()
+            : consensus != null ? LedgerApp.certificatePolicy(consensus) : audited())
         .replay(sub.equals("verify") ? Ledger.ReplayMode.FULL : Ledger.ReplayMode.SKIP_SIGNATURES);
     Ledger ledger;
     FileBlockStore store;
@@ -93,4 +104,17 @@ final class ChainCommand implements Command {
     }
   }
 
+  /**
+   * The audit quorum, refusing a block after genesis whose parent membership has no audit server:
+   * {@link CertificatePolicy#auditQuorum()} accepts any certificate then, so a verifier would call
+   * a chain that no one certified valid.
+   */
+  private static CertificatePolicy audited() {
+    CertificatePolicy quorum = CertificatePolicy.auditQuorum();
+    return (h, c, m) -> h.height() > 0 && m.auditServers().isEmpty()
+        ? ValidationResult.rejected("no audit server is there to certify block " + h.height()
+            + " (for a chain certified by a consensus protocol pass --consensus PROTOCOL; --any-certificate accepts"
+            + " blocks nobody certified)")
+        : quorum.check(h, c, m);
+  }
 }

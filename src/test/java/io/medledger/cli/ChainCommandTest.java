@@ -100,6 +100,48 @@ class ChainCommandTest {
         refused.err());
   }
 
+  /**
+   * A chain whose membership holds no audit server: the audit quorum accepts any certificate then,
+   * so a store of blocks nobody certified (a bookkeeper's own history, entries left out) was
+   * called valid. It is refused now, unless the caller names the consensus protocol that
+   * certified it or accepts uncertified blocks outright.
+   */
+  @Test
+  void aBlockNoAuditServerCouldCertifyIsRefusedUnlessAsked() throws IOException {
+    ChainFixture f = ChainFixture.builder().chainName("unaudited").federationServers(2).auditServers(0)
+        .store(FileBlockStore.open(dir)).build();
+    f.commit(f.registerPatient(f.actor("alice")));
+    f.ledger.close();
+    String store = dir.toString();
+    Run refused = run("chain", "verify", "--store", store, "--chain", "unaudited");
+    assertEquals(1, refused.code(), refused.out());
+    assertTrue(refused.err().startsWith("invalid chain:")
+        && refused.err().contains("no audit server is there to certify block 1"), refused.err());
+    Run noQuorum = run("chain", "verify", "--store", store, "--chain", "unaudited", "--consensus", "bft");
+    assertEquals(1, noQuorum.code(), noQuorum.out());
+    assertTrue(noQuorum.err().contains("consensus certificate"), noQuorum.err());
+    assertEquals(0, run("chain", "verify", "--store", store, "--chain", "unaudited", "--any-certificate").code());
+    assertEquals(2, run("chain", "verify", "--store", store, "--chain", "unaudited", "--consensus", "paxos").code());
+    assertEquals(2, run("chain", "verify", "--store", store, "--chain", "unaudited", "--consensus", "bft",
+        "--any-certificate").code());
+  }
+
+  /** A store written by consensus (precommit quorums in the certificates) verifies under its protocol. */
+  @Test
+  void aConsensusCertifiedStoreVerifiesUnderItsProtocol() throws Exception {
+    try (io.medledger.federation.Federation fed = io.medledger.federation.Federation.builder("consensus-store")
+        .institution("City Hospital", io.medledger.access.InstitutionClass.A)
+        .institution("Health Authority", io.medledger.access.InstitutionClass.B)
+        .dataDirectory(dir).build()) {
+      fed.registerPatient("Anna");
+    }
+    String store = dir.resolve("node-0").toString();
+    Run ok = run("chain", "verify", "--store", store, "--chain", "consensus-store", "--consensus", "rotating-audit");
+    assertEquals(0, ok.code(), ok.err());
+    Run wrong = run("chain", "verify", "--store", store, "--chain", "consensus-store", "--consensus", "bft");
+    assertEquals(1, wrong.code(), wrong.out());
+  }
+
   /** Issue 13, finding 4: verify reports a torn tail and changes nothing on disk. */
   @Test
   void verifyLeavesATornTailInPlace() throws IOException {
