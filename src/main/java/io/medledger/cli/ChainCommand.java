@@ -6,6 +6,11 @@ import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.LedgerReplayException;
 import io.medledger.chain.Membership;
+import io.medledger.chain.ValidationResult;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
+import io.medledger.consensus.LedgerApp;
+import io.medledger.consensus.Protocols;
 import io.medledger.internal.Json;
 import io.medledger.storage.FileBlockStore;
 import io.medledger.storage.StoreException;
@@ -15,9 +20,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code medledger chain verify --store DIR --chain NAME [--any-certificate]} replays a block
- * store, opened read-only (a torn tail is reported, not cut), with every check (signatures and
- * audit-quorum certificates included) and prints the tip;
+ * {@code medledger chain verify --store DIR --chain NAME [--consensus PROTOCOL | --any-certificate]}
+ * replays a block store, opened read-only (a torn tail is reported, not cut), with every check
+ * (signatures and certificates included: the audit quorum's signatures, or with {@code --consensus}
+ * the protocol's precommit quorum; a block after genesis that no audit server is there to sign is
+ * refused unless {@code --any-certificate}) and prints the genesis and the tip; with {@code --genesis
+ * HASH} a store grown from another genesis block (the chain id is only a hash of the name) is
+ * refused;
  * {@code medledger chain block --store DIR --chain NAME --height H} prints one certified block as
  * JSON.
  */
@@ -25,7 +34,8 @@ final class ChainCommand implements Command {
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     if (args.length == 0) {
-      throw new CliException("usage: medledger chain verify --store DIR --chain NAME [--any-certificate]"
+      throw new CliException("usage: medledger chain verify --store DIR --chain NAME [--genesis HASH]"
+          + " [--consensus rotating-audit|bft|solo | --any-certificate]"
           + " | block --store DIR --chain NAME --height H | contains --dir NODE_DIR --ids FILE");
     }
     String sub = args[0];
@@ -36,8 +46,19 @@ final class ChainCommand implements Command {
     Path dir = Path.of(a.required("store"));
     String name = a.required("chain");
     boolean anyCertificate = a.flag("any-certificate");
+    String consensus = a.optional("consensus");
+    String genesisArg = a.optional("genesis");
     long height = sub.equals("block") ? a.requiredLong("height") : -1;
     a.rejectUnknown();
+    if (consensus != null && (anyCertificate || !Protocols.names().contains(consensus))) {
+      throw new CliException("--consensus must be one of " + Protocols.names() + ", without --any-certificate");
+    }
+    Digest genesis;
+    try {
+      genesis = genesisArg == null ? null : Digest.fromHex(genesisArg);
+    } catch (IllegalArgumentException | MalformedEncodingException e) {
+      throw new CliException("--genesis must be a block hash of 64 hex digits");
+    }
     if (!sub.equals("verify") && !sub.equals("block")) {
       throw new CliException("unknown chain subcommand '" + sub + "'; use verify or block");
     }
@@ -46,7 +67,8 @@ final class ChainCommand implements Command {
     }
     ChainParameters params = ChainParameters.defaults(name);
     Ledger.Builder b = Ledger.builder(params)
-        .certificatePolicy(anyCertificate ? CertificatePolicy.acceptAny() : CertificatePolicy.auditQuorum())
+        .certificatePolicy(anyCertificate ? CertificatePolicy.acceptAny()
+            : consensus != null ? LedgerApp.certificatePolicy(consensus) : audited())
         .replay(sub.equals("verify") ? Ledger.ReplayMode.FULL : Ledger.ReplayMode.SKIP_SIGNATURES);
     Ledger ledger;
     FileBlockStore store;
@@ -68,6 +90,12 @@ final class ChainCommand implements Command {
           + " left in place (a crash during an append; the next read-write open cuts it)");
     }
     try (ledger) {
+      Digest first = ledger.height() < 0 ? null : ledger.block(0).header().hash();
+      if (genesis != null && !genesis.equals(first)) {
+        err.println("invalid chain: the genesis block is " + (first == null ? "missing" : first.toHex())
+            + ", not the " + genesis.toHex() + " given");
+        return 1;
+      }
       if (sub.equals("block")) {
         if (height < 0 || height > ledger.height()) {
           throw new CliException("--height must be in 0.." + ledger.height() + ", got " + height);
@@ -80,6 +108,7 @@ final class ChainCommand implements Command {
       out.println(Json.write(false, g -> {
         g.writeStartObject();
         g.writeStringField("chainId", params.chainId().toHex());
+        g.writeStringField("genesis", first == null ? null : first.toHex());
         g.writeNumberField("height", ledger.height());
         g.writeStringField("tip", tip == null ? null : tip.hash().toHex());
         g.writeNumberField("ledgerSize", tip == null ? 0 : tip.ledgerSize());
@@ -93,4 +122,17 @@ final class ChainCommand implements Command {
     }
   }
 
+  /**
+   * The audit quorum, refusing a block after genesis whose parent membership has no audit server:
+   * {@link CertificatePolicy#auditQuorum()} accepts any certificate then, so a verifier would call
+   * a chain that no one certified valid.
+   */
+  private static CertificatePolicy audited() {
+    CertificatePolicy quorum = CertificatePolicy.auditQuorum();
+    return (h, c, m) -> h.height() > 0 && m.auditServers().isEmpty()
+        ? ValidationResult.rejected("no audit server is there to certify block " + h.height()
+            + " (for a chain certified by a consensus protocol pass --consensus PROTOCOL; --any-certificate accepts"
+            + " blocks nobody certified)")
+        : quorum.check(h, c, m);
+  }
 }

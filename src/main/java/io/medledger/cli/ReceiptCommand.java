@@ -114,13 +114,16 @@ final class ReceiptCommand implements Command {
     List<NoteKey> keys = CheckpointStore.parseVerifierKeys(CliFiles.read(vkeys, SignedNote.MAX_BYTES));
     List<NoteKey> log = keys.stream().filter(k -> k.type() == NoteKey.ED25519).distinct().toList();
     List<NoteKey> witnesses = keys.stream().filter(k -> k.type() == NoteKey.COSIGNATURE_V1).distinct().toList();
-    long n = signatures == 0 ? log.size() : signatures;
-    if (log.isEmpty() || n < 1 || n > log.size()) {
-      throw new CliException(vkeys + " lists " + log.size() + " log note keys; --signatures must be 1.." + log.size());
+    long logSigners = log.stream().map(NoteKey::publicKey).distinct().count();
+    long witnessSigners = witnesses.stream().map(NoteKey::publicKey).distinct().count();
+    long n = signatures == 0 ? logSigners : signatures;
+    if (log.isEmpty() || n < 1 || n > logSigners) {
+      throw new CliException(vkeys + " lists " + logSigners + " distinct log note keys; --signatures must be 1.."
+          + logSigners);
     }
-    if (cosignatures < 0 || cosignatures > witnesses.size()) {
-      throw new CliException(vkeys + " lists " + witnesses.size() + " witness keys; --cosignatures must be 0.."
-          + witnesses.size());
+    if (cosignatures < 0 || cosignatures > witnessSigners) {
+      throw new CliException(vkeys + " lists " + witnessSigners + " distinct witness keys; --cosignatures must be 0.."
+          + witnessSigners);
     }
     return CheckpointVerifier.of(Checkpoint.originOf(receipt.commitment().chainId()), log).requireSignatures((int) n)
         .requireWitnesses(witnesses, (int) cosignatures);

@@ -96,13 +96,20 @@ public final class AuditorClient {
   }
 
   /**
-   * Verifies a copy of a chain from genesis (for example one served by a mirror): every
-   * signature, rule, root and certificate; the first failure is named with its height.
+   * Verifies a copy of a chain from genesis (for example one served by a mirror): its genesis
+   * block must be this chain's (the header the connection confirms at height 0), then every
+   * signature, rule, root and certificate; the first failure is named with its height. The chain
+   * id alone does not tell chains apart: it names the chain, and anyone can write a genesis
+   * block under that name with servers of their own.
    */
   public ChainReport verify(List<CertifiedBlock> blocks) {
+    LedgerConnection c = session.connection();
+    if (!blocks.isEmpty() && c.height() >= 0 && !blocks.get(0).header().equals(c.header(0))) {
+      return new ChainReport(false, 0, Optional.empty(), Optional.of("the copy's genesis block "
+          + blocks.get(0).header().hash() + " is not this chain's " + c.header(0).hash()), List.of());
+    }
     InMemoryBlockStore store = new InMemoryBlockStore();
     blocks.forEach(b -> store.append(b.encode()));
-    LedgerConnection c = session.connection();
     try (Ledger l = Ledger.builder(c.parameters()).store(store).clock(c.clock())
         .certificatePolicy(c.certificatePolicy()).replay(Ledger.ReplayMode.FULL).open()) {
       return new ChainReport(true, l.height() + 1, l.tip().map(BlockHeader::hash), Optional.empty(), List.of());

@@ -1,11 +1,14 @@
 package io.medledger.tlog;
 
 import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Ed25519PublicKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -13,7 +16,8 @@ import java.util.Set;
  * A client's trust policy for a log's checkpoints: the origin, the log's note keys and how many of
  * them must sign, and the witnesses' cosigner keys and how many of them must cosign. Signature
  * lines from unknown keys are ignored; a line from a known key that fails to verify refuses the
- * whole note, as {@code signed-note} recommends.
+ * whole note, as {@code signed-note} recommends. Signers and cosigners are counted by public key:
+ * one key listed under several names counts once, however many lines carry its signature.
  *
  * <p>Immutable and thread-safe.
  *
@@ -41,11 +45,13 @@ public record CheckpointVerifier(String origin, List<NoteKey> logKeys, int minSi
     if (witnesses.stream().anyMatch(k -> k.type() != NoteKey.COSIGNATURE_V1)) {
       throw new IllegalArgumentException("witness keys must be cosignature/v1 keys");
     }
-    if (minSignatures < 1 || minSignatures > Set.copyOf(logKeys).size()) {
-      throw new IllegalArgumentException("minSignatures must be 1.." + logKeys.size());
+    int distinctLogKeys = distinctKeys(logKeys);
+    if (minSignatures < 1 || minSignatures > distinctLogKeys) {
+      throw new IllegalArgumentException("minSignatures must be 1.." + distinctLogKeys);
     }
-    if (minCosignatures < 0 || minCosignatures > Set.copyOf(witnesses).size()) {
-      throw new IllegalArgumentException("minCosignatures must be 0.." + witnesses.size());
+    int distinctWitnesses = distinctKeys(witnesses);
+    if (minCosignatures < 0 || minCosignatures > distinctWitnesses) {
+      throw new IllegalArgumentException("minCosignatures must be 0.." + distinctWitnesses);
     }
     if (maxFutureSeconds < 0) {
       throw new IllegalArgumentException("maxFutureSeconds must not be negative");
@@ -61,19 +67,27 @@ public record CheckpointVerifier(String origin, List<NoteKey> logKeys, int minSi
    * A policy trusting the federation servers of a chain: the note keys of {@code bindings} that
    * are valid server bindings ({@link NoteKeyBinding#verifyForServer}) of keys in
    * {@code federation} (the chain's membership, which the client trusts), at least
-   * {@code minSignatures} of them; other bindings are ignored.
+   * {@code minSignatures} of them; other bindings are ignored. Each server counts once: of its
+   * valid bindings only the first is taken (an honest server has one, its note key being derived
+   * from its ledger key), so one server cannot make up several of the signatures required.
    *
-   * @throws IllegalArgumentException if fewer than {@code minSignatures} (at least 1) bindings are valid
+   * @throws IllegalArgumentException if fewer than {@code minSignatures} (at least 1) servers have a valid binding
    */
   public static CheckpointVerifier forFederation(io.medledger.crypto.Digest chainId,
-      List<io.medledger.crypto.Ed25519PublicKey> federation, List<NoteKeyBinding> bindings, int minSignatures) {
-    Set<NoteKey> keys = new LinkedHashSet<>();
+      List<Ed25519PublicKey> federation, List<NoteKeyBinding> bindings, int minSignatures) {
+    Map<Ed25519PublicKey, NoteKey> byServer = new LinkedHashMap<>();
     for (NoteKeyBinding b : bindings) {
-      if (federation.contains(b.ledgerKey()) && b.verifyForServer(chainId)) {
-        keys.add(b.noteKey());
+      if (!byServer.containsKey(b.ledgerKey()) && federation.contains(b.ledgerKey()) && b.verifyForServer(chainId)) {
+        byServer.put(b.ledgerKey(), b.noteKey());
       }
     }
-    return new CheckpointVerifier(Checkpoint.originOf(chainId), List.copyOf(keys), minSignatures, List.of(), 0, 0);
+    return new CheckpointVerifier(Checkpoint.originOf(chainId), List.copyOf(byServer.values()), minSignatures,
+        List.of(), 0, 0);
+  }
+
+  /** How many distinct public keys {@code keys} hold. */
+  private static int distinctKeys(List<NoteKey> keys) {
+    return (int) keys.stream().map(NoteKey::publicKey).distinct().count();
   }
 
   /**
@@ -106,9 +120,10 @@ public record CheckpointVerifier(String origin, List<NoteKey> logKeys, int minSi
   /** Verifies a parsed note; {@code nowSeconds} bounds cosignature timestamps. Never throws for bad input. */
   public CheckpointVerdict verify(SignedNote note, long nowSeconds) {
     byte[] text = note.text().getBytes(StandardCharsets.UTF_8);
-    Set<NoteKey> signers = new LinkedHashSet<>();
+    List<NoteKey> signers = new ArrayList<>();
+    Set<Ed25519PublicKey> signerKeys = new HashSet<>();
     List<VerifiedCheckpoint.Cosignature> cosigs = new ArrayList<>();
-    Set<NoteKey> cosigners = new LinkedHashSet<>();
+    Set<Ed25519PublicKey> cosigners = new HashSet<>();
     for (NoteSignature s : note.signatures()) {
       for (NoteKey k : logKeys) {
         if (k.matches(s)) {
@@ -116,7 +131,9 @@ public record CheckpointVerifier(String origin, List<NoteKey> logKeys, int minSi
             return CheckpointVerdict.refused(CheckpointVerdict.Reason.BAD_SIGNATURE, "signature by " + k.name()
                 + " does not verify");
           }
-          signers.add(k);
+          if (signerKeys.add(k.publicKey())) {
+            signers.add(k);
+          }
         }
       }
       for (NoteKey w : witnesses) {
@@ -136,7 +153,7 @@ public record CheckpointVerifier(String origin, List<NoteKey> logKeys, int minSi
             return CheckpointVerdict.refused(CheckpointVerdict.Reason.BAD_COSIGNATURE, "cosignature by " + w.name()
                 + " is dated " + ts + ", in the future");
           }
-          if (cosigners.add(w)) {
+          if (cosigners.add(w.publicKey())) {
             cosigs.add(new VerifiedCheckpoint.Cosignature(w, ts));
           }
         }

@@ -161,7 +161,9 @@ public final class LogExport {
     if (logKeys.isEmpty()) {
       return Verdict.fail("checkpoint.vkeys lists no Ed25519 note key");
     }
-    CheckpointVerdict v = new CheckpointVerifier(c.origin(), logKeys, logKeys.size(), witnesses, witnesses.size(), 60)
+    int logSigners = (int) logKeys.stream().map(NoteKey::publicKey).distinct().count();
+    int witnessSigners = (int) witnesses.stream().map(NoteKey::publicKey).distinct().count();
+    CheckpointVerdict v = new CheckpointVerifier(c.origin(), logKeys, logSigners, witnesses, witnessSigners, 60)
         .verify(note, nowSeconds);
     if (!v.isVerified()) {
       return Verdict.fail("checkpoint signatures: " + v.reason() + " (" + v.detail() + ")");

@@ -100,6 +100,74 @@ class ChainCommandTest {
         refused.err());
   }
 
+  /**
+   * A chain whose membership holds no audit server: the audit quorum accepts any certificate then,
+   * so a store of blocks nobody certified (a bookkeeper's own history, entries left out) was
+   * called valid. It is refused now, unless the caller names the consensus protocol that
+   * certified it or accepts uncertified blocks outright.
+   */
+  @Test
+  void aBlockNoAuditServerCouldCertifyIsRefusedUnlessAsked() throws IOException {
+    ChainFixture f = ChainFixture.builder().chainName("unaudited").federationServers(2).auditServers(0)
+        .store(FileBlockStore.open(dir)).build();
+    f.commit(f.registerPatient(f.actor("alice")));
+    f.ledger.close();
+    String store = dir.toString();
+    Run refused = run("chain", "verify", "--store", store, "--chain", "unaudited");
+    assertEquals(1, refused.code(), refused.out());
+    assertTrue(refused.err().startsWith("invalid chain:")
+        && refused.err().contains("no audit server is there to certify block 1"), refused.err());
+    Run noQuorum = run("chain", "verify", "--store", store, "--chain", "unaudited", "--consensus", "bft");
+    assertEquals(1, noQuorum.code(), noQuorum.out());
+    assertTrue(noQuorum.err().contains("consensus certificate"), noQuorum.err());
+    assertEquals(0, run("chain", "verify", "--store", store, "--chain", "unaudited", "--any-certificate").code());
+    assertEquals(2, run("chain", "verify", "--store", store, "--chain", "unaudited", "--consensus", "paxos").code());
+    assertEquals(2, run("chain", "verify", "--store", store, "--chain", "unaudited", "--consensus", "bft",
+        "--any-certificate").code());
+  }
+
+  /** A store written by consensus (precommit quorums in the certificates) verifies under its protocol. */
+  @Test
+  void aConsensusCertifiedStoreVerifiesUnderItsProtocol() throws Exception {
+    try (io.medledger.federation.Federation fed = io.medledger.federation.Federation.builder("consensus-store")
+        .institution("City Hospital", io.medledger.access.InstitutionClass.A)
+        .institution("Health Authority", io.medledger.access.InstitutionClass.B)
+        .dataDirectory(dir).build()) {
+      fed.registerPatient("Anna");
+    }
+    String store = dir.resolve("node-0").toString();
+    Run ok = run("chain", "verify", "--store", store, "--chain", "consensus-store", "--consensus", "rotating-audit");
+    assertEquals(0, ok.code(), ok.err());
+    Run wrong = run("chain", "verify", "--store", store, "--chain", "consensus-store", "--consensus", "bft");
+    assertEquals(1, wrong.code(), wrong.out());
+  }
+
+  /**
+   * A store grown from another genesis block under the same chain name (so the same chain id),
+   * with servers of its maker's own: every rule holds inside it. Given the genesis hash the
+   * verifier trusts, it is refused; the hash is printed for comparison either way.
+   */
+  @Test
+  void aStoreFromAnotherGenesisIsRefusedWhenTheGenesisIsGiven() throws IOException {
+    ChainFixture real = ChainFixture.builder().chainName("pinned").federationServers(4).auditServers(4).build();
+    String genesis = real.ledger.block(0).header().hash().toHex();
+    real.ledger.close();
+    ChainFixture other = ChainFixture.builder().chainName("pinned").federationServers(3).auditServers(1)
+        .store(FileBlockStore.open(dir)).build();
+    other.commit(other.registerPatient(other.actor("made-up")));
+    String otherGenesis = other.ledger.block(0).header().hash().toHex();
+    other.ledger.close();
+    Run plain = run("chain", "verify", "--store", dir.toString(), "--chain", "pinned");
+    assertEquals(0, plain.code(), plain.err());
+    assertTrue(plain.out().contains("\"genesis\":\"" + otherGenesis + "\""), plain.out());
+    Run pinned = run("chain", "verify", "--store", dir.toString(), "--chain", "pinned", "--genesis", genesis);
+    assertEquals(1, pinned.code(), pinned.out());
+    assertTrue(pinned.err().startsWith("invalid chain: the genesis block is " + otherGenesis), pinned.err());
+    assertEquals(0, run("chain", "verify", "--store", dir.toString(), "--chain", "pinned", "--genesis", otherGenesis)
+        .code());
+    assertEquals(2, run("chain", "verify", "--store", dir.toString(), "--chain", "pinned", "--genesis", "zz").code());
+  }
+
   /** Issue 13, finding 4: verify reports a torn tail and changes nothing on disk. */
   @Test
   void verifyLeavesATornTailInPlace() throws IOException {

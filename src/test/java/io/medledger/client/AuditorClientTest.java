@@ -99,6 +99,28 @@ class AuditorClientTest {
     assertEquals(Optional.empty(), gap.tipHash());
   }
 
+  /**
+   * A mirror serves a whole chain of its own making under this chain's name (so the same chain
+   * id): its own genesis block with servers whose keys it holds, every block certified by them.
+   * Every rule holds inside that copy; only its genesis is not this chain's.
+   */
+  @Test
+  void aCopyGrownFromAnotherGenesisUnderThisChainsNameIsRefused() {
+    List<CertifiedBlock> forged = new ArrayList<>();
+    try (Federation mirror = SmallFederation.builder("auditor-client-test", 99).build()) {
+      mirror.registerPatient("Made-up").upload(SmallFederation.observation("9"));
+      LedgerConnection m = mirror.connection();
+      assertEquals(f.connection().parameters().chainId(), m.parameters().chainId());
+      for (long h = 0; h <= m.height(); h++) {
+        forged.add(m.block(h));
+      }
+    }
+    ChainReport r = auditor.verify(forged);
+    assertFalse(r.valid(), r.toString());
+    assertEquals(0, r.blocks());
+    assertTrue(r.problem().orElseThrow().contains("genesis"), r.problem().orElseThrow());
+  }
+
   @Test
   void anInclusionProofCountsOnlyAgainstAHeaderOfThisChainUpToItsTip() {
     QueryPage page = auditor.query().records(RecordQuery.all(), PageRequest.first(10).proving());

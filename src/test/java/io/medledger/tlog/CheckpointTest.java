@@ -79,6 +79,56 @@ class CheckpointTest {
     assertEquals(CheckpointVerdict.Reason.BAD_SIGNATURE, one.verify(swapped, 0).reason());
   }
 
+  /**
+   * A hostile federation server serves a client its own binding twice over, for two note keys
+   * under its key name, and signs a made-up checkpoint with both: a policy asking for two servers'
+   * signatures must not take them for two servers.
+   */
+  @Test
+  void oneServerWithTwoBoundNoteKeysCountsAsOneSigner() {
+    Digest chain = Sha256.hash(new byte[] {42});
+    List<io.medledger.crypto.Ed25519PublicKey> federation = List.of(key(1).publicKey(), key(2).publicKey(),
+        key(3).publicKey());
+    NoteSigner hostile = NoteSigner.forServer(chain, key(1));
+    NoteSigner second = NoteSigner.ed25519(NoteKeyBinding.serverKeyName(chain, key(1).publicKey()), key(50));
+    NoteSigner honest = NoteSigner.forServer(chain, key(2));
+    List<NoteKeyBinding> bindings = List.of(NoteKeyBinding.create(key(1), hostile.verifierKey()),
+        NoteKeyBinding.create(key(1), second.verifierKey()), NoteKeyBinding.create(key(2), honest.verifierKey()),
+        NoteKeyBinding.create(key(3), NoteSigner.forServer(chain, key(3)).verifierKey()));
+    assertTrue(bindings.get(1).verifyForServer(chain), "the second binding is itself valid");
+    CheckpointVerifier twoServers = CheckpointVerifier.forFederation(chain, federation, bindings, 2);
+    String t = new Checkpoint(Checkpoint.originOf(chain), 99, Sha256.hash(new byte[] {7})).text();
+    SignedNote forged = new SignedNote(t, List.of(hostile.sign(t), second.sign(t)));
+    assertEquals(CheckpointVerdict.Reason.TOO_FEW_SIGNATURES, twoServers.verify(forged, 0).reason());
+    SignedNote genuine = new SignedNote(t, List.of(hostile.sign(t), honest.sign(t)));
+    assertTrue(twoServers.verify(genuine, 0).isVerified());
+  }
+
+  /** One key listed under two names (log key or witness) counts once, however many lines carry it. */
+  @Test
+  void oneKeyUnderTwoNamesCountsOnce() {
+    NoteSigner a = NoteSigner.ed25519("medledger/x/a", key(1));
+    NoteSigner alias = NoteSigner.ed25519("medledger/x/alias", key(1));
+    NoteSigner b = NoteSigner.ed25519("medledger/x/b", key(2));
+    NoteSigner w1 = NoteSigner.cosigner("witness.example/1", key(11));
+    NoteSigner w1Alias = NoteSigner.cosigner("witness.example/one", key(11));
+    NoteSigner w2 = NoteSigner.cosigner("witness.example/2", key(12));
+    String t = new Checkpoint("medledger/x", 5, Sha256.hash(new byte[] {3})).text();
+    CheckpointVerifier policy = CheckpointVerifier.of("medledger/x",
+        List.of(a.verifierKey(), alias.verifierKey(), b.verifierKey())).requireSignatures(2);
+    assertEquals(CheckpointVerdict.Reason.TOO_FEW_SIGNATURES,
+        policy.verify(new SignedNote(t, List.of(a.sign(t), alias.sign(t))), 0).reason());
+    CheckpointVerifier witnessed = policy.requireWitnesses(List.of(w1.verifierKey(), w1Alias.verifierKey(),
+        w2.verifierKey()), 2);
+    CheckpointVerdict once = witnessed.verify(new SignedNote(t, List.of(a.sign(t), b.sign(t), w1.cosign(t, 10),
+        w1Alias.cosign(t, 10))), 100);
+    assertEquals(CheckpointVerdict.Reason.TOO_FEW_COSIGNATURES, once.reason());
+    assertTrue(witnessed.verify(new SignedNote(t, List.of(a.sign(t), b.sign(t), w1.cosign(t, 10), w2.cosign(t, 11))),
+        100).isVerified());
+    assertThrows(IllegalArgumentException.class, () -> CheckpointVerifier.of("medledger/x",
+        List.of(a.verifierKey(), alias.verifierKey())).requireSignatures(2), "a policy no two keys can meet");
+  }
+
   @Test
   void requiresKWitnessCosignatures() {
     NoteSigner log = NoteSigner.ed25519("medledger/x/a", key(1));

@@ -166,6 +166,18 @@ class LogExportTest {
     assertMismatch("BAD_COSIGNATURE");
   }
 
+  /** A vkeys file naming one log key twice (under another name too) asks for that key's signature once. */
+  @Test
+  void aLogKeyListedUnderTwoNamesIsOneSigner() throws IOException {
+    Path vkeys = out.resolve("checkpoint.vkeys");
+    NoteKey first = CheckpointStore.parseVerifierKeys(Files.readAllBytes(vkeys)).stream()
+        .filter(k -> k.type() == NoteKey.ED25519).findFirst().orElseThrow();
+    NoteKey alias = new NoteKey("alias.example/log", NoteKey.ED25519, first.publicKey());
+    Files.writeString(vkeys, Files.readString(vkeys) + alias.encode() + "\n");
+    Run r = run("log", "verify", "--dir", out.toString());
+    assertEquals(0, r.code(), r.err());
+  }
+
   @Test
   void badUsageExitsTwo() {
     assertEquals(2, run("log", "verify").code());
