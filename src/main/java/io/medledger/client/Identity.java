@@ -24,9 +24,11 @@ import java.util.Objects;
  * to (for patients) or re-encrypted to (for grantees and proxies), and a separate Umbral signing
  * key for key fragments. The display name stays local and never reaches the ledger.
  *
- * <p>Immutable and thread-safe. {@link #toString()} shows the kind, name and id only.
+ * <p>{@link #destroy()} wipes the three secret keys; from then on signing, decrypting and exporting
+ * throw {@link IllegalStateException}. Thread-safe; apart from the one-way destruction, immutable.
+ * {@link #toString()} shows the kind, name and id only.
  */
-public final class Identity {
+public final class Identity implements javax.security.auth.Destroyable {
   private static final byte[] EXPORT_MAGIC = "MLID".getBytes(StandardCharsets.US_ASCII);
   private static final int EXPORT_VERSION = 1;
   private static final int MAX_NAME = 1024;
@@ -206,8 +208,25 @@ public final class Identity {
         .putInt(cost.memoryKib()).putInt(cost.iterations()).put((byte) cost.parallelism()).array();
   }
 
+  /**
+   * Wipes the three secret keys (the public ones stay). Idempotent. Call it only once no client
+   * uses this identity any more.
+   */
+  @Override
+  public void destroy() {
+    signingKey.destroy();
+    encryptionKey.destroy();
+    fragmentSigningKey.destroy();
+  }
+
+  /** Whether {@link #destroy()} was called. */
+  @Override
+  public boolean isDestroyed() {
+    return signingKey.isDestroyed();
+  }
+
   @Override
   public String toString() {
-    return "Identity[" + kind.label() + " " + name + " " + id() + ", keys redacted]";
+    return "Identity[" + kind.label() + " " + name + " " + id() + (isDestroyed() ? ", keys destroyed]" : ", keys redacted]");
   }
 }
