@@ -6,6 +6,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.node.PassphraseSeal;
+import io.medledger.internal.node.SealedKeys;
 import io.medledger.pre.EntropySource;
 import io.medledger.pre.PublicKey;
 import io.medledger.pre.SecretKey;
@@ -23,9 +24,11 @@ import java.util.Objects;
  * to (for patients) or re-encrypted to (for grantees and proxies), and a separate Umbral signing
  * key for key fragments. The display name stays local and never reaches the ledger.
  *
- * <p>Immutable and thread-safe. {@link #toString()} shows the kind, name and id only.
+ * <p>{@link #destroy()} wipes the three secret keys; from then on signing, decrypting and exporting
+ * throw {@link IllegalStateException}. Thread-safe; apart from the one-way destruction, immutable.
+ * {@link #toString()} shows the kind, name and id only.
  */
-public final class Identity {
+public final class Identity implements javax.security.auth.Destroyable {
   private static final byte[] EXPORT_MAGIC = "MLID".getBytes(StandardCharsets.US_ASCII);
   private static final int EXPORT_VERSION = 1;
   private static final int MAX_NAME = 1024;
@@ -126,23 +129,14 @@ public final class Identity {
   public byte[] exportEncrypted(char[] passphrase, SecureRandom random) {
     PassphraseSeal.Cost cost = PassphraseSeal.Cost.defaults();
     byte[] header = exportHeader(kind, name, cost);
-    byte[] secret = new byte[3 * 32];
-    byte[] a = signingKey.exportSecretBytes();
-    byte[] b = encryptionKey.exportSecretBytes();
-    byte[] c = fragmentSigningKey.exportSecretBytes();
+    byte[] secret = new SealedKeys(signingKey, encryptionKey, fragmentSigningKey).toSecretBytes();
     try {
-      System.arraycopy(a, 0, secret, 0, 32);
-      System.arraycopy(b, 0, secret, 32, 32);
-      System.arraycopy(c, 0, secret, 64, 32);
       PassphraseSeal.Sealed sealed = PassphraseSeal.seal(passphrase, secret, header, cost, random);
       ByteBuffer out = ByteBuffer.allocate(header.length + PassphraseSeal.SALT + PassphraseSeal.NONCE
           + sealed.ciphertext().length);
       return out.put(header).put(sealed.salt()).put(sealed.nonce()).put(sealed.ciphertext()).array();
     } finally {
       Arrays.fill(secret, (byte) 0);
-      Arrays.fill(a, (byte) 0);
-      Arrays.fill(b, (byte) 0);
-      Arrays.fill(c, (byte) 0);
     }
   }
 
@@ -182,17 +176,16 @@ public final class Identity {
       in.get(salt).get(nonce);
       byte[] ciphertext = new byte[in.remaining()];
       in.get(ciphertext);
-      if (ciphertext.length != 3 * 32 + 16) {
+      if (ciphertext.length != SealedKeys.LENGTH + 16) {
         throw new KeyImportException("identity export has " + ciphertext.length + " ciphertext bytes, expected "
-            + (3 * 32 + 16));
+            + (SealedKeys.LENGTH + 16));
       }
       byte[] secret = PassphraseSeal.open(passphrase, new PassphraseSeal.Sealed(cost, salt, nonce, ciphertext),
           Arrays.copyOf(exported, headerLength));
       try {
+        SealedKeys keys = SealedKeys.fromSecretBytes(secret);
         return new Identity(ParticipantKind.values()[k], new String(nameBytes, StandardCharsets.UTF_8),
-            Ed25519PrivateKey.fromSeed(Arrays.copyOfRange(secret, 0, 32)),
-            SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 32, 64)),
-            SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 64, 96)));
+            keys.ledgerKey(), keys.encryptionKey(), keys.fragmentSigningKey());
       } finally {
         Arrays.fill(secret, (byte) 0);
       }
@@ -215,8 +208,25 @@ public final class Identity {
         .putInt(cost.memoryKib()).putInt(cost.iterations()).put((byte) cost.parallelism()).array();
   }
 
+  /**
+   * Wipes the three secret keys (the public ones stay). Idempotent. Call it only once no client
+   * uses this identity any more.
+   */
+  @Override
+  public void destroy() {
+    signingKey.destroy();
+    encryptionKey.destroy();
+    fragmentSigningKey.destroy();
+  }
+
+  /** Whether {@link #destroy()} was called. */
+  @Override
+  public boolean isDestroyed() {
+    return signingKey.isDestroyed();
+  }
+
   @Override
   public String toString() {
-    return "Identity[" + kind.label() + " " + name + " " + id() + ", keys redacted]";
+    return "Identity[" + kind.label() + " " + name + " " + id() + (isDestroyed() ? ", keys destroyed]" : ", keys redacted]");
   }
 }

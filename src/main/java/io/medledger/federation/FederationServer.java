@@ -392,8 +392,15 @@ public final class FederationServer implements AutoCloseable {
         problem);
   }
 
+  /**
+   * Wipes the key fragments a federation server's proxy holds (its Umbral key is the server
+   * identity's and stays), then closes the ledger. Idempotent.
+   */
   @Override
   public void close() {
+    if (proxy != null) {
+      proxy.revokeAll(); // the decrypted key fragments: wiped, not left to the garbage collector
+    }
     ledger.close();
   }
 

@@ -111,8 +111,11 @@ public final class PrivateFiles {
   }
 
   /**
-   * As {@link #replace}, for a file that must not exist yet: the new file is renamed into place
-   * only if nothing is there.
+   * As {@link #replace}, for a file that must not exist yet: the new file is linked into place
+   * with one system call that fails if anything is there (a file, a directory, a symbolic link,
+   * which is neither followed nor replaced), so of writers racing to create one file exactly one
+   * succeeds and nothing is overwritten. Only on a file system without hard links does it fall back
+   * to checking, then renaming.
    *
    * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists (nothing is changed)
    */
@@ -129,7 +132,14 @@ public final class PrivateFiles {
         writeFully(ch, data);
       }
       if (!replace) {
-        Files.move(tmp, file); // a rename that refuses an existing target
+        // rename(2) replaces a target created after any check; link(2) refuses it atomically
+        try {
+          Files.createLink(file, tmp);
+        } catch (FileAlreadyExistsException e) {
+          throw e;
+        } catch (UnsupportedOperationException | IOException noHardLinks) {
+          Files.move(tmp, file);
+        }
       } else {
         try {
           Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

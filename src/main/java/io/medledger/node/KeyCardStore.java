@@ -36,13 +36,14 @@ final class KeyCardStore {
   /**
    * Opens (creating) the store in {@code dir}; card files that are unreadable, not regular files,
    * larger than {@link #MAX_FILE_BYTES} or forged are skipped and logged; the temporary files of
-   * writes a crash cut short ({@code *.card.tmp}, of cards never acknowledged) are deleted.
+   * writes a crash cut short ({@code .*.card.*.tmp}, and {@code *.card.tmp} of earlier versions; of
+   * cards never acknowledged) are deleted.
    */
   static KeyCardStore open(Path dir) {
     KeyCardStore s = new KeyCardStore(dir);
     try {
       OwnerOnly.createDirectories(dir);
-      io.medledger.internal.PrivateFiles.deleteLeftovers(dir, "*.card.tmp"); // OwnerOnly.write's
+      io.medledger.internal.PrivateFiles.deleteLeftovers(dir, "{.*.card.*.tmp,*.card.tmp}"); // OwnerOnly.write's
       try (Stream<Path> files = Files.list(dir)) {
         for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().endsWith(".card"))::iterator) {
           try {

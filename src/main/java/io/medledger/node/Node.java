@@ -124,6 +124,8 @@ public final class Node implements AutoCloseable {
   private final ScheduledExecutorService sweeper;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private volatile boolean closed;
+  /** The keys this node opened itself (and so destroys on close), or null when its starter gave them. */
+  private volatile NodeKeys ownedKeys;
   private volatile Throwable failure;
   private volatile PeerAddress clientAddress;
 
@@ -283,7 +285,8 @@ public final class Node implements AutoCloseable {
   /**
    * Starts the node {@code config} describes, as its own server: reads the passphrase from the
    * configured source, opens the key store in the data directory, and listens for peers with TLS
-   * 1.3 (certificates bound to the ledger key) on {@code listen}.
+   * 1.3 (certificates bound to the ledger key) on {@code listen}. The keys are the node's own: they
+   * are destroyed when it closes (or fails to start).
    *
    * @throws NodeException for a bad passphrase or key store (PASSPHRASE, KEY_STORE), a port in
    *     use (PORT), or any reason of {@link #start(NodeConfig, NodeKeys, PeerTransport, boolean, NodeMetrics)}
@@ -296,6 +299,15 @@ public final class Node implements AutoCloseable {
     } finally {
       java.util.Arrays.fill(pass, '\0');
     }
+    try {
+      return startWith(config, keys, metrics);
+    } catch (RuntimeException e) {
+      keys.destroy();
+      throw e;
+    }
+  }
+
+  private static Node startWith(NodeConfig config, NodeKeys keys, NodeMetrics metrics) {
     TlsPeerTransport t;
     try {
       t = TlsPeerTransport.start(new TransportConfig(TlsIdentity.of(keys.ledgerSecretKey()), config.listen(),
@@ -312,6 +324,7 @@ public final class Node implements AutoCloseable {
       t.close();
       throw e;
     }
+    n.ownedKeys = keys;
     try {
       NodeEndpoint ep = NodeEndpoint.start(config.clientListen(), TlsIdentity.of(keys.ledgerSecretKey()), n::admitsClient,
           n::handleRequest, clientLimits(config.limits()));
@@ -977,7 +990,8 @@ public final class Node implements AutoCloseable {
   /**
    * Stops consensus and the transport (when owned), wipes the key fragments a federation server's
    * proxy holds, fails pending submissions with cause CLOSED (they may still become final on other
-   * nodes), and closes the ledger. The node's keys are left as they are. Idempotent.
+   * nodes), and closes the ledger. Keys the node opened itself ({@link #start(NodeConfig,
+   * NodeMetrics)}) are then destroyed; keys its starter gave are left as they are. Idempotent.
    */
   @Override
   public synchronized void close() {
@@ -1005,6 +1019,10 @@ public final class Node implements AutoCloseable {
           "the node shut down; the entry may still become final on other nodes"));
     }
     ledger.close();
+    NodeKeys own = ownedKeys;
+    if (own != null) {
+      own.destroy(); // last: until the transports closed, handshakes signed with the ledger key
+    }
     LOG.log(Level.INFO, () -> "node " + keys.ledgerKey().toHex() + " closed");
   }
 

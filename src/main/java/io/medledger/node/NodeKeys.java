@@ -8,6 +8,7 @@ import io.medledger.internal.Json;
 import io.medledger.internal.node.ConfigObject;
 import io.medledger.internal.node.OwnerOnly;
 import io.medledger.internal.node.PassphraseSeal;
+import io.medledger.internal.node.SealedKeys;
 import io.medledger.internal.node.SecretLine;
 import io.medledger.pre.EntropySource;
 import io.medledger.pre.SecretKey;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
+import javax.security.auth.Destroyable;
 
 /**
  * A node's (or a client's) secret keys: the Ed25519 ledger key that names it on the ledger and in
@@ -28,16 +30,17 @@ import java.util.Objects;
  * and AES-256-GCM; the ledger key's public half is in clear so that tools can name the node
  * without the passphrase, and is bound to the ciphertext.
  *
- * <p>Immutable and thread-safe. Secret keys are reachable only through the explicitly named
- * {@code ...SecretKey} methods.
+ * <p>Secret keys are reachable only through the explicitly named {@code ...SecretKey} methods.
+ * {@link #destroy()} wipes all three; a node started from its configuration ({@link
+ * Node#start(NodeConfig, NodeMetrics)}) opens its own keys and destroys them when it closes.
+ * Thread-safe; apart from the one-way destruction, immutable.
  */
-public final class NodeKeys {
+public final class NodeKeys implements Destroyable {
   /** The key store's file name in a data directory. */
   public static final String FILE_NAME = "keys.json";
   /** Largest key store file accepted, checked before reading it. */
   public static final int MAX_FILE_BYTES = 16 * 1024;
   private static final String FORMAT = "medledger-keys-v1";
-  private static final int SECRET_BYTES = 96;
 
   private final Ed25519PrivateKey ledgerKey;
   private final SecretKey encryptionKey;
@@ -100,18 +103,13 @@ public final class NodeKeys {
     if (passphrase.length == 0) {
       throw new NodeException(NodeException.Reason.PASSPHRASE, "the passphrase is empty");
     }
-    byte[] secret = new byte[SECRET_BYTES];
-    byte[] a = ledgerKey.exportSecretBytes();
-    byte[] b = encryptionKey.exportSecretBytes();
-    byte[] c = fragmentSigningKey.exportSecretBytes();
-    System.arraycopy(a, 0, secret, 0, 32);
-    System.arraycopy(b, 0, secret, 32, 32);
-    System.arraycopy(c, 0, secret, 64, 32);
-    Arrays.fill(a, (byte) 0);
-    Arrays.fill(b, (byte) 0);
-    Arrays.fill(c, (byte) 0);
-    PassphraseSeal.Sealed s = PassphraseSeal.seal(passphrase, secret, aad(ledgerKey(), cost), cost, random);
-    Arrays.fill(secret, (byte) 0);
+    byte[] secret = new SealedKeys(ledgerKey, encryptionKey, fragmentSigningKey).toSecretBytes();
+    PassphraseSeal.Sealed s;
+    try {
+      s = PassphraseSeal.seal(passphrase, secret, aad(ledgerKey(), cost), cost, random);
+    } finally {
+      Arrays.fill(secret, (byte) 0);
+    }
     String json = Json.write(true, g -> {
       g.writeStartObject();
       g.writeStringField("format", FORMAT);
@@ -169,15 +167,16 @@ public final class NodeKeys {
           "wrong passphrase for key store " + file + " (or the file was altered)");
     }
     try {
-      if (secret.length != SECRET_BYTES) {
+      if (secret.length != SealedKeys.LENGTH) {
         throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " holds a secret of a wrong length");
       }
-      Ed25519PrivateKey l = Ed25519PrivateKey.fromSeed(Arrays.copyOfRange(secret, 0, 32));
-      if (!l.publicKey().equals(st.key)) {
+      SealedKeys k = SealedKeys.fromSecretBytes(secret);
+      NodeKeys keys = new NodeKeys(k.ledgerKey(), k.encryptionKey(), k.fragmentSigningKey());
+      if (!k.ledgerKey().publicKey().equals(st.key)) {
+        keys.destroy();
         throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + ": the sealed key does not match ledger_key");
       }
-      return new NodeKeys(l, SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 32, 64)),
-          SecretKey.fromSecretBytes(Arrays.copyOfRange(secret, 64, 96)));
+      return keys;
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " holds an invalid key");
     } finally {
@@ -267,8 +266,25 @@ public final class NodeKeys {
     }
   }
 
+  /**
+   * Wipes the three secret keys; from then on each refuses to sign, decrypt or export with
+   * {@link IllegalStateException}. Idempotent. Call it only once nothing uses the keys any more.
+   */
+  @Override
+  public void destroy() {
+    ledgerKey.destroy();
+    encryptionKey.destroy();
+    fragmentSigningKey.destroy();
+  }
+
+  /** Whether {@link #destroy()} was called. */
+  @Override
+  public boolean isDestroyed() {
+    return ledgerKey.isDestroyed();
+  }
+
   @Override
   public String toString() {
-    return "NodeKeys[" + ledgerKey().toHex() + ", secrets redacted]";
+    return "NodeKeys[" + ledgerKey().toHex() + (isDestroyed() ? ", destroyed]" : ", secrets redacted]");
   }
 }

@@ -222,13 +222,24 @@ public final class KeyFrag implements Destroyable {
     return signatureForReceiver;
   }
 
+  /**
+   * Equal to a fragment with the same wire form: the public parts compared as usual, the secret
+   * shares in place and in constant time (no copy of either is made). A destroyed fragment equals
+   * only itself.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {
       return true;
     }
-    return o instanceof KeyFrag k && !destroyed && !k.destroyed
-        && java.security.MessageDigest.isEqual(toBytes(), k.toBytes());
+    if (!(o instanceof KeyFrag k) || destroyed || k.destroyed) {
+      return false;
+    }
+    boolean open = u.equals(k.u) && Arrays.equals(id, k.id) && precursor.equals(k.precursor)
+        && commitment.equals(k.commitment) && signatureForProxy.equals(k.signatureForProxy)
+        && signatureForReceiver.equals(k.signatureForReceiver) && delegatingKeySigned == k.delegatingKeySigned
+        && receivingKeySigned == k.receivingKeySigned;
+    return java.security.MessageDigest.isEqual(key, k.key) & open;
   }
 
   @Override

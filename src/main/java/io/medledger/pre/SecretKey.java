@@ -29,7 +29,12 @@ public final class SecretKey implements Destroyable {
   private volatile boolean destroyed;
 
   SecretKey(CurveScalar scalar) {
-    this.secret = scalar.toBytes();
+    this(scalar.toBytes());
+  }
+
+  /** Takes {@code secret} (32 bytes, a scalar in [1, n−1]) as its own. */
+  private SecretKey(byte[] secret) {
+    this.secret = secret;
     this.publicKey = new PublicKey(CurvePoint.of(ConstantTimeMultiplier.multiplyG(secret)));
   }
 
@@ -49,7 +54,8 @@ public final class SecretKey implements Destroyable {
    * @throws MalformedEncodingException if the length is not 32 or the value is 0 or ≥ n
    */
   public static SecretKey fromSecretBytes(byte[] bytes) {
-    return new SecretKey(CurveScalar.nonZeroFromBytes(bytes));
+    CurveScalar.checkNonZero(bytes); // on the bytes: a BigInteger of the secret could not be wiped
+    return new SecretKey(bytes.clone());
   }
 
   /** The public key a·G (still available after {@link #destroy()}). */

@@ -63,4 +63,64 @@ class PrivateFilesTest {
     new FileSafetyStore(file).save(new byte[] {7});
     assertEquals("rw-------", perms(dir.resolve("safety.bin.journal")));
   }
+
+  /**
+   * Two writers create the same new file at once (two {@code keys init} of one data directory, or
+   * a file planted by another process): the create checked that nothing was there, then renamed
+   * its temporary file into place, and a rename replaces whatever appeared in between, so both
+   * reported the file created and the first one's content (a sealed key store) was lost. Now
+   * exactly one create succeeds each time and the file holds its bytes.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void concurrentCreatesOfOneFileLetExactlyOneSucceedAndKeepItsBytes() throws Exception {
+    int writers = 4;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+    try {
+      for (int round = 0; round < 300; round++) {
+        Path f = dir.resolve("keys-" + round + ".json");
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
+        java.util.List<java.util.concurrent.Future<Boolean>> done = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          byte[] mine = {(byte) w};
+          done.add(pool.submit(() -> {
+            start.await();
+            try {
+              PrivateFiles.create(f, mine);
+              return true;
+            } catch (FileAlreadyExistsException e) {
+              return false;
+            }
+          }));
+        }
+        int created = 0;
+        int winner = -1;
+        for (int w = 0; w < writers; w++) {
+          if (done.get(w).get()) {
+            created++;
+            winner = w;
+          }
+        }
+        assertEquals(1, created, "round " + round + ": creates that reported success");
+        assertArrayEquals(new byte[] {(byte) winner}, Files.readAllBytes(f), "round " + round);
+      }
+      try (Stream<Path> s = Files.list(dir)) {
+        assertEquals(300, s.count(), "temporary files were left behind");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** A symbolic link planted where a new file is to be created is neither followed nor replaced. */
+  @Test
+  void aSymlinkPlantedAtANewFilesNameIsRefusedAndLeftAlone() throws IOException {
+    Path victim = dir.resolve("victim");
+    Files.write(victim, new byte[] {9});
+    Path f = dir.resolve("keys.json");
+    Files.createSymbolicLink(f, victim);
+    assertThrows(FileAlreadyExistsException.class, () -> PrivateFiles.create(f, new byte[] {1}));
+    assertEquals(victim, Files.readSymbolicLink(f));
+    assertArrayEquals(new byte[] {9}, Files.readAllBytes(victim));
+  }
 }

@@ -42,7 +42,9 @@ class KeyCardStoreTest {
     // each crash inside a publication of another participant's card left its temporary file, never acknowledged
     for (int crash = 0; crash < 3; crash++) {
       KeyCard cut = Identity.generate(ParticipantKind.PATIENT, "c" + crash).card();
-      Files.write(cards.resolve(cut.id().toHex() + ".card.tmp"), crash == 0 ? new byte[0] : new byte[] {1, 2, 3});
+      String name = crash == 2 ? cut.id().toHex() + ".card.tmp" // as versions before random names left them
+          : "." + cut.id().toHex() + ".card." + crash + "1234567.tmp";
+      Files.write(cards.resolve(name), crash == 0 ? new byte[0] : new byte[] {1, 2, 3});
     }
     KeyCardStore again = KeyCardStore.open(cards);
     try (java.util.stream.Stream<Path> files = Files.list(cards)) {

@@ -156,6 +156,29 @@ class NodeKeysTest {
   }
 
   /**
+   * Runs {@code main} in a JVM of its own with a young generation large enough that nothing is
+   * collected (so a heap dump still holds what was garbage), and returns what it printed once it
+   * exited 0.
+   */
+  private static String runChild(Class<?> main, String... args) throws Exception {
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Xms128m", "-Xmx128m",
+        "-Xmn96m", "-cp", System.getProperty("java.class.path"), main.getName()));
+    cmd.addAll(java.util.List.of(args));
+    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out;
+    try {
+      child.getOutputStream().close();
+      assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish in time");
+      out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } finally {
+      child.destroyForcibly();
+    }
+    assertEquals(0, child.exitValue(), out);
+    return out;
+  }
+
+  /**
    * A node reading its passphrase file left copies of the passphrase it could not wipe: two
    * {@code String}s (the file's text and its first line), the JDK's read buffer and the UTF-8
    * check's decoding buffer. In a heap dump of a JVM that read the file and wiped what it got,
@@ -175,18 +198,7 @@ class NodeKeysTest {
         .put("\nsecond line\n".getBytes(StandardCharsets.US_ASCII)).array());
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     Path dump = dir.resolve("heap.hprof");
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-Xms128m", "-Xmx128m", "-Xmn96m", "-cp", System.getProperty("java.class.path"),
-        PassphraseResidueChild.class.getName(), file.toString(), dump.toString()).redirectErrorStream(true).start();
-    String out;
-    try {
-      child.getOutputStream().close();
-      assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish in time");
-      out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } finally {
-      child.destroyForcibly();
-    }
-    assertEquals(0, child.exitValue(), out);
+    String out = runChild(PassphraseResidueChild.class, file.toString(), dump.toString());
     assertTrue(out.contains("length=48"), out);
     byte[] heap = Files.readAllBytes(dump);
     assertTrue(Bytes.indexOf(heap, file.getFileName().toString().getBytes(StandardCharsets.US_ASCII)) >= 0,
@@ -226,5 +238,48 @@ class NodeKeysTest {
     NodeException ks = assertThrows(NodeException.class, () -> NodeKeys.open(k, PASS));
     assertEquals(NodeException.Reason.KEY_STORE, ks.reason());
     assertTrue(ks.getMessage().contains("owned by nobody"), ks.getMessage());
+  }
+
+  /**
+   * Opening a key store split the decrypted 96 bytes with {@code Arrays.copyOfRange} into three
+   * arrays no one wiped (and the Umbral parts into {@code BigInteger}s), and nothing could wipe the
+   * Ed25519 key: in a heap dump of a JVM that opened the store and destroyed the keys (as a node
+   * closing does), each of the three secrets is now nowhere.
+   */
+  @Test
+  void openingAKeyStoreAndDestroyingTheKeysLeavesNoCopyOfThemOnTheHeap() throws Exception {
+    NodeKeys k = NodeKeys.generate(new SecureRandom());
+    Path f = dir.resolve("data").resolve(NodeKeys.FILE_NAME);
+    k.save(f, PASS, new SecureRandom(), new io.medledger.internal.node.PassphraseSeal.Cost(8 * 1024, 1, 1));
+    byte[][] secrets = {k.ledgerSecretKey().exportSecretBytes(), k.encryptionSecretKey().exportSecretBytes(),
+        k.fragmentSigningSecretKey().exportSecretBytes()};
+    Path dump = dir.resolve("heap.hprof");
+    String out = runChild(KeyStoreResidueChild.class, f.toString(), new String(PASS), dump.toString());
+    assertTrue(out.contains("destroyed=true"), out);
+    byte[] heap = Files.readAllBytes(dump);
+    assertTrue(Bytes.indexOf(heap, k.ledgerKey().toBytes()) >= 0, "the dump holds the keys' public halves");
+    String[] names = {"ledger key", "encryption key", "fragment-signing key"};
+    for (int i = 0; i < secrets.length; i++) {
+      assertFalse(Bytes.indexOf(heap, secrets[i]) >= 0, "the " + names[i] + " is on the heap");
+    }
+  }
+
+  @Test
+  void destroyedKeysRefuseToSignOrExportAndSayNothingOfTheirSecrets() {
+    NodeKeys k = NodeKeys.generate(new SecureRandom());
+    String seed = io.medledger.codec.Hex.encode(k.ledgerSecretKey().exportSecretBytes());
+    LedgerSigner signer = k.signer();
+    k.destroy();
+    assertTrue(k.isDestroyed() && k.ledgerSecretKey().isDestroyed() && k.encryptionSecretKey().isDestroyed()
+        && k.fragmentSigningSecretKey().isDestroyed());
+    byte[] msg = {1};
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> signer.sign(msg));
+    assertTrue(e.getMessage().contains("destroyed"), e.getMessage());
+    assertThrows(IllegalStateException.class, () -> k.ledgerSecretKey().exportSecretBytes());
+    assertThrows(IllegalStateException.class, () -> k.encryptionSecretKey().exportSecretBytes());
+    assertTrue(k.toString().contains("destroyed") && !k.toString().contains(seed), k.toString());
+    assertTrue(k.ledgerSecretKey().toString().contains("destroyed") && !k.ledgerSecretKey().toString().contains(seed));
+    assertThrows(IllegalStateException.class, () -> k.save(dir.resolve("k.json"), PASS, new SecureRandom()));
+    assertFalse(Files.exists(dir.resolve("k.json")));
   }
 }

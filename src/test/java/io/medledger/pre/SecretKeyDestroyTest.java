@@ -42,4 +42,38 @@ class SecretKeyDestroyTest {
     assertTrue(proxy.isDestroyed());
     assertTrue(key.isDestroyed());
   }
+
+  /**
+   * {@code fromSecretBytes} checks the range on the bytes themselves (no {@code BigInteger} of the
+   * secret); it takes exactly the scalars 1 to n − 1, as the check through a {@code BigInteger} did,
+   * and keeps its own copy of them.
+   */
+  @Test
+  void fromSecretBytesTakesExactlyTheScalarsFromOneToNMinusOne() {
+    java.math.BigInteger n = io.medledger.internal.umbral.Secp256k1.N;
+    java.math.BigInteger two256 = java.math.BigInteger.ONE.shiftLeft(256);
+    java.util.List<java.math.BigInteger> values = new java.util.ArrayList<>(java.util.List.of(java.math.BigInteger.ZERO,
+        java.math.BigInteger.ONE, java.math.BigInteger.TWO, n.subtract(java.math.BigInteger.ONE), n,
+        n.add(java.math.BigInteger.ONE), two256.subtract(java.math.BigInteger.ONE), n.shiftRight(1),
+        n.subtract(java.math.BigInteger.ONE.shiftLeft(128)), n.add(java.math.BigInteger.ONE.shiftLeft(8))));
+    java.util.Random r = new java.util.Random(7);
+    for (int i = 0; i < 200; i++) {
+      values.add(new java.math.BigInteger(256, r));
+      values.add(n.subtract(new java.math.BigInteger(1 + r.nextInt(200), r)).add(java.math.BigInteger.valueOf(r.nextInt(3))));
+    }
+    for (java.math.BigInteger v : values) {
+      byte[] b = org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32, v);
+      boolean valid = v.signum() > 0 && v.compareTo(n) < 0;
+      if (valid) {
+        SecretKey k = SecretKey.fromSecretBytes(b);
+        byte[] kept = k.exportSecretBytes();
+        java.util.Arrays.fill(b, (byte) 0);
+        assertArrayEquals(org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32, v), kept, v.toString(16));
+      } else {
+        assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> SecretKey.fromSecretBytes(b),
+            v.toString(16));
+      }
+    }
+    assertThrows(io.medledger.codec.MalformedEncodingException.class, () -> SecretKey.fromSecretBytes(new byte[31]));
+  }
 }

@@ -1,18 +1,16 @@
 package io.medledger.internal.node;
 
 import io.medledger.internal.Fsync;
+import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -41,34 +39,20 @@ public final class OwnerOnly {
   }
 
   /**
-   * Writes {@code bytes} to {@code file} with mode 0600: a temporary file is written and fsynced,
-   * renamed over the target, and the directory fsynced.
+   * Writes {@code bytes} to {@code file} with mode 0600: as {@link PrivateFiles#replace} or, without
+   * {@code replace}, {@link PrivateFiles#create} (a temporary file of a random name written and
+   * fsynced, moved into place, the directory fsynced).
    *
    * @param replace whether an existing file may be replaced
-   * @throws FileAlreadyExistsException if the file exists and {@code replace} is false
+   * @throws FileAlreadyExistsException if the file exists and {@code replace} is false (also when
+   *     it appears while this writes: it is never overwritten)
    */
   public static void write(Path file, byte[] bytes, boolean replace) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    if (!replace && Files.exists(file)) {
-      throw new FileAlreadyExistsException(file.toString());
-    }
-    Path tmp = dir.resolve(file.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
-    Set<StandardOpenOption> opts = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    try (FileChannel ch = posix(file) ? FileChannel.open(tmp, opts, PosixFilePermissions.asFileAttribute(FILE))
-        : FileChannel.open(tmp, opts)) {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    }
     if (replace) {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      PrivateFiles.replace(file, bytes);
     } else {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      PrivateFiles.create(file, bytes);
     }
-    syncDirectory(dir);
   }
 
   /** Fsyncs a directory so that a rename or creation in it survives a crash (a no-op where unsupported). */

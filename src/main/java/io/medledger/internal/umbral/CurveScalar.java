@@ -19,6 +19,7 @@ public final class CurveScalar {
   public static final int LENGTH = 32;
   private static final BigInteger N = Secp256k1.N;
   private static final BigInteger N_MINUS_1 = N.subtract(BigInteger.ONE);
+  private static final byte[] N_BYTES = org.bouncycastle.util.BigIntegers.asUnsignedByteArray(LENGTH, N);
 
   /** One. */
   public static final CurveScalar ONE = new CurveScalar(BigInteger.ONE);
@@ -64,6 +65,29 @@ public final class CurveScalar {
       throw new MalformedEncodingException("secret scalar out of range (must be 1..n-1)");
     }
     return new CurveScalar(v);
+  }
+
+  /**
+   * Checks that {@code b} is 32 big-endian bytes of a scalar in [1, n−1], in time independent of
+   * its value and without copying it (no {@code BigInteger}), for secrets.
+   *
+   * @throws MalformedEncodingException if it is not
+   */
+  public static void checkNonZero(byte[] b) {
+    if (b == null || b.length != LENGTH) {
+      throw new MalformedEncodingException("a secret scalar is exactly 32 bytes");
+    }
+    int any = 0;
+    int borrow = 0; // of b − n, from the last byte up: 1 at the end exactly when b < n
+    for (int i = LENGTH - 1; i >= 0; i--) {
+      int x = b[i] & 0xff;
+      any |= x;
+      int d = x - (N_BYTES[i] & 0xff) - borrow;
+      borrow = (d >>> 31) & 1;
+    }
+    if ((((any - 1) >>> 31) & 1 | (borrow ^ 1)) != 0) {
+      throw new MalformedEncodingException("secret scalar out of range (must be 1..n-1)");
+    }
   }
 
   /** A uniformly random non-zero scalar: 32-byte draws, rejecting 0 and values {@code >= n}. */
