@@ -74,15 +74,8 @@ class QueryScanBoundTest {
   @Test
   void sizingAHistoryAgainstALimitReadsTheIndexOnlyThatFar() {
     AtomicInteger visited = new AtomicInteger();
-    ChainFixture f = ChainFixture.builder().state(new DelegatingStateStore(new InMemoryStateStore()) {
-      @Override
-      public void scan(byte[] from, byte[] to, Visitor visitor) {
-        inner.scan(from, to, (k, v) -> {
-          visited.incrementAndGet();
-          return visitor.visit(k, v);
-        });
-      }
-    }).build();
+    ChainFixture f = ChainFixture.builder().state(DelegatingStateStore.countingScans(new InMemoryStateStore(), visited))
+        .build();
     ChainFixture.Actor alice = f.actor("alice");
     ChainFixture.Actor doc = f.actor("dr");
     f.commit(f.registerPatient(alice), f.registerClinician(doc, f.hospitalA));
