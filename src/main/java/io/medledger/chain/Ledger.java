@@ -431,6 +431,34 @@ public final class Ledger implements AutoCloseable {
   }
 
   /**
+   * The encoding of the certified block at {@code height} (as {@link CertifiedBlock#encode()}),
+   * the bytes the block store holds, neither decoded nor encoded again; empty if it takes more
+   * than {@code maxBytes}, told before the block is read when its entries alone pass
+   * {@code maxBytes} (from the state's record of where they lie). For serving blocks within a cap.
+   *
+   * @throws IndexOutOfBoundsException outside 0..height()
+   */
+  public Optional<byte[]> encodedCertifiedBlock(long height, int maxBytes) {
+    CertifiedBlock cached = cachedBlock(height);
+    if (cached != null) {
+      return 1L + cached.block().encodedSize() + cached.certificate().encodedSize() > maxBytes ? Optional.empty()
+          : Optional.of(cached.encode());
+    }
+    int[] bounds;
+    lock.readLock().lock();
+    try {
+      bounds = state.entryBounds(height);
+    } finally {
+      lock.readLock().unlock();
+    }
+    if (bounds != null && bounds.length > 0 && bounds[bounds.length - 1] > maxBytes) {
+      return Optional.empty();
+    }
+    byte[] stored = store.read(height);
+    return stored.length > maxBytes ? Optional.empty() : Optional.of(stored);
+  }
+
+  /**
    * The certificate of the block at {@code height}, taken from the stored bytes without decoding
    * the block's entries.
    *

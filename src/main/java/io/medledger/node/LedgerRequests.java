@@ -165,7 +165,13 @@ final class LedgerRequests {
         if (h < 0 || h > ledger.height()) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "no block at height " + h);
         }
-        out.bytes(ledger.block(h).encode());
+        // the stored bytes, sized before they are read where the state records the block's layout
+        Optional<byte[]> stored = ledger.encodedCertifiedBlock(h, maxAnswerBytes - ANSWER_FRAMING);
+        if (stored.isEmpty()) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "block " + h
+              + " takes more bytes than an answer of this node carries (" + maxAnswerBytes + " bytes)");
+        }
+        out.bytes(stored.get());
       }
       case ClientWire.ENTRY -> {
         Digest id = in.digest();

@@ -1,5 +1,6 @@
 package io.medledger.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The remote ledger requests' rules beyond the request types' rights, over the in-process
- * federation's ledger without a network: who may publish which key cards, how histories are
- * answered within the answer cap.
+ * federation's ledger without a network: who may publish which key cards, how histories and
+ * blocks are answered within the answer cap.
  */
 class LedgerRequestsTest {
   @TempDir
@@ -101,6 +102,31 @@ class LedgerRequestsTest {
     // a cursor that is no sub-block of the patient's is refused too
     assertEquals(ClientWire.REFUSED, tight.handle(leeKey, historyRequest(anna.id(),
         PageRequest.first(10).after(ledger.height() + 100)))[0]);
+  }
+
+  /**
+   * A block is served as the block store holds it, not decoded and encoded again, and one larger
+   * than an answer of the endpoint is refused before it is read where the state records its
+   * layout: the node used to decode it, encode it again, and only then have the endpoint drop it.
+   */
+  @Test
+  void aBlockIsServedAsStoredAndOneLargerThanAnAnswerIsRefused() {
+    anna.upload(SmallFederation.observation("x"));
+    Ledger ledger = f.federationNodes().get(0).ledger();
+    long h = ledger.height();
+    byte[] encoded = ledger.block(h).encode();
+    byte[] request = new LedgerWire.Writer(ClientWire.BLOCK).i64(h).toBytes();
+    Ed25519PublicKey leeKey = lee.identity().publicKey();
+    LedgerRequests roomy = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals,
+        KeyCardStore.open(dir), null, encoded.length + 64);
+    byte[] ok = roomy.handle(leeKey, request);
+    assertEquals(ClientWire.OK, ok[0]);
+    assertArrayEquals(encoded, new LedgerWire.Reader(ok, 1).bytes(encoded.length));
+    LedgerRequests tight = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals,
+        KeyCardStore.open(dir), null, encoded.length - 1);
+    byte[] refused = tight.handle(leeKey, request);
+    assertEquals(ClientWire.REFUSED, refused[0]);
+    assertTrue(refused.length < 1024);
   }
 
   private static byte[] historyRequest(io.medledger.access.ParticipantId patient, PageRequest p) {
