@@ -84,11 +84,13 @@ class HistoryPagingTest {
     assertTrue(none.isLast() && none.subBlocks().isEmpty());
     assertEquals(List.of(), new PatientHistoryProof(none.key(), none.height(), none.head().orElseThrow(), List.of())
         .verify(f.ledger.tip().orElseThrow()).value());
-    // the encodings round-trip
+    // the encodings round-trip, and a cut or lengthened one is refused
     for (PatientHistoryPage p : pages) {
       assertEquals(p, PatientHistoryPage.decode(p.encode()));
       assertEquals(p, PatientHistoryPage.fromJson(p.toJson()));
     }
+    CodecPropertyTest.truncationsAndTrailing(pages.get(pages.size() - 1).encode(), PatientHistoryPage::decode);
+    CodecPropertyTest.truncationsAndTrailing(pages.get(0).encode(), PatientHistoryPage::decode);
     // a cursor that is no sub-block of the patient's is refused
     long notOne = pages.get(0).subBlocks().get(0).header().height() + 1 == pages.get(0).subBlocks().get(1).header().height()
         ? f.ledger.height() + 5 : pages.get(0).subBlocks().get(0).header().height() + 1;
