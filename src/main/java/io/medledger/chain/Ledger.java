@@ -431,6 +431,34 @@ public final class Ledger implements AutoCloseable {
   }
 
   /**
+   * The encoding of the certified block at {@code height} (as {@link CertifiedBlock#encode()}),
+   * the bytes the block store holds, neither decoded nor encoded again; empty if it takes more
+   * than {@code maxBytes}, told before the block is read when its entries alone pass
+   * {@code maxBytes} (from the state's record of where they lie). For serving blocks within a cap.
+   *
+   * @throws IndexOutOfBoundsException outside 0..height()
+   */
+  public Optional<byte[]> encodedCertifiedBlock(long height, int maxBytes) {
+    CertifiedBlock cached = cachedBlock(height);
+    if (cached != null) {
+      return 1L + cached.block().encodedSize() + cached.certificate().encodedSize() > maxBytes ? Optional.empty()
+          : Optional.of(cached.encode());
+    }
+    int[] bounds;
+    lock.readLock().lock();
+    try {
+      bounds = state.entryBounds(height);
+    } finally {
+      lock.readLock().unlock();
+    }
+    if (bounds != null && bounds.length > 0 && bounds[bounds.length - 1] > maxBytes) {
+      return Optional.empty();
+    }
+    byte[] stored = store.read(height);
+    return stored.length > maxBytes ? Optional.empty() : Optional.of(stored);
+  }
+
+  /**
    * The certificate of the block at {@code height}, taken from the stored bytes without decoding
    * the block's entries.
    *
@@ -1479,27 +1507,97 @@ public final class Ledger implements AutoCloseable {
       int n = ix == null ? 0 : ix.size();
       List<PatientHistoryProof.SubBlock> out = new ArrayList<>(n);
       for (int i = n - 1; i >= 0; i--) {
-        int at = i;
-        Digest stored = ix.hash(i);
-        SubBlockHeader[] header = new SubBlockHeader[1];
-        List<Entry> es = entriesAt(ix.height(i), ix.positions(i), ix.ranges(i), read -> {
-          List<Digest> leaves = new ArrayList<>(read.size());
-          for (EncodedEntry e : read) {
-            leaves.add(e.leafHash());
-          }
-          header[0] = ix.header(key, at, Rfc9162.rootOfLeafHashes(leaves));
-          return header[0].hash().equals(stored);
-        });
-        if (header[0] == null) {
-          // from the block cache (verified when appended)
-          header[0] = ix.header(key, i, Rfc9162.rootOfLeafHashes(es.stream().map(Entry::leafHash).toList()));
-        }
-        out.add(new PatientHistoryProof.SubBlock(header[0], es));
+        out.add(subBlock(key, ix, i));
       }
       return new PatientHistoryProof(key, state.height(), state.headsTree.prove(key), out);
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /**
+   * One page of the history of {@code patient} (or, with the zero id, of the entries about no
+   * patient), oldest sub-block first: those above height {@code page.after()} (-1 for the first
+   * page), at most {@code page.limit()} of them and about {@link #MAX_BYTES_PER_PAGE} bytes of
+   * entries, at least one. The page that reaches the tip carries the head proof at the tip and is
+   * the last. {@code page.withProofs()} is ignored: every page carries what links it.
+   *
+   * @throws IllegalArgumentException if {@code page.after()} is not the height of one of the
+   *     patient's sub-blocks (a cursor of this patient's pages)
+   * @throws io.medledger.storage.StoreCorruptedException if a stored block is damaged
+   */
+  public PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page) {
+    return patientHistory(patient, page, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #patientHistory(ParticipantId, PageRequest)}, with the page's encoding, less its head
+   * proof ({@link PatientHistoryPage#HEAD_BYTES} at most), held to {@code maxBytes}: a server
+   * answering within a cap passes what remains of it. The state's index tells each sub-block's
+   * size, so a refusal reads no block.
+   *
+   * @throws IllegalArgumentException also if the page's first sub-block alone exceeds
+   *     {@code maxBytes}
+   */
+  public PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page, long maxBytes) {
+    Digest key = patient.digest();
+    lock.readLock().lock();
+    try {
+      if (state.tip() == null) {
+        throw new IllegalStateException("the chain is empty");
+      }
+      int skip = page.after() < 0 ? 0 : 1; // the cursor's own sub-block, read for the link
+      SubBlockIndex ix = state.subBlocks(key, Math.max(0, page.after()), page.limit() + skip + 1);
+      if (skip == 1 && (ix == null || ix.height(0) != page.after())) {
+        throw new IllegalArgumentException("no sub-block of " + patient + " at height " + page.after());
+      }
+      int n = ix == null ? 0 : ix.size();
+      long soft = Math.min(maxBytes, MAX_BYTES_PER_PAGE);
+      long bytes = 0;
+      int end = skip;
+      while (end < n && end - skip < page.limit()) {
+        long b = PatientHistoryPage.encodedBytes(ix.ranges(end));
+        if (end == skip && b > maxBytes) {
+          throw new IllegalArgumentException("the sub-block of " + patient + " at height " + ix.height(end) + " takes "
+              + b + " bytes, more than the " + maxBytes + " a page may");
+        }
+        if (end > skip && bytes + b > soft) {
+          break;
+        }
+        bytes += b;
+        end++;
+      }
+      List<PatientHistoryProof.SubBlock> out = new ArrayList<>(end - skip);
+      for (int i = skip; i < end; i++) {
+        out.add(subBlock(key, ix, i));
+      }
+      Optional<PatientHeadProof> head = end == n ? Optional.of(state.headsTree.prove(key)) : Optional.empty();
+      return new PatientHistoryPage(key, state.height(), head, out);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Sub-block {@code i} of {@code ix}, which must hold its predecessor unless it is the key's first:
+   * its entries read by their byte ranges and checked against the hash the state records.
+   */
+  private PatientHistoryProof.SubBlock subBlock(Digest key, SubBlockIndex ix, int i) {
+    Digest stored = ix.hash(i);
+    SubBlockHeader[] header = new SubBlockHeader[1];
+    List<Entry> es = entriesAt(ix.height(i), ix.positions(i), ix.ranges(i), read -> {
+      List<Digest> leaves = new ArrayList<>(read.size());
+      for (EncodedEntry e : read) {
+        leaves.add(e.leafHash());
+      }
+      header[0] = ix.header(key, i, Rfc9162.rootOfLeafHashes(leaves));
+      return header[0].hash().equals(stored);
+    });
+    if (header[0] == null) {
+      // from the block cache (verified when appended)
+      header[0] = ix.header(key, i, Rfc9162.rootOfLeafHashes(es.stream().map(Entry::leafHash).toList()));
+    }
+    return new PatientHistoryProof.SubBlock(header[0], es);
   }
 
   // ------------------------------------------------------------------ unified query

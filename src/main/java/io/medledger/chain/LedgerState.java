@@ -564,8 +564,16 @@ final class LedgerState {
    * @throws IllegalStateException if a stored sub-block record does not have the layout's size
    */
   SubBlockIndex subBlocks(Digest key) {
+    return subBlocks(key, 0, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #subBlocks(Digest)}, but only the records of {@code key} at heights from
+   * {@code fromHeight} on, at most {@code max} of them: the scan reads no further.
+   */
+  SubBlockIndex subBlocks(Digest key, long fromHeight, int max) {
     SubBlockIndex ix = new SubBlockIndex();
-    store.scan(key(SUB_BLOCK, key, 0), key(SUB_BLOCK, key, Long.MAX_VALUE), (k, v) -> {
+    store.scan(key(SUB_BLOCK, key, fromHeight), key(SUB_BLOCK, key, Long.MAX_VALUE), (k, v) -> {
       int n = subBlockEntries(v.length);
       if (n < 0) {
         throw new IllegalStateException("the sub-block record of " + key + " has " + v.length + " bytes");
@@ -582,7 +590,7 @@ final class LedgerState {
         range[2 * i + 1] = b.getInt();
       }
       ix.add(ByteBuffer.wrap(k, 1 + Digest.LENGTH, 8).getLong(), total, hash, at, range);
-      return true;
+      return ix.size() < max;
     });
     return ix.size() == 0 ? null : ix;
   }

@@ -79,19 +79,9 @@ public record PatientHistoryProof(Digest key, long height, PatientHeadProof head
       if (expectedTotal >= 0 && s.totalEntries() != expectedTotal) {
         return ValidationResult.rejected("entry totals do not chain at height " + s.height());
       }
-      if (sb.entries().size() != s.entryCount()) {
-        return ValidationResult.rejected("sub-block at height " + s.height() + " shows " + sb.entries().size()
-            + " of " + s.entryCount() + " entries");
-      }
-      List<Digest> leaves = new ArrayList<>(sb.entries().size());
-      for (Entry e : sb.entries()) {
-        if (!e.subject().map(p -> p.digest()).orElse(SubBlockHeader.NO_PATIENT).equals(key)) {
-          return ValidationResult.rejected("an entry at height " + s.height() + " is about someone else");
-        }
-        leaves.add(e.leafHash());
-      }
-      if (!Rfc9162.rootOfLeafHashes(leaves).equals(s.entriesRoot())) {
-        return ValidationResult.rejected("entries at height " + s.height() + " do not match the sub-block root");
+      String bad = contentProblem(key, sb);
+      if (bad != null) {
+        return ValidationResult.rejected(bad);
       }
       List<Entry> chunk = new ArrayList<>(sb.entries());
       Collections.reverse(chunk);
@@ -105,6 +95,31 @@ public record PatientHistoryProof(Digest key, long height, PatientHeadProof head
     }
     Collections.reverse(history);
     return ValidationResult.accepted(List.copyOf(history));
+  }
+
+  /**
+   * What is wrong with {@code sb}'s entries as the sub-block of {@code key} its header describes
+   * (their number, their subject, their root), or null.
+   */
+  static String contentProblem(Digest key, SubBlock sb) {
+    SubBlockHeader s = sb.header();
+    if (!s.key().equals(key)) {
+      return "sub-block at height " + s.height() + " is of another key";
+    }
+    if (sb.entries().size() != s.entryCount()) {
+      return "sub-block at height " + s.height() + " shows " + sb.entries().size() + " of " + s.entryCount() + " entries";
+    }
+    List<Digest> leaves = new ArrayList<>(sb.entries().size());
+    for (Entry e : sb.entries()) {
+      if (!e.subject().map(p -> p.digest()).orElse(SubBlockHeader.NO_PATIENT).equals(key)) {
+        return "an entry at height " + s.height() + " is about someone else";
+      }
+      leaves.add(e.leafHash());
+    }
+    if (!Rfc9162.rootOfLeafHashes(leaves).equals(s.entriesRoot())) {
+      return "entries at height " + s.height() + " do not match the sub-block root";
+    }
+    return null;
   }
 
   /** The JSON view. */
@@ -121,18 +136,24 @@ public record PatientHistoryProof(Digest key, long height, PatientHeadProof head
     w.digest("key", key);
     w.i64("height", height);
     w.object("head", head::write);
-    w.objectList("subBlocks", subBlocks, (sb, sw) -> {
-      sw.object("header", sb.header()::write);
-      sw.objectList("entries", sb.entries(), EntryCodec::write);
-    });
+    w.objectList("subBlocks", subBlocks, PatientHistoryProof::writeSubBlock);
+  }
+
+  static void writeSubBlock(SubBlock sb, FieldWriter w) {
+    w.object("header", sb.header()::write);
+    w.objectList("entries", sb.entries(), EntryCodec::write);
+  }
+
+  static SubBlock readSubBlock(FieldReader r) {
+    return new SubBlock(r.object("header", SubBlockHeader::read), r.objectList("entries", Limits.MAX_BLOCK_ENTRIES,
+        EntryCodec::read));
   }
 
   static PatientHistoryProof read(FieldReader r) {
     Digest k = r.digest("key");
     long h = r.i64("height");
     PatientHeadProof hp = r.object("head", PatientHeadProof::read);
-    List<SubBlock> sbs = r.objectList("subBlocks", Integer.MAX_VALUE - 8, sr -> new SubBlock(
-        sr.object("header", SubBlockHeader::read), sr.objectList("entries", Limits.MAX_BLOCK_ENTRIES, EntryCodec::read)));
+    List<SubBlock> sbs = r.objectList("subBlocks", Integer.MAX_VALUE - 8, PatientHistoryProof::readSubBlock);
     return new PatientHistoryProof(k, h, hp, sbs);
   }
 }

@@ -13,6 +13,7 @@ import io.medledger.chain.EntryLocation;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryPage;
 import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.RecordQuery;
 import io.medledger.crypto.Digest;
@@ -107,8 +108,29 @@ public interface LedgerConnection {
   /** Access events on {@code patient}'s records, one page. */
   Page<AccessEvent> accessEventsByPatient(ParticipantId patient, PageRequest page);
 
-  /** The proof of {@code patient}'s complete history at the tip. */
-  PatientHistoryProof patientHistory(ParticipantId patient);
+  /**
+   * One page of {@code patient}'s history (or, with the zero id, of the entries about no patient),
+   * oldest sub-blocks first: the first page from cursor -1, each next one from the page before's
+   * {@link PatientHistoryPage#nextCursor}; the last page carries the head proof at the tip. Check
+   * each with {@link PatientHistoryPage#verifyAfter} as it comes, and the whole once the last has
+   * come, as a {@link PatientHistoryProof} against the header at its height.
+   */
+  PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page);
+
+  /**
+   * The proof of {@code patient}'s complete history at the tip (verify it against the header at its
+   * height). The default reads it page by page under the bounds of
+   * {@link io.medledger.internal.PageWalk} (100,000 sub-blocks, 256 MiB of entries, 65,536 pages,
+   * 10 minutes), checking that each page continues the one before as it
+   * comes, so a history of any length is read in answers of bounded size.
+   *
+   * @throws UnverifiableAnswerException if a page does not continue the one before (something left
+   *     out, or an entry that does not match its sub-block)
+   * @throws QueryLimitException past the walk's bounds (then read the pages one by one)
+   */
+  default PatientHistoryProof patientHistory(ParticipantId patient) {
+    return io.medledger.internal.PageWalk.history(patient, p -> patientHistory(patient, p));
+  }
 
   /** The complete anchor receipt of entry {@code entryId} at ledger index {@code ledgerIndex}, once anchored. */
   Optional<AnchorReceipt> receipt(Digest entryId, long ledgerIndex);

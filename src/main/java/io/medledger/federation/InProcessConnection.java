@@ -14,6 +14,7 @@ import io.medledger.chain.EntryLocation;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryPage;
 import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.RecordQuery;
 import io.medledger.client.AccessRefusedException;
@@ -151,6 +152,11 @@ final class InProcessConnection implements LedgerConnection {
   @Override
   public PatientHistoryProof patientHistory(ParticipantId patient) {
     return f.reader().ledger().patientHistory(patient);
+  }
+
+  @Override
+  public PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page) {
+    return f.reader().ledger().patientHistory(patient, page);
   }
 
   @Override

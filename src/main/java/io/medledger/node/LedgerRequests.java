@@ -8,6 +8,7 @@ import io.medledger.chain.EntryLocation;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryPage;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordQuery;
 import io.medledger.client.AccessRefusedException;
@@ -36,13 +37,16 @@ import java.util.function.Function;
  * configuration, which act as auditors), and the caller's key is checked against the ledger on
  * every request, not only at the handshake. A refusal names the missing {@link AccessRight}.
  * Pages hold at most {@link #MAX_PAGE} items and {@link #MAX_PAGE_BYTES} bytes; the cursor
- * continues where a page stopped. Thread-safe (stateless over the thread-safe ledger).
+ * continues where a page stopped. A patient's history is answered a page at a time
+ * ({@link Ledger#patientHistory(ParticipantId, PageRequest, long)}), each within the answer cap. Thread-safe (stateless over the thread-safe ledger).
  */
 final class LedgerRequests {
   /** Most items in one page. */
   static final int MAX_PAGE = 256;
   /** Most entry and proof bytes in one page (the rest goes to the next page). */
   static final int MAX_PAGE_BYTES = 4 << 20;
+  /** The bytes an answer adds around what it carries (status byte, length). */
+  private static final int ANSWER_FRAMING = 16;
 
   private static final Set<ParticipantKind> ANYONE = EnumSet.allOf(ParticipantKind.class);
   private static final Set<ParticipantKind> READERS =
@@ -161,7 +165,13 @@ final class LedgerRequests {
         if (h < 0 || h > ledger.height()) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "no block at height " + h);
         }
-        out.bytes(ledger.block(h).encode());
+        // the stored bytes, sized before they are read where the state records the block's layout
+        Optional<byte[]> stored = ledger.encodedCertifiedBlock(h, maxAnswerBytes - ANSWER_FRAMING);
+        if (stored.isEmpty()) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "block " + h
+              + " takes more bytes than an answer of this node carries (" + maxAnswerBytes + " bytes)");
+        }
+        out.bytes(stored.get());
       }
       case ClientWire.ENTRY -> {
         Digest id = in.digest();
@@ -222,14 +232,17 @@ final class LedgerRequests {
       }
       case ClientWire.PATIENT_HISTORY -> {
         ParticipantId id = in.id();
+        PageRequest pr = readPage(in);
         in.end();
-        long stored = ledger.patientHistoryBytes(id, maxAnswerBytes);
-        if (stored > maxAnswerBytes) {
-          // its answer (JSON, longer than the entries) would be dropped by the endpoint anyway
-          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the history of " + id
-              + " holds more entry bytes than an answer of this node carries (" + maxAnswerBytes + " bytes)");
+        PatientHistoryPage page;
+        try {
+          // sized from the state's index: a sub-block too large for an answer is refused unread
+          page = ledger.patientHistory(id, pr, maxAnswerBytes - ANSWER_FRAMING - PatientHistoryPage.HEAD_BYTES);
+        } catch (IllegalArgumentException e) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), e.getMessage()
+              + " (this node answers at most " + maxAnswerBytes + " bytes)");
         }
-        out.bytes(ledger.patientHistory(id).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.bytes(page.encode());
       }
       case ClientWire.TIP -> {
         in.end();

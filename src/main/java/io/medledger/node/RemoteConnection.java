@@ -18,6 +18,7 @@ import io.medledger.chain.Limits;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryPage;
 import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordErasure;
@@ -644,10 +645,14 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return new Page<>(hits, next, against);
   }
 
+  /**
+   * One page of the history, as one node answers it (request {@code PATIENT_HISTORY}); the default
+   * {@link #patientHistory(ParticipantId)} walks these and links each to the one before.
+   */
   @Override
-  public PatientHistoryProof patientHistory(ParticipantId patient) {
-    return ask(request(ClientWire.PATIENT_HISTORY).id(patient).toBytes(),
-        in -> PatientHistoryProof.fromJson(new String(in.bytes(Limits.MAX_BLOCK_BYTES), StandardCharsets.UTF_8)));
+  public PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page) {
+    return ask(page(request(ClientWire.PATIENT_HISTORY).id(patient), page).toBytes(),
+        in -> PatientHistoryPage.decode(in.bytes(PatientHistoryPage.MAX_BYTES)));
   }
 
   /**

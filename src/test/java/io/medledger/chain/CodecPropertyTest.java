@@ -70,7 +70,7 @@ class CodecPropertyTest {
     }
   }
 
-  private static void truncationsAndTrailing(byte[] enc, Function<byte[], ?> decode) {
+  static void truncationsAndTrailing(byte[] enc, Function<byte[], ?> decode) {
     for (int n = 0; n < enc.length; n++) {
       byte[] cut = Arrays.copyOf(enc, n);
       assertThrows(MalformedEncodingException.class, () -> decode.apply(cut), "prefix of " + n + " bytes");

@@ -74,15 +74,8 @@ class QueryScanBoundTest {
   @Test
   void sizingAHistoryAgainstALimitReadsTheIndexOnlyThatFar() {
     AtomicInteger visited = new AtomicInteger();
-    ChainFixture f = ChainFixture.builder().state(new DelegatingStateStore(new InMemoryStateStore()) {
-      @Override
-      public void scan(byte[] from, byte[] to, Visitor visitor) {
-        inner.scan(from, to, (k, v) -> {
-          visited.incrementAndGet();
-          return visitor.visit(k, v);
-        });
-      }
-    }).build();
+    ChainFixture f = ChainFixture.builder().state(DelegatingStateStore.countingScans(new InMemoryStateStore(), visited))
+        .build();
     ChainFixture.Actor alice = f.actor("alice");
     ChainFixture.Actor doc = f.actor("dr");
     f.commit(f.registerPatient(alice), f.registerClinician(doc, f.hospitalA));
@@ -114,11 +107,9 @@ class QueryScanBoundTest {
   @Test
   void aPageReadsAtMostItsByteBoundAndPagingOnFindsEveryItem() {
     StateStoreReopenTest.CountingStore blocks = new StateStoreReopenTest.CountingStore(new InMemoryBlockStore());
-    ChainFixture f = ChainFixture.builder().store(blocks).build();
+    ChainFixture f = aliceUnderTreatment(blocks);
     ChainFixture.Actor alice = f.actor("alice");
     ChainFixture.Actor doc = f.actor("dr");
-    f.commit(f.registerPatient(alice), f.registerClinician(doc, f.hospitalA));
-    f.commit(f.grant(alice, f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
     List<MedicalRecord> all = new ArrayList<>();
     for (int b = 0; b < 10; b++) {
       List<Entry> block = new ArrayList<>();
@@ -155,6 +146,38 @@ class QueryScanBoundTest {
       p = p.after(page.nextCursor().getAsLong());
     }
     assertEquals(all, got);
+  }
+
+  /**
+   * A block served to a client within a cap is the block store's bytes as they are, and one larger
+   * than the cap is refused, from the state's record of where its entries lie without reading it
+   * when its entries alone pass the cap.
+   */
+  @Test
+  void aBlockLargerThanTheCapIsRefusedWithoutReadingIt() {
+    StateStoreReopenTest.CountingStore blocks = new StateStoreReopenTest.CountingStore(new InMemoryBlockStore());
+    ChainFixture f = aliceUnderTreatment(blocks);
+    f.commit(java.util.stream.IntStream.range(0, 20).mapToObj(i -> (Entry) f.record(f.actor("dr"), f.actor("alice"),
+        f.hospitalA, "Observation", "record " + i)).toList());
+    long h = f.ledger.height();
+    for (int i = 0; i < 4; i++) {
+      f.commit(f.registerPatient(f.actor("later-" + i))); // the block leaves the block cache
+    }
+    byte[] stored = blocks.inner.read(h);
+    blocks.reads.set(0);
+    assertTrue(f.ledger.encodedCertifiedBlock(h, stored.length / 2).isEmpty());
+    assertEquals(0, blocks.reads.get(), "its entries alone pass the cap: refused unread");
+    assertTrue(f.ledger.encodedCertifiedBlock(h, stored.length - 1).isEmpty(), "the certificate passes it: refused");
+    assertTrue(java.util.Arrays.equals(stored, f.ledger.encodedCertifiedBlock(h, stored.length).orElseThrow()));
+    assertEquals(f.ledger.block(h), CertifiedBlock.decode(stored));
+  }
+
+  /** A chain over {@code blocks} where patient "alice" granted hospital A treatment, whose clinician "dr" is registered. */
+  private static ChainFixture aliceUnderTreatment(StateStoreReopenTest.CountingStore blocks) {
+    ChainFixture f = ChainFixture.builder().store(blocks).build();
+    f.commit(f.registerPatient(f.actor("alice")), f.registerClinician(f.actor("dr"), f.hospitalA));
+    f.commit(f.grant(f.actor("alice"), f.hospitalA, Purpose.TREATMENT, AccessScope.all()));
+    return f;
   }
 
   private static List<MedicalRecord> readAll(ChainFixture f, RecordQuery q, int bound) {

@@ -1,10 +1,15 @@
 package io.medledger.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantKind;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryPage;
+import io.medledger.chain.PatientHistoryProof;
 import io.medledger.client.ClinicianClient;
 import io.medledger.client.Identity;
 import io.medledger.client.KeyCard;
@@ -12,16 +17,19 @@ import io.medledger.client.PatientClient;
 import io.medledger.client.SmallFederation;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.federation.Federation;
+import io.medledger.internal.PageWalk;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.LedgerWire;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The remote ledger requests' rules beyond the request types' rights, over the in-process
- * federation's ledger without a network: who may publish which key cards.
+ * federation's ledger without a network: who may publish which key cards, how histories and
+ * blocks are answered within the answer cap.
  */
 class LedgerRequestsTest {
   @TempDir
@@ -56,29 +64,74 @@ class LedgerRequestsTest {
   }
 
   /**
-   * A patient's history is answered whole, as JSON longer than the entries' encodings: one whose
-   * stored entries alone would not fit the answer the endpoint sends is refused from the
-   * state's index, before any block is read or any proof built (a patient writing its own records
-   * and reads grows its history without bound, and every request for it made the node build it all
-   * in memory, only for the endpoint to drop the answer).
+   * A patient's history longer than one answer (a patient's own records and reads grow it without
+   * bound) was refused whole, so it could never be read remotely: it is now answered a page at a
+   * time, each page within the endpoint's answer cap, and the pages make the proof of the whole
+   * history. A sub-block larger than an answer alone is refused from the state's index.
    */
   @Test
-  void aPatientHistoryTooLargeToAnswerIsRefusedBeforeItIsBuilt() {
-    for (int i = 0; i < 4; i++) {
+  void aHistoryLongerThanAnAnswerIsServedInPagesWithinTheCapThatMakeItsProof() {
+    for (int i = 0; i < 30; i++) {
       anna.upload(SmallFederation.observation(Integer.toString(i)));
     }
-    io.medledger.chain.Ledger ledger = f.federationNodes().get(0).ledger();
-    int fits = ledger.patientHistory(anna.id()).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 64;
-    byte[] request = new LedgerWire.Writer(ClientWire.PATIENT_HISTORY).id(anna.id()).toBytes();
+    Ledger ledger = f.federationNodes().get(0).ledger();
+    PatientHistoryProof whole = ledger.patientHistory(anna.id());
+    long largest = whole.subBlocks().stream().mapToLong(s -> s.entries().stream().mapToLong(e -> e.encode().length + 4L)
+        .sum() + 256).max().orElseThrow();
+    int cap = (int) (PatientHistoryPage.HEAD_BYTES + 16 + 2 * largest);
+    long entries = whole.subBlocks().stream().flatMap(s -> s.entries().stream()).mapToLong(e -> e.encode().length).sum();
+    assertTrue(entries > cap, "the history's entries alone take more than one answer: " + entries);
+    Ed25519PublicKey leeKey = lee.identity().publicKey();
+    LedgerRequests tight = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals,
+        KeyCardStore.open(dir), null, cap);
+    AtomicInteger pages = new AtomicInteger();
+    PatientHistoryProof walked = PageWalk.history(anna.id(), p -> {
+      byte[] r = tight.handle(leeKey, historyRequest(anna.id(), p));
+      assertEquals(ClientWire.OK, r[0]);
+      assertTrue(r.length <= cap, r.length + " bytes, over the cap of " + cap);
+      pages.incrementAndGet();
+      return PatientHistoryPage.decode(new LedgerWire.Reader(r, 1).bytes(PatientHistoryPage.MAX_BYTES));
+    });
+    assertEquals(whole, walked);
+    assertTrue(walked.verify(ledger.header(walked.height())).isAccepted());
+    assertTrue(pages.get() >= whole.subBlocks().size() / 2, pages.get() + " pages");
+    LedgerRequests tiny = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals,
+        KeyCardStore.open(dir), null, PatientHistoryPage.HEAD_BYTES + 64);
+    byte[] refused = tiny.handle(leeKey, historyRequest(anna.id(), PageRequest.first(10)));
+    assertEquals(ClientWire.REFUSED, refused[0]);
+    // a cursor that is no sub-block of the patient's is refused too
+    assertEquals(ClientWire.REFUSED, tight.handle(leeKey, historyRequest(anna.id(),
+        PageRequest.first(10).after(ledger.height() + 100)))[0]);
+  }
+
+  /**
+   * A block is served as the block store holds it, not decoded and encoded again, and one larger
+   * than an answer of the endpoint is refused before it is read where the state records its
+   * layout: the node used to decode it, encode it again, and only then have the endpoint drop it.
+   */
+  @Test
+  void aBlockIsServedAsStoredAndOneLargerThanAnAnswerIsRefused() {
+    anna.upload(SmallFederation.observation("x"));
+    Ledger ledger = f.federationNodes().get(0).ledger();
+    long h = ledger.height();
+    byte[] encoded = ledger.block(h).encode();
+    byte[] request = new LedgerWire.Writer(ClientWire.BLOCK).i64(h).toBytes();
     Ed25519PublicKey leeKey = lee.identity().publicKey();
     LedgerRequests roomy = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals,
-        KeyCardStore.open(dir), null, fits);
-    assertEquals(ClientWire.OK, roomy.handle(leeKey, request)[0]);
+        KeyCardStore.open(dir), null, encoded.length + 64);
+    byte[] ok = roomy.handle(leeKey, request);
+    assertEquals(ClientWire.OK, ok[0]);
+    assertArrayEquals(encoded, new LedgerWire.Reader(ok, 1).bytes(encoded.length));
     LedgerRequests tight = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals,
-        KeyCardStore.open(dir), null, 1024);
+        KeyCardStore.open(dir), null, encoded.length - 1);
     byte[] refused = tight.handle(leeKey, request);
     assertEquals(ClientWire.REFUSED, refused[0]);
     assertTrue(refused.length < 1024);
+  }
+
+  private static byte[] historyRequest(io.medledger.access.ParticipantId patient, PageRequest p) {
+    return new LedgerWire.Writer(ClientWire.PATIENT_HISTORY).id(patient).i64(p.after()).u16(p.limit()).bool(false)
+        .toBytes();
   }
 
   private static byte publish(LedgerRequests requests, Ed25519PublicKey client, KeyCard card) {

@@ -12,6 +12,19 @@ public class DelegatingStateStore implements StateStore {
     this.inner = inner;
   }
 
+  /** A store over {@code inner} that counts in {@code visited} every entry its scans visit. */
+  public static StateStore countingScans(StateStore inner, java.util.concurrent.atomic.AtomicInteger visited) {
+    return new DelegatingStateStore(inner) {
+      @Override
+      public void scan(byte[] from, byte[] to, Visitor visitor) {
+        inner.scan(from, to, (k, v) -> {
+          visited.incrementAndGet();
+          return visitor.visit(k, v);
+        });
+      }
+    };
+  }
+
   @Override
   public long height() {
     return inner.height();

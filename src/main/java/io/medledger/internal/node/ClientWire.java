@@ -54,7 +54,10 @@ public final class ClientWire {
   public static final byte GRANTS_BY_GRANTEE = 26;
   /** A page of access events on a patient's records. */
   public static final byte EVENTS_BY_PATIENT = 27;
-  /** The proof of a patient's complete history. */
+  /**
+   * One page of a patient's history: the patient's id and a page request (cursor, limit, proofs
+   * flag, ignored); the answer is the page's encoding ({@code chain.PatientHistoryPage}).
+   */
   public static final byte PATIENT_HISTORY = 28;
   /** The node's tip hash. */
   public static final byte TIP = 29;
