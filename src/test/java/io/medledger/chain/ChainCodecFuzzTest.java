@@ -11,7 +11,7 @@ import java.util.function.Function;
 
 /**
  * Fuzzes the binary ledger codecs (entries of every kind, blocks, headers, certificates, certified
- * blocks, sub-block headers, patient-head proofs) and, with the selector's high half, their JSON
+ * blocks, sub-block headers, patient-head proofs, patient history pages) and, with the selector's high half, their JSON
  * forms. See {@link DecoderFuzzing}.
  */
 class ChainCodecFuzzTest extends DecoderFuzzing {
@@ -43,7 +43,9 @@ class ChainCodecFuzzTest extends DecoderFuzzing {
         json("certificate", Certificate::fromJson, Certificate::toJson),
         json("certified-block", CertifiedBlock::fromJson, CertifiedBlock::toJson),
         json("sub-block-header", SubBlockHeader::fromJson, SubBlockHeader::toJson),
-        json("patient-head-proof", PatientHeadProof::fromJson, PatientHeadProof::toJson));
+        json("patient-head-proof", PatientHeadProof::fromJson, PatientHeadProof::toJson),
+        // appended, so that the committed seeds' selectors keep their specs
+        DecoderSpec.canonical("patient-history-page", PatientHistoryPage::decode, PatientHistoryPage::encode));
   }
 
   @Override
@@ -66,6 +68,11 @@ class ChainCodecFuzzTest extends DecoderFuzzing {
       out.add(new Seed(1 + i, "a", values[i]));
       out.add(new Seed(8 + i, "a", values[i]));
     }
+    Entry one = g.entry(EntryKind.values()[0]);
+    SubBlockHeader oneEntry = new SubBlockHeader(g.digest(), 5, g.digest(), 1, 3, 9, g.digest());
+    out.add(new Seed(14, "last", new PatientHistoryPage(g.digest(), 9, java.util.Optional.of(p), List.of())));
+    out.add(new Seed(14, "middle", new PatientHistoryPage(g.digest(), 9, java.util.Optional.empty(),
+        List.of(new PatientHistoryProof.SubBlock(oneEntry, List.of(one))))));
     return out;
   }
 }
