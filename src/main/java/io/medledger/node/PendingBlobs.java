@@ -251,20 +251,27 @@ final class PendingBlobs implements AutoCloseable {
   /**
    * Records that {@code uploader} is about to commit blob {@code id} of {@code size} bytes, before
    * it is committed (journaled first, so a crash leaves no untracked blob): it becomes pending
-   * unless a committed record references it or it is pending already. Returns whether it became
-   * pending; if the commit then fails, call {@link #forget}.
+   * unless a committed record references it. A blob pending already is uploaded again: its grace
+   * period starts again from now, and it is charged to {@code uploader} instead, so an upload
+   * acknowledged just before the earlier one's grace ended is not deleted before its record can
+   * commit. Returns whether it became pending (not whether it was pending before); if the commit
+   * then fails, call {@link #forget}.
    *
    * @throws io.medledger.storage.BlobUnavailableException if the journal cannot be written
    */
   synchronized boolean uploading(Ed25519PublicKey uploader, Digest id, long size) {
-    if (pending.containsKey(id) || referenced(id)) {
+    if (referenced(id)) {
       return false;
     }
+    Pending earlier = pending.get(id);
     Pending p = new Pending(uploader, size, clock.millis());
     append(id, p);
+    if (earlier != null) {
+      charged.remove(earlier.uploader(), charge(earlier.size()));
+    }
     pending.put(id, p);
     charged.add(uploader, charge(size));
-    return true;
+    return earlier == null;
   }
 
   /** Undoes {@link #uploading} that returned true for a blob whose commit failed. */

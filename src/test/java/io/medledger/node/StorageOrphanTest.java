@@ -217,10 +217,10 @@ class StorageOrphanTest {
       assertEquals(ClientWire.OK, upload(s, alice, bytes(5 << 10))[0]);
       // an upload of undeclared length reserves the largest blob while it is open
       assertEquals(ClientWire.REFUSED, call(s, alice, StorageWire.longs(StorageWire.PUT_OPEN, -1))[0]);
-      // a blob already pending, uploaded again by another, is counted once, against its first uploader
+      // a blob already pending, uploaded again by another, is counted once, against its last uploader
       assertEquals(ClientWire.OK, upload(s, bob, second)[0]);
-      assertEquals(5 << 10, s.pending().charged(bob));
-      assertEquals(35 << 10, s.pending().charged(alice));
+      assertEquals((5 << 10) + (30 << 10), s.pending().charged(bob));
+      assertEquals(5 << 10, s.pending().charged(alice));
       clock.advance(GRACE);
       assertEquals(3, s.sweepOrphans());
       assertEquals(0, s.pending().charged(alice), "deleted orphans stop counting");
@@ -292,6 +292,36 @@ class StorageOrphanTest {
       assertEquals(1, s.sweepOrphans());
       assertEquals(BlobState.MISSING, s.store().check(a));
       assertEquals(BlobState.PRESENT, s.store().check(b));
+    }
+  }
+
+  /**
+   * A client whose upload was acknowledged just before the grace period of an earlier upload of
+   * the same bytes ended (its own retry, or another client's record about to be written) has a
+   * whole grace period for its record to commit, before and after a restart.
+   */
+  @Test
+  void aPendingBlobUploadedAgainIsKeptAWholeGracePeriodFromItsLastUpload() throws Exception {
+    byte[] data = bytes(1000);
+    Digest id;
+    try (StorageService s = service()) {
+      id = stored(s, alice, data);
+      clock.advance(GRACE.minusSeconds(1));
+      assertEquals(id, stored(s, alice, data)); // a retry, acknowledged
+      clock.advance(Duration.ofSeconds(2));
+      assertEquals(0, s.sweepOrphans(), "deleted one second after its acknowledged upload");
+      assertEquals(BlobState.PRESENT, s.store().check(id));
+      clock.advance(GRACE.minusSeconds(10));
+      assertEquals(id, stored(s, bob, data)); // bob's record names the same bytes
+      assertEquals(0, s.pending().charged(alice), "charged once, to its last uploader");
+      assertEquals(PendingBlobs.charge(1000), s.pending().charged(bob));
+    }
+    clock.advance(GRACE.minusSeconds(1));
+    try (StorageService s = service()) {
+      assertEquals(0, s.sweepOrphans(), "the restart took an earlier upload's time");
+      assertEquals(PendingBlobs.charge(1000), s.pending().charged(bob));
+      clock.advance(Duration.ofSeconds(1));
+      assertEquals(1, s.sweepOrphans(), "its last grace period still ends");
     }
   }
 
