@@ -135,13 +135,23 @@ class CheckpointedHeaderSourceTest {
     }
   }
 
+  /** A network with a checkpoint at height 0 harder than its limit. */
+  private record Synthetic(BitcoinBlockHeader checkpoint, BitcoinChainParams params, HeaderCheckpoints checkpoints) {
+    static Synthetic make() {
+      BitcoinChainParams probe = new BitcoinChainParams("synthetic", Digest.of(new byte[32]), EASY_LIMIT, 10, 6000,
+          false, 0, 0, 0);
+      BitcoinBlockHeader cp = mine(Digest.of(new byte[32]), 0, 1_600_000_000L, HARDER_BITS, probe);
+      BitcoinChainParams p = new BitcoinChainParams("synthetic", cp.hash(), EASY_LIMIT, 10, 6000, false, 0, 0, 0);
+      return new Synthetic(cp, p, HeaderCheckpoints.of(p, List.of(HeaderCheckpoints.checkpoint(0, cp, cp.work()))));
+    }
+  }
+
   @Test
   void aMinimumDifficultyHeaderAfterAHarderCheckpointIsRefused() {
-    BitcoinChainParams probe = new BitcoinChainParams("synthetic", Digest.of(new byte[32]), EASY_LIMIT, 10, 6000,
-        false, 0, 0, 0);
-    BitcoinBlockHeader cpHeader = mine(Digest.of(new byte[32]), 0, 1_600_000_000L, HARDER_BITS, probe);
-    BitcoinChainParams p = new BitcoinChainParams("synthetic", cpHeader.hash(), EASY_LIMIT, 10, 6000, false, 0, 0, 0);
-    HeaderCheckpoints cps = HeaderCheckpoints.of(p, List.of(HeaderCheckpoints.checkpoint(0, cpHeader, cpHeader.work())));
+    Synthetic syn = Synthetic.make();
+    BitcoinBlockHeader cpHeader = syn.checkpoint();
+    BitcoinChainParams p = syn.params();
+    HeaderCheckpoints cps = syn.checkpoints();
     Clock clock = Clock.fixed(Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC);
     // The forger's block meets its own target, the network's limit, but not the difficulty in force.
     BitcoinBlockHeader forged = mine(cpHeader.hash(), 1, cpHeader.time() + 600, LIMIT_BITS, p);
@@ -163,11 +173,10 @@ class CheckpointedHeaderSourceTest {
    */
   @Test
   void eachHeaderIsReadAndValidatedOnceAcrossManyHeights() {
-    BitcoinChainParams probe = new BitcoinChainParams("synthetic", Digest.of(new byte[32]), EASY_LIMIT, 10, 6000,
-        false, 0, 0, 0);
-    BitcoinBlockHeader cpHeader = mine(Digest.of(new byte[32]), 0, 1_600_000_000L, HARDER_BITS, probe);
-    BitcoinChainParams p = new BitcoinChainParams("synthetic", cpHeader.hash(), EASY_LIMIT, 10, 6000, false, 0, 0, 0);
-    HeaderCheckpoints cps = HeaderCheckpoints.of(p, List.of(HeaderCheckpoints.checkpoint(0, cpHeader, cpHeader.work())));
+    Synthetic syn = Synthetic.make();
+    BitcoinBlockHeader cpHeader = syn.checkpoint();
+    BitcoinChainParams p = syn.params();
+    HeaderCheckpoints cps = syn.checkpoints();
     TreeMap<Long, BitcoinBlockHeader> m = new TreeMap<>(Map.of(0L, cpHeader));
     for (int i = 1; i <= 6; i++) {
       m.put((long) i, mine(m.get(i - 1L).hash(), i, cpHeader.time() + 600L * i, i == 6 ? LIMIT_BITS : HARDER_BITS, p));
