@@ -3,6 +3,7 @@ package io.medledger.anchor;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.common.primitives.Bytes;
 import io.medledger.anchor.bitcoin.BitcoinChainParams;
+import io.medledger.anchor.bitcoin.CheckpointedHeaderSource;
 import io.medledger.anchor.bitcoin.HeaderSource;
 import io.medledger.anchor.bitcoin.MerkleBranch;
 import io.medledger.anchor.bitcoin.OpReturnAnchor;
@@ -306,20 +307,37 @@ public final class AnchorReceipt {
 
   /**
    * Checks every step as {@link #verify(HeaderSource)} does, for an anchor on {@code network}
-   * ({@code main} or {@code regtest}): a complete receipt attested on another network is invalid,
-   * so that a receipt cannot choose the proof-of-work rule its headers are checked under (regtest's
-   * is met by almost any header).
+   * ({@code main} or {@code regtest}), against headers that are not trusted: as
+   * {@link #verify(HeaderSource, String, int)} with
+   * {@link CheckpointedHeaderSource#DEFAULT_CONFIRMATIONS} confirmations.
    *
    * @throws IllegalArgumentException if {@code network} is neither {@code main} nor {@code regtest}
    */
   public ReceiptVerdict verify(HeaderSource headers, String network) {
+    return verify(headers, network, CheckpointedHeaderSource.DEFAULT_CONFIRMATIONS);
+  }
+
+  /**
+   * Checks every step as {@link #verify(HeaderSource)} does, for an anchor on {@code network}
+   * ({@code main} or {@code regtest}), against headers that are not trusted. A complete receipt
+   * attested on another network is invalid, so that a receipt cannot choose the proof-of-work rule
+   * its headers are checked under (regtest's is met by almost any header). On {@code main} the
+   * block's header counts only as part of a chain validated from the library's embedded
+   * checkpoints with at least {@code confirmations} blocks (see {@link CheckpointedHeaderSource});
+   * on {@code regtest}, a local chain that proves nothing, {@code headers} is taken as it is.
+   *
+   * @throws IllegalArgumentException if {@code network} is neither {@code main} nor {@code regtest},
+   *     or {@code confirmations} is outside 1..{@link CheckpointedHeaderSource#MAX_CONFIRMATIONS}
+   */
+  public ReceiptVerdict verify(HeaderSource headers, String network, int confirmations) {
     if (!"main".equals(network) && !"regtest".equals(network)) {
       throw new IllegalArgumentException("network must be main or regtest");
     }
+    HeaderSource source = "main".equals(network) ? new CheckpointedHeaderSource(headers, confirmations) : headers;
     if (bitcoin != null && !bitcoin.network.equals(network)) {
       return new ReceiptVerdict.Invalid("the anchor is attested on " + bitcoin.network + ", not " + network);
     }
-    return verify(headers);
+    return verify(source);
   }
 
   /**
@@ -327,7 +345,8 @@ public final class AnchorReceipt {
    * holds; a complete one yields {@link ReceiptVerdict.Anchored} only if the transaction carries
    * the commitment and is in the block that {@code headers} has at the height, with valid proof
    * of work under the network the receipt names. Use it with headers from a Bitcoin node the caller
-   * trusts; against headers from elsewhere, {@link #verify(HeaderSource, String)} fixes the network.
+   * trusts; against headers from elsewhere, {@link #verify(HeaderSource, String)} fixes the network
+   * and validates mainnet headers from a checkpoint.
    */
   public ReceiptVerdict verify(HeaderSource headers) {
     if (!logProof.verify(leafHash(), commitment.logRoot())) {

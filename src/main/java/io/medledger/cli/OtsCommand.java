@@ -1,6 +1,7 @@
 package io.medledger.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.medledger.anchor.bitcoin.CheckpointedHeaderSource;
 import io.medledger.anchor.bitcoin.FileHeaderSource;
 import io.medledger.anchor.ots.OtsAttestation;
 import io.medledger.anchor.ots.OtsCommitment;
@@ -18,11 +19,12 @@ import java.time.Instant;
 
 /**
  * {@code medledger ots info|verify}: inspect an OpenTimestamps proof, or verify its Bitcoin
- * attestations against a file of block headers.
+ * attestations against a file of block headers (on mainnet, validated from a checkpoint embedded
+ * in the library through N confirmations, 6 by default).
  */
 final class OtsCommand implements Command {
   private static final String USAGE = "usage: medledger ots info --ots PATH.ots [--file PATH]"
-      + " | ots verify --file PATH --ots PATH.ots --headers HEADERS.json";
+      + " | ots verify --file PATH --ots PATH.ots --headers HEADERS.json [--network main|regtest] [--confirmations N]";
 
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws IOException {
@@ -113,6 +115,7 @@ final class OtsCommand implements Command {
     String otsPath = a.required("ots");
     String headersPath = a.required("headers");
     String network = a.optional("network");
+    String confirmationsArg = a.optional("confirmations");
     a.rejectUnknown();
     io.medledger.anchor.bitcoin.BitcoinChainParams params;
     if (network == null || network.equals("main")) {
@@ -130,7 +133,9 @@ final class OtsCommand implements Command {
     } catch (MalformedEncodingException e) {
       throw new CliException("malformed headers file " + headersPath + ": " + e.getMessage(), e);
     }
-    OtsVerification v = t.verifyBitcoin(headers, params);
+    boolean main = params == io.medledger.anchor.bitcoin.BitcoinChainParams.MAINNET;
+    int confirmations = ReceiptCommand.confirmations(confirmationsArg, main);
+    OtsVerification v = t.verifyBitcoin(main ? new CheckpointedHeaderSource(headers, confirmations) : headers, params);
     boolean ok = matches && v.holds();
     String reason = !matches ? "the file does not match the proof's " + t.fileHashOp().name() + " digest" : v.reason();
     out.println(Json.write(true, g -> {

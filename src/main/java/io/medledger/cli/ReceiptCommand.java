@@ -2,6 +2,7 @@ package io.medledger.cli;
 
 import io.medledger.anchor.AnchorReceipt;
 import io.medledger.anchor.ReceiptVerdict;
+import io.medledger.anchor.bitcoin.CheckpointedHeaderSource;
 import io.medledger.anchor.bitcoin.FileHeaderSource;
 import io.medledger.internal.Json;
 import io.medledger.tlog.Checkpoint;
@@ -15,9 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code medledger receipt verify --receipt PATH [--headers HEADERS.json [--network main|regtest]]
- * [--log-keys VKEYS [--signatures N] [--cosignatures K]]}: checks an anchor receipt offline, against
- * Bitcoin headers of the given network (main by default, whose proof of work they must meet),
+ * {@code medledger receipt verify --receipt PATH [--headers HEADERS.json [--network main|regtest]
+ * [--confirmations N]] [--log-keys VKEYS [--signatures N] [--cosignatures K]]}: checks an anchor receipt offline, against
+ * Bitcoin headers of the given network (main by default: they must form a valid chain from a
+ * checkpoint embedded in the library through N confirmations, 6 by default),
  * against the log's note keys and witnesses (a {@code checkpoint.vkeys} file), or both. Exit 0 when
  * it is anchored in Bitcoin, or (Bitcoin not asked or not there yet) its checkpoint holds with N
  * log signatures and K witness cosignatures; exit 1 when it does not hold or is still pending;
@@ -25,7 +27,7 @@ import java.util.List;
  */
 final class ReceiptCommand implements Command {
   private static final String USAGE = "usage: medledger receipt verify --receipt PATH"
-      + " [--headers HEADERS.json [--network main|regtest]] [--log-keys VKEYS [--signatures N] [--cosignatures K]] | receipt export-ots --receipt PATH --out PROOF.ots [--force]";
+      + " [--headers HEADERS.json [--network main|regtest] [--confirmations N]] [--log-keys VKEYS [--signatures N] [--cosignatures K]] | receipt export-ots --receipt PATH --out PROOF.ots [--force]";
 
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
@@ -42,6 +44,7 @@ final class ReceiptCommand implements Command {
     String keysArg = a.optional("log-keys");
     long signatures = a.optionalLong("signatures", 0);
     long cosignatures = a.optionalLong("cosignatures", 0);
+    String confirmationsArg = a.optional("confirmations");
     a.rejectUnknown();
     if (headersArg == null && keysArg == null) {
       throw new CliException("give --headers (Bitcoin), --log-keys (checkpoint) or both; " + USAGE);
@@ -54,11 +57,12 @@ final class ReceiptCommand implements Command {
     } else if (!network.equals("main") && !network.equals("regtest")) {
       throw new CliException("--network must be main or regtest");
     }
+    int confirmations = confirmations(confirmationsArg, headersArg != null && network.equals("main"));
     if (keysArg == null && (signatures != 0 || cosignatures != 0)) {
       throw new CliException("--signatures and --cosignatures need --log-keys");
     }
     AnchorReceipt receipt = AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath));
-    ReceiptVerdict v = headersArg == null ? null : receipt.verify(headers(Path.of(headersArg)), network);
+    ReceiptVerdict v = headersArg == null ? null : receipt.verify(headers(Path.of(headersArg)), network, confirmations);
     ReceiptVerdict cp = keysArg == null ? null
         : receipt.verifyCheckpoint(policy(receipt, Path.of(keysArg), signatures, cosignatures),
             System.currentTimeMillis() / 1000);
@@ -158,6 +162,24 @@ final class ReceiptCommand implements Command {
       g.writeEndObject();
     }));
     return 0;
+  }
+
+  /**
+   * The {@code --confirmations} value (default {@link CheckpointedHeaderSource#DEFAULT_CONFIRMATIONS}),
+   * allowed only where mainnet headers are checked ({@code mainHeaders}).
+   */
+  static int confirmations(String arg, boolean mainHeaders) {
+    if (arg == null) {
+      return CheckpointedHeaderSource.DEFAULT_CONFIRMATIONS;
+    }
+    if (!mainHeaders) {
+      throw new CliException("--confirmations needs --headers of --network main");
+    }
+    if (!arg.matches("[0-9]{1,5}") || Integer.parseInt(arg) < 1
+        || Integer.parseInt(arg) > CheckpointedHeaderSource.MAX_CONFIRMATIONS) {
+      throw new CliException("--confirmations must be 1.." + CheckpointedHeaderSource.MAX_CONFIRMATIONS);
+    }
+    return Integer.parseInt(arg);
   }
 
   /** Reads a {@code --headers} file: a JSON object of heights to header hex, bounded and UTF-8. */

@@ -120,11 +120,48 @@ class OtsCommandTest {
     assertFalse(r.json().get("file_matches").asBoolean());
   }
 
+  /**
+   * On mainnet a header counts only on a chain validated from an embedded checkpoint: block
+   * 358391's real header on its own (what a forger could equally make at minimum difficulty for a
+   * made-up Merkle root) proves nothing, and the reason says which headers are needed.
+   */
   @Test
-  void verifyConfirmsTheHelloWorldProof() throws Exception {
+  void verifyRefusesALoneMainnetHeaderThatNoCheckpointedChainCarries() throws Exception {
     Path headers = headersFile();
     Result r = run("ots", "verify", "--file", shared("hello-world.txt"), "--ots", shared("hello-world.txt.ots"),
         "--headers", headers.toString());
+    assertEquals(1, r.code(), r.out() + r.err());
+    JsonNode j = r.json();
+    assertFalse(j.get("verified").asBoolean());
+    JsonNode a = j.get("attestations").get(0);
+    assertEquals("no_header", a.get("status").asText());
+    String needed = "they need every header from the trusted checkpoint at height 356832 to height 358848"
+        + " (the next checkpoint), and height 356833 is missing";
+    assertTrue(a.get("detail").asText().contains(needed), a.get("detail").asText());
+    assertTrue(j.get("reason").asText().contains(needed), j.get("reason").asText());
+    Result more = run("ots", "verify", "--file", shared("hello-world.txt"), "--ots", shared("hello-world.txt.ots"),
+        "--headers", headers.toString(), "--confirmations", "10000");
+    assertEquals(1, more.code(), more.out() + more.err());
+    for (String bad : new String[] {"0", "10001", "-1", "six"}) {
+      Result r2 = run("ots", "verify", "--file", shared("hello-world.txt"), "--ots", shared("hello-world.txt.ots"),
+          "--headers", headers.toString(), "--confirmations", bad);
+      assertEquals(2, r2.code(), bad);
+      assertTrue(r2.err().contains("--confirmations must be 1..10000"), r2.err());
+    }
+    Result regtestConf = run("ots", "verify", "--file", shared("hello-world.txt"), "--ots", shared("hello-world.txt.ots"),
+        "--headers", headers.toString(), "--network", "regtest", "--confirmations", "6");
+    assertEquals(2, regtestConf.code());
+  }
+
+  /**
+   * The rest of the check, with the headers file taken as it is ({@code --network regtest}, a local
+   * chain, which a real mainnet header also satisfies).
+   */
+  @Test
+  void verifyConfirmsTheHelloWorldProofAgainstHeadersTakenAsTheyAre() throws Exception {
+    Path headers = headersFile();
+    Result r = run("ots", "verify", "--file", shared("hello-world.txt"), "--ots", shared("hello-world.txt.ots"),
+        "--headers", headers.toString(), "--network", "regtest");
     assertEquals(0, r.code(), r.out() + r.err());
     JsonNode j = r.json();
     assertTrue(j.get("verified").asBoolean());
@@ -142,7 +179,7 @@ class OtsCommandTest {
     Path headers = headersFile();
     // The deliberately bad stamp: its commitment is not block 358391's Merkle root.
     Result bad = run("ots", "verify", "--file", shared("bad-stamp.txt"), "--ots", shared("bad-stamp.txt.ots"),
-        "--headers", headers.toString());
+        "--headers", headers.toString(), "--network", "regtest");
     assertEquals(1, bad.code());
     assertFalse(bad.json().get("verified").asBoolean());
     assertEquals("merkle_root_mismatch", bad.json().get("attestations").get(0).get("status").asText());
@@ -162,14 +199,14 @@ class OtsCommandTest {
         "--headers", headers.toString());
     assertEquals(1, missing.code());
     assertEquals("no_header", missing.json().get("attestations").get(0).get("status").asText());
-    // A header whose bytes were altered fails proof of work.
+    // A header whose bytes were altered is not on a chain from the checkpoint.
     String hdr = Files.readString(headers);
     Path forged = tmp.resolve("forged.json");
     Files.writeString(forged, hdr.replace("6272def6", "6272def7"));
     Result pow = run("ots", "verify", "--file", shared("hello-world.txt"), "--ots", shared("hello-world.txt.ots"),
         "--headers", forged.toString());
     assertEquals(1, pow.code());
-    assertEquals("bad_proof_of_work", pow.json().get("attestations").get(0).get("status").asText());
+    assertEquals("no_header", pow.json().get("attestations").get(0).get("status").asText());
   }
 
   @Test

@@ -94,6 +94,33 @@ class ReceiptCommandTest {
         "a network without headers");
   }
 
+  /**
+   * Under {@code --network main} the attested block's header counts only on a chain validated
+   * from an embedded checkpoint through the confirmations asked for: a headers file holding just
+   * that header is refused (exit 1, {@code invalid}, the reason naming the checkpoint).
+   */
+  @Test
+  void mainnetHeadersMustChainFromATrustedCheckpoint() throws Exception {
+    AnchorReceiptTest.Fixture f = new AnchorReceiptTest.Fixture();
+    String json = f.receipt(7).toJson();
+    String mainJson = json.replaceFirst("\"network\"\\s*:\\s*\"regtest\"", "\"network\":\"main\"");
+    assertTrue(!mainJson.equals(json), json);
+    Path receipt = Files.writeString(dir.resolve("main.json"), mainJson);
+    Path headers = Files.writeString(dir.resolve("h.json"), "{\"" + f.height + "\":\"" + f.header.toHex() + "\"}");
+    String[] r = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString());
+    assertEquals("1", r[0], r[1] + r[2]);
+    assertTrue(r[1].contains("\"status\":\"invalid\"") && r[1].contains("from the trusted checkpoint at height 0 to height 2016"
+        + " (the next checkpoint), and height 1 is missing"), r[1]);
+    String[] nine = run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString(),
+        "--confirmations", "9");
+    assertEquals("1", nine[0], nine[2]);
+    assertTrue(nine[1].contains("\"status\":\"invalid\""), nine[1]);
+    assertEquals("2", run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString(),
+        "--confirmations", "0")[0]);
+    assertEquals("2", run("receipt", "verify", "--receipt", receipt.toString(), "--headers", headers.toString(),
+        "--network", "regtest", "--confirmations", "6")[0]);
+  }
+
   @Test
   void aReceiptThatCannotBeExportedWritesNothing() throws Exception {
     AnchorReceiptTest.Fixture f = new AnchorReceiptTest.Fixture();

@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * A header that a {@link HeaderChain} accepted, with its height and the cumulative work of the
- * chain up to and including it. Only a {@code HeaderChain} creates these (or the trusted
- * starting point given to it). Immutable and thread-safe.
+ * chain up to and including it. Only a {@code HeaderChain} creates these, and
+ * {@link HeaderCheckpoints#checkpoint} for trusted starting points. Immutable and thread-safe.
  */
 public final class ChainedHeader {
   private final long height;

@@ -9,7 +9,9 @@ import java.util.OptionalLong;
  * or a Bitcoin Core node over RPC.
  *
  * <p>A source is trusted to say which header is on the best chain at a height; callers still
- * check each header's proof of work. Implementations state their thread safety; failures to reach
+ * check each header's proof of work. Headers from a party that is not trusted (a file, a peer)
+ * prove nothing about mainnet until validated from a checkpoint: wrap them in a
+ * {@link CheckpointedHeaderSource}. Implementations state their thread safety; failures to reach
  * the data (I/O, RPC) are unchecked exceptions, while "no such header" is an empty result.
  */
 public interface HeaderSource {
@@ -24,6 +26,14 @@ public interface HeaderSource {
 
   /** The highest height the source knows, or empty if it cannot tell. */
   OptionalLong bestHeight();
+
+  /**
+   * Why {@link #headerAt} has no header at {@code height}, for a verifier's reason; a source that
+   * refuses headers it holds (such as {@link CheckpointedHeaderSource}) says so here.
+   */
+  default String missingReason(long height) {
+    return "no header at height " + height;
+  }
 
   /**
    * A header with the height it has in its chain.

@@ -28,7 +28,7 @@ public final class SpvVerifier {
   public TxInclusion verifyBranch(MerkleBranch branch, long height) {
     Optional<BitcoinBlockHeader> h = headers.headerAt(height);
     if (h.isEmpty()) {
-      return new TxInclusion.NotProven("no header at height " + height);
+      return new TxInclusion.NotProven(headers.missingReason(height));
     }
     return checkBranch(branch, height, h.get());
   }

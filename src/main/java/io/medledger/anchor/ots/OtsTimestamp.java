@@ -212,7 +212,7 @@ public final class OtsTimestamp {
       Optional<BitcoinBlockHeader> h = headers.headerAt(height);
       if (h.isEmpty()) {
         checks.add(new OtsVerification.BitcoinCheck(height, msg, OtsVerification.Status.NO_HEADER,
-            OptionalLong.empty(), "", "no header at height " + height));
+            OptionalLong.empty(), "", headers.missingReason(height)));
         continue;
       }
       BitcoinBlockHeader header = h.get();

@@ -37,7 +37,9 @@ public record OtsVerification(List<BitcoinCheck> bitcoin) {
       }
     }
     if (!holds()) {
-      return "no header available for any attested height";
+      return "no header available for any attested height"
+          + bitcoin.stream().filter(c -> c.status() == Status.NO_HEADER).findFirst()
+              .map(c -> " (height " + c.height() + ": " + c.detail() + ")").orElse("");
     }
     return "ok";
   }
