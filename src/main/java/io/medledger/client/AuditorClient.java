@@ -149,7 +149,9 @@ public final class AuditorClient {
    * proof (no entry omitted) must verify, and every access event is taken from it.
    *
    * @throws UnverifiableAnswerException if the node's history proof does not verify, or its index
-   *     lists other access events than the proven history holds
+   *     lists other access events than the proven history holds (also when the index is older)
+   * @throws UnconfirmedAnswerException from a connection to several nodes, if no node answers a
+   *     history recent enough or no second node confirms its header
    */
   public List<AccessEvent> accessTrail(ParticipantId patient) {
     LedgerConnection c = session.connection();
