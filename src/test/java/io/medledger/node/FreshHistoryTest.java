@@ -140,7 +140,7 @@ class FreshHistoryTest {
     // the auditor's trail does not silently leave them out: the stale node's index disagrees with the proof
     UnverifiableAnswerException e = assertThrows(UnverifiableAnswerException.class,
         () -> AuditorClient.open(c, auditor).accessTrail(anna.id()));
-    assertEquals("the index lists 1 access events, the proven history 4", e.getMessage());
+    assertEquals("the index lists 1 access events up to height " + p.height() + ", the proven history 4", e.getMessage());
     // with a fresh node's index first, the trail holds them
     RemoteConnection fresh = connect(serve(live, "c"), old, serve(live, "d"));
     assertEquals(4, AuditorClient.open(fresh, auditor).accessTrail(anna.id()).size());
@@ -166,6 +166,14 @@ class FreshHistoryTest {
     assertEquals(oneBehind.height(), p.height(), "the node a block behind is asked first and its history taken");
     assertEquals(1, events(p, c).size());
     assertEquals(1, AuditorClient.open(c, auditor).accessTrail(anna.id()).size(), "its index and history agree");
+    // the index from a node a block ahead of the history: its event after the history's height is left out
+    LedgerRequests aheadRequests = new LedgerRequests(live, "fresh-history-test", "p", auditor.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve("ahead"))), null, 1 << 20);
+    Served noHistory = serve((who, req) -> req[0] == ClientWire.PATIENT_HISTORY
+        ? ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy") : aheadRequests.handle(who, req));
+    RemoteConnection split = connect(noHistory, behind, current);
+    assertEquals(oneBehind.height(), split.patientHistory(anna.id()).height(), "the history from the node behind");
+    assertEquals(1, AuditorClient.open(split, auditor).accessTrail(anna.id()).size(), "the index's newer event left out");
     // with no lag allowed, the floor is the live height (the liar's alone does not count)
     RemoteConnection strict = connect(0, liar, behind, current);
     assertEquals(live.height(), strict.patientHistory(anna.id()).height());
