@@ -668,8 +668,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * One page of the history, as one node answers it (request {@code PATIENT_HISTORY}); the default
-   * {@link #patientHistory(ParticipantId)} walks these and links each to the one before.
+   * One page of the history, as the first node that answers well answers it (request
+   * {@code PATIENT_HISTORY}), at a height that node chooses; {@link #patientHistory(ParticipantId)}
+   * walks these from one node and links each to the one before.
    */
   @Override
   public PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page) {
@@ -681,7 +682,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    *
    * <p>The node answering chooses the height of the history, and an old one is genuine (its header
    * confirmed) yet hides what came since. So the history is taken only at or above a freshness
-   * floor one node cannot raise or lower alone: every ledger node is asked its height at once, and
+   * floor one node cannot raise alone (nor lower, when three or more answer): every ledger node is asked its height at once, and
    * the floor is the highest height that at least two of them report (none with fewer than two
    * answers), less the configured lag ({@link Builder#historyLag}). The history is walked from one
    * node at a time, in the order given, passing over a node that reported a height below the floor,
