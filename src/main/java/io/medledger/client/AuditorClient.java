@@ -146,10 +146,14 @@ public final class AuditorClient {
 
   /**
    * The complete access trail of {@code patient}, checked against the tip: the patient's history
-   * proof (no entry omitted) must verify, and every access event is taken from it.
+   * proof (no entry omitted) must verify, and every access event is taken from it. The node's index
+   * of the patient's access events must list the same ones up to the proof's height (those after it
+   * are left out: the index may come from a node a block ahead).
    *
    * @throws UnverifiableAnswerException if the node's history proof does not verify, or its index
-   *     lists other access events than the proven history holds
+   *     lists other access events than the proven history holds (also when the index is older)
+   * @throws UnconfirmedAnswerException from a connection to several nodes, if no node answers a
+   *     history recent enough or no second node confirms its header
    */
   public List<AccessEvent> accessTrail(ParticipantId patient) {
     LedgerConnection c = session.connection();
@@ -164,10 +168,15 @@ public final class AuditorClient {
         out.add(a);
       }
     }
-    List<QueryHit<AccessEvent>> indexed = query.accessEvents(patient);
+    List<Digest> indexed = query.accessEvents(patient).stream().filter(h -> h.height() <= proof.height())
+        .map(h -> h.entry().id()).toList();
     if (indexed.size() != out.size()) {
-      throw new UnverifiableAnswerException("the index lists " + indexed.size() + " access events, the proven history "
-          + out.size());
+      throw new UnverifiableAnswerException("the index lists " + indexed.size() + " access events up to height "
+          + proof.height() + ", the proven history " + out.size());
+    }
+    if (!new java.util.HashSet<>(indexed).equals(new java.util.HashSet<>(out.stream().map(AccessEvent::id).toList()))) {
+      throw new UnverifiableAnswerException("the index lists other access events up to height " + proof.height()
+          + " than the proven history");
     }
     return out;
   }

@@ -127,6 +127,8 @@ public interface LedgerConnection {
    * @throws UnverifiableAnswerException if a page does not continue the one before (something left
    *     out, or an entry that does not match its sub-block)
    * @throws QueryLimitException past the walk's bounds (then read the pages one by one)
+   * @throws UnconfirmedAnswerException from a connection to several nodes, if the history is
+   *     answered only at heights below the height other nodes report (see the implementation)
    */
   default PatientHistoryProof patientHistory(ParticipantId patient) {
     return io.medledger.internal.PageWalk.history(patient, p -> patientHistory(patient, p));

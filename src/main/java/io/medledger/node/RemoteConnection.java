@@ -34,6 +34,7 @@ import io.medledger.client.LedgerConnection;
 import io.medledger.client.ProxyFailureException;
 import io.medledger.client.RecordErasedException;
 import io.medledger.client.UnconfirmedAnswerException;
+import io.medledger.client.UnverifiableAnswerException;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.crypto.Digest;
@@ -69,7 +70,8 @@ import java.util.function.Supplier;
  * TLS: the client presents its participant key ({@link Identity}) in its certificate, and each node
  * checks it against its ledger. Reads and submissions go to the first node that answers (in the
  * order given, failing over to the next; a submission is believed final only once another
- * configured node locates it too, and the proxy list only as every node that answers states it),
+ * configured node locates it too, the proxy list only as every node that answers states it, and a
+ * patient's whole history only at a height no lower than two nodes report, less a small lag),
  * re-encryption goes to the federation server the grant
  * names as proxy, and key cards are published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
@@ -84,6 +86,8 @@ import java.util.function.Supplier;
  */
 public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RemoteConnection.class.getName());
+  /** Blocks a patient's history may be older than the freshness floor by default. */
+  public static final int DEFAULT_HISTORY_LAG = 2;
 
   private final List<ClientConfig.NodeEndpointConfig> nodes;
   private final TlsIdentity identity;
@@ -92,6 +96,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Duration submitTimeout;
   private final Optional<ReplicatedBlobStore> payloads;
   private final String expectedChain;
+  private final int historyLag;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
@@ -106,6 +111,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.submitTimeout = b.submitTimeout;
     this.payloads = Optional.ofNullable(b.payloads);
     this.expectedChain = b.chain;
+    this.historyLag = b.historyLag;
   }
 
   /** A builder for a client with {@code identity}'s participant key. */
@@ -127,6 +133,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private Duration submitTimeout = Duration.ofSeconds(120);
     private ReplicatedBlobStore payloads;
     private String chain;
+    private int historyLag = DEFAULT_HISTORY_LAG;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -155,6 +162,21 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     public Builder timeouts(Duration read, Duration submit) {
       this.timeout = Objects.requireNonNull(read, "read");
       this.submitTimeout = Objects.requireNonNull(submit, "submit");
+      return this;
+    }
+
+    /**
+     * How many blocks a patient's history may be older than the freshness floor (the highest
+     * height at least two ledger nodes report) and still be taken (default
+     * {@value RemoteConnection#DEFAULT_HISTORY_LAG}): the nodes may lag one another by a block or two.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder historyLag(int blocks) {
+      if (blocks < 0) {
+        throw new IllegalArgumentException("a history lag of " + blocks + " blocks");
+      }
+      this.historyLag = blocks;
       return this;
     }
 
@@ -646,13 +668,110 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * One page of the history, as one node answers it (request {@code PATIENT_HISTORY}); the default
-   * {@link #patientHistory(ParticipantId)} walks these and links each to the one before.
+   * One page of the history, as the first node that answers well answers it (request
+   * {@code PATIENT_HISTORY}), at a height that node chooses; {@link #patientHistory(ParticipantId)}
+   * walks these from one node and links each to the one before.
    */
   @Override
   public PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page) {
-    return ask(page(request(ClientWire.PATIENT_HISTORY).id(patient), page).toBytes(),
-        in -> PatientHistoryPage.decode(in.bytes(PatientHistoryPage.MAX_BYTES)));
+    return ask(historyRequest(patient, page), RemoteConnection::historyPage);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The node answering chooses the height of the history, and an old one is genuine (its header
+   * confirmed) yet hides what came since. So the history is taken only at or above a freshness
+   * floor one node cannot raise alone (nor lower, when three or more answer): every ledger node is asked its height at once, and
+   * the floor is the highest height that at least two of them report (none with fewer than two
+   * answers), less the configured lag ({@link Builder#historyLag}). The history is walked from one
+   * node at a time, in the order given, passing over a node that reported a height below the floor,
+   * fails, or answers an older history.
+   *
+   * @throws UnconfirmedAnswerException if every node that answered a history answered one below
+   *     the floor
+   */
+  @Override
+  public PatientHistoryProof patientHistory(ParticipantId patient) {
+    Map<ClientConfig.NodeEndpointConfig, Long> heights = heights();
+    List<Long> sorted = heights.values().stream().sorted(java.util.Comparator.reverseOrder()).toList();
+    long floor = sorted.size() < 2 ? -1 : sorted.get(1) - historyLag;
+    RuntimeException failed = null;
+    Map<String, Long> stale = new LinkedHashMap<>();
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      Long said = heights.get(n);
+      if (n.role() == ServerRole.STORAGE) {
+        continue;
+      }
+      if (said != null && said < floor) {
+        stale.put(name(n), said); // its history could be no newer
+        continue;
+      }
+      PatientHistoryProof p;
+      try {
+        p = PageWalk.history(patient, page -> read(n, exchange(n, historyRequest(patient, page), timeout),
+            RemoteConnection::historyPage));
+      } catch (NodeException | MalformedEncodingException | IllegalArgumentException | UnverifiableAnswerException e) {
+        failed = failed == null || failed instanceof NodeException ? e : failed;
+        continue;
+      }
+      if (p.height() >= floor) {
+        return p;
+      }
+      stale.put(name(n), p.height());
+    }
+    if (!stale.isEmpty() || failed == null) {
+      throw new UnconfirmedAnswerException("the history of " + patient + " was answered only at heights " + stale
+          + ", more than " + historyLag + " blocks below height " + (floor + historyLag)
+          + " that two nodes report: they lag or hide what came since");
+    }
+    throw failed;
+  }
+
+  private static byte[] historyRequest(ParticipantId patient, PageRequest page) {
+    return page(request(ClientWire.PATIENT_HISTORY).id(patient), page).toBytes();
+  }
+
+  private static PatientHistoryPage historyPage(LedgerWire.Reader in) {
+    return PatientHistoryPage.decode(in.bytes(PatientHistoryPage.MAX_BYTES));
+  }
+
+  /**
+   * The height each ledger node reports, asked of all at once and waited for up to the read
+   * timeout; a node that does not answer in time or answers something malformed is left out.
+   */
+  private Map<ClientConfig.NodeEndpointConfig, Long> heights() {
+    byte[] req = request(ClientWire.HEIGHT).toBytes();
+    Map<ClientConfig.NodeEndpointConfig, CompletableFuture<byte[]>> asked = new LinkedHashMap<>();
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      if (n.role() == ServerRole.STORAGE) {
+        continue;
+      }
+      try {
+        asked.put(n, channel(n).request(req));
+      } catch (NodeException e) {
+        // down: it reports nothing
+      }
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<ClientConfig.NodeEndpointConfig, Long> out = new LinkedHashMap<>();
+    for (Map.Entry<ClientConfig.NodeEndpointConfig, CompletableFuture<byte[]>> e : asked.entrySet()) {
+      try {
+        long h = read(e.getKey(), e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS),
+            LedgerWire.Reader::i64);
+        if (h >= -1) {
+          out.put(e.getKey(), h);
+        }
+      } catch (TimeoutException x) {
+        e.getValue().cancel(false);
+      } catch (ExecutionException | RuntimeException x) {
+        // failed or malformed: it reports nothing
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+        throw new MedLedgerException("interrupted while asking the nodes' heights", x);
+      }
+    }
+    return out;
   }
 
   /**

@@ -210,7 +210,17 @@ class AuditorClientTest {
     UnverifiableAnswerException g = assertThrows(UnverifiableAnswerException.class,
         () -> AuditorClient.open(hiding, Identity.generate(ParticipantKind.AUDIT_SERVER, "w", SmallFederation.seeded(7)))
             .accessTrail(anna.id()));
-    assertEquals("the index lists 0 access events, the proven history 1", g.getMessage());
+    assertEquals("the index lists 0 access events up to height " + f.connection().patientHistory(anna.id()).height()
+        + ", the proven history 1", g.getMessage());
+    // an index that lists as many events, but another patient's
+    PatientClient bo = f.registerPatient("Bo");
+    bo.read(bo.upload(SmallFederation.observation("2")).id());
+    LedgerConnection swapping = Connections.lying(real, Map.of("accessEventsByPatient",
+        a -> real.accessEventsByPatient(bo.id(), (PageRequest) a[1])));
+    UnverifiableAnswerException o = assertThrows(UnverifiableAnswerException.class,
+        () -> AuditorClient.open(swapping, Identity.generate(ParticipantKind.AUDIT_SERVER, "v", SmallFederation.seeded(8)))
+            .accessTrail(anna.id()));
+    assertTrue(o.getMessage().contains("other access events"), o.getMessage());
   }
 
   /**

@@ -1,0 +1,182 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.AccessEvent;
+import io.medledger.chain.Entry;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.PatientHistoryProof;
+import io.medledger.client.AuditorClient;
+import io.medledger.client.Identity;
+import io.medledger.client.PatientClient;
+import io.medledger.client.SmallFederation;
+import io.medledger.client.UnconfirmedAnswerException;
+import io.medledger.client.UnverifiableAnswerException;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.federation.Federation;
+import io.medledger.internal.node.ClientWire;
+import io.medledger.internal.node.LedgerWire;
+import io.medledger.storage.InMemoryBlockStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node answering a patient's history chooses its height, and an old history is genuine: its
+ * header is confirmed by a second node, yet it hides the access events since. A remote connection
+ * takes a history only at or above the highest height two ledger nodes report, less a small lag;
+ * one node reporting a huge height does not raise that floor.
+ */
+@Timeout(120)
+class FreshHistoryTest {
+  @TempDir
+  Path dir;
+  private Federation f;
+  private PatientClient anna;
+  private final Identity auditor = Identity.generate(ParticipantKind.AUDIT_SERVER, "auditor", SmallFederation.seeded(3));
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    f = SmallFederation.builder("fresh-history-test", 11).directSequencer().build();
+    anna = f.registerPatient("Anna");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+    f.close();
+  }
+
+  /** A node on loopback and its key. */
+  private record Served(NodeEndpoint endpoint, Ed25519PublicKey key) {}
+
+  /** A node serving {@code ledger}, its operator key the auditor's. */
+  private Served serve(Ledger ledger, String name) throws Exception {
+    return serve(new LedgerRequests(ledger, "fresh-history-test", "p", auditor.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve(name))), null, 1 << 20)::handle);
+  }
+
+  private Served serve(BiFunction<Ed25519PublicKey, byte[], byte[]> h) {
+    Ed25519PrivateKey key = Ed25519PrivateKey.generate();
+    NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(key),
+        auditor.publicKey()::equals, (who, req) -> CompletableFuture.completedFuture(h.apply(who, req)),
+        TransportLimits.defaults());
+    open.add(e);
+    return new Served(e, key.publicKey());
+  }
+
+  /** A node that reports {@code height} and refuses every other request. */
+  private Served reporting(long height) {
+    return serve((who, req) -> req[0] == ClientWire.HEIGHT
+        ? new LedgerWire.Writer(ClientWire.OK).i64(height).toBytes()
+        : ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy"));
+  }
+
+  /** A node that lags: a ledger of this chain's blocks up to the current height. */
+  private Ledger prefix() {
+    Ledger live = f.federationNodes().get(0).ledger();
+    InMemoryBlockStore store = new InMemoryBlockStore();
+    for (long h = 0; h <= live.height(); h++) {
+      store.append(live.block(h).encode());
+    }
+    Ledger l = Ledger.builder(f.parameters()).store(store).clock(f.clock()).certificatePolicy(f.certificatePolicy())
+        .replay(Ledger.ReplayMode.FULL).open();
+    open.add(l);
+    return l;
+  }
+
+  private RemoteConnection connect(Served... nodes) {
+    return connect(RemoteConnection.DEFAULT_HISTORY_LAG, nodes);
+  }
+
+  private RemoteConnection connect(int lag, Served... nodes) {
+    RemoteConnection.Builder b = RemoteConnection.builder(auditor).timeouts(Duration.ofSeconds(2), Duration.ofSeconds(4))
+        .historyLag(lag);
+    for (Served n : nodes) {
+      b.node(n.key(), n.endpoint().boundAddress(), ServerRole.FEDERATION);
+    }
+    RemoteConnection c = b.build();
+    open.add(c);
+    return c;
+  }
+
+  private static List<AccessEvent> events(PatientHistoryProof p, RemoteConnection c) {
+    List<Entry> v = p.verify(c.header(p.height())).value();
+    return v.stream().filter(AccessEvent.class::isInstance).map(AccessEvent.class::cast).toList();
+  }
+
+  @Test
+  void aGenuineButStaleHistoryIsPassedOverOrRefused() throws Exception {
+    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    anna.read(r.id());
+    Ledger stale = prefix();
+    for (int i = 0; i < 3; i++) {
+      anna.read(r.id()); // recent access events the stale node does not know of
+    }
+    Ledger live = f.federationNodes().get(0).ledger();
+    assertTrue(live.height() > stale.height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale node lags");
+    Served old = serve(stale, "stale");
+    RemoteConnection c = connect(old, serve(live, "a"), serve(live, "b"));
+    PatientHistoryProof p = c.patientHistory(anna.id());
+    assertTrue(p.height() >= live.height() - RemoteConnection.DEFAULT_HISTORY_LAG, "the history at " + p.height());
+    assertEquals(4, events(p, c).size(), "the recent access events are in the history the client took");
+    // the auditor's trail does not silently leave them out: the stale node's index disagrees with the proof
+    UnverifiableAnswerException e = assertThrows(UnverifiableAnswerException.class,
+        () -> AuditorClient.open(c, auditor).accessTrail(anna.id()));
+    assertEquals("the index lists 1 access events up to height " + p.height() + ", the proven history 4", e.getMessage());
+    // with a fresh node's index first, the trail holds them
+    RemoteConnection fresh = connect(serve(live, "c"), old, serve(live, "d"));
+    assertEquals(4, AuditorClient.open(fresh, auditor).accessTrail(anna.id()).size());
+    // the fresh nodes do not serve the history: refused, naming the heights
+    RemoteConnection behind = connect(old, serve(stale, "e"), reporting(live.height()), reporting(live.height()));
+    UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class, () -> behind.patientHistory(anna.id()));
+    assertTrue(u.getMessage().contains("below height " + live.height()), u.getMessage());
+  }
+
+  @Test
+  void oneNodeClaimingAHugeHeightDoesNotBreakReadsAndALagOfABlockPasses() throws Exception {
+    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    anna.read(r.id());
+    Ledger oneBehind = prefix();
+    anna.read(r.id());
+    Ledger live = f.federationNodes().get(0).ledger();
+    assertEquals(oneBehind.height() + 1, live.height(), "one block behind");
+    Served liar = reporting(Long.MAX_VALUE);
+    Served behind = serve(oneBehind, "behind");
+    Served current = serve(live, "live");
+    RemoteConnection c = connect(liar, behind, current);
+    PatientHistoryProof p = c.patientHistory(anna.id());
+    assertEquals(oneBehind.height(), p.height(), "the node a block behind is asked first and its history taken");
+    assertEquals(1, events(p, c).size());
+    assertEquals(1, AuditorClient.open(c, auditor).accessTrail(anna.id()).size(), "its index and history agree");
+    // the index from a node a block ahead of the history: its event after the history's height is left out
+    LedgerRequests aheadRequests = new LedgerRequests(live, "fresh-history-test", "p", auditor.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve("ahead"))), null, 1 << 20);
+    Served noHistory = serve((who, req) -> req[0] == ClientWire.PATIENT_HISTORY
+        ? ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy") : aheadRequests.handle(who, req));
+    RemoteConnection split = connect(noHistory, behind, current);
+    assertEquals(oneBehind.height(), split.patientHistory(anna.id()).height(), "the history from the node behind");
+    assertEquals(1, AuditorClient.open(split, auditor).accessTrail(anna.id()).size(), "the index's newer event left out");
+    // with no lag allowed, the floor is the live height (the liar's alone does not count)
+    RemoteConnection strict = connect(0, liar, behind, current);
+    assertEquals(live.height(), strict.patientHistory(anna.id()).height());
+    assertThrows(IllegalArgumentException.class, () -> RemoteConnection.builder(auditor).historyLag(-1));
+  }
+}
