@@ -26,12 +26,7 @@ class PublicApiHygieneTest {
 
   @Test
   void exportedPackagesExposeNoDependencyTypes() throws Exception {
-    String moduleInfo = Files.readString(Path.of("src/main/java/module-info.java"));
-    Matcher m = Pattern.compile("(?m)^\\s*exports\\s+([\\w.]+);").matcher(moduleInfo);
-    List<String> packages = new ArrayList<>();
-    while (m.find()) {
-      packages.add(m.group(1));
-    }
+    List<String> packages = exportedPackages();
     assertTrue(packages.size() >= 10, "expected the exported packages, got " + packages);
     List<String> problems = new ArrayList<>();
     int classes = 0;
