@@ -77,7 +77,14 @@ public final class AuditorClient {
     return query;
   }
 
-  /** Re-verifies the chain of the federation's most advanced node from genesis and compares every node's tip. */
+  /**
+   * Re-verifies the chain from genesis up to the connection's {@link LedgerConnection#height()},
+   * each block as the connection serves it, and compares every node's tip with the verified one
+   * (a node that lags or forks is listed). Over a {@link io.medledger.node.RemoteConnection} that
+   * height is the highest two ledger nodes report, so a lagging or hostile node first in the list
+   * cannot stop the replay at its own older tip: its blocks above that tip come from the next node,
+   * and it is listed as disagreeing.
+   */
   public ChainReport verifyChain() {
     LedgerConnection c = session.connection();
     List<CertifiedBlock> blocks = new ArrayList<>();

@@ -61,7 +61,10 @@ public interface LedgerConnection {
    */
   CompletableFuture<EntryLocation> submit(Entry entry);
 
-  /** The height of the tip (-1 before genesis). */
+  /**
+   * The height of the tip (-1 before genesis); a connection to several nodes may answer the height
+   * that two of them reach rather than one node's word (see the implementation).
+   */
   long height();
 
   /** The certified block at {@code height}, as one node serves it (verify it before trusting it). */

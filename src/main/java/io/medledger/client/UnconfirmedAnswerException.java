@@ -6,9 +6,9 @@ import io.medledger.MedLedgerException;
  * One node gave an answer that the client does not take on one node's word, and no other node
  * confirmed it in time: a submitted entry reported final at a place on the ledger (the node may
  * have never passed it on, such as a revocation the patient then believes in force), or a block
- * header a proof is checked against (the node may have forged both), or a patient's history at a
- * height more than the allowed lag below the height two nodes report (it may hide the access events
- * since). Either that node is lying or the others lag. For a submission, whether the entry is on the ledger is unknown; look it up later
+ * header a proof is checked against (the node may have forged both), or a patient's history, a page
+ * of it or an index page at a height more than the allowed lag below the height two nodes report
+ * (it may hide the entries since). Either that node is lying or the others lag. For a submission, whether the entry is on the ledger is unknown; look it up later
  * (for example {@link LedgerConnection#entry}) before submitting again.
  */
 public class UnconfirmedAnswerException extends MedLedgerException {

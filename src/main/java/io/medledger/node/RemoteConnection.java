@@ -56,6 +56,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,8 +71,9 @@ import java.util.function.Supplier;
  * TLS: the client presents its participant key ({@link Identity}) in its certificate, and each node
  * checks it against its ledger. Reads and submissions go to the first node that answers (in the
  * order given, failing over to the next; a submission is believed final only once another
- * configured node locates it too, the proxy list only as every node that answers states it, and a
- * patient's whole history only at a height no lower than two nodes report, less a small lag),
+ * configured node locates it too, the proxy list only as every node that answers states it, the
+ * height as two nodes report it, and a patient's history and the index pages only from a node no
+ * lower than two nodes report, less a small lag: see {@link #patientHistory(ParticipantId)}),
  * re-encryption goes to the federation server the grant
  * names as proxy, and key cards are published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
@@ -522,9 +524,31 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return nodes.stream().filter(n -> ParticipantId.of(n.key()).equals(id)).findFirst();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The highest height at least two ledger nodes report, asked of all at once (a single ledger
+   * node's own when only one answers in the read timeout): one node cannot raise it (a height no
+   * other node reports is not believed) nor, when three or more answer, lower it, so a lagging or
+   * hostile first node does not shorten the chain {@link io.medledger.client.AuditorClient#verifyChain}
+   * replays. Two nodes reporting a height the chain has not reached make the reads of its blocks fail.
+   * When no node reports a height in that round, the nodes are asked again in turn and the first
+   * answer is taken, or the first failure raised.
+   *
+   * @throws NodeException with reason UNREACHABLE if no node can be reached
+   * @throws MalformedEncodingException if the only nodes that answer answer something malformed
+   */
   @Override
   public long height() {
-    return ask(request(ClientWire.HEIGHT).toBytes(), LedgerWire.Reader::i64);
+    Reported r = heights();
+    OptionalLong two = r.confirmed();
+    if (two.isPresent()) {
+      return two.getAsLong();
+    }
+    if (r.of().isEmpty()) { // asked again, one node at a time, to raise why none answers
+      return ask(request(ClientWire.HEIGHT).toBytes(), LedgerWire.Reader::i64);
+    }
+    return r.of().values().iterator().next();
   }
 
   @Override
@@ -594,28 +618,74 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return ask(request(ClientWire.IS_ERASED).digest(recordId).toBytes(), LedgerWire.Reader::bool);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>As every index page here, taken from a node at or above the freshness floor; see
+   * {@link #accessEventsByPatient} for what that does and does not hold off.
+   *
+   * @throws UnconfirmedAnswerException if only nodes below the floor answer
+   */
   @Override
   public Page<MedicalRecord> records(RecordQuery query, PageRequest page) {
     LedgerWire.Writer w = request(ClientWire.RECORDS).optionalId(query.patient()).optionalId(query.institution())
         .optionalId(query.author()).bool(query.resourceType().isPresent());
     query.resourceType().ifPresent(w::string);
     w.i64(query.from()).i64(query.until());
-    return ask(page(w, page).toBytes(), in -> readPage(in, page, MedicalRecord.class));
+    return indexPage("a page of records", page(w, page).toBytes(), page, MedicalRecord.class);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken from a node at or above the freshness floor; see {@link #accessEventsByPatient}.
+   *
+   * @throws UnconfirmedAnswerException if only nodes below the floor answer
+   */
   @Override
   public Page<AccessGrant> grantsByPatient(ParticipantId patient, PageRequest page) {
-    return ask(page(request(ClientWire.GRANTS_BY_PATIENT).id(patient), page).toBytes(), in -> readPage(in, page, AccessGrant.class));
+    return indexPage("a page of the grants of " + patient, page(request(ClientWire.GRANTS_BY_PATIENT).id(patient), page)
+        .toBytes(), page, AccessGrant.class);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken from a node at or above the freshness floor; see {@link #accessEventsByPatient}.
+   *
+   * @throws UnconfirmedAnswerException if only nodes below the floor answer
+   */
   @Override
   public Page<AccessGrant> grantsByGrantee(ParticipantId grantee, PageRequest page) {
-    return ask(page(request(ClientWire.GRANTS_BY_GRANTEE).id(grantee), page).toBytes(), in -> readPage(in, page, AccessGrant.class));
+    return indexPage("a page of the grants to " + grantee, page(request(ClientWire.GRANTS_BY_GRANTEE).id(grantee), page)
+        .toBytes(), page, AccessGrant.class);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken from the first ledger node, in the order given, that reported a height at or above the
+   * freshness floor (see {@link #patientHistory(ParticipantId)}) and, when proofs are asked, whose
+   * page is proved against a header at or above it; a node below it is passed over, as one that
+   * fails. That holds off a node that lags, or that answers truthfully at the old height it
+   * reports. It does not hold off a node that reports a fresh height and answers from an older
+   * index, or leaves items out: no signed commitment covers an index, and the items' inclusion
+   * proofs show that what a page lists is on the ledger, never that nothing is missing. For a
+   * patient's access events, {@link io.medledger.client.AuditorClient#accessTrail} compares the
+   * index with the proven history.
+   *
+   * @throws UnconfirmedAnswerException if only nodes below the floor answer
+   */
   @Override
   public Page<AccessEvent> accessEventsByPatient(ParticipantId patient, PageRequest page) {
-    return ask(page(request(ClientWire.EVENTS_BY_PATIENT).id(patient), page).toBytes(), in -> readPage(in, page, AccessEvent.class));
+    return indexPage("a page of the access events of " + patient, page(request(ClientWire.EVENTS_BY_PATIENT).id(patient),
+        page).toBytes(), page, AccessEvent.class);
+  }
+
+  /** The answer to index request {@code req} for page {@code page}, from a node at or above the freshness floor. */
+  private <E extends Entry> Page<E> indexPage(String what, byte[] req, PageRequest page, Class<E> type) {
+    return fresh(what, n -> read(n, exchange(n, req, timeout), in -> readPage(in, page, type)),
+        p -> p.provedAgainst().map(h -> OptionalLong.of(h.height())).orElse(OptionalLong.empty()));
   }
 
   private static LedgerWire.Writer page(LedgerWire.Writer w, PageRequest p) {
@@ -668,19 +738,26 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * One page of the history, as the first node that answers well answers it (request
-   * {@code PATIENT_HISTORY}), at a height that node chooses; {@link #patientHistory(ParticipantId)}
-   * walks these from one node and links each to the one before.
+   * {@inheritDoc}
+   *
+   * <p>Taken, as the whole history ({@link #patientHistory(ParticipantId)}), only from a node at or
+   * above the freshness floor whose page is of a height at or above it: a node below it is passed
+   * over, as one that fails. A page's height is proven only on the last page, by its head proof
+   * against the header at that height; on the pages before, it is the node's word.
+   *
+   * @throws UnconfirmedAnswerException if only pages below the floor are answered
    */
   @Override
   public PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page) {
-    return ask(historyRequest(patient, page), RemoteConnection::historyPage);
+    byte[] req = historyRequest(patient, page);
+    return fresh("a page of the history of " + patient, n -> read(n, exchange(n, req, timeout),
+        RemoteConnection::historyPage), p -> OptionalLong.of(p.height()));
   }
 
   /**
    * {@inheritDoc}
    *
-   * <p>The node answering chooses the height of the history, and an old one is genuine (its header
+   * <p>The node answering chooses the height of the history, and an old history is genuine (its header
    * confirmed) yet hides what came since. So the history is taken only at or above a freshness
    * floor one node cannot raise alone (nor lower, when three or more answer): every ledger node is asked its height at once, and
    * the floor is the highest height that at least two of them report (none with fewer than two
@@ -693,36 +770,55 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    */
   @Override
   public PatientHistoryProof patientHistory(ParticipantId patient) {
-    Map<ClientConfig.NodeEndpointConfig, Long> heights = heights();
-    List<Long> sorted = heights.values().stream().sorted(java.util.Comparator.reverseOrder()).toList();
-    long floor = sorted.size() < 2 ? -1 : sorted.get(1) - historyLag;
+    return fresh("the history of " + patient, n -> PageWalk.history(patient, page -> read(n,
+        exchange(n, historyRequest(patient, page), timeout), RemoteConnection::historyPage)),
+        p -> OptionalLong.of(p.height()));
+  }
+
+  /**
+   * An answer of a height no lower than the freshness floor (see
+   * {@link #patientHistory(ParticipantId)}) from the ledger nodes, asked in turn in the order given:
+   * a node that reported a height below the floor is passed over, as one that fails or answers
+   * something malformed, and so is an answer below the floor. An answer that states no height
+   * ({@code heightOf} empty) is of the height its node reported, and while there is a floor, one
+   * from a node that reported none is passed over too.
+   *
+   * @param what what is asked, for the exception
+   * @param fetch one node's answer
+   * @param heightOf the height an answer states it is of, if any
+   * @throws UnconfirmedAnswerException if the only answers were below the floor (or none came, with
+   *     no failure to raise)
+   */
+  private <T> T fresh(String what, Function<ClientConfig.NodeEndpointConfig, T> fetch, Function<T, OptionalLong> heightOf) {
+    Reported reported = heights();
+    long floor = reported.confirmed().stream().map(h -> h - historyLag).findFirst().orElse(Long.MIN_VALUE);
     RuntimeException failed = null;
-    Map<String, Long> stale = new LinkedHashMap<>();
+    Map<String, String> stale = new LinkedHashMap<>();
     for (ClientConfig.NodeEndpointConfig n : nodes) {
-      Long said = heights.get(n);
+      Long said = reported.of().get(n);
       if (n.role() == ServerRole.STORAGE) {
         continue;
       }
       if (said != null && said < floor) {
-        stale.put(name(n), said); // its history could be no newer
+        stale.put(name(n), Long.toString(said)); // its answer could be no newer
         continue;
       }
-      PatientHistoryProof p;
+      T t;
       try {
-        p = PageWalk.history(patient, page -> read(n, exchange(n, historyRequest(patient, page), timeout),
-            RemoteConnection::historyPage));
+        t = fetch.apply(n);
       } catch (NodeException | MalformedEncodingException | IllegalArgumentException | UnverifiableAnswerException e) {
         failed = failed == null || failed instanceof NodeException ? e : failed;
         continue;
       }
-      if (p.height() >= floor) {
-        return p;
+      long at = heightOf.apply(t).orElse(said == null ? Long.MIN_VALUE : said);
+      if (at >= floor) {
+        return t;
       }
-      stale.put(name(n), p.height());
+      stale.put(name(n), at == Long.MIN_VALUE ? "none reported" : Long.toString(at));
     }
     if (!stale.isEmpty() || failed == null) {
-      throw new UnconfirmedAnswerException("the history of " + patient + " was answered only at heights " + stale
-          + ", more than " + historyLag + " blocks below height " + (floor + historyLag)
+      throw new UnconfirmedAnswerException(what + " was answered only at heights " + stale
+          + ", more than " + historyLag + " blocks below height " + reported.confirmed().orElse(-1)
           + " that two nodes report: they lag or hide what came since");
     }
     throw failed;
@@ -737,10 +833,24 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
+   * The heights the ledger nodes reported in one round.
+   *
+   * @param of each node's reported height, in the order the nodes are given; a node that did not
+   *     answer in time, or answered something malformed, is absent
+   */
+  private record Reported(Map<ClientConfig.NodeEndpointConfig, Long> of) {
+    /** The highest height at least two nodes report; empty with fewer than two reports. */
+    OptionalLong confirmed() {
+      List<Long> sorted = of.values().stream().sorted(java.util.Comparator.reverseOrder()).toList();
+      return sorted.size() < 2 ? OptionalLong.empty() : OptionalLong.of(sorted.get(1));
+    }
+  }
+
+  /**
    * The height each ledger node reports, asked of all at once and waited for up to the read
    * timeout; a node that does not answer in time or answers something malformed is left out.
    */
-  private Map<ClientConfig.NodeEndpointConfig, Long> heights() {
+  private Reported heights() {
     byte[] req = request(ClientWire.HEIGHT).toBytes();
     Map<ClientConfig.NodeEndpointConfig, CompletableFuture<byte[]>> asked = new LinkedHashMap<>();
     for (ClientConfig.NodeEndpointConfig n : nodes) {
@@ -771,7 +881,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         throw new MedLedgerException("interrupted while asking the nodes' heights", x);
       }
     }
-    return out;
+    return new Reported(out);
   }
 
   /**

@@ -4,21 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.AccessEvent;
+import io.medledger.chain.BlockHeader;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.Page;
+import io.medledger.chain.PageRequest;
+import io.medledger.chain.PatientHistoryPage;
 import io.medledger.chain.PatientHistoryProof;
+import io.medledger.chain.RecordQuery;
 import io.medledger.client.AuditorClient;
+import io.medledger.client.ChainReport;
 import io.medledger.client.Identity;
 import io.medledger.client.PatientClient;
 import io.medledger.client.SmallFederation;
 import io.medledger.client.UnconfirmedAnswerException;
-import io.medledger.client.UnverifiableAnswerException;
+import io.medledger.consensus.RotatingAuditProtocol;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.federation.Federation;
+import io.medledger.internal.PageWalk;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.LedgerWire;
 import io.medledger.storage.InMemoryBlockStore;
@@ -69,8 +77,23 @@ class FreshHistoryTest {
 
   /** A node serving {@code ledger}, its operator key the auditor's. */
   private Served serve(Ledger ledger, String name) throws Exception {
-    return serve(new LedgerRequests(ledger, "fresh-history-test", "p", auditor.publicKey()::equals,
-        KeyCardStore.open(Files.createDirectories(dir.resolve(name))), null, 1 << 20)::handle);
+    return serve(requests(ledger, name)::handle);
+  }
+
+  private LedgerRequests requests(Ledger ledger, String name) throws Exception {
+    return new LedgerRequests(ledger, "fresh-history-test", RotatingAuditProtocol.NAME, auditor.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve(name))), null, 1 << 20);
+  }
+
+  /** A node serving {@code ledger} that answers every request of type {@code type} with {@code answer}. */
+  private Served serve(Ledger ledger, String name, byte type, byte[] answer) throws Exception {
+    LedgerRequests requests = requests(ledger, name);
+    return serve((who, req) -> req[0] == type ? answer : requests.handle(who, req));
+  }
+
+  /** A node serving {@code ledger} that reports {@code height} as its own. */
+  private Served lying(Ledger ledger, long height, String name) throws Exception {
+    return serve(ledger, name, ClientWire.HEIGHT, new LedgerWire.Writer(ClientWire.OK).i64(height).toBytes());
   }
 
   private Served serve(BiFunction<Ed25519PublicKey, byte[], byte[]> h) {
@@ -91,12 +114,16 @@ class FreshHistoryTest {
 
   /** A node that lags: a ledger of this chain's blocks up to the current height. */
   private Ledger prefix() {
-    Ledger live = f.federationNodes().get(0).ledger();
+    return prefix(f);
+  }
+
+  private Ledger prefix(Federation of) {
+    Ledger live = of.federationNodes().get(0).ledger();
     InMemoryBlockStore store = new InMemoryBlockStore();
     for (long h = 0; h <= live.height(); h++) {
       store.append(live.block(h).encode());
     }
-    Ledger l = Ledger.builder(f.parameters()).store(store).clock(f.clock()).certificatePolicy(f.certificatePolicy())
+    Ledger l = Ledger.builder(of.parameters()).store(store).clock(of.clock()).certificatePolicy(of.certificatePolicy())
         .replay(Ledger.ReplayMode.FULL).open();
     open.add(l);
     return l;
@@ -137,13 +164,12 @@ class FreshHistoryTest {
     PatientHistoryProof p = c.patientHistory(anna.id());
     assertTrue(p.height() >= live.height() - RemoteConnection.DEFAULT_HISTORY_LAG, "the history at " + p.height());
     assertEquals(4, events(p, c).size(), "the recent access events are in the history the client took");
-    // the auditor's trail does not silently leave them out: the stale node's index disagrees with the proof
-    UnverifiableAnswerException e = assertThrows(UnverifiableAnswerException.class,
-        () -> AuditorClient.open(c, auditor).accessTrail(anna.id()));
-    assertEquals("the index lists 1 access events up to height " + p.height() + ", the proven history 4", e.getMessage());
-    // with a fresh node's index first, the trail holds them
-    RemoteConnection fresh = connect(serve(live, "c"), old, serve(live, "d"));
-    assertEquals(4, AuditorClient.open(fresh, auditor).accessTrail(anna.id()).size());
+    // the stale node's index is passed over as its history is
+    assertEquals(4, AuditorClient.open(c, auditor).accessTrail(anna.id()).size());
+    // a node that reports the live height but answers from its stale ledger: its history is passed
+    // over by its height, its index pages (the trail asks for proofs) by the header they are proved against
+    RemoteConnection lied = connect(lying(stale, live.height(), "liar"), serve(live, "c"), serve(live, "d"));
+    assertEquals(4, AuditorClient.open(lied, auditor).accessTrail(anna.id()).size());
     // the fresh nodes do not serve the history: refused, naming the heights
     RemoteConnection behind = connect(old, serve(stale, "e"), reporting(live.height()), reporting(live.height()));
     UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class, () -> behind.patientHistory(anna.id()));
@@ -167,10 +193,8 @@ class FreshHistoryTest {
     assertEquals(1, events(p, c).size());
     assertEquals(1, AuditorClient.open(c, auditor).accessTrail(anna.id()).size(), "its index and history agree");
     // the index from a node a block ahead of the history: its event after the history's height is left out
-    LedgerRequests aheadRequests = new LedgerRequests(live, "fresh-history-test", "p", auditor.publicKey()::equals,
-        KeyCardStore.open(Files.createDirectories(dir.resolve("ahead"))), null, 1 << 20);
-    Served noHistory = serve((who, req) -> req[0] == ClientWire.PATIENT_HISTORY
-        ? ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy") : aheadRequests.handle(who, req));
+    Served noHistory = serve(live, "ahead", ClientWire.PATIENT_HISTORY,
+        ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy"));
     RemoteConnection split = connect(noHistory, behind, current);
     assertEquals(oneBehind.height(), split.patientHistory(anna.id()).height(), "the history from the node behind");
     assertEquals(1, AuditorClient.open(split, auditor).accessTrail(anna.id()).size(), "the index's newer event left out");
@@ -178,5 +202,68 @@ class FreshHistoryTest {
     RemoteConnection strict = connect(0, liar, behind, current);
     assertEquals(live.height(), strict.patientHistory(anna.id()).height());
     assertThrows(IllegalArgumentException.class, () -> RemoteConnection.builder(auditor).historyLag(-1));
+  }
+
+  @Test
+  void theHeightIsTheOneTwoNodesReportAndTheChainIsVerifiedUpToIt() throws Exception {
+    // a chain certified by its consensus protocol, whose certificates a remote auditor checks
+    Federation g = SmallFederation.builder("fresh-history-test", 12).build();
+    open.add(g);
+    PatientClient bea = g.registerPatient("Bea");
+    MedicalRecord r = bea.upload(SmallFederation.observation("1"));
+    Ledger stale = prefix(g);
+    for (int i = 0; i < 3; i++) {
+      bea.read(r.id()); // blocks the stale node does not know of
+    }
+    Ledger live = g.federationNodes().get(0).ledger();
+    assertTrue(live.height() > stale.height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale node lags");
+    Served old = serve(stale, "stale");
+    RemoteConnection c = connect(old, serve(live, "a"), serve(live, "b"));
+    assertEquals(live.height(), c.height(), "the stale node first does not lower the height");
+    ChainReport report = AuditorClient.open(c, auditor).verifyChain();
+    assertTrue(report.valid(), report.problem().orElse(""));
+    assertEquals(live.height() + 1, report.blocks(), "the replay does not stop at the stale node's tip");
+    assertEquals(live.tip().map(BlockHeader::hash), report.tipHash());
+    assertEquals(List.of(ParticipantId.of(old.key()) + " (tip differs)"), report.disagreeingNodes());
+    // one node claiming a huge height does not raise it; a single node's own is taken
+    assertEquals(live.height(), connect(reporting(Long.MAX_VALUE), serve(live, "c"), old).height());
+    assertEquals(stale.height(), connect(old).height());
+  }
+
+  @Test
+  void aSingleHistoryPageOrIndexPageBelowTheFloorIsPassedOverOrRefused() throws Exception {
+    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    anna.read(r.id());
+    Ledger stale = prefix();
+    MedicalRecord later = anna.upload(SmallFederation.observation("2"));
+    for (int i = 0; i < 3; i++) {
+      anna.read(later.id());
+    }
+    Ledger live = f.federationNodes().get(0).ledger();
+    assertTrue(live.height() > stale.height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale node lags");
+    Served old = serve(stale, "stale");
+    RemoteConnection c = connect(old, serve(live, "a"), serve(live, "b"));
+    PatientHistoryPage page = c.patientHistory(anna.id(), PageRequest.first(PageWalk.HISTORY_PAGE));
+    assertEquals(live.height(), page.height(), "the page is the live node's");
+    assertTrue(page.isLast());
+    assertEquals(4, c.accessEventsByPatient(anna.id(), PageRequest.first(100)).items().size());
+    assertEquals(List.of(r.id(), later.id()), c.records(RecordQuery.all(), PageRequest.first(100)).items().stream()
+        .map(h -> h.entry().id()).filter(List.of(r.id(), later.id())::contains).toList());
+    // a node reporting the live height but answering from its stale ledger: its history page is
+    // passed over by the page's height, its index page when proved against its stale tip
+    RemoteConnection lied = connect(lying(stale, live.height(), "liar"), serve(live, "c"), serve(live, "d"));
+    assertEquals(live.height(), lied.patientHistory(anna.id(), PageRequest.first(PageWalk.HISTORY_PAGE)).height());
+    Page<AccessEvent> proved = lied.accessEventsByPatient(anna.id(), PageRequest.first(100).proving());
+    assertEquals(4, proved.items().size());
+    assertEquals(live.height(), proved.provedAgainst().orElseThrow().height());
+    assertEquals(1, lied.accessEventsByPatient(anna.id(), PageRequest.first(100)).items().size(),
+        "an unproved index page is the reporting node's word (a documented limit)");
+    // the fresh nodes do not answer: refused, naming the heights
+    RemoteConnection behind = connect(old, serve(stale, "e"), reporting(live.height()), reporting(live.height()));
+    UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class,
+        () -> behind.patientHistory(anna.id(), PageRequest.first(PageWalk.HISTORY_PAGE)));
+    assertTrue(u.getMessage().contains("below height " + live.height()), u.getMessage());
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.accessEventsByPatient(anna.id(), PageRequest.first(100)));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.grantsByPatient(anna.id(), PageRequest.first(100)));
   }
 }
