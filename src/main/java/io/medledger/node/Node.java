@@ -635,14 +635,25 @@ public final class Node implements AutoCloseable {
     return ledger.participant(id).filter(p -> !p.active()).isPresent();
   }
 
-  /** Drops the key card of {@code id} if the ledger, as committed now, lists it as removed. */
-  private void forgetCard(io.medledger.access.ParticipantId id) {
-    try {
-      if (removed(ledger, id) && cards.forget(id)) {
-        LOG.log(Level.DEBUG, () -> "dropped the key card of " + id + ", whom the ledger removed");
+  /**
+   * Drops the key cards of the participants {@code entries} (a committed block's) remove, if
+   * {@code ledger} lists them as removed now; a card that cannot be deleted goes on the next start.
+   */
+  static void forgetCards(List<Entry> entries, Ledger ledger, KeyCardStore cards) {
+    for (Entry e : entries) {
+      Optional<io.medledger.access.ParticipantId> left = leftParticipant(e);
+      if (left.isEmpty() || !removed(ledger, left.get())) {
+        continue;
       }
-    } catch (java.io.UncheckedIOException ex) {
-      LOG.log(Level.WARNING, () -> "could not drop the key card of " + id + " (dropped on the next start): " + ex.getMessage());
+      io.medledger.access.ParticipantId id = left.get();
+      try {
+        if (cards.forget(id)) {
+          LOG.log(Level.DEBUG, () -> "dropped the key card of " + id + ", whom the ledger removed");
+        }
+      } catch (java.io.UncheckedIOException ex) {
+        LOG.log(Level.WARNING, () -> "could not drop the key card of " + id + " (dropped on the next start): "
+            + ex.getMessage());
+      }
     }
   }
 
@@ -652,7 +663,6 @@ public final class Node implements AutoCloseable {
       CertifiedBlock b = ledger.block(c.height());
       Digest hash = b.header().hash();
       boolean membership = false;
-      List<io.medledger.access.ParticipantId> left = new java.util.ArrayList<>(0);
       List<Entry> entries = b.block().entries();
       List<Digest> ids = b.block().entryIds();
       for (int i = 0; i < entries.size(); i++) {
@@ -663,10 +673,9 @@ public final class Node implements AutoCloseable {
         }
         membership |= e instanceof io.medledger.chain.MembershipChange || e instanceof io.medledger.chain.AffiliateRegistration
             || e instanceof io.medledger.chain.AffiliateRemoval;
-        leftParticipant(e).ifPresent(left::add);
       }
-      for (io.medledger.access.ParticipantId id : left) {
-        forgetCard(id);
+      if (membership) {
+        forgetCards(entries, ledger, cards);
       }
       anchorView.observe(b);
       metrics.blockCommitted(c.height(), c.entries(), (int) b.header().round());

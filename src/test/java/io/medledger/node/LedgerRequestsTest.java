@@ -79,14 +79,20 @@ class LedgerRequestsTest {
     assertEquals(ClientWire.OK, publish(requests, annaKey, anna.identity().card()));
     assertEquals(2, store.size());
     io.medledger.federation.Removals.affiliate(f, lee.id(), "Hospital A");
-    assertEquals(1, store.forgetAll(id -> ledger.participant(id).filter(p -> !p.active()).isPresent()),
-        "the removed clinician's card, not the patient's");
-    assertEquals(1, store.size());
+    Node.forgetCards(ledger.block(ledger.height()).block().entries(), ledger, store); // as the node on commit
+    assertEquals(1, store.size(), "the removed clinician's card goes, not the patient's");
+    assertTrue(store.lookup(anna.id()).isPresent());
     assertFalse(keyCard(requests, annaKey, lee.identity().card()));
     assertEquals(1, KeyCardStore.open(dir).size(), "its file is gone too");
     assertEquals(ClientWire.REFUSED, publish(requests, annaKey, lee.identity().card()), "not taken again");
     assertEquals(ClientWire.REFUSED, publish(requests, operator, lee.identity().card()), "not even from an operator");
     assertEquals(1, store.size());
+    // a card whose removal committed while the node could not delete it goes on the next start
+    KeyCardStore other = KeyCardStore.open(dir.resolve("other"));
+    other.publish(lee.identity().card());
+    other.publish(anna.identity().card());
+    assertEquals(1, other.forgetAll(id -> ledger.participant(id).filter(p -> !p.active()).isPresent()));
+    assertTrue(other.lookup(anna.id()).isPresent());
   }
 
   /**
