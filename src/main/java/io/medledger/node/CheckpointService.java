@@ -188,6 +188,11 @@ final class CheckpointService implements AutoCloseable {
     return knownBindings;
   }
 
+  /** Peers' notes held for a size this node has not reached (read on the service's thread; for tests). */
+  int earlyNotes() throws InterruptedException {
+    return onThread(early::size);
+  }
+
   /** The store. */
   CheckpointStore store() {
     return store;
@@ -270,8 +275,16 @@ final class CheckpointService implements AutoCloseable {
     return Math.floorDiv(header.timestamp(), intervalMillis) != Math.floorDiv(parent, intervalMillis);
   }
 
-  /** Merges the waiting peers' notes that this node's log has reached. */
+  /**
+   * Merges the waiting peers' notes that this node's log has reached, and drops those of servers
+   * the federation no longer lists (a removed server's note for a size never reached stayed).
+   */
   private void mergeEarly() {
+    if (early.isEmpty()) {
+      return;
+    }
+    List<Ed25519PublicKey> federation = ledger.membership().federationKeys();
+    early.keySet().retainAll(federation);
     for (var it = early.values().iterator(); it.hasNext(); ) {
       SignedNote n = it.next();
       if (Checkpoint.parse(n.text()).size() <= log.size()) {
@@ -646,10 +659,17 @@ final class CheckpointService implements AutoCloseable {
 
   /** Waits until the work queued so far is done (for tests). */
   void drain() throws InterruptedException {
-    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-    run(done::countDown);
-    if (!done.await(30, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("checkpoint work did not finish in 30 s");
+    onThread(() -> null);
+  }
+
+  /** What {@code read} gives on the service's thread, after the work queued so far (for tests). */
+  private <T> T onThread(java.util.function.Supplier<T> read) throws InterruptedException {
+    java.util.concurrent.CompletableFuture<T> done = new java.util.concurrent.CompletableFuture<>();
+    run(() -> done.complete(read.get()));
+    try {
+      return done.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("checkpoint work did not finish in 30 s", e);
     }
   }
 

@@ -13,12 +13,14 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
  * The key cards published to one node, one file per participant in {@code data/keycards}
  * (written with fsync, read back on open): only self-signed cards, the first card of a
- * participant stays, and at most {@link #MAX_CARDS} are kept. Thread-safe.
+ * participant stays until the ledger removes the participant ({@link #forget}), and at most
+ * {@link #MAX_CARDS} are kept. Thread-safe.
  */
 final class KeyCardStore {
   /** Most cards one node keeps. */
@@ -103,5 +105,41 @@ final class KeyCardStore {
     }
     cards.put(card.id(), card);
     return true;
+  }
+
+  /**
+   * Drops the card of {@code id} (a participant the ledger removed), file first, durably; whether
+   * one was kept. A participant that rejoins publishes a card again.
+   *
+   * @throws UncheckedIOException if the file cannot be deleted (the card is then still kept)
+   */
+  synchronized boolean forget(ParticipantId id) {
+    if (!cards.containsKey(id)) {
+      return false;
+    }
+    try {
+      Files.deleteIfExists(dir.resolve(id.toHex() + ".card"));
+      OwnerOnly.syncDirectory(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("deleting the key card of " + id, e);
+    }
+    cards.remove(id);
+    return true;
+  }
+
+  /** Drops the cards of the participants {@code removed} names ({@link #forget}); how many. */
+  int forgetAll(Predicate<ParticipantId> removed) {
+    int n = 0;
+    for (ParticipantId id : java.util.List.copyOf(cards.keySet())) {
+      if (removed.test(id) && forget(id)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Cards kept. */
+  int size() {
+    return cards.size();
   }
 }

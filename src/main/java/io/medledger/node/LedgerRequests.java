@@ -265,6 +265,10 @@ final class LedgerRequests {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "only the node's operators publish"
               + " the card of " + c.id() + ", which the ledger does not list");
         }
+        if (listed.isPresent() && !listed.get().active()) { // its card was dropped when it was removed
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the ledger removed " + c.id()
+              + "; its card is not kept");
+        }
         if (listed.isPresent() && listed.get().kind() != c.kind()) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the ledger lists " + c.id()
               + " as a " + listed.get().kind().label() + ", the card says " + c.kind().label());

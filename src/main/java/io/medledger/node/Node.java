@@ -166,6 +166,10 @@ public final class Node implements AutoCloseable {
     this.anchors = AnchorJournal.inDirectory(config.dataDirectory().resolve(ANCHORS));
     this.anchorView = new LedgerAnchorView(ledger);
     this.cards = KeyCardStore.open(config.dataDirectory().resolve(KEY_CARDS));
+    int dropped = cards.forgetAll(id -> removed(ledger, id)); // removals committed before a crash let it delete them
+    if (dropped > 0) {
+      LOG.log(Level.INFO, () -> "dropped the key cards of " + dropped + " participants the ledger removed");
+    }
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
         io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics, cards::lookup) : null;
     this.ledgerRequests = new LedgerRequests(ledger, config.chain(), config.consensus().protocol(),
@@ -615,6 +619,44 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  /** The participant {@code e} removes from the ledger, if it removes one. */
+  private static Optional<io.medledger.access.ParticipantId> leftParticipant(Entry e) {
+    if (e instanceof io.medledger.chain.AffiliateRemoval r) {
+      return Optional.of(r.member());
+    }
+    if (e instanceof io.medledger.chain.MembershipChange m && m.action() == io.medledger.chain.MembershipChange.Operation.REMOVE) {
+      return Optional.of(io.medledger.access.ParticipantId.of(m.memberKey()));
+    }
+    return Optional.empty();
+  }
+
+  /** Whether {@code ledger} lists {@code id} as a participant no longer active. */
+  private static boolean removed(Ledger ledger, io.medledger.access.ParticipantId id) {
+    return ledger.participant(id).filter(p -> !p.active()).isPresent();
+  }
+
+  /**
+   * Drops the key cards of the participants {@code entries} (a committed block's) remove, if
+   * {@code ledger} lists them as removed now; a card that cannot be deleted goes on the next start.
+   */
+  static void forgetCards(List<Entry> entries, Ledger ledger, KeyCardStore cards) {
+    for (Entry e : entries) {
+      Optional<io.medledger.access.ParticipantId> left = leftParticipant(e);
+      if (left.isEmpty() || !removed(ledger, left.get())) {
+        continue;
+      }
+      io.medledger.access.ParticipantId id = left.get();
+      try {
+        if (cards.forget(id)) {
+          LOG.log(Level.DEBUG, () -> "dropped the key card of " + id + ", whom the ledger removed");
+        }
+      } catch (java.io.UncheckedIOException ex) {
+        LOG.log(Level.WARNING, () -> "could not drop the key card of " + id + " (dropped on the next start): "
+            + ex.getMessage());
+      }
+    }
+  }
+
   private final class Listener implements ConsensusListener {
     @Override
     public void committed(Action.Committed c) {
@@ -631,6 +673,9 @@ public final class Node implements AutoCloseable {
         }
         membership |= e instanceof io.medledger.chain.MembershipChange || e instanceof io.medledger.chain.AffiliateRegistration
             || e instanceof io.medledger.chain.AffiliateRemoval;
+      }
+      if (membership) {
+        forgetCards(entries, ledger, cards);
       }
       anchorView.observe(b);
       metrics.blockCommitted(c.height(), c.entries(), (int) b.header().round());

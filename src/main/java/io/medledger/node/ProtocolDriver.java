@@ -70,8 +70,12 @@ public final class ProtocolDriver implements AutoCloseable {
   private final ThreadPoolExecutor decoder;
   /** The peer and first height of the sync request sent last (a hint for the decoder), or null. */
   private volatile Map.Entry<Ed25519PublicKey, Long> awaited;
-  /** Each peer's bytes waiting for the loop (frames plus {@link #FRAME_COST} each), bounded by {@link DriverOptions#maxQueuedBytesPerPeer}. */
-  private final Map<Ed25519PublicKey, AtomicLong> queued = new ConcurrentHashMap<>();
+  /**
+   * Each peer's bytes waiting for the loop (frames plus {@link #FRAME_COST} each), bounded by
+   * {@link DriverOptions#maxQueuedBytesPerPeer}; a peer with nothing waiting has no entry, so the
+   * map holds at most the peers with frames in flight (members that left leave nothing behind).
+   */
+  private final Map<Ed25519PublicKey, Long> queued = new ConcurrentHashMap<>();
   /** Frames waiting for the loop, per peer, the peers in turn order; guarded by itself. */
   private final LinkedHashMap<Ed25519PublicKey, ArrayDeque<byte[]>> inbox = new LinkedHashMap<>();
   /** Whether a {@link #drainRound} is queued on the loop; guarded by {@link #inbox}. */
@@ -242,17 +246,14 @@ public final class ProtocolDriver implements AutoCloseable {
     if (response && (a == null || !a.getKey().equals(from))) {
       return; // nobody asked this peer: not worth decoding
     }
-    AtomicLong q = queued.computeIfAbsent(from, k -> new AtomicLong());
-    long cost = cost(frame);
-    if (q.addAndGet(cost) > options.maxQueuedBytesPerPeer()) {
-      q.addAndGet(-cost);
+    if (!reserve(from, cost(frame))) {
       return;
     }
     if (response) {
       try {
-        decoder.execute(() -> decodeAhead(from, frame, q));
+        decoder.execute(() -> decodeAhead(from, frame));
       } catch (RejectedExecutionException e) {
-        q.addAndGet(-cost);
+        release(from, frame);
       }
       return;
     }
@@ -270,6 +271,31 @@ public final class ProtocolDriver implements AutoCloseable {
   /** What a waiting frame counts against its peer's quota. */
   private static long cost(byte[] frame) {
     return frame.length + (long) FRAME_COST;
+  }
+
+  /** Counts {@code cost} against {@code peer}'s quota; false (nothing counted) if it would exceed it. */
+  private boolean reserve(Ed25519PublicKey peer, long cost) {
+    boolean[] fits = new boolean[1];
+    queued.compute(peer, (k, held) -> {
+      long now = (held == null ? 0 : held) + cost;
+      if (now > options.maxQueuedBytesPerPeer()) {
+        return held;
+      }
+      fits[0] = true;
+      return now;
+    });
+    return fits[0];
+  }
+
+  /** Gives back what {@code frame} counted against {@code peer}'s quota; a peer left with nothing is dropped. */
+  private void release(Ed25519PublicKey peer, byte[] frame) {
+    long cost = cost(frame);
+    queued.computeIfPresent(peer, (k, held) -> held > cost ? held - cost : null);
+  }
+
+  /** Peers with frames waiting for the loop or the decoder (for tests). */
+  int peersQueued() {
+    return queued.size();
   }
 
   private void scheduleDrain() {
@@ -298,7 +324,7 @@ public final class ProtocolDriver implements AutoCloseable {
       }
     }
     for (Map.Entry<Ed25519PublicKey, byte[]> e : round) {
-      queued.get(e.getKey()).addAndGet(-cost(e.getValue()));
+      release(e.getKey(), e.getValue());
       if (!stopped) {
         dispatch(e.getKey(), e.getValue());
       }
@@ -318,7 +344,7 @@ public final class ProtocolDriver implements AutoCloseable {
    * flight, predecodes its blocks in order, handing the response to the loop as soon as the first
    * block is ready. Anything else goes to the loop as it came.
    */
-  private void decodeAhead(Ed25519PublicKey from, byte[] frame, AtomicLong q) {
+  private void decodeAhead(Ed25519PublicKey from, byte[] frame) {
     NodeFrames.Frame f = null;
     try {
       f = NodeFrames.decode(frame, maxFrameBytes);
@@ -327,7 +353,7 @@ public final class ProtocolDriver implements AutoCloseable {
     }
     NodeFrames.Frame decoded = f;
     Runnable onLoop = () -> {
-      q.addAndGet(-cost(frame));
+      release(from, frame);
       if (!stopped) {
         if (decoded == null) {
           dispatch(from, frame);
@@ -347,7 +373,7 @@ public final class ProtocolDriver implements AutoCloseable {
       }
       loop.execute(onLoop);
     } catch (RejectedExecutionException e) {
-      q.addAndGet(-cost(frame));
+      release(from, frame);
       return;
     }
     long first = blocks.isEmpty() ? 0 : ((NodeFrames.SyncResponse) decoded).fromHeight();

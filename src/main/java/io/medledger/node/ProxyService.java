@@ -53,6 +53,8 @@ final class ProxyService {
   static final int REENCRYPTIONS_PER_SECOND = 32;
   /** Re-encryptions one remote client may ask for at once, before its rate applies. */
   static final int REENCRYPTION_BURST = 64;
+  /** Clients whose re-encryption budgets are tracked; beyond them, clients still refilling share one. */
+  static final int TRACKED_CLIENTS = 4096;
   /** Most fragment problems remembered (oldest forgotten first). */
   private static final int MAX_PROBLEMS = 10_000;
 
@@ -78,7 +80,8 @@ final class ProxyService {
   /** Set by {@link #close}: no fragment is taken any more. */
   private boolean closed;
   /** Each remote client's re-encryptions; guarded by itself. */
-  private final PeerBudget<ParticipantId> budget = new PeerBudget<>(REENCRYPTIONS_PER_SECOND, REENCRYPTION_BURST);
+  private final PeerBudget<ParticipantId> budget = new PeerBudget<>(REENCRYPTIONS_PER_SECOND, REENCRYPTION_BURST,
+      TRACKED_CLIENTS);
 
   ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
       Function<ParticipantId, Optional<KeyCard>> cards) {

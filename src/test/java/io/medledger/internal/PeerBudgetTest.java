@@ -3,8 +3,10 @@ package io.medledger.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class PeerBudgetTest {
@@ -64,7 +66,56 @@ class PeerBudgetTest {
   }
 
   @Test
+  void manyPeersInDebtDoNotGrowTheTableAndShareOneBucketBeyondIt() {
+    PeerBudget<Integer> b = new PeerBudget<>(10, 10);
+    int served = 0;
+    for (int i = 0; i < 10 * PeerBudget.MAX_TRACKED; i++) {
+      if (b.allows(i, 0)) {
+        served++;
+        b.charge(i, 1_000); // each peer is served once and left deep in debt
+      }
+    }
+    assertEquals(PeerBudget.MAX_TRACKED, b.tracked(), "the table stops at its limit");
+    assertEquals(PeerBudget.MAX_TRACKED + 1, served, "one answer each for the tracked peers, one for all the others");
+    assertFalse(b.allows(-1, 0), "a newcomer shares the others' bucket, which is in debt");
+    assertFalse(b.allows(0, 0), "the tracked peers stay in debt");
+  }
+
+  @Test
+  void peersThatLeftAreForgottenOnceRefilledAndTheirPlacesTaken() {
+    PeerBudget<String> b = new PeerBudget<>(100, 100, 4);
+    for (String old : new String[] {"a", "b", "c", "d"}) {
+      assertTrue(b.allows(old, 0));
+      b.charge(old, 50);
+    }
+    assertEquals(4, b.tracked());
+    // the four leave; after their buckets refilled, four new members take their places one by one
+    for (String fresh : new String[] {"e", "f", "g", "h"}) {
+      assertTrue(b.allows(fresh, 1_000));
+      b.charge(fresh, 500);
+    }
+    assertEquals(4, b.tracked());
+    assertEquals(-400, b.balance("e", 1_000), "each newcomer has a bucket of its own, not the shared one");
+    assertEquals(-400, b.balance("h", 1_000));
+    assertEquals(100, b.balance("a", 1_000), "a forgotten peer comes back full, as it had refilled");
+  }
+
+  @Test
+  void aNewPeerCostsConstantWorkHoweverManyAreInDebt() {
+    // 200,000 peers, each left in debt: a table scan per newcomer would take minutes
+    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+      PeerBudget<Integer> b = new PeerBudget<>(1, 1);
+      for (int i = 0; i < 200_000; i++) {
+        b.allows(i, i);
+        b.charge(i, 1_000_000);
+      }
+      assertEquals(PeerBudget.MAX_TRACKED, b.tracked());
+    });
+  }
+
+  @Test
   void refusesNonsense() {
+    assertThrows(IllegalArgumentException.class, () -> new PeerBudget<String>(1, 1, 0));
     assertThrows(IllegalArgumentException.class, () -> new PeerBudget<String>(0, 1));
     assertThrows(IllegalArgumentException.class, () -> new PeerBudget<String>(1, 0));
     assertThrows(IllegalArgumentException.class, () -> new PeerBudget<String>(1, 1).charge("a", -1));

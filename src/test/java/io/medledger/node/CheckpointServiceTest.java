@@ -214,6 +214,27 @@ class CheckpointServiceTest {
     }
   }
 
+  /**
+   * A server's note for a size this node has not reached is held (one per server); the server is
+   * then voted out: its note went only once the log reached that size, never for a size beyond the
+   * chain, so each removed server could leave one behind for good.
+   */
+  @Test
+  void aRemovedServersNoteForASizeNotReachedGoesWithIt() throws Exception {
+    Actor gone = f.federation.get(2);
+    NoteSigner signer = NoteSigner.forServer(f.ledger.parameters().chainId(), gone.key());
+    String text = new Checkpoint(Checkpoint.originOf(f.ledger.parameters().chainId()), 1L << 40,
+        io.medledger.crypto.Sha256.hash(new byte[] {7})).text();
+    deliver(gone, CheckpointService.payload(NoteKeyBinding.create(gone.key(), signer.verifierKey()),
+        new SignedNote(text, List.of(signer.sign(text)))));
+    assertEquals(1, b.earlyNotes(), "held until the log reaches its size");
+    f.commit(f.membership(io.medledger.chain.MembershipChange.Operation.REMOVE,
+        io.medledger.access.ParticipantKind.FEDERATION_SERVER, gone, null));
+    b.started(f.ledger.tip().orElseThrow());
+    b.drain();
+    assertEquals(0, b.earlyNotes(), "a server the federation no longer lists leaves nothing behind");
+  }
+
   @Test
   void aPeersValidSignatureIsMerged() throws Exception {
     assertEquals(1, signaturesAtB());

@@ -64,6 +64,38 @@ class LedgerRequestsTest {
   }
 
   /**
+   * Cards were kept forever, also those of participants the ledger removed (and anyone could
+   * publish such a card again): a removed participant's card is now dropped, durably, and
+   * publishing it again is refused.
+   */
+  @Test
+  void theCardOfARemovedParticipantIsDroppedAndNotTakenAgain() {
+    Ledger ledger = f.federationNodes().get(0).ledger();
+    Ed25519PublicKey annaKey = anna.identity().publicKey();
+    KeyCardStore store = KeyCardStore.open(dir);
+    LedgerRequests requests = new LedgerRequests(ledger, "ledger-requests-test", "p", operator::equals, store, null,
+        1 << 20);
+    assertEquals(ClientWire.OK, publish(requests, annaKey, lee.identity().card()));
+    assertEquals(ClientWire.OK, publish(requests, annaKey, anna.identity().card()));
+    assertEquals(2, store.size());
+    io.medledger.federation.Removals.affiliate(f, lee.id(), "Hospital A");
+    Node.forgetCards(ledger.block(ledger.height()).block().entries(), ledger, store); // as the node on commit
+    assertEquals(1, store.size(), "the removed clinician's card goes, not the patient's");
+    assertTrue(store.lookup(anna.id()).isPresent());
+    assertFalse(keyCard(requests, annaKey, lee.identity().card()));
+    assertEquals(1, KeyCardStore.open(dir).size(), "its file is gone too");
+    assertEquals(ClientWire.REFUSED, publish(requests, annaKey, lee.identity().card()), "not taken again");
+    assertEquals(ClientWire.REFUSED, publish(requests, operator, lee.identity().card()), "not even from an operator");
+    assertEquals(1, store.size());
+    // a card whose removal committed while the node could not delete it goes on the next start
+    KeyCardStore other = KeyCardStore.open(dir.resolve("other"));
+    other.publish(lee.identity().card());
+    other.publish(anna.identity().card());
+    assertEquals(1, other.forgetAll(id -> ledger.participant(id).filter(p -> !p.active()).isPresent()));
+    assertTrue(other.lookup(anna.id()).isPresent());
+  }
+
+  /**
    * A patient's history longer than one answer (a patient's own records and reads grow it without
    * bound) was refused whole, so it could never be read remotely: it is now answered a page at a
    * time, each page within the endpoint's answer cap, and the pages make the proof of the whole

@@ -68,4 +68,44 @@ class ProtocolDriverTest {
           "drivers report the height");
     }
   }
+
+  /**
+   * Members come and go, and each sends frames: once the loop has taken them, the driver holds
+   * nothing for any of them (its per-peer byte counts kept an entry for every peer ever heard).
+   */
+  @org.junit.jupiter.api.Test
+  void peersThatSentFramesLeaveNoQuotaBehindOnceTheyAreTaken() throws Exception {
+    try (NodeCluster c = new NodeCluster(RotatingAuditProtocol.NAME, false, 1, 1)) {
+      c.create();
+      PeerTransport inner = c.transports.get(0);
+      FrameReceiver[] receiver = new FrameReceiver[1];
+      PeerTransport capturing = new PeerTransport() {
+        @Override public io.medledger.crypto.Ed25519PublicKey self() { return inner.self(); }
+        @Override public boolean send(io.medledger.crypto.Ed25519PublicKey to, byte[] frame) { return inner.send(to, frame); }
+        @Override public void setReceiver(FrameReceiver r) { receiver[0] = r; }
+        @Override public void updatePeers(java.util.Map<io.medledger.crypto.Ed25519PublicKey, PeerAddress> peers) {}
+        @Override public java.util.Set<io.medledger.crypto.Ed25519PublicKey> connectedPeers() { return java.util.Set.of(); }
+        @Override public void close() {}
+      };
+      java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
+      try (ProtocolDriver d = c.driver(0, c.ledgers.get(0), capturing, new ConsensusListener() {
+        @Override
+        public void checkpointReceived(io.medledger.crypto.Ed25519PublicKey from, byte[] payload) {
+          heard.incrementAndGet();
+        }
+      })) {
+        d.start();
+        int peers = 300;
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        for (int i = 0; i < peers; i++) {
+          io.medledger.crypto.Ed25519PublicKey k = io.medledger.crypto.Ed25519PrivateKey.generate(random).publicKey();
+          receiver[0].onFrame(k, io.medledger.internal.transport.NodeFrames.checkpoint(new byte[] {1, 2, 3}));
+          receiver[0].onFrame(k, new byte[] {(byte) 0xEE}); // malformed: dropped on the loop
+        }
+        NodeCluster.await(() -> heard.get() == peers, 20_000, "every frame taken");
+        NodeCluster.await(() -> d.peersQueued() == 0, 5_000,
+            () -> "no peer left in the quota map; it holds " + d.peersQueued());
+      }
+    }
+  }
 }

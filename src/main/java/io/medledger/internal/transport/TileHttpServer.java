@@ -66,6 +66,8 @@ public final class TileHttpServer implements AutoCloseable {
   static final int MAX_QUEUED_BYTES = 4 << 20;
   /** Requests one remote address may make per second, and at once. */
   public static final int REQUESTS_PER_SECOND = 200;
+  /** Addresses whose request budgets are tracked; beyond them, addresses still refilling share one. */
+  static final int TRACKED_ADDRESSES = 4096;
   private static final int MAX_PATH = 256;
 
   private final String prefix;
@@ -76,7 +78,8 @@ public final class TileHttpServer implements AutoCloseable {
   /** Open connections per remote address. */
   private final KeyedCounts<InetAddress> open = new KeyedCounts<>();
   /** Requests per remote address. Event loop only. */
-  private final PeerBudget<InetAddress> requests = new PeerBudget<>(REQUESTS_PER_SECOND, REQUESTS_PER_SECOND);
+  private final PeerBudget<InetAddress> requests = new PeerBudget<>(REQUESTS_PER_SECOND, REQUESTS_PER_SECOND,
+      TRACKED_ADDRESSES);
   /** Open connections. Event loop only. */
   private int connections;
 
