@@ -335,6 +335,26 @@ class CliHostileInputsTest {
     }
   }
 
+  /**
+   * The load generator's warnings about unreachable nodes (one line each, by design) and its final
+   * error must be messages, not a transport library's exception class.
+   */
+  @org.junit.jupiter.api.Test
+  void unreachableNodesAreReportedWithoutAnExceptionClass() throws Exception {
+    Path net = Files.createDirectory(base.resolve("case-" + (++counter))).resolve("net");
+    copyTree(testnet, net); // no node of it runs
+    ChainCommandTest.Run r = assertTimeoutPreemptively(LIMIT,
+        () -> run("load", "--client", s(net.resolve("client.json")), "--rate", "1", "--duration", "1", "--wait", "1"));
+    assertEquals(2, r.code(), r.err());
+    assertEquals("", r.out());
+    List<String> lines = r.err().lines().toList();
+    assertTrue(lines.get(lines.size() - 1).startsWith("medledger: no node of 2 "), r.err());
+    for (String line : lines) {
+      assertTrue(line.startsWith("medledger: "), line);
+      assertFalse(line.contains("Exception") || line.contains("io.netty"), "no exception class: " + line);
+    }
+  }
+
   static Stream<Arguments> argumentCases() {
     String hex32 = "00".repeat(32);
     String utxo = "11".repeat(32) + ":0:100000:0014" + "22".repeat(20);
