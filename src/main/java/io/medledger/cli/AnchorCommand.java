@@ -70,7 +70,8 @@ final class AnchorCommand implements Command {
     try {
       key = BitcoinPrivateKey.fromWif(readKey(keyFile, in));
     } catch (IllegalArgumentException | MalformedEncodingException e) {
-      throw new CliException("the key in --key-file is not a valid WIF private key: " + e.getMessage());
+      throw new CliException("the key in " + (keyFile.equals("-") ? "standard input (--key-file -)" : "--key-file " + keyFile)
+          + " is not a valid WIF private key: " + e.getMessage());
     }
     Address change;
     try {
@@ -103,10 +104,7 @@ final class AnchorCommand implements Command {
     if (keyFile.equals("-")) {
       b = BoundedInput.read(in, MAX_KEY_FILE, "the key on standard input");
     } else {
-      Path p = Path.of(keyFile);
-      if (!Files.isRegularFile(p)) {
-        throw new CliException("no such key file: " + p);
-      }
+      Path p = CliFiles.regularFile(keyFile, "key file");
       if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
         perms.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,

@@ -86,6 +86,23 @@ final class Args {
     return v == null ? dflt : parseLong(name, v);
   }
 
+  /** As {@link #requiredLong}, for an option that must fit an {@code int}. */
+  int requiredInt(String name) {
+    return toInt(name, requiredLong(name));
+  }
+
+  /** As {@link #optionalLong}, for an option that must fit an {@code int}. */
+  int optionalInt(String name, int dflt) {
+    return toInt(name, optionalLong(name, dflt));
+  }
+
+  private static int toInt(String name, long v) {
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw new CliException("option --" + name + " is out of range, got " + v);
+    }
+    return (int) v;
+  }
+
   private static long parseLong(String name, String v) {
     try {
       return Long.parseLong(v);

@@ -26,7 +26,7 @@ final class BenchCommand implements Command {
           + " [--block B] [--seed S] [--window W] | query --dir D [--count Q] [--seed S]");
     }
     Args a = Args.parse(args, 1);
-    int count = (int) a.optionalLong("count", 2000);
+    int count = a.optionalInt("count", 2000);
     a.rejectUnknown();
     if (count < 10 || count > 1_000_000) {
       throw new CliException("--count must be 10..1000000");

@@ -42,6 +42,9 @@ final class ChainCommand implements Command {
     if (sub.equals("contains")) {
       return ContainsSupport.run(args, out, err);
     }
+    if (!sub.equals("verify") && !sub.equals("block")) {
+      throw new CliException("unknown chain subcommand '" + sub + "'; use verify, block or contains");
+    }
     Args a = Args.parse(args, 1, "any-certificate");
     Path dir = Path.of(a.required("store"));
     String name = a.required("chain");
@@ -58,9 +61,6 @@ final class ChainCommand implements Command {
       genesis = genesisArg == null ? null : Digest.fromHex(genesisArg);
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("--genesis must be a block hash of 64 hex digits");
-    }
-    if (!sub.equals("verify") && !sub.equals("block")) {
-      throw new CliException("unknown chain subcommand '" + sub + "'; use verify or block");
     }
     if (!Files.isDirectory(dir)) {
       throw new CliException("no block store directory " + dir);

@@ -27,7 +27,10 @@ final class CliFiles {
     }
   }
 
-  /** Reads {@code file} (at most {@link BoundedInput#MAX_BYTES}), which must be UTF-8: JSON bytes. */
+  /**
+   * Reads {@code file} (at most {@link BoundedInput#MAX_BYTES}), which must be UTF-8 without a
+   * byte-order mark: JSON bytes.
+   */
   static byte[] readJson(Path file) throws IOException {
     byte[] b = read(file, BoundedInput.MAX_BYTES);
     try {
@@ -35,12 +38,46 @@ final class CliFiles {
     } catch (MalformedEncodingException e) {
       throw new CliException(file + " is not valid UTF-8 JSON");
     }
+    if (b.length >= 3 && (b[0] & 0xff) == 0xef && (b[1] & 0xff) == 0xbb && (b[2] & 0xff) == 0xbf) {
+      throw new CliException(file + " starts with a byte-order mark; JSON must be UTF-8 without one");
+    }
     return b;
+  }
+
+  /** Turns the bytes or text read from a file into a value; throws on malformed content. */
+  @FunctionalInterface
+  interface Parser<T> {
+    T parse() throws IOException;
+  }
+
+  /**
+   * Runs {@code parser} on content read from {@code file}, so that malformed content is reported
+   * as {@code "FILE: what is wrong"}: the one line then names the file it is about.
+   */
+  static <T> T parse(Path file, Parser<T> parser) throws IOException {
+    try {
+      return parser.parse();
+    } catch (io.medledger.MedLedgerException | IllegalArgumentException e) {
+      String m = String.valueOf(e.getMessage());
+      throw new CliException(m.contains(file.toString()) ? m : file + ": " + m, e);
+    }
   }
 
   /** As {@link #readJson}, as text. */
   static String readJsonText(Path file) throws IOException {
     return new String(readJson(file), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Returns {@code path} if it names a regular file (after links); otherwise fails with one line
+   * saying whether it is absent or something else (a directory, pipe or device).
+   */
+  static Path regularFile(String path, String what) {
+    Path p = Path.of(path);
+    if (!Files.isRegularFile(p)) {
+      throw new CliException(Files.exists(p) ? what + " " + path + " is not a regular file" : "no such " + what + ": " + path);
+    }
+    return p;
   }
 
   /** Fails unless {@code force} is set or none of {@code files} exists. */

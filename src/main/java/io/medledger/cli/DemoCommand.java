@@ -38,6 +38,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -75,6 +76,9 @@ final class DemoCommand implements Command {
     String testnet = a.optional("testnet");
     if (testnet != null) {
       a.rejectUnknown();
+      if (!Files.isDirectory(Path.of(testnet))) { // listing a named pipe would block until something writes to it
+        throw new CliException("--testnet " + testnet + " is not a directory written by medledger testnet");
+      }
       long t0 = System.nanoTime();
       int rc = new TestnetDemo(Path.of(testnet), out).run();
       out.printf(Locale.ROOT, "%nDone in %.1f s across the node processes of %s%n", (System.nanoTime() - t0) / 1e9,

@@ -29,7 +29,7 @@ final class FhirCommand implements Command {
     }
     Path file = Path.of(a.positional().get(0));
     FhirIndexer indexer = new FhirIndexer();
-    List<FhirResourceInfo> found = indexer.index(CliFiles.read(file, indexer.maxBytes()));
+    List<FhirResourceInfo> found = CliFiles.parse(file, () -> indexer.index(CliFiles.read(file, indexer.maxBytes())));
     String json = Json.write(true, g -> {
       // ASCII output whatever the console's charset: anything else is written as a \\u escape
       g.enable(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());

@@ -64,6 +64,8 @@ final class IngestBench {
   private static final int INSTITUTIONS = SyntheticWorkload.INSTITUTIONS;
   private static final int CLINICIANS = SyntheticWorkload.CLINICIANS;
   private static final String PROPERTIES = "bench.properties";
+  /** The most bytes of {@link #PROPERTIES} read: it holds two short lines. */
+  private static final int MAX_PROPERTIES_BYTES = 4096;
   /** Entries built and signed (untimed) before each timed window of the pipeline ({@code --window}). */
   static final int WINDOW_ENTRIES = 24_000;
   /**
@@ -223,7 +225,7 @@ final class IngestBench {
   static int ingest(Args a, PrintStream out) throws IOException {
     Path dir = Path.of(a.required("dir"));
     long n = a.requiredLong("entries");
-    int block = (int) a.optionalLong("block", 1000);
+    int block = a.optionalInt("block", 1000);
     long seed = a.optionalLong("seed", 1);
     long windowEntries = a.optionalLong("window", WINDOW_ENTRIES);
     a.rejectUnknown();
@@ -237,6 +239,9 @@ final class IngestBench {
       throw new CliException("--entries must be " + (INSTITUTIONS + 3 + CLINICIANS + block) + "..10000000000");
     }
     if (Files.exists(dir)) {
+      if (!Files.isDirectory(dir)) { // listing a named pipe would block until something writes to it
+        throw new CliException("--dir " + dir + " is not a directory");
+      }
       try (Stream<Path> s = Files.list(dir)) {
         if (s.findAny().isPresent()) {
           throw new CliException("--dir " + dir + " is not empty");
@@ -337,7 +342,7 @@ final class IngestBench {
 
   static int query(Args a, PrintStream out) throws IOException {
     Path dir = Path.of(a.required("dir"));
-    int count = (int) a.optionalLong("count", 1000);
+    int count = a.optionalInt("count", 1000);
     long seed = a.optionalLong("seed", 2);
     a.rejectUnknown();
     if (count < 1 || count > 1_000_000) {
@@ -345,14 +350,19 @@ final class IngestBench {
     }
     Properties p = new Properties();
     Path props = dir.resolve(PROPERTIES);
-    if (!Files.isRegularFile(props)) {
+    if (!Files.exists(props)) {
       throw new CliException("no " + PROPERTIES + " in " + dir + ": not made by bench ingest");
     }
-    try (var r = Files.newBufferedReader(props)) {
-      p.load(r);
+    int block;
+    long patients;
+    try {
+      String text = io.medledger.internal.BoundedInput.utf8(CliFiles.read(props, MAX_PROPERTIES_BYTES), props.toString());
+      p.load(new java.io.StringReader(text));
+      block = Integer.parseInt(String.valueOf(p.getProperty("block")));
+      patients = Long.parseLong(String.valueOf(p.getProperty("patients")));
+    } catch (IllegalArgumentException | io.medledger.codec.MalformedEncodingException e) {
+      throw new CliException(props + " is not the block=N and patients=N that bench ingest writes");
     }
-    int block = Integer.parseInt(p.getProperty("block"));
-    long patients = Long.parseLong(p.getProperty("patients"));
     long t0 = System.nanoTime();
     long[] parts = new long[4];
     try (Ledger ledger = open(dir, params(block), Clock.systemUTC(), parts)) {

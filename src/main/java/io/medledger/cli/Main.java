@@ -64,6 +64,9 @@ public final class Main {
     if (e instanceof java.nio.file.NotDirectoryException x) {
       return "not a directory: " + x.getFile();
     }
+    if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null && f.getReason() != null) {
+      return f.getFile() + ": " + f.getReason();
+    }
     return "I/O error: " + e.getMessage();
   }
 

@@ -13,7 +13,6 @@ import io.medledger.internal.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -51,11 +50,7 @@ final class OtsCommand implements Command {
   }
 
   private static Path existing(String path) {
-    Path p = Path.of(path);
-    if (!Files.isRegularFile(p)) {
-      throw new CliException("no such file: " + path);
-    }
-    return p;
+    return CliFiles.regularFile(path, "file");
   }
 
   private int info(Args a, PrintStream out) throws IOException {

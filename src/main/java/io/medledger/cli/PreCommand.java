@@ -40,7 +40,7 @@ final class PreCommand implements Command {
       throw new CliException("check-vectors takes exactly one FILE");
     }
     Path file = Path.of(a.positional().get(0));
-    Object doc = Json.parse(CliFiles.readJson(file));
+    Object doc = CliFiles.parse(file, () -> Json.parse(CliFiles.readJson(file)));
     UmbralVectorCheck check = new UmbralVectorCheck(verbose);
     check.checkDocument(doc);
     for (String line : check.lines()) {

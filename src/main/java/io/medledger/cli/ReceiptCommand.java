@@ -61,8 +61,10 @@ final class ReceiptCommand implements Command {
     if (keysArg == null && (signatures != 0 || cosignatures != 0)) {
       throw new CliException("--signatures and --cosignatures need --log-keys");
     }
-    AnchorReceipt receipt = AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath));
-    ReceiptVerdict v = headersArg == null ? null : receipt.verify(headers(Path.of(headersArg)), network, confirmations);
+    AnchorReceipt receipt = CliFiles.parse(receiptPath, () -> AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath)));
+    Path headersPath = headersArg == null ? null : Path.of(headersArg);
+    ReceiptVerdict v = headersPath == null ? null
+        : receipt.verify(CliFiles.parse(headersPath, () -> headers(headersPath)), network, confirmations);
     ReceiptVerdict cp = keysArg == null ? null
         : receipt.verifyCheckpoint(policy(receipt, Path.of(keysArg), signatures, cosignatures),
             System.currentTimeMillis() / 1000);
@@ -115,7 +117,7 @@ final class ReceiptCommand implements Command {
    */
   private static CheckpointVerifier policy(AnchorReceipt receipt, Path vkeys, long signatures, long cosignatures)
       throws java.io.IOException {
-    List<NoteKey> keys = CheckpointStore.parseVerifierKeys(CliFiles.read(vkeys, SignedNote.MAX_BYTES));
+    List<NoteKey> keys = CliFiles.parse(vkeys, () -> CheckpointStore.parseVerifierKeys(CliFiles.read(vkeys, SignedNote.MAX_BYTES)));
     List<NoteKey> log = keys.stream().filter(k -> k.type() == NoteKey.ED25519).distinct().toList();
     List<NoteKey> witnesses = keys.stream().filter(k -> k.type() == NoteKey.COSIGNATURE_V1).distinct().toList();
     long logSigners = log.stream().map(NoteKey::publicKey).distinct().count();
@@ -143,7 +145,7 @@ final class ReceiptCommand implements Command {
     if (!ots.getFileName().toString().endsWith(".ots")) {
       throw new CliException("--out must name a file ending in .ots");
     }
-    AnchorReceipt receipt = AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath));
+    AnchorReceipt receipt = CliFiles.parse(receiptPath, () -> AnchorReceipt.fromJson(CliFiles.readJsonText(receiptPath)));
     if (!receipt.isComplete()) {
       throw new CliException("the receipt is pending: there is no Bitcoin attestation to export yet");
     }

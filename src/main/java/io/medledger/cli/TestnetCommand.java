@@ -24,15 +24,15 @@ final class TestnetCommand implements Command {
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
     Args a = Args.parse(args, 0, "no-anchoring");
     Path dir = Path.of(a.required("dir"));
-    int fed = (int) a.requiredLong("federation");
-    int audit = (int) a.optionalLong("audit", 0);
-    int storage = (int) a.optionalLong("storage", 0);
-    int base = (int) a.optionalLong("base-port", 0);
+    int fed = a.requiredInt("federation");
+    int audit = a.optionalInt("audit", 0);
+    int storage = a.optionalInt("storage", 0);
+    int base = a.optionalInt("base-port", 0);
     String protocol = a.optional("protocol");
     String chain = a.optional("chain");
     NodeConfig.ConsensusSettings d = NodeConfig.ConsensusSettings.defaults();
     long delay = a.optionalLong("batch-delay-ms", d.batchDelay().toMillis());
-    long entries = a.optionalLong("max-block-entries", d.maxBlockEntries());
+    int entries = a.optionalInt("max-block-entries", d.maxBlockEntries());
     long roundTimeout = a.optionalLong("round-timeout-ms", d.roundTimeout().toMillis());
     boolean anchoring = !a.flag("no-anchoring");
     a.rejectUnknown();
@@ -42,7 +42,7 @@ final class TestnetCommand implements Command {
     NodeConfig.ConsensusSettings cs;
     try {
       cs = new NodeConfig.ConsensusSettings(protocol == null ? d.protocol() : protocol, Duration.ofMillis(roundTimeout),
-          d.retransmitInterval(), (int) entries, d.maxBlockBytes(), Duration.ofMillis(delay), d.maxPendingEntries());
+          d.retransmitInterval(), entries, d.maxBlockBytes(), Duration.ofMillis(delay), d.maxPendingEntries());
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("bad consensus option: " + e.getMessage());
     }

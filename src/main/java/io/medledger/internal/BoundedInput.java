@@ -26,13 +26,18 @@ public final class BoundedInput {
   private BoundedInput() {}
 
   /**
-   * Reads the whole file {@code file}, which may hold at most {@code maxBytes} bytes.
+   * Reads the whole file {@code file}, which may hold at most {@code maxBytes} bytes and must be a
+   * regular file (after links): a named pipe would block the opening thread until something writes
+   * to it, and a device such as {@code /dev/zero} has no end.
    *
    * @throws MalformedEncodingException if the file is larger (checked before reading, and again
    *     while reading in case it grows)
-   * @throws IOException if it cannot be read ({@link java.nio.file.NoSuchFileException} if absent)
+   * @throws IOException if it cannot be read ({@link java.nio.file.NoSuchFileException} if absent,
+   *     {@link java.nio.file.FileSystemException} with reason "not a regular file" if it is a
+   *     directory, pipe, socket or device)
    */
   public static byte[] readFile(Path file, long maxBytes) throws IOException {
+    requireRegularFile(file);
     long size = Files.size(file);
     if (size > maxBytes) {
       throw tooLarge(file.toString(), maxBytes);

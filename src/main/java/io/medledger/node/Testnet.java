@@ -110,7 +110,7 @@ public final class Testnet {
   /**
    * Writes a testnet under {@code dir}, which must not exist or be empty.
    *
-   * @throws IllegalArgumentException if {@code dir} is not empty
+   * @throws IllegalArgumentException if {@code dir} is not empty, or exists and is not a directory
    * @throws UncheckedIOException if a file cannot be written
    */
   public static Layout create(Path dir, Options o, SecureRandom random) {
@@ -127,6 +127,9 @@ public final class Testnet {
   public static Layout create(Path dir, Options o, SecureRandom random, List<Entry> extraGenesis) {
     try {
       if (Files.exists(dir)) {
+        if (!Files.isDirectory(dir)) { // listing a named pipe would block until something writes to it
+          throw new IllegalArgumentException(dir + " is not a directory");
+        }
         try (var s = Files.list(dir)) {
           if (s.findAny().isPresent()) {
             throw new IllegalArgumentException("directory " + dir + " is not empty");

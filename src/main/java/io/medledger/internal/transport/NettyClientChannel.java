@@ -124,7 +124,11 @@ public final class NettyClientChannel implements ClientChannel {
       if (c instanceof TransportException te) {
         throw te;
       }
-      throw new TransportException("cannot connect to " + node + ": " + c, c);
+      // the reason in words: a Throwable's toString leads with the transport library's class name
+      String why = c instanceof java.util.concurrent.TimeoutException
+          ? "no TLS handshake within " + limits.handshakeTimeout().toMillis() + " ms"
+          : c.getMessage() != null ? c.getMessage() : "connection failed";
+      throw new TransportException("cannot connect to " + node + ": " + why, c);
     }
   }
 
