@@ -26,7 +26,7 @@ import java.nio.file.Path;
  * the protocol's precommit quorum; a block after genesis that no audit server is there to sign is
  * refused unless {@code --any-certificate}) and prints the genesis and the tip; with {@code --genesis
  * HASH} a store grown from another genesis block (the chain id is only a hash of the name) is
- * refused;
+ * refused; a store without any block is an error, not a valid chain;
  * {@code medledger chain block --store DIR --chain NAME --height H} prints one certified block as
  * JSON.
  */
@@ -77,6 +77,10 @@ final class ChainCommand implements Command {
     } catch (StoreException e) {
       err.println("invalid chain: " + e.getMessage());
       return 1;
+    }
+    if (store.size() == 0) { // a mistyped or fresh directory: nothing was verified, so no verdict
+      store.close();
+      throw new CliException("no block in the block store " + dir + " (not even a genesis block)");
     }
     try {
       ledger = b.store(store).open();

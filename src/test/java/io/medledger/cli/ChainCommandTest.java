@@ -38,6 +38,15 @@ class ChainCommandTest {
   }
 
   @Test
+  void anEmptyStoreIsAnErrorNotAValidChain() {
+    Run none = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain");
+    assertEquals(2, none.code(), "a store without any block is not a valid chain");
+    assertEquals("", none.out());
+    assertTrue(none.err().contains("no block in the block store"), none.err());
+    assertEquals(2, run("chain", "block", "--store", dir.toString(), "--chain", "cli-chain", "--height", "0").code());
+  }
+
+  @Test
   void verifiesAndPrintsAStoredChain() throws IOException {
     ChainFixture f = ChainFixture.builder().chainName("cli-chain").federationServers(4).auditServers(4)
         .store(FileBlockStore.open(dir)).build();
