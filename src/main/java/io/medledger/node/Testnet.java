@@ -136,9 +136,15 @@ public final class Testnet {
       OwnerOnly.createDirectories(dir);
       byte[] pw = new byte[24];
       random.nextBytes(pw);
-      char[] passphrase = Base64.getUrlEncoder().withoutPadding().encodeToString(pw).toCharArray();
+      byte[] encoded = Base64.getUrlEncoder().withoutPadding().encode(pw);
+      java.util.Arrays.fill(pw, (byte) 0);
+      char[] passphrase = new char[encoded.length];
+      for (int i = 0; i < encoded.length; i++) {
+        passphrase[i] = (char) encoded[i];
+      }
+      java.util.Arrays.fill(encoded, (byte) 0);
       Path passFile = dir.resolve("passphrase");
-      OwnerOnly.write(passFile, (new String(passphrase) + "\n").getBytes(StandardCharsets.UTF_8), false);
+      writeSecretLine(passFile, passphrase);
 
       int n = o.federation() + o.audit() + o.storage();
       List<PeerAddress[]> addresses = ports(n + 1, o.basePort());
@@ -226,6 +232,20 @@ public final class Testnet {
     }
   }
 
+  /** Writes {@code ascii} and a newline to the new owner-only file {@code file}, through no {@code String}. */
+  private static void writeSecretLine(Path file, char[] ascii) throws IOException {
+    byte[] line = new byte[ascii.length + 1];
+    for (int i = 0; i < ascii.length; i++) {
+      line[i] = (byte) ascii[i];
+    }
+    line[ascii.length] = '\n';
+    try {
+      OwnerOnly.write(file, line, false);
+    } finally {
+      java.util.Arrays.fill(line, (byte) 0);
+    }
+  }
+
   /** Coins of the anchoring wallet that the stand-in funds, and their value in satoshis. */
   static final int WALLET_COINS = 20;
   static final long WALLET_COIN_SATS = 1_000_000;
@@ -241,7 +261,12 @@ public final class Testnet {
     OwnerOnly.createDirectories(keyDir);
     BitcoinPrivateKey wallet = BitcoinPrivateKey.generate(Network.REGTEST, random);
     Path wif = keyDir.resolve("wallet.wif");
-    OwnerOnly.write(wif, (wallet.exportSecretWif() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+    char[] text = wallet.exportSecretWif();
+    try {
+      writeSecretLine(wif, text);
+    } finally {
+      java.util.Arrays.fill(text, '\0');
+    }
     Address address = Address.fromScript(wallet.publicKey().p2wpkhScript(), Network.REGTEST);
     String json = io.medledger.internal.Json.write(true, g -> {
       g.writeStartObject();

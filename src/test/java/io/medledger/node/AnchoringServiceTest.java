@@ -102,7 +102,7 @@ class AnchoringServiceTest {
     }
     Path secrets = dir.resolve("secrets");
     OwnerOnly.createDirectories(secrets);
-    OwnerOnly.write(secrets.resolve("wallet.wif"), (key.exportSecretWif() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+    OwnerOnly.write(secrets.resolve("wallet.wif"), (new String(key.exportSecretWif()) + "\n").getBytes(StandardCharsets.US_ASCII), false);
     OwnerOnly.write(secrets.resolve("rpc.password"), "p\n".getBytes(StandardCharsets.US_ASCII), false);
     layout = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(3, 1, 0), RANDOM);
     AnchorPolicy policy = new AnchorPolicy(1, null, 2, bumpAfter, Duration.ofMillis(300), 1.5, 50);
