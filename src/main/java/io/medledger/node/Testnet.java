@@ -125,6 +125,7 @@ public final class Testnet {
    * @throws IllegalStateException if the genesis block does not validate with them
    */
   public static Layout create(Path dir, Options o, SecureRandom random, List<Entry> extraGenesis) {
+    List<NodeKeys> made = new ArrayList<>(); // sealed into their files; destroyed here, whatever happens
     try {
       if (Files.exists(dir)) {
         try (var s = Files.list(dir)) {
@@ -164,6 +165,7 @@ public final class Testnet {
         boolean fed = i < o.federation();
         String name = fed ? "Hospital " + (i + 1) : "Health Authority " + (i + 1 - o.federation());
         NodeKeys inst = NodeKeys.generate(random);
+        made.add(inst);
         inst.save(dir.resolve("institutions").resolve("institution-" + (i + 1) + ".json"), passphrase, random);
         if (firstInstitution == null) {
           firstInstitution = inst;
@@ -171,6 +173,7 @@ public final class Testnet {
         genesis.add(Entry.sign(new InstitutionRegistration(inst.ledgerKey(), name, fed ? InstitutionClass.A : InstitutionClass.B,
             now, List.of()), params.chainId(), inst.ledgerSecretKey()));
         NodeKeys server = NodeKeys.generate(random);
+        made.add(server);
         genesis.add(Entry.sign(new MembershipChange(MembershipChange.Operation.ADD,
             fed ? ParticipantKind.FEDERATION_SERVER : ParticipantKind.AUDIT_SERVER, server.ledgerKey(),
             Optional.of(io.medledger.access.ParticipantId.of(inst.ledgerKey())), now, List.of()),
@@ -181,6 +184,7 @@ public final class Testnet {
       }
       for (int i = 0; i < o.storage(); i++) {
         NodeKeys s = NodeKeys.generate(random);
+        made.add(s);
         genesis.add(Entry.sign(new AffiliateRegistration(s.ledgerKey(), ParticipantKind.STORAGE_NODE,
             io.medledger.access.ParticipantId.of(firstInstitution.ledgerKey()), now, List.of()), params.chainId(),
             firstInstitution.ledgerSecretKey(), s.ledgerSecretKey()));
@@ -191,6 +195,7 @@ public final class Testnet {
       CertifiedBlock g = genesisBlock(params, o.consensus().protocol(), servers.get(0).ledgerSecretKey(), now, genesis);
 
       NodeKeys client = NodeKeys.generate(random);
+      made.add(client);
       Path clientKeys = dir.resolve("client-keys.json");
       client.save(clientKeys, passphrase, random);
       List<Path> nodeDirs = new ArrayList<>();
@@ -229,6 +234,8 @@ public final class Testnet {
       return new Layout(dir, nodeDirs, clientFile, passFile, regtestDir);
     } catch (IOException e) {
       throw new UncheckedIOException("writing the testnet in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      made.forEach(NodeKeys::destroy);
     }
   }
 
@@ -266,6 +273,7 @@ public final class Testnet {
       writeSecretLine(wif, text);
     } finally {
       java.util.Arrays.fill(text, '\0');
+      wallet.destroy(); // only its public key is needed from here on
     }
     Address address = Address.fromScript(wallet.publicKey().p2wpkhScript(), Network.REGTEST);
     String json = io.medledger.internal.Json.write(true, g -> {

@@ -281,6 +281,16 @@ class AnchoringServiceTest {
     receiptsFromEveryNode();
   }
 
+  /** The wallet key a federation server opened from its file is wiped when the server closes. */
+  @Test
+  void closingAServerDestroysTheWalletKeyItOpened() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    AnchoringService a = nodes.get(0).anchoringService().orElseThrow();
+    assertFalse(a.walletKeyDestroyed());
+    crash(0);
+    assertTrue(a.walletKeyDestroyed());
+  }
+
   @Test
   void handoverTakesOverTheTransactionInFlight() throws Exception {
     start(Duration.ofSeconds(3), Duration.ofMinutes(10));
