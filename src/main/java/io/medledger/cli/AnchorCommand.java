@@ -13,6 +13,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.BoundedInput;
 import io.medledger.internal.node.OwnerOnly;
+import io.medledger.internal.node.SecretLine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -66,13 +67,28 @@ final class AnchorCommand implements Command {
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("--commitment must be 32 bytes of hex");
     }
+    char[] wif = null;
     BitcoinPrivateKey key;
     try {
-      key = BitcoinPrivateKey.fromWif(readKey(keyFile, in));
+      wif = readKey(keyFile, in);
+      key = BitcoinPrivateKey.fromWif(wif);
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new CliException("the key in " + (keyFile.equals("-") ? "standard input (--key-file -)" : "--key-file " + keyFile)
           + " is not a valid WIF private key: " + e.getMessage());
+    } finally {
+      if (wif != null) {
+        Arrays.fill(wif, '\0');
+      }
     }
+    try {
+      return build(key, commitment, changeText, rateText, utxoSpecs, out);
+    } finally {
+      key.destroy();
+    }
+  }
+
+  private static int build(BitcoinPrivateKey key, Digest commitment, String changeText, String rateText,
+      List<String> utxoSpecs, PrintStream out) {
     Address change;
     try {
       change = Address.parse(changeText);
@@ -98,11 +114,18 @@ final class AnchorCommand implements Command {
     return 0;
   }
 
-  /** The WIF text of {@code --key-file}: stdin for {@code -}, else a file that only its owner can read. */
-  private static String readKey(String keyFile, InputStream in) throws IOException {
-    byte[] b;
+  /**
+   * The WIF text of {@code --key-file} (its first line), for the caller to wipe: stdin for
+   * {@code -}, else a file that only its owner can read.
+   */
+  private static char[] readKey(String keyFile, InputStream in) throws IOException {
     if (keyFile.equals("-")) {
-      b = BoundedInput.read(in, MAX_KEY_FILE, "the key on standard input");
+      byte[] b = BoundedInput.read(in, MAX_KEY_FILE, "the key on standard input");
+      try {
+        return SecretLine.firstLine(b, "the key");
+      } finally {
+        Arrays.fill(b, (byte) 0);
+      }
     } else {
       Path p = CliFiles.regularFile(keyFile, "key file");
       if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
@@ -120,12 +143,7 @@ final class AnchorCommand implements Command {
           throw new CliException("key file " + foreign);
         }
       }
-      b = CliFiles.read(p, MAX_KEY_FILE);
-    }
-    try {
-      return BoundedInput.utf8(b, "the key").strip();
-    } finally {
-      Arrays.fill(b, (byte) 0);
+      return SecretLine.read(p, MAX_KEY_FILE, "the key file " + p);
     }
   }
 

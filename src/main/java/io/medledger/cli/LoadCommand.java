@@ -102,104 +102,106 @@ final class LoadCommand implements Command {
     }
     ClientConfig cc = ClientConfig.read(Path.of(clientFile));
     char[] pass = NodeKeys.passphrase(cc.keySource());
-    NodeKeys keys;
-    List<Ed25519PrivateKey> institutionKeys = new ArrayList<>();
-    try {
-      keys = NodeKeys.open(cc.keyStore(), pass);
-      if (mixed) {
-        institutionKeys = institutionKeys(Path.of(institutionsDir), pass);
-      }
-    } finally {
-      Arrays.fill(pass, '\0');
-    }
-    TlsIdentity identity = TlsIdentity.of(keys.ledgerSecretKey());
-    int n = cc.nodes().size();
-    AtomicReferenceArray<NodeClient> clients = new AtomicReferenceArray<>(n);
-    int reachable = 0;
-    for (int i = 0; i < n; i++) {
+    try (OpenedKeys opened = new OpenedKeys()) {
+      NodeKeys keys;
+      List<Ed25519PrivateKey> institutionKeys = new ArrayList<>();
       try {
-        clients.set(i, connect(cc, i, identity));
-        reachable++;
-      } catch (NodeException e) {
-        err.println("medledger: warning: " + e.getMessage());
-      }
-    }
-    if (reachable == 0) {
-      throw new CliException("no node of " + cc.nodes().size() + " in the client configuration is reachable");
-    }
-    Digest chainId = ChainParameters.defaults(cc.chain()).chainId();
-    Driver driver = new Driver(cc, identity, clients, rate);
-    Supplier<Entry> source;
-    if (mixed) {
-      LoadMix mix = new LoadMix(chainId, institutionKeys, (int) patients, new SecureRandom());
-      long setup = 0;
-      for (int wave = 1; wave <= LoadMix.SETUP_WAVES; wave++) {
-        List<Entry> entries = mix.setupWave(wave); // made when due: a wave holds up to 200,000 signed entries
-        // submitted whole, however far behind the rate the generator falls (a day at the most)
-        Phase s = driver.drive(entries.size(), 86_400, entries.iterator()::next);
-        s.await(wait);
-        s.failures.report(err, "setup wave " + wave, s.submitted.get(), s.acked.size(), wait);
-        if (s.acked.size() != entries.size()) {
-          throw new CliException("setup wave " + wave + ": " + s.acked.size() + " of " + entries.size()
-              + " entries acknowledged");
+        keys = opened.open(cc.keyStore(), pass);
+        if (mixed) {
+          institutionKeys = institutionKeys(Path.of(institutionsDir), pass, opened);
         }
-        setup += entries.size();
+      } finally {
+        Arrays.fill(pass, '\0');
       }
-      out.printf("{\"setup_acknowledged\":%d}%n", setup);
+      TlsIdentity identity = TlsIdentity.of(keys.ledgerSecretKey());
+      int n = cc.nodes().size();
+      AtomicReferenceArray<NodeClient> clients = new AtomicReferenceArray<>(n);
+      int reachable = 0;
+      for (int i = 0; i < n; i++) {
+        try {
+          clients.set(i, connect(cc, i, identity));
+          reachable++;
+        } catch (NodeException e) {
+          err.println("medledger: warning: " + e.getMessage());
+        }
+      }
+      if (reachable == 0) {
+        throw new CliException("no node of " + cc.nodes().size() + " in the client configuration is reachable");
+      }
+      Digest chainId = ChainParameters.defaults(cc.chain()).chainId();
+      Driver driver = new Driver(cc, identity, clients, rate);
+      Supplier<Entry> source;
+      if (mixed) {
+        LoadMix mix = new LoadMix(chainId, institutionKeys, (int) patients, new SecureRandom());
+        long setup = 0;
+        for (int wave = 1; wave <= LoadMix.SETUP_WAVES; wave++) {
+          List<Entry> entries = mix.setupWave(wave); // made when due: a wave holds up to 200,000 signed entries
+          // submitted whole, however far behind the rate the generator falls (a day at the most)
+          Phase s = driver.drive(entries.size(), 86_400, entries.iterator()::next);
+          s.await(wait);
+          s.failures.report(err, "setup wave " + wave, s.submitted.get(), s.acked.size(), wait);
+          if (s.acked.size() != entries.size()) {
+            throw new CliException("setup wave " + wave + ": " + s.acked.size() + " of " + entries.size()
+                + " entries acknowledged");
+          }
+          setup += entries.size();
+        }
+        out.printf("{\"setup_acknowledged\":%d}%n", setup);
+        out.flush();
+        source = mix::next;
+      } else {
+        // Key generation and signing cost two Ed25519 operations per entry: done before the timed
+        // phase (on every core), so the generator does not compete with the nodes for CPU while it runs.
+        long total = rate * (warmup + duration);
+        java.util.Iterator<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX)).iterator();
+        SecureRandom random = new SecureRandom();
+        source = () -> prepared.hasNext() ? prepared.next() : registration(chainId, random);
+      }
+      if (warmup > 0) {
+        // unmeasured: the same submissions, so this JVM's compiler has done its work before the timed phase
+        Phase w = driver.drive(rate * warmup, warmup, source);
+        w.await(wait);
+        w.failures.report(err, "warm-up", w.submitted.get(), w.acked.size(), wait);
+        out.printf("{\"warmup_submitted\":%d,\"warmup_acknowledged\":%d}%n", w.submitted.get(), w.acked.size());
+        out.flush();
+      }
+      Phase p = driver.drive(rate * duration, duration, source);
+      p.await(wait);
+      List<Digest> ackedIds = new ArrayList<>(p.acked);
+      p.failures.report(err, "timed phase", p.submitted.get(), ackedIds.size(), wait);
+      long[] heights = p.heights.stream().mapToLong(Long::longValue).distinct().sorted().toArray();
+      out.printf("{\"answered\":%d,\"first_height\":%d,\"last_height\":%d,\"heights\":%d}%n", ackedIds.size(),
+          heights.length == 0 ? 0 : heights[0], heights.length == 0 ? 0 : heights[heights.length - 1], heights.length);
       out.flush();
-      source = mix::next;
-    } else {
-      // Key generation and signing cost two Ed25519 operations per entry: done before the timed
-      // phase (on every core), so the generator does not compete with the nodes for CPU while it runs.
-      long total = rate * (warmup + duration);
-      java.util.Iterator<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX)).iterator();
-      SecureRandom random = new SecureRandom();
-      source = () -> prepared.hasNext() ? prepared.next() : registration(chainId, random);
-    }
-    if (warmup > 0) {
-      // unmeasured: the same submissions, so this JVM's compiler has done its work before the timed phase
-      Phase w = driver.drive(rate * warmup, warmup, source);
-      w.await(wait);
-      w.failures.report(err, "warm-up", w.submitted.get(), w.acked.size(), wait);
-      out.printf("{\"warmup_submitted\":%d,\"warmup_acknowledged\":%d}%n", w.submitted.get(), w.acked.size());
-      out.flush();
-    }
-    Phase p = driver.drive(rate * duration, duration, source);
-    p.await(wait);
-    List<Digest> ackedIds = new ArrayList<>(p.acked);
-    p.failures.report(err, "timed phase", p.submitted.get(), ackedIds.size(), wait);
-    long[] heights = p.heights.stream().mapToLong(Long::longValue).distinct().sorted().toArray();
-    out.printf("{\"answered\":%d,\"first_height\":%d,\"last_height\":%d,\"heights\":%d}%n", ackedIds.size(),
-        heights.length == 0 ? 0 : heights[0], heights.length == 0 ? 0 : heights[heights.length - 1], heights.length);
-    out.flush();
-    long finalCount = countFinal(clients, ackedIds, err);
-    for (int i = 0; i < 50 && finalCount < ackedIds.size(); i++) {
-      Thread.sleep(200); // nodes other than the acknowledging one may be a block behind
-      finalCount = countFinal(clients, ackedIds, err);
-    }
-    if (outFile != null) {
-      StringBuilder b = new StringBuilder(ackedIds.size() * (2 * Digest.LENGTH + 1));
-      for (Digest d : ackedIds) {
-        b.append(d.toHex()).append('\n');
+      long finalCount = countFinal(clients, ackedIds, err);
+      for (int i = 0; i < 50 && finalCount < ackedIds.size(); i++) {
+        Thread.sleep(200); // nodes other than the acknowledging one may be a block behind
+        finalCount = countFinal(clients, ackedIds, err);
       }
-      CliFiles.write(Path.of(outFile), b.toString().getBytes(StandardCharsets.US_ASCII), force);
-    }
-    if (timelineFile != null) {
-      StringBuilder b = new StringBuilder();
-      timeline(p.latencies).forEach(l -> b.append(l).append('\n'));
-      CliFiles.write(Path.of(timelineFile), b.toString().getBytes(StandardCharsets.US_ASCII), force);
-    }
-    for (int i = 0; i < n; i++) {
-      NodeClient c = clients.get(i);
-      if (c != null) {
-        c.close();
+      if (outFile != null) {
+        StringBuilder b = new StringBuilder(ackedIds.size() * (2 * Digest.LENGTH + 1));
+        for (Digest d : ackedIds) {
+          b.append(d.toHex()).append('\n');
+        }
+        CliFiles.write(Path.of(outFile), b.toString().getBytes(StandardCharsets.US_ASCII), force);
       }
+      if (timelineFile != null) {
+        StringBuilder b = new StringBuilder();
+        timeline(p.latencies).forEach(l -> b.append(l).append('\n'));
+        CliFiles.write(Path.of(timelineFile), b.toString().getBytes(StandardCharsets.US_ASCII), force);
+      }
+      for (int i = 0; i < n; i++) {
+        NodeClient c = clients.get(i);
+        if (c != null) {
+          c.close();
+        }
+      }
+      long[] lat = p.latencies.stream().mapToLong(x -> x[0]).sorted().toArray();
+      double seconds = Math.max(1e-9, (Math.max(p.submitEnd, p.lastAck.get()) - p.start) / 1e9);
+      out.printf("submitted=%d acknowledged=%d final=%d p50_ms=%d p99_ms=%d entries_per_s=%d%n", p.submitted.get(),
+          ackedIds.size(), finalCount, percentile(lat, 50), percentile(lat, 99), Math.round(ackedIds.size() / seconds));
+      return 0;
     }
-    long[] lat = p.latencies.stream().mapToLong(x -> x[0]).sorted().toArray();
-    double seconds = Math.max(1e-9, (Math.max(p.submitEnd, p.lastAck.get()) - p.start) / 1e9);
-    out.printf("submitted=%d acknowledged=%d final=%d p50_ms=%d p99_ms=%d entries_per_s=%d%n", p.submitted.get(),
-        ackedIds.size(), finalCount, percentile(lat, 50), percentile(lat, 99), Math.round(ackedIds.size() / seconds));
-    return 0;
   }
 
   /** What one phase of submissions saw: counts, latencies and acknowledged ids. */
@@ -320,8 +322,12 @@ final class LoadCommand implements Command {
     return Entry.sign(new PatientRegistration(pk.publicKey(), System.currentTimeMillis(), List.of()), chainId, pk);
   }
 
-  /** The signing keys of the institutions whose key stores ({@code *.json}) are in {@code dir}, by file name. */
-  private static List<Ed25519PrivateKey> institutionKeys(Path dir, char[] pass) throws java.io.IOException {
+  /**
+   * The signing keys of the institutions whose key stores ({@code *.json}) are in {@code dir}, by
+   * file name; {@code opened} destroys them.
+   */
+  private static List<Ed25519PrivateKey> institutionKeys(Path dir, char[] pass, OpenedKeys opened)
+      throws java.io.IOException {
     if (!Files.isDirectory(dir)) {
       throw new CliException("--institutions " + dir + " is not a directory");
     }
@@ -334,7 +340,7 @@ final class LoadCommand implements Command {
     }
     List<Ed25519PrivateKey> out = new ArrayList<>();
     for (Path f : files) {
-      out.add(NodeKeys.open(f, pass).ledgerSecretKey());
+      out.add(opened.open(f, pass).ledgerSecretKey());
     }
     return out;
   }

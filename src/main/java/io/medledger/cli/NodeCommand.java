@@ -95,15 +95,21 @@ final class NodeCommand implements Command {
     }
   }
 
-  /** A client of the running node {@code config} describes, authenticated with the node's own key. */
+  /**
+   * A client of the running node {@code config} describes, authenticated with the node's own key.
+   * The key signs the client's TLS certificate while connecting; the keys opened for it are
+   * destroyed before this returns or throws.
+   */
   static NodeClient ownClient(NodeConfig config) {
     char[] pass = NodeKeys.passphrase(config.keySource());
-    NodeKeys keys;
-    try {
-      keys = NodeKeys.open(config.dataDirectory().resolve(NodeKeys.FILE_NAME), pass);
-    } finally {
-      Arrays.fill(pass, '\0');
+    try (OpenedKeys opened = new OpenedKeys()) {
+      NodeKeys keys;
+      try {
+        keys = opened.open(config.dataDirectory().resolve(NodeKeys.FILE_NAME), pass);
+      } finally {
+        Arrays.fill(pass, '\0');
+      }
+      return NodeClient.connect(config.clientListen(), keys.ledgerKey(), TlsIdentity.of(keys.ledgerSecretKey()));
     }
-    return NodeClient.connect(config.clientListen(), keys.ledgerKey(), TlsIdentity.of(keys.ledgerSecretKey()));
   }
 }

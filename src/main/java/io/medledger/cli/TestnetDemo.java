@@ -78,6 +78,8 @@ final class TestnetDemo {
   private final PrintStream out;
   private final SecureRandom random = new SecureRandom();
   private final List<AutoCloseable> open = new ArrayList<>();
+  /** The key stores opened and the identities made in this run, destroyed when it ends. */
+  private final OpenedKeys keys = new OpenedKeys();
   /** Node name ("node-N, Hospital N") by ledger id, for the narrative. */
   private final Map<ParticipantId, String> names = new LinkedHashMap<>();
   private int step;
@@ -108,12 +110,12 @@ final class TestnetDemo {
     }
     ClientConfig cc = ClientConfig.read(clientFile);
     char[] pass = NodeKeys.passphrase(cc.keySource());
-    NodeKeys desk = NodeKeys.open(cc.keyStore(), pass);
-    Identity operator = Identity.of(ParticipantKind.AUDIT_SERVER, "Operator", desk.ledgerSecretKey(),
-        desk.encryptionSecretKey(), desk.fragmentSigningSecretKey());
-    List<NodeConfig> configs = nodeConfigs();
-    operatorKey = operator.secretSigningKey();
     try {
+      NodeKeys desk = keys.open(cc.keyStore(), pass);
+      Identity operator = Identity.of(ParticipantKind.AUDIT_SERVER, "Operator", desk.ledgerSecretKey(),
+          desk.encryptionSecretKey(), desk.fragmentSigningSecretKey());
+      List<NodeConfig> configs = nodeConfigs();
+      operatorKey = operator.secretSigningKey();
       story(cc, pass, operator, configs);
     } finally {
       java.util.Arrays.fill(pass, '\0');
@@ -124,6 +126,7 @@ final class TestnetDemo {
           // closing at the end of the run: nothing to report
         }
       }
+      keys.close(); // after the connections that sign with them
     }
     return 0;
   }
@@ -180,11 +183,11 @@ final class TestnetDemo {
 
     say("The operator onboards a patient, two clinicians and a researcher");
     Path instDir = dir.resolve("institutions");
-    NodeKeys hospital = NodeKeys.open(instDir.resolve("institution-1.json"), pass);
+    NodeKeys hospital = keys.open(instDir.resolve("institution-1.json"), pass);
     Path authorityFile = instDir.resolve("institution-" + (federation + 1) + ".json");
-    NodeKeys authority = audit > 0 && Files.isRegularFile(authorityFile) ? NodeKeys.open(authorityFile, pass) : hospital;
-    Identity annaId = Identity.generate(ParticipantKind.PATIENT, "Anna Müller", random);
-    Identity liId = Identity.generate(ParticipantKind.PATIENT, "Li Wei", random);
+    NodeKeys authority = audit > 0 && Files.isRegularFile(authorityFile) ? keys.open(authorityFile, pass) : hospital;
+    Identity annaId = keys.keep(Identity.generate(ParticipantKind.PATIENT, "Anna Müller", random));
+    Identity liId = keys.keep(Identity.generate(ParticipantKind.PATIENT, "Li Wei", random));
     PatientClient.register(desk, annaId);
     PatientClient.register(desk, liId);
     Identity okaforId = affiliate(desk, ParticipantKind.CLINICIAN, "Dr. Okafor", hospital);
@@ -433,7 +436,7 @@ final class TestnetDemo {
   }
 
   private Identity affiliate(RemoteConnection desk, ParticipantKind kind, String name, NodeKeys institution) {
-    Identity a = Identity.generate(kind, name, random);
+    Identity a = keys.keep(Identity.generate(kind, name, random));
     desk.publish(a.card());
     desk.submit(Entry.sign(new AffiliateRegistration(a.publicKey(), kind, ParticipantId.of(institution.ledgerKey()),
         System.currentTimeMillis(), List.of()), desk.parameters().chainId(), institution.ledgerSecretKey(),

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -85,6 +87,62 @@ public final class PrivateFiles {
       return 0;
     }
     return n;
+  }
+
+  /**
+   * Deletes the temporary files that a {@link #create} or {@link #replace} of {@code file} cut short
+   * by a crash left beside it, named {@code .NAME.DIGITS.tmp}; between the write and the link or
+   * rename such a file holds the whole content (a sealed key store, a secret line). Only regular
+   * files are deleted, never what a symbolic link points to, and only those that group and others
+   * cannot access (as these writes make them): a file of that name with wider permissions is not
+   * one of theirs and is left alone. Call it when no write of {@code file} is under way. Returns how
+   * many were deleted; a missing directory has none.
+   */
+  public static int deleteTempsOf(Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    String prefix = "." + file.getFileName() + ".";
+    int n = 0;
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir,
+        p -> isTempName(p.getFileName().toString(), prefix))) {
+      for (Path p : ds) {
+        java.nio.file.attribute.BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException gone) {
+          continue;
+        }
+        if (!a.isRegularFile() || posix(p) && !ownerOnly(p)) {
+          continue;
+        }
+        if (Files.deleteIfExists(p)) {
+          n++;
+        }
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      return 0;
+    }
+    return n;
+  }
+
+  /** Whether {@code name} is {@code prefix}, one or more digits, {@code .tmp}: the temporary names of {@link #writeBeside}. */
+  private static boolean isTempName(String name, String prefix) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp") || name.length() <= prefix.length() + 4) {
+      return false;
+    }
+    for (int i = prefix.length(); i < name.length() - 4; i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean ownerOnly(Path p) throws IOException {
+    Set<PosixFilePermission> perms = new java.util.HashSet<>(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    perms.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+        PosixFilePermission.OWNER_EXECUTE));
+    return perms.isEmpty();
   }
 
   /**

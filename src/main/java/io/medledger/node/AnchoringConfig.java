@@ -104,8 +104,11 @@ public record AnchoringConfig(URI rpcUrl, RpcAuth auth, Network network, Optiona
     } else {
       RpcAuth.Password p = (RpcAuth.Password) auth;
       char[] pw = secretLine(p.passwordFile(), "anchoring.rpc_password_file");
-      b.credentials(p.user(), new String(pw));
-      java.util.Arrays.fill(pw, '\0');
+      try {
+        b.credentials(p.user(), pw);
+      } finally {
+        java.util.Arrays.fill(pw, '\0');
+      }
     }
     return b.build();
   }

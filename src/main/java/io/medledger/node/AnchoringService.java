@@ -77,6 +77,8 @@ final class AnchoringService implements AutoCloseable {
   /** Most recorded anchors remembered as not proven yet. */
   private static final int MAX_UNPROVEN = 4096;
 
+  /** The anchoring wallet's key, opened from its file on a federation server; destroyed on close. */
+  private final BitcoinPrivateKey walletKey;
   private final Node node;
   private final Ledger ledger;
   private final LedgerAnchorView view;
@@ -131,17 +133,20 @@ final class AnchoringService implements AutoCloseable {
     this.cache = anchorsDirectory.resolve(BITCOIN);
     if (config.walletKeyFile().isPresent() && node.role() == ServerRole.FEDERATION) {
       BitcoinPrivateKey key = walletKey(config.walletKeyFile().get(), config.network());
+      this.walletKey = key;
       Address address = Address.fromScript(key.publicKey().p2wpkhScript(), config.network());
       this.backend = new BitcoinCoreBackend(rpc, address, config.fallbackFeeRate());
       try {
         this.anchorer = new Anchorer(config.policy(), backend, new WalletTransactionFactory(key, address, backend),
             journal, clock);
       } catch (io.medledger.codec.MalformedEncodingException e) { // a journal file cut short, zero-filled or altered
+        key.destroy();
         throw new NodeException(NodeException.Reason.DATA_DIRECTORY, e.getMessage() + "; move that file out of "
             + anchorsDirectory + " and start again: its anchor is planned again, or its transaction in flight taken over"
             + " from the anchoring wallet", e);
       }
     } else {
+      this.walletKey = null;
       this.backend = null;
       this.anchorer = null;
     }
@@ -179,12 +184,17 @@ final class AnchoringService implements AutoCloseable {
   private static BitcoinPrivateKey walletKey(Path file, Network network) {
     char[] wif = AnchoringConfig.secretLine(file, "anchoring.wallet_key_file");
     try {
-      BitcoinPrivateKey k = BitcoinPrivateKey.fromWif(new String(wif));
+      BitcoinPrivateKey k = BitcoinPrivateKey.fromWif(wif);
       if (!k.network().isCompatibleWith(network)) {
+        k.destroy();
         throw new NodeException(NodeException.Reason.CONFIG, "field 'anchoring.wallet_key_file': the key is for "
             + k.network() + ", not " + network);
       }
-      return k.onNetwork(network);
+      BitcoinPrivateKey on = k.onNetwork(network);
+      if (on != k) {
+        k.destroy(); // the copy for the other network is the one kept
+      }
+      return on;
     } catch (io.medledger.codec.MalformedEncodingException | IllegalArgumentException e) {
       throw new NodeException(NodeException.Reason.CONFIG, "field 'anchoring.wallet_key_file': not a WIF key");
     } finally {
@@ -664,5 +674,13 @@ final class AnchoringService implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (walletKey != null) {
+      walletKey.destroy(); // a turn still running past the wait fails to sign, and is logged
+    }
+  }
+
+  /** Whether the wallet key this service opened was destroyed (tests). */
+  boolean walletKeyDestroyed() {
+    return walletKey != null && walletKey.isDestroyed();
   }
 }

@@ -72,6 +72,8 @@ final class CheckpointService implements AutoCloseable {
   private final PeerTransport transport;
   private final Optional<CheckpointPublisher> publisher;
   private final Optional<NoteKeyBinding> binding;
+  /** The signer of this server's notes, over a key derived from its ledger key; destroyed on close. */
+  private final Optional<NoteSigner> noteSigner;
   private final ScheduledExecutorService exec;
   /** Confined to {@link #exec}: whether a flush of merged peers' notes is scheduled. */
   private boolean flushScheduled;
@@ -125,6 +127,7 @@ final class CheckpointService implements AutoCloseable {
     this.origin = Checkpoint.originOf(ledger.parameters().chainId());
     if (ledgerKey.isPresent()) {
       NoteSigner signer = NoteSigner.forServer(ledger.parameters().chainId(), ledgerKey.get());
+      this.noteSigner = Optional.of(signer);
       NoteKeyBinding b = NoteKeyBinding.create(ledgerKey.get(), signer.verifierKey());
       this.publisher = Optional.of(new CheckpointPublisher(ledger.parameters().chainId(), log, signer, store));
       this.binding = Optional.of(b);
@@ -133,6 +136,7 @@ final class CheckpointService implements AutoCloseable {
     } else {
       this.publisher = Optional.empty();
       this.binding = Optional.empty();
+      this.noteSigner = Optional.empty();
     }
     checkStoredLatest();
     String tag = transport.self().toHex().substring(0, 8);
@@ -673,7 +677,10 @@ final class CheckpointService implements AutoCloseable {
     }
   }
 
-  /** Stops the thread after the task at hand (queued work is dropped; a stuck task is interrupted after 5 s). */
+  /**
+   * Stops the thread after the task at hand (queued work is dropped; a stuck task is interrupted
+   * after 5 s), then destroys the note key it signed with. Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
@@ -691,5 +698,12 @@ final class CheckpointService implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "writing merged checkpoints on close failed", e);
     }
+    // a task still running past the wait fails to sign, and its failure is logged
+    noteSigner.ifPresent(NoteSigner::destroy);
+  }
+
+  /** This server's note signer, on federation servers (tests look at its destruction). */
+  Optional<NoteSigner> noteSigner() {
+    return noteSigner;
   }
 }

@@ -144,7 +144,9 @@ public final class NodeKeys implements Destroyable {
   }
 
   /**
-   * Opens the key store {@code file} with {@code passphrase}. The file must be owner-only.
+   * Opens the key store {@code file} with {@code passphrase}. The file must be owner-only. Once it
+   * is open, the owner-only temporary copies ({@code .NAME.DIGITS.tmp}) that a save cut short by a
+   * crash left beside it are deleted.
    *
    * @throws NodeException with reason PASSPHRASE for a wrong passphrase, KEY_STORE for a missing,
    *     malformed, tampered or group/world-readable file, or one that is not a regular file
@@ -176,11 +178,26 @@ public final class NodeKeys implements Destroyable {
         keys.destroy();
         throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + ": the sealed key does not match ledger_key");
       }
+      deleteTempsOf(file);
       return keys;
     } catch (IllegalArgumentException | MalformedEncodingException e) {
       throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " holds an invalid key");
     } finally {
       Arrays.fill(secret, (byte) 0);
+    }
+  }
+
+  /**
+   * Removes the temporary copies of {@code file} that a save or write cut short by a crash left
+   * beside it; they hold what the file holds. A failure to list or delete them does not stop the
+   * opening: it is reported on the log.
+   */
+  private static void deleteTempsOf(Path file) {
+    try {
+      io.medledger.internal.PrivateFiles.deleteTempsOf(file);
+    } catch (IOException e) {
+      System.getLogger(NodeKeys.class.getName()).log(System.Logger.Level.WARNING,
+          "cannot remove the temporary files beside " + file + ": " + e.getMessage());
     }
   }
 
@@ -258,6 +275,7 @@ public final class NodeKeys implements Destroyable {
       if (line.length == 0) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " is empty");
       }
+      deleteTempsOf(f);
       return line;
     } catch (NoSuchFileException e) {
       throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " does not exist");

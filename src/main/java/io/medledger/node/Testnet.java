@@ -125,6 +125,7 @@ public final class Testnet {
    * @throws IllegalStateException if the genesis block does not validate with them
    */
   public static Layout create(Path dir, Options o, SecureRandom random, List<Entry> extraGenesis) {
+    List<NodeKeys> made = new ArrayList<>(); // sealed into their files; destroyed here, whatever happens
     try {
       if (Files.exists(dir)) {
         if (!Files.isDirectory(dir)) { // listing a named pipe would block until something writes to it
@@ -139,9 +140,15 @@ public final class Testnet {
       OwnerOnly.createDirectories(dir);
       byte[] pw = new byte[24];
       random.nextBytes(pw);
-      char[] passphrase = Base64.getUrlEncoder().withoutPadding().encodeToString(pw).toCharArray();
+      byte[] encoded = Base64.getUrlEncoder().withoutPadding().encode(pw);
+      java.util.Arrays.fill(pw, (byte) 0);
+      char[] passphrase = new char[encoded.length];
+      for (int i = 0; i < encoded.length; i++) {
+        passphrase[i] = (char) encoded[i];
+      }
+      java.util.Arrays.fill(encoded, (byte) 0);
       Path passFile = dir.resolve("passphrase");
-      OwnerOnly.write(passFile, (new String(passphrase) + "\n").getBytes(StandardCharsets.UTF_8), false);
+      writeSecretLine(passFile, passphrase);
 
       int n = o.federation() + o.audit() + o.storage();
       List<PeerAddress[]> addresses = ports(n + 1, o.basePort());
@@ -161,6 +168,7 @@ public final class Testnet {
         boolean fed = i < o.federation();
         String name = fed ? "Hospital " + (i + 1) : "Health Authority " + (i + 1 - o.federation());
         NodeKeys inst = NodeKeys.generate(random);
+        made.add(inst);
         inst.save(dir.resolve("institutions").resolve("institution-" + (i + 1) + ".json"), passphrase, random);
         if (firstInstitution == null) {
           firstInstitution = inst;
@@ -168,6 +176,7 @@ public final class Testnet {
         genesis.add(Entry.sign(new InstitutionRegistration(inst.ledgerKey(), name, fed ? InstitutionClass.A : InstitutionClass.B,
             now, List.of()), params.chainId(), inst.ledgerSecretKey()));
         NodeKeys server = NodeKeys.generate(random);
+        made.add(server);
         genesis.add(Entry.sign(new MembershipChange(MembershipChange.Operation.ADD,
             fed ? ParticipantKind.FEDERATION_SERVER : ParticipantKind.AUDIT_SERVER, server.ledgerKey(),
             Optional.of(io.medledger.access.ParticipantId.of(inst.ledgerKey())), now, List.of()),
@@ -178,6 +187,7 @@ public final class Testnet {
       }
       for (int i = 0; i < o.storage(); i++) {
         NodeKeys s = NodeKeys.generate(random);
+        made.add(s);
         genesis.add(Entry.sign(new AffiliateRegistration(s.ledgerKey(), ParticipantKind.STORAGE_NODE,
             io.medledger.access.ParticipantId.of(firstInstitution.ledgerKey()), now, List.of()), params.chainId(),
             firstInstitution.ledgerSecretKey(), s.ledgerSecretKey()));
@@ -188,6 +198,7 @@ public final class Testnet {
       CertifiedBlock g = genesisBlock(params, o.consensus().protocol(), servers.get(0).ledgerSecretKey(), now, genesis);
 
       NodeKeys client = NodeKeys.generate(random);
+      made.add(client);
       Path clientKeys = dir.resolve("client-keys.json");
       client.save(clientKeys, passphrase, random);
       List<Path> nodeDirs = new ArrayList<>();
@@ -226,6 +237,22 @@ public final class Testnet {
       return new Layout(dir, nodeDirs, clientFile, passFile, regtestDir);
     } catch (IOException e) {
       throw new UncheckedIOException("writing the testnet in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      made.forEach(NodeKeys::destroy);
+    }
+  }
+
+  /** Writes {@code ascii} and a newline to the new owner-only file {@code file}, through no {@code String}. */
+  private static void writeSecretLine(Path file, char[] ascii) throws IOException {
+    byte[] line = new byte[ascii.length + 1];
+    for (int i = 0; i < ascii.length; i++) {
+      line[i] = (byte) ascii[i];
+    }
+    line[ascii.length] = '\n';
+    try {
+      OwnerOnly.write(file, line, false);
+    } finally {
+      java.util.Arrays.fill(line, (byte) 0);
     }
   }
 
@@ -244,7 +271,13 @@ public final class Testnet {
     OwnerOnly.createDirectories(keyDir);
     BitcoinPrivateKey wallet = BitcoinPrivateKey.generate(Network.REGTEST, random);
     Path wif = keyDir.resolve("wallet.wif");
-    OwnerOnly.write(wif, (wallet.exportSecretWif() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+    char[] text = wallet.exportSecretWif();
+    try {
+      writeSecretLine(wif, text);
+    } finally {
+      java.util.Arrays.fill(text, '\0');
+      wallet.destroy(); // only its public key is needed from here on
+    }
     Address address = Address.fromScript(wallet.publicKey().p2wpkhScript(), Network.REGTEST);
     String json = io.medledger.internal.Json.write(true, g -> {
       g.writeStartObject();

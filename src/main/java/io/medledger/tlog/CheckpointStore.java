@@ -79,8 +79,11 @@ public final class CheckpointStore {
     Objects.requireNonNull(dir, "dir");
     try {
       OwnerFiles.mkdirs(dir.resolve("checkpoints"));
-      // the temporary files of OwnerFiles.writeAtomic that a crash left behind, one per size it cut short
+      // the temporary files of OwnerFiles.writeAtomic that a crash left behind, one per size it cut
+      // short (.SIZE.DIGITS.tmp; SIZE.tmp from earlier versions)
       io.medledger.internal.PrivateFiles.deleteLeftovers(dir.resolve("checkpoints"), "*.tmp");
+      io.medledger.internal.PrivateFiles.deleteTempsOf(dir.resolve(LATEST));
+      io.medledger.internal.PrivateFiles.deleteTempsOf(dir.resolve(VKEYS));
       io.medledger.internal.PrivateFiles.deleteLeftovers(dir, "{" + LATEST + "," + VKEYS + "}.tmp");
     } catch (IOException e) {
       throw new StoreException("cannot create checkpoint store " + dir + ": " + e.getMessage(), e);

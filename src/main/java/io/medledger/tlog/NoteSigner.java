@@ -5,14 +5,17 @@ import io.medledger.crypto.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import javax.security.auth.Destroyable;
 
 /**
  * An Ed25519 signer of C2SP signed notes ({@link NoteKey#ED25519}) or of {@code tlog-cosignature}
  * witness cosignatures ({@link NoteKey#COSIGNATURE_V1}) under one key name.
  *
- * <p>Immutable and thread-safe.
+ * <p>{@link #destroy()} wipes the key it signs with: the derived key of {@link #derive} and
+ * {@link #forServer}, which nothing else holds, or the key given to {@link #ed25519} or
+ * {@link #cosigner}. Thread-safe; apart from that one-way destruction, immutable.
  */
-public final class NoteSigner {
+public final class NoteSigner implements Destroyable {
   /** Domain of the note key derived from a ledger key. */
   private static final byte[] DERIVATION = "medledger/note-key/v1\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] COSIGNATURE_HEADER = "cosignature/v1\ntime ".getBytes(StandardCharsets.US_ASCII);
@@ -111,8 +114,22 @@ public final class NoteSigner {
         .put(t).array();
   }
 
+  /**
+   * Wipes the signing key; from then on signing throws {@link IllegalStateException}. Idempotent.
+   */
+  @Override
+  public void destroy() {
+    key.destroy();
+  }
+
+  /** Whether the signing key was destroyed. */
+  @Override
+  public boolean isDestroyed() {
+    return key.isDestroyed();
+  }
+
   @Override
   public String toString() {
-    return "NoteSigner[" + verifier.encode() + ", secret=<redacted>]";
+    return "NoteSigner[" + verifier.encode() + (isDestroyed() ? ", destroyed]" : ", secret=<redacted>]");
   }
 }

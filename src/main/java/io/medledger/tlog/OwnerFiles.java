@@ -5,10 +5,8 @@ import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -42,20 +40,14 @@ final class OwnerFiles {
     }
   }
 
-  /** Writes {@code data} to {@code file} atomically and durably: temp file, fsync, rename, fsync dir. */
+  /**
+   * Writes {@code data} to {@code file} atomically and durably, as {@link PrivateFiles#replace}: a
+   * temporary file of a random name (so concurrent writers never share one), fsync, rename, fsync
+   * of the directory.
+   */
   static void writeAtomic(Path file, byte[] data) throws IOException {
     mkdirs(file.getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel ch = openForWrite(tmp, StandardOpenOption.TRUNCATE_EXISTING)) {
-      writeFully(ch, data);
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    }
-    Fsync.directory(file.getParent());
+    PrivateFiles.replace(file, data);
   }
 
   /** Flushes a file or a directory to stable storage. */

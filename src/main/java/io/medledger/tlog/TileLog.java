@@ -3,6 +3,7 @@ package io.medledger.tlog;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.PrivateFiles;
 import io.medledger.merkle.ConsistencyProof;
 import io.medledger.merkle.InclusionProof;
 import io.medledger.merkle.LeafHashLog;
@@ -121,6 +122,9 @@ public final class TileLog implements LeafHashLog, AutoCloseable {
 
   private void recover() throws IOException {
     Path treeFile = dir.resolve(TREE_FILE);
+    // under the lock: the temporary files of tree writes that a crash cut short
+    PrivateFiles.deleteTempsOf(treeFile);
+    PrivateFiles.deleteLeftovers(dir, TREE_FILE + ".tmp"); // the fixed name of earlier versions
     byte[] tree = OwnerFiles.read(treeFile, TREE_BYTES);
     if (tree == null) {
       return;

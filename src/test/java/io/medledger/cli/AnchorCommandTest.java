@@ -70,7 +70,7 @@ class AnchorCommandTest {
     String change = Address.fromScript(wpkh, Network.REGTEST).toString();
     Result r = run("anchor", "tx", "--commitment", COMMITMENT,
         "--utxo", TXID1 + ":0:50000:" + wpkh.toHex(), "--utxo", TXID2 + ":7:20000:" + tr.toHex(),
-        "--key-file", keyFile(key.exportSecretWif()), "--change", change, "--fee-rate", "2.5");
+        "--key-file", keyFile(new String(key.exportSecretWif())), "--change", change, "--fee-rate", "2.5");
     assertEquals(0, r.code(), r.err());
     String hex = r.out().trim();
     assertTrue(hex.matches("[0-9a-f]+"), "lowercase hex on stdout");
@@ -91,29 +91,29 @@ class AnchorCommandTest {
     String testChange = Address.fromScript(wpkh, Network.TESTNET).toString();
     String mainChange = Address.fromScript(wpkh, Network.MAINNET).toString();
     String utxo = TXID1 + ":1:50000:" + wpkh.toHex();
-    Result r = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()),
+    Result r = run("anchor", "tx", "--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(new String(key.exportSecretWif())),
         "--change", testChange, "--fee-rate", "1");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("network mismatch"), r.err());
     assertEquals("", r.out());
     assertEquals(1, r.err().trim().lines().count(), "one line on stderr");
-    assertFalse(r.err().contains(key.exportSecretWif()), "the key never appears in errors");
+    assertFalse(r.err().contains(new String(key.exportSecretWif())), "the key never appears in errors");
 
     String[][] bad = {
-      {"--commitment", "abcd", "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", "xyz", "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", "abcd", "--utxo", utxo, "--key-file", keyFile(new String(key.exportSecretWif())), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", "xyz", "--key-file", keyFile(new String(key.exportSecretWif())), "--change", mainChange, "--fee-rate", "1"},
       {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile("notawif"), "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", "bc1nope", "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "-1"},
-      {"--commitment", COMMITMENT, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", TXID1 + ":1:100:" + wpkh.toHex(), "--key-file", keyFile(key.exportSecretWif()),
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(new String(key.exportSecretWif())), "--change", "bc1nope", "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(new String(key.exportSecretWif())), "--change", mainChange, "--fee-rate", "-1"},
+      {"--commitment", COMMITMENT, "--key-file", keyFile(new String(key.exportSecretWif())), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", TXID1 + ":1:100:" + wpkh.toHex(), "--key-file", keyFile(new String(key.exportSecretWif())),
           "--change", mainChange, "--fee-rate", "1"},
       {"--commitment", COMMITMENT, "--utxo", TXID1 + ":1:5000:" + Script.p2wpkh(new byte[20]).toHex(),
-          "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange, "--fee-rate", "1"},
-      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange,
+          "--key-file", keyFile(new String(key.exportSecretWif())), "--change", mainChange, "--fee-rate", "1"},
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(new String(key.exportSecretWif())), "--change", mainChange,
           "--fee-rate", "1", "--bogus", "x"},
       // an exponent BigDecimal reads but cannot move three places: ArithmeticException reached the catch-all
-      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(key.exportSecretWif()), "--change", mainChange,
+      {"--commitment", COMMITMENT, "--utxo", utxo, "--key-file", keyFile(new String(key.exportSecretWif())), "--change", mainChange,
           "--fee-rate", "1E+2147483647"},
     };
     String[] expect = {"--commitment", "--utxo", "--key", "--change", "--fee-rate", "--utxo", "insufficient funds",
@@ -140,7 +140,7 @@ class AnchorCommandTest {
     BitcoinPrivateKey key = BitcoinPrivateKey.fromSecretBytes(Hex.decode("33".repeat(32)), Network.TESTNET, true);
     Script wpkh = key.publicKey().p2wpkhScript();
     return new Wallet(Address.fromScript(wpkh, Network.REGTEST).toString(), TXID1 + ":0:50000:" + wpkh.toHex(),
-        key.exportSecretWif());
+        new String(key.exportSecretWif()));
   }
 
   @Test

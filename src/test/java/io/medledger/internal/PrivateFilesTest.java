@@ -2,7 +2,9 @@ package io.medledger.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.consensus.FileSafetyStore;
 import io.medledger.crypto.Digest;
@@ -122,5 +124,43 @@ class PrivateFilesTest {
     assertThrows(FileAlreadyExistsException.class, () -> PrivateFiles.create(f, new byte[] {1}));
     assertEquals(victim, Files.readSymbolicLink(f));
     assertArrayEquals(new byte[] {9}, Files.readAllBytes(victim));
+  }
+
+  /**
+   * A crash between writing a new file's temporary copy and linking it into place leaves that copy
+   * (for a key store: the sealed keys); only such copies are removed afterwards, never a file of
+   * another name or wider permissions, nor what a symbolic link of the pattern points to.
+   */
+  @Test
+  void leftoverTemporaryCopiesAreDeletedAndNothingElse() throws IOException {
+    Path f = dir.resolve("keys.json");
+    Files.write(f, new byte[] {1});
+    Path leftover = dir.resolve(".keys.json.8234567890123.tmp");
+    PrivateFiles.write(leftover, new byte[] {2}, false);
+    Path wide = dir.resolve(".keys.json.17.tmp");
+    Files.write(wide, new byte[] {3});
+    Files.setPosixFilePermissions(wide, PosixFilePermissions.fromString("rw-r--r--"));
+    Path victim = dir.resolve("victim");
+    PrivateFiles.write(victim, new byte[] {4}, false);
+    Path link = dir.resolve(".keys.json.42.tmp");
+    Files.createSymbolicLink(link, victim);
+    Path[] others = {dir.resolve(".keys.json.12x.tmp"), dir.resolve(".keys.json..tmp"), dir.resolve(".other.json.5.tmp"),
+        dir.resolve("keys.json.5.tmp"), dir.resolve(".keys.json.5.tmp.bak")};
+    for (Path o : others) {
+      PrivateFiles.write(o, new byte[] {5}, false);
+    }
+    Files.createDirectory(dir.resolve(".keys.json.99.tmp"));
+
+    assertEquals(1, PrivateFiles.deleteTempsOf(f));
+    assertFalse(Files.exists(leftover, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertArrayEquals(new byte[] {1}, Files.readAllBytes(f));
+    assertTrue(Files.exists(wide));
+    assertTrue(Files.isSymbolicLink(link));
+    assertArrayEquals(new byte[] {4}, Files.readAllBytes(victim));
+    for (Path o : others) {
+      assertTrue(Files.exists(o), o.toString());
+    }
+    assertTrue(Files.isDirectory(dir.resolve(".keys.json.99.tmp")));
+    assertEquals(0, PrivateFiles.deleteTempsOf(dir.resolve("missing").resolve("keys.json")));
   }
 }

@@ -102,7 +102,7 @@ class AnchoringServiceTest {
     }
     Path secrets = dir.resolve("secrets");
     OwnerOnly.createDirectories(secrets);
-    OwnerOnly.write(secrets.resolve("wallet.wif"), (key.exportSecretWif() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+    OwnerOnly.write(secrets.resolve("wallet.wif"), (new String(key.exportSecretWif()) + "\n").getBytes(StandardCharsets.US_ASCII), false);
     OwnerOnly.write(secrets.resolve("rpc.password"), "p\n".getBytes(StandardCharsets.US_ASCII), false);
     layout = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(3, 1, 0), RANDOM);
     AnchorPolicy policy = new AnchorPolicy(1, null, 2, bumpAfter, Duration.ofMillis(300), 1.5, 50);
@@ -279,6 +279,16 @@ class AnchoringServiceTest {
     Anchor a = recordedOnce();
     assertNotEquals(original, a.txid(), "the bumped transaction confirmed");
     receiptsFromEveryNode();
+  }
+
+  /** The wallet key a federation server opened from its file is wiped when the server closes. */
+  @Test
+  void closingAServerDestroysTheWalletKeyItOpened() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    AnchoringService a = nodes.get(0).anchoringService().orElseThrow();
+    assertFalse(a.walletKeyDestroyed());
+    crash(0);
+    assertTrue(a.walletKeyDestroyed());
   }
 
   @Test

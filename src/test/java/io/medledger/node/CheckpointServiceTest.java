@@ -1,6 +1,8 @@
 package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.chain.BlockHeader;
@@ -150,6 +152,17 @@ class CheckpointServiceTest {
         listener.close();
       }
     }
+  }
+
+  /** The note key derived from a federation server's ledger key is wiped when its service closes. */
+  @Test
+  void closingTheServiceDestroysItsNoteKey() {
+    NoteSigner signer = a.noteSigner().orElseThrow();
+    assertFalse(signer.isDestroyed());
+    a.close();
+    assertTrue(signer.isDestroyed());
+    assertThrows(IllegalStateException.class, () -> signer.sign("text\n"));
+    assertFalse(f.federation.get(0).key().isDestroyed(), "the ledger key is the node's to destroy");
   }
 
   /** Server a's service again over its store, as at a restart. */

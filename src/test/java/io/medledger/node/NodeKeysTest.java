@@ -50,6 +50,30 @@ class NodeKeysTest {
     assertFalse(k.toString().contains(io.medledger.codec.Hex.encode(k.ledgerSecretKey().exportSecretBytes())));
   }
 
+  /**
+   * A save killed between writing its temporary copy and linking it leaves a sealed copy of the
+   * keys beside the store; opening the store removes it (a passphrase file's copies likewise).
+   */
+  @Test
+  void openingAKeyStoreRemovesTheCopiesACrashedSaveLeft() throws Exception {
+    Path f = saved(NodeKeys.generate(new SecureRandom()));
+    Path copy = f.resolveSibling("." + NodeKeys.FILE_NAME + ".5012345678901234567.tmp");
+    Files.copy(f, copy);
+    Path pass = dir.resolve("data").resolve("passphrase");
+    Files.writeString(pass, new String(PASS) + "\n");
+    Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
+    Path passCopy = pass.resolveSibling(".passphrase.77.tmp");
+    Files.copy(pass, passCopy);
+    Path unrelated = f.resolveSibling(".genesis.block.77.tmp");
+    Files.copy(pass, unrelated);
+
+    NodeKeys.open(f, PASS).destroy();
+    assertFalse(Files.exists(copy), "the sealed copy is still there");
+    java.util.Arrays.fill(NodeKeys.passphrase(new NodeConfig.KeySource.File(pass)), '\0');
+    assertFalse(Files.exists(passCopy), "the passphrase copy is still there");
+    assertTrue(Files.exists(unrelated));
+  }
+
   @Test
   void refusesToOverwrite() {
     saved(NodeKeys.generate(new SecureRandom()));

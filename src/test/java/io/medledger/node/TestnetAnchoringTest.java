@@ -83,7 +83,7 @@ class TestnetAnchoringTest {
     ConfigObject fund = rc.objects("fund", 1).get(0);
     RegtestChain chain = new RegtestChain(RANDOM);
     Address wallet = Address.parse(fund.string("address", 100), Network.REGTEST);
-    BitcoinPrivateKey key = BitcoinPrivateKey.fromWif(Files.readString(wif).strip());
+    BitcoinPrivateKey key = BitcoinPrivateKey.fromWif(Files.readString(wif).strip().toCharArray());
     assertEquals(wallet, Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST), "the stand-in funds the key's address");
     chain.fund(wallet.scriptPubKey(), (int) fund.integer("coins", 1, 1000), fund.integer("sats", 1, Long.MAX_VALUE));
     server = RegtestRpcServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(),

@@ -5,30 +5,45 @@ import io.medledger.crypto.Digest;
 import io.medledger.internal.bitcoin.Base58;
 import io.medledger.internal.bitcoin.BitcoinCrypto;
 import java.math.BigInteger;
+import java.nio.CharBuffer;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
+import javax.security.auth.Destroyable;
 
 /**
  * A secp256k1 private key with the network and public-key compression it is used with (as WIF
  * records them).
  *
  * <p>The secret is reachable only through {@link #exportSecretBytes()} and
- * {@link #exportSecretWif()}; {@code toString} shows only the public key. ECDSA signatures use
- * RFC 6979 nonces and are low-S; Schnorr signatures follow BIP 340. Immutable and thread-safe.
+ * {@link #exportSecretWif()}, and never passes through a {@code String}: WIF text comes in and goes
+ * out as a {@code char[]} for the caller to wipe. {@code toString} shows only the public key.
+ * {@link #destroy()} wipes the secret; from then on signing and exporting throw
+ * {@link IllegalStateException}. ECDSA signatures use RFC 6979 nonces and are low-S; Schnorr
+ * signatures follow BIP 340. Thread-safe; apart from the one-way destruction, immutable.
  */
-public final class BitcoinPrivateKey {
-  private final BigInteger secret;
+public final class BitcoinPrivateKey implements Destroyable {
+  /** The 32-byte big-endian secret; zeros once destroyed. */
+  private final byte[] secret;
   private final Network network;
   private final BitcoinPublicKey publicKey;
+  private volatile boolean destroyed;
 
   private BitcoinPrivateKey(BigInteger secret, Network network, boolean compressed) {
     if (!BitcoinCrypto.isValidScalar(secret)) {
       throw new MalformedEncodingException("private key must be in [1, n-1]");
     }
-    this.secret = secret;
+    this.secret = BitcoinCrypto.to32(secret);
     this.network = Objects.requireNonNull(network, "network");
     this.publicKey = new BitcoinPublicKey(BitcoinCrypto.mulG(secret), compressed);
+  }
+
+  /** The secret as a scalar, for one operation. */
+  private BigInteger scalar() {
+    if (destroyed) {
+      throw new IllegalStateException("the Bitcoin private key of " + publicKey.toHex() + " was destroyed");
+    }
+    return new BigInteger(1, secret);
   }
 
   /** Generates a new compressed key with {@code random}. */
@@ -64,13 +79,14 @@ public final class BitcoinPrivateKey {
   /**
    * Parses a WIF key: Base58Check of version byte, 32-byte secret and an optional 0x01
    * compression marker. Testnet and regtest share a version byte; both parse as
-   * {@link Network#TESTNET}.
+   * {@link Network#TESTNET}. {@code wif} is only read; the caller wipes it.
    *
    * @throws MalformedEncodingException on a bad checksum, length, version or range (the message
    *     never contains key material)
    */
-  public static BitcoinPrivateKey fromWif(String wif) {
-    byte[] p = Base58.decodeCheck(wif);
+  public static BitcoinPrivateKey fromWif(char[] wif) {
+    byte[] p = Base58.decodeCheck(CharBuffer.wrap(wif));
+    byte[] d = null;
     try {
       boolean compressed;
       if (p.length == 34 && p[33] == 1) {
@@ -89,9 +105,13 @@ public final class BitcoinPrivateKey {
       } else {
         throw new MalformedEncodingException("unknown WIF version byte 0x" + Integer.toHexString(v));
       }
-      return new BitcoinPrivateKey(new BigInteger(1, Arrays.copyOfRange(p, 1, 33)), net, compressed);
+      d = Arrays.copyOfRange(p, 1, 33);
+      return new BitcoinPrivateKey(new BigInteger(1, d), net, compressed);
     } finally {
       Arrays.fill(p, (byte) 0);
+      if (d != null) {
+        Arrays.fill(d, (byte) 0);
+      }
     }
   }
 
@@ -112,36 +132,49 @@ public final class BitcoinPrivateKey {
 
   /** This key bound to another network (Base58 prefixes differ, the secret is the same). */
   public BitcoinPrivateKey onNetwork(Network other) {
-    return other == network ? this : new BitcoinPrivateKey(secret, other, isCompressed());
+    return other == network ? this : new BitcoinPrivateKey(scalar(), other, isCompressed());
   }
 
-  /** Returns a copy of the 32-byte secret. Handle with care: this is the whole key. */
+  /**
+   * Returns a copy of the 32-byte secret. Handle with care: this is the whole key.
+   *
+   * @throws IllegalStateException if the key was destroyed
+   */
   public byte[] exportSecretBytes() {
-    return BitcoinCrypto.to32(secret);
+    return BitcoinCrypto.to32(scalar());
   }
 
-  /** Returns the key in WIF. Handle with care: this is the whole key. */
-  public String exportSecretWif() {
+  /**
+   * Returns the key in WIF, as characters for the caller to wipe. Handle with care: this is the
+   * whole key.
+   *
+   * @throws IllegalStateException if the key was destroyed
+   */
+  public char[] exportSecretWif() {
     byte[] p = new byte[isCompressed() ? 34 : 33];
     p[0] = (byte) network.wifVersion();
-    System.arraycopy(BitcoinCrypto.to32(secret), 0, p, 1, 32);
+    byte[] d = exportSecretBytes();
+    System.arraycopy(d, 0, p, 1, 32);
+    Arrays.fill(d, (byte) 0);
     if (isCompressed()) {
       p[33] = 1;
     }
-    String s = Base58.encodeCheck(p);
-    Arrays.fill(p, (byte) 0);
-    return s;
+    try {
+      return Base58.encodeCheckToChars(p);
+    } finally {
+      Arrays.fill(p, (byte) 0);
+    }
   }
 
   /** ECDSA signature of a 32-byte hash with an RFC 6979 nonce, normalized to low-S. */
   public EcdsaSignature signEcdsa(Digest hash) {
-    BigInteger[] rs = BitcoinCrypto.signEcdsa(secret, hash.toByteArray());
+    BigInteger[] rs = BitcoinCrypto.signEcdsa(scalar(), hash.toByteArray());
     return new EcdsaSignature(rs[0], rs[1]);
   }
 
   /** BIP 340 signature of {@code message} with this key's x-only public key. */
   public byte[] signSchnorr(byte[] message, byte[] auxRand32) {
-    return BitcoinCrypto.signSchnorr(secret, publicKey.point(), message, auxRand32);
+    return BitcoinCrypto.signSchnorr(scalar(), publicKey.point(), message, auxRand32);
   }
 
   /**
@@ -149,8 +182,24 @@ public final class BitcoinPrivateKey {
    * {@code TapTweak(xonly(P) || merkleRoot)} (no script tree if {@code merkleRoot32} is null).
    */
   public byte[] signTaprootKeyPath(Digest sighash, byte[] merkleRoot32, byte[] auxRand32) {
-    BigInteger tweaked = BitcoinCrypto.tweakSecret(secret, publicKey.point(), merkleRoot32);
+    BigInteger tweaked = BitcoinCrypto.tweakSecret(scalar(), publicKey.point(), merkleRoot32);
     return BitcoinCrypto.signSchnorr(tweaked, sighash.toByteArray(), auxRand32);
+  }
+
+  /**
+   * Wipes the secret; from then on signing and exporting throw {@link IllegalStateException}.
+   * Idempotent. (Copies the JVM made while computing with it are beyond reach.)
+   */
+  @Override
+  public void destroy() {
+    destroyed = true;
+    Arrays.fill(secret, (byte) 0);
+  }
+
+  /** Whether {@link #destroy()} was called. */
+  @Override
+  public boolean isDestroyed() {
+    return destroyed;
   }
 
   @Override
@@ -165,6 +214,7 @@ public final class BitcoinPrivateKey {
 
   @Override
   public String toString() {
-    return "BitcoinPrivateKey[" + network + ", public=" + publicKey.toHex() + ", secret=<redacted>]";
+    return "BitcoinPrivateKey[" + network + ", public=" + publicKey.toHex() + ", secret="
+        + (destroyed ? "destroyed" : "<redacted>") + "]";
   }
 }

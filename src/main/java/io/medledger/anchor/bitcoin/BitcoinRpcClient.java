@@ -61,14 +61,15 @@ public final class BitcoinRpcClient implements HeaderSource {
   private final HttpClient http;
   private final Duration requestTimeout;
   private final Path cookieFile;
-  private final String basicAuth;
+  /** The UTF-8 {@code Authorization} header value for a user name and password, or null. */
+  private final byte[] basicAuth;
   private final AtomicLong ids = new AtomicLong();
 
   private BitcoinRpcClient(Builder b) {
     this.endpoint = b.endpoint;
     this.requestTimeout = b.requestTimeout;
     this.cookieFile = b.cookieFile;
-    this.basicAuth = b.user == null ? null : encodeBasic(b.user + ":" + b.password);
+    this.basicAuth = b.user == null ? null : basicHeader(b.user, b.password);
     this.http = HttpClient.newBuilder()
         .connectTimeout(b.connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER)
@@ -91,7 +92,7 @@ public final class BitcoinRpcClient implements HeaderSource {
     private Duration requestTimeout = Duration.ofSeconds(60);
     private Path cookieFile;
     private String user;
-    private String password;
+    private char[] password;
 
     private Builder(URI endpoint) {
       this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -105,19 +106,32 @@ public final class BitcoinRpcClient implements HeaderSource {
     public Builder cookieFile(Path cookie) {
       this.cookieFile = Objects.requireNonNull(cookie);
       this.user = null;
-      this.password = null;
+      wipePassword();
       return this;
     }
 
-    /** Authenticates with {@code rpcuser}/{@code rpcpassword} or an {@code rpcauth} entry. */
-    public Builder credentials(String user, String password) {
+    /**
+     * Authenticates with {@code rpcuser}/{@code rpcpassword} or an {@code rpcauth} entry. The
+     * builder keeps a copy of {@code password}, which the caller may wipe at once; {@link #build()}
+     * wipes that copy once it has made the client's header.
+     */
+    public Builder credentials(String user, char[] password) {
       if (user.indexOf(':') >= 0) {
         throw new IllegalArgumentException("an RPC user name cannot contain ':'");
       }
+      Objects.requireNonNull(password, "password");
+      wipePassword();
       this.user = user;
-      this.password = Objects.requireNonNull(password);
+      this.password = password.clone();
       this.cookieFile = null;
       return this;
+    }
+
+    private void wipePassword() {
+      if (password != null) {
+        Arrays.fill(password, '\0');
+        password = null;
+      }
     }
 
     /** How long to wait for a connection (default 10 s). */
@@ -140,7 +154,8 @@ public final class BitcoinRpcClient implements HeaderSource {
     }
 
     /**
-     * The client.
+     * The client. Credentials given to this builder are wiped from it: a second client needs them
+     * again.
      *
      * @throws IllegalStateException if no authentication was configured
      */
@@ -148,7 +163,12 @@ public final class BitcoinRpcClient implements HeaderSource {
       if (cookieFile == null && user == null) {
         throw new IllegalStateException("configure a cookie file or credentials");
       }
-      return new BitcoinRpcClient(this);
+      try {
+        return new BitcoinRpcClient(this);
+      } finally {
+        wipePassword();
+        user = null;
+      }
     }
   }
 
@@ -665,7 +685,8 @@ public final class BitcoinRpcClient implements HeaderSource {
 
   private String authorization(String method) {
     if (basicAuth != null) {
-      return basicAuth;
+      // java.net.http takes header values as String only: one short-lived copy per request
+      return new String(basicAuth, StandardCharsets.UTF_8);
     }
     try {
       if (Files.exists(cookieFile) && !Files.isRegularFile(cookieFile)) {
@@ -687,6 +708,25 @@ public final class BitcoinRpcClient implements HeaderSource {
       throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
           "cannot read the cookie file " + cookieFile + " (is the node running?)", e);
     }
+  }
+
+  /** {@code Basic base64(user:password)} as UTF-8 bytes, made without a {@code String} of the password; scratch wiped. */
+  private static byte[] basicHeader(String user, char[] password) {
+    byte[] u = (user + ":").getBytes(StandardCharsets.UTF_8);
+    java.nio.ByteBuffer p = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password));
+    byte[] plain = new byte[u.length + p.remaining()];
+    System.arraycopy(u, 0, plain, 0, u.length);
+    p.get(plain, u.length, p.remaining());
+    if (p.hasArray()) {
+      Arrays.fill(p.array(), (byte) 0);
+    }
+    byte[] b64 = Base64.getEncoder().encode(plain);
+    Arrays.fill(plain, (byte) 0);
+    byte[] prefix = "Basic ".getBytes(StandardCharsets.US_ASCII);
+    byte[] out = Arrays.copyOf(prefix, prefix.length + b64.length);
+    System.arraycopy(b64, 0, out, prefix.length, b64.length);
+    Arrays.fill(b64, (byte) 0);
+    return out;
   }
 
   private static String encodeBasic(String userColonPassword) {

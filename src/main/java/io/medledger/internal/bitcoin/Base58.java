@@ -22,6 +22,11 @@ public final class Base58 {
   private Base58() {}
 
   public static String encode(byte[] data) {
+    return new String(encodeToChars(data));
+  }
+
+  /** As {@link #encode}, into an array the caller can wipe (for secret data); the scratch space is wiped. */
+  public static char[] encodeToChars(byte[] data) {
     int zeros = 0;
     while (zeros < data.length && data[zeros] == 0) {
       zeros++;
@@ -41,14 +46,13 @@ public final class Base58 {
         carry /= 58;
       }
     }
-    StringBuilder sb = new StringBuilder(zeros + used);
-    for (int i = 0; i < zeros; i++) {
-      sb.append('1');
-    }
+    char[] out = new char[zeros + used];
+    Arrays.fill(out, 0, zeros, '1');
     for (int i = used - 1; i >= 0; i--) {
-      sb.append(ALPHABET[digits[i]]);
+      out[zeros + used - 1 - i] = ALPHABET[digits[i]];
     }
-    return sb.toString();
+    Arrays.fill(digits, (byte) 0);
+    return out;
   }
 
   /**
@@ -87,32 +91,48 @@ public final class Base58 {
     for (int i = 0; i < used; i++) {
       out[zeros + i] = bytes[used - 1 - i];
     }
+    Arrays.fill(bytes, (byte) 0);
     return out;
   }
 
   /** Base58 of {@code payload || first 4 bytes of SHA256d(payload)}. */
   public static String encodeCheck(byte[] payload) {
+    return new String(encodeCheckToChars(payload));
+  }
+
+  /** As {@link #encodeCheck}, into an array the caller can wipe (for secret payloads); the scratch space is wiped. */
+  public static char[] encodeCheckToChars(byte[] payload) {
     byte[] check = Sha256.doubleHash(payload).toByteArray();
     byte[] all = Arrays.copyOf(payload, payload.length + 4);
     System.arraycopy(check, 0, all, payload.length, 4);
-    return encode(all);
+    try {
+      return encodeToChars(all);
+    } finally {
+      Arrays.fill(all, (byte) 0);
+    }
   }
 
   /**
-   * Decodes Base58Check and returns the payload without the checksum.
+   * Decodes Base58Check and returns the payload without the checksum (the scratch space, which held
+   * the payload too, is wiped).
    *
    * @throws MalformedEncodingException on bad characters, a short input or a checksum mismatch
    */
   public static byte[] decodeCheck(CharSequence text) {
     byte[] all = decode(text);
-    if (all.length < 4) {
-      throw new MalformedEncodingException("Base58Check data shorter than its checksum");
+    try {
+      if (all.length < 4) {
+        throw new MalformedEncodingException("Base58Check data shorter than its checksum");
+      }
+      byte[] payload = Arrays.copyOf(all, all.length - 4);
+      byte[] check = Arrays.copyOf(Sha256.doubleHash(payload).toByteArray(), 4);
+      if (!MessageDigest.isEqual(check, Arrays.copyOfRange(all, all.length - 4, all.length))) {
+        Arrays.fill(payload, (byte) 0);
+        throw new MalformedEncodingException("Base58Check checksum mismatch");
+      }
+      return payload;
+    } finally {
+      Arrays.fill(all, (byte) 0);
     }
-    byte[] payload = Arrays.copyOf(all, all.length - 4);
-    byte[] check = Arrays.copyOf(Sha256.doubleHash(payload).toByteArray(), 4);
-    if (!MessageDigest.isEqual(check, Arrays.copyOfRange(all, all.length - 4, all.length))) {
-      throw new MalformedEncodingException("Base58Check checksum mismatch");
-    }
-    return payload;
   }
 }

@@ -61,8 +61,13 @@ public final class SecretLine {
     }
   }
 
-  /** The first line of the UTF-8 {@code raw}, without trailing white space; {@code raw} is left as it is. */
-  private static char[] firstLine(byte[] raw, String what) {
+  /**
+   * The first line of the UTF-8 {@code raw} (secret bytes read from elsewhere, such as standard
+   * input), without trailing white space; {@code raw} is left as it is, for the caller to wipe.
+   *
+   * @throws MalformedEncodingException if it is not UTF-8 ({@code "WHAT is not valid UTF-8"})
+   */
+  public static char[] firstLine(byte[] raw, String what) {
     CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
     char[] text = new char[raw.length];

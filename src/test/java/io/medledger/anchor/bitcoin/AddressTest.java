@@ -156,12 +156,12 @@ class AddressTest {
 
   @Test
   void wifKeys() {
-    BitcoinPrivateKey c = BitcoinPrivateKey.fromWif("KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWn");
+    BitcoinPrivateKey c = BitcoinPrivateKey.fromWif("KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWn".toCharArray());
     assertTrue(c.isCompressed());
     assertEquals(Network.MAINNET, c.network());
     assertEquals("00".repeat(31) + "01", Hex.encode(c.exportSecretBytes()));
     assertEquals("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", c.publicKey().toHex());
-    BitcoinPrivateKey u = BitcoinPrivateKey.fromWif("5HpHagT65TZzG1PH3CSu63k8DbpvD8s5ip4nEB3kEsreAnchuDf");
+    BitcoinPrivateKey u = BitcoinPrivateKey.fromWif("5HpHagT65TZzG1PH3CSu63k8DbpvD8s5ip4nEB3kEsreAnchuDf".toCharArray());
     assertFalse(u.isCompressed());
     assertEquals(65, u.publicKey().toBytes().length);
     SecureRandom rnd = new SecureRandom();
@@ -171,14 +171,14 @@ class AddressTest {
       assertArrayEquals(k.exportSecretBytes(), back.exportSecretBytes());
       assertTrue(back.network().isCompatibleWith(n));
       BitcoinNetwork bn = n == Network.MAINNET ? BitcoinNetwork.MAINNET : BitcoinNetwork.TESTNET;
-      org.bitcoinj.crypto.ECKey bk = org.bitcoinj.crypto.DumpedPrivateKey.fromBase58(bn, k.exportSecretWif()).getKey();
+      org.bitcoinj.crypto.ECKey bk = org.bitcoinj.crypto.DumpedPrivateKey.fromBase58(bn, new String(k.exportSecretWif())).getKey();
       assertArrayEquals(k.publicKey().toBytes(), bk.getPubKey());
     }
     assertThrows(MalformedEncodingException.class,
-        () -> BitcoinPrivateKey.fromWif("KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWo"));
+        () -> BitcoinPrivateKey.fromWif("KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWo".toCharArray()));
     // A valid Base58Check payload of the wrong shape (an address) is not a key.
     MalformedEncodingException e = assertThrows(MalformedEncodingException.class,
-        () -> BitcoinPrivateKey.fromWif("1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH"));
+        () -> BitcoinPrivateKey.fromWif("1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH".toCharArray()));
     assertFalse(e.getMessage().contains("751e76"));
   }
 }

@@ -109,7 +109,7 @@ class BitcoinRpcClientTest {
   }
 
   private BitcoinRpcClient client() {
-    return BitcoinRpcClient.builder(uri()).credentials(USER, PASSWORD)
+    return BitcoinRpcClient.builder(uri()).credentials(USER, PASSWORD.toCharArray())
         .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -485,10 +485,26 @@ class BitcoinRpcClientTest {
     assertTrue(assertThrows(BitcoinRpcException.class, () -> client().getBlockHash(1)).getMessage().contains("id"));
   }
 
+  /**
+   * The builder keeps its own copy of the password (the caller wipes its array at once) and wipes
+   * that copy when it builds: a second client from the same builder needs the credentials again.
+   */
+  @Test
+  void thePasswordIsCopiedForTheClientAndWipedFromTheBuilder() {
+    handlers.put("getblockchaininfo", r -> okRaw(r, "{\"chain\":\"main\",\"blocks\":1,\"headers\":1,"
+        + "\"bestblockhash\":\"" + "11".repeat(32) + "\",\"mediantime\":1,\"verificationprogress\":1,"
+        + "\"initialblockdownload\":false,\"chainwork\":\"01\",\"pruned\":false}"));
+    char[] pw = PASSWORD.toCharArray();
+    BitcoinRpcClient.Builder b = BitcoinRpcClient.builder(uri()).credentials(USER, pw);
+    java.util.Arrays.fill(pw, '\0');
+    assertEquals("main", b.build().getBlockchainInfo().chain());
+    assertThrows(IllegalStateException.class, b::build);
+  }
+
   @Test
   void wrongCredentialsGive401WithoutLeakingThePassword() {
     handlers.put("getblockchaininfo", r -> ok(r, Map.of()));
-    BitcoinRpcClient bad = BitcoinRpcClient.builder(uri()).credentials(USER, "wrong-" + PASSWORD).build();
+    BitcoinRpcClient bad = BitcoinRpcClient.builder(uri()).credentials(USER, ("wrong-" + PASSWORD).toCharArray()).build();
     BitcoinRpcException e = assertThrows(BitcoinRpcException.class, bad::getBlockchainInfo);
     assertEquals(BitcoinRpcException.Kind.UNAUTHORIZED, e.kind());
     assertEquals(401, e.httpStatus());
@@ -533,7 +549,7 @@ class BitcoinRpcClientTest {
   @Test
   void aNodeThatNeverAnswersTimesOut() {
     handlers.put("getblockchaininfo", r -> null);
-    BitcoinRpcClient c = BitcoinRpcClient.builder(uri()).credentials(USER, PASSWORD)
+    BitcoinRpcClient c = BitcoinRpcClient.builder(uri()).credentials(USER, PASSWORD.toCharArray())
         .requestTimeout(Duration.ofMillis(300)).build();
     long t0 = System.nanoTime();
     BitcoinRpcException e = assertThrows(BitcoinRpcException.class, c::getBlockchainInfo);
@@ -551,7 +567,7 @@ class BitcoinRpcClientTest {
       port = s.getLocalPort();
     }
     URI closed = URI.create("http://127.0.0.1:" + port + "/");
-    BitcoinRpcClient c = BitcoinRpcClient.builder(closed).credentials(USER, PASSWORD)
+    BitcoinRpcClient c = BitcoinRpcClient.builder(closed).credentials(USER, PASSWORD.toCharArray())
         .connectTimeout(Duration.ofSeconds(2)).build();
     BitcoinRpcException e = assertThrows(BitcoinRpcException.class, c::getBlockchainInfo);
     assertTrue(e.kind() == BitcoinRpcException.Kind.CONNECTION || e.kind() == BitcoinRpcException.Kind.TIMEOUT, e.toString());
@@ -580,7 +596,7 @@ class BitcoinRpcClientTest {
       trickler.setDaemon(true);
       trickler.start();
       BitcoinRpcClient c = BitcoinRpcClient.builder(URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/"))
-          .credentials(USER, PASSWORD).requestTimeout(Duration.ofMillis(500)).build();
+          .credentials(USER, PASSWORD.toCharArray()).requestTimeout(Duration.ofMillis(500)).build();
       try {
         BitcoinRpcException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
             () -> assertThrows(BitcoinRpcException.class, c::getBlockchainInfo));

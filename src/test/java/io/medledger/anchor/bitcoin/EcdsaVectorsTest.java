@@ -141,11 +141,32 @@ class EcdsaVectorsTest {
         Hex.decode("0000000000000000000000000000000000000000000000000000000000000001"), Network.MAINNET, true);
     String s = key.toString();
     assertTrue(s.contains("redacted"));
-    assertFalse(s.contains(key.exportSecretWif()));
+    assertFalse(s.contains(new String(key.exportSecretWif())));
     assertFalse(s.contains(Hex.encode(key.exportSecretBytes())));
     assertThrows(MalformedEncodingException.class,
         () -> BitcoinPrivateKey.fromSecretBytes(new byte[32], Network.MAINNET, true));
     assertThrows(MalformedEncodingException.class,
         () -> BitcoinPrivateKey.fromSecretBytes(BitcoinCrypto.to32(BitcoinCrypto.N), Network.MAINNET, true));
+  }
+
+  /** Destroying a key wipes it: exporting and signing fail from then on, and toString says so. */
+  @Test
+  void aDestroyedKeyNeitherSignsNorExports() {
+    BitcoinPrivateKey key = BitcoinPrivateKey.generate(Network.TESTNET, new java.security.SecureRandom());
+    char[] wif = key.exportSecretWif();
+    BitcoinPrivateKey copy = BitcoinPrivateKey.fromWif(wif);
+    assertEquals(key, copy);
+    java.util.Arrays.fill(wif, '\0');
+    Digest h = Digest.of(new byte[32]);
+    assertTrue(key.publicKey().verifyEcdsa(h, key.signEcdsa(h), true));
+    key.destroy();
+    assertTrue(key.isDestroyed());
+    assertThrows(IllegalStateException.class, key::exportSecretBytes);
+    assertThrows(IllegalStateException.class, key::exportSecretWif);
+    assertThrows(IllegalStateException.class, () -> key.signEcdsa(h));
+    assertThrows(IllegalStateException.class, () -> key.signSchnorr(new byte[32], new byte[32]));
+    assertTrue(key.toString().contains("destroyed"));
+    assertFalse(copy.isDestroyed(), "another key of the same secret is not touched");
+    assertTrue(copy.publicKey().verifyEcdsa(h, copy.signEcdsa(h), true));
   }
 }

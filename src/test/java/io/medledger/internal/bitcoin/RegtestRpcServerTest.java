@@ -163,13 +163,13 @@ class RegtestRpcServerTest {
   @Test
   void wrongCredentialsAre401() throws Exception {
     start();
-    BitcoinRpcClient wrong = BitcoinRpcClient.builder(server.uri()).credentials("demo", "guess").build();
+    BitcoinRpcClient wrong = BitcoinRpcClient.builder(server.uri()).credentials("demo", "guess".toCharArray()).build();
     BitcoinRpcException e = assertThrows(BitcoinRpcException.class, wrong::getBlockchainInfo);
     assertEquals(BitcoinRpcException.Kind.UNAUTHORIZED, e.kind());
     assertEquals(401, post(null, "{}".getBytes(StandardCharsets.UTF_8)).statusCode());
     assertEquals(401, post("__cookie__:" + "00".repeat(32), "{}".getBytes(StandardCharsets.UTF_8)).statusCode());
     // the configured user and password are accepted, as rpcauth is by Core
-    BitcoinRpcClient right = BitcoinRpcClient.builder(server.uri()).credentials("demo", "secret").build();
+    BitcoinRpcClient right = BitcoinRpcClient.builder(server.uri()).credentials("demo", "secret".toCharArray()).build();
     assertEquals("regtest", right.getBlockchainInfo().chain());
   }
 
