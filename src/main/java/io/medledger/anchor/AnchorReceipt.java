@@ -383,7 +383,7 @@ public final class AnchorReceipt {
     TxInclusion inc = new SpvVerifier(Objects.requireNonNull(headers, "headers"), bitcoin.params())
         .verifyBranch(bitcoin.branch, bitcoin.height);
     if (inc instanceof TxInclusion.Proven p) {
-      return new ReceiptVerdict.Anchored(p.height(), p.header().hash(), p.header().time(), p.txid());
+      return new ReceiptVerdict.Anchored(p.height(), p.header().hash(), p.header().time(), p.txid(), p.confirmations());
     }
     return new ReceiptVerdict.Invalid(((TxInclusion.NotProven) inc).reason());
   }
