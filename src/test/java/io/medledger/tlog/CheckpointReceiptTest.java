@@ -40,6 +40,20 @@ class CheckpointReceiptTest {
   }
 
   @Test
+  void everyByteOfACosignedCheckpointIsBound() {
+    try (LogFixture f = new LogFixture(dir, 2)) {
+      LogExportTest.populate(f, 1);
+      SignedNote note = f.publishAll();
+      CheckpointVerifier policy = f.policy().requireWitnesses(f.witnessKeys(), 2);
+      long now = f.witnesses.get(0).clock + 1;
+      io.medledger.testing.BitFlips.assertEveryByteIsBound("cosigned checkpoint", note.toBytes(), 2, b -> {
+        CheckpointVerdict v = policy.verify(SignedNote.parse(b), now);
+        return v.checkpoint().map(c -> java.util.List.of(c.checkpoint(), c.signers(), c.cosignatures())).orElse(null);
+      });
+    }
+  }
+
+  @Test
   void aReceiptVerifiesByCosignaturesBeforeBitcoin() {
     try (LogFixture f = new LogFixture(dir, 2)) {
       LogExportTest.populate(f, 1);
