@@ -17,6 +17,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
 import io.medledger.internal.Json;
+import io.medledger.merkle.ConsistencyProof;
 import io.medledger.merkle.InclusionProof;
 import io.medledger.merkle.Rfc9162;
 import io.medledger.tlog.Checkpoint;
@@ -51,6 +52,8 @@ public final class AnchorReceipt {
   public static final String FORMAT_1 = "medledger-anchor-receipt/1";
   /** The JSON format of a receipt with a checkpoint: format 1 plus its {@code checkpoint} member. */
   public static final String FORMAT_2 = "medledger-anchor-receipt/2";
+  /** Longest consistency path accepted between the anchored log and a checkpoint's tree. */
+  public static final int MAX_CONSISTENCY_PATH = 128;
 
   private final byte[] entry;
   private final InclusionProof logProof;
@@ -63,6 +66,15 @@ public final class AnchorReceipt {
    * The ledger headers behind the commitment: the anchored header (whose chain id, height, log
    * size and log root the commitment repeats) and the entry's own block header with the entry's
    * RFC 9162 path into that block's entries root.
+   *
+   * <p>What verification binds: the anchored header's chain id, height, log size and log root
+   * (they must be the commitment's); of the block header its chain id, entry count, entries root
+   * and log size (the entry's log index must fall in the block's range of the log, at
+   * {@code indexInBlock}, and its path must lead to the entries root), a height at or below the
+   * anchored one, and, at the anchored height, every byte (it must be the anchored header). The
+   * other fields (times, bookkeepers, rounds, parent hashes, the other roots, and the block's
+   * height below the anchored one) are informational: the commitment does not cover them and a
+   * forger can change them without the verdict changing. Read them from a copy of the ledger.
    *
    * @param anchoredHeader the canonical encoding of the anchored block header
    * @param blockHeader the canonical encoding of the header of the block holding the entry
@@ -158,19 +170,33 @@ public final class AnchorReceipt {
   }
 
   /**
-   * A signed, witness-cosigned checkpoint of the ledger-wide log (a C2SP signed note) and the
-   * entry's inclusion proof at the checkpoint's size: verifiable within seconds of the block by
-   * the federation's signatures and the witnesses' cosignatures, before the Bitcoin anchor.
+   * A signed, witness-cosigned checkpoint of the ledger-wide log (a C2SP signed note), the
+   * entry's inclusion proof at the checkpoint's size, and, when the checkpoint is of another size
+   * than the anchored log, the RFC 9162 consistency path between the smaller and the larger of the
+   * two trees, which links the checkpoint to the anchored commitment: verifiable within seconds of
+   * the block by the federation's signatures and the witnesses' cosignatures, before the Bitcoin
+   * anchor.
    *
    * @param note the checkpoint note's bytes
    * @param proof the entry's inclusion proof in the checkpoint's tree
+   * @param consistency the consistency path between the anchored log and the checkpoint's tree
+   *     (empty when they are of one size)
    */
-  public record CheckpointPart(byte[] note, InclusionProof proof) {
-    /** Copies the note; it must parse as a signed note. */
+  public record CheckpointPart(byte[] note, InclusionProof proof, List<Digest> consistency) {
+    /** Copies the note and the path; the note must parse as a signed note. */
     public CheckpointPart {
       note = note.clone();
       SignedNote.parse(note);
       Objects.requireNonNull(proof, "proof");
+      consistency = List.copyOf(consistency);
+      if (consistency.size() > MAX_CONSISTENCY_PATH) {
+        throw new IllegalArgumentException("a consistency path holds at most " + MAX_CONSISTENCY_PATH + " hashes");
+      }
+    }
+
+    /** A part without a consistency path, for a checkpoint of the anchored size. */
+    public CheckpointPart(byte[] note, InclusionProof proof) {
+      this(note, proof, List.of());
     }
 
     /** A copy of the note's bytes. */
@@ -179,20 +205,21 @@ public final class AnchorReceipt {
       return note.clone();
     }
 
-    /** Equal when the notes are equal byte for byte and the proofs are equal. */
+    /** Equal when the notes are equal byte for byte and the proofs and paths are equal. */
     @Override
     public boolean equals(Object o) {
-      return o instanceof CheckpointPart c && Arrays.equals(note, c.note) && proof.equals(c.proof);
+      return o instanceof CheckpointPart c && Arrays.equals(note, c.note) && proof.equals(c.proof)
+          && consistency.equals(c.consistency);
     }
 
     @Override
     public int hashCode() {
-      return 31 * Arrays.hashCode(note) + proof.hashCode();
+      return Objects.hash(Arrays.hashCode(note), proof, consistency);
     }
 
     @Override
     public String toString() {
-      return "CheckpointPart[note=" + note.length + " bytes, proof=" + proof + "]";
+      return "CheckpointPart[note=" + note.length + " bytes, proof=" + proof + ", consistency=" + consistency + "]";
     }
   }
 
@@ -233,9 +260,30 @@ public final class AnchorReceipt {
     return new AnchorReceipt(entry, logProof, commitment, ledger, Objects.requireNonNull(where), checkpoint);
   }
 
-  /** This receipt with a cosigned checkpoint of the ledger-wide log and the entry's proof in it. */
+  /**
+   * This receipt with a cosigned checkpoint of the anchored log's size and the entry's proof in it.
+   * A checkpoint of another size needs {@link #withCheckpoint(SignedNote, InclusionProof, ConsistencyProof)}.
+   */
   public AnchorReceipt withCheckpoint(SignedNote note, InclusionProof proof) {
     return new AnchorReceipt(entry, logProof, commitment, ledger, bitcoin, new CheckpointPart(note.toBytes(), proof));
+  }
+
+  /**
+   * This receipt with a cosigned checkpoint of the ledger-wide log, the entry's proof in it, and
+   * the consistency proof between the anchored log and the checkpoint's tree (from the smaller to
+   * the larger of the two sizes), which {@link #verifyCheckpoint} requires when the sizes differ.
+   *
+   * @throws IllegalArgumentException if {@code link} is not between the anchored size and the
+   *     checkpoint's size, or the note is not a checkpoint
+   */
+  public AnchorReceipt withCheckpoint(SignedNote note, InclusionProof proof, ConsistencyProof link) {
+    long size = Checkpoint.parse(note.text()).size();
+    if (link.size1() != Math.min(size, commitment.logSize()) || link.size2() != Math.max(size, commitment.logSize())) {
+      throw new IllegalArgumentException("the consistency proof must be between sizes " + Math.min(size,
+          commitment.logSize()) + " and " + Math.max(size, commitment.logSize()));
+    }
+    return new AnchorReceipt(entry, logProof, commitment, ledger, bitcoin,
+        new CheckpointPart(note.toBytes(), proof, link.path()));
   }
 
   /** The checkpoint part, if the receipt carries one. */
@@ -245,9 +293,12 @@ public final class AnchorReceipt {
 
   /**
    * Checks the checkpoint part against a client's policy (log keys, k witness cosignatures): the
-   * note verifies, its origin is this receipt's chain, the entry's proof holds against its root,
-   * and if it is at the anchored size its root is the anchored root. A receipt without a
-   * checkpoint yields {@link ReceiptVerdict.Invalid}.
+   * note verifies, its origin is this receipt's chain, the entry's proof holds against its root
+   * and its proof in the anchored log against the commitment's root, and the checkpoint's tree
+   * is the anchored log (same size, same root) or, through the part's consistency path, a prefix
+   * or an extension of it. A receipt without a checkpoint, or with one of another size and no
+   * path that links it, yields {@link ReceiptVerdict.Invalid}. The commitment's height is not
+   * covered: a checkpoint does not carry one; only the Bitcoin anchor binds it.
    */
   public ReceiptVerdict verifyCheckpoint(CheckpointVerifier policy, long nowSeconds) {
     if (checkpoint == null) {
@@ -264,8 +315,24 @@ public final class AnchorReceipt {
     if (checkpoint.proof.leafIndex() != logProof.leafIndex() || !cp.includes(leafHash(), checkpoint.proof)) {
       return new ReceiptVerdict.Invalid("the entry is not in the checkpoint's tree");
     }
-    if (cp.checkpoint().size() == commitment.logSize() && !cp.checkpoint().root().equals(commitment.logRoot())) {
-      return new ReceiptVerdict.Invalid("the checkpoint and the anchored commitment disagree on the root");
+    if (!logProof.verify(leafHash(), commitment.logRoot())) {
+      return new ReceiptVerdict.Invalid("the entry is not at index " + logProof.leafIndex()
+          + " of the anchored ledger log of size " + commitment.logSize());
+    }
+    long size = cp.checkpoint().size();
+    if (size == commitment.logSize()) {
+      if (!cp.checkpoint().root().equals(commitment.logRoot()) || !checkpoint.consistency.isEmpty()) {
+        return new ReceiptVerdict.Invalid("the checkpoint and the anchored commitment disagree on the root");
+      }
+    } else {
+      boolean older = size < commitment.logSize();
+      ConsistencyProof link = new ConsistencyProof(Math.min(size, commitment.logSize()),
+          Math.max(size, commitment.logSize()), checkpoint.consistency);
+      if (!(older ? link.verify(cp.checkpoint().root(), commitment.logRoot())
+          : link.verify(commitment.logRoot(), cp.checkpoint().root()))) {
+        return new ReceiptVerdict.Invalid("the checkpoint is of size " + size + " and the anchored log of size "
+            + commitment.logSize() + ", and the receipt does not prove one a prefix of the other");
+      }
     }
     return new ReceiptVerdict.Cosigned(cp.checkpoint().size(), cp.cosignatures().size());
   }
@@ -383,7 +450,7 @@ public final class AnchorReceipt {
     TxInclusion inc = new SpvVerifier(Objects.requireNonNull(headers, "headers"), bitcoin.params())
         .verifyBranch(bitcoin.branch, bitcoin.height);
     if (inc instanceof TxInclusion.Proven p) {
-      return new ReceiptVerdict.Anchored(p.height(), p.header().hash(), p.header().time(), p.txid());
+      return new ReceiptVerdict.Anchored(p.height(), p.header().hash(), p.header().time(), p.txid(), p.confirmations());
     }
     return new ReceiptVerdict.Invalid(((TxInclusion.NotProven) inc).reason());
   }
@@ -449,8 +516,19 @@ public final class AnchorReceipt {
     if (!block.chainId().equals(commitment.chainId()) || block.height() > anchored.height()) {
       return "the entry's block is not on the anchored chain at or below the anchored height";
     }
-    if (logProof.leafIndex() >= block.ledgerSize() || logProof.leafIndex() < block.ledgerSize() - block.entryCount()) {
+    if (block.height() == anchored.height() && !Arrays.equals(ledger.blockHeader, ledger.anchoredHeader)) {
+      return "the entry's block is at the anchored height but is not the anchored header";
+    }
+    if (block.ledgerSize() > anchored.ledgerSize()) {
+      return "the entry's block ends beyond the anchored log";
+    }
+    long first = block.ledgerSize() - block.entryCount();
+    if (logProof.leafIndex() >= block.ledgerSize() || logProof.leafIndex() < first) {
       return "the entry's log index is not within its block";
+    }
+    if (ledger.indexInBlock != logProof.leafIndex() - first) {
+      return "the entry's index in its block is " + (logProof.leafIndex() - first) + " by its log index, not "
+          + ledger.indexInBlock;
     }
     InclusionProof inBlock = new InclusionProof(ledger.indexInBlock, block.entryCount(), ledger.blockPath);
     if (!inBlock.verify(leafHash(), block.entriesRoot())) {
@@ -522,6 +600,13 @@ public final class AnchorReceipt {
         g.writeString(d.toHex());
       }
       g.writeEndArray();
+      if (!checkpoint.consistency.isEmpty()) {
+        g.writeArrayFieldStart("consistency");
+        for (Digest d : checkpoint.consistency) {
+          g.writeString(d.toHex());
+        }
+        g.writeEndArray();
+      }
       g.writeEndObject();
     }
     g.writeEndObject();
@@ -544,6 +629,8 @@ public final class AnchorReceipt {
   public static AnchorReceipt fromJson(String json) {
     try {
       Map<String, Object> o = Json.asObject(Json.parse(json), "receipt");
+      onlyMembers(o, "receipt", "format", "status", "entry", "leafHash", "ledger", "commitment", "headers", "bitcoin",
+          "checkpoint");
       Object format = o.get("format");
       if (!FORMAT_1.equals(format) && !FORMAT_2.equals(format)) {
         throw new MalformedEncodingException("not a " + FORMAT_1 + " or " + FORMAT_2 + " document");
@@ -553,9 +640,11 @@ public final class AnchorReceipt {
       }
       byte[] entry = boundedHex(Json.member(o, "entry"), "entry", MAX_ENTRY_BYTES);
       Map<String, Object> l = Json.asObject(Json.member(o, "ledger"), "ledger");
+      onlyMembers(l, "ledger", "leafIndex", "treeSize", "path");
       InclusionProof proof = new InclusionProof(Json.asLong(Json.member(l, "leafIndex"), "leafIndex"),
           Json.asLong(Json.member(l, "treeSize"), "treeSize"), digests(Json.member(l, "path"), 64));
       Map<String, Object> c = Json.asObject(Json.member(o, "commitment"), "commitment");
+      onlyMembers(c, "commitment", "chainId", "height", "logSize", "logRoot", "digest");
       AnchorCommitment commitment = new AnchorCommitment(
           Digest.fromHex(Json.asString(Json.member(c, "chainId"), "chainId")),
           Json.asLong(Json.member(c, "height"), "height"),
@@ -564,6 +653,7 @@ public final class AnchorReceipt {
       LedgerPart lp = null;
       if (o.get("headers") != null) {
         Map<String, Object> h = Json.asObject(o.get("headers"), "headers");
+        onlyMembers(h, "headers", "anchored", "block", "indexInBlock", "blockPath");
         lp = new LedgerPart(Hex.decode(Json.asString(Json.member(h, "anchored"), "anchored")),
             Hex.decode(Json.asString(Json.member(h, "block"), "block")),
             Json.asLong(Json.member(h, "indexInBlock"), "indexInBlock"), digests(Json.member(h, "blockPath"), 64));
@@ -571,6 +661,7 @@ public final class AnchorReceipt {
       BitcoinPart part = null;
       if (o.get("bitcoin") != null) {
         Map<String, Object> b = Json.asObject(o.get("bitcoin"), "bitcoin");
+        onlyMembers(b, "bitcoin", "network", "transaction", "txidDisplay", "txIndex", "branch", "height");
         byte[] tx = boundedHex(Json.member(b, "transaction"), "transaction", Transaction.MAX_SIZE);
         Digest txid = Transaction.parse(tx).txid();
         part = new BitcoinPart(Json.asString(Json.member(b, "network"), "network"), tx,
@@ -581,17 +672,49 @@ public final class AnchorReceipt {
       CheckpointPart cp = null;
       if (o.get("checkpoint") != null) {
         Map<String, Object> k = Json.asObject(o.get("checkpoint"), "checkpoint");
+        onlyMembers(k, "checkpoint", "note", "leafIndex", "treeSize", "path", "consistency");
         String note = Json.asString(Json.member(k, "note"), "note");
         if (note.length() > SignedNote.MAX_BYTES) {
           throw new MalformedEncodingException("checkpoint note too long");
         }
         cp = new CheckpointPart(note.getBytes(java.nio.charset.StandardCharsets.UTF_8),
             new InclusionProof(Json.asLong(Json.member(k, "leafIndex"), "leafIndex"),
-                Json.asLong(Json.member(k, "treeSize"), "treeSize"), digests(Json.member(k, "path"), 64)));
+                Json.asLong(Json.member(k, "treeSize"), "treeSize"), digests(Json.member(k, "path"), 64)),
+            k.get("consistency") == null ? List.of() : digests(k.get("consistency"), MAX_CONSISTENCY_PATH));
       }
-      return new AnchorReceipt(entry, proof, commitment, lp, part, cp);
+      AnchorReceipt r = new AnchorReceipt(entry, proof, commitment, lp, part, cp);
+      r.checkDerived(o, c, o.get("bitcoin") == null ? null : Json.asObject(o.get("bitcoin"), "bitcoin"));
+      return r;
     } catch (IllegalArgumentException e) {
       throw new MalformedEncodingException("invalid receipt: " + e.getMessage(), e);
+    }
+  }
+
+  /** Refuses members other than {@code allowed}, so that no byte of a receipt goes unread. */
+  private static void onlyMembers(Map<String, Object> obj, String what, String... allowed) {
+    for (String key : obj.keySet()) {
+      if (!Arrays.asList(allowed).contains(key)) {
+        throw new MalformedEncodingException(what + " has a member no receipt format defines");
+      }
+    }
+  }
+
+  /**
+   * Checks the members {@link #toJson} writes for readers but derives from the others (status,
+   * leaf hash, commitment digest, display txid): when present they must be what they derive to.
+   */
+  private void checkDerived(Map<String, Object> o, Map<String, Object> c, Map<String, Object> b) {
+    derived(o.get("status"), bitcoin == null ? "pending" : "complete", "status");
+    derived(o.get("leafHash"), leafHash().toHex(), "leafHash");
+    derived(c.get("digest"), commitment.digest().toHex(), "commitment digest");
+    if (b != null) {
+      derived(b.get("txidDisplay"), bitcoin.branch.txid().reversed().toHex(), "txidDisplay");
+    }
+  }
+
+  private static void derived(Object given, String expected, String what) {
+    if (given != null && !expected.equals(Json.asString(given, what))) {
+      throw new MalformedEncodingException("the receipt's " + what + " is not the one its other members give");
     }
   }
 

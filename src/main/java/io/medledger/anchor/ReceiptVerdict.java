@@ -16,12 +16,19 @@ public sealed interface ReceiptVerdict {
    * @param blockHash the block's hash (internal byte order)
    * @param blockTime the block's timestamp (seconds since the epoch)
    * @param txid the anchor transaction (internal byte order)
+   * @param confirmations the block's depth in the headers the verification accepted (1 for their
+   *     tip); on {@code main} counted over headers validated from a checkpoint, so at least the
+   *     confirmations asked for; 0 if the header source cannot tell its tip
    */
-  record Anchored(long height, Digest blockHash, long blockTime, Digest txid) implements ReceiptVerdict {
-    /** Checks that no required component is null. */
+  record Anchored(long height, Digest blockHash, long blockTime, Digest txid, long confirmations)
+      implements ReceiptVerdict {
+    /** Checks that no required component is null and that the confirmations are not negative. */
     public Anchored {
       java.util.Objects.requireNonNull(blockHash, "blockHash");
       java.util.Objects.requireNonNull(txid, "txid");
+      if (confirmations < 0) {
+        throw new IllegalArgumentException("confirmations must be non-negative");
+      }
     }
 
     @Override

@@ -32,9 +32,20 @@ public record PatientHeadProof(Digest key, List<Digest> siblings, Digest leafKey
   }
 
   /**
+   * Checks the proof against {@code patientHeadsRoot} for {@code expectedKey} and returns the
+   * latest sub-block hash of that key: a present optional for a member, empty for a proven
+   * non-member; null if the proof is about another key or does not match the root.
+   */
+  public Optional<Digest> verify(Digest expectedKey, Digest patientHeadsRoot) {
+    return key.equals(expectedKey) ? verify(patientHeadsRoot) : null;
+  }
+
+  /**
    * Checks the proof against {@code patientHeadsRoot} and returns the latest sub-block hash of
-   * the key: a present optional for a member, empty for a proven non-member; null if the proof
-   * does not match the root.
+   * {@link #key()}: a present optional for a member, empty for a proven non-member; null if the
+   * proof does not match the root. The answer is about the proof's own key, which a prover
+   * chooses: a proof for another key verifies too, as a proof about that key. To ask about one
+   * key, use {@link #verify(Digest, Digest)}.
    */
   public Optional<Digest> verify(Digest patientHeadsRoot) {
     int depth = siblings.size();

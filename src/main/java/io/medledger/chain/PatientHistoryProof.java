@@ -57,7 +57,7 @@ public record PatientHistoryProof(Digest key, long height, PatientHeadProof head
     if (!head.key().equals(key)) {
       return ValidationResult.rejected("head proof is for another key");
     }
-    Optional<Digest> latest = head.verify(header.patientHeadsRoot());
+    Optional<Digest> latest = head.verify(key, header.patientHeadsRoot());
     if (latest == null) {
       return ValidationResult.rejected("head proof does not match the header's patient-heads root");
     }

@@ -9,6 +9,11 @@ import io.medledger.merkle.InclusionProof;
  * Proof that a sub-block is one of the (key, sub-block hash) pairs a block commits to: an RFC 9162
  * inclusion proof against the header's {@code subBlocksRoot}.
  *
+ * <p>What {@link #verify} binds is the sub-block's membership. The proof's tree size (the number of
+ * sub-blocks) is the prover's claim: the header does not carry that number, and an RFC 9162 path
+ * can verify under more than one size (leaf 0 of 5 and of 7 take the same path), so do not read
+ * the block's sub-block count, or the key's position among them, from a proof.
+ *
  * <p>Immutable and thread-safe.
  *
  * @param subBlock the sub-block header

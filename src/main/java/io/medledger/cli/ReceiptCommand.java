@@ -85,6 +85,7 @@ final class ReceiptCommand implements Command {
         g.writeNumberField("time", an.blockTime());
         g.writeStringField("blockHash", an.blockHash().reversed().toHex());
         g.writeStringField("txid", an.txid().reversed().toHex());
+        g.writeNumberField("confirmations", an.confirmations());
         g.writeEndObject();
         g.writeEndArray();
       } else if (cosigned) {

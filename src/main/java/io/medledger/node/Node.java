@@ -810,8 +810,9 @@ public final class Node implements AutoCloseable {
    * {@code receipt} with this node's latest checkpoint of the ledger-wide log (the server
    * signatures and witness cosignatures gathered so far) and the entry's inclusion proof in it,
    * next to the Bitcoin anchor: verifiable within seconds by the cosignatures
-   * ({@link AnchorReceipt#verifyCheckpoint}), and for good by Bitcoin. The receipt is returned as
-   * it is when no checkpoint covers its entry yet.
+   * ({@link AnchorReceipt#verifyCheckpoint}), and for good by Bitcoin; a checkpoint of another
+   * size than the anchored log comes with the consistency proof that links the two. The receipt is
+   * returned as it is when no checkpoint covers its entry yet.
    *
    * @throws IllegalArgumentException if the receipt's entry is not the leaf of this node's log
    *     at the receipt's index
@@ -829,7 +830,15 @@ public final class Node implements AutoCloseable {
     if (!tiles.leafHash(leaf).equals(receipt.leafHash())) {
       throw new IllegalArgumentException("the receipt's entry is not leaf " + leaf + " of this node's log");
     }
-    return receipt.withCheckpoint(latest.get(), tiles.inclusionProof(leaf, size));
+    long anchored = receipt.commitment().logSize();
+    if (anchored > tiles.size()) {
+      return receipt; // the anchored log is ahead of this node's log: no consistency proof to give yet
+    }
+    if (size == anchored) {
+      return receipt.withCheckpoint(latest.get(), tiles.inclusionProof(leaf, size));
+    }
+    return receipt.withCheckpoint(latest.get(), tiles.inclusionProof(leaf, size),
+        tiles.consistencyProof(Math.min(size, anchored), Math.max(size, anchored)));
   }
 
   // ------------------------------------------------------------------ client requests

@@ -135,6 +135,24 @@ public class AnchorReceiptTest {
   }
 
   @Test
+  void theAnchoredVerdictSaysHowManyConfirmationsItSaw() {
+    AnchorReceipt r = f.receipt(3);
+    assertEquals(1, ((ReceiptVerdict.Anchored) r.verify(f.headers(), "regtest")).confirmations(), "the tip");
+    java.util.TreeMap<Long, BitcoinBlockHeader> chain = new java.util.TreeMap<>(Map.of(f.height, f.header));
+    BitcoinBlockHeader prev = f.header;
+    for (int i = 1; i <= 3; i++) {
+      prev = BitcoinBlockHeader.of(0x20000000, prev.hash(), Sha256.hash(new byte[] {(byte) i}), 1_780_000_000L + 600 * i,
+          0x207fffff, 0);
+      chain.put(f.height + i, prev);
+    }
+    ReceiptVerdict.Anchored a = assertInstanceOf(ReceiptVerdict.Anchored.class,
+        r.verify(FileHeaderSource.of(chain), "regtest"));
+    assertEquals(4, a.confirmations());
+    assertThrows(IllegalArgumentException.class,
+        () -> new ReceiptVerdict.Anchored(1, a.blockHash(), 0, a.txid(), -1));
+  }
+
+  @Test
   void verifyingForANetworkRefusesAReceiptAttestedOnAnother() {
     AnchorReceipt r = f.receipt(3);
     assertInstanceOf(ReceiptVerdict.Anchored.class, r.verify(f.headers(), "regtest"));

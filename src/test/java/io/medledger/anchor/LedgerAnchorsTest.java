@@ -30,6 +30,31 @@ import org.junit.jupiter.api.Test;
 
 /** Receipts for real ledger entries: entry -> block -> ledger log at the anchored header -> Bitcoin. */
 class LedgerAnchorsTest {
+  /**
+   * A regtest block at height 7 whose second transaction carries a commitment in an OP_RETURN.
+   *
+   * @param tx the anchor transaction
+   * @param header the block's header
+   * @param headers a header source holding it
+   * @param where a receipt's Bitcoin part for the transaction
+   */
+  record RegtestAnchor(Transaction tx, BitcoinBlockHeader header, FileHeaderSource headers,
+      AnchorReceipt.BitcoinPart where) {
+    static RegtestAnchor of(AnchorCommitment c) {
+      Transaction tx = new Transaction(2,
+          List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {1}), 0), TxInput.SEQUENCE_FINAL)),
+          List.of(new TxOutput(0, OpReturnAnchor.script(c.digest()))), 0);
+      List<Digest> txids = List.of(Sha256.hash(new byte[] {2}), tx.txid(), Sha256.hash(new byte[] {3}));
+      BitcoinBlockHeader header = null;
+      for (long n = 0; header == null || !header.checkProofOfWork(BitcoinChainParams.REGTEST); n++) {
+        header = BitcoinBlockHeader.of(0x20000000, Sha256.hash(new byte[] {4}), BitcoinMerkle.root(txids),
+            1_780_000_000L, 0x207fffff, n);
+      }
+      return new RegtestAnchor(tx, header, FileHeaderSource.of(Map.of(7L, header)),
+          new AnchorReceipt.BitcoinPart("regtest", tx.serializeWithoutWitness(), MerkleBranch.fromTxids(txids, 1), 7));
+    }
+  }
+
   @Test
   void receiptsForLedgerEntriesAndTheAnchorEntry() {
     ChainFixture f = ChainFixture.create();
@@ -45,17 +70,11 @@ class LedgerAnchorsTest {
     AnchorCommitment c = LedgerAnchors.commitment(f.ledger.header(anchoredHeight));
 
     // a regtest block carrying an OP_RETURN with the commitment
-    Transaction tx = new Transaction(2,
-        List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {1}), 0), TxInput.SEQUENCE_FINAL)),
-        List.of(new TxOutput(0, OpReturnAnchor.script(c.digest()))), 0);
-    List<Digest> txids = List.of(Sha256.hash(new byte[] {2}), tx.txid(), Sha256.hash(new byte[] {3}));
-    BitcoinBlockHeader header = null;
-    for (long n = 0; header == null || !header.checkProofOfWork(BitcoinChainParams.REGTEST); n++) {
-      header = BitcoinBlockHeader.of(0x20000000, Sha256.hash(new byte[] {4}), BitcoinMerkle.root(txids), 1_780_000_000L, 0x207fffff, n);
-    }
-    FileHeaderSource headers = FileHeaderSource.of(Map.of(7L, header));
-    AnchorReceipt.BitcoinPart where = new AnchorReceipt.BitcoinPart("regtest", tx.serializeWithoutWitness(),
-        MerkleBranch.fromTxids(txids, 1), 7);
+    RegtestAnchor anchor = RegtestAnchor.of(c);
+    Transaction tx = anchor.tx();
+    BitcoinBlockHeader header = anchor.header();
+    FileHeaderSource headers = anchor.headers();
+    AnchorReceipt.BitcoinPart where = anchor.where();
 
     for (MedicalRecord r : records) {
       AnchorReceipt pending = LedgerAnchors.pendingReceipt(f.ledger, r.id(), anchoredHeight).orElseThrow();

@@ -35,6 +35,8 @@ class ReceiptCommandTest {
         "--network", "regtest");
     assertEquals("0", ok[0], ok[2]);
     assertTrue(ok[1].contains("\"valid\":true") && ok[1].contains("\"height\":150") && ok[1].contains("\"time\":1780000000"), ok[1]);
+    assertTrue(ok[1].contains("\"txid\":\"" + r.bitcoin().orElseThrow().branch().txid().reversed().toHex()
+        + "\",\"confirmations\":1}"), "the confirmations seen follow the existing fields: " + ok[1]);
 
     Path pending = Files.writeString(dir.resolve("p.json"),
         AnchorReceipt.pending(r.entry(), r.logProof(), r.commitment()).toJson());

@@ -42,7 +42,8 @@ class HostileReceiptTest {
   private static AnchorReceipt receipt(byte[] entry, MerkleLog log, Digest chainId, Digest root) {
     AnchorCommitment c = new AnchorCommitment(chainId, 5, log.size(), root);
     return AnchorReceipt.pending(entry, log.inclusionProof(2, log.size()), c).complete(new AnchorReceipt.BitcoinPart(
-        "regtest", TX, MerkleBranch.fromTxids(List.of(Sha256.hash(new byte[] {9})), 0), 150));
+        "regtest", TX, MerkleBranch.fromTxids(List.of(io.medledger.anchor.bitcoin.Transaction.parse(TX).txid()), 0),
+        150));
   }
 
   @Test

@@ -40,6 +40,20 @@ class CheckpointReceiptTest {
   }
 
   @Test
+  void everyByteOfACosignedCheckpointIsBound() {
+    try (LogFixture f = new LogFixture(dir, 2)) {
+      LogExportTest.populate(f, 1);
+      SignedNote note = f.publishAll();
+      CheckpointVerifier policy = f.policy().requireWitnesses(f.witnessKeys(), 2);
+      long now = f.witnesses.get(0).clock + 1;
+      io.medledger.testing.BitFlips.assertEveryByteIsBound("cosigned checkpoint", note.toBytes(), 2, b -> {
+        CheckpointVerdict v = policy.verify(SignedNote.parse(b), now);
+        return v.checkpoint().map(c -> java.util.List.of(c.checkpoint(), c.signers(), c.cosignatures())).orElse(null);
+      });
+    }
+  }
+
+  @Test
   void aReceiptVerifiesByCosignaturesBeforeBitcoin() {
     try (LogFixture f = new LogFixture(dir, 2)) {
       LogExportTest.populate(f, 1);
@@ -52,11 +66,34 @@ class CheckpointReceiptTest {
       f.chain.commit(f.chain.registerPatient(f.chain.actor("later")));
       SignedNote note = f.publishAll();
       long size = Checkpoint.parse(note.text()).size();
-      AnchorReceipt r = plain.withCheckpoint(note, f.log.inclusionProof(atAnchor.leafIndex(), size));
+      InclusionProof inCp = f.log.inclusionProof(atAnchor.leafIndex(), size);
+      AnchorReceipt r = plain.withCheckpoint(note, inCp, f.log.consistencyProof(anchored.ledgerSize(), size));
       CheckpointVerifier policy = f.policy().requireWitnesses(f.witnessKeys(), 2);
       long now = f.witnesses.get(0).clock + 1;
       ReceiptVerdict v = r.verifyCheckpoint(policy, now);
       assertEquals(new ReceiptVerdict.Cosigned(size, 2), v);
+      // a checkpoint of another size than the anchored log is linked to it, or refused
+      assertEquals(new ReceiptVerdict.Invalid("the checkpoint is of size " + size + " and the anchored log of size "
+          + anchored.ledgerSize() + ", and the receipt does not prove one a prefix of the other"),
+          plain.withCheckpoint(note, inCp).verifyCheckpoint(policy, now));
+      io.medledger.merkle.ConsistencyProof link = f.log.consistencyProof(anchored.ledgerSize(), size);
+      java.util.List<io.medledger.crypto.Digest> bent = new java.util.ArrayList<>(link.path());
+      bent.set(0, io.medledger.crypto.Sha256.hash(new byte[] {1}));
+      assertInstanceOf(ReceiptVerdict.Invalid.class, plain.withCheckpoint(note, inCp,
+          new io.medledger.merkle.ConsistencyProof(link.size1(), link.size2(), bent)).verifyCheckpoint(policy, now),
+          "a path that does not link the anchored root to the checkpoint's");
+      // every byte of the receipt's JSON is bound: refused, or cosigned with the same meaning
+      io.medledger.testing.BitFlips.assertEveryByteIsBound("receipt with a checkpoint",
+          r.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, b -> {
+            AnchorReceipt x = AnchorReceipt.fromJson(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+            ReceiptVerdict xv = x.verifyCheckpoint(policy, now);
+            AnchorReceipt.CheckpointPart cp = x.checkpoint().orElseThrow();
+            return xv.holds() ? java.util.List.of(xv, io.medledger.codec.Hex.encode(x.entry()), x.logProof(),
+                x.commitment().chainId(), x.commitment().logSize(), x.commitment().logRoot(), cp.proof(),
+                cp.consistency(), Checkpoint.parse(SignedNote.parse(cp.note()).text())) : null;
+          });
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> plain.withCheckpoint(note, inCp, f.log.consistencyProof(1, size)));
 
       AnchorReceipt back = AnchorReceipt.fromJson(r.toJson());
       assertEquals(v, back.verifyCheckpoint(policy, now));
@@ -67,7 +104,8 @@ class CheckpointReceiptTest {
       assertFalse(plain.toJson().contains("checkpoint"));
       assertInstanceOf(ReceiptVerdict.Invalid.class, old.verifyCheckpoint(policy, now));
       // A proof for another leaf, or a policy wanting more witnesses, is refused.
-      AnchorReceipt wrong = plain.withCheckpoint(note, f.log.inclusionProof(atAnchor.leafIndex() + 1, size));
+      AnchorReceipt wrong = plain.withCheckpoint(note, f.log.inclusionProof(atAnchor.leafIndex() + 1, size),
+          f.log.consistencyProof(anchored.ledgerSize(), size));
       assertInstanceOf(ReceiptVerdict.Invalid.class, wrong.verifyCheckpoint(policy, now));
       CheckpointVerifier three = f.policy().requireWitnesses(f.witnessKeys(), 2).requireSignatures(2);
       assertTrue(r.verifyCheckpoint(three, now).holds());
@@ -95,8 +133,8 @@ class CheckpointReceiptTest {
       // the server signatures without the witnesses' cosignatures: enough when none are required, not for k = 1
       SignedNote serversOnly = new SignedNote(note.text(),
           note.signatures().stream().filter(x -> x.signature().length == 64).toList());
-      Path uncosigned = write("u.json", plain.withCheckpoint(serversOnly, f.log.inclusionProof(atAnchor.leafIndex(), size))
-          .toJson());
+      Path uncosigned = write("u.json", plain.withCheckpoint(serversOnly, inCp,
+          f.log.consistencyProof(anchored.ledgerSize(), size)).toJson());
       assertEquals("0", cli("receipt", "verify", "--receipt", uncosigned.toString(), "--log-keys", vkeys.toString())[0]);
       String[] few = cli("receipt", "verify", "--receipt", uncosigned.toString(), "--log-keys", vkeys.toString(),
           "--cosignatures", "1");

@@ -89,9 +89,36 @@ public final class CheckpointedHeaderSource implements HeaderSource {
     return proven != null && proven.hash().equals(blockHash) ? claimed : Optional.empty();
   }
 
+  /**
+   * The highest height up to which the source's headers form a valid chain from a trusted
+   * checkpoint (validating up to the source's own best height, at most {@link #MAX_HEADERS}
+   * headers above the checkpoint below it), so that a depth counted from it is a depth of
+   * validated headers; empty if the source has no headers or its best height is below the lowest
+   * checkpoint. The source's own best height is not trusted: a stray header far above the chain
+   * does not count.
+   */
   @Override
-  public OptionalLong bestHeight() {
-    return untrusted.bestHeight();
+  public synchronized OptionalLong bestHeight() {
+    OptionalLong claimed = untrusted.bestHeight();
+    if (claimed.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    Optional<ChainedHeader> below = checkpoints.atOrBelow(claimed.getAsLong());
+    if (below.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    ChainedHeader start = below.get();
+    Optional<BitcoinBlockHeader> atStart = untrusted.headerAt(start.height());
+    if (atStart.isPresent() && !atStart.get().equals(start.header())) {
+      return OptionalLong.of(start.height());
+    }
+    Progress p = progress.computeIfAbsent(start.height(), k -> new Progress(
+        HeaderChain.fromCheckpoint(checkpoints.params(), start.height(), start.header(), start.chainWork(), clock)));
+    long end = Math.min(claimed.getAsLong(), start.height() + MAX_HEADERS);
+    if (p.failure == null && p.chain.tip().height() < end) {
+      extend(p, start, end, end, Optional.empty());
+    }
+    return OptionalLong.of(p.chain.tip().height());
   }
 
   @Override

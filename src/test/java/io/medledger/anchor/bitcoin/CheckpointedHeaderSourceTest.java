@@ -68,6 +68,25 @@ class CheckpointedHeaderSourceTest {
   }
 
   @Test
+  void theBestHeightIsTheTipOfTheValidatedChainNotTheSourcesClaim() {
+    TreeMap<Long, BitcoinBlockHeader> run = run();
+    TreeMap<Long, BitcoinBlockHeader> stray = new TreeMap<>(run);
+    stray.put(824_600L, run.get(823000L)); // a header above the run, not linked to it
+    CheckpointedHeaderSource src = new CheckpointedHeaderSource(new MapSource(stray), 6);
+    assertEquals(824544, src.bestHeight().getAsLong(), "a stray header counts no confirmations");
+    stray.put(2_000_000L, run.get(823000L));
+    CheckpointedHeaderSource far = new CheckpointedHeaderSource(new MapSource(stray), 6);
+    assertEquals(HeaderCheckpoints.mainnet().highest().height(), far.bestHeight().getAsLong(),
+        "above the last checkpoint only that (trusted) checkpoint counts");
+    TreeMap<Long, BitcoinBlockHeader> broken = new TreeMap<>(run);
+    broken.remove(824544L); // so the highest header lies above the checkpoint 822528
+    broken.put(824000L, run.get(823000L)); // breaks the links from 824000 on
+    CheckpointedHeaderSource cut = new CheckpointedHeaderSource(new MapSource(broken), 6);
+    assertEquals(823999, cut.bestHeight().getAsLong());
+    assertTrue(cut.headerAt(823000).isEmpty(), "nor does a header below the break prove anything without the next checkpoint");
+  }
+
+  @Test
   void tooFewConfirmationsAreRefused() {
     TreeMap<Long, BitcoinBlockHeader> run = run();
     CheckpointedHeaderSource six = new CheckpointedHeaderSource(FileHeaderSource.of(run), 6);
