@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.chain.Entry;
 import io.medledger.crypto.Digest;
-import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,36 +27,14 @@ class NodeCloseRaceTest {
   @TempDir
   Path dir;
 
-  /** The node's map of pending submissions, whose first lookup of a submission waits for the test. */
-  @SuppressWarnings("serial")
-  private static final class Gate<K, V> extends ConcurrentHashMap<K, V> {
-    final CountDownLatch reached = new CountDownLatch(1);
-    final CountDownLatch go = new CountDownLatch(1);
-
-    @Override
-    public V get(Object key) {
-      if (reached.getCount() > 0) {
-        reached.countDown();
-        try {
-          go.await(20, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return super.get(key);
-    }
-  }
-
   @Test
   @Timeout(90)
   void aSubmissionRacingCloseFailsAsClosed() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(1, 1, 0), new SecureRandom());
     Node n = NodeRuntimeTest.open(t.nodeDirectories().get(0), new LocalNetwork());
-    Gate<Digest, Object> gate = new Gate<>();
+    GatedMap<Digest, Object> gate = new GatedMap<>();
     try {
-      Field f = Node.class.getDeclaredField("pending");
-      f.setAccessible(true);
-      f.set(n, gate);
+      gate.installIn(n, "pending");
       Entry e = NodeRuntimeTest.patient(n.ledger().parameters().chainId());
       AtomicReference<Object> outcome = new AtomicReference<>();
       Thread submitter = new Thread(() -> {
