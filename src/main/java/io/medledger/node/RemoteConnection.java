@@ -211,6 +211,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       ensureOpen(); // read again under the lock that close() takes: no channel opens after close
       c = channels.get(n.key());
       if (c == null || !c.isOpen()) {
+        if (c != null) {
+          c.close(); // the node dropped it: what it holds goes before it is replaced
+        }
         try {
           c = ClientChannel.connect(n.address(), n.key(), identity, limits);
         } catch (RuntimeException e) {
