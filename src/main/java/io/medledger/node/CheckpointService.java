@@ -684,15 +684,7 @@ final class CheckpointService implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    exec.shutdown();
-    try {
-      if (!exec.awaitTermination(5, TimeUnit.SECONDS)) {
-        exec.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      exec.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    io.medledger.internal.node.Shutdown.within(exec, 5);
     try {
       store.flush(); // what a scheduled flush did not reach
     } catch (RuntimeException e) {

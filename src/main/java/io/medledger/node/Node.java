@@ -527,11 +527,30 @@ public final class Node implements AutoCloseable {
         pendingCount.decrementAndGet();
       }
     });
+    // Registered, then closed read again: a close() that began after the first read either sees
+    // this registration when it fails the pending submissions, or is seen here.
+    if (closed) {
+      failClosed(p);
+      return p.future;
+    }
     // Registered first, then checked once: a block holding the entry that was appended before the
     // check makes the rules refuse a duplicate, and the entry's place is then looked up; one
     // appended after it reaches the commit listener, which finds the registration.
-    sendOrSettle(id, p, false);
+    try {
+      sendOrSettle(id, p, false);
+    } catch (RuntimeException e) {
+      if (!closed) {
+        throw e;
+      }
+      failClosed(p); // the ledger closed under the check
+    }
     return p.future;
+  }
+
+  /** Fails a registered submission with cause CLOSED (a no-op if it already completed). */
+  private static void failClosed(Pending p) {
+    p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.CLOSED,
+        "the node shut down; the entry may still become final on other nodes"));
   }
 
   /**
@@ -1069,8 +1088,7 @@ public final class Node implements AutoCloseable {
       transport.close();
     }
     for (Pending p : pending.values()) {
-      p.future.completeExceptionally(new SubmissionRefusedException(SubmissionRefusedException.Cause.CLOSED,
-          "the node shut down; the entry may still become final on other nodes"));
+      failClosed(p);
     }
     ledger.close();
     NodeKeys own = ownedKeys;

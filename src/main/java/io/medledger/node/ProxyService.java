@@ -44,8 +44,7 @@ import java.util.function.LongSupplier;
  * neither wait. Revocations drop fragments, and so does the erasure of the one record a grant is
  * scoped to (whoever ordered it). Fragments live on the ledger encrypted to this proxy's
  * key, and decrypted only in memory, so nothing secret about them is written to disk; closing
-wipes them. Thread-safe
- * (synchronized).
+ * wipes them. Thread-safe (synchronized).
  */
 final class ProxyService {
   private static final System.Logger LOG = System.getLogger(ProxyService.class.getName());

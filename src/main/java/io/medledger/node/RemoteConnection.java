@@ -204,16 +204,18 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   // ---------------------------------------------------------------- transport
 
   private ClientChannel channel(ClientConfig.NodeEndpointConfig n) {
-    if (closed) {
-      throw new NodeException(NodeException.Reason.UNREACHABLE, "the connection is closed");
-    }
+    ensureOpen();
     ClientChannel c = channels.get(n.key());
     if (c != null && c.isOpen()) {
       return c;
     }
     synchronized (channels) {
+      ensureOpen(); // read again under the lock that close() takes: no channel opens after close
       c = channels.get(n.key());
       if (c == null || !c.isOpen()) {
+        if (c != null) {
+          c.close(); // the node dropped it: what it holds goes before it is replaced
+        }
         try {
           c = ClientChannel.connect(n.address(), n.key(), identity, limits);
         } catch (RuntimeException e) {
@@ -223,6 +225,12 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         channels.put(n.key(), c);
       }
       return c;
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new NodeException(NodeException.Reason.UNREACHABLE, "the connection is closed");
     }
   }
 

@@ -10,6 +10,7 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.node.ClientWire;
+import io.medledger.internal.node.Shutdown;
 import io.medledger.internal.node.StorageWire;
 import io.medledger.internal.node.StorageWire.Refusal;
 import io.medledger.storage.BlobCorruptedException;
@@ -87,6 +88,8 @@ final class StorageService implements AutoCloseable {
   /** Each client's requests queued or running on the disk threads. */
   private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> inProgress = new io.medledger.internal.KeyedCounts<>();
   private final Object diskLock = new Object();
+  /** Set by {@link #close}: requests are refused and no session opens. */
+  private volatile boolean closed;
   /** Bytes the open uploads may still write, each its bound less what it wrote. Guarded by diskLock. */
   private long unwrittenBytes;
 
@@ -237,6 +240,10 @@ final class StorageService implements AutoCloseable {
     try {
       io.execute(() -> {
         try {
+          if (closed) {
+            f.complete(closing());
+            return;
+          }
           f.complete(serve(client, request));
         } catch (MalformedEncodingException e) {
           f.completeExceptionally(e);
@@ -255,6 +262,10 @@ final class StorageService implements AutoCloseable {
       return done(StorageWire.refused(Refusal.UNAVAILABLE, "storage node busy"));
     }
     return f;
+  }
+
+  private static byte[] closing() {
+    return StorageWire.refused(Refusal.UNAVAILABLE, "the storage node is shutting down");
   }
 
   private static CompletableFuture<byte[]> done(byte[] response) {
@@ -407,6 +418,13 @@ final class StorageService implements AutoCloseable {
     do {
       id = random.nextLong();
     } while (sessions.putIfAbsent(id, s) != null);
+    // registered, then closed read: a close that began later sees the session and ends it, else
+    // it is dropped here, its share of disk and quota given back by the caller on the refusal
+    if (closed && sessions.remove(id, s)) {
+      s.close();
+      perClient.remove(client);
+      return closing();
+    }
     return StorageWire.okLongs(id, length);
   }
 
@@ -550,10 +568,15 @@ final class StorageService implements AutoCloseable {
     return sessions.size();
   }
 
+  /**
+   * Refuses new requests, answers the queued ones as refused, waits (at most 5 s) for those under
+   * way, then ends every session and closes the index of blob references.
+   */
   @Override
   public void close() {
+    closed = true;
     reaper.shutdownNow();
-    io.shutdownNow();
+    Shutdown.within(io, 5);
     for (Map.Entry<Long, Session> e : sessions.entrySet()) {
       synchronized (e.getValue()) {
         end(e.getValue(), e.getKey());

@@ -104,6 +104,8 @@ public final class NettyClientChannel implements ClientChannel {
         handshake.completeExceptionally(new TransportException("the connection to " + node + " closed"));
         failAll();
         super.channelInactive(c);
+        // the connection is over whoever ended it: its thread ends too, even if close() is never called
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       }
     };
     try {

@@ -50,4 +50,42 @@ class NettyClientChannelTest {
       assertEquals(0, ch.waiting());
     }
   }
+
+  /**
+   * A node that drops the connection (a restart, or a hostile node doing it after every answer)
+   * left the channel's event-loop thread running until the channel object was closed, and a
+   * {@code RemoteConnection} replaces a dead channel without closing it: one idle thread and its
+   * selector leaked per reconnect. The thread now ends with the connection.
+   */
+  @Test
+  void aConnectionTheNodeDropsReleasesItsThread() throws Exception {
+    Ed25519PrivateKey node = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    String threadName = "medledger-client-" + node.publicKey().toHex().substring(0, 8);
+    NettyEndpoint ep = new NettyEndpoint(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(node),
+        client.publicKey()::equals, (who, req) -> CompletableFuture.completedFuture(req), TransportLimits.defaults());
+    NettyClientChannel ch;
+    try {
+      ch = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client),
+          TransportLimits.defaults());
+      assertArrayEquals(new byte[] {7}, ch.request(new byte[] {7}).get(10, TimeUnit.SECONDS));
+      assertEquals(1, threadsNamed(threadName));
+    } finally {
+      ep.close(); // the node goes away; the client never calls close()
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while ((ch.isOpen() || threadsNamed(threadName) > 0) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    try {
+      assertEquals(false, ch.isOpen(), "the node closed the connection");
+      assertEquals(0, threadsNamed(threadName), "the dead channel's event-loop thread still runs");
+    } finally {
+      ch.close();
+    }
+  }
+
+  private static long threadsNamed(String name) {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().equals(name)).count();
+  }
 }
