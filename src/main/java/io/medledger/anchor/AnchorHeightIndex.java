@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
  * anchor (anchored height, 8 bytes big-endian; commitment digest, 32 bytes; CRC32C of those 40
  * bytes, 4 bytes), sorted by height then digest, without duplicates. Entries are appended in order
  * and fsynced; one that would land before the last is merged in by rewriting the file (temporary
- * file, fsync, atomic rename, directory fsync). Opening reads only the size and the last entry: a
+ * file in the journal's directory, fsync, atomic rename, directory fsync). Opening reads only the size and the last entry: a
  * tail shorter than an entry is the trace of an append cut short and is cut; every entry read is
  * checked, and a damaged one is reported naming the file. Not thread-safe: its journal locks.
  */
@@ -198,7 +198,7 @@ final class AnchorHeightIndex {
 
   /** Rewrites the index with {@code fresh} merged in, streaming the old entries. */
   private void merge(TreeSet<Key> fresh) throws IOException {
-    DirectoryAnchorJournal.replace(file.getParent(), file, out -> {
+    DirectoryAnchorJournal.replace(file.getParent().getParent(), file, out -> {
       try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
         ByteBuffer b = ByteBuffer.allocate(ENTRY * 256);
         java.util.Iterator<Key> it = fresh.iterator();

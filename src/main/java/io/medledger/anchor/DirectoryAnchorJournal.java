@@ -50,9 +50,8 @@ final class DirectoryAnchorJournal implements AnchorJournal {
     this.finished = directory.resolve(FINISHED);
     try {
       Fsync.createDirectories(directory);
-      PrivateFiles.deleteLeftovers(directory, ".tmp-*"); // the temporary files of replace below
+      PrivateFiles.deleteLeftovers(directory, ".tmp-*"); // the temporary files of replace below, for finished/ too
       Fsync.createDirectories(finished);
-      PrivateFiles.deleteLeftovers(finished, ".tmp-*"); // those of write and of the index's merge
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -138,7 +137,7 @@ final class DirectoryAnchorJournal implements AnchorJournal {
       Path top = directory.resolve(record.id().toHex() + SUFFIX);
       if (isFinished(record)) {
         // the finished copy and its index entry first: a crash before the pending file goes leaves both, and replay finishes the move
-        write(finished, finishedFile(record.id()), record);
+        write(directory, finishedFile(record.id()), record);
         index.add(List.of(AnchorHeightIndex.Key.of(record)));
         if (Files.deleteIfExists(top)) {
           Fsync.directory(directory);
@@ -183,7 +182,7 @@ final class DirectoryAnchorJournal implements AnchorJournal {
         AnchorRecord r = read(p, null);
         Path f = finishedFile(r.id());
         if (isFinished(r)) {
-          write(finished, f, r);
+          write(directory, f, r);
           moved.add(AnchorHeightIndex.Key.of(r));
           done.add(p);
         } else if (Files.exists(f) && read(f, r.id()).attempts().size() >= r.attempts().size()) {
@@ -262,10 +261,10 @@ final class DirectoryAnchorJournal implements AnchorJournal {
     }
   }
 
-  /** Writes {@code record} to {@code target} atomically. */
-  private static void write(Path dir, Path target, AnchorRecord record) throws IOException {
+  /** Writes {@code record} to {@code target} atomically, its temporary file in {@code temporaries}. */
+  private static void write(Path temporaries, Path target, AnchorRecord record) throws IOException {
     byte[] json = Json.write(true, g -> AnchorRecordJson.write(g, record)).getBytes(StandardCharsets.UTF_8);
-    replace(dir, target, ch -> writeFully(ch, ByteBuffer.wrap(json)));
+    replace(temporaries, target, ch -> writeFully(ch, ByteBuffer.wrap(json)));
   }
 
   /** Fills a new file. */
@@ -274,11 +273,13 @@ final class DirectoryAnchorJournal implements AnchorJournal {
   }
 
   /**
-   * Replaces {@code target} in {@code dir} atomically: a temporary file ({@code .tmp-*}) filled by
-   * {@code filler}, fsynced, renamed over it, then the directory fsynced.
+   * Replaces {@code target} atomically: a temporary file ({@code .tmp-*}) in {@code temporaries}
+   * (the journal's top directory, on the same file system, so that opening clears leftovers
+   * without listing {@code finished/}) filled by {@code filler}, fsynced, renamed over it, then
+   * the target's directory fsynced.
    */
-  static void replace(Path dir, Path target, Filler filler) throws IOException {
-    Path tmp = Files.createTempFile(dir, ".tmp-", ".part");
+  static void replace(Path temporaries, Path target, Filler filler) throws IOException {
+    Path tmp = Files.createTempFile(temporaries, ".tmp-", ".part");
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         filler.fill(ch);
@@ -288,7 +289,7 @@ final class DirectoryAnchorJournal implements AnchorJournal {
     } finally {
       Files.deleteIfExists(tmp);
     }
-    Fsync.directory(dir);
+    Fsync.directory(target.getParent());
   }
 
   /** Writes all of {@code b} at the channel's position. */
