@@ -187,6 +187,23 @@ public class AnchorerTest {
     assertEquals(done, reopened.get(planned.id()).orElseThrow());
   }
 
+  /** A final anchor is done: adopting another transaction for it would bring it back from finished/ for nothing. */
+  @Test
+  void aFinalAnchorIsNotTakenBackByAdopt() {
+    AnchorJournal j = AnchorJournal.inDirectory(dir);
+    Anchorer a = new Anchorer(policy, btc, factory, j, clock);
+    AnchorRecord r = a.plan(commitment(2));
+    a.tick();
+    btc.seen.put(a.get(r.id()).orElseThrow().latest().orElseThrow().txid(),
+        new TxObservation.Confirmed(block(3), 800_000, 3));
+    a.tick();
+    AnchorRecord done = a.get(r.id()).orElseThrow();
+    assertEquals(AnchorStatus.FINAL, done.status());
+    assertEquals(done, a.adopt(commitment(2), factory.create(commitment(2).digest(), 9)));
+    assertEquals(List.of(), a.inFlight());
+    assertEquals(List.of(), AnchorJournal.inDirectory(dir).load(0), "nothing is in flight after a restart either");
+  }
+
   @Test
   void lostTransactionIsRebroadcastAndNetworkErrorsAreSurvived() {
     btc.mempoolAcceptsBroadcasts = false;
