@@ -18,18 +18,37 @@ import java.util.Optional;
  * Every change is saved to the {@link AnchorJournal} before {@link #tick()} reports it, so a
  * restart resumes each anchor where it was.
  *
+ * <p>Memory holds the anchors not finished and at most {@link #RECENT} finished ones; the others
+ * stay in the journal, which {@link #get}, {@link #finalCovering} and the idempotence of {@link
+ * #plan} and {@link #adopt} consult, so the anchorer runs for years in bounded memory.
+ *
  * <p>Time comes from the injected {@link Clock}. Thread-safe: methods are synchronized.
  */
 public final class Anchorer {
+  /** Most finished anchors (FINAL or SUPERSEDED) held in memory besides those not finished: the most recently finished. */
+  public static final int RECENT = 16;
+
   private final AnchorPolicy policy;
   private final BitcoinPort bitcoin;
   private final AnchorTransactionFactory factory;
   private final AnchorJournal journal;
   private final Clock clock;
-  private final Map<Digest, AnchorRecord> anchors = new LinkedHashMap<>();
+  /** The anchors not finished, in the order planned. */
+  private final Map<Digest, AnchorRecord> pending = new LinkedHashMap<>();
+  /** At most {@link #RECENT} finished anchors, least recently finished first. */
+  private final Map<Digest, AnchorRecord> recent = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Digest, AnchorRecord> e) {
+      return size() > RECENT;
+    }
+  };
+  /** The anchor of the highest height planned, or null. */
+  private AnchorRecord newest;
 
   /**
-   * Creates an anchorer and loads every anchor saved in {@code journal}.
+   * Creates an anchorer and loads from {@code journal} every anchor not finished and the
+   * {@link #RECENT} finished ones of the highest heights; older finished anchors stay in the
+   * journal, found by {@link #get} and {@link #finalCovering}.
    */
   public Anchorer(AnchorPolicy policy, BitcoinPort bitcoin, AnchorTransactionFactory factory,
       AnchorJournal journal, Clock clock) {
@@ -38,10 +57,10 @@ public final class Anchorer {
     this.factory = Objects.requireNonNull(factory, "factory");
     this.journal = Objects.requireNonNull(journal, "journal");
     this.clock = Objects.requireNonNull(clock, "clock");
-    List<AnchorRecord> loaded = new ArrayList<>(journal.load());
+    List<AnchorRecord> loaded = new ArrayList<>(journal.load(RECENT));
     loaded.sort(Comparator.comparing(AnchorRecord::plannedAt).thenComparingLong(r -> r.commitment().height()));
     for (AnchorRecord r : loaded) {
-      anchors.put(r.id(), r);
+      hold(r);
     }
   }
 
@@ -50,25 +69,54 @@ public final class Anchorer {
     return policy;
   }
 
-  /** Every anchor, in the order planned. */
+  /**
+   * The anchors held in memory, in the order planned: every one not finished, and at most
+   * {@link #RECENT} finished ones (the most recently finished; after a restart, those of the
+   * highest heights).
+   */
   public synchronized List<AnchorRecord> anchors() {
-    return List.copyOf(anchors.values());
+    List<AnchorRecord> out = new ArrayList<>(pending.size() + recent.size());
+    out.addAll(recent.values());
+    out.addAll(pending.values());
+    out.sort(Comparator.comparing(AnchorRecord::plannedAt).thenComparingLong(r -> r.commitment().height()));
+    return List.copyOf(out);
   }
 
-  /** The anchor with this commitment digest, if any. */
+  /** The anchor with this commitment digest, if any: from memory, or else from the journal. */
   public synchronized Optional<AnchorRecord> get(Digest commitment) {
-    return Optional.ofNullable(anchors.get(commitment));
+    AnchorRecord r = pending.get(commitment);
+    if (r == null) {
+      r = recent.get(commitment);
+    }
+    return r != null ? Optional.of(r) : journal.find(commitment);
   }
 
-  /** The newest planned anchor, if any. */
-  public synchronized Optional<AnchorRecord> last() {
-    AnchorRecord last = null;
-    for (AnchorRecord r : anchors.values()) {
-      if (last == null || r.commitment().height() > last.commitment().height()) {
-        last = r;
+  /**
+   * The final anchor of the lowest height at or above {@code height}, if the journal has one among
+   * the first {@code 1024} anchors from that height: the anchor whose receipt covers an entry of
+   * the block at {@code height}.
+   */
+  public synchronized Optional<AnchorRecord> finalCovering(long height) {
+    long from = height;
+    for (int seen = 0; seen < 1024; ) {
+      List<AnchorRecord> page = journal.from(from, 64);
+      for (AnchorRecord r : page) {
+        if (r.status() == AnchorStatus.FINAL) {
+          return Optional.of(r);
+        }
       }
+      if (page.size() < 64) {
+        return Optional.empty();
+      }
+      seen += page.size();
+      from = page.get(page.size() - 1).commitment().height() + 1;
     }
-    return Optional.ofNullable(last);
+    return Optional.empty();
+  }
+
+  /** The newest planned anchor (of the highest height), if any. */
+  public synchronized Optional<AnchorRecord> last() {
+    return Optional.ofNullable(newest);
   }
 
   /**
@@ -87,34 +135,34 @@ public final class Anchorer {
 
   /** Plans an anchor of {@code commitment} now (idempotent for the same commitment). */
   public synchronized AnchorRecord plan(AnchorCommitment commitment) {
-    AnchorRecord existing = anchors.get(commitment.digest());
-    if (existing != null) {
-      return existing;
+    Optional<AnchorRecord> existing = get(commitment.digest());
+    if (existing.isPresent()) {
+      return existing.get();
     }
     Instant now = clock.instant();
     AnchorRecord r = new AnchorRecord(commitment, AnchorStatus.PLANNED, now, List.of(), null, now, null);
-    journal.save(r);
-    anchors.put(r.id(), r);
+    store(r);
     return r;
   }
 
   /** The anchors still in flight: planned, sent or confirmed, not yet final nor superseded. */
   public synchronized List<AnchorRecord> inFlight() {
-    return anchors.values().stream()
-        .filter(r -> r.status() != AnchorStatus.FINAL && r.status() != AnchorStatus.SUPERSEDED).toList();
+    return List.copyOf(pending.values());
   }
 
   /**
    * Takes over {@code tx}, a transaction for {@code commitment} that another anchorer signed and
    * sent, without sending anything: the anchor is saved as sent, so that {@link #tick()} follows
    * it, sends it again if the network loses it, and replaces it by fee (spending the same inputs)
-   * if it is stuck. An anchor already known with this transaction is returned unchanged.
+   * if it is stuck. An anchor already known with this transaction, or already final, is returned
+   * unchanged.
    */
   public synchronized AnchorRecord adopt(AnchorCommitment commitment, SignedTransaction tx) {
-    AnchorRecord existing = anchors.get(commitment.digest());
+    AnchorRecord existing = get(commitment.digest()).orElse(null);
     List<AnchorRecord.Attempt> attempts = new ArrayList<>();
     if (existing != null) {
-      if (existing.attempts().stream().anyMatch(a -> a.transaction().txid().equals(tx.txid()))) {
+      if (existing.status() == AnchorStatus.FINAL
+          || existing.attempts().stream().anyMatch(a -> a.transaction().txid().equals(tx.txid()))) {
         return existing;
       }
       attempts.addAll(existing.attempts());
@@ -132,10 +180,11 @@ public final class Anchorer {
    * again. Returns it as saved, or empty if unknown.
    */
   public synchronized Optional<AnchorRecord> supersede(Digest commitment, String reason) {
-    AnchorRecord r = anchors.get(commitment);
-    if (r == null) {
+    Optional<AnchorRecord> found = get(commitment);
+    if (found.isEmpty()) {
       return Optional.empty();
     }
+    AnchorRecord r = found.get();
     if (r.status() == AnchorStatus.FINAL || r.status() == AnchorStatus.SUPERSEDED) {
       return Optional.of(r);
     }
@@ -150,14 +199,11 @@ public final class Anchorer {
    */
   public synchronized List<AnchorEvent> tick() {
     List<AnchorEvent> events = new ArrayList<>();
-    for (AnchorRecord r : List.copyOf(anchors.values())) {
-      if (r.status() == AnchorStatus.FINAL || r.status() == AnchorStatus.SUPERSEDED) {
-        continue;
-      }
+    for (AnchorRecord r : List.copyOf(pending.values())) {
       try {
         step(r, events);
       } catch (AnchorException e) {
-        AnchorRecord current = anchors.get(r.id());
+        AnchorRecord current = pending.getOrDefault(r.id(), recent.get(r.id()));
         AnchorRecord failed = current.with(
             current.status(), current.attempts(), current.confirmation(), clock.instant(), e.getMessage());
         store(failed);
@@ -169,7 +215,22 @@ public final class Anchorer {
 
   private void store(AnchorRecord r) {
     journal.save(r);
-    anchors.put(r.id(), r);
+    hold(r);
+  }
+
+  /** Holds {@code r} in memory: with the anchors not finished, or among the recently finished. */
+  private void hold(AnchorRecord r) {
+    if (r.status() == AnchorStatus.FINAL || r.status() == AnchorStatus.SUPERSEDED) {
+      pending.remove(r.id());
+      recent.remove(r.id());
+      recent.put(r.id(), r);
+    } else {
+      recent.remove(r.id());
+      pending.put(r.id(), r);
+    }
+    if (newest == null || r.id().equals(newest.id()) || r.commitment().height() > newest.commitment().height()) {
+      newest = r;
+    }
   }
 
   private void step(AnchorRecord r, List<AnchorEvent> events) {

@@ -139,11 +139,11 @@ final class AnchoringService implements AutoCloseable {
       try {
         this.anchorer = new Anchorer(config.policy(), backend, new WalletTransactionFactory(key, address, backend),
             journal, clock);
-      } catch (io.medledger.codec.MalformedEncodingException e) { // a journal file cut short, zero-filled or altered
+      } catch (io.medledger.codec.MalformedEncodingException e) { // a journal file or index cut short, zero-filled or altered
         key.destroy();
         throw new NodeException(NodeException.Reason.DATA_DIRECTORY, e.getMessage() + "; move that file out of "
-            + anchorsDirectory + " and start again: its anchor is planned again, or its transaction in flight taken over"
-            + " from the anchoring wallet", e);
+            + anchorsDirectory + " and start again: an anchor not finished is planned again, or its transaction in"
+            + " flight taken over from the anchoring wallet; a missing finished/heights.idx is rebuilt from finished/", e);
       }
     } else {
       this.walletKey = null;

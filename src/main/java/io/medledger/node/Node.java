@@ -97,6 +97,8 @@ public final class Node implements AutoCloseable {
   static final String KEY_CARDS = "keycards";
   /** Sub-directory of the anchor journal in the data directory. */
   static final String ANCHORS = "anchors";
+  /** Most anchors of the journal, from an entry's height up, that {@link #pendingReceipt} tries. */
+  static final int RECEIPT_ANCHORS = 64;
 
   private final NodeConfig config;
   private final NodeKeys keys;
@@ -767,9 +769,10 @@ public final class Node implements AutoCloseable {
   // ------------------------------------------------------------------ anchors
 
   /**
-   * This node's anchor journal, in {@code data/anchors} of its data directory (one file per anchor,
-   * replaced atomically and fsynced): give it to the {@link io.medledger.anchor.Anchorer} that
-   * anchors this node's ledger, so that its anchors, sent or not yet confirmed, survive a restart.
+   * This node's anchor journal, in {@code data/anchors} of its data directory ({@link
+   * AnchorJournal#inDirectory}: one file per anchor, replaced atomically and fsynced, finished ones
+   * under {@code finished/} with an index by height): give it to the {@link io.medledger.anchor.Anchorer}
+   * that anchors this node's ledger, so that its anchors, sent or not yet confirmed, survive a restart.
    */
   public AnchorJournal anchorJournal() {
     return anchors;
@@ -780,7 +783,9 @@ public final class Node implements AutoCloseable {
    * covers it: the entry, its path to the anchored ledger-wide log root, its block header and the
    * commitment (complete it with the anchor's Bitcoin part once the anchor is final). Built from
    * the ledger and the journal, so it survives a restart. Anchors of another chain, or whose
-   * commitment does not match this ledger's header at its height, are ignored.
+   * commitment does not match this ledger's header at its height, are ignored (of the journal's
+   * first {@value #RECEIPT_ANCHORS} anchors from the entry's height up, read by height without
+   * loading the others).
    *
    * @return empty if the entry is not final here or no anchor of the journal covers it yet
    */
@@ -790,17 +795,16 @@ public final class Node implements AutoCloseable {
       return Optional.empty();
     }
     long tip = ledger.height();
-    Optional<AnchorRecord> best = Optional.empty();
-    for (AnchorRecord r : anchors.load()) {
+    for (AnchorRecord r : anchors.from(at.get().height(), RECEIPT_ANCHORS)) {
       long h = r.commitment().height();
-      if (h < at.get().height() || h > tip || (best.isPresent() && best.get().commitment().height() <= h)) {
-        continue;
+      if (h > tip) {
+        break;
       }
       if (LedgerAnchors.commitment(ledger.header(h)).equals(r.commitment())) {
-        best = Optional.of(r);
+        return LedgerAnchors.pendingReceipt(ledger, entryId, h);
       }
     }
-    return best.flatMap(r -> LedgerAnchors.pendingReceipt(ledger, entryId, r.commitment().height()));
+    return Optional.empty();
   }
 
   /**

@@ -187,6 +187,23 @@ public class AnchorerTest {
     assertEquals(done, reopened.get(planned.id()).orElseThrow());
   }
 
+  /** A final anchor is done: adopting another transaction for it would bring it back from finished/ for nothing. */
+  @Test
+  void aFinalAnchorIsNotTakenBackByAdopt() {
+    AnchorJournal j = AnchorJournal.inDirectory(dir);
+    Anchorer a = new Anchorer(policy, btc, factory, j, clock);
+    AnchorRecord r = a.plan(commitment(2));
+    a.tick();
+    btc.seen.put(a.get(r.id()).orElseThrow().latest().orElseThrow().txid(),
+        new TxObservation.Confirmed(block(3), 800_000, 3));
+    a.tick();
+    AnchorRecord done = a.get(r.id()).orElseThrow();
+    assertEquals(AnchorStatus.FINAL, done.status());
+    assertEquals(done, a.adopt(commitment(2), factory.create(commitment(2).digest(), 9)));
+    assertEquals(List.of(), a.inFlight());
+    assertEquals(List.of(), AnchorJournal.inDirectory(dir).load(0), "nothing is in flight after a restart either");
+  }
+
   @Test
   void lostTransactionIsRebroadcastAndNetworkErrorsAreSurvived() {
     btc.mempoolAcceptsBroadcasts = false;
@@ -232,7 +249,7 @@ public class AnchorerTest {
     Anchorer b = new Anchorer(policy, flaky, factory, j, clock);
     b.plan(commitment(1));
     assertInstanceOf(AnchorEvent.Failed.class, b.tick().get(0));
-    AnchorRecord kept = j.load().get(0);
+    AnchorRecord kept = j.load(0).get(0);
     assertEquals(AnchorStatus.BROADCAST, kept.status());
     assertEquals(1, kept.attempts().size(), "signed transaction saved before sending");
     assertEquals(AnchorStatus.PLANNED, a.get(r.id()).orElseThrow().status());
@@ -271,7 +288,7 @@ public class AnchorerTest {
       Path f = files.filter(p -> p.toString().endsWith(".anchor.json")).findFirst().orElseThrow();
       Files.writeString(f, Files.readString(f).replace("PLANNED", "SOMEWHERE"));
     }
-    MalformedEncodingException e = assertThrows(MalformedEncodingException.class, j::load);
+    MalformedEncodingException e = assertThrows(MalformedEncodingException.class, () -> j.load(0));
     assertTrue(e.getMessage().contains("anchor journal file"));
   }
   @Test
@@ -281,13 +298,13 @@ public class AnchorerTest {
         List.of(new AnchorRecord.Attempt(sent, clock.instant())), null, clock.instant(), null);
     AnchorJournal j = AnchorJournal.inDirectory(dir);
     j.save(r);
-    assertEquals(List.of(r), j.load());
+    assertEquals(List.of(r), j.load(0));
     String other = Sha256.hash(new byte[] {7}).toHex();
     try (var files = Files.list(dir)) {
       Path f = files.filter(p -> p.toString().endsWith(".anchor.json")).findFirst().orElseThrow();
       Files.writeString(f, Files.readString(f).replace(sent.txid().toHex(), other));
     }
-    MalformedEncodingException e = assertThrows(MalformedEncodingException.class, j::load);
+    MalformedEncodingException e = assertThrows(MalformedEncodingException.class, () -> j.load(0));
     assertTrue(e.getMessage().contains("is not that of the transaction's bytes"), e.getMessage());
   }
 

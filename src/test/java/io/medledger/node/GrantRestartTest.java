@@ -13,6 +13,7 @@ import io.medledger.anchor.AnchorCommitment;
 import io.medledger.anchor.AnchorReceipt;
 import io.medledger.anchor.AnchorRecord;
 import io.medledger.anchor.AnchorStatus;
+import io.medledger.anchor.Anchorer;
 import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
@@ -149,7 +150,7 @@ class GrantRestartTest {
       assertFalse(n.holdsFragment(grant.id()), "a closed node's proxy wiped its fragments");
     }
     startAll(t);
-    assertEquals(List.of(anchored), nodes.get(0).anchorJournal().load().stream().map(AnchorRecord::commitment).toList(),
+    assertEquals(List.of(anchored), nodes.get(0).anchorJournal().load(Anchorer.RECENT).stream().map(AnchorRecord::commitment).toList(),
         "the anchor survives the restart");
     assertEquals(receipt.toJson(), nodes.get(0).pendingReceipt(rec.id()).orElseThrow().toJson(),
         "the pending receipt survives the restart");
