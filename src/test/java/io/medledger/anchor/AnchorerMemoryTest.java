@@ -44,7 +44,7 @@ class AnchorerMemoryTest {
           List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {1}), 0), TxInput.SEQUENCE_FINAL)),
           List.of(new TxOutput(50_000_000, key.publicKey().p2wpkhScript())), 0);
       core.fund(new Utxo(new OutPoint(parent.txid(), 0), 50_000_000, key.publicKey().p2wpkhScript()), parent.serialize());
-      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p")
+      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p".toCharArray())
           .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
       BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);
       AnchorerTest.ManualClock clock = new AnchorerTest.ManualClock();
