@@ -77,7 +77,8 @@ final class DemoCommand implements Command {
     if (testnet != null) {
       a.rejectUnknown();
       if (!Files.isDirectory(Path.of(testnet))) { // listing a named pipe would block until something writes to it
-        throw new CliException("--testnet " + testnet + " is not a directory written by medledger testnet");
+        throw new CliException("no testnet in " + testnet + ": it is not a directory (make one with medledger testnet --dir "
+            + testnet + ")");
       }
       long t0 = System.nanoTime();
       int rc = new TestnetDemo(Path.of(testnet), out).run();
