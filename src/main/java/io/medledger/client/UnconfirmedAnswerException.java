@@ -8,7 +8,9 @@ import io.medledger.MedLedgerException;
  * have never passed it on, such as a revocation the patient then believes in force), or a block
  * header a proof is checked against (the node may have forged both), or a patient's history, a page
  * of it or an index page at a height more than the allowed lag below the height two nodes report
- * (it may hide the entries since). Either that node is lying or the others lag. For a submission, whether the entry is on the ledger is unknown; look it up later
+ * (it may hide the entries since), or a point read that gates a decision (whether a grant is active
+ * or revoked, a record erased, a participant active) that no two nodes at or above that height
+ * answer alike. Either that node is lying or the others lag. For a submission, whether the entry is on the ledger is unknown; look it up later
  * (for example {@link LedgerConnection#entry}) before submitting again.
  */
 public class UnconfirmedAnswerException extends MedLedgerException {

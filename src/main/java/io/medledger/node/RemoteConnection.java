@@ -72,8 +72,10 @@ import java.util.function.Supplier;
  * checks it against its ledger. Reads and submissions go to the first node that answers (in the
  * order given, failing over to the next; a submission is believed final only once another
  * configured node locates it too, the proxy list only as every node that answers states it, the
- * height as two nodes report it, and a patient's history and the index pages only from a node no
- * lower than two nodes report, less a small lag: see {@link #patientHistory(ParticipantId)}),
+ * height as two nodes report it, a patient's history, the index pages, entries and key cards only
+ * from a node no lower than two nodes report, less a small lag (see
+ * {@link #patientHistory(ParticipantId)}), and whether a grant is active or revoked, a record erased
+ * or a participant active only as two such nodes answer alike: see {@link #isGrantActive}),
  * re-encryption goes to the federation server the grant
  * names as proxy, and key cards are published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
@@ -583,9 +585,20 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return h;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken from a ledger node at or above the freshness floor (see
+   * {@link #patientHistory(ParticipantId)}); a node below it is passed over, as one that fails. An
+   * entry's content is proven by its id (the hash of its content), so no node can alter it; that
+   * it is final, and that an entry it does not return is not final, is that node's word.
+   *
+   * @throws UnconfirmedAnswerException if only nodes below the floor answer
+   */
   @Override
   public Optional<Entry> entry(Digest id) {
-    return ask(request(ClientWire.ENTRY).digest(id).toBytes(), in -> {
+    byte[] req = request(ClientWire.ENTRY).digest(id).toBytes();
+    return fresh("entry " + id, n -> read(n, exchange(n, req, timeout), in -> {
       if (!in.bool()) {
         return Optional.<Entry>empty();
       }
@@ -594,12 +607,20 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         throw new MalformedEncodingException("asked for entry " + id + ", got " + e.id());
       }
       return Optional.of(e);
-    });
+    }), e -> OptionalLong.empty());
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Whether a participant is active gates what a client does, so it is taken only as two ledger
+   * nodes at or above the freshness floor state it alike; see {@link #isGrantActive}.
+   *
+   * @throws UnconfirmedAnswerException if no two such nodes state it alike
+   */
   @Override
   public Optional<Participant> participant(ParticipantId id) {
-    return ask(request(ClientWire.PARTICIPANT).id(id).toBytes(), in -> {
+    return agreed("participant " + id, request(ClientWire.PARTICIPANT).id(id).toBytes(), in -> {
       if (!in.bool()) {
         return Optional.<Participant>empty();
       }
@@ -611,19 +632,103 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken only as two ledger nodes state it alike, each at or above the freshness floor (the
+   * highest height two ledger nodes report, less {@link Builder#historyLag}; see
+   * {@link #patientHistory(ParticipantId)}), asked in turn in the order given after one round of
+   * heights: a node below the floor, or one that reported no height while there is a floor, is
+   * passed over, as one that fails or answers something malformed. So a lagging or hostile first
+   * node cannot, on its own, answer that a revoked grant is active (nor a removed participant
+   * active, nor an erased record not erased). Two nodes that agree are believed: a revocation,
+   * removal or erasure in the last {@code historyLag} blocks may be missed while they lag, and two
+   * colluding nodes decide. With a single ledger node configured, it is that node's answer.
+   *
+   * @throws UnconfirmedAnswerException if no two nodes at or above the floor answer alike (they
+   *     disagree, lag, or are down): try again once they catch up
+   * @throws NodeException with reason UNREACHABLE if no ledger node can be reached
+   */
   @Override
   public boolean isGrantActive(Digest grantId, long time) {
-    return ask(request(ClientWire.GRANT_ACTIVE).digest(grantId).i64(time).toBytes(), LedgerWire.Reader::bool);
+    return agreed("whether grant " + grantId + " is active at " + time,
+        request(ClientWire.GRANT_ACTIVE).digest(grantId).i64(time).toBytes(), LedgerWire.Reader::bool);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken only as two ledger nodes at or above the freshness floor state it alike; see
+   * {@link #isGrantActive}.
+   *
+   * @throws UnconfirmedAnswerException if no two such nodes state it alike
+   */
   @Override
   public boolean isGrantRevoked(Digest grantId) {
-    return ask(request(ClientWire.GRANT_REVOKED).digest(grantId).toBytes(), LedgerWire.Reader::bool);
+    return agreed("whether grant " + grantId + " is revoked", request(ClientWire.GRANT_REVOKED).digest(grantId).toBytes(),
+        LedgerWire.Reader::bool);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken only as two ledger nodes at or above the freshness floor state it alike; see
+   * {@link #isGrantActive}.
+   *
+   * @throws UnconfirmedAnswerException if no two such nodes state it alike
+   */
   @Override
   public boolean isErased(Digest recordId) {
-    return ask(request(ClientWire.IS_ERASED).digest(recordId).toBytes(), LedgerWire.Reader::bool);
+    return agreed("whether record " + recordId + " is erased", request(ClientWire.IS_ERASED).digest(recordId).toBytes(),
+        LedgerWire.Reader::bool);
+  }
+
+  /**
+   * The answer to {@code request} that two ledger nodes at or above the freshness floor give alike
+   * (see {@link #isGrantActive}); with a single ledger node configured, its answer.
+   *
+   * @param what what is asked, for the exception
+   * @throws UnconfirmedAnswerException if no two such nodes answer alike
+   * @throws NodeException if every ledger node asked failed, and none was passed over for its height
+   */
+  private <T> T agreed(String what, byte[] request, Function<LedgerWire.Reader, T> body) {
+    List<ClientConfig.NodeEndpointConfig> ledgerNodes = nodes.stream().filter(n -> n.role() != ServerRole.STORAGE).toList();
+    if (ledgerNodes.size() < 2) {
+      return ask(request, body);
+    }
+    Reported reported = heights();
+    long floor = floor(reported);
+    List<T> answers = new ArrayList<>();
+    Map<String, String> said = new LinkedHashMap<>();
+    RuntimeException failed = null;
+    boolean stale = false;
+    for (ClientConfig.NodeEndpointConfig n : ledgerNodes) {
+      Long h = reported.of().get(n);
+      if (floor != Long.MIN_VALUE && (h == null || h < floor)) {
+        said.put(name(n), h == null ? "reported no height" : "below the floor at height " + h);
+        stale = true;
+        continue;
+      }
+      T t;
+      try {
+        t = read(n, exchange(n, request, timeout), body);
+      } catch (NodeException | MalformedEncodingException | IllegalArgumentException e) {
+        failed = failed == null || failed instanceof NodeException ? e : failed;
+        said.put(name(n), "failed: " + e.getMessage());
+        continue;
+      }
+      if (answers.contains(t)) {
+        return t;
+      }
+      answers.add(t);
+      said.put(name(n), "answered " + t);
+    }
+    if (answers.isEmpty() && !stale && failed != null) {
+      throw failed;
+    }
+    throw new UnconfirmedAnswerException("no two ledger nodes at or above height "
+        + (floor == Long.MIN_VALUE ? "(none: fewer than two reported a height)" : Long.toString(floor))
+        + " answered alike " + what + ": " + said + "; they disagree, lag or are down, try again later");
   }
 
   /**
@@ -799,7 +904,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    */
   private <T> T fresh(String what, Function<ClientConfig.NodeEndpointConfig, T> fetch, Function<T, OptionalLong> heightOf) {
     Reported reported = heights();
-    long floor = reported.confirmed().stream().map(h -> h - historyLag).findFirst().orElse(Long.MIN_VALUE);
+    long floor = floor(reported);
     RuntimeException failed = null;
     Map<String, String> stale = new LinkedHashMap<>();
     for (ClientConfig.NodeEndpointConfig n : nodes) {
@@ -830,6 +935,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
           + " that two nodes report: they lag or hide what came since");
     }
     throw failed;
+  }
+
+  /** The freshness floor: the highest height two ledger nodes report, less the lag; the least long with no such height. */
+  private long floor(Reported reported) {
+    return reported.confirmed().stream().map(h -> h - historyLag).findFirst().orElse(Long.MIN_VALUE);
   }
 
   private static byte[] historyRequest(ParticipantId patient, PageRequest page) {
@@ -946,6 +1056,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return null;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each ledger node's own word about its tip, asked in turn, by design: it is what
+   * {@link io.medledger.client.AuditorClient#verifyChain} compares with the chain it verified, to
+   * name the nodes that differ; it is never believed on its own, and holds no freshness floor.
+   */
   @Override
   public List<ServerTip> serverTips() {
     List<ServerTip> out = new ArrayList<>();
@@ -967,9 +1084,21 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   // ---------------------------------------------------------------- keys
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken from a ledger node at or above the freshness floor (see
+   * {@link #patientHistory(ParticipantId)}); a node below it is passed over, as one that fails. A
+   * card is signed by its participant's key, so no node can alter it; whether that node holds one,
+   * or still holds the card of a participant the ledger removed (the nodes drop it), is its word:
+   * check the participant's status with {@link #participant}, which two nodes must state alike.
+   *
+   * @throws UnconfirmedAnswerException if only nodes below the floor answer
+   */
   @Override
   public Optional<KeyCard> keyCard(ParticipantId id) {
-    return ask(request(ClientWire.KEY_CARD).id(id).toBytes(), in -> {
+    byte[] req = request(ClientWire.KEY_CARD).id(id).toBytes();
+    return fresh("the key card of " + id, n -> read(n, exchange(n, req, timeout), in -> {
       if (!in.bool()) {
         return Optional.<KeyCard>empty();
       }
@@ -978,7 +1107,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         throw new MalformedEncodingException("the node answered with a key card that is not " + id + "'s own");
       }
       return Optional.of(c);
-    });
+    }), c -> OptionalLong.empty());
   }
 
   /**

@@ -1,12 +1,15 @@
 package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
+import io.medledger.access.Participant;
 import io.medledger.chain.AccessEvent;
+import io.medledger.chain.AccessGrant;
 import io.medledger.chain.BlockHeader;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
@@ -18,6 +21,8 @@ import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.RecordQuery;
 import io.medledger.client.AuditorClient;
 import io.medledger.client.ChainReport;
+import io.medledger.client.ClinicianClient;
+import io.medledger.client.GrantRequest;
 import io.medledger.client.Identity;
 import io.medledger.client.PatientClient;
 import io.medledger.client.SmallFederation;
@@ -26,6 +31,7 @@ import io.medledger.consensus.RotatingAuditProtocol;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.federation.Federation;
+import io.medledger.federation.Removals;
 import io.medledger.internal.PageWalk;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.LedgerWire;
@@ -35,6 +41,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The node answering a patient's history chooses its height, and an old history is genuine: its
  * header is confirmed by a second node, yet it hides the access events since. A remote connection
  * takes a history only at or above the highest height two ledger nodes report, less a small lag;
- * one node reporting a huge height does not raise that floor.
+ * one node reporting a huge height does not raise that floor. The point reads are held to the same
+ * floor, and those that gate what a client does (grant status, erasure, participant status) need
+ * two nodes at or above it to answer alike.
  */
 @Timeout(120)
 class FreshHistoryTest {
@@ -265,5 +274,68 @@ class FreshHistoryTest {
     assertTrue(u.getMessage().contains("below height " + live.height()), u.getMessage());
     assertThrows(UnconfirmedAnswerException.class, () -> behind.accessEventsByPatient(anna.id(), PageRequest.first(100)));
     assertThrows(UnconfirmedAnswerException.class, () -> behind.grantsByPatient(anna.id(), PageRequest.first(100)));
+  }
+
+  @Test
+  void aStaleOrLyingFirstNodeCannotSayARevokedGrantIsActiveNorAnErasedRecordNorARemovedClinician() throws Exception {
+    ClinicianClient lee = f.registerClinician("Lee", "Hospital A");
+    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
+    Ledger stale = prefix();
+    anna.revoke(g.id());
+    anna.erase(r.id());
+    Removals.affiliate(f, lee.id(), "Hospital A");
+    MedicalRecord later = anna.upload(SmallFederation.observation("2"));
+    Ledger live = f.federationNodes().get(0).ledger();
+    assertTrue(live.height() > stale.height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale node lags");
+    long now = f.clock().millis();
+    Served old = serve(stale, "stale");
+    RemoteConnection c = connect(old, serve(live, "a"), serve(live, "b"));
+    assertFalse(c.isGrantActive(g.id(), now), "the revocation the stale node does not know of");
+    assertTrue(c.isGrantRevoked(g.id()));
+    assertTrue(c.isErased(r.id()));
+    assertEquals(Optional.of(false), c.participant(lee.id()).map(Participant::active), "removed by his hospital");
+    assertEquals(Optional.of(later.id()), c.entry(later.id()).map(Entry::id), "an entry the stale node lacks");
+    // a node reporting the live height but answering from its stale ledger: two live nodes outvote it
+    RemoteConnection lied = connect(lying(stale, live.height(), "liar"), serve(live, "c"), serve(live, "d"));
+    assertFalse(lied.isGrantActive(g.id(), now));
+    assertTrue(lied.isGrantRevoked(g.id()));
+    assertTrue(lied.isErased(r.id()));
+    assertEquals(Optional.of(false), lied.participant(lee.id()).map(Participant::active));
+    // beside a single live node, neither word is taken
+    RemoteConnection split = connect(lying(stale, live.height(), "liar2"), serve(live, "e"));
+    UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class, () -> split.isGrantActive(g.id(), now));
+    assertTrue(u.getMessage().contains("answered true") && u.getMessage().contains("answered false"), u.getMessage());
+    assertThrows(UnconfirmedAnswerException.class, () -> split.isGrantRevoked(g.id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> split.isErased(r.id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> split.participant(lee.id()));
+    // the fresh nodes do not answer: refused rather than the stale nodes' word
+    RemoteConnection behind = connect(old, serve(stale, "f"), reporting(live.height()), reporting(live.height()));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.isGrantActive(g.id(), now));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.isErased(r.id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.participant(lee.id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.entry(later.id()));
+    // a single ledger node is its own word
+    assertTrue(connect(serve(live, "g")).isGrantRevoked(g.id()));
+  }
+
+  @Test
+  void aKeyCardIsNotTakenFromANodeBelowTheFloor() throws Exception {
+    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    Ledger stale = prefix();
+    PatientClient bo = f.registerPatient("Bo");
+    for (int i = 0; i < 3; i++) {
+      anna.read(r.id());
+    }
+    Ledger live = f.federationNodes().get(0).ledger();
+    assertTrue(live.height() > stale.height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale node lags");
+    Served a = serve(live, "a");
+    Served b = serve(live, "b");
+    connect(a, b).publish(bo.identity().card()); // the stale node, which does not know Bo, holds no card
+    Served old = serve(stale, "stale");
+    assertEquals(Optional.empty(), connect(old).keyCard(bo.id()), "the stale node alone has none");
+    assertEquals(Optional.of(bo.identity().card()), connect(old, a, b).keyCard(bo.id()));
+    RemoteConnection behind = connect(old, reporting(live.height()), reporting(live.height()));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.keyCard(bo.id()));
   }
 }
