@@ -338,8 +338,8 @@ final class AnchoringService implements AutoCloseable {
   }
 
   /**
-   * Proves recorded anchors above {@link #provenHeight} against the Bitcoin node: each submitter's
-   * newest first, the submitters in turns, so that a server recording entries of transactions that
+   * Proves recorded anchors above {@link #provenHeight} against the Bitcoin node (of each
+   * submitter's {@link LedgerAnchorView#PROOF_WINDOW} newest entries): each submitter's newest first, the submitters in turns, so that a server recording entries of transactions that
    * do not exist, newer than a genuine one, delays its proof by one turn. Stops after {@link
    * #PROOF_FAILURES_PER_POLL} failures; one that failed is tried again after a wait that doubles.
    */

@@ -4,7 +4,6 @@ import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,7 +18,9 @@ import java.util.zip.CRC32C;
  * {@value #RECORD}-byte record each (block height, block time, position in the block, covered
  * height, 8, 8, 4 and 8 bytes big-endian; entry id, commitment and transaction, 32 bytes each;
  * CRC32C of those 124 bytes, 4 bytes). Written by this process from the ledger: every record read
- * back is checked, and a damaged one is reported naming the file. Not thread-safe: its view locks.
+ * back is checked, and a damaged one is reported naming the file ({@link MalformedEncodingException});
+ * a file that cannot be written or read is a {@link NodeException} (DATA_DIRECTORY) naming it. Not
+ * thread-safe: its view locks.
  */
 final class RecordedAnchorFile {
   /** Bytes of one record. */
@@ -44,7 +45,7 @@ final class RecordedAnchorFile {
         // created empty
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + file, e);
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot create " + file + ": " + e.getMessage(), e);
     }
     return new RecordedAnchorFile(file, submitter);
   }
@@ -72,7 +73,7 @@ final class RecordedAnchorFile {
         pos += ch.write(b, pos);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot write " + file + ": " + e.getMessage(), e);
     }
     count++;
   }
@@ -95,7 +96,7 @@ final class RecordedAnchorFile {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot read " + file + ": " + e.getMessage(), e);
     }
     return out;
   }
