@@ -23,19 +23,13 @@ import io.medledger.chain.Ledger;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
-import io.medledger.internal.node.OwnerOnly;
-import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -66,8 +60,6 @@ final class AnchoringService implements AutoCloseable {
   private static final int MAX_SEARCH = 100_000;
   /** Most receipt requests waiting for the receipt thread. */
   static final int MAX_QUEUED_RECEIPTS = 256;
-  /** Most bytes of a cached receipt file. */
-  private static final int MAX_CACHED_BYTES = 8 << 20;
   /** Most proofs of recorded anchors that fail in one poll (each asked the Bitcoin node). */
   static final int PROOF_FAILURES_PER_POLL = 4;
   /** Most recorded anchors covering an entry that a receipt request tries. */
@@ -88,8 +80,8 @@ final class AnchoringService implements AutoCloseable {
   private final BitcoinRpcClient rpc;
   private final Anchorer anchorer;
   private final BitcoinCoreBackend backend;
-  private final Path cache;
-  private final Map<Digest, AnchorReceipt.BitcoinPart> parts = new ConcurrentHashMap<>();
+  /** The checked Bitcoin parts of recorded anchors: the files of {@code data/anchors/bitcoin}, the most recently used in memory. */
+  private final BitcoinPartCache parts;
   /**
    * The highest height covered by a recorded anchor whose transaction this node's Bitcoin node
    * proves, and the time of the block that recorded it (-1 before the first): the ledger's rules
@@ -130,7 +122,7 @@ final class AnchoringService implements AutoCloseable {
     this.signer = signer;
     this.clock = clock;
     this.rpc = config.client();
-    this.cache = anchorsDirectory.resolve(BITCOIN);
+    this.parts = new BitcoinPartCache(anchorsDirectory.resolve(BITCOIN), BitcoinPartCache.MAX_HELD);
     if (config.walletKeyFile().isPresent() && node.role() == ServerRole.FEDERATION) {
       BitcoinPrivateKey key = walletKey(config.walletKeyFile().get(), config.network());
       this.walletKey = key;
@@ -346,25 +338,24 @@ final class AnchoringService implements AutoCloseable {
   }
 
   /**
-   * Proves recorded anchors above {@link #provenHeight} against the Bitcoin node: each submitter's
-   * newest first, the submitters in turns, so that a server recording entries of transactions that
+   * Proves recorded anchors above {@link #provenHeight} against the Bitcoin node (of each
+   * submitter's {@link LedgerAnchorView#PROOF_WINDOW} newest entries): each submitter's newest first, the submitters in turns, so that a server recording entries of transactions that
    * do not exist, newer than a genuine one, delays its proof by one turn. Stops after {@link
    * #PROOF_FAILURES_PER_POLL} failures; one that failed is tried again after a wait that doubles.
    */
   private void proveRecorded() {
-    List<LedgerAnchorView.Recorded> newestFirst = new java.util.ArrayList<>(view.above(provenHeight));
-    java.util.Collections.reverse(newestFirst);
+    List<LedgerAnchorView.Recorded> newestFirst = view.newestAbove(provenHeight);
     int failures = 0;
     for (LedgerAnchorView.Recorded r : LedgerAnchorView.inTurns(newestFirst)) {
       if (failures >= PROOF_FAILURES_PER_POLL) {
         break;
       }
-      if (r.entry().toHeight() <= provenHeight) {
+      if (r.toHeight() <= provenHeight) {
         continue;
       }
-      boolean asks = !parts.containsKey(r.entry().commitment()) && proofDue(r);
+      boolean asks = !parts.holds(r.commitment()) && proofDue(r);
       if (bitcoinPart(r).isPresent()) {
-        provenHeight = r.entry().toHeight();
+        provenHeight = r.toHeight();
         provenMillis = r.blockMillis();
       } else if (asks) {
         failures++;
@@ -374,15 +365,15 @@ final class AnchoringService implements AutoCloseable {
 
   /** Whether recorded anchor {@code r} may be proven now (never tried, or its wait is over). */
   private boolean proofDue(LedgerAnchorView.Recorded r) {
-    long[] wait = unproven.get(r.entry().id());
+    long[] wait = unproven.get(r.id());
     return wait == null || wait[0] <= clock.millis();
   }
 
   /** Notes that {@code r} could not be proven: it waits, twice as long as the last time. */
   private void notProven(LedgerAnchorView.Recorded r) {
-    long[] was = unproven.get(r.entry().id());
+    long[] was = unproven.get(r.id());
     long wait = was == null ? config.pollInterval().toMillis() : Math.min(MAX_PROOF_WAIT_MILLIS, 2 * was[1]);
-    unproven.put(r.entry().id(), new long[] {clock.millis() + wait, wait});
+    unproven.put(r.id(), new long[] {clock.millis() + wait, wait});
   }
 
   /** The highest height a recorded anchor proven by this node's Bitcoin node covers, or -1 (tests). */
@@ -411,10 +402,13 @@ final class AnchoringService implements AutoCloseable {
   private void adoptFromWallet() {
     long anchored = provenHeight;
     for (BitcoinCoreBackend.WalletAnchor w : backend.walletAnchors()) {
-      if (view.records(w.commitment(), w.transaction().txid()) || known(w.transaction().txid())) {
+      if (view.recentlyRecords(w.commitment(), w.transaction().txid()) || known(w.transaction().txid())) {
         continue;
       }
       Optional<Long> h = view.heightOf(w.commitment(), anchored, MAX_SEARCH);
+      if (h.isPresent() && view.records(h.get(), w.commitment(), w.transaction().txid())) {
+        continue;
+      }
       if (h.isEmpty()) {
         LOG.log(Level.WARNING, () -> "the anchoring wallet shows transaction " + w.transaction()
             + " whose commitment is not of this ledger above height " + anchored + "; ignored");
@@ -460,7 +454,7 @@ final class AnchoringService implements AutoCloseable {
   private Optional<AnchorRecord> unrecordedFinal() {
     long anchored = provenHeight;
     return anchorer.anchors().stream().filter(r -> r.status() == AnchorStatus.FINAL)
-        .filter(r -> r.commitment().height() > anchored && !view.records(r.id(), r.confirmation().txid())).findFirst();
+        .filter(r -> r.commitment().height() > anchored && !view.records(r.commitment().height(), r.id(), r.confirmation().txid())).findFirst();
   }
 
   /** Submits the anchor entry of a final anchor that the ledger does not record yet. */
@@ -489,7 +483,7 @@ final class AnchoringService implements AutoCloseable {
   private void rememberPart(AnchorRecord r) {
     try {
       AnchorRecord.Confirmation c = r.confirmation();
-      firstPending(r.commitment().height()).ifPresent(p -> keep(r.id(),
+      firstPending(r.commitment().height()).ifPresent(p -> parts.keep(r.id(),
           completeChecked(p, c.txid(), c.blockHash(), c.height())));
     } catch (RuntimeException e) {
       LOG.log(Level.INFO, () -> "the Bitcoin part of anchor " + r.commitment().height() + " will be fetched later: " + e);
@@ -516,11 +510,11 @@ final class AnchoringService implements AutoCloseable {
     for (LedgerAnchorView.Recorded a : covering) {
       Optional<AnchorReceipt.BitcoinPart> part = bitcoin.apply(a);
       if (part.isPresent()) {
-        return LedgerAnchors.pendingReceipt(ledger, entryId, a.entry().toHeight()).map(p -> p.complete(part.get()));
+        return LedgerAnchors.pendingReceipt(ledger, entryId, a.toHeight()).map(p -> p.complete(part.get()));
       }
     }
     return covering.isEmpty() ? Optional.empty()
-        : LedgerAnchors.pendingReceipt(ledger, entryId, covering.get(0).entry().toHeight());
+        : LedgerAnchors.pendingReceipt(ledger, entryId, covering.get(0).toHeight());
   }
 
   /**
@@ -530,10 +524,10 @@ final class AnchoringService implements AutoCloseable {
    * #notProven}).
    */
   Optional<AnchorReceipt.BitcoinPart> bitcoinPart(LedgerAnchorView.Recorded a) {
-    Digest c = a.entry().commitment();
-    AnchorReceipt.BitcoinPart known = parts.get(c);
-    if (known != null) {
-      return Optional.of(known);
+    Digest c = a.commitment();
+    Optional<AnchorReceipt.BitcoinPart> known = parts.held(c);
+    if (known.isPresent()) {
+      return known;
     }
     if (!proofDue(a)) {
       return Optional.empty();
@@ -545,7 +539,7 @@ final class AnchoringService implements AutoCloseable {
       return Optional.empty(); // unreachable or timed out (fetchPart throws nothing else): asked again next time, no longer wait
     }
     if (found.isPresent()) {
-      unproven.remove(a.entry().id());
+      unproven.remove(a.id());
     } else {
       notProven(a);
     }
@@ -553,36 +547,36 @@ final class AnchoringService implements AutoCloseable {
   }
 
   private Optional<AnchorReceipt.BitcoinPart> fetchPart(LedgerAnchorView.Recorded a) {
-    Digest c = a.entry().commitment();
-    Optional<AnchorReceipt.BitcoinPart> cached = readCached(c, a.entry().txid()).filter(b -> provenByNode(a, b));
+    Digest c = a.commitment();
+    Optional<AnchorReceipt.BitcoinPart> cached = parts.read(c, a.txid()).filter(b -> provenByNode(a, b));
     if (cached.isPresent()) {
-      parts.put(c, cached.get());
+      parts.hold(c, cached.get());
       return cached;
     }
     try {
-      BitcoinRpcClient.RawTransaction t = rpc.getRawTransaction(a.entry().txid());
-      if (t.blockHash().isEmpty() || !t.txid().equals(a.entry().txid())) {
+      BitcoinRpcClient.RawTransaction t = rpc.getRawTransaction(a.txid());
+      if (t.blockHash().isEmpty() || !t.txid().equals(a.txid())) {
         return Optional.empty();
       }
       BitcoinRpcClient.BlockHeaderInfo block = rpc.getBlockHeaderInfo(t.blockHash().get());
       if (block.confirmations() < config.policy().confirmationsRequired()) {
-        LOG.log(Level.DEBUG, () -> "anchor " + a.entry().toHeight() + " has " + block.confirmations()
+        LOG.log(Level.DEBUG, () -> "anchor " + a.toHeight() + " has " + block.confirmations()
             + " confirmations of " + config.policy().confirmationsRequired() + " yet");
         return Optional.empty(); // no deeper than this node's own anchors must be before they count
       }
       long height = block.height();
-      Optional<AnchorReceipt> p = firstPending(a.entry().toHeight());
+      Optional<AnchorReceipt> p = firstPending(a.toHeight());
       if (p.isEmpty()) {
         return Optional.empty();
       }
-      AnchorReceipt done = completeChecked(p.get(), a.entry().txid(), t.blockHash().get(), height);
-      keep(c, done);
+      AnchorReceipt done = completeChecked(p.get(), a.txid(), t.blockHash().get(), height);
+      parts.keep(c, done);
       return done.bitcoin();
     } catch (BitcoinRpcException | AnchorException e) {
       if (outage(e).isPresent()) {
         throw e; // the Bitcoin node did not answer: no verdict on the anchor
       }
-      LOG.log(Level.INFO, () -> "no Bitcoin part for anchor " + a.entry().toHeight() + " yet: " + e.getMessage());
+      LOG.log(Level.INFO, () -> "no Bitcoin part for anchor " + a.toHeight() + " yet: " + e.getMessage());
       return Optional.empty();
     }
   }
@@ -593,20 +587,20 @@ final class AnchoringService implements AutoCloseable {
    */
   private boolean provenByNode(LedgerAnchorView.Recorded a, AnchorReceipt.BitcoinPart part) {
     try {
-      Optional<AnchorReceipt> p = firstPending(a.entry().toHeight());
+      Optional<AnchorReceipt> p = firstPending(a.toHeight());
       if (p.isEmpty()) {
         return false;
       }
       requireConfiguredChain();
       io.medledger.anchor.ReceiptVerdict v = p.get().complete(part).verify(rpc);
       if (!(v instanceof io.medledger.anchor.ReceiptVerdict.Anchored)) {
-        LOG.log(Level.WARNING, () -> "ignoring the cached anchor " + cache.resolve(a.entry().commitment().toHex() + ".json")
+        LOG.log(Level.WARNING, () -> "ignoring the cached anchor " + parts.file(a.commitment())
             + ", which the Bitcoin node does not prove: " + v);
         return false;
       }
       return true;
     } catch (BitcoinRpcException | AnchorException e) {
-      LOG.log(Level.INFO, () -> "cannot check the cached anchor " + a.entry().toHeight() + " yet: " + e.getMessage());
+      LOG.log(Level.INFO, () -> "cannot check the cached anchor " + a.toHeight() + " yet: " + e.getMessage());
       return false;
     }
   }
@@ -634,35 +628,9 @@ final class AnchoringService implements AutoCloseable {
     return done;
   }
 
-  private void keep(Digest commitment, AnchorReceipt done) {
-    parts.put(commitment, done.bitcoin().orElseThrow());
-    try {
-      OwnerOnly.createDirectories(cache);
-      OwnerOnly.write(cache.resolve(commitment.toHex() + ".json"), done.toJson().getBytes(StandardCharsets.UTF_8), true);
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "cannot keep the Bitcoin part of an anchor in " + cache, e);
-    }
-  }
-
-  private Optional<AnchorReceipt.BitcoinPart> readCached(Digest commitment, Digest txid) {
-    Path f = cache.resolve(commitment.toHex() + ".json");
-    try (var in = Files.newInputStream(f)) {
-      byte[] b = in.readNBytes(MAX_CACHED_BYTES + 1);
-      if (b.length > MAX_CACHED_BYTES) {
-        return Optional.empty();
-      }
-      AnchorReceipt r = AnchorReceipt.fromJson(new String(b, StandardCharsets.UTF_8));
-      if (!r.commitment().digest().equals(commitment) || r.bitcoin().isEmpty()
-          || !r.bitcoin().get().branch().txid().equals(txid)) {
-        return Optional.empty();
-      }
-      return r.bitcoin();
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.WARNING, () -> "ignoring the unreadable cached anchor " + f + ": " + e);
-      return Optional.empty();
-    }
+  /** How many checked Bitcoin parts this service holds in memory (tests). */
+  int partsHeld() {
+    return parts.heldCount();
   }
 
   @Override

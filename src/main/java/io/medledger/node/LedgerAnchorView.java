@@ -5,27 +5,50 @@ import io.medledger.chain.Anchor;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.node.OwnerOnly;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
- * What a node's ledger says about anchoring: the anchor entries in ledger order with the block that
- * holds each (only those naming this ledger's commitment at the height they cover, at most {@link
- * #PER_SUBMITTER} transactions of each submitter per commitment), the anchoring turns they pass,
- * and the last block holding anything else (blocks of anchor entries alone do not make a new anchor
- * due). Built from each block once, as the ledger grows: from the committed blocks the node hands
- * it, or by reading those it missed. Thread-safe: synchronized, except {@link #observe}, which only
- * enqueues.
+ * What a node's ledger says about anchoring: the anchor entries it keeps (only those naming this
+ * ledger's commitment at the height they cover, at most {@link #PER_SUBMITTER} transactions of each
+ * submitter per commitment) with the block that holds each, the anchoring turns they pass, and the
+ * last block holding anything else (blocks of anchor entries alone do not make a new anchor due).
+ * Built from each block once, as the ledger grows: from the committed blocks the node hands it, or
+ * by reading those it missed; a new view reads the whole ledger on its first {@link #refresh}.
+ *
+ * <p>The kept entries are on disk, one {@link RecordedAnchorFile} per submitter in a directory of
+ * this view's own (emptied when the view is made), found by block height with a binary search: in
+ * memory the view holds a few numbers per submitter, whatever the number of anchors. A lookup reads
+ * at most {@link #COVERING_SCAN} records of each submitter, the proof window at most {@link
+ * #PROOF_WINDOW}. Thread-safe: synchronized, except {@link #observe}, which only enqueues.
  */
 final class LedgerAnchorView {
-  /** An anchor entry and the block that recorded it. */
-  record Recorded(Anchor entry, long blockHeight, long blockMillis) {}
+  /**
+   * An anchor entry kept, and the block that recorded it.
+   *
+   * @param id the entry's id
+   * @param submitter the digest of the submitter's participant id
+   * @param commitment the commitment it names (the ledger's at {@code toHeight})
+   * @param txid the Bitcoin transaction it names
+   * @param toHeight the last height it covers
+   * @param blockHeight the height of the block holding it
+   * @param blockMillis that block's time
+   * @param position its index among that block's entries
+   */
+  record Recorded(Digest id, Digest submitter, Digest commitment, Digest txid, long toHeight, long blockHeight,
+      long blockMillis, int position) {
+    /** Ledger order. */
+    static final java.util.Comparator<Recorded> LEDGER_ORDER =
+        java.util.Comparator.comparingLong(Recorded::blockHeight).thenComparingInt(Recorded::position);
+  }
 
   /** Blocks observed but not yet taken, at most (about 80 bytes each without anchors). */
   private static final int OBSERVED = 4096;
@@ -35,39 +58,75 @@ final class LedgerAnchorView {
    * server can make a node keep more than this many entries per anchored height.
    */
   static final int PER_SUBMITTER = 3;
+  /**
+   * Most records of one submitter read for a {@link #covering} lookup, from the first in a block
+   * above the height asked: entries of that submitter covering only lower heights fill it, so a
+   * server recording many such entries hides only its own later ones.
+   */
+  static final int COVERING_SCAN = 1024;
+  /** Most of each submitter's newest entries {@link #newestAbove} reads. */
+  static final int PROOF_WINDOW = 64;
+  /** Most of the last kept entries {@link #recentlyRecords} remembers. */
+  static final int RECENT = 1024;
 
   private final Ledger ledger;
-  private final List<Recorded> anchors = new ArrayList<>();
-  /** How many entries are kept per commitment and submitter. */
-  private final Map<List<Digest>, Integer> bySubmitter = new HashMap<>();
-  /** The commitment, submitter and transaction of each kept entry. */
-  private final Set<List<Digest>> claims = new HashSet<>();
-  /** The commitment and transaction of each kept entry. */
-  private final Set<List<Digest>> byTransaction = new HashSet<>();
+  private final Path directory;
+  /** The file of each submitter with a kept entry (one per federation server that recorded one). */
+  private final Map<Digest, RecordedAnchorFile> files = new LinkedHashMap<>();
   /** Anchoring turns passed so far, the submitter of the entry that passed the last one, and its block's time. */
   private long turns;
   private Digest turnSubmitter;
   private long turnMillis = -1;
   private long scanned = -1;
   private long lastSubstantive = -1;
+  /** The commitment and transaction of the {@link #RECENT} last kept entries. */
+  private final Map<List<Digest>, Boolean> recent = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<List<Digest>, Boolean> e) {
+      return size() > RECENT;
+    }
+  };
 
-  LedgerAnchorView(Ledger ledger) {
+  /**
+   * A view of {@code ledger} keeping its entries in {@code directory} (created owner-only if
+   * missing; files left there by an earlier view are replaced as the ledger is read again).
+   *
+   * @throws NodeException (DATA_DIRECTORY) if the directory cannot be made or emptied
+   */
+  LedgerAnchorView(Ledger ledger, Path directory) {
     this.ledger = ledger;
+    this.directory = directory;
+    try {
+      OwnerOnly.createDirectories(directory);
+      try (var ds = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
+        for (Path f : ds) {
+          Files.delete(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot prepare " + directory + ": " + e.getMessage(), e);
+    }
   }
 
+  /** The suffix of the files. */
+  static final String SUFFIX = ".idx";
+
   /** What a committed block holds for this view. */
-  private record Seen(long height, long millis, List<Anchor> anchors, boolean substantive) {
+  private record Seen(long height, long millis, List<Anchor> anchors, List<Integer> positions, boolean substantive) {
     static Seen of(io.medledger.chain.CertifiedBlock b) {
       List<Anchor> as = new ArrayList<>(0);
+      List<Integer> at = new ArrayList<>(0);
       boolean substantive = false;
-      for (Entry e : b.block().entries()) {
-        if (e instanceof Anchor a) {
+      List<Entry> es = b.block().entries();
+      for (int i = 0; i < es.size(); i++) {
+        if (es.get(i) instanceof Anchor a) {
           as.add(a);
+          at.add(i);
         } else {
           substantive = true;
         }
       }
-      return new Seen(b.header().height(), b.header().timestamp(), as, substantive);
+      return new Seen(b.header().height(), b.header().timestamp(), as, at, substantive);
     }
   }
 
@@ -106,31 +165,38 @@ final class LedgerAnchorView {
    * Keeps an anchor entry only if it names this ledger's commitment at the height it covers with a
    * transaction its submitter did not name for it before, and the submitter named fewer than {@link
    * #PER_SUBMITTER} transactions for that commitment: any active federation server may fill blocks
-   * with anchor entries, and each one kept costs memory for good and a step of every walk below.
-   * Entries of other submitters for the same commitment are kept too: the ledger cannot check a
-   * transaction against Bitcoin, so a server may name one that does not exist, and the genuine
-   * anchor recorded after it (by another server or the same one) must still count.
+   * with anchor entries. Entries of other submitters for the same commitment are kept too: the
+   * ledger cannot check a transaction against Bitcoin, so a server may name one that does not
+   * exist, and the genuine anchor recorded after it (by another server or the same one) must still
+   * count.
    *
    * <p>A kept entry passes the anchoring turn unless the entry that passed the last turn has the
    * same submitter: a server can pass the turn on once per turn another server passed, so it cannot
    * steer the turn to itself and hold it by recording entries.
    */
   private void take(Seen s) {
-    for (Anchor a : s.anchors()) {
+    for (int i = 0; i < s.anchors().size(); i++) {
+      Anchor a = s.anchors().get(i);
       Digest submitter = a.submitter().digest();
-      List<Digest> key = List.of(a.commitment(), submitter);
-      int kept = bySubmitter.getOrDefault(key, 0);
-      if (kept < PER_SUBMITTER && !claims.contains(List.of(a.commitment(), submitter, a.txid()))
-          && LedgerAnchors.commitment(ledger.header(a.toHeight())).digest().equals(a.commitment())) {
-        anchors.add(new Recorded(a, s.height(), s.millis()));
-        bySubmitter.put(key, kept + 1);
-        claims.add(List.of(a.commitment(), submitter, a.txid()));
-        byTransaction.add(List.of(a.commitment(), a.txid()));
-        if (!submitter.equals(turnSubmitter)) {
-          turns++;
-          turnSubmitter = submitter;
-          turnMillis = s.millis();
-        }
+      if (!LedgerAnchors.commitment(ledger.header(a.toHeight())).digest().equals(a.commitment())) {
+        continue;
+      }
+      RecordedAnchorFile file = files.get(submitter);
+      List<Recorded> same = file == null ? List.of() : naming(file, a.toHeight());
+      if (same.size() >= PER_SUBMITTER || same.stream().anyMatch(r -> r.txid().equals(a.txid()))) {
+        continue;
+      }
+      if (file == null) {
+        file = RecordedAnchorFile.create(directory.resolve(submitter.toHex() + SUFFIX), submitter);
+        files.put(submitter, file);
+      }
+      file.append(new Recorded(a.id(), submitter, a.commitment(), a.txid(), a.toHeight(), s.height(), s.millis(),
+          s.positions().get(i)));
+      recent.put(List.of(a.commitment(), a.txid()), Boolean.TRUE);
+      if (!submitter.equals(turnSubmitter)) {
+        turns++;
+        turnSubmitter = submitter;
+        turnMillis = s.millis();
       }
     }
     if (s.substantive()) {
@@ -139,24 +205,74 @@ final class LedgerAnchorView {
     scanned = s.height();
   }
 
-  /** The anchor entries, in ledger order. */
-  synchronized List<Recorded> anchors() {
-    return List.copyOf(anchors);
-  }
-
-  /** Whether an anchor entry naming this commitment and this transaction is on the ledger. */
-  synchronized boolean records(Digest commitment, Digest txid) {
-    return byTransaction.contains(List.of(commitment, txid));
-  }
-
-  /** The anchor entries that cover heights above {@code height}, in ledger order. */
-  synchronized List<Recorded> above(long height) {
+  /** The entries of {@code file} covering up to exactly {@code toHeight} (all in blocks above it), in ledger order. */
+  private static List<Recorded> naming(RecordedAnchorFile file, long toHeight) {
     List<Recorded> out = new ArrayList<>();
-    for (Recorded r : anchors) {
-      if (r.entry().toHeight() > height) {
-        out.add(r);
+    for (long i = file.firstAbove(toHeight); i < file.size(); i += PROOF_WINDOW) {
+      for (Recorded r : file.read(i, PROOF_WINDOW)) {
+        if (r.toHeight() == toHeight) {
+          out.add(r);
+        }
       }
     }
+    return out;
+  }
+
+  /** Every kept entry, in ledger order (tests: reads every file). */
+  synchronized List<Recorded> anchors() {
+    List<Recorded> out = new ArrayList<>();
+    for (RecordedAnchorFile f : files.values()) {
+      out.addAll(f.read(0, (int) Math.min(Integer.MAX_VALUE, f.size())));
+    }
+    out.sort(Recorded.LEDGER_ORDER);
+    return out;
+  }
+
+  /** How many submitters this view holds a file for. */
+  synchronized int submitters() {
+    return files.size();
+  }
+
+  /**
+   * Whether the ledger records an anchor entry (one this view keeps) naming {@code commitment}, the
+   * ledger's commitment at {@code height}, and transaction {@code txid}.
+   */
+  synchronized boolean records(long height, Digest commitment, Digest txid) {
+    if (height < 0 || height > ledger.height()) {
+      return false;
+    }
+    for (RecordedAnchorFile f : files.values()) {
+      for (Recorded r : naming(f, height)) {
+        if (r.txid().equals(txid) && r.commitment().equals(commitment)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether one of the {@link #RECENT} last kept entries names {@code commitment} and {@code txid}
+   * (an older one is found by {@link #records(long, Digest, Digest)}, which needs the height).
+   */
+  synchronized boolean recentlyRecords(Digest commitment, Digest txid) {
+    return recent.containsKey(List.of(commitment, txid));
+  }
+
+  /**
+   * Of the {@link #PROOF_WINDOW} newest kept entries of each submitter, those that cover heights
+   * above {@code height}, newest first.
+   */
+  synchronized List<Recorded> newestAbove(long height) {
+    List<Recorded> out = new ArrayList<>();
+    for (RecordedAnchorFile f : files.values()) {
+      for (Recorded r : f.read(f.size() - Math.min(f.size(), PROOF_WINDOW), PROOF_WINDOW)) {
+        if (r.toHeight() > height) {
+          out.add(r);
+        }
+      }
+    }
+    out.sort(Recorded.LEDGER_ORDER.reversed());
     return out;
   }
 
@@ -180,22 +296,28 @@ final class LedgerAnchorView {
   }
 
   /**
-   * At most {@code max} anchor entries covering {@code height} whose commitment is this ledger's
-   * commitment at the anchored height (an entry naming another commitment proves nothing and is
-   * skipped), in {@link #inTurns turns} of their submitters: the entries of a server that recorded
-   * many made-up anchors before the genuine ones cannot fill the list.
+   * At most {@code max} kept anchor entries covering {@code height} whose commitment is this
+   * ledger's commitment at the anchored height (checked again against the ledger: the files are on
+   * disk), in {@link #inTurns turns} of their submitters: the entries of a server that recorded
+   * many made-up anchors before the genuine ones cannot fill the list. Each submitter's first {@code
+   * max} in ledger order are taken from the first {@link #COVERING_SCAN} of its entries in blocks
+   * above {@code height}.
    */
   synchronized List<Recorded> covering(long height, int max) {
     List<Recorded> found = new ArrayList<>();
-    Map<Digest, Integer> perSubmitter = new HashMap<>();
-    for (Recorded r : anchors) {
-      long to = r.entry().toHeight();
-      if (to >= height && to <= ledger.height()
-          && LedgerAnchors.commitment(ledger.header(to)).digest().equals(r.entry().commitment())
-          && perSubmitter.merge(r.entry().submitter().digest(), 1, Integer::sum) <= max) {
-        found.add(r);
+    long tip = ledger.height();
+    for (RecordedAnchorFile f : files.values()) {
+      int taken = 0;
+      for (Recorded r : f.read(f.firstAbove(height), COVERING_SCAN)) {
+        long to = r.toHeight();
+        if (taken < max && to >= height && to <= tip
+            && LedgerAnchors.commitment(ledger.header(to)).digest().equals(r.commitment())) {
+          found.add(r);
+          taken++;
+        }
       }
     }
+    found.sort(Recorded.LEDGER_ORDER);
     List<Recorded> out = inTurns(found);
     return out.size() > max ? List.copyOf(out.subList(0, max)) : out;
   }
@@ -205,9 +327,9 @@ final class LedgerAnchorView {
    * of their first entries), then the second of each, and so on; each submitter's in the given order.
    */
   static List<Recorded> inTurns(List<Recorded> recorded) {
-    Map<Digest, java.util.ArrayDeque<Recorded>> bySubmitter = new java.util.LinkedHashMap<>();
+    Map<Digest, java.util.ArrayDeque<Recorded>> bySubmitter = new LinkedHashMap<>();
     for (Recorded r : recorded) {
-      bySubmitter.computeIfAbsent(r.entry().submitter().digest(), k -> new java.util.ArrayDeque<>()).add(r);
+      bySubmitter.computeIfAbsent(r.submitter(), k -> new java.util.ArrayDeque<>()).add(r);
     }
     List<Recorded> out = new ArrayList<>(recorded.size());
     while (!bySubmitter.isEmpty()) {

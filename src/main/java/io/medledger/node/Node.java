@@ -97,6 +97,8 @@ public final class Node implements AutoCloseable {
   static final String KEY_CARDS = "keycards";
   /** Sub-directory of the anchor journal in the data directory. */
   static final String ANCHORS = "anchors";
+  /** Sub-directory of {@link #ANCHORS} with the anchor entries the ledger records, one file per submitter, rebuilt on start. */
+  static final String RECORDED_ANCHORS = "recorded";
   /** Most anchors of the journal, from an entry's height up, that {@link #pendingReceipt} tries. */
   static final int RECEIPT_ANCHORS = 64;
 
@@ -166,7 +168,7 @@ public final class Node implements AutoCloseable {
     this.ownsTransport = ownsTransport;
     this.metrics = metrics;
     this.anchors = AnchorJournal.inDirectory(config.dataDirectory().resolve(ANCHORS));
-    this.anchorView = new LedgerAnchorView(ledger);
+    this.anchorView = new LedgerAnchorView(ledger, config.dataDirectory().resolve(ANCHORS).resolve(RECORDED_ANCHORS));
     this.cards = KeyCardStore.open(config.dataDirectory().resolve(KEY_CARDS));
     int dropped = cards.forgetAll(id -> removed(ledger, id)); // removals committed before a crash let it delete them
     if (dropped > 0) {

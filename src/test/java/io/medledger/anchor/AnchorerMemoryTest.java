@@ -9,11 +9,6 @@ import io.medledger.anchor.bitcoin.BitcoinPrivateKey;
 import io.medledger.anchor.bitcoin.BitcoinRpcClient;
 import io.medledger.anchor.bitcoin.FileHeaderSource;
 import io.medledger.anchor.bitcoin.Network;
-import io.medledger.anchor.bitcoin.OutPoint;
-import io.medledger.anchor.bitcoin.Transaction;
-import io.medledger.anchor.bitcoin.TxInput;
-import io.medledger.anchor.bitcoin.TxOutput;
-import io.medledger.anchor.bitcoin.Utxo;
 import io.medledger.crypto.Sha256;
 import io.medledger.merkle.MerkleLog;
 import java.nio.charset.StandardCharsets;
@@ -40,10 +35,7 @@ class AnchorerMemoryTest {
     BitcoinPrivateKey key = BitcoinPrivateKey.generate(Network.REGTEST, new SecureRandom());
     Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
     try (FakeBitcoinCore core = new FakeBitcoinCore(address.toString())) {
-      Transaction parent = new Transaction(2,
-          List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {1}), 0), TxInput.SEQUENCE_FINAL)),
-          List.of(new TxOutput(50_000_000, key.publicKey().p2wpkhScript())), 0);
-      core.fund(new Utxo(new OutPoint(parent.txid(), 0), 50_000_000, key.publicKey().p2wpkhScript()), parent.serialize());
+      core.fundCoin(key, (byte) 1, 50_000_000);
       BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p".toCharArray())
           .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
       BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);

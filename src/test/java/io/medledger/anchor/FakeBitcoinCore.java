@@ -92,6 +92,20 @@ public final class FakeBitcoinCore implements AutoCloseable {
     known.put(u.outPoint().txid(), parentRaw);
   }
 
+  /**
+   * Adds one confirmed coin of {@code sats} paying {@code key}'s P2WPKH script (the watched
+   * address), from a parent transaction told apart by {@code seed}.
+   */
+  public void fundCoin(io.medledger.anchor.bitcoin.BitcoinPrivateKey key, byte seed, long sats) {
+    io.medledger.anchor.bitcoin.Script script = key.publicKey().p2wpkhScript();
+    io.medledger.anchor.bitcoin.Transaction parent = new io.medledger.anchor.bitcoin.Transaction(2,
+        List.of(io.medledger.anchor.bitcoin.TxInput.unsigned(
+            new io.medledger.anchor.bitcoin.OutPoint(io.medledger.crypto.Sha256.hash(new byte[] {seed}), 0),
+            io.medledger.anchor.bitcoin.TxInput.SEQUENCE_FINAL)),
+        List.of(new io.medledger.anchor.bitcoin.TxOutput(sats, script)), 0);
+    fund(new Utxo(new io.medledger.anchor.bitcoin.OutPoint(parent.txid(), 0), sats, script), parent.serialize());
+  }
+
   /** Wallet transactions accepted while a non-conflicting one was in the mempool, plus commitments confirmed twice. */
   public synchronized int doubleSpends() {
     List<Digest> confirmed = confirmedCommitments();

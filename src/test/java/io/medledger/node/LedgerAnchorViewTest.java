@@ -11,13 +11,17 @@ import io.medledger.chain.ChainFixture;
 import io.medledger.chain.ChainFixture.Actor;
 import io.medledger.chain.Entry;
 import io.medledger.crypto.Digest;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What a node keeps of the anchor entries on its ledger. */
 class LedgerAnchorViewTest {
+  @TempDir Path dir;
+
   /** A ledger of two federation servers and one patient registered after genesis. */
   private static ChainFixture twoServersAndAPatient() {
     ChainFixture f = ChainFixture.builder().federationServers(2).build();
@@ -36,14 +40,14 @@ class LedgerAnchorViewTest {
   }
 
   /** A view of the whole ledger. */
-  private static LedgerAnchorView viewOf(ChainFixture f) {
-    LedgerAnchorView view = new LedgerAnchorView(f.ledger);
+  private LedgerAnchorView viewOf(ChainFixture f) {
+    LedgerAnchorView view = new LedgerAnchorView(f.ledger, dir);
     view.refresh();
     return view;
   }
 
   private static List<Digest> txids(List<LedgerAnchorView.Recorded> rs) {
-    return rs.stream().map(r -> r.entry().txid()).toList();
+    return rs.stream().map(LedgerAnchorView.Recorded::txid).toList();
   }
 
   @Test
@@ -73,11 +77,11 @@ class LedgerAnchorViewTest {
         ChainFixture.digest("other tx"));
     assertEquals(kept, txids(view.anchors()),
         "at most " + LedgerAnchorView.PER_SUBMITTER + " transactions of one submitter per commitment");
-    assertEquals(4, view.above(anchored - 1).size());
-    assertTrue(view.above(anchored).isEmpty());
-    assertTrue(view.records(real, ChainFixture.digest("tx")));
-    assertTrue(view.records(real, ChainFixture.digest("other tx")));
-    assertTrue(!view.records(real, ChainFixture.digest("copy 3")), "entries past the bound are not kept");
+    assertEquals(4, view.newestAbove(anchored - 1).size());
+    assertTrue(view.newestAbove(anchored).isEmpty());
+    assertTrue(view.records(anchored, real, ChainFixture.digest("tx")));
+    assertTrue(view.records(anchored, real, ChainFixture.digest("other tx")));
+    assertTrue(!view.records(anchored, real, ChainFixture.digest("copy 3")), "entries past the bound are not kept");
     assertEquals(List.of(ChainFixture.digest("tx"), ChainFixture.digest("other tx"), ChainFixture.digest("copy 0"),
         ChainFixture.digest("copy 1")), txids(view.covering(anchored, 8)), "in turns of their submitters");
     assertEquals(1, view.covering(anchored, 1).size());
@@ -100,7 +104,7 @@ class LedgerAnchorViewTest {
     }
     f.commit(List.of(anchor(f, server, "genuine", real, anchored)));
     LedgerAnchorView view = viewOf(f);
-    assertTrue(view.records(real, ChainFixture.digest("genuine")), "the genuine anchor after the made-up one is kept");
+    assertTrue(view.records(anchored, real, ChainFixture.digest("genuine")), "the genuine anchor after the made-up one is kept");
     assertEquals(List.of(ChainFixture.digest("made up"), ChainFixture.digest("genuine")),
         txids(view.covering(anchored, 8)), "a repeated claim is kept once");
   }
@@ -157,12 +161,104 @@ class LedgerAnchorViewTest {
     LedgerAnchorView view = viewOf(f);
     List<Digest> tried = new ArrayList<>();
     Optional<AnchorReceipt> r = AnchoringService.receipt(f.ledger, view, entry, a -> {
-      tried.add(a.entry().txid());
+      tried.add(a.txid());
       return Optional.empty();
     });
     assertEquals(AnchoringService.RECEIPT_CANDIDATES, tried.size());
     assertTrue(tried.contains(ChainFixture.digest("genuine")), "the genuine anchor is tried");
     assertFalse(r.orElseThrow().isComplete(), "pending while no anchor is proven");
     assertEquals(at, r.get().commitment().height(), "under the first covering anchor");
+  }
+
+  /** Elements held by the collection fields of {@code view} (the queue of observed blocks included). */
+  private static long held(LedgerAnchorView view) throws IllegalAccessException {
+    long n = 0;
+    for (java.lang.reflect.Field field : LedgerAnchorView.class.getDeclaredFields()) {
+      if (java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
+        continue;
+      }
+      field.setAccessible(true);
+      Object v = field.get(view);
+      n += v instanceof java.util.Collection<?> c ? c.size() : v instanceof java.util.Map<?, ?> m ? m.size() : 0;
+    }
+    return n;
+  }
+
+  /**
+   * Two servers record three anchor entries each of every height for hundreds of blocks: a node kept
+   * every entry in memory for good (and three sets about them) and walked them all for each receipt
+   * and each poll. Now it holds a bounded number of them whatever the count, finds those covering
+   * an old height on disk, and a new view (a restart) answers the same.
+   */
+  @Test
+  void manyAnchorsHoldBoundedMemoryAndOldHeightsAreStillFoundAfterARestart() throws Exception {
+    ChainFixture f = twoServersAndAPatient();
+    Digest oldEntry = f.ledger.block(f.ledger.height()).block().entries().get(0).id();
+    long oldHeight = f.ledger.height();
+    int rounds = LedgerAnchorView.RECENT / 6 + 40;
+    LedgerAnchorView view = viewOf(f);
+    long most = 0;
+    for (long h = 0; h < rounds; h++) {
+      List<Entry> es = new ArrayList<>();
+      for (Actor server : f.federation) {
+        for (String copy : List.of("a", "b", "c")) {
+          es.add(anchor(f, server, server.id() + " " + h + copy, commitmentAt(f, h), h));
+        }
+      }
+      f.commit(es);
+      if (h % 16 == 0) {
+        view.refresh();
+        most = Math.max(most, held(view));
+      }
+    }
+    view.refresh();
+    most = Math.max(most, held(view));
+    assertEquals(6L * rounds, view.anchors().size(), "every entry is kept, on disk");
+    assertTrue(most <= LedgerAnchorView.RECENT + 8, "held " + most + " elements for " + 6 * rounds + " entries");
+
+    List<Digest> expected = new ArrayList<>();
+    for (long h = oldHeight; expected.size() < 16; h++) {
+      for (String copy : List.of("a", "b", "c")) {
+        for (Actor server : f.federation) {
+          expected.add(ChainFixture.digest(server.id() + " " + h + copy));
+        }
+      }
+    }
+    assertEquals(expected.subList(0, 16), txids(view.covering(oldHeight, 16)), "in turns of their submitters");
+    Optional<AnchorReceipt> before = AnchoringService.receipt(f.ledger, view, oldEntry, a -> Optional.empty());
+    assertEquals(oldHeight, before.orElseThrow().commitment().height(), "under the first anchor covering the entry");
+    assertEquals(List.of(ChainFixture.digest(f.federation.get(1).id() + " " + (rounds - 1) + "c")),
+        txids(view.newestAbove(rounds - 1 - 1).subList(0, 1)), "the newest entry first");
+    assertTrue(view.records(5, commitmentAt(f, 5), ChainFixture.digest(f.federation.get(0).id() + " 5b")));
+    assertFalse(view.records(5, commitmentAt(f, 5), ChainFixture.digest(f.federation.get(0).id() + " 6b")));
+
+    LedgerAnchorView restarted = viewOf(f);
+    assertEquals(view.turns(), restarted.turns());
+    assertEquals(view.sinceMillis(), restarted.sinceMillis());
+    assertEquals(txids(view.covering(oldHeight, 16)), txids(restarted.covering(oldHeight, 16)));
+    assertEquals(before, AnchoringService.receipt(f.ledger, restarted, oldEntry, a -> Optional.empty()),
+        "the same receipt after a restart");
+    assertTrue(held(restarted) <= LedgerAnchorView.RECENT + 8);
+  }
+
+  /** A kept entry's record damaged on disk is refused naming the file, never read as another entry. */
+  @Test
+  void aDamagedEntryFileIsRefusedNamingIt() throws Exception {
+    ChainFixture f = twoServersAndAPatient();
+    long anchored = f.ledger.height();
+    f.commit(List.of(anchor(f, f.federation.get(0), "tx", commitmentAt(f, anchored), anchored)));
+    LedgerAnchorView view = viewOf(f);
+    assertEquals(1, view.covering(anchored, 16).size());
+    Path file;
+    try (var files = java.nio.file.Files.list(dir)) {
+      file = files.filter(p -> p.toString().endsWith(LedgerAnchorView.SUFFIX)).findFirst().orElseThrow();
+    }
+    byte[] b = java.nio.file.Files.readAllBytes(file);
+    b[60] ^= 1; // a bit of the transaction id
+    java.nio.file.Files.write(file, b);
+    io.medledger.codec.MalformedEncodingException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.medledger.codec.MalformedEncodingException.class, () -> view.covering(anchored, 16));
+    assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    assertEquals(1, viewOf(f).covering(anchored, 16).size(), "a new view rebuilds the file from the ledger");
   }
 }
