@@ -706,7 +706,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * (a node's page may stop at {@link io.medledger.chain.Ledger#MAX_SCANNED_PER_PAGE} with few
    * items or none), so that every page moves the cursor on.
    */
-  private static <E extends Entry> Page<E> readPage(LedgerWire.Reader in, PageRequest asked, Class<E> type) {
+  static <E extends Entry> Page<E> readPage(LedgerWire.Reader in, PageRequest asked, Class<E> type) {
     int n = in.u16();
     if (n > LedgerRequests.MAX_PAGE || n > asked.limit()) {
       throw new MalformedEncodingException("a page of " + n + " items");
@@ -727,8 +727,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       Optional<LedgerInclusionProof> proof = in.bool()
           ? Optional.of(LedgerInclusionProof.fromJson(new String(in.bytes(4 * Limits.MAX_ENTRY_BYTES), StandardCharsets.UTF_8)))
           : Optional.empty();
-      if (proof.isPresent() && !proof.get().entry().id().equals(e.id())) {
-        throw new MalformedEncodingException("a page item's proof is for another entry");
+      // the proof proves its own copy of the entry: the item must be that copy, endorsements and
+      // all (an entry's id covers only its content), at the index the proof proves
+      if (proof.isPresent() && !java.util.Arrays.equals(proof.get().entry().encode(), e.encode())) {
+        throw new MalformedEncodingException("a page item's proof is for another entry, or the same content "
+            + "with other endorsements");
+      }
+      if (proof.isPresent() && proof.get().proof().leafIndex() != idx) {
+        throw new MalformedEncodingException("a page item at ledger index " + idx + " carries a proof for index "
+            + proof.get().proof().leafIndex());
       }
       try {
         hits.add(new QueryHit<>(type.cast(e), h, idx, proof));
