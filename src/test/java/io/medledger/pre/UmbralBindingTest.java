@@ -76,4 +76,16 @@ class UmbralBindingTest {
       return v.verified().map(x -> Hex.encode(x.toBytes())).orElse(null);
     });
   }
+
+  @Test
+  void recordEnvelopesAsTheOwnerOpensThem() {
+    byte[] envelope = RecordEnvelope.seal(alice.publicKey(), plaintext);
+    BitFlips.assertEveryByteIsBound("record envelope", envelope, 2, b -> {
+      try {
+        return Hex.encode(RecordEnvelope.openAsOwner(alice, b));
+      } catch (EnvelopeException e) {
+        return null;
+      }
+    });
+  }
 }
