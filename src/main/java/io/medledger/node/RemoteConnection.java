@@ -585,16 +585,30 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   @Override
   public Optional<Entry> entry(Digest id) {
-    return ask(request(ClientWire.ENTRY).digest(id).toBytes(), in -> {
-      if (!in.bool()) {
-        return Optional.<Entry>empty();
-      }
-      Entry e = Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES));
-      if (!e.id().equals(id)) {
-        throw new MalformedEncodingException("asked for entry " + id + ", got " + e.id());
-      }
-      return Optional.of(e);
-    });
+    Digest chainId = parameters().chainId();
+    return ask(request(ClientWire.ENTRY).digest(id).toBytes(), in -> readEntry(in, id, chainId));
+  }
+
+  /**
+   * Reads an ENTRY answer for {@code id}: the entry's id covers only its content, so its
+   * endorsements are bound by checking each signature for chain {@code chainId} (every final
+   * entry's verified when it was admitted).
+   *
+   * @throws MalformedEncodingException if it is another entry, or an endorsement does not verify
+   */
+  static Optional<Entry> readEntry(LedgerWire.Reader in, Digest id, Digest chainId) {
+    if (!in.bool()) {
+      return Optional.empty();
+    }
+    Entry e = Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES));
+    if (!e.id().equals(id)) {
+      throw new MalformedEncodingException("asked for entry " + id + ", got " + e.id());
+    }
+    byte[] message = e.signingMessage(chainId);
+    if (e.endorsements().isEmpty() || !e.endorsements().stream().allMatch(x -> x.verify(message))) {
+      throw new MalformedEncodingException("entry " + id + " came with endorsements that do not verify");
+    }
+    return Optional.of(e);
   }
 
   @Override
