@@ -357,7 +357,7 @@ final class LedgerRequests {
     }
   }
 
-  private static <E extends Entry> void writePage(LedgerWire.Writer out, Page<E> page) {
+  static <E extends Entry> void writePage(LedgerWire.Writer out, Page<E> page) {
     List<QueryHit<E>> items = page.items();
     int n = 0;
     long bytes = 0;

@@ -87,14 +87,17 @@ public final class NodeClient implements AutoCloseable {
    * given, its inclusion proof (all unverified; see {@link CheckpointProof}).
    */
   public CompletableFuture<CheckpointProof> checkpoint(java.util.Optional<Digest> entryId) {
-    return channel.request(ClientWire.checkpoint(entryId)).thenApply(r -> {
-      if (r.length >= 1 && r[0] == ClientWire.OK) {
-        ClientWire.CheckpointBody b = ClientWire.checkpointBody(r, 1);
-        return new CheckpointProof(io.medledger.tlog.SignedNote.parse(b.note()),
-            b.bindings().stream().map(io.medledger.tlog.NoteKeyBinding::parse).toList(), b.proof());
-      }
-      throw refusal(r);
-    });
+    return channel.request(ClientWire.checkpoint(entryId)).thenApply(NodeClient::checkpointOf);
+  }
+
+  /** Reads a CHECKPOINT response: refusals raised, everything else decoded with bounds (not verified). */
+  static CheckpointProof checkpointOf(byte[] r) {
+    if (r.length >= 1 && r[0] == ClientWire.OK) {
+      ClientWire.CheckpointBody b = ClientWire.checkpointBody(r, 1);
+      return new CheckpointProof(io.medledger.tlog.SignedNote.parse(b.note()),
+          b.bindings().stream().map(io.medledger.tlog.NoteKeyBinding::parse).toList(), b.proof());
+    }
+    throw refusal(r);
   }
 
   /**

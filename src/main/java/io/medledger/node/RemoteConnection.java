@@ -590,24 +590,40 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    *
    * <p>Taken from a ledger node at or above the freshness floor (see
    * {@link #patientHistory(ParticipantId)}); a node below it is passed over, as one that fails. An
-   * entry's content is proven by its id (the hash of its content), so no node can alter it; that
+   * entry's content is proven by its id (the hash of its content) and its endorsements by their
+   * signatures, so no node can alter either; that
    * it is final, and that an entry it does not return is not final, is that node's word.
    *
    * @throws UnconfirmedAnswerException if only nodes below the floor answer
    */
   @Override
   public Optional<Entry> entry(Digest id) {
+    Digest chainId = parameters().chainId();
     byte[] req = request(ClientWire.ENTRY).digest(id).toBytes();
-    return fresh("entry " + id, n -> read(n, exchange(n, req, timeout), in -> {
-      if (!in.bool()) {
-        return Optional.<Entry>empty();
-      }
-      Entry e = Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES));
-      if (!e.id().equals(id)) {
-        throw new MalformedEncodingException("asked for entry " + id + ", got " + e.id());
-      }
-      return Optional.of(e);
-    }), e -> OptionalLong.empty());
+    return fresh("entry " + id, n -> read(n, exchange(n, req, timeout), in -> readEntry(in, id, chainId)),
+        e -> OptionalLong.empty());
+  }
+
+  /**
+   * Reads an ENTRY answer for {@code id}: the entry's id covers only its content, so its
+   * endorsements are bound by checking each signature for chain {@code chainId} (every final
+   * entry's verified when it was admitted).
+   *
+   * @throws MalformedEncodingException if it is another entry, or an endorsement does not verify
+   */
+  static Optional<Entry> readEntry(LedgerWire.Reader in, Digest id, Digest chainId) {
+    if (!in.bool()) {
+      return Optional.empty();
+    }
+    Entry e = Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES));
+    if (!e.id().equals(id)) {
+      throw new MalformedEncodingException("asked for entry " + id + ", got " + e.id());
+    }
+    byte[] message = e.signingMessage(chainId);
+    if (e.endorsements().isEmpty() || !e.endorsements().stream().allMatch(x -> x.verify(message))) {
+      throw new MalformedEncodingException("entry " + id + " came with endorsements that do not verify");
+    }
+    return Optional.of(e);
   }
 
   /**
@@ -811,7 +827,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * (a node's page may stop at {@link io.medledger.chain.Ledger#MAX_SCANNED_PER_PAGE} with few
    * items or none), so that every page moves the cursor on.
    */
-  private static <E extends Entry> Page<E> readPage(LedgerWire.Reader in, PageRequest asked, Class<E> type) {
+  static <E extends Entry> Page<E> readPage(LedgerWire.Reader in, PageRequest asked, Class<E> type) {
     int n = in.u16();
     if (n > LedgerRequests.MAX_PAGE || n > asked.limit()) {
       throw new MalformedEncodingException("a page of " + n + " items");
@@ -832,8 +848,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       Optional<LedgerInclusionProof> proof = in.bool()
           ? Optional.of(LedgerInclusionProof.fromJson(new String(in.bytes(4 * Limits.MAX_ENTRY_BYTES), StandardCharsets.UTF_8)))
           : Optional.empty();
-      if (proof.isPresent() && !proof.get().entry().id().equals(e.id())) {
-        throw new MalformedEncodingException("a page item's proof is for another entry");
+      // the proof proves its own copy of the entry: the item must be that copy, endorsements and
+      // all (an entry's id covers only its content), at the index the proof proves
+      if (proof.isPresent() && !java.util.Arrays.equals(proof.get().entry().encode(), e.encode())) {
+        throw new MalformedEncodingException("a page item's proof is for another entry, or the same content "
+            + "with other endorsements");
+      }
+      if (proof.isPresent() && proof.get().proof().leafIndex() != idx) {
+        throw new MalformedEncodingException("a page item at ledger index " + idx + " carries a proof for index "
+            + proof.get().proof().leafIndex());
       }
       try {
         hits.add(new QueryHit<>(type.cast(e), h, idx, proof));

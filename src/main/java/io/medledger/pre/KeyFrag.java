@@ -107,7 +107,11 @@ public final class KeyFrag implements Destroyable {
   /**
    * Verifies the fragment as a proxy does: the commitment matches the key share, and the
    * delegator's signature for the proxy verifies under {@code verifyingKey}, binding the
-   * delegating and receiving keys when the fragment says it signed them.
+   * delegating and receiving keys when the fragment says it signed them. When it signed both,
+   * the signature for the receiver (which the proxy passes on in its capsule fragments) must
+   * verify under them too, so every byte of a verified fragment is bound; otherwise (the
+   * reference's rule: keys it does not sign are ignored) it is not checked here, and receivers
+   * refuse the capsule fragments made with a damaged one.
    *
    * @param verifyingKey the delegator's verifying (signer) key
    * @param delegatingKey the delegating public key, or {@code null} if unknown
@@ -133,6 +137,13 @@ public final class KeyFrag implements Destroyable {
     byte[] m = signedMessage(id, commitment, precursor,
         delegatingKeySigned ? delegatingKey : null, receivingKeySigned ? receivingKey : null);
     if (!signatureForProxy.verifyDigest(verifyingKey, Sha256.hash(m).toByteArray())) {
+      return new Verification.Rejected<>(VerificationFailure.INCORRECT_SIGNATURE);
+    }
+    // The signature for the receiver travels in every capsule fragment made with this share; when
+    // the proxy's signature binds both keys, a share whose fragments every receiver would refuse
+    // is refused here.
+    if (delegatingKeySigned && receivingKeySigned && !signatureForReceiver.verifyDigest(verifyingKey,
+        Sha256.hash(signedMessage(id, commitment, precursor, delegatingKey, receivingKey)).toByteArray())) {
       return new Verification.Rejected<>(VerificationFailure.INCORRECT_SIGNATURE);
     }
     return new Verification.Verified<>(new VerifiedKeyFrag(this));

@@ -8,7 +8,7 @@ public enum VerificationFailure {
   DELEGATING_KEY_NOT_PROVIDED("the key fragment signs the delegating key, but no delegating key was given"),
   /** Key fragment: it signs the receiving key but none was supplied. */
   RECEIVING_KEY_NOT_PROVIDED("the key fragment signs the receiving key, but no receiving key was given"),
-  /** Key fragment: the signature for the proxy does not verify. */
+  /** Key fragment: the signature for the proxy, or (both keys signed) the one for the receiver, does not verify. */
   INCORRECT_SIGNATURE("the key fragment signature does not verify"),
   /** Capsule fragment: the delegator's signature it carries does not verify for these keys. */
   INCORRECT_KEY_FRAG_SIGNATURE("the capsule fragment's key fragment signature does not verify"),

@@ -114,4 +114,21 @@ class ProofBindingTest {
       return r.isAccepted() ? List.of(q, r.value()) : null;
     });
   }
+
+  @Test
+  void patientHistoryPages() {
+    PatientHistoryPage page = f.ledger.patientHistory(alice.id(), PageRequest.first(100));
+    BitFlips.assertEveryByteIsBound("patient history page", page.encode(), 2, b -> {
+      PatientHistoryPage q = PatientHistoryPage.decode(b);
+      ValidationResult<List<Entry>> linked = q.verifyAfter(Optional.empty());
+      if (!linked.isAccepted() || q.head().isEmpty() || q.height() < 0 || q.height() > f.ledger.height()) {
+        return null; // not linked, or not a last page: nothing proven yet
+      }
+      List<PatientHistoryProof.SubBlock> newestFirst = new java.util.ArrayList<>(q.subBlocks());
+      java.util.Collections.reverse(newestFirst);
+      ValidationResult<List<Entry>> r = new PatientHistoryProof(q.key(), q.height(), q.head().get(), newestFirst)
+          .verify(f.ledger.header(q.height()));
+      return r.isAccepted() ? List.of(q, r.value()) : null;
+    });
+  }
 }
