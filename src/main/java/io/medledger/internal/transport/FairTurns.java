@@ -19,7 +19,8 @@ import java.util.TreeSet;
  * <p>A key keeps its place in the turn while its bucket refills, also with nothing waiting; a key
  * with nothing waiting and a full bucket is forgotten, and comes back at the back of the turn.
  * Each call costs O(log n) in the n keys remembered, plus, amortised, the keys whose bucket
- * came positive or full since the last call: no call looks at every key.
+ * came positive or full since the last call ({@link #remove} also each waiting task of its key):
+ * no call looks at every key.
  *
  * <p>Not thread-safe: its owner guards it.
  *
