@@ -1,11 +1,12 @@
 package io.medledger.internal.transport;
 
 import java.util.ArrayDeque;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Work waiting per key (a client), taken one task of one key at a time, the keys in turn, each
@@ -15,21 +16,40 @@ import java.util.Set;
  * key's flood delays another key's task by at most one of its own, and uses at most its share of
  * the worker. Time is passed in (nanoseconds).
  *
+ * <p>A key keeps its place in the turn while its bucket refills, also with nothing waiting; a key
+ * with nothing waiting and a full bucket is forgotten, and comes back at the back of the turn.
+ * Each call costs O(log n) in the n keys remembered, plus, amortised, the keys whose bucket
+ * came positive or full since the last call ({@link #remove} also each waiting task of its key):
+ * no call looks at every key.
+ *
  * <p>Not thread-safe: its owner guards it.
  *
  * @param <K> the key work is accounted to
  */
 final class FairTurns<K> {
   private static final long SECOND = 1_000_000_000L;
+  /** A wait that stands for "never" in practice (about 73 years), far from overflow. */
+  private static final long FAR = Long.MAX_VALUE / 4;
 
-  private static final class Lane {
+  /** Which of the three orders a lane is in. */
+  private enum Place { NONE, READY, DEBT, IDLE }
+
+  private static final class Lane<K> {
+    final K key;
     final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     long balance;
     long at;
+    /** Its place in the turn: the lowest ready one goes first. */
+    long turn;
+    /** In debt: when its bucket is positive again; idle: when it is full. */
+    long due;
+    Place place = Place.NONE;
 
-    Lane(long balance, long at) {
+    Lane(K key, long balance, long at, long turn) {
+      this.key = key;
       this.balance = balance;
       this.at = at;
+      this.turn = turn;
     }
   }
 
@@ -38,8 +58,16 @@ final class FairTurns<K> {
 
   private final long sharePerSecond;
   private final long burst;
-  private final LinkedHashMap<K, Lane> lanes = new LinkedHashMap<>();
+  private final Map<K, Lane<K>> lanes = new HashMap<>();
+  /** Lanes with tasks and a positive bucket, in turn. */
+  private final TreeSet<Lane<K>> ready = new TreeSet<>(Comparator.comparingLong(l -> l.turn));
+  /** Lanes with tasks and a bucket in debt, by when they may run. */
+  private final TreeSet<Lane<K>> debts = new TreeSet<>(FairTurns.<K>byDue());
+  /** Lanes with nothing waiting and a bucket refilling, by when it is full. */
+  private final TreeSet<Lane<K>> idle = new TreeSet<>(FairTurns.<K>byDue());
+  private long nextTurn;
   private int waiting;
+  private long visited;
 
   /**
    * Shares of {@code sharePerSecond} nanoseconds of work per second per key, up to {@code burst}.
@@ -54,23 +82,39 @@ final class FairTurns<K> {
     this.burst = burst;
   }
 
+  private static <K> Comparator<Lane<K>> byDue() {
+    return Comparator.<Lane<K>>comparingLong(l -> l.due).thenComparingLong(l -> l.turn);
+  }
+
   /** Queues {@code task} behind the earlier tasks of {@code key}. */
   void add(K key, Runnable task, long nowNanos) {
     Objects.requireNonNull(task, "task");
-    lanes.computeIfAbsent(Objects.requireNonNull(key, "key"), k -> new Lane(burst, nowNanos)).tasks.add(task);
+    Lane<K> l = lane(Objects.requireNonNull(key, "key"), nowNanos);
+    if (l.tasks.isEmpty()) {
+      unplace(l);
+      l.tasks.add(task);
+      place(l);
+    } else {
+      l.tasks.add(task);
+    }
     waiting++;
   }
 
   /** Drops the waiting tasks of {@code key} that are among {@code tasks} (compared by identity); how many. */
   int remove(K key, Set<? extends Runnable> tasks) {
-    Lane l = lanes.get(key);
-    if (l == null || tasks.isEmpty()) {
+    Lane<K> l = lanes.get(key);
+    if (l == null || tasks.isEmpty() || l.tasks.isEmpty()) {
       return 0;
     }
+    visited++;
     int before = l.tasks.size();
     l.tasks.removeIf(tasks::contains);
     int removed = before - l.tasks.size();
     waiting -= removed;
+    if (l.tasks.isEmpty()) {
+      unplace(l);
+      place(l);
+    }
     return removed;
   }
 
@@ -81,61 +125,131 @@ final class FairTurns<K> {
 
   /**
    * Takes the oldest task of the first key in turn whose bucket is positive at {@code nowNanos};
-   * that key then goes to the back of the turn. Null when no key may run now. Keys with nothing
-   * waiting and a full bucket are forgotten on the way.
+   * that key then goes to the back of the turn. Null when no key may run now.
    */
   Turn<K> poll(long nowNanos) {
-    Iterator<Map.Entry<K, Lane>> it = lanes.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<K, Lane> e = it.next();
-      Lane l = e.getValue();
-      refill(l, nowNanos);
-      if (l.tasks.isEmpty()) {
-        if (l.balance >= burst) {
-          it.remove();
-        }
-        continue;
-      }
-      if (l.balance > 0) {
-        Runnable t = l.tasks.poll();
-        waiting--;
-        it.remove();
-        lanes.put(e.getKey(), l);
-        return new Turn<>(e.getKey(), t);
-      }
+    advance(nowNanos);
+    Lane<K> l = ready.pollFirst();
+    if (l == null) {
+      return null;
     }
-    return null;
+    visited++;
+    l.place = Place.NONE;
+    Runnable t = l.tasks.poll();
+    waiting--;
+    l.turn = nextTurn++;
+    place(l);
+    return new Turn<>(l.key, t);
   }
 
   /** Nanoseconds from {@code nowNanos} until some waiting task may run: 0 if one may now, -1 if none waits. */
   long nanosUntilReady(long nowNanos) {
-    long best = -1;
-    for (Lane l : lanes.values()) {
-      if (l.tasks.isEmpty()) {
-        continue;
-      }
-      refill(l, nowNanos);
-      long wait = l.balance > 0 ? 0 : Math.max(1, (long) Math.ceil((1.0 - l.balance) * SECOND / sharePerSecond));
-      best = best < 0 ? wait : Math.min(best, wait);
+    advance(nowNanos);
+    if (!ready.isEmpty()) {
+      return 0;
     }
-    return best;
+    return debts.isEmpty() ? -1 : Math.max(1, plus(debts.first().due, -nowNanos));
   }
 
   /** Takes {@code nanos} of work from {@code key}'s bucket. */
   void charge(K key, long nanos, long nowNanos) {
-    Lane l = lanes.computeIfAbsent(key, k -> new Lane(burst, nowNanos));
+    Lane<K> l = lane(Objects.requireNonNull(key, "key"), nowNanos);
+    unplace(l);
     refill(l, nowNanos);
-    l.balance -= Math.max(0, nanos);
+    long n = Math.max(0, nanos);
+    l.balance = n > FAR || l.balance - n < -FAR ? -FAR : l.balance - n; // balance stays within +-FAR of 0
+    place(l);
   }
 
-  private void refill(Lane l, long nowNanos) {
+  /** Keys looked at so far, over all calls (a lane refilled, moved, taken or forgotten): what the calls cost. */
+  long visited() {
+    return visited;
+  }
+
+  /** Keys remembered: with tasks waiting, or with a bucket refilling. */
+  int keys() {
+    return lanes.size();
+  }
+
+  /** The lane of {@code key}, new (full, at the back of the turn) if none is remembered. */
+  private Lane<K> lane(K key, long nowNanos) {
+    visited++;
+    Lane<K> l = lanes.get(key);
+    if (l == null) {
+      l = new Lane<>(key, burst, nowNanos, nextTurn++);
+      lanes.put(key, l);
+    }
+    return l;
+  }
+
+  /** Moves the lanes whose bucket has come positive to the ready ones, and forgets those full with nothing waiting. */
+  private void advance(long nowNanos) {
+    while (!debts.isEmpty() && debts.first().due <= nowNanos) {
+      Lane<K> l = debts.pollFirst();
+      visited++;
+      l.place = Place.NONE;
+      refill(l, nowNanos);
+      place(l);
+    }
+    while (!idle.isEmpty() && idle.first().due <= nowNanos) {
+      Lane<K> l = idle.pollFirst();
+      visited++;
+      l.place = Place.NONE;
+      lanes.remove(l.key);
+    }
+  }
+
+  /** Takes {@code l} out of its order, before what orders it changes. */
+  private void unplace(Lane<K> l) {
+    switch (l.place) {
+      case READY -> ready.remove(l);
+      case DEBT -> debts.remove(l);
+      case IDLE -> idle.remove(l);
+      case NONE -> { }
+    }
+    l.place = Place.NONE;
+  }
+
+  /** Puts {@code l}, out of every order, into the one its tasks and bucket call for. */
+  private void place(Lane<K> l) {
+    if (l.tasks.isEmpty()) {
+      l.due = l.balance >= burst ? l.at : plus(l.at, nanosToGain(plus(burst, -l.balance)));
+      l.place = Place.IDLE;
+      idle.add(l);
+    } else if (l.balance > 0) {
+      l.place = Place.READY;
+      ready.add(l);
+    } else {
+      l.due = plus(l.at, nanosToGain(1 - l.balance));
+      l.place = Place.DEBT;
+      debts.add(l);
+    }
+  }
+
+  /** The least time over which {@link #refill} gains at least {@code need} (positive) nanoseconds. */
+  private long nanosToGain(long need) {
+    long whole = need / sharePerSecond;
+    if (whole >= FAR / SECOND) {
+      return FAR;
+    }
+    long part = need % sharePerSecond; // below a second, so part * SECOND stays below 10^18
+    return whole * SECOND + (part * SECOND + sharePerSecond - 1) / sharePerSecond;
+  }
+
+  /** {@code a + b}, saturating at the bounds of a long. */
+  private static long plus(long a, long b) {
+    long s = a + b;
+    return ((a ^ s) & (b ^ s)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : s;
+  }
+
+  private void refill(Lane<K> l, long nowNanos) {
     long dt = nowNanos - l.at;
     if (dt <= 0) {
       return;
     }
     l.at = nowNanos;
-    long gained = dt >= SECOND ? sharePerSecond * (dt / SECOND) + sharePerSecond * (dt % SECOND) / SECOND
+    long gained = dt >= SECOND ? plus(sharePerSecond * (dt / SECOND), sharePerSecond * (dt % SECOND) / SECOND)
         : sharePerSecond * dt / SECOND;
-    l.balance = Math.min(burst, l.balance + gained);
+    l.balance = l.balance >= burst - gained ? burst : l.balance + gained;
   }
 }

@@ -17,8 +17,6 @@ import io.netty.channel.socket.SocketChannel;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -74,9 +72,7 @@ public final class NettyEndpoint implements AutoCloseable {
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong queued = new AtomicLong();
   /** Each client key's share; touched only on the endpoint's one event loop. */
-  private final Map<Ed25519PublicKey, Share> shares = new HashMap<>();
-  /** Confined to the event loop: the number of {@link #shares} at which refilled ones are next forgotten. */
-  private int forgetSharesAt = FORGET_SHARES_AT;
+  private final ClientShares<Ed25519PublicKey> shares;
   private volatile boolean closed;
 
   /**
@@ -97,6 +93,7 @@ public final class NettyEndpoint implements AutoCloseable {
     Objects.requireNonNull(authorizer, "authorizer");
     Objects.requireNonNull(handler, "handler");
     Objects.requireNonNull(limits, "limits");
+    shares = new ClientShares<>(limits, MAX_CONNECTIONS_PER_CLIENT);
     LedgerCertificates.Credential cred = LedgerCertificates.issue(identity, System.currentTimeMillis(), 30,
         new SecureRandom());
     Predicate<Ed25519PublicKey> admit = k -> !closed && authorizer.test(k);
@@ -164,29 +161,10 @@ public final class NettyEndpoint implements AutoCloseable {
     }
   }
 
-  /**
-   * Keys without connections whose inbound rate is still refilling are remembered until this many
-   * keys are, then those whose rate has refilled are forgotten.
-   */
-  static final int FORGET_SHARES_AT = 1024;
-
-  /**
-   * One client key's share of the endpoint: its open connections and its inbound rate, kept after
-   * its last connection closes until the rate has refilled.
-   */
-  private static final class Share {
-    final InboundRate rate;
-    int connections;
-
-    Share(InboundRate rate) {
-      this.rate = rate;
-    }
-  }
-
   private final class Conn extends Framed.Handler {
     private final RequestHandler handler;
     private final TransportLimits limits;
-    private Share share;
+    private ClientShares.Share share;
     private int inFlight;
     private long inFlightBytes;
     private long queuedBytes;
@@ -208,16 +186,10 @@ public final class NettyEndpoint implements AutoCloseable {
 
     @Override
     String claimSlot(Ed25519PublicKey client) {
-      if (shares.size() >= forgetSharesAt) {
-        long now = System.nanoTime();
-        shares.values().removeIf(x -> x.connections == 0 && x.rate.isFull(now));
-        forgetSharesAt = Math.max(FORGET_SHARES_AT, 2 * shares.size()); // so each look pays for itself
-      }
-      Share s = shares.computeIfAbsent(client, k -> new Share(new InboundRate(limits, System.nanoTime())));
-      if (s.connections >= MAX_CONNECTIONS_PER_CLIENT) {
+      ClientShares.Share s = shares.claim(client, System.nanoTime());
+      if (s == null) {
         return "key " + client.toHex() + " already holds " + MAX_CONNECTIONS_PER_CLIENT + " connections";
       }
-      s.connections++;
       share = s;
       return null;
     }
@@ -227,12 +199,10 @@ public final class NettyEndpoint implements AutoCloseable {
       if (peer != null && !waitingRequests.isEmpty()) {
         worker.cancel(peer, waitingRequests); // nobody takes their answers; their bytes go now
       }
-      Share s = share;
+      ClientShares.Share s = share;
       if (s != null) {
         share = null;
-        if (--s.connections == 0 && s.rate.isFull(System.nanoTime())) {
-          shares.remove(peer, s); // one still refilling is kept, so reconnecting does not refill it
-        }
+        shares.release(peer, s, System.nanoTime()); // one still refilling is kept, so reconnecting does not refill it
       }
       super.channelInactive(ctx);
     }
@@ -361,7 +331,7 @@ public final class NettyEndpoint implements AutoCloseable {
 
     private void resumeWhenRefilled(ChannelHandlerContext ctx) {
       ctx.executor().schedule(() -> {
-        Share s = share;
+        ClientShares.Share s = share;
         if (s != null && s.rate.inDeficit(System.nanoTime())) {
           resumeWhenRefilled(ctx);
         } else {

@@ -108,4 +108,118 @@ class FairTurnsTest {
     assertThrows(IllegalArgumentException.class, () -> new FairTurns<String>(2 * SECOND, SECOND));
     assertThrows(IllegalArgumentException.class, () -> new FairTurns<String>(SECOND, 0));
   }
+
+  @Test
+  void theWorkOfARequestDoesNotGrowWithTheKeysInDebtOrRefilling() {
+    double few = lanesVisitedPerRequest(10);
+    double many = lanesVisitedPerRequest(10_000);
+    assertTrue(many <= few, "10,000 other keys cost " + many + " lanes a request, 10 cost " + few);
+    assertTrue(few <= 4, "a request looks at its own key a few times: " + few);
+  }
+
+  /**
+   * One key's requests (add, poll, charge, and the worker's look at when to wake) while {@code others}
+   * keys wait: half in debt with a task waiting, half with nothing waiting and a bucket refilling.
+   */
+  private static double lanesVisitedPerRequest(int others) {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    for (int i = 0; i < others; i++) {
+      for (int j = 0; j <= i % 2; j++) {
+        t.add("k" + i, () -> {}, 0);
+      }
+    }
+    for (int i = 0; i < others; i++) {
+      FairTurns.Turn<String> turn = t.poll(0);
+      assertEquals("k" + i, turn.key());
+      t.charge(turn.key(), 10 * SECOND, 0);
+    }
+    assertEquals(others / 2, t.waiting());
+    int requests = 1000;
+    long before = t.visited();
+    long now = 0;
+    for (int i = 0; i < requests; i++) {
+      t.add("honest", () -> {}, now);
+      assertEquals("honest", t.poll(now).key());
+      now += MS;
+      t.charge("honest", MS / 10, now);
+      assertTrue(t.nanosUntilReady(now) > 0, "the others are still in debt");
+    }
+    assertEquals(others + 1, t.keys(), "none of them has refilled in a second");
+    return (t.visited() - before) / (double) requests;
+  }
+
+  @Test
+  void keysWhoseBucketsComeBackAreLookedAtOnceEachNotOnEveryCall() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    int keys = 2000;
+    for (int i = 0; i < keys; i++) {
+      for (int j = 0; j < 10; j++) {
+        t.add("k" + i, () -> {}, 0);
+      }
+    }
+    long now = 0;
+    long calls = 0;
+    long taken = 0;
+    long before = t.visited();
+    while (t.waiting() > 0) {
+      FairTurns.Turn<String> turn = t.poll(now);
+      calls++;
+      if (turn == null) {
+        long wait = t.nanosUntilReady(now);
+        calls++;
+        assertTrue(wait > 0);
+        now += wait;
+        continue;
+      }
+      taken++;
+      now += MS;
+      // every seventh task is charged three seconds, so hundreds of keys are in debt at once
+      t.charge(turn.key(), taken % 7 == 0 ? 3 * SECOND : MS, now);
+      calls++;
+    }
+    assertEquals(10L * keys, taken);
+    double perCall = (t.visited() - before) / (double) calls;
+    assertTrue(perCall <= 3, "lanes looked at per call: " + perCall);
+  }
+
+  @Test
+  void keysWithNothingWaitingAreForgottenOnceTheirBucketIsFull() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    for (int i = 0; i < 1000; i++) {
+      t.add("k" + i, () -> {}, 0);
+      t.poll(0);
+      t.charge("k" + i, MS, 0);
+    }
+    assertNull(t.poll(MS));
+    assertEquals(1000, t.keys(), "their buckets still refill");
+    assertNull(t.poll(2 * MS));
+    assertEquals(0, t.keys(), "full, with nothing waiting");
+  }
+
+  @Test
+  void aKeyKeepsItsPlaceInTheTurnWhileItsBucketRefillsAndComesBackLastOnceForgotten() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    t.add("a", () -> {}, 0);
+    for (int i = 0; i < 4; i++) {
+      t.add("b", () -> {}, 0);
+      t.add("c", () -> {}, 0);
+    }
+    assertEquals("a", t.poll(0).key());
+    t.charge("a", MS, 0); // refilling, nothing waiting
+    assertEquals("b", t.poll(0).key());
+    t.add("a", () -> {}, 0);
+    assertEquals(List.of("c", "a", "b", "c"), keysTaken(t, 0, 4), "a's turn came before b's second");
+    t.charge("a", MS, 0); // 2 ms short of full, at half a millisecond a millisecond
+    assertEquals("b", t.poll(4 * MS).key()); // a is full by now, and forgotten
+    t.add("a", () -> {}, 4 * MS);
+    assertEquals(List.of("c", "b", "a", "c"), keysTaken(t, 4 * MS, 10), "back, behind b, not in its old place");
+  }
+
+  private static List<String> keysTaken(FairTurns<String> t, long now, int most) {
+    List<String> keys = new ArrayList<>();
+    for (FairTurns.Turn<String> turn; keys.size() < most && (turn = t.poll(now)) != null; ) {
+      keys.add(turn.key());
+    }
+    return keys;
+  }
 }
