@@ -598,9 +598,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    */
   @Override
   public Optional<Entry> entry(Digest id) {
-    Digest chainId = parameters().chainId();
     byte[] req = request(ClientWire.ENTRY).digest(id).toBytes();
-    return fresh("entry " + id, n -> read(n, exchange(n, req, timeout), in -> readEntry(in, id, chainId)),
+    // the chain's parameters only once a node answers: nodes that do not are passed over as before
+    return fresh("entry " + id, n -> read(n, exchange(n, req, timeout), in -> readEntry(in, id, parameters().chainId())),
         e -> OptionalLong.empty());
   }
 
