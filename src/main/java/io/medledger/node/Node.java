@@ -48,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -103,6 +104,8 @@ public final class Node implements AutoCloseable {
   static final int RECEIPT_ANCHORS = 64;
 
   private final NodeConfig config;
+  /** {@link NodeConfig#clients()} as a set: every client request asks it, and the list may hold 100,000 keys. */
+  private final Set<Ed25519PublicKey> clientKeys;
   private final NodeKeys keys;
   private final Ledger ledger;
   private final LedgerApp app;
@@ -157,6 +160,7 @@ public final class Node implements AutoCloseable {
   private Node(NodeConfig config, NodeKeys keys, Ledger ledger, TileLog tiles, PeerTransport transport,
       boolean ownsTransport, NodeMetrics metrics, SignatureVerifier verifier) {
     this.config = config;
+    this.clientKeys = Set.copyOf(config.clients());
     this.keys = keys;
     this.ledger = ledger;
     this.tiles = tiles;
@@ -177,7 +181,7 @@ public final class Node implements AutoCloseable {
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
         io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics, cards::lookup) : null;
     this.ledgerRequests = new LedgerRequests(ledger, config.chain(), config.consensus().protocol(),
-        k -> config.clients().contains(k) || k.equals(keys.ledgerKey()), cards, proxy,
+        k -> clientKeys.contains(k) || k.equals(keys.ledgerKey()), cards, proxy,
         clientLimits(config.limits()).maxFrameBytes());
     if (proxy != null) {
       proxy.replay();
@@ -195,12 +199,12 @@ public final class Node implements AutoCloseable {
       return t;
     });
     // last, so that nothing after it can fail and leave its threads and its index's lock behind
-    this.storage = config.role() == ServerRole.STORAGE ? storageService(config, ledger) : null;
+    this.storage = config.role() == ServerRole.STORAGE ? storageService(config, ledger, clientKeys) : null;
   }
 
-  private static StorageService storageService(NodeConfig config, Ledger ledger) {
+  private static StorageService storageService(NodeConfig config, Ledger ledger, Set<Ed25519PublicKey> clientKeys) {
     try {
-      return new StorageService(ledger, config.dataDirectory(), config.storage(), java.util.Set.copyOf(config.clients()));
+      return new StorageService(ledger, config.dataDirectory(), config.storage(), clientKeys);
     } catch (StoreException e) {
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "storage service in " + config.dataDirectory() + ": "
           + e.getMessage(), e);
@@ -981,7 +985,7 @@ public final class Node implements AutoCloseable {
    * keys of its own, each with its own per-key bounds.
    */
   public boolean registersPatients(Ed25519PublicKey client) {
-    return config.clients().contains(client) || client.equals(keys.ledgerKey());
+    return clientKeys.contains(client) || client.equals(keys.ledgerKey());
   }
 
   /**
@@ -989,7 +993,7 @@ public final class Node implements AutoCloseable {
    * key (the operator's tools), or an active participant registered on the ledger.
    */
   public boolean admitsClient(Ed25519PublicKey client) {
-    return config.clients().contains(client) || client.equals(keys.ledgerKey())
+    return clientKeys.contains(client) || client.equals(keys.ledgerKey())
         || ledger.participant(io.medledger.access.ParticipantId.of(client)).filter(Participant::active).isPresent();
   }
 
