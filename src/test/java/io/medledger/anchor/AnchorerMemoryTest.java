@@ -36,8 +36,7 @@ class AnchorerMemoryTest {
     Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
     try (FakeBitcoinCore core = new FakeBitcoinCore(address.toString())) {
       core.fundCoin(key, (byte) 1, 50_000_000);
-      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p".toCharArray())
-          .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
+      BitcoinRpcClient rpc = core.client();
       BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);
       AnchorerTest.ManualClock clock = new AnchorerTest.ManualClock();
       AnchorPolicy policy = new AnchorPolicy(1, null, 1, Duration.ofHours(1), Duration.ofMinutes(10), 1.5, 100);

@@ -108,8 +108,7 @@ class AnchoringOverRpcTest {
           List.of(new TxOutput(0, io.medledger.anchor.bitcoin.OpReturnAnchor.script(Sha256.hash(new byte[] {1}))),
               new TxOutput(40_000, key.publicKey().p2wpkhScript())), 0);
       core.fund(new Utxo(new OutPoint(foreign.txid(), 1), 40_000, key.publicKey().p2wpkhScript()), foreign.serialize());
-      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p".toCharArray())
-          .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
+      BitcoinRpcClient rpc = core.client();
       BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);
       assertEquals(List.of(), backend.walletAnchors(), "a foreign transaction is not an anchor in flight");
 
@@ -141,8 +140,7 @@ class AnchoringOverRpcTest {
           List.of(TxInput.unsigned(new OutPoint(Sha256.hash(new byte[] {8}), 0), TxInput.SEQUENCE_FINAL)),
           List.of(new TxOutput(50_000, ours)), 0);
       core.fund(new Utxo(new OutPoint(funding.txid(), 0), 50_000, ours), funding.serialize());
-      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p".toCharArray())
-          .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
+      BitcoinRpcClient rpc = core.client();
       BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);
       long[][] made = {{Long.MAX_VALUE}, {Long.MAX_VALUE / 2 + 1, Long.MAX_VALUE / 2 + 1}, {TxOutput.MAX_MONEY + 1}, {-5}};
       for (int m = 0; m < made.length; m++) {
@@ -184,8 +182,7 @@ class AnchoringOverRpcTest {
             List.of(new TxOutput(30_000 + i, key.publicKey().p2wpkhScript())), 0);
         core.fund(new Utxo(new OutPoint(parent.txid(), 0), 30_000 + i, key.publicKey().p2wpkhScript()), parent.serialize());
       }
-      BitcoinRpcClient rpc = BitcoinRpcClient.builder(core.uri()).credentials("u", "p".toCharArray())
-          .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).build();
+      BitcoinRpcClient rpc = core.client();
       BitcoinCoreBackend backend = new BitcoinCoreBackend(rpc, address, 2);
       // two servers at a turn boundary: the first sends, the second builds without having adopted it
       SignedTransaction first = new WalletTransactionFactory(key, address, backend).create(Sha256.hash(new byte[] {1}), 3);

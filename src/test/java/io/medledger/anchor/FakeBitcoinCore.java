@@ -92,6 +92,12 @@ public final class FakeBitcoinCore implements AutoCloseable {
     known.put(u.outPoint().txid(), parentRaw);
   }
 
+  /** A client of this server with the test's credentials and 2-s timeouts. */
+  public io.medledger.anchor.bitcoin.BitcoinRpcClient client() {
+    return io.medledger.anchor.bitcoin.BitcoinRpcClient.builder(uri()).credentials("u", "p".toCharArray())
+        .connectTimeout(java.time.Duration.ofSeconds(2)).requestTimeout(java.time.Duration.ofSeconds(2)).build();
+  }
+
   /**
    * Adds one confirmed coin of {@code sats} paying {@code key}'s P2WPKH script (the watched
    * address), from a parent transaction told apart by {@code seed}.
