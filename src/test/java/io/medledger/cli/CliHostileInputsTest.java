@@ -206,11 +206,26 @@ class CliHostileInputsTest {
     return ChainCommandTest.run(args); // in process, empty standard input
   }
 
+  /**
+   * Whether {@code h} given for {@code t} is an attack at all: an empty directory is a valid
+   * directory, an absent output is created, any bytes (or none) are a valid stamped file, no ids
+   * is a valid list, and {@code load --institutions} still finds the other institution's key store.
+   */
+  private static boolean isAttack(Target t, Hostile h) {
+    return !((t.kind() == Kind.DIRECTORY || t.kind() == Kind.OUTPUT_DIRECTORY) && h == Hostile.DIRECTORY)
+        && !((t.kind() == Kind.OUTPUT_DIRECTORY || t.kind() == Kind.OUTPUT_FILE) && h == Hostile.MISSING)
+        && !(t.name().equals("load --institutions") && h == Hostile.MISSING)
+        && !(t.kind() == Kind.OPAQUE && h.compareTo(Hostile.SPARSE_2_GIB) >= 0)
+        && !(t.name().equals("chain contains --ids") && h == Hostile.EMPTY);
+  }
+
   static Stream<Arguments> fileCases() {
     List<Arguments> cases = new ArrayList<>();
     for (Target t : TARGETS) {
       for (Hostile h : Hostile.values()) {
-        cases.add(Arguments.of(t.name(), h));
+        if (isAttack(t, h)) {
+          cases.add(Arguments.of(t.name(), h));
+        }
       }
     }
     return cases.stream();
@@ -304,15 +319,6 @@ class CliHostileInputsTest {
       Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "root reads a file of mode 000");
     }
     Target t = TARGETS.stream().filter(x -> x.name().equals(targetName)).findFirst().orElseThrow();
-    // an empty directory is a valid directory; any bytes, or none, are a valid stamped file
-    Assumptions.assumeFalse((t.kind() == Kind.DIRECTORY || t.kind() == Kind.OUTPUT_DIRECTORY) && h == Hostile.DIRECTORY,
-        "a directory is the input expected");
-    Assumptions.assumeFalse((t.kind() == Kind.OUTPUT_DIRECTORY || t.kind() == Kind.OUTPUT_FILE) && h == Hostile.MISSING,
-        "an output absent is created");
-    Assumptions.assumeFalse(t.name().equals("load --institutions") && h == Hostile.MISSING,
-        "the other institution's key store is still there");
-    Assumptions.assumeFalse(t.kind() == Kind.OPAQUE && h.compareTo(Hostile.SPARSE_2_GIB) >= 0, "any content is valid");
-    Assumptions.assumeFalse(t.name().equals("chain contains --ids") && h == Hostile.EMPTY, "no ids is a valid list");
     Path caseDir = Files.createDirectory(base.resolve("case-" + (++counter)));
     Path net = caseDir.resolve("net");
     copyTree(testnet, net);
