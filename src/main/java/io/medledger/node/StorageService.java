@@ -460,6 +460,10 @@ final class StorageService implements AutoCloseable {
           return StorageWire.refused(Refusal.BAD_SESSION, "upload has " + s.position + " of the " + s.length
               + " bytes declared; upload dropped");
         }
+        Digest received = s.upload.digest();
+        if (!received.equals(digest)) { // before the journal: a false claim never touches the blob it names
+          return StorageWire.refused(Refusal.CORRUPT, "the bytes received hash to " + received + ", not to " + digest);
+        }
         boolean tracked = pending.uploading(client, digest, s.position);
         try {
           s.upload.commit(Optional.of(digest));
@@ -470,8 +474,6 @@ final class StorageService implements AutoCloseable {
           throw e;
         }
         return StorageWire.okLongs();
-      } catch (BlobCorruptedException e) {
-        return StorageWire.refused(Refusal.CORRUPT, e.getMessage());
       } finally {
         end(s, id);
       }

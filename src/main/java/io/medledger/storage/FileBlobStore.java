@@ -137,6 +137,8 @@ public final class FileBlobStore implements BlobStore {
     private final MessageDigest sha = Sha256.newMessageDigest();
     private long size;
     private boolean done;
+    /** The digest of the bytes written, once {@link #digest} ended the writing. */
+    private Digest hashed;
 
     private Upload(Path tmp) throws IOException {
       this.tmp = tmp;
@@ -156,7 +158,7 @@ public final class FileBlobStore implements BlobStore {
      * @throws BlobUnavailableException if the file cannot be written
      */
     public void write(byte[] b, int off, int len) {
-      if (done) {
+      if (done || hashed != null) {
         throw new IllegalStateException("upload already finished");
       }
       if (size + len > maxBlobBytes) {
@@ -177,6 +179,23 @@ public final class FileBlobStore implements BlobStore {
     }
 
     /**
+     * Ends the writing and returns the SHA-256 of the bytes written, the id a {@link #commit} gives
+     * them: a caller that must know the bytes are those it expects before it acts on their id
+     * compares first. Writing after it is refused.
+     *
+     * @throws IllegalStateException if the upload was committed or dropped
+     */
+    public Digest digest() {
+      if (done) {
+        throw new IllegalStateException("upload already finished");
+      }
+      if (hashed == null) {
+        hashed = Digest.of(sha.digest());
+      }
+      return hashed;
+    }
+
+    /**
      * Makes the bytes written a durable blob and returns its id (replacing any copy with that id).
      *
      * @throws BlobCorruptedException if {@code expected} is given and the bytes do not hash to it
@@ -184,10 +203,7 @@ public final class FileBlobStore implements BlobStore {
      * @throws BlobUnavailableException if the blob cannot be made durable
      */
     public Digest commit(Optional<Digest> expected) {
-      if (done) {
-        throw new IllegalStateException("upload already finished");
-      }
-      Digest id = Digest.of(sha.digest());
+      Digest id = digest();
       if (expected.isPresent() && !expected.get().equals(id)) {
         close();
         throw new BlobCorruptedException("the bytes received hash to " + id + ", not to " + expected.get());

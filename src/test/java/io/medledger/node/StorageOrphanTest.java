@@ -433,4 +433,36 @@ class StorageOrphanTest {
       assertFalse(s.pending().erasable(id, another));
     }
   }
+
+  /**
+   * An uploader sends a few bytes and commits them under the digest of a pending blob (its own,
+   * or one it learnt): the commit is refused as corrupt and the pending blob keeps its uploader,
+   * its charge and its upload time, so the claim neither lowers a 32 KiB blob's charge to the
+   * 4 KiB of a tiny one (which let an uploader hold many times its quota) nor starts its grace
+   * period again (which kept an orphan for ever).
+   */
+  @Test
+  void aCommitClaimingAPendingBlobsDigestForOtherBytesLeavesThatBlobAsItWas() throws Exception {
+    try (StorageService s = service()) {
+      Digest big = stored(s, alice, bytes(32 << 10));
+      clock.advance(GRACE.minusSeconds(1));
+      for (Ed25519PublicKey who : List.of(alice, bob)) {
+        byte[] open = call(s, who, StorageWire.longs(StorageWire.PUT_OPEN, 1));
+        long session = ByteBuffer.wrap(open, 1, 8).getLong();
+        assertEquals(ClientWire.OK, call(s, who, StorageWire.putChunk(session, 0, new byte[] {7}, 0, 1))[0]);
+        byte[] r = call(s, who, StorageWire.putCommit(session, big));
+        assertEquals(ClientWire.REFUSED, r[0]);
+        assertEquals(StorageWire.Refusal.CORRUPT, StorageWire.Refusal.of(r[1]));
+      }
+      assertEquals(32 << 10, s.pending().charged(alice), "still charged in full, to its uploader");
+      assertEquals(0, s.pending().charged(bob));
+      clock.advance(Duration.ofSeconds(1));
+      assertEquals(1, s.sweepOrphans(), "its grace period ran from its real upload");
+      assertEquals(BlobState.MISSING, s.store().check(big));
+      assertEquals(0, s.openSessions());
+    }
+    try (StorageService s = service()) {
+      assertEquals(0, s.pending().pendingCount(), "no journal record of the false claims");
+    }
+  }
 }
