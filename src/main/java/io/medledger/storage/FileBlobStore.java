@@ -12,12 +12,18 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A blob store in a directory: one file per blob at {@code ab/abcdef...} (the id's hex), files and
@@ -27,9 +33,16 @@ import java.util.Optional;
  * new {@code ab/} directory was made): a crash leaves either the whole blob or none, and an
  * acknowledged blob survives. Every read hashes the whole file. Opening a store deletes what
  * uploads interrupted by a crash left behind, so one process at a time opens a directory.
+ *
+ * <p>Links are not followed out of the store: a blob's file that is a symbolic link, a named pipe
+ * or a device is a corrupt copy (never opened, so never waited on; a put replaces it), and a
+ * {@code ab/} directory that is a link or not a directory is refused for reads, writes and
+ * deletions ({@link BlobUnavailableException}). A blob or {@code ab/} directory found with
+ * permissions for group or others (restored or copied by hand) is made owner-only when read.
  * Thread-safe.
  */
 public final class FileBlobStore implements BlobStore {
+  private static final System.Logger LOG = System.getLogger(FileBlobStore.class.getName());
   /** Default largest blob accepted: 256 MiB. */
   public static final long DEFAULT_MAX_BLOB_BYTES = 256L << 20;
   private static final int BUFFER = 64 << 10;
@@ -85,6 +98,53 @@ public final class FileBlobStore implements BlobStore {
   private Path pathOf(Digest id) {
     String hex = id.toHex();
     return root.resolve(hex.substring(0, 2)).resolve(hex);
+  }
+
+  /**
+   * The file of blob {@code id}, once its {@code ab/} directory, when there is one, is found to
+   * be a directory of the store (made owner-only if it was not) and not a link out of it.
+   *
+   * @throws BlobUnavailableException if that directory is a link or not a directory
+   */
+  private Path fileOf(Digest id) {
+    Path file = pathOf(id);
+    Path shard = file.getParent();
+    try {
+      BasicFileAttributes a = attributes(shard);
+      if (!a.isDirectory()) {
+        throw new BlobUnavailableException(shard + " is " + (a.isSymbolicLink() ? "a symbolic link" : "not a directory")
+            + ", not a directory of the blob store: move it away");
+      }
+      restrict(shard, a);
+    } catch (NoSuchFileException e) {
+      // no blob there yet
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot examine " + shard + ": " + e.getMessage(), e);
+    }
+    return file;
+  }
+
+  /** The attributes of {@code p} itself (a link is not followed), POSIX ones where the file system has them. */
+  private static BasicFileAttributes attributes(Path p) throws IOException {
+    boolean posix = p.getFileSystem().supportedFileAttributeViews().contains("posix");
+    return posix ? Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+        : Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(PosixFilePermission.GROUP_READ,
+      PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
+  /** Takes from {@code p} (described by {@code a}) every permission of group and others. */
+  private static void restrict(Path p, BasicFileAttributes a) throws IOException {
+    if (a instanceof PosixFileAttributes px && px.permissions().stream().anyMatch(GROUP_OR_OTHERS::contains)) {
+      Set<PosixFilePermission> owner = EnumSet.noneOf(PosixFilePermission.class);
+      owner.addAll(px.permissions());
+      owner.removeAll(GROUP_OR_OTHERS);
+      Files.setPosixFilePermissions(p, owner);
+      LOG.log(System.Logger.Level.WARNING, () -> p + " had permissions " + java.nio.file.attribute.PosixFilePermissions
+          .toString(px.permissions()) + "; made owner-only");
+    }
   }
 
   @Override
@@ -214,6 +274,7 @@ public final class FileBlobStore implements BlobStore {
         ch.close();
         Path dir = target.getParent();
         Fsync.createDirectories(dir);
+        fileOf(id); // the directory is the store's own, not a link out of it
         try {
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -225,6 +286,9 @@ public final class FileBlobStore implements BlobStore {
       } catch (IOException e) {
         close();
         throw new BlobUnavailableException("cannot write blob " + id + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        close();
+        throw e;
       }
     }
 
@@ -274,9 +338,19 @@ public final class FileBlobStore implements BlobStore {
    * @throws BlobUnavailableException if the file cannot be read
    */
   public Optional<VerifiedBlob> openVerified(Digest id) {
+    Path file = fileOf(id);
     FileChannel ch;
     try {
-      ch = FileChannel.open(pathOf(id), StandardOpenOption.READ);
+      BasicFileAttributes a = attributes(file);
+      if (a.isDirectory()) {
+        throw new BlobUnavailableException("blob " + id + " on disk is a directory: move it away");
+      }
+      if (!a.isRegularFile()) {
+        throw new BlobCorruptedException("blob " + id + " on disk is " + (a.isSymbolicLink() ? "a symbolic link"
+            : "not a regular file (a pipe or a device)") + ", not its copy");
+      }
+      restrict(file, a);
+      ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
@@ -355,7 +429,7 @@ public final class FileBlobStore implements BlobStore {
    */
   public java.util.OptionalLong sizeOf(Digest id) {
     try {
-      return java.util.OptionalLong.of(Files.size(pathOf(id)));
+      return java.util.OptionalLong.of(attributes(fileOf(id)).size());
     } catch (NoSuchFileException e) {
       return java.util.OptionalLong.empty();
     } catch (IOException e) {
@@ -377,9 +451,10 @@ public final class FileBlobStore implements BlobStore {
   @Override
   public boolean delete(Digest id) {
     try {
-      boolean existed = Files.deleteIfExists(pathOf(id));
+      Path file = fileOf(id);
+      boolean existed = Files.deleteIfExists(file);
       if (existed) {
-        Fsync.directory(pathOf(id).getParent());
+        Fsync.directory(file.getParent());
       }
       return existed;
     } catch (IOException e) {
