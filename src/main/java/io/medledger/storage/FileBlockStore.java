@@ -10,6 +10,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -49,7 +50,8 @@ import java.util.zip.CRC32C;
  * (an acknowledged block is never silently dropped), any defect in a segment that is not the last,
  * a gap in the segment numbering, a length beyond {@link Options#maxBlockSize()} (checked
  * before anything is allocated), or a segment or {@code LOCK} that is not a regular file (a named
- * pipe, which opening would wait on, a directory or a device).
+ * pipe, which opening would wait on, a directory, a device, or a symbolic link, which is not
+ * followed out of the store's directory).
  *
  * <p><b>Read-only mode.</b> {@link #openReadOnly} opens an existing store without changing
  * anything on disk: no directory, segment or lock file is created, files are opened for reading
@@ -254,8 +256,8 @@ public final class FileBlockStore implements BlockStore {
       requireRegularIfPresent(lockFile);
       if (!readOnly || Files.exists(lockFile)) {
         lockChannel = readOnly
-            ? FileChannel.open(lockFile, StandardOpenOption.READ)
-            : PrivateFiles.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            ? FileChannel.open(lockFile, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
+            : PrivateFiles.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         try {
           lock = lockChannel.tryLock(0, Long.MAX_VALUE, readOnly);
         } catch (OverlappingFileLockException e) {
@@ -292,11 +294,21 @@ public final class FileBlockStore implements BlockStore {
   private record Recovery(LongChunks offsets, long dropped) {}
 
   /**
-   * Refuses anything but a regular file (following links) at {@code p}: opening a named pipe
-   * would wait for a writer for ever, and a directory or device holds no blocks.
+   * Refuses anything but a regular file at {@code p}: opening a named pipe would wait for a writer
+   * for ever, a directory or device holds no blocks, and a symbolic link would have the store read,
+   * cut (a torn tail) and append to a file out of its directory.
    */
-  private static void requireRegularIfPresent(Path p) {
-    if (Files.exists(p) && !Files.isRegularFile(p)) {
+  private static void requireRegularIfPresent(Path p) throws IOException {
+    java.nio.file.attribute.BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return;
+    }
+    if (a.isSymbolicLink()) {
+      throw new StoreCorruptedException(p, -1, "a symbolic link, which the store does not follow");
+    }
+    if (!a.isRegularFile()) {
       throw new StoreCorruptedException(p, -1, "not a regular file");
     }
   }
@@ -338,8 +350,8 @@ public final class FileBlockStore implements BlockStore {
       }
       boolean last = ordinal == files.size() - 1;
       FileChannel ch = last && !readOnly
-          ? FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)
-          : FileChannel.open(p, StandardOpenOption.READ);
+          ? FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)
+          : FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
       Segment seg = new Segment(p, expectedBase, ch, 0);
       segs.add(seg);
       long before = offsets.count();

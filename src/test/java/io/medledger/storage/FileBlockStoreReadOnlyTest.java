@@ -147,4 +147,42 @@ class FileBlockStoreReadOnlyTest {
         () -> assertThrows(StoreException.class, () -> FileBlockStore.openReadOnly(dir, SMALL)));
     assertTrue(l.getMessage().contains("LOCK") && l.getMessage().contains("not a regular file"), l.getMessage());
   }
+
+  /**
+   * The last segment (which recovery cuts to its last whole frame and appends to) replaced by a
+   * symbolic link to a file out of the store, or the lock file by one: opening followed the link,
+   * so it cut and then appended to whatever file the link named.
+   */
+  @Test
+  void aSymbolicLinkInPlaceOfASegmentOrTheLockIsRefusedAndNothingOutOfTheStoreIsTouched(@TempDir Path outside)
+      throws Exception {
+    try (FileBlockStore s = FileBlockStore.open(dir, SMALL)) {
+      for (int i = 0; i < 5; i++) {
+        s.append(block(i, 300));
+      }
+    }
+    Path seg = lastSegment();
+    byte[] whole = Files.readAllBytes(seg);
+    byte[] torn = java.util.Arrays.copyOf(whole, whole.length + 3); // a torn frame header to cut
+    torn[whole.length] = (byte) 0xB1;
+    Path target = Files.write(outside.resolve("not-a-segment"), torn);
+    Files.delete(seg);
+    Files.createSymbolicLink(seg, target);
+    StoreCorruptedException e = assertThrows(StoreCorruptedException.class, () -> FileBlockStore.open(dir, SMALL));
+    assertTrue(e.getMessage().contains(seg.getFileName().toString()) && e.getMessage().contains("symbolic link"),
+        e.getMessage());
+    assertArrayEquals(torn, Files.readAllBytes(target), "the file the link names is neither cut nor written");
+    assertThrows(StoreCorruptedException.class, () -> FileBlockStore.openReadOnly(dir, SMALL));
+    Files.delete(seg);
+    Files.write(seg, whole);
+    Path lockTarget = Files.write(outside.resolve("not-a-lock"), new byte[] {1});
+    Files.delete(dir.resolve("LOCK"));
+    Files.createSymbolicLink(dir.resolve("LOCK"), lockTarget);
+    StoreCorruptedException l = assertThrows(StoreCorruptedException.class, () -> FileBlockStore.open(dir, SMALL));
+    assertTrue(l.getMessage().contains("LOCK") && l.getMessage().contains("symbolic link"), l.getMessage());
+    Files.delete(dir.resolve("LOCK"));
+    try (FileBlockStore s = FileBlockStore.open(dir, SMALL)) {
+      assertEquals(5, s.size(), "the store itself is whole");
+    }
+  }
 }
