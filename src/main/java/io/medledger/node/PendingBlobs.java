@@ -403,7 +403,8 @@ final class PendingBlobs implements AutoCloseable {
    */
   private void load() {
     long skipped = 0;
-    try (InputStream in = Files.newInputStream(journalFile)) {
+    requireRegularIfPresent(journalFile);
+    try (InputStream in = Files.newInputStream(journalFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       byte[] r = new byte[RECORD];
       while (in.readNBytes(r, 0, RECORD) == RECORD) {
         CRC32C crc = new CRC32C();
@@ -448,6 +449,28 @@ final class PendingBlobs implements AutoCloseable {
       long n = skipped;
       LOG.log(Level.WARNING, () -> n + " damaged records in " + journalFile + " skipped: their blobs are kept and not"
           + " counted against any uploader");
+    }
+  }
+
+  /**
+   * Refuses anything but a regular file at {@code file} (a link is not followed): reading a named
+   * pipe would wait for a writer for ever, with the node's start.
+   *
+   * @throws io.medledger.storage.BlobUnavailableException naming the file otherwise
+   */
+  private static void requireRegularIfPresent(Path file) {
+    java.nio.file.attribute.BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return;
+    } catch (IOException e) {
+      throw new io.medledger.storage.BlobUnavailableException("cannot examine " + file + ": " + e.getMessage(), e);
+    }
+    if (!a.isRegularFile()) {
+      throw new io.medledger.storage.BlobUnavailableException(file + " is " + (a.isSymbolicLink() ? "a symbolic link"
+          : "not a regular file") + ", not the journal of uploads this node writes: move it away");
     }
   }
 

@@ -465,4 +465,34 @@ class StorageOrphanTest {
       assertEquals(0, s.pending().pendingCount(), "no journal record of the false claims");
     }
   }
+
+  /**
+   * A named pipe in place of the journal of uploads (a hostile hand, or a restore from an archive
+   * that carries pipes): opening the storage service read it, which waited for a writer for ever,
+   * so the node hung at start with nothing logged; a link in its place was read through.
+   */
+  @Test
+  void aPipeOrALinkInPlaceOfTheJournalIsRefusedNotWaitedOn(@TempDir Path outside) throws Exception {
+    Digest id;
+    try (StorageService s = service()) {
+      id = stored(s, alice, bytes(1000));
+    }
+    Path journal = dir.resolve(PendingBlobs.JOURNAL);
+    Path copy = Files.copy(journal, outside.resolve("journal"));
+    Files.delete(journal);
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.medledger.testing.TestFiles.fifo(journal), "mkfifo");
+    StoreException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(StoreException.class, this::service));
+    assertTrue(e.getMessage().contains(PendingBlobs.JOURNAL) && e.getMessage().contains("not a regular file"),
+        e.getMessage());
+    Files.delete(journal);
+    Files.createSymbolicLink(journal, copy);
+    StoreException l = assertThrows(StoreException.class, this::service);
+    assertTrue(l.getMessage().contains("symbolic link"), l.getMessage());
+    Files.delete(journal);
+    Files.copy(copy, journal);
+    try (StorageService s = service()) {
+      assertTrue(s.pending().isPending(id), "the journal moved back is read again");
+    }
+  }
 }
