@@ -135,15 +135,24 @@ public final class FileBlobStore implements BlobStore {
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
       PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
-  /** Takes from {@code p} (described by {@code a}) every permission of group and others. */
-  private static void restrict(Path p, BasicFileAttributes a) throws IOException {
+  /**
+   * Takes from {@code p} (described by {@code a}) every permission of group and others, with a
+   * WARNING; where that is not allowed (another owner, a read-only mount) the WARNING says so and
+   * the blob is still read (its bytes are checked by hash either way).
+   */
+  private static void restrict(Path p, BasicFileAttributes a) {
     if (a instanceof PosixFileAttributes px && px.permissions().stream().anyMatch(GROUP_OR_OTHERS::contains)) {
       Set<PosixFilePermission> owner = EnumSet.noneOf(PosixFilePermission.class);
       owner.addAll(px.permissions());
       owner.removeAll(GROUP_OR_OTHERS);
-      Files.setPosixFilePermissions(p, owner);
-      LOG.log(System.Logger.Level.WARNING, () -> p + " had permissions " + java.nio.file.attribute.PosixFilePermissions
-          .toString(px.permissions()) + "; made owner-only");
+      String had = java.nio.file.attribute.PosixFilePermissions.toString(px.permissions());
+      try {
+        Files.setPosixFilePermissions(p, owner);
+        LOG.log(System.Logger.Level.WARNING, () -> p + " had permissions " + had + "; made owner-only");
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, () -> p + " has permissions " + had + " and cannot be made owner-only: "
+            + e.getMessage());
+      }
     }
   }
 
