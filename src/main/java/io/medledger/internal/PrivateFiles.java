@@ -72,13 +72,18 @@ public final class PrivateFiles {
   /**
    * Deletes the files directly in {@code dir} whose names match {@code glob}: the temporary files
    * that writes cut short by a crash left behind, which nothing else would remove. Call it only
-   * when no write of this kind is under way (on opening the directory's one owner). Returns how
-   * many were deleted; a missing directory has none.
+   * when no write of this kind is under way (on opening the directory's one owner). A symbolic
+   * link of such a name is deleted itself (never its target); a directory of such a name is no
+   * leftover of a write and is left alone. Returns how many were deleted; a missing directory has
+   * none.
    */
   public static int deleteLeftovers(Path dir, String glob) throws IOException {
     int n = 0;
     try (java.nio.file.DirectoryStream<Path> left = Files.newDirectoryStream(dir, glob)) {
       for (Path p : left) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
         if (Files.deleteIfExists(p)) {
           n++;
         }

@@ -163,4 +163,25 @@ class PrivateFilesTest {
     assertTrue(Files.isDirectory(dir.resolve(".keys.json.99.tmp")));
     assertEquals(0, PrivateFiles.deleteTempsOf(dir.resolve("missing").resolve("keys.json")));
   }
+
+  @Test
+  void aDirectoryNamedLikeALeftoverIsLeftAloneAndDoesNotStopAStoreOpening() throws IOException {
+    Path blobs = PrivateFiles.createDirectories(dir.resolve("blobs"));
+    Path planted = Files.createDirectory(blobs.resolve(".upload-1.tmp"));
+    Files.write(planted.resolve("inside"), new byte[] {1});
+    Path leftover = blobs.resolve(".upload-2.tmp");
+    PrivateFiles.write(leftover, new byte[] {2}, false);
+    Path victim = dir.resolve("victim");
+    PrivateFiles.write(victim, new byte[] {3}, false);
+    Path link = Files.createSymbolicLink(blobs.resolve(".upload-3.tmp"), victim);
+
+    FileBlobStore store = FileBlobStore.open(blobs);
+    byte[] data = {7, 7, 7};
+    Digest id = store.put(data);
+    assertArrayEquals(data, store.get(id).orElseThrow());
+    assertFalse(Files.exists(leftover, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertFalse(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertArrayEquals(new byte[] {3}, Files.readAllBytes(victim));
+    assertArrayEquals(new byte[] {1}, Files.readAllBytes(planted.resolve("inside")));
+  }
 }
