@@ -725,6 +725,8 @@ class FhirDeidentifierTest {
     String huge = "{\"resourceType\":\"Observation\",\"x\":1e999999999,\"y\":-1e-999999999}";
     String out = new String(FhirDeidentifier.deidentify(huge.getBytes(), x -> x), StandardCharsets.UTF_8);
     assertTrue(out.contains("1E+999999999") && out.contains("-1E-999999999"), out);
+    String overflow = "{\"resourceType\":\"Observation\",\"valueAge\":{\"value\":1e2147483648,\"unit\":\"a\"}}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(overflow.getBytes(), x -> x));
     String dup = "{\"resourceType\":\"Patient\",\"name\":null,\"name\":[{\"family\":\"Roth\"}]}";
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(dup.getBytes(), x -> x));
     String dupType = "{\"resourceType\":\"Observation\",\"resourceType\":\"Patient\",\"name\":\"Roth\"}";
