@@ -22,7 +22,8 @@ import java.util.function.UnaryOperator;
  * query of a Bundle's and an entry's {@code link} URLs (a search), a note's {@code authorString},
  * a Coverage's {@code subscriberId}
  * and {@code dependent}, a Device's {@code serialNumber}, {@code udiCarrier}, {@code url} and
- * {@code contact}, the names an Account, a CareTeam or a Group and the title a List gives itself
+ * {@code contact}, the contact persons of an Organization and an InsurancePlan and the contact
+ * points of an Endpoint ({@code contact}: a name, an address, phones), the names an Account, a CareTeam or a Group and the title a List gives itself
  * (often after the patient), an AuditEvent's user ({@code agent.name},
  * {@code agent.altId}), network address ({@code agent.network.address}) and the entity's
  * {@code name}, {@code description}, {@code query} and {@code detail}; base64 content it cannot
@@ -80,7 +81,7 @@ public final class FhirDeidentifier {
   /** Members of one resource type ({@code Type.member}) that name or number a person or place. */
   private static final Set<String> DROPPED_MEMBERS = Set.of("Coverage.subscriberId", "Coverage.dependent",
       "Device.serialNumber", "Device.udiCarrier", "Device.url", "Device.contact", "Account.name",
-      "CareTeam.name", "Group.name", "List.title",
+      "CareTeam.name", "Group.name", "List.title", "Organization.contact", "InsurancePlan.contact", "Endpoint.contact",
       "Location.name", "Location.alias", "Location.description", "Location.position");
   /**
    * Members of elements of a given name ({@code element.member}) that name a person or address or

@@ -578,6 +578,28 @@ class FhirDeidentifierTest {
   }
 
   /**
+   * R4 gives an Organization and an InsurancePlan contact persons ({@code contact}: a HumanName, an
+   * Address, ContactPoints) and an Endpoint contact points: only their telecoms went, so the name
+   * and street address of, say, the patient's employer's contact (often a relative, or the patient
+   * in a small business) reached the copy.
+   */
+  @Test
+  void contactPersonsOfOrganizationsPlansAndEndpointsLeakNothing() throws Exception {
+    String bundle = """
+        {'resourceType':'Bundle','type':'collection','entry':[
+         {'resource':{'resourceType':'Organization','id':'employer','name':'Roth Bakery','contact':[
+          {'purpose':{'text':'HR'},'name':{'family':'Wojciechowska','given':['Ilse']},
+           'telecom':[{'system':'phone','value':'+49 221 555 0142'}],
+           'address':{'line':['Ehrenstrasse 12'],'city':'Koeln','postalCode':'50672'}}]}},
+         {'resource':{'resourceType':'InsurancePlan','status':'active','contact':[
+          {'name':{'text':'Hannelore Quast'},'address':{'line':['Lindenweg 3']}}]}},
+         {'resource':{'resourceType':'Endpoint','status':'active','address':'https://ep.example.org/fhir',
+          'contact':[{'system':'email','value':'ilse.w@example.org'}]}}]}""".replace('\'', '"');
+    copyKeeping(bundle, List.of("Wojciechowska", "Ilse", "555 0142", "Ehrenstrasse", "50672", "Hannelore",
+        "Lindenweg", "ilse.w@"), "Roth Bakery", "https://ep.example.org/fhir");
+  }
+
+  /**
    * A FHIR document's sections carry narratives ({@code Composition.section.text.div}, nested
    * sections too) that tell the patient's name, birth date and street: only a resource's own
    * narrative went, so the sections' reached the copy. A concept's {@code text} (a string) stays.
