@@ -59,10 +59,46 @@ import java.util.function.UnaryOperator;
  * to contained Patients, are replaced by the caller's pseudonyms.
  * Clinical content (codings' display included) and clinical dates stay.
  *
+ * <p>Deny by default: a resource of a type FHIR R4 does not define, a contained resource or a
+ * Bundle entry's resource without a resourceType, and input that is not UTF-8 are refused, not
+ * copied.
+ *
  * <p>This is removal of direct identifiers, not a proof of anonymity: free-text fields such as
  * notes may still need review. Thread-safe: stateless.
  */
 public final class FhirDeidentifier {
+  /**
+   * The resource types FHIR R4 (4.0.1) defines: the only ones whose members this class knows, so
+   * the only ones it copies (deny by default).
+   */
+  private static final Set<String> R4_TYPES = Set.of(
+      "Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment", "AppointmentResponse",
+      "AuditEvent", "Basic", "Binary", "BiologicallyDerivedProduct", "BodyStructure", "Bundle", "CapabilityStatement",
+      "CarePlan", "CareTeam", "CatalogEntry", "ChargeItem", "ChargeItemDefinition", "Claim", "ClaimResponse",
+      "ClinicalImpression", "CodeSystem", "Communication", "CommunicationRequest", "CompartmentDefinition",
+      "Composition", "ConceptMap", "Condition", "Consent", "Contract", "Coverage", "CoverageEligibilityRequest",
+      "CoverageEligibilityResponse", "DetectedIssue", "Device", "DeviceDefinition", "DeviceMetric", "DeviceRequest",
+      "DeviceUseStatement", "DiagnosticReport", "DocumentManifest", "DocumentReference", "EffectEvidenceSynthesis",
+      "Encounter", "Endpoint", "EnrollmentRequest", "EnrollmentResponse", "EpisodeOfCare", "EventDefinition",
+      "Evidence", "EvidenceVariable", "ExampleScenario", "ExplanationOfBenefit", "FamilyMemberHistory", "Flag",
+      "Goal", "GraphDefinition", "Group", "GuidanceResponse", "HealthcareService", "ImagingStudy", "Immunization",
+      "ImmunizationEvaluation", "ImmunizationRecommendation", "ImplementationGuide", "InsurancePlan", "Invoice",
+      "Library", "Linkage", "List", "Location", "Measure", "MeasureReport", "Media", "Medication",
+      "MedicationAdministration", "MedicationDispense", "MedicationKnowledge", "MedicationRequest",
+      "MedicationStatement", "MedicinalProduct", "MedicinalProductAuthorization", "MedicinalProductContraindication",
+      "MedicinalProductIndication", "MedicinalProductIngredient", "MedicinalProductInteraction",
+      "MedicinalProductManufactured", "MedicinalProductPackaged", "MedicinalProductPharmaceutical",
+      "MedicinalProductUndesirableEffect", "MessageDefinition", "MessageHeader", "MolecularSequence", "NamingSystem",
+      "NutritionOrder", "Observation", "ObservationDefinition", "OperationDefinition", "OperationOutcome",
+      "Organization", "OrganizationAffiliation", "Parameters", "Patient", "PaymentNotice", "PaymentReconciliation",
+      "Person", "PlanDefinition", "Practitioner", "PractitionerRole", "Procedure", "Provenance", "Questionnaire",
+      "QuestionnaireResponse", "RelatedPerson", "RequestGroup", "ResearchDefinition", "ResearchElementDefinition",
+      "ResearchStudy", "ResearchSubject", "RiskAssessment", "RiskEvidenceSynthesis", "Schedule", "SearchParameter",
+      "ServiceRequest", "Slot", "Specimen", "SpecimenDefinition", "StructureDefinition", "StructureMap",
+      "Subscription", "Substance", "SubstanceNucleicAcid", "SubstancePolymer", "SubstanceProtein",
+      "SubstanceReferenceInformation", "SubstanceSourceMaterial", "SubstanceSpecification", "SupplyDelivery",
+      "SupplyRequest", "Task", "TerminologyCapabilities", "TestReport", "TestScript", "ValueSet",
+      "VerificationResult", "VisionPrescription");
   private static final Set<String> PEOPLE = Set.of("Patient", "RelatedPerson", "Person", "Practitioner");
   /** Types whose references' display names a person or a place (a Location may be a home). */
   private static final Set<String> NAMED = Set.of("Patient", "RelatedPerson", "Person", "Practitioner", "Location");
@@ -123,7 +159,9 @@ public final class FhirDeidentifier {
    * Returns a copy of {@code fhirJson} without direct identifiers, as compact UTF-8 JSON.
    *
    * @param pseudonymize maps a Patient id to the pseudonym to use instead
-   * @throws MalformedEncodingException if the input is not a FHIR JSON object, or if a field this
+   * @throws MalformedEncodingException if the input is not a FHIR JSON object in UTF-8, if a
+   *     resource (the top one, a Bundle entry's, a contained one) is of a type FHIR R4 does not
+   *     define or a contained resource or an entry's resource has no resourceType, or if a field this
    *     class rewrites or judges by its text (a resource type, a Patient's id, a person's birth or
    *     death date, an address's state or country, a reference, full URL, request or link URL, response
    *     location or extension URL) is not the JSON string FHIR defines, if an extension list, an
@@ -132,7 +170,13 @@ public final class FhirDeidentifier {
    */
   public static byte[] deidentify(byte[] fhirJson, UnaryOperator<String> pseudonymize) {
     Objects.requireNonNull(pseudonymize, "pseudonymize");
-    Map<String, Object> root = Json.asObject(Json.parse(new java.io.ByteArrayInputStream(fhirJson)), "FHIR resource");
+    Object parsed;
+    try {
+      parsed = Json.parse(FhirIndexer.skipBomAndCheckEncoding(new java.io.ByteArrayInputStream(fhirJson)));
+    } catch (java.io.IOException e) { // a byte array is read without I/O errors
+      throw new java.io.UncheckedIOException(e);
+    }
+    Map<String, Object> root = Json.asObject(parsed, "FHIR resource");
     if (!(root.get("resourceType") instanceof String)) {
       throw new MalformedEncodingException("a FHIR resource needs a resourceType");
     }
@@ -180,6 +224,20 @@ public final class FhirDeidentifier {
 
   private static Map<String, Object> resource(Map<String, Object> r, UnaryOperator<String> pz, Refs refs) {
     String type = String.valueOf(r.get("resourceType"));
+    if (!R4_TYPES.contains(type)) {
+      throw new MalformedEncodingException("resource type '" + type + "' is not one FHIR R4 defines, so its"
+          + " identifying members are unknown");
+    }
+    if (r.get("contained") instanceof List<?> contained) {
+      requireResources(contained, "a contained resource");
+    }
+    if (type.equals("Bundle") && r.get("entry") instanceof List<?> entries) {
+      for (Object x : entries) {
+        if (x instanceof Map<?, ?> entry && entry.containsKey("resource")) {
+          requireResources(List.of(entry.get("resource")), "a Bundle entry's resource");
+        }
+      }
+    }
     boolean person = PEOPLE.contains(type);
     boolean relative = type.equals("FamilyMemberHistory");
     Map<String, Object> out = new LinkedHashMap<>();
@@ -229,6 +287,18 @@ public final class FhirDeidentifier {
       out.put(k, value(k, v, pz, refs));
     }
     return out;
+  }
+
+  /**
+   * Refuses an item of {@code items} that is not a JSON object with a resourceType: copied as an
+   * element, a person's name and address in it would pass.
+   */
+  private static void requireResources(List<?> items, String what) {
+    for (Object x : items) {
+      if (!(x instanceof Map<?, ?> m) || !m.containsKey("resourceType")) {
+        throw new MalformedEncodingException(what + " must be a JSON object with a resourceType");
+      }
+    }
   }
 
   /**

@@ -755,6 +755,40 @@ class FhirDeidentifierTest {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(dupType.getBytes(), x -> x));
   }
 
+  /**
+   * What the de-identifier cannot vouch for was copied: a resource of a type R4 does not define (a
+   * misspelt {@code patient}, an STU3 {@code ProcedureRequest}) kept its person's name, address and
+   * birth date, as did a contained resource or a Bundle entry's resource without a resourceType;
+   * UTF-16 and UTF-32 input (which FHIR does not allow and the indexer refuses) was read. Each is
+   * now refused as malformed; a UTF-8 byte-order mark is still skipped.
+   */
+  @Test
+  void inputItCannotVouchForIsRefused() {
+    String person = "'name':[{'family':'Wojciechowska'}],'address':[{'line':['Ehrenstrasse 12']}],"
+        + "'birthDate':'1970-05-06'";
+    List<String> refused = List.of(
+        "{'resourceType':'patient','id':'p'," + person + "}",
+        "{'resourceType':'ProcedureRequest','id':'p','subject':{'reference':'Patient/p'}," + person + "}",
+        "{'resourceType':'Bundle','type':'collection','entry':[{'resource':{'resourceType':'Pateint'," + person + "}}]}",
+        "{'resourceType':'Observation','contained':[{'resourceType':'Persn'," + person + "}]}",
+        "{'resourceType':'Observation','contained':[{'id':'rp'," + person + "}]}",
+        "{'resourceType':'Bundle','type':'collection','entry':[{'resource':{'id':'p'," + person + "}}]}",
+        "{'resourceType':'Bundle','type':'collection','entry':[{'resource':'Wojciechowska'}]}");
+    for (String doc : refused) {
+      byte[] in = doc.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+      assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(in, x -> x), doc);
+    }
+    String patient = "{\"resourceType\":\"Patient\",\"id\":\"p\",\"name\":[{\"family\":\"Wojciechowska\"}]}";
+    for (java.nio.charset.Charset cs : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE,
+        StandardCharsets.UTF_16, java.nio.charset.Charset.forName("UTF-32BE"), java.nio.charset.Charset.forName("UTF-32LE"))) {
+      assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(patient.getBytes(cs), x -> x),
+          cs.name());
+    }
+    byte[] bom = ("\uFEFF" + patient).getBytes(StandardCharsets.UTF_8);
+    assertEquals("{\"resourceType\":\"Patient\",\"id\":\"PZp\"}",
+        new String(FhirDeidentifier.deidentify(bom, id -> "PZ" + id), StandardCharsets.UTF_8));
+  }
+
   @Test
   void malformedInputIsRejected() {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
