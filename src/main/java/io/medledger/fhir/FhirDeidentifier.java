@@ -47,8 +47,9 @@ import java.util.function.UnaryOperator;
  * extensions and modifier extensions known to identify (mother's maiden name, birth place, birth
  * time, geolocation) and every one whose value is not a code, number, quantity, date or reference
  * (text, markdown, URIs, names, addresses, contact points, identifiers, attachments); the
- * {@code display} text of references that may point at a person or a Location (by its type, a
- * Patient, person or Location entry, a contained person or Location, a search, or a display or
+ * {@code display} text of references that may point at a person or a Location, or at a
+ * PractitionerRole, an Account, a CareTeam, a Group or a List, whose displays give the names removed
+ * from those resources (by its type, such an entry or contained resource, a search, or a display or
  * identifier alone);
  * references carrying a search query, whatever their type ({@code Patient?identifier=...},
  * {@code Encounter?patient.identifier=...}, {@code Patient/<id>?...}), a transaction
@@ -100,10 +101,16 @@ public final class FhirDeidentifier {
       "SupplyRequest", "Task", "TerminologyCapabilities", "TestReport", "TestScript", "ValueSet",
       "VerificationResult", "VisionPrescription");
   private static final Set<String> PEOPLE = Set.of("Patient", "RelatedPerson", "Person", "Practitioner");
-  /** Types whose references' display names a person or a place (a Location may be a home). */
-  private static final Set<String> NAMED = Set.of("Patient", "RelatedPerson", "Person", "Practitioner", "Location");
+  /**
+   * Types whose references' display names a person or a place (a Location may be a home), or gives
+   * a name this class removes from the resource itself: a PractitionerRole's display is its
+   * practitioner's name, an Account's its holder and number, a CareTeam's, a Group's or a List's
+   * often the patient's.
+   */
+  private static final Set<String> NAMED = Set.of("Patient", "RelatedPerson", "Person", "Practitioner", "Location",
+      "PractitionerRole", "Account", "CareTeam", "Group", "List");
   private static final Set<String> NAMED_REFERENCE_TYPES =
-      Set.of("Patient/", "RelatedPerson/", "Person/", "Practitioner/", "Location/");
+      NAMED.stream().map(t -> t + "/").collect(java.util.stream.Collectors.toUnmodifiableSet());
   /** Extension values that are codes, numbers, quantities, dates or references: the only ones kept. */
   private static final Set<String> CODED_VALUE_KEYS = Set.of("valueBoolean", "valueCode", "valueCoding",
       "valueCodeableConcept", "valueDecimal", "valueInteger", "valuePositiveInt", "valueUnsignedInt", "valueQuantity",
@@ -422,7 +429,7 @@ public final class FhirDeidentifier {
 
   /**
    * Whether {@code m}, a reference, may point at a person or a Location (which may be the
-   * patient's home), so its display is a name: by its {@code reference} (such a type, the full URL
+   * patient's home) or another of the {@link #NAMED} types, so its display is a name: by its {@code reference} (such a type, the full URL
    * of a Patient or of such an entry, such a contained resource, a conditional reference searching
    * such a type, such a reference followed by a query) or, without one, by its {@code type}; a
    * display without either (a reference by display or identifier alone) is taken as a person's. A

@@ -578,6 +578,31 @@ class FhirDeidentifierTest {
   }
 
   /**
+   * The names this class removes from a Practitioner, an Account, a CareTeam, a Group and a List
+   * stood in the display of references to a PractitionerRole (its practitioner's name), an Account,
+   * a CareTeam, a Group and a List, by type, absolute URL, entry or contained resource; they reached
+   * the copy. An Organization's display stays.
+   */
+  @Test
+  void displaysOfReferencesToRolesAccountsTeamsGroupsAndListsLeakNothing() throws Exception {
+    String bundle = """
+        {'resourceType':'Bundle','type':'collection','entry':[
+         {'fullUrl':'urn:uuid:role-1','resource':{'resourceType':'PractitionerRole','active':true}},
+         {'resource':{'resourceType':'Observation','status':'final','code':{'text':'HbA1c'},
+          'performer':[{'reference':'PractitionerRole/7','display':'Dr Wojciechowska'},
+           {'reference':'urn:uuid:role-1','display':'Dr Quast'},{'reference':'CareTeam/2','display':'Team Hannelore'},
+           {'reference':'Organization/uk','display':'Uniklinik Koeln'}],
+          'subject':{'reference':'https://ehr.example.org/fhir/Group/3','display':'Ehrenstrasse household'},
+          'focus':[{'reference':'#l1','display':'Lindenweg list'}],
+          'contained':[{'resourceType':'List','id':'l1','status':'current','mode':'working'}]}},
+         {'resource':{'resourceType':'ChargeItem','status':'billable','code':{'text':'x'},
+          'subject':{'reference':'Patient/p'},'account':[{'reference':'Account/9','display':'A. Roth acct 4471-2201'}]}}]}
+        """.replace('\'', '"');
+    copyKeeping(bundle, List.of("Wojciechowska", "Quast", "Hannelore", "Ehrenstrasse", "Lindenweg", "4471-2201"),
+        "Uniklinik Koeln", "PractitionerRole/7", "HbA1c");
+  }
+
+  /**
    * R4 gives an Organization and an InsurancePlan contact persons ({@code contact}: a HumanName, an
    * Address, ContactPoints) and an Endpoint contact points: only their telecoms went, so the name
    * and street address of, say, the patient's employer's contact (often a relative, or the patient
