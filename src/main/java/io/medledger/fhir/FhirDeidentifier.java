@@ -23,7 +23,8 @@ import java.util.function.UnaryOperator;
  * a Coverage's {@code subscriberId}
  * and {@code dependent}, a Device's {@code serialNumber}, {@code udiCarrier}, {@code url} and
  * {@code contact}, the contact persons of an Organization and an InsurancePlan and the contact
- * points of an Endpoint ({@code contact}: a name, an address, phones), the names an Account, a CareTeam or a Group and the title a List gives itself
+ * points of an Endpoint and a Subscription ({@code contact}: a name, an address, phones), a
+ * Subscription's channel {@code header}s (credentials) and the search of its {@code criteria}, the names an Account, a CareTeam or a Group and the title a List gives itself
  * (often after the patient), an AuditEvent's user ({@code agent.name},
  * {@code agent.altId}), network address ({@code agent.network.address}) and the entity's
  * {@code name}, {@code description}, {@code query} and {@code detail}; base64 content it cannot
@@ -125,13 +126,15 @@ public final class FhirDeidentifier {
   private static final Set<String> DROPPED_MEMBERS = Set.of("Coverage.subscriberId", "Coverage.dependent",
       "Device.serialNumber", "Device.udiCarrier", "Device.url", "Device.contact", "Account.name",
       "CareTeam.name", "Group.name", "List.title", "Organization.contact", "InsurancePlan.contact", "Endpoint.contact",
+      "Subscription.contact",
       "Location.name", "Location.alias", "Location.description", "Location.position");
   /**
    * Members of elements of a given name ({@code element.member}) that name a person or address or
-   * carry a search: an AuditEvent's user, network address and the entity it names.
+   * carry a search: an AuditEvent's user, network address and the entity it names; and a
+   * Subscription channel's headers (its credentials).
    */
   private static final Set<String> DROPPED_NESTED = Set.of("agent.name", "agent.altId", "network.address",
-      "entity.name", "entity.description", "entity.query", "entity.detail");
+      "entity.name", "entity.description", "entity.query", "entity.detail", "channel.header");
   /** What an Attachment keeps: neither its {@code data}, {@code url}, {@code title} nor {@code hash}. */
   private static final Set<String> ATTACHMENT_KEPT = Set.of("id", "extension", "contentType", "language", "size", "creation");
   private static final String UCUM = "http://unitsofmeasure.org";
@@ -289,6 +292,11 @@ public final class FhirDeidentifier {
       }
       if (k.equals("id") && type.equals("Patient")) {
         out.put(k, pz.apply(string(v, "a Patient's id")));
+        continue;
+      }
+      if (type.equals("Subscription") && k.equals("criteria")) {
+        String c = string(v, "a Subscription's criteria"); // a search: patient=<id>, identifier=<MRN>
+        out.put(k, c.indexOf('?') < 0 ? c : c.substring(0, c.indexOf('?')));
         continue;
       }
       out.put(k, value(k, v, pz, refs));

@@ -603,6 +603,23 @@ class FhirDeidentifierTest {
   }
 
   /**
+   * A Subscription kept in a record (a patient's notifications) gave the patient's real id and
+   * record number in its {@code criteria} search, a phone in its {@code contact} and the channel's
+   * credentials in its {@code header}s: each reached the copy. The criteria's resource type stays.
+   */
+  @Test
+  void aSubscriptionsSearchContactAndCredentialsLeakNothing() throws Exception {
+    String sub = """
+        {'resourceType':'Subscription','status':'active','reason':'new HbA1c results',
+         'criteria':'Observation?patient=Patient/anna-7&subject.identifier=MRN-55120',
+         'contact':[{'system':'phone','value':'+49 221 555 0177'}],
+         'channel':{'type':'rest-hook','endpoint':'https://app.example.org/hook','payload':'application/fhir+json',
+          'header':['Authorization: Bearer s3cr3t-t0ken']}}""".replace('\'', '"');
+    copyKeeping(sub, List.of("anna-7", "MRN-55120", "555 0177", "s3cr3t-t0ken"), "\"criteria\":\"Observation\"",
+        "rest-hook", "new HbA1c results");
+  }
+
+  /**
    * R4 gives an Organization and an InsurancePlan contact persons ({@code contact}: a HumanName, an
    * Address, ContactPoints) and an Endpoint contact points: only their telecoms went, so the name
    * and street address of, say, the patient's employer's contact (often a relative, or the patient
