@@ -22,7 +22,9 @@ import java.util.function.UnaryOperator;
  * query of a Bundle's and an entry's {@code link} URLs (a search), a note's {@code authorString},
  * a Coverage's {@code subscriberId}
  * and {@code dependent}, a Device's {@code serialNumber}, {@code udiCarrier}, {@code url} and
- * {@code contact}, the names an Account, a CareTeam or a Group and the title a List gives itself
+ * {@code contact}, the contact persons of an Organization and an InsurancePlan and the contact
+ * points of an Endpoint and a Subscription ({@code contact}: a name, an address, phones), a
+ * Subscription's channel {@code header}s (credentials) and the search of its {@code criteria}, the names an Account, a CareTeam or a Group and the title a List gives itself
  * (often after the patient), an AuditEvent's user ({@code agent.name},
  * {@code agent.altId}), network address ({@code agent.network.address}) and the entity's
  * {@code name}, {@code description}, {@code query} and {@code detail}; base64 content it cannot
@@ -46,8 +48,9 @@ import java.util.function.UnaryOperator;
  * extensions and modifier extensions known to identify (mother's maiden name, birth place, birth
  * time, geolocation) and every one whose value is not a code, number, quantity, date or reference
  * (text, markdown, URIs, names, addresses, contact points, identifiers, attachments); the
- * {@code display} text of references that may point at a person or a Location (by its type, a
- * Patient, person or Location entry, a contained person or Location, a search, or a display or
+ * {@code display} text of references that may point at a person or a Location, or at a
+ * PractitionerRole, an Account, a CareTeam, a Group or a List, whose displays give the names removed
+ * from those resources (by its type, such an entry or contained resource, a search, or a display or
  * identifier alone);
  * references carrying a search query, whatever their type ({@code Patient?identifier=...},
  * {@code Encounter?patient.identifier=...}, {@code Patient/<id>?...}), a transaction
@@ -58,15 +61,57 @@ import java.util.function.UnaryOperator;
  * to contained Patients, are replaced by the caller's pseudonyms.
  * Clinical content (codings' display included) and clinical dates stay.
  *
+ * <p>Deny by default: a resource of a type FHIR R4 does not define, a contained resource or a
+ * Bundle entry's resource without a resourceType, and input that is not UTF-8 are refused, not
+ * copied.
+ *
  * <p>This is removal of direct identifiers, not a proof of anonymity: free-text fields such as
  * notes may still need review. Thread-safe: stateless.
  */
 public final class FhirDeidentifier {
+  /**
+   * The resource types FHIR R4 (4.0.1) defines: the only ones whose members this class knows, so
+   * the only ones it copies (deny by default).
+   */
+  private static final Set<String> R4_TYPES = Set.of(
+      "Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment", "AppointmentResponse",
+      "AuditEvent", "Basic", "Binary", "BiologicallyDerivedProduct", "BodyStructure", "Bundle", "CapabilityStatement",
+      "CarePlan", "CareTeam", "CatalogEntry", "ChargeItem", "ChargeItemDefinition", "Claim", "ClaimResponse",
+      "ClinicalImpression", "CodeSystem", "Communication", "CommunicationRequest", "CompartmentDefinition",
+      "Composition", "ConceptMap", "Condition", "Consent", "Contract", "Coverage", "CoverageEligibilityRequest",
+      "CoverageEligibilityResponse", "DetectedIssue", "Device", "DeviceDefinition", "DeviceMetric", "DeviceRequest",
+      "DeviceUseStatement", "DiagnosticReport", "DocumentManifest", "DocumentReference", "EffectEvidenceSynthesis",
+      "Encounter", "Endpoint", "EnrollmentRequest", "EnrollmentResponse", "EpisodeOfCare", "EventDefinition",
+      "Evidence", "EvidenceVariable", "ExampleScenario", "ExplanationOfBenefit", "FamilyMemberHistory", "Flag",
+      "Goal", "GraphDefinition", "Group", "GuidanceResponse", "HealthcareService", "ImagingStudy", "Immunization",
+      "ImmunizationEvaluation", "ImmunizationRecommendation", "ImplementationGuide", "InsurancePlan", "Invoice",
+      "Library", "Linkage", "List", "Location", "Measure", "MeasureReport", "Media", "Medication",
+      "MedicationAdministration", "MedicationDispense", "MedicationKnowledge", "MedicationRequest",
+      "MedicationStatement", "MedicinalProduct", "MedicinalProductAuthorization", "MedicinalProductContraindication",
+      "MedicinalProductIndication", "MedicinalProductIngredient", "MedicinalProductInteraction",
+      "MedicinalProductManufactured", "MedicinalProductPackaged", "MedicinalProductPharmaceutical",
+      "MedicinalProductUndesirableEffect", "MessageDefinition", "MessageHeader", "MolecularSequence", "NamingSystem",
+      "NutritionOrder", "Observation", "ObservationDefinition", "OperationDefinition", "OperationOutcome",
+      "Organization", "OrganizationAffiliation", "Parameters", "Patient", "PaymentNotice", "PaymentReconciliation",
+      "Person", "PlanDefinition", "Practitioner", "PractitionerRole", "Procedure", "Provenance", "Questionnaire",
+      "QuestionnaireResponse", "RelatedPerson", "RequestGroup", "ResearchDefinition", "ResearchElementDefinition",
+      "ResearchStudy", "ResearchSubject", "RiskAssessment", "RiskEvidenceSynthesis", "Schedule", "SearchParameter",
+      "ServiceRequest", "Slot", "Specimen", "SpecimenDefinition", "StructureDefinition", "StructureMap",
+      "Subscription", "Substance", "SubstanceNucleicAcid", "SubstancePolymer", "SubstanceProtein",
+      "SubstanceReferenceInformation", "SubstanceSourceMaterial", "SubstanceSpecification", "SupplyDelivery",
+      "SupplyRequest", "Task", "TerminologyCapabilities", "TestReport", "TestScript", "ValueSet",
+      "VerificationResult", "VisionPrescription");
   private static final Set<String> PEOPLE = Set.of("Patient", "RelatedPerson", "Person", "Practitioner");
-  /** Types whose references' display names a person or a place (a Location may be a home). */
-  private static final Set<String> NAMED = Set.of("Patient", "RelatedPerson", "Person", "Practitioner", "Location");
+  /**
+   * Types whose references' display names a person or a place (a Location may be a home), or gives
+   * a name this class removes from the resource itself: a PractitionerRole's display is its
+   * practitioner's name, an Account's its holder and number, a CareTeam's, a Group's or a List's
+   * often the patient's.
+   */
+  private static final Set<String> NAMED = Set.of("Patient", "RelatedPerson", "Person", "Practitioner", "Location",
+      "PractitionerRole", "Account", "CareTeam", "Group", "List");
   private static final Set<String> NAMED_REFERENCE_TYPES =
-      Set.of("Patient/", "RelatedPerson/", "Person/", "Practitioner/", "Location/");
+      NAMED.stream().map(t -> t + "/").collect(java.util.stream.Collectors.toUnmodifiableSet());
   /** Extension values that are codes, numbers, quantities, dates or references: the only ones kept. */
   private static final Set<String> CODED_VALUE_KEYS = Set.of("valueBoolean", "valueCode", "valueCoding",
       "valueCodeableConcept", "valueDecimal", "valueInteger", "valuePositiveInt", "valueUnsignedInt", "valueQuantity",
@@ -80,14 +125,16 @@ public final class FhirDeidentifier {
   /** Members of one resource type ({@code Type.member}) that name or number a person or place. */
   private static final Set<String> DROPPED_MEMBERS = Set.of("Coverage.subscriberId", "Coverage.dependent",
       "Device.serialNumber", "Device.udiCarrier", "Device.url", "Device.contact", "Account.name",
-      "CareTeam.name", "Group.name", "List.title",
+      "CareTeam.name", "Group.name", "List.title", "Organization.contact", "InsurancePlan.contact", "Endpoint.contact",
+      "Subscription.contact",
       "Location.name", "Location.alias", "Location.description", "Location.position");
   /**
    * Members of elements of a given name ({@code element.member}) that name a person or address or
-   * carry a search: an AuditEvent's user, network address and the entity it names.
+   * carry a search: an AuditEvent's user, network address and the entity it names; and a
+   * Subscription channel's headers (its credentials).
    */
   private static final Set<String> DROPPED_NESTED = Set.of("agent.name", "agent.altId", "network.address",
-      "entity.name", "entity.description", "entity.query", "entity.detail");
+      "entity.name", "entity.description", "entity.query", "entity.detail", "channel.header");
   /** What an Attachment keeps: neither its {@code data}, {@code url}, {@code title} nor {@code hash}. */
   private static final Set<String> ATTACHMENT_KEPT = Set.of("id", "extension", "contentType", "language", "size", "creation");
   private static final String UCUM = "http://unitsofmeasure.org";
@@ -122,7 +169,9 @@ public final class FhirDeidentifier {
    * Returns a copy of {@code fhirJson} without direct identifiers, as compact UTF-8 JSON.
    *
    * @param pseudonymize maps a Patient id to the pseudonym to use instead
-   * @throws MalformedEncodingException if the input is not a FHIR JSON object, or if a field this
+   * @throws MalformedEncodingException if the input is not a FHIR JSON object in UTF-8, if a
+   *     resource (the top one, a Bundle entry's, a contained one) is of a type FHIR R4 does not
+   *     define or a contained resource or an entry's resource has no resourceType, or if a field this
    *     class rewrites or judges by its text (a resource type, a Patient's id, a person's birth or
    *     death date, an address's state or country, a reference, full URL, request or link URL, response
    *     location or extension URL) is not the JSON string FHIR defines, if an extension list, an
@@ -131,7 +180,13 @@ public final class FhirDeidentifier {
    */
   public static byte[] deidentify(byte[] fhirJson, UnaryOperator<String> pseudonymize) {
     Objects.requireNonNull(pseudonymize, "pseudonymize");
-    Map<String, Object> root = Json.asObject(Json.parse(new java.io.ByteArrayInputStream(fhirJson)), "FHIR resource");
+    Object parsed;
+    try {
+      parsed = Json.parse(FhirIndexer.skipBomAndCheckEncoding(new java.io.ByteArrayInputStream(fhirJson)));
+    } catch (java.io.IOException e) { // a byte array is read without I/O errors
+      throw new java.io.UncheckedIOException(e);
+    }
+    Map<String, Object> root = Json.asObject(parsed, "FHIR resource");
     if (!(root.get("resourceType") instanceof String)) {
       throw new MalformedEncodingException("a FHIR resource needs a resourceType");
     }
@@ -179,6 +234,20 @@ public final class FhirDeidentifier {
 
   private static Map<String, Object> resource(Map<String, Object> r, UnaryOperator<String> pz, Refs refs) {
     String type = String.valueOf(r.get("resourceType"));
+    if (!R4_TYPES.contains(type)) {
+      throw new MalformedEncodingException("resource type '" + type + "' is not one FHIR R4 defines, so its"
+          + " identifying members are unknown");
+    }
+    if (r.get("contained") instanceof List<?> contained) {
+      requireResources(contained, "a contained resource");
+    }
+    if (type.equals("Bundle") && r.get("entry") instanceof List<?> entries) {
+      for (Object x : entries) {
+        if (x instanceof Map<?, ?> entry && entry.containsKey("resource")) {
+          requireResources(List.of(entry.get("resource")), "a Bundle entry's resource");
+        }
+      }
+    }
     boolean person = PEOPLE.contains(type);
     boolean relative = type.equals("FamilyMemberHistory");
     Map<String, Object> out = new LinkedHashMap<>();
@@ -225,9 +294,26 @@ public final class FhirDeidentifier {
         out.put(k, pz.apply(string(v, "a Patient's id")));
         continue;
       }
+      if (type.equals("Subscription") && k.equals("criteria")) {
+        String c = string(v, "a Subscription's criteria"); // a search: patient=<id>, identifier=<MRN>
+        out.put(k, c.indexOf('?') < 0 ? c : c.substring(0, c.indexOf('?')));
+        continue;
+      }
       out.put(k, value(k, v, pz, refs));
     }
     return out;
+  }
+
+  /**
+   * Refuses an item of {@code items} that is not a JSON object with a resourceType: copied as an
+   * element, a person's name and address in it would pass.
+   */
+  private static void requireResources(List<?> items, String what) {
+    for (Object x : items) {
+      if (!(x instanceof Map<?, ?> m) || !m.containsKey("resourceType")) {
+        throw new MalformedEncodingException(what + " must be a JSON object with a resourceType");
+      }
+    }
   }
 
   /**
@@ -351,7 +437,7 @@ public final class FhirDeidentifier {
 
   /**
    * Whether {@code m}, a reference, may point at a person or a Location (which may be the
-   * patient's home), so its display is a name: by its {@code reference} (such a type, the full URL
+   * patient's home) or another of the {@link #NAMED} types, so its display is a name: by its {@code reference} (such a type, the full URL
    * of a Patient or of such an entry, such a contained resource, a conditional reference searching
    * such a type, such a reference followed by a query) or, without one, by its {@code type}; a
    * display without either (a reference by display or identifier alone) is taken as a person's. A

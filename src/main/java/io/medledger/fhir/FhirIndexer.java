@@ -241,7 +241,11 @@ public final class FhirIndexer {
     return "line " + l.getLineNr() + ", column " + l.getColumnNr() + " (byte " + l.getByteOffset() + ")";
   }
 
-  private static InputStream skipBomAndCheckEncoding(InputStream in) throws IOException {
+  /**
+   * {@code in} past a UTF-8 byte-order mark, refusing UTF-16/32 input (which jackson would detect
+   * and read) with {@link MalformedEncodingException}: FHIR JSON is UTF-8.
+   */
+  static InputStream skipBomAndCheckEncoding(InputStream in) throws IOException {
     java.io.PushbackInputStream pb = new java.io.PushbackInputStream(in, 4);
     byte[] head = new byte[4];
     int n = pb.readNBytes(head, 0, 4);

@@ -157,7 +157,11 @@ public final class Json {
             return p.getBigIntegerValue();
         }
       case VALUE_NUMBER_FLOAT:
-        return p.getDecimalValue();
+        try {
+          return p.getDecimalValue();
+        } catch (NumberFormatException e) { // an exponent past what a BigDecimal holds (1e2147483648)
+          throw new MalformedEncodingException("a JSON number out of range: " + e.getMessage());
+        }
       case VALUE_TRUE:
         return Boolean.TRUE;
       case VALUE_FALSE:

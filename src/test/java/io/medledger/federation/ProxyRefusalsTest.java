@@ -139,6 +139,23 @@ class ProxyRefusalsTest {
     }
   }
 
+  /**
+   * A clinician whose read was final, then removed by its institution, asks again for the same
+   * event (its fragments would still open the record for its key): every proxy refuses it as no
+   * longer an active participant; an event under another patient's grant is refused as well.
+   */
+  @Test
+  void aFinalReadIsRefusedOnceItsReaderIsRemovedAndAnotherPatientsGrantCoversNothing() {
+    AccessEvent read = event(Optional.of(toLee.id()), leeKey);
+    f.submitOrThrow(read);
+    assertReencrypts(() -> f.federationNodes().get(0).reencrypt(read.id()));
+    AccessGrant lisGrant = li.grant(GrantRequest.treatment(okafor.id()));
+    everyProxyRefuses(AccessRight.ACTIVE_GRANT, "no grant " + lisGrant.id() + " by " + anna.id(),
+        p -> p.reencrypt(event(Optional.of(lisGrant.id()), okaforKey)));
+    Removals.affiliate(f, lee.id(), "Hospital A2");
+    everyProxyRefuses(AccessRight.READER_ROLE, lee.id() + " is not an active participant", p -> p.reencrypt(read.id()));
+  }
+
   @Test
   void aGrantScopedToARecordCoversItsAmendments() {
     AccessGrant onlyThis = anna.grant(GrantRequest.treatment(okafor.id()).scope(AccessScope.records(record.id())));

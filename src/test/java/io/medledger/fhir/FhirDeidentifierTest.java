@@ -578,6 +578,70 @@ class FhirDeidentifierTest {
   }
 
   /**
+   * The names this class removes from a Practitioner, an Account, a CareTeam, a Group and a List
+   * stood in the display of references to a PractitionerRole (its practitioner's name), an Account,
+   * a CareTeam, a Group and a List, by type, absolute URL, entry or contained resource; they reached
+   * the copy. An Organization's display stays.
+   */
+  @Test
+  void displaysOfReferencesToRolesAccountsTeamsGroupsAndListsLeakNothing() throws Exception {
+    String bundle = """
+        {'resourceType':'Bundle','type':'collection','entry':[
+         {'fullUrl':'urn:uuid:role-1','resource':{'resourceType':'PractitionerRole','active':true}},
+         {'resource':{'resourceType':'Observation','status':'final','code':{'text':'HbA1c'},
+          'performer':[{'reference':'PractitionerRole/7','display':'Dr Wojciechowska'},
+           {'reference':'urn:uuid:role-1','display':'Dr Quast'},{'reference':'CareTeam/2','display':'Team Hannelore'},
+           {'reference':'Organization/uk','display':'Uniklinik Koeln'}],
+          'subject':{'reference':'https://ehr.example.org/fhir/Group/3','display':'Ehrenstrasse household'},
+          'focus':[{'reference':'#l1','display':'Lindenweg list'}],
+          'contained':[{'resourceType':'List','id':'l1','status':'current','mode':'working'}]}},
+         {'resource':{'resourceType':'ChargeItem','status':'billable','code':{'text':'x'},
+          'subject':{'reference':'Patient/p'},'account':[{'reference':'Account/9','display':'A. Roth acct 4471-2201'}]}}]}
+        """.replace('\'', '"');
+    copyKeeping(bundle, List.of("Wojciechowska", "Quast", "Hannelore", "Ehrenstrasse", "Lindenweg", "4471-2201"),
+        "Uniklinik Koeln", "PractitionerRole/7", "HbA1c");
+  }
+
+  /**
+   * A Subscription kept in a record (a patient's notifications) gave the patient's real id and
+   * record number in its {@code criteria} search, a phone in its {@code contact} and the channel's
+   * credentials in its {@code header}s: each reached the copy. The criteria's resource type stays.
+   */
+  @Test
+  void aSubscriptionsSearchContactAndCredentialsLeakNothing() throws Exception {
+    String sub = """
+        {'resourceType':'Subscription','status':'active','reason':'new HbA1c results',
+         'criteria':'Observation?patient=Patient/anna-7&subject.identifier=MRN-55120',
+         'contact':[{'system':'phone','value':'+49 221 555 0177'}],
+         'channel':{'type':'rest-hook','endpoint':'https://app.example.org/hook','payload':'application/fhir+json',
+          'header':['Authorization: Bearer s3cr3t-t0ken']}}""".replace('\'', '"');
+    copyKeeping(sub, List.of("anna-7", "MRN-55120", "555 0177", "s3cr3t-t0ken"), "\"criteria\":\"Observation\"",
+        "rest-hook", "new HbA1c results");
+  }
+
+  /**
+   * R4 gives an Organization and an InsurancePlan contact persons ({@code contact}: a HumanName, an
+   * Address, ContactPoints) and an Endpoint contact points: only their telecoms went, so the name
+   * and street address of, say, the patient's employer's contact (often a relative, or the patient
+   * in a small business) reached the copy.
+   */
+  @Test
+  void contactPersonsOfOrganizationsPlansAndEndpointsLeakNothing() throws Exception {
+    String bundle = """
+        {'resourceType':'Bundle','type':'collection','entry':[
+         {'resource':{'resourceType':'Organization','id':'employer','name':'Roth Bakery','contact':[
+          {'purpose':{'text':'HR'},'name':{'family':'Wojciechowska','given':['Ilse']},
+           'telecom':[{'system':'phone','value':'+49 221 555 0142'}],
+           'address':{'line':['Ehrenstrasse 12'],'city':'Koeln','postalCode':'50672'}}]}},
+         {'resource':{'resourceType':'InsurancePlan','status':'active','contact':[
+          {'name':{'text':'Hannelore Quast'},'address':{'line':['Lindenweg 3']}}]}},
+         {'resource':{'resourceType':'Endpoint','status':'active','address':'https://ep.example.org/fhir',
+          'contact':[{'system':'email','value':'ilse.w@example.org'}]}}]}""".replace('\'', '"');
+    copyKeeping(bundle, List.of("Wojciechowska", "Ilse", "555 0142", "Ehrenstrasse", "50672", "Hannelore",
+        "Lindenweg", "ilse.w@"), "Roth Bakery", "https://ep.example.org/fhir");
+  }
+
+  /**
    * A FHIR document's sections carry narratives ({@code Composition.section.text.div}, nested
    * sections too) that tell the patient's name, birth date and street: only a resource's own
    * narrative went, so the sections' reached the copy. A concept's {@code text} (a string) stays.
@@ -725,10 +789,46 @@ class FhirDeidentifierTest {
     String huge = "{\"resourceType\":\"Observation\",\"x\":1e999999999,\"y\":-1e-999999999}";
     String out = new String(FhirDeidentifier.deidentify(huge.getBytes(), x -> x), StandardCharsets.UTF_8);
     assertTrue(out.contains("1E+999999999") && out.contains("-1E-999999999"), out);
+    String overflow = "{\"resourceType\":\"Observation\",\"valueAge\":{\"value\":1e2147483648,\"unit\":\"a\"}}";
+    assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(overflow.getBytes(), x -> x));
     String dup = "{\"resourceType\":\"Patient\",\"name\":null,\"name\":[{\"family\":\"Roth\"}]}";
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(dup.getBytes(), x -> x));
     String dupType = "{\"resourceType\":\"Observation\",\"resourceType\":\"Patient\",\"name\":\"Roth\"}";
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(dupType.getBytes(), x -> x));
+  }
+
+  /**
+   * What the de-identifier cannot vouch for was copied: a resource of a type R4 does not define (a
+   * misspelt {@code patient}, an STU3 {@code ProcedureRequest}) kept its person's name, address and
+   * birth date, as did a contained resource or a Bundle entry's resource without a resourceType;
+   * UTF-16 and UTF-32 input (which FHIR does not allow and the indexer refuses) was read. Each is
+   * now refused as malformed; a UTF-8 byte-order mark is still skipped.
+   */
+  @Test
+  void inputItCannotVouchForIsRefused() {
+    String person = "'name':[{'family':'Wojciechowska'}],'address':[{'line':['Ehrenstrasse 12']}],"
+        + "'birthDate':'1970-05-06'";
+    List<String> refused = List.of(
+        "{'resourceType':'patient','id':'p'," + person + "}",
+        "{'resourceType':'ProcedureRequest','id':'p','subject':{'reference':'Patient/p'}," + person + "}",
+        "{'resourceType':'Bundle','type':'collection','entry':[{'resource':{'resourceType':'Pateint'," + person + "}}]}",
+        "{'resourceType':'Observation','contained':[{'resourceType':'Persn'," + person + "}]}",
+        "{'resourceType':'Observation','contained':[{'id':'rp'," + person + "}]}",
+        "{'resourceType':'Bundle','type':'collection','entry':[{'resource':{'id':'p'," + person + "}}]}",
+        "{'resourceType':'Bundle','type':'collection','entry':[{'resource':'Wojciechowska'}]}");
+    for (String doc : refused) {
+      byte[] in = doc.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+      assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(in, x -> x), doc);
+    }
+    String patient = "{\"resourceType\":\"Patient\",\"id\":\"p\",\"name\":[{\"family\":\"Wojciechowska\"}]}";
+    for (java.nio.charset.Charset cs : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE,
+        StandardCharsets.UTF_16, java.nio.charset.Charset.forName("UTF-32BE"), java.nio.charset.Charset.forName("UTF-32LE"))) {
+      assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(patient.getBytes(cs), x -> x),
+          cs.name());
+    }
+    byte[] bom = ("\uFEFF" + patient).getBytes(StandardCharsets.UTF_8);
+    assertEquals("{\"resourceType\":\"Patient\",\"id\":\"PZp\"}",
+        new String(FhirDeidentifier.deidentify(bom, id -> "PZ" + id), StandardCharsets.UTF_8));
   }
 
   @Test

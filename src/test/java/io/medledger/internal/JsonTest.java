@@ -24,4 +24,19 @@ class JsonTest {
           () -> Json.parse(new java.io.ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8))), doc);
     }
   }
+
+  /**
+   * A number whose exponent no {@code BigDecimal} holds made the parser throw a bare
+   * {@code NumberFormatException} (outside the library's exceptions), so a FHIR upload holding one
+   * failed with it once the indexer had taken the document: it is malformed input.
+   */
+  @Test
+  void aNumberWhoseExponentNoDecimalHoldsIsMalformed() {
+    for (String doc : List.of("{\"x\":1e2147483648}", "[-1e-2147483649]", "2.5E+99999999999")) {
+      assertThrows(MalformedEncodingException.class, () -> Json.parse(doc), doc);
+      assertThrows(MalformedEncodingException.class, () -> Json.parse(doc.getBytes(StandardCharsets.UTF_8)), doc);
+      assertThrows(MalformedEncodingException.class,
+          () -> Json.parse(new java.io.ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8))), doc);
+    }
+  }
 }
