@@ -27,10 +27,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
@@ -48,6 +50,14 @@ import java.util.concurrent.TimeUnit;
  * storage nodes keep the checkpoints their federation servers send them, after checking them
  * against their own log. A checkpoint with another text for a stored size is refused and logged
  * (a split view).
+ *
+ * <p>What it keeps about a federation server goes when the federation no longer lists it: its
+ * binding, and its line in the stored verifier keys (at once on the next block, and on start for a
+ * removal committed while the node was down); so does the state of a witness the chain no longer
+ * lists. The signatures a server made while it was a member stay in the stored notes as they were
+ * signed, but vouch for nothing once it left: a checkpoint is verified under the current
+ * federation's bindings (lines of other keys are ignored), and the current servers sign newer
+ * checkpoints that extend the old ones.
  *
  * <p>Thread-safe: the work runs on one thread of its own; the transport and the ledger are read
  * from it.
@@ -139,6 +149,7 @@ final class CheckpointService implements AutoCloseable {
       this.noteSigner = Optional.empty();
     }
     checkStoredLatest();
+    forgetDepartedKeys();
     String tag = transport.self().toHex().substring(0, 8);
     this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "medledger-checkpoints-" + tag);
@@ -245,6 +256,7 @@ final class CheckpointService implements AutoCloseable {
   }
 
   private void onCommitted(BlockHeader header, boolean now) {
+    forgetDeparted();
     if (publisher.isEmpty()) {
       mergeEarly();
       recordKeys();
@@ -323,6 +335,53 @@ final class CheckpointService implements AutoCloseable {
     byte[] out = java.util.Arrays.copyOf(head, head.length + n.length);
     System.arraycopy(n, 0, out, head.length, n.length);
     return out;
+  }
+
+  /**
+   * Drops the bindings of the servers the federation no longer lists (this server's own is kept)
+   * and the states of the witnesses the chain no longer lists; the verifier keys are written
+   * again without them.
+   */
+  private void forgetDeparted() {
+    Set<Ed25519PublicKey> federation = new HashSet<>(ledger.membership().federationKeys());
+    Optional<Ed25519PublicKey> own = binding.map(NoteKeyBinding::ledgerKey);
+    boolean dropped = bindings.keySet().removeIf(k -> !federation.contains(k) && !own.equals(Optional.of(k)));
+    Set<String> listed = new HashSet<>();
+    for (Witness w : ledger.witnesses()) {
+      listed.add(w.name());
+    }
+    witnesses.keySet().retainAll(listed);
+    if (dropped) {
+      knownBindings = List.copyOf(bindings.values());
+      recordKeys();
+    }
+  }
+
+  /**
+   * On start: drops from the stored verifier keys the lines of servers the federation no longer
+   * lists and of witnesses the chain no longer lists (a removal committed while the node was down,
+   * or before it wrote them again). A damaged file is left to {@link #recordKeys}.
+   */
+  private void forgetDepartedKeys() {
+    List<NoteKey> stored;
+    try {
+      stored = store.verifierKeys();
+    } catch (io.medledger.storage.StoreCorruptedException e) {
+      return;
+    }
+    Set<String> servers = new HashSet<>();
+    for (Ed25519PublicKey k : ledger.membership().federationKeys()) {
+      servers.add(NoteKeyBinding.serverKeyName(ledger.parameters().chainId(), k));
+    }
+    binding.ifPresent(b -> servers.add(b.noteKey().name()));
+    Set<NoteKey> listed = new HashSet<>();
+    for (Witness w : ledger.witnesses()) {
+      listed.add(NoteKey.of(w));
+    }
+    List<NoteKey> kept = stored.stream().filter(k -> servers.contains(k.name()) || listed.contains(k)).toList();
+    if (kept.size() != stored.size()) {
+      store.putVerifierKeys(kept);
+    }
   }
 
   /** Records the verifier keys in the store if they changed; a damaged file is written again. */

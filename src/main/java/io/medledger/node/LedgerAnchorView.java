@@ -4,17 +4,26 @@ import io.medledger.anchor.LedgerAnchors;
 import io.medledger.chain.Anchor;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
+import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.Fsync;
+import io.medledger.internal.PrivateFiles;
 import io.medledger.internal.node.OwnerOnly;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.zip.CRC32C;
 
 /**
  * What a node's ledger says about anchoring: the anchor entries it keeps (only those naming this
@@ -22,11 +31,17 @@ import java.util.concurrent.ArrayBlockingQueue;
  * submitter per commitment) with the block that holds each, the anchoring turns they pass, and the
  * last block holding anything else (blocks of anchor entries alone do not make a new anchor due).
  * Built from each block once, as the ledger grows: from the committed blocks the node hands it, or
- * by reading those it missed; a new view reads the whole ledger on its first {@link #refresh}.
+ * by reading those it missed.
  *
  * <p>The kept entries are on disk, one {@link RecordedAnchorFile} per submitter in a directory of
- * this view's own (emptied when the view is made), found by block height with a binary search: in
- * memory the view holds a few numbers per submitter, whatever the number of anchors. A lookup reads
+ * this view's own, found by block height with a binary search: in memory the view holds a few
+ * numbers per submitter, whatever the number of anchors. How far it got is saved there too ({@link
+ * #save}, a {@value #PROGRESS} file written aside, forced and renamed into place, after the entry
+ * files are forced), every {@link #SAVE_EVERY} blocks and when the node closes: a new view goes on
+ * from there, reading only the blocks after it. A progress file that is cut short, fails its
+ * checksum, is out of range, names a block the ledger does not hold at its height, or names entry
+ * files whose records differ from those saved (their SHA-256) is not used: the new view empties the
+ * directory and reads the whole ledger on its first {@link #refresh}. A lookup reads
  * at most {@link #COVERING_SCAN} records of each submitter, the proof window at most {@link
  * #PROOF_WINDOW}. Thread-safe: synchronized, except {@link #observe}, which only enqueues.
  */
@@ -68,6 +83,19 @@ final class LedgerAnchorView {
   static final int PROOF_WINDOW = 64;
   /** Most of the last kept entries {@link #recentlyRecords} remembers. */
   static final int RECENT = 1024;
+  /** Blocks taken between two saves of the progress by {@link #refresh}. */
+  static final int SAVE_EVERY = 256;
+  /** The name of the progress file. */
+  static final String PROGRESS = "progress";
+  private static final System.Logger LOG = System.getLogger(LedgerAnchorView.class.getName());
+  /** The first bytes of a progress file: "MLAV" and version 1. */
+  private static final int MAGIC = 0x4D4C4156;
+  private static final byte VERSION = 1;
+  /** Most entry files a progress file may name (a federation of that many servers that recorded anchors). */
+  private static final int MAX_FILES = 4096;
+  /** Bytes of a progress file before its files, and of each file named. */
+  private static final int HEAD = 4 + 1 + 8 + 32 + 8 + 8 + 8 + 1 + 32 + 4;
+  private static final int PER_FILE = 32 + 8 + 32;
 
   private final Ledger ledger;
   private final Path directory;
@@ -79,6 +107,10 @@ final class LedgerAnchorView {
   private long turnMillis = -1;
   private long scanned = -1;
   private long lastSubstantive = -1;
+  /** The height the progress file on disk names (-1 if none). */
+  private long saved = -1;
+  /** Blocks read from the ledger (not handed over by {@link #observe}) since the view was made. */
+  private long blocksRead;
   /** The commitment and transaction of the {@link #RECENT} last kept entries. */
   private final Map<List<Digest>, Boolean> recent = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -89,7 +121,8 @@ final class LedgerAnchorView {
 
   /**
    * A view of {@code ledger} keeping its entries in {@code directory} (created owner-only if
-   * missing; files left there by an earlier view are replaced as the ledger is read again).
+   * missing): it goes on from the progress saved there if that is sound, and otherwise replaces
+   * the files there as the ledger is read again.
    *
    * @throws NodeException (DATA_DIRECTORY) if the directory cannot be made or emptied
    */
@@ -98,14 +131,165 @@ final class LedgerAnchorView {
     this.directory = directory;
     try {
       OwnerOnly.createDirectories(directory);
-      try (var ds = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
-        for (Path f : ds) {
-          Files.delete(f);
-        }
+      PrivateFiles.deleteTempsOf(directory.resolve(PROGRESS)); // a save a crash cut short
+      if (!resume()) {
+        Files.deleteIfExists(directory.resolve(PROGRESS));
+        deleteEntryFiles(Set.of());
       }
     } catch (IOException e) {
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot prepare " + directory + ": " + e.getMessage(), e);
     }
+  }
+
+  private void deleteEntryFiles(Set<Path> keep) throws IOException {
+    try (var ds = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
+      for (Path f : ds) {
+        if (!keep.contains(f)) {
+          Files.delete(f);
+        }
+      }
+    }
+  }
+
+  /** Takes the saved progress if it is sound; false (nothing taken) if there is none or it is not. */
+  private boolean resume() throws IOException {
+    Path p = directory.resolve(PROGRESS);
+    byte[] bytes;
+    try {
+      if (Files.size(p) > HEAD + (long) MAX_FILES * PER_FILE + 4) {
+        LOG.log(Level.WARNING, () -> p + " is oversized; the anchor entries are rebuilt from the whole ledger");
+        return false;
+      }
+      bytes = Files.readAllBytes(p);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    try {
+      restore(ByteBuffer.wrap(bytes));
+      return true;
+    } catch (MalformedEncodingException | NodeException | java.nio.BufferUnderflowException
+        | IndexOutOfBoundsException | IllegalArgumentException e) {
+      LOG.log(Level.WARNING, () -> p + " is not sound (" + e.getMessage()
+          + "); the anchor entries are rebuilt from the whole ledger");
+      files.clear();
+      recent.clear();
+      scanned = -1;
+      lastSubstantive = -1;
+      turns = 0;
+      turnSubmitter = null;
+      turnMillis = -1;
+      return false;
+    }
+  }
+
+  private void restore(ByteBuffer b) throws IOException {
+    int n = b.capacity();
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, Math.max(0, n - 4));
+    if (n < HEAD + 4 || (int) crc.getValue() != b.getInt(n - 4)) {
+      throw new MalformedEncodingException("cut short or fails its checksum");
+    }
+    if (b.getInt() != MAGIC || b.get() != VERSION) {
+      throw new MalformedEncodingException("not a progress file of this version");
+    }
+    long height = b.getLong();
+    Digest hash = Digest.of(b.array(), b.position());
+    b.position(b.position() + 32);
+    long t = b.getLong();
+    long tMillis = b.getLong();
+    long substantive = b.getLong();
+    byte hasTurn = b.get();
+    Digest tSubmitter = Digest.of(b.array(), b.position());
+    b.position(b.position() + 32);
+    int count = b.getInt();
+    if (count < 0 || count > MAX_FILES || n != HEAD + count * PER_FILE + 4) {
+      throw new MalformedEncodingException("names " + count + " files in " + n + " bytes");
+    }
+    if (height < 0 || height > ledger.height() || !ledger.header(height).hash().equals(hash)) {
+      throw new MalformedEncodingException("names block " + height + ", which this ledger does not hold there");
+    }
+    if (substantive < -1 || substantive > height || t < 0 || hasTurn != (t > 0 ? 1 : 0)
+        || (t > 0 ? tMillis < 0 : tMillis != -1) || tMillis > ledger.header(height).timestamp()) {
+      throw new MalformedEncodingException("its turns or heights are out of range");
+    }
+    Set<Path> keep = new HashSet<>();
+    long entries = 0;
+    for (int i = 0; i < count; i++) {
+      Digest submitter = Digest.of(b.array(), b.position());
+      b.position(b.position() + 32);
+      long records = b.getLong();
+      Digest digest = Digest.of(b.array(), b.position());
+      b.position(b.position() + 32);
+      Path f = directory.resolve(submitter.toHex() + SUFFIX);
+      if (records < 1 || records > Long.MAX_VALUE / RecordedAnchorFile.RECORD || !keep.add(f)) {
+        throw new MalformedEncodingException("names file " + f + " twice or with " + records + " records");
+      }
+      if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new MalformedEncodingException("names " + f + ", which is missing");
+      }
+      RecordedAnchorFile file = RecordedAnchorFile.reopen(f, submitter, records, digest);
+      if (file.read(records - 1, 1).get(0).blockHeight() > height) {
+        throw new MalformedEncodingException(f + " holds entries past block " + height);
+      }
+      files.put(submitter, file);
+      entries += records;
+    }
+    if (t > entries || (t > 0 && !files.containsKey(tSubmitter))) {
+      throw new MalformedEncodingException("its turns do not match its files");
+    }
+    List<Recorded> last = new ArrayList<>();
+    for (RecordedAnchorFile f : files.values()) {
+      last.addAll(f.read(f.size() - Math.min(f.size(), RECENT), RECENT));
+    }
+    last.sort(Recorded.LEDGER_ORDER);
+    for (Recorded r : last.subList(Math.max(0, last.size() - RECENT), last.size())) {
+      recent.put(List.of(r.commitment(), r.txid()), Boolean.TRUE);
+    }
+    deleteEntryFiles(keep);
+    scanned = height;
+    saved = height;
+    lastSubstantive = substantive;
+    turns = t;
+    turnSubmitter = t > 0 ? tSubmitter : null;
+    turnMillis = tMillis;
+  }
+
+  /**
+   * Saves how far the view got, if it got further since the last save: forces the entry files,
+   * then writes the progress file aside, forces it and renames it into place (a crash leaves the
+   * old progress or the new one). A failure is logged: the view goes on, and a restart reads more
+   * blocks again.
+   */
+  synchronized void save() {
+    if (scanned < 0 || scanned == saved) {
+      return;
+    }
+    try {
+      ByteBuffer b = ByteBuffer.allocate(HEAD + files.size() * PER_FILE + 4);
+      b.putInt(MAGIC).put(VERSION).putLong(scanned);
+      byte[] d = new byte[32];
+      ledger.header(scanned).hash().copyTo(d, 0);
+      b.put(d).putLong(turns).putLong(turnMillis).putLong(lastSubstantive).put((byte) (turnSubmitter == null ? 0 : 1));
+      b.put(turnSubmitter == null ? new byte[32] : turnSubmitter.toByteArray()).putInt(files.size());
+      for (RecordedAnchorFile f : files.values()) {
+        f.force();
+        b.put(f.submitter().toByteArray()).putLong(f.size()).put(f.digest().toByteArray());
+      }
+      CRC32C crc = new CRC32C();
+      crc.update(b.array(), 0, b.position());
+      b.putInt((int) crc.getValue());
+      Fsync.directory(directory); // the entry files created since the last save
+      PrivateFiles.replace(directory.resolve(PROGRESS), b.array());
+      saved = scanned;
+    } catch (IOException | NodeException e) {
+      LOG.log(Level.WARNING, () -> "cannot save the progress of " + directory + " (a restart reads more blocks): "
+          + e.getMessage());
+    }
+  }
+
+  /** Blocks read from the ledger since the view was made (those not handed over by {@link #observe}). */
+  synchronized long blocksRead() {
+    return blocksRead;
   }
 
   /** The suffix of the files. */
@@ -143,14 +327,22 @@ final class LedgerAnchorView {
         continue;
       }
       for (long h = scanned + 1; h < s.height(); h++) {
-        take(Seen.of(ledger.block(h)));
+        read(h);
       }
       take(s);
     }
     long tip = ledger.height();
     for (long h = scanned + 1; h <= tip; h++) {
-      take(Seen.of(ledger.block(h)));
+      read(h);
     }
+    if (scanned - saved >= SAVE_EVERY) {
+      save();
+    }
+  }
+
+  private void read(long height) {
+    blocksRead++;
+    take(Seen.of(ledger.block(height)));
   }
 
   /**

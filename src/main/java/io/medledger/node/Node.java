@@ -1100,6 +1100,7 @@ public final class Node implements AutoCloseable {
     for (Pending p : pending.values()) {
       failClosed(p);
     }
+    anchorView.save(); // a restart reads only the blocks after it
     ledger.close();
     NodeKeys own = ownedKeys;
     if (own != null) {

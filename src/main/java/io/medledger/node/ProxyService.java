@@ -4,10 +4,13 @@ import io.medledger.access.ParticipantId;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
 import io.medledger.chain.AccessScope;
+import io.medledger.chain.AffiliateRemoval;
 import io.medledger.chain.Block;
 import io.medledger.chain.Entry;
 import io.medledger.chain.KeyPublication;
 import io.medledger.chain.Ledger;
+import io.medledger.chain.Page;
+import io.medledger.chain.PageRequest;
 import io.medledger.chain.RecordErasure;
 import io.medledger.client.AccessRefusedException;
 import io.medledger.client.AccessRight;
@@ -26,13 +29,17 @@ import io.medledger.pre.ReEncryptionProxy;
 import io.medledger.pre.SecretKey;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -41,8 +48,10 @@ import java.util.function.LongSupplier;
  * block, and on each commit it takes the key fragments of grants that name this server as a proxy,
  * using the owner's and grantee's keys published on the ledger ({@link KeyPublication}) or, failing
  * that, their self-signed key cards published to this node; grants whose parties have published
- * neither wait. Revocations drop fragments, and so does the erasure of the one record a grant is
- * scoped to (whoever ordered it). Fragments live on the ledger encrypted to this proxy's
+ * neither wait. Revocations drop fragments and waiting grants, and so do the erasure of the one
+ * record a grant is scoped to (whoever ordered it), the end of a grant's validity (by block time)
+ * and the removal of its grantee. At most a bound of grants waiting for one grantee's keys are
+ * held; the others are read back from the ledger when that grantee's keys come. Fragments live on the ledger encrypted to this proxy's
  * key, and decrypted only in memory, so nothing secret about them is written to disk; closing
  * wipes them. Thread-safe (synchronized).
  */
@@ -54,6 +63,13 @@ final class ProxyService {
   static final int REENCRYPTION_BURST = 64;
   /** Clients whose re-encryption budgets are tracked; beyond them, clients still refilling share one. */
   static final int TRACKED_CLIENTS = 4096;
+  /**
+   * Most grants held waiting for one grantee's keys: many patients may grant to one party that
+   * never publishes keys; the grants beyond are read back from the ledger when it does.
+   */
+  static final int MAX_WAITING_PER_GRANTEE = 1024;
+  /** Ledger grants read at once when a grantee's grants are read back. */
+  private static final int GRANT_PAGE = 256;
   /** Most fragment problems remembered (oldest forgotten first). */
   private static final int MAX_PROBLEMS = 10_000;
 
@@ -64,8 +80,15 @@ final class ProxyService {
   private final Function<ParticipantId, Optional<KeyCard>> cards;
   /** Grants waiting for their parties' keys, with those parties. */
   private final Map<Digest, Parties> waiting = new LinkedHashMap<>();
-  /** The same grants by party (patient and grantee), so a party's new keys retry only its own. */
+  /** The same grants by the party (patient, grantee or both) whose keys they lack, so a party's new keys retry only its own. */
   private final Map<ParticipantId, Set<Digest>> waitingFor = new HashMap<>();
+  /** Grantees some of whose grants waiting for their keys were not held (over the bound): read back when the keys come. */
+  private final Set<ParticipantId> overflowed = new HashSet<>();
+  /** When each grant waiting or whose fragment is held stops being valid, and the same by time. */
+  private final Map<Digest, Long> validUntil = new HashMap<>();
+  private final TreeSet<Expiry> expiries = new TreeSet<>(
+      Comparator.comparingLong(Expiry::notAfter).thenComparing(Expiry::grant));
+  private final int maxWaitingPerGrantee;
   private final Map<Digest, String> problems = new LinkedHashMap<>();
   /**
    * The grants naming this proxy whose scope is exactly one record, by that record, until they are
@@ -90,6 +113,16 @@ final class ProxyService {
   /** As above, with the monotonic clock (milliseconds) that refills the remote clients' budgets. */
   ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
       Function<ParticipantId, Optional<KeyCard>> cards, LongSupplier millis) {
+    this(ledger, self, key, metrics, cards, millis, MAX_WAITING_PER_GRANTEE);
+  }
+
+  /** As above, holding at most {@code maxWaitingPerGrantee} grants waiting for one grantee's keys. */
+  ProxyService(Ledger ledger, ParticipantId self, SecretKey key, NodeMetrics metrics,
+      Function<ParticipantId, Optional<KeyCard>> cards, LongSupplier millis, int maxWaitingPerGrantee) {
+    if (maxWaitingPerGrantee < 1) {
+      throw new IllegalArgumentException("maxWaitingPerGrantee must be positive");
+    }
+    this.maxWaitingPerGrantee = maxWaitingPerGrantee;
     this.millis = millis;
     this.ledger = ledger;
     this.self = self;
@@ -101,6 +134,9 @@ final class ProxyService {
   /** The two parties of a grant, whose keys it needs. */
   private record Parties(ParticipantId patient, ParticipantId grantee) {}
 
+  /** A grant, and the end of its validity. */
+  private record Expiry(long notAfter, Digest grant) {}
+
   /** Replays blocks 0..height. */
   synchronized void replay() {
     for (long h = 0; h <= ledger.height(); h++) {
@@ -111,6 +147,7 @@ final class ProxyService {
   /** Takes the effects of a committed block. */
   synchronized void onBlock(Block b) {
     Set<ParticipantId> published = new LinkedHashSet<>();
+    List<ParticipantId> removed = new ArrayList<>(0);
     for (Entry e : b.entries()) {
       if (e instanceof AccessGrant g && g.proxies().contains(self)) {
         onlyRecord(g).ifPresent(r -> {
@@ -119,21 +156,68 @@ final class ProxyService {
         });
         take(g);
       } else if (e instanceof RecordErasure x) {
-        for (Digest g : scopedTo.getOrDefault(x.record(), Set.of())) {
-          stopWaiting(g);
-          proxy.revoke(g.toHex());
-          scopeOf.remove(g);
+        for (Digest g : List.copyOf(scopedTo.getOrDefault(x.record(), Set.of()))) {
+          drop(g);
         }
-        scopedTo.remove(x.record());
       } else if (e instanceof AccessRevocation r) {
-        stopWaiting(r.grant());
-        proxy.revoke(r.grant().toHex());
-        unscope(r.grant());
+        drop(r.grant());
       } else if (e instanceof KeyPublication k) {
         published.add(k.participant());
+      } else if (e instanceof AffiliateRemoval x) {
+        removed.add(x.member());
       }
     }
+    removed.forEach(this::dropGrantsTo);
+    for (Expiry x; !expiries.isEmpty() && (x = expiries.first()).notAfter() <= b.header().timestamp(); ) {
+      drop(x.grant());
+    }
     published.forEach(this::retryWaiting);
+  }
+
+  /** Drops what is held about {@code grant}: waiting, fragment, scope and validity. */
+  private void drop(Digest grant) {
+    stopWaiting(grant);
+    proxy.revoke(grant.toHex());
+    unscope(grant);
+    untrack(grant);
+  }
+
+  private void untrack(Digest grant) {
+    Long until = validUntil.remove(grant);
+    if (until != null) {
+      expiries.remove(new Expiry(until, grant));
+    }
+  }
+
+  /** Governance removed {@code member}: its grants that wait or whose fragments are held go (it can never be a party again). */
+  private void dropGrantsTo(ParticipantId member) {
+    overflowed.remove(member);
+    List.copyOf(waitingFor.getOrDefault(member, Set.of())).forEach(this::drop);
+    forEachGrantTo(member, g -> {
+      if (validUntil.containsKey(g.id())) {
+        drop(g.id());
+      }
+    });
+  }
+
+  /** Each grant the ledger records to {@code grantee}, read a page at a time. */
+  private void forEachGrantTo(ParticipantId grantee, Consumer<AccessGrant> action) {
+    PageRequest page = PageRequest.first(GRANT_PAGE);
+    while (true) {
+      Page<AccessGrant> p = ledger.grantsByGrantee(grantee, page);
+      p.items().forEach(h -> action.accept(h.entry()));
+      if (p.nextCursor().isEmpty()) {
+        return;
+      }
+      page = page.after(p.nextCursor().getAsLong());
+    }
+  }
+
+  private void track(AccessGrant g) {
+    Long before = validUntil.put(g.id(), g.notAfter());
+    if (before == null) {
+      expiries.add(new Expiry(g.notAfter(), g.id()));
+    }
   }
 
   /**
@@ -142,16 +226,41 @@ final class ProxyService {
    * publication does not grow with what other participants granted).
    */
   synchronized void retryWaiting(ParticipantId party) {
+    if (overflowed.remove(party)) {
+      long now = System.currentTimeMillis();
+      forEachGrantTo(party, g -> {
+        if (g.proxies().contains(self) && !validUntil.containsKey(g.id()) && !problems.containsKey(g.id())
+            && ledger.isGrantActive(g.id(), now)) {
+          take(g);
+        }
+      });
+    }
     for (Digest id : List.copyOf(waitingFor.getOrDefault(party, Set.of()))) {
       ledger.grant(id).filter(g -> ledger.isGrantActive(id, System.currentTimeMillis())).ifPresentOrElse(this::take,
-          () -> stopWaiting(id));
+          () -> drop(id));
     }
   }
 
-  private void startWaiting(AccessGrant g) {
+  /**
+   * {@code g} waits for the keys of its patient, its grantee or both; one that would make more than
+   * the bound wait for its grantee is not held, and is read back from the ledger when the grantee's
+   * keys come.
+   */
+  private void startWaiting(AccessGrant g, boolean patientLacks, boolean granteeLacks) {
+    stopWaiting(g.id());
+    if (granteeLacks && waitingFor.getOrDefault(g.grantee(), Set.of()).size() >= maxWaitingPerGrantee) {
+      overflowed.add(g.grantee());
+      untrack(g.id()); // still scoped, should it be read back
+      return;
+    }
     waiting.put(g.id(), new Parties(g.patient(), g.grantee()));
-    waitingFor.computeIfAbsent(g.patient(), k -> new LinkedHashSet<>()).add(g.id());
-    waitingFor.computeIfAbsent(g.grantee(), k -> new LinkedHashSet<>()).add(g.id());
+    track(g);
+    if (patientLacks) {
+      waitingFor.computeIfAbsent(g.patient(), k -> new LinkedHashSet<>()).add(g.id());
+    }
+    if (granteeLacks) {
+      waitingFor.computeIfAbsent(g.grantee(), k -> new LinkedHashSet<>()).add(g.id());
+    }
   }
 
   private void stopWaiting(Digest grant) {
@@ -206,13 +315,13 @@ final class ProxyService {
       return;
     }
     if (onlyRecord(g).filter(ledger::isErased).isPresent()) {
-      stopWaiting(g.id()); // replayed before the erasure that drops it, or granted after it: never taken
+      drop(g.id()); // replayed before the erasure that drops it, or granted after it: never taken
       return;
     }
     Optional<PublicKey[]> owner = keys(g.patient());
     Optional<PublicKey[]> grantee = keys(g.grantee());
     if (owner.isEmpty() || grantee.isEmpty()) {
-      startWaiting(g);
+      startWaiting(g, owner.isEmpty(), grantee.isEmpty());
       return;
     }
     stopWaiting(g.id());
@@ -223,6 +332,7 @@ final class ProxyService {
       }
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get()[1], owner.get()[0],
           grantee.get()[0]);
+      track(g);
       metrics.proxyFragment(true);
     } catch (EnvelopeException | IllegalArgumentException | MalformedEncodingException ex) {
       metrics.proxyFragment(false);
@@ -247,6 +357,11 @@ final class ProxyService {
   /** How many grants are remembered as scoped to one record, for an erasure of it to drop. */
   synchronized int scopedGrants() {
     return scopeOf.size();
+  }
+
+  /** How many grants wait for their parties' keys. */
+  synchronized int waitingGrants() {
+    return waiting.size();
   }
 
   /** Whether {@code grant} waits for its parties' keys. */

@@ -9,6 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -19,8 +21,9 @@ import java.util.zip.CRC32C;
  * height, 8, 8, 4 and 8 bytes big-endian; entry id, commitment and transaction, 32 bytes each;
  * CRC32C of those 124 bytes, 4 bytes). Written by this process from the ledger: every record read
  * back is checked, and a damaged one is reported naming the file ({@link MalformedEncodingException});
- * a file that cannot be written or read is a {@link NodeException} (DATA_DIRECTORY) naming it. Not
- * thread-safe: its view locks.
+ * a file that cannot be written or read is a {@link NodeException} (DATA_DIRECTORY) naming it. It
+ * keeps the SHA-256 of its records so far, which the view's progress file names, so that a file
+ * reopened after a restart is known to be the one saved. Not thread-safe: its view locks.
  */
 final class RecordedAnchorFile {
   /** Bytes of one record. */
@@ -30,11 +33,79 @@ final class RecordedAnchorFile {
 
   private final Path file;
   private final Digest submitter;
+  private final MessageDigest content = sha256();
   private long count;
 
   private RecordedAnchorFile(Path file, Digest submitter) {
     this.file = file;
     this.submitter = submitter;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK provides SHA-256", e);
+    }
+  }
+
+  /**
+   * The file at {@code file}, saved with {@code count} records whose SHA-256 is {@code digest}:
+   * its records past them (appended after the save) are cut off.
+   *
+   * @throws MalformedEncodingException if it is shorter or its first {@code count} records differ
+   * @throws NodeException (DATA_DIRECTORY) if it cannot be read or cut
+   */
+  static RecordedAnchorFile reopen(Path file, Digest submitter, long count, Digest digest) {
+    RecordedAnchorFile f = new RecordedAnchorFile(file, submitter);
+    long bytes = count * RECORD;
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      if (ch.size() < bytes) {
+        throw new MalformedEncodingException("anchor entry file " + file + " holds fewer than the " + count
+            + " records its progress file names");
+      }
+      ByteBuffer b = ByteBuffer.allocate(BATCH * RECORD);
+      for (long pos = 0; pos < bytes; ) {
+        b.clear().limit((int) Math.min(b.capacity(), bytes - pos));
+        int n = ch.read(b, pos);
+        if (n < 0) {
+          throw new MalformedEncodingException("anchor entry file " + file + " is cut short");
+        }
+        f.content.update(b.array(), 0, b.position());
+        pos += n;
+      }
+      if (!Digest.of(((MessageDigest) f.content.clone()).digest()).equals(digest)) {
+        throw new MalformedEncodingException("anchor entry file " + file + " is not the one its progress file names");
+      }
+      ch.truncate(bytes);
+    } catch (IOException | CloneNotSupportedException e) {
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot reopen " + file + ": " + e.getMessage(), e);
+    }
+    f.count = count;
+    return f;
+  }
+
+  /** The SHA-256 of its records so far. */
+  Digest digest() {
+    try {
+      return Digest.of(((MessageDigest) content.clone()).digest());
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 digests can be cloned", e);
+    }
+  }
+
+  /** Whose entries it keeps. */
+  Digest submitter() {
+    return submitter;
+  }
+
+  /** Forces its records to disk. */
+  void force() {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    } catch (IOException e) {
+      throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "cannot sync " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** A new, empty file at {@code file} (owner-only) for the entries of {@code submitter}, replacing any there. */
@@ -67,6 +138,7 @@ final class RecordedAnchorFile {
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, RECORD - 4);
     b.putInt((int) crc.getValue()).flip();
+    content.update(b.array());
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
       long pos = count * RECORD;
       while (b.hasRemaining()) {

@@ -248,6 +248,70 @@ class CheckpointServiceTest {
     assertEquals(0, b.earlyNotes(), "a server the federation no longer lists leaves nothing behind");
   }
 
+  /** Delivers a's note to b, which takes a's binding and records its note key; a's binding. */
+  private NoteKeyBinding mergeANote() throws InterruptedException {
+    NoteKeyBinding binding = a.binding().orElseThrow();
+    deliver(f.federation.get(0), CheckpointService.payload(binding, aNote()));
+    assertTrue(b.store().verifierKeys().contains(binding.noteKey()));
+    return binding;
+  }
+
+  /** Removes {@code server} from the federation by a committed membership change. */
+  private void removeServer(Actor server) {
+    f.commit(f.membership(io.medledger.chain.MembershipChange.Operation.REMOVE,
+        io.medledger.access.ParticipantKind.FEDERATION_SERVER, server, null));
+  }
+
+  /**
+   * A server whose checkpoint was merged is voted out: its binding stayed in memory and its line
+   * in the verifier keys for good. Both go; the checkpoint it signed while a member keeps its line,
+   * which vouches for nothing any more: the note is verified by the current servers' signatures.
+   */
+  @Test
+  void aRemovedServersBindingAndVerifierKeyGoAndItsOldSignatureCountsForNothing() throws Exception {
+    Actor gone = f.federation.get(0);
+    NoteKeyBinding goneBinding = mergeANote();
+    removeServer(gone);
+    b.committed(f.ledger.tip().orElseThrow());
+    b.drain();
+    assertFalse(b.bindings().stream().anyMatch(x -> x.ledgerKey().equals(gone.publicKey())), "binding kept");
+    assertFalse(b.store().verifierKeys().contains(goneBinding.noteKey()), "verifier key kept");
+    assertTrue(b.store().verifierKeys().contains(b.binding().orElseThrow().noteKey()));
+
+    SignedNote old = b.store().at(size).orElseThrow();
+    assertEquals(2, old.signatures().size(), "the line signed while a member stays in the stored note");
+    Digest chain = f.ledger.parameters().chainId();
+    List<io.medledger.crypto.Ed25519PublicKey> federation = f.ledger.membership().federationKeys();
+    long now = System.currentTimeMillis() / 1000;
+    List<NoteKeyBinding> offered = new java.util.ArrayList<>(b.bindings());
+    offered.add(goneBinding); // a verifier handed the departed server's binding too
+    assertTrue(io.medledger.tlog.CheckpointVerifier.forFederation(chain, federation, offered, 1).verify(old, now)
+        .isVerified(), "verified by the current servers' signatures");
+    SignedNote onlyGone = new SignedNote(old.text(),
+        old.signatures().stream().filter(goneBinding.noteKey()::matches).toList());
+    assertFalse(io.medledger.tlog.CheckpointVerifier.forFederation(chain, federation, offered, 1).verify(onlyGone, now)
+        .isVerified(), "a departed server's signature alone vouches for nothing");
+  }
+
+  /** A server removed while a node was down: its line in the verifier keys stayed after the restart. */
+  @Test
+  void aServerRemovedWhileTheNodeWasDownLeavesNoVerifierKeyAfterARestart() throws Exception {
+    Actor gone = f.federation.get(0);
+    NoteKeyBinding goneBinding = mergeANote();
+    b.close();
+    removeServer(gone);
+    PeerTransport own = new LocalNetwork().attach(f.federation.get(1).publicKey());
+    b = new CheckpointService(f.ledger, log, CheckpointStore.open(dir.resolve("b")), own,
+        Optional.of(f.federation.get(1).key()));
+    try {
+      assertFalse(b.store().verifierKeys().contains(goneBinding.noteKey()), "dropped on start");
+      assertTrue(b.store().verifierKeys().contains(b.binding().orElseThrow().noteKey()), "its own stays");
+    } finally {
+      b.close();
+      own.close();
+    }
+  }
+
   @Test
   void aPeersValidSignatureIsMerged() throws Exception {
     assertEquals(1, signaturesAtB());

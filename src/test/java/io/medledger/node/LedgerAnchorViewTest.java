@@ -41,7 +41,12 @@ class LedgerAnchorViewTest {
 
   /** A view of the whole ledger. */
   private LedgerAnchorView viewOf(ChainFixture f) {
-    LedgerAnchorView view = new LedgerAnchorView(f.ledger, dir);
+    return viewIn(f, dir);
+  }
+
+  /** A view of the whole ledger keeping its entries in {@code directory}, refreshed. */
+  private static LedgerAnchorView viewIn(ChainFixture f, Path directory) {
+    LedgerAnchorView view = new LedgerAnchorView(f.ledger, directory);
     view.refresh();
     return view;
   }
@@ -260,5 +265,133 @@ class LedgerAnchorViewTest {
         io.medledger.codec.MalformedEncodingException.class, () -> view.covering(anchored, 16));
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
     assertEquals(1, viewOf(f).covering(anchored, 16).size(), "a new view rebuilds the file from the ledger");
+  }
+  /** What a view answers, to compare two views of one ledger. */
+  private static List<Object> answers(LedgerAnchorView v, ChainFixture f) {
+    long tip = f.ledger.height();
+    List<Object> out = new ArrayList<>();
+    out.add(v.anchors());
+    out.add(v.turns());
+    out.add(v.sinceMillis());
+    out.add(v.lastSubstantiveHeight());
+    out.add(v.newestAbove(-1));
+    for (long h = 0; h <= tip; h++) {
+      out.add(v.covering(h, 8));
+    }
+    for (LedgerAnchorView.Recorded r : v.anchors()) {
+      out.add(v.recentlyRecords(r.commitment(), r.txid()));
+    }
+    return out;
+  }
+
+  /** A ledger whose anchor entries pass turns from both servers, with blocks of other entries among them. */
+  private static ChainFixture anchoredLedger() {
+    ChainFixture f = twoServersAndAPatient();
+    for (long h = 0; h < 12; h++) {
+      Actor server = f.federation.get((int) (h / 3) % 2);
+      f.commit(List.of(anchor(f, server, "tx " + h, commitmentAt(f, h), h)));
+      if (h % 4 == 0) {
+        f.commit(f.registerPatient(f.actor("patient " + h)));
+      }
+    }
+    return f;
+  }
+
+  /**
+   * A node restarted with a long ledger read every block again to rebuild its anchor entries
+   * before its first receipt or anchoring turn. Now the view saves how far it got, and a new view
+   * reads only the blocks after that, answering as one that read them all.
+   */
+  @Test
+  void aRestartReadsOnlyTheBlocksAfterTheSavedProgress() throws Exception {
+    ChainFixture f = anchoredLedger();
+    Path kept = dir.resolve("kept");
+    LedgerAnchorView view = viewIn(f, kept);
+    assertEquals(f.ledger.height() + 1, view.blocksRead(), "a first view reads the whole ledger");
+    view.save();
+    f.commit(List.of(anchor(f, f.federation.get(1), "after", commitmentAt(f, 3), 3)));
+    f.commit(f.registerPatient(f.actor("late")));
+
+    LedgerAnchorView restarted = viewIn(f, kept);
+    assertEquals(2, restarted.blocksRead(), "only the blocks after the saved progress");
+    assertEquals(answers(viewIn(f, dir.resolve("full")), f), answers(restarted, f));
+  }
+
+  /**
+   * A node killed while it saved or appended, or a progress file altered by someone else: a view
+   * trusting it would answer from a wrong state. Each is found, and leads to a full read of the
+   * ledger (or, for entries appended after the save, to those cut off and their blocks read again);
+   * the answers are always those of a view that read every block.
+   */
+  @Test
+  void aTornOrAlteredProgressFileLeadsToAFullReadNeverToAWrongView() throws Exception {
+    ChainFixture f = anchoredLedger();
+    Path kept = dir.resolve("kept");
+    LedgerAnchorView first = viewIn(f, kept);
+    first.save();
+    long savedAt = f.ledger.height();
+    Path progress = kept.resolve(LedgerAnchorView.PROGRESS);
+    byte[] good = java.nio.file.Files.readAllBytes(progress);
+    java.util.Map<Path, byte[]> entryFiles = new java.util.HashMap<>();
+    try (var files = java.nio.file.Files.list(kept)) {
+      for (Path p : files.filter(p -> p.toString().endsWith(LedgerAnchorView.SUFFIX)).toList()) {
+        entryFiles.put(p, java.nio.file.Files.readAllBytes(p));
+      }
+    }
+    assertEquals(2, entryFiles.size());
+    // entries of later blocks appended, then a kill before the next save (and a save cut short)
+    f.commit(List.of(anchor(f, f.federation.get(0), "later", commitmentAt(f, 5), 5)));
+    f.commit(List.of(anchor(f, f.federation.get(1), "later too", commitmentAt(f, 6), 6)));
+    first.refresh();
+    java.nio.file.Files.write(kept.resolve("." + LedgerAnchorView.PROGRESS + ".123.tmp"), new byte[] {1, 2, 3});
+    List<Object> expected = answers(viewIn(f, dir.resolve("full")), f);
+
+    LedgerAnchorView afterKill = viewIn(f, kept);
+    assertEquals(f.ledger.height() - savedAt, afterKill.blocksRead(), "the appended entries are cut off and read again");
+    assertEquals(expected, answers(afterKill, f));
+
+    List<byte[]> progresses = new ArrayList<>();
+    for (int cut : new int[] {0, 1, 40, good.length / 2, good.length - 1}) {
+      progresses.add(java.util.Arrays.copyOf(good, cut)); // torn
+    }
+    for (int bit = 0; bit < good.length * 8; bit += 13) {
+      byte[] flipped = good.clone();
+      flipped[bit / 8] ^= (byte) (1 << (bit % 8));
+      progresses.add(flipped);
+    }
+    byte[] longer = java.util.Arrays.copyOf(good, good.length + 72);
+    progresses.add(longer);
+    // hostile, with a good checksum: another height, more records than saved, turns beyond the entries
+    progresses.add(withChecksum(good, 5, 1L));
+    progresses.add(withChecksum(good, 5, savedAt + 100));
+    progresses.add(withChecksum(good, 5 + 8 + 32, 1000L));
+    progresses.add(withChecksum(good, 5 + 8 + 32 + 8 + 8 + 8 + 1 + 32 + 4 + 32, 3L));
+    for (int i = 0; i < progresses.size(); i++) {
+      java.nio.file.Files.write(progress, progresses.get(i));
+      for (var e : entryFiles.entrySet()) {
+        java.nio.file.Files.write(e.getKey(), e.getValue());
+      }
+      LedgerAnchorView v = viewIn(f, kept);
+      assertEquals(f.ledger.height() + 1, v.blocksRead(), "progress variant " + i + " is not used");
+      assertEquals(expected, answers(v, f), "progress variant " + i);
+    }
+    // the progress intact, an entry file altered (each record checks, but not the one saved)
+    Path altered = entryFiles.keySet().iterator().next();
+    byte[] other = entryFiles.get(altered);
+    java.nio.file.Files.write(progress, good);
+    java.nio.file.Files.write(altered, java.util.Arrays.copyOf(other, other.length - RecordedAnchorFile.RECORD));
+    LedgerAnchorView v = viewIn(f, kept);
+    assertEquals(f.ledger.height() + 1, v.blocksRead(), "an entry file cut short is found");
+    assertEquals(expected, answers(v, f));
+  }
+
+  /** {@code bytes} with the long at {@code offset} set to {@code value} and the checksum made good again. */
+  private static byte[] withChecksum(byte[] bytes, int offset, long value) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes.clone());
+    b.putLong(offset, value);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b.array(), 0, bytes.length - 4);
+    b.putInt(bytes.length - 4, (int) crc.getValue());
+    return b.array();
   }
 }

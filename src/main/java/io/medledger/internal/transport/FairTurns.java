@@ -3,6 +3,7 @@ package io.medledger.internal.transport;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -19,8 +20,8 @@ import java.util.TreeSet;
  * <p>A key keeps its place in the turn while its bucket refills, also with nothing waiting; a key
  * with nothing waiting and a full bucket is forgotten, and comes back at the back of the turn.
  * Each call costs O(log n) in the n keys remembered, plus, amortised, the keys whose bucket
- * came positive or full since the last call ({@link #remove} also each waiting task of its key):
- * no call looks at every key.
+ * came positive or full since the last call ({@link #remove} also the fewer of the tasks it is
+ * given and the tasks its key has waiting): no call looks at every key, nor at a key's backlog.
  *
  * <p>Not thread-safe: its owner guards it.
  *
@@ -34,9 +35,29 @@ final class FairTurns<K> {
   /** Which of the three orders a lane is in. */
   private enum Place { NONE, READY, DEBT, IDLE }
 
+  /** One queued task; a removed one stays in its queue, marked, until its turn would come. */
+  private static final class Slot {
+    final Runnable task;
+    boolean dropped;
+    /** The next slot of the same task (compared by identity) in its lane, if it was queued again. */
+    Slot nextSame;
+    /** In the first slot of a task: the last one of that task. */
+    Slot lastSame;
+
+    Slot(Runnable task) {
+      this.task = task;
+      this.lastSame = this;
+    }
+  }
+
   private static final class Lane<K> {
     final K key;
-    final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    /** Queued slots, oldest first; removed ones among them are skipped when reached. */
+    final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    /** The oldest live slot of each task queued, so a removal finds a task without a scan. */
+    final Map<Runnable, Slot> firstOf = new IdentityHashMap<>();
+    /** Slots queued and not removed. */
+    int live;
     long balance;
     long at;
     /** Its place in the turn: the lowest ready one goes first. */
@@ -90,32 +111,77 @@ final class FairTurns<K> {
   void add(K key, Runnable task, long nowNanos) {
     Objects.requireNonNull(task, "task");
     Lane<K> l = lane(Objects.requireNonNull(key, "key"), nowNanos);
-    if (l.tasks.isEmpty()) {
+    boolean wasEmpty = l.live == 0;
+    if (wasEmpty) {
       unplace(l);
-      l.tasks.add(task);
+    }
+    Slot s = new Slot(task);
+    Slot first = l.firstOf.putIfAbsent(task, s);
+    if (first != null) {
+      first.lastSame.nextSame = s;
+      first.lastSame = s;
+    }
+    l.slots.add(s);
+    l.live++;
+    if (wasEmpty) {
       place(l);
-    } else {
-      l.tasks.add(task);
     }
     waiting++;
   }
 
-  /** Drops the waiting tasks of {@code key} that are among {@code tasks} (compared by identity); how many. */
+  /**
+   * Drops the waiting tasks of {@code key} that are among {@code tasks} (compared by identity); how
+   * many. Looks at the fewer of {@code tasks} and the key's waiting tasks; the others keep their order.
+   */
   int remove(K key, Set<? extends Runnable> tasks) {
     Lane<K> l = lanes.get(key);
-    if (l == null || tasks.isEmpty() || l.tasks.isEmpty()) {
+    if (l == null || tasks.isEmpty() || l.live == 0) {
       return 0;
     }
     visited++;
-    int before = l.tasks.size();
-    l.tasks.removeIf(tasks::contains);
-    int removed = before - l.tasks.size();
+    int removed = 0;
+    if (tasks.size() <= l.live) {
+      for (Runnable t : tasks) {
+        for (Slot s = l.firstOf.remove(t); s != null; s = s.nextSame) {
+          s.dropped = true;
+          removed++;
+        }
+      }
+    } else {
+      for (Slot s : l.slots) {
+        if (!s.dropped && tasks.contains(s.task)) {
+          s.dropped = true;
+          l.firstOf.remove(s.task);
+          removed++;
+        }
+      }
+    }
+    l.live -= removed;
     waiting -= removed;
-    if (l.tasks.isEmpty()) {
+    if (l.live == 0) {
+      l.slots.clear();
       unplace(l);
       place(l);
     }
     return removed;
+  }
+
+  /** Takes the oldest live task of {@code l}, which has one. */
+  private static Runnable take(Lane<?> l) {
+    Slot s = l.slots.poll();
+    while (s.dropped) {
+      s = l.slots.poll();
+    }
+    if (s.nextSame == null) {
+      l.firstOf.remove(s.task);
+    } else {
+      s.nextSame.lastSame = s.lastSame;
+      l.firstOf.put(s.task, s.nextSame);
+    }
+    if (--l.live == 0) {
+      l.slots.clear(); // removed slots behind the last live one
+    }
+    return s.task;
   }
 
   /** Tasks waiting, over all keys. */
@@ -135,7 +201,7 @@ final class FairTurns<K> {
     }
     visited++;
     l.place = Place.NONE;
-    Runnable t = l.tasks.poll();
+    Runnable t = take(l);
     waiting--;
     l.turn = nextTurn++;
     place(l);
@@ -212,7 +278,7 @@ final class FairTurns<K> {
 
   /** Puts {@code l}, out of every order, into the one its tasks and bucket call for. */
   private void place(Lane<K> l) {
-    if (l.tasks.isEmpty()) {
+    if (l.live == 0) {
       l.due = l.balance >= burst ? l.at : plus(l.at, nanosToGain(plus(burst, -l.balance)));
       l.place = Place.IDLE;
       idle.add(l);

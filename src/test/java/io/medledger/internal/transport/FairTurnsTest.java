@@ -215,6 +215,93 @@ class FairTurnsTest {
     assertEquals(List.of("c", "b", "a", "c"), keysTaken(t, 4 * MS, 10), "back, behind b, not in its old place");
   }
 
+  @Test
+  void removalsInAnyOrderLeaveTheRestInTheirTurnAndQueueOrder() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    List<String> ran = new ArrayList<>();
+    java.util.Map<String, Runnable> task = new java.util.HashMap<>();
+    for (String name : List.of("a0", "b0", "a1", "b1", "a2", "b2", "a3", "b3", "a4")) {
+      Runnable r = () -> ran.add(name);
+      task.put(name, r);
+      t.add(name.substring(0, 1), r, 0);
+    }
+    Runnable twice = () -> ran.add("b-twice");
+    t.add("b", twice, 0);
+    t.add("b", twice, 0);
+    assertEquals(3, t.remove("a", identitySet(task.get("a4"), task.get("a0"), task.get("a2"))), "the head, the tail, one between");
+    assertEquals(3, t.remove("b", identitySet(twice, task.get("b1"))), "both copies of a task queued twice");
+    assertEquals(0, t.remove("a", identitySet(task.get("a0"))), "removed already");
+    // a set larger than the backlog is matched against the backlog instead
+    assertEquals(1, t.remove("b", identitySet(task.get("b3"), task.get("a1"), task.get("a3"), task.get("a0"), task.get("b1"))));
+    Runnable late = () -> ran.add("a5");
+    t.add("a", late, 0);
+    List<String> keys = new ArrayList<>();
+    for (FairTurns.Turn<String> turn; (turn = t.poll(0)) != null; ) {
+      keys.add(turn.key());
+      turn.task().run();
+    }
+    assertEquals(List.of("a", "b", "a", "b", "a"), keys);
+    assertEquals(List.of("a1", "b0", "a3", "b2", "a5"), ran);
+    assertEquals(0, t.waiting());
+    t.add("b", twice, 0);
+    assertEquals(1, t.remove("b", identitySet(twice)), "a lane emptied by its removals takes tasks again");
+    assertNull(t.poll(0));
+  }
+
+  @Test
+  void removingAFewTasksDoesNotLookAtTheKeysWholeBacklog() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    List<Runnable> backlog = new ArrayList<>();
+    for (int i = 0; i < 100_000; i++) {
+      int n = i;
+      Runnable r = () -> assertTrue(n >= 0); // a distinct task each
+      backlog.add(r);
+      t.add("a", r, 0);
+    }
+    long[] looks = new long[1];
+    java.util.Set<Runnable> cancel = new java.util.AbstractSet<>() {
+      private final java.util.Set<Runnable> inner = identitySet(backlog.get(5), backlog.get(99_000));
+
+      @Override
+      public java.util.Iterator<Runnable> iterator() {
+        java.util.Iterator<Runnable> it = inner.iterator();
+        return new java.util.Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
+          }
+
+          @Override
+          public Runnable next() {
+            looks[0]++;
+            return it.next();
+          }
+        };
+      }
+
+      @Override
+      public boolean contains(Object o) {
+        looks[0]++;
+        return inner.contains(o);
+      }
+
+      @Override
+      public int size() {
+        return inner.size();
+      }
+    };
+    assertEquals(2, t.remove("a", cancel));
+    assertTrue(looks[0] <= 2, "looked " + looks[0] + " times into the set of 2");
+    assertEquals(99_998, t.waiting());
+    assertTrue(t.poll(0).task() == backlog.get(0));
+  }
+
+  private static java.util.Set<Runnable> identitySet(Runnable... tasks) {
+    java.util.Set<Runnable> s = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    s.addAll(List.of(tasks));
+    return s;
+  }
+
   private static List<String> keysTaken(FairTurns<String> t, long now, int most) {
     List<String> keys = new ArrayList<>();
     for (FairTurns.Turn<String> turn; keys.size() < most && (turn = t.poll(now)) != null; ) {
