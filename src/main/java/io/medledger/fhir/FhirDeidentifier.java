@@ -130,11 +130,11 @@ public final class FhirDeidentifier {
       "Location.name", "Location.alias", "Location.description", "Location.position");
   /**
    * Members of elements of a given name ({@code element.member}) that name a person or address or
-   * carry a search: an AuditEvent's user, network address and the entity it names; and a
-   * Subscription channel's headers (its credentials).
+   * carry a search: an AuditEvent's user, network address and the entity it names; a
+   * Subscription channel's headers (its credentials); and a MessageHeader source's contact point.
    */
   private static final Set<String> DROPPED_NESTED = Set.of("agent.name", "agent.altId", "network.address",
-      "entity.name", "entity.description", "entity.query", "entity.detail", "channel.header");
+      "entity.name", "entity.description", "entity.query", "entity.detail", "channel.header", "source.contact");
   /** What an Attachment keeps: neither its {@code data}, {@code url}, {@code title} nor {@code hash}. */
   private static final Set<String> ATTACHMENT_KEPT = Set.of("id", "extension", "contentType", "language", "size", "creation");
   private static final String UCUM = "http://unitsofmeasure.org";

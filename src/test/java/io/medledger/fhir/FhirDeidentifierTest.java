@@ -641,6 +641,16 @@ class FhirDeidentifierTest {
         "Lindenweg", "ilse.w@"), "Roth Bakery", "https://ep.example.org/fhir");
   }
 
+  /** A MessageHeader names who to call about the message ({@code source.contact}, a phone): it goes. */
+  @Test
+  void theContactOfAMessagesSourceLeaksNothing() throws Exception {
+    String header = """
+        {'resourceType':'MessageHeader','eventCoding':{'system':'http://example.org/events','code':'admit'},
+         'source':{'name':'Ward 3 gateway','software':'EHR','endpoint':'https://gw.example.org/fhir',
+          'contact':{'system':'phone','value':'+49 221 555 0173'}}}""".replace('\'', '"');
+    copyKeeping(header, List.of("555 0173"), "Ward 3 gateway", "https://gw.example.org/fhir");
+  }
+
   /**
    * A FHIR document's sections carry narratives ({@code Composition.section.text.div}, nested
    * sections too) that tell the patient's name, birth date and street: only a resource's own
