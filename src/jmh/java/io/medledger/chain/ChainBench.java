@@ -93,7 +93,7 @@ public class ChainBench {
     for (int i = 0; i < ENTRIES; i++) {
       Ed25519PrivateKey p = patients.get(i);
       io.medledger.access.ParticipantId pid = io.medledger.access.ParticipantId.of(p.publicKey());
-      regs.add(Entry.sign(new PatientRegistration(p.publicKey(), t0 + 1000, List.of()), chain, p));
+      regs.add(Entry.sign(new PatientRegistration(p.publicKey(), t0 + 1000, List.of()), chain, p, hospital));
       grants.add(Entry.sign(new AccessGrant(pid, hid, AccessScope.all(), Purpose.TREATMENT, t0, t0 + 86_400_000L,
           List.of(), 0, List.of(), t0 + 2000, List.of()), chain, p));
       Ed25519PrivateKey d = doctors.get(i % doctors.size());

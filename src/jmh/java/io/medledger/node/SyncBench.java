@@ -243,7 +243,7 @@ public class SyncBench {
       } else {
         for (int i = 0; i < ENTRIES; i++) {
           Ed25519PrivateKey p = key("patient-" + n++);
-          es.add(Entry.sign(new PatientRegistration(p.publicKey(), time, List.of()), chain, p));
+          es.add(Entry.sign(new PatientRegistration(p.publicKey(), time, List.of()), chain, p, hospital));
         }
       }
       VerifiedBlock b = source.propose(ParticipantId.of(fed.get(h % 4).publicKey()), 0, ByteString.EMPTY, time, es)

@@ -266,7 +266,7 @@ final class BlockProcessor {
     Set<ParticipantId> signers = signers(e);
     if (e instanceof PatientRegistration p) {
       String r = notRegistered(o, p.pseudonym());
-      return r != null ? r : exactly(signers, p.pseudonym());
+      return r != null ? r : patientRegistration(p, signers, o, c);
     } else if (e instanceof InstitutionRegistration i) {
       String r = notRegistered(o, i.institution());
       return r != null ? r : governance(signers, Set.of(i.institution()), c);
@@ -345,6 +345,50 @@ final class BlockProcessor {
       return o.publishedKey(k.participant()) != null ? "keys of " + k.participant() + " are already published" : null;
     }
     return "unknown entry kind";
+  }
+
+  /**
+   * A patient registration: signed by the patient and one registrar ({@link #registrar}); below
+   * {@link ChainParameters#registrarsFrom()} the patient's signature alone also does.
+   */
+  private String patientRegistration(PatientRegistration p, Set<ParticipantId> signers, Overlay o, Context c) {
+    if (!signers.contains(p.pseudonym())) {
+      return "a patient registration must be signed by the patient " + p.pseudonym() + ", signed by " + signers;
+    }
+    if (signers.size() == 1) {
+      return params.registrarRequired(c.height()) ? "a patient registration needs a registrar's endorsement (an active "
+          + "institution or an active clinician of one) besides the patient's; it has the patient's alone" : null;
+    }
+    if (signers.size() > 2) {
+      return "a patient registration is signed by the patient and one registrar, signed by " + signers;
+    }
+    for (ParticipantId s : signers) {
+      if (!s.equals(p.pseudonym())) {
+        return registrar(o, s);
+      }
+    }
+    throw new AssertionError("two distinct signers, one of them the patient");
+  }
+
+  /**
+   * Null if {@code id} may countersign patient registrations: an active institution, or an active
+   * clinician of an active institution; else why not.
+   */
+  private static String registrar(Overlay o, ParticipantId id) {
+    Participant r = o.participant(id);
+    if (r == null) {
+      return "registrar " + id + " is not a registered participant";
+    }
+    if (!r.active()) {
+      return "registrar " + id + " is no longer an active " + r.kind().label();
+    }
+    if (r.kind() == CLINICIAN) {
+      ParticipantId inst = r.affiliation().orElseThrow();
+      return o.active(inst, INSTITUTION) == null ? "registrar " + id + " is a clinician of " + inst
+          + ", which is not an active institution" : null;
+    }
+    return r.kind() == INSTITUTION ? null : "registrar " + id + " is a " + r.kind().label()
+        + "; registrars are active institutions and their active clinicians";
   }
 
   private String membership(MembershipChange m, Set<ParticipantId> signers, Overlay o, Context c) {

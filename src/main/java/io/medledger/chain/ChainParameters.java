@@ -23,6 +23,10 @@ import java.util.Set;
  * @param maxBlockEntries most entries a block may hold
  * @param maxBlockBytes largest encoded block (header and entries), at most
  *     {@link Limits#MAX_BLOCK_BYTES} minus 1 MiB left for the certificate
+ * @param registrarsFrom the first block height whose patient registrations must carry a
+ *     registrar's endorsement besides the patient's (0: every block); below it a registration
+ *     signed by the patient alone is accepted too. A chain begun before the rule existed sets it
+ *     above the height it had reached (see {@code docs/deployment.md}, "Upgrading")
  */
 public record ChainParameters(
     Digest chainId,
@@ -30,7 +34,8 @@ public record ChainParameters(
     Map<ParticipantKind, Set<InstitutionClass>> serverClasses,
     EvidencePolicy evidencePolicy,
     int maxBlockEntries,
-    int maxBlockBytes) {
+    int maxBlockBytes,
+    long registrarsFrom) {
 
   /** Validates the fields. */
   public ChainParameters {
@@ -49,12 +54,16 @@ public record ChainParameters(
     if (maxBlockBytes < 4096 || maxBlockBytes > Limits.MAX_BLOCK_BYTES - (1 << 20)) {
       throw new IllegalArgumentException("maxBlockBytes out of range");
     }
+    if (registrarsFrom < 0) {
+      throw new IllegalArgumentException("registrarsFrom must not be negative");
+    }
   }
 
   /**
    * Defaults for a chain named {@code name}: chain id {@code SHA-256("medledger/chain/v1" || 0x00
    * || name)}, 30 s skew, class A institutions operate federation servers and class B audit
-   * servers, the {@linkplain EvidencePolicy#strict() strict} evidence rule, 10,000 entries and 32 MiB per block.
+   * servers, the {@linkplain EvidencePolicy#strict() strict} evidence rule, 10,000 entries and 32 MiB per block,
+   * and a registrar's endorsement on every patient registration (from height 0).
    */
   public static ChainParameters defaults(String name) {
     Digest id = Sha256.hash("medledger/chain/v1\0".getBytes(StandardCharsets.US_ASCII),
@@ -62,32 +71,43 @@ public record ChainParameters(
     return new ChainParameters(id, Duration.ofSeconds(30),
         Map.of(ParticipantKind.FEDERATION_SERVER, Set.of(InstitutionClass.A),
             ParticipantKind.AUDIT_SERVER, Set.of(InstitutionClass.B)),
-        EvidencePolicy.strict(), 10_000, 32 << 20);
+        EvidencePolicy.strict(), 10_000, 32 << 20, 0);
   }
 
   /** A copy with another skew. */
   public ChainParameters withMaxClockSkew(Duration skew) {
-    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes);
+    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes, registrarsFrom);
   }
 
   /** A copy with another server-class policy. */
   public ChainParameters withServerClasses(Map<ParticipantKind, Set<InstitutionClass>> classes) {
-    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries, maxBlockBytes);
+    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries, maxBlockBytes, registrarsFrom);
   }
 
   /** A copy with another evidence policy. */
   public ChainParameters withEvidencePolicy(EvidencePolicy policy) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries, maxBlockBytes);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries, maxBlockBytes, registrarsFrom);
   }
 
   /** A copy with another block size limit. */
   public ChainParameters withMaxBlockEntries(int max) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max, maxBlockBytes);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max, maxBlockBytes, registrarsFrom);
   }
 
   /** A copy with another encoded block size limit. */
   public ChainParameters withMaxBlockBytes(int max) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, max);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, max, registrarsFrom);
+  }
+
+  /** A copy whose registrar rule binds from block {@code height} on. */
+  public ChainParameters withRegistrarsFrom(long height) {
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes,
+        height);
+  }
+
+  /** Whether a patient registration in block {@code height} must carry a registrar's endorsement. */
+  public boolean registrarRequired(long height) {
+    return height >= registrarsFrom;
   }
 
   /** Whether an institution of {@code cls} may operate a server of {@code role}. */

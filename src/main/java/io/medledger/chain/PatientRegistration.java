@@ -6,14 +6,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A patient registers its key, self-signed. Its pseudonym is {@link ParticipantId#of} the key;
- * the entry opens the patient's chain of sub-blocks.
+ * A patient registers its key, signed by the patient and countersigned by a registrar (an active
+ * institution, or an active clinician of an active institution) over the same signing message, so
+ * that every registration is attributable to the participant who admitted it. Its pseudonym is
+ * {@link ParticipantId#of} the key; the entry opens the patient's chain of sub-blocks. The chain
+ * accepts the patient's signature alone only below {@link ChainParameters#registrarsFrom()}.
  *
  * <p>Immutable and thread-safe.
  *
  * @param patientKey the patient's public key
  * @param createdAt creation time, epoch milliseconds
- * @param endorsements the patient's own signature
+ * @param endorsements the patient's signature and the registrar's
  */
 public record PatientRegistration(Ed25519PublicKey patientKey, long createdAt, List<Endorsement> endorsements)
     implements Entry {

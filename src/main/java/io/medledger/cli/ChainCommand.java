@@ -26,7 +26,9 @@ import java.nio.file.Path;
  * the protocol's precommit quorum; a block after genesis that no audit server is there to sign is
  * refused unless {@code --any-certificate}) and prints the genesis and the tip; with {@code --genesis
  * HASH} a store grown from another genesis block (the chain id is only a hash of the name) is
- * refused; a store without any block is an error, not a valid chain;
+ * refused; a store without any block is an error, not a valid chain; {@code --registrars-from H}
+ * is the chain's {@link ChainParameters#registrarsFrom()} (default 0: every patient registration
+ * needs a registrar's countersignature);
  * {@code medledger chain block --store DIR --chain NAME --height H} prints one certified block as
  * JSON.
  */
@@ -35,7 +37,7 @@ final class ChainCommand implements Command {
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     if (args.length == 0) {
       throw new CliException("usage: medledger chain verify --store DIR --chain NAME [--genesis HASH]"
-          + " [--consensus rotating-audit|bft|solo | --any-certificate]"
+          + " [--consensus rotating-audit|bft|solo | --any-certificate] [--registrars-from H]"
           + " | block --store DIR --chain NAME --height H | contains --dir NODE_DIR --ids FILE");
     }
     String sub = args[0];
@@ -52,7 +54,11 @@ final class ChainCommand implements Command {
     String consensus = a.optional("consensus");
     String genesisArg = a.optional("genesis");
     long height = sub.equals("block") ? a.requiredLong("height") : -1;
+    long registrarsFrom = a.optionalLong("registrars-from", 0);
     a.rejectUnknown();
+    if (registrarsFrom < 0) {
+      throw new CliException("--registrars-from must be a block height, 0 or more");
+    }
     if (consensus != null && (anyCertificate || !Protocols.names().contains(consensus))) {
       throw new CliException("--consensus must be one of " + Protocols.names() + ", without --any-certificate");
     }
@@ -65,7 +71,7 @@ final class ChainCommand implements Command {
     if (!Files.isDirectory(dir)) {
       throw new CliException("no block store directory " + dir);
     }
-    ChainParameters params = ChainParameters.defaults(name);
+    ChainParameters params = ChainParameters.defaults(name).withRegistrarsFrom(registrarsFrom);
     Ledger.Builder b = Ledger.builder(params)
         .certificatePolicy(anyCertificate ? CertificatePolicy.acceptAny()
             : consensus != null ? LedgerApp.certificatePolicy(consensus) : audited())

@@ -34,7 +34,9 @@ import java.util.function.Supplier;
  * configuration, through their client endpoints, and waits for them to become final.
  *
  * <p>The workload {@code registrations} (the default) submits patient registrations, each under a
- * fresh key, signed before the timed phase starts (a new key to decode and a new patient in the
+ * fresh key and countersigned by the first institution of {@code --institutions DIR} as registrar
+ * (default: the {@code institutions} directory beside the client configuration, as a testnet lays
+ * it out), signed before the timed phase starts (a new key to decode and a new patient in the
  * heads tree per entry). The workload {@code mixed} submits the mix of
  * {@code bench ingest} (see {@link LoadMix}); it needs the signing keys of the institutions, read
  * from the key stores in {@code --institutions DIR} (a testnet's {@code D/institutions}) with the
@@ -82,8 +84,8 @@ final class LoadCommand implements Command {
     if (workload != null && !mixed && !"registrations".equals(workload)) {
       throw new CliException("--workload must be registrations or mixed");
     }
-    if (mixed != (institutionsDir != null)) {
-      throw new CliException("--institutions DIR goes with --workload mixed, and only with it");
+    if (mixed && institutionsDir == null) {
+      throw new CliException("--workload mixed needs --institutions DIR");
     }
     if (patientsGiven && !mixed) {
       throw new CliException("--patients goes with --workload mixed, and only with it");
@@ -107,9 +109,8 @@ final class LoadCommand implements Command {
       List<Ed25519PrivateKey> institutionKeys = new ArrayList<>();
       try {
         keys = opened.open(cc.keyStore(), pass);
-        if (mixed) {
-          institutionKeys = institutionKeys(Path.of(institutionsDir), pass, opened);
-        }
+        institutionKeys = institutionKeys(institutionsDir != null ? Path.of(institutionsDir)
+            : Path.of(clientFile).toAbsolutePath().getParent().resolve("institutions"), pass, opened);
       } finally {
         Arrays.fill(pass, '\0');
       }
@@ -153,9 +154,10 @@ final class LoadCommand implements Command {
         // Key generation and signing cost two Ed25519 operations per entry: done before the timed
         // phase (on every core), so the generator does not compete with the nodes for CPU while it runs.
         long total = rate * (warmup + duration);
-        java.util.Iterator<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX)).iterator();
+        Ed25519PrivateKey registrar = institutionKeys.get(0);
+        java.util.Iterator<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX), registrar).iterator();
         SecureRandom random = new SecureRandom();
-        source = () -> prepared.hasNext() ? prepared.next() : registration(chainId, random);
+        source = () -> prepared.hasNext() ? prepared.next() : registration(chainId, random, registrar);
       }
       if (warmup > 0) {
         // unmeasured: the same submissions, so this JVM's compiler has done its work before the timed phase
@@ -310,16 +312,17 @@ final class LoadCommand implements Command {
   /** Most entries signed before the timed phase (about 100 MB); later ones are signed as they are sent. */
   private static final int PREPARED_MAX = 200_000;
 
-  /** {@code count} patient registrations, each signed under a fresh key. */
-  private static List<Entry> prepare(Digest chainId, int count) {
+  /** {@code count} patient registrations, each signed under a fresh key and countersigned by {@code registrar}. */
+  private static List<Entry> prepare(Digest chainId, int count, Ed25519PrivateKey registrar) {
     SecureRandom random = new SecureRandom(); // thread-safe
     return java.util.stream.IntStream.range(0, count).parallel()
-        .mapToObj(i -> registration(chainId, random)).toList();
+        .mapToObj(i -> registration(chainId, random, registrar)).toList();
   }
 
-  private static Entry registration(Digest chainId, SecureRandom random) {
+  private static Entry registration(Digest chainId, SecureRandom random, Ed25519PrivateKey registrar) {
     Ed25519PrivateKey pk = Ed25519PrivateKey.generate(random);
-    return Entry.sign(new PatientRegistration(pk.publicKey(), System.currentTimeMillis(), List.of()), chainId, pk);
+    return Entry.sign(new PatientRegistration(pk.publicKey(), System.currentTimeMillis(), List.of()), chainId, pk,
+        registrar);
   }
 
   /**

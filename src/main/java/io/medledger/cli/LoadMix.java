@@ -114,9 +114,9 @@ final class LoadMix {
             signers.add(new Ed25519PrivateKey[] {institutions.get(i), c});
           }
         }
-        for (Patient p : patients) {
+        for (Patient p : patients) { // each countersigned by its institution as registrar
           unsigned.add(new PatientRegistration(p.key().publicKey(), now, List.of()));
-          signers.add(new Ed25519PrivateKey[] {p.key()});
+          signers.add(new Ed25519PrivateKey[] {p.key(), institutions.get(p.institution())});
         }
       }
       case 2 -> {
@@ -149,7 +149,8 @@ final class LoadMix {
     int roll = random.nextInt(100);
     if (roll < 2) {
       Ed25519PrivateKey k = Ed25519PrivateKey.generate(random);
-      return Entry.sign(new PatientRegistration(k.publicKey(), now, List.of()), chainId, k);
+      return Entry.sign(new PatientRegistration(k.publicKey(), now, List.of()), chainId, k,
+          institutions.get(random.nextInt(institutions.size())));
     }
     Patient p = patients[random.nextInt(patients.length)];
     if (roll < 10 || (roll < 14 && nextSpare == patients.length)) { // a grant, or a revocation with no spare left

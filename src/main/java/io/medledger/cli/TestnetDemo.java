@@ -188,8 +188,11 @@ final class TestnetDemo {
     NodeKeys authority = audit > 0 && Files.isRegularFile(authorityFile) ? keys.open(authorityFile, pass) : hospital;
     Identity annaId = keys.keep(Identity.generate(ParticipantKind.PATIENT, "Anna Müller", random));
     Identity liId = keys.keep(Identity.generate(ParticipantKind.PATIENT, "Li Wei", random));
-    PatientClient.register(desk, annaId);
-    PatientClient.register(desk, liId);
+    // the hospital countersigns each registration as its registrar (the NodeKeys above wipe its keys)
+    Identity registrar = Identity.of(ParticipantKind.INSTITUTION, "Hospital 1", hospital.ledgerSecretKey(),
+        hospital.encryptionSecretKey(), hospital.fragmentSigningSecretKey());
+    PatientClient.register(desk, annaId, registrar);
+    PatientClient.register(desk, liId, registrar);
     Identity okaforId = affiliate(desk, ParticipantKind.CLINICIAN, "Dr. Okafor", hospital);
     Identity brandtId = affiliate(desk, ParticipantKind.CLINICIAN, "Dr. Brandt", hospital);
     Identity haddadId = affiliate(desk, ParticipantKind.RESEARCHER, "Dr. Haddad", authority);

@@ -66,25 +66,40 @@ public final class PatientClient {
   }
 
   /**
-   * Registers a new patient (self-signed registration; its keys are published) and returns its
-   * client. Keep the identity: export it with {@link Identity#exportEncrypted}. Over the node
-   * runtime, {@code connection} must be one whose key the nodes let register patients (a node's
-   * configured client, such as an institution's registration gateway), not the patient's own.
+   * Registers a new patient, signed by the patient and countersigned by {@code registrar} (an
+   * active institution, or an active clinician of one: the ledger refuses a registration without
+   * such a countersignature), publishes its keys and returns its client. Keep the identity: export
+   * it with {@link Identity#exportEncrypted}. Over the node runtime, {@code connection} must be one
+   * whose key the nodes let register patients (a node's configured client, such as an
+   * institution's registration gateway), not the patient's own.
    *
-   * @throws EntryRejectedException if the key is already registered (refused before its keys are
-   *     published or anything is submitted), or the connection may not register patients
+   * @throws IllegalArgumentException if {@code patient} is not a patient identity or
+   *     {@code registrar} not an institution or clinician identity
+   * @throws EntryRejectedException if the key is already registered or the registrar is not an
+   *     active institution or clinician (both refused before the keys are published or anything is
+   *     submitted), or the ledger or the connection refuses the registration
    */
-  public static PatientClient register(LedgerConnection connection, Identity patient) {
+  public static PatientClient register(LedgerConnection connection, Identity patient, Identity registrar) {
     if (patient.kind() != ParticipantKind.PATIENT) {
       throw new IllegalArgumentException("a patient client needs a patient identity");
+    }
+    if (registrar.kind() != ParticipantKind.INSTITUTION && registrar.kind() != ParticipantKind.CLINICIAN) {
+      throw new IllegalArgumentException("a registrar is an institution or a clinician, not a " + registrar.kind().label());
     }
     Session s = new Session(connection, patient);
     connection.participant(patient.id()).ifPresent(p -> {
       throw new EntryRejectedException("refused before it was sent: key already registered as " + patient.id()
           + " (a " + p.kind().label() + ")");
     });
+    Optional<Participant> r = connection.participant(registrar.id());
+    if (r.isEmpty() || !r.get().active() || r.get().kind() != registrar.kind()) {
+      throw new EntryRejectedException("refused before it was sent: registrar " + registrar.id()
+          + " is not an active " + registrar.kind().label() + " on the ledger");
+    }
     connection.publish(patient.card());
-    Session.await(s.signAndSubmit(new io.medledger.chain.PatientRegistration(patient.publicKey(), s.now(), List.of())));
+    io.medledger.chain.PatientRegistration reg = s.sign(
+        new io.medledger.chain.PatientRegistration(patient.publicKey(), s.now(), List.of()));
+    Session.await(s.submit(Entry.sign(reg, connection.parameters().chainId(), registrar.secretSigningKey())));
     return new PatientClient(s);
   }
 

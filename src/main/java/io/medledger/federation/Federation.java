@@ -419,20 +419,35 @@ public final class Federation implements AutoCloseable {
 
   // ------------------------------------------------------------------ onboarding
 
-  /** Creates a patient's keys, registers its pseudonym on the ledger and publishes its keys. */
+  /**
+   * Creates a patient's keys, registers its pseudonym on the ledger, countersigned by the first
+   * institution of the builder as registrar, and publishes its keys.
+   */
   public PatientClient registerPatient(String name) {
     return registerPatient(Identity.generate(ParticipantKind.PATIENT, name, random));
   }
 
   /**
-   * Registers a patient whose keys the caller manages (self-signed registration; the keys are
-   * published in the directory) and returns its client.
+   * Registers a patient whose keys the caller manages (signed by the patient, countersigned by the
+   * first institution of the builder as registrar; the keys are published in the directory) and
+   * returns its client.
    *
    * @throws EntryRejectedException if the key is already registered
    */
   public PatientClient registerPatient(Identity patient) {
+    return registerPatient(patient, institutions.values().iterator().next());
+  }
+
+  /**
+   * Registers a patient whose keys the caller manages, countersigned by {@code registrar} (an
+   * active institution, or an active clinician of one, whose keys the caller holds).
+   *
+   * @throws EntryRejectedException if the key is already registered, or the registrar is not an
+   *     active institution or clinician
+   */
+  public PatientClient registerPatient(Identity patient, Identity registrar) {
     requireKind(patient, ParticipantKind.PATIENT);
-    return PatientClient.register(connection, patient);
+    return PatientClient.register(connection, patient, registrar);
   }
 
   /** Creates a clinician under {@code institution} (signed by both) and returns its client. */

@@ -359,7 +359,7 @@ public final class Node implements AutoCloseable {
 
   /** The chain parameters of {@code config}'s chain under its consensus protocol. */
   public static ChainParameters parameters(NodeConfig config) {
-    return ChainParameters.defaults(config.chain());
+    return ChainParameters.defaults(config.chain()).withRegistrarsFrom(config.consensus().registrarsFrom());
   }
 
   /** Closes what a failed open left open; closing an already closed store is harmless. */

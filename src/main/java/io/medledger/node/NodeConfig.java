@@ -272,9 +272,12 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
    * @param maxBlockBytes most entry bytes per block
    * @param batchDelay how long the oldest pending entry waits for its batch
    * @param maxPendingEntries bound of the pending-entry pool
+   * @param registrarsFrom the chain's {@link io.medledger.chain.ChainParameters#registrarsFrom()}:
+   *     the first height whose patient registrations need a registrar (0, the default, for a chain
+   *     begun with the rule; the same on every node)
    */
   public record ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
-      int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries) {
+      int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries, long registrarsFrom) {
     /** Validates the fields. */
     public ConsensusSettings {
       if (!Protocols.names().contains(protocol)) {
@@ -282,6 +285,15 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       }
       toConsensusConfig(protocol, roundTimeout, retransmitInterval, maxBlockEntries, maxBlockBytes, batchDelay,
           maxPendingEntries);
+      if (registrarsFrom < 0) {
+        throw new IllegalArgumentException("registrarsFrom must not be negative");
+      }
+    }
+
+    /** Settings whose chain needs a registrar on every patient registration (registrarsFrom 0). */
+    public ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
+        int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries) {
+      this(protocol, roundTimeout, retransmitInterval, maxBlockEntries, maxBlockBytes, batchDelay, maxPendingEntries, 0);
     }
 
     /**
@@ -417,7 +429,8 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         (int) c.integer("max_block_entries", 1, io.medledger.chain.Limits.MAX_BLOCK_ENTRIES, d.maxBlockEntries()),
         (int) c.integer("max_block_bytes", 4096, 8 << 20, d.maxBlockBytes()),
         Duration.ofMillis(c.integer("batch_delay_ms", 0, 60_000, d.batchDelay().toMillis())),
-        (int) c.integer("max_pending_entries", 1, 10_000_000, d.maxPendingEntries()));
+        (int) c.integer("max_pending_entries", 1, 10_000_000, d.maxPendingEntries()),
+        c.integer("registrars_from", 0, Long.MAX_VALUE, d.registrarsFrom()));
     c.finish();
     NodeLimits dl = NodeLimits.defaults();
     ConfigObject l = o.optionalObject("limits");
@@ -532,6 +545,9 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       g.writeNumberField("max_block_bytes", consensus.maxBlockBytes());
       g.writeNumberField("batch_delay_ms", consensus.batchDelay().toMillis());
       g.writeNumberField("max_pending_entries", consensus.maxPendingEntries());
+      if (consensus.registrarsFrom() != 0) {
+        g.writeNumberField("registrars_from", consensus.registrarsFrom());
+      }
       g.writeEndObject();
       g.writeObjectFieldStart("limits");
       g.writeNumberField("max_pending_submissions", limits.maxPendingSubmissions());

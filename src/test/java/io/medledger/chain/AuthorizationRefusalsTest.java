@@ -81,7 +81,7 @@ class AuthorizationRefusalsTest {
     PatientRegistration unsigned = new PatientRegistration(f.actor("carol").publicKey(), f.now(), List.of());
     assertEquals("missing or invalid signature", refusal(unsigned));
     PatientRegistration byBob = f.sign(new PatientRegistration(f.actor("carol").publicKey(), f.now(), List.of()), bob);
-    refused(byBob, "must be signed by exactly");
+    refused(byBob, "must be signed by the patient");
   }
 
   // ------------------------------------------------------------- registrations
@@ -425,8 +425,8 @@ class AuthorizationRefusalsTest {
   void anEntryMayBeStampedUpToTheClockSkewAfterTheBlockTime() {
     long skew = f.params.maxClockSkew().toMillis();
     Actor carol = f.actor("carol");
-    admitted(f.sign(new PatientRegistration(carol.publicKey(), f.now() + skew, List.of()), carol));
-    refused(f.sign(new PatientRegistration(carol.publicKey(), f.now() + skew + 1, List.of()), carol),
+    admitted(f.sign(new PatientRegistration(carol.publicKey(), f.now() + skew, List.of()), carol, f.hospitalA));
+    refused(f.sign(new PatientRegistration(carol.publicKey(), f.now() + skew + 1, List.of()), carol, f.hospitalA),
         "is after the block time");
   }
 

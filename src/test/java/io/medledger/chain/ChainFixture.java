@@ -81,6 +81,7 @@ public final class ChainFixture {
     private String chainName = "medledger-test";
     private boolean genesis = true;
     private int maxBlockEntries = 10_000;
+    private long registrarsFrom;
     private io.medledger.merkle.LeafHashLog log;
     private io.medledger.storage.StateStore state;
     private int maxScannedPerPage = Ledger.MAX_SCANNED_PER_PAGE;
@@ -128,6 +129,12 @@ public final class ChainFixture {
     }
 
     /** The chain name. */
+    /** The chain's {@link ChainParameters#registrarsFrom()} (default 0). */
+    public Builder registrarsFrom(long height) {
+      this.registrarsFrom = height;
+      return this;
+    }
+
     public Builder chainName(String n) {
       this.chainName = n;
       return this;
@@ -162,7 +169,8 @@ public final class ChainFixture {
   }
 
   private ChainFixture(Builder b) {
-    this.params = ChainParameters.defaults(b.chainName).withMaxBlockEntries(b.maxBlockEntries);
+    this.params = ChainParameters.defaults(b.chainName).withMaxBlockEntries(b.maxBlockEntries)
+        .withRegistrarsFrom(b.registrarsFrom);
     this.clock = new MutableClock(START);
     this.store = b.store != null ? b.store : new InMemoryBlockStore();
     this.hospitalA = actor("hospital-a");
@@ -235,9 +243,14 @@ public final class ChainFixture {
 
   // ---------------------------------------------------------------- entry builders
 
-  /** A self-signed patient registration. */
+  /** A patient registration signed by the patient and by Hospital A as its registrar. */
   public PatientRegistration registerPatient(Actor patient) {
-    return sign(new PatientRegistration(patient.publicKey(), now(), List.of()), patient);
+    return registerPatient(patient, hospitalA);
+  }
+
+  /** A patient registration signed by the patient and by {@code registrar}. */
+  public PatientRegistration registerPatient(Actor patient, Actor registrar) {
+    return sign(new PatientRegistration(patient.publicKey(), now(), List.of()), patient, registrar);
   }
 
   /** An institution registration signed by it and (after genesis) a federation quorum. */

@@ -197,7 +197,7 @@ class LedgerRulesTest {
     ChainFixture f = chain();
     long latest = f.clock.millis() + f.params.maxClockSkew().toMillis();
     Actor bob = f.actor("bob");
-    PatientRegistration onTime = f.sign(new PatientRegistration(bob.publicKey(), latest, List.of()), bob);
+    PatientRegistration onTime = f.sign(new PatientRegistration(bob.publicKey(), latest, List.of()), bob, f.hospitalA);
     assertTrue(f.ledger.checkEntry(onTime).isAccepted());
     PatientRegistration early = f.sign(new PatientRegistration(bob.publicKey(), latest + 1, List.of()), bob);
     assertEquals("entry time " + (latest + 1) + " is after the block time " + f.clock.millis(),

@@ -47,6 +47,25 @@ class ChainCommandTest {
   }
 
   @Test
+  void aChainBegunBeforeTheRegistrarRuleVerifiesWithItsHeight() throws IOException {
+    ChainFixture f = ChainFixture.builder().chainName("cli-chain").auditServers(4).registrarsFrom(2)
+        .store(FileBlockStore.open(dir)).build();
+    ChainFixture.Actor alice = f.actor("alice");
+    f.commit(f.sign(new io.medledger.chain.PatientRegistration(alice.publicKey(), f.now(), List.of()), alice));
+    f.ledger.close();
+    Run old = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain", "--registrars-from", "2");
+    assertEquals(0, old.code(), old.err());
+    assertTrue(old.out().contains("\"height\":1"), old.out());
+    Run strict = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain");
+    assertEquals(1, strict.code(), strict.out());
+    assertTrue(strict.err().startsWith("invalid chain: ") && strict.err().contains("needs a registrar's endorsement"),
+        strict.err());
+    Run negative = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain", "--registrars-from", "-1");
+    assertEquals(2, negative.code());
+    assertEquals("medledger: --registrars-from must be a block height, 0 or more\n", negative.err());
+  }
+
+  @Test
   void verifiesAndPrintsAStoredChain() throws IOException {
     ChainFixture f = ChainFixture.builder().chainName("cli-chain").federationServers(4).auditServers(4)
         .store(FileBlockStore.open(dir)).build();

@@ -31,6 +31,7 @@ class PatientClientTest {
   private final PatientClient anna = f.registerPatient("Anna");
   private final PatientClient li = f.registerPatient("Li");
   private final byte[] annasData = SmallFederation.observation("1");
+  private final Identity desk = f.registerClinician("Dr Desk", "Hospital A").identity(); // a registrar
   private final MedicalRecord annas = anna.upload(annasData);
 
   @AfterEach
@@ -42,7 +43,7 @@ class PatientClientTest {
   void aClientOpensOnlyForAnActivePatientIdentity() {
     Identity doctor = Identity.generate(ParticipantKind.CLINICIAN, "Dr X", SmallFederation.seeded(1));
     assertThrows(IllegalArgumentException.class, () -> PatientClient.open(f.connection(), doctor));
-    assertThrows(IllegalArgumentException.class, () -> PatientClient.register(f.connection(), doctor));
+    assertThrows(IllegalArgumentException.class, () -> PatientClient.register(f.connection(), doctor, desk));
     Identity stranger = Identity.generate(ParticipantKind.PATIENT, "Unregistered", SmallFederation.seeded(2));
     AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> PatientClient.open(f.connection(), stranger));
     assertEquals(AccessRight.RECORD_OWNER, e.missingRight());
@@ -209,6 +210,33 @@ class PatientClientTest {
   }
 
   @Test
+  void aRegistrarMustBeAnActiveInstitutionOrClinicianBeforeAnythingIsSent() {
+    Identity bo = Identity.generate(ParticipantKind.PATIENT, "Bo", SmallFederation.seeded(3));
+    LedgerConnection sealed = Connections.lying(f.connection(), Map.of(
+        "submit", a -> {
+          throw new AssertionError("submitted " + a[0]);
+        },
+        "publish", a -> {
+          throw new AssertionError("published " + a[0]);
+        }));
+    Identity unlisted = Identity.generate(ParticipantKind.INSTITUTION, "Unlisted", SmallFederation.seeded(4));
+    EntryRejectedException e = assertThrows(EntryRejectedException.class,
+        () -> PatientClient.register(sealed, bo, unlisted));
+    assertTrue(e.getMessage().contains("registrar " + unlisted.id() + " is not an active institution"), e.getMessage());
+    Identity researcher = Identity.generate(ParticipantKind.RESEARCHER, "Dr R", SmallFederation.seeded(5));
+    assertThrows(IllegalArgumentException.class, () -> PatientClient.register(sealed, bo, researcher));
+    // a modified client that sends the registration with that registrar anyway is refused by the ledger
+    io.medledger.chain.PatientRegistration forged = Entry.sign(new io.medledger.chain.PatientRegistration(
+        bo.publicKey(), f.clock().millis(), List.of()), f.parameters().chainId(), bo.secretSigningKey(),
+        unlisted.secretSigningKey());
+    EntryRejectedException ledger = assertThrows(EntryRejectedException.class,
+        () -> Session.await(f.connection().submit(forged)));
+    assertTrue(ledger.getMessage().contains("is not a registered participant"), ledger.getMessage());
+    // with an active clinician as registrar it is registered
+    assertEquals(bo.id(), PatientClient.register(f.connection(), bo, desk).id());
+  }
+
+  @Test
   void registeringAKeyTheLedgerAlreadyListsIsRefusedBeforeAnythingIsSent() {
     LedgerConnection sealed = Connections.lying(f.connection(), Map.of(
         "submit", a -> {
@@ -218,7 +246,7 @@ class PatientClientTest {
           throw new AssertionError("published " + a[0]);
         }));
     EntryRejectedException e = assertThrows(EntryRejectedException.class,
-        () -> PatientClient.register(sealed, anna.identity()));
+        () -> PatientClient.register(sealed, anna.identity(), desk));
     assertTrue(e.getMessage().contains("already registered"), e.getMessage());
     // a modified client that sends it anyway is refused by the ledger
     io.medledger.chain.PatientRegistration again = Entry.sign(new io.medledger.chain.PatientRegistration(

@@ -130,7 +130,7 @@ class CatchUpFastPathTest {
     List<Entry> es = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Ed25519PrivateKey p = key(tag + i);
-      es.add(Entry.sign(new PatientRegistration(p.publicKey(), t0 + 1, List.of()), chain, p));
+      es.add(Entry.sign(new PatientRegistration(p.publicKey(), t0 + 1, List.of()), chain, p, key("hospital")));
     }
     return es;
   }

@@ -475,7 +475,8 @@ class AnchoringServiceTest {
     recordedOnce();
     core.reportChain("main"); // no anchoring while the lie is recorded, so that nothing is in flight
     Thread.sleep(500);
-    Entry later = NodeRuntimeTest.patient(nodes.get(0).ledger().parameters().chainId());
+    Entry later = NodeRuntimeTest.patient(nodes.get(0).ledger().parameters().chainId(),
+        NodeRuntimeTest.registrar(layout));
     long at = nodes.get(0).submit(later).get(30, TimeUnit.SECONDS).height();
     recordMadeUpAnchor(1, at);
     Thread.sleep(500);

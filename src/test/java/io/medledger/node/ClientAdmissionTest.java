@@ -51,13 +51,13 @@ class ClientAdmissionTest {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), NodeRuntimeTest.options(1, 1, 0), new SecureRandom());
     try (Node n = Node.start(NodeConfig.read(t.nodeDirectories().get(0).resolve("node.json")), NodeMetrics.NONE);
         Node a = Node.start(NodeConfig.read(t.nodeDirectories().get(1).resolve("node.json")), NodeMetrics.NONE)) {
-      io.medledger.chain.Entry anna = NodeRuntimeTest.patient(n.ledger().parameters().chainId());
+      io.medledger.chain.Entry anna = NodeRuntimeTest.patient(n.ledger().parameters().chainId(), NodeRuntimeTest.registrar(t));
       assertEquals(ClientWire.OK, ask(n, n.ledgerKey(), ClientWire.submit(anna.encode()))[0], "the operator registers");
       Ed25519PublicKey annaKey = ((io.medledger.chain.PatientRegistration) anna).patientKey();
       assertTrue(n.admitsClient(annaKey), "a registered patient is admitted");
       assertTrue(!n.registersPatients(annaKey));
 
-      io.medledger.chain.Entry minted = NodeRuntimeTest.patient(n.ledger().parameters().chainId());
+      io.medledger.chain.Entry minted = NodeRuntimeTest.patient(n.ledger().parameters().chainId(), NodeRuntimeTest.registrar(t));
       byte[] r = ask(n, annaKey, ClientWire.submit(minted.encode()));
       assertEquals(ClientWire.REFUSED, r[0]);
       assertTrue(new String(r, StandardCharsets.UTF_8).contains("may not register patients"));

@@ -102,7 +102,7 @@ class GrantRestartTest {
     NodeKeys clinician = NodeKeys.generate(RANDOM);
     ParticipantId pid = ParticipantId.of(patient.ledgerKey());
     ParticipantId cid = ParticipantId.of(clinician.ledgerKey());
-    submit(sign(new PatientRegistration(patient.ledgerKey(), now, List.of()), chain, patient));
+    submit(sign(new PatientRegistration(patient.ledgerKey(), now, List.of()), chain, patient, institution));
     submit(sign(new AffiliateRegistration(clinician.ledgerKey(), ParticipantKind.CLINICIAN,
         ParticipantId.of(institution.ledgerKey()), now, List.of()), chain, institution, clinician));
     // keys are published on the ledger, once

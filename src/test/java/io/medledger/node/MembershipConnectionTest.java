@@ -65,7 +65,8 @@ class MembershipConnectionTest {
       assertEquals(3, n.transport().connectedPeers().size(), "the others stay connected to each other");
     }
     // and the federation still decides without it
-    assertTrue(nodes.get(1).submit(NodeRuntimeTest.patient(nodes.get(0).ledger().parameters().chainId()))
+    assertTrue(nodes.get(1).submit(NodeRuntimeTest.patient(nodes.get(0).ledger().parameters().chainId(),
+        NodeRuntimeTest.registrar(t)))
         .get(60, TimeUnit.SECONDS).height() > h);
   }
 }

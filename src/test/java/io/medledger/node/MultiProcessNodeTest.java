@@ -189,9 +189,11 @@ class MultiProcessNodeTest {
     private final Testnet.Layout t;
     private final NodeKeys client;
     private final int n;
+    private final io.medledger.crypto.Ed25519PrivateKey registrar;
 
     Workload(Testnet.Layout t, NodeKeys client, int n) {
       this.t = t;
+      this.registrar = NodeRuntimeTest.registrar(t);
       this.client = client;
       this.n = n;
     }
@@ -212,7 +214,7 @@ class MultiProcessNodeTest {
             if (clients[i] == null || !clients[i].isOpen()) {
               clients[i] = connect(t, client, i);
             }
-            io.medledger.chain.Entry e = NodeRuntimeTest.patient(chain);
+            io.medledger.chain.Entry e = NodeRuntimeTest.patient(chain, registrar);
             inFlight.add(clients[i].submit(e).thenAccept(f -> acked.add(f.entryId())));
           } catch (RuntimeException ex) {
             clients[i] = null; // down or restarting: try again later

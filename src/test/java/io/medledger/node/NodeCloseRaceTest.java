@@ -35,7 +35,7 @@ class NodeCloseRaceTest {
     GatedMap<Digest, Object> gate = new GatedMap<>();
     try {
       gate.installIn(n, "pending");
-      Entry e = NodeRuntimeTest.patient(n.ledger().parameters().chainId());
+      Entry e = NodeRuntimeTest.patient(n.ledger().parameters().chainId(), NodeRuntimeTest.registrar(t));
       AtomicReference<Object> outcome = new AtomicReference<>();
       Thread submitter = new Thread(() -> {
         try {

@@ -1,6 +1,7 @@
 package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -108,6 +109,22 @@ class NodeConfigTest {
         .contains("'storage.max_pending_bytes_per_uploader': must be at least 'storage.max_blob_bytes'"),
         "a quota below the largest blob would refuse every blob of that size");
     assertTrue(message(json.replace("\"orphan_grace_ms\"", "\"orphan_grace\"")).contains("'storage.orphan_grace'"));
+  }
+
+  @Test
+  void theRegistrarRulesHeightDefaultsToGenesisRoundTripsAndBecomesTheChainsParameter() throws Exception {
+    String json = sample(dir).toJson(dir);
+    assertFalse(json.contains("registrars_from"), "0 is not written");
+    assertEquals(0, Node.parameters(NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir)).registrarsFrom());
+    String older = json.replace("\"max_pending_entries\" : 100000", "\"max_pending_entries\" : 100000,\n"
+        + "    \"registrars_from\" : 5000");
+    NodeConfig c = NodeConfig.parse(older.getBytes(StandardCharsets.UTF_8), dir);
+    assertEquals(5000, c.consensus().registrarsFrom());
+    assertEquals(5000, Node.parameters(c).registrarsFrom());
+    assertFalse(Node.parameters(c).registrarRequired(4999));
+    assertTrue(Node.parameters(c).registrarRequired(5000));
+    assertEquals(c, NodeConfig.parse(c.toJson(dir).getBytes(StandardCharsets.UTF_8), dir));
+    assertTrue(message(older.replace("5000", "-1")).contains("'consensus.registrars_from'"));
   }
 
   private Path writeTo(Path f, NodeConfig c) throws java.io.IOException {

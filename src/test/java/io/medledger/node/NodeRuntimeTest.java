@@ -56,9 +56,17 @@ class NodeRuntimeTest {
     return Node.start(c, k, net.attach(k.ledgerKey()), true, NodeMetrics.NONE);
   }
 
-  static Entry patient(io.medledger.crypto.Digest chainId) {
+  /** The signing key of the testnet's first institution, a registrar of patients. */
+  static Ed25519PrivateKey registrar(Testnet.Layout t) {
+    return NodeKeys.open(t.directory().resolve("institutions").resolve("institution-1.json"),
+        NodeKeys.passphrase(new NodeConfig.KeySource.File(t.passphrase()))).ledgerSecretKey();
+  }
+
+  /** A patient registration under a fresh key, countersigned by {@code registrar}. */
+  static Entry patient(io.medledger.crypto.Digest chainId, Ed25519PrivateKey registrar) {
     Ed25519PrivateKey k = Ed25519PrivateKey.generate(RANDOM);
-    return Entry.sign(new PatientRegistration(k.publicKey(), System.currentTimeMillis(), List.of()), chainId, k);
+    return Entry.sign(new PatientRegistration(k.publicKey(), System.currentTimeMillis(), List.of()), chainId, k,
+        registrar);
   }
 
   /**
@@ -69,13 +77,14 @@ class NodeRuntimeTest {
   @Test
   void aPendingSubmissionWhoseEntryIsOnTheLedgerCompletesAsFinalNotAsADuplicate() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 1, 0), RANDOM);
+    Ed25519PrivateKey reg = registrar(t);
     Path copy = dir.resolve("copy");
     io.medledger.testing.TestFiles.copyTree(dir.resolve("net"), copy); // the same genesis and keys, before any node writes
     for (Path p : t.nodeDirectories()) {
       start(p);
     }
     Node fed = nodes.get(0);
-    Entry e = patient(fed.ledger().parameters().chainId());
+    Entry e = patient(fed.ledger().parameters().chainId(), reg);
     Finality done = fed.submit(e).get(30, TimeUnit.SECONDS);
     // the first federation server again, alone on a network of its own: no quorum, so the same
     // entry stays pending there
@@ -100,6 +109,7 @@ class NodeRuntimeTest {
   @Test
   void oneClientCannotTakeTheWholePendingPool() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 1, 0), RANDOM);
+    Ed25519PrivateKey reg = registrar(t);
     Path d = t.nodeDirectories().get(0);
     NodeConfig c = NodeConfig.read(d.resolve("node.json"));
     NodeConfig.NodeLimits l = c.limits();
@@ -114,27 +124,27 @@ class NodeRuntimeTest {
     io.medledger.crypto.Digest chain = alone.ledger().parameters().chainId();
     List<CompletableFuture<byte[]>> held = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      held.add(alone.handleRequest(greedy, submitRequest(patient(chain))));
+      held.add(alone.handleRequest(greedy, submitRequest(patient(chain, reg))));
     }
     Thread.sleep(200);
     assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "no quorum: all three are pending");
-    byte[] fourth = alone.handleRequest(greedy, submitRequest(patient(chain))).get(5, TimeUnit.SECONDS);
+    byte[] fourth = alone.handleRequest(greedy, submitRequest(patient(chain, reg))).get(5, TimeUnit.SECONDS);
     assertEquals(io.medledger.internal.node.ClientWire.REFUSED, fourth[0]);
     assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), fourth[1]);
-    CompletableFuture<byte[]> others = alone.handleRequest(other, submitRequest(patient(chain)));
+    CompletableFuture<byte[]> others = alone.handleRequest(other, submitRequest(patient(chain, reg)));
     Thread.sleep(200);
     assertTrue(!others.isDone(), "another client still gets a place in the pool");
     // a submission that settles frees its place: a refused one settles at once
-    Entry e = patient(chain);
+    Entry e = patient(chain, reg);
     PatientRegistration p = (PatientRegistration) e;
     Entry forged = Entry.sign(new PatientRegistration(p.patientKey(), p.createdAt(), List.of()), chain,
         Ed25519PrivateKey.generate(RANDOM));
     byte[] bad = alone.handleRequest(other, submitRequest(forged)).get(5, TimeUnit.SECONDS);
     assertEquals(SubmissionRefusedException.Cause.RULE.ordinal(), bad[1]);
     for (int i = 0; i < 2; i++) {
-      assertTrue(!alone.handleRequest(other, submitRequest(patient(chain))).isDone(), "place " + (i + 2) + " of 3");
+      assertTrue(!alone.handleRequest(other, submitRequest(patient(chain, reg))).isDone(), "place " + (i + 2) + " of 3");
     }
-    byte[] over = alone.handleRequest(other, submitRequest(patient(chain))).get(5, TimeUnit.SECONDS);
+    byte[] over = alone.handleRequest(other, submitRequest(patient(chain, reg))).get(5, TimeUnit.SECONDS);
     assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), over[1], "the other client at its own bound");
   }
 
@@ -145,6 +155,7 @@ class NodeRuntimeTest {
   @Test
   void concurrentSubmissionsShareBlocksAndBecomeFinalEverywhere() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 4, 1), RANDOM);
+    Ed25519PrivateKey reg = registrar(t);
     for (Path p : t.nodeDirectories()) {
       start(p);
     }
@@ -152,7 +163,7 @@ class NodeRuntimeTest {
     io.medledger.crypto.Digest chain = fed.ledger().parameters().chainId();
     List<CompletableFuture<Finality>> fs = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      fs.add(nodes.get(i % 6).submit(patient(chain)));
+      fs.add(nodes.get(i % 6).submit(patient(chain, reg)));
     }
     CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
     long maxHeight = fs.stream().mapToLong(f -> f.join().height()).max().orElseThrow();
@@ -171,9 +182,10 @@ class NodeRuntimeTest {
   @Test
   void refusedEntriesFailWithTheRule() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
+    Ed25519PrivateKey reg = registrar(t);
     Node a = start(t.nodeDirectories().get(0));
     start(t.nodeDirectories().get(1));
-    Entry e = patient(a.ledger().parameters().chainId());
+    Entry e = patient(a.ledger().parameters().chainId(), reg);
     Finality f = a.submit(e).get(20, TimeUnit.SECONDS);
     assertEquals(f, a.submit(e).get(1, TimeUnit.SECONDS), "resubmitting a final entry reports where it is");
     // same key registered again: a ledger rule refuses it
@@ -197,6 +209,7 @@ class NodeRuntimeTest {
   @Test
   void aFileInPlaceOfOneOfTheNodesDirectoriesFailsTheStartWithANodeException() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
+    Ed25519PrivateKey reg = registrar(t);
     Path nodeDir = t.nodeDirectories().get(0);
     Path data = NodeConfig.read(nodeDir.resolve("node.json")).dataDirectory();
     for (String d : List.of(Node.ANCHORS, Node.KEY_CARDS)) {
@@ -220,17 +233,18 @@ class NodeRuntimeTest {
   @Test
   void aRestartedFileBackedNodeAcceptsNewEntries() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
+    Ed25519PrivateKey reg = registrar(t);
     Node a = start(t.nodeDirectories().get(0));
     Node b = start(t.nodeDirectories().get(1));
     io.medledger.crypto.Digest chain = a.ledger().parameters().chainId();
-    Finality first = a.submit(patient(chain)).get(20, TimeUnit.SECONDS);
+    Finality first = a.submit(patient(chain, reg)).get(20, TimeUnit.SECONDS);
     a.close();
     b.close();
     nodes.clear();
     Node a2 = start(t.nodeDirectories().get(0));
     start(t.nodeDirectories().get(1));
     assertTrue(a2.ledger().locate(first.entryId()).isPresent(), "the acknowledged entry survives the restart");
-    Finality second = a2.submit(patient(chain)).get(20, TimeUnit.SECONDS);
+    Finality second = a2.submit(patient(chain, reg)).get(20, TimeUnit.SECONDS);
     assertTrue(second.height() > first.height());
     // the data directory is locked while the node runs
     NodeException busy = assertThrows(NodeException.class, () -> start(t.nodeDirectories().get(0), new LocalNetwork()));

@@ -53,7 +53,7 @@ class OwnerOnlyTreeTest {
       Digest chainId = nodes.get(0).ledger().parameters().chainId();
       Ed25519PrivateKey patient = Ed25519PrivateKey.generate(RANDOM);
       Finality f = nodes.get(0).submit(Entry.sign(new PatientRegistration(patient.publicKey(),
-          System.currentTimeMillis(), List.of()), chainId, patient)).get(30, TimeUnit.SECONDS);
+          System.currentTimeMillis(), List.of()), chainId, patient, NodeRuntimeTest.registrar(t))).get(30, TimeUnit.SECONDS);
       Node storage = nodes.get(2);
       NodeRuntimeTest.waitFor(() -> storage.ledger().height() >= f.height(), "the storage node to follow");
       ClientChannel ch = ClientChannel.connect(storage.clientAddress().orElseThrow(), storage.ledgerKey(),

@@ -194,9 +194,12 @@ public final class RemoteFederation implements TestNetwork {
     return i;
   }
 
-  /** Registers {@code patient} through the operator and opens its client over its own connection. */
+  /**
+   * Registers {@code patient} through the operator, countersigned by the first institution as
+   * registrar, and opens its client over its own connection.
+   */
   public PatientClient registerPatient(Identity patient) {
-    PatientClient.register(operatorConnection, patient);
+    PatientClient.register(operatorConnection, patient, institution(NAMES.get(0)));
     return PatientClient.open(connection(patient), patient);
   }
 

@@ -53,7 +53,7 @@ class StorageQuotaNodeTest {
       Digest chainId = nodes.get(0).ledger().parameters().chainId();
       Ed25519PrivateKey patient = Ed25519PrivateKey.generate(RANDOM);
       Finality reg = nodes.get(0).submit(Entry.sign(new PatientRegistration(patient.publicKey(),
-          System.currentTimeMillis(), List.of()), chainId, patient)).get(30, TimeUnit.SECONDS);
+          System.currentTimeMillis(), List.of()), chainId, patient, NodeRuntimeTest.registrar(t))).get(30, TimeUnit.SECONDS);
       NodeRuntimeTest.waitFor(() -> storage.ledger().height() >= reg.height(), "the storage node to follow");
 
       StorageNodeClient c = client(storage, patient, channels);

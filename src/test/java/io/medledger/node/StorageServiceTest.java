@@ -71,7 +71,7 @@ class StorageServiceTest {
     chainId = nodes.get(0).ledger().parameters().chainId();
     patient = Ed25519PrivateKey.generate(RANDOM);
     Finality f = nodes.get(0).submit(Entry.sign(new PatientRegistration(patient.publicKey(),
-        System.currentTimeMillis(), List.of()), chainId, patient)).get(30, TimeUnit.SECONDS);
+        System.currentTimeMillis(), List.of()), chainId, patient, NodeRuntimeTest.registrar(t))).get(30, TimeUnit.SECONDS);
     NodeRuntimeTest.waitFor(() -> storage().stream().allMatch(n -> n.ledger().height() >= f.height()),
         "the storage nodes to follow the registration");
   }

@@ -53,7 +53,7 @@ class StorageSharedPayloadErasureTest {
       long registered = 0;
       for (Ed25519PrivateKey k : List.of(victim, attacker)) {
         registered = submit(nodes, Entry.sign(new PatientRegistration(k.publicKey(), System.currentTimeMillis(),
-            List.of()), chainId, k)).height();
+            List.of()), chainId, k, NodeRuntimeTest.registrar(t))).height();
       }
       long at = registered;
       NodeRuntimeTest.waitFor(() -> storage.ledger().height() >= at, "the storage node to see the registrations");

@@ -147,6 +147,7 @@ class TransparencyNodeTest {
     Node fed = nodes.get(0);
     Node audit = nodes.stream().filter(n -> n.role() == ServerRole.AUDIT).findFirst().orElseThrow();
     Digest chain = fed.ledger().parameters().chainId();
+    Ed25519PrivateKey registrar = NodeRuntimeTest.registrar(t);
     Witness[] listed = new Witness[1];
     Witness[] unlisted = new Witness[1];
     witness("witness.example/listed", Ed25519PrivateKey.generate(RANDOM), chain, listed);
@@ -158,7 +159,7 @@ class TransparencyNodeTest {
     fed.submit(add).get(30, TimeUnit.SECONDS);
     List<CompletableFuture<Finality>> fs = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      fs.add(nodes.get(i % nodes.size()).submit(NodeRuntimeTest.patient(chain)));
+      fs.add(nodes.get(i % nodes.size()).submit(NodeRuntimeTest.patient(chain, registrar)));
     }
     CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
     // witnesses cosign the latest checkpoint (requests are coalesced), so wait for the last block everywhere
@@ -252,7 +253,7 @@ class TransparencyNodeTest {
       CheckpointVerdict v = k1.verify(p.note(), now);
       assertTrue(v.isVerified(), v.toString());
       assertTrue(v.checkpoint().orElseThrow().includes(entry.leafHash(), p.inclusion().orElseThrow()));
-      assertFalse(v.checkpoint().orElseThrow().includes(NodeRuntimeTest.patient(chain).leafHash(),
+      assertFalse(v.checkpoint().orElseThrow().includes(NodeRuntimeTest.patient(chain, registrar).leafHash(),
           p.inclusion().orElseThrow()));
       // the node puts the cosigned checkpoint into a receipt for the entry, next to the anchor's commitment
       BlockHeader at = fed.ledger().header(f.height());
@@ -264,7 +265,7 @@ class TransparencyNodeTest {
       assertTrue(rv.holds(), rv.toString());
       assertEquals(new ReceiptVerdict.Cosigned(size, 1), rv);
       assertInstanceOf(ReceiptVerdict.Invalid.class, plain.verifyCheckpoint(k1, now));
-      AnchorReceipt other = AnchorReceipt.pending(NodeRuntimeTest.patient(chain).encode(), plain.logProof(),
+      AnchorReceipt other = AnchorReceipt.pending(NodeRuntimeTest.patient(chain, registrar).encode(), plain.logProof(),
           plain.commitment());
       assertThrows(IllegalArgumentException.class, () -> audit.withCheckpoint(other));
       // bindings that the membership does not vouch for give no trusted log keys
@@ -276,7 +277,7 @@ class TransparencyNodeTest {
     WitnessChange remove = Entry.sign(new WitnessChange(MembershipChange.Operation.REMOVE, listed[0],
         System.currentTimeMillis(), List.of()), chain, fedKeys.toArray(Ed25519PrivateKey[]::new));
     fed.submit(remove).get(30, TimeUnit.SECONDS);
-    fed.submit(NodeRuntimeTest.patient(chain)).get(30, TimeUnit.SECONDS);
+    fed.submit(NodeRuntimeTest.patient(chain, registrar)).get(30, TimeUnit.SECONDS);
     long later = fed.ledger().tip().orElseThrow().ledgerSize();
     assertEquals(List.of(), fed.ledger().witnesses());
     CheckpointVerifier serversOnly = CheckpointVerifier.forFederation(chain, fed.ledger().membership().federationKeys(),

@@ -158,9 +158,10 @@ public final class SyntheticWorkload {
   private void register(long at, List<Entry> out, List<Ed25519PrivateKey[]> signers) {
     Patient p = new Patient(patientKey(patients));
     window[(int) (patients % WINDOW)] = p;
+    Ed25519PrivateKey registrar = institutionKeys[(int) (patients % INSTITUTIONS)]; // the institutions take turns
     patients++;
     out.add(new PatientRegistration(p.key.publicKey(), at, List.of()));
-    signers.add(new Ed25519PrivateKey[] {p.key});
+    signers.add(new Ed25519PrivateKey[] {p.key, registrar});
   }
 
   private Ed25519PrivateKey clinicianOf(int institution) {
