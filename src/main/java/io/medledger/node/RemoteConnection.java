@@ -111,7 +111,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   private record Chain(ChainParameters parameters, CertificatePolicy policy) {}
 
-  private RemoteConnection(Builder b) {
+  private RemoteConnection(Builder b, int confirmations) {
     this.nodes = List.copyOf(b.nodes);
     this.identity = b.identity;
     this.limits = b.limits;
@@ -120,7 +120,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.payloads = Optional.ofNullable(b.payloads);
     this.expectedChain = b.chain;
     this.historyLag = b.historyLag;
-    this.quorum = b.confirmations;
+    this.quorum = confirmations;
   }
 
   /** A builder for a client with {@code identity}'s participant key. */
@@ -226,15 +226,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       int ledgerNodes = (int) nodes.stream().filter(n -> n.role() != ServerRole.STORAGE).count();
       int least = RemoteConnection.confirmations(ledgerNodes);
-      if (confirmations == 0) {
-        confirmations = least;
-      } else if (confirmations < least) {
+      if (confirmations != 0 && confirmations < least) {
         throw new IllegalArgumentException(confirmations + " confirmations: " + ledgerNodes
             + " ledger nodes tolerate " + (ledgerNodes - 1) / 3 + " faulty ones, so at least " + least + " must confirm");
       } else if (confirmations > Math.max(ledgerNodes, 1)) {
         throw new IllegalArgumentException(confirmations + " confirmations from " + ledgerNodes + " ledger nodes");
       }
-      return new RemoteConnection(this);
+      return new RemoteConnection(this, confirmations == 0 ? least : confirmations);
     }
   }
 

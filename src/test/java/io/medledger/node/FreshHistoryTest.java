@@ -438,5 +438,9 @@ class FreshHistoryTest {
     RemoteConnection three = connect(RemoteConnection.builder(auditor).confirmations(3), four);
     UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class, () -> three.isGrantActive(g.id(), now));
     assertTrue(u.getMessage().contains("answered true") && u.getMessage().contains("answered false"), u.getMessage());
+    // a builder built again counts its ledger nodes again: one node's word is not kept for three
+    RemoteConnection.Builder reused = RemoteConnection.builder(auditor);
+    assertEquals(Long.MAX_VALUE, connect(reused, reporting(Long.MAX_VALUE)).height(), "one node configured: its word");
+    assertEquals(live.height(), connect(reused, serve(live, "c"), serve(live, "d")).height());
   }
 }
