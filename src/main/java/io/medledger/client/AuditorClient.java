@@ -160,7 +160,7 @@ public final class AuditorClient {
    * @throws UnverifiableAnswerException if the node's history proof does not verify, or its index
    *     lists other access events than the proven history holds (also when the index is older)
    * @throws UnconfirmedAnswerException from a connection to several nodes, if no node answers a
-   *     history recent enough or no second node confirms its header
+   *     history recent enough or too few nodes confirm its header
    */
   public List<AccessEvent> accessTrail(ParticipantId patient) {
     LedgerConnection c = session.connection();

@@ -72,10 +72,11 @@ public interface LedgerConnection {
 
   /**
    * The header of the block at {@code height}, to check a proof against: a connection to several
-   * nodes takes it only once a second node serves the same header, so one node cannot forge it.
+   * nodes takes it only once f + 1 of them serve the same header (two at least), so f nodes cannot
+   * forge it.
    * The default takes the header of {@link #block}.
    *
-   * @throws UnconfirmedAnswerException if no second node serves the same header in time
+   * @throws UnconfirmedAnswerException if too few nodes serve the same header in time
    */
   default io.medledger.chain.BlockHeader header(long height) {
     return block(height).header();

@@ -70,12 +70,15 @@ import java.util.function.Supplier;
  * The {@link LedgerConnection} of a client talking to remote nodes over mutually authenticated
  * TLS: the client presents its participant key ({@link Identity}) in its certificate, and each node
  * checks it against its ledger. Reads and submissions go to the first node that answers (in the
- * order given, failing over to the next; a submission is believed final only once another
- * configured node locates it too, the proxy list only as every node that answers states it, the
- * height as two nodes report it, a patient's history, the index pages, entries and key cards only
- * from a node no lower than two nodes report, less a small lag (see
- * {@link #patientHistory(ParticipantId)}), and whether a grant is active or revoked, a record erased
- * or a participant active only as two such nodes answer alike: see {@link #isGrantActive}),
+ * order given, failing over to the next), but what gates a decision needs
+ * {@link Builder#confirmations} ledger nodes, f + 1 of a federation that tolerates f faulty ones
+ * (see {@link #confirmations(int)}): a submission is believed final only once that many nodes
+ * locate it, the height as that many report it, a patient's history and the index pages only from a
+ * node no lower than that height, less a small lag (see {@link #patientHistory(ParticipantId)}),
+ * whether a grant is active or revoked, a record erased or a participant active only as that many
+ * such nodes answer alike (see {@link #isGrantActive}), an entry or key card from a node that proves
+ * it and its absence only as that many say so (see {@link #entry}), and the proxy list only as
+ * every node that answers states it;
  * re-encryption goes to the federation server the grant
  * names as proxy, and key cards are published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
@@ -101,13 +104,14 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Optional<ReplicatedBlobStore> payloads;
   private final String expectedChain;
   private final int historyLag;
+  private final int quorum;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
 
   private record Chain(ChainParameters parameters, CertificatePolicy policy) {}
 
-  private RemoteConnection(Builder b) {
+  private RemoteConnection(Builder b, int confirmations) {
     this.nodes = List.copyOf(b.nodes);
     this.identity = b.identity;
     this.limits = b.limits;
@@ -116,6 +120,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.payloads = Optional.ofNullable(b.payloads);
     this.expectedChain = b.chain;
     this.historyLag = b.historyLag;
+    this.quorum = confirmations;
   }
 
   /** A builder for a client with {@code identity}'s participant key. */
@@ -138,6 +143,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private ReplicatedBlobStore payloads;
     private String chain;
     private int historyLag = DEFAULT_HISTORY_LAG;
+    private int confirmations;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -171,7 +177,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
     /**
      * How many blocks a patient's history may be older than the freshness floor (the highest
-     * height at least two ledger nodes report) and still be taken (default
+     * height {@link #confirmations} ledger nodes report) and still be taken (default
      * {@value RemoteConnection#DEFAULT_HISTORY_LAG}): the nodes may lag one another by a block or two.
      *
      * @throws IllegalArgumentException if negative
@@ -184,6 +190,24 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       return this;
     }
 
+    /**
+     * How many ledger nodes must confirm what gates a decision (the freshness floor and
+     * {@link RemoteConnection#height()}, whether a grant is active or revoked, a record erased, a
+     * participant active, that an entry or key card does not exist, a header): at least the default,
+     * {@link RemoteConnection#confirmations(int)} of the ledger nodes configured, and at most their
+     * number. More confirmations hold off more colluding nodes, and fail more reads while nodes are
+     * down or lag.
+     *
+     * @throws IllegalArgumentException if less than one (the bounds of the nodes are checked by {@link #build})
+     */
+    public Builder confirmations(int nodes) {
+      if (nodes < 1) {
+        throw new IllegalArgumentException(nodes + " confirmations");
+      }
+      this.confirmations = nodes;
+      return this;
+    }
+
     /** Where encrypted payloads are written and read. */
     public Builder payloads(ReplicatedBlobStore store) {
       this.payloads = Objects.requireNonNull(store, "store");
@@ -193,14 +217,41 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     /**
      * The connection; channels open on first use.
      *
-     * @throws IllegalArgumentException if no node was given
+     * @throws IllegalArgumentException if no node was given, or the {@link #confirmations} asked
+     *     are fewer than the default for the ledger nodes given or more than there are
      */
     public RemoteConnection build() {
       if (nodes.isEmpty()) {
         throw new IllegalArgumentException("a remote connection needs at least one node");
       }
-      return new RemoteConnection(this);
+      int ledgerNodes = (int) nodes.stream().filter(n -> n.role() != ServerRole.STORAGE).count();
+      int least = RemoteConnection.confirmations(ledgerNodes);
+      if (confirmations != 0 && confirmations < least) {
+        throw new IllegalArgumentException(confirmations + " confirmations: " + ledgerNodes
+            + " ledger nodes tolerate " + (ledgerNodes - 1) / 3 + " faulty ones, so at least " + least + " must confirm");
+      } else if (confirmations > Math.max(ledgerNodes, 1)) {
+        throw new IllegalArgumentException(confirmations + " confirmations from " + ledgerNodes + " ledger nodes");
+      }
+      return new RemoteConnection(this, confirmations == 0 ? least : confirmations);
     }
+  }
+
+  /**
+   * The confirmations a connection to {@code ledgerNodes} ledger nodes needs by default: f + 1,
+   * where f = (n - 1) / 3 (rounded down) is how many faulty nodes a federation of n ledger nodes
+   * tolerates, and never fewer than two when two or more are configured (one node's word is what
+   * a single lagging or hostile node gives). f is taken from the nodes configured, not from the
+   * on-ledger membership (which the connection would learn from those same nodes): configuring
+   * fewer nodes than the federation runs lowers it, and a connection to one ledger node takes that
+   * node's word.
+   *
+   * @throws IllegalArgumentException if negative
+   */
+  public static int confirmations(int ledgerNodes) {
+    if (ledgerNodes < 0) {
+      throw new IllegalArgumentException(ledgerNodes + " ledger nodes");
+    }
+    return Math.max(1, Math.max((ledgerNodes - 1) / 3 + 1, Math.min(2, ledgerNodes)));
   }
 
   // ---------------------------------------------------------------- transport
@@ -448,26 +499,37 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * Returns once another configured node answers {@code request} with {@code expected}, as
-   * {@code by} did, asking them in turn for up to the read timeout (they may lag by a block); with
-   * no other node there is nothing to ask.
+   * Returns once enough other configured nodes answer {@code request} with {@code expected}, as
+   * {@code by} did, that {@link Builder#confirmations} nodes in all state it (and at least one
+   * other, when there is one), asking them in turn for up to the read timeout (they may lag by a
+   * block); with no other node there is nothing to ask.
    *
-   * @throws UnconfirmedAnswerException if none did in time
+   * @throws UnconfirmedAnswerException if too few did in time
    */
   private <T> void confirm(ClientConfig.NodeEndpointConfig by, byte[] request,
       Function<LedgerWire.Reader, Optional<T>> body, T expected, Supplier<String> what) {
     List<ClientConfig.NodeEndpointConfig> others = nodes.stream().filter(o -> !o.key().equals(by.key())).toList();
-    if (others.isEmpty()) {
+    int need = Math.min(others.size(), Math.max(1, quorum - 1));
+    if (need == 0) {
       return;
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, String> said = new LinkedHashMap<>();
+    java.util.Set<ClientConfig.NodeEndpointConfig> agree = new java.util.HashSet<>();
     for (long pause = 20; ; pause = Math.min(2 * pause, 500)) {
       for (ClientConfig.NodeEndpointConfig o : others) {
+        if (agree.contains(o)) {
+          continue;
+        }
         try {
           Optional<T> got = read(o, exchange(o, request, timeout), body);
           if (got.isPresent() && got.get().equals(expected)) {
-            return;
+            agree.add(o);
+            if (agree.size() >= need) {
+              return;
+            }
+            said.remove(name(o));
+            continue;
           }
           said.put(name(o), got.map(x -> "another answer").orElse("not found"));
         } catch (RuntimeException e) {
@@ -475,8 +537,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
       }
       if (System.nanoTime() - deadline > 0) {
-        throw new UnconfirmedAnswerException("node " + name(by) + " reported " + what.get()
-            + ", but no other node confirmed it within " + timeout + ": " + said);
+        throw new UnconfirmedAnswerException("node " + name(by) + " reported " + what.get() + ", but "
+            + (agree.isEmpty() ? "no other node" : "only " + agree.size() + " of the " + need + " other nodes needed")
+            + " confirmed it within " + timeout + ": " + said);
       }
       try {
         Thread.sleep(pause);
@@ -537,28 +600,20 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>The highest height at least two ledger nodes report, asked of all at once (a single ledger
-   * node's own when only one answers in the read timeout): one node cannot raise it (a height no
-   * other node reports is not believed) nor, when three or more answer, lower it, so a lagging or
-   * hostile first node does not shorten the chain {@link io.medledger.client.AuditorClient#verifyChain}
-   * replays. Two nodes reporting a height the chain has not reached make the reads of its blocks fail.
-   * When no node reports a height in that round, the nodes are asked again in turn and the first
-   * answer is taken, or the first failure raised.
+   * <p>The highest height that {@link Builder#confirmations} ledger nodes report (f + 1 by
+   * default, see {@link #confirmations(int)}), asked of all at once: f nodes cannot raise it (a
+   * height fewer than f + 1 report is not believed) nor lower it (the honest nodes' reports
+   * outnumber them), so a lagging or hostile node does not shorten the chain
+   * {@link io.medledger.client.AuditorClient#verifyChain} replays. f + 1 nodes reporting a height
+   * the chain has not reached make the reads of its blocks fail.
    *
+   * @throws UnconfirmedAnswerException if fewer ledger nodes than that report a height in the read timeout
    * @throws NodeException with reason UNREACHABLE if no node can be reached
    * @throws MalformedEncodingException if the only nodes that answer answer something malformed
    */
   @Override
   public long height() {
-    Reported r = heights();
-    OptionalLong two = r.confirmed();
-    if (two.isPresent()) {
-      return two.getAsLong();
-    }
-    if (r.of().isEmpty()) { // asked again, one node at a time, to raise why none answers
-      return ask(request(ClientWire.HEIGHT).toBytes(), LedgerWire.Reader::i64);
-    }
-    return r.of().values().iterator().next();
+    return floor("the height").top();
   }
 
   @Override
@@ -588,20 +643,94 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>Taken from a ledger node at or above the freshness floor (see
-   * {@link #patientHistory(ParticipantId)}); a node below it is passed over, as one that fails. An
-   * entry's content is proven by its id (the hash of its content) and its endorsements by their
-   * signatures, so no node can alter either; that
-   * it is final, and that an entry it does not return is not final, is that node's word.
+   * <p>Asked of every ledger node at or above the freshness floor (see
+   * {@link #patientHistory(ParticipantId)}) at once. An entry is taken from the first node that
+   * proves it: its content by its id (the hash of its content), its endorsements by their
+   * signatures, and that it is final by its place: the node locates it and serves the block there,
+   * whose entries match its header and hold it at that place, and {@link Builder#confirmations}
+   * nodes in all serve that header alike (a header is believed as they serve it; the certificate is
+   * what an auditor checks). That there is no such entry is taken only once that many nodes at or
+   * above the floor say so; a node that fails to prove its entry counts as one that fails.
    *
-   * @throws UnconfirmedAnswerException if only nodes below the floor answer
+   * @throws UnconfirmedAnswerException if no node proves the entry and too few say there is none
+   *     (they lag, are down, or fail), or too few ledger nodes report a height
    */
   @Override
   public Optional<Entry> entry(Digest id) {
     byte[] req = request(ClientWire.ENTRY).digest(id).toBytes();
     // the chain's parameters only once a node answers: nodes that do not are passed over as before
-    return fresh("entry " + id, n -> read(n, exchange(n, req, timeout), in -> readEntry(in, id, parameters().chainId())),
-        e -> OptionalLong.empty());
+    return provenOrAbsent("entry " + id, floor("entry " + id), req, r -> {
+      Optional<Entry> e = r.read(in -> readEntry(in, id, parameters().chainId()));
+      e.ifPresent(x -> checkFinal(r.node(), x));
+      return e;
+    });
+  }
+
+  /**
+   * Checks that node {@code n}'s entry {@code e} is final: {@code n} locates it and serves the
+   * block there, whose entries match its header and hold {@code e} at that place, and the header is
+   * served alike by {@link Builder#confirmations} nodes in all.
+   *
+   * @throws MalformedEncodingException if {@code n} cannot locate it, or its block does not hold it
+   * @throws UnconfirmedAnswerException if too few other nodes serve that header in time
+   */
+  private void checkFinal(ClientConfig.NodeEndpointConfig n, Entry e) {
+    EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(e.id()).toBytes(), timeout),
+        RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
+            + " served entry " + e.id() + " but cannot locate it"));
+    byte[] req = request(ClientWire.BLOCK).i64(at.height()).toBytes();
+    io.medledger.chain.Block b = read(n, exchange(n, req, timeout), in -> blockOf(in, at.height())).block();
+    if (!b.entriesMatchHeader() || at.indexInBlock() >= b.entryIds().size()
+        || !b.entryIds().get(at.indexInBlock()).equals(e.id())) {
+      throw new MalformedEncodingException("node " + name(n) + " located entry " + e.id() + " at " + at
+          + ", but its block there does not hold it");
+    }
+    BlockHeader h = b.header();
+    confirm(n, req, in -> Optional.of(blockOf(in, at.height()).header()), h,
+        () -> "entry " + e.id() + " final in block " + at.height() + " (" + h.hash() + ")");
+  }
+
+  /**
+   * What a ledger node at or above the freshness floor proves, or its absence once
+   * {@link Builder#confirmations} such nodes say there is none: asked of them all at once, the
+   * first answer {@code proven} returns present is taken ({@code proven} checks it, and throws if it
+   * does not hold: its node then counts as one that fails).
+   *
+   * @param what what is asked, for the exception
+   * @throws UnconfirmedAnswerException if none proves it and too few say there is none
+   * @throws RuntimeException the first failure, if every node asked failed and none was passed over
+   */
+  private <T> Optional<T> provenOrAbsent(String what, Floor floor, byte[] request, Function<Reply, Optional<T>> proven) {
+    int absent = 0;
+    Map<String, String> said = new LinkedHashMap<>(passedOver(floor));
+    RuntimeException failed = null;
+    try (Round round = new Round(floor.eligible(), request)) {
+      for (Optional<Reply> r = round.next(); r.isPresent(); r = round.next()) {
+        String who = name(r.get().node());
+        try {
+          Optional<T> t = proven.apply(r.get());
+          if (t.isPresent()) {
+            return t;
+          }
+        } catch (NodeException | MalformedEncodingException | IllegalArgumentException | UnverifiableAnswerException
+            | UnconfirmedAnswerException e) {
+          failed = failed == null || failed instanceof NodeException ? e : failed;
+          said.put(who, "failed: " + e.getMessage());
+          continue;
+        }
+        said.put(who, "has none");
+        if (++absent >= quorum) {
+          return Optional.empty();
+        }
+      }
+      round.silent().forEach(n -> said.put(name(n), "did not answer within " + timeout));
+    }
+    if (absent == 0 && passedOver(floor).isEmpty() && failed != null) {
+      throw failed;
+    }
+    throw new UnconfirmedAnswerException("no ledger node proved " + what + ", and fewer than " + quorum
+        + " at or above height " + floor.height() + " said there is none: " + said
+        + "; they lag, are down or fail, try again later");
   }
 
   /**
@@ -629,14 +758,19 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>Whether a participant is active gates what a client does, so it is taken only as two ledger
-   * nodes at or above the freshness floor state it alike; see {@link #isGrantActive}.
+   * <p>Whether a participant is active gates what a client does, so it is taken only as
+   * {@link Builder#confirmations} ledger nodes at or above the freshness floor state it alike; see
+   * {@link #isGrantActive}.
    *
-   * @throws UnconfirmedAnswerException if no two such nodes state it alike
+   * @throws UnconfirmedAnswerException if too few such nodes state it alike
    */
   @Override
   public Optional<Participant> participant(ParticipantId id) {
-    return agreed("participant " + id, request(ClientWire.PARTICIPANT).id(id).toBytes(), in -> {
+    return participant(id, floor("participant " + id));
+  }
+
+  private Optional<Participant> participant(ParticipantId id, Floor floor) {
+    return agreed("participant " + id, floor, request(ClientWire.PARTICIPANT).id(id).toBytes(), in -> {
       if (!in.bool()) {
         return Optional.<Participant>empty();
       }
@@ -651,18 +785,20 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>Taken only as two ledger nodes state it alike, each at or above the freshness floor (the
-   * highest height two ledger nodes report, less {@link Builder#historyLag}; see
-   * {@link #patientHistory(ParticipantId)}), asked in turn in the order given after one round of
-   * heights: a node below the floor, or one that reported no height while there is a floor, is
-   * passed over, as one that fails or answers something malformed. So a lagging or hostile first
-   * node cannot, on its own, answer that a revoked grant is active (nor a removed participant
-   * active, nor an erased record not erased). Two nodes that agree are believed: a revocation,
-   * removal or erasure in the last {@code historyLag} blocks may be missed while they lag, and two
-   * colluding nodes decide. With a single ledger node configured, it is that node's answer.
+   * <p>Taken only as {@link Builder#confirmations} ledger nodes (f + 1 by default, see
+   * {@link #confirmations(int)}) state it alike, each at or above the freshness floor (the highest
+   * height that many ledger nodes report, less {@link Builder#historyLag}; see
+   * {@link #patientHistory(ParticipantId)}), asked of them all at once after one round of heights
+   * and taken as soon as that many agree: a node below the floor, or one that reported no height,
+   * is passed over, as one that fails or answers something malformed. So f lagging or colluding
+   * nodes cannot answer that a revoked grant is active (nor a removed participant active, nor an
+   * erased record not erased); they can only make the read fail where the others do not agree.
+   * f + 1 that agree are believed: a revocation, removal or erasure in the last {@code historyLag}
+   * blocks may be missed while they lag, and f + 1 colluding nodes that answer before the honest
+   * ones agree decide. With a single ledger node configured, it is that node's answer.
    *
-   * @throws UnconfirmedAnswerException if no two nodes at or above the floor answer alike (they
-   *     disagree, lag, or are down): try again once they catch up
+   * @throws UnconfirmedAnswerException if too few nodes at or above the floor answer alike (they
+   *     disagree, lag, or are down), or too few report a height: try again once they catch up
    * @throws NodeException with reason UNREACHABLE if no ledger node can be reached
    */
   @Override
@@ -674,10 +810,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>Taken only as two ledger nodes at or above the freshness floor state it alike; see
-   * {@link #isGrantActive}.
+   * <p>Taken only as {@link Builder#confirmations} ledger nodes at or above the freshness floor
+   * state it alike; see {@link #isGrantActive}.
    *
-   * @throws UnconfirmedAnswerException if no two such nodes state it alike
+   * @throws UnconfirmedAnswerException if too few such nodes state it alike
    */
   @Override
   public boolean isGrantRevoked(Digest grantId) {
@@ -688,10 +824,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>Taken only as two ledger nodes at or above the freshness floor state it alike; see
-   * {@link #isGrantActive}.
+   * <p>Taken only as {@link Builder#confirmations} ledger nodes at or above the freshness floor
+   * state it alike; see {@link #isGrantActive}.
    *
-   * @throws UnconfirmedAnswerException if no two such nodes state it alike
+   * @throws UnconfirmedAnswerException if too few such nodes state it alike
    */
   @Override
   public boolean isErased(Digest recordId) {
@@ -699,51 +835,56 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         LedgerWire.Reader::bool);
   }
 
+  /** As {@link #agreed(String, Floor, byte[], Function)}, after a round of heights. */
+  private <T> T agreed(String what, byte[] request, Function<LedgerWire.Reader, T> body) {
+    return agreed(what, floor(what), request, body);
+  }
+
   /**
-   * The answer to {@code request} that two ledger nodes at or above the freshness floor give alike
-   * (see {@link #isGrantActive}); with a single ledger node configured, its answer.
+   * The answer to {@code request} that {@link Builder#confirmations} ledger nodes at or above
+   * {@code floor} give alike (see {@link #isGrantActive}), asked of them all at once and taken as
+   * soon as that many agree; a refusal (the node denies the read, or the record is erased) is
+   * raised only once that many refuse.
    *
    * @param what what is asked, for the exception
-   * @throws UnconfirmedAnswerException if no two such nodes answer alike
-   * @throws NodeException if every ledger node asked failed, and none was passed over for its height
+   * @throws UnconfirmedAnswerException if too few such nodes answer alike (the exception names
+   *     each node and what it answered)
+   * @throws RuntimeException the first failure, if every ledger node asked failed and none was passed over
    */
-  private <T> T agreed(String what, byte[] request, Function<LedgerWire.Reader, T> body) {
-    List<ClientConfig.NodeEndpointConfig> ledgerNodes = nodes.stream().filter(n -> n.role() != ServerRole.STORAGE).toList();
-    if (ledgerNodes.size() < 2) {
-      return ask(request, body);
-    }
-    Reported reported = heights();
-    long floor = floor(reported);
-    List<T> answers = new ArrayList<>();
-    Map<String, String> said = new LinkedHashMap<>();
+  private <T> T agreed(String what, Floor floor, byte[] request, Function<LedgerWire.Reader, T> body) {
+    Map<T, Integer> votes = new java.util.HashMap<>();
+    List<MedLedgerException> refusals = new ArrayList<>();
+    Map<String, String> said = new LinkedHashMap<>(passedOver(floor));
     RuntimeException failed = null;
-    boolean stale = false;
-    for (ClientConfig.NodeEndpointConfig n : ledgerNodes) {
-      Long h = reported.of().get(n);
-      if (floor != Long.MIN_VALUE && (h == null || h < floor)) {
-        said.put(name(n), h == null ? "reported no height" : "below the floor at height " + h);
-        stale = true;
-        continue;
+    try (Round round = new Round(floor.eligible(), request)) {
+      for (Optional<Reply> r = round.next(); r.isPresent(); r = round.next()) {
+        String who = name(r.get().node());
+        T t;
+        try {
+          t = r.get().read(body);
+        } catch (AccessRefusedException | RecordErasedException e) {
+          refusals.add(e);
+          if (refusals.size() >= quorum) {
+            throw refusals.get(0);
+          }
+          said.put(who, "refused: " + e.getMessage());
+          continue;
+        } catch (NodeException | MalformedEncodingException | IllegalArgumentException e) {
+          failed = failed == null || failed instanceof NodeException ? e : failed;
+          said.put(who, "failed: " + e.getMessage());
+          continue;
+        }
+        said.put(who, "answered " + t);
+        if (votes.merge(t, 1, Integer::sum) >= quorum) {
+          return t;
+        }
       }
-      T t;
-      try {
-        t = read(n, exchange(n, request, timeout), body);
-      } catch (NodeException | MalformedEncodingException | IllegalArgumentException e) {
-        failed = failed == null || failed instanceof NodeException ? e : failed;
-        said.put(name(n), "failed: " + e.getMessage());
-        continue;
-      }
-      if (answers.contains(t)) {
-        return t;
-      }
-      answers.add(t);
-      said.put(name(n), "answered " + t);
+      round.silent().forEach(n -> said.put(name(n), "did not answer within " + timeout));
     }
-    if (answers.isEmpty() && !stale && failed != null) {
+    if (votes.isEmpty() && refusals.isEmpty() && passedOver(floor).isEmpty() && failed != null) {
       throw failed;
     }
-    throw new UnconfirmedAnswerException("no two ledger nodes at or above height "
-        + (floor == Long.MIN_VALUE ? "(none: fewer than two reported a height)" : Long.toString(floor))
+    throw new UnconfirmedAnswerException("fewer than " + quorum + " ledger nodes at or above height " + floor.height()
         + " answered alike " + what + ": " + said + "; they disagree, lag or are down, try again later");
   }
 
@@ -895,9 +1036,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    *
    * <p>The node answering chooses the height of the history, and an old history is genuine (its header
    * confirmed) yet hides what came since. So the history is taken only at or above a freshness
-   * floor one node cannot raise alone (nor lower, when three or more answer): every ledger node is asked its height at once, and
-   * the floor is the highest height that at least two of them report (none with fewer than two
-   * answers), less the configured lag ({@link Builder#historyLag}). The history is walked from one
+   * floor that f nodes cannot raise nor lower (see {@link #height()}): every ledger node is asked its
+   * height at once, and the floor is the highest height that {@link Builder#confirmations} of them
+   * report (none, and the read refused, with fewer answers), less the configured lag
+   * ({@link Builder#historyLag}). The history is walked from one
    * node at a time, in the order given, passing over a node that reported a height below the floor,
    * fails, or answers an older history.
    *
@@ -926,15 +1068,12 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    *     no failure to raise)
    */
   private <T> T fresh(String what, Function<ClientConfig.NodeEndpointConfig, T> fetch, Function<T, OptionalLong> heightOf) {
-    Reported reported = heights();
-    long floor = floor(reported);
+    Floor fl = floor(what);
+    long floor = fl.height();
     RuntimeException failed = null;
     Map<String, String> stale = new LinkedHashMap<>();
-    for (ClientConfig.NodeEndpointConfig n : nodes) {
-      Long said = reported.of().get(n);
-      if (n.role() == ServerRole.STORAGE) {
-        continue;
-      }
+    for (ClientConfig.NodeEndpointConfig n : ledgerNodes()) {
+      Long said = fl.reported().of().get(n);
       if (said != null && said < floor) {
         stale.put(name(n), Long.toString(said)); // its answer could be no newer
         continue;
@@ -954,15 +1093,60 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     }
     if (!stale.isEmpty() || failed == null) {
       throw new UnconfirmedAnswerException(what + " was answered only at heights " + stale
-          + ", more than " + historyLag + " blocks below height " + reported.confirmed().orElse(-1)
-          + " that two nodes report: they lag or hide what came since");
+          + ", more than " + historyLag + " blocks below height " + fl.top()
+          + " that " + quorum + " nodes report: they lag or hide what came since");
     }
     throw failed;
   }
 
-  /** The freshness floor: the highest height two ledger nodes report, less the lag; the least long with no such height. */
-  private long floor(Reported reported) {
-    return reported.confirmed().stream().map(h -> h - historyLag).findFirst().orElse(Long.MIN_VALUE);
+  /**
+   * The freshness floor of one round of heights.
+   *
+   * @param reported the heights reported
+   * @param top the highest height {@link Builder#confirmations} ledger nodes report
+   * @param height the floor: {@code top} less the lag
+   */
+  private record Floor(Reported reported, long top, long height) {
+    /** The nodes that reported a height at or above the floor, in the order given. */
+    List<ClientConfig.NodeEndpointConfig> eligible() {
+      return reported.of().entrySet().stream().filter(e -> e.getValue() >= height).map(Map.Entry::getKey).toList();
+    }
+  }
+
+  /** The ledger nodes {@code floor} passes over, each with why. */
+  private Map<String, String> passedOver(Floor floor) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (ClientConfig.NodeEndpointConfig n : ledgerNodes()) {
+      Long h = floor.reported().of().get(n);
+      if (h == null || h < floor.height()) {
+        out.put(name(n), h == null ? "reported no height" : "below the floor at height " + h);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The freshness floor, from a round of heights: the highest height {@link Builder#confirmations}
+   * ledger nodes report, less the lag.
+   *
+   * @param what what needs it, for the exception
+   * @throws UnconfirmedAnswerException if fewer ledger nodes than that report a height
+   * @throws NodeException with reason UNREACHABLE if none does (raised from asking them again in
+   *     turn), or another failure of theirs
+   */
+  private Floor floor(String what) {
+    Reported r = heights();
+    OptionalLong top = r.confirmed(quorum);
+    if (top.isPresent()) {
+      return new Floor(r, top.getAsLong(), top.getAsLong() - historyLag);
+    }
+    if (r.of().isEmpty()) { // asked again, one node at a time, to raise why none answers
+      ask(request(ClientWire.HEIGHT).toBytes(), LedgerWire.Reader::i64);
+    }
+    Map<String, Long> said = new LinkedHashMap<>();
+    r.of().forEach((n, h) -> said.put(name(n), h));
+    throw new UnconfirmedAnswerException(what + " needs " + quorum + " ledger nodes to report a height, and only "
+        + said.size() + " did " + said + ": the others are down, slow or answer garbage, try again later");
   }
 
   private static byte[] historyRequest(ParticipantId patient, PageRequest page) {
@@ -980,10 +1164,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    *     answer in time, or answered something malformed, is absent
    */
   private record Reported(Map<ClientConfig.NodeEndpointConfig, Long> of) {
-    /** The highest height at least two nodes report; empty with fewer than two reports. */
-    OptionalLong confirmed() {
+    /** The highest height at least {@code nodes} nodes report; empty with fewer reports. */
+    OptionalLong confirmed(int nodes) {
       List<Long> sorted = of.values().stream().sorted(java.util.Comparator.reverseOrder()).toList();
-      return sorted.size() < 2 ? OptionalLong.empty() : OptionalLong.of(sorted.get(1));
+      return sorted.size() < nodes ? OptionalLong.empty() : OptionalLong.of(sorted.get(nodes - 1));
     }
   }
 
@@ -992,37 +1176,92 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * timeout; a node that does not answer in time or answers something malformed is left out.
    */
   private Reported heights() {
-    byte[] req = request(ClientWire.HEIGHT).toBytes();
-    Map<ClientConfig.NodeEndpointConfig, CompletableFuture<byte[]>> asked = new LinkedHashMap<>();
-    for (ClientConfig.NodeEndpointConfig n : nodes) {
-      if (n.role() == ServerRole.STORAGE) {
-        continue;
-      }
-      try {
-        asked.put(n, channel(n).request(req));
-      } catch (NodeException e) {
-        // down: it reports nothing
-      }
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Map<ClientConfig.NodeEndpointConfig, Long> out = new LinkedHashMap<>();
-    for (Map.Entry<ClientConfig.NodeEndpointConfig, CompletableFuture<byte[]>> e : asked.entrySet()) {
-      try {
-        long h = read(e.getKey(), e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS),
-            LedgerWire.Reader::i64);
-        if (h >= -1) {
-          out.put(e.getKey(), h);
+    Map<ClientConfig.NodeEndpointConfig, Long> got = new java.util.HashMap<>();
+    try (Round round = new Round(ledgerNodes(), request(ClientWire.HEIGHT).toBytes())) {
+      for (Optional<Reply> r = round.next(); r.isPresent(); r = round.next()) {
+        try {
+          long h = r.get().read(LedgerWire.Reader::i64);
+          if (h >= -1) {
+            got.put(r.get().node(), h);
+          }
+        } catch (RuntimeException x) {
+          // down, failed or malformed: it reports nothing
         }
-      } catch (TimeoutException x) {
-        e.getValue().cancel(false);
-      } catch (ExecutionException | RuntimeException x) {
-        // failed or malformed: it reports nothing
-      } catch (InterruptedException x) {
-        Thread.currentThread().interrupt();
-        throw new MedLedgerException("interrupted while asking the nodes' heights", x);
       }
     }
+    Map<ClientConfig.NodeEndpointConfig, Long> out = new LinkedHashMap<>();
+    ledgerNodes().stream().filter(got::containsKey).forEach(n -> out.put(n, got.get(n)));
     return new Reported(out);
+  }
+
+  private List<ClientConfig.NodeEndpointConfig> ledgerNodes() {
+    return nodes.stream().filter(n -> n.role() != ServerRole.STORAGE).toList();
+  }
+
+  /** One node's reply to a request sent to several at once: its bytes, or why it gave none. */
+  private record Reply(ClientConfig.NodeEndpointConfig node, byte[] bytes, RuntimeException failure) {
+    /** The reply's OK body read by {@code body}; see {@link RemoteConnection#read}. */
+    <T> T read(Function<LedgerWire.Reader, T> body) {
+      if (failure != null) {
+        throw failure;
+      }
+      return RemoteConnection.read(node, bytes, body);
+    }
+  }
+
+  /**
+   * A request sent to several nodes at once, whose replies are taken as they arrive, for up to the
+   * read timeout; closing it cancels the requests still open. Confined to the thread that made it
+   * (the replies arrive on a queue).
+   */
+  private final class Round implements AutoCloseable {
+    private final java.util.concurrent.BlockingQueue<Reply> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final List<CompletableFuture<byte[]>> open = new ArrayList<>();
+    private final List<ClientConfig.NodeEndpointConfig> silent;
+    private final long deadline;
+
+    Round(List<ClientConfig.NodeEndpointConfig> to, byte[] request) {
+      this.silent = new ArrayList<>(to);
+      for (ClientConfig.NodeEndpointConfig n : to) {
+        try {
+          CompletableFuture<byte[]> f = channel(n).request(request);
+          open.add(f);
+          f.whenComplete((r, e) -> replies.add(e == null ? new Reply(n, r, null) : new Reply(n, null,
+              new NodeException(NodeException.Reason.UNREACHABLE, "node " + name(n) + " failed: "
+                  + (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage(), e))));
+        } catch (NodeException e) {
+          replies.add(new Reply(n, null, e));
+        }
+      }
+      this.deadline = System.nanoTime() + timeout.toNanos();
+    }
+
+    /** The next reply, or empty once every node replied or the read timeout passed. */
+    Optional<Reply> next() {
+      if (silent.isEmpty()) {
+        return Optional.empty();
+      }
+      try {
+        Reply r = replies.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (r != null) {
+          silent.remove(r.node());
+        }
+        return Optional.ofNullable(r);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MedLedgerException("interrupted while waiting for the nodes' answers", e);
+      }
+    }
+
+    /** The nodes asked that have not replied (yet). */
+    List<ClientConfig.NodeEndpointConfig> silent() {
+      return List.copyOf(silent);
+    }
+
+    @Override
+    public void close() {
+      open.forEach(f -> f.cancel(false));
+    }
   }
 
   /**
@@ -1110,27 +1349,37 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>Taken from a ledger node at or above the freshness floor (see
-   * {@link #patientHistory(ParticipantId)}); a node below it is passed over, as one that fails. A
-   * card is signed by its participant's key, so no node can alter it; whether that node holds one,
-   * or still holds the card of a participant the ledger removed (the nodes drop it), is its word:
-   * check the participant's status with {@link #participant}, which two nodes must state alike.
+   * <p>Asked of every ledger node at or above the freshness floor (see
+   * {@link #patientHistory(ParticipantId)}) at once. A card is signed by its participant's key, so
+   * no node can alter it: it is taken from the first node that serves one, and then only if
+   * {@link Builder#confirmations} ledger nodes do not state that the ledger removed its participant
+   * (the nodes drop the card of a participant they remove; see {@link #participant}). That there is
+   * no card is taken only once that many nodes at or above the floor say so.
    *
-   * @throws UnconfirmedAnswerException if only nodes below the floor answer
+   * @throws AccessRefusedException (right {@link AccessRight#PARTICIPANT}) if that many nodes state
+   *     its participant removed
+   * @throws UnconfirmedAnswerException if no node serves a card and too few say there is none, or
+   *     too few state the participant's status alike
    */
   @Override
   public Optional<KeyCard> keyCard(ParticipantId id) {
-    byte[] req = request(ClientWire.KEY_CARD).id(id).toBytes();
-    return fresh("the key card of " + id, n -> read(n, exchange(n, req, timeout), in -> {
-      if (!in.bool()) {
-        return Optional.<KeyCard>empty();
-      }
-      KeyCard c = in.card();
-      if (!c.id().equals(id) || !c.verify()) {
-        throw new MalformedEncodingException("the node answered with a key card that is not " + id + "'s own");
-      }
-      return Optional.of(c);
-    }), c -> OptionalLong.empty());
+    Floor floor = floor("the key card of " + id);
+    Optional<KeyCard> card = provenOrAbsent("a key card of " + id, floor, request(ClientWire.KEY_CARD).id(id).toBytes(),
+        r -> r.read(in -> {
+          if (!in.bool()) {
+            return Optional.<KeyCard>empty();
+          }
+          KeyCard c = in.card();
+          if (!c.id().equals(id) || !c.verify()) {
+            throw new MalformedEncodingException("the node answered with a key card that is not " + id + "'s own");
+          }
+          return Optional.of(c);
+        }));
+    if (card.isPresent() && participant(id, floor).map(p -> !p.active()).orElse(false)) {
+      throw new AccessRefusedException(AccessRight.PARTICIPANT, "the ledger removed " + id + ", as " + quorum
+          + " ledger nodes state: its key card is no longer to be used");
+    }
+    return card;
   }
 
   /**

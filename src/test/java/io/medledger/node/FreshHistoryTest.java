@@ -19,6 +19,8 @@ import io.medledger.chain.PageRequest;
 import io.medledger.chain.PatientHistoryPage;
 import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.RecordQuery;
+import io.medledger.client.AccessRefusedException;
+import io.medledger.client.AccessRight;
 import io.medledger.client.AuditorClient;
 import io.medledger.client.ChainReport;
 import io.medledger.client.ClinicianClient;
@@ -53,10 +55,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The node answering a patient's history chooses its height, and an old history is genuine: its
  * header is confirmed by a second node, yet it hides the access events since. A remote connection
- * takes a history only at or above the highest height two ledger nodes report, less a small lag;
- * one node reporting a huge height does not raise that floor. The point reads are held to the same
+ * takes a history only at or above the highest height f + 1 ledger nodes report (f the faulty nodes
+ * the configured ones tolerate; two at least), less a small lag; f nodes reporting a huge height do
+ * not raise that floor. The point reads are held to the same
  * floor, and those that gate what a client does (grant status, erasure, participant status) need
- * two nodes at or above it to answer alike.
+ * f + 1 nodes at or above it to answer alike (two, with three or four nodes), an entry or key card is
+ * taken only from a node that proves it, and its absence only as f + 1 say so.
  */
 @Timeout(120)
 class FreshHistoryTest {
@@ -143,8 +147,11 @@ class FreshHistoryTest {
   }
 
   private RemoteConnection connect(int lag, Served... nodes) {
-    RemoteConnection.Builder b = RemoteConnection.builder(auditor).timeouts(Duration.ofSeconds(2), Duration.ofSeconds(4))
-        .historyLag(lag);
+    return connect(RemoteConnection.builder(auditor).historyLag(lag), nodes);
+  }
+
+  private RemoteConnection connect(RemoteConnection.Builder b, Served... nodes) {
+    b.timeouts(Duration.ofSeconds(2), Duration.ofSeconds(4));
     for (Served n : nodes) {
       b.node(n.key(), n.endpoint().boundAddress(), ServerRole.FEDERATION);
     }
@@ -276,47 +283,59 @@ class FreshHistoryTest {
     assertThrows(UnconfirmedAnswerException.class, () -> behind.grantsByPatient(anna.id(), PageRequest.first(100)));
   }
 
-  @Test
-  void aStaleOrLyingFirstNodeCannotSayARevokedGrantIsActiveNorAnErasedRecordNorARemovedClinician() throws Exception {
+  /** Lee, granted treatment access to Anna's record, and a ledger that ends there. */
+  private record Granted(ClinicianClient lee, MedicalRecord record, AccessGrant grant, Ledger stale) {}
+
+  private Granted granted() {
     ClinicianClient lee = f.registerClinician("Lee", "Hospital A");
     MedicalRecord r = anna.upload(SmallFederation.observation("1"));
     AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
-    Ledger stale = prefix();
-    anna.revoke(g.id());
-    anna.erase(r.id());
-    Removals.affiliate(f, lee.id(), "Hospital A");
+    return new Granted(lee, r, g, prefix());
+  }
+
+  /** Anna revokes the grant and erases the record, and Lee's hospital removes him. */
+  private void revokeEraseAndRemove(Granted x) {
+    anna.revoke(x.grant().id());
+    anna.erase(x.record().id());
+    Removals.affiliate(f, x.lee().id(), "Hospital A");
+  }
+
+  @Test
+  void aStaleOrLyingFirstNodeCannotSayARevokedGrantIsActiveNorAnErasedRecordNorARemovedClinician() throws Exception {
+    Granted x = granted();
+    revokeEraseAndRemove(x);
     MedicalRecord later = anna.upload(SmallFederation.observation("2"));
     Ledger live = f.federationNodes().get(0).ledger();
-    assertTrue(live.height() > stale.height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale node lags");
+    assertTrue(live.height() > x.stale().height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale node lags");
     long now = f.clock().millis();
-    Served old = serve(stale, "stale");
+    Served old = serve(x.stale(), "stale");
     RemoteConnection c = connect(old, serve(live, "a"), serve(live, "b"));
-    assertFalse(c.isGrantActive(g.id(), now), "the revocation the stale node does not know of");
-    assertTrue(c.isGrantRevoked(g.id()));
-    assertTrue(c.isErased(r.id()));
-    assertEquals(Optional.of(false), c.participant(lee.id()).map(Participant::active), "removed by his hospital");
+    assertFalse(c.isGrantActive(x.grant().id(), now), "the revocation the stale node does not know of");
+    assertTrue(c.isGrantRevoked(x.grant().id()));
+    assertTrue(c.isErased(x.record().id()));
+    assertEquals(Optional.of(false), c.participant(x.lee().id()).map(Participant::active), "removed by his hospital");
     assertEquals(Optional.of(later.id()), c.entry(later.id()).map(Entry::id), "an entry the stale node lacks");
     // a node reporting the live height but answering from its stale ledger: two live nodes outvote it
-    RemoteConnection lied = connect(lying(stale, live.height(), "liar"), serve(live, "c"), serve(live, "d"));
-    assertFalse(lied.isGrantActive(g.id(), now));
-    assertTrue(lied.isGrantRevoked(g.id()));
-    assertTrue(lied.isErased(r.id()));
-    assertEquals(Optional.of(false), lied.participant(lee.id()).map(Participant::active));
+    RemoteConnection lied = connect(lying(x.stale(), live.height(), "liar"), serve(live, "c"), serve(live, "d"));
+    assertFalse(lied.isGrantActive(x.grant().id(), now));
+    assertTrue(lied.isGrantRevoked(x.grant().id()));
+    assertTrue(lied.isErased(x.record().id()));
+    assertEquals(Optional.of(false), lied.participant(x.lee().id()).map(Participant::active));
     // beside a single live node, neither word is taken
-    RemoteConnection split = connect(lying(stale, live.height(), "liar2"), serve(live, "e"));
-    UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class, () -> split.isGrantActive(g.id(), now));
+    RemoteConnection split = connect(lying(x.stale(), live.height(), "liar2"), serve(live, "e"));
+    UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class, () -> split.isGrantActive(x.grant().id(), now));
     assertTrue(u.getMessage().contains("answered true") && u.getMessage().contains("answered false"), u.getMessage());
-    assertThrows(UnconfirmedAnswerException.class, () -> split.isGrantRevoked(g.id()));
-    assertThrows(UnconfirmedAnswerException.class, () -> split.isErased(r.id()));
-    assertThrows(UnconfirmedAnswerException.class, () -> split.participant(lee.id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> split.isGrantRevoked(x.grant().id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> split.isErased(x.record().id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> split.participant(x.lee().id()));
     // the fresh nodes do not answer: refused rather than the stale nodes' word
-    RemoteConnection behind = connect(old, serve(stale, "f"), reporting(live.height()), reporting(live.height()));
-    assertThrows(UnconfirmedAnswerException.class, () -> behind.isGrantActive(g.id(), now));
-    assertThrows(UnconfirmedAnswerException.class, () -> behind.isErased(r.id()));
-    assertThrows(UnconfirmedAnswerException.class, () -> behind.participant(lee.id()));
+    RemoteConnection behind = connect(old, serve(x.stale(), "f"), reporting(live.height()), reporting(live.height()));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.isGrantActive(x.grant().id(), now));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.isErased(x.record().id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> behind.participant(x.lee().id()));
     assertThrows(UnconfirmedAnswerException.class, () -> behind.entry(later.id()));
     // a single ledger node is its own word
-    assertTrue(connect(serve(live, "g")).isGrantRevoked(g.id()));
+    assertTrue(connect(serve(live, "g")).isGrantRevoked(x.grant().id()));
   }
 
   @Test
@@ -337,5 +356,91 @@ class FreshHistoryTest {
     assertEquals(Optional.of(bo.identity().card()), connect(old, a, b).keyCard(bo.id()));
     RemoteConnection behind = connect(old, reporting(live.height()), reporting(live.height()));
     assertThrows(UnconfirmedAnswerException.class, () -> behind.keyCard(bo.id()));
+  }
+
+  @Test
+  void twoColludingNodesOfSevenCannotDecideAPointReadNorMoveTheHeight() throws Exception {
+    Granted x = granted();
+    Ledger live = f.federationNodes().get(0).ledger();
+    List<Served> honest = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      honest.add(serve(live, "live" + i));
+    }
+    connect(honest.toArray(Served[]::new)).publish(x.lee().identity().card()); // before he is removed
+    revokeEraseAndRemove(x);
+    MedicalRecord later = anna.upload(SmallFederation.observation("2"));
+    assertTrue(live.height() > x.stale().height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale nodes lag");
+    long now = f.clock().millis();
+    // seven ledger nodes tolerate two faulty ones: three must confirm
+    assertEquals(3, RemoteConnection.confirmations(7));
+    Served liar1 = lying(x.stale(), live.height(), "liar1");
+    Served liar2 = lying(x.stale(), live.height(), "liar2");
+    connect(liar1, liar2).publish(x.lee().identity().card());
+    List<Served> all = new ArrayList<>(List.of(liar1, liar2));
+    all.addAll(honest);
+    RemoteConnection c = connect(all.toArray(Served[]::new));
+    assertFalse(c.isGrantActive(x.grant().id(), now), "the two stale nodes say the revoked grant is active");
+    assertTrue(c.isGrantRevoked(x.grant().id()));
+    assertTrue(c.isErased(x.record().id()));
+    assertEquals(Optional.of(false), c.participant(x.lee().id()).map(Participant::active));
+    assertEquals(Optional.of(later.id()), c.entry(later.id()).map(Entry::id), "the two say there is no such entry");
+    // every node serves his card (these test nodes keep it), but he was removed: refused
+    AccessRefusedException refused = assertThrows(AccessRefusedException.class, () -> c.keyCard(x.lee().id()));
+    assertEquals(AccessRight.PARTICIPANT, refused.missingRight());
+    // two nodes reporting a huge height neither raise the height nor stop the reads
+    List<Served> loud = new ArrayList<>(List.of(reporting(Long.MAX_VALUE), reporting(Long.MAX_VALUE)));
+    loud.addAll(honest);
+    RemoteConnection high = connect(loud.toArray(Served[]::new));
+    assertEquals(live.height(), high.height());
+    assertEquals(live.height(), high.patientHistory(anna.id()).height());
+    assertFalse(high.isGrantActive(x.grant().id(), now));
+    // three of seven (f + 1) can: the reads then fail, no stale answer passes
+    loud.add(0, reporting(Long.MAX_VALUE));
+    loud.remove(loud.size() - 1);
+    RemoteConnection raised = connect(loud.toArray(Served[]::new));
+    assertEquals(Long.MAX_VALUE, raised.height());
+    assertThrows(UnconfirmedAnswerException.class, () -> raised.patientHistory(anna.id()));
+    assertThrows(UnconfirmedAnswerException.class, () -> raised.isGrantActive(x.grant().id(), now));
+    assertThrows(UnconfirmedAnswerException.class, () -> raised.entry(later.id()));
+  }
+
+  @Test
+  void anEntryIsFinalOnlyInABlockWhoseHeaderEnoughNodesServe() throws Exception {
+    // a fork of this chain: its entries are endorsed for the same chain id, but were never final here
+    Federation fork = SmallFederation.builder("fresh-history-test", 13).directSequencer().build();
+    open.add(fork);
+    MedicalRecord forked = fork.registerPatient("Cy").upload(SmallFederation.observation("1"));
+    MedicalRecord here = anna.upload(SmallFederation.observation("2"));
+    Ledger live = f.federationNodes().get(0).ledger();
+    Served liar = lying(fork.federationNodes().get(0).ledger(), live.height(), "fork");
+    RemoteConnection c = connect(liar, serve(live, "a"), serve(live, "b"), serve(live, "c"));
+    assertEquals(Optional.empty(), c.entry(forked.id()), "the forked entry is not final here");
+    assertEquals(Optional.of(here.id()), c.entry(here.id()).map(Entry::id));
+    // beside one honest node, the fork's block header is not confirmed, nor is the absence
+    RemoteConnection split = connect(liar, serve(live, "d"));
+    UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class, () -> split.entry(forked.id()));
+    assertTrue(u.getMessage().contains("has none") && u.getMessage().contains("failed"), u.getMessage());
+  }
+
+  @Test
+  void theConfirmationsCanBeRaisedButNotLowered() throws Exception {
+    AccessGrant g = anna.grant(GrantRequest.treatment(f.registerClinician("Lee", "Hospital A").id()));
+    Ledger stale = prefix();
+    anna.revoke(g.id());
+    anna.upload(SmallFederation.observation("1"));
+    Ledger live = f.federationNodes().get(0).ledger();
+    long now = f.clock().millis();
+    assertEquals(List.of(1, 2, 2, 2, 3, 4), List.of(1, 2, 3, 4, 7, 10).stream().map(RemoteConnection::confirmations).toList());
+    Served[] four = {lying(stale, live.height(), "liar"), serve(live, "a"), serve(live, "b"), reporting(live.height())};
+    assertThrows(IllegalArgumentException.class, () -> connect(RemoteConnection.builder(auditor).confirmations(1), four));
+    assertThrows(IllegalArgumentException.class, () -> connect(RemoteConnection.builder(auditor).confirmations(5), four));
+    assertFalse(connect(four).isGrantActive(g.id(), now), "the two live nodes outvote the liar");
+    RemoteConnection three = connect(RemoteConnection.builder(auditor).confirmations(3), four);
+    UnconfirmedAnswerException u = assertThrows(UnconfirmedAnswerException.class, () -> three.isGrantActive(g.id(), now));
+    assertTrue(u.getMessage().contains("answered true") && u.getMessage().contains("answered false"), u.getMessage());
+    // a builder built again counts its ledger nodes again: one node's word is not kept for three
+    RemoteConnection.Builder reused = RemoteConnection.builder(auditor);
+    assertEquals(Long.MAX_VALUE, connect(reused, reporting(Long.MAX_VALUE)).height(), "one node configured: its word");
+    assertEquals(live.height(), connect(reused, serve(live, "c"), serve(live, "d")).height());
   }
 }

@@ -53,7 +53,9 @@ class HostilePageTest {
     Ed25519PrivateKey nodeKey = Ed25519PrivateKey.generate();
     Ed25519PrivateKey clientKey = Ed25519PrivateKey.generate();
     AtomicReference<byte[]> answer = new AtomicReference<>();
-    RequestHandler hostile = (who, req) -> CompletableFuture.completedFuture(answer.get());
+    // it reports a height (a read needs a freshness floor), and answers every other request with the page set
+    RequestHandler hostile = (who, req) -> CompletableFuture.completedFuture(req[0] == ClientWire.HEIGHT
+        ? new LedgerWire.Writer(ClientWire.OK).i64(1).toBytes() : answer.get());
     try (NodeEndpoint ep = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(nodeKey),
         clientKey.publicKey()::equals, hostile, TransportLimits.defaults());
         RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(clientKey))
