@@ -101,6 +101,21 @@ class ResearchKeySeparationTest {
   }
 
   @Test
+  void aClinicianWritingForThePatientSealsTheCopyToItsResearchKey() {
+    ClinicianClient doc = f.registerClinician("Dr Lee", "Hospital A2");
+    anna.grant(GrantRequest.treatment(doc.id()));
+    byte[] obs = TestFederation.observation("anna", "4548-4", 6.1);
+    MedicalRecord written = doc.write(anna.id(), obs);
+    byte[] copyEnvelope = f.storage().read(written.deidentified().orElseThrow().payloadDigest(), List.of());
+    assertThrows(EnvelopeException.class, () -> RecordEnvelope.openAsOwner(anna.identity().secretEncryptionKey(),
+        copyEnvelope), "the copy is sealed to the main key");
+    ResearcherClient rita = f.registerResearcher("Rita", "Authority B1");
+    anna.grant(GrantRequest.research(rita.id()));
+    String text = new String(rita.read(written.id()), StandardCharsets.UTF_8);
+    assertTrue(text.contains("4548-4"), text);
+  }
+
+  @Test
   void aPatientWhoseKeysPredateResearchKeysSharesItsCopyUnderItsEncryptionKeyAsBefore() {
     Identity old = Identity.of(ParticipantKind.PATIENT, "Li", Ed25519PrivateKey.generate(TestFederation.seeded(12)),
         SecretKey.random(), SecretKey.random());
