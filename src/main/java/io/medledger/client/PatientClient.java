@@ -43,6 +43,8 @@ import java.util.concurrent.CompletableFuture;
 public final class PatientClient {
   private final Session session;
   private final LedgerQuery query;
+  /** The patient's own published key card once seen (a published card is never replaced). */
+  private volatile KeyCard ownCard;
 
   private PatientClient(Session session) {
     this.session = session;
@@ -120,7 +122,7 @@ public final class PatientClient {
   /** {@link #upload} as a future that completes once the record entry is final. */
   public CompletableFuture<MedicalRecord> uploadAsync(byte[] fhirJson) {
     PublicKey own = identity().encryptionPublicKey();
-    PublicKey deidentified = session.connection().keyCard(id()).map(KeyCard::deidentifiedKey).orElse(own);
+    PublicKey deidentified = ownCard().map(KeyCard::deidentifiedKey).orElse(own);
     return Payloads.sealAndStore(session, own, deidentified, id(), Optional.empty(), fhirJson, Optional.empty())
         .thenCompose(session::signAndSubmit);
   }
@@ -190,6 +192,16 @@ public final class PatientClient {
     return session.signAndSubmit(g);
   }
 
+  /** The patient's published key card, asked of the connection until it is found, then kept. */
+  private Optional<KeyCard> ownCard() {
+    KeyCard c = ownCard;
+    if (c == null) {
+      c = session.connection().keyCard(id()).orElse(null);
+      ownCard = c;
+    }
+    return Optional.ofNullable(c);
+  }
+
   /**
    * The secret key a grant for {@code purpose} delegates from: the research key for a research
    * grant when the published key card names one (the de-identified copies are sealed to it, and
@@ -198,8 +210,8 @@ public final class PatientClient {
    * @throws IllegalStateException if the published card names a research key this identity does not hold
    */
   private SecretKey delegatingSecret(Purpose purpose) {
-    Optional<PublicKey> research = purpose == Purpose.RESEARCH
-        ? session.connection().keyCard(id()).flatMap(KeyCard::researchKey) : Optional.empty();
+    Optional<PublicKey> research = purpose == Purpose.RESEARCH ? ownCard().flatMap(KeyCard::researchKey)
+        : Optional.empty();
     if (research.isEmpty()) {
       return identity().secretEncryptionKey();
     }
