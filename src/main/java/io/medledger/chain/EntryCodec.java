@@ -20,13 +20,21 @@ import java.util.Optional;
 
 /** The canonical binary and JSON encodings of entries, described once per field. */
 final class EntryCodec {
-  /** The entry encoding version of every entry but a record with a de-identified copy. */
+  /**
+   * The entry encoding version of every entry but a record with a de-identified copy and a key
+   * publication with a research key.
+   */
   static final int VERSION = 1;
   /**
    * Version 2: a {@link MedicalRecord} with a {@link DeidentifiedCopy}, whose three fields follow
    * {@code amends}. Only records use it, and only with the copy, so each entry has one encoding.
    */
   static final int VERSION_DEIDENTIFIED = 2;
+  /**
+   * Version 3: a {@link KeyPublication} with a research key, whose field follows
+   * {@code verifyingKey}. Only key publications use it, and only with the key.
+   */
+  static final int VERSION_RESEARCH_KEY = 3;
 
   private static final byte[] SIGNING_TAG = "medledger/entry-signature/v1\0".getBytes(StandardCharsets.US_ASCII);
 
@@ -154,12 +162,15 @@ final class EntryCodec {
   }
 
   static int version(Entry e) {
-    return e instanceof MedicalRecord m && m.deidentified().isPresent() ? VERSION_DEIDENTIFIED : VERSION;
+    if (e instanceof MedicalRecord m && m.deidentified().isPresent()) {
+      return VERSION_DEIDENTIFIED;
+    }
+    return e instanceof KeyPublication k && k.researchKey().isPresent() ? VERSION_RESEARCH_KEY : VERSION;
   }
 
   private static int readVersion(FieldReader r) {
     int version = r.u8("version");
-    if (version != VERSION && version != VERSION_DEIDENTIFIED) {
+    if (version != VERSION && version != VERSION_DEIDENTIFIED && version != VERSION_RESEARCH_KEY) {
       throw new MalformedEncodingException("unknown entry version " + version);
     }
     return version;
@@ -257,6 +268,9 @@ final class EntryCodec {
       w.digest("participant", k.participant().digest());
       w.bytes("encryptionKey", k.encryptionKey());
       w.bytes("verifyingKey", k.verifyingKey());
+      if (k.researchKey().isPresent()) {
+        w.bytes("researchKey", k.researchKey().get());
+      }
       w.i64("createdAt", k.createdAt());
     } else if (e instanceof WitnessChange c) {
       w.enumValue("action", c.action().ordinal(), c.action().label());
@@ -283,6 +297,9 @@ final class EntryCodec {
     List<Endorsement> none = List.of();
     if (version == VERSION_DEIDENTIFIED && kind != EntryKind.RECORD) {
       throw new MalformedEncodingException("entry version " + version + " is for records only");
+    }
+    if (version == VERSION_RESEARCH_KEY && kind != EntryKind.KEY_PUBLICATION) {
+      throw new MalformedEncodingException("entry version " + version + " is for key publications only");
     }
     switch (kind) {
       case RECORD:
@@ -341,6 +358,7 @@ final class EntryCodec {
       case KEY_PUBLICATION:
         try {
           return new KeyPublication(id(r, "participant"), r.bytes("encryptionKey", 33), r.bytes("verifyingKey", 33),
+              version == VERSION_RESEARCH_KEY ? Optional.of(r.bytes("researchKey", 33)) : Optional.empty(),
               r.i64("createdAt"), none);
         } catch (IllegalArgumentException | MalformedEncodingException e) {
           throw new MalformedEncodingException("key publication: " + e.getMessage(), e);

@@ -220,7 +220,8 @@ public final class ClinicianClient {
 
   private CompletableFuture<MedicalRecord> store(ParticipantId patient, byte[] fhirJson, Optional<Digest> amends) {
     KeyCard p = session.keyCard(patient);
-    return Payloads.sealAndStore(session, p.encryptionKey(), patient, Optional.of(institution), fhirJson, amends)
+    return Payloads.sealAndStore(session, p.encryptionKey(), p.deidentifiedKey(), patient, Optional.of(institution),
+        fhirJson, amends)
         .thenCompose(session::signAndSubmit);
   }
 

@@ -17,34 +17,42 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A participant's keys: the Ed25519 key that identifies it on the ledger and signs its entries
  * (its {@link ParticipantId}, for a patient the pseudonym), the Umbral key payloads are encrypted
- * to (for patients) or re-encrypted to (for grantees and proxies), and a separate Umbral signing
- * key for key fragments. The display name stays local and never reaches the ledger.
+ * to (for patients) or re-encrypted to (for grantees and proxies), a separate Umbral signing key
+ * for key fragments and, for a patient, a separate Umbral research key: the de-identified copies of
+ * its records are sealed to it and its research grants delegate from it, so that no research
+ * grant's fragments can re-encrypt a full payload. The display name stays local and never reaches
+ * the ledger.
  *
- * <p>{@link #destroy()} wipes the three secret keys; from then on signing, decrypting and exporting
+ * <p>{@link #destroy()} wipes the secret keys; from then on signing, decrypting and exporting
  * throw {@link IllegalStateException}. Thread-safe; apart from the one-way destruction, immutable.
  * {@link #toString()} shows the kind, name and id only.
  */
 public final class Identity implements javax.security.auth.Destroyable {
   private static final byte[] EXPORT_MAGIC = "MLID".getBytes(StandardCharsets.US_ASCII);
   private static final int EXPORT_VERSION = 1;
+  /** The export version of an identity with a research key (its sealed secret is 32 bytes longer). */
+  private static final int EXPORT_VERSION_RESEARCH = 2;
   private static final int MAX_NAME = 1024;
   private final ParticipantKind kind;
   private final String name;
   private final Ed25519PrivateKey signingKey;
   private final SecretKey encryptionKey;
   private final SecretKey fragmentSigningKey;
+  private final Optional<SecretKey> researchKey;
 
   private Identity(ParticipantKind kind, String name, Ed25519PrivateKey signingKey, SecretKey encryptionKey,
-      SecretKey fragmentSigningKey) {
+      SecretKey fragmentSigningKey, Optional<SecretKey> researchKey) {
     this.kind = Objects.requireNonNull(kind, "kind");
     this.name = Objects.requireNonNull(name, "name");
     this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
     this.encryptionKey = Objects.requireNonNull(encryptionKey, "encryptionKey");
     this.fragmentSigningKey = Objects.requireNonNull(fragmentSigningKey, "fragmentSigningKey");
+    this.researchKey = Objects.requireNonNull(researchKey, "researchKey");
   }
 
   /** Fresh keys from a {@link SecureRandom}. */
@@ -52,16 +60,30 @@ public final class Identity implements javax.security.auth.Destroyable {
     return generate(kind, name, new SecureRandom());
   }
 
-  /** Fresh keys from {@code random} (inject a seeded generator only in tests). */
+  /**
+   * Fresh keys from {@code random} (inject a seeded generator only in tests); a patient also gets a
+   * research key.
+   */
   public static Identity generate(ParticipantKind kind, String name, SecureRandom random) {
     EntropySource e = EntropySource.of(random);
-    return new Identity(kind, name, Ed25519PrivateKey.generate(random), SecretKey.random(e), SecretKey.random(e));
+    Ed25519PrivateKey ledger = Ed25519PrivateKey.generate(random);
+    SecretKey enc = SecretKey.random(e);
+    SecretKey frag = SecretKey.random(e);
+    return new Identity(kind, name, ledger, enc, frag,
+        kind == ParticipantKind.PATIENT ? Optional.of(SecretKey.random(e)) : Optional.empty());
   }
 
-  /** Rebuilds an identity from stored keys. */
+  /** Rebuilds an identity from stored keys, without a research key. */
   public static Identity of(ParticipantKind kind, String name, Ed25519PrivateKey signingKey, SecretKey encryptionKey,
       SecretKey fragmentSigningKey) {
-    return new Identity(kind, name, signingKey, encryptionKey, fragmentSigningKey);
+    return new Identity(kind, name, signingKey, encryptionKey, fragmentSigningKey, Optional.empty());
+  }
+
+  /** Rebuilds an identity from stored keys, with a research key. */
+  public static Identity of(ParticipantKind kind, String name, Ed25519PrivateKey signingKey, SecretKey encryptionKey,
+      SecretKey fragmentSigningKey, SecretKey researchKey) {
+    return new Identity(kind, name, signingKey, encryptionKey, fragmentSigningKey,
+        Optional.of(Objects.requireNonNull(researchKey, "researchKey")));
   }
 
   /** The participant kind. */
@@ -94,6 +116,11 @@ public final class Identity implements javax.security.auth.Destroyable {
     return fragmentSigningKey.publicKey();
   }
 
+  /** The Umbral research key the de-identified copies of a patient's records are sealed to, if it has one. */
+  public Optional<PublicKey> researchPublicKey() {
+    return researchKey.map(SecretKey::publicKey);
+  }
+
   /** The signed public part, for the key directory. */
   public KeyCard card() {
     return KeyCard.sign(this);
@@ -112,6 +139,14 @@ public final class Identity implements javax.security.auth.Destroyable {
     return encryptionKey;
   }
 
+  /**
+   * The Umbral research secret key, if this identity has one: a research grant's fragments are
+   * made from it. Named so every use is greppable.
+   */
+  public Optional<SecretKey> secretResearchKey() {
+    return researchKey;
+  }
+
   Signer fragmentSigner() {
     return new Signer(fragmentSigningKey);
   }
@@ -119,7 +154,8 @@ public final class Identity implements javax.security.auth.Destroyable {
   /**
    * Exports the keys encrypted under {@code passphrase} (Argon2id, then AES-256-GCM), in the
    * versioned byte format described in docs/model.md ("Exported keys"). The kind and display
-   * name travel in the clear but are authenticated; the three secret keys are encrypted.
+   * name travel in the clear but are authenticated; the secret keys are encrypted (version 1
+   * without a research key, as before research keys; version 2 with one).
    */
   public byte[] exportEncrypted(char[] passphrase) {
     return exportEncrypted(passphrase, new SecureRandom());
@@ -128,8 +164,8 @@ public final class Identity implements javax.security.auth.Destroyable {
   /** {@link #exportEncrypted(char[])} with the salt and nonce drawn from {@code random}. */
   public byte[] exportEncrypted(char[] passphrase, SecureRandom random) {
     PassphraseSeal.Cost cost = PassphraseSeal.Cost.defaults();
-    byte[] header = exportHeader(kind, name, cost);
-    byte[] secret = new SealedKeys(signingKey, encryptionKey, fragmentSigningKey).toSecretBytes();
+    byte[] header = exportHeader(researchKey.isPresent() ? EXPORT_VERSION_RESEARCH : EXPORT_VERSION, kind, name, cost);
+    byte[] secret = new SealedKeys(signingKey, encryptionKey, fragmentSigningKey, researchKey).toSecretBytes();
     try {
       PassphraseSeal.Sealed sealed = PassphraseSeal.seal(passphrase, secret, header, cost, random);
       ByteBuffer out = ByteBuffer.allocate(header.length + PassphraseSeal.SALT + PassphraseSeal.NONCE
@@ -156,7 +192,7 @@ public final class Identity implements javax.security.auth.Destroyable {
         throw new KeyImportException("not a MedLedger identity export");
       }
       int version = in.get() & 0xff;
-      if (version != EXPORT_VERSION) {
+      if (version != EXPORT_VERSION && version != EXPORT_VERSION_RESEARCH) {
         throw new KeyImportException("unsupported identity export version " + version);
       }
       int k = in.get() & 0xff;
@@ -176,16 +212,17 @@ public final class Identity implements javax.security.auth.Destroyable {
       in.get(salt).get(nonce);
       byte[] ciphertext = new byte[in.remaining()];
       in.get(ciphertext);
-      if (ciphertext.length != SealedKeys.LENGTH + 16) {
+      int secretLength = version == EXPORT_VERSION ? SealedKeys.LENGTH : SealedKeys.LENGTH_WITH_RESEARCH;
+      if (ciphertext.length != secretLength + 16) {
         throw new KeyImportException("identity export has " + ciphertext.length + " ciphertext bytes, expected "
-            + (SealedKeys.LENGTH + 16));
+            + (secretLength + 16));
       }
       byte[] secret = PassphraseSeal.open(passphrase, new PassphraseSeal.Sealed(cost, salt, nonce, ciphertext),
           Arrays.copyOf(exported, headerLength));
       try {
         SealedKeys keys = SealedKeys.fromSecretBytes(secret);
         return new Identity(ParticipantKind.values()[k], new String(nameBytes, StandardCharsets.UTF_8),
-            keys.ledgerKey(), keys.encryptionKey(), keys.fragmentSigningKey());
+            keys.ledgerKey(), keys.encryptionKey(), keys.fragmentSigningKey(), keys.researchKey());
       } finally {
         Arrays.fill(secret, (byte) 0);
       }
@@ -198,18 +235,18 @@ public final class Identity implements javax.security.auth.Destroyable {
     }
   }
 
-  private static byte[] exportHeader(ParticipantKind kind, String name, PassphraseSeal.Cost cost) {
+  private static byte[] exportHeader(int version, ParticipantKind kind, String name, PassphraseSeal.Cost cost) {
     byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
     if (nameBytes.length > MAX_NAME) {
       throw new IllegalArgumentException("a display name to export is at most " + MAX_NAME + " bytes");
     }
     return ByteBuffer.allocate(EXPORT_MAGIC.length + 1 + 1 + 2 + nameBytes.length + 4 + 4 + 1).put(EXPORT_MAGIC)
-        .put((byte) EXPORT_VERSION).put((byte) kind.ordinal()).putShort((short) nameBytes.length).put(nameBytes)
+        .put((byte) version).put((byte) kind.ordinal()).putShort((short) nameBytes.length).put(nameBytes)
         .putInt(cost.memoryKib()).putInt(cost.iterations()).put((byte) cost.parallelism()).array();
   }
 
   /**
-   * Wipes the three secret keys (the public ones stay). Idempotent. Call it only once no client
+   * Wipes the secret keys (the public ones stay). Idempotent. Call it only once no client
    * uses this identity any more.
    */
   @Override
@@ -217,6 +254,7 @@ public final class Identity implements javax.security.auth.Destroyable {
     signingKey.destroy();
     encryptionKey.destroy();
     fragmentSigningKey.destroy();
+    researchKey.ifPresent(SecretKey::destroy);
   }
 
   /** Whether {@link #destroy()} was called. */

@@ -8,11 +8,14 @@ import io.medledger.pre.PublicKey;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The public keys of one participant as published in the key directory: its Ed25519 key (whose
- * hash is its ledger id), its Umbral encryption key and its Umbral fragment-verifying key, signed
- * with the Ed25519 key so that nobody can substitute a key for someone else.
+ * hash is its ledger id), its Umbral encryption key, its Umbral fragment-verifying key and, for a
+ * patient, its Umbral research key (the de-identified copies of its records are sealed to it and
+ * its research grants delegate from it), signed with the Ed25519 key so that nobody can substitute
+ * a key for someone else.
  *
  * <p>Immutable and thread-safe.
  *
@@ -20,11 +23,15 @@ import java.util.Objects;
  * @param signingKey the Ed25519 key
  * @param encryptionKey the Umbral encryption key
  * @param verifyingKey the Umbral key that verifies the participant's key fragments
+ * @param researchKey the Umbral research key, if the participant has one (patients whose keys
+ *     were made before research keys existed have none)
  * @param signature Ed25519 signature over the other fields
  */
 public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicKey encryptionKey,
-    PublicKey verifyingKey, ByteString signature) {
+    PublicKey verifyingKey, Optional<PublicKey> researchKey, ByteString signature) {
   private static final byte[] TAG = "medledger/key-card/v1\0".getBytes(StandardCharsets.US_ASCII);
+  /** The tag of a card with a research key; a card without one is signed as before research keys. */
+  private static final byte[] TAG_RESEARCH = "medledger/key-card/v2\0".getBytes(StandardCharsets.US_ASCII);
 
   /** Checks for nulls. */
   public KeyCard {
@@ -32,13 +39,29 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
     Objects.requireNonNull(signingKey, "signingKey");
     Objects.requireNonNull(encryptionKey, "encryptionKey");
     Objects.requireNonNull(verifyingKey, "verifyingKey");
+    Objects.requireNonNull(researchKey, "researchKey");
     Objects.requireNonNull(signature, "signature");
   }
 
+  /** A card without a research key. */
+  public KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicKey encryptionKey, PublicKey verifyingKey,
+      ByteString signature) {
+    this(kind, signingKey, encryptionKey, verifyingKey, Optional.empty(), signature);
+  }
+
   static KeyCard sign(Identity id) {
-    byte[] msg = message(id.kind(), id.publicKey(), id.encryptionPublicKey(), id.fragmentVerifyingKey());
-    return new KeyCard(id.kind(), id.publicKey(), id.encryptionPublicKey(), id.fragmentVerifyingKey(),
+    Optional<PublicKey> research = id.researchPublicKey();
+    byte[] msg = message(id.kind(), id.publicKey(), id.encryptionPublicKey(), id.fragmentVerifyingKey(), research);
+    return new KeyCard(id.kind(), id.publicKey(), id.encryptionPublicKey(), id.fragmentVerifyingKey(), research,
         ByteString.of(id.secretSigningKey().sign(msg)));
+  }
+
+  /**
+   * The key the de-identified copies of this participant's records are sealed to, and its research
+   * grants delegate from: the research key, or the encryption key if it has none.
+   */
+  public PublicKey deidentifiedKey() {
+    return researchKey.orElse(encryptionKey);
   }
 
   /** The participant's ledger id. */
@@ -48,16 +71,19 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
 
   /** Whether the signature verifies. */
   public boolean verify() {
-    return signingKey.verify(message(kind, signingKey, encryptionKey, verifyingKey), signature.toByteArray());
+    return signingKey.verify(message(kind, signingKey, encryptionKey, verifyingKey, researchKey),
+        signature.toByteArray());
   }
 
-  private static byte[] message(ParticipantKind kind, Ed25519PublicKey k, PublicKey enc, PublicKey ver) {
+  private static byte[] message(ParticipantKind kind, Ed25519PublicKey k, PublicKey enc, PublicKey ver,
+      Optional<PublicKey> research) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    b.writeBytes(TAG);
+    b.writeBytes(research.isPresent() ? TAG_RESEARCH : TAG);
     b.write(kind.ordinal());
     b.writeBytes(k.toBytes());
     b.writeBytes(enc.toBytes());
     b.writeBytes(ver.toBytes());
+    research.ifPresent(r -> b.writeBytes(r.toBytes()));
     return b.toByteArray();
   }
 }

@@ -3,6 +3,7 @@ package io.medledger.client;
 import io.medledger.access.Participant;
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
+import io.medledger.access.Purpose;
 import io.medledger.chain.AccessEvent;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
@@ -17,6 +18,8 @@ import io.medledger.codec.ByteString;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.GrantKeyMaterial;
 import io.medledger.pre.ProxyKey;
+import io.medledger.pre.PublicKey;
+import io.medledger.pre.SecretKey;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
@@ -40,6 +43,8 @@ import java.util.concurrent.CompletableFuture;
 public final class PatientClient {
   private final Session session;
   private final LedgerQuery query;
+  /** The patient's own published key card once seen (a published card is never replaced). */
+  private volatile KeyCard ownCard;
 
   private PatientClient(Session session) {
     this.session = session;
@@ -131,8 +136,10 @@ public final class PatientClient {
 
   /** {@link #upload} as a future that completes once the record entry is final. */
   public CompletableFuture<MedicalRecord> uploadAsync(byte[] fhirJson) {
-    return Payloads.sealAndStore(session, identity().encryptionPublicKey(), id(), Optional.empty(), fhirJson,
-        Optional.empty()).thenCompose(session::signAndSubmit);
+    PublicKey own = identity().encryptionPublicKey();
+    PublicKey deidentified = ownCard().map(KeyCard::deidentifiedKey).orElse(own);
+    return Payloads.sealAndStore(session, own, deidentified, id(), Optional.empty(), fhirJson, Optional.empty())
+        .thenCompose(session::signAndSubmit);
   }
 
   /**
@@ -191,13 +198,41 @@ public final class PatientClient {
     }
     requireRoomForGrant(request);
     List<ProxyKey> proxies = c.proxyKeys();
-    GrantKeyMaterial km = GrantKeyMaterial.create(identity().secretEncryptionKey(), identity().fragmentSigner(),
+    GrantKeyMaterial km = GrantKeyMaterial.create(delegatingSecret(request.purpose()), identity().fragmentSigner(),
         grantee.encryptionKey(), proxies, c.threshold());
     long now = session.now();
     AccessGrant g = new AccessGrant(id(), request.grantee(), request.scope(), request.purpose(), now,
         now + request.validity().toMillis(), proxies.stream().map(p -> ParticipantId.fromHex(p.proxyId())).toList(),
         km.threshold(), km.fragments().stream().map(f -> ByteString.of(f.toBytes())).toList(), now, List.of());
     return session.signAndSubmit(g);
+  }
+
+  /** The patient's published key card, asked of the connection until it is found, then kept. */
+  private Optional<KeyCard> ownCard() {
+    KeyCard c = ownCard;
+    if (c == null) {
+      c = session.connection().keyCard(id()).orElse(null);
+      ownCard = c;
+    }
+    return Optional.ofNullable(c);
+  }
+
+  /**
+   * The secret key a grant for {@code purpose} delegates from: the research key for a research
+   * grant when the published key card names one (the de-identified copies are sealed to it, and
+   * the proxies verify the fragments against it), else the encryption key.
+   *
+   * @throws IllegalStateException if the published card names a research key this identity does not hold
+   */
+  private SecretKey delegatingSecret(Purpose purpose) {
+    Optional<PublicKey> research = purpose == Purpose.RESEARCH ? ownCard().flatMap(KeyCard::researchKey)
+        : Optional.empty();
+    if (research.isEmpty()) {
+      return identity().secretEncryptionKey();
+    }
+    return identity().secretResearchKey().filter(k -> k.publicKey().equals(research.get()))
+        .orElseThrow(() -> new IllegalStateException("the published key card of " + id()
+            + " names a research key this identity does not hold"));
   }
 
   /**

@@ -57,16 +57,17 @@ final class Payloads {
 
   /**
    * Encrypts {@code plaintext} for {@code patientKey}, de-identifies it here, at the source, and
-   * seals that copy in an envelope of its own for the same key, writes both to the storage nodes
-   * and completes with the unsigned record entry naming both. Nothing reaches the ledger if the
-   * write quorum is not met for either.
+   * seals that copy in an envelope of its own for {@code deidentifiedKey} (the patient's research
+   * key, or {@code patientKey} for a patient that published none), writes both to the storage
+   * nodes and completes with the unsigned record entry naming both. Nothing reaches the ledger if
+   * the write quorum is not met for either.
    */
-  static CompletableFuture<MedicalRecord> sealAndStore(Session s, PublicKey patientKey, ParticipantId patient,
-      Optional<ParticipantId> institution, byte[] plaintext, Optional<Digest> amends) {
+  static CompletableFuture<MedicalRecord> sealAndStore(Session s, PublicKey patientKey, PublicKey deidentifiedKey,
+      ParticipantId patient, Optional<ParticipantId> institution, byte[] plaintext, Optional<Digest> amends) {
     String type = resourceType(plaintext);
     byte[] deidentified = FhirDeidentifier.deidentify(plaintext, id -> sourcePseudonym(patient, id));
     byte[] envelope = RecordEnvelope.seal(patientKey, plaintext);
-    byte[] deidEnvelope = RecordEnvelope.seal(patientKey, deidentified);
+    byte[] deidEnvelope = RecordEnvelope.seal(deidentifiedKey, deidentified);
     CompletableFuture<ReplicatedBlobStore.Placement> full = s.connection().putBlob(envelope);
     CompletableFuture<ReplicatedBlobStore.Placement> deid = s.connection().putBlob(deidEnvelope);
     return full.thenCombine(deid, (where, deidWhere) -> {
@@ -237,8 +238,16 @@ final class Payloads {
   static CompletableFuture<byte[]> readShared(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant) {
     boolean research = grant.purpose() == Purpose.RESEARCH;
     return readSharedWith(s, granteeKey, rec, grant, (answers, owner) ->
-        (research ? fetchDeidentified(s, rec) : fetch(s, rec)).thenApply(envelope -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(),
-            grant.threshold(), answers, envelope)));
+        (research ? fetchDeidentified(s, rec) : fetch(s, rec)).thenApply(envelope -> RecordEnvelope.openAsGrantee(
+            granteeKey, delegatingKey(owner, grant), owner.verifyingKey(), grant.threshold(), answers, envelope)));
+  }
+
+  /**
+   * The key a grant delegates from: the patient's research key for a research grant if it
+   * published one (the de-identified copy is sealed to it), else its encryption key.
+   */
+  static PublicKey delegatingKey(KeyCard owner, AccessGrant grant) {
+    return grant.purpose() == Purpose.RESEARCH ? owner.deidentifiedKey() : owner.encryptionKey();
   }
 
   /**
@@ -248,8 +257,8 @@ final class Payloads {
   static CompletableFuture<Long> readSharedTo(Session s, SecretKey granteeKey, MedicalRecord rec, AccessGrant grant,
       OutputStream out) {
     return readSharedWith(s, granteeKey, rec, grant, (answers, owner) -> openStream(s, rec,
-        grant.purpose() == Purpose.RESEARCH, in -> RecordEnvelope.openAsGrantee(granteeKey, owner.encryptionKey(), owner.verifyingKey(), grant.threshold(),
-            answers, in, out)));
+        grant.purpose() == Purpose.RESEARCH, in -> RecordEnvelope.openAsGrantee(granteeKey, delegatingKey(owner, grant),
+            owner.verifyingKey(), grant.threshold(), answers, in, out)));
   }
 
   /**
@@ -276,7 +285,7 @@ final class Payloads {
     Capsule capsule = Capsule.fromBytes((grant.purpose() == Purpose.RESEARCH ? rec.deidentified().orElseThrow().encryptionMetadata()
         : rec.encryptionMetadata()).toByteArray());
     Function<ProxyResponse, Optional<String>> check = r -> r.capsuleFrag()
-        .verify(capsule, owner.verifyingKey(), owner.encryptionKey(), granteeKey.publicKey()).failure()
+        .verify(capsule, owner.verifyingKey(), delegatingKey(owner, grant), granteeKey.publicKey()).failure()
         .map(f -> "forged or wrong capsule fragment: " + f.description());
     return logRead(s, rec, Optional.of(grant))
         .thenCompose(ev -> askProxies(s, ev, grant, check, 0, new ArrayList<>(), new LinkedHashMap<>(), new ArrayList<>()))

@@ -27,6 +27,7 @@ import io.medledger.crypto.Digest;
 import io.medledger.pre.EncryptedKeyFrag;
 import io.medledger.pre.EnvelopeException;
 import io.medledger.pre.GrantKeyMaterial;
+import io.medledger.pre.PublicKey;
 import io.medledger.pre.ProxyKey;
 import io.medledger.pre.ProxyResponse;
 import io.medledger.pre.ReEncryptionProxy;
@@ -379,8 +380,11 @@ public final class FederationServer implements AutoCloseable {
         proxyProblem(g, "keys of the patient or grantee are not published");
         return;
       }
+      // a research grant delegates from the patient's research key if it published one
+      PublicKey delegating = g.purpose() == io.medledger.access.Purpose.RESEARCH ? owner.get().deidentifiedKey()
+          : owner.get().encryptionKey();
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get().verifyingKey(),
-          owner.get().encryptionKey(), grantee.get().encryptionKey());
+          delegating, grantee.get().encryptionKey());
     } catch (EnvelopeException | IllegalArgumentException | MalformedEncodingException ex) {
       proxyProblem(g, String.valueOf(ex.getMessage()));
     }

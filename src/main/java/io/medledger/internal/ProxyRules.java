@@ -38,7 +38,9 @@ public final class ProxyRules {
    * expired or revoked at the time of the ledger's last block either (so a proxy whose clock lags
    * its ledger does not serve a grant the ledger has outlived), and its scope covers the record
    * (and its amendment lineage); the record is not erased. A treatment
-   * grant re-encrypts the record's capsule; a research grant only the de-identified copy's.
+   * grant re-encrypts the record's capsule; a research grant only the de-identified copy's (for a
+   * patient with a research key, the proxies took the research grant's fragments only if made
+   * from that key, so they could not open the full payload's capsule anyway).
    *
    * @param proxy the proxy's name, for messages
    * @throws AccessRefusedException naming the missing right

@@ -1,6 +1,7 @@
 package io.medledger.node;
 
 import io.medledger.access.ParticipantId;
+import io.medledger.access.Purpose;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
 import io.medledger.chain.AccessScope;
@@ -286,13 +287,18 @@ final class ProxyService {
     }
   }
 
-  /** The Umbral encryption key and fragment-verifying key of {@code id}: ledger first, then cards. */
+  /**
+   * The Umbral encryption key, fragment-verifying key and research key (null if none) of
+   * {@code id}: ledger first, then cards.
+   */
   private Optional<PublicKey[]> keys(ParticipantId id) {
     Optional<KeyPublication> p = ledger.publishedKeys(id);
     if (p.isPresent()) {
-      return Optional.of(new PublicKey[] {p.get().encryptionPublicKey(), p.get().verifyingPublicKey()});
+      return Optional.of(new PublicKey[] {p.get().encryptionPublicKey(), p.get().verifyingPublicKey(),
+          p.get().researchPublicKey().orElse(null)});
     }
-    return cards.apply(id).filter(KeyCard::verify).map(c -> new PublicKey[] {c.encryptionKey(), c.verifyingKey()});
+    return cards.apply(id).filter(KeyCard::verify)
+        .map(c -> new PublicKey[] {c.encryptionKey(), c.verifyingKey(), c.researchKey().orElse(null)});
   }
 
   /** The record {@code g} is scoped to, if its scope is exactly one record. */
@@ -330,7 +336,10 @@ final class ProxyService {
       for (ByteString f : g.keyFragments()) {
         frags.add(EncryptedKeyFrag.fromBytes(f.toByteArray()));
       }
-      proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get()[1], owner.get()[0],
+      // a research grant delegates from the patient's research key if it published one: its
+      // fragments verify only against that key, and re-encrypt only the copies sealed to it
+      PublicKey delegating = g.purpose() == Purpose.RESEARCH && owner.get()[2] != null ? owner.get()[2] : owner.get()[0];
+      proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get()[1], delegating,
           grantee.get()[0]);
       track(g);
       metrics.proxyFragment(true);

@@ -139,9 +139,9 @@ class CodecPropertyTest {
   void unknownVersionsAndOversizeInputAreRejected() {
     RandomEntries g = new RandomEntries(7, CHAIN);
     byte[] e = g.entry().encode();
-    e[0] = 3;
+    e[0] = 4;
     MalformedEncodingException x = assertThrows(MalformedEncodingException.class, () -> Entry.decode(e));
-    assertEquals("unknown entry version 3", x.getMessage());
+    assertEquals("unknown entry version 4", x.getMessage());
     byte[] h = g.header(0).encode();
     h[0] = 9;
     assertThrows(MalformedEncodingException.class, () -> BlockHeader.decode(h));

@@ -105,11 +105,13 @@ class KnownAnswerTest {
     byte[] trailing = java.util.Arrays.copyOf(enc, enc.length + 1);
     assertThrows(MalformedEncodingException.class, () -> Entry.decode(trailing));
     assertThrows(MalformedEncodingException.class, () -> EntryCodec.readEncoded(trailing));
-    for (int v : new int[] {0, 2, 3, 255}) {
+    for (int v : new int[] {0, 2, 3, 4, 255}) {
       byte[] other = enc.clone();
       other[0] = (byte) v;
       // version 2 exists for records with a de-identified copy only (issue 13); this is a registration
-      String want = v == 2 ? "entry version 2 is for records only" : "unknown entry version " + v;
+      // and version 3 for key publications with a research key only
+      String want = v == 2 ? "entry version 2 is for records only"
+          : v == 3 ? "entry version 3 is for key publications only" : "unknown entry version " + v;
       MalformedEncodingException e = assertThrows(MalformedEncodingException.class, () -> Entry.decode(other));
       assertTrue(e.getMessage().contains(want), e.getMessage());
       e = assertThrows(MalformedEncodingException.class, () -> EntryCodec.readEncoded(other));
@@ -175,6 +177,37 @@ class KnownAnswerTest {
     // the copy's fields are read only under version 2
     assertThrows(MalformedEncodingException.class, () -> Entry.decode(Hex.decode("01" + want.substring(2) + "00000000")));
     assertThrows(MalformedEncodingException.class, () -> Entry.decode(Hex.decode("02" + base.substring(2) + "00000000")));
+  }
+
+  @Test
+  void aKeyPublicationWithAResearchKeyIsVersionThreeAndCarriesItAfterTheVerifyingKey() {
+    java.util.function.Function<String, Digest> h = x -> Sha256.hash(x.getBytes(StandardCharsets.US_ASCII));
+    io.medledger.pre.EntropySource en = io.medledger.pre.EntropySource.of(new java.security.SecureRandom());
+    ByteString enc = ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes());
+    ByteString ver = ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes());
+    ByteString research = ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes());
+    io.medledger.access.ParticipantId patient = io.medledger.access.ParticipantId.fromDigest(h.apply("patient-1"));
+    KeyPublication old = new KeyPublication(patient, enc, ver, CREATED, List.of());
+    KeyPublication withResearch = new KeyPublication(patient, enc, ver, java.util.Optional.of(research), CREATED,
+        List.of());
+    String base = Hex.encode(old.contentBytes());
+    assertEquals("01", base.substring(0, 2));
+    // version 3, the same fields with the research key (length-prefixed) between verifyingKey and createdAt
+    int beforeTime = base.length() - 16;
+    String want = "03" + base.substring(2, beforeTime) + "00000021" + Hex.encode(research.toByteArray())
+        + base.substring(beforeTime);
+    assertEquals(want, Hex.encode(withResearch.contentBytes()));
+    assertEquals(withResearch, Entry.decode(Hex.decode(want + "00000000")));
+    assertEquals(java.util.Optional.of(research), ((KeyPublication) Entry.fromJson(withResearch.toJson())).researchKey());
+    // a publication of before research keys decodes as it did, without one
+    assertEquals(old, Entry.decode(Hex.decode(base + "00000000")));
+    assertEquals(java.util.Optional.empty(), old.researchPublicKey());
+    // the research key is read only under version 3, and must be a curve point
+    assertThrows(MalformedEncodingException.class, () -> Entry.decode(Hex.decode("01" + want.substring(2) + "00000000")));
+    assertThrows(MalformedEncodingException.class, () -> Entry.decode(Hex.decode("03" + base.substring(2) + "00000000")));
+    String offCurve = "03" + base.substring(2, beforeTime) + "00000021" + "05" + "ff".repeat(32)
+        + base.substring(beforeTime) + "00000000";
+    assertThrows(MalformedEncodingException.class, () -> Entry.decode(Hex.decode(offCurve)));
   }
 
   // ------------------------------------------------------------- heads tree

@@ -142,7 +142,9 @@ final class RandomEntries {
       case KEY_PUBLICATION: {
         io.medledger.pre.EntropySource en = io.medledger.pre.EntropySource.of(new java.security.SecureRandom());
         e = new KeyPublication(id(), ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()),
-            ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()), time(), List.of());
+            ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()),
+            r.nextBoolean() ? java.util.Optional.of(ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()))
+                : java.util.Optional.empty(), time(), List.of());
         break;
       }
       case WITNESS_CHANGE:

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * An application done with a participant (a patient's device logging out, an EHR unloading a
  * clinician) could not wipe that participant's keys: neither {@code Identity} nor its Ed25519 key
- * had a way to. Destroying the identity now zeroes the arrays of all three secret keys, and every
+ * had a way to. Destroying the identity now zeroes the arrays of all its secret keys (a patient's
+ * research key too), and every
  * secret operation after it refuses with a clear exception.
  */
 class IdentityDestroyTest {
@@ -36,6 +37,8 @@ class IdentityDestroyTest {
     assertTrue(id.isDestroyed());
     assertArrayEquals(new byte[32], array(id.secretSigningKey(), Ed25519PrivateKey.class, "seed"), "the Ed25519 seed");
     assertArrayEquals(new byte[32], array(id.secretEncryptionKey(), SecretKey.class, "secret"), "the Umbral key");
+    assertArrayEquals(new byte[32], array(id.secretResearchKey().orElseThrow(), SecretKey.class, "secret"),
+        "the Umbral research key");
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> id.secretSigningKey().sign(new byte[] {1}));
     assertTrue(e.getMessage().contains("destroyed") && !e.getMessage().contains(seed), e.getMessage());
     assertThrows(IllegalStateException.class, id::card);

@@ -89,11 +89,15 @@ class ReopenFromExportedKeysTest {
     byte[] renamed = out.clone();
     renamed[8] ^= 1; // a byte of the display name: authenticated, so the passphrase no longer opens it
     assertThrows(KeyImportException.class, () -> Identity.importEncrypted(renamed, "pw".toCharArray()));
+    byte[] version3 = out.clone();
+    version3[4] = 3;
+    KeyImportException v = assertThrows(KeyImportException.class,
+        () -> Identity.importEncrypted(version3, "pw".toCharArray()));
+    assertTrue(v.getMessage().contains("version 3"), v.getMessage());
+    // version 2 (with a research key) holds 32 more secret bytes: a version 1 export relabelled is refused
     byte[] version2 = out.clone();
     version2[4] = 2;
-    KeyImportException v = assertThrows(KeyImportException.class,
-        () -> Identity.importEncrypted(version2, "pw".toCharArray()));
-    assertTrue(v.getMessage().contains("version 2"), v.getMessage());
+    assertThrows(KeyImportException.class, () -> Identity.importEncrypted(version2, "pw".toCharArray()));
     assertThrows(KeyImportException.class,
         () -> Identity.importEncrypted(Arrays.copyOf(out, out.length - 1), "pw".toCharArray()));
     assertThrows(KeyImportException.class, () -> Identity.importEncrypted(new byte[3], "pw".toCharArray()));
@@ -101,5 +105,36 @@ class ReopenFromExportedKeysTest {
     byte[] seed = id.secretSigningKey().exportSecretBytes();
     assertFalse(com.google.common.primitives.Bytes.indexOf(out, seed) >= 0, "the signing key appears in the clear");
     assertNotEquals(-1, com.google.common.primitives.Bytes.indexOf(out, "MLID".getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  @Test
+  void aPatientsResearchKeyTravelsInAVersionTwoExportAndAnOlderExportHasNone() {
+    Identity anna = Identity.generate(ParticipantKind.PATIENT, "Anna");
+    assertTrue(anna.secretResearchKey().isPresent());
+    assertNotEquals(anna.encryptionPublicKey(), anna.researchPublicKey().orElseThrow());
+    byte[] out = anna.exportEncrypted("pw".toCharArray(), new SecureRandom());
+    assertEquals(2, out[4]);
+    Identity back = Identity.importEncrypted(out, "pw".toCharArray());
+    assertEquals(anna.researchPublicKey(), back.researchPublicKey());
+    assertEquals(anna.card(), back.card());
+    assertTrue(back.card().verify());
+    byte[] research = anna.secretResearchKey().orElseThrow().exportSecretBytes();
+    assertFalse(com.google.common.primitives.Bytes.indexOf(out, research) >= 0, "the research key appears in the clear");
+    // a patient's keys exported before research keys: version 1, imported without one
+    Identity old = Identity.of(ParticipantKind.PATIENT, "Li", anna.secretSigningKey(), anna.secretEncryptionKey(),
+        io.medledger.pre.SecretKey.random());
+    byte[] v1 = old.exportEncrypted("pw".toCharArray(), new SecureRandom());
+    assertEquals(1, v1[4]);
+    Identity oldBack = Identity.importEncrypted(v1, "pw".toCharArray());
+    assertTrue(oldBack.researchPublicKey().isEmpty());
+    assertTrue(oldBack.card().researchKey().isEmpty());
+    assertTrue(oldBack.card().verify());
+    // the card's signature covers the research key: another one in its place does not verify
+    KeyCard c = back.card();
+    KeyCard swapped = new KeyCard(c.kind(), c.signingKey(), c.encryptionKey(), c.verifyingKey(),
+        java.util.Optional.of(io.medledger.pre.SecretKey.random().publicKey()), c.signature());
+    assertFalse(swapped.verify());
+    KeyCard dropped = new KeyCard(c.kind(), c.signingKey(), c.encryptionKey(), c.verifyingKey(), c.signature());
+    assertFalse(dropped.verify());
   }
 }

@@ -48,7 +48,7 @@ class FederationServerCloseTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, VerifiedKeyFrag> fragmentsOf(FederationServer n) throws ReflectiveOperationException {
+  static Map<String, VerifiedKeyFrag> fragmentsOf(FederationServer n) throws ReflectiveOperationException {
     Field p = FederationServer.class.getDeclaredField("proxy");
     p.setAccessible(true);
     Field grants = ReEncryptionProxy.class.getDeclaredField("grants");

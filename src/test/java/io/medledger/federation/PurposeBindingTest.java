@@ -96,7 +96,7 @@ class PurposeBindingTest {
         owner.encryptionKey(), owner.verifyingKey(), research.threshold(), answers, full),
         "the proxies' answers must not open the full payload");
     byte[] copy = f.storage().read(annaRecord.deidentified().orElseThrow().payloadDigest(), List.of());
-    String text = new String(RecordEnvelope.openAsGrantee(researcher.secretEncryptionKey(), owner.encryptionKey(),
+    String text = new String(RecordEnvelope.openAsGrantee(researcher.secretEncryptionKey(), owner.deidentifiedKey(),
         owner.verifyingKey(), research.threshold(), answers, copy), StandardCharsets.UTF_8);
     assertTrue(text.contains("195967001") || text.contains("sthma"), text);
     for (String identifier : List.of("Müller", "MRN-K-88213", "+49 221", "demo-anna-mueller")) {

@@ -29,6 +29,8 @@ public final class LedgerWire {
   public static final byte ERASED = 3;
   /** Longest reason or name string on the wire, in bytes. */
   public static final int MAX_STRING = 4096;
+  /** Set in a key card's kind byte when a research key follows its verifying key. */
+  public static final int CARD_RESEARCH = 0x80;
 
   private LedgerWire() {}
 
@@ -126,12 +128,17 @@ public final class LedgerWire {
       return bool(p.active());
     }
 
-    /** Appends a key card (kind, Ed25519 key, two Umbral keys, signature). */
+    /**
+     * Appends a key card (kind, Ed25519 key, two Umbral keys, the research key if any, signature);
+     * a card with a research key sets {@link #CARD_RESEARCH} in the kind byte, so a card without
+     * one is written as before research keys.
+     */
     public Writer card(io.medledger.client.KeyCard c) {
-      u8(c.kind().ordinal());
+      u8(c.kind().ordinal() | (c.researchKey().isPresent() ? CARD_RESEARCH : 0));
       out.writeBytes(c.signingKey().toBytes());
       out.writeBytes(c.encryptionKey().toBytes());
       out.writeBytes(c.verifyingKey().toBytes());
+      c.researchKey().ifPresent(r -> out.writeBytes(r.toBytes()));
       return bytes(c.signature().toByteArray());
     }
 
@@ -265,14 +272,22 @@ public final class LedgerWire {
 
     /** A key card (its signature is not checked here). */
     public io.medledger.client.KeyCard card() {
-      ParticipantKind kind = constant(ParticipantKind.values());
+      int k = u8();
+      boolean research = (k & CARD_RESEARCH) != 0;
+      if ((k & ~CARD_RESEARCH) >= ParticipantKind.values().length) {
+        throw new MalformedEncodingException("unknown code " + (k & ~CARD_RESEARCH));
+      }
+      ParticipantKind kind = ParticipantKind.values()[k & ~CARD_RESEARCH];
       Ed25519PublicKey key = Ed25519PublicKey.fromBytes(raw(32));
       byte[] enc = raw(33);
       byte[] ver = raw(33);
+      byte[] rk = research ? raw(33) : null;
       byte[] sig = bytes(64);
       try {
         return new io.medledger.client.KeyCard(kind, key, io.medledger.pre.PublicKey.fromBytes(enc),
-            io.medledger.pre.PublicKey.fromBytes(ver), io.medledger.codec.ByteString.of(sig));
+            io.medledger.pre.PublicKey.fromBytes(ver),
+            research ? Optional.of(io.medledger.pre.PublicKey.fromBytes(rk)) : Optional.empty(),
+            io.medledger.codec.ByteString.of(sig));
       } catch (IllegalArgumentException e) {
         throw new MalformedEncodingException("key card: " + e.getMessage());
       }

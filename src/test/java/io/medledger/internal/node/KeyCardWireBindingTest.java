@@ -14,7 +14,21 @@ import org.junit.jupiter.api.Test;
 class KeyCardWireBindingTest {
   @Test
   void everyByteOfAKeyCardAnswerIsBound() {
-    KeyCard card = Identity.generate(ParticipantKind.CLINICIAN, "dr-a", SmallFederation.seeded(7)).card();
+    everyByteIsBound(Identity.generate(ParticipantKind.CLINICIAN, "dr-a", SmallFederation.seeded(7)).card());
+  }
+
+  @Test
+  void everyByteOfAPatientsKeyCardWithAResearchKeyIsBound() {
+    KeyCard card = Identity.generate(ParticipantKind.PATIENT, "anna", SmallFederation.seeded(8)).card();
+    org.junit.jupiter.api.Assertions.assertTrue(card.researchKey().isPresent());
+    byte[] answer = new LedgerWire.Writer(ClientWire.OK).card(card).toBytes();
+    LedgerWire.Reader in = new LedgerWire.Reader(answer, 1);
+    org.junit.jupiter.api.Assertions.assertEquals(card, in.card());
+    in.end();
+    everyByteIsBound(card);
+  }
+
+  private static void everyByteIsBound(KeyCard card) {
     byte[] answer = new LedgerWire.Writer(ClientWire.OK).card(card).toBytes();
     BitFlips.assertEveryByteIsBound("key card answer", answer, b -> {
       if (b.length == 0 || b[0] != ClientWire.OK) {
