@@ -66,7 +66,7 @@ class AccessMatrixTest {
   void eachTypeExposesOnlyItsOwnOperations() {
     Map<Class<?>, Set<String>> expected = Map.of(
         PatientClient.class, Set.of("open", "register", "id", "identity", "query", "upload", "uploadAsync", "grant",
-            "grantAsync", "revoke", "revokeAsync", "records", "read", "readAsync", "accessEvents", "grants", "erase",
+            "addResearchKey", "grantAsync", "revoke", "revokeAsync", "records", "read", "readAsync", "accessEvents", "grants", "erase",
             "eraseAsync", "isGrantActive"),
         ClinicianClient.class, Set.of("open", "id", "identity", "institutionId", "query", "sharedRecords", "write",
             "amend", "amendAsync", "read", "readAsync"),
