@@ -66,8 +66,8 @@ class AccessMatrixTest {
   void eachTypeExposesOnlyItsOwnOperations() {
     Map<Class<?>, Set<String>> expected = Map.of(
         PatientClient.class, Set.of("open", "register", "id", "identity", "query", "upload", "uploadAsync", "grant",
-            "addResearchKey", "grantAsync", "revoke", "revokeAsync", "records", "read", "readAsync", "accessEvents", "grants", "erase",
-            "eraseAsync", "isGrantActive"),
+            "grantAsync", "revoke", "revokeAsync", "records", "read", "readAsync", "accessEvents", "grants", "erase",
+            "eraseAsync", "isGrantActive", "addResearchKey"),
         ClinicianClient.class, Set.of("open", "id", "identity", "institutionId", "query", "sharedRecords", "write",
             "amend", "amendAsync", "read", "readAsync"),
         ResearcherClient.class, Set.of("open", "id", "identity", "query", "consentedRecords", "read", "readAsync"),
