@@ -342,9 +342,29 @@ final class BlockProcessor {
       if (p == null || !p.active()) {
         return k.participant() + " is not an active registered participant";
       }
-      return o.publishedKey(k.participant()) != null ? "keys of " + k.participant() + " are already published" : null;
+      KeyPublication inForce = o.publication(k.participant());
+      return inForce == null ? null : researchKeyUpgrade(k, inForce, p);
     }
     return "unknown entry kind";
+  }
+
+  /**
+   * A later publication of a participant whose keys are published: accepted only as the one-time
+   * research-key upgrade of a patient, which adds a research key to a publication in force without
+   * one and carries the same encryption and verifying keys, so no key is substituted.
+   */
+  private static String researchKeyUpgrade(KeyPublication k, KeyPublication inForce, Participant p) {
+    String already = "keys of " + k.participant() + " are already published";
+    if (p.kind() != PATIENT || k.researchKey().isEmpty()) {
+      return already;
+    }
+    if (inForce.researchKey().isPresent()) {
+      return already + ", with a research key";
+    }
+    if (!k.encryptionKey().equals(inForce.encryptionKey()) || !k.verifyingKey().equals(inForce.verifyingKey())) {
+      return already + ": a research-key upgrade must carry the encryption and verifying keys in force";
+    }
+    return null;
   }
 
   /**
@@ -777,6 +797,7 @@ final class BlockProcessor {
       o.grants.put(v.grant(), o.grant(v.grant()).revoke(time));
     } else if (e instanceof KeyPublication k) {
       o.publishedKeys.put(k.participant(), ee.id());
+      o.newPublications.put(ee.id(), k);
     } else if (e instanceof MedicalRecord m) {
       List<Digest> lineage = new ArrayList<>();
       lineage.add(ee.id());

@@ -573,7 +573,10 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
-  /** The key publication in force for {@code id} (its first, read back from the block store), if any. */
+  /**
+   * The key publication in force for {@code id} (its first, or the research-key upgrade that
+   * followed it; read back from the block store), if any.
+   */
   public Optional<KeyPublication> publishedKeys(ParticipantId id) {
     lock.readLock().lock();
     try {
@@ -703,6 +706,11 @@ public final class Ledger implements AutoCloseable {
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** The key publication with entry id {@code id}, read back from the block store (under the lock). */
+  private KeyPublication publicationAt(Digest id) {
+    return (KeyPublication) entryAt(locationOf(state.entryIndex(id)));
   }
 
   private EntryLocation locationOf(long ledgerIndex) {
@@ -897,7 +905,7 @@ public final class Ledger implements AutoCloseable {
     try {
       BlockProcessor.Context c = new BlockProcessor.Context(state.height() + 1, clock.millis(),
           state.servingFederation());
-      String r = processor.authorize(e, new Overlay(state), c);
+      String r = processor.authorize(e, new Overlay(state, this::publicationAt), c);
       return r == null ? ValidationResult.accepted(entry) : ValidationResult.rejected(r);
     } finally {
       lock.readLock().unlock();
@@ -938,7 +946,7 @@ public final class Ledger implements AutoCloseable {
       if (hp != null) {
         return ValidationResult.rejected(hp);
       }
-      Overlay o = new Overlay(state).prefetchEntries(encoded);
+      Overlay o = new Overlay(state, this::publicationAt).prefetchEntries(encoded);
       BlockProcessor.Context c = new BlockProcessor.Context(height, timestamp, state.servingFederation());
       List<EncodedEntry> included = new ArrayList<>();
       List<BlockCandidate.RejectedEntry> rejected = new ArrayList<>();
@@ -1173,7 +1181,7 @@ public final class Ledger implements AutoCloseable {
         return ValidationResult.rejected(r);
       }
     }
-    Overlay o = new Overlay(state).prefetchEntries(entries);
+    Overlay o = new Overlay(state, this::publicationAt).prefetchEntries(entries);
     BlockProcessor.Context c = new BlockProcessor.Context(height, h.timestamp(), state.servingFederation());
     for (int i = 0; i < entries.size(); i++) {
       EncodedEntry e = entries.get(i);

@@ -23,6 +23,10 @@ final class Overlay {
   final Set<Digest> newEntries = new HashSet<>();
   final List<MembershipChange> membershipChanges = new ArrayList<>();
   final Map<ParticipantId, Digest> publishedKeys = new HashMap<>();
+  /** This block's key publications so far, by entry id. */
+  final Map<Digest, KeyPublication> newPublications = new HashMap<>();
+  /** Reads a key publication of the base state back by its entry id. */
+  private final java.util.function.Function<Digest, KeyPublication> publications;
   /** What this block's records so far name alone (payloads, capsules), each with its record. */
   final Map<Digest, Digest> claims = new HashMap<>();
   /** Suspensions (true) and reinstatements (false) by this block's entries, in order; the last one counts. */
@@ -34,8 +38,9 @@ final class Overlay {
   /** Entry ids known to be absent from the base state ({@link #prefetchEntries}). */
   private Set<Digest> absent = Set.of();
 
-  Overlay(LedgerState base) {
+  Overlay(LedgerState base, java.util.function.Function<Digest, KeyPublication> publications) {
     this.base = base;
+    this.publications = publications;
   }
 
   Participant participant(ParticipantId id) {
@@ -99,6 +104,16 @@ final class Overlay {
   Digest publishedKey(ParticipantId id) {
     Digest d = publishedKeys.get(id);
     return d != null ? d : base.publishedKey(id);
+  }
+
+  /** The key publication in force for {@code id}, or null. */
+  KeyPublication publication(ParticipantId id) {
+    Digest d = publishedKey(id);
+    if (d == null) {
+      return null;
+    }
+    KeyPublication k = newPublications.get(d);
+    return k != null ? k : publications.apply(d);
   }
 
   /** The record that names {@code claim} (a payload or capsule key), or null. */

@@ -86,6 +86,27 @@ public final class Identity implements javax.security.auth.Destroyable {
         Optional.of(Objects.requireNonNull(researchKey, "researchKey")));
   }
 
+  /**
+   * This patient identity with a research key: itself if it holds one, else the same keys and a
+   * fresh research key from a {@link SecureRandom} (for a patient whose keys predate research keys,
+   * such as one imported from an export of version 1; publish it with
+   * {@link PatientClient#addResearchKey()} and export the result again, or the research key is lost).
+   * The two identities share the other secret keys: destroying either wipes them for both.
+   *
+   * @throws IllegalArgumentException if this is not a patient identity
+   * @throws IllegalStateException if the keys were destroyed
+   */
+  public Identity withResearchKey() {
+    if (kind != ParticipantKind.PATIENT) {
+      throw new IllegalArgumentException("only a patient has a research key, not a " + kind.label());
+    }
+    if (isDestroyed()) {
+      throw new IllegalStateException("the keys of " + name + " were destroyed");
+    }
+    return researchKey.isPresent() ? this : new Identity(kind, name, signingKey, encryptionKey, fragmentSigningKey,
+        Optional.of(SecretKey.random(EntropySource.of(new SecureRandom()))));
+  }
+
   /** The participant kind. */
   public ParticipantKind kind() {
     return kind;

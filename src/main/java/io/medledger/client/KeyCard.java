@@ -64,6 +64,17 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
     return researchKey.orElse(encryptionKey);
   }
 
+  /**
+   * Whether this card may replace {@code inForce}, the card published before it: only as the
+   * one-time research-key upgrade of a patient, which adds a research key to a card without one
+   * and keeps every other key, so no key is substituted (the signature is not checked here).
+   */
+  public boolean addsResearchKeyTo(KeyCard inForce) {
+    return kind == ParticipantKind.PATIENT && inForce.kind == kind && inForce.researchKey.isEmpty()
+        && researchKey.isPresent() && signingKey.equals(inForce.signingKey)
+        && encryptionKey.equals(inForce.encryptionKey) && verifyingKey.equals(inForce.verifyingKey);
+  }
+
   /** The participant's ledger id. */
   public ParticipantId id() {
     return ParticipantId.of(signingKey);

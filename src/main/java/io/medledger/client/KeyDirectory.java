@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Where participants publish their Umbral public keys, so that a patient can make key fragments
  * for a grantee and proxies can check them. Only self-signed cards are accepted, and a published
- * card cannot be replaced by a different one.
+ * card cannot be replaced by a different one, except once by a patient's card that adds a research
+ * key and keeps the other keys ({@link KeyCard#addsResearchKeyTo}).
  *
  * <p>Thread-safe.
  */
@@ -22,14 +23,14 @@ public final class KeyDirectory {
    * Publishes {@code card}.
    *
    * @throws IllegalArgumentException if its signature does not verify, or another card is
-   *     already published for the same id
+   *     already published for the same id that {@code card} does not upgrade with a research key
    */
   public void publish(KeyCard card) {
     if (!card.verify()) {
       throw new IllegalArgumentException("key card signature does not verify for " + card.id());
     }
-    KeyCard prev = cards.putIfAbsent(card.id(), card);
-    if (prev != null && !prev.equals(card)) {
+    KeyCard prev = cards.merge(card.id(), card, (in, next) -> next.addsResearchKeyTo(in) ? next : in);
+    if (!prev.equals(card)) {
       throw new IllegalArgumentException("a different key card is already published for " + card.id());
     }
   }

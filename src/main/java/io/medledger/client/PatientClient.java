@@ -9,6 +9,7 @@ import io.medledger.chain.AccessGrant;
 import io.medledger.chain.AccessRevocation;
 import io.medledger.chain.AccessScope;
 import io.medledger.chain.Entry;
+import io.medledger.chain.KeyPublication;
 import io.medledger.chain.Limits;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.QueryHit;
@@ -43,7 +44,10 @@ import java.util.concurrent.CompletableFuture;
 public final class PatientClient {
   private final Session session;
   private final LedgerQuery query;
-  /** The patient's own published key card once seen (a published card is never replaced). */
+  /**
+   * The patient's own published key card once seen (a published card is replaced only by
+   * {@link #addResearchKey()}, which sets it).
+   */
   private volatile KeyCard ownCard;
 
   private PatientClient(Session session) {
@@ -205,6 +209,43 @@ public final class PatientClient {
         now + request.validity().toMillis(), proxies.stream().map(p -> ParticipantId.fromHex(p.proxyId())).toList(),
         km.threshold(), km.fragments().stream().map(f -> ByteString.of(f.toBytes())).toList(), now, List.of());
     return session.signAndSubmit(g);
+  }
+
+  /**
+   * Publishes the research key of a patient whose keys were published without one (before research
+   * keys existed): a key publication on the ledger that carries the keys in force and the research
+   * key, signed by the patient, then the key card with it. From then on new uploads seal their
+   * de-identified copies to it and research grants delegate from it; the copies of records
+   * uploaded before stay under the main key. The ledger and the directories take this once, and
+   * only with the keys in force. Open this client with {@link Identity#withResearchKey()} of the
+   * patient's identity, and export that identity again.
+   *
+   * @return the key publication, once final
+   * @throws IllegalStateException if this client's identity holds no research key
+   * @throws EntryRejectedException before anything is submitted, if the published key card already
+   *     names a research key or none is published, or if the ledger refuses the publication
+   * @throws IllegalArgumentException if the key directory refuses the card
+   */
+  public KeyPublication addResearchKey() {
+    SecretKey research = identity().secretResearchKey().orElseThrow(() -> new IllegalStateException(
+        "the identity of " + id() + " holds no research key: open the client with Identity.withResearchKey()"));
+    KeyCard inForce = session.connection().keyCard(id()).orElseThrow(() -> new EntryRejectedException(
+        "refused before it was sent: " + id() + " has no published key card to add a research key to"));
+    if (inForce.researchKey().isPresent()) {
+      throw new EntryRejectedException("refused before it was sent: the key card of " + id()
+          + " already names a research key");
+    }
+    KeyCard card = identity().card();
+    if (!card.addsResearchKeyTo(inForce)) {
+      throw new EntryRejectedException("refused before it was sent: the published key card of " + id()
+          + " holds other keys than this identity");
+    }
+    KeyPublication p = Session.await(session.signAndSubmit(new KeyPublication(id(),
+        ByteString.of(inForce.encryptionKey().toBytes()), ByteString.of(inForce.verifyingKey().toBytes()),
+        Optional.of(ByteString.of(research.publicKey().toBytes())), session.now(), List.of())));
+    session.connection().publish(card);
+    ownCard = card;
+    return p;
   }
 
   /** The patient's published key card, asked of the connection until it is found, then kept. */

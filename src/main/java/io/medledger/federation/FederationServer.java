@@ -380,9 +380,11 @@ public final class FederationServer implements AutoCloseable {
         proxyProblem(g, "keys of the patient or grantee are not published");
         return;
       }
-      // a research grant delegates from the patient's research key if it published one
-      PublicKey delegating = g.purpose() == io.medledger.access.Purpose.RESEARCH ? owner.get().deidentifiedKey()
-          : owner.get().encryptionKey();
+      // a research grant delegates from the patient's research key if it published one (the
+      // ledger's publication in force first: a patient may add one to keys published without)
+      PublicKey delegating = g.purpose() != io.medledger.access.Purpose.RESEARCH ? owner.get().encryptionKey()
+          : ledger.publishedKeys(g.patient()).flatMap(io.medledger.chain.KeyPublication::researchPublicKey)
+              .orElse(owner.get().deidentifiedKey());
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get().verifyingKey(),
           delegating, grantee.get().encryptionKey());
     } catch (EnvelopeException | IllegalArgumentException | MalformedEncodingException ex) {

@@ -82,20 +82,21 @@ final class KeyCardStore {
    * Keeps {@code card} durably; returns false if the same card was already kept.
    *
    * @throws IllegalArgumentException if it does not verify, another card of the participant is
-   *     kept, or the store is full
+   *     kept that it does not upgrade with a research key ({@link KeyCard#addsResearchKeyTo}), or
+   *     the store is full
    */
   synchronized boolean publish(KeyCard card) {
     if (!card.verify()) {
       throw new IllegalArgumentException("key card signature does not verify for " + card.id());
     }
     KeyCard prev = cards.get(card.id());
-    if (prev != null) {
+    if (prev != null && !card.addsResearchKeyTo(prev)) {
       if (!prev.equals(card)) {
         throw new IllegalArgumentException("a different key card is already published for " + card.id());
       }
       return false;
     }
-    if (cards.size() >= MAX_CARDS) {
+    if (prev == null && cards.size() >= MAX_CARDS) {
       throw new IllegalArgumentException("this node keeps at most " + MAX_CARDS + " key cards");
     }
     try {

@@ -463,6 +463,52 @@ class AuthorizationRefusalsTest {
     refused(publication(doc, doc), "is not an active registered participant");
   }
 
+  private static ByteString freshKey() {
+    io.medledger.pre.EntropySource en = io.medledger.pre.EntropySource.of(new java.security.SecureRandom());
+    return ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes());
+  }
+
+  /** {@code base} with a research key added, signed by {@code signer}. */
+  private KeyPublication withResearchKey(KeyPublication base, ByteString enc, Actor signer) {
+    return f.sign(new KeyPublication(base.participant(), enc, base.verifyingKey(), Optional.of(freshKey()), f.now(),
+        List.of()), signer);
+  }
+
+  @Test
+  void aPatientWhoseKeysPredateResearchKeysAddsOneOnceWithTheSameKeys() {
+    KeyPublication old = publication(alice, alice);
+    KeyPublication docs = publication(doc, doc);
+    f.commit(old, docs);
+    refused(withResearchKey(old, freshKey(), alice), "must carry the encryption and verifying keys in force");
+    refused(withResearchKey(old, old.encryptionKey(), bob), "must be signed by exactly");
+    refused(f.sign(new KeyPublication(alice.id(), old.encryptionKey(), old.verifyingKey(), f.now(), List.of()), alice),
+        "are already published");
+    refused(withResearchKey(docs, docs.encryptionKey(), doc), "are already published"); // patients only
+    KeyPublication upgrade = withResearchKey(old, old.encryptionKey(), alice);
+    admitted(upgrade);
+    f.commit(upgrade);
+    assertEquals(Optional.of(upgrade), f.ledger.publishedKeys(alice.id()));
+    refused(withResearchKey(old, old.encryptionKey(), alice), "already published, with a research key");
+    // a publication with a research key from the start takes no upgrade either
+    KeyPublication withKey = withResearchKey(publication(bob, bob), freshKey(), bob);
+    f.commit(withKey);
+    refused(withResearchKey(withKey, withKey.encryptionKey(), bob), "already published, with a research key");
+  }
+
+  @Test
+  void twoResearchKeyUpgradesInOneBlockAreRefusedAfterTheFirst() {
+    KeyPublication old = publication(alice, alice);
+    f.commit(old);
+    KeyPublication one = withResearchKey(old, old.encryptionKey(), alice);
+    KeyPublication two = withResearchKey(old, old.encryptionKey(), alice);
+    ValidationResult<BlockCandidate> c = f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(),
+        List.of(one, two));
+    assertTrue(c.isAccepted(), () -> String.valueOf(c.reason()));
+    assertEquals(List.of(one), c.value().block().block().entries());
+    assertEquals(1, c.value().rejected().size());
+    assertTrue(c.value().rejected().get(0).reason().contains("with a research key"), c.value().rejected().get(0).reason());
+  }
+
   // ------------------------------------------------------------- anchors and evidence
 
   @Test

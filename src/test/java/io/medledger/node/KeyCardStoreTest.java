@@ -1,6 +1,7 @@
 package io.medledger.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantKind;
@@ -52,5 +53,25 @@ class KeyCardStoreTest {
           "leftover temporary files were kept");
     }
     assertEquals(kept, again.lookup(kept.id()).orElseThrow());
+  }
+
+  @Test
+  void aCardWithoutAResearchKeyIsUpgradedOnceWithTheSameKeysAndTheUpgradeIsKept() throws Exception {
+    Path cards = dir.resolve("keycards");
+    io.medledger.crypto.Ed25519PrivateKey ledger = io.medledger.crypto.Ed25519PrivateKey.generate(
+        new java.security.SecureRandom());
+    io.medledger.pre.SecretKey enc = io.medledger.pre.SecretKey.random();
+    io.medledger.pre.SecretKey frag = io.medledger.pre.SecretKey.random();
+    Identity old = Identity.of(ParticipantKind.PATIENT, "p", ledger, enc, frag);
+    Identity full = Identity.of(ParticipantKind.PATIENT, "p", ledger, enc, frag, io.medledger.pre.SecretKey.random());
+    KeyCardStore store = KeyCardStore.open(cards);
+    assertTrue(store.publish(old.card()));
+    Identity otherMain = Identity.of(ParticipantKind.PATIENT, "p", ledger, io.medledger.pre.SecretKey.random(), frag,
+        io.medledger.pre.SecretKey.random());
+    assertThrows(IllegalArgumentException.class, () -> store.publish(otherMain.card()));
+    assertTrue(store.publish(full.card()));
+    assertThrows(IllegalArgumentException.class, () -> store.publish(old.withResearchKey().card()));
+    assertThrows(IllegalArgumentException.class, () -> store.publish(old.card()));
+    assertEquals(full.card(), KeyCardStore.open(cards).lookup(full.id()).orElseThrow());
   }
 }

@@ -1,0 +1,92 @@
+package io.medledger.federation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.KeyPublication;
+import io.medledger.chain.MedicalRecord;
+import io.medledger.client.EntryRejectedException;
+import io.medledger.client.GrantRequest;
+import io.medledger.client.Identity;
+import io.medledger.client.KeyCard;
+import io.medledger.client.PatientClient;
+import io.medledger.client.ResearcherClient;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.pre.EnvelopeException;
+import io.medledger.pre.RecordEnvelope;
+import io.medledger.pre.SecretKey;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A patient whose keys were published before research keys adds one once: the ledger and the key
+ * directory take it with the keys in force, new records' copies are sealed to it, research grants
+ * made after open them, and the copies of records uploaded before stay under the main key.
+ */
+class ResearchKeyUpgradeTest {
+  private final Federation f = TestFederation.create();
+  private final Identity old = Identity.of(ParticipantKind.PATIENT, "Li",
+      Ed25519PrivateKey.generate(TestFederation.seeded(21)), SecretKey.random(), SecretKey.random());
+  private final PatientClient before = f.registerPatient(old);
+  private final byte[] bundle = TestFederation.demoRecord("anna-mueller");
+
+  @AfterEach
+  void close() {
+    f.close();
+  }
+
+  private byte[] copyOf(MedicalRecord r) {
+    return f.storage().read(r.deidentified().orElseThrow().payloadDigest(), List.of());
+  }
+
+  @Test
+  void aResearchKeyAddedLaterSealsNewCopiesAndResearchGrantsOpenThem() {
+    MedicalRecord earlier = before.upload(bundle);
+    Identity upgraded = old.withResearchKey();
+    assertEquals(old.id(), upgraded.id());
+    PatientClient li = PatientClient.open(f.connection(), upgraded);
+    KeyPublication p = li.addResearchKey();
+    assertEquals(upgraded.researchPublicKey(), p.researchPublicKey());
+    assertEquals(Optional.of(p), f.nodes().get(0).ledger().publishedKeys(li.id()));
+    KeyCard card = f.directory().lookup(li.id()).orElseThrow();
+    assertEquals(upgraded.researchPublicKey(), card.researchKey());
+    assertEquals(p.researchPublicKey(), card.researchKey());
+
+    MedicalRecord later = li.upload(bundle);
+    assertThrows(EnvelopeException.class, () -> RecordEnvelope.openAsOwner(old.secretEncryptionKey(), copyOf(later)),
+        "the new copy is still sealed to the main key");
+    String own = new String(RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(later)),
+        StandardCharsets.UTF_8);
+    assertFalse(own.contains("Müller"), own);
+    // the copy uploaded before stays under the main key
+    RecordEnvelope.openAsOwner(old.secretEncryptionKey(), copyOf(earlier));
+
+    ResearcherClient rita = f.registerResearcher("Rita", "Authority B1");
+    li.grant(GrantRequest.research(rita.id()));
+    String text = new String(rita.read(later.id()), StandardCharsets.UTF_8);
+    assertTrue(text.contains("Patient/pseudo-"), text);
+    assertFalse(text.contains("Müller"), text);
+  }
+
+  @Test
+  void aSecondResearchKeyIsRefused() {
+    Identity upgraded = old.withResearchKey();
+    PatientClient.open(f.connection(), upgraded).addResearchKey();
+    Identity other = old.withResearchKey();
+    PatientClient again = PatientClient.open(f.connection(), other);
+    assertThrows(EntryRejectedException.class, again::addResearchKey);
+    assertThrows(IllegalArgumentException.class, () -> f.directory().publish(other.card()));
+    assertEquals(upgraded.researchPublicKey(), f.directory().lookup(old.id()).orElseThrow().researchKey());
+  }
+
+  @Test
+  void anIdentityWithoutAResearchKeyCannotAddOne() {
+    assertThrows(IllegalStateException.class, before::addResearchKey);
+  }
+}
