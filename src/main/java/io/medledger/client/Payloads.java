@@ -20,6 +20,7 @@ import io.medledger.pre.RecordEnvelope;
 import io.medledger.pre.SecretKey;
 import io.medledger.storage.ReplicatedBlobStore;
 import io.medledger.pre.EntropySource;
+import io.medledger.storage.BlobCorruptedException;
 import io.medledger.storage.BlobUnavailableException;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -168,7 +169,25 @@ final class Payloads {
     if (s.isErased(rec)) {
       throw new RecordErasedException(rec.id());
     }
-    return s.connection().getBlob(rec.payloadDigest(), rec.storageNodes());
+    return s.connection().getBlob(rec.payloadDigest(), rec.storageNodes())
+        .thenApply(bytes -> verified(bytes, rec.payloadDigest(), rec.payloadSize()));
+  }
+
+  /**
+   * {@code bytes} if they are {@code size} bytes long and hash to {@code id}: the connection's own
+   * check is not relied on, so no unverified byte reaches the envelope code.
+   *
+   * @throws BlobCorruptedException otherwise
+   */
+  static byte[] verified(byte[] bytes, Digest id, long size) {
+    if (bytes.length != size) {
+      throw new BlobCorruptedException("the connection returned " + bytes.length + " bytes for payload " + id
+          + ", not the " + size + " its record states");
+    }
+    if (!io.medledger.crypto.Sha256.hash(bytes).equals(id)) {
+      throw new BlobCorruptedException("the bytes the connection returned for payload " + id + " do not hash to it");
+    }
+    return bytes;
   }
 
   /** The verified envelope of the de-identified copy of {@code rec}. */
@@ -178,7 +197,8 @@ final class Payloads {
     }
     DeidentifiedCopy copy = rec.deidentified().orElseThrow(() -> new AccessRefusedException(
         AccessRight.DEIDENTIFIED_COPY, "record " + rec.id() + " has no de-identified copy and is never shared for research"));
-    return s.connection().getBlob(copy.payloadDigest(), rec.storageNodes());
+    return s.connection().getBlob(copy.payloadDigest(), rec.storageNodes())
+        .thenApply(bytes -> verified(bytes, copy.payloadDigest(), copy.payloadSize()));
   }
 
   /**

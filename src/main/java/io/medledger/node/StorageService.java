@@ -88,6 +88,8 @@ final class StorageService implements AutoCloseable {
   /** Each client's requests queued or running on the disk threads. */
   private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> inProgress = new io.medledger.internal.KeyedCounts<>();
   private final Object diskLock = new Object();
+  /** Run after a request looked its session up, before it takes the session's monitor (tests race with it). */
+  private volatile Runnable afterLookup = () -> { };
   /** Set by {@link #close}: requests are refused and no session opens. */
   private volatile boolean closed;
   /** Bytes the open uploads may still write, each its bound less what it wrote. Guarded by diskLock. */
@@ -434,6 +436,9 @@ final class StorageService implements AutoCloseable {
       return StorageWire.refused(Refusal.BAD_SESSION, "no upload session " + Long.toUnsignedString(id));
     }
     synchronized (s) {
+      if (!live(s, id)) {
+        return ended(id);
+      }
       if (len > settings.maxChunkBytes() || offset != s.position || s.position + len > bound(s)) {
         end(s, id);
         return StorageWire.refused(Refusal.BAD_SESSION, "chunk at " + offset + " of " + len
@@ -455,6 +460,9 @@ final class StorageService implements AutoCloseable {
       return StorageWire.refused(Refusal.BAD_SESSION, "no upload session " + Long.toUnsignedString(id));
     }
     synchronized (s) {
+      if (!live(s, id)) {
+        return ended(id);
+      }
       try {
         if (s.length >= 0 && s.position != s.length) {
           return StorageWire.refused(Refusal.BAD_SESSION, "upload has " + s.position + " of the " + s.length
@@ -486,6 +494,9 @@ final class StorageService implements AutoCloseable {
       return StorageWire.refused(Refusal.BAD_SESSION, "no read session " + Long.toUnsignedString(id));
     }
     synchronized (s) {
+      if (!live(s, id)) {
+        return ended(id);
+      }
       if (offset != s.position || max < 1) {
         end(s, id);
         return StorageWire.refused(Refusal.BAD_SESSION, "read at " + offset + " does not continue the session (at "
@@ -536,7 +547,21 @@ final class StorageService implements AutoCloseable {
 
   private Session owned(Ed25519PublicKey client, long id) {
     Session s = sessions.get(id);
+    afterLookup.run();
     return s != null && s.owner.equals(client) ? s : null;
+  }
+
+  /**
+   * Whether {@code s} is still open as session {@code id}; the caller holds its monitor. A request
+   * that found the session just before the idle clean-up (or {@link #close}) ended it sees false.
+   */
+  private boolean live(Session s, long id) {
+    return sessions.get(id) == s;
+  }
+
+  private byte[] ended(long id) {
+    return StorageWire.refused(Refusal.BAD_SESSION, "session " + Long.toUnsignedString(id)
+        + " ended (idle longer than " + settings.sessionTimeout().toMillis() + " ms, or the node closing)");
   }
 
   /** Ends session {@code id}; the caller holds {@code s}'s monitor. */
@@ -553,16 +578,27 @@ final class StorageService implements AutoCloseable {
     }
   }
 
-  /** Drops sessions idle longer than the timeout. */
+  /** Drops sessions idle longer than the timeout (run on the reaper). */
   private void reap() {
-    long limit = System.nanoTime() - settings.sessionTimeout().toNanos();
+    reap(System.nanoTime());
+  }
+
+  /** Drops the sessions idle longer than the timeout at {@code nowNanos} ({@link System#nanoTime}). */
+  void reap(long nowNanos) {
+    long limit = nowNanos - settings.sessionTimeout().toNanos();
     for (Map.Entry<Long, Session> e : sessions.entrySet()) {
-      if (e.getValue().lastUsed < limit) {
-        synchronized (e.getValue()) {
-          end(e.getValue(), e.getKey());
+      Session s = e.getValue();
+      synchronized (s) {
+        if (s.lastUsed < limit) { // read under the monitor: a request that just used it keeps it
+          end(s, e.getKey());
         }
       }
     }
+  }
+
+  /** Sets what runs between a request's look-up of its session and its use (for tests). */
+  void afterLookup(Runnable hook) {
+    afterLookup = hook;
   }
 
   /** Number of open sessions (for tests). */

@@ -27,7 +27,8 @@ import java.util.Set;
  * Keeps each payload on several storage nodes: a write goes to all {@code n} nodes and succeeds
  * once {@code w} acknowledge; a read takes the first copy, from any node, whose digest verifies,
  * falls back to the next node on a failure or mismatch, and repairs the missing or corrupt copies
- * it met on the way (read repair); {@link #sweep} checks and repairs every copy of a list of
+ * it met on the way (read repair, at most once per {@link #READ_REPAIR_INTERVAL} for a payload on a
+ * node); {@link #sweep} checks and repairs every copy of a list of
  * payloads; {@link #erase} deletes every copy and says where.
  *
  * <p>The streaming forms ({@link #putReplicated(InputStream)}, {@link #readTo}, {@link #open}) move
@@ -45,6 +46,27 @@ public final class ReplicatedBlobStore implements BlobStore {
   private final int writeQuorum;
   private final Path spoolDirectory;
   private final long maxStreamedBytes;
+  /** Reads the time for the read-repair budget ({@link System#nanoTime} but in tests). */
+  private final java.util.function.LongSupplier nanos;
+  /** When a read last rewrote each (node, payload), the oldest forgotten first. Guarded by itself. */
+  private final Map<RepairKey, Long> readRepairs = new LinkedHashMap<>(16, 0.75f, false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<RepairKey, Long> eldest) {
+      return size() > READ_REPAIRS_REMEMBERED;
+    }
+  };
+
+  /**
+   * Shortest time between two read repairs of one payload on one node: a node that answers
+   * "missing" on every read costs the readers one rewrite per interval, not one per read.
+   */
+  public static final java.time.Duration READ_REPAIR_INTERVAL = java.time.Duration.ofMinutes(10);
+  /** How many (node, payload) read repairs are remembered for {@link #READ_REPAIR_INTERVAL}. */
+  static final int READ_REPAIRS_REMEMBERED = 4096;
+
+  private record RepairKey(String node, Digest id) {}
 
   /**
    * Creates a replicated store over {@code nodes} with write quorum {@code writeQuorum}, spooling
@@ -74,6 +96,13 @@ public final class ReplicatedBlobStore implements BlobStore {
    *     is not positive
    */
   public ReplicatedBlobStore(List<StorageNode> nodes, int writeQuorum, Path spoolDirectory, long maxStreamedBytes) {
+    this(nodes, writeQuorum, spoolDirectory, maxStreamedBytes, System::nanoTime);
+  }
+
+  /** As above, reading the time for the read-repair budget from {@code nanos} (for tests). */
+  ReplicatedBlobStore(List<StorageNode> nodes, int writeQuorum, Path spoolDirectory, long maxStreamedBytes,
+      java.util.function.LongSupplier nanos) {
+    this.nanos = Objects.requireNonNull(nanos, "nanos");
     if (maxStreamedBytes < 1) {
       throw new IllegalArgumentException("maxStreamedBytes must be positive");
     }
@@ -312,6 +341,11 @@ public final class ReplicatedBlobStore implements BlobStore {
       } else {
         List<String> repaired = new ArrayList<>();
         for (String bad : needRepair) {
+          if (!readRepairDue(bad, id)) {
+            problems.put(bad, problems.get(bad) + "; not rewritten: a read rewrote it less than "
+                + READ_REPAIR_INTERVAL.toMinutes() + " min ago");
+            continue;
+          }
           try {
             if (putFrom(nodes.get(bad), spool).equals(id)) {
               repaired.add(bad);
@@ -329,6 +363,24 @@ public final class ReplicatedBlobStore implements BlobStore {
       }
     }
     throw new InsufficientReplicasException("no node holds a verified copy of " + id + ": " + problems);
+  }
+
+  /**
+   * Whether a read may rewrite {@code id} on {@code node} now: not if a read did in the last
+   * {@link #READ_REPAIR_INTERVAL}. Counts this one.
+   */
+  private boolean readRepairDue(String node, Digest id) {
+    long now = nanos.getAsLong();
+    RepairKey k = new RepairKey(node, id);
+    synchronized (readRepairs) {
+      Long last = readRepairs.get(k);
+      if (last != null && now - last < READ_REPAIR_INTERVAL.toNanos()) {
+        return false;
+      }
+      readRepairs.remove(k); // re-inserted last: the oldest are forgotten first
+      readRepairs.put(k, now);
+      return true;
+    }
   }
 
   @Override

@@ -180,8 +180,12 @@ class ReplicatedBlobStoreReportsTest {
     b.refusesWrites = true;
     ReplicatedBlobStore.ReadReport again = s.readTo(id, List.of("node-a", "node-b"), new ByteArrayOutputStream());
     assertEquals("unreachable: node down", again.problems().get("node-a"));
-    assertEquals("missing; repair failed: node refuses writes", again.problems().get("node-b"));
+    assertEquals("missing; not rewritten: a read rewrote it less than 10 min ago", again.problems().get("node-b"),
+        "a read repair of one payload on one node at most once per interval");
     assertEquals(List.of(), again.repaired());
+    ReplicatedBlobStore.ReadReport fresh = store(2).readTo(id, List.of("node-a", "node-b"), new ByteArrayOutputStream());
+    assertEquals("missing; repair failed: node refuses writes", fresh.problems().get("node-b"));
+    assertEquals(List.of(), fresh.repaired());
     // a read with no problem logs nothing
     a.down = false;
     b.refusesWrites = false;
