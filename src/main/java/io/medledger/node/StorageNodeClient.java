@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 /**
  * One storage node's blob service, reached over a {@link ClientChannel} to its client endpoint, as
@@ -56,6 +57,8 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   private final Duration timeout;
   private final Duration erasureWait;
   private final long minBytesPerSecond;
+  /** The monotonic clock, in nanoseconds, a transfer's overall deadline is measured on. */
+  private final LongSupplier nanos;
 
   /**
    * A client of the storage node called {@code name} (in messages and reports: use its ledger id
@@ -66,7 +69,16 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
    * @param erasureWait how long a deletion waits for the erasure to become final on the node's ledger
    */
   public StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait) {
-    this(name, channel, false, chunkBytes, timeout, erasureWait, DEFAULT_MIN_BYTES_PER_SECOND);
+    this(name, channel, false, chunkBytes, timeout, erasureWait, DEFAULT_MIN_BYTES_PER_SECOND, System::nanoTime);
+  }
+
+  /**
+   * As {@link #StorageNodeClient(String, ClientChannel, int, Duration, Duration)}, with the
+   * monotonic clock (nanoseconds) that a transfer's overall deadline is measured on.
+   */
+  StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait,
+      LongSupplier nanos) {
+    this(name, channel, false, chunkBytes, timeout, erasureWait, DEFAULT_MIN_BYTES_PER_SECOND, nanos);
   }
 
   /**
@@ -78,11 +90,11 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
    */
   public StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait,
       long minBytesPerSecond) {
-    this(name, channel, false, chunkBytes, timeout, erasureWait, minBytesPerSecond);
+    this(name, channel, false, chunkBytes, timeout, erasureWait, minBytesPerSecond, System::nanoTime);
   }
 
   private StorageNodeClient(String name, ClientChannel channel, boolean owns, int chunkBytes, Duration timeout,
-      Duration erasureWait, long minBytesPerSecond) {
+      Duration erasureWait, long minBytesPerSecond, LongSupplier nanos) {
     this.name = Objects.requireNonNull(name, "name");
     this.channel = Objects.requireNonNull(channel, "channel");
     this.ownsChannel = owns;
@@ -96,6 +108,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
       throw new IllegalArgumentException("timeout and minBytesPerSecond must be positive");
     }
     this.minBytesPerSecond = minBytesPerSecond;
+    this.nanos = Objects.requireNonNull(nanos, "nanos");
   }
 
   /** A client over {@code channel} with 1 MiB chunks, 30 s per request and 10 s to wait for an erasure. */
@@ -118,7 +131,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
           + nodeKey.toHex().substring(0, 16) + " at " + address + ": " + e.getMessage(), e);
     }
     return new StorageNodeClient(io.medledger.access.ParticipantId.of(nodeKey).toHex(), c, true, DEFAULT_CHUNK_BYTES,
-        Duration.ofSeconds(30), Duration.ofSeconds(10), DEFAULT_MIN_BYTES_PER_SECOND);
+        Duration.ofSeconds(30), Duration.ofSeconds(10), DEFAULT_MIN_BYTES_PER_SECOND, System::nanoTime);
   }
 
   /** The node's name in messages and reports. */
@@ -134,7 +147,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   /** {@inheritDoc} The bytes go up in chunks; the node acknowledges once they hashed to the id and are durable. */
   @Override
   public Digest put(InputStream data) {
-    long start = System.nanoTime();
+    long start = nanos.getAsLong();
     long session = ByteBuffer.wrap(ok(call(StorageWire.longs(StorageWire.PUT_OPEN, UNKNOWN_LENGTH)), 16)).getLong();
     boolean committed = false;
     try {
@@ -182,7 +195,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   }
 
   private boolean read(Digest id, OutputStream out, long maxSize) {
-    long start = System.nanoTime();
+    long start = nanos.getAsLong();
     byte[] r = call(StorageWire.ids(StorageWire.GET_OPEN, id));
     if (refusal(r) == Refusal.NOT_FOUND) {
       return false;
@@ -266,7 +279,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   }
 
   /**
-   * How long the next request of a transfer begun at {@code start} (by {@link System#nanoTime})
+   * How long the next request of a transfer begun at {@code start} (on the client's clock)
    * may wait once it brings the transfer to {@code bytes}: what is left of the request timeout plus
    * those bytes at the least rate, and at most the request timeout.
    *
@@ -274,7 +287,7 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
    */
   private Duration left(long start, long bytes, String what) {
     double allowed = timeout.toNanos() + bytes * 1e9 / minBytesPerSecond;
-    double left = allowed - (System.nanoTime() - start);
+    double left = allowed - (nanos.getAsLong() - start);
     if (left <= 0) {
       throw new BlobUnavailableException("storage node " + name + " is too slow: " + what + " of " + bytes
           + " bytes so far took longer than " + timeout + " plus its bytes at " + minBytesPerSecond + " bytes/s");

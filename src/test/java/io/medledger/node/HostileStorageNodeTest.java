@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,16 +55,28 @@ class HostileStorageNodeTest {
    */
   private static final class Trickler implements ClientChannel {
     private final Executor later;
+    private final AtomicLong clock;
+    private final long stepNanos;
     final AtomicInteger requests = new AtomicInteger();
 
     Trickler(long delayMs) {
+      this(delayMs, new AtomicLong(), 0);
+    }
+
+    /** As above, and each answer also moves {@code clock} on by {@code stepMs}. */
+    Trickler(long delayMs, AtomicLong clock, long stepMs) {
       later = CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS);
+      this.clock = clock;
+      this.stepNanos = TimeUnit.MILLISECONDS.toNanos(stepMs);
     }
 
     @Override
     public CompletableFuture<byte[]> request(byte[] request) {
       requests.incrementAndGet();
-      return CompletableFuture.supplyAsync(() -> answer(request), later);
+      return CompletableFuture.supplyAsync(() -> {
+        clock.addAndGet(stepNanos);
+        return answer(request);
+      }, later);
     }
 
     private static byte[] answer(byte[] r) {
@@ -154,12 +167,32 @@ class HostileStorageNodeTest {
     assertTrue(sent.stream().allMatch(CompletableFuture::isCancelled), "a request timed out must not stay in flight");
   }
 
+  /** A client whose transfers' deadlines are measured on {@code clock}, which only {@code node} moves. */
+  private static StorageNodeClient client(Trickler node, AtomicLong clock) {
+    return new StorageNodeClient("trickler", node, 1024, REQUEST_TIMEOUT, Duration.ofSeconds(1), clock::get);
+  }
+
   @Test
   void anHonestNodeAnsweringAtOnceIsNotCutOff() {
-    Trickler node = new Trickler(0);
+    // 121 round trips (the open and 120 chunks) of 5 ms each on the client's clock, however slow the
+    // host: 0.605 s, inside the read's deadline of 1 s plus 120 bytes at 64 KiB/s
+    AtomicLong clock = new AtomicLong();
+    Trickler node = new Trickler(0, clock, 5);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertTrue(client(node).read(ID, out));
+    assertTrue(client(node, clock).read(ID, out));
     assertTrue(Arrays.equals(PAYLOAD, out.toByteArray()));
+    assertEquals(121, node.requests.get());
+  }
+
+  @Test
+  void aNodeAnsweringEachChunkInTimeButTooSlowOverallIsCutOffOnTheClientsClock() {
+    // 9 ms a round trip: 1.089 s for the 121 the whole read needs, past 1 s plus its bytes at 64 KiB/s
+    AtomicLong clock = new AtomicLong();
+    Trickler node = new Trickler(0, clock, 9);
+    BlobUnavailableException e = assertThrows(BlobUnavailableException.class,
+        () -> client(node, clock).read(ID, new ByteArrayOutputStream()));
+    assertTrue(e.getMessage().contains("too slow"), e.getMessage());
+    assertTrue(node.requests.get() < 121, "cut off after " + node.requests.get() + " requests");
   }
   @Test
   void aSizeNoArrayHoldsIsRefusedBeforeAnyChunkIsAsked() {

@@ -54,6 +54,8 @@ final class NodeCluster implements AutoCloseable {
   }
 
   int maxBlockEntries = 100;
+  /** The signature verifier every node's consensus uses. */
+  io.medledger.consensus.SignatureVerifier verifier = io.medledger.consensus.SignatureVerifier.DIRECT;
   /** Most blocks a driver asks for in one bulk-sync request. */
   int syncBatch = 256;
   /** Bytes of sync responses a driver serves one peer per second. */
@@ -114,7 +116,7 @@ final class NodeCluster implements AutoCloseable {
   ProtocolDriver driver(int i, Ledger ledger, PeerTransport t, ConsensusListener listener, DriverOptions options) {
     LedgerApp app = new LedgerApp(ledger);
     ConsensusContext ctx = new ConsensusContext(members.get(i).key(), Clock.systemUTC(), new SecureRandom(),
-        new InMemorySafetyStore());
+        new InMemorySafetyStore(), verifier);
     ConsensusProtocol p = Protocols.create(protocol, app, ctx, consensusConfig());
     return new ProtocolDriver(p, app, t, listener, options, LIMITS.maxFrameBytes());
   }
