@@ -702,7 +702,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    */
   private <T> Optional<T> provenOrAbsent(String what, Floor floor, byte[] request, Function<Reply, Optional<T>> proven) {
     int absent = 0;
-    Map<String, String> said = new LinkedHashMap<>(passedOver(floor));
+    Map<String, String> passed = passedOver(floor);
+    Map<String, String> said = new LinkedHashMap<>(passed);
     RuntimeException failed = null;
     try (Round round = new Round(floor.eligible(), request)) {
       for (Optional<Reply> r = round.next(); r.isPresent(); r = round.next()) {
@@ -725,7 +726,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       round.silent().forEach(n -> said.put(name(n), "did not answer within " + timeout));
     }
-    if (absent == 0 && passedOver(floor).isEmpty() && failed != null) {
+    if (absent == 0 && passed.isEmpty() && failed != null) {
       throw failed;
     }
     throw new UnconfirmedAnswerException("no ledger node proved " + what + ", and fewer than " + quorum
@@ -854,7 +855,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private <T> T agreed(String what, Floor floor, byte[] request, Function<LedgerWire.Reader, T> body) {
     Map<T, Integer> votes = new java.util.HashMap<>();
     List<MedLedgerException> refusals = new ArrayList<>();
-    Map<String, String> said = new LinkedHashMap<>(passedOver(floor));
+    Map<String, String> passed = passedOver(floor);
+    Map<String, String> said = new LinkedHashMap<>(passed);
     RuntimeException failed = null;
     try (Round round = new Round(floor.eligible(), request)) {
       for (Optional<Reply> r = round.next(); r.isPresent(); r = round.next()) {
@@ -881,7 +883,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       round.silent().forEach(n -> said.put(name(n), "did not answer within " + timeout));
     }
-    if (votes.isEmpty() && refusals.isEmpty() && passedOver(floor).isEmpty() && failed != null) {
+    if (votes.isEmpty() && refusals.isEmpty() && passed.isEmpty() && failed != null) {
       throw failed;
     }
     throw new UnconfirmedAnswerException("fewer than " + quorum + " ledger nodes at or above height " + floor.height()
