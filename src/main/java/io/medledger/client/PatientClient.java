@@ -359,8 +359,12 @@ public final class PatientClient {
 
   /**
    * Reads an own record (logged on the ledger first) into {@code out}, streamed in bounded memory;
-   * returns the payload length. Bytes reach {@code out} only from a copy that verified whole, and
-   * each 64 KiB only after it authenticated; if the read fails part-way, discard what was written.
+   * returns the payload length. Bytes reach {@code out} only from a copy the connection verified
+   * whole (the client checks its digest and size again as it reads, and fails the read at its end
+   * if the connection streamed another copy), and each 64 KiB only after it authenticated; if the
+   * read fails part-way, discard what was written.
+   *
+   * @throws io.medledger.storage.BlobCorruptedException if the stream is not the record's payload
    *
    * @throws AccessRefusedException if the record is not this patient's
    * @throws RecordErasedException if its payload was erased

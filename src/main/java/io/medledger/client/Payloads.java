@@ -211,13 +211,90 @@ final class Payloads {
       throw new RecordErasedException(rec.id());
     }
     Digest id = deidentified ? rec.deidentified().orElseThrow().payloadDigest() : rec.payloadDigest();
+    long size = deidentified ? rec.deidentified().orElseThrow().payloadSize() : rec.payloadSize();
     return s.connection().openBlob(id, rec.storageNodes()).thenApply(in -> {
-      try (InputStream envelope = in) {
-        return open.open(envelope);
+      try (CheckedStream envelope = new CheckedStream(in, id, size)) {
+        long n = open.open(envelope);
+        envelope.readToEnd();
+        return n;
       } catch (IOException e) {
         throw new BlobUnavailableException("cannot stream record " + rec.id() + ": " + e.getMessage(), e);
       }
     });
+  }
+
+  /**
+   * A payload stream checked as it is read against the digest and size its record states (the
+   * connection's own check is not relied on): more bytes than stated fail at once, fewer or other
+   * ones at the end of the stream.
+   */
+  private static final class CheckedStream extends FilterInputStream {
+    private final Digest id;
+    private final long size;
+    private final java.security.MessageDigest sha = io.medledger.crypto.Sha256.newMessageDigest();
+    private long count;
+    private boolean checked;
+
+    CheckedStream(InputStream in, Digest id, long size) {
+      super(in);
+      this.id = id;
+      this.size = size;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n < 0) {
+        check();
+        return n;
+      }
+      sha.update(b, off, n);
+      count += n;
+      if (count > size) {
+        throw new BlobCorruptedException("the connection streamed more than the " + size + " bytes of payload " + id);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] b = new byte[(int) Math.min(n, 8192)];
+      int r = read(b, 0, b.length);
+      return Math.max(r, 0);
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+
+    /** Reads what the opener left to the end of the stream, where the check is made. */
+    void readToEnd() throws IOException {
+      byte[] b = new byte[8192];
+      while (read(b, 0, b.length) >= 0) {
+        // bounded: past the stated size read throws
+      }
+    }
+
+    private void check() {
+      if (checked) {
+        return;
+      }
+      if (count != size) {
+        throw new BlobCorruptedException("the connection streamed " + count + " bytes for payload " + id
+            + ", not the " + size + " its record states");
+      }
+      if (!Digest.of(sha.digest()).equals(id)) {
+        throw new BlobCorruptedException("the bytes the connection streamed for payload " + id + " do not hash to it");
+      }
+      checked = true;
+    }
   }
 
   /** Decrypts an envelope stream to the caller's output; returns the payload length. */

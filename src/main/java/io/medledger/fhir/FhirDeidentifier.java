@@ -61,9 +61,9 @@ import java.util.function.UnaryOperator;
  * to contained Patients, are replaced by the caller's pseudonyms.
  * Clinical content (codings' display included) and clinical dates stay.
  *
- * <p>Deny by default: a resource of a type FHIR R4 does not define, a contained resource or a
- * Bundle entry's resource without a resourceType, and input that is not UTF-8 are refused, not
- * copied.
+ * <p>Deny by default: a resource of a type FHIR R4 does not define, a contained resource, a
+ * Bundle entry's resource or response outcome or a Parameters parameter's (or part's) resource
+ * without a resourceType, and input that is not UTF-8 are refused, not copied.
  *
  * <p>This is removal of direct identifiers, not a proof of anonymity: free-text fields such as
  * notes may still need review. Thread-safe: stateless.
@@ -171,7 +171,8 @@ public final class FhirDeidentifier {
    * @param pseudonymize maps a Patient id to the pseudonym to use instead
    * @throws MalformedEncodingException if the input is not a FHIR JSON object in UTF-8, if a
    *     resource (the top one, a Bundle entry's, a contained one) is of a type FHIR R4 does not
-   *     define or a contained resource or an entry's resource has no resourceType, or if a field this
+   *     define or a contained resource, an entry's resource or response outcome or a parameter's
+   *     resource has no resourceType, or if a field this
    *     class rewrites or judges by its text (a resource type, a Patient's id, a person's birth or
    *     death date, an address's state or country, a reference, full URL, request or link URL, response
    *     location or extension URL) is not the JSON string FHIR defines, if an extension list, an
@@ -427,6 +428,10 @@ public final class FhirDeidentifier {
           }
           out.put(k, rewriteReference(s, pz, refs));
           continue;
+        }
+        if (((key.equals("parameter") || key.equals("part")) && k.equals("resource"))
+            || (key.equals("response") && k.equals("outcome"))) {
+          requireResources(List.of(x), "a Parameters parameter's resource or a Bundle response's outcome");
         }
         out.put(k, value(k, x, pz, refs));
       }

@@ -40,7 +40,8 @@ import java.util.zip.CRC32C;
  * files are forced), every {@link #SAVE_EVERY} blocks and when the node closes: a new view goes on
  * from there, reading only the blocks after it. A progress file that is cut short, fails its
  * checksum, is out of range, names a block the ledger does not hold at its height, or names entry
- * files whose records differ from those saved (their SHA-256) is not used: the new view empties the
+ * files whose records differ from those saved (their SHA-256) is not used, nor one that is not a
+ * regular file (a symbolic link is not followed, a named pipe not opened): the new view empties the
  * directory and reads the whole ledger on its first {@link #refresh}. A lookup reads
  * at most {@link #COVERING_SCAN} records of each submitter, the proof window at most {@link
  * #PROOF_WINDOW}. Thread-safe: synchronized, except {@link #observe}, which only enqueues.
@@ -155,12 +156,22 @@ final class LedgerAnchorView {
   private boolean resume() throws IOException {
     Path p = directory.resolve(PROGRESS);
     byte[] bytes;
+    int max = HEAD + MAX_FILES * PER_FILE + 4;
     try {
-      if (Files.size(p) > HEAD + (long) MAX_FILES * PER_FILE + 4) {
+      java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p,
+          java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      if (!a.isRegularFile()) { // a link is not followed, a named pipe not waited on
+        LOG.log(Level.WARNING, () -> p + " is " + (a.isSymbolicLink() ? "a symbolic link" : "not a regular file")
+            + "; the anchor entries are rebuilt from the whole ledger");
+        return false;
+      }
+      try (java.io.InputStream in = Files.newInputStream(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        bytes = in.readNBytes(max + 1);
+      }
+      if (bytes.length > max) {
         LOG.log(Level.WARNING, () -> p + " is oversized; the anchor entries are rebuilt from the whole ledger");
         return false;
       }
-      bytes = Files.readAllBytes(p);
     } catch (NoSuchFileException e) {
       return false;
     }

@@ -59,7 +59,8 @@ final class RecordedAnchorFile {
   static RecordedAnchorFile reopen(Path file, Digest submitter, long count, Digest digest) {
     RecordedAnchorFile f = new RecordedAnchorFile(file, submitter);
     long bytes = count * RECORD;
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+        java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       if (ch.size() < bytes) {
         throw new MalformedEncodingException("anchor entry file " + file + " holds fewer than the " + count
             + " records its progress file names");

@@ -58,4 +58,24 @@ class UnverifiedBlobTest {
     assertThrows(BlobCorruptedException.class, () -> over(flipped).read(annas.id()));
     assertArrayEquals(first, over(good).read(annas.id()), "the right bytes still read");
   }
+
+  /**
+   * The streamed read took whatever the connection's {@code openBlob} gave: another valid envelope
+   * of the same patient opened, and its record was written out and reported as this one. The
+   * stream is now checked against the record's digest and size as it is read, and the read fails.
+   */
+  @Test
+  void aStreamedReadChecksTheStreamTheConnectionGives() {
+    for (byte[] served : List.of(envelope(other), Arrays.copyOf(envelope(annas), envelope(annas).length + 1))) {
+      LedgerConnection lying = Connections.lying(f.connection(), Map.of("openBlob",
+          a -> CompletableFuture.completedFuture(new java.io.ByteArrayInputStream(served))));
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      BlobCorruptedException e = assertThrows(BlobCorruptedException.class,
+          () -> PatientClient.open(lying, anna.identity()).read(annas.id(), out));
+      assertTrue(e.getMessage().contains(annas.payloadDigest().toString()), e.getMessage());
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    anna.read(annas.id(), out);
+    assertArrayEquals(first, out.toByteArray(), "the right stream still reads");
+  }
 }

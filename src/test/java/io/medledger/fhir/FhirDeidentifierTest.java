@@ -816,8 +816,7 @@ class FhirDeidentifierTest {
    */
   @Test
   void inputItCannotVouchForIsRefused() {
-    String person = "'name':[{'family':'Wojciechowska'}],'address':[{'line':['Ehrenstrasse 12']}],"
-        + "'birthDate':'1970-05-06'";
+    String person = PERSON;
     List<String> refused = List.of(
         "{'resourceType':'patient','id':'p'," + person + "}",
         "{'resourceType':'ProcedureRequest','id':'p','subject':{'reference':'Patient/p'}," + person + "}",
@@ -826,10 +825,7 @@ class FhirDeidentifierTest {
         "{'resourceType':'Observation','contained':[{'id':'rp'," + person + "}]}",
         "{'resourceType':'Bundle','type':'collection','entry':[{'resource':{'id':'p'," + person + "}}]}",
         "{'resourceType':'Bundle','type':'collection','entry':[{'resource':'Wojciechowska'}]}");
-    for (String doc : refused) {
-      byte[] in = doc.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
-      assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(in, x -> x), doc);
-    }
+    assertAllRefused(refused);
     String patient = "{\"resourceType\":\"Patient\",\"id\":\"p\",\"name\":[{\"family\":\"Wojciechowska\"}]}";
     for (java.nio.charset.Charset cs : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE,
         StandardCharsets.UTF_16, java.nio.charset.Charset.forName("UTF-32BE"), java.nio.charset.Charset.forName("UTF-32LE"))) {
@@ -841,11 +837,45 @@ class FhirDeidentifierTest {
         new String(FhirDeidentifier.deidentify(bom, id -> "PZ" + id), StandardCharsets.UTF_8));
   }
 
+  /**
+   * FHIR R4 holds whole resources in two more places than contained resources and Bundle entries:
+   * a Parameters parameter's (or part's) {@code resource} and a Bundle entry response's
+   * {@code outcome}. Without a resourceType such a resource was copied as a plain element, its
+   * person's name, address and birth date with it. It is refused as well; with its resourceType it
+   * is de-identified as a resource.
+   */
+  @Test
+  void aParameterResourceOrResponseOutcomeWithoutAResourceTypeIsRefused() {
+    assertAllRefused(List.of(
+        "{'resourceType':'Parameters','parameter':[{'name':'patient','resource':{'id':'p'," + PERSON + "}}]}",
+        "{'resourceType':'Parameters','parameter':[{'name':'match','part':[{'name':'who','resource':{" + PERSON + "}}]}]}",
+        "{'resourceType':'Parameters','parameter':[{'name':'patient','resource':'Wojciechowska'}]}",
+        "{'resourceType':'Bundle','type':'transaction-response','entry':[{'response':{'status':'201',"
+            + "'outcome':{" + PERSON + "}}}]}"));
+    List<String> secrets = List.of("Wojciechowska", "Ehrenstrasse", "1970-05-06");
+    copyKeeping(("{'resourceType':'Parameters','parameter':[{'name':'patient','resource':{'resourceType':'Patient',"
+        + "'id':'p'," + PERSON + "}}]}").replace('\'', '"'), secrets, "\"birthDate\":\"1970\"");
+    copyKeeping(("{'resourceType':'Bundle','type':'transaction-response','entry':[{'response':{'status':'201',"
+        + "'outcome':{'resourceType':'Patient'," + PERSON + "}}}]}").replace('\'', '"'), secrets, "\"status\":\"201\"");
+  }
+
   @Test
   void malformedInputIsRejected() {
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("[1]".getBytes(), x -> x));
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("{\"a\":1}".getBytes(), x -> x));
     assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify("{\"resourceType\":".getBytes(), x -> x));
+  }
+
+  /** A person's name, street address and birth date, as members of a resource (single quotes for double). */
+  private static final String PERSON = "'name':[{'family':'Wojciechowska'}],'address':[{'line':['Ehrenstrasse 12']}],"
+      + "'birthDate':'1970-05-06'";
+
+  /** Checks that each of {@code docs} (single quotes for double) is refused as malformed. */
+  private static void assertAllRefused(List<String> docs) {
+    for (String doc : docs) {
+      byte[] in = doc.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+      assertThrows(MalformedEncodingException.class, () -> FhirDeidentifier.deidentify(in, x -> x), doc);
+    }
   }
 
   /** The de-identified copy of {@code json}, Patient ids mapped to {@code PZ<id>}. */

@@ -385,6 +385,37 @@ class LedgerAnchorViewTest {
     assertEquals(expected, answers(v, f));
   }
 
+  /**
+   * The progress file is read when the node starts: one that is a symbolic link was followed (to a
+   * file out of the node's directory, or to /dev/zero, read until memory ran out), and a named pipe
+   * was opened and waited on for a writer, with the node's start. Neither is used: the view reads
+   * the whole ledger, and the link or pipe goes (not what a link points at).
+   */
+  @Test
+  void aProgressFileThatIsALinkOrAPipeIsNotReadButTheLedgerIs() throws Exception {
+    ChainFixture f = anchoredLedger();
+    Path kept = dir.resolve("kept");
+    viewIn(f, kept).save();
+    Path progress = kept.resolve(LedgerAnchorView.PROGRESS);
+    Path outside = java.nio.file.Files.move(progress, dir.resolve("elsewhere"));
+    byte[] good = java.nio.file.Files.readAllBytes(outside);
+    List<Object> expected = answers(viewIn(f, dir.resolve("full")), f);
+
+    java.nio.file.Files.createSymbolicLink(progress, outside);
+    LedgerAnchorView linked = viewIn(f, kept);
+    assertEquals(f.ledger.height() + 1, linked.blocksRead(), "a link is not followed");
+    assertEquals(expected, answers(linked, f));
+    assertFalse(java.nio.file.Files.isSymbolicLink(progress), "the link goes");
+    assertTrue(java.util.Arrays.equals(good, java.nio.file.Files.readAllBytes(outside)), "what it pointed at stays");
+
+    java.nio.file.Files.deleteIfExists(progress);
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.medledger.testing.TestFiles.fifo(progress), "mkfifo");
+    LedgerAnchorView piped = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+        () -> viewIn(f, kept), "a pipe is not opened");
+    assertEquals(f.ledger.height() + 1, piped.blocksRead());
+    assertEquals(expected, answers(piped, f));
+  }
+
   /** {@code bytes} with the long at {@code offset} set to {@code value} and the checksum made good again. */
   private static byte[] withChecksum(byte[] bytes, int offset, long value) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes.clone());

@@ -21,7 +21,10 @@ import java.util.TreeSet;
  * with nothing waiting and a full bucket is forgotten, and comes back at the back of the turn.
  * Each call costs O(log n) in the n keys remembered, plus, amortised, the keys whose bucket
  * came positive or full since the last call ({@link #remove} also the fewer of the tasks it is
- * given and the tasks its key has waiting): no call looks at every key, nor at a key's backlog.
+ * given and the tasks its key has waiting, and, amortised over the removals, clearing the removed
+ * slots once they outnumber the live ones): no call looks at every key, nor at a key's backlog to
+ * remove a few tasks. A removed task is not held; its slot goes when its turn would come or when
+ * its lane is cleared, so a key holds at most about twice as many slots as it has tasks waiting.
  *
  * <p>Not thread-safe: its owner guards it.
  *
@@ -32,12 +35,22 @@ final class FairTurns<K> {
   /** A wait that stands for "never" in practice (about 73 years), far from overflow. */
   private static final long FAR = Long.MAX_VALUE / 4;
 
+  /**
+   * Removed slots a lane may hold beyond as many as its live ones: past that it drops them, so a
+   * client that queues and removes tasks behind one that waits cannot grow its queue without bound.
+   */
+  static final int COMPACT_SLACK = 64;
+
   /** Which of the three orders a lane is in. */
   private enum Place { NONE, READY, DEBT, IDLE }
 
-  /** One queued task; a removed one stays in its queue, marked, until its turn would come. */
+  /**
+   * One queued task; a removed one stays in its queue, marked and without its task, until its turn
+   * would come or its lane is compacted.
+   */
   private static final class Slot {
-    final Runnable task;
+    /** The task; null once removed, so what it holds (a request's bytes) is not kept. */
+    Runnable task;
     boolean dropped;
     /** The next slot of the same task (compared by identity) in its lane, if it was queued again. */
     Slot nextSame;
@@ -144,6 +157,7 @@ final class FairTurns<K> {
       for (Runnable t : tasks) {
         for (Slot s = l.firstOf.remove(t); s != null; s = s.nextSame) {
           s.dropped = true;
+          s.task = null;
           removed++;
         }
       }
@@ -152,6 +166,7 @@ final class FairTurns<K> {
         if (!s.dropped && tasks.contains(s.task)) {
           s.dropped = true;
           l.firstOf.remove(s.task);
+          s.task = null;
           removed++;
         }
       }
@@ -162,6 +177,8 @@ final class FairTurns<K> {
       l.slots.clear();
       unplace(l);
       place(l);
+    } else if (l.slots.size() - l.live > l.live + COMPACT_SLACK) {
+      l.slots.removeIf(s -> s.dropped); // paid for by the removals since the last compaction
     }
     return removed;
   }
@@ -230,6 +247,12 @@ final class FairTurns<K> {
   /** Keys looked at so far, over all calls (a lane refilled, moved, taken or forgotten): what the calls cost. */
   long visited() {
     return visited;
+  }
+
+  /** Slots {@code key}'s lane holds, live or removed (for tests). */
+  int held(K key) {
+    Lane<K> l = lanes.get(key);
+    return l == null ? 0 : l.slots.size();
   }
 
   /** Keys remembered: with tasks waiting, or with a bucket refilling. */

@@ -296,6 +296,33 @@ class FairTurnsTest {
     assertTrue(t.poll(0).task() == backlog.get(0));
   }
 
+  /**
+   * A client whose first request waits (its share spent) closes and reopens connections, each
+   * time queueing requests that the closing removes: the removed ones stayed in its queue (with
+   * their bytes) until its turn reached them, so its queue grew with every round while the tasks
+   * waiting stayed few. Now the removed slots are cleared once they outnumber the live ones.
+   */
+  @Test
+  void tasksQueuedAndRemovedBehindAWaitingOneDoNotGrowTheQueue() {
+    FairTurns<String> t = new FairTurns<>(SECOND / 2, SECOND);
+    t.add("a", () -> assertTrue(true), 0);
+    for (int round = 0; round < 1000; round++) {
+      List<Runnable> connection = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        int n = i;
+        Runnable r = () -> assertTrue(n >= 0);
+        connection.add(r);
+        t.add("a", r, 0);
+      }
+      assertEquals(100, t.remove("a", identitySet(connection.toArray(new Runnable[0]))));
+      assertEquals(1, t.waiting());
+      assertTrue(t.held("a") <= 2 + 100 + FairTurns.COMPACT_SLACK, "round " + round + ": " + t.held("a") + " slots held");
+    }
+    assertTrue(t.poll(0) != null);
+    assertNull(t.poll(0));
+    assertEquals(0, t.held("a"));
+  }
+
   private static java.util.Set<Runnable> identitySet(Runnable... tasks) {
     java.util.Set<Runnable> s = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     s.addAll(List.of(tasks));
