@@ -108,6 +108,8 @@ final class AnchoringService implements AutoCloseable {
   private long backoffMillis;
   private long retryAtNanos;
   private volatile boolean unreachable;
+  /** Polls finished, each having asked the Bitcoin node or found it unreachable (tests wait on it). */
+  private final java.util.concurrent.atomic.AtomicLong polls = new java.util.concurrent.atomic.AtomicLong();
   /** The chain the Bitcoin node last reported, or null before the first answer. */
   private volatile String reportedChain;
   /** When {@link #reportedChain} was asked (System.nanoTime). */
@@ -255,7 +257,14 @@ final class AnchoringService implements AutoCloseable {
         return;
       }
       LOG.log(Level.WARNING, "anchoring poll failed; the next poll retries", e);
+    } finally {
+      polls.incrementAndGet();
     }
+  }
+
+  /** Polls finished so far, not counting those skipped while backing off (tests). */
+  long polls() {
+    return polls.get();
   }
 
   /**

@@ -227,7 +227,14 @@ public final class Node implements AutoCloseable {
    */
   public static Node start(NodeConfig config, NodeKeys keys, PeerTransport transport, boolean ownsTransport,
       NodeMetrics metrics) {
+    return start(config, keys, transport, ownsTransport, metrics, Clock.systemUTC());
+  }
+
+  /** {@link #start(NodeConfig, NodeKeys, PeerTransport, boolean, NodeMetrics)} with the clock anchoring reads (tests). */
+  static Node start(NodeConfig config, NodeKeys keys, PeerTransport transport, boolean ownsTransport,
+      NodeMetrics metrics, Clock anchoringClock) {
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(anchoringClock, "anchoringClock");
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(metrics, "metrics");
@@ -281,7 +288,7 @@ public final class Node implements AutoCloseable {
     if (config.anchoring().isPresent()) {
       try {
         n.anchoring = new AnchoringService(n, n.anchorView, config.anchoring().get(), keys.ledgerSecretKey(), n.anchors,
-            config.dataDirectory().resolve(ANCHORS), Clock.systemUTC());
+            config.dataDirectory().resolve(ANCHORS), anchoringClock);
       } catch (RuntimeException e) {
         n.close();
         throw e;

@@ -23,6 +23,7 @@ import io.medledger.anchor.bitcoin.TxInput;
 import io.medledger.anchor.bitcoin.TxOutput;
 import io.medledger.anchor.bitcoin.Utxo;
 import io.medledger.chain.Anchor;
+import io.medledger.chain.MutableClock;
 import io.medledger.chain.Entry;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Sha256;
@@ -31,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -63,6 +65,8 @@ class AnchoringServiceTest {
   private FakeBitcoinCore core;
   /** The chain the stand-in reports from its start. */
   private String chainAtStart = "regtest";
+  /** The clock the nodes' anchoring reads: the anchoring turn, proof retries and the anchorer's times. */
+  private Clock anchoringClock = Clock.systemUTC();
 
   @AfterEach
   void stop() {
@@ -70,11 +74,6 @@ class AnchoringServiceTest {
     if (core != null) {
       core.close();
     }
-  }
-
-  /** A testnet whose nodes anchor with a shared regtest wallet of three coins against a fresh stand-in. */
-  private void start(Duration takeoverAfter, Duration bumpAfter) throws Exception {
-    start(takeoverAfter, bumpAfter, true);
   }
 
   private BitcoinPrivateKey key;
@@ -92,14 +91,13 @@ class AnchoringServiceTest {
     core.fund(new Utxo(new OutPoint(parent.txid(), 0), sats, key.publicKey().p2wpkhScript()), parent.serialize());
   }
 
-  private void start(Duration takeoverAfter, Duration bumpAfter, boolean funded) throws Exception {
+  /** A testnet whose nodes anchor with a shared regtest wallet of three coins against a fresh stand-in. */
+  private void start(Duration takeoverAfter, Duration bumpAfter) throws Exception {
     key = BitcoinPrivateKey.generate(Network.REGTEST, RANDOM);
     Address address = Address.fromScript(key.publicKey().p2wpkhScript(), Network.REGTEST);
     core = new FakeBitcoinCore(address.toString());
     core.reportChain(chainAtStart);
-    if (funded) {
-      fundWallet();
-    }
+    fundWallet();
     Path secrets = dir.resolve("secrets");
     OwnerOnly.createDirectories(secrets);
     OwnerOnly.write(secrets.resolve("wallet.wif"), (new String(key.exportSecretWif()) + "\n").getBytes(StandardCharsets.US_ASCII), false);
@@ -126,7 +124,7 @@ class AnchoringServiceTest {
   private Node startNode(int i) {
     NodeConfig c = NodeConfig.read(layout.nodeDirectories().get(i).resolve("node.json"));
     NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
-    Node n = Node.start(c, k, network.attach(k.ledgerKey()), true, NodeMetrics.NONE);
+    Node n = Node.start(c, k, network.attach(k.ledgerKey()), true, NodeMetrics.NONE, anchoringClock);
     nodes.set(i, n);
     keys.set(i, k);
     return n;
@@ -151,6 +149,18 @@ class AnchoringServiceTest {
       }
     }
     return out;
+  }
+
+  /**
+   * Waits until every live node has finished {@code more} (at least 2) polls beyond those it had
+   * finished at the call: the last of them began after the call, so it saw all that came before.
+   * Tests wait on this, not on the wall clock, before checking that something did not happen.
+   */
+  private void morePolls(int more) throws InterruptedException {
+    List<AnchoringService> services = live().stream().map(n -> n.anchoringService().orElseThrow()).toList();
+    long[] from = services.stream().mapToLong(AnchoringService::polls).toArray();
+    NodeRuntimeTest.waitFor(() -> java.util.stream.IntStream.range(0, from.length)
+        .allMatch(i -> services.get(i).polls() >= from[i] + more), more + " more polls of every node");
   }
 
   /** The first anchoring transaction and the index of the server that sent it. */
@@ -311,14 +321,14 @@ class AnchoringServiceTest {
 
   @Test
   void handoverAfterTheBitcoinNodeLostTheTransactionConflictsWithIt() throws Exception {
-    Duration turn = Duration.ofSeconds(6); // room for the sender to send and die within its turn on a loaded host
-    start(turn, Duration.ofMinutes(10), false);
-    // fund the wallet just after a turn begins, so that the first transaction's sender dies before any other server sees it
-    long genesis = nodes.get(0).ledger().header(0).timestamp();
-    long now = System.currentTimeMillis();
-    long next = genesis + ((now - genesis) / turn.toMillis() + 1) * turn.toMillis();
-    Thread.sleep(next - now + 200);
-    fundWallet();
+    // the anchoring turn runs on a clock that stands still until the test moves it: the sender sends
+    // and dies within its turn, and the next server takes the turn over, however loaded the host is;
+    // it stands before the genesis block that start() makes, so the first turn holds until it moves,
+    // and never more than a turn ahead of the ledger's clock, whose skew bound the anchor entry meets
+    Duration turn = Duration.ofSeconds(6);
+    MutableClock clock = new MutableClock(System.currentTimeMillis());
+    anchoringClock = clock;
+    start(turn, Duration.ofMinutes(10));
     First first = firstTransaction();
     Digest lost = first.txid();
     int holder = first.server();
@@ -328,6 +338,7 @@ class AnchoringServiceTest {
     core.evict(lost); // the Bitcoin node restarted without its mempool
     core.feeRate(6); // and fees rose: the successor's transaction differs from the lost one (with the same view it is the same bytes)
     fundCoin(3, 80_000); // and the operator topped the wallet up with a larger coin
+    clock.set(live().get(0).ledger().header(0).timestamp() + turn.toMillis()); // the next server's turn
     NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1, "the successor's own transaction");
     Digest successor = core.mempoolTxids().get(0);
     assertNotEquals(lost, successor);
@@ -388,7 +399,7 @@ class AnchoringServiceTest {
   void aBitcoinNodeOnAnotherChainIsNotUsedUntilItIsOnTheConfiguredOne() throws Exception {
     chainAtStart = "main";
     start(Duration.ofMinutes(10), Duration.ofMinutes(10));
-    Thread.sleep(1_500); // fifteen polls
+    morePolls(15);
     assertEquals(List.of(), core.mempoolTxids(), () -> core.log().toString());
     for (Node n : live()) {
       assertEquals(List.of(), n.anchoringService().flatMap(AnchoringService::anchorer).map(Anchorer::anchors)
@@ -413,7 +424,7 @@ class AnchoringServiceTest {
     Node n = startNode(audit);
     Digest entry = n.ledger().block(0).block().entries().get(0).id();
     NodeRuntimeTest.waitFor(() -> n.receipt(entry).isPresent(), "a receipt from the restarted audit server");
-    Thread.sleep(500);
+    morePolls(5);
     assertFalse(n.receipt(entry).orElseThrow().isComplete(), "no Bitcoin part from a node on another chain");
     core.reportChain("regtest");
     receiptsFromEveryNode();
@@ -474,12 +485,12 @@ class AnchoringServiceTest {
     core.mine();
     recordedOnce();
     core.reportChain("main"); // no anchoring while the lie is recorded, so that nothing is in flight
-    Thread.sleep(500);
+    morePolls(2); // every node saw the other chain
     Entry later = NodeRuntimeTest.patient(nodes.get(0).ledger().parameters().chainId(),
         NodeRuntimeTest.registrar(layout));
     long at = nodes.get(0).submit(later).get(30, TimeUnit.SECONDS).height();
     recordMadeUpAnchor(1, at);
-    Thread.sleep(500);
+    morePolls(5);
     assertEquals(List.of(), core.mempoolTxids(), () -> core.log().toString());
     core.reportChain("regtest");
     NodeRuntimeTest.waitFor(() -> core.mempoolTxids().size() == 1, "a genuine anchor of the tip");
@@ -511,7 +522,7 @@ class AnchoringServiceTest {
     recordAnchor(early, height, first.txid());
     NodeRuntimeTest.waitFor(() -> live().stream().allMatch(n -> anchorsOn(n).size() == 1), "the early entry everywhere");
     Digest entry = nodes.get(0).ledger().block(0).block().entries().get(0).id();
-    Thread.sleep(1_000);
+    morePolls(10); // each proved the early entry at least once, and failed
     for (Node n : live()) {
       assertEquals(-1, n.anchoringService().orElseThrow().provenHeight(), n + " counts an anchor of one confirmation");
       assertFalse(n.receipt(entry).orElseThrow().isComplete(), n + " completes a receipt of one confirmation");

@@ -51,9 +51,32 @@ class NodeRuntimeTest {
 
   /** Starts the node of testnet directory {@code nodeDir} on {@code net}, with its own configuration and keys. */
   static Node open(Path nodeDir, LocalNetwork net) {
+    return open(nodeDir, net, NodeMetrics.NONE);
+  }
+
+  private static Node open(Path nodeDir, LocalNetwork net, NodeMetrics metrics) {
     NodeConfig c = NodeConfig.read(nodeDir.resolve("node.json"));
     NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
-    return Node.start(c, k, net.attach(k.ledgerKey()), true, NodeMetrics.NONE);
+    return Node.start(c, k, net.attach(k.ledgerKey()), true, metrics);
+  }
+
+  /**
+   * Counts a node's sweeps of its pending submissions (each sweep reports the peers), so that a
+   * test can check that nothing settled a submission by a known later point, not after a sleep.
+   */
+  static final class Sweeps implements NodeMetrics {
+    private final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public void peers(int connected, int configured) {
+      count.incrementAndGet();
+    }
+
+    /** Waits until the node has finished {@code more} (at least 2) sweeps after the call began. */
+    void awaitMore(int more) throws InterruptedException {
+      long from = count.get();
+      waitFor(() -> count.get() >= from + more, more + " more sweeps");
+    }
   }
 
   /** The signing key of the testnet's first institution, a registrar of patients. */
@@ -88,10 +111,11 @@ class NodeRuntimeTest {
     Finality done = fed.submit(e).get(30, TimeUnit.SECONDS);
     // the first federation server again, alone on a network of its own: no quorum, so the same
     // entry stays pending there
-    Node alone = open(copy.resolve(t.nodeDirectories().get(0).getFileName()), new LocalNetwork());
+    Sweeps sweeps = new Sweeps();
+    Node alone = open(copy.resolve(t.nodeDirectories().get(0).getFileName()), new LocalNetwork(), sweeps);
     nodes.add(alone);
     CompletableFuture<Finality> pending = alone.submit(e);
-    Thread.sleep(200);
+    sweeps.awaitMore(2);
     assertTrue(!pending.isDone(), "no quorum: the entry cannot be final yet");
     for (long h = 1; h <= done.height(); h++) {
       assertTrue(alone.ledger().append(fed.ledger().block(h)).isAccepted(), "block " + h);
@@ -119,32 +143,33 @@ class NodeRuntimeTest {
         l.clientRequestsPerSecond())).withClients(List.of(greedy, other));
     NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
     // alone on a network of its own: no quorum, so every submission stays pending
-    Node alone = Node.start(limited, k, new LocalNetwork().attach(k.ledgerKey()), true, NodeMetrics.NONE);
+    Sweeps sweeps = new Sweeps();
+    Node alone = Node.start(limited, k, new LocalNetwork().attach(k.ledgerKey()), true, sweeps);
     nodes.add(alone);
     io.medledger.crypto.Digest chain = alone.ledger().parameters().chainId();
     List<CompletableFuture<byte[]>> held = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       held.add(alone.handleRequest(greedy, submitRequest(patient(chain, reg))));
     }
-    Thread.sleep(200);
+    sweeps.awaitMore(2);
     assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "no quorum: all three are pending");
-    byte[] fourth = alone.handleRequest(greedy, submitRequest(patient(chain, reg))).get(5, TimeUnit.SECONDS);
+    byte[] fourth = alone.handleRequest(greedy, submitRequest(patient(chain, reg))).get(30, TimeUnit.SECONDS);
     assertEquals(io.medledger.internal.node.ClientWire.REFUSED, fourth[0]);
     assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), fourth[1]);
     CompletableFuture<byte[]> others = alone.handleRequest(other, submitRequest(patient(chain, reg)));
-    Thread.sleep(200);
+    sweeps.awaitMore(2);
     assertTrue(!others.isDone(), "another client still gets a place in the pool");
     // a submission that settles frees its place: a refused one settles at once
     Entry e = patient(chain, reg);
     PatientRegistration p = (PatientRegistration) e;
     Entry forged = Entry.sign(new PatientRegistration(p.patientKey(), p.createdAt(), List.of()), chain,
         Ed25519PrivateKey.generate(RANDOM));
-    byte[] bad = alone.handleRequest(other, submitRequest(forged)).get(5, TimeUnit.SECONDS);
+    byte[] bad = alone.handleRequest(other, submitRequest(forged)).get(30, TimeUnit.SECONDS);
     assertEquals(SubmissionRefusedException.Cause.RULE.ordinal(), bad[1]);
     for (int i = 0; i < 2; i++) {
       assertTrue(!alone.handleRequest(other, submitRequest(patient(chain, reg))).isDone(), "place " + (i + 2) + " of 3");
     }
-    byte[] over = alone.handleRequest(other, submitRequest(patient(chain, reg))).get(5, TimeUnit.SECONDS);
+    byte[] over = alone.handleRequest(other, submitRequest(patient(chain, reg))).get(30, TimeUnit.SECONDS);
     assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), over[1], "the other client at its own bound");
   }
 
