@@ -109,7 +109,12 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private volatile Chain chain;
   private volatile boolean closed;
 
-  private record Chain(ChainParameters parameters, CertificatePolicy policy) {}
+  /**
+   * The chain, its certificate policy, the configured ledger nodes that vote under its protocol,
+   * and how many of them must have signed a block's certificate for the client to take it as final.
+   */
+  private record Chain(ChainParameters parameters, CertificatePolicy policy, List<Ed25519PublicKey> voters,
+      int certifiers) {}
 
   private RemoteConnection(Builder b, int confirmations) {
     this.nodes = List.copyOf(b.nodes);
@@ -429,10 +434,36 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
         return new ChainName(name, protocol);
       }, "chains or consensus protocols");
-      c = new Chain(ChainParameters.defaults(n.name()), LedgerApp.certificatePolicy(n.protocol()));
+      List<Ed25519PublicKey> voters = voters(n.protocol());
+      c = new Chain(ChainParameters.defaults(n.name()), LedgerApp.certificatePolicy(n.protocol()), voters,
+          Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size())));
       chain = c;
     }
     return c;
+  }
+
+  /** The configured ledger nodes that vote under {@code protocol}: federation or audit servers. */
+  private List<Ed25519PublicKey> voters(String protocol) {
+    List<Ed25519PublicKey> federation = keysOf(ServerRole.FEDERATION);
+    return federation.isEmpty() ? List.of()
+        : io.medledger.consensus.Protocols.voters(protocol,
+            new io.medledger.consensus.VoterSet(federation, keysOf(ServerRole.AUDIT)));
+  }
+
+  private List<Ed25519PublicKey> keysOf(ServerRole role) {
+    return nodes.stream().filter(n -> n.role() == role).map(ClientConfig.NodeEndpointConfig::key).distinct().toList();
+  }
+
+  /**
+   * Whether block {@code b}'s certificate makes it final to this client: it carries valid
+   * precommits of {@code b}'s header by at least {@link Builder#confirmations} configured voters,
+   * and by more than two thirds of them (the chain's quorum, when every voter is configured).
+   * Signatures of keys not configured are not counted, nor a key twice; genesis has no certificate.
+   */
+  private boolean certified(CertifiedBlock b) {
+    Chain c = chain();
+    return c.certifiers() <= c.voters().size() && b.header().chainId().equals(c.parameters().chainId())
+        && LedgerApp.precommitSigners(b.header(), b.certificate(), c.voters(), c.certifiers()).size() >= c.certifiers();
   }
 
   @Override
@@ -477,7 +508,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(entry.id()).toBytes(), timeout),
             RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
                 + " reported entry " + entry.id() + " final but cannot locate it"));
-        confirm(n, entry.id(), at);
+        if (!certifiedHolding(n, entry.id(), at)) {
+          confirm(n, entry.id(), at);
+        }
         if (entry instanceof AccessGrant g) {
           checkFragmentsTaken(g);
         }
@@ -485,6 +518,18 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       throw first != null ? first : last;
     });
+  }
+
+  /**
+   * Whether node {@code n} serves the block at {@code at} holding entry {@code id} there with a
+   * certificate that makes it final ({@link #certified}); false too if {@code n} fails to serve it.
+   */
+  private boolean certifiedHolding(ClientConfig.NodeEndpointConfig n, Digest id, EntryLocation at) {
+    try {
+      return certified(blockHolding(n, id, at));
+    } catch (MedLedgerException | IllegalArgumentException e) {
+      return false; // the other nodes locate it, as they would without a certificate
+    }
   }
 
   /**
@@ -635,8 +680,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     byte[] req = request(ClientWire.BLOCK).i64(height).toBytes();
     Answered<CertifiedBlock> a = answered(req, in -> blockOf(in, height));
     BlockHeader h = a.value().header();
-    confirm(a.node(), req, in -> Optional.of(blockOf(in, height).header()), h,
-        () -> "header " + height + " (" + h.hash() + ")");
+    if (!certified(a.value())) {
+      confirm(a.node(), req, in -> Optional.of(blockOf(in, height).header()), h,
+          () -> "header " + height + " (" + h.hash() + ")");
+    }
     return h;
   }
 
@@ -678,16 +725,31 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(e.id()).toBytes(), timeout),
         RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
             + " served entry " + e.id() + " but cannot locate it"));
-    byte[] req = request(ClientWire.BLOCK).i64(at.height()).toBytes();
-    io.medledger.chain.Block b = read(n, exchange(n, req, timeout), in -> blockOf(in, at.height())).block();
-    if (!b.entriesMatchHeader() || at.indexInBlock() >= b.entryIds().size()
-        || !b.entryIds().get(at.indexInBlock()).equals(e.id())) {
-      throw new MalformedEncodingException("node " + name(n) + " located entry " + e.id() + " at " + at
-          + ", but its block there does not hold it");
+    CertifiedBlock b = blockHolding(n, e.id(), at);
+    if (certified(b)) {
+      return;
     }
     BlockHeader h = b.header();
-    confirm(n, req, in -> Optional.of(blockOf(in, at.height()).header()), h,
+    confirm(n, request(ClientWire.BLOCK).i64(at.height()).toBytes(), in -> Optional.of(blockOf(in, at.height()).header()), h,
         () -> "entry " + e.id() + " final in block " + at.height() + " (" + h.hash() + ")");
+  }
+
+  /**
+   * Node {@code n}'s block at {@code at}, whose entries match its header and hold entry {@code id}
+   * at that place.
+   *
+   * @throws MalformedEncodingException if it does not
+   */
+  private CertifiedBlock blockHolding(ClientConfig.NodeEndpointConfig n, Digest id, EntryLocation at) {
+    CertifiedBlock c = read(n, exchange(n, request(ClientWire.BLOCK).i64(at.height()).toBytes(), timeout),
+        in -> blockOf(in, at.height()));
+    io.medledger.chain.Block b = c.block();
+    if (!b.entriesMatchHeader() || at.indexInBlock() >= b.entryIds().size()
+        || !b.entryIds().get(at.indexInBlock()).equals(id)) {
+      throw new MalformedEncodingException("node " + name(n) + " located entry " + id + " at " + at
+          + ", but its block there does not hold it");
+    }
+    return c;
   }
 
   /**
