@@ -72,8 +72,9 @@ import java.util.function.Supplier;
  * checks it against its ledger. Reads and submissions go to the first node that answers (in the
  * order given, failing over to the next), but what gates a decision needs
  * {@link Builder#confirmations} ledger nodes, f + 1 of a federation that tolerates f faulty ones
- * (see {@link #confirmations(int)}): a submission is believed final only once that many nodes
- * locate it, the height as that many report it, a patient's history and the index pages only from a
+ * (see {@link #confirmations(int)}): a submission, an entry and a header are believed final by
+ * their block's certificate, checked against the configured voters' keys, or else only once that
+ * many nodes locate the submission or serve the header, the height as that many report it, a patient's history and the index pages only from a
  * node no lower than that height, less a small lag (see {@link #patientHistory(ParticipantId)}),
  * whether a grant is active or revoked, a record erased or a participant active only as that many
  * such nodes answer alike (see {@link #isGrantActive}), an entry or key card from a node that proves
@@ -198,7 +199,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     /**
      * How many ledger nodes must confirm what gates a decision (the freshness floor and
      * {@link RemoteConnection#height()}, whether a grant is active or revoked, a record erased, a
-     * participant active, that an entry or key card does not exist, a header): at least the default,
+     * participant active, that an entry or key card does not exist, a header, or the least number of
+     * configured voters whose precommits in a block's certificate make it final): at least the default,
      * {@link RemoteConnection#confirmations(int)} of the ledger nodes configured, and at most their
      * number. More confirmations hold off more colluding nodes, and fail more reads while nodes are
      * down or lag.
@@ -459,9 +461,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * precommits of {@code b}'s header by at least {@link Builder#confirmations} configured voters,
    * and by more than two thirds of them (the chain's quorum, when every voter is configured).
    * Signatures of keys not configured are not counted, nor a key twice; genesis has no certificate.
+   * False too while the nodes do not all state the chain and its protocol.
    */
   private boolean certified(CertifiedBlock b) {
-    Chain c = chain();
+    Chain c;
+    try {
+      c = chain();
+    } catch (MedLedgerException | IllegalArgumentException e) {
+      return false; // the chain's protocol is not known: the other nodes confirm the header
+    }
     return c.certifiers() <= c.voters().size() && b.header().chainId().equals(c.parameters().chainId())
         && LedgerApp.precommitSigners(b.header(), b.certificate(), c.voters(), c.certifiers()).size() >= c.certifiers();
   }
@@ -674,7 +682,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return b;
   }
 
-  /** {@inheritDoc} Another configured node must serve the same header (it may lag, within the read timeout). */
+  /**
+   * {@inheritDoc} Taken by its block's certificate (see {@link #entry}), or else once another
+   * configured node serves the same header (it may lag, within the read timeout).
+   */
   @Override
   public BlockHeader header(long height) {
     byte[] req = request(ClientWire.BLOCK).i64(height).toBytes();
@@ -694,9 +705,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * {@link #patientHistory(ParticipantId)}) at once. An entry is taken from the first node that
    * proves it: its content by its id (the hash of its content), its endorsements by their
    * signatures, and that it is final by its place: the node locates it and serves the block there,
-   * whose entries match its header and hold it at that place, and {@link Builder#confirmations}
-   * nodes in all serve that header alike (a header is believed as they serve it; the certificate is
-   * what an auditor checks). That there is no such entry is taken only once that many nodes at or
+   * whose entries match its header and hold it at that place, and whose certificate carries valid
+   * precommits of that header by at least {@link Builder#confirmations} and more than two thirds of
+   * the configured voters (the federation servers, or the audit servers under {@code rotating-audit};
+   * each key once, other keys not counted), or else {@link Builder#confirmations} nodes in all serve
+   * that header alike. That there is no such entry is taken only once that many nodes at or
    * above the floor say so; a node that fails to prove its entry counts as one that fails.
    *
    * @throws UnconfirmedAnswerException if no node proves the entry and too few say there is none
@@ -715,11 +728,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Checks that node {@code n}'s entry {@code e} is final: {@code n} locates it and serves the
-   * block there, whose entries match its header and hold {@code e} at that place, and the header is
-   * served alike by {@link Builder#confirmations} nodes in all.
+   * block there, whose entries match its header and hold {@code e} at that place, and the block's
+   * certificate makes it final ({@link #certified}) or else the header is served alike by
+   * {@link Builder#confirmations} nodes in all.
    *
    * @throws MalformedEncodingException if {@code n} cannot locate it, or its block does not hold it
-   * @throws UnconfirmedAnswerException if too few other nodes serve that header in time
+   * @throws UnconfirmedAnswerException if the certificate falls short and too few other nodes serve
+   *     that header in time
    */
   private void checkFinal(ClientConfig.NodeEndpointConfig n, Entry e) {
     EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(e.id()).toBytes(), timeout),
