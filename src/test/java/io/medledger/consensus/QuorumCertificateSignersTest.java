@@ -93,8 +93,8 @@ class QuorumCertificateSignersTest {
     // signatures over another chain's statement are no one's
     assertEquals(java.util.Set.of(), c.signersAmong(Sha256.hash(new byte[] {1}), known, 4));
     // garbage in a signature's place counts for none
-    QuorumCertificate forged = new QuorumCertificate(VOTE, List.of(new QuorumCertificate.VoterSignature(0, new byte[64]),
-        sig(k, 1, 1)));
+    QuorumCertificate forged = new QuorumCertificate(VOTE,
+        List.of(new QuorumCertificate.VoterSignature(0, new byte[64]), sig(k, 1, 1)));
     assertEquals(java.util.Set.of(known.get(1)), forged.signersAmong(CHAIN, known, 4));
   }
 }

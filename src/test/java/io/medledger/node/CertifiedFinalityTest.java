@@ -141,13 +141,15 @@ class CertifiedFinalityTest {
       if (req[0] == ClientWire.BLOCK || req[0] == ClientWire.LOCATE) {
         asks.incrementAndGet();
       }
-      return CompletableFuture.completedFuture(ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy"));
+      return CompletableFuture.completedFuture(
+          ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy"));
     };
   }
 
   /** A connection to the four voters' nodes, as federation servers. */
   private RemoteConnection connect(RequestHandler... handlers) {
-    RemoteConnection.Builder b = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    RemoteConnection.Builder b = RemoteConnection.builder(client)
+        .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10));
     for (int i = 0; i < handlers.length; i++) {
       NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(voters.get(i)),
           client.publicKey()::equals, handlers[i], TransportLimits.defaults());
