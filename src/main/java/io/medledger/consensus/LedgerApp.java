@@ -167,6 +167,23 @@ public final class LedgerApp implements ConsensusApp<Block> {
     };
   }
 
+  /**
+   * The keys among {@code candidates} whose precommit of {@code header} chain certificate
+   * {@code certificate} carries, at most {@code enough} of them (see
+   * {@link QuorumCertificate#signersAmong}): none when its data is not a precommit certificate of
+   * this header's height and hash, as at genesis.
+   */
+  public static java.util.Set<Ed25519PublicKey> precommitSigners(BlockHeader header,
+      io.medledger.chain.Certificate certificate, java.util.Collection<Ed25519PublicKey> candidates, int enough) {
+    QuorumCertificate c;
+    try {
+      c = QuorumCertificate.decode(certificate.data().toByteArray());
+    } catch (MalformedEncodingException | IllegalArgumentException e) {
+      return java.util.Set.of();
+    }
+    return precommitFor(c, header) ? c.signersAmong(header.chainId(), candidates, enough) : java.util.Set.of();
+  }
+
   private static boolean precommitFor(QuorumCertificate c, BlockHeader header) {
     return c.statement().kind() == StatementKind.PRECOMMIT && c.height() == header.height()
         && c.blockHash().equals(header.hash());

@@ -7,8 +7,11 @@ import io.medledger.crypto.Ed25519Signatures;
 import io.medledger.internal.consensus.Wire;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Signatures by more than two thirds of the voters on one {@link Statement} (a precommit
@@ -112,6 +115,32 @@ public record QuorumCertificate(Statement statement, List<VoterSignature> signat
       }
     }
     return true;
+  }
+
+  /**
+   * The keys among {@code candidates} that signed {@link #statement()} on chain {@code chainId},
+   * at most {@code enough} of them: for a reader that knows some voters' keys but not the voter
+   * list the signer indices refer to. Each key counts once; a signature that none of them made
+   * counts for none. Costs at most one signature check per signature and candidate.
+   */
+  public Set<Ed25519PublicKey> signersAmong(Digest chainId, Collection<Ed25519PublicKey> candidates, int enough) {
+    Set<Ed25519PublicKey> left = new LinkedHashSet<>(candidates);
+    Set<Ed25519PublicKey> found = new LinkedHashSet<>();
+    byte[] msg = statement.signingBytes(chainId);
+    for (VoterSignature s : signatures) {
+      if (found.size() >= enough || left.isEmpty()) {
+        break;
+      }
+      for (java.util.Iterator<Ed25519PublicKey> i = left.iterator(); i.hasNext(); ) {
+        Ed25519PublicKey k = i.next();
+        if (SignatureVerifier.DIRECT.verify(k, msg, s.raw())) {
+          found.add(k);
+          i.remove();
+          break;
+        }
+      }
+    }
+    return found;
   }
 
   /** The canonical encoding. */

@@ -72,15 +72,16 @@ import java.util.function.Supplier;
  * checks it against its ledger. Reads and submissions go to the first node that answers (in the
  * order given, failing over to the next), but what gates a decision needs
  * {@link Builder#confirmations} ledger nodes, f + 1 of a federation that tolerates f faulty ones
- * (see {@link #confirmations(int)}): a submission is believed final only once that many nodes
- * locate it, the height as that many report it, a patient's history and the index pages only from a
- * node no lower than that height, less a small lag (see {@link #patientHistory(ParticipantId)}),
- * whether a grant is active or revoked, a record erased or a participant active only as that many
- * such nodes answer alike (see {@link #isGrantActive}), an entry or key card from a node that proves
- * it and its absence only as that many say so (see {@link #entry}), and the proxy list only as
- * every node that answers states it;
- * re-encryption goes to the federation server the grant
- * names as proxy, and key cards are published to every node. Responses are decoded with bounds;
+ * (see {@link #confirmations(int)}): a submission, an entry and a header are believed final by
+ * their block's certificate, checked against the configured voters' keys, or else only once that
+ * many nodes locate the submission or serve the header, the height as that many report it, a
+ * patient's history and the index pages only from a node no lower than that height, less a small
+ * lag (see {@link #patientHistory(ParticipantId)}), whether a grant is active or revoked, a record
+ * erased or a participant active only as that many such nodes answer alike (see
+ * {@link #isGrantActive}), an entry or key card from a node that proves it and its absence only as
+ * that many say so (see {@link #entry}), and the proxy list only as every node that answers states
+ * it; re-encryption goes to the federation server the grant names as proxy, and key cards are
+ * published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
  * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
  * {@link AccessRight}. Uses Netty (optional dependency) through {@link ClientChannel}.
@@ -109,7 +110,12 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private volatile Chain chain;
   private volatile boolean closed;
 
-  private record Chain(ChainParameters parameters, CertificatePolicy policy) {}
+  /**
+   * The chain, its certificate policy, the configured ledger nodes that vote under its protocol,
+   * and how many of them must have signed a block's certificate for the client to take it as final.
+   */
+  private record Chain(ChainParameters parameters, CertificatePolicy policy, List<Ed25519PublicKey> voters,
+      int certifiers) {}
 
   private RemoteConnection(Builder b, int confirmations) {
     this.nodes = List.copyOf(b.nodes);
@@ -193,7 +199,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     /**
      * How many ledger nodes must confirm what gates a decision (the freshness floor and
      * {@link RemoteConnection#height()}, whether a grant is active or revoked, a record erased, a
-     * participant active, that an entry or key card does not exist, a header): at least the default,
+     * participant active, that an entry or key card does not exist, a header, or the least number of
+     * configured voters whose precommits in a block's certificate make it final): at least the default,
      * {@link RemoteConnection#confirmations(int)} of the ledger nodes configured, and at most their
      * number. More confirmations hold off more colluding nodes, and fail more reads while nodes are
      * down or lag.
@@ -429,10 +436,42 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
         return new ChainName(name, protocol);
       }, "chains or consensus protocols");
-      c = new Chain(ChainParameters.defaults(n.name()), LedgerApp.certificatePolicy(n.protocol()));
+      List<Ed25519PublicKey> voters = voters(n.protocol());
+      c = new Chain(ChainParameters.defaults(n.name()), LedgerApp.certificatePolicy(n.protocol()), voters,
+          Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size())));
       chain = c;
     }
     return c;
+  }
+
+  /** The configured ledger nodes that vote under {@code protocol}: federation or audit servers. */
+  private List<Ed25519PublicKey> voters(String protocol) {
+    List<Ed25519PublicKey> federation = keysOf(ServerRole.FEDERATION);
+    return federation.isEmpty() ? List.of()
+        : io.medledger.consensus.Protocols.voters(protocol,
+            new io.medledger.consensus.VoterSet(federation, keysOf(ServerRole.AUDIT)));
+  }
+
+  private List<Ed25519PublicKey> keysOf(ServerRole role) {
+    return nodes.stream().filter(n -> n.role() == role).map(ClientConfig.NodeEndpointConfig::key).distinct().toList();
+  }
+
+  /**
+   * Whether block {@code b}'s certificate makes it final to this client: it carries valid
+   * precommits of {@code b}'s header by at least {@link Builder#confirmations} configured voters,
+   * and by more than two thirds of them (the chain's quorum, when every voter is configured).
+   * Signatures of keys not configured are not counted, nor a key twice; genesis has no certificate.
+   * False too while the nodes do not all state the chain and its protocol.
+   */
+  private boolean certified(CertifiedBlock b) {
+    Chain c;
+    try {
+      c = chain();
+    } catch (MedLedgerException | IllegalArgumentException e) {
+      return false; // the chain's protocol is not known: the other nodes confirm the header
+    }
+    return c.certifiers() <= c.voters().size() && b.header().chainId().equals(c.parameters().chainId())
+        && LedgerApp.precommitSigners(b.header(), b.certificate(), c.voters(), c.certifiers()).size() >= c.certifiers();
   }
 
   @Override
@@ -477,7 +516,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(entry.id()).toBytes(), timeout),
             RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
                 + " reported entry " + entry.id() + " final but cannot locate it"));
-        confirm(n, entry.id(), at);
+        if (!certifiedHolding(n, entry.id(), at)) {
+          confirm(n, entry.id(), at);
+        }
         if (entry instanceof AccessGrant g) {
           checkFragmentsTaken(g);
         }
@@ -485,6 +526,18 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       throw first != null ? first : last;
     });
+  }
+
+  /**
+   * Whether node {@code n} serves the block at {@code at} holding entry {@code id} there with a
+   * certificate that makes it final ({@link #certified}); false too if {@code n} fails to serve it.
+   */
+  private boolean certifiedHolding(ClientConfig.NodeEndpointConfig n, Digest id, EntryLocation at) {
+    try {
+      return certified(blockHolding(n, id, at));
+    } catch (MedLedgerException | IllegalArgumentException e) {
+      return false; // the other nodes locate it, as they would without a certificate
+    }
   }
 
   /**
@@ -629,14 +682,19 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return b;
   }
 
-  /** {@inheritDoc} Another configured node must serve the same header (it may lag, within the read timeout). */
+  /**
+   * {@inheritDoc} Taken by its block's certificate (see {@link #entry}), or else once another
+   * configured node serves the same header (it may lag, within the read timeout).
+   */
   @Override
   public BlockHeader header(long height) {
     byte[] req = request(ClientWire.BLOCK).i64(height).toBytes();
     Answered<CertifiedBlock> a = answered(req, in -> blockOf(in, height));
     BlockHeader h = a.value().header();
-    confirm(a.node(), req, in -> Optional.of(blockOf(in, height).header()), h,
-        () -> "header " + height + " (" + h.hash() + ")");
+    if (!certified(a.value())) {
+      confirm(a.node(), req, in -> Optional.of(blockOf(in, height).header()), h,
+          () -> "header " + height + " (" + h.hash() + ")");
+    }
     return h;
   }
 
@@ -647,9 +705,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * {@link #patientHistory(ParticipantId)}) at once. An entry is taken from the first node that
    * proves it: its content by its id (the hash of its content), its endorsements by their
    * signatures, and that it is final by its place: the node locates it and serves the block there,
-   * whose entries match its header and hold it at that place, and {@link Builder#confirmations}
-   * nodes in all serve that header alike (a header is believed as they serve it; the certificate is
-   * what an auditor checks). That there is no such entry is taken only once that many nodes at or
+   * whose entries match its header and hold it at that place, and whose certificate carries valid
+   * precommits of that header by at least {@link Builder#confirmations} and more than two thirds of
+   * the configured voters (the federation servers, or the audit servers under {@code rotating-audit};
+   * each key once, other keys not counted), or else {@link Builder#confirmations} nodes in all serve
+   * that header alike. That there is no such entry is taken only once that many nodes at or
    * above the floor say so; a node that fails to prove its entry counts as one that fails.
    *
    * @throws UnconfirmedAnswerException if no node proves the entry and too few say there is none
@@ -668,26 +728,44 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Checks that node {@code n}'s entry {@code e} is final: {@code n} locates it and serves the
-   * block there, whose entries match its header and hold {@code e} at that place, and the header is
-   * served alike by {@link Builder#confirmations} nodes in all.
+   * block there, whose entries match its header and hold {@code e} at that place, and the block's
+   * certificate makes it final ({@link #certified}) or else the header is served alike by
+   * {@link Builder#confirmations} nodes in all.
    *
    * @throws MalformedEncodingException if {@code n} cannot locate it, or its block does not hold it
-   * @throws UnconfirmedAnswerException if too few other nodes serve that header in time
+   * @throws UnconfirmedAnswerException if the certificate falls short and too few other nodes serve
+   *     that header in time
    */
   private void checkFinal(ClientConfig.NodeEndpointConfig n, Entry e) {
     EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(e.id()).toBytes(), timeout),
         RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
             + " served entry " + e.id() + " but cannot locate it"));
-    byte[] req = request(ClientWire.BLOCK).i64(at.height()).toBytes();
-    io.medledger.chain.Block b = read(n, exchange(n, req, timeout), in -> blockOf(in, at.height())).block();
-    if (!b.entriesMatchHeader() || at.indexInBlock() >= b.entryIds().size()
-        || !b.entryIds().get(at.indexInBlock()).equals(e.id())) {
-      throw new MalformedEncodingException("node " + name(n) + " located entry " + e.id() + " at " + at
-          + ", but its block there does not hold it");
+    CertifiedBlock b = blockHolding(n, e.id(), at);
+    if (certified(b)) {
+      return;
     }
     BlockHeader h = b.header();
-    confirm(n, req, in -> Optional.of(blockOf(in, at.height()).header()), h,
+    confirm(n, request(ClientWire.BLOCK).i64(at.height()).toBytes(),
+        in -> Optional.of(blockOf(in, at.height()).header()), h,
         () -> "entry " + e.id() + " final in block " + at.height() + " (" + h.hash() + ")");
+  }
+
+  /**
+   * Node {@code n}'s block at {@code at}, whose entries match its header and hold entry {@code id}
+   * at that place.
+   *
+   * @throws MalformedEncodingException if it does not
+   */
+  private CertifiedBlock blockHolding(ClientConfig.NodeEndpointConfig n, Digest id, EntryLocation at) {
+    CertifiedBlock c = read(n, exchange(n, request(ClientWire.BLOCK).i64(at.height()).toBytes(), timeout),
+        in -> blockOf(in, at.height()));
+    io.medledger.chain.Block b = c.block();
+    if (!b.entriesMatchHeader() || at.indexInBlock() >= b.entryIds().size()
+        || !b.entryIds().get(at.indexInBlock()).equals(id)) {
+      throw new MalformedEncodingException("node " + name(n) + " located entry " + id + " at " + at
+          + ", but its block there does not hold it");
+    }
+    return c;
   }
 
   /**

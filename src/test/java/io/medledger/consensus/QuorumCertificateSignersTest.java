@@ -79,4 +79,22 @@ class QuorumCertificateSignersTest {
     // with five voters the same certificate verifies
     assertTrue(c.verify(CHAIN, k.stream().map(Ed25519PrivateKey::publicKey).toList()));
   }
+
+  @Test
+  void theSignersAmongKnownKeysCountEachKeyOnceAndNoOtherKey() {
+    List<Ed25519PrivateKey> k = keys(6);
+    List<Ed25519PublicKey> known = k.subList(0, 4).stream().map(Ed25519PrivateKey::publicKey).toList();
+    // indices as the signers' ledger order has them, unknown to the reader; one key under three indices
+    QuorumCertificate c = new QuorumCertificate(VOTE, List.of(sig(k, 0, 2), sig(k, 1, 0), sig(k, 2, 0), sig(k, 3, 0),
+        sig(k, 4, 5), sig(k, 5, 4)));
+    assertEquals(java.util.Set.of(known.get(2), known.get(0)), c.signersAmong(CHAIN, known, 4));
+    // at most as many as asked for
+    assertEquals(java.util.Set.of(known.get(2)), c.signersAmong(CHAIN, known, 1));
+    // signatures over another chain's statement are no one's
+    assertEquals(java.util.Set.of(), c.signersAmong(Sha256.hash(new byte[] {1}), known, 4));
+    // garbage in a signature's place counts for none
+    QuorumCertificate forged = new QuorumCertificate(VOTE,
+        List.of(new QuorumCertificate.VoterSignature(0, new byte[64]), sig(k, 1, 1)));
+    assertEquals(java.util.Set.of(known.get(1)), forged.signersAmong(CHAIN, known, 4));
+  }
 }
