@@ -97,4 +97,21 @@ class QuorumCertificateSignersTest {
         List.of(new QuorumCertificate.VoterSignature(0, new byte[64]), sig(k, 1, 1)));
     assertEquals(java.util.Set.of(known.get(1)), forged.signersAmong(CHAIN, known, 4));
   }
+
+  @Test
+  void aCertificateOfGarbageBeforeItsSignaturesCostsAtMostTwoChecksPerCandidateSquared() {
+    List<Ed25519PrivateKey> k = keys(4);
+    List<Ed25519PublicKey> known = k.subList(0, 2).stream().map(Ed25519PrivateKey::publicKey).toList();
+    // two unknown voters' signatures, then both known ones: a certificate of 2c voters is read whole
+    QuorumCertificate fair = new QuorumCertificate(VOTE, List.of(sig(k, 0, 2), sig(k, 1, 3), sig(k, 2, 0), sig(k, 3, 1)));
+    assertEquals(java.util.Set.copyOf(known), fair.signersAmong(CHAIN, known, 2));
+    // 1,000 signatures nobody known made, then the known ones: the budget (8 checks) runs out first
+    List<QuorumCertificate.VoterSignature> sigs = new java.util.ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      sigs.add(new QuorumCertificate.VoterSignature(i, new byte[64]));
+    }
+    sigs.add(sig(k, 1000, 0));
+    sigs.add(sig(k, 1001, 1));
+    assertEquals(java.util.Set.of(), new QuorumCertificate(VOTE, sigs).signersAmong(CHAIN, known, 2));
+  }
 }
