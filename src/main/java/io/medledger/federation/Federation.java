@@ -75,7 +75,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the {@link Sequencer} that makes blocks final (a {@link ConsensusSequencer} running the
  * {@code rotating-audit} protocol by default), and the genesis block that registers them all.
  * It is the entry point for typed clients: {@link #registerPatient}, {@link #registerClinician},
- * {@link #registerResearcher}, {@link #auditor}, {@link #regulator}.
+ * {@link #registerResearcher}, {@link #auditor}, {@link #regulator}; governance removes an
+ * institution with {@link #removeInstitution}.
  *
  * <p>In-memory by default (tests, demos); {@link Builder#dataDirectory(Path)} puts every node's
  * block store and consensus safety state, and every storage node, on disk.
