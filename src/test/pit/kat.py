@@ -51,3 +51,12 @@ rec=(bytes([1,0])+patient+author+b"\x01"+inst+struct.pack(">I",len(rt))+rt+paylo
      +struct.pack(">I",2)+n1+n2+struct.pack(">I",3)+b"\x01\x02\x03"+struct.pack(">q",created)+b"\x01"+amends)
 print("record", rec.hex())
 print("recordId", H(rec).hex())
+# an institution removal (kind 14): institution id, createdAt; signed with the RFC 8032 key
+rem=bytes([1,14])+inst+struct.pack(">q",created)
+print("removal", rem.hex())
+print("removalId", H(rem).hex())
+rsig=sk.sign(b"medledger/entry-signature/v1\0"+chain+rem)
+ritem=pub+struct.pack(">I",64)+rsig
+renc=rem+struct.pack(">I",1)+struct.pack(">I",len(ritem))+ritem
+print("removalEncoded", renc.hex())
+print("removalLeaf", H(b"\0",renc).hex())

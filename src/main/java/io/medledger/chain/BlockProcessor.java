@@ -302,6 +302,8 @@ final class BlockProcessor {
         return a.member() + " is not an active member of institution " + a.institution();
       }
       return null;
+    } else if (e instanceof InstitutionRemoval x) {
+      return institutionRemoval(x, signers, o, c);
     } else if (e instanceof MembershipChange m) {
       return membership(m, signers, o, c);
     } else if (e instanceof WitnessChange w) {
@@ -409,6 +411,32 @@ final class BlockProcessor {
     }
     return r.kind() == INSTITUTION ? null : "registrar " + id + " is a " + r.kind().label()
         + "; registrars are active institutions and their active clinicians";
+  }
+
+  /**
+   * An institution removal: of an active institution that operates no listed server (governance
+   * removes those first), by a governance quorum as of the parent block, as its registration.
+   */
+  private static String institutionRemoval(InstitutionRemoval x, Set<ParticipantId> signers, Overlay o, Context c) {
+    Participant inst = o.participant(x.institution());
+    if (inst == null || inst.kind() != INSTITUTION) {
+      return x.institution() + " is not a registered institution";
+    }
+    if (!inst.active()) {
+      return "institution " + x.institution() + " is already removed";
+    }
+    for (ParticipantKind role : List.of(FEDERATION_SERVER, AUDIT_SERVER)) {
+      for (ParticipantId s : o.listed(role)) {
+        if (o.participant(s).affiliation().filter(x.institution()::equals).isPresent()) {
+          return "institution " + x.institution() + " still operates the listed " + role.label() + " " + s
+              + "; governance removes its servers first";
+        }
+      }
+    }
+    if (c.parentFederation().isEmpty()) {
+      return "an institution removal needs a federation quorum";
+    }
+    return governance(signers, Set.of(), c);
   }
 
   private String membership(MembershipChange m, Set<ParticipantId> signers, Overlay o, Context c) {
@@ -765,6 +793,8 @@ final class BlockProcessor {
       o.records.put(x.record(), o.record(x.record()).erase());
     } else if (e instanceof AffiliateRemoval a) {
       o.participants.put(a.member(), o.participant(a.member()).deactivated());
+    } else if (e instanceof InstitutionRemoval x) {
+      o.participants.put(x.institution(), o.stored(x.institution()).deactivated());
     } else if (e instanceof MembershipChange m) {
       Participant existing = o.participant(m.member());
       Participant now;

@@ -22,7 +22,7 @@ import java.util.Optional;
 public sealed interface Entry
     permits MedicalRecord, AccessGrant, AccessRevocation, AccessEvent, PatientRegistration,
         InstitutionRegistration, AffiliateRegistration, AffiliateRemoval, MembershipChange, Anchor, Evidence, RecordErasure,
-        KeyPublication, WitnessChange {
+        KeyPublication, WitnessChange, InstitutionRemoval {
 
   /** The kind. */
   EntryKind kind();

@@ -278,6 +278,9 @@ final class EntryCodec {
       w.digest("witnessKey", key(c.witness().key()));
       w.string("url", c.witness().url());
       w.i64("createdAt", c.createdAt());
+    } else if (e instanceof InstitutionRemoval x) {
+      w.digest("institution", x.institution().digest());
+      w.i64("createdAt", x.createdAt());
     } else {
       throw new IllegalStateException("unknown entry type");
     }
@@ -374,6 +377,8 @@ final class EntryCodec {
           throw new MalformedEncodingException("witness change: " + e.getMessage(), e);
         }
       }
+      case INSTITUTION_REMOVAL:
+        return new InstitutionRemoval(id(r, "institution"), r.i64("createdAt"), none);
       default:
         throw new MalformedEncodingException("unknown entry kind");
     }

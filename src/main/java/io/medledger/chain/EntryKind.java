@@ -32,7 +32,9 @@ public enum EntryKind {
   /** {@link KeyPublication}. */
   KEY_PUBLICATION,
   /** {@link WitnessChange}. */
-  WITNESS_CHANGE;
+  WITNESS_CHANGE,
+  /** {@link InstitutionRemoval}. */
+  INSTITUTION_REMOVAL;
 
   private static final List<String> LABELS = java.util.Arrays.stream(values()).map(EntryKind::label).toList();
 

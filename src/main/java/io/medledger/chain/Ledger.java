@@ -563,11 +563,14 @@ public final class Ledger implements AutoCloseable {
     }
   }
 
-  /** A registered participant (active or removed). */
+  /**
+   * A registered participant (active or removed). A clinician, researcher or storage node of an
+   * institution governance removed ({@link InstitutionRemoval}) reads as removed.
+   */
   public Optional<Participant> participant(ParticipantId id) {
     lock.readLock().lock();
     try {
-      return Optional.ofNullable(state.participant(id));
+      return Optional.ofNullable(state.standing(id));
     } finally {
       lock.readLock().unlock();
     }

@@ -379,6 +379,29 @@ final class LedgerState {
     return out[0];
   }
 
+  /**
+   * {@code id} as it stands: as stored ({@link #participant}), except that an affiliate of an
+   * institution governance removed reads as removed too ({@link #standing(Participant, java.util.function.Function)}).
+   */
+  Participant standing(ParticipantId id) {
+    return standing(participant(id), this::participant);
+  }
+
+  /**
+   * {@code p} as it stands, given how participants are stored: a clinician, researcher or storage
+   * node whose institution is not active (an {@link InstitutionRemoval} deactivated it) reads as
+   * removed; every other participant as stored. Null for null.
+   */
+  static Participant standing(Participant p, java.util.function.Function<ParticipantId, Participant> stored) {
+    if (p == null || !p.active() || !(p.kind() == ParticipantKind.CLINICIAN || p.kind() == ParticipantKind.RESEARCHER
+        || p.kind() == ParticipantKind.STORAGE_NODE)) {
+      return p;
+    }
+    Participant institution = stored.apply(p.affiliation().orElseThrow());
+    return institution != null && institution.active() ? p : p.deactivated();
+  }
+
+  /** {@code id} as stored (an affiliate of a removed institution still reads as active here; see {@link #standing}). */
   Participant participant(ParticipantId id) {
     Participant p = participants.get(id);
     if (p != null) {

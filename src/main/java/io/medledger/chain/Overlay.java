@@ -43,7 +43,13 @@ final class Overlay {
     this.publications = publications;
   }
 
+  /** {@code id} as it stands after this block's entries so far ({@link LedgerState#standing(ParticipantId)}). */
   Participant participant(ParticipantId id) {
+    return LedgerState.standing(stored(id), this::stored);
+  }
+
+  /** {@code id} as stored after this block's entries so far. */
+  Participant stored(ParticipantId id) {
     Participant p = participants.get(id);
     return p != null ? p : base.participant(id);
   }
@@ -134,6 +140,13 @@ final class Overlay {
 
   /** The listed servers of {@code role} after this block's changes so far, suspended ones left out. */
   List<ParticipantId> serving(io.medledger.access.ParticipantKind role) {
+    List<ParticipantId> l = listed(role);
+    l.removeIf(this::suspended);
+    return l;
+  }
+
+  /** The listed servers of {@code role} after this block's changes so far, suspended ones included. */
+  List<ParticipantId> listed(io.medledger.access.ParticipantKind role) {
     List<ParticipantId> l = new ArrayList<>(base.listFor(role));
     for (MembershipChange c : membershipChanges) {
       if (c.role() == role && c.action() == MembershipChange.Operation.ADD) {
@@ -142,7 +155,6 @@ final class Overlay {
         l.remove(c.member());
       }
     }
-    l.removeIf(this::suspended);
     return l;
   }
 

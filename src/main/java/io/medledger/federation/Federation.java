@@ -20,9 +20,12 @@ import io.medledger.chain.CertificatePolicy;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
+import io.medledger.chain.EntryKind;
 import io.medledger.chain.InstitutionRegistration;
+import io.medledger.chain.InstitutionRemoval;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.Membership;
 import io.medledger.chain.MembershipChange;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
@@ -72,7 +75,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the {@link Sequencer} that makes blocks final (a {@link ConsensusSequencer} running the
  * {@code rotating-audit} protocol by default), and the genesis block that registers them all.
  * It is the entry point for typed clients: {@link #registerPatient}, {@link #registerClinician},
- * {@link #registerResearcher}, {@link #auditor}, {@link #regulator}.
+ * {@link #registerResearcher}, {@link #auditor}, {@link #regulator}; governance removes an
+ * institution with {@link #removeInstitution}.
  *
  * <p>In-memory by default (tests, demos); {@link Builder#dataDirectory(Path)} puts every node's
  * block store and consensus safety state, and every storage node, on disk.
@@ -89,6 +93,8 @@ public final class Federation implements AutoCloseable {
   private final KeyDirectory directory = new KeyDirectory();
   private final Map<String, Identity> institutions = new LinkedHashMap<>();
   private final Map<String, Identity> regulators = new LinkedHashMap<>();
+  /** The federation servers' identities, by id: they sign governance entries. */
+  private final Map<ParticipantId, Identity> governors = new LinkedHashMap<>();
   private final List<FederationServer> nodes = new ArrayList<>();
   private final ReplicatedBlobStore storage;
   private final List<Identity> storageNodes = new ArrayList<>();
@@ -242,6 +248,9 @@ public final class Federation implements AutoCloseable {
           String label = role == ParticipantKind.FEDERATION_SERVER ? "federation server" : "audit server";
           Identity server = Identity.generate(role, e.getKey() + " " + label, random);
           directory.publish(server.card());
+          if (role == ParticipantKind.FEDERATION_SERVER) {
+            governors.put(server.id(), server);
+          }
           genesis.add(sign(new MembershipChange(MembershipChange.Operation.ADD, role, server.publicKey(),
               Optional.of(inst.id()), now(), List.of()), server));
           FederationServer.Builder nb = FederationServer.builder(params, server).clock(clock).directory(directory).certificatePolicy(policy)
@@ -475,10 +484,51 @@ public final class Federation implements AutoCloseable {
   /** Publishes {@code affiliate}'s key card and registers it under {@code institution}, signed by both. */
   private void registerAffiliate(Identity affiliate, ParticipantKind kind, String institution) {
     requireKind(affiliate, kind);
-    Identity inst = institution(institution);
+    Identity inst = activeInstitution(institution, EntryKind.AFFILIATE_REGISTRATION);
     directory.publish(affiliate.card());
     submitOrThrow(sign(new AffiliateRegistration(affiliate.publicKey(), kind, inst.id(), now(), List.of()), inst,
         affiliate));
+  }
+
+  // ------------------------------------------------------------------ governance
+
+  /**
+   * Governance removes institution {@code name} (it misbehaved, or its key was stolen): an
+   * {@link InstitutionRemoval} signed by a quorum of the federation servers serving now, committed
+   * on return. From its block on the institution, its clinicians, researchers and storage nodes
+   * authorize nothing, no one acts under a grant naming it, and its key is never registered again.
+   * An institution that still operates a listed server is refused: its servers go first.
+   *
+   * @throws IllegalArgumentException if the institution is unknown
+   * @throws EntryRejectedException if it is not active (already removed) or still operates a listed
+   *     federation or audit server, checked here before anything is signed, or if the ledger refuses
+   */
+  public void removeInstitution(String name) {
+    Identity inst = activeInstitution(name, EntryKind.INSTITUTION_REMOVAL);
+    Membership m = reader().ledger().membership();
+    List<Participant> servers = new ArrayList<>(m.federationServers());
+    servers.addAll(m.auditServers());
+    servers.addAll(m.suspended());
+    for (Participant s : servers) {
+      if (s.affiliation().filter(inst.id()::equals).isPresent()) {
+        throw new EntryRejectedException(EntryKind.INSTITUTION_REMOVAL.label() + " refused before it was sent: " + name
+            + " still operates the listed "
+            + s.kind().label() + " " + s.id() + "; governance removes its servers first");
+      }
+    }
+    Identity[] quorum = m.federationServers().stream().map(p -> governors.get(p.id())).filter(Objects::nonNull)
+        .limit(m.governanceQuorum()).toArray(Identity[]::new);
+    submitOrThrow(sign(new InstitutionRemoval(inst.id(), now(), List.of()), quorum));
+  }
+
+  /** Institution {@code name}, if the ledger lists it as active. @throws EntryRejectedException if not */
+  private Identity activeInstitution(String name, EntryKind refusing) {
+    Identity inst = institution(name);
+    if (reader().ledger().participant(inst.id()).filter(Participant::active).isEmpty()) {
+      throw new EntryRejectedException(refusing.label() + " refused before it was sent: " + name
+          + " is not an active institution");
+    }
+    return inst;
   }
 
   private static void requireKind(Identity id, ParticipantKind kind) {

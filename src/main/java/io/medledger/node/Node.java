@@ -675,6 +675,17 @@ public final class Node implements AutoCloseable {
    */
   static void forgetCards(List<Entry> entries, Ledger ledger, KeyCardStore cards) {
     for (Entry e : entries) {
+      if (e instanceof io.medledger.chain.InstitutionRemoval x && removed(ledger, x.institution())) {
+        // its affiliates read as removed now too, and the ledger lists no institution's affiliates: every card is checked
+        try {
+          int n = cards.forgetAll(id -> removed(ledger, id));
+          LOG.log(Level.DEBUG, () -> "dropped " + n + " key cards on the removal of institution " + x.institution());
+        } catch (java.io.UncheckedIOException ex) {
+          LOG.log(Level.WARNING, () -> "could not drop the key cards of institution " + x.institution()
+              + "'s affiliates (dropped on the next start): " + ex.getMessage());
+        }
+        continue;
+      }
       Optional<io.medledger.access.ParticipantId> left = leftParticipant(e);
       if (left.isEmpty() || !removed(ledger, left.get())) {
         continue;
@@ -706,7 +717,7 @@ public final class Node implements AutoCloseable {
           complete(p, new Finality(ids.get(i), c.height(), hash));
         }
         membership |= e instanceof io.medledger.chain.MembershipChange || e instanceof io.medledger.chain.AffiliateRegistration
-            || e instanceof io.medledger.chain.AffiliateRemoval;
+            || e instanceof io.medledger.chain.AffiliateRemoval || e instanceof io.medledger.chain.InstitutionRemoval;
       }
       if (membership) {
         forgetCards(entries, ledger, cards);

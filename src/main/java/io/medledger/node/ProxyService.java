@@ -8,6 +8,7 @@ import io.medledger.chain.AccessScope;
 import io.medledger.chain.AffiliateRemoval;
 import io.medledger.chain.Block;
 import io.medledger.chain.Entry;
+import io.medledger.chain.InstitutionRemoval;
 import io.medledger.chain.KeyPublication;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.Page;
@@ -149,6 +150,7 @@ final class ProxyService {
   synchronized void onBlock(Block b) {
     Set<ParticipantId> published = new LinkedHashSet<>();
     List<ParticipantId> removed = new ArrayList<>(0);
+    boolean institutionRemoved = false;
     for (Entry e : b.entries()) {
       if (e instanceof AccessGrant g && g.proxies().contains(self)) {
         onlyRecord(g).ifPresent(r -> {
@@ -166,9 +168,15 @@ final class ProxyService {
         published.add(k.participant());
       } else if (e instanceof AffiliateRemoval x) {
         removed.add(x.member());
+      } else if (e instanceof InstitutionRemoval x) {
+        removed.add(x.institution());
+        institutionRemoved = true;
       }
     }
     removed.forEach(this::dropGrantsTo);
+    if (institutionRemoved) {
+      dropGrantsToRemovedGrantees();
+    }
     for (Expiry x; !expiries.isEmpty() && (x = expiries.first()).notAfter() <= b.header().timestamp(); ) {
       drop(x.grant());
     }
@@ -199,6 +207,24 @@ final class ProxyService {
         drop(g.id());
       }
     });
+  }
+
+  /**
+   * Governance removed an institution, and with it its clinicians and researchers: the grants
+   * waiting or held whose grantee the ledger now lists as removed go, as for a removed affiliate.
+   */
+  private void dropGrantsToRemovedGrantees() {
+    Set<ParticipantId> grantees = new LinkedHashSet<>();
+    waiting.values().forEach(p -> grantees.add(p.grantee()));
+    for (Digest id : List.copyOf(validUntil.keySet())) {
+      ledger.grant(id).ifPresent(g -> grantees.add(g.grantee()));
+    }
+    grantees.addAll(overflowed);
+    for (ParticipantId p : grantees) {
+      if (ledger.participant(p).filter(x -> !x.active()).isPresent()) {
+        dropGrantsTo(p);
+      }
+    }
   }
 
   /** Each grant the ledger records to {@code grantee}, read a page at a time. */

@@ -348,6 +348,20 @@ public final class ChainFixture {
     return sign(m, s.toArray(Actor[]::new));
   }
 
+  /** The reason admission refuses {@code e} for; fails if it is admitted. */
+  public String refusal(Entry e) {
+    ValidationResult<Entry> r = ledger.checkEntry(e);
+    if (r.isAccepted()) {
+      throw new AssertionError("expected a refusal of " + e.kind().label());
+    }
+    return r.reason();
+  }
+
+  /** A governance removal of {@code institution} signed by a federation quorum. */
+  public InstitutionRemoval removeInstitution(Actor institution) {
+    return sign(new InstitutionRemoval(institution.id(), now(), List.of()), federationQuorum());
+  }
+
   /** A witness listing or delisting signed by a federation quorum. */
   public WitnessChange witnessChange(MembershipChange.Operation action, Witness witness) {
     return sign(new WitnessChange(action, witness, now(), List.of()), federationQuorum());

@@ -139,6 +139,9 @@ final class RandomEntries {
       case AFFILIATE_REMOVAL:
         e = new AffiliateRemoval(id(), id(), time(), List.of());
         break;
+      case INSTITUTION_REMOVAL:
+        e = new InstitutionRemoval(id(), time(), List.of());
+        break;
       case KEY_PUBLICATION: {
         io.medledger.pre.EntropySource en = io.medledger.pre.EntropySource.of(new java.security.SecureRandom());
         e = new KeyPublication(id(), ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes()),

@@ -36,7 +36,8 @@ class RemovedAffiliateTest {
     f.close();
   }
 
-  private static void refusedAsNoParticipant(Executable op) {
+  /** Asserts {@code op} is refused at the client for want of the participant right. */
+  static void refusedAsNoParticipant(Executable op) {
     AccessRefusedException e = assertThrows(AccessRefusedException.class, op);
     assertEquals("participant", e.missingRight().label(), e.getMessage());
   }

@@ -96,6 +96,29 @@ class LedgerRequestsTest {
   }
 
   /**
+   * Governance removes an institution: the cards of its clinicians go with its own, as for a
+   * removed affiliate, and the other cards stay.
+   */
+  @Test
+  void theCardsOfARemovedInstitutionsAffiliatesAreDropped() {
+    try (Federation g = SmallFederation.builder("ledger-requests-test-clinic", 10)
+        .institution("Clinic", io.medledger.access.InstitutionClass.C).directSequencer().build()) {
+      Ledger ledger = g.federationNodes().get(0).ledger();
+      PatientClient ben = g.registerPatient("Ben");
+      ClinicianClient kim = g.registerClinician("Dr Kim", "Clinic");
+      KeyCardStore store = KeyCardStore.open(dir);
+      store.publish(ben.identity().card());
+      store.publish(kim.identity().card());
+      assertEquals(2, store.size());
+      g.removeInstitution("Clinic");
+      Node.forgetCards(ledger.block(ledger.height()).block().entries(), ledger, store); // as the node on commit
+      assertEquals(1, store.size(), "the clinician's card goes, not the patient's");
+      assertTrue(store.lookup(ben.id()).isPresent());
+      assertEquals(1, KeyCardStore.open(dir).size(), "its file is gone too");
+    }
+  }
+
+  /**
    * A patient's history longer than one answer (a patient's own records and reads grow it without
    * bound) was refused whole, so it could never be read remotely: it is now answered a page at a
    * time, each page within the endpoint's answer cap, and the pages make the proof of the whole

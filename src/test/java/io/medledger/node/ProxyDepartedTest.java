@@ -89,6 +89,30 @@ class ProxyDepartedTest {
     assertEquals(0, service(ProxyService.MAX_WAITING_PER_GRANTEE).waitingGrants(), "nor after a replay");
   }
 
+  /**
+   * Patients grant to a clinician who never publishes keys, then governance removes its
+   * institution: the clinician reads as removed, and the grants waiting for it go as for a removed
+   * affiliate.
+   */
+  @Test
+  void theWaitingGrantsToTheClinicianOfARemovedInstitutionGo() {
+    Actor lab = f.actor("lab");
+    f.commit(f.registerInstitution(lab, "Lab", io.medledger.access.InstitutionClass.C));
+    List<Actor> patients = new ArrayList<>();
+    List<Entry> registrations = new ArrayList<>(List.of(f.registerClinician(doc, lab)));
+    for (int i = 0; i < 3; i++) {
+      patients.add(f.actor("patient-" + i));
+      registrations.add(f.registerPatient(patients.get(i)));
+    }
+    f.commit(registrations);
+    List<AccessGrant> grants = grantsOf(patients);
+    ProxyService s = service(ProxyService.MAX_WAITING_PER_GRANTEE);
+    grants.forEach(g -> assertTrue(s.isWaiting(g.id())));
+    s.onBlock(f.commit(f.removeInstitution(lab)).block());
+    assertEquals(0, s.waitingGrants(), "grants waiting for the clinician of a removed institution");
+    assertEquals(0, service(ProxyService.MAX_WAITING_PER_GRANTEE).waitingGrants(), "nor after a replay");
+  }
+
   /** A grant waiting for keys whose validity ended stayed waiting until revoked, which may be never. */
   @Test
   void anExpiredWaitingGrantGoes() {
