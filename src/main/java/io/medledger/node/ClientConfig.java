@@ -10,15 +10,20 @@ import java.util.Objects;
 
 /**
  * A client's configuration ({@code client.json}): the chain, the client's key store and the
- * source of its passphrase, and the nodes' client endpoints with their ledger keys. Unknown fields
- * are errors; a bad value names the field. Immutable.
+ * source of its passphrase, the nodes' client endpoints with their ledger keys, and the chain rules
+ * a client cannot learn from the nodes without trusting them (the registrar rule's activation
+ * height). Unknown fields are errors; a bad value names the field. Immutable.
  *
  * @param chain the chain name
  * @param keyStore the client's key store (its ledger key authenticates it to nodes)
  * @param keySource where the key store's passphrase comes from
  * @param nodes the nodes to talk to
+ * @param registrarsFrom the chain's {@link io.medledger.chain.ChainParameters#registrarsFrom()}
+ *     (field {@code registrars_from}, default 0, as the nodes' {@code consensus.registrars_from}),
+ *     which an auditor's chain check over these nodes applies
  */
-public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes) {
+public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
+    long registrarsFrom) {
   /** Largest client configuration accepted. */
   public static final int MAX_FILE_BYTES = 1 << 20;
 
@@ -41,6 +46,14 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
     if (nodes.isEmpty()) {
       throw new NodeException(NodeException.Reason.CONFIG, "field 'nodes': at least one node is needed");
     }
+    if (registrarsFrom < 0) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'registrars_from': must not be negative");
+    }
+  }
+
+  /** A configuration of a chain whose registrar rule binds from its genesis ({@code registrarsFrom} 0). */
+  public ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes) {
+    this(chain, keyStore, keySource, nodes, 0);
   }
 
   /**
@@ -84,8 +97,9 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
         n.finish();
         return c;
       }).toList();
+      long registrarsFrom = o.integer("registrars_from", 0, Long.MAX_VALUE, 0);
       o.finish();
-      return new ClientConfig(chain, ks, src, nodes);
+      return new ClientConfig(chain, ks, src, nodes, registrarsFrom);
     } catch (ConfigObject.ConfigError e) {
       throw new NodeException(NodeException.Reason.CONFIG, "client configuration " + file + ": " + e.getMessage());
     }
@@ -116,6 +130,9 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
         g.writeEndObject();
       }
       g.writeEndArray();
+      if (registrarsFrom != 0) {
+        g.writeNumberField("registrars_from", registrarsFrom);
+      }
       g.writeEndObject();
     }) + "\n";
   }

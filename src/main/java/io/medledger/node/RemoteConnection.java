@@ -104,6 +104,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Duration submitTimeout;
   private final Optional<ReplicatedBlobStore> payloads;
   private final String expectedChain;
+  private final long registrarsFrom;
   private final int historyLag;
   private final int quorum;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
@@ -125,6 +126,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.submitTimeout = b.submitTimeout;
     this.payloads = Optional.ofNullable(b.payloads);
     this.expectedChain = b.chain;
+    this.registrarsFrom = b.registrarsFrom;
     this.historyLag = b.historyLag;
     this.quorum = confirmations;
   }
@@ -150,6 +152,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private String chain;
     private int historyLag = DEFAULT_HISTORY_LAG;
     private int confirmations;
+    private long registrarsFrom;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -165,6 +168,23 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     public Builder nodes(ClientConfig config) {
       nodes.addAll(config.nodes());
       this.chain = config.chain();
+      this.registrarsFrom = config.registrarsFrom();
+      return this;
+    }
+
+    /**
+     * The height from which the chain's patient registrations carry a registrar's countersignature
+     * ({@link ChainParameters#registrarsFrom()}, default 0, or the configuration's {@code
+     * registrars_from}): what {@link RemoteConnection#parameters()} gives an auditor checking the chain. The nodes
+     * do not tell it, since a client must not take a chain rule from the nodes it checks.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder registrarsFrom(long height) {
+      if (height < 0) {
+        throw new IllegalArgumentException("registrarsFrom " + height);
+      }
+      this.registrarsFrom = height;
       return this;
     }
 
@@ -437,7 +457,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         return new ChainName(name, protocol);
       }, "chains or consensus protocols");
       List<Ed25519PublicKey> voters = voters(n.protocol());
-      c = new Chain(ChainParameters.defaults(n.name()), LedgerApp.certificatePolicy(n.protocol()), voters,
+      c = new Chain(ChainParameters.defaults(n.name()).withRegistrarsFrom(registrarsFrom),
+          LedgerApp.certificatePolicy(n.protocol()), voters,
           Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size())));
       chain = c;
     }

@@ -63,6 +63,20 @@ class HostileChainTest {
       try (RemoteConnection alone = RemoteConnection.builder(TlsIdentity.of(client)).nodes(config).build()) {
         assertThrows(MalformedEncodingException.class, alone::parameters, "a chain other than the configured one");
       }
+      // the registrar rule's height comes from the client's configuration (or its builder), never from the nodes
+      lie.set(chain("real", rotating));
+      try (RemoteConnection c = both.get()) {
+        assertEquals(0, c.parameters().registrarsFrom());
+      }
+      ClientConfig upgraded = new ClientConfig("real", Path.of("keys"), new NodeConfig.KeySource.Environment("MEDLEDGER_PASS"),
+          List.of(new ClientConfig.NodeEndpointConfig(honestKey.publicKey(), o.boundAddress(), ServerRole.FEDERATION)), 1234);
+      try (RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client)).nodes(upgraded).build()) {
+        assertEquals(1234, c.parameters().registrarsFrom());
+      }
+      try (RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client)).nodes(upgraded).registrarsFrom(7).build()) {
+        assertEquals(7, c.parameters().registrarsFrom());
+      }
+      assertThrows(IllegalArgumentException.class, () -> RemoteConnection.builder(TlsIdentity.of(client)).registrarsFrom(-1));
     }
   }
 }

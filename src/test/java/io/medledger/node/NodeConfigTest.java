@@ -193,6 +193,25 @@ class NodeConfigTest {
     assertTrue(e.getMessage().contains("'key_store'") && e.getMessage().indexOf('\0') < 0, e.getMessage());
   }
 
+  /** A client's {@code registrars_from}: written only when not 0, read back, and a bad value names the field. */
+  @Test
+  void aClientsRegistrarsFromRoundTripsAndNamesItsField() throws Exception {
+    List<ClientConfig.NodeEndpointConfig> nodes = List.of(new ClientConfig.NodeEndpointConfig(
+        Ed25519PrivateKey.generate(RANDOM).publicKey(), new PeerAddress("127.0.0.1", 7001), ServerRole.FEDERATION));
+    NodeConfig.KeySource src = new NodeConfig.KeySource.File(dir.resolve("passphrase"));
+    ClientConfig plain = new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes);
+    assertFalse(plain.toJson(dir).contains("registrars_from"));
+    ClientConfig upgraded = new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, 5000);
+    Path f = Files.writeString(dir.resolve("client.json"), upgraded.toJson(dir));
+    assertEquals(5000, ClientConfig.read(f).registrarsFrom());
+    Files.writeString(f, plain.toJson(dir));
+    assertEquals(0, ClientConfig.read(f).registrarsFrom());
+    Files.writeString(f, upgraded.toJson(dir).replace("5000", "-1"));
+    NodeException e = assertThrows(NodeException.class, () -> ClientConfig.read(f));
+    assertTrue(e.getMessage().contains("'registrars_from'"), e.getMessage());
+    assertThrows(NodeException.class, () -> new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, -1));
+  }
+
   @Test
   void aPeerListedTwiceIsRefused() {
     String json = sample(dir).toJson(dir);
