@@ -430,7 +430,9 @@ public final class Federation implements AutoCloseable {
 
   /**
    * Creates a patient's keys, registers its pseudonym on the ledger, countersigned by the first
-   * institution of the builder as registrar, and publishes its keys.
+   * institution of the builder still active on the ledger as registrar, and publishes its keys.
+   *
+   * @throws EntryRejectedException if no institution of the builder is active
    */
   public PatientClient registerPatient(String name) {
     return registerPatient(Identity.generate(ParticipantKind.PATIENT, name, random));
@@ -438,13 +440,18 @@ public final class Federation implements AutoCloseable {
 
   /**
    * Registers a patient whose keys the caller manages (signed by the patient, countersigned by the
-   * first institution of the builder as registrar; the keys are published in the directory) and
-   * returns its client.
+   * first institution of the builder still active on the ledger as registrar; the keys are
+   * published in the directory) and returns its client.
    *
-   * @throws EntryRejectedException if the key is already registered
+   * @throws EntryRejectedException if the key is already registered, or no institution of the
+   *     builder is active (all removed by governance)
    */
   public PatientClient registerPatient(Identity patient) {
-    return registerPatient(patient, institutions.values().iterator().next());
+    Identity registrar = institutions.values().stream()
+        .filter(i -> reader().ledger().participant(i.id()).filter(Participant::active).isPresent()).findFirst()
+        .orElseThrow(() -> new EntryRejectedException(EntryKind.PATIENT_REGISTRATION.label()
+            + " refused before it was sent: no institution of this federation is active to countersign it"));
+    return registerPatient(patient, registrar);
   }
 
   /**
