@@ -77,6 +77,7 @@ final class LedgerRequests {
       Map.entry(ClientWire.PATIENT_HISTORY, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.TIP, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.KEY_CARD, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
+      Map.entry(ClientWire.PUBLISHED_KEYS, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PUBLISH_KEY_CARD, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PROXIES, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.FRAGMENT, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
@@ -256,6 +257,16 @@ final class LedgerRequests {
         Optional<KeyCard> c = cards.lookup(id);
         out.bool(c.isPresent());
         c.ifPresent(out::card);
+      }
+      case ClientWire.PUBLISHED_KEYS -> {
+        ParticipantId id = in.id();
+        in.end();
+        Optional<io.medledger.chain.KeyPublication> p = ledger.publishedKeys(id);
+        Optional<EntryLocation> at = p.flatMap(x -> ledger.locate(x.id()));
+        out.bool(at.isPresent());
+        if (at.isPresent()) {
+          out.bytes(p.get().encode()).i64(at.get().height()).i64(at.get().ledgerIndex());
+        }
       }
       case ClientWire.PUBLISH_KEY_CARD -> {
         KeyCard c = in.card();

@@ -12,15 +12,21 @@ import io.medledger.client.EntryRejectedException;
 import io.medledger.client.GrantRequest;
 import io.medledger.client.Identity;
 import io.medledger.client.KeyCard;
+import io.medledger.client.LedgerConnection;
 import io.medledger.client.PatientClient;
 import io.medledger.client.ResearcherClient;
 import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.node.NodeException;
 import io.medledger.pre.EnvelopeException;
 import io.medledger.pre.RecordEnvelope;
 import io.medledger.pre.SecretKey;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +78,48 @@ class ResearchKeyUpgradeTest {
     String text = new String(rita.read(later.id()), StandardCharsets.UTF_8);
     assertTrue(text.contains("Patient/pseudo-"), text);
     assertFalse(text.contains("Müller"), text);
+  }
+
+  /**
+   * {@code real}, whose {@code publish} fails on its first call, as when every node is down then;
+   * {@code submits} counts the entries submitted.
+   */
+  private static LedgerConnection publishFailsOnce(LedgerConnection real, AtomicInteger submits) {
+    AtomicBoolean failed = new AtomicBoolean();
+    return (LedgerConnection) Proxy.newProxyInstance(LedgerConnection.class.getClassLoader(),
+        new Class<?>[] {LedgerConnection.class}, (proxy, method, args) -> {
+          if (method.getName().equals("submit")) {
+            submits.incrementAndGet();
+          }
+          if (method.getName().equals("publish") && failed.compareAndSet(false, true)) {
+            throw new NodeException(NodeException.Reason.UNREACHABLE, "no node took the card");
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void aRetryAfterTheCardFailedToPublishPublishesTheCardOnly() {
+    Identity upgraded = old.withResearchKey();
+    AtomicInteger submits = new AtomicInteger();
+    PatientClient li = PatientClient.open(publishFailsOnce(f.connection(), submits), upgraded);
+    assertThrows(NodeException.class, li::addResearchKey);
+    KeyPublication onLedger = f.nodes().get(0).ledger().publishedKeys(li.id()).orElseThrow();
+    assertEquals(upgraded.researchPublicKey(), onLedger.researchPublicKey());
+    assertEquals(Optional.empty(), f.directory().lookup(li.id()).orElseThrow().researchKey());
+    assertEquals(1, submits.get());
+
+    assertEquals(onLedger, li.addResearchKey());
+    assertEquals(1, submits.get(), "nothing was submitted again");
+    assertEquals(upgraded.researchPublicKey(), f.directory().lookup(li.id()).orElseThrow().researchKey());
+    assertEquals(onLedger, li.addResearchKey(), "once done, a call changes nothing");
+
+    MedicalRecord later = li.upload(bundle);
+    RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(later));
   }
 
   @Test
