@@ -33,7 +33,11 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
   /** The tag of a card with a research key; a card without one is signed as before research keys. */
   private static final byte[] TAG_RESEARCH = "medledger/key-card/v2\0".getBytes(StandardCharsets.US_ASCII);
 
-  /** Checks for nulls. */
+  /**
+   * Checks for nulls.
+   *
+   * @throws IllegalArgumentException if the research key equals the encryption or verifying key
+   */
   public KeyCard {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(signingKey, "signingKey");
@@ -41,6 +45,9 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
     Objects.requireNonNull(verifyingKey, "verifyingKey");
     Objects.requireNonNull(researchKey, "researchKey");
     Objects.requireNonNull(signature, "signature");
+    if (researchKey.filter(r -> r.equals(encryptionKey) || r.equals(verifyingKey)).isPresent()) {
+      throw new IllegalArgumentException("a research key must differ from the encryption and verifying keys");
+    }
   }
 
   /** A card without a research key. */
