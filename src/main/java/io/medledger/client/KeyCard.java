@@ -2,6 +2,7 @@ package io.medledger.client;
 
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
+import io.medledger.chain.KeyPublication;
 import io.medledger.codec.ByteString;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.pre.PublicKey;
@@ -80,6 +81,15 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
     return kind == ParticipantKind.PATIENT && inForce.kind == kind && inForce.researchKey.isEmpty()
         && researchKey.isPresent() && signingKey.equals(inForce.signingKey)
         && encryptionKey.equals(inForce.encryptionKey) && verifyingKey.equals(inForce.verifyingKey);
+  }
+
+  /**
+   * Whether this card holds the keys {@code p} publishes on the ledger for the same participant:
+   * the encryption, verifying and research keys alike (a research key on one side only disagrees).
+   */
+  public boolean agreesWith(KeyPublication p) {
+    return p.participant().equals(id()) && p.encryptionPublicKey().equals(encryptionKey)
+        && p.verifyingPublicKey().equals(verifyingKey) && p.researchPublicKey().equals(researchKey);
   }
 
   /** The participant's ledger id. */

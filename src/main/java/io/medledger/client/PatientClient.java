@@ -263,16 +263,21 @@ public final class PatientClient {
     KeyPublication p = Session.await(session.signAndSubmit(new KeyPublication(id(),
         ByteString.of(inForce.encryptionKey().toBytes()), ByteString.of(inForce.verifyingKey().toBytes()),
         Optional.of(ByteString.of(research.publicKey().toBytes())), session.now(), List.of())));
+    ownCard = null; // the card kept is no longer the ledger's, should the one below not be published
     c.publish(card);
     ownCard = card;
     return p;
   }
 
-  /** The patient's published key card, asked of the connection until it is found, then kept. */
+  /**
+   * The patient's published key card, asked of the connection until it is found, then kept.
+   *
+   * @throws AccessRefusedException if it disagrees with the ledger's key publication in force
+   */
   private Optional<KeyCard> ownCard() {
     KeyCard c = ownCard;
     if (c == null) {
-      c = session.connection().keyCard(id()).orElse(null);
+      c = session.checkedCard(id()).orElse(null);
       ownCard = c;
     }
     return Optional.ofNullable(c);

@@ -254,7 +254,8 @@ final class LedgerRequests {
       case ClientWire.KEY_CARD -> {
         ParticipantId id = in.id();
         in.end();
-        Optional<KeyCard> c = cards.lookup(id);
+        // a card the ledger's publication in force contradicts (an upgrade card this node missed) is not served
+        Optional<KeyCard> c = cards.lookup(id).filter(x -> agreesWithLedger(x));
         out.bool(c.isPresent());
         c.ifPresent(out::card);
       }
@@ -283,6 +284,10 @@ final class LedgerRequests {
         if (listed.isPresent() && listed.get().kind() != c.kind()) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the ledger lists " + c.id()
               + " as a " + listed.get().kind().label() + ", the card says " + c.kind().label());
+        }
+        if (!agreesWithLedger(c)) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the card of " + c.id()
+              + " holds other keys than its key publication in force on the ledger");
         }
         try {
           if (cards.publish(c) && proxy != null) {
@@ -387,5 +392,10 @@ final class LedgerRequests {
     out.optionalLong(n < items.size() ? java.util.OptionalLong.of(items.get(n - 1).ledgerIndex()) : page.nextCursor());
     out.bool(page.provedAgainst().isPresent());
     page.provedAgainst().ifPresent(h -> out.bytes(h.encode()));
+  }
+
+  /** Whether {@code c} holds the keys of its participant's key publication in force, if it has one. */
+  private boolean agreesWithLedger(KeyCard c) {
+    return ledger.publishedKeys(c.id()).map(c::agreesWith).orElse(true);
   }
 }

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.KeyPublication;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.client.AccessRefusedException;
+import io.medledger.client.AccessRight;
+import io.medledger.client.ClinicianClient;
 import io.medledger.client.EntryRejectedException;
 import io.medledger.client.GrantRequest;
 import io.medledger.client.Identity;
@@ -120,6 +123,26 @@ class ResearchKeyUpgradeTest {
 
     MedicalRecord later = li.upload(bundle);
     RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(later));
+  }
+
+  @Test
+  void aCardTheLedgerNoLongerHoldsSealsNothingUntilTheUpgradeCardIsPublished() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A2");
+    before.grant(GrantRequest.treatment(lee.id()));
+    Identity upgraded = old.withResearchKey();
+    PatientClient li = PatientClient.open(publishFailsOnce(f.connection(), new AtomicInteger()), upgraded);
+    li.upload(bundle); // its card (without a research key) is now kept by the client
+    assertThrows(NodeException.class, li::addResearchKey);
+    // the directory still serves the card without the research key, the ledger's publication has one
+    assertEquals(Optional.empty(), f.directory().lookup(li.id()).orElseThrow().researchKey());
+    for (org.junit.jupiter.api.function.Executable sealing : List.<org.junit.jupiter.api.function.Executable>of(
+        () -> li.upload(bundle), () -> before.upload(bundle), () -> lee.write(li.id(), bundle))) {
+      AccessRefusedException e = assertThrows(AccessRefusedException.class, sealing);
+      assertEquals(AccessRight.KEY_CARD, e.missingRight(), e.getMessage());
+    }
+    li.addResearchKey();
+    MedicalRecord written = lee.write(li.id(), bundle);
+    RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(written));
   }
 
   @Test
