@@ -270,6 +270,30 @@ public final class PatientClient {
   }
 
   /**
+   * The patient's research grants that stopped working when it added its research key: those not
+   * revoked and not expired that the ledger recorded before the key publication in force carrying
+   * the research key. Their fragments are of the main key, so the proxies re-encrypt nothing for
+   * them; revoke each and grant again. Empty if the ledger holds no such publication.
+   */
+  public List<AccessGrant> researchGrantsToRenew() {
+    Optional<QueryHit<KeyPublication>> p = session.connection().publishedKeys(id())
+        .filter(h -> h.entry().researchKey().isPresent());
+    if (p.isEmpty()) {
+      return List.of();
+    }
+    long now = session.now();
+    List<AccessGrant> out = new java.util.ArrayList<>();
+    for (QueryHit<AccessGrant> h : session.allGrants(id())) {
+      AccessGrant g = h.entry();
+      if (g.purpose() == Purpose.RESEARCH && h.ledgerIndex() < p.get().ledgerIndex() && g.notAfter() > now
+          && !session.connection().isGrantRevoked(g.id())) {
+        out.add(g);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
    * The patient's published key card, asked of the connection until it is found, then kept.
    *
    * @throws AccessRefusedException if it disagrees with the ledger's key publication in force

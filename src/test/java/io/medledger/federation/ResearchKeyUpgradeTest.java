@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.KeyPublication;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.AccessGrant;
 import io.medledger.client.AccessRefusedException;
 import io.medledger.client.AccessRight;
 import io.medledger.client.ClinicianClient;
@@ -17,6 +18,7 @@ import io.medledger.client.Identity;
 import io.medledger.client.KeyCard;
 import io.medledger.client.LedgerConnection;
 import io.medledger.client.PatientClient;
+import io.medledger.client.ProxyFailureException;
 import io.medledger.client.ResearcherClient;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.node.NodeException;
@@ -143,6 +145,28 @@ class ResearchKeyUpgradeTest {
     li.addResearchKey();
     MedicalRecord written = lee.write(li.id(), bundle);
     RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(written));
+  }
+
+  @Test
+  void researchGrantsMadeBeforeTheUpgradeStopWithAClearReasonAndAreListedToRenew() {
+    ResearcherClient rita = f.registerResearcher("Rita", "Authority B1");
+    MedicalRecord earlier = before.upload(bundle);
+    AccessGrant made = before.grant(GrantRequest.research(rita.id()));
+    rita.read(earlier.id());
+    assertEquals(List.of(), before.researchGrantsToRenew(), "no research key yet");
+    PatientClient li = PatientClient.open(f.connection(), old.withResearchKey());
+    li.addResearchKey();
+    MedicalRecord later = li.upload(bundle);
+    assertEquals(List.of(made), li.researchGrantsToRenew());
+    for (MedicalRecord r : List.of(earlier, later)) {
+      ProxyFailureException e = assertThrows(ProxyFailureException.class, () -> rita.read(r.id()));
+      assertTrue(e.getMessage().contains("the patient must grant again"), e.getMessage());
+    }
+    li.revoke(made.id());
+    li.grant(GrantRequest.research(rita.id()));
+    assertEquals(List.of(), li.researchGrantsToRenew());
+    String text = new String(rita.read(later.id()), StandardCharsets.UTF_8);
+    assertFalse(text.contains("Müller"), text);
   }
 
   @Test
