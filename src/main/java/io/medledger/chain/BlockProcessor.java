@@ -344,6 +344,9 @@ final class BlockProcessor {
       if (p == null || !p.active()) {
         return k.participant() + " is not an active registered participant";
       }
+      if (k.researchKey().filter(rk -> rk.equals(k.encryptionKey()) || rk.equals(k.verifyingKey())).isPresent()) {
+        return "a research key must differ from the encryption and verifying keys it is published with";
+      }
       KeyPublication inForce = o.publication(k.participant());
       return inForce == null ? null : researchKeyUpgrade(k, inForce, p);
     }

@@ -53,6 +53,9 @@ public final class Identity implements javax.security.auth.Destroyable {
     this.encryptionKey = Objects.requireNonNull(encryptionKey, "encryptionKey");
     this.fragmentSigningKey = Objects.requireNonNull(fragmentSigningKey, "fragmentSigningKey");
     this.researchKey = Objects.requireNonNull(researchKey, "researchKey");
+    if (researchKey.filter(r -> r.equals(encryptionKey) || r.equals(fragmentSigningKey)).isPresent()) {
+      throw new IllegalArgumentException("a research key must differ from the encryption and fragment-signing keys");
+    }
   }
 
   /** Fresh keys from a {@link SecureRandom}. */
@@ -79,7 +82,11 @@ public final class Identity implements javax.security.auth.Destroyable {
     return new Identity(kind, name, signingKey, encryptionKey, fragmentSigningKey, Optional.empty());
   }
 
-  /** Rebuilds an identity from stored keys, with a research key. */
+  /**
+   * Rebuilds an identity from stored keys, with a research key.
+   *
+   * @throws IllegalArgumentException if the research key equals the encryption or fragment-signing key
+   */
   public static Identity of(ParticipantKind kind, String name, Ed25519PrivateKey signingKey, SecretKey encryptionKey,
       SecretKey fragmentSigningKey, SecretKey researchKey) {
     return new Identity(kind, name, signingKey, encryptionKey, fragmentSigningKey,

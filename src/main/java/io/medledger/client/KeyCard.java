@@ -2,6 +2,7 @@ package io.medledger.client;
 
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
+import io.medledger.chain.KeyPublication;
 import io.medledger.codec.ByteString;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.pre.PublicKey;
@@ -33,7 +34,11 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
   /** The tag of a card with a research key; a card without one is signed as before research keys. */
   private static final byte[] TAG_RESEARCH = "medledger/key-card/v2\0".getBytes(StandardCharsets.US_ASCII);
 
-  /** Checks for nulls. */
+  /**
+   * Checks for nulls.
+   *
+   * @throws IllegalArgumentException if the research key equals the encryption or verifying key
+   */
   public KeyCard {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(signingKey, "signingKey");
@@ -41,6 +46,9 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
     Objects.requireNonNull(verifyingKey, "verifyingKey");
     Objects.requireNonNull(researchKey, "researchKey");
     Objects.requireNonNull(signature, "signature");
+    if (researchKey.filter(r -> r.equals(encryptionKey) || r.equals(verifyingKey)).isPresent()) {
+      throw new IllegalArgumentException("a research key must differ from the encryption and verifying keys");
+    }
   }
 
   /** A card without a research key. */
@@ -73,6 +81,15 @@ public record KeyCard(ParticipantKind kind, Ed25519PublicKey signingKey, PublicK
     return kind == ParticipantKind.PATIENT && inForce.kind == kind && inForce.researchKey.isEmpty()
         && researchKey.isPresent() && signingKey.equals(inForce.signingKey)
         && encryptionKey.equals(inForce.encryptionKey) && verifyingKey.equals(inForce.verifyingKey);
+  }
+
+  /**
+   * Whether this card holds the keys {@code p} publishes on the ledger for the same participant:
+   * the encryption, verifying and research keys alike (a research key on one side only disagrees).
+   */
+  public boolean agreesWith(KeyPublication p) {
+    return p.participant().equals(id()) && p.encryptionPublicKey().equals(encryptionKey)
+        && p.verifyingPublicKey().equals(verifyingKey) && p.researchPublicKey().equals(researchKey);
   }
 
   /** The participant's ledger id. */

@@ -10,11 +10,13 @@ import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
 import io.medledger.chain.EntryLocation;
+import io.medledger.chain.KeyPublication;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
 import io.medledger.chain.PatientHistoryPage;
 import io.medledger.chain.PatientHistoryProof;
+import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordQuery;
 import io.medledger.crypto.Digest;
 import io.medledger.pre.ProxyKey;
@@ -148,6 +150,12 @@ public interface LedgerConnection {
 
   /** The published key card of {@code id}. */
   Optional<KeyCard> keyCard(ParticipantId id);
+
+  /**
+   * The key publication in force for {@code id} on the ledger (its first, or the research-key
+   * upgrade that followed it), with its place, if it published keys there.
+   */
+  Optional<QueryHit<KeyPublication>> publishedKeys(ParticipantId id);
 
   /** Publishes a self-signed key card. @throws IllegalArgumentException if it does not verify or clashes */
   void publish(KeyCard card);

@@ -216,26 +216,46 @@ public final class PatientClient {
    * keys existed): a key publication on the ledger that carries the keys in force and the research
    * key, signed by the patient, then the key card with it. From then on new uploads seal their
    * de-identified copies to it and research grants delegate from it; the copies of records
-   * uploaded before stay under the main key. The ledger and the directories take this once, and
-   * only with the keys in force. Open this client with {@link Identity#withResearchKey()} of the
-   * patient's identity, and export that identity again.
+   * uploaded before stay under the main key, and the research grants made before stop working at
+   * the proxies ({@link #researchGrantsToRenew()} lists them). The ledger and the directories take
+   * this once, and only with the keys in force. Open this client with
+   * {@link Identity#withResearchKey()} of the patient's identity, and export that identity again.
    *
-   * @return the key publication, once final
+   * <p>A call that failed after the ledger took the publication (the card did not reach the
+   * directory) may be made again with the same identity: it then publishes the card only.
+   *
+   * @return the key publication in force, once final
    * @throws IllegalStateException if this client's identity holds no research key
-   * @throws EntryRejectedException before anything is submitted, if the published key card already
-   *     names a research key or none is published, or if the ledger refuses the publication
+   * @throws EntryRejectedException before anything is submitted, if the ledger's publication in
+   *     force or the published key card already names another research key, none is published, or
+   *     the published card holds other keys; or if the ledger refuses the publication
    * @throws IllegalArgumentException if the key directory refuses the card
    */
   public KeyPublication addResearchKey() {
     SecretKey research = identity().secretResearchKey().orElseThrow(() -> new IllegalStateException(
         "the identity of " + id() + " holds no research key: open the client with Identity.withResearchKey()"));
-    KeyCard inForce = session.connection().keyCard(id()).orElseThrow(() -> new EntryRejectedException(
+    LedgerConnection c = session.connection();
+    KeyCard card = identity().card();
+    Optional<KeyPublication> onLedger = c.publishedKeys(id()).map(QueryHit::entry);
+    Optional<PublicKey> ledgerResearch = onLedger.flatMap(KeyPublication::researchPublicKey);
+    if (ledgerResearch.isPresent()) {
+      if (!ledgerResearch.equals(card.researchKey())) {
+        throw new EntryRejectedException("refused before it was sent: the ledger's key publication of " + id()
+            + " already names another research key");
+      }
+      // an earlier call's publication is final: the card is all that may be missing
+      if (c.keyCard(id()).filter(card::equals).isEmpty()) {
+        c.publish(card);
+      }
+      ownCard = card;
+      return onLedger.get();
+    }
+    KeyCard inForce = c.keyCard(id()).orElseThrow(() -> new EntryRejectedException(
         "refused before it was sent: " + id() + " has no published key card to add a research key to"));
     if (inForce.researchKey().isPresent()) {
       throw new EntryRejectedException("refused before it was sent: the key card of " + id()
           + " already names a research key");
     }
-    KeyCard card = identity().card();
     if (!card.addsResearchKeyTo(inForce)) {
       throw new EntryRejectedException("refused before it was sent: the published key card of " + id()
           + " holds other keys than this identity");
@@ -243,16 +263,45 @@ public final class PatientClient {
     KeyPublication p = Session.await(session.signAndSubmit(new KeyPublication(id(),
         ByteString.of(inForce.encryptionKey().toBytes()), ByteString.of(inForce.verifyingKey().toBytes()),
         Optional.of(ByteString.of(research.publicKey().toBytes())), session.now(), List.of())));
-    session.connection().publish(card);
+    ownCard = null; // the card kept is no longer the ledger's, should the one below not be published
+    c.publish(card);
     ownCard = card;
     return p;
   }
 
-  /** The patient's published key card, asked of the connection until it is found, then kept. */
+  /**
+   * The patient's research grants that stopped working when it added its research key: those not
+   * revoked and not expired that the ledger recorded before the key publication in force carrying
+   * the research key. Their fragments are of the main key, so the proxies re-encrypt nothing for
+   * them; revoke each and grant again. Empty if the ledger holds no such publication.
+   */
+  public List<AccessGrant> researchGrantsToRenew() {
+    Optional<QueryHit<KeyPublication>> p = session.connection().publishedKeys(id())
+        .filter(h -> h.entry().researchKey().isPresent());
+    if (p.isEmpty()) {
+      return List.of();
+    }
+    long now = session.now();
+    List<AccessGrant> out = new java.util.ArrayList<>();
+    for (QueryHit<AccessGrant> h : session.allGrants(id())) {
+      AccessGrant g = h.entry();
+      if (g.purpose() == Purpose.RESEARCH && h.ledgerIndex() < p.get().ledgerIndex() && g.notAfter() > now
+          && !session.connection().isGrantRevoked(g.id())) {
+        out.add(g);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * The patient's published key card, asked of the connection until it is found, then kept.
+   *
+   * @throws AccessRefusedException if it disagrees with the ledger's key publication in force
+   */
   private Optional<KeyCard> ownCard() {
     KeyCard c = ownCard;
     if (c == null) {
-      c = session.connection().keyCard(id()).orElse(null);
+      c = session.checkedCard(id()).orElse(null);
       ownCard = c;
     }
     return Optional.ofNullable(c);

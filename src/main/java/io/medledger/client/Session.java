@@ -8,6 +8,7 @@ import io.medledger.access.Purpose;
 import io.medledger.chain.AccessGrant;
 import io.medledger.chain.Entry;
 import io.medledger.chain.EntryLocation;
+import io.medledger.chain.KeyPublication;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
@@ -86,10 +87,34 @@ final class Session {
     }
   }
 
-  /** The published key card of {@code id}. @throws AccessRefusedException if none is published */
+  /**
+   * The published key card of {@code id}.
+   *
+   * @throws AccessRefusedException if none is published, or it disagrees with the ledger (see {@link #checkedCard})
+   */
   KeyCard keyCard(ParticipantId id) {
-    return connection.keyCard(id).orElseThrow(() -> new AccessRefusedException(AccessRight.KEY_CARD,
+    return checkedCard(id).orElseThrow(() -> new AccessRefusedException(AccessRight.KEY_CARD,
         "no published keys for " + id));
+  }
+
+  /**
+   * The published key card of {@code id}, if any, once it agrees with the key publication in force
+   * on the ledger, when there is one: a directory or node that missed a later card (a research-key
+   * upgrade) serves keys the ledger no longer holds, and nothing is sealed or granted to those.
+   *
+   * @throws AccessRefusedException ({@link AccessRight#KEY_CARD}) if the card and the ledger disagree
+   */
+  Optional<KeyCard> checkedCard(ParticipantId id) {
+    Optional<KeyCard> card = connection.keyCard(id);
+    if (card.isEmpty()) {
+      return card;
+    }
+    Optional<KeyPublication> onLedger = connection.publishedKeys(id).map(QueryHit::entry);
+    if (onLedger.isPresent() && !card.get().agreesWith(onLedger.get())) {
+      throw new AccessRefusedException(AccessRight.KEY_CARD, "the key card served for " + id + " holds other keys"
+          + " than its key publication in force on the ledger (a directory or node missed a later card): not used");
+    }
+    return card;
   }
 
   /** The record entry with {@code id}. @throws AccessRefusedException if there is none */

@@ -312,6 +312,11 @@ public final class FederationServer implements AutoCloseable {
   }
 
   private ProxyResponse reencrypt(io.medledger.internal.ProxyRules.Permit p) throws EnvelopeException {
+    String problem = proxyProblems.get(p.grant().id());
+    if (problem != null && !proxy.holds(p.grant().id().toHex())) {
+      throw new EnvelopeException("proxy " + id() + " holds no fragment of grant " + p.grant().id() + ": " + problem,
+          id().toString(), null);
+    }
     return proxy.reencrypt(p.grant().id().toHex(), p.capsule());
   }
 
@@ -364,7 +369,31 @@ public final class FederationServer implements AutoCloseable {
         }
       } else if (e instanceof AccessRevocation r) {
         proxy.revoke(r.grant().toHex());
+      } else if (e instanceof io.medledger.chain.KeyPublication k && k.researchKey().isPresent()) {
+        retakeResearchGrants(k.participant());
       }
+    }
+  }
+
+  /**
+   * {@code patient} published a research key: the fragments held of its research grants are taken
+   * again, verified against it, so those made before from the main key are given up, with a problem.
+   */
+  private void retakeResearchGrants(io.medledger.access.ParticipantId patient) {
+    io.medledger.chain.PageRequest page = io.medledger.chain.PageRequest.first(256);
+    while (true) {
+      io.medledger.chain.Page<AccessGrant> p = ledger.grantsByPatient(patient, page);
+      for (var h : p.items()) {
+        Digest id = h.entry().id();
+        if (h.entry().purpose() == io.medledger.access.Purpose.RESEARCH && proxy.holds(id.toHex())) {
+          proxy.revoke(id.toHex());
+          ledger.grant(id).ifPresent(this::takeFragment);
+        }
+      }
+      if (p.nextCursor().isEmpty()) {
+        return;
+      }
+      page = page.after(p.nextCursor().getAsLong());
     }
   }
 
@@ -388,7 +417,11 @@ public final class FederationServer implements AutoCloseable {
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get().verifyingKey(),
           delegating, grantee.get().encryptionKey());
     } catch (EnvelopeException | IllegalArgumentException | MalformedEncodingException ex) {
-      proxyProblem(g, String.valueOf(ex.getMessage()));
+      boolean research = g.purpose() == io.medledger.access.Purpose.RESEARCH
+          && ledger.publishedKeys(g.patient()).flatMap(io.medledger.chain.KeyPublication::researchKey).isPresent();
+      proxyProblem(g, research ? "research grant " + g.id() + " was not made from the research key " + g.patient()
+          + " published (made before it added one?): it re-encrypts nothing; the patient must grant again ("
+          + ex.getMessage() + ")" : String.valueOf(ex.getMessage()));
     }
   }
 

@@ -11,11 +11,13 @@ import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
 import io.medledger.chain.EntryLocation;
+import io.medledger.chain.KeyPublication;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.Page;
 import io.medledger.chain.PageRequest;
 import io.medledger.chain.PatientHistoryPage;
 import io.medledger.chain.PatientHistoryProof;
+import io.medledger.chain.QueryHit;
 import io.medledger.chain.RecordQuery;
 import io.medledger.client.AccessRefusedException;
 import io.medledger.client.EntryRejectedException;
@@ -173,6 +175,13 @@ final class InProcessConnection implements LedgerConnection {
   @Override
   public Optional<KeyCard> keyCard(ParticipantId id) {
     return f.directory().lookup(id);
+  }
+
+  @Override
+  public Optional<QueryHit<KeyPublication>> publishedKeys(ParticipantId id) {
+    io.medledger.chain.Ledger l = f.reader().ledger();
+    return l.publishedKeys(id).flatMap(k -> l.locate(k.id())
+        .map(at -> new QueryHit<>(k, at.height(), at.ledgerIndex(), Optional.empty())));
   }
 
   @Override

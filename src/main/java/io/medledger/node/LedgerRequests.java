@@ -77,6 +77,7 @@ final class LedgerRequests {
       Map.entry(ClientWire.PATIENT_HISTORY, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.TIP, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.KEY_CARD, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
+      Map.entry(ClientWire.PUBLISHED_KEYS, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PUBLISH_KEY_CARD, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PROXIES, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.FRAGMENT, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
@@ -253,9 +254,20 @@ final class LedgerRequests {
       case ClientWire.KEY_CARD -> {
         ParticipantId id = in.id();
         in.end();
-        Optional<KeyCard> c = cards.lookup(id);
+        // a card the ledger's publication in force contradicts (an upgrade card this node missed) is not served
+        Optional<KeyCard> c = cards.lookup(id).filter(x -> agreesWithLedger(x));
         out.bool(c.isPresent());
         c.ifPresent(out::card);
+      }
+      case ClientWire.PUBLISHED_KEYS -> {
+        ParticipantId id = in.id();
+        in.end();
+        Optional<io.medledger.chain.KeyPublication> p = ledger.publishedKeys(id);
+        Optional<EntryLocation> at = p.flatMap(x -> ledger.locate(x.id()));
+        out.bool(at.isPresent());
+        if (at.isPresent()) {
+          out.bytes(p.get().encode()).i64(at.get().height()).i64(at.get().ledgerIndex());
+        }
       }
       case ClientWire.PUBLISH_KEY_CARD -> {
         KeyCard c = in.card();
@@ -272,6 +284,10 @@ final class LedgerRequests {
         if (listed.isPresent() && listed.get().kind() != c.kind()) {
           return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the ledger lists " + c.id()
               + " as a " + listed.get().kind().label() + ", the card says " + c.kind().label());
+        }
+        if (!agreesWithLedger(c)) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "the card of " + c.id()
+              + " holds other keys than its key publication in force on the ledger");
         }
         try {
           if (cards.publish(c) && proxy != null) {
@@ -376,5 +392,10 @@ final class LedgerRequests {
     out.optionalLong(n < items.size() ? java.util.OptionalLong.of(items.get(n - 1).ledgerIndex()) : page.nextCursor());
     out.bool(page.provedAgainst().isPresent());
     page.provedAgainst().ifPresent(h -> out.bytes(h.encode()));
+  }
+
+  /** Whether {@code c} holds the keys of its participant's key publication in force, if it has one. */
+  private boolean agreesWithLedger(KeyCard c) {
+    return ledger.publishedKeys(c.id()).map(c::agreesWith).orElse(true);
   }
 }

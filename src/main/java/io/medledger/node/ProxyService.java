@@ -166,6 +166,9 @@ final class ProxyService {
         drop(r.grant());
       } else if (e instanceof KeyPublication k) {
         published.add(k.participant());
+        if (k.researchKey().isPresent()) {
+          retakeResearchGrants(k.participant());
+        }
       } else if (e instanceof AffiliateRemoval x) {
         removed.add(x.member());
       } else if (e instanceof InstitutionRemoval x) {
@@ -181,6 +184,29 @@ final class ProxyService {
       drop(x.grant());
     }
     published.forEach(this::retryWaiting);
+  }
+
+  /**
+   * {@code patient} published a research key: the fragments held of its research grants are taken
+   * again, now verified against that key, so those made before from the main key are given up
+   * (with a problem naming why) and no longer re-encrypt anything.
+   */
+  private void retakeResearchGrants(ParticipantId patient) {
+    PageRequest page = PageRequest.first(GRANT_PAGE);
+    while (true) {
+      Page<AccessGrant> p = ledger.grantsByPatient(patient, page);
+      for (var h : p.items()) {
+        Digest id = h.entry().id();
+        if (h.entry().purpose() == Purpose.RESEARCH && proxy.holds(id.toHex())) {
+          proxy.revoke(id.toHex());
+          ledger.grant(id).ifPresent(this::take);
+        }
+      }
+      if (p.nextCursor().isEmpty()) {
+        return;
+      }
+      page = page.after(p.nextCursor().getAsLong());
+    }
   }
 
   /** Drops what is held about {@code grant}: waiting, fragment, scope and validity. */
@@ -357,14 +383,14 @@ final class ProxyService {
       return;
     }
     stopWaiting(g.id());
+    // a research grant delegates from the patient's research key if it published one: its
+    // fragments verify only against that key, and re-encrypt only the copies sealed to it
+    PublicKey delegating = g.purpose() == Purpose.RESEARCH && owner.get()[2] != null ? owner.get()[2] : owner.get()[0];
     try {
       List<EncryptedKeyFrag> frags = new ArrayList<>();
       for (ByteString f : g.keyFragments()) {
         frags.add(EncryptedKeyFrag.fromBytes(f.toByteArray()));
       }
-      // a research grant delegates from the patient's research key if it published one: its
-      // fragments verify only against that key, and re-encrypt only the copies sealed to it
-      PublicKey delegating = g.purpose() == Purpose.RESEARCH && owner.get()[2] != null ? owner.get()[2] : owner.get()[0];
       proxy.acceptGrant(g.id().toHex(), GrantKeyMaterial.of(g.threshold(), frags), owner.get()[1], delegating,
           grantee.get()[0]);
       track(g);
@@ -374,7 +400,10 @@ final class ProxyService {
       if (problems.size() >= MAX_PROBLEMS) {
         problems.remove(problems.keySet().iterator().next());
       }
-      problems.put(g.id(), String.valueOf(ex.getMessage()));
+      problems.put(g.id(), delegating == owner.get()[2] && delegating != null
+          ? "research grant " + g.id() + " was not made from the research key " + g.patient() + " published (made"
+              + " before it added one?): it re-encrypts nothing; the patient must grant again (" + ex.getMessage() + ")"
+          : String.valueOf(ex.getMessage()));
       LOG.log(Level.WARNING, () -> "grant " + g.id() + ": cannot take the key fragment: " + ex.getMessage());
     }
   }
@@ -444,6 +473,11 @@ final class ProxyService {
       }
       ProxyResponse r;
       synchronized (this) {
+        String problem = problems.get(p.grant().id());
+        if (problem != null && !proxy.holds(p.grant().id().toHex())) {
+          throw new EnvelopeException("proxy " + self + " holds no fragment of grant " + p.grant().id() + ": " + problem,
+              self.toString(), null);
+        }
         r = proxy.reencrypt(p.grant().id().toHex(), p.capsule());
       }
       ok = true;

@@ -14,6 +14,7 @@ import io.medledger.chain.ChainParameters;
 import io.medledger.chain.Entry;
 import io.medledger.chain.EntryLocation;
 import io.medledger.chain.LedgerInclusionProof;
+import io.medledger.chain.KeyPublication;
 import io.medledger.chain.Limits;
 import io.medledger.chain.MedicalRecord;
 import io.medledger.chain.Page;
@@ -1481,6 +1482,37 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
           + " ledger nodes state: its key card is no longer to be used");
     }
     return card;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Taken only as {@link Builder#confirmations} ledger nodes at or above the freshness floor
+   * state it alike (see {@link #isGrantActive}); its signature is checked.
+   *
+   * @throws UnconfirmedAnswerException if too few such nodes answer alike
+   */
+  @Override
+  public Optional<QueryHit<KeyPublication>> publishedKeys(ParticipantId id) {
+    Digest chainId = parameters().chainId();
+    return agreed("the key publication of " + id, request(ClientWire.PUBLISHED_KEYS).id(id).toBytes(), in -> {
+      if (!in.bool()) {
+        return Optional.<QueryHit<KeyPublication>>empty();
+      }
+      if (!(Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES)) instanceof KeyPublication k) || !k.participant().equals(id)) {
+        throw new MalformedEncodingException("asked for the key publication of " + id + ", got another entry");
+      }
+      byte[] message = k.signingMessage(chainId);
+      if (k.endorsements().isEmpty() || !k.endorsements().stream().allMatch(x -> x.verify(message))) {
+        throw new MalformedEncodingException("the key publication of " + id + " came with endorsements that do not verify");
+      }
+      long height = in.i64();
+      long ledgerIndex = in.i64();
+      if (height < 0 || ledgerIndex < 0) {
+        throw new MalformedEncodingException("the key publication of " + id + " came with a negative place");
+      }
+      return Optional.of(new QueryHit<>(k, height, ledgerIndex, Optional.empty()));
+    });
   }
 
   /**

@@ -496,6 +496,28 @@ class AuthorizationRefusalsTest {
   }
 
   @Test
+  void aResearchKeyEqualToTheEncryptionOrVerifyingKeyIsRefusedFirstOrAsAnUpgrade() {
+    KeyPublication fresh = publication(bob, bob);
+    String reason = "a research key must differ from the encryption and verifying keys";
+    refused(f.sign(new KeyPublication(bob.id(), fresh.encryptionKey(), fresh.verifyingKey(),
+        Optional.of(fresh.encryptionKey()), f.now(), List.of()), bob), reason);
+    refused(f.sign(new KeyPublication(bob.id(), fresh.encryptionKey(), fresh.verifyingKey(),
+        Optional.of(fresh.verifyingKey()), f.now(), List.of()), bob), reason);
+    KeyPublication old = publication(alice, alice);
+    f.commit(old);
+    KeyPublication same = f.sign(new KeyPublication(alice.id(), old.encryptionKey(), old.verifyingKey(),
+        Optional.of(old.encryptionKey()), f.now(), List.of()), alice);
+    refused(same, reason);
+    // a block proposed with it (as a Byzantine proposer would) leaves it out too
+    ValidationResult<BlockCandidate> c = f.ledger.propose(f.bookkeeper().id(), 0, ByteString.EMPTY, f.now(),
+        List.of(same));
+    assertTrue(c.isAccepted(), () -> String.valueOf(c.reason()));
+    assertEquals(List.of(), c.value().block().block().entries());
+    assertTrue(c.value().rejected().get(0).reason().contains(reason), c.value().rejected().get(0).reason());
+    assertEquals(Optional.of(old), f.ledger.publishedKeys(alice.id()));
+  }
+
+  @Test
   void twoResearchKeyUpgradesInOneBlockAreRefusedAfterTheFirst() {
     KeyPublication old = publication(alice, alice);
     f.commit(old);

@@ -67,7 +67,7 @@ class AccessMatrixTest {
     Map<Class<?>, Set<String>> expected = Map.of(
         PatientClient.class, Set.of("open", "register", "id", "identity", "query", "upload", "uploadAsync", "grant",
             "grantAsync", "revoke", "revokeAsync", "records", "read", "readAsync", "accessEvents", "grants", "erase",
-            "eraseAsync", "isGrantActive", "addResearchKey"),
+            "eraseAsync", "isGrantActive", "addResearchKey", "researchGrantsToRenew"),
         ClinicianClient.class, Set.of("open", "id", "identity", "institutionId", "query", "sharedRecords", "write",
             "amend", "amendAsync", "read", "readAsync"),
         ResearcherClient.class, Set.of("open", "id", "identity", "query", "consentedRecords", "read", "readAsync"),

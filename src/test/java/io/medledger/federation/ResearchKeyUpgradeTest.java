@@ -8,19 +8,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.KeyPublication;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.chain.AccessGrant;
+import io.medledger.client.AccessRefusedException;
+import io.medledger.client.AccessRight;
+import io.medledger.client.ClinicianClient;
 import io.medledger.client.EntryRejectedException;
 import io.medledger.client.GrantRequest;
 import io.medledger.client.Identity;
 import io.medledger.client.KeyCard;
+import io.medledger.client.LedgerConnection;
 import io.medledger.client.PatientClient;
+import io.medledger.client.ProxyFailureException;
 import io.medledger.client.ResearcherClient;
 import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.node.NodeException;
 import io.medledger.pre.EnvelopeException;
 import io.medledger.pre.RecordEnvelope;
 import io.medledger.pre.SecretKey;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +82,90 @@ class ResearchKeyUpgradeTest {
     li.grant(GrantRequest.research(rita.id()));
     String text = new String(rita.read(later.id()), StandardCharsets.UTF_8);
     assertTrue(text.contains("Patient/pseudo-"), text);
+    assertFalse(text.contains("Müller"), text);
+  }
+
+  /**
+   * {@code real}, whose {@code publish} fails on its first call, as when every node is down then;
+   * {@code submits} counts the entries submitted.
+   */
+  private static LedgerConnection publishFailsOnce(LedgerConnection real, AtomicInteger submits) {
+    AtomicBoolean failed = new AtomicBoolean();
+    return (LedgerConnection) Proxy.newProxyInstance(LedgerConnection.class.getClassLoader(),
+        new Class<?>[] {LedgerConnection.class}, (proxy, method, args) -> {
+          if (method.getName().equals("submit")) {
+            submits.incrementAndGet();
+          }
+          if (method.getName().equals("publish") && failed.compareAndSet(false, true)) {
+            throw new NodeException(NodeException.Reason.UNREACHABLE, "no node took the card");
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void aRetryAfterTheCardFailedToPublishPublishesTheCardOnly() {
+    Identity upgraded = old.withResearchKey();
+    AtomicInteger submits = new AtomicInteger();
+    PatientClient li = PatientClient.open(publishFailsOnce(f.connection(), submits), upgraded);
+    assertThrows(NodeException.class, li::addResearchKey);
+    KeyPublication onLedger = f.nodes().get(0).ledger().publishedKeys(li.id()).orElseThrow();
+    assertEquals(upgraded.researchPublicKey(), onLedger.researchPublicKey());
+    assertEquals(Optional.empty(), f.directory().lookup(li.id()).orElseThrow().researchKey());
+    assertEquals(1, submits.get());
+
+    assertEquals(onLedger, li.addResearchKey());
+    assertEquals(1, submits.get(), "nothing was submitted again");
+    assertEquals(upgraded.researchPublicKey(), f.directory().lookup(li.id()).orElseThrow().researchKey());
+    assertEquals(onLedger, li.addResearchKey(), "once done, a call changes nothing");
+
+    MedicalRecord later = li.upload(bundle);
+    RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(later));
+  }
+
+  @Test
+  void aCardTheLedgerNoLongerHoldsSealsNothingUntilTheUpgradeCardIsPublished() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A2");
+    before.grant(GrantRequest.treatment(lee.id()));
+    Identity upgraded = old.withResearchKey();
+    PatientClient li = PatientClient.open(publishFailsOnce(f.connection(), new AtomicInteger()), upgraded);
+    li.upload(bundle); // its card (without a research key) is now kept by the client
+    assertThrows(NodeException.class, li::addResearchKey);
+    // the directory still serves the card without the research key, the ledger's publication has one
+    assertEquals(Optional.empty(), f.directory().lookup(li.id()).orElseThrow().researchKey());
+    for (org.junit.jupiter.api.function.Executable sealing : List.<org.junit.jupiter.api.function.Executable>of(
+        () -> li.upload(bundle), () -> before.upload(bundle), () -> lee.write(li.id(), bundle))) {
+      AccessRefusedException e = assertThrows(AccessRefusedException.class, sealing);
+      assertEquals(AccessRight.KEY_CARD, e.missingRight(), e.getMessage());
+    }
+    li.addResearchKey();
+    MedicalRecord written = lee.write(li.id(), bundle);
+    RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(written));
+  }
+
+  @Test
+  void researchGrantsMadeBeforeTheUpgradeStopWithAClearReasonAndAreListedToRenew() {
+    ResearcherClient rita = f.registerResearcher("Rita", "Authority B1");
+    MedicalRecord earlier = before.upload(bundle);
+    AccessGrant made = before.grant(GrantRequest.research(rita.id()));
+    rita.read(earlier.id());
+    assertEquals(List.of(), before.researchGrantsToRenew(), "no research key yet");
+    PatientClient li = PatientClient.open(f.connection(), old.withResearchKey());
+    li.addResearchKey();
+    MedicalRecord later = li.upload(bundle);
+    assertEquals(List.of(made), li.researchGrantsToRenew());
+    for (MedicalRecord r : List.of(earlier, later)) {
+      ProxyFailureException e = assertThrows(ProxyFailureException.class, () -> rita.read(r.id()));
+      assertTrue(e.getMessage().contains("the patient must grant again"), e.getMessage());
+    }
+    li.revoke(made.id());
+    li.grant(GrantRequest.research(rita.id()));
+    assertEquals(List.of(), li.researchGrantsToRenew());
+    String text = new String(rita.read(later.id()), StandardCharsets.UTF_8);
     assertFalse(text.contains("Müller"), text);
   }
 

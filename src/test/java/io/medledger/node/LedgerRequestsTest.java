@@ -119,6 +119,31 @@ class LedgerRequestsTest {
   }
 
   /**
+   * A node that missed a patient's research-key upgrade card kept serving the card without the
+   * research key while the ledger's publication in force carried one: it now serves no card that
+   * disagrees with that publication, and takes none.
+   */
+  @Test
+  void aCardTheLedgersKeyPublicationContradictsIsNeitherServedNorTaken() {
+    Identity old = Identity.of(ParticipantKind.PATIENT, "Li", io.medledger.crypto.Ed25519PrivateKey.generate(),
+        io.medledger.pre.SecretKey.random(), io.medledger.pre.SecretKey.random());
+    PatientClient li = f.registerPatient(old);
+    KeyCardStore store = KeyCardStore.open(dir);
+    LedgerRequests requests = new LedgerRequests(f.federationNodes().get(0).ledger(), "ledger-requests-test", "p",
+        operator::equals, store, null, 1 << 20);
+    Ed25519PublicKey annaKey = anna.identity().publicKey();
+    assertEquals(ClientWire.OK, publish(requests, annaKey, old.card()));
+    Identity upgraded = old.withResearchKey();
+    PatientClient.open(f.connection(), upgraded).addResearchKey(); // the node's store is not the directory: it misses the card
+    assertTrue(store.lookup(li.id()).isPresent(), "still kept");
+    assertFalse(keyCard(requests, annaKey, old.card()), "but no longer served");
+    KeyCard other = old.withResearchKey().card();
+    assertEquals(ClientWire.REFUSED, publish(requests, annaKey, other), "another research key than the ledger's");
+    assertEquals(ClientWire.OK, publish(requests, annaKey, upgraded.card()));
+    assertTrue(keyCard(requests, annaKey, upgraded.card()));
+  }
+
+  /**
    * A patient's history longer than one answer (a patient's own records and reads grow it without
    * bound) was refused whole, so it could never be read remotely: it is now answered a page at a
    * time, each page within the endpoint's answer cap, and the pages make the proof of the whole

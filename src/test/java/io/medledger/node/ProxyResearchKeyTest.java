@@ -89,4 +89,28 @@ class ProxyResearchKeyTest {
   void aResearchFragmentMustComeFromTheResearchKeyPublishedOnTheLedger() {
     check(true);
   }
+
+  @Test
+  void aResearchFragmentOfTheMainKeyHeldBeforeTheUpgradeIsGivenUpWhenTheResearchKeyCommits() {
+    f.clock.set(Math.max(f.now(), System.currentTimeMillis() - 600_000)); // the proxy checks with its real clock
+    Actor patient = f.actor("patient");
+    Actor rita = f.actor("rita");
+    f.commit(f.registerPatient(patient), f.registerAffiliate(rita, f.hospitalA, ParticipantKind.RESEARCHER));
+    Map<ParticipantId, KeyCard> cards = Map.of(rita.id(),
+        Identity.of(ParticipantKind.RESEARCHER, "rita", rita.key(), researcherKey, SecretKey.random()).card());
+    ByteString encKey = ByteString.of(enc.publicKey().toBytes());
+    ByteString fragKey = ByteString.of(frag.publicKey().toBytes());
+    f.commit(f.sign(new KeyPublication(patient.id(), encKey, fragKey, f.now(), List.of()), patient));
+    AccessGrant before = grant(patient, rita, Purpose.RESEARCH, enc, researcherKey);
+    f.commit(before);
+    ProxyService s = new ProxyService(f.ledger, server.id(), proxyKey, new NodeMetrics() {},
+        id -> Optional.ofNullable(cards.get(id)));
+    s.replay();
+    assertTrue(s.holds(before.id()), "taken while the patient had no research key: " + s.problem(before.id()));
+    f.commit(f.sign(new KeyPublication(patient.id(), encKey, fragKey,
+        Optional.of(ByteString.of(research.publicKey().toBytes())), f.now(), List.of()), patient));
+    s.onBlock(f.ledger.block(f.ledger.height()).block());
+    assertFalse(s.holds(before.id()), "a fragment of the main key still held for a research grant");
+    assertTrue(s.problem(before.id()).orElse("").contains("the patient must grant again"), s.problem(before.id()).toString());
+  }
 }

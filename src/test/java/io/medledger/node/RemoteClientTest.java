@@ -92,6 +92,11 @@ class RemoteClientTest {
     assertEquals(rec, asLee.entry(rec.id()).orElseThrow());
     assertEquals(n.ledger().participant(lee.id()), asLee.participant(lee.id()));
     assertEquals(anna.identity().card(), asLee.keyCard(anna.id()).orElseThrow());
+    io.medledger.chain.KeyPublication proxys = n.ledger().publishedKeys(proxy).orElseThrow();
+    io.medledger.chain.QueryHit<io.medledger.chain.KeyPublication> keys = asLee.publishedKeys(proxy).orElseThrow();
+    assertEquals(proxys, keys.entry());
+    assertEquals(n.ledger().locate(proxys.id()).orElseThrow().ledgerIndex(), keys.ledgerIndex());
+    assertEquals(java.util.Optional.empty(), asLee.publishedKeys(anna.id()), "Anna published her keys by card only");
     assertEquals(3, asLee.proxyKeys().size());
     assertEquals(2, asLee.threshold());
     assertEquals(net.parameters(), asLee.parameters());

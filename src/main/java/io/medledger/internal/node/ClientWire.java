@@ -73,6 +73,8 @@ public final class ClientWire {
   public static final byte FRAGMENT = 34;
   /** Whether a final revocation names a grant (id). */
   public static final byte GRANT_REVOKED = 35;
+  /** The key publication in force of a participant (id), with its place on the ledger. */
+  public static final byte PUBLISHED_KEYS = 36;
   /** Lowest code of the remote ledger requests. */
   public static final int LEDGER_FIRST = 16;
   /** Highest code of the remote ledger requests. */
