@@ -40,7 +40,9 @@ import java.util.function.Predicate;
  * entry to a mempool.
  *
  * <p>Thread-safe: one appender at a time (appends are serialized by a write lock) and any number
- * of concurrent readers, validators and proposers (under the read lock).
+ * of concurrent readers, validators and proposers (under the read lock). {@link #close} takes the
+ * write lock; a call made after it, or waiting for the lock while it runs, throws
+ * {@link LedgerClosedException} and touches no store.
  */
 public final class Ledger implements AutoCloseable {
   /** How {@link Builder#open()} treats blocks already in the store. */
@@ -123,6 +125,8 @@ public final class Ledger implements AutoCloseable {
   private int deferredBlocks;
   /** Why appends are refused after a failed {@link #makeDurable}; under the write lock. */
   private RuntimeException broken;
+  /** Set once by {@link #close}, under the write lock; volatile for {@link #verifySignaturesAhead} (no lock). */
+  private volatile boolean closed;
 
   private Ledger(Builder b) {
     this.maxScannedPerPage = b.maxScannedPerPage;
@@ -352,6 +356,29 @@ public final class Ledger implements AutoCloseable {
 
   // ------------------------------------------------------------------ state
 
+  /** Takes the read lock. @throws LedgerClosedException (the lock not held) if the ledger is closed */
+  private void lockRead() {
+    lock.readLock().lock();
+    if (closed) {
+      lock.readLock().unlock();
+      throw new LedgerClosedException();
+    }
+  }
+
+  /** Takes the write lock. @throws LedgerClosedException (the lock not held) if the ledger is closed */
+  private void lockWrite() {
+    lock.writeLock().lock();
+    if (closed) {
+      lock.writeLock().unlock();
+      throw new LedgerClosedException();
+    }
+  }
+
+  /** Whether a thread waits for the ledger's lock (for tests that race a call with {@link #close}). */
+  boolean lockWaiters() {
+    return lock.hasQueuedThreads();
+  }
+
   /** The chain parameters. */
   public ChainParameters parameters() {
     return params;
@@ -359,7 +386,7 @@ public final class Ledger implements AutoCloseable {
 
   /** The height of the tip, -1 when the chain is empty. */
   public long height() {
-    lock.readLock().lock();
+    lockRead();
     try {
       return state.height();
     } finally {
@@ -369,7 +396,7 @@ public final class Ledger implements AutoCloseable {
 
   /** The tip's header, empty before genesis. */
   public Optional<BlockHeader> tip() {
-    lock.readLock().lock();
+    lockRead();
     try {
       return Optional.ofNullable(state.tip());
     } finally {
@@ -379,7 +406,7 @@ public final class Ledger implements AutoCloseable {
 
   /** The header at {@code height}. @throws IndexOutOfBoundsException outside 0..height() */
   public BlockHeader header(long height) {
-    lock.readLock().lock();
+    lockRead();
     try {
       return state.header(height);
     } finally {
@@ -389,7 +416,7 @@ public final class Ledger implements AutoCloseable {
 
   /** All headers from {@code from} to {@code to} inclusive (for light clients). */
   public List<BlockHeader> headers(long from, long to) {
-    lock.readLock().lock();
+    lockRead();
     try {
       if (from < 0 || to > state.height() || from > to + 1) {
         throw new IndexOutOfBoundsException("no headers from " + from + " to " + to);
@@ -410,9 +437,19 @@ public final class Ledger implements AutoCloseable {
     if (cached != null) {
       return cached;
     }
-    CertifiedBlock cb = CertifiedBlock.decode(store.read(height));
+    CertifiedBlock cb = CertifiedBlock.decode(read(height));
     cache.put(height, cb);
     return cb;
+  }
+
+  /** The stored bytes of block {@code height}, read under the read lock (the store is open while it is held). */
+  private byte[] read(long height) {
+    lockRead();
+    try {
+      return store.read(height);
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   /**
@@ -426,7 +463,7 @@ public final class Ledger implements AutoCloseable {
     if (cached != null) {
       return cached.block().encode();
     }
-    byte[] stored = store.read(height);
+    byte[] stored = read(height);
     return java.util.Arrays.copyOfRange(stored, 1, CertifiedBlock.split(stored).blockEnd());
   }
 
@@ -445,7 +482,7 @@ public final class Ledger implements AutoCloseable {
           : Optional.of(cached.encode());
     }
     int[] bounds;
-    lock.readLock().lock();
+    lockRead();
     try {
       bounds = state.entryBounds(height);
     } finally {
@@ -454,7 +491,7 @@ public final class Ledger implements AutoCloseable {
     if (bounds != null && bounds.length > 0 && bounds[bounds.length - 1] > maxBytes) {
       return Optional.empty();
     }
-    byte[] stored = store.read(height);
+    byte[] stored = read(height);
     return stored.length > maxBytes ? Optional.empty() : Optional.of(stored);
   }
 
@@ -466,7 +503,7 @@ public final class Ledger implements AutoCloseable {
    */
   public Certificate certificate(long height) {
     CertifiedBlock cached = cachedBlock(height);
-    return cached != null ? cached.certificate() : CertifiedBlock.split(store.read(height)).certificate();
+    return cached != null ? cached.certificate() : CertifiedBlock.split(read(height)).certificate();
   }
 
   private CertifiedBlock cachedBlock(long height) {
@@ -492,7 +529,7 @@ public final class Ledger implements AutoCloseable {
 
   /** Sets the bound of {@link #retained} (for tests). */
   void retainAtMost(int entries) {
-    lock.writeLock().lock();
+    lockWrite();
     try {
       retainedBound = entries;
     } finally {
@@ -509,7 +546,7 @@ public final class Ledger implements AutoCloseable {
 
   /** The federation servers, audit servers and regulators as of the tip. */
   public Membership membership() {
-    lock.readLock().lock();
+    lockRead();
     try {
       return state.membership();
     } finally {
@@ -524,7 +561,7 @@ public final class Ledger implements AutoCloseable {
    * @throws IllegalArgumentException if {@code height} is not in 0..{@link #height()}
    */
   public Membership membershipAfter(long height) {
-    lock.readLock().lock();
+    lockRead();
     try {
       return state.membershipAfter(height);
     } finally {
@@ -537,7 +574,7 @@ public final class Ledger implements AutoCloseable {
    * ({@link WitnessChange}).
    */
   public List<Witness> witnesses() {
-    lock.readLock().lock();
+    lockRead();
     try {
       return state.witnesses;
     } finally {
@@ -552,7 +589,7 @@ public final class Ledger implements AutoCloseable {
    * @throws IllegalArgumentException if {@code height} is negative or beyond the tip
    */
   public List<Witness> witnessesAt(long height) {
-    lock.readLock().lock();
+    lockRead();
     try {
       if (height < 0 || height > state.height()) {
         throw new IllegalArgumentException("no block at height " + height);
@@ -568,7 +605,7 @@ public final class Ledger implements AutoCloseable {
    * institution governance removed ({@link InstitutionRemoval}) reads as removed.
    */
   public Optional<Participant> participant(ParticipantId id) {
-    lock.readLock().lock();
+    lockRead();
     try {
       return Optional.ofNullable(state.standing(id));
     } finally {
@@ -581,7 +618,7 @@ public final class Ledger implements AutoCloseable {
    * followed it; read back from the block store), if any.
    */
   public Optional<KeyPublication> publishedKeys(ParticipantId id) {
-    lock.readLock().lock();
+    lockRead();
     try {
       Digest d = state.publishedKey(id);
       Long idx = d == null ? null : state.entryIndex(d);
@@ -593,7 +630,7 @@ public final class Ledger implements AutoCloseable {
 
   /** A grant by entry id (read back from the block store, key fragments included). */
   public Optional<AccessGrant> grant(Digest grantId) {
-    lock.readLock().lock();
+    lockRead();
     try {
       Long idx = state.grant(grantId) != null ? state.entryIndex(grantId) : null;
       return idx == null ? Optional.empty() : Optional.of((AccessGrant) entryAt(locationOf(idx)));
@@ -607,7 +644,7 @@ public final class Ledger implements AutoCloseable {
    * window and before the time of the block that revoked it, if any.
    */
   public boolean isGrantActive(Digest grantId, long time) {
-    lock.readLock().lock();
+    lockRead();
     try {
       LedgerState.GrantInfo g = state.grant(grantId);
       return g != null && g.inForceAt(time);
@@ -622,7 +659,7 @@ public final class Ledger implements AutoCloseable {
    * unknown id.
    */
   public boolean isGrantRevoked(Digest grantId) {
-    lock.readLock().lock();
+    lockRead();
     try {
       LedgerState.GrantInfo g = state.grant(grantId);
       return g != null && g.revoked();
@@ -636,7 +673,7 @@ public final class Ledger implements AutoCloseable {
    * and the ledger accepts no access event for it and no amendment of it. False for an unknown id.
    */
   public boolean isErased(Digest recordId) {
-    lock.readLock().lock();
+    lockRead();
     try {
       LedgerState.RecordInfo r = state.record(recordId);
       return r != null && r.erased();
@@ -654,7 +691,7 @@ public final class Ledger implements AutoCloseable {
     for (int from = 0; from < present.length; from += CONTAINS_CHUNK) {
       List<Digest> part = entryIds.subList(from, Math.min(present.length, from + CONTAINS_CHUNK));
       Set<Digest> absent;
-      lock.readLock().lock();
+      lockRead();
       try {
         absent = state.absentEntries(part);
       } finally {
@@ -675,7 +712,7 @@ public final class Ledger implements AutoCloseable {
    * @throws io.medledger.storage.StoreCorruptedException if the entry's stored block is damaged
    */
   public Optional<Entry> entry(Digest entryId) {
-    lock.readLock().lock();
+    lockRead();
     try {
       Long idx = state.entryIndex(entryId);
       return idx == null ? Optional.empty() : Optional.of(entryAt(locationOf(idx)));
@@ -691,7 +728,7 @@ public final class Ledger implements AutoCloseable {
    * is read.
    */
   public List<Digest> recordLineage(Digest recordId) {
-    lock.readLock().lock();
+    lockRead();
     try {
       LedgerState.RecordInfo r = state.record(recordId);
       return r == null ? List.of() : List.copyOf(r.lineage());
@@ -702,7 +739,7 @@ public final class Ledger implements AutoCloseable {
 
   /** Where entry {@code entryId} is, if it is on the chain. */
   public Optional<EntryLocation> locate(Digest entryId) {
-    lock.readLock().lock();
+    lockRead();
     try {
       Long idx = state.entryIndex(entryId);
       return idx == null ? Optional.empty() : Optional.of(locationOf(idx));
@@ -822,6 +859,9 @@ public final class Ledger implements AutoCloseable {
    * @return the entries whose signatures do not verify, in order (empty if all do)
    */
   public List<Entry> verifySignaturesAhead(List<Entry> entries) {
+    if (closed) {
+      throw new LedgerClosedException();
+    }
     EncodedEntry[] enc = new EncodedEntry[entries.size()];
     java.util.stream.IntStream range = java.util.stream.IntStream.range(0, enc.length);
     (parallel ? range.parallel() : range).forEach(i -> enc[i] = EncodedEntry.of(entries.get(i)));
@@ -883,7 +923,7 @@ public final class Ledger implements AutoCloseable {
       return on;
     }
     Set<Digest> absent;
-    lock.readLock().lock();
+    lockRead();
     try {
       absent = state.absentEntries(ids);
     } finally {
@@ -904,7 +944,7 @@ public final class Ledger implements AutoCloseable {
     if (!processor.signaturesValid(e)) {
       return ValidationResult.rejected("missing or invalid signature");
     }
-    lock.readLock().lock();
+    lockRead();
     try {
       BlockProcessor.Context c = new BlockProcessor.Context(state.height() + 1, clock.millis(),
           state.servingFederation());
@@ -941,7 +981,7 @@ public final class Ledger implements AutoCloseable {
     boolean[] onLedger = onLedgerAmong(enc, ok);
     checkUnverified(enc, ok, onLedger);
     List<EncodedEntry> encoded = java.util.Arrays.asList(enc);
-    lock.readLock().lock();
+    lockRead();
     try {
       BlockHeader tip = state.tip();
       long height = state.height() + 1;
@@ -1005,7 +1045,7 @@ public final class Ledger implements AutoCloseable {
 
   /** As {@link #assembleUnchecked}, from encodings as given (tests craft encodings no entry value can have). */
   Block assembleEncoded(ParticipantId bookkeeper, long round, long timestamp, List<EncodedEntry> encoded) {
-    lock.readLock().lock();
+    lockRead();
     try {
       BlockHeader tip = state.tip();
       long height = state.height() + 1;
@@ -1026,7 +1066,7 @@ public final class Ledger implements AutoCloseable {
    * of the parent updated by the block's earlier entries, no duplicates, and every root.
    */
   public ValidationResult<VerifiedBlock> validate(Block block) {
-    lock.readLock().lock();
+    lockRead();
     try {
       return validateLocked(block, true, true);
     } finally {
@@ -1039,7 +1079,7 @@ public final class Ledger implements AutoCloseable {
    * check for a block that a quorum certified, which is never refused for this node's clock.
    */
   public ValidationResult<VerifiedBlock> validateIgnoringClock(Block block) {
-    lock.readLock().lock();
+    lockRead();
     try {
       return validateLocked(block, false, true);
     } finally {
@@ -1054,7 +1094,7 @@ public final class Ledger implements AutoCloseable {
    * proposal always goes through {@link #validate}.
    */
   public ValidationResult<VerifiedBlock> validateCertified(Block block) {
-    lock.readLock().lock();
+    lockRead();
     try {
       return validateLocked(block, false, false);
     } finally {
@@ -1081,7 +1121,7 @@ public final class Ledger implements AutoCloseable {
       return;
     }
     Membership m;
-    lock.readLock().lock();
+    lockRead();
     try {
       if (state.height() < 0) {
         return;
@@ -1108,7 +1148,7 @@ public final class Ledger implements AutoCloseable {
     List<BlockHeader> headers = new ArrayList<>(blocks.size());
     List<Certificate> certs = new ArrayList<>(blocks.size());
     List<Membership> memberships = new ArrayList<>(blocks.size());
-    lock.readLock().lock();
+    lockRead();
     try {
       if (state.height() < 0) {
         return;
@@ -1129,7 +1169,7 @@ public final class Ledger implements AutoCloseable {
 
   /** Every rule except the entry signatures (what replay in {@link ReplayMode#SKIP_SIGNATURES} runs). */
   ValidationResult<VerifiedBlock> validateWithoutSignatures(Block block) {
-    lock.readLock().lock();
+    lockRead();
     try {
       return validateLocked(block, true, false);
     } finally {
@@ -1223,7 +1263,7 @@ public final class Ledger implements AutoCloseable {
    */
   public ValidationResult<CertifiedBlock> append(VerifiedBlock block, Certificate certificate) {
     Objects.requireNonNull(certificate, "certificate");
-    lock.writeLock().lock();
+    lockWrite();
     try {
       if (block.ledger() != this) {
         return ValidationResult.rejected("the block was verified by another ledger");
@@ -1245,7 +1285,7 @@ public final class Ledger implements AutoCloseable {
    * a quorum certified it.
    */
   public ValidationResult<CertifiedBlock> append(CertifiedBlock block) {
-    lock.writeLock().lock();
+    lockWrite();
     try {
       ValidationResult<VerifiedBlock> v = validateLocked(block.block(), false, true);
       if (v instanceof ValidationResult.Rejected<VerifiedBlock> r) {
@@ -1304,7 +1344,7 @@ public final class Ledger implements AutoCloseable {
    * decode them again. Idempotent.
    */
   public void deferDurability() {
-    lock.writeLock().lock();
+    lockWrite();
     try {
       releaseRetained();
       deferring = true;
@@ -1324,7 +1364,7 @@ public final class Ledger implements AutoCloseable {
    *     appends until it is reopened (which replays what the block store holds)
    */
   public void makeDurable() {
-    lock.writeLock().lock();
+    lockWrite();
     try {
       deferring = false;
       state.defer(false);
@@ -1332,16 +1372,6 @@ public final class Ledger implements AutoCloseable {
         throw new IllegalStateException("the ledger failed to make blocks durable; reopen it", broken);
       }
       makeDurableLocked();
-    } finally {
-      lock.writeLock().unlock();
-    }
-  }
-
-  /** Commits the ledger-wide log, which appends commit only every few blocks (so a clean reopen reads no block). */
-  private void commitLog() {
-    lock.writeLock().lock();
-    try {
-      state.commitLog();
     } finally {
       lock.writeLock().unlock();
     }
@@ -1365,7 +1395,7 @@ public final class Ledger implements AutoCloseable {
 
   /** Proof that entry {@code entryId} is in its block, against that block's header. */
   public Optional<EntryInclusionProof> entryInclusionProof(Digest entryId) {
-    lock.readLock().lock();
+    lockRead();
     try {
       Long idx = state.entryIndex(entryId);
       if (idx == null) {
@@ -1393,7 +1423,7 @@ public final class Ledger implements AutoCloseable {
    * @throws io.medledger.storage.StoreCorruptedException if the entry's stored block is damaged
    */
   public Optional<LedgerInclusionProof> ledgerInclusionProof(Digest entryId, long atHeight) {
-    lock.readLock().lock();
+    lockRead();
     try {
       Long idx = state.entryIndex(entryId);
       if (idx == null || atHeight < 0 || atHeight > state.height()) {
@@ -1411,7 +1441,7 @@ public final class Ledger implements AutoCloseable {
 
   /** Proof that the header at {@code newer} extends the ledger-wide log of the header at {@code older}. */
   public HeaderConsistencyProof consistencyProof(long older, long newer) {
-    lock.readLock().lock();
+    lockRead();
     try {
       if (older < 0 || newer < older || newer > state.height()) {
         throw new IllegalArgumentException("need 0 <= older <= newer <= " + state.height());
@@ -1431,7 +1461,7 @@ public final class Ledger implements AutoCloseable {
    * empty if the block has no entry for that key.
    */
   public Optional<SubBlockInclusionProof> subBlockInclusionProof(Digest key, long height) {
-    lock.readLock().lock();
+    lockRead();
     try {
       if (height < 0 || height > state.height()) {
         return Optional.empty();
@@ -1495,7 +1525,7 @@ public final class Ledger implements AutoCloseable {
     if (limit < 0) {
       throw new IllegalArgumentException("negative limit " + limit);
     }
-    lock.readLock().lock();
+    lockRead();
     try {
       return state.subBlockBytes(patient.digest(), limit);
     } finally {
@@ -1509,7 +1539,7 @@ public final class Ledger implements AutoCloseable {
   }
 
   private PatientHistoryProof history(Digest key) {
-    lock.readLock().lock();
+    lockRead();
     try {
       if (state.tip() == null) {
         throw new IllegalStateException("the chain is empty");
@@ -1552,7 +1582,7 @@ public final class Ledger implements AutoCloseable {
    */
   public PatientHistoryPage patientHistory(ParticipantId patient, PageRequest page, long maxBytes) {
     Digest key = patient.digest();
-    lock.readLock().lock();
+    lockRead();
     try {
       if (state.tip() == null) {
         throw new IllegalStateException("the chain is empty");
@@ -1621,7 +1651,7 @@ public final class Ledger implements AutoCloseable {
    * like) are bounded by the same byte count.
    */
   public Page<MedicalRecord> records(RecordQuery query, PageRequest page) {
-    lock.readLock().lock();
+    lockRead();
     try {
       // Walk the narrowest list the query names (a patient's, an author's, an institution's, a
       // type's, or all records) and filter on the rest.
@@ -1667,7 +1697,7 @@ public final class Ledger implements AutoCloseable {
 
   private <E extends Entry> Page<E> simplePage(QueryIndex.Index index, ParticipantId key, PageRequest page,
       Class<E> type) {
-    lock.readLock().lock();
+    lockRead();
     try {
       return page(QueryIndex.prefix(index, key), i -> true, page, type);
     } finally {
@@ -1721,27 +1751,39 @@ public final class Ledger implements AutoCloseable {
 
   /**
    * Makes deferred blocks durable and commits the ledger-wide log, then closes the block store, the
-   * state store and the log.
+   * state store and the log. Waits for the append or read in progress, if any; from then on every
+   * method but {@link #parameters} throws {@link LedgerClosedException}. Idempotent: a second call
+   * does nothing.
    */
   @Override
   public void close() {
+    lock.writeLock().lock();
     try {
-      if (broken == null) {
-        makeDurable();
-        commitLog();
+      if (closed) {
+        return;
       }
-    } finally {
+      closed = true;
       try {
-        store.close();
+        if (broken == null) {
+          deferring = false;
+          state.defer(false);
+          makeDurableLocked();
+          state.commitLog(); // appends commit the log only every few blocks: a clean reopen then reads no block
+        }
       } finally {
         try {
-          state.store.close();
+          store.close();
         } finally {
-          closeLog(state.log);
+          try {
+            state.store.close();
+          } finally {
+            closeLog(state.log);
+          }
         }
       }
+    } finally {
+      lock.writeLock().unlock();
     }
   }
-
 
 }

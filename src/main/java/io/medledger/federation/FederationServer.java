@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One server (federation or audit) of the in-process {@link Federation}: its own copy of the ledger over a block store, its consensus
@@ -54,7 +55,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * proxy answers {@link #reencrypt} only for an access event already final on its ledger, so every
  * re-encrypted read is on the audit trail first.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe: commits, each step of a catch-up and close are serialized, and the proxy takes
+ * the blocks' effects in height order.
  */
 public final class FederationServer implements AutoCloseable {
   private final Identity server;
@@ -67,6 +69,14 @@ public final class FederationServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(FederationServer.class.getName());
   private final Map<Digest, String> proxyProblems = new ConcurrentHashMap<>();
   private volatile boolean online = true;
+  /**
+   * Held by {@link #commit}, {@link #committed}, each step of {@link #catchUp} and {@link #close}:
+   * the proxy takes the effects of blocks in height order (a revocation never before its grant), and
+   * none after close wiped it.
+   */
+  private final ReentrantLock commitLock = new ReentrantLock();
+  /** The height of the last block whose effects the proxy took; under {@link #commitLock}. */
+  private long applied = -1;
 
   private FederationServer(Builder b, Ledger ledger) {
     this.server = b.server;
@@ -148,9 +158,7 @@ public final class FederationServer implements AutoCloseable {
       Ledger l = Ledger.builder(params).store(store != null ? store : new InMemoryBlockStore()).clock(clock)
           .certificatePolicy(policy).open();
       FederationServer n = new FederationServer(this, l);
-      for (long h = 0; h <= l.height(); h++) {
-        n.afterCommit(l.block(h).block());
-      }
+      n.committed(l.height());
       return n;
     }
   }
@@ -248,30 +256,68 @@ public final class FederationServer implements AutoCloseable {
 
   /**
    * Appends a certified block: the certificate is checked against the audit servers as of the
-   * parent and, unless this node validated the block itself, the block is validated in full.
+   * parent and, unless this node validated the block itself, the block is validated in full. A
+   * block already final here at its height (committed meanwhile by {@link #catchUp} or the
+   * consensus protocol) is accepted again, with no further effect.
+   *
+   * @throws io.medledger.chain.LedgerClosedException if this server is closed
    */
   public ValidationResult<CertifiedBlock> commit(CertifiedBlock block) {
+    commitLock.lock();
+    try {
+      ValidationResult<CertifiedBlock> r = appendLocked(block);
+      return r.isAccepted() || !isFinal(block) ? r : ValidationResult.accepted(ledger.block(block.header().height()));
+    } finally {
+      commitLock.unlock();
+    }
+  }
+
+  /** Appends {@code block} and hands the effects of every block up to it to the proxy; under {@link #commitLock}. */
+  private ValidationResult<CertifiedBlock> appendLocked(CertifiedBlock block) {
     VerifiedBlock mine = pendingBlocks.remove(block.header().hash());
     ValidationResult<CertifiedBlock> r = mine != null ? ledger.append(mine, block.certificate()) : ledger.append(block);
     if (r.isAccepted()) {
       pendingBlocks.clear();
-      afterCommit(block.block());
+    }
+    if (r.isAccepted() || isFinal(block)) {
+      applyThrough(block.header().height());
     }
     return r;
   }
 
-  /** Fetches, validates and appends the blocks {@code peer} has beyond this node's tip; returns how many. */
+  /** Whether {@code block} is the final block at its height here. */
+  private boolean isFinal(CertifiedBlock block) {
+    long h = block.header().height();
+    return h <= ledger.height() && ledger.header(h).hash().equals(block.header().hash());
+  }
+
+  /**
+   * Fetches, validates and appends the blocks {@code peer} has beyond this node's tip; returns how
+   * many it appended. A block the consensus protocol makes final here meanwhile is taken as it is.
+   *
+   * @throws IllegalStateException if a block of {@code peer} does not validate here
+   * @throws io.medledger.chain.LedgerClosedException if this server or {@code peer} is closed
+   */
   public int catchUp(FederationServer peer) {
     int n = 0;
-    while (ledger.height() < peer.ledger().height()) {
-      ValidationResult<CertifiedBlock> r = commit(peer.ledger().block(ledger.height() + 1));
-      if (!r.isAccepted()) {
-        throw new IllegalStateException("block " + (ledger.height() + 1) + " from " + peer.id() + " does not validate: "
-            + r.reason());
+    while (true) {
+      commitLock.lock();
+      try {
+        long next = ledger.height() + 1;
+        if (next > peer.ledger().height()) {
+          return n;
+        }
+        CertifiedBlock b = peer.ledger().block(next);
+        ValidationResult<CertifiedBlock> r = appendLocked(b);
+        if (r.isAccepted()) {
+          n++;
+        } else if (!isFinal(b)) {
+          throw new IllegalStateException("block " + next + " from " + peer.id() + " does not validate: " + r.reason());
+        }
+      } finally {
+        commitLock.unlock();
       }
-      n++;
     }
-    return n;
   }
 
   /**
@@ -341,8 +387,26 @@ public final class FederationServer implements AutoCloseable {
 
   /** Called when a consensus protocol made block {@code height} final on this node's ledger. */
   void committed(long height) {
-    pendingBlocks.clear();
-    afterCommit(ledger.block(height).block());
+    commitLock.lock();
+    try {
+      pendingBlocks.clear();
+      applyThrough(height);
+    } finally {
+      commitLock.unlock();
+    }
+  }
+
+  /** Hands the proxy the effects of the blocks after {@link #applied} up to {@code height}, in order. */
+  private void applyThrough(long height) {
+    for (long h = applied + 1; h <= height; h++) {
+      afterCommit(ledger.block(h).block());
+      applied = h;
+    }
+  }
+
+  /** Whether a thread waits to commit (for tests that race commits). */
+  boolean commitWaiters() {
+    return commitLock.hasQueuedThreads();
   }
 
   /** Signs an anchor entry as this federation server. */
@@ -437,10 +501,15 @@ public final class FederationServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (proxy != null) {
-      proxy.revokeAll(); // the decrypted key fragments: wiped, not left to the garbage collector
+    commitLock.lock();
+    try {
+      if (proxy != null) {
+        proxy.revokeAll(); // the decrypted key fragments: wiped, not left to the garbage collector
+      }
+      ledger.close();
+    } finally {
+      commitLock.unlock();
     }
-    ledger.close();
   }
 
   @Override

@@ -158,14 +158,43 @@ final class AnchoringService implements AutoCloseable {
 
   /**
    * Answers a receipt request on the receipt thread (it may wait on the Bitcoin node); beyond
-   * {@link #MAX_QUEUED_RECEIPTS} waiting requests the client is told to retry.
+   * {@link #MAX_QUEUED_RECEIPTS} waiting requests the client is told to retry. A request still
+   * waiting when the service closes, or made after, is answered as refused with cause CLOSED.
    */
   CompletableFuture<byte[]> serve(java.util.function.Supplier<byte[]> answer) {
+    ReceiptTask t = new ReceiptTask(answer);
     try {
-      return CompletableFuture.supplyAsync(answer, receipts);
+      receipts.execute(t);
+      return t.future;
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      return CompletableFuture.completedFuture(io.medledger.internal.node.ClientWire.refused(
-          SubmissionRefusedException.Cause.BUSY.ordinal(), "too many receipt requests waiting; retry later"));
+      return CompletableFuture.completedFuture(receipts.isShutdown() ? closing()
+          : io.medledger.internal.node.ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(),
+              "too many receipt requests waiting; retry later"));
+    }
+  }
+
+  /** The answer to a receipt request that {@link #close} kept from running. */
+  private static byte[] closing() {
+    return io.medledger.internal.node.ClientWire.refused(SubmissionRefusedException.Cause.CLOSED.ordinal(),
+        "the node shut down; ask another node for the receipt");
+  }
+
+  /** A receipt request on the receipt thread, with the future of its answer. */
+  private static final class ReceiptTask implements Runnable {
+    final java.util.function.Supplier<byte[]> answer;
+    final CompletableFuture<byte[]> future = new CompletableFuture<>();
+
+    ReceiptTask(java.util.function.Supplier<byte[]> answer) {
+      this.answer = answer;
+    }
+
+    @Override
+    public void run() {
+      try {
+        future.complete(answer.get());
+      } catch (RuntimeException e) {
+        future.completeExceptionally(e);
+      }
     }
   }
 
@@ -644,7 +673,9 @@ final class AnchoringService implements AutoCloseable {
 
   @Override
   public void close() {
-    receipts.shutdownNow();
+    for (Runnable queued : receipts.shutdownNow()) {
+      ((ReceiptTask) queued).future.complete(closing()); // else its client waits for an answer that never comes
+    }
     scheduler.shutdownNow();
     try {
       scheduler.awaitTermination(10, TimeUnit.SECONDS);

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class LedgerWritePathTest {
   /** A block store in memory that counts its calls and fails on request. */
-  static final class CountingStore implements BlockStore {
+  static class CountingStore implements BlockStore {
     final BlockStore inner;
     int appends;
     int deferredAppends;
@@ -443,8 +444,14 @@ class LedgerWritePathTest {
     assertLockIsFree(f.ledger, "makeDurable");
     assertInstanceOf(ValidationResult.Accepted.class, f.ledger.checkEntry(f.registerPatient(f.actor("carol"))));
     assertLockIsFree(f.ledger, "checkEntry");
-    // close commits the log under the write lock: a thread still using the ledger must not hang
+    // close commits the log under the write lock: a thread still using the ledger must not hang,
+    // but hear that the ledger is closed
     f.ledger.close();
-    assertLockIsFree(f.ledger, "close");
+    CompletableFuture<Long> other = CompletableFuture.supplyAsync(() -> {
+      f.ledger.makeDurable();
+      return f.ledger.height();
+    });
+    ExecutionException e = assertThrows(ExecutionException.class, () -> other.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(LedgerClosedException.class, e.getCause());
   }
 }

@@ -39,12 +39,13 @@ class StoreIntegrationTest {
     f.commit(rec);
     f.commit(f.revoke(alice, g));
     BlockHeader tip = f.ledger.tip().orElseThrow();
+    Membership membership = f.ledger.membership();
     f.ledger.close();
 
     for (Ledger.ReplayMode mode : Ledger.ReplayMode.values()) {
       try (Ledger reopened = Ledger.builder(f.params).store(FileBlockStore.open(dir)).clock(f.clock).replay(mode).open()) {
         assertEquals(tip, reopened.tip().orElseThrow());
-        assertEquals(f.ledger.membership().federationServers(), reopened.membership().federationServers());
+        assertEquals(membership.federationServers(), reopened.membership().federationServers());
         assertTrue(reopened.participant(doc.id()).isPresent());
         assertTrue(reopened.grant(g.id()).isPresent());
         assertTrue(!reopened.isGrantActive(g.id(), f.now()));

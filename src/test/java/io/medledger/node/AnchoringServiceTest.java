@@ -38,6 +38,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -299,6 +301,36 @@ class AnchoringServiceTest {
     assertFalse(a.walletKeyDestroyed());
     crash(0);
     assertTrue(a.walletKeyDestroyed());
+  }
+
+  /**
+   * A receipt request still queued behind another when the node closes is answered (refused as
+   * closed); its client used to wait for good, since the queued request was dropped unanswered.
+   */
+  @Test
+  void aReceiptRequestQueuedWhenTheNodeClosesIsAnsweredAsClosed() throws Exception {
+    start(Duration.ofMinutes(10), Duration.ofMinutes(10));
+    AnchoringService a = nodes.get(0).anchoringService().orElseThrow();
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<byte[]> first = a.serve(() -> {
+      running.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS); // the close interrupts it
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new byte[] {1};
+    });
+    assertTrue(running.await(20, TimeUnit.SECONDS), "the first request runs");
+    CompletableFuture<byte[]> queued = a.serve(() -> new byte[] {2});
+    crash(0);
+    release.countDown();
+    first.get(20, TimeUnit.SECONDS);
+    byte[] answer = queued.get(20, TimeUnit.SECONDS);
+    assertEquals(SubmissionRefusedException.Cause.CLOSED.ordinal(), answer[1], "refused as closed");
+    byte[] after = a.serve(() -> new byte[] {3}).get(20, TimeUnit.SECONDS);
+    assertEquals(SubmissionRefusedException.Cause.CLOSED.ordinal(), after[1], "refused as closed");
   }
 
   @Test
