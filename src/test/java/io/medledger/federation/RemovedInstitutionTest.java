@@ -97,17 +97,7 @@ class RemovedInstitutionTest {
   /** The facade's own registrar is the first institution still active: a removed first one is passed over. */
   @Test
   void theFacadesRegistrarIsAnActiveInstitution() {
-    try (Federation g = Federation.builder("network-registrar")
-        .institution("Clinic First", InstitutionClass.C)
-        .institution("Hospital A1", InstitutionClass.A)
-        .institution("Hospital A2", InstitutionClass.A)
-        .institution("Hospital A3", InstitutionClass.A)
-        .institution("Authority B1", InstitutionClass.B)
-        .institution("Hospital B2", InstitutionClass.B)
-        .institution("Hospital B3", InstitutionClass.B)
-        .institution("Hospital B4", InstitutionClass.B)
-        .threshold(2)
-        .random(TestFederation.seeded(7)).build()) {
+    try (Federation g = TestFederation.builderWithFirst("Clinic First", InstitutionClass.C).build()) {
       g.registerPatient("Before");
       g.removeInstitution("Clinic First");
       PatientClient after = g.registerPatient("After");

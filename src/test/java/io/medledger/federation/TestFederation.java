@@ -13,7 +13,16 @@ final class TestFederation {
   private TestFederation() {}
 
   static Federation.Builder builder() {
-    return Federation.builder("network-test")
+    return standard(Federation.builder("network-test"));
+  }
+
+  /** The same federation with institution {@code name} of class {@code c} first (the facade's first registrar). */
+  static Federation.Builder builderWithFirst(String name, InstitutionClass c) {
+    return standard(Federation.builder("network-test").institution(name, c));
+  }
+
+  private static Federation.Builder standard(Federation.Builder b) {
+    return b
         .institution("Hospital A1", InstitutionClass.A)
         .institution("Hospital A2", InstitutionClass.A)
         .institution("Hospital A3", InstitutionClass.A)

@@ -177,14 +177,11 @@ class CertifiedFinalityTest {
 
   @Test
   void aSubmissionIsFinalByItsBlocksCertificate() throws Exception {
-    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
-    Digest grant = anna.grant(GrantRequest.treatment(lee.id())).id();
     Ledger live = f.federationNodes().get(0).ledger();
     AtomicInteger othersAsked = new AtomicInteger();
     RemoteConnection c = connect(node(live, h -> precommits(h, voters.subList(1, 4))),
         mute(live, othersAsked), mute(live, othersAsked), mute(live, othersAsked));
-    Entry revocation = Entry.sign(new AccessRevocation(anna.id(), grant, f.clock().millis(), List.of()),
-        live.parameters().chainId(), annaKey.secretSigningKey());
+    Entry revocation = revocationOfANewGrant();
     EntryLocation l = c.submit(revocation).get();
     assertEquals(live.locate(revocation.id()).orElseThrow(), l);
     assertEquals(0, othersAsked.get(), "the others were never asked for a block or an entry's place");
@@ -253,15 +250,20 @@ class CertifiedFinalityTest {
 
   @Test
   void theSubmitFutureWaitsForTheOtherNodesWhenTheCertificateIsShort() throws Exception {
-    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
-    Digest grant = anna.grant(GrantRequest.treatment(lee.id())).id();
     Ledger live = f.federationNodes().get(0).ledger();
     AtomicInteger asked = new AtomicInteger();
     RemoteConnection c = connect(node(live, h -> precommits(h, voters.subList(0, 2))),
         mute(live, asked), mute(live, asked), mute(live, asked));
-    Entry revocation = Entry.sign(new AccessRevocation(anna.id(), grant, f.clock().millis(), List.of()),
-        live.parameters().chainId(), annaKey.secretSigningKey());
+    Entry revocation = revocationOfANewGrant();
     ExecutionException e = assertThrows(ExecutionException.class, () -> c.submit(revocation).get());
     assertTrue(e.getCause() instanceof UnconfirmedAnswerException, String.valueOf(e.getCause()));
+  }
+
+  /** Anna's revocation, signed and not submitted, of a treatment grant she has just made to a new clinician. */
+  private Entry revocationOfANewGrant() {
+    ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
+    Digest grant = anna.grant(GrantRequest.treatment(lee.id())).id();
+    return Entry.sign(new AccessRevocation(anna.id(), grant, f.clock().millis(), List.of()),
+        f.federationNodes().get(0).ledger().parameters().chainId(), annaKey.secretSigningKey());
   }
 }
