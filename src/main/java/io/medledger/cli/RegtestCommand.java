@@ -55,8 +55,8 @@ final class RegtestCommand implements Command {
       if (!host.isLoopbackAddress()) {
         throw c.error("listen", "the stand-in listens on loopback only");
       }
-      bind = new InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1)));
-      cookie = dir.resolve(c.string("cookie_file", 4096, ".cookie"));
+      bind = new InetSocketAddress(host, port(c, listen.substring(colon + 1)));
+      cookie = dir.resolve(cookieName(c));
       for (ConfigObject f : c.objects("fund", 100)) {
         Address address = Address.parse(f.string("address", 100), Network.REGTEST);
         chain.fund(address.scriptPubKey(), (int) f.integer("coins", 1, 1000), f.integer("sats", 1, 1_000_000_000L));
@@ -84,5 +84,31 @@ final class RegtestCommand implements Command {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  private static int port(ConfigObject c, String digits) {
+    long port;
+    try {
+      port = Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      throw c.error("listen", "the port must be 0..65535, got '" + digits + "'");
+    }
+    return (int) port;
+  }
+
+  /**
+   * The cookie's file name: a name in the stand-in's directory, never a path, since the stand-in
+   * replaces that file at start and deletes it at stop.
+   */
+  private static String cookieName(ConfigObject c) {
+    String name = c.string("cookie_file", 255, ".cookie");
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\\') >= 0
+        || name.indexOf('\0') >= 0) {
+      throw c.error("cookie_file", "must be a file name in the stand-in's directory, not a path");
+    }
+    return name;
   }
 }
