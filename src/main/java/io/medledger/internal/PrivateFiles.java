@@ -40,6 +40,14 @@ public final class PrivateFiles {
     return posix(dir) ? Files.createDirectories(dir, DIR) : Files.createDirectories(dir);
   }
 
+  /**
+   * As {@link Files#createDirectory}: creates {@code dir} (0700) whose parent exists; anything in
+   * its place, a symbolic link to a directory included, is a {@link FileAlreadyExistsException}.
+   */
+  public static Path createDirectory(Path dir) throws IOException {
+    return posix(dir) ? Files.createDirectory(dir, DIR) : Files.createDirectory(dir);
+  }
+
   /** As {@link FileChannel#open(Path, OpenOption...)}; a file it creates is 0600. */
   public static FileChannel open(Path file, OpenOption... options) throws IOException {
     return posix(file) ? FileChannel.open(file, Set.of(options), FILE) : FileChannel.open(file, options);
@@ -158,7 +166,7 @@ public final class PrivateFiles {
   public static void write(Path file, byte[] data, boolean replace) throws IOException {
     OpenOption how = replace ? StandardOpenOption.CREATE : StandardOpenOption.CREATE_NEW;
     try (FileChannel ch = open(file, how, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      writeFully(ch, data);
+      writeFully(ch, data, true);
     }
   }
 
@@ -170,7 +178,16 @@ public final class PrivateFiles {
    * or the new one.
    */
   public static void replace(Path file, byte[] data) throws IOException {
-    writeBeside(file, data, true);
+    writeBeside(file, data, true, true);
+  }
+
+  /**
+   * As {@link #replace}, without forcing the file or its directory to disk: for a writer that
+   * syncs many files and their directories once it has written them all. A symbolic link at
+   * {@code file} is replaced, never followed.
+   */
+  public static void replaceUnsynced(Path file, byte[] data) throws IOException {
+    writeBeside(file, data, true, false);
   }
 
   /**
@@ -183,16 +200,16 @@ public final class PrivateFiles {
    * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists (nothing is changed)
    */
   public static void create(Path file, byte[] data) throws IOException {
-    writeBeside(file, data, false);
+    writeBeside(file, data, false, true);
   }
 
-  private static void writeBeside(Path file, byte[] data, boolean replace) throws IOException {
+  private static void writeBeside(Path file, byte[] data, boolean replace, boolean sync) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     String prefix = "." + file.getFileName() + ".";
     Path tmp = posix(dir) ? Files.createTempFile(dir, prefix, ".tmp", FILE) : Files.createTempFile(dir, prefix, ".tmp");
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        writeFully(ch, data);
+        writeFully(ch, data, sync);
       }
       if (!replace) {
         // rename(2) replaces a target created after any check; link(2) refuses it atomically
@@ -213,14 +230,18 @@ public final class PrivateFiles {
     } finally {
       Files.deleteIfExists(tmp);
     }
-    Fsync.directory(dir);
+    if (sync) {
+      Fsync.directory(dir);
+    }
   }
 
-  private static void writeFully(FileChannel ch, byte[] data) throws IOException {
+  private static void writeFully(FileChannel ch, byte[] data, boolean sync) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(data);
     while (b.hasRemaining()) {
       ch.write(b);
     }
-    ch.force(true);
+    if (sync) {
+      ch.force(true);
+    }
   }
 }

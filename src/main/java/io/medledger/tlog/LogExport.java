@@ -53,11 +53,14 @@ public final class LogExport {
    * the tree size. The export is durable when this returns: the checkpoint goes first (an export
    * in {@code out} from before stops being one), every tile, bundle and the keys are written and
    * synced with their directories, and the checkpoint comes back last, atomically. A crash leaves
-   * either the whole export or a tree without a checkpoint, which {@link #verify} refuses.
+   * either the whole export or a tree without a checkpoint, which {@link #verify} refuses. Each
+   * file is replaced by a new one (0600), never written through a symbolic link in its place.
    *
    * @throws IllegalStateException if there is no checkpoint, the log is shorter than it, or an
    *     entry is larger than {@link #MAX_ENTRY} bytes
-   * @throws IOException if a file cannot be written
+   * @throws IOException if a file cannot be written, if group or others may write {@code out} or
+   *     another account owns it (so could swap its directories for links meanwhile), or if a
+   *     symbolic link or a file stands where a directory of the tree belongs
    */
   public static long export(BlockStore blocks, TileLog log, CheckpointStore checkpoints, Path out) throws IOException {
     SignedNote note = checkpoints.latest().orElseThrow(() -> new IllegalStateException("no checkpoint published"));
@@ -72,7 +75,7 @@ public final class LogExport {
         signed.add(k);
       }
     }
-    OwnerFiles.mkdirs(out);
+    OwnerFiles.privateRoot(out);
     Path latest = out.resolve(CheckpointStore.LATEST);
     if (java.nio.file.Files.deleteIfExists(latest)) {
       OwnerFiles.fsync(out); // an older export's tiles are rewritten below: it must stop verifying first
@@ -81,7 +84,7 @@ public final class LogExport {
     for (int level = 0; TilePath.tileCount(n, level) > 0; level++) {
       for (long i = 0; i < TilePath.tileCount(n, level); i++) {
         TilePath p = TilePath.inTree(level, i, n);
-        written.add(write(out.resolve(p.toString()), log.tile(p, n)));
+        written.add(write(out, out.resolve(p.toString()), log.tile(p, n)));
       }
     }
     ByteArrayOutputStream bundle = new ByteArrayOutputStream();
@@ -102,7 +105,7 @@ public final class LogExport {
         index++;
         if (index % TilePath.FULL == 0 || index == n) {
           TilePath p = TilePath.inTree(TilePath.ENTRIES, (index - 1) >>> TilePath.HEIGHT, n);
-          written.add(write(out.resolve(p.toString()), bundle.toByteArray()));
+          written.add(write(out, out.resolve(p.toString()), bundle.toByteArray()));
           bundle.reset();
         }
       }
@@ -112,7 +115,7 @@ public final class LogExport {
     }
     StringBuilder vk = new StringBuilder();
     signed.forEach(k -> vk.append(k.encode()).append('\n'));
-    written.add(write(out.resolve(CheckpointStore.VKEYS),
+    written.add(write(out, out.resolve(CheckpointStore.VKEYS),
         vk.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
     for (Path f : written) {
@@ -126,8 +129,8 @@ public final class LogExport {
     return n;
   }
 
-  private static Path write(Path file, byte[] data) throws IOException {
-    OwnerFiles.write(file, data);
+  private static Path write(Path out, Path file, byte[] data) throws IOException {
+    OwnerFiles.writeBelow(out, file, data);
     return file;
   }
 

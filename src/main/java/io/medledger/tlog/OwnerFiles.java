@@ -5,7 +5,9 @@ import io.medledger.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -21,6 +23,48 @@ final class OwnerFiles {
     if (!Files.isDirectory(dir)) {
       Fsync.createDirectories(dir);
     }
+  }
+
+  /**
+   * Creates {@code root}, an export's target, if missing, and refuses it when another account could
+   * change what is in it while an export writes there (group or others may write it, or another
+   * account owns it).
+   *
+   * @throws java.nio.file.FileSystemException naming {@code root} and what is wrong
+   */
+  static void privateRoot(Path root) throws IOException {
+    mkdirs(root);
+    String shared = io.medledger.internal.node.OwnerOnly.othersMayChange(root);
+    if (shared != null) {
+      throw new java.nio.file.FileSystemException(root.toString(), null, shared);
+    }
+  }
+
+  /**
+   * Writes {@code data} to {@code file}, which lies under {@code root}, without following a symbolic
+   * link: the directories from {@code root} down are created 0700 where missing and must be
+   * directories, not links, where present; the file is replaced by a new 0600 one (a link in its
+   * place is replaced, not written through). Not synced: the caller syncs later.
+   *
+   * @throws java.nio.file.FileSystemException naming a symbolic link or other file found where a
+   *     directory belongs
+   */
+  static void writeBelow(Path root, Path file, byte[] data) throws IOException {
+    Path dir = root;
+    for (Path name : root.relativize(file.getParent())) {
+      dir = dir.resolve(name);
+      if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      try {
+        PrivateFiles.createDirectory(dir);
+        Fsync.directory(dir.getParent());
+      } catch (FileAlreadyExistsException e) {
+        throw new java.nio.file.FileSystemException(dir.toString(), null, Files.isSymbolicLink(dir)
+            ? "a symbolic link where the export needs a directory; remove it" : "not a directory");
+      }
+    }
+    PrivateFiles.replaceUnsynced(file, data);
   }
 
   /** Opens {@code file} for writing, creating it 0600 if missing. */

@@ -1,6 +1,7 @@
 package io.medledger.tlog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -187,5 +188,61 @@ class LogExportTest {
     assertEquals(2, again.code());
     assertTrue(again.err().contains("--force"), again.err());
     assertEquals(0, run("log", "export", "--dir", node.toString(), "--out", out.toString(), "--force").code());
+  }
+
+  /**
+   * An export with {@code --force} rewrote existing files in place, following symbolic links: a
+   * link planted in the output (a tile, {@code checkpoint.vkeys}) made it overwrite the file it
+   * points to, any file the operator can write. Now each file is replaced by a new one, so the
+   * link goes and its target is untouched.
+   */
+  @Test
+  void anExportReplacesASymbolicLinkInTheOutputInsteadOfWritingThroughIt() throws IOException {
+    Path victim = Files.writeString(tmp.resolve("victim"), "the operator's file\n");
+    Path victim2 = Files.writeString(tmp.resolve("victim2"), "another file of the operator\n");
+    Files.delete(out.resolve("tile/0/000"));
+    Files.createSymbolicLink(out.resolve("tile/0/000"), victim);
+    Files.delete(out.resolve(CheckpointStore.VKEYS));
+    Files.createSymbolicLink(out.resolve(CheckpointStore.VKEYS), victim2);
+    Run r = run("log", "export", "--dir", node.toString(), "--out", out.toString(), "--force");
+    assertEquals("the operator's file\n", new String(Files.readAllBytes(victim), StandardCharsets.ISO_8859_1));
+    assertEquals("another file of the operator\n", new String(Files.readAllBytes(victim2), StandardCharsets.ISO_8859_1));
+    assertEquals(0, r.code(), r.err());
+    assertFalse(Files.isSymbolicLink(out.resolve("tile/0/000")) || Files.isSymbolicLink(out.resolve(CheckpointStore.VKEYS)));
+    Run v = run("log", "verify", "--dir", out.toString());
+    assertEquals(0, v.code(), v.err());
+  }
+
+  /** A directory of the output that is a symbolic link is refused, nothing written through it. */
+  @Test
+  void anExportRefusesASymbolicLinkInPlaceOfADirectoryOfTheOutput() throws IOException {
+    Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+    Path entries = out.resolve("tile/entries");
+    Files.move(entries, tmp.resolve("entries-moved-away"));
+    Files.createSymbolicLink(entries, elsewhere);
+    Run r = run("log", "export", "--dir", node.toString(), "--out", out.toString(), "--force");
+    try (var s = Files.list(elsewhere)) {
+      assertEquals(List.of(), s.toList());
+    }
+    assertEquals(2, r.code(), r.out());
+    assertTrue(r.err().contains("tile/entries") && r.err().contains("symbolic link"), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+  }
+
+  /**
+   * Into a directory others may write, a local account could swap one of its directories for a
+   * link while the export runs (between any check and the write), so such a target is refused.
+   */
+  @Test
+  void anExportRefusesAnOutputDirectoryOthersMayWrite() throws IOException {
+    assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
+    Path shared = Files.createDirectory(tmp.resolve("shared"));
+    Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    Run r = run("log", "export", "--dir", node.toString(), "--out", shared.toString());
+    assertEquals(2, r.code(), r.out());
+    assertTrue(r.err().contains(shared.toString()) && r.err().contains("writable by group or others"), r.err());
+    try (var s = Files.list(shared)) {
+      assertEquals(0, s.count());
+    }
   }
 }

@@ -84,11 +84,35 @@ public final class OwnerOnly {
             + "); make it owner-only (chmod " + (Files.isDirectory(p) ? "700" : "600") + ")";
       }
     }
+    String foreign = foreignOwner(p);
+    return foreign == null ? null : p + " is " + foreign;
+  }
+
+  /**
+   * Null when neither group nor others may write the directory {@code dir} and it belongs to the
+   * user this process runs as (or to root), or permissions are not POSIX; else what is wrong, without
+   * the path. Another account could otherwise swap what is in it for a symbolic link while this
+   * process writes there.
+   */
+  public static String othersMayChange(Path dir) throws IOException {
+    if (!posix(dir)) {
+      return null;
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+    if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+      return "writable by group or others (mode " + PosixFilePermissions.toString(perms)
+          + "); write into a directory only its owner can write (chmod go-w)";
+    }
+    return foreignOwner(dir);
+  }
+
+  /** Null when {@code p} belongs to this process's user or to root (or the user is unknown), else why not. */
+  private static String foreignOwner(Path p) throws IOException {
     UserPrincipal owner = Files.getOwner(p);
     UserPrincipal self = self(p);
     if (self != null && !owner.equals(self) && !owner.getName().equals("root")) {
-      return p + " is owned by " + owner.getName() + ", not by " + self.getName()
-          + " who runs this process; chown it to " + self.getName();
+      return "owned by " + owner.getName() + ", not by " + self.getName() + " who runs this process; chown it to "
+          + self.getName();
     }
     return null;
   }
