@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import com.google.common.primitives.Bytes;
+import io.medledger.testing.HeapResidue;
 import io.medledger.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,29 +181,6 @@ class NodeKeysTest {
   }
 
   /**
-   * Runs {@code main} in a JVM of its own with a young generation large enough that nothing is
-   * collected (so a heap dump still holds what was garbage), and returns what it printed once it
-   * exited 0.
-   */
-  private static String runChild(Class<?> main, String... args) throws Exception {
-    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Xms128m", "-Xmx128m",
-        "-Xmn96m", "-cp", System.getProperty("java.class.path"), main.getName()));
-    cmd.addAll(java.util.List.of(args));
-    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out;
-    try {
-      child.getOutputStream().close();
-      assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish in time");
-      out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } finally {
-      child.destroyForcibly();
-    }
-    assertEquals(0, child.exitValue(), out);
-    return out;
-  }
-
-  /**
    * A node reading its passphrase file left copies of the passphrase it could not wipe: two
    * {@code String}s (the file's text and its first line), the JDK's read buffer and the UTF-8
    * check's decoding buffer. In a heap dump of a JVM that read the file and wiped what it got,
@@ -211,31 +189,15 @@ class NodeKeysTest {
   @Test
   void readingAPassphraseFileLeavesNoCopyOfItOnTheHeap() throws Exception {
     assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
-    SecureRandom random = new SecureRandom();
-    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    byte[] secret = new byte[48];
-    for (int i = 0; i < secret.length; i++) {
-      secret[i] = (byte) alphabet.charAt(random.nextInt(alphabet.length()));
-    }
+    byte[] secret = HeapResidue.randomAscii("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 48);
     Path file = dir.resolve("passphrase-file-of-this-test");
     Files.write(file, java.nio.ByteBuffer.allocate(secret.length + 13).put(secret)
         .put("\nsecond line\n".getBytes(StandardCharsets.US_ASCII)).array());
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     Path dump = dir.resolve("heap.hprof");
-    String out = runChild(PassphraseResidueChild.class, file.toString(), dump.toString());
+    String out = HeapResidue.runChild(PassphraseResidueChild.class, file.toString(), dump.toString());
     assertTrue(out.contains("length=48"), out);
-    byte[] heap = Files.readAllBytes(dump);
-    assertTrue(Bytes.indexOf(heap, file.getFileName().toString().getBytes(StandardCharsets.US_ASCII)) >= 0,
-        "the dump holds the heap's strings (here the file's name)");
-    byte[] utf16be = new byte[2 * secret.length];
-    byte[] utf16le = new byte[2 * secret.length];
-    for (int i = 0; i < secret.length; i++) {
-      utf16be[2 * i + 1] = secret[i];
-      utf16le[2 * i] = secret[i];
-    }
-    assertFalse(Bytes.indexOf(heap, secret) >= 0, "the passphrase is on the heap as bytes (a String or a buffer)");
-    assertFalse(Bytes.indexOf(heap, utf16be) >= 0 || Bytes.indexOf(heap, utf16le) >= 0,
-        "the passphrase is on the heap as chars");
+    HeapResidue.assertAbsent(Files.readAllBytes(dump), file.getFileName().toString(), secret, "passphrase");
   }
 
   @Test
@@ -278,7 +240,11 @@ class NodeKeysTest {
     byte[][] secrets = {k.ledgerSecretKey().exportSecretBytes(), k.encryptionSecretKey().exportSecretBytes(),
         k.fragmentSigningSecretKey().exportSecretBytes()};
     Path dump = dir.resolve("heap.hprof");
-    String out = runChild(KeyStoreResidueChild.class, f.toString(), new String(PASS), dump.toString());
+    Path pass = dir.resolve("passphrase");
+    Files.writeString(pass, new String(PASS) + "\n");
+    Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
+    // the passphrase goes to the child in a file, as to a node, never on its command line
+    String out = HeapResidue.runChild(KeyStoreResidueChild.class, f.toString(), pass.toString(), dump.toString());
     assertTrue(out.contains("destroyed=true"), out);
     byte[] heap = Files.readAllBytes(dump);
     assertTrue(Bytes.indexOf(heap, k.ledgerKey().toBytes()) >= 0, "the dump holds the keys' public halves");

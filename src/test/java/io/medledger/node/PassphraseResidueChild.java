@@ -1,9 +1,8 @@
 package io.medledger.node;
 
-import java.lang.management.ManagementFactory;
+import io.medledger.testing.HeapResidue;
 import java.nio.file.Path;
 import java.util.Arrays;
-import javax.management.ObjectName;
 
 /**
  * Run in a JVM of its own by {@link NodeKeysTest}: reads the passphrase file {@code args[0]} as a
@@ -17,9 +16,7 @@ final class PassphraseResidueChild {
     char[] passphrase = NodeKeys.passphrase(new NodeConfig.KeySource.File(Path.of(args[0])));
     int n = passphrase.length;
     Arrays.fill(passphrase, '\0');
-    // HotSpotDiagnosticMXBean.dumpHeap(file, live = false), through the platform MBean server
-    ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=HotSpotDiagnostic"),
-        "dumpHeap", new Object[] {args[1], false}, new String[] {String.class.getName(), boolean.class.getName()});
+    HeapResidue.dumpHeap(args[1]);
     System.out.println("length=" + n);
   }
 }
