@@ -4,6 +4,7 @@ import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.Json;
+import io.medledger.internal.node.SecretLine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -686,51 +687,75 @@ public final class BitcoinRpcClient implements HeaderSource {
   private String authorization(String method) {
     if (basicAuth != null) {
       // java.net.http takes header values as String only: one short-lived copy per request
-      return new String(basicAuth, StandardCharsets.UTF_8);
+      return new String(basicAuth, StandardCharsets.US_ASCII);
     }
+    char[] cookie = null;
+    byte[] header = null;
     try {
       if (Files.exists(cookieFile) && !Files.isRegularFile(cookieFile)) {
         // a named pipe would hold this call at its opening, past the request timeout
         throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
             "cookie file " + cookieFile + " is not a regular file", null);
       }
-      if (Files.size(cookieFile) > MAX_COOKIE_BYTES) {
-        throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
-            "cookie file " + cookieFile + " is too large", null);
+      // read into wiped buffers, never a String of the cookie in clear
+      cookie = SecretLine.read(cookieFile, MAX_COOKIE_BYTES, "cookie file " + cookieFile);
+      int colon = 0;
+      while (colon < cookie.length && cookie[colon] != ':') {
+        colon++;
       }
-      String cookie = Files.readString(cookieFile, StandardCharsets.UTF_8).strip();
-      if (cookie.indexOf(':') <= 0) {
+      if (colon == 0 || colon == cookie.length) {
         throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
             "cookie file " + cookieFile + " is not of the form user:password", null);
       }
-      return encodeBasic(cookie);
+      header = basicHeader(cookie);
+      // java.net.http takes header values as String only: its Base64 is the one copy left, per request
+      return new String(header, StandardCharsets.US_ASCII);
+    } catch (MalformedEncodingException e) {
+      throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0, e.getMessage(), null);
     } catch (IOException e) {
       throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
           "cannot read the cookie file " + cookieFile + " (is the node running?)", e);
+    } finally {
+      if (cookie != null) {
+        Arrays.fill(cookie, '\0');
+      }
+      if (header != null) {
+        Arrays.fill(header, (byte) 0);
+      }
     }
   }
 
-  /** {@code Basic base64(user:password)} as UTF-8 bytes, made without a {@code String} of the password; scratch wiped. */
+  /** {@code Basic base64(user:password)} as ASCII bytes, made without a {@code String} of the password; scratch wiped. */
   private static byte[] basicHeader(String user, char[] password) {
-    byte[] u = (user + ":").getBytes(StandardCharsets.UTF_8);
-    java.nio.ByteBuffer p = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password));
-    byte[] plain = new byte[u.length + p.remaining()];
-    System.arraycopy(u, 0, plain, 0, u.length);
-    p.get(plain, u.length, p.remaining());
-    if (p.hasArray()) {
-      Arrays.fill(p.array(), (byte) 0);
+    char[] both = new char[user.length() + 1 + password.length];
+    user.getChars(0, user.length(), both, 0);
+    both[user.length()] = ':';
+    System.arraycopy(password, 0, both, user.length() + 1, password.length);
+    try {
+      return basicHeader(both);
+    } finally {
+      Arrays.fill(both, '\0');
     }
-    byte[] b64 = Base64.getEncoder().encode(plain);
-    Arrays.fill(plain, (byte) 0);
-    byte[] prefix = "Basic ".getBytes(StandardCharsets.US_ASCII);
-    byte[] out = Arrays.copyOf(prefix, prefix.length + b64.length);
-    System.arraycopy(b64, 0, out, prefix.length, b64.length);
-    Arrays.fill(b64, (byte) 0);
-    return out;
   }
 
-  private static String encodeBasic(String userColonPassword) {
-    return "Basic " + Base64.getEncoder().encodeToString(userColonPassword.getBytes(StandardCharsets.UTF_8));
+  /** {@code Basic base64(userColonPassword)} as ASCII bytes, through no {@code String}; scratch wiped. */
+  private static byte[] basicHeader(char[] userColonPassword) {
+    byte[] utf8 = new byte[3 * userColonPassword.length];
+    byte[] b64 = null;
+    try {
+      java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(utf8);
+      StandardCharsets.UTF_8.newEncoder().encode(java.nio.CharBuffer.wrap(userColonPassword), out, true);
+      b64 = Base64.getEncoder().encode(out.flip()).array();
+      byte[] prefix = "Basic ".getBytes(StandardCharsets.US_ASCII);
+      byte[] header = Arrays.copyOf(prefix, prefix.length + b64.length);
+      System.arraycopy(b64, 0, header, prefix.length, b64.length);
+      return header;
+    } finally {
+      Arrays.fill(utf8, (byte) 0);
+      if (b64 != null) {
+        Arrays.fill(b64, (byte) 0);
+      }
+    }
   }
 
   /** The endpoint without any user information, for messages. */
