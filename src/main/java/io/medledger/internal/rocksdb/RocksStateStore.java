@@ -475,12 +475,12 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
     }
   }
 
-  /** On RocksDB's background thread: a failure leaves the files as they are (the directory is 0700). */
   /** How many times the files were made owner-only after a flush or compaction since open (for tests). */
   long restrictionsAfterJobs() {
     return restricted.get();
   }
 
+  /** On RocksDB's background thread: a failure leaves the files as they are (the directory is 0700). */
   private static void restrictQuietly(Path dir) {
     try {
       PrivateFiles.restrictFiles(dir);
