@@ -108,6 +108,44 @@ final class CheckpointService implements AutoCloseable {
   /** A snapshot of {@link #bindings} for readers on other threads. */
   private volatile List<NoteKeyBinding> knownBindings = List.of();
 
+  /** How many checkpoint sizes, the latest, {@link #cosigningRound} remembers. */
+  static final int ROUNDS_KEPT = 64;
+  /**
+   * Confined to {@link #exec}: per checkpoint size (the latest {@link #ROUNDS_KEPT}), the witnesses
+   * listed when this server signed it and those sent a request carrying it.
+   */
+  private final Map<Long, RoundLog> rounds = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, RoundLog> eldest) {
+      return size() > ROUNDS_KEPT;
+    }
+  };
+  /** Confined to {@link #exec}: witness requests sent and not yet answered, failed or timed out. */
+  private int requestsOut;
+
+  private static final class RoundLog {
+    boolean signed;
+    List<String> listed = List.of();
+    final List<String> asked = new ArrayList<>();
+  }
+
+  /**
+   * What a federation server did to have the checkpoint of {@code size} cosigned.
+   *
+   * @param signed whether this server signed that size
+   * @param listed the names of the witnesses the chain listed when it signed it (empty if it did not)
+   * @param asked the names of the witnesses sent a request carrying that size, in order (a name
+   *     twice for a retry)
+   * @param settled whether no witness request of this server was out when read, so that every
+   *     answer to the requests in {@code asked} was merged or refused
+   */
+  record CosigningRound(long size, boolean signed, List<String> listed, List<String> asked, boolean settled) {
+    CosigningRound {
+      listed = List.copyOf(listed);
+      asked = List.copyOf(asked);
+    }
+  }
+
   private static final class WitnessState {
     long size;
     boolean inFlight;
@@ -316,6 +354,9 @@ final class CheckpointService implements AutoCloseable {
     mergeEarly();
     recordKeys();
     broadcast(store.at(header.ledgerSize()).orElse(note));
+    RoundLog round = roundLog(header.ledgerSize());
+    round.signed = true;
+    round.listed = ledger.witnesses().stream().map(Witness::name).toList();
     for (Witness w : ledger.witnesses()) {
       askWitness(w);
     }
@@ -607,6 +648,8 @@ final class CheckpointService implements AutoCloseable {
     HttpRequest r = HttpRequest.newBuilder(URI.create(base + "add-checkpoint")).timeout(WITNESS_TIMEOUT)
         .POST(HttpRequest.BodyPublishers.ofByteArray(req.encode())).build();
     st.inFlight = true;
+    roundLog(size).asked.add(w.name());
+    requestsOut++;
     http.sendAsync(r, info -> new BoundedBody(MAX_WITNESS_RESPONSE)).orTimeout(2 * WITNESS_TIMEOUT.toMillis(),
         TimeUnit.MILLISECONDS).whenCompleteAsync((resp, err) -> {
           boolean retrying = false;
@@ -619,6 +662,7 @@ final class CheckpointService implements AutoCloseable {
           } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "witness " + w.name() + " answer failed", e);
           } finally {
+            requestsOut--;
             if (!retrying) {
               st.inFlight = false;
               if (st.again && !closed && ledger.witnesses().contains(w)) {
@@ -718,6 +762,20 @@ final class CheckpointService implements AutoCloseable {
     st.size = Math.max(st.size, size);
     broadcast(store.at(size).orElseThrow());
     return false;
+  }
+
+  private RoundLog roundLog(long size) {
+    return rounds.computeIfAbsent(size, k -> new RoundLog());
+  }
+
+  /**
+   * This server's cosigning round for the checkpoint of {@code size}, after the work queued so
+   * far; empty for a size it neither signed nor sent to a witness, or one of more than
+   * {@link #ROUNDS_KEPT} sizes ago (read on the service's thread; for tests).
+   */
+  Optional<CosigningRound> cosigningRound(long size) throws InterruptedException {
+    return onThread(() -> Optional.ofNullable(rounds.get(size)).map(r -> new CosigningRound(size, r.signed, r.listed,
+        r.asked, requestsOut == 0)));
   }
 
   /** Waits until the work queued so far is done (for tests). */

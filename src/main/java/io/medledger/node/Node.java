@@ -1132,6 +1132,11 @@ public final class Node implements AutoCloseable {
     return "Node[" + config.role().label() + " " + config.institution() + " " + keys.ledgerKey().toHex() + "]";
   }
 
+  /** The checkpoint service (for tests). */
+  CheckpointService checkpointService() {
+    return checkpoints;
+  }
+
   /** The blob service of a storage node (for tests). */
   Optional<StorageService> storageService() {
     return Optional.ofNullable(storage);

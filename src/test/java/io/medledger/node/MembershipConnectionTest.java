@@ -39,7 +39,9 @@ class MembershipConnectionTest {
       keys.add(NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource())));
       nodes.add(Node.start(c, NodeMetrics.NONE)); // TLS 1.3 on loopback
     }
-    Node removed = nodes.get(4); // the third audit server
+    // the audit server with the smallest key: of two peers the smaller key dials, so it dials the other two again
+    Node removed = nodes.stream().filter(n -> n.role() == ServerRole.AUDIT)
+        .min(java.util.Comparator.comparing(n -> n.ledgerKey().toHex())).orElseThrow();
     Ed25519PublicKey gone = removed.ledgerKey();
     NodeRuntimeTest.waitFor(() -> nodes.stream().allMatch(n -> n.transport().connectedPeers().size() == 4),
         "every node connected to every other");
@@ -50,17 +52,20 @@ class MembershipConnectionTest {
     Entry signed = Entry.sign(m, nodes.get(0).ledger().parameters().chainId(), keys.get(0).ledgerSecretKey(),
         keys.get(1).ledgerSecretKey());
     long h = nodes.get(0).submit(signed).get(60, TimeUnit.SECONDS).height();
-    List<Node> staying = nodes.subList(0, 4);
+    List<Node> staying = nodes.stream().filter(n -> n != removed).toList();
     NodeRuntimeTest.waitFor(() -> staying.stream().allMatch(n -> n.ledger().height() >= h), "the change everywhere");
     assertFalse(staying.get(0).ledger().membership().auditKeys().contains(gone));
 
     // the others drop its connections, and refuse it when it dials again (it keeps trying, with backoff)
     NodeRuntimeTest.waitFor(() -> staying.stream().noneMatch(n -> n.transport().connectedPeers().contains(gone))
         && removed.transport().connectedPeers().isEmpty(), "the removed server disconnected");
-    for (int i = 0; i < 10; i++) {
-      Thread.sleep(200);
+    // counted, not timed: the others refuse three more of its connections, and it is never connected meanwhile
+    long refusedBefore = refusals(staying);
+    NodeRuntimeTest.waitFor(() -> {
       assertTrue(removed.transport().connectedPeers().isEmpty(), "a removed server's connection is refused");
-    }
+      return refusals(staying) >= refusedBefore + 3;
+    }, "three more of the removed server's connections refused");
+    assertTrue(removed.transport().connectedPeers().isEmpty(), "a removed server's connection is refused");
     for (Node n : staying) {
       assertEquals(3, n.transport().connectedPeers().size(), "the others stay connected to each other");
     }
@@ -68,5 +73,10 @@ class MembershipConnectionTest {
     assertTrue(nodes.get(1).submit(NodeRuntimeTest.patient(nodes.get(0).ledger().parameters().chainId(),
         NodeRuntimeTest.registrar(t)))
         .get(60, TimeUnit.SECONDS).height() > h);
+  }
+
+  /** The connections {@code nodes} refused at the handshake so far. */
+  private static long refusals(List<Node> nodes) {
+    return nodes.stream().mapToLong(n -> ((TlsPeerTransport) n.transport()).refusedConnections()).sum();
   }
 }

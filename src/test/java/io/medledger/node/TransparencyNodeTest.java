@@ -94,6 +94,20 @@ class TransparencyNodeTest {
     return w;
   }
 
+  /** {@code n}'s cosigning round for {@code size}, once it signed that size and has no witness request out. */
+  private static CheckpointService.CosigningRound settledRound(Node n, long size) throws InterruptedException {
+    CheckpointService.CosigningRound[] round = new CheckpointService.CosigningRound[1];
+    NodeRuntimeTest.waitFor(() -> {
+      try {
+        round[0] = n.checkpointService().cosigningRound(size).orElse(null);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      return round[0] != null && round[0].signed() && round[0].settled();
+    }, "the cosigning round of size " + size + " on " + n);
+    return round[0];
+  }
+
   private List<NoteKeyBinding> bindings() {
     return nodes.stream().flatMap(n -> n.noteKeyBinding().stream()).toList();
   }
@@ -178,6 +192,9 @@ class TransparencyNodeTest {
             + fed.checkpoints().at(size).map(n -> policy.verify(n, now).toString()).orElse("none") + ", latest "
             + fed.checkpoints().latest().map(SignedNote::text).orElse("none"));
     SignedNote stored = fed.checkpoints().at(size).orElseThrow();
+    CheckpointService.CosigningRound asked = settledRound(fed, size);
+    assertEquals(List.of(listed[0].name()), asked.listed());
+    assertTrue(asked.asked().contains(listed[0].name()), asked.toString());
     VerifiedCheckpoint vc = policy.verify(stored, now).checkpoint().orElseThrow();
     assertEquals(2, vc.signers().size());
     assertEquals(1, vc.cosignatures().size());
@@ -185,6 +202,7 @@ class TransparencyNodeTest {
     assertEquals(fed.ledger().tip().orElseThrow().ledgerRoot(), vc.checkpoint().root());
     // the unlisted witness was never asked, and nobody stored a line from it
     assertTrue(stored.signatures().stream().noneMatch(s -> s.keyName().equals(unlisted[0].name())));
+    assertFalse(asked.asked().contains(unlisted[0].name()), asked.toString());
     // a client cannot require more cosignatures than the chain lists witnesses
     assertThrows(IllegalArgumentException.class, () -> CheckpointVerifier.forFederation(chain,
         fed.ledger().membership().federationKeys(), bindings(), 1).requireListedWitnesses(List.of(listed[0]), 2));
@@ -284,7 +302,12 @@ class TransparencyNodeTest {
         bindings(), 2);
     NodeRuntimeTest.waitFor(() -> fed.checkpoints().at(later).map(n -> serversOnly.verify(n, now).isVerified())
         .orElse(false), "the later checkpoint signed by both servers");
-    Thread.sleep(500);
+    // each server's round for that size is over (signed, no witness request out): the delisted witness was not asked
+    for (Node n : nodes.stream().filter(x -> x.role() == ServerRole.FEDERATION).toList()) {
+      CheckpointService.CosigningRound round = settledRound(n, later);
+      assertEquals(List.of(), round.listed(), n.toString());
+      assertFalse(round.asked().contains(listed[0].name()), "a delisted witness asked by " + n + ": " + round);
+    }
     assertTrue(fed.checkpoints().at(later).orElseThrow().signatures().stream()
         .noneMatch(x -> x.keyName().equals(listed[0].name())), "no cosignature from a delisted witness");
 

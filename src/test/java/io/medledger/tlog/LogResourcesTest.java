@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,12 +121,24 @@ class LogResourcesTest {
         s.getOutputStream().flush();
         held.add(s);
       }
-      Thread.sleep(300);
+      // the slow connections are admitted (holding their places) before the honest reader asks
+      awaitConnections(http, 8, 0);
       HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<byte[]> cp = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port()
           + "/log/checkpoint")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(200, cp.statusCode(), "an honest reader is served beside the slow ones");
     });
+  }
+
+  /** Waits until {@code http} has admitted {@code admitted} connections and turned {@code turnedAway} away. */
+  private static void awaitConnections(TileHttpServer http, long admitted, long turnedAway) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while ((http.admittedConnections() < admitted || http.turnedAwayConnections() < turnedAway)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(admitted, http.admittedConnections(), "connections admitted");
+    assertEquals(turnedAway, http.turnedAwayConnections(), "connections turned away");
   }
 
   private static java.net.Socket connect(TileHttpServer http, String from) throws IOException {
@@ -159,7 +172,8 @@ class LogResourcesTest {
       for (int i = 0; i < TileHttpServer.MAX_CONNECTIONS_PER_ADDRESS + 3; i++) {
         held.add(connect(http, "127.0.0.5"));
       }
-      Thread.sleep(300);
+      // counted, not timed: the server has admitted its share and turned the rest away
+      awaitConnections(http, TileHttpServer.MAX_CONNECTIONS_PER_ADDRESS, 3);
       int cut = 0;
       for (java.net.Socket s : held) {
         cut += closed(s) ? 1 : 0;

@@ -59,6 +59,8 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
   private final BloomFilter bloom;
   private final Options options;
   private final AbstractEventListener restrict;
+  /** Runs of {@link #restrict} finished (after a flush or a compaction) since open. */
+  private final java.util.concurrent.atomic.AtomicLong restricted = new java.util.concurrent.atomic.AtomicLong();
   private final WriteOptions sync;
   private final RocksDB db;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -81,11 +83,13 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
       @Override
       public void onFlushCompleted(RocksDB rocks, FlushJobInfo info) {
         restrictQuietly(dir);
+        restricted.incrementAndGet();
       }
 
       @Override
       public void onCompactionCompleted(RocksDB rocks, CompactionJobInfo info) {
         restrictQuietly(dir);
+        restricted.incrementAndGet();
       }
     };
     options = hintedOptions().setCreateIfMissing(true).setTableFormatConfig(table).setListeners(List.of(restrict))
@@ -469,6 +473,11 @@ public final class RocksStateStore implements StateStore, SortedPuts.Store {
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /** How many times the files were made owner-only after a flush or compaction since open (for tests). */
+  long restrictionsAfterJobs() {
+    return restricted.get();
   }
 
   /** On RocksDB's background thread: a failure leaves the files as they are (the directory is 0700). */

@@ -71,6 +71,7 @@ public final class NettyEndpoint implements AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong queued = new AtomicLong();
+  private final AtomicLong answered = new AtomicLong();
   /** Each client key's share; touched only on the endpoint's one event loop. */
   private final ClientShares<Ed25519PublicKey> shares;
   private volatile boolean closed;
@@ -144,6 +145,14 @@ public final class NettyEndpoint implements AutoCloseable {
   /** Bytes of responses on all connections that the sockets have not taken yet. */
   public long queuedResponseBytes() {
     return queued.get();
+  }
+
+  /**
+   * Requests whose answer (the response, or an error in its place) was put in their connection's
+   * queue since start, or that needed none because the connection had closed.
+   */
+  long answeredRequests() {
+    return answered.get();
   }
 
   /** Requests read from connections and waiting for the request thread, over all clients. */
@@ -294,6 +303,7 @@ public final class NettyEndpoint implements AutoCloseable {
         updateAutoRead(ctx);
       }
       if (!ctx.channel().isActive()) {
+        answered.incrementAndGet();
         return;
       }
       if (err != null || body == null || body.length + 9 > limits.maxFrameBytes()) {
@@ -307,6 +317,7 @@ public final class NettyEndpoint implements AutoCloseable {
       } else {
         send(ctx, id, OK, body);
       }
+      answered.incrementAndGet(); // after the queue counts it
     }
 
     /** Writes a response frame, counted as queued until the socket has taken it. */

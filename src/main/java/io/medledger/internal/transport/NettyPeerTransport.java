@@ -77,6 +77,7 @@ public final class NettyPeerTransport implements PeerTransport {
   private final HandshakeGate gate = new HandshakeGate();
   private final AtomicLong violations = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong failedDials = new AtomicLong();
 
   /** One allowed peer: its address, its current authenticated channel, queues and reconnect state. */
   private final class Link {
@@ -218,6 +219,11 @@ public final class NettyPeerTransport implements PeerTransport {
     return violations.get();
   }
 
+  /** Dials whose connection attempt failed, so far (for tests). */
+  long failedDials() {
+    return failedDials.get();
+  }
+
   /** Frames not sent because the peer was unconnected, its queue full, or the frame too large. */
   public long droppedFrames() {
     return dropped.get();
@@ -340,6 +346,7 @@ public final class NettyPeerTransport implements PeerTransport {
         .connect(a.host(), a.port())
         .addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
+            failedDials.incrementAndGet();
             l.dialing = false;
             scheduleReconnect(l);
           } else {

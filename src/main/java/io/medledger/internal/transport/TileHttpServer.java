@@ -82,6 +82,10 @@ public final class TileHttpServer implements AutoCloseable {
       TRACKED_ADDRESSES);
   /** Open connections. Event loop only. */
   private int connections;
+  /** Connections admitted since start. */
+  private final java.util.concurrent.atomic.AtomicLong admitted = new java.util.concurrent.atomic.AtomicLong();
+  /** Connections closed at once, past a bound, since start. */
+  private final java.util.concurrent.atomic.AtomicLong turnedAway = new java.util.concurrent.atomic.AtomicLong();
 
   private TileHttpServer(InetSocketAddress bind, String prefix, LogResources resources) {
     this.prefix = prefix;
@@ -130,9 +134,11 @@ public final class TileHttpServer implements AutoCloseable {
     InetAddress from = ch.remoteAddress().getAddress();
     if (connections >= MAX_CONNECTIONS || !open.tryAdd(from, MAX_CONNECTIONS_PER_ADDRESS)) {
       ch.close();
+      turnedAway.incrementAndGet();
       return;
     }
     connections++;
+    admitted.incrementAndGet();
     ch.closeFuture().addListener(f -> {
       connections--;
       open.remove(from);
@@ -292,6 +298,16 @@ public final class TileHttpServer implements AutoCloseable {
   /** The bound port. */
   public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /** Connections admitted since start (a count that tests wait on). */
+  public long admittedConnections() {
+    return admitted.get();
+  }
+
+  /** Connections closed at once since start, past the bound in all or of their address. */
+  public long turnedAwayConnections() {
+    return turnedAway.get();
   }
 
   /** The URL prefix path, without slashes. */

@@ -69,8 +69,11 @@ class RocksStateStoreTest {
         Thread.sleep(50);
       }
       assertTrue(flushed, "no table file was flushed");
-      // the listener runs after the flush completes
-      Thread.sleep(500);
+      // the listener runs after the flush completes: wait for its run, counted by the store
+      while (s.restrictionsAfterJobs() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(s.restrictionsAfterJobs() > 0, "the listener never ran after the flush");
       assertOwnerOnly(dir);
     }
     // reopening (which recovers the write-ahead log into a new table file) keeps them so

@@ -63,7 +63,13 @@ class NettyEndpointTest {
         }
         Thread.sleep(20);
       }
-      Thread.sleep(200); // the last answers reach the queue
+      // every request handled so far has its answer in the queue (or dropped) before the queue is measured
+      int handledSoFar = handled.get();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (ep.answeredRequests() < handledSoFar && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      assertTrue(ep.answeredRequests() >= handledSoFar, "answered " + ep.answeredRequests() + " of " + handledSoFar);
       long queued = ep.queuedResponseBytes();
       assertTrue(queued <= limits.outboundQueueBytes() + NettyEndpoint.MAX_IN_FLIGHT * 16L,
           "responses queued for a client that does not read: " + queued);
@@ -149,10 +155,16 @@ class NettyEndpointTest {
         NettyClientChannel f = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(flood), BASE);
         NettyClientChannel h = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(honest), BASE)) {
       long start = System.nanoTime();
-      for (int i = 0; i < 3000; i++) { // 6 s of the request thread
+      int flooded = 3000; // 6 s of the request thread
+      for (int i = 0; i < flooded; i++) {
         f.request(new byte[] {(byte) i});
       }
-      Thread.sleep(300);
+      // the honest client asks once the flood is under way, not after a guessed delay
+      long underWay = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (floodHandled.get() < 100 && System.nanoTime() < underWay) {
+        Thread.sleep(10);
+      }
+      assertTrue(floodHandled.get() >= 100, "the flood did not start: " + floodHandled.get());
       long worst = 0;
       for (int i = 0; i < 10; i++) {
         long t0 = System.nanoTime();
@@ -160,6 +172,7 @@ class NettyEndpointTest {
         worst = Math.max(worst, System.nanoTime() - t0);
       }
       double elapsed = (System.nanoTime() - start) / 1e9;
+      assertTrue(floodHandled.get() < flooded, "control: the flood was still going while the honest client asked");
       assertTrue(worst < 250_000_000L, "an honest request waited " + worst / 1_000_000 + " ms behind the flood");
       // a one-second burst and half a second a second since, at 2 ms a request (and a little slack)
       long bound = (long) ((1.0 + 0.5 * elapsed) / 0.002) + 50;
@@ -184,7 +197,12 @@ class NettyEndpointTest {
         held.add(s);
       }
       int closedAtOnce = 0;
-      Thread.sleep(300);
+      // the endpoint has taken every connection: the four past the share are refused (counted before the close)
+      long taken = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (ep.refusedConnections() < 4 && System.nanoTime() < taken) {
+        Thread.sleep(10);
+      }
+      assertEquals(4, ep.refusedConnections(), "connections refused at the handshake gate");
       for (java.net.Socket s : held) { // 200 ms each, well within the 10 s handshake deadline
         try {
           if (s.getInputStream().read() < 0) {

@@ -417,7 +417,8 @@ class NettyPeerTransportTest {
     await(() -> ta.connectedPeers().contains(bk), "first connection");
     tb.close();
     await(() -> ta.connectedPeers().isEmpty(), "loss noticed");
-    Thread.sleep(300);
+    long failedBefore = ta.failedDials();
+    await(() -> ta.failedDials() >= failedBefore + 2, "two re-dials of the stopped peer, failed");
     NettyPeerTransport tb2 = start(b, fast(), bAddr);
     List<byte[]> got = new CopyOnWriteArrayList<>();
     tb2.setReceiver((from, f) -> got.add(f));
