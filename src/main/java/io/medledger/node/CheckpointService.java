@@ -726,7 +726,7 @@ final class CheckpointService implements AutoCloseable {
     byte[] body = resp.body();
     if (resp.statusCode() == 409 && attempt == 0) {
       String s = new String(body, StandardCharsets.US_ASCII).trim();
-      if (s.matches("(0|[1-9][0-9]{0,17})")) {
+      if (s.matches("(0|[1-9][0-9]{0,17})") && !closed && ledger.witnesses().contains(w)) { // not if delisted meanwhile
         st.size = Long.parseLong(s);
         send(w, st, 1);
         return true;
