@@ -80,8 +80,10 @@ import java.util.function.Supplier;
  * lag (see {@link #patientHistory(ParticipantId)}), whether a grant is active or revoked, a record
  * erased or a participant active only as that many such nodes answer alike (see
  * {@link #isGrantActive}), an entry or key card from a node that proves it and its absence only as
- * that many say so (see {@link #entry}), and the proxy list only as every node that answers states
- * it; re-encryption goes to the federation server the grant names as proxy, and key cards are
+ * that many say so (see {@link #entry}), and the proxy list only as every ledger node that answers
+ * states it. A storage node in the list is trusted with keeping ciphertext available only: it may
+ * take a submission or serve a block, but its word counts toward no confirmation or agreement;
+ * re-encryption goes to the federation server the grant names as proxy, and key cards are
  * published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
  * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
@@ -363,18 +365,19 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * The answer to {@code request} as every node that answers states it (the nodes that are down
-   * are passed over).
+   * The answer to {@code request} as every ledger node that answers states it (the nodes that are
+   * down are passed over; storage nodes are not asked).
    *
    * @throws MalformedEncodingException if two nodes answer differently ({@code what} names what)
    *     or one answers something malformed
-   * @throws NodeException with reason UNREACHABLE if no node answers
+   * @throws NodeException with reason UNREACHABLE if no ledger node answers
    */
   private <T> T unanimous(byte[] request, Function<LedgerWire.Reader, T> body, String what) {
     T agreed = null;
     ClientConfig.NodeEndpointConfig first = null;
-    NodeException last = null;
-    for (ClientConfig.NodeEndpointConfig n : nodes) {
+    NodeException last = new NodeException(NodeException.Reason.UNREACHABLE, "no ledger node is configured to state "
+        + what);
+    for (ClientConfig.NodeEndpointConfig n : ledgerNodes()) {
       byte[] r;
       try {
         r = exchange(n, request, timeout);
@@ -574,17 +577,18 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * Returns once enough other configured nodes answer {@code request} with {@code expected}, as
-   * {@code by} did, that {@link Builder#confirmations} nodes in all state it (and at least one
-   * other, when there is one), asking them in turn for up to the read timeout (they may lag by a
-   * block); with no other node there is nothing to ask.
+   * Returns once enough other configured ledger nodes answer {@code request} with {@code expected},
+   * as {@code by} did, that {@link Builder#confirmations} ledger nodes in all state it (and at least
+   * one other, when there is one), asking them in turn for up to the read timeout (they may lag by
+   * a block); with no other ledger node there is nothing to ask. A storage node's word counts for
+   * none of them: when {@code by} is one, that many ledger nodes besides it must state it.
    *
    * @throws UnconfirmedAnswerException if too few did in time
    */
   private <T> void confirm(ClientConfig.NodeEndpointConfig by, byte[] request,
       Function<LedgerWire.Reader, Optional<T>> body, T expected, Supplier<String> what) {
-    List<ClientConfig.NodeEndpointConfig> others = nodes.stream().filter(o -> !o.key().equals(by.key())).toList();
-    int need = Math.min(others.size(), Math.max(1, quorum - 1));
+    List<ClientConfig.NodeEndpointConfig> others = ledgerNodes().stream().filter(o -> !o.key().equals(by.key())).toList();
+    int need = by.role() == ServerRole.STORAGE ? quorum : Math.min(others.size(), Math.max(1, quorum - 1));
     if (need == 0) {
       return;
     }
