@@ -1644,6 +1644,12 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return CompletableFuture.supplyAsync(() -> store().read(id, preferred.stream().map(ParticipantId::toHex).toList()));
   }
 
+  /** Takes no more than {@code size} bytes from a storage node. */
+  @Override
+  public CompletableFuture<byte[]> getBlob(Digest id, long size, List<ParticipantId> preferred) {
+    return CompletableFuture.supplyAsync(() -> store().read(id, size, preferred.stream().map(ParticipantId::toHex).toList()));
+  }
+
   /** Streams the payload to the store in bounded memory (as the store streams, for example to storage nodes). */
   @Override
   public CompletableFuture<ReplicatedBlobStore.Placement> putBlob(java.io.InputStream ciphertext) {
@@ -1654,6 +1660,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   @Override
   public CompletableFuture<java.io.InputStream> openBlob(Digest id, List<ParticipantId> preferred) {
     return CompletableFuture.supplyAsync(() -> store().open(id, preferred.stream().map(ParticipantId::toHex).toList()));
+  }
+
+  /** As {@link #openBlob(Digest, List)}, taking no more than {@code size} bytes from a storage node. */
+  @Override
+  public CompletableFuture<java.io.InputStream> openBlob(Digest id, long size, List<ParticipantId> preferred) {
+    return CompletableFuture.supplyAsync(() -> store().open(id, size, preferred.stream().map(ParticipantId::toHex)
+        .toList()));
   }
 
   @Override
