@@ -80,8 +80,8 @@ import java.util.function.Supplier;
  * lag (see {@link #patientHistory(ParticipantId)}), whether a grant is active or revoked, a record
  * erased or a participant active only as that many such nodes answer alike (see
  * {@link #isGrantActive}), an entry or key card from a node that proves it and its absence only as
- * that many say so (see {@link #entry}), and the proxy list only as every ledger node that answers
- * states it. A storage node in the list is trusted with keeping ciphertext available only: it may
+ * that many say so (see {@link #entry}), and the chain and the proxy list only as every ledger node
+ * that answers states them, that many at least. A storage node in the list is trusted with keeping ciphertext available only: it may
  * take a submission or serve a block, but its word counts toward no confirmation or agreement;
  * re-encryption goes to the federation server the grant names as proxy, and key cards are
  * published to every node. Responses are decoded with bounds;
@@ -365,11 +365,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * The answer to {@code request} as every ledger node that answers states it (the nodes that are
-   * down are passed over; storage nodes are not asked).
+   * The answer to {@code request} as every ledger node that answers states it, once at least
+   * {@link Builder#confirmations} of them answered (the nodes that are down are passed over;
+   * storage nodes are not asked): fewer would let f nodes, the only ones a client reaches, state it.
    *
    * @throws MalformedEncodingException if two nodes answer differently ({@code what} names what)
    *     or one answers something malformed
+   * @throws UnconfirmedAnswerException if some but fewer than that many ledger nodes answered
    * @throws NodeException with reason UNREACHABLE if no ledger node answers
    */
   private <T> T unanimous(byte[] request, Function<LedgerWire.Reader, T> body, String what) {
@@ -377,6 +379,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     ClientConfig.NodeEndpointConfig first = null;
     NodeException last = new NodeException(NodeException.Reason.UNREACHABLE, "no ledger node is configured to state "
         + what);
+    int answered = 0;
     for (ClientConfig.NodeEndpointConfig n : ledgerNodes()) {
       byte[] r;
       try {
@@ -386,6 +389,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         continue;
       }
       T t = read(n, r, body);
+      answered++;
       if (agreed == null) {
         agreed = t;
         first = n;
@@ -396,6 +400,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     }
     if (agreed == null) {
       throw last;
+    }
+    if (answered < quorum) {
+      throw new UnconfirmedAnswerException("only " + answered + " ledger node" + (answered == 1 ? "" : "s")
+          + " answered " + what + ", fewer than the " + quorum + " that must state them alike (the others: "
+          + last.getMessage() + "); try again once they are reachable");
     }
     return agreed;
   }
@@ -434,7 +443,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private record ChainName(String name, String protocol) {}
 
   /**
-   * The chain and its consensus protocol as every node that answers states them (and, when the
+   * The chain and its consensus protocol as every ledger node that answers states them, once
+   * {@link Builder#confirmations} answered (and, when the
    * connection was built from a client configuration, the configured chain): one node's word
    * would let it choose the protocol whose certificates an auditor checks, or the chain id entries
    * are signed for.
@@ -1566,13 +1576,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private record Proxies(List<ProxyKey> keys, int threshold) {}
 
   /**
-   * The proxies and threshold as every node that answers states them: one node's word would let
-   * it name itself the only proxy, lower the threshold, or put its own key in place of the other
-   * proxies' so that every fragment of a grant is encrypted to it. The threshold must be the
-   * protocol's (a majority of the federation servers).
+   * The proxies and threshold as every ledger node that answers states them, once
+   * {@link Builder#confirmations} answered: one node's word would let it name itself the only
+   * proxy, lower the threshold, or put its own key in place of the other proxies' so that every
+   * fragment of a grant is encrypted to it. The threshold must be the protocol's (a majority of the
+   * federation servers).
    *
    * @throws MalformedEncodingException if a node states another threshold or two nodes disagree
-   * @throws NodeException with reason UNREACHABLE if no node answers
+   * @throws UnconfirmedAnswerException if fewer ledger nodes than that answer
+   * @throws NodeException with reason UNREACHABLE if no ledger node answers
    */
   private Proxies proxies() {
     return unanimous(request(ClientWire.PROXIES).toBytes(), RemoteConnection::proxiesOf,
