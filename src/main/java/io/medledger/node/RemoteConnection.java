@@ -652,7 +652,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return Optional.of(new EntryLocation(h, i, idx));
   }
 
-  /** Asks each proxy the grant names whether it refused its fragment; a refusal is raised and logged. */
+  /**
+   * Asks each proxy the grant names whether it refused its fragment; a refusal, or an answer that
+   * is malformed or refuses the question, is raised as a {@link ProxyFailureException} (the grant
+   * is final) and logged.
+   */
   private void checkFragmentsTaken(AccessGrant g) {
     Map<ParticipantId, String> failures = new LinkedHashMap<>();
     for (ParticipantId p : g.proxies()) {
@@ -672,6 +676,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
       } catch (NodeException e) {
         // a proxy that is down takes its fragment when it catches up
+      } catch (MedLedgerException | IllegalArgumentException e) {
+        // garbage or a refusal: the grant is final all the same, so this proxy is named with the others
+        failures.put(p, "cannot tell whether it holds its fragment: " + e.getMessage());
       }
     }
     if (!failures.isEmpty()) {
