@@ -81,9 +81,9 @@ import java.util.function.Supplier;
  * erased or a participant active only as that many such nodes answer alike (see
  * {@link #isGrantActive}), an entry or key card from a node that proves it and its absence only as
  * that many say so (see {@link #entry}), and the chain and the proxy list only as every ledger node
- * that answers states them, that many at least. A storage node in the list is trusted with keeping ciphertext available only: it may
- * take a submission or serve a block, but its word counts toward no confirmation or agreement;
- * re-encryption goes to the federation server the grant names as proxy, and key cards are
+ * that answers states them, that many at least. A storage node in the list is trusted with keeping
+ * ciphertext available only: it may take a submission or serve a block, but its word counts toward
+ * no confirmation or agreement; re-encryption goes to the federation server the grant names as proxy, and key cards are
  * published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
  * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
@@ -1666,7 +1666,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /** Takes no more than {@code size} bytes from a storage node. */
   @Override
   public CompletableFuture<byte[]> getBlob(Digest id, long size, List<ParticipantId> preferred) {
-    return CompletableFuture.supplyAsync(() -> store().read(id, size, preferred.stream().map(ParticipantId::toHex).toList()));
+    return CompletableFuture.supplyAsync(() -> store().read(id, size, preferred.stream().map(ParticipantId::toHex)
+        .toList()));
   }
 
   /** Streams the payload to the store in bounded memory (as the store streams, for example to storage nodes). */

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 class HostileFragmentAnswerTest {
   private static final EntryLocation AT = new EntryLocation(3, 0, 9);
 
-  /** Takes every submission as final at {@link #AT}, locates every entry there, and answers FRAGMENT with {@code fragment}. */
+  /** Takes every submission as final at {@link #AT}, locates every entry there, answers FRAGMENT with {@code fragment}. */
   private static RequestHandler proxy(byte[] fragment) {
     return (who, req) -> CompletableFuture.completedFuture(switch (req[0]) {
       case ClientWire.SUBMIT -> new LedgerWire.Writer(ClientWire.OK).i64(AT.height()).digest(Digest.of(new byte[32]))

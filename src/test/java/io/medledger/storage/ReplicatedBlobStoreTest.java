@@ -198,7 +198,8 @@ class ReplicatedBlobStoreTest {
         got = r.read(id, List.of("hostile"));
       }
       assertArrayEquals(data, got, "served by the honest node");
-      assertTrue(hostile.sent() <= max + EndlessNode.BLOCK, "the hostile node was cut off after " + hostile.sent() + " bytes");
+      assertTrue(hostile.sent() <= max + EndlessNode.BLOCK, "the hostile node was cut off after " + hostile.sent()
+          + " bytes");
     }
   }
 }
