@@ -182,6 +182,16 @@ public interface LedgerConnection {
   CompletableFuture<byte[]> getBlob(Digest id, List<ParticipantId> preferred);
 
   /**
+   * As {@link #getBlob(Digest, List)}, for a payload of {@code size} bytes (as its record states):
+   * a storage node's copy is cut off and skipped at its first byte past {@code size}, so a hostile
+   * node cannot make the reader hold more. The default, for connections that do not bound a read,
+   * calls {@link #getBlob(Digest, List)}.
+   */
+  default CompletableFuture<byte[]> getBlob(Digest id, long size, List<ParticipantId> preferred) {
+    return getBlob(id, preferred);
+  }
+
+  /**
    * Streams an encrypted payload, read to its end (the caller closes it), to the storage nodes;
    * completes once the write quorum holds it. Connections move it in bounded memory whatever its
    * size (the default, for connections that do not, reads it into memory and calls
@@ -204,6 +214,16 @@ public interface LedgerConnection {
    */
   default CompletableFuture<InputStream> openBlob(Digest id, List<ParticipantId> preferred) {
     return getBlob(id, preferred).thenApply(ByteArrayInputStream::new);
+  }
+
+  /**
+   * As {@link #openBlob(Digest, List)}, for a payload of {@code size} bytes (as its record states):
+   * a storage node's copy is cut off and skipped at its first byte past {@code size}, so a hostile
+   * node cannot make the reader spool more. The default, for connections that do not bound a read,
+   * calls {@link #openBlob(Digest, List)}.
+   */
+  default CompletableFuture<InputStream> openBlob(Digest id, long size, List<ParticipantId> preferred) {
+    return openBlob(id, preferred);
   }
 
   /**

@@ -169,7 +169,7 @@ final class Payloads {
     if (s.isErased(rec)) {
       throw new RecordErasedException(rec.id());
     }
-    return s.connection().getBlob(rec.payloadDigest(), rec.storageNodes())
+    return s.connection().getBlob(rec.payloadDigest(), rec.payloadSize(), rec.storageNodes())
         .thenApply(bytes -> verified(bytes, rec.payloadDigest(), rec.payloadSize()));
   }
 
@@ -197,7 +197,7 @@ final class Payloads {
     }
     DeidentifiedCopy copy = rec.deidentified().orElseThrow(() -> new AccessRefusedException(
         AccessRight.DEIDENTIFIED_COPY, "record " + rec.id() + " has no de-identified copy and is never shared for research"));
-    return s.connection().getBlob(copy.payloadDigest(), rec.storageNodes())
+    return s.connection().getBlob(copy.payloadDigest(), copy.payloadSize(), rec.storageNodes())
         .thenApply(bytes -> verified(bytes, copy.payloadDigest(), copy.payloadSize()));
   }
 
@@ -212,7 +212,7 @@ final class Payloads {
     }
     Digest id = deidentified ? rec.deidentified().orElseThrow().payloadDigest() : rec.payloadDigest();
     long size = deidentified ? rec.deidentified().orElseThrow().payloadSize() : rec.payloadSize();
-    return s.connection().openBlob(id, rec.storageNodes()).thenApply(in -> {
+    return s.connection().openBlob(id, size, rec.storageNodes()).thenApply(in -> {
       try (CheckedStream envelope = new CheckedStream(in, id, size)) {
         long n = open.open(envelope);
         envelope.readToEnd();

@@ -252,6 +252,27 @@ final class InProcessConnection implements LedgerConnection {
     }
   }
 
+  /** As {@link #getBlob(Digest, List)}, taking no more than {@code size} bytes from a storage node. */
+  @Override
+  public CompletableFuture<byte[]> getBlob(Digest id, long size, List<ParticipantId> preferred) {
+    return settled(() -> f.storage().read(id, size, preferred.stream().map(ParticipantId::toHex).toList()));
+  }
+
+  /** As {@link #openBlob(Digest, List)}, taking no more than {@code size} bytes from a storage node. */
+  @Override
+  public CompletableFuture<java.io.InputStream> openBlob(Digest id, long size, List<ParticipantId> preferred) {
+    return settled(() -> f.storage().open(id, size, preferred.stream().map(ParticipantId::toHex).toList()));
+  }
+
+  /** {@code read}'s value as a completed future, or its failure as a failed one. */
+  private static <T> CompletableFuture<T> settled(java.util.function.Supplier<T> read) {
+    try {
+      return CompletableFuture.completedFuture(read.get());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   @Override
   public ErasureReport finishErasure(Digest record) {
     return f.retryErasure(record);

@@ -80,8 +80,10 @@ import java.util.function.Supplier;
  * lag (see {@link #patientHistory(ParticipantId)}), whether a grant is active or revoked, a record
  * erased or a participant active only as that many such nodes answer alike (see
  * {@link #isGrantActive}), an entry or key card from a node that proves it and its absence only as
- * that many say so (see {@link #entry}), and the proxy list only as every node that answers states
- * it; re-encryption goes to the federation server the grant names as proxy, and key cards are
+ * that many say so (see {@link #entry}), and the chain and the proxy list only as every ledger node
+ * that answers states them, that many at least. A storage node in the list is trusted with keeping
+ * ciphertext available only: it may take a submission or serve a block, but its word counts toward
+ * no confirmation or agreement; re-encryption goes to the federation server the grant names as proxy, and key cards are
  * published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
  * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
@@ -363,18 +365,22 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * The answer to {@code request} as every node that answers states it (the nodes that are down
-   * are passed over).
+   * The answer to {@code request} as every ledger node that answers states it, once at least
+   * {@link Builder#confirmations} of them answered (the nodes that are down are passed over;
+   * storage nodes are not asked): fewer would let f nodes, the only ones a client reaches, state it.
    *
    * @throws MalformedEncodingException if two nodes answer differently ({@code what} names what)
    *     or one answers something malformed
-   * @throws NodeException with reason UNREACHABLE if no node answers
+   * @throws UnconfirmedAnswerException if some but fewer than that many ledger nodes answered
+   * @throws NodeException with reason UNREACHABLE if no ledger node answers
    */
   private <T> T unanimous(byte[] request, Function<LedgerWire.Reader, T> body, String what) {
     T agreed = null;
     ClientConfig.NodeEndpointConfig first = null;
-    NodeException last = null;
-    for (ClientConfig.NodeEndpointConfig n : nodes) {
+    NodeException last = new NodeException(NodeException.Reason.UNREACHABLE, "no ledger node is configured to state "
+        + what);
+    int answered = 0;
+    for (ClientConfig.NodeEndpointConfig n : ledgerNodes()) {
       byte[] r;
       try {
         r = exchange(n, request, timeout);
@@ -383,6 +389,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         continue;
       }
       T t = read(n, r, body);
+      answered++;
       if (agreed == null) {
         agreed = t;
         first = n;
@@ -393,6 +400,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     }
     if (agreed == null) {
       throw last;
+    }
+    if (answered < quorum) {
+      throw new UnconfirmedAnswerException("only " + answered + " ledger node" + (answered == 1 ? "" : "s")
+          + " answered " + what + ", fewer than the " + quorum + " that must state them alike (the others: "
+          + last.getMessage() + "); try again once they are reachable");
     }
     return agreed;
   }
@@ -431,7 +443,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private record ChainName(String name, String protocol) {}
 
   /**
-   * The chain and its consensus protocol as every node that answers states them (and, when the
+   * The chain and its consensus protocol as every ledger node that answers states them, once
+   * {@link Builder#confirmations} answered (and, when the
    * connection was built from a client configuration, the configured chain): one node's word
    * would let it choose the protocol whose certificates an auditor checks, or the chain id entries
    * are signed for.
@@ -574,17 +587,18 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * Returns once enough other configured nodes answer {@code request} with {@code expected}, as
-   * {@code by} did, that {@link Builder#confirmations} nodes in all state it (and at least one
-   * other, when there is one), asking them in turn for up to the read timeout (they may lag by a
-   * block); with no other node there is nothing to ask.
+   * Returns once enough other configured ledger nodes answer {@code request} with {@code expected},
+   * as {@code by} did, that {@link Builder#confirmations} ledger nodes in all state it (and at least
+   * one other, when there is one), asking them in turn for up to the read timeout (they may lag by
+   * a block); with no other ledger node there is nothing to ask. A storage node's word counts for
+   * none of them: when {@code by} is one, that many ledger nodes besides it must state it.
    *
    * @throws UnconfirmedAnswerException if too few did in time
    */
   private <T> void confirm(ClientConfig.NodeEndpointConfig by, byte[] request,
       Function<LedgerWire.Reader, Optional<T>> body, T expected, Supplier<String> what) {
-    List<ClientConfig.NodeEndpointConfig> others = nodes.stream().filter(o -> !o.key().equals(by.key())).toList();
-    int need = Math.min(others.size(), Math.max(1, quorum - 1));
+    List<ClientConfig.NodeEndpointConfig> others = ledgerNodes().stream().filter(o -> !o.key().equals(by.key())).toList();
+    int need = by.role() == ServerRole.STORAGE ? quorum : Math.min(others.size(), Math.max(1, quorum - 1));
     if (need == 0) {
       return;
     }
@@ -638,7 +652,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return Optional.of(new EntryLocation(h, i, idx));
   }
 
-  /** Asks each proxy the grant names whether it refused its fragment; a refusal is raised and logged. */
+  /**
+   * Asks each proxy the grant names whether it refused its fragment; a refusal, or an answer that
+   * is malformed or refuses the question, is raised as a {@link ProxyFailureException} (the grant
+   * is final) and logged.
+   */
   private void checkFragmentsTaken(AccessGrant g) {
     Map<ParticipantId, String> failures = new LinkedHashMap<>();
     for (ParticipantId p : g.proxies()) {
@@ -658,6 +676,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
       } catch (NodeException e) {
         // a proxy that is down takes its fragment when it catches up
+      } catch (MedLedgerException | IllegalArgumentException e) {
+        // garbage or a refusal: the grant is final all the same, so this proxy is named with the others
+        failures.put(p, "cannot tell whether it holds its fragment: " + e.getMessage());
       }
     }
     if (!failures.isEmpty()) {
@@ -1562,13 +1583,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private record Proxies(List<ProxyKey> keys, int threshold) {}
 
   /**
-   * The proxies and threshold as every node that answers states them: one node's word would let
-   * it name itself the only proxy, lower the threshold, or put its own key in place of the other
-   * proxies' so that every fragment of a grant is encrypted to it. The threshold must be the
-   * protocol's (a majority of the federation servers).
+   * The proxies and threshold as every ledger node that answers states them, once
+   * {@link Builder#confirmations} answered: one node's word would let it name itself the only
+   * proxy, lower the threshold, or put its own key in place of the other proxies' so that every
+   * fragment of a grant is encrypted to it. The threshold must be the protocol's (a majority of the
+   * federation servers).
    *
    * @throws MalformedEncodingException if a node states another threshold or two nodes disagree
-   * @throws NodeException with reason UNREACHABLE if no node answers
+   * @throws UnconfirmedAnswerException if fewer ledger nodes than that answer
+   * @throws NodeException with reason UNREACHABLE if no ledger node answers
    */
   private Proxies proxies() {
     return unanimous(request(ClientWire.PROXIES).toBytes(), RemoteConnection::proxiesOf,
@@ -1640,6 +1663,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return CompletableFuture.supplyAsync(() -> store().read(id, preferred.stream().map(ParticipantId::toHex).toList()));
   }
 
+  /** Takes no more than {@code size} bytes from a storage node. */
+  @Override
+  public CompletableFuture<byte[]> getBlob(Digest id, long size, List<ParticipantId> preferred) {
+    return CompletableFuture.supplyAsync(() -> store().read(id, size, preferred.stream().map(ParticipantId::toHex)
+        .toList()));
+  }
+
   /** Streams the payload to the store in bounded memory (as the store streams, for example to storage nodes). */
   @Override
   public CompletableFuture<ReplicatedBlobStore.Placement> putBlob(java.io.InputStream ciphertext) {
@@ -1650,6 +1680,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   @Override
   public CompletableFuture<java.io.InputStream> openBlob(Digest id, List<ParticipantId> preferred) {
     return CompletableFuture.supplyAsync(() -> store().open(id, preferred.stream().map(ParticipantId::toHex).toList()));
+  }
+
+  /** As {@link #openBlob(Digest, List)}, taking no more than {@code size} bytes from a storage node. */
+  @Override
+  public CompletableFuture<java.io.InputStream> openBlob(Digest id, long size, List<ParticipantId> preferred) {
+    return CompletableFuture.supplyAsync(() -> store().open(id, size, preferred.stream().map(ParticipantId::toHex)
+        .toList()));
   }
 
   @Override

@@ -267,10 +267,30 @@ public final class ReplicatedBlobStore implements BlobStore {
    * @throws InsufficientReplicasException if no node holds a verified copy
    */
   public byte[] read(Digest id, List<String> preferred) {
+    return read(id, maxStreamedBytes, preferred);
+  }
+
+  /**
+   * As {@link #read(Digest, List)}, for a payload known to be {@code size} bytes long (as its record
+   * states): a node's copy is cut off and skipped as corrupt at its first byte past {@code size}, so
+   * a node cannot make the reader hold more than that.
+   *
+   * @throws InsufficientReplicasException if no node holds a verified copy of at most {@code size} bytes
+   * @throws IllegalArgumentException if {@code size} is negative
+   */
+  public byte[] read(Digest id, long size, List<String> preferred) {
     try (MemorySpool s = new MemorySpool(null)) {
-      fetch(id, preferred, s);
+      fetch(id, preferred, s, bound(size));
       return s.bytes();
     }
+  }
+
+  /** The most bytes a read of a payload of {@code size} bytes takes from a node. */
+  private long bound(long size) {
+    if (size < 0) {
+      throw new IllegalArgumentException("a payload of " + size + " bytes");
+    }
+    return Math.min(size, maxStreamedBytes);
   }
 
   /**
@@ -282,7 +302,7 @@ public final class ReplicatedBlobStore implements BlobStore {
    */
   public ReadReport readTo(Digest id, List<String> preferred, OutputStream out) {
     try (FileSpool s = new FileSpool(spoolDirectory)) {
-      ReadReport r = fetch(id, preferred, s);
+      ReadReport r = fetch(id, preferred, s, maxStreamedBytes);
       try (InputStream in = s.in()) {
         in.transferTo(out);
       } catch (IOException e) {
@@ -299,16 +319,30 @@ public final class ReplicatedBlobStore implements BlobStore {
    * @throws InsufficientReplicasException if no node holds a verified copy
    */
   public InputStream open(Digest id, List<String> preferred) {
+    return open(id, maxStreamedBytes, preferred);
+  }
+
+  /**
+   * As {@link #open(Digest, List)}, for a payload known to be {@code size} bytes long (as its record
+   * states): a node's copy is cut off and skipped as corrupt at its first byte past {@code size}, so
+   * a node cannot make the reader spool more than that.
+   *
+   * @throws InsufficientReplicasException if no node holds a verified copy of at most {@code size} bytes
+   * @throws IllegalArgumentException if {@code size} is negative
+   */
+  public InputStream open(Digest id, long size, List<String> preferred) {
+    long max = bound(size);
     FileSpool s = new FileSpool(spoolDirectory);
     try {
-      fetch(id, preferred, s);
+      fetch(id, preferred, s, max);
       return s.detach();
     } finally {
       s.close();
     }
   }
 
-  private ReadReport fetch(Digest id, List<String> preferred, Spool spool) {
+  /** Reads a verified copy of at most {@code max} bytes into {@code spool}; see {@link #read(Digest, List)}. */
+  private ReadReport fetch(Digest id, List<String> preferred, Spool spool, long max) {
     Set<String> order = new LinkedHashSet<>();
     for (String p : preferred) {
       if (nodes.containsKey(p)) {
@@ -322,7 +356,7 @@ public final class ReplicatedBlobStore implements BlobStore {
       StorageNode n = nodes.get(nid);
       MessageDigest sha = Sha256.newMessageDigest();
       boolean found;
-      try (OutputStream o = new DigestOutputStream(new AtMost(spool.reset(), maxStreamedBytes), sha)) {
+      try (OutputStream o = new DigestOutputStream(new AtMost(spool.reset(), max), sha)) {
         found = n.store().read(id, o);
       } catch (BlobCorruptedException e) {
         needRepair.add(nid);
@@ -434,7 +468,7 @@ public final class ReplicatedBlobStore implements BlobStore {
     List<String> repaired = new ArrayList<>();
     if (!bad.isEmpty()) {
       try (FileSpool s = new FileSpool(spoolDirectory)) {
-        fetch(id, good, s);
+        fetch(id, good, s, maxStreamedBytes);
         for (String nid : bad) {
           try {
             if (putFrom(nodes.get(nid), s).equals(id)) {
@@ -583,7 +617,7 @@ public final class ReplicatedBlobStore implements BlobStore {
 
     private void count(int n) {
       if (n > max - written) {
-        throw new BlobCorruptedException("the copy served is longer than the largest payload (" + max + " bytes)");
+        throw new BlobCorruptedException("the copy served is longer than the payload can be (" + max + " bytes)");
       }
       written += n;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantId;
+import io.medledger.client.UnconfirmedAnswerException;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.internal.node.ClientWire;
@@ -81,6 +82,26 @@ class HostileProxyListTest {
       assertEquals(3, keys.size());
       assertEquals(KEYS[1], keys.get(1).publicKey());
       assertEquals(2, c.threshold());
+    }
+  }
+
+  @Test
+  void aNodeThatAloneAnswersOfSeveralIsNotBelieved() {
+    Ed25519PrivateKey client = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey hostileKey = Ed25519PrivateKey.generate();
+    Ed25519PrivateKey honestKey = Ed25519PrivateKey.generate();
+    AtomicReference<byte[]> truth = new AtomicReference<>(answer(2, KEYS));
+    PeerAddress down;
+    try (NodeEndpoint gone = node(honestKey, client, truth)) {
+      down = gone.boundAddress(); // the honest node is down, or a hand on the network path keeps it from the client
+    }
+    AtomicReference<byte[]> lie = new AtomicReference<>(answer(1, HOSTILE));
+    try (NodeEndpoint hostile = node(hostileKey, client, lie);
+        RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client))
+            .node(hostileKey.publicKey(), hostile.boundAddress(), ServerRole.FEDERATION)
+            .node(honestKey.publicKey(), down, ServerRole.FEDERATION).build()) {
+      assertThrows(UnconfirmedAnswerException.class, c::proxyKeys, "itself the only proxy, with a threshold of one");
+      assertThrows(UnconfirmedAnswerException.class, c::threshold);
     }
   }
 

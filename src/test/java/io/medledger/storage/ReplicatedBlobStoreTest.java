@@ -178,40 +178,6 @@ class ReplicatedBlobStoreTest {
     assertThrows(IllegalArgumentException.class, () -> r.putReplicated(endless));
   }
 
-  /** A node that answers every read with bytes that never end (it stops at 32 MiB), counting what it sent. */
-  private static final class EndlessNode implements BlobStore {
-    long sent;
-
-    @Override
-    public Digest put(byte[] data) {
-      return Sha256.hash(data);
-    }
-
-    @Override
-    public java.util.Optional<byte[]> get(Digest id) {
-      throw new UnsupportedOperationException("reads stream");
-    }
-
-    @Override
-    public boolean delete(Digest id) {
-      return false;
-    }
-
-    @Override
-    public boolean read(Digest id, java.io.OutputStream out) {
-      byte[] block = new byte[64 << 10];
-      try {
-        while (sent < 32 << 20) {
-          out.write(block);
-          sent += block.length;
-        }
-      } catch (java.io.IOException e) {
-        throw new BlobUnavailableException("cannot write: " + e.getMessage(), e);
-      }
-      return true;
-    }
-  }
-
   @Test
   void aNodeServingEndlessBytesIsCutOffAtTheLargestPayloadAndSkipped(@org.junit.jupiter.api.io.TempDir java.nio.file.Path spool)
       throws java.io.IOException {
@@ -232,7 +198,8 @@ class ReplicatedBlobStoreTest {
         got = r.read(id, List.of("hostile"));
       }
       assertArrayEquals(data, got, "served by the honest node");
-      assertTrue(hostile.sent <= max + (64 << 10), "the hostile node was cut off after " + hostile.sent + " bytes");
+      assertTrue(hostile.sent() <= max + EndlessNode.BLOCK, "the hostile node was cut off after " + hostile.sent()
+          + " bytes");
     }
   }
 }
