@@ -366,7 +366,8 @@ public final class Node implements AutoCloseable {
 
   /** The chain parameters of {@code config}'s chain under its consensus protocol. */
   public static ChainParameters parameters(NodeConfig config) {
-    return ChainParameters.defaults(config.chain()).withRegistrarsFrom(config.consensus().registrarsFrom());
+    return ChainParameters.defaults(config.chain()).withRegistrarsFrom(config.consensus().registrarsFrom())
+        .withReusedKeysFrom(config.consensus().reusedKeysFrom());
   }
 
   /** Closes what a failed open left open; closing an already closed store is harmless. */
