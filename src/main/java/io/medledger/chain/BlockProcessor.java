@@ -360,7 +360,9 @@ final class BlockProcessor {
 
   /**
    * Null unless {@code k} shares a research key with another participant: its research key is a
-   * key someone else published, or its encryption or verifying key is someone else's research key.
+   * key someone else published, or its encryption or verifying key is someone else's research key
+   * (never its own: a research key differs from the keys published with it, and an upgrade
+   * carries the keys in force). The index names each key's first publisher.
    */
   private static String reusedKey(KeyPublication k, Overlay o) {
     if (k.researchKey().isPresent()) {
@@ -372,7 +374,7 @@ final class BlockProcessor {
     }
     for (ByteString key : List.of(k.encryptionKey(), k.verifyingKey())) {
       LedgerState.KeyOwner w = o.keyOwner(keyDigest(key));
-      if (w != null && w.research() && !w.participant().equals(k.participant())) {
+      if (w != null && w.research()) {
         return "reused-key rule: a key published here is the research key of " + w.participant()
             + "; a research key is one patient's alone";
       }

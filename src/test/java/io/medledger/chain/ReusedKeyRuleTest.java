@@ -116,6 +116,19 @@ class ReusedKeyRuleTest {
   }
 
   @Test
+  void theReasonNamesTheKeysFirstPublisherAndAPatientsOwnRepeatIsRefusedAsARepeat() {
+    ByteString shared = freshKey();
+    f.commit(publication(f, doc, shared, freshKey(), Optional.empty()));
+    f.commit(publication(f, bob, shared, freshKey(), Optional.empty())); // two encryption keys alike: not this rule's
+    String reason = f.refusal(publication(f, alice, freshKey(), freshKey(), Optional.of(shared)));
+    assertTrue(reason.contains(RULE) && reason.contains(doc.id().toString()), reason);
+    KeyPublication alices = publication(f, alice, freshKey(), freshKey(), Optional.of(freshKey()));
+    f.commit(alices);
+    String again = f.refusal(publication(f, alice, alices.encryptionKey(), alices.verifyingKey(), alices.researchKey()));
+    assertTrue(again.contains("already published, with a research key"), again);
+  }
+
+  @Test
   void aResearcherCannotPublishAPatientsResearchKeyAsItsOwn() {
     Actor researcher = f.actor("researcher");
     f.commit(f.registerAffiliate(researcher, f.hospitalB, ParticipantKind.RESEARCHER));
