@@ -13,6 +13,7 @@ import io.medledger.access.Participant;
 import io.medledger.access.ParticipantId;
 import io.medledger.access.ParticipantKind;
 import io.medledger.access.Purpose;
+import io.medledger.codec.ByteString;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Ed25519Signatures;
@@ -347,10 +348,38 @@ final class BlockProcessor {
       if (k.researchKey().filter(rk -> rk.equals(k.encryptionKey()) || rk.equals(k.verifyingKey())).isPresent()) {
         return "a research key must differ from the encryption and verifying keys it is published with";
       }
+      String reused = params.reusedKeysRuled(c.height()) ? reusedKey(k, o) : null;
+      if (reused != null) {
+        return reused;
+      }
       KeyPublication inForce = o.publication(k.participant());
       return inForce == null ? null : researchKeyUpgrade(k, inForce, p);
     }
     return "unknown entry kind";
+  }
+
+  /**
+   * Null unless {@code k} shares a research key with another participant: its research key is a
+   * key someone else published, or its encryption or verifying key is someone else's research key
+   * (never its own: a research key differs from the keys published with it, and an upgrade
+   * carries the keys in force). The index names each key's first publisher.
+   */
+  private static String reusedKey(KeyPublication k, Overlay o) {
+    if (k.researchKey().isPresent()) {
+      LedgerState.KeyOwner w = o.keyOwner(keyDigest(k.researchKey().get()));
+      if (w != null && !w.participant().equals(k.participant())) {
+        return "reused-key rule: the research key is a key " + w.participant() + " published; a research key is"
+            + " one patient's alone";
+      }
+    }
+    for (ByteString key : List.of(k.encryptionKey(), k.verifyingKey())) {
+      LedgerState.KeyOwner w = o.keyOwner(keyDigest(key));
+      if (w != null && w.research()) {
+        return "reused-key rule: a key published here is the research key of " + w.participant()
+            + "; a research key is one patient's alone";
+      }
+    }
+    return null;
   }
 
   /**
@@ -802,8 +831,14 @@ final class BlockProcessor {
       Participant existing = o.participant(m.member());
       Participant now;
       if (m.action() == MembershipChange.Operation.ADD) {
-        now = existing != null ? existing.reactivated()
-            : new Participant(m.role(), m.memberKey(), m.operator(), Optional.empty(), height, true);
+        if (existing == null) {
+          now = new Participant(m.role(), m.memberKey(), m.operator(), Optional.empty(), height, true);
+        } else if (params.reusedKeysRuled(height)) { // the operator this addition names, not the first one's
+          now = new Participant(m.role(), existing.publicKey(), m.operator(), Optional.empty(), existing.registeredAt(),
+              true);
+        } else {
+          now = existing.reactivated();
+        }
       } else if (m.action() == MembershipChange.Operation.REMOVE) {
         now = existing.deactivated();
         if (o.suspended(m.member())) {
@@ -831,6 +866,9 @@ final class BlockProcessor {
     } else if (e instanceof KeyPublication k) {
       o.publishedKeys.put(k.participant(), ee.id());
       o.newPublications.put(ee.id(), k);
+      indexKey(o, k.encryptionKey(), k.participant(), false);
+      indexKey(o, k.verifyingKey(), k.participant(), false);
+      k.researchKey().ifPresent(r -> indexKey(o, r, k.participant(), true));
     } else if (e instanceof MedicalRecord m) {
       List<Digest> lineage = new ArrayList<>();
       lineage.add(ee.id());
@@ -841,6 +879,19 @@ final class BlockProcessor {
         o.claims.put(c.key(), ee.id());
       }
     }
+  }
+
+  /** Records {@code owner} as the publisher of {@code key} unless someone published it before. */
+  private static void indexKey(Overlay o, ByteString key, ParticipantId owner, boolean research) {
+    Digest d = keyDigest(key);
+    if (o.keyOwner(d) == null) {
+      o.keyOwners.put(d, new LedgerState.KeyOwner(owner, research));
+    }
+  }
+
+  /** The state's key for a published Umbral key: SHA-256 of {@code K} and its 33 bytes. */
+  static Digest keyDigest(ByteString key) {
+    return Sha256.hashPrefixed((byte) 'K', key.toByteArray());
   }
 
   /** The terms of a grant that authorization needs (no proxies, fragments or signatures kept in memory). */

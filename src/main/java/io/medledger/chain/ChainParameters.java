@@ -27,6 +27,12 @@ import java.util.Set;
  *     registrar's endorsement besides the patient's (0: every block); below it a registration
  *     signed by the patient alone is accepted too. A chain begun before the rule existed sets it
  *     above the height it had reached (see {@code docs/deployment.md}, "Upgrading")
+ * @param reusedKeysFrom the first block height from which the rules on reused keys bind (0: every
+ *     block): a server key added again is recorded with the operator its new addition names, and
+ *     a key publication is refused whose research key another participant published, or whose
+ *     encryption or verifying key is another participant's research key. Below it a re-added
+ *     server keeps the operator of its first addition and such publications are accepted; a
+ *     chain begun before the rules set it as for {@code registrarsFrom}
  */
 public record ChainParameters(
     Digest chainId,
@@ -35,7 +41,8 @@ public record ChainParameters(
     EvidencePolicy evidencePolicy,
     int maxBlockEntries,
     int maxBlockBytes,
-    long registrarsFrom) {
+    long registrarsFrom,
+    long reusedKeysFrom) {
 
   /** Validates the fields. */
   public ChainParameters {
@@ -57,13 +64,17 @@ public record ChainParameters(
     if (registrarsFrom < 0) {
       throw new IllegalArgumentException("registrarsFrom must not be negative");
     }
+    if (reusedKeysFrom < 0) {
+      throw new IllegalArgumentException("reusedKeysFrom must not be negative");
+    }
   }
 
   /**
    * Defaults for a chain named {@code name}: chain id {@code SHA-256("medledger/chain/v1" || 0x00
    * || name)}, 30 s skew, class A institutions operate federation servers and class B audit
    * servers, the {@linkplain EvidencePolicy#strict() strict} evidence rule, 10,000 entries and 32 MiB per block,
-   * and a registrar's endorsement on every patient registration (from height 0).
+   * and a registrar's endorsement on every patient registration and the rules on reused keys
+   * (both from height 0).
    */
   public static ChainParameters defaults(String name) {
     Digest id = Sha256.hash("medledger/chain/v1\0".getBytes(StandardCharsets.US_ASCII),
@@ -71,43 +82,58 @@ public record ChainParameters(
     return new ChainParameters(id, Duration.ofSeconds(30),
         Map.of(ParticipantKind.FEDERATION_SERVER, Set.of(InstitutionClass.A),
             ParticipantKind.AUDIT_SERVER, Set.of(InstitutionClass.B)),
-        EvidencePolicy.strict(), 10_000, 32 << 20, 0);
+        EvidencePolicy.strict(), 10_000, 32 << 20, 0, 0);
   }
 
   /** A copy with another skew. */
   public ChainParameters withMaxClockSkew(Duration skew) {
-    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes, registrarsFrom);
+    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes, registrarsFrom,
+        reusedKeysFrom);
   }
 
   /** A copy with another server-class policy. */
   public ChainParameters withServerClasses(Map<ParticipantKind, Set<InstitutionClass>> classes) {
-    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries, maxBlockBytes, registrarsFrom);
+    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries, maxBlockBytes, registrarsFrom,
+        reusedKeysFrom);
   }
 
   /** A copy with another evidence policy. */
   public ChainParameters withEvidencePolicy(EvidencePolicy policy) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries, maxBlockBytes, registrarsFrom);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries, maxBlockBytes, registrarsFrom,
+        reusedKeysFrom);
   }
 
   /** A copy with another block size limit. */
   public ChainParameters withMaxBlockEntries(int max) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max, maxBlockBytes, registrarsFrom);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max, maxBlockBytes, registrarsFrom,
+        reusedKeysFrom);
   }
 
   /** A copy with another encoded block size limit. */
   public ChainParameters withMaxBlockBytes(int max) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, max, registrarsFrom);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, max, registrarsFrom, reusedKeysFrom);
   }
 
   /** A copy whose registrar rule binds from block {@code height} on. */
   public ChainParameters withRegistrarsFrom(long height) {
     return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes,
-        height);
+        height, reusedKeysFrom);
+  }
+
+  /** A copy whose rules on reused keys bind from block {@code height} on. */
+  public ChainParameters withReusedKeysFrom(long height) {
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes,
+        registrarsFrom, height);
   }
 
   /** Whether a patient registration in block {@code height} must carry a registrar's endorsement. */
   public boolean registrarRequired(long height) {
     return height >= registrarsFrom;
+  }
+
+  /** Whether the rules on reused keys bind in block {@code height}. */
+  public boolean reusedKeysRuled(long height) {
+    return height >= reusedKeysFrom;
   }
 
   /** Whether an institution of {@code cls} may operate a server of {@code role}. */

@@ -43,6 +43,8 @@ import java.util.function.LongPredicate;
  * {@code O}height where the block's entries lie in its stored bytes ({@link Block#entryBounds}),
  * {@code C}claim the record that alone names a payload digest or capsule (keys domain-separated,
  * see {@code BlockProcessor.claims}),
+ * {@code k}key the participant that first published an Umbral key, and whether as its research key
+ * (key: {@code BlockProcessor.keyDigest}),
  * {@code V} the layout version ({@link #LAYOUT_VERSION}).
  */
 final class LedgerState {
@@ -73,6 +75,9 @@ final class LedgerState {
     }
   }
 
+  /** The participant that first published an Umbral key, and whether as its research key. */
+  record KeyOwner(ParticipantId participant, boolean research) {}
+
   /** One sub-block of a key: its block height, the key's running entry total and its hash. */
   record SubBlockRef(long height, long total, Digest hash) {}
 
@@ -91,14 +96,16 @@ final class LedgerState {
   static final byte WITNESSES_AT = 'W';
   static final byte ENTRY_BOUNDS = 'O';
   static final byte CLAIM = 'C';
+  static final byte KEY_OWNER = 'k';
   /**
    * The version of this key and value layout, stored under {@code V} with the genesis block. 2: a
    * sub-block record holds each entry's position, byte offset and length in the stored block. 3:
    * the heads tree is stored in pages of eight levels ({@link HeadsTree}), not one node per key. 4:
    * the heads tree's top 16 levels are not stored; its 65,536 bucket summaries are. 5: the
-   * payloads and capsules records name are indexed ({@code C}), so that no two records name one.
+   * payloads and capsules records name are indexed ({@code C}), so that no two records name one. 6:
+   * the published Umbral keys are indexed by their first publisher ({@code k}).
    */
-  static final int LAYOUT_VERSION = 5;
+  static final int LAYOUT_VERSION = 6;
   private static final byte[] VERSION = {'V'};
   /** The value of a patient's grant index key once the grant is revoked (empty while it is not). */
   private static final byte[] REVOKED_MARK = {1};
@@ -568,6 +575,28 @@ final class LedgerState {
     return b == null ? null : Digest.of(b);
   }
 
+  /** Who first published the Umbral key {@code key} ({@code BlockProcessor.keyDigest}), or null. */
+  KeyOwner keyOwner(Digest key) {
+    byte[] b = store.get(key(KEY_OWNER, key));
+    return b == null ? null : decodeKeyOwner(b);
+  }
+
+  /** The first publishers of those of {@code keys} that someone published, read from the store in one batch. */
+  Map<Digest, KeyOwner> keyOwners(List<Digest> keys) {
+    List<byte[]> ks = new ArrayList<>(keys.size());
+    for (Digest k : keys) {
+      ks.add(key(KEY_OWNER, k));
+    }
+    List<byte[]> found = store.getAll(ks);
+    Map<Digest, KeyOwner> out = new HashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (found.get(i) != null) {
+        out.put(keys.get(i), decodeKeyOwner(found.get(i)));
+      }
+    }
+    return out;
+  }
+
   /** The record that names {@code claim} (a payload or capsule key), or null. */
   Digest claimant(Digest claim) {
     byte[] b = store.get(key(CLAIM, claim));
@@ -791,6 +820,7 @@ final class LedgerState {
     o.records.forEach((id, r) -> b.put(key(RECORD, id), encode(r)));
     o.publishedKeys.forEach((id, d) -> b.put(key(KEYS, id.digest()), d.toByteArray()));
     o.claims.forEach((c, r) -> b.put(key(CLAIM, c), r.toByteArray()));
+    o.keyOwners.forEach((k, w) -> b.put(key(KEY_OWNER, k), encode(w)));
     o.newGrantsByPatient.forEach((p, l) -> l.forEach(g -> b.put(key(PATIENT_GRANT, p.digest(), g), new byte[0])));
     // after the new grants: a grant made and revoked in this block ends marked
     List<GrantInfo> revoked = revokedIn(o);
@@ -961,6 +991,18 @@ final class LedgerState {
         r.bool("active"));
     r.finish();
     return p;
+  }
+
+  private static byte[] encode(KeyOwner w) {
+    return ByteBuffer.allocate(Digest.LENGTH + 1).put(w.participant().digest().toByteArray())
+        .put((byte) (w.research() ? 1 : 0)).array();
+  }
+
+  private static KeyOwner decodeKeyOwner(byte[] b) {
+    if (b.length != Digest.LENGTH + 1 || (b[Digest.LENGTH] & 0xfe) != 0) {
+      throw new StoreException("a key owner record has " + b.length + " bytes or a bad flag");
+    }
+    return new KeyOwner(ParticipantId.fromDigest(Digest.of(b, 0)), b[Digest.LENGTH] == 1);
   }
 
   private static byte[] encode(GrantInfo g) {

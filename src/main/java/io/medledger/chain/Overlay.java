@@ -35,8 +35,14 @@ final class Overlay {
   final Set<ParticipantId> reinstated = new java.util.LinkedHashSet<>();
   final List<WitnessChange> witnessChanges = new ArrayList<>();
   int federationDelta;
+  /** The first publishers of keys this block's publications published first, by key ({@link BlockProcessor#keyDigest}). */
+  final Map<Digest, LedgerState.KeyOwner> keyOwners = new HashMap<>();
   /** Entry ids known to be absent from the base state ({@link #prefetchEntries}). */
   private Set<Digest> absent = Set.of();
+  /** Published keys whose publishers were read from the base state at once ({@link #prefetchEntries}). */
+  private Set<Digest> ownersRead = Set.of();
+  /** The publishers found among {@link #ownersRead}. */
+  private Map<Digest, LedgerState.KeyOwner> ownersFound = Map.of();
 
   Overlay(LedgerState base, java.util.function.Function<Digest, KeyPublication> publications) {
     this.base = base;
@@ -83,16 +89,36 @@ final class Overlay {
   }
 
   /**
-   * Reads at once whether the base state has each of {@code entries}, for {@link #hasEntry}: one
-   * batched store read instead of one read per entry.
+   * Reads at once whether the base state has each of {@code entries}, for {@link #hasEntry}, and
+   * who published the keys their key publications carry, for {@link #keyOwner}: one batched store
+   * read of each instead of one read per entry or key.
    */
   Overlay prefetchEntries(List<EncodedEntry> entries) {
     List<Digest> ids = new ArrayList<>(entries.size());
+    Set<Digest> keys = new HashSet<>();
     for (EncodedEntry e : entries) {
       ids.add(e.id());
+      if (e.entry instanceof KeyPublication k) {
+        keys.add(BlockProcessor.keyDigest(k.encryptionKey()));
+        keys.add(BlockProcessor.keyDigest(k.verifyingKey()));
+        k.researchKey().ifPresent(r -> keys.add(BlockProcessor.keyDigest(r)));
+      }
     }
     absent = base.absentEntries(ids);
+    if (!keys.isEmpty()) {
+      ownersFound = base.keyOwners(List.copyOf(keys));
+      ownersRead = keys;
+    }
     return this;
+  }
+
+  /** Who published {@code key} ({@link BlockProcessor#keyDigest}) first, or null if no one has. */
+  LedgerState.KeyOwner keyOwner(Digest key) {
+    LedgerState.KeyOwner w = keyOwners.get(key);
+    if (w != null) {
+      return w;
+    }
+    return ownersRead.contains(key) ? ownersFound.get(key) : base.keyOwner(key);
   }
 
   List<Digest> grantsOf(ParticipantId patient) {

@@ -21,9 +21,12 @@ import java.util.Objects;
  * @param registrarsFrom the chain's {@link io.medledger.chain.ChainParameters#registrarsFrom()}
  *     (field {@code registrars_from}, default 0, as the nodes' {@code consensus.registrars_from}),
  *     which an auditor's chain check over these nodes applies
+ * @param reusedKeysFrom the chain's {@link io.medledger.chain.ChainParameters#reusedKeysFrom()}
+ *     (field {@code reused_keys_from}, default 0, as the nodes' {@code consensus.reused_keys_from}),
+ *     which an auditor's chain check over these nodes applies
  */
 public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
-    long registrarsFrom) {
+    long registrarsFrom, long reusedKeysFrom) {
   /** Largest client configuration accepted. */
   public static final int MAX_FILE_BYTES = 1 << 20;
 
@@ -49,11 +52,20 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
     if (registrarsFrom < 0) {
       throw new NodeException(NodeException.Reason.CONFIG, "field 'registrars_from': must not be negative");
     }
+    if (reusedKeysFrom < 0) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'reused_keys_from': must not be negative");
+    }
+  }
+
+  /** A configuration of a chain whose rules on reused keys bind from its genesis ({@code reusedKeysFrom} 0). */
+  public ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
+      long registrarsFrom) {
+    this(chain, keyStore, keySource, nodes, registrarsFrom, 0);
   }
 
   /** A configuration of a chain whose registrar rule binds from its genesis ({@code registrarsFrom} 0). */
   public ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes) {
-    this(chain, keyStore, keySource, nodes, 0);
+    this(chain, keyStore, keySource, nodes, 0, 0);
   }
 
   /**
@@ -98,8 +110,9 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
         return c;
       }).toList();
       long registrarsFrom = o.integer("registrars_from", 0, Long.MAX_VALUE, 0);
+      long reusedKeysFrom = o.integer("reused_keys_from", 0, Long.MAX_VALUE, 0);
       o.finish();
-      return new ClientConfig(chain, ks, src, nodes, registrarsFrom);
+      return new ClientConfig(chain, ks, src, nodes, registrarsFrom, reusedKeysFrom);
     } catch (ConfigObject.ConfigError e) {
       throw new NodeException(NodeException.Reason.CONFIG, "client configuration " + file + ": " + e.getMessage());
     }
@@ -132,6 +145,9 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
       g.writeEndArray();
       if (registrarsFrom != 0) {
         g.writeNumberField("registrars_from", registrarsFrom);
+      }
+      if (reusedKeysFrom != 0) {
+        g.writeNumberField("reused_keys_from", reusedKeysFrom);
       }
       g.writeEndObject();
     }) + "\n";

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * The key cards published to one node, one file per participant in {@code data/keycards}
  * (written with fsync, read back on open): only self-signed cards, the first card of a
- * participant stays until the ledger removes the participant ({@link #forget}), and at most
+ * participant stays until the ledger removes the participant ({@link #forget}) or its key
+ * publication in force contradicts the card ({@link #contradicted}, {@link #forgetIf}), and at most
  * {@link #MAX_CARDS} are kept. Thread-safe.
  */
 final class KeyCardStore {
@@ -114,8 +115,20 @@ final class KeyCardStore {
    *
    * @throws UncheckedIOException if the file cannot be deleted (the card is then still kept)
    */
-  synchronized boolean forget(ParticipantId id) {
-    if (!cards.containsKey(id)) {
+  boolean forget(ParticipantId id) {
+    return forgetIf(id, c -> true);
+  }
+
+  /**
+   * Drops the card of {@code id} as {@link #forget} does, but only if the card kept when the store
+   * decides (under its lock, so not a card published since the caller looked) is one {@code drop}
+   * accepts; whether one was dropped.
+   *
+   * @throws UncheckedIOException if the file cannot be deleted (the card is then still kept)
+   */
+  synchronized boolean forgetIf(ParticipantId id, Predicate<KeyCard> drop) {
+    KeyCard kept = cards.get(id);
+    if (kept == null || !drop.test(kept)) {
       return false;
     }
     try {
@@ -128,15 +141,23 @@ final class KeyCardStore {
     return true;
   }
 
-  /** Drops the cards of the participants {@code removed} names ({@link #forget}); how many. */
-  int forgetAll(Predicate<ParticipantId> removed) {
+  /** Drops the cards {@code drop} accepts ({@link #forgetIf}); how many. */
+  int forgetAll(Predicate<KeyCard> drop) {
     int n = 0;
     for (ParticipantId id : java.util.List.copyOf(cards.keySet())) {
-      if (removed.test(id) && forget(id)) {
+      if (forgetIf(id, drop)) {
         n++;
       }
     }
     return n;
+  }
+
+  /**
+   * Whether {@code ledger}'s key publication in force for the card's participant holds other keys
+   * than {@code card} ({@link KeyCard#agreesWith}): a card the node must neither serve nor keep.
+   */
+  static boolean contradicted(io.medledger.chain.Ledger ledger, KeyCard card) {
+    return ledger.publishedKeys(card.id()).filter(p -> !card.agreesWith(p)).isPresent();
   }
 
   /** Cards kept. */

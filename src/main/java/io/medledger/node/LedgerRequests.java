@@ -96,6 +96,7 @@ final class LedgerRequests {
   private final String chain;
   private final String protocol;
   private final Function<Ed25519PublicKey, Boolean> operator;
+  private static final System.Logger LOG = System.getLogger(LedgerRequests.class.getName());
   private final KeyCardStore cards;
   private final ProxyService proxy;
   private final int maxAnswerBytes;
@@ -254,8 +255,13 @@ final class LedgerRequests {
       case ClientWire.KEY_CARD -> {
         ParticipantId id = in.id();
         in.end();
-        // a card the ledger's publication in force contradicts (an upgrade card this node missed) is not served
-        Optional<KeyCard> c = cards.lookup(id).filter(x -> agreesWithLedger(x));
+        // a card the ledger's publication in force contradicts (an upgrade card this node missed) is not
+        // served, and is dropped, so that the participant's current card can be published here
+        Optional<KeyCard> c = cards.lookup(id);
+        if (c.isPresent() && KeyCardStore.contradicted(ledger, c.get())) {
+          dropContradicted(id);
+          c = Optional.empty();
+        }
         out.bool(c.isPresent());
         c.ifPresent(out::card);
       }
@@ -394,8 +400,17 @@ final class LedgerRequests {
     page.provedAgainst().ifPresent(h -> out.bytes(h.encode()));
   }
 
+  /** Drops the card of {@code id} if the ledger contradicts it; a failure is logged, and the next start retries. */
+  private void dropContradicted(ParticipantId id) {
+    try {
+      cards.forgetIf(id, x -> KeyCardStore.contradicted(ledger, x));
+    } catch (java.io.UncheckedIOException e) {
+      LOG.log(System.Logger.Level.WARNING, "could not drop the key card of " + id + ", which the ledger contradicts (dropped on the next start): " + e.getMessage());
+    }
+  }
+
   /** Whether {@code c} holds the keys of its participant's key publication in force, if it has one. */
   private boolean agreesWithLedger(KeyCard c) {
-    return ledger.publishedKeys(c.id()).map(c::agreesWith).orElse(true);
+    return !KeyCardStore.contradicted(ledger, c);
   }
 }

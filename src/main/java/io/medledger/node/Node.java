@@ -174,9 +174,11 @@ public final class Node implements AutoCloseable {
     this.anchors = AnchorJournal.inDirectory(config.dataDirectory().resolve(ANCHORS));
     this.anchorView = new LedgerAnchorView(ledger, config.dataDirectory().resolve(ANCHORS).resolve(RECORDED_ANCHORS));
     this.cards = KeyCardStore.open(config.dataDirectory().resolve(KEY_CARDS));
-    int dropped = cards.forgetAll(id -> removed(ledger, id)); // removals committed before a crash let it delete them
+    // removals and key publications committed before a crash let it delete them
+    int dropped = cards.forgetAll(c -> removed(ledger, c.id()) || KeyCardStore.contradicted(ledger, c));
     if (dropped > 0) {
-      LOG.log(Level.INFO, () -> "dropped the key cards of " + dropped + " participants the ledger removed");
+      LOG.log(Level.INFO, () -> "dropped the key cards of " + dropped + " participants the ledger removed or whose"
+          + " key publications contradict them");
     }
     this.proxy = config.role() == ServerRole.FEDERATION ? new ProxyService(ledger,
         io.medledger.access.ParticipantId.of(keys.ledgerKey()), keys.encryptionSecretKey(), metrics, cards::lookup) : null;
@@ -366,7 +368,8 @@ public final class Node implements AutoCloseable {
 
   /** The chain parameters of {@code config}'s chain under its consensus protocol. */
   public static ChainParameters parameters(NodeConfig config) {
-    return ChainParameters.defaults(config.chain()).withRegistrarsFrom(config.consensus().registrarsFrom());
+    return ChainParameters.defaults(config.chain()).withRegistrarsFrom(config.consensus().registrarsFrom())
+        .withReusedKeysFrom(config.consensus().reusedKeysFrom());
   }
 
   /** Closes what a failed open left open; closing an already closed store is harmless. */
@@ -671,14 +674,27 @@ public final class Node implements AutoCloseable {
 
   /**
    * Drops the key cards of the participants {@code entries} (a committed block's) remove, if
-   * {@code ledger} lists them as removed now; a card that cannot be deleted goes on the next start.
+   * {@code ledger} lists them as removed now, and those their key publications contradict now
+   * ({@link KeyCardStore#contradicted}); a card that cannot be deleted goes on the next start.
    */
   static void forgetCards(List<Entry> entries, Ledger ledger, KeyCardStore cards) {
     for (Entry e : entries) {
+      if (e instanceof io.medledger.chain.KeyPublication k) {
+        try {
+          if (cards.forgetIf(k.participant(), c -> KeyCardStore.contradicted(ledger, c))) {
+            LOG.log(Level.INFO, () -> "dropped the key card of " + k.participant() + ", which its key publication"
+                + " contradicts");
+          }
+        } catch (java.io.UncheckedIOException ex) {
+          LOG.log(Level.WARNING, () -> "could not drop the key card of " + k.participant() + ", which its key"
+              + " publication contradicts (dropped on the next start): " + ex.getMessage());
+        }
+        continue;
+      }
       if (e instanceof io.medledger.chain.InstitutionRemoval x && removed(ledger, x.institution())) {
         // its affiliates read as removed now too, and the ledger lists no institution's affiliates: every card is checked
         try {
-          int n = cards.forgetAll(id -> removed(ledger, id));
+          int n = cards.forgetAll(c -> removed(ledger, c.id()));
           LOG.log(Level.DEBUG, () -> "dropped " + n + " key cards on the removal of institution " + x.institution());
         } catch (java.io.UncheckedIOException ex) {
           LOG.log(Level.WARNING, () -> "could not drop the key cards of institution " + x.institution()
@@ -708,6 +724,7 @@ public final class Node implements AutoCloseable {
       CertifiedBlock b = ledger.block(c.height());
       Digest hash = b.header().hash();
       boolean membership = false;
+      boolean keys = false;
       List<Entry> entries = b.block().entries();
       List<Digest> ids = b.block().entryIds();
       for (int i = 0; i < entries.size(); i++) {
@@ -718,8 +735,9 @@ public final class Node implements AutoCloseable {
         }
         membership |= e instanceof io.medledger.chain.MembershipChange || e instanceof io.medledger.chain.AffiliateRegistration
             || e instanceof io.medledger.chain.AffiliateRemoval || e instanceof io.medledger.chain.InstitutionRemoval;
+        keys |= e instanceof io.medledger.chain.KeyPublication;
       }
-      if (membership) {
+      if (membership || keys) {
         forgetCards(entries, ledger, cards);
       }
       anchorView.observe(b);

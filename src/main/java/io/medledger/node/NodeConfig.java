@@ -275,9 +275,13 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
    * @param registrarsFrom the chain's {@link io.medledger.chain.ChainParameters#registrarsFrom()}:
    *     the first height whose patient registrations need a registrar (0, the default, for a chain
    *     begun with the rule; the same on every node)
+   * @param reusedKeysFrom the chain's {@link io.medledger.chain.ChainParameters#reusedKeysFrom()}:
+   *     the first height whose re-added servers and key publications the rules on reused keys
+   *     govern (0, the default, for a chain begun with them; the same on every node)
    */
   public record ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
-      int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries, long registrarsFrom) {
+      int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries, long registrarsFrom,
+      long reusedKeysFrom) {
     /** Validates the fields. */
     public ConsensusSettings {
       if (!Protocols.names().contains(protocol)) {
@@ -288,6 +292,16 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       if (registrarsFrom < 0) {
         throw new IllegalArgumentException("registrarsFrom must not be negative");
       }
+      if (reusedKeysFrom < 0) {
+        throw new IllegalArgumentException("reusedKeysFrom must not be negative");
+      }
+    }
+
+    /** Settings whose chain has the rules on reused keys from its genesis (reusedKeysFrom 0). */
+    public ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
+        int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries, long registrarsFrom) {
+      this(protocol, roundTimeout, retransmitInterval, maxBlockEntries, maxBlockBytes, batchDelay, maxPendingEntries,
+          registrarsFrom, 0);
     }
 
     /** Settings whose chain needs a registrar on every patient registration (registrarsFrom 0). */
@@ -430,7 +444,8 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         (int) c.integer("max_block_bytes", 4096, 8 << 20, d.maxBlockBytes()),
         Duration.ofMillis(c.integer("batch_delay_ms", 0, 60_000, d.batchDelay().toMillis())),
         (int) c.integer("max_pending_entries", 1, 10_000_000, d.maxPendingEntries()),
-        c.integer("registrars_from", 0, Long.MAX_VALUE, d.registrarsFrom()));
+        c.integer("registrars_from", 0, Long.MAX_VALUE, d.registrarsFrom()),
+        c.integer("reused_keys_from", 0, Long.MAX_VALUE, d.reusedKeysFrom()));
     c.finish();
     NodeLimits dl = NodeLimits.defaults();
     ConfigObject l = o.optionalObject("limits");
@@ -547,6 +562,9 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       g.writeNumberField("max_pending_entries", consensus.maxPendingEntries());
       if (consensus.registrarsFrom() != 0) {
         g.writeNumberField("registrars_from", consensus.registrarsFrom());
+      }
+      if (consensus.reusedKeysFrom() != 0) {
+        g.writeNumberField("reused_keys_from", consensus.reusedKeysFrom());
       }
       g.writeEndObject();
       g.writeObjectFieldStart("limits");

@@ -108,6 +108,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Optional<ReplicatedBlobStore> payloads;
   private final String expectedChain;
   private final long registrarsFrom;
+  private final long reusedKeysFrom;
   private final int historyLag;
   private final int quorum;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
@@ -130,6 +131,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.payloads = Optional.ofNullable(b.payloads);
     this.expectedChain = b.chain;
     this.registrarsFrom = b.registrarsFrom;
+    this.reusedKeysFrom = b.reusedKeysFrom;
     this.historyLag = b.historyLag;
     this.quorum = confirmations;
   }
@@ -156,6 +158,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private int historyLag = DEFAULT_HISTORY_LAG;
     private int confirmations;
     private long registrarsFrom;
+    private long reusedKeysFrom;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -172,6 +175,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       nodes.addAll(config.nodes());
       this.chain = config.chain();
       this.registrarsFrom = config.registrarsFrom();
+      this.reusedKeysFrom = config.reusedKeysFrom();
       return this;
     }
 
@@ -188,6 +192,21 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         throw new IllegalArgumentException("registrarsFrom " + height);
       }
       this.registrarsFrom = height;
+      return this;
+    }
+
+    /**
+     * The height from which the chain's rules on reused keys bind ({@link ChainParameters#reusedKeysFrom()},
+     * default 0, or the configuration's {@code reused_keys_from}), for {@link RemoteConnection#parameters()}
+     * as {@link #registrarsFrom}.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder reusedKeysFrom(long height) {
+      if (height < 0) {
+        throw new IllegalArgumentException("reusedKeysFrom " + height);
+      }
+      this.reusedKeysFrom = height;
       return this;
     }
 
@@ -471,7 +490,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         return new ChainName(name, protocol);
       }, "chains or consensus protocols");
       List<Ed25519PublicKey> voters = voters(n.protocol());
-      c = new Chain(ChainParameters.defaults(n.name()).withRegistrarsFrom(registrarsFrom),
+      c = new Chain(ChainParameters.defaults(n.name()).withRegistrarsFrom(registrarsFrom)
+          .withReusedKeysFrom(reusedKeysFrom),
           LedgerApp.certificatePolicy(n.protocol()), voters,
           Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size())));
       chain = c;

@@ -82,6 +82,7 @@ public final class ChainFixture {
     private boolean genesis = true;
     private int maxBlockEntries = 10_000;
     private long registrarsFrom;
+    private long reusedKeysFrom;
     private io.medledger.merkle.LeafHashLog log;
     private io.medledger.storage.StateStore state;
     private int maxScannedPerPage = Ledger.MAX_SCANNED_PER_PAGE;
@@ -135,6 +136,12 @@ public final class ChainFixture {
       return this;
     }
 
+    /** The chain's {@link ChainParameters#reusedKeysFrom()} (default 0). */
+    public Builder reusedKeysFrom(long height) {
+      this.reusedKeysFrom = height;
+      return this;
+    }
+
     public Builder chainName(String n) {
       this.chainName = n;
       return this;
@@ -170,7 +177,7 @@ public final class ChainFixture {
 
   private ChainFixture(Builder b) {
     this.params = ChainParameters.defaults(b.chainName).withMaxBlockEntries(b.maxBlockEntries)
-        .withRegistrarsFrom(b.registrarsFrom);
+        .withRegistrarsFrom(b.registrarsFrom).withReusedKeysFrom(b.reusedKeysFrom);
     this.clock = new MutableClock(START);
     this.store = b.store != null ? b.store : new InMemoryBlockStore();
     this.hospitalA = actor("hospital-a");
@@ -346,6 +353,46 @@ public final class ChainFixture {
       s.add(member);
     }
     return sign(m, s.toArray(Actor[]::new));
+  }
+
+  /**
+   * Fails unless {@code e} is refused with a reason containing {@code reasonPart} at admission and,
+   * put in a block by a bookkeeper that skips admission, by block validation (what every audit
+   * server runs before it votes).
+   */
+  public void refusedEverywhere(Entry e, String reasonPart) {
+    ValidationResult<Entry> admission = ledger.checkEntry(e);
+    ValidationResult<VerifiedBlock> audit = ledger.validate(rawBlock(List.of(e)));
+    for (ValidationResult<?> r : List.of(admission, audit)) {
+      if (r.isAccepted() || !r.reason().contains(reasonPart)) {
+        throw new AssertionError("expected a refusal naming '" + reasonPart + "' at admission and in validation, got '"
+            + admission.reason() + "' and '" + audit.reason() + "'");
+      }
+    }
+  }
+
+  /** Fails unless {@code e} is accepted at admission and, alone in a block, by block validation. */
+  public void acceptedEverywhere(Entry e) {
+    ValidationResult<Entry> admission = ledger.checkEntry(e);
+    ValidationResult<VerifiedBlock> audit = ledger.validate(rawBlock(List.of(e)));
+    if (!admission.isAccepted() || !audit.isAccepted()) {
+      throw new AssertionError("expected acceptance, got '" + admission.reason() + "' and '" + audit.reason() + "'");
+    }
+  }
+
+  /** A copy of this chain's blocks in a new block store. */
+  public InMemoryBlockStore copyOfBlocks() {
+    InMemoryBlockStore s = new InMemoryBlockStore();
+    for (long h = 0; h <= ledger.height(); h++) {
+      s.append(ledger.block(h).encode());
+    }
+    return s;
+  }
+
+  /** A ledger that replays a copy of this chain's blocks, every check but the bookkeeper's, under {@code p}. */
+  public Ledger replayed(ChainParameters p) {
+    return Ledger.builder(p).store(copyOfBlocks()).clock(clock).certificatePolicy(CertificatePolicy.auditQuorum())
+        .replay(Ledger.ReplayMode.FULL).open();
   }
 
   /** The reason admission refuses {@code e} for; fails if it is admitted. */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.ChainFixture.Actor;
-import io.medledger.storage.InMemoryBlockStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,24 +43,12 @@ class RegistrarRuleTest {
     return f.sign(new PatientRegistration(carol.publicKey(), f.now(), List.of()), signers);
   }
 
-  /**
-   * {@code e} is refused with {@code reasonPart} at admission and, put in a block by a bookkeeper
-   * that skips admission, by block validation (what every audit server runs before it votes).
-   */
   private void refusedEverywhere(Entry e, String reasonPart) {
-    ValidationResult<Entry> admission = f.ledger.checkEntry(e);
-    assertFalse(admission.isAccepted(), "admitted");
-    assertTrue(admission.reason().contains(reasonPart), admission.reason());
-    ValidationResult<VerifiedBlock> audit = f.ledger.validate(f.rawBlock(List.of(e)));
-    assertFalse(audit.isAccepted(), "validated");
-    assertTrue(audit.reason().contains(reasonPart), audit.reason());
+    f.refusedEverywhere(e, reasonPart);
   }
 
   private void acceptedEverywhere(Entry e) {
-    ValidationResult<Entry> admission = f.ledger.checkEntry(e);
-    assertTrue(admission.isAccepted(), () -> admission.reason());
-    ValidationResult<VerifiedBlock> audit = f.ledger.validate(f.rawBlock(List.of(e)));
-    assertTrue(audit.isAccepted(), () -> audit.reason());
+    f.acceptedEverywhere(e);
   }
 
   @Test
@@ -141,21 +128,11 @@ class RegistrarRuleTest {
     assertFalse(late.isAccepted());
     assertTrue(late.reason().contains("needs a registrar's endorsement"), late.reason());
     // every check but the bookkeeper's, replayed: with the chain's parameters, and without them
-    Ledger again = Ledger.builder(old.params).store(copy(old)).clock(old.clock)
-        .certificatePolicy(CertificatePolicy.auditQuorum()).replay(Ledger.ReplayMode.FULL).open();
+    Ledger again = old.replayed(old.params);
     assertEquals(old.ledger.tip(), again.tip());
-    LedgerReplayException e = assertThrows(LedgerReplayException.class, () -> Ledger.builder(old.params
-        .withRegistrarsFrom(0)).store(copy(old)).clock(old.clock).certificatePolicy(CertificatePolicy.auditQuorum())
-        .replay(Ledger.ReplayMode.FULL).open());
+    LedgerReplayException e = assertThrows(LedgerReplayException.class,
+        () -> old.replayed(old.params.withRegistrarsFrom(0)));
     assertEquals(2, e.height());
     assertTrue(e.getMessage().contains("needs a registrar's endorsement"), e.getMessage());
-  }
-
-  private static InMemoryBlockStore copy(ChainFixture f) {
-    InMemoryBlockStore s = new InMemoryBlockStore();
-    for (long h = 0; h <= f.ledger.height(); h++) {
-      s.append(f.ledger.block(h).encode());
-    }
-    return s;
   }
 }

@@ -66,6 +66,35 @@ class ChainCommandTest {
   }
 
   @Test
+  void aChainBegunBeforeTheReusedKeyRulesVerifiesWithItsHeight() throws IOException {
+    ChainFixture f = ChainFixture.builder().chainName("cli-chain").auditServers(4).reusedKeysFrom(3)
+        .store(FileBlockStore.open(dir)).build();
+    ChainFixture.Actor alice = f.actor("alice");
+    ChainFixture.Actor bob = f.actor("bob");
+    f.commit(f.registerPatient(alice), f.registerPatient(bob));
+    io.medledger.pre.EntropySource en = io.medledger.pre.EntropySource.of(new java.security.SecureRandom());
+    io.medledger.codec.ByteString shared = io.medledger.codec.ByteString.of(
+        io.medledger.pre.SecretKey.random(en).publicKey().toBytes());
+    // block 2: bob's research key is alice's encryption key
+    f.commit(f.sign(new io.medledger.chain.KeyPublication(alice.id(), shared, key(en), java.util.Optional.empty(),
+        f.now(), List.of()), alice), f.sign(new io.medledger.chain.KeyPublication(bob.id(), key(en), key(en),
+        java.util.Optional.of(shared), f.now(), List.of()), bob));
+    f.ledger.close();
+    Run old = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain", "--reused-keys-from", "3");
+    assertEquals(0, old.code(), old.err());
+    Run strict = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain");
+    assertEquals(1, strict.code(), strict.out());
+    assertTrue(strict.err().startsWith("invalid chain: ") && strict.err().contains("reused-key rule"), strict.err());
+    Run negative = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain", "--reused-keys-from", "-1");
+    assertEquals(2, negative.code());
+    assertEquals("medledger: --reused-keys-from must be a block height, 0 or more\n", negative.err());
+  }
+
+  private static io.medledger.codec.ByteString key(io.medledger.pre.EntropySource en) {
+    return io.medledger.codec.ByteString.of(io.medledger.pre.SecretKey.random(en).publicKey().toBytes());
+  }
+
+  @Test
   void verifiesAndPrintsAStoredChain() throws IOException {
     ChainFixture f = ChainFixture.builder().chainName("cli-chain").federationServers(4).auditServers(4)
         .store(FileBlockStore.open(dir)).build();

@@ -76,6 +76,14 @@ class HostileChainTest {
       try (RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client)).nodes(upgraded).registrarsFrom(7).build()) {
         assertEquals(7, c.parameters().registrarsFrom());
       }
+      ClientConfig reused = new ClientConfig("real", Path.of("keys"), new NodeConfig.KeySource.Environment("MEDLEDGER_PASS"),
+          upgraded.nodes(), 0, 4321);
+      try (RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client)).nodes(reused).build()) {
+        assertEquals(4321, c.parameters().reusedKeysFrom());
+      }
+      try (RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client)).nodes(reused).reusedKeysFrom(9).build()) {
+        assertEquals(9, c.parameters().reusedKeysFrom());
+      }
       assertThrows(IllegalArgumentException.class, () -> RemoteConnection.builder(TlsIdentity.of(client)).registrarsFrom(-1));
     }
   }

@@ -91,7 +91,7 @@ class LedgerRequestsTest {
     KeyCardStore other = KeyCardStore.open(dir.resolve("other"));
     other.publish(lee.identity().card());
     other.publish(anna.identity().card());
-    assertEquals(1, other.forgetAll(id -> ledger.participant(id).filter(p -> !p.active()).isPresent()));
+    assertEquals(1, other.forgetAll(c -> ledger.participant(c.id()).filter(p -> !p.active()).isPresent()));
     assertTrue(other.lookup(anna.id()).isPresent());
   }
 
@@ -121,7 +121,8 @@ class LedgerRequestsTest {
   /**
    * A node that missed a patient's research-key upgrade card kept serving the card without the
    * research key while the ledger's publication in force carried one: it now serves no card that
-   * disagrees with that publication, and takes none.
+   * disagrees with that publication, and takes none; the contradicted card it kept is dropped (file
+   * and memory) when it is asked for, so the current card can be published.
    */
   @Test
   void aCardTheLedgersKeyPublicationContradictsIsNeitherServedNorTaken() {
@@ -137,10 +138,54 @@ class LedgerRequestsTest {
     PatientClient.open(f.connection(), upgraded).addResearchKey(); // the node's store is not the directory: it misses the card
     assertTrue(store.lookup(li.id()).isPresent(), "still kept");
     assertFalse(keyCard(requests, annaKey, old.card()), "but no longer served");
+    assertTrue(store.lookup(li.id()).isEmpty(), "and dropped once found contradicted");
+    assertTrue(KeyCardStore.open(dir).lookup(li.id()).isEmpty(), "its file is gone too");
     KeyCard other = old.withResearchKey().card();
     assertEquals(ClientWire.REFUSED, publish(requests, annaKey, other), "another research key than the ledger's");
     assertEquals(ClientWire.OK, publish(requests, annaKey, upgraded.card()));
     assertTrue(keyCard(requests, annaKey, upgraded.card()));
+  }
+
+  /**
+   * A contradicted card stayed on disk: the node now drops it when the key publication that
+   * contradicts it commits (as {@code Node} does on every committed block) and, for a publication
+   * committed while the node was down, when it opens its cards; the agreeing cards stay, and a
+   * card published since the contradicted one is never dropped in its place.
+   */
+  @Test
+  void contradictedCardsAreDroppedOnCommitAndOnStartAndTheOthersStay() throws Exception {
+    Ledger ledger = f.federationNodes().get(0).ledger();
+    Identity oldLi = Identity.of(ParticipantKind.PATIENT, "Li", io.medledger.crypto.Ed25519PrivateKey.generate(),
+        io.medledger.pre.SecretKey.random(), io.medledger.pre.SecretKey.random());
+    Identity oldMo = Identity.of(ParticipantKind.PATIENT, "Mo", io.medledger.crypto.Ed25519PrivateKey.generate(),
+        io.medledger.pre.SecretKey.random(), io.medledger.pre.SecretKey.random());
+    f.registerPatient(oldLi);
+    f.registerPatient(oldMo);
+    KeyCardStore store = KeyCardStore.open(dir);
+    KeyCardStore stopped = KeyCardStore.open(dir.resolve("stopped")); // a node that was down meanwhile
+    for (KeyCardStore s : java.util.List.of(store, stopped)) {
+      assertTrue(s.publish(oldLi.card()));
+      assertTrue(s.publish(oldMo.card()));
+      assertTrue(s.publish(anna.identity().card()));
+    }
+    PatientClient.open(f.connection(), oldLi.withResearchKey()).addResearchKey(); // the stores miss the new card
+    Node.forgetCards(ledger.block(ledger.height()).block().entries(), ledger, store); // as the node on commit
+    assertTrue(store.lookup(oldLi.id()).isEmpty(), "the contradicted card goes");
+    assertEquals(2, store.size(), "the agreeing cards stay");
+    assertEquals(2, KeyCardStore.open(dir).size(), "its file is gone too");
+    // the node that was down drops it when it opens its cards, as Node's start does
+    KeyCardStore reopened = KeyCardStore.open(dir.resolve("stopped"));
+    assertEquals(3, reopened.size());
+    assertEquals(1, reopened.forgetAll(c -> KeyCardStore.contradicted(ledger, c)));
+    assertTrue(reopened.lookup(oldMo.id()).isPresent() && reopened.lookup(anna.id()).isPresent());
+    // a card that agrees by the time the store decides is kept, whatever the caller saw before
+    Identity newMo = oldMo.withResearchKey();
+    PatientClient.open(f.connection(), newMo).addResearchKey();
+    KeyCard seen = reopened.lookup(oldMo.id()).orElseThrow();
+    assertTrue(KeyCardStore.contradicted(ledger, seen));
+    assertTrue(reopened.publish(newMo.card()));
+    assertFalse(reopened.forgetIf(oldMo.id(), c -> KeyCardStore.contradicted(ledger, c)), "the upgrade card stays");
+    assertEquals(newMo.card(), KeyCardStore.open(dir.resolve("stopped")).lookup(oldMo.id()).orElseThrow());
   }
 
   /**

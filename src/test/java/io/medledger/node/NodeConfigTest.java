@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.medledger.chain.ChainParameters;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import java.nio.charset.StandardCharsets;
@@ -111,20 +112,35 @@ class NodeConfigTest {
     assertTrue(message(json.replace("\"orphan_grace_ms\"", "\"orphan_grace\"")).contains("'storage.orphan_grace'"));
   }
 
-  @Test
-  void theRegistrarRulesHeightDefaultsToGenesisRoundTripsAndBecomesTheChainsParameter() throws Exception {
+  /**
+   * The sample configuration's text with {@code consensus.field} set to 5000, after checking that
+   * the sample, where it is 0, does not write it and gives the chain parameter ({@code param}) 0;
+   * a negative value is refused naming the field, and the configuration read round-trips.
+   */
+  private NodeConfig withRuleHeight(String field, java.util.function.ToLongFunction<ChainParameters> param)
+      throws Exception {
     String json = sample(dir).toJson(dir);
-    assertFalse(json.contains("registrars_from"), "0 is not written");
-    assertEquals(0, Node.parameters(NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir)).registrarsFrom());
+    assertFalse(json.contains(field), "0 is not written");
+    assertEquals(0, param.applyAsLong(Node.parameters(NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir))));
     String older = json.replace("\"max_pending_entries\" : 100000", "\"max_pending_entries\" : 100000,\n"
-        + "    \"registrars_from\" : 5000");
+        + "    \"" + field + "\" : 5000");
     NodeConfig c = NodeConfig.parse(older.getBytes(StandardCharsets.UTF_8), dir);
-    assertEquals(5000, c.consensus().registrarsFrom());
-    assertEquals(5000, Node.parameters(c).registrarsFrom());
-    assertFalse(Node.parameters(c).registrarRequired(4999));
-    assertTrue(Node.parameters(c).registrarRequired(5000));
+    assertEquals(5000, param.applyAsLong(Node.parameters(c)));
     assertEquals(c, NodeConfig.parse(c.toJson(dir).getBytes(StandardCharsets.UTF_8), dir));
-    assertTrue(message(older.replace("5000", "-1")).contains("'consensus.registrars_from'"));
+    assertTrue(message(older.replace("5000", "-1")).contains("'consensus." + field + "'"));
+    return c;
+  }
+
+  @Test
+  void theRuleHeightsDefaultToGenesisRoundTripAndBecomeTheChainsParameters() throws Exception {
+    NodeConfig registrars = withRuleHeight("registrars_from", ChainParameters::registrarsFrom);
+    assertEquals(5000, registrars.consensus().registrarsFrom());
+    assertFalse(Node.parameters(registrars).registrarRequired(4999));
+    assertTrue(Node.parameters(registrars).registrarRequired(5000));
+    assertEquals(0, Node.parameters(registrars).reusedKeysFrom(), "the other height stays");
+    ChainParameters reused = Node.parameters(withRuleHeight("reused_keys_from", ChainParameters::reusedKeysFrom));
+    assertEquals(List.of(false, true, 0L), List.of(reused.reusedKeysRuled(4999), reused.reusedKeysRuled(5000),
+        reused.registrarsFrom()));
   }
 
   private Path writeTo(Path f, NodeConfig c) throws java.io.IOException {
@@ -210,6 +226,13 @@ class NodeConfigTest {
     NodeException e = assertThrows(NodeException.class, () -> ClientConfig.read(f));
     assertTrue(e.getMessage().contains("'registrars_from'"), e.getMessage());
     assertThrows(NodeException.class, () -> new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, -1));
+    ClientConfig reused = new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, 0, 7000);
+    assertFalse(reused.toJson(dir).contains("registrars_from"));
+    Files.writeString(f, reused.toJson(dir));
+    assertEquals(reused, ClientConfig.read(f));
+    Files.writeString(f, reused.toJson(dir).replace("7000", "-1"));
+    NodeException r = assertThrows(NodeException.class, () -> ClientConfig.read(f));
+    assertTrue(r.getMessage().contains("'reused_keys_from'"), r.getMessage());
   }
 
   @Test
