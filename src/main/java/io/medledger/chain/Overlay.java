@@ -34,6 +34,8 @@ final class Overlay {
   /** Servers this block reinstated. */
   final Set<ParticipantId> reinstated = new java.util.LinkedHashSet<>();
   final List<WitnessChange> witnessChanges = new ArrayList<>();
+  /** Patient registrations each registrar countersigned among this block's entries so far. */
+  final Map<ParticipantId, Integer> registrations = new HashMap<>();
   int federationDelta;
   /** Entry ids known to be absent from the base state ({@link #prefetchEntries}). */
   private Set<Digest> absent = Set.of();
@@ -66,6 +68,11 @@ final class Overlay {
       }
     }
     return null;
+  }
+
+  /** How many of this block's patient registrations so far {@code registrar} countersigned. */
+  int registrations(ParticipantId registrar) {
+    return registrations.getOrDefault(registrar, 0);
   }
 
   LedgerState.GrantInfo grant(Digest id) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.ChainFixture.Actor;
-import io.medledger.storage.InMemoryBlockStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,21 +140,13 @@ class RegistrarRuleTest {
     assertFalse(late.isAccepted());
     assertTrue(late.reason().contains("needs a registrar's endorsement"), late.reason());
     // every check but the bookkeeper's, replayed: with the chain's parameters, and without them
-    Ledger again = Ledger.builder(old.params).store(copy(old)).clock(old.clock)
+    Ledger again = Ledger.builder(old.params).store(old.storeCopy()).clock(old.clock)
         .certificatePolicy(CertificatePolicy.auditQuorum()).replay(Ledger.ReplayMode.FULL).open();
     assertEquals(old.ledger.tip(), again.tip());
     LedgerReplayException e = assertThrows(LedgerReplayException.class, () -> Ledger.builder(old.params
-        .withRegistrarsFrom(0)).store(copy(old)).clock(old.clock).certificatePolicy(CertificatePolicy.auditQuorum())
+        .withRegistrarsFrom(0)).store(old.storeCopy()).clock(old.clock).certificatePolicy(CertificatePolicy.auditQuorum())
         .replay(Ledger.ReplayMode.FULL).open());
     assertEquals(2, e.height());
     assertTrue(e.getMessage().contains("needs a registrar's endorsement"), e.getMessage());
-  }
-
-  private static InMemoryBlockStore copy(ChainFixture f) {
-    InMemoryBlockStore s = new InMemoryBlockStore();
-    for (long h = 0; h <= f.ledger.height(); h++) {
-      s.append(f.ledger.block(h).encode());
-    }
-    return s;
   }
 }
