@@ -127,6 +127,36 @@ class NodeConfigTest {
     assertTrue(message(older.replace("5000", "-1")).contains("'consensus.registrars_from'"));
   }
 
+  @Test
+  void theRegistrationBoundDefaultsTo64FromGenesisRoundTripsAndBecomesTheChainsParameter() throws Exception {
+    String json = sample(dir).toJson(dir);
+    assertFalse(json.contains("registrations_per_registrar"), "the default is not written");
+    assertFalse(json.contains("registration_bound_from"), "0 is not written");
+    io.medledger.chain.ChainParameters d = Node.parameters(NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir));
+    assertEquals(64, d.registrationsPerRegistrar());
+    assertEquals(0, d.registrationBoundFrom());
+    String older = json.replace("\"max_pending_entries\" : 100000", "\"max_pending_entries\" : 100000,\n"
+        + "    \"registrations_per_registrar\" : 16,\n    \"registration_bound_from\" : 7000");
+    NodeConfig c = NodeConfig.parse(older.getBytes(StandardCharsets.UTF_8), dir);
+    assertEquals(16, Node.parameters(c).registrationsPerRegistrar());
+    assertFalse(Node.parameters(c).registrationBound(6999));
+    assertTrue(Node.parameters(c).registrationBound(7000));
+    assertEquals(c, NodeConfig.parse(c.toJson(dir).getBytes(StandardCharsets.UTF_8), dir));
+    assertTrue(message(older.replace("7000", "-1")).contains("'consensus.registration_bound_from'"));
+    assertTrue(message(older.replace(": 16,", ": 0,")).contains("'consensus.registrations_per_registrar'"));
+  }
+
+  @Test
+  void oneRegistrarsShareOfPendingSubmissionsDefaultsTo256AndRoundTrips() throws Exception {
+    NodeConfig s = sample(dir);
+    assertEquals(256, s.limits().maxPendingPerRegistrar());
+    String json = s.toJson(dir).replace("\"max_pending_per_registrar\" : 256", "\"max_pending_per_registrar\" : 9");
+    NodeConfig c = NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir);
+    assertEquals(9, c.limits().maxPendingPerRegistrar());
+    assertEquals(c, NodeConfig.parse(c.toJson(dir).getBytes(StandardCharsets.UTF_8), dir));
+    assertTrue(message(json.replace(": 9", ": 0")).contains("'limits.max_pending_per_registrar'"));
+  }
+
   private Path writeTo(Path f, NodeConfig c) throws java.io.IOException {
     Files.writeString(f, c.toJson(dir));
     return f;
