@@ -106,6 +106,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Optional<ReplicatedBlobStore> payloads;
   private final String expectedChain;
   private final long registrarsFrom;
+  private final int registrationsPerRegistrar;
+  private final long registrationBoundFrom;
   private final int historyLag;
   private final int quorum;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
@@ -128,6 +130,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.payloads = Optional.ofNullable(b.payloads);
     this.expectedChain = b.chain;
     this.registrarsFrom = b.registrarsFrom;
+    this.registrationsPerRegistrar = b.registrationsPerRegistrar;
+    this.registrationBoundFrom = b.registrationBoundFrom;
     this.historyLag = b.historyLag;
     this.quorum = confirmations;
   }
@@ -154,6 +158,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private int historyLag = DEFAULT_HISTORY_LAG;
     private int confirmations;
     private long registrarsFrom;
+    private int registrationsPerRegistrar = ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR;
+    private long registrationBoundFrom;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -170,6 +176,24 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       nodes.addAll(config.nodes());
       this.chain = config.chain();
       this.registrarsFrom = config.registrarsFrom();
+      this.registrationsPerRegistrar = config.registrationsPerRegistrar();
+      this.registrationBoundFrom = config.registrationBoundFrom();
+      return this;
+    }
+
+    /**
+     * The chain's bound on the patient registrations one registrar countersigns per block and the
+     * height it binds from ({@link ChainParameters#registrationsPerRegistrar()} and
+     * {@link ChainParameters#registrationBoundFrom()}, default 64 from 0, or the configuration's
+     * fields of those names): what {@link RemoteConnection#parameters()} gives an auditor checking
+     * the chain, never taken from the nodes.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder registrationBound(int perBlock, long fromHeight) {
+      ChainParameters.defaults("bound").withRegistrationBound(perBlock, fromHeight); // validates them
+      this.registrationsPerRegistrar = perBlock;
+      this.registrationBoundFrom = fromHeight;
       return this;
     }
 
@@ -458,7 +482,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         return new ChainName(name, protocol);
       }, "chains or consensus protocols");
       List<Ed25519PublicKey> voters = voters(n.protocol());
-      c = new Chain(ChainParameters.defaults(n.name()).withRegistrarsFrom(registrarsFrom),
+      c = new Chain(ChainParameters.defaults(n.name()).withRegistrarsFrom(registrarsFrom)
+          .withRegistrationBound(registrationsPerRegistrar, registrationBoundFrom),
           LedgerApp.certificatePolicy(n.protocol()), voters,
           Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size())));
       chain = c;

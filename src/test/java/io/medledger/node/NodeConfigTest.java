@@ -223,23 +223,47 @@ class NodeConfigTest {
     assertTrue(e.getMessage().contains("'key_store'") && e.getMessage().indexOf('\0') < 0, e.getMessage());
   }
 
+  /** A client configuration of one federation node with these chain rules. */
+  private ClientConfig client(long registrarsFrom, int perRegistrar, long boundFrom) {
+    List<ClientConfig.NodeEndpointConfig> nodes = List.of(new ClientConfig.NodeEndpointConfig(
+        Ed25519PrivateKey.generate(RANDOM).publicKey(), new PeerAddress("127.0.0.1", 7001), ServerRole.FEDERATION));
+    return new ClientConfig("test-chain", dir.resolve("client.keys"),
+        new NodeConfig.KeySource.File(dir.resolve("passphrase")), nodes, registrarsFrom, perRegistrar, boundFrom);
+  }
+
+  /** {@code json} written to {@code f}, read back as a client configuration, fails naming {@code field}. */
+  private static void refusedNaming(Path f, String json, String field) throws java.io.IOException {
+    Files.writeString(f, json);
+    NodeException e = assertThrows(NodeException.class, () -> ClientConfig.read(f));
+    assertTrue(e.getMessage().contains("'" + field + "'"), e.getMessage());
+  }
+
   /** A client's {@code registrars_from}: written only when not 0, read back, and a bad value names the field. */
   @Test
   void aClientsRegistrarsFromRoundTripsAndNamesItsField() throws Exception {
-    List<ClientConfig.NodeEndpointConfig> nodes = List.of(new ClientConfig.NodeEndpointConfig(
-        Ed25519PrivateKey.generate(RANDOM).publicKey(), new PeerAddress("127.0.0.1", 7001), ServerRole.FEDERATION));
-    NodeConfig.KeySource src = new NodeConfig.KeySource.File(dir.resolve("passphrase"));
-    ClientConfig plain = new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes);
+    ClientConfig plain = client(0, 64, 0);
+    assertEquals(plain, new ClientConfig(plain.chain(), plain.keyStore(), plain.keySource(), plain.nodes()));
     assertFalse(plain.toJson(dir).contains("registrars_from"));
-    ClientConfig upgraded = new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, 5000);
+    ClientConfig upgraded = client(5000, 64, 0);
     Path f = Files.writeString(dir.resolve("client.json"), upgraded.toJson(dir));
     assertEquals(5000, ClientConfig.read(f).registrarsFrom());
     Files.writeString(f, plain.toJson(dir));
     assertEquals(0, ClientConfig.read(f).registrarsFrom());
-    Files.writeString(f, upgraded.toJson(dir).replace("5000", "-1"));
-    NodeException e = assertThrows(NodeException.class, () -> ClientConfig.read(f));
-    assertTrue(e.getMessage().contains("'registrars_from'"), e.getMessage());
-    assertThrows(NodeException.class, () -> new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, -1));
+    refusedNaming(f, upgraded.toJson(dir).replace("5000", "-1"), "registrars_from");
+    assertThrows(NodeException.class, () -> client(-1, 64, 0));
+  }
+
+  /** A client's per-registrar bound and its height: written only when not the default, read back, bad values name the field. */
+  @Test
+  void aClientsRegistrationBoundRoundTripsAndNamesItsFields() throws Exception {
+    ClientConfig plain = client(0, 64, 0);
+    assertFalse(plain.toJson(dir).contains("registration"), plain.toJson(dir));
+    ClientConfig bounded = client(0, 16, 7000);
+    Path f = Files.writeString(dir.resolve("client.json"), bounded.toJson(dir));
+    assertEquals(bounded, ClientConfig.read(f));
+    refusedNaming(f, bounded.toJson(dir).replace("7000", "-1"), "registration_bound_from");
+    refusedNaming(f, bounded.toJson(dir).replace(": 16", ": 0"), "registrations_per_registrar");
+    assertThrows(NodeException.class, () -> client(0, 0, 0));
   }
 
   @Test
