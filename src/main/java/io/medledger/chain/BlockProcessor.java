@@ -402,7 +402,9 @@ final class BlockProcessor {
   }
 
   /**
-   * A patient registration: signed by the patient and one registrar ({@link #registrar}); below
+   * A patient registration: signed by the patient and one registrar ({@link #registrar}), which has
+   * countersigned fewer than {@link ChainParameters#registrationsPerRegistrar()} of the block's
+   * registrations before it (from {@link ChainParameters#registrationBoundFrom()}); below
    * {@link ChainParameters#registrarsFrom()} the patient's signature alone also does.
    */
   private String patientRegistration(PatientRegistration p, Set<ParticipantId> signers, Overlay o, Context c) {
@@ -416,12 +418,45 @@ final class BlockProcessor {
     if (signers.size() > 2) {
       return "a patient registration is signed by the patient and one registrar, signed by " + signers;
     }
+    ParticipantId registrar = registrarOf(p, signers);
+    String r = registrar(o, registrar);
+    if (r != null || !atRegistrationBound(registrar, o, c)) {
+      return r;
+    }
+    return "registrar " + registrar + " already countersigned " + params.registrationsPerRegistrar()
+        + " patient registrations in this block, the most one registrar may (the chain's registrations per "
+        + "registrar bound); the rest wait for later blocks";
+  }
+
+  /** The one signer of {@code p} besides the patient, or null when it has none or several. */
+  private static ParticipantId registrarOf(PatientRegistration p, Set<ParticipantId> signers) {
+    if (signers.size() != 2 || !signers.contains(p.pseudonym())) {
+      return null;
+    }
     for (ParticipantId s : signers) {
       if (!s.equals(p.pseudonym())) {
-        return registrar(o, s);
+        return s;
       }
     }
     throw new AssertionError("two distinct signers, one of them the patient");
+  }
+
+  /** Whether {@code registrar} countersigned as many of this block's registrations so far as block {@code c} allows. */
+  private boolean atRegistrationBound(ParticipantId registrar, Overlay o, Context c) {
+    return params.registrationBound(c.height()) && o.registrations(registrar) >= params.registrationsPerRegistrar();
+  }
+
+  /**
+   * Whether {@code ee} is a patient registration whose registrar already countersigned as many of
+   * the block's registrations so far as the chain's bound allows: a proposer defers it to a later
+   * block, where {@link #authorize} may accept it.
+   */
+  boolean beyondRegistrationBound(EncodedEntry ee, Overlay o, Context c) {
+    if (!(ee.entry instanceof PatientRegistration p)) {
+      return false;
+    }
+    ParticipantId registrar = registrarOf(p, signers(p));
+    return registrar != null && atRegistrationBound(registrar, o, c);
   }
 
   /**
@@ -815,6 +850,10 @@ final class BlockProcessor {
     if (e instanceof PatientRegistration p) {
       o.participants.put(p.pseudonym(), new Participant(PATIENT, p.patientKey(), Optional.empty(), Optional.empty(),
           height, true));
+      ParticipantId registrar = registrarOf(p, signers(p));
+      if (registrar != null) {
+        o.registrations.merge(registrar, 1, Integer::sum);
+      }
     } else if (e instanceof InstitutionRegistration i) {
       o.participants.put(i.institution(), new Participant(INSTITUTION, i.institutionKey(), Optional.empty(),
           Optional.of(i.institutionClass()), height, true));

@@ -33,6 +33,11 @@ import java.util.Set;
  *     encryption or verifying key is another participant's research key. Below it a re-added
  *     server keeps the operator of its first addition and such publications are accepted; a
  *     chain begun before the rules set it as for {@code registrarsFrom}
+ * @param registrationsPerRegistrar most patient registrations one registrar may countersign in
+ *     one block, at least 1 and at most {@link Limits#MAX_BLOCK_ENTRIES}
+ * @param registrationBoundFrom the first block height that {@code registrationsPerRegistrar}
+ *     binds (0: every block); a chain begun before the bound existed sets it above the height it
+ *     had reached, as it does {@code registrarsFrom}
  */
 public record ChainParameters(
     Digest chainId,
@@ -42,7 +47,12 @@ public record ChainParameters(
     int maxBlockEntries,
     int maxBlockBytes,
     long registrarsFrom,
-    long reusedKeysFrom) {
+    long reusedKeysFrom,
+    int registrationsPerRegistrar,
+    long registrationBoundFrom) {
+
+  /** The default of {@link #registrationsPerRegistrar()}. */
+  public static final int DEFAULT_REGISTRATIONS_PER_REGISTRAR = 64;
 
   /** Validates the fields. */
   public ChainParameters {
@@ -67,14 +77,21 @@ public record ChainParameters(
     if (reusedKeysFrom < 0) {
       throw new IllegalArgumentException("reusedKeysFrom must not be negative");
     }
+    if (registrationsPerRegistrar < 1 || registrationsPerRegistrar > Limits.MAX_BLOCK_ENTRIES) {
+      throw new IllegalArgumentException("registrationsPerRegistrar out of range");
+    }
+    if (registrationBoundFrom < 0) {
+      throw new IllegalArgumentException("registrationBoundFrom must not be negative");
+    }
   }
 
   /**
    * Defaults for a chain named {@code name}: chain id {@code SHA-256("medledger/chain/v1" || 0x00
    * || name)}, 30 s skew, class A institutions operate federation servers and class B audit
    * servers, the {@linkplain EvidencePolicy#strict() strict} evidence rule, 10,000 entries and 32 MiB per block,
-   * and a registrar's endorsement on every patient registration and the rules on reused keys
-   * (both from height 0).
+   * a registrar's endorsement on every patient registration and the rules on reused keys (both
+   * from height 0), and at most {@value #DEFAULT_REGISTRATIONS_PER_REGISTRAR} registrations
+   * countersigned by one registrar per block (from height 0).
    */
   public static ChainParameters defaults(String name) {
     Digest id = Sha256.hash("medledger/chain/v1\0".getBytes(StandardCharsets.US_ASCII),
@@ -82,48 +99,58 @@ public record ChainParameters(
     return new ChainParameters(id, Duration.ofSeconds(30),
         Map.of(ParticipantKind.FEDERATION_SERVER, Set.of(InstitutionClass.A),
             ParticipantKind.AUDIT_SERVER, Set.of(InstitutionClass.B)),
-        EvidencePolicy.strict(), 10_000, 32 << 20, 0, 0);
+        EvidencePolicy.strict(), 10_000, 32 << 20, 0, 0, DEFAULT_REGISTRATIONS_PER_REGISTRAR, 0);
   }
 
   /** A copy with another skew. */
   public ChainParameters withMaxClockSkew(Duration skew) {
-    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes, registrarsFrom,
-        reusedKeysFrom);
+    return new ChainParameters(chainId, skew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes,
+        registrarsFrom, reusedKeysFrom, registrationsPerRegistrar, registrationBoundFrom);
   }
 
   /** A copy with another server-class policy. */
   public ChainParameters withServerClasses(Map<ParticipantKind, Set<InstitutionClass>> classes) {
-    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries, maxBlockBytes, registrarsFrom,
-        reusedKeysFrom);
+    return new ChainParameters(chainId, maxClockSkew, classes, evidencePolicy, maxBlockEntries, maxBlockBytes,
+        registrarsFrom, reusedKeysFrom, registrationsPerRegistrar, registrationBoundFrom);
   }
 
   /** A copy with another evidence policy. */
   public ChainParameters withEvidencePolicy(EvidencePolicy policy) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries, maxBlockBytes, registrarsFrom,
-        reusedKeysFrom);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, policy, maxBlockEntries, maxBlockBytes,
+        registrarsFrom, reusedKeysFrom, registrationsPerRegistrar, registrationBoundFrom);
   }
 
   /** A copy with another block size limit. */
   public ChainParameters withMaxBlockEntries(int max) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max, maxBlockBytes, registrarsFrom,
-        reusedKeysFrom);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, max, maxBlockBytes,
+        registrarsFrom, reusedKeysFrom, registrationsPerRegistrar, registrationBoundFrom);
   }
 
   /** A copy with another encoded block size limit. */
   public ChainParameters withMaxBlockBytes(int max) {
-    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, max, registrarsFrom, reusedKeysFrom);
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, max,
+        registrarsFrom, reusedKeysFrom, registrationsPerRegistrar, registrationBoundFrom);
   }
 
   /** A copy whose registrar rule binds from block {@code height} on. */
   public ChainParameters withRegistrarsFrom(long height) {
     return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes,
-        height, reusedKeysFrom);
+        height, reusedKeysFrom, registrationsPerRegistrar, registrationBoundFrom);
   }
 
   /** A copy whose rules on reused keys bind from block {@code height} on. */
   public ChainParameters withReusedKeysFrom(long height) {
     return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes,
-        registrarsFrom, height);
+        registrarsFrom, height, registrationsPerRegistrar, registrationBoundFrom);
+  }
+
+  /**
+   * A copy in which one registrar countersigns at most {@code perBlock} patient registrations per
+   * block from block {@code fromHeight} on.
+   */
+  public ChainParameters withRegistrationBound(int perBlock, long fromHeight) {
+    return new ChainParameters(chainId, maxClockSkew, serverClasses, evidencePolicy, maxBlockEntries, maxBlockBytes,
+        registrarsFrom, reusedKeysFrom, perBlock, fromHeight);
   }
 
   /** Whether a patient registration in block {@code height} must carry a registrar's endorsement. */
@@ -134,6 +161,11 @@ public record ChainParameters(
   /** Whether the rules on reused keys bind in block {@code height}. */
   public boolean reusedKeysRuled(long height) {
     return height >= reusedKeysFrom;
+  }
+
+  /** Whether {@link #registrationsPerRegistrar()} bounds the patient registrations of block {@code height}. */
+  public boolean registrationBound(long height) {
+    return height >= registrationBoundFrom;
   }
 
   /** Whether an institution of {@code cls} may operate a server of {@code role}. */

@@ -958,7 +958,8 @@ public final class Ledger implements AutoCloseable {
   /**
    * Builds the next block on the tip from {@code pending} entries, in order: invalid entries are
    * left out (with reasons), entries beyond {@link ChainParameters#maxBlockEntries()} or
-   * {@link ChainParameters#maxBlockBytes()} are deferred. The candidate is validated against the tip state; it still needs a certificate.
+   * {@link ChainParameters#maxBlockBytes()}, and patient registrations beyond their registrar's
+   * {@link ChainParameters#registrationsPerRegistrar()}, are deferred. The candidate is validated against the tip state; it still needs a certificate.
    *
    * @param bookkeeper the proposer (must be a federation server, except for genesis)
    * @param round the consensus round
@@ -1005,7 +1006,8 @@ public final class Ledger implements AutoCloseable {
           rejected.add(new BlockCandidate.RejectedEntry(e.entry, "missing or invalid signature", true));
           continue;
         }
-        if (included.size() >= params.maxBlockEntries() || bytes + 4 + e.encoded.length > params.maxBlockBytes()) {
+        if (included.size() >= params.maxBlockEntries() || bytes + 4 + e.encoded.length > params.maxBlockBytes()
+            || processor.beyondRegistrationBound(e, o, c)) {
           deferred.add(e.entry);
           continue;
         }

@@ -34,6 +34,8 @@ final class Overlay {
   /** Servers this block reinstated. */
   final Set<ParticipantId> reinstated = new java.util.LinkedHashSet<>();
   final List<WitnessChange> witnessChanges = new ArrayList<>();
+  /** Patient registrations each registrar countersigned among this block's entries so far. */
+  final Map<ParticipantId, Integer> registrations = new HashMap<>();
   int federationDelta;
   /** The first publishers of keys this block's publications published first, by key ({@link BlockProcessor#keyDigest}). */
   final Map<Digest, LedgerState.KeyOwner> keyOwners = new HashMap<>();
@@ -72,6 +74,11 @@ final class Overlay {
       }
     }
     return null;
+  }
+
+  /** How many of this block's patient registrations so far {@code registrar} countersigned. */
+  int registrations(ParticipantId registrar) {
+    return registrations.getOrDefault(registrar, 0);
   }
 
   LedgerState.GrantInfo grant(Digest id) {

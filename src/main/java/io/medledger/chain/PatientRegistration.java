@@ -33,6 +33,26 @@ public record PatientRegistration(Ed25519PublicKey patientKey, long createdAt, L
     return ParticipantId.of(patientKey);
   }
 
+  /**
+   * The registrar it names: the one signer besides the patient when the patient and exactly one
+   * other key sign it, else empty. Whether the signatures verify, and whether that signer may
+   * register patients, is the ledger's to check.
+   */
+  public Optional<ParticipantId> registrar() {
+    Ed25519PublicKey other = null;
+    boolean patient = false;
+    for (Endorsement e : endorsements) {
+      if (e.signer().equals(patientKey)) {
+        patient = true;
+      } else if (other == null || other.equals(e.signer())) {
+        other = e.signer();
+      } else {
+        return Optional.empty();
+      }
+    }
+    return patient && other != null ? Optional.of(ParticipantId.of(other)) : Optional.empty();
+  }
+
   @Override
   public EntryKind kind() {
     return EntryKind.PATIENT_REGISTRATION;

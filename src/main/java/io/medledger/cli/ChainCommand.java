@@ -30,6 +30,10 @@ import java.nio.file.Path;
  * is the chain's {@link ChainParameters#registrarsFrom()} (default 0: every patient registration
  * needs a registrar's countersignature), {@code --reused-keys-from H} its
  * {@link ChainParameters#reusedKeysFrom()} (default 0: the rules on reused keys bind from genesis);
+ * {@code --registrations-per-registrar K} and
+ * {@code --registration-bound-from H} are the chain's
+ * {@link ChainParameters#registrationsPerRegistrar()} (default 64) and
+ * {@link ChainParameters#registrationBoundFrom()} (default 0);
  * {@code medledger chain block --store DIR --chain NAME --height H} prints one certified block as
  * JSON.
  */
@@ -40,6 +44,7 @@ final class ChainCommand implements Command {
       throw new CliException("usage: medledger chain verify --store DIR --chain NAME [--genesis HASH]"
           + " [--consensus rotating-audit|bft|solo | --any-certificate] [--registrars-from H]"
           + " [--reused-keys-from H]"
+          + " [--registrations-per-registrar K] [--registration-bound-from H]"
           + " | block --store DIR --chain NAME --height H | contains --dir NODE_DIR --ids FILE");
     }
     String sub = args[0];
@@ -58,9 +63,15 @@ final class ChainCommand implements Command {
     long height = sub.equals("block") ? a.requiredLong("height") : -1;
     long registrarsFrom = a.optionalLong("registrars-from", 0);
     long reusedKeysFrom = a.optionalLong("reused-keys-from", 0);
+    long perRegistrar = a.optionalLong("registrations-per-registrar", ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR);
+    long boundFrom = a.optionalLong("registration-bound-from", 0);
     a.rejectUnknown();
-    if (registrarsFrom < 0) {
-      throw new CliException("--registrars-from must be a block height, 0 or more");
+    if (registrarsFrom < 0 || boundFrom < 0) {
+      throw new CliException("--" + (registrarsFrom < 0 ? "registrars-from" : "registration-bound-from")
+          + " must be a block height, 0 or more");
+    }
+    if (perRegistrar < 1 || perRegistrar > io.medledger.chain.Limits.MAX_BLOCK_ENTRIES) {
+      throw new CliException("--registrations-per-registrar must be 1 to " + io.medledger.chain.Limits.MAX_BLOCK_ENTRIES);
     }
     if (reusedKeysFrom < 0) {
       throw new CliException("--reused-keys-from must be a block height, 0 or more");
@@ -78,7 +89,8 @@ final class ChainCommand implements Command {
       throw new CliException("no block store directory " + dir);
     }
     ChainParameters params = ChainParameters.defaults(name).withRegistrarsFrom(registrarsFrom)
-        .withReusedKeysFrom(reusedKeysFrom);
+        .withReusedKeysFrom(reusedKeysFrom)
+        .withRegistrationBound((int) perRegistrar, boundFrom);
     Ledger.Builder b = Ledger.builder(params)
         .certificatePolicy(anyCertificate ? CertificatePolicy.acceptAny()
             : consensus != null ? LedgerApp.certificatePolicy(consensus) : audited())

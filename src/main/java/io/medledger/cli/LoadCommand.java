@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * configuration, through their client endpoints, and waits for them to become final.
  *
  * <p>The workload {@code registrations} (the default) submits patient registrations, each under a
- * fresh key and countersigned by the first institution of {@code --institutions DIR} as registrar
+ * fresh key and countersigned in turns by the institutions of {@code --institutions DIR} as registrars
  * (default: the {@code institutions} directory beside the client configuration, as a testnet lays
  * it out), signed before the timed phase starts (a new key to decode and a new patient in the
  * heads tree per entry). The workload {@code mixed} submits the mix of
@@ -154,10 +154,15 @@ final class LoadCommand implements Command {
         // Key generation and signing cost two Ed25519 operations per entry: done before the timed
         // phase (on every core), so the generator does not compete with the nodes for CPU while it runs.
         long total = rate * (warmup + duration);
-        Ed25519PrivateKey registrar = institutionKeys.get(0);
-        java.util.Iterator<Entry> prepared = prepare(chainId, (int) Math.min(total, PREPARED_MAX), registrar).iterator();
+        // the institutions countersign in turns: one registrar takes at most its share of a block
+        // (the chain's registrations per registrar) and of each node's pending submissions
+        List<Ed25519PrivateKey> registrars = List.copyOf(institutionKeys);
+        int prepareCount = (int) Math.min(total, PREPARED_MAX);
+        java.util.Iterator<Entry> prepared = prepare(chainId, prepareCount, registrars).iterator();
         SecureRandom random = new SecureRandom();
-        source = () -> prepared.hasNext() ? prepared.next() : registration(chainId, random, registrar);
+        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong(prepareCount);
+        source = () -> prepared.hasNext() ? prepared.next()
+            : registration(chainId, random, registrars.get((int) (next.getAndIncrement() % registrars.size())));
       }
       if (warmup > 0) {
         // unmeasured: the same submissions, so this JVM's compiler has done its work before the timed phase
@@ -312,11 +317,14 @@ final class LoadCommand implements Command {
   /** Most entries signed before the timed phase (about 100 MB); later ones are signed as they are sent. */
   private static final int PREPARED_MAX = 200_000;
 
-  /** {@code count} patient registrations, each signed under a fresh key and countersigned by {@code registrar}. */
-  private static List<Entry> prepare(Digest chainId, int count, Ed25519PrivateKey registrar) {
+  /**
+   * {@code count} patient registrations, each signed under a fresh key, the i-th countersigned by
+   * registrar {@code i} modulo their number.
+   */
+  private static List<Entry> prepare(Digest chainId, int count, List<Ed25519PrivateKey> registrars) {
     SecureRandom random = new SecureRandom(); // thread-safe
     return java.util.stream.IntStream.range(0, count).parallel()
-        .mapToObj(i -> registration(chainId, random, registrar)).toList();
+        .mapToObj(i -> registration(chainId, random, registrars.get(i % registrars.size()))).toList();
   }
 
   private static Entry registration(Digest chainId, SecureRandom random, Ed25519PrivateKey registrar) {

@@ -99,6 +99,16 @@ public interface ConsensusApp<B> {
     return false;
   }
 
+  /**
+   * Whether pending entry {@code entry}, which the latest {@link #propose} left out, was left out
+   * only for room (the block's bounds, such as one registrar's share of its patient registrations):
+   * the protocol keeps it pending for a later block instead of dropping it. Asked only right after
+   * {@link #propose}, for entries it left out. The default says no.
+   */
+  default boolean deferred(byte[] entry) {
+    return false;
+  }
+
   /** The encoded entries of the block, so that they can leave the pending pool. */
   List<byte[]> entries(B block);
 

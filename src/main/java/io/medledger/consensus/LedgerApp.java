@@ -46,6 +46,8 @@ public final class LedgerApp implements ConsensusApp<Block> {
   private final Ledger ledger;
   /** The pending entries the latest {@link #propose} left out as undecodable or for their signatures. */
   private java.util.Set<Digest> lastForged = java.util.Set.of();
+  /** The pending entries the latest {@link #propose} deferred to a later block. */
+  private java.util.Set<Digest> lastDeferred = java.util.Set.of();
   private final Map<Digest, VerifiedBlock> verified = new LinkedHashMap<>(32, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Digest, VerifiedBlock> e) {
@@ -263,23 +265,36 @@ public final class LedgerApp implements ConsensusApp<Block> {
       throw new IllegalStateException("the ledger refuses this node as bookkeeper: " + rej.reason());
     }
     BlockCandidate candidate = ((ValidationResult.Accepted<BlockCandidate>) r).value();
-    java.util.Map<Entry, byte[]> raw = null;
+    java.util.Map<Entry, byte[]> raw = new java.util.IdentityHashMap<>();
+    for (int i = 0; i < entries.size(); i++) {
+      raw.put(entries.get(i), decoded.get(i));
+    }
     for (BlockCandidate.RejectedEntry x : candidate.rejected()) {
       if (x.forged()) {
-        if (raw == null) {
-          raw = new java.util.IdentityHashMap<>();
-          for (int i = 0; i < entries.size(); i++) {
-            raw.put(entries.get(i), decoded.get(i));
-          }
-        }
-        byte[] p = raw.get(x.entry());
-        forgedNow.add(Sha256.hash(p != null ? p : x.entry().encode()));
+        forgedNow.add(rawHash(raw, x.entry()));
       }
     }
     lastForged = forgedNow;
+    java.util.Set<Digest> deferredNow = new java.util.HashSet<>();
+    for (Entry e : candidate.deferred()) {
+      deferredNow.add(rawHash(raw, e));
+    }
+    lastDeferred = deferredNow;
     VerifiedBlock vb = candidate.block();
     verified.put(vb.block().hash(), vb);
     return vb.block();
+  }
+
+  /** The SHA-256 of the pending bytes {@code e} was decoded from (of its encoding if not found). */
+  private static Digest rawHash(java.util.Map<Entry, byte[]> raw, Entry e) {
+    byte[] p = raw.get(e);
+    return Sha256.hash(p != null ? p : e.encode());
+  }
+
+  /** Whether the latest {@link #propose} deferred {@code entry} to a later block (the block's bounds). */
+  @Override
+  public boolean deferred(byte[] entry) {
+    return !lastDeferred.isEmpty() && lastDeferred.contains(Sha256.hash(entry));
   }
 
   /** Whether the latest {@link #propose} left {@code entry} out as undecodable or for its signatures. */

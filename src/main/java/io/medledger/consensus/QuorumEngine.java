@@ -930,7 +930,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
       }
       for (byte[] e : batch) {
         Digest d = Sha256.hash(e);
-        if (!kept.contains(d)) {
+        if (!kept.contains(d) && !app.deferred(e)) { // a deferred entry stays pending for a later block
           Ed25519PublicKey gossiper = pool.remove(d);
           // an honest member gossips only entries it checked, so one no honest node would pass on
           // is charged to its gossiper like a bad signature on its own messages

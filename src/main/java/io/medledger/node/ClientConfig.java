@@ -12,7 +12,7 @@ import java.util.Objects;
  * A client's configuration ({@code client.json}): the chain, the client's key store and the
  * source of its passphrase, the nodes' client endpoints with their ledger keys, and the chain rules
  * a client cannot learn from the nodes without trusting them (the registrar rule's activation
- * height). Unknown fields are errors; a bad value names the field. Immutable.
+ * height, the per-registrar bound and its height). Unknown fields are errors; a bad value names the field. Immutable.
  *
  * @param chain the chain name
  * @param keyStore the client's key store (its ledger key authenticates it to nodes)
@@ -24,9 +24,15 @@ import java.util.Objects;
  * @param reusedKeysFrom the chain's {@link io.medledger.chain.ChainParameters#reusedKeysFrom()}
  *     (field {@code reused_keys_from}, default 0, as the nodes' {@code consensus.reused_keys_from}),
  *     which an auditor's chain check over these nodes applies
+ * @param registrationsPerRegistrar the chain's
+ *     {@link io.medledger.chain.ChainParameters#registrationsPerRegistrar()} (field
+ *     {@code registrations_per_registrar}, default 64, as the nodes' setting of that name)
+ * @param registrationBoundFrom the chain's
+ *     {@link io.medledger.chain.ChainParameters#registrationBoundFrom()} (field
+ *     {@code registration_bound_from}, default 0, as the nodes' setting of that name)
  */
 public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
-    long registrarsFrom, long reusedKeysFrom) {
+    long registrarsFrom, long reusedKeysFrom, int registrationsPerRegistrar, long registrationBoundFrom) {
   /** Largest client configuration accepted. */
   public static final int MAX_FILE_BYTES = 1 << 20;
 
@@ -55,17 +61,25 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
     if (reusedKeysFrom < 0) {
       throw new NodeException(NodeException.Reason.CONFIG, "field 'reused_keys_from': must not be negative");
     }
+    if (registrationsPerRegistrar < 1 || registrationsPerRegistrar > io.medledger.chain.Limits.MAX_BLOCK_ENTRIES) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'registrations_per_registrar': must be 1 to "
+          + io.medledger.chain.Limits.MAX_BLOCK_ENTRIES);
+    }
+    if (registrationBoundFrom < 0) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'registration_bound_from': must not be negative");
+    }
   }
 
-  /** A configuration of a chain whose rules on reused keys bind from its genesis ({@code reusedKeysFrom} 0). */
+  /** A configuration of a chain with the rules on reused keys and the default per-registrar bound from genesis. */
   public ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
       long registrarsFrom) {
-    this(chain, keyStore, keySource, nodes, registrarsFrom, 0);
+    this(chain, keyStore, keySource, nodes, registrarsFrom, 0,
+        io.medledger.chain.ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR, 0);
   }
 
   /** A configuration of a chain whose registrar rule binds from its genesis ({@code registrarsFrom} 0). */
   public ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes) {
-    this(chain, keyStore, keySource, nodes, 0, 0);
+    this(chain, keyStore, keySource, nodes, 0);
   }
 
   /**
@@ -111,8 +125,11 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
       }).toList();
       long registrarsFrom = o.integer("registrars_from", 0, Long.MAX_VALUE, 0);
       long reusedKeysFrom = o.integer("reused_keys_from", 0, Long.MAX_VALUE, 0);
+      int perRegistrar = (int) o.integer("registrations_per_registrar", 1, io.medledger.chain.Limits.MAX_BLOCK_ENTRIES,
+          io.medledger.chain.ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR);
+      long boundFrom = o.integer("registration_bound_from", 0, Long.MAX_VALUE, 0);
       o.finish();
-      return new ClientConfig(chain, ks, src, nodes, registrarsFrom, reusedKeysFrom);
+      return new ClientConfig(chain, ks, src, nodes, registrarsFrom, reusedKeysFrom, perRegistrar, boundFrom);
     } catch (ConfigObject.ConfigError e) {
       throw new NodeException(NodeException.Reason.CONFIG, "client configuration " + file + ": " + e.getMessage());
     }
@@ -148,6 +165,12 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
       }
       if (reusedKeysFrom != 0) {
         g.writeNumberField("reused_keys_from", reusedKeysFrom);
+      }
+      if (registrationsPerRegistrar != io.medledger.chain.ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR) {
+        g.writeNumberField("registrations_per_registrar", registrationsPerRegistrar);
+      }
+      if (registrationBoundFrom != 0) {
+        g.writeNumberField("registration_bound_from", registrationBoundFrom);
       }
       g.writeEndObject();
     }) + "\n";

@@ -127,6 +127,9 @@ public final class Node implements AutoCloseable {
   /** Pending submissions per client key of the client endpoint. */
   private final io.medledger.internal.KeyedCounts<Ed25519PublicKey> pendingByClient =
       new io.medledger.internal.KeyedCounts<>();
+  /** Pending patient registrations per registrar that countersigned them, whoever submitted them. */
+  private final io.medledger.internal.KeyedCounts<io.medledger.access.ParticipantId> pendingByRegistrar =
+      new io.medledger.internal.KeyedCounts<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -368,8 +371,10 @@ public final class Node implements AutoCloseable {
 
   /** The chain parameters of {@code config}'s chain under its consensus protocol. */
   public static ChainParameters parameters(NodeConfig config) {
-    return ChainParameters.defaults(config.chain()).withRegistrarsFrom(config.consensus().registrarsFrom())
-        .withReusedKeysFrom(config.consensus().reusedKeysFrom());
+    NodeConfig.ConsensusSettings c = config.consensus();
+    return ChainParameters.defaults(config.chain()).withRegistrarsFrom(c.registrarsFrom())
+        .withReusedKeysFrom(c.reusedKeysFrom())
+        .withRegistrationBound(c.registrationsPerRegistrar(), c.registrationBoundFrom());
   }
 
   /** Closes what a failed open left open; closing an already closed store is harmless. */
@@ -516,7 +521,9 @@ public final class Node implements AutoCloseable {
    * Submits a signed entry. The future completes with where it became final on this node's
    * ledger, or fails with {@link SubmissionRefusedException}: a ledger rule refused it (checked on
    * submission against the tip, and again while it waits), the node holds its maximum of pending
-   * submissions, or the node closed. Submitting an entry that is already final completes at once;
+   * submissions, the patient registration's registrar holds its share of them
+   * ({@link NodeConfig.NodeLimits#maxPendingPerRegistrar()}, cause REGISTRAR_SHARE), or the node
+   * closed. Submitting an entry that is already final completes at once;
    * submitting one that is pending returns the same future.
    */
   public CompletableFuture<Finality> submit(Entry entry) {
@@ -529,8 +536,17 @@ public final class Node implements AutoCloseable {
     if (existing != null) {
       return existing.future;
     }
+    io.medledger.access.ParticipantId registrar = entry instanceof io.medledger.chain.PatientRegistration r
+        ? r.registrar().orElse(null) : null;
+    int share = config.limits().maxPendingPerRegistrar();
+    if (registrar != null && !pendingByRegistrar.tryAdd(registrar, share)) {
+      return refused(SubmissionRefusedException.Cause.REGISTRAR_SHARE, "registrar " + registrar + " already has "
+          + share + " patient registrations pending at this node, its share (limits.max_pending_per_registrar);"
+          + " retry once some are final");
+    }
     if (pendingCount.incrementAndGet() > config.limits().maxPendingSubmissions()) {
       pendingCount.decrementAndGet();
+      release(registrar);
       return refused(SubmissionRefusedException.Cause.BUSY,
           "the node holds " + config.limits().maxPendingSubmissions() + " pending submissions; retry later");
     }
@@ -538,12 +554,14 @@ public final class Node implements AutoCloseable {
     Pending raced = pending.putIfAbsent(id, p);
     if (raced != null) {
       pendingCount.decrementAndGet();
+      release(registrar);
       return raced.future;
     }
     p.future.whenComplete((f, t) -> {
       if (pending.remove(id, p)) {
         pendingCount.decrementAndGet();
       }
+      release(registrar);
     });
     // Registered, then closed read again: a close() that began after the first read either sees
     // this registration when it fails the pending submissions, or is seen here.
@@ -563,6 +581,13 @@ public final class Node implements AutoCloseable {
       failClosed(p); // the ledger closed under the check
     }
     return p.future;
+  }
+
+  /** Counts one pending registration less for {@code registrar}; nothing when null. */
+  private void release(io.medledger.access.ParticipantId registrar) {
+    if (registrar != null) {
+      pendingByRegistrar.remove(registrar);
+    }
   }
 
   /** Fails a registered submission with cause CLOSED (a no-op if it already completed). */

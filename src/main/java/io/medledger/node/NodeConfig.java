@@ -278,10 +278,16 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
    * @param reusedKeysFrom the chain's {@link io.medledger.chain.ChainParameters#reusedKeysFrom()}:
    *     the first height whose re-added servers and key publications the rules on reused keys
    *     govern (0, the default, for a chain begun with them; the same on every node)
-   */
-  public record ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
-      int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries, long registrarsFrom,
-      long reusedKeysFrom) {
+   * @param registrationsPerRegistrar the chain's
+   *     {@link io.medledger.chain.ChainParameters#registrationsPerRegistrar()}: most patient
+   *     registrations one registrar countersigns per block (default 64; the same on every node)
+   * @param registrationBoundFrom the chain's
+   *     {@link io.medledger.chain.ChainParameters#registrationBoundFrom()}: the first height that
+   *     bound binds (0, the default, for a chain begun with it; the same on every node)
+     */
+    public record ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
+        int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries, long registrarsFrom,
+        long reusedKeysFrom, int registrationsPerRegistrar, long registrationBoundFrom) {
     /** Validates the fields. */
     public ConsensusSettings {
       if (!Protocols.names().contains(protocol)) {
@@ -289,22 +295,21 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       }
       toConsensusConfig(protocol, roundTimeout, retransmitInterval, maxBlockEntries, maxBlockBytes, batchDelay,
           maxPendingEntries);
-      if (registrarsFrom < 0) {
-        throw new IllegalArgumentException("registrarsFrom must not be negative");
-      }
-      if (reusedKeysFrom < 0) {
-        throw new IllegalArgumentException("reusedKeysFrom must not be negative");
-      }
+      io.medledger.chain.ChainParameters.defaults("settings").withRegistrarsFrom(registrarsFrom)
+          .withReusedKeysFrom(reusedKeysFrom).withRegistrationBound(registrationsPerRegistrar, registrationBoundFrom); // validates them
     }
 
-    /** Settings whose chain has the rules on reused keys from its genesis (reusedKeysFrom 0). */
+    /** Settings whose chain has the rules on reused keys and the default per-registrar bound from its genesis. */
     public ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
         int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries, long registrarsFrom) {
       this(protocol, roundTimeout, retransmitInterval, maxBlockEntries, maxBlockBytes, batchDelay, maxPendingEntries,
-          registrarsFrom, 0);
+          registrarsFrom, 0, io.medledger.chain.ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR, 0);
     }
 
-    /** Settings whose chain needs a registrar on every patient registration (registrarsFrom 0). */
+    /**
+     * Settings whose chain needs a registrar on every patient registration (registrarsFrom 0) and
+     * bounds each registrar's registrations per block by the default from genesis.
+     */
     public ConsensusSettings(String protocol, Duration roundTimeout, Duration retransmitInterval,
         int maxBlockEntries, int maxBlockBytes, Duration batchDelay, int maxPendingEntries) {
       this(protocol, roundTimeout, retransmitInterval, maxBlockEntries, maxBlockBytes, batchDelay, maxPendingEntries, 0);
@@ -345,18 +350,30 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
    *     are refused, so that one client cannot take the whole pool
    * @param clientRequestsPerSecond requests per second one client key may send, over all its
    *     connections (reading from it pauses beyond that)
+   * @param maxPendingPerRegistrar patient registrations countersigned by one registrar that may
+   *     wait at once, whichever clients submitted them; more are refused, so that one registrar
+   *     cannot take the pending registrations of everyone else
    */
   public record NodeLimits(int maxPendingSubmissions, int maxRequestBytes, int maxPendingPerClient,
-      int clientRequestsPerSecond) {
+      int clientRequestsPerSecond, int maxPendingPerRegistrar) {
     /** Validates the fields. */
     public NodeLimits {
       if (maxPendingSubmissions < 1 || maxRequestBytes < 1024 || maxPendingPerClient < 1
-          || clientRequestsPerSecond < 1) {
+          || clientRequestsPerSecond < 1 || maxPendingPerRegistrar < 1) {
         throw new IllegalArgumentException("limits out of range");
       }
     }
 
-    /** Defaults: 200,000 pending submissions, 20,000 per client; 4 MiB requests, 20,000 a second per client. */
+    /** Limits with the default share of one registrar ({@link #defaults()}). */
+    public NodeLimits(int maxPendingSubmissions, int maxRequestBytes, int maxPendingPerClient,
+        int clientRequestsPerSecond) {
+      this(maxPendingSubmissions, maxRequestBytes, maxPendingPerClient, clientRequestsPerSecond, 256);
+    }
+
+    /**
+     * Defaults: 200,000 pending submissions, 20,000 per client, 256 registrations per registrar
+     * (four blocks at the default per-block bound); 4 MiB requests, 20,000 a second per client.
+     */
     public static NodeLimits defaults() {
       return new NodeLimits(200_000, 4 << 20, 20_000, 20_000);
     }
@@ -445,7 +462,10 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         Duration.ofMillis(c.integer("batch_delay_ms", 0, 60_000, d.batchDelay().toMillis())),
         (int) c.integer("max_pending_entries", 1, 10_000_000, d.maxPendingEntries()),
         c.integer("registrars_from", 0, Long.MAX_VALUE, d.registrarsFrom()),
-        c.integer("reused_keys_from", 0, Long.MAX_VALUE, d.reusedKeysFrom()));
+        c.integer("reused_keys_from", 0, Long.MAX_VALUE, d.reusedKeysFrom()),
+        (int) c.integer("registrations_per_registrar", 1, io.medledger.chain.Limits.MAX_BLOCK_ENTRIES,
+            d.registrationsPerRegistrar()),
+        c.integer("registration_bound_from", 0, Long.MAX_VALUE, d.registrationBoundFrom()));
     c.finish();
     NodeLimits dl = NodeLimits.defaults();
     ConfigObject l = o.optionalObject("limits");
@@ -453,7 +473,8 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
         (int) l.integer("max_pending_submissions", 1, 10_000_000, dl.maxPendingSubmissions()),
         (int) l.integer("max_request_bytes", 1024, 64 << 20, dl.maxRequestBytes()),
         (int) l.integer("max_pending_per_client", 1, 10_000_000, dl.maxPendingPerClient()),
-        (int) l.integer("client_requests_per_second", 1, 10_000_000, dl.clientRequestsPerSecond()));
+        (int) l.integer("client_requests_per_second", 1, 10_000_000, dl.clientRequestsPerSecond()),
+        (int) l.integer("max_pending_per_registrar", 1, 10_000_000, dl.maxPendingPerRegistrar()));
     l.finish();
     Optional<TileServing> tiles = Optional.empty();
     if (o.has("tiles")) {
@@ -566,12 +587,19 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
       if (consensus.reusedKeysFrom() != 0) {
         g.writeNumberField("reused_keys_from", consensus.reusedKeysFrom());
       }
+      if (consensus.registrationsPerRegistrar() != io.medledger.chain.ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR) {
+        g.writeNumberField("registrations_per_registrar", consensus.registrationsPerRegistrar());
+      }
+      if (consensus.registrationBoundFrom() != 0) {
+        g.writeNumberField("registration_bound_from", consensus.registrationBoundFrom());
+      }
       g.writeEndObject();
       g.writeObjectFieldStart("limits");
       g.writeNumberField("max_pending_submissions", limits.maxPendingSubmissions());
       g.writeNumberField("max_request_bytes", limits.maxRequestBytes());
       g.writeNumberField("max_pending_per_client", limits.maxPendingPerClient());
       g.writeNumberField("client_requests_per_second", limits.clientRequestsPerSecond());
+      g.writeNumberField("max_pending_per_registrar", limits.maxPendingPerRegistrar());
       g.writeEndObject();
       if (role == ServerRole.STORAGE || !storage.equals(StorageSettings.defaults())) {
         g.writeObjectFieldStart("storage");

@@ -109,6 +109,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final String expectedChain;
   private final long registrarsFrom;
   private final long reusedKeysFrom;
+  private final int registrationsPerRegistrar;
+  private final long registrationBoundFrom;
   private final int historyLag;
   private final int quorum;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
@@ -132,6 +134,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.expectedChain = b.chain;
     this.registrarsFrom = b.registrarsFrom;
     this.reusedKeysFrom = b.reusedKeysFrom;
+    this.registrationsPerRegistrar = b.registrationsPerRegistrar;
+    this.registrationBoundFrom = b.registrationBoundFrom;
     this.historyLag = b.historyLag;
     this.quorum = confirmations;
   }
@@ -159,6 +163,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private int confirmations;
     private long registrarsFrom;
     private long reusedKeysFrom;
+    private int registrationsPerRegistrar = ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR;
+    private long registrationBoundFrom;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -176,6 +182,24 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       this.chain = config.chain();
       this.registrarsFrom = config.registrarsFrom();
       this.reusedKeysFrom = config.reusedKeysFrom();
+      this.registrationsPerRegistrar = config.registrationsPerRegistrar();
+      this.registrationBoundFrom = config.registrationBoundFrom();
+      return this;
+    }
+
+    /**
+     * The chain's bound on the patient registrations one registrar countersigns per block and the
+     * height it binds from ({@link ChainParameters#registrationsPerRegistrar()} and
+     * {@link ChainParameters#registrationBoundFrom()}, default 64 from 0, or the configuration's
+     * fields of those names): what {@link RemoteConnection#parameters()} gives an auditor checking
+     * the chain, never taken from the nodes.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder registrationBound(int perBlock, long fromHeight) {
+      ChainParameters.defaults("bound").withRegistrationBound(perBlock, fromHeight); // validates them
+      this.registrationsPerRegistrar = perBlock;
+      this.registrationBoundFrom = fromHeight;
       return this;
     }
 
@@ -491,7 +515,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }, "chains or consensus protocols");
       List<Ed25519PublicKey> voters = voters(n.protocol());
       c = new Chain(ChainParameters.defaults(n.name()).withRegistrarsFrom(registrarsFrom)
-          .withReusedKeysFrom(reusedKeysFrom),
+          .withReusedKeysFrom(reusedKeysFrom)
+          .withRegistrationBound(registrationsPerRegistrar, registrationBoundFrom),
           LedgerApp.certificatePolicy(n.protocol()), voters,
           Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size())));
       chain = c;

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A submitted entry will not become final: a ledger rule refused it (the message is the rule's
- * reason), or the node is too busy or closing. Carried by the failed submission future.
+ * reason), the node is too busy or closing, or the entry's registrar holds its share of the
+ * node's pending registrations. Carried by the failed submission future.
  */
 public class SubmissionRefusedException extends NodeException {
   private static final long serialVersionUID = 1L;
@@ -18,7 +19,12 @@ public class SubmissionRefusedException extends NodeException {
     /** The node is shutting down; the entry may still become final elsewhere. */
     CLOSED,
     /** The bytes are not an entry. */
-    MALFORMED
+    MALFORMED,
+    /**
+     * A patient registration whose registrar already has its share of this node's pending
+     * registrations waiting ({@code limits.max_pending_per_registrar}); retry once some are final.
+     */
+    REGISTRAR_SHARE
   }
 
   private final Cause cause;

@@ -83,6 +83,9 @@ public final class ChainFixture {
     private int maxBlockEntries = 10_000;
     private long registrarsFrom;
     private long reusedKeysFrom;
+    // as many as a block may hold: fixture blocks register many patients through one registrar
+    private int registrationsPerRegistrar = Limits.MAX_BLOCK_ENTRIES;
+    private long registrationBoundFrom;
     private io.medledger.merkle.LeafHashLog log;
     private io.medledger.storage.StateStore state;
     private int maxScannedPerPage = Ledger.MAX_SCANNED_PER_PAGE;
@@ -142,6 +145,17 @@ public final class ChainFixture {
       return this;
     }
 
+    /**
+     * The chain's per-registrar bound on registrations per block and the height it binds from
+     * (default {@link Limits#MAX_BLOCK_ENTRIES} from 0, so that a fixture block may hold many
+     * registrations of one registrar; the chain's own default is 64).
+     */
+    public Builder registrationBound(int perBlock, long fromHeight) {
+      this.registrationsPerRegistrar = perBlock;
+      this.registrationBoundFrom = fromHeight;
+      return this;
+    }
+
     public Builder chainName(String n) {
       this.chainName = n;
       return this;
@@ -177,7 +191,8 @@ public final class ChainFixture {
 
   private ChainFixture(Builder b) {
     this.params = ChainParameters.defaults(b.chainName).withMaxBlockEntries(b.maxBlockEntries)
-        .withRegistrarsFrom(b.registrarsFrom).withReusedKeysFrom(b.reusedKeysFrom);
+        .withRegistrarsFrom(b.registrarsFrom).withReusedKeysFrom(b.reusedKeysFrom)
+        .withRegistrationBound(b.registrationsPerRegistrar, b.registrationBoundFrom);
     this.clock = new MutableClock(START);
     this.store = b.store != null ? b.store : new InMemoryBlockStore();
     this.hospitalA = actor("hospital-a");
@@ -461,6 +476,15 @@ public final class ChainFixture {
   /** Varargs form of {@link #commit(List)}. */
   public CertifiedBlock commit(Entry... entries) {
     return commit(List.of(entries));
+  }
+
+  /** A new in-memory store holding a copy of every block of the ledger, to replay it under other rules. */
+  public InMemoryBlockStore storeCopy() {
+    InMemoryBlockStore s = new InMemoryBlockStore();
+    for (long h = 0; h <= ledger.height(); h++) {
+      s.append(ledger.block(h).encode());
+    }
+    return s;
   }
 
   /**

@@ -95,6 +95,28 @@ class ChainCommandTest {
   }
 
   @Test
+  void aChainBegunBeforeTheRegistrationBoundVerifiesWithItsHeight() throws IOException {
+    ChainFixture f = ChainFixture.builder().chainName("cli-chain").auditServers(4).registrationBound(2, 5)
+        .store(FileBlockStore.open(dir)).build();
+    f.commit(f.registerPatient(f.actor("a")), f.registerPatient(f.actor("b")), f.registerPatient(f.actor("c")));
+    f.ledger.close();
+    Run old = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain",
+        "--registrations-per-registrar", "2", "--registration-bound-from", "5");
+    assertEquals(0, old.code(), old.err());
+    Run strict = run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain",
+        "--registrations-per-registrar", "2");
+    assertEquals(1, strict.code(), strict.out());
+    assertTrue(strict.err().startsWith("invalid chain: ") && strict.err().contains("registrations per registrar bound"),
+        strict.err());
+    assertEquals(0, run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain").code(),
+        "three of one registrar are within the default bound");
+    assertEquals("medledger: --registration-bound-from must be a block height, 0 or more\n", run("chain", "verify",
+        "--store", dir.toString(), "--chain", "cli-chain", "--registration-bound-from", "-1").err());
+    assertEquals(2, run("chain", "verify", "--store", dir.toString(), "--chain", "cli-chain",
+        "--registrations-per-registrar", "0").code());
+  }
+
+  @Test
   void verifiesAndPrintsAStoredChain() throws IOException {
     ChainFixture f = ChainFixture.builder().chainName("cli-chain").federationServers(4).auditServers(4)
         .store(FileBlockStore.open(dir)).build();

@@ -111,6 +111,43 @@ class LedgerAppTest {
   }
 
   /**
+   * A proposer defers the patient registrations beyond one registrar's share of a block and the
+   * protocol keeps them pending, so that a registrar flooding the chain (here through one member)
+   * takes at most its share of each block and every registration it submitted still becomes
+   * final, while another registrar's registrations queued behind the flood go into the first block.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"rotating-audit", "bft"})
+  void deferredRegistrationsStayPendingUntilLaterBlocks(String protocol) {
+    int share = 2;
+    ChainFixture f = ChainFixture.builder().federationServers(4).auditServers(4).registrationBound(share, 0).build();
+    Network n = network(f, protocol, 100);
+    List<Entry> flood = new ArrayList<>();
+    for (int i = 0; i < 6 * share; i++) {
+      flood.add(f.registerPatient(f.actor("flood-" + i), f.hospitalA));
+    }
+    List<Entry> honest = List.of(f.registerPatient(f.actor("honest-0"), f.hospitalB),
+        f.registerPatient(f.actor("honest-1"), f.hospitalB));
+    List<Entry> all = new ArrayList<>(flood);
+    all.addAll(honest);
+    for (int i = 0; i < all.size(); i++) {
+      n.driver().at(10 + i, 0, new Event.EntrySubmitted(all.get(i).encode()));
+    }
+    n.driver().runUntil(30_000);
+    Ledger first = n.apps().get(0).ledger();
+    for (Entry e : all) {
+      assertTrue(first.locate(e.id()).isPresent(), "not final: " + e.id());
+    }
+    long start = first.locate(honest.get(0).id()).orElseThrow().height();
+    assertEquals(start, first.locate(honest.get(1).id()).orElseThrow().height());
+    for (long h = 1; h <= first.height(); h++) {
+      long mine = first.block(h).block().entries().stream().filter(flood::contains).count();
+      assertTrue(mine <= share, "block " + h + " holds " + mine + " of one registrar's registrations");
+      assertTrue(h >= start || mine == 0, "no block of the flood comes before the honest registrations' block");
+    }
+  }
+
+  /**
    * A relay that keeps a genuine header and certificate but swaps the entries: the app refuses the
    * bytes as undecodable (the header's hash does not determine them), so the protocol caches no
    * verdict under the genuine block's hash and commits the genuine block delivered next.

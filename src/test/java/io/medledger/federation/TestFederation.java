@@ -16,6 +16,11 @@ final class TestFederation {
     return standard(Federation.builder("network-test"));
   }
 
+  /** The same federation on a chain of parameters {@code params}. */
+  static Federation.Builder builder(io.medledger.chain.ChainParameters params) {
+    return standard(Federation.builder(params));
+  }
+
   /** The same federation with institution {@code name} of class {@code c} first (the facade's first registrar). */
   static Federation.Builder builderWithFirst(String name, InstitutionClass c) {
     return standard(Federation.builder("network-test").institution(name, c));

@@ -77,7 +77,7 @@ class HostileChainTest {
         assertEquals(7, c.parameters().registrarsFrom());
       }
       ClientConfig reused = new ClientConfig("real", Path.of("keys"), new NodeConfig.KeySource.Environment("MEDLEDGER_PASS"),
-          upgraded.nodes(), 0, 4321);
+          upgraded.nodes(), 0, 4321, 64, 0);
       try (RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client)).nodes(reused).build()) {
         assertEquals(4321, c.parameters().reusedKeysFrom());
       }
@@ -85,6 +85,27 @@ class HostileChainTest {
         assertEquals(9, c.parameters().reusedKeysFrom());
       }
       assertThrows(IllegalArgumentException.class, () -> RemoteConnection.builder(TlsIdentity.of(client)).registrarsFrom(-1));
+      // and so do the per-registrar bound and its height
+      try (RemoteConnection c = both.get()) {
+        assertEquals(64, c.parameters().registrationsPerRegistrar());
+        assertEquals(0, c.parameters().registrationBoundFrom());
+      }
+      ClientConfig bounded = new ClientConfig("real", Path.of("keys"), new NodeConfig.KeySource.Environment("MEDLEDGER_PASS"),
+          List.of(new ClientConfig.NodeEndpointConfig(honestKey.publicKey(), o.boundAddress(), ServerRole.FEDERATION)), 0, 0,
+          16, 99);
+      try (RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client)).nodes(bounded).build()) {
+        assertEquals(16, c.parameters().registrationsPerRegistrar());
+        assertEquals(99, c.parameters().registrationBoundFrom());
+      }
+      try (RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client)).nodes(bounded).registrationBound(8, 3)
+          .build()) {
+        assertEquals(8, c.parameters().registrationsPerRegistrar());
+        assertEquals(3, c.parameters().registrationBoundFrom());
+      }
+      assertThrows(IllegalArgumentException.class,
+          () -> RemoteConnection.builder(TlsIdentity.of(client)).registrationBound(0, 0));
+      assertThrows(IllegalArgumentException.class,
+          () -> RemoteConnection.builder(TlsIdentity.of(client)).registrationBound(1, -1));
     }
   }
 }

@@ -143,6 +143,36 @@ class NodeConfigTest {
         reused.registrarsFrom()));
   }
 
+  @Test
+  void theRegistrationBoundDefaultsTo64FromGenesisRoundTripsAndBecomesTheChainsParameter() throws Exception {
+    String json = sample(dir).toJson(dir);
+    assertFalse(json.contains("registrations_per_registrar"), "the default is not written");
+    assertFalse(json.contains("registration_bound_from"), "0 is not written");
+    io.medledger.chain.ChainParameters d = Node.parameters(NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir));
+    assertEquals(64, d.registrationsPerRegistrar());
+    assertEquals(0, d.registrationBoundFrom());
+    String older = json.replace("\"max_pending_entries\" : 100000", "\"max_pending_entries\" : 100000,\n"
+        + "    \"registrations_per_registrar\" : 16,\n    \"registration_bound_from\" : 7000");
+    NodeConfig c = NodeConfig.parse(older.getBytes(StandardCharsets.UTF_8), dir);
+    assertEquals(16, Node.parameters(c).registrationsPerRegistrar());
+    assertFalse(Node.parameters(c).registrationBound(6999));
+    assertTrue(Node.parameters(c).registrationBound(7000));
+    assertEquals(c, NodeConfig.parse(c.toJson(dir).getBytes(StandardCharsets.UTF_8), dir));
+    assertTrue(message(older.replace("7000", "-1")).contains("'consensus.registration_bound_from'"));
+    assertTrue(message(older.replace(": 16,", ": 0,")).contains("'consensus.registrations_per_registrar'"));
+  }
+
+  @Test
+  void oneRegistrarsShareOfPendingSubmissionsDefaultsTo256AndRoundTrips() throws Exception {
+    NodeConfig s = sample(dir);
+    assertEquals(256, s.limits().maxPendingPerRegistrar());
+    String json = s.toJson(dir).replace("\"max_pending_per_registrar\" : 256", "\"max_pending_per_registrar\" : 9");
+    NodeConfig c = NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir);
+    assertEquals(9, c.limits().maxPendingPerRegistrar());
+    assertEquals(c, NodeConfig.parse(c.toJson(dir).getBytes(StandardCharsets.UTF_8), dir));
+    assertTrue(message(json.replace(": 9", ": 0")).contains("'limits.max_pending_per_registrar'"));
+  }
+
   private Path writeTo(Path f, NodeConfig c) throws java.io.IOException {
     Files.writeString(f, c.toJson(dir));
     return f;
@@ -209,30 +239,58 @@ class NodeConfigTest {
     assertTrue(e.getMessage().contains("'key_store'") && e.getMessage().indexOf('\0') < 0, e.getMessage());
   }
 
+  /** A client configuration of one federation node with these chain rules. */
+  private ClientConfig client(long registrarsFrom, int perRegistrar, long boundFrom) {
+    List<ClientConfig.NodeEndpointConfig> nodes = List.of(new ClientConfig.NodeEndpointConfig(
+        Ed25519PrivateKey.generate(RANDOM).publicKey(), new PeerAddress("127.0.0.1", 7001), ServerRole.FEDERATION));
+    return new ClientConfig("test-chain", dir.resolve("client.keys"),
+        new NodeConfig.KeySource.File(dir.resolve("passphrase")), nodes, registrarsFrom, 0, perRegistrar, boundFrom);
+  }
+
+  /** {@code json} written to {@code f}, read back as a client configuration, fails naming {@code field}. */
+  private static void refusedNaming(Path f, String json, String field) throws java.io.IOException {
+    Files.writeString(f, json);
+    NodeException e = assertThrows(NodeException.class, () -> ClientConfig.read(f));
+    assertTrue(e.getMessage().contains("'" + field + "'"), e.getMessage());
+  }
+
   /** A client's {@code registrars_from}: written only when not 0, read back, and a bad value names the field. */
   @Test
   void aClientsRegistrarsFromRoundTripsAndNamesItsField() throws Exception {
-    List<ClientConfig.NodeEndpointConfig> nodes = List.of(new ClientConfig.NodeEndpointConfig(
-        Ed25519PrivateKey.generate(RANDOM).publicKey(), new PeerAddress("127.0.0.1", 7001), ServerRole.FEDERATION));
-    NodeConfig.KeySource src = new NodeConfig.KeySource.File(dir.resolve("passphrase"));
-    ClientConfig plain = new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes);
+    ClientConfig plain = client(0, 64, 0);
+    assertEquals(plain, new ClientConfig(plain.chain(), plain.keyStore(), plain.keySource(), plain.nodes()));
     assertFalse(plain.toJson(dir).contains("registrars_from"));
-    ClientConfig upgraded = new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, 5000);
+    ClientConfig upgraded = client(5000, 64, 0);
     Path f = Files.writeString(dir.resolve("client.json"), upgraded.toJson(dir));
     assertEquals(5000, ClientConfig.read(f).registrarsFrom());
     Files.writeString(f, plain.toJson(dir));
     assertEquals(0, ClientConfig.read(f).registrarsFrom());
-    Files.writeString(f, upgraded.toJson(dir).replace("5000", "-1"));
-    NodeException e = assertThrows(NodeException.class, () -> ClientConfig.read(f));
-    assertTrue(e.getMessage().contains("'registrars_from'"), e.getMessage());
-    assertThrows(NodeException.class, () -> new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, -1));
-    ClientConfig reused = new ClientConfig("test-chain", dir.resolve("client.keys"), src, nodes, 0, 7000);
+    refusedNaming(f, upgraded.toJson(dir).replace("5000", "-1"), "registrars_from");
+    assertThrows(NodeException.class, () -> client(-1, 64, 0));
+  }
+
+  /** A client's {@code reused_keys_from}: written only when not 0, read back, and a bad value names the field. */
+  @Test
+  void aClientsReusedKeysFromRoundTripsAndNamesItsField() throws Exception {
+    ClientConfig c = client(0, 64, 0);
+    ClientConfig reused = new ClientConfig(c.chain(), c.keyStore(), c.keySource(), c.nodes(), 0, 7000, 64, 0);
     assertFalse(reused.toJson(dir).contains("registrars_from"));
-    Files.writeString(f, reused.toJson(dir));
+    Path f = Files.writeString(dir.resolve("client.json"), reused.toJson(dir));
     assertEquals(reused, ClientConfig.read(f));
-    Files.writeString(f, reused.toJson(dir).replace("7000", "-1"));
-    NodeException r = assertThrows(NodeException.class, () -> ClientConfig.read(f));
-    assertTrue(r.getMessage().contains("'reused_keys_from'"), r.getMessage());
+    refusedNaming(f, reused.toJson(dir).replace("7000", "-1"), "reused_keys_from");
+  }
+
+  /** A client's per-registrar bound and its height: written only when not the default, read back, bad values name the field. */
+  @Test
+  void aClientsRegistrationBoundRoundTripsAndNamesItsFields() throws Exception {
+    ClientConfig plain = client(0, 64, 0);
+    assertFalse(plain.toJson(dir).contains("registration"), plain.toJson(dir));
+    ClientConfig bounded = client(0, 16, 7000);
+    Path f = Files.writeString(dir.resolve("client.json"), bounded.toJson(dir));
+    assertEquals(bounded, ClientConfig.read(f));
+    refusedNaming(f, bounded.toJson(dir).replace("7000", "-1"), "registration_bound_from");
+    refusedNaming(f, bounded.toJson(dir).replace(": 16", ": 0"), "registrations_per_registrar");
+    assertThrows(NodeException.class, () -> client(0, 0, 0));
   }
 
   @Test

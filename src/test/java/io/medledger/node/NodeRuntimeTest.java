@@ -126,6 +126,21 @@ class NodeRuntimeTest {
   }
 
   /**
+   * The first node of {@code t} under the limits {@code limits} makes of its configured ones,
+   * serving {@code clients}, alone on a network of its own: no quorum, so every submission it
+   * accepts stays pending.
+   */
+  private Node alone(Testnet.Layout t, java.util.function.UnaryOperator<NodeConfig.NodeLimits> limits,
+      List<io.medledger.crypto.Ed25519PublicKey> clients, Sweeps sweeps) {
+    NodeConfig c = NodeConfig.read(t.nodeDirectories().get(0).resolve("node.json"));
+    NodeConfig limited = c.withLimits(limits.apply(c.limits())).withClients(clients);
+    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
+    Node alone = Node.start(limited, k, new LocalNetwork().attach(k.ledgerKey()), true, sweeps);
+    nodes.add(alone);
+    return alone;
+  }
+
+  /**
    * A client key holds at most {@code limits.max_pending_per_client} submissions at once on a
    * node: beyond that the node answers BUSY to that client alone, and frees its share as its
    * submissions settle.
@@ -134,18 +149,11 @@ class NodeRuntimeTest {
   void oneClientCannotTakeTheWholePendingPool() throws Exception {
     Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 1, 0), RANDOM);
     Ed25519PrivateKey reg = registrar(t);
-    Path d = t.nodeDirectories().get(0);
-    NodeConfig c = NodeConfig.read(d.resolve("node.json"));
-    NodeConfig.NodeLimits l = c.limits();
     io.medledger.crypto.Ed25519PublicKey greedy = Ed25519PrivateKey.generate(RANDOM).publicKey();
     io.medledger.crypto.Ed25519PublicKey other = Ed25519PrivateKey.generate(RANDOM).publicKey();
-    NodeConfig limited = c.withLimits(new NodeConfig.NodeLimits(l.maxPendingSubmissions(), l.maxRequestBytes(), 3,
-        l.clientRequestsPerSecond())).withClients(List.of(greedy, other));
-    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
-    // alone on a network of its own: no quorum, so every submission stays pending
     Sweeps sweeps = new Sweeps();
-    Node alone = Node.start(limited, k, new LocalNetwork().attach(k.ledgerKey()), true, sweeps);
-    nodes.add(alone);
+    Node alone = alone(t, l -> new NodeConfig.NodeLimits(l.maxPendingSubmissions(), l.maxRequestBytes(), 3,
+        l.clientRequestsPerSecond()), List.of(greedy, other), sweeps);
     io.medledger.crypto.Digest chain = alone.ledger().parameters().chainId();
     List<CompletableFuture<byte[]>> held = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -153,9 +161,7 @@ class NodeRuntimeTest {
     }
     sweeps.awaitMore(2);
     assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "no quorum: all three are pending");
-    byte[] fourth = alone.handleRequest(greedy, submitRequest(patient(chain, reg))).get(30, TimeUnit.SECONDS);
-    assertEquals(io.medledger.internal.node.ClientWire.REFUSED, fourth[0]);
-    assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), fourth[1]);
+    refusedAtOnce(SubmissionRefusedException.Cause.BUSY, alone, greedy, patient(chain, reg));
     CompletableFuture<byte[]> others = alone.handleRequest(other, submitRequest(patient(chain, reg)));
     sweeps.awaitMore(2);
     assertTrue(!others.isDone(), "another client still gets a place in the pool");
@@ -171,6 +177,58 @@ class NodeRuntimeTest {
     }
     byte[] over = alone.handleRequest(other, submitRequest(patient(chain, reg))).get(30, TimeUnit.SECONDS);
     assertEquals(SubmissionRefusedException.Cause.BUSY.ordinal(), over[1], "the other client at its own bound");
+  }
+
+  /**
+   * Patient registrations countersigned by one registrar take at most
+   * {@code limits.max_pending_per_registrar} of a node's pending submissions, whichever client
+   * keys submitted them: beyond that the node refuses that registrar's registrations with cause
+   * REGISTRAR_SHARE, while another registrar's still get a place, and a settled one frees its place.
+   */
+  @Test
+  void oneRegistrarCannotTakeThePendingRegistrationsOfEveryoneElse() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(2, 1, 0), RANDOM);
+    Ed25519PrivateKey hostile = registrar(t);
+    Ed25519PrivateKey honest = NodeKeys.open(t.directory().resolve("institutions").resolve("institution-2.json"),
+        NodeKeys.passphrase(new NodeConfig.KeySource.File(t.passphrase()))).ledgerSecretKey();
+    io.medledger.crypto.Ed25519PublicKey first = Ed25519PrivateKey.generate(RANDOM).publicKey();
+    io.medledger.crypto.Ed25519PublicKey second = Ed25519PrivateKey.generate(RANDOM).publicKey();
+    Sweeps sweeps = new Sweeps();
+    Node alone = alone(t, l -> new NodeConfig.NodeLimits(l.maxPendingSubmissions(), l.maxRequestBytes(),
+        l.maxPendingPerClient(), l.clientRequestsPerSecond(), 3), List.of(first, second), sweeps);
+    io.medledger.crypto.Digest chain = alone.ledger().parameters().chainId();
+    // the hostile registrar's registrations come through two client keys: they count together
+    List<CompletableFuture<byte[]>> held = new ArrayList<>();
+    held.add(alone.handleRequest(first, submitRequest(patient(chain, hostile))));
+    held.add(alone.handleRequest(second, submitRequest(patient(chain, hostile))));
+    // one that a rule refuses (dated a day ahead) settles at once and frees its place again
+    Ed25519PrivateKey early = Ed25519PrivateKey.generate(RANDOM);
+    Entry ahead = Entry.sign(new PatientRegistration(early.publicKey(), System.currentTimeMillis() + 86_400_000L,
+        List.of()), chain, early, hostile);
+    refusedAtOnce(SubmissionRefusedException.Cause.RULE, alone, first, ahead);
+    held.add(alone.handleRequest(second, submitRequest(patient(chain, hostile))));
+    sweeps.awaitMore(2);
+    assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "no quorum: all three are pending");
+    refusedAtOnce(SubmissionRefusedException.Cause.REGISTRAR_SHARE, alone, first, patient(chain, hostile));
+    ExecutionException direct = assertThrows(ExecutionException.class,
+        () -> alone.submit(patient(chain, hostile)).get(30, TimeUnit.SECONDS));
+    SubmissionRefusedException why = (SubmissionRefusedException) direct.getCause();
+    assertEquals(SubmissionRefusedException.Cause.REGISTRAR_SHARE, why.refusal());
+    assertTrue(why.getMessage().contains("max_pending_per_registrar"), why.getMessage());
+    // another registrar, through the same client keys, still gets its places
+    List<CompletableFuture<byte[]>> others = new ArrayList<>();
+    others.add(alone.handleRequest(first, submitRequest(patient(chain, honest))));
+    others.add(alone.handleRequest(second, submitRequest(patient(chain, honest))));
+    sweeps.awaitMore(2);
+    assertTrue(others.stream().noneMatch(CompletableFuture::isDone), "the honest registrar's registrations wait");
+  }
+
+  /** Submits {@code e} to {@code node} as {@code client} and checks that it is refused at once with {@code cause}. */
+  private static void refusedAtOnce(SubmissionRefusedException.Cause cause, Node node,
+      io.medledger.crypto.Ed25519PublicKey client, Entry e) throws Exception {
+    byte[] r = node.handleRequest(client, submitRequest(e)).get(30, TimeUnit.SECONDS);
+    assertEquals(io.medledger.internal.node.ClientWire.REFUSED, r[0]);
+    assertEquals(cause.ordinal(), r[1]);
   }
 
   private static byte[] submitRequest(Entry e) {
