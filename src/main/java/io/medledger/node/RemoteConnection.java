@@ -74,8 +74,9 @@ import java.util.function.Supplier;
  * order given, failing over to the next), but what gates a decision needs
  * {@link Builder#confirmations} ledger nodes, f + 1 of a federation that tolerates f faulty ones
  * (see {@link #confirmations(int)}): a submission, an entry and a header are believed final by
- * their block's certificate, checked against the configured voters' keys, or else only once that
- * many nodes locate the submission or serve the header, the height as that many report it, a
+ * their block's certificate, checked against the voters in force at its height as the client
+ * follows them from the configured ones through every certified block (see {@link #header}), or
+ * else only once that many nodes locate the submission or serve the header, the height as that many report it, a
  * patient's history and the index pages only from a node no lower than that height, less a small
  * lag (see {@link #patientHistory(ParticipantId)}), whether a grant is active or revoked, a record
  * erased or a participant active only as that many such nodes answer alike (see
@@ -111,13 +112,19 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
+  /** Guards the followed membership: {@link #trail}, {@link #trailHash}, {@link #votersFrom}, {@link #trailSource}. */
+  private final Object following = new Object();
+  /** The membership followed from the configured voters through the certified blocks; null until the chain is known. */
+  private VoterTrail trail;
+  /** The hash of block {@code trail.height()}, null at the starting point. */
+  private Digest trailHash;
+  /** The voters in force from each height at which they changed (from height 1: the configured ones). */
+  private final java.util.TreeMap<Long, List<Ed25519PublicKey>> votersFrom = new java.util.TreeMap<>();
+  /** The ledger node that served the last followed block, asked first for the next. */
+  private int trailSource;
 
-  /**
-   * The chain, its certificate policy, the configured ledger nodes that vote under its protocol,
-   * and how many of them must have signed a block's certificate for the client to take it as final.
-   */
-  private record Chain(ChainParameters parameters, CertificatePolicy policy, List<Ed25519PublicKey> voters,
-      int certifiers) {}
+  /** The chain, its certificate policy and its consensus protocol's name. */
+  private record Chain(ChainParameters parameters, CertificatePolicy policy, String protocol) {}
 
   private RemoteConnection(Builder b, int confirmations) {
     this.nodes = List.copyOf(b.nodes);
@@ -221,7 +228,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
      * How many ledger nodes must confirm what gates a decision (the freshness floor and
      * {@link RemoteConnection#height()}, whether a grant is active or revoked, a record erased, a
      * participant active, that an entry or key card does not exist, a header, or the least number of
-     * configured voters whose precommits in a block's certificate make it final): at least the default,
+     * voters in force whose precommits in a block's certificate make it final): at least the default,
      * {@link RemoteConnection#confirmations(int)} of the ledger nodes configured, and at most their
      * number. More confirmations hold off more colluding nodes, and fail more reads while nodes are
      * down or lag.
@@ -457,21 +464,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
         return new ChainName(name, protocol);
       }, "chains or consensus protocols");
-      List<Ed25519PublicKey> voters = voters(n.protocol());
       c = new Chain(ChainParameters.defaults(n.name()).withRegistrarsFrom(registrarsFrom),
-          LedgerApp.certificatePolicy(n.protocol()), voters,
-          Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size())));
+          LedgerApp.certificatePolicy(n.protocol()), n.protocol());
       chain = c;
     }
     return c;
-  }
-
-  /** The configured ledger nodes that vote under {@code protocol}: federation or audit servers. */
-  private List<Ed25519PublicKey> voters(String protocol) {
-    List<Ed25519PublicKey> federation = keysOf(ServerRole.FEDERATION);
-    return federation.isEmpty() ? List.of()
-        : io.medledger.consensus.Protocols.voters(protocol,
-            new io.medledger.consensus.VoterSet(federation, keysOf(ServerRole.AUDIT)));
   }
 
   private List<Ed25519PublicKey> keysOf(ServerRole role) {
@@ -480,10 +477,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Whether block {@code b}'s certificate makes it final to this client: it carries valid
-   * precommits of {@code b}'s header by at least {@link Builder#confirmations} configured voters,
-   * and by more than two thirds of them (the chain's quorum, when every voter is configured).
-   * Signatures of keys not configured are not counted, nor a key twice; genesis has no certificate.
-   * False too while the nodes do not all state the chain and its protocol.
+   * precommits of {@code b}'s header by more than two thirds of the voters in force at its height
+   * (and by at least {@link Builder#confirmations} of them), as
+   * the client follows them (see {@link #votersAt}). Signatures of other keys are not counted, nor
+   * a key twice; genesis has no certificate. False too while the nodes do not all state the chain
+   * and its protocol, or the client cannot follow the membership up to the block's parent.
    */
   private boolean certified(CertifiedBlock b) {
     Chain c;
@@ -492,8 +490,86 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     } catch (MedLedgerException | IllegalArgumentException e) {
       return false; // the chain's protocol is not known: the other nodes confirm the header
     }
-    return c.certifiers() <= c.voters().size() && b.header().chainId().equals(c.parameters().chainId())
-        && LedgerApp.precommitSigners(b.header(), b.certificate(), c.voters(), c.certifiers()).size() >= c.certifiers();
+    long h = b.header().height();
+    return h >= 1 && b.header().chainId().equals(c.parameters().chainId())
+        && certifiedBy(b, votersAt(c, h));
+  }
+
+  /** Whether {@code b}'s certificate carries precommits of enough of {@code voters} (see {@link #certified}). */
+  private boolean certifiedBy(CertifiedBlock b, List<Ed25519PublicKey> voters) {
+    if (voters.isEmpty()) {
+      return false;
+    }
+    int need = Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size()));
+    return need <= voters.size() && LedgerApp.precommitSigners(b.header(), b.certificate(), voters, need).size() >= need;
+  }
+
+  /**
+   * The voters whose precommits certify block {@code height}, or none when the client cannot
+   * follow the membership that far. The client starts from the configured ledger nodes (federation
+   * servers, and audit servers under {@code rotating-audit}) as the membership after genesis, and
+   * follows it block by block: block {@code k} is taken, from the first ledger node that serves it
+   * so, only when its entries match its header, its header names the followed block
+   * {@code k - 1} as parent, and its certificate carries precommits of more than two thirds of the
+   * voters in force at {@code k}; its membership changes and evidence then give the voters from
+   * {@code k + 1} on ({@link VoterTrail#after}). Every block is read, so a node cannot withhold a
+   * change (another node serves the block), nor strip one (the entries would not match the
+   * certified header). The followed membership is kept: each block is read once per connection.
+   */
+  private List<Ed25519PublicKey> votersAt(Chain c, long height) {
+    synchronized (following) {
+      if (trail == null) {
+        trail = VoterTrail.trusted(keysOf(ServerRole.FEDERATION), keysOf(ServerRole.AUDIT));
+        votersFrom.put(1L, trail.voters(c.protocol()));
+      }
+      List<ClientConfig.NodeEndpointConfig> ledgerNodes = nodes.stream().filter(n -> n.role() != ServerRole.STORAGE)
+          .toList();
+      while (trail.height() < height - 1) {
+        long k = trail.height() + 1;
+        Optional<CertifiedBlock> next = Optional.empty();
+        for (int i = 0; i < ledgerNodes.size() && next.isEmpty(); i++) {
+          int at = (trailSource + i) % ledgerNodes.size();
+          next = followed(c, ledgerNodes.get(at), k);
+          if (next.isPresent()) {
+            trailSource = at;
+          }
+        }
+        if (next.isEmpty()) {
+          LOG.log(System.Logger.Level.WARNING, "no ledger node serves certified block " + k
+              + "; block certificates above it are not taken as final");
+          return List.of();
+        }
+        List<Ed25519PublicKey> before = trail.voters(c.protocol());
+        trail = trail.after(next.get().block(), c.parameters());
+        trailHash = next.get().header().hash();
+        List<Ed25519PublicKey> after = trail.voters(c.protocol());
+        if (!after.equals(before)) {
+          votersFrom.put(k + 1, after);
+        }
+      }
+      return votersFrom.floorEntry(height).getValue();
+    }
+  }
+
+  /**
+   * Node {@code n}'s block {@code k} if it follows the followed chain (see {@link #votersAt});
+   * empty if it does not, or {@code n} fails to serve it.
+   */
+  private Optional<CertifiedBlock> followed(Chain c, ClientConfig.NodeEndpointConfig n, long k) {
+    CertifiedBlock b;
+    try {
+      b = read(n, exchange(n, request(ClientWire.BLOCK).i64(k).toBytes(), timeout), in -> blockOf(in, k));
+    } catch (MedLedgerException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    boolean follows = b.header().chainId().equals(c.parameters().chainId()) && b.block().entriesMatchHeader()
+        && (trailHash == null || b.header().previousHash().equals(trailHash))
+        && certifiedBy(b, votersFrom.floorEntry(k).getValue());
+    if (!follows) {
+      LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a block " + k
+          + " that does not follow the certified chain; passed over");
+    }
+    return follows ? Optional.of(b) : Optional.empty();
   }
 
   @Override
@@ -707,6 +783,17 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc} Taken by its block's certificate (see {@link #entry}), or else once another
    * configured node serves the same header (it may lag, within the read timeout).
+   *
+   * <p>The voters a certificate is checked against are followed as a light client does: the
+   * configured ledger nodes are trusted as the membership after genesis, and every block from
+   * height 1 up to the parent of the block in question is read once (from the first ledger node
+   * that serves it so, in turn) and taken only when its entries match its header, its header names
+   * the block taken before it as parent, and more than two thirds of the voters then in force
+   * precommitted it; its membership changes and evidence are then applied as the ledger applies
+   * them. So a voter governance removed no longer counts from the next block on, voters it added
+   * do, and a node that strips, withholds or forges a membership change is passed over. Where no
+   * node serves the next block so, certificates above it make nothing final (the header must then
+   * be served by {@link Builder#confirmations} nodes).
    */
   @Override
   public BlockHeader header(long height) {
@@ -728,9 +815,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * proves it: its content by its id (the hash of its content), its endorsements by their
    * signatures, and that it is final by its place: the node locates it and serves the block there,
    * whose entries match its header and hold it at that place, and whose certificate carries valid
-   * precommits of that header by at least {@link Builder#confirmations} and more than two thirds of
-   * the configured voters (the federation servers, or the audit servers under {@code rotating-audit};
-   * each key once, other keys not counted), or else {@link Builder#confirmations} nodes in all serve
+   * precommits of that header by more than two thirds of the voters in force at its height (and by
+   * at least {@link Builder#confirmations} of them; the federation servers, or the audit servers
+   * under {@code rotating-audit}; each key once, other keys not counted) as the client follows them
+   * from the configured ones (see {@link #header}), or else {@link Builder#confirmations} nodes in all serve
    * that header alike. That there is no such entry is taken only once that many nodes at or
    * above the floor say so; a node that fails to prove its entry counts as one that fails.
    *
