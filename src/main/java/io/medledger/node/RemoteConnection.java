@@ -112,7 +112,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
-  /** Guards the followed membership: {@link #trail}, {@link #trailHash}, {@link #votersFrom}, {@link #trailSource}. */
+  /** Guards the followed membership: the fields from {@link #trail} to {@link #stuckAt}. */
   private final Object following = new Object();
   /** The membership followed from the configured voters through the certified blocks; null until the chain is known. */
   private VoterTrail trail;
@@ -122,6 +122,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final java.util.TreeMap<Long, List<Ed25519PublicKey>> votersFrom = new java.util.TreeMap<>();
   /** The ledger node that served the last followed block, asked first for the next. */
   private int trailSource;
+  /** The block no ledger node served so when last asked (0: none), so that it is logged once. */
+  private long stuckAt;
 
   /** The chain, its certificate policy and its consensus protocol's name. */
   private record Chain(ChainParameters parameters, CertificatePolicy policy, String protocol) {}
@@ -497,11 +499,18 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /** Whether {@code b}'s certificate carries precommits of enough of {@code voters} (see {@link #certified}). */
   private boolean certifiedBy(CertifiedBlock b, List<Ed25519PublicKey> voters) {
-    if (voters.isEmpty()) {
-      return false;
-    }
+    int need = certifiers(voters);
+    return need > 0 && LedgerApp.precommitSigners(b.header(), b.certificate(), voters, need).size() >= need;
+  }
+
+  /**
+   * How many of {@code voters} must have precommitted a block for the client to take it as final
+   * by its certificate: more than two thirds, and at least {@link Builder#confirmations}; 0 when
+   * there are not that many.
+   */
+  private int certifiers(List<Ed25519PublicKey> voters) {
     int need = Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size()));
-    return need <= voters.size() && LedgerApp.precommitSigners(b.header(), b.certificate(), voters, need).size() >= need;
+    return voters.isEmpty() || need > voters.size() ? 0 : need;
   }
 
   /**
@@ -526,6 +535,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
           .toList();
       while (trail.height() < height - 1) {
         long k = trail.height() + 1;
+        if (certifiers(votersFrom.floorEntry(k).getValue()) == 0) {
+          return List.of(); // too few voters for a certificate to count: nothing to follow them by
+        }
         Optional<CertifiedBlock> next = Optional.empty();
         for (int i = 0; i < ledgerNodes.size() && next.isEmpty(); i++) {
           int at = (trailSource + i) % ledgerNodes.size();
@@ -535,8 +547,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
           }
         }
         if (next.isEmpty()) {
-          LOG.log(System.Logger.Level.WARNING, "no ledger node serves certified block " + k
-              + "; block certificates above it are not taken as final");
+          if (stuckAt != k) {
+            stuckAt = k;
+            LOG.log(System.Logger.Level.WARNING, "no ledger node serves certified block " + k
+                + "; block certificates above it are not taken as final");
+          }
           return List.of();
         }
         List<Ed25519PublicKey> before = trail.voters(c.protocol());
@@ -565,7 +580,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     boolean follows = b.header().chainId().equals(c.parameters().chainId()) && b.block().entriesMatchHeader()
         && (trailHash == null || b.header().previousHash().equals(trailHash))
         && certifiedBy(b, votersFrom.floorEntry(k).getValue());
-    if (!follows) {
+    if (!follows && k != stuckAt) {
       LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a block " + k
           + " that does not follow the certified chain; passed over");
     }
