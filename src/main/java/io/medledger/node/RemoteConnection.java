@@ -76,13 +76,13 @@ import java.util.function.Supplier;
  * (see {@link #confirmations(int)}): a submission, an entry and a header are believed final by
  * their block's certificate, checked against the voters in force at its height as the client
  * follows them from the configured ones through every certified block (see {@link #header}), or
- * else only once that many nodes locate the submission or serve the header, the height as that many report it, a
- * patient's history and the index pages only from a node no lower than that height, less a small
- * lag (see {@link #patientHistory(ParticipantId)}), whether a grant is active or revoked, a record
- * erased or a participant active only as that many such nodes answer alike (see
- * {@link #isGrantActive}), an entry or key card from a node that proves it and its absence only as
- * that many say so (see {@link #entry}), and the proxy list only as every node that answers states
- * it; re-encryption goes to the federation server the grant names as proxy, and key cards are
+ * else only once that many nodes locate the submission or serve the header, the height as that
+ * many report it, a patient's history and the index pages only from a node no lower than that
+ * height, less a small lag (see {@link #patientHistory(ParticipantId)}), whether a grant is
+ * active or revoked, a record erased or a participant active only as that many such nodes answer
+ * alike (see {@link #isGrantActive}), an entry or key card from a node that proves it and its
+ * absence only as that many say so (see {@link #entry}), and the proxy list only as every node
+ * that answers states it; re-encryption goes to the federation server the grant names as proxy, and key cards are
  * published to every node. Responses are decoded with bounds;
  * a node that cannot be reached is named in the {@link NodeException} (reason UNREACHABLE), a
  * proxy that fails in the {@link ProxyFailureException}, and a refusal names its
