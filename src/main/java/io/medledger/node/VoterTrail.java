@@ -80,14 +80,28 @@ final class VoterTrail {
   }
 
   /**
-   * The trail after block {@code block}, the next height, whose entries hold its membership changes
-   * and evidence in block order; evidence is read with {@code params}' evidence policy.
+   * The same membership as of block {@code h}: the blocks after {@link #height()} up to it
+   * changed nothing.
    *
-   * @throws IllegalArgumentException if the block is not at the next height
+   * @throws IllegalArgumentException if {@code h} is below {@link #height()}
+   */
+  VoterTrail through(long h) {
+    if (h < height) {
+      throw new IllegalArgumentException("height " + h + " is below " + height);
+    }
+    return new VoterTrail(h, federation, audit, suspended, reinstatedAt);
+  }
+
+  /**
+   * The trail after block {@code block}, above {@link #height()} (the blocks between changed
+   * nothing), whose entries hold its membership changes and evidence in block order; evidence is
+   * read with {@code params}' evidence policy.
+   *
+   * @throws IllegalArgumentException if the block is not above {@link #height()}
    */
   VoterTrail after(Block block, ChainParameters params) {
     long h = block.header().height();
-    if (h != height + 1) {
+    if (h <= height) {
       throw new IllegalArgumentException("block " + h + " does not follow height " + height);
     }
     List<Ed25519PublicKey> fed = new ArrayList<>(federation);

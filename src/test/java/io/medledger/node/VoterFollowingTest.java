@@ -182,7 +182,13 @@ class VoterFollowingTest {
 
   /** A connection whose configured federation servers are the four genesis ones, at these handlers. */
   private RemoteConnection connect(RequestHandler... handlers) {
-    RemoteConnection.Builder b = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    return connect(RemoteConnection.FOLLOW_BLOCK_BY_BLOCK, handlers);
+  }
+
+  /** The same, reading every block only up to {@code blockByBlock} blocks ahead. */
+  private RemoteConnection connect(int blockByBlock, RequestHandler... handlers) {
+    RemoteConnection.Builder b = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10))
+        .followBlockByBlock(blockByBlock);
     for (int i = 0; i < handlers.length; i++) {
       Ed25519PrivateKey k = configured(live).get(i).key();
       NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(k),
@@ -193,6 +199,32 @@ class VoterFollowingTest {
     RemoteConnection c = b.build();
     open.add(c);
     return c;
+  }
+
+  /** {@code n}, counting the blocks asked of it by height in {@code blocks}. */
+  private static RequestHandler counting(RequestHandler n, Map<Long, Integer> blocks) {
+    return (who, req) -> {
+      if (req[0] == ClientWire.BLOCK) {
+        blocks.merge(new LedgerWire.Reader(req, 1).i64(), 1, Integer::sum);
+      }
+      return n.handle(who, req);
+    };
+  }
+
+  /** {@code n}, but listing {@code listed} (those in the range asked) as the blocks that changed the membership. */
+  private static RequestHandler listing(RequestHandler n, List<Long> listed) {
+    return (who, req) -> {
+      if (req[0] != ClientWire.MEMBERSHIP_CHANGES) {
+        return n.handle(who, req);
+      }
+      LedgerWire.Reader in = new LedgerWire.Reader(req, 1);
+      long from = in.i64();
+      long to = in.i64();
+      List<Long> l = listed.stream().filter(k -> k >= from && k <= to).toList();
+      LedgerWire.Writer out = new LedgerWire.Writer(ClientWire.OK).u16(l.size());
+      l.forEach(out::i64);
+      return CompletableFuture.completedFuture(out.i64(to).toBytes());
+    };
   }
 
   /**
@@ -277,5 +309,50 @@ class VoterFollowingTest {
       assertEquals(Optional.of(bo.id()), c.entry(bo.id()).map(Entry::id));
       assertEquals(0, asked.get(), "the honest node's block was final by its certificate");
     }
+  }
+
+  @Test
+  void farBehindTheClientReadsOnlyTheBlocksThatChangedTheMembership() throws Exception {
+    Map<Long, Integer> blocks = new java.util.concurrent.ConcurrentHashMap<>();
+    AtomicInteger othersAsked = new AtomicInteger();
+    RemoteConnection c = connect(0, counting(honestNode(live.ledger), blocks), counting(honestNode(live.ledger), blocks),
+        mute(othersAsked), mute(othersAsked));
+    assertEquals(Optional.of(bo.id()), c.entry(bo.id()).map(Entry::id));
+    assertEquals(live.ledger.block(4).header(), c.header(4));
+    assertEquals(null, blocks.get(1L), "block 1 changed nothing and was not read: " + blocks);
+    assertEquals(1, blocks.get(2L), "the additions were read once: " + blocks);
+    assertEquals(1, blocks.get(3L), "the removals were read once: " + blocks);
+    assertEquals(0, othersAsked.get(), "final by certificate");
+  }
+
+  @Test
+  void aNodeLeavingTheChangesOutOfItsListIsOutvoted() throws Exception {
+    ChainFixture mallory = chain(3, List.of(f -> f.registerPatient(f.actor("mallory"))));
+    Entry forged = mallory.ledger.block(4).block().entries().get(0);
+    // it says the membership never changed, so the removed voters would still certify its block 4
+    RequestHandler hostile = listing(node(mallory.ledger, b -> new CertifiedBlock(b.block(), b.header().height() < 4
+        ? honest(mallory.ledger, b.header()) : removed(b.header()))), List.of());
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(0, hostile, honestNode(live.ledger), mute(asked), mute(asked));
+    assertThrows(UnconfirmedAnswerException.class, () -> c.entry(forged.id()),
+        "the other node lists the changes, and the removed voters' certificate does not count");
+    assertEquals(Optional.of(bo.id()), c.entry(bo.id()).map(Entry::id));
+  }
+
+  @Test
+  void aNodeListingBlocksThatChangedNothingIsPassedOverAfterOneRead() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      commit(live, List.of(live.registerPatient(live.actor("later-" + i))));
+    }
+    long tip = live.ledger.height();
+    List<Long> every = java.util.stream.LongStream.rangeClosed(1, tip).boxed().toList();
+    Map<Long, Integer> blocks = new java.util.concurrent.ConcurrentHashMap<>();
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(0, counting(listing(honestNode(live.ledger), every), blocks),
+        counting(honestNode(live.ledger), blocks), counting(honestNode(live.ledger), blocks), mute(asked));
+    assertEquals(live.ledger.block(tip).header(), c.header(tip));
+    int read = blocks.values().stream().mapToInt(Integer::intValue).sum();
+    assertTrue(read <= 4, "blocks 1 (to catch the lie), 2, 3 and the tip, not every block the liar listed: " + blocks);
+    assertEquals(0, asked.get(), "final by certificate");
   }
 }
