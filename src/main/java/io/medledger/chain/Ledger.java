@@ -560,6 +560,25 @@ public final class Ledger implements AutoCloseable {
    *
    * @throws IllegalArgumentException if {@code height} is not in 0..{@link #height()}
    */
+  /**
+   * The heights, from {@code from} to {@code to} (both included, and at most the tip), of the
+   * blocks whose membership changes or evidence changed the consensus membership, ascending, at
+   * most {@code max} of them. Genesis is not listed.
+   *
+   * @throws IllegalArgumentException if {@code max} is negative
+   */
+  public List<Long> membershipChangeHeights(long from, long to, int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max " + max);
+    }
+    lockRead();
+    try {
+      return state.membershipChangeHeights(from, to, max);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   public Membership membershipAfter(long height) {
     lockRead();
     try {

@@ -735,6 +735,21 @@ final class LedgerState {
    * The membership as it held after block {@code h} (0 &lt;= h &lt;= height()), from the change
    * points; its {@link Membership#height()} is {@code h}.
    */
+  /** See {@link Ledger#membershipChangeHeights}: the change points above genesis in the range, at most {@code max}. */
+  List<Long> membershipChangeHeights(long from, long to, int max) {
+    List<Long> out = new ArrayList<>();
+    if (from > to || from > height()) {
+      return out;
+    }
+    for (Long k : membershipHistory.subMap(Math.max(from, 1), true, Math.min(to, height()), true).keySet()) {
+      if (out.size() == max) {
+        break;
+      }
+      out.add(k);
+    }
+    return out;
+  }
+
   Membership membershipAfter(long h) {
     if (h < 0 || h > height()) {
       throw new IllegalArgumentException("no block " + h + " (height " + height() + ")");

@@ -78,6 +78,7 @@ final class LedgerRequests {
       Map.entry(ClientWire.TIP, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.KEY_CARD, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PUBLISHED_KEYS, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
+      Map.entry(ClientWire.MEMBERSHIP_CHANGES, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PUBLISH_KEY_CARD, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PROXIES, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.FRAGMENT, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
@@ -264,6 +265,19 @@ final class LedgerRequests {
         }
         out.bool(c.isPresent());
         c.ifPresent(out::card);
+      }
+      case ClientWire.MEMBERSHIP_CHANGES -> {
+        long from = in.i64();
+        long to = in.i64();
+        in.end();
+        if (from < 1 || to < from) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "no range from " + from + " to " + to);
+        }
+        long through = Math.min(to, ledger.height());
+        List<Long> heights = ledger.membershipChangeHeights(from, through, ClientWire.MAX_MEMBERSHIP_CHANGES);
+        out.u16(heights.size());
+        heights.forEach(out::i64);
+        out.i64(heights.size() == ClientWire.MAX_MEMBERSHIP_CHANGES ? heights.get(heights.size() - 1) : through);
       }
       case ClientWire.PUBLISHED_KEYS -> {
         ParticipantId id = in.id();

@@ -74,8 +74,10 @@ import java.util.function.Supplier;
  * order given, failing over to the next), but what gates a decision needs
  * {@link Builder#confirmations} ledger nodes, f + 1 of a federation that tolerates f faulty ones
  * (see {@link #confirmations(int)}): a submission, an entry and a header are believed final by
- * their block's certificate, checked against the configured voters' keys, or else only once that
- * many nodes locate the submission or serve the header, the height as that many report it, a
+ * their block's certificate, checked against the voters in force at its height as the client
+ * follows them from the configured ones through the certified blocks (see {@link #header}), or
+ * else only once that many nodes locate the submission or serve the header, the height as that
+ * many report it, a
  * patient's history and the index pages only from a node no lower than that height, less a small
  * lag (see {@link #patientHistory(ParticipantId)}), whether a grant is active or revoked, a record
  * erased or a participant active only as that many such nodes answer alike (see
@@ -97,6 +99,10 @@ import java.util.function.Supplier;
  */
 public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RemoteConnection.class.getName());
+  /** Blocks ahead of the followed membership that are read one by one (see {@link #votersAt}). */
+  static final int FOLLOW_BLOCK_BY_BLOCK = 64;
+  /** Most membership-changing blocks the client takes from one node's list (see {@link #jump}). */
+  private static final int MAX_FOLLOWED_CHANGES = 65_536;
   /** Blocks a patient's history may be older than the freshness floor by default. */
   public static final int DEFAULT_HISTORY_LAG = 2;
 
@@ -116,13 +122,23 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
+  /** How far ahead the client reads every block rather than the membership changes alone. */
+  private final int followBlockByBlock;
+  /** Guards the followed membership: the fields from {@link #trail} to {@link #stuckAt}. */
+  private final Object following = new Object();
+  /** The membership followed from the configured voters through the certified blocks; null until the chain is known. */
+  private VoterTrail trail;
+  /** The hash of block {@code trail.height()}, null at the starting point. */
+  private Digest trailHash;
+  /** The voters in force from each height at which they changed (from height 1: the configured ones). */
+  private final java.util.TreeMap<Long, List<Ed25519PublicKey>> votersFrom = new java.util.TreeMap<>();
+  /** The ledger node that served the last followed block, asked first for the next. */
+  private int trailSource;
+  /** The block no ledger node served so when last asked (0: none), so that it is logged once. */
+  private long stuckAt;
 
-  /**
-   * The chain, its certificate policy, the configured ledger nodes that vote under its protocol,
-   * and how many of them must have signed a block's certificate for the client to take it as final.
-   */
-  private record Chain(ChainParameters parameters, CertificatePolicy policy, List<Ed25519PublicKey> voters,
-      int certifiers) {}
+  /** The chain, its certificate policy and its consensus protocol's name. */
+  private record Chain(ChainParameters parameters, CertificatePolicy policy, String protocol) {}
 
   private RemoteConnection(Builder b, int confirmations) {
     this.nodes = List.copyOf(b.nodes);
@@ -138,6 +154,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.registrationBoundFrom = b.registrationBoundFrom;
     this.historyLag = b.historyLag;
     this.quorum = confirmations;
+    this.followBlockByBlock = b.followBlockByBlock;
   }
 
   /** A builder for a client with {@code identity}'s participant key. */
@@ -165,6 +182,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private long reusedKeysFrom;
     private int registrationsPerRegistrar = ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR;
     private long registrationBoundFrom;
+    private int followBlockByBlock = FOLLOW_BLOCK_BY_BLOCK;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -234,6 +252,22 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       return this;
     }
 
+    /**
+     * How many blocks ahead of the membership it has followed the connection reads every block
+     * (default {@value RemoteConnection#FOLLOW_BLOCK_BY_BLOCK}); further ahead it reads only the
+     * blocks that changed the membership, as the ledger nodes list them (see
+     * {@link RemoteConnection#header}).
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    Builder followBlockByBlock(int blocks) {
+      if (blocks < 0) {
+        throw new IllegalArgumentException("followBlockByBlock " + blocks);
+      }
+      this.followBlockByBlock = blocks;
+      return this;
+    }
+
     /** The transport limits (frame size, timeouts of the handshake). */
     public Builder limits(TransportLimits l) {
       this.limits = Objects.requireNonNull(l, "limits");
@@ -266,7 +300,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
      * How many ledger nodes must confirm what gates a decision (the freshness floor and
      * {@link RemoteConnection#height()}, whether a grant is active or revoked, a record erased, a
      * participant active, that an entry or key card does not exist, a header, or the least number of
-     * configured voters whose precommits in a block's certificate make it final): at least the default,
+     * voters in force whose precommits in a block's certificate make it final): at least the default,
      * {@link RemoteConnection#confirmations(int)} of the ledger nodes configured, and at most their
      * number. More confirmations hold off more colluding nodes, and fail more reads while nodes are
      * down or lag.
@@ -513,23 +547,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         }
         return new ChainName(name, protocol);
       }, "chains or consensus protocols");
-      List<Ed25519PublicKey> voters = voters(n.protocol());
       c = new Chain(ChainParameters.defaults(n.name()).withRegistrarsFrom(registrarsFrom)
           .withReusedKeysFrom(reusedKeysFrom)
           .withRegistrationBound(registrationsPerRegistrar, registrationBoundFrom),
-          LedgerApp.certificatePolicy(n.protocol()), voters,
-          Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size())));
+          LedgerApp.certificatePolicy(n.protocol()), n.protocol());
       chain = c;
     }
     return c;
-  }
-
-  /** The configured ledger nodes that vote under {@code protocol}: federation or audit servers. */
-  private List<Ed25519PublicKey> voters(String protocol) {
-    List<Ed25519PublicKey> federation = keysOf(ServerRole.FEDERATION);
-    return federation.isEmpty() ? List.of()
-        : io.medledger.consensus.Protocols.voters(protocol,
-            new io.medledger.consensus.VoterSet(federation, keysOf(ServerRole.AUDIT)));
   }
 
   private List<Ed25519PublicKey> keysOf(ServerRole role) {
@@ -538,10 +562,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Whether block {@code b}'s certificate makes it final to this client: it carries valid
-   * precommits of {@code b}'s header by at least {@link Builder#confirmations} configured voters,
-   * and by more than two thirds of them (the chain's quorum, when every voter is configured).
-   * Signatures of keys not configured are not counted, nor a key twice; genesis has no certificate.
-   * False too while the nodes do not all state the chain and its protocol.
+   * precommits of {@code b}'s header by more than two thirds of the voters in force at its height
+   * (and by at least {@link Builder#confirmations} of them), as
+   * the client follows them (see {@link #votersAt}). Signatures of other keys are not counted, nor
+   * a key twice; genesis has no certificate. False too while the nodes do not all state the chain
+   * and its protocol, or the client cannot follow the membership up to the block's parent.
    */
   private boolean certified(CertifiedBlock b) {
     Chain c;
@@ -550,8 +575,226 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     } catch (MedLedgerException | IllegalArgumentException e) {
       return false; // the chain's protocol is not known: the other nodes confirm the header
     }
-    return c.certifiers() <= c.voters().size() && b.header().chainId().equals(c.parameters().chainId())
-        && LedgerApp.precommitSigners(b.header(), b.certificate(), c.voters(), c.certifiers()).size() >= c.certifiers();
+    long h = b.header().height();
+    return h >= 1 && b.header().chainId().equals(c.parameters().chainId())
+        && certifiedBy(b, votersAt(c, h));
+  }
+
+  /** Whether {@code b}'s certificate carries precommits of enough of {@code voters} (see {@link #certified}). */
+  private boolean certifiedBy(CertifiedBlock b, List<Ed25519PublicKey> voters) {
+    int need = certifiers(voters);
+    return need > 0 && LedgerApp.precommitSigners(b.header(), b.certificate(), voters, need).size() >= need;
+  }
+
+  /**
+   * How many of {@code voters} must have precommitted a block for the client to take it as final
+   * by its certificate: more than two thirds, and at least {@link Builder#confirmations}; 0 when
+   * there are not that many.
+   */
+  private int certifiers(List<Ed25519PublicKey> voters) {
+    int need = Math.max(quorum, io.medledger.consensus.VoterSet.quorum(voters.size()));
+    return voters.isEmpty() || need > voters.size() ? 0 : need;
+  }
+
+  /**
+   * The voters whose precommits certify block {@code height}, or none when the client cannot
+   * follow the membership that far. The client starts from the configured ledger nodes (federation
+   * servers, and audit servers under {@code rotating-audit}) as the membership after genesis, and
+   * follows it over the certified blocks. A short way ahead (at most {@link Builder#followBlockByBlock}
+   * blocks) it reads every block: block {@code k} is taken, from the first ledger node that serves it
+   * so, only when its entries match its header, its header names the followed block {@code k - 1}
+   * as parent, and its certificate carries precommits of more than two thirds of the voters in
+   * force at {@code k}; its membership changes and evidence then give the voters from {@code k + 1}
+   * on ({@link VoterTrail#after}). Further ahead it reads only the blocks that changed the
+   * membership (see {@link #jump}). The followed membership is kept: each block is read at most once
+   * per connection.
+   */
+  private List<Ed25519PublicKey> votersAt(Chain c, long height) {
+    synchronized (following) {
+      if (trail == null) {
+        trail = VoterTrail.trusted(keysOf(ServerRole.FEDERATION), keysOf(ServerRole.AUDIT));
+        votersFrom.put(1L, trail.voters(c.protocol()));
+      }
+      List<ClientConfig.NodeEndpointConfig> ledgerNodes = nodes.stream().filter(n -> n.role() != ServerRole.STORAGE)
+          .toList();
+      if (height - 1 - trail.height() > followBlockByBlock && !jump(c, height - 1, ledgerNodes)) {
+        stuck(height - 1, "fewer than " + quorum + " ledger nodes list alike the blocks that changed the membership"
+            + " up to block " + (height - 1));
+        return List.of();
+      }
+      while (trail.height() < height - 1) {
+        long k = trail.height() + 1;
+        List<Ed25519PublicKey> voters = votersFrom.floorEntry(k).getValue();
+        if (certifiers(voters) == 0) {
+          return List.of(); // too few voters for a certificate to count: nothing to follow them by
+        }
+        Optional<CertifiedBlock> next = served(c, ledgerNodes, k, voters, trailHash);
+        if (next.isEmpty()) {
+          stuck(k, "no ledger node serves certified block " + k);
+          return List.of();
+        }
+        take(c, next.get());
+        trailHash = next.get().header().hash();
+      }
+      return votersFrom.floorEntry(height).getValue();
+    }
+  }
+
+  /** Logs once per height that the client cannot follow the membership past it. */
+  private void stuck(long k, String why) {
+    if (stuckAt != k) {
+      stuckAt = k;
+      LOG.log(System.Logger.Level.WARNING, why + "; block certificates above it are not taken as final");
+    }
+  }
+
+  /** Applies the taken block {@code b} to the followed membership. */
+  private void take(Chain c, CertifiedBlock b) {
+    List<Ed25519PublicKey> before = trail.voters(c.protocol());
+    trail = trail.after(b.block(), c.parameters());
+    List<Ed25519PublicKey> after = trail.voters(c.protocol());
+    if (!after.equals(before)) {
+      votersFrom.put(b.header().height() + 1, after);
+    }
+  }
+
+  /**
+   * Follows the membership to block {@code to} by the blocks that changed it alone: {@link
+   * Builder#confirmations} ledger nodes list the heights of those blocks ({@code
+   * MEMBERSHIP_CHANGES}), and each height any of them lists is read and taken as {@link #votersAt}
+   * takes a block, except that its parent is not checked (the blocks between are not read). So a
+   * node that leaves a change out is outvoted by any one that lists it; a node that lists a block
+   * holding no membership change or evidence has lied, and the lists are gathered again without
+   * it. False, and nothing followed, when too few nodes list the heights or a listed block is
+   * served by none.
+   */
+  private boolean jump(Chain c, long to, List<ClientConfig.NodeEndpointConfig> ledgerNodes) {
+    long from = trail.height() + 1;
+    java.util.Set<Integer> liars = new java.util.HashSet<>();
+    while (true) {
+      java.util.TreeMap<Long, java.util.Set<Integer>> listedBy = new java.util.TreeMap<>();
+      int lists = 0;
+      for (int i = 0; i < ledgerNodes.size() && lists < quorum; i++) {
+        if (liars.contains(i)) {
+          continue;
+        }
+        Optional<List<Long>> l = changeHeights(ledgerNodes.get(i), from, to);
+        if (l.isPresent()) {
+          lists++;
+          for (long k : l.get()) {
+            listedBy.computeIfAbsent(k, x -> new java.util.HashSet<>()).add(i);
+          }
+        }
+      }
+      if (lists < quorum) {
+        return false;
+      }
+      VoterTrail t = trail;
+      java.util.TreeMap<Long, List<Ed25519PublicKey>> changed = new java.util.TreeMap<>();
+      boolean lied = false;
+      for (Map.Entry<Long, java.util.Set<Integer>> e : listedBy.entrySet()) {
+        long k = e.getKey();
+        List<Ed25519PublicKey> voters = t.voters(c.protocol());
+        Optional<CertifiedBlock> b = certifiers(voters) == 0 ? Optional.empty()
+            : served(c, ledgerNodes, k, voters, null);
+        if (b.isEmpty()) {
+          return false;
+        }
+        if (b.get().block().entries().stream().noneMatch(x -> x instanceof io.medledger.chain.MembershipChange
+            || x instanceof io.medledger.chain.Evidence)) {
+          LOG.log(System.Logger.Level.WARNING, "ledger nodes " + e.getValue().stream().map(i -> name(ledgerNodes.get(i)))
+              .toList() + " listed block " + k + " as a membership change; passed over");
+          liars.addAll(e.getValue());
+          lied = true;
+          break;
+        }
+        t = t.after(b.get().block(), c.parameters());
+        List<Ed25519PublicKey> after = t.voters(c.protocol());
+        if (!after.equals(voters)) {
+          changed.put(k + 1, after);
+        }
+      }
+      if (!lied) {
+        trail = t.through(to);
+        trailHash = null; // block {@code to} was not read: the next one is checked by its certificate alone
+        votersFrom.putAll(changed);
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Node {@code n}'s list of the heights from {@code from} to {@code to} of the blocks that changed
+   * the membership, asked a page at a time; empty when it fails, or does not cover the range, or
+   * answers out of order, out of range or with more heights than the range could hold.
+   */
+  private Optional<List<Long>> changeHeights(ClientConfig.NodeEndpointConfig n, long from, long to) {
+    List<Long> all = new ArrayList<>();
+    long next = from;
+    try {
+      while (next <= to) {
+        long at = next;
+        long[] page = read(n, exchange(n, request(ClientWire.MEMBERSHIP_CHANGES).i64(at).i64(to).toBytes(), timeout),
+            in -> {
+              int count = in.u16();
+              if (count > ClientWire.MAX_MEMBERSHIP_CHANGES) {
+                throw new MalformedEncodingException(count + " heights in one answer");
+              }
+              long[] v = new long[count + 1];
+              for (int i = 0; i <= count; i++) {
+                v[i] = in.i64();
+              }
+              in.end();
+              return v;
+            });
+        long last = at - 1;
+        for (int i = 0; i < page.length - 1; i++) {
+          if (page[i] <= last || page[i] > to) {
+            return Optional.empty();
+          }
+          last = page[i];
+          all.add(page[i]);
+        }
+        long through = page[page.length - 1];
+        if (through < last || through > to || (through < to && page.length - 1 < ClientWire.MAX_MEMBERSHIP_CHANGES)
+            || all.size() > MAX_FOLLOWED_CHANGES) {
+          return Optional.empty(); // behind the range, or more changes than the client follows
+        }
+        next = through + 1;
+      }
+    } catch (MedLedgerException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    return Optional.of(all);
+  }
+
+  /**
+   * Block {@code k} as the first of {@code ledgerNodes} serves it: of the chain, its entries
+   * matching its header, its parent {@code parent} (unless null) and precommitted by enough of
+   * {@code voters} ({@link #certifiedBy}); empty if none does.
+   */
+  private Optional<CertifiedBlock> served(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes, long k,
+      List<Ed25519PublicKey> voters, Digest parent) {
+    for (int i = 0; i < ledgerNodes.size(); i++) {
+      int at = (trailSource + i) % ledgerNodes.size();
+      ClientConfig.NodeEndpointConfig n = ledgerNodes.get(at);
+      CertifiedBlock b;
+      try {
+        b = read(n, exchange(n, request(ClientWire.BLOCK).i64(k).toBytes(), timeout), in -> blockOf(in, k));
+      } catch (MedLedgerException | IllegalArgumentException e) {
+        continue;
+      }
+      if (b.header().chainId().equals(c.parameters().chainId()) && b.block().entriesMatchHeader()
+          && (parent == null || b.header().previousHash().equals(parent)) && certifiedBy(b, voters)) {
+        trailSource = at;
+        return Optional.of(b);
+      }
+      if (k != stuckAt) {
+        LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a block " + k
+            + " that does not follow the certified chain; passed over");
+      }
+    }
+    return Optional.empty();
   }
 
   @Override
@@ -773,6 +1016,21 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /**
    * {@inheritDoc} Taken by its block's certificate (see {@link #entry}), or else once another
    * configured node serves the same header (it may lag, within the read timeout).
+   *
+   * <p>The voters a certificate is checked against are followed as a light client does: the
+   * configured ledger nodes are trusted as the membership after genesis, and the blocks up to the
+   * parent of the block in question that changed the membership are read once (from the first
+   * ledger node that serves each so, in turn) and taken only when its entries match its header and
+   * more than two thirds of the voters then in force precommitted it; its membership changes and
+   * evidence are then applied as the ledger applies them. Within {@value #FOLLOW_BLOCK_BY_BLOCK}
+   * blocks of what it has followed the client reads every block, each naming the one before as
+   * parent; further ahead it reads the heights that {@link Builder#confirmations} ledger nodes list
+   * as changes (their union; a node listing a block without one is passed over). So a voter
+   * governance removed no longer counts from the next block on, voters it added do, and a node
+   * that strips, withholds or forges a membership change is passed over. Where no node serves a
+   * needed block so, or too few list the changes, certificates above it make nothing final (the
+   * header must then
+   * be served by {@link Builder#confirmations} nodes).
    */
   @Override
   public BlockHeader header(long height) {
@@ -794,9 +1052,10 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * proves it: its content by its id (the hash of its content), its endorsements by their
    * signatures, and that it is final by its place: the node locates it and serves the block there,
    * whose entries match its header and hold it at that place, and whose certificate carries valid
-   * precommits of that header by at least {@link Builder#confirmations} and more than two thirds of
-   * the configured voters (the federation servers, or the audit servers under {@code rotating-audit};
-   * each key once, other keys not counted), or else {@link Builder#confirmations} nodes in all serve
+   * precommits of that header by more than two thirds of the voters in force at its height (and by
+   * at least {@link Builder#confirmations} of them; the federation servers, or the audit servers
+   * under {@code rotating-audit}; each key once, other keys not counted) as the client follows them
+   * from the configured ones (see {@link #header}), or else {@link Builder#confirmations} nodes in all serve
    * that header alike. That there is no such entry is taken only once that many nodes at or
    * above the floor say so; a node that fails to prove its entry counts as one that fails.
    *

@@ -75,6 +75,14 @@ public final class ClientWire {
   public static final byte GRANT_REVOKED = 35;
   /** The key publication in force of a participant (id), with its place on the ledger. */
   public static final byte PUBLISHED_KEYS = 36;
+  /**
+   * The heights of the blocks that changed the consensus membership in a range: the request carries
+   * {@code from} and {@code to} (i64 each); the answer, u16 n, n ascending i64 heights (at most
+   * {@link #MAX_MEMBERSHIP_CHANGES}), then the i64 height the answer covers through.
+   */
+  public static final byte MEMBERSHIP_CHANGES = 37;
+  /** Most heights in one MEMBERSHIP_CHANGES answer. */
+  public static final int MAX_MEMBERSHIP_CHANGES = 1024;
   /** Lowest code of the remote ledger requests. */
   public static final int LEDGER_FIRST = 16;
   /** Highest code of the remote ledger requests. */
