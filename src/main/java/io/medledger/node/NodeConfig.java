@@ -367,12 +367,14 @@ public record NodeConfig(String chain, ServerRole role, String institution, Ed25
     /** Limits with the default share of one registrar ({@link #defaults()}). */
     public NodeLimits(int maxPendingSubmissions, int maxRequestBytes, int maxPendingPerClient,
         int clientRequestsPerSecond) {
-      this(maxPendingSubmissions, maxRequestBytes, maxPendingPerClient, clientRequestsPerSecond, 256);
+      this(maxPendingSubmissions, maxRequestBytes, maxPendingPerClient, clientRequestsPerSecond, 1024);
     }
 
     /**
-     * Defaults: 200,000 pending submissions, 20,000 per client, 256 registrations per registrar
-     * (four blocks at the default per-block bound); 4 MiB requests, 20,000 a second per client.
+     * Defaults: 200,000 pending submissions, 20,000 per client, 1,024 registrations per registrar
+     * (sixteen blocks at the default per-block bound, so that a registrar registering as fast as the
+     * bound lets it is not refused while its registrations wait a few seconds for finality); 4 MiB
+     * requests, 20,000 a second per client.
      */
     public static NodeLimits defaults() {
       return new NodeLimits(200_000, 4 << 20, 20_000, 20_000);

@@ -165,8 +165,8 @@ class NodeConfigTest {
   @Test
   void oneRegistrarsShareOfPendingSubmissionsDefaultsTo256AndRoundTrips() throws Exception {
     NodeConfig s = sample(dir);
-    assertEquals(256, s.limits().maxPendingPerRegistrar());
-    String json = s.toJson(dir).replace("\"max_pending_per_registrar\" : 256", "\"max_pending_per_registrar\" : 9");
+    assertEquals(1024, s.limits().maxPendingPerRegistrar());
+    String json = s.toJson(dir).replace("\"max_pending_per_registrar\" : 1024", "\"max_pending_per_registrar\" : 9");
     NodeConfig c = NodeConfig.parse(json.getBytes(StandardCharsets.UTF_8), dir);
     assertEquals(9, c.limits().maxPendingPerRegistrar());
     assertEquals(c, NodeConfig.parse(c.toJson(dir).getBytes(StandardCharsets.UTF_8), dir));
