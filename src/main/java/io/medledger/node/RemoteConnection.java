@@ -615,8 +615,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         trail = VoterTrail.trusted(keysOf(ServerRole.FEDERATION), keysOf(ServerRole.AUDIT));
         votersFrom.put(1L, trail.voters(c.protocol()));
       }
-      List<ClientConfig.NodeEndpointConfig> ledgerNodes = nodes.stream().filter(n -> n.role() != ServerRole.STORAGE)
-          .toList();
+      List<ClientConfig.NodeEndpointConfig> ledgerNodes = ledgerNodes();
       if (height - 1 - trail.height() > followBlockByBlock && !jump(c, height - 1, ledgerNodes)) {
         stuck(height - 1, "fewer than " + quorum + " ledger nodes list alike the blocks that changed the membership"
             + " up to block " + (height - 1));
