@@ -456,7 +456,8 @@ final class TestnetDemo {
     boolean said = false;
     while (true) {
       try {
-        return StorageNodeClient.connect(c.clientListen(), c.ledgerKey(), tls);
+        return StorageNodeClient.connect(c.clientListen(), c.ledgerKey(), io.medledger.node.Node.parameters(c).chainId(),
+            tls);
       } catch (NodeException e) {
         if (e.reason() != NodeException.Reason.UNREACHABLE || System.nanoTime() - deadline >= 0) {
           throw e;

@@ -2,6 +2,7 @@ package io.medledger.client;
 
 import io.medledger.access.ParticipantId;
 import io.medledger.crypto.Digest;
+import io.medledger.storage.StorageReceipt;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,9 +22,14 @@ import java.util.Objects;
  * @param deletedFrom storage nodes that held and deleted a copy
  * @param unreachable storage nodes that could not be reached (retry with {@link LedgerConnection#finishErasure})
  * @param destroyedGrants grants whose proxy fragments were destroyed
+ * @param deletionReceipts the storage nodes' signed statements that they deleted the payload (and
+ *     its de-identified copy), or held no copy, for this erased record, each checked against the
+ *     node's key and the chain: keep them to show later what each node said (they prove its word,
+ *     not that no copy is left anywhere); empty for stores that sign none
  */
 public record ErasureReport(Digest record, Digest payloadDigest, ParticipantId erasedBy, Digest erasureEntry,
-    List<String> deletedFrom, List<String> unreachable, List<Digest> destroyedGrants) {
+    List<String> deletedFrom, List<String> unreachable, List<Digest> destroyedGrants,
+    List<StorageReceipt> deletionReceipts) {
   /** Validates and copies. */
   public ErasureReport {
     Objects.requireNonNull(record, "record");
@@ -33,6 +39,13 @@ public record ErasureReport(Digest record, Digest payloadDigest, ParticipantId e
     deletedFrom = List.copyOf(deletedFrom);
     unreachable = List.copyOf(unreachable);
     destroyedGrants = List.copyOf(destroyedGrants);
+    deletionReceipts = List.copyOf(deletionReceipts);
+  }
+
+  /** A report without deletion receipts. */
+  public ErasureReport(Digest record, Digest payloadDigest, ParticipantId erasedBy, Digest erasureEntry,
+      List<String> deletedFrom, List<String> unreachable, List<Digest> destroyedGrants) {
+    this(record, payloadDigest, erasedBy, erasureEntry, deletedFrom, unreachable, destroyedGrants, List.of());
   }
 
   /** Whether every storage node was reached, so no copy remains. */

@@ -704,10 +704,15 @@ public final class Federation implements AutoCloseable {
     List<Digest> scoped = grantsScopedTo(rec);
     ReplicatedBlobStore.DeletionReport sr = storage.erase(rec.payloadDigest(), rec.id());
     java.util.Set<String> unreachable = new java.util.LinkedHashSet<>(sr.unreachable());
-    rec.deidentified().ifPresent(d -> unreachable.addAll(storage.erase(d.payloadDigest(), rec.id()).unreachable()));
+    List<io.medledger.storage.StorageReceipt> receipts = new java.util.ArrayList<>(sr.receipts().values());
+    rec.deidentified().ifPresent(d -> {
+      ReplicatedBlobStore.DeletionReport dr = storage.erase(d.payloadDigest(), rec.id());
+      unreachable.addAll(dr.unreachable());
+      receipts.addAll(dr.receipts().values());
+    });
     nodes.forEach(n -> n.destroyFragments(scoped));
     return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),
-        List.copyOf(unreachable), scoped);
+        List.copyOf(unreachable), scoped, receipts);
   }
 
   /** The final erasure entry of {@code rec}, from the patient's verified history. */

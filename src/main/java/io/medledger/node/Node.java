@@ -204,12 +204,13 @@ public final class Node implements AutoCloseable {
       return t;
     });
     // last, so that nothing after it can fail and leave its threads and its index's lock behind
-    this.storage = config.role() == ServerRole.STORAGE ? storageService(config, ledger, clientKeys) : null;
+    this.storage = config.role() == ServerRole.STORAGE ? storageService(config, ledger, clientKeys, keys.signer()) : null;
   }
 
-  private static StorageService storageService(NodeConfig config, Ledger ledger, Set<Ed25519PublicKey> clientKeys) {
+  private static StorageService storageService(NodeConfig config, Ledger ledger, Set<Ed25519PublicKey> clientKeys,
+      LedgerSigner signer) {
     try {
-      return new StorageService(ledger, config.dataDirectory(), config.storage(), clientKeys);
+      return new StorageService(ledger, config.dataDirectory(), config.storage(), clientKeys, signer);
     } catch (StoreException e) {
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "storage service in " + config.dataDirectory() + ": "
           + e.getMessage(), e);

@@ -2020,9 +2020,14 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     }
     ReplicatedBlobStore.DeletionReport sr = store().erase(rec.payloadDigest(), rec.id());
     List<String> unreachable = new ArrayList<>(sr.unreachable());
-    rec.deidentified().ifPresent(d -> unreachable.addAll(store().erase(d.payloadDigest(), rec.id()).unreachable()));
+    List<io.medledger.storage.StorageReceipt> receipts = new ArrayList<>(sr.receipts().values());
+    rec.deidentified().ifPresent(d -> {
+      ReplicatedBlobStore.DeletionReport dr = store().erase(d.payloadDigest(), rec.id());
+      unreachable.addAll(dr.unreachable());
+      receipts.addAll(dr.receipts().values());
+    });
     return new ErasureReport(rec.id(), rec.payloadDigest(), erasure.requestedBy(), erasure.id(), sr.deleted(),
-        unreachable.stream().distinct().toList(), scoped);
+        unreachable.stream().distinct().toList(), scoped, receipts);
   }
 
   /** Closes every channel; idempotent. */

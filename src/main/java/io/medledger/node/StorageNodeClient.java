@@ -6,10 +6,13 @@ import io.medledger.crypto.Sha256;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.StorageWire;
 import io.medledger.internal.node.StorageWire.Refusal;
+import io.medledger.codec.MalformedEncodingException;
+import io.medledger.storage.AttestingBlobStore;
 import io.medledger.storage.BlobCorruptedException;
 import io.medledger.storage.BlobState;
-import io.medledger.storage.BlobStore;
 import io.medledger.storage.BlobUnavailableException;
+import io.medledger.storage.StorageReceipt;
+import io.medledger.storage.StorageStatement;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,7 +32,7 @@ import java.util.function.LongSupplier;
 
 /**
  * One storage node's blob service, reached over a {@link ClientChannel} to its client endpoint, as
- * a {@link BlobStore}: payloads go up and come down in chunks, one chunk in flight, so memory stays
+ * a {@link io.medledger.storage.BlobStore}: payloads go up and come down in chunks, one chunk in flight, so memory stays
  * at a chunk whatever the payload's size. Put it in a {@link io.medledger.storage.ReplicatedBlobStore}
  * with the other storage nodes for w-of-n writes, read repair, the repair sweep and erasure.
  *
@@ -41,9 +44,16 @@ import java.util.function.LongSupplier;
  * request timeout but trickles the bytes is cut off there with a {@link BlobUnavailableException},
  * and a {@link io.medledger.storage.ReplicatedBlobStore} reads from or writes to the next node.
  * Every failure names the node. {@link #delete} is refused: a storage node deletes only the payloads of records whose
- * erasure is final on its ledger ({@link #deleteErased}). Thread-safe: each call runs its own session.
+ * erasure is final on its ledger ({@link #deleteErased}).
+ *
+ * <p>A write is acknowledged, and a deletion answered, only with a {@link StorageReceipt} signed by
+ * the node's ledger key given here (not the key the receipt names) for the chain given here, about
+ * the blob sent (of the size sent) or deleted (for the record named): any other answer, a missing
+ * or mis-signed receipt included, fails with a {@link BlobUnavailableException} naming the node, so
+ * a {@link io.medledger.storage.ReplicatedBlobStore} does not count it. Thread-safe: each call runs
+ * its own session.
  */
-public final class StorageNodeClient implements BlobStore, AutoCloseable {
+public final class StorageNodeClient implements AttestingBlobStore, AutoCloseable {
   /** Default chunk: 1 MiB, the storage service's default largest. */
   public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
   /** Default least average rate of a read or an upload, past its first request timeout: 64 KiB/s. */
@@ -51,6 +61,8 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   private static final long UNKNOWN_LENGTH = -1;
 
   private final String name;
+  private final Ed25519PublicKey nodeKey;
+  private final Digest chainId;
   private final ClientChannel channel;
   private final boolean ownsChannel;
   private final int chunkBytes;
@@ -64,38 +76,45 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
    * A client of the storage node called {@code name} (in messages and reports: use its ledger id
    * in hex, as records list it) over {@code channel}, which it does not close.
    *
+   * @param nodeKey the node's ledger key, as the ledger or the configuration lists it: its receipts
+   *     must be signed with it
+   * @param chainId the chain its receipts must name
    * @param chunkBytes bytes per chunk, at most the node's {@code storage.max_chunk_bytes}
    * @param timeout how long one request may take
    * @param erasureWait how long a deletion waits for the erasure to become final on the node's ledger
    */
-  public StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait) {
-    this(name, channel, false, chunkBytes, timeout, erasureWait, DEFAULT_MIN_BYTES_PER_SECOND, System::nanoTime);
+  public StorageNodeClient(String name, Ed25519PublicKey nodeKey, Digest chainId, ClientChannel channel, int chunkBytes,
+      Duration timeout, Duration erasureWait) {
+    this(name, nodeKey, chainId, channel, false, chunkBytes, timeout, erasureWait, DEFAULT_MIN_BYTES_PER_SECOND,
+        System::nanoTime);
   }
 
   /**
-   * As {@link #StorageNodeClient(String, ClientChannel, int, Duration, Duration)}, with the
-   * monotonic clock (nanoseconds) that a transfer's overall deadline is measured on.
+   * As {@link #StorageNodeClient(String, Ed25519PublicKey, Digest, ClientChannel, int, Duration, Duration)},
+   * with the monotonic clock (nanoseconds) that a transfer's overall deadline is measured on.
    */
-  StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait,
-      LongSupplier nanos) {
-    this(name, channel, false, chunkBytes, timeout, erasureWait, DEFAULT_MIN_BYTES_PER_SECOND, nanos);
+  StorageNodeClient(String name, Ed25519PublicKey nodeKey, Digest chainId, ClientChannel channel, int chunkBytes,
+      Duration timeout, Duration erasureWait, LongSupplier nanos) {
+    this(name, nodeKey, chainId, channel, false, chunkBytes, timeout, erasureWait, DEFAULT_MIN_BYTES_PER_SECOND, nanos);
   }
 
   /**
-   * As {@link #StorageNodeClient(String, ClientChannel, int, Duration, Duration)}, with the least
-   * average rate a read or an upload must keep: one may take {@code timeout} plus its bytes at
-   * {@code minBytesPerSecond}, and fails beyond.
+   * As {@link #StorageNodeClient(String, Ed25519PublicKey, Digest, ClientChannel, int, Duration, Duration)},
+   * with the least average rate a read or an upload must keep: one may take {@code timeout} plus its
+   * bytes at {@code minBytesPerSecond}, and fails beyond.
    *
    * @throws IllegalArgumentException if {@code timeout} or {@code minBytesPerSecond} is not positive
    */
-  public StorageNodeClient(String name, ClientChannel channel, int chunkBytes, Duration timeout, Duration erasureWait,
-      long minBytesPerSecond) {
-    this(name, channel, false, chunkBytes, timeout, erasureWait, minBytesPerSecond, System::nanoTime);
+  public StorageNodeClient(String name, Ed25519PublicKey nodeKey, Digest chainId, ClientChannel channel, int chunkBytes,
+      Duration timeout, Duration erasureWait, long minBytesPerSecond) {
+    this(name, nodeKey, chainId, channel, false, chunkBytes, timeout, erasureWait, minBytesPerSecond, System::nanoTime);
   }
 
-  private StorageNodeClient(String name, ClientChannel channel, boolean owns, int chunkBytes, Duration timeout,
-      Duration erasureWait, long minBytesPerSecond, LongSupplier nanos) {
+  private StorageNodeClient(String name, Ed25519PublicKey nodeKey, Digest chainId, ClientChannel channel, boolean owns,
+      int chunkBytes, Duration timeout, Duration erasureWait, long minBytesPerSecond, LongSupplier nanos) {
     this.name = Objects.requireNonNull(name, "name");
+    this.nodeKey = Objects.requireNonNull(nodeKey, "nodeKey");
+    this.chainId = Objects.requireNonNull(chainId, "chainId");
     this.channel = Objects.requireNonNull(channel, "channel");
     this.ownsChannel = owns;
     if (chunkBytes < 1024 || chunkBytes > 16 << 20) {
@@ -112,17 +131,19 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
   }
 
   /** A client over {@code channel} with 1 MiB chunks, 30 s per request and 10 s to wait for an erasure. */
-  public StorageNodeClient(String name, ClientChannel channel) {
-    this(name, channel, DEFAULT_CHUNK_BYTES, Duration.ofSeconds(30), Duration.ofSeconds(10));
+  public StorageNodeClient(String name, Ed25519PublicKey nodeKey, Digest chainId, ClientChannel channel) {
+    this(name, nodeKey, chainId, channel, DEFAULT_CHUNK_BYTES, Duration.ofSeconds(30), Duration.ofSeconds(10));
   }
 
   /**
    * Connects to the storage node at {@code address} whose ledger key is {@code nodeKey}, presenting
-   * {@code identity}; the client is named by the node's ledger id and owns the connection.
+   * {@code identity}; the client is named by the node's ledger id, owns the connection, and takes
+   * receipts signed with {@code nodeKey} for chain {@code chainId} only.
    *
    * @throws NodeException with reason UNREACHABLE if the node cannot be reached or authenticated
    */
-  public static StorageNodeClient connect(PeerAddress address, Ed25519PublicKey nodeKey, TlsIdentity identity) {
+  public static StorageNodeClient connect(PeerAddress address, Ed25519PublicKey nodeKey, Digest chainId,
+      TlsIdentity identity) {
     ClientChannel c;
     try {
       c = ClientChannel.connect(address, nodeKey, identity, TransportLimits.defaults());
@@ -130,7 +151,8 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
       throw new NodeException(NodeException.Reason.UNREACHABLE, "cannot reach storage node "
           + nodeKey.toHex().substring(0, 16) + " at " + address + ": " + e.getMessage(), e);
     }
-    return new StorageNodeClient(io.medledger.access.ParticipantId.of(nodeKey).toHex(), c, true, DEFAULT_CHUNK_BYTES,
+    return new StorageNodeClient(io.medledger.access.ParticipantId.of(nodeKey).toHex(), nodeKey, chainId, c, true,
+        DEFAULT_CHUNK_BYTES,
         Duration.ofSeconds(30), Duration.ofSeconds(10), DEFAULT_MIN_BYTES_PER_SECOND, System::nanoTime);
   }
 
@@ -139,14 +161,35 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
     return name;
   }
 
+  /** {@inheritDoc} As given at construction. */
+  @Override
+  public Ed25519PublicKey nodeKey() {
+    return nodeKey;
+  }
+
+  /** {@inheritDoc} As given at construction. */
+  @Override
+  public Digest chainId() {
+    return chainId;
+  }
+
   @Override
   public Digest put(byte[] data) {
     return put(new ByteArrayInputStream(data));
   }
 
-  /** {@inheritDoc} The bytes go up in chunks; the node acknowledges once they hashed to the id and are durable. */
+  /** {@inheritDoc} As {@link #putAttested}, the receipt dropped. */
   @Override
   public Digest put(InputStream data) {
+    return putAttested(data).statement().blob();
+  }
+
+  /**
+   * {@inheritDoc} The bytes go up in chunks; the node acknowledges once they hashed to the id and
+   * are durable, with its signed receipt.
+   */
+  @Override
+  public StorageReceipt putAttested(InputStream data) {
     long start = nanos.getAsLong();
     long session = ByteBuffer.wrap(ok(call(StorageWire.longs(StorageWire.PUT_OPEN, UNKNOWN_LENGTH)), 16)).getLong();
     boolean committed = false;
@@ -159,9 +202,11 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
         ok(call(StorageWire.putChunk(session, offset, buf, 0, n), left(start, offset + n, "the upload")), 0);
       }
       Digest id = Digest.of(sha.digest());
-      ok(call(StorageWire.putCommit(session, id), left(start, offset, "the upload")), 0);
-      committed = true;
-      return id;
+      long size = offset;
+      byte[] r = call(StorageWire.putCommit(StorageWire.PUT_COMMIT_SIGNED, session, id), left(start, offset, "the upload"));
+      committed = true; // the session ended on the node, whatever the answer
+      return receipt(r, "the write of " + id, st -> st instanceof StorageStatement.Held h && h.blob().equals(id)
+          && h.size() == size);
     } catch (IOException e) {
       throw new BlobUnavailableException("cannot read the payload to send to storage node " + name + ": "
           + e.getMessage(), e);
@@ -263,11 +308,21 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
    */
   @Override
   public boolean deleteErased(Digest id, Digest erasedRecord) {
+    return ((StorageStatement.Deleted) deleteErasedAttested(id, erasedRecord).statement()).hadCopy();
+  }
+
+  /**
+   * {@inheritDoc} The node checks its own ledger; while the erasure is not final there yet, this
+   * asks again for up to the erasure wait.
+   */
+  @Override
+  public StorageReceipt deleteErasedAttested(Digest id, Digest erasedRecord) {
     long deadline = System.nanoTime() + erasureWait.toNanos();
     while (true) {
-      byte[] r = call(StorageWire.ids(StorageWire.DELETE, id, erasedRecord));
+      byte[] r = call(StorageWire.ids(StorageWire.DELETE_SIGNED, id, erasedRecord));
       if (refusal(r) != Refusal.NOT_ERASED || System.nanoTime() > deadline) {
-        return ok(r, 1)[0] == 1;
+        return receipt(r, "the deletion of " + id, st -> st instanceof StorageStatement.Deleted d
+            && d.blob().equals(id) && d.erasedRecord().equals(erasedRecord));
       }
       try {
         Thread.sleep(100);
@@ -276,6 +331,36 @@ public final class StorageNodeClient implements BlobStore, AutoCloseable {
         throw new BlobUnavailableException("interrupted while waiting for storage node " + name, e);
       }
     }
+  }
+
+  /**
+   * The receipt an OK answer {@code r} carries, if the node's key signed it for the chain and
+   * {@code about} holds for its statement.
+   *
+   * @throws BlobUnavailableException naming the node otherwise (and {@link BlobCorruptedException}
+   *     for a CORRUPT refusal)
+   */
+  private StorageReceipt receipt(byte[] r, String what, java.util.function.Predicate<StorageStatement> about) {
+    byte[] body = ok(r, -1);
+    StorageReceipt receipt;
+    try {
+      if (body.length > StorageReceipt.MAX_ENCODED_BYTES) {
+        throw new MalformedEncodingException(body.length + " bytes");
+      }
+      receipt = StorageReceipt.decode(body);
+    } catch (MalformedEncodingException e) {
+      throw new BlobUnavailableException("storage node " + name + " answered " + what + " without a well-formed"
+          + " receipt: " + e.getMessage());
+    }
+    if (!receipt.verify(nodeKey, chainId)) {
+      throw new BlobUnavailableException("storage node " + name + " answered " + what + " with a receipt not"
+          + " signed by its key " + nodeKey.toHex().substring(0, 16) + " for chain " + chainId);
+    }
+    if (!about.test(receipt.statement())) {
+      throw new BlobUnavailableException("storage node " + name + " answered " + what + " with a receipt about"
+          + " something else: " + receipt.statement());
+    }
+    return receipt;
   }
 
   /**

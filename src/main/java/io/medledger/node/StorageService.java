@@ -6,6 +6,7 @@ import io.medledger.access.ParticipantKind;
 import io.medledger.chain.Entry;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.MedicalRecord;
+import io.medledger.codec.ByteString;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
@@ -17,6 +18,8 @@ import io.medledger.storage.BlobCorruptedException;
 import io.medledger.storage.BlobState;
 import io.medledger.storage.BlobUnavailableException;
 import io.medledger.storage.FileBlobStore;
+import io.medledger.storage.StorageReceipt;
+import io.medledger.storage.StorageStatement;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -59,7 +62,13 @@ import java.util.function.LongSupplier;
  * <p>Blobs that no committed record references are pending ({@link PendingBlobs}): each uploader
  * may hold at most {@link NodeConfig.StorageSettings#maxPendingBytesPerUploader()} bytes of them,
  * open uploads included (QUOTA beyond), and a pending blob is deleted once
- * {@link NodeConfig.StorageSettings#orphanGrace()} has passed since its upload. Thread-safe.
+ * {@link NodeConfig.StorageSettings#orphanGrace()} has passed since its upload.
+ *
+ * <p>Given the node's {@link LedgerSigner}, the service answers {@code PUT_COMMIT_SIGNED} and
+ * {@code DELETE_SIGNED} with a {@link StorageReceipt} signed with the node's ledger key for its chain:
+ * "I hold this blob of this size" once the upload verified and is durable, "I deleted (or held no
+ * copy of) this blob for this erased record" once the deletion is done. Without a signer it refuses
+ * them (UNAVAILABLE). Thread-safe.
  */
 final class StorageService implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StorageService.class.getName());
@@ -77,6 +86,12 @@ final class StorageService implements AutoCloseable {
   private final LongSupplier freeDisk;
   private final NodeConfig.StorageSettings settings;
   private final Set<Ed25519PublicKey> operators;
+  /** Signs the receipts; null if this service signs none. */
+  private final LedgerSigner signer;
+  /** The chain the receipts name; null if this service signs none. */
+  private final Digest chainId;
+  /** The clock of the receipts' times. */
+  private final Clock clock;
   private final ThreadPoolExecutor io;
   private final ScheduledExecutorService reaper;
   private final PendingBlobs pending;
@@ -125,7 +140,7 @@ final class StorageService implements AutoCloseable {
   }
 
   StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators) {
-    this(ledger, dataDirectory, settings, operators, null);
+    this(ledger, dataDirectory, settings, operators, (LongSupplier) null);
   }
 
   /** As above, reading the free disk from {@code freeDisk} (null: the blob directory's file store). */
@@ -159,6 +174,28 @@ final class StorageService implements AutoCloseable {
    */
   StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators,
       LongSupplier freeDisk, PendingBlobs.LedgerFeed feed, Clock clock) {
+    this(ledger, dataDirectory, settings, operators, freeDisk, feed, clock, null, null);
+  }
+
+  /** The service of a storage node that signs its receipts with {@code signer} for {@code ledger}'s chain. */
+  StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators,
+      LedgerSigner signer) {
+    this(ledger, dataDirectory, settings, operators, null, PendingBlobs.LedgerFeed.of(ledger), Clock.systemUTC(),
+        signer, ledger.parameters().chainId());
+  }
+
+  /**
+   * As above, and signing receipts with {@code signer} for chain {@code chainId} (both null: signing
+   * none), their times read from {@code clock}.
+   */
+  StorageService(Ledger ledger, Path dataDirectory, NodeConfig.StorageSettings settings, Set<Ed25519PublicKey> operators,
+      LongSupplier freeDisk, PendingBlobs.LedgerFeed feed, Clock clock, LedgerSigner signer, Digest chainId) {
+    if ((signer == null) != (chainId == null)) {
+      throw new IllegalArgumentException("a storage service signs with a signer for a chain, or not at all");
+    }
+    this.signer = signer;
+    this.chainId = chainId;
+    this.clock = clock;
     this.ledger = ledger;
     this.directory = dataDirectory.resolve(BLOBS);
     this.store = FileBlobStore.open(directory, settings.maxBlobBytes());
@@ -229,8 +266,8 @@ final class StorageService implements AutoCloseable {
   /** Serves one storage request; malformed requests fail the future. */
   CompletableFuture<byte[]> handle(Ed25519PublicKey client, byte[] request) {
     byte type = request[0];
-    Set<ParticipantKind> allowed = type <= StorageWire.PUT_ABORT ? WRITERS : READERS;
-    if (type != StorageWire.DELETE && !permitted(client, allowed)) {
+    Set<ParticipantKind> allowed = StorageWire.isUpload(type) ? WRITERS : READERS;
+    if (!StorageWire.isDelete(type) && !permitted(client, allowed)) {
       return done(StorageWire.refused(Refusal.NOT_ALLOWED, "participant " + ParticipantId.of(client)
           + " may not " + (allowed == WRITERS ? "upload to" : "read from") + " this storage node"));
     }
@@ -292,10 +329,11 @@ final class StorageService implements AutoCloseable {
         long offset = b.getLong();
         return putChunk(client, id, offset, r, 17, r.length - 17);
       }
-      case StorageWire.PUT_COMMIT: {
+      case StorageWire.PUT_COMMIT:
+      case StorageWire.PUT_COMMIT_SIGNED: {
         ByteBuffer b = StorageWire.body(r, 40, false);
         long id = b.getLong();
-        return putCommit(client, id, StorageWire.digest(b));
+        return putCommit(client, id, StorageWire.digest(b), r[0] == StorageWire.PUT_COMMIT_SIGNED);
       }
       case StorageWire.PUT_ABORT:
       case StorageWire.GET_CLOSE: {
@@ -318,9 +356,10 @@ final class StorageService implements AutoCloseable {
         BlobState s = store.check(StorageWire.digest(StorageWire.body(r, 32, false)));
         return ClientWire.ok(new byte[] {(byte) s.ordinal()});
       }
-      case StorageWire.DELETE: {
+      case StorageWire.DELETE:
+      case StorageWire.DELETE_SIGNED: {
         ByteBuffer b = StorageWire.body(r, 64, false);
-        return delete(StorageWire.digest(b), StorageWire.digest(b));
+        return delete(StorageWire.digest(b), StorageWire.digest(b), r[0] == StorageWire.DELETE_SIGNED);
       }
       default:
         throw new MalformedEncodingException("unknown storage request type " + r[0]);
@@ -454,7 +493,10 @@ final class StorageService implements AutoCloseable {
     return StorageWire.okLongs();
   }
 
-  private byte[] putCommit(Ed25519PublicKey client, long id, Digest digest) {
+  private byte[] putCommit(Ed25519PublicKey client, long id, Digest digest, boolean signed) {
+    if (signed && signer == null) {
+      return unsigned();
+    }
     Session s = owned(client, id);
     if (s == null || s.upload == null) {
       return StorageWire.refused(Refusal.BAD_SESSION, "no upload session " + Long.toUnsignedString(id));
@@ -481,7 +523,8 @@ final class StorageService implements AutoCloseable {
           }
           throw e;
         }
-        return StorageWire.okLongs();
+        return signed ? receipt(new StorageStatement.Held(chainId, digest, s.position, clock.instant()))
+            : StorageWire.okLongs();
       } finally {
         end(s, id);
       }
@@ -523,7 +566,20 @@ final class StorageService implements AutoCloseable {
     }
   }
 
-  private byte[] delete(Digest payload, Digest record) {
+  private static byte[] unsigned() {
+    return StorageWire.refused(Refusal.UNAVAILABLE, "this storage node signs no receipts");
+  }
+
+  /** An OK answer carrying {@code statement} signed with the node's ledger key. */
+  private byte[] receipt(StorageStatement statement) {
+    byte[] sig = signer.sign(StorageReceipt.message(signer.publicKey(), statement));
+    return ClientWire.ok(new StorageReceipt(signer.publicKey(), statement, ByteString.of(sig)).encode());
+  }
+
+  private byte[] delete(Digest payload, Digest record, boolean signed) {
+    if (signed && signer == null) {
+      return unsigned();
+    }
     Optional<Entry> e = ledger.locate(record).map(l -> ledger.block(l.height()).block().entries().get(l.indexInBlock()));
     if (e.isEmpty() || !(e.get() instanceof MedicalRecord m)) {
       return StorageWire.refused(Refusal.NOT_ERASED, "no record " + record + " on this node's ledger (yet)");
@@ -542,7 +598,8 @@ final class StorageService implements AutoCloseable {
     }
     boolean existed = store.delete(payload);
     LOG.log(Level.INFO, () -> "erased payload " + payload + " of record " + record + (existed ? "" : " (held no copy)"));
-    return ClientWire.ok(new byte[] {(byte) (existed ? 1 : 0)});
+    return signed ? receipt(new StorageStatement.Deleted(chainId, payload, record, existed, clock.instant()))
+        : ClientWire.ok(new byte[] {(byte) (existed ? 1 : 0)});
   }
 
   private Session owned(Ed25519PublicKey client, long id) {

@@ -137,11 +137,19 @@ public final class ReplicatedBlobStore implements BlobStore {
    * @param id the payload's SHA-256
    * @param size its length in bytes
    * @param nodeIds the nodes that acknowledged the write
+   * @param receipts by node id, the signed receipts of the nodes that acknowledged with one (every
+   *     {@link AttestingBlobStore}; a node whose receipt did not check is not among {@code nodeIds})
    */
-  public record Placement(Digest id, long size, List<String> nodeIds) {
-    /** Copies the list. */
+  public record Placement(Digest id, long size, List<String> nodeIds, Map<String, StorageReceipt> receipts) {
+    /** Copies the collections. */
     public Placement {
       nodeIds = List.copyOf(nodeIds);
+      receipts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(receipts));
+    }
+
+    /** A placement without receipts. */
+    public Placement(Digest id, long size, List<String> nodeIds) {
+      this(id, size, nodeIds, Map.of());
     }
   }
 
@@ -189,8 +197,20 @@ public final class ReplicatedBlobStore implements BlobStore {
   private Placement place(Digest id, long size, Spool spool) {
     List<String> acked = new ArrayList<>();
     List<String> failures = new ArrayList<>();
+    Map<String, StorageReceipt> receipts = new LinkedHashMap<>();
     for (StorageNode n : nodes.values()) {
       try {
+        if (n.store() instanceof AttestingBlobStore a) {
+          StorageReceipt r = attestedFrom(a, spool);
+          if (r.statement() instanceof StorageStatement.Held h && h.blob().equals(id) && h.size() == size
+              && r.verify(a.nodeKey(), a.chainId())) {
+            acked.add(n.id());
+            receipts.put(n.id(), r);
+          } else {
+            failures.add(n.id() + " (its receipt is not the node's for this chain, blob and size)");
+          }
+          continue;
+        }
         Digest got = putFrom(n, spool);
         if (got.equals(id)) {
           acked.add(n.id());
@@ -215,7 +235,15 @@ public final class ReplicatedBlobStore implements BlobStore {
     if (!failures.isEmpty()) {
       LOG.log(Level.WARNING, () -> "write of " + id + " missed " + String.join(", ", failures));
     }
-    return new Placement(id, size, acked);
+    return new Placement(id, size, acked, receipts);
+  }
+
+  private static StorageReceipt attestedFrom(AttestingBlobStore a, Spool spool) {
+    try (InputStream in = spool.in()) {
+      return a.putAttested(in);
+    } catch (IOException e) {
+      throw new BlobUnavailableException("cannot read the spool: " + e.getMessage(), e);
+    }
   }
 
   private static Digest putFrom(StorageNode n, Spool spool) {
@@ -543,12 +571,28 @@ public final class ReplicatedBlobStore implements BlobStore {
     return seen;
   }
 
-  /** Outcome of {@link #erase}: nodes that held and deleted a copy, and nodes not reached. */
-  public record DeletionReport(Digest id, List<String> deleted, List<String> unreachable) {
-    /** Copies the lists. */
+  /**
+   * Outcome of {@link #erase}: nodes that held and deleted a copy, nodes not reached (or whose
+   * answer did not check), and the signed receipts of the nodes that answered with one.
+   *
+   * @param id the payload
+   * @param deleted nodes that held a copy and deleted it
+   * @param unreachable nodes to retry
+   * @param receipts by node id, the checked deletion receipts ({@link AttestingBlobStore} nodes
+   *     only; a node that held no copy has one too)
+   */
+  public record DeletionReport(Digest id, List<String> deleted, List<String> unreachable,
+      Map<String, StorageReceipt> receipts) {
+    /** Copies the collections. */
     public DeletionReport {
       deleted = List.copyOf(deleted);
       unreachable = List.copyOf(unreachable);
+      receipts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(receipts));
+    }
+
+    /** A report without receipts. */
+    public DeletionReport(Digest id, List<String> deleted, List<String> unreachable) {
+      this(id, deleted, unreachable, Map.of());
     }
 
     /** Whether every node was reached, so no copy remains. */
@@ -559,24 +603,37 @@ public final class ReplicatedBlobStore implements BlobStore {
 
   /** Deletes every copy of {@code id}; nodes that could not be reached are listed for a retry. */
   public DeletionReport erase(Digest id) {
-    return eraseEach(id, s -> s.delete(id));
+    return eraseEach(id, null, s -> s.delete(id));
   }
 
   /**
    * Deletes every copy of {@code id}, a payload of the erased record {@code erasedRecord} (storage
    * nodes check the erasure on their ledger before deleting); nodes that could not be reached or
-   * refused are listed for a retry.
+   * refused, or whose receipt does not check, are listed for a retry.
    */
   public DeletionReport erase(Digest id, Digest erasedRecord) {
-    return eraseEach(id, s -> s.deleteErased(id, erasedRecord));
+    return eraseEach(id, erasedRecord, s -> s.deleteErased(id, erasedRecord));
   }
 
-  private DeletionReport eraseEach(Digest id, java.util.function.Predicate<BlobStore> delete) {
+  /** Deletes on each node; {@link AttestingBlobStore}s with a receipt if {@code erasedRecord} is not null. */
+  private DeletionReport eraseEach(Digest id, Digest erasedRecord, java.util.function.Predicate<BlobStore> delete) {
     List<String> deleted = new ArrayList<>();
     List<String> unreachable = new ArrayList<>();
+    Map<String, StorageReceipt> receipts = new LinkedHashMap<>();
     for (StorageNode n : nodes.values()) {
       try {
-        if (delete.test(n.store())) {
+        if (erasedRecord != null && n.store() instanceof AttestingBlobStore a) {
+          StorageReceipt r = a.deleteErasedAttested(id, erasedRecord);
+          if (!(r.statement() instanceof StorageStatement.Deleted d && d.blob().equals(id)
+              && d.erasedRecord().equals(erasedRecord) && r.verify(a.nodeKey(), a.chainId()))) {
+            throw new BlobUnavailableException("its receipt is not the node's deletion of " + id + " for "
+                + erasedRecord);
+          }
+          receipts.put(n.id(), r);
+          if (d.hadCopy()) {
+            deleted.add(n.id());
+          }
+        } else if (delete.test(n.store())) {
           deleted.add(n.id());
         }
       } catch (RuntimeException e) {
@@ -584,7 +641,7 @@ public final class ReplicatedBlobStore implements BlobStore {
         LOG.log(Level.WARNING, () -> "erasure of " + id + " did not reach " + n.id() + ": " + e.getMessage());
       }
     }
-    return new DeletionReport(id, deleted, unreachable);
+    return new DeletionReport(id, deleted, unreachable, receipts);
   }
 
   @Override

@@ -40,6 +40,9 @@ class HostileStorageNodeTest {
   private static final byte[] PAYLOAD = payload(120);
   private static final Digest ID = Sha256.hash(PAYLOAD);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+  private static final io.medledger.crypto.Ed25519PublicKey NODE_KEY =
+      io.medledger.crypto.Ed25519PrivateKey.generate(new java.security.SecureRandom()).publicKey();
+  private static final Digest CHAIN = Sha256.hash(new byte[] {1});
 
   private static byte[] payload(int n) {
     byte[] b = new byte[n];
@@ -103,7 +106,7 @@ class HostileStorageNodeTest {
   }
 
   private static StorageNodeClient client(Trickler node) {
-    return new StorageNodeClient("trickler", node, 1024, REQUEST_TIMEOUT, Duration.ofSeconds(1));
+    return new StorageNodeClient("trickler", NODE_KEY, CHAIN, node, 1024, REQUEST_TIMEOUT, Duration.ofSeconds(1));
   }
 
   @Test
@@ -160,7 +163,7 @@ class HostileStorageNodeTest {
       @Override
       public void close() {}
     };
-    StorageNodeClient c = new StorageNodeClient("silent", silent, 1024, Duration.ofMillis(100), Duration.ofSeconds(1));
+    StorageNodeClient c = new StorageNodeClient("silent", NODE_KEY, CHAIN, silent, 1024, Duration.ofMillis(100), Duration.ofSeconds(1));
     assertThrows(BlobUnavailableException.class, () -> c.read(ID, new ByteArrayOutputStream()));
     assertThrows(BlobUnavailableException.class, () -> c.check(ID));
     assertEquals(2, sent.size());
@@ -169,7 +172,7 @@ class HostileStorageNodeTest {
 
   /** A client whose transfers' deadlines are measured on {@code clock}, which only {@code node} moves. */
   private static StorageNodeClient client(Trickler node, AtomicLong clock) {
-    return new StorageNodeClient("trickler", node, 1024, REQUEST_TIMEOUT, Duration.ofSeconds(1), clock::get);
+    return new StorageNodeClient("trickler", NODE_KEY, CHAIN, node, 1024, REQUEST_TIMEOUT, Duration.ofSeconds(1), clock::get);
   }
 
   @Test
@@ -213,7 +216,7 @@ class HostileStorageNodeTest {
       @Override
       public void close() {}
     };
-    StorageNodeClient c = new StorageNodeClient("boastful", boastful, 1024, REQUEST_TIMEOUT, Duration.ofSeconds(1));
+    StorageNodeClient c = new StorageNodeClient("boastful", NODE_KEY, CHAIN, boastful, 1024, REQUEST_TIMEOUT, Duration.ofSeconds(1));
     BlobCorruptedException e = assertThrows(BlobCorruptedException.class, () -> c.get(ID));
     assertTrue(e.getMessage().contains("more than one array holds"), e.getMessage());
     assertEquals(2, asked.get(), "the open, and the close of its session; no chunk");

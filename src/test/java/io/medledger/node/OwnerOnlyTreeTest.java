@@ -60,7 +60,8 @@ class OwnerOnlyTreeTest {
           TlsIdentity.of(patient), NodeCluster.LIMITS);
       try {
         String name = ParticipantId.of(storage.ledgerKey()).toHex();
-        StorageNodeClient c = new StorageNodeClient(name, ch, 64 << 10, Duration.ofSeconds(20), Duration.ofSeconds(10));
+        StorageNodeClient c = new StorageNodeClient(name, storage.ledgerKey(), chainId, ch, 64 << 10,
+             Duration.ofSeconds(20), Duration.ofSeconds(10));
         ReplicatedBlobStore r = new ReplicatedBlobStore(List.of(new StorageNode(name, c)), 1, dir.resolve("spool"));
         byte[] data = new byte[200_000];
         RANDOM.nextBytes(data);

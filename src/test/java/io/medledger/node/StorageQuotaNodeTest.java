@@ -106,7 +106,8 @@ class StorageQuotaNodeTest {
     ClientChannel ch = ClientChannel.connect(n.clientAddress().orElseThrow(), n.ledgerKey(), TlsIdentity.of(as),
         NodeCluster.LIMITS);
     channels.add(ch);
-    return new StorageNodeClient(ParticipantId.of(n.ledgerKey()).toHex(), ch, 16 * KIB, Duration.ofSeconds(20),
+    return new StorageNodeClient(ParticipantId.of(n.ledgerKey()).toHex(), n.ledgerKey(),
+        n.ledger().parameters().chainId(), ch, 16 * KIB, Duration.ofSeconds(20),
         Duration.ofSeconds(10));
   }
 

@@ -98,7 +98,7 @@ class StorageServiceTest {
   }
 
   private StorageNodeClient client(Node n, Ed25519PrivateKey as) {
-    return new StorageNodeClient(name(n), channel(n, as), CHUNK, Duration.ofSeconds(20), Duration.ofSeconds(10));
+    return new StorageNodeClient(name(n), n.ledgerKey(), chainId, channel(n, as), CHUNK, Duration.ofSeconds(20), Duration.ofSeconds(10));
   }
 
   private ReplicatedBlobStore replicas() {
@@ -129,6 +129,10 @@ class StorageServiceTest {
     assertEquals(data.length, p.size());
     assertEquals(storage().stream().map(StorageServiceTest::name).toList(), p.nodeIds());
     for (Node n : storage()) {
+      io.medledger.storage.StorageReceipt receipt = p.receipts().get(name(n));
+      assertTrue(receipt.verify(n.ledgerKey(), chainId), "a receipt signed with the ledger key of " + n);
+      assertEquals(new io.medledger.storage.StorageStatement.Held(chainId, p.id(), data.length,
+          receipt.statement().time()), receipt.statement());
       Path f = fileOf(n, p.id());
       assertArrayEquals(data, Files.readAllBytes(f), "durable on " + n);
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
@@ -217,7 +221,8 @@ class StorageServiceTest {
         System.currentTimeMillis(), Optional.empty(), List.of()), chainId, patient);
     nodes.get(0).submit(rec).get(30, TimeUnit.SECONDS);
     // the record is on the ledger, its erasure is not: every node refuses to delete
-    StorageNodeClient impatient = new StorageNodeClient(name(storage().get(0)), channel(storage().get(0), patient),
+    StorageNodeClient impatient = new StorageNodeClient(name(storage().get(0)), storage().get(0).ledgerKey(), chainId,
+        channel(storage().get(0), patient),
         CHUNK, Duration.ofSeconds(20), Duration.ofMillis(300));
     BlobUnavailableException refused = assertThrows(BlobUnavailableException.class,
         () -> impatient.deleteErased(p.id(), rec.id()));
@@ -233,9 +238,19 @@ class StorageServiceTest {
     assertEquals(p.nodeIds(), e.deleted(), "every copy deleted, each node named");
     assertTrue(e.complete());
     for (Node n : storage()) {
+      io.medledger.storage.StorageReceipt receipt = e.receipts().get(name(n));
+      assertTrue(receipt.verify(n.ledgerKey(), chainId), "a deletion receipt signed with the ledger key of " + n);
+      assertEquals(new io.medledger.storage.StorageStatement.Deleted(chainId, p.id(), rec.id(), true,
+          receipt.statement().time()), receipt.statement());
+    }
+    for (Node n : storage()) {
       assertFalse(Files.exists(fileOf(n, p.id())), "no copy left on " + n);
     }
-    assertEquals(List.of(), r.erase(p.id(), rec.id()).deleted(), "repeating finds nothing left");
+    ReplicatedBlobStore.DeletionReport again = r.erase(p.id(), rec.id());
+    assertEquals(List.of(), again.deleted(), "repeating finds nothing left");
+    assertTrue(again.receipts().values().stream().noneMatch(x -> ((io.medledger.storage.StorageStatement.Deleted)
+        x.statement()).hadCopy()), "each node states it held no copy");
+    assertEquals(3, again.receipts().size());
     assertThrows(InsufficientReplicasException.class, () -> r.read(p.id(), List.of()));
   }
 

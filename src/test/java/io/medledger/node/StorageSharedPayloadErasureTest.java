@@ -101,7 +101,8 @@ class StorageSharedPayloadErasureTest {
     ClientChannel ch = ClientChannel.connect(n.clientAddress().orElseThrow(), n.ledgerKey(), TlsIdentity.of(as),
         NodeCluster.LIMITS);
     channels.add(ch);
-    return new StorageNodeClient(ParticipantId.of(n.ledgerKey()).toHex(), ch, 16 << 10, Duration.ofSeconds(20),
+    return new StorageNodeClient(ParticipantId.of(n.ledgerKey()).toHex(), n.ledgerKey(),
+        n.ledger().parameters().chainId(), ch, 16 << 10, Duration.ofSeconds(20),
         Duration.ofMillis(300));
   }
 }

@@ -20,6 +20,12 @@ import java.nio.ByteBuffer;
  *       its copy.
  *   <li>{@code DELETE} 32-byte id, 32-byte record id: OK u8 (1 if a copy existed), only if a final
  *       erasure of that record, whose payload the id is, is on the node's ledger.
+ *   <li>{@code PUT_COMMIT_SIGNED} as {@code PUT_COMMIT}, and {@code DELETE_SIGNED} as
+ *       {@code DELETE}: OK and the node's signed {@link io.medledger.storage.StorageReceipt}
+ *       (its encoding, at most {@link io.medledger.storage.StorageReceipt#MAX_ENCODED_BYTES}). Added
+ *       after the first storage release as new codes, so that an older node refuses them (an
+ *       unknown type) rather than answering unsigned; a client of this build sends only these, and
+ *       the node still serves {@code PUT_COMMIT} and {@code DELETE} to older clients.
  * </ul>
  *
  * A refusal is {@link ClientWire#REFUSED}, a {@link Refusal} code and a UTF-8 reason. Decoders check
@@ -44,6 +50,10 @@ public final class StorageWire {
   public static final byte CHECK = 71;
   /** Deletes the copy of an erased record's payload. */
   public static final byte DELETE = 72;
+  /** Ends an upload as {@link #PUT_COMMIT}, answered with a signed receipt. */
+  public static final byte PUT_COMMIT_SIGNED = 73;
+  /** Deletes as {@link #DELETE}, answered with a signed receipt. */
+  public static final byte DELETE_SIGNED = 74;
   /** Lowest type code of the storage service. */
   public static final int FIRST = 64;
   /** Highest type code reserved for the storage service. */
@@ -81,6 +91,16 @@ public final class StorageWire {
     return type >= FIRST && type <= LAST;
   }
 
+  /** True if {@code type} is part of an upload, which only writers may send. */
+  public static boolean isUpload(byte type) {
+    return type >= PUT_OPEN && type <= PUT_ABORT || type == PUT_COMMIT_SIGNED;
+  }
+
+  /** True if {@code type} is a deletion, which the node checks against its ledger and not the client's kind. */
+  public static boolean isDelete(byte type) {
+    return type == DELETE || type == DELETE_SIGNED;
+  }
+
   /** A request of {@code type} with a u64 then a u64. */
   public static byte[] longs(byte type, long... values) {
     ByteBuffer b = ByteBuffer.allocate(1 + 8 * values.length).put(type);
@@ -97,7 +117,12 @@ public final class StorageWire {
 
   /** A PUT_COMMIT request. */
   public static byte[] putCommit(long session, Digest id) {
-    return ByteBuffer.allocate(41).put(PUT_COMMIT).putLong(session).put(id.toByteArray()).array();
+    return putCommit(PUT_COMMIT, session, id);
+  }
+
+  /** A PUT_COMMIT or PUT_COMMIT_SIGNED request. */
+  public static byte[] putCommit(byte type, long session, Digest id) {
+    return ByteBuffer.allocate(41).put(type).putLong(session).put(id.toByteArray()).array();
   }
 
   /** A GET_CHUNK request. */
