@@ -6,6 +6,7 @@ import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.Json;
 import io.medledger.internal.node.ConfigObject;
+import io.medledger.internal.node.EnvironmentSecret;
 import io.medledger.internal.node.OwnerOnly;
 import io.medledger.internal.node.PassphraseSeal;
 import io.medledger.internal.node.SealedKeys;
@@ -255,8 +256,10 @@ public final class NodeKeys implements Destroyable {
   /**
    * Reads the passphrase {@code source} names: an environment variable, or the first line of an
    * owner-only file. A file's passphrase is returned in a fresh array, the caller's to wipe, with no
-   * other copy left on the heap (no {@code String}, every buffer wiped); an environment variable's
-   * stays a {@code String} in the process's environment whatever is done here.
+   * other copy left on the heap (no {@code String}, every buffer wiped). An environment variable's
+   * is read as bytes where the platform allows ({@link EnvironmentSecret}), but stays in the
+   * process's environment whatever is done here, and in the JDK's as a {@code String} once any
+   * code calls {@code System.getenv()}: prefer the file.
    *
    * @throws NodeException with reason PASSPHRASE if it is unset, empty, unreadable, not a regular
    *     file (a named pipe, a directory, a device), a symbolic link, not UTF-8, replaced while it
@@ -264,11 +267,17 @@ public final class NodeKeys implements Destroyable {
    */
   public static char[] passphrase(NodeConfig.KeySource source) {
     if (source instanceof NodeConfig.KeySource.Environment e) {
-      String v = System.getenv(e.name());
-      if (v == null || v.isEmpty()) {
+      char[] v;
+      try {
+        // as bytes where the platform allows, else from getenv's String, converted at once and dropped
+        v = EnvironmentSecret.read(e.name());
+      } catch (MalformedEncodingException bad) {
+        throw new NodeException(NodeException.Reason.PASSPHRASE, bad.getMessage());
+      }
+      if (v == null || v.length == 0) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "environment variable " + e.name() + " is not set");
       }
-      return v.toCharArray();
+      return v;
     }
     Path f = ((NodeConfig.KeySource.File) source).file();
     try {
