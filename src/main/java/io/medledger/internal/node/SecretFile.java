@@ -95,14 +95,15 @@ public final class SecretFile {
   }
 
   /** As {@link #read(Path, int, String, Access)}, running {@code betweenCheckAndOpen} (a test's swap) after the check. */
-  static byte[] read(Path file, int maxBytes, String what, Access access, IoStep betweenCheckAndOpen) throws IOException {
+  static byte[] read(Path file, int maxBytes, String what, Access access, IoStep betweenCheckAndOpen)
+      throws IOException {
     if (maxBytes < 0 || maxBytes >= Integer.MAX_VALUE) {
       throw new IllegalArgumentException("maxBytes out of range: " + maxBytes);
     }
     Objects.requireNonNull(access, "access");
     BasicFileAttributes before = attributes(file);
     if (before.isSymbolicLink()) {
-      throw new RefusedException(file, RefusedException.Kind.LINK, file + " is a symbolic link; name the file itself");
+      throw linkRefused(file);
     }
     if (!before.isRegularFile()) {
       throw new FileSystemException(file.toString(), null, "not a regular file");
@@ -127,13 +128,14 @@ public final class SecretFile {
       } catch (IOException e) {
         // the opening refuses a link put in place since the check (ELOOP, a plain IOException)
         if (Files.isSymbolicLink(file)) {
-          throw new RefusedException(file, RefusedException.Kind.LINK, file + " is a symbolic link; name the file itself");
+          throw linkRefused(file);
         }
         throw e;
       }
       BasicFileAttributes after = attributes(file);
       if (direct.position() != before.size() || !same(before, after)) {
-        throw new RefusedException(file, RefusedException.Kind.CHANGED, file + " was replaced or changed while it was read; refused");
+        throw new RefusedException(file, RefusedException.Kind.CHANGED,
+            file + " was replaced or changed while it was read; refused");
       }
       byte[] out = new byte[direct.position()];
       direct.flip().get(out);
@@ -144,6 +146,10 @@ public final class SecretFile {
         direct.put((byte) 0);
       }
     }
+  }
+
+  private static RefusedException linkRefused(Path file) {
+    return new RefusedException(file, RefusedException.Kind.LINK, file + " is a symbolic link; name the file itself");
   }
 
   /** A step that may throw, run between the check and the opening. */

@@ -41,7 +41,8 @@ class EnvironmentSecretTest {
   @Test
   void aValueThatIsNotUtf8IsRefusedWithoutShowingIt() {
     ByteBuffer env = environ(new byte[] {'P', '=', 'a', (byte) 0xc3, (byte) 0x28});
-    MalformedEncodingException e = assertThrows(MalformedEncodingException.class, () -> EnvironmentSecret.find(env, "P"));
+    MalformedEncodingException e =
+        assertThrows(MalformedEncodingException.class, () -> EnvironmentSecret.find(env, "P"));
     assertEquals("environment variable P is not valid UTF-8", e.getMessage());
   }
 
