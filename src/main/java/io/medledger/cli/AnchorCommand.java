@@ -12,19 +12,17 @@ import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.BoundedInput;
-import io.medledger.internal.node.OwnerOnly;
+import io.medledger.internal.node.SecretFile;
 import io.medledger.internal.node.SecretLine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code medledger anchor tx}: builds and signs an anchor transaction and prints its raw hex.
@@ -128,22 +126,17 @@ final class AnchorCommand implements Command {
       }
     } else {
       Path p = CliFiles.regularFile(keyFile, "key file");
-      if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
-        perms.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE,
-            PosixFilePermission.OTHERS_EXECUTE));
-        if (!perms.isEmpty()) {
+      try {
+        // checked (owner-only, of this account, not a link) and read in one opening
+        return SecretLine.read(p, MAX_KEY_FILE, "the key file " + p, SecretFile.Access.OWNER_ONLY);
+      } catch (SecretFile.RefusedException e) {
+        if (e.kind() == SecretFile.RefusedException.Kind.MODE) {
           throw new CliException("key file " + p + " is accessible by others (" + PosixFilePermissions.toString(
-              Files.getPosixFilePermissions(p)) + "); make it owner-only: chmod 600 " + p);
+              Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) + "); make it owner-only: chmod 600 " + p);
         }
-        // owner-only, but of another account: that account reads the key and can swap it
-        String foreign = OwnerOnly.problem(p);
-        if (foreign != null) {
-          throw new CliException("key file " + foreign);
-        }
+        // owner-only, but of another account (which reads the key and can swap it), a link, or swapped
+        throw new CliException("key file " + e.getMessage());
       }
-      return SecretLine.read(p, MAX_KEY_FILE, "the key file " + p);
     }
   }
 

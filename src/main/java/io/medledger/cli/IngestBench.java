@@ -328,9 +328,10 @@ final class IngestBench {
       p.setProperty("block", Integer.toString(block));
       p.setProperty("patients", Long.toString(w.patients()));
       p.setProperty("entries", Long.toString(n));
-      try (var wr = Files.newBufferedWriter(dir.resolve(PROPERTIES))) {
-        p.store(wr, "medledger bench ingest");
-      }
+      java.io.StringWriter props = new java.io.StringWriter();
+      p.store(props, "medledger bench ingest");
+      // owner-only whatever the umask, as everything else the ledger writes in the directory
+      CliFiles.write(dir.resolve(PROPERTIES), props.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
       long blocksBytes = du(dir.resolve("blocks"));
       long stateBytes = du(dir.resolve("state"));
       long tilesBytes = du(dir.resolve("log"));

@@ -6,9 +6,11 @@ import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.Json;
 import io.medledger.internal.node.ConfigObject;
+import io.medledger.internal.node.EnvironmentSecret;
 import io.medledger.internal.node.OwnerOnly;
 import io.medledger.internal.node.PassphraseSeal;
 import io.medledger.internal.node.SealedKeys;
+import io.medledger.internal.node.SecretFile;
 import io.medledger.internal.node.SecretLine;
 import io.medledger.pre.EntropySource;
 import io.medledger.pre.SecretKey;
@@ -149,18 +151,23 @@ public final class NodeKeys implements Destroyable {
    * crash left beside it are deleted.
    *
    * @throws NodeException with reason PASSPHRASE for a wrong passphrase, KEY_STORE for a missing,
-   *     malformed, tampered or group/world-readable file, or one that is not a regular file
+   *     malformed, tampered or group/world-readable file, one that is not a regular file or is a
+   *     symbolic link, or one replaced while it was read (it is checked and read in one opening)
    */
   public static NodeKeys open(Path file, char[] passphrase) {
-    Stored st = parse(file);
+    byte[] bytes;
     try {
-      String p = OwnerOnly.problem(file);
-      if (p != null) {
-        throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + p);
-      }
+      bytes = SecretFile.read(file, MAX_FILE_BYTES, "key store " + file, SecretFile.Access.OWNER_ONLY);
+    } catch (SecretFile.RefusedException e) {
+      throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + e.getMessage());
+    } catch (NoSuchFileException e) {
+      throw new NodeException(NodeException.Reason.KEY_STORE, "no key store at " + file);
+    } catch (MalformedEncodingException e) {
+      throw new NodeException(NodeException.Reason.KEY_STORE, "key store " + file + " is malformed: " + e.getMessage());
     } catch (IOException e) {
       throw new NodeException(NodeException.Reason.KEY_STORE, "cannot read key store " + file + ": " + e.getMessage());
     }
+    Stored st = parse(file, () -> ConfigObject.parse(bytes, file.toString()));
     byte[] secret;
     try {
       secret = PassphraseSeal.open(passphrase, st.sealed, aad(st.key, st.sealed.cost()));
@@ -204,8 +211,13 @@ public final class NodeKeys implements Destroyable {
   private record Stored(Ed25519PublicKey key, PassphraseSeal.Sealed sealed) {}
 
   private static Stored parse(Path file) {
+    return parse(file, () -> ConfigObject.read(file, MAX_FILE_BYTES));
+  }
+
+  /** Parses the key store {@code file} whose JSON {@code read} gives. */
+  private static Stored parse(Path file, java.util.function.Supplier<ConfigObject> read) {
     try {
-      ConfigObject o = ConfigObject.read(file, MAX_FILE_BYTES);
+      ConfigObject o = read.get();
       if (!o.string("format", 40).equals(FORMAT)) {
         throw o.error("format", "must be " + FORMAT);
       }
@@ -244,33 +256,40 @@ public final class NodeKeys implements Destroyable {
   /**
    * Reads the passphrase {@code source} names: an environment variable, or the first line of an
    * owner-only file. A file's passphrase is returned in a fresh array, the caller's to wipe, with no
-   * other copy left on the heap (no {@code String}, every buffer wiped); an environment variable's
-   * stays a {@code String} in the process's environment whatever is done here.
+   * other copy left on the heap (no {@code String}, every buffer wiped). An environment variable's
+   * is read as bytes where the platform allows ({@link EnvironmentSecret}), but stays in the
+   * process's environment whatever is done here, and in the JDK's as a {@code String} once any
+   * code calls {@code System.getenv()}: prefer the file.
    *
    * @throws NodeException with reason PASSPHRASE if it is unset, empty, unreadable, not a regular
-   *     file (a named pipe, a directory, a device), not UTF-8, or the file is readable by group or others
+   *     file (a named pipe, a directory, a device), a symbolic link, not UTF-8, replaced while it
+   *     was read (it is checked and read in one opening), or the file is readable by group or others
    */
   public static char[] passphrase(NodeConfig.KeySource source) {
     if (source instanceof NodeConfig.KeySource.Environment e) {
-      String v = System.getenv(e.name());
-      if (v == null || v.isEmpty()) {
+      char[] v;
+      try {
+        // as bytes where the platform allows, else from getenv's String, converted at once and dropped
+        v = EnvironmentSecret.read(e.name());
+      } catch (MalformedEncodingException bad) {
+        throw new NodeException(NodeException.Reason.PASSPHRASE, bad.getMessage());
+      }
+      if (v == null || v.length == 0) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "environment variable " + e.name() + " is not set");
       }
-      return v.toCharArray();
+      return v;
     }
     Path f = ((NodeConfig.KeySource.File) source).file();
     try {
-      String p = OwnerOnly.problem(f);
-      if (p != null) {
-        throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + p);
-      }
       char[] line;
       try {
-        // no String of it: decoded leniently, every invalid byte would become U+FFFD, so random
-        // bytes would fold into few passphrases; hence strictly, as UTF-8
-        line = SecretLine.read(f, 4096, "passphrase file " + f);
+        // checked and read in one opening; no String of it: decoded leniently, every invalid byte
+        // would become U+FFFD, so random bytes would fold into few passphrases; hence strictly, as UTF-8
+        line = SecretLine.read(f, 4096, "passphrase file " + f, SecretFile.Access.OWNER_ONLY);
       } catch (MalformedEncodingException e) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, e.getMessage());
+      } catch (SecretFile.RefusedException e) {
+        throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + e.getMessage());
       }
       if (line.length == 0) {
         throw new NodeException(NodeException.Reason.PASSPHRASE, "passphrase file " + f + " is empty");

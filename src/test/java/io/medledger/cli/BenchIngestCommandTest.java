@@ -37,6 +37,26 @@ class BenchIngestCommandTest {
     assertTrue(bad.err().startsWith("medledger: --window must be"), bad.err());
   }
 
+  /** The properties file that names the run is owner-only whatever the umask, as the rest of the ledger. */
+  @Test
+  void writesItsPropertiesFileOwnerOnly() throws Exception {
+    Path d = dir.resolve("mode");
+    ChainCommandTest.Run r = ChainCommandTest.run("bench", "ingest", "--dir", d.toString(), "--entries", "1500",
+        "--block", "500");
+    assertEquals(0, r.code(), r.err());
+    Path props = d.resolve("bench.properties");
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(props, java.nio.file.LinkOption.NOFOLLOW_LINKS)));
+    // and so is everything else the run leaves in the directory
+    try (java.util.stream.Stream<Path> all = Files.walk(d)) {
+      for (Path f : (Iterable<Path>) all::iterator) {
+        String mode = java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(f, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(mode.endsWith("------"), f + " " + mode);
+      }
+    }
+  }
+
   @Test
   void printsTheCpuTimeOfOneVerificationAndRefusesABadCount() throws Exception {
     // rounds of tens of ms: thread CPU clocks may tick coarsely (20 verifications once measured 0.0)

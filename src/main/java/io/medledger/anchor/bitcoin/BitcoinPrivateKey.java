@@ -18,44 +18,61 @@ import javax.security.auth.Destroyable;
  * <p>The secret is reachable only through {@link #exportSecretBytes()} and
  * {@link #exportSecretWif()}, and never passes through a {@code String}: WIF text comes in and goes
  * out as a {@code char[]} for the caller to wipe. {@code toString} shows only the public key.
- * {@link #destroy()} wipes the secret; from then on signing and exporting throw
- * {@link IllegalStateException}. ECDSA signatures use RFC 6979 nonces and are low-S; Schnorr
+ *
+ * <p>The key holds its secret as a 32-byte array and nothing else: {@link #destroy()} overwrites
+ * that array with zeros, and from then on signing, deriving and exporting throw
+ * {@link IllegalStateException}. A {@link BigInteger} of the secret, which cannot be wiped, is made
+ * only for the length of one signature or derivation and dropped; such transient copies, and those
+ * the JVM makes while computing, are beyond any wiping. ECDSA signatures use RFC 6979 nonces and are low-S; Schnorr
  * signatures follow BIP 340. Thread-safe; apart from the one-way destruction, immutable.
  */
 public final class BitcoinPrivateKey implements Destroyable {
-  /** The 32-byte big-endian secret; zeros once destroyed. */
+  /** The 32-byte big-endian secret, the only copy the key keeps; zeros once destroyed. */
   private final byte[] secret;
   private final Network network;
   private final BitcoinPublicKey publicKey;
   private volatile boolean destroyed;
 
-  private BitcoinPrivateKey(BigInteger secret, Network network, boolean compressed) {
-    if (!BitcoinCrypto.isValidScalar(secret)) {
+  /** A key of a copy of {@code secret32} (32 bytes, which the caller keeps and wipes). */
+  private BitcoinPrivateKey(byte[] secret32, Network network, boolean compressed) {
+    BigInteger d = new BigInteger(1, secret32);
+    if (!BitcoinCrypto.isValidScalar(d)) {
       throw new MalformedEncodingException("private key must be in [1, n-1]");
     }
-    this.secret = BitcoinCrypto.to32(secret);
     this.network = Objects.requireNonNull(network, "network");
-    this.publicKey = new BitcoinPublicKey(BitcoinCrypto.mulG(secret), compressed);
+    this.publicKey = new BitcoinPublicKey(BitcoinCrypto.mulG(d), compressed);
+    this.secret = secret32.clone();
   }
 
-  /** The secret as a scalar, for one operation. */
+  /** The secret as a scalar, for one operation only: the caller drops it at once. */
   private BigInteger scalar() {
+    requireLive();
+    return new BigInteger(1, secret);
+  }
+
+  private void requireLive() {
     if (destroyed) {
       throw new IllegalStateException("the Bitcoin private key of " + publicKey.toHex() + " was destroyed");
     }
-    return new BigInteger(1, secret);
+  }
+
+  /** The array holding the secret itself (not a copy), for tests that check its wiping. */
+  byte[] heldSecretForTest() {
+    return secret;
   }
 
   /** Generates a new compressed key with {@code random}. */
   public static BitcoinPrivateKey generate(Network network, SecureRandom random) {
     byte[] b = new byte[32];
-    while (true) {
-      random.nextBytes(b);
-      BigInteger d = new BigInteger(1, b);
-      if (BitcoinCrypto.isValidScalar(d)) {
-        Arrays.fill(b, (byte) 0);
-        return new BitcoinPrivateKey(d, network, true);
+    try {
+      while (true) {
+        random.nextBytes(b);
+        if (BitcoinCrypto.isValidScalar(new BigInteger(1, b))) {
+          return new BitcoinPrivateKey(b, network, true);
+        }
       }
+    } finally {
+      Arrays.fill(b, (byte) 0);
     }
   }
 
@@ -73,7 +90,7 @@ public final class BitcoinPrivateKey implements Destroyable {
     if (secret32 == null || secret32.length != 32) {
       throw new MalformedEncodingException("a private key is 32 bytes");
     }
-    return new BitcoinPrivateKey(new BigInteger(1, secret32), network, compressed);
+    return new BitcoinPrivateKey(secret32, network, compressed);
   }
 
   /**
@@ -106,7 +123,7 @@ public final class BitcoinPrivateKey implements Destroyable {
         throw new MalformedEncodingException("unknown WIF version byte 0x" + Integer.toHexString(v));
       }
       d = Arrays.copyOfRange(p, 1, 33);
-      return new BitcoinPrivateKey(new BigInteger(1, d), net, compressed);
+      return new BitcoinPrivateKey(d, net, compressed);
     } finally {
       Arrays.fill(p, (byte) 0);
       if (d != null) {
@@ -132,7 +149,15 @@ public final class BitcoinPrivateKey implements Destroyable {
 
   /** This key bound to another network (Base58 prefixes differ, the secret is the same). */
   public BitcoinPrivateKey onNetwork(Network other) {
-    return other == network ? this : new BitcoinPrivateKey(scalar(), other, isCompressed());
+    if (other == network) {
+      return this;
+    }
+    byte[] d = exportSecretBytes();
+    try {
+      return new BitcoinPrivateKey(d, other, isCompressed());
+    } finally {
+      Arrays.fill(d, (byte) 0);
+    }
   }
 
   /**
@@ -141,7 +166,13 @@ public final class BitcoinPrivateKey implements Destroyable {
    * @throws IllegalStateException if the key was destroyed
    */
   public byte[] exportSecretBytes() {
-    return BitcoinCrypto.to32(scalar());
+    requireLive();
+    byte[] copy = secret.clone();
+    if (destroyed) { // destroyed while copying: the copy may be partly zeros
+      Arrays.fill(copy, (byte) 0);
+      requireLive();
+    }
+    return copy;
   }
 
   /**
@@ -187,8 +218,9 @@ public final class BitcoinPrivateKey implements Destroyable {
   }
 
   /**
-   * Wipes the secret; from then on signing and exporting throw {@link IllegalStateException}.
-   * Idempotent. (Copies the JVM made while computing with it are beyond reach.)
+   * Overwrites the held secret with zeros; from then on signing, deriving ({@link #onNetwork}) and
+   * exporting throw {@link IllegalStateException}. Idempotent. (The transient scalars of earlier
+   * signatures and copies the JVM made while computing are beyond reach.)
    */
   @Override
   public void destroy() {

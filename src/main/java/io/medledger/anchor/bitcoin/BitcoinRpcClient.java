@@ -4,6 +4,7 @@ import io.medledger.codec.Hex;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.internal.Json;
+import io.medledger.internal.node.SecretFile;
 import io.medledger.internal.node.SecretLine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -697,8 +698,9 @@ public final class BitcoinRpcClient implements HeaderSource {
         throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
             "cookie file " + cookieFile + " is not a regular file", null);
       }
-      // read into wiped buffers, never a String of the cookie in clear
-      cookie = SecretLine.read(cookieFile, MAX_COOKIE_BYTES, "cookie file " + cookieFile);
+      // read in one opening (not a link, not swapped meanwhile) into wiped buffers, never a String
+      // of the cookie in clear; any mode and owner, as the Bitcoin node may share it with a group
+      cookie = SecretLine.read(cookieFile, MAX_COOKIE_BYTES, "cookie file " + cookieFile, SecretFile.Access.ANY);
       int colon = 0;
       while (colon < cookie.length && cookie[colon] != ':') {
         colon++;
@@ -712,6 +714,9 @@ public final class BitcoinRpcClient implements HeaderSource {
       return new String(header, StandardCharsets.US_ASCII);
     } catch (MalformedEncodingException e) {
       throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0, e.getMessage(), null);
+    } catch (SecretFile.RefusedException e) {
+      throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
+          "cookie file " + e.getMessage(), null);
     } catch (IOException e) {
       throw BitcoinRpcException.transport(BitcoinRpcException.Kind.UNAUTHORIZED, method, 0,
           "cannot read the cookie file " + cookieFile + " (is the node running?)", e);

@@ -8,6 +8,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
@@ -76,15 +77,23 @@ public final class OwnerOnly {
     if (!posix(p)) {
       return null;
     }
-    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+    return problem(p, Files.readAttributes(p, PosixFileAttributes.class));
+  }
+
+  /**
+   * As {@link #problem(Path)}, judged from attributes of {@code p} already read (of the file
+   * itself when they were read without following a link).
+   */
+  static String problem(Path p, PosixFileAttributes a) {
+    Set<PosixFilePermission> perms = a.permissions();
     for (PosixFilePermission x : perms) {
       String n = x.name();
       if (n.startsWith("GROUP_") || n.startsWith("OTHERS_")) {
         return p + " is accessible by group or others (mode " + PosixFilePermissions.toString(perms)
-            + "); make it owner-only (chmod " + (Files.isDirectory(p) ? "700" : "600") + ")";
+            + "); make it owner-only (chmod " + (a.isDirectory() ? "700" : "600") + ")";
       }
     }
-    String foreign = foreignOwner(p);
+    String foreign = foreignOwner(p, a.owner());
     return foreign == null ? null : p + " is " + foreign;
   }
 
@@ -103,12 +112,11 @@ public final class OwnerOnly {
       return "writable by group or others (mode " + PosixFilePermissions.toString(perms)
           + "); write into a directory only its owner can write (chmod go-w)";
     }
-    return foreignOwner(dir);
+    return foreignOwner(dir, Files.getOwner(dir));
   }
 
   /** Null when {@code p} belongs to this process's user or to root (or the user is unknown), else why not. */
-  private static String foreignOwner(Path p) throws IOException {
-    UserPrincipal owner = Files.getOwner(p);
+  private static String foreignOwner(Path p, UserPrincipal owner) {
     UserPrincipal self = self(p);
     if (self != null && !owner.equals(self) && !owner.getName().equals("root")) {
       return "owned by " + owner.getName() + ", not by " + self.getName() + " who runs this process; chown it to "

@@ -1,63 +1,41 @@
 package io.medledger.internal.node;
 
 import io.medledger.codec.MalformedEncodingException;
-import io.medledger.internal.BoundedInput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
  * Reads the first line of a small secret file (a passphrase, an RPC password, a WIF key) into a
  * {@code char[]} the caller wipes, leaving no other copy of the secret on the heap: the bytes are
- * read into a direct buffer (so that no JDK buffer keeps them) and wiped, the text is decoded
- * into an array that is wiped, and no {@code String} is made. Stateless and thread-safe.
+ * read by {@link SecretFile} (through a direct buffer, so that no JDK buffer keeps them) and
+ * wiped, the text is decoded into an array that is wiped, and no {@code String} is made. Stateless and thread-safe.
  */
 public final class SecretLine {
   private SecretLine() {}
 
   /**
-   * The first line of {@code file} (up to its first {@code '\n'}), without trailing white space;
-   * {@code what} names the file in errors.
+   * The first line of {@code file} (up to its first {@code '\n'}), without trailing white space,
+   * read in one opening by {@link SecretFile#read}; {@code what} names the file in errors.
    *
    * @return the line, possibly empty (a fresh array the caller should wipe)
    * @throws MalformedEncodingException if the file holds more than {@code maxBytes} bytes
    *     ({@code "WHAT is larger than N bytes"}) or is not UTF-8 ({@code "WHAT is not valid UTF-8"})
+   * @throws SecretFile.RefusedException if it is a symbolic link, not owner-only as {@code access}
+   *     asks, or changed while it was read
    * @throws IOException if it cannot be read, or is not a regular file
    */
-  public static char[] read(Path file, int maxBytes, String what) throws IOException {
-    if (maxBytes < 0 || maxBytes >= Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("maxBytes out of range: " + maxBytes);
-    }
-    BoundedInput.requireRegularFile(file);
-    ByteBuffer direct = ByteBuffer.allocateDirect(maxBytes + 1);
-    byte[] raw = null;
+  public static char[] read(Path file, int maxBytes, String what, SecretFile.Access access) throws IOException {
+    byte[] raw = SecretFile.read(file, maxBytes, what, access);
     try {
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-        while (direct.hasRemaining() && ch.read(direct) >= 0) {
-          // until the end of the file, or one byte past the limit
-        }
-      }
-      if (direct.position() > maxBytes) {
-        throw new MalformedEncodingException(what + " is larger than " + maxBytes + " bytes");
-      }
-      raw = new byte[direct.position()];
-      direct.flip().get(raw);
       return firstLine(raw, what);
     } finally {
-      direct.clear();
-      while (direct.hasRemaining()) {
-        direct.put((byte) 0);
-      }
-      if (raw != null) {
-        Arrays.fill(raw, (byte) 0);
-      }
+      Arrays.fill(raw, (byte) 0);
     }
   }
 
