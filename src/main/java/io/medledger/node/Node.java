@@ -191,7 +191,10 @@ public final class Node implements AutoCloseable {
     if (proxy != null) {
       proxy.replay();
     }
-    ConsensusConfig cc = config.consensus().toConsensusConfig();
+    // a peer's gossip holds at most the registrar share of one registrar's registrations, counted
+    // per peer: apart from this node's clients' share, so that no peer can use that share up
+    ConsensusConfig cc = config.consensus().toConsensusConfig()
+        .withGossipedPerShare(config.limits().maxPendingPerRegistrar());
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
         new FileSafetyStore(config.dataDirectory().resolve(SAFETY), cc), verifier);
