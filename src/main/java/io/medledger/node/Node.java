@@ -191,10 +191,7 @@ public final class Node implements AutoCloseable {
     if (proxy != null) {
       proxy.replay();
     }
-    // a peer's gossip holds at most the registrar share of one registrar's registrations, counted
-    // per peer: apart from this node's clients' share, so that no peer can use that share up
-    ConsensusConfig cc = config.consensus().toConsensusConfig()
-        .withGossipedPerShare(config.limits().maxPendingPerRegistrar());
+    ConsensusConfig cc = consensusConfig(config);
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
         new FileSafetyStore(config.dataDirectory().resolve(SAFETY), cc), verifier);
@@ -217,6 +214,16 @@ public final class Node implements AutoCloseable {
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "storage service in " + config.dataDirectory() + ": "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The protocol's configuration: the consensus settings, and the registrar share
+   * ({@code limits.max_pending_per_registrar}) as the most of one registrar's registrations one
+   * peer's gossip holds, counted per peer apart from this node's clients' share, so that no peer
+   * can use that share up.
+   */
+  static ConsensusConfig consensusConfig(NodeConfig config) {
+    return config.consensus().toConsensusConfig().withGossipedPerShare(config.limits().maxPendingPerRegistrar());
   }
 
   private static int transportFrameCap(ConsensusConfig cc) {
