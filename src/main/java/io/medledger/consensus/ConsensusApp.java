@@ -109,6 +109,17 @@ public interface ConsensusApp<B> {
     return false;
   }
 
+  /**
+   * The share that pending entry {@code entry} counts against, or empty for none: the gossip of one
+   * peer holds at most {@link ConsensusConfig#maxGossipedPerShare()} pending entries of one share.
+   * Called on each entry a peer gossips, unchecked: it must be cheap, must not throw for any bytes
+   * (empty for what it cannot read), and must not trust the signatures it names. The default is
+   * empty.
+   */
+  default java.util.Optional<Digest> shareOf(byte[] entry) {
+    return java.util.Optional.empty();
+  }
+
   /** The encoded entries of the block, so that they can leave the pending pool. */
   List<byte[]> entries(B block);
 

@@ -26,21 +26,35 @@ import java.util.Objects;
  *     does not vote, such as a federation server under {@code rotating-audit}). The certificate,
  *     height, links, roots and every other rule are still checked. Never applies to proposals,
  *     which a voter always checks with {@link ConsensusApp#validate} before it votes.
+ * @param maxGossipedPerShare most pending entries of one share ({@link ConsensusApp#shareOf}, for
+ *     the chain a patient registration's registrar) that the gossip of one peer may hold; the
+ *     excess is dropped. Each peer has its own count, apart from this node's submissions.
  */
 public record ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration maxBatchDelay,
     Duration roundTimeout, int maxBackoffExponent, Duration retransmitInterval,
-    int maxPendingEntries, int maxMessageBytes, int syncBatch, boolean catchUpTrustsCertificates) {
+    int maxPendingEntries, int maxMessageBytes, int syncBatch, boolean catchUpTrustsCertificates,
+    int maxGossipedPerShare) {
+  /** The default of {@link #maxGossipedPerShare()}: the node's default registrar share. */
+  public static final int DEFAULT_GOSSIPED_PER_SHARE = 1024;
 
   public ConsensusConfig {
     Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
     Objects.requireNonNull(roundTimeout, "roundTimeout");
     Objects.requireNonNull(retransmitInterval, "retransmitInterval");
     if (maxBlockEntries < 1 || maxBlockBytes < 1 || maxBackoffExponent < 0 || maxBackoffExponent > 20
-        || maxPendingEntries < 1 || maxMessageBytes < 1024 || syncBatch < 1
+        || maxPendingEntries < 1 || maxMessageBytes < 1024 || syncBatch < 1 || maxGossipedPerShare < 1
         || roundTimeout.isNegative() || roundTimeout.isZero() || retransmitInterval.isZero()
         || retransmitInterval.isNegative() || maxBatchDelay.isNegative()) {
       throw new IllegalArgumentException("invalid consensus configuration");
     }
+  }
+
+  /** A configuration with the default {@link #maxGossipedPerShare()}. */
+  public ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration maxBatchDelay,
+      Duration roundTimeout, int maxBackoffExponent, Duration retransmitInterval,
+      int maxPendingEntries, int maxMessageBytes, int syncBatch, boolean catchUpTrustsCertificates) {
+    this(maxBlockEntries, maxBlockBytes, maxBatchDelay, roundTimeout, maxBackoffExponent, retransmitInterval,
+        maxPendingEntries, maxMessageBytes, syncBatch, catchUpTrustsCertificates, DEFAULT_GOSSIPED_PER_SHARE);
   }
 
   /** A configuration whose catch-up trusts certificates for entry signatures (the default). */
@@ -58,25 +72,34 @@ public record ConsensusConfig(int maxBlockEntries, int maxBlockBytes, Duration m
    */
   public static ConsensusConfig defaults() {
     return new ConsensusConfig(1000, 4 << 20, Duration.ofMillis(100), Duration.ofSeconds(1), 6,
-        Duration.ofMillis(500), 100_000, 64 << 20, 16, true);
+        Duration.ofMillis(500), 100_000, 64 << 20, 16, true, DEFAULT_GOSSIPED_PER_SHARE);
   }
 
   /** A copy with other batching limits. */
   public ConsensusConfig withBatching(int entries, int bytes, Duration delay) {
     return new ConsensusConfig(entries, bytes, delay, roundTimeout, maxBackoffExponent,
-        retransmitInterval, maxPendingEntries, maxMessageBytes, syncBatch, catchUpTrustsCertificates);
+        retransmitInterval, maxPendingEntries, maxMessageBytes, syncBatch, catchUpTrustsCertificates,
+        maxGossipedPerShare);
   }
 
   /** A copy with other timing. */
   public ConsensusConfig withTiming(Duration round, Duration retransmit) {
     return new ConsensusConfig(maxBlockEntries, maxBlockBytes, maxBatchDelay, round,
-        maxBackoffExponent, retransmit, maxPendingEntries, maxMessageBytes, syncBatch, catchUpTrustsCertificates);
+        maxBackoffExponent, retransmit, maxPendingEntries, maxMessageBytes, syncBatch, catchUpTrustsCertificates,
+        maxGossipedPerShare);
   }
 
   /** A copy with another catch-up batch and verification choice. */
   public ConsensusConfig withCatchUp(int blocksPerResponse, boolean trustCertificates) {
     return new ConsensusConfig(maxBlockEntries, maxBlockBytes, maxBatchDelay, roundTimeout,
         maxBackoffExponent, retransmitInterval, maxPendingEntries, maxMessageBytes, blocksPerResponse,
-        trustCertificates);
+        trustCertificates, maxGossipedPerShare);
+  }
+
+  /** A copy with another {@link #maxGossipedPerShare()}. */
+  public ConsensusConfig withGossipedPerShare(int perShare) {
+    return new ConsensusConfig(maxBlockEntries, maxBlockBytes, maxBatchDelay, roundTimeout,
+        maxBackoffExponent, retransmitInterval, maxPendingEntries, maxMessageBytes, syncBatch,
+        catchUpTrustsCertificates, perShare);
   }
 }

@@ -297,6 +297,25 @@ public final class LedgerApp implements ConsensusApp<Block> {
     return !lastDeferred.isEmpty() && lastDeferred.contains(Sha256.hash(entry));
   }
 
+  /**
+   * The registrar a patient registration names (its signer other than the patient, unverified),
+   * as a digest; empty for any other entry and for bytes that are not an entry. Only the kind byte
+   * is read of entries of other kinds.
+   */
+  @Override
+  public Optional<Digest> shareOf(byte[] entry) {
+    // version byte, then the kind byte (EntryCodec)
+    if (entry.length < 2 || entry[1] != io.medledger.chain.EntryKind.PATIENT_REGISTRATION.ordinal()) {
+      return Optional.empty();
+    }
+    try {
+      return Entry.decode(entry) instanceof io.medledger.chain.PatientRegistration r
+          ? r.registrar().map(ParticipantId::digest) : Optional.empty();
+    } catch (MalformedEncodingException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Whether the latest {@link #propose} left {@code entry} out as undecodable or for its signatures. */
   @Override
   public boolean forged(byte[] entry) {

@@ -15,8 +15,10 @@ import java.util.Set;
 /**
  * The bounded pool of entries waiting for a block, in arrival order: at most {@code capacity}
  * entries, each at most {@code maxEntryBytes}; entries gossiped by one peer take at most
- * 1/members of it (local submissions may take all of it); an entry already pending or recently
- * committed is refused. Not thread-safe.
+ * 1/members of it (local submissions may take all of it), and at most {@code perShare} of one
+ * share (an entry's {@link ConsensusApp#shareOf}); an entry already pending or recently committed
+ * is refused. Each peer's share counts are its own: one peer's gossip never takes the room of
+ * another's, or of this node's submissions. Not thread-safe.
  */
 final class PendingPool {
   /**
@@ -28,16 +30,22 @@ final class PendingPool {
     final long arrival;
     final boolean local;
     final Ed25519PublicKey from;
+    /** The peer and share this gossiped entry counts against, or null. */
+    final PeerShare share;
     long regossipAt = -1;
     long regossipWait;
 
-    Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from) {
+    Pending(byte[] entry, long arrival, boolean local, Ed25519PublicKey from, PeerShare share) {
       this.entry = entry;
       this.arrival = arrival;
       this.local = local;
       this.from = from;
+      this.share = share;
     }
   }
+
+  /** One peer's gossiped entries of one share. */
+  private record PeerShare(Ed25519PublicKey peer, Digest share) {}
 
   private final int capacity;
   private final int maxEntryBytes;
@@ -46,13 +54,28 @@ final class PendingPool {
   private final LinkedHashMap<Digest, Pending> local = new LinkedHashMap<>();
   private final LinkedHashMap<Digest, Boolean> recentlyCommitted;
   private final Map<Ed25519PublicKey, Integer> bySender = new HashMap<>();
+  /** Gossiped entries per peer and share (at most one key per pending entry). */
+  private final Map<PeerShare, Integer> byShare = new HashMap<>();
+  private final int perShare;
+  private final java.util.function.Function<byte[], java.util.Optional<Digest>> shareOf;
   private long bytes;
   private int members = 1;
 
   /** A pool of {@code capacity} entries; the last {@code recentLimit} committed entries are refused. */
   PendingPool(int capacity, int maxEntryBytes, int recentLimit) {
+    this(capacity, maxEntryBytes, recentLimit, Integer.MAX_VALUE, e -> java.util.Optional.empty());
+  }
+
+  /**
+   * As above, one peer's gossip holding at most {@code perShare} entries of each share that
+   * {@code shareOf} names (asked only for gossiped entries the other bounds admit).
+   */
+  PendingPool(int capacity, int maxEntryBytes, int recentLimit, int perShare,
+      java.util.function.Function<byte[], java.util.Optional<Digest>> shareOf) {
     this.capacity = capacity;
     this.maxEntryBytes = maxEntryBytes;
+    this.perShare = perShare;
+    this.shareOf = shareOf;
     this.recentlyCommitted = new LinkedHashMap<>(256, 0.75f, false) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<Digest, Boolean> e) {
@@ -83,7 +106,15 @@ final class PendingPool {
     if (pool.containsKey(d) || recentlyCommitted.containsKey(d)) {
       return false;
     }
-    Pending p = new Pending(entry, now, local, from);
+    PeerShare share = null;
+    if (from != null) {
+      Digest s = shareOf.apply(entry).orElse(null);
+      share = s == null ? null : new PeerShare(from, s);
+      if (share != null && byShare.getOrDefault(share, 0) >= perShare) {
+        return false;
+      }
+    }
+    Pending p = new Pending(entry, now, local, from, share);
     pool.put(d, p);
     if (local) {
       this.local.put(d, p);
@@ -91,6 +122,9 @@ final class PendingPool {
     bytes += entry.length;
     if (from != null) {
       bySender.merge(from, 1, Integer::sum);
+    }
+    if (share != null) {
+      byShare.merge(share, 1, Integer::sum);
     }
     return true;
   }
@@ -108,6 +142,9 @@ final class PendingPool {
     bytes -= p.entry.length;
     if (p.from != null) {
       bySender.computeIfPresent(p.from, (k, c) -> c <= 1 ? null : c - 1);
+    }
+    if (p.share != null) {
+      byShare.computeIfPresent(p.share, (k, c) -> c <= 1 ? null : c - 1);
     }
     return p.from;
   }
@@ -135,6 +172,11 @@ final class PendingPool {
   /** The entries pending from peer {@code from}. */
   int from(Ed25519PublicKey from) {
     return bySender.getOrDefault(from, 0);
+  }
+
+  /** The entries of share {@code share} pending from peer {@code from}'s gossip. */
+  int from(Ed25519PublicKey from, Digest share) {
+    return byShare.getOrDefault(new PeerShare(from, share), 0);
   }
 
   /** The arrival time of the oldest pending entry; the pool must not be empty. */

@@ -140,7 +140,7 @@ final class QuorumEngine<B> implements ConsensusProtocol {
     this.chainId = app.chainId();
     this.verifier = chargingFailures(ctx.verifier());
     this.pool = new PendingPool(cfg.maxPendingEntries(), cfg.maxBlockBytes(),
-        Math.max(SEEN_LIMIT, 4 * cfg.maxBlockEntries()));
+        Math.max(SEEN_LIMIT, 4 * cfg.maxBlockEntries()), cfg.maxGossipedPerShare(), app::shareOf);
   }
 
   /**

@@ -277,7 +277,7 @@ public final class FederationServer implements AutoCloseable {
     VerifiedBlock mine = pendingBlocks.remove(block.header().hash());
     ValidationResult<CertifiedBlock> r = mine != null ? ledger.append(mine, block.certificate()) : ledger.append(block);
     if (r.isAccepted()) {
-      pendingBlocks.clear();
+      dropUnappendable();
     }
     if (r.isAccepted() || isFinal(block)) {
       applyThrough(block.header().height());
@@ -389,11 +389,26 @@ public final class FederationServer implements AutoCloseable {
   void committed(long height) {
     commitLock.lock();
     try {
-      pendingBlocks.clear();
+      dropUnappendable();
       applyThrough(height);
     } finally {
       commitLock.unlock();
     }
+  }
+
+  /**
+   * Drops the validated blocks at heights the ledger holds (other rounds' candidates): they can
+   * never be appended. One for the next height stays: a commit notice that arrives after this
+   * server validated it (so, late) must not make its certified block validate again.
+   */
+  private void dropUnappendable() {
+    long height = ledger.height();
+    pendingBlocks.values().removeIf(b -> b.header().height() <= height);
+  }
+
+  /** How many validated blocks wait for their certificate (for tests). */
+  int heldBlocks() {
+    return pendingBlocks.size();
   }
 
   /** Hands the proxy the effects of the blocks after {@link #applied} up to {@code height}, in order. */

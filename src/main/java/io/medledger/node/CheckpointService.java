@@ -35,7 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -189,11 +189,17 @@ final class CheckpointService implements AutoCloseable {
     checkStoredLatest();
     forgetDepartedKeys();
     String tag = transport.self().toHex().substring(0, 8);
-    this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
+    ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "medledger-checkpoints-" + tag);
       t.setDaemon(true);
       return t;
     });
+    // close() cancels the delayed work (a quiet tip's signature an interval ahead, a flush) instead
+    // of waiting for it to come due and skip itself: with the default policy close waited up to an
+    // interval, or the 5 s of Shutdown.within for a longer one
+    e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    e.setRemoveOnCancelPolicy(true);
+    this.exec = e;
     this.http = HttpClient.newBuilder().connectTimeout(WITNESS_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER)
         .build();
   }
@@ -795,8 +801,9 @@ final class CheckpointService implements AutoCloseable {
   }
 
   /**
-   * Stops the thread after the task at hand (queued work is dropped; a stuck task is interrupted
-   * after 5 s), then destroys the note key it signed with. Idempotent.
+   * Stops the thread after the task at hand (queued work is dropped, delayed work cancelled
+   * without waiting for it to come due; a stuck task is interrupted after 5 s), then destroys the
+   * note key it signed with. Idempotent.
    */
   @Override
   public void close() {

@@ -191,7 +191,7 @@ public final class Node implements AutoCloseable {
     if (proxy != null) {
       proxy.replay();
     }
-    ConsensusConfig cc = config.consensus().toConsensusConfig();
+    ConsensusConfig cc = consensusConfig(config);
     int maxFrame = transportFrameCap(cc);
     ConsensusContext ctx = new ConsensusContext(keys.ledgerSecretKey(), Clock.systemUTC(), new SecureRandom(),
         new FileSafetyStore(config.dataDirectory().resolve(SAFETY), cc), verifier);
@@ -215,6 +215,16 @@ public final class Node implements AutoCloseable {
       throw new NodeException(NodeException.Reason.DATA_DIRECTORY, "storage service in " + config.dataDirectory() + ": "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The protocol's configuration: the consensus settings, and the registrar share
+   * ({@code limits.max_pending_per_registrar}) as the most of one registrar's registrations one
+   * peer's gossip holds, counted per peer apart from this node's clients' share, so that no peer
+   * can use that share up.
+   */
+  static ConsensusConfig consensusConfig(NodeConfig config) {
+    return config.consensus().toConsensusConfig().withGossipedPerShare(config.limits().maxPendingPerRegistrar());
   }
 
   private static int transportFrameCap(ConsensusConfig cc) {

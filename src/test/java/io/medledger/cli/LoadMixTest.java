@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code medledger load} (its mixed workload, its output files) against a testnet of nodes over TLS in this JVM. */
+/** {@code medledger load} (its registrations and mixed workloads, its output files) against a testnet of nodes over TLS in this JVM. */
 class LoadMixTest {
   @TempDir
   Path dir;
@@ -103,6 +103,48 @@ class LoadMixTest {
     List<String> now = Files.readAllLines(acks);
     assertEquals(5, now.size());
     assertTrue(now.stream().noneMatch(before::contains), "the second run's entries replace the first's");
+  }
+
+  /**
+   * The registrations workload (the default) countersigns its registrations in turns by the
+   * testnet's institutions (one per server: three here), so no registrar takes more than its turn;
+   * every acknowledged registration is final on the ledger, countersigned by an institution.
+   */
+  @Test
+  @Timeout(180)
+  void theRegistrationsWorkloadCountersignsInTurnsAndEveryRegistrationBecomesFinal() throws Exception {
+    Testnet.Layout t = testnet("load-registrations-test", 2);
+    Map<io.medledger.access.ParticipantId, Integer> turns = new java.util.HashMap<>();
+    Path institutions = t.directory().resolve("institutions");
+    try (java.util.stream.Stream<Path> files = Files.list(institutions)) {
+      for (Path f : files.sorted().toList()) {
+        NodeKeys k = NodeKeys.open(f, NodeKeys.passphrase(new NodeConfig.KeySource.File(t.passphrase())));
+        turns.put(io.medledger.access.ParticipantId.of(k.ledgerKey()), 0);
+        k.destroy();
+      }
+    }
+    assertEquals(3, turns.size(), "fixture: one institution per server");
+    Path acks = dir.resolve("acks");
+    Run r = load("--client", t.clientConfig().toString(), "--rate", "6", "--duration", "2", "--out", acks.toString(),
+        "--wait", "60");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("", r.err()); // no refusal, no straggler
+    String last = r.out().strip().substring(r.out().strip().lastIndexOf('\n') + 1);
+    assertTrue(last.startsWith("submitted=12 acknowledged=12 final=12 "), last);
+
+    Ledger ledger = nodes.get(0).ledger();
+    List<String> ids = Files.readAllLines(acks);
+    assertEquals(12, ids.size());
+    for (String line : ids) {
+      EntryLocation l = ledger.locate(Digest.fromHex(line)).orElseThrow(() -> new AssertionError("not final: " + line));
+      Entry e = ledger.block(l.height()).block().entries().get(l.indexInBlock());
+      PatientRegistration reg = (PatientRegistration) e;
+      io.medledger.access.ParticipantId registrar = reg.registrar().orElseThrow();
+      assertTrue(turns.containsKey(registrar), "countersigned by " + registrar + ", not an institution");
+      turns.merge(registrar, 1, Integer::sum);
+    }
+    // the i-th registration is countersigned by institution i mod 3: twelve make four turns each
+    assertEquals(List.of(4, 4, 4), List.copyOf(turns.values()), turns.toString());
   }
 
   @Test

@@ -68,6 +68,42 @@ class PendingPoolTest {
     assertEquals(8, p.perPeerQuota());
   }
 
+  /**
+   * A peer's gossip holds at most {@code perShare} entries of one share, counted per peer: another
+   * share, another peer and local submissions are not limited by it, and a removal frees the place.
+   */
+  @Test
+  void gossipedEntriesOfOnePeerTakeAtMostPerShareOfOneShare() {
+    io.medledger.crypto.Digest red = Sha256.hash(new byte[] {'r'});
+    io.medledger.crypto.Digest blue = Sha256.hash(new byte[] {'b'});
+    // the share is the entry's third byte: 1 red, 2 blue, anything else none
+    PendingPool p = new PendingPool(100, 100, 100, 2, e -> e[2] == 1 ? java.util.Optional.of(red)
+        : e[2] == 2 ? java.util.Optional.of(blue) : java.util.Optional.empty());
+    assertTrue(p.add(shared(0, 1), 0, false, PEER));
+    assertTrue(p.add(shared(1, 1), 0, false, PEER));
+    assertFalse(p.add(shared(2, 1), 0, false, PEER), "a third red entry of one peer exceeds its share");
+    assertEquals(2, p.from(PEER, red));
+    assertTrue(p.add(shared(3, 2), 0, false, PEER), "another share has its own count");
+    assertTrue(p.add(shared(4, 0), 0, false, PEER), "an entry of no share is not counted");
+    assertTrue(p.add(shared(2, 1), 0, false, OTHER), "another peer's red entries have their own count");
+    assertTrue(p.add(shared(5, 1), 0, true, null), "local submissions are not counted per share");
+    assertTrue(p.add(shared(6, 1), 0, true, null));
+    assertTrue(p.add(shared(7, 1), 0, true, null));
+    assertEquals(1, p.from(OTHER, red));
+    p.remove(Sha256.hash(shared(0, 1)));
+    assertEquals(1, p.from(PEER, red), "removing a gossiped entry frees its place in the share");
+    assertTrue(p.add(shared(8, 1), 0, false, PEER));
+    p.committed(shared(1, 1));
+    p.committed(shared(8, 1));
+    assertEquals(0, p.from(PEER, red));
+  }
+
+  private static byte[] shared(int i, int share) {
+    byte[] b = entry(i, 4);
+    b[2] = (byte) share;
+    return b;
+  }
+
   @Test
   void committedEntriesLeaveAndAreRefusedWhileRecent() {
     PendingPool p = new PendingPool(10, 100, 2);

@@ -228,6 +228,37 @@ class CheckpointServiceTest {
   }
 
   /**
+   * Closing a server that holds a quiet tip's signature for later (an interval of a minute here)
+   * cancels it and returns at once: the executor ran delayed work after shutdown, so close waited
+   * for the tip to come due, up to its 5 s bound. The tip's signature is due a minute on, so a
+   * close within a few seconds is far from timing-sensitive.
+   */
+  @Test
+  void closeDoesNotWaitForAQuietTipsSignatureThatIsDueLater() throws Exception {
+    Duration interval = Duration.ofMinutes(1);
+    CheckpointService c = new CheckpointService(f.ledger, log, CheckpointStore.open(dir.resolve("quiet")),
+        network.attach(f.federation.get(2).publicKey()), Optional.of(f.federation.get(2).key()), interval);
+    long elapsed;
+    try {
+      f.clock.set(f.clock.millis() / interval.toMillis() * interval.toMillis() + 1_000);
+      BlockHeader opens = f.commit(f.registerPatient(f.actor("frank"))).header();
+      f.clock.set(opens.timestamp() + 50);
+      BlockHeader tip = f.commit(f.registerPatient(f.actor("grace"))).header();
+      assertEquals(Math.floorDiv(opens.timestamp(), interval.toMillis()),
+          Math.floorDiv(tip.timestamp(), interval.toMillis()), "fixture: the tip lies inside its parent's interval");
+      c.committed(tip);
+      c.drain();
+      assertTrue(c.store().at(tip.ledgerSize()).isEmpty(), "control: the tip's signature waits for the interval");
+    } finally {
+      long start = System.nanoTime();
+      c.close();
+      elapsed = System.nanoTime() - start;
+    }
+    assertTrue(elapsed < Duration.ofSeconds(3).toNanos(), "close took " + elapsed / 1_000_000 + " ms");
+    assertTrue(c.noteSigner().orElseThrow().isDestroyed(), "the note key is destroyed on close");
+  }
+
+  /**
    * A server's note for a size this node has not reached is held (one per server); the server is
    * then voted out: its note went only once the log reached that size, never for a size beyond the
    * chain, so each removed server could leave one behind for good.

@@ -396,4 +396,15 @@ class NodeConfigTest {
     assertEquals(Optional.empty(), NodeConfig.parse(noKey.replace("\"role\" : \"federation\"", "\"role\" : \"audit\"")
         .getBytes(StandardCharsets.UTF_8), dir).anchoring().orElseThrow().walletKeyFile());
   }
+
+  /** The node's registrar share also bounds one peer's gossip of one registrar's registrations. */
+  @Test
+  void theRegistrarShareBoundsEachPeersGossipOfOneRegistrar() {
+    NodeConfig c = sample(dir);
+    NodeConfig.NodeLimits l = c.limits();
+    NodeConfig seven = c.withLimits(new NodeConfig.NodeLimits(l.maxPendingSubmissions(), l.maxRequestBytes(),
+        l.maxPendingPerClient(), l.clientRequestsPerSecond(), 7));
+    assertEquals(7, Node.consensusConfig(seven).maxGossipedPerShare());
+    assertEquals(l.maxPendingPerRegistrar(), Node.consensusConfig(c).maxGossipedPerShare());
+  }
 }
