@@ -1,0 +1,117 @@
+package io.medledger.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.internal.Json;
+import io.medledger.node.Node;
+import io.medledger.node.NodeConfig;
+import io.medledger.node.NodeMetrics;
+import io.medledger.node.Testnet;
+import io.medledger.crypto.Ed25519PublicKey;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code governance propose}, {@code endorse} and {@code submit} against a testnet of node
+ * processes' runtimes in this JVM (two federation servers and one audit server on loopback TLS):
+ * a server is removed by a quorum of endorsements gathered one node directory at a time, and the
+ * ledger's refusal of too few endorsements reaches the operator as exit 2 with the rule's reason.
+ */
+class GovernanceCommandTest {
+  @TempDir
+  Path dir;
+
+  private final List<Node> nodes = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    nodes.forEach(Node::close);
+  }
+
+  static void oneLineExit2(ChainCommandTest.Run r, String contains) {
+    assertEquals(2, r.code(), r.out() + r.err());
+    assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+    assertTrue(r.err().contains(contains), r.err());
+  }
+
+  static Map<String, Object> ok(ChainCommandTest.Run r) {
+    assertEquals(0, r.code(), r.err());
+    return Json.asObject(Json.parse(r.out()), "output");
+  }
+
+  @Test
+  @Timeout(240)
+  void aQuorumOfEndorsementsFromSeparateNodeDirectoriesRemovesAServer() throws Exception {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), new Testnet.Options("governance-test", 2, 1, 0, 0,
+        new NodeConfig.ConsensusSettings("rotating-audit", Duration.ofMillis(500), Duration.ofMillis(200), 500, 4 << 20,
+            Duration.ofMillis(10), 100_000)), new SecureRandom());
+    for (Path p : t.nodeDirectories()) {
+      nodes.add(Node.start(NodeConfig.read(p.resolve("node.json")), NodeMetrics.NONE));
+    }
+    String client = t.clientConfig().toString();
+    Path node1 = t.nodeDirectories().get(0);
+    Path node2 = t.nodeDirectories().get(1);
+    Path audit = t.nodeDirectories().get(2);
+    Ed25519PublicKey gone = NodeConfig.read(node2.resolve("node.json")).ledgerKey();
+
+    Path p0 = dir.resolve("remove.json");
+    Map<String, Object> proposed = ok(ChainCommandTest.run("governance", "propose", "--client", client, "--out",
+        p0.toString(), "remove-server", "--role", "federation", "--key", gone.toHex()));
+    assertEquals("membership_change", proposed.get("kind"));
+    assertEquals(0L, proposed.get("endorsements"));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p0)));
+
+    oneLineExit2(ChainCommandTest.run("governance", "submit", "--client", client, "--in", p0.toString()),
+        "carries no endorsement");
+
+    Path p1 = dir.resolve("remove-1.json");
+    Map<String, Object> one = ok(ChainCommandTest.run("governance", "endorse", "--dir", node1.toString(), "--in",
+        p0.toString(), "--out", p1.toString()));
+    assertEquals(proposed.get("id"), one.get("id"), "endorsing never changes the entry id");
+    assertEquals(1L, one.get("endorsements"));
+    // the ledger refuses an entry without its quorum, and the reason reaches the operator
+    oneLineExit2(ChainCommandTest.run("governance", "submit", "--client", client, "--in", p1.toString()),
+        "needs 2 federation server signatures, has 1");
+    // an audit server's operator cannot add an endorsement
+    oneLineExit2(ChainCommandTest.run("governance", "endorse", "--dir", audit.toString(), "--in", p1.toString(),
+        "--out", dir.resolve("by-audit.json").toString()), "not a federation server");
+
+    Path p2 = dir.resolve("remove-2.json");
+    assertEquals(2L, ok(ChainCommandTest.run("governance", "endorse", "--dir", node2.toString(), "--in", p1.toString(),
+        "--out", p2.toString())).get("endorsements"));
+    Map<String, Object> done = ok(ChainCommandTest.run("governance", "submit", "--client", client, "--in", p2.toString()));
+    assertEquals(proposed.get("id"), done.get("id"));
+    long h = (Long) done.get("height");
+    assertTrue(h >= 1);
+
+    Node staying = nodes.get(0);
+    waitFor(() -> staying.ledger().height() >= h);
+    assertFalse(staying.ledger().membership().federationKeys().contains(gone), "the server is removed on the ledger");
+    assertEquals(1, staying.ledger().membership().federationKeys().size());
+
+    // the client now sees it removed, and refuses to propose its removal again
+    oneLineExit2(ChainCommandTest.run("governance", "propose", "--client", client, "--out",
+        dir.resolve("again.json").toString(), "remove-server", "--role", "federation", "--key", gone.toHex()),
+        "is not an active federation_server");
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!c.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out");
+      Thread.sleep(20);
+    }
+  }
+}
