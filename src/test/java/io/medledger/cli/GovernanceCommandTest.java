@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.internal.Json;
 import io.medledger.node.Node;
 import io.medledger.node.NodeConfig;
+import io.medledger.node.NodeKeys;
 import io.medledger.node.NodeMetrics;
 import io.medledger.node.Testnet;
 import io.medledger.crypto.Ed25519PublicKey;
@@ -105,6 +106,27 @@ class GovernanceCommandTest {
     oneLineExit2(ChainCommandTest.run("governance", "propose", "--client", client, "--out",
         dir.resolve("again.json").toString(), "remove-server", "--role", "federation", "--key", gone.toHex()),
         "is not an active federation_server");
+
+    // and adds it back: the quorum is now the one server left, and the member signs its own addition
+    Path institutions = t.directory().resolve("institutions");
+    Ed25519PublicKey operator = NodeKeys.readPublicKey(institutions.resolve("institution-2.json"));
+    Ed25519PublicKey classB = NodeKeys.readPublicKey(institutions.resolve("institution-3.json")); // the audit server's
+    oneLineExit2(ChainCommandTest.run("governance", "propose", "--client", client, "--out",
+        dir.resolve("add-b.json").toString(), "add-server", "--role", "federation", "--key", gone.toHex(),
+        "--operator-key", classB.toHex()), "an institution of class B may not operate a federation_server");
+    Path a0 = dir.resolve("add.json");
+    ok(ChainCommandTest.run("governance", "propose", "--client", client, "--out", a0.toString(), "add-server", "--role",
+        "federation", "--key", gone.toHex(), "--operator-key", operator.toHex()));
+    Path a1 = dir.resolve("add-1.json");
+    ok(ChainCommandTest.run("governance", "endorse", "--dir", node1.toString(), "--in", a0.toString(), "--out",
+        a1.toString()));
+    Path a2 = dir.resolve("add-2.json");
+    ok(ChainCommandTest.run("governance", "endorse", "--dir", node2.toString(), "--in", a1.toString(), "--out",
+        a2.toString()));
+    long h2 = (Long) ok(ChainCommandTest.run("governance", "submit", "--client", client, "--in", a2.toString()))
+        .get("height");
+    waitFor(() -> staying.ledger().height() >= h2);
+    assertTrue(staying.ledger().membership().federationKeys().contains(gone), "the server is back");
   }
 
   private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
