@@ -210,7 +210,7 @@ final class GovernanceCommand implements Command {
     Entry entry = f.entry();
     Ed25519PublicKey self = config.ledgerKey();
     if (config.role() != ServerRole.FEDERATION && !isOwnAddition(entry, config)) {
-      throw new CliException("node " + self.toHex() + " is a " + config.role().label() + " node, not a federation server: "
+      throw new CliException("node " + self.toHex() + " has role " + config.role().label() + ", not a federation server: "
           + "only federation servers endorse governance entries (and a server being added its own addition)");
     }
     for (Endorsement e : entry.endorsements()) {
