@@ -111,7 +111,8 @@ record GovernanceFile(String chain, Entry entry) {
     Digest claimedId = Digest.fromHex(Json.asString(Json.member(o, "chain_id"), "chain_id"));
     Digest expected = chainId(expectedChain);
     if (!chain.equals(expectedChain) || !claimedId.equals(expected)) {
-      throw new CliException("the entry is for chain '" + chain + "', not for this chain '" + expectedChain + "'");
+      String named = chain.length() > 200 ? chain.substring(0, 200) + "..." : chain;
+      throw new CliException("the entry is for chain '" + named + "', not for this chain '" + expectedChain + "'");
     }
     String hex = Json.asString(Json.member(o, "entry"), "entry");
     Entry entry = Entry.decode(Hex.decode(hex));

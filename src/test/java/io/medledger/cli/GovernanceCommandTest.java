@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.medledger.access.ParticipantId;
 import io.medledger.internal.Json;
 import io.medledger.node.Node;
 import io.medledger.node.NodeConfig;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code governance propose}, {@code endorse} and {@code submit} against a testnet of node
  * processes' runtimes in this JVM (two federation servers and one audit server on loopback TLS):
  * a server is removed by a quorum of endorsements gathered one node directory at a time, and the
- * ledger's refusal of too few endorsements reaches the operator as exit 2 with the rule's reason.
+ * ledger's refusal of too few endorsements reaches the operator as exit 2 with the rule's reason;
+ * then the server is added back, and an institution registered and removed, the same way.
  */
 class GovernanceCommandTest {
   @TempDir
@@ -127,6 +129,42 @@ class GovernanceCommandTest {
         .get("height");
     waitFor(() -> staying.ledger().height() >= h2);
     assertTrue(staying.ledger().membership().federationKeys().contains(gone), "the server is back");
+
+    // an institution registers (signing its own registration at propose) and is removed, each by both servers
+    Path newKeys = dir.resolve("new-institution.json");
+    NodeKeys.generate(new SecureRandom()).save(newKeys,
+        NodeKeys.passphrase(new NodeConfig.KeySource.File(t.passphrase())), new SecureRandom());
+    Ed25519PublicKey newInstitution = NodeKeys.readPublicKey(newKeys);
+    Map<String, Object> reg = ok(ChainCommandTest.run("governance", "propose", "--client", client, "--out",
+        dir.resolve("reg.json").toString(), "register-institution", "--keys", newKeys.toString(), "--name",
+        "Clinic Nord", "--class", "C"));
+    assertEquals(1L, reg.get("endorsements"), "the institution's own signature");
+    long h3 = quorum(client, node1, node2, dir.resolve("reg.json"), "reg");
+    waitFor(() -> staying.ledger().height() >= h3);
+    assertTrue(staying.ledger().participant(ParticipantId.of(newInstitution)).orElseThrow().active());
+    oneLineExit2(ChainCommandTest.run("governance", "propose", "--client", client, "--out",
+        dir.resolve("reg-again.json").toString(), "register-institution", "--keys", newKeys.toString(), "--name",
+        "Clinic Nord", "--class", "C"), "is already registered");
+    // an institution that operates a server is not removed before its server
+    oneLineExit2(ChainCommandTest.run("governance", "propose", "--client", client, "--out",
+        dir.resolve("rm-op.json").toString(), "remove-institution", "--key", operator.toHex()), "remove its servers first");
+    ok(ChainCommandTest.run("governance", "propose", "--client", client, "--out", dir.resolve("rmi.json").toString(),
+        "remove-institution", "--key", newInstitution.toHex()));
+    long h4 = quorum(client, node1, node2, dir.resolve("rmi.json"), "rmi");
+    waitFor(() -> staying.ledger().height() >= h4);
+    assertFalse(staying.ledger().participant(ParticipantId.of(newInstitution)).orElseThrow().active());
+  }
+
+  /** Endorses {@code proposal} with both federation servers, submits it and returns its height. */
+  private long quorum(String client, Path node1, Path node2, Path proposal, String name) {
+    Path one = dir.resolve(name + "-1.json");
+    Path two = dir.resolve(name + "-2.json");
+    ok(ChainCommandTest.run("governance", "endorse", "--dir", node1.toString(), "--in", proposal.toString(), "--out",
+        one.toString()));
+    ok(ChainCommandTest.run("governance", "endorse", "--dir", node2.toString(), "--in", one.toString(), "--out",
+        two.toString()));
+    return (Long) ok(ChainCommandTest.run("governance", "submit", "--client", client, "--in", two.toString()))
+        .get("height");
   }
 
   private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
