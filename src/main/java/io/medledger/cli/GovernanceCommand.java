@@ -11,6 +11,8 @@ import io.medledger.chain.EntryLocation;
 import io.medledger.chain.InstitutionRegistration;
 import io.medledger.chain.InstitutionRemoval;
 import io.medledger.chain.MembershipChange;
+import io.medledger.chain.Witness;
+import io.medledger.chain.WitnessChange;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.Json;
 import io.medledger.node.ClientConfig;
@@ -32,7 +34,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@code medledger governance propose|endorse|submit|show}: governance entries (server additions,
- * removals and reinstatements, institution registrations and removals) made by operators of
+ * removals and reinstatements, institution registrations and removals, witness listings) made by operators of
  * separate node processes. {@code propose} writes the unsigned entry to a file (see
  * {@link GovernanceFile}), each federation server's operator adds the server's endorsement with
  * {@code endorse} from that node's key store, and {@code submit} sends the entry with its
@@ -42,7 +44,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class GovernanceCommand implements Command {
   private static final String USAGE = "usage: medledger governance propose --client FILE --out FILE [--force] "
-      + "add-server|remove-server|reinstate-server|register-institution|remove-institution ... | "
+      + "add-server|remove-server|reinstate-server|register-institution|remove-institution|add-witness|remove-witness ... | "
       + "governance endorse --dir NODE_DIR --in FILE --out FILE [--force] | "
       + "governance submit --client FILE --in FILE [--timeout S] | governance show --in FILE --chain NAME";
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
@@ -73,7 +75,7 @@ final class GovernanceCommand implements Command {
     List<String> what = a.positional();
     if (what.size() != 1) {
       throw new CliException("governance propose needs exactly one of add-server, remove-server, reinstate-server, "
-          + "register-institution, remove-institution");
+          + "register-institution, remove-institution, add-witness, remove-witness");
     }
     String clientFile = a.required("client");
     Path outFile = Path.of(a.required("out"));
@@ -116,6 +118,17 @@ final class GovernanceCommand implements Command {
           throw new CliException("--name: " + e.getMessage());
         }
         yield new Proposal(r, Optional.of(keys));
+      }
+      case "add-witness", "remove-witness" -> {
+        Witness w;
+        try {
+          w = new Witness(a.required("name"), key(a.required("key"), "--key"), a.required("url"));
+        } catch (IllegalArgumentException e) {
+          throw new CliException("witness: " + e.getMessage());
+        }
+        MembershipChange.Operation op = what.get(0).startsWith("add")
+            ? MembershipChange.Operation.ADD : MembershipChange.Operation.REMOVE;
+        yield new Proposal(new WitnessChange(op, w, now, List.of()), Optional.empty());
       }
       default -> throw new CliException("unknown proposal '" + what.get(0) + "'; " + USAGE);
     };

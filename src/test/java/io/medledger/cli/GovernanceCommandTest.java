@@ -153,6 +153,14 @@ class GovernanceCommandTest {
     long h4 = quorum(client, node1, node2, dir.resolve("rmi.json"), "rmi");
     waitFor(() -> staying.ledger().height() >= h4);
     assertFalse(staying.ledger().participant(ParticipantId.of(newInstitution)).orElseThrow().active());
+
+    // a transparency-log witness is listed the same way
+    String witnessKey = io.medledger.crypto.Ed25519PrivateKey.generate(new SecureRandom()).publicKey().toHex();
+    ok(ChainCommandTest.run("governance", "propose", "--client", client, "--out", dir.resolve("w.json").toString(),
+        "add-witness", "--name", "witness.example", "--key", witnessKey, "--url", "https://witness.example/w"));
+    long h5 = quorum(client, node1, node2, dir.resolve("w.json"), "w");
+    waitFor(() -> staying.ledger().height() >= h5);
+    assertEquals("witness.example", staying.ledger().witnesses().get(0).name());
   }
 
   /** Endorses {@code proposal} with both federation servers, submits it and returns its height. */
