@@ -87,12 +87,7 @@ record GovernanceFile(String chain, Entry entry) {
    */
   static GovernanceFile read(Path file, String expectedChain) throws IOException {
     Path f = CliFiles.regularFile(file.toString(), "file");
-    byte[] bytes = CliFiles.read(f, MAX_FILE_BYTES);
-    try {
-      io.medledger.internal.BoundedInput.checkUtf8(bytes, f.toString());
-    } catch (MalformedEncodingException e) {
-      throw new CliException(f + " is not valid UTF-8 JSON");
-    }
+    byte[] bytes = CliFiles.readJson(f, MAX_FILE_BYTES);
     return CliFiles.parse(f, () -> parse(bytes, expectedChain));
   }
 
