@@ -146,6 +146,30 @@ class GovernanceFileTest {
     oneLineExit2(ChainCommandTest.run("governance", "show", "--in", in.toString(), "--chain", "x"), "not for this chain 'x'");
   }
 
+  @Test
+  void proposeRefusesBadArgumentsBeforeReadingAnything() {
+    String[] base = {"governance", "propose", "--client", dir.resolve("none.json").toString(), "--out",
+        dir.resolve("p.json").toString()};
+    String key = auditKey.toHex();
+    oneLineExit2(propose(base, "add-server", "--role", "storage", "--key", key), "--role must be federation, audit or regulator");
+    oneLineExit2(propose(base, "add-server", "--role", "audit", "--key", key), "missing required option --operator-key");
+    oneLineExit2(propose(base, "add-server", "--role", "regulator", "--key", key, "--operator-key", key),
+        "a regulator has no operator");
+    oneLineExit2(propose(base, "remove-server", "--role", "audit", "--key", "00".repeat(31)), "--key must be an Ed25519");
+    oneLineExit2(propose(base, "remove-server", "--role", "audit", "--key", key, "--operator-key", key),
+        "unknown option --operator-key");
+    oneLineExit2(propose(base, "add-witness", "--name", "a b", "--key", key, "--url", "https://w.example"), "witness:");
+    oneLineExit2(propose(base, "promote-server", "--key", key), "unknown proposal 'promote-server'");
+    oneLineExit2(propose(base), "needs exactly one of");
+    assertFalse(Files.exists(dir.resolve("p.json")));
+  }
+
+  private static ChainCommandTest.Run propose(String[] base, String... what) {
+    String[] all = java.util.Arrays.copyOf(base, base.length + what.length);
+    System.arraycopy(what, 0, all, base.length, what.length);
+    return ChainCommandTest.run(all);
+  }
+
   /** A copy of {@code f} with member {@code key} set to {@code value}. */
   private Path rewrite(Path f, String name, String key, String value) throws Exception {
     Map<String, Object> o = new java.util.LinkedHashMap<>(Json.asObject(Json.parse(Files.readString(f)), "file"));
