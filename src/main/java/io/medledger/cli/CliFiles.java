@@ -32,7 +32,12 @@ final class CliFiles {
    * byte-order mark: JSON bytes.
    */
   static byte[] readJson(Path file) throws IOException {
-    byte[] b = read(file, BoundedInput.MAX_BYTES);
+    return readJson(file, BoundedInput.MAX_BYTES);
+  }
+
+  /** As {@link #readJson(Path)}, at most {@code maxBytes} bytes. */
+  static byte[] readJson(Path file, long maxBytes) throws IOException {
+    byte[] b = read(file, maxBytes);
     try {
       BoundedInput.checkUtf8(b, file.toString());
     } catch (MalformedEncodingException e) {

@@ -33,6 +33,7 @@ public final class Main {
     m.put("node", new NodeCommand());
     m.put("load", new LoadCommand());
     m.put("bench", new BenchCommand());
+    m.put("governance", new GovernanceCommand());
     return m;
   }
 

@@ -101,15 +101,22 @@ final class NodeCommand implements Command {
    * destroyed before this returns or throws.
    */
   static NodeClient ownClient(NodeConfig config) {
-    char[] pass = NodeKeys.passphrase(config.keySource());
     try (OpenedKeys opened = new OpenedKeys()) {
-      NodeKeys keys;
-      try {
-        keys = opened.open(config.dataDirectory().resolve(NodeKeys.FILE_NAME), pass);
-      } finally {
-        Arrays.fill(pass, '\0');
-      }
+      NodeKeys keys = ownKeys(config, opened);
       return NodeClient.connect(config.clientListen(), keys.ledgerKey(), TlsIdentity.of(keys.ledgerSecretKey()));
+    }
+  }
+
+  /**
+   * Opens the key store of the node {@code config} describes, with the passphrase its configuration
+   * names (wiped once the store is open), into {@code opened}, which destroys the keys.
+   */
+  static NodeKeys ownKeys(NodeConfig config, OpenedKeys opened) {
+    char[] pass = NodeKeys.passphrase(config.keySource());
+    try {
+      return opened.open(config.dataDirectory().resolve(NodeKeys.FILE_NAME), pass);
+    } finally {
+      Arrays.fill(pass, '\0');
     }
   }
 }

@@ -160,7 +160,13 @@ class CliHostileInputsTest {
       new Target("log export --out", null, (n, f) -> new String[] {"log", "export", "--dir", s(n.resolve("node-1")),
           "--out", s(f)}, Kind.OUTPUT_DIRECTORY),
       new Target("pre umbral make-interop --out", null,
-          (n, f) -> new String[] {"pre", "umbral", "make-interop", "--out", s(f)}, Kind.OUTPUT_FILE));
+          (n, f) -> new String[] {"pre", "umbral", "make-interop", "--out", s(f)}, Kind.OUTPUT_FILE),
+      new Target("governance endorse --in", null, (n, f) -> new String[] {"governance", "endorse", "--dir",
+          s(n.resolve("node-1")), "--in", s(f), "--out", s(f.resolveSibling("endorsed.json"))}),
+      new Target("governance submit --in", null, (n, f) -> new String[] {"governance", "submit", "--client",
+          s(n.resolve("client.json")), "--in", s(f)}),
+      new Target("governance show --in", null,
+          (n, f) -> new String[] {"governance", "show", "--in", s(f), "--chain", "x"}));
 
   @BeforeAll
   static void setUp() throws IOException {
