@@ -75,7 +75,8 @@ import java.util.function.Supplier;
  * {@link Builder#confirmations} ledger nodes, f + 1 of a federation that tolerates f faulty ones
  * (see {@link #confirmations(int)}): a submission, an entry and a header are believed final by
  * their block's certificate, checked against the voters in force at its height as the client
- * follows them from the configured ones through the certified blocks (see {@link #header}), or
+ * follows them from the configured ones through the certified blocks (below a pinned block,
+ * {@link Builder#trustedBlock}, by being one of its ancestors; see {@link #header}), or
  * else only once that many nodes locate the submission or serve the header, the height as that
  * many report it, a
  * patient's history and the index pages only from a node no lower than that height, less a small
