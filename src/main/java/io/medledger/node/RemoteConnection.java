@@ -591,8 +591,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * a key twice; genesis has no certificate. False too while the nodes do not all state the chain
    * and its protocol, or the client cannot follow the membership up to the block's parent. With a
    * pinned block, a block at or below its height is final only when it is the pinned block or one
-   * of its ancestors (its certificate is not needed, nor counted).
+   * of its ancestors (its certificate is not needed, nor counted), however many nodes serve another.
    *
+   * @throws UnverifiableAnswerException if {@code b} is at or below the pinned height and not on the pinned chain
    * @throws TrustedBlockMismatchException if the ledger nodes serve another block at the pinned height
    * @throws UnconfirmedAnswerException if none serves the pinned block (or one of its ancestors) yet
    */
@@ -609,9 +610,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     }
     List<Ed25519PublicKey> voters = votersAt(c, h); // reads the pinned chain back first, if not yet done
     if (trusted != null && h <= trusted.height()) {
+      Digest known;
       synchronized (following) {
-        return pinnedHashes != null && Digest.of(pinnedHashes, (int) (h - 1) * Digest.LENGTH).equals(b.header().hash());
+        known = Digest.of(pinnedHashes, (int) (h - 1) * Digest.LENGTH); // read back by votersAt
       }
+      if (!known.equals(b.header().hash())) {
+        throw new UnverifiableAnswerException("block " + h + " (" + b.header().hash() + ") is not on the pinned chain,"
+            + " whose block " + h + " is " + known);
+      }
+      return true;
     }
     return certifiedBy(b, voters);
   }
@@ -992,8 +999,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     try {
       return certified(b);
     } catch (MedLedgerException | IllegalArgumentException e) {
-      if (trusted != null && (e instanceof TrustedBlockMismatchException || e instanceof UnconfirmedAnswerException)) {
-        throw e; // the pinned block is not found: nothing is final, however many nodes locate it
+      if (trusted != null && (e instanceof UnverifiableAnswerException || e instanceof UnconfirmedAnswerException)) {
+        throw e; // off the pinned chain, or its block not found: nothing is final, however many nodes locate it
       }
       return false;
     }
@@ -1177,6 +1184,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    *
    * @throws TrustedBlockMismatchException if the ledger nodes serve another block at the pinned
    *     height and none the pinned one
+   * @throws UnverifiableAnswerException if the node serves a block at or below the pinned height
+   *     that is not on the pinned chain
    * @throws UnconfirmedAnswerException if no node serves the pinned block, or one of its ancestors, yet
    */
   @Override

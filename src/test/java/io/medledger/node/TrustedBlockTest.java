@@ -19,6 +19,7 @@ import io.medledger.chain.VerifiedBlock;
 import io.medledger.client.Identity;
 import io.medledger.client.SmallFederation;
 import io.medledger.client.UnconfirmedAnswerException;
+import io.medledger.client.UnverifiableAnswerException;
 import io.medledger.codec.ByteString;
 import io.medledger.consensus.BftProtocol;
 import io.medledger.consensus.QuorumCertificate;
@@ -253,6 +254,9 @@ class TrustedBlockTest {
     RemoteConnection pinned = connect(pin(live, 4), node(fork), node(live), mute(live, asked), mute(live, asked));
     assertThrows(UnconfirmedAnswerException.class, () -> pinned.entry(mallory.id()),
         "block 2 is not an ancestor of the pinned block: its certificate does not count");
+    UnverifiableAnswerException e = assertThrows(UnverifiableAnswerException.class, () -> pinned.header(2),
+        "the hostile node answers first, with a block 2 off the pinned chain");
+    assertTrue(e.getMessage().contains("is not on the pinned chain"), e.getMessage());
     asked.set(0);
     assertEquals(Optional.of(bo.id()), pinned.entry(bo.id()).map(Entry::id));
     assertEquals(0, asked.get(), "the live blocks were final by the pin: the others were never asked");
