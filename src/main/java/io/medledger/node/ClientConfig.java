@@ -1,18 +1,20 @@
 package io.medledger.node;
 
 import io.medledger.codec.MalformedEncodingException;
+import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.Json;
 import io.medledger.internal.node.ConfigObject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A client's configuration ({@code client.json}): the chain, the client's key store and the
  * source of its passphrase, the nodes' client endpoints with their ledger keys, and the chain rules
  * a client cannot learn from the nodes without trusting them (the registrar rule's activation
- * height, the per-registrar bound and its height). Unknown fields are errors; a bad value names the field. Immutable.
+ * height, the per-registrar bound and its height), and optionally a block it pins. Unknown fields are errors; a bad value names the field. Immutable.
  *
  * @param chain the chain name
  * @param keyStore the client's key store (its ledger key authenticates it to nodes)
@@ -30,9 +32,13 @@ import java.util.Objects;
  * @param registrationBoundFrom the chain's
  *     {@link io.medledger.chain.ChainParameters#registrationBoundFrom()} (field
  *     {@code registration_bound_from}, default 0, as the nodes' setting of that name)
+ * @param trustedBlock the block the client pins (field {@code trusted_block}, optional): it refuses a
+ *     chain whose block at that height has another hash, and follows the membership below it only
+ *     along that block's ancestors
  */
 public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
-    long registrarsFrom, long reusedKeysFrom, int registrationsPerRegistrar, long registrationBoundFrom) {
+    long registrarsFrom, long reusedKeysFrom, int registrationsPerRegistrar, long registrationBoundFrom,
+    Optional<TrustedBlock> trustedBlock) {
   /** Largest client configuration accepted. */
   public static final int MAX_FILE_BYTES = 1 << 20;
 
@@ -43,6 +49,28 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(address, "address");
       Objects.requireNonNull(role, "role");
+    }
+  }
+
+  /**
+   * A block the operator trusts, taken from a node they trust ({@code node status} prints its
+   * {@code height} and {@code tip}): the client refuses a chain that has another block at that
+   * height, and takes the membership changes below it only from that block's ancestors (a defence
+   * against servers removed long ago certifying another history). Immutable.
+   *
+   * @param height the block's height, 1 to {@value #MAX_HEIGHT}
+   * @param hash the block's header hash
+   */
+  public record TrustedBlock(long height, Digest hash) {
+    /** Highest height a client pins: it keeps 32 bytes per block up to it. */
+    public static final long MAX_HEIGHT = (Integer.MAX_VALUE - 64) / Digest.LENGTH;
+
+    /** Checks the height. */
+    public TrustedBlock {
+      Objects.requireNonNull(hash, "hash");
+      if (height < 1 || height > MAX_HEIGHT) {
+        throw new NodeException(NodeException.Reason.CONFIG, "field 'trusted_block.height': must be 1 to " + MAX_HEIGHT);
+      }
     }
   }
 
@@ -68,6 +96,20 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
     if (registrationBoundFrom < 0) {
       throw new NodeException(NodeException.Reason.CONFIG, "field 'registration_bound_from': must not be negative");
     }
+    Objects.requireNonNull(trustedBlock, "trustedBlock");
+  }
+
+  /** A configuration that pins no block. */
+  public ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
+      long registrarsFrom, long reusedKeysFrom, int registrationsPerRegistrar, long registrationBoundFrom) {
+    this(chain, keyStore, keySource, nodes, registrarsFrom, reusedKeysFrom, registrationsPerRegistrar,
+        registrationBoundFrom, Optional.empty());
+  }
+
+  /** This configuration pinning {@code block}. */
+  public ClientConfig withTrustedBlock(TrustedBlock block) {
+    return new ClientConfig(chain, keyStore, keySource, nodes, registrarsFrom, reusedKeysFrom, registrationsPerRegistrar,
+        registrationBoundFrom, Optional.of(block));
   }
 
   /** A configuration of a chain with the rules on reused keys and the default per-registrar bound from genesis. */
@@ -128,8 +170,21 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
       int perRegistrar = (int) o.integer("registrations_per_registrar", 1, io.medledger.chain.Limits.MAX_BLOCK_ENTRIES,
           io.medledger.chain.ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR);
       long boundFrom = o.integer("registration_bound_from", 0, Long.MAX_VALUE, 0);
+      Optional<TrustedBlock> trusted = Optional.empty();
+      if (o.has("trusted_block")) {
+        ConfigObject t = o.object("trusted_block");
+        long height = t.integer("height", 1, TrustedBlock.MAX_HEIGHT);
+        Digest hash;
+        try {
+          hash = Digest.fromHex(t.string("hash", 64));
+        } catch (IllegalArgumentException | MalformedEncodingException e) {
+          throw t.error("hash", "must be 64 hex characters (a block hash, as `node status` prints its tip)");
+        }
+        t.finish();
+        trusted = Optional.of(new TrustedBlock(height, hash));
+      }
       o.finish();
-      return new ClientConfig(chain, ks, src, nodes, registrarsFrom, reusedKeysFrom, perRegistrar, boundFrom);
+      return new ClientConfig(chain, ks, src, nodes, registrarsFrom, reusedKeysFrom, perRegistrar, boundFrom, trusted);
     } catch (ConfigObject.ConfigError e) {
       throw new NodeException(NodeException.Reason.CONFIG, "client configuration " + file + ": " + e.getMessage());
     }
@@ -171,6 +226,12 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
       }
       if (registrationBoundFrom != 0) {
         g.writeNumberField("registration_bound_from", registrationBoundFrom);
+      }
+      if (trustedBlock.isPresent()) {
+        g.writeObjectFieldStart("trusted_block");
+        g.writeNumberField("height", trustedBlock.get().height());
+        g.writeStringField("hash", trustedBlock.get().hash().toHex());
+        g.writeEndObject();
       }
       g.writeEndObject();
     }) + "\n";

@@ -75,7 +75,8 @@ import java.util.function.Supplier;
  * {@link Builder#confirmations} ledger nodes, f + 1 of a federation that tolerates f faulty ones
  * (see {@link #confirmations(int)}): a submission, an entry and a header are believed final by
  * their block's certificate, checked against the voters in force at its height as the client
- * follows them from the configured ones through the certified blocks (see {@link #header}), or
+ * follows them from the configured ones through the certified blocks (below a pinned block,
+ * {@link Builder#trustedBlock}, by being one of its ancestors; see {@link #header}), or
  * else only once that many nodes locate the submission or serve the header, the height as that
  * many report it, a
  * patient's history and the index pages only from a node no lower than that height, less a small
@@ -119,6 +120,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final long registrationBoundFrom;
   private final int historyLag;
   private final int quorum;
+  /** The block the client pins, or null. */
+  private final ClientConfig.TrustedBlock trusted;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
@@ -132,6 +135,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private Digest trailHash;
   /** The voters in force from each height at which they changed (from height 1: the configured ones). */
   private final java.util.TreeMap<Long, List<Ed25519PublicKey>> votersFrom = new java.util.TreeMap<>();
+  /**
+   * The hashes of blocks 1 to the pinned height, 32 bytes each, once the client has read them back
+   * from the pinned block; null until then (or without a pin).
+   */
+  private byte[] pinnedHashes;
   /** The ledger node that served the last followed block, asked first for the next. */
   private int trailSource;
   /** The block no ledger node served so when last asked (0: none), so that it is logged once. */
@@ -155,6 +163,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.historyLag = b.historyLag;
     this.quorum = confirmations;
     this.followBlockByBlock = b.followBlockByBlock;
+    this.trusted = b.trustedBlock;
   }
 
   /** A builder for a client with {@code identity}'s participant key. */
@@ -183,6 +192,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private int registrationsPerRegistrar = ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR;
     private long registrationBoundFrom;
     private int followBlockByBlock = FOLLOW_BLOCK_BY_BLOCK;
+    private ClientConfig.TrustedBlock trustedBlock;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -202,6 +212,19 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       this.reusedKeysFrom = config.reusedKeysFrom();
       this.registrationsPerRegistrar = config.registrationsPerRegistrar();
       this.registrationBoundFrom = config.registrationBoundFrom();
+      config.trustedBlock().ifPresent(this::trustedBlock);
+      return this;
+    }
+
+    /**
+     * Pins {@code block} (or the configuration's {@code trusted_block}): the connection refuses a
+     * chain whose block at its height has another hash ({@link TrustedBlockMismatchException}),
+     * takes a block at or below it as final only when it is that block or one of its ancestors,
+     * and follows the membership below it along those ancestors alone (see
+     * {@link RemoteConnection#header}); above it the membership is followed as without a pin.
+     */
+    public Builder trustedBlock(ClientConfig.TrustedBlock block) {
+      this.trustedBlock = Objects.requireNonNull(block, "block");
       return this;
     }
 
@@ -566,7 +589,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * (and by at least {@link Builder#confirmations} of them), as
    * the client follows them (see {@link #votersAt}). Signatures of other keys are not counted, nor
    * a key twice; genesis has no certificate. False too while the nodes do not all state the chain
-   * and its protocol, or the client cannot follow the membership up to the block's parent.
+   * and its protocol, or the client cannot follow the membership up to the block's parent. With a
+   * pinned block, a block at or below its height is final only when it is the pinned block or one
+   * of its ancestors (its certificate is not needed, nor counted), however many nodes serve another.
+   *
+   * @throws UnverifiableAnswerException if {@code b} is at or below the pinned height and not on the pinned chain
+   * @throws TrustedBlockMismatchException if the ledger nodes serve another block at the pinned height
+   * @throws UnconfirmedAnswerException if none serves the pinned block (or one of its ancestors) yet
    */
   private boolean certified(CertifiedBlock b) {
     Chain c;
@@ -576,8 +605,22 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       return false; // the chain's protocol is not known: the other nodes confirm the header
     }
     long h = b.header().height();
-    return h >= 1 && b.header().chainId().equals(c.parameters().chainId())
-        && certifiedBy(b, votersAt(c, h));
+    if (h < 1 || !b.header().chainId().equals(c.parameters().chainId())) {
+      return false;
+    }
+    List<Ed25519PublicKey> voters = votersAt(c, h); // reads the pinned chain back first, if not yet done
+    if (trusted != null && h <= trusted.height()) {
+      Digest known;
+      synchronized (following) {
+        known = Digest.of(pinnedHashes, (int) (h - 1) * Digest.LENGTH); // read back by votersAt
+      }
+      if (!known.equals(b.header().hash())) {
+        throw new UnverifiableAnswerException("block " + h + " (" + b.header().hash() + ") is not on the pinned chain,"
+            + " whose block " + h + " is " + known);
+      }
+      return true;
+    }
+    return certifiedBy(b, voters);
   }
 
   /** Whether {@code b}'s certificate carries precommits of enough of {@code voters} (see {@link #certified}). */
@@ -616,6 +659,9 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         votersFrom.put(1L, trail.voters(c.protocol()));
       }
       List<ClientConfig.NodeEndpointConfig> ledgerNodes = ledgerNodes();
+      if (trusted != null && pinnedHashes == null) {
+        pin(c, ledgerNodes);
+      }
       if (height - 1 - trail.height() > followBlockByBlock && !jump(c, height - 1, ledgerNodes)) {
         stuck(height - 1, "fewer than " + quorum + " ledger nodes list alike the blocks that changed the membership"
             + " up to block " + (height - 1));
@@ -637,6 +683,95 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       }
       return votersFrom.floorEntry(height).getValue();
     }
+  }
+
+  /**
+   * Follows the membership up to the pinned block along its ancestors: the pinned block is taken
+   * from the first ledger node that serves a block of that hash, and each block below it, down to
+   * block 1, from the first that serves a block whose hash is the parent hash its child names; each
+   * block's entries must match its header. Every block below the pin is so read once, whatever its
+   * certificate, and their membership changes and evidence are then applied in order, as {@link
+   * #votersAt} applies them. Called with the lock held and the trail at its starting point.
+   *
+   * @throws TrustedBlockMismatchException if no node serves the pinned block and one serves another there
+   * @throws UnconfirmedAnswerException if no node serves the pinned block, or one of its ancestors
+   */
+  private void pin(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes) {
+    long top = trusted.height();
+    Map<String, Digest> other = new LinkedHashMap<>();
+    Optional<CertifiedBlock> b = linked(c, ledgerNodes, top, trusted.hash(), other);
+    if (b.isEmpty() && !other.isEmpty()) {
+      Map.Entry<String, Digest> first = other.entrySet().iterator().next();
+      throw new TrustedBlockMismatchException(top, trusted.hash(), first.getValue(), "ledger nodes serve block " + top
+          + " with another hash than the pinned " + trusted.hash() + " (" + other + "): they are on another chain,"
+          + " or trusted_block is wrong; nothing is taken as final");
+    }
+    byte[] hashes = new byte[Math.toIntExact(top * Digest.LENGTH)];
+    java.util.ArrayDeque<Map.Entry<Long, List<Entry>>> changes = new java.util.ArrayDeque<>();
+    for (long k = top; ; k--) {
+      if (b.isEmpty()) {
+        throw new UnconfirmedAnswerException("no ledger node serves block " + k + " of the pinned chain (block " + top
+            + ", " + trusted.hash() + ") yet; nothing is taken as final until one does, try again later");
+      }
+      BlockHeader h = b.get().header();
+      h.hash().copyTo(hashes, (int) (k - 1) * Digest.LENGTH);
+      List<Entry> changing = b.get().block().entries().stream()
+          .filter(x -> x instanceof io.medledger.chain.MembershipChange || x instanceof io.medledger.chain.Evidence)
+          .toList();
+      if (!changing.isEmpty()) {
+        changes.push(Map.entry(k, changing));
+      }
+      if (k == 1) {
+        break;
+      }
+      b = linked(c, ledgerNodes, k - 1, h.previousHash(), new LinkedHashMap<>());
+    }
+    for (Map.Entry<Long, List<Entry>> e : changes) {
+      List<Ed25519PublicKey> before = trail.voters(c.protocol());
+      trail = trail.after(e.getKey(), e.getValue(), c.parameters());
+      List<Ed25519PublicKey> after = trail.voters(c.protocol());
+      if (!after.equals(before)) {
+        votersFrom.put(e.getKey() + 1, after);
+      }
+    }
+    trail = trail.through(top);
+    trailHash = trusted.hash();
+    pinnedHashes = hashes;
+  }
+
+  /**
+   * Block {@code k} as the first of {@code ledgerNodes} serves it with hash {@code hash}, of the
+   * chain and its entries matching its header; empty if none does. The hashes of the other blocks
+   * served at {@code k} go to {@code other}, by node.
+   */
+  private Optional<CertifiedBlock> linked(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes, long k,
+      Digest hash, Map<String, Digest> other) {
+    for (int i = 0; i < ledgerNodes.size(); i++) {
+      int at = (trailSource + i) % ledgerNodes.size();
+      ClientConfig.NodeEndpointConfig n = ledgerNodes.get(at);
+      CertifiedBlock b;
+      try {
+        b = read(n, exchange(n, request(ClientWire.BLOCK).i64(k).toBytes(), timeout), in -> blockOf(in, k));
+      } catch (MedLedgerException | IllegalArgumentException e) {
+        continue;
+      }
+      if (!b.header().chainId().equals(c.parameters().chainId())) {
+        continue;
+      }
+      if (b.header().hash().equals(hash) && b.block().entriesMatchHeader()) {
+        trailSource = at;
+        return Optional.of(b);
+      }
+      if (!b.header().hash().equals(hash)) {
+        other.put(name(n), b.header().hash());
+      }
+      if (k != stuckAt) {
+        LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a block " + k
+            + " that is not on the pinned chain; passed over");
+      }
+    }
+    stuckAt = k; // found by none: what the nodes serve there is logged once
+    return Optional.empty();
   }
 
   /** Logs once per height that the client cannot follow the membership past it. */
@@ -855,10 +990,19 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * certificate that makes it final ({@link #certified}); false too if {@code n} fails to serve it.
    */
   private boolean certifiedHolding(ClientConfig.NodeEndpointConfig n, Digest id, EntryLocation at) {
+    CertifiedBlock b;
     try {
-      return certified(blockHolding(n, id, at));
+      b = blockHolding(n, id, at);
     } catch (MedLedgerException | IllegalArgumentException e) {
       return false; // the other nodes locate it, as they would without a certificate
+    }
+    try {
+      return certified(b);
+    } catch (MedLedgerException | IllegalArgumentException e) {
+      if (trusted != null && (e instanceof UnverifiableAnswerException || e instanceof UnconfirmedAnswerException)) {
+        throw e; // off the pinned chain, or its block not found: nothing is final, however many nodes locate it
+      }
+      return false;
     }
   }
 
@@ -1030,6 +1174,19 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * needed block so, or too few list the changes, certificates above it make nothing final (the
    * header must then
    * be served by {@link Builder#confirmations} nodes).
+   *
+   * <p>With a pinned block ({@link Builder#trustedBlock}), the client first reads the pinned chain
+   * back from the pinned block to block 1, each block by the parent hash its child names (from any
+   * node that serves it so), and applies the membership changes of those blocks alone; a block at
+   * or below the pin is final when it is one of them, and above the pin the membership is followed
+   * from there as above. So servers removed before the pin cannot certify a history that forks
+   * below it.
+   *
+   * @throws TrustedBlockMismatchException if the ledger nodes serve another block at the pinned
+   *     height and none the pinned one
+   * @throws UnverifiableAnswerException if the node serves a block at or below the pinned height
+   *     that is not on the pinned chain
+   * @throws UnconfirmedAnswerException if no node serves the pinned block, or one of its ancestors, yet
    */
   @Override
   public BlockHeader header(long height) {

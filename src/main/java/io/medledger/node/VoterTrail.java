@@ -100,7 +100,16 @@ final class VoterTrail {
    * @throws IllegalArgumentException if the block is not above {@link #height()}
    */
   VoterTrail after(Block block, ChainParameters params) {
-    long h = block.header().height();
+    return after(block.header().height(), block.entries(), params);
+  }
+
+  /**
+   * As {@link #after(Block, ChainParameters)}, for the block at height {@code h} whose entries, in
+   * block order, include {@code entries} (the others changed no membership).
+   *
+   * @throws IllegalArgumentException if {@code h} is not above {@link #height()}
+   */
+  VoterTrail after(long h, List<Entry> entries, ChainParameters params) {
     if (h <= height) {
       throw new IllegalArgumentException("block " + h + " does not follow height " + height);
     }
@@ -109,7 +118,7 @@ final class VoterTrail {
     Map<ParticipantId, Boolean> suspension = new LinkedHashMap<>();
     Set<ParticipantId> reinstated = new LinkedHashSet<>();
     java.util.function.Predicate<ParticipantId> suspendedNow = id -> suspension.getOrDefault(id, suspended.contains(id));
-    for (Entry e : block.entries()) {
+    for (Entry e : entries) {
       if (e instanceof MembershipChange m) {
         List<Ed25519PublicKey> l = m.role() == ParticipantKind.FEDERATION_SERVER ? fed
             : m.role() == ParticipantKind.AUDIT_SERVER ? aud : null;

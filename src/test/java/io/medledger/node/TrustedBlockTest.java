@@ -1,0 +1,311 @@
+package io.medledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.medledger.access.ParticipantKind;
+import io.medledger.chain.BlockHeader;
+import io.medledger.chain.Certificate;
+import io.medledger.chain.CertifiedBlock;
+import io.medledger.chain.ChainFixture;
+import io.medledger.chain.ChainFixture.Actor;
+import io.medledger.chain.Entry;
+import io.medledger.chain.Ledger;
+import io.medledger.chain.Limits;
+import io.medledger.chain.MembershipChange;
+import io.medledger.chain.VerifiedBlock;
+import io.medledger.client.Identity;
+import io.medledger.client.SmallFederation;
+import io.medledger.client.UnconfirmedAnswerException;
+import io.medledger.client.UnverifiableAnswerException;
+import io.medledger.codec.ByteString;
+import io.medledger.consensus.BftProtocol;
+import io.medledger.consensus.QuorumCertificate;
+import io.medledger.consensus.Statement;
+import io.medledger.consensus.StatementKind;
+import io.medledger.crypto.Ed25519PrivateKey;
+import io.medledger.crypto.Ed25519PublicKey;
+import io.medledger.internal.node.ClientWire;
+import io.medledger.internal.node.LedgerWire;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A long-range attack on a light client and the pinned block that meets it. On the live chain the
+ * four genesis servers (the client's configured voters) add four successors at height 2 and are
+ * removed at height 3; block 4 registers Bo. Their keys later leak: whoever holds them certifies
+ * another history from height 2 on, in which they were never replaced (block 2 registers Mallory).
+ * A client that has only the genesis voters takes that history; one that pins the live block at
+ * height 4 refuses it, and still takes the live chain.
+ */
+@Timeout(120)
+class TrustedBlockTest {
+  private static final String CHAIN = "trusted-block-test";
+  @TempDir
+  Path dir;
+  private final Identity client = Identity.generate(ParticipantKind.AUDIT_SERVER, "auditor", SmallFederation.seeded(5));
+  private final List<AutoCloseable> open = new ArrayList<>();
+  private final Map<Ed25519PublicKey, Ed25519PrivateKey> keys = new HashMap<>();
+  private int served;
+  /** The genesis servers (the same actors in every chain of this test). */
+  private List<Actor> genesis;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  /** The four servers governance adds at height 2 of the live chain. */
+  private static List<Actor> successors(ChainFixture f) {
+    List<Actor> n = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      n.add(f.actor("successor-" + i));
+    }
+    return n;
+  }
+
+  private static void commit(ChainFixture f, List<Entry> entries) {
+    Ledger l = f.ledger;
+    VerifiedBlock vb = l.propose(io.medledger.access.ParticipantId.of(l.membership().federationKeys().get(0)), 0,
+        ByteString.EMPTY, f.now(), entries).value().block();
+    assertTrue(l.append(vb, f.certify(vb.header())).isAccepted(), "the fixture takes block " + vb.header().height());
+    f.clock.advance(Duration.ofSeconds(1));
+  }
+
+  /** A chain of this test whose block 1 registers Anna (so every such chain shares it). */
+  private ChainFixture begin() {
+    ChainFixture f = ChainFixture.builder().chainName(CHAIN).federationServers(4).build();
+    f.federation.forEach(a -> keys.put(a.publicKey(), a.key()));
+    if (genesis == null) {
+      genesis = f.federation;
+    }
+    assertEquals(genesis.stream().map(Actor::publicKey).toList(), f.federation.stream().map(Actor::publicKey).toList());
+    successors(f).forEach(a -> keys.put(a.publicKey(), a.key()));
+    commit(f, List.of(f.registerPatient(f.actor("anna"))));
+    return f;
+  }
+
+  /** The live chain: the successors added at 2, the genesis servers removed at 3, Bo at 4, then {@code more} blocks. */
+  private ChainFixture live(int more) {
+    ChainFixture f = begin();
+    List<Actor> old = f.federation;
+    List<Entry> adds = new ArrayList<>();
+    for (Actor a : successors(f)) {
+      adds.add(f.sign(new MembershipChange(MembershipChange.Operation.ADD, ParticipantKind.FEDERATION_SERVER,
+          a.publicKey(), Optional.of(f.hospitalA.id()), f.now(), List.of()), old.get(0), old.get(1), old.get(2), a));
+    }
+    commit(f, adds);
+    List<Entry> removals = new ArrayList<>();
+    for (Actor a : old) {
+      List<Actor> signers = new ArrayList<>(successors(f));
+      signers.addAll(old.subList(0, 2));
+      removals.add(f.sign(new MembershipChange(MembershipChange.Operation.REMOVE, ParticipantKind.FEDERATION_SERVER,
+          a.publicKey(), Optional.empty(), f.now(), List.of()), signers.toArray(Actor[]::new)));
+    }
+    commit(f, removals);
+    commit(f, List.of(f.registerPatient(f.actor("bo"))));
+    for (int i = 0; i < more; i++) {
+      commit(f, List.of(f.registerPatient(f.actor("later-" + i))));
+    }
+    return f;
+  }
+
+  /** The forged history: it shares block 1, then registers Mallory, Eve and Oscar; nobody is ever replaced. */
+  private ChainFixture forged() {
+    ChainFixture f = begin();
+    for (String who : List.of("mallory", "eve", "oscar")) {
+      commit(f, List.of(f.registerPatient(f.actor(who))));
+    }
+    return f;
+  }
+
+  /** Precommits of {@code header} by each of {@code voters}. */
+  private Certificate precommits(BlockHeader header, List<Ed25519PublicKey> voters) {
+    Statement s = new Statement(StatementKind.PRECOMMIT, header.height(), 0, header.hash(), -1);
+    List<QuorumCertificate.VoterSignature> sigs = new ArrayList<>();
+    for (int i = 0; i < voters.size(); i++) {
+      sigs.add(new QuorumCertificate.VoterSignature(i, keys.get(voters.get(i)).sign(s.signingBytes(header.chainId()))));
+    }
+    return new Certificate(List.of(), ByteString.of(new QuorumCertificate(s, sigs).encode()));
+  }
+
+  /**
+   * A node serving {@code f}'s chain, each block after genesis precommitted by the voters {@code f}
+   * had in force at its height: on the forged chain, the genesis servers whose keys leaked.
+   */
+  private RequestHandler node(ChainFixture f) throws Exception {
+    return node(f, b -> b);
+  }
+
+  /** The same, serving each block as {@code serve} gives it. */
+  private RequestHandler node(ChainFixture f, Function<io.medledger.chain.Block, io.medledger.chain.Block> serve)
+      throws Exception {
+    Ledger ledger = f.ledger;
+    LedgerRequests r = new LedgerRequests(ledger, CHAIN, BftProtocol.NAME, client.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve("node" + served++))), null, 1 << 22);
+    return (who, req) -> {
+      byte[] a = r.handle(who, req);
+      if (req[0] != ClientWire.BLOCK || a[0] != ClientWire.OK) {
+        return CompletableFuture.completedFuture(a);
+      }
+      CertifiedBlock b = CertifiedBlock.decode(new LedgerWire.Reader(a, 1).bytes(Limits.MAX_BLOCK_BYTES));
+      if (b.header().height() == 0) {
+        return CompletableFuture.completedFuture(a);
+      }
+      CertifiedBlock s = new CertifiedBlock(serve.apply(b.block()),
+          precommits(b.header(), ledger.membershipAfter(b.header().height() - 1).federationKeys()));
+      return CompletableFuture.completedFuture(new LedgerWire.Writer(ClientWire.OK).bytes(s.encode()).toBytes());
+    };
+  }
+
+  /** A node that states the chain and its height and refuses the rest; {@code asks} counts the blocks and places asked of it. */
+  private RequestHandler mute(ChainFixture f, AtomicInteger asks) throws Exception {
+    RequestHandler n = node(f);
+    return (who, req) -> {
+      if (req[0] == ClientWire.CHAIN || req[0] == ClientWire.HEIGHT) {
+        return n.handle(who, req);
+      }
+      if (req[0] == ClientWire.BLOCK || req[0] == ClientWire.LOCATE) {
+        asks.incrementAndGet();
+      }
+      return CompletableFuture.completedFuture(ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy"));
+    };
+  }
+
+  /**
+   * A connection built from a client configuration naming the four genesis servers at these
+   * handlers (the endpoints hold the genesis keys, as an attacker holding them may), pinning
+   * {@code pin} if given.
+   */
+  private RemoteConnection connect(Optional<ClientConfig.TrustedBlock> pin, RequestHandler... handlers) {
+    List<ClientConfig.NodeEndpointConfig> nodes = new ArrayList<>();
+    for (int i = 0; i < handlers.length; i++) {
+      Ed25519PrivateKey k = genesis.get(i).key();
+      NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(k),
+          client.publicKey()::equals, handlers[i], TransportLimits.defaults());
+      open.add(e);
+      nodes.add(new ClientConfig.NodeEndpointConfig(k.publicKey(), e.boundAddress(), ServerRole.FEDERATION));
+    }
+    ClientConfig config = new ClientConfig(CHAIN, dir.resolve("client.keys"),
+        new NodeConfig.KeySource.Environment("MEDLEDGER_PASS"), nodes);
+    RemoteConnection c = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10))
+        .nodes(pin.map(config::withTrustedBlock).orElse(config)).build();
+    open.add(c);
+    return c;
+  }
+
+  private static Optional<ClientConfig.TrustedBlock> pin(ChainFixture f, long height) {
+    return Optional.of(new ClientConfig.TrustedBlock(height, f.ledger.block(height).header().hash()));
+  }
+
+  private static Entry entryAt(ChainFixture f, long height) {
+    return f.ledger.block(height).block().entries().get(0);
+  }
+
+  @Test
+  void aHistoryTheRemovedVotersForgedBelowThePinIsTakenWithoutItAndRefusedWithIt() throws Exception {
+    ChainFixture live = live(0);
+    ChainFixture fork = forged();
+    assertEquals(live.ledger.block(1).header(), fork.ledger.block(1).header(), "control: the fork shares block 1");
+    assertNotEquals(live.ledger.block(2).header(), fork.ledger.block(2).header(), "control: and forks at 2");
+    Entry mallory = entryAt(fork, 2);
+    // the attack is real: every configured endpoint serves the fork, and the client has only genesis
+    RemoteConnection unpinned = connect(Optional.empty(), node(fork), node(fork), node(fork), node(fork));
+    assertEquals(Optional.of(mallory.id()), unpinned.entry(mallory.id()).map(Entry::id),
+        "without a pin the removed voters' certificates make the forged entry final");
+    assertEquals(fork.ledger.block(4).header(), unpinned.header(4));
+    // pinned to the live block 4, the same nodes are refused
+    RemoteConnection pinned = connect(pin(live, 4), node(fork), node(fork), node(fork), node(fork));
+    TrustedBlockMismatchException e = assertThrows(TrustedBlockMismatchException.class, () -> pinned.header(4));
+    assertEquals(4, e.height());
+    assertEquals(live.ledger.block(4).header().hash(), e.pinned());
+    assertEquals(fork.ledger.block(4).header().hash(), e.served());
+    assertThrows(TrustedBlockMismatchException.class, () -> pinned.entry(mallory.id()));
+    assertThrows(TrustedBlockMismatchException.class, () -> pinned.header(2));
+  }
+
+  @Test
+  void oneHostileNodeFirstInTheListSufficesWithoutThePinAndIsPassedOverWithIt() throws Exception {
+    ChainFixture live = live(0);
+    ChainFixture fork = forged();
+    Entry mallory = entryAt(fork, 2);
+    Entry bo = entryAt(live, 4);
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection unpinned = connect(Optional.empty(), node(fork), node(live), mute(live, asked), mute(live, asked));
+    assertEquals(Optional.of(mallory.id()), unpinned.entry(mallory.id()).map(Entry::id),
+        "control: the client followed the hostile node's block 2 and took the forged entry");
+    RemoteConnection pinned = connect(pin(live, 4), node(fork), node(live), mute(live, asked), mute(live, asked));
+    assertThrows(UnconfirmedAnswerException.class, () -> pinned.entry(mallory.id()),
+        "block 2 is not an ancestor of the pinned block: its certificate does not count");
+    UnverifiableAnswerException e = assertThrows(UnverifiableAnswerException.class, () -> pinned.header(2),
+        "the hostile node answers first, with a block 2 off the pinned chain");
+    assertTrue(e.getMessage().contains("is not on the pinned chain"), e.getMessage());
+    asked.set(0);
+    assertEquals(Optional.of(bo.id()), pinned.entry(bo.id()).map(Entry::id));
+    assertEquals(0, asked.get(), "the live blocks were final by the pin: the others were never asked");
+  }
+
+  @Test
+  void theLiveChainWithThePinIsFollowedBelowAndAboveIt() throws Exception {
+    ChainFixture live = live(3);
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(pin(live, 3), node(live), mute(live, asked), mute(live, asked), mute(live, asked));
+    assertEquals(Optional.of(entryAt(live, 1).id()), c.entry(entryAt(live, 1).id()).map(Entry::id));
+    assertEquals(Optional.of(entryAt(live, 4).id()), c.entry(entryAt(live, 4).id()).map(Entry::id),
+        "above the pin the successors' certificate counts, as the membership changes below it say");
+    assertEquals(live.ledger.block(7).header(), c.header(7));
+    assertEquals(0, asked.get(), "final by the pin and by certificates alone");
+  }
+
+  @Test
+  void aPinAboveTheTipIsRefusedClearlyUntilTheNodesReachIt() throws Exception {
+    ChainFixture live = live(0);
+    ChainFixture ahead = live(1);
+    Optional<ClientConfig.TrustedBlock> at5 = pin(ahead, 5);
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(at5, node(live), node(live), mute(live, asked), mute(live, asked));
+    UnconfirmedAnswerException e = assertThrows(UnconfirmedAnswerException.class, () -> c.header(4),
+        "nothing is final before the pinned block is found, not even on f + 1 nodes' word");
+    assertTrue(e.getMessage().contains("no ledger node serves block 5 of the pinned chain"), e.getMessage());
+    commit(live, List.of(live.registerPatient(live.actor("later-0"))));
+    assertEquals(ahead.ledger.block(5).header(), live.ledger.block(5).header(), "control: the nodes reach the pin");
+    assertEquals(live.ledger.block(4).header(), c.header(4));
+    assertEquals(live.ledger.block(5).header(), c.header(5));
+  }
+
+  @Test
+  void aNodeServingThePinnedChainsHeadersWithOtherEntriesIsPassedOver() throws Exception {
+    ChainFixture live = live(0);
+    io.medledger.chain.Block real3 = live.ledger.block(3).block();
+    List<Entry> standIns = new ArrayList<>();
+    for (int i = 0; i < real3.entries().size(); i++) {
+      standIns.add(live.registerPatient(live.actor("stand-in-" + i)));
+    }
+    io.medledger.chain.Block stripped = new io.medledger.chain.Block(real3.header(), standIns);
+    RequestHandler stripping = node(live, b -> b.header().height() == 3 ? stripped : b);
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(pin(live, 3), stripping, mute(live, asked), mute(live, asked), node(live));
+    assertEquals(live.ledger.block(1).header(), c.header(1), "block 1, final by the pin once read back");
+    asked.set(0);
+    Entry bo = entryAt(live, 4);
+    assertEquals(Optional.of(bo.id()), c.entry(bo.id()).map(Entry::id));
+    assertEquals(0, asked.get(), "block 3 was read with its removals, so the successors' certificate made block 4 final");
+  }
+}
