@@ -386,6 +386,43 @@ class HostileProxyListTest {
     }
   }
 
+  /**
+   * One federation server, and an audit server as the second ledger node: under {@code bft} the one
+   * voter is fewer than the two confirmations, so no certificate counts and the list comes from the
+   * nodes' agreement; a key must still be the server's own signed publication.
+   */
+  @Test
+  void whereNoCertificateCountsTheKeysAreStillTheServersOwn() throws Exception {
+    ChainFixture live = chain(1, 1, f -> List.of(f.registerPatient(f.actor("anna"))));
+    KeyPublication own = f0(live);
+    Actor auditor = live.auditors.get(0);
+    AtomicInteger asked = new AtomicInteger();
+    // both nodes state the list alike, and serve a publication of the server with the auditor's key in it
+    Function<ParticipantId, byte[]> lie = id -> keysAnswer(live.ledger, live.sign(new KeyPublication(id,
+        ByteString.of(SecretKey.random().publicKey().toBytes()), own.verifyingKey(), own.createdAt(), List.of()),
+        auditor));
+    for (boolean lying : List.of(true, false)) {
+      Function<ParticipantId, byte[]> keys = lying ? lie : null;
+      RemoteConnection.Builder b = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(2),
+          Duration.ofSeconds(10));
+      List<Actor> at = List.of(live.federation.get(0), auditor);
+      for (Actor a : at) {
+        NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(a.key()),
+            client.publicKey()::equals, node(live, new int[] {0}, keys, 0, asked), TransportLimits.defaults());
+        open.add(e);
+        b.node(a.publicKey(), e.boundAddress(), a == auditor ? ServerRole.AUDIT : ServerRole.FEDERATION);
+      }
+      RemoteConnection c = b.build();
+      open.add(c);
+      if (lying) {
+        assertThrows(UnconfirmedAnswerException.class, c::proxyKeys, "no key but the server's own");
+      } else {
+        assertEquals(Map.of(live.federation.get(0).id(), umbral(0)), listed(c), "control: the server's own key");
+        assertEquals(1, c.threshold());
+      }
+    }
+  }
+
   private static KeyPublication f0(ChainFixture f) {
     return f.ledger.publishedKeys(f.federation.get(0).id()).orElseThrow();
   }
