@@ -24,7 +24,10 @@ import java.util.function.BiFunction;
  * never payloads). Each result carries its inclusion proof when asked ({@link PageRequest#proving()})
  * and its anchor receipt once an anchor covers it. The methods that read every page fail with a
  * {@link QueryLimitException} past 100,000 items, 256 MiB of them, 65,536 pages or 10 minutes,
- * whatever the node answering does. A clinician or researcher its institution has removed is
+ * whatever the node answering does; and every page, whatever the connection, must hold at most the
+ * asked number of items, at ledger indexes rising past the asked cursor, with a next cursor that
+ * moves past both ({@link UnverifiableAnswerException} otherwise), before any of its items is
+ * acted on. A clinician or researcher its institution has removed is
  * refused every query ({@link AccessRefusedException} naming {@link AccessRight#PARTICIPANT}), as
  * the nodes refuse it.
  *
@@ -43,7 +46,7 @@ public final class LedgerQuery {
   public QueryPage records(RecordQuery query, PageRequest page) {
     requireActiveReader();
     LedgerConnection c = session.connection();
-    Page<MedicalRecord> p = c.records(query, page);
+    Page<MedicalRecord> p = Pages.checked(c.records(query, page), page, "records matching " + query);
     List<RecordView> out = new ArrayList<>();
     for (QueryHit<MedicalRecord> h : p.items()) {
       if (viewer.maySee(session, h.entry())) {
@@ -108,7 +111,7 @@ public final class LedgerQuery {
   private static <E extends Entry> List<QueryHit<E>> all(BiFunction<ParticipantId, PageRequest, Page<E>> f,
       ParticipantId id) {
     return PageWalk.all("the list of " + id, PageRequest.first(1000).proving(), p -> {
-      Page<E> page = f.apply(id, p);
+      Page<E> page = Pages.checked(f.apply(id, p), p, "the list of " + id);
       return new PageWalk.Step<>(page.items(), page.nextCursor());
     }, PageWalk::size);
   }

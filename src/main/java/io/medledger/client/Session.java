@@ -160,7 +160,7 @@ final class Session {
   /** Every grant of {@code patient}. @throws QueryLimitException past the bounds of a walk ({@link PageWalk}) */
   List<QueryHit<AccessGrant>> allGrants(ParticipantId patient) {
     return PageWalk.all("the grants of " + patient, PageRequest.first(PageRequest.MAX_LIMIT), p -> {
-      Page<AccessGrant> page = connection.grantsByPatient(patient, p);
+      Page<AccessGrant> page = Pages.checked(connection.grantsByPatient(patient, p), p, "the grants of " + patient);
       return new PageWalk.Step<>(page.items(), page.nextCursor());
     }, PageWalk::size);
   }

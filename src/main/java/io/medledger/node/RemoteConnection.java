@@ -83,8 +83,10 @@ import java.util.function.Supplier;
  * lag (see {@link #patientHistory(ParticipantId)}), whether a grant is active or revoked, a record
  * erased or a participant active only as that many such nodes answer alike (see
  * {@link #isGrantActive}), an entry or key card from a node that proves it and its absence only as
- * that many say so (see {@link #entry}), and the chain and the proxy list only as every ledger node
- * that answers states them, that many at least. A storage node in the list is trusted with keeping
+ * that many say so (see {@link #entry}), and the chain only as every ledger node
+ * that answers states it, that many at least. The proxy list is not taken from any node's word:
+ * the client derives it from the membership it follows and the proxies' own key publications,
+ * proven final (see {@link #proxyKeys}). A storage node in the list is trusted with keeping
  * ciphertext available only: it may take a submission or serve a block, but its word counts toward
  * no confirmation or agreement; re-encryption goes to the federation server the grant names as proxy, and key cards are
  * published to every node. Responses are decoded with bounds;
@@ -123,6 +125,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /** The block the client pins, or null. */
   private final ClientConfig.TrustedBlock trusted;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
+  /** The proxies' keys proven so far (see {@link #proxyKey}), by federation server. */
+  private final Map<ParticipantId, PublicKey> provenProxyKeys = new ConcurrentHashMap<>();
   private volatile Chain chain;
   private volatile boolean closed;
   /** How far ahead the client reads every block rather than the membership changes alone. */
@@ -2030,11 +2034,32 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   // ---------------------------------------------------------------- proxies and storage
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Derived by the client, not stated by the nodes: the serving federation servers of the
+   * membership it follows through the certified blocks up to the height {@link Builder#confirmations}
+   * ledger nodes report, each with the encryption key of its own key publication, signed by its
+   * server and proven final by a block certificate (see {@link #threshold}). So nodes, however many
+   * collude, can neither add a proxy, nor put a key of theirs in place of a proxy's, nor lower the
+   * threshold; a proxy is left out only when no node proves its publication and
+   * {@link Builder#confirmations} say it has none. The list is in the order the client followed
+   * the servers (the configured ones first), which a grant keeps.
+   *
+   * @throws UnconfirmedAnswerException if the client cannot follow the membership to that height,
+   *     or a proxy's publication is neither proven nor its absence confirmed
+   */
   @Override
   public List<ProxyKey> proxyKeys() {
     return proxies().keys();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A majority of the proxies the client derives (see {@link #proxyKeys}), those without a key
+   * counted, as the nodes count them.
+   */
   @Override
   public int threshold() {
     return proxies().threshold();
@@ -2043,40 +2068,204 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private record Proxies(List<ProxyKey> keys, int threshold) {}
 
   /**
-   * The proxies and threshold as every ledger node that answers states them, once
-   * {@link Builder#confirmations} answered: one node's word would let it name itself the only
-   * proxy, lower the threshold, or put its own key in place of the other proxies' so that every
-   * fragment of a grant is encrypted to it. The threshold must be the protocol's (a majority of the
-   * federation servers).
+   * The proxies, their keys and the threshold, derived by the client rather than taken from the
+   * nodes' {@code PROXIES} answers (which f + 1 colluding nodes could state alike): the proxies are
+   * the serving federation servers (listed and not suspended) of the membership the client follows
+   * through the certified blocks up to the height {@link Builder#confirmations} ledger nodes report
+   * (see {@link #header}), as a node lists them, up to order; the threshold is the protocol's, a
+   * majority of them; and each proxy's key is the encryption key of its server's key publication,
+   * taken only from a node that proves it (see {@link #proxyKey}). A server whose publication no
+   * node proves is left out (as a node leaves out a server without one) only once that many
+   * ledger nodes at or above the freshness floor say it has none and no node proved one.
    *
-   * @throws MalformedEncodingException if a node states another threshold or two nodes disagree
-   * @throws UnconfirmedAnswerException if fewer ledger nodes than that answer
+   * <p>Where the voters in force are too few for a certificate to count (fewer than
+   * {@link Builder#confirmations}: one audit server under {@code rotating-audit}, say), no block is
+   * final by its certificate, so the proxies and threshold are taken as before, as every ledger
+   * node that answers states them, that many at least; each key must still be its server's own,
+   * from a publication signed by the server and final as that many nodes serve its block's header.
+   *
+   * @throws UnconfirmedAnswerException if the client cannot follow the membership that far (no
+   *     node serves a block it needs so), or a server's publication is neither proven nor its
+   *     absence confirmed
+   * @throws MalformedEncodingException where the nodes state the proxies, if they state different ones
    * @throws NodeException with reason UNREACHABLE if no ledger node answers
    */
   private Proxies proxies() {
-    return unanimous(request(ClientWire.PROXIES).toBytes(), RemoteConnection::proxiesOf,
-        "proxies, proxy keys or thresholds");
+    Chain c = chain();
+    Floor floor = floor("the proxies");
+    Optional<List<ParticipantId>> followed = followedFederation(c, floor.top());
+    List<ParticipantId> servers = followed.isPresent() ? followed.get()
+        : unanimous(request(ClientWire.PROXIES).toBytes(), RemoteConnection::statedProxies,
+            "proxies or thresholds");
+    List<ProxyKey> keys = new ArrayList<>();
+    for (ParticipantId s : servers) {
+      proxyKey(c, s, floor, followed.isPresent()).ifPresent(k -> keys.add(new ProxyKey(s.toHex(), k)));
+    }
+    return new Proxies(List.copyOf(keys), LedgerRequests.threshold(servers.size()));
   }
 
-  private static Proxies proxiesOf(LedgerWire.Reader in) {
+  /**
+   * The proxies of a PROXIES answer, with the protocol's threshold (their keys are proven apart).
+   *
+   * @throws MalformedEncodingException if it states another threshold, or a proxy twice
+   */
+  private static List<ParticipantId> statedProxies(LedgerWire.Reader in) {
     int n = in.u16();
     int t = in.u8();
-    if (n > 1024 || t != LedgerRequests.threshold(n)) {
+    if (n > Limits.MAX_PROXIES || t != LedgerRequests.threshold(n)) {
       throw new MalformedEncodingException("proxy list of " + n + " with threshold " + t + ", not "
           + LedgerRequests.threshold(n));
     }
-    List<ProxyKey> keys = new ArrayList<>();
-    java.util.Set<ParticipantId> seen = new java.util.HashSet<>();
+    List<ParticipantId> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       ParticipantId id = in.id();
-      if (!seen.add(id)) {
+      if (ids.contains(id)) {
         throw new MalformedEncodingException("proxy " + id + " listed twice");
       }
+      ids.add(id);
       if (in.bool()) {
-        keys.add(new ProxyKey(id.toHex(), PublicKey.fromBytes(in.bytes(33))));
+        in.bytes(33);
       }
     }
-    return new Proxies(keys, t);
+    return List.copyOf(ids);
+  }
+
+  /**
+   * The serving federation servers of the membership followed through block {@code tip} (or a
+   * later block the client has already followed to); empty where the voters in force are too few
+   * for a certificate to count, so nothing can be followed by them.
+   *
+   * @throws UnconfirmedAnswerException if the client cannot follow it that far
+   */
+  private Optional<List<ParticipantId>> followedFederation(Chain c, long tip) {
+    if (tip < 0) {
+      throw new UnconfirmedAnswerException("the ledger nodes report no genesis block yet: there are no proxies");
+    }
+    synchronized (following) {
+      List<Ed25519PublicKey> voters = votersAt(c, tip + 1);
+      if (certifiers(votersFrom.floorEntry(trail.height() + 1).getValue()) == 0) {
+        return Optional.empty();
+      }
+      if (voters.isEmpty()) {
+        throw new UnconfirmedAnswerException("cannot follow the membership to block " + tip + " (no ledger node serves"
+            + " the blocks needed with a certificate of the voters the client follows, or too few list the changes):"
+            + " the proxies are not taken from the nodes' word; try again later");
+      }
+      return Optional.of(trail.federation().stream().map(ParticipantId::of).toList());
+    }
+  }
+
+  /**
+   * The encryption key of federation server {@code id}'s key publication, asked of every
+   * ledger node at or above {@code floor} at once and taken from the first that proves it: the
+   * publication names the server, carries the one signature the ledger admits, the server's own
+   * (so no node can make one with another key), and the node locates it in a block whose entries
+   * hold it there and whose certificate makes it final by the voters the client follows (a
+   * genesis publication: block 0, the parent of such a block 1), or, unless {@code byCertificate}
+   * (the voters are too few for a certificate to count), whose header {@link Builder#confirmations}
+   * nodes serve alike (see {@link #checkFinal}). The first publication of a
+   * participant is the one in force for good, so a proven key is kept for the connection. Empty
+   * only once every node has answered or the read timeout passed, none proved one, and
+   * {@link Builder#confirmations} said there is none: f + 1 nodes answering first cannot leave a
+   * proxy out that another node proves.
+   *
+   * @throws UnconfirmedAnswerException if no node proves one and too few say there is none
+   */
+  private Optional<PublicKey> proxyKey(Chain c, ParticipantId id, Floor floor, boolean byCertificate) {
+    PublicKey known = provenProxyKeys.get(id);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Digest chainId = c.parameters().chainId();
+    int absent = 0;
+    Map<String, String> said = new LinkedHashMap<>(passedOver(floor));
+    try (Round round = new Round(floor.eligible(), request(ClientWire.PUBLISHED_KEYS).id(id).toBytes())) {
+      for (Optional<Reply> r = round.next(); r.isPresent(); r = round.next()) {
+        ClientConfig.NodeEndpointConfig n = r.get().node();
+        try {
+          Optional<KeyPublication> k = r.get().read(in -> serverPublication(in, id, chainId));
+          if (k.isEmpty()) {
+            absent++;
+            said.put(name(n), "has none");
+            continue;
+          }
+          if (byCertificate) {
+            provePublished(n, k.get());
+          } else {
+            checkFinal(n, k.get());
+          }
+          PublicKey key = k.get().encryptionPublicKey();
+          provenProxyKeys.putIfAbsent(id, key);
+          return Optional.of(key);
+        } catch (NodeException | MalformedEncodingException | IllegalArgumentException | UnverifiableAnswerException
+            | UnconfirmedAnswerException | AccessRefusedException | RecordErasedException e) {
+          said.put(name(n), "failed: " + e.getMessage());
+          if (!(e instanceof NodeException)) {
+            LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " answered the key publication of proxy " + id
+                + " with one it does not prove; passed over: " + e.getMessage());
+          }
+        }
+      }
+      round.silent().forEach(n -> said.put(name(n), "did not answer within " + timeout));
+    }
+    if (absent >= quorum) {
+      return Optional.empty();
+    }
+    throw new UnconfirmedAnswerException("no ledger node proved the key publication of proxy " + id + ", and fewer than "
+        + quorum + " at or above height " + floor.height() + " said there is none: " + said + "; try again later");
+  }
+
+  /**
+   * Reads a PUBLISHED_KEYS answer for federation server {@code id}: empty, or a key
+   * publication of its participant signed by its key alone (the key whose id it is) (the signature checked for chain
+   * {@code chainId}).
+   *
+   * @throws MalformedEncodingException if it is another entry, another participant's, or not so signed
+   */
+  static Optional<KeyPublication> serverPublication(LedgerWire.Reader in, ParticipantId id, Digest chainId) {
+    if (!in.bool()) {
+      return Optional.empty();
+    }
+    Entry e = Entry.decode(in.bytes(Limits.MAX_ENTRY_BYTES));
+    in.i64(); // its place as the node states it: proven by locating it (see provePublished)
+    in.i64();
+    if (!(e instanceof KeyPublication k) || !k.participant().equals(id)) {
+      throw new MalformedEncodingException("asked for the key publication of proxy " + id + ", got another entry");
+    }
+    if (k.endorsements().size() != 1 || !ParticipantId.of(k.endorsements().get(0).signer()).equals(id)
+        || !k.endorsements().get(0).verify(k.signingMessage(chainId))) {
+      throw new MalformedEncodingException("the key publication of proxy " + id + " is not signed by its server's key"
+          + " alone");
+    }
+    return Optional.of(k);
+  }
+
+  /**
+   * Checks that node {@code n} proves {@code k} final: it locates it and serves the block there,
+   * whose entries match its header and hold it at that place, and whose certificate makes it final
+   * ({@link #certified}); for genesis, the block 1 it serves is so certified and names that block as
+   * its parent. No fallback to nodes serving the header alike: f + 1 colluding nodes could.
+   *
+   * @throws MalformedEncodingException if {@code n} cannot locate it, or its block does not hold it
+   * @throws UnverifiableAnswerException if no certificate makes the block final
+   */
+  private void provePublished(ClientConfig.NodeEndpointConfig n, KeyPublication k) {
+    EntryLocation at = read(n, exchange(n, request(ClientWire.LOCATE).digest(k.id()).toBytes(), timeout),
+        RemoteConnection::location).orElseThrow(() -> new MalformedEncodingException("node " + name(n)
+            + " served key publication " + k.id() + " but cannot locate it"));
+    CertifiedBlock b = blockHolding(n, k.id(), at);
+    boolean proven;
+    if (at.height() >= 1) {
+      proven = certified(b);
+    } else {
+      CertifiedBlock next = read(n, exchange(n, request(ClientWire.BLOCK).i64(1).toBytes(), timeout),
+          in -> blockOf(in, 1));
+      proven = certified(next) && next.header().previousHash().equals(b.header().hash());
+    }
+    if (!proven) {
+      throw new UnverifiableAnswerException("node " + name(n) + " located key publication " + k.id() + " in block "
+          + at.height() + ", which no certificate of the voters the client follows makes final");
+    }
   }
 
   @Override

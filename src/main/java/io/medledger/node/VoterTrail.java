@@ -74,6 +74,15 @@ final class VoterTrail {
     return Protocols.voters(protocol, new VoterSet(fed, serving(audit, suspended::contains)));
   }
 
+  /**
+   * The serving (listed and not suspended) federation servers, in the order followed: the
+   * configured ones first, then those governance added. They are the ledger's re-encryption
+   * proxies, as a node lists them ({@code Membership.federationKeys()}), up to order.
+   */
+  List<Ed25519PublicKey> federation() {
+    return serving(federation, suspended::contains);
+  }
+
   private static List<Ed25519PublicKey> serving(List<Ed25519PublicKey> listed,
       java.util.function.Predicate<ParticipantId> out) {
     return listed.stream().filter(k -> !out.test(ParticipantId.of(k))).toList();

@@ -13,8 +13,6 @@ import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.internal.node.ClientWire;
 import io.medledger.internal.node.LedgerWire;
-import io.medledger.pre.PublicKey;
-import io.medledger.pre.SecretKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A storage node follows the ledger and answers ledger requests, but it is trusted with keeping
  * ciphertext available only: its word must not count as one of the f + 1 ledger nodes that make a
- * finality believed, nor decide the proxies a grant's fragments are encrypted to.
+ * finality believed (nor decide the proxies a grant's fragments are encrypted to: see
+ * {@link HostileProxyListTest#aStorageNodeDoesNotStateTheProxies}).
  */
 @Timeout(120)
 class StorageNodeLedgerWordTest {
@@ -93,47 +92,5 @@ class StorageNodeLedgerWordTest {
     // two ledger nodes must locate it, and only one does
     assertUnconfirmed(new Fake(LIAR, ServerRole.STORAGE), new Fake(LIAR, ServerRole.FEDERATION),
         new Fake(HONEST, ServerRole.AUDIT));
-  }
-
-  /** A PROXIES answer listing {@code ids} with {@code keys} and the protocol's threshold. */
-  private static byte[] proxies(List<ParticipantId> ids, PublicKey... keys) {
-    LedgerWire.Writer w = new LedgerWire.Writer(ClientWire.OK).u16(keys.length).u8(LedgerRequests.threshold(keys.length));
-    for (int i = 0; i < keys.length; i++) {
-      w.id(ids.get(i)).bool(true).bytes(keys[i].toBytes());
-    }
-    return w.toBytes();
-  }
-
-  @Test
-  void aStorageNodeDoesNotStateTheProxies() {
-    List<ParticipantId> ids = List.of(ParticipantId.of(Ed25519PrivateKey.generate().publicKey()),
-        ParticipantId.of(Ed25519PrivateKey.generate().publicKey()),
-        ParticipantId.of(Ed25519PrivateKey.generate().publicKey()));
-    PublicKey own = SecretKey.random().publicKey();
-    PublicKey[] keys = {SecretKey.random().publicKey(), SecretKey.random().publicKey(), SecretKey.random().publicKey()};
-    Ed25519PrivateKey fed = Ed25519PrivateKey.generate();
-    Ed25519PrivateKey storage = Ed25519PrivateKey.generate();
-    RequestHandler lie = (who, req) -> CompletableFuture.completedFuture(proxies(ids, own, own, own));
-    RequestHandler truth = (who, req) -> CompletableFuture.completedFuture(proxies(ids, keys));
-    PeerAddress down;
-    try (NodeEndpoint gone = endpoint(fed, truth)) {
-      down = gone.boundAddress();
-    }
-    try (NodeEndpoint s = endpoint(storage, lie);
-        RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client))
-            .node(fed.publicKey(), down, ServerRole.FEDERATION)
-            .node(storage.publicKey(), s.boundAddress(), ServerRole.STORAGE)
-            .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10)).build()) {
-      NodeException e = assertThrows(NodeException.class, c::proxyKeys, "the ledger node is down; the storage node's "
-          + "list, its own key for every proxy, is not taken");
-      assertEquals(NodeException.Reason.UNREACHABLE, e.reason());
-    }
-    try (NodeEndpoint f = endpoint(fed, truth); NodeEndpoint s = endpoint(storage, lie);
-        RemoteConnection c = RemoteConnection.builder(TlsIdentity.of(client))
-            .node(fed.publicKey(), f.boundAddress(), ServerRole.FEDERATION)
-            .node(storage.publicKey(), s.boundAddress(), ServerRole.STORAGE)
-            .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10)).build()) {
-      assertEquals(keys[1], c.proxyKeys().get(1).publicKey(), "the ledger node's list, not vetoed by the storage node");
-    }
   }
 }
