@@ -175,11 +175,14 @@ class TrustedBlockTest {
     };
   }
 
-  /** A node that states the chain and its height and refuses the rest; {@code asks} counts the blocks and places asked of it. */
+  /**
+   * A node that states the chain, its height and the heights of the membership changes, and
+   * refuses the rest; {@code asks} counts the blocks and places asked of it.
+   */
   private RequestHandler mute(ChainFixture f, AtomicInteger asks) throws Exception {
     RequestHandler n = node(f);
     return (who, req) -> {
-      if (req[0] == ClientWire.CHAIN || req[0] == ClientWire.HEIGHT) {
+      if (req[0] == ClientWire.CHAIN || req[0] == ClientWire.HEIGHT || req[0] == ClientWire.MEMBERSHIP_CHANGES) {
         return n.handle(who, req);
       }
       if (req[0] == ClientWire.BLOCK || req[0] == ClientWire.LOCATE) {
