@@ -192,6 +192,34 @@ class TrustedBlockTest {
     };
   }
 
+  /** {@code n} with the headers of its HEADERS answers (as served, highest first) rewritten by {@code rewrite}. */
+  private static RequestHandler headersRewritten(RequestHandler n, java.util.function.UnaryOperator<List<byte[]>> rewrite) {
+    return (who, req) -> n.handle(who, req).thenApply(a -> {
+      if (req[0] != ClientWire.HEADERS || a[0] != ClientWire.OK) {
+        return a;
+      }
+      LedgerWire.Reader in = new LedgerWire.Reader(a, 1);
+      List<byte[]> headers = new ArrayList<>();
+      for (int i = in.u16(); i > 0; i--) {
+        headers.add(in.bytes(ClientWire.MAX_HEADER_BYTES));
+      }
+      List<byte[]> out = rewrite.apply(headers);
+      LedgerWire.Writer w = new LedgerWire.Writer(ClientWire.OK).u16(out.size());
+      out.forEach(w::bytes);
+      return w.toBytes();
+    });
+  }
+
+  /** {@code n}, adding the height of every block asked of it in full to {@code heights}. */
+  private static RequestHandler counting(RequestHandler n, List<Long> heights) {
+    return (who, req) -> {
+      if (req[0] == ClientWire.BLOCK) {
+        heights.add(new LedgerWire.Reader(req, 1).i64());
+      }
+      return n.handle(who, req);
+    };
+  }
+
   /**
    * A connection built from a client configuration naming the four genesis servers at these
    * handlers (the endpoints hold the genesis keys, as an attacker holding them may), pinning
@@ -310,5 +338,50 @@ class TrustedBlockTest {
     Entry bo = entryAt(live, 4);
     assertEquals(Optional.of(bo.id()), c.entry(bo.id()).map(Entry::id));
     assertEquals(0, asked.get(), "block 3 was read with its removals, so the successors' certificate made block 4 final");
+  }
+
+  @Test
+  void aPinnedConnectionReadsInFullOnlyThePinnedBlockAndTheMembershipChangesBelowIt() throws Exception {
+    ChainFixture live = live(3); // membership changes at 2 and 3; pinned at 7
+    List<Long> read = java.util.Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger pages = new AtomicInteger();
+    RequestHandler twoAPage = headersRewritten(node(live), h -> {
+      pages.incrementAndGet();
+      return h.subList(0, Math.min(2, h.size()));
+    });
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(pin(live, 7), counting(twoAPage, read), counting(node(live), read),
+        mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.block(7).header(), c.header(7));
+    assertEquals(List.of(2L, 3L), read.stream().filter(h -> h < 7).sorted().toList(),
+        "below the pin only the blocks that changed the membership were read in full, each once");
+    assertTrue(pages.get() >= 3, "the six headers below the pin came two a page: " + pages.get());
+    read.clear();
+    assertEquals(live.ledger.block(1).header(), c.header(1), "final by the hashes read back");
+    assertEquals(live.ledger.block(5).header(), c.header(5));
+    assertEquals(List.of(1L, 5L), read.stream().sorted().toList(), "the pin is read back once per connection");
+  }
+
+  @Test
+  void aNodeWhoseHeadersBreakTheHashLinkIsPassedOver() throws Exception {
+    ChainFixture live = live(0);
+    ChainFixture fork = forged();
+    byte[] forged2 = fork.ledger.header(2).encode();
+    assertNotEquals(live.ledger.header(2), fork.ledger.header(2), "control: the fork's header 2 is another");
+    java.util.function.UnaryOperator<List<byte[]>> breakAt2 = hs -> hs.stream()
+        .map(h -> BlockHeader.decode(h).height() == 2 ? forged2 : h).toList();
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection faithful = connect(pin(live, 4), headersRewritten(node(live), hs -> hs), mute(live, asked),
+        mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.block(4).header(), faithful.header(4), "control: the rewriting itself changes nothing");
+    RemoteConnection alone = connect(pin(live, 4), headersRewritten(node(live), breakAt2), mute(live, asked),
+        mute(live, asked), mute(live, asked));
+    UnconfirmedAnswerException e = assertThrows(UnconfirmedAnswerException.class, () -> alone.header(4),
+        "header 3 links to the pin, but the forged header 2 is not the parent header 3 names");
+    assertTrue(e.getMessage().contains("no ledger node serves block 3 of the pinned chain"), e.getMessage());
+    RemoteConnection c = connect(pin(live, 4), headersRewritten(node(live), breakAt2), node(live), mute(live, asked),
+        mute(live, asked));
+    assertEquals(live.ledger.block(4).header(), c.header(4), "the next node's headers link");
+    assertEquals(live.ledger.block(2).header(), c.header(2));
   }
 }
