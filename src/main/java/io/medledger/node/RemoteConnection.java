@@ -220,7 +220,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
      * Pins {@code block} (or the configuration's {@code trusted_block}): the connection refuses a
      * chain whose block at its height has another hash ({@link TrustedBlockMismatchException}),
      * takes a block at or below it as final only when it is that block or one of its ancestors,
-     * and follows the membership below it along those ancestors alone (see
+     * and follows the membership below it along those ancestors alone, reading their headers and
+     * in full only the ones ledger nodes list as membership changes (see
      * {@link RemoteConnection#header}); above it the membership is followed as without a pin.
      */
     public Builder trustedBlock(ClientConfig.TrustedBlock block) {
@@ -1303,11 +1304,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * be served by {@link Builder#confirmations} nodes).
    *
    * <p>With a pinned block ({@link Builder#trustedBlock}), the client first reads the pinned chain
-   * back from the pinned block to block 1, each block by the parent hash its child names (from any
-   * node that serves it so), and applies the membership changes of those blocks alone; a block at
+   * back from the pinned block to block 1 by headers, each by the parent hash its child names (from
+   * any node that serves them so), and applies the membership changes of the blocks among them
+   * that {@link Builder#confirmations} ledger nodes list as changes, each read in full; a block at
    * or below the pin is final when it is one of them, and above the pin the membership is followed
    * from there as above. So servers removed before the pin cannot certify a history that forks
-   * below it.
+   * below it; that no change below it is left out rests on one honest node among the listing ones,
+   * as for a client far behind.
    *
    * @throws TrustedBlockMismatchException if the ledger nodes serve another block at the pinned
    *     height and none the pinned one
