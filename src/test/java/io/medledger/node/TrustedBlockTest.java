@@ -384,4 +384,40 @@ class TrustedBlockTest {
     assertEquals(live.ledger.block(4).header(), c.header(4), "the next node's headers link");
     assertEquals(live.ledger.block(2).header(), c.header(2));
   }
+
+  /** The heights of the headers in an OK HEADERS answer, checking each against {@code f}'s ledger. */
+  private static List<Long> headerHeights(ChainFixture f, byte[] answer) {
+    assertEquals(ClientWire.OK, answer[0]);
+    LedgerWire.Reader in = new LedgerWire.Reader(answer, 1);
+    List<Long> heights = new ArrayList<>();
+    for (int i = in.u16(); i > 0; i--) {
+      BlockHeader h = BlockHeader.decode(in.bytes(ClientWire.MAX_HEADER_BYTES));
+      assertEquals(f.ledger.header(h.height()), h);
+      heights.add(h.height());
+    }
+    in.end();
+    return heights;
+  }
+
+  @Test
+  void theHeadersRequestAnswersDownwardWithinItsBounds() throws Exception {
+    ChainFixture live = live(3); // height 7
+    LedgerRequests r = new LedgerRequests(live.ledger, CHAIN, BftProtocol.NAME, client.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve("headers"))), null, 1 << 22);
+    Function<byte[], byte[]> ask = req -> r.handle(client.publicKey(), req);
+    assertEquals(List.of(7L, 6L, 5L), headerHeights(live, ask.apply(new LedgerWire.Writer(ClientWire.HEADERS).i64(7).u16(3).toBytes())));
+    assertEquals(List.of(2L, 1L, 0L), headerHeights(live, ask.apply(new LedgerWire.Writer(ClientWire.HEADERS).i64(2).u16(10).toBytes())),
+        "never below genesis");
+    for (long[] bad : new long[][] {{8, 1}, {7, 0}, {7, ClientWire.MAX_HEADERS + 1}, {-1, 1}}) {
+      byte[] a = ask.apply(new LedgerWire.Writer(ClientWire.HEADERS).i64(bad[0]).u16((int) bad[1]).toBytes());
+      assertEquals(ClientWire.REFUSED, a[0], bad[0] + " " + bad[1]);
+    }
+    int cap = 1024;
+    LedgerRequests small = new LedgerRequests(live.ledger, CHAIN, BftProtocol.NAME, client.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve("small"))), null, cap);
+    byte[] a = small.handle(client.publicKey(), new LedgerWire.Writer(ClientWire.HEADERS).i64(7).u16(7).toBytes());
+    List<Long> heights = headerHeights(live, a);
+    assertTrue(a.length <= cap && !heights.isEmpty() && heights.size() < 7 && heights.get(0) == 7,
+        "a node with a small answer cap sends fewer headers, from the top: " + heights + ", " + a.length + " bytes");
+  }
 }
