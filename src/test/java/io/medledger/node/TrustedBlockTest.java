@@ -420,4 +420,39 @@ class TrustedBlockTest {
     assertTrue(a.length <= cap && !heights.isEmpty() && heights.size() < 7 && heights.get(0) == 7,
         "a node with a small answer cap sends fewer headers, from the top: " + heights + ", " + a.length + " bytes");
   }
+
+  /** {@code n} leaving height {@code left} out of its MEMBERSHIP_CHANGES answers. */
+  private static RequestHandler omitting(RequestHandler n, long left) {
+    return (who, req) -> n.handle(who, req).thenApply(a -> {
+      if (req[0] != ClientWire.MEMBERSHIP_CHANGES || a[0] != ClientWire.OK) {
+        return a;
+      }
+      LedgerWire.Reader in = new LedgerWire.Reader(a, 1);
+      List<Long> heights = new ArrayList<>();
+      for (int i = in.u16(); i > 0; i--) {
+        heights.add(in.i64());
+      }
+      long through = in.i64();
+      heights.remove(left);
+      LedgerWire.Writer w = new LedgerWire.Writer(ClientWire.OK).u16(heights.size());
+      heights.forEach(w::i64);
+      return w.i64(through).toBytes();
+    });
+  }
+
+  @Test
+  void aNodeLeavingAMembershipChangeBelowThePinOutOfItsListIsOutvotedByOneThatListsIt() throws Exception {
+    ChainFixture live = live(1); // the genesis servers removed at 3; block 5 certified by the successors alone
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(pin(live, 4), omitting(node(live), 3L), mute(live, asked), mute(live, asked),
+        mute(live, asked));
+    assertEquals(live.ledger.block(5).header(), c.header(5));
+    assertEquals(0, asked.get(), "the removals at 3 were applied: the successors' certificate made block 5 final");
+    AtomicInteger asked2 = new AtomicInteger();
+    RemoteConnection colluding = connect(pin(live, 4), omitting(node(live), 3L), omitting(mute(live, asked2), 3L),
+        mute(live, asked2), mute(live, asked2));
+    UnconfirmedAnswerException e = assertThrows(UnconfirmedAnswerException.class, () -> colluding.header(5),
+        "control: when all f + 1 listing nodes leave it out, the removed servers still count and block 5 is not final");
+    assertTrue(e.getMessage().contains("no other node confirmed it"), "its certificate did not count: " + e.getMessage());
+  }
 }
