@@ -79,6 +79,7 @@ final class LedgerRequests {
       Map.entry(ClientWire.KEY_CARD, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PUBLISHED_KEYS, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.MEMBERSHIP_CHANGES, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
+      Map.entry(ClientWire.HEADERS, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PUBLISH_KEY_CARD, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.PROXIES, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
       Map.entry(ClientWire.FRAGMENT, new Rule(ANYONE, AccessRight.PARTICIPANT, true)),
@@ -278,6 +279,31 @@ final class LedgerRequests {
         out.u16(heights.size());
         heights.forEach(out::i64);
         out.i64(heights.size() == ClientWire.MAX_MEMBERSHIP_CHANGES ? heights.get(heights.size() - 1) : through);
+      }
+      case ClientWire.HEADERS -> {
+        long k = in.i64();
+        int n = in.u16();
+        in.end();
+        if (k < 0 || k > ledger.height() || n < 1 || n > ClientWire.MAX_HEADERS) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "no " + n + " headers down from "
+              + k + " (at most " + ClientWire.MAX_HEADERS + ", at or below the tip)");
+        }
+        int budget = Math.min(ClientWire.MAX_HEADERS_BYTES, maxAnswerBytes - ANSWER_FRAMING - 2);
+        List<byte[]> headers = new java.util.ArrayList<>();
+        for (long h = k; h >= 0 && h > k - n; h--) {
+          byte[] e = ledger.header(h).encode();
+          budget -= 4 + e.length;
+          if (budget < 0) {
+            break;
+          }
+          headers.add(e);
+        }
+        if (headers.isEmpty()) {
+          return ClientWire.refused(SubmissionRefusedException.Cause.RULE.ordinal(), "header " + k
+              + " takes more bytes than an answer of this node carries (" + maxAnswerBytes + " bytes)");
+        }
+        out.u16(headers.size());
+        headers.forEach(out::bytes);
       }
       case ClientWire.PUBLISHED_KEYS -> {
         ParticipantId id = in.id();

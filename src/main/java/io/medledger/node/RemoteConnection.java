@@ -224,7 +224,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
      * Pins {@code block} (or the configuration's {@code trusted_block}): the connection refuses a
      * chain whose block at its height has another hash ({@link TrustedBlockMismatchException}),
      * takes a block at or below it as final only when it is that block or one of its ancestors,
-     * and follows the membership below it along those ancestors alone (see
+     * and follows the membership below it along those ancestors alone, reading their headers and
+     * in full only the ones ledger nodes list as membership changes (see
      * {@link RemoteConnection#header}); above it the membership is followed as without a pin.
      */
     public Builder trustedBlock(ClientConfig.TrustedBlock block) {
@@ -691,14 +692,20 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
 
   /**
    * Follows the membership up to the pinned block along its ancestors: the pinned block is taken
-   * from the first ledger node that serves a block of that hash, and each block below it, down to
-   * block 1, from the first that serves a block whose hash is the parent hash its child names; each
-   * block's entries must match its header. Every block below the pin is so read once, whatever its
-   * certificate, and their membership changes and evidence are then applied in order, as {@link
-   * #votersAt} applies them. Called with the lock held and the trail at its starting point.
+   * from the first ledger node that serves a block of that hash, and the headers below it, down to
+   * block 1, a page at a time ({@code HEADERS}) from the first node whose page links, each header's
+   * hash being the parent hash its child names; their hashes are kept. Only the blocks that changed
+   * the membership are read in full: {@link Builder#confirmations} ledger nodes list their heights
+   * ({@code MEMBERSHIP_CHANGES}, as {@link #jump} gathers them), and each listed block is taken only
+   * when its hash is the one read back at its height and its entries match its header; their
+   * membership changes and evidence are then applied in order, as {@link #votersAt} applies them.
+   * So no block of another history is taken below the pin, while that none of its membership
+   * changes is left out rests on one honest node among the listing ones, as for the jump. Called
+   * with the lock held and the trail at its starting point.
    *
    * @throws TrustedBlockMismatchException if no node serves the pinned block and one serves another there
-   * @throws UnconfirmedAnswerException if no node serves the pinned block, or one of its ancestors
+   * @throws UnconfirmedAnswerException if no node serves the pinned block, or the headers or a
+   *     membership-changing block below it, or too few nodes list the membership changes
    */
   private void pin(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes) {
     long top = trusted.height();
@@ -710,27 +717,30 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
           + " with another hash than the pinned " + trusted.hash() + " (" + other + "): they are on another chain,"
           + " or trusted_block is wrong; nothing is taken as final");
     }
-    byte[] hashes = new byte[Math.toIntExact(top * Digest.LENGTH)];
-    java.util.ArrayDeque<Map.Entry<Long, List<Entry>>> changes = new java.util.ArrayDeque<>();
-    for (long k = top; ; k--) {
-      if (b.isEmpty()) {
-        throw new UnconfirmedAnswerException("no ledger node serves block " + k + " of the pinned chain (block " + top
-            + ", " + trusted.hash() + ") yet; nothing is taken as final until one does, try again later");
-      }
-      BlockHeader h = b.get().header();
-      h.hash().copyTo(hashes, (int) (k - 1) * Digest.LENGTH);
-      List<Entry> changing = b.get().block().entries().stream()
-          .filter(x -> x instanceof io.medledger.chain.MembershipChange || x instanceof io.medledger.chain.Evidence)
-          .toList();
-      if (!changing.isEmpty()) {
-        changes.push(Map.entry(k, changing));
-      }
-      if (k == 1) {
-        break;
-      }
-      b = linked(c, ledgerNodes, k - 1, h.previousHash(), new LinkedHashMap<>());
+    if (b.isEmpty()) {
+      throw notServed(top);
     }
-    for (Map.Entry<Long, List<Entry>> e : changes) {
+    byte[] hashes = new byte[Math.toIntExact(top * Digest.LENGTH)];
+    trusted.hash().copyTo(hashes, (int) (top - 1) * Digest.LENGTH);
+    Digest parent = b.get().header().previousHash();
+    for (long k = top - 1; k >= 1; ) {
+      List<BlockHeader> page = linkedHeaders(c, ledgerNodes, k, (int) Math.min(ClientWire.MAX_HEADERS, k), parent);
+      if (page.isEmpty()) {
+        throw notServed(k);
+      }
+      for (BlockHeader h : page) {
+        h.hash().copyTo(hashes, (int) (k - 1) * Digest.LENGTH);
+        parent = h.previousHash();
+        k--;
+      }
+    }
+    java.util.TreeMap<Long, List<Entry>> changes = top == 1 ? new java.util.TreeMap<>()
+        : changesBelowPin(c, ledgerNodes, top - 1, hashes);
+    List<Entry> atTop = changing(b.get().block());
+    if (!atTop.isEmpty()) {
+      changes.put(top, atTop);
+    }
+    for (Map.Entry<Long, List<Entry>> e : changes.entrySet()) {
       List<Ed25519PublicKey> before = trail.voters(c.protocol());
       trail = trail.after(e.getKey(), e.getValue(), c.parameters());
       List<Ed25519PublicKey> after = trail.voters(c.protocol());
@@ -741,6 +751,111 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     trail = trail.through(top);
     trailHash = trusted.hash();
     pinnedHashes = hashes;
+  }
+
+  private UnconfirmedAnswerException notServed(long k) {
+    return new UnconfirmedAnswerException("no ledger node serves block " + k + " of the pinned chain (block "
+        + trusted.height() + ", " + trusted.hash() + ") yet; nothing is taken as final until one does, try again later");
+  }
+
+  /** The membership changes and evidence of {@code b}, in block order. */
+  private static List<Entry> changing(io.medledger.chain.Block b) {
+    return b.entries().stream()
+        .filter(x -> x instanceof io.medledger.chain.MembershipChange || x instanceof io.medledger.chain.Evidence)
+        .toList();
+  }
+
+  /**
+   * The membership changes and evidence of the blocks from 1 to {@code to} that changed the
+   * membership, by height: the heights {@link #listedChanges} gives, each block taken from the first
+   * node that serves it with the hash {@code hashes} holds at its height. A listed block holding
+   * neither drops the nodes that listed it, and the lists are gathered again without them.
+   *
+   * @throws UnconfirmedAnswerException if too few nodes list the heights, or none serves a listed block
+   */
+  private java.util.TreeMap<Long, List<Entry>> changesBelowPin(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes,
+      long to, byte[] hashes) {
+    java.util.Set<Integer> liars = new java.util.HashSet<>();
+    while (true) {
+      Optional<java.util.TreeMap<Long, java.util.Set<Integer>>> listed = listedChanges(ledgerNodes, 1, to, liars);
+      if (listed.isEmpty()) {
+        throw new UnconfirmedAnswerException("fewer than " + quorum + " ledger nodes list alike the blocks below the"
+            + " pinned block " + trusted.height() + " that changed the membership; nothing is taken as final until they"
+            + " do, try again later");
+      }
+      java.util.TreeMap<Long, List<Entry>> changes = new java.util.TreeMap<>();
+      boolean lied = false;
+      for (Map.Entry<Long, java.util.Set<Integer>> e : listed.get().entrySet()) {
+        long k = e.getKey();
+        Optional<CertifiedBlock> b = linked(c, ledgerNodes, k, Digest.of(hashes, (int) (k - 1) * Digest.LENGTH),
+            new LinkedHashMap<>());
+        if (b.isEmpty()) {
+          throw notServed(k);
+        }
+        List<Entry> changing = changing(b.get().block());
+        if (changing.isEmpty()) {
+          LOG.log(System.Logger.Level.WARNING, "ledger nodes " + e.getValue().stream().map(i -> name(ledgerNodes.get(i)))
+              .toList() + " listed block " + k + " as a membership change; passed over");
+          liars.addAll(e.getValue());
+          lied = true;
+          break;
+        }
+        changes.put(k, changing);
+      }
+      if (!lied) {
+        return changes;
+      }
+    }
+  }
+
+  /**
+   * The headers of blocks {@code k}, {@code k - 1}, ... (at most {@code n}) as the first of {@code
+   * ledgerNodes} serves them linked: of the chain, at their heights, the first with hash {@code
+   * hash} and each the parent its child names; empty if none does.
+   */
+  private List<BlockHeader> linkedHeaders(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes, long k, int n,
+      Digest hash) {
+    for (int i = 0; i < ledgerNodes.size(); i++) {
+      int at = (trailSource + i) % ledgerNodes.size();
+      ClientConfig.NodeEndpointConfig node = ledgerNodes.get(at);
+      List<BlockHeader> page;
+      try {
+        page = read(node, exchange(node, request(ClientWire.HEADERS).i64(k).u16(n).toBytes(), timeout),
+            in -> headersOf(in, n));
+      } catch (MedLedgerException | IllegalArgumentException e) {
+        continue;
+      }
+      Digest expected = hash;
+      boolean links = true;
+      for (int j = 0; j < page.size() && links; j++) {
+        BlockHeader h = page.get(j);
+        links = h.height() == k - j && h.chainId().equals(c.parameters().chainId()) && h.hash().equals(expected);
+        expected = h.previousHash();
+      }
+      if (links) {
+        trailSource = at;
+        return page;
+      }
+      if (k != stuckAt) {
+        LOG.log(System.Logger.Level.WARNING, "node " + name(node) + " served headers from " + k
+            + " that are not on the pinned chain; passed over");
+      }
+    }
+    stuckAt = k;
+    return List.of();
+  }
+
+  /** The headers of a HEADERS answer to a request for {@code n}: 1 to {@code n}, each bounded. */
+  private static List<BlockHeader> headersOf(LedgerWire.Reader in, int n) {
+    int count = in.u16();
+    if (count < 1 || count > n) {
+      throw new MalformedEncodingException(count + " headers in an answer to a request for " + n);
+    }
+    List<BlockHeader> page = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      page.add(BlockHeader.decode(in.bytes(ClientWire.MAX_HEADER_BYTES)));
+    }
+    return page;
   }
 
   /**
@@ -810,23 +925,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     long from = trail.height() + 1;
     java.util.Set<Integer> liars = new java.util.HashSet<>();
     while (true) {
-      java.util.TreeMap<Long, java.util.Set<Integer>> listedBy = new java.util.TreeMap<>();
-      int lists = 0;
-      for (int i = 0; i < ledgerNodes.size() && lists < quorum; i++) {
-        if (liars.contains(i)) {
-          continue;
-        }
-        Optional<List<Long>> l = changeHeights(ledgerNodes.get(i), from, to);
-        if (l.isPresent()) {
-          lists++;
-          for (long k : l.get()) {
-            listedBy.computeIfAbsent(k, x -> new java.util.HashSet<>()).add(i);
-          }
-        }
-      }
-      if (lists < quorum) {
+      Optional<java.util.TreeMap<Long, java.util.Set<Integer>>> listed = listedChanges(ledgerNodes, from, to, liars);
+      if (listed.isEmpty()) {
         return false;
       }
+      java.util.TreeMap<Long, java.util.Set<Integer>> listedBy = listed.get();
       VoterTrail t = trail;
       java.util.TreeMap<Long, List<Ed25519PublicKey>> changed = new java.util.TreeMap<>();
       boolean lied = false;
@@ -859,6 +962,31 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
         return true;
       }
     }
+  }
+
+  /**
+   * The union of the lists of the heights from {@code from} to {@code to} of the blocks that
+   * changed the membership, of the first {@link Builder#confirmations} of {@code ledgerNodes} (by
+   * index, {@code liars} skipped) that answer them, each height with the nodes that list it; empty
+   * when fewer answer.
+   */
+  private Optional<java.util.TreeMap<Long, java.util.Set<Integer>>> listedChanges(
+      List<ClientConfig.NodeEndpointConfig> ledgerNodes, long from, long to, java.util.Set<Integer> liars) {
+    java.util.TreeMap<Long, java.util.Set<Integer>> listedBy = new java.util.TreeMap<>();
+    int lists = 0;
+    for (int i = 0; i < ledgerNodes.size() && lists < quorum; i++) {
+      if (liars.contains(i)) {
+        continue;
+      }
+      Optional<List<Long>> l = changeHeights(ledgerNodes.get(i), from, to);
+      if (l.isPresent()) {
+        lists++;
+        for (long k : l.get()) {
+          listedBy.computeIfAbsent(k, x -> new java.util.HashSet<>()).add(i);
+        }
+      }
+    }
+    return lists < quorum ? Optional.empty() : Optional.of(listedBy);
   }
 
   /**
@@ -1180,11 +1308,13 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * be served by {@link Builder#confirmations} nodes).
    *
    * <p>With a pinned block ({@link Builder#trustedBlock}), the client first reads the pinned chain
-   * back from the pinned block to block 1, each block by the parent hash its child names (from any
-   * node that serves it so), and applies the membership changes of those blocks alone; a block at
+   * back from the pinned block to block 1 by headers, each by the parent hash its child names (from
+   * any node that serves them so), and applies the membership changes of the blocks among them
+   * that {@link Builder#confirmations} ledger nodes list as changes, each read in full; a block at
    * or below the pin is final when it is one of them, and above the pin the membership is followed
    * from there as above. So servers removed before the pin cannot certify a history that forks
-   * below it.
+   * below it; that no change below it is left out rests on one honest node among the listing ones,
+   * as for a client far behind.
    *
    * @throws TrustedBlockMismatchException if the ledger nodes serve another block at the pinned
    *     height and none the pinned one

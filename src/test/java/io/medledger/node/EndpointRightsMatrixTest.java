@@ -56,23 +56,23 @@ class EndpointRightsMatrixTest {
       ClientWire.RECORDS, ClientWire.GRANTS_BY_PATIENT, ClientWire.GRANTS_BY_GRANTEE, ClientWire.EVENTS_BY_PATIENT,
       ClientWire.PATIENT_HISTORY, ClientWire.TIP, ClientWire.KEY_CARD, ClientWire.PUBLISH_KEY_CARD,
       ClientWire.PROXIES, ClientWire.REENCRYPT, ClientWire.FRAGMENT, ClientWire.GRANT_REVOKED, ClientWire.PUBLISHED_KEYS,
-      ClientWire.MEMBERSHIP_CHANGES);
+      ClientWire.MEMBERSHIP_CHANGES, ClientWire.HEADERS);
 
   /** Columns in the order of {@link #CODES}; {@code events} asks for Anna's events. */
   private static final String TABLE = """
-      caller          chain height block entry locate participant active erased records byPatient byGrantee events      history tip card publish proxies reencrypt   fragment revoked keys changes
-      patient         +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       +           +        +        + +
-      other-patient   +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       +           +        +        + +
-      clinician       +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       +           +        +        + +
-      researcher      +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       +           +        +        + +
-      institution     +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       reader-role +        +        + +
-      regulator       +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       reader-role +        +        + +
-      audit-server    +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       reader-role +        +        + +
-      federation      +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       reader-role +        +        + +
-      storage-node    +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       reader-role +        +        + +
-      removed         participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant
-      unknown-key     participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant
-      operator        +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       reader-role +        +        + +
+      caller          chain height block entry locate participant active erased records byPatient byGrantee events      history tip card publish proxies reencrypt   fragment revoked keys changes headers
+      patient         +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       +           +        +        + + +
+      other-patient   +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       +           +        +        + + +
+      clinician       +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       +           +        +        + + +
+      researcher      +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       +           +        +        + + +
+      institution     +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       reader-role +        +        + + +
+      regulator       +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       reader-role +        +        + + +
+      audit-server    +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       reader-role +        +        + + +
+      federation      +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       reader-role +        +        + + +
+      storage-node    +     +      +     +     +      +           +      +      +       +         +         audit-trail +       +   +    +       +       reader-role +        +        + + +
+      removed         participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant
+      unknown-key     participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant participant
+      operator        +     +      +     +     +      +           +      +      +       +         +         +           +       +   +    +       +       reader-role +        +        + + +
       """;
 
   private Ed25519PublicKey key(String caller) {

@@ -175,17 +175,48 @@ class TrustedBlockTest {
     };
   }
 
-  /** A node that states the chain and its height and refuses the rest; {@code asks} counts the blocks and places asked of it. */
+  /**
+   * A node that states the chain, its height and the heights of the membership changes, and
+   * refuses the rest; {@code asks} counts the blocks and places asked of it.
+   */
   private RequestHandler mute(ChainFixture f, AtomicInteger asks) throws Exception {
     RequestHandler n = node(f);
     return (who, req) -> {
-      if (req[0] == ClientWire.CHAIN || req[0] == ClientWire.HEIGHT) {
+      if (req[0] == ClientWire.CHAIN || req[0] == ClientWire.HEIGHT || req[0] == ClientWire.MEMBERSHIP_CHANGES) {
         return n.handle(who, req);
       }
       if (req[0] == ClientWire.BLOCK || req[0] == ClientWire.LOCATE) {
         asks.incrementAndGet();
       }
       return CompletableFuture.completedFuture(ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "busy"));
+    };
+  }
+
+  /** {@code n} with the headers of its HEADERS answers (as served, highest first) rewritten by {@code rewrite}. */
+  private static RequestHandler headersRewritten(RequestHandler n, java.util.function.UnaryOperator<List<byte[]>> rewrite) {
+    return (who, req) -> n.handle(who, req).thenApply(a -> {
+      if (req[0] != ClientWire.HEADERS || a[0] != ClientWire.OK) {
+        return a;
+      }
+      LedgerWire.Reader in = new LedgerWire.Reader(a, 1);
+      List<byte[]> headers = new ArrayList<>();
+      for (int i = in.u16(); i > 0; i--) {
+        headers.add(in.bytes(ClientWire.MAX_HEADER_BYTES));
+      }
+      List<byte[]> out = rewrite.apply(headers);
+      LedgerWire.Writer w = new LedgerWire.Writer(ClientWire.OK).u16(out.size());
+      out.forEach(w::bytes);
+      return w.toBytes();
+    });
+  }
+
+  /** {@code n}, adding the height of every block asked of it in full to {@code heights}. */
+  private static RequestHandler counting(RequestHandler n, List<Long> heights) {
+    return (who, req) -> {
+      if (req[0] == ClientWire.BLOCK) {
+        heights.add(new LedgerWire.Reader(req, 1).i64());
+      }
+      return n.handle(who, req);
     };
   }
 
@@ -307,5 +338,121 @@ class TrustedBlockTest {
     Entry bo = entryAt(live, 4);
     assertEquals(Optional.of(bo.id()), c.entry(bo.id()).map(Entry::id));
     assertEquals(0, asked.get(), "block 3 was read with its removals, so the successors' certificate made block 4 final");
+  }
+
+  @Test
+  void aPinnedConnectionReadsInFullOnlyThePinnedBlockAndTheMembershipChangesBelowIt() throws Exception {
+    ChainFixture live = live(3); // membership changes at 2 and 3; pinned at 7
+    List<Long> read = java.util.Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger pages = new AtomicInteger();
+    RequestHandler twoAPage = headersRewritten(node(live), h -> {
+      pages.incrementAndGet();
+      return h.subList(0, Math.min(2, h.size()));
+    });
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(pin(live, 7), counting(twoAPage, read), counting(node(live), read),
+        mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.block(7).header(), c.header(7));
+    assertEquals(List.of(2L, 3L), read.stream().filter(h -> h < 7).sorted().toList(),
+        "below the pin only the blocks that changed the membership were read in full, each once");
+    assertTrue(pages.get() >= 3, "the six headers below the pin came two a page: " + pages.get());
+    read.clear();
+    assertEquals(live.ledger.block(1).header(), c.header(1), "final by the hashes read back");
+    assertEquals(live.ledger.block(5).header(), c.header(5));
+    assertEquals(List.of(1L, 5L), read.stream().sorted().toList(), "the pin is read back once per connection");
+  }
+
+  @Test
+  void aNodeWhoseHeadersBreakTheHashLinkIsPassedOver() throws Exception {
+    ChainFixture live = live(0);
+    ChainFixture fork = forged();
+    byte[] forged2 = fork.ledger.header(2).encode();
+    assertNotEquals(live.ledger.header(2), fork.ledger.header(2), "control: the fork's header 2 is another");
+    java.util.function.UnaryOperator<List<byte[]>> breakAt2 = hs -> hs.stream()
+        .map(h -> BlockHeader.decode(h).height() == 2 ? forged2 : h).toList();
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection faithful = connect(pin(live, 4), headersRewritten(node(live), hs -> hs), mute(live, asked),
+        mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.block(4).header(), faithful.header(4), "control: the rewriting itself changes nothing");
+    RemoteConnection alone = connect(pin(live, 4), headersRewritten(node(live), breakAt2), mute(live, asked),
+        mute(live, asked), mute(live, asked));
+    UnconfirmedAnswerException e = assertThrows(UnconfirmedAnswerException.class, () -> alone.header(4),
+        "header 3 links to the pin, but the forged header 2 is not the parent header 3 names");
+    assertTrue(e.getMessage().contains("no ledger node serves block 3 of the pinned chain"), e.getMessage());
+    RemoteConnection c = connect(pin(live, 4), headersRewritten(node(live), breakAt2), node(live), mute(live, asked),
+        mute(live, asked));
+    assertEquals(live.ledger.block(4).header(), c.header(4), "the next node's headers link");
+    assertEquals(live.ledger.block(2).header(), c.header(2));
+  }
+
+  /** The heights of the headers in an OK HEADERS answer, checking each against {@code f}'s ledger. */
+  private static List<Long> headerHeights(ChainFixture f, byte[] answer) {
+    assertEquals(ClientWire.OK, answer[0]);
+    LedgerWire.Reader in = new LedgerWire.Reader(answer, 1);
+    List<Long> heights = new ArrayList<>();
+    for (int i = in.u16(); i > 0; i--) {
+      BlockHeader h = BlockHeader.decode(in.bytes(ClientWire.MAX_HEADER_BYTES));
+      assertEquals(f.ledger.header(h.height()), h);
+      heights.add(h.height());
+    }
+    in.end();
+    return heights;
+  }
+
+  @Test
+  void theHeadersRequestAnswersDownwardWithinItsBounds() throws Exception {
+    ChainFixture live = live(3); // height 7
+    LedgerRequests r = new LedgerRequests(live.ledger, CHAIN, BftProtocol.NAME, client.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve("headers"))), null, 1 << 22);
+    Function<byte[], byte[]> ask = req -> r.handle(client.publicKey(), req);
+    assertEquals(List.of(7L, 6L, 5L), headerHeights(live, ask.apply(new LedgerWire.Writer(ClientWire.HEADERS).i64(7).u16(3).toBytes())));
+    assertEquals(List.of(2L, 1L, 0L), headerHeights(live, ask.apply(new LedgerWire.Writer(ClientWire.HEADERS).i64(2).u16(10).toBytes())),
+        "never below genesis");
+    for (long[] bad : new long[][] {{8, 1}, {7, 0}, {7, ClientWire.MAX_HEADERS + 1}, {-1, 1}}) {
+      byte[] a = ask.apply(new LedgerWire.Writer(ClientWire.HEADERS).i64(bad[0]).u16((int) bad[1]).toBytes());
+      assertEquals(ClientWire.REFUSED, a[0], bad[0] + " " + bad[1]);
+    }
+    int cap = 1024;
+    LedgerRequests small = new LedgerRequests(live.ledger, CHAIN, BftProtocol.NAME, client.publicKey()::equals,
+        KeyCardStore.open(Files.createDirectories(dir.resolve("small"))), null, cap);
+    byte[] a = small.handle(client.publicKey(), new LedgerWire.Writer(ClientWire.HEADERS).i64(7).u16(7).toBytes());
+    List<Long> heights = headerHeights(live, a);
+    assertTrue(a.length <= cap && !heights.isEmpty() && heights.size() < 7 && heights.get(0) == 7,
+        "a node with a small answer cap sends fewer headers, from the top: " + heights + ", " + a.length + " bytes");
+  }
+
+  /** {@code n} leaving height {@code left} out of its MEMBERSHIP_CHANGES answers. */
+  private static RequestHandler omitting(RequestHandler n, long left) {
+    return (who, req) -> n.handle(who, req).thenApply(a -> {
+      if (req[0] != ClientWire.MEMBERSHIP_CHANGES || a[0] != ClientWire.OK) {
+        return a;
+      }
+      LedgerWire.Reader in = new LedgerWire.Reader(a, 1);
+      List<Long> heights = new ArrayList<>();
+      for (int i = in.u16(); i > 0; i--) {
+        heights.add(in.i64());
+      }
+      long through = in.i64();
+      heights.remove(left);
+      LedgerWire.Writer w = new LedgerWire.Writer(ClientWire.OK).u16(heights.size());
+      heights.forEach(w::i64);
+      return w.i64(through).toBytes();
+    });
+  }
+
+  @Test
+  void aNodeLeavingAMembershipChangeBelowThePinOutOfItsListIsOutvotedByOneThatListsIt() throws Exception {
+    ChainFixture live = live(1); // the genesis servers removed at 3; block 5 certified by the successors alone
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(pin(live, 4), omitting(node(live), 3L), mute(live, asked), mute(live, asked),
+        mute(live, asked));
+    assertEquals(live.ledger.block(5).header(), c.header(5));
+    assertEquals(0, asked.get(), "the removals at 3 were applied: the successors' certificate made block 5 final");
+    AtomicInteger asked2 = new AtomicInteger();
+    RemoteConnection colluding = connect(pin(live, 4), omitting(node(live), 3L), omitting(mute(live, asked2), 3L),
+        mute(live, asked2), mute(live, asked2));
+    UnconfirmedAnswerException e = assertThrows(UnconfirmedAnswerException.class, () -> colluding.header(5),
+        "control: when all f + 1 listing nodes leave it out, the removed servers still count and block 5 is not final");
+    assertTrue(e.getMessage().contains("no other node confirmed it"), "its certificate did not count: " + e.getMessage());
   }
 }

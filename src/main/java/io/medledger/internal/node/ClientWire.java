@@ -83,6 +83,19 @@ public final class ClientWire {
   public static final byte MEMBERSHIP_CHANGES = 37;
   /** Most heights in one MEMBERSHIP_CHANGES answer. */
   public static final int MAX_MEMBERSHIP_CHANGES = 1024;
+  /**
+   * Block headers downward: the request carries a height {@code k} and a count {@code n} (i64, u16);
+   * the answer, u16 m and m length-prefixed header encodings, of blocks {@code k}, {@code k - 1},
+   * ... (1 &le; m &le; n, at most {@link #MAX_HEADERS} and {@link #MAX_HEADERS_BYTES} bytes of
+   * headers, never below genesis). What a pinned client reads its chain back by.
+   */
+  public static final byte HEADERS = 38;
+  /** Most headers in one HEADERS answer. */
+  public static final int MAX_HEADERS = 1024;
+  /** Most header bytes in one HEADERS answer (a node with a smaller frame cap sends fewer). */
+  public static final int MAX_HEADERS_BYTES = 1 << 20;
+  /** Largest encoding of one header in a HEADERS answer. */
+  public static final int MAX_HEADER_BYTES = 8192;
   /** Lowest code of the remote ledger requests. */
   public static final int LEDGER_FIRST = 16;
   /** Highest code of the remote ledger requests. */
