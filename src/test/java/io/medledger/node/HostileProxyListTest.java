@@ -40,6 +40,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import io.medledger.crypto.Digest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -172,7 +173,13 @@ class HostileProxyListTest {
 
   /** A connection to the four servers of {@code f} (configured as the genesis federation) at these handlers. */
   private RemoteConnection connect(ChainFixture f, RequestHandler... handlers) {
+    return connect(f, Optional.empty(), handlers);
+  }
+
+  /** The same, pinned to {@code pin} when present. */
+  private RemoteConnection connect(ChainFixture f, Optional<ClientConfig.TrustedBlock> pin, RequestHandler... handlers) {
     RemoteConnection.Builder b = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(2), Duration.ofSeconds(10));
+    pin.ifPresent(b::trustedBlock);
     for (int i = 0; i < handlers.length; i++) {
       Ed25519PrivateKey k = f.federation.get(i).key();
       NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(k),
@@ -239,6 +246,25 @@ class HostileProxyListTest {
       assertEquals(3, c.threshold());
       assertTrue(liarsAsked.get() >= 3, "control: the two liars were asked, and answered first: " + liarsAsked);
     }
+  }
+
+  @Test
+  void aClientPinnedAtOrBelowThePublicationsDerivesTheSameProxiesAsOneFollowingFromGenesis() throws Exception {
+    ChainFixture live = honestChain();
+    long tip = live.ledger.height();
+    for (long at : new long[] {1, tip}) {
+      AtomicInteger asked = new AtomicInteger();
+      Optional<ClientConfig.TrustedBlock> pin = Optional.of(new ClientConfig.TrustedBlock(at, live.ledger.header(at).hash()));
+      RemoteConnection c = connect(live, pin, honest(live, asked), honest(live, asked), honest(live, asked),
+          honest(live, asked));
+      assertEquals(truth(live), listed(c), "pinned at " + at + ": each proxy with its own key");
+      assertEquals(3, c.threshold());
+    }
+    // control: a pin off the chain leaves the proxies underivable rather than taken on the nodes' word
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection wrong = connect(live, Optional.of(new ClientConfig.TrustedBlock(1, Digest.of(new byte[32]))),
+        honest(live, asked), honest(live, asked), honest(live, asked), honest(live, asked));
+    assertThrows(io.medledger.MedLedgerException.class, wrong::proxyKeys);
   }
 
   @Test
