@@ -84,15 +84,27 @@ public final class AuditorClient {
    * height is the highest two ledger nodes report, so a lagging or hostile node first in the list
    * cannot stop the replay at its own older tip: its blocks above that tip come from the next node,
    * and it is listed as disagreeing.
+   *
+   * <p>The replay holds the chain's encoded blocks and its state in memory, each block once as it
+   * arrives: about the chain's size on disk. A chain larger than the heap is verified from a node's
+   * block store instead ({@code bin/medledger chain verify}, which replays from disk).
    */
   public ChainReport verifyChain() {
     LedgerConnection c = session.connection();
-    List<CertifiedBlock> blocks = new ArrayList<>();
+    InMemoryBlockStore store = new InMemoryBlockStore();
     long height = c.height();
+    Optional<ChainReport> foreign = Optional.empty();
     for (long h = 0; h <= height; h++) {
-      blocks.add(c.block(h));
+      CertifiedBlock b = c.block(h);
+      if (h == 0) {
+        foreign = foreignGenesis(c, b);
+        if (foreign.isPresent()) {
+          break;
+        }
+      }
+      store.append(b.encode());
     }
-    ChainReport r = verify(blocks);
+    ChainReport r = foreign.isPresent() ? foreign.get() : replay(c, store);
     List<String> disagree = new ArrayList<>();
     for (LedgerConnection.ServerTip n : c.serverTips()) {
       if (!n.tipHash().equals(r.tipHash())) {
@@ -111,12 +123,28 @@ public final class AuditorClient {
    */
   public ChainReport verify(List<CertifiedBlock> blocks) {
     LedgerConnection c = session.connection();
-    if (!blocks.isEmpty() && c.height() >= 0 && !blocks.get(0).header().equals(c.header(0))) {
-      return new ChainReport(false, 0, Optional.empty(), Optional.of("the copy's genesis block "
-          + blocks.get(0).header().hash() + " is not this chain's " + c.header(0).hash()), List.of());
+    if (!blocks.isEmpty()) {
+      Optional<ChainReport> foreign = foreignGenesis(c, blocks.get(0));
+      if (foreign.isPresent()) {
+        return foreign.get();
+      }
     }
     InMemoryBlockStore store = new InMemoryBlockStore();
     blocks.forEach(b -> store.append(b.encode()));
+    return replay(c, store);
+  }
+
+  /** A failed report when {@code genesis} is not the genesis block {@code c} confirms; empty otherwise. */
+  private static Optional<ChainReport> foreignGenesis(LedgerConnection c, CertifiedBlock genesis) {
+    if (c.height() >= 0 && !genesis.header().equals(c.header(0))) {
+      return Optional.of(new ChainReport(false, 0, Optional.empty(), Optional.of("the copy's genesis block "
+          + genesis.header().hash() + " is not this chain's " + c.header(0).hash()), List.of()));
+    }
+    return Optional.empty();
+  }
+
+  /** Replays {@code store} with every check, signatures and certificates included. */
+  private static ChainReport replay(LedgerConnection c, InMemoryBlockStore store) {
     try (Ledger l = Ledger.builder(c.parameters()).store(store).clock(c.clock())
         .certificatePolicy(c.certificatePolicy()).replay(Ledger.ReplayMode.FULL).open()) {
       return new ChainReport(true, l.height() + 1, l.tip().map(BlockHeader::hash), Optional.empty(), List.of());
