@@ -858,6 +858,15 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     return page;
   }
 
+  /** Block {@code k} as node {@code n} serves it, decoded with bounds; empty if it does not serve it so. */
+  private Optional<CertifiedBlock> blockFrom(ClientConfig.NodeEndpointConfig n, long k) {
+    try {
+      return Optional.of(read(n, exchange(n, request(ClientWire.BLOCK).i64(k).toBytes(), timeout), in -> blockOf(in, k)));
+    } catch (MedLedgerException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
   /**
    * Block {@code k} as the first of {@code ledgerNodes} serves it with hash {@code hash}, of the
    * chain and its entries matching its header; empty if none does. The hashes of the other blocks
@@ -868,12 +877,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     for (int i = 0; i < ledgerNodes.size(); i++) {
       int at = (trailSource + i) % ledgerNodes.size();
       ClientConfig.NodeEndpointConfig n = ledgerNodes.get(at);
-      CertifiedBlock b;
-      try {
-        b = read(n, exchange(n, request(ClientWire.BLOCK).i64(k).toBytes(), timeout), in -> blockOf(in, k));
-      } catch (MedLedgerException | IllegalArgumentException e) {
+      Optional<CertifiedBlock> answer = blockFrom(n, k);
+      if (answer.isEmpty()) {
         continue;
       }
+      CertifiedBlock b = answer.get();
       if (!b.header().chainId().equals(c.parameters().chainId())) {
         continue;
       }
@@ -1044,12 +1052,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     for (int i = 0; i < ledgerNodes.size(); i++) {
       int at = (trailSource + i) % ledgerNodes.size();
       ClientConfig.NodeEndpointConfig n = ledgerNodes.get(at);
-      CertifiedBlock b;
-      try {
-        b = read(n, exchange(n, request(ClientWire.BLOCK).i64(k).toBytes(), timeout), in -> blockOf(in, k));
-      } catch (MedLedgerException | IllegalArgumentException e) {
+      Optional<CertifiedBlock> answer = blockFrom(n, k);
+      if (answer.isEmpty()) {
         continue;
       }
+      CertifiedBlock b = answer.get();
       if (b.header().chainId().equals(c.parameters().chainId()) && b.block().entriesMatchHeader()
           && (parent == null || b.header().previousHash().equals(parent)) && certifiedBy(b, voters)) {
         trailSource = at;
