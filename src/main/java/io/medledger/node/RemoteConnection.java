@@ -874,28 +874,23 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    */
   private Optional<CertifiedBlock> linked(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes, long k,
       Digest hash, Map<String, Digest> other) {
-    for (int i = 0; i < ledgerNodes.size(); i++) {
-      int at = (trailSource + i) % ledgerNodes.size();
-      ClientConfig.NodeEndpointConfig n = ledgerNodes.get(at);
-      Optional<CertifiedBlock> answer = blockFrom(n, k);
-      if (answer.isEmpty()) {
-        continue;
-      }
-      CertifiedBlock b = answer.get();
-      if (!b.header().chainId().equals(c.parameters().chainId())) {
-        continue;
-      }
-      if (b.header().hash().equals(hash) && b.block().entriesMatchHeader()) {
-        trailSource = at;
-        return Optional.of(b);
-      }
-      if (!b.header().hash().equals(hash)) {
-        other.put(name(n), b.header().hash());
-      }
-      if (k != stuckAt) {
-        LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a block " + k
-            + " that is not on the pinned chain; passed over");
-      }
+    Optional<CertifiedBlock> found = firstServing(ledgerNodes, k,
+        b -> b.header().chainId().equals(c.parameters().chainId()) && b.header().hash().equals(hash)
+            && b.block().entriesMatchHeader(),
+        (n, b) -> {
+          if (!b.header().chainId().equals(c.parameters().chainId())) {
+            return;
+          }
+          if (!b.header().hash().equals(hash)) {
+            other.put(name(n), b.header().hash());
+          }
+          if (k != stuckAt) {
+            LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a block " + k
+                + " that is not on the pinned chain; passed over");
+          }
+        });
+    if (found.isPresent()) {
+      return found;
     }
     stuckAt = k; // found by none: what the nodes serve there is logged once
     return Optional.empty();
@@ -1049,6 +1044,25 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    */
   private Optional<CertifiedBlock> served(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes, long k,
       List<Ed25519PublicKey> voters, Digest parent) {
+    return firstServing(ledgerNodes, k,
+        b -> b.header().chainId().equals(c.parameters().chainId()) && b.block().entriesMatchHeader()
+            && (parent == null || b.header().previousHash().equals(parent)) && certifiedBy(b, voters),
+        (n, b) -> {
+          if (k != stuckAt) {
+            LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a block " + k
+                + " that does not follow the certified chain; passed over");
+          }
+        });
+  }
+
+  /**
+   * Block {@code k} from the first of {@code ledgerNodes} (starting at the last one that served)
+   * whose answer {@code takes}; each answer it does not take goes to {@code passedOver}; empty if
+   * none serves one it takes.
+   */
+  private Optional<CertifiedBlock> firstServing(List<ClientConfig.NodeEndpointConfig> ledgerNodes, long k,
+      java.util.function.Predicate<CertifiedBlock> takes,
+      java.util.function.BiConsumer<ClientConfig.NodeEndpointConfig, CertifiedBlock> passedOver) {
     for (int i = 0; i < ledgerNodes.size(); i++) {
       int at = (trailSource + i) % ledgerNodes.size();
       ClientConfig.NodeEndpointConfig n = ledgerNodes.get(at);
@@ -1056,16 +1070,11 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       if (answer.isEmpty()) {
         continue;
       }
-      CertifiedBlock b = answer.get();
-      if (b.header().chainId().equals(c.parameters().chainId()) && b.block().entriesMatchHeader()
-          && (parent == null || b.header().previousHash().equals(parent)) && certifiedBy(b, voters)) {
+      if (takes.test(answer.get())) {
         trailSource = at;
-        return Optional.of(b);
+        return answer;
       }
-      if (k != stuckAt) {
-        LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a block " + k
-            + " that does not follow the certified chain; passed over");
-      }
+      passedOver.accept(n, answer.get());
     }
     return Optional.empty();
   }
