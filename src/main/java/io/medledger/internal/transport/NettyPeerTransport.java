@@ -212,6 +212,16 @@ public final class NettyPeerTransport implements PeerTransport {
     return new PeerAddress(a.getAddress().getHostAddress(), a.getPort());
   }
 
+  /** The listening channel (for tests that act on its event loop). */
+  Channel listening() {
+    return server;
+  }
+
+  /** Connections open now, accepted or dialled, in their handshake or linked. */
+  int openConnections() {
+    return connections.size();
+  }
+
   /** Connections refused at the TLS or version handshake so far. */
   public long refusedConnections() {
     return refused.get();

@@ -77,6 +77,7 @@ public final class TileHttpServer implements AutoCloseable {
   private final Channel server;
   /** The accepted connections still open, closed by {@link #close} before the event loop stops. */
   private final OpenChannels accepted = new OpenChannels();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   /** Open connections per remote address. */
   private final KeyedCounts<InetAddress> open = new KeyedCounts<>();
   /** Requests per remote address. Event loop only. */
@@ -313,14 +314,25 @@ public final class TileHttpServer implements AutoCloseable {
     return turnedAway.get();
   }
 
+  /** The listening channel (for tests that act on its event loop). */
+  Channel listening() {
+    return server;
+  }
+
   /** The URL prefix path, without slashes. */
   public String prefix() {
     return prefix;
   }
 
-  /** Stops at once: the listening socket and every connection are closed, then the event loop stops. */
+  /**
+   * Stops at once: the listening socket and every connection are closed, then the event loop
+   * stops. Closing again does nothing.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // closed already: its event loop is gone
+    }
     server.close().syncUninterruptibly();
     accepted.closeAll(OpenChannels.CLOSE_WAIT_MILLIS);
     group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();

@@ -104,17 +104,7 @@ class NettyClientChannelTest {
       ch = new NettyClientChannel(ep.boundAddress(), node.publicKey(), TlsIdentity.of(client),
           TransportLimits.defaults());
       assertArrayEquals(new byte[] {7}, ch.request(new byte[] {7}).get(10, TimeUnit.SECONDS));
-      io.netty.channel.EventLoop loop = ep.listening().eventLoop();
-      ep.listening().closeFuture().addListener(f -> loop.execute(() -> {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (!loop.isShuttingDown() && System.nanoTime() < until) {
-          try {
-            Thread.sleep(1);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }));
+      ShutdownRace.holdLoopWhenClosed(ep.listening());
       ep.close();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (ch.isOpen() && System.nanoTime() < deadline) {
