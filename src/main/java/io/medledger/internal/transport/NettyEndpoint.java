@@ -68,6 +68,8 @@ public final class NettyEndpoint implements AutoCloseable {
   private final RequestWorker worker;
   private final HandshakeGate gate = new HandshakeGate();
   private final Channel server;
+  /** The accepted connections still open, closed by {@link #close} before the event loop stops. */
+  private final OpenChannels connections = new OpenChannels();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong queued = new AtomicLong();
@@ -108,6 +110,7 @@ public final class NettyEndpoint implements AutoCloseable {
     }, sockets.handlers());
     try {
       server = new ServerBootstrap().group(group).channel(sockets.server())
+          .handler(connections.acceptor())
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
@@ -160,11 +163,21 @@ public final class NettyEndpoint implements AutoCloseable {
     return worker.waiting();
   }
 
+  /** The listening channel (for tests that act on its event loop). */
+  Channel listening() {
+    return server;
+  }
+
+  /**
+   * Stops listening, closes every connection (waiting for them, at most
+   * {@link OpenChannels#CLOSE_WAIT_MILLIS}), then stops the event loop and the request thread.
+   */
   @Override
   public void close() {
     if (!closed) {
       closed = true;
       server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+      connections.closeAll(OpenChannels.CLOSE_WAIT_MILLIS);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
       worker.close();
     }

@@ -69,6 +69,8 @@ public final class NettyPeerTransport implements PeerTransport {
   private final EventLoopGroup group;
   private final ExecutorService delivery;
   private final Channel server;
+  /** Every connection still open, accepted or dialled, closed by {@link #close} before the event loop stops. */
+  private final OpenChannels connections = new OpenChannels();
   private final Map<Ed25519PublicKey, Link> links = new ConcurrentHashMap<>();
   private volatile Map<Ed25519PublicKey, PeerAddress> allowed;
   private volatile FrameReceiver receiver;
@@ -126,6 +128,7 @@ public final class NettyPeerTransport implements PeerTransport {
     this.delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "medledger-deliver-" + tag));
     try {
       ServerBootstrap b = new ServerBootstrap().group(group).channel(sockets.server())
+          .handler(connections.acceptor())
           .option(ChannelOption.SO_BACKLOG, 128)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
@@ -207,6 +210,16 @@ public final class NettyPeerTransport implements PeerTransport {
   public PeerAddress boundAddress() {
     InetSocketAddress a = (InetSocketAddress) server.localAddress();
     return new PeerAddress(a.getAddress().getHostAddress(), a.getPort());
+  }
+
+  /** The listening channel (for tests that act on its event loop). */
+  Channel listening() {
+    return server;
+  }
+
+  /** Connections open now, accepted or dialled, in their handshake or linked. */
+  int openConnections() {
+    return connections.size();
   }
 
   /** Connections refused at the TLS or version handshake so far. */
@@ -306,12 +319,8 @@ public final class NettyPeerTransport implements PeerTransport {
     }
     closed = true;
     server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-    for (Link l : links.values()) {
-      Channel ch = l.channel;
-      if (ch != null) {
-        ch.close();
-      }
-    }
+    // every connection, a link's or one still in its handshake, accepted or dialled
+    connections.closeAll(OpenChannels.CLOSE_WAIT_MILLIS);
     shutdownThreads();
   }
 
@@ -379,6 +388,7 @@ public final class NettyPeerTransport implements PeerTransport {
   // ---------------------------------------------------------------- pipeline
 
   private void pipeline(SocketChannel ch, Link dialled) {
+    connections.add(ch);
     SSLEngine engine = dialled == null ? tls.server() : tls.client(dialled.address.host(), dialled.address.port());
     Framed.pipeline(ch, engine, limits, new PeerHandler(dialled), dialled == null ? gate : null);
   }

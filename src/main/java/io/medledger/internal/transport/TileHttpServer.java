@@ -75,6 +75,9 @@ public final class TileHttpServer implements AutoCloseable {
   private final LogResources resources;
   private final EventLoopGroup group;
   private final Channel server;
+  /** The accepted connections still open, closed by {@link #close} before the event loop stops. */
+  private final OpenChannels accepted = new OpenChannels();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   /** Open connections per remote address. */
   private final KeyedCounts<InetAddress> open = new KeyedCounts<>();
   /** Requests per remote address. Event loop only. */
@@ -99,6 +102,7 @@ public final class TileHttpServer implements AutoCloseable {
     }, io.handlers());
     try {
       this.server = new ServerBootstrap().group(group).channel(io.server())
+          .handler(accepted.acceptor())
           .option(ChannelOption.SO_BACKLOG, 128)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, 256 << 10))
           .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -310,15 +314,27 @@ public final class TileHttpServer implements AutoCloseable {
     return turnedAway.get();
   }
 
+  /** The listening channel (for tests that act on its event loop). */
+  Channel listening() {
+    return server;
+  }
+
   /** The URL prefix path, without slashes. */
   public String prefix() {
     return prefix;
   }
 
-  /** Stops at once: the listening socket and every connection are closed. */
+  /**
+   * Stops at once: the listening socket and every connection are closed, then the event loop
+   * stops. Closing again does nothing.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // closed already: its event loop is gone
+    }
     server.close().syncUninterruptibly();
+    accepted.closeAll(OpenChannels.CLOSE_WAIT_MILLIS);
     group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
   }
 }

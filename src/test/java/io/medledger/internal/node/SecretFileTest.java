@@ -3,15 +3,22 @@ package io.medledger.internal.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.medledger.codec.MalformedEncodingException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,5 +89,89 @@ class SecretFileTest {
     MalformedEncodingException t = assertThrows(MalformedEncodingException.class,
         () -> SecretFile.read(big, 100, "the big file", SecretFile.Access.OWNER_ONLY));
     assertEquals("the big file is larger than 100 bytes", t.getMessage());
+  }
+
+  /** Makes a FIFO at {@code p} with mkfifo (Linux and other Unix systems; the test is skipped without it). */
+  private static void mkfifo(Path p) throws IOException {
+    try {
+      Process mk = new ProcessBuilder("mkfifo", "-m", "600", p.toString()).redirectErrorStream(true).start();
+      assumeTrue(mk.waitFor(10, TimeUnit.SECONDS) && mk.exitValue() == 0, "mkfifo is not available here");
+    } catch (IOException e) {
+      assumeTrue(false, "mkfifo is not available here: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  /** Skips the test where FIFOs cannot be made (checked first: a skip inside the read would read as its failure). */
+  private void assumeFifos() throws IOException {
+    mkfifo(dir.resolve("probe-fifo"));
+  }
+
+  private static long readerThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals("medledger-secret-read")).count();
+  }
+
+  private static void awaitNoReaderThread() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (readerThreads() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, readerThreads(), "the thread that opened the secret file is still parked");
+  }
+
+  @Test
+  void aFifoAtThePathIsRefusedBeforeOpening() throws IOException {
+    Path p = dir.resolve("fifo");
+    mkfifo(p);
+    java.nio.file.FileSystemException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
+        java.nio.file.FileSystemException.class, () -> SecretFile.read(p, 100, "secret", SecretFile.Access.ANY)));
+    assertEquals("not a regular file", e.getReason());
+  }
+
+  /** Java's opening of a FIFO waits for a writer: one swapped in after the check held the caller forever. */
+  @Test
+  void aFifoSwappedInBeforeTheOpeningIsRefusedWithinTheWait() throws Exception {
+    assumeFifos();
+    Path p = ownerOnly("secret", "the operator's passphrase\n");
+    SecretFile.RefusedException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
+        SecretFile.RefusedException.class, () -> SecretFile.read(p, 100, "secret", SecretFile.Access.OWNER_ONLY, () -> {
+          Files.delete(p);
+          mkfifo(p);
+        }, 300)));
+    assertEquals(SecretFile.RefusedException.Kind.CHANGED, e.kind());
+    assertTrue(e.getMessage().contains("did not open and read within 300 ms"), e.getMessage());
+    awaitNoReaderThread(); // its opening was given a writer
+  }
+
+  /** A FIFO with a writer that never writes: the opening goes through and the read waits for bytes. */
+  @Test
+  void aFifoWhoseWriterSaysNothingIsRefusedWithinTheWait() throws Exception {
+    assumeFifos();
+    Path p = ownerOnly("secret", "the operator's passphrase\n");
+    CountDownLatch done = new CountDownLatch(1);
+    Thread writer = new Thread(() -> {
+      try (FileChannel w = FileChannel.open(p, StandardOpenOption.WRITE)) { // waits for the reader
+        done.await();
+      } catch (IOException | InterruptedException ignored) {
+        // the test is over
+      }
+    }, "silent-fifo-writer");
+    writer.setDaemon(true);
+    try {
+      SecretFile.RefusedException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
+          SecretFile.RefusedException.class, () -> SecretFile.read(p, 100, "secret", SecretFile.Access.ANY, () -> {
+            Files.delete(p);
+            mkfifo(p);
+            writer.start();
+          }, 300)));
+      assertEquals(SecretFile.RefusedException.Kind.CHANGED, e.kind());
+      awaitNoReaderThread(); // its read was interrupted
+    } finally {
+      done.countDown();
+      writer.join(5_000);
+    }
   }
 }

@@ -93,6 +93,27 @@ class NettyPeerTransportTest {
     await(() -> ta.connectedPeers().contains(tb.self()) && tb.connectedPeers().contains(ta.self()), "connection");
   }
 
+  /**
+   * A connection still in its handshake is not a link, and closing the transport closed only the
+   * links: the event loop's own closing of the rest was lost when its shutdown began while it was
+   * still in the turn that closed the listening socket, and the socket stayed open after close().
+   */
+  @Test
+  void closingClosesAConnectionStillInItsHandshakeWhenTheLoopIsBusy() throws Exception {
+    NettyPeerTransport t = start(Ed25519PrivateKey.generate(), TransportLimits.defaults(), ANY);
+    try (Socket s = new Socket("127.0.0.1", t.boundAddress().port())) {
+      await(() -> t.openConnections() == 1, "the connection accepted");
+      ShutdownRace.holdLoopWhenClosed(t.listening());
+      t.close();
+      s.setSoTimeout(10_000);
+      try {
+        s.getInputStream().readAllBytes(); // to the end of the stream, which the closing makes
+      } catch (java.net.SocketTimeoutException e) {
+        throw new AssertionError("the transport's connection outlived its event loop", e);
+      }
+    }
+  }
+
   @Test
   void membersExchangeFramesBothWays() throws Exception {
     Ed25519PrivateKey a = Ed25519PrivateKey.generate();
