@@ -154,9 +154,9 @@ final class DemoCommand implements Command {
     PatientClient anna = f.registerPatient("Anna Müller");
     PatientClient li = f.registerPatient("Li Wei");
     PatientClient zhang = f.registerPatient("Zhang Min");
-    MedicalRecord annaRec = anna.upload(resource("anna-mueller"));
-    MedicalRecord liRec = li.upload(resource("li-wei"));
-    MedicalRecord zhangRec = zhang.upload(resource("zhang-min"));
+    MedicalRecord annaRec = anna.upload(resource("anna-mueller")).record();
+    MedicalRecord liRec = li.upload(resource("li-wei")).record();
+    MedicalRecord zhangRec = zhang.upload(resource("zhang-min")).record();
     for (Object[] p : new Object[][] {{"Anna Müller", anna, annaRec}, {"Li Wei", li, liRec}, {"Zhang Min", zhang, zhangRec}}) {
       MedicalRecord r = (MedicalRecord) p[2];
       line("%-12s -> pseudonym %s, %s of %d encrypted bytes on %d storage nodes", p[0],
@@ -173,7 +173,7 @@ final class DemoCommand implements Command {
     line("Dr. Okafor reads Anna's bundle through %d proxies: %d bytes, %s", grant.threshold(), read.length,
         new String(read, StandardCharsets.UTF_8).contains("Müller") ? "decrypted intact" : "WRONG");
     line("the proxies transformed only the capsule; they never held the data key or the payload");
-    MedicalRecord note = okafor.write(anna.id(), observation());
+    MedicalRecord note = okafor.write(anna.id(), observation()).record();
     line("Dr. Okafor adds an HbA1c Observation to Anna's record (%s), encrypted to Anna's key", shortId(note.id()));
     line("Anna reads it back: %s", new String(anna.read(note.id()), StandardCharsets.UTF_8).contains("4548-4")
         ? "ok" : "WRONG");

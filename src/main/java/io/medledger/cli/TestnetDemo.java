@@ -207,8 +207,8 @@ final class TestnetDemo {
     line("each participant connects with its own key; no client holds another's signing key");
 
     say("Patients upload their FHIR R4 records to the storage nodes");
-    MedicalRecord annaRec = anna.upload(DemoCommand.resource("anna-mueller"));
-    MedicalRecord liRec = li.upload(DemoCommand.resource("li-wei"));
+    MedicalRecord annaRec = anna.upload(DemoCommand.resource("anna-mueller")).record();
+    MedicalRecord liRec = li.upload(DemoCommand.resource("li-wei")).record();
     for (Object[] p : new Object[][] {{"Anna Müller", annaRec}, {"Li Wei", liRec}}) {
       MedicalRecord r = (MedicalRecord) p[1];
       line("upload: %-12s %s, %d encrypted bytes on %s", p[0], r.resourceType(), r.payloadSize(),

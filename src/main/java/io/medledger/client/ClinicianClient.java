@@ -87,14 +87,15 @@ public final class ClinicianClient {
   }
 
   /**
-   * Writes a FHIR record for {@code patient}, encrypted to the patient's key.
+   * Writes a FHIR record for {@code patient}, encrypted to the patient's key. Returns the final
+   * record entry with the storage nodes' signed receipts for its payload and de-identified copy.
    *
    * @throws AccessRefusedException if no active treatment grant of the patient covers this type,
    *     or this clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
    *     (nothing is written to the ledger)
    */
-  public MedicalRecord write(ParticipantId patient, byte[] fhirJson) {
+  public WrittenRecord write(ParticipantId patient, byte[] fhirJson) {
     String type = Payloads.resourceType(fhirJson);
     requireWriteGrant(patient, type, List.of());
     return Session.await(store(patient, fhirJson, Optional.empty()));
@@ -103,22 +104,24 @@ public final class ClinicianClient {
   /**
    * Writes a payload of any size for {@code patient}, streamed as {@link PatientClient#upload(String,
    * InputStream)} does: encrypted to the patient's key and sent to the storage nodes in bounded
-   * memory, not parsed (give its FHIR resource type), with no de-identified copy.
+   * memory, not parsed (give its FHIR resource type), with no de-identified copy. Returns the final
+   * record entry with the storage nodes' signed receipts for the payload.
    *
    * @throws AccessRefusedException if no active treatment grant of the patient covers this type,
    *     or this clinician is no longer active ({@link AccessRight#PARTICIPANT})
    * @throws io.medledger.storage.InsufficientReplicasException if the write quorum is not met
    *     (nothing is written to the ledger)
    */
-  public MedicalRecord write(ParticipantId patient, String resourceType, InputStream payload) {
+  public WrittenRecord write(ParticipantId patient, String resourceType, InputStream payload) {
     requireWriteGrant(patient, resourceType, List.of());
     KeyCard p = session.keyCard(patient);
     return Session.await(Payloads.sealAndStoreStream(session, p.encryptionKey(), patient, Optional.of(institution),
-        resourceType, payload, Optional.empty()).thenCompose(session::signAndSubmit));
+        resourceType, payload, Optional.empty()).thenCompose(w -> Payloads.signAndSubmit(session, w)));
   }
 
   /**
-   * Amends record {@code recordId} with a new version (the old one stays on the ledger).
+   * Amends record {@code recordId} with a new version (the old one stays on the ledger). Returns
+   * the new version's final entry with the storage nodes' signed receipts, as {@link #write} does.
    *
    * @throws AccessRefusedException if no active treatment grant covers the record, or this
    *     clinician is no longer active ({@link AccessRight#PARTICIPANT})
@@ -126,12 +129,12 @@ public final class ClinicianClient {
    * @throws IllegalArgumentException if {@code fhirJson} is of another resource type than the record,
    *     or the record already heads {@link Limits#MAX_AMENDMENT_DEPTH} versions (the ledger's bound)
    */
-  public MedicalRecord amend(Digest recordId, byte[] fhirJson) {
+  public WrittenRecord amend(Digest recordId, byte[] fhirJson) {
     return Session.await(amendAsync(recordId, fhirJson));
   }
 
   /** {@link #amend} as a future. */
-  public CompletableFuture<MedicalRecord> amendAsync(Digest recordId, byte[] fhirJson) {
+  public CompletableFuture<WrittenRecord> amendAsync(Digest recordId, byte[] fhirJson) {
     session.requireActive(ParticipantKind.CLINICIAN);
     MedicalRecord old = session.record(recordId);
     if (session.isErased(old)) {
@@ -218,11 +221,11 @@ public final class ClinicianClient {
         + " or its institution treatment access to " + type + " records");
   }
 
-  private CompletableFuture<MedicalRecord> store(ParticipantId patient, byte[] fhirJson, Optional<Digest> amends) {
+  private CompletableFuture<WrittenRecord> store(ParticipantId patient, byte[] fhirJson, Optional<Digest> amends) {
     KeyCard p = session.keyCard(patient);
     return Payloads.sealAndStore(session, p.encryptionKey(), p.deidentifiedKey(), patient, Optional.of(institution),
         fhirJson, amends)
-        .thenCompose(session::signAndSubmit);
+        .thenCompose(w -> Payloads.signAndSubmit(session, w));
   }
 
   private Set<ParticipantId> grantees() {

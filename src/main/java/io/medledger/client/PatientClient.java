@@ -128,42 +128,44 @@ public final class PatientClient {
   }
 
   /**
-   * Uploads a FHIR JSON resource or Bundle as an own record.
+   * Uploads a FHIR JSON resource or Bundle as an own record. Returns the final record entry with
+   * the storage nodes' signed receipts for its payload and its de-identified copy.
    *
    * @throws io.medledger.storage.InsufficientReplicasException if fewer than w storage nodes
    *     took the payload (then nothing is written to the ledger)
    * @throws io.medledger.codec.MalformedEncodingException if the payload is not FHIR JSON
    */
-  public MedicalRecord upload(byte[] fhirJson) {
+  public WrittenRecord upload(byte[] fhirJson) {
     return Session.await(uploadAsync(fhirJson));
   }
 
   /** {@link #upload} as a future that completes once the record entry is final. */
-  public CompletableFuture<MedicalRecord> uploadAsync(byte[] fhirJson) {
+  public CompletableFuture<WrittenRecord> uploadAsync(byte[] fhirJson) {
     PublicKey own = identity().encryptionPublicKey();
     PublicKey deidentified = ownCard().map(KeyCard::deidentifiedKey).orElse(own);
     return Payloads.sealAndStore(session, own, deidentified, id(), Optional.empty(), fhirJson, Optional.empty())
-        .thenCompose(session::signAndSubmit);
+        .thenCompose(w -> Payloads.signAndSubmit(session, w));
   }
 
   /**
    * Uploads a payload of any size as an own record, streamed: read from {@code payload} (to its end;
    * the caller closes it), encrypted and sent to the storage nodes in bounded memory, so a large
    * imaging study is never held whole. The payload is not parsed: give its FHIR resource type. It
-   * has no de-identified copy, so it is never shared for research.
+   * has no de-identified copy, so it is never shared for research. Returns the final record entry
+   * with the storage nodes' signed receipts for the payload.
    *
    * @throws IllegalArgumentException if {@code resourceType} is not a FHIR resource type name
    * @throws io.medledger.storage.InsufficientReplicasException if fewer than w storage nodes
    *     took the payload (then nothing is written to the ledger)
    */
-  public MedicalRecord upload(String resourceType, InputStream payload) {
+  public WrittenRecord upload(String resourceType, InputStream payload) {
     return Session.await(uploadAsync(resourceType, payload));
   }
 
   /** {@link #upload(String, InputStream)} as a future that completes once the record entry is final. */
-  public CompletableFuture<MedicalRecord> uploadAsync(String resourceType, InputStream payload) {
+  public CompletableFuture<WrittenRecord> uploadAsync(String resourceType, InputStream payload) {
     return Payloads.sealAndStoreStream(session, identity().encryptionPublicKey(), id(), Optional.empty(), resourceType,
-        payload, Optional.empty()).thenCompose(session::signAndSubmit);
+        payload, Optional.empty()).thenCompose(w -> Payloads.signAndSubmit(session, w));
   }
 
   /**

@@ -22,6 +22,7 @@ import io.medledger.storage.ReplicatedBlobStore;
 import io.medledger.pre.EntropySource;
 import io.medledger.storage.BlobCorruptedException;
 import io.medledger.storage.BlobUnavailableException;
+import io.medledger.storage.StorageReceipt;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -60,10 +61,10 @@ final class Payloads {
    * Encrypts {@code plaintext} for {@code patientKey}, de-identifies it here, at the source, and
    * seals that copy in an envelope of its own for {@code deidentifiedKey} (the patient's research
    * key, or {@code patientKey} for a patient that published none), writes both to the storage
-   * nodes and completes with the unsigned record entry naming both. Nothing reaches the ledger if
-   * the write quorum is not met for either.
+   * nodes and completes with the unsigned record entry naming both, with the nodes' receipts for
+   * both. Nothing reaches the ledger if the write quorum is not met for either.
    */
-  static CompletableFuture<MedicalRecord> sealAndStore(Session s, PublicKey patientKey, PublicKey deidentifiedKey,
+  static CompletableFuture<WrittenRecord> sealAndStore(Session s, PublicKey patientKey, PublicKey deidentifiedKey,
       ParticipantId patient, Optional<ParticipantId> institution, byte[] plaintext, Optional<Digest> amends) {
     String type = resourceType(plaintext);
     byte[] deidentified = FhirDeidentifier.deidentify(plaintext, id -> sourcePseudonym(patient, id));
@@ -77,19 +78,21 @@ final class Payloads {
         nodes.add(ParticipantId.fromHex(id));
       }
       DeidentifiedCopy copy = new DeidentifiedCopy(deidWhere.id(), deidWhere.size(), capsule(deidEnvelope));
-      return new MedicalRecord(patient, s.id(), institution, type, where.id(), where.size(), nodes,
-          capsule(envelope), s.now(), amends, Optional.of(copy), List.of());
+      List<StorageReceipt> receipts = new ArrayList<>(where.receipts().values());
+      receipts.addAll(deidWhere.receipts().values());
+      return new WrittenRecord(new MedicalRecord(patient, s.id(), institution, type, where.id(), where.size(), nodes,
+          capsule(envelope), s.now(), amends, Optional.of(copy), List.of()), receipts);
     });
   }
 
   /**
    * Streams {@code payload} into an envelope for {@code patientKey} and on to the storage nodes, in
    * bounded memory: a sealing thread encrypts into a pipe that the connection reads. Completes with
-   * the unsigned record entry. A streamed payload is not parsed, so it has no de-identified copy and
+   * the unsigned record entry and the nodes' receipts. A streamed payload is not parsed, so it has no de-identified copy and
    * is never shared for research. If reading {@code payload} fails, the upload fails and no record
    * is made.
    */
-  static CompletableFuture<MedicalRecord> sealAndStoreStream(Session s, PublicKey patientKey, ParticipantId patient,
+  static CompletableFuture<WrittenRecord> sealAndStoreStream(Session s, PublicKey patientKey, ParticipantId patient,
       Optional<ParticipantId> institution, String resourceType, InputStream payload, Optional<Digest> amends) {
     if (resourceType == null || !resourceType.matches("[A-Z][A-Za-z]{0,63}")) {
       throw new IllegalArgumentException("a FHIR resource type is 1 to 64 ASCII letters starting upper-case");
@@ -133,9 +136,18 @@ final class Payloads {
       } catch (IOException ignored) {
         // the sealing thread then stops on a broken pipe
       }
-    }).thenCombine(sealed, (where, header) -> new MedicalRecord(patient, s.id(), institution, resourceType, where.id(),
-        where.size(), where.nodeIds().stream().map(ParticipantId::fromHex).toList(),
-        ByteString.of(header.capsule().toBytes()), s.now(), amends, Optional.empty(), List.of()));
+    }).thenCombine(sealed, (where, header) -> new WrittenRecord(new MedicalRecord(patient, s.id(), institution,
+        resourceType, where.id(), where.size(), where.nodeIds().stream().map(ParticipantId::fromHex).toList(),
+        ByteString.of(header.capsule().toBytes()), s.now(), amends, Optional.empty(), List.of()),
+        List.copyOf(where.receipts().values())));
+  }
+
+  /**
+   * Signs the record entry of {@code unsigned} as the session's participant and submits it;
+   * completes, once it is final, with the signed entry and the same receipts.
+   */
+  static CompletableFuture<WrittenRecord> signAndSubmit(Session s, WrittenRecord unsigned) {
+    return s.signAndSubmit(unsigned.record()).thenApply(r -> new WrittenRecord(r, unsigned.storageReceipts()));
   }
 
   private static ByteString capsule(byte[] envelope) {

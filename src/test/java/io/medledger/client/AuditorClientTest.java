@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class AuditorClientTest {
   private final Federation f = SmallFederation.builder("auditor-client-test", 11).regulator("Regulator").build();
   private final PatientClient anna = f.registerPatient("Anna");
-  private final MedicalRecord record = anna.upload(SmallFederation.observation("1"));
+  private final MedicalRecord record = anna.upload(SmallFederation.observation("1")).record();
   private final AuditorClient auditor = f.auditor("Auditor");
 
   @AfterEach

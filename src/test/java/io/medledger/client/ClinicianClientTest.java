@@ -67,7 +67,7 @@ class ClinicianClientTest {
     assertEquals(AccessRight.TREATMENT_GRANT, noGrant.missingRight());
     assertTrue(noGrant.getMessage().contains("has not granted"), noGrant.getMessage());
     anna.grant(GrantRequest.treatment(lee.id()));
-    MedicalRecord streamed = lee.write(anna.id(), "Observation", new ByteArrayInputStream(obs));
+    MedicalRecord streamed = lee.write(anna.id(), "Observation", new ByteArrayInputStream(obs)).record();
     assertEquals(anna.id(), streamed.patient());
     assertEquals(lee.id(), streamed.author());
     assertEquals("Observation", streamed.resourceType());
@@ -78,7 +78,7 @@ class ClinicianClientTest {
 
   @Test
   void aReadUnderAGrantToTheInstitutionAloneIsRefusedNamingIt() {
-    MedicalRecord rec = anna.upload(SmallFederation.observation("8"));
+    MedicalRecord rec = anna.upload(SmallFederation.observation("8")).record();
     anna.grant(GrantRequest.treatment(f.institutionId("Hospital A")));
     // the institution's grant shows the record to its clinicians and lets them amend it ...
     assertEquals(List.of(rec.id()), kim.sharedRecords().stream().map(v -> v.record().id()).toList());
@@ -94,7 +94,7 @@ class ClinicianClientTest {
   @Test
   void aColleagueSeesNoRecordItWasNotGrantedAndNoErasedRecordIsAmended() {
     anna.grant(GrantRequest.treatment(lee.id()));
-    MedicalRecord byLee = lee.write(anna.id(), SmallFederation.observation("9"));
+    MedicalRecord byLee = lee.write(anna.id(), SmallFederation.observation("9")).record();
     assertEquals(List.of(byLee.id()), lee.sharedRecords().stream().map(v -> v.record().id()).toList());
     assertEquals(List.of(), kim.sharedRecords(), "a colleague of the same institution sees nothing ungranted");
     IllegalArgumentException typeChange = assertThrows(IllegalArgumentException.class,
@@ -109,9 +109,9 @@ class ClinicianClientTest {
   @Test
   void anAmendmentPastTheLedgersLineageBoundIsRefusedBeforeAnythingIsStoredOrSubmitted() {
     anna.grant(GrantRequest.treatment(lee.id()));
-    MedicalRecord last = lee.write(anna.id(), SmallFederation.observation("0"));
+    MedicalRecord last = lee.write(anna.id(), SmallFederation.observation("0")).record();
     for (int i = 1; i < Limits.MAX_AMENDMENT_DEPTH; i++) {
-      last = lee.amend(last.id(), SmallFederation.observation(Integer.toString(i)));
+      last = lee.amend(last.id(), SmallFederation.observation(Integer.toString(i))).record();
     }
     assertEquals(Limits.MAX_AMENDMENT_DEPTH, f.reader().ledger().records(io.medledger.chain.RecordQuery.all()
         .patient(anna.id()), io.medledger.chain.PageRequest.first(1000)).items().size());
@@ -128,6 +128,6 @@ class ClinicianClientTest {
     assertTrue(e.getMessage().contains("write a new record instead"), e.getMessage());
     // one level less deep is still amended (the bound of the ledger, AuthorizationRulesTest, is the same)
     MedicalRecord shallower = (MedicalRecord) f.connection().entry(last.amends().orElseThrow()).orElseThrow();
-    assertEquals(shallower.id(), lee.amend(shallower.id(), SmallFederation.observation("y")).amends().orElseThrow());
+    assertEquals(shallower.id(), lee.amend(shallower.id(), SmallFederation.observation("y")).record().amends().orElseThrow());
   }
 }

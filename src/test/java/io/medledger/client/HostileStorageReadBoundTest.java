@@ -26,7 +26,7 @@ class HostileStorageReadBoundTest {
         .storageStores(List.of(hostile, new InMemoryBlobStore(), new InMemoryBlobStore())).build()) {
       PatientClient anna = f.registerPatient("Anna");
       byte[] obs = SmallFederation.observation("4548-4");
-      MedicalRecord r = anna.upload(obs);
+      MedicalRecord r = anna.upload(obs).record();
       assertEquals(f.storageNodeIds().get(0), r.storageNodes().get(0), "the hostile node is read first");
 
       assertArrayEquals(obs, anna.read(r.id()), "served by an honest node");

@@ -32,7 +32,7 @@ class PatientClientTest {
   private final PatientClient li = f.registerPatient("Li");
   private final byte[] annasData = SmallFederation.observation("1");
   private final Identity desk = f.registerClinician("Dr Desk", "Hospital A").identity(); // a registrar
-  private final MedicalRecord annas = anna.upload(annasData);
+  private final MedicalRecord annas = anna.upload(annasData).record();
 
   @AfterEach
   void close() {
@@ -76,10 +76,10 @@ class PatientClientTest {
   void aStreamedUploadIsAnOwnRecordOfTheTypeGiven() {
     byte[] big = new byte[300_000];
     big[7] = 7;
-    MedicalRecord m = anna.upload("ImagingStudy", new java.io.ByteArrayInputStream(big));
+    MedicalRecord m = anna.upload("ImagingStudy", new java.io.ByteArrayInputStream(big)).record();
     assertEquals(anna.id(), m.patient());
     assertEquals("ImagingStudy", m.resourceType());
-    MedicalRecord second = anna.uploadAsync("ImagingStudy", new java.io.ByteArrayInputStream(big)).join();
+    MedicalRecord second = anna.uploadAsync("ImagingStudy", new java.io.ByteArrayInputStream(big)).join().record();
     assertEquals(anna.id(), second.patient());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertEquals(big.length, anna.read(m.id(), out));
@@ -136,7 +136,7 @@ class PatientClientTest {
   void aGrantToAKindItsPurposeForbidsOrOverAnotherPatientsRecordIsRefusedBeforeItIsSubmitted() {
     ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
     ResearcherClient rae = f.registerResearcher("Rae", "Authority");
-    MedicalRecord lis = li.upload(SmallFederation.observation("2"));
+    MedicalRecord lis = li.upload(SmallFederation.observation("2")).record();
     PatientClient sealed = annaSubmittingNothing();
     refusedWith(AccessRight.READER_ROLE, () -> sealed.grant(GrantRequest.treatment(rae.id())));
     refusedWith(AccessRight.READER_ROLE, () -> sealed.grant(GrantRequest.research(lee.id())));

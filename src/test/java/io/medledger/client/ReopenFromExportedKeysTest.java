@@ -42,7 +42,7 @@ class ReopenFromExportedKeysTest {
   void afterExportAndImportTheReopenedClientsReadGrantAndRevokeAsBefore() {
     PatientClient anna = f.registerPatient("Anna");
     ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
-    MedicalRecord rec = anna.upload(RECORD);
+    MedicalRecord rec = anna.upload(RECORD).record();
     char[] pw = "correct horse battery staple".toCharArray();
     byte[] annaKeys = anna.identity().exportEncrypted(pw);
     byte[] leeKeys = lee.identity().exportEncrypted("another".toCharArray());

@@ -50,7 +50,7 @@ class ResearcherClientTest {
   @Test
   void aReadNeedsAResearchGrantAndCarriesTheResearchersPseudonym() throws IOException {
     PatientClient anna = f.registerPatient("Anna");
-    MedicalRecord rec = anna.upload(demo("anna-mueller"));
+    MedicalRecord rec = anna.upload(demo("anna-mueller")).record();
     ResearcherClient rita = f.registerResearcher("Rita", "Authority");
     AccessRefusedException e = assertThrows(AccessRefusedException.class, () -> rita.read(rec.id()));
     assertEquals(AccessRight.RESEARCH_GRANT, e.missingRight());

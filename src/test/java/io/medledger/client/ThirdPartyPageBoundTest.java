@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Timeout;
 class ThirdPartyPageBoundTest {
   private final Federation f = SmallFederation.builder("third-party-page-bound-test", 29).directSequencer().build();
   private final PatientClient anna = f.registerPatient("Anna");
-  private final MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+  private final MedicalRecord rec = anna.upload(SmallFederation.observation("1")).record();
   private final AccessGrant grant = anna.grant(GrantRequest.treatment(f.registerClinician("Dr Lee", "Hospital A").id()));
 
   @AfterEach

@@ -23,8 +23,8 @@ class UnverifiedBlobTest {
   private final Federation f = SmallFederation.builder("unverified-blob-test", 23).build();
   private final PatientClient anna = f.registerPatient("Anna");
   private final byte[] first = SmallFederation.observation("1");
-  private final MedicalRecord annas = anna.upload(first);
-  private final MedicalRecord other = anna.upload(SmallFederation.observation("2"));
+  private final MedicalRecord annas = anna.upload(first).record();
+  private final MedicalRecord other = anna.upload(SmallFederation.observation("2")).record();
 
   @AfterEach
   void close() {

@@ -49,8 +49,8 @@ class AccessMatrixTest {
   private final AuditorClient auditor = f.auditor("Auditor");
   private final AuditorClient regulator = f.regulator("Health Regulator");
   private final byte[] annaBundle = TestFederation.demoRecord("anna-mueller");
-  private final MedicalRecord annaRecord = anna.upload(annaBundle);
-  private final MedicalRecord liRecord = li.upload(TestFederation.demoRecord("li-wei"));
+  private final MedicalRecord annaRecord = anna.upload(annaBundle).record();
+  private final MedicalRecord liRecord = li.upload(TestFederation.demoRecord("li-wei")).record();
 
   @AfterEach
   void close() {
@@ -112,12 +112,12 @@ class AccessMatrixTest {
     denied("treatment-grant", () -> stranger.read(annaRecord.id()));
     denied("treatment-grant", () -> stranger.amend(annaRecord.id(), annaBundle));
     anna.grant(GrantRequest.treatment(granted.id()));
-    MedicalRecord written = granted.write(anna.id(), obs);
+    MedicalRecord written = granted.write(anna.id(), obs).record();
     assertArrayEquals(obs, granted.read(written.id()));
     assertArrayEquals(obs, anna.read(written.id()), "a clinician's record is encrypted to the patient");
     assertArrayEquals(annaBundle, granted.read(annaRecord.id()));
     byte[] fixed = TestFederation.observation("anna", "4548-4", 6.2);
-    MedicalRecord amended = granted.amend(written.id(), fixed);
+    MedicalRecord amended = granted.amend(written.id(), fixed).record();
     assertEquals(written.id(), amended.amends().orElseThrow());
     assertArrayEquals(fixed, granted.read(amended.id()));
     // no grant from Li
@@ -139,7 +139,7 @@ class AccessMatrixTest {
   void scopedAndExpiringGrants() throws Exception {
     anna.grant(GrantRequest.treatment(granted.id()).scope(AccessScope.resourceTypes("Observation")));
     denied("treatment-grant", () -> granted.read(annaRecord.id()));
-    MedicalRecord obs = granted.write(anna.id(), TestFederation.observation("anna", "1", 1));
+    MedicalRecord obs = granted.write(anna.id(), TestFederation.observation("anna", "1", 1)).record();
     assertNotNull(granted.read(obs.id()));
     denied("treatment-grant", () -> granted.write(anna.id(), annaBundle));
     AccessGrant shortOne = li.grant(new GrantRequest(stranger.id(), Purpose.TREATMENT,

@@ -21,7 +21,7 @@ class EndToEndTest {
     try (Federation f = TestFederation.create()) {
       PatientClient anna = f.registerPatient("Anna");
       byte[] bundle = TestFederation.demoRecord("anna-mueller");
-      MedicalRecord rec = anna.upload(bundle);
+      MedicalRecord rec = anna.upload(bundle).record();
       assertEquals("Bundle", rec.resourceType());
       assertArrayEquals(bundle, anna.read(rec.id()));
 

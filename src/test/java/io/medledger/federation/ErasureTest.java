@@ -51,9 +51,9 @@ class ErasureTest {
       ClinicianClient okafor = f.registerClinician("Dr Okafor", "Hospital A3");
       ResearcherClient res = f.registerResearcher("Researcher", "Authority B1");
       byte[] bundle = TestFederation.demoRecord("anna-mueller");
-      MedicalRecord r1 = anna.upload(bundle);
+      MedicalRecord r1 = anna.upload(bundle).record();
       byte[] obs = TestFederation.observation("demo-anna-mueller", "4548-4", 6.3);
-      MedicalRecord r2 = anna.upload(obs);
+      MedicalRecord r2 = anna.upload(obs).record();
       AccessGrant onlyR1 = anna.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.records(r1.id())));
       AccessGrant everything = anna.grant(GrantRequest.treatment(okafor.id()));
       anna.grant(GrantRequest.research(res.id()));
@@ -107,8 +107,8 @@ class ErasureTest {
       ClinicianClient lee = f.registerClinician(leeKey, "Hospital A2");
       ResearcherClient res = f.registerResearcher("Researcher", "Authority B1");
       byte[] bundle = TestFederation.demoRecord("li-wei");
-      MedicalRecord r = li.upload(bundle);
-      MedicalRecord other = li.upload(TestFederation.observation("demo-li-wei", "4548-4", 7.1));
+      MedicalRecord r = li.upload(bundle).record();
+      MedicalRecord other = li.upload(TestFederation.observation("demo-li-wei", "4548-4", 7.1)).record();
       AccessGrant onlyR = li.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.records(r.id())));
       li.grant(GrantRequest.research(res.id()));
       assertArrayEquals(bundle, lee.read(r.id()));
@@ -150,7 +150,7 @@ class ErasureTest {
   void anUnreachableNodeIsRetriedAndTheErasedPayloadIsNotRepaired() throws Exception {
     try (Federation f = TestFederation.withStores(new ArrayList<BlobStore>(stores))) {
       PatientClient li = f.registerPatient("Li");
-      MedicalRecord r = li.upload(TestFederation.demoRecord("li-wei"));
+      MedicalRecord r = li.upload(TestFederation.demoRecord("li-wei")).record();
       stores.get(2).mode(FlakyStore.Mode.DOWN);
       ErasureReport report = f.regulator("Health Regulator").orderErasure(r.id());
       assertFalse(report.complete());
@@ -173,7 +173,7 @@ class ErasureTest {
       }
       assertTrue(f.auditor("a").query().allRecords(RecordQuery.all()).get(0).erased());
       assertThrows(IllegalArgumentException.class, () -> f.retryErasure(Sha256.hash(new byte[] {1})));
-      MedicalRecord kept = li.upload(TestFederation.observation("demo-li-wei", "4548-4", 7.1));
+      MedicalRecord kept = li.upload(TestFederation.observation("demo-li-wei", "4548-4", 7.1)).record();
       assertThrows(IllegalArgumentException.class, () -> f.retryErasure(kept.id()), "not erased");
       assertTrue(f.auditor("a").verifyChain().valid());
     }

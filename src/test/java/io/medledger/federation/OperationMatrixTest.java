@@ -84,7 +84,7 @@ class OperationMatrixTest {
       this.f = f;
       anna = f.registerPatient("Anna");
       li = f.registerPatient("Li");
-      annaRecord = anna.upload(TestFederation.demoRecord("anna-mueller"));
+      annaRecord = anna.upload(TestFederation.demoRecord("anna-mueller")).record();
       annaGrant = anna.grant(GrantRequest.treatment(f.institutionId("Hospital A3")));
       actor = switch (type) {
         case "patient" -> anna;

@@ -25,7 +25,7 @@ class ProxyClockTest {
     MutableClock clock = new MutableClock(1_790_000_000_000L);
     try (Federation f = TestFederation.builder().clock(clock).directSequencer().build()) {
       PatientClient anna = f.registerPatient("Anna");
-      MedicalRecord rec = anna.upload(TestFederation.observation("anna", "4548-4", 6.0));
+      MedicalRecord rec = anna.upload(TestFederation.observation("anna", "4548-4", 6.0)).record();
       ClinicianClient doc = f.registerClinician("Dr Short", "Hospital A2");
       AccessGrant g = anna.grant(GrantRequest.treatment(doc.id()).validFor(Duration.ofHours(1)));
       doc.read(rec.id());

@@ -26,7 +26,7 @@ class ProxyFailureTest {
       PatientClient anna = f.registerPatient("Anna");
       ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A1");
       byte[] bundle = TestFederation.demoRecord("anna-mueller");
-      MedicalRecord rec = anna.upload(bundle);
+      MedicalRecord rec = anna.upload(bundle).record();
       anna.grant(GrantRequest.treatment(lee.id()));
       List<FederationServer> proxies = f.federationNodes();
       proxies.get(0).setOnline(false);

@@ -42,7 +42,7 @@ class ProxyRefusalsTest {
   private final Identity okaforKey = Identity.generate(ParticipantKind.CLINICIAN, "Dr Okafor", TestFederation.seeded(32));
   private final ClinicianClient okafor = f.registerClinician(okaforKey, "Hospital A3");
   private final byte[] data = TestFederation.observation("anna", "4548-4", 6.1);
-  private final MedicalRecord record = anna.upload(data);
+  private final MedicalRecord record = anna.upload(data).record();
   private final AccessGrant toLee = anna.grant(GrantRequest.treatment(lee.id()));
 
   @AfterEach
@@ -90,7 +90,7 @@ class ProxyRefusalsTest {
     Digest unknown = Sha256.hash(new byte[] {8});
     everyProxyRefuses(AccessRight.ACTIVE_GRANT, "no grant " + unknown, p -> p.reencrypt(event(Optional.of(unknown), leeKey)));
     // Li's record read under Anna's grant to Dr Lee
-    MedicalRecord lis = li.upload(TestFederation.observation("li", "4548-4", 5.0));
+    MedicalRecord lis = li.upload(TestFederation.observation("li", "4548-4", 5.0)).record();
     AccessEvent crossed = event(li, lis.id(), Optional.of(toLee.id()), leeKey);
     everyProxyRefuses(AccessRight.ACTIVE_GRANT, "no grant " + toLee.id() + " by " + li.id(), p -> p.reencrypt(crossed));
   }
@@ -159,8 +159,8 @@ class ProxyRefusalsTest {
   @Test
   void aGrantScopedToARecordCoversItsAmendments() {
     AccessGrant onlyThis = anna.grant(GrantRequest.treatment(okafor.id()).scope(AccessScope.records(record.id())));
-    MedicalRecord amended = okafor.amend(record.id(), TestFederation.observation("anna", "4548-4", 6.4));
-    MedicalRecord again = okafor.amend(amended.id(), TestFederation.observation("anna", "4548-4", 6.7));
+    MedicalRecord amended = okafor.amend(record.id(), TestFederation.observation("anna", "4548-4", 6.4)).record();
+    MedicalRecord again = okafor.amend(amended.id(), TestFederation.observation("anna", "4548-4", 6.7)).record();
     AccessEvent read = event(anna, again.id(), Optional.of(onlyThis.id()), okaforKey);
     f.submitOrThrow(read);
     for (FederationServer proxy : f.federationNodes()) {

@@ -38,7 +38,7 @@ class PurposeBindingTest {
   private final Federation f = TestFederation.create();
   private final PatientClient anna = f.registerPatient("Anna");
   private final byte[] annaBundle = TestFederation.demoRecord("anna-mueller");
-  private final MedicalRecord annaRecord = anna.upload(annaBundle);
+  private final MedicalRecord annaRecord = anna.upload(annaBundle).record();
 
   @AfterEach
   void close() {

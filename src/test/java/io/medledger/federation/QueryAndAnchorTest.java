@@ -25,8 +25,8 @@ class QueryAndAnchorTest {
     try (Federation f = TestFederation.create()) {
       PatientClient anna = f.registerPatient("Anna");
       PatientClient li = f.registerPatient("Li");
-      MedicalRecord a1 = anna.upload(TestFederation.demoRecord("anna-mueller"));
-      MedicalRecord l1 = li.upload(TestFederation.demoRecord("li-wei"));
+      MedicalRecord a1 = anna.upload(TestFederation.demoRecord("anna-mueller")).record();
+      MedicalRecord l1 = li.upload(TestFederation.demoRecord("li-wei")).record();
       AuditorClient auditor = f.auditor("auditor");
 
       QueryPage page = auditor.query().records(RecordQuery.all(), PageRequest.first(10).proving());
@@ -43,7 +43,7 @@ class QueryAndAnchorTest {
       RegtestChain bitcoin = new RegtestChain(TestFederation.seeded(3));
       AnchorPoint anchor = f.anchor(bitcoin);
       assertEquals(f.reader().ledger().height() - 1, anchor.commitment().height());
-      MedicalRecord late = anna.upload(TestFederation.observation("anna", "1", 1));
+      MedicalRecord late = anna.upload(TestFederation.observation("anna", "1", 1)).record();
 
       for (RecordView v : auditor.query().allRecords(RecordQuery.all())) {
         if (v.record().id().equals(late.id())) {

@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RecordReuseTest {
   private final Federation f = TestFederation.create();
   private final PatientClient anna = f.registerPatient("Anna");
-  private final MedicalRecord bundle = anna.upload(TestFederation.demoRecord("anna-mueller"));
+  private final MedicalRecord bundle = anna.upload(TestFederation.demoRecord("anna-mueller")).record();
   private final Identity key = Identity.generate(ParticipantKind.CLINICIAN, "Dr Narrow", TestFederation.seeded(21));
   private final ClinicianClient doc = f.registerClinician(key, "Hospital A2");
   private final AccessGrant observations = anna.grant(GrantRequest.treatment(doc.id())

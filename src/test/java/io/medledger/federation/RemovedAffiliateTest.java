@@ -29,7 +29,7 @@ class RemovedAffiliateTest {
   private final Federation f = TestFederation.create();
   private final PatientClient anna = f.registerPatient("Anna");
   private final byte[] annaBundle = TestFederation.demoRecord("anna-mueller");
-  private final MedicalRecord annaRecord = anna.upload(annaBundle);
+  private final MedicalRecord annaRecord = anna.upload(annaBundle).record();
 
   @AfterEach
   void close() {
@@ -51,7 +51,7 @@ class RemovedAffiliateTest {
   void aRemovedClinicianIsRefusedAtTheClientAndAModifiedClientByTheLedger() {
     ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A2");
     AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
-    MedicalRecord written = lee.write(anna.id(), TestFederation.observation("anna", "4548-4", 6.1));
+    MedicalRecord written = lee.write(anna.id(), TestFederation.observation("anna", "4548-4", 6.1)).record();
     remove(lee.id(), "Hospital A2");
     int events = anna.accessEvents().size();
     byte[] obs = TestFederation.observation("anna", "4548-4", 6.2);

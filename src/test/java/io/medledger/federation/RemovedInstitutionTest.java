@@ -32,7 +32,7 @@ import org.junit.jupiter.api.function.Executable;
 class RemovedInstitutionTest {
   private final Federation f = TestFederation.builder().institution("Clinic D", InstitutionClass.C).build();
   private final PatientClient anna = f.registerPatient("Anna");
-  private final MedicalRecord annaRecord = anna.upload(TestFederation.demoRecord("anna-mueller"));
+  private final MedicalRecord annaRecord = anna.upload(TestFederation.demoRecord("anna-mueller")).record();
 
   @AfterEach
   void close() {

@@ -42,7 +42,7 @@ class ResearchKeySeparationTest {
   private final Federation f = TestFederation.create();
   private final PatientClient anna = f.registerPatient("Anna");
   private final byte[] bundle = TestFederation.demoRecord("anna-mueller");
-  private final MedicalRecord rec = anna.upload(bundle);
+  private final MedicalRecord rec = anna.upload(bundle).record();
 
   @AfterEach
   void close() {
@@ -105,7 +105,7 @@ class ResearchKeySeparationTest {
     ClinicianClient doc = f.registerClinician("Dr Lee", "Hospital A2");
     anna.grant(GrantRequest.treatment(doc.id()));
     byte[] obs = TestFederation.observation("anna", "4548-4", 6.1);
-    MedicalRecord written = doc.write(anna.id(), obs);
+    MedicalRecord written = doc.write(anna.id(), obs).record();
     byte[] copyEnvelope = f.storage().read(written.deidentified().orElseThrow().payloadDigest(), List.of());
     assertThrows(EnvelopeException.class, () -> RecordEnvelope.openAsOwner(anna.identity().secretEncryptionKey(),
         copyEnvelope), "the copy is sealed to the main key");
@@ -121,7 +121,7 @@ class ResearchKeySeparationTest {
         SecretKey.random(), SecretKey.random());
     PatientClient li = f.registerPatient(old);
     assertTrue(f.directory().lookup(li.id()).orElseThrow().researchKey().isEmpty());
-    MedicalRecord r = li.upload(bundle);
+    MedicalRecord r = li.upload(bundle).record();
     byte[] copyEnvelope = f.storage().read(r.deidentified().orElseThrow().payloadDigest(), List.of());
     String own = new String(RecordEnvelope.openAsOwner(old.secretEncryptionKey(), copyEnvelope), StandardCharsets.UTF_8);
     assertFalse(own.contains("Müller"), own);

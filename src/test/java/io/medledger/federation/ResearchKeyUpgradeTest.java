@@ -58,7 +58,7 @@ class ResearchKeyUpgradeTest {
 
   @Test
   void aResearchKeyAddedLaterSealsNewCopiesAndResearchGrantsOpenThem() {
-    MedicalRecord earlier = before.upload(bundle);
+    MedicalRecord earlier = before.upload(bundle).record();
     Identity upgraded = old.withResearchKey();
     assertEquals(old.id(), upgraded.id());
     PatientClient li = PatientClient.open(f.connection(), upgraded);
@@ -69,7 +69,7 @@ class ResearchKeyUpgradeTest {
     assertEquals(upgraded.researchPublicKey(), card.researchKey());
     assertEquals(p.researchPublicKey(), card.researchKey());
 
-    MedicalRecord later = li.upload(bundle);
+    MedicalRecord later = li.upload(bundle).record();
     assertThrows(EnvelopeException.class, () -> RecordEnvelope.openAsOwner(old.secretEncryptionKey(), copyOf(later)),
         "the new copy is still sealed to the main key");
     String own = new String(RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(later)),
@@ -123,7 +123,7 @@ class ResearchKeyUpgradeTest {
     assertEquals(upgraded.researchPublicKey(), f.directory().lookup(li.id()).orElseThrow().researchKey());
     assertEquals(onLedger, li.addResearchKey(), "once done, a call changes nothing");
 
-    MedicalRecord later = li.upload(bundle);
+    MedicalRecord later = li.upload(bundle).record();
     RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(later));
   }
 
@@ -143,20 +143,20 @@ class ResearchKeyUpgradeTest {
       assertEquals(AccessRight.KEY_CARD, e.missingRight(), e.getMessage());
     }
     li.addResearchKey();
-    MedicalRecord written = lee.write(li.id(), bundle);
+    MedicalRecord written = lee.write(li.id(), bundle).record();
     RecordEnvelope.openAsOwner(upgraded.secretResearchKey().orElseThrow(), copyOf(written));
   }
 
   @Test
   void researchGrantsMadeBeforeTheUpgradeStopWithAClearReasonAndAreListedToRenew() {
     ResearcherClient rita = f.registerResearcher("Rita", "Authority B1");
-    MedicalRecord earlier = before.upload(bundle);
+    MedicalRecord earlier = before.upload(bundle).record();
     AccessGrant made = before.grant(GrantRequest.research(rita.id()));
     rita.read(earlier.id());
     assertEquals(List.of(), before.researchGrantsToRenew(), "no research key yet");
     PatientClient li = PatientClient.open(f.connection(), old.withResearchKey());
     li.addResearchKey();
-    MedicalRecord later = li.upload(bundle);
+    MedicalRecord later = li.upload(bundle).record();
     assertEquals(List.of(made), li.researchGrantsToRenew());
     for (MedicalRecord r : List.of(earlier, later)) {
       ProxyFailureException e = assertThrows(ProxyFailureException.class, () -> rita.read(r.id()));

@@ -64,7 +64,7 @@ class SequencerTest {
       down.setOnline(false);
       FederationServer auditDown = f.auditNodes().get(0);
       auditDown.setOnline(false);
-      MedicalRecord r = p.upload(TestFederation.observation("p", "1", 1));
+      MedicalRecord r = p.upload(TestFederation.observation("p", "1", 1)).record();
       CertifiedBlock b = f.reader().ledger().block(f.reader().ledger().height());
       assertNotEquals(down.id(), b.header().bookkeeper());
       assertEquals(1, b.header().round(), "the next federation server took the turn");
@@ -94,7 +94,7 @@ class SequencerTest {
           e.getMessage());
       assertEquals(height, f.reader().ledger().height());
       f.auditNodes().forEach(n -> n.setOnline(true));
-      MedicalRecord later = p.upload(TestFederation.observation("p", "2", 2));
+      MedicalRecord later = p.upload(TestFederation.observation("p", "2", 2)).record();
       assertTrue(f.reader().ledger().locate(later.id()).isPresent());
       // the direct sequencer drops the stuck entry; a consensus protocol keeps it pending, so it
       // may become final once the quorum is back (its payload was stored before submission)
@@ -134,7 +134,7 @@ class SequencerTest {
         .consensus(ProtocolKind.SOLO).random(TestFederation.seeded(5)).build()) {
       PatientClient p = f.registerPatient("p");
       byte[] obs = TestFederation.observation("p", "1", 1);
-      MedicalRecord r = p.upload(obs);
+      MedicalRecord r = p.upload(obs).record();
       org.junit.jupiter.api.Assertions.assertArrayEquals(obs, p.read(r.id()));
       assertTrue(f.auditor("a").verifyChain().valid());
     }

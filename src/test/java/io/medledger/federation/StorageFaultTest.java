@@ -35,9 +35,9 @@ class StorageFaultTest {
         }
         byte[] a = TestFederation.observation("p", "4548-" + faulty, 6.5 + faulty);
         byte[] b = TestFederation.observation("p", "2345-" + faulty, 5.0 + faulty);
-        written.add(p.upload(a));
+        written.add(p.upload(a).record());
         payloads.add(a);
-        written.add(c.write(p.id(), b));
+        written.add(c.write(p.id(), b).record());
         payloads.add(b);
         // every record written so far reads back, whichever node is faulty now
         for (int k = 0; k < written.size(); k++) {

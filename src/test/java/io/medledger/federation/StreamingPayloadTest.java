@@ -37,7 +37,7 @@ class StreamingPayloadTest {
     try (Federation f = TestFederation.builder().dataDirectory(dir).build()) {
       PatientClient p = f.registerPatient("Streaming Patient");
       byte[] data = StreamingRoundTrip.generated(3 << 20, 1).readAllBytes();
-      MedicalRecord rec = p.upload("ImagingStudy", new ByteArrayInputStream(data));
+      MedicalRecord rec = p.upload("ImagingStudy", new ByteArrayInputStream(data)).record();
       assertEquals("ImagingStudy", rec.resourceType());
       assertTrue(rec.deidentified().isEmpty(), "a streamed payload is not parsed, so it has no de-identified copy");
       assertEquals(3, rec.storageNodes().size());
@@ -61,7 +61,7 @@ class StreamingPayloadTest {
       assertThrows(AccessRefusedException.class,
           () -> drLee.write(anna.id(), "ImagingStudy", new ByteArrayInputStream(study)));
       anna.grant(GrantRequest.treatment(drLee.id()));
-      MedicalRecord rec = drLee.write(anna.id(), "ImagingStudy", new ByteArrayInputStream(study));
+      MedicalRecord rec = drLee.write(anna.id(), "ImagingStudy", new ByteArrayInputStream(study)).record();
       assertEquals(drLee.id(), rec.author());
       ByteArrayOutputStream mine = new ByteArrayOutputStream();
       assertEquals(study.length, anna.read(rec.id(), mine));

@@ -34,7 +34,7 @@ public final class StreamingRoundTrip {
       MessageDigest in = MessageDigest.getInstance("SHA-256");
       MedicalRecord rec;
       try (InputStream payload = new DigestInputStream(generated(size, 7), in)) {
-        rec = p.upload("ImagingStudy", payload);
+        rec = p.upload("ImagingStudy", payload).record();
       }
       MessageDigest out = MessageDigest.getInstance("SHA-256");
       long n;

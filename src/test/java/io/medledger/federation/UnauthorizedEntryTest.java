@@ -31,7 +31,7 @@ class UnauthorizedEntryTest {
   void auditServersRejectAnUnauthorizedEntryEvenFromAFaultyBookkeeper() {
     try (Federation f = TestFederation.create()) {
       PatientClient anna = f.registerPatient("Anna");
-      MedicalRecord own = anna.upload(TestFederation.observation("anna", "1", 1));
+      MedicalRecord own = anna.upload(TestFederation.observation("anna", "1", 1)).record();
       // the modified client signs with its real, registered key but skips the API checks
       Identity key = Identity.generate(ParticipantKind.CLINICIAN, "Modified", TestFederation.seeded(11));
       ClinicianClient modified = f.registerClinician(key, "Clinic C");

@@ -163,7 +163,7 @@ class CertifiedFinalityTest {
 
   @Test
   void anEntryAndAHeaderAreFinalByACertificateOfAQuorumOfTheConfiguredVoters() throws Exception {
-    MedicalRecord record = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord record = anna.upload(SmallFederation.observation("1")).record();
     Ledger live = f.federationNodes().get(0).ledger();
     AtomicInteger othersAsked = new AtomicInteger();
     // three of four voters signed: more than two thirds; the other nodes serve no block and locate nothing
@@ -189,7 +189,7 @@ class CertifiedFinalityTest {
 
   @Test
   void aCertificateShortOfAQuorumOfTheConfiguredVotersMakesNothingFinalOnItsOwn() throws Exception {
-    MedicalRecord record = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord record = anna.upload(SmallFederation.observation("1")).record();
     Ledger live = f.federationNodes().get(0).ledger();
     long at = live.locate(record.id()).orElseThrow().height();
     Ed25519PrivateKey stranger = Ed25519PrivateKey.generate();
@@ -215,8 +215,8 @@ class CertifiedFinalityTest {
   void aForkedEntryWithAForgedCertificateIsNotFinal() throws Exception {
     Federation fork = SmallFederation.builder(CHAIN, 23).directSequencer().build();
     open.add(fork);
-    MedicalRecord forked = fork.registerPatient("Cy").upload(SmallFederation.observation("1"));
-    MedicalRecord here = anna.upload(SmallFederation.observation("2"));
+    MedicalRecord forked = fork.registerPatient("Cy").upload(SmallFederation.observation("1")).record();
+    MedicalRecord here = anna.upload(SmallFederation.observation("2")).record();
     Ledger live = f.federationNodes().get(0).ledger();
     Ledger other = fork.federationNodes().get(0).ledger();
     byte[] garbage = new byte[64];

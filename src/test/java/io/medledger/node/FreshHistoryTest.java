@@ -167,7 +167,7 @@ class FreshHistoryTest {
 
   @Test
   void aGenuineButStaleHistoryIsPassedOverOrRefused() throws Exception {
-    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord r = anna.upload(SmallFederation.observation("1")).record();
     anna.read(r.id());
     Ledger stale = prefix();
     for (int i = 0; i < 3; i++) {
@@ -194,7 +194,7 @@ class FreshHistoryTest {
 
   @Test
   void oneNodeClaimingAHugeHeightDoesNotBreakReadsAndALagOfABlockPasses() throws Exception {
-    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord r = anna.upload(SmallFederation.observation("1")).record();
     anna.read(r.id());
     Ledger oneBehind = prefix();
     anna.read(r.id());
@@ -226,7 +226,7 @@ class FreshHistoryTest {
     Federation g = SmallFederation.builder("fresh-history-test", 12).build();
     open.add(g);
     PatientClient bea = g.registerPatient("Bea");
-    MedicalRecord r = bea.upload(SmallFederation.observation("1"));
+    MedicalRecord r = bea.upload(SmallFederation.observation("1")).record();
     Ledger stale = prefix(g);
     for (int i = 0; i < 3; i++) {
       bea.read(r.id()); // blocks the stale node does not know of
@@ -248,10 +248,10 @@ class FreshHistoryTest {
 
   @Test
   void aSingleHistoryPageOrIndexPageBelowTheFloorIsPassedOverOrRefused() throws Exception {
-    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord r = anna.upload(SmallFederation.observation("1")).record();
     anna.read(r.id());
     Ledger stale = prefix();
-    MedicalRecord later = anna.upload(SmallFederation.observation("2"));
+    MedicalRecord later = anna.upload(SmallFederation.observation("2")).record();
     for (int i = 0; i < 3; i++) {
       anna.read(later.id());
     }
@@ -288,7 +288,7 @@ class FreshHistoryTest {
 
   private Granted granted() {
     ClinicianClient lee = f.registerClinician("Lee", "Hospital A");
-    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord r = anna.upload(SmallFederation.observation("1")).record();
     AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
     return new Granted(lee, r, g, prefix());
   }
@@ -304,7 +304,7 @@ class FreshHistoryTest {
   void aStaleOrLyingFirstNodeCannotSayARevokedGrantIsActiveNorAnErasedRecordNorARemovedClinician() throws Exception {
     Granted x = granted();
     revokeEraseAndRemove(x);
-    MedicalRecord later = anna.upload(SmallFederation.observation("2"));
+    MedicalRecord later = anna.upload(SmallFederation.observation("2")).record();
     Ledger live = f.federationNodes().get(0).ledger();
     assertTrue(live.height() > x.stale().height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale node lags");
     long now = f.clock().millis();
@@ -340,7 +340,7 @@ class FreshHistoryTest {
 
   @Test
   void aKeyCardIsNotTakenFromANodeBelowTheFloor() throws Exception {
-    MedicalRecord r = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord r = anna.upload(SmallFederation.observation("1")).record();
     Ledger stale = prefix();
     PatientClient bo = f.registerPatient("Bo");
     for (int i = 0; i < 3; i++) {
@@ -368,7 +368,7 @@ class FreshHistoryTest {
     }
     connect(honest.toArray(Served[]::new)).publish(x.lee().identity().card()); // before he is removed
     revokeEraseAndRemove(x);
-    MedicalRecord later = anna.upload(SmallFederation.observation("2"));
+    MedicalRecord later = anna.upload(SmallFederation.observation("2")).record();
     assertTrue(live.height() > x.stale().height() + RemoteConnection.DEFAULT_HISTORY_LAG, "the stale nodes lag");
     long now = f.clock().millis();
     // seven ledger nodes tolerate two faulty ones: three must confirm
@@ -409,8 +409,8 @@ class FreshHistoryTest {
     // a fork of this chain: its entries are endorsed for the same chain id, but were never final here
     Federation fork = SmallFederation.builder("fresh-history-test", 13).directSequencer().build();
     open.add(fork);
-    MedicalRecord forked = fork.registerPatient("Cy").upload(SmallFederation.observation("1"));
-    MedicalRecord here = anna.upload(SmallFederation.observation("2"));
+    MedicalRecord forked = fork.registerPatient("Cy").upload(SmallFederation.observation("1")).record();
+    MedicalRecord here = anna.upload(SmallFederation.observation("2")).record();
     Ledger live = f.federationNodes().get(0).ledger();
     Served liar = lying(fork.federationNodes().get(0).ledger(), live.height(), "fork");
     RemoteConnection c = connect(liar, serve(live, "a"), serve(live, "b"), serve(live, "c"));

@@ -97,7 +97,7 @@ class ProxyServiceTest {
   private Read annaGrantsLeeAndLeeReads() {
     PatientClient anna = f.registerPatient("Anna");
     ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
-    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord rec = anna.upload(SmallFederation.observation("1")).record();
     AccessGrant g = anna.grant(GrantRequest.treatment(lee.id()));
     lee.read(rec.id());
     return new Read(lee, g, anna.accessEvents().get(0).id());
@@ -177,7 +177,7 @@ class ProxyServiceTest {
     PatientClient anna = f.registerPatient("Anna");
     ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
     ClinicianClient kim = f.registerClinician("Dr Kim", "Hospital A");
-    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord rec = anna.upload(SmallFederation.observation("1")).record();
     anna.grant(GrantRequest.treatment(lee.id()));
     anna.grant(GrantRequest.treatment(kim.id()));
     lee.read(rec.id());
@@ -221,7 +221,7 @@ class ProxyServiceTest {
   void anErasureDropsTheFragmentsOfGrantsScopedToExactlyThatRecord() {
     PatientClient anna = f.registerPatient("Anna");
     ClinicianClient lee = f.registerClinician("Dr Lee", "Hospital A");
-    MedicalRecord rec = anna.upload(SmallFederation.observation("1"));
+    MedicalRecord rec = anna.upload(SmallFederation.observation("1")).record();
     AccessGrant scoped = anna.grant(GrantRequest.treatment(lee.id()).scope(AccessScope.records(rec.id())));
     AccessGrant broad = anna.grant(GrantRequest.treatment(lee.id()));
     Identity server = firstServer();

@@ -56,7 +56,7 @@ class RemoteClientTest {
     PatientClient li = net.registerPatient("Li");
     ClinicianClient lee = net.registerClinician("Dr Lee", "Hospital A1");
     ClinicianClient other = net.registerClinician("Dr Other", "Hospital A2");
-    MedicalRecord rec = anna.upload(RECORD);
+    MedicalRecord rec = anna.upload(RECORD).record();
     io.medledger.chain.AccessGrant granted = anna.grant(GrantRequest.treatment(lee.id()));
     assertArrayEquals(RECORD, lee.read(rec.id()));
     RemoteConnection asLee = net.connection(lee.identity());

@@ -115,7 +115,7 @@ class RemoteProxyFailureTest {
     log.addHandler(capture);
     PatientClient anna = net.registerPatient("Anna");
     lee = net.registerClinician("Dr Lee", "Hospital A1");
-    rec = anna.upload(RemoteClientTest.RECORD);
+    rec = anna.upload(RemoteClientTest.RECORD).record();
     return anna.grant(GrantRequest.treatment(lee.id()));
   }
 

@@ -39,7 +39,7 @@ class RemoteRestartTest {
     net = RemoteFederation.start(dir.resolve("net"));
     PatientClient anna = net.registerPatient("Anna");
     ClinicianClient lee = net.registerClinician("Dr Lee", "Hospital A1");
-    MedicalRecord rec = anna.upload(RemoteClientTest.RECORD);
+    MedicalRecord rec = anna.upload(RemoteClientTest.RECORD).record();
     char[] pw = "correct horse battery staple".toCharArray();
     byte[] annaKeys = anna.identity().exportEncrypted(pw);
     byte[] leeKeys = lee.identity().exportEncrypted(pw);
