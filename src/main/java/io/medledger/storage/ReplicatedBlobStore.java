@@ -751,8 +751,7 @@ public final class ReplicatedBlobStore implements BlobStore {
         shortfalls.add(new Shortfall(p.id(), holders, "no other active node to copy to; " + problems));
         continue;
       }
-      long cost = Math.multiplyExact(p.size(), writes + 1L);
-      if (cost > maxBytes - bytes) {
+      if (p.size() > (maxBytes - bytes) / (writes + 1L)) { // read once, written `writes` times
         deferred.add(p.id());
         continue;
       }

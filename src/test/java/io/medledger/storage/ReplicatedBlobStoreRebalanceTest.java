@@ -127,6 +127,11 @@ class ReplicatedBlobStoreRebalanceTest {
     assertThrows(IllegalArgumentException.class, () -> new ReplicatedBlobStore.Listed(ID, -1, List.of()));
     assertThrows(IllegalArgumentException.class,
         () -> new ReplicatedBlobStore.Listed(ID, 1, Collections.nCopies(65, "a")));
+    // a stated size no budget covers is deferred, not overflowed
+    ReplicatedBlobStore.RebalanceReport huge = s.rebalance(
+        List.of(new ReplicatedBlobStore.Listed(ID, Long.MAX_VALUE, List.of("a"))), 2, Long.MAX_VALUE);
+    assertEquals(List.of(ID), huge.deferred());
+    assertEquals(0, huge.bytesMoved());
     // once every node is retired, nothing is written or read, and the payload counts as held nowhere
     s.retire("a");
     s.retire("b");
