@@ -126,7 +126,7 @@ public final class Federation implements AutoCloseable {
     private final List<BlobStore> storeOverrides = new ArrayList<>();
     private int storageCount = 3;
     private int writeQuorum = 2;
-    private String storageOperator;
+    private List<String> storageOperators = List.of();
     private Integer threshold;
     private Clock clock = Clock.systemUTC();
     private SecureRandom random = new SecureRandom();
@@ -154,8 +154,23 @@ public final class Federation implements AutoCloseable {
 
     /** {@code count} storage nodes operated by institution {@code operator}, with write quorum {@code w}. */
     public Builder storage(String operator, int count, int w) {
-      this.storageOperator = operator;
+      this.storageOperators = List.of(Objects.requireNonNull(operator, "operator"));
       this.storageCount = count;
+      this.writeQuorum = w;
+      return this;
+    }
+
+    /**
+     * One storage node per entry of {@code operators}, operated by the institution it names (a name
+     * may repeat), with write quorum {@code w}; with {@link #storageStores} of another count, node
+     * {@code i} is operated by {@code operators[i % size]}.
+     */
+    public Builder storage(List<String> operators, int w) {
+      if (operators.isEmpty()) {
+        throw new IllegalArgumentException("no storage operators");
+      }
+      this.storageOperators = List.copyOf(operators);
+      this.storageCount = operators.size();
       this.writeQuorum = w;
       return this;
     }
@@ -273,11 +288,12 @@ public final class Federation implements AutoCloseable {
     if (institutions.isEmpty()) {
       throw new IllegalArgumentException("a federation needs institutions");
     }
-    Identity operator = b.storageOperator == null ? institutions.values().iterator().next()
-        : Optional.ofNullable(institutions.get(b.storageOperator))
-            .orElseThrow(() -> new IllegalArgumentException("unknown storage operator " + b.storageOperator));
     List<StorageNode> sn = new ArrayList<>();
     for (int i = 0; i < b.storageCount; i++) {
+      String opName = b.storageOperators.isEmpty() ? null : b.storageOperators.get(i % b.storageOperators.size());
+      Identity operator = opName == null ? institutions.values().iterator().next()
+          : Optional.ofNullable(institutions.get(opName))
+              .orElseThrow(() -> new IllegalArgumentException("unknown storage operator " + opName));
       Identity s = Identity.generate(ParticipantKind.STORAGE_NODE, operator.name() + " storage " + (i + 1), random);
       storageNodes.add(s);
       genesis.add(sign(new AffiliateRegistration(s.publicKey(), ParticipantKind.STORAGE_NODE, operator.id(), now(),
@@ -366,8 +382,18 @@ public final class Federation implements AutoCloseable {
     return sequencer;
   }
 
-  /** The replicated payload store. */
+  /**
+   * The replicated payload store, with every storage node the ledger no longer lists as active
+   * (its institution removed, or itself removed) retired first: nothing is placed on, read from or
+   * counted on such a node ({@link ReplicatedBlobStore#retire}).
+   */
   public ReplicatedBlobStore storage() {
+    Ledger ledger = reader().ledger();
+    for (Identity s : storageNodes) {
+      if (ledger.participant(s.id()).filter(Participant::active).isEmpty()) {
+        storage.retire(s.id().toHex());
+      }
+    }
     return storage;
   }
 
@@ -526,6 +552,7 @@ public final class Federation implements AutoCloseable {
     Identity[] quorum = m.federationServers().stream().map(p -> governors.get(p.id())).filter(Objects::nonNull)
         .limit(m.governanceQuorum()).toArray(Identity[]::new);
     submitOrThrow(sign(new InstitutionRemoval(inst.id(), now(), List.of()), quorum));
+    storage(); // its storage nodes are retired at once; rebalanceStorage restores the copies they held
   }
 
   /** Institution {@code name}, if the ledger lists it as active. @throws EntryRejectedException if not */
@@ -661,9 +688,9 @@ public final class Federation implements AutoCloseable {
       for (QueryHit<MedicalRecord> h : page.items()) {
         MedicalRecord m = h.entry();
         if (!m.storageNodes().isEmpty() && !reader().ledger().isErased(m.id())) {
-          repaired += storage.repair(m.payloadDigest()).repaired().size();
+          repaired += storage().repair(m.payloadDigest()).repaired().size();
           if (m.deidentified().isPresent()) {
-            repaired += storage.repair(m.deidentified().get().payloadDigest()).repaired().size();
+            repaired += storage().repair(m.deidentified().get().payloadDigest()).repaired().size();
           }
         }
       }
@@ -672,6 +699,69 @@ public final class Federation implements AutoCloseable {
       }
       p = p.after(page.nextCursor().getAsLong());
     }
+  }
+
+  /**
+   * What one {@link #rebalanceStorage} run did.
+   *
+   * @param report the copies made, the payloads still short, lost or deferred
+   * @param resumeAfter the ledger index of the last record this run looked at when it stopped at
+   *     its payload bound (pass it to the next run), empty when it walked the whole ledger
+   */
+  public record StorageRebalance(ReplicatedBlobStore.RebalanceReport report, java.util.OptionalLong resumeAfter) {
+    /** Validates the fields. */
+    public StorageRebalance {
+      Objects.requireNonNull(report, "report");
+      Objects.requireNonNull(resumeAfter, "resumeAfter");
+    }
+  }
+
+  /**
+   * Restores the replication factor (the write quorum {@code w}) on active storage nodes after
+   * storage nodes left (their institution removed, or themselves removed): walks the ledger's
+   * records after ledger index {@code after} (-1 from the start) and, for each record not erased
+   * that lists a retired node, brings its payload and its de-identified copy back to {@code w}
+   * verified copies on active nodes ({@link ReplicatedBlobStore#rebalance}). A run looks at the
+   * payloads of at most {@code maxPayloads} records and copies at most {@code maxBytes} bytes; run
+   * it again from {@link StorageRebalance#resumeAfter} (or from the start, for what it deferred).
+   *
+   * @throws IllegalArgumentException if {@code maxPayloads} is not in [2,
+   *     {@link ReplicatedBlobStore#MAX_REBALANCE_PAYLOADS}] or {@code maxBytes} is not positive
+   */
+  public StorageRebalance rebalanceStorage(long after, int maxPayloads, long maxBytes) {
+    if (maxPayloads < 2 || maxPayloads > ReplicatedBlobStore.MAX_REBALANCE_PAYLOADS) {
+      throw new IllegalArgumentException("maxPayloads must be between 2 and "
+          + ReplicatedBlobStore.MAX_REBALANCE_PAYLOADS);
+    }
+    ReplicatedBlobStore store = storage();
+    java.util.Set<String> retired = store.retired();
+    List<ReplicatedBlobStore.Listed> listed = new ArrayList<>();
+    Ledger ledger = reader().ledger();
+    PageRequest p = PageRequest.first(PageRequest.MAX_LIMIT).after(Math.max(-1, after));
+    java.util.OptionalLong resume = java.util.OptionalLong.empty();
+    walk:
+    while (!retired.isEmpty()) {
+      Page<MedicalRecord> page = ledger.records(RecordQuery.all(), p);
+      for (QueryHit<MedicalRecord> h : page.items()) {
+        MedicalRecord m = h.entry();
+        List<String> on = m.storageNodes().stream().map(ParticipantId::toHex).toList();
+        if (on.stream().noneMatch(retired::contains) || ledger.isErased(m.id())) {
+          continue;
+        }
+        if (listed.size() + 2 > maxPayloads) {
+          break walk;
+        }
+        listed.add(new ReplicatedBlobStore.Listed(m.payloadDigest(), m.payloadSize(), on));
+        m.deidentified().ifPresent(d -> listed.add(new ReplicatedBlobStore.Listed(d.payloadDigest(), d.payloadSize(), on)));
+        resume = java.util.OptionalLong.of(h.ledgerIndex());
+      }
+      if (page.nextCursor().isEmpty()) {
+        resume = java.util.OptionalLong.empty();
+        break;
+      }
+      p = p.after(page.nextCursor().getAsLong());
+    }
+    return new StorageRebalance(store.rebalance(listed, store.writeQuorum(), maxBytes), resume);
   }
 
   /** The ids of the patient's grants whose scope is exactly record {@code rec}. */
@@ -702,11 +792,11 @@ public final class Federation implements AutoCloseable {
     }
     RecordErasure erasure = erasureOf(rec);
     List<Digest> scoped = grantsScopedTo(rec);
-    ReplicatedBlobStore.DeletionReport sr = storage.erase(rec.payloadDigest(), rec.id());
+    ReplicatedBlobStore.DeletionReport sr = storage().erase(rec.payloadDigest(), rec.id());
     java.util.Set<String> unreachable = new java.util.LinkedHashSet<>(sr.unreachable());
     List<io.medledger.storage.StorageReceipt> receipts = new java.util.ArrayList<>(sr.receipts().values());
     rec.deidentified().ifPresent(d -> {
-      ReplicatedBlobStore.DeletionReport dr = storage.erase(d.payloadDigest(), rec.id());
+      ReplicatedBlobStore.DeletionReport dr = storage().erase(d.payloadDigest(), rec.id());
       unreachable.addAll(dr.unreachable());
       receipts.addAll(dr.receipts().values());
     });

@@ -29,7 +29,9 @@ import java.util.Set;
  * falls back to the next node on a failure or mismatch, and repairs the missing or corrupt copies
  * it met on the way (read repair, at most once per {@link #READ_REPAIR_INTERVAL} for a payload on a
  * node); {@link #sweep} checks and repairs every copy of a list of
- * payloads; {@link #erase} deletes every copy and says where.
+ * payloads; {@link #erase} deletes every copy and says where. A node taken out for good
+ * ({@link #retire}: its institution removed, or gone) is no longer written, read or counted, and
+ * {@link #rebalance} copies the payloads it leaves short back to {@code r} active nodes.
  *
  * <p>The streaming forms ({@link #putReplicated(InputStream)}, {@link #readTo}, {@link #open}) move
  * a payload of any size in bounded memory: it is spooled once to an owner-only temporary file in
@@ -46,6 +48,8 @@ public final class ReplicatedBlobStore implements BlobStore {
   private final int writeQuorum;
   private final Path spoolDirectory;
   private final long maxStreamedBytes;
+  /** The nodes taken out for good ({@link #retire}); only ever grows. */
+  private final Set<String> retired = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Reads the time for the read-repair budget ({@link System#nanoTime} but in tests). */
   private final java.util.function.LongSupplier nanos;
   /** When a read last rewrote each (node, payload), the oldest forgotten first. Guarded by itself. */
@@ -126,6 +130,40 @@ public final class ReplicatedBlobStore implements BlobStore {
     return List.copyOf(nodes.keySet());
   }
 
+  /**
+   * Takes node {@code nodeId} out for good: its institution was removed, or it was removed itself,
+   * or it is gone and will not come back. From then on no payload is placed on it, no read or
+   * repair asks it, and its copies count towards no quorum or replication factor; an erasure still
+   * asks it, best effort, without waiting for it. Only {@link #rebalance} reads it, as a last
+   * source of a payload no active node holds, and checks what it serves by hash. A retired node is
+   * never taken back: a node that returns is configured again in a new store.
+   *
+   * @throws IllegalArgumentException if no node of this store has that id
+   */
+  public void retire(String nodeId) {
+    if (!nodes.containsKey(nodeId)) {
+      throw new IllegalArgumentException("no storage node " + nodeId + " in this store");
+    }
+    if (retired.add(nodeId)) {
+      LOG.log(Level.INFO, () -> "storage node " + nodeId + " retired: nothing is placed on it or read from it any more");
+    }
+  }
+
+  /** The retired nodes' ids ({@link #retire}). */
+  public Set<String> retired() {
+    return Set.copyOf(retired);
+  }
+
+  /** The ids of the nodes not retired, in configuration order. */
+  public List<String> activeNodeIds() {
+    return active().stream().map(StorageNode::id).toList();
+  }
+
+  /** The nodes not retired, in configuration order. */
+  private List<StorageNode> active() {
+    return nodes.values().stream().filter(n -> !retired.contains(n.id())).toList();
+  }
+
   /** The write quorum {@code w}. */
   public int writeQuorum() {
     return writeQuorum;
@@ -198,25 +236,10 @@ public final class ReplicatedBlobStore implements BlobStore {
     List<String> acked = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     Map<String, StorageReceipt> receipts = new LinkedHashMap<>();
-    for (StorageNode n : nodes.values()) {
+    for (StorageNode n : active()) {
       try {
-        if (n.store() instanceof AttestingBlobStore a) {
-          StorageReceipt r = attestedFrom(a, spool);
-          if (r.statement() instanceof StorageStatement.Held h && h.blob().equals(id) && h.size() == size
-              && r.verify(a.nodeKey(), a.chainId())) {
-            acked.add(n.id());
-            receipts.put(n.id(), r);
-          } else {
-            failures.add(n.id() + " (its receipt is not the node's for this chain, blob and size)");
-          }
-          continue;
-        }
-        Digest got = putFrom(n, spool);
-        if (got.equals(id)) {
-          acked.add(n.id());
-        } else {
-          failures.add(n.id() + " (returned a different digest)");
-        }
+        copyTo(n, id, size, spool).ifPresent(r -> receipts.put(n.id(), r));
+        acked.add(n.id());
       } catch (RuntimeException e) {
         failures.add(n.id() + " (" + e.getMessage() + ")");
       }
@@ -236,6 +259,29 @@ public final class ReplicatedBlobStore implements BlobStore {
       LOG.log(Level.WARNING, () -> "write of " + id + " missed " + String.join(", ", failures));
     }
     return new Placement(id, size, acked, receipts);
+  }
+
+  /**
+   * Writes the spooled payload {@code id} of {@code size} bytes to {@code n}: an
+   * {@link AttestingBlobStore} counts only with its held receipt for this chain, blob and size,
+   * which is returned; another store only if it names the same digest.
+   *
+   * @throws BlobUnavailableException if the node failed, or its receipt or digest is not the one
+   *     asked for
+   */
+  private static Optional<StorageReceipt> copyTo(StorageNode n, Digest id, long size, Spool spool) {
+    if (n.store() instanceof AttestingBlobStore a) {
+      StorageReceipt r = attestedFrom(a, spool);
+      if (r.statement() instanceof StorageStatement.Held h && h.blob().equals(id) && h.size() == size
+          && r.verify(a.nodeKey(), a.chainId())) {
+        return Optional.of(r);
+      }
+      throw new BlobUnavailableException("its receipt is not the node's for this chain, blob and size");
+    }
+    if (!putFrom(n, spool).equals(id)) {
+      throw new BlobUnavailableException("returned a different digest");
+    }
+    return Optional.empty();
   }
 
   private static StorageReceipt attestedFrom(AttestingBlobStore a, Spool spool) {
@@ -371,13 +417,23 @@ public final class ReplicatedBlobStore implements BlobStore {
 
   /** Reads a verified copy of at most {@code max} bytes into {@code spool}; see {@link #read(Digest, List)}. */
   private ReadReport fetch(Digest id, List<String> preferred, Spool spool, long max) {
+    List<String> active = activeNodeIds();
     Set<String> order = new LinkedHashSet<>();
     for (String p : preferred) {
-      if (nodes.containsKey(p)) {
+      if (active.contains(p)) {
         order.add(p);
       }
     }
-    order.addAll(nodes.keySet());
+    order.addAll(active);
+    return fetchFrom(id, order, spool, max, true);
+  }
+
+  /**
+   * Reads a verified copy of at most {@code max} bytes into {@code spool} from the nodes of
+   * {@code order}, in turn; rewrites the missing and corrupt copies met on the way if
+   * {@code readRepair}.
+   */
+  private ReadReport fetchFrom(Digest id, Collection<String> order, Spool spool, long max, boolean readRepair) {
     List<String> needRepair = new ArrayList<>();
     Map<String, String> problems = new LinkedHashMap<>();
     for (String nid : order) {
@@ -402,7 +458,7 @@ public final class ReplicatedBlobStore implements BlobStore {
         problems.put(nid, "corrupt: the copy served does not hash to the id");
       } else {
         List<String> repaired = new ArrayList<>();
-        for (String bad : needRepair) {
+        for (String bad : readRepair ? needRepair : List.<String>of()) {
           if (!readRepairDue(bad, id)) {
             problems.put(bad, problems.get(bad) + "; not rewritten: a read rewrote it less than "
                 + READ_REPAIR_INTERVAL.toMinutes() + " min ago");
@@ -483,7 +539,7 @@ public final class ReplicatedBlobStore implements BlobStore {
     List<String> good = new ArrayList<>();
     List<String> bad = new ArrayList<>();
     List<String> unreachable = new ArrayList<>();
-    for (StorageNode n : nodes.values()) {
+    for (StorageNode n : active()) {
       try {
         (n.store().check(id) == BlobState.PRESENT ? good : bad).add(n.id());
       } catch (RuntimeException e) {
@@ -554,10 +610,202 @@ public final class ReplicatedBlobStore implements BlobStore {
     return new SweepReport(ids.size(), repairs, lost);
   }
 
+  /** Most payloads one {@link #rebalance} takes. */
+  public static final int MAX_REBALANCE_PAYLOADS = 4096;
+
+  /**
+   * A payload to keep at the replication factor: its id, its length as its record states it, and
+   * the nodes its record lists (which may include retired ones).
+   *
+   * @param id the payload's SHA-256
+   * @param size its length in bytes, at least 0
+   * @param nodeIds the nodes the record lists, at most 64
+   */
+  public record Listed(Digest id, long size, List<String> nodeIds) {
+    /** Validates the size and copies the list. */
+    public Listed {
+      Objects.requireNonNull(id, "id");
+      if (size < 0) {
+        throw new IllegalArgumentException("a payload of " + size + " bytes");
+      }
+      nodeIds = List.copyOf(nodeIds);
+      if (nodeIds.size() > 64) {
+        throw new IllegalArgumentException("a record lists at most 64 storage nodes");
+      }
+    }
+  }
+
+  /**
+   * A payload {@link #rebalance} copied.
+   *
+   * @param id the payload
+   * @param source the node whose verified copy was copied
+   * @param added the active nodes that now hold a verified copy and did not before
+   * @param holders every active node holding a verified copy after the copy
+   * @param receipts by node id, the held receipts of the {@code added} nodes that sign them
+   */
+  public record Moved(Digest id, String source, List<String> added, List<String> holders,
+      Map<String, StorageReceipt> receipts) {
+    /** Copies the collections. */
+    public Moved {
+      added = List.copyOf(added);
+      holders = List.copyOf(holders);
+      receipts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(receipts));
+    }
+  }
+
+  /**
+   * A payload {@link #rebalance} could not bring to the replication factor.
+   *
+   * @param id the payload
+   * @param holders the active nodes holding a verified copy (fewer than asked)
+   * @param reason why, by node where a node failed
+   */
+  public record Shortfall(Digest id, List<String> holders, String reason) {
+    /** Copies the list. */
+    public Shortfall {
+      holders = List.copyOf(holders);
+    }
+  }
+
+  /**
+   * What a {@link #rebalance} did.
+   *
+   * @param examined payloads whose copies were checked
+   * @param moved payloads copied to active nodes
+   * @param shortfalls payloads still below the replication factor (some may be in {@code moved} too)
+   * @param lost payloads of which no active or retired node served a verified copy
+   * @param deferred payloads not examined or not copied because the run's byte budget was spent:
+   *     run again
+   * @param bytesMoved payload bytes read and written by the run
+   */
+  public record RebalanceReport(int examined, List<Moved> moved, List<Shortfall> shortfalls, List<Digest> lost,
+      List<Digest> deferred, long bytesMoved) {
+    /** Copies the lists. */
+    public RebalanceReport {
+      moved = List.copyOf(moved);
+      shortfalls = List.copyOf(shortfalls);
+      lost = List.copyOf(lost);
+      deferred = List.copyOf(deferred);
+    }
+
+    /** Whether every payload examined holds its replication factor on active nodes and none was deferred. */
+    public boolean complete() {
+      return shortfalls.isEmpty() && lost.isEmpty() && deferred.isEmpty();
+    }
+  }
+
+  /**
+   * Brings each payload of {@code payloads} back to {@code r} verified copies on active nodes,
+   * after nodes were {@link #retire retired}: counts the active nodes whose copy checks
+   * ({@link BlobStore#check}, where the bytes are; a retired node counts for nothing), and for a
+   * payload short of {@code r} reads one verified copy (from an active holder, or failing that from
+   * a retired node its record lists, checked by hash and by the size the record states), writes it
+   * to active nodes that lack it until {@code r} hold it, and counts a new holder only once its
+   * write is acknowledged (with a held receipt for this blob and size from an
+   * {@link AttestingBlobStore}) and its copy then checks. Nothing is deleted anywhere, on a retired
+   * node neither: the retired copies are simply no longer counted or read. A payload whose copying
+   * would take the run past {@code maxBytes} (its size once read, once per node written) is
+   * deferred, and the next ones are still tried.
+   *
+   * @throws IllegalArgumentException if {@code r} is not in [1, number of nodes], {@code maxBytes}
+   *     is not positive, or more than {@link #MAX_REBALANCE_PAYLOADS} payloads are given
+   */
+  public RebalanceReport rebalance(List<Listed> payloads, int r, long maxBytes) {
+    if (r < 1 || r > nodes.size()) {
+      throw new IllegalArgumentException("replication factor must be between 1 and " + nodes.size());
+    }
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("the byte budget must be positive");
+    }
+    if (payloads.size() > MAX_REBALANCE_PAYLOADS) {
+      throw new IllegalArgumentException("at most " + MAX_REBALANCE_PAYLOADS + " payloads per rebalance");
+    }
+    int examined = 0;
+    long bytes = 0;
+    List<Moved> moved = new ArrayList<>();
+    List<Shortfall> shortfalls = new ArrayList<>();
+    List<Digest> lost = new ArrayList<>();
+    List<Digest> deferred = new ArrayList<>();
+    for (Listed p : payloads) {
+      List<String> holders = new ArrayList<>();
+      List<StorageNode> lacking = new ArrayList<>();
+      Map<String, String> problems = new LinkedHashMap<>();
+      for (StorageNode n : active()) {
+        try {
+          if (n.store().check(p.id()) == BlobState.PRESENT) {
+            holders.add(n.id());
+          } else {
+            lacking.add(n);
+          }
+        } catch (RuntimeException e) {
+          problems.put(n.id(), "unreachable: " + e.getMessage());
+        }
+      }
+      examined++;
+      if (holders.size() >= r) {
+        continue;
+      }
+      int writes = Math.min(r - holders.size(), lacking.size());
+      if (writes == 0) {
+        shortfalls.add(new Shortfall(p.id(), holders, "no other active node to copy to; " + problems));
+        continue;
+      }
+      if (p.size() > (maxBytes - bytes) / (writes + 1L)) { // read once, written `writes` times
+        deferred.add(p.id());
+        continue;
+      }
+      Set<String> sources = new LinkedHashSet<>(holders);
+      for (String listed : p.nodeIds()) {
+        if (retired.contains(listed)) {
+          sources.add(listed);
+        }
+      }
+      try (FileSpool s = new FileSpool(spoolDirectory)) {
+        ReadReport got;
+        try {
+          got = fetchFrom(p.id(), sources, s, bound(p.size()), false);
+        } catch (InsufficientReplicasException e) {
+          lost.add(p.id());
+          LOG.log(Level.ERROR, () -> "rebalance: " + e.getMessage());
+          continue;
+        }
+        bytes += p.size();
+        List<String> added = new ArrayList<>();
+        Map<String, StorageReceipt> receipts = new LinkedHashMap<>();
+        for (StorageNode n : lacking) {
+          if (holders.size() >= r) {
+            break;
+          }
+          bytes += p.size();
+          try {
+            Optional<StorageReceipt> receipt = copyTo(n, p.id(), p.size(), s);
+            if (n.store().check(p.id()) != BlobState.PRESENT) {
+              throw new BlobUnavailableException("its copy does not check after the write");
+            }
+            receipt.ifPresent(x -> receipts.put(n.id(), x));
+            added.add(n.id());
+            holders.add(n.id());
+          } catch (RuntimeException e) {
+            problems.put(n.id(), "not copied: " + e.getMessage());
+          }
+        }
+        if (!added.isEmpty()) {
+          moved.add(new Moved(p.id(), got.servedBy(), added, holders, receipts));
+          LOG.log(Level.INFO, () -> "rebalance: copied " + p.id() + " from " + got.servedBy() + " to " + added);
+        }
+        if (holders.size() < r) {
+          shortfalls.add(new Shortfall(p.id(), holders, problems.toString()));
+        }
+      }
+    }
+    return new RebalanceReport(examined, moved, shortfalls, lost, deferred, bytes);
+  }
+
   @Override
   public BlobState check(Digest id) {
     BlobState seen = BlobState.MISSING;
-    for (StorageNode n : nodes.values()) {
+    for (StorageNode n : active()) {
       try {
         BlobState s = n.store().check(id);
         if (s == BlobState.PRESENT) {
@@ -601,7 +849,10 @@ public final class ReplicatedBlobStore implements BlobStore {
     }
   }
 
-  /** Deletes every copy of {@code id}; nodes that could not be reached are listed for a retry. */
+  /**
+   * Deletes every copy of {@code id}; nodes that could not be reached are listed for a retry
+   * (retired nodes are asked too, but not listed: nobody retries them).
+   */
   public DeletionReport erase(Digest id) {
     return eraseEach(id, null, s -> s.delete(id));
   }
@@ -637,6 +888,10 @@ public final class ReplicatedBlobStore implements BlobStore {
           deleted.add(n.id());
         }
       } catch (RuntimeException e) {
+        if (retired.contains(n.id())) {
+          LOG.log(Level.INFO, () -> "erasure of " + id + " did not reach the retired " + n.id() + ": " + e.getMessage());
+          continue;
+        }
         unreachable.add(n.id());
         LOG.log(Level.WARNING, () -> "erasure of " + id + " did not reach " + n.id() + ": " + e.getMessage());
       }

@@ -9,11 +9,7 @@ import io.medledger.codec.ByteString;
 import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
-import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.crypto.Sha256;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -83,52 +79,21 @@ class StorageReceiptTest {
   }
 
   /** A store that claims to attest and hands on whatever receipt it was given, checked or not. */
-  private static final class CarelessStore implements AttestingBlobStore {
-    private final InMemoryBlobStore blobs = new InMemoryBlobStore();
+  private static final class CarelessStore extends InMemoryAttestingStore {
     private final StorageReceipt ack;
 
     CarelessStore(StorageReceipt ack) {
+      super(NODE.publicKey(), CHAIN);
       this.ack = ack;
     }
 
     @Override
-    public Digest put(byte[] data) {
-      return blobs.put(data);
-    }
-
-    @Override
-    public Optional<byte[]> get(Digest id) {
-      return blobs.get(id);
-    }
-
-    @Override
-    public boolean delete(Digest id) {
-      return blobs.delete(id);
-    }
-
-    @Override
-    public Ed25519PublicKey nodeKey() {
-      return NODE.publicKey();
-    }
-
-    @Override
-    public Digest chainId() {
-      return CHAIN;
-    }
-
-    @Override
-    public StorageReceipt putAttested(InputStream data) {
-      try {
-        put(data.readAllBytes());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+    StorageReceipt held(Digest id, long size) {
       return ack;
     }
 
     @Override
-    public StorageReceipt deleteErasedAttested(Digest id, Digest erasedRecord) {
-      delete(id);
+    StorageReceipt deleted(Digest id, Digest erasedRecord, boolean hadCopy) {
       return ack;
     }
   }
