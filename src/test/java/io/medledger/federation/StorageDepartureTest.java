@@ -50,7 +50,7 @@ class StorageDepartureTest {
       PatientClient anna = f.registerPatient("Anna");
       byte[] fhir = TestFederation.demoRecord("anna-mueller");
       stores.get(2).mode(FlakyStore.Mode.DOWN);
-      MedicalRecord rec = anna.upload(fhir); // on Lab D's node and one of Clinic C's
+      MedicalRecord rec = anna.upload(fhir).record(); // on Lab D's node and one of Clinic C's
       stores.get(2).mode(FlakyStore.Mode.OK);
       assertEquals(List.of(n.get(0), n.get(1)), rec.storageNodes().stream().map(p -> p.toHex()).toList());
 
@@ -94,7 +94,7 @@ class StorageDepartureTest {
       int onRemoved = stores.get(0).size();
       f.removeInstitution("Lab D");
 
-      MedicalRecord later = anna.upload(TestFederation.observation("anna", "4548-4", 6.1));
+      MedicalRecord later = anna.upload(TestFederation.observation("anna", "4548-4", 6.1)).record();
       assertEquals(List.of(n.get(1), n.get(2)), later.storageNodes().stream().map(p -> p.toHex()).toList());
       assertEquals(onRemoved, stores.get(0).size(), "nothing placed on the removed node");
       // with only one active node left, w = 2 cannot be met: refused, nothing placed on the removed one
@@ -112,7 +112,7 @@ class StorageDepartureTest {
       stores.get(2).mode(FlakyStore.Mode.DOWN);
       List<Digest> all = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        all.addAll(payloads(anna.upload(TestFederation.observation("anna", "4548-4", 6.0 + i))));
+        all.addAll(payloads(anna.upload(TestFederation.observation("anna", "4548-4", 6.0 + i)).record()));
       }
       stores.get(2).mode(FlakyStore.Mode.OK);
       f.removeInstitution("Lab D");
@@ -153,8 +153,8 @@ class StorageDepartureTest {
       List<String> n = ids(f);
       PatientClient anna = f.registerPatient("Anna");
       stores.get(1).mode(FlakyStore.Mode.DOWN);
-      MedicalRecord only = anna.upload(TestFederation.observation("anna", "4548-4", 6.1));
-      MedicalRecord gone = anna.upload(TestFederation.observation("anna", "4548-4", 6.2));
+      MedicalRecord only = anna.upload(TestFederation.observation("anna", "4548-4", 6.1)).record();
+      MedicalRecord gone = anna.upload(TestFederation.observation("anna", "4548-4", 6.2)).record();
       stores.get(1).mode(FlakyStore.Mode.OK);
       f.removeInstitution("Lab D");
 
