@@ -9,19 +9,17 @@ import io.medledger.chain.AccessEvent;
 import io.medledger.chain.BlockHeader;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Entry;
-import io.medledger.chain.Ledger;
 import io.medledger.chain.LedgerInclusionProof;
-import io.medledger.chain.LedgerReplayException;
 import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.ValidationResult;
-import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
-import io.medledger.storage.InMemoryBlockStore;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
 
 /**
  * What an auditor or a regulator can do: verify the chain (every block, signature, rule, root and
@@ -85,26 +83,33 @@ public final class AuditorClient {
    * cannot stop the replay at its own older tip: its blocks above that tip come from the next node,
    * and it is listed as disagreeing.
    *
-   * <p>The replay holds the chain's encoded blocks and its state in memory, each block once as it
-   * arrives: about the chain's size on disk. A chain larger than the heap is verified from a node's
-   * block store instead ({@code bin/medledger chain verify}, which replays from disk).
+   * <p>Each block is checked as it arrives, before the next is asked for, and the first that fails
+   * ends the verification: no more than one block past the valid prefix is ever fetched, whatever
+   * height the nodes claim. The replay runs in a fresh owner-only directory under {@code
+   * java.io.tmpdir} (blocks, RocksDB state, tiles: about the chain's size on disk), deleted
+   * afterwards, so the heap it holds does not grow with the chain: a few blocks decoded, at most
+   * 64 or 16 MiB of them not yet written, and 8 bytes per block (without RocksDB on the class path
+   * the state stays in memory). See {@link #verifyChain(Path)} to choose the directory.
+   *
+   * @throws io.medledger.storage.StoreException if the directory or its stores cannot be written
+   * @throws io.medledger.codec.MalformedEncodingException if a node's answer does not decode, or
+   *     whatever else the connection throws for a block it cannot serve
    */
   public ChainReport verifyChain() {
+    return verifyChain(Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /**
+   * {@link #verifyChain()}, replaying in a fresh owner-only directory inside {@code scratch} (which
+   * must exist; pick a disk with room for the chain, not a RAM-backed {@code /tmp}), deleted
+   * afterwards.
+   *
+   * @throws io.medledger.storage.StoreException if the directory or its stores cannot be written
+   */
+  public ChainReport verifyChain(Path scratch) {
     LedgerConnection c = session.connection();
-    InMemoryBlockStore store = new InMemoryBlockStore();
     long height = c.height();
-    Optional<ChainReport> foreign = Optional.empty();
-    for (long h = 0; h <= height; h++) {
-      CertifiedBlock b = c.block(h);
-      if (h == 0) {
-        foreign = foreignGenesis(c, b);
-        if (foreign.isPresent()) {
-          break;
-        }
-      }
-      store.append(b.encode());
-    }
-    ChainReport r = foreign.isPresent() ? foreign.get() : replay(c, store);
+    ChainReport r = replay(c, scratch, height + 1, c::block);
     List<String> disagree = new ArrayList<>();
     for (LedgerConnection.ServerTip n : c.serverTips()) {
       if (!n.tipHash().equals(r.tipHash())) {
@@ -119,19 +124,39 @@ public final class AuditorClient {
    * block must be this chain's (the header the connection confirms at height 0), then every
    * signature, rule, root and certificate; the first failure is named with its height. The chain
    * id alone does not tell chains apart: it names the chain, and anyone can write a genesis
-   * block under that name with servers of their own.
+   * block under that name with servers of their own. Replays on disk as {@link #verifyChain()}
+   * does (the list itself is the caller's memory).
+   *
+   * @throws io.medledger.storage.StoreException if the replay's directory cannot be written
    */
   public ChainReport verify(List<CertifiedBlock> blocks) {
     LedgerConnection c = session.connection();
-    if (!blocks.isEmpty()) {
-      Optional<ChainReport> foreign = foreignGenesis(c, blocks.get(0));
-      if (foreign.isPresent()) {
-        return foreign.get();
+    return replay(c, Path.of(System.getProperty("java.io.tmpdir")), blocks.size(), h -> blocks.get((int) h));
+  }
+
+  /**
+   * Replays blocks 0 to {@code count - 1}, each taken from {@code source} only once the one before
+   * it verified, into a scratch ledger in {@code scratch}: the genesis block must be the one
+   * {@code c} confirms, then every block gets every check, signatures and certificates included.
+   */
+  private static ChainReport replay(LedgerConnection c, Path scratch, long count, LongFunction<CertifiedBlock> source) {
+    try (ScratchLedger l = ScratchLedger.open(c, scratch)) {
+      for (long h = 0; h < count; h++) {
+        CertifiedBlock b = source.apply(h);
+        if (h == 0) {
+          Optional<ChainReport> foreign = foreignGenesis(c, b);
+          if (foreign.isPresent()) {
+            return foreign.get();
+          }
+        }
+        Optional<String> refused = l.append(b);
+        if (refused.isPresent()) {
+          return new ChainReport(false, h, Optional.empty(),
+              Optional.of("stored block at height " + h + " is invalid: " + refused.get()), List.of());
+        }
       }
+      return new ChainReport(true, l.blocks(), l.tipHash(), Optional.empty(), List.of());
     }
-    InMemoryBlockStore store = new InMemoryBlockStore();
-    blocks.forEach(b -> store.append(b.encode()));
-    return replay(c, store);
   }
 
   /** A failed report when {@code genesis} is not the genesis block {@code c} confirms; empty otherwise. */
@@ -141,18 +166,6 @@ public final class AuditorClient {
           + genesis.header().hash() + " is not this chain's " + c.header(0).hash()), List.of()));
     }
     return Optional.empty();
-  }
-
-  /** Replays {@code store} with every check, signatures and certificates included. */
-  private static ChainReport replay(LedgerConnection c, InMemoryBlockStore store) {
-    try (Ledger l = Ledger.builder(c.parameters()).store(store).clock(c.clock())
-        .certificatePolicy(c.certificatePolicy()).replay(Ledger.ReplayMode.FULL).open()) {
-      return new ChainReport(true, l.height() + 1, l.tip().map(BlockHeader::hash), Optional.empty(), List.of());
-    } catch (LedgerReplayException e) {
-      return new ChainReport(false, e.height(), Optional.empty(), Optional.of(e.getMessage()), List.of());
-    } catch (MalformedEncodingException e) {
-      return new ChainReport(false, 0, Optional.empty(), Optional.of(e.getMessage()), List.of());
-    }
   }
 
   /** Whether {@code proof} holds against {@code header} and that header is on the verified chain. */
