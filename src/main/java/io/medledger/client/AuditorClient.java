@@ -88,8 +88,10 @@ public final class AuditorClient {
    * height the nodes claim. The replay runs in a fresh owner-only directory under {@code
    * java.io.tmpdir} (blocks, RocksDB state, tiles: about the chain's size on disk), deleted
    * afterwards, so the heap it holds does not grow with the chain: a few blocks decoded, at most
-   * 64 or 16 MiB of them not yet written, and 8 bytes per block (without RocksDB on the class path
-   * the state stays in memory). See {@link #verifyChain(Path)} to choose the directory.
+   * 64 or 8 MiB of them not yet written, and 8 bytes per block (without RocksDB on the class path
+   * the state stays in memory). A block is at most what the connection decodes, and one above the
+   * chain's {@link io.medledger.chain.ChainParameters#maxBlockBytes()} is refused. See {@link
+   * #verifyChain(Path)} to choose the directory.
    *
    * @throws io.medledger.storage.StoreException if the directory or its stores cannot be written
    * @throws io.medledger.codec.MalformedEncodingException if a node's answer does not decode, or
