@@ -111,7 +111,67 @@ public final class AuditorClient {
   public ChainReport verifyChain(Path scratch) {
     LedgerConnection c = session.connection();
     long height = c.height();
-    ChainReport r = replay(c, scratch, height + 1, c::block);
+    ChainReport r;
+    try (ScratchLedger l = ScratchLedger.open(c, scratch)) {
+      r = replay(c, l, height + 1, c::block);
+    }
+    return withTips(c, r);
+  }
+
+  /**
+   * {@link #verifyChain()}, keeping the replay in {@code directory} (created owner-only if absent)
+   * so that the next call with it resumes after the blocks verified there instead of from genesis:
+   * for an auditor who verifies the same chain again and again, or a verification cut short. The
+   * blocks kept must still be the connection's: its genesis header and its header at the kept tip
+   * (or at its own height, if lower) must equal them, otherwise the report is invalid at that
+   * height. One verification at a time per directory; what is kept is trusted as this client's
+   * own disk (blocks its state had not reached when it stopped are checked again). About the
+   * chain's size on disk stays there; delete the directory to start again from genesis.
+   *
+   * @throws io.medledger.storage.StoreException if the directory is open to other users or another
+   *     account's, in use by another verification, or cannot be written
+   * @throws io.medledger.chain.LedgerReplayException if a block kept there no longer verifies
+   */
+  public ChainReport verifyChainResuming(Path directory) {
+    LedgerConnection c = session.connection();
+    long height = c.height();
+    ChainReport r;
+    try (ScratchLedger l = ScratchLedger.resume(c, directory)) {
+      r = resumed(c, l, height, directory);
+    }
+    return withTips(c, r);
+  }
+
+  /**
+   * The report of resuming in {@code l} up to {@code height}: the kept blocks must be the
+   * connection's (its genesis, and its header at the kept tip or at {@code height} if lower); the
+   * blocks after them are replayed.
+   */
+  private static ChainReport resumed(LedgerConnection c, ScratchLedger l, long height, Path directory) {
+    long kept = l.blocks();
+    if (kept == 0) {
+      return replay(c, l, height + 1, c::block);
+    }
+    if (height < 0) {
+      return new ChainReport(true, 0, Optional.empty(), Optional.empty(), List.of());
+    }
+    if (!l.header(0).equals(c.header(0))) {
+      return new ChainReport(false, 0, Optional.empty(), Optional.of("the genesis block verified in " + directory + " "
+          + l.header(0).hash() + " is not this chain's " + c.header(0).hash()), List.of());
+    }
+    long at = Math.min(kept - 1, height);
+    if (!l.header(at).equals(c.header(at))) {
+      return new ChainReport(false, at, Optional.empty(), Optional.of("the header the connection serves at height " + at
+          + " is not the one verified in " + directory), List.of());
+    }
+    if (at < kept - 1) {
+      return new ChainReport(true, height + 1, Optional.of(l.header(height).hash()), Optional.empty(), List.of());
+    }
+    return replay(c, l, height + 1, c::block);
+  }
+
+  /** {@code r} with the nodes whose tip differs from its tip. */
+  private static ChainReport withTips(LedgerConnection c, ChainReport r) {
     List<String> disagree = new ArrayList<>();
     for (LedgerConnection.ServerTip n : c.serverTips()) {
       if (!n.tipHash().equals(r.tipHash())) {
@@ -133,32 +193,33 @@ public final class AuditorClient {
    */
   public ChainReport verify(List<CertifiedBlock> blocks) {
     LedgerConnection c = session.connection();
-    return replay(c, Path.of(System.getProperty("java.io.tmpdir")), blocks.size(), h -> blocks.get((int) h));
+    try (ScratchLedger l = ScratchLedger.open(c, Path.of(System.getProperty("java.io.tmpdir")))) {
+      return replay(c, l, blocks.size(), h -> blocks.get((int) h));
+    }
   }
 
   /**
-   * Replays blocks 0 to {@code count - 1}, each taken from {@code source} only once the one before
-   * it verified, into a scratch ledger in {@code scratch}: the genesis block must be the one
-   * {@code c} confirms, then every block gets every check, signatures and certificates included.
+   * Replays the blocks from {@code l}'s next height to {@code count - 1}, each taken from
+   * {@code source} only once the one before it verified, into {@code l}: the genesis block must be
+   * the one {@code c} confirms, then every block gets every check, signatures and certificates
+   * included.
    */
-  private static ChainReport replay(LedgerConnection c, Path scratch, long count, LongFunction<CertifiedBlock> source) {
-    try (ScratchLedger l = ScratchLedger.open(c, scratch)) {
-      for (long h = 0; h < count; h++) {
-        CertifiedBlock b = source.apply(h);
-        if (h == 0) {
-          Optional<ChainReport> foreign = foreignGenesis(c, b);
-          if (foreign.isPresent()) {
-            return foreign.get();
-          }
-        }
-        Optional<String> refused = l.append(b);
-        if (refused.isPresent()) {
-          return new ChainReport(false, h, Optional.empty(),
-              Optional.of("stored block at height " + h + " is invalid: " + refused.get()), List.of());
+  private static ChainReport replay(LedgerConnection c, ScratchLedger l, long count, LongFunction<CertifiedBlock> source) {
+    for (long h = l.blocks(); h < count; h++) {
+      CertifiedBlock b = source.apply(h);
+      if (h == 0) {
+        Optional<ChainReport> foreign = foreignGenesis(c, b);
+        if (foreign.isPresent()) {
+          return foreign.get();
         }
       }
-      return new ChainReport(true, l.blocks(), l.tipHash(), Optional.empty(), List.of());
+      Optional<String> refused = l.append(b);
+      if (refused.isPresent()) {
+        return new ChainReport(false, h, Optional.empty(),
+            Optional.of("stored block at height " + h + " is invalid: " + refused.get()), List.of());
+      }
     }
+    return new ChainReport(true, l.blocks(), l.tipHash(), Optional.empty(), List.of());
   }
 
   /** A failed report when {@code genesis} is not the genesis block {@code c} confirms; empty otherwise. */

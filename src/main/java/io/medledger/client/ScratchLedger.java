@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 /**
  * The ledger an auditor's verification replays a chain into, one block at a time as it arrives:
  * blocks in a {@link FileBlockStore}, the state in RocksDB and the ledger-wide log in tiles, all
- * in a fresh owner-only directory that {@link #close} deletes. Each block gets every check, entry
+ * in a fresh owner-only directory that {@link #close} deletes (or, from {@link #resume}, in a
+ * directory kept for the next verification). Each block gets every check, entry
  * signatures and certificate included (what {@link Ledger.ReplayMode#FULL} runs). The heap it
  * holds does not grow with the chain: the ledger's bounded caches, the blocks appended since the
  * last flush (at most {@value #FLUSH_BLOCKS} or {@value #FLUSH_BYTES} bytes of them, plus the one
@@ -40,12 +41,15 @@ final class ScratchLedger implements AutoCloseable {
 
   private final Path dir;
   private final Ledger ledger;
+  /** Whether {@link #close} leaves the directory for a later {@link #resume}. */
+  private final boolean kept;
   private int sinceFlush;
   private long bytesSinceFlush;
 
-  private ScratchLedger(Path dir, Ledger ledger) {
+  private ScratchLedger(Path dir, Ledger ledger, boolean kept) {
     this.dir = dir;
     this.ledger = ledger;
+    this.kept = kept;
   }
 
   /**
@@ -65,6 +69,38 @@ final class ScratchLedger implements AutoCloseable {
     } catch (IOException | UnsupportedOperationException e) {
       throw new StoreException("cannot create a directory to verify the chain in " + parent + ": " + e.getMessage(), e);
     }
+    try {
+      return openIn(c, dir, false);
+    } catch (RuntimeException e) {
+      delete(dir, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the ledger a previous verification left in {@code dir} (creating it, owner-only, if
+   * absent), replaying with every check the blocks its state had not yet reached; {@link #close}
+   * keeps it for the next.
+   *
+   * @throws StoreException if {@code dir} is open to other users or another account's, or a store
+   *     cannot be opened (another verification holds it, or its files are damaged)
+   * @throws io.medledger.chain.LedgerReplayException if a block stored there no longer verifies
+   */
+  static ScratchLedger resume(LedgerConnection c, Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    try {
+      io.medledger.internal.node.OwnerOnly.createDirectories(dir);
+      String problem = io.medledger.internal.node.OwnerOnly.problem(dir);
+      if (problem != null) {
+        throw new StoreException("the verification directory " + problem);
+      }
+    } catch (IOException e) {
+      throw new StoreException("cannot use the verification directory " + dir + ": " + e.getMessage(), e);
+    }
+    return openIn(c, dir, true);
+  }
+
+  private static ScratchLedger openIn(LedgerConnection c, Path dir, boolean kept) {
     AutoCloseable[] opened = new AutoCloseable[3];
     try {
       FileBlockStore blocks = FileBlockStore.open(dir.resolve("blocks"));
@@ -83,12 +119,11 @@ final class ScratchLedger implements AutoCloseable {
         l.close();
         throw e;
       }
-      return new ScratchLedger(dir, l);
+      return new ScratchLedger(dir, l, kept);
     } catch (RuntimeException e) {
       for (AutoCloseable s : opened) {
         closeQuietly(s, e);
       }
-      delete(dir, e);
       throw e;
     }
   }
@@ -144,18 +179,28 @@ final class ScratchLedger implements AutoCloseable {
     return ledger.height() + 1;
   }
 
+  /** The header appended at {@code height}, which is below {@link #blocks()}. */
+  BlockHeader header(long height) {
+    return ledger.header(height);
+  }
+
   /** The appended tip's header hash; empty before genesis. */
   Optional<Digest> tipHash() {
     return ledger.tip().map(BlockHeader::hash);
   }
 
-  /** Closes the ledger and its stores and deletes the directory (a failure to delete is logged). */
+  /**
+   * Closes the ledger and its stores (writing what was deferred) and, unless opened by
+   * {@link #resume}, deletes the directory (a failure to delete is logged).
+   */
   @Override
   public void close() {
     try {
       ledger.close();
     } finally {
-      delete(dir, null);
+      if (!kept) {
+        delete(dir, null);
+      }
     }
   }
 

@@ -176,7 +176,7 @@ class VerifyChainMemoryTest {
     return records;
   }
 
-  private static AuditorClient auditor(LedgerConnection c) {
+  static AuditorClient auditor(LedgerConnection c) {
     return AuditorClient.open(c, Identity.generate(ParticipantKind.AUDIT_SERVER, "auditor", SmallFederation.seeded(6)));
   }
 
@@ -203,7 +203,7 @@ class VerifyChainMemoryTest {
    * A connection to {@code f}'s chain that reports {@code height}, serves {@code blocks} and calls
    * {@code onFetch} with each height asked for, before serving it; no node is listed.
    */
-  private static LedgerConnection serving(ChainFixture f, long height, LongFunction<CertifiedBlock> blocks,
+  static LedgerConnection serving(ChainFixture f, long height, LongFunction<CertifiedBlock> blocks,
       LongConsumer onFetch) {
     return (LedgerConnection) Proxy.newProxyInstance(LedgerConnection.class.getClassLoader(),
         new Class<?>[] {LedgerConnection.class}, (proxy, method, args) -> switch (method.getName()) {
