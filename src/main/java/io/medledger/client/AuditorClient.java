@@ -9,19 +9,17 @@ import io.medledger.chain.AccessEvent;
 import io.medledger.chain.BlockHeader;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Entry;
-import io.medledger.chain.Ledger;
 import io.medledger.chain.LedgerInclusionProof;
-import io.medledger.chain.LedgerReplayException;
 import io.medledger.chain.PatientHistoryProof;
 import io.medledger.chain.QueryHit;
 import io.medledger.chain.ValidationResult;
-import io.medledger.codec.MalformedEncodingException;
 import io.medledger.crypto.Digest;
-import io.medledger.storage.InMemoryBlockStore;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
 
 /**
  * What an auditor or a regulator can do: verify the chain (every block, signature, rule, root and
@@ -85,26 +83,95 @@ public final class AuditorClient {
    * cannot stop the replay at its own older tip: its blocks above that tip come from the next node,
    * and it is listed as disagreeing.
    *
-   * <p>The replay holds the chain's encoded blocks and its state in memory, each block once as it
-   * arrives: about the chain's size on disk. A chain larger than the heap is verified from a node's
-   * block store instead ({@code bin/medledger chain verify}, which replays from disk).
+   * <p>Each block is checked as it arrives, before the next is asked for, and the first that fails
+   * ends the verification: no more than one block past the valid prefix is ever fetched, whatever
+   * height the nodes claim. The replay runs in a fresh owner-only directory under {@code
+   * java.io.tmpdir} (blocks, RocksDB state, tiles: about the chain's size on disk), deleted
+   * afterwards, so the heap it holds does not grow with the chain: a few blocks decoded, at most
+   * 64 or 8 MiB of them not yet written, and 8 bytes per block (without RocksDB on the class path
+   * the state stays in memory). A block is at most what the connection decodes, and one above the
+   * chain's {@link io.medledger.chain.ChainParameters#maxBlockBytes()} is refused. See {@link
+   * #verifyChain(Path)} to choose the directory.
+   *
+   * @throws io.medledger.storage.StoreException if the directory or its stores cannot be written
+   * @throws io.medledger.codec.MalformedEncodingException if a node's answer does not decode, or
+   *     whatever else the connection throws for a block it cannot serve
    */
   public ChainReport verifyChain() {
+    return verifyChain(Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /**
+   * {@link #verifyChain()}, replaying in a fresh owner-only directory inside {@code scratch} (which
+   * must exist; pick a disk with room for the chain, not a RAM-backed {@code /tmp}), deleted
+   * afterwards.
+   *
+   * @throws io.medledger.storage.StoreException if the directory or its stores cannot be written
+   */
+  public ChainReport verifyChain(Path scratch) {
     LedgerConnection c = session.connection();
-    InMemoryBlockStore store = new InMemoryBlockStore();
     long height = c.height();
-    Optional<ChainReport> foreign = Optional.empty();
-    for (long h = 0; h <= height; h++) {
-      CertifiedBlock b = c.block(h);
-      if (h == 0) {
-        foreign = foreignGenesis(c, b);
-        if (foreign.isPresent()) {
-          break;
-        }
-      }
-      store.append(b.encode());
+    ChainReport r;
+    try (ScratchLedger l = ScratchLedger.open(c, scratch)) {
+      r = replay(c, l, height + 1, c::block);
     }
-    ChainReport r = foreign.isPresent() ? foreign.get() : replay(c, store);
+    return withTips(c, r);
+  }
+
+  /**
+   * {@link #verifyChain()}, keeping the replay in {@code directory} (created owner-only if absent)
+   * so that the next call with it resumes after the blocks verified there instead of from genesis:
+   * for an auditor who verifies the same chain again and again, or a verification cut short. The
+   * blocks kept must still be the connection's: its genesis header and its header at the kept tip
+   * (or at its own height, if lower) must equal them, otherwise the report is invalid at that
+   * height. One verification at a time per directory; what is kept is trusted as this client's
+   * own disk (blocks its state had not reached when it stopped are checked again). About the
+   * chain's size on disk stays there; delete the directory to start again from genesis.
+   *
+   * @throws io.medledger.storage.StoreException if the directory is open to other users or another
+   *     account's, in use by another verification, or cannot be written
+   * @throws io.medledger.chain.LedgerReplayException if a block kept there no longer verifies
+   */
+  public ChainReport verifyChainResuming(Path directory) {
+    LedgerConnection c = session.connection();
+    long height = c.height();
+    ChainReport r;
+    try (ScratchLedger l = ScratchLedger.resume(c, directory)) {
+      r = resumed(c, l, height, directory);
+    }
+    return withTips(c, r);
+  }
+
+  /**
+   * The report of resuming in {@code l} up to {@code height}: the kept blocks must be the
+   * connection's (its genesis, and its header at the kept tip or at {@code height} if lower); the
+   * blocks after them are replayed.
+   */
+  private static ChainReport resumed(LedgerConnection c, ScratchLedger l, long height, Path directory) {
+    long kept = l.blocks();
+    if (kept == 0) {
+      return replay(c, l, height + 1, c::block);
+    }
+    if (height < 0) {
+      return new ChainReport(true, 0, Optional.empty(), Optional.empty(), List.of());
+    }
+    if (!l.header(0).equals(c.header(0))) {
+      return new ChainReport(false, 0, Optional.empty(), Optional.of("the genesis block verified in " + directory + " "
+          + l.header(0).hash() + " is not this chain's " + c.header(0).hash()), List.of());
+    }
+    long at = Math.min(kept - 1, height);
+    if (!l.header(at).equals(c.header(at))) {
+      return new ChainReport(false, at, Optional.empty(), Optional.of("the header the connection serves at height " + at
+          + " is not the one verified in " + directory), List.of());
+    }
+    if (at < kept - 1) {
+      return new ChainReport(true, height + 1, Optional.of(l.header(height).hash()), Optional.empty(), List.of());
+    }
+    return replay(c, l, height + 1, c::block);
+  }
+
+  /** {@code r} with the nodes whose tip differs from its tip. */
+  private static ChainReport withTips(LedgerConnection c, ChainReport r) {
     List<String> disagree = new ArrayList<>();
     for (LedgerConnection.ServerTip n : c.serverTips()) {
       if (!n.tipHash().equals(r.tipHash())) {
@@ -119,19 +186,40 @@ public final class AuditorClient {
    * block must be this chain's (the header the connection confirms at height 0), then every
    * signature, rule, root and certificate; the first failure is named with its height. The chain
    * id alone does not tell chains apart: it names the chain, and anyone can write a genesis
-   * block under that name with servers of their own.
+   * block under that name with servers of their own. Replays on disk as {@link #verifyChain()}
+   * does (the list itself is the caller's memory).
+   *
+   * @throws io.medledger.storage.StoreException if the replay's directory cannot be written
    */
   public ChainReport verify(List<CertifiedBlock> blocks) {
     LedgerConnection c = session.connection();
-    if (!blocks.isEmpty()) {
-      Optional<ChainReport> foreign = foreignGenesis(c, blocks.get(0));
-      if (foreign.isPresent()) {
-        return foreign.get();
+    try (ScratchLedger l = ScratchLedger.open(c, Path.of(System.getProperty("java.io.tmpdir")))) {
+      return replay(c, l, blocks.size(), h -> blocks.get((int) h));
+    }
+  }
+
+  /**
+   * Replays the blocks from {@code l}'s next height to {@code count - 1}, each taken from
+   * {@code source} only once the one before it verified, into {@code l}: the genesis block must be
+   * the one {@code c} confirms, then every block gets every check, signatures and certificates
+   * included.
+   */
+  private static ChainReport replay(LedgerConnection c, ScratchLedger l, long count, LongFunction<CertifiedBlock> source) {
+    for (long h = l.blocks(); h < count; h++) {
+      CertifiedBlock b = source.apply(h);
+      if (h == 0) {
+        Optional<ChainReport> foreign = foreignGenesis(c, b);
+        if (foreign.isPresent()) {
+          return foreign.get();
+        }
+      }
+      Optional<String> refused = l.append(b);
+      if (refused.isPresent()) {
+        return new ChainReport(false, h, Optional.empty(),
+            Optional.of("stored block at height " + h + " is invalid: " + refused.get()), List.of());
       }
     }
-    InMemoryBlockStore store = new InMemoryBlockStore();
-    blocks.forEach(b -> store.append(b.encode()));
-    return replay(c, store);
+    return new ChainReport(true, l.blocks(), l.tipHash(), Optional.empty(), List.of());
   }
 
   /** A failed report when {@code genesis} is not the genesis block {@code c} confirms; empty otherwise. */
@@ -141,18 +229,6 @@ public final class AuditorClient {
           + genesis.header().hash() + " is not this chain's " + c.header(0).hash()), List.of()));
     }
     return Optional.empty();
-  }
-
-  /** Replays {@code store} with every check, signatures and certificates included. */
-  private static ChainReport replay(LedgerConnection c, InMemoryBlockStore store) {
-    try (Ledger l = Ledger.builder(c.parameters()).store(store).clock(c.clock())
-        .certificatePolicy(c.certificatePolicy()).replay(Ledger.ReplayMode.FULL).open()) {
-      return new ChainReport(true, l.height() + 1, l.tip().map(BlockHeader::hash), Optional.empty(), List.of());
-    } catch (LedgerReplayException e) {
-      return new ChainReport(false, e.height(), Optional.empty(), Optional.of(e.getMessage()), List.of());
-    } catch (MalformedEncodingException e) {
-      return new ChainReport(false, 0, Optional.empty(), Optional.of(e.getMessage()), List.of());
-    }
   }
 
   /** Whether {@code proof} holds against {@code header} and that header is on the verified chain. */
