@@ -29,17 +29,27 @@ class HeaderCacheTest {
   @TempDir
   Path dir;
 
-  /** A chain of {@code height} blocks after genesis, one registration each. */
-  private static ChainFixture chain(String name, int height) {
+  /** A chain of {@code height} blocks after genesis, block i registering patient {@code who + i}. */
+  private static ChainFixture chain(String name, int height, String who) {
     ChainFixture f = ChainFixture.builder().chainName(name).federationServers(4).build();
     for (int i = 0; i < height; i++) {
       Ledger l = f.ledger;
       var vb = l.propose(io.medledger.access.ParticipantId.of(l.membership().federationKeys().get(0)), 0,
-          io.medledger.codec.ByteString.EMPTY, f.now(), List.of(f.registerPatient(f.actor("p-" + i)))).value().block();
+          io.medledger.codec.ByteString.EMPTY, f.now(), List.of(f.registerPatient(f.actor(who + i)))).value().block();
       assertTrue(l.append(vb, f.certify(vb.header())).isAccepted());
       f.clock.advance(Duration.ofSeconds(1));
     }
     return f;
+  }
+
+  private static ChainFixture chain(String name, int height) {
+    return chain(name, height, "p-");
+  }
+
+  /** Writes {@code f}'s headers from {@code top} down as the cache file of that pin, and returns the file. */
+  private static Path written(HeaderCache cache, ChainFixture f, long top) {
+    write(cache, f, top, down(f, top));
+    return cache.fileOf(top, f.ledger.header(top).hash());
   }
 
   private static Digest chainId(ChainFixture f) {
@@ -88,8 +98,7 @@ class HeaderCacheTest {
   void everyFlippedByteAndEveryTruncationIsRefused() throws Exception {
     ChainFixture f = chain("cache-test", 4);
     HeaderCache cache = HeaderCache.open(dir, HeaderCache.MAX_FILE_BYTES);
-    write(cache, f, 4, down(f, 4));
-    Path file = cache.fileOf(4, f.ledger.header(4).hash());
+    Path file = written(cache, f, 4);
     byte[] good = Files.readAllBytes(file);
     for (int i = 0; i < good.length; i++) {
       byte[] bad = good.clone();
@@ -111,14 +120,7 @@ class HeaderCacheTest {
   @Test
   void anotherHistorysHeadersUnderThePinsNameAreRefused() throws Exception {
     ChainFixture f = chain("cache-test", 4);
-    ChainFixture other = chain("cache-test", 0);
-    for (String who : List.of("m-0", "m-1", "m-2", "m-3")) {
-      Ledger l = other.ledger;
-      var vb = l.propose(io.medledger.access.ParticipantId.of(l.membership().federationKeys().get(0)), 0,
-          io.medledger.codec.ByteString.EMPTY, other.now(), List.of(other.registerPatient(other.actor(who)))).value().block();
-      assertTrue(l.append(vb, other.certify(vb.header())).isAccepted());
-      other.clock.advance(Duration.ofSeconds(1));
-    }
+    ChainFixture other = chain("cache-test", 4, "m-");
     assertEquals(chainId(f), chainId(other), "control: the same chain id");
     assertFalse(f.ledger.header(2).equals(other.ledger.header(2)), "control: another block 2");
     HeaderCache cache = HeaderCache.open(dir, HeaderCache.MAX_FILE_BYTES);
@@ -135,8 +137,7 @@ class HeaderCacheTest {
   void aFileNotOwnerOnlyALinkOrOverTheBoundIsRefused() throws Exception {
     ChainFixture f = chain("cache-test", 3);
     HeaderCache cache = HeaderCache.open(dir, HeaderCache.MAX_FILE_BYTES);
-    write(cache, f, 3, down(f, 3));
-    Path file = cache.fileOf(3, f.ledger.header(3).hash());
+    Path file = written(cache, f, 3);
     long size = Files.size(file);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
     assertEquals(Optional.empty(), load(cache, f, 3), "readable by others: anyone could have put it there");
