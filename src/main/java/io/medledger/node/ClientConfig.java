@@ -14,7 +14,8 @@ import java.util.Optional;
  * A client's configuration ({@code client.json}): the chain, the client's key store and the
  * source of its passphrase, the nodes' client endpoints with their ledger keys, and the chain rules
  * a client cannot learn from the nodes without trusting them (the registrar rule's activation
- * height, the per-registrar bound and its height), and optionally a block it pins. Unknown fields are errors; a bad value names the field. Immutable.
+ * height, the per-registrar bound and its height), and optionally a block it pins and where it keeps
+ * the headers read back from it. Unknown fields are errors; a bad value names the field. Immutable.
  *
  * @param chain the chain name
  * @param keyStore the client's key store (its ledger key authenticates it to nodes)
@@ -35,10 +36,13 @@ import java.util.Optional;
  * @param trustedBlock the block the client pins (field {@code trusted_block}, optional): it refuses a
  *     chain whose block at that height has another hash, and follows the membership below it only
  *     along that block's ancestors
+ * @param headerCache where a pinned client keeps the headers it read back between connections
+ *     (field {@code header_cache}, optional, a directory; see
+ *     {@link RemoteConnection.Builder#headerCache})
  */
 public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
     long registrarsFrom, long reusedKeysFrom, int registrationsPerRegistrar, long registrationBoundFrom,
-    Optional<TrustedBlock> trustedBlock) {
+    Optional<TrustedBlock> trustedBlock, Optional<Path> headerCache) {
   /** Largest client configuration accepted. */
   public static final int MAX_FILE_BYTES = 1 << 20;
 
@@ -97,6 +101,15 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
       throw new NodeException(NodeException.Reason.CONFIG, "field 'registration_bound_from': must not be negative");
     }
     Objects.requireNonNull(trustedBlock, "trustedBlock");
+    headerCache = headerCache.map(p -> p.toAbsolutePath().normalize());
+  }
+
+  /** A configuration without a header cache. */
+  public ClientConfig(String chain, Path keyStore, NodeConfig.KeySource keySource, List<NodeEndpointConfig> nodes,
+      long registrarsFrom, long reusedKeysFrom, int registrationsPerRegistrar, long registrationBoundFrom,
+      Optional<TrustedBlock> trustedBlock) {
+    this(chain, keyStore, keySource, nodes, registrarsFrom, reusedKeysFrom, registrationsPerRegistrar,
+        registrationBoundFrom, trustedBlock, Optional.empty());
   }
 
   /** A configuration that pins no block. */
@@ -109,7 +122,13 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
   /** This configuration pinning {@code block}. */
   public ClientConfig withTrustedBlock(TrustedBlock block) {
     return new ClientConfig(chain, keyStore, keySource, nodes, registrarsFrom, reusedKeysFrom, registrationsPerRegistrar,
-        registrationBoundFrom, Optional.of(block));
+        registrationBoundFrom, Optional.of(block), headerCache);
+  }
+
+  /** This configuration keeping a pinned client's headers in directory {@code dir}. */
+  public ClientConfig withHeaderCache(Path dir) {
+    return new ClientConfig(chain, keyStore, keySource, nodes, registrarsFrom, reusedKeysFrom, registrationsPerRegistrar,
+        registrationBoundFrom, trustedBlock, Optional.of(dir));
   }
 
   /** A configuration of a chain with the rules on reused keys and the default per-registrar bound from genesis. */
@@ -183,8 +202,10 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
         t.finish();
         trusted = Optional.of(new TrustedBlock(height, hash));
       }
+      Optional<Path> cache = o.has("header_cache") ? Optional.of(o.path("header_cache", 4096, base)) : Optional.empty();
       o.finish();
-      return new ClientConfig(chain, ks, src, nodes, registrarsFrom, reusedKeysFrom, perRegistrar, boundFrom, trusted);
+      return new ClientConfig(chain, ks, src, nodes, registrarsFrom, reusedKeysFrom, perRegistrar, boundFrom, trusted,
+          cache);
     } catch (ConfigObject.ConfigError e) {
       throw new NodeException(NodeException.Reason.CONFIG, "client configuration " + file + ": " + e.getMessage());
     }
@@ -232,6 +253,11 @@ public record ClientConfig(String chain, Path keyStore, NodeConfig.KeySource key
         g.writeNumberField("height", trustedBlock.get().height());
         g.writeStringField("hash", trustedBlock.get().hash().toHex());
         g.writeEndObject();
+      }
+      if (headerCache.isPresent()) {
+        Path d = headerCache.get();
+        String rel = d.startsWith(b) ? b.relativize(d).toString() : d.toString();
+        g.writeStringField("header_cache", rel.isEmpty() ? "." : rel);
       }
       g.writeEndObject();
     }) + "\n";

@@ -124,6 +124,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   private final int quorum;
   /** The block the client pins, or null. */
   private final ClientConfig.TrustedBlock trusted;
+  /** Where the headers read back from the pinned block are kept between connections, or null. */
+  private final HeaderCache headerCache;
   private final Map<Ed25519PublicKey, ClientChannel> channels = new ConcurrentHashMap<>();
   /** The proxies' keys proven so far (see {@link #proxyKey}), by federation server. */
   private final Map<ParticipantId, PublicKey> provenProxyKeys = new ConcurrentHashMap<>();
@@ -144,6 +146,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * from the pinned block; null until then (or without a pin).
    */
   private byte[] pinnedHashes;
+  /** The hash of genesis, the parent block 1 names on the pinned chain; null until read back (or without a pin). */
+  private Digest pinnedGenesis;
   /** The ledger node that served the last followed block, asked first for the next. */
   private int trailSource;
   /** The block no ledger node served so when last asked (0: none), so that it is logged once. */
@@ -152,7 +156,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   /** The chain, its certificate policy and its consensus protocol's name. */
   private record Chain(ChainParameters parameters, CertificatePolicy policy, String protocol) {}
 
-  private RemoteConnection(Builder b, int confirmations) {
+  private RemoteConnection(Builder b, int confirmations, HeaderCache headerCache) {
     this.nodes = List.copyOf(b.nodes);
     this.identity = b.identity;
     this.limits = b.limits;
@@ -168,6 +172,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     this.quorum = confirmations;
     this.followBlockByBlock = b.followBlockByBlock;
     this.trusted = b.trustedBlock;
+    this.headerCache = headerCache;
   }
 
   /** A builder for a client with {@code identity}'s participant key. */
@@ -197,6 +202,7 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     private long registrationBoundFrom;
     private int followBlockByBlock = FOLLOW_BLOCK_BY_BLOCK;
     private ClientConfig.TrustedBlock trustedBlock;
+    private java.nio.file.Path headerCache;
 
     private Builder(TlsIdentity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
@@ -217,6 +223,21 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       this.registrationsPerRegistrar = config.registrationsPerRegistrar();
       this.registrationBoundFrom = config.registrationBoundFrom();
       config.trustedBlock().ifPresent(this::trustedBlock);
+      config.headerCache().ifPresent(this::headerCache);
+      return this;
+    }
+
+    /**
+     * Keeps the headers a pinned connection reads back ({@link #trustedBlock}) in {@code dir} (or
+     * the configuration's {@code header_cache}), so that the next connection with the same pin
+     * reads none of them from the nodes: one file per pin, at most 1 GiB, checked header by header
+     * when loaded (each must hash to the parent hash its child names, the first to the pinned hash)
+     * and read from the nodes and written again when it does not hold. {@code dir} is created
+     * owner-only if missing; {@link #build} refuses one that group or others may write. Without a
+     * pin it is not used.
+     */
+    public Builder headerCache(java.nio.file.Path dir) {
+      this.headerCache = Objects.requireNonNull(dir, "dir");
       return this;
     }
 
@@ -354,6 +375,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
      *
      * @throws IllegalArgumentException if no node was given, or the {@link #confirmations} asked
      *     are fewer than the default for the ledger nodes given or more than there are
+     * @throws NodeException with reason CONFIG if the {@link #headerCache} directory cannot be
+     *     created, is not a directory, or group or others may write it
      */
     public RemoteConnection build() {
       if (nodes.isEmpty()) {
@@ -367,7 +390,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       } else if (confirmations > Math.max(ledgerNodes, 1)) {
         throw new IllegalArgumentException(confirmations + " confirmations from " + ledgerNodes + " ledger nodes");
       }
-      return new RemoteConnection(this, confirmations == 0 ? least : confirmations);
+      return new RemoteConnection(this, confirmations == 0 ? least : confirmations,
+          headerCache == null ? null : HeaderCache.open(headerCache, HeaderCache.MAX_FILE_BYTES));
     }
   }
 
@@ -596,7 +620,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    * a key twice; genesis has no certificate. False too while the nodes do not all state the chain
    * and its protocol, or the client cannot follow the membership up to the block's parent. With a
    * pinned block, a block at or below its height is final only when it is the pinned block or one
-   * of its ancestors (its certificate is not needed, nor counted), however many nodes serve another.
+   * of its ancestors (its certificate is not needed, nor counted), however many nodes serve another;
+   * genesis too, as the parent that block 1 of the pinned chain names.
    *
    * @throws UnverifiableAnswerException if {@code b} is at or below the pinned height and not on the pinned chain
    * @throws TrustedBlockMismatchException if the ledger nodes serve another block at the pinned height
@@ -610,14 +635,14 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
       return false; // the chain's protocol is not known: the other nodes confirm the header
     }
     long h = b.header().height();
-    if (h < 1 || !b.header().chainId().equals(c.parameters().chainId())) {
+    if (h < 0 || h == 0 && trusted == null || !b.header().chainId().equals(c.parameters().chainId())) {
       return false;
     }
-    List<Ed25519PublicKey> voters = votersAt(c, h); // reads the pinned chain back first, if not yet done
+    List<Ed25519PublicKey> voters = votersAt(c, Math.max(h, 1)); // reads the pinned chain back first, if not yet done
     if (trusted != null && h <= trusted.height()) {
       Digest known;
-      synchronized (following) {
-        known = Digest.of(pinnedHashes, (int) (h - 1) * Digest.LENGTH); // read back by votersAt
+      synchronized (following) { // read back by votersAt
+        known = h == 0 ? pinnedGenesis : Digest.of(pinnedHashes, (int) (h - 1) * Digest.LENGTH);
       }
       if (!known.equals(b.header().hash())) {
         throw new UnverifiableAnswerException("block " + h + " (" + b.header().hash() + ") is not on the pinned chain,"
@@ -720,20 +745,8 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     if (b.isEmpty()) {
       throw notServed(top);
     }
-    byte[] hashes = new byte[Math.toIntExact(top * Digest.LENGTH)];
-    trusted.hash().copyTo(hashes, (int) (top - 1) * Digest.LENGTH);
-    Digest parent = b.get().header().previousHash();
-    for (long k = top - 1; k >= 1; ) {
-      List<BlockHeader> page = linkedHeaders(c, ledgerNodes, k, (int) Math.min(ClientWire.MAX_HEADERS, k), parent);
-      if (page.isEmpty()) {
-        throw notServed(k);
-      }
-      for (BlockHeader h : page) {
-        h.hash().copyTo(hashes, (int) (k - 1) * Digest.LENGTH);
-        parent = h.previousHash();
-        k--;
-      }
-    }
+    HeaderCache.ReadBack back = readBack(c, ledgerNodes, b.get().header());
+    byte[] hashes = back.hashes();
     java.util.TreeMap<Long, List<Entry>> changes = top == 1 ? new java.util.TreeMap<>()
         : changesBelowPin(c, ledgerNodes, top - 1, hashes);
     List<Entry> atTop = changing(b.get().block());
@@ -751,6 +764,52 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
     trail = trail.through(top);
     trailHash = trusted.hash();
     pinnedHashes = hashes;
+    pinnedGenesis = back.genesis();
+  }
+
+  /**
+   * The hashes of blocks 1 to the pinned block {@code pinned} and of genesis: from the header
+   * cache when it holds them (checked header by header, see {@link HeaderCache}), else read back
+   * from the nodes a page at a time ({@link #linkedHeaders}), each header's hash the parent hash its
+   * child names, and written to the cache if there is one.
+   *
+   * @throws UnconfirmedAnswerException if no node serves a linking page of headers
+   */
+  private HeaderCache.ReadBack readBack(Chain c, List<ClientConfig.NodeEndpointConfig> ledgerNodes, BlockHeader pinned) {
+    long top = pinned.height();
+    Digest chainId = c.parameters().chainId();
+    if (headerCache != null) {
+      Optional<HeaderCache.ReadBack> kept = headerCache.load(chainId, top, pinned.hash());
+      if (kept.isPresent()) {
+        return kept.get();
+      }
+    }
+    byte[] hashes = new byte[Math.toIntExact(top * Digest.LENGTH)];
+    pinned.hash().copyTo(hashes, (int) (top - 1) * Digest.LENGTH);
+    try (HeaderCache.Writer w = headerCache == null ? null : headerCache.writer(chainId, top, pinned.hash())) {
+      if (w != null) {
+        w.add(pinned);
+      }
+      Digest parent = pinned.previousHash();
+      for (long k = top - 1; k >= 1; ) {
+        List<BlockHeader> page = linkedHeaders(c, ledgerNodes, k, (int) Math.min(ClientWire.MAX_HEADERS, k), parent);
+        if (page.isEmpty()) {
+          throw notServed(k);
+        }
+        for (BlockHeader h : page) {
+          h.hash().copyTo(hashes, (int) (k - 1) * Digest.LENGTH);
+          if (w != null) {
+            w.add(h);
+          }
+          parent = h.previousHash();
+          k--;
+        }
+      }
+      if (w != null) {
+        w.commit();
+      }
+      return new HeaderCache.ReadBack(hashes, parent);
+    }
   }
 
   private UnconfirmedAnswerException notServed(long k) {
@@ -1305,8 +1364,12 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
   }
 
   /**
-   * {@inheritDoc} Taken by its block's certificate (see {@link #entry}), or else once another
-   * configured node serves the same header (it may lag, within the read timeout).
+   * {@inheritDoc} The nodes are asked in turn, and the first block whose certificate makes it final
+   * (see {@link #entry}), or that is on the pinned chain at or below the pin, gives the header: a
+   * node serving one that is not is passed over, so a hostile node first in the list neither
+   * decides nor blocks the answer. Where no certificate can count (genesis without a pin, voters
+   * too few, a membership the client cannot follow), a header is taken once
+   * {@link Builder#confirmations} ledger nodes serve it alike (they may lag, within the read timeout).
    *
    * <p>The voters a certificate is checked against are followed as a light client does: the
    * configured ledger nodes are trusted as the membership after genesis, and the blocks up to the
@@ -1334,19 +1397,55 @@ public final class RemoteConnection implements LedgerConnection, AutoCloseable {
    *
    * @throws TrustedBlockMismatchException if the ledger nodes serve another block at the pinned
    *     height and none the pinned one
-   * @throws UnverifiableAnswerException if the node serves a block at or below the pinned height
-   *     that is not on the pinned chain
-   * @throws UnconfirmedAnswerException if no node serves the pinned block, or one of its ancestors, yet
+   * @throws UnverifiableAnswerException if every node that answers serves a block at or below the
+   *     pinned height that is not on the pinned chain
+   * @throws UnconfirmedAnswerException if no node serves the pinned block, or one of its ancestors,
+   *     yet, or no node serves a final block there and too few serve one header alike
    */
   @Override
   public BlockHeader header(long height) {
     byte[] req = request(ClientWire.BLOCK).i64(height).toBytes();
-    Answered<CertifiedBlock> a = answered(req, in -> blockOf(in, height));
-    BlockHeader h = a.value().header();
-    if (!certified(a.value())) {
-      confirm(a.node(), req, in -> Optional.of(blockOf(in, height).header()), h,
-          () -> "header " + height + " (" + h.hash() + ")");
+    Map<BlockHeader, List<ClientConfig.NodeEndpointConfig>> unproven = new LinkedHashMap<>();
+    Map<String, String> offPin = new LinkedHashMap<>();
+    RuntimeException failed = null;
+    for (ClientConfig.NodeEndpointConfig n : nodes) {
+      CertifiedBlock b;
+      try {
+        b = read(n, exchange(n, req, timeout), in -> blockOf(in, height));
+      } catch (NodeException | MalformedEncodingException | IllegalArgumentException e) {
+        failed = failed == null || failed instanceof NodeException ? e : failed;
+        continue;
+      }
+      try {
+        if (certified(b)) {
+          return b.header();
+        }
+      } catch (TrustedBlockMismatchException e) {
+        throw e; // the nodes are on another chain than the pinned block's: nothing is final
+      } catch (UnverifiableAnswerException e) {
+        offPin.put(name(n), e.getMessage());
+        LOG.log(System.Logger.Level.WARNING, "node " + name(n) + " served a header " + height + " off the pinned chain;"
+            + " passed over");
+        continue;
+      }
+      List<ClientConfig.NodeEndpointConfig> by = unproven.computeIfAbsent(b.header(), x -> new ArrayList<>());
+      by.add(n);
+      if (by.stream().filter(x -> x.role() != ServerRole.STORAGE).count() >= quorum) {
+        return b.header(); // no certificate counts here: f + 1 ledger nodes serve it alike
+      }
     }
+    if (unproven.isEmpty()) {
+      if (!offPin.isEmpty()) {
+        throw new UnverifiableAnswerException("no node serves block " + height + " of the pinned chain: " + offPin);
+      }
+      throw failed;
+    }
+    Map.Entry<BlockHeader, List<ClientConfig.NodeEndpointConfig>> most = unproven.entrySet().stream()
+        .max(java.util.Comparator.comparingLong(e -> e.getValue().stream().filter(x -> x.role() != ServerRole.STORAGE)
+            .count())).orElseThrow();
+    BlockHeader h = most.getKey();
+    confirm(most.getValue().get(0), req, in -> Optional.of(blockOf(in, height).header()), h,
+        () -> "header " + height + " (" + h.hash() + ")");
     return h;
   }
 

@@ -70,4 +70,19 @@ class ClientTrustedBlockConfigTest {
     NodeException e = assertThrows(NodeException.class, () -> new ClientConfig.TrustedBlock(0, HASH));
     assertTrue(e.getMessage().contains("'trusted_block.height'"), e.getMessage());
   }
+
+  @Test
+  void aHeaderCacheIsOptionalResolvedAgainstTheFileAndRoundTrips() throws Exception {
+    ClientConfig plain = plain();
+    assertEquals(Optional.empty(), plain.headerCache());
+    assertFalse(plain.toJson(dir).contains("header_cache"));
+    ClientConfig cached = plain.withTrustedBlock(new ClientConfig.TrustedBlock(7, HASH)).withHeaderCache(dir.resolve("headers"));
+    String json = cached.toJson(dir);
+    assertTrue(json.contains("\"header_cache\" : \"headers\""), json);
+    ClientConfig read = ClientConfig.read(write(json));
+    assertEquals(cached, read);
+    assertEquals(Optional.of(dir.resolve("headers").toAbsolutePath().normalize()), read.headerCache());
+    assertEquals(Optional.of(new ClientConfig.TrustedBlock(7, HASH)), read.trustedBlock());
+    refusedNaming(json.replace("\"headers\"", "7"), "header_cache");
+  }
 }

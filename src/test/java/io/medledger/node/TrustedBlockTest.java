@@ -25,6 +25,7 @@ import io.medledger.consensus.BftProtocol;
 import io.medledger.consensus.QuorumCertificate;
 import io.medledger.consensus.Statement;
 import io.medledger.consensus.StatementKind;
+import io.medledger.crypto.Digest;
 import io.medledger.crypto.Ed25519PrivateKey;
 import io.medledger.crypto.Ed25519PublicKey;
 import io.medledger.internal.node.ClientWire;
@@ -64,6 +65,8 @@ class TrustedBlockTest {
   private int served;
   /** The genesis servers (the same actors in every chain of this test). */
   private List<Actor> genesis;
+  /** The header cache the next connections use, or null. */
+  private Path headerCache;
 
   @AfterEach
   void stop() throws Exception {
@@ -222,13 +225,14 @@ class TrustedBlockTest {
 
   /**
    * A connection built from a client configuration naming the four genesis servers at these
-   * handlers (the endpoints hold the genesis keys, as an attacker holding them may), pinning
-   * {@code pin} if given.
+   * handlers (the endpoints hold the genesis keys, as an attacker holding them may; handlers past
+   * the fourth get fresh keys), pinning {@code pin} if given.
    */
   private RemoteConnection connect(Optional<ClientConfig.TrustedBlock> pin, RequestHandler... handlers) {
     List<ClientConfig.NodeEndpointConfig> nodes = new ArrayList<>();
     for (int i = 0; i < handlers.length; i++) {
-      Ed25519PrivateKey k = genesis.get(i).key();
+      Ed25519PrivateKey k = i < genesis.size() ? genesis.get(i).key()
+          : Ed25519PrivateKey.generate(new java.security.SecureRandom()); // a fifth node on: another key
       NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(k),
           client.publicKey()::equals, handlers[i], TransportLimits.defaults());
       open.add(e);
@@ -236,8 +240,9 @@ class TrustedBlockTest {
     }
     ClientConfig config = new ClientConfig(CHAIN, dir.resolve("client.keys"),
         new NodeConfig.KeySource.Environment("MEDLEDGER_PASS"), nodes);
+    ClientConfig pinned = pin.map(config::withTrustedBlock).orElse(config);
     RemoteConnection c = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10))
-        .nodes(pin.map(config::withTrustedBlock).orElse(config)).build();
+        .nodes(headerCache == null ? pinned : pinned.withHeaderCache(headerCache)).build();
     open.add(c);
     return c;
   }
@@ -285,9 +290,8 @@ class TrustedBlockTest {
     RemoteConnection pinned = connect(pin(live, 4), node(fork), node(live), mute(live, asked), mute(live, asked));
     assertThrows(UnconfirmedAnswerException.class, () -> pinned.entry(mallory.id()),
         "block 2 is not an ancestor of the pinned block: its certificate does not count");
-    UnverifiableAnswerException e = assertThrows(UnverifiableAnswerException.class, () -> pinned.header(2),
-        "the hostile node answers first, with a block 2 off the pinned chain");
-    assertTrue(e.getMessage().contains("is not on the pinned chain"), e.getMessage());
+    assertEquals(live.ledger.block(2).header(), pinned.header(2),
+        "the hostile node answers first, with a block 2 off the pinned chain, and is passed over");
     asked.set(0);
     assertEquals(Optional.of(bo.id()), pinned.entry(bo.id()).map(Entry::id));
     assertEquals(0, asked.get(), "the live blocks were final by the pin: the others were never asked");
@@ -454,5 +458,122 @@ class TrustedBlockTest {
     UnconfirmedAnswerException e = assertThrows(UnconfirmedAnswerException.class, () -> colluding.header(5),
         "control: when all f + 1 listing nodes leave it out, the removed servers still count and block 5 is not final");
     assertTrue(e.getMessage().contains("no other node confirmed it"), "its certificate did not count: " + e.getMessage());
+  }
+
+  /** {@code n} with the block it serves at {@code height} precommitted by {@code voters} instead. */
+  private RequestHandler recertified(RequestHandler n, long height, List<Ed25519PublicKey> voters) {
+    return (who, req) -> n.handle(who, req).thenApply(a -> {
+      if (req[0] != ClientWire.BLOCK || a[0] != ClientWire.OK || new LedgerWire.Reader(req, 1).i64() != height) {
+        return a;
+      }
+      CertifiedBlock b = CertifiedBlock.decode(new LedgerWire.Reader(a, 1).bytes(Limits.MAX_BLOCK_BYTES));
+      CertifiedBlock s = new CertifiedBlock(b.block(), precommits(b.header(), voters));
+      return new LedgerWire.Writer(ClientWire.OK).bytes(s.encode()).toBytes();
+    });
+  }
+
+  @Test
+  void aHostileFirstNodeNeitherDecidesNorBlocksAHeader() throws Exception {
+    ChainFixture live = live(1); // the genesis servers removed at 3; block 5 certified by the successors
+    ChainFixture other = live(0);
+    commit(other, List.of(other.registerPatient(other.actor("mallory"))));
+    assertNotEquals(live.ledger.header(5), other.ledger.header(5), "control: another block 5");
+    List<Ed25519PublicKey> removed = genesis.stream().map(Actor::publicKey).toList();
+    // above the pin: another block 5 precommitted by the removed servers, whose keys leaked
+    RequestHandler forging = recertified(node(other), 5, removed);
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(pin(live, 4), forging, node(live), mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.header(5), c.header(5), "the removed servers' certificate does not count, the next node's does");
+    // genesis: a node first in the list serving another chain's genesis of the same name
+    ChainFixture elsewhere = ChainFixture.builder().chainName(CHAIN).federationServers(5).build();
+    assertNotEquals(live.ledger.header(0).hash(), elsewhere.ledger.header(0).hash(), "control: another genesis");
+    RemoteConnection g = connect(pin(live, 4), node(elsewhere), node(live), mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.header(0), g.header(0), "genesis is the parent block 1 of the pinned chain names");
+    assertEquals(0, asked.get(), "final by the certificate and the pin alone: the other nodes were never asked for blocks");
+    // control: without the pin genesis has no certificate, and the hostile node and the live one disagree
+    RemoteConnection unpinned = connect(Optional.empty(), node(elsewhere), node(live), mute(live, asked),
+        mute(live, asked));
+    assertThrows(UnconfirmedAnswerException.class, () -> unpinned.header(0));
+    // with a second node serving the live genesis, f + 1 agree on it whoever answers first
+    RemoteConnection agreed = connect(Optional.empty(), node(elsewhere), node(live), node(live), mute(live, asked));
+    asked.set(0);
+    assertEquals(live.ledger.header(0), agreed.header(0));
+    assertEquals(0, asked.get(), "taken once f + 1 served it alike: the last node was not asked");
+    // seven nodes (f + 1 = 3): two serve the live genesis at once, one only when asked again; the
+    // header the most nodes served is the one confirmed, not the first node's
+    RemoteConnection seven = connect(Optional.empty(), node(elsewhere), node(live), node(live), lagging(node(live)),
+        mute(live, asked), mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.header(0), seven.header(0));
+  }
+
+  /** {@code n}, refusing the first block asked of it (it has not caught up yet). */
+  private static RequestHandler lagging(RequestHandler n) {
+    java.util.concurrent.atomic.AtomicBoolean behind = new java.util.concurrent.atomic.AtomicBoolean(true);
+    return (who, req) -> req[0] == ClientWire.BLOCK && behind.getAndSet(false)
+        ? CompletableFuture.completedFuture(ClientWire.refused(SubmissionRefusedException.Cause.BUSY.ordinal(), "behind"))
+        : n.handle(who, req);
+  }
+
+  /** {@code n}, counting in {@code pages} the HEADERS requests asked of it. */
+  private static RequestHandler pagesCounted(RequestHandler n, AtomicInteger pages) {
+    return (who, req) -> {
+      if (req[0] == ClientWire.HEADERS) {
+        pages.incrementAndGet();
+      }
+      return n.handle(who, req);
+    };
+  }
+
+  @Test
+  void aReconnectWithTheHeaderCacheReadsNoHeaders() throws Exception {
+    ChainFixture live = live(3); // height 7
+    headerCache = dir.resolve("cache");
+    AtomicInteger pages = new AtomicInteger();
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection first = connect(pin(live, 7), pagesCounted(node(live), pages), mute(live, asked),
+        mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.header(7), first.header(7));
+    assertTrue(pages.get() >= 1, "control: the first connection reads the headers back");
+    Path file = dir.resolve("cache").resolve("pin-7-" + live.ledger.header(7).hash().toHex() + ".headers");
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    pages.set(0);
+    RemoteConnection again = connect(pin(live, 7), pagesCounted(node(live), pages), mute(live, asked),
+        mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.header(1), again.header(1), "final by the hashes the cache holds");
+    assertEquals(live.ledger.header(0), again.header(0));
+    assertEquals(Optional.of(entryAt(live, 4).id()), again.entry(entryAt(live, 4).id()).map(Entry::id));
+    assertEquals(0, pages.get(), "no header was read again");
+    assertEquals(0, asked.get());
+    headerCache = null;
+    RemoteConnection without = connect(pin(live, 7), pagesCounted(node(live), pages), mute(live, asked),
+        mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.header(1), without.header(1));
+    assertTrue(pages.get() >= 1, "control: without the cache the headers are read again");
+  }
+
+  @Test
+  void aHeaderCacheHoldingAnotherHistoryIsReadAgainAndRewritten() throws Exception {
+    ChainFixture live = live(0);
+    ChainFixture fork = forged();
+    headerCache = dir.resolve("cache");
+    HeaderCache cache = HeaderCache.open(headerCache, HeaderCache.MAX_FILE_BYTES);
+    // the pinned header and its parent are the live chain's, below them the fork's
+    try (HeaderCache.Writer w = cache.writer(live.ledger.header(0).chainId(), 4, live.ledger.header(4).hash())) {
+      List.of(live.ledger.header(4), live.ledger.header(3), fork.ledger.header(2), fork.ledger.header(1)).forEach(w::add);
+      w.commit();
+    }
+    AtomicInteger pages = new AtomicInteger();
+    AtomicInteger asked = new AtomicInteger();
+    RemoteConnection c = connect(pin(live, 4), pagesCounted(node(live), pages), mute(live, asked),
+        mute(live, asked), mute(live, asked));
+    assertEquals(live.ledger.header(2), c.header(2), "the live block 2, not the one the file names");
+    assertTrue(pages.get() >= 1, "the headers were read from the nodes again");
+    HeaderCache.ReadBack rewritten = cache.load(live.ledger.header(0).chainId(), 4, live.ledger.header(4).hash())
+        .orElseThrow();
+    assertEquals(live.ledger.header(2).hash(), Digest.of(rewritten.hashes(), Digest.LENGTH));
+    RemoteConnection forkFirst = connect(pin(live, 4), node(fork), pagesCounted(node(live), pages), mute(live, asked),
+        mute(live, asked));
+    assertThrows(UnconfirmedAnswerException.class, () -> forkFirst.entry(entryAt(fork, 2).id()),
+        "the fork's block 2 is not final, whatever the file said");
   }
 }
