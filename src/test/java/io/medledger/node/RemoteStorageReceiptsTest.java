@@ -115,6 +115,16 @@ class RemoteStorageReceiptsTest {
         inst.encryptionSecretKey(), inst.fragmentSigningSecretKey());
     Identity patient = Identity.generate(ParticipantKind.PATIENT, "Anna", RANDOM);
     PatientClient.register(connection(operator, payloads(operator)), patient, registrar);
+    // final on a quorum; a storage node still applying that block would refuse the patient's handshake
+    for (Ed25519PublicKey k : storageDirs.keySet()) {
+      try {
+        NodeCluster.await(() -> node(k).ledger().participant(patient.id()).isPresent(), 30_000,
+            "storage node " + k + " to know the patient");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
     return patient;
   }
 
