@@ -295,7 +295,14 @@ class GovernanceCommandTest {
     // 2. a new node directory for the same institution, with a new key store
     NodeConfig oldConfig = NodeConfig.read(oldDir.resolve("node.json"));
     Path newDir = dir.resolve("node-new");
-    Ed25519PublicKey newKey = newNodeDirectory(t, oldConfig, newDir);
+    Map<String, Object> made = ok(ChainCommandTest.run("node", "new-key", "--from", oldDir.toString(), "--dir",
+        newDir.toString(), "--listen", freePort().toString(), "--client-listen", freePort().toString()));
+    Ed25519PublicKey newKey = Ed25519PublicKey.fromHex((String) made.get("ledger_key"));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+        newDir.resolve("data").resolve(NodeKeys.FILE_NAME))));
+    assertEquals(newKey, NodeKeys.readPublicKey(newDir.resolve("data").resolve(NodeKeys.FILE_NAME)));
+    oneLineExit2(ChainCommandTest.run("node", "new-key", "--from", oldDir.toString(), "--dir", newDir.toString()),
+        "is not empty");
     NodeConfig fresh = NodeConfig.read(newDir.resolve("node.json"));
 
     // 3. add the new key: the serving federation server endorses, and the new server signs its own addition
@@ -361,25 +368,6 @@ class GovernanceCommandTest {
     return new NodeConfig(c.chain(), c.role(), c.institution(), c.ledgerKey(), c.listen(), c.clientListen(), peers,
         c.clients(), c.dataDirectory(), c.genesis(), c.genesisHash(), c.keySource(), c.consensus(), c.limits(),
         c.tiles(), c.storage(), c.anchoring());
-  }
-
-  /**
-   * What an operator makes for a new key: a node directory {@code to} with the configuration of
-   * {@code old} (same chain, role, institution, peers and genesis) under a fresh key store sealed
-   * with the same passphrase, listening on new loopback ports. Returns the new ledger key.
-   */
-  private static Ed25519PublicKey newNodeDirectory(Testnet.Layout t, NodeConfig old, Path to) throws Exception {
-    Files.createDirectories(to);
-    NodeKeys k = NodeKeys.generate(new SecureRandom());
-    k.save(to.resolve("data").resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(old.keySource()), new SecureRandom());
-    Files.copy(old.genesis(), to.resolve("genesis.block"));
-    NodeConfig c = new NodeConfig(old.chain(), old.role(), old.institution(), k.ledgerKey(), freePort(), freePort(),
-        old.peers(), old.clients(), to.resolve("data"), to.resolve("genesis.block"), old.genesisHash(), old.keySource(),
-        old.consensus(), old.limits(), old.tiles(), old.storage(), old.anchoring());
-    Files.writeString(to.resolve("node.json"), c.toJson(to));
-    Ed25519PublicKey key = k.ledgerKey();
-    k.destroy();
-    return key;
   }
 
   private static io.medledger.node.PeerAddress freePort() throws java.io.IOException {
