@@ -8,6 +8,7 @@ import io.medledger.node.NodeConfig;
 import io.medledger.node.NodeKeys;
 import io.medledger.node.NodeMetrics;
 import io.medledger.node.NodeStatus;
+import io.medledger.node.PeerAddress;
 import io.medledger.node.TlsIdentity;
 import io.medledger.node.JfrNodeMetrics;
 import java.io.InputStream;
@@ -23,15 +24,21 @@ import java.util.concurrent.TimeUnit;
  * {@code medledger node run --dir D/node-N} runs a node until SIGTERM or SIGINT, then shuts it down
  * cleanly; {@code medledger node status --dir D/node-N} prints one JSON object with {@code height},
  * {@code tip}, {@code entries}, {@code role} and {@code peers_connected}, from the running node
- * (asked over its client endpoint with the node's own key) or from a stopped node's data directory.
+ * (asked over its client endpoint with the node's own key) or from a stopped node's data directory;
+ * {@code medledger node new-key --from D/node-N --dir NEW} makes the node directory of a new key
+ * for that server (key rotation).
  */
 final class NodeCommand implements Command {
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
-    if (args.length == 0 || !(args[0].equals("run") || args[0].equals("status"))) {
-      throw new CliException("usage: medledger node run --dir DIR | node status --dir DIR");
+    if (args.length == 0 || !(args[0].equals("run") || args[0].equals("status") || args[0].equals("new-key"))) {
+      throw new CliException("usage: medledger node run --dir DIR | node status --dir DIR"
+          + " | node new-key --from DIR --dir NEW_DIR [--listen HOST:PORT] [--client-listen HOST:PORT]");
     }
     Args a = Args.parse(args, 1);
+    if (args[0].equals("new-key")) {
+      return newKey(a, out);
+    }
     Path dir = Path.of(a.required("dir"));
     a.rejectUnknown();
     NodeConfig config = config(dir);
@@ -45,6 +52,72 @@ final class NodeCommand implements Command {
       throw new CliException("no node configuration " + f);
     }
     return NodeConfig.read(f);
+  }
+
+  /**
+   * {@code node new-key}: the node directory of a new key for the server of {@code --from} (key
+   * rotation): a fresh key store sealed under the passphrase the old configuration names, a copy of
+   * the genesis block, and the old configuration with the new {@code ledger_key}, the new
+   * directory's data directory and genesis, and the listen addresses given (by default the old
+   * ones). The new directory must not exist or be empty; nothing is written over.
+   */
+  private static int newKey(Args a, PrintStream out) throws java.io.IOException {
+    Path from = Path.of(a.required("from"));
+    Path to = Path.of(a.required("dir"));
+    String listen = a.optional("listen");
+    String clientListen = a.optional("client-listen");
+    a.rejectUnknown();
+    NodeConfig old = config(from);
+    if (Files.exists(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.isDirectory(to, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new CliException(to + " exists and is not a directory");
+      }
+      try (java.util.stream.Stream<Path> in = Files.list(to)) {
+        if (in.findAny().isPresent()) {
+          throw new CliException("directory " + to + " is not empty; a new key's node directory must be new");
+        }
+      }
+    }
+    PeerAddress peerAt = listen == null ? old.listen() : address(listen, "--listen");
+    PeerAddress clientAt = clientListen == null ? old.clientListen() : address(clientListen, "--client-listen");
+    char[] pass = NodeKeys.passphrase(old.keySource());
+    NodeKeys keys = NodeKeys.generate(new java.security.SecureRandom());
+    try {
+      io.medledger.internal.node.OwnerOnly.createDirectories(to);
+      keys.save(to.resolve("data").resolve(NodeKeys.FILE_NAME), pass, new java.security.SecureRandom());
+      Path genesis = to.resolve("genesis.block");
+      io.medledger.internal.node.OwnerOnly.write(genesis, CliFiles.read(CliFiles.regularFile(old.genesis().toString(),
+          "genesis block"), GENESIS_MAX_BYTES), false);
+      NodeConfig c = new NodeConfig(old.chain(), old.role(), old.institution(), keys.ledgerKey(), peerAt, clientAt,
+          old.peers(), old.clients(), to.resolve("data"), genesis, old.genesisHash(), old.keySource(), old.consensus(),
+          old.limits(), old.tiles(), old.storage(), old.anchoring());
+      io.medledger.internal.node.OwnerOnly.write(to.resolve("node.json"),
+          c.toJson(to).getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+      out.println(Json.write(false, g -> {
+        g.writeStartObject();
+        g.writeStringField("dir", to.toString());
+        g.writeStringField("role", c.role().label());
+        g.writeStringField("ledger_key", c.ledgerKey().toHex());
+        g.writeStringField("listen", peerAt.toString());
+        g.writeStringField("client_listen", clientAt.toString());
+        g.writeEndObject();
+      }));
+      return 0;
+    } finally {
+      keys.destroy();
+      Arrays.fill(pass, '\0');
+    }
+  }
+
+  /** Largest genesis block {@code node new-key} copies. */
+  private static final long GENESIS_MAX_BYTES = 64L << 20;
+
+  private static PeerAddress address(String text, String option) {
+    try {
+      return PeerAddress.parse(text);
+    } catch (RuntimeException e) {
+      throw new CliException(option + " '" + text + "': " + e.getMessage());
+    }
   }
 
   private static int runNode(NodeConfig config, PrintStream out) throws InterruptedException {

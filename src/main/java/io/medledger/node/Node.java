@@ -495,17 +495,35 @@ public final class Node implements AutoCloseable {
     return g;
   }
 
+  /**
+   * Refuses a configuration this node's own chain contradicts: {@code ledger_key} registered as
+   * another kind of participant than {@code role} names. A key the chain does not list as a serving
+   * server of the role is not refused: the local chain may be behind the block that added it (a new
+   * or rotated server starting from the genesis block), reinstated it or added it back. Such a node
+   * starts, follows the chain from its peers (who admit it once their ledgers list it) and takes
+   * part from the height its own ledger lists it; a warning says so.
+   */
   private static void checkRole(NodeConfig config, Ledger ledger) {
     Ed25519PublicKey k = config.ledgerKey();
-    boolean ok = switch (config.role()) {
+    ParticipantKind kind = switch (config.role()) {
+      case FEDERATION -> ParticipantKind.FEDERATION_SERVER;
+      case AUDIT -> ParticipantKind.AUDIT_SERVER;
+      case STORAGE -> ParticipantKind.STORAGE_NODE;
+    };
+    Optional<io.medledger.access.Participant> listed = ledger.participant(io.medledger.access.ParticipantId.of(k));
+    if (listed.isPresent() && listed.get().kind() != kind) {
+      throw new NodeException(NodeException.Reason.CONFIG, "field 'role': the ledger registers key " + k.toHex() + " as "
+          + listed.get().kind().label() + ", not as " + kind.label());
+    }
+    boolean serving = switch (config.role()) {
       case FEDERATION -> ledger.membership().federationKeys().contains(k);
       case AUDIT -> ledger.membership().auditKeys().contains(k);
-      case STORAGE -> ledger.participant(io.medledger.access.ParticipantId.of(k))
-          .filter(p -> p.active() && p.kind() == ParticipantKind.STORAGE_NODE).isPresent();
+      case STORAGE -> listed.filter(io.medledger.access.Participant::active).isPresent();
     };
-    if (!ok) {
-      throw new NodeException(NodeException.Reason.CONFIG, "field 'role': the ledger does not list key " + k.toHex()
-          + " as an active " + config.role().label() + " server");
+    if (!serving) {
+      LOG.log(Level.WARNING, () -> "the ledger at height " + ledger.height() + " does not list key " + k.toHex()
+          + " as a serving " + kind.label() + " (" + (listed.isEmpty() ? "not registered" : listed.get().active()
+          ? "suspended" : "removed") + "): following the chain; this node takes part once a block lists it");
     }
   }
 

@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +91,27 @@ class NodeRuntimeTest {
     Ed25519PrivateKey k = Ed25519PrivateKey.generate(RANDOM);
     return Entry.sign(new PatientRegistration(k.publicKey(), System.currentTimeMillis(), List.of()), chainId, k,
         registrar);
+  }
+
+  /**
+   * A node whose chain registers its key as another kind of participant than its configured role
+   * names is refused at start, naming the field; a key its chain does not list yet (a server added
+   * in a later block) starts and follows, as {@code GovernanceCommandTest}'s key rotation shows.
+   */
+  @Test
+  void aKeyTheChainRegistersInAnotherRoleIsRefusedAtStart() {
+    Testnet.Layout t = Testnet.create(dir.resolve("net"), options(1, 1, 0), RANDOM);
+    Path audit = t.nodeDirectories().get(1);
+    NodeConfig c = NodeConfig.read(audit.resolve("node.json"));
+    NodeConfig asFederation = new NodeConfig(c.chain(), ServerRole.FEDERATION, c.institution(), c.ledgerKey(), c.listen(),
+        c.clientListen(), c.peers(), c.clients(), c.dataDirectory(), c.genesis(), c.genesisHash(), c.keySource(),
+        c.consensus(), c.limits(), c.tiles(), c.storage(), Optional.empty());
+    NodeKeys k = NodeKeys.open(c.dataDirectory().resolve(NodeKeys.FILE_NAME), NodeKeys.passphrase(c.keySource()));
+    NodeException e = assertThrows(NodeException.class,
+        () -> Node.start(asFederation, k, network.attach(k.ledgerKey()), true, NodeMetrics.NONE));
+    assertEquals(NodeException.Reason.CONFIG, e.reason());
+    assertTrue(e.getMessage().contains("field 'role': the ledger registers key " + c.ledgerKey().toHex()
+        + " as audit_server, not as federation_server"), e.getMessage());
   }
 
   /**
