@@ -38,7 +38,10 @@ import java.nio.file.Path;
  * {@link ChainParameters#registrationsPerRegistrar()} (default 64) and
  * {@link ChainParameters#registrationBoundFrom()} (default 0);
  * {@code medledger chain block --store DIR --chain NAME --height H} prints one certified block as
- * JSON.
+ * JSON. Both replay with the state in RocksDB and the ledger-wide log in tiles, in a fresh
+ * owner-only directory under {@code java.io.tmpdir} (or {@code --scratch DIR}) deleted when they
+ * end, so the heap does not grow with the chain. Thread-safe: each run opens stores and a scratch
+ * directory of its own.
  */
 final class ChainCommand implements Command {
   /** Run once the stored chain is replayed, before the verdict (a test's look at the heap). */
