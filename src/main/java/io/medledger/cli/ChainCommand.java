@@ -12,8 +12,11 @@ import io.medledger.crypto.Digest;
 import io.medledger.consensus.LedgerApp;
 import io.medledger.consensus.Protocols;
 import io.medledger.internal.Json;
+import io.medledger.internal.ScratchStores;
 import io.medledger.storage.FileBlockStore;
+import io.medledger.storage.StateStore;
 import io.medledger.storage.StoreException;
+import io.medledger.tlog.TileLog;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -35,16 +38,32 @@ import java.nio.file.Path;
  * {@link ChainParameters#registrationsPerRegistrar()} (default 64) and
  * {@link ChainParameters#registrationBoundFrom()} (default 0);
  * {@code medledger chain block --store DIR --chain NAME --height H} prints one certified block as
- * JSON.
+ * JSON. Both replay with the state in RocksDB and the ledger-wide log in tiles, in a fresh
+ * owner-only directory under {@code java.io.tmpdir} (or {@code --scratch DIR}) deleted when they
+ * end, so the heap does not grow with the chain. Thread-safe: each run opens stores and a scratch
+ * directory of its own.
  */
 final class ChainCommand implements Command {
+  /** Run once the stored chain is replayed, before the verdict (a test's look at the heap). */
+  private final Runnable afterReplay;
+
+  /** The command as {@code medledger chain} runs it. */
+  ChainCommand() {
+    this(() -> { });
+  }
+
+  /** The command, calling {@code afterReplay} once a store is replayed (tests). */
+  ChainCommand(Runnable afterReplay) {
+    this.afterReplay = java.util.Objects.requireNonNull(afterReplay, "afterReplay");
+  }
+
   @Override
   public int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception {
     if (args.length == 0) {
       throw new CliException("usage: medledger chain verify --store DIR --chain NAME [--genesis HASH]"
           + " [--consensus rotating-audit|bft|solo | --any-certificate] [--registrars-from H]"
           + " [--reused-keys-from H]"
-          + " [--registrations-per-registrar K] [--registration-bound-from H]"
+          + " [--registrations-per-registrar K] [--registration-bound-from H] [--scratch DIR]"
           + " | block --store DIR --chain NAME --height H | contains --dir NODE_DIR --ids FILE");
     }
     String sub = args[0];
@@ -65,6 +84,7 @@ final class ChainCommand implements Command {
     long reusedKeysFrom = a.optionalLong("reused-keys-from", 0);
     long perRegistrar = a.optionalLong("registrations-per-registrar", ChainParameters.DEFAULT_REGISTRATIONS_PER_REGISTRAR);
     long boundFrom = a.optionalLong("registration-bound-from", 0);
+    String scratchArg = a.optional("scratch");
     a.rejectUnknown();
     if (registrarsFrom < 0 || boundFrom < 0) {
       throw new CliException("--" + (registrarsFrom < 0 ? "registrars-from" : "registration-bound-from")
@@ -88,6 +108,10 @@ final class ChainCommand implements Command {
     if (!Files.isDirectory(dir)) {
       throw new CliException("no block store directory " + dir);
     }
+    Path scratch = Path.of(scratchArg != null ? scratchArg : System.getProperty("java.io.tmpdir"));
+    if (!Files.isDirectory(scratch)) {
+      throw new CliException("no scratch directory " + scratch + " (--scratch DIR, default java.io.tmpdir)");
+    }
     ChainParameters params = ChainParameters.defaults(name).withRegistrarsFrom(registrarsFrom)
         .withReusedKeysFrom(reusedKeysFrom)
         .withRegistrationBound((int) perRegistrar, boundFrom);
@@ -95,7 +119,6 @@ final class ChainCommand implements Command {
         .certificatePolicy(anyCertificate ? CertificatePolicy.acceptAny()
             : consensus != null ? LedgerApp.certificatePolicy(consensus) : audited())
         .replay(sub.equals("verify") ? Ledger.ReplayMode.FULL : Ledger.ReplayMode.SKIP_SIGNATURES);
-    Ledger ledger;
     FileBlockStore store;
     try {
       store = FileBlockStore.openReadOnly(dir);
@@ -107,8 +130,41 @@ final class ChainCommand implements Command {
       store.close();
       throw new CliException("no block in the block store " + dir + " (not even a genesis block)");
     }
+    Path work;
     try {
-      ledger = b.store(store).open();
+      work = ScratchStores.create(scratch);
+    } catch (StoreException e) {
+      store.close();
+      throw e;
+    }
+    try {
+      return replayed(sub, b, store, work, genesis, height, params, err, out);
+    } finally {
+      ScratchStores.delete(work, null);
+    }
+  }
+
+  /**
+   * Replays {@code store} into a ledger whose state (RocksDB) and ledger-wide log (tiles) are in
+   * the scratch directory {@code work}, so the heap does not grow with the chain, then checks the
+   * genesis and prints the verdict or the block asked for; returns the exit code.
+   */
+  private int replayed(String sub, Ledger.Builder b, FileBlockStore store, Path work, Digest genesis, long height,
+      ChainParameters params, PrintStream err, PrintStream out) {
+    Ledger ledger;
+    AutoCloseable[] opened = {store, null, null};
+    try {
+      TileLog log = TileLog.open(work.resolve("log"));
+      opened[1] = log;
+      StateStore state = ScratchStores.stateStore(work.resolve("state"));
+      opened[2] = state;
+    } catch (RuntimeException e) {
+      closeAll(opened, e);
+      throw e;
+    }
+    try {
+      // from open() on the ledger owns the stores: it closes them if opening fails
+      ledger = b.store(store).log((TileLog) opened[1]).state((StateStore) opened[2]).open();
     } catch (LedgerReplayException | StoreException e) {
       err.println("invalid chain: " + e.getMessage());
       return 1;
@@ -119,6 +175,7 @@ final class ChainCommand implements Command {
           + " left in place (a crash during an append; the next read-write open cuts it)");
     }
     try (ledger) {
+      afterReplay.run();
       Digest first = ledger.height() < 0 ? null : ledger.block(0).header().hash();
       if (genesis != null && !genesis.equals(first)) {
         err.println("invalid chain: the genesis block is " + (first == null ? "missing" : first.toHex())
@@ -163,5 +220,18 @@ final class ChainCommand implements Command {
             + " (for a chain certified by a consensus protocol pass --consensus PROTOCOL; --any-certificate accepts"
             + " blocks nobody certified)")
         : quorum.check(h, c, m);
+  }
+
+  /** Closes what is not null in {@code opened}, keeping a failure as suppressed by {@code failure}. */
+  private static void closeAll(AutoCloseable[] opened, RuntimeException failure) {
+    for (AutoCloseable c : opened) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          failure.addSuppressed(e);
+        }
+      }
+    }
   }
 }

@@ -5,19 +5,15 @@ import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.Ledger;
 import io.medledger.chain.ValidationResult;
 import io.medledger.crypto.Digest;
+import io.medledger.internal.ScratchStores;
 import io.medledger.storage.FileBlockStore;
-import io.medledger.storage.InMemoryStateStore;
 import io.medledger.storage.StateStore;
 import io.medledger.storage.StoreException;
 import io.medledger.tlog.TileLog;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The ledger an auditor's verification replays a chain into, one block at a time as it arrives:
@@ -33,7 +29,6 @@ import java.util.stream.Stream;
  * <p>Not thread-safe: one verification at a time.
  */
 final class ScratchLedger implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger(ScratchLedger.class.getName());
   /** Blocks appended between two flushes at most (the ledger keeps them decoded until then). */
   static final int FLUSH_BLOCKS = 64;
   /** Encoded bytes of the blocks appended between two flushes, past which the next flush is made. */
@@ -59,20 +54,11 @@ final class ScratchLedger implements AutoCloseable {
    * @throws StoreException if the directory or a store cannot be created
    */
   static ScratchLedger open(LedgerConnection c, Path parent) {
-    Objects.requireNonNull(parent, "parent");
-    Path dir;
-    try {
-      dir = parent.getFileSystem().supportedFileAttributeViews().contains("posix")
-          ? Files.createTempDirectory(parent, "medledger-verify-",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
-          : Files.createTempDirectory(parent, "medledger-verify-");
-    } catch (IOException | UnsupportedOperationException e) {
-      throw new StoreException("cannot create a directory to verify the chain in " + parent + ": " + e.getMessage(), e);
-    }
+    Path dir = ScratchStores.create(parent);
     try {
       return openIn(c, dir, false);
     } catch (RuntimeException e) {
-      delete(dir, e);
+      ScratchStores.delete(dir, e);
       throw e;
     }
   }
@@ -107,7 +93,7 @@ final class ScratchLedger implements AutoCloseable {
       opened[0] = blocks;
       TileLog log = TileLog.open(dir.resolve("log"));
       opened[1] = log;
-      StateStore state = stateStore(dir.resolve("state"));
+      StateStore state = ScratchStores.stateStore(dir.resolve("state"));
       opened[2] = state;
       // from open() on the ledger owns the stores: it closes them if opening fails
       java.util.Arrays.fill(opened, null);
@@ -135,19 +121,6 @@ final class ScratchLedger implements AutoCloseable {
       } catch (Exception e) {
         failure.addSuppressed(e);
       }
-    }
-  }
-
-  /** RocksDB in {@code dir}, or the state in memory when RocksDB is not on the class path. */
-  private static StateStore stateStore(Path dir) {
-    try {
-      return StateStore.rocksDb(dir);
-    } catch (StoreException e) {
-      if (e.getCause() instanceof NoClassDefFoundError) {
-        LOG.log(System.Logger.Level.WARNING, "RocksDB is not on the class path: the chain's state is verified in memory");
-        return new InMemoryStateStore();
-      }
-      throw e;
     }
   }
 
@@ -199,23 +172,7 @@ final class ScratchLedger implements AutoCloseable {
       ledger.close();
     } finally {
       if (!kept) {
-        delete(dir, null);
-      }
-    }
-  }
-
-  /** Deletes {@code dir} and what it holds; a failure is added to {@code failure}, or else logged. */
-  private static void delete(Path dir, RuntimeException failure) {
-    try (Stream<Path> tree = Files.walk(dir)) {
-      // deepest first, so that each directory is empty when deleted; links are deleted, not followed
-      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException | java.io.UncheckedIOException e) {
-      if (failure != null) {
-        failure.addSuppressed(e);
-      } else {
-        LOG.log(System.Logger.Level.WARNING, "cannot delete the verification directory " + dir + ": " + e.getMessage());
+        ScratchStores.delete(dir, null);
       }
     }
   }

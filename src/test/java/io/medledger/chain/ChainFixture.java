@@ -336,6 +336,25 @@ public final class ChainFixture {
   }
 
   /**
+   * {@code count} records of {@code patient}, authored by the patient, each carrying
+   * {@code metadataBytes} of random encryption metadata from {@code random} (chains long in bytes,
+   * for memory tests); {@code block} tells their payloads apart from other blocks'.
+   */
+  public List<Entry> largeRecords(Actor patient, java.util.SplittableRandom random, int block, int count,
+      int metadataBytes) {
+    List<Entry> records = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      byte[] metadata = new byte[metadataBytes];
+      random.nextBytes(metadata);
+      byte[] payload = ("payload " + block + "/" + i).getBytes(StandardCharsets.UTF_8);
+      records.add(sign(new MedicalRecord(patient.id(), patient.id(), Optional.empty(), "Observation",
+          Sha256.hash(payload), payload.length, List.of(storageNode.id()), ByteString.of(metadata), now(),
+          Optional.empty(), List.of()), patient));
+    }
+    return records;
+  }
+
+  /**
    * A record of {@code patient} by {@code author} ({@code institution} null when the patient is
    * the author), pointing at a payload whose digest is derived from {@code payload}.
    */

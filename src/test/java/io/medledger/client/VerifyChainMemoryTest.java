@@ -8,16 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medledger.access.ParticipantKind;
 import io.medledger.chain.CertifiedBlock;
 import io.medledger.chain.ChainFixture;
-import io.medledger.chain.Entry;
-import io.medledger.chain.MedicalRecord;
-import io.medledger.codec.ByteString;
 import io.medledger.codec.MalformedEncodingException;
-import io.medledger.crypto.Sha256;
+import io.medledger.testing.HeapInUse;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -65,9 +59,9 @@ class VerifyChainMemoryTest {
     long[] growth = {Long.MIN_VALUE};
     LedgerConnection c = serving(f, tip, f.ledger::block, h -> {
       if (h == 2) {
-        baseline[0] = usedAfterGc();
+        baseline[0] = HeapInUse.afterGc();
       } else if (h > 2 && (h % 16 == 0 || h == tip)) {
-        growth[0] = Math.max(growth[0], usedAfterGc() - baseline[0]);
+        growth[0] = Math.max(growth[0], HeapInUse.afterGc() - baseline[0]);
       }
     });
     ChainReport r = auditor(c).verifyChain(scratch);
@@ -157,23 +151,9 @@ class VerifyChainMemoryTest {
     f.commit(f.registerPatient(patient));
     SplittableRandom random = new SplittableRandom(7);
     for (int b = 0; b < RECORD_BLOCKS; b++) {
-      f.commit(largeRecords(f, patient, random, b));
+      f.commit(f.largeRecords(patient, random, b, RECORDS_PER_BLOCK, METADATA_BYTES));
     }
     return f;
-  }
-
-  /** {@link #RECORDS_PER_BLOCK} records of {@code patient}, each with random metadata of {@link #METADATA_BYTES}. */
-  private static List<Entry> largeRecords(ChainFixture f, ChainFixture.Actor patient, SplittableRandom random, int block) {
-    List<Entry> records = new ArrayList<>();
-    for (int i = 0; i < RECORDS_PER_BLOCK; i++) {
-      byte[] metadata = new byte[METADATA_BYTES];
-      random.nextBytes(metadata);
-      byte[] payload = ("payload " + block + "/" + i).getBytes(StandardCharsets.UTF_8);
-      records.add(f.sign(new MedicalRecord(patient.id(), patient.id(), Optional.empty(), "Observation",
-          Sha256.hash(payload), payload.length, List.of(f.storageNode.id()), ByteString.of(metadata), f.now(),
-          Optional.empty(), List.of()), patient));
-    }
-    return records;
   }
 
   static AuditorClient auditor(LedgerConnection c) {
@@ -186,17 +166,6 @@ class VerifyChainMemoryTest {
       n += f.ledger.encodedBlock(h).length;
     }
     return n;
-  }
-
-  /** The heap in use after full collections (the least of three). */
-  private static long usedAfterGc() {
-    MemoryMXBean m = ManagementFactory.getMemoryMXBean();
-    long least = Long.MAX_VALUE;
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      least = Math.min(least, m.getHeapMemoryUsage().getUsed());
-    }
-    return least;
   }
 
   /**
