@@ -102,7 +102,7 @@ final class StorageCommand implements Command {
    * What the ledger walk found: the payloads to rebalance, the departed storage nodes the records
    * listed, how many records it looked at, and where to resume (empty once it reached the end).
    */
-  private record Walk(List<ReplicatedBlobStore.Listed> listed, Set<String> departed, long scanned, OptionalLong next) {}
+  record Walk(List<ReplicatedBlobStore.Listed> listed, Set<String> departed, long scanned, OptionalLong next) {}
 
   /** The rebalance's report, and the configured storage nodes that did not answer. */
   private record Result(ReplicatedBlobStore.RebalanceReport report, List<String> unreachable) {
@@ -110,8 +110,13 @@ final class StorageCommand implements Command {
         List.of(), 0), List.of());
   }
 
-  /** Walks the records after ledger index {@code after}, at most {@link #MAX_SCANNED_RECORDS} of them. */
-  private static Walk walk(RemoteConnection c, long after, int maxPayloads) {
+  /**
+   * Walks the records after ledger index {@code after}, at most {@link #MAX_SCANNED_RECORDS} of them.
+   *
+   * @throws CliException if a page holds a record at or before the cursor asked after (a node
+   *     answering it again would make the walk repeat itself)
+   */
+  static Walk walk(io.medledger.client.LedgerConnection c, long after, int maxPayloads) {
     Map<ParticipantId, Boolean> active = new HashMap<>();
     Set<String> departed = new LinkedHashSet<>();
     List<ReplicatedBlobStore.Listed> listed = new ArrayList<>();

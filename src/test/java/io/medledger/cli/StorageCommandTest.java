@@ -181,6 +181,28 @@ class StorageCommandTest {
     assertFalse(again.containsKey("error"));
   }
 
+  @Test
+  void aRecordsPageThatDoesNotMovePastTheCursorIsRefused() {
+    ParticipantId patient = ParticipantId.of(io.medledger.crypto.Ed25519PrivateKey.generate(RANDOM).publicKey());
+    ParticipantId departed = ParticipantId.of(io.medledger.crypto.Ed25519PrivateKey.generate(RANDOM).publicKey());
+    MedicalRecord m = new MedicalRecord(patient, patient, java.util.Optional.empty(), "Observation",
+        Digest.of(new byte[32]), 10, List.of(departed), io.medledger.codec.ByteString.of(new byte[] {1}), 0,
+        java.util.Optional.empty(), List.of());
+    // a node that answers every page with the same record at ledger index 3, and more to come
+    io.medledger.client.LedgerConnection hostile = (io.medledger.client.LedgerConnection) java.lang.reflect.Proxy
+        .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {io.medledger.client.LedgerConnection.class},
+            (self, method, args) -> switch (method.getName()) {
+              case "records" -> new io.medledger.chain.Page<>(List.of(new io.medledger.chain.QueryHit<>(m, 1, 3,
+                  java.util.Optional.empty())), java.util.OptionalLong.of(3), java.util.Optional.empty());
+              case "participant" -> java.util.Optional.empty();
+              case "isErased" -> false;
+              default -> throw new UnsupportedOperationException(method.getName());
+            });
+    CliException e = org.junit.jupiter.api.Assertions.assertThrows(CliException.class,
+        () -> StorageCommand.walk(hostile, -1, ReplicatedBlobStore.MAX_REBALANCE_PAYLOADS));
+    assertTrue(e.getMessage().contains("at index 3, not after 3"), e.getMessage());
+  }
+
   /** The identity of kind {@code kind} whose keys the testnet's key store {@code keys} seals. */
   private static Identity identity(Testnet.Layout t, Path keys, ParticipantKind kind) {
     NodeKeys k = NodeKeys.open(keys, NodeKeys.passphrase(new NodeConfig.KeySource.File(t.passphrase())));
