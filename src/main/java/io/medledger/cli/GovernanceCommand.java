@@ -276,15 +276,9 @@ final class GovernanceCommand implements Command {
       throw new CliException("governance entry " + f.entry().id().toHex() + " carries no endorsement; "
           + "add the federation servers' with governance endorse");
     }
-    char[] pass = NodeKeys.passphrase(cc.keySource());
     EntryLocation at;
     try (OpenedKeys opened = new OpenedKeys()) {
-      NodeKeys client;
-      try {
-        client = opened.open(cc.keyStore(), pass);
-      } finally {
-        Arrays.fill(pass, '\0');
-      }
+      NodeKeys client = opened.openClient(cc);
       try (RemoteConnection c = connect(cc, client, Duration.ofSeconds(timeout))) {
         at = c.submit(f.entry()).get(timeout + 5, TimeUnit.SECONDS);
       } catch (ExecutionException e) {

@@ -34,6 +34,7 @@ public final class Main {
     m.put("load", new LoadCommand());
     m.put("bench", new BenchCommand());
     m.put("governance", new GovernanceCommand());
+    m.put("storage", new StorageCommand());
     return m;
   }
 

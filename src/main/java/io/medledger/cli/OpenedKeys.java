@@ -20,6 +20,19 @@ final class OpenedKeys implements AutoCloseable {
     return keep(NodeKeys.open(file, passphrase));
   }
 
+  /**
+   * Opens the key store of client configuration {@code cc} with the passphrase its key source
+   * names (wiped once the store is open), to destroy on close.
+   */
+  NodeKeys openClient(io.medledger.node.ClientConfig cc) {
+    char[] pass = NodeKeys.passphrase(cc.keySource());
+    try {
+      return open(cc.keyStore(), pass);
+    } finally {
+      java.util.Arrays.fill(pass, '\0');
+    }
+  }
+
   /** Adds {@code secret} to what {@link #close()} destroys; returns it. */
   <T extends Destroyable> T keep(T secret) {
     opened.add(secret);

@@ -166,7 +166,11 @@ class CliHostileInputsTest {
       new Target("governance submit --in", null, (n, f) -> new String[] {"governance", "submit", "--client",
           s(n.resolve("client.json")), "--in", s(f)}),
       new Target("governance show --in", null,
-          (n, f) -> new String[] {"governance", "show", "--in", s(f), "--chain", "x"}));
+          (n, f) -> new String[] {"governance", "show", "--in", s(f), "--chain", "x"}),
+      new Target("storage rebalance --client", null,
+          (n, f) -> new String[] {"storage", "rebalance", "--client", s(f)}),
+      new Target("storage rebalance: client key store", n -> n.resolve("client-keys.json"),
+          (n, f) -> new String[] {"storage", "rebalance", "--client", s(n.resolve("client.json"))}));
 
   @BeforeAll
   static void setUp() throws IOException {
@@ -367,6 +371,12 @@ class CliHostileInputsTest {
     }
   }
 
+  /** {@code storage rebalance} of a client configuration that does not exist, with {@code more}. */
+  private static String[] rebalance(String... more) {
+    return Stream.concat(Stream.of("storage", "rebalance", "--client", "/nonexistent-client.json"), Stream.of(more))
+        .toArray(String[]::new);
+  }
+
   static Stream<Arguments> argumentCases() {
     String hex32 = "00".repeat(32);
     String utxo = "11".repeat(32) + ":0:100000:0014" + "22".repeat(20);
@@ -409,6 +419,16 @@ class CliHostileInputsTest {
         Arguments.of("load patients 2^32+5", new String[] {"load", "--client", "/nonexistent-client.json",
             "--rate", "1", "--duration", "1", "--workload", "mixed", "--institutions", "/x", "--patients",
             "4294967301"}, "--patients"),
+        Arguments.of("rebalance max-payloads negative", rebalance("--max-payloads", "-3"), "--max-payloads"),
+        Arguments.of("rebalance max-payloads 1", rebalance("--max-payloads", "1"), "--max-payloads"),
+        Arguments.of("rebalance max-payloads 2^32+2", rebalance("--max-payloads", "4294967298"), "--max-payloads"),
+        Arguments.of("rebalance max-bytes 0", rebalance("--max-bytes", "0"), "--max-bytes"),
+        Arguments.of("rebalance max-bytes 2^63", rebalance("--max-bytes", "9223372036854775808"), "--max-bytes"),
+        Arguments.of("rebalance after not a number", rebalance("--after", "abc"), "--after"),
+        Arguments.of("rebalance after -2", rebalance("--after", "-2"), "--after"),
+        Arguments.of("rebalance replicas 0", rebalance("--replicas", "0"), "--replicas"),
+        Arguments.of("rebalance unknown option", rebalance("--colour", "red"), "--colour"),
+        Arguments.of("storage unknown subcommand", new String[] {"storage", "explode"}, "explode"),
         Arguments.of("option given twice", new String[] {"ots", "info", "--ots", "/a.ots", "--ots", "/b.ots"},
             "--ots given more than once"),
         Arguments.of("unknown option", new String[] {"fhir", "index", "/x.json", "--colour", "red"}, "--colour"),
