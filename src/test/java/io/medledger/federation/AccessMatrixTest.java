@@ -71,7 +71,7 @@ class AccessMatrixTest {
         ClinicianClient.class, Set.of("open", "id", "identity", "institutionId", "query", "sharedRecords", "write",
             "amend", "amendAsync", "read", "readAsync"),
         ResearcherClient.class, Set.of("open", "id", "identity", "query", "consentedRecords", "read", "readAsync"),
-        AuditorClient.class, Set.of("open", "id", "isRegulator", "query", "verifyChain", "verify", "verifyInclusion",
+        AuditorClient.class, Set.of("open", "id", "isRegulator", "query", "verifyChain", "verifyChainResuming", "verify", "verifyInclusion",
             "verifyReceipt", "accessTrail", "orderErasure", "orderErasureAsync"));
     for (var e : expected.entrySet()) {
       Set<String> actual = Arrays.stream(e.getKey().getDeclaredMethods())
