@@ -201,10 +201,14 @@ class HostileProxyListTest {
     return m;
   }
 
+  /** Where the key-card stores of {@link #nodesList} go; removed after the class. */
+  @org.junit.jupiter.api.io.TempDir
+  static Path cards;
+
   /** What the ledger's own PROXIES answer lists: each server's key, absent when it published none. */
   private static Map<ParticipantId, Optional<PublicKey>> nodesList(Ledger l, int[] threshold) throws Exception {
     LedgerRequests r = new LedgerRequests(l, CHAIN, BftProtocol.NAME, k -> true,
-        KeyCardStore.open(Files.createTempDirectory("proxies")), null, 1 << 22);
+        KeyCardStore.open(Files.createTempDirectory(cards, "proxies")), null, 1 << 22);
     byte[] a = r.handle(Ed25519PrivateKey.generate().publicKey(), new LedgerWire.Writer(ClientWire.PROXIES).toBytes());
     LedgerWire.Reader in = new LedgerWire.Reader(a, 1);
     int n = in.u16();
