@@ -180,16 +180,7 @@ class HostileProxyListTest {
   private RemoteConnection connect(ChainFixture f, Optional<ClientConfig.TrustedBlock> pin, RequestHandler... handlers) {
     RemoteConnection.Builder b = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(2), Duration.ofSeconds(10));
     pin.ifPresent(b::trustedBlock);
-    for (int i = 0; i < handlers.length; i++) {
-      Ed25519PrivateKey k = f.federation.get(i).key();
-      NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(k),
-          client.publicKey()::equals, handlers[i], TransportLimits.defaults());
-      open.add(e);
-      b.node(k.publicKey(), e.boundAddress(), ServerRole.FEDERATION);
-    }
-    RemoteConnection c = b.build();
-    open.add(c);
-    return c;
+    return LoopbackEndpoints.connect(b, f.federation.stream().map(Actor::key).toList(), client.publicKey(), handlers, open);
   }
 
   /** The proxies and keys as the client lists them. */

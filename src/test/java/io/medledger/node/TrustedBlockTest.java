@@ -233,9 +233,7 @@ class TrustedBlockTest {
     for (int i = 0; i < handlers.length; i++) {
       Ed25519PrivateKey k = i < genesis.size() ? genesis.get(i).key()
           : Ed25519PrivateKey.generate(new java.security.SecureRandom()); // a fifth node on: another key
-      NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(k),
-          client.publicKey()::equals, handlers[i], TransportLimits.defaults());
-      open.add(e);
+      NodeEndpoint e = LoopbackEndpoints.serve(k, client.publicKey(), handlers[i], open);
       nodes.add(new ClientConfig.NodeEndpointConfig(k.publicKey(), e.boundAddress(), ServerRole.FEDERATION));
     }
     ClientConfig config = new ClientConfig(CHAIN, dir.resolve("client.keys"),

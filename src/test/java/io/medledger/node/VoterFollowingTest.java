@@ -189,16 +189,8 @@ class VoterFollowingTest {
   private RemoteConnection connect(int blockByBlock, RequestHandler... handlers) {
     RemoteConnection.Builder b = RemoteConnection.builder(client).timeouts(Duration.ofSeconds(1), Duration.ofSeconds(10))
         .followBlockByBlock(blockByBlock);
-    for (int i = 0; i < handlers.length; i++) {
-      Ed25519PrivateKey k = configured(live).get(i).key();
-      NodeEndpoint e = NodeEndpoint.start(new PeerAddress("127.0.0.1", 0), TlsIdentity.of(k),
-          client.publicKey()::equals, handlers[i], TransportLimits.defaults());
-      open.add(e);
-      b.node(k.publicKey(), e.boundAddress(), ServerRole.FEDERATION);
-    }
-    RemoteConnection c = b.build();
-    open.add(c);
-    return c;
+    return LoopbackEndpoints.connect(b, configured(live).stream().map(Actor::key).toList(), client.publicKey(), handlers,
+        open);
   }
 
   /** {@code n}, counting the blocks asked of it by height in {@code blocks}. */
